@@ -1,0 +1,89 @@
+// Package topologies holds the mcnlab topology format: the Go types of a lab
+// description, its strict YAML decoding with file:line:column errors, its
+// validation, its JSON Schema, and the example topologies. It touches no
+// kernel state and starts nothing.
+package topologies
+
+import "net/netip"
+
+// FormatVersion is the topology format version this package reads.
+const FormatVersion = 1
+
+// Pos is a position in a topology file (1-based line and column).
+type Pos struct {
+	Line, Col int
+}
+
+// Topology is a decoded and validated lab description.
+type Topology struct {
+	// File is the path the topology was read from ("" when parsed from memory).
+	File     string
+	Name     string
+	Version  int
+	Defaults Defaults
+	// Nodes in file order.
+	Nodes []*Node
+	// Links in file order.
+	Links []*Link
+}
+
+// Defaults are values applied where a node or link leaves them unset.
+type Defaults struct {
+	// MTU of every link that sets none (default 1500).
+	MTU int
+}
+
+// NodeKind says what a node is.
+type NodeKind string
+
+// The node kinds of format v1. Later kinds (gateway, frr, bird, ...) slot in here.
+const (
+	KindHost   NodeKind = "host"   // a workload: forwarding off
+	KindRouter NodeKind = "router" // kernel forwarding on
+)
+
+// Node is one namespace of the lab.
+type Node struct {
+	Name string
+	Kind NodeKind
+	// Exec commands run, in order, with /bin/sh -c inside the node once its
+	// links, addresses and routes are in place.
+	Exec []string
+	// Routes are static routes installed in the node's main table.
+	Routes []Route
+	Pos    Pos
+}
+
+// Route is a static route.
+type Route struct {
+	To  netip.Prefix // 0.0.0.0/0 for "default"
+	Via netip.Addr   // next hop; must lie in a prefix connected to the node
+	Pos Pos
+}
+
+// Link is a point-to-point veth link between two node interfaces.
+type Link struct {
+	A, B Endpoint
+	// MTU of both ends (Defaults.MTU when unset in the file).
+	MTU int
+	// Rate caps each direction in bits per second; 0 means no cap.
+	Rate uint64
+	Pos  Pos
+}
+
+// Endpoint is one end of a link.
+type Endpoint struct {
+	Node      string
+	Interface string       // kernel name inside the node, at most 15 bytes
+	Address   netip.Prefix // address with its prefix length; invalid (zero) when unaddressed
+}
+
+// Node returns the node with the given name, or nil.
+func (t *Topology) Node(name string) *Node {
+	for _, n := range t.Nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}

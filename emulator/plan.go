@@ -1,0 +1,125 @@
+// Package emulator builds a lab's Linux fabric: one network namespace per
+// node, veth links between node interfaces, addresses, static routes,
+// forwarding sysctls, rate limits and start-up commands, all through the
+// netlink and netns Go libraries. It records every object in the lab's state
+// (package state) before creating it, and removes exactly what the state
+// records. It never adds anything to the root namespace: links are created
+// directly inside their two namespaces.
+package emulator
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/mcnlab/mcnlab/emulator/state"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// Prefix starts the name of every namespace, link and process mcnlab makes.
+const Prefix = "mcn-"
+
+// NamespaceName is the namespace of a node: mcn-<lab>-<node>. Namespace names
+// are file names under /run/netns, so the 15-byte limit of interface names
+// does not apply to them.
+func NamespaceName(lab, node string) string { return Prefix + lab + "-" + node }
+
+// Plan is everything a deploy will create, derived from a topology without
+// touching the kernel.
+type Plan struct {
+	Lab   string
+	Nodes []*PlanNode
+	Links []*PlanLink
+}
+
+// PlanNode is one namespace and what goes into it.
+type PlanNode struct {
+	Name      string
+	Kind      topologies.NodeKind
+	Namespace string
+	// Forwarding turns on IPv4 and IPv6 forwarding (routers).
+	Forwarding bool
+	Routes     []topologies.Route
+	Exec       []string
+}
+
+// PlanLink is one veth pair.
+type PlanLink struct {
+	A, B PlanEnd
+	MTU  int
+	Rate uint64 // bits per second, 0 for none
+}
+
+// PlanEnd is one end of a veth pair: the node and the kernel name of the
+// interface inside the node's namespace.
+type PlanEnd struct {
+	Node    string
+	Ifname  string
+	Address netip.Prefix
+}
+
+// NewPlan derives the plan of a validated topology deployed as lab.
+func NewPlan(lab string, t *topologies.Topology) (*Plan, error) {
+	p := &Plan{Lab: lab}
+	idx := map[string]*PlanNode{}
+	for _, n := range t.Nodes {
+		pn := &PlanNode{
+			Name:       n.Name,
+			Kind:       n.Kind,
+			Namespace:  NamespaceName(lab, n.Name),
+			Forwarding: n.Kind == topologies.KindRouter,
+			Routes:     n.Routes,
+			Exec:       n.Exec,
+		}
+		idx[n.Name] = pn
+		p.Nodes = append(p.Nodes, pn)
+	}
+	mtu := t.Defaults.MTU
+	if mtu == 0 {
+		mtu = 1500
+	}
+	for i, l := range t.Links {
+		for _, e := range []topologies.Endpoint{l.A, l.B} {
+			if idx[e.Node] == nil {
+				return nil, fmt.Errorf("plan lab %s: links[%d]: unknown node %q", lab, i, e.Node)
+			}
+		}
+		pl := &PlanLink{
+			A:    PlanEnd{Node: l.A.Node, Ifname: l.A.Interface, Address: l.A.Address},
+			B:    PlanEnd{Node: l.B.Node, Ifname: l.B.Interface, Address: l.B.Address},
+			MTU:  l.MTU,
+			Rate: l.Rate,
+		}
+		if pl.MTU == 0 {
+			pl.MTU = mtu
+		}
+		p.Links = append(p.Links, pl)
+	}
+	return p, nil
+}
+
+// Record returns the lab state that describes the plan, written before any
+// of it is created.
+func (p *Plan) Record(topologyFile string) *state.Lab {
+	l := &state.Lab{Name: p.Lab, Topology: topologyFile, Created: time.Now().UTC(), Phase: state.PhaseDeploying, Owner: state.Self()}
+	for _, n := range p.Nodes {
+		l.Nodes = append(l.Nodes, state.Node{Name: n.Name, Kind: string(n.Kind), Namespace: n.Namespace})
+	}
+	for _, k := range p.Links {
+		l.Links = append(l.Links, state.Link{
+			A:    end(k.A),
+			B:    end(k.B),
+			MTU:  k.MTU,
+			Rate: k.Rate,
+		})
+	}
+	return l
+}
+
+func end(e PlanEnd) state.LinkEnd {
+	le := state.LinkEnd{Node: e.Node, Interface: e.Ifname, Kernel: e.Ifname}
+	if e.Address.IsValid() {
+		le.Address = e.Address.String()
+	}
+	return le
+}

@@ -73,17 +73,9 @@ func TestTsharkDecryptsCapture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "esp-in-udp.pcap")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := pcapgo.NewWriter(f)
-	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
 	const n = 3
 	payloads := make([][]byte, n)
+	frames := make([][]byte, n)
 	for i := range n {
 		payloads[i] = fmt.Appendf(nil, "mcnlab-esp-interop-%d-%s", i, strings.Repeat("x", i*5))
 		inner := echoRequest(t, "10.9.0.1", "10.9.0.2", uint16(i+1), payloads[i])
@@ -91,38 +83,13 @@ func TestTsharkDecryptsCapture(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		frame := udpEncap(t, sa, pkt)
-		ci := gopacket.CaptureInfo{Timestamp: time.Unix(1700000000+int64(i), 0), CaptureLength: len(frame), Length: len(frame)}
-		if err := w.WritePacket(ci, frame); err != nil {
-			t.Fatal(err)
-		}
+		frames[i] = udpEncap(t, sa, pkt)
 	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	// Wireshark's ESP SA table (uat:esp_sa): protocol, source, destination,
-	// SPI, encryption algorithm, key (for RFC 4106: key||salt),
-	// authentication algorithm (NULL: GCM authenticates), auth key.
-	keymat := hex.EncodeToString(append(append([]byte(nil), sa.Key...), sa.Salt[:]...))
-	uat := fmt.Sprintf(`uat:esp_sa:"IPv4","%s","%s","0x%08x","AES-GCM with 16 octet ICV [RFC4106]","0x%s","NULL",""`,
-		sa.Local.Addr(), sa.Remote.Addr(), sa.SPI, keymat)
-	cmd := exec.Command(tshark, "-n", "-r", path,
-		"-d", "udp.port==4500,udpencap",
-		"-o", "esp.enable_encryption_decode:TRUE",
-		"-o", uat,
-		"-T", "fields", "-E", "separator=|",
-		"-e", "esp.spi", "-e", "esp.sequence", "-e", "ip.src", "-e", "ip.dst",
-		"-e", "icmp.type", "-e", "icmp.seq", "-e", "data.data")
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir()) // no user profile
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s: %v\nstderr: %s", cmd, err, stderr.String())
-	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	stdout := runTshark(t, tshark, sa, writePcap(t, frames),
+		"esp.spi", "esp.sequence", "ip.src", "ip.dst", "icmp.type", "icmp.seq", "data.data")
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	if len(lines) != n {
-		t.Fatalf("tshark printed %d lines, want %d:\n%s\nstderr: %s", len(lines), n, stdout.String(), stderr.String())
+		t.Fatalf("tshark printed %d lines, want %d:\n%s", len(lines), n, stdout)
 	}
 	for i, line := range lines {
 		want := fmt.Sprintf("0x%08x|%d|192.0.2.1,10.9.0.1|192.0.2.2,10.9.0.2|8|%d|%s",
@@ -131,4 +98,57 @@ func TestTsharkDecryptsCapture(t *testing.T) {
 			t.Errorf("packet %d: tshark decoded\n %s\nwant\n %s", i+1, line, want)
 		}
 	}
+}
+
+// writePcap writes Ethernet frames to a new pcap file and returns its path.
+func writePcap(t *testing.T, frames [][]byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "esp-in-udp.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := pcapgo.NewWriter(f)
+	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	for i, frame := range frames {
+		ci := gopacket.CaptureInfo{Timestamp: time.Unix(1700000000+int64(i), 0), CaptureLength: len(frame), Length: len(frame)}
+		if err := w.WritePacket(ci, frame); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// runTshark decodes the pcap with Wireshark's ESP dissector given the SA
+// and returns one line per packet of the fields, separated by '|'.
+func runTshark(t *testing.T, tshark string, sa SA, path string, fields ...string) string {
+	t.Helper()
+	// Wireshark's ESP SA table (uat:esp_sa): protocol, source, destination,
+	// SPI, encryption algorithm, key (for RFC 4106: key||salt),
+	// authentication algorithm (NULL: GCM authenticates), auth key.
+	keymat := hex.EncodeToString(append(append([]byte(nil), sa.Key...), sa.Salt[:]...))
+	uat := fmt.Sprintf(`uat:esp_sa:"IPv4","%s","%s","0x%08x","AES-GCM with 16 octet ICV [RFC4106]","0x%s","NULL",""`,
+		sa.Local.Addr(), sa.Remote.Addr(), sa.SPI, keymat)
+	args := []string{"-n", "-r", path,
+		"-d", fmt.Sprintf("udp.port==%d,udpencap", sa.Remote.Port()),
+		"-o", "esp.enable_encryption_decode:TRUE",
+		"-o", uat,
+		"-T", "fields", "-E", "separator=|"}
+	for _, f := range fields {
+		args = append(args, "-e", f)
+	}
+	cmd := exec.Command(tshark, args...)
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir()) // no user profile
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s: %v\nstderr: %s", cmd, err, stderr.String())
+	}
+	return stdout.String()
 }

@@ -85,8 +85,8 @@ func (t *Tunnel) sendBatch(msgs []ipv4.Message, inner []int) {
 	for sent := 0; sent < len(msgs); {
 		k, err := t.pc.WriteBatch(msgs[sent:], 0)
 		for _, size := range inner[sent : sent+k] {
-			t.stats.txPackets.Add(1)
 			t.stats.txBytes.Add(uint64(size))
+			t.stats.txPackets.Add(1)
 		}
 		sent += k
 		if err != nil {
@@ -134,10 +134,12 @@ func (t *Tunnel) decryptLoop() {
 		if err != nil {
 			t.stats.tunErrors.Add(uint64(len(deliver) - written))
 		}
-		t.stats.rxPackets.Add(uint64(written))
+		// Bytes before packets: a reader that sees the packet count sees
+		// their bytes too.
 		for _, b := range deliver[:written] {
 			t.stats.rxBytes.Add(uint64(len(b) - HeaderLen))
 		}
+		t.stats.rxPackets.Add(uint64(written))
 	}
 }
 

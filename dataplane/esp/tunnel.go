@@ -53,6 +53,8 @@ const (
 	// bufSize holds an inner packet in place after the ESP header, plus the
 	// trailer and ICV that sealing adds; or a received ESP packet.
 	bufSize = maxInner + MaxOverhead
+	// socketBuffer is the UDP socket buffer size New asks for.
+	socketBuffer = 7 << 20
 )
 
 // batchConn is what ipv4.PacketConn and ipv6.PacketConn share: batched
@@ -125,6 +127,10 @@ func New(cfg Config) (*Tunnel, error) {
 			return nil, fmt.Errorf("new ESP tunnel: listen on %s: %w", local, err)
 		}
 	}
+	// Large socket buffers absorb bursts (wireguard-go asks for 7 MiB too);
+	// the kernel caps them at net.core.[rw]mem_max, so failure is harmless.
+	_ = t.conn.SetReadBuffer(socketBuffer)
+	_ = t.conn.SetWriteBuffer(socketBuffer)
 	remote := cfg.Outbound.Remote
 	remote = netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port())
 	t.remote = net.UDPAddrFromAddrPort(remote)

@@ -66,7 +66,9 @@ type batchConn interface {
 
 // Tunnel moves packets between a TUN device and a UDP socket through ESP.
 // Like a kernel processing one SA on one core, each direction is one
-// goroutine: one encrypts TUN→UDP, one decrypts UDP→TUN.
+// goroutine: one encrypts TUN→UDP, one decrypts UDP→TUN. If the TUN device
+// fails to read (it was closed or removed underneath), the encrypting
+// goroutine stops and Stats().TUNErrors counts it; the owner then Closes.
 type Tunnel struct {
 	tun     tun.Device
 	conn    *net.UDPConn

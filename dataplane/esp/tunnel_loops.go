@@ -107,7 +107,9 @@ func (t *Tunnel) decryptLoop() {
 	msgs := make([]ipv4.Message, batchSize)
 	deliver := make([][]byte, 0, batchSize)
 	for i := range bufs {
-		bufs[i] = make([]byte, bufSize)
+		// One byte more than any packet we accept, so that a datagram
+		// that fills the buffer is known to be oversized (or truncated).
+		bufs[i] = make([]byte, bufSize+1)
 		msgs[i] = ipv4.Message{Buffers: [][]byte{bufs[i]}}
 	}
 	for {
@@ -120,6 +122,10 @@ func (t *Tunnel) decryptLoop() {
 		}
 		deliver = deliver[:0]
 		for i := range count {
+			if msgs[i].N == len(bufs[i]) {
+				t.stats.malformed.Add(1)
+				continue
+			}
 			if p, ok := t.receive(bufs[i][:msgs[i].N], msgs[i].Addr); ok {
 				deliver = append(deliver, bufs[i][:HeaderLen+len(p)])
 			}

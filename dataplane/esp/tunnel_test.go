@@ -166,7 +166,7 @@ func TestTunnelExchangesPacketsBothWays(t *testing.T) {
 
 // TestTunnelDropsReplayForgeryAndHandlesIKE attacks B's socket from a third
 // socket: a replayed copy of a real packet, a forged one, an unknown SPI, a
-// NAT-keepalive and an IKE message.
+// NAT-keepalive, an IKE message and an oversized datagram.
 func TestTunnelDropsReplayForgeryAndHandlesIKE(t *testing.T) {
 	checkGoroutines(t)
 	ikeGot := make(chan []byte, 1)
@@ -196,13 +196,14 @@ func TestTunnelDropsReplayForgeryAndHandlesIKE(t *testing.T) {
 	atk := listen(t)
 	defer atk.Close()
 	dst := net.UDPAddrFromAddrPort(b.t.LocalAddr())
-	for _, p := range [][]byte{replayed, forged, unknown, {0xFF}, {0, 0, 0, 0, 0xAB, 0xCD}} {
+	oversized := append(append([]byte(nil), replayed[:8]...), make([]byte, bufSize+100)...)
+	for _, p := range [][]byte{replayed, forged, unknown, {0xFF}, {0, 0, 0, 0, 0xAB, 0xCD}, oversized} {
 		if _, err := atk.WriteToUDP(p, dst); err != nil {
 			t.Fatal(err)
 		}
 	}
 	waitStats(t, b.t, "B counted each attack", func(s Stats) bool {
-		return s.ReplayDrops == 1 && s.AuthFailures == 1 && s.UnknownSPI == 1 && s.Keepalives == 1 && s.IKE == 1
+		return s.ReplayDrops == 1 && s.AuthFailures == 1 && s.UnknownSPI == 1 && s.Keepalives == 1 && s.IKE == 1 && s.Malformed == 1
 	})
 	select {
 	case msg := <-ikeGot:

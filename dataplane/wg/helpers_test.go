@@ -130,4 +130,3 @@ func goroutines() map[string]string {
 	}
 	return out
 }
-

@@ -1,7 +1,7 @@
 package wg
 
 import (
-		"errors"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"

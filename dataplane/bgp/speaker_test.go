@@ -21,6 +21,28 @@ func TestEBGPExchangeBothWaysWithPrepend(t *testing.T) {
 	waitRoutes(t, b, "10.1.0.0/24 via 127.0.0.1 [65001 65001 65001]", "10.2.0.0/24 via 127.0.0.2 []")
 	waitRoutes(t, a, "10.1.0.0/24 via 127.0.0.1 []", "10.2.0.0/24 via 127.0.0.2 [65002]")
 
+	// A late Watch first gets the current table.
+	ctx, cancel := context.WithCancel(context.Background())
+	first := make(chan []PathEvent, 1)
+	go func() {
+		b.Watch(ctx, func(ev []PathEvent) {
+			select {
+			case first <- ev:
+			default:
+			}
+		})
+	}()
+	select {
+	case ev := <-first:
+		if len(ev) != 2 || ev[0].Prefix.String() != "10.1.0.0/24" || ev[0].Withdraw || ev[0].Paths[0].NextHop != a.addr ||
+			ev[1].Prefix.String() != "10.2.0.0/24" || len(ev[1].Paths) != 1 {
+			t.Fatalf("first Watch batch = %+v, want both prefixes", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Watch delivered nothing")
+	}
+	cancel()
+
 	eventually(t, 5*time.Second, func() string {
 		ps, err := a.Peers(context.Background())
 		if err != nil {

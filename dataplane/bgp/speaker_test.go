@@ -117,6 +117,18 @@ func TestImportExportFiltersDropExactlyTheFiltered(t *testing.T) {
 		t.Fatalf("UpdatePeer: %v", err)
 	}
 	waitRoutes(t, b, "10.1.0.0/16 via 127.0.0.1 [65001]", "10.1.1.0/24 via 127.0.0.1 [65001]")
+
+	// Deleting the neighbor withdraws what it sent.
+	if err := b.DeletePeer(context.Background(), a.addr); err != nil {
+		t.Fatalf("DeletePeer: %v", err)
+	}
+	waitRoutes(t, b)
+	if ps, err := b.Peers(context.Background()); err != nil || len(ps) != 0 {
+		t.Fatalf("Peers after DeletePeer = %v, %v", ps, err)
+	}
+	if err := b.DeletePeer(context.Background(), a.addr); err == nil {
+		t.Fatal("second DeletePeer succeeded")
+	}
 }
 
 func TestECMPAndWithdrawOnPeerClose(t *testing.T) {

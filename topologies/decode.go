@@ -182,6 +182,7 @@ func (d *decoder) fields(n *yaml.Node, path, obj string) map[string]*yaml.Node {
 	d.at(n, path)
 	out := map[string]*yaml.Node{}
 	first := map[string]*yaml.Node{}
+	unknown := false
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], resolve(n.Content[i+1])
 		kpath := join(path, k.Value)
@@ -191,6 +192,7 @@ func (d *decoder) fields(n *yaml.Node, path, obj string) map[string]*yaml.Node {
 		case k.Value == "<<":
 			d.add(k.Line, k.Column, kpath, "merge keys (<<) are not supported; write the keys out")
 		case !contains(keys, k.Value):
+			unknown = true
 			d.add(k.Line, k.Column, kpath, fmt.Sprintf("unknown key %q%s valid keys: %s", k.Value,
 				orDot(didYouMean(k.Value, keys)), strings.Join(keys, ", ")))
 		case first[k.Value] != nil:
@@ -200,6 +202,15 @@ func (d *decoder) fields(n *yaml.Node, path, obj string) map[string]*yaml.Node {
 			first[k.Value] = k
 			out[k.Value] = v
 			d.at(v, kpath)
+		}
+	}
+	if unknown {
+		// An absent key may be the misspelt one: do not report its absence
+		// again through the checks that use it.
+		for _, k := range keys {
+			if first[k] == nil {
+				d.bad[join(path, k)] = true
+			}
 		}
 	}
 	for _, k := range requiredKeys[obj] {

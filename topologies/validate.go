@@ -252,10 +252,12 @@ func (c *checker) checkOverlap(e end, others []connected) {
 
 // checkPair checks that the two ends of a link are addressed alike.
 func (c *checker) checkPair(a, b end, l *Link) {
-	ap, bp := join(a.path, "address"), join(b.path, "address")
-	if c.bad[ap] || c.bad[bp] {
-		return
+	for _, e := range []end{a, b} {
+		if c.bad[join(e.path, "address")] || c.bad[join(e.path, "node")] || c.bad[join(e.path, "interface")] {
+			return
+		}
 	}
+	bp := join(b.path, "address")
 	av, bv := a.Address.IsValid(), b.Address.IsValid()
 	switch {
 	case av && !bv:

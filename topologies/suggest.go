@@ -39,7 +39,7 @@ func closest(s string, candidates []string) string {
 	best, bestD := "", 0
 	for _, c := range candidates {
 		d := levenshtein(strings.ToLower(s), strings.ToLower(c))
-		if best == "" || d < bestD {
+		if best == "" || d < bestD || (d == bestD && c < best) {
 			best, bestD = c, d
 		}
 	}

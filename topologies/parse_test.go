@@ -3,6 +3,7 @@ package topologies
 import (
 	"errors"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -257,4 +258,14 @@ func TestRate(t *testing.T) {
 			t.Errorf("parseRate(%q) = %d, want an error", in, got)
 		}
 	}
+}
+
+// readFile reads a test file or fails the test.
+func readFile(t testing.TB, file string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

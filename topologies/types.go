@@ -1,7 +1,3 @@
-// Package topologies holds the mcnlab topology format: the Go types of a lab
-// description, its strict YAML decoding with file:line:column errors, its
-// validation, its JSON Schema, and the example topologies. It touches no
-// kernel state and starts nothing.
 package topologies
 
 import "net/netip"

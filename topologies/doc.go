@@ -17,7 +17,7 @@
 //	    kind: host          # required: host | router
 //	    routes:
 //	      - to: default     # "default" (0.0.0.0/0, or ::/0 when via is IPv6) or a canonical prefix
-//	        via: 10.0.1.1   # on a network connected to this node, not its own address
+//	        via: 10.0.1.1   # the address of a neighbour on a link of this node
 //	    exec:
 //	      - echo hello      # non-empty shell commands run in the node once it is wired
 //	  r1: {kind: router}

@@ -129,8 +129,8 @@ func parseAddress(s string) (netip.Prefix, error) {
 	if err != nil {
 		return netip.Prefix{}, fmt.Errorf("bad address %q (%w); write an address with its prefix length, such as 10.0.1.10/24", s, unwrapNetip(err))
 	}
-	if p.Addr().Zone() != "" {
-		return netip.Prefix{}, fmt.Errorf("bad address %q: zones are not allowed", s)
+	if p.Addr().Is4In6() {
+		return netip.Prefix{}, fmt.Errorf("bad address %q: IPv4-mapped IPv6 addresses are not allowed; write the IPv4 address", s)
 	}
 	return p, nil
 }
@@ -154,6 +154,9 @@ func parseDestination(s string, v6 bool) (netip.Prefix, error) {
 	if err != nil {
 		return netip.Prefix{}, fmt.Errorf("bad destination %q (%w); write \"default\" or a prefix such as 10.0.2.0/24", s, unwrapNetip(err))
 	}
+	if p.Addr().Is4In6() {
+		return netip.Prefix{}, fmt.Errorf("bad destination %q: IPv4-mapped IPv6 prefixes are not allowed; write the IPv4 prefix", s)
+	}
 	return p, nil
 }
 
@@ -168,6 +171,9 @@ func parseNextHop(s string) (netip.Addr, error) {
 	}
 	if a.Zone() != "" {
 		return netip.Addr{}, fmt.Errorf("bad next hop %q: zones are not allowed", s)
+	}
+	if a.Is4In6() {
+		return netip.Addr{}, fmt.Errorf("bad next hop %q: IPv4-mapped IPv6 addresses are not allowed; write %s", s, a.Unmap())
 	}
 	return a, nil
 }

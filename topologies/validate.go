@@ -114,6 +114,7 @@ type connected struct {
 	iface string
 	addr  netip.Prefix
 	path  string
+	peer  end // the other end of the link
 }
 
 // checkLinks checks endpoints, addresses and MTUs; it returns each node's
@@ -134,12 +135,12 @@ func (c *checker) checkLinks(t *Topology, nodes map[string]*Node) map[string][]c
 			continue
 		}
 		ends := [2]end{{l.A, index(epath, 0)}, {l.B, index(epath, 1)}}
-		for _, e := range ends {
+		for i, e := range ends {
 			c.checkEnd(e, nodes, used)
 			if ap := join(e.path, "address"); e.Address.IsValid() && !c.bad[ap] {
 				if c.checkAddress(e, addrs) {
 					c.checkOverlap(e, conn[e.Node])
-					conn[e.Node] = append(conn[e.Node], connected{e.Interface, e.Address, ap})
+					conn[e.Node] = append(conn[e.Node], connected{e.Interface, e.Address, ap, ends[1-i]})
 				}
 			}
 		}
@@ -326,6 +327,10 @@ func (c *checker) checkVia(n *Node, r Route, vp string, conn []connected) {
 			return
 		}
 		if cn.addr.Contains(r.Via) {
+			if p := cn.peer; p.Address.IsValid() && p.Address.Addr() != r.Via && !c.bad[join(p.path, "address")] {
+				c.errf(vp, r.Pos, "next hop %s is on the network %s of %s, but no node has that address; the neighbour there is %s (%s)",
+					r.Via, cn.addr.Masked(), cn.iface, p.Address.Addr(), p.name())
+			}
 			return
 		}
 		nets = append(nets, fmt.Sprintf("%s (%s)", cn.addr.Masked(), cn.iface))

@@ -127,7 +127,7 @@ func parseAddress(s string) (netip.Prefix, error) {
 	}
 	p, err := netip.ParsePrefix(s)
 	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("bad address %q (%w); write an address with its prefix length, such as 10.0.1.10/24", s, unwrapNetip(err))
+		return netip.Prefix{}, fmt.Errorf("bad address %q (%s); write an address with its prefix length, such as 10.0.1.10/24", s, netipReason(err))
 	}
 	if p.Addr().Is4In6() {
 		return netip.Prefix{}, fmt.Errorf("bad address %q: IPv4-mapped IPv6 addresses are not allowed; write the IPv4 address", s)
@@ -152,7 +152,7 @@ func parseDestination(s string, v6 bool) (netip.Prefix, error) {
 	}
 	p, err := netip.ParsePrefix(s)
 	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("bad destination %q (%w); write \"default\" or a prefix such as 10.0.2.0/24", s, unwrapNetip(err))
+		return netip.Prefix{}, fmt.Errorf("bad destination %q (%s); write \"default\" or a prefix such as 10.0.2.0/24", s, netipReason(err))
 	}
 	if p.Addr().Is4In6() {
 		return netip.Prefix{}, fmt.Errorf("bad destination %q: IPv4-mapped IPv6 prefixes are not allowed; write the IPv4 prefix", s)
@@ -167,7 +167,7 @@ func parseNextHop(s string) (netip.Addr, error) {
 	}
 	a, err := netip.ParseAddr(s)
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("bad next hop %q (%w); write an address such as 10.0.1.1", s, unwrapNetip(err))
+		return netip.Addr{}, fmt.Errorf("bad next hop %q (%s); write an address such as 10.0.1.1", s, netipReason(err))
 	}
 	if a.Zone() != "" {
 		return netip.Addr{}, fmt.Errorf("bad next hop %q: zones are not allowed", s)
@@ -178,16 +178,17 @@ func parseNextHop(s string) (netip.Addr, error) {
 	return a, nil
 }
 
-// unwrapNetip shortens net/netip's messages, which repeat the input.
-func unwrapNetip(err error) error {
+// netipReason is the reason in a net/netip parse error, without the input
+// that the error repeats.
+func netipReason(err error) string {
 	msg := err.Error()
 	if i := strings.LastIndex(msg, "): "); i >= 0 {
-		return fmt.Errorf("%s", msg[i+3:])
+		return msg[i+3:]
 	}
 	if i := strings.LastIndex(msg, ": "); i >= 0 {
-		return fmt.Errorf("%s", msg[i+2:])
+		return msg[i+2:]
 	}
-	return err
+	return msg
 }
 
 // mtuInRange says whether m is a usable MTU.

@@ -2,6 +2,7 @@ package topologies
 
 import (
 	"errors"
+	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -268,4 +269,12 @@ func readFile(t testing.TB, file string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// TestLoadMissing checks that a missing file keeps the os error in the chain.
+func TestLoadMissing(t *testing.T) {
+	_, err := Load("testdata/no-such-file.yaml")
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "no-such-file.yaml") {
+		t.Errorf("Load(missing) = %v, want a wrapped fs.ErrNotExist naming the file", err)
+	}
 }

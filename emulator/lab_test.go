@@ -64,6 +64,12 @@ func TestDeployPingDestroy(t *testing.T) {
 	if err := ping(t, lab, "h2", "10.0.1.10"); err != nil {
 		t.Errorf("h2 -> h1: %v", err)
 	}
+	// A destination no router has a route for is not reached.
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	if _, err := probe.WaitReachable(ctx, NamespaceName(lab, "h1"), netip.MustParseAddr("10.0.9.9"), 50*time.Millisecond); err == nil {
+		t.Error("h1 reached 10.0.9.9, which no node has or routes")
+	}
+	cancel()
 	// MTU and rate limit are in the kernel as the topology says.
 	h, err := netns.Open(NamespaceName(lab, "r1"))
 	if err != nil {
@@ -196,4 +202,18 @@ func TestForeignNamespaceIsNeverTouched(t *testing.T) {
 	if ns := roottest.Namespaces(lab); len(ns) != 1 {
 		t.Errorf("namespaces of %s after a refused deploy: %v; want only the foreign one", lab, ns)
 	}
+}
+
+func TestCancelledDeployRollsBack(t *testing.T) {
+	roottest.Require(t)
+	roottest.UseTempState(t)
+	lab := roottest.LabName(t, "cx")
+	plan, _ := NewPlan(lab, line(lab))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // as Ctrl-C before the first phase finishes
+	err := Deploy(ctx, plan, Options{})
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "rolled back") {
+		t.Errorf("cancelled deploy = %v; want context.Canceled, rolled back", err)
+	}
+	roottest.AssertGone(t, lab)
 }

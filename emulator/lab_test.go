@@ -54,6 +54,8 @@ func TestDeployPingDestroy(t *testing.T) {
 	err := deployLine(t, lab, func(topo *topologies.Topology) {
 		// A daemon left running by a start-up command must die with the lab.
 		topo.Nodes[0].Exec = []string{"sleep 600 >/dev/null 2>&1 & echo $! > " + pidFile}
+		// A friendly name over the kernel's 15 bytes gets a derived name.
+		topo.Links[0].A.Interface = "uplink-to-router-one"
 	})
 	if err != nil {
 		t.Fatal(err)

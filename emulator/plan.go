@@ -9,6 +9,7 @@ package emulator
 
 import (
 	"fmt"
+	"hash/fnv"
 	"net/netip"
 	"time"
 
@@ -53,9 +54,44 @@ type PlanLink struct {
 // PlanEnd is one end of a veth pair: the node and the kernel name of the
 // interface inside the node's namespace.
 type PlanEnd struct {
-	Node    string
-	Ifname  string
-	Address netip.Prefix
+	Node     string
+	Friendly string // the interface name in the topology
+	Ifname   string // the kernel's name for it (KernelName)
+	Address  netip.Prefix
+}
+
+// IfnameMax is the longest interface name the kernel takes (IFNAMSIZ-1).
+const IfnameMax = 15
+
+// KernelNames maps each friendly interface name of one node to the name the
+// kernel gets: the name itself when it fits in 15 bytes, else its first 10
+// bytes, '-' and 4 hex digits of a hash of the whole name. Names that fit
+// are kept first, so a derived name never takes a user's name; a clash
+// between derived names is resolved by rehashing.
+func KernelNames(friendly []string) map[string]string {
+	out := map[string]string{}
+	used := map[string]bool{}
+	for _, f := range friendly {
+		if len(f) <= IfnameMax {
+			out[f] = f
+			used[f] = true
+		}
+	}
+	for _, f := range friendly {
+		if len(f) <= IfnameMax || out[f] != "" {
+			continue
+		}
+		for salt := uint32(0); ; salt++ {
+			h := fnv.New32a()
+			fmt.Fprintf(h, "%s/%d", f, salt)
+			k := fmt.Sprintf("%s-%04x", f[:IfnameMax-5], h.Sum32()&0xffff)
+			if !used[k] {
+				out[f], used[k] = k, true
+				break
+			}
+		}
+	}
+	return out
 }
 
 // NewPlan derives the plan of a validated topology deployed as lab.
@@ -74,6 +110,15 @@ func NewPlan(lab string, t *topologies.Topology) (*Plan, error) {
 		idx[n.Name] = pn
 		p.Nodes = append(p.Nodes, pn)
 	}
+	names := map[string][]string{} // node -> friendly interface names
+	for _, l := range t.Links {
+		names[l.A.Node] = append(names[l.A.Node], l.A.Interface)
+		names[l.B.Node] = append(names[l.B.Node], l.B.Interface)
+	}
+	kernel := map[string]map[string]string{}
+	for n, f := range names {
+		kernel[n] = KernelNames(f)
+	}
 	mtu := t.Defaults.MTU
 	if mtu == 0 {
 		mtu = 1500
@@ -85,8 +130,8 @@ func NewPlan(lab string, t *topologies.Topology) (*Plan, error) {
 			}
 		}
 		pl := &PlanLink{
-			A:    PlanEnd{Node: l.A.Node, Ifname: l.A.Interface, Address: l.A.Address},
-			B:    PlanEnd{Node: l.B.Node, Ifname: l.B.Interface, Address: l.B.Address},
+			A:    PlanEnd{Node: l.A.Node, Friendly: l.A.Interface, Ifname: kernel[l.A.Node][l.A.Interface], Address: l.A.Address},
+			B:    PlanEnd{Node: l.B.Node, Friendly: l.B.Interface, Ifname: kernel[l.B.Node][l.B.Interface], Address: l.B.Address},
 			MTU:  l.MTU,
 			Rate: l.Rate,
 		}
@@ -117,7 +162,7 @@ func (p *Plan) Record(topologyFile string) *state.Lab {
 }
 
 func end(e PlanEnd) state.LinkEnd {
-	le := state.LinkEnd{Node: e.Node, Interface: e.Ifname, Kernel: e.Ifname}
+	le := state.LinkEnd{Node: e.Node, Interface: e.Friendly, Kernel: e.Ifname}
 	if e.Address.IsValid() {
 		le.Address = e.Address.String()
 	}

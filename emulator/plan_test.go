@@ -57,3 +57,37 @@ func TestPlan(t *testing.T) {
 		t.Error("NewPlan with a link to an unknown node succeeded")
 	}
 }
+
+func TestKernelNames(t *testing.T) {
+	long := "to-transit-gateway-1"
+	long2 := "to-transit-gateway-2"
+	m := KernelNames([]string{long, "eth0", long2, "to-transit-gate"})
+	if m["eth0"] != "eth0" || m["to-transit-gate"] != "to-transit-gate" {
+		t.Errorf("names that fit were changed: %v", m)
+	}
+	seen := map[string]bool{}
+	for f, k := range m {
+		if len(k) > IfnameMax {
+			t.Errorf("%s -> %q is %d bytes, over the kernel's %d", f, k, len(k), IfnameMax)
+		}
+		if seen[k] {
+			t.Errorf("kernel name %q given twice in %v", k, m)
+		}
+		seen[k] = true
+	}
+	if m[long] == m[long2] || m[long][:10] != "to-transi"+"t" {
+		t.Errorf("derived names %q, %q: want distinct names starting with the friendly name", m[long], m[long2])
+	}
+	if again := KernelNames([]string{long}); again[long] != m[long] {
+		t.Errorf("derivation is not stable: %q then %q", m[long], again[long])
+	}
+	topo := line("x")
+	topo.Links[0].A.Interface = long
+	pl, err := NewPlan("x", topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := pl.Record("").Links[0].A; e.Interface != long || e.Kernel != m[long] {
+		t.Errorf("recorded end %+v; want the friendly name %q and the kernel name %q", e, long, m[long])
+	}
+}

@@ -28,7 +28,7 @@
 //	    mtu: 9000           # overrides defaults.mtu
 //	    rate: 100mbit       # cap per direction: integer bits/s or N[.N] kbit|mbit|gbit
 //
-// Interface names are 1..15 bytes of [A-Za-z0-9_.-], not "lo", "." or "..",
+// Interface names are 1..32 bytes (over 15, the kernel sees a derived short name) of [A-Za-z0-9_.-], not "lo", "." or "..",
 // and each interface of a node belongs to one link. Both ends of a link carry
 // addresses of one family in one network, or neither does; an IPv4 address
 // is not the network or broadcast address of a prefix shorter than /31; no

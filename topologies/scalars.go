@@ -12,7 +12,7 @@ import (
 const (
 	MaxLabName       = 24    // bytes in a lab name
 	MaxNodeName      = 32    // bytes in a node name
-	MaxInterfaceName = 15    // bytes in an interface name (the kernel's IFNAMSIZ-1)
+	MaxInterfaceName = 32    // bytes in a friendly interface name; longer than 15 gets a derived kernel name
 	MinMTU           = 68    // smallest IPv4 MTU
 	MinMTUv6         = 1280  // smallest MTU of a link that carries IPv6
 	MaxMTU           = 65535 // largest MTU
@@ -56,9 +56,9 @@ func checkNodeName(s string) string {
 func checkInterfaceName(s string) string {
 	switch {
 	case s == "":
-		return "interface name is empty; use 1 to 15 of A-Z, a-z, 0-9, '_', '.' and '-'"
+		return "interface name is empty; use 1 to 32 of A-Z, a-z, 0-9, '_', '.' and '-'"
 	case len(s) > MaxInterfaceName:
-		return fmt.Sprintf("interface name %q is %d bytes long; the kernel's limit is %d", s, len(s), MaxInterfaceName)
+		return fmt.Sprintf("interface name %q is %d bytes long; the limit is %d (names over 15 bytes get a short kernel name)", s, len(s), MaxInterfaceName)
 	case s == "lo" || s == "." || s == "..":
 		return fmt.Sprintf("interface name %q is reserved; pick another such as eth0", s)
 	case !ifaceNameRE.MatchString(s):

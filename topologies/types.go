@@ -70,7 +70,7 @@ type Link struct {
 // Endpoint is one end of a link.
 type Endpoint struct {
 	Node      string
-	Interface string       // kernel name inside the node, at most 15 bytes
+	Interface string       // friendly name, 1..32 bytes; the emulator derives a kernel name when it is over 15
 	Address   netip.Prefix // address with its prefix length; invalid (zero) when unaddressed
 }
 

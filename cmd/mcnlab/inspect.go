@@ -91,6 +91,9 @@ func interfaces(r *state.Lab, node string) string {
 		for _, e := range []state.LinkEnd{l.A, l.B} {
 			if e.Node == node {
 				x := e.Interface
+				if e.Kernel != "" && e.Kernel != e.Interface {
+					x += " (" + e.Kernel + ")"
+				}
 				if e.Address != "" {
 					x += " " + e.Address
 				}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -23,6 +24,7 @@ func completeLabs(*cobra.Command, []string, string) ([]string, cobra.ShellCompDi
 
 func newDeploy() *cobra.Command {
 	var file, lab string
+	var foreground bool
 	cmd := &cobra.Command{
 		Use:   "deploy -t FILE [--lab NAME]",
 		Short: "Build a lab from a topology and wait until it is ready",
@@ -38,11 +40,18 @@ func newDeploy() *cobra.Command {
 			if err := needRoot("deploy"); err != nil {
 				return err
 			}
-			return deploy(cmd.Context(), cmd, t, lab, file, src)
+			if err := deploy(cmd.Context(), cmd, t, lab, file, src); err != nil {
+				return err
+			}
+			if foreground {
+				return holdUntilDone(cmd, lab)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&file, "topology", "t", "", "topology file (YAML)")
 	cmd.Flags().StringVar(&lab, labFlag, "", "lab name (default: the topology's name)")
+	cmd.Flags().BoolVar(&foreground, "foreground", false, "stay attached; Ctrl-C (or `mcnlab destroy --lab NAME` elsewhere) destroys the lab")
 	_ = cmd.MarkFlagRequired("topology")
 	_ = cmd.MarkFlagFilename("topology", "yaml", "yml")
 	return cmd
@@ -76,5 +85,22 @@ func deploy(ctx context.Context, cmd *cobra.Command, t *topologies.Topology, lab
 		return err
 	}
 	fmt.Fprintf(out, "lab %s ready in %s; `mcnlab inspect --lab %s` shows it, `mcnlab destroy --lab %s` removes it\n", lab, time.Since(start).Round(time.Millisecond), lab, lab)
+	return nil
+}
+
+// holdUntilDone keeps the lab's lock until Ctrl-C or SIGTERM (which
+// `mcnlab destroy` sends to the lab's owner), then destroys the lab.
+func holdUntilDone(cmd *cobra.Command, lab string) error {
+	lock, err := state.TryLock(lab)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "lab %s runs in the foreground; Ctrl-C destroys it\n", lab)
+	<-cmd.Context().Done()
+	lock.Unlock()
+	if err := emulator.Destroy(context.Background(), lab, emulator.NewPrinter(os.Stdout)); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "lab %s destroyed\n", lab)
 	return nil
 }

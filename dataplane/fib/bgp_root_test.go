@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mcnlab/mcnlab/dataplane/bgp"
+	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
 // TestBGPBestPathsDriveKernelRoutes wires dataplane/bgp to the FIB the way
@@ -17,10 +18,10 @@ import (
 // (ECMP), each Watch batch syncs the FIB in a namespace, and the kernel
 // route follows when a neighbor goes away.
 func TestBGPBestPathsDriveKernelRoutes(t *testing.T) {
-	needRoot(t)
-	nss := newNamespaces(t, "a", "b")
+	roottest.Require(t)
+	nss := roottest.NewNamespaces(t, "a", "b")
 	a, b := nss[0], nss[1]
-	vethPair(t, a, b, "va", "vb", []string{"10.0.0.1/24"}, []string{"10.0.0.2/24", "10.0.0.3/24"})
+	roottest.VethPair(t, a, b, "va", "vb", []string{"10.0.0.1/24"}, []string{"10.0.0.2/24", "10.0.0.3/24"})
 
 	// The speakers peer over root-namespace loopback; only the FIB is in
 	// namespace a.
@@ -63,7 +64,7 @@ func TestBGPBestPathsDriveKernelRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	f := New(a.h, Options{})
+	f := New(a.NL, Options{})
 	t.Cleanup(func() { f.Close() })
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -89,7 +90,7 @@ func TestBGPBestPathsDriveKernelRoutes(t *testing.T) {
 				return
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("kernel routes in %s = %q, want %q", a.name, got, want)
+				t.Fatalf("kernel routes in %s = %q, want %q", a.Name, got, want)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}

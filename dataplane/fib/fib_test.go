@@ -9,6 +9,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/mcnlab/mcnlab/internal/roottest"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -16,11 +17,11 @@ import (
 // kernelRoutes renders every main-table unicast gateway route in ns as
 // "prefix proto N via a,b" lines, read with the plain netlink RouteList, not
 // through the FIB under test.
-func kernelRoutes(t *testing.T, ns *testNS) []string {
+func kernelRoutes(t *testing.T, ns *roottest.NS) []string {
 	t.Helper()
 	var out []string
 	for _, fam := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
-		routes, err := ns.h.RouteList(nil, fam)
+		routes, err := ns.NL.RouteList(nil, fam)
 		if err != nil {
 			t.Fatalf("RouteList: %v", err)
 		}
@@ -48,10 +49,10 @@ func kernelRoutes(t *testing.T, ns *testNS) []string {
 }
 
 func TestSyncProgramsKernel(t *testing.T) {
-	needRoot(t)
-	nss := newNamespaces(t, "a", "b")
+	roottest.Require(t)
+	nss := roottest.NewNamespaces(t, "a", "b")
 	a, b := nss[0], nss[1]
-	vethPair(t, a, b, "va", "vb",
+	roottest.VethPair(t, a, b, "va", "vb",
 		[]string{"10.0.0.1/24", "2001:db8::1/64"},
 		[]string{"10.0.0.2/24", "10.0.0.3/24", "2001:db8::2/64"})
 
@@ -62,11 +63,11 @@ func TestSyncProgramsKernel(t *testing.T) {
 		Gw:       net.IPv4(10, 0, 0, 2),
 		Protocol: unix.RTPROT_STATIC,
 	}
-	if err := a.h.RouteAdd(foreign); err != nil {
+	if err := a.NL.RouteAdd(foreign); err != nil {
 		t.Fatalf("add foreign route: %v", err)
 	}
 
-	f := New(a.h, Options{})
+	f := New(a.NL, Options{})
 	t.Cleanup(func() { f.Close() })
 	ctx := context.Background()
 	err := f.Sync(ctx, map[netip.Prefix][]netip.Addr{

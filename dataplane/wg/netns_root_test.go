@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcnlab/mcnlab/emulator/netns"
+	"github.com/mcnlab/mcnlab/internal/roottest"
 	"golang.zx2c4.com/wireguard/conn"
 	"golang.zx2c4.com/wireguard/tun"
 )
@@ -18,14 +19,14 @@ import (
 // and a UDP datagram from a socket in one namespace to a socket in the other
 // through the tunnel.
 func TestUDPThroughRealTUNBetweenNamespaces(t *testing.T) {
-	needRoot(t)
+	roottest.Require(t)
 	if _, err := os.Stat("/dev/net/tun"); err != nil {
 		t.Skipf("no TUN device: %v", err)
 	}
 	goroutineLeakCheck(t)
-	nss := newNamespaces(t, "a", "b")
+	nss := roottest.NewNamespaces(t, "a", "b")
 	a, b := nss[0], nss[1]
-	vethPair(t, a, b, "va", "vb", []string{"10.99.0.1/24"}, []string{"10.99.0.2/24"})
+	roottest.VethPair(t, a, b, "va", "vb", []string{"10.99.0.1/24"}, []string{"10.99.0.2/24"})
 
 	keyA, _ := GenerateKey()
 	keyB, _ := GenerateKey()
@@ -39,12 +40,12 @@ func TestUDPThroughRealTUNBetweenNamespaces(t *testing.T) {
 	}}}
 
 	for _, side := range []struct {
-		ns   *testNS
+		ns   *roottest.NS
 		cfg  Config
 		addr string
 	}{{a, cfgA, "10.200.0.1/24"}, {b, cfgB, "10.200.0.2/24"}} {
 		// The TUN and the UDP sockets are made inside the namespace.
-		err := netns.Do(side.ns.name, func() error {
+		err := netns.Do(side.ns.Name, func() error {
 			tdev, err := tun.CreateTUN("wg0", DefaultMTU)
 			if err != nil {
 				return err
@@ -57,23 +58,23 @@ func TestUDPThroughRealTUNBetweenNamespaces(t *testing.T) {
 			return tn.Apply(side.cfg)
 		})
 		if err != nil {
-			t.Fatalf("tunnel in %s: %v", side.ns.name, err)
+			t.Fatalf("tunnel in %s: %v", side.ns.Name, err)
 		}
-		link, err := side.ns.h.LinkByName("wg0")
+		link, err := side.ns.NL.LinkByName("wg0")
 		if err != nil {
-			t.Fatalf("wg0 in %s: %v", side.ns.name, err)
+			t.Fatalf("wg0 in %s: %v", side.ns.Name, err)
 		}
 		if mtu := link.Attrs().MTU; mtu != DefaultMTU {
 			t.Fatalf("wg0 MTU = %d, want %d", mtu, DefaultMTU)
 		}
-		addAddr(t, side.ns.h, link, side.addr)
-		if err := side.ns.h.LinkSetUp(link); err != nil {
+		roottest.AddAddr(t, side.ns.NL, link, side.addr)
+		if err := side.ns.NL.LinkSetUp(link); err != nil {
 			t.Fatalf("set wg0 up: %v", err)
 		}
 	}
 
 	var rx net.PacketConn
-	err := netns.Do(b.name, func() (err error) {
+	err := netns.Do(b.Name, func() (err error) {
 		rx, err = net.ListenPacket("udp4", "10.200.0.2:9999")
 		return err
 	})
@@ -82,7 +83,7 @@ func TestUDPThroughRealTUNBetweenNamespaces(t *testing.T) {
 	}
 	t.Cleanup(func() { rx.Close() })
 	var tx net.Conn
-	err = netns.Do(a.name, func() (err error) {
+	err = netns.Do(a.Name, func() (err error) {
 		tx, err = net.Dial("udp4", "10.200.0.2:9999")
 		return err
 	})

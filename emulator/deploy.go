@@ -232,11 +232,19 @@ func (f *fabric) build(ctx context.Context, pr Progress) error {
 	}); err != nil {
 		return err
 	}
-	var execNodes []*PlanNode
+	var execNodes, daemonNodes []*PlanNode
 	for _, n := range p.Nodes {
 		if len(n.Exec) > 0 {
 			execNodes = append(execNodes, n)
 		}
+		if n.Kind.RunsDaemon() {
+			daemonNodes = append(daemonNodes, n)
+		}
+	}
+	if err := each(ctx, pr, "daemons", len(daemonNodes), func(i int) error {
+		return f.startDaemon(ctx, daemonNodes[i])
+	}); err != nil {
+		return err
 	}
 	return each(ctx, pr, "exec", len(execNodes), func(i int) error {
 		return f.runExec(ctx, execNodes[i])

@@ -42,6 +42,9 @@ type PlanNode struct {
 	Forwarding bool
 	Routes     []topologies.Route
 	Exec       []string
+	// BGP and Config drive the routing daemon of frr and bird nodes.
+	BGP    *topologies.BGP
+	Config string
 }
 
 // PlanLink is one veth pair.
@@ -103,9 +106,11 @@ func NewPlan(lab string, t *topologies.Topology) (*Plan, error) {
 			Name:       n.Name,
 			Kind:       n.Kind,
 			Namespace:  NamespaceName(lab, n.Name),
-			Forwarding: n.Kind == topologies.KindRouter,
+			Forwarding: n.Kind.Forwards(),
 			Routes:     n.Routes,
 			Exec:       n.Exec,
+			BGP:        n.BGP,
+			Config:     n.Config,
 		}
 		idx[n.Name] = pn
 		p.Nodes = append(p.Nodes, pn)

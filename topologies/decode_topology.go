@@ -96,6 +96,14 @@ func (d *decoder) node(name string, key, n *yaml.Node, path string) *Node {
 			}
 		}
 	}
+	if v := f["bgp"]; v != nil {
+		d.at(v, join(path, "bgp"))
+		node.BGP = d.bgp(v, join(path, "bgp"))
+	}
+	if v := f["config"]; v != nil {
+		d.at(v, join(path, "config"))
+		node.Config, _ = d.str(v, join(path, "config"))
+	}
 	return node
 }
 

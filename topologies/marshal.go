@@ -64,6 +64,12 @@ func marshalNode(n *Node) *yaml.Node {
 		}
 		m.Content = append(m.Content, str("exec"), exec)
 	}
+	if n.BGP != nil {
+		m.Content = append(m.Content, str("bgp"), marshalBGP(n.BGP))
+	}
+	if n.Config != "" {
+		m.Content = append(m.Content, str("config"), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: n.Config, Style: yaml.LiteralStyle})
+	}
 	return m
 }
 

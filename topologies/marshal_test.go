@@ -23,6 +23,16 @@ func stripped(t *Topology) *Topology {
 			r.Pos = Pos{}
 			nn.Routes = append(nn.Routes, r)
 		}
+		if n.BGP != nil {
+			b := *n.BGP
+			b.Pos = Pos{}
+			b.Neighbors = nil
+			for _, nb := range n.BGP.Neighbors {
+				nb.Pos = Pos{}
+				b.Neighbors = append(b.Neighbors, nb)
+			}
+			nn.BGP = &b
+		}
 		c.Nodes = append(c.Nodes, &nn)
 	}
 	for _, l := range t.Links {

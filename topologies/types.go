@@ -47,6 +47,12 @@ type Node struct {
 	Exec []string
 	// Routes are static routes installed in the node's main table.
 	Routes []Route
+	// BGP is the routing intent of frr and bird nodes (nil elsewhere).
+	BGP *BGP
+	// Config, when set, is the routing daemon's whole configuration (frr:
+	// bgpd's configuration; bird: bird.conf) used instead of one generated
+	// from BGP.
+	Config string
 	Pos    Pos
 }
 
@@ -87,7 +93,7 @@ func (t *Topology) Node(name string) *Node {
 // kinds lists the node kinds in the order they are documented. Adding a kind
 // is adding it here, to schema.json's enum (a test keeps them equal) and to
 // the code that builds it.
-var kinds = []NodeKind{KindHost, KindRouter}
+var kinds = []NodeKind{KindHost, KindRouter, KindFRR, KindBIRD}
 
 // Kinds returns the node kinds of format v1.
 func Kinds() []NodeKind { return append([]NodeKind(nil), kinds...) }

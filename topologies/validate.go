@@ -72,6 +72,7 @@ func (c *checker) check(t *Topology) {
 	for _, n := range t.Nodes {
 		if n != nil {
 			c.checkRoutes(n, conn[n.Name])
+			c.checkDaemon(n, conn[n.Name])
 		}
 	}
 }

@@ -32,11 +32,23 @@ func LabName(t testing.TB, prefix string) string {
 
 // UseTempState points the state root at a fresh temporary directory for the
 // test, so tests never see labs of other runs.
+// Its directories are world-traversable, as /run/mcnlab is, so that
+// daemons that drop privileges (FRR runs as user frr) reach their files.
 func UseTempState(t testing.TB) {
 	t.Helper()
+	dir, err := os.MkdirTemp("", "mcnlab-state-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	old := state.Root
-	state.Root = filepath.Join(t.TempDir(), "state")
-	t.Cleanup(func() { state.Root = old })
+	state.Root = filepath.Join(dir, "state")
+	t.Cleanup(func() {
+		state.Root = old
+		os.RemoveAll(dir)
+	})
 }
 
 // Namespaces lists namespaces whose names start with mcn-<lab>-.

@@ -1,0 +1,164 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/mcnlab/mcnlab/emulator/state"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// Where Debian installs the routing daemons (packages frr and bird2).
+var (
+	FRRDir  = "/usr/lib/frr"
+	BIRDBin = "/usr/sbin/bird"
+)
+
+// Daemon is a routing daemon's files and the commands that start it, all
+// under the node's directory in the lab's state.
+type Daemon struct {
+	Dir   string
+	Files map[string]string // file name in Dir -> content
+	// Start lists the shell commands that start the daemon, in order; each
+	// daemonizes itself and returns once it runs.
+	Start []string
+	// Owner, when set, is the user the daemon runs as, who must own Dir.
+	Owner string
+}
+
+// NodeDir is where a node's daemon keeps configuration, sockets and logs.
+func NodeDir(lab, node string) string { return filepath.Join(state.Dir(lab), "nodes", node) }
+
+// DaemonFor returns the routing daemon of an frr or bird node, or nil.
+func DaemonFor(lab string, n *PlanNode) *Daemon {
+	dir := NodeDir(lab, n.Name)
+	switch n.Kind {
+	case topologies.KindFRR:
+		bgpd := n.Config
+		if bgpd == "" {
+			bgpd = frrBGPConfig(n, dir)
+		}
+		common := fmt.Sprintf("-z %s/zserv.api --vty_socket %s -P 0", dir, dir)
+		return &Daemon{
+			Dir: dir,
+			Files: map[string]string{
+				"zebra.conf": fmt.Sprintf("hostname %s\nlog file %s/zebra.log\n", n.Name, dir),
+				"bgpd.conf":  bgpd,
+			},
+			Start: []string{
+				fmt.Sprintf("%s/zebra -d -f %s/zebra.conf -i %s/zebra.pid %s", FRRDir, dir, dir, common),
+				fmt.Sprintf("%s/bgpd -d -f %s/bgpd.conf -i %s/bgpd.pid %s", FRRDir, dir, dir, common),
+			},
+			Owner: "frr",
+		}
+	case topologies.KindBIRD:
+		conf := n.Config
+		if conf == "" {
+			conf = birdConfig(n, dir)
+		}
+		return &Daemon{
+			Dir:   dir,
+			Files: map[string]string{"bird.conf": conf},
+			Start: []string{fmt.Sprintf("%s -c %s/bird.conf -s %s/bird.ctl -P %s/bird.pid", BIRDBin, dir, dir, dir)},
+		}
+	}
+	return nil
+}
+
+// frrBGPConfig writes bgpd's configuration: eBGP without the RFC 8212
+// policy requirement (a lab peers freely), networks announced whether or
+// not they are in the RIB, short timers (1 s keepalive, 3 s hold) so that
+// failover is measured in seconds, and ECMP over up to 16 paths.
+func frrBGPConfig(n *PlanNode, dir string) string {
+	b := n.BGP
+	var s strings.Builder
+	fmt.Fprintf(&s, "hostname %s\nlog file %s/bgpd.log\n!\nrouter bgp %d\n bgp router-id %s\n", n.Name, dir, b.ASN, b.RouterID)
+	s.WriteString(" no bgp ebgp-requires-policy\n no bgp network import-check\n bgp bestpath as-path multipath-relax\n")
+	for _, nb := range b.Neighbors {
+		fmt.Fprintf(&s, " neighbor %s remote-as %d\n neighbor %s timers 1 3\n neighbor %s timers connect 1\n", nb.Address, nb.ASN, nb.Address, nb.Address)
+	}
+	s.WriteString(" address-family ipv4 unicast\n")
+	for _, p := range b.Networks {
+		if p.Addr().Is4() {
+			fmt.Fprintf(&s, "  network %s\n", p)
+		}
+	}
+	s.WriteString("  maximum-paths 16\n  maximum-paths ibgp 16\n exit-address-family\n!\n")
+	return s.String()
+}
+
+// birdConfig writes bird.conf: the networks as static routes announced over
+// BGP (never installed in the kernel), BGP routes exported to the kernel
+// with ECMP, the same short timers as FRR's.
+func birdConfig(n *PlanNode, dir string) string {
+	b := n.BGP
+	var s strings.Builder
+	fmt.Fprintf(&s, "router id %s;\nlog \"%s/bird.log\" all;\n\nprotocol device {}\n\n", b.RouterID, dir)
+	s.WriteString("protocol kernel {\n  merge paths on;\n  ipv4 { import none; export where source = RTS_BGP; };\n}\n\n")
+	s.WriteString("protocol static announced {\n  ipv4;\n")
+	for _, p := range b.Networks {
+		if p.Addr().Is4() {
+			fmt.Fprintf(&s, "  route %s blackhole;\n", p)
+		}
+	}
+	s.WriteString("}\n")
+	for i, nb := range b.Neighbors {
+		fmt.Fprintf(&s, "\nprotocol bgp peer%d {\n  local as %d;\n  neighbor %s as %d;\n", i+1, b.ASN, nb.Address, nb.ASN)
+		s.WriteString("  hold time 3;\n  keepalive time 1;\n  connect retry time 1;\n")
+		s.WriteString("  ipv4 { import all; export where proto = \"announced\" || source = RTS_BGP; };\n}\n")
+	}
+	return s.String()
+}
+
+// ErrDaemonMissing says that a routing daemon's program is not installed.
+var ErrDaemonMissing = errors.New("routing daemon not installed")
+
+// startDaemon writes the daemon's files and starts it inside the node.
+func (f *fabric) startDaemon(ctx context.Context, n *PlanNode) error {
+	d := DaemonFor(f.plan.Lab, n)
+	prog := strings.Fields(d.Start[0])[0]
+	if _, err := os.Stat(prog); err != nil {
+		return fmt.Errorf("node %s (%s): %s: %w; install Debian's %s package", n.Name, n.Kind, prog, ErrDaemonMissing, map[topologies.NodeKind]string{topologies.KindFRR: "frr", topologies.KindBIRD: "bird2"}[n.Kind])
+	}
+	if err := os.MkdirAll(d.Dir, 0o755); err != nil {
+		return fmt.Errorf("node %s: %w", n.Name, err)
+	}
+	for name, content := range d.Files {
+		if err := os.WriteFile(filepath.Join(d.Dir, name), []byte(content), 0o644); err != nil {
+			return fmt.Errorf("node %s: write %s: %w", n.Name, name, err)
+		}
+	}
+	if d.Owner != "" {
+		if err := chownTree(d.Dir, d.Owner); err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+	}
+	ln := f.nodes[n.Name]
+	for _, c := range d.Start {
+		if out, err := Run(ctx, ln.ns, c); err != nil {
+			return fmt.Errorf("node %s: start %s: %w; output:\n%s", n.Name, strings.Fields(c)[0], err, out)
+		}
+	}
+	return nil
+}
+
+func chownTree(dir, owner string) error {
+	u, err := user.Lookup(owner)
+	if err != nil {
+		return fmt.Errorf("look up user %s: %w", owner, err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return filepath.Walk(dir, func(p string, _ os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Chown(p, uid, gid)
+	})
+}

@@ -110,7 +110,7 @@ func (c *Cloud) KindOf(account, id string) (Kind, error) {
 	defer c.mu.RUnlock()
 	o, ok := c.owners[id]
 	if !ok || o.account != account {
-		return "", notFound(KindGateway, id)
+		return "", notFound(KindObject, id)
 	}
 	return o.kind, nil
 }
@@ -124,7 +124,7 @@ func (c *Cloud) SetTags(account string, ids []string, tags map[string]string) er
 	for _, id := range ids {
 		o, ok := c.owners[id]
 		if !ok || o.account != account {
-			return notFound(KindGateway, id)
+			return notFound(KindObject, id)
 		}
 		merged := c.tagsLocked(id)
 		maps.Copy(merged, tags)
@@ -151,7 +151,7 @@ func (c *Cloud) RemoveTags(account string, ids []string, tags map[string]*string
 	defer c.mu.Unlock()
 	for _, id := range ids {
 		if o, ok := c.owners[id]; !ok || o.account != account {
-			return notFound(KindGateway, id)
+			return notFound(KindObject, id)
 		}
 	}
 	for _, id := range ids {

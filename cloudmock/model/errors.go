@@ -38,6 +38,7 @@ const (
 	KindRoute                    Kind = "route"
 	KindRouteTableAssociation    Kind = "route-table-association"
 	KindGateway                  Kind = "gateway" // any route target
+	KindObject                   Kind = "object"  // an object of any kind, looked up by ID
 	KindInternetGateway          Kind = "internet-gateway"
 	KindNATGateway               Kind = "nat-gateway"
 	KindElasticIP                Kind = "elastic-ip"

@@ -110,13 +110,19 @@ func toAPIError(err error) *apiError {
 			code = "RouteAlreadyExists"
 		case model.KindNetworkACLEntry:
 			code = "NetworkAclEntryAlreadyExists"
+		case model.KindTransitGatewayAttachment:
+			code = "DuplicateTransitGatewayAttachment"
 		default:
 			code = "Resource.AlreadyAssociated"
 		}
 	case model.CodeDuplicate:
-		code = "InvalidPermission.Duplicate"
-		if me.Kind == model.KindSecurityGroup {
+		switch me.Kind {
+		case model.KindSecurityGroup:
 			code = "InvalidGroup.Duplicate"
+		case model.KindTransitGatewayAttachment:
+			code = "DuplicateSubnetsInSameZone"
+		default:
+			code = "InvalidPermission.Duplicate"
 		}
 	case model.CodeDependency:
 		code = "DependencyViolation"
@@ -143,6 +149,9 @@ func toAPIError(err error) *apiError {
 		code = "Resource.AlreadyAssociated"
 	case model.CodeNotAssociated:
 		code = "Gateway.NotAttached"
+		if me.Kind == model.KindTransitGatewayAttachment {
+			code = "InvalidAssociation.NotFound"
+		}
 	case model.CodeIncorrectState:
 		code = "IncorrectState"
 		switch me.Kind {

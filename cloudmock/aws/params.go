@@ -109,15 +109,29 @@ func (f form) cidr(k string) (netip.Prefix, error) {
 func (f form) tagSpecs(resourceType string) (map[string]string, error) {
 	tags := map[string]string{}
 	for _, i := range f.indices("TagSpecification") {
-		p := "TagSpecification." + strconv.Itoa(i)
+		if err := f.tagSpec("TagSpecification."+strconv.Itoa(i), resourceType, tags); err != nil {
+			return nil, err
+		}
+	}
+	// Some newer actions (transit gateway ones) name the list TagSpecifications.
+	for _, i := range f.indices("TagSpecifications") {
+		if err := f.tagSpec("TagSpecifications."+strconv.Itoa(i), resourceType, tags); err != nil {
+			return nil, err
+		}
+	}
+	return tags, nil
+}
+
+func (f form) tagSpec(p, resourceType string, tags map[string]string) error {
+	{
 		if rt := f.str(p + ".ResourceType"); rt != "" && rt != resourceType {
-			return nil, errInvalid("'%s' is not a valid taggable resource type for this operation.", rt)
+			return errInvalid("'%s' is not a valid taggable resource type for this operation.", rt)
 		}
 		for k, v := range f.tags(p + ".Tag") {
 			tags[k] = v
 		}
 	}
-	return tags, nil
+	return nil
 }
 
 // tags returns prefix.N.Key/Value pairs.

@@ -122,3 +122,10 @@ func TestNetworkAcls(t *testing.T) {
 	_, err = l.a.DeleteNetworkAcl(ctx, &ec2.DeleteNetworkAclInput{NetworkAclId: def[0].NetworkAclId})
 	wantAPIError(t, err, "InvalidParameterValue")
 }
+
+func TestDescribeUnknownGroupName(t *testing.T) {
+	l := newLab(t)
+	mkVpc(t, l.a, "10.0.0.0/16", "x")
+	_, err := l.a.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupNames: []string{"default", "nope"}})
+	wantAPIError(t, err, "InvalidGroup.NotFound")
+}

@@ -162,6 +162,13 @@ func describeSecurityGroups(h *Handler, c *call) (response, error) {
 		for _, g := range all {
 			if want[g.Name] {
 				picked = append(picked, g)
+				delete(want, g.Name)
+			}
+		}
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSecurityGroups.html — an unknown group name is InvalidGroup.NotFound
+		for _, n := range names {
+			if want[n] {
+				return nil, &apiError{Code: "InvalidGroup.NotFound", Message: "The security group '" + n + "' does not exist", Status: 400}
 			}
 		}
 		all = picked

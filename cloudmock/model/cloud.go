@@ -73,6 +73,13 @@ func (c *Cloud) Account(id string) (Account, error) {
 	return *a, nil
 }
 
+// Accounts returns all accounts, sorted by ID.
+func (c *Cloud) Accounts() []Account {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return sortedValues(c.accounts, func(*Account) bool { return true }, func(a *Account) Account { return *a })
+}
+
 func (c *Cloud) limitsLocked(account string) (Limits, error) {
 	a, ok := c.accounts[account]
 	if !ok {

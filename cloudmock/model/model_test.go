@@ -419,3 +419,27 @@ func TestEventsInCommitOrder(t *testing.T) {
 		t.Fatalf("got %d events, %d network creates; want 32 and 8", len(got), nets)
 	}
 }
+
+func TestDeleteNetworkDeletesPeering(t *testing.T) {
+	c := newCloud(t)
+	a := mustNetwork(t, c, "10.0.0.0/16")
+	b := mustNetwork(t, c, "10.1.0.0/16")
+	p, _ := c.RequestPeering(acct, a.ID, "", b.ID, nil)
+	if err := c.DeleteNetwork(acct, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Peerings(acct); got[0].ID != p.ID || got[0].State != PeeringDeleted {
+		t.Fatalf("peering after network delete = %+v, want deleted", got)
+	}
+}
+
+func TestTagsAreCopied(t *testing.T) {
+	c := newCloud(t)
+	n := mustNetwork(t, c, "10.0.0.0/16")
+	tags := map[string]string{"a": "1"}
+	rt, _ := c.CreateRouteTable(acct, n.ID, tags)
+	tags["a"] = "changed"
+	if got, _ := c.RouteTable(acct, rt.ID); got.Tags["a"] != "1" {
+		t.Fatalf("model kept the caller's map: tag a = %q", got.Tags["a"])
+	}
+}

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 )
@@ -89,7 +90,7 @@ func (c *Cloud) CreateNetworkACL(account, networkID string, tags map[string]stri
 	}
 	a := c.newNetworkACLLocked(n, false)
 	if len(tags) > 0 {
-		c.tags[a.ID] = tags
+		c.tags[a.ID] = maps.Clone(tags)
 	}
 	return a.copy(c), nil
 }

@@ -260,6 +260,13 @@ func (c *Cloud) DeleteNetwork(account, id string) error {
 			return dep("VPN gateway", g.ID)
 		}
 	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-lifecycle — deleting a VPC deletes its peering connections
+	for _, p := range c.peerings {
+		if p.State != PeeringDeleted && (p.RequesterNetworkID == id || p.AccepterNetworkID == id) {
+			p.State = PeeringDeleted
+			c.emitLocked(KindPeering, OpUpdate, p.ID, p.RequesterAccount)
+		}
+	}
 	delete(c.routeTables, n.MainRouteTableID)
 	c.forgetLocked(KindRouteTable, n.MainRouteTableID, account)
 	delete(c.acls, n.DefaultNetworkACLID)

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 )
@@ -155,11 +156,8 @@ func (c *Cloud) CreateRouteTable(account, networkID string, tags map[string]stri
 		return RouteTable{}, err
 	}
 	rt := c.newRouteTableLocked(n)
-	for k, v := range tags {
-		if c.tags[rt.ID] == nil {
-			c.tags[rt.ID] = map[string]string{}
-		}
-		c.tags[rt.ID][k] = v
+	if len(tags) > 0 {
+		c.tags[rt.ID] = maps.Clone(tags)
 	}
 	return rt.copy(c), nil
 }

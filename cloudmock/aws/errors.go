@@ -126,6 +126,12 @@ func toAPIError(err error) *apiError {
 		}
 	case model.CodeDependency:
 		code = "DependencyViolation"
+		switch me.Kind {
+		case model.KindElasticIP:
+			code = "InvalidIPAddress.InUse"
+		case model.KindVPNGateway, model.KindCustomerGateway, model.KindTransitGateway, model.KindTransitGatewayRouteTable:
+			code = "IncorrectState"
+		}
 	case model.CodeLimitExceeded:
 		switch me.Kind {
 		case model.KindRoute:

@@ -37,13 +37,14 @@ type Handler struct {
 	now    func() time.Time
 
 	mu     sync.Mutex // guards tokens
-	tokens map[string]idempotent
+	tokens map[string]*idempotent
 }
 
 // idempotent is a remembered response to a request with a ClientToken.
 type idempotent struct {
 	paramHash [32]byte
-	body      []byte
+	done      chan struct{} // closed when the first request has finished
+	body      []byte        // the response; nil if the first request failed (read after done)
 }
 
 // call is one authenticated request.
@@ -81,7 +82,7 @@ func register(name string, a action) { actions[name] = a }
 // named by the credentials are added to the cloud with default limits if
 // the cloud does not have them yet.
 func New(cloud *model.Cloud, cfg Config) *Handler {
-	h := &Handler{cloud: cloud, region: cfg.Region, creds: map[string]Credential{}, now: time.Now, tokens: map[string]idempotent{}}
+	h := &Handler{cloud: cloud, region: cfg.Region, creds: map[string]Credential{}, now: time.Now, tokens: map[string]*idempotent{}}
 	if h.region == "" {
 		h.region = "us-east-1"
 	}
@@ -146,38 +147,66 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{account: cred.AccountID, action: name, form: f}
 	// AWS: https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html — same ClientToken, same parameters: same result
 	token := f.str("ClientToken")
-	key := cred.AccountID + "\x00" + name + "\x00" + token
-	hash := paramHash(values)
-	if token != "" {
-		h.mu.Lock()
-		prev, seen := h.tokens[key]
-		h.mu.Unlock()
-		if seen {
-			if prev.paramHash != hash {
-				writeError(w, reqID, &apiError{Code: "IdempotentParameterMismatch", Message: "The client token you have provided is associated with a resource that has different parameters.", Status: http.StatusBadRequest})
-				return
-			}
-			writeXML(w, prev.body)
+	if token == "" {
+		out, apiErr := h.run(act, c, reqID)
+		if apiErr != nil {
+			writeError(w, reqID, apiErr)
 			return
 		}
+		writeXML(w, out)
+		return
 	}
+	key := cred.AccountID + "\x00" + name + "\x00" + token
+	hash := paramHash(values)
+	for {
+		h.mu.Lock()
+		prev, seen := h.tokens[key]
+		if !seen {
+			entry := &idempotent{paramHash: hash, done: make(chan struct{})}
+			h.tokens[key] = entry
+			h.mu.Unlock()
+			out, apiErr := h.run(act, c, reqID)
+			h.mu.Lock()
+			if apiErr != nil {
+				delete(h.tokens, key) // a failed request may be retried with the same token
+			} else {
+				entry.body = out
+			}
+			h.mu.Unlock()
+			close(entry.done)
+			if apiErr != nil {
+				writeError(w, reqID, apiErr)
+				return
+			}
+			writeXML(w, out)
+			return
+		}
+		h.mu.Unlock()
+		<-prev.done // wait for a concurrent first request with this token
+		if prev.body == nil {
+			continue // it failed: run this one afresh
+		}
+		if prev.paramHash != hash {
+			writeError(w, reqID, &apiError{Code: "IdempotentParameterMismatch", Message: "The client token you have provided is associated with a resource that has different parameters.", Status: http.StatusBadRequest})
+			return
+		}
+		writeXML(w, prev.body)
+		return
+	}
+}
+
+// run executes an action and encodes its response.
+func (h *Handler) run(act action, c *call, reqID string) ([]byte, *apiError) {
 	resp, err := act(h, c)
 	if err != nil {
-		writeError(w, reqID, toAPIError(err))
-		return
+		return nil, toAPIError(err)
 	}
 	resp.setRequestID(reqID)
-	out, err := xml.Marshal(wrap{name: name + "Response", body: resp})
+	out, err := xml.Marshal(wrap{name: c.action + "Response", body: resp})
 	if err != nil {
-		writeError(w, reqID, toAPIError(fmt.Errorf("encode %s response: %w", name, err)))
-		return
+		return nil, toAPIError(fmt.Errorf("encode %s response: %w", c.action, err))
 	}
-	if token != "" {
-		h.mu.Lock()
-		h.tokens[key] = idempotent{paramHash: hash, body: out}
-		h.mu.Unlock()
-	}
-	writeXML(w, out)
+	return out, nil
 }
 
 func writeXML(w http.ResponseWriter, body []byte) {

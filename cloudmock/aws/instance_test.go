@@ -94,3 +94,21 @@ func TestNatGateway(t *testing.T) {
 		t.Fatal("route to deleted NAT gateway should be a blackhole")
 	}
 }
+
+func TestNetworkInterfaces(t *testing.T) {
+	l := newLab(t)
+	vpc := mkVpc(t, l.a, "10.0.0.0/16", "x")
+	sub := mkSubnet(t, l.a, *vpc.VpcId, "10.0.1.0/24")
+	inst := must[*ec2.RunInstancesOutput](t)(l.a.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: sdkaws.String("ami-1"), MinCount: sdkaws.Int32(1), MaxCount: sdkaws.Int32(1), SubnetId: sub.SubnetId})).Instances[0]
+	enis := must[*ec2.DescribeNetworkInterfacesOutput](t)(l.a.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{Filters: []types.Filter{filter("attachment.instance-id", *inst.InstanceId)}})).NetworkInterfaces
+	if len(enis) != 1 || sdkaws.ToString(enis[0].PrivateIpAddress) != *inst.PrivateIpAddress || !sdkaws.ToBool(enis[0].SourceDestCheck) || *enis[0].Attachment.InstanceId != *inst.InstanceId {
+		t.Fatalf("interfaces = %+v", enis)
+	}
+	must[*ec2.ModifyNetworkInterfaceAttributeOutput](t)(l.a.ModifyNetworkInterfaceAttribute(ctx, &ec2.ModifyNetworkInterfaceAttributeInput{NetworkInterfaceId: enis[0].NetworkInterfaceId, SourceDestCheck: &types.AttributeBooleanValue{Value: sdkaws.Bool(false)}}))
+	got := must[*ec2.DescribeInstancesOutput](t)(l.a.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{*inst.InstanceId}})).Reservations[0].Instances[0]
+	if sdkaws.ToBool(got.SourceDestCheck) {
+		t.Fatal("instance still has source/dest check on after turning it off on its interface")
+	}
+	_, err := l.a.ModifyNetworkInterfaceAttribute(ctx, &ec2.ModifyNetworkInterfaceAttributeInput{NetworkInterfaceId: sdkaws.String("eni-0123456789abcdef0"), SourceDestCheck: &types.AttributeBooleanValue{Value: sdkaws.Bool(false)}})
+	wantAPIError(t, err, "InvalidNetworkInterfaceID.NotFound")
+}

@@ -142,3 +142,21 @@ func TestVPN(t *testing.T) {
 	_, err = l.a.CreateVpnConnection(ctx, &ec2.CreateVpnConnectionInput{Type: sdkaws.String("ipsec.1"), CustomerGatewayId: sdkaws.String("cgw-0123456789abcdef0"), TransitGatewayId: tgw.TransitGatewayId})
 	wantAPIError(t, err, "InvalidCustomerGatewayID.NotFound")
 }
+
+func TestTransitGatewayAssociationsListed(t *testing.T) {
+	l := newLab(t)
+	tgw := must[*ec2.CreateTransitGatewayOutput](t)(l.a.CreateTransitGateway(ctx, &ec2.CreateTransitGatewayInput{})).TransitGateway
+	v := mkVpc(t, l.a, "10.0.0.0/16", "spoke")
+	s := mkSubnet(t, l.a, *v.VpcId, "10.0.0.0/24")
+	att := must[*ec2.CreateTransitGatewayVpcAttachmentOutput](t)(l.a.CreateTransitGatewayVpcAttachment(ctx, &ec2.CreateTransitGatewayVpcAttachmentInput{
+		TransitGatewayId: tgw.TransitGatewayId, VpcId: v.VpcId, SubnetIds: []string{*s.SubnetId}})).TransitGatewayVpcAttachment
+	rt := tgw.Options.AssociationDefaultRouteTableId
+	as := must[*ec2.GetTransitGatewayRouteTableAssociationsOutput](t)(l.a.GetTransitGatewayRouteTableAssociations(ctx, &ec2.GetTransitGatewayRouteTableAssociationsInput{TransitGatewayRouteTableId: rt}))
+	if len(as.Associations) != 1 || *as.Associations[0].TransitGatewayAttachmentId != *att.TransitGatewayAttachmentId || *as.Associations[0].ResourceId != *v.VpcId {
+		t.Fatalf("associations = %+v", as.Associations)
+	}
+	ps := must[*ec2.GetTransitGatewayRouteTablePropagationsOutput](t)(l.a.GetTransitGatewayRouteTablePropagations(ctx, &ec2.GetTransitGatewayRouteTablePropagationsInput{TransitGatewayRouteTableId: rt}))
+	if len(ps.TransitGatewayRouteTablePropagations) != 1 || ps.TransitGatewayRouteTablePropagations[0].State != types.TransitGatewayPropagationStateEnabled {
+		t.Fatalf("propagations = %+v", ps.TransitGatewayRouteTablePropagations)
+	}
+}

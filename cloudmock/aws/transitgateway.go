@@ -19,6 +19,58 @@ func init() {
 	register("CreateTransitGatewayRoute", createTGWRoute)
 	register("DeleteTransitGatewayRoute", deleteTGWRoute)
 	register("SearchTransitGatewayRoutes", searchTGWRoutes)
+	register("GetTransitGatewayRouteTableAssociations", tgwRTLinks(false))
+	register("GetTransitGatewayRouteTablePropagations", tgwRTLinks(true))
+}
+
+type xmlTGWLink struct {
+	AttachmentID string `xml:"transitGatewayAttachmentId"`
+	ResourceID   string `xml:"resourceId"`
+	ResourceType string `xml:"resourceType"`
+	State        string `xml:"state"`
+}
+
+type tgwAssociationsResp struct {
+	meta
+	Associations []xmlTGWLink `xml:"associations>item"`
+}
+
+type tgwPropagationsResp struct {
+	meta
+	Propagations []xmlTGWLink `xml:"transitGatewayRouteTablePropagations>item"`
+}
+
+// tgwRTLinks lists a table's associations or propagations.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetTransitGatewayRouteTableAssociations.html — associations of a route table
+func tgwRTLinks(propagations bool) action {
+	return func(h *Handler, c *call) (response, error) {
+		id, err := c.form.required("TransitGatewayRouteTableId")
+		if err != nil {
+			return nil, err
+		}
+		var rt *model.TransitGatewayRouteTable
+		for _, r := range h.cloud.TransitGatewayRouteTables(c.account) {
+			if r.ID == id {
+				rt = &r
+			}
+		}
+		if rt == nil {
+			return nil, &apiError{Code: "InvalidRouteTableID.NotFound", Message: "The transit gateway route table ID '" + id + "' does not exist", Status: 400}
+		}
+		ids, state := rt.Associations, "associated"
+		if propagations {
+			ids, state = rt.Propagations, "enabled"
+		}
+		var links []xmlTGWLink
+		for _, att := range ids {
+			rid, typ := h.attachmentResource(c.account, att)
+			links = append(links, xmlTGWLink{AttachmentID: att, ResourceID: rid, ResourceType: typ, State: state})
+		}
+		if propagations {
+			return &tgwPropagationsResp{Propagations: links}, nil
+		}
+		return &tgwAssociationsResp{Associations: links}, nil
+	}
 }
 
 func enable(b bool) string {

@@ -2,7 +2,6 @@ package aws
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -38,13 +37,6 @@ type Handler struct {
 
 	mu     sync.Mutex // guards tokens
 	tokens map[string]*idempotent
-}
-
-// idempotent is a remembered response to a request with a ClientToken.
-type idempotent struct {
-	paramHash [32]byte
-	done      chan struct{} // closed when the first request has finished
-	body      []byte        // the response; nil if the first request failed (read after done)
 }
 
 // call is one authenticated request.
@@ -156,43 +148,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeXML(w, out)
 		return
 	}
-	key := cred.AccountID + "\x00" + name + "\x00" + token
-	hash := paramHash(values)
-	for {
-		h.mu.Lock()
-		prev, seen := h.tokens[key]
-		if !seen {
-			entry := &idempotent{paramHash: hash, done: make(chan struct{})}
-			h.tokens[key] = entry
-			h.mu.Unlock()
-			out, apiErr := h.run(act, c, reqID)
-			h.mu.Lock()
-			if apiErr != nil {
-				delete(h.tokens, key) // a failed request may be retried with the same token
-			} else {
-				entry.body = out
-			}
-			h.mu.Unlock()
-			close(entry.done)
-			if apiErr != nil {
-				writeError(w, reqID, apiErr)
-				return
-			}
-			writeXML(w, out)
-			return
-		}
-		h.mu.Unlock()
-		<-prev.done // wait for a concurrent first request with this token
-		if prev.body == nil {
-			continue // it failed: run this one afresh
-		}
-		if prev.paramHash != hash {
-			writeError(w, reqID, &apiError{Code: "IdempotentParameterMismatch", Message: "The client token you have provided is associated with a resource that has different parameters.", Status: http.StatusBadRequest})
-			return
-		}
-		writeXML(w, prev.body)
-		return
-	}
+	h.serveIdempotent(w, act, c, reqID, cred.AccountID+"\x00"+name+"\x00"+token, paramHash(values))
 }
 
 // run executes an action and encodes its response.
@@ -213,15 +169,6 @@ func writeXML(w http.ResponseWriter, body []byte) {
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 	_, _ = w.Write([]byte(xml.Header))
 	_, _ = w.Write(body)
-}
-
-// paramHash hashes the parameters that define an idempotent request.
-func paramHash(v url.Values) [32]byte {
-	var b strings.Builder
-	for _, k := range slices.Sorted(maps.Keys(v)) {
-		b.WriteString(k + "=" + strings.Join(v[k], ",") + "&")
-	}
-	return sha256.Sum256([]byte(b.String()))
 }
 
 // wrap marshals a response body inside <ActionResponse xmlns="...">.

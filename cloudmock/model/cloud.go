@@ -136,7 +136,7 @@ func (c *Cloud) SetTags(account string, ids []string, tags map[string]string) er
 		merged := c.tagsLocked(id)
 		maps.Copy(merged, tags)
 		if len(merged) > 50 {
-			return errf(CodeLimitExceeded, o.kind, id, "the object '%s' would have more than 50 tags", id)
+			return errf(CodeLimitExceeded, KindObject, id, "the object '%s' would have more than 50 tags", id)
 		}
 	}
 	for _, id := range ids {

@@ -443,3 +443,19 @@ func TestTagsAreCopied(t *testing.T) {
 		t.Fatalf("model kept the caller's map: tag a = %q", got.Tags["a"])
 	}
 }
+
+func TestTagLimit(t *testing.T) {
+	c := newCloud(t)
+	n := mustNetwork(t, c, "10.0.0.0/16") // has the Name tag
+	tags := map[string]string{}
+	for i := range 49 {
+		tags[fmt.Sprint("k", i)] = "v"
+	}
+	if err := c.SetTags(acct, []string{n.ID}, tags); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, c.SetTags(acct, []string{n.ID}, map[string]string{"one-more": "v"}), CodeLimitExceeded)
+	if err := c.SetTags(acct, []string{n.ID}, map[string]string{"k1": "overwrite"}); err != nil {
+		t.Fatalf("overwriting a tag at the limit: %v", err)
+	}
+}

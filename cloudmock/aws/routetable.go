@@ -13,6 +13,31 @@ func init() {
 	register("AssociateRouteTable", associateRouteTable)
 	register("DisassociateRouteTable", disassociateRouteTable)
 	register("ReplaceRouteTableAssociation", replaceRouteTableAssociation)
+	register("EnableVgwRoutePropagation", routePropagation(true))
+	register("DisableVgwRoutePropagation", routePropagation(false))
+}
+
+type xmlPropagatingVgw struct {
+	GatewayID string `xml:"gatewayId"`
+}
+
+// routePropagation turns VPN gateway route propagation into a table on or off.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_EnableVgwRoutePropagation.html — GatewayId, RouteTableId
+func routePropagation(on bool) action {
+	return func(h *Handler, c *call) (response, error) {
+		rt, err := c.form.required("RouteTableId")
+		if err != nil {
+			return nil, err
+		}
+		gw, err := c.form.required("GatewayId")
+		if err != nil {
+			return nil, err
+		}
+		if err := h.cloud.SetRoutePropagation(c.account, rt, gw, on); err != nil {
+			return nil, err
+		}
+		return ok()
+	}
 }
 
 type xmlAssocState struct {
@@ -41,12 +66,13 @@ type xmlRoute struct {
 }
 
 type xmlRouteTable struct {
-	RouteTableID string       `xml:"routeTableId"`
-	VpcID        string       `xml:"vpcId"`
-	OwnerID      string       `xml:"ownerId"`
-	Routes       []xmlRoute   `xml:"routeSet>item"`
-	Associations []xmlRTAssoc `xml:"associationSet>item"`
-	Tags         []xmlTag     `xml:"tagSet>item"`
+	RouteTableID string              `xml:"routeTableId"`
+	VpcID        string              `xml:"vpcId"`
+	OwnerID      string              `xml:"ownerId"`
+	Routes       []xmlRoute          `xml:"routeSet>item"`
+	Associations []xmlRTAssoc        `xml:"associationSet>item"`
+	Propagating  []xmlPropagatingVgw `xml:"propagatingVgwSet>item"`
+	Tags         []xmlTag            `xml:"tagSet>item"`
 }
 
 // toXMLRoute writes a model route the way EC2 shows it.
@@ -89,6 +115,9 @@ func toXMLRouteTable(rt model.RouteTable) xmlRouteTable {
 	}
 	for _, a := range rt.Associations {
 		x.Associations = append(x.Associations, toXMLRTAssoc(rt.ID, a))
+	}
+	for _, g := range rt.PropagatingVPNGateways {
+		x.Propagating = append(x.Propagating, xmlPropagatingVgw{GatewayID: g})
 	}
 	return x
 }

@@ -160,3 +160,38 @@ func TestTransitGatewayAssociationsListed(t *testing.T) {
 		t.Fatalf("propagations = %+v", ps.TransitGatewayRouteTablePropagations)
 	}
 }
+
+func TestVgwRoutePropagation(t *testing.T) {
+	l := newLab(t)
+	vpc := mkVpc(t, l.a, "10.0.0.0/16", "x")
+	vgw := must[*ec2.CreateVpnGatewayOutput](t)(l.a.CreateVpnGateway(ctx, &ec2.CreateVpnGatewayInput{Type: types.GatewayTypeIpsec1})).VpnGateway
+	must[*ec2.AttachVpnGatewayOutput](t)(l.a.AttachVpnGateway(ctx, &ec2.AttachVpnGatewayInput{VpnGatewayId: vgw.VpnGatewayId, VpcId: vpc.VpcId}))
+	cgw := must[*ec2.CreateCustomerGatewayOutput](t)(l.a.CreateCustomerGateway(ctx, &ec2.CreateCustomerGatewayInput{Type: types.GatewayTypeIpsec1, BgpAsn: sdkaws.Int32(65010), IpAddress: sdkaws.String("198.51.100.10")})).CustomerGateway
+	vpn := must[*ec2.CreateVpnConnectionOutput](t)(l.a.CreateVpnConnection(ctx, &ec2.CreateVpnConnectionInput{Type: sdkaws.String("ipsec.1"), CustomerGatewayId: cgw.CustomerGatewayId,
+		VpnGatewayId: vgw.VpnGatewayId, Options: &types.VpnConnectionOptionsSpecification{StaticRoutesOnly: sdkaws.Bool(true)}})).VpnConnection
+	for _, p := range []string{"192.168.0.0/16", "172.16.0.0/12"} {
+		must[*ec2.CreateVpnConnectionRouteOutput](t)(l.a.CreateVpnConnectionRoute(ctx, &ec2.CreateVpnConnectionRouteInput{VpnConnectionId: vpn.VpnConnectionId, DestinationCidrBlock: sdkaws.String(p)}))
+	}
+	rt := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{})).RouteTables[0]
+	must[*ec2.EnableVgwRoutePropagationOutput](t)(l.a.EnableVgwRoutePropagation(ctx, &ec2.EnableVgwRoutePropagationInput{RouteTableId: rt.RouteTableId, GatewayId: vgw.VpnGatewayId}))
+	// A static route for one of the prefixes wins over the propagated one.
+	must[*ec2.CreateRouteOutput](t)(l.a.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: rt.RouteTableId, DestinationCidrBlock: sdkaws.String("172.16.0.0/12"), GatewayId: vgw.VpnGatewayId}))
+	rt = must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{})).RouteTables[0]
+	if len(rt.PropagatingVgws) != 1 || *rt.PropagatingVgws[0].GatewayId != *vgw.VpnGatewayId {
+		t.Fatalf("propagating VGWs = %+v", rt.PropagatingVgws)
+	}
+	origins := map[string]types.RouteOrigin{}
+	for _, r := range rt.Routes {
+		origins[*r.DestinationCidrBlock] = r.Origin
+	}
+	if origins["192.168.0.0/16"] != types.RouteOriginEnableVgwRoutePropagation || origins["172.16.0.0/12"] != types.RouteOriginCreateRoute || len(rt.Routes) != 3 {
+		t.Fatalf("routes = %v", origins)
+	}
+	_, err := l.a.DeleteRoute(ctx, &ec2.DeleteRouteInput{RouteTableId: rt.RouteTableId, DestinationCidrBlock: sdkaws.String("192.168.0.0/16")})
+	wantAPIError(t, err, "InvalidRoute.NotFound") // propagated routes go away by disabling propagation
+	must[*ec2.DisableVgwRoutePropagationOutput](t)(l.a.DisableVgwRoutePropagation(ctx, &ec2.DisableVgwRoutePropagationInput{RouteTableId: rt.RouteTableId, GatewayId: vgw.VpnGatewayId}))
+	rt = must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{})).RouteTables[0]
+	if len(rt.Routes) != 2 {
+		t.Fatalf("%d routes after disabling propagation, want local + static", len(rt.Routes))
+	}
+}

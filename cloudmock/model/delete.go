@@ -125,6 +125,7 @@ func (c *Cloud) DeleteVPNConnection(account, id string) error {
 	if !ok || v.Account != account {
 		return notFound(KindVPNConnection, id)
 	}
+	c.touchPropagatingTablesLocked(v)
 	if a, ok := c.tgwAtts[v.AttachmentID]; ok {
 		c.removeAttachmentLocked(a)
 	}
@@ -147,6 +148,7 @@ func (c *Cloud) DeleteVPNStaticRoute(account, vpnID string, p netip.Prefix) erro
 	}
 	v.Routes = slices.Delete(v.Routes, i, i+1)
 	c.emitLocked(KindVPNConnection, OpUpdate, vpnID, account)
+	c.touchPropagatingTablesLocked(v)
 	return nil
 }
 

@@ -72,7 +72,10 @@ type RouteTable struct {
 	NetworkID    string
 	Routes       []Route
 	Associations []RouteTableAssociation
-	Tags         map[string]string
+	// PropagatingVPNGateways are the VPN gateways whose VPN routes appear in
+	// the table as propagated routes.
+	PropagatingVPNGateways []string
+	Tags                   map[string]string
 }
 
 // Main reports whether the table is its network's main table.
@@ -92,8 +95,67 @@ func (rt *RouteTable) copy(c *Cloud) RouteTable {
 		out.Routes[i].State = c.routeStateLocked(rt.NetworkID, out.Routes[i].Target)
 	}
 	out.Associations = slices.Clone(rt.Associations)
+	out.PropagatingVPNGateways = slices.Clone(rt.PropagatingVPNGateways)
+	out.Routes = append(out.Routes, c.propagatedRoutesLocked(rt)...)
 	out.Tags = c.tagsLocked(rt.ID)
 	return out
+}
+
+// propagatedRoutesLocked returns the routes the table's propagating VPN
+// gateways bring: each VPN's routes, unless the table already has a route
+// for that exact prefix.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/route-tables-priority.html#route-priority-propagated — static routes are preferred over propagated routes for the same prefix
+// AWS: https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html#vpn-route-table — route propagation from a virtual private gateway
+func (c *Cloud) propagatedRoutesLocked(rt *RouteTable) []Route {
+	var out []Route
+	seen := map[netip.Prefix]bool{}
+	for _, r := range rt.Routes {
+		seen[r.Destination] = true
+	}
+	for _, gw := range rt.PropagatingVPNGateways {
+		g, ok := c.vgws[gw]
+		if !ok || g.NetworkID != rt.NetworkID {
+			continue
+		}
+		for _, id := range slices.Sorted(maps.Keys(c.vpns)) {
+			v := c.vpns[id]
+			if v.VPNGatewayID != gw {
+				continue
+			}
+			for _, p := range v.Routes {
+				if !seen[p] {
+					seen[p] = true
+					out = append(out, Route{Destination: p, Target: Target{Kind: TargetVPNGateway, ID: gw}, Origin: OriginPropagated, State: RouteActive})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// SetRoutePropagation turns route propagation from a VPN gateway into a
+// table on or off.
+func (c *Cloud) SetRoutePropagation(account, tableID, gatewayID string, on bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rt, err := c.routeTableLocked(account, tableID)
+	if err != nil {
+		return err
+	}
+	if g, ok := c.vgws[gatewayID]; !ok || g.Account != account {
+		return errf(CodeNotFound, KindGateway, gatewayID, "the gateway ID '%s' does not exist", gatewayID)
+	}
+	i := slices.Index(rt.PropagatingVPNGateways, gatewayID)
+	switch {
+	case on && i < 0:
+		rt.PropagatingVPNGateways = append(rt.PropagatingVPNGateways, gatewayID)
+	case !on && i >= 0:
+		rt.PropagatingVPNGateways = slices.Delete(rt.PropagatingVPNGateways, i, i+1)
+	default:
+		return nil
+	}
+	c.emitLocked(KindRouteTable, OpUpdate, rt.ID, account)
+	return nil
 }
 
 // routeStateLocked computes whether a target is usable now.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"testing"
+	"time"
 )
 
 func TestTransitGatewayRouting(t *testing.T) {
@@ -97,4 +98,39 @@ func TestVPNRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCode(t, c.AttachVPNGateway(acct, v2.ID, n.ID), CodeAlreadyAssociated)
+}
+
+func TestVPNRouteChangeTouchesPropagatingTable(t *testing.T) {
+	c := newCloud(t)
+	n := mustNetwork(t, c, "10.0.0.0/16")
+	g, _ := c.CreateVPNGateway(acct, 0, nil)
+	_ = c.AttachVPNGateway(acct, g.ID, n.ID)
+	cg, _ := c.CreateCustomerGateway(acct, 65010, netip.MustParseAddr("198.51.100.10"), nil)
+	v, _ := c.CreateVPNConnection(acct, VPNSpec{CustomerGatewayID: cg.ID, VPNGatewayID: g.ID}, nil)
+	if err := c.SetRoutePropagation(acct, n.MainRouteTableID, g.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan Event, 16)
+	sub := c.Subscribe(func(e Event) { events <- e })
+	defer sub.Close()
+	if err := c.SetVPNLearnedRoutes(acct, v.ID, []netip.Prefix{pfx("192.168.0.0/16")}); err != nil {
+		t.Fatal(err)
+	}
+	timeout := time.After(5 * time.Second)
+	for range 2 {
+		var e Event
+		select {
+		case e = <-events:
+		case <-timeout:
+			t.Fatal("timed out waiting for change events")
+		}
+		if e.Kind == KindRouteTable && e.ID == n.MainRouteTableID {
+			rt, _ := c.RouteTable(acct, n.MainRouteTableID)
+			if len(rt.Routes) != 2 || rt.Routes[1].Origin != OriginPropagated || rt.Routes[1].Target.ID != g.ID {
+				t.Fatalf("routes = %+v", rt.Routes)
+			}
+			return
+		}
+	}
+	t.Fatal("no route table event for a learned VPN route")
 }

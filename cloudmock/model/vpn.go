@@ -222,6 +222,7 @@ func (c *Cloud) AddVPNStaticRoute(account, vpnID string, p netip.Prefix) error {
 	}
 	v.Routes = append(v.Routes, p)
 	c.emitLocked(KindVPNConnection, OpUpdate, v.ID, account)
+	c.touchPropagatingTablesLocked(v)
 	return nil
 }
 
@@ -247,5 +248,21 @@ func (c *Cloud) SetVPNLearnedRoutes(account, vpnID string, routes []netip.Prefix
 	}
 	v.Routes = slices.Clone(routes)
 	c.emitLocked(KindVPNConnection, OpUpdate, v.ID, account)
+	c.touchPropagatingTablesLocked(v)
 	return nil
+}
+
+// touchPropagatingTablesLocked tells subscribers that the route tables and
+// transit gateway route tables a VPN's routes propagate into have changed.
+func (c *Cloud) touchPropagatingTablesLocked(v *VPNConnection) {
+	for _, rt := range c.routeTables {
+		if v.VPNGatewayID != "" && slices.Contains(rt.PropagatingVPNGateways, v.VPNGatewayID) {
+			c.emitLocked(KindRouteTable, OpUpdate, rt.ID, rt.Account)
+		}
+	}
+	for _, rt := range c.tgwRTs {
+		if v.AttachmentID != "" && slices.Contains(rt.Propagations, v.AttachmentID) {
+			c.emitLocked(KindTransitGatewayRouteTable, OpUpdate, rt.ID, rt.Account)
+		}
+	}
 }

@@ -77,7 +77,7 @@ func toAPIError(err error) *apiError {
 		switch me.Kind {
 		case model.KindGateway:
 			code = "InvalidGatewayID.NotFound"
-		case model.KindRoute:
+		case model.KindRoute, model.KindTransitGatewayRoute, model.KindVPNRoute:
 			code = "InvalidRoute.NotFound"
 		case model.KindNetworkACLEntry:
 			code = "InvalidNetworkAclEntry.NotFound"

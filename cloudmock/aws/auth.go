@@ -1,0 +1,105 @@
+package aws
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+)
+
+// Credential ties an access key to the account it acts for.
+type Credential struct {
+	AccountID       string
+	AccessKeyID     string
+	SecretAccessKey string
+}
+
+func authFailure(msg string) *apiError {
+	return &apiError{Code: "AuthFailure", Message: msg, Status: http.StatusUnauthorized}
+}
+
+// sigV4Header is the parsed Authorization header.
+type sigV4Header struct {
+	accessKey, date, region, service string
+	signedHeaders                    []string
+	signature                        string
+}
+
+func parseAuthorization(h string) (sigV4Header, bool) {
+	var s sigV4Header
+	rest, ok := strings.CutPrefix(h, "AWS4-HMAC-SHA256 ")
+	if !ok {
+		return s, false
+	}
+	for _, part := range strings.Split(rest, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "Credential":
+			f := strings.Split(v, "/")
+			if len(f) != 5 || f[4] != "aws4_request" {
+				return s, false
+			}
+			s.accessKey, s.date, s.region, s.service = f[0], f[1], f[2], f[3]
+		case "SignedHeaders":
+			s.signedHeaders = strings.Split(v, ";")
+		case "Signature":
+			s.signature = v
+		}
+	}
+	return s, s.accessKey != "" && s.signature != "" && len(s.signedHeaders) > 0
+}
+
+// authenticate verifies the request's Signature Version 4 by recomputing it
+// from the secret of the access key it names, and returns that credential.
+// AWS: https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html — SigV4 canonical request and signature
+func (h *Handler) authenticate(r *http.Request, body []byte) (Credential, error) {
+	ah, ok := parseAuthorization(r.Header.Get("Authorization"))
+	if !ok {
+		return Credential{}, authFailure("AWS was not able to validate the provided access credentials")
+	}
+	cred, ok := h.creds[ah.accessKey]
+	if !ok {
+		return Credential{}, authFailure("AWS was not able to validate the provided access credentials")
+	}
+	signedAt, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
+	if err != nil || !strings.HasPrefix(r.Header.Get("X-Amz-Date"), ah.date) {
+		return Credential{}, authFailure("AWS was not able to validate the provided access credentials")
+	}
+	// AWS: https://docs.aws.amazon.com/IAM/latest/UserGuide/signing-elements.html — a signature is valid for 15 minutes (clock skew)
+	if d := h.now().Sub(signedAt); d > 15*time.Minute || d < -15*time.Minute {
+		return Credential{}, &apiError{Code: "RequestExpired", Message: "Request has expired.", Status: http.StatusBadRequest}
+	}
+	req := &http.Request{
+		Method: r.Method,
+		URL:    &url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery},
+		Host:   r.Host,
+		Header: http.Header{},
+	}
+	for _, name := range ah.signedHeaders {
+		switch name {
+		case "host":
+		case "content-length":
+			req.ContentLength = int64(len(body))
+		default:
+			req.Header[http.CanonicalHeaderKey(name)] = r.Header.Values(name)
+		}
+	}
+	sum := sha256.Sum256(body)
+	creds := sdkaws.Credentials{AccessKeyID: cred.AccessKeyID, SecretAccessKey: cred.SecretAccessKey,
+		SessionToken: r.Header.Get("X-Amz-Security-Token")}
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), ah.service, ah.region, signedAt); err != nil {
+		return Credential{}, authFailure("AWS was not able to validate the provided access credentials")
+	}
+	want, ok := parseAuthorization(req.Header.Get("Authorization"))
+	if !ok || subtle.ConstantTimeCompare([]byte(want.signature), []byte(ah.signature)) != 1 {
+		return Credential{}, authFailure("AWS was not able to validate the provided access credentials")
+	}
+	return cred, nil
+}

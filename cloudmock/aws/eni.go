@@ -1,0 +1,112 @@
+package aws
+
+import (
+	"strconv"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+func init() {
+	register("DescribeNetworkInterfaces", describeNetworkInterfaces)
+	register("ModifyNetworkInterfaceAttribute", modifyNetworkInterfaceAttribute)
+}
+
+type xmlENIAttachment struct {
+	AttachmentID string `xml:"attachmentId"`
+	InstanceID   string `xml:"instanceId"`
+	DeviceIndex  int    `xml:"deviceIndex"`
+	Status       string `xml:"status"`
+}
+
+type xmlENI struct {
+	ID               string               `xml:"networkInterfaceId"`
+	SubnetID         string               `xml:"subnetId"`
+	VpcID            string               `xml:"vpcId"`
+	AvailabilityZone string               `xml:"availabilityZone"`
+	OwnerID          string               `xml:"ownerId"`
+	Status           string               `xml:"status"`
+	InterfaceType    string               `xml:"interfaceType"`
+	PrivateIP        string               `xml:"privateIpAddress"`
+	SourceDestCheck  bool                 `xml:"sourceDestCheck"`
+	Groups           []xmlGroupIdentifier `xml:"groupSet>item"`
+	Attachment       *xmlENIAttachment    `xml:"attachment,omitempty"`
+	Tags             []xmlTag             `xml:"tagSet>item"`
+}
+
+func (h *Handler) toXMLENI(e model.NetworkInterface) xmlENI {
+	x := xmlENI{ID: e.ID, SubnetID: e.SubnetID, VpcID: e.NetworkID, OwnerID: e.Account, Status: "available", InterfaceType: "interface",
+		PrivateIP: e.PrivateIP.String(), SourceDestCheck: e.SourceDestCheck, Tags: tagSet(e.Tags), AvailabilityZone: h.region + "a"}
+	if s, err := h.cloud.Subnet(e.Account, e.SubnetID); err == nil {
+		x.AvailabilityZone = s.Zone
+	}
+	for _, g := range e.SecurityGroupIDs {
+		name := ""
+		if sg, err := h.cloud.SecurityGroup(e.Account, g); err == nil {
+			name = sg.Name
+		}
+		x.Groups = append(x.Groups, xmlGroupIdentifier{GroupID: g, GroupName: name})
+	}
+	if e.InstanceID != "" {
+		x.Status = "in-use"
+		x.Attachment = &xmlENIAttachment{AttachmentID: "eni-attach-" + e.ID[len("eni-"):], InstanceID: e.InstanceID, Status: "attached"}
+	}
+	return x
+}
+
+type describeENIsResp struct {
+	meta
+	Interfaces []xmlENI `xml:"networkInterfaceSet>item"`
+	NextToken  string   `xml:"nextToken,omitempty"`
+}
+
+func describeNetworkInterfaces(h *Handler, c *call) (response, error) {
+	page, next, err := selectObjects(c.form, "NetworkInterfaceId", h.cloud.NetworkInterfaces(c.account), func(e model.NetworkInterface) string { return e.ID },
+		func(e model.NetworkInterface) fields {
+			return withTags(e.Tags, func(name string) ([]string, bool) {
+				switch name {
+				case "network-interface-id":
+					return one(e.ID), true
+				case "subnet-id":
+					return one(e.SubnetID), true
+				case "vpc-id":
+					return one(e.NetworkID), true
+				case "attachment.instance-id":
+					return one(e.InstanceID), true
+				case "private-ip-address", "addresses.private-ip-address":
+					return one(e.PrivateIP.String()), true
+				case "source-dest-check":
+					return one(strconv.FormatBool(e.SourceDestCheck)), true
+				case "group-id":
+					return e.SecurityGroupIDs, true
+				}
+				return nil, false
+			})
+		})
+	if err != nil {
+		return nil, err
+	}
+	r := &describeENIsResp{NextToken: next}
+	for _, e := range page {
+		r.Interfaces = append(r.Interfaces, h.toXMLENI(e))
+	}
+	return r, nil
+}
+
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyNetworkInterfaceAttribute.html — SourceDestCheck
+func modifyNetworkInterfaceAttribute(h *Handler, c *call) (response, error) {
+	id, err := c.form.required("NetworkInterfaceId")
+	if err != nil {
+		return nil, err
+	}
+	v, err := c.form.boolp("SourceDestCheck.Value")
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, &apiError{Code: "InvalidParameterCombination", Message: "this mock supports only the sourceDestCheck attribute", Status: 400}
+	}
+	if err := h.cloud.SetSourceDestCheck(c.account, id, *v); err != nil {
+		return nil, err
+	}
+	return ok()
+}

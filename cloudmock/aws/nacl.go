@@ -1,0 +1,266 @@
+package aws
+
+import (
+	"strconv"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+func init() {
+	register("CreateNetworkAcl", createNetworkACL)
+	register("DescribeNetworkAcls", describeNetworkACLs)
+	register("DeleteNetworkAcl", deleteNetworkACL)
+	register("CreateNetworkAclEntry", aclEntryAction(false))
+	register("ReplaceNetworkAclEntry", aclEntryAction(true))
+	register("DeleteNetworkAclEntry", deleteNetworkACLEntry)
+	register("ReplaceNetworkAclAssociation", replaceNetworkACLAssociation)
+}
+
+type xmlPortRange struct {
+	From int `xml:"from"`
+	To   int `xml:"to"`
+}
+
+type xmlACLEntry struct {
+	RuleNumber int           `xml:"ruleNumber"`
+	Protocol   string        `xml:"protocol"`
+	RuleAction string        `xml:"ruleAction"`
+	Egress     bool          `xml:"egress"`
+	CIDR       string        `xml:"cidrBlock"`
+	PortRange  *xmlPortRange `xml:"portRange,omitempty"`
+}
+
+type xmlACLAssoc struct {
+	ID       string `xml:"networkAclAssociationId"`
+	ACLID    string `xml:"networkAclId"`
+	SubnetID string `xml:"subnetId"`
+}
+
+type xmlACL struct {
+	ID           string        `xml:"networkAclId"`
+	VpcID        string        `xml:"vpcId"`
+	OwnerID      string        `xml:"ownerId"`
+	Default      bool          `xml:"default"`
+	Entries      []xmlACLEntry `xml:"entrySet>item"`
+	Associations []xmlACLAssoc `xml:"associationSet>item"`
+	Tags         []xmlTag      `xml:"tagSet>item"`
+}
+
+// protoNumbers: EC2 shows NACL protocols as numbers.
+var protoNumbers = map[string]string{"tcp": "6", "udp": "17", "icmp": "1"}
+
+func toXMLACL(a model.NetworkACL) xmlACL {
+	x := xmlACL{ID: a.ID, VpcID: a.NetworkID, OwnerID: a.Account, Default: a.Default, Tags: tagSet(a.Tags)}
+	for _, e := range a.Entries {
+		p := e.Protocol
+		if n, ok := protoNumbers[p]; ok {
+			p = n
+		}
+		xe := xmlACLEntry{RuleNumber: e.Number, Protocol: p, RuleAction: "deny", Egress: e.Egress, CIDR: e.Prefix.String()}
+		if e.Allow {
+			xe.RuleAction = "allow"
+		}
+		if e.FromPort >= 0 {
+			xe.PortRange = &xmlPortRange{From: e.FromPort, To: e.ToPort}
+		}
+		x.Entries = append(x.Entries, xe)
+	}
+	for _, as := range a.Associations {
+		x.Associations = append(x.Associations, xmlACLAssoc{ID: as.ID, ACLID: a.ID, SubnetID: as.SubnetID})
+	}
+	return x
+}
+
+func aclFields(a model.NetworkACL) fields {
+	return withTags(a.Tags, func(name string) ([]string, bool) {
+		switch name {
+		case "network-acl-id":
+			return one(a.ID), true
+		case "vpc-id":
+			return one(a.NetworkID), true
+		case "owner-id":
+			return one(a.Account), true
+		case "default":
+			return one(strconv.FormatBool(a.Default)), true
+		case "association.subnet-id", "association.association-id", "association.network-acl-id":
+			var out []string
+			for _, as := range a.Associations {
+				switch name {
+				case "association.subnet-id":
+					out = append(out, as.SubnetID)
+				case "association.association-id":
+					out = append(out, as.ID)
+				default:
+					out = append(out, a.ID)
+				}
+			}
+			return out, true
+		case "entry.rule-number":
+			var out []string
+			for _, e := range a.Entries {
+				out = append(out, strconv.Itoa(e.Number))
+			}
+			return out, true
+		}
+		return nil, false
+	})
+}
+
+type createACLResp struct {
+	meta
+	ACL         xmlACL `xml:"networkAcl"`
+	ClientToken string `xml:"clientToken,omitempty"`
+}
+
+func createNetworkACL(h *Handler, c *call) (response, error) {
+	vpc, err := c.form.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	tags, err := c.form.tagSpecs("network-acl")
+	if err != nil {
+		return nil, err
+	}
+	a, err := h.cloud.CreateNetworkACL(c.account, vpc, tags)
+	if err != nil {
+		return nil, err
+	}
+	return &createACLResp{ACL: toXMLACL(a), ClientToken: c.form.str("ClientToken")}, nil
+}
+
+type describeACLsResp struct {
+	meta
+	ACLs      []xmlACL `xml:"networkAclSet>item"`
+	NextToken string   `xml:"nextToken,omitempty"`
+}
+
+func describeNetworkACLs(h *Handler, c *call) (response, error) {
+	page, next, err := selectObjects(c.form, "NetworkAclId", h.cloud.NetworkACLs(c.account),
+		func(a model.NetworkACL) string { return a.ID }, aclFields)
+	if err != nil {
+		return nil, err
+	}
+	r := &describeACLsResp{NextToken: next}
+	for _, a := range page {
+		r.ACLs = append(r.ACLs, toXMLACL(a))
+	}
+	return r, nil
+}
+
+func deleteNetworkACL(h *Handler, c *call) (response, error) {
+	id, err := c.form.required("NetworkAclId")
+	if err != nil {
+		return nil, err
+	}
+	if err := h.cloud.DeleteNetworkACL(c.account, id); err != nil {
+		return nil, err
+	}
+	return ok()
+}
+
+// parseACLEntry reads the parameters of Create/ReplaceNetworkAclEntry.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateNetworkAclEntry.html — RuleNumber, Protocol, RuleAction, Egress, CidrBlock, PortRange
+func parseACLEntry(f form) (model.ACLEntry, error) {
+	var e model.ACLEntry
+	num, err := f.required("RuleNumber")
+	if err != nil {
+		return e, err
+	}
+	if e.Number, err = strconv.Atoi(num); err != nil {
+		return e, errInvalid("Value (%s) for parameter ruleNumber is invalid.", num)
+	}
+	if e.Protocol, err = f.required("Protocol"); err != nil {
+		return e, err
+	}
+	act, err := f.required("RuleAction")
+	if err != nil {
+		return e, err
+	}
+	switch act {
+	case "allow":
+		e.Allow = true
+	case "deny":
+	default:
+		return e, errInvalid("Value (%s) for parameter ruleAction is invalid.", act)
+	}
+	eg, err := f.boolp("Egress")
+	if err != nil {
+		return e, err
+	}
+	e.Egress = eg != nil && *eg
+	if e.Prefix, err = f.cidr("CidrBlock"); err != nil {
+		return e, err
+	}
+	if e.FromPort, err = f.intOr("PortRange.From", -1); err != nil {
+		return e, err
+	}
+	if e.ToPort, err = f.intOr("PortRange.To", -1); err != nil {
+		return e, err
+	}
+	if p, _ := model.NormalizeProtocol(e.Protocol); (p == "tcp" || p == "udp") && (!f.has("PortRange.From") || !f.has("PortRange.To")) {
+		return e, errMissing("PortRange")
+	}
+	return e, nil
+}
+
+func aclEntryAction(replace bool) action {
+	return func(h *Handler, c *call) (response, error) {
+		id, err := c.form.required("NetworkAclId")
+		if err != nil {
+			return nil, err
+		}
+		e, err := parseACLEntry(c.form)
+		if err != nil {
+			return nil, err
+		}
+		if replace {
+			err = h.cloud.ReplaceNetworkACLEntry(c.account, id, e)
+		} else {
+			err = h.cloud.AddNetworkACLEntry(c.account, id, e)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return ok()
+	}
+}
+
+func deleteNetworkACLEntry(h *Handler, c *call) (response, error) {
+	id, err := c.form.required("NetworkAclId")
+	if err != nil {
+		return nil, err
+	}
+	num, err := c.form.intOr("RuleNumber", 0)
+	if err != nil {
+		return nil, err
+	}
+	eg, err := c.form.boolp("Egress")
+	if err != nil {
+		return nil, err
+	}
+	if err := h.cloud.DeleteNetworkACLEntry(c.account, id, num, eg != nil && *eg); err != nil {
+		return nil, err
+	}
+	return ok()
+}
+
+type replaceACLAssocResp struct {
+	meta
+	NewAssociationID string `xml:"newAssociationId"`
+}
+
+func replaceNetworkACLAssociation(h *Handler, c *call) (response, error) {
+	assoc, err := c.form.required("AssociationId")
+	if err != nil {
+		return nil, err
+	}
+	acl, err := c.form.required("NetworkAclId")
+	if err != nil {
+		return nil, err
+	}
+	n, err := h.cloud.ReplaceNetworkACLAssociation(c.account, assoc, acl)
+	if err != nil {
+		return nil, err
+	}
+	return &replaceACLAssocResp{NewAssociationID: n}, nil
+}

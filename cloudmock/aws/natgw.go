@@ -1,0 +1,169 @@
+package aws
+
+import (
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+func init() {
+	register("AllocateAddress", allocateAddress)
+	register("DescribeAddresses", describeAddresses)
+	register("CreateNatGateway", createNatGateway)
+	register("DescribeNatGateways", describeNatGateways)
+	register("DeleteNatGateway", deleteNatGateway)
+}
+
+type allocateAddressResp struct {
+	meta
+	PublicIP     string `xml:"publicIp"`
+	Domain       string `xml:"domain"`
+	AllocationID string `xml:"allocationId"`
+}
+
+func allocateAddress(h *Handler, c *call) (response, error) {
+	tags, err := c.form.tagSpecs("elastic-ip")
+	if err != nil {
+		return nil, err
+	}
+	e, err := h.cloud.AllocateAddress(c.account, tags)
+	if err != nil {
+		return nil, err
+	}
+	return &allocateAddressResp{PublicIP: e.PublicIP.String(), Domain: "vpc", AllocationID: e.ID}, nil
+}
+
+type xmlAddress struct {
+	AllocationID string   `xml:"allocationId"`
+	PublicIP     string   `xml:"publicIp"`
+	Domain       string   `xml:"domain"`
+	Tags         []xmlTag `xml:"tagSet>item"`
+}
+
+type describeAddressesResp struct {
+	meta
+	Addresses []xmlAddress `xml:"addressesSet>item"`
+}
+
+func describeAddresses(h *Handler, c *call) (response, error) {
+	page, _, err := selectObjects(c.form, "AllocationId", h.cloud.ElasticIPs(c.account), func(e model.ElasticIP) string { return e.ID },
+		func(e model.ElasticIP) fields {
+			return withTags(e.Tags, func(name string) ([]string, bool) {
+				switch name {
+				case "allocation-id":
+					return one(e.ID), true
+				case "public-ip":
+					return one(e.PublicIP.String()), true
+				case "domain":
+					return one("vpc"), true
+				}
+				return nil, false
+			})
+		})
+	if err != nil {
+		return nil, err
+	}
+	r := &describeAddressesResp{}
+	for _, e := range page {
+		r.Addresses = append(r.Addresses, xmlAddress{AllocationID: e.ID, PublicIP: e.PublicIP.String(), Domain: "vpc", Tags: tagSet(e.Tags)})
+	}
+	return r, nil
+}
+
+type xmlNatAddress struct {
+	AllocationID string `xml:"allocationId"`
+	PublicIP     string `xml:"publicIp"`
+	PrivateIP    string `xml:"privateIp"`
+	IsPrimary    bool   `xml:"isPrimary"`
+	Status       string `xml:"status"`
+}
+
+type xmlNatGateway struct {
+	ID               string          `xml:"natGatewayId"`
+	SubnetID         string          `xml:"subnetId"`
+	VpcID            string          `xml:"vpcId"`
+	State            string          `xml:"state"`
+	ConnectivityType string          `xml:"connectivityType"`
+	Addresses        []xmlNatAddress `xml:"natGatewayAddressSet>item"`
+	Tags             []xmlTag        `xml:"tagSet>item"`
+}
+
+func toXMLNat(g model.NATGateway) xmlNatGateway {
+	return xmlNatGateway{ID: g.ID, SubnetID: g.SubnetID, VpcID: g.NetworkID, State: string(g.State), ConnectivityType: "public",
+		Addresses: []xmlNatAddress{{AllocationID: g.AllocationID, PublicIP: g.PublicIP.String(), PrivateIP: g.PrivateIP.String(), IsPrimary: true, Status: "succeeded"}},
+		Tags:      tagSet(g.Tags)}
+}
+
+type createNatResp struct {
+	meta
+	ClientToken string        `xml:"clientToken,omitempty"`
+	NatGateway  xmlNatGateway `xml:"natGateway"`
+}
+
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateNatGateway.html — SubnetId and AllocationId for a public NAT gateway
+func createNatGateway(h *Handler, c *call) (response, error) {
+	subnet, err := c.form.required("SubnetId")
+	if err != nil {
+		return nil, err
+	}
+	alloc, err := c.form.required("AllocationId")
+	if err != nil {
+		return nil, err
+	}
+	tags, err := c.form.tagSpecs("natgateway")
+	if err != nil {
+		return nil, err
+	}
+	g, err := h.cloud.CreateNATGateway(c.account, subnet, alloc, tags)
+	if err != nil {
+		return nil, err
+	}
+	return &createNatResp{ClientToken: c.form.str("ClientToken"), NatGateway: toXMLNat(g)}, nil
+}
+
+type describeNatsResp struct {
+	meta
+	NatGateways []xmlNatGateway `xml:"natGatewaySet>item"`
+	NextToken   string          `xml:"nextToken,omitempty"`
+}
+
+func describeNatGateways(h *Handler, c *call) (response, error) {
+	page, next, err := selectObjects(c.form, "NatGatewayId", h.cloud.NATGateways(c.account), func(g model.NATGateway) string { return g.ID },
+		func(g model.NATGateway) fields {
+			return withTags(g.Tags, func(name string) ([]string, bool) {
+				switch name {
+				case "nat-gateway-id":
+					return one(g.ID), true
+				case "subnet-id":
+					return one(g.SubnetID), true
+				case "vpc-id":
+					return one(g.NetworkID), true
+				case "state":
+					return one(string(g.State)), true
+				}
+				return nil, false
+			})
+		})
+	if err != nil {
+		return nil, err
+	}
+	r := &describeNatsResp{NextToken: next}
+	for _, g := range page {
+		r.NatGateways = append(r.NatGateways, toXMLNat(g))
+	}
+	return r, nil
+}
+
+type deleteNatResp struct {
+	meta
+	NatGatewayID string `xml:"natGatewayId"`
+}
+
+func deleteNatGateway(h *Handler, c *call) (response, error) {
+	id, err := c.form.required("NatGatewayId")
+	if err != nil {
+		return nil, err
+	}
+	if err := h.cloud.DeleteNATGateway(c.account, id); err != nil {
+		return nil, err
+	}
+	return &deleteNatResp{NatGatewayID: id}, nil
+}

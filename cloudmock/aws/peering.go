@@ -1,0 +1,133 @@
+package aws
+
+import (
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+func init() {
+	register("CreateVpcPeeringConnection", createVpcPeeringConnection)
+	register("AcceptVpcPeeringConnection", acceptVpcPeeringConnection)
+	register("DescribeVpcPeeringConnections", describeVpcPeeringConnections)
+}
+
+type xmlPeerVpc struct {
+	VpcID     string `xml:"vpcId"`
+	OwnerID   string `xml:"ownerId"`
+	CIDRBlock string `xml:"cidrBlock,omitempty"`
+	Region    string `xml:"region"`
+}
+
+type xmlPeeringStatus struct {
+	Code    string `xml:"code"`
+	Message string `xml:"message"`
+}
+
+type xmlPeering struct {
+	ID        string           `xml:"vpcPeeringConnectionId"`
+	Requester xmlPeerVpc       `xml:"requesterVpcInfo"`
+	Accepter  xmlPeerVpc       `xml:"accepterVpcInfo"`
+	Status    xmlPeeringStatus `xml:"status"`
+	Tags      []xmlTag         `xml:"tagSet>item"`
+}
+
+// peeringMessages are EC2's status messages for peering states.
+// AWS: https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-lifecycle — peering lifecycle
+var peeringMessages = map[model.PeeringState]string{
+	model.PeeringPendingAcceptance: "Pending Acceptance by ",
+	model.PeeringActive:            "Active",
+	model.PeeringDeleted:           "Deleted",
+}
+
+func (h *Handler) toXMLPeering(p model.Peering) xmlPeering {
+	info := func(account, id string) xmlPeerVpc {
+		x := xmlPeerVpc{VpcID: id, OwnerID: account, Region: h.region}
+		if n, err := h.cloud.Network(account, id); err == nil {
+			x.CIDRBlock = n.CIDRs[0].Prefix.String()
+		}
+		return x
+	}
+	msg := peeringMessages[p.State]
+	if p.State == model.PeeringPendingAcceptance {
+		msg += p.AccepterAccount
+	}
+	return xmlPeering{ID: p.ID, Requester: info(p.RequesterAccount, p.RequesterNetworkID), Accepter: info(p.AccepterAccount, p.AccepterNetworkID),
+		Status: xmlPeeringStatus{Code: string(p.State), Message: msg}, Tags: tagSet(p.Tags)}
+}
+
+type peeringResp struct {
+	meta
+	Peering xmlPeering `xml:"vpcPeeringConnection"`
+}
+
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcPeeringConnection.html — VpcId, PeerVpcId, PeerOwnerId
+func createVpcPeeringConnection(h *Handler, c *call) (response, error) {
+	vpc, err := c.form.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	peer, err := c.form.required("PeerVpcId")
+	if err != nil {
+		return nil, err
+	}
+	if r := c.form.str("PeerRegion"); r != "" && r != h.region {
+		return nil, errInvalid("inter-region peering to %s is not supported by this endpoint (region %s)", r, h.region)
+	}
+	tags, err := c.form.tagSpecs("vpc-peering-connection")
+	if err != nil {
+		return nil, err
+	}
+	p, err := h.cloud.RequestPeering(c.account, vpc, c.form.str("PeerOwnerId"), peer, tags)
+	if err != nil {
+		return nil, err
+	}
+	return &peeringResp{Peering: h.toXMLPeering(p)}, nil
+}
+
+func acceptVpcPeeringConnection(h *Handler, c *call) (response, error) {
+	id, err := c.form.required("VpcPeeringConnectionId")
+	if err != nil {
+		return nil, err
+	}
+	p, err := h.cloud.AcceptPeering(c.account, id)
+	if err != nil {
+		return nil, err
+	}
+	return &peeringResp{Peering: h.toXMLPeering(p)}, nil
+}
+
+type describePeeringsResp struct {
+	meta
+	Peerings  []xmlPeering `xml:"vpcPeeringConnectionSet>item"`
+	NextToken string       `xml:"nextToken,omitempty"`
+}
+
+func describeVpcPeeringConnections(h *Handler, c *call) (response, error) {
+	page, next, err := selectObjects(c.form, "VpcPeeringConnectionId", h.cloud.Peerings(c.account), func(p model.Peering) string { return p.ID },
+		func(p model.Peering) fields {
+			return withTags(p.Tags, func(name string) ([]string, bool) {
+				switch name {
+				case "vpc-peering-connection-id":
+					return one(p.ID), true
+				case "status-code":
+					return one(string(p.State)), true
+				case "requester-vpc-info.vpc-id":
+					return one(p.RequesterNetworkID), true
+				case "accepter-vpc-info.vpc-id":
+					return one(p.AccepterNetworkID), true
+				case "requester-vpc-info.owner-id":
+					return one(p.RequesterAccount), true
+				case "accepter-vpc-info.owner-id":
+					return one(p.AccepterAccount), true
+				}
+				return nil, false
+			})
+		})
+	if err != nil {
+		return nil, err
+	}
+	r := &describePeeringsResp{NextToken: next}
+	for _, p := range page {
+		r.Peerings = append(r.Peerings, h.toXMLPeering(p))
+	}
+	return r, nil
+}

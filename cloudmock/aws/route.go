@@ -1,0 +1,95 @@
+package aws
+
+import (
+	"net/netip"
+	"strings"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+func init() {
+	register("CreateRoute", createRoute)
+	register("ReplaceRoute", replaceRoute)
+	register("DeleteRoute", deleteRoute)
+}
+
+// routeTarget reads the one target parameter of CreateRoute/ReplaceRoute.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html — exactly one target
+func routeTarget(f form) (model.Target, error) {
+	var found []model.Target
+	if g := f.str("GatewayId"); g != "" {
+		kind := model.TargetInternetGateway
+		if strings.HasPrefix(g, "vgw-") {
+			kind = model.TargetVPNGateway
+		}
+		found = append(found, model.Target{Kind: kind, ID: g})
+	}
+	for param, kind := range map[string]model.TargetKind{
+		"NatGatewayId":           model.TargetNATGateway,
+		"InstanceId":             model.TargetInstance,
+		"NetworkInterfaceId":     model.TargetNetworkInterface,
+		"VpcPeeringConnectionId": model.TargetPeering,
+		"TransitGatewayId":       model.TargetTransitGateway,
+	} {
+		if v := f.str(param); v != "" {
+			found = append(found, model.Target{Kind: kind, ID: v})
+		}
+	}
+	switch len(found) {
+	case 0:
+		return model.Target{}, &apiError{Code: "MissingParameter", Message: "The request must contain exactly one of gatewayId, natGatewayId, instanceId, networkInterfaceId, vpcPeeringConnectionId, transitGatewayId", Status: 400}
+	case 1:
+		return found[0], nil
+	}
+	return model.Target{}, errInvalid("The parameter combination is invalid: specify only one route target.")
+}
+
+func routeArgs(f form) (string, netip.Prefix, error) {
+	rt, err := f.required("RouteTableId")
+	if err != nil {
+		return "", netip.Prefix{}, err
+	}
+	dst, err := f.cidr("DestinationCidrBlock")
+	return rt, dst, err
+}
+
+func createRoute(h *Handler, c *call) (response, error) {
+	rt, dst, err := routeArgs(c.form)
+	if err != nil {
+		return nil, err
+	}
+	t, err := routeTarget(c.form)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.cloud.CreateRoute(c.account, rt, dst, t); err != nil {
+		return nil, err
+	}
+	return ok()
+}
+
+func replaceRoute(h *Handler, c *call) (response, error) {
+	rt, dst, err := routeArgs(c.form)
+	if err != nil {
+		return nil, err
+	}
+	t, err := routeTarget(c.form)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.cloud.ReplaceRoute(c.account, rt, dst, t); err != nil {
+		return nil, err
+	}
+	return ok()
+}
+
+func deleteRoute(h *Handler, c *call) (response, error) {
+	rt, dst, err := routeArgs(c.form)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.cloud.DeleteRoute(c.account, rt, dst); err != nil {
+		return nil, err
+	}
+	return ok()
+}

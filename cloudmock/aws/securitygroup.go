@@ -1,0 +1,310 @@
+package aws
+
+import (
+	"net/netip"
+	"strconv"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+func init() {
+	register("CreateSecurityGroup", createSecurityGroup)
+	register("DescribeSecurityGroups", describeSecurityGroups)
+	register("DeleteSecurityGroup", deleteSecurityGroup)
+	register("AuthorizeSecurityGroupIngress", ruleAction(model.Ingress, true))
+	register("AuthorizeSecurityGroupEgress", ruleAction(model.Egress, true))
+	register("RevokeSecurityGroupIngress", ruleAction(model.Ingress, false))
+	register("RevokeSecurityGroupEgress", ruleAction(model.Egress, false))
+}
+
+type xmlIPRange struct {
+	CIDR        string `xml:"cidrIp"`
+	Description string `xml:"description,omitempty"`
+}
+
+type xmlGroupPair struct {
+	GroupID     string `xml:"groupId"`
+	UserID      string `xml:"userId"`
+	Description string `xml:"description,omitempty"`
+}
+
+type xmlPermission struct {
+	Protocol string         `xml:"ipProtocol"`
+	FromPort *int           `xml:"fromPort,omitempty"`
+	ToPort   *int           `xml:"toPort,omitempty"`
+	Groups   []xmlGroupPair `xml:"groups>item"`
+	IPRanges []xmlIPRange   `xml:"ipRanges>item"`
+}
+
+type xmlSecurityGroup struct {
+	OwnerID     string          `xml:"ownerId"`
+	GroupID     string          `xml:"groupId"`
+	GroupName   string          `xml:"groupName"`
+	Description string          `xml:"groupDescription"`
+	VpcID       string          `xml:"vpcId"`
+	Arn         string          `xml:"securityGroupArn"`
+	Ingress     []xmlPermission `xml:"ipPermissions>item"`
+	Egress      []xmlPermission `xml:"ipPermissionsEgress>item"`
+	Tags        []xmlTag        `xml:"tagSet>item"`
+}
+
+type xmlSGRule struct {
+	ID       string `xml:"securityGroupRuleId"`
+	GroupID  string `xml:"groupId"`
+	OwnerID  string `xml:"groupOwnerId"`
+	IsEgress bool   `xml:"isEgress"`
+	Protocol string `xml:"ipProtocol"`
+	FromPort int    `xml:"fromPort"`
+	ToPort   int    `xml:"toPort"`
+	CIDR     string `xml:"cidrIpv4,omitempty"`
+}
+
+// toXMLPermissions shows each model rule as one EC2 permission.
+func toXMLPermissions(account string, rules []model.SecurityRule) []xmlPermission {
+	var out []xmlPermission
+	for _, r := range rules {
+		p := xmlPermission{Protocol: r.Protocol}
+		if r.Protocol != "-1" {
+			from, to := r.FromPort, r.ToPort
+			p.FromPort, p.ToPort = &from, &to
+		}
+		if r.GroupID != "" {
+			p.Groups = []xmlGroupPair{{GroupID: r.GroupID, UserID: account, Description: r.Description}}
+		} else {
+			p.IPRanges = []xmlIPRange{{CIDR: r.Prefix.String(), Description: r.Description}}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func (h *Handler) toXMLSecurityGroup(g model.SecurityGroup) xmlSecurityGroup {
+	return xmlSecurityGroup{OwnerID: g.Account, GroupID: g.ID, GroupName: g.Name, Description: g.Description, VpcID: g.NetworkID,
+		Arn:     "arn:aws:ec2:" + h.region + ":" + g.Account + ":security-group/" + g.ID,
+		Ingress: toXMLPermissions(g.Account, g.Ingress), Egress: toXMLPermissions(g.Account, g.Egress), Tags: tagSet(g.Tags)}
+}
+
+func sgFields(g model.SecurityGroup) fields {
+	return withTags(g.Tags, func(name string) ([]string, bool) {
+		switch name {
+		case "group-id":
+			return one(g.ID), true
+		case "group-name":
+			return one(g.Name), true
+		case "description":
+			return one(g.Description), true
+		case "vpc-id":
+			return one(g.NetworkID), true
+		case "owner-id":
+			return one(g.Account), true
+		case "ip-permission.cidr", "egress.ip-permission.cidr":
+			rules := g.Ingress
+			if name != "ip-permission.cidr" {
+				rules = g.Egress
+			}
+			var out []string
+			for _, r := range rules {
+				if r.Prefix.IsValid() {
+					out = append(out, r.Prefix.String())
+				}
+			}
+			return out, true
+		}
+		return nil, false
+	})
+}
+
+type createSGResp struct {
+	meta
+	GroupID string   `xml:"groupId"`
+	Tags    []xmlTag `xml:"tagSet>item"`
+}
+
+func createSecurityGroup(h *Handler, c *call) (response, error) {
+	name, err := c.form.required("GroupName")
+	if err != nil {
+		return nil, err
+	}
+	desc, err := c.form.required("GroupDescription")
+	if err != nil {
+		return nil, err
+	}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html — VpcId; EC2-Classic is gone, so it is required here
+	vpc, err := c.form.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	tags, err := c.form.tagSpecs("security-group")
+	if err != nil {
+		return nil, err
+	}
+	g, err := h.cloud.CreateSecurityGroup(c.account, vpc, name, desc, tags)
+	if err != nil {
+		return nil, err
+	}
+	return &createSGResp{GroupID: g.ID, Tags: tagSet(g.Tags)}, nil
+}
+
+type describeSGsResp struct {
+	meta
+	Groups    []xmlSecurityGroup `xml:"securityGroupInfo>item"`
+	NextToken string             `xml:"nextToken,omitempty"`
+}
+
+func describeSecurityGroups(h *Handler, c *call) (response, error) {
+	all := h.cloud.SecurityGroups(c.account)
+	if names := c.form.list("GroupName"); len(names) > 0 {
+		want := map[string]bool{}
+		for _, n := range names {
+			want[n] = true
+		}
+		var picked []model.SecurityGroup
+		for _, g := range all {
+			if want[g.Name] {
+				picked = append(picked, g)
+				delete(want, g.Name)
+			}
+		}
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSecurityGroups.html — an unknown group name is InvalidGroup.NotFound
+		for _, n := range names {
+			if want[n] {
+				return nil, &apiError{Code: "InvalidGroup.NotFound", Message: "The security group '" + n + "' does not exist", Status: 400}
+			}
+		}
+		all = picked
+	}
+	page, next, err := selectObjects(c.form, "GroupId", all, func(g model.SecurityGroup) string { return g.ID }, sgFields)
+	if err != nil {
+		return nil, err
+	}
+	r := &describeSGsResp{NextToken: next}
+	for _, g := range page {
+		r.Groups = append(r.Groups, h.toXMLSecurityGroup(g))
+	}
+	return r, nil
+}
+
+func deleteSecurityGroup(h *Handler, c *call) (response, error) {
+	id, err := c.form.required("GroupId")
+	if err != nil {
+		return nil, err
+	}
+	if err := h.cloud.DeleteSecurityGroup(c.account, id); err != nil {
+		return nil, err
+	}
+	return ok()
+}
+
+// parseRules reads IpPermissions.N (or the flat CidrIp/IpProtocol/ports form)
+// into model rules: one per CIDR range or group pair.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html — IpPermission shape
+func parseRules(f form) ([]model.SecurityRule, error) {
+	var out []model.SecurityRule
+	ports := func(p string) (int, int, error) {
+		from, err := f.intOr(p+"FromPort", -1)
+		if err != nil {
+			return 0, 0, err
+		}
+		to, err := f.intOr(p+"ToPort", -1)
+		return from, to, err
+	}
+	add := func(proto string, from, to int, cidr, group, desc string) error {
+		r := model.SecurityRule{Protocol: proto, FromPort: from, ToPort: to, GroupID: group, Description: desc}
+		if group == "" {
+			p, err := netip.ParsePrefix(cidr)
+			if err != nil {
+				return errInvalid("CIDR block %s is malformed", cidr)
+			}
+			r.Prefix = p
+		}
+		out = append(out, r)
+		return nil
+	}
+	if f.has("IpProtocol") {
+		from, to, err := ports("")
+		if err != nil {
+			return nil, err
+		}
+		if err := add(f.str("IpProtocol"), from, to, f.str("CidrIp"), "", ""); err != nil {
+			return nil, err
+		}
+	}
+	for _, i := range f.indices("IpPermissions") {
+		p := "IpPermissions." + strconv.Itoa(i) + "."
+		proto := f.str(p + "IpProtocol")
+		if proto == "" {
+			return nil, errMissing(p + "IpProtocol")
+		}
+		from, to, err := ports(p)
+		if err != nil {
+			return nil, err
+		}
+		n := 0
+		for _, j := range f.indices(p + "IpRanges") {
+			q := p + "IpRanges." + strconv.Itoa(j) + "."
+			if err := add(proto, from, to, f.str(q+"CidrIp"), "", f.str(q+"Description")); err != nil {
+				return nil, err
+			}
+			n++
+		}
+		for _, j := range f.indices(p + "Groups") {
+			q := p + "Groups." + strconv.Itoa(j) + "."
+			if err := add(proto, from, to, "", f.str(q+"GroupId"), f.str(q+"Description")); err != nil {
+				return nil, err
+			}
+			n++
+		}
+		if n == 0 {
+			return nil, errInvalid("The request must contain a CIDR range or a source security group for each permission")
+		}
+	}
+	if len(out) == 0 {
+		return nil, errMissing("IpPermissions")
+	}
+	return out, nil
+}
+
+type authorizeResp struct {
+	meta
+	Return bool        `xml:"return"`
+	Rules  []xmlSGRule `xml:"securityGroupRuleSet>item"`
+}
+
+type revokeResp struct {
+	meta
+	Return  bool            `xml:"return"`
+	Unknown []xmlPermission `xml:"unknownIpPermissionSet>item"`
+}
+
+func ruleAction(dir model.Direction, authorize bool) action {
+	return func(h *Handler, c *call) (response, error) {
+		id, err := c.form.required("GroupId")
+		if err != nil {
+			return nil, err
+		}
+		rules, err := parseRules(c.form)
+		if err != nil {
+			return nil, err
+		}
+		if !authorize {
+			_, unknown, err := h.cloud.RemoveSecurityRules(c.account, id, dir, rules)
+			if err != nil {
+				return nil, err
+			}
+			return &revokeResp{Return: true, Unknown: toXMLPermissions(c.account, unknown)}, nil
+		}
+		added, err := h.cloud.AddSecurityRules(c.account, id, dir, rules)
+		if err != nil {
+			return nil, err
+		}
+		r := &authorizeResp{Return: true}
+		for _, a := range added {
+			x := xmlSGRule{ID: a.ID, GroupID: id, OwnerID: c.account, IsEgress: dir == model.Egress, Protocol: a.Protocol, FromPort: a.FromPort, ToPort: a.ToPort}
+			if a.Prefix.IsValid() {
+				x.CIDR = a.Prefix.String()
+			}
+			r.Rules = append(r.Rules, x)
+		}
+		return r, nil
+	}
+}

@@ -1,0 +1,197 @@
+package aws
+
+import (
+	"crypto/rand"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+// APIVersion is the only EC2 API version the handler accepts.
+const APIVersion = "2016-11-15"
+
+const xmlns = "http://ec2.amazonaws.com/doc/2016-11-15/"
+
+// Config configures a Handler.
+type Config struct {
+	Region      string       // e.g. "us-east-1"; zones are Region + "a".."f"
+	Credentials []Credential // one or more per account
+}
+
+// Handler serves the EC2 Query API over a model.Cloud. It is safe for
+// concurrent use.
+type Handler struct {
+	cloud  *model.Cloud
+	region string
+	creds  map[string]Credential // by access key ID
+	now    func() time.Time
+
+	mu     sync.Mutex // guards tokens
+	tokens map[string]*idempotent
+}
+
+// call is one authenticated request.
+type call struct {
+	account string
+	action  string
+	form    form
+}
+
+// response is an action's result; each embeds meta for the requestId.
+type response interface{ setRequestID(string) }
+
+type meta struct {
+	RequestID string `xml:"requestId"`
+}
+
+func (m *meta) setRequestID(id string) { m.RequestID = id }
+
+// returnResp is the body of actions that answer <return>true</return>.
+type returnResp struct {
+	meta
+	Return bool `xml:"return"`
+}
+
+func ok() (response, error) { return &returnResp{Return: true}, nil }
+
+type action func(h *Handler, c *call) (response, error)
+
+// actions maps EC2 action names to their implementations.
+var actions = map[string]action{}
+
+func register(name string, a action) { actions[name] = a }
+
+// New returns a Handler serving cloud for the given credentials; accounts
+// named by the credentials are added to the cloud with default limits if
+// the cloud does not have them yet.
+func New(cloud *model.Cloud, cfg Config) *Handler {
+	h := &Handler{cloud: cloud, region: cfg.Region, creds: map[string]Credential{}, now: time.Now, tokens: map[string]*idempotent{}}
+	if h.region == "" {
+		h.region = "us-east-1"
+	}
+	for _, c := range cfg.Credentials {
+		h.creds[c.AccessKeyID] = c
+		if _, err := cloud.Account(c.AccountID); err != nil {
+			cloud.AddAccount(model.Account{ID: c.AccountID, Limits: model.DefaultLimits()})
+		}
+	}
+	return h
+}
+
+// Actions lists the EC2 actions the handler implements, sorted.
+func Actions() []string { return slices.Sorted(maps.Keys(actions)) }
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// ServeHTTP authenticates, decodes and runs one EC2 Query API request.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Query-Requests.html — Action, Version and form-encoded parameters
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := newRequestID()
+	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	if err != nil {
+		writeError(w, reqID, errInvalid("cannot read request body: %v", err))
+		return
+	}
+	cred, err := h.authenticate(r, body)
+	if err != nil {
+		writeError(w, reqID, toAPIError(err))
+		return
+	}
+	values := url.Values{}
+	if r.Method == http.MethodPost {
+		if values, err = url.ParseQuery(string(body)); err != nil {
+			writeError(w, reqID, errInvalid("malformed form body: %v", err))
+			return
+		}
+	}
+	for k, v := range r.URL.Query() {
+		values[k] = append(values[k], v...)
+	}
+	f := form(values)
+	name := f.str("Action")
+	act, found := actions[name]
+	if !found {
+		writeError(w, reqID, &apiError{Code: "InvalidAction", Message: fmt.Sprintf("The action %s is not valid for this web service.", name), Status: http.StatusBadRequest})
+		return
+	}
+	if v := f.str("Version"); v != APIVersion {
+		writeError(w, reqID, &apiError{Code: "InvalidParameterValue", Message: fmt.Sprintf("Invalid API version %q; this endpoint serves %s", v, APIVersion), Status: http.StatusBadRequest})
+		return
+	}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/CommonParameters.html — DryRun checks permissions and answers DryRunOperation
+	if dry, _ := f.boolp("DryRun"); dry != nil && *dry {
+		writeError(w, reqID, &apiError{Code: "DryRunOperation", Message: "Request would have succeeded, but DryRun flag is set.", Status: http.StatusPreconditionFailed})
+		return
+	}
+	c := &call{account: cred.AccountID, action: name, form: f}
+	// AWS: https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html — same ClientToken, same parameters: same result
+	token := f.str("ClientToken")
+	if token == "" {
+		out, apiErr := h.run(act, c, reqID)
+		if apiErr != nil {
+			writeError(w, reqID, apiErr)
+			return
+		}
+		writeXML(w, out)
+		return
+	}
+	h.serveIdempotent(w, act, c, reqID, cred.AccountID+"\x00"+name+"\x00"+token, paramHash(values))
+}
+
+// run executes an action and encodes its response.
+func (h *Handler) run(act action, c *call, reqID string) ([]byte, *apiError) {
+	resp, err := act(h, c)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	resp.setRequestID(reqID)
+	out, err := xml.Marshal(wrap{name: c.action + "Response", body: resp})
+	if err != nil {
+		return nil, toAPIError(fmt.Errorf("encode %s response: %w", c.action, err))
+	}
+	return out, nil
+}
+
+func writeXML(w http.ResponseWriter, body []byte) {
+	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	_, _ = w.Write([]byte(xml.Header))
+	_, _ = w.Write(body)
+}
+
+// wrap marshals a response body inside <ActionResponse xmlns="...">.
+type wrap struct {
+	name string
+	body response
+}
+
+// MarshalXML writes the action's response element with EC2's namespace.
+func (w wrap) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
+	start := xml.StartElement{Name: xml.Name{Local: w.name}, Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: xmlns}}}
+	return e.EncodeElement(w.body, start)
+}
+
+// zone returns the availability zone for a request, defaulting to Region+"a".
+func (h *Handler) zone(f form) (string, error) {
+	z := f.str("AvailabilityZone")
+	if z == "" {
+		return h.region + "a", nil
+	}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-regions-availability-zones.html — zone names are the region plus a letter
+	if !strings.HasPrefix(z, h.region) || len(z) != len(h.region)+1 || z[len(z)-1] < 'a' || z[len(z)-1] > 'f' {
+		return "", errInvalid("Value (%s) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: %sa, %sb, %sc.", z, h.region, h.region, h.region)
+	}
+	return z, nil
+}

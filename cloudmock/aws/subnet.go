@@ -1,0 +1,137 @@
+package aws
+
+import (
+	"strconv"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+func init() {
+	register("CreateSubnet", createSubnet)
+	register("DescribeSubnets", describeSubnets)
+	register("DeleteSubnet", deleteSubnet)
+	register("ModifySubnetAttribute", modifySubnetAttribute)
+}
+
+type xmlSubnet struct {
+	SubnetID                string   `xml:"subnetId"`
+	SubnetArn               string   `xml:"subnetArn"`
+	State                   string   `xml:"state"`
+	OwnerID                 string   `xml:"ownerId"`
+	VpcID                   string   `xml:"vpcId"`
+	CIDRBlock               string   `xml:"cidrBlock"`
+	AvailableIPAddressCount int      `xml:"availableIpAddressCount"`
+	AvailabilityZone        string   `xml:"availabilityZone"`
+	DefaultForAz            bool     `xml:"defaultForAz"`
+	MapPublicIPOnLaunch     bool     `xml:"mapPublicIpOnLaunch"`
+	Tags                    []xmlTag `xml:"tagSet>item"`
+}
+
+func (h *Handler) toXMLSubnet(s model.Subnet) xmlSubnet {
+	return xmlSubnet{SubnetID: s.ID, SubnetArn: "arn:aws:ec2:" + h.region + ":" + s.Account + ":subnet/" + s.ID,
+		State: "available", OwnerID: s.Account, VpcID: s.NetworkID, CIDRBlock: s.Prefix.String(),
+		AvailableIPAddressCount: s.AvailableIPs, AvailabilityZone: s.Zone, MapPublicIPOnLaunch: s.MapPublicIP, Tags: tagSet(s.Tags)}
+}
+
+func subnetFields(s model.Subnet) fields {
+	return withTags(s.Tags, func(name string) ([]string, bool) {
+		switch name {
+		case "subnet-id":
+			return one(s.ID), true
+		case "vpc-id":
+			return one(s.NetworkID), true
+		case "cidr", "cidr-block", "cidrBlock":
+			return one(s.Prefix.String()), true
+		case "availability-zone", "availabilityZone":
+			return one(s.Zone), true
+		case "state":
+			return one("available"), true
+		case "owner-id":
+			return one(s.Account), true
+		case "available-ip-address-count":
+			return one(strconv.Itoa(s.AvailableIPs)), true
+		case "map-public-ip-on-launch":
+			return one(strconv.FormatBool(s.MapPublicIP)), true
+		case "default-for-az", "defaultForAz":
+			return one("false"), true
+		}
+		return nil, false
+	})
+}
+
+type createSubnetResp struct {
+	meta
+	Subnet xmlSubnet `xml:"subnet"`
+}
+
+func createSubnet(h *Handler, c *call) (response, error) {
+	vpc, err := c.form.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	cidr, err := c.form.cidr("CidrBlock")
+	if err != nil {
+		return nil, err
+	}
+	zone, err := h.zone(c.form)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := c.form.tagSpecs("subnet")
+	if err != nil {
+		return nil, err
+	}
+	s, err := h.cloud.CreateSubnet(c.account, vpc, cidr, zone, tags)
+	if err != nil {
+		return nil, err
+	}
+	return &createSubnetResp{Subnet: h.toXMLSubnet(s)}, nil
+}
+
+type describeSubnetsResp struct {
+	meta
+	Subnets   []xmlSubnet `xml:"subnetSet>item"`
+	NextToken string      `xml:"nextToken,omitempty"`
+}
+
+func describeSubnets(h *Handler, c *call) (response, error) {
+	page, next, err := selectObjects(c.form, "SubnetId", h.cloud.Subnets(c.account),
+		func(s model.Subnet) string { return s.ID }, subnetFields)
+	if err != nil {
+		return nil, err
+	}
+	r := &describeSubnetsResp{NextToken: next}
+	for _, s := range page {
+		r.Subnets = append(r.Subnets, h.toXMLSubnet(s))
+	}
+	return r, nil
+}
+
+func deleteSubnet(h *Handler, c *call) (response, error) {
+	id, err := c.form.required("SubnetId")
+	if err != nil {
+		return nil, err
+	}
+	if err := h.cloud.DeleteSubnet(c.account, id); err != nil {
+		return nil, err
+	}
+	return ok()
+}
+
+func modifySubnetAttribute(h *Handler, c *call) (response, error) {
+	id, err := c.form.required("SubnetId")
+	if err != nil {
+		return nil, err
+	}
+	on, err := c.form.boolp("MapPublicIpOnLaunch.Value")
+	if err != nil {
+		return nil, err
+	}
+	if on == nil {
+		return nil, errInvalid("You must specify exactly one attribute to modify.")
+	}
+	if err := h.cloud.SetSubnetMapPublicIP(c.account, id, *on); err != nil {
+		return nil, err
+	}
+	return ok()
+}

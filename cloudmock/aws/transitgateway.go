@@ -1,0 +1,524 @@
+package aws
+
+import (
+	"strconv"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+func init() {
+	register("CreateTransitGateway", createTransitGateway)
+	register("DescribeTransitGateways", describeTransitGateways)
+	register("CreateTransitGatewayRouteTable", createTGWRouteTable)
+	register("DescribeTransitGatewayRouteTables", describeTGWRouteTables)
+	register("CreateTransitGatewayVpcAttachment", createTGWVpcAttachment)
+	register("DescribeTransitGatewayVpcAttachments", describeTGWVpcAttachments)
+	register("AssociateTransitGatewayRouteTable", associateTGWRouteTable)
+	register("DisassociateTransitGatewayRouteTable", disassociateTGWRouteTable)
+	register("EnableTransitGatewayRouteTablePropagation", enableTGWPropagation)
+	register("CreateTransitGatewayRoute", createTGWRoute)
+	register("DeleteTransitGatewayRoute", deleteTGWRoute)
+	register("SearchTransitGatewayRoutes", searchTGWRoutes)
+	register("GetTransitGatewayRouteTableAssociations", tgwRTLinks(false))
+	register("GetTransitGatewayRouteTablePropagations", tgwRTLinks(true))
+}
+
+type xmlTGWLink struct {
+	AttachmentID string `xml:"transitGatewayAttachmentId"`
+	ResourceID   string `xml:"resourceId"`
+	ResourceType string `xml:"resourceType"`
+	State        string `xml:"state"`
+}
+
+type tgwAssociationsResp struct {
+	meta
+	Associations []xmlTGWLink `xml:"associations>item"`
+}
+
+type tgwPropagationsResp struct {
+	meta
+	Propagations []xmlTGWLink `xml:"transitGatewayRouteTablePropagations>item"`
+}
+
+// tgwRTLinks lists a table's associations or propagations.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetTransitGatewayRouteTableAssociations.html — associations of a route table
+func tgwRTLinks(propagations bool) action {
+	return func(h *Handler, c *call) (response, error) {
+		id, err := c.form.required("TransitGatewayRouteTableId")
+		if err != nil {
+			return nil, err
+		}
+		var rt *model.TransitGatewayRouteTable
+		for _, r := range h.cloud.TransitGatewayRouteTables(c.account) {
+			if r.ID == id {
+				rt = &r
+			}
+		}
+		if rt == nil {
+			return nil, &apiError{Code: "InvalidRouteTableID.NotFound", Message: "The transit gateway route table ID '" + id + "' does not exist", Status: 400}
+		}
+		ids, state := rt.Associations, "associated"
+		if propagations {
+			ids, state = rt.Propagations, "enabled"
+		}
+		var links []xmlTGWLink
+		for _, att := range ids {
+			rid, typ := h.attachmentResource(c.account, att)
+			links = append(links, xmlTGWLink{AttachmentID: att, ResourceID: rid, ResourceType: typ, State: state})
+		}
+		if propagations {
+			return &tgwPropagationsResp{Propagations: links}, nil
+		}
+		return &tgwAssociationsResp{Associations: links}, nil
+	}
+}
+
+func enable(b bool) string {
+	if b {
+		return "enable"
+	}
+	return "disable"
+}
+
+type xmlTGWOptions struct {
+	AmazonSideAsn          int64  `xml:"amazonSideAsn"`
+	AutoAccept             string `xml:"autoAcceptSharedAttachments"`
+	DefaultAssociation     string `xml:"defaultRouteTableAssociation"`
+	AssociationDefaultRTID string `xml:"associationDefaultRouteTableId,omitempty"`
+	DefaultPropagation     string `xml:"defaultRouteTablePropagation"`
+	PropagationDefaultRTID string `xml:"propagationDefaultRouteTableId,omitempty"`
+	VpnEcmpSupport         string `xml:"vpnEcmpSupport"`
+	DNSSupport             string `xml:"dnsSupport"`
+}
+
+type xmlTGW struct {
+	ID          string        `xml:"transitGatewayId"`
+	Arn         string        `xml:"transitGatewayArn"`
+	State       string        `xml:"state"`
+	OwnerID     string        `xml:"ownerId"`
+	Description string        `xml:"description"`
+	Options     xmlTGWOptions `xml:"options"`
+	Tags        []xmlTag      `xml:"tagSet>item"`
+}
+
+func (h *Handler) toXMLTGW(g model.TransitGateway) xmlTGW {
+	o := xmlTGWOptions{AmazonSideAsn: g.ASN, AutoAccept: "disable", DefaultAssociation: enable(g.DefaultAssociation),
+		DefaultPropagation: enable(g.DefaultPropagation), VpnEcmpSupport: "enable", DNSSupport: "enable"}
+	if g.DefaultAssociation {
+		o.AssociationDefaultRTID = g.DefaultRouteTableID
+	}
+	if g.DefaultPropagation {
+		o.PropagationDefaultRTID = g.DefaultRouteTableID
+	}
+	return xmlTGW{ID: g.ID, Arn: "arn:aws:ec2:" + h.region + ":" + g.Account + ":transit-gateway/" + g.ID, State: string(g.State),
+		OwnerID: g.Account, Description: g.Description, Options: o, Tags: tagSet(g.Tags)}
+}
+
+type createTGWResp struct {
+	meta
+	TGW xmlTGW `xml:"transitGateway"`
+}
+
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGatewayRequestOptions.html — default association and propagation are enabled unless disabled
+func createTransitGateway(h *Handler, c *call) (response, error) {
+	asn, err := c.form.int64Or("Options.AmazonSideAsn", 64512)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := c.form.tagSpecs("transit-gateway")
+	if err != nil {
+		return nil, err
+	}
+	g, err := h.cloud.CreateTransitGateway(c.account, model.TransitGatewayOptions{ASN: asn, Description: c.form.str("Description"),
+		DefaultAssociation: c.form.str("Options.DefaultRouteTableAssociation") != "disable",
+		DefaultPropagation: c.form.str("Options.DefaultRouteTablePropagation") != "disable"}, tags)
+	if err != nil {
+		return nil, err
+	}
+	return &createTGWResp{TGW: h.toXMLTGW(g)}, nil
+}
+
+type describeTGWsResp struct {
+	meta
+	TGWs      []xmlTGW `xml:"transitGatewaySet>item"`
+	NextToken string   `xml:"nextToken,omitempty"`
+}
+
+func describeTransitGateways(h *Handler, c *call) (response, error) {
+	page, next, err := selectObjects(c.form, "TransitGatewayIds", h.cloud.TransitGateways(c.account), func(g model.TransitGateway) string { return g.ID },
+		func(g model.TransitGateway) fields {
+			return withTags(g.Tags, func(name string) ([]string, bool) {
+				switch name {
+				case "transit-gateway-id":
+					return one(g.ID), true
+				case "state":
+					return one(string(g.State)), true
+				case "owner-id":
+					return one(g.Account), true
+				}
+				return nil, false
+			})
+		})
+	if err != nil {
+		return nil, err
+	}
+	r := &describeTGWsResp{NextToken: next}
+	for _, g := range page {
+		r.TGWs = append(r.TGWs, h.toXMLTGW(g))
+	}
+	return r, nil
+}
+
+type xmlTGWRouteTable struct {
+	ID                 string   `xml:"transitGatewayRouteTableId"`
+	TransitGatewayID   string   `xml:"transitGatewayId"`
+	State              string   `xml:"state"`
+	DefaultAssociation bool     `xml:"defaultAssociationRouteTable"`
+	DefaultPropagation bool     `xml:"defaultPropagationRouteTable"`
+	Tags               []xmlTag `xml:"tagSet>item"`
+}
+
+func toXMLTGWRouteTable(rt model.TransitGatewayRouteTable) xmlTGWRouteTable {
+	return xmlTGWRouteTable{ID: rt.ID, TransitGatewayID: rt.TransitGatewayID, State: "available", DefaultAssociation: rt.Default,
+		DefaultPropagation: rt.Default, Tags: tagSet(rt.Tags)}
+}
+
+type createTGWRTResp struct {
+	meta
+	RouteTable xmlTGWRouteTable `xml:"transitGatewayRouteTable"`
+}
+
+func createTGWRouteTable(h *Handler, c *call) (response, error) {
+	tgw, err := c.form.required("TransitGatewayId")
+	if err != nil {
+		return nil, err
+	}
+	tags, err := c.form.tagSpecs("transit-gateway-route-table")
+	if err != nil {
+		return nil, err
+	}
+	rt, err := h.cloud.CreateTransitGatewayRouteTable(c.account, tgw, tags)
+	if err != nil {
+		return nil, err
+	}
+	return &createTGWRTResp{RouteTable: toXMLTGWRouteTable(rt)}, nil
+}
+
+type describeTGWRTsResp struct {
+	meta
+	RouteTables []xmlTGWRouteTable `xml:"transitGatewayRouteTables>item"`
+	NextToken   string             `xml:"nextToken,omitempty"`
+}
+
+func describeTGWRouteTables(h *Handler, c *call) (response, error) {
+	page, next, err := selectObjects(c.form, "TransitGatewayRouteTableIds", h.cloud.TransitGatewayRouteTables(c.account),
+		func(rt model.TransitGatewayRouteTable) string { return rt.ID },
+		func(rt model.TransitGatewayRouteTable) fields {
+			return withTags(rt.Tags, func(name string) ([]string, bool) {
+				switch name {
+				case "transit-gateway-route-table-id":
+					return one(rt.ID), true
+				case "transit-gateway-id":
+					return one(rt.TransitGatewayID), true
+				case "default-association-route-table", "default-propagation-route-table":
+					return one(strconv.FormatBool(rt.Default)), true
+				case "state":
+					return one("available"), true
+				}
+				return nil, false
+			})
+		})
+	if err != nil {
+		return nil, err
+	}
+	r := &describeTGWRTsResp{NextToken: next}
+	for _, rt := range page {
+		r.RouteTables = append(r.RouteTables, toXMLTGWRouteTable(rt))
+	}
+	return r, nil
+}
+
+type xmlTGWVpcAttachment struct {
+	ID               string   `xml:"transitGatewayAttachmentId"`
+	TransitGatewayID string   `xml:"transitGatewayId"`
+	VpcID            string   `xml:"vpcId"`
+	VpcOwnerID       string   `xml:"vpcOwnerId"`
+	State            string   `xml:"state"`
+	SubnetIDs        []string `xml:"subnetIds>item"`
+	Tags             []xmlTag `xml:"tagSet>item"`
+}
+
+func toXMLTGWVpcAttachment(a model.TransitGatewayAttachment) xmlTGWVpcAttachment {
+	return xmlTGWVpcAttachment{ID: a.ID, TransitGatewayID: a.TransitGatewayID, VpcID: a.NetworkID, VpcOwnerID: a.Account,
+		State: string(a.State), SubnetIDs: a.SubnetIDs, Tags: tagSet(a.Tags)}
+}
+
+type createTGWAttResp struct {
+	meta
+	Attachment xmlTGWVpcAttachment `xml:"transitGatewayVpcAttachment"`
+}
+
+func createTGWVpcAttachment(h *Handler, c *call) (response, error) {
+	tgw, err := c.form.required("TransitGatewayId")
+	if err != nil {
+		return nil, err
+	}
+	vpc, err := c.form.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	subnets := c.form.list("SubnetIds")
+	if len(subnets) == 0 {
+		return nil, errMissing("SubnetIds")
+	}
+	tags, err := c.form.tagSpecs("transit-gateway-attachment")
+	if err != nil {
+		return nil, err
+	}
+	a, err := h.cloud.CreateTransitGatewayVPCAttachment(c.account, tgw, vpc, subnets, tags)
+	if err != nil {
+		return nil, err
+	}
+	return &createTGWAttResp{Attachment: toXMLTGWVpcAttachment(a)}, nil
+}
+
+type describeTGWAttsResp struct {
+	meta
+	Attachments []xmlTGWVpcAttachment `xml:"transitGatewayVpcAttachments>item"`
+	NextToken   string                `xml:"nextToken,omitempty"`
+}
+
+func describeTGWVpcAttachments(h *Handler, c *call) (response, error) {
+	var vpcAtts []model.TransitGatewayAttachment
+	for _, a := range h.cloud.TransitGatewayAttachments(c.account) {
+		if a.Kind == model.AttachNetwork {
+			vpcAtts = append(vpcAtts, a)
+		}
+	}
+	page, next, err := selectObjects(c.form, "TransitGatewayAttachmentIds", vpcAtts, func(a model.TransitGatewayAttachment) string { return a.ID },
+		func(a model.TransitGatewayAttachment) fields {
+			return withTags(a.Tags, func(name string) ([]string, bool) {
+				switch name {
+				case "transit-gateway-attachment-id":
+					return one(a.ID), true
+				case "transit-gateway-id":
+					return one(a.TransitGatewayID), true
+				case "vpc-id":
+					return one(a.NetworkID), true
+				case "state":
+					return one(string(a.State)), true
+				}
+				return nil, false
+			})
+		})
+	if err != nil {
+		return nil, err
+	}
+	r := &describeTGWAttsResp{NextToken: next}
+	for _, a := range page {
+		r.Attachments = append(r.Attachments, toXMLTGWVpcAttachment(a))
+	}
+	return r, nil
+}
+
+// xmlTGWAssociation is used for both associations and propagations.
+type xmlTGWAssociation struct {
+	RouteTableID string `xml:"transitGatewayRouteTableId"`
+	AttachmentID string `xml:"transitGatewayAttachmentId"`
+	ResourceID   string `xml:"resourceId"`
+	ResourceType string `xml:"resourceType"`
+	State        string `xml:"state"`
+}
+
+// attachmentResource returns the resource ID and type EC2 shows for an attachment.
+func (h *Handler) attachmentResource(account, attID string) (string, string) {
+	for _, a := range h.cloud.TransitGatewayAttachments(account) {
+		if a.ID == attID {
+			if a.Kind == model.AttachVPN {
+				return a.VPNConnectionID, "vpn"
+			}
+			return a.NetworkID, "vpc"
+		}
+	}
+	return "", ""
+}
+
+func tgwRTArgs(f form) (string, string, error) {
+	rt, err := f.required("TransitGatewayRouteTableId")
+	if err != nil {
+		return "", "", err
+	}
+	att, err := f.required("TransitGatewayAttachmentId")
+	return rt, att, err
+}
+
+type associationResp struct {
+	meta
+	Association xmlTGWAssociation `xml:"association"`
+}
+
+func associateTGWRouteTable(h *Handler, c *call) (response, error) {
+	rt, att, err := tgwRTArgs(c.form)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.cloud.AssociateTransitGatewayRouteTable(c.account, rt, att); err != nil {
+		return nil, err
+	}
+	id, typ := h.attachmentResource(c.account, att)
+	return &associationResp{Association: xmlTGWAssociation{RouteTableID: rt, AttachmentID: att, ResourceID: id, ResourceType: typ, State: "associated"}}, nil
+}
+
+func disassociateTGWRouteTable(h *Handler, c *call) (response, error) {
+	rt, att, err := tgwRTArgs(c.form)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.cloud.DisassociateTransitGatewayRouteTable(c.account, rt, att); err != nil {
+		return nil, err
+	}
+	id, typ := h.attachmentResource(c.account, att)
+	return &associationResp{Association: xmlTGWAssociation{RouteTableID: rt, AttachmentID: att, ResourceID: id, ResourceType: typ, State: "disassociated"}}, nil
+}
+
+type propagationResp struct {
+	meta
+	Propagation xmlTGWAssociation `xml:"propagation"`
+}
+
+func enableTGWPropagation(h *Handler, c *call) (response, error) {
+	rt, att, err := tgwRTArgs(c.form)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.cloud.EnableTransitGatewayRouteTablePropagation(c.account, rt, att); err != nil {
+		return nil, err
+	}
+	id, typ := h.attachmentResource(c.account, att)
+	return &propagationResp{Propagation: xmlTGWAssociation{RouteTableID: rt, AttachmentID: att, ResourceID: id, ResourceType: typ, State: "enabled"}}, nil
+}
+
+type xmlTGWRouteAttachment struct {
+	ResourceID   string `xml:"resourceId"`
+	AttachmentID string `xml:"transitGatewayAttachmentId"`
+	ResourceType string `xml:"resourceType"`
+}
+
+type xmlTGWRoute struct {
+	Destination string                  `xml:"destinationCidrBlock"`
+	Attachments []xmlTGWRouteAttachment `xml:"transitGatewayAttachments>item"`
+	Type        string                  `xml:"type"`
+	State       string                  `xml:"state"`
+}
+
+func (h *Handler) toXMLTGWRoute(account string, r model.TransitGatewayRoute) xmlTGWRoute {
+	x := xmlTGWRoute{Destination: r.Destination.String(), Type: "static", State: "active"}
+	if r.Propagated {
+		x.Type = "propagated"
+	}
+	if r.Blackhole {
+		x.State = "blackhole"
+	} else {
+		id, typ := h.attachmentResource(account, r.AttachmentID)
+		x.Attachments = []xmlTGWRouteAttachment{{ResourceID: id, AttachmentID: r.AttachmentID, ResourceType: typ}}
+	}
+	return x
+}
+
+type tgwRouteResp struct {
+	meta
+	Route xmlTGWRoute `xml:"route"`
+}
+
+func createTGWRoute(h *Handler, c *call) (response, error) {
+	rt, err := c.form.required("TransitGatewayRouteTableId")
+	if err != nil {
+		return nil, err
+	}
+	dst, err := c.form.cidr("DestinationCidrBlock")
+	if err != nil {
+		return nil, err
+	}
+	bh, err := c.form.boolp("Blackhole")
+	if err != nil {
+		return nil, err
+	}
+	r, err := h.cloud.CreateTransitGatewayRoute(c.account, rt, dst, c.form.str("TransitGatewayAttachmentId"), bh != nil && *bh)
+	if err != nil {
+		return nil, err
+	}
+	return &tgwRouteResp{Route: h.toXMLTGWRoute(c.account, r)}, nil
+}
+
+func deleteTGWRoute(h *Handler, c *call) (response, error) {
+	rt, err := c.form.required("TransitGatewayRouteTableId")
+	if err != nil {
+		return nil, err
+	}
+	dst, err := c.form.cidr("DestinationCidrBlock")
+	if err != nil {
+		return nil, err
+	}
+	if err := h.cloud.DeleteTransitGatewayRoute(c.account, rt, dst); err != nil {
+		return nil, err
+	}
+	return &tgwRouteResp{Route: xmlTGWRoute{Destination: dst.String(), Type: "static", State: "deleted"}}, nil
+}
+
+type searchTGWRoutesResp struct {
+	meta
+	Routes     []xmlTGWRoute `xml:"routeSet>item"`
+	Additional bool          `xml:"additionalRoutesAvailable"`
+}
+
+// searchTGWRoutes lists a table's effective routes matching the filters.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SearchTransitGatewayRoutes.html — filters type, state, route-search.exact-match, attachment.*
+func searchTGWRoutes(h *Handler, c *call) (response, error) {
+	rt, err := c.form.required("TransitGatewayRouteTableId")
+	if err != nil {
+		return nil, err
+	}
+	routes, err := h.cloud.TransitGatewayRoutes(c.account, rt)
+	if err != nil {
+		return nil, err
+	}
+	fs := c.form.filters()
+	max, err := c.form.intOr("MaxResults", 1000)
+	if err != nil {
+		return nil, err
+	}
+	r := &searchTGWRoutesResp{}
+	for _, route := range routes {
+		x := h.toXMLTGWRoute(c.account, route)
+		ok, err := matches(fs, func(name string) ([]string, bool) {
+			switch name {
+			case "type":
+				return one(x.Type), true
+			case "state":
+				return one(x.State), true
+			case "route-search.exact-match":
+				return one(x.Destination), true
+			case "attachment.transit-gateway-attachment-id":
+				return one(route.AttachmentID), true
+			case "attachment.resource-type":
+				if len(x.Attachments) == 0 {
+					return nil, true
+				}
+				return one(x.Attachments[0].ResourceType), true
+			}
+			return nil, false
+		})
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		if len(r.Routes) == max {
+			r.Additional = true
+			break
+		}
+		r.Routes = append(r.Routes, x)
+	}
+	return r, nil
+}

@@ -1,0 +1,172 @@
+package aws
+
+import (
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+func init() {
+	register("CreateVpc", createVpc)
+	register("DescribeVpcs", describeVpcs)
+	register("DeleteVpc", deleteVpc)
+	register("AssociateVpcCidrBlock", associateVpcCidrBlock)
+	register("ModifyVpcAttribute", modifyVpcAttribute)
+}
+
+type xmlCIDRState struct {
+	State string `xml:"state"`
+}
+
+type xmlCIDRAssoc struct {
+	AssociationID string       `xml:"associationId"`
+	CIDRBlock     string       `xml:"cidrBlock"`
+	State         xmlCIDRState `xml:"cidrBlockState"`
+}
+
+type xmlVpc struct {
+	VpcID           string         `xml:"vpcId"`
+	OwnerID         string         `xml:"ownerId"`
+	State           string         `xml:"state"`
+	CIDRBlock       string         `xml:"cidrBlock"`
+	CIDRAssocs      []xmlCIDRAssoc `xml:"cidrBlockAssociationSet>item"`
+	DHCPOptionsID   string         `xml:"dhcpOptionsId"`
+	InstanceTenancy string         `xml:"instanceTenancy"`
+	IsDefault       bool           `xml:"isDefault"`
+	Tags            []xmlTag       `xml:"tagSet>item"`
+}
+
+func toXMLVpc(n model.Network) xmlVpc {
+	v := xmlVpc{VpcID: n.ID, OwnerID: n.Account, State: "available", CIDRBlock: n.CIDRs[0].Prefix.String(),
+		DHCPOptionsID: "default", InstanceTenancy: "default", Tags: tagSet(n.Tags)}
+	for _, b := range n.CIDRs {
+		v.CIDRAssocs = append(v.CIDRAssocs, xmlCIDRAssoc{AssociationID: b.AssociationID, CIDRBlock: b.Prefix.String(), State: xmlCIDRState{State: "associated"}})
+	}
+	return v
+}
+
+func vpcFields(n model.Network) fields {
+	return withTags(n.Tags, func(name string) ([]string, bool) {
+		switch name {
+		case "vpc-id":
+			return one(n.ID), true
+		case "owner-id":
+			return one(n.Account), true
+		case "state":
+			return one("available"), true
+		case "cidr", "cidr-block":
+			return one(n.CIDRs[0].Prefix.String()), true
+		case "cidr-block-association.cidr-block":
+			var out []string
+			for _, b := range n.CIDRs {
+				out = append(out, b.Prefix.String())
+			}
+			return out, true
+		case "cidr-block-association.association-id":
+			var out []string
+			for _, b := range n.CIDRs {
+				out = append(out, b.AssociationID)
+			}
+			return out, true
+		case "is-default":
+			return one("false"), true
+		case "dhcp-options-id":
+			return one("default"), true
+		}
+		return nil, false
+	})
+}
+
+type createVpcResp struct {
+	meta
+	Vpc xmlVpc `xml:"vpc"`
+}
+
+func createVpc(h *Handler, c *call) (response, error) {
+	cidr, err := c.form.cidr("CidrBlock")
+	if err != nil {
+		return nil, err
+	}
+	tags, err := c.form.tagSpecs("vpc")
+	if err != nil {
+		return nil, err
+	}
+	n, err := h.cloud.CreateNetwork(c.account, cidr, tags)
+	if err != nil {
+		return nil, err
+	}
+	return &createVpcResp{Vpc: toXMLVpc(n)}, nil
+}
+
+type describeVpcsResp struct {
+	meta
+	Vpcs      []xmlVpc `xml:"vpcSet>item"`
+	NextToken string   `xml:"nextToken,omitempty"`
+}
+
+func describeVpcs(h *Handler, c *call) (response, error) {
+	page, next, err := selectObjects(c.form, "VpcId", h.cloud.Networks(c.account),
+		func(n model.Network) string { return n.ID }, vpcFields)
+	if err != nil {
+		return nil, err
+	}
+	r := &describeVpcsResp{NextToken: next}
+	for _, n := range page {
+		r.Vpcs = append(r.Vpcs, toXMLVpc(n))
+	}
+	return r, nil
+}
+
+func deleteVpc(h *Handler, c *call) (response, error) {
+	id, err := c.form.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	if err := h.cloud.DeleteNetwork(c.account, id); err != nil {
+		return nil, err
+	}
+	return ok()
+}
+
+type associateVpcCidrResp struct {
+	meta
+	VpcID string       `xml:"vpcId"`
+	Assoc xmlCIDRAssoc `xml:"cidrBlockAssociation"`
+}
+
+func associateVpcCidrBlock(h *Handler, c *call) (response, error) {
+	id, err := c.form.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	cidr, err := c.form.cidr("CidrBlock")
+	if err != nil {
+		return nil, err
+	}
+	b, err := h.cloud.AddNetworkCIDR(c.account, id, cidr)
+	if err != nil {
+		return nil, err
+	}
+	return &associateVpcCidrResp{VpcID: id, Assoc: xmlCIDRAssoc{AssociationID: b.AssociationID, CIDRBlock: b.Prefix.String(), State: xmlCIDRState{State: "associating"}}}, nil
+}
+
+func modifyVpcAttribute(h *Handler, c *call) (response, error) {
+	id, err := c.form.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	support, err := c.form.boolp("EnableDnsSupport.Value")
+	if err != nil {
+		return nil, err
+	}
+	hostnames, err := c.form.boolp("EnableDnsHostnames.Value")
+	if err != nil {
+		return nil, err
+	}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyVpcAttribute.html — one attribute per request
+	if (support == nil) == (hostnames == nil) {
+		return nil, errInvalid("You must specify exactly one attribute to modify.")
+	}
+	if err := h.cloud.SetNetworkDNS(c.account, id, support, hostnames); err != nil {
+		return nil, err
+	}
+	return ok()
+}

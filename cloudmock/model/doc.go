@@ -1,0 +1,18 @@
+// Package model holds cloudmock's provider-neutral cloud network model:
+// accounts and their limits, networks (VPCs), subnets, route tables and
+// routes, security groups, network ACLs, instances and their network
+// interfaces, internet and NAT gateways, elastic IPs, peering connections,
+// transit gateways and VPN objects. It validates every change against the
+// rules the real clouds enforce (sizes, overlaps, limits, dependencies) and
+// tells subscribers about each committed change so that a realizer can make
+// the model true in the emulated dataplane.
+//
+// The model must not know any provider's wire format: no XML or JSON shapes,
+// no provider parameter names and no provider error codes. Front-ends (aws,
+// azure, gcp, oci) translate to and from it; errors carry a neutral Code and
+// Kind that each front-end maps to its own codes. The model also must not
+// touch the kernel: realizing it is the realizer's job.
+//
+// All methods of Cloud are safe for concurrent use. Getters return copies, so
+// callers may keep and modify what they get.
+package model

@@ -1,0 +1,89 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is the neutral class of a model error; front-ends map a Code and a
+// Kind to their provider's own error code.
+type Code string
+
+// The error codes the model returns.
+const (
+	CodeNotFound          Code = "NotFound"            // the object does not exist for this account
+	CodeInvalidRange      Code = "InvalidRange"        // a prefix has a size or place that is not allowed
+	CodeConflict          Code = "Conflict"            // a prefix overlaps an existing one
+	CodeAlreadyExists     Code = "AlreadyExists"       // an object with the same key exists
+	CodeDuplicate         Code = "Duplicate"           // the same rule or name is already present
+	CodeDependency        Code = "DependencyViolation" // other objects still depend on this one
+	CodeLimitExceeded     Code = "LimitExceeded"       // an account or object limit would be exceeded
+	CodeInvalidParameter  Code = "InvalidParameter"    // a value is malformed or not allowed here
+	CodeAlreadyAssociated Code = "AlreadyAssociated"   // the object is already attached or associated
+	CodeNotAssociated     Code = "NotAssociated"       // the object is not attached where it was expected
+	CodeIncorrectState    Code = "IncorrectState"      // the object is in a state that forbids the change
+	CodeCannotDelete      Code = "CannotDelete"        // the object is a default that cannot be deleted
+)
+
+// Kind names a kind of model object; it is also the kind in change events.
+type Kind string
+
+// The kinds of objects in the model.
+const (
+	KindAccount                  Kind = "account"
+	KindNetwork                  Kind = "network"
+	KindNetworkCIDR              Kind = "network-cidr"
+	KindSubnet                   Kind = "subnet"
+	KindRouteTable               Kind = "route-table"
+	KindRoute                    Kind = "route"
+	KindRouteTableAssociation    Kind = "route-table-association"
+	KindGateway                  Kind = "gateway" // any route target
+	KindObject                   Kind = "object"  // an object of any kind, looked up by ID
+	KindInternetGateway          Kind = "internet-gateway"
+	KindNATGateway               Kind = "nat-gateway"
+	KindElasticIP                Kind = "elastic-ip"
+	KindSecurityGroup            Kind = "security-group"
+	KindSecurityRule             Kind = "security-rule"
+	KindNetworkACL               Kind = "network-acl"
+	KindNetworkACLEntry          Kind = "network-acl-entry"
+	KindNetworkACLAssociation    Kind = "network-acl-association"
+	KindInstance                 Kind = "instance"
+	KindNetworkInterface         Kind = "network-interface"
+	KindPeering                  Kind = "peering-connection"
+	KindTransitGateway           Kind = "transit-gateway"
+	KindTransitGatewayRouteTable Kind = "transit-gateway-route-table"
+	KindTransitGatewayAttachment Kind = "transit-gateway-attachment"
+	KindTransitGatewayRoute      Kind = "transit-gateway-route"
+	KindVPNGateway               Kind = "vpn-gateway"
+	KindCustomerGateway          Kind = "customer-gateway"
+	KindVPNConnection            Kind = "vpn-connection"
+	KindVPNRoute                 Kind = "vpn-route"
+)
+
+// Error is the typed error every model operation returns.
+type Error struct {
+	Code Code   // neutral class of the error
+	Kind Kind   // kind of object the error is about
+	ID   string // object ID or key, when there is one
+	Msg  string // human-readable message, without provider names
+}
+
+// Error returns the message.
+func (e *Error) Error() string { return e.Msg }
+
+func errf(code Code, kind Kind, id, format string, args ...any) *Error {
+	return &Error{Code: code, Kind: kind, ID: id, Msg: fmt.Sprintf(format, args...)}
+}
+
+func notFound(kind Kind, id string) *Error {
+	return errf(CodeNotFound, kind, id, "the %s ID '%s' does not exist", kind, id)
+}
+
+// CodeOf returns the Code of a model error in err's chain, or "" if none.
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}

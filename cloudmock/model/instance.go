@@ -1,0 +1,222 @@
+package model
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+)
+
+// InstanceState is the lifecycle state of an instance.
+type InstanceState string
+
+// The instance states the model uses; launches are running at once.
+const (
+	InstanceRunning    InstanceState = "running"
+	InstanceTerminated InstanceState = "terminated"
+)
+
+// Instance is a virtual machine with one primary network interface.
+type Instance struct {
+	ID                 string
+	Account            string
+	NetworkID          string
+	SubnetID           string
+	ImageID            string
+	Type               string
+	PrivateIP          netip.Addr
+	NetworkInterfaceID string
+	SecurityGroupIDs   []string
+	SourceDestCheck    bool
+	State              InstanceState
+	LaunchTime         time.Time
+	ReservationID      string
+	Tags               map[string]string
+}
+
+// NetworkInterface is a virtual NIC in one subnet.
+type NetworkInterface struct {
+	ID               string
+	Account          string
+	NetworkID        string
+	SubnetID         string
+	PrivateIP        netip.Addr
+	SecurityGroupIDs []string
+	// SourceDestCheck drops traffic whose source or destination is not the
+	// interface's own address; routers and NAT instances turn it off.
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html#EIP_Disable_SrcDestCheck — disable source/destination checks for NAT
+	SourceDestCheck bool
+	InstanceID      string
+	Tags            map[string]string
+}
+
+func (i *Instance) copy(c *Cloud) Instance {
+	out := *i
+	out.SecurityGroupIDs = slices.Clone(i.SecurityGroupIDs)
+	if e, ok := c.enis[i.NetworkInterfaceID]; ok {
+		out.SourceDestCheck = e.SourceDestCheck
+		out.SecurityGroupIDs = slices.Clone(e.SecurityGroupIDs)
+	}
+	out.Tags = c.tagsLocked(i.ID)
+	return out
+}
+
+// LaunchSpec says what RunInstances launches.
+type LaunchSpec struct {
+	SubnetID         string
+	ImageID          string
+	Type             string
+	PrivateIP        netip.Addr // optional; only with Count 1
+	SecurityGroupIDs []string   // empty: the network's default group
+	Count            int
+	Tags             map[string]string
+}
+
+// RunInstances launches Count instances in a subnet, each with a primary
+// interface and the next free private address, all or none.
+func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.subnetLocked(account, spec.SubnetID)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Count < 1 {
+		return nil, errf(CodeInvalidParameter, KindInstance, "", "instance count %d must be at least 1", spec.Count)
+	}
+	if spec.PrivateIP.IsValid() {
+		if spec.Count != 1 {
+			return nil, errf(CodeInvalidParameter, KindInstance, "", "a private address can be given only for one instance")
+		}
+		if err := c.checkPrivateIPLocked(s, spec.PrivateIP); err != nil {
+			return nil, err
+		}
+	}
+	groups := slices.Clone(spec.SecurityGroupIDs)
+	if len(groups) == 0 {
+		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html — instances get the VPC's default group unless others are given
+		groups = []string{c.networks[s.NetworkID].DefaultSecurityGroupID}
+	}
+	for _, g := range groups {
+		sg, err := c.groupLocked(account, g)
+		if err != nil {
+			return nil, err
+		}
+		if sg.NetworkID != s.NetworkID {
+			return nil, errf(CodeInvalidParameter, KindSecurityGroup, g, "security group %s and subnet %s belong to different networks", g, s.ID)
+		}
+	}
+	lim := c.accounts[account].Limits
+	free := subnetSize(s.Prefix) - lim.ReservedPerSubnet
+	for _, e := range c.enis {
+		if e.SubnetID == s.ID {
+			free--
+		}
+	}
+	if free < spec.Count {
+		return nil, errf(CodeLimitExceeded, KindSubnet, s.ID, "there are not enough free addresses in subnet '%s' to satisfy the request", s.ID)
+	}
+	resv := newID("r")
+	now := time.Now().UTC().Truncate(time.Second)
+	out := make([]Instance, 0, spec.Count)
+	for range spec.Count {
+		ip := spec.PrivateIP
+		if !ip.IsValid() {
+			if ip, err = c.allocateIPLocked(s); err != nil {
+				return nil, err
+			}
+		}
+		inst := &Instance{ID: newID("i"), Account: account, NetworkID: s.NetworkID, SubnetID: s.ID, ImageID: spec.ImageID,
+			Type: spec.Type, PrivateIP: ip, SecurityGroupIDs: groups, State: InstanceRunning, LaunchTime: now, ReservationID: resv}
+		e := &NetworkInterface{ID: newID("eni"), Account: account, NetworkID: s.NetworkID, SubnetID: s.ID, PrivateIP: ip,
+			SecurityGroupIDs: slices.Clone(groups), SourceDestCheck: true, InstanceID: inst.ID}
+		inst.NetworkInterfaceID = e.ID
+		c.enis[e.ID] = e
+		c.registerLocked(KindNetworkInterface, e.ID, account, nil)
+		c.instances[inst.ID] = inst
+		c.registerLocked(KindInstance, inst.ID, account, spec.Tags)
+		out = append(out, inst.copy(c))
+	}
+	return out, nil
+}
+
+func (c *Cloud) instanceLocked(account, id string) (*Instance, error) {
+	i, ok := c.instances[id]
+	if !ok || i.Account != account {
+		return nil, notFound(KindInstance, id)
+	}
+	return i, nil
+}
+
+// Instances returns all instances of the account, terminated ones included, sorted by ID.
+func (c *Cloud) Instances(account string) []Instance {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return sortedValues(c.instances, func(i *Instance) bool { return i.Account == account },
+		func(i *Instance) Instance { return i.copy(c) })
+}
+
+// NetworkInterfaces returns all interfaces of the account, sorted by ID.
+func (c *Cloud) NetworkInterfaces(account string) []NetworkInterface {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return sortedValues(c.enis, func(e *NetworkInterface) bool { return e.Account == account },
+		func(e *NetworkInterface) NetworkInterface {
+			out := *e
+			out.SecurityGroupIDs = slices.Clone(e.SecurityGroupIDs)
+			out.Tags = c.tagsLocked(e.ID)
+			return out
+		})
+}
+
+// TerminateInstances terminates instances and deletes their interfaces,
+// freeing their addresses; it returns each instance's previous state.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/terminating-instances.html — terminated instances stay visible for a while
+func (c *Cloud) TerminateInstances(account string, ids []string) (map[string]InstanceState, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range ids {
+		if _, err := c.instanceLocked(account, id); err != nil {
+			return nil, err
+		}
+	}
+	prev := map[string]InstanceState{}
+	for _, id := range ids {
+		i := c.instances[id]
+		prev[id] = i.State
+		if i.State == InstanceTerminated {
+			continue
+		}
+		i.State = InstanceTerminated
+		if e, ok := c.enis[i.NetworkInterfaceID]; ok {
+			i.SourceDestCheck = e.SourceDestCheck
+			delete(c.enis, e.ID)
+			c.forgetLocked(KindNetworkInterface, e.ID, account)
+		}
+		c.emitLocked(KindInstance, OpUpdate, id, account)
+	}
+	return prev, nil
+}
+
+// SetSourceDestCheck turns the source/destination check of an instance's
+// primary interface, or of an interface, on or off.
+func (c *Cloud) SetSourceDestCheck(account, id string, on bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	eniID := id
+	if i, ok := c.instances[id]; ok && i.Account == account {
+		if i.State == InstanceTerminated {
+			return errf(CodeIncorrectState, KindInstance, id, "the instance '%s' is not in a state from which it can be modified", id)
+		}
+		eniID = i.NetworkInterfaceID
+	}
+	e, ok := c.enis[eniID]
+	if !ok || e.Account != account {
+		return notFound(KindInstance, id)
+	}
+	e.SourceDestCheck = on
+	c.emitLocked(KindNetworkInterface, OpUpdate, e.ID, account)
+	if e.InstanceID != "" {
+		c.emitLocked(KindInstance, OpUpdate, e.InstanceID, account)
+	}
+	return nil
+}

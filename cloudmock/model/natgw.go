@@ -1,0 +1,128 @@
+package model
+
+import "net/netip"
+
+// State is the lifecycle state of gateways and attachments; the model makes
+// them available at once.
+type State string
+
+// The lifecycle states.
+const (
+	StatePending   State = "pending"
+	StateAvailable State = "available"
+	StateDeleted   State = "deleted"
+)
+
+// ElasticIP is a public address an account holds until it releases it.
+type ElasticIP struct {
+	ID        string // allocation ID
+	Account   string
+	PublicIP  netip.Addr
+	Associate string // the NAT gateway or interface using it, if any
+	Tags      map[string]string
+}
+
+// NATGateway translates a private subnet's outbound traffic to its elastic
+// IP; it lives in a (public) subnet.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html — public NAT gateway in a public subnet with an Elastic IP
+type NATGateway struct {
+	ID           string
+	Account      string
+	NetworkID    string
+	SubnetID     string
+	AllocationID string
+	PublicIP     netip.Addr
+	PrivateIP    netip.Addr
+	State        State
+	Tags         map[string]string
+}
+
+// publicPool is where elastic IPs come from: TEST-NET-3, the emulated internet.
+var publicPool = netip.MustParsePrefix("203.0.113.0/24")
+
+// AllocateAddress allocates an elastic IP from the emulated internet's range.
+func (c *Cloud) AllocateAddress(account string, tags map[string]string) (ElasticIP, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := c.limitsLocked(account); err != nil {
+		return ElasticIP{}, err
+	}
+	used := map[netip.Addr]bool{}
+	for _, e := range c.eips {
+		used[e.PublicIP] = true
+	}
+	for a := publicPool.Addr().Next(); publicPool.Contains(a); a = a.Next() {
+		if used[a] {
+			continue
+		}
+		e := &ElasticIP{ID: newID("eipalloc"), Account: account, PublicIP: a}
+		c.eips[e.ID] = e
+		c.registerLocked(KindElasticIP, e.ID, account, tags)
+		out := *e
+		out.Tags = c.tagsLocked(e.ID)
+		return out, nil
+	}
+	return ElasticIP{}, errf(CodeLimitExceeded, KindElasticIP, "", "the public address pool %s is exhausted", publicPool)
+}
+
+// ElasticIPs returns all elastic IPs of the account, sorted by ID.
+func (c *Cloud) ElasticIPs(account string) []ElasticIP {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return sortedValues(c.eips, func(e *ElasticIP) bool { return e.Account == account },
+		func(e *ElasticIP) ElasticIP { out := *e; out.Tags = c.tagsLocked(e.ID); return out })
+}
+
+// CreateNATGateway makes a NAT gateway in a subnet using an unassociated elastic IP.
+func (c *Cloud) CreateNATGateway(account, subnetID, allocationID string, tags map[string]string) (NATGateway, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.subnetLocked(account, subnetID)
+	if err != nil {
+		return NATGateway{}, err
+	}
+	e, ok := c.eips[allocationID]
+	if !ok || e.Account != account {
+		return NATGateway{}, notFound(KindElasticIP, allocationID)
+	}
+	if e.Associate != "" {
+		return NATGateway{}, errf(CodeAlreadyAssociated, KindElasticIP, allocationID, "elastic IP %s is already associated with %s", allocationID, e.Associate)
+	}
+	ip, err := c.allocateIPLocked(s)
+	if err != nil {
+		return NATGateway{}, err
+	}
+	g := &NATGateway{ID: newID("nat"), Account: account, NetworkID: s.NetworkID, SubnetID: s.ID, AllocationID: e.ID,
+		PublicIP: e.PublicIP, PrivateIP: ip, State: StateAvailable}
+	e.Associate = g.ID
+	c.natgws[g.ID] = g
+	c.registerLocked(KindNATGateway, g.ID, account, tags)
+	out := *g
+	out.Tags = c.tagsLocked(g.ID)
+	return out, nil
+}
+
+// NATGateways returns all NAT gateways of the account, sorted by ID.
+func (c *Cloud) NATGateways(account string) []NATGateway {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return sortedValues(c.natgws, func(g *NATGateway) bool { return g.Account == account },
+		func(g *NATGateway) NATGateway { out := *g; out.Tags = c.tagsLocked(g.ID); return out })
+}
+
+// DeleteNATGateway deletes a NAT gateway, releasing its elastic IP; routes
+// to it become blackholes.
+func (c *Cloud) DeleteNATGateway(account, id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g, ok := c.natgws[id]
+	if !ok || g.Account != account || g.State == StateDeleted {
+		return notFound(KindNATGateway, id)
+	}
+	g.State = StateDeleted
+	if e, ok := c.eips[g.AllocationID]; ok {
+		e.Associate = ""
+	}
+	c.emitLocked(KindNATGateway, OpUpdate, id, account)
+	return nil
+}

@@ -1,0 +1,279 @@
+package model
+
+import (
+	"net/netip"
+	"slices"
+)
+
+// CIDRBlock is one IPv4 prefix associated with a network.
+type CIDRBlock struct {
+	AssociationID string
+	Prefix        netip.Prefix
+}
+
+// Network is an isolated virtual network (an AWS VPC, Azure VNet, GCP VPC or
+// OCI VCN) with one or more IPv4 prefixes.
+type Network struct {
+	ID      string
+	Account string
+	CIDRs   []CIDRBlock // the first is the primary prefix
+	// Defaults made with the network.
+	MainRouteTableID       string
+	DefaultNetworkACLID    string
+	DefaultSecurityGroupID string
+	DNSSupport             bool
+	DNSHostnames           bool
+	Tags                   map[string]string
+}
+
+// Contains reports whether one of the network's prefixes contains p.
+func (n Network) Contains(p netip.Prefix) bool {
+	for _, b := range n.CIDRs {
+		if b.Prefix.Bits() <= p.Bits() && b.Prefix.Contains(p.Addr()) {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *Network) copy(c *Cloud) Network {
+	out := *n
+	out.CIDRs = slices.Clone(n.CIDRs)
+	out.Tags = c.tagsLocked(n.ID)
+	return out
+}
+
+// checkIPv4Prefix checks that p is a canonical IPv4 prefix.
+func checkIPv4Prefix(kind Kind, p netip.Prefix) error {
+	if !p.IsValid() || !p.Addr().Is4() {
+		return errf(CodeInvalidParameter, kind, p.String(), "value (%s) is not a valid IPv4 CIDR block", p)
+	}
+	if p.Masked() != p {
+		return errf(CodeInvalidParameter, kind, p.String(), "value (%s) is not a valid CIDR block: host bits are set", p)
+	}
+	return nil
+}
+
+// CreateNetwork makes a network with the given primary prefix together with
+// its main route table, default network ACL and default security group.
+func (c *Cloud) CreateNetwork(account string, cidr netip.Prefix, tags map[string]string) (Network, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lim, err := c.limitsLocked(account)
+	if err != nil {
+		return Network{}, err
+	}
+	if err := checkIPv4Prefix(KindNetwork, cidr); err != nil {
+		return Network{}, err
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html — VPC CIDR /16 to /28
+	if cidr.Bits() < lim.MinNetworkPrefixBits || cidr.Bits() > lim.MaxNetworkPrefixBits {
+		return Network{}, errf(CodeInvalidRange, KindNetwork, cidr.String(),
+			"the CIDR '%s' is invalid: the netmask must be between /%d and /%d", cidr, lim.MinNetworkPrefixBits, lim.MaxNetworkPrefixBits)
+	}
+	n := &Network{
+		ID: newID("vpc"), Account: account,
+		CIDRs: []CIDRBlock{{AssociationID: newID("vpc-cidr-assoc"), Prefix: cidr}},
+		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html — enableDnsSupport defaults to true, enableDnsHostnames to false for non-default VPCs
+		DNSSupport: true,
+	}
+	c.networks[n.ID] = n
+	c.registerLocked(KindNetwork, n.ID, account, tags)
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#RouteTables — every VPC has a main route table with the local route
+	rt := c.newRouteTableLocked(n)
+	rt.Associations = []RouteTableAssociation{{ID: newID("rtbassoc"), Main: true}}
+	n.MainRouteTableID = rt.ID
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-network-acl.html — default NACL allows all traffic in and out (rule 100) before the * deny
+	acl := c.newNetworkACLLocked(n, true)
+	n.DefaultNetworkACLID = acl.ID
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html — default group: inbound from itself, all outbound
+	sg := c.newDefaultSecurityGroupLocked(n)
+	n.DefaultSecurityGroupID = sg.ID
+	return n.copy(c), nil
+}
+
+func (c *Cloud) networkLocked(account, id string) (*Network, error) {
+	n, ok := c.networks[id]
+	if !ok || n.Account != account {
+		return nil, notFound(KindNetwork, id)
+	}
+	return n, nil
+}
+
+// Network returns one network of the account.
+func (c *Cloud) Network(account, id string) (Network, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	n, err := c.networkLocked(account, id)
+	if err != nil {
+		return Network{}, err
+	}
+	return n.copy(c), nil
+}
+
+// Networks returns all networks of the account, sorted by ID.
+func (c *Cloud) Networks(account string) []Network {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return sortedValues(c.networks, func(n *Network) bool { return n.Account == account },
+		func(n *Network) Network { return n.copy(c) })
+}
+
+// rfc1918 are the private ranges that restrict which secondary prefixes a
+// network may add.
+var rfc1918 = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+}
+
+func rfc1918Range(p netip.Prefix) (netip.Prefix, bool) {
+	for _, r := range rfc1918 {
+		if r.Overlaps(p) {
+			return r, true
+		}
+	}
+	return netip.Prefix{}, false
+}
+
+// AddNetworkCIDR associates a secondary IPv4 prefix with a network.
+func (c *Cloud) AddNetworkCIDR(account, networkID string, cidr netip.Prefix) (CIDRBlock, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lim, err := c.limitsLocked(account)
+	if err != nil {
+		return CIDRBlock{}, err
+	}
+	n, err := c.networkLocked(account, networkID)
+	if err != nil {
+		return CIDRBlock{}, err
+	}
+	if err := checkIPv4Prefix(KindNetworkCIDR, cidr); err != nil {
+		return CIDRBlock{}, err
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html — each CIDR /16 to /28
+	if cidr.Bits() < lim.MinNetworkPrefixBits || cidr.Bits() > lim.MaxNetworkPrefixBits {
+		return CIDRBlock{}, errf(CodeInvalidRange, KindNetworkCIDR, cidr.String(),
+			"the CIDR '%s' is invalid: the netmask must be between /%d and /%d", cidr, lim.MinNetworkPrefixBits, lim.MaxNetworkPrefixBits)
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — 5 IPv4 CIDR blocks per VPC
+	if len(n.CIDRs) >= lim.CIDRsPerNetwork {
+		return CIDRBlock{}, errf(CodeLimitExceeded, KindNetworkCIDR, networkID,
+			"the network '%s' already has the maximum number of IPv4 CIDR blocks (%d)", networkID, lim.CIDRsPerNetwork)
+	}
+	for _, b := range n.CIDRs {
+		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html — a secondary CIDR cannot overlap an existing one
+		if b.Prefix.Overlaps(cidr) {
+			return CIDRBlock{}, errf(CodeConflict, KindNetworkCIDR, cidr.String(),
+				"the CIDR '%s' conflicts with the CIDR '%s' of network '%s'", cidr, b.Prefix, networkID)
+		}
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html#add-cidr-block-restrictions — a VPC in one RFC 1918 range cannot add another RFC 1918 range
+	primary := n.CIDRs[0].Prefix
+	pr, pPriv := rfc1918Range(primary)
+	nr, nPriv := rfc1918Range(cidr)
+	if nPriv && (!pPriv || pr != nr) {
+		return CIDRBlock{}, errf(CodeInvalidRange, KindNetworkCIDR, cidr.String(),
+			"the CIDR '%s' is restricted: it cannot be added to a network whose primary CIDR is '%s'", cidr, primary)
+	}
+	b := CIDRBlock{AssociationID: newID("vpc-cidr-assoc"), Prefix: cidr}
+	n.CIDRs = append(n.CIDRs, b)
+	c.emitLocked(KindNetwork, OpUpdate, n.ID, account)
+	for _, rt := range c.routeTables {
+		if rt.NetworkID == n.ID {
+			c.refreshLocalRoutesLocked(rt, n)
+			c.emitLocked(KindRouteTable, OpUpdate, rt.ID, account)
+		}
+	}
+	return b, nil
+}
+
+// SetNetworkDNS changes the network's DNS attributes; nil leaves one as is.
+func (c *Cloud) SetNetworkDNS(account, networkID string, support, hostnames *bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, err := c.networkLocked(account, networkID)
+	if err != nil {
+		return err
+	}
+	s, h := n.DNSSupport, n.DNSHostnames
+	if support != nil {
+		s = *support
+	}
+	if hostnames != nil {
+		h = *hostnames
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html — DNS hostnames need DNS support
+	if h && !s {
+		return errf(CodeInvalidParameter, KindNetwork, networkID, "DNS hostnames cannot be enabled without DNS support")
+	}
+	n.DNSSupport, n.DNSHostnames = s, h
+	c.emitLocked(KindNetwork, OpUpdate, n.ID, account)
+	return nil
+}
+
+// DeleteNetwork deletes a network and its default objects; it fails while
+// anything else (subnets, gateways, extra tables, groups or ACLs) remains.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/delete-vpc.html — delete or detach dependencies first
+func (c *Cloud) DeleteNetwork(account, id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, err := c.networkLocked(account, id)
+	if err != nil {
+		return err
+	}
+	dep := func(what, depID string) error {
+		return errf(CodeDependency, KindNetwork, id, "the network '%s' has dependencies and cannot be deleted: %s %s", id, what, depID)
+	}
+	for _, s := range c.subnets {
+		if s.NetworkID == id {
+			return dep("subnet", s.ID)
+		}
+	}
+	for _, g := range c.igws {
+		if g.NetworkID == id {
+			return dep("internet gateway", g.ID)
+		}
+	}
+	for _, rt := range c.routeTables {
+		if rt.NetworkID == id && rt.ID != n.MainRouteTableID {
+			return dep("route table", rt.ID)
+		}
+	}
+	for _, sg := range c.groups {
+		if sg.NetworkID == id && sg.ID != n.DefaultSecurityGroupID {
+			return dep("security group", sg.ID)
+		}
+	}
+	for _, a := range c.acls {
+		if a.NetworkID == id && a.ID != n.DefaultNetworkACLID {
+			return dep("network ACL", a.ID)
+		}
+	}
+	for _, a := range c.tgwAtts {
+		if a.NetworkID == id && a.State != StateDeleted {
+			return dep("transit gateway attachment", a.ID)
+		}
+	}
+	for _, g := range c.vgws {
+		if g.NetworkID == id {
+			return dep("VPN gateway", g.ID)
+		}
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-lifecycle — deleting a VPC deletes its peering connections
+	for _, p := range c.peerings {
+		if p.State != PeeringDeleted && (p.RequesterNetworkID == id || p.AccepterNetworkID == id) {
+			p.State = PeeringDeleted
+			c.emitLocked(KindPeering, OpUpdate, p.ID, p.RequesterAccount)
+		}
+	}
+	delete(c.routeTables, n.MainRouteTableID)
+	c.forgetLocked(KindRouteTable, n.MainRouteTableID, account)
+	delete(c.acls, n.DefaultNetworkACLID)
+	c.forgetLocked(KindNetworkACL, n.DefaultNetworkACLID, account)
+	delete(c.groups, n.DefaultSecurityGroupID)
+	c.forgetLocked(KindSecurityGroup, n.DefaultSecurityGroupID, account)
+	delete(c.networks, id)
+	c.forgetLocked(KindNetwork, id, account)
+	return nil
+}

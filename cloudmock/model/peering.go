@@ -1,0 +1,87 @@
+package model
+
+// PeeringState is the state of a peering connection.
+type PeeringState string
+
+// The peering states.
+const (
+	PeeringPendingAcceptance PeeringState = "pending-acceptance"
+	PeeringActive            PeeringState = "active"
+	PeeringDeleted           PeeringState = "deleted"
+)
+
+// Peering connects two networks, possibly of two accounts. It is not
+// transitive: traffic is never routed through a peered network to a third.
+// AWS: https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html — peering is not transitive and CIDRs must not overlap
+type Peering struct {
+	ID                 string
+	RequesterAccount   string
+	RequesterNetworkID string
+	AccepterAccount    string
+	AccepterNetworkID  string
+	State              PeeringState
+	Tags               map[string]string
+}
+
+// RequestPeering asks to peer a network of the account with another
+// network, of the same or another account.
+func (c *Cloud) RequestPeering(account, networkID, peerAccount, peerNetworkID string, tags map[string]string) (Peering, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, err := c.networkLocked(account, networkID)
+	if err != nil {
+		return Peering{}, err
+	}
+	if peerAccount == "" {
+		peerAccount = account
+	}
+	pn, err := c.networkLocked(peerAccount, peerNetworkID)
+	if err != nil {
+		return Peering{}, err
+	}
+	if pn.ID == n.ID {
+		return Peering{}, errf(CodeInvalidParameter, KindPeering, networkID, "a network cannot peer with itself")
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-limitations — overlapping CIDRs cannot be peered
+	for _, a := range n.CIDRs {
+		for _, b := range pn.CIDRs {
+			if a.Prefix.Overlaps(b.Prefix) {
+				return Peering{}, errf(CodeConflict, KindPeering, networkID, "networks %s and %s have overlapping CIDRs %s and %s", n.ID, pn.ID, a.Prefix, b.Prefix)
+			}
+		}
+	}
+	p := &Peering{ID: newID("pcx"), RequesterAccount: account, RequesterNetworkID: n.ID, AccepterAccount: peerAccount,
+		AccepterNetworkID: pn.ID, State: PeeringPendingAcceptance}
+	c.peerings[p.ID] = p
+	c.registerLocked(KindPeering, p.ID, account, tags)
+	out := *p
+	out.Tags = c.tagsLocked(p.ID)
+	return out, nil
+}
+
+// AcceptPeering accepts a pending request; only the accepter account may.
+func (c *Cloud) AcceptPeering(account, id string) (Peering, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.peerings[id]
+	if !ok || (p.AccepterAccount != account && p.RequesterAccount != account) {
+		return Peering{}, notFound(KindPeering, id)
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/peering/accept-vpc-peering-connection.html — the owner of the accepter VPC accepts
+	if p.AccepterAccount != account || p.State != PeeringPendingAcceptance {
+		return Peering{}, errf(CodeIncorrectState, KindPeering, id, "peering connection %s cannot be accepted by this account in state %s", id, p.State)
+	}
+	p.State = PeeringActive
+	c.emitLocked(KindPeering, OpUpdate, id, p.RequesterAccount)
+	out := *p
+	out.Tags = c.tagsLocked(p.ID)
+	return out, nil
+}
+
+// Peerings returns the peering connections the account is part of, sorted by ID.
+func (c *Cloud) Peerings(account string) []Peering {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return sortedValues(c.peerings, func(p *Peering) bool { return p.RequesterAccount == account || p.AccepterAccount == account },
+		func(p *Peering) Peering { out := *p; out.Tags = c.tagsLocked(p.ID); return out })
+}

@@ -1,0 +1,224 @@
+package model
+
+import (
+	"net/netip"
+)
+
+// Subnet is a range of a network's addresses in one zone.
+type Subnet struct {
+	ID           string
+	Account      string
+	NetworkID    string
+	Prefix       netip.Prefix
+	Zone         string
+	MapPublicIP  bool
+	AvailableIPs int // addresses neither reserved nor in use
+	Tags         map[string]string
+}
+
+func (s *Subnet) copy(c *Cloud) Subnet {
+	out := *s
+	out.Tags = c.tagsLocked(s.ID)
+	lim := c.accounts[s.Account].Limits
+	used := 0
+	for _, e := range c.enis {
+		if e.SubnetID == s.ID {
+			used++
+		}
+	}
+	for _, g := range c.natgws {
+		if g.SubnetID == s.ID && g.State != StateDeleted {
+			used++
+		}
+	}
+	out.AvailableIPs = subnetSize(s.Prefix) - lim.ReservedPerSubnet - used
+	return out
+}
+
+func subnetSize(p netip.Prefix) int { return 1 << (32 - p.Bits()) }
+
+// CreateSubnet makes a subnet inside one of the network's prefixes and
+// associates it with the network's default ACL.
+func (c *Cloud) CreateSubnet(account, networkID string, cidr netip.Prefix, zone string, tags map[string]string) (Subnet, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lim, err := c.limitsLocked(account)
+	if err != nil {
+		return Subnet{}, err
+	}
+	n, err := c.networkLocked(account, networkID)
+	if err != nil {
+		return Subnet{}, err
+	}
+	if err := checkIPv4Prefix(KindSubnet, cidr); err != nil {
+		return Subnet{}, err
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — subnet CIDR /16 to /28
+	if cidr.Bits() < lim.MinSubnetPrefixBits || cidr.Bits() > lim.MaxSubnetPrefixBits {
+		return Subnet{}, errf(CodeInvalidRange, KindSubnet, cidr.String(),
+			"the CIDR '%s' is invalid: the netmask must be between /%d and /%d", cidr, lim.MinSubnetPrefixBits, lim.MaxSubnetPrefixBits)
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — a subnet's CIDR is a subset of a VPC CIDR
+	if !n.Contains(cidr) {
+		return Subnet{}, errf(CodeInvalidRange, KindSubnet, cidr.String(), "the CIDR '%s' is invalid: it is not within the CIDRs of network '%s'", cidr, networkID)
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — subnet CIDRs in a VPC cannot overlap
+	for _, s := range c.subnets {
+		if s.NetworkID == networkID && s.Prefix.Overlaps(cidr) {
+			return Subnet{}, errf(CodeConflict, KindSubnet, cidr.String(), "the CIDR '%s' conflicts with another subnet", cidr)
+		}
+	}
+	s := &Subnet{ID: newID("subnet"), Account: account, NetworkID: networkID, Prefix: cidr, Zone: zone}
+	c.subnets[s.ID] = s
+	c.registerLocked(KindSubnet, s.ID, account, tags)
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html — a new subnet is associated with the default network ACL
+	acl := c.acls[n.DefaultNetworkACLID]
+	acl.Associations = append(acl.Associations, ACLAssociation{ID: newID("aclassoc"), SubnetID: s.ID})
+	c.emitLocked(KindNetworkACL, OpUpdate, acl.ID, account)
+	return s.copy(c), nil
+}
+
+func (c *Cloud) subnetLocked(account, id string) (*Subnet, error) {
+	s, ok := c.subnets[id]
+	if !ok || s.Account != account {
+		return nil, notFound(KindSubnet, id)
+	}
+	return s, nil
+}
+
+// Subnet returns one subnet of the account.
+func (c *Cloud) Subnet(account, id string) (Subnet, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	s, err := c.subnetLocked(account, id)
+	if err != nil {
+		return Subnet{}, err
+	}
+	return s.copy(c), nil
+}
+
+// Subnets returns all subnets of the account, sorted by ID.
+func (c *Cloud) Subnets(account string) []Subnet {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return sortedValues(c.subnets, func(s *Subnet) bool { return s.Account == account },
+		func(s *Subnet) Subnet { return s.copy(c) })
+}
+
+// SetSubnetMapPublicIP sets whether instances launched in the subnet get a public address.
+func (c *Cloud) SetSubnetMapPublicIP(account, id string, on bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.subnetLocked(account, id)
+	if err != nil {
+		return err
+	}
+	s.MapPublicIP = on
+	c.emitLocked(KindSubnet, OpUpdate, id, account)
+	return nil
+}
+
+// DeleteSubnet deletes a subnet that has no interfaces or NAT gateways left,
+// removing its route table and ACL associations.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-deleting.html — terminate instances in the subnet first
+func (c *Cloud) DeleteSubnet(account, id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.subnetLocked(account, id)
+	if err != nil {
+		return err
+	}
+	for _, e := range c.enis {
+		if e.SubnetID == id {
+			return errf(CodeDependency, KindSubnet, id, "the subnet '%s' has dependencies and cannot be deleted: network interface %s", id, e.ID)
+		}
+	}
+	for _, g := range c.natgws {
+		if g.SubnetID == id && g.State != StateDeleted {
+			return errf(CodeDependency, KindSubnet, id, "the subnet '%s' has dependencies and cannot be deleted: NAT gateway %s", id, g.ID)
+		}
+	}
+	for _, rt := range c.routeTables {
+		for i, a := range rt.Associations {
+			if a.SubnetID == id {
+				rt.Associations = append(rt.Associations[:i:i], rt.Associations[i+1:]...)
+				c.emitLocked(KindRouteTable, OpUpdate, rt.ID, account)
+				break
+			}
+		}
+	}
+	for _, acl := range c.acls {
+		for i, a := range acl.Associations {
+			if a.SubnetID == id {
+				acl.Associations = append(acl.Associations[:i:i], acl.Associations[i+1:]...)
+				c.emitLocked(KindNetworkACL, OpUpdate, acl.ID, account)
+				break
+			}
+		}
+	}
+	delete(c.subnets, s.ID)
+	c.forgetLocked(KindSubnet, id, account)
+	return nil
+}
+
+// allocateIPLocked returns the lowest free address of the subnet, skipping
+// the reserved ones.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — first four and last address of each subnet are reserved
+func (c *Cloud) allocateIPLocked(s *Subnet) (netip.Addr, error) {
+	used := map[netip.Addr]bool{}
+	for _, e := range c.enis {
+		if e.SubnetID == s.ID {
+			used[e.PrivateIP] = true
+		}
+	}
+	for _, g := range c.natgws {
+		if g.SubnetID == s.ID && g.State != StateDeleted {
+			used[g.PrivateIP] = true
+		}
+	}
+	a := s.Prefix.Addr()
+	for range 4 {
+		a = a.Next()
+	}
+	for ; s.Prefix.Contains(a); a = a.Next() {
+		if !s.Prefix.Contains(a.Next()) {
+			break // the last address is the reserved broadcast address
+		}
+		if !used[a] {
+			return a, nil
+		}
+	}
+	return netip.Addr{}, errf(CodeLimitExceeded, KindSubnet, s.ID, "the subnet '%s' has no free addresses", s.ID)
+}
+
+// checkPrivateIPLocked checks that a requested address is usable in the subnet.
+func (c *Cloud) checkPrivateIPLocked(s *Subnet, ip netip.Addr) error {
+	first := s.Prefix.Addr()
+	reserved := map[netip.Addr]bool{first: true}
+	for range 3 {
+		first = first.Next()
+		reserved[first] = true
+	}
+	if !s.Prefix.Contains(ip) {
+		return errf(CodeInvalidParameter, KindSubnet, s.ID, "address %s does not fall within the subnet's address range", ip)
+	}
+	last := lastAddr(s.Prefix)
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — reserved addresses cannot be assigned
+	if reserved[ip] || ip == last {
+		return errf(CodeInvalidParameter, KindSubnet, s.ID, "address %s is reserved in subnet %s", ip, s.ID)
+	}
+	for _, e := range c.enis {
+		if e.SubnetID == s.ID && e.PrivateIP == ip {
+			return errf(CodeConflict, KindNetworkInterface, ip.String(), "address %s is in use", ip)
+		}
+	}
+	return nil
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().As4()
+	host := uint32(1)<<(32-p.Bits()) - 1
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	v |= host
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}

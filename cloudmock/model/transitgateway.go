@@ -1,0 +1,415 @@
+package model
+
+import (
+	"net/netip"
+	"slices"
+)
+
+// TransitGateway is a regional router that connects networks and VPNs
+// through attachments and its own route tables.
+// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html — attachments, route tables, associations and propagations
+type TransitGateway struct {
+	ID                  string
+	Account             string
+	ASN                 int64
+	Description         string
+	DefaultAssociation  bool
+	DefaultPropagation  bool
+	DefaultRouteTableID string
+	State               State
+	Tags                map[string]string
+}
+
+// TransitGatewayRoute is one route of a transit gateway route table.
+type TransitGatewayRoute struct {
+	Destination  netip.Prefix
+	AttachmentID string // empty for blackhole routes
+	Blackhole    bool
+	Propagated   bool
+}
+
+// TransitGatewayRouteTable routes traffic arriving from the attachments
+// associated with it; attachments that propagate to it add their routes.
+type TransitGatewayRouteTable struct {
+	ID               string
+	Account          string
+	TransitGatewayID string
+	Default          bool
+	Static           []TransitGatewayRoute
+	Associations     []string // attachment IDs
+	Propagations     []string // attachment IDs
+	Tags             map[string]string
+}
+
+// AttachmentKind says what a transit gateway attachment connects.
+type AttachmentKind string
+
+// The attachment kinds.
+const (
+	AttachNetwork AttachmentKind = "vpc"
+	AttachVPN     AttachmentKind = "vpn"
+)
+
+// TransitGatewayAttachment connects a network or a VPN to a transit gateway.
+type TransitGatewayAttachment struct {
+	ID               string
+	Account          string
+	TransitGatewayID string
+	Kind             AttachmentKind
+	NetworkID        string
+	SubnetIDs        []string
+	VPNConnectionID  string
+	State            State
+	Tags             map[string]string
+}
+
+func (g *TransitGateway) copy(c *Cloud) TransitGateway {
+	out := *g
+	out.Tags = c.tagsLocked(g.ID)
+	return out
+}
+
+func (rt *TransitGatewayRouteTable) copy(c *Cloud) TransitGatewayRouteTable {
+	out := *rt
+	out.Static = slices.Clone(rt.Static)
+	out.Associations = slices.Clone(rt.Associations)
+	out.Propagations = slices.Clone(rt.Propagations)
+	out.Tags = c.tagsLocked(rt.ID)
+	return out
+}
+
+func (a *TransitGatewayAttachment) copy(c *Cloud) TransitGatewayAttachment {
+	out := *a
+	out.SubnetIDs = slices.Clone(a.SubnetIDs)
+	out.Tags = c.tagsLocked(a.ID)
+	return out
+}
+
+// TransitGatewayOptions are the creation options of a transit gateway.
+type TransitGatewayOptions struct {
+	ASN                int64 // 0: 64512
+	Description        string
+	DefaultAssociation bool
+	DefaultPropagation bool
+}
+
+// CreateTransitGateway makes a transit gateway and, when default association
+// or propagation is on, its default route table.
+// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-transit-gateways.html — default route table, Amazon side ASN 64512 by default
+func (c *Cloud) CreateTransitGateway(account string, o TransitGatewayOptions, tags map[string]string) (TransitGateway, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := c.limitsLocked(account); err != nil {
+		return TransitGateway{}, err
+	}
+	if o.ASN == 0 {
+		o.ASN = 64512
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-transit-gateways.html — private ASN 64512-65534 or 4200000000-4294967294
+	if (o.ASN < 64512 || o.ASN > 65534) && (o.ASN < 4200000000 || o.ASN > 4294967294) {
+		return TransitGateway{}, errf(CodeInvalidParameter, KindTransitGateway, "", "amazon-side ASN %d is not a private ASN", o.ASN)
+	}
+	g := &TransitGateway{ID: newID("tgw"), Account: account, ASN: o.ASN, Description: o.Description,
+		DefaultAssociation: o.DefaultAssociation, DefaultPropagation: o.DefaultPropagation, State: StateAvailable}
+	c.tgws[g.ID] = g
+	c.registerLocked(KindTransitGateway, g.ID, account, tags)
+	if o.DefaultAssociation || o.DefaultPropagation {
+		rt := &TransitGatewayRouteTable{ID: newID("tgw-rtb"), Account: account, TransitGatewayID: g.ID, Default: true}
+		c.tgwRTs[rt.ID] = rt
+		c.registerLocked(KindTransitGatewayRouteTable, rt.ID, account, nil)
+		g.DefaultRouteTableID = rt.ID
+	}
+	return g.copy(c), nil
+}
+
+func (c *Cloud) tgwLocked(account, id string) (*TransitGateway, error) {
+	g, ok := c.tgws[id]
+	if !ok || g.Account != account {
+		return nil, notFound(KindTransitGateway, id)
+	}
+	return g, nil
+}
+
+// TransitGateways returns the account's transit gateways, sorted by ID.
+func (c *Cloud) TransitGateways(account string) []TransitGateway {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return sortedValues(c.tgws, func(g *TransitGateway) bool { return g.Account == account },
+		func(g *TransitGateway) TransitGateway { return g.copy(c) })
+}
+
+// CreateTransitGatewayRouteTable adds a route table to a transit gateway.
+func (c *Cloud) CreateTransitGatewayRouteTable(account, tgwID string, tags map[string]string) (TransitGatewayRouteTable, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lim, err := c.limitsLocked(account)
+	if err != nil {
+		return TransitGatewayRouteTable{}, err
+	}
+	if _, err := c.tgwLocked(account, tgwID); err != nil {
+		return TransitGatewayRouteTable{}, err
+	}
+	n := 0
+	for _, rt := range c.tgwRTs {
+		if rt.TransitGatewayID == tgwID {
+			n++
+		}
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html — 20 route tables per transit gateway
+	if n >= lim.RouteTablesPerTransitGateway {
+		return TransitGatewayRouteTable{}, errf(CodeLimitExceeded, KindTransitGatewayRouteTable, tgwID,
+			"transit gateway %s already has the maximum of %d route tables", tgwID, lim.RouteTablesPerTransitGateway)
+	}
+	rt := &TransitGatewayRouteTable{ID: newID("tgw-rtb"), Account: account, TransitGatewayID: tgwID}
+	c.tgwRTs[rt.ID] = rt
+	c.registerLocked(KindTransitGatewayRouteTable, rt.ID, account, tags)
+	return rt.copy(c), nil
+}
+
+func (c *Cloud) tgwRTLocked(account, id string) (*TransitGatewayRouteTable, error) {
+	rt, ok := c.tgwRTs[id]
+	if !ok || rt.Account != account {
+		return nil, notFound(KindTransitGatewayRouteTable, id)
+	}
+	return rt, nil
+}
+
+// TransitGatewayRouteTables returns the account's transit gateway route tables, sorted by ID.
+func (c *Cloud) TransitGatewayRouteTables(account string) []TransitGatewayRouteTable {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return sortedValues(c.tgwRTs, func(rt *TransitGatewayRouteTable) bool { return rt.Account == account },
+		func(rt *TransitGatewayRouteTable) TransitGatewayRouteTable { return rt.copy(c) })
+}
+
+// attachLocked adds an attachment and applies the gateway's default
+// association and propagation.
+func (c *Cloud) attachLocked(g *TransitGateway, a *TransitGatewayAttachment, tags map[string]string) {
+	c.tgwAtts[a.ID] = a
+	c.registerLocked(KindTransitGatewayAttachment, a.ID, a.Account, tags)
+	if rt, ok := c.tgwRTs[g.DefaultRouteTableID]; ok {
+		// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html — new attachments associate with and propagate to the default route table when enabled
+		if g.DefaultAssociation {
+			rt.Associations = append(rt.Associations, a.ID)
+		}
+		if g.DefaultPropagation {
+			rt.Propagations = append(rt.Propagations, a.ID)
+		}
+		c.emitLocked(KindTransitGatewayRouteTable, OpUpdate, rt.ID, a.Account)
+	}
+}
+
+// CreateTransitGatewayVPCAttachment attaches a network to a transit gateway
+// through one subnet per zone.
+// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html — one subnet per Availability Zone; one attachment per VPC per gateway
+func (c *Cloud) CreateTransitGatewayVPCAttachment(account, tgwID, networkID string, subnetIDs []string, tags map[string]string) (TransitGatewayAttachment, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g, err := c.tgwLocked(account, tgwID)
+	if err != nil {
+		return TransitGatewayAttachment{}, err
+	}
+	if _, err := c.networkLocked(account, networkID); err != nil {
+		return TransitGatewayAttachment{}, err
+	}
+	if len(subnetIDs) == 0 {
+		return TransitGatewayAttachment{}, errf(CodeInvalidParameter, KindTransitGatewayAttachment, "", "at least one subnet is required")
+	}
+	zones := map[string]bool{}
+	for _, id := range subnetIDs {
+		s, err := c.subnetLocked(account, id)
+		if err != nil {
+			return TransitGatewayAttachment{}, err
+		}
+		if s.NetworkID != networkID {
+			return TransitGatewayAttachment{}, errf(CodeInvalidParameter, KindSubnet, id, "subnet %s is not in network %s", id, networkID)
+		}
+		if zones[s.Zone] {
+			return TransitGatewayAttachment{}, errf(CodeDuplicate, KindTransitGatewayAttachment, id, "more than one subnet in zone %s", s.Zone)
+		}
+		zones[s.Zone] = true
+	}
+	for _, a := range c.tgwAtts {
+		if a.TransitGatewayID == tgwID && a.NetworkID == networkID && a.State != StateDeleted {
+			return TransitGatewayAttachment{}, errf(CodeAlreadyExists, KindTransitGatewayAttachment, a.ID, "network %s is already attached to %s by %s", networkID, tgwID, a.ID)
+		}
+	}
+	a := &TransitGatewayAttachment{ID: newID("tgw-attach"), Account: account, TransitGatewayID: tgwID, Kind: AttachNetwork,
+		NetworkID: networkID, SubnetIDs: slices.Clone(subnetIDs), State: StateAvailable}
+	c.attachLocked(g, a, tags)
+	return a.copy(c), nil
+}
+
+// TransitGatewayAttachments returns the account's attachments, sorted by ID.
+func (c *Cloud) TransitGatewayAttachments(account string) []TransitGatewayAttachment {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return sortedValues(c.tgwAtts, func(a *TransitGatewayAttachment) bool { return a.Account == account },
+		func(a *TransitGatewayAttachment) TransitGatewayAttachment { return a.copy(c) })
+}
+
+func (c *Cloud) rtAndAttachmentLocked(account, rtID, attID string) (*TransitGatewayRouteTable, *TransitGatewayAttachment, error) {
+	rt, err := c.tgwRTLocked(account, rtID)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, ok := c.tgwAtts[attID]
+	if !ok || a.Account != account || a.State == StateDeleted {
+		return nil, nil, notFound(KindTransitGatewayAttachment, attID)
+	}
+	if a.TransitGatewayID != rt.TransitGatewayID {
+		return nil, nil, errf(CodeInvalidParameter, KindTransitGatewayAttachment, attID, "attachment %s and route table %s belong to different transit gateways", attID, rtID)
+	}
+	return rt, a, nil
+}
+
+// AssociateTransitGatewayRouteTable makes rtID the table that routes the
+// attachment's traffic; an attachment has at most one associated table.
+// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html — each attachment is associated with exactly one route table
+func (c *Cloud) AssociateTransitGatewayRouteTable(account, rtID, attID string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rt, a, err := c.rtAndAttachmentLocked(account, rtID, attID)
+	if err != nil {
+		return err
+	}
+	for _, other := range c.tgwRTs {
+		if slices.Contains(other.Associations, a.ID) {
+			return errf(CodeAlreadyAssociated, KindTransitGatewayAttachment, attID, "attachment %s is already associated with %s", attID, other.ID)
+		}
+	}
+	rt.Associations = append(rt.Associations, a.ID)
+	c.emitLocked(KindTransitGatewayRouteTable, OpUpdate, rt.ID, account)
+	return nil
+}
+
+// DisassociateTransitGatewayRouteTable removes an attachment's association.
+func (c *Cloud) DisassociateTransitGatewayRouteTable(account, rtID, attID string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rt, a, err := c.rtAndAttachmentLocked(account, rtID, attID)
+	if err != nil {
+		return err
+	}
+	i := slices.Index(rt.Associations, a.ID)
+	if i < 0 {
+		return errf(CodeNotAssociated, KindTransitGatewayAttachment, attID, "attachment %s is not associated with %s", attID, rtID)
+	}
+	rt.Associations = slices.Delete(rt.Associations, i, i+1)
+	c.emitLocked(KindTransitGatewayRouteTable, OpUpdate, rt.ID, account)
+	return nil
+}
+
+// EnableTransitGatewayRouteTablePropagation makes the attachment's routes
+// appear in the table.
+// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html#enable-tgw-route-propagation — VPC CIDRs and VPN routes propagate
+func (c *Cloud) EnableTransitGatewayRouteTablePropagation(account, rtID, attID string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rt, a, err := c.rtAndAttachmentLocked(account, rtID, attID)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(rt.Propagations, a.ID) {
+		return errf(CodeAlreadyAssociated, KindTransitGatewayAttachment, attID, "attachment %s already propagates to %s", attID, rtID)
+	}
+	rt.Propagations = append(rt.Propagations, a.ID)
+	c.emitLocked(KindTransitGatewayRouteTable, OpUpdate, rt.ID, account)
+	return nil
+}
+
+// CreateTransitGatewayRoute adds a static route to an attachment, or a
+// blackhole route when attID is empty and blackhole is set.
+func (c *Cloud) CreateTransitGatewayRoute(account, rtID string, dst netip.Prefix, attID string, blackhole bool) (TransitGatewayRoute, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rt, err := c.tgwRTLocked(account, rtID)
+	if err != nil {
+		return TransitGatewayRoute{}, err
+	}
+	if err := checkIPv4Prefix(KindTransitGatewayRoute, dst); err != nil {
+		return TransitGatewayRoute{}, err
+	}
+	if blackhole == (attID != "") {
+		return TransitGatewayRoute{}, errf(CodeInvalidParameter, KindTransitGatewayRoute, dst.String(), "a route needs either an attachment or blackhole")
+	}
+	if attID != "" {
+		if _, _, err := c.rtAndAttachmentLocked(account, rtID, attID); err != nil {
+			return TransitGatewayRoute{}, err
+		}
+	}
+	for _, r := range rt.Static {
+		if r.Destination == dst {
+			return TransitGatewayRoute{}, errf(CodeAlreadyExists, KindTransitGatewayRoute, dst.String(), "route %s already exists in transit gateway route table %s", dst, rtID)
+		}
+	}
+	r := TransitGatewayRoute{Destination: dst, AttachmentID: attID, Blackhole: blackhole}
+	rt.Static = append(rt.Static, r)
+	c.emitLocked(KindTransitGatewayRouteTable, OpUpdate, rt.ID, account)
+	return r, nil
+}
+
+// DeleteTransitGatewayRoute removes a static route.
+func (c *Cloud) DeleteTransitGatewayRoute(account, rtID string, dst netip.Prefix) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rt, err := c.tgwRTLocked(account, rtID)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(rt.Static, func(r TransitGatewayRoute) bool { return r.Destination == dst })
+	if i < 0 {
+		return errf(CodeNotFound, KindTransitGatewayRoute, dst.String(), "no static route %s in transit gateway route table %s", dst, rtID)
+	}
+	rt.Static = slices.Delete(rt.Static, i, i+1)
+	c.emitLocked(KindTransitGatewayRouteTable, OpUpdate, rt.ID, account)
+	return nil
+}
+
+// TransitGatewayRoutes returns a table's effective routes: its static routes
+// plus the routes its propagating attachments bring, a static route winning
+// over a propagated one for the same prefix. Sorted by prefix.
+// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html#tgw-route-evaluation-order — static routes are preferred over propagated routes
+func (c *Cloud) TransitGatewayRoutes(account, rtID string) ([]TransitGatewayRoute, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	rt, err := c.tgwRTLocked(account, rtID)
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Clone(rt.Static)
+	have := func(p netip.Prefix) bool {
+		return slices.ContainsFunc(out, func(r TransitGatewayRoute) bool { return r.Destination == p })
+	}
+	for _, attID := range rt.Propagations {
+		a, ok := c.tgwAtts[attID]
+		if !ok || a.State == StateDeleted {
+			continue
+		}
+		var prefixes []netip.Prefix
+		switch a.Kind {
+		case AttachNetwork:
+			if n, ok := c.networks[a.NetworkID]; ok {
+				for _, b := range n.CIDRs {
+					prefixes = append(prefixes, b.Prefix)
+				}
+			}
+		case AttachVPN:
+			if v, ok := c.vpns[a.VPNConnectionID]; ok {
+				prefixes = append(prefixes, v.Routes...)
+			}
+		}
+		for _, p := range prefixes {
+			if !have(p) {
+				out = append(out, TransitGatewayRoute{Destination: p, AttachmentID: attID, Propagated: true})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b TransitGatewayRoute) int {
+		if c := a.Destination.Addr().Compare(b.Destination.Addr()); c != 0 {
+			return c
+		}
+		return a.Destination.Bits() - b.Destination.Bits()
+	})
+	return out, nil
+}

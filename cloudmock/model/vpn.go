@@ -1,0 +1,268 @@
+package model
+
+import (
+	"net/netip"
+	"slices"
+)
+
+// VPNGateway is the cloud side of site-to-site VPNs for one network.
+// AWS: https://docs.aws.amazon.com/vpn/latest/s2svpn/how_it_works.html — virtual private gateway
+type VPNGateway struct {
+	ID        string
+	Account   string
+	ASN       int64
+	NetworkID string // attached network, or empty
+	State     State
+	Tags      map[string]string
+}
+
+// CustomerGateway describes the on-premises end of a VPN.
+type CustomerGateway struct {
+	ID      string
+	Account string
+	ASN     int64
+	IP      netip.Addr
+	State   State
+	Tags    map[string]string
+}
+
+// VPNConnection is a site-to-site VPN between a customer gateway and a VPN
+// gateway or transit gateway, routed statically or by BGP.
+type VPNConnection struct {
+	ID                string
+	Account           string
+	CustomerGatewayID string
+	VPNGatewayID      string
+	TransitGatewayID  string
+	AttachmentID      string // the transit gateway attachment, if any
+	StaticRoutesOnly  bool
+	// Routes are the customer's prefixes reached through the VPN: its static
+	// routes, or the routes learned over BGP (recorded by SetVPNLearnedRoutes).
+	Routes []netip.Prefix
+	State  State
+	Tags   map[string]string
+}
+
+// CreateVPNGateway makes a detached VPN gateway.
+// AWS: https://docs.aws.amazon.com/vpn/latest/s2svpn/SetUpVPNConnections.html#vpn-create-target-gateway — Amazon side ASN 64512 by default
+func (c *Cloud) CreateVPNGateway(account string, asn int64, tags map[string]string) (VPNGateway, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := c.limitsLocked(account); err != nil {
+		return VPNGateway{}, err
+	}
+	if asn == 0 {
+		asn = 64512
+	}
+	g := &VPNGateway{ID: newID("vgw"), Account: account, ASN: asn, State: StateAvailable}
+	c.vgws[g.ID] = g
+	c.registerLocked(KindVPNGateway, g.ID, account, tags)
+	out := *g
+	out.Tags = c.tagsLocked(g.ID)
+	return out, nil
+}
+
+// VPNGateways returns the account's VPN gateways, sorted by ID.
+func (c *Cloud) VPNGateways(account string) []VPNGateway {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return sortedValues(c.vgws, func(g *VPNGateway) bool { return g.Account == account },
+		func(g *VPNGateway) VPNGateway { out := *g; out.Tags = c.tagsLocked(g.ID); return out })
+}
+
+// AttachVPNGateway attaches a VPN gateway to a network; a network has at most one.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — one virtual private gateway per VPC
+func (c *Cloud) AttachVPNGateway(account, gatewayID, networkID string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g, ok := c.vgws[gatewayID]
+	if !ok || g.Account != account {
+		return notFound(KindVPNGateway, gatewayID)
+	}
+	if _, err := c.networkLocked(account, networkID); err != nil {
+		return err
+	}
+	if g.NetworkID != "" {
+		return errf(CodeAlreadyAssociated, KindVPNGateway, gatewayID, "VPN gateway %s is already attached to %s", gatewayID, g.NetworkID)
+	}
+	for _, o := range c.vgws {
+		if o.NetworkID == networkID {
+			return errf(CodeAlreadyAssociated, KindNetwork, networkID, "network %s already has VPN gateway %s", networkID, o.ID)
+		}
+	}
+	g.NetworkID = networkID
+	c.emitLocked(KindVPNGateway, OpUpdate, g.ID, account)
+	return nil
+}
+
+// DetachVPNGateway detaches a VPN gateway from its network.
+func (c *Cloud) DetachVPNGateway(account, gatewayID, networkID string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g, ok := c.vgws[gatewayID]
+	if !ok || g.Account != account {
+		return notFound(KindVPNGateway, gatewayID)
+	}
+	if g.NetworkID != networkID {
+		return errf(CodeNotAssociated, KindVPNGateway, gatewayID, "VPN gateway %s is not attached to %s", gatewayID, networkID)
+	}
+	g.NetworkID = ""
+	c.emitLocked(KindVPNGateway, OpUpdate, g.ID, account)
+	return nil
+}
+
+// CreateCustomerGateway records the on-premises end of VPNs.
+func (c *Cloud) CreateCustomerGateway(account string, asn int64, ip netip.Addr, tags map[string]string) (CustomerGateway, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := c.limitsLocked(account); err != nil {
+		return CustomerGateway{}, err
+	}
+	if !ip.Is4() {
+		return CustomerGateway{}, errf(CodeInvalidParameter, KindCustomerGateway, ip.String(), "customer gateway address %s is not an IPv4 address", ip)
+	}
+	g := &CustomerGateway{ID: newID("cgw"), Account: account, ASN: asn, IP: ip, State: StateAvailable}
+	c.cgws[g.ID] = g
+	c.registerLocked(KindCustomerGateway, g.ID, account, tags)
+	out := *g
+	out.Tags = c.tagsLocked(g.ID)
+	return out, nil
+}
+
+// CustomerGateways returns the account's customer gateways, sorted by ID.
+func (c *Cloud) CustomerGateways(account string) []CustomerGateway {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return sortedValues(c.cgws, func(g *CustomerGateway) bool { return g.Account == account },
+		func(g *CustomerGateway) CustomerGateway { out := *g; out.Tags = c.tagsLocked(g.ID); return out })
+}
+
+// VPNSpec says what CreateVPNConnection connects.
+type VPNSpec struct {
+	CustomerGatewayID string
+	VPNGatewayID      string // exactly one of VPNGatewayID and TransitGatewayID
+	TransitGatewayID  string
+	StaticRoutesOnly  bool
+}
+
+// CreateVPNConnection makes a VPN between a customer gateway and a VPN or
+// transit gateway; a transit gateway gets a VPN attachment.
+func (c *Cloud) CreateVPNConnection(account string, spec VPNSpec, tags map[string]string) (VPNConnection, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cg, ok := c.cgws[spec.CustomerGatewayID]; !ok || cg.Account != account {
+		return VPNConnection{}, notFound(KindCustomerGateway, spec.CustomerGatewayID)
+	}
+	if (spec.VPNGatewayID == "") == (spec.TransitGatewayID == "") {
+		return VPNConnection{}, errf(CodeInvalidParameter, KindVPNConnection, "", "a VPN connection needs exactly one of a VPN gateway or a transit gateway")
+	}
+	v := &VPNConnection{ID: newID("vpn"), Account: account, CustomerGatewayID: spec.CustomerGatewayID, VPNGatewayID: spec.VPNGatewayID,
+		TransitGatewayID: spec.TransitGatewayID, StaticRoutesOnly: spec.StaticRoutesOnly, State: StateAvailable}
+	var tgw *TransitGateway
+	if spec.VPNGatewayID != "" {
+		if g, ok := c.vgws[spec.VPNGatewayID]; !ok || g.Account != account {
+			return VPNConnection{}, notFound(KindVPNGateway, spec.VPNGatewayID)
+		}
+	} else {
+		var err error
+		if tgw, err = c.tgwLocked(account, spec.TransitGatewayID); err != nil {
+			return VPNConnection{}, err
+		}
+	}
+	c.vpns[v.ID] = v
+	c.registerLocked(KindVPNConnection, v.ID, account, tags)
+	if tgw != nil {
+		// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpn-attachments.html — a VPN to a transit gateway is a VPN attachment
+		a := &TransitGatewayAttachment{ID: newID("tgw-attach"), Account: account, TransitGatewayID: tgw.ID, Kind: AttachVPN, VPNConnectionID: v.ID, State: StateAvailable}
+		c.attachLocked(tgw, a, nil)
+		v.AttachmentID = a.ID
+	}
+	return c.vpnCopyLocked(v), nil
+}
+
+func (c *Cloud) vpnCopyLocked(v *VPNConnection) VPNConnection {
+	out := *v
+	out.Routes = slices.Clone(v.Routes)
+	out.Tags = c.tagsLocked(v.ID)
+	return out
+}
+
+// VPNConnections returns the account's VPN connections, sorted by ID.
+func (c *Cloud) VPNConnections(account string) []VPNConnection {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return sortedValues(c.vpns, func(v *VPNConnection) bool { return v.Account == account }, c.vpnCopyLocked)
+}
+
+// AddVPNStaticRoute adds a static route to a static-routing VPN.
+// AWS: https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html — static routes need a static-routing VPN
+// AWS: https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-limits.html — 100 routes per VPN connection
+func (c *Cloud) AddVPNStaticRoute(account, vpnID string, p netip.Prefix) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lim, err := c.limitsLocked(account)
+	if err != nil {
+		return err
+	}
+	v, ok := c.vpns[vpnID]
+	if !ok || v.Account != account {
+		return notFound(KindVPNConnection, vpnID)
+	}
+	if !v.StaticRoutesOnly {
+		return errf(CodeInvalidParameter, KindVPNRoute, vpnID, "VPN connection %s uses dynamic routing; static routes are not allowed", vpnID)
+	}
+	if err := checkIPv4Prefix(KindVPNRoute, p); err != nil {
+		return err
+	}
+	if slices.Contains(v.Routes, p) {
+		return errf(CodeAlreadyExists, KindVPNRoute, p.String(), "route %s already exists on VPN connection %s", p, vpnID)
+	}
+	if len(v.Routes) >= lim.BGPRoutesPerVPN {
+		return errf(CodeLimitExceeded, KindVPNRoute, vpnID, "VPN connection %s already has the maximum of %d routes", vpnID, lim.BGPRoutesPerVPN)
+	}
+	v.Routes = append(v.Routes, p)
+	c.emitLocked(KindVPNConnection, OpUpdate, v.ID, account)
+	c.touchPropagatingTablesLocked(v)
+	return nil
+}
+
+// SetVPNLearnedRoutes records the routes a dynamic VPN learned over BGP, as
+// a realizer reports them; more than the limit is refused.
+// AWS: https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-limits.html — 100 dynamic routes advertised from a customer gateway
+func (c *Cloud) SetVPNLearnedRoutes(account, vpnID string, routes []netip.Prefix) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lim, err := c.limitsLocked(account)
+	if err != nil {
+		return err
+	}
+	v, ok := c.vpns[vpnID]
+	if !ok || v.Account != account {
+		return notFound(KindVPNConnection, vpnID)
+	}
+	if v.StaticRoutesOnly {
+		return errf(CodeInvalidParameter, KindVPNRoute, vpnID, "VPN connection %s uses static routing", vpnID)
+	}
+	if len(routes) > lim.BGPRoutesPerVPN {
+		return errf(CodeLimitExceeded, KindVPNRoute, vpnID, "%d BGP routes exceed the limit of %d for VPN connection %s", len(routes), lim.BGPRoutesPerVPN, vpnID)
+	}
+	v.Routes = slices.Clone(routes)
+	c.emitLocked(KindVPNConnection, OpUpdate, v.ID, account)
+	c.touchPropagatingTablesLocked(v)
+	return nil
+}
+
+// touchPropagatingTablesLocked tells subscribers that the route tables and
+// transit gateway route tables a VPN's routes propagate into have changed.
+func (c *Cloud) touchPropagatingTablesLocked(v *VPNConnection) {
+	for _, rt := range c.routeTables {
+		if v.VPNGatewayID != "" && slices.Contains(rt.PropagatingVPNGateways, v.VPNGatewayID) {
+			c.emitLocked(KindRouteTable, OpUpdate, rt.ID, rt.Account)
+		}
+	}
+	for _, rt := range c.tgwRTs {
+		if v.AttachmentID != "" && slices.Contains(rt.Propagations, v.AttachmentID) {
+			c.emitLocked(KindTransitGatewayRouteTable, OpUpdate, rt.ID, rt.Account)
+		}
+	}
+}

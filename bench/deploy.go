@@ -22,7 +22,8 @@ type DeployResult struct {
 	Destroy Stats `json:"destroy"` // destroy start until nothing of the lab is left
 }
 
-// Stats summarises repeated measurements in seconds.
+// Stats summarises repeated measurements (seconds, unless the field's name
+// says otherwise).
 type Stats struct {
 	Median  float64   `json:"median_s"`
 	Min     float64   `json:"min_s"`
@@ -30,12 +31,18 @@ type Stats struct {
 	Samples []float64 `json:"samples_s"`
 }
 
-// NewStats summarises samples.
+// NewStats summarises durations, in seconds.
 func NewStats(d []time.Duration) Stats {
-	s := Stats{}
+	var v []float64
 	for _, x := range d {
-		s.Samples = append(s.Samples, x.Seconds())
+		v = append(v, x.Seconds())
 	}
+	return NewStatsOf(v)
+}
+
+// NewStatsOf summarises samples of any unit.
+func NewStatsOf(samples []float64) Stats {
+	s := Stats{Samples: samples}
 	v := slices.Clone(s.Samples)
 	slices.Sort(v)
 	if len(v) == 0 {

@@ -11,7 +11,7 @@ import (
 )
 
 func newBench() *cobra.Command {
-	b := &cobra.Command{Use: "bench", Short: "Benchmarks: deploy time (HPE and convergence to come)"}
+	b := &cobra.Command{Use: "bench", Short: "Benchmarks: deploy time, cloud API rate (HPE and convergence to come)"}
 	var nodes, repeats int
 	var asJSON bool
 	var lab string
@@ -51,6 +51,6 @@ func newBench() *cobra.Command {
 	d.Flags().IntVar(&repeats, "repeat", 5, "repeats; the median is reported")
 	d.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	d.Flags().StringVar(&lab, labFlag, "benchdeploy", "lab name used for the generated lab")
-	b.AddCommand(d)
+	b.AddCommand(d, newBenchAPI())
 	return b
 }

@@ -47,7 +47,7 @@ with addresses, routes and start-up commands. Labs are recorded under
 	}
 	root.AddCommand(
 		newDeploy(), newDestroy(), newInspect(), newExec(), newReach(),
-		newValidate(), newSchema(), newBench(),
+		newValidate(), newSchema(), newBench(), newCloudmock(),
 	)
 	return root
 }

@@ -109,3 +109,17 @@ func TestDeployGenericEndToEnd(t *testing.T) {
 		t.Errorf("second destroy: %v %q; want success with 'nothing to destroy'", err, out)
 	}
 }
+
+func TestCloudmockServeRefusesBadInput(t *testing.T) {
+	_, _, err := run(t, "cloudmock", "serve", "--listen", "0.0.0.0:4566")
+	if err == nil || !strings.Contains(err.Error(), "loopback only") {
+		t.Errorf("serve on 0.0.0.0: %v; want a loopback-only error", err)
+	}
+	_, _, err = run(t, "cloudmock", "serve", "--account", "123:key")
+	if err == nil || !strings.Contains(err.Error(), "12-digit account ID") {
+		t.Errorf("bad --account: %v", err)
+	}
+	if c, err := parseAccounts([]string{"111122223333:AKID:sec:ret"}); err != nil || c[0].SecretAccessKey != "sec:ret" {
+		t.Errorf("parseAccounts = %+v, %v; a secret may hold colons", c, err)
+	}
+}

@@ -1,0 +1,164 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	cmaws "github.com/mcnlab/mcnlab/cloudmock/aws"
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+// APIResult is the outcome of `mcnlab bench api`.
+type APIResult struct {
+	Workers     int     `json:"workers"`
+	Seconds     float64 `json:"seconds"`
+	Calls       int64   `json:"calls"`
+	CallsPerSec Stats   `json:"calls_per_s"` // one sample per repeat
+	LatencyP50  float64 `json:"latency_p50_ms"`
+	LatencyP99  float64 `json:"latency_p99_ms"`
+}
+
+// API drives cloudmock's EC2 API with the AWS SDK for Go v2 over loopback
+// HTTP, from workers goroutines for d per repeat, with a mix of creates,
+// describes with filters, tags and deletes (the model alone, no dataplane).
+func API(ctx context.Context, workers int, d time.Duration, repeats int) (*APIResult, error) {
+	const key, secret = "AKIDMCNLABBENCH", "mcnlab-bench-secret"
+	cloud := model.New()
+	h := cmaws.New(cloud, cmaws.Config{Region: "us-east-1", Credentials: []cmaws.Credential{{AccountID: "111122223333", AccessKeyID: key, SecretAccessKey: secret}}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("bench api: listen: %w", err)
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	defer srv.Close()
+	client := ec2.New(ec2.Options{
+		Region:           "us-east-1",
+		BaseEndpoint:     sdkaws.String("http://" + ln.Addr().String()),
+		Credentials:      credentials.NewStaticCredentialsProvider(key, secret, ""),
+		RetryMaxAttempts: 1,
+	})
+	res := &APIResult{Workers: workers, Seconds: d.Seconds()}
+	var rates []float64 // calls per second, one per repeat
+	var lat []time.Duration
+	var mu sync.Mutex
+	var seq atomic.Int64
+	for range repeats {
+		var calls atomic.Int64
+		rctx, cancel := context.WithTimeout(ctx, d)
+		var wg sync.WaitGroup
+		errc := make(chan error, workers)
+		start := time.Now()
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var mine []time.Duration
+				defer func() { mu.Lock(); lat = append(lat, mine...); mu.Unlock() }()
+				timed := func(f func() error) error {
+					t0 := time.Now()
+					err := f()
+					mine = append(mine, time.Since(t0))
+					calls.Add(1)
+					return err
+				}
+				for rctx.Err() == nil {
+					if err := apiRound(rctx, client, seq.Add(1), timed); err != nil {
+						if rctx.Err() == nil {
+							errc <- err
+						}
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		elapsed := time.Since(start)
+		cancel()
+		select {
+		case err := <-errc:
+			return nil, fmt.Errorf("bench api: %w", err)
+		default:
+		}
+		res.Calls += calls.Load()
+		rates = append(rates, float64(calls.Load())/elapsed.Seconds())
+	}
+	res.CallsPerSec = NewStatsOf(rates)
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		res.LatencyP50 = float64(lat[len(lat)/2].Microseconds()) / 1000
+		res.LatencyP99 = float64(lat[len(lat)*99/100].Microseconds()) / 1000
+	}
+	return res, nil
+}
+
+// apiRound makes 8 calls: create a VPC and a subnet, tag the subnet,
+// describe by ID, by filter and by tag, then delete both.
+func apiRound(ctx context.Context, c *ec2.Client, n int64, timed func(func() error) error) error {
+	cidr := fmt.Sprintf("10.%d.%d.0/24", (n/256)%256, n%256)
+	var vpc, subnet string
+	steps := []func() error{
+		func() error {
+			out, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: sdkaws.String(cidr)})
+			if err == nil {
+				vpc = *out.Vpc.VpcId
+			}
+			return err
+		},
+		func() error {
+			out, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: &vpc, CidrBlock: sdkaws.String(cidr)})
+			if err == nil {
+				subnet = *out.Subnet.SubnetId
+			}
+			return err
+		},
+		func() error {
+			_, err := c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{subnet}, Tags: []types.Tag{{Key: sdkaws.String("Name"), Value: sdkaws.String(cidr)}}})
+			return err
+		},
+		func() error {
+			_, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{vpc}})
+			return err
+		},
+		func() error {
+			out, err := c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []types.Filter{{Name: sdkaws.String("vpc-id"), Values: []string{vpc}}}})
+			if err == nil && len(out.Subnets) != 1 {
+				err = fmt.Errorf("describe subnets of %s: %d subnets, want 1", vpc, len(out.Subnets))
+			}
+			return err
+		},
+		func() error {
+			_, err := c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{{Name: sdkaws.String("vpc-id"), Values: []string{vpc}}}})
+			return err
+		},
+		func() error {
+			_, err := c.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: &subnet})
+			return err
+		},
+		func() error {
+			_, err := c.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: &vpc})
+			return err
+		},
+	}
+	for _, s := range steps {
+		if err := timed(s); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+				return ctx.Err()
+			}
+			return err
+		}
+	}
+	return nil
+}

@@ -132,11 +132,16 @@ func neighborEqual(a, b Neighbor) bool {
 }
 
 // peerBGP is the BGP session of a peer: over the tunnel's inner addresses.
+// Only the end with the lower inner address connects; the other waits
+// (passive). With both ends active, GoBGP's fixed 5 s idle hold after a
+// failed attempt can phase-lock the two ends, each refusing the other's
+// connection while idle, for tens of seconds after one end restarts.
 func peerBGP(p Peer) bgp.PeerConfig {
 	return bgp.PeerConfig{
 		Address:      p.PeerAddress,
 		ASN:          p.ASN,
 		LocalAddress: p.Address.Addr(),
+		Passive:      p.Address.Addr().Compare(p.PeerAddress) > 0,
 		Prepend:      p.Prepend,
 		Import:       p.Import,
 		Export:       p.Export,

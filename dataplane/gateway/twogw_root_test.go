@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"slices"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -109,5 +112,40 @@ func TestTwoGateways(t *testing.T) {
 	}
 	if msg := l.sessionsUp(t, 1, 2); msg != "" || !slices.Equal(kernelRoutes(t, l.gws[0].ns)[lan(2)], []netip.Addr{netip.MustParseAddr("10.255.12.1")}) {
 		t.Errorf("after re-PUT: %s, routes %v", msg, kernelRoutes(t, l.gws[0].ns))
+	}
+
+	// A new router ID restarts the speaker and every tunnel; the sessions
+	// come back and traffic flows again.
+	restart := l.config(1, 2)
+	restart.RouterID = netip.MustParseAddr("10.255.255.101")
+	if _, err := l.gws[0].client.PutConfig(ctx, restart); err != nil {
+		t.Fatalf("PUT with a new router ID: %v", err)
+	}
+	eventually(t, converge, func() string { return l.sessionsUp(t, 1, 2) })
+	eventually(t, converge, func() string { return l.sessionsUp(t, 2, 1) })
+	l.waitReachable(t, 1, 2)
+
+	// SIGTERM stops a gateway cleanly: it closes its sessions (so the peer
+	// withdraws its routes), removes its tunnel, routes and socket, and
+	// exits without logging an error.
+	gw2 := l.gws[1]
+	if err := syscall.Kill(gw2.proc.PID, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	stopped := time.Now()
+	eventually(t, converge, func() string {
+		if gw2.proc.Alive() {
+			return "gw2 still runs after SIGTERM"
+		}
+		return ""
+	})
+	if _, err := gw2.client.Health(ctx); err == nil {
+		t.Error("gw2's socket still answers after it exited")
+	}
+	l.waitRoutes(t, 1, map[netip.Prefix][]netip.Addr{})
+	t.Logf("gw1 withdrew gw2's LAN %s after SIGTERM", time.Since(stopped).Round(time.Millisecond))
+	b, _ := os.ReadFile(gw2.log)
+	if !strings.Contains(string(b), "stopping") || strings.Contains(string(b), "level=ERROR") {
+		t.Errorf("gw2's log does not show a clean stop:\n%s", tail(string(b), 20))
 	}
 }

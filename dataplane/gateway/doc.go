@@ -6,6 +6,9 @@
 // link, the local prefixes advertised to all of them, and the best paths
 // programmed into the kernel FIB with ECMP (bgp.Watch → fib.Sync).
 //
+// Of the two ends of a peer session, the one with the lower inner address
+// connects and the other waits (see peerBGP for why).
+//
 // Apply is incremental: it compares the desired Config with what is in
 // place (diff) and changes only the difference, so adding or removing a peer
 // leaves the other tunnels and sessions alone.

@@ -87,7 +87,44 @@ type lab struct {
 	gws  []*gw // gws[i-1] is gw<i>
 	// direct: gw1 and gw2 share one underlay link; otherwise each gateway
 	// hangs off the router "inet".
-	direct bool
+	direct               bool
+	bin, sockDir, logDir string
+}
+
+// startDaemon starts `mcnlab gateway --name NODE` in the node's namespace
+// and waits for its management socket.
+func (l *lab) startDaemon(t *testing.T, node string) *gw {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), converge)
+	defer cancel()
+	key, err := wg.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gw{name: node, key: key}
+	g.ns = emulator.NamespaceName(l.name, node)
+	g.log = filepath.Join(l.logDir, node+".log")
+	sock := filepath.Join(l.sockDir, node+".sock")
+	g.proc, err = emulator.StartDaemon(ctx, g.ns, []string{l.bin, "gateway", "--socket", sock, "--name", node}, g.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(g.log)
+			t.Logf("log of %s (pid %d):\n%s", node, g.proc.PID, tail(string(b), 60))
+		}
+	})
+	if err := emulator.WaitSocket(ctx, sock, g.proc); err != nil {
+		t.Fatal(err)
+	}
+	g.client = mgmt.NewClient(sock)
+	t.Cleanup(func() { g.client.Close() })
+	h, err := g.client.Health(ctx)
+	if err != nil || h.Name != node {
+		t.Fatalf("healthz of %s: %+v, %v", node, h, err)
+	}
+	return g
 }
 
 func (l *lab) underlay(i int) netip.Addr {
@@ -177,40 +214,15 @@ func startLab(t *testing.T, prefix string, n int, direct bool) *lab {
 		t.Fatal(err)
 	}
 	// Unix socket paths are limited to 108 bytes: keep them short.
-	sockDir, err := os.MkdirTemp("", "mcngw")
+	l.sockDir, err = os.MkdirTemp("", "mcngw")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	logDir := t.TempDir()
+	t.Cleanup(func() { os.RemoveAll(l.sockDir) })
+	l.logDir, l.bin = t.TempDir(), bin
 	for i := 1; i <= n; i++ {
-		key, err := wg.GenerateKey()
-		if err != nil {
-			t.Fatal(err)
-		}
-		g := &gw{i: i, name: fmt.Sprintf("gw%d", i), key: key}
-		g.ns = emulator.NamespaceName(l.name, g.name)
-		g.log = filepath.Join(logDir, g.name+".log")
-		sock := filepath.Join(sockDir, g.name+".sock")
-		g.proc, err = emulator.StartDaemon(ctx, g.ns, []string{bin, "gateway", "--socket", sock, "--name", g.name}, g.log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if t.Failed() {
-				b, _ := os.ReadFile(g.log)
-				t.Logf("log of %s (pid %d):\n%s", g.name, g.proc.PID, tail(string(b), 60))
-			}
-		})
-		if err := emulator.WaitSocket(ctx, sock, g.proc); err != nil {
-			t.Fatal(err)
-		}
-		g.client = mgmt.NewClient(sock)
-		t.Cleanup(func() { g.client.Close() })
-		h, err := g.client.Health(ctx)
-		if err != nil || h.Name != g.name {
-			t.Fatalf("healthz of %s: %+v, %v", g.name, h, err)
-		}
+		g := l.startDaemon(t, fmt.Sprintf("gw%d", i))
+		g.i = i
 		l.gws = append(l.gws, g)
 	}
 	return l

@@ -35,17 +35,19 @@
 //	  "peers": [{                     // gateways reached through a tunnel each
 //	    "name": "gw2",                // [a-z0-9-]{1,12}; the tunnel is interface wg-<name>
 //	    "public_key": "base64…",
-//	    "endpoint": "198.18.0.2:51801", // the peer's underlay address and port for this tunnel
+//	    "endpoint": "198.18.0.2:51801", // the peer's underlay address and port for this tunnel;
+//	                                    // optional: without it, wait for the peer to make contact
 //	    "listen_port": 51802,         // local UDP port of this tunnel
 //	    "address": "10.255.12.0/31",  // local inner address; /31 or /30 (IPv6: /127 or /126)
-//	    "peer_address": "10.255.12.1",// the peer's inner address; the BGP session runs between the two
+//	    "peer_address": "10.255.12.1",// the peer's inner address; the BGP session runs between the
+//	                                  // two, opened by the end with the lower address
 //	    "asn": 65002,                 // the peer's AS
 //	    "prepend": 0,                 // extra copies of the local AS on exported routes
 //	    "import": [{"prefix":"10.0.0.0/8","le":24}], // allow-lists; empty allows all
 //	    "export": []
 //	  }],
 //	  "neighbors": [{                 // plain BGP neighbours over links (on-prem routers)
-//	    "name": "onprem",
+//	    "name": "onprem",             // [a-z0-9-]{1,12}, unique among peers and neighbours
 //	    "address": "192.0.2.1",
 //	    "asn": 65100,
 //	    "local_address": "192.0.2.2", // optional source address
@@ -56,6 +58,9 @@
 //
 // A filter {"prefix","ge","le"} matches the prefix and the prefixes inside it
 // whose length lies in [ge, le]; ge and le 0 match the prefix exactly.
+//
+// A PUT runs to completion even if the client goes away (up to two
+// minutes), so a change is never left half made by a client timeout.
 //
 // A PUT is declarative and incremental: the gateway compares it with what is
 // in place and changes only the difference. Adding or removing a peer

@@ -17,6 +17,10 @@ import (
 // maxBody bounds a request body.
 const maxBody = 1 << 20
 
+// applyTimeout bounds one PUT's Apply. Apply does not follow the request's
+// cancellation: a client that gives up must not leave a change half made.
+const applyTimeout = 2 * time.Minute
+
 // Backend is what the server serves: the gateway engine.
 type Backend interface {
 	// Name is the gateway's name for /v1/healthz; it may be empty.
@@ -67,7 +71,9 @@ func Handler(b Backend) http.Handler {
 				writeError(w, http.StatusBadRequest, err)
 				return
 			}
-			got, err := b.Apply(r.Context(), cfg)
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), applyTimeout)
+			defer cancel()
+			got, err := b.Apply(ctx, cfg)
 			switch {
 			case errors.Is(err, ErrInvalid):
 				writeError(w, http.StatusBadRequest, err)

@@ -50,6 +50,7 @@ type Engine struct {
 	fib     *fib.FIB
 	speaker atomic.Pointer[bgp.Speaker] // nil until the first Apply
 	kick    chan struct{}               // capacity 1: "sync the FIB"
+	curName atomic.Pointer[string]      // cur.Name, readable during an Apply
 	cancel  context.CancelFunc          // stops the goroutines below
 	wg      sync.WaitGroup              // FIB sync loop and Watch loops
 
@@ -87,17 +88,20 @@ func New(opts Options) (*Engine, error) {
 }
 
 // Name returns the gateway's name: Options.Name, else the applied Config's.
+// Unlike Config and Status, it does not wait for an Apply in progress.
 func (e *Engine) Name() string {
 	if e.name != "" {
 		return e.name
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.cur.Name
+	if n := e.curName.Load(); n != nil {
+		return *n
+	}
+	return ""
 }
 
 // Config returns the configuration in place: what the last Apply achieved,
-// which is the desired one unless Apply failed part-way.
+// which is the desired one unless Apply failed part-way. It waits for an
+// Apply in progress.
 func (e *Engine) Config() Config {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -142,6 +146,7 @@ func (e *Engine) Apply(ctx context.Context, want Config) error {
 		errs = append(errs, err)
 	}
 	e.cur.Name = want.Name
+	e.curName.Store(&want.Name)
 
 	// Removals first: a removed session withdraws its routes before its
 	// tunnel goes.
@@ -448,7 +453,8 @@ type Status struct {
 	Routes   map[netip.Prefix][]netip.Addr
 }
 
-// Status reports every tunnel, session and FIB route.
+// Status reports every tunnel, session and FIB route. It waits for an Apply
+// in progress.
 func (e *Engine) Status(ctx context.Context) (Status, error) {
 	e.mu.Lock()
 	if e.closed {

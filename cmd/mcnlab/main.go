@@ -49,6 +49,7 @@ with addresses, routes and start-up commands. Labs are recorded under
 		newDeploy(), newDestroy(), newInspect(), newExec(), newReach(),
 		newValidate(), newSchema(), newBench(), newCloudmock(),
 	)
+	root.AddCommand(newGateway())
 	return root
 }
 

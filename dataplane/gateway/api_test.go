@@ -1,0 +1,46 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/mcnlab/mcnlab/dataplane/bgp"
+	"github.com/mcnlab/mcnlab/dataplane/mgmt"
+)
+
+func TestWireRoundTrip(t *testing.T) {
+	c := testConfig(1, 2)
+	c.Peers[0].Import = []bgp.PrefixFilter{{Prefix: netip.MustParsePrefix("10.0.0.0/8"), LE: 24}}
+	c.Neighbors[0].Export = []bgp.PrefixFilter{{Prefix: netip.MustParsePrefix("10.1.0.0/16"), GE: 24, LE: 28}}
+	c.Neighbors[0].Passive = true
+	c.MTU = 1380
+	back, err := FromWire(ToWire(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprintf("%+v", back) != fmt.Sprintf("%+v", c) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", back, c)
+	}
+	if w := ToWire(c); w.PrivateKey != c.PrivateKey.String() || w.Peers[0].PublicKey != c.Peers[0].PublicKey.String() {
+		t.Errorf("keys on the wire: %q, %q", w.PrivateKey, w.Peers[0].PublicKey)
+	}
+}
+
+func TestBadKeysAreInvalid(t *testing.T) {
+	w := ToWire(testConfig(1))
+	w.Peers[0].PublicKey = "not base64!"
+	w.PrivateKey = "c2hvcnQ="
+	_, err := FromWire(w)
+	if err == nil || !strings.Contains(err.Error(), "peers[0]") || !strings.Contains(err.Error(), "private_key") {
+		t.Errorf("FromWire with bad keys: %v; want both named", err)
+	}
+	// Through the Backend the error is mgmt.ErrInvalid (HTTP 400), and
+	// the engine is not reached.
+	_, err = Backend{}.Apply(t.Context(), w)
+	if !errors.Is(err, mgmt.ErrInvalid) {
+		t.Errorf("Backend.Apply with bad keys: %v; want mgmt.ErrInvalid", err)
+	}
+}

@@ -1,0 +1,259 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/mcnlab/mcnlab/dataplane/bgp"
+	"github.com/mcnlab/mcnlab/dataplane/wg"
+)
+
+// Config is a gateway's whole desired configuration.
+type Config struct {
+	// Name is the gateway's name.
+	Name string
+	// ASN and RouterID are the BGP speaker's; changing either restarts
+	// every session.
+	ASN      uint32
+	RouterID netip.Addr
+	// Prefixes are originated into BGP and sent to every session (subject
+	// to export filters).
+	Prefixes []netip.Prefix
+	// PrivateKey is the WireGuard key of every tunnel.
+	PrivateKey wg.Key
+	// MTU of every tunnel interface; 0 means wg.DefaultMTU.
+	MTU int
+	// Peers are the gateways reached through a tunnel each.
+	Peers []Peer
+	// Neighbors are plain BGP neighbours reached over links.
+	Neighbors []Neighbor
+}
+
+// Peer is a gateway reached through its own tunnel.
+type Peer struct {
+	// Name identifies the peer; the tunnel interface is wg-<Name>.
+	Name string
+	// PublicKey is the peer's WireGuard key.
+	PublicKey wg.Key
+	// Endpoint is the peer's underlay address and port for this tunnel;
+	// invalid waits for the peer to make contact.
+	Endpoint netip.AddrPort
+	// ListenPort is the local UDP port of this tunnel.
+	ListenPort uint16
+	// Address is the local inner address with the tunnel's prefix
+	// length: /31 or /30 (IPv6 /127 or /126).
+	Address netip.Prefix
+	// PeerAddress is the peer's inner address, inside Address's prefix.
+	PeerAddress netip.Addr
+	// ASN is the peer's AS.
+	ASN uint32
+	// Prepend, Import and Export are as in bgp.PeerConfig.
+	Prepend        int
+	Import, Export []bgp.PrefixFilter
+}
+
+// Neighbor is a plain BGP neighbour.
+type Neighbor struct {
+	Name         string
+	Address      netip.Addr
+	ASN          uint32
+	LocalAddress netip.Addr
+	Passive      bool
+	Prepend      int
+	Import       []bgp.PrefixFilter
+	Export       []bgp.PrefixFilter
+}
+
+// Interface returns the name of the peer's tunnel interface.
+func (p Peer) Interface() string { return "wg-" + p.Name }
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,11}$`)
+
+// Validate checks c fully and fills defaults (MTU, masked prefixes). It
+// touches nothing.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.ASN == 0 {
+		bad("asn must be set")
+	}
+	if !c.RouterID.Is4() {
+		bad("router_id %q must be an IPv4 address", c.RouterID)
+	}
+	if c.MTU == 0 {
+		c.MTU = wg.DefaultMTU
+	}
+	if c.MTU < 1280 || c.MTU > 9000 {
+		bad("mtu %d out of range 1280..9000", c.MTU)
+	}
+	if (len(c.Peers) > 0) && c.PrivateKey.IsZero() {
+		bad("private_key must be set when there are peers")
+	}
+	for i, p := range c.Prefixes {
+		if !p.IsValid() {
+			bad("prefixes[%d] invalid", i)
+		}
+		c.Prefixes[i] = p.Masked()
+	}
+	slices.SortFunc(c.Prefixes, comparePrefix)
+	c.Prefixes = slices.Compact(c.Prefixes)
+
+	names := map[string]string{}
+	sessions := map[netip.Addr]string{}
+	ports := map[uint16]string{}
+	keys := map[wg.Key]string{}
+	var inner []netip.Prefix
+	for i := range c.Peers {
+		p := &c.Peers[i]
+		where := fmt.Sprintf("peers[%d] %q", i, p.Name)
+		if !nameRE.MatchString(p.Name) {
+			bad("%s: name must match %s", where, nameRE)
+		} else if other, dup := names[p.Name]; dup {
+			bad("%s: name already used by %s", where, other)
+		}
+		names[p.Name] = where
+		if p.PublicKey.IsZero() {
+			bad("%s: public_key must be set", where)
+		} else if other, dup := keys[p.PublicKey]; dup {
+			bad("%s: public_key already used by %s", where, other)
+		}
+		keys[p.PublicKey] = where
+		if p.ListenPort == 0 {
+			bad("%s: listen_port must be set", where)
+		} else if other, dup := ports[p.ListenPort]; dup {
+			bad("%s: listen_port %d already used by %s", where, p.ListenPort, other)
+		}
+		ports[p.ListenPort] = where
+		if p.ASN == 0 {
+			bad("%s: asn must be set", where)
+		}
+		if err := checkInner(p.Address, p.PeerAddress); err != nil {
+			bad("%s: %w", where, err)
+		} else {
+			for _, o := range inner {
+				if o.Overlaps(p.Address.Masked()) {
+					bad("%s: address %s overlaps another peer's %s", where, p.Address, o)
+				}
+			}
+			inner = append(inner, p.Address.Masked())
+			if other, dup := sessions[p.PeerAddress]; dup {
+				bad("%s: peer_address %s already used by %s", where, p.PeerAddress, other)
+			}
+			sessions[p.PeerAddress] = where
+		}
+		errs = append(errs, checkBGP(where, p.Prepend, p.Import, p.Export)...)
+	}
+	for i := range c.Neighbors {
+		n := &c.Neighbors[i]
+		where := fmt.Sprintf("neighbors[%d] %q", i, n.Name)
+		if !nameRE.MatchString(n.Name) {
+			bad("%s: name must match %s", where, nameRE)
+		} else if other, dup := names[n.Name]; dup {
+			bad("%s: name already used by %s", where, other)
+		}
+		names[n.Name] = where
+		if !n.Address.IsValid() {
+			bad("%s: address must be set", where)
+		} else if other, dup := sessions[n.Address.Unmap()]; dup {
+			bad("%s: address %s already used by %s", where, n.Address, other)
+		}
+		n.Address = n.Address.Unmap()
+		sessions[n.Address] = where
+		if n.ASN == 0 {
+			bad("%s: asn must be set", where)
+		}
+		if n.LocalAddress.IsValid() && n.LocalAddress.Is4() != n.Address.Is4() {
+			bad("%s: local_address %s and address %s differ in family", where, n.LocalAddress, n.Address)
+		}
+		errs = append(errs, checkBGP(where, n.Prepend, n.Import, n.Export)...)
+	}
+	return errors.Join(errs...)
+}
+
+// checkInner checks a tunnel's inner addresses: a point-to-point prefix
+// holding both ends, neither of them the network or broadcast address of a
+// /30.
+func checkInner(local netip.Prefix, peer netip.Addr) error {
+	if !local.IsValid() || !peer.IsValid() {
+		return errors.New("address and peer_address must be set")
+	}
+	if local.Addr().Is4() != peer.Is4() || local.Addr().Is4In6() || peer.Is4In6() {
+		return fmt.Errorf("address %s and peer_address %s differ in family", local, peer)
+	}
+	host := local.Addr().BitLen() - local.Bits()
+	if host != 1 && host != 2 {
+		return fmt.Errorf("address %s: want a /31 or /30 (IPv6 /127 or /126)", local)
+	}
+	if local.Addr() == peer || !local.Contains(peer) {
+		return fmt.Errorf("peer_address %s must be the other end inside %s", peer, local.Masked())
+	}
+	if host == 2 {
+		net := local.Masked().Addr()
+		bcast := net.Next().Next().Next()
+		for _, a := range []netip.Addr{local.Addr(), peer} {
+			if a == net || (a.Is4() && a == bcast) {
+				return fmt.Errorf("%s is the network or broadcast address of %s", a, local.Masked())
+			}
+		}
+	}
+	return nil
+}
+
+func checkBGP(where string, prepend int, imp, exp []bgp.PrefixFilter) []error {
+	var errs []error
+	if prepend < 0 || prepend > 16 {
+		errs = append(errs, fmt.Errorf("%s: prepend %d out of range 0..16", where, prepend))
+	}
+	for dir, fs := range map[string][]bgp.PrefixFilter{"import": imp, "export": exp} {
+		for i, f := range fs {
+			if err := checkFilter(f); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s[%d]: %w", where, dir, i, err))
+			}
+		}
+	}
+	return errs
+}
+
+func checkFilter(f bgp.PrefixFilter) error {
+	if !f.Prefix.IsValid() {
+		return errors.New("prefix must be set")
+	}
+	bits, maxBits := f.Prefix.Bits(), f.Prefix.Addr().BitLen()
+	ge, le := f.GE, f.LE
+	if ge == 0 && le == 0 {
+		return nil
+	}
+	if ge == 0 {
+		ge = bits
+	}
+	if le == 0 {
+		le = maxBits
+	}
+	if ge < bits || le < ge || le > maxBits {
+		return fmt.Errorf("%s ge %d le %d: need %d <= ge <= le <= %d", f.Prefix, f.GE, f.LE, bits, maxBits)
+	}
+	return nil
+}
+
+func comparePrefix(a, b netip.Prefix) int {
+	if c := a.Addr().Compare(b.Addr()); c != 0 {
+		return c
+	}
+	return a.Bits() - b.Bits()
+}
+
+// String renders c without its private key, for logs.
+func (c Config) String() string {
+	var names []string
+	for _, p := range c.Peers {
+		names = append(names, p.Name)
+	}
+	for _, n := range c.Neighbors {
+		names = append(names, n.Name)
+	}
+	return fmt.Sprintf("gateway %s AS%d router-id %s prefixes %v sessions [%s]", c.Name, c.ASN, c.RouterID, c.Prefixes, strings.Join(names, " "))
+}

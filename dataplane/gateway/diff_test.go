@@ -1,0 +1,179 @@
+package gateway
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/mcnlab/mcnlab/dataplane/bgp"
+	"github.com/mcnlab/mcnlab/dataplane/wg"
+)
+
+func testKey(b byte) wg.Key {
+	var k wg.Key
+	k[0] = b
+	return k
+}
+
+func testPeer(n int) Peer {
+	return Peer{
+		Name:        fmt.Sprintf("gw%d", n),
+		PublicKey:   testKey(byte(n)),
+		Endpoint:    netip.AddrPortFrom(netip.AddrFrom4([4]byte{198, 18, 0, byte(n)}), 51820),
+		ListenPort:  uint16(51800 + n),
+		Address:     netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 255, byte(n), 0}), 31),
+		PeerAddress: netip.AddrFrom4([4]byte{10, 255, byte(n), 1}),
+		ASN:         uint32(65000 + n),
+	}
+}
+
+func testConfig(peers ...int) Config {
+	c := Config{
+		Name: "gw0", ASN: 65000, RouterID: netip.MustParseAddr("10.255.255.0"),
+		Prefixes:   []netip.Prefix{netip.MustParsePrefix("10.0.0.0/24")},
+		PrivateKey: testKey(100),
+		Neighbors:  []Neighbor{{Name: "onprem", Address: netip.MustParseAddr("192.0.2.1"), ASN: 65100}},
+	}
+	for _, n := range peers {
+		c.Peers = append(c.Peers, testPeer(n))
+	}
+	return c
+}
+
+func mustValid(t *testing.T, c Config) *Config {
+	t.Helper()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	return &c
+}
+
+func TestDiff(t *testing.T) {
+	base := testConfig(1, 2, 3)
+	for _, tc := range []struct {
+		name   string
+		cur    *Config
+		change func(c *Config)
+		want   string
+	}{
+		{"first config", nil, func(*Config) {},
+			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1 gw2 gw3] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Withdraw:[] Advertise:[10.0.0.0/24]}"},
+		{"same", &base, func(*Config) {}, "{}"},
+		{"add a peer", &base, func(c *Config) { c.Peers = append(c.Peers, testPeer(4)) }, "{AddPeers:[gw4]}"},
+		{"remove a peer", &base, func(c *Config) { c.Peers = c.Peers[1:] }, "{RemovePeers:[gw1]}"},
+		{"peer order does not matter", &base, func(c *Config) { c.Peers[0], c.Peers[2] = c.Peers[2], c.Peers[0] }, "{}"},
+		{"new endpoint", &base, func(c *Config) { c.Peers[1].Endpoint = netip.MustParseAddrPort("198.18.9.9:1") }, "{TunnelPeers:[gw2]}"},
+		{"new peer key", &base, func(c *Config) { c.Peers[1].PublicKey = testKey(77) }, "{TunnelPeers:[gw2]}"},
+		{"new filter", &base, func(c *Config) {
+			c.Peers[2].Import = []bgp.PrefixFilter{{Prefix: netip.MustParsePrefix("10.0.0.0/8"), LE: 24}}
+		}, "{BGPPeers:[gw3]}"},
+		{"new prepend and port", &base, func(c *Config) { c.Peers[0].Prepend = 2; c.Peers[0].ListenPort = 1 }, "{TunnelPeers:[gw1] BGPPeers:[gw1]}"},
+		{"new inner address re-creates", &base, func(c *Config) {
+			c.Peers[0].Address = netip.MustParsePrefix("10.254.0.0/31")
+			c.Peers[0].PeerAddress = netip.MustParseAddr("10.254.0.1")
+		}, "{RemovePeers:[gw1] AddPeers:[gw1]}"},
+		{"rename re-creates", &base, func(c *Config) { c.Peers[0].Name = "paris" }, "{RemovePeers:[gw1] AddPeers:[paris]}"},
+		{"private key", &base, func(c *Config) { c.PrivateKey = testKey(101) }, "{Rekey:true}"},
+		{"mtu", &base, func(c *Config) { c.MTU = 1380 }, "{MTU:true}"},
+		{"asn restarts", &base, func(c *Config) { c.ASN = 65099 },
+			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1 gw2 gw3] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Withdraw:[] Advertise:[10.0.0.0/24]}"},
+		{"prefixes", &base, func(c *Config) { c.Prefixes = []netip.Prefix{netip.MustParsePrefix("10.9.0.0/16")} },
+			"{Withdraw:[10.0.0.0/24] Advertise:[10.9.0.0/16]}"},
+		{"neighbor update", &base, func(c *Config) { c.Neighbors[0].Passive = true }, "{UpdateNeighbors:[onprem]}"},
+		{"neighbor address", &base, func(c *Config) { c.Neighbors[0].Address = netip.MustParseAddr("192.0.2.9") },
+			"{RemoveNeighbors:[onprem] AddNeighbors:[onprem]}"},
+		{"neighbor removed", &base, func(c *Config) { c.Neighbors = nil }, "{RemoveNeighbors:[onprem]}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var cur *Config
+			if tc.cur != nil {
+				cur = mustValid(t, cloneConfig(*tc.cur))
+			}
+			want := cloneConfig(base)
+			tc.change(&want)
+			p := diff(cur, mustValid(t, want))
+			if got := compact(p); got != tc.want {
+				t.Errorf("diff = %s\nwant   %s", got, tc.want)
+			}
+			if (tc.want == "{}") != p.Empty() {
+				t.Errorf("Empty() = %v for %s", p.Empty(), tc.want)
+			}
+		})
+	}
+}
+
+// compact prints a plan without its empty fields, except for restarts
+// where the whole plan is shown.
+func compact(p plan) string {
+	s := fmt.Sprintf("%+v", p)
+	if p.Restart {
+		return s
+	}
+	var keep []string
+	for _, f := range strings.Fields(strings.Trim(s, "{}")) {
+		if !strings.HasSuffix(f, ":[]") && !strings.HasSuffix(f, ":false") {
+			keep = append(keep, f)
+		}
+	}
+	// Fields with several elements were split on spaces: rejoin them.
+	return "{" + strings.Join(keep, " ") + "}"
+}
+
+func TestValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(c *Config)
+		want   string // substring of the error; "" means valid
+	}{
+		{"valid", func(*Config) {}, ""},
+		{"/30 ok", func(c *Config) {
+			c.Peers[0].Address = netip.MustParsePrefix("10.255.1.1/30")
+			c.Peers[0].PeerAddress = netip.MustParseAddr("10.255.1.2")
+		}, ""},
+		{"ipv6 /127 ok", func(c *Config) {
+			c.Peers[0].Address = netip.MustParsePrefix("fd00::/127")
+			c.Peers[0].PeerAddress = netip.MustParseAddr("fd00::1")
+		}, ""},
+		{"no asn", func(c *Config) { c.ASN = 0 }, "asn must be set"},
+		{"router id v6", func(c *Config) { c.RouterID = netip.MustParseAddr("::1") }, "router_id"},
+		{"no key", func(c *Config) { c.PrivateKey = wg.Key{} }, "private_key"},
+		{"bad mtu", func(c *Config) { c.MTU = 100 }, "mtu 100"},
+		{"/24 tunnel", func(c *Config) { c.Peers[0].Address = netip.MustParsePrefix("10.255.1.0/24") }, "want a /31 or /30"},
+		{"peer outside", func(c *Config) { c.Peers[0].PeerAddress = netip.MustParseAddr("10.9.9.9") }, "must be the other end"},
+		{"peer is self", func(c *Config) { c.Peers[0].PeerAddress = c.Peers[0].Address.Addr() }, "must be the other end"},
+		{"/30 network address", func(c *Config) {
+			c.Peers[0].Address = netip.MustParsePrefix("10.255.1.0/30")
+			c.Peers[0].PeerAddress = netip.MustParseAddr("10.255.1.1")
+		}, "network or broadcast"},
+		{"overlap", func(c *Config) {
+			c.Peers[1].Address, c.Peers[1].PeerAddress = c.Peers[0].Address, c.Peers[0].PeerAddress
+		}, "overlaps"},
+		{"dup name", func(c *Config) { c.Peers[1].Name = "gw1" }, "name already used"},
+		{"long name", func(c *Config) { c.Peers[1].Name = "thirteen-long" }, "name must match"},
+		{"dup port", func(c *Config) { c.Peers[1].ListenPort = c.Peers[0].ListenPort }, "listen_port 51801 already used"},
+		{"dup key", func(c *Config) { c.Peers[1].PublicKey = c.Peers[0].PublicKey }, "public_key already used"},
+		{"no port", func(c *Config) { c.Peers[1].ListenPort = 0 }, "listen_port must be set"},
+		{"neighbor on a session address", func(c *Config) { c.Neighbors[0].Address = c.Peers[0].PeerAddress }, "already used"},
+		{"bad filter", func(c *Config) {
+			c.Peers[0].Export = []bgp.PrefixFilter{{Prefix: netip.MustParsePrefix("10.0.0.0/16"), GE: 8}}
+		}, "export[0]"},
+		{"prepend", func(c *Config) { c.Neighbors[0].Prepend = 17 }, "prepend 17"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := testConfig(1, 2)
+			tc.change(&c)
+			err := c.Validate()
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("Validate: %v; want valid", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("Validate: %v; want an error containing %q", err, tc.want)
+			}
+		})
+	}
+	c := testConfig()
+	if err := c.Validate(); err != nil || c.MTU != wg.DefaultMTU {
+		t.Errorf("MTU default: %d, %v; want %d", c.MTU, err, wg.DefaultMTU)
+	}
+}

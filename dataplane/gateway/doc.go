@@ -1,0 +1,19 @@
+// Package gateway is the gateway engine: what `mcnlab gateway` runs inside a
+// gateway's network namespace. It turns one declarative Config into kernel
+// and protocol state: one WireGuard tunnel per peer gateway (a TUN named
+// wg-<peer> carrying the peer's inner /31 or /30), a BGP session to each
+// peer over the tunnel's inner addresses and to each plain neighbour over a
+// link, the local prefixes advertised to all of them, and the best paths
+// programmed into the kernel FIB with ECMP (bgp.Watch → fib.Sync).
+//
+// Of the two ends of a peer session, the one with the lower inner address
+// connects and the other waits (see peerBGP for why).
+//
+// Apply is incremental: it compares the desired Config with what is in
+// place (diff) and changes only the difference, so adding or removing a peer
+// leaves the other tunnels and sessions alone.
+//
+// The engine must not switch network namespaces: every TUN, socket and
+// route it makes belongs to the namespace the process runs in. The
+// management API's wire types stay in dataplane/mgmt; only api.go converts.
+package gateway

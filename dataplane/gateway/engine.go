@@ -1,0 +1,528 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/mcnlab/mcnlab/dataplane/bgp"
+	"github.com/mcnlab/mcnlab/dataplane/fib"
+)
+
+// ErrInvalid marks a Config refused by Validate; nothing was changed.
+var ErrInvalid = errors.New("invalid gateway configuration")
+
+// ErrClosed is returned by calls on a closed Engine.
+var ErrClosed = errors.New("gateway engine closed")
+
+// resyncEvery is how often the FIB is re-synced without a BGP event, which
+// retries routes that failed (a next hop whose tunnel was not up yet).
+const resyncEvery = 2 * time.Second
+
+// Options tune an Engine.
+type Options struct {
+	// Name, when set, is the gateway's name: a Config naming another
+	// gateway is refused, so a controller cannot configure the wrong one.
+	Name string
+	// Logger receives the engine's log; nil discards it.
+	Logger *slog.Logger
+	// BGPPort is the TCP port the speaker listens on; 0 means 179.
+	BGPPort int32
+}
+
+// Engine runs one gateway: tunnels, BGP speaker and FIB, in the calling
+// process's network namespace. Its methods are safe for concurrent use;
+// Apply calls are serialised.
+type Engine struct {
+	name    string
+	log     *slog.Logger
+	bgpPort int32
+	nl      *netlink.Handle
+	fib     *fib.FIB
+	speaker atomic.Pointer[bgp.Speaker] // nil until the first Apply
+	kick    chan struct{}               // capacity 1: "sync the FIB"
+	curName atomic.Pointer[string]      // cur.Name, readable during an Apply
+	cancel  context.CancelFunc          // stops the goroutines below
+	wg      sync.WaitGroup              // FIB sync loop and Watch loops
+
+	mu      sync.Mutex // guards the fields below; held for a whole Apply
+	closed  bool
+	applied bool // a speaker runs with cur's ASN and router ID
+	cur     Config
+	tunnels map[string]*tunnel // by peer name
+}
+
+// New starts an engine with nothing configured.
+func New(opts Options) (*Engine, error) {
+	nl, err := netlink.NewHandle()
+	if err != nil {
+		return nil, fmt.Errorf("gateway: netlink handle: %w", err)
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &Engine{
+		name:    opts.Name,
+		log:     logger,
+		bgpPort: opts.BGPPort,
+		nl:      nl,
+		fib:     fib.New(nl, fib.Options{}),
+		kick:    make(chan struct{}, 1),
+		cancel:  cancel,
+		tunnels: make(map[string]*tunnel),
+	}
+	e.wg.Add(1)
+	go e.syncLoop(ctx)
+	return e, nil
+}
+
+// Name returns the gateway's name: Options.Name, else the applied Config's.
+// Unlike Config and Status, it does not wait for an Apply in progress.
+func (e *Engine) Name() string {
+	if e.name != "" {
+		return e.name
+	}
+	if n := e.curName.Load(); n != nil {
+		return *n
+	}
+	return ""
+}
+
+// Config returns the configuration in place: what the last Apply achieved,
+// which is the desired one unless Apply failed part-way. It waits for an
+// Apply in progress.
+func (e *Engine) Config() Config {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return cloneConfig(e.cur)
+}
+
+// Apply makes want the configuration in place, changing only the
+// difference. An invalid want returns an error wrapping ErrInvalid and
+// changes nothing. Otherwise each peer, neighbour and prefix is handled on
+// its own: one that fails is left out (a failed peer is torn down whole),
+// the others still apply, and the errors are returned joined; Config then
+// shows what is in place, and applying again retries.
+func (e *Engine) Apply(ctx context.Context, want Config) error {
+	want = cloneConfig(want)
+	if err := want.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	if e.name != "" && want.Name != "" && want.Name != e.name {
+		return fmt.Errorf("%w: config is for gateway %q, this is %q", ErrInvalid, want.Name, e.name)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return fmt.Errorf("gateway apply: %w", ErrClosed)
+	}
+	var cur *Config
+	if e.applied {
+		cur = &e.cur
+	}
+	p := diff(cur, &want)
+	e.log.Info("apply", "config", want.String(), "plan", fmt.Sprintf("%+v", p))
+	defer e.kickFIB()
+	if p.Restart {
+		if err := e.restartLocked(ctx, want); err != nil {
+			return fmt.Errorf("gateway apply: %w", err)
+		}
+	}
+	sp := e.speaker.Load()
+	var errs []error
+	fail := func(err error) {
+		e.log.Error("apply", "err", err)
+		errs = append(errs, err)
+	}
+	e.cur.Name = want.Name
+	e.curName.Store(&want.Name)
+
+	// Removals first: a removed session withdraws its routes before its
+	// tunnel goes.
+	for _, name := range p.RemovePeers {
+		if err := e.removePeerLocked(ctx, name); err != nil {
+			fail(err)
+		}
+	}
+	for _, name := range p.RemoveNeighbors {
+		i := slices.IndexFunc(e.cur.Neighbors, func(n Neighbor) bool { return n.Name == name })
+		if err := sp.DeletePeer(ctx, e.cur.Neighbors[i].Address); err != nil {
+			fail(fmt.Errorf("remove neighbor %s: %w", name, err))
+			continue
+		}
+		e.cur.Neighbors = slices.Delete(e.cur.Neighbors, i, i+1)
+	}
+	for _, pfx := range p.Withdraw {
+		if err := sp.Withdraw(ctx, pfx); err != nil {
+			fail(err)
+			continue
+		}
+		e.cur.Prefixes = slices.DeleteFunc(e.cur.Prefixes, func(x netip.Prefix) bool { return x == pfx })
+	}
+
+	// Changes to every kept tunnel.
+	e.cur.PrivateKey, e.cur.MTU = want.PrivateKey, want.MTU
+	if p.Rekey || p.MTU {
+		for _, cp := range slices.Clone(e.cur.Peers) {
+			t := e.tunnels[cp.Name]
+			var err error
+			if p.Rekey {
+				err = t.dev.Apply(wgConfig(want.PrivateKey, cp))
+			}
+			if err == nil && p.MTU {
+				err = t.setMTU(e.nl, want.MTU)
+			}
+			if err != nil {
+				fail(errors.Join(fmt.Errorf("peer %s: %w", cp.Name, err), e.removePeerLocked(ctx, cp.Name)))
+			}
+		}
+	}
+	wantPeer := func(name string) Peer {
+		return want.Peers[slices.IndexFunc(want.Peers, func(x Peer) bool { return x.Name == name })]
+	}
+	for _, name := range p.TunnelPeers {
+		np, t := wantPeer(name), e.tunnels[name]
+		if t == nil {
+			continue // torn down above
+		}
+		if err := t.dev.Apply(wgConfig(want.PrivateKey, np)); err != nil {
+			fail(errors.Join(fmt.Errorf("update peer %s: %w", name, err), e.removePeerLocked(ctx, name)))
+			continue
+		}
+		e.setPeerLocked(func(c *Peer) { c.PublicKey, c.Endpoint, c.ListenPort = np.PublicKey, np.Endpoint, np.ListenPort }, name)
+	}
+	for _, name := range p.BGPPeers {
+		np := wantPeer(name)
+		if e.tunnels[name] == nil {
+			continue
+		}
+		if err := sp.UpdatePeer(ctx, peerBGP(np)); err != nil {
+			fail(errors.Join(fmt.Errorf("update peer %s: %w", name, err), e.removePeerLocked(ctx, name)))
+			continue
+		}
+		e.setPeerLocked(func(c *Peer) { c.ASN, c.Prepend, c.Import, c.Export = np.ASN, np.Prepend, np.Import, np.Export }, name)
+	}
+	for _, name := range p.UpdateNeighbors {
+		nn := want.Neighbors[slices.IndexFunc(want.Neighbors, func(x Neighbor) bool { return x.Name == name })]
+		if err := sp.UpdatePeer(ctx, neighborBGP(nn)); err != nil {
+			fail(fmt.Errorf("update neighbor %s: %w", name, err))
+			continue
+		}
+		i := slices.IndexFunc(e.cur.Neighbors, func(n Neighbor) bool { return n.Name == name })
+		e.cur.Neighbors[i] = nn
+	}
+
+	// Additions.
+	for _, name := range p.AddPeers {
+		if err := e.addPeerLocked(ctx, wantPeer(name)); err != nil {
+			fail(err)
+		}
+	}
+	for _, name := range p.AddNeighbors {
+		nn := want.Neighbors[slices.IndexFunc(want.Neighbors, func(x Neighbor) bool { return x.Name == name })]
+		if err := sp.AddPeer(ctx, neighborBGP(nn)); err != nil {
+			fail(fmt.Errorf("add neighbor %s: %w", name, err))
+			continue
+		}
+		e.cur.Neighbors = append(e.cur.Neighbors, nn)
+	}
+	for _, pfx := range p.Advertise {
+		if err := sp.Advertise(ctx, pfx, unspecified(pfx)); err != nil {
+			fail(err)
+			continue
+		}
+		e.cur.Prefixes = append(e.cur.Prefixes, pfx)
+	}
+	sortConfig(&e.cur)
+	if len(errs) > 0 {
+		return fmt.Errorf("gateway apply: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// unspecified is the next hop of a local prefix: GoBGP replaces it with the
+// session's local address when it sends the route.
+func unspecified(p netip.Prefix) netip.Addr {
+	if p.Addr().Is4() {
+		return netip.IPv4Unspecified()
+	}
+	return netip.IPv6Unspecified()
+}
+
+// restartLocked tears everything down and starts a speaker for want's ASN
+// and router ID, with nothing configured on it yet.
+func (e *Engine) restartLocked(ctx context.Context, want Config) error {
+	err := e.teardownLocked(ctx)
+	e.applied = false
+	if err != nil {
+		return err
+	}
+	sp, err := bgp.New(ctx, bgp.Config{ASN: want.ASN, RouterID: want.RouterID, ListenPort: e.bgpPort, Logger: e.log})
+	if err != nil {
+		return err
+	}
+	e.speaker.Store(sp)
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		// Ends with ErrClosed when the speaker is replaced or closed.
+		_ = sp.Watch(context.Background(), func([]bgp.PathEvent) { e.kickFIB() })
+	}()
+	e.applied = true
+	e.cur = Config{Name: want.Name, ASN: want.ASN, RouterID: want.RouterID, PrivateKey: want.PrivateKey, MTU: want.MTU}
+	return nil
+}
+
+// teardownLocked closes the speaker and every tunnel.
+func (e *Engine) teardownLocked(ctx context.Context) error {
+	var errs []error
+	if sp := e.speaker.Swap(nil); sp != nil {
+		errs = append(errs, sp.Close())
+	}
+	for name, t := range e.tunnels {
+		errs = append(errs, t.close())
+		delete(e.tunnels, name)
+	}
+	e.cur = Config{}
+	if err := e.syncFIB(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) addPeerLocked(ctx context.Context, p Peer) error {
+	t, err := openTunnel(e.nl, e.cur.PrivateKey, e.cur.MTU, p, e.log)
+	if err != nil {
+		return fmt.Errorf("add peer %s: %w", p.Name, err)
+	}
+	if err := e.speaker.Load().AddPeer(ctx, peerBGP(p)); err != nil {
+		return errors.Join(fmt.Errorf("add peer %s: %w", p.Name, err), t.close())
+	}
+	e.tunnels[p.Name] = t
+	e.cur.Peers = append(e.cur.Peers, p)
+	return nil
+}
+
+// removePeerLocked deletes the peer's session, then its tunnel. The peer
+// leaves cur even when a step fails, since it is then broken anyway.
+func (e *Engine) removePeerLocked(ctx context.Context, name string) error {
+	i := slices.IndexFunc(e.cur.Peers, func(p Peer) bool { return p.Name == name })
+	if i < 0 {
+		return nil
+	}
+	p := e.cur.Peers[i]
+	e.cur.Peers = slices.Delete(e.cur.Peers, i, i+1)
+	var errs []error
+	if sp := e.speaker.Load(); sp != nil {
+		if err := sp.DeletePeer(ctx, p.PeerAddress); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	// Take the dead next hop out of the FIB before its interface goes.
+	if err := e.syncFIB(ctx); err != nil {
+		e.log.Warn("fib sync", "err", err)
+	}
+	if t := e.tunnels[name]; t != nil {
+		errs = append(errs, t.close())
+		delete(e.tunnels, name)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("remove peer %s: %w", name, err)
+	}
+	return nil
+}
+
+func (e *Engine) setPeerLocked(set func(*Peer), name string) {
+	i := slices.IndexFunc(e.cur.Peers, func(p Peer) bool { return p.Name == name })
+	if i >= 0 {
+		set(&e.cur.Peers[i])
+	}
+}
+
+func (e *Engine) kickFIB() {
+	select {
+	case e.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (e *Engine) syncLoop(ctx context.Context) {
+	defer e.wg.Done()
+	t := time.NewTicker(resyncEvery)
+	defer t.Stop()
+	var last string
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.kick:
+		case <-t.C:
+		}
+		err := e.syncFIB(ctx)
+		// Log a failure once until it changes: the ticker retries it.
+		if msg := fmt.Sprint(err); err != nil && msg != last {
+			e.log.Warn("fib sync", "err", err)
+			last = msg
+		} else if err == nil {
+			last = ""
+		}
+	}
+}
+
+// syncFIB makes the kernel routes equal the speaker's best paths learned
+// from sessions (local prefixes are connected routes already).
+func (e *Engine) syncFIB(ctx context.Context) error {
+	want := map[netip.Prefix][]netip.Addr{}
+	if sp := e.speaker.Load(); sp != nil {
+		paths, err := sp.BestPaths(ctx)
+		if err != nil {
+			if errors.Is(err, bgp.ErrClosed) {
+				return nil // replaced meanwhile; the next kick syncs
+			}
+			return fmt.Errorf("fib sync: %w", err)
+		}
+		paths = slices.DeleteFunc(paths, func(p bgp.Path) bool {
+			return !p.Peer.IsValid() || !p.NextHop.IsValid() || p.NextHop.IsUnspecified()
+		})
+		want = bgp.NextHops(paths)
+	}
+	return e.fib.Sync(ctx, want)
+}
+
+// Close stops the speaker (its peers see the sessions close and withdraw at
+// once), removes every tunnel and the routes it installed, and waits for its
+// goroutines. It is idempotent.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	e.cancel()
+	var errs []error
+	if sp := e.speaker.Swap(nil); sp != nil {
+		errs = append(errs, sp.Close())
+	}
+	for name, t := range e.tunnels {
+		errs = append(errs, t.close())
+		delete(e.tunnels, name)
+	}
+	e.mu.Unlock()
+	e.wg.Wait()
+	errs = append(errs, e.fib.Close())
+	e.nl.Close()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close gateway: %w", err)
+	}
+	return nil
+}
+
+// TunnelStatus is one tunnel's counters, for Status.
+type TunnelStatus struct {
+	Peer, Interface string
+	Up              bool
+	Endpoint        netip.AddrPort
+	RxBytes         uint64
+	TxBytes         uint64
+	LastHandshake   time.Time
+}
+
+// SessionStatus is one BGP session, named after its peer or neighbour.
+type SessionStatus struct {
+	Name string
+	bgp.PeerState
+}
+
+// Status is a snapshot of tunnels, sessions and installed routes.
+type Status struct {
+	Name     string
+	Tunnels  []TunnelStatus
+	Sessions []SessionStatus
+	Routes   map[netip.Prefix][]netip.Addr
+}
+
+// Status reports every tunnel, session and FIB route. It waits for an Apply
+// in progress.
+func (e *Engine) Status(ctx context.Context) (Status, error) {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return Status{}, fmt.Errorf("gateway status: %w", ErrClosed)
+	}
+	st := Status{Name: e.name}
+	if st.Name == "" {
+		st.Name = e.cur.Name
+	}
+	names := map[netip.Addr]string{}
+	var errs []error
+	for _, p := range e.cur.Peers {
+		names[p.PeerAddress] = p.Name
+		t := e.tunnels[p.Name]
+		ts := TunnelStatus{Peer: p.Name, Interface: t.ifname}
+		stats, err := t.dev.Stats()
+		if err != nil {
+			errs = append(errs, err)
+		} else if len(stats) > 0 {
+			s := stats[0]
+			ts.Endpoint, ts.RxBytes, ts.TxBytes, ts.LastHandshake = s.Endpoint, s.RxBytes, s.TxBytes, s.LastHandshake
+			ts.Up = !s.LastHandshake.IsZero() && time.Since(s.LastHandshake) < upAfter
+		}
+		st.Tunnels = append(st.Tunnels, ts)
+	}
+	for _, n := range e.cur.Neighbors {
+		names[n.Address] = n.Name
+	}
+	sp := e.speaker.Load()
+	e.mu.Unlock()
+	if sp != nil {
+		peers, err := sp.Peers(ctx)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, ps := range peers {
+			st.Sessions = append(st.Sessions, SessionStatus{Name: names[ps.Address], PeerState: ps})
+		}
+	}
+	routes, err := e.fib.Routes()
+	if err != nil {
+		errs = append(errs, err)
+	}
+	st.Routes = routes
+	if err := errors.Join(errs...); err != nil {
+		return st, fmt.Errorf("gateway status: %w", err)
+	}
+	return st, nil
+}
+
+func sortConfig(c *Config) {
+	slices.SortFunc(c.Peers, func(a, b Peer) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(c.Neighbors, func(a, b Neighbor) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(c.Prefixes, comparePrefix)
+}
+
+func cloneConfig(c Config) Config {
+	c.Prefixes = slices.Clone(c.Prefixes)
+	c.Peers = slices.Clone(c.Peers)
+	for i := range c.Peers {
+		c.Peers[i].Import = slices.Clone(c.Peers[i].Import)
+		c.Peers[i].Export = slices.Clone(c.Peers[i].Export)
+	}
+	c.Neighbors = slices.Clone(c.Neighbors)
+	for i := range c.Neighbors {
+		c.Neighbors[i].Import = slices.Clone(c.Neighbors[i].Import)
+		c.Neighbors[i].Export = slices.Clone(c.Neighbors[i].Export)
+	}
+	return c
+}

@@ -1,0 +1,115 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+	"golang.zx2c4.com/wireguard/conn"
+	"golang.zx2c4.com/wireguard/tun"
+
+	"github.com/mcnlab/mcnlab/dataplane/wg"
+)
+
+// Keepalive is the WireGuard persistent keepalive of every tunnel: it keeps
+// the handshake fresh, so a tunnel's state reflects the peer's liveness.
+const Keepalive = 5 * time.Second
+
+// upAfter is how old a last handshake may be for the tunnel to count as up:
+// WireGuard's REJECT_AFTER_TIME, after which the session keys are dead.
+const upAfter = 180 * time.Second
+
+// everything is the allowed-IPs list of a tunnel: with one peer per
+// device, the kernel's routes choose the tunnel, not WireGuard.
+var everything = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
+
+// tunnel is one peer's TUN interface and WireGuard device.
+type tunnel struct {
+	ifname string
+	dev    *wg.Tunnel
+}
+
+func wgConfig(key wg.Key, p Peer) wg.Config {
+	return wg.Config{
+		PrivateKey: key,
+		ListenPort: int(p.ListenPort),
+		Peers: []wg.Peer{{
+			PublicKey:           p.PublicKey,
+			Endpoint:            p.Endpoint,
+			AllowedIPs:          everything,
+			PersistentKeepalive: Keepalive,
+		}},
+	}
+}
+
+// openTunnel creates wg-<peer> with the peer's inner address, configures
+// WireGuard and sets the link up. On error it removes what it made.
+func openTunnel(nl *netlink.Handle, key wg.Key, mtu int, p Peer, logger *slog.Logger) (*tunnel, error) {
+	ifname := p.Interface()
+	tdev, err := tun.CreateTUN(ifname, mtu)
+	if err != nil {
+		return nil, fmt.Errorf("create tun %s: %w", ifname, err)
+	}
+	dev, err := wg.New(tdev, conn.NewDefaultBind(), logger.With("tunnel", ifname))
+	if err != nil {
+		tdev.Close()
+		return nil, fmt.Errorf("tunnel %s: %w", ifname, err)
+	}
+	t := &tunnel{ifname: ifname, dev: dev}
+	if err := t.configure(nl, key, mtu, p); err != nil {
+		return nil, errors.Join(err, t.close())
+	}
+	return t, nil
+}
+
+func (t *tunnel) configure(nl *netlink.Handle, key wg.Key, mtu int, p Peer) error {
+	if err := t.dev.Apply(wgConfig(key, p)); err != nil {
+		return fmt.Errorf("tunnel %s: %w", t.ifname, err)
+	}
+	link, err := nl.LinkByName(t.ifname)
+	if err != nil {
+		return fmt.Errorf("tunnel %s: find link: %w", t.ifname, err)
+	}
+	addr := &netlink.Addr{IPNet: &net.IPNet{
+		IP:   net.IP(p.Address.Addr().AsSlice()),
+		Mask: net.CIDRMask(p.Address.Bits(), p.Address.Addr().BitLen()),
+	}}
+	if p.Address.Addr().Is6() {
+		addr.Flags = unix.IFA_F_NODAD // usable at once for the BGP session
+	}
+	if err := nl.AddrAdd(link, addr); err != nil {
+		return fmt.Errorf("tunnel %s: add address %s: %w", t.ifname, p.Address, err)
+	}
+	if link.Attrs().MTU != mtu {
+		if err := nl.LinkSetMTU(link, mtu); err != nil {
+			return fmt.Errorf("tunnel %s: set mtu %d: %w", t.ifname, mtu, err)
+		}
+	}
+	if err := nl.LinkSetUp(link); err != nil {
+		return fmt.Errorf("tunnel %s: set up: %w", t.ifname, err)
+	}
+	return nil
+}
+
+// setMTU changes the interface's MTU.
+func (t *tunnel) setMTU(nl *netlink.Handle, mtu int) error {
+	link, err := nl.LinkByName(t.ifname)
+	if err != nil {
+		return fmt.Errorf("tunnel %s: find link: %w", t.ifname, err)
+	}
+	if err := nl.LinkSetMTU(link, mtu); err != nil {
+		return fmt.Errorf("tunnel %s: set mtu %d: %w", t.ifname, mtu, err)
+	}
+	return nil
+}
+
+// close stops WireGuard and removes the TUN (closing its file deletes the
+// interface, its address and its routes).
+func (t *tunnel) close() error {
+	return t.dev.Close()
+}

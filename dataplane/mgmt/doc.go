@@ -1,0 +1,89 @@
+// Package mgmt is the gateway's management API: the wire types, an HTTP
+// server over a unix socket that serves them from a Backend, and a Client.
+// It holds no engine logic and touches no kernel state; the gateway engine
+// (dataplane/gateway) implements Backend.
+//
+// # Wire format, version 1
+//
+// JSON over HTTP/1.1 on a unix socket (mode 0600: the private key travels
+// in it). Every path starts with /v1/. Bodies are UTF-8 JSON objects;
+// unknown fields in a request are refused. Addresses and prefixes are
+// strings in net/netip's text form ("10.0.0.1", "10.1.0.0/24",
+// "198.18.0.2:51820"); keys are base64 as printed by `wg`.
+//
+//	GET /v1/healthz   200 {"status":"ok","name":"gw1"}
+//	GET /v1/config    200 Config (the configuration in place; {} before the first PUT)
+//	PUT /v1/config    body Config: the whole desired configuration
+//	                  200 Config (the configuration now in place)
+//	                  400 Error  (invalid: nothing was changed)
+//	                  500 Error  (applying failed part-way; GET /v1/config
+//	                              shows what is in place, PUT again to retry)
+//	GET /v1/status    200 Status
+//
+// Any other method on these paths answers 405 with an Allow header, any
+// other path 404; both with an Error body {"error":"..."}.
+//
+// A Config is:
+//
+//	{
+//	  "name": "gw1",                  // gateway name
+//	  "asn": 65001,                   // local AS
+//	  "router_id": "10.255.255.1",    // BGP identifier (IPv4)
+//	  "prefixes": ["10.1.0.0/24"],    // local prefixes advertised to every session
+//	  "private_key": "base64…",       // WireGuard key of every tunnel
+//	  "mtu": 1420,                    // tunnel MTU; 0 means 1420
+//	  "peers": [{                     // gateways reached through a tunnel each
+//	    "name": "gw2",                // [a-z0-9-]{1,12}; the tunnel is interface wg-<name>
+//	    "public_key": "base64…",
+//	    "endpoint": "198.18.0.2:51801", // the peer's underlay address and port for this tunnel;
+//	                                    // optional: without it, wait for the peer to make contact
+//	    "listen_port": 51802,         // local UDP port of this tunnel
+//	    "address": "10.255.12.0/31",  // local inner address; /31 or /30 (IPv6: /127 or /126)
+//	    "peer_address": "10.255.12.1",// the peer's inner address; the BGP session runs between the
+//	                                  // two, opened by the end with the lower address
+//	    "asn": 65002,                 // the peer's AS
+//	    "prepend": 0,                 // extra copies of the local AS on exported routes
+//	    "import": [{"prefix":"10.0.0.0/8","le":24}], // allow-lists; empty allows all
+//	    "export": []
+//	  }],
+//	  "neighbors": [{                 // plain BGP neighbours over links (on-prem routers)
+//	    "name": "onprem",             // [a-z0-9-]{1,12}, unique among peers and neighbours
+//	    "address": "192.0.2.1",
+//	    "asn": 65100,
+//	    "local_address": "192.0.2.2", // optional source address
+//	    "passive": false,
+//	    "prepend": 0, "import": [], "export": []
+//	  }]
+//	}
+//
+// A filter {"prefix","ge","le"} matches the prefix and the prefixes inside it
+// whose length lies in [ge, le]; ge and le 0 match the prefix exactly.
+//
+// A PUT runs to completion even if the client goes away (up to two
+// minutes), so a change is never left half made by a client timeout.
+//
+// A PUT is declarative and incremental: the gateway compares it with what is
+// in place and changes only the difference. Adding or removing a peer
+// creates or removes only that tunnel and session; a changed peer is updated
+// in place where it can be (filters, prepend, endpoint), and re-created only
+// when its inner addresses change. Changing asn or router_id restarts every
+// BGP session.
+//
+// A Status is:
+//
+//	{
+//	  "name": "gw1",
+//	  "tunnels": [{"peer":"gw2","interface":"wg-gw2","state":"up",
+//	               "endpoint":"198.18.0.2:51801","rx_bytes":1234,"tx_bytes":5678,
+//	               "last_handshake":"2026-11-23T21:00:00Z"}],
+//	  "sessions": [{"name":"gw2","address":"10.255.12.1","asn":65002,
+//	                "state":"established","uptime_seconds":42,
+//	                "received":1,"accepted":1,"advertised":1}],
+//	  "routes": [{"prefix":"10.2.0.0/24","next_hops":["10.255.12.1"]}]
+//	}
+//
+// A tunnel is "up" when its last handshake is younger than 180 s
+// (WireGuard's REJECT_AFTER_TIME), else "down". Session states are those of
+// RFC 4271 in lower case. Routes are the kernel routes the gateway
+// installed from BGP (several next hops: ECMP).
+package mgmt

@@ -1,0 +1,195 @@
+package mgmt
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeBackend refuses configs without a name and fails those named "boom".
+type fakeBackend struct {
+	mu  sync.Mutex
+	cfg Config
+}
+
+func (f *fakeBackend) Name() string { return "gw-test" }
+
+func (f *fakeBackend) Config() Config {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cfg
+}
+
+func (f *fakeBackend) Apply(_ context.Context, c Config) (Config, error) {
+	switch c.Name {
+	case "":
+		return Config{}, fmt.Errorf("%w: name must be set", ErrInvalid)
+	case "boom":
+		return f.Config(), errors.New("tunnel wg-x: device busy")
+	}
+	f.mu.Lock()
+	f.cfg = c
+	f.mu.Unlock()
+	return c, nil
+}
+
+func (f *fakeBackend) Status(context.Context) (Status, error) {
+	return Status{Name: "gw-test", Routes: []Route{{Prefix: netip.MustParsePrefix("10.2.0.0/24"), NextHops: []netip.Addr{netip.MustParseAddr("10.255.0.1")}}}}, nil
+}
+
+func serve(t *testing.T) (*Server, *Client) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "mgmt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	srv, err := Listen(filepath.Join(dir, "gw.sock"), &fakeBackend{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	c := NewClient(srv.Path())
+	t.Cleanup(func() { c.Close() })
+	return srv, c
+}
+
+func TestClientServer(t *testing.T) {
+	srv, c := serve(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if fi, err := os.Stat(srv.Path()); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("socket mode: %v, %v; want 0600", fi, err)
+	}
+	h, err := c.Health(ctx)
+	if err != nil || h != (Health{Status: "ok", Name: "gw-test"}) {
+		t.Errorf("Health = %+v, %v", h, err)
+	}
+	want := Config{Name: "gw1", ASN: 65001, RouterID: netip.MustParseAddr("10.0.0.1"), Peers: []Peer{{
+		Name: "gw2", PublicKey: "k", Endpoint: netip.MustParseAddrPort("198.18.0.2:51820"), ListenPort: 51821,
+		Address: netip.MustParsePrefix("10.255.0.0/31"), PeerAddress: netip.MustParseAddr("10.255.0.1"), ASN: 65002,
+		Import: []Filter{{Prefix: netip.MustParsePrefix("10.0.0.0/8"), LE: 24}},
+	}}}
+	got, err := c.PutConfig(ctx, want)
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("PutConfig = %+v, %v", got, err)
+	}
+	if got, err := c.Config(ctx); err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Config = %+v, %v; want %+v", got, err, want)
+	}
+	var apiErr *APIError
+	if _, err := c.PutConfig(ctx, Config{}); !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || !strings.Contains(apiErr.Message, "name must be set") {
+		t.Errorf("invalid PUT: %v; want 400 with the reason", err)
+	}
+	if _, err := c.PutConfig(ctx, Config{Name: "boom"}); !errors.As(err, &apiErr) || apiErr.StatusCode != 500 || !strings.Contains(apiErr.Message, "device busy") {
+		t.Errorf("failing PUT: %v; want 500 with the reason", err)
+	}
+	st, err := c.Status(ctx)
+	if err != nil || st.Name != "gw-test" || len(st.Routes) != 1 {
+		t.Errorf("Status = %+v, %v", st, err)
+	}
+}
+
+func TestWireErrors(t *testing.T) {
+	srv, _ := serve(t)
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", srv.Path())
+	}}}
+	for _, tc := range []struct {
+		method, path, body string
+		code               int
+		allow, errText     string
+	}{
+		{"DELETE", "/v1/config", "", 405, "GET, PUT", "not allowed"},
+		{"GET", "/v2/config", "", 404, "", "no such path"},
+		{"PUT", "/v1/config", `{"name":"gw1","asnn":1}`, 400, "", "unknown field"},
+		{"PUT", "/v1/config", `{"name":"gw1"} {}`, 400, "", "data after"},
+		{"PUT", "/v1/config", `{"name":"gw1","router_id":"10.0.0.300"}`, 400, "", "10.0.0.300"},
+		{"POST", "/v1/status", "", 405, "GET", "not allowed"},
+	} {
+		req, _ := http.NewRequest(tc.method, "http://x"+tc.path, strings.NewReader(tc.body))
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		_, _ = fmt.Fprint(&b, resp.Header.Get("Content-Type"))
+		body := make([]byte, 4096)
+		n, _ := resp.Body.Read(body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.code || !strings.Contains(string(body[:n]), tc.errText) || b.String() != "application/json" {
+			t.Errorf("%s %s: %d %s %q; want %d with %q", tc.method, tc.path, resp.StatusCode, b.String(), body[:n], tc.code, tc.errText)
+		}
+		if tc.allow != "" {
+			got := resp.Header.Get("Allow")
+			if len(got) != len(tc.allow) || !strings.Contains(got, strings.Split(tc.allow, ", ")[0]) {
+				t.Errorf("%s %s: Allow %q, want %q", tc.method, tc.path, got, tc.allow)
+			}
+		}
+	}
+	hc.CloseIdleConnections()
+}
+
+func TestListenRefusesALiveSocketAndReplacesAStaleOne(t *testing.T) {
+	srv, _ := serve(t)
+	if _, err := Listen(srv.Path(), &fakeBackend{}, nil); err == nil || !strings.Contains(err.Error(), "another process") {
+		t.Errorf("second Listen on a live socket: %v", err)
+	}
+	// A stale socket file: bound, then its listener gone without removal.
+	stale := filepath.Join(filepath.Dir(srv.Path()), "stale.sock")
+	ln, err := net.Listen("unix", stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	ln.Close()
+	s2, err := Listen(stale, &fakeBackend{}, nil)
+	if err != nil {
+		t.Fatalf("Listen over a stale socket: %v", err)
+	}
+	if err := s2.Close(); err != nil {
+		t.Error(err)
+	}
+	if err := s2.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("socket file left after Close: %v", err)
+	}
+}
+
+func FuzzDecodeConfig(f *testing.F) {
+	f.Add(`{"name":"gw1","asn":65001,"router_id":"10.0.0.1","peers":[{"name":"gw2","public_key":"x","listen_port":1,"address":"10.255.0.0/31","peer_address":"10.255.0.1","asn":2}]}`)
+	f.Add(`{}`)
+	f.Add(`{"prefixes":["10.0.0.0/33"]}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := DecodeConfig(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		// What decodes re-encodes and decodes to the same value.
+		b := new(strings.Builder)
+		if err := jsonEncode(b, c); err != nil {
+			t.Fatal(err)
+		}
+		c2, err := DecodeConfig(strings.NewReader(b.String()))
+		if err != nil || fmt.Sprint(c2) != fmt.Sprint(c) {
+			t.Fatalf("round trip of %q: %+v, %v; want %+v", s, c2, err, c)
+		}
+	})
+}
+
+func jsonEncode(w *strings.Builder, v any) error {
+	return json.NewEncoder(w).Encode(v)
+}

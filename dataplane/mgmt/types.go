@@ -1,0 +1,115 @@
+package mgmt
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+)
+
+// Version is the API version, the first element of every path.
+const Version = "v1"
+
+// ErrInvalid marks a configuration the Backend refused without changing
+// anything; the server answers it with 400.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Config is a gateway's whole desired configuration.
+type Config struct {
+	Name       string         `json:"name,omitempty"`
+	ASN        uint32         `json:"asn,omitempty"`
+	RouterID   netip.Addr     `json:"router_id,omitzero"`
+	Prefixes   []netip.Prefix `json:"prefixes,omitempty"`
+	PrivateKey string         `json:"private_key,omitempty"`
+	MTU        int            `json:"mtu,omitempty"`
+	Peers      []Peer         `json:"peers,omitempty"`
+	Neighbors  []Neighbor     `json:"neighbors,omitempty"`
+}
+
+// Peer is a gateway reached through its own WireGuard tunnel, with a BGP
+// session over the tunnel's inner addresses.
+type Peer struct {
+	Name        string         `json:"name"`
+	PublicKey   string         `json:"public_key"`
+	Endpoint    netip.AddrPort `json:"endpoint,omitzero"`
+	ListenPort  uint16         `json:"listen_port"`
+	Address     netip.Prefix   `json:"address"`
+	PeerAddress netip.Addr     `json:"peer_address"`
+	ASN         uint32         `json:"asn"`
+	Prepend     int            `json:"prepend,omitempty"`
+	Import      []Filter       `json:"import,omitempty"`
+	Export      []Filter       `json:"export,omitempty"`
+}
+
+// Neighbor is a plain BGP neighbour reached over a link.
+type Neighbor struct {
+	Name         string     `json:"name"`
+	Address      netip.Addr `json:"address"`
+	ASN          uint32     `json:"asn"`
+	LocalAddress netip.Addr `json:"local_address,omitzero"`
+	Passive      bool       `json:"passive,omitempty"`
+	Prepend      int        `json:"prepend,omitempty"`
+	Import       []Filter   `json:"import,omitempty"`
+	Export       []Filter   `json:"export,omitempty"`
+}
+
+// Filter matches Prefix and the prefixes inside it whose length lies in
+// [GE, LE]; both zero match Prefix exactly.
+type Filter struct {
+	Prefix netip.Prefix `json:"prefix"`
+	GE     int          `json:"ge,omitempty"`
+	LE     int          `json:"le,omitempty"`
+}
+
+// Status is what a gateway reports about its tunnels, sessions and routes.
+type Status struct {
+	Name     string    `json:"name"`
+	Tunnels  []Tunnel  `json:"tunnels"`
+	Sessions []Session `json:"sessions"`
+	Routes   []Route   `json:"routes"`
+}
+
+// Tunnel states.
+const (
+	TunnelUp   = "up"
+	TunnelDown = "down"
+)
+
+// Tunnel is one peer's WireGuard tunnel.
+type Tunnel struct {
+	Peer          string         `json:"peer"`
+	Interface     string         `json:"interface"`
+	State         string         `json:"state"`
+	Endpoint      netip.AddrPort `json:"endpoint,omitzero"`
+	RxBytes       uint64         `json:"rx_bytes"`
+	TxBytes       uint64         `json:"tx_bytes"`
+	LastHandshake time.Time      `json:"last_handshake,omitzero"`
+}
+
+// Session is one BGP session, to a peer or a neighbour.
+type Session struct {
+	Name          string     `json:"name"`
+	Address       netip.Addr `json:"address"`
+	ASN           uint32     `json:"asn"`
+	State         string     `json:"state"`
+	UptimeSeconds int64      `json:"uptime_seconds"`
+	Received      uint64     `json:"received"`
+	Accepted      uint64     `json:"accepted"`
+	Advertised    uint64     `json:"advertised"`
+}
+
+// Route is a kernel route the gateway installed.
+type Route struct {
+	Prefix   netip.Prefix `json:"prefix"`
+	NextHops []netip.Addr `json:"next_hops"`
+}
+
+// Health is the answer of /v1/healthz.
+type Health struct {
+	Status string `json:"status"`
+	Name   string `json:"name"`
+}
+
+// Error is the body of every non-2xx answer.
+type Error struct {
+	Error string `json:"error"`
+}

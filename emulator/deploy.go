@@ -18,6 +18,7 @@ import (
 
 	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/state"
+	"github.com/mcnlab/mcnlab/topologies"
 )
 
 // Options tune a deploy.
@@ -30,6 +31,9 @@ type Options struct {
 	Source []byte
 	// Progress receives per-phase counts; nil reports nothing.
 	Progress Progress
+	// GatewayCommand runs `mcnlab gateway` (its arguments follow);
+	// default: this executable.
+	GatewayCommand []string
 }
 
 // ExistsError says that a lab of the same name is recorded already.
@@ -88,7 +92,7 @@ func Deploy(ctx context.Context, p *Plan, opts Options) error {
 		}
 	}
 	f := &fabric{plan: p, nodes: map[string]*liveNode{}, foreign: map[string]bool{}}
-	err = f.build(ctx, pr)
+	err = f.build(ctx, pr, opts)
 	f.close()
 	if err != nil {
 		rec.Phase, rec.Error = state.PhaseFailed, err.Error()
@@ -208,7 +212,7 @@ func each(ctx context.Context, pr Progress, phase string, n int, fn func(i int) 
 	return nil
 }
 
-func (f *fabric) build(ctx context.Context, pr Progress) error {
+func (f *fabric) build(ctx context.Context, pr Progress, opts Options) error {
 	p := f.plan
 	if err := each(ctx, pr, "namespaces", len(p.Nodes), func(i int) error {
 		return f.createNode(p.Nodes[i])
@@ -232,7 +236,7 @@ func (f *fabric) build(ctx context.Context, pr Progress) error {
 	}); err != nil {
 		return err
 	}
-	var execNodes, daemonNodes []*PlanNode
+	var execNodes, daemonNodes, gateways []*PlanNode
 	for _, n := range p.Nodes {
 		if len(n.Exec) > 0 {
 			execNodes = append(execNodes, n)
@@ -240,11 +244,25 @@ func (f *fabric) build(ctx context.Context, pr Progress) error {
 		if n.Kind.RunsDaemon() {
 			daemonNodes = append(daemonNodes, n)
 		}
+		if n.Kind == topologies.KindGateway {
+			gateways = append(gateways, n)
+		}
 	}
 	if err := each(ctx, pr, "daemons", len(daemonNodes), func(i int) error {
 		return f.startDaemon(ctx, daemonNodes[i])
 	}); err != nil {
 		return err
+	}
+	if len(gateways) > 0 {
+		argv, err := opts.gatewayCommand()
+		if err != nil {
+			return err
+		}
+		if err := each(ctx, pr, "gateways", len(gateways), func(i int) error {
+			return f.startGateway(ctx, gateways[i], argv)
+		}); err != nil {
+			return err
+		}
 	}
 	return each(ctx, pr, "exec", len(execNodes), func(i int) error {
 		return f.runExec(ctx, execNodes[i])

@@ -18,8 +18,8 @@ const (
 // but host).
 func (k NodeKind) Forwards() bool { return k != KindHost }
 
-// RunsDaemon reports whether nodes of the kind run a routing daemon, and so
-// take bgp and config.
+// RunsDaemon reports whether nodes of the kind run third-party routing
+// software (FRR, BIRD), and so take config.
 func (k NodeKind) RunsDaemon() bool { return k == KindFRR || k == KindBIRD }
 
 // BGP is a node's BGP intent, from which mcnlab writes the routing daemon's
@@ -121,18 +121,20 @@ func (d *decoder) asn(n *yaml.Node, path string) uint32 {
 // checkDaemon checks bgp and config against the node's kind and links.
 func (c *checker) checkDaemon(n *Node, conn []connected) {
 	path := join("nodes", n.Name)
-	if !n.Kind.RunsDaemon() {
-		for _, k := range []struct {
-			set bool
-			key string
-		}{{n.BGP != nil, "bgp"}, {n.Config != "", "config"}} {
-			if k.set {
-				c.errf(join(path, k.key), n.Pos, "%s is for nodes that run a routing daemon (kinds frr, bird); %s is a %s", k.key, n.Name, n.Kind)
-			}
-		}
+	if n.BGP != nil && !n.Kind.TakesBGP() {
+		c.errf(join(path, "bgp"), n.Pos, "bgp is for nodes that speak BGP (kinds frr, bird, gateway); %s is a %s", n.Name, n.Kind)
 		return
 	}
-	if n.BGP == nil && n.Config == "" {
+	if n.Config != "" && !n.Kind.RunsDaemon() {
+		c.errf(join(path, "config"), n.Pos, "config is for nodes that run FRR or BIRD (kinds frr, bird); %s is a %s", n.Name, n.Kind)
+	}
+	switch {
+	case !n.Kind.TakesBGP():
+		return
+	case n.Kind == KindGateway && n.BGP == nil:
+		c.errf(path, n.Pos, "a gateway needs bgp with at least its asn, such as bgp: {asn: 65100, networks: [10.1.0.0/16]}")
+		return
+	case n.BGP == nil && n.Config == "":
 		c.errf(path, n.Pos, "a %s node needs bgp (mcnlab writes the daemon's configuration from it) or config (the whole configuration)", n.Kind)
 		return
 	}

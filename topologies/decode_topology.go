@@ -39,6 +39,13 @@ func (d *decoder) topology(root *yaml.Node) *Topology {
 			}
 		}
 	}
+	if n := f["tunnels"]; n != nil {
+		if items, ok := d.list(n, "tunnels", "tunnels"); ok {
+			for i, item := range items {
+				t.Tunnels = append(t.Tunnels, d.tunnel(item, index("tunnels", i)))
+			}
+		}
+	}
 	return t
 }
 

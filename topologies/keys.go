@@ -4,7 +4,8 @@ package topologies
 // hold, in the order Marshal writes them. schema.json must list the same
 // properties under $defs (a test keeps them equal).
 var objectKeys = map[string][]string{
-	"topology": {"name", "version", "defaults", "nodes", "links"},
+	"topology": {"name", "version", "defaults", "nodes", "links", "tunnels"},
+	"tunnel":   {"endpoints", "inner"},
 	"defaults": {"mtu"},
 	"node":     {"kind", "routes", "exec", "bgp", "config"},
 	"bgp":      {"asn", "router-id", "networks", "neighbors"},
@@ -23,6 +24,7 @@ var requiredKeys = map[string][]string{
 	"neighbor": {"address", "asn"},
 	"route":    {"to", "via"},
 	"link":     {"endpoints"},
+	"tunnel":   {"endpoints"},
 	"endpoint": {"node", "interface"},
 }
 
@@ -31,7 +33,7 @@ var missingHint = map[string]string{
 	"name":      "a lab name such as three-tier",
 	"version":   "version: 1",
 	"nodes":     "a mapping of node names to nodes",
-	"kind":      "host, router, frr or bird",
+	"kind":      "host, router, frr, bird or gateway",
 	"asn":       "an AS number such as 65001",
 	"address":   "the neighbor's address on a shared link",
 	"to":        `"default" or a prefix such as 10.0.2.0/24`,

@@ -32,6 +32,13 @@ func Marshal(t *Topology) ([]byte, error) {
 		}
 		root.Content = append(root.Content, str("links"), links)
 	}
+	if len(t.Tunnels) > 0 {
+		tunnels := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, tn := range t.Tunnels {
+			tunnels.Content = append(tunnels.Content, marshalTunnel(tn))
+		}
+		root.Content = append(root.Content, str("tunnels"), tunnels)
+	}
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# yaml-language-server: $schema=./schema.json\n")
 	enc := yaml.NewEncoder(&buf)

@@ -21,6 +21,8 @@ type Topology struct {
 	Nodes []*Node
 	// Links in file order.
 	Links []*Link
+	// Tunnels between gateways, in file order.
+	Tunnels []*Tunnel
 }
 
 // Defaults are values applied where a node or link leaves them unset.
@@ -93,7 +95,7 @@ func (t *Topology) Node(name string) *Node {
 // kinds lists the node kinds in the order they are documented. Adding a kind
 // is adding it here, to schema.json's enum (a test keeps them equal) and to
 // the code that builds it.
-var kinds = []NodeKind{KindHost, KindRouter, KindFRR, KindBIRD}
+var kinds = []NodeKind{KindHost, KindRouter, KindFRR, KindBIRD, KindGateway}
 
 // Kinds returns the node kinds of format v1.
 func Kinds() []NodeKind { return append([]NodeKind(nil), kinds...) }

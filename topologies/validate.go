@@ -69,6 +69,7 @@ func (c *checker) check(t *Topology) {
 	}
 	nodes := c.checkNodes(t)
 	conn := c.checkLinks(t, nodes)
+	c.checkTunnels(t, nodes)
 	for _, n := range t.Nodes {
 		if n != nil {
 			c.checkRoutes(n, conn[n.Name])

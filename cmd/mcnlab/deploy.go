@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mcnlab/mcnlab/controller/gwconf"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/topologies"
@@ -81,8 +82,15 @@ func deploy(ctx context.Context, cmd *cobra.Command, t *topologies.Topology, lab
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "deploying lab %s from %s: %d nodes, %d links\n", lab, file, len(plan.Nodes), len(plan.Links))
 	start := time.Now()
-	if err := emulator.Deploy(ctx, plan, emulator.Options{TopologyFile: abs, Source: src, Progress: emulator.NewPrinter(os.Stdout)}); err != nil {
+	pr := emulator.NewPrinter(os.Stdout)
+	if err := emulator.Deploy(ctx, plan, emulator.Options{TopologyFile: abs, Source: src, Progress: pr}); err != nil {
 		return err
+	}
+	if err := gwconf.Apply(ctx, lab, t, pr); err != nil {
+		if derr := emulator.Destroy(context.Background(), lab, pr); derr != nil {
+			return fmt.Errorf("%w (and destroying the lab failed: %v)", err, derr)
+		}
+		return fmt.Errorf("%w (lab %s destroyed)", err, lab)
 	}
 	fmt.Fprintf(out, "lab %s ready in %s; `mcnlab inspect --lab %s` shows it, `mcnlab destroy --lab %s` removes it\n", lab, time.Since(start).Round(time.Millisecond), lab, lab)
 	return nil

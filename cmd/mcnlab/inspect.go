@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mcnlab/mcnlab/dataplane/mgmt"
+	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/state"
 )
 
@@ -40,7 +43,10 @@ func newInspect() *cobra.Command {
 				enc := json.NewEncoder(out)
 				enc.SetIndent("", "  ")
 				if lab != "" {
-					return enc.Encode(recs[0])
+					return enc.Encode(struct {
+						*state.Lab
+						Gateways map[string]mgmt.Status `json:"gateways,omitempty"`
+					}{recs[0], gatewayStatus(cmd.Context(), recs[0])})
 				}
 				if recs == nil {
 					recs = []*state.Lab{}
@@ -76,6 +82,7 @@ func newInspect() *cobra.Command {
 				}
 				fmt.Fprintf(w, "%s:%s -- %s:%s\t%d\t%s\n", l.A.Node, l.A.Interface, l.B.Node, l.B.Interface, l.MTU, rate)
 			}
+			printGateways(w, r, gatewayStatus(cmd.Context(), r))
 			return nil
 		},
 	}
@@ -109,4 +116,62 @@ func age(t time.Time) string {
 		return "-"
 	}
 	return time.Since(t).Round(time.Second).String()
+}
+
+// gatewayStatus asks every gateway of the lab for its status; a gateway that
+// does not answer within a second is left out.
+func gatewayStatus(ctx context.Context, r *state.Lab) map[string]mgmt.Status {
+	out := map[string]mgmt.Status{}
+	for _, n := range r.Nodes {
+		if n.Kind != "gateway" {
+			continue
+		}
+		c := mgmt.NewClient(emulator.GatewaySocket(r.Name, n.Name))
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		st, err := c.Status(cctx)
+		cancel()
+		c.Close()
+		if err == nil {
+			out[n.Name] = st
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// printGateways writes each gateway's tunnels, BGP sessions and FIB.
+func printGateways(w *tabwriter.Writer, r *state.Lab, gws map[string]mgmt.Status) {
+	for _, n := range r.Nodes {
+		if n.Kind != "gateway" {
+			continue
+		}
+		st, ok := gws[n.Name]
+		fmt.Fprintf(w, "\ngateway %s\n", n.Name)
+		if !ok {
+			fmt.Fprintln(w, "  (not answering on its management socket)")
+			continue
+		}
+		fmt.Fprintln(w, "  TUNNEL\tSTATE\tENDPOINT\tRX\tTX\tHANDSHAKE")
+		for _, t := range st.Tunnels {
+			hs := "never"
+			if !t.LastHandshake.IsZero() {
+				hs = time.Since(t.LastHandshake).Round(time.Second).String() + " ago"
+			}
+			fmt.Fprintf(w, "  %s (%s)\t%s\t%s\t%d\t%d\t%s\n", t.Peer, t.Interface, t.State, t.Endpoint, t.RxBytes, t.TxBytes, hs)
+		}
+		fmt.Fprintln(w, "  BGP\tSTATE\tUPTIME\tRECEIVED\tACCEPTED\tADVERTISED")
+		for _, s := range st.Sessions {
+			fmt.Fprintf(w, "  %s %s AS%d\t%s\t%s\t%d\t%d\t%d\n", s.Name, s.Address, s.ASN, s.State, time.Duration(s.UptimeSeconds)*time.Second, s.Received, s.Accepted, s.Advertised)
+		}
+		fmt.Fprintln(w, "  ROUTE\tNEXT HOPS")
+		for _, rt := range st.Routes {
+			var hops []string
+			for _, h := range rt.NextHops {
+				hops = append(hops, h.String())
+			}
+			fmt.Fprintf(w, "  %s\t%s\n", rt.Prefix, strings.Join(hops, ", "))
+		}
+	}
 }

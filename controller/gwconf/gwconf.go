@@ -1,0 +1,280 @@
+// Package gwconf derives each gateway's configuration from a topology (its
+// ASN, the prefixes it advertises, a WireGuard tunnel with a BGP session to
+// every gateway it shares a tunnel with, plain BGP neighbors over links) and
+// pushes it to the gateways through their management API. It reaches the
+// gateways only through that API; keys are made here and kept in the lab's
+// state.
+package gwconf
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/mcnlab/mcnlab/dataplane/mgmt"
+	"github.com/mcnlab/mcnlab/dataplane/wg"
+	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/state"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// BasePort is the UDP port of tunnel 0; tunnel i listens on BasePort+i at
+// both ends (WireGuard's well-known port).
+const BasePort = 51820
+
+// Gateways returns the gateway nodes of a topology, in file order.
+func Gateways(t *topologies.Topology) []*topologies.Node {
+	var g []*topologies.Node
+	for _, n := range t.Nodes {
+		if n.Kind == topologies.KindGateway {
+			g = append(g, n)
+		}
+	}
+	return g
+}
+
+// Keys holds each gateway's WireGuard private key, by node name.
+type Keys map[string]wg.Key
+
+// keyFile keeps the lab's keys, readable by root only.
+func keyFile(lab string) string { return filepath.Join(state.Dir(lab), "keys.json") }
+
+// LoadKeys returns the lab's gateway keys, generating those that are
+// missing and saving them, so that a re-apply keeps every key.
+func LoadKeys(lab string, gateways []*topologies.Node) (Keys, error) {
+	stored := map[string]string{}
+	if b, err := os.ReadFile(keyFile(lab)); err == nil {
+		if err := json.Unmarshal(b, &stored); err != nil {
+			return nil, fmt.Errorf("read keys of lab %s: %w", lab, err)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read keys of lab %s: %w", lab, err)
+	}
+	keys := Keys{}
+	changed := false
+	for _, g := range gateways {
+		if s, ok := stored[g.Name]; ok {
+			k, err := wg.ParseKey(s)
+			if err != nil {
+				return nil, fmt.Errorf("key of gateway %s: %w", g.Name, err)
+			}
+			keys[g.Name] = k
+			continue
+		}
+		k, err := wg.GenerateKey()
+		if err != nil {
+			return nil, fmt.Errorf("key for gateway %s: %w", g.Name, err)
+		}
+		keys[g.Name], stored[g.Name], changed = k, k.String(), true
+	}
+	if changed {
+		b, _ := json.MarshalIndent(stored, "", "  ")
+		if err := os.WriteFile(keyFile(lab), b, 0o600); err != nil {
+			return nil, fmt.Errorf("save keys of lab %s: %w", lab, err)
+		}
+	}
+	return keys, nil
+}
+
+// peerNameRE is what the gateway accepts as a peer name (it names the
+// tunnel's interface wg-<name>, within the kernel's 15 bytes).
+var peerNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,11}$`)
+
+// peerName is the node's name where the gateway takes it, else t<i>.
+func peerName(node string, i int) string {
+	if peerNameRE.MatchString(node) {
+		return node
+	}
+	return fmt.Sprintf("t%d", i)
+}
+
+// Configs derives every gateway's configuration.
+func Configs(t *topologies.Topology, keys Keys) (map[string]mgmt.Config, error) {
+	out := map[string]mgmt.Config{}
+	for _, g := range Gateways(t) {
+		b := g.BGP
+		c := mgmt.Config{
+			Name:       g.Name,
+			ASN:        b.ASN,
+			RouterID:   b.RouterID,
+			Prefixes:   b.Networks,
+			PrivateKey: keys[g.Name].String(),
+		}
+		for i, nb := range b.Neighbors {
+			c.Neighbors = append(c.Neighbors, mgmt.Neighbor{Name: fmt.Sprintf("n%d", i), Address: nb.Address, ASN: nb.ASN})
+		}
+		out[g.Name] = c
+	}
+	for i, tn := range t.Tunnels {
+		inner := t.InnerAddresses(i)
+		port := uint16(BasePort + i)
+		for side, pair := range [][2]string{{tn.A, tn.B}, {tn.B, tn.A}} {
+			self, peer := pair[0], pair[1]
+			under, err := underlay(t, peer, self)
+			if err != nil {
+				return nil, fmt.Errorf("tunnels[%d]: %w", i, err)
+			}
+			c := out[self]
+			c.Peers = append(c.Peers, mgmt.Peer{
+				Name:        peerName(peer, i),
+				PublicKey:   keys[peer].PublicKey().String(),
+				Endpoint:    netip.AddrPortFrom(under, port),
+				ListenPort:  port,
+				Address:     inner[side],
+				PeerAddress: inner[1-side].Addr(),
+				ASN:         t.Node(peer).BGP.ASN,
+			})
+			out[self] = c
+		}
+	}
+	return out, nil
+}
+
+// underlay is the address of gateway peer that gateway self sends its
+// tunnel packets to: peer's address on a link they share; else the first of
+// peer's IPv4 addresses that one of self's static routes covers (the most
+// specific route wins, a default route last); else peer's first IPv4 address.
+func underlay(t *topologies.Topology, peer, self string) (netip.Addr, error) {
+	var best netip.Addr
+	bestBits := -1
+	var first netip.Addr
+	routes := t.Node(self).Routes
+	for _, l := range t.Links {
+		for _, e := range [][2]topologies.Endpoint{{l.A, l.B}, {l.B, l.A}} {
+			p, o := e[0], e[1]
+			if p.Node != peer || !p.Address.IsValid() || !p.Address.Addr().Is4() {
+				continue
+			}
+			a := p.Address.Addr()
+			if o.Node == self {
+				return a, nil
+			}
+			if !first.IsValid() {
+				first = a
+			}
+			for _, r := range routes {
+				if r.To.Contains(a) && r.To.Bits() > bestBits {
+					best, bestBits = a, r.To.Bits()
+				}
+			}
+		}
+	}
+	switch {
+	case best.IsValid():
+		return best, nil
+	case first.IsValid():
+		return first, nil
+	}
+	return first, fmt.Errorf("gateway %s has no IPv4 link address for %s to reach it at", peer, self)
+}
+
+// Push sends every gateway its configuration, all at once; each gateway
+// applies the difference to what it runs.
+func Push(ctx context.Context, lab string, cfgs map[string]mgmt.Config) error {
+	errc := make(chan error, len(cfgs))
+	for name, c := range cfgs {
+		go func() {
+			cl := mgmt.NewClient(emulator.GatewaySocket(lab, name))
+			defer cl.Close()
+			if _, err := cl.PutConfig(ctx, c); err != nil {
+				errc <- fmt.Errorf("configure gateway %s: %w", name, err)
+				return
+			}
+			errc <- nil
+		}()
+	}
+	var errs []error
+	for range cfgs {
+		errs = append(errs, <-errc)
+	}
+	return errors.Join(errs...)
+}
+
+// Progress receives convergence counts: BGP sessions established of all.
+type Progress interface {
+	Step(phase string, done, total int)
+}
+
+// WaitConverged polls the gateways until every tunnel is up and every BGP
+// session is established, or ctx ends; the error then names what is not.
+func WaitConverged(ctx context.Context, lab string, gateways []string, pr Progress) error {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		up, total, missing := 0, 0, []string(nil)
+		for _, g := range gateways {
+			cl := mgmt.NewClient(emulator.GatewaySocket(lab, g))
+			st, err := cl.Status(ctx)
+			cl.Close()
+			if err != nil {
+				missing = append(missing, fmt.Sprintf("%s: %v", g, err))
+				continue
+			}
+			for _, s := range st.Sessions {
+				total++
+				if s.State == "established" {
+					up++
+				} else {
+					missing = append(missing, fmt.Sprintf("%s-%s %s", g, s.Name, s.State))
+				}
+			}
+			for _, tn := range st.Tunnels {
+				if tn.State != mgmt.TunnelUp {
+					missing = append(missing, fmt.Sprintf("%s tunnel to %s %s", g, tn.Peer, tn.State))
+				}
+			}
+		}
+		if pr != nil {
+			pr.Step("bgp sessions", up, max(total, 1))
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("gateways did not converge: %s: %w", strings.Join(missing, "; "), ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// ConvergeTimeout bounds the wait for every gateway tunnel and BGP session.
+const ConvergeTimeout = 60 * time.Second
+
+// Apply configures the gateways of a deployed lab from its topology (keys
+// kept in the lab's state) and waits until every tunnel is up and every BGP
+// session established. A topology without gateways is left as it is.
+func Apply(ctx context.Context, lab string, t *topologies.Topology, pr Progress) error {
+	gws := Gateways(t)
+	if len(gws) == 0 {
+		return nil
+	}
+	keys, err := LoadKeys(lab, gws)
+	if err != nil {
+		return err
+	}
+	cfgs, err := Configs(t, keys)
+	if err != nil {
+		return err
+	}
+	if err := Push(ctx, lab, cfgs); err != nil {
+		return err
+	}
+	if pr != nil {
+		pr.Step("configured", len(gws), len(gws))
+	}
+	names := make([]string, len(gws))
+	for i, g := range gws {
+		names[i] = g.Name
+	}
+	ctx, cancel := context.WithTimeout(ctx, ConvergeTimeout)
+	defer cancel()
+	return WaitConverged(ctx, lab, names, pr)
+}

@@ -1,0 +1,129 @@
+package gwconf
+
+import (
+	"context"
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcnlab/mcnlab/dataplane/wg"
+	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/probe"
+	"github.com/mcnlab/mcnlab/internal/roottest"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	roottest.Cleanup()
+	os.Exit(code)
+}
+
+func transitHA(t *testing.T, mutate func(string) string) *topologies.Topology {
+	t.Helper()
+	src, err := os.ReadFile("../../topologies/transit-ha.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(src)
+	if mutate != nil {
+		s = mutate(s)
+	}
+	topo, err := topologies.Parse("transit-ha.yaml", []byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return topo
+}
+
+func TestConfigs(t *testing.T) {
+	topo := transitHA(t, nil)
+	keys := Keys{}
+	for _, g := range Gateways(topo) {
+		keys[g.Name] = mustKey(t)
+	}
+	cfgs, err := Configs(topo, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfgs) != 6 {
+		t.Fatalf("%d gateway configs, want 6", len(cfgs))
+	}
+	sa1 := cfgs["sa1"]
+	if sa1.ASN != 65201 || len(sa1.Peers) != 2 || len(sa1.Neighbors) != 1 || sa1.Prefixes[0] != netip.MustParsePrefix("10.1.0.0/16") {
+		t.Fatalf("sa1 config = %+v", sa1)
+	}
+	// tunnels[1] is sa1 -- tgw2: port 51821 at both ends, 169.254.0.2/31 and .3.
+	p := sa1.Peers[1]
+	if p.Name != "tgw2" || p.ListenPort != 51821 || p.Endpoint != netip.MustParseAddrPort("100.64.0.6:51821") ||
+		p.Address != netip.MustParsePrefix("169.254.0.2/31") || p.PeerAddress != netip.MustParseAddr("169.254.0.3") || p.ASN != 65100 {
+		t.Errorf("sa1's peer tgw2 = %+v", p)
+	}
+	if p.PublicKey != keys["tgw2"].PublicKey().String() {
+		t.Error("sa1 has not tgw2's public key for their tunnel")
+	}
+	back := cfgs["tgw2"].Peers[0] // tgw2's first tunnel is the one to sa1
+	if back.Name != "sa1" || back.Address != netip.MustParsePrefix("169.254.0.3/31") || back.PeerAddress != netip.MustParseAddr("169.254.0.2") {
+		t.Errorf("tgw2's peer sa1 = %+v", back)
+	}
+}
+
+// TestTransitHA deploys the transit architecture (on-prem FRR or BIRD, a
+// transit gateway pair, two spoke gateway pairs) and proves with packets
+// that every host reaches every other.
+func TestTransitHA(t *testing.T) {
+	roottest.Require(t)
+	for _, onprem := range []string{"frr", "bird"} {
+		t.Run(onprem, func(t *testing.T) {
+			for _, p := range []string{emulator.FRRDir + "/bgpd", emulator.BIRDBin} {
+				if _, err := os.Stat(p); err != nil {
+					t.Skipf("skipped: %s not installed (Debian frr, bird2; .ci/run installs them)", p)
+				}
+			}
+			roottest.UseTempState(t)
+			lab := roottest.LabName(t, "th")
+			topo := transitHA(t, func(s string) string {
+				return strings.Replace(s, "  dc:\n    kind: frr", "  dc:\n    kind: "+onprem, 1)
+			})
+			plan, err := emulator.NewPlan(lab, topo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = emulator.Destroy(context.Background(), lab, nil); roottest.AssertGone(t, lab) })
+			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+			defer cancel()
+			if err := emulator.Deploy(ctx, plan, emulator.Options{GatewayCommand: []string{roottest.MCNLab(t)}}); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			if err := Apply(ctx, lab, topo, nil); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: gateways converged in %s", onprem, time.Since(start).Round(time.Millisecond))
+			hosts := map[string]string{"dch": "10.10.0.10", "ha": "10.1.1.10", "hb": "10.2.1.10"}
+			for src := range hosts {
+				for dst, addr := range hosts {
+					if src == dst {
+						continue
+					}
+					pctx, pcancel := context.WithTimeout(ctx, 20*time.Second)
+					if _, err := probe.WaitReachable(pctx, emulator.NamespaceName(lab, src), netip.MustParseAddr(addr), 100*time.Millisecond); err != nil {
+						t.Errorf("%s -> %s: %v", src, dst, err)
+					}
+					pcancel()
+				}
+			}
+		})
+	}
+}
+
+func mustKey(t *testing.T) wg.Key {
+	t.Helper()
+	k, err := wg.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}

@@ -1,0 +1,53 @@
+package emulator
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/mcnlab/mcnlab/emulator/state"
+)
+
+// GatewaySocket is the management socket of a gateway node. Unix socket
+// paths are limited to 108 bytes; /run/mcnlab/<lab>/gw/<node>.sock stays
+// under 80.
+func GatewaySocket(lab, node string) string {
+	return filepath.Join(state.Dir(lab), "gw", node+".sock")
+}
+
+// gatewayCommand is the program that `mcnlab gateway` is: this binary,
+// unless Options say otherwise (tests, which run a test binary).
+func (o Options) gatewayCommand() ([]string, error) {
+	if len(o.GatewayCommand) > 0 {
+		return o.GatewayCommand, nil
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find mcnlab binary for gateways: %w", err)
+	}
+	return []string{self}, nil
+}
+
+// startGateway starts `mcnlab gateway` inside the node and waits until its
+// management API answers. The daemon starts unconfigured; the controller
+// pushes its configuration.
+func (f *fabric) startGateway(ctx context.Context, n *PlanNode, argv []string) error {
+	sock := GatewaySocket(f.plan.Lab, n.Name)
+	dir := NodeDir(f.plan.Lab, n.Name)
+	for _, d := range []string{filepath.Dir(sock), dir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+	}
+	args := append(append([]string{}, argv...), "gateway", "--socket", sock, "--name", n.Name)
+	p, err := StartDaemon(ctx, n.Namespace, args, filepath.Join(dir, "gateway.log"))
+	if err != nil {
+		return fmt.Errorf("node %s: %w", n.Name, err)
+	}
+	if err := WaitSocket(ctx, sock, p); err != nil {
+		log, _ := os.ReadFile(filepath.Join(dir, "gateway.log"))
+		return fmt.Errorf("node %s: gateway did not come up: %w; log:\n%s", n.Name, err, log)
+	}
+	return nil
+}

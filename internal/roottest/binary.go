@@ -1,0 +1,50 @@
+package roottest
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+var (
+	binOnce sync.Once
+	binDir  string
+	binPath string
+	binErr  error
+)
+
+// MCNLab builds cmd/mcnlab once per test process and returns its path, for
+// tests that start `mcnlab gateway` in a namespace. The package's TestMain
+// calls Cleanup after the tests.
+func MCNLab(t testing.TB) string {
+	t.Helper()
+	binOnce.Do(func() {
+		if binDir, binErr = os.MkdirTemp("", "mcnlab-bin-"); binErr != nil {
+			return
+		}
+		gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(gobin); err != nil {
+			gobin = "go"
+		}
+		binPath = filepath.Join(binDir, "mcnlab")
+		out, err := exec.Command(gobin, "build", "-o", binPath, "github.com/mcnlab/mcnlab/cmd/mcnlab").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build cmd/mcnlab: %w\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// Cleanup removes what MCNLab built.
+func Cleanup() {
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+}

@@ -40,6 +40,12 @@ func stripped(t *Topology) *Topology {
 		ll.Pos = Pos{}
 		c.Links = append(c.Links, &ll)
 	}
+	c.Tunnels = nil
+	for _, tn := range t.Tunnels {
+		tt := *tn
+		tt.Pos = Pos{}
+		c.Tunnels = append(c.Tunnels, &tt)
+	}
 	return &c
 }
 

@@ -1,8 +1,8 @@
 package topologies
 
 import (
-	"fmt"
 	"net/netip"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -154,7 +154,7 @@ func listOrNone(s []string) string {
 	if len(s) == 0 {
 		return "none"
 	}
-	return fmt.Sprint(s)
+	return strings.Join(s, ", ")
 }
 
 // marshalTunnel writes one tunnel.

@@ -1,0 +1,158 @@
+package hpe
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+func TestConfigDefaults(t *testing.T) {
+	side := func(ns string) Side {
+		return Side{Namespace: ns, Underlay: netip.MustParseAddr("203.0.113.1"), Prefixes: []netip.Prefix{netip.MustParsePrefix("198.18.0.0/24")}}
+	}
+	c := Config{Kind: WireGuard, A: side("a"), B: side("b")}
+	d, err := c.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Tunnels < 1 || d.Port != DefaultWireGuardPort || d.MTU != DefaultMTU || d.IfPrefix != "hpe" {
+		t.Errorf("defaults = %+v", d)
+	}
+	for _, bad := range []func(*Config){
+		func(c *Config) { c.Kind = "gre" },
+		func(c *Config) { c.Tunnels = -1 },
+		func(c *Config) { c.RateLimit = -1 },
+		func(c *Config) { c.IfPrefix = "averyverylongname" },
+		func(c *Config) { c.A.Namespace = "" },
+		func(c *Config) { c.B.Underlay = netip.MustParseAddr("2001:db8::1") },
+		func(c *Config) { c.B.Prefixes = nil },
+		func(c *Config) { c.Port = 65535; c.Tunnels = 4 },
+	} {
+		x := c
+		bad(&x)
+		if _, err := x.withDefaults(); err == nil {
+			t.Errorf("config %+v accepted", x)
+		}
+	}
+}
+
+func TestKeysAreDistinct(t *testing.T) {
+	var k keySource
+	seen := map[uint32]bool{}
+	keys := map[string]bool{}
+	a, b := netip.MustParseAddrPort("203.0.113.1:4500"), netip.MustParseAddrPort("203.0.113.2:4500")
+	for range 200 {
+		sa, err := k.sa(a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sa.SPI < 256 || seen[sa.SPI] || keys[string(sa.Key)] || len(sa.Key) != 32 {
+			t.Fatalf("SA %#x key %x: reserved or repeated", sa.SPI, sa.Key)
+		}
+		if err := sa.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		seen[sa.SPI], keys[string(sa.Key)] = true, true
+	}
+}
+
+// TestEveryKindPassesTraffic builds a single ESP tunnel, a single WireGuard
+// tunnel and a 2-tunnel group of each, one after another in one lab, and
+// sends TCP streams from hostA to hostB through each.
+func TestEveryKindPassesTraffic(t *testing.T) {
+	l := deployLab(t)
+	for _, kind := range []Kind{ESP, WireGuard} {
+		for _, n := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s-%d", kind, n), func(t *testing.T) {
+				cfg := l.config(kind, n)
+				if n == 1 {
+					cfg.RateLimit = AWSTunnelRate // the cap passes traffic too
+				}
+				t0 := time.Now()
+				g := newGroup(t, cfg)
+				t1 := time.Now()
+				l.waitReachable(t)
+				t2 := time.Now()
+				sink, load := l.streams(t, 4)
+				waitFor(t, 15*time.Second, "1 MiB through the tunnels", func() bool { return sink.Bytes() > 1<<20 })
+				t.Logf("built in %s, reachable after %s, 1 MiB after %s", t1.Sub(t0), t2.Sub(t1), time.Since(t2))
+				load.Close()
+				var tx, rx uint64
+				for _, s := range g.Stats() {
+					tx += s.A.TxPackets
+					rx += s.B.RxPackets
+				}
+				if tx == 0 || rx == 0 {
+					t.Errorf("stats %+v: no packets counted through the tunnels", g.Stats())
+				}
+				if err := g.Close(); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+// TestECMPSpreadsAndDownMovesFlows runs 48 TCP flows over a 4-tunnel ESP
+// group: every tunnel carries some (with an L4 hash, the chance that one of
+// 4 tunnels gets none of 48 flows is 4*(3/4)^48, about 4e-6). Then it takes
+// tunnel 0 down and checks that every flow, those of tunnel 0 included, still
+// moves data over the other three.
+func TestECMPSpreadsAndDownMovesFlows(t *testing.T) {
+	l := deployLab(t)
+	g := newGroup(t, l.config(ESP, 4))
+	l.waitReachable(t)
+	sink, load := l.streams(t, 48)
+	waitFor(t, 20*time.Second, "every tunnel carries packets both ways", func() bool {
+		for _, s := range g.Stats() {
+			if s.A.TxPackets == 0 || s.B.RxPackets == 0 || s.B.TxPackets == 0 || s.A.RxPackets == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	flows := load.Local()
+	waitFor(t, 20*time.Second, "every flow delivers data", func() bool {
+		per := sink.PerConn()
+		for _, f := range flows {
+			if per[f] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if err := g.Down(0); err != nil {
+		t.Fatal(err)
+	}
+	before := sink.PerConn()
+	down := g.Stats()[0]
+	if down.Up {
+		t.Fatal("tunnel 0 still up after Down")
+	}
+	// Every flow, including those hashed onto tunnel 0, makes progress.
+	waitFor(t, 20*time.Second, "every flow moves data after tunnel 0 went down", func() bool {
+		per := sink.PerConn()
+		for _, f := range flows {
+			if per[f] <= before[f] {
+				return false
+			}
+		}
+		return true
+	})
+	after := g.Stats()
+	if after[0].A.TxPackets != down.A.TxPackets {
+		t.Errorf("tunnel 0 sent %d packets after it went down", after[0].A.TxPackets-down.A.TxPackets)
+	}
+	for i, s := range after[1:] {
+		if s.A.TxPackets == 0 || !s.Up {
+			t.Errorf("tunnel %d: %+v", i+1, s)
+		}
+	}
+	if err := g.Down(1); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Down(5); err == nil {
+		t.Error("Down(5) of a 4-tunnel group succeeded")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/probe"
 	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
@@ -119,4 +120,43 @@ func TestHPEBenchShortRun(t *testing.T) {
 		t.Errorf("save: %s, %v", p, err)
 	}
 	t.Logf("\n%s", tbl.String())
+}
+
+// TestStrongSwanBaseline brings strongSwan's tunnel up between the lab's
+// gateways and pings through it; it skips when strongSwan is not installed.
+func TestStrongSwanBaseline(t *testing.T) {
+	roottest.Require(t)
+	if why := strongSwanMissing(); why != "" {
+		t.Skip(why)
+	}
+	roottest.UseTempState(t)
+	lab := roottest.LabName(t, "bs")
+	t.Cleanup(func() { _ = emulator.Destroy(context.Background(), lab, nil); roottest.AssertGone(t, lab) })
+	plan, err := emulator.NewPlan(lab, HPETopology(lab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := emulator.Deploy(ctx, plan, emulator.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	l := newHPELab(lab)
+	sw, why, err := startStrongSwan(ctx, l)
+	if err != nil || why != "" {
+		t.Fatalf("start strongSwan: %v %s", err, why)
+	}
+	t.Cleanup(func() {
+		if err := sw.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	rctx, rcancel := context.WithTimeout(ctx, 15*time.Second)
+	defer rcancel()
+	if _, err := probe.WaitReachable(rctx, l.hostA, hpeHostB.Addr(), 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if len(sw.PIDs()) != 2 {
+		t.Errorf("charon pids %v, want 2", sw.PIDs())
+	}
 }

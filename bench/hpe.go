@@ -39,6 +39,9 @@ type HPEOptions struct {
 	Cap float64
 	// StrongSwan runs the strongSwan baseline when charon is installed.
 	StrongSwan bool
+	// Cases, when not empty, runs only the cases with these names (see
+	// the table's first column); the others are reported as skipped.
+	Cases []string
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
 }
@@ -111,7 +114,8 @@ type HPECase struct {
 	// same cap (uncapped for plain and strongSwan).
 	Ratio float64 `json:"ratio_to_single_esp"`
 	// TunnelPackets counts the inner packets each tunnel carried from gwA
-	// over all repeats: how ECMP spread the flows.
+	// over all repeats (each repeat builds the group anew): how ECMP spread
+	// the flows.
 	TunnelPackets []uint64 `json:"tunnel_packets,omitempty"`
 	// Skipped says why the case did not run.
 	Skipped string `json:"skipped,omitempty"`
@@ -203,53 +207,81 @@ func HPE(ctx context.Context, opts HPEOptions) (*HPEResult, error) {
 		return nil, err
 	}
 	defer sink.Close()
-	for _, c := range hpeCases(o.Tunnels, o.Cap) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	res.Cases = hpeCases(o.Tunnels, o.Cap)
+	samples := make([]struct{ gbps, cpu []float64 }, len(res.Cases))
+	// Repeats are the outer loop: every round measures every case once, so
+	// that load from elsewhere on the machine spreads over all cases
+	// instead of spoiling one case's repeats.
+	for round := range o.Repeats {
+		fmt.Fprintf(o.Log, "round %d/%d\n", round+1, o.Repeats)
+		for i := range res.Cases {
+			c := &res.Cases[i]
+			if c.Skipped != "" {
+				continue
+			}
+			if len(o.Cases) > 0 && !slices.Contains(o.Cases, c.Name) {
+				c.Skipped = "not selected"
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			g, cs, err := l.runCase(ctx, c, sink, o)
+			if err != nil {
+				return nil, fmt.Errorf("bench hpe: case %s: %w", c.Name, err)
+			}
+			if c.Skipped != "" {
+				fmt.Fprintf(o.Log, "  %-16s skipped: %s\n", c.Name, c.Skipped)
+				continue
+			}
+			perGbit := 0.0
+			if g > 0 {
+				perGbit = cs / (g * o.Duration.Seconds())
+			}
+			samples[i].gbps = append(samples[i].gbps, g)
+			samples[i].cpu = append(samples[i].cpu, perGbit)
+			fmt.Fprintf(o.Log, "  %-16s %7.3f Gbit/s  %6.3f CPU s/Gbit  (%s)\n", c.Name, g, perGbit, c.Label)
 		}
-		fmt.Fprintf(o.Log, "  %-16s %s\n", c.Name, c.Label)
-		if err := l.runCase(ctx, &c, sink, o); err != nil {
-			return nil, fmt.Errorf("bench hpe: case %s: %w", c.Name, err)
-		}
-		if c.Skipped != "" {
-			fmt.Fprintf(o.Log, "    skipped: %s\n", c.Skipped)
-		}
-		res.Cases = append(res.Cases, c)
+	}
+	for i := range res.Cases {
+		res.Cases[i].Gbps, res.Cases[i].CPUPerGbit = NewSpread(samples[i].gbps), NewSpread(samples[i].cpu)
 	}
 	res.score()
 	return res, nil
 }
 
-// runCase sets the gateways up for c, measures it o.Repeats times and
-// takes the setup down again.
-func (l *hpeLab) runCase(ctx context.Context, c *HPECase, sink *tcpload.Sink, o HPEOptions) (err error) {
+// runCase sets the gateways up for c, measures it once and takes the setup
+// down again. It returns the goodput in Gbit/s and the CPU seconds used; it
+// sets c.Skipped instead when the case cannot run here, and adds to
+// c.TunnelPackets.
+func (l *hpeLab) runCase(ctx context.Context, c *HPECase, sink *tcpload.Sink, o HPEOptions) (gbps, cpuSec float64, err error) {
 	var group *hpe.Group
 	var extraPIDs []int
 	switch c.Kind {
 	case "plain":
 		if err := l.plainRoutes(false); err != nil {
-			return errors.Join(err, l.plainRoutes(true))
+			return 0, 0, errors.Join(err, l.plainRoutes(true))
 		}
 		defer func() { err = errors.Join(err, l.plainRoutes(true)) }()
 	case "strongswan":
 		if !o.StrongSwan {
 			c.Skipped = "not requested"
-			return nil
+			return 0, 0, nil
 		}
 		sw, why, err := startStrongSwan(ctx, l)
 		if why != "" {
 			c.Skipped = why
-			return nil
+			return 0, 0, nil
 		}
 		if err != nil {
-			return err
+			return 0, 0, err
 		}
 		defer func() { err = errors.Join(err, sw.Close()) }()
 		extraPIDs = sw.PIDs()
 	default:
 		group, err = hpe.New(l.groupConfig(hpe.Kind(c.Kind), c.Tunnels, c.CapBps))
 		if err != nil {
-			return err
+			return 0, 0, err
 		}
 		defer func() { err = errors.Join(err, group.Close()) }()
 	}
@@ -257,28 +289,22 @@ func (l *hpeLab) runCase(ctx context.Context, c *HPECase, sink *tcpload.Sink, o 
 	_, err = probe.WaitReachable(rctx, l.hostA, hpeHostB.Addr(), 100*time.Millisecond)
 	cancel()
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
-	var gbps, cpu []float64
-	for i := range o.Repeats {
-		g, cs, err := l.measure(ctx, sink, o, extraPIDs)
-		if err != nil {
-			return fmt.Errorf("repeat %d: %w", i+1, err)
-		}
-		perGbit := 0.0
-		if g > 0 {
-			perGbit = cs / (g * o.Duration.Seconds())
-		}
-		gbps, cpu = append(gbps, g), append(cpu, perGbit)
-		fmt.Fprintf(o.Log, "    repeat %d/%d: %6.3f Gbit/s  %.3f CPU s/Gbit\n", i+1, o.Repeats, g, perGbit)
+	gbps, cpuSec, err = l.measure(ctx, sink, o, extraPIDs)
+	if err != nil {
+		return 0, 0, err
 	}
-	c.Gbps, c.CPUPerGbit = NewSpread(gbps), NewSpread(cpu)
 	if group != nil {
-		for _, s := range group.Stats() {
-			c.TunnelPackets = append(c.TunnelPackets, s.A.TxPackets)
+		st := group.Stats()
+		if c.TunnelPackets == nil {
+			c.TunnelPackets = make([]uint64, len(st))
+		}
+		for i, s := range st {
+			c.TunnelPackets[i] += s.A.TxPackets
 		}
 	}
-	return nil
+	return gbps, cpuSec, nil
 }
 
 // measure runs o.Streams TCP streams from hostA to the sink, lets them ramp

@@ -117,6 +117,7 @@ The result is written to --results/hpe-<cores>core.json.`,
 	f.DurationVar(&o.Duration, "duration", 3*time.Second, "length of one measurement")
 	f.IntVar(&o.Repeats, "repeat", 3, "repeats per case; the median is reported")
 	f.Float64Var(&capGbps, "cap", 1.25, "per-tunnel cap of the capped cases, Gbit/s (AWS: 1.25 per VPN tunnel)")
+	f.StringSliceVar(&o.Cases, "cases", nil, "run only these cases (names as in the table, comma-separated)")
 	f.BoolVar(&noStrongSwan, "no-strongswan", false, "skip the strongSwan baseline")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	f.StringVar(&plot, "plot", "", "write a bar chart to this SVG file")

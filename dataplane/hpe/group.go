@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	vnetns "github.com/vishvananda/netns"
@@ -27,8 +28,11 @@ type EndStats struct {
 type TunnelStats struct {
 	Index int
 	// Up is false once Down took the tunnel out of the group.
-	Up   bool
-	A, B EndStats
+	Up bool
+	// Routed says whether the tunnel is a nexthop of the routes now: up,
+	// and both its TUN interfaces administratively up.
+	Routed bool
+	A, B   EndStats
 }
 
 // end is one gateway's half of a tunnel.
@@ -50,10 +54,19 @@ type side struct {
 }
 
 type tunnel struct {
-	ends [2]end // A, B
-	up   bool
-	last [2]EndStats // counters when the tunnel went down
+	ends     [2]end      // A, B
+	up       bool        // in the group: not taken out by Down or Close
+	linkDown bool        // a TUN interface of the tunnel is administratively down
+	last     [2]EndStats // counters when the tunnel went down
 }
+
+// routed reports whether the tunnel is a nexthop of the group's routes.
+func (t *tunnel) routed() bool { return t.up && !t.linkDown }
+
+// LinkPoll is how often a group checks its TUN interfaces' up flag: a TUN
+// set down by anyone leaves the routes within about this time, and comes
+// back when set up again.
+const LinkPoll = 100 * time.Millisecond
 
 // Group is a running tunnel group with its ECMP routes. Its methods are safe
 // for concurrent use.
@@ -61,9 +74,13 @@ type Group struct {
 	cfg   Config
 	sides [2]*side
 
-	mu      sync.Mutex // guards the fields below
-	tunnels []*tunnel
-	closed  bool
+	stop    chan struct{} // closed by Close to end the link monitor
+	monitor sync.WaitGroup
+
+	mu       sync.Mutex // guards the fields below
+	tunnels  []*tunnel
+	closed   bool
+	routeErr error // the link monitor's last failure to program routes
 }
 
 // New builds the group: it creates every tunnel's TUN device and UDP socket
@@ -75,11 +92,56 @@ func New(cfg Config) (*Group, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Group{cfg: c}
+	g := &Group{cfg: c, stop: make(chan struct{})}
 	if err := g.build(); err != nil {
 		return nil, errors.Join(fmt.Errorf("new %s group of %d: %w", c.Kind, c.Tunnels, err), g.Close())
 	}
+	g.monitor.Add(1)
+	go g.watchLinks()
 	return g, nil
+}
+
+// watchLinks polls the TUN interfaces' up flags until Close and reroutes
+// when one changes.
+func (g *Group) watchLinks() {
+	defer g.monitor.Done()
+	t := time.NewTicker(LinkPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-g.stop:
+			return
+		case <-t.C:
+			g.pollLinks()
+		}
+	}
+}
+
+func (g *Group) pollLinks() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return
+	}
+	changed := false
+	for i, t := range g.tunnels {
+		if !t.up {
+			continue
+		}
+		down := false
+		for _, s := range g.sides {
+			l, err := s.nl.LinkByIndex(s.ifindex[i])
+			if err != nil || l.Attrs().Flags&net.FlagUp == 0 {
+				down = true
+			}
+		}
+		if down != t.linkDown {
+			t.linkDown, changed = down, true
+		}
+	}
+	if changed {
+		g.routeErr = g.routeLocked()
+	}
 }
 
 func (g *Group) build() error {
@@ -253,17 +315,16 @@ func (g *Group) route() error {
 }
 
 func (g *Group) routeLocked() error {
-	for k, s := range g.sides {
+	for _, s := range g.sides {
 		var up []int
 		for i, t := range g.tunnels {
-			if t.up && i < len(s.ifindex) {
+			if t.routed() && i < len(s.ifindex) {
 				up = append(up, s.ifindex[i])
 			}
 		}
 		if err := s.program(up); err != nil {
 			return err
 		}
-		_ = k
 	}
 	return nil
 }
@@ -290,7 +351,7 @@ func (g *Group) Stats() []TunnelStats {
 	defer g.mu.Unlock()
 	out := make([]TunnelStats, len(g.tunnels))
 	for i, t := range g.tunnels {
-		out[i] = TunnelStats{Index: i, Up: t.up, A: t.last[0], B: t.last[1]}
+		out[i] = TunnelStats{Index: i, Up: t.up, Routed: t.routed(), A: t.last[0], B: t.last[1]}
 		if t.up {
 			for k, e := range t.ends {
 				if e != nil {
@@ -342,16 +403,30 @@ func (g *Group) Down(i int) error {
 	return errors.Join(errs...)
 }
 
-// Close deletes the group's routes, closes every tunnel (their TUN
-// interfaces disappear) and releases the namespace handles. It is
-// idempotent.
-func (g *Group) Close() error {
+// Err returns the link monitor's last failure to reprogram the routes, or
+// nil.
+func (g *Group) Err() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	return g.routeErr
+}
+
+// Close stops the link monitor, deletes the group's routes, closes every
+// tunnel (their TUN interfaces disappear) and releases the namespace
+// handles. It is idempotent.
+func (g *Group) Close() error {
+	g.mu.Lock()
 	if g.closed {
+		g.mu.Unlock()
 		return nil
 	}
 	g.closed = true
+	g.mu.Unlock()
+	// The monitor takes the lock; stop it before holding the lock for good.
+	close(g.stop)
+	g.monitor.Wait()
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	var errs []error
 	for _, s := range g.sides {
 		if s != nil && s.nl != nil {

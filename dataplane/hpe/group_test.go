@@ -5,6 +5,11 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/mcnlab/mcnlab/emulator/netns"
 )
 
 func TestConfigDefaults(t *testing.T) {
@@ -155,4 +160,87 @@ func TestECMPSpreadsAndDownMovesFlows(t *testing.T) {
 	if err := g.Down(5); err == nil {
 		t.Error("Down(5) of a 4-tunnel group succeeded")
 	}
+}
+
+// TestTUNSetDownLeavesAndRejoinsRoute sets one TUN of a 2-tunnel WireGuard
+// group down from outside: the link monitor takes the tunnel out of both
+// gateways' routes and every flow keeps moving over the other tunnel; set
+// up again, the tunnel rejoins the routes and carries packets again (so
+// wireguard-go reopened its sockets, inside the gateway's namespace).
+func TestTUNSetDownLeavesAndRejoinsRoute(t *testing.T) {
+	l := deployLab(t)
+	g := newGroup(t, l.config(WireGuard, 2))
+	l.waitReachable(t)
+	sink, load := l.streams(t, 16)
+	waitFor(t, 20*time.Second, "both tunnels carry packets", func() bool {
+		st := g.Stats()
+		return st[0].B.RxPackets > 0 && st[1].B.RxPackets > 0
+	})
+	h := nlHandle(t, l.gwA)
+	tun1, err := h.LinkByName(g.Interfaces()[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tun0, err := h.LinkByName(g.Interfaces()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	nexthops := func() []int {
+		rs, err := h.RouteListFiltered(unix.AF_INET, &netlink.Route{Dst: ipNet(netB)}, netlink.RT_FILTER_DST)
+		if err != nil || len(rs) != 1 {
+			return nil
+		}
+		if len(rs[0].MultiPath) == 0 {
+			return []int{rs[0].LinkIndex}
+		}
+		var out []int
+		for _, nh := range rs[0].MultiPath {
+			out = append(out, nh.LinkIndex)
+		}
+		return out
+	}
+	if err := h.LinkSetDown(tun1); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "tunnel 1 leaves the route", func() bool {
+		nh := nexthops()
+		return !g.Stats()[1].Routed && len(nh) == 1 && nh[0] == tun0.Attrs().Index
+	})
+	flows := load.Local()
+	before := sink.PerConn()
+	waitFor(t, 20*time.Second, "every flow moves data with tunnel 1 down", func() bool {
+		per := sink.PerConn()
+		for _, f := range flows {
+			if per[f] <= before[f] {
+				return false
+			}
+		}
+		return true
+	})
+	if err := h.LinkSetUp(tun1); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "tunnel 1 rejoins the route", func() bool {
+		return g.Stats()[1].Routed && len(nexthops()) == 2
+	})
+	rx := g.Stats()[1].B.RxPackets
+	waitFor(t, 20*time.Second, "tunnel 1 carries packets again", func() bool { return g.Stats()[1].B.RxPackets > rx })
+	if err := g.Err(); err != nil {
+		t.Error(err)
+	}
+}
+
+func nlHandle(t *testing.T, ns string) *netlink.Handle {
+	t.Helper()
+	nsh, err := netns.Open(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nsh.Close() })
+	h, err := netlink.NewHandleAt(nsh, unix.NETLINK_ROUTE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	return h
 }

@@ -3,6 +3,7 @@ package hpe
 import (
 	"fmt"
 	"net/netip"
+	"runtime"
 	"testing"
 	"time"
 
@@ -243,4 +244,48 @@ func nlHandle(t *testing.T, ns string) *netlink.Handle {
 	}
 	t.Cleanup(h.Close)
 	return h
+}
+
+// TestCloseLeavesNoGoroutines builds and closes a group of each kind, one
+// tunnel taken down on the way, and checks that every goroutine the group
+// started has ended (as wireguard-go's goroutineLeakCheck does).
+func TestCloseLeavesNoGoroutines(t *testing.T) {
+	l := deployLab(t)
+	for _, kind := range []Kind{ESP, WireGuard} {
+		before := runtime.NumGoroutine()
+		g, err := New(l.config(kind, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.waitReachable(t)
+		if err := g.Down(2); err != nil {
+			t.Fatal(err)
+		}
+		if links := tunLinks(t, l.gwA); len(links) != 2 {
+			t.Errorf("%s: TUN interfaces in gwA after Down(2) = %v, want 2", kind, links)
+		}
+		if err := g.Close(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 5*time.Second, fmt.Sprintf("%s: goroutines back to %d", kind, before), func() bool {
+			return runtime.NumGoroutine() <= before
+		})
+		if links := tunLinks(t, l.gwA); len(links) != 0 {
+			t.Errorf("%s: TUN interfaces left in gwA: %v", kind, links)
+		}
+	}
+}
+
+func tunLinks(t *testing.T, ns string) []string {
+	links, err := nlHandle(t, ns).LinkList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range links {
+		if l.Type() == "tuntap" {
+			out = append(out, l.Attrs().Name)
+		}
+	}
+	return out
 }

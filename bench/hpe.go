@@ -133,18 +133,21 @@ type HPETarget struct {
 
 // HPEResult is the outcome of `mcnlab bench hpe`.
 type HPEResult struct {
-	Date      string      `json:"date"`
-	Cores     int         `json:"cores"`
-	Kernel    string      `json:"kernel"`
-	GoVersion string      `json:"go_version"`
-	Tunnels   int         `json:"tunnels"`
-	Streams   int         `json:"streams"`
-	Duration  float64     `json:"duration_s"`
-	Repeats   int         `json:"repeats"`
-	CapBps    float64     `json:"cap_bps"`
-	Cases     []HPECase   `json:"cases"`
-	Targets   []HPETarget `json:"targets"`
-	Notes     []string    `json:"notes"`
+	Date      string  `json:"date"`
+	Cores     int     `json:"cores"`
+	Kernel    string  `json:"kernel"`
+	GoVersion string  `json:"go_version"`
+	Tunnels   int     `json:"tunnels"`
+	Streams   int     `json:"streams"`
+	Duration  float64 `json:"duration_s"`
+	Repeats   int     `json:"repeats"`
+	CapBps    float64 `json:"cap_bps"`
+	// LoadAvg is the machine's 1-minute load average before and after
+	// the run: other work on the machine competes for the same cores.
+	LoadAvg [2]float64  `json:"load_avg_1min_before_after"`
+	Cases   []HPECase   `json:"cases"`
+	Targets []HPETarget `json:"targets"`
+	Notes   []string    `json:"notes"`
 }
 
 // Case returns the case with the given name, or nil.
@@ -193,6 +196,8 @@ func HPE(ctx context.Context, opts HPEOptions) (*HPEResult, error) {
 			fmt.Sprintf("The cap models AWS's per-tunnel limit (%.2f Gbit/s, https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-limits.html) on outer packets, each direction.", hpe.AWSTunnelRate/1e9),
 		},
 	}
+	res.LoadAvg[0] = loadAvg()
+	defer func() { res.LoadAvg[1] = loadAvg() }()
 	plan, err := emulator.NewPlan(o.Lab, HPETopology(o.Lab))
 	if err != nil {
 		return nil, err
@@ -373,6 +378,23 @@ func procCPU(pid int) float64 {
 	u, _ := strconv.ParseFloat(f[11], 64)
 	s, _ := strconv.ParseFloat(f[12], 64)
 	return (u + s) / 100
+}
+
+// loadAvg returns the 1-minute load average, or -1.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return -1
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return -1
+	}
+	return v
 }
 
 func kernelRelease() string {

@@ -12,8 +12,8 @@ import (
 
 // WriteTable prints the cases and the targets as a Markdown table.
 func (r *HPEResult) WriteTable(w io.Writer) {
-	fmt.Fprintf(w, "HPE benchmark, %s: %d cores, kernel %s, %d-tunnel groups, %d TCP streams, %.1fs x %d repeats, cap %.2f Gbit/s per tunnel\n\n",
-		r.Date, r.Cores, r.Kernel, r.Tunnels, r.Streams, r.Duration, r.Repeats, r.CapBps/1e9)
+	fmt.Fprintf(w, "HPE benchmark, %s: %d cores, kernel %s, %d-tunnel groups, %d TCP streams, %.1fs x %d repeats (interleaved), cap %.2f Gbit/s per tunnel; load average %.2f before, %.2f after\n\n",
+		r.Date, r.Cores, r.Kernel, r.Tunnels, r.Streams, r.Duration, r.Repeats, r.CapBps/1e9, r.LoadAvg[0], r.LoadAvg[1])
 	fmt.Fprintln(w, "| case | Gbit/s median | min | max | CPU s/Gbit | vs single ESP | packets per tunnel |")
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | --- |")
 	for _, c := range r.Cases {

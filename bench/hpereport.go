@@ -66,7 +66,7 @@ func (r *HPEResult) Save(dir string) (string, error) {
 // min-max whiskers; capped cases are drawn lighter with the cap marked.
 func (r *HPEResult) SVG() []byte {
 	const (
-		left, right, top, rowH, barH = 330.0, 40.0, 60.0, 30.0, 18.0
+		left, right, top, rowH, barH = 200.0, 40.0, 60.0, 30.0, 18.0
 		width                        = 960.0
 	)
 	var rows []HPECase
@@ -90,8 +90,8 @@ func (r *HPEResult) SVG() []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" font-family="sans-serif" font-size="12">`+"\n", width, height)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
-	fmt.Fprintf(&b, `<text x="%.0f" y="22" font-size="15" font-weight="bold">HPE vs single tunnel: TCP goodput, %d cores, %d streams (median, whiskers min-max)</text>`+"\n", left-320, r.Cores, r.Streams)
-	fmt.Fprintf(&b, `<text x="%.0f" y="40" fill="#555">%s, %d-tunnel groups, cap %.2f Gbit/s per tunnel (light bars: capped)</text>`+"\n", left-320, html.EscapeString(r.Date), r.Tunnels, r.CapBps/1e9)
+	fmt.Fprintf(&b, `<text x="%.0f" y="22" font-size="15" font-weight="bold">HPE vs single tunnel: TCP goodput, %d cores, %d streams (median, whiskers min-max)</text>`+"\n", 10.0, r.Cores, r.Streams)
+	fmt.Fprintf(&b, `<text x="%.0f" y="40" fill="#555">%s, %d-tunnel groups, cap %.2f Gbit/s per tunnel (light bars: capped)</text>`+"\n", 10.0, html.EscapeString(r.Date), r.Tunnels, r.CapBps/1e9)
 	for i := 0; i <= 5; i++ {
 		v := scaleMax * float64(i) / 5
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.0f" x2="%.1f" y2="%.0f" stroke="#ddd"/>`+"\n", x(v), top-5, x(v), height-45)
@@ -105,7 +105,7 @@ func (r *HPEResult) SVG() []byte {
 		if c.CapBps > 0 {
 			fill = col[1]
 		}
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" text-anchor="end">%s</text>`+"\n", left-8, y+barH-4, html.EscapeString(c.Label))
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" text-anchor="end">%s</text>`+"\n", left-8, y+barH-4, html.EscapeString(shortLabel(c)))
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.0f" fill="%s" stroke="%s"/>`+"\n", left, y, x(c.Gbps.Median)-left, barH, fill, col[0])
 		mid := y + barH/2
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="black"/>`+"\n", x(c.Gbps.Min), mid, x(c.Gbps.Max), mid)
@@ -122,6 +122,26 @@ func (r *HPEResult) SVG() []byte {
 	}
 	b.WriteString("</svg>\n")
 	return []byte(b.String())
+}
+
+// shortLabel names a case in a few words for the chart.
+func shortLabel(c HPECase) string {
+	kind := map[string]string{"esp": "ESP", "wireguard": "WireGuard"}[c.Kind]
+	var l string
+	switch {
+	case c.Kind == "plain":
+		l = "plain, no encryption"
+	case c.Kind == "strongswan":
+		l = "strongSwan, 1 tunnel"
+	case c.Tunnels == 1:
+		l = "single " + kind
+	default:
+		l = fmt.Sprintf("HPE %d x %s", c.Tunnels, kind)
+	}
+	if c.CapBps > 0 {
+		l += ", capped"
+	}
+	return l
 }
 
 // niceCeil rounds v up to 1, 2 or 5 times a power of ten.

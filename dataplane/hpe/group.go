@@ -253,7 +253,7 @@ func openSide(s Side, routed []netip.Prefix) (*side, error) {
 	return sd, nil
 }
 
-// tunIndex finds the TUN interface by name and sets it up.
+// tunIndex returns the index of the TUN interface with that name.
 func (s *side) tunIndex(name string) (int, error) {
 	l, err := s.nl.LinkByName(name)
 	if err != nil {

@@ -54,6 +54,9 @@ type Engine struct {
 	cancel  context.CancelFunc          // stops the goroutines below
 	wg      sync.WaitGroup              // FIB sync loop and Watch loops
 
+	lmu     sync.Mutex             // guards probers
+	probers map[netip.Addr]*prober // by the peer's inner address
+
 	mu      sync.Mutex // guards the fields below; held for a whole Apply
 	closed  bool
 	applied bool // a speaker runs with cur's ASN and router ID
@@ -81,6 +84,7 @@ func New(opts Options) (*Engine, error) {
 		kick:    make(chan struct{}, 1),
 		cancel:  cancel,
 		tunnels: make(map[string]*tunnel),
+		probers: make(map[netip.Addr]*prober),
 	}
 	e.wg.Add(1)
 	go e.syncLoop(ctx)
@@ -291,6 +295,7 @@ func (e *Engine) teardownLocked(ctx context.Context) error {
 		errs = append(errs, sp.Close())
 	}
 	for name, t := range e.tunnels {
+		e.setProber(t.peer, nil)
 		errs = append(errs, t.close())
 		delete(e.tunnels, name)
 	}
@@ -302,7 +307,8 @@ func (e *Engine) teardownLocked(ctx context.Context) error {
 }
 
 func (e *Engine) addPeerLocked(ctx context.Context, p Peer) error {
-	t, err := openTunnel(e.nl, e.cur.PrivateKey, e.cur.MTU, p, e.log)
+	onChange := func(bool) { e.kickFIB() }
+	t, err := openTunnel(e.nl, e.cur.PrivateKey, e.cur.MTU, p, onChange, e.log)
 	if err != nil {
 		return fmt.Errorf("add peer %s: %w", p.Name, err)
 	}
@@ -310,6 +316,7 @@ func (e *Engine) addPeerLocked(ctx context.Context, p Peer) error {
 		return errors.Join(fmt.Errorf("add peer %s: %w", p.Name, err), t.close())
 	}
 	e.tunnels[p.Name] = t
+	e.setProber(t.peer, t.live)
 	e.cur.Peers = append(e.cur.Peers, p)
 	return nil
 }
@@ -334,6 +341,7 @@ func (e *Engine) removePeerLocked(ctx context.Context, name string) error {
 		e.log.Warn("fib sync", "err", err)
 	}
 	if t := e.tunnels[name]; t != nil {
+		e.setProber(t.peer, nil)
 		errs = append(errs, t.close())
 		delete(e.tunnels, name)
 	}
@@ -348,6 +356,41 @@ func (e *Engine) setPeerLocked(set func(*Peer), name string) {
 	if i >= 0 {
 		set(&e.cur.Peers[i])
 	}
+}
+
+// setProber records (or, with nil, forgets) the liveness prober of the
+// tunnel to the peer at inner address peer.
+func (e *Engine) setProber(peer netip.Addr, p *prober) {
+	e.lmu.Lock()
+	defer e.lmu.Unlock()
+	if p == nil {
+		delete(e.probers, peer)
+	} else {
+		e.probers[peer] = p
+	}
+}
+
+// deadHops returns the inner addresses of peers whose tunnel is down.
+func (e *Engine) deadHops() map[netip.Addr]bool {
+	e.lmu.Lock()
+	defer e.lmu.Unlock()
+	dead := map[netip.Addr]bool{}
+	for addr, p := range e.probers {
+		if !p.Up() {
+			dead[addr] = true
+		}
+	}
+	return dead
+}
+
+// usablePaths drops the paths the FIB must not get: local ones (no peer or
+// no next hop) and those whose next hop is a peer behind a dead tunnel,
+// so that an ECMP route shrinks to its live next hops and a route with
+// none left goes, before BGP's hold timer notices.
+func usablePaths(paths []bgp.Path, dead map[netip.Addr]bool) []bgp.Path {
+	return slices.DeleteFunc(paths, func(p bgp.Path) bool {
+		return !p.Peer.IsValid() || !p.NextHop.IsValid() || p.NextHop.IsUnspecified() || dead[p.NextHop]
+	})
 }
 
 func (e *Engine) kickFIB() {
@@ -381,7 +424,8 @@ func (e *Engine) syncLoop(ctx context.Context) {
 }
 
 // syncFIB makes the kernel routes equal the speaker's best paths learned
-// from sessions (local prefixes are connected routes already).
+// from sessions (local prefixes are connected routes already), less those
+// through dead tunnels.
 func (e *Engine) syncFIB(ctx context.Context) error {
 	want := map[netip.Prefix][]netip.Addr{}
 	if sp := e.speaker.Load(); sp != nil {
@@ -392,10 +436,7 @@ func (e *Engine) syncFIB(ctx context.Context) error {
 			}
 			return fmt.Errorf("fib sync: %w", err)
 		}
-		paths = slices.DeleteFunc(paths, func(p bgp.Path) bool {
-			return !p.Peer.IsValid() || !p.NextHop.IsValid() || p.NextHop.IsUnspecified()
-		})
-		want = bgp.NextHops(paths)
+		want = bgp.NextHops(usablePaths(paths, e.deadHops()))
 	}
 	return e.fib.Sync(ctx, want)
 }
@@ -416,6 +457,7 @@ func (e *Engine) Close() error {
 		errs = append(errs, sp.Close())
 	}
 	for name, t := range e.tunnels {
+		e.setProber(t.peer, nil)
 		errs = append(errs, t.close())
 		delete(e.tunnels, name)
 	}
@@ -437,6 +479,8 @@ type TunnelStatus struct {
 	RxBytes         uint64
 	TxBytes         uint64
 	LastHandshake   time.Time
+	// Liveness is the tunnel's prober; Up is its Up.
+	Liveness LivenessStats
 }
 
 // SessionStatus is one BGP session, named after its peer or neighbour.
@@ -477,7 +521,10 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 		} else if len(stats) > 0 {
 			s := stats[0]
 			ts.Endpoint, ts.RxBytes, ts.TxBytes, ts.LastHandshake = s.Endpoint, s.RxBytes, s.TxBytes, s.LastHandshake
-			ts.Up = !s.LastHandshake.IsZero() && time.Since(s.LastHandshake) < upAfter
+		}
+		if t.live != nil {
+			ts.Liveness = t.live.Stats()
+			ts.Up = ts.Liveness.Up
 		}
 		st.Tunnels = append(st.Tunnels, ts)
 	}

@@ -57,6 +57,7 @@ func (b Backend) Status(ctx context.Context) (mgmt.Status, error) {
 			RxBytes: t.RxBytes, TxBytes: t.TxBytes, LastHandshake: t.LastHandshake.UTC(),
 			StateSince: t.Liveness.Since.UTC(), ProbesSent: t.Liveness.Sent,
 			ProbesReceived: t.Liveness.Received, StateChanges: t.Liveness.Transitions,
+			PeerRestarts: t.Liveness.PeerRestarts,
 		})
 	}
 	for _, s := range st.Sessions {

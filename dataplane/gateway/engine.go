@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -54,8 +55,13 @@ type Engine struct {
 	cancel  context.CancelFunc          // stops the goroutines below
 	wg      sync.WaitGroup              // FIB sync loop and Watch loops
 
-	lmu     sync.Mutex             // guards probers
+	lmu     sync.Mutex             // guards the two fields below
 	probers map[netip.Addr]*prober // by the peer's inner address
+	// restarted are peers (by inner address) whose prober saw them
+	// restart and whose BGP session resetLoop has not reset yet: their
+	// paths are stale.
+	restarted map[netip.Addr]bool
+	reset     chan struct{} // capacity 1: "reset the restarted peers"
 
 	mu      sync.Mutex // guards the fields below; held for a whole Apply
 	closed  bool
@@ -76,18 +82,21 @@ func New(opts Options) (*Engine, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{
-		name:    opts.Name,
-		log:     logger,
-		bgpPort: opts.BGPPort,
-		nl:      nl,
-		fib:     fib.New(nl, fib.Options{}),
-		kick:    make(chan struct{}, 1),
-		cancel:  cancel,
-		tunnels: make(map[string]*tunnel),
-		probers: make(map[netip.Addr]*prober),
+		name:      opts.Name,
+		log:       logger,
+		bgpPort:   opts.BGPPort,
+		nl:        nl,
+		fib:       fib.New(nl, fib.Options{}),
+		kick:      make(chan struct{}, 1),
+		cancel:    cancel,
+		tunnels:   make(map[string]*tunnel),
+		probers:   make(map[netip.Addr]*prober),
+		restarted: make(map[netip.Addr]bool),
+		reset:     make(chan struct{}, 1),
 	}
-	e.wg.Add(1)
+	e.wg.Add(2)
 	go e.syncLoop(ctx)
+	go e.resetLoop(ctx)
 	return e, nil
 }
 
@@ -307,8 +316,11 @@ func (e *Engine) teardownLocked(ctx context.Context) error {
 }
 
 func (e *Engine) addPeerLocked(ctx context.Context, p Peer) error {
-	onChange := func(bool) { e.kickFIB() }
-	t, err := openTunnel(e.nl, e.cur.PrivateKey, e.cur.MTU, p, onChange, e.log)
+	hooks := proberHooks{
+		Change:  func(bool) { e.kickFIB() },
+		Restart: func() { e.peerRestarted(p.PeerAddress) },
+	}
+	t, err := openTunnel(e.nl, e.cur.PrivateKey, e.cur.MTU, p, hooks, e.log)
 	if err != nil {
 		return fmt.Errorf("add peer %s: %w", p.Name, err)
 	}
@@ -370,17 +382,87 @@ func (e *Engine) setProber(peer netip.Addr, p *prober) {
 	}
 }
 
-// deadHops returns the inner addresses of peers whose tunnel is down.
+// deadHops returns the inner addresses of peers whose tunnel is down or
+// whose paths are stale.
 func (e *Engine) deadHops() map[netip.Addr]bool {
 	e.lmu.Lock()
 	defer e.lmu.Unlock()
 	dead := map[netip.Addr]bool{}
 	for addr, p := range e.probers {
-		if !p.Up() {
+		if !p.Up() || e.restarted[addr] {
 			dead[addr] = true
 		}
 	}
 	return dead
+}
+
+// peerRestarted is a prober's Restart hook: the peer at inner address
+// peer restarted, so the paths of our session with it are stale (their
+// next hop has no routes any more) although BGP may not know yet. They
+// leave the FIB at once, and resetLoop resets the session.
+func (e *Engine) peerRestarted(peer netip.Addr) {
+	e.lmu.Lock()
+	e.restarted[peer] = true
+	e.lmu.Unlock()
+	e.kickFIB()
+	select {
+	case e.reset <- struct{}{}:
+	default:
+	}
+}
+
+// resetTimeout bounds one session reset.
+const resetTimeout = 10 * time.Second
+
+// resetLoop resets the BGP session of every restarted peer: deleting and
+// adding it again drops its stale paths at once and starts a new session
+// without waiting for the hold timer or GoBGP's idle hold time.
+func (e *Engine) resetLoop(ctx context.Context) {
+	defer e.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.reset:
+		}
+		e.lmu.Lock()
+		peers := slices.Collect(maps.Keys(e.restarted))
+		e.lmu.Unlock()
+		for _, peer := range peers {
+			rctx, cancel := context.WithTimeout(ctx, resetTimeout)
+			if err := e.resetPeer(rctx, peer); err != nil {
+				e.log.Error("reset restarted peer", "peer", peer, "err", err)
+			}
+			cancel()
+			e.lmu.Lock()
+			delete(e.restarted, peer)
+			e.lmu.Unlock()
+			e.kickFIB()
+		}
+	}
+}
+
+// resetPeer deletes and re-adds the session to the peer at inner address
+// addr, if it is still configured. If that fails, the peer is torn down
+// whole, as a failed Apply would (Config then lacks it; a PUT retries).
+func (e *Engine) resetPeer(ctx context.Context, addr netip.Addr) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	i := slices.IndexFunc(e.cur.Peers, func(p Peer) bool { return p.PeerAddress == addr })
+	sp := e.speaker.Load()
+	if e.closed || i < 0 || sp == nil {
+		return nil
+	}
+	p := e.cur.Peers[i]
+	e.log.Info("reset session of restarted peer", "peer", p.Name)
+	err := sp.DeletePeer(ctx, addr)
+	if err == nil {
+		err = sp.AddPeer(ctx, peerBGP(p))
+	}
+	if err != nil {
+		return errors.Join(fmt.Errorf("reset peer %s: %w", p.Name, err), e.removePeerLocked(ctx, p.Name))
+	}
+	return nil
 }
 
 // usablePaths drops the paths the FIB must not get: local ones (no peer or
@@ -451,7 +533,7 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	e.closed = true
-	e.cancel()
+	e.cancel() // syncLoop and resetLoop; resetPeer sees closed
 	var errs []error
 	if sp := e.speaker.Swap(nil); sp != nil {
 		errs = append(errs, sp.Close())

@@ -260,6 +260,14 @@ func TestActiveActiveFailover(t *testing.T) {
 	}
 	ecmp()
 	t.Logf("gw%d rejoined: ECMP back %s after its restart", victim, time.Since(rejoin).Round(time.Millisecond))
+	// Both ends saw the restart in the hellos (and reset their session).
+	for _, i := range []int{1, 4} {
+		st := l.status(t, i)
+		ti := slices.IndexFunc(st.Tunnels, func(x mgmt.Tunnel) bool { return x.Peer == v.name })
+		if ti < 0 || st.Tunnels[ti].PeerRestarts != 1 || st.Tunnels[ti].State != mgmt.TunnelUp {
+			t.Errorf("gw%d's tunnel to restarted gw%d: %+v; want up, 1 peer restart", i, victim, st.Tunnels)
+		}
+	}
 	eventually(t, converge, func() string {
 		if n := stream.repliesSince(time.Now().Add(-time.Second)); n < 10 {
 			return fmt.Sprintf("h1 -> h4 after the rejoin: %d replies in the last second", n)

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,13 +48,16 @@ func (c *changes) get() []bool { c.mu.Lock(); defer c.mu.Unlock(); return slices
 
 // TestProberUpDownUp runs two probers over loopback: they come up, one
 // stops and the other declares the tunnel down, it starts again and both
-// are up again; onChange sees each change once.
+// are up again; onChange sees each change once, and the new incarnation
+// is reported as a restart. (A stall of the machine longer than the
+// detect time may add a down and up: the checks allow it.)
 func TestProberUpDownUp(t *testing.T) {
-	const interval, detect = 20 * time.Millisecond, 100 * time.Millisecond
+	const interval, detect = 20 * time.Millisecond, 300 * time.Millisecond
 	const bound = 10 * time.Second // generous: a loaded machine
 	a, b := freePort(t), freePort(t)
 	var ca changes
-	pa, err := startProber(a, b, interval, detect, ca.add, slog.New(slog.DiscardHandler))
+	var restarts atomic.Int32
+	pa, err := startProber(a, b, interval, detect, proberHooks{Change: ca.add, Restart: func() { restarts.Add(1) }}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +65,7 @@ func TestProberUpDownUp(t *testing.T) {
 	if pa.Up() {
 		t.Fatal("prober up before any hello")
 	}
-	pb, err := startProber(b, a, interval, detect, nil, slog.New(slog.DiscardHandler))
+	pb, err := startProber(b, a, interval, detect, proberHooks{}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,18 +77,26 @@ func TestProberUpDownUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, bound, "a down after b stopped", func() bool { return !pa.Up() })
-	pb, err = startProber(b, a, interval, detect, nil, slog.New(slog.DiscardHandler))
+	pb, err = startProber(b, a, interval, detect, proberHooks{}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pb.Close()
 	waitFor(t, bound, "both up again", func() bool { return pa.Up() && pb.Up() })
 	st := pa.Stats()
-	if st.Transitions != 3 || st.Sent == 0 || st.Received == 0 || st.Since.IsZero() {
-		t.Errorf("stats = %+v; want 3 transitions and hellos both ways", st)
+	got := ca.get()
+	if st.Transitions != uint64(len(got)) || st.PeerRestarts != 1 || st.Sent == 0 || st.Received == 0 || st.Since.IsZero() {
+		t.Errorf("stats = %+v; want %d transitions, 1 peer restart and hellos both ways", st, len(got))
 	}
-	if got := ca.get(); !slices.Equal(got, []bool{true, false, true}) {
-		t.Errorf("onChange calls = %v, want [true false true]", got)
+	if n := restarts.Load(); n != 1 {
+		t.Errorf("Restart hook called %d times, want 1 (b's new prober)", n)
+	}
+	alternate := len(got) >= 3 && len(got)%2 == 1
+	for i, up := range got {
+		alternate = alternate && up == (i%2 == 0)
+	}
+	if !alternate {
+		t.Errorf("onChange calls = %v, want [true false true] (or more alternations)", got)
 	}
 }
 
@@ -93,7 +105,7 @@ func TestProberUpDownUp(t *testing.T) {
 // address or garbage.
 func TestProberNeedsToBeHeard(t *testing.T) {
 	a, b := freePort(t), freePort(t)
-	pa, err := startProber(a, b, 20*time.Millisecond, 100*time.Millisecond, nil, slog.New(slog.DiscardHandler))
+	pa, err := startProber(a, b, 20*time.Millisecond, 100*time.Millisecond, proberHooks{}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,13 +126,13 @@ func TestProberNeedsToBeHeard(t *testing.T) {
 		if i > 1000 {
 			t.Fatalf("prober received only %d hellos", pa.Stats().Received)
 		}
-		if _, err := peer.WriteToUDPAddrPort(marshalHello(false), a); err != nil {
+		if _, err := peer.WriteToUDPAddrPort(hello{Incarnation: 7}.marshal(), a); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := stranger.WriteToUDPAddrPort(marshalHello(true), a); err != nil {
+		if _, err := stranger.WriteToUDPAddrPort(hello{Hear: true, Incarnation: 8}.marshal(), a); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := peer.WriteToUDPAddrPort([]byte("MCNL\x02\x01\x00\x00"), a); err != nil {
+		if _, err := peer.WriteToUDPAddrPort([]byte("MCNL\x02\x01\x00\x00\x00\x00\x00\x07"), a); err != nil {
 			t.Fatal(err)
 		}
 		if pa.Up() {
@@ -129,38 +141,46 @@ func TestProberNeedsToBeHeard(t *testing.T) {
 		time.Sleep(5 * time.Millisecond) // pacing the sender, not waiting for a state
 	}
 	// One hello that hears it brings it up.
-	if _, err := peer.WriteToUDPAddrPort(marshalHello(true), a); err != nil {
+	if _, err := peer.WriteToUDPAddrPort(hello{Hear: true, Incarnation: 7}.marshal(), a); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "up after a hearing hello", pa.Up)
+	if n := pa.Stats().PeerRestarts; n != 0 {
+		t.Errorf("%d peer restarts counted from one incarnation (and a stranger's)", n)
+	}
 }
 
 func TestParseHello(t *testing.T) {
 	for _, tc := range []struct {
-		in       string
-		hear, ok bool
+		in   string
+		want hello
+		ok   bool
 	}{
-		{string(marshalHello(true)), true, true},
-		{string(marshalHello(false)), false, true},
-		{"MCNL\x01\x01\x00", false, false},         // short
-		{"MCNL\x01\x01\x00\x00\x00", false, false}, // long
-		{"MCNX\x01\x01\x00\x00", false, false},
-		{"MCNL\x02\x01\x00\x00", false, false},
+		{string(hello{Hear: true, Incarnation: 0x01020304}.marshal()), hello{Hear: true, Incarnation: 0x01020304}, true},
+		{"MCNL\x01\x00\x00\x00\xff\xff\xff\xff", hello{Incarnation: 0xffffffff}, true},
+		{"MCNL\x01\x01\x00\x00\x00\x00\x00", hello{}, false},         // short
+		{"MCNL\x01\x01\x00\x00\x00\x00\x00\x01\x00", hello{}, false}, // long
+		{"MCNX\x01\x01\x00\x00\x00\x00\x00\x01", hello{}, false},
+		{"MCNL\x02\x01\x00\x00\x00\x00\x00\x01", hello{}, false},
+		{"MCNL\x01\x01\x00\x00\x00\x00\x00\x00", hello{}, false}, // no incarnation
 	} {
-		hear, ok := parseHello([]byte(tc.in))
-		if hear != tc.hear || ok != tc.ok {
-			t.Errorf("parseHello(%q) = %v, %v; want %v, %v", tc.in, hear, ok, tc.hear, tc.ok)
+		got, ok := parseHello([]byte(tc.in))
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("parseHello(%q) = %+v, %v; want %+v, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
 	}
 }
 
 func FuzzParseHello(f *testing.F) {
-	f.Add(marshalHello(true))
+	f.Add(hello{Hear: true, Incarnation: 1}.marshal())
 	f.Add([]byte("MCNL"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		hear, ok := parseHello(b)
-		if ok && string(marshalHello(hear)[:6]) != string(b[:6]) {
-			t.Errorf("parseHello(%q) accepted a hello it would not write", b)
+		h, ok := parseHello(b)
+		if !ok {
+			return
+		}
+		if h2, ok := parseHello(h.marshal()); !ok || h2 != h {
+			t.Errorf("parseHello(%q) = %+v, which does not round-trip: %+v, %v", b, h, h2, ok)
 		}
 	})
 }

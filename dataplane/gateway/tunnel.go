@@ -46,9 +46,9 @@ func wgConfig(key wg.Key, p Peer) wg.Config {
 }
 
 // openTunnel creates wg-<peer> with the peer's inner address, configures
-// WireGuard, sets the link up and starts its liveness prober, which calls
-// onChange on every change of state. On error it removes what it made.
-func openTunnel(nl *netlink.Handle, key wg.Key, mtu int, p Peer, onChange func(up bool), logger *slog.Logger) (*tunnel, error) {
+// WireGuard, sets the link up and starts its liveness prober with hooks.
+// On error it removes what it made.
+func openTunnel(nl *netlink.Handle, key wg.Key, mtu int, p Peer, hooks proberHooks, logger *slog.Logger) (*tunnel, error) {
 	ifname := p.Interface()
 	tdev, err := tun.CreateTUN(ifname, mtu)
 	if err != nil {
@@ -64,7 +64,7 @@ func openTunnel(nl *netlink.Handle, key wg.Key, mtu int, p Peer, onChange func(u
 		return nil, errors.Join(err, t.close())
 	}
 	t.live, err = startProber(netip.AddrPortFrom(p.Address.Addr(), LivenessPort), netip.AddrPortFrom(p.PeerAddress, LivenessPort),
-		ProbeInterval, DetectMultiplier*ProbeInterval, onChange, logger.With("tunnel", ifname))
+		ProbeInterval, DetectMultiplier*ProbeInterval, hooks, logger.With("tunnel", ifname))
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("tunnel %s: %w", ifname, err), t.close())
 	}

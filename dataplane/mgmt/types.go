@@ -88,11 +88,13 @@ type Tunnel struct {
 	// StateSince is when State last changed. ProbesSent and
 	// ProbesReceived count liveness hellos (every 100 ms each way; the
 	// tunnel is down after 500 ms without one); StateChanges counts
-	// changes of State.
+	// changes of State; PeerRestarts counts restarts of the peer gateway
+	// seen in its hellos (each resets the BGP session to it).
 	StateSince     time.Time `json:"state_since,omitzero"`
 	ProbesSent     uint64    `json:"probes_sent"`
 	ProbesReceived uint64    `json:"probes_received"`
 	StateChanges   uint64    `json:"state_changes"`
+	PeerRestarts   uint64    `json:"peer_restarts"`
 }
 
 // Session is one BGP session, to a peer or a neighbour.

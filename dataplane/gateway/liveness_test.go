@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -37,6 +38,24 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
+// checkGoroutines fails the test if, once it and its cleanups are done,
+// more goroutines run than when it started (after a grace period for
+// those still exiting).
+func checkGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(5 * time.Second)
+		for runtime.NumGoroutine() > before {
+			if time.Now().After(deadline) {
+				buf := make([]byte, 1<<16)
+				t.Errorf("goroutines leaked: %d before, %d after\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}
+
 // changes records a prober's onChange calls.
 type changes struct {
 	mu  sync.Mutex
@@ -54,6 +73,7 @@ func (c *changes) get() []bool { c.mu.Lock(); defer c.mu.Unlock(); return slices
 func TestProberUpDownUp(t *testing.T) {
 	const interval, detect = 20 * time.Millisecond, 300 * time.Millisecond
 	const bound = 10 * time.Second // generous: a loaded machine
+	checkGoroutines(t)
 	a, b := freePort(t), freePort(t)
 	var ca changes
 	var restarts atomic.Int32
@@ -104,6 +124,7 @@ func TestProberUpDownUp(t *testing.T) {
 // one-way path) do not bring the tunnel up, and nor do hellos from another
 // address or garbage.
 func TestProberNeedsToBeHeard(t *testing.T) {
+	checkGoroutines(t)
 	a, b := freePort(t), freePort(t)
 	pa, err := startProber(a, b, 20*time.Millisecond, 100*time.Millisecond, proberHooks{}, slog.New(slog.DiscardHandler))
 	if err != nil {

@@ -55,6 +55,9 @@ func (b Backend) Status(ctx context.Context) (mgmt.Status, error) {
 		out.Tunnels = append(out.Tunnels, mgmt.Tunnel{
 			Peer: t.Peer, Interface: t.Interface, State: state, Endpoint: t.Endpoint,
 			RxBytes: t.RxBytes, TxBytes: t.TxBytes, LastHandshake: t.LastHandshake.UTC(),
+			StateSince: t.Liveness.Since.UTC(), ProbesSent: t.Liveness.Sent,
+			ProbesReceived: t.Liveness.Received, StateChanges: t.Liveness.Transitions,
+			PeerRestarts: t.Liveness.PeerRestarts,
 		})
 	}
 	for _, s := range st.Sessions {

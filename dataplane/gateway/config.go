@@ -33,7 +33,9 @@ type Config struct {
 	Neighbors []Neighbor
 }
 
-// Peer is a gateway reached through its own tunnel.
+// Peer is a gateway reached through its own tunnel. The peer must be our
+// gateway too: it answers the tunnel's liveness hellos (liveness.go), and
+// until it does, nothing is routed through the tunnel.
 type Peer struct {
 	// Name identifies the peer; the tunnel interface is wg-<Name>.
 	Name string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -54,6 +55,14 @@ type Engine struct {
 	cancel  context.CancelFunc          // stops the goroutines below
 	wg      sync.WaitGroup              // FIB sync loop and Watch loops
 
+	lmu     sync.Mutex             // guards the two fields below
+	probers map[netip.Addr]*prober // by the peer's inner address
+	// restarted are peers (by inner address) whose prober saw them
+	// restart and whose BGP session resetLoop has not reset yet: their
+	// paths are stale.
+	restarted map[netip.Addr]bool
+	reset     chan struct{} // capacity 1: "reset the restarted peers"
+
 	mu      sync.Mutex // guards the fields below; held for a whole Apply
 	closed  bool
 	applied bool // a speaker runs with cur's ASN and router ID
@@ -73,17 +82,21 @@ func New(opts Options) (*Engine, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{
-		name:    opts.Name,
-		log:     logger,
-		bgpPort: opts.BGPPort,
-		nl:      nl,
-		fib:     fib.New(nl, fib.Options{}),
-		kick:    make(chan struct{}, 1),
-		cancel:  cancel,
-		tunnels: make(map[string]*tunnel),
+		name:      opts.Name,
+		log:       logger,
+		bgpPort:   opts.BGPPort,
+		nl:        nl,
+		fib:       fib.New(nl, fib.Options{}),
+		kick:      make(chan struct{}, 1),
+		cancel:    cancel,
+		tunnels:   make(map[string]*tunnel),
+		probers:   make(map[netip.Addr]*prober),
+		restarted: make(map[netip.Addr]bool),
+		reset:     make(chan struct{}, 1),
 	}
-	e.wg.Add(1)
+	e.wg.Add(2)
 	go e.syncLoop(ctx)
+	go e.resetLoop(ctx)
 	return e, nil
 }
 
@@ -291,6 +304,7 @@ func (e *Engine) teardownLocked(ctx context.Context) error {
 		errs = append(errs, sp.Close())
 	}
 	for name, t := range e.tunnels {
+		e.setProber(t.peer, nil)
 		errs = append(errs, t.close())
 		delete(e.tunnels, name)
 	}
@@ -302,7 +316,11 @@ func (e *Engine) teardownLocked(ctx context.Context) error {
 }
 
 func (e *Engine) addPeerLocked(ctx context.Context, p Peer) error {
-	t, err := openTunnel(e.nl, e.cur.PrivateKey, e.cur.MTU, p, e.log)
+	hooks := proberHooks{
+		Change:  func(bool) { e.kickFIB() },
+		Restart: func() { e.peerRestarted(p.PeerAddress) },
+	}
+	t, err := openTunnel(e.nl, e.cur.PrivateKey, e.cur.MTU, p, hooks, e.log)
 	if err != nil {
 		return fmt.Errorf("add peer %s: %w", p.Name, err)
 	}
@@ -310,6 +328,7 @@ func (e *Engine) addPeerLocked(ctx context.Context, p Peer) error {
 		return errors.Join(fmt.Errorf("add peer %s: %w", p.Name, err), t.close())
 	}
 	e.tunnels[p.Name] = t
+	e.setProber(t.peer, t.live)
 	e.cur.Peers = append(e.cur.Peers, p)
 	return nil
 }
@@ -334,6 +353,7 @@ func (e *Engine) removePeerLocked(ctx context.Context, name string) error {
 		e.log.Warn("fib sync", "err", err)
 	}
 	if t := e.tunnels[name]; t != nil {
+		e.setProber(t.peer, nil)
 		errs = append(errs, t.close())
 		delete(e.tunnels, name)
 	}
@@ -348,6 +368,111 @@ func (e *Engine) setPeerLocked(set func(*Peer), name string) {
 	if i >= 0 {
 		set(&e.cur.Peers[i])
 	}
+}
+
+// setProber records (or, with nil, forgets) the liveness prober of the
+// tunnel to the peer at inner address peer.
+func (e *Engine) setProber(peer netip.Addr, p *prober) {
+	e.lmu.Lock()
+	defer e.lmu.Unlock()
+	if p == nil {
+		delete(e.probers, peer)
+	} else {
+		e.probers[peer] = p
+	}
+}
+
+// deadHops returns the inner addresses of peers whose tunnel is down or
+// whose paths are stale.
+func (e *Engine) deadHops() map[netip.Addr]bool {
+	e.lmu.Lock()
+	defer e.lmu.Unlock()
+	dead := map[netip.Addr]bool{}
+	for addr, p := range e.probers {
+		if !p.Up() || e.restarted[addr] {
+			dead[addr] = true
+		}
+	}
+	return dead
+}
+
+// peerRestarted is a prober's Restart hook: the peer at inner address
+// peer restarted, so the paths of our session with it are stale (their
+// next hop has no routes any more) although BGP may not know yet. They
+// leave the FIB at once, and resetLoop resets the session.
+func (e *Engine) peerRestarted(peer netip.Addr) {
+	e.lmu.Lock()
+	e.restarted[peer] = true
+	e.lmu.Unlock()
+	e.kickFIB()
+	select {
+	case e.reset <- struct{}{}:
+	default:
+	}
+}
+
+// resetTimeout bounds one session reset.
+const resetTimeout = 10 * time.Second
+
+// resetLoop resets the BGP session of every restarted peer: deleting and
+// adding it again drops its stale paths at once and starts a new session
+// without waiting for the hold timer or GoBGP's idle hold time.
+func (e *Engine) resetLoop(ctx context.Context) {
+	defer e.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.reset:
+		}
+		e.lmu.Lock()
+		peers := slices.Collect(maps.Keys(e.restarted))
+		e.lmu.Unlock()
+		for _, peer := range peers {
+			rctx, cancel := context.WithTimeout(ctx, resetTimeout)
+			if err := e.resetPeer(rctx, peer); err != nil {
+				e.log.Error("reset restarted peer", "peer", peer, "err", err)
+			}
+			cancel()
+			e.lmu.Lock()
+			delete(e.restarted, peer)
+			e.lmu.Unlock()
+			e.kickFIB()
+		}
+	}
+}
+
+// resetPeer deletes and re-adds the session to the peer at inner address
+// addr, if it is still configured. If that fails, the peer is torn down
+// whole, as a failed Apply would (Config then lacks it; a PUT retries).
+func (e *Engine) resetPeer(ctx context.Context, addr netip.Addr) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	i := slices.IndexFunc(e.cur.Peers, func(p Peer) bool { return p.PeerAddress == addr })
+	sp := e.speaker.Load()
+	if e.closed || i < 0 || sp == nil {
+		return nil
+	}
+	p := e.cur.Peers[i]
+	e.log.Info("reset session of restarted peer", "peer", p.Name)
+	err := sp.DeletePeer(ctx, addr)
+	if err == nil {
+		err = sp.AddPeer(ctx, peerBGP(p))
+	}
+	if err != nil {
+		return errors.Join(fmt.Errorf("reset peer %s: %w", p.Name, err), e.removePeerLocked(ctx, p.Name))
+	}
+	return nil
+}
+
+// usablePaths drops the paths the FIB must not get: local ones (no peer or
+// no next hop) and those whose next hop is a peer behind a dead tunnel,
+// so that an ECMP route shrinks to its live next hops and a route with
+// none left goes, before BGP's hold timer notices.
+func usablePaths(paths []bgp.Path, dead map[netip.Addr]bool) []bgp.Path {
+	return slices.DeleteFunc(paths, func(p bgp.Path) bool {
+		return !p.Peer.IsValid() || !p.NextHop.IsValid() || p.NextHop.IsUnspecified() || dead[p.NextHop]
+	})
 }
 
 func (e *Engine) kickFIB() {
@@ -381,7 +506,8 @@ func (e *Engine) syncLoop(ctx context.Context) {
 }
 
 // syncFIB makes the kernel routes equal the speaker's best paths learned
-// from sessions (local prefixes are connected routes already).
+// from sessions (local prefixes are connected routes already), less those
+// through dead tunnels.
 func (e *Engine) syncFIB(ctx context.Context) error {
 	want := map[netip.Prefix][]netip.Addr{}
 	if sp := e.speaker.Load(); sp != nil {
@@ -392,10 +518,7 @@ func (e *Engine) syncFIB(ctx context.Context) error {
 			}
 			return fmt.Errorf("fib sync: %w", err)
 		}
-		paths = slices.DeleteFunc(paths, func(p bgp.Path) bool {
-			return !p.Peer.IsValid() || !p.NextHop.IsValid() || p.NextHop.IsUnspecified()
-		})
-		want = bgp.NextHops(paths)
+		want = bgp.NextHops(usablePaths(paths, e.deadHops()))
 	}
 	return e.fib.Sync(ctx, want)
 }
@@ -410,12 +533,13 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	e.closed = true
-	e.cancel()
+	e.cancel() // syncLoop and resetLoop; resetPeer sees closed
 	var errs []error
 	if sp := e.speaker.Swap(nil); sp != nil {
 		errs = append(errs, sp.Close())
 	}
 	for name, t := range e.tunnels {
+		e.setProber(t.peer, nil)
 		errs = append(errs, t.close())
 		delete(e.tunnels, name)
 	}
@@ -437,6 +561,8 @@ type TunnelStatus struct {
 	RxBytes         uint64
 	TxBytes         uint64
 	LastHandshake   time.Time
+	// Liveness is the tunnel's prober; Up is its Up.
+	Liveness LivenessStats
 }
 
 // SessionStatus is one BGP session, named after its peer or neighbour.
@@ -477,7 +603,10 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 		} else if len(stats) > 0 {
 			s := stats[0]
 			ts.Endpoint, ts.RxBytes, ts.TxBytes, ts.LastHandshake = s.Endpoint, s.RxBytes, s.TxBytes, s.LastHandshake
-			ts.Up = !s.LastHandshake.IsZero() && time.Since(s.LastHandshake) < upAfter
+		}
+		if t.live != nil {
+			ts.Liveness = t.live.Stats()
+			ts.Up = ts.Liveness.Up
 		}
 		st.Tunnels = append(st.Tunnels, ts)
 	}

@@ -17,12 +17,8 @@ import (
 )
 
 // Keepalive is the WireGuard persistent keepalive of every tunnel: it keeps
-// the handshake fresh, so a tunnel's state reflects the peer's liveness.
+// the handshake fresh (the liveness hellos do too, far more often).
 const Keepalive = 5 * time.Second
-
-// upAfter is how old a last handshake may be for the tunnel to count as up:
-// WireGuard's REJECT_AFTER_TIME, after which the session keys are dead.
-const upAfter = 180 * time.Second
 
 // everything is the allowed-IPs list of a tunnel: with one peer per
 // device, the kernel's routes choose the tunnel, not WireGuard.
@@ -32,6 +28,8 @@ var everything = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustPa
 type tunnel struct {
 	ifname string
 	dev    *wg.Tunnel
+	peer   netip.Addr // the peer's inner address: its routes' next hop
+	live   *prober    // nil until the tunnel is configured
 }
 
 func wgConfig(key wg.Key, p Peer) wg.Config {
@@ -48,8 +46,9 @@ func wgConfig(key wg.Key, p Peer) wg.Config {
 }
 
 // openTunnel creates wg-<peer> with the peer's inner address, configures
-// WireGuard and sets the link up. On error it removes what it made.
-func openTunnel(nl *netlink.Handle, key wg.Key, mtu int, p Peer, logger *slog.Logger) (*tunnel, error) {
+// WireGuard, sets the link up and starts its liveness prober with hooks.
+// On error it removes what it made.
+func openTunnel(nl *netlink.Handle, key wg.Key, mtu int, p Peer, hooks proberHooks, logger *slog.Logger) (*tunnel, error) {
 	ifname := p.Interface()
 	tdev, err := tun.CreateTUN(ifname, mtu)
 	if err != nil {
@@ -60,9 +59,14 @@ func openTunnel(nl *netlink.Handle, key wg.Key, mtu int, p Peer, logger *slog.Lo
 		tdev.Close()
 		return nil, fmt.Errorf("tunnel %s: %w", ifname, err)
 	}
-	t := &tunnel{ifname: ifname, dev: dev}
+	t := &tunnel{ifname: ifname, dev: dev, peer: p.PeerAddress}
 	if err := t.configure(nl, key, mtu, p); err != nil {
 		return nil, errors.Join(err, t.close())
+	}
+	t.live, err = startProber(netip.AddrPortFrom(p.Address.Addr(), LivenessPort), netip.AddrPortFrom(p.PeerAddress, LivenessPort),
+		ProbeInterval, DetectMultiplier*ProbeInterval, hooks, logger.With("tunnel", ifname))
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("tunnel %s: %w", ifname, err), t.close())
 	}
 	return t, nil
 }
@@ -108,8 +112,16 @@ func (t *tunnel) setMTU(nl *netlink.Handle, mtu int) error {
 	return nil
 }
 
-// close stops WireGuard and removes the TUN (closing its file deletes the
-// interface, its address and its routes).
+// up reports whether the tunnel's liveness prober hears the peer.
+func (t *tunnel) up() bool { return t.live != nil && t.live.Up() }
+
+// close stops the prober and WireGuard and removes the TUN (closing its
+// file deletes the interface, its address and its routes).
 func (t *tunnel) close() error {
-	return t.dev.Close()
+	var errs []error
+	if t.live != nil {
+		errs = append(errs, t.live.Close())
+	}
+	errs = append(errs, t.dev.Close())
+	return errors.Join(errs...)
 }

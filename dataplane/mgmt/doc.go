@@ -75,15 +75,20 @@
 //	  "name": "gw1",
 //	  "tunnels": [{"peer":"gw2","interface":"wg-gw2","state":"up",
 //	               "endpoint":"198.18.0.2:51801","rx_bytes":1234,"tx_bytes":5678,
-//	               "last_handshake":"2026-11-23T21:00:00Z"}],
+//	               "last_handshake":"2026-11-23T21:00:00Z",
+//	               "state_since":"2026-11-23T21:00:01Z","probes_sent":420,
+//	               "probes_received":418,"state_changes":1,"peer_restarts":0}],
 //	  "sessions": [{"name":"gw2","address":"10.255.12.1","asn":65002,
 //	                "state":"established","uptime_seconds":42,
 //	                "received":1,"accepted":1,"advertised":1}],
 //	  "routes": [{"prefix":"10.2.0.0/24","next_hops":["10.255.12.1"]}]
 //	}
 //
-// A tunnel is "up" when its last handshake is younger than 180 s
-// (WireGuard's REJECT_AFTER_TIME), else "down". Session states are those of
+// A tunnel is "up" while the peer gateway answers its liveness hellos
+// (UDP port 3784 on the inner addresses, every 100 ms each way; down after
+// 500 ms without one), else "down"; the gateway routes nothing through a
+// down tunnel, before BGP's hold timer expires; when the peer gateway
+// restarted, the session to it is reset at once. Session states are those of
 // RFC 4271 in lower case. Routes are the kernel routes the gateway
 // installed from BGP (several next hops: ECMP).
 package mgmt

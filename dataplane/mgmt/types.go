@@ -74,7 +74,9 @@ const (
 	TunnelDown = "down"
 )
 
-// Tunnel is one peer's WireGuard tunnel.
+// Tunnel is one peer's WireGuard tunnel. State is "up" while the peer
+// answers the tunnel's liveness hellos; while it is "down", the gateway
+// routes nothing through the tunnel.
 type Tunnel struct {
 	Peer          string         `json:"peer"`
 	Interface     string         `json:"interface"`
@@ -83,6 +85,16 @@ type Tunnel struct {
 	RxBytes       uint64         `json:"rx_bytes"`
 	TxBytes       uint64         `json:"tx_bytes"`
 	LastHandshake time.Time      `json:"last_handshake,omitzero"`
+	// StateSince is when State last changed. ProbesSent and
+	// ProbesReceived count liveness hellos (every 100 ms each way; the
+	// tunnel is down after 500 ms without one); StateChanges counts
+	// changes of State; PeerRestarts counts restarts of the peer gateway
+	// seen in its hellos (each resets the BGP session to it).
+	StateSince     time.Time `json:"state_since,omitzero"`
+	ProbesSent     uint64    `json:"probes_sent"`
+	ProbesReceived uint64    `json:"probes_received"`
+	StateChanges   uint64    `json:"state_changes"`
+	PeerRestarts   uint64    `json:"peer_restarts"`
 }
 
 // Session is one BGP session, to a peer or a neighbour.

@@ -1,7 +1,3 @@
-// Package topologies holds the mcnlab topology format: the Go types of a lab
-// description, its strict YAML decoding with file:line:column errors, its
-// validation, its JSON Schema, and the example topologies. It touches no
-// kernel state and starts nothing.
 package topologies
 
 import "net/netip"
@@ -74,7 +70,7 @@ type Link struct {
 // Endpoint is one end of a link.
 type Endpoint struct {
 	Node      string
-	Interface string       // kernel name inside the node, at most 15 bytes
+	Interface string       // friendly name, 1..32 bytes; the emulator derives a kernel name when it is over 15
 	Address   netip.Prefix // address with its prefix length; invalid (zero) when unaddressed
 }
 
@@ -86,4 +82,44 @@ func (t *Topology) Node(name string) *Node {
 		}
 	}
 	return nil
+}
+
+// kinds lists the node kinds in the order they are documented. Adding a kind
+// is adding it here, to schema.json's enum (a test keeps them equal) and to
+// the code that builds it.
+var kinds = []NodeKind{KindHost, KindRouter}
+
+// Kinds returns the node kinds of format v1.
+func Kinds() []NodeKind { return append([]NodeKind(nil), kinds...) }
+
+// Valid reports whether k is a known node kind.
+func (k NodeKind) Valid() bool {
+	for _, x := range kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// kindNames returns the node kinds as strings.
+func kindNames() []string {
+	s := make([]string, len(kinds))
+	for i, k := range kinds {
+		s[i] = string(k)
+	}
+	return s
+}
+
+// ApplyDefaults fills what a topology built in Go leaves unset: the default
+// MTU, and the MTU of every link that has none.
+func (t *Topology) ApplyDefaults() {
+	if t.Defaults.MTU == 0 {
+		t.Defaults.MTU = DefaultMTU
+	}
+	for _, l := range t.Links {
+		if l != nil && l.MTU == 0 {
+			l.MTU = t.Defaults.MTU
+		}
+	}
 }

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/state"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// labFlag is the one flag that names a lab, on every command.
+const labFlag = "lab"
+
+func completeLabs(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	labs, _ := listLabs()
+	return labs, cobra.ShellCompDirectiveNoFileComp
+}
+
+func newDeploy() *cobra.Command {
+	var file, lab string
+	var foreground bool
+	cmd := &cobra.Command{
+		Use:   "deploy -t FILE [--lab NAME]",
+		Short: "Build a lab from a topology and wait until it is ready",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, src, err := loadTopology(file)
+			if err != nil {
+				return err
+			}
+			if lab == "" {
+				lab = t.Name
+			}
+			if err := needRoot("deploy"); err != nil {
+				return err
+			}
+			if err := deploy(cmd.Context(), cmd, t, lab, file, src); err != nil {
+				return err
+			}
+			if foreground {
+				return holdUntilDone(cmd, lab)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&file, "topology", "t", "", "topology file (YAML)")
+	cmd.Flags().StringVar(&lab, labFlag, "", "lab name (default: the topology's name)")
+	cmd.Flags().BoolVar(&foreground, "foreground", false, "stay attached; Ctrl-C (or `mcnlab destroy --lab NAME` elsewhere) destroys the lab")
+	_ = cmd.MarkFlagRequired("topology")
+	_ = cmd.MarkFlagFilename("topology", "yaml", "yml")
+	return cmd
+}
+
+func loadTopology(file string) (*topologies.Topology, []byte, error) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read topology: %w", err)
+	}
+	t, err := topologies.Parse(file, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, src, nil
+}
+
+func deploy(ctx context.Context, cmd *cobra.Command, t *topologies.Topology, lab, file string, src []byte) error {
+	if err := topologies.CheckLabName("--lab", lab); err != nil {
+		return err
+	}
+	plan, err := emulator.NewPlan(lab, t)
+	if err != nil {
+		return err
+	}
+	abs, _ := filepath.Abs(file)
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "deploying lab %s from %s: %d nodes, %d links\n", lab, file, len(plan.Nodes), len(plan.Links))
+	start := time.Now()
+	if err := emulator.Deploy(ctx, plan, emulator.Options{TopologyFile: abs, Source: src, Progress: emulator.NewPrinter(os.Stdout)}); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "lab %s ready in %s; `mcnlab inspect --lab %s` shows it, `mcnlab destroy --lab %s` removes it\n", lab, time.Since(start).Round(time.Millisecond), lab, lab)
+	return nil
+}
+
+// holdUntilDone keeps the lab's lock until Ctrl-C or SIGTERM (which
+// `mcnlab destroy` sends to the lab's owner), then destroys the lab.
+func holdUntilDone(cmd *cobra.Command, lab string) error {
+	lock, err := state.TryLock(lab)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "lab %s runs in the foreground; Ctrl-C destroys it\n", lab)
+	<-cmd.Context().Done()
+	lock.Unlock()
+	if err := emulator.Destroy(context.Background(), lab, emulator.NewPrinter(os.Stdout)); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "lab %s destroyed\n", lab)
+	return nil
+}

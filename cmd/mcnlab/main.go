@@ -1,0 +1,62 @@
+// Command mcnlab builds multi-cloud network labs from a YAML topology and runs
+// them for real in Linux network namespaces.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// exitError carries an exit code without printing anything more.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRoot()
+	err := root.ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		var ee exitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.code)
+		}
+		fmt.Fprintln(os.Stderr, "mcnlab:", err)
+		os.Exit(1)
+	}
+}
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mcnlab",
+		Short: "Multi-cloud network lab: real namespaces, tunnels and BGP from one YAML topology",
+		Long: `mcnlab builds a network lab from one YAML topology and runs it for real on
+this Linux machine: every node is a network namespace, every link a veth pair,
+with addresses, routes and start-up commands. Labs are recorded under
+/run/mcnlab/<lab>/, so destroy needs only the lab's name.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(
+		newDeploy(), newDestroy(), newInspect(), newExec(), newReach(),
+		newValidate(), newSchema(), newBench(),
+	)
+	return root
+}
+
+// needRoot fails early, with a clear message, for commands that change the
+// kernel.
+func needRoot(what string) error {
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("%s needs root (it creates network namespaces); run it with sudo", what)
+	}
+	return nil
+}

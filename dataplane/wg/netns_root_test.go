@@ -1,0 +1,120 @@
+package wg
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/mcnlab/mcnlab/emulator/netns"
+	"golang.zx2c4.com/wireguard/conn"
+	"golang.zx2c4.com/wireguard/tun"
+)
+
+// TestUDPThroughRealTUNBetweenNamespaces runs the real thing: a kernel TUN
+// in each of two namespaces joined by a veth, WireGuard over UDP on the veth,
+// and a UDP datagram from a socket in one namespace to a socket in the other
+// through the tunnel.
+func TestUDPThroughRealTUNBetweenNamespaces(t *testing.T) {
+	needRoot(t)
+	if _, err := os.Stat("/dev/net/tun"); err != nil {
+		t.Skipf("no TUN device: %v", err)
+	}
+	goroutineLeakCheck(t)
+	nss := newNamespaces(t, "a", "b")
+	a, b := nss[0], nss[1]
+	vethPair(t, a, b, "va", "vb", []string{"10.99.0.1/24"}, []string{"10.99.0.2/24"})
+
+	keyA, _ := GenerateKey()
+	keyB, _ := GenerateKey()
+	cfgA := Config{PrivateKey: keyA, ListenPort: 51820, Peers: []Peer{{
+		PublicKey: keyB.PublicKey(), Endpoint: netip.MustParseAddrPort("10.99.0.2:51820"),
+		AllowedIPs: []netip.Prefix{netip.MustParsePrefix("10.200.0.2/32")},
+	}}}
+	cfgB := Config{PrivateKey: keyB, ListenPort: 51820, Peers: []Peer{{
+		PublicKey: keyA.PublicKey(), Endpoint: netip.MustParseAddrPort("10.99.0.1:51820"),
+		AllowedIPs: []netip.Prefix{netip.MustParsePrefix("10.200.0.1/32")},
+	}}}
+
+	for _, side := range []struct {
+		ns   *testNS
+		cfg  Config
+		addr string
+	}{{a, cfgA, "10.200.0.1/24"}, {b, cfgB, "10.200.0.2/24"}} {
+		// The TUN and the UDP sockets are made inside the namespace.
+		err := netns.Do(side.ns.name, func() error {
+			tdev, err := tun.CreateTUN("wg0", DefaultMTU)
+			if err != nil {
+				return err
+			}
+			tn, err := New(tdev, conn.NewDefaultBind(), nil)
+			if err != nil {
+				return err
+			}
+			t.Cleanup(func() { tn.Close() })
+			return tn.Apply(side.cfg)
+		})
+		if err != nil {
+			t.Fatalf("tunnel in %s: %v", side.ns.name, err)
+		}
+		link, err := side.ns.h.LinkByName("wg0")
+		if err != nil {
+			t.Fatalf("wg0 in %s: %v", side.ns.name, err)
+		}
+		if mtu := link.Attrs().MTU; mtu != DefaultMTU {
+			t.Fatalf("wg0 MTU = %d, want %d", mtu, DefaultMTU)
+		}
+		addAddr(t, side.ns.h, link, side.addr)
+		if err := side.ns.h.LinkSetUp(link); err != nil {
+			t.Fatalf("set wg0 up: %v", err)
+		}
+	}
+
+	var rx net.PacketConn
+	err := netns.Do(b.name, func() (err error) {
+		rx, err = net.ListenPacket("udp4", "10.200.0.2:9999")
+		return err
+	})
+	if err != nil {
+		t.Fatalf("listen in b: %v", err)
+	}
+	t.Cleanup(func() { rx.Close() })
+	var tx net.Conn
+	err = netns.Do(a.name, func() (err error) {
+		tx, err = net.Dial("udp4", "10.200.0.2:9999")
+		return err
+	})
+	if err != nil {
+		t.Fatalf("dial in a: %v", err)
+	}
+	t.Cleanup(func() { tx.Close() })
+
+	// Send until one arrives: the first datagram may race the TUN
+	// coming up.
+	const msg = "hello through wireguard"
+	deadline := time.Now().Add(10 * time.Second)
+	buf := make([]byte, 1500)
+	for {
+		if time.Now().After(deadline) {
+			t.Fatal("no datagram arrived through the tunnel within 10s")
+		}
+		if _, err := tx.Write([]byte(msg)); err != nil {
+			t.Fatalf("send: %v", err)
+		}
+		rx.SetReadDeadline(time.Now().Add(250 * time.Millisecond))
+		n, from, err := rx.ReadFrom(buf)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("receive: %v", err)
+		}
+		if string(buf[:n]) != msg || from.(*net.UDPAddr).IP.String() != "10.200.0.1" {
+			t.Fatalf("received %q from %s, want %q from 10.200.0.1", buf[:n], from, msg)
+		}
+		break
+	}
+}

@@ -1,0 +1,380 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/vishvananda/netlink"
+	vnetns "github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+
+	"github.com/mcnlab/mcnlab/emulator/netns"
+	"github.com/mcnlab/mcnlab/emulator/state"
+)
+
+// Options tune a deploy.
+type Options struct {
+	// TopologyFile is recorded in the state (absolute path), "" for a
+	// generated topology.
+	TopologyFile string
+	// Source is the topology file's text, kept in the lab's state directory
+	// so that the lab can be inspected after the file changed or moved.
+	Source []byte
+	// Progress receives per-phase counts; nil reports nothing.
+	Progress Progress
+}
+
+// ExistsError says that a lab of the same name is recorded already.
+type ExistsError struct {
+	Lab   *state.Lab
+	Owner bool // the recorded owner process is still alive
+}
+
+func (e *ExistsError) Error() string {
+	l := e.Lab
+	switch {
+	case l.Phase == state.PhaseDeploying && e.Owner:
+		return fmt.Sprintf("lab %q is being deployed right now by pid %d; wait for it, or stop it with `mcnlab destroy --lab %s`", l.Name, l.Owner.PID, l.Name)
+	case l.Phase == state.PhaseReady:
+		return fmt.Sprintf("lab %q is already running (deployed %s from %s); destroy it first with `mcnlab destroy --lab %s`, or deploy under another name with --lab", l.Name, l.Created.Format("2006-01-02 15:04:05"), orGenerated(l.Topology), l.Name)
+	default:
+		return fmt.Sprintf("lab %q is left over from a deploy that did not finish (phase %s); remove it with `mcnlab destroy --lab %s`", l.Name, l.Phase, l.Name)
+	}
+}
+
+func orGenerated(f string) string {
+	if f == "" {
+		return "a generated topology"
+	}
+	return f
+}
+
+// Deploy creates the lab described by the plan and returns when every link,
+// address, route and start-up command is in place. On failure, or when ctx is
+// cancelled, it removes whatever it had created and returns the error.
+func Deploy(ctx context.Context, p *Plan, opts Options) error {
+	pr := opts.Progress
+	if pr == nil {
+		pr = Silent{}
+	}
+	rec := p.Record(opts.TopologyFile)
+	if err := state.Create(rec); err != nil {
+		if errors.Is(err, state.ErrExists) {
+			if old, lerr := state.Load(p.Lab); lerr == nil {
+				return &ExistsError{Lab: old, Owner: old.Owner.Alive()}
+			}
+		}
+		return fmt.Errorf("deploy lab %s: %w", p.Lab, err)
+	}
+	lock, err := state.TryLock(p.Lab)
+	if err != nil {
+		return fmt.Errorf("deploy lab %s: %w", p.Lab, err)
+	}
+	defer lock.Unlock()
+	if err := p.checkFree(); err != nil {
+		return errors.Join(fmt.Errorf("deploy lab %s: %w", p.Lab, err), state.Remove(p.Lab))
+	}
+	if len(opts.Source) > 0 {
+		if err := os.WriteFile(filepath.Join(state.Dir(p.Lab), "topology.yaml"), opts.Source, 0o644); err != nil {
+			return errors.Join(fmt.Errorf("deploy lab %s: keep topology: %w", p.Lab, err), rollback(rec, pr))
+		}
+	}
+	f := &fabric{plan: p, nodes: map[string]*liveNode{}, foreign: map[string]bool{}}
+	err = f.build(ctx, pr)
+	f.close()
+	if err != nil {
+		rec.Phase, rec.Error = state.PhaseFailed, err.Error()
+		for i := range rec.Nodes {
+			// A namespace that appeared under our name meanwhile is not ours.
+			rec.Nodes[i].Foreign = f.foreign[rec.Nodes[i].Name]
+		}
+		_ = state.Save(rec)
+		if rerr := rollback(rec, pr); rerr != nil {
+			return fmt.Errorf("deploy lab %s: %w (rollback failed too: %v; run `mcnlab destroy --lab %s`)", p.Lab, err, rerr, p.Lab)
+		}
+		return fmt.Errorf("deploy lab %s: %w (rolled back: nothing of the lab is left)", p.Lab, err)
+	}
+	rec.Phase = state.PhaseReady
+	if err := state.Save(rec); err != nil {
+		return errors.Join(err, rollback(rec, pr))
+	}
+	return nil
+}
+
+// checkFree fails when a namespace the plan needs exists already: it belongs
+// to another lab (lab "a-b" node "c" and lab "a" node "b-c" share a name) or
+// to a leftover, and must never be adopted or removed by this lab.
+func (p *Plan) checkFree() error {
+	var taken []string
+	for _, n := range p.Nodes {
+		if netns.Exists(n.Namespace) {
+			taken = append(taken, n.Namespace)
+		}
+	}
+	if len(taken) > 0 {
+		return fmt.Errorf("namespaces %v exist already (another lab, or leftovers: `mcnlab inspect`, `mcnlab destroy --all`)", taken)
+	}
+	return nil
+}
+
+func rollback(rec *state.Lab, pr Progress) error {
+	if err := removeFabric(rec, pr); err != nil {
+		return err
+	}
+	return state.Remove(rec.Name)
+}
+
+// fabric holds the open handles of a deploy in progress.
+type fabric struct {
+	plan    *Plan
+	mu      sync.Mutex           // guards the fields below while namespaces are created
+	nodes   map[string]*liveNode // by node name
+	foreign map[string]bool      // nodes whose namespace name was taken by someone else
+}
+
+type liveNode struct {
+	plan *PlanNode
+	ns   vnetns.NsHandle
+	nl   *netlink.Handle
+}
+
+func (f *fabric) close() {
+	for _, n := range f.nodes {
+		if n.nl != nil {
+			n.nl.Close()
+		}
+		if n.ns.IsOpen() {
+			n.ns.Close()
+		}
+	}
+}
+
+func workers() int { return 2 * runtime.NumCPU() }
+
+// each runs fn for 0..n-1 on a few goroutines, reporting progress, and
+// returns every error joined. It stops handing out work once ctx is done or
+// an error happened.
+func each(ctx context.Context, pr Progress, phase string, n int, fn func(i int) error) error {
+	if n == 0 {
+		return nil
+	}
+	pr.Step(phase, 0, n)
+	var (
+		next, done atomic.Int64
+		mu         sync.Mutex
+		errs       []error
+		failed     atomic.Bool
+		wg         sync.WaitGroup
+	)
+	w := min(workers(), n)
+	for range w {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || failed.Load() || ctx.Err() != nil {
+					return
+				}
+				if err := fn(i); err != nil {
+					failed.Store(true)
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+					return
+				}
+				d := int(done.Add(1))
+				mu.Lock()
+				pr.Step(phase, d, n)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: %w", phase, err)
+	}
+	return nil
+}
+
+func (f *fabric) build(ctx context.Context, pr Progress) error {
+	p := f.plan
+	if err := each(ctx, pr, "namespaces", len(p.Nodes), func(i int) error {
+		return f.createNode(p.Nodes[i])
+	}); err != nil {
+		return err
+	}
+	// Links touch two namespaces each; creating them one by one keeps each
+	// netlink handle on one goroutine at a time.
+	if err := each(ctx, pr, "links", len(p.Links), func(i int) error {
+		return f.createLink(p.Links[i])
+	}); err != nil {
+		return err
+	}
+	if err := each(ctx, pr, "addresses", len(p.Nodes), func(i int) error {
+		return f.configureLinks(p.Nodes[i])
+	}); err != nil {
+		return err
+	}
+	if err := each(ctx, pr, "routes", len(p.Nodes), func(i int) error {
+		return f.addRoutes(p.Nodes[i])
+	}); err != nil {
+		return err
+	}
+	var execNodes []*PlanNode
+	for _, n := range p.Nodes {
+		if len(n.Exec) > 0 {
+			execNodes = append(execNodes, n)
+		}
+	}
+	return each(ctx, pr, "exec", len(execNodes), func(i int) error {
+		return f.runExec(ctx, execNodes[i])
+	})
+}
+
+func (f *fabric) createNode(n *PlanNode) error {
+	if err := netns.Create(n.Namespace); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			f.mu.Lock()
+			f.foreign[n.Name] = true
+			f.mu.Unlock()
+			return fmt.Errorf("node %s: namespace %s exists already and belongs to another lab or a leftover (see `mcnlab destroy --all`): %w", n.Name, n.Namespace, err)
+		}
+		return fmt.Errorf("node %s: %w", n.Name, err)
+	}
+	h, err := netns.Open(n.Namespace)
+	if err != nil {
+		return fmt.Errorf("node %s: %w", n.Name, err)
+	}
+	ln := &liveNode{plan: n, ns: h}
+	f.mu.Lock()
+	f.nodes[n.Name] = ln
+	f.mu.Unlock()
+	ln.nl, err = netlink.NewHandleAt(h, unix.NETLINK_ROUTE)
+	if err != nil {
+		return fmt.Errorf("node %s: netlink handle in %s: %w", n.Name, n.Namespace, err)
+	}
+	lo, err := ln.nl.LinkByName("lo")
+	if err != nil {
+		return fmt.Errorf("node %s: find lo: %w", n.Name, err)
+	}
+	if err := ln.nl.LinkSetUp(lo); err != nil {
+		return fmt.Errorf("node %s: set lo up: %w", n.Name, err)
+	}
+	if n.Forwarding {
+		if err := netns.DoHandle(h, func() error {
+			for _, s := range []string{"net/ipv4/ip_forward", "net/ipv6/conf/all/forwarding"} {
+				if err := os.WriteFile("/proc/sys/"+s, []byte("1"), 0o644); err != nil {
+					return fmt.Errorf("set sysctl %s: %w", s, err)
+				}
+			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("node %s: forwarding: %w", n.Name, err)
+		}
+	}
+	return nil
+}
+
+func (f *fabric) createLink(l *PlanLink) error {
+	a, b := f.nodes[l.A.Node], f.nodes[l.B.Node]
+	veth := &netlink.Veth{
+		LinkAttrs:     netlink.LinkAttrs{Name: l.A.Ifname, MTU: l.MTU},
+		PeerName:      l.B.Ifname,
+		PeerNamespace: netlink.NsFd(int(b.ns)),
+		PeerMTU:       uint32(l.MTU),
+	}
+	if err := a.nl.LinkAdd(veth); err != nil {
+		return fmt.Errorf("create veth %s:%s -- %s:%s: %w", l.A.Node, l.A.Ifname, l.B.Node, l.B.Ifname, err)
+	}
+	return nil
+}
+
+// configureLinks sets the addresses, rate limits and up state of every link
+// end in node n.
+func (f *fabric) configureLinks(n *PlanNode) error {
+	ln := f.nodes[n.Name]
+	for _, l := range f.plan.Links {
+		for _, e := range []PlanEnd{l.A, l.B} {
+			if e.Node != n.Name {
+				continue
+			}
+			link, err := ln.nl.LinkByName(e.Ifname)
+			if err != nil {
+				return fmt.Errorf("node %s: find %s: %w", n.Name, e.Ifname, err)
+			}
+			if e.Address.IsValid() {
+				addr := &netlink.Addr{IPNet: ipNet(e.Address)}
+				if e.Address.Addr().Is6() {
+					addr.Flags = unix.IFA_F_NODAD
+				}
+				if err := ln.nl.AddrAdd(link, addr); err != nil {
+					return fmt.Errorf("node %s: add address %s to %s: %w", n.Name, e.Address, e.Ifname, err)
+				}
+			}
+			if l.Rate > 0 {
+				if err := ln.nl.QdiscAdd(tbf(link.Attrs().Index, l.Rate)); err != nil {
+					return fmt.Errorf("node %s: rate limit %s to %d bit/s: %w", n.Name, e.Ifname, l.Rate, err)
+				}
+			}
+			if err := ln.nl.LinkSetUp(link); err != nil {
+				return fmt.Errorf("node %s: set %s up: %w", n.Name, e.Ifname, err)
+			}
+		}
+	}
+	return nil
+}
+
+// tbf caps a link's egress at rate bit/s with a token bucket whose burst
+// holds 10 ms of traffic (at least 64 KiB) and whose queue holds 50 ms more.
+func tbf(index int, rate uint64) *netlink.Tbf {
+	bytesPerSec := rate / 8
+	burst := max(bytesPerSec/100, 64*1024)
+	return &netlink.Tbf{
+		QdiscAttrs: netlink.QdiscAttrs{LinkIndex: index, Handle: netlink.MakeHandle(1, 0), Parent: netlink.HANDLE_ROOT},
+		Rate:       bytesPerSec,
+		Limit:      uint32(burst + bytesPerSec/20),
+		Buffer:     netlink.Xmittime(bytesPerSec, uint32(burst)),
+	}
+}
+
+func (f *fabric) addRoutes(n *PlanNode) error {
+	ln := f.nodes[n.Name]
+	for _, r := range n.Routes {
+		rt := &netlink.Route{Dst: ipNet(r.To), Gw: net.IP(r.Via.AsSlice())}
+		if err := ln.nl.RouteAdd(rt); err != nil {
+			return fmt.Errorf("node %s: add route %s via %s: %w", n.Name, r.To, r.Via, err)
+		}
+	}
+	return nil
+}
+
+func ipNet(p netip.Prefix) *net.IPNet {
+	bits := 32
+	if p.Addr().Is6() {
+		bits = 128
+	}
+	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), bits)}
+}
+
+func (f *fabric) runExec(ctx context.Context, n *PlanNode) error {
+	ln := f.nodes[n.Name]
+	for i, c := range n.Exec {
+		out, err := Run(ctx, ln.ns, c)
+		if err != nil {
+			return fmt.Errorf("node %s: exec[%d] %q: %w; output:\n%s", n.Name, i, c, err, out)
+		}
+	}
+	return nil
+}

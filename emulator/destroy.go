@@ -1,0 +1,147 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mcnlab/mcnlab/emulator/netns"
+	"github.com/mcnlab/mcnlab/emulator/state"
+)
+
+// Destroy removes everything the lab's state records: the processes in its
+// namespaces, the namespaces (and with them every link inside), and the state
+// itself. It needs no topology and is idempotent: a lab that is not recorded
+// returns an error wrapping state.ErrNotFound. A deploy still running is
+// stopped first (it rolls back by itself).
+func Destroy(ctx context.Context, lab string, pr Progress) error {
+	if pr == nil {
+		pr = Silent{}
+	}
+	rec, err := state.Load(lab)
+	if err != nil {
+		return err
+	}
+	lock, err := state.TryLock(lab)
+	if errors.Is(err, state.ErrLocked) {
+		lock, err = stopOwner(ctx, rec)
+	}
+	if err != nil {
+		return fmt.Errorf("destroy lab %s: %w", lab, err)
+	}
+	defer lock.Unlock()
+	// The owner may have rolled back and removed the lab while we waited.
+	if rec, err = state.Load(lab); err != nil {
+		if errors.Is(err, state.ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+	rec.Phase = state.PhaseDestroying
+	if len(rec.Nodes) > 0 {
+		if err := state.Save(rec); err != nil {
+			return fmt.Errorf("destroy lab %s: %w", lab, err)
+		}
+	}
+	if err := removeFabric(rec, pr); err != nil {
+		return fmt.Errorf("destroy lab %s: %w", lab, err)
+	}
+	return state.Remove(lab)
+}
+
+// stopOwner asks the live process holding the lab's lock (a deploy or a
+// foreground lab, recorded as the lab's owner) to stop, and waits for the lock.
+func stopOwner(ctx context.Context, rec *state.Lab) (*state.Lock, error) {
+	if rec.Owner.Alive() && rec.Owner.PID != os.Getpid() {
+		if err := syscall.Kill(rec.Owner.PID, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return nil, fmt.Errorf("stop owner pid %d: %w", rec.Owner.PID, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		lock, err := state.TryLock(rec.Name)
+		if err == nil || !errors.Is(err, state.ErrLocked) {
+			if errors.Is(err, os.ErrNotExist) {
+				// The owner removed the lab while rolling back.
+				return nil, nil
+			}
+			return lock, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("lab is still held by pid %d: %w", rec.Owner.PID, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// removeFabric kills the processes in the lab's namespaces and deletes the
+// namespaces. Namespaces already gone are skipped.
+func removeFabric(rec *state.Lab, pr Progress) error {
+	procs, err := pidsByNetns()
+	if err != nil {
+		return err
+	}
+	return each(context.Background(), pr, "remove", len(rec.Nodes), func(i int) error {
+		ns := rec.Nodes[i].Namespace
+		if rec.Nodes[i].Foreign {
+			return nil
+		}
+		if !strings.HasPrefix(ns, Prefix) {
+			return fmt.Errorf("refusing to remove namespace %q: not named %s…", ns, Prefix)
+		}
+		if ino, err := nsInode(ns); err == nil {
+			if err := killAll(procs[ino], 5*time.Second); err != nil {
+				return fmt.Errorf("node %s: %w", rec.Nodes[i].Name, err)
+			}
+		}
+		return netns.Delete(ns)
+	})
+}
+
+// Leftovers lists namespaces named mcn-… that no recorded lab owns.
+func Leftovers() ([]string, error) {
+	ents, err := os.ReadDir(netns.Dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("list namespaces: %w", err)
+	}
+	owned := map[string]bool{}
+	labs, err := state.List()
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range labs {
+		if rec, err := state.Load(l); err == nil {
+			for _, n := range rec.Nodes {
+				owned[n.Namespace] = true
+			}
+		}
+	}
+	var left []string
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), Prefix) && !owned[e.Name()] {
+			left = append(left, e.Name())
+		}
+	}
+	return left, nil
+}
+
+// RemoveLeftovers kills the processes in, and deletes, the given mcn-…
+// namespaces (from Leftovers).
+func RemoveLeftovers(names []string) error {
+	rec := &state.Lab{Name: "leftovers"}
+	for _, n := range names {
+		rec.Nodes = append(rec.Nodes, state.Node{Name: n, Namespace: n})
+	}
+	return removeFabric(rec, Silent{})
+}

@@ -1,0 +1,111 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	vnetns "github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+
+	"github.com/mcnlab/mcnlab/emulator/netns"
+)
+
+// ExecTimeout bounds one start-up command.
+const ExecTimeout = 60 * time.Second
+
+// Run runs a shell command inside the namespace and returns its combined
+// output. The fork happens on a thread locked into the namespace, so the
+// command and everything it starts live there. A command that leaves a
+// daemon behind returns once the shell exits (the daemon keeps running in
+// the namespace until the lab is destroyed).
+func Run(ctx context.Context, ns vnetns.NsHandle, command string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, ExecTimeout)
+	defer cancel()
+	var out []byte
+	err := netns.DoHandle(ns, func() error {
+		cmd := exec.CommandContext(ctx, "/bin/sh", "-c", command)
+		cmd.WaitDelay = time.Second // a daemon holding the output pipe must not block us
+		var err error
+		out, err = cmd.CombinedOutput()
+		if errors.Is(err, exec.ErrWaitDelay) {
+			err = nil
+		}
+		return err
+	})
+	return out, err
+}
+
+// nsInode returns the inode number that identifies a named namespace.
+func nsInode(name string) (uint64, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(netns.Path(name), &st); err != nil {
+		return 0, fmt.Errorf("stat netns %s: %w", name, err)
+	}
+	return st.Ino, nil
+}
+
+// pidsByNetns maps each network namespace inode to the processes in it.
+func pidsByNetns() (map[uint64][]int, error) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, fmt.Errorf("list processes: %w", err)
+	}
+	self := os.Getpid()
+	m := map[uint64][]int{}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		link, err := os.Readlink("/proc/" + e.Name() + "/ns/net")
+		if err != nil {
+			continue // gone, or a kernel thread
+		}
+		// "net:[4026532281]"
+		s := strings.TrimSuffix(strings.TrimPrefix(link, "net:["), "]")
+		ino, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			continue
+		}
+		m[ino] = append(m[ino], pid)
+	}
+	return m, nil
+}
+
+// killAll kills the given processes (which live in a namespace of the lab
+// being removed, so the lab started them) and waits until they are gone.
+func killAll(pids []int, deadline time.Duration) error {
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return fmt.Errorf("kill pid %d: %w", pid, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for _, pid := range pids {
+		for processLives(pid) {
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("pid %d still alive %s after SIGKILL", pid, deadline)
+			case <-t.C:
+			}
+		}
+	}
+	return nil
+}
+
+// processLives reports whether pid still runs (a zombie has left its
+// namespaces and counts as gone).
+func processLives(pid int) bool {
+	_, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/ns/net")
+	return err == nil
+}

@@ -1,0 +1,63 @@
+// Package roottest holds helpers for tests that need root and network
+// namespaces: a skip with a clear message elsewhere, unique lab names, and a
+// check that a lab left nothing behind.
+package roottest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcnlab/mcnlab/emulator/netns"
+	"github.com/mcnlab/mcnlab/emulator/state"
+)
+
+// Require skips the test unless it runs as root on Linux with namespaces.
+func Require(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("skipped: needs root to create network namespaces (CI runs it as root; run `sudo make test`)")
+	}
+}
+
+// LabName returns a lab name unique to this test process, short enough for
+// the format's limit (24).
+func LabName(t testing.TB, prefix string) string {
+	t.Helper()
+	return fmt.Sprintf("%s%d%03d", prefix, os.Getpid()%100000, time.Now().UnixNano()%1000)
+}
+
+// UseTempState points the state root at a fresh temporary directory for the
+// test, so tests never see labs of other runs.
+func UseTempState(t testing.TB) {
+	t.Helper()
+	old := state.Root
+	state.Root = filepath.Join(t.TempDir(), "state")
+	t.Cleanup(func() { state.Root = old })
+}
+
+// Namespaces lists namespaces whose names start with mcn-<lab>-.
+func Namespaces(lab string) []string {
+	ents, _ := os.ReadDir(netns.Dir)
+	var out []string
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), "mcn-"+lab+"-") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// AssertGone fails the test if any namespace or state of the lab remains.
+func AssertGone(t testing.TB, lab string) {
+	t.Helper()
+	if ns := Namespaces(lab); len(ns) > 0 {
+		t.Errorf("lab %s left namespaces behind: %v", lab, ns)
+	}
+	if _, err := os.Stat(state.Dir(lab)); err == nil {
+		t.Errorf("lab %s left its state directory %s", lab, state.Dir(lab))
+	}
+}

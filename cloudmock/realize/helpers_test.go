@@ -19,13 +19,13 @@ const acct = "111122223333"
 
 // lab is one realizer over a fresh cloud, removed when the test ends.
 type lab struct {
-	t     *testing.T
+	t     testing.TB
 	name  string
 	cloud *model.Cloud
 	r     *Realizer
 }
 
-func newLab(t *testing.T) *lab {
+func newLab(t testing.TB) *lab {
 	t.Helper()
 	roottest.Require(t)
 	l := &lab{t: t, name: roottest.LabName(t, "rz"), cloud: model.New()}
@@ -55,7 +55,7 @@ func newLab(t *testing.T) *lab {
 	return l
 }
 
-func must[T any](t *testing.T) func(T, error) T {
+func must[T any](t testing.TB) func(T, error) T {
 	return func(v T, err error) T {
 		t.Helper()
 		if err != nil {

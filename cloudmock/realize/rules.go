@@ -30,6 +30,7 @@ func hostRuleset(s hostSpec) (*ruleset, error) {
 		typ: nftables.ChainTypeFilter, policy: nftables.ChainPolicyDrop}
 	fwd := &chainSpec{name: "forward", hook: nftables.ChainHookForward, prio: nftables.ChainPriorityFilter,
 		typ: nftables.ChainTypeFilter, policy: nftables.ChainPolicyDrop}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html — tracked flows go on after the rule that admitted them is removed
 	in.add(accept, ctEstablished())
 	in.add(accept, iif("lo"))
 	out.add(accept, ctEstablished())

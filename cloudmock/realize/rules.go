@@ -20,7 +20,12 @@ func hostRuleset(s hostSpec) (*ruleset, error) {
 			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: srcOffset, Len: 4},
 			&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: a[:]},
 		})
-		rs.chains = append(rs.chains, post)
+		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html — external services cannot initiate a connection through a NAT gateway
+		in := &chainSpec{name: "input", hook: nftables.ChainHookInput, prio: nftables.ChainPriorityFilter,
+			typ: nftables.ChainTypeFilter, policy: nftables.ChainPolicyDrop}
+		in.add(accept, ctEstablished())
+		in.add(accept, iif("lo"))
+		rs.chains = append(rs.chains, post, in)
 		return rs, nil
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — security groups are stateful: responses to allowed traffic flow regardless of rules; no inbound rule means inbound is denied

@@ -171,13 +171,15 @@ type liveState struct {
 	routers    map[string]*liveRouter
 	hosts      map[string]*liveHost
 	peerings   map[string]*peerPlan
+	tgws       map[string]*liveRouter // transit gateways, by ID
+	atts       map[string]attPlan     // VPC attachments, by ID
 	inet       *liveNS
 	inetRoutes map[netip.Addr]string // public address -> network whose link it goes to
 }
 
 func newLiveState() *liveState {
 	return &liveState{routers: map[string]*liveRouter{}, hosts: map[string]*liveHost{},
-		peerings: map[string]*peerPlan{}, inetRoutes: map[netip.Addr]string{}}
+		peerings: map[string]*peerPlan{}, tgws: map[string]*liveRouter{}, atts: map[string]attPlan{}, inetRoutes: map[netip.Addr]string{}}
 }
 
 // teardown removes every namespace, hosts first.
@@ -191,6 +193,11 @@ func (s *liveState) teardown() error {
 		errs = append(errs, r.remove())
 		delete(s.routers, id)
 	}
+	for id, g := range s.tgws {
+		errs = append(errs, g.remove())
+		delete(s.tgws, id)
+	}
+	s.atts = map[string]attPlan{}
 	if s.inet != nil {
 		errs = append(errs, s.inet.remove())
 		s.inet = nil
@@ -226,6 +233,34 @@ func (r *Realizer) reconcile() error {
 			delete(s.peerings, id)
 		}
 	}
+	wantAtts := map[string]attPlan{}
+	for _, g := range p.tgws {
+		for _, a := range g.atts {
+			wantAtts[a.id] = a
+		}
+	}
+	for id, a := range s.atts {
+		if want, ok := wantAtts[id]; !ok || want != a {
+			for _, g := range s.tgws {
+				if g.segs[id].subnet != "" { // the attachment's marker on its gateway
+					errs = append(errs, g.delLink(a.ifTGW))
+					g.forgetDev(a.ifTGW)
+					delete(g.segs, id)
+				}
+			}
+			if rt := s.routers[a.network]; rt != nil {
+				errs = append(errs, rt.delLink(a.ifVPC))
+				rt.forgetDev(a.ifVPC)
+			}
+			delete(s.atts, id)
+		}
+	}
+	for id, g := range s.tgws {
+		if _, ok := p.tgws[id]; !ok {
+			errs = append(errs, g.remove())
+			delete(s.tgws, id)
+		}
+	}
 	for id, rt := range s.routers {
 		if _, ok := p.routers[id]; !ok {
 			errs = append(errs, rt.remove())
@@ -247,6 +282,11 @@ func (r *Realizer) reconcile() error {
 	}
 	for _, id := range sortedKeys(p.peerings) {
 		if err := r.ensurePeering(p.peerings[id]); err != nil {
+			return err
+		}
+	}
+	for _, id := range sortedKeys(p.tgws) {
+		if err := r.ensureTransit(p.tgws[id]); err != nil {
 			return err
 		}
 	}
@@ -477,12 +517,18 @@ func wireHost(rt *liveRouter, l *liveNS, hp *hostPlan) error {
 // configureRouter brings the router's routes, rules and nftables table to
 // the plan: routes and rules by difference, the table atomically.
 func (r *Realizer) configureRouter(rp *routerPlan) error {
-	lr := r.live.routers[rp.network]
-	if lr.key == rp.key {
+	return r.live.routers[rp.network].configure(rp.routes, rp.rules, rp.nft, rp.key)
+}
+
+// configure brings a router namespace's routes and rules to the plan by
+// difference, and replaces its nftables table; nothing happens while key
+// is unchanged.
+func (lr *liveRouter) configure(routes []kroute, rules []krule, nft *ruleset, key string) error {
+	if lr.key == key {
 		return nil
 	}
 	want := map[rkey]kroute{}
-	for _, k := range rp.routes {
+	for _, k := range routes {
 		want[rkey{k.table, k.dst}] = k
 	}
 	for key, have := range lr.routes {
@@ -512,7 +558,7 @@ func (r *Realizer) configureRouter(rp *routerPlan) error {
 		lr.routes[key] = k
 	}
 	wantRules := map[krule]bool{}
-	for _, k := range rp.rules {
+	for _, k := range rules {
 		wantRules[k] = true
 	}
 	for k := range lr.rules {
@@ -532,10 +578,10 @@ func (r *Realizer) configureRouter(rp *routerPlan) error {
 		}
 		lr.rules[k] = true
 	}
-	if err := rp.nft.apply(int(lr.h)); err != nil {
+	if err := nft.apply(int(lr.h)); err != nil {
 		return fmt.Errorf("%s: %w", lr.name, err)
 	}
-	lr.key = rp.key
+	lr.key = key
 	return nil
 }
 
@@ -611,4 +657,49 @@ func (r *Realizer) syncInternetRoutes(p *plan) error {
 		s.inetRoutes[a] = n
 	}
 	return nil
+}
+
+// ensureTransit makes a transit gateway's namespace and links to the
+// routers of its attached networks, and brings its tables to the plan.
+func (r *Realizer) ensureTransit(tp *tgwPlan) error {
+	s := r.live
+	lg := s.tgws[tp.id]
+	if lg == nil {
+		l, err := createNS(tp.ns)
+		if err != nil {
+			return fmt.Errorf("realize: transit gateway %s: %w", tp.id, err)
+		}
+		// segs records the attachments whose link exists on this gateway.
+		lg = &liveRouter{liveNS: l, segs: map[string]segPlan{}, routes: map[rkey]kroute{}, rules: map[krule]bool{}}
+		s.tgws[tp.id] = lg
+	}
+	for _, a := range tp.atts {
+		if _, ok := s.atts[a.id]; ok {
+			continue
+		}
+		rt := s.routers[a.network]
+		if err := lg.veth(a.ifTGW, rt.liveNS, a.ifVPC); err != nil {
+			return err
+		}
+		lg.segs[a.id] = segPlan{subnet: a.id, bridge: a.ifTGW}
+		s.atts[a.id] = a
+		for _, end := range []struct {
+			l    *liveRouter
+			name string
+			addr netip.Prefix
+		}{{lg, a.ifTGW, a.addrTGW}, {rt, a.ifVPC, a.addrVPC}} {
+			k, err := end.l.link(end.name)
+			if err != nil {
+				return err
+			}
+			if err := end.l.addAddr(k, end.addr); err != nil {
+				return err
+			}
+			if err := end.l.up(k); err != nil {
+				return err
+			}
+			end.l.key = ""
+		}
+	}
+	return lg.configure(tp.routes, tp.rules, &ruleset{}, tp.key)
 }

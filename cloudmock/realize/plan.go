@@ -24,6 +24,15 @@ type snapshot struct {
 	natgws    []model.NATGateway
 	eips      []model.ElasticIP
 	peerings  map[string]model.Peering
+	tgws      []model.TransitGateway
+	tgwTables []tgwTable
+	tgwAtts   []model.TransitGatewayAttachment
+}
+
+// tgwTable is a transit gateway route table with its effective routes.
+type tgwTable struct {
+	model.TransitGatewayRouteTable
+	routes []model.TransitGatewayRoute
 }
 
 func takeSnapshot(c *model.Cloud) *snapshot {
@@ -48,6 +57,15 @@ func takeSnapshot(c *model.Cloud) *snapshot {
 		s.eips = append(s.eips, c.ElasticIPs(a.ID)...)
 		for _, p := range c.Peerings(a.ID) {
 			s.peerings[p.ID] = p
+		}
+		s.tgws = append(s.tgws, c.TransitGateways(a.ID)...)
+		s.tgwAtts = append(s.tgwAtts, c.TransitGatewayAttachments(a.ID)...)
+		for _, t := range c.TransitGatewayRouteTables(a.ID) {
+			routes, err := c.TransitGatewayRoutes(a.ID, t.ID)
+			if err != nil {
+				continue // deleted meanwhile: its event brings another pass
+			}
+			s.tgwTables = append(s.tgwTables, tgwTable{t, routes})
 		}
 	}
 	return s
@@ -74,10 +92,15 @@ func (r *Realizer) instanceNS(id string) string {
 func (r *Realizer) natNS(id string) string {
 	return fmt.Sprintf("mcn-%s-nat-%s", r.opts.Lab, short(id))
 }
+func (r *Realizer) tgwNS(id string) string {
+	return fmt.Sprintf("mcn-%s-tgw-%s", r.opts.Lab, short(id))
+}
 func (r *Realizer) internetNS() string { return fmt.Sprintf("mcn-%s-inet", r.opts.Lab) }
 func bridgeName(subnet string) string  { return "s-" + short(subnet) }
 func portName(host string) string      { return "e-" + short(host) }
 func peeringIf(pcx string) string      { return "p-" + short(pcx) }
+func tgwAttIf(att string) string       { return "a-" + short(att) }
+func tgwVPCIf(tgw string) string       { return "t-" + short(tgw) }
 func igwInetIf(vpc string) string      { return "g-" + short(vpc) }
 
 const (
@@ -98,6 +121,7 @@ type plan struct {
 	routers  map[string]*routerPlan // by network ID
 	hosts    map[string]*hostPlan   // by interface ID, or NAT gateway ID
 	peerings map[string]*peerPlan   // by peering ID, active ones only
+	tgws     map[string]*tgwPlan    // by transit gateway ID
 	internet bool                   // some network has an internet gateway
 	// public addresses reachable through each network's internet gateway
 	inetRoutes map[string][]netip.Addr // by network ID
@@ -113,6 +137,25 @@ type routerPlan struct {
 	rules  []krule
 	nft    *ruleset
 	key    string // fingerprint of routes, rules and nft
+}
+
+// tgwPlan is a transit gateway: a router namespace with one kernel table
+// per route table, and a link to the router of each attached network.
+type tgwPlan struct {
+	id     string
+	ns     string
+	atts   []attPlan
+	routes []kroute
+	rules  []krule
+	key    string
+}
+
+// attPlan is a VPC attachment: a link between the transit gateway (ifTGW,
+// addrTGW) and the network's router (ifVPC, addrVPC).
+type attPlan struct {
+	id, network      string
+	ifTGW, ifVPC     string
+	addrTGW, addrVPC netip.Prefix
 }
 
 type segPlan struct {
@@ -225,7 +268,7 @@ type natMap struct{ Private, Public netip.Addr }
 
 func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 	p := &plan{routers: map[string]*routerPlan{}, hosts: map[string]*hostPlan{}, peerings: map[string]*peerPlan{},
-		inetRoutes: map[string][]netip.Addr{}}
+		tgws: map[string]*tgwPlan{}, inetRoutes: map[string][]netip.Addr{}}
 	nets := map[string]model.Network{}
 	for _, n := range s.networks {
 		nets[n.ID] = n
@@ -271,6 +314,7 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 		keep["igw/"+n] = true
 		r.linkIndex("igw/" + n)
 	}
+	r.planTransit(p, s, nets, keep)
 	for k := range r.links {
 		if !keep[k] {
 			delete(r.links, k)
@@ -500,6 +544,14 @@ func (r *Realizer) kernelRoute(no int, n model.Network, rt model.Route, enis map
 			_, b := linkAddrs(r.links["igw/"+n.ID])
 			return via(b.Addr(), igwIf)
 		}
+	case model.TargetTransitGateway:
+		if g, ok := p.tgws[rt.Target.ID]; ok {
+			for _, a := range g.atts {
+				if a.network == n.ID {
+					return via(a.addrTGW.Addr(), a.ifVPC)
+				}
+			}
+		}
 	case model.TargetPeering:
 		if pc, ok := p.peerings[rt.Target.ID]; ok {
 			if pc.a == n.ID {
@@ -508,6 +560,64 @@ func (r *Realizer) kernelRoute(no int, n model.Network, rt model.Route, enis map
 			return via(pc.addrA.Addr(), pc.ifname)
 		}
 	}
-	// Transit and VPN gateways are not realized yet: their routes drop.
+	// VPN gateways are not realized yet: their routes drop, as do routes to
+	// a transit gateway the network is not attached to.
 	return k
+}
+
+// planTransit plans every available transit gateway and its available VPC
+// attachments.
+// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html — an attachment's traffic is routed by the one route table it is associated with; propagation puts the attached VPC's CIDRs in a table
+func (r *Realizer) planTransit(p *plan, s *snapshot, nets map[string]model.Network, keep map[string]bool) {
+	for _, g := range s.tgws {
+		if g.State != model.StateAvailable {
+			continue
+		}
+		tp := &tgwPlan{id: g.ID, ns: r.tgwNS(g.ID)}
+		p.tgws[g.ID] = tp
+		ifOf := map[string]attPlan{}
+		for _, a := range s.tgwAtts {
+			if a.TransitGatewayID != g.ID || a.State != model.StateAvailable || a.Kind != model.AttachNetwork {
+				continue
+			}
+			if _, ok := nets[a.NetworkID]; !ok {
+				continue
+			}
+			key := "tgw/" + a.ID
+			keep[key] = true
+			at, av := linkAddrs(r.linkIndex(key))
+			ap := attPlan{id: a.ID, network: a.NetworkID, ifTGW: tgwAttIf(a.ID), ifVPC: tgwVPCIf(g.ID), addrTGW: at, addrVPC: av}
+			tp.atts = append(tp.atts, ap)
+			ifOf[a.ID] = ap
+		}
+		slices.SortFunc(tp.atts, func(a, b attPlan) int { return strings.Compare(a.id, b.id) })
+		// What matches no route of the associated table, or comes from an
+		// attachment with no table, is dropped.
+		tp.routes = append(tp.routes, kroute{table: localTbl, dst: netip.MustParsePrefix("0.0.0.0/0"), kind: "unreachable"})
+		tp.rules = append(tp.rules, krule{prio: localPrio, table: localTbl})
+		var tables []tgwTable
+		for _, t := range s.tgwTables {
+			if t.TransitGatewayID == g.ID {
+				tables = append(tables, t)
+			}
+		}
+		slices.SortFunc(tables, func(a, b tgwTable) int { return strings.Compare(a.ID, b.ID) })
+		for i, t := range tables {
+			no := firstTbl + i
+			for _, rt := range t.routes {
+				k := kroute{table: no, dst: rt.Destination, kind: "blackhole"}
+				// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html — a blackhole route drops matching traffic
+				if a, ok := ifOf[rt.AttachmentID]; ok && !rt.Blackhole {
+					k.kind, k.via, k.dev = "via", a.addrVPC.Addr(), a.ifTGW
+				}
+				tp.routes = append(tp.routes, k)
+			}
+			for _, id := range t.Associations {
+				if a, ok := ifOf[id]; ok {
+					tp.rules = append(tp.rules, krule{prio: rulePrio + slices.IndexFunc(tp.atts, func(x attPlan) bool { return x.id == id }), iif: a.ifTGW, table: no})
+				}
+			}
+		}
+		tp.key = fmt.Sprintf("%v|%v|%v", tp.atts, tp.routes, tp.rules)
+	}
 }

@@ -3,9 +3,12 @@ package realize
 import (
 	"context"
 	"errors"
+	"maps"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,12 +26,22 @@ type lab struct {
 	name  string
 	cloud *model.Cloud
 	r     *Realizer
+
+	mu       sync.Mutex      // guards recorded
+	recorded map[string]bool // namespaces recorded and not yet forgotten
+}
+
+// recordedNamespaces lists what Options.Record/Forget say exists, sorted.
+func (l *lab) recordedNamespaces() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Sorted(maps.Keys(l.recorded))
 }
 
 func newLab(t testing.TB) *lab {
 	t.Helper()
 	roottest.Require(t)
-	l := &lab{t: t, name: roottest.LabName(t, "rz"), cloud: model.New()}
+	l := &lab{t: t, name: roottest.LabName(t, "rz"), cloud: model.New(), recorded: map[string]bool{}}
 	l.cloud.AddAccount(model.Account{ID: acct, Limits: model.DefaultLimits()})
 	t.Cleanup(func() {
 		// Whatever happened, nothing of the lab may stay.
@@ -39,7 +52,22 @@ func newLab(t testing.TB) *lab {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	r, err := New(ctx, l.cloud, Options{Lab: l.name})
+	r, err := New(ctx, l.cloud, Options{Lab: l.name,
+		Record: func(ns string) error {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			if netns.Exists(ns) {
+				t.Errorf("namespace %s recorded after it was created", ns)
+			}
+			l.recorded[ns] = true
+			return nil
+		},
+		Forget: func(ns string) {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			delete(l.recorded, ns)
+		},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,6 +78,9 @@ func newLab(t testing.TB) *lab {
 		}
 		if err := r.Close(); err != nil {
 			t.Errorf("second close: %v", err)
+		}
+		if rec := l.recordedNamespaces(); len(rec) > 0 {
+			t.Errorf("namespaces recorded but never forgotten: %v", rec)
 		}
 	})
 	return l

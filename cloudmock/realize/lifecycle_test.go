@@ -39,6 +39,9 @@ func TestTeardownThroughModel(t *testing.T) {
 	if got := roottest.Namespaces(l.name); !slices.Equal(got, want) {
 		t.Fatalf("namespaces %v, want %v", got, want)
 	}
+	if got := l.recordedNamespaces(); !slices.Equal(got, want) {
+		t.Fatalf("recorded namespaces %v, want %v", got, want)
+	}
 
 	l.ok(l.cloud.DeletePeering(acct, pc.ID))
 	l.sync()

@@ -17,9 +17,10 @@ import (
 
 // liveNS is a namespace the realizer made, with handles kept open.
 type liveNS struct {
-	name string
-	h    nsh.NsHandle
-	nl   *netlink.Handle
+	forget func(string) // Options.Forget, or nil
+	name   string
+	h      nsh.NsHandle
+	nl     *netlink.Handle
 }
 
 // sysctls every realizer namespace gets: forwarding on (routers forward;
@@ -83,7 +84,32 @@ func (l *liveNS) remove() error {
 		l.h.Close()
 		l.h = nsh.None()
 	}
-	return netns.Delete(l.name)
+	if err := netns.Delete(l.name); err != nil {
+		return err
+	}
+	if l.forget != nil {
+		l.forget(l.name)
+		l.forget = nil
+	}
+	return nil
+}
+
+// createNS records the namespace through Options.Record, then creates it.
+func (r *Realizer) createNS(name string) (*liveNS, error) {
+	if r.opts.Record != nil {
+		if err := r.opts.Record(name); err != nil {
+			return nil, fmt.Errorf("record namespace %s: %w", name, err)
+		}
+	}
+	l, err := createNS(name)
+	if err != nil {
+		if r.opts.Forget != nil {
+			r.opts.Forget(name)
+		}
+		return nil, err
+	}
+	l.forget = r.opts.Forget
+	return l, nil
 }
 
 func ipNet(p netip.Prefix) *net.IPNet {
@@ -115,7 +141,15 @@ func (l *liveNS) link(name string) (netlink.Link, error) {
 // veth makes a veth pair from l (end a) into peer (end b).
 func (l *liveNS) veth(a string, peer *liveNS, b string) error {
 	v := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: a}, PeerName: b, PeerNamespace: netlink.NsFd(int(peer.h))}
-	if err := l.nl.LinkAdd(v); err != nil {
+	err := l.nl.LinkAdd(v)
+	if errors.Is(err, unix.EEXIST) {
+		// Left by a pass that failed half-way: make it anew.
+		if err := l.delLink(a); err != nil {
+			return err
+		}
+		err = l.nl.LinkAdd(v)
+	}
+	if err != nil {
 		return fmt.Errorf("create veth %s:%s -- %s:%s: %w", l.name, a, peer.name, b, err)
 	}
 	return nil
@@ -324,7 +358,7 @@ func sortedKeys[T any](m map[string]T) []string {
 // createInternet makes the emulated internet: a namespace holding the
 // internet server's address.
 func (r *Realizer) createInternet() error {
-	l, err := createNS(r.internetNS())
+	l, err := r.createNS(r.internetNS())
 	if err != nil {
 		return fmt.Errorf("realize: internet: %w", err)
 	}
@@ -340,7 +374,7 @@ func (r *Realizer) ensureRouter(rp *routerPlan) error {
 	s := r.live
 	lr := s.routers[rp.network]
 	if lr == nil {
-		l, err := createNS(rp.ns)
+		l, err := r.createNS(rp.ns)
 		if err != nil {
 			return fmt.Errorf("realize: router of %s: %w", rp.network, err)
 		}
@@ -365,7 +399,7 @@ func (r *Realizer) ensureRouter(rp *routerPlan) error {
 			continue
 		}
 		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: sg.bridge}}
-		if err := lr.nl.LinkAdd(br); err != nil {
+		if err := lr.nl.LinkAdd(br); err != nil && !errors.Is(err, unix.EEXIST) {
 			return fmt.Errorf("%s: create bridge %s for %s: %w", lr.name, sg.bridge, sg.subnet, err)
 		}
 		k, err := lr.link(sg.bridge)
@@ -455,11 +489,14 @@ func (r *Realizer) ensureHost(hp *hostPlan) error {
 	lh := s.hosts[hp.id]
 	if lh == nil {
 		rt := s.routers[hp.router]
-		l, err := createNS(hp.ns)
+		l, err := r.createNS(hp.ns)
 		if err != nil {
 			return fmt.Errorf("realize: host %s: %w", hp.id, err)
 		}
 		lh = &liveHost{liveNS: l, key: hp.key, router: hp.router}
+		if err := noIPv6().apply(int(l.h)); err != nil {
+			return errors.Join(fmt.Errorf("realize: host %s: %w", hp.id, err), l.remove())
+		}
 		if err := wireHost(rt, l, hp); err != nil {
 			return errors.Join(fmt.Errorf("realize: host %s: %w", hp.id, err), l.remove())
 		}
@@ -665,7 +702,7 @@ func (r *Realizer) ensureTransit(tp *tgwPlan) error {
 	s := r.live
 	lg := s.tgws[tp.id]
 	if lg == nil {
-		l, err := createNS(tp.ns)
+		l, err := r.createNS(tp.ns)
 		if err != nil {
 			return fmt.Errorf("realize: transit gateway %s: %w", tp.id, err)
 		}

@@ -176,6 +176,7 @@ func jump(chain string) *expr.Verdict { return &expr.Verdict{Kind: expr.VerdictJ
 // ruleset is the whole content of the realizer's table in one namespace,
 // replaced atomically.
 type ruleset struct {
+	family nftables.TableFamily // IPv4 unless set
 	chains []*chainSpec
 }
 
@@ -203,7 +204,11 @@ func (rs *ruleset) apply(fd int) error {
 	if err != nil {
 		return fmt.Errorf("nftables: %w", err)
 	}
-	t := &nftables.Table{Name: tableName, Family: nftables.TableFamilyIPv4}
+	fam := rs.family
+	if fam == 0 {
+		fam = nftables.TableFamilyIPv4
+	}
+	t := &nftables.Table{Name: tableName, Family: fam}
 	// Add then delete: deleting a table that does not exist would fail the
 	// whole batch.
 	c.AddTable(t)

@@ -16,6 +16,12 @@ type Options struct {
 	Lab string
 	// RetryInterval is how soon a failed pass is retried; default 1s.
 	RetryInterval time.Duration
+	// Record, if set, is called with a namespace's name before the
+	// namespace is created, so that the lab's state lists it first (the
+	// fabric rule of DESIGN.md); an error stops the creation.
+	Record func(namespace string) error
+	// Forget, if set, is called with a namespace's name once it is deleted.
+	Forget func(namespace string)
 }
 
 // Realizer keeps the dataplane in step with one Cloud. Create it with New

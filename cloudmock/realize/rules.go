@@ -127,3 +127,23 @@ func routerRuleset(s routerSpec) (*ruleset, error) {
 	rs.chains = append(rs.chains, pre, post)
 	return rs, nil
 }
+
+// noIPv6 is an instance's IPv6 table: the emulated VPCs are IPv4 only, so
+// an instance takes no IPv6 traffic (its link-local address would
+// otherwise bypass the security groups).
+func noIPv6() *ruleset {
+	rs := &ruleset{family: nftables.TableFamilyIPv6}
+	for _, h := range []struct {
+		name string
+		hook *nftables.ChainHook
+	}{{"input", nftables.ChainHookInput}, {"output", nftables.ChainHookOutput}, {"forward", nftables.ChainHookForward}} {
+		c := &chainSpec{name: h.name, hook: h.hook, prio: nftables.ChainPriorityFilter, typ: nftables.ChainTypeFilter, policy: nftables.ChainPolicyDrop}
+		if h.name == "input" {
+			c.add(accept, iif("lo"))
+		} else if h.name == "output" {
+			c.add(accept, oif("lo"))
+		}
+		rs.chains = append(rs.chains, c)
+	}
+	return rs
+}

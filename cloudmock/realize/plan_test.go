@@ -50,15 +50,20 @@ func TestPlanRoutes(t *testing.T) {
 			out = append(out, k.String())
 		}
 		for _, k := range p.routers[v.ID].rules {
-			out = append(out, fmt.Sprintf("rule %d iif %q table %d", k.prio, k.iif, k.table))
+			// Subnet rules come before the local one, in subnet ID order.
+			prio := "subnet"
+			if k.prio >= localPrio {
+				prio = fmt.Sprint(k.prio)
+			}
+			out = append(out, fmt.Sprintf("rule %s iif %q table %d", prio, k.iif, k.table))
 		}
 		slices.Sort(out)
 		return out
 	}
 	brA, brB := bridgeName(sa.ID), bridgeName(sb.ID)
 	want := []string{
-		"rule 1000 iif \"" + brA + "\" table 100",
-		"rule 1001 iif \"" + brB + "\" table 100",
+		"rule subnet iif \"" + brA + "\" table 100",
+		"rule subnet iif \"" + brB + "\" table 100",
 		"rule 2000 iif \"\" table 99",
 		"table 100 0.0.0.0/0 via " + x.PrivateIP.String() + " dev " + brB,
 		"table 100 10.0.0.0/16 throw",

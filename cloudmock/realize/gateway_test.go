@@ -36,6 +36,10 @@ func TestInternetAndNATGateway(t *testing.T) {
 	l.pingOK(l.ns(q), InternetServer)
 	l.serve(l.r.internetNS(), InternetServer, 80)
 	l.tcpOK(l.ns(q), InternetServer, 80)
+	l.serveWhoami(l.r.internetNS(), InternetServer, 81)
+	if got := l.whoami(l.ns(q), InternetServer, 81); got != eip.PublicIP {
+		t.Errorf("the internet server sees the private instance as %s, want the NAT gateway's elastic IP %s", got, eip.PublicIP)
+	}
 
 	// The internet sees the elastic IP, and nothing can start a flow inwards.
 	l.serve(l.ns(q), q.PrivateIP, 80)
@@ -80,4 +84,45 @@ func TestPeeringNonTransitive(t *testing.T) {
 	l.pingOK(l.ns(i3), i2.PrivateIP)
 	l.pingFails(l.ns(i1), i3.PrivateIP)
 	l.pingFails(l.ns(i3), i1.PrivateIP)
+}
+
+// An instance with an elastic IP reaches the internet server through the
+// internet gateway, which the server sees as the elastic IP; the internet
+// reaches the instance at that address as its security group allows; after
+// disassociation, the instance has no way out.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html — one-to-one NAT between the private and the elastic IP
+func TestElasticIP(t *testing.T) {
+	l := newLab(t)
+	v := l.vpc("10.0.0.0/16")
+	s := l.subnet(v, "10.0.1.0/24")
+	g := must[model.SecurityGroup](t)(l.cloud.CreateSecurityGroup(acct, v.ID, "web", "web", nil))
+	_, err := l.cloud.AddSecurityRules(acct, g.ID, model.Ingress, []model.SecurityRule{
+		{Protocol: "tcp", FromPort: 80, ToPort: 80, Prefix: anyIPv4}})
+	l.ok(err)
+	i := l.instance(s, g.ID)
+	igw := must[model.InternetGateway](t)(l.cloud.CreateInternetGateway(acct, nil))
+	l.ok(l.cloud.AttachInternetGateway(acct, igw.ID, v.ID))
+	l.ok(l.cloud.CreateRoute(acct, v.MainRouteTableID, anyIPv4, model.Target{Kind: model.TargetInternetGateway, ID: igw.ID}))
+	eip := must[model.ElasticIP](t)(l.cloud.AllocateAddress(acct, nil))
+	l.sync()
+	l.serve(l.r.internetNS(), InternetServer, 80)
+	l.serve(l.ns(i), i.PrivateIP, 80)
+	l.pingFails(l.ns(i), InternetServer) // no public address yet
+
+	l.ok(l.cloud.AssociateAddress(acct, eip.ID, i.ID))
+	l.sync()
+	l.pingOK(l.ns(i), InternetServer)
+	l.tcpOK(l.ns(i), InternetServer, 80)
+	l.serveWhoami(l.r.internetNS(), InternetServer, 81)
+	if got := l.whoami(l.ns(i), InternetServer, 81); got != eip.PublicIP {
+		t.Errorf("the internet server sees the instance as %s, want its elastic IP %s", got, eip.PublicIP)
+	}
+	l.tcpOK(l.r.internetNS(), eip.PublicIP, 80)   // inbound at the elastic IP, as the group allows
+	l.pingFails(l.r.internetNS(), eip.PublicIP)   // ICMP is not allowed in
+	l.tcpFails(l.r.internetNS(), i.PrivateIP, 80) // the private address is not on the internet
+
+	l.ok(l.cloud.DisassociateAddress(acct, eip.ID))
+	l.sync()
+	l.pingFails(l.ns(i), InternetServer)
+	l.tcpFails(l.r.internetNS(), eip.PublicIP, 80)
 }

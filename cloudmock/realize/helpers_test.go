@@ -3,6 +3,7 @@ package realize
 import (
 	"context"
 	"errors"
+	"io"
 	"maps"
 	"net"
 	"net/netip"
@@ -165,8 +166,41 @@ func (l *lab) pingFails(from string, to netip.Addr) {
 }
 
 // serve accepts TCP connections on addr:port inside namespace ns until
-// the test ends.
+// the test ends, greeting each with "hi".
 func (l *lab) serve(ns string, addr netip.Addr, port int) {
+	l.t.Helper()
+	l.serveWith(ns, addr, port, func(net.Conn) []byte { return []byte("hi") })
+}
+
+// serveWhoami is serve answering each client with its source address as
+// the server sees it.
+func (l *lab) serveWhoami(ns string, addr netip.Addr, port int) {
+	l.t.Helper()
+	l.serveWith(ns, addr, port, func(c net.Conn) []byte {
+		return []byte(c.RemoteAddr().(*net.TCPAddr).AddrPort().Addr().Unmap().String())
+	})
+}
+
+// whoami asks a serveWhoami server from namespace ns who it is.
+func (l *lab) whoami(ns string, addr netip.Addr, port int) netip.Addr {
+	l.t.Helper()
+	var b []byte
+	l.ok(netns.Do(ns, func() error {
+		c, err := net.DialTimeout("tcp4", net.JoinHostPort(addr.String(), strconv.Itoa(port)), 2*time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(2 * time.Second))
+		b, err = io.ReadAll(c)
+		return err
+	}))
+	a, err := netip.ParseAddr(string(b))
+	l.ok(err)
+	return a
+}
+
+func (l *lab) serveWith(ns string, addr netip.Addr, port int, greeting func(net.Conn) []byte) {
 	l.t.Helper()
 	var ln net.Listener
 	l.ok(netns.Do(ns, func() error {
@@ -182,7 +216,7 @@ func (l *lab) serve(ns string, addr netip.Addr, port int) {
 			if err != nil {
 				return
 			}
-			c.Write([]byte("hi"))
+			c.Write(greeting(c))
 			c.Close()
 		}
 	}()

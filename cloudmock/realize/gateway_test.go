@@ -84,6 +84,24 @@ func TestPeeringNonTransitive(t *testing.T) {
 	l.pingOK(l.ns(i3), i2.PrivateIP)
 	l.pingFails(l.ns(i1), i3.PrivateIP)
 	l.pingFails(l.ns(i3), i1.PrivateIP)
+
+	// Edge to edge: VPC 2's NAT gateway takes VPC 2 to the internet, but
+	// not VPC 1, whose default route points at the peering.
+	// AWS: https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-limitations — a peer VPC's NAT device or internet gateway can't be used
+	pub := l.subnet(v2, "10.2.2.0/24")
+	igw := must[model.InternetGateway](t)(l.cloud.CreateInternetGateway(acct, nil))
+	l.ok(l.cloud.AttachInternetGateway(acct, igw.ID, v2.ID))
+	rtPub := must[model.RouteTable](t)(l.cloud.CreateRouteTable(acct, v2.ID, nil))
+	must[model.RouteTableAssociation](t)(l.cloud.AssociateRouteTable(acct, rtPub.ID, pub.ID))
+	l.ok(l.cloud.CreateRoute(acct, rtPub.ID, anyIPv4, model.Target{Kind: model.TargetInternetGateway, ID: igw.ID}))
+	eip := must[model.ElasticIP](t)(l.cloud.AllocateAddress(acct, nil))
+	nat := must[model.NATGateway](t)(l.cloud.CreateNATGateway(acct, pub.ID, eip.ID, nil))
+	l.ok(l.cloud.CreateRoute(acct, v2.MainRouteTableID, anyIPv4, model.Target{Kind: model.TargetNATGateway, ID: nat.ID}))
+	l.ok(l.cloud.CreateRoute(acct, v1.MainRouteTableID, anyIPv4, model.Target{Kind: model.TargetPeering, ID: p12.ID}))
+	l.sync()
+	l.pingOK(l.ns(i2), InternetServer)
+	l.pingOK(l.ns(i1), i2.PrivateIP)
+	l.pingFails(l.ns(i1), InternetServer)
 }
 
 // An instance with an elastic IP reaches the internet server through the

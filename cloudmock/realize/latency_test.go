@@ -93,3 +93,31 @@ func BenchmarkSyncLatency(b *testing.B) {
 		l.ok(l.r.Sync(ctx))
 	}
 }
+
+// BenchmarkSyncLatencySecurityGroup measures one security group change
+// until it is in force, the group holding 8 instances in 4 subnets (each
+// instance's nftables table is replaced).
+func BenchmarkSyncLatencySecurityGroup(b *testing.B) {
+	l := newLab(b)
+	v := l.vpc("10.0.0.0/16")
+	g := must[model.SecurityGroup](b)(l.cloud.CreateSecurityGroup(acct, v.ID, "g", "g", nil))
+	for i := range 4 {
+		s := l.subnet(v, fmt.Sprintf("10.0.%d.0/24", i+1))
+		l.instance(s, g.ID)
+		l.instance(s, g.ID)
+	}
+	l.sync()
+	rule := []model.SecurityRule{{Protocol: "tcp", FromPort: 443, ToPort: 443, Prefix: netip.MustParsePrefix("10.0.0.0/16")}}
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := range b.N {
+		var err error
+		if i%2 == 0 {
+			_, err = l.cloud.AddSecurityRules(acct, g.ID, model.Ingress, rule)
+		} else {
+			_, _, err = l.cloud.RemoveSecurityRules(acct, g.ID, model.Ingress, rule)
+		}
+		l.ok(err)
+		l.ok(l.r.Sync(ctx))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"sync"
 
 	"github.com/vishvananda/netlink"
 	nsh "github.com/vishvananda/netns"
@@ -186,7 +187,8 @@ type liveRouter struct {
 	igw    bool
 	routes map[rkey]kroute
 	rules  map[krule]bool
-	key    string
+	key    string // of routes and rules
+	nftKey string // of the nftables table
 }
 
 type rkey struct {
@@ -328,6 +330,9 @@ func (r *Realizer) reconcile() error {
 		if err := r.ensureHost(p.hosts[id]); err != nil {
 			return err
 		}
+	}
+	if err := r.applyHostTables(p); err != nil {
+		return err
 	}
 	for _, id := range sortedKeys(p.routers) {
 		if err := r.configureRouter(p.routers[id]); err != nil {
@@ -494,21 +499,48 @@ func (r *Realizer) ensureHost(hp *hostPlan) error {
 			return fmt.Errorf("realize: host %s: %w", hp.id, err)
 		}
 		lh = &liveHost{liveNS: l, key: hp.key, router: hp.router}
-		if err := noIPv6().apply(int(l.h)); err != nil {
+		// The rules are in place before the host is plugged in.
+		if err := applyTables(int(l.h), noIPv6(), hp.nft); err != nil {
 			return errors.Join(fmt.Errorf("realize: host %s: %w", hp.id, err), l.remove())
 		}
+		lh.nftKey = hp.nftKey
 		if err := wireHost(rt, l, hp); err != nil {
 			return errors.Join(fmt.Errorf("realize: host %s: %w", hp.id, err), l.remove())
 		}
 		s.hosts[hp.id] = lh
 	}
-	if lh.nftKey != hp.nftKey {
-		if err := hp.nft.apply(int(lh.h)); err != nil {
-			return fmt.Errorf("%s: %w", lh.name, err)
-		}
-		lh.nftKey = hp.nftKey
-	}
 	return nil
+}
+
+// applyHostTables replaces the nftables table of every host whose rules
+// changed, all at once: each commit waits milliseconds in the kernel, and
+// the hosts are independent namespaces.
+func (r *Realizer) applyHostTables(p *plan) error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex // guards errs
+	var errs []error
+	sem := make(chan struct{}, 16)
+	for id, hp := range p.hosts {
+		lh := r.live.hosts[id]
+		if lh == nil || lh.nftKey == hp.nftKey {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := hp.nft.apply(int(lh.h)); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", lh.name, err))
+				mu.Unlock()
+				return
+			}
+			lh.nftKey = hp.nftKey // this goroutine's host only
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // wireHost plugs a new host into its subnet's bridge and gives it its
@@ -554,13 +586,19 @@ func wireHost(rt *liveRouter, l *liveNS, hp *hostPlan) error {
 // configureRouter brings the router's routes, rules and nftables table to
 // the plan: routes and rules by difference, the table atomically.
 func (r *Realizer) configureRouter(rp *routerPlan) error {
-	return r.live.routers[rp.network].configure(rp.routes, rp.rules, rp.nft, rp.key)
+	return r.live.routers[rp.network].configure(rp.routes, rp.rules, rp.nft, rp.key, rp.nftKey)
 }
 
 // configure brings a router namespace's routes and rules to the plan by
-// difference, and replaces its nftables table; nothing happens while key
-// is unchanged.
-func (lr *liveRouter) configure(routes []kroute, rules []krule, nft *ruleset, key string) error {
+// difference while key changes, and replaces its nftables table while
+// nftKey changes (an nftables commit costs milliseconds).
+func (lr *liveRouter) configure(routes []kroute, rules []krule, nft *ruleset, key, nftKey string) error {
+	if lr.nftKey != nftKey {
+		if err := nft.apply(int(lr.h)); err != nil {
+			return fmt.Errorf("%s: %w", lr.name, err)
+		}
+		lr.nftKey = nftKey
+	}
 	if lr.key == key {
 		return nil
 	}
@@ -614,9 +652,6 @@ func (lr *liveRouter) configure(routes []kroute, rules []krule, nft *ruleset, ke
 			return fmt.Errorf("%s: add rule %d iif %q table %d: %w", lr.name, k.prio, k.iif, k.table, err)
 		}
 		lr.rules[k] = true
-	}
-	if err := nft.apply(int(lr.h)); err != nil {
-		return fmt.Errorf("%s: %w", lr.name, err)
 	}
 	lr.key = key
 	return nil
@@ -738,5 +773,5 @@ func (r *Realizer) ensureTransit(tp *tgwPlan) error {
 			end.l.key = ""
 		}
 	}
-	return lg.configure(tp.routes, tp.rules, &ruleset{}, tp.key)
+	return lg.configure(tp.routes, tp.rules, &ruleset{}, tp.key, "none")
 }

@@ -199,21 +199,28 @@ func (c *chainSpec) add(verdict expr.Any, ms ...match) {
 
 // apply replaces the realizer's table in the namespace whose handle is fd
 // with rs, in one transaction; an empty ruleset removes the table.
-func (rs *ruleset) apply(fd int) error {
+func (rs *ruleset) apply(fd int) error { return applyTables(fd, rs) }
+
+// applyTables replaces the realizer's tables of each ruleset's family in
+// the namespace whose handle is fd, all in one transaction.
+func applyTables(fd int, rss ...*ruleset) error {
 	c, err := nftables.New(nftables.WithNetNSFd(fd))
 	if err != nil {
 		return fmt.Errorf("nftables: %w", err)
 	}
-	fam := rs.family
-	if fam == 0 {
-		fam = nftables.TableFamilyIPv4
-	}
-	t := &nftables.Table{Name: tableName, Family: fam}
-	// Add then delete: deleting a table that does not exist would fail the
-	// whole batch.
-	c.AddTable(t)
-	c.DelTable(t)
-	if len(rs.chains) > 0 {
+	for _, rs := range rss {
+		fam := rs.family
+		if fam == 0 {
+			fam = nftables.TableFamilyIPv4
+		}
+		t := &nftables.Table{Name: tableName, Family: fam}
+		// Add then delete: deleting a table that does not exist would fail
+		// the whole batch.
+		c.AddTable(t)
+		c.DelTable(t)
+		if len(rs.chains) == 0 {
+			continue
+		}
 		c.AddTable(t)
 		for _, cs := range rs.chains {
 			ch := &nftables.Chain{Name: cs.name, Table: t}

@@ -136,7 +136,8 @@ type routerPlan struct {
 	routes []kroute
 	rules  []krule
 	nft    *ruleset
-	key    string // fingerprint of routes, rules and nft
+	key    string // fingerprint of routes and rules
+	nftKey string // fingerprint of nft
 }
 
 // tgwPlan is a transit gateway: a router namespace with one kernel table
@@ -506,7 +507,8 @@ func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, p
 		return fmt.Errorf("router of %s: %w", n.ID, err)
 	}
 	rp.nft = rs
-	rp.key = fmt.Sprintf("%v|%v|%+v", rp.routes, rp.rules, spec)
+	rp.key = fmt.Sprintf("%v|%v", rp.routes, rp.rules)
+	rp.nftKey = fmt.Sprintf("%+v", spec)
 	return nil
 }
 

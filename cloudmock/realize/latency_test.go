@@ -61,6 +61,30 @@ func TestSyncLatency(t *testing.T) {
 			t.Fatalf("rule removed and synced, but a reply came")
 		}
 	}
+	// WaitApplied, for a caller that knows the change's event sequence.
+	events := make(chan model.Event, 64)
+	sub := l.cloud.Subscribe(func(e model.Event) { events <- e })
+	defer sub.Close()
+	_, err = l.cloud.AddSecurityRules(acct, g.ID, model.Ingress, rule)
+	l.ok(err)
+	var seq uint64
+	for seq == 0 {
+		select {
+		case e := <-events:
+			if e.Kind == model.KindSecurityGroup && e.ID == g.ID {
+				seq = e.Seq
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no event for the rule")
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l.ok(l.r.WaitApplied(ctx, seq))
+	if err := ping(100, 2*time.Second); err != nil {
+		t.Fatalf("WaitApplied returned, but the rule is not in force: %v", err)
+	}
+
 	slices.Sort(took)
 	t.Logf("API call to dataplane in force: min %v, median %v, max %v", took[0], took[len(took)/2], took[len(took)-1])
 	if took[len(took)/2] > 2*time.Second {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vishvananda/netlink"
+
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/probe"
@@ -259,4 +261,17 @@ func (l *lab) tcpFails(ns string, addr netip.Addr, port int) {
 	if err := dial(ns, addr, port, time.Second); err == nil {
 		l.t.Fatalf("%s connected to %s:%d, but it must not", ns, addr, port)
 	}
+}
+
+// forgetFlows flushes the connection tracking table of namespace ns, so
+// that the next probe is a new flow whatever identifier it draws.
+func (l *lab) forgetFlows(ns string) {
+	l.t.Helper()
+	h, err := netns.Open(ns)
+	l.ok(err)
+	defer h.Close()
+	nl, err := netlink.NewHandleAt(h)
+	l.ok(err)
+	defer nl.Close()
+	l.ok(nl.ConntrackTableFlush(netlink.ConntrackTable))
 }

@@ -28,14 +28,30 @@ func TestSyncLatency(t *testing.T) {
 	l.ok(err)
 	l.sync()
 	l.pingOK(l.ns(a), b.PrivateIP) // warms the neighbour caches
+	tracked, err := probe.NewPinger(l.ns(a))
+	l.ok(err)
+	defer tracked.Close()
+	if _, err := tracked.Ping(b.PrivateIP, 1, 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	_, _, err = l.cloud.RemoveSecurityRules(acct, g.ID, model.Ingress, rule)
 	l.ok(err)
 	l.sync()
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html — a tracked flow goes on after its rule is removed
+	if _, err := tracked.Ping(b.PrivateIP, 2, 2*time.Second); err != nil {
+		t.Fatalf("the tracked flow stopped when its rule was removed: %v", err)
+	}
+	l.forgetFlows(l.ns(b))
+	if _, err := tracked.Ping(b.PrivateIP, 3, time.Second/2); err == nil {
+		t.Fatal("once no longer tracked, the flow still passes")
+	}
 
 	// Each check is a new flow (a new ICMP identifier): a tracked flow
 	// outlives the removal of the rule that admitted it, as in AWS.
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html — removing a rule does not interrupt tracked flows
 	ping := func(seq int, timeout time.Duration) error {
+		l.forgetFlows(l.ns(a))
+		l.forgetFlows(l.ns(b))
 		p, err := probe.NewPinger(l.ns(a))
 		l.ok(err)
 		defer p.Close()

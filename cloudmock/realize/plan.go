@@ -72,12 +72,9 @@ func takeSnapshot(c *model.Cloud) *snapshot {
 }
 
 // short is the part of a model ID that names kernel objects: the first 8
-// hex digits after the prefix.
+// hex digits after the prefix (which may hold dashes: tgw-attach-...).
 func short(id string) string {
-	_, h, ok := strings.Cut(id, "-")
-	if !ok {
-		h = id
-	}
+	h := id[strings.LastIndex(id, "-")+1:]
 	return h[:min(8, len(h))]
 }
 

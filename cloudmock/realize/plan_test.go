@@ -86,3 +86,16 @@ func TestPlanRoutes(t *testing.T) {
 		}
 	}
 }
+
+func TestShortNames(t *testing.T) {
+	for id, want := range map[string]string{
+		"vpc-0123456789abcdef0":        "01234567",
+		"tgw-attach-0fedcba9876543210": "0fedcba9",
+		"i-0a1b2c3d4e5f60718":          "0a1b2c3d",
+		"odd":                          "odd",
+	} {
+		if got := short(id); got != want {
+			t.Errorf("short(%q) = %q, want %q", id, got, want)
+		}
+	}
+}

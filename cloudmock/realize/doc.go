@@ -29,8 +29,7 @@
 // in force.
 //
 // Not realized yet: VPN gateways and VPN attachments (their routes drop),
-// IPv6 (instances drop it), security groups on the egress side of traffic
-// an instance forwards, public IPs given at launch.
+// IPv6 (instances drop it), public IPs given at launch.
 //
 // The package touches only namespaces it creates, all named mcn-<lab>-...,
 // and the links inside them; it never adds a link, route or rule to the

@@ -17,7 +17,8 @@ func TestRouting(t *testing.T) {
 	v := l.vpc("10.0.0.0/16")
 	sa, sb, sc := l.subnet(v, "10.0.1.0/24"), l.subnet(v, "10.0.2.0/24"), l.subnet(v, "10.0.3.0/24")
 	g := l.openGroup(v, "open", "10.0.0.0/16")
-	a, b, x := l.instance(sa, g.ID), l.instance(sb, g.ID), l.instance(sc, g.ID)
+	gx := l.openGroup(v, "appliance", "10.0.0.0/16")
+	a, b, x := l.instance(sa, g.ID), l.instance(sb, g.ID), l.instance(sc, gx.ID)
 	// The appliance's subnet has a table of its own with only the local route.
 	rtc := must[model.RouteTable](t)(l.cloud.CreateRouteTable(acct, v.ID, nil))
 	must[model.RouteTableAssociation](t)(l.cloud.AssociateRouteTable(acct, rtc.ID, sc.ID))
@@ -41,6 +42,19 @@ func TestRouting(t *testing.T) {
 	l.ok(l.cloud.SetSourceDestCheck(acct, x.ID, false))
 	l.sync()
 	l.pingOK(l.ns(a), b.PrivateIP) // now through x
+
+	// What x forwards leaves through x's interface: its group's outbound
+	// rules apply too.
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — rules for traffic reaching and leaving the interface
+	all := []model.SecurityRule{{Protocol: "-1", FromPort: -1, ToPort: -1, Prefix: netip.MustParsePrefix("0.0.0.0/0")}}
+	_, _, err := l.cloud.RemoveSecurityRules(acct, gx.ID, model.Egress, all)
+	l.ok(err)
+	l.sync()
+	l.pingFails(l.ns(a), b.PrivateIP)
+	_, err = l.cloud.AddSecurityRules(acct, gx.ID, model.Egress, []model.SecurityRule{{Protocol: "icmp", FromPort: -1, ToPort: -1, Prefix: sb.Prefix}})
+	l.ok(err)
+	l.sync()
+	l.pingOK(l.ns(a), b.PrivateIP)
 
 	must[map[string]model.InstanceState](t)(l.cloud.TerminateInstances(acct, []string{x.ID}))
 	l.sync()

@@ -60,14 +60,26 @@ func hostRuleset(s hostSpec) (*ruleset, error) {
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html#EIP_Disable_SrcDestCheck — with the source/destination check on, an instance drops traffic not addressed to or from itself
 	if !s.SrcDstCheck {
-		// Forwarded traffic enters the interface: the inbound rules decide.
+		// Forwarded traffic enters and leaves the interface: a new flow
+		// passes when an inbound rule and an outbound rule both allow it.
+		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — security groups control the traffic allowed to reach and leave the resources they are associated with
+		fwdIn := &chainSpec{name: "forward-in"}
+		fwdOut := &chainSpec{name: "forward-out"}
 		fwd.add(accept, ctEstablished())
+		fwd.add(jump(fwdIn.name))
 		for _, x := range s.Ingress {
 			l4, _ := l4Match(x.Proto, x.From, x.To)
 			for _, peer := range x.Peers {
-				fwd.add(accept, prefixMatch(srcOffset, peer), l4)
+				fwdIn.add(jump(fwdOut.name), prefixMatch(srcOffset, peer), l4)
 			}
 		}
+		for _, x := range s.Egress {
+			l4, _ := l4Match(x.Proto, x.From, x.To)
+			for _, peer := range x.Peers {
+				fwdOut.add(accept, prefixMatch(dstOffset, peer), l4)
+			}
+		}
+		rs.chains = append(rs.chains, fwdIn, fwdOut)
 	}
 	rs.chains = append(rs.chains, in, out, fwd)
 	return rs, nil

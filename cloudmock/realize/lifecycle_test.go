@@ -2,12 +2,15 @@ package realize
 
 import (
 	"context"
+	"net/netip"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
+	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
@@ -85,5 +88,48 @@ func TestTeardownThroughModel(t *testing.T) {
 	}
 	if err := l.r.Sync(ctx); err == nil {
 		t.Error("Sync on a closed realizer succeeded")
+	}
+}
+
+// A namespace of the realizer's name that it did not make is neither taken
+// over nor deleted: New fails, names it, and removes only what it made.
+func TestForeignNamespaceUntouched(t *testing.T) {
+	roottest.Require(t)
+	name := roottest.LabName(t, "rf")
+	c := model.New()
+	c.AddAccount(model.Account{ID: acct, Limits: model.DefaultLimits()})
+	v1 := must[model.Network](t)(c.CreateNetwork(acct, netip.MustParsePrefix("10.1.0.0/16"), nil))
+	v2 := must[model.Network](t)(c.CreateNetwork(acct, netip.MustParsePrefix("10.2.0.0/16"), nil))
+	// Routers are made in ID order: the first is made, the second is taken.
+	second := max(v1.ID, v2.ID)
+	names := &Realizer{opts: Options{Lab: name}}
+	foreign := names.routerNS(second)
+	if err := netns.Create(foreign); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := netns.Delete(foreign); err != nil {
+			t.Error(err)
+		}
+		if ns := roottest.Namespaces(name); len(ns) > 0 {
+			t.Errorf("left behind: %v", ns)
+			for _, n := range ns {
+				_ = netns.Delete(n)
+			}
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, err := New(ctx, c, Options{Lab: name, RetryInterval: time.Hour})
+	if err == nil {
+		r.Close()
+		t.Fatal("New took over a namespace it did not make")
+	}
+	t.Logf("New: %v", err)
+	if !strings.Contains(err.Error(), foreign) {
+		t.Errorf("error %q does not name %s", err, foreign)
+	}
+	if got := roottest.Namespaces(name); !slices.Equal(got, []string{foreign}) {
+		t.Errorf("namespaces after the failed New: %v, want only the foreign %s", got, foreign)
 	}
 }

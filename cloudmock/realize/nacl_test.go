@@ -53,4 +53,23 @@ func TestNetworkACL(t *testing.T) {
 	l.sync()
 	l.pingFails(l.ns(a), b.PrivateIP)
 	l.pingOK(l.ns(b2), b.PrivateIP)
+
+	// Ports: inbound TCP 8080 only, outbound only to the client's
+	// ephemeral ports.
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html — return traffic goes to the client's ephemeral ports and needs an outbound rule
+	tcp := func(n int, egress bool, from, to int) model.ACLEntry {
+		return model.ACLEntry{Number: n, Egress: egress, Allow: true, Protocol: "tcp", Prefix: sa.Prefix, FromPort: from, ToPort: to, ICMPType: -1, ICMPCode: -1}
+	}
+	l.ok(l.cloud.ReplaceNetworkACLEntry(acct, acl.ID, tcp(100, true, 1024, 65535)))
+	l.ok(l.cloud.DeleteNetworkACLEntry(acct, acl.ID, 200, false))
+	l.ok(l.cloud.AddNetworkACLEntry(acct, acl.ID, tcp(110, false, 8080, 8080)))
+	l.sync()
+	l.serve(l.ns(b), b.PrivateIP, 8080)
+	l.serve(l.ns(b), b.PrivateIP, 9090)
+	l.tcpOK(l.ns(a), b.PrivateIP, 8080)
+	l.tcpFails(l.ns(a), b.PrivateIP, 9090)
+	l.pingFails(l.ns(a), b.PrivateIP)
+	l.ok(l.cloud.ReplaceNetworkACLEntry(acct, acl.ID, tcp(100, true, 1024, 1030)))
+	l.sync()
+	l.tcpFails(l.ns(a), b.PrivateIP, 8080) // the replies' ports are not allowed out
 }

@@ -1,0 +1,50 @@
+package model
+
+// This file is the realizer's hook for elastic IPs on instances (branch
+// realize): the owner of the model may replace it with their own version.
+
+// AssociateAddress associates an unassociated elastic IP with a running
+// instance's primary interface, or with an interface; the internet gateway
+// of the interface's network then maps the two addresses one to one.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateAddress.html — an address already in use is not moved unless reassociation is allowed
+func (c *Cloud) AssociateAddress(account, allocationID, targetID string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.eips[allocationID]
+	if !ok || e.Account != account {
+		return notFound(KindElasticIP, allocationID)
+	}
+	if e.Associate != "" {
+		return errf(CodeAlreadyAssociated, KindElasticIP, allocationID, "elastic IP %s is already associated with %s", allocationID, e.Associate)
+	}
+	eniID := targetID
+	if i, ok := c.instances[targetID]; ok && i.Account == account {
+		if i.State != InstanceRunning {
+			return errf(CodeIncorrectState, KindInstance, targetID, "the instance '%s' is not in a state from which it can be associated", targetID)
+		}
+		eniID = i.NetworkInterfaceID
+	}
+	ni, ok := c.enis[eniID]
+	if !ok || ni.Account != account {
+		return notFound(KindNetworkInterface, targetID)
+	}
+	e.Associate = ni.ID
+	c.emitLocked(KindElasticIP, OpUpdate, e.ID, account)
+	return nil
+}
+
+// DisassociateAddress removes an elastic IP's association with an interface.
+func (c *Cloud) DisassociateAddress(account, allocationID string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.eips[allocationID]
+	if !ok || e.Account != account {
+		return notFound(KindElasticIP, allocationID)
+	}
+	if _, isENI := c.enis[e.Associate]; e.Associate == "" || !isENI {
+		return errf(CodeNotAssociated, KindElasticIP, allocationID, "elastic IP %s is not associated with an interface", allocationID)
+	}
+	e.Associate = ""
+	c.emitLocked(KindElasticIP, OpUpdate, e.ID, account)
+	return nil
+}

@@ -1,0 +1,777 @@
+package realize
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"slices"
+	"sync"
+
+	"github.com/vishvananda/netlink"
+	nsh "github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+
+	"github.com/mcnlab/mcnlab/emulator/netns"
+)
+
+// liveNS is a namespace the realizer made, with handles kept open.
+type liveNS struct {
+	forget func(string) // Options.Forget, or nil
+	name   string
+	h      nsh.NsHandle
+	nl     *netlink.Handle
+}
+
+// sysctls every realizer namespace gets: forwarding on (routers forward;
+// instances forward only when their source/destination check is off, which
+// nftables enforces), and no redirects or reverse-path filter, which a
+// VPC's hairpin routes through appliances would trip.
+var sysctls = map[string]string{
+	"net/ipv4/ip_forward":                    "1",
+	"net/ipv4/conf/all/send_redirects":       "0",
+	"net/ipv4/conf/default/send_redirects":   "0",
+	"net/ipv4/conf/all/accept_redirects":     "0",
+	"net/ipv4/conf/default/accept_redirects": "0",
+	"net/ipv4/conf/all/rp_filter":            "0",
+	"net/ipv4/conf/default/rp_filter":        "0",
+}
+
+// createNS makes a namespace with lo up and the realizer's sysctls.
+func createNS(name string) (*liveNS, error) {
+	if err := netns.Create(name); err != nil {
+		return nil, err
+	}
+	l := &liveNS{name: name}
+	err := func() error {
+		var err error
+		if l.h, err = netns.Open(name); err != nil {
+			return err
+		}
+		if l.nl, err = netlink.NewHandleAt(l.h, unix.NETLINK_ROUTE); err != nil {
+			return fmt.Errorf("netlink handle in %s: %w", name, err)
+		}
+		lo, err := l.nl.LinkByName("lo")
+		if err != nil {
+			return fmt.Errorf("%s: find lo: %w", name, err)
+		}
+		if err := l.nl.LinkSetUp(lo); err != nil {
+			return fmt.Errorf("%s: set lo up: %w", name, err)
+		}
+		return netns.DoHandle(l.h, func() error {
+			for k, v := range sysctls {
+				if err := os.WriteFile("/proc/sys/"+k, []byte(v), 0o644); err != nil {
+					return fmt.Errorf("%s: sysctl %s: %w", name, k, err)
+				}
+			}
+			return nil
+		})
+	}()
+	if err != nil {
+		return nil, errors.Join(err, l.remove())
+	}
+	return l, nil
+}
+
+// remove closes the handles and deletes the namespace; the kernel deletes
+// its links with it. Idempotent.
+func (l *liveNS) remove() error {
+	if l.nl != nil {
+		l.nl.Close()
+		l.nl = nil
+	}
+	if l.h.IsOpen() {
+		l.h.Close()
+		l.h = nsh.None()
+	}
+	if err := netns.Delete(l.name); err != nil {
+		return err
+	}
+	if l.forget != nil {
+		l.forget(l.name)
+		l.forget = nil
+	}
+	return nil
+}
+
+// createNS records the namespace through Options.Record, then creates it.
+func (r *Realizer) createNS(name string) (*liveNS, error) {
+	if r.opts.Record != nil {
+		if err := r.opts.Record(name); err != nil {
+			return nil, fmt.Errorf("record namespace %s: %w", name, err)
+		}
+	}
+	l, err := createNS(name)
+	if err != nil {
+		if r.opts.Forget != nil {
+			r.opts.Forget(name)
+		}
+		return nil, err
+	}
+	l.forget = r.opts.Forget
+	return l, nil
+}
+
+func ipNet(p netip.Prefix) *net.IPNet {
+	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), 32)}
+}
+
+func (l *liveNS) addAddr(link netlink.Link, p netip.Prefix) error {
+	if err := l.nl.AddrAdd(link, &netlink.Addr{IPNet: ipNet(p)}); err != nil && !errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("%s: add address %s to %s: %w", l.name, p, link.Attrs().Name, err)
+	}
+	return nil
+}
+
+func (l *liveNS) up(link netlink.Link) error {
+	if err := l.nl.LinkSetUp(link); err != nil {
+		return fmt.Errorf("%s: set %s up: %w", l.name, link.Attrs().Name, err)
+	}
+	return nil
+}
+
+func (l *liveNS) link(name string) (netlink.Link, error) {
+	k, err := l.nl.LinkByName(name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: find %s: %w", l.name, name, err)
+	}
+	return k, nil
+}
+
+// veth makes a veth pair from l (end a) into peer (end b).
+func (l *liveNS) veth(a string, peer *liveNS, b string) error {
+	v := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: a}, PeerName: b, PeerNamespace: netlink.NsFd(int(peer.h))}
+	err := l.nl.LinkAdd(v)
+	if errors.Is(err, unix.EEXIST) {
+		// Left by a pass that failed half-way: make it anew.
+		if err := l.delLink(a); err != nil {
+			return err
+		}
+		err = l.nl.LinkAdd(v)
+	}
+	if err != nil {
+		return fmt.Errorf("create veth %s:%s -- %s:%s: %w", l.name, a, peer.name, b, err)
+	}
+	return nil
+}
+
+// forgetDev drops the routes recorded through a link that is gone.
+func (lr *liveRouter) forgetDev(dev string) {
+	for k, v := range lr.routes {
+		if v.dev == dev {
+			delete(lr.routes, k)
+		}
+	}
+	lr.key = ""
+}
+
+func (l *liveNS) delLink(name string) error {
+	k, err := l.nl.LinkByName(name)
+	if err != nil {
+		var nf netlink.LinkNotFoundError
+		if errors.As(err, &nf) {
+			return nil
+		}
+		return fmt.Errorf("%s: find %s: %w", l.name, name, err)
+	}
+	if err := l.nl.LinkDel(k); err != nil {
+		return fmt.Errorf("%s: delete %s: %w", l.name, name, err)
+	}
+	return nil
+}
+
+type liveRouter struct {
+	*liveNS
+	segs   map[string]segPlan // by subnet ID
+	igw    bool
+	routes map[rkey]kroute
+	rules  map[krule]bool
+	key    string // of routes and rules
+	nftKey string // of the nftables table
+}
+
+type rkey struct {
+	table int
+	dst   netip.Prefix
+}
+
+type liveHost struct {
+	*liveNS
+	key, nftKey string
+	router      string
+}
+
+// liveState is what the realizer has made.
+type liveState struct {
+	routers    map[string]*liveRouter
+	hosts      map[string]*liveHost
+	peerings   map[string]*peerPlan
+	tgws       map[string]*liveRouter // transit gateways, by ID
+	atts       map[string]attPlan     // VPC attachments, by ID
+	inet       *liveNS
+	inetRoutes map[netip.Addr]string // public address -> network whose link it goes to
+}
+
+func newLiveState() *liveState {
+	return &liveState{routers: map[string]*liveRouter{}, hosts: map[string]*liveHost{},
+		peerings: map[string]*peerPlan{}, tgws: map[string]*liveRouter{}, atts: map[string]attPlan{}, inetRoutes: map[netip.Addr]string{}}
+}
+
+// teardown removes every namespace, hosts first.
+func (s *liveState) teardown() error {
+	var errs []error
+	for id, h := range s.hosts {
+		errs = append(errs, h.remove())
+		delete(s.hosts, id)
+	}
+	for id, r := range s.routers {
+		errs = append(errs, r.remove())
+		delete(s.routers, id)
+	}
+	for id, g := range s.tgws {
+		errs = append(errs, g.remove())
+		delete(s.tgws, id)
+	}
+	s.atts = map[string]attPlan{}
+	if s.inet != nil {
+		errs = append(errs, s.inet.remove())
+		s.inet = nil
+	}
+	s.peerings = map[string]*peerPlan{}
+	s.inetRoutes = map[netip.Addr]string{}
+	return errors.Join(errs...)
+}
+
+// reconcile makes the dataplane match a fresh read of the model.
+func (r *Realizer) reconcile() error {
+	p, err := r.buildPlan(takeSnapshot(r.cloud))
+	if err != nil {
+		return fmt.Errorf("realize: plan: %w", err)
+	}
+	s := r.live
+	var errs []error
+	// Remove what is gone, or must be remade, users before providers.
+	for id, h := range s.hosts {
+		if want, ok := p.hosts[id]; !ok || want.key != h.key || s.routers[h.router] == nil {
+			errs = append(errs, h.remove())
+			delete(s.hosts, id)
+		}
+	}
+	for id, pc := range s.peerings {
+		if want, ok := p.peerings[id]; !ok || *want != *pc {
+			for _, end := range []string{pc.a, pc.b} {
+				if rt := s.routers[end]; rt != nil {
+					errs = append(errs, rt.delLink(pc.ifname))
+					rt.forgetDev(pc.ifname)
+				}
+			}
+			delete(s.peerings, id)
+		}
+	}
+	wantAtts := map[string]attPlan{}
+	for _, g := range p.tgws {
+		for _, a := range g.atts {
+			wantAtts[a.id] = a
+		}
+	}
+	for id, a := range s.atts {
+		if want, ok := wantAtts[id]; !ok || want != a {
+			for _, g := range s.tgws {
+				if g.segs[id].subnet != "" { // the attachment's marker on its gateway
+					errs = append(errs, g.delLink(a.ifTGW))
+					g.forgetDev(a.ifTGW)
+					delete(g.segs, id)
+				}
+			}
+			if rt := s.routers[a.network]; rt != nil {
+				errs = append(errs, rt.delLink(a.ifVPC))
+				rt.forgetDev(a.ifVPC)
+			}
+			delete(s.atts, id)
+		}
+	}
+	for id, g := range s.tgws {
+		if _, ok := p.tgws[id]; !ok {
+			errs = append(errs, g.remove())
+			delete(s.tgws, id)
+		}
+	}
+	for id, rt := range s.routers {
+		if _, ok := p.routers[id]; !ok {
+			errs = append(errs, rt.remove())
+			delete(s.routers, id)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if p.internet && s.inet == nil {
+		if err := r.createInternet(); err != nil {
+			return err
+		}
+	}
+	for _, id := range sortedKeys(p.routers) {
+		if err := r.ensureRouter(p.routers[id]); err != nil {
+			return err
+		}
+	}
+	for _, id := range sortedKeys(p.peerings) {
+		if err := r.ensurePeering(p.peerings[id]); err != nil {
+			return err
+		}
+	}
+	for _, id := range sortedKeys(p.tgws) {
+		if err := r.ensureTransit(p.tgws[id]); err != nil {
+			return err
+		}
+	}
+	for _, id := range sortedKeys(p.hosts) {
+		if err := r.ensureHost(p.hosts[id]); err != nil {
+			return err
+		}
+	}
+	if err := r.applyHostTables(p); err != nil {
+		return err
+	}
+	for _, id := range sortedKeys(p.routers) {
+		if err := r.configureRouter(p.routers[id]); err != nil {
+			return err
+		}
+	}
+	if err := r.syncInternetRoutes(p); err != nil {
+		return err
+	}
+	if !p.internet && s.inet != nil {
+		if err := s.inet.remove(); err != nil {
+			return err
+		}
+		s.inet = nil
+	}
+	return nil
+}
+
+func sortedKeys[T any](m map[string]T) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// createInternet makes the emulated internet: a namespace holding the
+// internet server's address.
+func (r *Realizer) createInternet() error {
+	l, err := r.createNS(r.internetNS())
+	if err != nil {
+		return fmt.Errorf("realize: internet: %w", err)
+	}
+	r.live.inet = l
+	lo, err := l.link("lo")
+	if err != nil {
+		return err
+	}
+	return l.addAddr(lo, netip.PrefixFrom(InternetServer, 32))
+}
+
+func (r *Realizer) ensureRouter(rp *routerPlan) error {
+	s := r.live
+	lr := s.routers[rp.network]
+	if lr == nil {
+		l, err := r.createNS(rp.ns)
+		if err != nil {
+			return fmt.Errorf("realize: router of %s: %w", rp.network, err)
+		}
+		lr = &liveRouter{liveNS: l, segs: map[string]segPlan{}, routes: map[rkey]kroute{}, rules: map[krule]bool{}}
+		s.routers[rp.network] = lr
+	}
+	want := map[string]segPlan{}
+	for _, sg := range rp.segs {
+		want[sg.subnet] = sg
+	}
+	for id, sg := range lr.segs {
+		if w, ok := want[id]; !ok || w != sg {
+			if err := lr.delLink(sg.bridge); err != nil {
+				return err
+			}
+			delete(lr.segs, id)
+			lr.forgetDev(sg.bridge)
+		}
+	}
+	for _, sg := range rp.segs {
+		if _, ok := lr.segs[sg.subnet]; ok {
+			continue
+		}
+		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: sg.bridge}}
+		if err := lr.nl.LinkAdd(br); err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("%s: create bridge %s for %s: %w", lr.name, sg.bridge, sg.subnet, err)
+		}
+		k, err := lr.link(sg.bridge)
+		if err != nil {
+			return err
+		}
+		if err := lr.addAddr(k, sg.gw); err != nil {
+			return err
+		}
+		if err := lr.up(k); err != nil {
+			return err
+		}
+		lr.segs[sg.subnet] = sg
+		lr.key = ""
+	}
+	switch {
+	case rp.igw && !lr.igw:
+		a, b := linkAddrs(r.links["igw/"+rp.network])
+		gi := igwInetIf(rp.network)
+		if err := lr.veth(igwIf, s.inet, gi); err != nil {
+			return err
+		}
+		for _, end := range []struct {
+			l    *liveNS
+			name string
+			addr netip.Prefix
+		}{{lr.liveNS, igwIf, a}, {s.inet, gi, b}} {
+			k, err := end.l.link(end.name)
+			if err != nil {
+				return err
+			}
+			if err := end.l.addAddr(k, end.addr); err != nil {
+				return err
+			}
+			if err := end.l.up(k); err != nil {
+				return err
+			}
+		}
+		lr.igw, lr.key = true, ""
+	case !rp.igw && lr.igw:
+		if err := lr.delLink(igwIf); err != nil {
+			return err
+		}
+		lr.forgetDev(igwIf)
+		for a, n := range s.inetRoutes {
+			if n == rp.network {
+				delete(s.inetRoutes, a)
+			}
+		}
+		lr.igw, lr.key = false, ""
+	}
+	return nil
+}
+
+func (r *Realizer) ensurePeering(pp *peerPlan) error {
+	s := r.live
+	if _, ok := s.peerings[pp.id]; ok {
+		return nil
+	}
+	a, b := s.routers[pp.a], s.routers[pp.b]
+	if err := a.veth(pp.ifname, b.liveNS, pp.ifname); err != nil {
+		return err
+	}
+	for _, end := range []struct {
+		r    *liveRouter
+		addr netip.Prefix
+	}{{a, pp.addrA}, {b, pp.addrB}} {
+		k, err := end.r.link(pp.ifname)
+		if err != nil {
+			return err
+		}
+		if err := end.r.addAddr(k, end.addr); err != nil {
+			return err
+		}
+		if err := end.r.up(k); err != nil {
+			return err
+		}
+		end.r.key = ""
+	}
+	cp := *pp
+	s.peerings[pp.id] = &cp
+	return nil
+}
+
+func (r *Realizer) ensureHost(hp *hostPlan) error {
+	s := r.live
+	lh := s.hosts[hp.id]
+	if lh == nil {
+		rt := s.routers[hp.router]
+		l, err := r.createNS(hp.ns)
+		if err != nil {
+			return fmt.Errorf("realize: host %s: %w", hp.id, err)
+		}
+		lh = &liveHost{liveNS: l, key: hp.key, router: hp.router}
+		// The rules are in place before the host is plugged in.
+		if err := applyTables(int(l.h), noIPv6(), hp.nft); err != nil {
+			return errors.Join(fmt.Errorf("realize: host %s: %w", hp.id, err), l.remove())
+		}
+		lh.nftKey = hp.nftKey
+		if err := wireHost(rt, l, hp); err != nil {
+			return errors.Join(fmt.Errorf("realize: host %s: %w", hp.id, err), l.remove())
+		}
+		s.hosts[hp.id] = lh
+	}
+	return nil
+}
+
+// applyHostTables replaces the nftables table of every host whose rules
+// changed, all at once: each commit waits milliseconds in the kernel, and
+// the hosts are independent namespaces.
+func (r *Realizer) applyHostTables(p *plan) error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex // guards errs
+	var errs []error
+	sem := make(chan struct{}, 16)
+	for id, hp := range p.hosts {
+		lh := r.live.hosts[id]
+		if lh == nil || lh.nftKey == hp.nftKey {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := hp.nft.apply(int(lh.h)); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", lh.name, err))
+				mu.Unlock()
+				return
+			}
+			lh.nftKey = hp.nftKey // this goroutine's host only
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// wireHost plugs a new host into its subnet's bridge and gives it its
+// address and default route.
+func wireHost(rt *liveRouter, l *liveNS, hp *hostPlan) error {
+	{
+		if err := rt.veth(hp.port, l, hostIf); err != nil {
+			return err
+		}
+		port, err := rt.link(hp.port)
+		if err != nil {
+			return err
+		}
+		br, err := rt.link(bridgeName(hp.subnet))
+		if err != nil {
+			return err
+		}
+		if err := rt.nl.LinkSetMaster(port, br); err != nil {
+			return fmt.Errorf("%s: attach %s to %s: %w", rt.name, hp.port, br.Attrs().Name, err)
+		}
+		if err := rt.up(port); err != nil {
+			return err
+		}
+		eth, err := l.link(hostIf)
+		if err != nil {
+			return err
+		}
+		if err := l.addAddr(eth, hp.addr); err != nil {
+			return err
+		}
+		if err := l.up(eth); err != nil {
+			return err
+		}
+		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — instances reach everything through the VPC router at the subnet's base+1
+		def := &netlink.Route{Dst: ipNet(netip.MustParsePrefix("0.0.0.0/0")), Gw: net.IP(hp.gw.AsSlice()), LinkIndex: eth.Attrs().Index}
+		if err := l.nl.RouteAdd(def); err != nil {
+			return fmt.Errorf("%s: default route via %s: %w", l.name, hp.gw, err)
+		}
+	}
+	return nil
+}
+
+// configureRouter brings the router's routes, rules and nftables table to
+// the plan: routes and rules by difference, the table atomically.
+func (r *Realizer) configureRouter(rp *routerPlan) error {
+	return r.live.routers[rp.network].configure(rp.routes, rp.rules, rp.nft, rp.key, rp.nftKey)
+}
+
+// configure brings a router namespace's routes and rules to the plan by
+// difference while key changes, and replaces its nftables table while
+// nftKey changes (an nftables commit costs milliseconds).
+func (lr *liveRouter) configure(routes []kroute, rules []krule, nft *ruleset, key, nftKey string) error {
+	if lr.nftKey != nftKey {
+		if err := nft.apply(int(lr.h)); err != nil {
+			return fmt.Errorf("%s: %w", lr.name, err)
+		}
+		lr.nftKey = nftKey
+	}
+	if lr.key == key {
+		return nil
+	}
+	want := map[rkey]kroute{}
+	for _, k := range routes {
+		want[rkey{k.table, k.dst}] = k
+	}
+	for key, have := range lr.routes {
+		if _, ok := want[key]; !ok {
+			if err := lr.nl.RouteDel(lr.kernel(have, 0)); err != nil && !errors.Is(err, unix.ESRCH) {
+				return fmt.Errorf("%s: delete route %s table %d: %w", lr.name, key.dst, key.table, err)
+			}
+			delete(lr.routes, key)
+		}
+	}
+	for _, key := range slices.SortedFunc(mapsKeys(want), func(a, b rkey) int { return a.dst.Bits() - b.dst.Bits() }) {
+		k := want[key]
+		if have, ok := lr.routes[key]; ok && have == k {
+			continue
+		}
+		idx := 0
+		if k.dev != "" {
+			link, err := lr.link(k.dev)
+			if err != nil {
+				return err
+			}
+			idx = link.Attrs().Index
+		}
+		if err := lr.nl.RouteReplace(lr.kernel(k, idx)); err != nil {
+			return fmt.Errorf("%s: route %s %s %s %s table %d: %w", lr.name, k.dst, k.kind, k.via, k.dev, k.table, err)
+		}
+		lr.routes[key] = k
+	}
+	wantRules := map[krule]bool{}
+	for _, k := range rules {
+		wantRules[k] = true
+	}
+	for k := range lr.rules {
+		if !wantRules[k] {
+			if err := lr.nl.RuleDel(kernelRule(k)); err != nil && !errors.Is(err, unix.ENOENT) {
+				return fmt.Errorf("%s: delete rule %d: %w", lr.name, k.prio, err)
+			}
+			delete(lr.rules, k)
+		}
+	}
+	for k := range wantRules {
+		if lr.rules[k] {
+			continue
+		}
+		if err := lr.nl.RuleAdd(kernelRule(k)); err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("%s: add rule %d iif %q table %d: %w", lr.name, k.prio, k.iif, k.table, err)
+		}
+		lr.rules[k] = true
+	}
+	lr.key = key
+	return nil
+}
+
+func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func (l *liveNS) kernel(k kroute, idx int) *netlink.Route {
+	rt := &netlink.Route{Table: k.table, Dst: ipNet(k.dst), Family: netlink.FAMILY_V4}
+	switch k.kind {
+	case "throw":
+		rt.Type = unix.RTN_THROW
+	case "blackhole":
+		rt.Type = unix.RTN_BLACKHOLE
+	case "unreachable":
+		rt.Type = unix.RTN_UNREACHABLE
+	case "dev":
+		rt.LinkIndex, rt.Scope = idx, netlink.SCOPE_LINK
+	case "via":
+		rt.LinkIndex, rt.Gw = idx, net.IP(k.via.AsSlice())
+	}
+	return rt
+}
+
+func kernelRule(k krule) *netlink.Rule {
+	ru := netlink.NewRule()
+	ru.Family = netlink.FAMILY_V4
+	ru.Priority, ru.IifName, ru.Table = k.prio, k.iif, k.table
+	return ru
+}
+
+// syncInternetRoutes points each public address, in the internet
+// namespace, at the router of the network that holds it.
+func (r *Realizer) syncInternetRoutes(p *plan) error {
+	s := r.live
+	if s.inet == nil {
+		return nil
+	}
+	want := map[netip.Addr]string{}
+	for n, addrs := range p.inetRoutes {
+		for _, a := range addrs {
+			want[a] = n
+		}
+	}
+	for a, n := range s.inetRoutes {
+		if want[a] != n {
+			err := s.inet.nl.RouteDel(&netlink.Route{Dst: ipNet(netip.PrefixFrom(a, 32))})
+			if err != nil && !errors.Is(err, unix.ESRCH) {
+				return fmt.Errorf("%s: delete route %s: %w", s.inet.name, a, err)
+			}
+			delete(s.inetRoutes, a)
+		}
+	}
+	for a, n := range want {
+		if s.inetRoutes[a] == n {
+			continue
+		}
+		link, err := s.inet.link(igwInetIf(n))
+		if err != nil {
+			return err
+		}
+		ra, _ := linkAddrs(r.links["igw/"+n])
+		rt := &netlink.Route{Dst: ipNet(netip.PrefixFrom(a, 32)), Gw: net.IP(ra.Addr().AsSlice()), LinkIndex: link.Attrs().Index}
+		if err := s.inet.nl.RouteReplace(rt); err != nil {
+			return fmt.Errorf("%s: route %s via %s: %w", s.inet.name, a, ra.Addr(), err)
+		}
+		s.inetRoutes[a] = n
+	}
+	return nil
+}
+
+// ensureTransit makes a transit gateway's namespace and links to the
+// routers of its attached networks, and brings its tables to the plan.
+func (r *Realizer) ensureTransit(tp *tgwPlan) error {
+	s := r.live
+	lg := s.tgws[tp.id]
+	if lg == nil {
+		l, err := r.createNS(tp.ns)
+		if err != nil {
+			return fmt.Errorf("realize: transit gateway %s: %w", tp.id, err)
+		}
+		// segs records the attachments whose link exists on this gateway.
+		lg = &liveRouter{liveNS: l, segs: map[string]segPlan{}, routes: map[rkey]kroute{}, rules: map[krule]bool{}}
+		s.tgws[tp.id] = lg
+	}
+	for _, a := range tp.atts {
+		if _, ok := s.atts[a.id]; ok {
+			continue
+		}
+		rt := s.routers[a.network]
+		if err := lg.veth(a.ifTGW, rt.liveNS, a.ifVPC); err != nil {
+			return err
+		}
+		lg.segs[a.id] = segPlan{subnet: a.id, bridge: a.ifTGW}
+		s.atts[a.id] = a
+		for _, end := range []struct {
+			l    *liveRouter
+			name string
+			addr netip.Prefix
+		}{{lg, a.ifTGW, a.addrTGW}, {rt, a.ifVPC, a.addrVPC}} {
+			k, err := end.l.link(end.name)
+			if err != nil {
+				return err
+			}
+			if err := end.l.addAddr(k, end.addr); err != nil {
+				return err
+			}
+			if err := end.l.up(k); err != nil {
+				return err
+			}
+			end.l.key = ""
+		}
+	}
+	return lg.configure(tp.routes, tp.rules, &ruleset{}, tp.key, "none")
+}

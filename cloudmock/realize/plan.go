@@ -1,0 +1,622 @@
+package realize
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+// snapshot is the whole model, read account by account. It is not one
+// atomic read: a change committed while it is taken may be half seen, and
+// its event triggers another pass, so plans tolerate dangling references.
+type snapshot struct {
+	networks  []model.Network
+	subnets   map[string]model.Subnet
+	tables    []model.RouteTable
+	groups    map[string]model.SecurityGroup
+	acls      []model.NetworkACL
+	enis      []model.NetworkInterface
+	instances map[string]model.Instance
+	igws      []model.InternetGateway
+	natgws    []model.NATGateway
+	eips      []model.ElasticIP
+	peerings  map[string]model.Peering
+	tgws      []model.TransitGateway
+	tgwTables []tgwTable
+	tgwAtts   []model.TransitGatewayAttachment
+}
+
+// tgwTable is a transit gateway route table with its effective routes.
+type tgwTable struct {
+	model.TransitGatewayRouteTable
+	routes []model.TransitGatewayRoute
+}
+
+func takeSnapshot(c *model.Cloud) *snapshot {
+	s := &snapshot{subnets: map[string]model.Subnet{}, groups: map[string]model.SecurityGroup{},
+		instances: map[string]model.Instance{}, peerings: map[string]model.Peering{}}
+	for _, a := range c.Accounts() {
+		s.networks = append(s.networks, c.Networks(a.ID)...)
+		for _, x := range c.Subnets(a.ID) {
+			s.subnets[x.ID] = x
+		}
+		s.tables = append(s.tables, c.RouteTables(a.ID)...)
+		for _, g := range c.SecurityGroups(a.ID) {
+			s.groups[g.ID] = g
+		}
+		s.acls = append(s.acls, c.NetworkACLs(a.ID)...)
+		s.enis = append(s.enis, c.NetworkInterfaces(a.ID)...)
+		for _, i := range c.Instances(a.ID) {
+			s.instances[i.ID] = i
+		}
+		s.igws = append(s.igws, c.InternetGateways(a.ID)...)
+		s.natgws = append(s.natgws, c.NATGateways(a.ID)...)
+		s.eips = append(s.eips, c.ElasticIPs(a.ID)...)
+		for _, p := range c.Peerings(a.ID) {
+			s.peerings[p.ID] = p
+		}
+		s.tgws = append(s.tgws, c.TransitGateways(a.ID)...)
+		s.tgwAtts = append(s.tgwAtts, c.TransitGatewayAttachments(a.ID)...)
+		for _, t := range c.TransitGatewayRouteTables(a.ID) {
+			routes, err := c.TransitGatewayRoutes(a.ID, t.ID)
+			if err != nil {
+				continue // deleted meanwhile: its event brings another pass
+			}
+			s.tgwTables = append(s.tgwTables, tgwTable{t, routes})
+		}
+	}
+	return s
+}
+
+// short is the part of a model ID that names kernel objects: the first 8
+// hex digits after the prefix (which may hold dashes: tgw-attach-...).
+func short(id string) string {
+	h := id[strings.LastIndex(id, "-")+1:]
+	return h[:min(8, len(h))]
+}
+
+// Names of the realizer's kernel objects. Namespaces carry the lab prefix;
+// interfaces live inside them and stay under the kernel's 15 bytes.
+func (r *Realizer) routerNS(vpc string) string {
+	return fmt.Sprintf("mcn-%s-vpc-%s", r.opts.Lab, short(vpc))
+}
+func (r *Realizer) instanceNS(id string) string {
+	return fmt.Sprintf("mcn-%s-i-%s", r.opts.Lab, short(id))
+}
+func (r *Realizer) natNS(id string) string {
+	return fmt.Sprintf("mcn-%s-nat-%s", r.opts.Lab, short(id))
+}
+func (r *Realizer) tgwNS(id string) string {
+	return fmt.Sprintf("mcn-%s-tgw-%s", r.opts.Lab, short(id))
+}
+func (r *Realizer) internetNS() string { return fmt.Sprintf("mcn-%s-inet", r.opts.Lab) }
+func bridgeName(subnet string) string  { return "s-" + short(subnet) }
+func portName(host string) string      { return "e-" + short(host) }
+func peeringIf(pcx string) string      { return "p-" + short(pcx) }
+func tgwAttIf(att string) string       { return "a-" + short(att) }
+func tgwVPCIf(tgw string) string       { return "t-" + short(tgw) }
+func igwInetIf(vpc string) string      { return "g-" + short(vpc) }
+
+const (
+	igwIf     = "igw"  // the VPC router's end of its internet gateway link
+	hostIf    = "eth0" // an instance's or NAT gateway's interface
+	rulePrio  = 1000   // ip rules: iif <subnet bridge> lookup <its route table>
+	localPrio = 2000   // ip rule: lookup the VPC's local table
+	localTbl  = 99     // the table of the local routes (the VPC CIDRs)
+	firstTbl  = 100    // route tables are 100, 101, ... in ID order
+)
+
+// InternetServer is the address of the emulated internet's server, on
+// TEST-NET-1.
+var InternetServer = netip.MustParseAddr("192.0.2.10")
+
+// plan is the dataplane the model asks for.
+type plan struct {
+	routers  map[string]*routerPlan // by network ID
+	hosts    map[string]*hostPlan   // by interface ID, or NAT gateway ID
+	peerings map[string]*peerPlan   // by peering ID, active ones only
+	tgws     map[string]*tgwPlan    // by transit gateway ID
+	internet bool                   // some network has an internet gateway
+	// public addresses reachable through each network's internet gateway
+	inetRoutes map[string][]netip.Addr // by network ID
+}
+
+type routerPlan struct {
+	network string
+	ns      string
+	segs    []segPlan // by subnet ID
+	igw     bool
+	// config is everything rewritten on change: routes, rules, nftables.
+	routes []kroute
+	rules  []krule
+	nft    *ruleset
+	key    string // fingerprint of routes and rules
+	nftKey string // fingerprint of nft
+}
+
+// tgwPlan is a transit gateway: a router namespace with one kernel table
+// per route table, and a link to the router of each attached network.
+type tgwPlan struct {
+	id     string
+	ns     string
+	atts   []attPlan
+	routes []kroute
+	rules  []krule
+	key    string
+}
+
+// attPlan is a VPC attachment: a link between the transit gateway (ifTGW,
+// addrTGW) and the network's router (ifVPC, addrVPC).
+type attPlan struct {
+	id, network      string
+	ifTGW, ifVPC     string
+	addrTGW, addrVPC netip.Prefix
+}
+
+type segPlan struct {
+	subnet string
+	bridge string
+	gw     netip.Prefix // the VPC router's address: base+1 with the subnet's length
+}
+
+type kroute struct {
+	table int
+	dst   netip.Prefix
+	kind  string // "via", "dev", "throw", "blackhole", "unreachable"
+	via   netip.Addr
+	dev   string
+}
+
+type krule struct {
+	prio  int
+	iif   string
+	table int
+}
+
+type hostPlan struct {
+	id     string // interface or NAT gateway ID
+	ns     string
+	router string // network ID
+	subnet string
+	port   string // its port on the subnet's bridge, in the router
+	addr   netip.Prefix
+	gw     netip.Addr
+	nft    *ruleset
+	key    string // fingerprint of the wiring: a change recreates the host
+	nftKey string
+}
+
+type peerPlan struct {
+	id           string
+	a, b         string // network IDs
+	link         int    // index of its /30 in the link pool
+	ifname       string
+	addrA, addrB netip.Prefix
+}
+
+// gateway returns the VPC router's address in a subnet: its base plus one.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — the second address (base+1) is the VPC router
+func gateway(p netip.Prefix) netip.Prefix {
+	return netip.PrefixFrom(p.Masked().Addr().Next(), p.Bits())
+}
+
+// linkPool is where the point-to-point links between namespaces (internet
+// gateway, peering) take their /30s: the benchmarking range, never routed
+// outside the lab.
+var linkPool = netip.MustParsePrefix("198.18.0.0/15")
+
+// linkAddrs returns the two ends of the link with index i.
+func linkAddrs(i int) (a, b netip.Prefix) {
+	base := linkPool.Addr().As4()
+	n := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(i)*4
+	a = netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n) + 1}), 30)
+	b = netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n) + 2}), 30)
+	return a, b
+}
+
+// linkIndex returns the pool index of a link, allocating the lowest free one.
+func (r *Realizer) linkIndex(key string) int {
+	if i, ok := r.links[key]; ok {
+		return i
+	}
+	used := map[int]bool{}
+	for _, i := range r.links {
+		used[i] = true
+	}
+	i := 0
+	for used[i] {
+		i++
+	}
+	r.links[key] = i
+	return i
+}
+
+// hostSpec is what a host's nftables table is built from; its printed form
+// is the table's fingerprint.
+type hostSpec struct {
+	Addr        netip.Addr
+	SrcDstCheck bool
+	Masquerade  bool // a NAT gateway: no security groups, masquerades what it forwards
+	Ingress     []ruleSpec
+	Egress      []ruleSpec
+}
+
+type ruleSpec struct {
+	Proto    string
+	From, To int
+	Peers    []netip.Prefix // the CIDR, or the addresses of the referenced group's interfaces
+}
+
+// routerSpec is what a VPC router's nftables table is built from.
+type routerSpec struct {
+	Segs []aclSpec
+	IGW  bool
+	NAT  []natMap // one-to-one public mappings through the internet gateway
+}
+
+type aclSpec struct {
+	Bridge  string
+	Entries []model.ACLEntry
+}
+
+type natMap struct{ Private, Public netip.Addr }
+
+func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
+	p := &plan{routers: map[string]*routerPlan{}, hosts: map[string]*hostPlan{}, peerings: map[string]*peerPlan{},
+		tgws: map[string]*tgwPlan{}, inetRoutes: map[string][]netip.Addr{}}
+	nets := map[string]model.Network{}
+	for _, n := range s.networks {
+		nets[n.ID] = n
+	}
+	enis := map[string]model.NetworkInterface{}
+	for _, e := range s.enis {
+		enis[e.ID] = e
+	}
+	natgws := map[string]model.NATGateway{}
+	for _, g := range s.natgws {
+		if g.State == model.StateAvailable {
+			if _, ok := s.subnets[g.SubnetID]; ok {
+				natgws[g.ID] = g
+			}
+		}
+	}
+	igwOf := map[string]string{} // network -> attached internet gateway
+	for _, g := range s.igws {
+		if _, ok := nets[g.NetworkID]; ok {
+			igwOf[g.NetworkID] = g.ID
+		}
+	}
+	// Peerings: a link between the two routers while active.
+	keep := map[string]bool{}
+	for _, pc := range s.peerings {
+		if pc.State != model.PeeringActive {
+			continue
+		}
+		if _, ok := nets[pc.RequesterNetworkID]; !ok {
+			continue
+		}
+		if _, ok := nets[pc.AccepterNetworkID]; !ok {
+			continue
+		}
+		key := "pcx/" + pc.ID
+		keep[key] = true
+		i := r.linkIndex(key)
+		a, b := linkAddrs(i)
+		p.peerings[pc.ID] = &peerPlan{id: pc.ID, a: pc.RequesterNetworkID, b: pc.AccepterNetworkID, link: i,
+			ifname: peeringIf(pc.ID), addrA: a, addrB: b}
+	}
+	for n := range igwOf {
+		keep["igw/"+n] = true
+		r.linkIndex("igw/" + n)
+	}
+	r.planTransit(p, s, nets, keep)
+	for k := range r.links {
+		if !keep[k] {
+			delete(r.links, k)
+		}
+	}
+	p.internet = len(igwOf) > 0
+
+	// Hosts: every interface, and every available NAT gateway.
+	members := map[string][]netip.Prefix{} // security group -> its interfaces' addresses
+	for _, e := range s.enis {
+		for _, g := range e.SecurityGroupIDs {
+			members[g] = append(members[g], netip.PrefixFrom(e.PrivateIP, 32))
+		}
+	}
+	for _, e := range s.enis {
+		sub, ok := s.subnets[e.SubnetID]
+		if !ok || nets[sub.NetworkID].ID == "" {
+			continue
+		}
+		name := r.instanceNS(e.ID)
+		if e.InstanceID != "" {
+			name = r.instanceNS(e.InstanceID)
+		}
+		spec := hostSpec{Addr: e.PrivateIP, SrcDstCheck: e.SourceDestCheck}
+		for _, gid := range e.SecurityGroupIDs {
+			g, ok := s.groups[gid]
+			if !ok {
+				continue
+			}
+			spec.Ingress = append(spec.Ingress, ruleSpecs(g.Ingress, members)...)
+			spec.Egress = append(spec.Egress, ruleSpecs(g.Egress, members)...)
+		}
+		h, err := newHost(e.ID, name, sub, e.PrivateIP, spec)
+		if err != nil {
+			return nil, err
+		}
+		p.hosts[e.ID] = h
+	}
+	for _, g := range natgws {
+		sub := s.subnets[g.SubnetID]
+		h, err := newHost(g.ID, r.natNS(g.ID), sub, g.PrivateIP, hostSpec{Addr: g.PrivateIP, Masquerade: true})
+		if err != nil {
+			return nil, err
+		}
+		p.hosts[g.ID] = h
+	}
+
+	// Public addresses: elastic IPs of NAT gateways and interfaces.
+	publicOf := map[string][]natMap{} // network -> mappings
+	for _, e := range s.eips {
+		if e.Associate == "" {
+			continue
+		}
+		var priv netip.Addr
+		var network string
+		if g, ok := natgws[e.Associate]; ok {
+			priv, network = g.PrivateIP, g.NetworkID
+		} else if x, ok := enis[e.Associate]; ok {
+			priv, network = x.PrivateIP, x.NetworkID
+		} else if i, ok := s.instances[e.Associate]; ok {
+			if x, ok := enis[i.NetworkInterfaceID]; ok {
+				priv, network = x.PrivateIP, x.NetworkID
+			}
+		}
+		if priv.IsValid() && igwOf[network] != "" {
+			publicOf[network] = append(publicOf[network], natMap{Private: priv, Public: e.PublicIP})
+			p.inetRoutes[network] = append(p.inetRoutes[network], e.PublicIP)
+		}
+	}
+
+	for _, n := range s.networks {
+		if err := r.planRouter(p, s, n, igwOf[n.ID] != "", publicOf[n.ID], enis, natgws); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func ruleSpecs(rules []model.SecurityRule, members map[string][]netip.Prefix) []ruleSpec {
+	var out []ruleSpec
+	for _, x := range rules {
+		rs := ruleSpec{Proto: x.Protocol, From: x.FromPort, To: x.ToPort}
+		if x.GroupID != "" {
+			// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html#security-group-referencing — a referenced group stands for the private addresses of its members' interfaces
+			rs.Peers = slices.Clone(members[x.GroupID])
+			if len(rs.Peers) == 0 {
+				continue
+			}
+		} else if x.Prefix.IsValid() {
+			rs.Peers = []netip.Prefix{x.Prefix}
+		} else {
+			continue
+		}
+		out = append(out, rs)
+	}
+	return out
+}
+
+func newHost(id, ns string, sub model.Subnet, ip netip.Addr, spec hostSpec) (*hostPlan, error) {
+	gw := gateway(sub.Prefix)
+	h := &hostPlan{id: id, ns: ns, router: sub.NetworkID, subnet: sub.ID, port: portName(id),
+		addr: netip.PrefixFrom(ip, sub.Prefix.Bits()), gw: gw.Addr()}
+	h.key = fmt.Sprintf("%s|%s|%s|%s|%s", ns, sub.NetworkID, bridgeName(sub.ID), h.addr, h.gw)
+	rs, err := hostRuleset(spec)
+	if err != nil {
+		return nil, fmt.Errorf("host %s: %w", id, err)
+	}
+	h.nft, h.nftKey = rs, fmt.Sprintf("%+v", spec)
+	return h, nil
+}
+
+func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, pub []natMap,
+	enis map[string]model.NetworkInterface, natgws map[string]model.NATGateway) error {
+	rp := &routerPlan{network: n.ID, ns: r.routerNS(n.ID), igw: igw}
+	p.routers[n.ID] = rp
+	var subs []model.Subnet
+	for _, x := range s.subnets {
+		if x.NetworkID == n.ID {
+			subs = append(subs, x)
+		}
+	}
+	slices.SortFunc(subs, func(a, b model.Subnet) int { return strings.Compare(a.ID, b.ID) })
+	bridgeOf := map[string]string{}
+	for _, x := range subs {
+		rp.segs = append(rp.segs, segPlan{subnet: x.ID, bridge: bridgeName(x.ID), gw: gateway(x.Prefix)})
+		bridgeOf[x.ID] = bridgeName(x.ID)
+	}
+
+	// The local table: the VPC's own addresses. Traffic from a subnet comes
+	// here when its route table's local route matches (a throw route), and
+	// traffic from a gateway or peering comes only here.
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#route-table-routes — the local route delivers within the VPC
+	for _, sg := range rp.segs {
+		rp.routes = append(rp.routes, kroute{table: localTbl, dst: sg.gw.Masked(), kind: "dev", dev: sg.bridge})
+	}
+	for _, b := range n.CIDRs {
+		rp.routes = append(rp.routes, kroute{table: localTbl, dst: b.Prefix, kind: "blackhole"})
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-limitations — no edge-to-edge routing: what enters from a peering or gateway goes nowhere but the VPC
+	rp.routes = append(rp.routes, kroute{table: localTbl, dst: netip.MustParsePrefix("0.0.0.0/0"), kind: "unreachable"})
+	rp.rules = append(rp.rules, krule{prio: localPrio, table: localTbl})
+
+	var tables []model.RouteTable
+	for _, t := range s.tables {
+		if t.NetworkID == n.ID {
+			tables = append(tables, t)
+		}
+	}
+	slices.SortFunc(tables, func(a, b model.RouteTable) int { return strings.Compare(a.ID, b.ID) })
+	tableNo := map[string]int{}
+	for i, t := range tables {
+		no := firstTbl + i
+		tableNo[t.ID] = no
+		for _, rt := range t.Routes {
+			rp.routes = append(rp.routes, r.kernelRoute(no, n, rt, enis, natgws, bridgeOf, p, igw))
+		}
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#RouteTableDetails — a subnet not explicitly associated uses the main route table
+	for i, sg := range rp.segs {
+		no, ok := tableNo[n.MainRouteTableID]
+		for _, t := range tables {
+			for _, a := range t.Associations {
+				if a.SubnetID == sg.subnet {
+					no, ok = tableNo[t.ID], true
+				}
+			}
+		}
+		if ok {
+			rp.rules = append(rp.rules, krule{prio: rulePrio + i, iif: sg.bridge, table: no})
+		}
+	}
+
+	spec := routerSpec{IGW: igw, NAT: pub}
+	aclOf := map[string]model.NetworkACL{}
+	for _, a := range s.acls {
+		for _, as := range a.Associations {
+			aclOf[as.SubnetID] = a
+		}
+	}
+	for _, sg := range rp.segs {
+		a, ok := aclOf[sg.subnet]
+		if !ok {
+			continue
+		}
+		spec.Segs = append(spec.Segs, aclSpec{Bridge: sg.bridge, Entries: a.Entries})
+	}
+	rs, err := routerRuleset(spec)
+	if err != nil {
+		return fmt.Errorf("router of %s: %w", n.ID, err)
+	}
+	rp.nft = rs
+	rp.key = fmt.Sprintf("%v|%v", rp.routes, rp.rules)
+	rp.nftKey = fmt.Sprintf("%+v", spec)
+	return nil
+}
+
+// kernelRoute turns one model route into a route in the router's table no.
+func (r *Realizer) kernelRoute(no int, n model.Network, rt model.Route, enis map[string]model.NetworkInterface,
+	natgws map[string]model.NATGateway, bridgeOf map[string]string, p *plan, igw bool) kroute {
+	k := kroute{table: no, dst: rt.Destination, kind: "blackhole"}
+	if rt.Target.Kind == model.TargetLocal {
+		k.kind = "throw"
+		return k
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html — a route whose target is gone is a blackhole and drops traffic
+	if rt.State == model.RouteBlackhole {
+		return k
+	}
+	via := func(a netip.Addr, dev string) kroute {
+		if a.IsValid() && dev != "" {
+			k.kind, k.via, k.dev = "via", a, dev
+		}
+		return k
+	}
+	switch rt.Target.Kind {
+	case model.TargetInstance, model.TargetNetworkInterface:
+		for _, e := range enis {
+			if e.ID == rt.Target.ID || (e.InstanceID != "" && e.InstanceID == rt.Target.ID) {
+				return via(e.PrivateIP, bridgeOf[e.SubnetID])
+			}
+		}
+	case model.TargetNATGateway:
+		if g, ok := natgws[rt.Target.ID]; ok {
+			return via(g.PrivateIP, bridgeOf[g.SubnetID])
+		}
+	case model.TargetInternetGateway:
+		if igw {
+			_, b := linkAddrs(r.links["igw/"+n.ID])
+			return via(b.Addr(), igwIf)
+		}
+	case model.TargetTransitGateway:
+		if g, ok := p.tgws[rt.Target.ID]; ok {
+			for _, a := range g.atts {
+				if a.network == n.ID {
+					return via(a.addrTGW.Addr(), a.ifVPC)
+				}
+			}
+		}
+	case model.TargetPeering:
+		if pc, ok := p.peerings[rt.Target.ID]; ok {
+			if pc.a == n.ID {
+				return via(pc.addrB.Addr(), pc.ifname)
+			}
+			return via(pc.addrA.Addr(), pc.ifname)
+		}
+	}
+	// VPN gateways are not realized yet: their routes drop, as do routes to
+	// a transit gateway the network is not attached to.
+	return k
+}
+
+// planTransit plans every available transit gateway and its available VPC
+// attachments.
+// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html — an attachment's traffic is routed by the one route table it is associated with; propagation puts the attached VPC's CIDRs in a table
+func (r *Realizer) planTransit(p *plan, s *snapshot, nets map[string]model.Network, keep map[string]bool) {
+	for _, g := range s.tgws {
+		if g.State != model.StateAvailable {
+			continue
+		}
+		tp := &tgwPlan{id: g.ID, ns: r.tgwNS(g.ID)}
+		p.tgws[g.ID] = tp
+		ifOf := map[string]attPlan{}
+		for _, a := range s.tgwAtts {
+			if a.TransitGatewayID != g.ID || a.State != model.StateAvailable || a.Kind != model.AttachNetwork {
+				continue
+			}
+			if _, ok := nets[a.NetworkID]; !ok {
+				continue
+			}
+			key := "tgw/" + a.ID
+			keep[key] = true
+			at, av := linkAddrs(r.linkIndex(key))
+			ap := attPlan{id: a.ID, network: a.NetworkID, ifTGW: tgwAttIf(a.ID), ifVPC: tgwVPCIf(g.ID), addrTGW: at, addrVPC: av}
+			tp.atts = append(tp.atts, ap)
+			ifOf[a.ID] = ap
+		}
+		slices.SortFunc(tp.atts, func(a, b attPlan) int { return strings.Compare(a.id, b.id) })
+		// What matches no route of the associated table, or comes from an
+		// attachment with no table, is dropped.
+		tp.routes = append(tp.routes, kroute{table: localTbl, dst: netip.MustParsePrefix("0.0.0.0/0"), kind: "unreachable"})
+		tp.rules = append(tp.rules, krule{prio: localPrio, table: localTbl})
+		var tables []tgwTable
+		for _, t := range s.tgwTables {
+			if t.TransitGatewayID == g.ID {
+				tables = append(tables, t)
+			}
+		}
+		slices.SortFunc(tables, func(a, b tgwTable) int { return strings.Compare(a.ID, b.ID) })
+		for i, t := range tables {
+			no := firstTbl + i
+			for _, rt := range t.routes {
+				k := kroute{table: no, dst: rt.Destination, kind: "blackhole"}
+				// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html — a blackhole route drops matching traffic
+				if a, ok := ifOf[rt.AttachmentID]; ok && !rt.Blackhole {
+					k.kind, k.via, k.dev = "via", a.addrVPC.Addr(), a.ifTGW
+				}
+				tp.routes = append(tp.routes, k)
+			}
+			for _, id := range t.Associations {
+				if a, ok := ifOf[id]; ok {
+					tp.rules = append(tp.rules, krule{prio: rulePrio + slices.IndexFunc(tp.atts, func(x attPlan) bool { return x.id == id }), iif: a.ifTGW, table: no})
+				}
+			}
+		}
+		tp.key = fmt.Sprintf("%v|%v|%v", tp.atts, tp.routes, tp.rules)
+	}
+}

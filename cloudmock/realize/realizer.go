@@ -1,0 +1,177 @@
+package realize
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+// Options configure a Realizer.
+type Options struct {
+	// Lab names the lab: every namespace is mcn-<Lab>-.... Required.
+	Lab string
+	// RetryInterval is how soon a failed pass is retried; default 1s.
+	RetryInterval time.Duration
+	// Record, if set, is called with a namespace's name before the
+	// namespace is created, so that the lab's state lists it first (the
+	// fabric rule of DESIGN.md); an error stops the creation.
+	Record func(namespace string) error
+	// Forget, if set, is called with a namespace's name once it is deleted.
+	Forget func(namespace string)
+}
+
+// Realizer keeps the dataplane in step with one Cloud. Create it with New
+// and Close it to remove everything it made.
+type Realizer struct {
+	cloud *model.Cloud
+	opts  Options
+	sub   *model.Subscription
+
+	mu        sync.Mutex // guards the fields below
+	cond      *sync.Cond // signalled when applied, err or closed change
+	requested uint64     // bumped by every event and every Sync
+	applied   uint64     // the highest request value a pass has completed
+	seenSeq   uint64     // the last event sequence delivered
+	seqDone   uint64     // the event sequence the last completed pass had seen
+	err       error      // the last pass's error, nil once a pass succeeds
+	closed    bool
+	wake      chan struct{}
+	done      chan struct{}
+
+	// Owned by the worker goroutine (and by Close after it stopped).
+	live  *liveState
+	links map[string]int // link key -> index in linkPool
+}
+
+// New starts a realizer for cloud: it realizes the model as it is now and
+// then follows every change. It returns once the first pass has finished
+// or ctx ends; on failure it removes what it made.
+func New(ctx context.Context, cloud *model.Cloud, opts Options) (*Realizer, error) {
+	if opts.Lab == "" {
+		return nil, errors.New("realize: Options.Lab is required")
+	}
+	if opts.RetryInterval <= 0 {
+		opts.RetryInterval = time.Second
+	}
+	r := &Realizer{cloud: cloud, opts: opts, wake: make(chan struct{}, 1), done: make(chan struct{}),
+		live: newLiveState(), links: map[string]int{}}
+	r.cond = sync.NewCond(&r.mu)
+	r.sub = cloud.Subscribe(r.onEvent)
+	go r.run()
+	if err := r.Sync(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("realize lab %s: %w", opts.Lab, err), r.Close())
+	}
+	return r, nil
+}
+
+func (r *Realizer) onEvent(e model.Event) {
+	r.mu.Lock()
+	r.requested++
+	r.seenSeq = max(r.seenSeq, e.Seq)
+	r.mu.Unlock()
+	r.poke()
+}
+
+func (r *Realizer) poke() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run is the worker: one reconciliation pass at a time, each against a
+// fresh read of the model.
+func (r *Realizer) run() {
+	defer close(r.done)
+	var retry <-chan time.Time
+	for {
+		select {
+		case <-r.wake:
+		case <-retry:
+		}
+		r.mu.Lock()
+		if r.closed {
+			r.mu.Unlock()
+			return
+		}
+		req, seq := r.requested, r.seenSeq
+		r.mu.Unlock()
+
+		err := r.reconcile()
+
+		r.mu.Lock()
+		r.applied, r.seqDone, r.err = req, seq, err
+		more := r.requested > req
+		r.cond.Broadcast()
+		r.mu.Unlock()
+		retry = nil
+		if err != nil {
+			retry = time.After(r.opts.RetryInterval)
+		} else if more {
+			r.poke()
+		}
+	}
+}
+
+// Sync returns once every change committed to the model before the call is
+// in force in the dataplane, or with the error of the pass that tried, or
+// when ctx ends. An API front-end calls it before answering, so that a
+// change is true when its call returns.
+func (r *Realizer) Sync(ctx context.Context) error {
+	r.mu.Lock()
+	r.requested++
+	want := r.requested
+	r.mu.Unlock()
+	r.poke()
+	return r.waitFor(ctx, func() bool { return r.applied >= want })
+}
+
+// WaitApplied returns once the change event with sequence seq (Event.Seq)
+// and every earlier one are in force, or with the error of the pass that
+// tried, or when ctx ends.
+func (r *Realizer) WaitApplied(ctx context.Context, seq uint64) error {
+	return r.waitFor(ctx, func() bool { return r.seqDone >= seq })
+}
+
+func (r *Realizer) waitFor(ctx context.Context, ok func() bool) error {
+	stop := context.AfterFunc(ctx, func() {
+		r.mu.Lock()
+		r.cond.Broadcast()
+		r.mu.Unlock()
+	})
+	defer stop()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for {
+		switch {
+		case r.closed:
+			return errors.New("realize: realizer closed")
+		case ok():
+			return r.err
+		case ctx.Err() != nil:
+			return fmt.Errorf("realize: wait for dataplane: %w", ctx.Err())
+		}
+		r.cond.Wait()
+	}
+}
+
+// Close stops following the model and removes every namespace and link the
+// realizer made. It is idempotent.
+func (r *Realizer) Close() error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	r.cond.Broadcast()
+	r.mu.Unlock()
+	r.sub.Close()
+	r.poke()
+	<-r.done
+	return r.live.teardown()
+}

@@ -6,18 +6,24 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	cmaws "github.com/mcnlab/mcnlab/cloudmock/aws"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
+	"github.com/mcnlab/mcnlab/cloudmock/realize"
+	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/state"
+	"github.com/mcnlab/mcnlab/topologies"
 )
 
 func newCloudmock() *cobra.Command {
 	c := &cobra.Command{Use: "cloudmock", Short: "The emulated clouds' control-plane APIs"}
-	var listen, region string
+	var listen, region, lab string
 	var accounts []string
 	serve := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]...",
@@ -40,12 +46,26 @@ account sees only its own resources. Point the AWS CLI at it with
 			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 				return fmt.Errorf("--listen %q: cloudmock serves on loopback only (127.0.0.0/8, [::1] or localhost)", listen)
 			}
+			cloud := model.New()
+			var handler http.Handler = cmaws.New(cloud, cmaws.Config{Region: region, Credentials: creds})
+			if lab != "" {
+				cl, err := startCloudLab(cmd.Context(), lab, cloud)
+				if err != nil {
+					return err
+				}
+				defer cl.close()
+				handler = cl.r.InForce(handler)
+			}
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return fmt.Errorf("cloudmock serve: %w", err)
 			}
-			srv := &http.Server{Handler: cmaws.New(model.New(), cmaws.Config{Region: region, Credentials: creds}), ReadHeaderTimeout: 10 * time.Second}
-			fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: AWS EC2 API on http://%s (region %s, %d accounts); Ctrl-C stops it\n", ln.Addr(), region, len(creds))
+			srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+			where := "model only"
+			if lab != "" {
+				where = "realized in lab " + lab
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: AWS EC2 API on http://%s (region %s, %d accounts, %s); Ctrl-C stops it\n", ln.Addr(), region, len(creds), where)
 			go func() {
 				<-cmd.Context().Done()
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -60,6 +80,7 @@ account sees only its own resources. Point the AWS CLI at it with
 	}
 	serve.Flags().StringVar(&listen, "listen", "127.0.0.1:4566", "loopback address to serve on")
 	serve.Flags().StringVar(&region, "region", "us-east-1", "the region the API answers for")
+	serve.Flags().StringVar(&lab, labFlag, "", "make the cloud real in this lab's namespaces (VPC routers, instances, gateways); every call returns once its change is in force")
 	serve.Flags().StringArrayVar(&accounts, "account", []string{"111111111111:AKIDMCNLAB:mcnlab-secret"}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable)")
 	c.AddCommand(serve)
 	return c
@@ -75,4 +96,69 @@ func parseAccounts(specs []string) ([]cmaws.Credential, error) {
 		out = append(out, cmaws.Credential{AccountID: f[0], AccessKeyID: f[1], SecretAccessKey: f[2]})
 	}
 	return out, nil
+}
+
+// cloudLab is a lab whose namespaces a realizer makes from the cloud model.
+type cloudLab struct {
+	r    *realize.Realizer
+	rec  *state.Lab
+	lock *state.Lock
+	mu   sync.Mutex // guards rec
+}
+
+// startCloudLab records the lab (its namespaces are added to its state
+// before each is created) and starts the realizer.
+func startCloudLab(ctx context.Context, lab string, cloud *model.Cloud) (*cloudLab, error) {
+	if err := needRoot("cloudmock serve --lab"); err != nil {
+		return nil, err
+	}
+	if err := topologies.CheckLabName("--lab", lab); err != nil {
+		return nil, err
+	}
+	cl := &cloudLab{rec: &state.Lab{Name: lab, Created: time.Now().UTC(), Phase: state.PhaseReady, Owner: state.Self()}}
+	if err := state.Create(cl.rec); err != nil {
+		if errors.Is(err, state.ErrExists) {
+			return nil, fmt.Errorf("lab %s exists already; destroy it with `mcnlab destroy --lab %s` or pick another name", lab, lab)
+		}
+		return nil, err
+	}
+	lock, err := state.TryLock(lab)
+	if err != nil {
+		state.Remove(lab)
+		return nil, err
+	}
+	cl.lock = lock
+	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget})
+	if err != nil {
+		cl.lock.Unlock()
+		emulator.Destroy(context.Background(), lab, nil)
+		return nil, err
+	}
+	return cl, nil
+}
+
+func (cl *cloudLab) record(ns string) error {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	name := strings.TrimPrefix(ns, emulator.NamespaceName(cl.rec.Name, ""))
+	kind := "cloud"
+	if strings.HasPrefix(name, "i-") {
+		kind = "instance"
+	}
+	cl.rec.Nodes = append(cl.rec.Nodes, state.Node{Name: name, Kind: kind, Namespace: ns})
+	return state.Save(cl.rec)
+}
+
+func (cl *cloudLab) forget(ns string) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	cl.rec.Nodes = slices.DeleteFunc(cl.rec.Nodes, func(n state.Node) bool { return n.Namespace == ns })
+	_ = state.Save(cl.rec)
+}
+
+// close removes what the realizer made, then the lab.
+func (cl *cloudLab) close() {
+	cl.r.Close()
+	cl.lock.Unlock()
+	emulator.Destroy(context.Background(), cl.rec.Name, nil)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
 func TestAPIBench(t *testing.T) {
@@ -14,4 +16,20 @@ func TestAPIBench(t *testing.T) {
 	if res.Calls < 8 || res.CallsPerSec.Median <= 0 || res.LatencyP50 <= 0 || res.LatencyP99 < res.LatencyP50 {
 		t.Errorf("no measurement: %+v", res)
 	}
+}
+
+func TestAPIEffect(t *testing.T) {
+	roottest.Require(t)
+	lab := roottest.LabName(t, "ae")
+	res, err := APIEffect(context.Background(), lab, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Changes != 6 || res.RouteInLab.P50 <= 0 || res.SGInLab.P50 <= 0 || res.SGModel.P50 <= 0 {
+		t.Errorf("missing measurements: %+v", res)
+	}
+	if !res.PingAfterSG {
+		t.Error("the first ping after the ICMP rule's call returned was not answered: the call returned before its change was in force")
+	}
+	roottest.AssertGone(t, lab)
 }

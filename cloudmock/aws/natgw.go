@@ -32,10 +32,14 @@ func allocateAddress(h *Handler, c *call) (response, error) {
 }
 
 type xmlAddress struct {
-	AllocationID string   `xml:"allocationId"`
-	PublicIP     string   `xml:"publicIp"`
-	Domain       string   `xml:"domain"`
-	Tags         []xmlTag `xml:"tagSet>item"`
+	AllocationID       string   `xml:"allocationId"`
+	PublicIP           string   `xml:"publicIp"`
+	Domain             string   `xml:"domain"`
+	AssociationID      string   `xml:"associationId,omitempty"`
+	NetworkInterfaceID string   `xml:"networkInterfaceId,omitempty"`
+	InstanceID         string   `xml:"instanceId,omitempty"`
+	PrivateIPAddress   string   `xml:"privateIpAddress,omitempty"`
+	Tags               []xmlTag `xml:"tagSet>item"`
 }
 
 type describeAddressesResp struct {
@@ -62,8 +66,16 @@ func describeAddresses(h *Handler, c *call) (response, error) {
 		return nil, err
 	}
 	r := &describeAddressesResp{}
+	enis := map[string]model.NetworkInterface{}
+	for _, n := range h.cloud.NetworkInterfaces(c.account) {
+		enis[n.ID] = n
+	}
 	for _, e := range page {
-		r.Addresses = append(r.Addresses, xmlAddress{AllocationID: e.ID, PublicIP: e.PublicIP.String(), Domain: "vpc", Tags: tagSet(e.Tags)})
+		x := xmlAddress{AllocationID: e.ID, PublicIP: e.PublicIP.String(), Domain: "vpc", Tags: tagSet(e.Tags)}
+		if n, ok := enis[e.Associate]; ok {
+			x.AssociationID, x.NetworkInterfaceID, x.InstanceID, x.PrivateIPAddress = associationID(e.ID), n.ID, n.InstanceID, n.PrivateIP.String()
+		}
+		r.Addresses = append(r.Addresses, x)
 	}
 	return r, nil
 }

@@ -1,8 +1,5 @@
 package model
 
-// This file is the realizer's hook for elastic IPs on instances (branch
-// realize): the owner of the model may replace it with their own version.
-
 // AssociateAddress associates an unassociated elastic IP with a running
 // instance's primary interface, or with an interface; the internet gateway
 // of the interface's network then maps the two addresses one to one.

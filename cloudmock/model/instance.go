@@ -187,6 +187,13 @@ func (c *Cloud) TerminateInstances(account string, ids []string) (map[string]Ins
 			continue
 		}
 		i.State = InstanceTerminated
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/terminating-instances.html — an Elastic IP address is disassociated when its instance terminates
+		for _, eip := range c.eips {
+			if eip.Associate == i.NetworkInterfaceID && eip.Associate != "" {
+				eip.Associate = ""
+				c.emitLocked(KindElasticIP, OpUpdate, eip.ID, account)
+			}
+		}
 		if e, ok := c.enis[i.NetworkInterfaceID]; ok {
 			i.SourceDestCheck = e.SourceDestCheck
 			delete(c.enis, e.ID)

@@ -6,12 +6,9 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,43 +29,10 @@ import (
 // two-core machine.
 const converge = 20 * time.Second
 
-var (
-	binDir   string
-	binOnce  sync.Once
-	binPath  string
-	binError error
-)
-
 func TestMain(m *testing.M) {
-	var err error
-	binDir, err = os.MkdirTemp("", "mcngw-bin")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(binDir)
+	roottest.Cleanup()
 	os.Exit(code)
-}
-
-// mcnlabBinary builds cmd/mcnlab once per test process.
-func mcnlabBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(gobin); err != nil {
-			gobin = "go"
-		}
-		binPath = filepath.Join(binDir, "mcnlab")
-		out, err := exec.Command(gobin, "build", "-o", binPath, "github.com/mcnlab/mcnlab/cmd/mcnlab").CombinedOutput()
-		if err != nil {
-			binError = fmt.Errorf("go build cmd/mcnlab: %w\n%s", err, out)
-		}
-	})
-	if binError != nil {
-		t.Fatal(binError)
-	}
-	return binPath
 }
 
 // gw is one running gateway daemon of a test lab.
@@ -195,7 +159,7 @@ func startLab(t *testing.T, prefix string, n int, direct bool) *lab {
 	if _, err := os.Stat("/dev/net/tun"); err != nil {
 		t.Skipf("no TUN device: %v", err)
 	}
-	bin := mcnlabBinary(t)
+	bin := roottest.MCNLab(t)
 	roottest.UseTempState(t)
 	l := &lab{name: roottest.LabName(t, prefix), direct: direct}
 	plan, err := emulator.NewPlan(l.name, l.topology(n))

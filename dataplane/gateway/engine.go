@@ -76,6 +76,10 @@ func New(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: netlink handle: %w", err)
 	}
+	if err := clampMSS(); err != nil {
+		nl.Close()
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -545,7 +549,7 @@ func (e *Engine) Close() error {
 	}
 	e.mu.Unlock()
 	e.wg.Wait()
-	errs = append(errs, e.fib.Close())
+	errs = append(errs, e.fib.Close(), unclampMSS())
 	e.nl.Close()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close gateway: %w", err)

@@ -28,7 +28,9 @@ func TestMain(m *testing.M) {
 		state.Root = os.Getenv(childStateEnv)
 		os.Exit(childDeploy(lab))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	roottest.Cleanup()
+	os.Exit(code)
 }
 
 // childDeploy deploys a tree lab and then waits to be killed.

@@ -31,7 +31,8 @@ func (o Options) gatewayCommand() ([]string, error) {
 
 // startGateway starts `mcnlab gateway` inside the node and waits until its
 // management API answers. The daemon starts unconfigured; the controller
-// pushes its configuration.
+// pushes its configuration, which the daemon keeps in GatewayConfigFile
+// and applies again if it is restarted with the same command line.
 func (f *fabric) startGateway(ctx context.Context, n *PlanNode, argv []string) error {
 	sock := GatewaySocket(f.plan.Lab, n.Name)
 	dir := NodeDir(f.plan.Lab, n.Name)
@@ -40,13 +41,13 @@ func (f *fabric) startGateway(ctx context.Context, n *PlanNode, argv []string) e
 			return fmt.Errorf("node %s: %w", n.Name, err)
 		}
 	}
-	args := append(append([]string{}, argv...), "gateway", "--socket", sock, "--name", n.Name)
-	p, err := StartDaemon(ctx, n.Namespace, args, filepath.Join(dir, "gateway.log"))
+	args := GatewayArgv(f.plan.Lab, n.Name, argv)
+	p, err := StartDaemon(ctx, n.Namespace, args, GatewayLog(f.plan.Lab, n.Name))
 	if err != nil {
 		return fmt.Errorf("node %s: %w", n.Name, err)
 	}
 	if err := WaitSocket(ctx, sock, p); err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "gateway.log"))
+		log, _ := os.ReadFile(GatewayLog(f.plan.Lab, n.Name))
 		return fmt.Errorf("node %s: gateway did not come up: %w; log:\n%s", n.Name, err, log)
 	}
 	return nil

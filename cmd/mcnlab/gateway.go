@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,9 +21,9 @@ import (
 // (started there by emulator.StartDaemon), configured through the
 // management API on a unix socket (see dataplane/mgmt).
 func newGateway() *cobra.Command {
-	var socket, name, level string
+	var socket, name, level, config string
 	cmd := &cobra.Command{
-		Use:    "gateway --socket PATH [--name NAME]",
+		Use:    "gateway --socket PATH [--name NAME] [--config FILE]",
 		Short:  "Run a gateway's dataplane and BGP speaker in this namespace (started by mcnlab)",
 		Hidden: true,
 		Args:   cobra.NoArgs,
@@ -45,7 +46,12 @@ func newGateway() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			srv, err := mgmt.Listen(socket, gateway.Backend{E: eng}, logger)
+			var backend mgmt.Backend = gateway.Backend{E: eng}
+			if config != "" {
+				backend = &persisting{Backend: backend, path: config}
+				restoreConfig(cmd.Context(), backend, config, logger)
+			}
+			srv, err := mgmt.Listen(socket, backend, logger)
 			if err != nil {
 				return errors.Join(err, eng.Close())
 			}
@@ -58,7 +64,29 @@ func newGateway() *cobra.Command {
 	cmd.Flags().StringVar(&socket, "socket", "", "unix socket of the management API")
 	cmd.Flags().StringVar(&name, "name", "", "gateway name; a config for another name is refused")
 	cmd.Flags().StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
+	cmd.Flags().StringVar(&config, "config", "", "file that keeps the configuration last PUT (0600) and is applied again at start")
 	return cmd
+}
+
+// restoreConfig applies the configuration saved in path, if there is one,
+// before the API serves: a restarted gateway rejoins with the configuration
+// it had, with no operator action. A file that cannot be read or applied
+// is logged and the gateway starts unconfigured, so the controller can
+// still push a fresh configuration.
+func restoreConfig(ctx context.Context, b mgmt.Backend, path string, logger *slog.Logger) {
+	cfg, ok, err := loadConfig(path)
+	if err != nil {
+		logger.Error("not restoring the saved configuration", "err", err)
+		return
+	}
+	if !ok {
+		return
+	}
+	if _, err := b.Apply(ctx, cfg); err != nil {
+		logger.Error("restoring the saved configuration failed", "config", path, "err", err)
+		return
+	}
+	logger.Info("restored the saved configuration", "config", path, "peers", len(cfg.Peers), "neighbors", len(cfg.Neighbors))
 }
 
 // inLabNamespace refuses to run anywhere but in a lab's namespace (one

@@ -1,0 +1,321 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/netns"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// GatewayRouteProtocol marks the kernel routes a gateway installs.
+const GatewayRouteProtocol = 186
+
+// ExtraRange is where the on-prem router's extra prefixes come from (the
+// benchmarking range, RFC 2544).
+var ExtraRange = netip.MustParsePrefix("198.18.0.0/15")
+
+// ExtraPrefixLen is the length of each extra prefix: /29s, so 198.18.0.0/15
+// holds 16384 of them.
+const ExtraPrefixLen = 29
+
+// ConvergenceOptions configures Convergence.
+type ConvergenceOptions struct {
+	Lab string
+	// Topology is the lab; OnPrem names its BIRD node that announces the
+	// prefixes.
+	Topology *topologies.Topology
+	OnPrem   string
+	// GatewayCommand starts `mcnlab gateway` (this binary by default).
+	GatewayCommand []string
+	// Prefixes are the counts N to measure, in order.
+	Prefixes []int
+	// Timeout bounds each wait (120 s when zero).
+	Timeout time.Duration
+	Log     io.Writer
+}
+
+// ConvergenceResult is the outcome of `mcnlab bench convergence`.
+type ConvergenceResult struct {
+	Topology string             `json:"topology"`
+	OnPrem   string             `json:"onprem"`
+	Gateways []string           `json:"gateways"`
+	DeployS  float64            `json:"deploy_s"`
+	Runs     []ConvergenceRun   `json:"runs"`
+	IdleRSS  map[string]float64 `json:"idle_rss_mb"` // each gateway after convergence, before any extra prefix
+	TargetMB float64            `json:"target_idle_rss_mb"`
+}
+
+// ConvergenceRun is one N.
+type ConvergenceRun struct {
+	Prefixes int `json:"prefixes"`
+	// AnnounceS: from `birdc configure` until every gateway has all N in
+	// its kernel FIB; WithdrawS: from the reconfiguration without them
+	// until no gateway has any.
+	AnnounceS float64 `json:"announce_s"`
+	WithdrawS float64 `json:"withdraw_s"`
+	// PerGateway: when each gateway had all N, from the announcement.
+	PerGateway map[string]float64 `json:"per_gateway_announce_s"`
+	// LoadedRSS: each gateway's VmRSS with the N prefixes in place.
+	LoadedRSS map[string]float64 `json:"loaded_rss_mb"`
+	// AfterRSS: each gateway's VmRSS after the withdrawal.
+	AfterRSS map[string]float64 `json:"after_rss_mb"`
+}
+
+// TargetIdleRSSMB is the goal for an idle gateway's memory.
+const TargetIdleRSSMB = 40
+
+// Convergence deploys the lab, and for each N makes the on-prem BIRD
+// router announce N extra /29s (static blackhole routes added to its
+// "announced" protocol, then `birdc configure`), measures the time until
+// every gateway has all of them in its kernel FIB (counted with netlink in
+// each gateway's namespace: protocol 186 routes inside ExtraRange), then
+// withdraws them and measures the time until no gateway has any. It reads
+// each gateway's VmRSS idle, loaded and after. The lab is destroyed at the
+// end, also on error or when ctx ends.
+func Convergence(ctx context.Context, o ConvergenceOptions) (res *ConvergenceResult, err error) {
+	if o.Timeout <= 0 {
+		o.Timeout = 120 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	onprem := o.Topology.Node(o.OnPrem)
+	if onprem == nil || onprem.Kind != topologies.KindBIRD {
+		return nil, fmt.Errorf("bench convergence: node %q is not a bird node of the topology", o.OnPrem)
+	}
+	for _, n := range o.Prefixes {
+		if n < 1 || n > 1<<(ExtraPrefixLen-ExtraRange.Bits()) {
+			return nil, fmt.Errorf("bench convergence: %d prefixes: want 1..%d (/%ds of %s)", n, 1<<(ExtraPrefixLen-ExtraRange.Bits()), ExtraPrefixLen, ExtraRange)
+		}
+	}
+	gws := gatewayNames(o.Topology)
+	if len(gws) == 0 {
+		return nil, errors.New("bench convergence: the topology has no gateway nodes")
+	}
+	program, err := gatewayProgram(o.GatewayCommand)
+	if err != nil {
+		return nil, err
+	}
+	res = &ConvergenceResult{Topology: o.Topology.Name, OnPrem: o.OnPrem, Gateways: gws, TargetMB: TargetIdleRSSMB}
+	deployS, cleanup, err := deployGateways(ctx, o.Lab, o.Topology, program, o.Log)
+	defer func() { err = errors.Join(err, cleanup()) }()
+	if err != nil {
+		return nil, err
+	}
+	res.DeployS = deployS
+
+	handles := map[string]*netlink.Handle{}
+	defer func() {
+		for _, h := range handles {
+			h.Close()
+		}
+	}()
+	for _, g := range gws {
+		ns, err := netns.Open(emulator.NamespaceName(o.Lab, g))
+		if err != nil {
+			return nil, err
+		}
+		h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+		ns.Close()
+		if err != nil {
+			return nil, fmt.Errorf("netlink in gateway %s: %w", g, err)
+		}
+		handles[g] = h
+	}
+	if res.IdleRSS, err = gatewayRSS(o.Lab, gws); err != nil {
+		return nil, err
+	}
+	dir := emulator.NodeDir(o.Lab, o.OnPrem)
+	base, err := os.ReadFile(filepath.Join(dir, "bird.conf"))
+	if err != nil {
+		return nil, fmt.Errorf("bench convergence: %w", err)
+	}
+	for _, n := range o.Prefixes {
+		run := ConvergenceRun{Prefixes: n}
+		conf, err := withExtraRoutes(base, n)
+		if err != nil {
+			return nil, err
+		}
+		start := time.Now()
+		if err := birdConfigure(ctx, dir, conf); err != nil {
+			return nil, err
+		}
+		run.PerGateway, err = waitExtraRoutes(ctx, handles, n, o.Timeout)
+		if err != nil {
+			return nil, fmt.Errorf("announce %d prefixes: %w", n, err)
+		}
+		run.AnnounceS = time.Since(start).Seconds()
+		if run.LoadedRSS, err = gatewayRSS(o.Lab, gws); err != nil {
+			return nil, err
+		}
+		start = time.Now()
+		if err := birdConfigure(ctx, dir, base); err != nil {
+			return nil, err
+		}
+		if _, err := waitExtraRoutes(ctx, handles, 0, o.Timeout); err != nil {
+			return nil, fmt.Errorf("withdraw %d prefixes: %w", n, err)
+		}
+		run.WithdrawS = time.Since(start).Seconds()
+		if run.AfterRSS, err = gatewayRSS(o.Lab, gws); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(o.Log, "  %6d prefixes: announced everywhere in %6.2fs, withdrawn in %6.2fs\n", n, run.AnnounceS, run.WithdrawS)
+		res.Runs = append(res.Runs, run)
+	}
+	return res, nil
+}
+
+// ExtraPrefix returns the i-th extra prefix.
+func ExtraPrefix(i int) netip.Prefix {
+	a := ExtraRange.Addr().As4()
+	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+	v += uint32(i) << (32 - ExtraPrefixLen)
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), ExtraPrefixLen)
+}
+
+// withExtraRoutes returns bird.conf with n blackhole routes added to its
+// `protocol static announced` block (which the emulator writes).
+func withExtraRoutes(conf []byte, n int) ([]byte, error) {
+	const head = "protocol static announced {\n  ipv4;\n"
+	i := bytes.Index(conf, []byte(head))
+	if i < 0 {
+		return nil, errors.New("bench convergence: bird.conf has no `protocol static announced` block")
+	}
+	var b bytes.Buffer
+	b.Write(conf[:i+len(head)])
+	for k := range n {
+		fmt.Fprintf(&b, "  route %s blackhole;\n", ExtraPrefix(k))
+	}
+	b.Write(conf[i+len(head):])
+	return b.Bytes(), nil
+}
+
+// birdConfigure writes bird.conf in dir and makes the running BIRD read
+// it (`birdc -s dir/bird.ctl configure`, over BIRD's unix control socket).
+func birdConfigure(ctx context.Context, dir string, conf []byte) error {
+	path := filepath.Join(dir, "bird.conf")
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, conf, 0o644); err != nil {
+		return fmt.Errorf("write bird.conf: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write bird.conf: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, filepath.Join(filepath.Dir(emulator.BIRDBin), "birdc"), "-s", filepath.Join(dir, "bird.ctl"), "configure").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("birdc configure: %w: %s", err, out)
+	}
+	if !bytes.Contains(out, []byte("Reconfigured")) && !bytes.Contains(out, []byte("Reconfiguration in progress")) {
+		return fmt.Errorf("birdc configure: %s", bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+// countExtra counts the gateway routes inside ExtraRange in h's namespace.
+func countExtra(h *netlink.Handle) (int, error) {
+	rs, err := h.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Protocol: GatewayRouteProtocol}, netlink.RT_FILTER_PROTOCOL)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range rs {
+		if r.Dst == nil {
+			continue
+		}
+		a, ok := netip.AddrFromSlice(r.Dst.IP)
+		if ok && ExtraRange.Contains(a.Unmap()) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// waitExtraRoutes polls every gateway until it has exactly want extra
+// routes; it returns when each got there, from the call.
+func waitExtraRoutes(ctx context.Context, handles map[string]*netlink.Handle, want int, timeout time.Duration) (map[string]float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	done := map[string]float64{}
+	last := map[string]int{}
+	t := time.NewTicker(25 * time.Millisecond)
+	defer t.Stop()
+	for {
+		for g, h := range handles {
+			if _, ok := done[g]; ok {
+				continue
+			}
+			n, err := countExtra(h)
+			if err != nil {
+				return nil, fmt.Errorf("list routes of gateway %s: %w", g, err)
+			}
+			last[g] = n
+			if n == want {
+				done[g] = time.Since(start).Seconds()
+			}
+		}
+		if len(done) == len(handles) {
+			return done, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("gateways' extra routes %v, want %d each: %w", last, want, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// gatewayRSS reads each gateway daemon's VmRSS, in MB (2^20 bytes).
+func gatewayRSS(lab string, gws []string) (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, g := range gws {
+		pid, err := emulator.GatewayPID(lab, g)
+		if err != nil {
+			return nil, err
+		}
+		kb, err := vmRSS(pid)
+		if err != nil {
+			return nil, fmt.Errorf("gateway %s: %w", g, err)
+		}
+		out[g] = float64(kb) / 1024
+	}
+	return out, nil
+}
+
+// vmRSS reads VmRSS (kB) from /proc/PID/status.
+func vmRSS(pid int) (int, error) {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, fmt.Errorf("read memory of pid %d: %w", pid, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			if err != nil {
+				return 0, fmt.Errorf("read memory of pid %d: VmRSS %q: %w", pid, v, err)
+			}
+			return kb, nil
+		}
+	}
+	return 0, fmt.Errorf("read memory of pid %d: no VmRSS", pid)
+}

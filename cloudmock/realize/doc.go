@@ -20,7 +20,11 @@
 //     routers; a transit gateway is a router namespace mcn-<lab>-tgw-<id>
 //     with a kernel table per route table and a link to each attached VPC.
 //     Traffic arriving from a gateway or peering is routed only by the VPC's
-//     local table, which makes peering non-transitive.
+//     local table, which makes peering non-transitive;
+//   - an instance launched with GatewayImage runs the real `mcnlab gateway`
+//     daemon (Options.GatewayCommand) inside its namespace, answering on
+//     GatewaySocket(lab, instance ID) under GatewayName(instance ID), from
+//     when its launch is in force until it terminates.
 //
 // A Realizer follows the model through its change events and reconciles
 // the whole dataplane against a fresh read of the model, one pass at a time

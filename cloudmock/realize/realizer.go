@@ -22,6 +22,10 @@ type Options struct {
 	Record func(namespace string) error
 	// Forget, if set, is called with a namespace's name once it is deleted.
 	Forget func(namespace string)
+	// GatewayCommand is the mcnlab program (argv before the "gateway"
+	// subcommand) that instances launched with GatewayImage run; when it is
+	// empty, such instances run no gateway.
+	GatewayCommand []string
 }
 
 // Realizer keeps the dataplane in step with one Cloud. Create it with New

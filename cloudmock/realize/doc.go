@@ -12,7 +12,9 @@
 //     through to the VPC's local table, so the kernel's longest-prefix match
 //     is AWS's; routes whose target is gone are blackholes;
 //   - security groups and the source/destination check are stateful
-//     nftables rules in the instance's namespace; network ACLs are stateless
+//     nftables rules in the instance's namespace, on its interface eth0
+//     only (traffic inside a tunnel the instance terminates was checked as
+//     tunnel packets); network ACLs are stateless
 //     nftables chains on the router, one per subnet and direction;
 //   - an internet gateway is a link from the router to the lab's emulated
 //     internet (mcn-<lab>-inet, holding the server 192.0.2.10) with

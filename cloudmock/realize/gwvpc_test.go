@@ -34,6 +34,7 @@ type gwSide struct {
 func TestGatewaysJoinTwoVPCs(t *testing.T) {
 	l := gatewayLab(t)
 	any4, tenNet := netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("10.0.0.0/8")
+	const port = 51820 // each gateway's WireGuard port, kept by the one-to-one NAT
 	side := func(i int) *gwSide {
 		s := &gwSide{vpc: l.vpc(fmt.Sprintf("10.%d.0.0/16", i))}
 		pub, priv := l.subnet(s.vpc, fmt.Sprintf("10.%d.1.0/24", i)), l.subnet(s.vpc, fmt.Sprintf("10.%d.2.0/24", i))
@@ -45,7 +46,7 @@ func TestGatewaysJoinTwoVPCs(t *testing.T) {
 
 		gsg := must[model.SecurityGroup](t)(l.cloud.CreateSecurityGroup(acct, s.vpc.ID, "gateway", "gateway", nil))
 		_, err := l.cloud.AddSecurityRules(acct, gsg.ID, model.Ingress, []model.SecurityRule{
-			{Protocol: "udp", FromPort: 0, ToPort: 65535, Prefix: any4}, // WireGuard (the hellos ride inside it)
+			{Protocol: "udp", FromPort: port, ToPort: port, Prefix: any4}, // WireGuard; the liveness hellos and BGP ride inside it
 			{Protocol: "icmp", FromPort: -1, ToPort: -1, Prefix: tenNet},
 		})
 		l.ok(err)
@@ -73,7 +74,6 @@ func TestGatewaysJoinTwoVPCs(t *testing.T) {
 	l.pingFails(l.ns(sides[0].work), sides[1].work.PrivateIP) // nothing carries it before the gateways are configured
 
 	inner := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{169, 254, 100, byte(i - 1)}) }
-	const port = 51820
 	for i, s := range sides {
 		j := 1 - i
 		o := sides[j]

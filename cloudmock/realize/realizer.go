@@ -163,8 +163,9 @@ func (r *Realizer) waitFor(ctx context.Context, ok func() bool) error {
 	}
 }
 
-// Close stops following the model and removes every namespace and link the
-// realizer made. It is idempotent.
+// Close stops following the model, stops the gateway daemons it started,
+// and removes every namespace and link the realizer made. It is
+// idempotent.
 func (r *Realizer) Close() error {
 	r.mu.Lock()
 	if r.closed {

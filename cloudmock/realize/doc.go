@@ -12,7 +12,9 @@
 //     through to the VPC's local table, so the kernel's longest-prefix match
 //     is AWS's; routes whose target is gone are blackholes;
 //   - security groups and the source/destination check are stateful
-//     nftables rules in the instance's namespace; network ACLs are stateless
+//     nftables rules in the instance's namespace, on its interface eth0
+//     only (traffic inside a tunnel the instance terminates was checked as
+//     tunnel packets); network ACLs are stateless
 //     nftables chains on the router, one per subnet and direction;
 //   - an internet gateway is a link from the router to the lab's emulated
 //     internet (mcn-<lab>-inet, holding the server 192.0.2.10) with
@@ -20,7 +22,11 @@
 //     routers; a transit gateway is a router namespace mcn-<lab>-tgw-<id>
 //     with a kernel table per route table and a link to each attached VPC.
 //     Traffic arriving from a gateway or peering is routed only by the VPC's
-//     local table, which makes peering non-transitive.
+//     local table, which makes peering non-transitive;
+//   - an instance launched with GatewayImage runs the real `mcnlab gateway`
+//     daemon (Options.GatewayCommand) inside its namespace, answering on
+//     GatewaySocket(lab, instance ID) under GatewayName(instance ID), from
+//     when its launch is in force until it terminates.
 //
 // A Realizer follows the model through its change events and reconciles
 // the whole dataplane against a fresh read of the model, one pass at a time

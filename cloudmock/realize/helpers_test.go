@@ -41,7 +41,9 @@ func (l *lab) recordedNamespaces() []string {
 	return slices.Sorted(maps.Keys(l.recorded))
 }
 
-func newLab(t testing.TB) *lab {
+// newLab starts a realizer over a fresh cloud; gatewayCommand, if given,
+// is its Options.GatewayCommand.
+func newLab(t testing.TB, gatewayCommand ...string) *lab {
 	t.Helper()
 	roottest.Require(t)
 	l := &lab{t: t, name: roottest.LabName(t, "rz"), cloud: model.New(), recorded: map[string]bool{}}
@@ -55,7 +57,7 @@ func newLab(t testing.TB) *lab {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	r, err := New(ctx, l.cloud, Options{Lab: l.name,
+	r, err := New(ctx, l.cloud, Options{Lab: l.name, GatewayCommand: gatewayCommand,
 		Record: func(ns string) error {
 			l.mu.Lock()
 			defer l.mu.Unlock()

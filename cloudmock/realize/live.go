@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mcnlab/mcnlab/emulator/netns"
+	"github.com/mcnlab/mcnlab/emulator/state"
 )
 
 // liveNS is a namespace the realizer made, with handles kept open.
@@ -200,6 +201,7 @@ type liveHost struct {
 	*liveNS
 	key, nftKey string
 	router      string
+	daemon      state.Process // the gateway daemon running inside, if any
 }
 
 // liveState is what the realizer has made.
@@ -506,6 +508,13 @@ func (r *Realizer) ensureHost(hp *hostPlan) error {
 		lh.nftKey = hp.nftKey
 		if err := wireHost(rt, l, hp); err != nil {
 			return errors.Join(fmt.Errorf("realize: host %s: %w", hp.id, err), l.remove())
+		}
+		if hp.gateway != "" {
+			p, err := r.startGateway(l.name, hp.gateway)
+			if err != nil {
+				return errors.Join(err, l.remove())
+			}
+			lh.daemon = p
 		}
 		s.hosts[hp.id] = lh
 	}

@@ -187,6 +187,9 @@ type hostPlan struct {
 	nft    *ruleset
 	key    string // fingerprint of the wiring: a change recreates the host
 	nftKey string
+	// gateway is the ID of the instance whose gateway daemon runs in the
+	// host's namespace (GatewayImage), or empty.
+	gateway string
 }
 
 type peerPlan struct {
@@ -348,6 +351,11 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 		h, err := newHost(e.ID, name, sub, e.PrivateIP, spec)
 		if err != nil {
 			return nil, err
+		}
+		if i, ok := s.instances[e.InstanceID]; ok && i.ImageID == GatewayImage && i.State == model.InstanceRunning &&
+			len(r.opts.GatewayCommand) > 0 {
+			h.gateway = i.ID
+			h.key += "|gateway " + i.ID
 		}
 		p.hosts[e.ID] = h
 	}

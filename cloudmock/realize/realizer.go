@@ -22,6 +22,10 @@ type Options struct {
 	Record func(namespace string) error
 	// Forget, if set, is called with a namespace's name once it is deleted.
 	Forget func(namespace string)
+	// GatewayCommand is the mcnlab program (argv before the "gateway"
+	// subcommand) that instances launched with GatewayImage run; when it is
+	// empty, such instances run no gateway.
+	GatewayCommand []string
 }
 
 // Realizer keeps the dataplane in step with one Cloud. Create it with New
@@ -159,8 +163,9 @@ func (r *Realizer) waitFor(ctx context.Context, ok func() bool) error {
 	}
 }
 
-// Close stops following the model and removes every namespace and link the
-// realizer made. It is idempotent.
+// Close stops following the model, stops the gateway daemons it started,
+// and removes every namespace and link the realizer made. It is
+// idempotent.
 func (r *Realizer) Close() error {
 	r.mu.Lock()
 	if r.closed {

@@ -40,6 +40,12 @@ func hostRuleset(s hostSpec) (*ruleset, error) {
 	in.add(accept, iif("lo"))
 	out.add(accept, ctEstablished())
 	out.add(accept, oif("lo"))
+	// A security group filters what passes the instance's interface (eth0)
+	// only: what a gateway instance receives or sends inside a tunnel it
+	// terminates was checked as tunnel packets on eth0.
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — security groups are associated with network interfaces
+	in.add(accept, notIf(expr.MetaKeyIIFNAME, hostIf))
+	out.add(accept, notIf(expr.MetaKeyOIFNAME, hostIf))
 	for _, x := range s.Ingress {
 		l4, err := l4Match(x.Proto, x.From, x.To)
 		if err != nil {
@@ -66,7 +72,11 @@ func hostRuleset(s hostSpec) (*ruleset, error) {
 		fwdIn := &chainSpec{name: "forward-in"}
 		fwdOut := &chainSpec{name: "forward-out"}
 		fwd.add(accept, ctEstablished())
+		// Entering from a tunnel, not through eth0: only the outbound
+		// rules apply; leaving into a tunnel: only the inbound ones.
+		fwd.add(jump(fwdOut.name), notIf(expr.MetaKeyIIFNAME, hostIf))
 		fwd.add(jump(fwdIn.name))
+		fwdOut.add(accept, notIf(expr.MetaKeyOIFNAME, hostIf))
 		for _, x := range s.Ingress {
 			l4, _ := l4Match(x.Proto, x.From, x.To)
 			for _, peer := range x.Peers {
@@ -158,4 +168,13 @@ func noIPv6() *ruleset {
 		rs.chains = append(rs.chains, c)
 	}
 	return rs
+}
+
+// notIf matches packets whose input (key MetaKeyIIFNAME) or output
+// (MetaKeyOIFNAME) interface is not name.
+func notIf(key expr.MetaKey, name string) match {
+	return match{
+		&expr.Meta{Key: key, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: ifname(name)},
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -80,7 +81,7 @@ account sees only its own resources. Point the AWS CLI at it with
 	}
 	serve.Flags().StringVar(&listen, "listen", "127.0.0.1:4566", "loopback address to serve on")
 	serve.Flags().StringVar(&region, "region", "us-east-1", "the region the API answers for")
-	serve.Flags().StringVar(&lab, labFlag, "", "make the cloud real in this lab's namespaces (VPC routers, instances, gateways); every call returns once its change is in force")
+	serve.Flags().StringVar(&lab, labFlag, "", "make the cloud real in this lab's namespaces (VPC routers, instances, gateways; instances of image "+realize.GatewayImage+" run `mcnlab gateway`); every call returns once its change is in force")
 	serve.Flags().StringArrayVar(&accounts, "account", []string{"111111111111:AKIDMCNLAB:mcnlab-secret"}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable)")
 	c.AddCommand(serve)
 	return c
@@ -128,13 +129,30 @@ func startCloudLab(ctx context.Context, lab string, cloud *model.Cloud) (*cloudL
 		return nil, err
 	}
 	cl.lock = lock
-	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget})
+	gw, err := cloudGatewayCommand()
+	if err != nil {
+		cl.lock.Unlock()
+		state.Remove(lab)
+		return nil, err
+	}
+	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw})
 	if err != nil {
 		cl.lock.Unlock()
 		emulator.Destroy(context.Background(), lab, nil)
 		return nil, err
 	}
 	return cl, nil
+}
+
+// cloudGatewayCommand is the program that instances launched with
+// realize.GatewayImage run as `mcnlab gateway`: this binary. Tests, which
+// run a test binary, point it at a built mcnlab.
+var cloudGatewayCommand = func() ([]string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find mcnlab binary for gateway instances: %w", err)
+	}
+	return []string{self}, nil
 }
 
 func (cl *cloudLab) record(ns string) error {

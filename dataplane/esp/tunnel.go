@@ -80,6 +80,8 @@ type Tunnel struct {
 	limiter *rate.Limiter
 	onIKE   func([]byte, netip.AddrPort)
 	stats   counters
+	gso     bool // UDP_SEGMENT on; owned by the encrypting goroutine
+	gro     bool // UDP_GRO on; read by the decrypting goroutine
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -133,6 +135,7 @@ func New(cfg Config) (*Tunnel, error) {
 	// the kernel caps them at net.core.[rw]mem_max, so failure is harmless.
 	_ = t.conn.SetReadBuffer(socketBuffer)
 	_ = t.conn.SetWriteBuffer(socketBuffer)
+	t.gso, t.gro = enableUDPOffload(t.conn)
 	remote := cfg.Outbound.Remote
 	remote = netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port())
 	t.remote = net.UDPAddrFromAddrPort(remote)

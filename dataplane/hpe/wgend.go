@@ -152,9 +152,8 @@ func (m *meteredTUN) Write(bufs [][]byte, offset int) (int, error) {
 	}
 	m.rxBytes.Add(uint64(bytes))
 	m.rxPackets.Add(uint64(len(bufs)))
-	// tun.Device documents the packet count; wireguard-go's NativeTun
-	// returns the bytes written instead, which the ESP engine would take
-	// for a packet count and slice past its batch.
+	// tun.Device documents the packet count (wireguard-go's NativeTun
+	// returns the bytes written instead); wireguard-go ignores it.
 	return len(bufs), nil
 }
 

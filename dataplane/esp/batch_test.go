@@ -139,3 +139,30 @@ func TestTunnelBatchesKeepEveryPacket(t *testing.T) {
 		t.Errorf("unexpected drops: A %+v, B %+v", sa, sb)
 	}
 }
+
+// TestSealFromMatchesSeal checks that sealing from the TUN buffer into
+// another gives the same bytes as Seal, for every padding length.
+func TestSealFromMatchesSeal(t *testing.T) {
+	sa := SA{SPI: 0x1234, Key: bytes.Repeat([]byte{7}, 32), Salt: [4]byte{1, 2, 3, 4}, ESN: true}
+	o1, err := NewOutbound(sa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o2, _ := NewOutbound(sa)
+	for size := 44; size < 52; size++ {
+		pkt := numbered(size, size)
+		want, err := o1.Seal(nil, pkt, NextHeaderIPv6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, size+5)
+		copy(buf, pkt)
+		got, err := o2.sealFrom(make([]byte, 3, 3+len(want)), buf, size, NextHeaderIPv6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got[3:], want) || len(got) != 3+len(want) {
+			t.Fatalf("size %d: sealFrom gave\n%x\nSeal gave\n%x", size, got[3:], want)
+		}
+	}
+}

@@ -20,9 +20,9 @@ func (t *Tunnel) encryptLoop() {
 	bufs := make([][]byte, n)
 	sizes := make([]int, n)
 	for i := range bufs {
-		// The read view leaves room in front for the ESP header (and a
-		// virtio-net header), as the TUN's offset contract asks.
-		bufs[i] = make([]byte, HeaderLen+maxInner)
+		// Room in front for the ESP header (and a virtio-net header), as
+		// the TUN's offset contract asks; behind for the ESP trailer.
+		bufs[i] = make([]byte, bufSize)[:HeaderLen+maxInner]
 	}
 	// arena holds the sealed packets of one batch back to back; a message
 	// is a run of them.
@@ -56,7 +56,7 @@ func (t *Tunnel) encryptLoop() {
 				t.stats.malformed.Add(1)
 				continue
 			}
-			pkt, err := t.out.Seal(arena[pos:pos], payload, nh)
+			pkt, err := t.out.sealFrom(arena[pos:pos], bufs[i][HeaderLen:bufSize], sizes[i], nh)
 			if err != nil {
 				t.stats.seqExhausted.Add(1)
 				continue

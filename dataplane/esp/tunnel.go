@@ -131,10 +131,7 @@ func New(cfg Config) (*Tunnel, error) {
 			return nil, fmt.Errorf("new ESP tunnel: listen on %s: %w", local, err)
 		}
 	}
-	// Large socket buffers absorb bursts (wireguard-go asks for 7 MiB too);
-	// the kernel caps them at net.core.[rw]mem_max, so failure is harmless.
-	_ = t.conn.SetReadBuffer(socketBuffer)
-	_ = t.conn.SetWriteBuffer(socketBuffer)
+	setSocketBuffers(t.conn)
 	t.gso, t.gro = enableUDPOffload(t.conn)
 	remote := cfg.Outbound.Remote
 	remote = netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port())

@@ -78,3 +78,21 @@ func groSize(oob []byte) int {
 	}
 	return 0
 }
+
+// setSocketBuffers asks for socketBuffer bytes of send and receive buffer,
+// as wireguard-go does: large buffers absorb the bursts that a descheduled
+// decrypting goroutine leaves behind (each lost UDP_GRO train is dozens of
+// lost packets). The kernel caps SO_RCVBUF at net.core.rmem_max; with
+// CAP_NET_ADMIN the FORCE variants lift the cap. Failure is harmless.
+func setSocketBuffers(c *net.UDPConn) {
+	_ = c.SetReadBuffer(socketBuffer)
+	_ = c.SetWriteBuffer(socketBuffer)
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = rc.Control(func(fd uintptr) {
+		_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, socketBuffer)
+		_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, socketBuffer)
+	})
+}

@@ -66,7 +66,12 @@ type batchConn interface {
 
 // Tunnel moves packets between a TUN device and a UDP socket through ESP.
 // Like a kernel processing one SA on one core, each direction is one
-// goroutine: one encrypts TUN→UDP, one decrypts UDP→TUN. If the TUN device
+// goroutine: one encrypts TUN→UDP, one decrypts UDP→TUN. Packet I/O is
+// batched as wireguard-go batches it: a TUN with offloads hands over a TSO
+// super-packet already split and coalesces TCP segments on write (GRO), and
+// the UDP socket sends runs of equal-sized ESP packets as one UDP_SEGMENT
+// message and receives them as one UDP_GRO buffer. Each datagram on the wire
+// is still exactly one ESP packet. If the TUN device
 // fails to read (it was closed or removed underneath), the encrypting
 // goroutine stops and Stats().TUNErrors counts it; the owner then Closes.
 type Tunnel struct {

@@ -105,6 +105,10 @@ type HPECase struct {
 	Tunnels int    `json:"tunnels"`
 	// CapBps is the per-tunnel cap in bit/s, 0 for none.
 	CapBps float64 `json:"cap_bps"`
+	// UnderlayMTU is the underlay links' MTU when the case runs with jumbo
+	// frames (the host links and TUNs then carry UnderlayMTU-80); 0 for the
+	// default 1500 of every other case.
+	UnderlayMTU int `json:"underlay_mtu,omitempty"`
 	// Gbps is the goodput: TCP payload received by the sink, in Gbit/s.
 	Gbps Spread `json:"gbit_per_s"`
 	// CPUPerGbit is CPU seconds per Gbit of goodput: this process (the
@@ -160,6 +164,10 @@ func (r *HPEResult) Case(name string) *HPECase {
 	return nil
 }
 
+// JumboMTU is the underlay MTU of the jumbo cases: AWS's jumbo frame size
+// on Direct Connect and within a VPC.
+const JumboMTU = 9001
+
 // hpeCases lists the cases in the order they run: strongSwan last.
 func hpeCases(n int, capBps float64) []HPECase {
 	cs := []HPECase{{Name: "plain", Label: "plain forwarding, no encryption (ceiling)", Kind: "plain"}}
@@ -175,6 +183,20 @@ func hpeCases(n int, capBps float64) []HPECase {
 			HPECase{Name: fmt.Sprintf("hpe-wg-%d%s", n, suffix), Label: fmt.Sprintf("HPE %d WireGuard tunnels, %s", n, what), Kind: string(hpe.WireGuard), Tunnels: n, CapBps: c},
 		)
 	}
+	// Jumbo frames: HPE runs over private connectivity, where AWS Direct
+	// Connect and EC2 within a VPC carry 9001-byte frames ("MTUs for
+	// private virtual interfaces or transit virtual interfaces",
+	// https://docs.aws.amazon.com/directconnect/latest/UserGuide/WorkingWithVirtualInterfaces.html;
+	// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/network_mtu.html),
+	// while a Site-to-Site VPN tunnel is limited to 1446
+	// (https://docs.aws.amazon.com/vpn/latest/s2svpn/your-cgw.html). These
+	// cases are extra: the targets compare the default cases, all at 1500.
+	j := fmt.Sprintf(", jumbo %d-byte underlay", JumboMTU)
+	cs = append(cs,
+		HPECase{Name: "plain-jumbo", Label: "plain forwarding" + j, Kind: "plain", UnderlayMTU: JumboMTU},
+		HPECase{Name: "esp-1-jumbo", Label: "single ESP tunnel, uncapped" + j, Kind: string(hpe.ESP), Tunnels: 1, UnderlayMTU: JumboMTU},
+		HPECase{Name: fmt.Sprintf("hpe-esp-%d-jumbo", n), Label: fmt.Sprintf("HPE %d ESP tunnels, uncapped%s", n, j), Kind: string(hpe.ESP), Tunnels: n, UnderlayMTU: JumboMTU},
+	)
 	return append(cs, HPECase{Name: "strongswan-1", Label: "strongSwan single tunnel (charon, kernel-libipsec, AES-GCM)", Kind: "strongswan", Tunnels: 1})
 }
 
@@ -262,6 +284,12 @@ func HPE(ctx context.Context, opts HPEOptions) (*HPEResult, error) {
 func (l *hpeLab) runCase(ctx context.Context, c *HPECase, sink *tcpload.Sink, o HPEOptions) (gbps, cpuSec float64, err error) {
 	var group *hpe.Group
 	var extraPIDs []int
+	if c.UnderlayMTU != 0 {
+		if err := l.setMTU(c.UnderlayMTU); err != nil {
+			return 0, 0, errors.Join(err, l.setMTU(0))
+		}
+		defer func() { err = errors.Join(err, l.setMTU(0)) }()
+	}
 	switch c.Kind {
 	case "plain":
 		if err := l.plainRoutes(false); err != nil {
@@ -284,7 +312,11 @@ func (l *hpeLab) runCase(ctx context.Context, c *HPECase, sink *tcpload.Sink, o 
 		defer func() { err = errors.Join(err, sw.Close()) }()
 		extraPIDs = sw.PIDs()
 	default:
-		group, err = hpe.New(l.groupConfig(hpe.Kind(c.Kind), c.Tunnels, c.CapBps))
+		cfg := l.groupConfig(hpe.Kind(c.Kind), c.Tunnels, c.CapBps)
+		if c.UnderlayMTU != 0 {
+			cfg.MTU = innerMTU(c.UnderlayMTU)
+		}
+		group, err = hpe.New(cfg)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -417,8 +449,11 @@ func (r *HPEResult) score() {
 	for i := range r.Cases {
 		c := &r.Cases[i]
 		base := esp
-		if c.CapBps > 0 {
+		switch {
+		case c.CapBps > 0:
 			base = espCap
+		case c.UnderlayMTU != 0:
+			base = med("esp-1-jumbo")
 		}
 		if c.Skipped == "" && base > 0 {
 			c.Ratio = c.Gbps.Median / base

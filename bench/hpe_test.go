@@ -42,6 +42,8 @@ func TestHPEScore(t *testing.T) {
 	set("esp-1-cap", 1)
 	set("hpe-esp-2-cap", 1.7)
 	set("hpe-wg-2-cap", 1.5)
+	set("esp-1-jumbo", 4)
+	set("hpe-esp-2-jumbo", 5)
 	r.Case("strongswan-1").Skipped = "not installed"
 	r.score()
 	want := map[string]bool{
@@ -65,6 +67,9 @@ func TestHPEScore(t *testing.T) {
 	if c := r.Case("hpe-esp-2-cap"); c.Ratio != 1.7 {
 		t.Errorf("capped ratio = %g, want 1.7 (against esp-1-cap)", c.Ratio)
 	}
+	if c := r.Case("hpe-esp-2-jumbo"); c.Ratio != 1.25 || c.UnderlayMTU != JumboMTU {
+		t.Errorf("jumbo ratio = %g at MTU %d, want 1.25 (against esp-1-jumbo) at %d", c.Ratio, c.UnderlayMTU, JumboMTU)
+	}
 }
 
 // TestHPEBenchShortRun runs the benchmark's own code path briefly (300 ms,
@@ -82,8 +87,8 @@ func TestHPEBenchShortRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	roottest.AssertGone(t, lab)
-	if len(res.Cases) != 10 {
-		t.Fatalf("%d cases, want 10", len(res.Cases))
+	if len(res.Cases) != 13 {
+		t.Fatalf("%d cases, want 13", len(res.Cases))
 	}
 	for _, c := range res.Cases {
 		if c.Skipped != "" {

@@ -116,3 +116,36 @@ func withNetlink(ns string, fn func(*netlink.Handle) error) error {
 	defer nl.Close()
 	return fn(nl)
 }
+
+// innerMTU is the host links' and TUNs' MTU over an underlay of mtu bytes:
+// 80 less, as hpe.DefaultMTU is to 1500.
+func innerMTU(underlay int) int { return underlay - (1500 - hpe.DefaultMTU) }
+
+// setMTU sets the underlay links to mtu and the host links to innerMTU(mtu);
+// mtu 0 restores the topology's 1500 and hpe.DefaultMTU.
+func (l *hpeLab) setMTU(mtu int) error {
+	under, inner := mtu, innerMTU(mtu)
+	if mtu == 0 {
+		under, inner = 1500, hpe.DefaultMTU
+	}
+	var errs []error
+	for _, x := range []struct {
+		ns, ifname string
+		mtu        int
+	}{
+		{l.hostA, "eth0", inner}, {l.gwA, "lan", inner}, {l.gwA, "wan", under},
+		{l.gwB, "wan", under}, {l.gwB, "lan", inner}, {l.hostB, "eth0", inner},
+	} {
+		err := withNetlink(x.ns, func(h *netlink.Handle) error {
+			link, err := h.LinkByName(x.ifname)
+			if err != nil {
+				return err
+			}
+			return h.LinkSetMTU(link, x.mtu)
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("set MTU %d on %s in %s: %w", x.mtu, x.ifname, x.ns, err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -141,6 +141,9 @@ func shortLabel(c HPECase) string {
 	if c.CapBps > 0 {
 		l += ", capped"
 	}
+	if c.UnderlayMTU != 0 {
+		l += fmt.Sprintf(", MTU %d", c.UnderlayMTU)
+	}
 	return l
 }
 

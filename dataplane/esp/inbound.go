@@ -45,6 +45,14 @@ func PacketSPI(pkt []byte) (uint32, error) {
 // only after the ICV verified. Errors wrap ErrMalformed, ErrReplay or ErrAuth.
 // pkt is overwritten with plaintext even when padding turns out bad.
 func (in *Inbound) Open(pkt []byte) (payload []byte, nextHeader byte, err error) {
+	return in.OpenTo(nil, pkt)
+}
+
+// OpenTo is Open with the plaintext written to dst[:0] instead of in place
+// (nil dst: in place). dst must not overlap pkt otherwise, and
+// with capacity for len(pkt)-HeaderLen-ICVLen bytes it does not allocate.
+// The engine decrypts straight from the receive buffer into the TUN's.
+func (in *Inbound) OpenTo(dst, pkt []byte) (payload []byte, nextHeader byte, err error) {
 	if len(pkt) < minPacket || (len(pkt)-HeaderLen-ICVLen)%4 != 0 {
 		return nil, 0, fmt.Errorf("open SA %#08x: %d-byte packet: %w", in.g.spi, len(pkt), ErrMalformed)
 	}
@@ -67,7 +75,10 @@ func (in *Inbound) Open(pkt []byte) (payload []byte, nextHeader byte, err error)
 	s := in.g.scratch.Get().(*scratch)
 	aad := in.g.prepare(s, pkt[8:HeaderLen], seq)
 	body := pkt[HeaderLen:]
-	plain, err := in.g.aead.Open(body[:0], s.nonce[:], body, aad)
+	if dst == nil {
+		dst = body
+	}
+	plain, err := in.g.aead.Open(dst[:0], s.nonce[:], body, aad)
 	in.g.scratch.Put(s)
 	if err != nil {
 		return nil, 0, fmt.Errorf("open SA %#08x sequence %#x: %w", in.g.spi, seq, ErrAuth)

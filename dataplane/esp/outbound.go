@@ -69,6 +69,35 @@ func (o *Outbound) next() (uint64, error) {
 
 // padLen returns the RFC 4303 padding that 4-byte aligns payload plus the
 // pad-length and next-header bytes (GCM needs no block alignment).
+// sealFrom seals the inner packet buf[:n] into a new ESP packet appended to
+// dst, without first copying it: the trailer is written into buf after the
+// packet (buf must have room for it) and AES-GCM reads the plaintext from
+// buf and writes the ciphertext into dst. dst must not overlap buf. The
+// engine seals straight from the TUN read buffers into its send arena.
+func (o *Outbound) sealFrom(dst, buf []byte, n int, nextHeader byte) ([]byte, error) {
+	seq, err := o.next()
+	if err != nil {
+		return dst, err
+	}
+	pad := padLen(n)
+	ctLen := n + pad + 2
+	plain := buf[:ctLen]
+	for i := range pad {
+		plain[n+i] = byte(i + 1) // RFC 4303 2.4: 1, 2, 3, ...
+	}
+	plain[ctLen-2] = byte(pad)
+	plain[ctLen-1] = nextHeader
+	ret, out := sliceForAppend(dst, HeaderLen+ctLen+ICVLen)
+	binary.BigEndian.PutUint32(out[0:], o.g.spi)
+	binary.BigEndian.PutUint32(out[4:], uint32(seq))
+	binary.BigEndian.PutUint64(out[8:HeaderLen], seq)
+	s := o.g.scratch.Get().(*scratch)
+	aad := o.g.prepare(s, out[8:HeaderLen], seq)
+	o.g.aead.Seal(out[HeaderLen:HeaderLen], s.nonce[:], plain, aad)
+	o.g.scratch.Put(s)
+	return ret, nil
+}
+
 func padLen(n int) int { return (4 - (n+2)%4) % 4 }
 
 // sealIV builds the packet with an explicit IV; the test vectors use IVs that

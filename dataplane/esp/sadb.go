@@ -61,6 +61,11 @@ func (db *SADB) Len() int { return len(*db.m.Load()) }
 // Open finds the packet's SA by SPI and opens the packet in place (see
 // Inbound.Open). Errors wrap ErrMalformed, ErrUnknownSPI, ErrReplay or ErrAuth.
 func (db *SADB) Open(pkt []byte) (payload []byte, nextHeader byte, err error) {
+	return db.OpenTo(nil, pkt)
+}
+
+// OpenTo is Open with the plaintext written to dst[:0] (see Inbound.OpenTo).
+func (db *SADB) OpenTo(dst, pkt []byte) (payload []byte, nextHeader byte, err error) {
 	spi, err := PacketSPI(pkt)
 	if err != nil {
 		return nil, 0, err
@@ -69,5 +74,5 @@ func (db *SADB) Open(pkt []byte) (payload []byte, nextHeader byte, err error) {
 	if in == nil {
 		return nil, 0, fmt.Errorf("open packet with SPI %#08x: %w", spi, ErrUnknownSPI)
 	}
-	return in.Open(pkt)
+	return in.OpenTo(dst, pkt)
 }

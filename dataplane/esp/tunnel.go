@@ -66,7 +66,12 @@ type batchConn interface {
 
 // Tunnel moves packets between a TUN device and a UDP socket through ESP.
 // Like a kernel processing one SA on one core, each direction is one
-// goroutine: one encrypts TUN→UDP, one decrypts UDP→TUN. If the TUN device
+// goroutine: one encrypts TUN→UDP, one decrypts UDP→TUN. Packet I/O is
+// batched as wireguard-go batches it: a TUN with offloads hands over a TSO
+// super-packet already split and coalesces TCP segments on write (GRO), and
+// the UDP socket sends runs of equal-sized ESP packets as one UDP_SEGMENT
+// message and receives them as one UDP_GRO buffer. Each datagram on the wire
+// is still exactly one ESP packet. If the TUN device
 // fails to read (it was closed or removed underneath), the encrypting
 // goroutine stops and Stats().TUNErrors counts it; the owner then Closes.
 type Tunnel struct {
@@ -80,6 +85,8 @@ type Tunnel struct {
 	limiter *rate.Limiter
 	onIKE   func([]byte, netip.AddrPort)
 	stats   counters
+	gso     bool // UDP_SEGMENT on; owned by the encrypting goroutine
+	gro     bool // UDP_GRO on; read by the decrypting goroutine
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -129,10 +136,8 @@ func New(cfg Config) (*Tunnel, error) {
 			return nil, fmt.Errorf("new ESP tunnel: listen on %s: %w", local, err)
 		}
 	}
-	// Large socket buffers absorb bursts (wireguard-go asks for 7 MiB too);
-	// the kernel caps them at net.core.[rw]mem_max, so failure is harmless.
-	_ = t.conn.SetReadBuffer(socketBuffer)
-	_ = t.conn.SetWriteBuffer(socketBuffer)
+	setSocketBuffers(t.conn)
+	t.gso, t.gro = enableUDPOffload(t.conn)
 	remote := cfg.Outbound.Remote
 	remote = netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port())
 	t.remote = net.UDPAddrFromAddrPort(remote)

@@ -246,7 +246,9 @@ func TestTunnelRateLimit(t *testing.T) {
 		t.Fatal("packets did not all arrive")
 	}
 	elapsed := time.Since(start)
-	wireBits := float64(n * (1000 + MaxOverhead + 8 + 20) * 8)
+	// Each outer packet: ESP header, 1000 inner bytes, padding, pad length
+	// and next header, ICV; then UDP and IPv4 headers.
+	wireBits := float64(n * (HeaderLen + 1000 + padLen(1000) + 2 + ICVLen + 8 + 20) * 8)
 	burst := float64(max(int(rateBits/100), (bufSize+28)*8))
 	if minTime := time.Duration((wireBits - burst) / rateBits * float64(time.Second)); elapsed < minTime {
 		t.Errorf("%d packets (%.0f bits) took %v at a %.0f bit/s cap, want at least %v", n, wireBits, elapsed, rateBits, minTime)

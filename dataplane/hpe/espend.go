@@ -88,8 +88,7 @@ func newESPEnd(s *side, name string, mtu int, out, in esp.SA, rateLimit float64)
 		e.drained.Wait()
 		return nil, err
 	}
-	// The engine reads Write's result as a packet count (see meteredTUN).
-	e.t, err = esp.New(esp.Config{TUN: newMeteredTUN(tdev, 0), Conn: conn, Outbound: out, Inbound: []esp.SA{in}, RateLimit: rateLimit})
+	e.t, err = esp.New(esp.Config{TUN: tdev, Conn: conn, Outbound: out, Inbound: []esp.SA{in}, RateLimit: rateLimit})
 	if err != nil {
 		closeAll(tdev, conn)
 		e.drained.Wait()

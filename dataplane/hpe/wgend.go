@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/time/rate"
 	"golang.zx2c4.com/wireguard/conn"
 	"golang.zx2c4.com/wireguard/tun"
@@ -54,7 +53,7 @@ func newWGEnd(s *side, name string, mtu int, own, peer wg.Key, local, remote net
 	}
 	m := newMeteredTUN(tdev, rateLimit)
 	// The bind listens on all of the gateway namespace's addresses.
-	t, err := wg.New(m, &nsBind{Bind: conn.NewDefaultBind(), ns: s.ns}, logger)
+	t, err := wg.New(m, wg.NamespaceBind(conn.NewDefaultBind(), s.ns), logger)
 	if err != nil {
 		// wg.New closes the device on failure.
 		return nil, fmt.Errorf("WireGuard end in %s: %w", s.cfg.Namespace, err)
@@ -72,27 +71,6 @@ func newWGEnd(s *side, name string, mtu int, own, peer wg.Key, local, remote net
 func (e *wgEnd) Stats() EndStats { return e.dev.stats() }
 
 func (e *wgEnd) Close() error { return e.t.Close() }
-
-// nsBind is wireguard-go's standard bind whose sockets are always opened
-// inside one namespace. wireguard-go closes and reopens its bind whenever
-// the TUN reports down and up, from its own event goroutine, so the
-// namespace cannot be left to whichever thread asks. The namespace handle
-// belongs to the Group, which closes it only after every tunnel.
-type nsBind struct {
-	conn.Bind
-	ns vnetns.NsHandle
-}
-
-func (b *nsBind) Open(port uint16) (fns []conn.ReceiveFunc, actual uint16, err error) {
-	derr := netns.DoHandle(b.ns, func() error {
-		fns, actual, err = b.Bind.Open(port)
-		return nil
-	})
-	if derr != nil {
-		return nil, 0, fmt.Errorf("open WireGuard sockets: %w", derr)
-	}
-	return fns, actual, err
-}
 
 // meteredTUN counts the packets of a TUN device, returns the packet count
 // from Write as tun.Device documents, and optionally caps the encrypting
@@ -152,9 +130,8 @@ func (m *meteredTUN) Write(bufs [][]byte, offset int) (int, error) {
 	}
 	m.rxBytes.Add(uint64(bytes))
 	m.rxPackets.Add(uint64(len(bufs)))
-	// tun.Device documents the packet count; wireguard-go's NativeTun
-	// returns the bytes written instead, which the ESP engine would take
-	// for a packet count and slice past its batch.
+	// tun.Device documents the packet count (wireguard-go's NativeTun
+	// returns the bytes written instead); wireguard-go ignores it.
 	return len(bufs), nil
 }
 

@@ -4,7 +4,9 @@
 //
 // It must not create or address the TUN interface itself, nor switch network
 // namespaces: the caller hands it a tun.Device made in the right namespace.
-// Its UDP sockets are opened by the thread that calls New or Apply, so in a
-// multi-namespace process those calls belong inside that namespace (the
-// gateway daemon runs wholly inside its own, so there it does not matter).
+// A plain bind opens its UDP sockets on whichever thread calls New, Apply
+// or (after the TUN goes down and up) wireguard-go's own event goroutine; in
+// a process that serves several namespaces, wrap it with NamespaceBind (the
+// gateway daemon runs wholly inside its own namespace, so there it does not
+// matter).
 package wg

@@ -130,6 +130,8 @@ func TestTunnelBatchesKeepEveryPacket(t *testing.T) {
 		}
 	}
 	n := uint64(len(want))
+	// A counts after sendmmsg returns, which may be after B delivered.
+	waitStats(t, a.t, "A counted every packet", func(s Stats) bool { return s.TxPackets == n })
 	waitStats(t, b.t, "B counted every packet", func(s Stats) bool { return s.RxPackets == n })
 	sa, sb := a.t.Stats(), b.t.Stats()
 	if sa.TxPackets != n || sa.TxBytes != bytesSent || sb.RxBytes != bytesSent {

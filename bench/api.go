@@ -25,7 +25,7 @@ type APIResult struct {
 	Workers     int     `json:"workers"`
 	Seconds     float64 `json:"seconds"`
 	Calls       int64   `json:"calls"`
-	CallsPerSec Stats   `json:"calls_per_s"` // one sample per repeat
+	CallsPerSec Spread  `json:"calls_per_s"` // one sample per repeat
 	LatencyP50  float64 `json:"latency_p50_ms"`
 	LatencyP99  float64 `json:"latency_p99_ms"`
 }
@@ -95,7 +95,7 @@ func API(ctx context.Context, workers int, d time.Duration, repeats int) (*APIRe
 		res.Calls += calls.Load()
 		rates = append(rates, float64(calls.Load())/elapsed.Seconds())
 	}
-	res.CallsPerSec = NewStatsOf(rates)
+	res.CallsPerSec = NewSpread(rates)
 	slices.Sort(lat)
 	if len(lat) > 0 {
 		res.LatencyP50 = float64(lat[len(lat)/2].Microseconds()) / 1000

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/mcnlab/mcnlab/emulator"
@@ -13,48 +12,22 @@ import (
 
 // DeployResult is the outcome of `mcnlab bench deploy`.
 type DeployResult struct {
-	Nodes   int   `json:"nodes"`
-	Links   int   `json:"links"`
-	Hops    int   `json:"hops"` // links between the two probed hosts
-	Repeats int   `json:"repeats"`
-	Ready   Stats `json:"ready"`   // deploy start until the two most distant hosts ping each other
-	Deploy  Stats `json:"deploy"`  // deploy start until links, addresses and routes are set
-	Destroy Stats `json:"destroy"` // destroy start until nothing of the lab is left
-}
-
-// Stats summarises repeated measurements (seconds, unless the field's name
-// says otherwise).
-type Stats struct {
-	Median  float64   `json:"median_s"`
-	Min     float64   `json:"min_s"`
-	Max     float64   `json:"max_s"`
-	Samples []float64 `json:"samples_s"`
+	Nodes   int    `json:"nodes"`
+	Links   int    `json:"links"`
+	Hops    int    `json:"hops"` // links between the two probed hosts
+	Repeats int    `json:"repeats"`
+	Ready   Spread `json:"ready_s"`   // deploy start until the two most distant hosts ping each other
+	Deploy  Spread `json:"deploy_s"`  // deploy start until links, addresses and routes are set
+	Destroy Spread `json:"destroy_s"` // destroy start until nothing of the lab is left
 }
 
 // NewStats summarises durations, in seconds.
-func NewStats(d []time.Duration) Stats {
+func NewStats(d []time.Duration) Spread {
 	var v []float64
 	for _, x := range d {
 		v = append(v, x.Seconds())
 	}
-	return NewStatsOf(v)
-}
-
-// NewStatsOf summarises samples of any unit.
-func NewStatsOf(samples []float64) Stats {
-	s := Stats{Samples: samples}
-	v := slices.Clone(s.Samples)
-	slices.Sort(v)
-	if len(v) == 0 {
-		return s
-	}
-	s.Min, s.Max = v[0], v[len(v)-1]
-	if len(v)%2 == 1 {
-		s.Median = v[len(v)/2]
-	} else {
-		s.Median = (v[len(v)/2-1] + v[len(v)/2]) / 2
-	}
-	return s
+	return NewSpread(v)
 }
 
 // Deploy deploys and destroys a generated tree lab of n nodes repeats times

@@ -51,8 +51,8 @@ type FailoverResult struct {
 	Pairs      []string     `json:"pairs"`
 	DeployS    float64      `json:"deploy_s"`
 	Kills      []KillResult `json:"kills"`
-	LossMS     Stats        `json:"loss_window_ms"` // over every kill and pair: worst pair per kill
-	RejoinS    Stats        `json:"rejoin_s"`
+	LossMS     Spread       `json:"loss_window_ms"` // over every kill and pair: worst pair per kill
+	RejoinS    Spread       `json:"rejoin_s"`
 	TargetMS   float64      `json:"target_loss_window_ms"`
 }
 
@@ -167,7 +167,7 @@ func Failover(ctx context.Context, o FailoverOptions) (res *FailoverResult, err 
 		worst = append(worst, kr.MaxLossMS)
 		rejoins = append(rejoins, kr.RejoinS)
 	}
-	res.LossMS, res.RejoinS = NewStatsOf(worst), NewStatsOf(rejoins)
+	res.LossMS, res.RejoinS = NewSpread(worst), NewSpread(rejoins)
 	return res, nil
 }
 

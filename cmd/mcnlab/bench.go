@@ -41,7 +41,7 @@ func newBench() *cobra.Command {
 			fmt.Fprintf(cmd.OutOrStdout(), "%d nodes, %d links, probe path %d hops\n", res.Nodes, res.Links, res.Hops)
 			for _, r := range []struct {
 				name string
-				s    bench.Stats
+				s    bench.Spread
 			}{{"ready", res.Ready}, {"destroy", res.Destroy}} {
 				fmt.Fprintf(cmd.OutOrStdout(), "  %-8s median %.3fs  (min %.3fs, max %.3fs)\n", r.name, r.s.Median, r.s.Min, r.s.Max)
 			}

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"net"
 	"os"
 	"testing"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
@@ -34,44 +31,8 @@ func TestCloudmockServeGatewayInstance(t *testing.T) {
 	t.Cleanup(func() { cloudGatewayCommand = old })
 	roottest.UseTempState(t)
 	lab := roottest.LabName(t, "cg")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-
-	ctx, stop := context.WithCancel(context.Background())
-	var out bytes.Buffer
-	done := make(chan error, 1)
-	go func() {
-		root := newRoot()
-		root.SetOut(&out)
-		root.SetArgs([]string{"cloudmock", "serve", "--lab", lab, "--listen", addr, "--account", "111122223333:AKIDTEST:secret"})
-		done <- root.ExecuteContext(ctx)
-	}()
-	t.Cleanup(func() {
-		stop()
-		<-done
-		roottest.AssertGone(t, lab)
-	})
-	c := ec2.New(ec2.Options{Region: "us-east-1", BaseEndpoint: sdkaws.String("http://" + addr),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""), RetryMaxAttempts: 1})
-	call := func(what string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}); err == nil {
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatalf("cloudmock did not answer: %v (output %q)", err, out.String())
-		}
-		time.Sleep(20 * time.Millisecond) // polling the server's readiness, with a deadline
-	}
+	c, call := serveCloud(t, lab)
+	ctx := context.Background()
 	vpc, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: sdkaws.String("10.30.0.0/16")})
 	call("CreateVpc", err)
 	sub, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: sdkaws.String("10.30.1.0/24")})

@@ -28,45 +28,8 @@ func TestCloudmockServeLab(t *testing.T) {
 	roottest.Require(t)
 	roottest.UseTempState(t)
 	lab := roottest.LabName(t, "cm")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-
-	ctx, stop := context.WithCancel(context.Background())
-	var out bytes.Buffer
-	done := make(chan error, 1)
-	go func() {
-		root := newRoot()
-		root.SetOut(&out)
-		root.SetArgs([]string{"cloudmock", "serve", "--lab", lab, "--listen", addr, "--account", "111122223333:AKIDTEST:secret"})
-		done <- root.ExecuteContext(ctx)
-	}()
-	t.Cleanup(func() {
-		stop()
-		<-done
-		roottest.AssertGone(t, lab)
-	})
-	c := ec2.New(ec2.Options{Region: "us-east-1", BaseEndpoint: sdkaws.String("http://" + addr),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""), RetryMaxAttempts: 1})
-	call := func(what string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	// Wait for the server to answer.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}); err == nil {
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatalf("cloudmock did not answer: %v (output %q)", err, out.String())
-		}
-		time.Sleep(20 * time.Millisecond) // polling the server's readiness, with a deadline
-	}
+	c, call := serveCloud(t, lab)
+	ctx := context.Background()
 	vpc, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: sdkaws.String("10.20.0.0/16")})
 	call("CreateVpc", err)
 	sub, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: sdkaws.String("10.20.1.0/24")})
@@ -101,4 +64,49 @@ func TestCloudmockServeLab(t *testing.T) {
 	if _, err := os.Stat(state.Dir(lab)); err != nil {
 		t.Errorf("no lab state while serving: %v", err)
 	}
+}
+
+// serveCloud runs `mcnlab cloudmock serve --lab lab` in-process on a free
+// loopback port until the test ends (then checks the lab is gone), and
+// returns an EC2 client for it once it answers, and a fail-on-error helper.
+func serveCloud(t *testing.T, lab string) (*ec2.Client, func(string, error)) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, stop := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		root := newRoot()
+		root.SetOut(&out)
+		root.SetArgs([]string{"cloudmock", "serve", "--lab", lab, "--listen", addr, "--account", "111122223333:AKIDTEST:secret"})
+		done <- root.ExecuteContext(ctx)
+	}()
+	t.Cleanup(func() {
+		stop()
+		<-done
+		roottest.AssertGone(t, lab)
+	})
+	c := ec2.New(ec2.Options{Region: "us-east-1", BaseEndpoint: sdkaws.String("http://" + addr),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""), RetryMaxAttempts: 1})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("cloudmock did not answer: %v (output %q)", err, out.String())
+		}
+		time.Sleep(20 * time.Millisecond) // polling the server's readiness, with a deadline
+	}
+	call := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	return c, call
 }

@@ -1,12 +1,14 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"maps"
 	"net/netip"
 	"slices"
 
 	"github.com/mcnlab/mcnlab/dataplane/bfd"
+	"github.com/mcnlab/mcnlab/dataplane/bgp"
 )
 
 // Neighbour liveness is real BFD (RFC 5880, single-hop per RFC 5881): a
@@ -20,12 +22,19 @@ import (
 // that does not run BFD never brings the session Up, so its routes are
 // never filtered: only a session that has been Up and is not now counts as
 // dead. The BGP session itself is left to its hold timer.
+//
+// A neighbour's BFD session starts only once its BGP session has been
+// established: FRR's bgpd registers its BFD session again (with the
+// interface) when BGP comes up, and takes the replaced session for BFD
+// going down, resetting BGP, if BFD was already Up by then.
 
 // syncBFDLocked starts a BFD session for every neighbour in cur that wants
-// one and closes the sessions of the others. It is called with mu held at
-// the end of every Apply and teardown; a session that cannot start (no
-// route to the neighbour yet) is logged and tried at the next Apply.
-func (e *Engine) syncBFDLocked() {
+// one and whose BGP session is established, and closes the sessions of the
+// others. It is called with mu held at the end of every Apply and teardown,
+// and by syncLoop while some neighbour waits (bfdPending); a session that
+// cannot start (no route to the neighbour yet) is logged and tried again
+// then.
+func (e *Engine) syncBFDLocked(ctx context.Context) {
 	want := map[netip.Addr]Neighbor{}
 	if !e.closed {
 		for _, n := range e.cur.Neighbors {
@@ -48,11 +57,21 @@ func (e *Engine) syncBFDLocked() {
 	for _, s := range stale {
 		errs = append(errs, s.Close())
 	}
+	changed := len(stale) > 0
+	var established map[netip.Addr]bool
+	pending := false
 	for _, addr := range slices.SortedFunc(maps.Keys(want), netip.Addr.Compare) {
 		e.lmu.Lock()
 		_, running := e.bfd[addr]
 		e.lmu.Unlock()
 		if running {
+			continue
+		}
+		if established == nil {
+			established = e.establishedLocked(ctx)
+		}
+		if !established[addr] {
+			pending = true
 			continue
 		}
 		n := want[addr]
@@ -73,17 +92,57 @@ func (e *Engine) syncBFDLocked() {
 			err = s.Start()
 		}
 		if err != nil {
-			errs = append(errs, err, s.Close())
+			pending = true
+			if s != nil {
+				err = errors.Join(err, s.Close())
+			}
+			errs = append(errs, err)
 			continue
 		}
 		e.lmu.Lock()
 		e.bfd[addr], e.bfdLocal[addr] = s, local
 		e.lmu.Unlock()
+		changed = true
 	}
+	e.bfdPending.Store(pending)
 	if err := errors.Join(errs...); err != nil {
 		e.log.Warn("bfd", "err", err)
 	}
-	e.kickFIB()
+	if changed {
+		e.kickFIB()
+	}
+}
+
+// establishedLocked returns the addresses of the established BGP sessions;
+// none when there is no speaker or it does not answer.
+func (e *Engine) establishedLocked(ctx context.Context) map[netip.Addr]bool {
+	m := map[netip.Addr]bool{}
+	sp := e.speaker.Load()
+	if sp == nil {
+		return m
+	}
+	peers, err := sp.Peers(ctx)
+	if err != nil {
+		return m
+	}
+	for _, p := range peers {
+		if p.State == bgp.StateEstablished {
+			m[p.Address] = true
+		}
+	}
+	return m
+}
+
+// startPendingBFD starts the BFD sessions that wait for their BGP session,
+// unless an Apply is in progress (it syncs them when it ends).
+func (e *Engine) startPendingBFD(ctx context.Context) {
+	if !e.bfdPending.Load() || !e.mu.TryLock() {
+		return
+	}
+	defer e.mu.Unlock()
+	if !e.closed {
+		e.syncBFDLocked(ctx)
+	}
 }
 
 // deadNeighborsLocked adds to dead the neighbours whose BFD session has been

@@ -66,7 +66,10 @@ type Engine struct {
 	// address, and bfdLocal their local addresses (bfd.go).
 	bfd      map[netip.Addr]*bfd.Session
 	bfdLocal map[netip.Addr]netip.Addr
-	reset    chan struct{} // capacity 1: "reset the restarted peers"
+	// bfdPending is set while a neighbour waits for its BFD session to
+	// start (bfd.go); syncLoop retries then.
+	bfdPending atomic.Bool
+	reset      chan struct{} // capacity 1: "reset the restarted peers"
 
 	mu      sync.Mutex // guards the fields below; held for a whole Apply
 	closed  bool
@@ -269,7 +272,7 @@ func (e *Engine) Apply(ctx context.Context, want Config) error {
 		e.cur.Prefixes = append(e.cur.Prefixes, pfx)
 	}
 	sortConfig(&e.cur)
-	e.syncBFDLocked()
+	e.syncBFDLocked(ctx)
 	if len(errs) > 0 {
 		return fmt.Errorf("gateway apply: %w", errors.Join(errs...))
 	}
@@ -321,7 +324,7 @@ func (e *Engine) teardownLocked(ctx context.Context) error {
 		delete(e.tunnels, name)
 	}
 	e.cur = Config{}
-	e.syncBFDLocked()
+	e.syncBFDLocked(ctx)
 	if err := e.syncFIB(ctx); err != nil {
 		errs = append(errs, err)
 	}
@@ -511,6 +514,7 @@ func (e *Engine) syncLoop(ctx context.Context) {
 		case <-t.C:
 		}
 		err := e.syncFIB(ctx)
+		e.startPendingBFD(ctx)
 		// Log a failure once until it changes: the ticker retries it.
 		if msg := fmt.Sprint(err); err != nil && msg != last {
 			e.log.Warn("fib sync", "err", err)
@@ -559,7 +563,7 @@ func (e *Engine) Close() error {
 		errs = append(errs, t.close())
 		delete(e.tunnels, name)
 	}
-	e.syncBFDLocked() // closed: closes every session
+	e.syncBFDLocked(context.Background()) // closed: closes every session
 	e.mu.Unlock()
 	e.wg.Wait()
 	errs = append(errs, e.fib.Close(), unclampMSS())

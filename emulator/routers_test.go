@@ -52,16 +52,22 @@ func TestDaemonConfigs(t *testing.T) {
 	}
 	frr := DaemonFor("x", pl.Nodes[2])
 	bgpd := frr.Files["bgpd.conf"]
-	for _, want := range []string{"router bgp 65001", "bgp router-id 10.0.1.1", "neighbor 10.0.12.2 remote-as 65002", "neighbor 10.0.12.2 timers 1 3", "network 10.0.1.0/24", "maximum-paths 16"} {
+	for _, want := range []string{"router bgp 65001", "bgp router-id 10.0.1.1", "neighbor 10.0.12.2 remote-as 65002", "neighbor 10.0.12.2 timers 1 3", "network 10.0.1.0/24", "maximum-paths 16", "neighbor 10.0.12.2 bfd\n", "neighbor 10.0.12.2 bfd profile mcnlab\n"} {
 		if !strings.Contains(bgpd, want) {
 			t.Errorf("frr bgpd.conf lacks %q:\n%s", want, bgpd)
 		}
 	}
-	if frr.Owner != "frr" || len(frr.Start) != 2 || !strings.Contains(frr.Start[1], "/bgpd -d") {
+	bfdd := frr.Files["bfdd.conf"]
+	for _, want := range []string{"\nbfd\n profile mcnlab\n", "detect-multiplier 3", "receive-interval 100", "transmit-interval 100"} {
+		if !strings.Contains(bfdd, want) {
+			t.Errorf("frr bfdd.conf lacks %q:\n%s", want, bfdd)
+		}
+	}
+	if frr.Owner != "frr" || len(frr.Start) != 3 || !strings.Contains(frr.Start[1], "/bfdd -d") || !strings.Contains(frr.Start[1], "--bfdctl /") || !strings.Contains(frr.Start[2], "/bgpd -d") {
 		t.Errorf("frr daemon = %+v", frr)
 	}
 	bird := DaemonFor("x", pl.Nodes[3]).Files["bird.conf"]
-	for _, want := range []string{"router id 10.0.12.2;", "route 10.0.2.0/24 blackhole;", "local as 65002;", "neighbor 10.0.12.1 as 65001;", "hold time 3;", "export where source = RTS_BGP"} {
+	for _, want := range []string{"router id 10.0.12.2;", "route 10.0.2.0/24 blackhole;", "local as 65002;", "neighbor 10.0.12.1 as 65001;", "hold time 3;", "export where source = RTS_BGP", "protocol bfd {", "min rx interval 100 ms;", "multiplier 3;", "bfd on;", "error wait time 1, 5;"} {
 		if !strings.Contains(bird, want) {
 			t.Errorf("bird.conf lacks %q:\n%s", want, bird)
 		}

@@ -68,6 +68,12 @@ type Neighbor struct {
 	Prepend      int
 	Import       []bgp.PrefixFilter
 	Export       []bgp.PrefixFilter
+	// NoBFD turns off the neighbour's BFD session (bfd.go). BFD is on by
+	// default: 100 ms intervals, detect multiplier 3, from LocalAddress or
+	// else the address the kernel picks to reach Address. The management
+	// API does not carry this field yet, so neighbours configured through
+	// it always run BFD; a neighbour that does not answer is harmless.
+	NoBFD bool
 }
 
 // Interface returns the name of the peer's tunnel interface.

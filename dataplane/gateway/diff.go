@@ -127,7 +127,7 @@ func diff(cur *Config, want *Config) plan {
 }
 
 func neighborEqual(a, b Neighbor) bool {
-	return a.Address == b.Address && a.ASN == b.ASN && a.LocalAddress == b.LocalAddress && a.Passive == b.Passive &&
+	return a.Address == b.Address && a.ASN == b.ASN && a.LocalAddress == b.LocalAddress && a.Passive == b.Passive && a.NoBFD == b.NoBFD &&
 		a.Prepend == b.Prepend && slices.Equal(a.Import, b.Import) && slices.Equal(a.Export, b.Export)
 }
 

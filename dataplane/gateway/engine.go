@@ -15,6 +15,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 
+	"github.com/mcnlab/mcnlab/dataplane/bfd"
 	"github.com/mcnlab/mcnlab/dataplane/bgp"
 	"github.com/mcnlab/mcnlab/dataplane/fib"
 )
@@ -61,7 +62,14 @@ type Engine struct {
 	// restart and whose BGP session resetLoop has not reset yet: their
 	// paths are stale.
 	restarted map[netip.Addr]bool
-	reset     chan struct{} // capacity 1: "reset the restarted peers"
+	// bfd are the BFD sessions of plain neighbours, by the neighbour's
+	// address, and bfdLocal their local addresses (bfd.go).
+	bfd      map[netip.Addr]*bfd.Session
+	bfdLocal map[netip.Addr]netip.Addr
+	// bfdPending is set while a neighbour waits for its BFD session to
+	// start (bfd.go); syncLoop retries then.
+	bfdPending atomic.Bool
+	reset      chan struct{} // capacity 1: "reset the restarted peers"
 
 	mu      sync.Mutex // guards the fields below; held for a whole Apply
 	closed  bool
@@ -96,6 +104,8 @@ func New(opts Options) (*Engine, error) {
 		tunnels:   make(map[string]*tunnel),
 		probers:   make(map[netip.Addr]*prober),
 		restarted: make(map[netip.Addr]bool),
+		bfd:       make(map[netip.Addr]*bfd.Session),
+		bfdLocal:  make(map[netip.Addr]netip.Addr),
 		reset:     make(chan struct{}, 1),
 	}
 	e.wg.Add(2)
@@ -262,6 +272,7 @@ func (e *Engine) Apply(ctx context.Context, want Config) error {
 		e.cur.Prefixes = append(e.cur.Prefixes, pfx)
 	}
 	sortConfig(&e.cur)
+	e.syncBFDLocked(ctx)
 	if len(errs) > 0 {
 		return fmt.Errorf("gateway apply: %w", errors.Join(errs...))
 	}
@@ -313,6 +324,7 @@ func (e *Engine) teardownLocked(ctx context.Context) error {
 		delete(e.tunnels, name)
 	}
 	e.cur = Config{}
+	e.syncBFDLocked(ctx)
 	if err := e.syncFIB(ctx); err != nil {
 		errs = append(errs, err)
 	}
@@ -387,7 +399,8 @@ func (e *Engine) setProber(peer netip.Addr, p *prober) {
 }
 
 // deadHops returns the inner addresses of peers whose tunnel is down or
-// whose paths are stale.
+// whose paths are stale, and the addresses of neighbours whose BFD
+// session went down.
 func (e *Engine) deadHops() map[netip.Addr]bool {
 	e.lmu.Lock()
 	defer e.lmu.Unlock()
@@ -397,6 +410,7 @@ func (e *Engine) deadHops() map[netip.Addr]bool {
 			dead[addr] = true
 		}
 	}
+	e.deadNeighborsLocked(dead)
 	return dead
 }
 
@@ -470,7 +484,8 @@ func (e *Engine) resetPeer(ctx context.Context, addr netip.Addr) error {
 }
 
 // usablePaths drops the paths the FIB must not get: local ones (no peer or
-// no next hop) and those whose next hop is a peer behind a dead tunnel,
+// no next hop) and those whose next hop is a dead peer or neighbour (a
+// tunnel down, a neighbour's BFD session down),
 // so that an ECMP route shrinks to its live next hops and a route with
 // none left goes, before BGP's hold timer notices.
 func usablePaths(paths []bgp.Path, dead map[netip.Addr]bool) []bgp.Path {
@@ -499,6 +514,7 @@ func (e *Engine) syncLoop(ctx context.Context) {
 		case <-t.C:
 		}
 		err := e.syncFIB(ctx)
+		e.startPendingBFD(ctx)
 		// Log a failure once until it changes: the ticker retries it.
 		if msg := fmt.Sprint(err); err != nil && msg != last {
 			e.log.Warn("fib sync", "err", err)
@@ -547,6 +563,7 @@ func (e *Engine) Close() error {
 		errs = append(errs, t.close())
 		delete(e.tunnels, name)
 	}
+	e.syncBFDLocked(context.Background()) // closed: closes every session
 	e.mu.Unlock()
 	e.wg.Wait()
 	errs = append(errs, e.fib.Close(), unclampMSS())
@@ -573,6 +590,9 @@ type TunnelStatus struct {
 type SessionStatus struct {
 	Name string
 	bgp.PeerState
+	// BFD is the neighbour's BFD session; nil for tunnel peers and for
+	// neighbours without one.
+	BFD *bfd.Stats
 }
 
 // Status is a snapshot of tunnels, sessions and installed routes.
@@ -619,13 +639,18 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 	}
 	sp := e.speaker.Load()
 	e.mu.Unlock()
+	bfds := e.bfdStats()
 	if sp != nil {
 		peers, err := sp.Peers(ctx)
 		if err != nil {
 			errs = append(errs, err)
 		}
 		for _, ps := range peers {
-			st.Sessions = append(st.Sessions, SessionStatus{Name: names[ps.Address], PeerState: ps})
+			ss := SessionStatus{Name: names[ps.Address], PeerState: ps}
+			if b, ok := bfds[ps.Address]; ok {
+				ss.BFD = &b
+			}
+			st.Sessions = append(st.Sessions, ss)
 		}
 	}
 	routes, err := e.fib.Routes()

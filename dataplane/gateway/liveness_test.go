@@ -226,6 +226,8 @@ func TestUsablePaths(t *testing.T) {
 		{nil, "map[10.2.0.0/24:[10.255.12.1] 10.4.0.0/24:[10.255.12.1 10.255.13.1] 10.9.0.0/24:[10.1.0.99]]"},
 		{map[netip.Addr]bool{gw2: true}, "map[10.4.0.0/24:[10.255.13.1] 10.9.0.0/24:[10.1.0.99]]"},
 		{map[netip.Addr]bool{gw2: true, gw3: true}, "map[10.9.0.0/24:[10.1.0.99]]"},
+		// A neighbour whose BFD session went down is a dead next hop too.
+		{map[netip.Addr]bool{a("10.1.0.99"): true}, "map[10.2.0.0/24:[10.255.12.1] 10.4.0.0/24:[10.255.12.1 10.255.13.1]]"},
 	} {
 		got := fmt.Sprint(bgp.NextHops(usablePaths(slices.Clone(paths), tc.dead)))
 		if got != tc.want {

@@ -1,0 +1,167 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"net/netip"
+	"slices"
+
+	"github.com/mcnlab/mcnlab/dataplane/bfd"
+	"github.com/mcnlab/mcnlab/dataplane/bgp"
+)
+
+// Neighbour liveness is real BFD (RFC 5880, single-hop per RFC 5881): a
+// plain neighbour is a router of another make (FRR, BIRD, a cloud's
+// router), so it gets the standard protocol rather than the tunnels'
+// hellos. Every neighbour has a session with 100 ms intervals and a detect
+// multiplier of 3 unless its NoBFD is set. The neighbour sees our death
+// within 300 ms and drops our routes (FRR and BIRD tear the BGP session
+// down when BFD goes from Up to Down); we drop the neighbour's next hops
+// from the FIB as soon as our session goes from Up to Down. A neighbour
+// that does not run BFD never brings the session Up, so its routes are
+// never filtered: only a session that has been Up and is not now counts as
+// dead. The BGP session itself is left to its hold timer.
+//
+// A neighbour's BFD session starts only once its BGP session has been
+// established: FRR's bgpd registers its BFD session again (with the
+// interface) when BGP comes up, and takes the replaced session for BFD
+// going down, resetting BGP, if BFD was already Up by then.
+
+// syncBFDLocked starts a BFD session for every neighbour in cur that wants
+// one and whose BGP session is established, and closes the sessions of the
+// others. It is called with mu held at the end of every Apply and teardown,
+// and by syncLoop while some neighbour waits (bfdPending); a session that
+// cannot start (no route to the neighbour yet) is logged and tried again
+// then.
+func (e *Engine) syncBFDLocked(ctx context.Context) {
+	want := map[netip.Addr]Neighbor{}
+	if !e.closed {
+		for _, n := range e.cur.Neighbors {
+			if !n.NoBFD {
+				want[n.Address] = n
+			}
+		}
+	}
+	e.lmu.Lock()
+	var stale []*bfd.Session
+	for addr, s := range e.bfd {
+		if n, ok := want[addr]; !ok || (n.LocalAddress.IsValid() && n.LocalAddress != e.bfdLocal[addr]) {
+			stale = append(stale, s)
+			delete(e.bfd, addr)
+			delete(e.bfdLocal, addr)
+		}
+	}
+	e.lmu.Unlock()
+	var errs []error
+	for _, s := range stale {
+		errs = append(errs, s.Close())
+	}
+	changed := len(stale) > 0
+	var established map[netip.Addr]bool
+	pending := false
+	for _, addr := range slices.SortedFunc(maps.Keys(want), netip.Addr.Compare) {
+		e.lmu.Lock()
+		_, running := e.bfd[addr]
+		e.lmu.Unlock()
+		if running {
+			continue
+		}
+		if established == nil {
+			established = e.establishedLocked(ctx)
+		}
+		if !established[addr] {
+			pending = true
+			continue
+		}
+		n := want[addr]
+		local := n.LocalAddress
+		if !local.IsValid() {
+			var err error
+			if local, err = bfd.LocalAddressFor(addr); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
+		s, err := bfd.New(bfd.Config{
+			Local: local, Peer: addr,
+			OnChange: func(bfd.Change) { e.kickFIB() },
+			Logger:   e.log.With("neighbor", n.Name),
+		})
+		if err == nil {
+			err = s.Start()
+		}
+		if err != nil {
+			pending = true
+			if s != nil {
+				err = errors.Join(err, s.Close())
+			}
+			errs = append(errs, err)
+			continue
+		}
+		e.lmu.Lock()
+		e.bfd[addr], e.bfdLocal[addr] = s, local
+		e.lmu.Unlock()
+		changed = true
+	}
+	e.bfdPending.Store(pending)
+	if err := errors.Join(errs...); err != nil {
+		e.log.Warn("bfd", "err", err)
+	}
+	if changed {
+		e.kickFIB()
+	}
+}
+
+// establishedLocked returns the addresses of the established BGP sessions;
+// none when there is no speaker or it does not answer.
+func (e *Engine) establishedLocked(ctx context.Context) map[netip.Addr]bool {
+	m := map[netip.Addr]bool{}
+	sp := e.speaker.Load()
+	if sp == nil {
+		return m
+	}
+	peers, err := sp.Peers(ctx)
+	if err != nil {
+		return m
+	}
+	for _, p := range peers {
+		if p.State == bgp.StateEstablished {
+			m[p.Address] = true
+		}
+	}
+	return m
+}
+
+// startPendingBFD starts the BFD sessions that wait for their BGP session,
+// unless an Apply is in progress (it syncs them when it ends).
+func (e *Engine) startPendingBFD(ctx context.Context) {
+	if !e.bfdPending.Load() || !e.mu.TryLock() {
+		return
+	}
+	defer e.mu.Unlock()
+	if !e.closed {
+		e.syncBFDLocked(ctx)
+	}
+}
+
+// deadNeighborsLocked adds to dead the neighbours whose BFD session has been
+// Up and is not now; e.lmu is held.
+func (e *Engine) deadNeighborsLocked(dead map[netip.Addr]bool) {
+	for addr, s := range e.bfd {
+		if st := s.Stats(); st.EverUp && st.State != bfd.Up {
+			dead[addr] = true
+		}
+	}
+}
+
+// bfdStats returns the BFD state of each neighbour that runs a session.
+func (e *Engine) bfdStats() map[netip.Addr]bfd.Stats {
+	e.lmu.Lock()
+	defer e.lmu.Unlock()
+	m := make(map[netip.Addr]bfd.Stats, len(e.bfd))
+	for addr, s := range e.bfd {
+		m[addr] = s.Stats()
+	}
+	return m
+}

@@ -1,0 +1,251 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mcnlab/mcnlab/dataplane/mgmt"
+	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/internal/roottest"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// bfdTopology is a VPC router r (FRR) with a LAN and one link to each of
+// two gateways, gw1 and gw2, which both announce 10.99.0.0/24: r reaches
+// it by ECMP over both.
+const bfdTopology = `
+name: x
+version: 1
+nodes:
+  r:
+    kind: frr
+    bgp: {asn: 65000, networks: [10.9.0.0/24], neighbors: [{address: 10.0.1.2, asn: 65001}, {address: 10.0.2.2, asn: 65002}]}
+  gw1: {kind: router}
+  gw2: {kind: router}
+  h: {kind: host, routes: [{to: default, via: 10.9.0.1}]}
+links:
+  - endpoints: [{node: r, interface: gw1, address: 10.0.1.1/30}, {node: gw1, interface: vpc, address: 10.0.1.2/30}]
+  - endpoints: [{node: r, interface: gw2, address: 10.0.2.1/30}, {node: gw2, interface: vpc, address: 10.0.2.2/30}]
+  - endpoints: [{node: r, interface: lan, address: 10.9.0.1/24}, {node: h, interface: eth0, address: 10.9.0.10/24}]
+`
+
+// vtyshJSON runs a vtysh show command against node's FRR and decodes its
+// JSON answer.
+func vtyshJSON(ctx context.Context, lab, node, cmd string, v any) error {
+	out, err := exec.CommandContext(ctx, "vtysh", "--vty_socket", emulator.NodeDir(lab, node), "-c", cmd).Output()
+	if err != nil {
+		return fmt.Errorf("vtysh -c %q: %w", cmd, err)
+	}
+	if err := json.Unmarshal(out, v); err != nil {
+		return fmt.Errorf("vtysh -c %q: %w in %q", cmd, err, out)
+	}
+	return nil
+}
+
+// TestBFDWithFRR: an FRR router r peers with two gateways over plain
+// links, with BFD on both ends (100 ms x 3), and reaches a prefix behind
+// both by ECMP. Gateway side: when r's bfdd is frozen, the gateways drop
+// r's next hop from their FIBs while BGP stays established. Router side:
+// one gateway is frozen (SIGSTOP: a hung gateway, which unlike a SIGKILLed
+// process does not close its TCP session, so only BFD or the hold timer can
+// tell): FRR's BFD session to it goes down and bgpd resets BGP for that
+// reason, so the route loses the dead next hop well before the 3 s hold
+// time (asserted by the reset reason naming BFD, and within a generous
+// 10 s; the times are logged).
+func TestBFDWithFRR(t *testing.T) {
+	roottest.Require(t)
+	for _, p := range []string{emulator.FRRDir + "/bgpd", emulator.FRRDir + "/bfdd"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("skipped: %s is not installed", p)
+		}
+	}
+	if _, err := exec.LookPath("vtysh"); err != nil {
+		t.Skipf("skipped: no vtysh: %v", err)
+	}
+	bin := roottest.MCNLab(t)
+	roottest.UseTempState(t)
+	l := &lab{name: roottest.LabName(t, "bf"), bin: bin}
+	topo, err := topologies.Parse("bfd.yaml", []byte(bfdTopology))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := emulator.NewPlan(l.name, topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := emulator.Destroy(context.Background(), l.name, nil); err != nil {
+			t.Errorf("destroy: %v", err)
+		}
+		roottest.AssertGone(t, l.name)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := emulator.Deploy(ctx, plan, emulator.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if l.sockDir, err = os.MkdirTemp("", "mcngw"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(l.sockDir) })
+	l.logDir = t.TempDir()
+
+	behind := netip.MustParsePrefix("10.99.0.0/24")
+	routerAddr := []netip.Addr{netip.MustParseAddr("10.0.1.1"), netip.MustParseAddr("10.0.2.1")}
+	gwAddr := []netip.Addr{netip.MustParseAddr("10.0.1.2"), netip.MustParseAddr("10.0.2.2")}
+	for i := 1; i <= 2; i++ {
+		g := l.startDaemon(t, fmt.Sprintf("gw%d", i))
+		g.i = i
+		l.gws = append(l.gws, g)
+		_, err := g.client.PutConfig(ctx, mgmt.Config{
+			Name: g.name, ASN: uint32(65000 + i), RouterID: gwAddr[i-1],
+			Prefixes:  []netip.Prefix{behind},
+			Neighbors: []mgmt.Neighbor{{Name: "r", Address: routerAddr[i-1], ASN: 65000}},
+		})
+		if err != nil {
+			t.Fatalf("PUT config of gw%d: %v", i, err)
+		}
+	}
+	rns := emulator.NamespaceName(l.name, "r")
+	eventually(t, converge, func() string {
+		if got := kernelRoutes(t, rns)[behind]; !slices.Equal(got, gwAddr) {
+			return fmt.Sprintf("r's route to %s via %v; want ECMP via %v", behind, got, gwAddr)
+		}
+		return ""
+	})
+	// Both BFD sessions up, seen from FRR.
+	type bfdPeer struct {
+		Peer           string `json:"peer"`
+		Status         string `json:"status"`
+		DetectMult     int    `json:"detect-multiplier"`
+		RemoteRxMillis int    `json:"remote-receive-interval"`
+	}
+	eventually(t, converge, func() string {
+		var peers []bfdPeer
+		if err := vtyshJSON(ctx, l.name, "r", "show bfd peers json", &peers); err != nil {
+			return err.Error()
+		}
+		up := 0
+		for _, p := range peers {
+			if p.Status == "up" && p.RemoteRxMillis == 100 && p.DetectMult == 3 {
+				up++
+			}
+		}
+		if up != 2 {
+			return fmt.Sprintf("FRR BFD peers %+v; want 2 up at 100 ms x 3", peers)
+		}
+		return ""
+	})
+
+	// Gateway side: freeze r's bfdd (bgpd runs on, so BGP stays up).
+	// Both gateways' BFD sessions go down and they drop r's LAN from
+	// their FIBs although BGP still has it; thawed, BFD and the routes
+	// come back (FRR's bfdd then times its sessions out and bgpd resets
+	// BGP once, which the wait below covers).
+	rLAN := netip.MustParsePrefix("10.9.0.0/24")
+	for i := range 2 {
+		eventually(t, converge, func() string {
+			if got := kernelRoutes(t, l.gws[i].ns)[rLAN]; !slices.Equal(got, routerAddr[i:i+1]) {
+				return fmt.Sprintf("gw%d's route to %s via %v; want %v", i+1, rLAN, got, routerAddr[i])
+			}
+			return ""
+		})
+	}
+	bfdd := daemonPID(t, l.name, "r", "bfdd")
+	if err := syscall.Kill(bfdd, syscall.SIGSTOP); err != nil {
+		t.Fatalf("stop r's bfdd pid %d: %v", bfdd, err)
+	}
+	thawed := false
+	thaw := func() {
+		if !thawed {
+			thawed = true
+			if err := syscall.Kill(bfdd, syscall.SIGCONT); err != nil {
+				t.Errorf("continue r's bfdd pid %d: %v", bfdd, err)
+			}
+		}
+	}
+	defer thaw()
+	frozen := time.Now()
+	for i := range 2 {
+		eventually(t, 10*time.Second, func() string {
+			if got, ok := kernelRoutes(t, l.gws[i].ns)[rLAN]; ok {
+				return fmt.Sprintf("gw%d still routes %s via %v %s after r's BFD stopped", i+1, rLAN, got, time.Since(frozen).Round(time.Millisecond))
+			}
+			return ""
+		})
+	}
+	t.Logf("both gateways dropped r's next hop %s after r's bfdd froze", time.Since(frozen).Round(time.Millisecond))
+	for _, s := range l.status(t, 1).Sessions {
+		if s.Name == "r" && s.State != "established" {
+			t.Errorf("gw1's BGP session to r is %s: the route went by BGP, not BFD", s.State)
+		}
+	}
+	thaw()
+	for i := range 2 {
+		eventually(t, converge, func() string {
+			if got := kernelRoutes(t, l.gws[i].ns)[rLAN]; !slices.Equal(got, routerAddr[i:i+1]) {
+				return fmt.Sprintf("gw%d's route to %s via %v after r's bfdd thawed; want %v", i+1, rLAN, got, routerAddr[i])
+			}
+			return ""
+		})
+	}
+	eventually(t, converge, func() string {
+		if got := kernelRoutes(t, rns)[behind]; !slices.Equal(got, gwAddr) {
+			return fmt.Sprintf("r's route to %s via %v; want ECMP via %v", behind, got, gwAddr)
+		}
+		return ""
+	})
+
+	// Router side: freeze gw1, a hung gateway that, unlike a killed
+	// process, does not even close its TCP session. FRR hears no BFD
+	// from it and resets BGP at once instead of after the hold time.
+	v := l.gws[0]
+	if err := syscall.Kill(v.proc.PID, syscall.SIGSTOP); err != nil {
+		t.Fatalf("stop gw1 pid %d: %v", v.proc.PID, err)
+	}
+	defer syscall.Kill(v.proc.PID, syscall.SIGCONT)
+	killed := time.Now()
+	eventually(t, 10*time.Second, func() string {
+		if got := kernelRoutes(t, rns)[behind]; !slices.Equal(got, gwAddr[1:]) {
+			return fmt.Sprintf("r's route to %s via %v %s after gw1 froze; want only %v", behind, got, time.Since(killed).Round(time.Millisecond), gwAddr[1])
+		}
+		return ""
+	})
+	took := time.Since(killed)
+	t.Logf("FRR dropped the frozen gateway's next hop %s after SIGSTOP (BGP hold time 3 s)", took.Round(time.Millisecond))
+
+	// The session went down because of BFD, not the hold timer: bgpd
+	// sent a Cease with subcode 10, "BFD Down" (RFC 9384).
+	var nb map[string]map[string]any
+	if err := vtyshJSON(ctx, l.name, "r", "show bgp neighbors 10.0.1.2 json", &nb); err != nil {
+		t.Fatal(err)
+	}
+	if why := fmt.Sprint(nb["10.0.1.2"]["lastNotificationReason"]); !strings.Contains(why, "BFD") {
+		t.Errorf("FRR's last notification to gw1 is %q; want Cease/BFD Down. Neighbour: %v", why, nb["10.0.1.2"])
+	}
+}
+
+// daemonPID reads the PID file of a routing daemon of a lab node.
+func daemonPID(t *testing.T, lab, node, daemon string) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(emulator.NodeDir(lab, node), daemon+".pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 1 {
+		t.Fatalf("%s of %s: pid file %q: %v", daemon, node, b, err)
+	}
+	return pid
+}

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	vnetns "github.com/vishvananda/netns"
@@ -231,6 +232,14 @@ func (f *fabric) build(ctx context.Context, pr Progress, opts Options) error {
 	}); err != nil {
 		return err
 	}
+	// The kernel brings a link's carrier and queueing discipline up in the
+	// background (linkwatch, rate-limited to about once a second when many
+	// links change); until then it drops what is sent on it.
+	if err := each(ctx, pr, "links up", len(p.Nodes), func(i int) error {
+		return f.waitLinksUp(ctx, p.Nodes[i])
+	}); err != nil {
+		return err
+	}
 	if err := each(ctx, pr, "routes", len(p.Nodes), func(i int) error {
 		return f.addRoutes(p.Nodes[i])
 	}); err != nil {
@@ -403,4 +412,43 @@ func (f *fabric) runExec(ctx context.Context, n *PlanNode) error {
 		}
 	}
 	return nil
+}
+
+// LinkUpTimeout bounds the wait for a node's links to be operationally up.
+const LinkUpTimeout = 10 * time.Second
+
+// waitLinksUp polls until every link end in node n is operationally up.
+func (f *fabric) waitLinksUp(ctx context.Context, n *PlanNode) error {
+	ln := f.nodes[n.Name]
+	var names []string
+	for _, l := range f.plan.Links {
+		for _, e := range []PlanEnd{l.A, l.B} {
+			if e.Node == n.Name {
+				names = append(names, e.Ifname)
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, LinkUpTimeout)
+	defer cancel()
+	for {
+		down := ""
+		for _, name := range names {
+			link, err := ln.nl.LinkByName(name)
+			if err != nil {
+				return fmt.Errorf("node %s: find %s: %w", n.Name, name, err)
+			}
+			if link.Attrs().OperState != netlink.OperUp {
+				down = name
+				break
+			}
+		}
+		if down == "" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("node %s: link %s is not up after %s: %w", n.Name, down, LinkUpTimeout, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }

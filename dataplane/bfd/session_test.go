@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -13,16 +12,12 @@ import (
 )
 
 // Both sessions run on the loopback interface (127.0.0.0/8 is all local
-// on Linux), so no root is needed: port 3784 is unprivileged. The addresses
-// are picked per test process, so that two test runs on one machine (or a
-// BFD daemon on 127.0.0.1) do not take each other's port 3784.
-var addrA, addrB = loopbackPair()
+// on Linux), so no root is needed: port 3784 is unprivileged.
 
-func loopbackPair() (netip.Addr, netip.Addr) {
-	pid := os.Getpid()
-	a := netip.AddrFrom4([4]byte{127, byte(100 + pid%100), byte(pid / 100 % 250), 1})
-	return a, a.Next()
-}
+var (
+	addrA = netip.MustParseAddr("127.0.0.1")
+	addrB = netip.MustParseAddr("127.0.0.2")
+)
 
 // startSession starts a session whose changes go to the returned channel.
 func startSession(t *testing.T, local, peer netip.Addr) (*Session, <-chan Change) {

@@ -203,7 +203,9 @@ func TestBFDWithBIRD(t *testing.T) {
 // tell): FRR's BFD session to it goes down and bgpd resets BGP for that
 // reason, so the route loses the dead next hop well before the 3 s hold
 // time (asserted by the reset reason naming BFD, and within a generous
-// 10 s; the times are logged).
+// 10 s; the times are logged). The gateways start BFD only once BGP is
+// established, so the ECMP route that startBFDLab waits for also shows
+// that FRR brings BGP up with a neighbour that does not answer BFD.
 func TestBFDWithFRR(t *testing.T) {
 	roottest.Require(t)
 	for _, p := range []string{emulator.FRRDir + "/bgpd", emulator.FRRDir + "/bfdd"} {

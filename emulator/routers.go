@@ -85,8 +85,10 @@ func DaemonFor(lab string, n *PlanNode) *Daemon {
 // FRR 8.4's bgpd registers a neighbour's BFD session without an interface
 // and registers it again with one once the TCP session comes up; bfdd
 // replaces the session, which bgpd takes for BFD going down if it was
-// already Up, so the first BGP session of a neighbour is reset once right
-// after it comes up (Cease, "BFD Down") and comes back a few seconds later.
+// already Up. So when a neighbour's BFD comes Up before its first BGP
+// session (BIRD's does), that session is reset once right after it comes
+// up (Cease, "BFD Down") and comes back a few seconds later. Our gateways
+// avoid it by starting BFD once BGP is established.
 const (
 	bfdIntervalMS = 100
 	bfdMultiplier = 3

@@ -10,7 +10,10 @@
 // (section 6.8.6), discriminators, negotiated transmit interval and
 // detection time (6.8.2, 6.8.4), jitter (6.8.7) and answering a Poll with a
 // Final (6.5). It does not implement authentication, the echo function or
-// demand mode; packets asking for them are discarded.
+// demand mode (packets asking for authentication are discarded), never
+// starts a Poll sequence itself (its parameters do not change while it
+// runs), and sends at its configured interval also while not Up instead
+// of slowing to one second (RFC 5880 section 6.8.3).
 //
 // The package only sends to and listens on the addresses it is given; it
 // never touches routes or interfaces.

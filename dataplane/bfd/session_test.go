@@ -2,6 +2,7 @@ package bfd
 
 import (
 	"context"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"runtime"
@@ -12,12 +13,14 @@ import (
 )
 
 // Both sessions run on the loopback interface (127.0.0.0/8 is all local
-// on Linux), so no root is needed: port 3784 is unprivileged.
-
-var (
-	addrA = netip.MustParseAddr("127.0.0.1")
-	addrB = netip.MustParseAddr("127.0.0.2")
-)
+// on Linux), so no root is needed: port 3784 is unprivileged. The pair of
+// addresses is drawn at random so that another program's port 3784 on
+// 127.0.0.1 (another test run, a tunnel prober) does not collide.
+var addrA, addrB = func() (netip.Addr, netip.Addr) {
+	b := [4]byte{127, byte(1 + rand.IntN(254)), byte(rand.IntN(256)), 1}
+	a := netip.AddrFrom4(b)
+	return a, a.Next()
+}()
 
 // startSession starts a session whose changes go to the returned channel.
 func startSession(t *testing.T, local, peer netip.Addr) (*Session, <-chan Change) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -15,21 +16,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vishvananda/netlink"
+
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/internal/roottest"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
-// bfdTopology is a VPC router r (FRR) with a LAN and one link to each of
-// two gateways, gw1 and gw2, which both announce 10.99.0.0/24: r reaches
-// it by ECMP over both.
+// bfdTopology is a VPC router r (kind %s: frr or bird) with a LAN and one
+// link to each of two gateways, gw1 and gw2, which both announce
+// 10.99.0.0/24: r reaches it by ECMP over both.
 const bfdTopology = `
 name: x
 version: 1
 nodes:
   r:
-    kind: frr
+    kind: %s
     bgp: {asn: 65000, networks: [10.9.0.0/24], neighbors: [{address: 10.0.1.2, asn: 65001}, {address: 10.0.2.2, asn: 65002}]}
   gw1: {kind: router}
   gw2: {kind: router}
@@ -53,30 +57,22 @@ func vtyshJSON(ctx context.Context, lab, node, cmd string, v any) error {
 	return nil
 }
 
-// TestBFDWithFRR: an FRR router r peers with two gateways over plain
-// links, with BFD on both ends (100 ms x 3), and reaches a prefix behind
-// both by ECMP. Gateway side: when r's bfdd is frozen, the gateways drop
-// r's next hop from their FIBs while BGP stays established. Router side:
-// one gateway is frozen (SIGSTOP: a hung gateway, which unlike a SIGKILLed
-// process does not close its TCP session, so only BFD or the hold timer can
-// tell): FRR's BFD session to it goes down and bgpd resets BGP for that
-// reason, so the route loses the dead next hop well before the 3 s hold
-// time (asserted by the reset reason naming BFD, and within a generous
-// 10 s; the times are logged).
-func TestBFDWithFRR(t *testing.T) {
-	roottest.Require(t)
-	for _, p := range []string{emulator.FRRDir + "/bgpd", emulator.FRRDir + "/bfdd"} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("skipped: %s is not installed", p)
-		}
-	}
-	if _, err := exec.LookPath("vtysh"); err != nil {
-		t.Skipf("skipped: no vtysh: %v", err)
-	}
+// Addresses of bfdTopology.
+var (
+	behind     = netip.MustParsePrefix("10.99.0.0/24")
+	routerAddr = []netip.Addr{netip.MustParseAddr("10.0.1.1"), netip.MustParseAddr("10.0.2.1")}
+	gwAddr     = []netip.Addr{netip.MustParseAddr("10.0.1.2"), netip.MustParseAddr("10.0.2.2")}
+)
+
+// startBFDLab deploys bfdTopology with r of the given kind, starts and
+// configures both gateways, and waits until r routes 10.99.0.0/24 by ECMP
+// through them. ctx ends with the test.
+func startBFDLab(t *testing.T, kind string) (*lab, context.Context) {
+	t.Helper()
 	bin := roottest.MCNLab(t)
 	roottest.UseTempState(t)
 	l := &lab{name: roottest.LabName(t, "bf"), bin: bin}
-	topo, err := topologies.Parse("bfd.yaml", []byte(bfdTopology))
+	topo, err := topologies.Parse("bfd.yaml", []byte(fmt.Sprintf(bfdTopology, kind)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +87,7 @@ func TestBFDWithFRR(t *testing.T) {
 		roottest.AssertGone(t, l.name)
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	if err := emulator.Deploy(ctx, plan, emulator.Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -101,9 +97,6 @@ func TestBFDWithFRR(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(l.sockDir) })
 	l.logDir = t.TempDir()
 
-	behind := netip.MustParsePrefix("10.99.0.0/24")
-	routerAddr := []netip.Addr{netip.MustParseAddr("10.0.1.1"), netip.MustParseAddr("10.0.2.1")}
-	gwAddr := []netip.Addr{netip.MustParseAddr("10.0.1.2"), netip.MustParseAddr("10.0.2.2")}
 	for i := 1; i <= 2; i++ {
 		g := l.startDaemon(t, fmt.Sprintf("gw%d", i))
 		g.i = i
@@ -119,11 +112,112 @@ func TestBFDWithFRR(t *testing.T) {
 	}
 	rns := emulator.NamespaceName(l.name, "r")
 	eventually(t, converge, func() string {
-		if got := kernelRoutes(t, rns)[behind]; !slices.Equal(got, gwAddr) {
+		if got := nextHopsOf(t, rns, behind); !slices.Equal(got, gwAddr) {
 			return fmt.Sprintf("r's route to %s via %v; want ECMP via %v", behind, got, gwAddr)
 		}
 		return ""
 	})
+	return l, ctx
+}
+
+// nextHopsOf returns the next hops of the kernel's route to p in namespace
+// ns, whichever daemon installed it; nil when there is none.
+func nextHopsOf(t *testing.T, ns string, p netip.Prefix) []netip.Addr {
+	t.Helper()
+	h, err := netns.Open(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	nl, err := netlink.NewHandleAt(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nl.Close()
+	dst := &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
+	routes, err := nl.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Dst: dst}, netlink.RT_FILTER_DST)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hops []netip.Addr
+	for _, r := range routes {
+		if r.Gw != nil {
+			a, _ := netip.AddrFromSlice(r.Gw)
+			hops = append(hops, a.Unmap())
+		}
+		for _, nh := range r.MultiPath {
+			a, _ := netip.AddrFromSlice(nh.Gw)
+			hops = append(hops, a.Unmap())
+		}
+	}
+	slices.SortFunc(hops, netip.Addr.Compare)
+	return hops
+}
+
+// TestBFDWithBIRD: as TestBFDWithFRR's router side, with BIRD: a frozen
+// gateway leaves r's ECMP route well before the 3 s hold time because
+// BIRD's BFD session to it goes down (asserted by BIRD's reason, "BFD
+// session down", and within a generous 10 s; the time is logged).
+func TestBFDWithBIRD(t *testing.T) {
+	roottest.Require(t)
+	for _, p := range []string{emulator.BIRDBin, "/usr/sbin/birdc"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("skipped: %s is not installed", p)
+		}
+	}
+	l, ctx := startBFDLab(t, "bird")
+	rns := emulator.NamespaceName(l.name, "r")
+	sock := filepath.Join(emulator.NodeDir(l.name, "r"), "bird.ctl")
+	eventually(t, converge, func() string {
+		out, err := exec.CommandContext(ctx, "birdc", "-s", sock, "show", "bfd", "sessions").CombinedOutput()
+		if err != nil || strings.Count(string(out), " Up ") != 2 {
+			return fmt.Sprintf("BIRD's BFD sessions (%v):\n%s\nwant 2 Up", err, out)
+		}
+		return ""
+	})
+	v := l.gws[0]
+	if err := syscall.Kill(v.proc.PID, syscall.SIGSTOP); err != nil {
+		t.Fatalf("stop gw1 pid %d: %v", v.proc.PID, err)
+	}
+	defer syscall.Kill(v.proc.PID, syscall.SIGCONT)
+	frozen := time.Now()
+	eventually(t, 10*time.Second, func() string {
+		if got := nextHopsOf(t, rns, behind); !slices.Equal(got, gwAddr[1:]) {
+			return fmt.Sprintf("r's route to %s via %v %s after gw1 froze; want only %v", behind, got, time.Since(frozen).Round(time.Millisecond), gwAddr[1])
+		}
+		return ""
+	})
+	t.Logf("BIRD dropped the frozen gateway's next hop %s after SIGSTOP (BGP hold time 3 s)", time.Since(frozen).Round(time.Millisecond))
+	out, err := exec.CommandContext(ctx, "birdc", "-s", sock, "show", "protocols", "all", "peer1").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "BFD session down") {
+		t.Errorf("BIRD's session to gw1 (%v):\n%s\nwant it down for \"BFD session down\"", err, out)
+	}
+}
+
+// TestBFDWithFRR: an FRR router r peers with two gateways over plain
+// links, with BFD on both ends (100 ms x 3), and reaches a prefix behind
+// both by ECMP. Gateway side: when r's bfdd is frozen, the gateways drop
+// r's next hop from their FIBs while BGP stays established. Router side:
+// one gateway is frozen (SIGSTOP: a hung gateway, which unlike a SIGKILLed
+// process does not close its TCP session, so only BFD or the hold timer can
+// tell): FRR's BFD session to it goes down and bgpd resets BGP for that
+// reason, so the route loses the dead next hop well before the 3 s hold
+// time (asserted by the reset reason naming BFD, and within a generous
+// 10 s; the times are logged). The gateways start BFD only once BGP is
+// established, so the ECMP route that startBFDLab waits for also shows
+// that FRR brings BGP up with a neighbour that does not answer BFD.
+func TestBFDWithFRR(t *testing.T) {
+	roottest.Require(t)
+	for _, p := range []string{emulator.FRRDir + "/bgpd", emulator.FRRDir + "/bfdd"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("skipped: %s is not installed", p)
+		}
+	}
+	if _, err := exec.LookPath("vtysh"); err != nil {
+		t.Skipf("skipped: no vtysh: %v", err)
+	}
+	l, ctx := startBFDLab(t, "frr")
+	rns := emulator.NamespaceName(l.name, "r")
 	// Both BFD sessions up, seen from FRR.
 	type bfdPeer struct {
 		Peer           string `json:"peer"`
@@ -201,7 +295,7 @@ func TestBFDWithFRR(t *testing.T) {
 		})
 	}
 	eventually(t, converge, func() string {
-		if got := kernelRoutes(t, rns)[behind]; !slices.Equal(got, gwAddr) {
+		if got := nextHopsOf(t, rns, behind); !slices.Equal(got, gwAddr) {
 			return fmt.Sprintf("r's route to %s via %v; want ECMP via %v", behind, got, gwAddr)
 		}
 		return ""
@@ -217,7 +311,7 @@ func TestBFDWithFRR(t *testing.T) {
 	defer syscall.Kill(v.proc.PID, syscall.SIGCONT)
 	killed := time.Now()
 	eventually(t, 10*time.Second, func() string {
-		if got := kernelRoutes(t, rns)[behind]; !slices.Equal(got, gwAddr[1:]) {
+		if got := nextHopsOf(t, rns, behind); !slices.Equal(got, gwAddr[1:]) {
 			return fmt.Sprintf("r's route to %s via %v %s after gw1 froze; want only %v", behind, got, time.Since(killed).Round(time.Millisecond), gwAddr[1])
 		}
 		return ""

@@ -163,7 +163,11 @@ func printGateways(w *tabwriter.Writer, r *state.Lab, gws map[string]mgmt.Status
 		}
 		fmt.Fprintln(w, "  BGP\tSTATE\tUPTIME\tRECEIVED\tACCEPTED\tADVERTISED")
 		for _, s := range st.Sessions {
-			fmt.Fprintf(w, "  %s %s AS%d\t%s\t%s\t%d\t%d\t%d\n", s.Name, s.Address, s.ASN, s.State, time.Duration(s.UptimeSeconds)*time.Second, s.Received, s.Accepted, s.Advertised)
+			state := s.State
+			if s.BFD != "" {
+				state += ", bfd " + strings.ToLower(s.BFD)
+			}
+			fmt.Fprintf(w, "  %s %s AS%d\t%s\t%s\t%d\t%d\t%d\n", s.Name, s.Address, s.ASN, state, time.Duration(s.UptimeSeconds)*time.Second, s.Received, s.Accepted, s.Advertised)
 		}
 		fmt.Fprintln(w, "  ROUTE\tNEXT HOPS")
 		for _, rt := range st.Routes {

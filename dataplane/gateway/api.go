@@ -61,11 +61,15 @@ func (b Backend) Status(ctx context.Context) (mgmt.Status, error) {
 		})
 	}
 	for _, s := range st.Sessions {
-		out.Sessions = append(out.Sessions, mgmt.Session{
+		ws := mgmt.Session{
 			Name: s.Name, Address: s.Address, ASN: s.ASN, State: string(s.State),
 			UptimeSeconds: int64(s.Uptime / time.Second),
 			Received:      s.Received, Accepted: s.Accepted, Advertised: s.Advertised,
-		})
+		}
+		if s.BFD != nil {
+			ws.BFD = s.BFD.State.String()
+		}
+		out.Sessions = append(out.Sessions, ws)
 	}
 	for _, p := range slices.SortedFunc(maps.Keys(st.Routes), comparePrefix) {
 		out.Routes = append(out.Routes, mgmt.Route{Prefix: p, NextHops: st.Routes[p]})
@@ -103,7 +107,7 @@ func FromWire(w mgmt.Config) (Config, error) {
 	for _, n := range w.Neighbors {
 		c.Neighbors = append(c.Neighbors, Neighbor{
 			Name: n.Name, Address: n.Address, ASN: n.ASN, LocalAddress: n.LocalAddress, Passive: n.Passive,
-			Prepend: n.Prepend, Import: filtersFromWire(n.Import), Export: filtersFromWire(n.Export),
+			Prepend: n.Prepend, Import: filtersFromWire(n.Import), Export: filtersFromWire(n.Export), NoBFD: n.NoBFD,
 		})
 	}
 	return c, errors.Join(errs...)
@@ -125,7 +129,7 @@ func ToWire(c Config) mgmt.Config {
 	for _, n := range c.Neighbors {
 		w.Neighbors = append(w.Neighbors, mgmt.Neighbor{
 			Name: n.Name, Address: n.Address, ASN: n.ASN, LocalAddress: n.LocalAddress, Passive: n.Passive,
-			Prepend: n.Prepend, Import: filtersToWire(n.Import), Export: filtersToWire(n.Export),
+			Prepend: n.Prepend, Import: filtersToWire(n.Import), Export: filtersToWire(n.Export), NoBFD: n.NoBFD,
 		})
 	}
 	return w

@@ -16,6 +16,7 @@ func TestWireRoundTrip(t *testing.T) {
 	c.Peers[0].Import = []bgp.PrefixFilter{{Prefix: netip.MustParsePrefix("10.0.0.0/8"), LE: 24}}
 	c.Neighbors[0].Export = []bgp.PrefixFilter{{Prefix: netip.MustParsePrefix("10.1.0.0/16"), GE: 24, LE: 28}}
 	c.Neighbors[0].Passive = true
+	c.Neighbors[0].NoBFD = true
 	c.MTU = 1380
 	back, err := FromWire(ToWire(c))
 	if err != nil {

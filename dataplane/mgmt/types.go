@@ -47,9 +47,12 @@ type Neighbor struct {
 	ASN          uint32     `json:"asn"`
 	LocalAddress netip.Addr `json:"local_address,omitzero"`
 	Passive      bool       `json:"passive,omitempty"`
-	Prepend      int        `json:"prepend,omitempty"`
-	Import       []Filter   `json:"import,omitempty"`
-	Export       []Filter   `json:"export,omitempty"`
+	// NoBFD turns off the BFD session (RFC 5880, 100 ms x 3) that every
+	// plain neighbour otherwise gets.
+	NoBFD   bool     `json:"no_bfd,omitempty"`
+	Prepend int      `json:"prepend,omitempty"`
+	Import  []Filter `json:"import,omitempty"`
+	Export  []Filter `json:"export,omitempty"`
 }
 
 // Filter matches Prefix and the prefixes inside it whose length lies in
@@ -107,6 +110,9 @@ type Session struct {
 	Received      uint64     `json:"received"`
 	Accepted      uint64     `json:"accepted"`
 	Advertised    uint64     `json:"advertised"`
+	// BFD is the state of a neighbour's BFD session (AdminDown, Down, Init,
+	// Up); empty for tunnel peers and neighbours without BFD.
+	BFD string `json:"bfd,omitempty"`
 }
 
 // Route is a kernel route the gateway installed.

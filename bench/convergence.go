@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/netns"
@@ -127,14 +126,9 @@ func Convergence(ctx context.Context, o ConvergenceOptions) (res *ConvergenceRes
 		}
 	}()
 	for _, g := range gws {
-		ns, err := netns.Open(emulator.NamespaceName(o.Lab, g))
+		h, err := netns.Netlink(emulator.NamespaceName(o.Lab, g))
 		if err != nil {
-			return nil, err
-		}
-		h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
-		ns.Close()
-		if err != nil {
-			return nil, fmt.Errorf("netlink in gateway %s: %w", g, err)
+			return nil, fmt.Errorf("gateway %s: %w", g, err)
 		}
 		handles[g] = h
 	}

@@ -73,11 +73,7 @@ func TestDeployPingDestroy(t *testing.T) {
 	}
 	cancel()
 	// MTU and rate limit are in the kernel as the topology says.
-	h, err := netns.Open(NamespaceName(lab, "r1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	nl, err := netlink.NewHandleAt(h)
+	nl, err := netns.Netlink(NamespaceName(lab, "r1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +98,6 @@ func TestDeployPingDestroy(t *testing.T) {
 		t.Errorf("r1 eth1 tbf rate = %d bit/s, want 100000000 (qdiscs %v)", rate, qs)
 	}
 	nl.Close()
-	h.Close()
 
 	b, err := os.ReadFile(pidFile)
 	if err != nil {

@@ -81,7 +81,7 @@ func needDaemons(t *testing.T) {
 	t.Helper()
 	for _, p := range []string{FRRDir + "/bgpd", BIRDBin} {
 		if _, err := os.Stat(p); err != nil {
-			t.Skipf("skipped: %s is not installed (Debian packages frr and bird2; .ci/run installs them)", p)
+			roottest.Missing(t, "%s is not installed (Debian packages frr and bird2)", p)
 		}
 	}
 }
@@ -114,11 +114,7 @@ func TestFRRAndBIRDExchangeRoutes(t *testing.T) {
 		node, prefix string
 		proto        netlink.RouteProtocol
 	}{{"dc", "10.0.2.0/24", 186}, {"edge", "10.0.1.0/24", 12}} { // RTPROT_BGP (FRR), RTPROT_BIRD
-		h, err := netns.Open(NamespaceName(lab, c.node))
-		if err != nil {
-			t.Fatal(err)
-		}
-		nl, err := netlink.NewHandleAt(h)
+		nl, err := netns.Netlink(NamespaceName(lab, c.node))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,7 +129,6 @@ func TestFRRAndBIRDExchangeRoutes(t *testing.T) {
 			t.Errorf("%s has no route to %s from protocol %d: %v %v", c.node, c.prefix, c.proto, routes, err)
 		}
 		nl.Close()
-		h.Close()
 	}
 }
 

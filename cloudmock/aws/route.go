@@ -8,8 +8,8 @@ import (
 )
 
 func init() {
-	register("CreateRoute", createRoute)
-	register("ReplaceRoute", replaceRoute)
+	register("CreateRoute", setRoute((*model.Cloud).CreateRoute))
+	register("ReplaceRoute", setRoute((*model.Cloud).ReplaceRoute))
 	register("DeleteRoute", deleteRoute)
 }
 
@@ -53,34 +53,23 @@ func routeArgs(f form) (string, netip.Prefix, error) {
 	return rt, dst, err
 }
 
-func createRoute(h *Handler, c *call) (response, error) {
-	rt, dst, err := routeArgs(c.form)
-	if err != nil {
-		return nil, err
+// setRoute serves CreateRoute and ReplaceRoute, which take the same
+// parameters and differ in the model call.
+func setRoute(set func(c *model.Cloud, account, table string, dst netip.Prefix, t model.Target) error) action {
+	return func(h *Handler, c *call) (response, error) {
+		rt, dst, err := routeArgs(c.form)
+		if err != nil {
+			return nil, err
+		}
+		t, err := routeTarget(c.form)
+		if err != nil {
+			return nil, err
+		}
+		if err := set(h.cloud, c.account, rt, dst, t); err != nil {
+			return nil, err
+		}
+		return ok()
 	}
-	t, err := routeTarget(c.form)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.cloud.CreateRoute(c.account, rt, dst, t); err != nil {
-		return nil, err
-	}
-	return ok()
-}
-
-func replaceRoute(h *Handler, c *call) (response, error) {
-	rt, dst, err := routeArgs(c.form)
-	if err != nil {
-		return nil, err
-	}
-	t, err := routeTarget(c.form)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.cloud.ReplaceRoute(c.account, rt, dst, t); err != nil {
-		return nil, err
-	}
-	return ok()
 }
 
 func deleteRoute(h *Handler, c *call) (response, error) {

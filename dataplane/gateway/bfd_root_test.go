@@ -124,12 +124,7 @@ func startBFDLab(t *testing.T, kind string) (*lab, context.Context) {
 // ns, whichever daemon installed it; nil when there is none.
 func nextHopsOf(t *testing.T, ns string, p netip.Prefix) []netip.Addr {
 	t.Helper()
-	h, err := netns.Open(ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	nl, err := netlink.NewHandleAt(h)
+	nl, err := netns.Netlink(ns)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +157,7 @@ func TestBFDWithBIRD(t *testing.T) {
 	roottest.Require(t)
 	for _, p := range []string{emulator.BIRDBin, "/usr/sbin/birdc"} {
 		if _, err := os.Stat(p); err != nil {
-			t.Skipf("skipped: %s is not installed", p)
+			roottest.Missing(t, "%s is not installed", p)
 		}
 	}
 	l, ctx := startBFDLab(t, "bird")
@@ -210,11 +205,11 @@ func TestBFDWithFRR(t *testing.T) {
 	roottest.Require(t)
 	for _, p := range []string{emulator.FRRDir + "/bgpd", emulator.FRRDir + "/bfdd"} {
 		if _, err := os.Stat(p); err != nil {
-			t.Skipf("skipped: %s is not installed", p)
+			roottest.Missing(t, "%s is not installed", p)
 		}
 	}
 	if _, err := exec.LookPath("vtysh"); err != nil {
-		t.Skipf("skipped: no vtysh: %v", err)
+		roottest.Missing(t, "no vtysh: %v", err)
 	}
 	l, ctx := startBFDLab(t, "frr")
 	rns := emulator.NamespaceName(l.name, "r")

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vishvananda/netlink"
-
 	"github.com/mcnlab/mcnlab/dataplane/fib"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/dataplane/wg"
@@ -157,7 +155,7 @@ func startLab(t *testing.T, prefix string, n int, direct bool) *lab {
 	t.Helper()
 	roottest.Require(t)
 	if _, err := os.Stat("/dev/net/tun"); err != nil {
-		t.Skipf("no TUN device: %v", err)
+		roottest.Missing(t, "no TUN device: %v", err)
 	}
 	bin := roottest.MCNLab(t)
 	roottest.UseTempState(t)
@@ -289,12 +287,7 @@ func (l *lab) sessionsUp(t *testing.T, i int, peers ...int) string {
 // table, as "prefix via [next hops]".
 func kernelRoutes(t *testing.T, ns string) map[netip.Prefix][]netip.Addr {
 	t.Helper()
-	h, err := netns.Open(ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	nl, err := netlink.NewHandleAt(h)
+	nl, err := netns.Netlink(ns)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,12 +303,7 @@ func kernelRoutes(t *testing.T, ns string) map[netip.Prefix][]netip.Addr {
 // routeDevice returns the interface the kernel of ns uses towards dst.
 func routeDevice(t *testing.T, ns string, dst netip.Addr) string {
 	t.Helper()
-	h, err := netns.Open(ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	nl, err := netlink.NewHandleAt(h)
+	nl, err := netns.Netlink(ns)
 	if err != nil {
 		t.Fatal(err)
 	}

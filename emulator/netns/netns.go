@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
@@ -119,4 +120,19 @@ func DoHandle(target netns.NsHandle, fn func() error) error {
 		errc <- ferr
 	}()
 	return <-errc
+}
+
+// Netlink returns a netlink handle whose requests act in the named
+// namespace; the caller closes it. The namespace itself need not stay open.
+func Netlink(name string) (*netlink.Handle, error) {
+	h, err := Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	nl, err := netlink.NewHandleAt(h)
+	if err != nil {
+		return nil, fmt.Errorf("netlink handle in %s: %w", name, err)
+	}
+	return nl, nil
 }

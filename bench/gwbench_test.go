@@ -31,7 +31,7 @@ func needRouters(t *testing.T) {
 	t.Helper()
 	for _, p := range []string{emulator.FRRDir + "/bgpd", emulator.BIRDBin} {
 		if _, err := os.Stat(p); err != nil {
-			t.Skipf("skipped: %s not installed (Debian frr, bird2; .ci/run installs them)", p)
+			roottest.Missing(t, "%s not installed (Debian frr, bird2)", p)
 		}
 	}
 }

@@ -132,7 +132,7 @@ func TestHPEBenchShortRun(t *testing.T) {
 func TestStrongSwanBaseline(t *testing.T) {
 	roottest.Require(t)
 	if why := strongSwanMissing(); why != "" {
-		t.Skip(why)
+		roottest.Missing(t, "%s", why)
 	}
 	roottest.UseTempState(t)
 	lab := roottest.LabName(t, "bs")

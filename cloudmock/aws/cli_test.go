@@ -6,13 +6,15 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
 // TestAWSCLI drives the handler with the real AWS CLI when it is installed.
 func TestAWSCLI(t *testing.T) {
 	bin, err := exec.LookPath("aws")
 	if err != nil {
-		t.Skip("aws CLI not installed")
+		roottest.Missing(t, "aws CLI not installed (Debian: awscli)")
 	}
 	if testing.Short() {
 		t.Skip("slow: starts the AWS CLI")

@@ -30,7 +30,7 @@ func gatewayLab(t *testing.T) *lab {
 	t.Helper()
 	roottest.Require(t)
 	if _, err := os.Stat("/dev/net/tun"); err != nil {
-		t.Skipf("no TUN device: %v", err)
+		roottest.Missing(t, "no TUN device: %v", err)
 	}
 	bin := roottest.MCNLab(t)
 	roottest.UseTempState(t)

@@ -23,7 +23,7 @@ import (
 func TestCloudmockServeGatewayInstance(t *testing.T) {
 	roottest.Require(t)
 	if _, err := os.Stat("/dev/net/tun"); err != nil {
-		t.Skipf("no TUN device: %v", err)
+		roottest.Missing(t, "no TUN device: %v", err)
 	}
 	bin := roottest.MCNLab(t)
 	old := cloudGatewayCommand

@@ -79,7 +79,7 @@ func TestTransitHA(t *testing.T) {
 		t.Run(onprem, func(t *testing.T) {
 			for _, p := range []string{emulator.FRRDir + "/bgpd", emulator.BIRDBin} {
 				if _, err := os.Stat(p); err != nil {
-					t.Skipf("skipped: %s not installed (Debian frr, bird2; .ci/run installs them)", p)
+					roottest.Missing(t, "%s not installed (Debian frr, bird2)", p)
 				}
 			}
 			roottest.UseTempState(t)

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcnlab/mcnlab/internal/roottest"
+
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
@@ -66,7 +68,7 @@ func udpEncap(t *testing.T, sa SA, esp []byte) []byte {
 func TestTsharkDecryptsCapture(t *testing.T) {
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
-		t.Skip("tshark not installed (Debian: apt-get install tshark); skipping the third-party decryption check")
+		roottest.Missing(t, "tshark not installed (Debian: apt-get install tshark); no third-party decryption check")
 	}
 	sa := interopSA(t)
 	out, err := NewOutbound(sa)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcnlab/mcnlab/internal/roottest"
+
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"golang.zx2c4.com/wireguard/tun/tuntest"
@@ -34,7 +36,7 @@ func echoRequestV6(t *testing.T, src, dst string, seq uint16, payload []byte) []
 func TestTsharkDecryptsTunnelTraffic(t *testing.T) {
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
-		t.Skip("tshark not installed (Debian: apt-get install tshark); skipping the third-party decryption check")
+		roottest.Missing(t, "tshark not installed (Debian: apt-get install tshark); no third-party decryption check")
 	}
 	checkGoroutines(t)
 	conn, sniffer := listen(t), listen(t)

@@ -21,7 +21,7 @@ import (
 func TestUDPThroughRealTUNBetweenNamespaces(t *testing.T) {
 	roottest.Require(t)
 	if _, err := os.Stat("/dev/net/tun"); err != nil {
-		t.Skipf("no TUN device: %v", err)
+		roottest.Missing(t, "no TUN device: %v", err)
 	}
 	goroutineLeakCheck(t)
 	nss := roottest.NewNamespaces(t, "a", "b")

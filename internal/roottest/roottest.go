@@ -73,3 +73,14 @@ func AssertGone(t testing.TB, lab string) {
 		t.Errorf("lab %s left its state directory %s", lab, state.Dir(lab))
 	}
 }
+
+// Missing skips the test because a tool or device it needs is absent, with
+// the message; in CI (CI=true), where .ci/run installs every tool, it fails
+// the test instead, so a broken install cannot hide as a skip.
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("missing in CI, where .ci/run should have installed it: "+format, args...)
+	}
+	t.Skipf("skipped: "+format, args...)
+}

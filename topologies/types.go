@@ -23,6 +23,8 @@ type Topology struct {
 	Links []*Link
 	// Tunnels between gateways, in file order.
 	Tunnels []*Tunnel
+	// Cloud is the cloud intent (cloud.go); nil when the file has none.
+	Cloud *Cloud
 }
 
 // Defaults are values applied where a node or link leaves them unset.

@@ -57,7 +57,24 @@ type Node struct {
 	// bgpd's configuration; bird: bird.conf) used instead of one generated
 	// from BGP.
 	Config string
-	Pos    Pos
+	// VXLAN are point-to-point VXLAN overlays the emulator creates in the
+	// node once its links are up. They are not read from YAML: the
+	// controller sets them on the site routers it adds (BGP over a private
+	// line).
+	VXLAN []VXLAN
+	Pos   Pos
+}
+
+// VXLAN is a point-to-point VXLAN interface: frames go to Remote's UDP
+// Port from Local, with VNI; Address is the node's address on the overlay.
+type VXLAN struct {
+	Name    string // interface name, at most 15 bytes
+	VNI     uint32
+	Local   netip.Addr
+	Remote  netip.Addr
+	Port    uint16 // 0 means 4789 (IANA)
+	Address netip.Prefix
+	MTU     int // 0 means 1450 (1500 less the 50 bytes of VXLAN over IPv4)
 }
 
 // Route is a static route.

@@ -32,7 +32,9 @@ func NewClient(baseURL, token string) *Client {
 
 // APIError is an answer other than 2xx.
 type APIError struct {
-	StatusCode int
+	// Method and Path are those of the request.
+	Method, Path string
+	StatusCode   int
 	// Message is the server's error message (the body's "error"), or the
 	// body itself when it is not the API's JSON error.
 	Message string
@@ -40,9 +42,9 @@ type APIError struct {
 	Role store.Role
 }
 
-// Error returns the status and the message.
+// Error returns the request, the status and the message.
 func (e *APIError) Error() string {
-	return fmt.Sprintf("controller API: %d %s: %s", e.StatusCode, http.StatusText(e.StatusCode), e.Message)
+	return fmt.Sprintf("%s %s: %d %s: %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode), e.Message)
 }
 
 // do sends a request with in as its JSON body (when not nil) and decodes a
@@ -81,14 +83,14 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("%s %s: read answer: %w", method, path, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := &APIError{StatusCode: resp.StatusCode}
+		e := &APIError{Method: method, Path: path, StatusCode: resp.StatusCode}
 		var eb ErrorBody
 		if json.Unmarshal(b, &eb) == nil && eb.Error != "" {
 			e.Message, e.Role = eb.Error, eb.Role
 		} else {
 			e.Message = strings.TrimSpace(string(b))
 		}
-		return fmt.Errorf("%s %s: %w", method, path, e)
+		return e
 	}
 	if out == nil {
 		return nil

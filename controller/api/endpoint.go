@@ -70,7 +70,7 @@ func ControllerURL(lab string) (string, error) {
 	b, err := os.ReadFile(EndpointFile(lab))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return "", fmt.Errorf("lab %s has no running controller (no %s): %w", lab, EndpointFile(lab), err)
+			return "", fmt.Errorf("lab %s has no running controller: %w", lab, err)
 		}
 		return "", fmt.Errorf("read controller endpoint of lab %s: %w", lab, err)
 	}

@@ -151,7 +151,7 @@ func (h *handler) guard(rt route) http.HandlerFunc {
 		}
 		if !c.role.Allows(rt.need) {
 			writeJSON(w, http.StatusForbidden, ErrorBody{
-				Error: fmt.Sprintf("%s %s needs role %s or above; this token has role %s", rt.method, rt.path, rt.need, c.role),
+				Error: fmt.Sprintf("needs role %s or above; this token has role %s", rt.need, c.role),
 				Role:  rt.need,
 			})
 			return

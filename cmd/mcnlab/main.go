@@ -50,6 +50,7 @@ with addresses, routes and start-up commands. Labs are recorded under
 		newValidate(), newSchema(), newBench(), newCloudmock(),
 	)
 	root.AddCommand(newGateway())
+	root.AddCommand(newRoutes(), newTokens())
 	return root
 }
 

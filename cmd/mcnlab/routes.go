@@ -1,0 +1,252 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mcnlab/mcnlab/controller/api"
+	"github.com/mcnlab/mcnlab/emulator/state"
+)
+
+// tokenEnv names the environment variable that gives the API token.
+const tokenEnv = "MCNLAB_TOKEN"
+
+// apiTimeout bounds one call to the controller's API.
+const apiTimeout = 30 * time.Second
+
+// ctlFlags are the flags of the commands that talk to a lab's controller.
+type ctlFlags struct {
+	lab    string
+	token  string
+	asJSON bool
+}
+
+func (o *ctlFlags) register(cmd *cobra.Command) {
+	f := cmd.PersistentFlags()
+	f.StringVar(&o.lab, labFlag, "", "lab name (default: the only lab on this machine)")
+	f.StringVar(&o.token, "token", "", "API token (default: $"+tokenEnv+", else the lab's admin token, readable by root)")
+	f.BoolVar(&o.asJSON, "json", false, "print JSON instead of a table")
+	_ = cmd.RegisterFlagCompletionFunc(labFlag, completeLabs)
+}
+
+// client finds the lab's controller and the token to use: --token, then
+// $MCNLAB_TOKEN, then the admin token that the controller wrote.
+func (o *ctlFlags) client() (*api.Client, error) {
+	lab, err := onlyLab(o.lab)
+	if err != nil {
+		return nil, err
+	}
+	token := o.token
+	if token == "" {
+		token = os.Getenv(tokenEnv)
+	}
+	if token != "" {
+		u, err := api.ControllerURL(lab)
+		if err != nil {
+			return nil, err
+		}
+		return api.NewClient(u, token), nil
+	}
+	u, token, err := api.ControllerEndpoint(lab)
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			err = fmt.Errorf("%w; run as root, or give a token with --token or $%s", err, tokenEnv)
+		}
+		return nil, err
+	}
+	return api.NewClient(u, token), nil
+}
+
+// call runs one API call with the command's context and apiTimeout.
+func call[T any](cmd *cobra.Command, f func(context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(cmd.Context(), apiTimeout)
+	defer cancel()
+	return f(ctx)
+}
+
+// onlyLab returns name, or the only lab when name is empty.
+func onlyLab(name string) (string, error) {
+	if name != "" {
+		return name, nil
+	}
+	labs, err := state.List()
+	if err != nil {
+		return "", err
+	}
+	switch len(labs) {
+	case 0:
+		return "", errors.New("no labs on this machine; deploy one with `mcnlab deploy -t FILE`")
+	case 1:
+		return labs[0], nil
+	default:
+		return "", fmt.Errorf("%d labs on this machine (%v): name one with --lab", len(labs), labs)
+	}
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func newRoutes() *cobra.Command {
+	o := &ctlFlags{}
+	cmd := &cobra.Command{
+		Use:   "routes",
+		Short: "Show the routes waiting for approval, approve them, show the cloud route tables",
+		Long: `routes talks to the lab's controller: it lists the routes that sites
+advertise and that wait for approval before a transit propagates them,
+approves them, and shows the cloud route tables that the controller manages.`,
+		Args: cobra.NoArgs,
+	}
+	o.register(cmd)
+	cmd.AddCommand(newRoutesPending(o), newRoutesApproved(o), newRoutesApprove(o), newRoutesTables(o))
+	return cmd
+}
+
+func newRoutesPending(o *ctlFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "pending [--lab NAME] [--json]",
+		Short: "List the routes that wait for approval",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			rs, err := call(cmd, c.Pending)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if o.asJSON {
+				return printJSON(out, rs)
+			}
+			if len(rs) == 0 {
+				fmt.Fprintln(out, "no routes wait for approval")
+				return nil
+			}
+			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "TRANSIT\tSITE\tPREFIX")
+			for _, r := range rs {
+				fmt.Fprintf(w, "%s\t%s\t%s\n", r.Transit, r.Site, r.Prefix)
+			}
+			return w.Flush()
+		},
+	}
+}
+
+func newRoutesApproved(o *ctlFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "approved [--lab NAME] [--json]",
+		Short: "List the approved routes, by whom and when",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			rs, err := call(cmd, c.Approved)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if o.asJSON {
+				return printJSON(out, rs)
+			}
+			if len(rs) == 0 {
+				fmt.Fprintln(out, "no routes approved")
+				return nil
+			}
+			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "TRANSIT\tSITE\tPREFIX\tBY\tAT")
+			for _, r := range rs {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.Transit, r.Site, r.Prefix, r.By, r.At.Local().Format(time.DateTime))
+			}
+			return w.Flush()
+		},
+	}
+}
+
+func newRoutesApprove(o *ctlFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "approve SITE PREFIX [--lab NAME] [--json]",
+		Short: "Approve a route that a site advertises, so that its transit propagates it",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			site, prefix := args[0], args[1]
+			// Parse here for an error that quotes the input before any call.
+			p, err := netip.ParsePrefix(prefix)
+			if err != nil {
+				return fmt.Errorf("approve: %w", err)
+			}
+			if p != p.Masked() {
+				return fmt.Errorf("approve: prefix %q has host bits set; did you mean %s?", prefix, p.Masked())
+			}
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			res, err := call(cmd, func(ctx context.Context) (api.ApproveResult, error) { return c.Approve(ctx, site, p.String()) })
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if o.asJSON {
+				return printJSON(out, res)
+			}
+			if res.Approved {
+				fmt.Fprintf(out, "approved %s from site %s on transit %s\n", res.Prefix, res.Site, res.Transit)
+			} else {
+				fmt.Fprintf(out, "%s from site %s was approved already (transit %s)\n", res.Prefix, res.Site, res.Transit)
+			}
+			return nil
+		},
+	}
+}
+
+func newRoutesTables(o *ctlFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "tables [--lab NAME] [--json]",
+		Short: "Show the cloud route tables and where each route comes from",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			ts, err := call(cmd, c.RouteTables)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if o.asJSON {
+				return printJSON(out, ts)
+			}
+			if len(ts) == 0 {
+				fmt.Fprintln(out, "no route tables")
+				return nil
+			}
+			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "VPC\tSUBNET\tROUTE TABLE\tDESTINATION\tTARGET\tORIGIN")
+			for _, t := range ts {
+				if len(t.Routes) == 0 {
+					fmt.Fprintf(w, "%s\t%s\t%s\t-\t-\t-\n", t.VPC, t.Subnet, t.RouteTableID)
+				}
+				for _, r := range t.Routes {
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.VPC, t.Subnet, t.RouteTableID, r.Destination, r.Target, r.Origin)
+				}
+			}
+			return w.Flush()
+		},
+	}
+}

@@ -42,6 +42,14 @@ func Destroy(ctx context.Context, lab string, pr Progress) error {
 		return err
 	}
 	rec.Phase = state.PhaseDestroying
+	if err := stopDaemons(rec); err != nil {
+		return fmt.Errorf("destroy lab %s: %w", lab, err)
+	}
+	// The daemons (the emulated cloud) remove what they made as they stop.
+	if rec, err = state.Load(lab); err != nil {
+		return fmt.Errorf("destroy lab %s: %w", lab, err)
+	}
+	rec.Phase = state.PhaseDestroying
 	if len(rec.Nodes) > 0 {
 		if err := state.Save(rec); err != nil {
 			return fmt.Errorf("destroy lab %s: %w", lab, err)
@@ -81,6 +89,46 @@ func stopOwner(ctx context.Context, rec *state.Lab) (*state.Lock, error) {
 		}
 	}
 }
+
+// stopDaemons stops the lab's daemons that outside its namespaces, newest
+// first (the controller before the cloud it drives): SIGTERM, and SIGKILL
+// for one still running after daemonGrace.
+func stopDaemons(rec *state.Lab) error {
+	var errs []error
+	for i := len(rec.Daemons) - 1; i >= 0; i-- {
+		d := rec.Daemons[i]
+		if !d.Process.Alive() || d.Process.PID == os.Getpid() {
+			continue
+		}
+		if err := StopProcess(d.Process, daemonGrace); err != nil {
+			errs = append(errs, fmt.Errorf("stop %s (pid %d): %w", d.Name, d.Process.PID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// StopProcess sends p SIGTERM and waits up to grace for it to exit, then
+// kills it.
+func StopProcess(p state.Process, grace time.Duration) error {
+	if err := syscall.Kill(p.PID, syscall.SIGTERM); err != nil {
+		if errors.Is(err, syscall.ESRCH) {
+			return nil
+		}
+		return fmt.Errorf("signal: %w", err)
+	}
+	deadline := time.Now().Add(grace)
+	for time.Now().Before(deadline) {
+		if !p.Alive() || !processLives(p.PID) {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond) // polling the process's exit, bounded by grace
+	}
+	return killAll([]int{p.PID}, 5*time.Second)
+}
+
+// daemonGrace is how long a lab daemon gets to clean up after SIGTERM (the
+// emulated cloud stops its gateways and removes its namespaces).
+const daemonGrace = 20 * time.Second
 
 // removeFabric kills the processes in the lab's namespaces and deletes the
 // namespaces. Namespaces already gone are skipped.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/mcnlab/mcnlab/emulator/state"
 )
@@ -51,4 +52,14 @@ func (f *fabric) startGateway(ctx context.Context, n *PlanNode, argv []string) e
 		return fmt.Errorf("node %s: gateway did not come up: %w; log:\n%s", n.Name, err, log)
 	}
 	return nil
+}
+
+// InstanceNamespace is the namespace in which the lab's emulated cloud runs
+// the cloud instance instanceID (such as i-0abc12345def67890):
+// mcn-<lab>-i-<first 8 hex digits of the ID>. The emulated cloud creates
+// it; a controller finds an instance's namespace with it to run
+// diagnostics.
+func InstanceNamespace(lab, instanceID string) string {
+	h := instanceID[strings.LastIndex(instanceID, "-")+1:]
+	return NamespaceName(lab, "i-"+h[:min(8, len(h))])
 }

@@ -48,6 +48,15 @@ type Lab struct {
 	Nodes []Node `json:"nodes"`
 	// Links, in topology order.
 	Links []Link `json:"links"`
+	// Daemons are processes the lab started outside its namespaces (its
+	// emulated cloud, its controller); destroy stops them first.
+	Daemons []Daemon `json:"daemons,omitempty"`
+}
+
+// Daemon is a process of the lab that runs outside its namespaces.
+type Daemon struct {
+	Name    string  `json:"name"`
+	Process Process `json:"process"`
 }
 
 // Node is a namespace of the lab.
@@ -180,7 +189,50 @@ func Load(lab string) (*Lab, error) {
 	if err := json.Unmarshal(b, &l); err != nil {
 		return nil, fmt.Errorf("decode state of lab %s (%s): %w", lab, file(lab), err)
 	}
+	parts, err := filepath.Glob(filepath.Join(Dir(lab), "part-*.json"))
+	if err != nil {
+		return nil, fmt.Errorf("read state parts of lab %s: %w", lab, err)
+	}
+	seen := map[string]bool{}
+	for _, n := range l.Nodes {
+		seen[n.Namespace] = true
+	}
+	for _, f := range parts {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("read state part %s: %w", f, err)
+		}
+		var nodes []Node
+		if err := json.Unmarshal(b, &nodes); err != nil {
+			return nil, fmt.Errorf("decode state part %s: %w", f, err)
+		}
+		for _, n := range nodes {
+			if !seen[n.Namespace] {
+				seen[n.Namespace] = true
+				l.Nodes = append(l.Nodes, n)
+			}
+		}
+	}
 	return &l, nil
+}
+
+// SavePart records namespaces that a second process of the lab (its
+// emulated cloud) creates, in a file of their own (part-NAME.json) so that
+// two writers never overwrite each other. Load merges every part into
+// Lab.Nodes.
+func SavePart(lab, part string, nodes []Node) error {
+	b, err := json.MarshalIndent(nodes, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode state part %s of lab %s: %w", part, lab, err)
+	}
+	f := filepath.Join(Dir(lab), "part-"+part+".json")
+	if err := os.WriteFile(f+".tmp", b, 0o644); err != nil {
+		return fmt.Errorf("write state part %s of lab %s: %w", part, lab, err)
+	}
+	if err := os.Rename(f+".tmp", f); err != nil {
+		return fmt.Errorf("write state part %s of lab %s: %w", part, lab, err)
+	}
+	return nil
 }
 
 // Remove deletes a lab's state directory.

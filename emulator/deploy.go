@@ -240,6 +240,18 @@ func (f *fabric) build(ctx context.Context, pr Progress, opts Options) error {
 	}); err != nil {
 		return err
 	}
+	// Overlays go over the links, so they come once the links are up.
+	var overlayNodes []*PlanNode
+	for _, n := range p.Nodes {
+		if len(n.VXLAN) > 0 {
+			overlayNodes = append(overlayNodes, n)
+		}
+	}
+	if err := each(ctx, pr, "overlays", len(overlayNodes), func(i int) error {
+		return f.createOverlays(overlayNodes[i])
+	}); err != nil {
+		return err
+	}
 	if err := each(ctx, pr, "routes", len(p.Nodes), func(i int) error {
 		return f.addRoutes(p.Nodes[i])
 	}); err != nil {
@@ -382,6 +394,37 @@ func tbf(index int, rate uint64) *netlink.Tbf {
 		Limit:      uint32(burst + bytesPerSec/20),
 		Buffer:     netlink.Xmittime(bytesPerSec, uint32(burst)),
 	}
+}
+
+// createOverlays makes node n's point-to-point VXLAN interfaces: unicast to
+// the remote, from the local address, on no particular lower device,
+// learning off, addressed and up.
+func (f *fabric) createOverlays(n *PlanNode) error {
+	ln := f.nodes[n.Name]
+	for _, v := range n.VXLAN {
+		link := &netlink.Vxlan{
+			LinkAttrs: netlink.LinkAttrs{Name: v.Name, MTU: v.MTU},
+			VxlanId:   int(v.VNI),
+			SrcAddr:   net.IP(v.Local.AsSlice()),
+			Group:     net.IP(v.Remote.AsSlice()),
+			Port:      int(v.Port),
+			Learning:  false,
+		}
+		if err := ln.nl.LinkAdd(link); err != nil {
+			return fmt.Errorf("node %s: create vxlan %s (vni %d, %s -> %s:%d): %w", n.Name, v.Name, v.VNI, v.Local, v.Remote, v.Port, err)
+		}
+		addr := &netlink.Addr{IPNet: ipNet(v.Address)}
+		if v.Address.Addr().Is6() {
+			addr.Flags = unix.IFA_F_NODAD
+		}
+		if err := ln.nl.AddrAdd(link, addr); err != nil {
+			return fmt.Errorf("node %s: add address %s to %s: %w", n.Name, v.Address, v.Name, err)
+		}
+		if err := ln.nl.LinkSetUp(link); err != nil {
+			return fmt.Errorf("node %s: set %s up: %w", n.Name, v.Name, err)
+		}
+	}
+	return nil
 }
 
 func (f *fabric) addRoutes(n *PlanNode) error {

@@ -214,3 +214,49 @@ func TestCancelledDeployRollsBack(t *testing.T) {
 	}
 	roottest.AssertGone(t, lab)
 }
+
+// TestDeployVXLANOverlay: two routers joined by a topology link get a
+// point-to-point VXLAN over it each; they ping each other across the
+// overlay, the interfaces are what the topology asks, and the state
+// records them.
+func TestDeployVXLANOverlay(t *testing.T) {
+	roottest.Require(t)
+	roottest.UseTempState(t)
+	lab := roottest.LabName(t, "vx")
+	a := netip.MustParseAddr
+	err := deployLine(t, lab, func(topo *topologies.Topology) {
+		// r1 eth1 10.0.2.1/30 -- r2 eth1 10.0.2.2/30 is the underlay.
+		topo.Nodes[1].VXLAN = []topologies.VXLAN{{Name: "vx-r2", VNI: 42, Local: a("10.0.2.1"), Remote: a("10.0.2.2"),
+			Address: netip.MustParsePrefix("10.99.0.1/30")}}
+		topo.Nodes[2].VXLAN = []topologies.VXLAN{{Name: "vx-r1", VNI: 42, Local: a("10.0.2.2"), Remote: a("10.0.2.1"),
+			Address: netip.MustParsePrefix("10.99.0.2/30"), Port: 8472, MTU: 1400}}
+		topo.Nodes[1].VXLAN[0].Port = 8472
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ping(t, lab, "r1", "10.99.0.2"); err != nil {
+		t.Errorf("r1 -> r2 across the overlay: %v", err)
+	}
+	nl, err := netns.Netlink(NamespaceName(lab, "r2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nl.Close()
+	link, err := nl.LinkByName("vx-r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vx, ok := link.(*netlink.Vxlan)
+	if !ok || vx.VxlanId != 42 || vx.Port != 8472 || vx.MTU != 1400 || vx.Learning || vx.VtepDevIndex != 0 || vx.Group.String() != "10.0.2.1" {
+		t.Errorf("r2 vx-r1 = %+v; want vni 42, port 8472, mtu 1400, learning off, no lower device, remote 10.0.2.1", link)
+	}
+	rec, err := state.Load(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := state.VXLAN{Interface: "vx-r2", VNI: 42, Local: "10.0.2.1", Remote: "10.0.2.2", Port: 8472, Address: "10.99.0.1/30", MTU: 1450}
+	if got := rec.Nodes[1].VXLAN; len(got) != 1 || got[0] != want {
+		t.Errorf("state of r1 records vxlan %+v; want %+v", got, want)
+	}
+}

@@ -45,6 +45,9 @@ type PlanNode struct {
 	// BGP and Config drive the routing daemon of frr and bird nodes.
 	BGP    *topologies.BGP
 	Config string
+	// VXLAN are the node's point-to-point overlays, with Port and MTU
+	// defaults filled in; they are made once the node's links are up.
+	VXLAN []topologies.VXLAN
 }
 
 // PlanLink is one veth pair.
@@ -112,6 +115,12 @@ func NewPlan(lab string, t *topologies.Topology) (*Plan, error) {
 			BGP:        n.BGP,
 			Config:     n.Config,
 		}
+		for j, v := range n.VXLAN {
+			if err := checkVXLAN(&v); err != nil {
+				return nil, fmt.Errorf("plan lab %s: node %s: vxlan[%d] %q: %w", lab, n.Name, j, v.Name, err)
+			}
+			pn.VXLAN = append(pn.VXLAN, v)
+		}
 		idx[n.Name] = pn
 		p.Nodes = append(p.Nodes, pn)
 	}
@@ -123,6 +132,15 @@ func NewPlan(lab string, t *topologies.Topology) (*Plan, error) {
 	kernel := map[string]map[string]string{}
 	for n, f := range names {
 		kernel[n] = KernelNames(f)
+	}
+	for _, pn := range p.Nodes {
+		for _, v := range pn.VXLAN {
+			for _, k := range kernel[pn.Name] {
+				if k == v.Name {
+					return nil, fmt.Errorf("plan lab %s: node %s: vxlan %q: a link of the node has that interface name", lab, pn.Name, v.Name)
+				}
+			}
+		}
 	}
 	mtu := t.Defaults.MTU
 	if mtu == 0 {
@@ -153,7 +171,14 @@ func NewPlan(lab string, t *topologies.Topology) (*Plan, error) {
 func (p *Plan) Record(topologyFile string) *state.Lab {
 	l := &state.Lab{Name: p.Lab, Topology: topologyFile, Created: time.Now().UTC(), Phase: state.PhaseDeploying, Owner: state.Self()}
 	for _, n := range p.Nodes {
-		l.Nodes = append(l.Nodes, state.Node{Name: n.Name, Kind: string(n.Kind), Namespace: n.Namespace})
+		sn := state.Node{Name: n.Name, Kind: string(n.Kind), Namespace: n.Namespace}
+		for _, v := range n.VXLAN {
+			sn.VXLAN = append(sn.VXLAN, state.VXLAN{
+				Interface: v.Name, VNI: v.VNI, Local: v.Local.String(), Remote: v.Remote.String(),
+				Port: v.Port, Address: v.Address.String(), MTU: v.MTU,
+			})
+		}
+		l.Nodes = append(l.Nodes, sn)
 	}
 	for _, k := range p.Links {
 		l.Links = append(l.Links, state.Link{
@@ -172,4 +197,28 @@ func end(e PlanEnd) state.LinkEnd {
 		le.Address = e.Address.String()
 	}
 	return le
+}
+
+// checkVXLAN checks one overlay of a node and fills its defaults (port
+// 4789, MTU 1450).
+func checkVXLAN(v *topologies.VXLAN) error {
+	if v.Name == "" || len(v.Name) > IfnameMax {
+		return fmt.Errorf("interface name must be 1..%d bytes", IfnameMax)
+	}
+	if v.VNI == 0 || v.VNI > 1<<24-1 {
+		return fmt.Errorf("vni %d out of range 1..16777215", v.VNI)
+	}
+	if !v.Local.IsValid() || !v.Remote.IsValid() || v.Local.Is4() != v.Remote.Is4() {
+		return fmt.Errorf("local %s and remote %s must be addresses of one family", v.Local, v.Remote)
+	}
+	if !v.Address.IsValid() || v.Address.Addr().Is4() != v.Local.Is4() {
+		return fmt.Errorf("address %s must be set, in the family of local %s", v.Address, v.Local)
+	}
+	if v.Port == 0 {
+		v.Port = 4789
+	}
+	if v.MTU == 0 {
+		v.MTU = 1450
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/mcnlab/mcnlab/emulator/state"
@@ -89,5 +90,38 @@ func TestKernelNames(t *testing.T) {
 	}
 	if e := pl.Record("").Links[0].A; e.Interface != long || e.Kernel != m[long] {
 		t.Errorf("recorded end %+v; want the friendly name %q and the kernel name %q", e, long, m[long])
+	}
+}
+
+func TestPlanVXLAN(t *testing.T) {
+	a := netip.MustParseAddr
+	topo := line("x")
+	topo.Nodes[1].VXLAN = []topologies.VXLAN{{Name: "vx0", VNI: 7, Local: a("10.0.2.1"), Remote: a("10.0.2.2"), Address: netip.MustParsePrefix("10.99.0.1/31")}}
+	pl, err := NewPlan("x", topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := pl.Nodes[1].VXLAN[0]; v.Port != 4789 || v.MTU != 1450 {
+		t.Errorf("planned vxlan %+v; want port 4789 and mtu 1450 filled in", v)
+	}
+	if topo.Nodes[1].VXLAN[0].Port != 0 {
+		t.Error("NewPlan changed the topology's vxlan")
+	}
+	for _, tc := range []struct {
+		change func(v *topologies.VXLAN)
+		want   string
+	}{
+		{func(v *topologies.VXLAN) { v.Name = "eth1" }, `vxlan "eth1": a link of the node has that interface name`},
+		{func(v *topologies.VXLAN) { v.Name = "a-name-too-long-x" }, "interface name must be 1..15 bytes"},
+		{func(v *topologies.VXLAN) { v.VNI = 0 }, "vni 0 out of range"},
+		{func(v *topologies.VXLAN) { v.Remote = a("2001:db8::1") }, "must be addresses of one family"},
+	} {
+		bad := line("x")
+		v := topo.Nodes[1].VXLAN[0]
+		tc.change(&v)
+		bad.Nodes[1].VXLAN = []topologies.VXLAN{v}
+		if _, err := NewPlan("x", bad); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("NewPlan with vxlan %+v: %v; want an error containing %q", v, err, tc.want)
+		}
 	}
 }

@@ -51,6 +51,13 @@ type PeerConfig struct {
 	// matching one of the filters are accepted from (Import) or sent to
 	// (Export) this neighbor. Empty accepts everything.
 	Import, Export []PrefixFilter
+	// ManualApproval restricts import further: only the prefixes listed in
+	// Approved (exactly) that Import also allows are accepted; with none
+	// approved, nothing is. Routes received but not accepted stay in the
+	// Adj-RIB-In (PeerState.Filtered), so approving one later takes a
+	// soft reset, not a new session.
+	ManualApproval bool
+	Approved       []netip.Prefix
 	// MultihopTTL, when non-zero, allows an eBGP neighbor this many hops
 	// away.
 	MultihopTTL uint8
@@ -83,6 +90,9 @@ type PeerState struct {
 	// Received, Accepted and Advertised count unicast prefixes (IPv4 and
 	// IPv6 together) received, accepted by the import filter, and sent.
 	Received, Accepted, Advertised uint64
+	// Filtered are the prefixes received but refused by the import
+	// policy (filters or manual approval), sorted; empty when none are.
+	Filtered []netip.Prefix
 }
 
 // peerEntry is what the speaker installed for one neighbor.
@@ -121,7 +131,28 @@ func (pc *PeerConfig) normalize() error {
 			}
 		}
 	}
+	for _, p := range pc.Approved {
+		if !p.IsValid() {
+			return fmt.Errorf("approved prefix %q invalid", p)
+		}
+	}
 	return nil
+}
+
+// importFilters returns the allow-list the import policy enforces and
+// whether it restricts at all: Import, or under manual approval the
+// approved prefixes that Import allows (restricting even when empty).
+func (pc PeerConfig) importFilters() (filters []PrefixFilter, restrict bool) {
+	if !pc.ManualApproval {
+		return pc.Import, len(pc.Import) > 0
+	}
+	for _, p := range pc.Approved {
+		p = p.Masked()
+		if len(pc.Import) == 0 || slices.ContainsFunc(pc.Import, func(f PrefixFilter) bool { return f.Matches(p) }) {
+			filters = append(filters, PrefixFilter{Prefix: p})
+		}
+	}
+	return filters, true
 }
 
 func seconds(d time.Duration) uint64 {
@@ -192,9 +223,10 @@ func (s *Speaker) AddPeer(ctx context.Context, pc PeerConfig) error {
 	return nil
 }
 
-// UpdatePeer changes an existing neighbor. New filters and prepend take
-// effect through a soft reset of that session only; other sessions are not
-// touched. Changing ASN, Port, LocalAddress, Passive or Description makes
+// UpdatePeer changes an existing neighbor. New filters, approvals and
+// prepend take effect through a soft reset of that session only (the
+// Adj-RIB-In is run through the new import policy again; the session stays
+// up); other sessions are not touched. Changing ASN, Port, LocalAddress, Passive or Description makes
 // GoBGP re-create this neighbor, which restarts only this session; after
 // such a restart GoBGP may wait up to 5s (its fixed idle hold time) before
 // reconnecting.
@@ -273,11 +305,11 @@ func (s *Speaker) Peers(ctx context.Context) ([]PeerState, error) {
 	for _, p := range raw {
 		ps := peerState(p)
 		if ps.Received > 0 {
-			n, err := s.accepted(ctx, ps.Address)
+			n, filtered, err := s.adjIn(ctx, ps.Address)
 			if err != nil {
 				return nil, err
 			}
-			ps.Accepted = n
+			ps.Accepted, ps.Filtered = n, filtered
 		}
 		out = append(out, ps)
 	}
@@ -285,15 +317,16 @@ func (s *Speaker) Peers(ctx context.Context) ([]PeerState, error) {
 	return out, nil
 }
 
-// accepted counts the unicast paths from peer that pass its import filter.
-// GoBGP's own Accepted counter ignores global import policies, which is
-// where this package keeps per-neighbor filters, so the count is made by
-// asking GoBGP to evaluate the policy over the Adj-RIB-In.
-func (s *Speaker) accepted(ctx context.Context, peer netip.Addr) (uint64, error) {
-	var n uint64
+// adjIn counts the unicast paths from peer that pass its import policy
+// and lists the prefixes of those that do not. GoBGP's own Accepted counter
+// ignores global import policies, which is where this package keeps
+// per-neighbor filters, so the count is made by asking GoBGP to evaluate
+// the policy over the Adj-RIB-In.
+func (s *Speaker) adjIn(ctx context.Context, peer netip.Addr) (accepted uint64, filtered []netip.Prefix, err error) {
 	for _, afi := range []api.Family_Afi{api.Family_AFI_IP, api.Family_AFI_IP6} {
 		err := s.do(ctx, "list adj-rib-in "+peer.String(), func(ctx context.Context) error {
 			var c uint64
+			var f []netip.Prefix
 			err := s.srv.ListPath(ctx, &api.ListPathRequest{
 				TableType:      api.TableType_ADJ_IN,
 				Name:           peer.String(),
@@ -303,19 +336,25 @@ func (s *Speaker) accepted(ctx context.Context, peer netip.Addr) (uint64, error)
 				for _, p := range d.Paths {
 					if !p.Filtered {
 						c++
+						continue
+					}
+					if pp, err := fromAPIPath(p); err == nil {
+						f = append(f, pp.Prefix)
 					}
 				}
 			})
 			if err == nil {
-				n += c
+				accepted += c
+				filtered = append(filtered, f...)
 			}
 			return err
 		})
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
-	return n, nil
+	slices.SortFunc(filtered, comparePrefix)
+	return accepted, slices.Compact(filtered), nil
 }
 
 func peerState(p *api.Peer) PeerState {

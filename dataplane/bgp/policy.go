@@ -44,6 +44,17 @@ func (f PrefixFilter) lengths() (ge, le int, err error) {
 	return ge, le, nil
 }
 
+// Matches reports whether the filter allows p: p lies inside Prefix (same
+// family) and its length is in the filter's range. An invalid filter
+// matches nothing.
+func (f PrefixFilter) Matches(p netip.Prefix) bool {
+	ge, le, err := f.lengths()
+	if err != nil || !p.IsValid() || p.Addr().Is4() != f.Prefix.Addr().Is4() {
+		return false
+	}
+	return p.Bits() >= ge && p.Bits() <= le && f.Prefix.Masked().Contains(p.Addr())
+}
+
 // installPolicies adds the import and export policies for pc. On error it
 // removes what it added.
 func (s *Speaker) installPolicies(ctx context.Context, pc PeerConfig) ([]installedPolicy, error) {
@@ -53,14 +64,15 @@ func (s *Speaker) installPolicies(ctx context.Context, pc PeerConfig) ([]install
 	s.mu.Unlock()
 	var done []installedPolicy
 	for _, dir := range []api.PolicyDirection{api.PolicyDirection_IMPORT, api.PolicyDirection_EXPORT} {
-		filters, prepend := pc.Import, 0
+		filters, restrict := pc.importFilters()
+		prepend := 0
 		if dir == api.PolicyDirection_EXPORT {
-			filters, prepend = pc.Export, pc.Prepend
+			filters, restrict, prepend = pc.Export, len(pc.Export) > 0, pc.Prepend
 		}
-		if len(filters) == 0 && prepend == 0 {
+		if !restrict && prepend == 0 {
 			continue
 		}
-		ip, err := s.installPolicy(ctx, fmt.Sprintf("mcn-%d-%s-%s", id, dir, pc.Address), dir, pc.Address, filters, prepend)
+		ip, err := s.installPolicy(ctx, fmt.Sprintf("mcn-%d-%s-%s", id, dir, pc.Address), dir, pc.Address, filters, restrict, prepend)
 		if err != nil {
 			return nil, errors.Join(err, s.removePolicies(ctx, done))
 		}
@@ -69,7 +81,10 @@ func (s *Speaker) installPolicies(ctx context.Context, pc PeerConfig) ([]install
 	return done, nil
 }
 
-func (s *Speaker) installPolicy(ctx context.Context, name string, dir api.PolicyDirection, peer netip.Addr, filters []PrefixFilter, prepend int) (installedPolicy, error) {
+// installPolicy adds one direction's policy for peer: with restrict, only
+// prefixes matching filters are accepted (none when filters is empty);
+// without, everything is.
+func (s *Speaker) installPolicy(ctx context.Context, name string, dir api.PolicyDirection, peer netip.Addr, filters []PrefixFilter, restrict bool, prepend int) (installedPolicy, error) {
 	ip := installedPolicy{dir: dir, policy: name}
 	nbr := &api.DefinedSet{DefinedType: api.DefinedType_NEIGHBOR, Name: name + "-nbr", List: []string{netip.PrefixFrom(peer, peer.BitLen()).String()}}
 	sets := []*api.DefinedSet{nbr}
@@ -94,7 +109,7 @@ func (s *Speaker) installPolicy(ctx context.Context, name string, dir api.Policy
 	}
 	nbrMatch := &api.MatchSet{Type: api.MatchSet_ANY, Name: nbr.Name}
 	var stmts []*api.Statement
-	if len(filters) == 0 {
+	if !restrict {
 		stmts = append(stmts, &api.Statement{
 			Conditions: &api.Conditions{NeighborSet: nbrMatch},
 			Actions:    &api.Actions{RouteAction: api.RouteAction_ACCEPT, AsPrepend: prep},

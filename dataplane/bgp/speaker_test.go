@@ -3,6 +3,7 @@ package bgp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
 	"testing"
@@ -236,4 +237,82 @@ func establishedAt(t *testing.T, n *node, peer netip.Addr) time.Time {
 	}
 	t.Fatalf("no peer %s", peer)
 	return time.Time{}
+}
+
+func TestManualApprovalAcceptsOnlyApprovedWithoutReset(t *testing.T) {
+	a, b := newNode(t, 1, 65001), newNode(t, 2, 65002)
+	// b approves a's routes by hand, and has approved none yet.
+	connect(t, b, a, func(pc *PeerConfig) { pc.ManualApproval = true })
+	p1, p2 := netip.MustParsePrefix("10.1.0.0/24"), netip.MustParsePrefix("10.2.0.0/24")
+	advertise(t, a, p1.String(), "127.0.0.1")
+	advertise(t, a, p2.String(), "127.0.0.1")
+	waitEstablished(t, b, a)
+	wantFiltered := func(want ...netip.Prefix) {
+		t.Helper()
+		eventually(t, 5*time.Second, func() string {
+			ps, err := b.Peers(context.Background())
+			if err != nil {
+				return err.Error()
+			}
+			if p := ps[0]; p.Received != 2 || p.Accepted != uint64(2-len(want)) || !slices.Equal(p.Filtered, want) {
+				return fmt.Sprintf("b's view of a: %s; want 2 received, filtered %v", fmtPeer(p), want)
+			}
+			return ""
+		})
+	}
+	wantFiltered(p1, p2)
+	waitRoutes(t, b)
+
+	// Approving one lets it in within a second, over the same session.
+	before := establishedAt(t, b, a.addr)
+	pc := peerCfg(b, a)
+	pc.ManualApproval, pc.Approved = true, []netip.Prefix{p1}
+	t0 := time.Now()
+	if err := b.UpdatePeer(context.Background(), pc); err != nil {
+		t.Fatalf("UpdatePeer: %v", err)
+	}
+	waitRoutes(t, b, "10.1.0.0/24 via 127.0.0.1 [65001]")
+	if took := time.Since(t0); took > time.Second {
+		t.Errorf("approved route took %s to arrive; want under 1s", took)
+	}
+	wantFiltered(p2)
+	if after := establishedAt(t, b, a.addr); after.Sub(before).Abs() > 1500*time.Millisecond {
+		t.Fatalf("approving reset the session (established at %v, was %v)", after, before)
+	}
+
+	// An import filter still applies to approved prefixes.
+	pc.Approved = []netip.Prefix{p1, p2}
+	pc.Import = []PrefixFilter{{Prefix: netip.MustParsePrefix("10.2.0.0/16"), LE: 24}}
+	if err := b.UpdatePeer(context.Background(), pc); err != nil {
+		t.Fatalf("UpdatePeer: %v", err)
+	}
+	waitRoutes(t, b, "10.2.0.0/24 via 127.0.0.1 [65001]")
+	wantFiltered(p1)
+
+	// A withdrawal at the peer removes the approved route.
+	if err := a.Withdraw(context.Background(), p2); err != nil {
+		t.Fatal(err)
+	}
+	waitRoutes(t, b)
+}
+
+func TestPrefixFilterMatches(t *testing.T) {
+	p := netip.MustParsePrefix
+	for _, tc := range []struct {
+		f    PrefixFilter
+		p    string
+		want bool
+	}{
+		{PrefixFilter{Prefix: p("10.0.0.0/8")}, "10.0.0.0/8", true},
+		{PrefixFilter{Prefix: p("10.0.0.0/8")}, "10.1.0.0/16", false},
+		{PrefixFilter{Prefix: p("10.0.0.0/8"), LE: 24}, "10.1.0.0/16", true},
+		{PrefixFilter{Prefix: p("10.0.0.0/8"), LE: 24}, "10.1.1.0/25", false},
+		{PrefixFilter{Prefix: p("10.0.0.0/8"), GE: 24}, "10.1.1.0/25", true},
+		{PrefixFilter{Prefix: p("10.0.0.0/8"), GE: 24}, "11.1.1.0/25", false},
+		{PrefixFilter{Prefix: p("10.0.0.0/8"), LE: 128}, "::/64", false},
+	} {
+		if got := tc.f.Matches(p(tc.p)); got != tc.want {
+			t.Errorf("%+v.Matches(%s) = %v, want %v", tc.f, tc.p, got, tc.want)
+		}
+	}
 }

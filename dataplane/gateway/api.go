@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -69,10 +70,14 @@ func (b Backend) Status(ctx context.Context) (mgmt.Status, error) {
 		if s.BFD != nil {
 			ws.BFD = s.BFD.State.String()
 		}
+		ws.Filtered = slices.Clone(s.Filtered)
 		out.Sessions = append(out.Sessions, ws)
 	}
 	for _, p := range slices.SortedFunc(maps.Keys(st.Routes), comparePrefix) {
 		out.Routes = append(out.Routes, mgmt.Route{Prefix: p, NextHops: st.Routes[p]})
+	}
+	for _, d := range st.Segmentation {
+		out.Segmentation = append(out.Segmentation, mgmt.DomainDrops{From: d.From, To: d.To, Packets: d.Packets, Bytes: d.Bytes})
 	}
 	return out, nil
 }
@@ -105,10 +110,21 @@ func FromWire(w mgmt.Config) (Config, error) {
 		})
 	}
 	for _, n := range w.Neighbors {
-		c.Neighbors = append(c.Neighbors, Neighbor{
+		nn := Neighbor{
 			Name: n.Name, Address: n.Address, ASN: n.ASN, LocalAddress: n.LocalAddress, Passive: n.Passive,
 			Prepend: n.Prepend, Import: filtersFromWire(n.Import), Export: filtersFromWire(n.Export), NoBFD: n.NoBFD,
-		})
+			Approval: n.Approval, Approved: slices.Clone(n.Approved),
+		}
+		if v := n.VXLAN; v != nil {
+			nn.VXLAN = &VXLAN{VNI: v.VNI, Local: v.Local, Remote: v.Remote, Port: v.Port, Address: v.Address, MTU: v.MTU}
+		}
+		c.Neighbors = append(c.Neighbors, nn)
+	}
+	if s := w.Segmentation; s != nil {
+		c.Segmentation = &Segmentation{Connections: slices.Clone(s.Connections)}
+		for _, d := range s.Domains {
+			c.Segmentation.Domains = append(c.Segmentation.Domains, Domain{Name: d.Name, Prefixes: slices.Clone(d.Prefixes)})
+		}
 	}
 	return c, errors.Join(errs...)
 }
@@ -127,10 +143,21 @@ func ToWire(c Config) mgmt.Config {
 		})
 	}
 	for _, n := range c.Neighbors {
-		w.Neighbors = append(w.Neighbors, mgmt.Neighbor{
+		wn := mgmt.Neighbor{
 			Name: n.Name, Address: n.Address, ASN: n.ASN, LocalAddress: n.LocalAddress, Passive: n.Passive,
 			Prepend: n.Prepend, Import: filtersToWire(n.Import), Export: filtersToWire(n.Export), NoBFD: n.NoBFD,
-		})
+			Approval: n.Approval, Approved: slices.Clone(n.Approved),
+		}
+		if v := n.VXLAN; v != nil {
+			wn.VXLAN = &mgmt.VXLAN{VNI: v.VNI, Local: v.Local, Remote: v.Remote, Port: v.Port, Address: v.Address, MTU: v.MTU}
+		}
+		w.Neighbors = append(w.Neighbors, wn)
+	}
+	if s := c.Segmentation; s != nil {
+		w.Segmentation = &mgmt.Segmentation{Domains: []mgmt.Domain{}, Connections: slices.Clone(s.Connections)}
+		for _, d := range s.Domains {
+			w.Segmentation.Domains = append(w.Segmentation.Domains, mgmt.Domain{Name: d.Name, Prefixes: append([]netip.Prefix{}, d.Prefixes...)})
+		}
 	}
 	return w
 }

@@ -17,12 +17,19 @@ func TestWireRoundTrip(t *testing.T) {
 	c.Neighbors[0].Export = []bgp.PrefixFilter{{Prefix: netip.MustParsePrefix("10.1.0.0/16"), GE: 24, LE: 28}}
 	c.Neighbors[0].Passive = true
 	c.Neighbors[0].NoBFD = true
+	c.Neighbors[0].Approval = ApprovalManual
+	c.Neighbors[0].Approved = []netip.Prefix{netip.MustParsePrefix("10.100.0.0/24")}
+	c.Neighbors = append(c.Neighbors, vxlanNeighbor())
+	c.Neighbors[1].Name = "line"
+	c.Neighbors[1].VXLAN.Port, c.Neighbors[1].VXLAN.MTU = 8472, 1400
+	c.Segmentation = testSegmentation()
 	c.MTU = 1380
 	back, err := FromWire(ToWire(c))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprintf("%+v", back) != fmt.Sprintf("%+v", c) {
+	if fmt.Sprintf("%+v", back) != fmt.Sprintf("%+v", c) || *back.Neighbors[1].VXLAN != *c.Neighbors[1].VXLAN ||
+		fmt.Sprintf("%+v", *back.Segmentation) != fmt.Sprintf("%+v", *c.Segmentation) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", back, c)
 	}
 	if w := ToWire(c); w.PrivateKey != c.PrivateKey.String() || w.Peers[0].PublicKey != c.Peers[0].PublicKey.String() {

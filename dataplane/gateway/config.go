@@ -31,6 +31,9 @@ type Config struct {
 	Peers []Peer
 	// Neighbors are plain BGP neighbours reached over links.
 	Neighbors []Neighbor
+	// Segmentation, when set, drops forwarded traffic between domains
+	// that are not connected (segmentation.go); nil forwards everything.
+	Segmentation *Segmentation
 }
 
 // Peer is a gateway reached through its own tunnel. The peer must be our
@@ -70,19 +73,66 @@ type Neighbor struct {
 	Export       []bgp.PrefixFilter
 	// NoBFD turns off the neighbour's BFD session (bfd.go). BFD is on by
 	// default: 100 ms intervals, detect multiplier 3, from LocalAddress or
-	// else the address the kernel picks to reach Address. The management
-	// API does not carry this field yet, so neighbours configured through
-	// it always run BFD; a neighbour that does not answer is harmless.
+	// else the address the kernel picks to reach Address; a neighbour
+	// that does not answer is harmless.
 	NoBFD bool
+	// Approval is ApprovalAuto ("" too) or ApprovalManual: with manual
+	// approval only the prefixes in Approved that Import also allows are
+	// accepted; the others wait in the session's Filtered list.
+	Approval string
+	// Approved are the prefixes approved by hand (exact, masked, sorted by
+	// Validate). Changing them re-filters the routes already received
+	// without resetting the session.
+	Approved []netip.Prefix
+	// VXLAN, when set, is the point-to-point overlay the neighbour is
+	// reached over: the gateway creates it as VXLANInterface (vxlan.go).
+	VXLAN *VXLAN
 }
+
+// Approval modes of a neighbour's learned routes.
+const (
+	ApprovalAuto   = "auto"
+	ApprovalManual = "manual"
+)
+
+// VXLAN is a point-to-point VXLAN overlay to a neighbour: the private-line
+// case, where an on-prem router peers over an overlay across the line (as
+// GRE does elsewhere; this kernel has no GRE).
+type VXLAN struct {
+	// VNI is the VXLAN network identifier, 1..16777215.
+	VNI uint32
+	// Local is the gateway's underlay address, Remote the neighbour's:
+	// every frame goes to Remote, none are learned.
+	Local, Remote netip.Addr
+	// Port is the UDP port; Validate turns 0 into DefaultVXLANPort.
+	Port uint16
+	// Address is the gateway's overlay address with the overlay's prefix
+	// length, /31 or /30 (IPv6 /127 or /126); the neighbour's Address is
+	// the other end.
+	Address netip.Prefix
+	// MTU of the interface; Validate turns 0 into DefaultVXLANMTU.
+	MTU int
+}
+
+// VXLAN defaults: the IANA port, and 1500 less the 50 bytes VXLAN adds
+// over IPv4.
+const (
+	DefaultVXLANPort = 4789
+	DefaultVXLANMTU  = 1450
+)
+
+// VXLANInterface returns the name of the neighbour's overlay interface,
+// vx-<name> (at most 15 bytes, since names are at most 12).
+func (n Neighbor) VXLANInterface() string { return "vx-" + n.Name }
 
 // Interface returns the name of the peer's tunnel interface.
 func (p Peer) Interface() string { return "wg-" + p.Name }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,11}$`)
 
-// Validate checks c fully and fills defaults (MTU, masked prefixes). It
-// touches nothing.
+// Validate checks c fully and fills defaults and normal forms (MTU,
+// overlay ports and MTUs, masked and sorted prefixes, approved prefixes and
+// the segmentation policy). It touches nothing.
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -114,6 +164,7 @@ func (c *Config) Validate() error {
 	sessions := map[netip.Addr]string{}
 	ports := map[uint16]string{}
 	keys := map[wg.Key]string{}
+	vnis := map[string]string{}
 	var inner []netip.Prefix
 	for i := range c.Peers {
 		p := &c.Peers[i]
@@ -178,8 +229,93 @@ func (c *Config) Validate() error {
 			bad("%s: local_address %s and address %s differ in family", where, n.LocalAddress, n.Address)
 		}
 		errs = append(errs, checkBGP(where, n.Prepend, n.Import, n.Export)...)
+		errs = append(errs, checkApproval(where, n)...)
+		if n.VXLAN != nil {
+			if err := checkVXLAN(n); err != nil {
+				bad("%s: %w", where, err)
+			} else {
+				o := n.VXLAN.Address.Masked()
+				for _, other := range inner {
+					if other.Overlaps(o) {
+						bad("%s: vxlan.address %s overlaps %s of another peer or neighbour", where, n.VXLAN.Address, other)
+					}
+				}
+				inner = append(inner, o)
+				key := fmt.Sprintf("vni %d port %d", n.VXLAN.VNI, n.VXLAN.Port)
+				if other, dup := vnis[key]; dup {
+					bad("%s: vxlan %s already used by %s", where, key, other)
+				}
+				vnis[key] = where
+			}
+		}
+	}
+	if c.Segmentation != nil {
+		if err := c.Segmentation.validate(); err != nil {
+			bad("segmentation: %w", err)
+		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkApproval checks a neighbour's approval mode and masks, sorts and
+// deduplicates its approved prefixes.
+func checkApproval(where string, n *Neighbor) []error {
+	var errs []error
+	switch n.Approval {
+	case "", ApprovalAuto, ApprovalManual:
+	default:
+		errs = append(errs, fmt.Errorf("%s: approval %q must be %q or %q", where, n.Approval, ApprovalAuto, ApprovalManual))
+	}
+	for i, p := range n.Approved {
+		if !p.IsValid() {
+			errs = append(errs, fmt.Errorf("%s: approved[%d] invalid", where, i))
+			continue
+		}
+		n.Approved[i] = p.Masked()
+	}
+	slices.SortFunc(n.Approved, comparePrefix)
+	n.Approved = slices.Compact(n.Approved)
+	return errs
+}
+
+// checkVXLAN checks a neighbour's overlay and fills its defaults.
+func checkVXLAN(n *Neighbor) error {
+	v := n.VXLAN
+	if v.VNI == 0 || v.VNI > 1<<24-1 {
+		return fmt.Errorf("vxlan.vni %d out of range 1..16777215", v.VNI)
+	}
+	if !v.Local.IsValid() || !v.Remote.IsValid() {
+		return errors.New("vxlan.local and vxlan.remote must be set")
+	}
+	v.Local, v.Remote = v.Local.Unmap(), v.Remote.Unmap()
+	if v.Local.Is4() != v.Remote.Is4() {
+		return fmt.Errorf("vxlan.local %s and vxlan.remote %s differ in family", v.Local, v.Remote)
+	}
+	if v.Local == v.Remote {
+		return fmt.Errorf("vxlan.local and vxlan.remote are both %s", v.Local)
+	}
+	if v.Port == 0 {
+		v.Port = DefaultVXLANPort
+	}
+	if v.MTU == 0 {
+		v.MTU = DefaultVXLANMTU
+	}
+	if v.MTU < 1280 || v.MTU > 9000 {
+		return fmt.Errorf("vxlan.mtu %d out of range 1280..9000", v.MTU)
+	}
+	if !v.Address.IsValid() {
+		return errors.New("vxlan.address must be set")
+	}
+	if n.Address.Is4() != v.Address.Addr().Is4() || !v.Address.Contains(n.Address) || n.Address == v.Address.Addr() {
+		return fmt.Errorf("address %s must lie inside vxlan.address %s, as its other end", n.Address, v.Address.Masked())
+	}
+	if err := checkInner(v.Address, n.Address); err != nil {
+		return fmt.Errorf("vxlan.address %s and address %s: %w", v.Address, n.Address, err)
+	}
+	if n.LocalAddress.IsValid() && n.LocalAddress != v.Address.Addr() {
+		return fmt.Errorf("local_address %s must be the overlay address %s (or unset)", n.LocalAddress, v.Address.Addr())
+	}
+	return nil
 }
 
 // checkInner checks a tunnel's inner addresses: a point-to-point prefix

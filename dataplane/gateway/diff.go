@@ -28,11 +28,14 @@ type plan struct {
 	RemoveNeighbors, AddNeighbors, UpdateNeighbors []string
 	// Withdraw and Advertise are local prefixes.
 	Withdraw, Advertise []netip.Prefix
+	// Segmentation is set when the segmentation policy changed (is
+	// replaced whole) or went (is removed).
+	Segmentation bool
 }
 
 // Empty reports whether the plan changes nothing.
 func (p plan) Empty() bool {
-	return !p.Restart && !p.Rekey && !p.MTU && len(p.RemovePeers)+len(p.AddPeers)+len(p.TunnelPeers)+len(p.BGPPeers)+
+	return !p.Restart && !p.Rekey && !p.MTU && !p.Segmentation && len(p.RemovePeers)+len(p.AddPeers)+len(p.TunnelPeers)+len(p.BGPPeers)+
 		len(p.RemoveNeighbors)+len(p.AddNeighbors)+len(p.UpdateNeighbors)+len(p.Withdraw)+len(p.Advertise) == 0
 }
 
@@ -40,6 +43,11 @@ func (p plan) Empty() bool {
 // Both must be validated.
 func diff(cur *Config, want *Config) plan {
 	var p plan
+	if cur == nil {
+		p.Segmentation = want.Segmentation != nil
+	} else {
+		p.Segmentation = !segEqual(cur.Segmentation, want.Segmentation)
+	}
 	if cur == nil || cur.ASN != want.ASN || cur.RouterID != want.RouterID {
 		p.Restart = true
 		cur = &Config{}
@@ -97,7 +105,7 @@ func diff(cur *Config, want *Config) plan {
 		switch {
 		case !ok:
 			p.AddNeighbors = append(p.AddNeighbors, x.Name)
-		case o.Address != x.Address:
+		case o.Address != x.Address || !vxlanEqual(o.VXLAN, x.VXLAN):
 			p.RemoveNeighbors = append(p.RemoveNeighbors, x.Name)
 			p.AddNeighbors = append(p.AddNeighbors, x.Name)
 		case !neighborEqual(o, x):
@@ -128,7 +136,15 @@ func diff(cur *Config, want *Config) plan {
 
 func neighborEqual(a, b Neighbor) bool {
 	return a.Address == b.Address && a.ASN == b.ASN && a.LocalAddress == b.LocalAddress && a.Passive == b.Passive && a.NoBFD == b.NoBFD &&
-		a.Prepend == b.Prepend && slices.Equal(a.Import, b.Import) && slices.Equal(a.Export, b.Export)
+		a.Prepend == b.Prepend && slices.Equal(a.Import, b.Import) && slices.Equal(a.Export, b.Export) &&
+		a.Approval == b.Approval && slices.Equal(a.Approved, b.Approved) && vxlanEqual(a.VXLAN, b.VXLAN)
+}
+
+func vxlanEqual(a, b *VXLAN) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // peerBGP is the BGP session of a peer: over the tunnel's inner addresses.
@@ -159,5 +175,9 @@ func neighborBGP(n Neighbor) bgp.PeerConfig {
 		Import:       n.Import,
 		Export:       n.Export,
 		Description:  "neighbor " + n.Name,
+		// Changing the approval mode or the approved prefixes swaps the
+		// import policy and soft-resets the session (bgp.UpdatePeer).
+		ManualApproval: n.Approval == ApprovalManual,
+		Approved:       n.Approved,
 	}
 }

@@ -58,7 +58,7 @@ func TestDiff(t *testing.T) {
 		want   string
 	}{
 		{"first config", nil, func(*Config) {},
-			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1 gw2 gw3] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Withdraw:[] Advertise:[10.0.0.0/24]}"},
+			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1 gw2 gw3] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Withdraw:[] Advertise:[10.0.0.0/24] Segmentation:false}"},
 		{"same", &base, func(*Config) {}, "{}"},
 		{"add a peer", &base, func(c *Config) { c.Peers = append(c.Peers, testPeer(4)) }, "{AddPeers:[gw4]}"},
 		{"remove a peer", &base, func(c *Config) { c.Peers = c.Peers[1:] }, "{RemovePeers:[gw1]}"},
@@ -77,13 +77,20 @@ func TestDiff(t *testing.T) {
 		{"private key", &base, func(c *Config) { c.PrivateKey = testKey(101) }, "{Rekey:true}"},
 		{"mtu", &base, func(c *Config) { c.MTU = 1380 }, "{MTU:true}"},
 		{"asn restarts", &base, func(c *Config) { c.ASN = 65099 },
-			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1 gw2 gw3] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Withdraw:[] Advertise:[10.0.0.0/24]}"},
+			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1 gw2 gw3] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Withdraw:[] Advertise:[10.0.0.0/24] Segmentation:false}"},
 		{"prefixes", &base, func(c *Config) { c.Prefixes = []netip.Prefix{netip.MustParsePrefix("10.9.0.0/16")} },
 			"{Withdraw:[10.0.0.0/24] Advertise:[10.9.0.0/16]}"},
 		{"neighbor update", &base, func(c *Config) { c.Neighbors[0].Passive = true }, "{UpdateNeighbors:[onprem]}"},
 		{"neighbor address", &base, func(c *Config) { c.Neighbors[0].Address = netip.MustParseAddr("192.0.2.9") },
 			"{RemoveNeighbors:[onprem] AddNeighbors:[onprem]}"},
 		{"neighbor removed", &base, func(c *Config) { c.Neighbors = nil }, "{RemoveNeighbors:[onprem]}"},
+		{"approval updates in place", &base, func(c *Config) {
+			c.Neighbors[0].Approval = ApprovalManual
+			c.Neighbors[0].Approved = []netip.Prefix{netip.MustParsePrefix("10.100.0.0/24")}
+		}, "{UpdateNeighbors:[onprem]}"},
+		{"vxlan added re-creates", &base, func(c *Config) { c.Neighbors[0] = vxlanNeighbor() },
+			"{RemoveNeighbors:[onprem] AddNeighbors:[onprem]}"},
+		{"segmentation", &base, func(c *Config) { c.Segmentation = testSegmentation() }, "{Segmentation:true}"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var cur *Config
@@ -100,6 +107,87 @@ func TestDiff(t *testing.T) {
 				t.Errorf("Empty() = %v for %s", p.Empty(), tc.want)
 			}
 		})
+	}
+}
+
+func vxlanNeighbor() Neighbor {
+	return Neighbor{
+		Name: "onprem", Address: netip.MustParseAddr("10.254.0.2"), ASN: 65100,
+		VXLAN: &VXLAN{
+			VNI: 100, Local: netip.MustParseAddr("198.18.0.1"), Remote: netip.MustParseAddr("198.18.0.2"),
+			Address: netip.MustParsePrefix("10.254.0.1/30"),
+		},
+	}
+}
+
+func testSegmentation() *Segmentation {
+	p := netip.MustParsePrefix
+	return &Segmentation{
+		Domains: []Domain{
+			{Name: "prod", Prefixes: []netip.Prefix{p("10.1.0.0/16")}},
+			{Name: "dev", Prefixes: []netip.Prefix{p("10.2.0.0/16"), p("2001:db8:2::/48")}},
+			{Name: "shared", Prefixes: []netip.Prefix{p("10.3.0.0/16")}},
+		},
+		Connections: [][2]string{{"shared", "prod"}, {"dev", "shared"}},
+	}
+}
+
+func TestDiffVXLANAndSegmentation(t *testing.T) {
+	base := testConfig(1)
+	base.Neighbors[0] = vxlanNeighbor()
+	base.Segmentation = testSegmentation()
+	for _, tc := range []struct {
+		name   string
+		change func(c *Config)
+		want   string
+	}{
+		{"same", func(*Config) {}, "{}"},
+		{"same after defaults filled", func(c *Config) { c.Neighbors[0].VXLAN.Port = DefaultVXLANPort }, "{}"},
+		{"vxlan mtu re-creates only that neighbour", func(c *Config) { c.Neighbors[0].VXLAN.MTU = 1400 },
+			"{RemoveNeighbors:[onprem] AddNeighbors:[onprem]}"},
+		{"vxlan removed re-creates", func(c *Config) { c.Neighbors[0].VXLAN = nil }, "{RemoveNeighbors:[onprem] AddNeighbors:[onprem]}"},
+		{"approved", func(c *Config) { c.Neighbors[0].Approved = []netip.Prefix{netip.MustParsePrefix("10.9.0.0/24")} },
+			"{UpdateNeighbors:[onprem]}"},
+		{"connection order does not matter", func(c *Config) { c.Segmentation.Connections = [][2]string{{"shared", "dev"}, {"prod", "shared"}} }, "{}"},
+		{"connection removed", func(c *Config) { c.Segmentation.Connections = c.Segmentation.Connections[:1] }, "{Segmentation:true}"},
+		{"segmentation removed", func(c *Config) { c.Segmentation = nil }, "{Segmentation:true}"},
+		{"asn restart keeps segmentation", func(c *Config) { c.ASN = 65099 },
+			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Withdraw:[] Advertise:[10.0.0.0/24] Segmentation:false}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cur := mustValid(t, cloneConfig(base))
+			want := cloneConfig(base)
+			tc.change(&want)
+			p := diff(cur, mustValid(t, want))
+			if got := compact(p); got != tc.want {
+				t.Errorf("diff = %s\nwant   %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSegmentationDenied(t *testing.T) {
+	s := testSegmentation()
+	if err := s.validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(s.Connections), "[[dev shared] [prod shared]]"; got != want {
+		t.Errorf("normalised connections = %s, want %s", got, want)
+	}
+	if got, want := fmt.Sprint(s.denied()), "[[dev prod] [prod dev]]"; got != want {
+		t.Errorf("denied = %s, want %s", got, want)
+	}
+	s.Connections = nil
+	if got, want := len(s.denied()), 6; got != want {
+		t.Errorf("with no connections, %d denied pairs (%v), want %d", got, s.denied(), want)
+	}
+}
+
+func TestMatchPrefixOutermost(t *testing.T) {
+	p := netip.MustParsePrefix
+	got := outermost([]netip.Prefix{p("10.0.0.0/8"), p("10.1.0.0/16"), p("11.0.0.0/24"), p("2001:db8::/32")})
+	if want := []netip.Prefix{p("10.0.0.0/8"), p("11.0.0.0/24"), p("2001:db8::/32")}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("outermost = %v, want %v", got, want)
 	}
 }
 
@@ -159,6 +247,70 @@ func TestValidate(t *testing.T) {
 			c.Peers[0].Export = []bgp.PrefixFilter{{Prefix: netip.MustParsePrefix("10.0.0.0/16"), GE: 8}}
 		}, "export[0]"},
 		{"prepend", func(c *Config) { c.Neighbors[0].Prepend = 17 }, "prepend 17"},
+		{"approval manual", func(c *Config) {
+			c.Neighbors[0].Approval = ApprovalManual
+			c.Neighbors[0].Approved = []netip.Prefix{netip.MustParsePrefix("10.100.0.1/24")}
+		}, ""},
+		{"approval unknown", func(c *Config) { c.Neighbors[0].Approval = "sometimes" }, `approval "sometimes" must be "auto" or "manual"`},
+		{"approved invalid", func(c *Config) { c.Neighbors[0].Approved = []netip.Prefix{{}} }, "approved[0] invalid"},
+		{"vxlan ok", func(c *Config) { c.Neighbors[0] = vxlanNeighbor() }, ""},
+		{"vxlan /31 ok", func(c *Config) {
+			c.Neighbors[0] = vxlanNeighbor()
+			c.Neighbors[0].VXLAN.Address = netip.MustParsePrefix("10.254.0.2/31")
+			c.Neighbors[0].Address = netip.MustParseAddr("10.254.0.3")
+		}, ""},
+		{"vxlan neighbour outside", func(c *Config) {
+			c.Neighbors[0] = vxlanNeighbor()
+			c.Neighbors[0].Address = netip.MustParseAddr("192.0.2.1")
+		}, "address 192.0.2.1 must lie inside vxlan.address 10.254.0.0/30"},
+		{"vxlan neighbour is self", func(c *Config) {
+			c.Neighbors[0] = vxlanNeighbor()
+			c.Neighbors[0].Address = netip.MustParseAddr("10.254.0.1")
+		}, "must lie inside vxlan.address"},
+		{"vxlan /24", func(c *Config) {
+			c.Neighbors[0] = vxlanNeighbor()
+			c.Neighbors[0].VXLAN.Address = netip.MustParsePrefix("10.254.0.1/24")
+		}, "want a /31 or /30"},
+		{"vxlan vni", func(c *Config) { c.Neighbors[0] = vxlanNeighbor(); c.Neighbors[0].VXLAN.VNI = 1 << 24 }, "vxlan.vni 16777216 out of range"},
+		{"vxlan no remote", func(c *Config) { c.Neighbors[0] = vxlanNeighbor(); c.Neighbors[0].VXLAN.Remote = netip.Addr{} }, "vxlan.local and vxlan.remote must be set"},
+		{"vxlan mtu", func(c *Config) { c.Neighbors[0] = vxlanNeighbor(); c.Neighbors[0].VXLAN.MTU = 100 }, "vxlan.mtu 100"},
+		{"vxlan local address", func(c *Config) {
+			c.Neighbors[0] = vxlanNeighbor()
+			c.Neighbors[0].LocalAddress = netip.MustParseAddr("198.18.0.1")
+		}, "must be the overlay address 10.254.0.1"},
+		{"vxlan overlaps a tunnel", func(c *Config) {
+			c.Neighbors[0] = vxlanNeighbor()
+			c.Neighbors[0].VXLAN.Address = netip.MustParsePrefix("10.255.1.0/31")
+			c.Neighbors[0].Address = netip.MustParseAddr("10.255.1.1")
+		}, "overlaps 10.255.1.0/31"},
+		{"vxlan same vni twice", func(c *Config) {
+			c.Neighbors[0] = vxlanNeighbor()
+			n := vxlanNeighbor()
+			n.Name, n.Address = "onprem2", netip.MustParseAddr("10.254.0.6")
+			n.VXLAN.Address = netip.MustParsePrefix("10.254.0.5/30")
+			c.Neighbors = append(c.Neighbors, n)
+		}, "vxlan vni 100 port 4789 already used"},
+		{"segmentation ok", func(c *Config) { c.Segmentation = testSegmentation() }, ""},
+		{"segmentation bad name", func(c *Config) {
+			c.Segmentation = testSegmentation()
+			c.Segmentation.Domains[0].Name = "Prod"
+		}, `domains[0] "Prod": name must match`},
+		{"segmentation dup name", func(c *Config) {
+			c.Segmentation = testSegmentation()
+			c.Segmentation.Domains[1].Name = "prod"
+		}, `domains[1] "prod": name already used`},
+		{"segmentation unknown domain", func(c *Config) {
+			c.Segmentation = testSegmentation()
+			c.Segmentation.Connections = append(c.Segmentation.Connections, [2]string{"prod", "qa"})
+		}, `no domain "qa"`},
+		{"segmentation overlap", func(c *Config) {
+			c.Segmentation = testSegmentation()
+			c.Segmentation.Domains[2].Prefixes = append(c.Segmentation.Domains[2].Prefixes, netip.MustParsePrefix("10.1.2.0/24"))
+		}, `domain "shared" prefix 10.1.2.0/24 overlaps domain "prod" prefix 10.1.0.0/16`},
+		{"segmentation self connection", func(c *Config) {
+			c.Segmentation = testSegmentation()
+			c.Segmentation.Connections = [][2]string{{"prod", "prod"}}
+		}, `connects domain "prod" to itself`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := testConfig(1, 2)

@@ -4,7 +4,12 @@
 // wg-<peer> carrying the peer's inner /31 or /30), a BGP session to each
 // peer over the tunnel's inner addresses and to each plain neighbour over a
 // link, the local prefixes advertised to all of them, and the best paths
-// programmed into the kernel FIB with ECMP (bgp.Watch → fib.Sync).
+// programmed into the kernel FIB with ECMP (bgp.Watch → fib.Sync). A
+// neighbour across a private line is reached over a point-to-point VXLAN
+// overlay that the engine makes for it (vxlan.go); its learned routes may
+// wait for manual approval. Segmentation (segmentation.go) drops forwarded
+// traffic between network domains that are not connected, in an nftables
+// table of its own.
 //
 // Of the two ends of a peer session, the one with the lower inner address
 // connects and the other waits (see peerBGP for why).

@@ -88,6 +88,12 @@ func New(opts Options) (*Engine, error) {
 		nl.Close()
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
+	// A segmentation policy left by an earlier run goes: nothing is
+	// segmented until a Config says so.
+	if err := applySegmentation(nil); err != nil {
+		nl.Close()
+		return nil, errors.Join(fmt.Errorf("gateway: %w", err), unclampMSS())
+	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -183,12 +189,9 @@ func (e *Engine) Apply(ctx context.Context, want Config) error {
 		}
 	}
 	for _, name := range p.RemoveNeighbors {
-		i := slices.IndexFunc(e.cur.Neighbors, func(n Neighbor) bool { return n.Name == name })
-		if err := sp.DeletePeer(ctx, e.cur.Neighbors[i].Address); err != nil {
-			fail(fmt.Errorf("remove neighbor %s: %w", name, err))
-			continue
+		if err := e.removeNeighborLocked(ctx, name); err != nil {
+			fail(err)
 		}
-		e.cur.Neighbors = slices.Delete(e.cur.Neighbors, i, i+1)
 	}
 	for _, pfx := range p.Withdraw {
 		if err := sp.Withdraw(ctx, pfx); err != nil {
@@ -258,11 +261,9 @@ func (e *Engine) Apply(ctx context.Context, want Config) error {
 	}
 	for _, name := range p.AddNeighbors {
 		nn := want.Neighbors[slices.IndexFunc(want.Neighbors, func(x Neighbor) bool { return x.Name == name })]
-		if err := sp.AddPeer(ctx, neighborBGP(nn)); err != nil {
-			fail(fmt.Errorf("add neighbor %s: %w", name, err))
-			continue
+		if err := e.addNeighborLocked(ctx, nn); err != nil {
+			fail(err)
 		}
-		e.cur.Neighbors = append(e.cur.Neighbors, nn)
 	}
 	for _, pfx := range p.Advertise {
 		if err := sp.Advertise(ctx, pfx, unspecified(pfx)); err != nil {
@@ -270,6 +271,13 @@ func (e *Engine) Apply(ctx context.Context, want Config) error {
 			continue
 		}
 		e.cur.Prefixes = append(e.cur.Prefixes, pfx)
+	}
+	if p.Segmentation {
+		if err := applySegmentation(want.Segmentation); err != nil {
+			fail(err) // the old policy stays whole: one transaction
+		} else {
+			e.cur.Segmentation = cloneSegmentation(want.Segmentation)
+		}
 	}
 	sortConfig(&e.cur)
 	e.syncBFDLocked(ctx)
@@ -289,8 +297,10 @@ func unspecified(p netip.Prefix) netip.Addr {
 }
 
 // restartLocked tears everything down and starts a speaker for want's ASN
-// and router ID, with nothing configured on it yet.
+// and router ID, with nothing configured on it yet. The segmentation
+// policy, which BGP does not touch, stays.
 func (e *Engine) restartLocked(ctx context.Context, want Config) error {
+	seg := e.cur.Segmentation
 	err := e.teardownLocked(ctx)
 	e.applied = false
 	if err != nil {
@@ -308,11 +318,11 @@ func (e *Engine) restartLocked(ctx context.Context, want Config) error {
 		_ = sp.Watch(context.Background(), func([]bgp.PathEvent) { e.kickFIB() })
 	}()
 	e.applied = true
-	e.cur = Config{Name: want.Name, ASN: want.ASN, RouterID: want.RouterID, PrivateKey: want.PrivateKey, MTU: want.MTU}
+	e.cur = Config{Name: want.Name, ASN: want.ASN, RouterID: want.RouterID, PrivateKey: want.PrivateKey, MTU: want.MTU, Segmentation: seg}
 	return nil
 }
 
-// teardownLocked closes the speaker and every tunnel.
+// teardownLocked closes the speaker, every tunnel and every overlay.
 func (e *Engine) teardownLocked(ctx context.Context) error {
 	var errs []error
 	if sp := e.speaker.Swap(nil); sp != nil {
@@ -323,12 +333,70 @@ func (e *Engine) teardownLocked(ctx context.Context) error {
 		errs = append(errs, t.close())
 		delete(e.tunnels, name)
 	}
+	errs = append(errs, e.closeOverlaysLocked())
 	e.cur = Config{}
 	e.syncBFDLocked(ctx)
 	if err := e.syncFIB(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// closeOverlaysLocked removes the VXLAN interface of every neighbour in cur
+// that has one.
+func (e *Engine) closeOverlaysLocked() error {
+	var errs []error
+	for _, n := range e.cur.Neighbors {
+		if n.VXLAN != nil {
+			errs = append(errs, closeVXLAN(e.nl, n))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// addNeighborLocked creates the neighbour's overlay, if it has one, then
+// its session; on error it removes what it made.
+func (e *Engine) addNeighborLocked(ctx context.Context, n Neighbor) error {
+	if n.VXLAN != nil {
+		if err := openVXLAN(e.nl, n); err != nil {
+			return fmt.Errorf("add neighbor %s: %w", n.Name, err)
+		}
+	}
+	if err := e.speaker.Load().AddPeer(ctx, neighborBGP(n)); err != nil {
+		err = fmt.Errorf("add neighbor %s: %w", n.Name, err)
+		if n.VXLAN != nil {
+			err = errors.Join(err, closeVXLAN(e.nl, n))
+		}
+		return err
+	}
+	e.cur.Neighbors = append(e.cur.Neighbors, n)
+	return nil
+}
+
+// removeNeighborLocked deletes the neighbour's session, then its overlay.
+// A neighbour whose session cannot be deleted stays in cur; one whose
+// overlay cannot be removed leaves it.
+func (e *Engine) removeNeighborLocked(ctx context.Context, name string) error {
+	i := slices.IndexFunc(e.cur.Neighbors, func(n Neighbor) bool { return n.Name == name })
+	if i < 0 {
+		return nil
+	}
+	n := e.cur.Neighbors[i]
+	if err := e.speaker.Load().DeletePeer(ctx, n.Address); err != nil {
+		return fmt.Errorf("remove neighbor %s: %w", name, err)
+	}
+	e.cur.Neighbors = slices.Delete(e.cur.Neighbors, i, i+1)
+	if n.VXLAN == nil {
+		return nil
+	}
+	// Take the routes through the overlay out of the FIB before it goes.
+	if err := e.syncFIB(ctx); err != nil {
+		e.log.Warn("fib sync", "err", err)
+	}
+	if err := closeVXLAN(e.nl, n); err != nil {
+		return fmt.Errorf("remove neighbor %s: %w", name, err)
+	}
+	return nil
 }
 
 func (e *Engine) addPeerLocked(ctx context.Context, p Peer) error {
@@ -564,9 +632,10 @@ func (e *Engine) Close() error {
 		delete(e.tunnels, name)
 	}
 	e.syncBFDLocked(context.Background()) // closed: closes every session
+	errs = append(errs, e.closeOverlaysLocked())
 	e.mu.Unlock()
 	e.wg.Wait()
-	errs = append(errs, e.fib.Close(), unclampMSS())
+	errs = append(errs, e.fib.Close(), unclampMSS(), applySegmentation(nil))
 	e.nl.Close()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close gateway: %w", err)
@@ -595,12 +664,16 @@ type SessionStatus struct {
 	BFD *bfd.Stats
 }
 
-// Status is a snapshot of tunnels, sessions and installed routes.
+// Status is a snapshot of tunnels, sessions, installed routes and
+// segmentation drops.
 type Status struct {
 	Name     string
 	Tunnels  []TunnelStatus
 	Sessions []SessionStatus
 	Routes   map[netip.Prefix][]netip.Addr
+	// Segmentation has one entry per denied ordered pair of domains, in
+	// name order; nil without a segmentation policy.
+	Segmentation []DomainDrops
 }
 
 // Status reports every tunnel, session and FIB route. It waits for an Apply
@@ -636,6 +709,13 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 	}
 	for _, n := range e.cur.Neighbors {
 		names[n.Address] = n.Name
+	}
+	if e.cur.Segmentation != nil {
+		drops, err := segmentationDrops(e.cur.Segmentation)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		st.Segmentation = drops
 	}
 	sp := e.speaker.Load()
 	e.mu.Unlock()
@@ -679,8 +759,13 @@ func cloneConfig(c Config) Config {
 	}
 	c.Neighbors = slices.Clone(c.Neighbors)
 	for i := range c.Neighbors {
-		c.Neighbors[i].Import = slices.Clone(c.Neighbors[i].Import)
-		c.Neighbors[i].Export = slices.Clone(c.Neighbors[i].Export)
+		n := &c.Neighbors[i]
+		n.Import, n.Export, n.Approved = slices.Clone(n.Import), slices.Clone(n.Export), slices.Clone(n.Approved)
+		if n.VXLAN != nil {
+			v := *n.VXLAN
+			n.VXLAN = &v
+		}
 	}
+	c.Segmentation = cloneSegmentation(c.Segmentation)
 	return c
 }

@@ -153,6 +153,19 @@ func (l *lab) topology(n int) *topologies.Topology {
 // in every gateway namespace, waiting for each management socket.
 func startLab(t *testing.T, prefix string, n int, direct bool) *lab {
 	t.Helper()
+	l := deployLab(t, prefix, direct, func(l *lab) *topologies.Topology { return l.topology(n) })
+	for i := 1; i <= n; i++ {
+		g := l.startDaemon(t, fmt.Sprintf("gw%d", i))
+		g.i = i
+		l.gws = append(l.gws, g)
+	}
+	return l
+}
+
+// deployLab deploys the topology that topo makes for the lab (named after
+// prefix) and readies what startDaemon needs; it starts no daemon.
+func deployLab(t *testing.T, prefix string, direct bool, topo func(*lab) *topologies.Topology) *lab {
+	t.Helper()
 	roottest.Require(t)
 	if _, err := os.Stat("/dev/net/tun"); err != nil {
 		roottest.Missing(t, "no TUN device: %v", err)
@@ -160,7 +173,7 @@ func startLab(t *testing.T, prefix string, n int, direct bool) *lab {
 	bin := roottest.MCNLab(t)
 	roottest.UseTempState(t)
 	l := &lab{name: roottest.LabName(t, prefix), direct: direct}
-	plan, err := emulator.NewPlan(l.name, l.topology(n))
+	plan, err := emulator.NewPlan(l.name, topo(l))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,11 +195,6 @@ func startLab(t *testing.T, prefix string, n int, direct bool) *lab {
 	}
 	t.Cleanup(func() { os.RemoveAll(l.sockDir) })
 	l.logDir, l.bin = t.TempDir(), bin
-	for i := 1; i <= n; i++ {
-		g := l.startDaemon(t, fmt.Sprintf("gw%d", i))
-		g.i = i
-		l.gws = append(l.gws, g)
-	}
 	return l
 }
 

@@ -52,12 +52,56 @@
 //	    "asn": 65100,
 //	    "local_address": "192.0.2.2", // optional source address
 //	    "passive": false,
-//	    "prepend": 0, "import": [], "export": []
-//	  }]
+//	    "no_bfd": false,              // true: no BFD session to this neighbour
+//	    "prepend": 0, "import": [], "export": [],
+//	    "approval": "manual",         // "" or "auto": accept what import allows;
+//	                                  // "manual": accept only the prefixes in approved
+//	                                  // (exact), and of those only what import allows
+//	    "approved": ["10.100.0.0/24"],
+//	    "vxlan": {                    // optional: reach the neighbour over a VXLAN overlay
+//	      "vni": 100,                 // 1..16777215
+//	      "local": "198.18.0.1",      // the gateway's underlay address
+//	      "remote": "198.18.0.2",     // the neighbour's underlay address
+//	      "port": 4789,               // UDP port; 0 means 4789
+//	      "address": "10.254.0.1/30", // the gateway's overlay address, /31 or /30 (IPv6 /127
+//	                                  // or /126); the neighbour's address is the other end
+//	      "mtu": 1450                 // 0 means 1450
+//	    }
+//	  }],
+//	  "segmentation": {               // optional: network domains
+//	    "domains": [                  // name [a-z0-9-]{1,32}, unique; prefixes of different
+//	      {"name":"prod","prefixes":["10.1.0.0/16"]},   // domains may not overlap
+//	      {"name":"dev","prefixes":["10.2.0.0/16"]},
+//	      {"name":"shared","prefixes":["10.3.0.0/16"]}
+//	    ],
+//	    "connections": [["prod","shared"],["dev","shared"]] // pairs allowed to talk, both ways
+//	  }
 //	}
 //
 // A filter {"prefix","ge","le"} matches the prefix and the prefixes inside it
 // whose length lies in [ge, le]; ge and le 0 match the prefix exactly.
+//
+// A neighbour with "vxlan" is reached over a point-to-point VXLAN interface
+// vx-<name> that the gateway makes in its namespace (VNI, local, remote,
+// port, learning off, the overlay address, up): the private-line case,
+// where an on-prem router peers with the gateway over an overlay across the
+// line. Its BGP session and BFD run over the overlay, and the routes it
+// sends point at its overlay address. Two overlays may not share a VNI on
+// one port, and overlay prefixes may not overlap each other or tunnels'.
+//
+// Under "manual" approval, received routes that are not approved are kept
+// but not used: the session's "filtered" lists them. Changing "approved"
+// re-filters the routes already received at once, without resetting the
+// session.
+//
+// With "segmentation", a forwarded packet from an address in one domain to
+// an address in another is dropped unless a connection names the two (in
+// either order); traffic to or from addresses in no domain, and within one
+// domain, passes. The policy lives in the nftables table
+// "mcnlab-segmentation" (forward hook), replaced in one transaction on
+// every change, with a drop counter per denied ordered pair of domains
+// (kept across changes while the pair stays denied); removing
+// "segmentation" deletes the table.
 //
 // A PUT runs to completion even if the client goes away (up to two
 // minutes), so a change is never left half made by a client timeout.
@@ -66,8 +110,10 @@
 // in place and changes only the difference. Adding or removing a peer
 // creates or removes only that tunnel and session; a changed peer is updated
 // in place where it can be (filters, prepend, endpoint), and re-created only
-// when its inner addresses change. Changing asn or router_id restarts every
-// BGP session.
+// when its inner addresses change. A changed neighbour is updated in place
+// (filters, prepend, approval), and re-created with its overlay when its
+// address or vxlan changes. Changing asn or router_id restarts every BGP
+// session (the segmentation policy stays).
 //
 // A Status is:
 //
@@ -80,8 +126,14 @@
 //	               "probes_received":418,"state_changes":1,"peer_restarts":0}],
 //	  "sessions": [{"name":"gw2","address":"10.255.12.1","asn":65002,
 //	                "state":"established","uptime_seconds":42,
-//	                "received":1,"accepted":1,"advertised":1}],
-//	  "routes": [{"prefix":"10.2.0.0/24","next_hops":["10.255.12.1"]}]
+//	                "received":1,"accepted":1,"advertised":1},
+//	               {"name":"onprem","address":"10.254.0.2","asn":65100,
+//	                "state":"established","uptime_seconds":40,
+//	                "received":2,"accepted":1,"advertised":2,"bfd":"Up",
+//	                "filtered":["10.200.0.0/24"]}],
+//	  "routes": [{"prefix":"10.2.0.0/24","next_hops":["10.255.12.1"]}],
+//	  "segmentation": [{"from":"dev","to":"prod","packets":0,"bytes":0},
+//	                   {"from":"prod","to":"dev","packets":3,"bytes":252}]
 //	}
 //
 // A tunnel is "up" while the peer gateway answers its liveness hellos
@@ -89,6 +141,12 @@
 // 500 ms without one), else "down"; the gateway routes nothing through a
 // down tunnel, before BGP's hold timer expires; when the peer gateway
 // restarted, the session to it is reset at once. Session states are those of
-// RFC 4271 in lower case. Routes are the kernel routes the gateway
-// installed from BGP (several next hops: ECMP).
+// RFC 4271 in lower case; "bfd" is the neighbour's BFD state (AdminDown,
+// Down, Init, Up), absent for tunnel peers and neighbours without BFD;
+// "filtered" (sorted, absent when empty) are the prefixes received but
+// refused by the import policy, under manual approval exactly those pending
+// approval. Routes are the kernel routes the gateway installed from BGP
+// (several next hops: ECMP). "segmentation" (absent without a policy) has
+// one entry per denied ordered pair of domains, sorted, with the kernel's
+// counts of the packets and bytes dropped.
 package mgmt

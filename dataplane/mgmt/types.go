@@ -23,6 +23,25 @@ type Config struct {
 	MTU        int            `json:"mtu,omitempty"`
 	Peers      []Peer         `json:"peers,omitempty"`
 	Neighbors  []Neighbor     `json:"neighbors,omitempty"`
+	// Segmentation, when set, drops forwarded traffic between domains
+	// that are not connected; nil (absent) forwards everything.
+	Segmentation *Segmentation `json:"segmentation,omitempty"`
+}
+
+// Segmentation splits addresses into domains: a forwarded packet from one
+// domain's prefixes to another's is dropped unless a connection names the
+// two (in either order). Traffic to or from addresses in no domain, and
+// within one domain, passes.
+type Segmentation struct {
+	Domains     []Domain    `json:"domains"`
+	Connections [][2]string `json:"connections,omitempty"`
+}
+
+// Domain is a named set of prefixes; prefixes of different domains may not
+// overlap.
+type Domain struct {
+	Name     string         `json:"name"`
+	Prefixes []netip.Prefix `json:"prefixes"`
 }
 
 // Peer is a gateway reached through its own WireGuard tunnel, with a BGP
@@ -53,6 +72,28 @@ type Neighbor struct {
 	Prepend int      `json:"prepend,omitempty"`
 	Import  []Filter `json:"import,omitempty"`
 	Export  []Filter `json:"export,omitempty"`
+	// Approval is "" or "auto" (accept what Import allows) or "manual"
+	// (accept only the prefixes in Approved, and of those only what
+	// Import allows). Changing Approved does not reset the session.
+	Approval string         `json:"approval,omitempty"`
+	Approved []netip.Prefix `json:"approved,omitempty"`
+	// VXLAN, when set, is the point-to-point overlay the neighbour is
+	// reached over (interface vx-<name>); Address lies inside its
+	// Address.
+	VXLAN *VXLAN `json:"vxlan,omitempty"`
+}
+
+// VXLAN is a point-to-point VXLAN overlay to a neighbour.
+type VXLAN struct {
+	VNI    uint32     `json:"vni"`
+	Local  netip.Addr `json:"local"`
+	Remote netip.Addr `json:"remote"`
+	// Port is the UDP port; 0 means 4789.
+	Port uint16 `json:"port,omitempty"`
+	// Address is the gateway's overlay address, /31 or /30.
+	Address netip.Prefix `json:"address"`
+	// MTU of the interface; 0 means 1450.
+	MTU int `json:"mtu,omitempty"`
 }
 
 // Filter matches Prefix and the prefixes inside it whose length lies in
@@ -69,6 +110,18 @@ type Status struct {
 	Tunnels  []Tunnel  `json:"tunnels"`
 	Sessions []Session `json:"sessions"`
 	Routes   []Route   `json:"routes"`
+	// Segmentation has one entry per denied ordered pair of domains;
+	// absent without a segmentation policy.
+	Segmentation []DomainDrops `json:"segmentation,omitempty"`
+}
+
+// DomainDrops counts the forwarded packets the gateway dropped from one
+// domain to another (kernel counters).
+type DomainDrops struct {
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Packets uint64 `json:"packets"`
+	Bytes   uint64 `json:"bytes"`
 }
 
 // Tunnel states.
@@ -113,6 +166,10 @@ type Session struct {
 	// BFD is the state of a neighbour's BFD session (AdminDown, Down, Init,
 	// Up); empty for tunnel peers and neighbours without BFD.
 	BFD string `json:"bfd,omitempty"`
+	// Filtered are the prefixes received from the peer but refused by
+	// the import policy (under manual approval: those pending approval),
+	// sorted.
+	Filtered []netip.Prefix `json:"filtered,omitempty"`
 }
 
 // Route is a kernel route the gateway installed.

@@ -67,6 +67,20 @@ type Node struct {
 	// Foreign marks a namespace that another lab or process created under
 	// this node's name while the deploy ran: it is never removed.
 	Foreign bool `json:"foreign,omitempty"`
+	// VXLAN are the node's point-to-point overlays; they live inside its
+	// namespace and go away with it.
+	VXLAN []VXLAN `json:"vxlan,omitempty"`
+}
+
+// VXLAN is a point-to-point VXLAN interface inside a node's namespace.
+type VXLAN struct {
+	Interface string `json:"interface"`
+	VNI       uint32 `json:"vni"`
+	Local     string `json:"local"`
+	Remote    string `json:"remote"`
+	Port      uint16 `json:"port"`
+	Address   string `json:"address"`
+	MTU       int    `json:"mtu"`
 }
 
 // Link is a veth pair between two node interfaces; it lives inside the two

@@ -38,6 +38,10 @@ const asTrans = 23456
 // us-gov-west-1.
 var regionRE = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
 
+// gatewayNameRE is the shape of a transit or spoke name: its gateways'
+// names are NAME-1 and NAME-2, and a gateway name is a-z, 0-9 and '-'.
+var gatewayNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+
 // privateRanges is the RFC 1918 address space that VPC CIDRs come from.
 var privateRanges = []netip.Prefix{
 	netip.MustParsePrefix("10.0.0.0/8"),
@@ -140,10 +144,17 @@ func (c *checker) errAt(pos Pos, path, format string, args ...any) {
 
 // ref checks that name, at path, is one of names (file order); kind names
 // what it refers to ("vpc") and list introduces names in the error
-// ("defined vpcs"). It reports whether the reference resolves.
-func (c *checker) ref(path string, pos Pos, kind, name string, names []string, list string) bool {
+// ("defined vpcs"). It reports whether the reference resolves; it reports
+// nothing when the mappings that define the names (field paths in from)
+// could not be read, as their error says so already.
+func (c *checker) ref(path string, pos Pos, kind, name string, names []string, list string, from ...string) bool {
 	if c.bad[path] {
 		return false
+	}
+	for _, f := range from {
+		if c.bad[f] {
+			return false
+		}
 	}
 	if contains(names, name) {
 		return true
@@ -250,7 +261,7 @@ func checkCredentials(s string) string {
 	case s == "" || s == credentialsLab || s == "env":
 		return ""
 	case isProfile && name == "":
-		return fmt.Sprintf("credentials %q name no profile; write profile:NAME, such as profile:lab-admin", s)
+		return fmt.Sprintf("credentials %q names no profile; write profile:NAME, such as profile:lab-admin", s)
 	case isProfile && strings.ContainsAny(name, " \t[]"):
 		return fmt.Sprintf("bad profile name %q in credentials; a profile name has no blanks or brackets", name)
 	case isProfile:
@@ -279,7 +290,7 @@ func (c *checker) checkVPCs(cl *Cloud, x *cloudIndex) {
 			continue
 		}
 		seen[v.Name] = true
-		accountOK := c.ref(join(path, "account"), v.Pos, "account", v.Account, x.accountNames, "defined accounts")
+		accountOK := c.ref(join(path, "account"), v.Pos, "account", v.Account, x.accountNames, "defined accounts", "accounts")
 		if rp := join(path, "region"); !c.bad[rp] {
 			switch first := region[v.Account]; {
 			case v.Region == "":
@@ -403,7 +414,7 @@ func (v *VPC) subnet(name string) *Subnet {
 
 // refSubnet checks that name, at path, is a subnet of v and returns it.
 func (c *checker) refSubnet(path string, pos Pos, name string, v *VPC) *Subnet {
-	if !c.ref(path, pos, "subnet", name, subnetNames(v), "subnets of vpc "+v.Name) {
+	if !c.ref(path, pos, "subnet", name, subnetNames(v), "subnets of vpc "+v.Name, join(join("vpcs", v.Name), "subnets")) {
 		return nil
 	}
 	return v.subnet(name)
@@ -447,7 +458,7 @@ func awsReserved(p netip.Prefix, a netip.Addr) bool {
 
 // refVPC checks that name, at path, is a VPC and returns it.
 func (c *checker) refVPC(path string, pos Pos, name string, x *cloudIndex) *VPC {
-	if !c.ref(path, pos, "vpc", name, x.vpcNames, "defined vpcs") {
+	if !c.ref(path, pos, "vpc", name, x.vpcNames, "defined vpcs", "vpcs") {
 		return nil
 	}
 	return x.vpcs[name]
@@ -512,7 +523,7 @@ func (c *checker) checkSpokes(cl *Cloud, x *cloudIndex) {
 			c.refSubnet(join(path, "subnet"), s.Pos, s.Subnet, v)
 			c.hostOnce(s.VPC, vp, s.Pos, who{"spoke", s.Name, path}, x)
 		}
-		transitOK := c.ref(join(path, "transit"), s.Pos, "transit", s.Transit, x.transitNames, "defined transits")
+		transitOK := c.ref(join(path, "transit"), s.Pos, "transit", s.Transit, x.transitNames, "defined transits", "transits")
 		asp := join(path, "asn")
 		if c.checkASN(asp, s.Pos, s.ASN, false) && transitOK && x.transitASN[s.Transit] && x.transits[s.Transit].ASN == s.ASN {
 			c.errf(asp, s.Pos, "AS %d is the AS of its transit %s (%s); a spoke needs an AS of its own (eBGP to the transit), or leave asn out for the controller to choose one",
@@ -569,8 +580,8 @@ func (c *checker) checkPairs(items []pairItem, names []string, path, kind, what 
 		if c.bad[p] {
 			continue
 		}
-		okA := c.ref(index(p, 0), item.pos, kind, item.a, names, "defined "+kind+"s")
-		okB := c.ref(index(p, 1), item.pos, kind, item.b, names, "defined "+kind+"s")
+		okA := c.ref(index(p, 0), item.pos, kind, item.a, names, "defined "+kind+"s", kind+"s")
+		okB := c.ref(index(p, 1), item.pos, kind, item.b, names, "defined "+kind+"s", kind+"s")
 		if !okA || !okB {
 			continue
 		}

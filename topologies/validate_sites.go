@@ -84,6 +84,9 @@ func (c *checker) checkAdvertise(s *Site, path string, cl *Cloud) bool {
 // the sites whose private-line address is usable.
 func (c *checker) checkConnection(s *Site, path string, routerOK, asnOK bool, x *cloudIndex, lines *[]*Site) {
 	cp := join(path, "connection")
+	if c.bad[cp] {
+		return
+	}
 	conn := s.Connection
 	pos := s.Pos
 	if tp := join(cp, "type"); !c.bad[tp] {
@@ -97,7 +100,7 @@ func (c *checker) checkConnection(s *Site, path string, routerOK, asnOK bool, x 
 		}
 	}
 	trp := join(cp, "transit")
-	if c.ref(trp, pos, "transit", conn.Transit, x.transitNames, "defined transits") && asnOK && x.transitASN[conn.Transit] && x.transits[conn.Transit].ASN == s.ASN {
+	if c.ref(trp, pos, "transit", conn.Transit, x.transitNames, "defined transits", "transits") && asnOK && x.transitASN[conn.Transit] && x.transits[conn.Transit].ASN == s.ASN {
 		c.errf(join(path, "asn"), pos, "AS %d is the AS of its transit %s (%s); a site needs an AS of its own (eBGP to the transit)",
 			s.ASN, conn.Transit, c.where(join(join("transits", conn.Transit), "asn")))
 	}
@@ -217,7 +220,7 @@ func (c *checker) checkApprovals(cl *Cloud, x *cloudIndex) {
 // checkApprovedSite checks that the site of an approved route exists and
 // connects to this transit; it reports whether it does.
 func (c *checker) checkApprovedSite(tr *Transit, r ApprovedRoute, path string, x *cloudIndex) bool {
-	if c.bad[path] {
+	if c.bad[path] || c.bad["sites"] {
 		return false
 	}
 	s := x.sites[r.Site]
@@ -271,6 +274,8 @@ func (c *checker) checkDomains(cl *Cloud, x *cloudIndex) {
 				kind = "site"
 			case x.transits[m] != nil:
 				c.errf(p, dm.Pos, "%s is a transit; domains hold spokes and sites (a transit carries every domain)", m)
+				continue
+			case c.bad["spokes"] || c.bad["sites"]:
 				continue
 			case m == "":
 				c.errf(p, dm.Pos, "missing member name; spokes and sites: %s", namesOrNone(members))
@@ -357,13 +362,15 @@ func (c *checker) checkNames(t *Topology) {
 	first := map[string]who{}
 	for _, w := range all {
 		p := pos[w.path]
-		if w.kind != "node" {
+		switch w.kind {
+		case "node": // checked by checkNodes
+		case "transit", "spoke":
+			if msg := checkGatewayName(w.kind, w.name); msg != "" {
+				c.errAt(p, w.path, "%s", msg)
+			}
+		default:
 			if msg := checkName(w.kind, w.name); msg != "" {
 				c.errAt(p, w.path, "%s", msg)
-			} else if w.kind == "transit" || w.kind == "spoke" {
-				if msg := checkGatewayName(w.kind, w.name); msg != "" {
-					c.errAt(p, w.path, "%s", msg)
-				}
 			}
 		}
 		if g, ok := gateways[w.name]; ok {
@@ -392,15 +399,17 @@ func (c *checker) whereAt(path string, p Pos) string {
 	return path
 }
 
-// checkGatewayName says what is wrong with a valid transit or spoke name
-// as the stem of its gateways' names, or "".
+// checkGatewayName says what is wrong with a transit or spoke name, the
+// stem of its gateways' names, or "".
 func checkGatewayName(kind, s string) string {
 	switch {
+	case s == "":
+		return fmt.Sprintf("%s name is empty; use 1 to %d of a-z, 0-9 and '-'", kind, MaxGatewayName)
 	case len(s) > MaxGatewayName:
 		return fmt.Sprintf("%s name %q is %d bytes long; the limit is %d (its gateways are %s-1 and %s-2, and a gateway name is at most 12 bytes: a tunnel to it is the interface wg-<name>, within 15)",
 			kind, s, len(s), MaxGatewayName, s, s)
-	case strings.Contains(s, "_"):
-		return fmt.Sprintf("bad %s name %q; use a-z, 0-9 and '-' (no '_': gateway names are a-z, 0-9 and '-')", kind, s)
+	case !gatewayNameRE.MatchString(s):
+		return fmt.Sprintf("bad %s name %q; use a-z, 0-9 and '-', starting and ending with a letter or digit (no '_': it names gateways, whose names are a-z, 0-9 and '-')", kind, s)
 	}
 	return ""
 }

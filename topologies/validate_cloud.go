@@ -498,10 +498,13 @@ func (c *checker) checkTransits(cl *Cloud, x *cloudIndex) {
 		}
 		ap := join(path, "approval")
 		mode := tr.Approval.Mode
-		if mp := join(ap, "mode"); !c.bad[mp] && mode != "" && mode != ApprovalAuto && mode != ApprovalManual {
+		mp := join(ap, "mode")
+		switch {
+		case c.bad[mp]:
+		case mode != "" && mode != ApprovalAuto && mode != ApprovalManual:
 			modes := []string{string(ApprovalAuto), string(ApprovalManual)}
 			c.errf(mp, tr.Pos, "unknown approval mode %q%s valid modes: %s", mode, orDot(didYouMean(string(mode), modes)), strings.Join(modes, ", "))
-		} else if mode != ApprovalManual && len(tr.Approval.Approved) > 0 {
+		case mode != ApprovalManual && len(tr.Approval.Approved) > 0:
 			c.errf(join(ap, "approved"), tr.Pos, "approved routes are for mode manual; with mode auto every learned route is accepted already: set mode: manual, or remove approved")
 		}
 	}

@@ -46,6 +46,7 @@ func (d *decoder) topology(root *yaml.Node) *Topology {
 			}
 		}
 	}
+	t.Cloud = d.cloud(f)
 	return t
 }
 

@@ -12,7 +12,7 @@
 //	version: 1              # required; must be 1
 //	defaults:
 //	  mtu: 1500             # 68..65535; default 1500
-//	nodes:                  # required, at least one; file order is kept
+//	nodes:                  # at least one node, or cloud intent with a vpc; file order is kept
 //	  h1:                   # ^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$, at most 32 bytes
 //	    kind: host          # required: host | router
 //	    routes:
@@ -42,6 +42,14 @@
 // ErrorList whose items carry file, line, column and field path, such as
 // links[2].endpoints[1].address. Validate runs the semantic checks alone on a
 // Topology built in Go; Marshal writes one back as YAML that Parse accepts.
+//
+// # Cloud intent
+//
+// A topology may also hold, or hold only, cloud intent (the Cloud type in
+// cloud.go): accounts, vpcs with subnets and workloads, transits, spokes,
+// transit-peerings, on-prem sites, segmentation domains and their
+// connections, which the controller builds through the clouds' APIs.
+// FORMAT.md documents every key and rule; aws-transit.yaml is an example.
 //
 // Adding a node kind is adding it to the kinds list, to schema.json's enum
 // (a test keeps the two equal) and to the code that builds it.

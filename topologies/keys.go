@@ -4,7 +4,8 @@ package topologies
 // hold, in the order Marshal writes them. schema.json must list the same
 // properties under $defs (a test keeps them equal).
 var objectKeys = map[string][]string{
-	"topology": {"name", "version", "defaults", "nodes", "links", "tunnels"},
+	"topology": {"name", "version", "defaults", "nodes", "links", "tunnels",
+		"accounts", "vpcs", "transits", "spokes", "transit-peerings", "sites", "domains", "connections"},
 	"tunnel":   {"endpoints", "inner"},
 	"defaults": {"mtu"},
 	"node":     {"kind", "routes", "exec", "bgp", "config"},
@@ -13,11 +14,24 @@ var objectKeys = map[string][]string{
 	"route":    {"to", "via"},
 	"link":     {"endpoints", "mtu", "rate"},
 	"endpoint": {"node", "interface", "address"},
+
+	// The cloud intent (cloud.go).
+	"account":        {"provider", "credentials"},
+	"vpc":            {"account", "region", "cidr", "subnets", "workloads"},
+	"workload":       {"subnet", "address", "allow"},
+	"transit":        {"vpc", "subnet", "asn", "ha", "hpe", "approval"},
+	"hpe":            {"tunnels"},
+	"approval":       {"mode", "approved"},
+	"spoke":          {"vpc", "subnet", "transit", "ha", "asn"},
+	"site":           {"router", "asn", "advertise", "connection", "hosts"},
+	"siteConnection": {"type", "transit", "address"},
+	"domain":         {"members"},
 }
 
-// requiredKeys lists the keys each mapping must hold.
+// requiredKeys lists the keys each mapping must hold. A topology needs
+// nodes or vpcs (or both); the checker says so when it has neither.
 var requiredKeys = map[string][]string{
-	"topology": {"name", "version", "nodes"},
+	"topology": {"name", "version"},
 	"defaults": {},
 	"node":     {"kind"},
 	"bgp":      {"asn"},
@@ -26,6 +40,17 @@ var requiredKeys = map[string][]string{
 	"link":     {"endpoints"},
 	"tunnel":   {"endpoints"},
 	"endpoint": {"node", "interface"},
+
+	"account":        {"provider"},
+	"vpc":            {"account", "region", "cidr", "subnets"},
+	"workload":       {"subnet"},
+	"transit":        {"vpc", "subnet", "asn"},
+	"hpe":            {"tunnels"},
+	"approval":       {},
+	"spoke":          {"vpc", "subnet", "transit"},
+	"site":           {"router", "asn", "advertise", "connection"},
+	"siteConnection": {"type", "transit"},
+	"domain":         {"members"},
 }
 
 // missingHint tells what to write for a missing required key.
@@ -41,4 +66,19 @@ var missingHint = map[string]string{
 	"endpoints": "a list of the 2 ends, such as [h1:eth0, r1:eth0]",
 	"node":      "the name of a node",
 	"interface": "an interface name such as eth0",
+
+	"provider":   "the account's cloud: aws",
+	"account":    "the name of an account under accounts",
+	"region":     "a region such as us-east-1",
+	"cidr":       "a private IPv4 prefix /16../28 such as 10.1.0.0/16",
+	"subnets":    "a mapping of subnet names to prefixes, such as {gw: 10.1.0.0/24}",
+	"subnet":     "the name of a subnet of the vpc, such as gw",
+	"vpc":        "the name of a vpc under vpcs",
+	"tunnels":    "the number of tunnels to each peer gateway, 1..8",
+	"transit":    "the name of a transit under transits",
+	"router":     "frr, bird or gobgp",
+	"advertise":  "a list of the site's prefixes, such as [10.100.0.0/24]",
+	"connection": "how the site reaches its transit, such as {type: private-line, transit: transit}",
+	"type":       "private-line or tunnel",
+	"members":    "a list of spoke and site names, such as [prod, dc1]",
 }

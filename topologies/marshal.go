@@ -10,7 +10,9 @@ import (
 
 // Marshal writes a valid topology as v1 YAML that Parse reads back to an
 // equal topology (positions and File aside). Links that use the default MTU
-// leave it out; rates are written in the largest exact unit.
+// leave it out; rates are written in the largest exact unit. A transit's
+// approved routes are written grouped by site (in the order each site
+// first appears), which is their order when read from a file.
 func Marshal(t *Topology) ([]byte, error) {
 	if err := Validate(t); err != nil {
 		return nil, fmt.Errorf("marshal topology %q: %w", t.Name, err)
@@ -20,11 +22,13 @@ func Marshal(t *Topology) ([]byte, error) {
 		"version", integer(int64(t.Version)),
 		"defaults", mapping("mtu", integer(int64(t.Defaults.MTU))),
 	)
-	nodes := mapping()
-	for _, n := range t.Nodes {
-		nodes.Content = append(nodes.Content, str(n.Name), marshalNode(n))
+	if len(t.Nodes) > 0 || t.Cloud == nil {
+		nodes := mapping()
+		for _, n := range t.Nodes {
+			nodes.Content = append(nodes.Content, str(n.Name), marshalNode(n))
+		}
+		root.Content = append(root.Content, str("nodes"), nodes)
 	}
-	root.Content = append(root.Content, str("nodes"), nodes)
 	if len(t.Links) > 0 {
 		links := &yaml.Node{Kind: yaml.SequenceNode}
 		for _, l := range t.Links {
@@ -38,6 +42,9 @@ func Marshal(t *Topology) ([]byte, error) {
 			tunnels.Content = append(tunnels.Content, marshalTunnel(tn))
 		}
 		root.Content = append(root.Content, str("tunnels"), tunnels)
+	}
+	if t.Cloud != nil {
+		marshalCloud(root, t.Cloud)
 	}
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# yaml-language-server: $schema=./schema.json\n")

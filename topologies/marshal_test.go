@@ -46,7 +46,76 @@ func stripped(t *Topology) *Topology {
 		tt.Pos = Pos{}
 		c.Tunnels = append(c.Tunnels, &tt)
 	}
+	if t.Cloud != nil {
+		c.Cloud = strippedCloud(t.Cloud)
+	}
 	return &c
+}
+
+// strippedCloud copies cloud intent without positions.
+func strippedCloud(cl *Cloud) *Cloud {
+	out := &Cloud{}
+	for _, a := range cl.Accounts {
+		aa := *a
+		aa.Pos = Pos{}
+		out.Accounts = append(out.Accounts, &aa)
+	}
+	for _, v := range cl.VPCs {
+		vv := *v
+		vv.Pos, vv.Subnets, vv.Workloads = Pos{}, nil, nil
+		for _, s := range v.Subnets {
+			ss := *s
+			ss.Pos = Pos{}
+			vv.Subnets = append(vv.Subnets, &ss)
+		}
+		for _, w := range v.Workloads {
+			ww := *w
+			ww.Pos = Pos{}
+			vv.Workloads = append(vv.Workloads, &ww)
+		}
+		out.VPCs = append(out.VPCs, &vv)
+	}
+	for _, t := range cl.Transits {
+		tt := *t
+		tt.Pos = Pos{}
+		tt.Approval.Approved = nil
+		for _, r := range t.Approval.Approved {
+			r.Pos = Pos{}
+			tt.Approval.Approved = append(tt.Approval.Approved, r)
+		}
+		out.Transits = append(out.Transits, &tt)
+	}
+	for _, s := range cl.Spokes {
+		ss := *s
+		ss.Pos = Pos{}
+		out.Spokes = append(out.Spokes, &ss)
+	}
+	for _, p := range cl.TransitPeerings {
+		pp := *p
+		pp.Pos = Pos{}
+		out.TransitPeerings = append(out.TransitPeerings, &pp)
+	}
+	for _, s := range cl.Sites {
+		ss := *s
+		ss.Pos, ss.Connection.Pos, ss.Hosts = Pos{}, Pos{}, nil
+		for _, h := range s.Hosts {
+			hh := *h
+			hh.Pos = Pos{}
+			ss.Hosts = append(ss.Hosts, &hh)
+		}
+		out.Sites = append(out.Sites, &ss)
+	}
+	for _, d := range cl.Domains {
+		dd := *d
+		dd.Pos = Pos{}
+		out.Domains = append(out.Domains, &dd)
+	}
+	for _, c := range cl.Connections {
+		cc := *c
+		cc.Pos = Pos{}
+		out.Connections = append(out.Connections, &cc)
+	}
+	return out
 }
 
 // roundTrip marshals t, parses the result and checks it equals t.

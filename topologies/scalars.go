@@ -40,14 +40,19 @@ func checkLabName(s string) string {
 }
 
 // checkNodeName says what is wrong with a node name, or "".
-func checkNodeName(s string) string {
+func checkNodeName(s string) string { return checkName("node", s) }
+
+// checkName says what is wrong with the name of an object of a kind
+// ("node", "vpc", ...), or "". Every name in a topology but the lab's and
+// interfaces' follows the node name rule.
+func checkName(kind, s string) string {
 	switch {
 	case s == "":
-		return "node name is empty; use 1 to 32 of a-z, 0-9, '_' and '-'"
+		return kind + " name is empty; use 1 to 32 of a-z, 0-9, '_' and '-'"
 	case len(s) > MaxNodeName:
-		return fmt.Sprintf("node name %q is %d bytes long; the limit is %d", s, len(s), MaxNodeName)
+		return fmt.Sprintf("%s name %q is %d bytes long; the limit is %d", kind, s, len(s), MaxNodeName)
 	case !nodeNameRE.MatchString(s):
-		return fmt.Sprintf("bad node name %q; use a-z, 0-9, '_' and '-', starting and ending with a letter or digit", s)
+		return fmt.Sprintf("bad %s name %q; use a-z, 0-9, '_' and '-', starting and ending with a letter or digit", kind, s)
 	}
 	return ""
 }

@@ -92,6 +92,8 @@ func TestSchemaRejectsBad(t *testing.T) {
 		"unknown-keys", "wrong-types", "wrong-types-nested", "missing-required", "missing-nodes",
 		"empty-nodes", "version", "bad-names", "names-too-long", "unknown-kind", "bad-rate",
 		"mtu-range", "endpoints-count", "empty-exec",
+		"cloud-unknown-keys", "cloud-missing-required", "cloud-wrong-types", "no-nodes-no-vpcs", "vpc-cidr",
+		"transit-errors", "transit-peerings", "site-errors", "domain-errors", "domain-connections", "gateway-names",
 	} {
 		f := "testdata/bad/" + name + ".yaml"
 		if err := sch.Validate(yamlInstance(t, f)); err == nil {

@@ -139,7 +139,9 @@ func kindNames() []string {
 }
 
 // ApplyDefaults fills what a topology built in Go leaves unset: the default
-// MTU, and the MTU of every link that has none.
+// MTU, the MTU of every link that has none, and in the cloud intent each
+// account's credentials (lab) and each transit's approval mode (auto), as
+// Parse does.
 func (t *Topology) ApplyDefaults() {
 	if t.Defaults.MTU == 0 {
 		t.Defaults.MTU = DefaultMTU
@@ -147,6 +149,19 @@ func (t *Topology) ApplyDefaults() {
 	for _, l := range t.Links {
 		if l != nil && l.MTU == 0 {
 			l.MTU = t.Defaults.MTU
+		}
+	}
+	if t.Cloud == nil {
+		return
+	}
+	for _, a := range t.Cloud.Accounts {
+		if a != nil && a.Credentials == "" {
+			a.Credentials = credentialsLab
+		}
+	}
+	for _, tr := range t.Cloud.Transits {
+		if tr != nil && tr.Approval.Mode == "" {
+			tr.Approval.Mode = ApprovalAuto
 		}
 	}
 }

@@ -70,6 +70,8 @@ func (c *checker) check(t *Topology) {
 	nodes := c.checkNodes(t)
 	conn := c.checkLinks(t, nodes)
 	c.checkTunnels(t, nodes)
+	c.checkNames(t)
+	c.checkCloud(t)
 	for _, n := range t.Nodes {
 		if n != nil {
 			c.checkRoutes(n, conn[n.Name])
@@ -81,8 +83,9 @@ func (c *checker) check(t *Topology) {
 // checkNodes checks node names, kinds and commands; it returns the nodes by name.
 func (c *checker) checkNodes(t *Topology) map[string]*Node {
 	nodes := map[string]*Node{}
-	if len(t.Nodes) == 0 && !c.bad["nodes"] {
-		c.errf("nodes", Pos{}, "no nodes; a lab needs at least one node, such as h1: {kind: host}")
+	noVPCs := t.Cloud == nil || len(t.Cloud.VPCs) == 0
+	if len(t.Nodes) == 0 && noVPCs && !c.bad["nodes"] && !c.bad["vpcs"] {
+		c.errf("nodes", c.pos[""], "no nodes and no vpcs; a topology needs at least one of them: a node under nodes, such as h1: {kind: host}, or a vpc under vpcs (cloud intent)")
 	}
 	for i, n := range t.Nodes {
 		if n == nil {

@@ -1,0 +1,603 @@
+package topologies
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Limits of the cloud intent in format v1.
+const (
+	// MaxGatewayName is the longest transit or spoke name, in bytes. The
+	// controller names a pair's gateways NAME-1 and NAME-2, and a gateway
+	// name is at most 12 bytes of a-z, 0-9 and '-': another gateway's
+	// tunnel to it is the interface wg-<name>, within the kernel's 15
+	// bytes (dataplane/gateway: Peer.Interface and its name rule).
+	MaxGatewayName = 10
+	// MaxHPETunnels is the most tunnels a transit runs to each peer
+	// gateway with high performance encryption.
+	MaxHPETunnels = 8
+)
+
+// The size of a VPC's and of a subnet's CIDR block, from AWS: "The allowed
+// block size is between a /16 netmask (65,536 IP addresses) and /28
+// netmask (16 IP addresses)"
+// (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html).
+const (
+	minCIDRBits = 16
+	maxCIDRBits = 28
+)
+
+// asTrans is AS_TRANS (RFC 6793), the placeholder that 2-byte speakers see
+// for a 4-byte AS: no speaker may use it as its own.
+const asTrans = 23456
+
+// regionRE is the shape of a region name, such as us-east-1 or
+// us-gov-west-1.
+var regionRE = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
+
+// gatewayNameRE is the shape of a transit or spoke name: its gateways'
+// names are NAME-1 and NAME-2, and a gateway name is a-z, 0-9 and '-'.
+var gatewayNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+
+// privateRanges is the RFC 1918 address space that VPC CIDRs come from.
+var privateRanges = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+}
+
+// providers are the providers of format v1, in documentation order.
+var providers = []string{string(ProviderAWS)}
+
+// cloudIndex holds the cloud objects by name for the cross-reference checks.
+type cloudIndex struct {
+	accounts map[string]*Account
+	vpcs     map[string]*VPC
+	transits map[string]*Transit
+	spokes   map[string]*Spoke
+	sites    map[string]*Site
+	domains  map[string]*Domain
+	// names of each kind in file order, for "did you mean" and lists
+	accountNames, vpcNames, transitNames, spokeNames, siteNames, domainNames []string
+
+	vpcOK      map[string]bool    // VPCs whose CIDR is usable
+	subnetOK   map[*Subnet]bool   // subnets whose CIDR is usable
+	transitASN map[string]bool    // transits whose ASN is usable
+	siteAdv    map[string]bool    // sites whose advertised prefixes are all usable
+	addrs      map[netip.Addr]who // workload and site host addresses
+	hosted     map[string]who     // VPC -> the transit or spoke it hosts
+}
+
+// who is the holder of a name or an address, for "already used by" errors.
+type who struct {
+	kind, name, path string
+}
+
+// checkCloud runs the checks of the cloud intent.
+func (c *checker) checkCloud(t *Topology) {
+	cl := t.Cloud
+	if cl == nil {
+		return
+	}
+	x := &cloudIndex{
+		accounts: map[string]*Account{}, vpcs: map[string]*VPC{}, transits: map[string]*Transit{},
+		spokes: map[string]*Spoke{}, sites: map[string]*Site{}, domains: map[string]*Domain{},
+		vpcOK: map[string]bool{}, subnetOK: map[*Subnet]bool{}, transitASN: map[string]bool{},
+		siteAdv: map[string]bool{}, addrs: map[netip.Addr]who{}, hosted: map[string]who{},
+	}
+	// Register every name first: a spoke may name a transit defined
+	// after it, a domain a site, and so on.
+	for _, a := range cl.Accounts {
+		if a != nil && x.accounts[a.Name] == nil {
+			x.accounts[a.Name] = a
+			x.accountNames = append(x.accountNames, a.Name)
+		}
+	}
+	for _, v := range cl.VPCs {
+		if v != nil && x.vpcs[v.Name] == nil {
+			x.vpcs[v.Name] = v
+			x.vpcNames = append(x.vpcNames, v.Name)
+		}
+	}
+	for _, tr := range cl.Transits {
+		if tr != nil && x.transits[tr.Name] == nil {
+			x.transits[tr.Name] = tr
+			x.transitNames = append(x.transitNames, tr.Name)
+		}
+	}
+	for _, s := range cl.Spokes {
+		if s != nil && x.spokes[s.Name] == nil {
+			x.spokes[s.Name] = s
+			x.spokeNames = append(x.spokeNames, s.Name)
+		}
+	}
+	for _, s := range cl.Sites {
+		if s != nil && x.sites[s.Name] == nil {
+			x.sites[s.Name] = s
+			x.siteNames = append(x.siteNames, s.Name)
+		}
+	}
+	for _, dm := range cl.Domains {
+		if dm != nil && x.domains[dm.Name] == nil {
+			x.domains[dm.Name] = dm
+			x.domainNames = append(x.domainNames, dm.Name)
+		}
+	}
+	c.checkAccounts(cl, x)
+	c.checkVPCs(cl, x)
+	c.checkTransits(cl, x)
+	c.checkSpokes(cl, x)
+	c.checkPairs(peeringItems(cl.TransitPeerings), x.transitNames, "transit-peerings", "transit", "peering")
+	c.checkSites(cl, x)
+	c.checkApprovals(cl, x)
+	c.checkDomains(cl, x)
+}
+
+// errAt records an error at pos (a name's key, where the field path's own
+// position is its value's).
+func (c *checker) errAt(pos Pos, path, format string, args ...any) {
+	c.errs = append(c.errs, &Error{File: c.file, Line: pos.Line, Col: pos.Col, Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// ref checks that name, at path, is one of names (file order); kind names
+// what it refers to ("vpc") and list introduces names in the error
+// ("defined vpcs"). It reports whether the reference resolves; it reports
+// nothing when the mappings that define the names (field paths in from)
+// could not be read, as their error says so already.
+func (c *checker) ref(path string, pos Pos, kind, name string, names []string, list string, from ...string) bool {
+	if c.bad[path] {
+		return false
+	}
+	for _, f := range from {
+		if c.bad[f] {
+			return false
+		}
+	}
+	if contains(names, name) {
+		return true
+	}
+	if name == "" {
+		c.errf(path, pos, "missing %s name; %s: %s", kind, list, namesOrNone(names))
+	} else {
+		c.errf(path, pos, "unknown %s %q%s %s: %s", kind, name, orDot(didYouMean(name, names)), list, namesOrNone(names))
+	}
+	return false
+}
+
+// namesOrNone lists names sorted, or says "none".
+func namesOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return listNames(slices.Clone(names))
+}
+
+// checkPrefix4 checks that p, at path, is an IPv4 network prefix; it
+// reports whether later checks may use it.
+func (c *checker) checkPrefix4(path string, pos Pos, p netip.Prefix, example string) bool {
+	if c.bad[path] {
+		return false
+	}
+	switch {
+	case !p.IsValid():
+		c.errf(path, pos, "missing prefix; write one such as %s", example)
+	case !p.Addr().Is4():
+		c.errf(path, pos, "%s is IPv6; the cloud intent of format v1 is IPv4 only: write a prefix such as %s", p, example)
+	case p != p.Masked():
+		c.errf(path, pos, "%s has host bits set; write the network, %s", p, p.Masked())
+	default:
+		return true
+	}
+	return false
+}
+
+// checkASN checks an AS number at path; 0 is an error only when required.
+// It reports whether the number may be compared with others.
+func (c *checker) checkASN(path string, pos Pos, asn uint32, required bool) bool {
+	switch {
+	case c.bad[path]:
+		return false
+	case asn == 0 && required:
+		c.errf(path, pos, "missing AS number; write asn: 65000")
+		return false
+	case asn == asTrans:
+		c.errf(path, pos, "AS 23456 is AS_TRANS (RFC 6793), which stands in for 4-byte AS numbers; pick another, such as 65001 (private: 64512..65534)")
+		return false
+	}
+	return asn != 0
+}
+
+// addrUnique records a workload or host address; a second use is an error.
+func (c *checker) addrUnique(a netip.Addr, path string, pos Pos, w who, x *cloudIndex) {
+	if first, ok := x.addrs[a]; ok {
+		c.errf(path, pos, "duplicate address %s; already used by %s %s (%s)", a, first.kind, first.name, c.where(first.path))
+		return
+	}
+	x.addrs[a] = w
+}
+
+// checkAccounts checks names, providers and credentials.
+func (c *checker) checkAccounts(cl *Cloud, x *cloudIndex) {
+	seen := map[string]bool{}
+	for i, a := range cl.Accounts {
+		if a == nil {
+			c.errf(index("accounts", i), Pos{}, "nil account")
+			continue
+		}
+		path := join("accounts", a.Name)
+		if msg := checkName("account", a.Name); msg != "" {
+			c.errf(path, a.Pos, "%s", msg)
+		}
+		if seen[a.Name] {
+			c.errf(path, a.Pos, "duplicate account %q", a.Name)
+			continue
+		}
+		seen[a.Name] = true
+		if pp := join(path, "provider"); !c.bad[pp] {
+			switch {
+			case a.Provider == "":
+				c.errf(pp, a.Pos, "missing provider; write provider: aws")
+			case !contains(providers, string(a.Provider)):
+				c.errf(pp, a.Pos, "unknown provider %q%s valid providers in format v1: %s",
+					a.Provider, orDot(didYouMean(string(a.Provider), providers)), strings.Join(providers, ", "))
+			}
+		}
+		if cp := join(path, "credentials"); !c.bad[cp] {
+			if msg := checkCredentials(a.Credentials); msg != "" {
+				c.errf(cp, a.Pos, "%s", msg)
+			}
+		}
+	}
+}
+
+// checkCredentials says what is wrong with an account's credentials, or "".
+func checkCredentials(s string) string {
+	const valid = "use lab (the lab's emulated cloud; the default), env (the SDK's default chain: environment, shared files, instance role) or profile:NAME (a profile of the shared configuration files)"
+	name, isProfile := strings.CutPrefix(s, "profile:")
+	switch {
+	case s == "" || s == credentialsLab || s == "env":
+		return ""
+	case isProfile && name == "":
+		return fmt.Sprintf("credentials %q names no profile; write profile:NAME, such as profile:lab-admin", s)
+	case isProfile && strings.ContainsAny(name, " \t[]"):
+		return fmt.Sprintf("bad profile name %q in credentials; a profile name has no blanks or brackets", name)
+	case isProfile:
+		return ""
+	}
+	return fmt.Sprintf("bad credentials %q%s %s", s, orDot(didYouMean(s, []string{credentialsLab, "env"})), valid)
+}
+
+// checkVPCs checks each VPC, its subnets and workloads, and that VPCs do
+// not overlap.
+func (c *checker) checkVPCs(cl *Cloud, x *cloudIndex) {
+	seen := map[string]bool{}
+	region := map[string]*VPC{} // account -> its first VPC with a valid region
+	var placed []*VPC           // VPCs with a usable CIDR, in file order
+	for i, v := range cl.VPCs {
+		if v == nil {
+			c.errf(index("vpcs", i), Pos{}, "nil vpc")
+			continue
+		}
+		path := join("vpcs", v.Name)
+		if msg := checkName("vpc", v.Name); msg != "" {
+			c.errf(path, v.Pos, "%s", msg)
+		}
+		if seen[v.Name] {
+			c.errf(path, v.Pos, "duplicate vpc %q", v.Name)
+			continue
+		}
+		seen[v.Name] = true
+		accountOK := c.ref(join(path, "account"), v.Pos, "account", v.Account, x.accountNames, "defined accounts", "accounts")
+		if rp := join(path, "region"); !c.bad[rp] {
+			switch first := region[v.Account]; {
+			case v.Region == "":
+				c.errf(rp, v.Pos, "missing region; write one such as us-east-1")
+			case !regionRE.MatchString(v.Region):
+				c.errf(rp, v.Pos, "bad region %q; write a region name such as us-east-1", v.Region)
+			case !accountOK:
+			case first == nil:
+				region[v.Account] = v
+			case first.Region != v.Region:
+				c.errf(rp, v.Pos, "vpc %s is in %s but vpc %s of the same account %s is in %s (%s); the lab's emulated cloud serves one region per account in format v1: put every vpc of account %s in one region",
+					v.Name, v.Region, first.Name, v.Account, first.Region, c.where(join(join("vpcs", first.Name), "region")), v.Account)
+			}
+		}
+		cp := join(path, "cidr")
+		if c.checkVPCCIDR(cp, v) {
+			x.vpcOK[v.Name] = true
+			for _, o := range placed {
+				if o.CIDR.Overlaps(v.CIDR) {
+					c.errf(cp, v.Pos, "cidr %s of vpc %s overlaps cidr %s of vpc %s (%s); give every vpc its own range",
+						v.CIDR, v.Name, o.CIDR, o.Name, c.where(join(join("vpcs", o.Name), "cidr")))
+					break
+				}
+			}
+			placed = append(placed, v)
+		}
+		c.checkSubnets(v, path, x)
+		for j, w := range v.Workloads {
+			if w == nil {
+				c.errf(index(join(path, "workloads"), j), v.Pos, "nil workload")
+				continue
+			}
+			c.checkWorkload(v, w, join(join(path, "workloads"), w.Name), x)
+		}
+	}
+}
+
+// checkVPCCIDR checks a VPC's CIDR; it reports whether it is usable.
+func (c *checker) checkVPCCIDR(path string, v *VPC) bool {
+	if !c.checkPrefix4(path, v.Pos, v.CIDR, "10.1.0.0/16") {
+		return false
+	}
+	p := v.CIDR
+	if p.Bits() < minCIDRBits || p.Bits() > maxCIDRBits {
+		c.errf(path, v.Pos, "cidr %s is a /%d; a vpc's cidr is /%d to /%d (AWS), such as 10.1.0.0/16", p, p.Bits(), minCIDRBits, maxCIDRBits)
+		return false
+	}
+	for _, r := range privateRanges {
+		if r.Contains(p.Addr()) && p.Bits() >= r.Bits() {
+			return true
+		}
+	}
+	c.errf(path, v.Pos, "cidr %s is not private address space; use a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918), such as 10.1.0.0/16", p)
+	return false
+}
+
+// checkSubnets checks a VPC's subnets: names, sizes, inside the VPC, no
+// overlaps.
+func (c *checker) checkSubnets(v *VPC, path string, x *cloudIndex) {
+	seen := map[string]bool{}
+	var placed []*Subnet
+	for j, s := range v.Subnets {
+		if s == nil {
+			c.errf(index(join(path, "subnets"), j), v.Pos, "nil subnet")
+			continue
+		}
+		sp := join(join(path, "subnets"), s.Name)
+		if msg := checkName("subnet", s.Name); msg != "" {
+			c.errAt(s.Pos, sp, "%s", msg)
+		}
+		if seen[s.Name] {
+			c.errAt(s.Pos, sp, "duplicate subnet %q", s.Name)
+			continue
+		}
+		seen[s.Name] = true
+		if !c.checkPrefix4(sp, s.Pos, s.CIDR, "10.1.0.0/24") {
+			continue
+		}
+		p := s.CIDR
+		if p.Bits() < minCIDRBits || p.Bits() > maxCIDRBits {
+			c.errf(sp, s.Pos, "subnet %s is a /%d; a subnet is /%d to /%d (AWS), such as 10.1.0.0/24", p, p.Bits(), minCIDRBits, maxCIDRBits)
+			continue
+		}
+		x.subnetOK[s] = true
+		if x.vpcOK[v.Name] && !(v.CIDR.Contains(p.Addr()) && p.Bits() >= v.CIDR.Bits()) {
+			c.errf(sp, s.Pos, "subnet %s is not inside the vpc's cidr %s; use a prefix inside it, such as %s",
+				p, v.CIDR, netip.PrefixFrom(v.CIDR.Addr(), max(24, v.CIDR.Bits())))
+			continue
+		}
+		for _, o := range placed {
+			if o.CIDR.Overlaps(p) {
+				c.errf(sp, s.Pos, "subnet %s (%s) overlaps subnet %s (%s, %s); the subnets of a vpc do not overlap",
+					s.Name, p, o.Name, o.CIDR, c.where(join(join(path, "subnets"), o.Name)))
+				break
+			}
+		}
+		placed = append(placed, s)
+	}
+}
+
+// subnetNames lists a VPC's subnet names in file order.
+func subnetNames(v *VPC) []string {
+	var s []string
+	for _, sn := range v.Subnets {
+		if sn != nil {
+			s = append(s, sn.Name)
+		}
+	}
+	return s
+}
+
+// subnet returns the VPC's subnet of that name, or nil.
+func (v *VPC) subnet(name string) *Subnet {
+	for _, s := range v.Subnets {
+		if s != nil && s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// refSubnet checks that name, at path, is a subnet of v and returns it.
+func (c *checker) refSubnet(path string, pos Pos, name string, v *VPC) *Subnet {
+	if !c.ref(path, pos, "subnet", name, subnetNames(v), "subnets of vpc "+v.Name, join(join("vpcs", v.Name), "subnets")) {
+		return nil
+	}
+	return v.subnet(name)
+}
+
+// checkWorkload checks a workload's subnet, address and allow list.
+func (c *checker) checkWorkload(v *VPC, w *Workload, path string, x *cloudIndex) {
+	sub := c.refSubnet(join(path, "subnet"), w.Pos, w.Subnet, v)
+	if ap := join(path, "address"); !c.bad[ap] && w.Address.IsValid() {
+		a := w.Address
+		switch {
+		case !a.Is4():
+			c.errf(ap, w.Pos, "%s is IPv6; the cloud intent of format v1 is IPv4 only: write an address such as 10.1.1.10", a)
+		case sub != nil && x.subnetOK[sub] && !sub.CIDR.Contains(a):
+			c.errf(ap, w.Pos, "%s is not in subnet %s (%s); use an address inside it, such as %s", a, sub.Name, sub.CIDR, firstUsable(sub.CIDR))
+		case sub != nil && x.subnetOK[sub] && awsReserved(sub.CIDR, a):
+			// https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html:
+			// "The first four IP addresses and the last IP address in each
+			// subnet CIDR block are not available for your use".
+			c.errf(ap, w.Pos, "%s is reserved by AWS in subnet %s (%s): the first four addresses and the last one of a subnet are; use one of %s..%s",
+				a, sub.Name, sub.CIDR, firstUsable(sub.CIDR), lastAddr(sub.CIDR).Prev())
+		default:
+			c.addrUnique(a, ap, w.Pos, who{"workload", w.Name, ap}, x)
+		}
+	}
+	for k, p := range w.Allow {
+		c.checkPrefix4(index(join(path, "allow"), k), w.Pos, p, "10.0.0.0/8")
+	}
+}
+
+// firstUsable is the first address AWS lets an instance have in a subnet.
+func firstUsable(p netip.Prefix) netip.Addr {
+	return p.Addr().Next().Next().Next().Next()
+}
+
+// awsReserved reports whether a is one of the 5 addresses AWS reserves in
+// subnet p: the first four and the last.
+func awsReserved(p netip.Prefix, a netip.Addr) bool {
+	return a.Less(firstUsable(p)) || a == lastAddr(p)
+}
+
+// refVPC checks that name, at path, is a VPC and returns it.
+func (c *checker) refVPC(path string, pos Pos, name string, x *cloudIndex) *VPC {
+	if !c.ref(path, pos, "vpc", name, x.vpcNames, "defined vpcs", "vpcs") {
+		return nil
+	}
+	return x.vpcs[name]
+}
+
+// hostOnce records that a VPC hosts a transit or spoke; a second one is an
+// error at path (the vpc field).
+func (c *checker) hostOnce(vpc, path string, pos Pos, w who, x *cloudIndex) {
+	if first, ok := x.hosted[vpc]; ok {
+		c.errf(path, pos, "vpc %s already hosts %s %s (%s); a vpc hosts at most one transit or spoke", vpc, first.kind, first.name, c.where(first.path))
+		return
+	}
+	x.hosted[vpc] = w
+}
+
+// checkTransits checks each transit's placement, AS, HPE and approval mode.
+func (c *checker) checkTransits(cl *Cloud, x *cloudIndex) {
+	for i, tr := range cl.Transits {
+		if tr == nil {
+			c.errf(index("transits", i), Pos{}, "nil transit")
+			continue
+		}
+		if x.transits[tr.Name] != tr {
+			continue // a duplicate name, reported by checkNames
+		}
+		path := join("transits", tr.Name)
+		vp := join(path, "vpc")
+		if v := c.refVPC(vp, tr.Pos, tr.VPC, x); v != nil {
+			c.refSubnet(join(path, "subnet"), tr.Pos, tr.Subnet, v)
+			c.hostOnce(tr.VPC, vp, tr.Pos, who{"transit", tr.Name, path}, x)
+		}
+		x.transitASN[tr.Name] = c.checkASN(join(path, "asn"), tr.Pos, tr.ASN, true)
+		tp := join(join(path, "hpe"), "tunnels")
+		_, set := c.pos[tp]
+		if n := tr.HPETunnels; !c.bad[tp] && ((set && n < 1) || n < 0 || n > MaxHPETunnels) {
+			c.errf(tp, tr.Pos, "hpe tunnels %d is out of range; use 1..%d (tunnels to each peer gateway)", n, MaxHPETunnels)
+		}
+		ap := join(path, "approval")
+		mode := tr.Approval.Mode
+		mp := join(ap, "mode")
+		switch {
+		case c.bad[mp]:
+		case mode != "" && mode != ApprovalAuto && mode != ApprovalManual:
+			modes := []string{string(ApprovalAuto), string(ApprovalManual)}
+			c.errf(mp, tr.Pos, "unknown approval mode %q%s valid modes: %s", mode, orDot(didYouMean(string(mode), modes)), strings.Join(modes, ", "))
+		case mode != ApprovalManual && len(tr.Approval.Approved) > 0:
+			c.errf(join(ap, "approved"), tr.Pos, "approved routes are for mode manual; with mode auto every learned route is accepted already: set mode: manual, or remove approved")
+		}
+	}
+}
+
+// checkSpokes checks each spoke's placement, transit and AS.
+func (c *checker) checkSpokes(cl *Cloud, x *cloudIndex) {
+	for i, s := range cl.Spokes {
+		if s == nil {
+			c.errf(index("spokes", i), Pos{}, "nil spoke")
+			continue
+		}
+		if x.spokes[s.Name] != s {
+			continue // a duplicate name, reported by checkNames
+		}
+		path := join("spokes", s.Name)
+		vp := join(path, "vpc")
+		if v := c.refVPC(vp, s.Pos, s.VPC, x); v != nil {
+			c.refSubnet(join(path, "subnet"), s.Pos, s.Subnet, v)
+			c.hostOnce(s.VPC, vp, s.Pos, who{"spoke", s.Name, path}, x)
+		}
+		transitOK := c.ref(join(path, "transit"), s.Pos, "transit", s.Transit, x.transitNames, "defined transits", "transits")
+		asp := join(path, "asn")
+		if c.checkASN(asp, s.Pos, s.ASN, false) && transitOK && x.transitASN[s.Transit] && x.transits[s.Transit].ASN == s.ASN {
+			c.errf(asp, s.Pos, "AS %d is the AS of its transit %s (%s); a spoke needs an AS of its own (eBGP to the transit), or leave asn out for the controller to choose one",
+				s.ASN, s.Transit, c.where(join(join("transits", s.Transit), "asn")))
+		}
+	}
+}
+
+// pairItem is a two-name item of transit-peerings or connections; nil
+// when the Go value is a nil pointer.
+type pairItem struct {
+	a, b string
+	pos  Pos
+	nil  bool
+}
+
+// peeringItems are the transit peerings as pair items.
+func peeringItems(l []*TransitPeering) []pairItem {
+	out := make([]pairItem, len(l))
+	for i, p := range l {
+		if p == nil {
+			out[i].nil = true
+		} else {
+			out[i] = pairItem{a: p.A, b: p.B, pos: p.Pos}
+		}
+	}
+	return out
+}
+
+// connectionItems are the domain connections as pair items.
+func connectionItems(l []*DomainConnection) []pairItem {
+	out := make([]pairItem, len(l))
+	for i, p := range l {
+		if p == nil {
+			out[i].nil = true
+		} else {
+			out[i] = pairItem{a: p.A, b: p.B, pos: p.Pos}
+		}
+	}
+	return out
+}
+
+// checkPairs checks a list of pairs at path: both names defined (of kind,
+// among names), distinct, and each pair once in either order; what names
+// an item ("peering").
+func (c *checker) checkPairs(items []pairItem, names []string, path, kind, what string) {
+	seen := map[[2]string]int{}
+	for i, item := range items {
+		p := index(path, i)
+		if item.nil {
+			c.errf(p, Pos{}, "nil %s", what)
+			continue
+		}
+		if c.bad[p] {
+			continue
+		}
+		okA := c.ref(index(p, 0), item.pos, kind, item.a, names, "defined "+kind+"s", kind+"s")
+		okB := c.ref(index(p, 1), item.pos, kind, item.b, names, "defined "+kind+"s", kind+"s")
+		if !okA || !okB {
+			continue
+		}
+		a, b := item.a, item.b
+		if a == b {
+			c.errf(p, item.pos, "%s of %s %s with itself; join two different %ss", what, kind, a, kind)
+			continue
+		}
+		key := [2]string{min(a, b), max(a, b)}
+		if j, dup := seen[key]; dup {
+			c.errf(p, item.pos, "a second %s of %s and %s; the first is %s", what, a, b, c.where(index(path, j)))
+			continue
+		}
+		seen[key] = i
+	}
+}

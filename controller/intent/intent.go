@@ -1,0 +1,531 @@
+// Package intent compiles a topology's cloud intent into what the
+// controller builds: the desired state of each cloud account (VPCs,
+// subnets, security groups, gateway and workload instances, static routes,
+// private-line interfaces), the gateways with their tunnels and overlays,
+// and the on-prem site routers and hosts that the emulator runs. It is pure:
+// it makes no calls and touches no kernel state, so that plan, apply and
+// tests share one derivation.
+package intent
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+
+	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// GatewayImage is the machine image of gateway instances. The lab's
+// emulated AWS runs `mcnlab gateway` in instances launched from it; against
+// a real cloud it names the gateway AMI.
+const GatewayImage = "ami-mcnlab-gateway"
+
+// WorkloadImage is the machine image of workload instances.
+const WorkloadImage = "ami-mcnlab-workload"
+
+// BasePort is the UDP port of tunnel 0; tunnel i uses BasePort+i at both
+// ends (WireGuard's well-known port upward).
+const BasePort = 51820
+
+// MaxTunnels bounds the tunnels of one lab (the ports the gateways'
+// security group opens).
+const MaxTunnels = 180
+
+// LineInterface is the private line's interface on a site router.
+const LineInterface = "dx0"
+
+// VXLANPort is the UDP port of the private-line overlays (IANA VXLAN).
+const VXLANPort = 4789
+
+// Role says what a gateway is for.
+type Role string
+
+// The gateway roles.
+const (
+	RoleTransit Role = "transit"
+	RoleSpoke   Role = "spoke"
+)
+
+// Gateway is one gateway instance.
+type Gateway struct {
+	// Key names the instance: GROUP-1, and GROUP-2 for the HA peer.
+	Key     string
+	Role    Role
+	Group   string // the transit or spoke name
+	Index   int    // 1, or 2 for the HA gateway
+	Account string
+	VPC     string // VPC name (= its key in the desired state)
+	Subnet  string // subnet key VPC/SUBNET
+	// PrivateIP is fixed (the subnet's 11th and 12th addresses) so that
+	// site routers can be configured before the instances exist.
+	PrivateIP netip.Addr
+	ASN       uint32
+	// Prefixes are advertised by the gateway: its VPC's CIDR for a spoke.
+	Prefixes []netip.Prefix
+	// Transit is the transit a spoke attaches to ("" for a transit).
+	Transit string
+}
+
+// Tunnel is an encrypted tunnel between two gateways with a BGP session.
+type Tunnel struct {
+	Index int    // position in Plan.Tunnels; port BasePort+Index
+	A, B  string // gateway keys
+	// Inner are A's and B's inner addresses.
+	Inner [2]netip.Prefix
+	// Name is the peer name each end gives the other (unique per gateway).
+	Name [2]string
+}
+
+// Port is the tunnel's UDP port at both ends.
+func (t Tunnel) Port() uint16 { return uint16(BasePort + t.Index) }
+
+// Overlay is the BGP overlay between a transit gateway and a site router
+// across a private line.
+type Overlay struct {
+	Site    string
+	Gateway string // transit gateway key
+	VNI     uint32
+	// Inner are the gateway's and the site router's overlay addresses.
+	Inner [2]netip.Prefix
+	// Customer is the site router's address on the line (the overlay's
+	// far end seen from the gateway).
+	Customer netip.Addr
+	// Interface is the overlay interface's name on the site router.
+	Interface string
+}
+
+// Endpoint is a workload or a site host: a source and target of probes.
+type Endpoint struct {
+	Name string
+	// Workload: the VPC, instance key and spoke (or transit) serving the
+	// VPC; site host: the site.
+	VPC, Instance, Spoke, Site string
+	// Address is known up front for site hosts and workloads with an
+	// address; else it comes from the cloud's inventory.
+	Address netip.Addr
+	// Allow is the workload's security group sources (nil: anywhere).
+	Allow []netip.Prefix
+	// Prefix is what routes it: its VPC CIDR, or the site's advertised
+	// prefix holding it.
+	Prefix netip.Prefix
+}
+
+// Account is the desired state of one account and region.
+type Account struct {
+	Account *topologies.Account
+	Region  string
+	Desired cloud.Desired
+}
+
+// Plan is everything the controller builds for one topology.
+type Plan struct {
+	Topology  *topologies.Topology
+	Accounts  []Account
+	Gateways  []Gateway
+	Tunnels   []Tunnel
+	Overlays  []Overlay
+	Endpoints []Endpoint
+	// Sites are the emulator nodes and links of the on-prem sites.
+	SiteNodes []*topologies.Node
+	SiteLinks []*topologies.Link
+}
+
+// Gateway returns the gateway with key k, or nil.
+func (p *Plan) Gateway(k string) *Gateway {
+	for i := range p.Gateways {
+		if p.Gateways[i].Key == k {
+			return &p.Gateways[i]
+		}
+	}
+	return nil
+}
+
+// GatewaysOf returns the gateways of a transit or spoke, in index order.
+func (p *Plan) GatewaysOf(group string) []*Gateway {
+	var out []*Gateway
+	for i := range p.Gateways {
+		if p.Gateways[i].Group == group {
+			out = append(out, &p.Gateways[i])
+		}
+	}
+	return out
+}
+
+// Endpoint returns the endpoint named n, or nil.
+func (p *Plan) Endpoint(n string) *Endpoint {
+	for i := range p.Endpoints {
+		if p.Endpoints[i].Name == n {
+			return &p.Endpoints[i]
+		}
+	}
+	return nil
+}
+
+// Account returns the desired state of the named account, or nil.
+func (p *Plan) Account(name string) *Account {
+	for i := range p.Accounts {
+		if p.Accounts[i].Account.Name == name {
+			return &p.Accounts[i]
+		}
+	}
+	return nil
+}
+
+// SubnetKey is the key of subnet s of VPC v.
+func SubnetKey(vpc, subnet string) string { return vpc + "/" + subnet }
+
+// GatewayGroupKey is the key of the security group of a VPC's gateways.
+func GatewayGroupKey(vpc string) string { return vpc + "/gateways" }
+
+// WorkloadGroupKey is the key of a workload's security group.
+func WorkloadGroupKey(vpc, workload string) string { return vpc + "/" + workload }
+
+// SpokeASNBase is where the ASNs the controller gives spokes start: spoke
+// i of the topology without an ASN gets SpokeASNBase+i (private range,
+// RFC 6996).
+const SpokeASNBase = 64600
+
+// line is the default private-line /30 of site i.
+func line(i int) netip.Prefix {
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{169, 254, 250, byte(4 * i)}), 30)
+}
+
+// overlayPrefix is the /30 of overlay i.
+func overlayPrefix(i int) netip.Prefix {
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{169, 254, 240, byte(4 * i)}), 30)
+}
+
+// innerPair returns tunnel i's inner /31s (169.254.0.0/16 below .240).
+func innerPair(i int) [2]netip.Prefix {
+	a := netip.AddrFrom4([4]byte{169, 254, byte(i / 128), byte(2 * (i % 128))})
+	return [2]netip.Prefix{netip.PrefixFrom(a, 31), netip.PrefixFrom(a.Next(), 31)}
+}
+
+// nth returns the n-th address of p (0 is the network address).
+func nth(p netip.Prefix, n int) netip.Addr {
+	a := p.Masked().Addr()
+	for range n {
+		a = a.Next()
+	}
+	return a
+}
+
+// hosts: host offsets of gateway instances in their subnet (AWS reserves
+// the first four: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
+const gatewayHost = 10
+
+// Compile derives the plan of a validated topology with cloud intent.
+func Compile(t *topologies.Topology) (*Plan, error) {
+	c := t.Cloud
+	if c == nil {
+		return nil, fmt.Errorf("topology %s has no cloud intent", t.Name)
+	}
+	p := &Plan{Topology: t}
+	vpcs := map[string]*topologies.VPC{}
+	for _, v := range c.VPCs {
+		vpcs[v.Name] = v
+	}
+	subnetOf := func(v *topologies.VPC, name string) (*topologies.Subnet, error) {
+		for _, s := range v.Subnets {
+			if s.Name == name {
+				return s, nil
+			}
+		}
+		return nil, fmt.Errorf("vpc %s has no subnet %s", v.Name, name)
+	}
+	transits := map[string]*topologies.Transit{}
+	for _, tr := range c.Transits {
+		transits[tr.Name] = tr
+	}
+	servedBy := map[string]string{} // VPC -> spoke or transit
+
+	// Gateways: transits first, then spokes, each GROUP-1 (and GROUP-2).
+	addGateways := func(role Role, group, vpcName, subnet string, ha bool, asn uint32, transit string) error {
+		v := vpcs[vpcName]
+		if v == nil {
+			return fmt.Errorf("%s %s: no vpc %s", role, group, vpcName)
+		}
+		s, err := subnetOf(v, subnet)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", role, group, err)
+		}
+		servedBy[v.Name] = group
+		n := 1
+		if ha {
+			n = 2
+		}
+		for i := 1; i <= n; i++ {
+			g := Gateway{Key: fmt.Sprintf("%s-%d", group, i), Role: role, Group: group, Index: i,
+				Account: v.Account, VPC: v.Name, Subnet: SubnetKey(v.Name, s.Name),
+				PrivateIP: nth(s.CIDR, gatewayHost+i-1), ASN: asn, Transit: transit}
+			if role == RoleSpoke {
+				g.Prefixes = []netip.Prefix{v.CIDR}
+			}
+			p.Gateways = append(p.Gateways, g)
+		}
+		return nil
+	}
+	for _, tr := range c.Transits {
+		if err := addGateways(RoleTransit, tr.Name, tr.VPC, tr.Subnet, tr.HA, tr.ASN, ""); err != nil {
+			return nil, err
+		}
+	}
+	for i, sp := range c.Spokes {
+		asn := sp.ASN
+		if asn == 0 {
+			asn = SpokeASNBase + uint32(i)
+		}
+		if err := addGateways(RoleSpoke, sp.Name, sp.VPC, sp.Subnet, sp.HA, asn, sp.Transit); err != nil {
+			return nil, err
+		}
+	}
+
+	// Tunnels: every spoke gateway to every gateway of its transit, HPE
+	// tunnels each; every gateway of a transit to every gateway of a peer
+	// transit.
+	addTunnels := func(a, b *Gateway, n int) {
+		if n < 1 {
+			n = 1
+		}
+		for k := 0; k < n; k++ {
+			i := len(p.Tunnels)
+			p.Tunnels = append(p.Tunnels, Tunnel{Index: i, A: a.Key, B: b.Key, Inner: innerPair(i),
+				Name: [2]string{fmt.Sprintf("t%d", i), fmt.Sprintf("t%d", i)}})
+		}
+	}
+	for _, sp := range c.Spokes {
+		tr := transits[sp.Transit]
+		for _, sg := range p.GatewaysOf(sp.Name) {
+			for _, tg := range p.GatewaysOf(sp.Transit) {
+				addTunnels(sg, tg, tr.HPETunnels)
+			}
+		}
+	}
+	for _, pe := range c.TransitPeerings {
+		for _, a := range p.GatewaysOf(pe.A) {
+			for _, b := range p.GatewaysOf(pe.B) {
+				addTunnels(a, b, 1)
+			}
+		}
+	}
+	if len(p.Tunnels) > MaxTunnels {
+		return nil, fmt.Errorf("topology %s needs %d tunnels; the limit is %d", t.Name, len(p.Tunnels), MaxTunnels)
+	}
+
+	// Sites: a router node with a private line and overlays to every
+	// gateway of its transit, and a host node per host.
+	for si, s := range c.Sites {
+		if s.Connection.Type != topologies.ConnPrivateLine {
+			return nil, fmt.Errorf("site %s: connection type %s is not supported yet; use private-line", s.Name, s.Connection.Type)
+		}
+		if err := p.addSite(si, s, transits[s.Connection.Transit]); err != nil {
+			return nil, err
+		}
+	}
+
+	// Endpoints: workloads and site hosts.
+	for _, v := range c.VPCs {
+		for _, w := range v.Workloads {
+			p.Endpoints = append(p.Endpoints, Endpoint{Name: w.Name, VPC: v.Name, Instance: w.Name,
+				Spoke: servedBy[v.Name], Address: w.Address, Allow: w.Allow, Prefix: v.CIDR})
+		}
+	}
+	for _, s := range c.Sites {
+		for _, h := range s.Hosts {
+			e := Endpoint{Name: h.Name, Site: s.Name, Address: h.Address}
+			for _, a := range s.Advertise {
+				if a.Contains(h.Address) {
+					e.Prefix = a
+				}
+			}
+			p.Endpoints = append(p.Endpoints, e)
+		}
+	}
+
+	if err := p.desired(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// addSite adds site s's router and hosts.
+func (p *Plan) addSite(si int, s *topologies.Site, tr *topologies.Transit) error {
+	if tr == nil {
+		return fmt.Errorf("site %s: no transit %s", s.Name, s.Connection.Transit)
+	}
+	kind := topologies.KindFRR
+	switch s.Router {
+	case topologies.SiteFRR:
+	case topologies.SiteBIRD:
+		kind = topologies.KindBIRD
+	default:
+		return fmt.Errorf("site %s: router %s is not supported on a private line; use frr or bird", s.Name, s.Router)
+	}
+	ln := s.Connection.Address
+	if !ln.IsValid() {
+		ln = line(si)
+	}
+	customer := nth(ln, 2)
+	r := &topologies.Node{Name: s.Name, Kind: kind, Pos: s.Pos,
+		BGP: &topologies.BGP{ASN: s.ASN, RouterID: customer, Networks: s.Advertise}}
+	for _, g := range p.GatewaysOf(tr.Name) {
+		i := len(p.Overlays)
+		pre := overlayPrefix(i)
+		o := Overlay{Site: s.Name, Gateway: g.Key, VNI: uint32(1000 + i),
+			Inner:    [2]netip.Prefix{netip.PrefixFrom(nth(pre, 1), 30), netip.PrefixFrom(nth(pre, 2), 30)},
+			Customer: customer, Interface: fmt.Sprintf("vx%d", g.Index)}
+		p.Overlays = append(p.Overlays, o)
+		r.VXLAN = append(r.VXLAN, topologies.VXLAN{Name: o.Interface, VNI: o.VNI, Local: customer,
+			Remote: g.PrivateIP, Port: VXLANPort, Address: o.Inner[1]})
+		r.BGP.Neighbors = append(r.BGP.Neighbors, topologies.Neighbor{Address: o.Inner[0].Addr(), ASN: g.ASN})
+	}
+	p.SiteNodes = append(p.SiteNodes, r)
+	used := map[netip.Prefix]string{}
+	for i, h := range s.Hosts {
+		var lan netip.Prefix
+		for _, a := range s.Advertise {
+			if a.Contains(h.Address) {
+				lan = a
+			}
+		}
+		if !lan.IsValid() {
+			return fmt.Errorf("site %s: host %s (%s) is in none of the advertised prefixes", s.Name, h.Name, h.Address)
+		}
+		if other, ok := used[lan]; ok {
+			return fmt.Errorf("site %s: hosts %s and %s share %s; give each host a prefix of its own", s.Name, other, h.Name, lan)
+		}
+		used[lan] = h.Name
+		gw := nth(lan, 1)
+		if gw == h.Address {
+			gw = nth(lan, 2)
+		}
+		p.SiteNodes = append(p.SiteNodes, &topologies.Node{Name: h.Name, Kind: topologies.KindHost, Pos: h.Pos,
+			Routes: []topologies.Route{{To: netip.MustParsePrefix("0.0.0.0/0"), Via: gw}}})
+		p.SiteLinks = append(p.SiteLinks, &topologies.Link{
+			A: topologies.Endpoint{Node: s.Name, Interface: fmt.Sprintf("lan%d", i), Address: netip.PrefixFrom(gw, lan.Bits())},
+			B: topologies.Endpoint{Node: h.Name, Interface: "eth0", Address: netip.PrefixFrom(h.Address, lan.Bits())},
+			Pos: h.Pos})
+	}
+	return nil
+}
+
+// Line returns site s's private line: the /30, the cloud's and the site's
+// addresses on it.
+func (p *Plan) Line(site string) (ln netip.Prefix, amazon, customer netip.Addr, ok bool) {
+	for i, s := range p.Topology.Cloud.Sites {
+		if s.Name != site {
+			continue
+		}
+		ln = s.Connection.Address
+		if !ln.IsValid() {
+			ln = line(i)
+		}
+		return ln, nth(ln, 1), nth(ln, 2), true
+	}
+	return netip.Prefix{}, netip.Addr{}, netip.Addr{}, false
+}
+
+// desired fills each account's desired cloud state.
+func (p *Plan) desired() error {
+	c := p.Topology.Cloud
+	byName := map[string]int{}
+	for _, a := range c.Accounts {
+		byName[a.Name] = len(p.Accounts)
+		p.Accounts = append(p.Accounts, Account{Account: a, Desired: cloud.Desired{Owner: p.Topology.Name}})
+	}
+	// Every prefix of the topology: forwarded traffic a gateway admits.
+	var private []netip.Prefix
+	for _, v := range c.VPCs {
+		private = append(private, v.CIDR)
+	}
+	for _, s := range c.Sites {
+		private = append(private, s.Advertise...)
+	}
+	withGateways := map[string]bool{}
+	for _, g := range p.Gateways {
+		withGateways[g.VPC] = true
+	}
+	siteOf := map[string][]*topologies.Site{} // transit -> sites
+	for _, s := range c.Sites {
+		siteOf[s.Connection.Transit] = append(siteOf[s.Connection.Transit], s)
+	}
+	transitOfVPC := map[string]*topologies.Transit{}
+	for _, tr := range c.Transits {
+		transitOfVPC[tr.VPC] = tr
+	}
+	for _, v := range c.VPCs {
+		ai, ok := byName[v.Account]
+		if !ok {
+			return fmt.Errorf("vpc %s: no account %s", v.Name, v.Account)
+		}
+		a := &p.Accounts[ai]
+		if a.Region == "" {
+			a.Region = v.Region
+		} else if a.Region != v.Region {
+			return fmt.Errorf("vpc %s: account %s already holds VPCs in %s; one region per account", v.Name, v.Account, a.Region)
+		}
+		d := &a.Desired
+		tr := transitOfVPC[v.Name]
+		cv := cloud.VPC{Key: v.Name, CIDR: v.CIDR, InternetGateway: withGateways[v.Name],
+			VPNGateway: tr != nil && len(siteOf[tr.Name]) > 0}
+		for _, s := range v.Subnets {
+			cv.Subnets = append(cv.Subnets, cloud.Subnet{Key: SubnetKey(v.Name, s.Name), CIDR: s.CIDR})
+		}
+		d.VPCs = append(d.VPCs, cv)
+		if withGateways[v.Name] {
+			sg := cloud.SecurityGroup{Key: GatewayGroupKey(v.Name), VPC: v.Name}
+			// WireGuard tunnels arrive from the peers' public addresses.
+			sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: "udp", FromPort: BasePort, ToPort: BasePort + MaxTunnels - 1,
+				Source: netip.MustParsePrefix("0.0.0.0/0")})
+			for _, pr := range private {
+				sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: "-1", Source: pr})
+			}
+			if tr != nil {
+				for _, s := range siteOf[tr.Name] {
+					ln, _, _, _ := p.Line(s.Name)
+					sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: "udp", FromPort: VXLANPort, ToPort: VXLANPort, Source: ln})
+				}
+			}
+			d.SecurityGroups = append(d.SecurityGroups, sg)
+		}
+		for _, w := range v.Workloads {
+			sg := cloud.SecurityGroup{Key: WorkloadGroupKey(v.Name, w.Name), VPC: v.Name}
+			allow := w.Allow
+			if allow == nil {
+				allow = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}
+			}
+			for _, pr := range allow {
+				sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: "-1", Source: pr})
+			}
+			d.SecurityGroups = append(d.SecurityGroups, sg)
+			d.Instances = append(d.Instances, cloud.Instance{Key: w.Name, VPC: v.Name, Subnet: SubnetKey(v.Name, w.Subnet),
+				PrivateIP: w.Address, Image: WorkloadImage, SecurityGroups: []string{sg.Key}, SourceDestCheck: true})
+		}
+	}
+	for _, g := range p.Gateways {
+		d := &p.Accounts[byName[g.Account]].Desired
+		d.Instances = append(d.Instances, cloud.Instance{Key: g.Key, VPC: g.VPC, Subnet: g.Subnet, PrivateIP: g.PrivateIP,
+			Image: GatewayImage, SecurityGroups: []string{GatewayGroupKey(g.VPC)}, ElasticIP: true})
+		if g.Index == 1 {
+			d.Routes = append(d.Routes, cloud.Route{Subnet: g.Subnet, Destination: netip.MustParsePrefix("0.0.0.0/0"), Target: cloud.TargetInternet})
+		}
+		if g.Role == RoleTransit && g.Index == 1 {
+			for _, s := range siteOf[g.Group] {
+				ln, amazon, customer, _ := p.Line(s.Name)
+				d.Routes = append(d.Routes, cloud.Route{Subnet: g.Subnet, Destination: ln, Target: cloud.TargetVPN})
+				d.VirtualInterfaces = append(d.VirtualInterfaces, cloud.VirtualInterface{Key: s.Name + "-vif", Connection: s.Name,
+					VPC: g.VPC, VLAN: int32(100 + slices.Index(c.Sites, s)), ASN: s.ASN,
+					AmazonAddress: netip.PrefixFrom(amazon, ln.Bits()), CustomerAddress: netip.PrefixFrom(customer, ln.Bits())})
+			}
+		}
+	}
+	for i := range p.Accounts {
+		if p.Accounts[i].Region == "" {
+			p.Accounts[i].Region = "us-east-1"
+		}
+		slices.SortStableFunc(p.Accounts[i].Desired.Routes, func(a, b cloud.Route) int { return cmp.Compare(a.Subnet, b.Subnet) })
+	}
+	return nil
+}

@@ -404,8 +404,8 @@ func (p *Plan) addSite(si int, s *topologies.Site, tr *topologies.Transit) error
 		p.SiteNodes = append(p.SiteNodes, &topologies.Node{Name: h.Name, Kind: topologies.KindHost, Pos: h.Pos,
 			Routes: []topologies.Route{{To: netip.MustParsePrefix("0.0.0.0/0"), Via: gw}}})
 		p.SiteLinks = append(p.SiteLinks, &topologies.Link{
-			A: topologies.Endpoint{Node: s.Name, Interface: fmt.Sprintf("lan%d", i), Address: netip.PrefixFrom(gw, lan.Bits())},
-			B: topologies.Endpoint{Node: h.Name, Interface: "eth0", Address: netip.PrefixFrom(h.Address, lan.Bits())},
+			A:   topologies.Endpoint{Node: s.Name, Interface: fmt.Sprintf("lan%d", i), Address: netip.PrefixFrom(gw, lan.Bits())},
+			B:   topologies.Endpoint{Node: h.Name, Interface: "eth0", Address: netip.PrefixFrom(h.Address, lan.Bits())},
 			Pos: h.Pos})
 	}
 	return nil

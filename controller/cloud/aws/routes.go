@@ -1,0 +1,266 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/netip"
+	"slices"
+	"strings"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/mcnlab/mcnlab/controller/cloud"
+)
+
+// isStatic reports whether a route is a static route to an internet or VPN
+// gateway: the routes Apply owns. The local route, propagated routes and
+// routes to instances or interfaces are not.
+func isStatic(r types.Route) bool {
+	gw := sdkaws.ToString(r.GatewayId)
+	return (r.Origin == "" || r.Origin == types.RouteOriginCreateRoute) &&
+		(strings.HasPrefix(gw, "igw-") || strings.HasPrefix(gw, "vgw-"))
+}
+
+// isLearned reports whether a route points at an instance or a network
+// interface: the routes SyncRoutes owns.
+func isLearned(r types.Route) bool {
+	return (r.Origin == "" || r.Origin == types.RouteOriginCreateRoute) && (r.InstanceId != nil || r.NetworkInterfaceId != nil)
+}
+
+// target names where a route points, for errors.
+func target(r types.Route) string {
+	for _, s := range []*string{r.GatewayId, r.NetworkInterfaceId, r.InstanceId, r.NatGatewayId, r.TransitGatewayId,
+		r.VpcPeeringConnectionId, r.LocalGatewayId, r.CarrierGatewayId, r.EgressOnlyInternetGatewayId} {
+		if sdkaws.ToString(s) != "" {
+			return *s
+		}
+	}
+	return "an unknown target"
+}
+
+func findRoute(routes []types.Route, dst netip.Prefix) (types.Route, bool) {
+	for _, r := range routes {
+		if r.DestinationCidrBlock != nil && prefix(r.DestinationCidrBlock) == dst {
+			return r, true
+		}
+	}
+	return types.Route{}, false
+}
+
+// planRoutes plans the static routes: missing ones created, ones to
+// another gateway replaced, and static routes d no longer has deleted from
+// the tables that stay. A destination taken by another kind of route is an
+// error: Apply does not touch those.
+func (pl *planner) planRoutes() error {
+	p, w := pl.p, pl.w
+	for _, k := range sortedKeys(w.tables) {
+		if !keeps(w.tables, pl.goneTable, k) {
+			continue
+		}
+		t := w.tables[k]
+		for _, r := range t.routes {
+			dst := prefix(r.DestinationCidrBlock)
+			if _, wanted := pl.wantRoutes[k][dst]; wanted || !isStatic(r) || !dst.IsValid() {
+				continue
+			}
+			detail := "RouteTableId=" + t.id + " DestinationCidrBlock=" + dst.String()
+			pl.ec2(phDelRoute, "DeleteRoute", k, detail, "delete route "+k+" "+dst.String(), func(ctx context.Context) error {
+				_, err := p.ec2.DeleteRoute(ctx, &ec2.DeleteRouteInput{RouteTableId: &t.id, DestinationCidrBlock: sdkaws.String(dst.String())})
+				return err
+			})
+		}
+	}
+	var errs []error
+	for _, r := range pl.d.Routes {
+		k, vk, dst := r.Subnet, pl.subnetVPC[r.Subnet], r.Destination.String()
+		gws, gone, kind := w.igws, pl.goneIGW, "internet gateway"
+		if r.Target == cloud.TargetVPN {
+			gws, gone, kind = w.vgws, pl.goneVGW, "vpn gateway"
+		}
+		gwRef := ref(gws, gone, vk)
+		replace := false
+		if keeps(w.tables, pl.goneTable, k) {
+			if cur, found := findRoute(w.tables[k].routes, r.Destination); found {
+				if !isStatic(cur) {
+					errs = append(errs, fmt.Errorf("route %s %s: the destination is routed to %s, which Apply leaves alone", k, dst, target(cur)))
+					continue
+				}
+				if sdkaws.ToString(cur.GatewayId) == gwRef {
+					continue
+				}
+				replace = true
+			}
+		}
+		action, what := "CreateRoute", "create route "+k+" "+dst
+		if replace {
+			action, what = "ReplaceRoute", "replace route "+k+" "+dst
+		}
+		detail := "RouteTableId=" + ref(w.tables, pl.goneTable, k) + " DestinationCidrBlock=" + dst + " GatewayId=" + gwRef
+		pl.ec2(phRoute, action, k, detail, what, func(ctx context.Context) error {
+			table, err := idOf(w.tables, "route table", k)
+			if err != nil {
+				return err
+			}
+			gw, err := idOf(gws, kind, vk)
+			if err != nil {
+				return err
+			}
+			if replace {
+				_, err = p.ec2.ReplaceRoute(ctx, &ec2.ReplaceRouteInput{RouteTableId: &table, DestinationCidrBlock: &dst, GatewayId: &gw})
+			} else {
+				_, err = p.ec2.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: &table, DestinationCidrBlock: &dst, GatewayId: &gw})
+			}
+			return err
+		})
+	}
+	return errors.Join(errs...)
+}
+
+// SyncRoutes makes the routes of subnet's route table that point at
+// instances or network interfaces exactly want (destination -> instance
+// key), each to the instance's primary interface, and returns the calls
+// made. Local, gateway and other routes stay as they are; a wanted
+// destination that such a route holds is reported as an error after the
+// other routes are synced.
+//
+// It is cheap when nothing differs: one DescribeRouteTables, with instance
+// interfaces from a cache that Apply and Observe fill and that a missing
+// key refreshes (one DescribeInstances).
+func (p *Provider) SyncRoutes(ctx context.Context, subnet string, want map[netip.Prefix]string) ([]cloud.Call, error) {
+	out, err := p.ec2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: p.ownerFilters(filter("tag:"+TagKey, subnet))})
+	if err != nil {
+		return nil, fmt.Errorf("sync routes of subnet %s: describe its route table: %w", subnet, err)
+	}
+	var tables []types.RouteTable
+	for _, rt := range out.RouteTables {
+		if p.owns(rt.Tags) && keyOf(rt.Tags) == subnet {
+			tables = append(tables, rt)
+		}
+	}
+	if len(tables) == 0 {
+		return nil, fmt.Errorf("sync routes of subnet %s: it has no route table of owner %s", subnet, p.owner)
+	}
+	// Of duplicates, the lowest ID is the table, as in Apply.
+	rt := slices.MinFunc(tables, func(a, b types.RouteTable) int {
+		return strings.Compare(sdkaws.ToString(a.RouteTableId), sdkaws.ToString(b.RouteTableId))
+	})
+	table := sdkaws.ToString(rt.RouteTableId)
+	have := map[netip.Prefix]types.Route{}
+	for _, r := range rt.Routes {
+		if dst := prefix(r.DestinationCidrBlock); dst.IsValid() {
+			have[dst] = r
+		}
+	}
+	// A wanted route gone blackhole points at an interface that no longer
+	// exists: its instance was replaced behind the cache's back.
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html — a route whose target is deleted is a blackhole
+	var stale []string
+	for dst, key := range want {
+		if r, ok := have[dst]; ok && isLearned(r) && r.State == types.RouteStateBlackhole {
+			stale = append(stale, key)
+		}
+	}
+	refs, err := p.instanceRefs(ctx, slices.Collect(maps.Values(want)), stale)
+	if err != nil {
+		return nil, fmt.Errorf("sync routes of subnet %s: %w", subnet, err)
+	}
+	var calls []cloud.Call
+	call := func(action, dst, detail string) {
+		calls = append(calls, cloud.Call{Service: "ec2", Action: action, Object: subnet,
+			Detail: "RouteTableId=" + table + " DestinationCidrBlock=" + dst + detail})
+	}
+	for _, dst := range slices.SortedFunc(maps.Keys(have), comparePrefix) {
+		r := have[dst]
+		if _, wanted := want[dst]; wanted || !isLearned(r) {
+			continue
+		}
+		if _, err := p.ec2.DeleteRoute(ctx, &ec2.DeleteRouteInput{RouteTableId: &table, DestinationCidrBlock: sdkaws.String(dst.String())}); err != nil {
+			return calls, fmt.Errorf("sync routes of subnet %s: delete route %s: %w", subnet, dst, err)
+		}
+		call("DeleteRoute", dst.String(), "")
+	}
+	var conflicts []error
+	for _, dst := range slices.SortedFunc(maps.Keys(want), comparePrefix) {
+		key := want[dst]
+		to := refs[key]
+		r, found := have[dst]
+		action := "CreateRoute"
+		switch {
+		case found && !isLearned(r):
+			conflicts = append(conflicts, fmt.Errorf("sync routes of subnet %s: route %s: the destination is routed to %s, which SyncRoutes leaves alone", subnet, dst, target(r)))
+			continue
+		case found && (sdkaws.ToString(r.NetworkInterfaceId) == to.eni || (r.NetworkInterfaceId == nil && sdkaws.ToString(r.InstanceId) == to.id)):
+			continue
+		case found:
+			action = "ReplaceRoute"
+		}
+		d := dst.String()
+		if action == "CreateRoute" {
+			_, err = p.ec2.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: &table, DestinationCidrBlock: &d, NetworkInterfaceId: &to.eni})
+		} else {
+			_, err = p.ec2.ReplaceRoute(ctx, &ec2.ReplaceRouteInput{RouteTableId: &table, DestinationCidrBlock: &d, NetworkInterfaceId: &to.eni})
+		}
+		if err != nil {
+			p.forget(key) // perhaps a stale interface: look it up again next time
+			return calls, fmt.Errorf("sync routes of subnet %s: %s %s via instance %s (%s): %w", subnet, action, d, key, to.eni, err)
+		}
+		call(action, d, " NetworkInterfaceId="+to.eni+" ("+key+")")
+	}
+	return calls, errors.Join(conflicts...)
+}
+
+// forget drops an instance from the cache.
+func (p *Provider) forget(key string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.instances, key)
+}
+
+// instanceRefs returns the IDs of the instances with the given keys, from
+// the cache, refreshing it once for the keys it lacks and the stale ones.
+func (p *Provider) instanceRefs(ctx context.Context, keys, stale []string) (map[string]instanceRef, error) {
+	refs := map[string]instanceRef{}
+	var missing []string
+	p.mu.Lock()
+	for _, k := range keys {
+		if r, ok := p.instances[k]; ok && r.eni != "" && !slices.Contains(stale, k) {
+			refs[k] = r
+		} else if !slices.Contains(missing, k) {
+			missing = append(missing, k)
+		}
+	}
+	p.mu.Unlock()
+	if len(missing) == 0 {
+		return refs, nil
+	}
+	slices.Sort(missing)
+	objs, err := p.listInstances(ctx, missing...)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, k := range missing {
+		delete(p.instances, k)
+	}
+	p.rememberLocked(&world{instances: index(objs)}, false)
+	for _, k := range missing {
+		r, ok := p.instances[k]
+		if !ok || r.eni == "" {
+			return nil, fmt.Errorf("instance %s: no running instance of owner %s has this key", k, p.owner)
+		}
+		refs[k] = r
+	}
+	return refs, nil
+}
+
+func comparePrefix(a, b netip.Prefix) int {
+	if c := a.Addr().Compare(b.Addr()); c != 0 {
+		return c
+	}
+	return a.Bits() - b.Bits()
+}

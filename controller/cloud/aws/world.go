@@ -1,0 +1,237 @@
+package aws
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/mcnlab/mcnlab/controller/cloud"
+)
+
+// TagKey is the tag that holds an object's key.
+const TagKey = "mcnlab:key"
+
+// TagOwner is the tag that names the lab or deployment owning an object.
+const TagOwner = "mcnlab:owner"
+
+// world is what the owner has in the account: observed, then updated by
+// Apply's operations as they succeed. Each map is by key; an object whose
+// key another object already holds (a duplicate) or that has no key is
+// under key+"\x00"+ID, which no desired object matches, so it is deleted.
+type world struct {
+	vpcs      map[string]*vpcObj
+	subnets   map[string]*subnetObj
+	tables    map[string]*tableObj // by subnet key
+	igws      map[string]*gwObj    // by VPC key
+	vgws      map[string]*gwObj    // by VPC key
+	groups    map[string]*groupObj
+	instances map[string]*instanceObj
+	eips      map[string]*eipObj // by instance key
+	vifs      map[string]*vifObj
+	// conns maps Direct Connect connection names to their IDs; filled
+	// only for the connections desired virtual interfaces name.
+	conns map[string][]string
+}
+
+// base is the key and ID every object has.
+type base struct{ key, id string }
+
+func (b *base) keyID() (string, string) { return b.key, b.id }
+
+// name is how calls and errors name the object: its key, or its ID when
+// it has no key.
+func (b *base) name() string {
+	if b.key == "" {
+		return b.id
+	}
+	return b.key
+}
+
+type vpcObj struct {
+	base
+	cidr netip.Prefix
+}
+
+type subnetObj struct {
+	base
+	vpcID string
+	cidr  netip.Prefix
+	zone  string
+}
+
+type tableObj struct {
+	base
+	vpcID  string
+	assocs []tableAssoc
+	routes []types.Route
+}
+
+type tableAssoc struct{ id, subnetID string }
+
+type gwObj struct {
+	base
+	vpcIDs []string // the VPCs it is attached (or attaching) to
+}
+
+type groupObj struct {
+	base
+	vpcID   string
+	ingress []perm
+}
+
+type instanceObj struct {
+	base
+	vpcID, subnetID string
+	eni             string
+	ip              netip.Addr
+	image, typ      string
+	sourceDestCheck bool
+	groups          []string
+	launched        bool // by this Apply, and maybe still pending
+}
+
+type eipObj struct {
+	base
+	publicIP   netip.Addr
+	assocID    string
+	instanceID string
+}
+
+type vifObj struct {
+	base
+	connID, vgwID            string
+	vlan                     int32
+	asn                      int64
+	amazonAddr, customerAddr string
+}
+
+type keyed interface{ keyID() (string, string) }
+
+// index maps objects by key, sorted by ID so that which of two duplicates
+// keeps the key is stable.
+func index[T keyed](objs []T) map[string]T {
+	slices.SortFunc(objs, func(a, b T) int {
+		_, ia := a.keyID()
+		_, ib := b.keyID()
+		return strings.Compare(ia, ib)
+	})
+	m := make(map[string]T, len(objs))
+	for _, o := range objs {
+		k, id := o.keyID()
+		if _, dup := m[k]; dup || k == "" {
+			k += "\x00" + id
+		}
+		m[k] = o
+	}
+	return m
+}
+
+// keyOf returns the mcnlab:key tag's value.
+func keyOf(tags []types.Tag) string { return tagValue(tags, TagKey) }
+
+func tagValue(tags []types.Tag, key string) string {
+	for _, t := range tags {
+		if sdkaws.ToString(t.Key) == key {
+			return sdkaws.ToString(t.Value)
+		}
+	}
+	return ""
+}
+
+// owns reports whether tags carry the provider's owner tag. Describe calls
+// already filter on it; this check keeps the rule true even against an
+// endpoint that ignored a filter.
+func (p *Provider) owns(tags []types.Tag) bool { return tagValue(tags, TagOwner) == p.owner }
+
+// tagSpecs tags a new object with its key and owner.
+func (p *Provider) tagSpecs(rt types.ResourceType, key string) []types.TagSpecification {
+	return []types.TagSpecification{{ResourceType: rt, Tags: []types.Tag{
+		{Key: sdkaws.String("Name"), Value: sdkaws.String(key)},
+		{Key: sdkaws.String(TagKey), Value: sdkaws.String(key)},
+		{Key: sdkaws.String(TagOwner), Value: sdkaws.String(p.owner)},
+	}}}
+}
+
+// ownerFilters selects the owner's objects, and what extra selects.
+func (p *Provider) ownerFilters(extra ...types.Filter) []types.Filter {
+	return append([]types.Filter{filter("tag:"+TagOwner, p.owner)}, extra...)
+}
+
+func filter(name string, values ...string) types.Filter {
+	return types.Filter{Name: sdkaws.String(name), Values: values}
+}
+
+// vpcKey returns the key of the VPC with the given ID, or "".
+func (w *world) vpcKey(id string) string {
+	for k, v := range w.vpcs {
+		if v.id == id {
+			return k
+		}
+	}
+	return ""
+}
+
+// subnetKey returns the key of the subnet with the given ID, or "".
+func (w *world) subnetKey(id string) string {
+	for k, s := range w.subnets {
+		if s.id == id {
+			return k
+		}
+	}
+	return ""
+}
+
+// vgwKey returns the key of the VPN gateway with the given ID, or "".
+func (w *world) vgwKey(id string) string {
+	for k, g := range w.vgws {
+		if g.id == id {
+			return k
+		}
+	}
+	return ""
+}
+
+// inventory lists what exists by key; duplicates are left out.
+func (w *world) inventory() cloud.Inventory {
+	inv := cloud.Inventory{
+		VPCs:        map[string]string{},
+		Subnets:     map[string]string{},
+		RouteTables: map[string]string{},
+		Groups:      map[string]string{},
+		Instances:   map[string]cloud.InstanceInfo{},
+	}
+	for k, v := range w.vpcs {
+		if k == v.key {
+			inv.VPCs[k] = v.id
+		}
+	}
+	for k, s := range w.subnets {
+		if k == s.key {
+			inv.Subnets[k] = s.id
+		}
+	}
+	for k, t := range w.tables {
+		if k == t.key {
+			inv.RouteTables[k] = t.id
+		}
+	}
+	for k, g := range w.groups {
+		if k == g.key {
+			inv.Groups[k] = g.id
+		}
+	}
+	for k, i := range w.instances {
+		if k != i.key {
+			continue
+		}
+		info := cloud.InstanceInfo{ID: i.id, ENI: i.eni, PrivateIP: i.ip}
+		if e, ok := w.eips[k]; ok && e.instanceID == i.id {
+			info.PublicIP = e.publicIP
+		}
+		inv.Instances[k] = info
+	}
+	return inv
+}

@@ -74,6 +74,9 @@ func deploy(ctx context.Context, cmd *cobra.Command, t *topologies.Topology, lab
 	if err := topologies.CheckLabName("--lab", lab); err != nil {
 		return err
 	}
+	if t.Cloud != nil {
+		return deployCloud(ctx, cmd, t, lab, file, src)
+	}
 	plan, err := emulator.NewPlan(lab, t)
 	if err != nil {
 		return err

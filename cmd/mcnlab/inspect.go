@@ -83,6 +83,10 @@ func newInspect() *cobra.Command {
 				fmt.Fprintf(w, "%s:%s -- %s:%s\t%d\t%s\n", l.A.Node, l.A.Interface, l.B.Node, l.B.Interface, l.MTU, rate)
 			}
 			printGateways(w, r, gatewayStatus(cmd.Context(), r))
+			if isCloudLab(r.Name) {
+				w.Flush()
+				return inspectCloud(cmd.Context(), out, r.Name)
+			}
 			return nil
 		},
 	}

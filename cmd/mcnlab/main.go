@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mcnlab/mcnlab/emulator/state"
 )
 
 // exitError carries an exit code without printing anything more.
@@ -18,7 +20,15 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
+// stateRootEnv, when set, moves the labs' state root (state.Root): the
+// lab's daemons inherit the root of the process that started them (tests
+// use a temporary one).
+const stateRootEnv = "MCNLAB_STATE_ROOT"
+
 func main() {
+	if r := os.Getenv(stateRootEnv); r != "" {
+		state.Root = r
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := newRoot()
@@ -51,6 +61,8 @@ with addresses, routes and start-up commands. Labs are recorded under
 	)
 	root.AddCommand(newGateway())
 	root.AddCommand(newRoutes(), newTokens())
+	root.AddCommand(newController())
+	root.AddCommand(newPlanApply()...)
 	return root
 }
 

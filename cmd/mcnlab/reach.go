@@ -19,7 +19,7 @@ func newReach() *cobra.Command {
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "reach [--lab NAME]",
-		Short: "Print the host-to-host reachability matrix, measured with real pings",
+		Short: "Print the reachability matrix, measured with real pings (cloud labs: expected, seen and why blocked)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := needRoot("reach"); err != nil {
@@ -28,6 +28,17 @@ func newReach() *cobra.Command {
 			r, err := pickLab(lab)
 			if err != nil {
 				return err
+			}
+			if isCloudLab(r.Name) {
+				cm, err := cloudReachability(cmd.Context(), r.Name)
+				if err != nil {
+					return err
+				}
+				cm.print(cmd.OutOrStdout())
+				if n := cm.Mismatches(); n > 0 {
+					return fmt.Errorf("%d of %d pairs not as expected", n, len(cm.Cells))
+				}
+				return nil
 			}
 			m, err := reachability(r, timeout)
 			if err != nil {

@@ -178,7 +178,8 @@ func newRoutesApproved(o *ctlFlags) *cobra.Command {
 }
 
 func newRoutesApprove(o *ctlFlags) *cobra.Command {
-	return &cobra.Command{
+	var wait time.Duration
+	cmd := &cobra.Command{
 		Use:   "approve SITE PREFIX [--lab NAME] [--json]",
 		Short: "Approve a route that a site advertises, so that its transit propagates it",
 		Args:  cobra.ExactArgs(2),
@@ -209,8 +210,44 @@ func newRoutesApprove(o *ctlFlags) *cobra.Command {
 			} else {
 				fmt.Fprintf(out, "%s from site %s was approved already (transit %s)\n", res.Prefix, res.Site, res.Transit)
 			}
+			if wait > 0 {
+				took, err := waitLearned(cmd.Context(), c, p, wait)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "%s is in the spoke route tables (%s)\n", p, took.Round(time.Millisecond))
+			}
 			return nil
 		},
+	}
+	cmd.Flags().DurationVar(&wait, "wait", 0, "wait up to this long until the route is in the spoke VPC route tables")
+	return cmd
+}
+
+// waitLearned polls the controller's route tables until prefix is a
+// learned route in one of them.
+func waitLearned(ctx context.Context, c *api.Client, prefix netip.Prefix, limit time.Duration) (time.Duration, error) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		tables, err := c.RouteTables(ctx)
+		if err == nil {
+			for _, rt := range tables {
+				for _, r := range rt.Routes {
+					if r.Origin == api.OriginLearned && r.Destination == prefix {
+						return time.Since(start), nil
+					}
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return time.Since(start), fmt.Errorf("%s is not in any spoke route table after %s", prefix, limit)
+		case <-t.C:
+		}
 	}
 }
 

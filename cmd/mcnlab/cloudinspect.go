@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// inspectCloud prints what a cloud lab's controller reports: the
+// gateways, the segmentation policy with what the gateways dropped, and
+// the routes held for approval.
+func inspectCloud(ctx context.Context, out io.Writer, lab string) error {
+	c, err := labAPI(lab)
+	if err != nil {
+		return err
+	}
+	st, err := c.Status(ctx)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "\ncontroller: converged %v\n\n", st.Converged)
+	fmt.Fprintln(w, "GATEWAY\tROLE\tGROUP\tINSTANCE\tPRIVATE\tPUBLIC\tTUNNELS UP\tSESSIONS UP")
+	for _, g := range st.Gateways {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%d/%d\n", g.Name, g.Role, g.Group, g.InstanceID, g.PrivateIP, g.PublicIP,
+			g.TunnelsUp, g.Tunnels, g.SessionsUp, g.Sessions)
+	}
+	seg, err := c.Segmentation(ctx)
+	if err != nil {
+		return err
+	}
+	if len(seg.Domains) > 0 {
+		fmt.Fprintln(w, "\nDOMAIN\tMEMBERS\tPREFIXES")
+		for _, d := range seg.Domains {
+			ps := make([]string, len(d.Prefixes))
+			for i, p := range d.Prefixes {
+				ps[i] = p.String()
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\n", d.Name, strings.Join(d.Members, ", "), strings.Join(ps, ", "))
+		}
+		var conns []string
+		for _, cn := range seg.Connections {
+			conns = append(conns, cn[0]+" <-> "+cn[1])
+		}
+		fmt.Fprintf(w, "\nconnection policy: %s; every other pair of domains is dropped at the transit gateways\n", strings.Join(conns, ", "))
+		for _, d := range seg.Drops {
+			if d.Packets > 0 {
+				fmt.Fprintf(w, "  %s dropped %d packets from %s to %s\n", d.Gateway, d.Packets, d.From, d.To)
+			}
+		}
+	}
+	pend, err := c.Pending(ctx)
+	if err != nil {
+		return err
+	}
+	if len(pend) > 0 {
+		fmt.Fprintln(w, "\nPENDING APPROVAL\tSITE\tTRANSIT")
+		for _, p := range pend {
+			fmt.Fprintf(w, "%s\t%s\t%s\n", p.Prefix, p.Site, p.Transit)
+		}
+		fmt.Fprintf(w, "(approve with `mcnlab routes approve SITE PREFIX --lab %s`)\n", lab)
+	}
+	return w.Flush()
+}

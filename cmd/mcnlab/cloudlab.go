@@ -1,0 +1,306 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mcnlab/mcnlab/controller"
+	"github.com/mcnlab/mcnlab/controller/api"
+	"github.com/mcnlab/mcnlab/controller/intent"
+	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/state"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// The lab's account in its emulated cloud (`cloudmock serve`'s default).
+const (
+	labAccountID = "111111111111"
+	labAccessKey = "AKIDMCNLAB"
+	labSecret    = "mcnlab-secret"
+)
+
+// cloudReadyTimeout bounds a lab's start of its emulated cloud and
+// controller; convergeTimeout its gateways' convergence after that.
+const (
+	cloudReadyTimeout = 30 * time.Second
+	convergeTimeout   = 90 * time.Second
+)
+
+// mcnlabSelf is the binary the lab's daemons run: this one. Tests, which
+// run a test binary, point it at a built mcnlab.
+var mcnlabSelf = func() (string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("find mcnlab binary: %w", err)
+	}
+	return self, nil
+}
+
+// startRootDaemon starts argv detached (own session) in the root network
+// namespace, output appended to logPath.
+func startRootDaemon(argv []string, logPath string) (state.Process, error) {
+	logf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return state.Process{}, fmt.Errorf("start %s: %w", argv[1], err)
+	}
+	defer logf.Close()
+	c := exec.Command(argv[0], argv[1:]...)
+	c.Stdout, c.Stderr = logf, logf
+	c.Env = append(os.Environ(), stateRootEnv+"="+state.Root)
+	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := c.Start(); err != nil {
+		return state.Process{}, fmt.Errorf("start %s: %w", argv[1], err)
+	}
+	start, err := state.StartTime(c.Process.Pid)
+	go c.Wait() //nolint:errcheck // reaps it if it dies while we run
+	if err != nil {
+		return state.Process{}, fmt.Errorf("start %s: read start time of pid %d: %w", argv[1], c.Process.Pid, err)
+	}
+	return state.Process{PID: c.Process.Pid, Start: start}, nil
+}
+
+// recordDaemon records (or replaces) the lab's daemon called name.
+func recordDaemon(lab, name string, p state.Process) error {
+	rec, err := state.Load(lab)
+	if err != nil {
+		return err
+	}
+	rec.Daemons = slices.DeleteFunc(rec.Daemons, func(d state.Daemon) bool { return d.Name == name })
+	rec.Daemons = append(rec.Daemons, state.Daemon{Name: name, Process: p})
+	return state.Save(rec)
+}
+
+// daemonOf returns the lab's recorded daemon called name.
+func daemonOf(lab, name string) (state.Process, bool) {
+	rec, err := state.Load(lab)
+	if err != nil {
+		return state.Process{}, false
+	}
+	for _, d := range rec.Daemons {
+		if d.Name == name {
+			return d.Process, true
+		}
+	}
+	return state.Process{}, false
+}
+
+// freeLoopbackPort asks the kernel for a free TCP port on 127.0.0.1.
+func freeLoopbackPort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitFor polls cond until it holds, p dies, or ctx ends.
+func waitFor(ctx context.Context, what string, p state.Process, logPath string, cond func() bool) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for !cond() {
+		if p.PID != 0 && !p.Alive() {
+			return fmt.Errorf("%s: the process died; its log %s ends:\n%s", what, logPath, tail(logPath, 15))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w; log %s ends:\n%s", what, ctx.Err(), logPath, tail(logPath, 15))
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// tail returns the last n lines of a file.
+func tail(path string, n int) string {
+	b, _ := os.ReadFile(path)
+	lines := 0
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == '\n' && i != len(b)-1 {
+			lines++
+			if lines == n {
+				return string(b[i+1:])
+			}
+		}
+	}
+	return string(b)
+}
+
+// deployCloud deploys a topology with cloud intent: the site routers and
+// hosts in the emulator, then the lab's emulated cloud and its controller,
+// and waits until the controller reports the lab converged.
+func deployCloud(ctx context.Context, cmd *cobra.Command, t *topologies.Topology, lab, file string, src []byte) error {
+	out := cmd.OutOrStdout()
+	cp, err := intent.Compile(t)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	et := *t
+	et.Nodes = append(slices.Clone(t.Nodes), cp.SiteNodes...)
+	et.Links = append(slices.Clone(t.Links), cp.SiteLinks...)
+	eplan, err := emulator.NewPlan(lab, &et)
+	if err != nil {
+		return err
+	}
+	abs, _ := filepath.Abs(file)
+	fmt.Fprintf(out, "deploying lab %s from %s: %d VPCs, %d gateways, %d sites\n", lab, file, len(t.Cloud.VPCs), len(cp.Gateways), len(t.Cloud.Sites))
+	start := time.Now()
+	pr := emulator.NewPrinter(os.Stdout)
+	if err := emulator.Deploy(ctx, eplan, emulator.Options{TopologyFile: abs, Source: src, Progress: pr}); err != nil {
+		return err
+	}
+	fail := func(err error) error {
+		if derr := emulator.Destroy(context.Background(), lab, pr); derr != nil {
+			return fmt.Errorf("%w (and destroying the lab failed: %v)", err, derr)
+		}
+		return fmt.Errorf("%w (lab %s destroyed)", err, lab)
+	}
+	if err := os.WriteFile(controller.TopologyFile(lab), src, 0o644); err != nil {
+		return fail(fmt.Errorf("keep topology: %w", err))
+	}
+	if err := startLabCloud(ctx, lab, cp); err != nil {
+		return fail(err)
+	}
+	fmt.Fprintf(out, "emulated cloud up (%s)\n", time.Since(start).Round(time.Millisecond))
+	if err := startController(ctx, lab); err != nil {
+		return fail(err)
+	}
+	fmt.Fprintf(out, "controller up (%s); waiting for the gateways to converge\n", time.Since(start).Round(time.Millisecond))
+	if err := waitConverged(ctx, out, lab, convergeTimeout); err != nil {
+		return fail(err)
+	}
+	fmt.Fprintf(out, "lab %s ready in %s; `mcnlab inspect --lab %s` shows it, `mcnlab destroy --lab %s` removes it\n", lab, time.Since(start).Round(time.Millisecond), lab, lab)
+	return nil
+}
+
+// startLabCloud starts the lab's emulated cloud (`mcnlab cloudmock serve
+// --lab LAB --join`) with the sites' private lines, records it, and waits
+// until its API answers.
+func startLabCloud(ctx context.Context, lab string, cp *intent.Plan) error {
+	self, err := mcnlabSelf()
+	if err != nil {
+		return err
+	}
+	port, err := freeLoopbackPort()
+	if err != nil {
+		return err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	argv := []string{self, "cloudmock", "serve", "--lab", lab, "--join", "--listen", addr,
+		"--account", labAccountID + ":" + labAccessKey + ":" + labSecret}
+	for _, s := range cp.Topology.Cloud.Sites {
+		argv = append(argv, "--circuit", s.Name+"="+emulator.NamespaceName(lab, s.Name)+":"+intent.LineInterface)
+	}
+	logPath := filepath.Join(state.Dir(lab), "cloud.log")
+	p, err := startRootDaemon(argv, logPath)
+	if err != nil {
+		return err
+	}
+	if err := recordDaemon(lab, "cloud", p); err != nil {
+		return errors.Join(err, syscall.Kill(p.PID, syscall.SIGTERM))
+	}
+	ctx, cancel := context.WithTimeout(ctx, cloudReadyTimeout)
+	defer cancel()
+	if err := waitFor(ctx, "emulated cloud", p, logPath, func() bool {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}); err != nil {
+		return err
+	}
+	return controller.WriteLabCloud(lab, controller.LabCloud{URL: "http://" + addr, Region: cp.Accounts[0].Region,
+		AccountID: labAccountID, AccessKeyID: labAccessKey, SecretAccessKey: labSecret})
+}
+
+// startController starts the lab's controller (`mcnlab controller run`),
+// records it, and waits until its API answers.
+func startController(ctx context.Context, lab string) error {
+	self, err := mcnlabSelf()
+	if err != nil {
+		return err
+	}
+	logPath := filepath.Join(state.Dir(lab), "controller.log")
+	before, _ := os.Stat(api.EndpointFile(lab))
+	p, err := startRootDaemon([]string{self, "controller", "run", "--lab", lab}, logPath)
+	if err != nil {
+		return err
+	}
+	if err := recordDaemon(lab, "controller", p); err != nil {
+		return errors.Join(err, syscall.Kill(p.PID, syscall.SIGTERM))
+	}
+	ctx, cancel := context.WithTimeout(ctx, cloudReadyTimeout)
+	defer cancel()
+	return waitFor(ctx, "controller", p, logPath, func() bool {
+		st, err := os.Stat(api.EndpointFile(lab))
+		if err != nil || (before != nil && !st.ModTime().After(before.ModTime())) {
+			return false
+		}
+		c, err := labAPI(lab)
+		if err != nil {
+			return false
+		}
+		_, err = c.Status(ctx)
+		return err == nil
+	})
+}
+
+// labAPI returns a client of the lab's controller with the admin token.
+func labAPI(lab string) (*api.Client, error) {
+	url, token, err := api.ControllerEndpoint(lab)
+	if err != nil {
+		return nil, err
+	}
+	return api.NewClient(url, token), nil
+}
+
+// waitConverged waits until the lab's controller reports convergence,
+// printing what is still missing every few seconds.
+func waitConverged(ctx context.Context, out io.Writer, lab string, limit time.Duration) error {
+	c, err := labAPI(lab)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	last := time.Now()
+	for {
+		st, err := c.Status(ctx)
+		if err == nil && st.Converged {
+			return nil
+		}
+		if time.Since(last) > 3*time.Second {
+			last = time.Now()
+			if err != nil {
+				fmt.Fprintf(out, "  waiting: %v\n", err)
+			} else {
+				up, all := 0, 0
+				for _, g := range st.Gateways {
+					up += g.SessionsUp
+					all += g.Sessions
+				}
+				fmt.Fprintf(out, "  waiting: %d of %d BGP sessions established\n", up, all)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("lab %s did not converge within %s (`mcnlab inspect --lab %s` shows why)", lab, limit, lab)
+		case <-tick.C:
+		}
+	}
+}

@@ -1,0 +1,359 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcnlab/mcnlab/controller"
+	"github.com/mcnlab/mcnlab/controller/api"
+	"github.com/mcnlab/mcnlab/controller/store"
+	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/probe"
+	"github.com/mcnlab/mcnlab/emulator/state"
+	"github.com/mcnlab/mcnlab/internal/roottest"
+)
+
+const awsTransit = "../../topologies/aws-transit.yaml"
+
+// deployAWSTransit deploys topologies/aws-transit.yaml under a test lab name with
+// the built mcnlab as the lab's daemons, and destroys it (checking nothing
+// is left) when the test ends.
+func deployAWSTransit(t *testing.T) string {
+	t.Helper()
+	roottest.Require(t)
+	for _, tool := range []string{"vtysh", "aws"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			roottest.Missing(t, "%s is not installed: %v", tool, err)
+		}
+	}
+	if _, err := os.Stat("/dev/net/tun"); err != nil {
+		roottest.Missing(t, "no TUN device: %v", err)
+	}
+	bin := roottest.MCNLab(t)
+	roottest.UseTempState(t)
+	old := mcnlabSelf
+	mcnlabSelf = func() (string, error) { return bin, nil }
+	t.Cleanup(func() { mcnlabSelf = old })
+	lab := roottest.LabName(t, "awt")
+	t.Cleanup(func() {
+		if _, _, err := run(t, "destroy", "--lab", lab); err != nil {
+			t.Errorf("destroy: %v", err)
+		}
+		roottest.AssertGone(t, lab)
+	})
+	start := time.Now()
+	out, _, err := run(t, "deploy", "-t", awsTransit, "--lab", lab)
+	if err != nil {
+		t.Fatalf("deploy: %v\n%s\ncontroller log:\n%s", err, out, tail(controllerLog(lab), 40))
+	}
+	t.Logf("deployed and converged in %s", time.Since(start).Round(time.Millisecond))
+	return lab
+}
+
+func controllerLog(lab string) string { return filepath.Join(state.Dir(lab), "controller.log") }
+
+// awsRoutes reads a subnet's route table with the AWS CLI from the lab's
+// emulated cloud: destination -> target.
+func awsRoutes(t *testing.T, lab, subnetKey string) map[string]string {
+	t.Helper()
+	lc, err := controller.ReadLabCloud(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("aws", "--endpoint-url", lc.URL, "--region", lc.Region, "--output", "json",
+		"ec2", "describe-route-tables", "--filters", "Name=tag:Name,Values="+subnetKey)
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+lc.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+lc.SecretAccessKey,
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("aws ec2 describe-route-tables: %v", err)
+	}
+	var ans struct {
+		RouteTables []struct {
+			Routes []struct {
+				DestinationCidrBlock, GatewayId, InstanceId, NetworkInterfaceId string
+			}
+		}
+	}
+	if err := json.Unmarshal(b, &ans); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+	if len(ans.RouteTables) != 1 {
+		t.Fatalf("%d route tables named %s, want 1", len(ans.RouteTables), subnetKey)
+	}
+	out := map[string]string{}
+	for _, r := range ans.RouteTables[0].Routes {
+		out[r.DestinationCidrBlock] = r.GatewayId + r.InstanceId + r.NetworkInterfaceId
+	}
+	return out
+}
+
+// waitRoutes polls the AWS CLI view of a route table until cond holds.
+func waitRoutes(t *testing.T, lab, subnet string, limit time.Duration, cond func(map[string]string) bool) (map[string]string, time.Duration, bool) {
+	t.Helper()
+	start := time.Now()
+	for {
+		r := awsRoutes(t, lab, subnet)
+		if cond(r) {
+			return r, time.Since(start), true
+		}
+		if time.Since(start) > limit {
+			return r, time.Since(start), false
+		}
+		time.Sleep(50 * time.Millisecond) // polling the cloud's route table, bounded by limit
+	}
+}
+
+// vtysh runs commands against a site router's FRR.
+func vtysh(t *testing.T, lab, node string, cmds ...string) {
+	t.Helper()
+	args := []string{"--vty_socket", emulator.NodeDir(lab, node)}
+	for _, c := range cmds {
+		args = append(args, "-c", c)
+	}
+	if out, err := exec.Command("vtysh", args...).CombinedOutput(); err != nil {
+		t.Fatalf("vtysh %v: %v\n%s", cmds, err, out)
+	}
+}
+
+// The demo topology end to end: route approval, propagation into the spoke
+// route tables (read with the AWS CLI) and withdrawal, segmentation dropped
+// at the transit, the API's roles, a controller restart under a probe, and
+// the reachability matrix.
+func TestAWSTransitLab(t *testing.T) {
+	lab := deployAWSTransit(t)
+	ctx := context.Background()
+	c, err := labAPI(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod := "prod-vpc/app"
+	ownVPC := func(r map[string]string) bool { _, ok := r["10.1.0.0/16"]; return ok }
+
+	// Nothing approved yet: both on-prem prefixes are pending, none is in a
+	// spoke route table, the other spokes are.
+	pending, err := c.Pending(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pend []string
+	for _, p := range pending {
+		pend = append(pend, p.Site+" "+p.Prefix.String())
+	}
+	if got := strings.Join(pend, ", "); got != "dc1 10.100.0.0/24, dc1 10.101.0.0/24" {
+		t.Errorf("pending routes %q, want both of dc1's", got)
+	}
+	r, _, ok := waitRoutes(t, lab, prod, 5*time.Second, func(r map[string]string) bool {
+		return r["10.2.0.0/16"] != "" && r["10.3.0.0/16"] != ""
+	})
+	if !ok || !ownVPC(r) {
+		t.Fatalf("prod's app route table %v: want local 10.1.0.0/16 and the learned 10.2.0.0/16 and 10.3.0.0/16", r)
+	}
+	if _, ok := r["10.100.0.0/24"]; ok {
+		t.Errorf("an unapproved on-prem prefix reached a spoke route table: %v", r)
+	}
+	dcApp := netip.MustParseAddr("10.100.0.10")
+	prodNS := workloadNS(t, lab, "prod-app")
+	if reach(t, prodNS, dcApp, 3) {
+		t.Errorf("prod-app reaches dc1-app before its prefix is approved")
+	}
+
+	// A read-only token cannot approve; no token gets 401.
+	adminURL, adminTok, err := api.ControllerEndpoint(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.NewClient(adminURL, "").Approve(ctx, "dc1", "10.100.0.0/24"); !statusIs(err, 401) {
+		t.Errorf("approve without a token: %v, want 401", err)
+	}
+	nt, err := api.NewClient(adminURL, adminTok).CreateToken(ctx, "viewer", store.RoleReadOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.NewClient(adminURL, nt.Token).Approve(ctx, "dc1", "10.100.0.0/24"); !statusIs(err, 403) {
+		t.Errorf("approve with a read-only token: %v, want 403", err)
+	}
+
+	// Approve one prefix from the CLI: it reaches the spoke route tables
+	// within seconds and becomes reachable; the other stays out.
+	if out, _, err := run(t, "routes", "approve", "dc1", "10.100.0.0/24", "--lab", lab); err != nil {
+		t.Fatalf("routes approve: %v\n%s", err, out)
+	}
+	r, took, ok := waitRoutes(t, lab, prod, 10*time.Second, func(r map[string]string) bool { return r["10.100.0.0/24"] != "" })
+	if !ok {
+		t.Fatalf("approved 10.100.0.0/24 not in prod's route table after %s: %v", took, r)
+	}
+	t.Logf("approved prefix in the spoke route table after %s", took.Round(time.Millisecond))
+	want := []string{"10.1.0.0/16", "10.100.0.0/24", "10.2.0.0/16", "10.3.0.0/16"}
+	var have []string
+	for d := range r {
+		have = append(have, d)
+	}
+	slices.Sort(have)
+	if !slices.Equal(have, want) {
+		t.Errorf("prod's app route table holds %v, want exactly %v (local + propagated)", have, want)
+	}
+	if !waitReach(t, prodNS, dcApp, 10*time.Second) {
+		t.Errorf("prod-app does not reach dc1-app once approved")
+	}
+
+	// Withdrawn at the FRR router: gone from the route table within 2 s.
+	vtysh(t, lab, "dc1", "configure terminal", "router bgp 65100", "address-family ipv4 unicast", "no network 10.100.0.0/24")
+	r, took, ok = waitRoutes(t, lab, prod, 5*time.Second, func(r map[string]string) bool { _, in := r["10.100.0.0/24"]; return !in })
+	t.Logf("withdrawn prefix gone from the spoke route table after %s", took.Round(time.Millisecond))
+	if !ok || took > 2*time.Second {
+		t.Errorf("withdrawn 10.100.0.0/24 still in prod's route table after %s (limit 2s): %v", took, r)
+	}
+	vtysh(t, lab, "dc1", "configure terminal", "router bgp 65100", "address-family ipv4 unicast", "network 10.100.0.0/24")
+	if _, took, ok := waitRoutes(t, lab, prod, 10*time.Second, func(r map[string]string) bool { return r["10.100.0.0/24"] != "" }); !ok {
+		t.Fatalf("re-advertised 10.100.0.0/24 not back after %s", took)
+	}
+
+	// Segmentation: prod and dev are not connected; the transit drops it.
+	devApp := netip.MustParseAddr("10.2.1.10")
+	before := drops(t, c, "prod", "dev")
+	if reach(t, prodNS, devApp, 5) {
+		t.Errorf("prod-app reaches dev-app across domains")
+	}
+	if after := drops(t, c, "prod", "dev"); after < before+5 {
+		t.Errorf("transit gateways dropped %d prod->dev packets, want at least 5 more than %d", after, before)
+	}
+	if !reach(t, prodNS, netip.MustParseAddr("10.3.1.10"), 3) || !reach(t, workloadNS(t, lab, "dev-app"), netip.MustParseAddr("10.3.1.10"), 3) {
+		t.Errorf("prod or dev does not reach shared")
+	}
+
+	// Restart the controller while a probe crosses the transit: not one
+	// probe lost.
+	loss := probeDuring(t, prodNS, netip.MustParseAddr("10.3.1.10"), func() {
+		if out, _, err := run(t, "controller", "restart", "--lab", lab); err != nil {
+			t.Fatalf("controller restart: %v\n%s", err, out)
+		}
+		if err := waitConverged(ctx, os.Stdout, lab, 30*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if loss != 0 {
+		t.Errorf("%d probes lost across a controller restart", loss)
+	}
+
+	// The matrix: every pair as the intent expects.
+	cm, err := cloudReachability(ctx, lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	cm.print(&sb)
+	t.Log("\n" + sb.String())
+	if n := cm.Mismatches(); n > 0 {
+		t.Errorf("%d pairs not as expected", n)
+	}
+}
+
+// statusIs reports whether err is an API error with the given status.
+func statusIs(err error, code int) bool {
+	var ae *api.APIError
+	return errors.As(err, &ae) && ae.StatusCode == code
+}
+
+// workloadNS returns the namespace of a workload instance.
+func workloadNS(t *testing.T, lab, name string) string {
+	t.Helper()
+	_, instances, err := labPlanAndInstances(context.Background(), lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, ok := instances[name]
+	if !ok {
+		t.Fatalf("no instance %s in the lab's cloud", name)
+	}
+	return emulator.InstanceNamespace(lab, in.ID)
+}
+
+// reach pings dst from ns up to n times and reports whether one came back.
+func reach(t *testing.T, ns string, dst netip.Addr, n int) bool {
+	t.Helper()
+	p, err := probe.NewPinger(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ok := false
+	for i := 1; i <= n; i++ {
+		if _, err := p.Ping(dst, i, 300*time.Millisecond); err == nil {
+			ok = true
+		}
+	}
+	return ok
+}
+
+// waitReach pings until an answer or the limit.
+func waitReach(t *testing.T, ns string, dst netip.Addr, limit time.Duration) bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	_, err := probe.WaitReachable(ctx, ns, dst, 100*time.Millisecond)
+	return err == nil
+}
+
+// drops sums the transit gateways' drop counters from one domain to
+// another.
+func drops(t *testing.T, c *api.Client, from, to string) uint64 {
+	t.Helper()
+	s, err := c.Segmentation(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n uint64
+	for _, d := range s.Drops {
+		if d.From == from && d.To == to {
+			n += d.Packets
+		}
+	}
+	return n
+}
+
+// probeDuring pings dst from ns every 20 ms while f runs, and returns the
+// number of probes lost.
+func probeDuring(t *testing.T, ns string, dst netip.Addr, f func()) int {
+	t.Helper()
+	p, err := probe.NewPinger(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	stop := make(chan struct{})
+	done := make(chan [2]int)
+	go func() {
+		sent, lost := 0, 0
+		for seq := 1; ; seq++ {
+			select {
+			case <-stop:
+				done <- [2]int{sent, lost}
+				return
+			default:
+			}
+			sent++
+			if _, err := p.Ping(dst, seq, time.Second); err != nil {
+				lost++
+			}
+			time.Sleep(20 * time.Millisecond) // pacing the probe stream
+		}
+	}()
+	f()
+	close(stop)
+	r := <-done
+	t.Logf("%d probes sent across the restart, %d lost", r[0], r[1])
+	if r[0] < 10 {
+		t.Errorf("only %d probes sent", r[0])
+	}
+	return r[1]
+}

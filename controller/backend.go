@@ -1,0 +1,260 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mcnlab/mcnlab/controller/api"
+	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/probe"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// Backend serves the REST API (controller/api) from a running Controller.
+type Backend struct {
+	c   *Controller
+	lab string
+}
+
+// NewBackend returns the API backend of c.
+func NewBackend(c *Controller, lab string) *Backend { return &Backend{c: c, lab: lab} }
+
+var _ api.Backend = (*Backend)(nil)
+
+// Status reports every gateway's tunnels and sessions.
+func (b *Backend) Status(context.Context) (api.Status, error) {
+	c := b.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := api.Status{Lab: b.lab, Converged: c.converged}
+	for _, g := range c.plan.Gateways {
+		ag := api.Gateway{Name: g.Key, Role: api.GatewayRole(g.Role), Group: g.Group, PrivateIP: g.PrivateIP}
+		if in, ok := c.inv.Instances[g.Key]; ok {
+			ag.InstanceID, ag.PublicIP = in.ID, in.PublicIP
+		}
+		if s, ok := c.status[g.Key]; ok {
+			ag.Tunnels = len(s.Tunnels)
+			for _, t := range s.Tunnels {
+				if t.State == "up" {
+					ag.TunnelsUp++
+				}
+			}
+			ag.Sessions = len(s.Sessions)
+			for _, se := range s.Sessions {
+				if se.State == "established" {
+					ag.SessionsUp++
+				}
+			}
+		}
+		st.Gateways = append(st.Gateways, ag)
+	}
+	return st, nil
+}
+
+// transitOfSite returns the transit a site connects to.
+func (b *Backend) transitOfSite(site string) (string, bool) {
+	for _, s := range b.c.plan.Topology.Cloud.Sites {
+		if s.Name == site {
+			return s.Connection.Transit, true
+		}
+	}
+	return "", false
+}
+
+// Pending lists the routes the transits' gateways received from sites and
+// hold for approval.
+func (b *Backend) Pending(context.Context) ([]api.PendingRoute, error) {
+	c := b.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	seen := map[api.PendingRoute]bool{}
+	var out []api.PendingRoute
+	for _, s := range c.plan.Topology.Cloud.Sites {
+		name := c.plan.SiteNeighbor(s.Name)
+		for _, g := range c.plan.GatewaysOf(s.Connection.Transit) {
+			for _, se := range c.status[g.Key].Sessions {
+				if se.Name != name {
+					continue
+				}
+				for _, pr := range se.Filtered {
+					r := api.PendingRoute{Transit: g.Group, Site: s.Name, Prefix: pr}
+					if !seen[r] {
+						seen[r] = true
+						out = append(out, r)
+					}
+				}
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b api.PendingRoute) int {
+		return strings.Compare(a.Site+a.Prefix.String(), b.Site+b.Prefix.String())
+	})
+	return out, nil
+}
+
+// Approved lists the approved routes: the topology's and those approved
+// since.
+func (b *Backend) Approved(context.Context) ([]api.ApprovedRoute, error) {
+	var out []api.ApprovedRoute
+	for _, tr := range b.c.plan.Topology.Cloud.Transits {
+		for _, a := range tr.Approval.Approved {
+			out = append(out, api.ApprovedRoute{Transit: tr.Name, Site: a.Site, Prefix: a.Prefix, By: "topology"})
+		}
+		as, err := b.c.opts.Store.Approvals(tr.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			out = append(out, api.ApprovedRoute{Transit: tr.Name, Site: a.Site, Prefix: a.Prefix, By: a.By, At: a.At})
+		}
+	}
+	return out, nil
+}
+
+// Approve approves a site's prefix at the site's transit; the gateways
+// accept it at the next reconciliation, which it starts at once.
+func (b *Backend) Approve(_ context.Context, site, prefix, by string) (api.ApproveResult, error) {
+	tr, ok := b.transitOfSite(site)
+	if !ok {
+		return api.ApproveResult{}, fmt.Errorf("site %q: %w", site, api.ErrNotFound)
+	}
+	pr, err := netip.ParsePrefix(prefix)
+	if err != nil || pr.Masked() != pr {
+		return api.ApproveResult{}, fmt.Errorf("prefix %q is not a prefix such as 10.100.0.0/24: %w", prefix, api.ErrInvalid)
+	}
+	for _, t := range b.c.plan.Topology.Cloud.Transits {
+		if t.Name == tr && t.Approval.Mode != topologies.ApprovalManual {
+			return api.ApproveResult{Transit: tr, Site: site, Prefix: pr}, nil // automatic: nothing held
+		}
+		for _, a := range t.Approval.Approved {
+			if t.Name == tr && a.Site == site && a.Prefix == pr {
+				return api.ApproveResult{Transit: tr, Site: site, Prefix: pr}, nil
+			}
+		}
+	}
+	added, err := b.c.opts.Store.Approve(tr, site, pr, by)
+	if err != nil {
+		return api.ApproveResult{}, err
+	}
+	if added {
+		_ = b.c.opts.Store.Log("approve", fmt.Sprintf("%s approved %s from %s at %s", by, pr, site, tr))
+	}
+	b.c.Kick()
+	return api.ApproveResult{Transit: tr, Site: site, Prefix: pr, Approved: added}, nil
+}
+
+// RouteTables lists the route tables of the VPCs as the controller keeps
+// them: the local route, the static routes and the learned ones.
+func (b *Backend) RouteTables(context.Context) ([]api.RouteTable, error) {
+	c := b.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []api.RouteTable
+	for _, a := range c.plan.Accounts {
+		for _, v := range a.Desired.VPCs {
+			for _, s := range v.Subnets {
+				rt := api.RouteTable{VPC: v.Key, Subnet: s.Key, RouteTableID: c.inv.RouteTables[s.Key]}
+				rt.Routes = append(rt.Routes, api.Route{Destination: v.CIDR, Target: "local", Origin: api.OriginLocal})
+				for _, r := range a.Desired.Routes {
+					if r.Subnet == s.Key {
+						rt.Routes = append(rt.Routes, api.Route{Destination: r.Destination, Target: string(r.Target), Origin: api.OriginStatic})
+					}
+				}
+				var learned []api.Route
+				for pr, k := range c.tables[s.Key] {
+					learned = append(learned, api.Route{Destination: pr, Target: k, Origin: api.OriginLearned})
+				}
+				slices.SortFunc(learned, func(x, y api.Route) int { return x.Destination.Addr().Compare(y.Destination.Addr()) })
+				rt.Routes = append(rt.Routes, learned...)
+				out = append(out, rt)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Segmentation reports the domains, their connections and the packets
+// the transit gateways dropped between them.
+func (b *Backend) Segmentation(context.Context) (api.Segmentation, error) {
+	c := b.c
+	var s api.Segmentation
+	seg := c.plan.Segmentation()
+	if seg == nil {
+		return s, nil
+	}
+	for i, d := range seg.Domains {
+		s.Domains = append(s.Domains, api.Domain{Name: d.Name, Members: c.plan.Topology.Cloud.Domains[i].Members, Prefixes: d.Prefixes})
+	}
+	s.Connections = seg.Connections
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, g := range c.plan.Gateways {
+		for _, d := range c.status[g.Key].Segmentation {
+			s.Drops = append(s.Drops, api.Drop{Gateway: g.Key, From: d.From, To: d.To, Packets: d.Packets})
+		}
+	}
+	return s, nil
+}
+
+// Ping sends echo requests from one endpoint (workload or site host) to
+// another, and says why the lost ones were lost as far as the intent
+// tells.
+func (b *Backend) Ping(ctx context.Context, req api.PingRequest) (api.PingResult, error) {
+	c := b.c
+	ns, _, err := b.where(req.From)
+	if err != nil {
+		return api.PingResult{}, err
+	}
+	_, dst, err := b.where(req.To)
+	if err != nil {
+		return api.PingResult{}, err
+	}
+	count := req.Count
+	if count == 0 {
+		count = api.DefaultPingCount
+	}
+	p, err := probe.NewPinger(ns)
+	if err != nil {
+		return api.PingResult{}, fmt.Errorf("ping from %s: %w", req.From, err)
+	}
+	defer p.Close()
+	res := api.PingResult{From: req.From, To: req.To}
+	for i := 1; i <= count && ctx.Err() == nil; i++ {
+		res.Sent++
+		if _, err := p.Ping(dst, i, time.Second); err == nil {
+			res.Received++
+		}
+	}
+	if res.Received < res.Sent {
+		approved, _ := c.liveApprovals()
+		if e := c.plan.Expect(req.From, req.To, approved, nil); !e.Reach {
+			res.Reason = e.Reason
+		} else {
+			res.Reason = "unexpected: the intent lets this pair reach"
+		}
+	}
+	return res, nil
+}
+
+// where returns the namespace and address of an endpoint.
+func (b *Backend) where(name string) (string, netip.Addr, error) {
+	c := b.c
+	e := c.plan.Endpoint(name)
+	if e == nil {
+		return "", netip.Addr{}, fmt.Errorf("no workload or site host %q: %w", name, api.ErrNotFound)
+	}
+	if e.Site != "" {
+		return emulator.NamespaceName(b.lab, e.Name), e.Address, nil
+	}
+	c.mu.Lock()
+	in, ok := c.inv.Instances[e.Instance]
+	c.mu.Unlock()
+	if !ok {
+		return "", netip.Addr{}, fmt.Errorf("workload %s has no instance yet: %w", name, api.ErrNotFound)
+	}
+	return emulator.InstanceNamespace(b.lab, in.ID), in.PrivateIP, nil
+}

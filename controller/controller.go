@@ -1,0 +1,501 @@
+// Package controller is the central control plane: it reconciles a
+// topology's cloud intent through the cloud providers' SDK clients
+// (controller/cloud), launches and configures the gateways over their
+// management API, programs the spoke VPC route tables with the routes the
+// transit learned, holds on-prem routes until they are approved, and keeps
+// its state in an embedded database (controller/store). It reaches clouds
+// only through SDK clients and gateways only through their management
+// sockets, so that it can restart at any time without touching the
+// dataplane.
+package controller
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/controller/intent"
+	"github.com/mcnlab/mcnlab/controller/store"
+	"github.com/mcnlab/mcnlab/dataplane/mgmt"
+	"github.com/mcnlab/mcnlab/dataplane/wg"
+	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// Interval is how often the controller reads the gateways and reconciles
+// routes: an on-prem withdrawal reaches the spoke route tables within
+// about one interval plus the BGP propagation.
+const Interval = 200 * time.Millisecond
+
+// Options configure a Controller.
+type Options struct {
+	// Lab names the lab whose gateways' sockets the controller dials
+	// (emulator.GatewaySocket).
+	Lab string
+	// Providers are the cloud clients by account name.
+	Providers map[string]cloud.Provider
+	// Store holds keys, approvals and records.
+	Store *store.Store
+	// Log receives progress lines; nil discards them.
+	Log io.Writer
+}
+
+// Controller reconciles one topology. Start it with Run; it is safe for
+// concurrent use by the API while it runs.
+type Controller struct {
+	opts Options
+	plan *intent.Plan
+	log  *log.Logger
+
+	mu        sync.Mutex
+	inv       cloud.Inventory // merged over accounts
+	names     map[string]string
+	keys      map[string]wg.Key
+	clients   map[string]*mgmt.Client
+	pushed    map[string]mgmt.Config
+	status    map[string]mgmt.Status
+	statusErr map[string]error
+	tables    map[string]map[netip.Prefix]string // subnet key -> learned routes in force
+	converged bool
+	applied   bool
+	kick      chan struct{}
+}
+
+// New returns a controller of plan.
+func New(plan *intent.Plan, opts Options) *Controller {
+	w := opts.Log
+	if w == nil {
+		w = io.Discard
+	}
+	return &Controller{opts: opts, plan: plan, log: log.New(w, "controller: ", log.LstdFlags|log.Lmicroseconds),
+		names: map[string]string{}, clients: map[string]*mgmt.Client{}, pushed: map[string]mgmt.Config{},
+		status: map[string]mgmt.Status{}, statusErr: map[string]error{}, tables: map[string]map[netip.Prefix]string{},
+		kick: make(chan struct{}, 1)}
+}
+
+// Plan returns the compiled intent.
+func (c *Controller) Plan() *intent.Plan { return c.plan }
+
+// Close releases the gateway clients.
+func (c *Controller) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, cl := range c.clients {
+		cl.Close()
+	}
+	c.clients = map[string]*mgmt.Client{}
+	return nil
+}
+
+// Apply brings every account to its desired state and returns the calls
+// made.
+func (c *Controller) Apply(ctx context.Context) ([]cloud.Call, error) {
+	merged := cloud.Inventory{VPCs: map[string]string{}, Subnets: map[string]string{}, RouteTables: map[string]string{},
+		Groups: map[string]string{}, Instances: map[string]cloud.InstanceInfo{}}
+	var calls []cloud.Call
+	for _, a := range c.plan.Accounts {
+		p := c.opts.Providers[a.Account.Name]
+		if p == nil {
+			return calls, fmt.Errorf("account %s: no provider", a.Account.Name)
+		}
+		inv, made, err := p.Apply(ctx, a.Desired)
+		calls = append(calls, made...)
+		for _, k := range made {
+			c.log.Printf("%s: %s", a.Account.Name, k)
+		}
+		if err != nil {
+			return calls, fmt.Errorf("account %s: %w", a.Account.Name, err)
+		}
+		for k, v := range inv.VPCs {
+			merged.VPCs[k] = v
+		}
+		for k, v := range inv.Subnets {
+			merged.Subnets[k] = v
+		}
+		for k, v := range inv.RouteTables {
+			merged.RouteTables[k] = v
+		}
+		for k, v := range inv.Groups {
+			merged.Groups[k] = v
+		}
+		for k, v := range inv.Instances {
+			merged.Instances[k] = v
+		}
+	}
+	if len(calls) > 0 && c.opts.Store != nil {
+		_ = c.opts.Store.Log("apply", fmt.Sprintf("%d cloud calls", len(calls)))
+	}
+	c.mu.Lock()
+	c.inv = merged
+	c.applied = true
+	c.mu.Unlock()
+	return calls, nil
+}
+
+// loadKeys returns every gateway's key, making and storing missing ones.
+func (c *Controller) loadKeys() (map[string]wg.Key, error) {
+	keys := map[string]wg.Key{}
+	for _, g := range c.plan.Gateways {
+		s, ok, err := c.opts.Store.Key(g.Key)
+		if err != nil {
+			return nil, fmt.Errorf("key of gateway %s: %w", g.Key, err)
+		}
+		if ok {
+			k, err := wg.ParseKey(s)
+			if err != nil {
+				return nil, fmt.Errorf("key of gateway %s: %w", g.Key, err)
+			}
+			keys[g.Key] = k
+			continue
+		}
+		k, err := wg.GenerateKey()
+		if err != nil {
+			return nil, fmt.Errorf("key for gateway %s: %w", g.Key, err)
+		}
+		if err := c.opts.Store.PutKey(g.Key, k.String()); err != nil {
+			return nil, fmt.Errorf("store key of gateway %s: %w", g.Key, err)
+		}
+		keys[g.Key] = k
+	}
+	return keys, nil
+}
+
+// Run applies the intent, then keeps the gateways configured and the spoke
+// route tables in step with the transit until ctx ends.
+func (c *Controller) Run(ctx context.Context) error {
+	keys, err := c.loadKeys()
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.keys = keys
+	c.mu.Unlock()
+	for {
+		_, err := c.Apply(ctx)
+		if err == nil {
+			break
+		}
+		c.log.Printf("apply: %v (retrying)", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	t := time.NewTicker(Interval)
+	defer t.Stop()
+	for {
+		if err := c.step(ctx); err != nil && ctx.Err() == nil {
+			c.log.Printf("%v", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-c.kick:
+		}
+	}
+}
+
+// Kick makes Run reconcile now rather than at the next interval.
+func (c *Controller) Kick() {
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+// client returns the management client of gateway k.
+func (c *Controller) client(k string) (*mgmt.Client, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.clients[k]; ok {
+		return cl, true
+	}
+	in, ok := c.inv.Instances[k]
+	if !ok {
+		return nil, false
+	}
+	cl := mgmt.NewClient(emulator.GatewaySocket(c.opts.Lab, in.ID))
+	c.clients[k] = cl
+	return cl, true
+}
+
+// step is one reconciliation: learn the gateways' names, push changed
+// configurations, read their status and sync the route tables.
+func (c *Controller) step(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var errs []error
+	// Names and status, in parallel.
+	type answer struct {
+		key  string
+		name string
+		st   mgmt.Status
+		err  error
+	}
+	answers := make(chan answer, len(c.plan.Gateways))
+	for _, g := range c.plan.Gateways {
+		go func(k string) {
+			cl, ok := c.client(k)
+			if !ok {
+				answers <- answer{key: k, err: fmt.Errorf("gateway %s: no instance yet", k)}
+				return
+			}
+			st, err := cl.Status(ctx)
+			answers <- answer{key: k, name: st.Name, st: st, err: err}
+		}(g.Key)
+	}
+	for range c.plan.Gateways {
+		a := <-answers
+		c.mu.Lock()
+		if a.err != nil {
+			c.statusErr[a.key] = a.err
+			delete(c.status, a.key)
+		} else {
+			delete(c.statusErr, a.key)
+			c.status[a.key] = a.st
+			c.names[a.key] = a.name
+		}
+		c.mu.Unlock()
+	}
+	if err := c.pushConfigs(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.syncRoutes(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	c.mu.Lock()
+	c.converged = len(errs) == 0 && c.convergedLocked()
+	c.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+// liveApprovals reads the run-time approvals of every transit.
+func (c *Controller) liveApprovals() (map[string][]topologies.ApprovedRoute, error) {
+	out := map[string][]topologies.ApprovedRoute{}
+	for _, tr := range c.plan.Topology.Cloud.Transits {
+		as, err := c.opts.Store.Approvals(tr.Name)
+		if err != nil {
+			return nil, fmt.Errorf("approvals of %s: %w", tr.Name, err)
+		}
+		for _, a := range as {
+			out[tr.Name] = append(out[tr.Name], topologies.ApprovedRoute{Site: a.Site, Prefix: a.Prefix})
+		}
+	}
+	return out, nil
+}
+
+// pushConfigs pushes every gateway configuration that differs from the one
+// in place. After a restart it reads what is in place first, so an
+// unchanged configuration is never pushed again.
+func (c *Controller) pushConfigs(ctx context.Context) error {
+	approved, err := c.liveApprovals()
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	live := intent.Live{Instances: c.inv.Instances, Names: maps(c.names), Keys: c.keys, Approved: approved}
+	c.mu.Unlock()
+	cfgs, err := c.plan.Configs(live)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for k, want := range cfgs {
+		cl, ok := c.client(k)
+		if !ok {
+			continue
+		}
+		c.mu.Lock()
+		have, known := c.pushed[k]
+		c.mu.Unlock()
+		if !known {
+			in, err := cl.Config(ctx)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("gateway %s: %w", k, err))
+				continue
+			}
+			have = in
+		}
+		if sameConfig(have, want) {
+			c.mu.Lock()
+			c.pushed[k] = want
+			c.mu.Unlock()
+			continue
+		}
+		if _, err := cl.PutConfig(ctx, want); err != nil {
+			errs = append(errs, fmt.Errorf("configure gateway %s: %w", k, err))
+			continue
+		}
+		c.log.Printf("configured gateway %s (%s): %d tunnels, %d neighbors", k, want.Name, len(want.Peers), len(want.Neighbors))
+		c.mu.Lock()
+		c.pushed[k] = want
+		c.mu.Unlock()
+	}
+	return errors.Join(errs...)
+}
+
+// sameConfig compares two configurations by their wire form.
+func sameConfig(a, b mgmt.Config) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
+// maps copies a string map.
+func maps(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// up reports whether gateway k answers and has every tunnel up.
+func (c *Controller) upLocked(k string) bool {
+	st, ok := c.status[k]
+	if !ok {
+		return false
+	}
+	for _, t := range st.Tunnels {
+		if t.State != mgmt.TunnelUp {
+			return false
+		}
+	}
+	return len(st.Tunnels) > 0
+}
+
+// Learned returns the routes spoke gateway k propagates into its VPC:
+// those in its FIB except its own prefixes.
+func learned(st mgmt.Status, own []netip.Prefix) []netip.Prefix {
+	var out []netip.Prefix
+	for _, r := range st.Routes {
+		if slices.Contains(own, r.Prefix) || len(r.NextHops) == 0 {
+			continue
+		}
+		out = append(out, r.Prefix)
+	}
+	return out
+}
+
+// syncRoutes makes each spoke VPC's non-gateway route tables hold exactly
+// the routes its active gateway learned from the transit, pointing at that
+// gateway (the first of the pair whose tunnels are up).
+func (c *Controller) syncRoutes(ctx context.Context) error {
+	var errs []error
+	for _, sp := range c.plan.Topology.Cloud.Spokes {
+		gws := c.plan.GatewaysOf(sp.Name)
+		c.mu.Lock()
+		active := gws[0]
+		if !c.upLocked(active.Key) && len(gws) > 1 && c.upLocked(gws[1].Key) {
+			active = gws[1]
+		}
+		st, ok := c.status[active.Key]
+		c.mu.Unlock()
+		if !ok {
+			continue
+		}
+		want := map[netip.Prefix]string{}
+		for _, pr := range learned(st, active.Prefixes) {
+			want[pr] = active.Key
+		}
+		for _, v := range c.plan.Topology.Cloud.VPCs {
+			if v.Name != sp.VPC {
+				continue
+			}
+			for _, s := range v.Subnets {
+				key := intent.SubnetKey(v.Name, s.Name)
+				if key == active.Subnet {
+					continue
+				}
+				if err := c.syncTable(ctx, v.Account, key, want); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// syncTable sets one route table's learned routes unless they are known to
+// be in force already.
+func (c *Controller) syncTable(ctx context.Context, account, subnet string, want map[netip.Prefix]string) error {
+	c.mu.Lock()
+	have, known := c.tables[subnet]
+	c.mu.Unlock()
+	if known && equalRoutes(have, want) {
+		return nil
+	}
+	p := c.opts.Providers[account]
+	calls, err := p.SyncRoutes(ctx, subnet, want)
+	for _, call := range calls {
+		c.log.Printf("%s: %s", account, call)
+	}
+	if err != nil {
+		return fmt.Errorf("route table of %s: %w", subnet, err)
+	}
+	c.mu.Lock()
+	c.tables[subnet] = want
+	c.mu.Unlock()
+	return nil
+}
+
+func equalRoutes(a, b map[netip.Prefix]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// convergedLocked reports whether every gateway is configured with every
+// tunnel up and every BGP session established.
+func (c *Controller) convergedLocked() bool {
+	if !c.applied {
+		return false
+	}
+	for _, g := range c.plan.Gateways {
+		st, ok := c.status[g.Key]
+		if !ok {
+			return false
+		}
+		if _, pushed := c.pushed[g.Key]; !pushed {
+			return false
+		}
+		for _, t := range st.Tunnels {
+			if t.State != mgmt.TunnelUp {
+				return false
+			}
+		}
+		for _, s := range st.Sessions {
+			if s.State != "established" {
+				return false
+			}
+		}
+		if len(st.Sessions) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Converged reports whether the last reconciliation found the lab
+// converged.
+func (c *Controller) Converged() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.converged
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 	"github.com/mcnlab/mcnlab/cloudmock/realize"
 	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/topologies"
 )
@@ -25,6 +26,7 @@ import (
 func newCloudmock() *cobra.Command {
 	c := &cobra.Command{Use: "cloudmock", Short: "The emulated clouds' control-plane APIs"}
 	var listen, region, lab string
+	var join bool
 	var accounts []string
 	serve := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]...",
@@ -50,7 +52,7 @@ account sees only its own resources. Point the AWS CLI at it with
 			cloud := model.New()
 			var handler http.Handler = cmaws.New(cloud, cmaws.Config{Region: region, Credentials: creds})
 			if lab != "" {
-				cl, err := startCloudLab(cmd.Context(), lab, cloud)
+				cl, err := startCloudLab(cmd.Context(), lab, join, cloud)
 				if err != nil {
 					return err
 				}
@@ -82,6 +84,7 @@ account sees only its own resources. Point the AWS CLI at it with
 	serve.Flags().StringVar(&listen, "listen", "127.0.0.1:4566", "loopback address to serve on")
 	serve.Flags().StringVar(&region, "region", "us-east-1", "the region the API answers for")
 	serve.Flags().StringVar(&lab, labFlag, "", "make the cloud real in this lab's namespaces (VPC routers, instances, gateways; instances of image "+realize.GatewayImage+" run `mcnlab gateway`); every call returns once its change is in force")
+	serve.Flags().BoolVar(&join, "join", false, "with --lab: join a lab that `deploy` made (record the cloud's namespaces beside the lab's, remove only those when stopping)")
 	serve.Flags().StringArrayVar(&accounts, "account", []string{"111111111111:AKIDMCNLAB:mcnlab-secret"}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable)")
 	c.AddCommand(serve)
 	return c
@@ -103,18 +106,24 @@ func parseAccounts(specs []string) ([]cmaws.Credential, error) {
 type cloudLab struct {
 	r    *realize.Realizer
 	rec  *state.Lab
-	lock *state.Lock
-	mu   sync.Mutex // guards rec
+	lock *state.Lock // nil when joined
+	// joined: the lab belongs to a deploy; the cloud's namespaces are kept
+	// in the state part "cloud" and only they are removed at the end.
+	joined bool
+	mu     sync.Mutex // guards rec
 }
 
 // startCloudLab records the lab (its namespaces are added to its state
 // before each is created) and starts the realizer.
-func startCloudLab(ctx context.Context, lab string, cloud *model.Cloud) (*cloudLab, error) {
+func startCloudLab(ctx context.Context, lab string, join bool, cloud *model.Cloud) (*cloudLab, error) {
 	if err := needRoot("cloudmock serve --lab"); err != nil {
 		return nil, err
 	}
 	if err := topologies.CheckLabName("--lab", lab); err != nil {
 		return nil, err
+	}
+	if join {
+		return joinCloudLab(ctx, lab, cloud)
 	}
 	cl := &cloudLab{rec: &state.Lab{Name: lab, Created: time.Now().UTC(), Phase: state.PhaseReady, Owner: state.Self()}}
 	if err := state.Create(cl.rec); err != nil {
@@ -155,6 +164,45 @@ var cloudGatewayCommand = func() ([]string, error) {
 	return []string{self}, nil
 }
 
+// joinCloudLab starts the realizer in a lab that a deploy made.
+func joinCloudLab(ctx context.Context, lab string, cloud *model.Cloud) (*cloudLab, error) {
+	if _, err := state.Load(lab); err != nil {
+		return nil, fmt.Errorf("--join: %w", err)
+	}
+	cl := &cloudLab{rec: &state.Lab{Name: lab}, joined: true}
+	gw, err := cloudGatewayCommand()
+	if err != nil {
+		return nil, err
+	}
+	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw})
+	if err != nil {
+		cl.removeJoined()
+		return nil, err
+	}
+	return cl, nil
+}
+
+// save records the cloud's namespaces.
+func (cl *cloudLab) save() error {
+	if cl.joined {
+		return state.SavePart(cl.rec.Name, "cloud", cl.rec.Nodes)
+	}
+	return state.Save(cl.rec)
+}
+
+// removeJoined deletes what the realizer recorded and did not remove.
+func (cl *cloudLab) removeJoined() {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	for _, n := range cl.rec.Nodes {
+		if strings.HasPrefix(n.Namespace, emulator.Prefix) {
+			_ = netns.Delete(n.Namespace)
+		}
+	}
+	cl.rec.Nodes = nil
+	_ = cl.save()
+}
+
 func (cl *cloudLab) record(ns string) error {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
@@ -164,19 +212,23 @@ func (cl *cloudLab) record(ns string) error {
 		kind = "instance"
 	}
 	cl.rec.Nodes = append(cl.rec.Nodes, state.Node{Name: name, Kind: kind, Namespace: ns})
-	return state.Save(cl.rec)
+	return cl.save()
 }
 
 func (cl *cloudLab) forget(ns string) {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	cl.rec.Nodes = slices.DeleteFunc(cl.rec.Nodes, func(n state.Node) bool { return n.Namespace == ns })
-	_ = state.Save(cl.rec)
+	_ = cl.save()
 }
 
 // close removes what the realizer made, then the lab.
 func (cl *cloudLab) close() {
 	cl.r.Close()
+	if cl.joined {
+		cl.removeJoined()
+		return
+	}
 	cl.lock.Unlock()
 	emulator.Destroy(context.Background(), cl.rec.Name, nil)
 }

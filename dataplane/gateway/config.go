@@ -163,7 +163,6 @@ func (c *Config) Validate() error {
 	names := map[string]string{}
 	sessions := map[netip.Addr]string{}
 	ports := map[uint16]string{}
-	keys := map[wg.Key]string{}
 	vnis := map[string]string{}
 	var inner []netip.Prefix
 	for i := range c.Peers {
@@ -175,12 +174,12 @@ func (c *Config) Validate() error {
 			bad("%s: name already used by %s", where, other)
 		}
 		names[p.Name] = where
+		// One public key may serve several peers: the tunnels of an HPE
+		// group run between the same two gateways, each on a WireGuard
+		// device and port of its own.
 		if p.PublicKey.IsZero() {
 			bad("%s: public_key must be set", where)
-		} else if other, dup := keys[p.PublicKey]; dup {
-			bad("%s: public_key already used by %s", where, other)
 		}
-		keys[p.PublicKey] = where
 		if p.ListenPort == 0 {
 			bad("%s: listen_port must be set", where)
 		} else if other, dup := ports[p.ListenPort]; dup {

@@ -240,7 +240,6 @@ func TestValidate(t *testing.T) {
 		{"dup name", func(c *Config) { c.Peers[1].Name = "gw1" }, "name already used"},
 		{"long name", func(c *Config) { c.Peers[1].Name = "thirteen-long" }, "name must match"},
 		{"dup port", func(c *Config) { c.Peers[1].ListenPort = c.Peers[0].ListenPort }, "listen_port 51801 already used"},
-		{"dup key", func(c *Config) { c.Peers[1].PublicKey = c.Peers[0].PublicKey }, "public_key already used"},
 		{"no port", func(c *Config) { c.Peers[1].ListenPort = 0 }, "listen_port must be set"},
 		{"neighbor on a session address", func(c *Config) { c.Neighbors[0].Address = c.Peers[0].PeerAddress }, "already used"},
 		{"bad filter", func(c *Config) {

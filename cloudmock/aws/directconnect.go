@@ -217,7 +217,7 @@ func describeConnections(h *Handler, account string, body []byte) (any, error) {
 // AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_BGPPeer.html — BGPPeer
 type dxBGPPeer struct {
 	BgpPeerID       string `json:"bgpPeerId"`
-	Asn             *int64 `json:"asn,omitempty"`
+	Asn             int64  `json:"asn"`
 	AsnLong         int64  `json:"asnLong"`
 	AuthKey         string `json:"authKey"`
 	AddressFamily   string `json:"addressFamily"`
@@ -238,7 +238,7 @@ type dxVirtualInterface struct {
 	VirtualInterfaceType  string      `json:"virtualInterfaceType"`
 	VirtualInterfaceName  string      `json:"virtualInterfaceName"`
 	Vlan                  int         `json:"vlan"`
-	Asn                   *int64      `json:"asn,omitempty"`
+	Asn                   int64       `json:"asn"`
 	AsnLong               int64       `json:"asnLong"`
 	AmazonSideAsn         int64       `json:"amazonSideAsn"`
 	AuthKey               string      `json:"authKey"`
@@ -257,15 +257,15 @@ type dxVirtualInterface struct {
 	Tags                  []dxTag     `json:"tags"`
 }
 
-// maxShortASN is the largest ASN the asn field holds; larger ones are only
-// in asnLong.
-// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_VirtualInterface.html — asn: 1-2147483647; asnLong: 1-4294967294
+// maxShortASN is the largest ASN the asn field holds; for larger ones asn
+// is 0 and only asnLong has the ASN.
+// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_NewPrivateVirtualInterface.html — a 4-byte asnLong is answered with 0 in asn; a 2-byte one in both
 const maxShortASN = 2147483647
 
 func (h *Handler) toDXVirtualInterface(v model.DXVirtualInterface) dxVirtualInterface {
-	var asn *int64
+	var asn int64
 	if v.CustomerASN <= maxShortASN {
-		asn = &v.CustomerASN
+		asn = v.CustomerASN
 	}
 	// The lab installs the route that stands in for the VIF's BGP session
 	// exactly while the interface is available, so its session is up then.
@@ -316,12 +316,15 @@ func (n newPrivateVIF) spec(connectionID string) (model.DXVirtualInterfaceSpec, 
 	if connectionID == "" {
 		return s, dxClientError("connectionId is required")
 	}
-	// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_NewPrivateVirtualInterface.html — use asn or asnLong, but not both
+	// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_NewPrivateVirtualInterface.html — virtualInterfaceName: up to 100 of a-z, 0-9 and hyphen
+	if len(n.VirtualInterfaceName) > 100 || strings.Trim(n.VirtualInterfaceName, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+		return s, dxClientError("virtualInterfaceName %q: use up to 100 characters a-z, 0-9 and hyphen", n.VirtualInterfaceName)
+	}
+	// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_NewPrivateVirtualInterface.html — asn 1-2147483646; given both asn and asnLong, the API accepts asnLong
 	if n.AsnLong != nil {
-		if n.Asn != 0 {
-			return s, dxClientError("Use asn or asnLong, but not both")
-		}
 		s.CustomerASN = *n.AsnLong
+	} else if n.Asn > maxShortASN-1 {
+		return s, dxClientError("asn %d is out of range (1-2147483646); use asnLong", n.Asn)
 	}
 	if n.AddressFamily != "" && n.AddressFamily != dxAddressFamily {
 		return s, dxClientError("addressFamily %q is not emulated by mcnlab; use ipv4", n.AddressFamily)

@@ -158,7 +158,7 @@ func TestDirectConnectCreateErrors(t *testing.T) {
 		"no such gateway":  l.newVIF(101, "192.168.101.1/30", "192.168.101.2/30"),
 		"no such line":     l.newVIF(101, "192.168.101.1/30", "192.168.101.2/30"),
 		"a DX gateway":     l.newVIF(101, "192.168.101.1/30", "192.168.101.2/30"),
-		"asn and asnLong":  l.newVIF(101, "192.168.101.1/30", "192.168.101.2/30"),
+		"bad name":         l.newVIF(101, "192.168.101.1/30", "192.168.101.2/30"),
 		"jumbo frames":     l.newVIF(101, "192.168.101.1/30", "192.168.101.2/30"),
 		"IPv6":             l.newVIF(101, "192.168.101.1/30", "192.168.101.2/30"),
 		"one address only": l.newVIF(101, "192.168.101.1/30", ""),
@@ -167,7 +167,7 @@ func TestDirectConnectCreateErrors(t *testing.T) {
 	bad["no such line"].ConnectionId = sdkaws.String("dxcon-nothere1")
 	bad["a DX gateway"].NewPrivateVirtualInterface.VirtualGatewayId = nil
 	bad["a DX gateway"].NewPrivateVirtualInterface.DirectConnectGatewayId = sdkaws.String("5f294f92-bafb-4011-916d-9b0bexample")
-	bad["asn and asnLong"].NewPrivateVirtualInterface.AsnLong = sdkaws.Int64(4200000000)
+	bad["bad name"].NewPrivateVirtualInterface.VirtualInterfaceName = sdkaws.String("To Transit")
 	bad["jumbo frames"].NewPrivateVirtualInterface.Mtu = sdkaws.Int32(8500)
 	bad["IPv6"].NewPrivateVirtualInterface.AddressFamily = dxtypes.AddressFamilyIPv6
 	bad["one address only"].NewPrivateVirtualInterface.CustomerAddress = nil
@@ -196,12 +196,11 @@ func TestDirectConnectCreateErrors(t *testing.T) {
 	wantDXClientError(t, err)
 }
 
-// A long ASN goes in asnLong only; without addresses the cloud picks a /30
-// of 169.254.0.0/16.
+// A long ASN goes in asnLong only (asn is 0), and wins over asn when both
+// are given; without addresses the cloud picks a /30 of 169.254.0.0/16.
 func TestDirectConnectLongASNAndAutoAddresses(t *testing.T) {
 	l := newDXLab(t)
 	in := l.newVIF(200, "", "")
-	in.NewPrivateVirtualInterface.Asn = 0
 	in.NewPrivateVirtualInterface.AsnLong = sdkaws.Int64(4200000001)
 	v := must[*directconnect.CreatePrivateVirtualInterfaceOutput](t)(l.dxA.CreatePrivateVirtualInterface(ctx, in))
 	if v.Asn != 0 || sdkaws.ToInt64(v.AsnLong) != 4200000001 {

@@ -25,18 +25,35 @@ import (
 func newCloudmock() *cobra.Command {
 	c := &cobra.Command{Use: "cloudmock", Short: "The emulated clouds' control-plane APIs"}
 	var listen, region, lab string
-	var accounts []string
+	var accounts, circuits []string
 	serve := &cobra.Command{
-		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]...",
-		Short: "Serve the AWS EC2 API on loopback for the AWS SDKs and CLI (--endpoint-url)",
-		Long: `Serve cloudmock's AWS EC2 Query API (version 2016-11-15, Signature V4) on a
-loopback address. Each --account gives an account ID and its access key; each
-account sees only its own resources. Point the AWS CLI at it with
+		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]... [--lab NAME [--circuit NAME=NAMESPACE:INTERFACE]...]",
+		Short: "Serve the AWS EC2 and Direct Connect APIs on loopback for the AWS SDKs and CLI (--endpoint-url)",
+		Long: `Serve cloudmock's AWS EC2 Query API (version 2016-11-15, Signature V4) and,
+on the same address, its Direct Connect API (JSON 1.1) on a loopback address.
+Each --account gives an account ID and its access key; each account sees only
+its own resources. Point the AWS CLI at it with
   AWS_ACCESS_KEY_ID=KEY AWS_SECRET_ACCESS_KEY=SECRET aws --region us-east-1 \
-    --endpoint-url http://ADDR ec2 describe-vpcs`,
+    --endpoint-url http://ADDR ec2 describe-vpcs
+
+With --lab, each --circuit is a private line of the lab: a Direct Connect
+connection NAME of the first --account, whose site end is the interface
+INTERFACE that cloudmock creates in the lab's namespace NAMESPACE (mcn-...)
+while a private virtual interface on the line is available.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			creds, err := parseAccounts(accounts)
+			if err != nil {
+				return err
+			}
+			if len(circuits) > 0 && lab == "" {
+				return errors.New("--circuit needs --lab: a private line is realized in a lab's namespaces")
+			}
+			var account string
+			if len(creds) > 0 {
+				account = creds[0].AccountID
+			}
+			lines, err := parseCircuits(circuits, account)
 			if err != nil {
 				return err
 			}
@@ -50,7 +67,7 @@ account sees only its own resources. Point the AWS CLI at it with
 			cloud := model.New()
 			var handler http.Handler = cmaws.New(cloud, cmaws.Config{Region: region, Credentials: creds})
 			if lab != "" {
-				cl, err := startCloudLab(cmd.Context(), lab, cloud)
+				cl, err := startCloudLab(cmd.Context(), lab, cloud, lines)
 				if err != nil {
 					return err
 				}
@@ -66,7 +83,10 @@ account sees only its own resources. Point the AWS CLI at it with
 			if lab != "" {
 				where = "realized in lab " + lab
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: AWS EC2 API on http://%s (region %s, %d accounts, %s); Ctrl-C stops it\n", ln.Addr(), region, len(creds), where)
+			if len(lines) > 0 {
+				where += fmt.Sprintf(", %d private lines", len(lines))
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: AWS EC2 and Direct Connect APIs on http://%s (region %s, %d accounts, %s); Ctrl-C stops it\n", ln.Addr(), region, len(creds), where)
 			go func() {
 				<-cmd.Context().Done()
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -83,6 +103,7 @@ account sees only its own resources. Point the AWS CLI at it with
 	serve.Flags().StringVar(&region, "region", "us-east-1", "the region the API answers for")
 	serve.Flags().StringVar(&lab, labFlag, "", "make the cloud real in this lab's namespaces (VPC routers, instances, gateways; instances of image "+realize.GatewayImage+" run `mcnlab gateway`); every call returns once its change is in force")
 	serve.Flags().StringArrayVar(&accounts, "account", []string{"111111111111:AKIDMCNLAB:mcnlab-secret"}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable)")
+	serve.Flags().StringArrayVar(&circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE: a private line of the lab (a Direct Connect connection of the first --account) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")
 	c.AddCommand(serve)
 	return c
 }
@@ -99,6 +120,21 @@ func parseAccounts(specs []string) ([]cmaws.Credential, error) {
 	return out, nil
 }
 
+// parseCircuits parses --circuit NAME=NAMESPACE:INTERFACE values into
+// private lines of account; the realizer checks the names further.
+func parseCircuits(specs []string, account string) ([]realize.Circuit, error) {
+	var out []realize.Circuit
+	for _, s := range specs {
+		name, end, ok := strings.Cut(s, "=")
+		ns, ifname, ok2 := strings.Cut(end, ":")
+		if !ok || !ok2 || name == "" || ns == "" || ifname == "" {
+			return nil, fmt.Errorf("--circuit %q: want NAME=NAMESPACE:INTERFACE", s)
+		}
+		out = append(out, realize.Circuit{Name: name, Account: account, Namespace: ns, Interface: ifname})
+	}
+	return out, nil
+}
+
 // cloudLab is a lab whose namespaces a realizer makes from the cloud model.
 type cloudLab struct {
 	r    *realize.Realizer
@@ -108,8 +144,9 @@ type cloudLab struct {
 }
 
 // startCloudLab records the lab (its namespaces are added to its state
-// before each is created) and starts the realizer.
-func startCloudLab(ctx context.Context, lab string, cloud *model.Cloud) (*cloudLab, error) {
+// before each is created) and starts the realizer with the lab's private
+// lines.
+func startCloudLab(ctx context.Context, lab string, cloud *model.Cloud, circuits []realize.Circuit) (*cloudLab, error) {
 	if err := needRoot("cloudmock serve --lab"); err != nil {
 		return nil, err
 	}
@@ -135,7 +172,7 @@ func startCloudLab(ctx context.Context, lab string, cloud *model.Cloud) (*cloudL
 		state.Remove(lab)
 		return nil, err
 	}
-	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw})
+	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw, Circuits: circuits})
 	if err != nil {
 		cl.lock.Unlock()
 		emulator.Destroy(context.Background(), lab, nil)

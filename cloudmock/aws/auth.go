@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -21,8 +22,44 @@ type Credential struct {
 	SecretAccessKey string
 }
 
-func authFailure(msg string) *apiError {
-	return &apiError{Code: "AuthFailure", Message: msg, Status: http.StatusUnauthorized}
+// authReason is why a request's signature was refused; each front-end
+// maps it to its protocol's error.
+type authReason int
+
+// The reasons authenticate refuses a request.
+const (
+	authMissing      authReason = iota // no Authorization header, or one that does not parse
+	authUnknownKey                     // the access key ID names no credential
+	authBadSignature                   // the signature (or its date) does not match the request
+	authExpired                        // signed more than 15 minutes away from now
+)
+
+// authError is a refused signature.
+type authError struct {
+	reason  authReason
+	service string // the service the credential scope names, when it parsed
+}
+
+func (e *authError) Error() string {
+	switch e.reason {
+	case authMissing:
+		return "request is not signed with Signature Version 4"
+	case authUnknownKey:
+		return "unknown access key ID"
+	case authExpired:
+		return "request has expired"
+	}
+	return "signature does not match"
+}
+
+// ec2AuthError is EC2's answer to a refused signature.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html — AuthFailure; RequestExpired
+func ec2AuthError(err error) *apiError {
+	var ae *authError
+	if errors.As(err, &ae) && ae.reason == authExpired {
+		return &apiError{Code: "RequestExpired", Message: "Request has expired.", Status: http.StatusBadRequest}
+	}
+	return &apiError{Code: "AuthFailure", Message: "AWS was not able to validate the provided access credentials", Status: http.StatusUnauthorized}
 }
 
 // sigV4Header is the parsed Authorization header.
@@ -57,24 +94,28 @@ func parseAuthorization(h string) (sigV4Header, bool) {
 }
 
 // authenticate verifies the request's Signature Version 4 by recomputing it
-// from the secret of the access key it names, and returns that credential.
+// from the secret of the access key it names, and returns that credential
+// and the service its credential scope names. Its errors are *authError.
 // AWS: https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html — SigV4 canonical request and signature
-func (h *Handler) authenticate(r *http.Request, body []byte) (Credential, error) {
+func (h *Handler) authenticate(r *http.Request, body []byte) (Credential, string, error) {
 	ah, ok := parseAuthorization(r.Header.Get("Authorization"))
 	if !ok {
-		return Credential{}, authFailure("AWS was not able to validate the provided access credentials")
+		return Credential{}, "", &authError{reason: authMissing}
+	}
+	fail := func(reason authReason) (Credential, string, error) {
+		return Credential{}, ah.service, &authError{reason: reason, service: ah.service}
 	}
 	cred, ok := h.creds[ah.accessKey]
 	if !ok {
-		return Credential{}, authFailure("AWS was not able to validate the provided access credentials")
+		return fail(authUnknownKey)
 	}
 	signedAt, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
 	if err != nil || !strings.HasPrefix(r.Header.Get("X-Amz-Date"), ah.date) {
-		return Credential{}, authFailure("AWS was not able to validate the provided access credentials")
+		return fail(authBadSignature)
 	}
 	// AWS: https://docs.aws.amazon.com/IAM/latest/UserGuide/signing-elements.html — a signature is valid for 15 minutes (clock skew)
 	if d := h.now().Sub(signedAt); d > 15*time.Minute || d < -15*time.Minute {
-		return Credential{}, &apiError{Code: "RequestExpired", Message: "Request has expired.", Status: http.StatusBadRequest}
+		return fail(authExpired)
 	}
 	req := &http.Request{
 		Method: r.Method,
@@ -95,11 +136,11 @@ func (h *Handler) authenticate(r *http.Request, body []byte) (Credential, error)
 	creds := sdkaws.Credentials{AccessKeyID: cred.AccessKeyID, SecretAccessKey: cred.SecretAccessKey,
 		SessionToken: r.Header.Get("X-Amz-Security-Token")}
 	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), ah.service, ah.region, signedAt); err != nil {
-		return Credential{}, authFailure("AWS was not able to validate the provided access credentials")
+		return fail(authBadSignature)
 	}
 	want, ok := parseAuthorization(req.Header.Get("Authorization"))
 	if !ok || subtle.ConstantTimeCompare([]byte(want.signature), []byte(ah.signature)) != 1 {
-		return Credential{}, authFailure("AWS was not able to validate the provided access credentials")
+		return fail(authBadSignature)
 	}
-	return cred, nil
+	return cred, ah.service, nil
 }

@@ -96,18 +96,27 @@ func newRequestID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// ServeHTTP authenticates, decodes and runs one EC2 Query API request.
+// ServeHTTP authenticates, decodes and runs one EC2 Query API request, or
+// one Direct Connect JSON request (those carry an X-Amz-Target header).
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Query-Requests.html — Action, Version and form-encoded parameters
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := newRequestID()
 	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		if err != nil {
+			writeDXError(w, reqID, &dxError{Type: "ValidationError", Message: fmt.Sprintf("cannot read request body: %v", err), Status: http.StatusBadRequest})
+			return
+		}
+		h.serveDirectConnect(w, r, reqID, target, body)
+		return
+	}
 	if err != nil {
 		writeError(w, reqID, errInvalid("cannot read request body: %v", err))
 		return
 	}
-	cred, err := h.authenticate(r, body)
+	cred, _, err := h.authenticate(r, body)
 	if err != nil {
-		writeError(w, reqID, toAPIError(err))
+		writeError(w, reqID, ec2AuthError(err))
 		return
 	}
 	values := url.Values{}

@@ -30,6 +30,8 @@ type Cloud struct {
 	vgws        map[string]*VPNGateway
 	cgws        map[string]*CustomerGateway
 	vpns        map[string]*VPNConnection
+	dxConns     map[string]*DXConnection
+	vifs        map[string]*DXVirtualInterface
 
 	seq  uint64
 	subs map[*Subscription]struct{}
@@ -50,6 +52,7 @@ func New() *Cloud {
 		eips: map[string]*ElasticIP{}, peerings: map[string]*Peering{}, tgws: map[string]*TransitGateway{},
 		tgwRTs: map[string]*TransitGatewayRouteTable{}, tgwAtts: map[string]*TransitGatewayAttachment{},
 		vgws: map[string]*VPNGateway{}, cgws: map[string]*CustomerGateway{}, vpns: map[string]*VPNConnection{},
+		dxConns: map[string]*DXConnection{}, vifs: map[string]*DXVirtualInterface{},
 		subs: map[*Subscription]struct{}{},
 	}
 }

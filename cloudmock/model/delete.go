@@ -169,6 +169,14 @@ func (c *Cloud) DeleteVPNGateway(account, id string) error {
 			return errf(CodeDependency, KindVPNGateway, id, "VPN gateway %s is used by %s", id, v.ID)
 		}
 	}
+	// A gateway that virtual interfaces land on stays: deleting it would
+	// leave them unable to send traffic.
+	// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_VirtualGateway.html — deleted: the private virtual interface is unable to send traffic over this gateway
+	for _, v := range c.vifs {
+		if v.VPNGatewayID == id {
+			return errf(CodeDependency, KindVPNGateway, id, "VPN gateway %s is used by virtual interface %s", id, v.ID)
+		}
+	}
 	delete(c.vgws, id)
 	c.forgetLocked(KindVPNGateway, id, account)
 	return nil

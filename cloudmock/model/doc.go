@@ -2,7 +2,8 @@
 // accounts and their limits, networks (VPCs), subnets, route tables and
 // routes, security groups, network ACLs, instances and their network
 // interfaces, internet and NAT gateways, elastic IPs, peering connections,
-// transit gateways and VPN objects. It validates every change against the
+// transit gateways, VPN objects, and private lines (Direct Connect
+// connections) with their virtual interfaces. It validates every change against the
 // rules the real clouds enforce (sizes, overlaps, limits, dependencies) and
 // tells subscribers about each committed change so that a realizer can make
 // the model true in the emulated dataplane.

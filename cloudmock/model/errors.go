@@ -58,6 +58,8 @@ const (
 	KindCustomerGateway          Kind = "customer-gateway"
 	KindVPNConnection            Kind = "vpn-connection"
 	KindVPNRoute                 Kind = "vpn-route"
+	KindDXConnection             Kind = "dx-connection"
+	KindDXVirtualInterface       Kind = "dx-virtual-interface"
 )
 
 // Error is the typed error every model operation returns.

@@ -92,6 +92,7 @@ func (c *Cloud) AttachVPNGateway(account, gatewayID, networkID string) error {
 	}
 	g.NetworkID = networkID
 	c.emitLocked(KindVPNGateway, OpUpdate, g.ID, account)
+	c.touchVIFsLocked(g.ID)
 	return nil
 }
 
@@ -108,6 +109,7 @@ func (c *Cloud) DetachVPNGateway(account, gatewayID, networkID string) error {
 	}
 	g.NetworkID = ""
 	c.emitLocked(KindVPNGateway, OpUpdate, g.ID, account)
+	c.touchVIFsLocked(g.ID)
 	return nil
 }
 

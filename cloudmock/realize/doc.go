@@ -23,6 +23,16 @@
 //     with a kernel table per route table and a link to each attached VPC.
 //     Traffic arriving from a gateway or peering is routed only by the VPC's
 //     local table, which makes peering non-transitive;
+//   - a private line (Options.Circuits) is a namespace the lab made (the
+//     site router's) and an interface name there; New records each as a
+//     Direct Connect connection. While a private virtual interface on it is
+//     available (its VPN gateway attached to VPC V), a veth joins V's router
+//     (dx-<vif>, the cloud's address) and the site's namespace (the
+//     circuit's interface, the customer's address), and the site gets a
+//     route to each of V's prefixes via the cloud's address, standing in
+//     for what AWS advertises over the interface's BGP session. Routes to
+//     the VPN gateway go over the line; what comes in from it is routed by
+//     V's local table only, so it reaches V and nothing beyond;
 //   - an instance launched with GatewayImage runs the real `mcnlab gateway`
 //     daemon (Options.GatewayCommand) inside its namespace, answering on
 //     GatewaySocket(lab, instance ID) under GatewayName(instance ID), from
@@ -34,11 +44,14 @@
 // wrapper for an API front-end) returns once every change made before it is
 // in force.
 //
-// Not realized yet: VPN gateways and VPN attachments (their routes drop),
-// IPv6 (instances drop it), public IPs given at launch.
+// Not realized yet: VPN tunnels and VPN attachments (routes to a VPN
+// gateway without a virtual interface drop), more than one virtual
+// interface per line, IPv6 (instances drop it), public IPs given at launch.
 //
 // The package touches only namespaces it creates, all named mcn-<lab>-...,
-// and the links inside them; it never adds a link, route or rule to the
-// root namespace and never runs ip or nft: netlink and nftables are driven
-// through their Go libraries.
+// and the links inside them, and in a circuit's namespace (mcn-..., the
+// lab's) only the circuit's interface and its routes, which it creates and
+// deletes but never the namespace; it never adds a link, route or rule to
+// the root namespace and never runs ip or nft: netlink and nftables are
+// driven through their Go libraries.
 package realize

@@ -45,6 +45,12 @@ func (l *lab) recordedNamespaces() []string {
 // is its Options.GatewayCommand.
 func newLab(t testing.TB, gatewayCommand ...string) *lab {
 	t.Helper()
+	return newLabWith(t, func(o *Options) { o.GatewayCommand = gatewayCommand })
+}
+
+// newLabWith is newLab with options set by opt.
+func newLabWith(t testing.TB, opt func(*Options)) *lab {
+	t.Helper()
 	roottest.Require(t)
 	l := &lab{t: t, name: roottest.LabName(t, "rz"), cloud: model.New(), recorded: map[string]bool{}}
 	l.cloud.AddAccount(model.Account{ID: acct, Limits: model.DefaultLimits()})
@@ -57,7 +63,7 @@ func newLab(t testing.TB, gatewayCommand ...string) *lab {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	r, err := New(ctx, l.cloud, Options{Lab: l.name, GatewayCommand: gatewayCommand,
+	opts := Options{Lab: l.name,
 		Record: func(ns string) error {
 			l.mu.Lock()
 			defer l.mu.Unlock()
@@ -72,7 +78,9 @@ func newLab(t testing.TB, gatewayCommand ...string) *lab {
 			defer l.mu.Unlock()
 			delete(l.recorded, ns)
 		},
-	})
+	}
+	opt(&opts)
+	r, err := New(ctx, l.cloud, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -213,16 +213,27 @@ type liveState struct {
 	atts       map[string]attPlan     // VPC attachments, by ID
 	inet       *liveNS
 	inetRoutes map[netip.Addr]string // public address -> network whose link it goes to
+	dx         map[string]*liveDX    // virtual interface links, by VIF ID
 }
 
 func newLiveState() *liveState {
 	return &liveState{routers: map[string]*liveRouter{}, hosts: map[string]*liveHost{},
-		peerings: map[string]*peerPlan{}, tgws: map[string]*liveRouter{}, atts: map[string]attPlan{}, inetRoutes: map[netip.Addr]string{}}
+		peerings: map[string]*peerPlan{}, tgws: map[string]*liveRouter{}, atts: map[string]attPlan{}, inetRoutes: map[netip.Addr]string{},
+		dx: map[string]*liveDX{}}
 }
 
-// teardown removes every namespace, hosts first.
+// teardown removes every namespace, hosts first, and before them the
+// links to circuits: those end in namespaces the lab owns, and deleting
+// them here is at once, where a deleted namespace's links go only when the
+// kernel gets round to freeing it.
 func (s *liveState) teardown() error {
 	var errs []error
+	for id, d := range s.dx {
+		if rt := s.routers[d.network]; rt != nil {
+			errs = append(errs, rt.delLink(d.ifRouter))
+		}
+		delete(s.dx, id)
+	}
 	for id, h := range s.hosts {
 		errs = append(errs, h.remove())
 		delete(s.hosts, id)
@@ -260,6 +271,7 @@ func (r *Realizer) reconcile() error {
 			delete(s.hosts, id)
 		}
 	}
+	errs = append(errs, r.removeStaleDX(p))
 	for id, pc := range s.peerings {
 		if want, ok := p.peerings[id]; !ok || *want != *pc {
 			for _, end := range []string{pc.a, pc.b} {
@@ -320,6 +332,11 @@ func (r *Realizer) reconcile() error {
 	}
 	for _, id := range sortedKeys(p.peerings) {
 		if err := r.ensurePeering(p.peerings[id]); err != nil {
+			return err
+		}
+	}
+	for _, id := range sortedKeys(p.dx) {
+		if err := r.ensureDX(p.dx[id]); err != nil {
 			return err
 		}
 	}

@@ -27,6 +27,7 @@ type snapshot struct {
 	tgws      []model.TransitGateway
 	tgwTables []tgwTable
 	tgwAtts   []model.TransitGatewayAttachment
+	vifs      []model.DXVirtualInterface
 }
 
 // tgwTable is a transit gateway route table with its effective routes.
@@ -60,6 +61,7 @@ func takeSnapshot(c *model.Cloud) *snapshot {
 		}
 		s.tgws = append(s.tgws, c.TransitGateways(a.ID)...)
 		s.tgwAtts = append(s.tgwAtts, c.TransitGatewayAttachments(a.ID)...)
+		s.vifs = append(s.vifs, c.DXVirtualInterfaces(a.ID)...)
 		for _, t := range c.TransitGatewayRouteTables(a.ID) {
 			routes, err := c.TransitGatewayRoutes(a.ID, t.ID)
 			if err != nil {
@@ -106,6 +108,7 @@ const (
 	rulePrio  = 1000   // ip rules: iif <subnet bridge> lookup <its route table>
 	localPrio = 2000   // ip rule: lookup the VPC's local table
 	localTbl  = 99     // the table of the local routes (the VPC CIDRs)
+	dxTbl     = 98     // the router's own packets to its Direct Connect links
 	firstTbl  = 100    // route tables are 100, 101, ... in ID order
 )
 
@@ -119,6 +122,8 @@ type plan struct {
 	hosts    map[string]*hostPlan   // by interface ID, or NAT gateway ID
 	peerings map[string]*peerPlan   // by peering ID, active ones only
 	tgws     map[string]*tgwPlan    // by transit gateway ID
+	dx       map[string]*dxPlan     // by virtual interface ID, the realized ones
+	vgwDX    map[string]*dxPlan     // by VPN gateway ID: the realized interface its routes use
 	internet bool                   // some network has an internet gateway
 	// public addresses reachable through each network's internet gateway
 	inetRoutes map[string][]netip.Addr // by network ID
@@ -269,7 +274,7 @@ type natMap struct{ Private, Public netip.Addr }
 
 func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 	p := &plan{routers: map[string]*routerPlan{}, hosts: map[string]*hostPlan{}, peerings: map[string]*peerPlan{},
-		tgws: map[string]*tgwPlan{}, inetRoutes: map[string][]netip.Addr{}}
+		tgws: map[string]*tgwPlan{}, inetRoutes: map[string][]netip.Addr{}, dx: map[string]*dxPlan{}, vgwDX: map[string]*dxPlan{}}
 	nets := map[string]model.Network{}
 	for _, n := range s.networks {
 		nets[n.ID] = n
@@ -316,6 +321,7 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 		r.linkIndex("igw/" + n)
 	}
 	r.planTransit(p, s, nets, keep)
+	r.planDX(p, s, nets)
 	for k := range r.links {
 		if !keep[k] {
 			delete(r.links, k)
@@ -462,6 +468,19 @@ func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, p
 	// AWS: https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-limitations — no edge-to-edge routing: what enters from a peering or gateway goes nowhere but the VPC
 	rp.routes = append(rp.routes, kroute{table: localTbl, dst: netip.MustParsePrefix("0.0.0.0/0"), kind: "unreachable"})
 	rp.rules = append(rp.rules, krule{prio: localPrio, table: localTbl})
+	// The router's own packets to a line's far end (its answers to pings
+	// of the cloud's peer address, its ICMP errors) leave over the line.
+	// AWS: https://repost.aws/knowledge-center/direct-connect-down-bgp — the on-premises router can ping the Amazon peer IP address
+	onLine := false
+	for _, id := range sortedKeys(p.dx) {
+		if d := p.dx[id]; d.network == n.ID {
+			rp.routes = append(rp.routes, kroute{table: dxTbl, dst: d.customer.Masked(), kind: "dev", dev: d.ifRouter})
+			onLine = true
+		}
+	}
+	if onLine {
+		rp.rules = append(rp.rules, krule{prio: localPrio - 1, iif: "lo", table: dxTbl})
+	}
 
 	var tables []model.RouteTable
 	for _, t := range s.tables {
@@ -566,9 +585,14 @@ func (r *Realizer) kernelRoute(no int, n model.Network, rt model.Route, enis map
 			}
 			return via(pc.addrA.Addr(), pc.ifname)
 		}
+	case model.TargetVPNGateway:
+		if d, ok := p.vgwDX[rt.Target.ID]; ok && d.network == n.ID {
+			return dxRoute(k, d)
+		}
 	}
-	// VPN gateways are not realized yet: their routes drop, as do routes to
-	// a transit gateway the network is not attached to.
+	// VPN gateways without a realized Direct Connect virtual interface (VPN
+	// tunnels are not realized yet) drop what their routes match, as do
+	// routes to a transit gateway the network is not attached to.
 	return k
 }
 

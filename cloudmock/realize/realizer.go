@@ -26,6 +26,23 @@ type Options struct {
 	// subcommand) that instances launched with GatewayImage run; when it is
 	// empty, such instances run no gateway.
 	GatewayCommand []string
+	// Circuits are the lab's private lines to customer sites. New records
+	// each as a Direct Connect connection of its account in the model
+	// (model.Cloud.ProvisionDXConnection, named Circuit.Name), and the
+	// realizer lands the line's available private virtual interface on it.
+	Circuits []Circuit
+}
+
+// Circuit is a private line the lab made: its site end is the interface
+// Interface in namespace Namespace (the site router's). The realizer
+// creates that interface, as one end of a veth whose other end is in the
+// router of the VPC a virtual interface on the line reaches, and deletes
+// it again; it never creates or deletes the namespace, which the lab owns.
+type Circuit struct {
+	Name      string // the connection's name (connectionName)
+	Account   string // the account the connection belongs to
+	Namespace string // the site's namespace: mcn-...
+	Interface string // the line's interface in Namespace, made by the realizer
 }
 
 // Realizer keeps the dataplane in step with one Cloud. Create it with New
@@ -46,6 +63,10 @@ type Realizer struct {
 	wake      chan struct{}
 	done      chan struct{}
 
+	// circuits are Options.Circuits by the ID of their connection; set by
+	// New, read-only after.
+	circuits map[string]Circuit
+
 	// Owned by the worker goroutine (and by Close after it stopped).
 	live  *liveState
 	links map[string]int // link key -> index in linkPool
@@ -61,8 +82,12 @@ func New(ctx context.Context, cloud *model.Cloud, opts Options) (*Realizer, erro
 	if opts.RetryInterval <= 0 {
 		opts.RetryInterval = time.Second
 	}
+	circuits, err := provisionCircuits(cloud, opts)
+	if err != nil {
+		return nil, fmt.Errorf("realize lab %s: %w", opts.Lab, err)
+	}
 	r := &Realizer{cloud: cloud, opts: opts, wake: make(chan struct{}, 1), done: make(chan struct{}),
-		live: newLiveState(), links: map[string]int{}}
+		live: newLiveState(), links: map[string]int{}, circuits: circuits}
 	r.cond = sync.NewCond(&r.mu)
 	r.sub = cloud.Subscribe(r.onEvent)
 	go r.run()

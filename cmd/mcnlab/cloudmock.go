@@ -27,18 +27,35 @@ func newCloudmock() *cobra.Command {
 	c := &cobra.Command{Use: "cloudmock", Short: "The emulated clouds' control-plane APIs"}
 	var listen, region, lab string
 	var join bool
-	var accounts []string
+	var accounts, circuits []string
 	serve := &cobra.Command{
-		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]...",
-		Short: "Serve the AWS EC2 API on loopback for the AWS SDKs and CLI (--endpoint-url)",
-		Long: `Serve cloudmock's AWS EC2 Query API (version 2016-11-15, Signature V4) on a
-loopback address. Each --account gives an account ID and its access key; each
-account sees only its own resources. Point the AWS CLI at it with
+		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]... [--lab NAME [--circuit NAME=NAMESPACE:INTERFACE]...]",
+		Short: "Serve the AWS EC2 and Direct Connect APIs on loopback for the AWS SDKs and CLI (--endpoint-url)",
+		Long: `Serve cloudmock's AWS EC2 Query API (version 2016-11-15, Signature V4) and,
+on the same address, its Direct Connect API (JSON 1.1) on a loopback address.
+Each --account gives an account ID and its access key; each account sees only
+its own resources. Point the AWS CLI at it with
   AWS_ACCESS_KEY_ID=KEY AWS_SECRET_ACCESS_KEY=SECRET aws --region us-east-1 \
-    --endpoint-url http://ADDR ec2 describe-vpcs`,
+    --endpoint-url http://ADDR ec2 describe-vpcs
+
+With --lab, each --circuit is a private line of the lab: a Direct Connect
+connection NAME of the first --account, whose site end is the interface
+INTERFACE that cloudmock creates in the lab's namespace NAMESPACE (mcn-...)
+while a private virtual interface on the line is available.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			creds, err := parseAccounts(accounts)
+			if err != nil {
+				return err
+			}
+			if len(circuits) > 0 && lab == "" {
+				return errors.New("--circuit needs --lab: a private line is realized in a lab's namespaces")
+			}
+			var account string
+			if len(creds) > 0 {
+				account = creds[0].AccountID
+			}
+			lines, err := parseCircuits(circuits, account)
 			if err != nil {
 				return err
 			}
@@ -52,7 +69,7 @@ account sees only its own resources. Point the AWS CLI at it with
 			cloud := model.New()
 			var handler http.Handler = cmaws.New(cloud, cmaws.Config{Region: region, Credentials: creds})
 			if lab != "" {
-				cl, err := startCloudLab(cmd.Context(), lab, join, cloud)
+				cl, err := startCloudLab(cmd.Context(), lab, join, cloud, lines)
 				if err != nil {
 					return err
 				}
@@ -68,7 +85,10 @@ account sees only its own resources. Point the AWS CLI at it with
 			if lab != "" {
 				where = "realized in lab " + lab
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: AWS EC2 API on http://%s (region %s, %d accounts, %s); Ctrl-C stops it\n", ln.Addr(), region, len(creds), where)
+			if len(lines) > 0 {
+				where += fmt.Sprintf(", %d private lines", len(lines))
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: AWS EC2 and Direct Connect APIs on http://%s (region %s, %d accounts, %s); Ctrl-C stops it\n", ln.Addr(), region, len(creds), where)
 			go func() {
 				<-cmd.Context().Done()
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -86,6 +106,7 @@ account sees only its own resources. Point the AWS CLI at it with
 	serve.Flags().StringVar(&lab, labFlag, "", "make the cloud real in this lab's namespaces (VPC routers, instances, gateways; instances of image "+realize.GatewayImage+" run `mcnlab gateway`); every call returns once its change is in force")
 	serve.Flags().BoolVar(&join, "join", false, "with --lab: join a lab that `deploy` made (record the cloud's namespaces beside the lab's, remove only those when stopping)")
 	serve.Flags().StringArrayVar(&accounts, "account", []string{"111111111111:AKIDMCNLAB:mcnlab-secret"}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable)")
+	serve.Flags().StringArrayVar(&circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE: a private line of the lab (a Direct Connect connection of the first --account) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")
 	c.AddCommand(serve)
 	return c
 }
@@ -102,6 +123,21 @@ func parseAccounts(specs []string) ([]cmaws.Credential, error) {
 	return out, nil
 }
 
+// parseCircuits parses --circuit NAME=NAMESPACE:INTERFACE values into
+// private lines of account; the realizer checks the names further.
+func parseCircuits(specs []string, account string) ([]realize.Circuit, error) {
+	var out []realize.Circuit
+	for _, s := range specs {
+		name, end, ok := strings.Cut(s, "=")
+		ns, ifname, ok2 := strings.Cut(end, ":")
+		if !ok || !ok2 || name == "" || ns == "" || ifname == "" {
+			return nil, fmt.Errorf("--circuit %q: want NAME=NAMESPACE:INTERFACE", s)
+		}
+		out = append(out, realize.Circuit{Name: name, Account: account, Namespace: ns, Interface: ifname})
+	}
+	return out, nil
+}
+
 // cloudLab is a lab whose namespaces a realizer makes from the cloud model.
 type cloudLab struct {
 	r    *realize.Realizer
@@ -114,8 +150,9 @@ type cloudLab struct {
 }
 
 // startCloudLab records the lab (its namespaces are added to its state
-// before each is created) and starts the realizer.
-func startCloudLab(ctx context.Context, lab string, join bool, cloud *model.Cloud) (*cloudLab, error) {
+// before each is created) and starts the realizer with the lab's private
+// lines. With join, the lab is one that deploy made (joinCloudLab).
+func startCloudLab(ctx context.Context, lab string, join bool, cloud *model.Cloud, circuits []realize.Circuit) (*cloudLab, error) {
 	if err := needRoot("cloudmock serve --lab"); err != nil {
 		return nil, err
 	}
@@ -123,7 +160,7 @@ func startCloudLab(ctx context.Context, lab string, join bool, cloud *model.Clou
 		return nil, err
 	}
 	if join {
-		return joinCloudLab(ctx, lab, cloud)
+		return joinCloudLab(ctx, lab, cloud, circuits)
 	}
 	cl := &cloudLab{rec: &state.Lab{Name: lab, Created: time.Now().UTC(), Phase: state.PhaseReady, Owner: state.Self()}}
 	if err := state.Create(cl.rec); err != nil {
@@ -144,7 +181,7 @@ func startCloudLab(ctx context.Context, lab string, join bool, cloud *model.Clou
 		state.Remove(lab)
 		return nil, err
 	}
-	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw})
+	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw, Circuits: circuits})
 	if err != nil {
 		cl.lock.Unlock()
 		emulator.Destroy(context.Background(), lab, nil)
@@ -165,7 +202,7 @@ var cloudGatewayCommand = func() ([]string, error) {
 }
 
 // joinCloudLab starts the realizer in a lab that a deploy made.
-func joinCloudLab(ctx context.Context, lab string, cloud *model.Cloud) (*cloudLab, error) {
+func joinCloudLab(ctx context.Context, lab string, cloud *model.Cloud, circuits []realize.Circuit) (*cloudLab, error) {
 	if _, err := state.Load(lab); err != nil {
 		return nil, fmt.Errorf("--join: %w", err)
 	}
@@ -174,7 +211,7 @@ func joinCloudLab(ctx context.Context, lab string, cloud *model.Cloud) (*cloudLa
 	if err != nil {
 		return nil, err
 	}
-	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw})
+	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw, Circuits: circuits})
 	if err != nil {
 		cl.removeJoined()
 		return nil, err

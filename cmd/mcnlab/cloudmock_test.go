@@ -12,10 +12,14 @@ import (
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/directconnect"
+	dxtypes "github.com/aws/aws-sdk-go-v2/service/directconnect/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/mcnlab/mcnlab/cloudmock/realize"
 	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/probe"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/internal/roottest"
@@ -71,6 +75,14 @@ func TestCloudmockServeLab(t *testing.T) {
 // returns an EC2 client for it once it answers, and a fail-on-error helper.
 func serveCloud(t *testing.T, lab string) (*ec2.Client, func(string, error)) {
 	t.Helper()
+	_, c, call := serveCloudAt(t, lab)
+	return c, call
+}
+
+// serveCloudAt is serveCloud with extra arguments for serve; it also
+// returns the server's URL.
+func serveCloudAt(t *testing.T, lab string, extra ...string) (string, *ec2.Client, func(string, error)) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +95,7 @@ func serveCloud(t *testing.T, lab string) (*ec2.Client, func(string, error)) {
 	go func() {
 		root := newRoot()
 		root.SetOut(&out)
-		root.SetArgs([]string{"cloudmock", "serve", "--lab", lab, "--listen", addr, "--account", "111122223333:AKIDTEST:secret"})
+		root.SetArgs(append([]string{"cloudmock", "serve", "--lab", lab, "--listen", addr, "--account", "111122223333:AKIDTEST:secret"}, extra...))
 		done <- root.ExecuteContext(ctx)
 	}()
 	t.Cleanup(func() {
@@ -108,5 +120,112 @@ func serveCloud(t *testing.T, lab string) (*ec2.Client, func(string, error)) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	return c, call
+	return "http://" + addr, c, call
+}
+
+// TestCloudmockServeCircuit runs `mcnlab cloudmock serve --lab --circuit`
+// with a site namespace the test made, and connects the site to a VPC over
+// the line as the controller does, with the EC2 and Direct Connect SDKs:
+// once the calls return, the site and the instance ping each other; once
+// DeleteVirtualInterface returns, the line's interface is gone from the
+// site, whose namespace stays.
+func TestCloudmockServeCircuit(t *testing.T) {
+	roottest.Require(t)
+	roottest.UseTempState(t)
+	lab := roottest.LabName(t, "cx")
+	site := roottest.NewNamespaces(t, "site")[0]
+	t.Cleanup(func() {
+		// Runs once the server stopped, before the namespace is deleted.
+		if !netns.Exists(site.Name) {
+			t.Errorf("the site's namespace %s was deleted", site.Name)
+		}
+		if _, err := site.NL.LinkByName("dx0"); err == nil {
+			t.Errorf("%s still has dx0 after the server stopped", site.Name)
+		}
+	})
+	url, c, call := serveCloudAt(t, lab, "--circuit", "dc1="+site.Name+":dx0")
+	dx := directconnect.New(directconnect.Options{Region: "us-east-1", BaseEndpoint: sdkaws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""), RetryMaxAttempts: 1})
+	ctx := context.Background()
+
+	conns, err := dx.DescribeConnections(ctx, &directconnect.DescribeConnectionsInput{})
+	call("DescribeConnections", err)
+	if len(conns.Connections) != 1 || *conns.Connections[0].ConnectionName != "dc1" || *conns.Connections[0].OwnerAccount != "111122223333" {
+		t.Fatalf("connections = %+v", conns.Connections)
+	}
+	conn := conns.Connections[0].ConnectionId
+
+	vpc, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: sdkaws.String("10.40.0.0/16")})
+	call("CreateVpc", err)
+	sub, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: sdkaws.String("10.40.1.0/24")})
+	call("CreateSubnet", err)
+	sg, err := c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{VpcId: vpc.Vpc.VpcId, GroupName: sdkaws.String("site"), Description: sdkaws.String("ping from the site")})
+	call("CreateSecurityGroup", err)
+	_, err = c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: sg.GroupId, IpPermissions: []types.IpPermission{{
+		IpProtocol: sdkaws.String("icmp"), FromPort: sdkaws.Int32(-1), ToPort: sdkaws.Int32(-1), IpRanges: []types.IpRange{{CidrIp: sdkaws.String("192.168.100.0/30")}}}}})
+	call("AuthorizeSecurityGroupIngress", err)
+	run, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: sdkaws.String("ami-12345678"), MinCount: sdkaws.Int32(1), MaxCount: sdkaws.Int32(1),
+		SubnetId: sub.Subnet.SubnetId, SecurityGroupIds: []string{*sg.GroupId}})
+	call("RunInstances", err)
+	inst := netip.MustParseAddr(*run.Instances[0].PrivateIpAddress)
+	nsInst := emulator.NamespaceName(lab, "i-"+strings.TrimPrefix(*run.Instances[0].InstanceId, "i-")[:8])
+
+	vgw, err := c.CreateVpnGateway(ctx, &ec2.CreateVpnGatewayInput{Type: types.GatewayTypeIpsec1})
+	call("CreateVpnGateway", err)
+	_, err = c.AttachVpnGateway(ctx, &ec2.AttachVpnGatewayInput{VpcId: vpc.Vpc.VpcId, VpnGatewayId: vgw.VpnGateway.VpnGatewayId})
+	call("AttachVpnGateway", err)
+	vif, err := dx.CreatePrivateVirtualInterface(ctx, &directconnect.CreatePrivateVirtualInterfaceInput{ConnectionId: conn,
+		NewPrivateVirtualInterface: &dxtypes.NewPrivateVirtualInterface{VirtualInterfaceName: sdkaws.String("to-transit"), Vlan: 100, Asn: 65010,
+			AmazonAddress: sdkaws.String("192.168.100.1/30"), CustomerAddress: sdkaws.String("192.168.100.2/30"), VirtualGatewayId: vgw.VpnGateway.VpnGatewayId}})
+	call("CreatePrivateVirtualInterface", err)
+	if vif.VirtualInterfaceState != dxtypes.VirtualInterfaceStateAvailable {
+		t.Fatalf("virtual interface is %s", vif.VirtualInterfaceState)
+	}
+	rts, err := c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{{Name: sdkaws.String("vpc-id"), Values: []string{*vpc.Vpc.VpcId}}}})
+	call("DescribeRouteTables", err)
+	_, err = c.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: rts.RouteTables[0].RouteTableId, DestinationCidrBlock: sdkaws.String("192.168.100.0/30"),
+		GatewayId: vgw.VpnGateway.VpnGatewayId})
+	call("CreateRoute", err)
+
+	// The calls returned, so the line is in force: one ping each way, no retry.
+	fromSite, err := probe.NewPinger(site.Name)
+	call("pinger in "+site.Name, err)
+	defer fromSite.Close()
+	if _, err := fromSite.Ping(inst, 1, 2*time.Second); err != nil {
+		t.Errorf("ping %s from the site: %v", inst, err)
+	}
+	fromInst, err := probe.NewPinger(nsInst)
+	call("pinger in "+nsInst, err)
+	defer fromInst.Close()
+	if _, err := fromInst.Ping(netip.MustParseAddr("192.168.100.2"), 1, 2*time.Second); err != nil {
+		t.Errorf("ping the site from %s: %v", inst, err)
+	}
+
+	_, err = dx.DeleteVirtualInterface(ctx, &directconnect.DeleteVirtualInterfaceInput{VirtualInterfaceId: vif.VirtualInterfaceId})
+	call("DeleteVirtualInterface", err)
+	if _, err := site.NL.LinkByName("dx0"); err == nil {
+		t.Errorf("%s still has dx0 once DeleteVirtualInterface returned", site.Name)
+	}
+}
+
+// A --circuit needs --lab and the NAME=NAMESPACE:INTERFACE form.
+func TestCloudmockServeCircuitFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--circuit", "dc1=mcn-x-site:dx0"},           // no --lab
+		{"--lab", "x", "--circuit", "dc1=mcn-x-site"}, // no interface
+		{"--lab", "x", "--circuit", "mcn-x-site:dx0"}, // no name
+		{"--lab", "x", "--circuit", "dc1=:dx0"},       // no namespace
+	} {
+		root := newRoot()
+		root.SetOut(&bytes.Buffer{})
+		root.SetErr(&bytes.Buffer{})
+		root.SetArgs(append([]string{"cloudmock", "serve", "--listen", "127.0.0.1:0"}, args...))
+		if err := root.Execute(); err == nil || !strings.Contains(err.Error(), "circuit") {
+			t.Errorf("serve %v: got %v, want an error about --circuit", args, err)
+		}
+	}
+	got, err := parseCircuits([]string{"dc1=mcn-lab-site:dx0", "dc2=mcn-lab-site2:eth1"}, "111122223333")
+	if err != nil || len(got) != 2 || got[1] != (realize.Circuit{Name: "dc2", Account: "111122223333", Namespace: "mcn-lab-site2", Interface: "eth1"}) {
+		t.Fatalf("parseCircuits = %+v, %v", got, err)
+	}
 }

@@ -321,8 +321,9 @@ func drops(t *testing.T, c *api.Client, from, to string) uint64 {
 	return n
 }
 
-// probeDuring pings dst from ns every 20 ms while f runs, and returns the
-// number of probes lost.
+// probeDuring pings dst from ns every 10 ms while f runs and for two
+// seconds after (the restarted controller's first reconciliations), and
+// returns the number of probes lost.
 func probeDuring(t *testing.T, ns string, dst netip.Addr, f func()) int {
 	t.Helper()
 	p, err := probe.NewPinger(ns)
@@ -345,14 +346,15 @@ func probeDuring(t *testing.T, ns string, dst netip.Addr, f func()) int {
 			if _, err := p.Ping(dst, seq, time.Second); err != nil {
 				lost++
 			}
-			time.Sleep(20 * time.Millisecond) // pacing the probe stream
+			time.Sleep(10 * time.Millisecond) // pacing the probe stream
 		}
 	}()
 	f()
+	time.Sleep(2 * time.Second) // keep probing while the new controller reconciles
 	close(stop)
 	r := <-done
 	t.Logf("%d probes sent across the restart, %d lost", r[0], r[1])
-	if r[0] < 10 {
+	if r[0] < 50 {
 		t.Errorf("only %d probes sent", r[0])
 	}
 	return r[1]

@@ -2,7 +2,7 @@
 export PATH := /usr/local/go/bin:$(PATH)
 GO    ?= go
 BIN   := bin/mcnlab
-DEMO  := topologies/generic.yaml
+DEMO  := topologies/aws-transit.yaml
 
 .PHONY: build test demo bench lint clean
 
@@ -13,13 +13,22 @@ build:
 test:
 	$(GO) test -race -count=1 -timeout 25m ./...
 
-# Deploy the default topology, show it and its reachability from real pings,
-# then destroy it (also when a step fails).
+# The transit architecture on the lab's emulated AWS: deploy
+# topologies/aws-transit.yaml (controller, transit and spoke gateway pairs,
+# on-prem FRR on a private line) and wait for convergence, approve the
+# on-prem app network, show the lab, print the reachability matrix from
+# real pings (expected, seen, and why each blocked pair is blocked), and
+# destroy it (also when a step fails).
 demo: build
-	@lab=$$(sed -n 's/^name: *//p' $(DEMO)); \
+	@lab=$$(sed -n 's/^name: *//p' $(DEMO)); start=$$(date +%s.%N); \
 	./$(BIN) destroy --lab $$lab >/dev/null 2>&1; \
-	./$(BIN) deploy -t $(DEMO) && ./$(BIN) inspect --lab $$lab && ./$(BIN) reach --lab $$lab; rc=$$?; \
-	./$(BIN) destroy --lab $$lab; exit $$rc
+	./$(BIN) deploy -t $(DEMO) && \
+	./$(BIN) routes pending --lab $$lab && \
+	./$(BIN) routes approve dc1 10.100.0.0/24 --lab $$lab --wait 15s && \
+	./$(BIN) inspect --lab $$lab && \
+	echo && ./$(BIN) reach --lab $$lab; rc=$$?; \
+	./$(BIN) destroy --lab $$lab; \
+	awk -v s=$$start -v e=$$(date +%s.%N) 'BEGIN { printf "demo: %.1f s from deploy to destroyed\n", e - s }'; exit $$rc
 
 bench: build
 	./$(BIN) bench deploy --nodes 200 --repeat 5

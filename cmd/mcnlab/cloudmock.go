@@ -27,7 +27,7 @@ func newCloudmock() *cobra.Command {
 	c := &cobra.Command{Use: "cloudmock", Short: "The emulated clouds' control-plane APIs"}
 	var listen, region, lab string
 	var join bool
-	var accounts, circuits []string
+	var accounts, circuits, apiLines []string
 	serve := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]... [--lab NAME [--circuit NAME=NAMESPACE:INTERFACE]...]",
 		Short: "Serve the AWS EC2 and Direct Connect APIs on loopback for the AWS SDKs and CLI (--endpoint-url)",
@@ -68,6 +68,11 @@ while a private virtual interface on the line is available.`,
 			}
 			cloud := model.New()
 			var handler http.Handler = cmaws.New(cloud, cmaws.Config{Region: region, Credentials: creds})
+			for _, name := range apiLines {
+				if _, err := cloud.ProvisionDXConnection(account, name, nil); err != nil {
+					return fmt.Errorf("--line %q: %w", name, err)
+				}
+			}
 			if lab != "" {
 				cl, err := startCloudLab(cmd.Context(), lab, join, cloud, lines)
 				if err != nil {
@@ -106,6 +111,7 @@ while a private virtual interface on the line is available.`,
 	serve.Flags().StringVar(&lab, labFlag, "", "make the cloud real in this lab's namespaces (VPC routers, instances, gateways; instances of image "+realize.GatewayImage+" run `mcnlab gateway`); every call returns once its change is in force")
 	serve.Flags().BoolVar(&join, "join", false, "with --lab: join a lab that `deploy` made (record the cloud's namespaces beside the lab's, remove only those when stopping)")
 	serve.Flags().StringArrayVar(&accounts, "account", []string{"111111111111:AKIDMCNLAB:mcnlab-secret"}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable)")
+	serve.Flags().StringArrayVar(&apiLines, "line", nil, "NAME: a Direct Connect connection of the first --account that exists in the API only, ending nowhere (for plan and apply against the model; repeatable)")
 	serve.Flags().StringArrayVar(&circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE: a private line of the lab (a Direct Connect connection of the first --account) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")
 	c.AddCommand(serve)
 	return c

@@ -107,6 +107,7 @@ func FromWire(w mgmt.Config) (Config, error) {
 			Name: p.Name, PublicKey: key, Endpoint: p.Endpoint, ListenPort: p.ListenPort,
 			Address: p.Address, PeerAddress: p.PeerAddress, ASN: p.ASN, Prepend: p.Prepend,
 			Import: filtersFromWire(p.Import), Export: filtersFromWire(p.Export),
+			Approval: p.Approval, Approved: slices.Clone(p.Approved),
 		})
 	}
 	for _, n := range w.Neighbors {
@@ -140,6 +141,7 @@ func ToWire(c Config) mgmt.Config {
 			Name: p.Name, PublicKey: p.PublicKey.String(), Endpoint: p.Endpoint, ListenPort: p.ListenPort,
 			Address: p.Address, PeerAddress: p.PeerAddress, ASN: p.ASN, Prepend: p.Prepend,
 			Import: filtersToWire(p.Import), Export: filtersToWire(p.Export),
+			Approval: p.Approval, Approved: slices.Clone(p.Approved),
 		})
 	}
 	for _, n := range c.Neighbors {

@@ -15,6 +15,8 @@ func TestWireRoundTrip(t *testing.T) {
 	c := testConfig(1, 2)
 	c.Peers[0].Import = []bgp.PrefixFilter{{Prefix: netip.MustParsePrefix("10.0.0.0/8"), LE: 24}}
 	c.Neighbors[0].Export = []bgp.PrefixFilter{{Prefix: netip.MustParsePrefix("10.1.0.0/16"), GE: 24, LE: 28}}
+	c.Peers[1].Approval = ApprovalManual
+	c.Peers[1].Approved = []netip.Prefix{netip.MustParsePrefix("10.101.0.0/24")}
 	c.Neighbors[0].Passive = true
 	c.Neighbors[0].NoBFD = true
 	c.Neighbors[0].Approval = ApprovalManual

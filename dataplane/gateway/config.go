@@ -59,6 +59,12 @@ type Peer struct {
 	// Prepend, Import and Export are as in bgp.PeerConfig.
 	Prepend        int
 	Import, Export []bgp.PrefixFilter
+	// Approval and Approved are as for a Neighbor: under ApprovalManual
+	// the routes learned over the tunnel wait in the session's Filtered
+	// list until approved (a transit gateway holding an on-prem edge's
+	// routes), and changing them re-filters without resetting the session.
+	Approval string
+	Approved []netip.Prefix
 }
 
 // Neighbor is a plain BGP neighbour.
@@ -89,7 +95,7 @@ type Neighbor struct {
 	VXLAN *VXLAN
 }
 
-// Approval modes of a neighbour's learned routes.
+// Approval modes of the routes learned from a peer or neighbour.
 const (
 	ApprovalAuto   = "auto"
 	ApprovalManual = "manual"
@@ -204,6 +210,8 @@ func (c *Config) Validate() error {
 			sessions[p.PeerAddress] = where
 		}
 		errs = append(errs, checkBGP(where, p.Prepend, p.Import, p.Export)...)
+		errs = append(errs, checkApproval(where, p.Approval, p.Approved)...)
+		p.Approved = normalApproved(p.Approved)
 	}
 	for i := range c.Neighbors {
 		n := &c.Neighbors[i]
@@ -228,7 +236,8 @@ func (c *Config) Validate() error {
 			bad("%s: local_address %s and address %s differ in family", where, n.LocalAddress, n.Address)
 		}
 		errs = append(errs, checkBGP(where, n.Prepend, n.Import, n.Export)...)
-		errs = append(errs, checkApproval(where, n)...)
+		errs = append(errs, checkApproval(where, n.Approval, n.Approved)...)
+		n.Approved = normalApproved(n.Approved)
 		if n.VXLAN != nil {
 			if err := checkVXLAN(n); err != nil {
 				bad("%s: %w", where, err)
@@ -256,25 +265,33 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// checkApproval checks a neighbour's approval mode and masks, sorts and
-// deduplicates its approved prefixes.
-func checkApproval(where string, n *Neighbor) []error {
+// checkApproval checks a peer's or neighbour's approval mode and approved
+// prefixes.
+func checkApproval(where, approval string, approved []netip.Prefix) []error {
 	var errs []error
-	switch n.Approval {
+	switch approval {
 	case "", ApprovalAuto, ApprovalManual:
 	default:
-		errs = append(errs, fmt.Errorf("%s: approval %q must be %q or %q", where, n.Approval, ApprovalAuto, ApprovalManual))
+		errs = append(errs, fmt.Errorf("%s: approval %q must be %q or %q", where, approval, ApprovalAuto, ApprovalManual))
 	}
-	for i, p := range n.Approved {
+	for i, p := range approved {
 		if !p.IsValid() {
 			errs = append(errs, fmt.Errorf("%s: approved[%d] invalid", where, i))
-			continue
 		}
-		n.Approved[i] = p.Masked()
 	}
-	slices.SortFunc(n.Approved, comparePrefix)
-	n.Approved = slices.Compact(n.Approved)
 	return errs
+}
+
+// normalApproved masks, sorts and deduplicates approved prefixes (in
+// place); invalid ones, which checkApproval reports, stay as they are.
+func normalApproved(approved []netip.Prefix) []netip.Prefix {
+	for i, p := range approved {
+		if p.IsValid() {
+			approved[i] = p.Masked()
+		}
+	}
+	slices.SortFunc(approved, comparePrefix)
+	return slices.Compact(approved)
 }
 
 // checkVXLAN checks a neighbour's overlay and fills its defaults.

@@ -21,7 +21,7 @@ type plan struct {
 	RemovePeers, AddPeers []string
 	// TunnelPeers need their WireGuard settings re-applied (key,
 	// endpoint, listen port); BGPPeers their session policy updated
-	// (ASN, prepend, filters).
+	// (ASN, prepend, filters, approval).
 	TunnelPeers, BGPPeers []string
 	// RemoveNeighbors, AddNeighbors and UpdateNeighbors likewise; a
 	// neighbour whose address changed is removed and added.
@@ -83,7 +83,8 @@ func diff(cur *Config, want *Config) plan {
 			if o.PublicKey != x.PublicKey || o.Endpoint != x.Endpoint || o.ListenPort != x.ListenPort {
 				p.TunnelPeers = append(p.TunnelPeers, x.Name)
 			}
-			if o.ASN != x.ASN || o.Prepend != x.Prepend || !slices.Equal(o.Import, x.Import) || !slices.Equal(o.Export, x.Export) {
+			if o.ASN != x.ASN || o.Prepend != x.Prepend || !slices.Equal(o.Import, x.Import) || !slices.Equal(o.Export, x.Export) ||
+				o.Approval != x.Approval || !slices.Equal(o.Approved, x.Approved) {
 				p.BGPPeers = append(p.BGPPeers, x.Name)
 			}
 		}
@@ -162,6 +163,10 @@ func peerBGP(p Peer) bgp.PeerConfig {
 		Import:       p.Import,
 		Export:       p.Export,
 		Description:  "peer " + p.Name,
+		// As for a neighbour: changing the approval swaps the import
+		// policy and soft-resets the session (bgp.UpdatePeer).
+		ManualApproval: p.Approval == ApprovalManual,
+		Approved:       p.Approved,
 	}
 }
 

@@ -88,6 +88,10 @@ func TestDiff(t *testing.T) {
 			c.Neighbors[0].Approval = ApprovalManual
 			c.Neighbors[0].Approved = []netip.Prefix{netip.MustParsePrefix("10.100.0.0/24")}
 		}, "{UpdateNeighbors:[onprem]}"},
+		{"peer approval updates in place", &base, func(c *Config) { c.Peers[1].Approval = ApprovalManual }, "{BGPPeers:[gw2]}"},
+		{"peer approved updates in place", &base, func(c *Config) {
+			c.Peers[1].Approved = []netip.Prefix{netip.MustParsePrefix("10.101.0.0/24")}
+		}, "{BGPPeers:[gw2]}"},
 		{"vxlan added re-creates", &base, func(c *Config) { c.Neighbors[0] = vxlanNeighbor() },
 			"{RemoveNeighbors:[onprem] AddNeighbors:[onprem]}"},
 		{"segmentation", &base, func(c *Config) { c.Segmentation = testSegmentation() }, "{Segmentation:true}"},
@@ -252,6 +256,8 @@ func TestValidate(t *testing.T) {
 		}, ""},
 		{"approval unknown", func(c *Config) { c.Neighbors[0].Approval = "sometimes" }, `approval "sometimes" must be "auto" or "manual"`},
 		{"approved invalid", func(c *Config) { c.Neighbors[0].Approved = []netip.Prefix{{}} }, "approved[0] invalid"},
+		{"peer approval unknown", func(c *Config) { c.Peers[1].Approval = "later" }, `peers[1] "gw2": approval "later" must be "auto" or "manual"`},
+		{"peer approved invalid", func(c *Config) { c.Peers[1].Approved = []netip.Prefix{{}} }, `peers[1] "gw2": approved[0] invalid`},
 		{"vxlan ok", func(c *Config) { c.Neighbors[0] = vxlanNeighbor() }, ""},
 		{"vxlan /31 ok", func(c *Config) {
 			c.Neighbors[0] = vxlanNeighbor()
@@ -326,5 +332,26 @@ func TestValidate(t *testing.T) {
 	c := testConfig()
 	if err := c.Validate(); err != nil || c.MTU != wg.DefaultMTU {
 		t.Errorf("MTU default: %d, %v; want %d", c.MTU, err, wg.DefaultMTU)
+	}
+}
+
+// A peer's approved prefixes are masked, sorted and deduplicated, as a
+// neighbour's are, and its BGP session gets them under manual approval.
+func TestPeerApprovalNormalForm(t *testing.T) {
+	c := testConfig(1)
+	c.Peers[0].Approval = ApprovalManual
+	c.Peers[0].Approved = []netip.Prefix{netip.MustParsePrefix("10.102.0.9/24"), netip.MustParsePrefix("10.101.0.0/24"), netip.MustParsePrefix("10.102.0.0/24")}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.101.0.0/24"), netip.MustParsePrefix("10.102.0.0/24")}
+	if fmt.Sprint(c.Peers[0].Approved) != fmt.Sprint(want) {
+		t.Errorf("approved = %v, want %v", c.Peers[0].Approved, want)
+	}
+	if pc := peerBGP(c.Peers[0]); !pc.ManualApproval || fmt.Sprint(pc.Approved) != fmt.Sprint(want) {
+		t.Errorf("peer session config = %+v; want manual approval of %v", pc, want)
+	}
+	if pc := peerBGP(testPeer(2)); pc.ManualApproval {
+		t.Errorf("a peer without approval gets a session under manual approval: %+v", pc)
 	}
 }

@@ -6,8 +6,9 @@
 // link, the local prefixes advertised to all of them, and the best paths
 // programmed into the kernel FIB with ECMP (bgp.Watch → fib.Sync). A
 // neighbour across a private line is reached over a point-to-point VXLAN
-// overlay that the engine makes for it (vxlan.go); its learned routes may
-// wait for manual approval. Segmentation (segmentation.go) drops forwarded
+// overlay that the engine makes for it (vxlan.go). The routes learned from
+// a peer or a neighbour may wait for manual approval (a transit gateway
+// holding what an on-prem edge gateway sends over its tunnel). Segmentation (segmentation.go) drops forwarded
 // traffic between network domains that are not connected, in an nftables
 // table of its own.
 //

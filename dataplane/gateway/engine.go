@@ -241,7 +241,10 @@ func (e *Engine) Apply(ctx context.Context, want Config) error {
 			fail(errors.Join(fmt.Errorf("update peer %s: %w", name, err), e.removePeerLocked(ctx, name)))
 			continue
 		}
-		e.setPeerLocked(func(c *Peer) { c.ASN, c.Prepend, c.Import, c.Export = np.ASN, np.Prepend, np.Import, np.Export }, name)
+		e.setPeerLocked(func(c *Peer) {
+			c.ASN, c.Prepend, c.Import, c.Export = np.ASN, np.Prepend, np.Import, np.Export
+			c.Approval, c.Approved = np.Approval, np.Approved
+		}, name)
 	}
 	for _, name := range p.UpdateNeighbors {
 		nn := want.Neighbors[slices.IndexFunc(want.Neighbors, func(x Neighbor) bool { return x.Name == name })]
@@ -756,6 +759,7 @@ func cloneConfig(c Config) Config {
 	for i := range c.Peers {
 		c.Peers[i].Import = slices.Clone(c.Peers[i].Import)
 		c.Peers[i].Export = slices.Clone(c.Peers[i].Export)
+		c.Peers[i].Approved = slices.Clone(c.Peers[i].Approved)
 	}
 	c.Neighbors = slices.Clone(c.Neighbors)
 	for i := range c.Neighbors {

@@ -44,7 +44,9 @@
 //	    "asn": 65002,                 // the peer's AS
 //	    "prepend": 0,                 // extra copies of the local AS on exported routes
 //	    "import": [{"prefix":"10.0.0.0/8","le":24}], // allow-lists; empty allows all
-//	    "export": []
+//	    "export": [],
+//	    "approval": "manual",         // as for a neighbour (below): a transit gateway holds
+//	    "approved": ["10.100.0.0/24"] // what an on-prem edge gateway sends until approved
 //	  }],
 //	  "neighbors": [{                 // plain BGP neighbours over links (on-prem routers)
 //	    "name": "onprem",             // [a-z0-9-]{1,12}, unique among peers and neighbours
@@ -89,10 +91,10 @@
 // sends point at its overlay address. Two overlays may not share a VNI on
 // one port, and overlay prefixes may not overlap each other or tunnels'.
 //
-// Under "manual" approval, received routes that are not approved are kept
-// but not used: the session's "filtered" lists them. Changing "approved"
-// re-filters the routes already received at once, without resetting the
-// session.
+// Under "manual" approval (of a peer or a neighbour), received routes that
+// are not approved are kept but not used: the session's "filtered" lists
+// them. Changing "approval" or "approved" re-filters the routes already
+// received at once, without resetting the session.
 //
 // With "segmentation", a forwarded packet from an address in one domain to
 // an address in another is dropped unless a connection names the two (in
@@ -109,7 +111,7 @@
 // A PUT is declarative and incremental: the gateway compares it with what is
 // in place and changes only the difference. Adding or removing a peer
 // creates or removes only that tunnel and session; a changed peer is updated
-// in place where it can be (filters, prepend, endpoint), and re-created only
+// in place where it can be (filters, prepend, approval, endpoint), and re-created only
 // when its inner addresses change. A changed neighbour is updated in place
 // (filters, prepend, approval), and re-created with its overlay when its
 // address or vxlan changes. Changing asn or router_id restarts every BGP
@@ -126,7 +128,8 @@
 //	               "probes_received":418,"state_changes":1,"peer_restarts":0}],
 //	  "sessions": [{"name":"gw2","address":"10.255.12.1","asn":65002,
 //	                "state":"established","uptime_seconds":42,
-//	                "received":1,"accepted":1,"advertised":1},
+//	                "received":2,"accepted":1,"advertised":1,
+//	                "filtered":["10.101.0.0/24"]},
 //	               {"name":"onprem","address":"10.254.0.2","asn":65100,
 //	                "state":"established","uptime_seconds":40,
 //	                "received":2,"accepted":1,"advertised":2,"bfd":"Up",
@@ -143,9 +146,9 @@
 // restarted, the session to it is reset at once. Session states are those of
 // RFC 4271 in lower case; "bfd" is the neighbour's BFD state (AdminDown,
 // Down, Init, Up), absent for tunnel peers and neighbours without BFD;
-// "filtered" (sorted, absent when empty) are the prefixes received but
-// refused by the import policy, under manual approval exactly those pending
-// approval. Routes are the kernel routes the gateway installed from BGP
+// "filtered" (sorted, absent when empty; for peer and neighbour sessions
+// alike) are the prefixes received but refused by the import policy, under
+// manual approval exactly those pending approval. Routes are the kernel routes the gateway installed from BGP
 // (several next hops: ECMP). "segmentation" (absent without a policy) has
 // one entry per denied ordered pair of domains, sorted, with the kernel's
 // counts of the packets and bytes dropped.

@@ -174,6 +174,8 @@ func TestListenRefusesALiveSocketAndReplacesAStaleOne(t *testing.T) {
 // directions.
 func TestWireNames(t *testing.T) {
 	in := `{"name":"gw1","asn":65001,"router_id":"10.255.255.1",
+	  "peers":[{"name":"edge","public_key":"x","listen_port":51801,"address":"10.255.12.0/31","peer_address":"10.255.12.1","asn":65100,
+	    "approval":"manual","approved":["10.101.0.0/24"]}],
 	  "neighbors":[{"name":"dc1","address":"10.254.0.2","asn":65100,
 	    "approval":"manual","approved":["10.100.0.0/24"],
 	    "vxlan":{"vni":100,"local":"198.18.0.1","remote":"198.18.0.2","port":4789,"address":"10.254.0.1/30","mtu":1450}}],
@@ -189,25 +191,30 @@ func TestWireNames(t *testing.T) {
 	if n.Approval != "manual" || fmt.Sprint(n.Approved) != "[10.100.0.0/24]" || n.VXLAN == nil || *n.VXLAN != want {
 		t.Errorf("neighbour decoded as %+v (vxlan %+v)", n, n.VXLAN)
 	}
+	if p := c.Peers[0]; p.Approval != "manual" || fmt.Sprint(p.Approved) != "[10.101.0.0/24]" {
+		t.Errorf("peer decoded as %+v", p)
+	}
 	if s := c.Segmentation; s == nil || fmt.Sprint(*s) != "{[{prod [10.1.0.0/16]} {dev [10.2.0.0/16]}] [[prod dev]]}" {
 		t.Errorf("segmentation decoded as %+v", s)
 	}
 	st := Status{Name: "gw1",
-		Sessions:     []Session{{Name: "dc1", Filtered: []netip.Prefix{netip.MustParsePrefix("10.200.0.0/24")}}},
+		Sessions: []Session{{Name: "dc1", Filtered: []netip.Prefix{netip.MustParsePrefix("10.200.0.0/24")}},
+			{Name: "edge", Address: netip.MustParseAddr("10.255.12.1"), ASN: 65100, State: "established", Received: 2, Accepted: 1,
+				Filtered: []netip.Prefix{netip.MustParsePrefix("10.102.0.0/24")}}},
 		Segmentation: []DomainDrops{{From: "prod", To: "dev", Packets: 3, Bytes: 252}},
 	}
 	b := new(strings.Builder)
 	if err := jsonEncode(b, st); err != nil {
 		t.Fatal(err)
 	}
-	for _, frag := range []string{`"filtered":["10.200.0.0/24"]`, `"segmentation":[{"from":"prod","to":"dev","packets":3,"bytes":252}]`} {
+	for _, frag := range []string{`"filtered":["10.200.0.0/24"]`, `{"name":"edge","address":"10.255.12.1","asn":65100,"state":"established","uptime_seconds":0,"received":2,"accepted":1,"advertised":0,"filtered":["10.102.0.0/24"]}`, `"segmentation":[{"from":"prod","to":"dev","packets":3,"bytes":252}]`} {
 		if !strings.Contains(b.String(), frag) {
 			t.Errorf("status JSON %s lacks %s", b, frag)
 		}
 	}
 	// Absent stays absent: a gateway without these features says nothing.
 	b.Reset()
-	if err := jsonEncode(b, Config{Neighbors: []Neighbor{{Name: "x"}}}); err != nil {
+	if err := jsonEncode(b, Config{Peers: []Peer{{Name: "y"}}, Neighbors: []Neighbor{{Name: "x"}}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, key := range []string{"vxlan", "approval", "approved", "segmentation"} {
@@ -220,6 +227,7 @@ func TestWireNames(t *testing.T) {
 func FuzzDecodeConfig(f *testing.F) {
 	f.Add(`{"name":"gw1","asn":65001,"router_id":"10.0.0.1","peers":[{"name":"gw2","public_key":"x","listen_port":1,"address":"10.255.0.0/31","peer_address":"10.255.0.1","asn":2}]}`)
 	f.Add(`{}`)
+	f.Add(`{"peers":[{"name":"e","approval":"manual","approved":["10.1.0.0/24"]}]}`)
 	f.Add(`{"prefixes":["10.0.0.0/33"]}`)
 	f.Add(`{"neighbors":[{"name":"a","approval":"manual","approved":["10.0.0.0/8"],"vxlan":{"vni":1,"local":"1.1.1.1","remote":"2.2.2.2","address":"10.0.0.1/30"}}],"segmentation":{"domains":[{"name":"a","prefixes":[]}],"connections":[["a","b"]]}}`)
 	f.Fuzz(func(t *testing.T, s string) {

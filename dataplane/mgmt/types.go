@@ -57,6 +57,11 @@ type Peer struct {
 	Prepend     int            `json:"prepend,omitempty"`
 	Import      []Filter       `json:"import,omitempty"`
 	Export      []Filter       `json:"export,omitempty"`
+	// Approval and Approved are as for a Neighbor: under "manual" the
+	// routes learned over the tunnel are held (the session's Filtered)
+	// until approved; changing Approved does not reset the session.
+	Approval string         `json:"approval,omitempty"`
+	Approved []netip.Prefix `json:"approved,omitempty"`
 }
 
 // Neighbor is a plain BGP neighbour reached over a link.

@@ -33,6 +33,17 @@
 //     for what AWS advertises over the interface's BGP session. Routes to
 //     the VPN gateway go over the line; what comes in from it is routed by
 //     V's local table only, so it reaches V and nothing beyond;
+//   - an uplink (Options.Uplinks) is an on-prem site's link to the
+//     internet: a veth between the internet namespace (u-<name>, the first
+//     usable address of the uplink's prefix) and the site's namespace (the
+//     uplink's interface, the site's public address), with the site's
+//     default route via the internet's end. The internet namespace exists
+//     while there are uplinks or internet gateways, and routes between
+//     the uplinks' prefixes and the elastic IPs, so a site reaches an
+//     instance's elastic IP (and the instance the site, as its elastic
+//     IP) but no private address. Uplink prefixes stay clear of what the
+//     internet uses (UplinkSpace, 198.51.100.0/24 in /30s, is the
+//     recommended space);
 //   - an instance launched with GatewayImage runs the real `mcnlab gateway`
 //     daemon (Options.GatewayCommand) inside its namespace, answering on
 //     GatewaySocket(lab, instance ID) under GatewayName(instance ID), from
@@ -49,9 +60,9 @@
 // interface per line, IPv6 (instances drop it), public IPs given at launch.
 //
 // The package touches only namespaces it creates, all named mcn-<lab>-...,
-// and the links inside them, and in a circuit's namespace (mcn-..., the
-// lab's) only the circuit's interface and its routes, which it creates and
-// deletes but never the namespace; it never adds a link, route or rule to
-// the root namespace and never runs ip or nft: netlink and nftables are
-// driven through their Go libraries.
+// and the links inside them, and in a circuit's or uplink's namespace
+// (mcn-..., the lab's) only the circuit's or uplink's interface and its
+// routes, which it creates and deletes but never the namespace; it never
+// adds a link, route or rule to the root namespace and never runs ip or
+// nft: netlink and nftables are driven through their Go libraries.
 package realize

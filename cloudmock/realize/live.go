@@ -214,20 +214,22 @@ type liveState struct {
 	inet       *liveNS
 	inetRoutes map[netip.Addr]string // public address -> network whose link it goes to
 	dx         map[string]*liveDX    // virtual interface links, by VIF ID
+	uplinks    map[string]bool       // uplinks made, by their internet interface
 }
 
 func newLiveState() *liveState {
 	return &liveState{routers: map[string]*liveRouter{}, hosts: map[string]*liveHost{},
 		peerings: map[string]*peerPlan{}, tgws: map[string]*liveRouter{}, atts: map[string]attPlan{}, inetRoutes: map[netip.Addr]string{},
-		dx: map[string]*liveDX{}}
+		dx: map[string]*liveDX{}, uplinks: map[string]bool{}}
 }
 
 // teardown removes every namespace, hosts first, and before them the
-// links to circuits: those end in namespaces the lab owns, and deleting
-// them here is at once, where a deleted namespace's links go only when the
-// kernel gets round to freeing it.
+// links to circuits and the uplinks: those end in namespaces the lab owns,
+// and deleting them here is at once, where a deleted namespace's links go
+// only when the kernel gets round to freeing it.
 func (s *liveState) teardown() error {
 	var errs []error
+	errs = append(errs, s.removeUplinks())
 	for id, d := range s.dx {
 		if rt := s.routers[d.network]; rt != nil {
 			errs = append(errs, rt.delLink(d.ifRouter))
@@ -325,6 +327,11 @@ func (r *Realizer) reconcile() error {
 			return err
 		}
 	}
+	if s.inet != nil {
+		if err := r.ensureUplinks(); err != nil {
+			return err
+		}
+	}
 	for _, id := range sortedKeys(p.routers) {
 		if err := r.ensureRouter(p.routers[id]); err != nil {
 			return err
@@ -362,6 +369,9 @@ func (r *Realizer) reconcile() error {
 		return err
 	}
 	if !p.internet && s.inet != nil {
+		if err := s.removeUplinks(); err != nil {
+			return err
+		}
 		if err := s.inet.remove(); err != nil {
 			return err
 		}
@@ -380,13 +390,14 @@ func sortedKeys[T any](m map[string]T) []string {
 }
 
 // createInternet makes the emulated internet: a namespace holding the
-// internet server's address.
+// internet server's address. The uplinks are made anew in it.
 func (r *Realizer) createInternet() error {
 	l, err := r.createNS(r.internetNS())
 	if err != nil {
 		return fmt.Errorf("realize: internet: %w", err)
 	}
 	r.live.inet = l
+	clear(r.live.uplinks)
 	lo, err := l.link("lo")
 	if err != nil {
 		return err

@@ -124,7 +124,7 @@ type plan struct {
 	tgws     map[string]*tgwPlan    // by transit gateway ID
 	dx       map[string]*dxPlan     // by virtual interface ID, the realized ones
 	vgwDX    map[string]*dxPlan     // by VPN gateway ID: the realized interface its routes use
-	internet bool                   // some network has an internet gateway
+	internet bool                   // some network has an internet gateway, or there are uplinks
 	// public addresses reachable through each network's internet gateway
 	inetRoutes map[string][]netip.Addr // by network ID
 }
@@ -327,7 +327,7 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 			delete(r.links, k)
 		}
 	}
-	p.internet = len(igwOf) > 0
+	p.internet = len(igwOf) > 0 || len(r.uplinks) > 0
 
 	// Hosts: every interface, and every available NAT gateway.
 	members := map[string][]netip.Prefix{} // security group -> its interfaces' addresses

@@ -31,6 +31,11 @@ type Options struct {
 	// (model.Cloud.ProvisionDXConnection, named Circuit.Name), and the
 	// realizer lands the line's available private virtual interface on it.
 	Circuits []Circuit
+	// Uplinks are the lab's on-prem sites' links to the emulated internet
+	// (CheckUplinks says what is valid). While there are any, the internet
+	// namespace exists, with or without an internet gateway, and each
+	// uplink is made whenever it is (re)created; Close deletes them.
+	Uplinks []Uplink
 }
 
 // Circuit is a private line the lab made: its site end is the interface
@@ -66,6 +71,8 @@ type Realizer struct {
 	// circuits are Options.Circuits by the ID of their connection; set by
 	// New, read-only after.
 	circuits map[string]Circuit
+	// uplinks are Options.Uplinks, checked; set by New, read-only after.
+	uplinks []uplinkPlan
 
 	// Owned by the worker goroutine (and by Close after it stopped).
 	live  *liveState
@@ -82,12 +89,19 @@ func New(ctx context.Context, cloud *model.Cloud, opts Options) (*Realizer, erro
 	if opts.RetryInterval <= 0 {
 		opts.RetryInterval = time.Second
 	}
+	uplinks, err := planUplinks(opts.Uplinks)
+	if err == nil {
+		err = checkUplinkEnds(uplinks, opts.Circuits)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("realize lab %s: %w", opts.Lab, err)
+	}
 	circuits, err := provisionCircuits(cloud, opts)
 	if err != nil {
 		return nil, fmt.Errorf("realize lab %s: %w", opts.Lab, err)
 	}
 	r := &Realizer{cloud: cloud, opts: opts, wake: make(chan struct{}, 1), done: make(chan struct{}),
-		live: newLiveState(), links: map[string]int{}, circuits: circuits}
+		live: newLiveState(), links: map[string]int{}, circuits: circuits, uplinks: uplinks}
 	r.cond = sync.NewCond(&r.mu)
 	r.sub = cloud.Subscribe(r.onEvent)
 	go r.run()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"slices"
 	"strings"
@@ -27,9 +28,9 @@ func newCloudmock() *cobra.Command {
 	c := &cobra.Command{Use: "cloudmock", Short: "The emulated clouds' control-plane APIs"}
 	var listen, region, lab string
 	var join bool
-	var accounts, circuits, apiLines []string
+	var accounts, circuits, apiLines, uplinkSpecs []string
 	serve := &cobra.Command{
-		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]... [--lab NAME [--circuit NAME=NAMESPACE:INTERFACE]...]",
+		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]... [--lab NAME [--circuit NAME=NAMESPACE:INTERFACE]... [--uplink NAME=NAMESPACE:INTERFACE:ADDRESS/LEN]...]",
 		Short: "Serve the AWS EC2 and Direct Connect APIs on loopback for the AWS SDKs and CLI (--endpoint-url)",
 		Long: `Serve cloudmock's AWS EC2 Query API (version 2016-11-15, Signature V4) and,
 on the same address, its Direct Connect API (JSON 1.1) on a loopback address.
@@ -41,7 +42,15 @@ its own resources. Point the AWS CLI at it with
 With --lab, each --circuit is a private line of the lab: a Direct Connect
 connection NAME of the first --account, whose site end is the interface
 INTERFACE that cloudmock creates in the lab's namespace NAMESPACE (mcn-...)
-while a private virtual interface on the line is available.`,
+while a private virtual interface on the line is available.
+
+With --lab, each --uplink links an on-prem site to the lab's emulated
+internet: cloudmock creates the interface INTERFACE in the lab's namespace
+NAMESPACE (mcn-..., the site's edge router) with the site's public address
+ADDRESS/LEN, the internet's end (u-NAME) holding the prefix's first usable
+address, and the site's default route via it. The site then reaches the
+elastic IPs of instances behind internet gateways, and they reach it. Use a
+/30 of 198.51.100.0/24 per site, as 198.51.100.2/30, 198.51.100.6/30, ...`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			creds, err := parseAccounts(accounts)
@@ -50,6 +59,13 @@ while a private virtual interface on the line is available.`,
 			}
 			if len(circuits) > 0 && lab == "" {
 				return errors.New("--circuit needs --lab: a private line is realized in a lab's namespaces")
+			}
+			if len(uplinkSpecs) > 0 && lab == "" {
+				return errors.New("--uplink needs --lab: an uplink is realized in a lab's namespaces")
+			}
+			uplinks, err := parseUplinks(uplinkSpecs)
+			if err != nil {
+				return err
 			}
 			var account string
 			if len(creds) > 0 {
@@ -74,7 +90,7 @@ while a private virtual interface on the line is available.`,
 				}
 			}
 			if lab != "" {
-				cl, err := startCloudLab(cmd.Context(), lab, join, cloud, lines)
+				cl, err := startCloudLab(cmd.Context(), lab, join, cloud, lines, uplinks)
 				if err != nil {
 					return err
 				}
@@ -92,6 +108,9 @@ while a private virtual interface on the line is available.`,
 			}
 			if len(lines) > 0 {
 				where += fmt.Sprintf(", %d private lines", len(lines))
+			}
+			if len(uplinks) > 0 {
+				where += fmt.Sprintf(", %d uplinks", len(uplinks))
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: AWS EC2 and Direct Connect APIs on http://%s (region %s, %d accounts, %s); Ctrl-C stops it\n", ln.Addr(), region, len(creds), where)
 			go func() {
@@ -113,6 +132,7 @@ while a private virtual interface on the line is available.`,
 	serve.Flags().StringArrayVar(&accounts, "account", []string{"111111111111:AKIDMCNLAB:mcnlab-secret"}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable)")
 	serve.Flags().StringArrayVar(&apiLines, "line", nil, "NAME: a Direct Connect connection of the first --account that exists in the API only, ending nowhere (for plan and apply against the model; repeatable)")
 	serve.Flags().StringArrayVar(&circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE: a private line of the lab (a Direct Connect connection of the first --account) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")
+	serve.Flags().StringArrayVar(&uplinkSpecs, "uplink", nil, "NAME=NAMESPACE:INTERFACE:ADDRESS/LEN: an on-prem site's link to the lab's emulated internet, INTERFACE in the lab's namespace NAMESPACE holding the site's public ADDRESS/LEN (a /30 of 198.51.100.0/24) with a default route to the internet (repeatable; needs --lab)")
 	c.AddCommand(serve)
 	return c
 }
@@ -144,6 +164,29 @@ func parseCircuits(specs []string, account string) ([]realize.Circuit, error) {
 	return out, nil
 }
 
+// parseUplinks parses --uplink NAME=NAMESPACE:INTERFACE:ADDRESS/LEN values
+// and checks them as the realizer will (realize.CheckUplinks), before
+// anything needs root.
+func parseUplinks(specs []string) ([]realize.Uplink, error) {
+	var out []realize.Uplink
+	for _, s := range specs {
+		name, end, ok := strings.Cut(s, "=")
+		f := strings.SplitN(end, ":", 3)
+		if !ok || name == "" || len(f) != 3 || f[0] == "" || f[1] == "" || f[2] == "" {
+			return nil, fmt.Errorf("--uplink %q: want NAME=NAMESPACE:INTERFACE:ADDRESS/LEN, as dc1=mcn-lab-dc1:wan0:198.51.100.2/30", s)
+		}
+		addr, err := netip.ParsePrefix(f[2])
+		if err != nil {
+			return nil, fmt.Errorf("--uplink %q: address: %w", s, err)
+		}
+		out = append(out, realize.Uplink{Name: name, Namespace: f[0], Interface: f[1], Address: addr})
+	}
+	if err := realize.CheckUplinks(out); err != nil {
+		return nil, fmt.Errorf("--uplink: %w", err)
+	}
+	return out, nil
+}
+
 // cloudLab is a lab whose namespaces a realizer makes from the cloud model.
 type cloudLab struct {
 	r    *realize.Realizer
@@ -157,8 +200,9 @@ type cloudLab struct {
 
 // startCloudLab records the lab (its namespaces are added to its state
 // before each is created) and starts the realizer with the lab's private
-// lines. With join, the lab is one that deploy made (joinCloudLab).
-func startCloudLab(ctx context.Context, lab string, join bool, cloud *model.Cloud, circuits []realize.Circuit) (*cloudLab, error) {
+// lines and uplinks. With join, the lab is one that deploy made
+// (joinCloudLab).
+func startCloudLab(ctx context.Context, lab string, join bool, cloud *model.Cloud, circuits []realize.Circuit, uplinks []realize.Uplink) (*cloudLab, error) {
 	if err := needRoot("cloudmock serve --lab"); err != nil {
 		return nil, err
 	}
@@ -166,7 +210,7 @@ func startCloudLab(ctx context.Context, lab string, join bool, cloud *model.Clou
 		return nil, err
 	}
 	if join {
-		return joinCloudLab(ctx, lab, cloud, circuits)
+		return joinCloudLab(ctx, lab, cloud, circuits, uplinks)
 	}
 	cl := &cloudLab{rec: &state.Lab{Name: lab, Created: time.Now().UTC(), Phase: state.PhaseReady, Owner: state.Self()}}
 	if err := state.Create(cl.rec); err != nil {
@@ -187,7 +231,8 @@ func startCloudLab(ctx context.Context, lab string, join bool, cloud *model.Clou
 		state.Remove(lab)
 		return nil, err
 	}
-	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw, Circuits: circuits})
+	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw,
+		Circuits: circuits, Uplinks: uplinks})
 	if err != nil {
 		cl.lock.Unlock()
 		emulator.Destroy(context.Background(), lab, nil)
@@ -208,7 +253,7 @@ var cloudGatewayCommand = func() ([]string, error) {
 }
 
 // joinCloudLab starts the realizer in a lab that a deploy made.
-func joinCloudLab(ctx context.Context, lab string, cloud *model.Cloud, circuits []realize.Circuit) (*cloudLab, error) {
+func joinCloudLab(ctx context.Context, lab string, cloud *model.Cloud, circuits []realize.Circuit, uplinks []realize.Uplink) (*cloudLab, error) {
 	if _, err := state.Load(lab); err != nil {
 		return nil, fmt.Errorf("--join: %w", err)
 	}
@@ -217,7 +262,8 @@ func joinCloudLab(ctx context.Context, lab string, cloud *model.Cloud, circuits 
 	if err != nil {
 		return nil, err
 	}
-	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw, Circuits: circuits})
+	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw,
+		Circuits: circuits, Uplinks: uplinks})
 	if err != nil {
 		cl.removeJoined()
 		return nil, err

@@ -6,7 +6,9 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -228,4 +230,220 @@ func TestCloudmockServeCircuitFlags(t *testing.T) {
 	if err != nil || len(got) != 2 || got[1] != (realize.Circuit{Name: "dc2", Account: "111122223333", Namespace: "mcn-lab-site2", Interface: "eth1"}) {
 		t.Fatalf("parseCircuits = %+v, %v", got, err)
 	}
+}
+
+// TestCloudmockServeUplink runs `mcnlab cloudmock serve --lab --uplink`
+// with a site namespace the test made, and publishes an instance as a
+// user does with the EC2 SDK (internet gateway, default route, elastic IP,
+// a security group admitting ICMP and UDP 51820 from the site): once the
+// calls return, a ping from the site to the elastic IP is answered and a
+// datagram to its port 51820 reaches the instance from the site's public
+// address. Once the server stops, the uplink's interface is gone from the
+// site, whose namespace stays.
+func TestCloudmockServeUplink(t *testing.T) {
+	roottest.Require(t)
+	roottest.UseTempState(t)
+	lab := roottest.LabName(t, "up")
+	site := roottest.NewNamespaces(t, "site")[0]
+	public := netip.MustParseAddr("198.51.100.2")
+	t.Cleanup(func() {
+		// Runs once the server stopped, before the namespace is deleted.
+		if !netns.Exists(site.Name) {
+			t.Errorf("the site's namespace %s was deleted", site.Name)
+		}
+		if _, err := site.NL.LinkByName("wan0"); err == nil {
+			t.Errorf("%s still has wan0 after the server stopped", site.Name)
+		}
+	})
+	_, c, call := serveCloudAt(t, lab, "--uplink", "dc1="+site.Name+":wan0:198.51.100.2/30")
+	ctx := context.Background()
+
+	vpc, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: sdkaws.String("10.50.0.0/16")})
+	call("CreateVpc", err)
+	sub, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: sdkaws.String("10.50.1.0/24")})
+	call("CreateSubnet", err)
+	sg, err := c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{VpcId: vpc.Vpc.VpcId, GroupName: sdkaws.String("edge"), Description: sdkaws.String("tunnel from on-prem")})
+	call("CreateSecurityGroup", err)
+	fromSite := []types.IpRange{{CidrIp: sdkaws.String("198.51.100.2/32")}}
+	_, err = c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: sg.GroupId, IpPermissions: []types.IpPermission{
+		{IpProtocol: sdkaws.String("icmp"), FromPort: sdkaws.Int32(-1), ToPort: sdkaws.Int32(-1), IpRanges: fromSite},
+		{IpProtocol: sdkaws.String("udp"), FromPort: sdkaws.Int32(51820), ToPort: sdkaws.Int32(51820), IpRanges: fromSite}}})
+	call("AuthorizeSecurityGroupIngress", err)
+	run, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: sdkaws.String("ami-12345678"), MinCount: sdkaws.Int32(1), MaxCount: sdkaws.Int32(1),
+		SubnetId: sub.Subnet.SubnetId, SecurityGroupIds: []string{*sg.GroupId}})
+	call("RunInstances", err)
+	nsInst := emulator.NamespaceName(lab, "i-"+strings.TrimPrefix(*run.Instances[0].InstanceId, "i-")[:8])
+	igw, err := c.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{})
+	call("CreateInternetGateway", err)
+	_, err = c.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGateway.InternetGatewayId, VpcId: vpc.Vpc.VpcId})
+	call("AttachInternetGateway", err)
+	rts, err := c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{{Name: sdkaws.String("vpc-id"), Values: []string{*vpc.Vpc.VpcId}}}})
+	call("DescribeRouteTables", err)
+	_, err = c.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: rts.RouteTables[0].RouteTableId, DestinationCidrBlock: sdkaws.String("0.0.0.0/0"),
+		GatewayId: igw.InternetGateway.InternetGatewayId})
+	call("CreateRoute", err)
+	eip, err := c.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: types.DomainTypeVpc})
+	call("AllocateAddress", err)
+	_, err = c.AssociateAddress(ctx, &ec2.AssociateAddressInput{AllocationId: eip.AllocationId, InstanceId: run.Instances[0].InstanceId})
+	call("AssociateAddress", err)
+	eipAddr := netip.MustParseAddr(*eip.PublicIp)
+
+	// The calls returned, so the path is in force: one ping, one datagram.
+	p, err := probe.NewPinger(site.Name)
+	call("pinger in "+site.Name, err)
+	defer p.Close()
+	if _, err := p.Ping(eipAddr, 1, 2*time.Second); err != nil {
+		t.Errorf("ping %s from the site: %v", eipAddr, err)
+	}
+	var ln *net.UDPConn
+	call("listen in "+nsInst, netns.Do(nsInst, func() error {
+		var err error
+		ln, err = net.ListenUDP("udp4", &net.UDPAddr{Port: 51820}) // the socket stays in the instance
+		return err
+	}))
+	defer ln.Close()
+	call("send from the site", netns.Do(site.Name, func() error {
+		s, err := net.DialUDP("udp4", nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(eipAddr, 51820)))
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		_, err = s.Write([]byte("handshake"))
+		return err
+	}))
+	ln.SetReadDeadline(time.Now().Add(2 * time.Second))
+	n, from, err := ln.ReadFromUDPAddrPort(make([]byte, 64))
+	if err != nil || n != len("handshake") || from.Addr().Unmap() != public {
+		t.Errorf("datagram to %s:51820 at the instance: %d bytes from %s (%v); want 9 from the site's %s", eipAddr, n, from, err, public)
+	}
+}
+
+// With --join, cloudmock serves a lab that deploy made and makes the
+// uplinks in it; stopping removes them and the cloud's namespaces, and
+// leaves the lab's state to its owner.
+func TestCloudmockServeUplinkJoin(t *testing.T) {
+	roottest.Require(t)
+	roottest.UseTempState(t)
+	lab := roottest.LabName(t, "uj")
+	site := roottest.NewNamespaces(t, "site")[0]
+	if err := state.Create(&state.Lab{Name: lab, Created: time.Now().UTC(), Phase: state.PhaseReady, Owner: state.Self()}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { state.Remove(lab) })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var out lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		root := newRoot()
+		root.SetOut(&out)
+		root.SetArgs([]string{"cloudmock", "serve", "--lab", lab, "--join", "--listen", addr, "--account", "111122223333:AKIDTEST:secret",
+			"--uplink", "dc1=" + site.Name + ":wan0:198.51.100.6/30"})
+		done <- root.ExecuteContext(ctx)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve --join stopped: %v (output %q)", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cloudmock did not answer: %v (output %q)", err, out.String())
+		}
+		time.Sleep(20 * time.Millisecond) // polling the server's readiness, with a deadline
+	}
+	// Serving, so the uplink is in place: the site reaches the internet.
+	p, err := probe.NewPinger(site.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if _, err := p.Ping(realize.InternetServer, 1, 2*time.Second); err != nil {
+		t.Errorf("ping the internet server %s from the site: %v", realize.InternetServer, err)
+	}
+	rec, err := state.Load(lab)
+	if err != nil || !slices.ContainsFunc(rec.Nodes, func(n state.Node) bool { return n.Namespace == emulator.NamespaceName(lab, "inet") }) {
+		t.Errorf("lab state %+v (%v) lacks the internet namespace", rec, err)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Errorf("serve --join: %v", err)
+	}
+	if !strings.Contains(out.String(), "1 uplinks") {
+		t.Errorf("serve says %q; want it to count 1 uplinks", out.String())
+	}
+	if _, err := site.NL.LinkByName("wan0"); err == nil {
+		t.Errorf("%s still has wan0 after the server stopped", site.Name)
+	}
+	if !netns.Exists(site.Name) {
+		t.Errorf("the site's namespace %s was deleted", site.Name)
+	}
+	if ns := roottest.Namespaces(lab); len(ns) > 0 {
+		t.Errorf("the cloud left namespaces behind: %v", ns)
+	}
+	if _, err := state.Load(lab); err != nil {
+		t.Errorf("the joined lab's state is gone: %v", err)
+	}
+}
+
+// An --uplink needs --lab and the NAME=NAMESPACE:INTERFACE:ADDRESS/LEN
+// form, and is checked before anything needs root.
+func TestCloudmockServeUplinkFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--uplink", "dc1=mcn-x-site:wan0:198.51.100.2/30"}, "--uplink needs --lab"},
+		{[]string{"--lab", "x", "--uplink", "dc1=mcn-x-site:wan0"}, `--uplink "dc1=mcn-x-site:wan0": want NAME=NAMESPACE:INTERFACE:ADDRESS/LEN`},
+		{[]string{"--lab", "x", "--uplink", "mcn-x-site:wan0:198.51.100.2/30"}, "want NAME=NAMESPACE:INTERFACE:ADDRESS/LEN"},
+		{[]string{"--lab", "x", "--uplink", "dc1=:wan0:198.51.100.2/30"}, "want NAME=NAMESPACE:INTERFACE:ADDRESS/LEN"},
+		{[]string{"--lab", "x", "--uplink", "dc1=mcn-x-site:wan0:198.51.100.2"}, `--uplink "dc1=mcn-x-site:wan0:198.51.100.2": address: netip.ParsePrefix("198.51.100.2"): no '/'`},
+		{[]string{"--lab", "x", "--uplink", "dc1=mcn-x-site:wan0:203.0.113.2/30"},
+			"--uplink: uplink dc1: 203.0.113.0/30 overlaps 203.0.113.0/24, the elastic IP pool (TEST-NET-3); give a /30 of 198.51.100.0/24, as 198.51.100.2/30 (the internet's end is then 198.51.100.1)"},
+		{[]string{"--lab", "x", "--uplink", "dc1=mcn-x-a:wan0:198.51.100.2/30", "--uplink", "dc2=mcn-x-b:wan0:198.51.100.1/30"},
+			"--uplink: uplink dc2: 198.51.100.1 is the first usable address of 198.51.100.0/30, the internet's end; take another (as 198.51.100.2)"},
+	} {
+		root := newRoot()
+		root.SetOut(&bytes.Buffer{})
+		root.SetErr(&bytes.Buffer{})
+		root.SetArgs(append([]string{"cloudmock", "serve", "--listen", "127.0.0.1:0"}, tc.args...))
+		if err := root.Execute(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("serve %v: got %v, want an error containing %q", tc.args, err, tc.want)
+		}
+	}
+	got, err := parseUplinks([]string{"dc1=mcn-lab-a:wan0:198.51.100.2/30", "dc2=mcn-lab-b:eth1:198.51.100.6/30"})
+	if err != nil || len(got) != 2 || got[1] != (realize.Uplink{Name: "dc2", Namespace: "mcn-lab-b", Interface: "eth1", Address: netip.MustParsePrefix("198.51.100.6/30")}) {
+		t.Fatalf("parseUplinks = %+v, %v", got, err)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer that a server goroutine writes while the
+// test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex // guards b
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

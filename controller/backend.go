@@ -77,8 +77,8 @@ func (b *Backend) Pending(context.Context) ([]api.PendingRoute, error) {
 		name := c.plan.SiteNeighbor(s.Name)
 		for _, g := range c.plan.GatewaysOf(s.Connection.Transit) {
 			for _, se := range c.status[g.Key].Sessions {
-				if se.Name != name {
-					continue
+				if se.Name != name && !strings.HasPrefix(se.Name, name+"-") {
+					continue // not the site's neighbour nor one of its tunnels
 				}
 				for _, pr := range se.Filtered {
 					r := api.PendingRoute{Transit: g.Group, Site: s.Name, Prefix: pr}

@@ -220,6 +220,12 @@ func (c *Controller) client(k string) (*mgmt.Client, bool) {
 	if cl, ok := c.clients[k]; ok {
 		return cl, true
 	}
+	if g := c.plan.Gateway(k); g != nil && g.Role == intent.RoleSite {
+		// A site's edge gateway is a node of the lab, not a cloud instance.
+		cl := mgmt.NewClient(emulator.GatewaySocket(c.opts.Lab, k))
+		c.clients[k] = cl
+		return cl, true
+	}
 	in, ok := c.inv.Instances[k]
 	if !ok {
 		return nil, false

@@ -48,7 +48,8 @@ func ReadLabCloud(lab string) (LabCloud, error) {
 	return c, nil
 }
 
-// TopologyFile is the copy of the topology a lab's controller runs.
+// TopologyFile is the copy of the topology a lab's controller runs (the
+// one deploy keeps in the lab's state directory).
 func TopologyFile(lab string) string { return filepath.Join(state.Dir(lab), "topology.yaml") }
 
 // DBFile is the controller's database of a lab.

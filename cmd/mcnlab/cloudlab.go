@@ -158,7 +158,11 @@ func deployCloud(ctx context.Context, cmd *cobra.Command, t *topologies.Topology
 	fmt.Fprintf(out, "deploying lab %s from %s: %d VPCs, %d gateways, %d sites\n", lab, file, len(t.Cloud.VPCs), len(cp.Gateways), len(t.Cloud.Sites))
 	start := time.Now()
 	pr := emulator.NewPrinter(os.Stdout)
-	if err := emulator.Deploy(ctx, eplan, emulator.Options{TopologyFile: abs, Source: src, Progress: pr}); err != nil {
+	self, err := mcnlabSelf()
+	if err != nil {
+		return err
+	}
+	if err := emulator.Deploy(ctx, eplan, emulator.Options{TopologyFile: abs, Source: src, Progress: pr, GatewayCommand: []string{self}}); err != nil {
 		return err
 	}
 	fail := func(err error) error {
@@ -201,7 +205,12 @@ func startLabCloud(ctx context.Context, lab string, cp *intent.Plan) error {
 	argv := []string{self, "cloudmock", "serve", "--lab", lab, "--join", "--listen", addr,
 		"--account", labAccountID + ":" + labAccessKey + ":" + labSecret}
 	for _, s := range cp.Topology.Cloud.Sites {
-		argv = append(argv, "--circuit", s.Name+"="+emulator.NamespaceName(lab, s.Name)+":"+intent.LineInterface)
+		ns := emulator.NamespaceName(lab, s.Name)
+		if up, ok := cp.Uplink(s.Name); ok {
+			argv = append(argv, "--uplink", s.Name+"="+ns+":"+intent.UplinkInterface+":"+up.String())
+		} else {
+			argv = append(argv, "--circuit", s.Name+"="+ns+":"+intent.LineInterface)
+		}
 	}
 	logPath := filepath.Join(state.Dir(lab), "cloud.log")
 	p, err := startRootDaemon(argv, logPath)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,10 +25,13 @@ import (
 
 const awsTransit = "../../topologies/aws-transit.yaml"
 
-// deployAWSTransit deploys topologies/aws-transit.yaml under a test lab name with
-// the built mcnlab as the lab's daemons, and destroys it (checking nothing
-// is left) when the test ends.
-func deployAWSTransit(t *testing.T) string {
+// deployAWSTransit deploys topologies/aws-transit.yaml (deployCloudLab).
+func deployAWSTransit(t *testing.T) string { return deployCloudLab(t, awsTransit, "awt") }
+
+// deployCloudLab deploys a cloud topology under a test lab name with the
+// built mcnlab as the lab's daemons, and destroys it (checking nothing is
+// left) when the test ends.
+func deployCloudLab(t *testing.T, file, prefix string) string {
 	t.Helper()
 	roottest.Require(t)
 	for _, tool := range []string{"vtysh", "aws"} {
@@ -43,7 +47,7 @@ func deployAWSTransit(t *testing.T) string {
 	old := mcnlabSelf
 	mcnlabSelf = func() (string, error) { return bin, nil }
 	t.Cleanup(func() { mcnlabSelf = old })
-	lab := roottest.LabName(t, "awt")
+	lab := roottest.LabName(t, prefix)
 	t.Cleanup(func() {
 		if _, _, err := run(t, "destroy", "--lab", lab); err != nil {
 			t.Errorf("destroy: %v", err)
@@ -51,7 +55,7 @@ func deployAWSTransit(t *testing.T) string {
 		roottest.AssertGone(t, lab)
 	})
 	start := time.Now()
-	out, _, err := run(t, "deploy", "-t", awsTransit, "--lab", lab)
+	out, _, err := run(t, "deploy", "-t", file, "--lab", lab)
 	if err != nil {
 		t.Fatalf("deploy: %v\n%s\ncontroller log:\n%s", err, out, tail(controllerLog(lab), 40))
 	}
@@ -256,6 +260,35 @@ func TestAWSTransitLab(t *testing.T) {
 	if n := cm.Mismatches(); n > 0 {
 		t.Errorf("%d pairs not as expected", n)
 	}
+
+	// HA: prod-1's gateway dies; the controller points prod's route
+	// tables at prod-2 and traffic resumes.
+	_, instances, err := labPlanAndInstances(ctx, lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	node := strings.TrimPrefix(emulator.InstanceNamespace(lab, instances["prod-1"].ID), emulator.NamespaceName(lab, ""))
+	pids, err := emulator.NodePIDs(lab, node)
+	if err != nil || len(pids) != 1 {
+		t.Fatalf("prod-1's gateway: pids %v, %v", pids, err)
+	}
+	shared := netip.MustParseAddr("10.3.1.10")
+	var moved time.Duration
+	loss = probeDuring(t, prodNS, shared, func() {
+		if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		eni := instances["prod-2"].ENI
+		r, took, ok := waitRoutes(t, lab, prod, 10*time.Second, func(r map[string]string) bool { return r["10.3.0.0/16"] == eni })
+		if !ok {
+			t.Errorf("prod's route table still points elsewhere than prod-2 (%s) after %s: %v", eni, took, r)
+		}
+		moved = took
+	})
+	t.Logf("prod-1 killed: route tables moved to prod-2 in %s, %d probes lost (about %s without connectivity)", moved.Round(time.Millisecond), loss, time.Duration(loss)*probeTimeout)
+	if time.Duration(loss)*probeTimeout > 3*time.Second {
+		t.Errorf("%d probes lost when prod-1 died, want under 3 s of loss", loss)
+	}
 }
 
 // statusIs reports whether err is an API error with the given status.
@@ -321,6 +354,10 @@ func drops(t *testing.T, c *api.Client, from, to string) uint64 {
 	return n
 }
 
+// probeTimeout is how long a probe waits for its answer: a lost probe
+// stands for about this much time without connectivity.
+const probeTimeout = 200 * time.Millisecond
+
 // probeDuring pings dst from ns every 10 ms while f runs and for two
 // seconds after (the restarted controller's first reconciliations), and
 // returns the number of probes lost.
@@ -343,7 +380,7 @@ func probeDuring(t *testing.T, ns string, dst netip.Addr, f func()) int {
 			default:
 			}
 			sent++
-			if _, err := p.Ping(dst, seq, time.Second); err != nil {
+			if _, err := p.Ping(dst, seq, probeTimeout); err != nil {
 				lost++
 			}
 			time.Sleep(10 * time.Millisecond) // pacing the probe stream
@@ -353,9 +390,49 @@ func probeDuring(t *testing.T, ns string, dst netip.Addr, f func()) int {
 	time.Sleep(2 * time.Second) // keep probing while the new controller reconciles
 	close(stop)
 	r := <-done
-	t.Logf("%d probes sent across the restart, %d lost", r[0], r[1])
+	t.Logf("%d probes sent, %d lost", r[0], r[1])
 	if r[0] < 50 {
 		t.Errorf("only %d probes sent", r[0])
 	}
 	return r[1]
+}
+
+// A site whose edge is an mcnlab gateway reaches the transit over the
+// emulated internet through WireGuard tunnels: its prefix waits for
+// approval, then the spoke reaches the site's host.
+func TestAWSTunnelSite(t *testing.T) {
+	lab := deployCloudLab(t, "testdata/aws-edge.yaml", "awe")
+	ctx := context.Background()
+	c, err := labAPI(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, err := c.Pending(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 1 || pending[0].Prefix != netip.MustParsePrefix("10.200.0.0/24") || pending[0].Site != "branch" {
+		t.Fatalf("pending %+v, want branch's 10.200.0.0/24", pending)
+	}
+	appNS := workloadNS(t, lab, "app1")
+	host := netip.MustParseAddr("10.200.0.10")
+	if reach(t, appNS, host, 2) {
+		t.Errorf("app1 reaches the branch before its prefix is approved")
+	}
+	if out, _, err := run(t, "routes", "approve", "branch", "10.200.0.0/24", "--lab", lab, "--wait", "10s"); err != nil {
+		t.Fatalf("routes approve: %v\n%s", err, out)
+	}
+	if !waitReach(t, appNS, host, 10*time.Second) {
+		t.Errorf("app1 does not reach branch-h1 over the tunnels once approved")
+	}
+	cm, err := cloudReachability(ctx, lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	cm.print(&sb)
+	t.Log("\n" + sb.String())
+	if n := cm.Mismatches(); n > 0 {
+		t.Errorf("%d pairs not as expected", n)
+	}
 }

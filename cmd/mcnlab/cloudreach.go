@@ -49,7 +49,7 @@ func (m *cloudMatrix) Mismatches() int {
 // isCloudLab reports whether the lab runs an emulated cloud with a
 // controller.
 func isCloudLab(lab string) bool {
-	_, err := os.Stat(controller.TopologyFile(lab))
+	_, err := os.Stat(controller.LabCloudFile(lab))
 	return err == nil
 }
 

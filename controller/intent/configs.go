@@ -107,10 +107,19 @@ func (p *Plan) Segmentation() *mgmt.Segmentation {
 // tunnels to it too.
 func (p *Plan) Configs(l Live) (map[string]mgmt.Config, error) {
 	ready := func(k string) bool {
-		in, ok := l.Instances[k]
 		_, named := l.Names[k]
 		_, keyed := l.Keys[k]
+		if g := p.Gateway(k); g != nil && g.Role == RoleSite {
+			return named && keyed
+		}
+		in, ok := l.Instances[k]
 		return ok && named && keyed && in.PublicIP.IsValid()
+	}
+	public := func(k string) netip.Addr {
+		if g := p.Gateway(k); g != nil && g.Role == RoleSite {
+			return g.PublicIP
+		}
+		return l.Instances[k].PublicIP
 	}
 	seg := p.Segmentation()
 	out := map[string]mgmt.Config{}
@@ -137,7 +146,7 @@ func (p *Plan) Configs(l Live) (map[string]mgmt.Config, error) {
 			c.Peers = append(c.Peers, mgmt.Peer{
 				Name:        t.Name[side],
 				PublicKey:   l.Keys[peer].PublicKey().String(),
-				Endpoint:    netip.AddrPortFrom(l.Instances[peer].PublicIP, t.Port()),
+				Endpoint:    netip.AddrPortFrom(public(peer), t.Port()),
 				ListenPort:  t.Port(),
 				Address:     t.Inner[side],
 				PeerAddress: t.Inner[1-side].Addr(),
@@ -145,6 +154,22 @@ func (p *Plan) Configs(l Live) (map[string]mgmt.Config, error) {
 			})
 			out[self] = c
 		}
+	}
+	// Routes from a site's edge gateway over tunnels wait for approval at
+	// the transit like those from a router on a private line.
+	for k, c := range out {
+		g := p.Gateway(k)
+		if g.Role != RoleTransit {
+			continue
+		}
+		for i := range c.Peers {
+			pg := p.Gateway(peerOf(p, k, c.Peers[i].Name))
+			if pg == nil || pg.Role != RoleSite {
+				continue
+			}
+			c.Peers[i].Approval, c.Peers[i].Approved = p.approval(g.Group, pg.Group, l)
+		}
+		out[k] = c
 	}
 	sites := map[string]*topologies.Site{}
 	for _, s := range p.Topology.Cloud.Sites {
@@ -164,18 +189,48 @@ func (p *Plan) Configs(l Live) (map[string]mgmt.Config, error) {
 		tr := transits[g.Group]
 		nb := mgmt.Neighbor{Name: p.SiteNeighbor(o.Site), Address: o.Inner[1].Addr(), ASN: s.ASN,
 			VXLAN: &mgmt.VXLAN{VNI: o.VNI, Local: g.PrivateIP, Remote: o.Customer, Port: VXLANPort, Address: o.Inner[0]}}
-		if tr.Approval.Mode == topologies.ApprovalManual {
-			nb.Approval = "manual"
-			nb.Approved = []netip.Prefix{}
-			for _, a := range p.Approved(tr.Name, l.Approved[tr.Name]) {
-				if a.Site == o.Site {
-					nb.Approved = append(nb.Approved, a.Prefix)
-				}
-			}
-			slices.SortFunc(nb.Approved, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
-		}
+		nb.Approval, nb.Approved = p.approval(tr.Name, o.Site, l)
 		c.Neighbors = append(c.Neighbors, nb)
 		out[o.Gateway] = c
+		// A site whose router is an mcnlab gateway gets the other end.
+		if sc, ok := out[o.Site]; ok {
+			sc.Neighbors = append(sc.Neighbors, mgmt.Neighbor{Name: fmt.Sprintf("x%d", slices.Index(p.Overlays, o)),
+				Address: o.Inner[0].Addr(), ASN: g.ASN,
+				VXLAN: &mgmt.VXLAN{VNI: o.VNI, Local: o.Customer, Remote: g.PrivateIP, Port: VXLANPort, Address: o.Inner[1]}})
+			out[o.Site] = sc
+		}
 	}
 	return out, nil
+}
+
+// peerOf returns the gateway that gateway k's peer called name leads to.
+func peerOf(p *Plan, k, name string) string {
+	for _, t := range p.Tunnels {
+		if t.A == k && t.Name[0] == name {
+			return t.B
+		}
+		if t.B == k && t.Name[1] == name {
+			return t.A
+		}
+	}
+	return ""
+}
+
+// approval is the approval mode and approved prefixes transit tr applies
+// to what site sends.
+func (p *Plan) approval(tr, site string, l Live) (string, []netip.Prefix) {
+	for _, t := range p.Topology.Cloud.Transits {
+		if t.Name != tr || t.Approval.Mode != topologies.ApprovalManual {
+			continue
+		}
+		approved := []netip.Prefix{}
+		for _, a := range p.Approved(tr, l.Approved[tr]) {
+			if a.Site == site {
+				approved = append(approved, a.Prefix)
+			}
+		}
+		slices.SortFunc(approved, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
+		return "manual", approved
+	}
+	return "", nil
 }

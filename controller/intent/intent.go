@@ -46,6 +46,10 @@ type Role string
 const (
 	RoleTransit Role = "transit"
 	RoleSpoke   Role = "spoke"
+	// RoleSite is an on-prem site's edge router when it is an mcnlab
+	// gateway (router gobgp): a node of the emulator, not a cloud
+	// instance.
+	RoleSite Role = "site"
 )
 
 // Gateway is one gateway instance.
@@ -64,8 +68,12 @@ type Gateway struct {
 	ASN       uint32
 	// Prefixes are advertised by the gateway: its VPC's CIDR for a spoke.
 	Prefixes []netip.Prefix
-	// Transit is the transit a spoke attaches to ("" for a transit).
+	// Transit is the transit a spoke or site attaches to ("" for a
+	// transit).
 	Transit string
+	// PublicIP is a site gateway's address on its internet uplink (tunnel
+	// sites); cloud gateways get theirs from the cloud.
+	PublicIP netip.Addr
 }
 
 // Tunnel is an encrypted tunnel between two gateways with a BGP session.
@@ -317,9 +325,6 @@ func Compile(t *topologies.Topology) (*Plan, error) {
 	// Sites: a router node with a private line and overlays to every
 	// gateway of its transit, and a host node per host.
 	for si, s := range c.Sites {
-		if s.Connection.Type != topologies.ConnPrivateLine {
-			return nil, fmt.Errorf("site %s: connection type %s is not supported yet; use private-line", s.Name, s.Connection.Type)
-		}
 		if err := p.addSite(si, s, transits[s.Connection.Transit]); err != nil {
 			return nil, err
 		}
@@ -350,36 +355,72 @@ func Compile(t *topologies.Topology) (*Plan, error) {
 	return p, nil
 }
 
-// addSite adds site s's router and hosts.
+// addSite adds site s's router and hosts: an FRR or BIRD router on a
+// private line with VXLAN overlays to the transit's gateways; or an mcnlab
+// gateway (router gobgp) with the same overlays as BGP neighbours on a
+// private line, or with WireGuard tunnels to the transit's gateways over an
+// internet uplink.
 func (p *Plan) addSite(si int, s *topologies.Site, tr *topologies.Transit) error {
 	if tr == nil {
 		return fmt.Errorf("site %s: no transit %s", s.Name, s.Connection.Transit)
 	}
-	kind := topologies.KindFRR
+	var kind topologies.NodeKind
 	switch s.Router {
 	case topologies.SiteFRR:
+		kind = topologies.KindFRR
 	case topologies.SiteBIRD:
 		kind = topologies.KindBIRD
+	case topologies.SiteGoBGP:
+		kind = topologies.KindGateway
 	default:
-		return fmt.Errorf("site %s: router %s is not supported on a private line; use frr or bird", s.Name, s.Router)
+		return fmt.Errorf("site %s: unknown router %s; use frr, bird or gobgp", s.Name, s.Router)
 	}
-	ln := s.Connection.Address
-	if !ln.IsValid() {
-		ln = line(si)
+	r := &topologies.Node{Name: s.Name, Kind: kind, Pos: s.Pos}
+	if kind == topologies.KindGateway {
+		g := Gateway{Key: s.Name, Role: RoleSite, Group: s.Name, Index: 1, ASN: s.ASN,
+			Prefixes: s.Advertise, Transit: tr.Name}
+		switch s.Connection.Type {
+		case topologies.ConnTunnel:
+			g.PublicIP = uplink(si).Addr()
+			g.PrivateIP = g.PublicIP
+		default:
+			_, _, g.PrivateIP, _ = p.lineOf(si, s)
+		}
+		p.Gateways = append(p.Gateways, g)
+	} else {
+		if s.Connection.Type != topologies.ConnPrivateLine {
+			return fmt.Errorf("site %s: router %s reaches a transit over a private line only; use router gobgp for a tunnel", s.Name, s.Router)
+		}
+		_, _, customer, _ := p.lineOf(si, s)
+		r.BGP = &topologies.BGP{ASN: s.ASN, RouterID: customer, Networks: s.Advertise}
 	}
-	customer := nth(ln, 2)
-	r := &topologies.Node{Name: s.Name, Kind: kind, Pos: s.Pos,
-		BGP: &topologies.BGP{ASN: s.ASN, RouterID: customer, Networks: s.Advertise}}
-	for _, g := range p.GatewaysOf(tr.Name) {
-		i := len(p.Overlays)
-		pre := overlayPrefix(i)
-		o := Overlay{Site: s.Name, Gateway: g.Key, VNI: uint32(1000 + i),
-			Inner:    [2]netip.Prefix{netip.PrefixFrom(nth(pre, 1), 30), netip.PrefixFrom(nth(pre, 2), 30)},
-			Customer: customer, Interface: fmt.Sprintf("vx%d", g.Index)}
-		p.Overlays = append(p.Overlays, o)
-		r.VXLAN = append(r.VXLAN, topologies.VXLAN{Name: o.Interface, VNI: o.VNI, Local: customer,
-			Remote: g.PrivateIP, Port: VXLANPort, Address: o.Inner[1]})
-		r.BGP.Neighbors = append(r.BGP.Neighbors, topologies.Neighbor{Address: o.Inner[0].Addr(), ASN: g.ASN})
+	switch s.Connection.Type {
+	case topologies.ConnTunnel:
+		site := p.Gateway(s.Name)
+		for _, g := range p.GatewaysOf(tr.Name) {
+			n := max(tr.HPETunnels, 1)
+			for k := 0; k < n; k++ {
+				i := len(p.Tunnels)
+				name := fmt.Sprintf("%s-t%d", siteNeighbor(si), i)
+				p.Tunnels = append(p.Tunnels, Tunnel{Index: i, A: g.Key, B: site.Key, Inner: innerPair(i),
+					Name: [2]string{name, fmt.Sprintf("t%d", i)}})
+			}
+		}
+	default:
+		_, _, customer, _ := p.lineOf(si, s)
+		for _, g := range p.GatewaysOf(tr.Name) {
+			i := len(p.Overlays)
+			pre := overlayPrefix(i)
+			o := Overlay{Site: s.Name, Gateway: g.Key, VNI: uint32(1000 + i),
+				Inner:    [2]netip.Prefix{netip.PrefixFrom(nth(pre, 1), 30), netip.PrefixFrom(nth(pre, 2), 30)},
+				Customer: customer, Interface: fmt.Sprintf("vx%d", g.Index)}
+			p.Overlays = append(p.Overlays, o)
+			if r.BGP != nil {
+				r.VXLAN = append(r.VXLAN, topologies.VXLAN{Name: o.Interface, VNI: o.VNI, Local: customer,
+					Remote: g.PrivateIP, Port: VXLANPort, Address: o.Inner[1]})
+				r.BGP.Neighbors = append(r.BGP.Neighbors, topologies.Neighbor{Address: o.Inner[0].Addr(), ASN: g.ASN})
+			}
+		}
 	}
 	p.SiteNodes = append(p.SiteNodes, r)
 	used := map[netip.Prefix]string{}
@@ -410,6 +451,35 @@ func (p *Plan) addSite(si int, s *topologies.Site, tr *topologies.Transit) error
 	}
 	return nil
 }
+
+// lineOf returns site si's private line.
+func (p *Plan) lineOf(si int, s *topologies.Site) (ln netip.Prefix, amazon, customer netip.Addr, ok bool) {
+	ln = s.Connection.Address
+	if !ln.IsValid() {
+		ln = line(si)
+	}
+	return ln, nth(ln, 1), nth(ln, 2), true
+}
+
+// uplink is the internet uplink /30 of site i: 198.51.100.(4i)/30
+// (documentation range, RFC 5737), the site taking the second address.
+func uplink(i int) netip.Prefix {
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 51, 100, byte(4*i + 2)}), 30)
+}
+
+// Uplink returns a tunnel site's internet uplink: its address with the
+// /30, whose first address is the internet's side.
+func (p *Plan) Uplink(site string) (netip.Prefix, bool) {
+	for i, s := range p.Topology.Cloud.Sites {
+		if s.Name == site && s.Connection.Type == topologies.ConnTunnel {
+			return uplink(i), true
+		}
+	}
+	return netip.Prefix{}, false
+}
+
+// UplinkInterface is the internet uplink's interface on a site router.
+const UplinkInterface = "uplink"
 
 // Line returns site s's private line: the /30, the cloud's and the site's
 // addresses on it.
@@ -445,11 +515,15 @@ func (p *Plan) desired() error {
 	}
 	withGateways := map[string]bool{}
 	for _, g := range p.Gateways {
-		withGateways[g.VPC] = true
+		if g.Role != RoleSite {
+			withGateways[g.VPC] = true
+		}
 	}
-	siteOf := map[string][]*topologies.Site{} // transit -> sites
+	siteOf := map[string][]*topologies.Site{} // transit -> sites on a private line
 	for _, s := range c.Sites {
-		siteOf[s.Connection.Transit] = append(siteOf[s.Connection.Transit], s)
+		if s.Connection.Type == topologies.ConnPrivateLine {
+			siteOf[s.Connection.Transit] = append(siteOf[s.Connection.Transit], s)
+		}
 	}
 	transitOfVPC := map[string]*topologies.Transit{}
 	for _, tr := range c.Transits {
@@ -505,6 +579,9 @@ func (p *Plan) desired() error {
 		}
 	}
 	for _, g := range p.Gateways {
+		if g.Role == RoleSite {
+			continue // the lab's (or the customer's) router, not a cloud instance
+		}
 		d := &p.Accounts[byName[g.Account]].Desired
 		d.Instances = append(d.Instances, cloud.Instance{Key: g.Key, VPC: g.VPC, Subnet: g.Subnet, PrivateIP: g.PrivateIP,
 			Image: GatewayImage, SecurityGroups: []string{GatewayGroupKey(g.VPC)}, ElasticIP: true})

@@ -2,6 +2,7 @@ package intent
 
 import (
 	"fmt"
+	"os"
 	"net/netip"
 	"strings"
 	"testing"
@@ -157,5 +158,62 @@ func TestExpectDemo(t *testing.T) {
 		if e.Reach != c.reach || !strings.HasPrefix(e.Reason, c.reason) {
 			t.Errorf("%s -> %s: %+v, want reach %v, reason %q...", c.from, c.to, e, c.reach, c.reason)
 		}
+	}
+}
+
+// A site whose router is an mcnlab gateway reaching the transit over the
+// internet: tunnels from each transit gateway (HPE count each) to the
+// site's uplink address, approval on the transit's side of them, and no
+// private line in the cloud.
+func TestCompileTunnelSite(t *testing.T) {
+	src, err := os.ReadFile("../../topologies/aws-transit.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := strings.Replace(string(src), "router: frr", "router: gobgp", 1)
+	y = strings.Replace(y, "type: private-line", "type: tunnel", 1)
+	top, err := topologies.Parse("tunnel-site.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := p.Gateway("dc1")
+	if site == nil || site.Role != RoleSite || site.PublicIP != netip.MustParseAddr("198.51.100.2") {
+		t.Fatalf("site gateway %+v", site)
+	}
+	if len(p.Tunnels) != 24+4 || len(p.Overlays) != 0 {
+		t.Errorf("%d tunnels, %d overlays; want 28 and 0", len(p.Tunnels), len(p.Overlays))
+	}
+	if d := p.Accounts[0].Desired; len(d.VirtualInterfaces) != 0 || len(d.Instances) != 12 || d.VPCs[0].VPNGateway {
+		t.Errorf("desired state of a tunnel site: %d VIFs, %d instances, VGW %v", len(d.VirtualInterfaces), len(d.Instances), d.VPCs[0].VPNGateway)
+	}
+	if up, ok := p.Uplink("dc1"); !ok || up != netip.MustParsePrefix("198.51.100.2/30") {
+		t.Errorf("uplink %v %v", up, ok)
+	}
+	l := live(t, p)
+	k, _ := wg.GenerateKey()
+	l.Keys["dc1"], l.Names["dc1"] = k, "dc1"
+	cfgs, err := p.Configs(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := cfgs["dc1"]
+	if len(sc.Peers) != 4 || len(sc.Prefixes) != 2 || sc.ASN != 65100 {
+		t.Fatalf("site gateway config: %d peers, prefixes %v, AS %d", len(sc.Peers), sc.Prefixes, sc.ASN)
+	}
+	if sc.Peers[0].Endpoint.Addr() != l.Instances["transit-1"].PublicIP {
+		t.Errorf("site's peer endpoint %v, want transit-1's elastic IP", sc.Peers[0].Endpoint)
+	}
+	var toSite *mgmt.Peer
+	for i, pe := range cfgs["transit-1"].Peers {
+		if strings.HasPrefix(pe.Name, "s0-") {
+			toSite = &cfgs["transit-1"].Peers[i]
+		}
+	}
+	if toSite == nil || toSite.Approval != "manual" || toSite.Endpoint.Addr() != site.PublicIP {
+		t.Errorf("transit-1's tunnel to the site: %+v", toSite)
 	}
 }

@@ -2,8 +2,8 @@ package intent
 
 import (
 	"fmt"
-	"os"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 

@@ -85,26 +85,13 @@ func serveCloud(t *testing.T, lab string) (*ec2.Client, func(string, error)) {
 // returns the server's URL.
 func serveCloudAt(t *testing.T, lab string, extra ...string) (string, *ec2.Client, func(string, error)) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, stop := context.WithCancel(context.Background())
-	var out bytes.Buffer
-	done := make(chan error, 1)
-	go func() {
-		root := newRoot()
-		root.SetOut(&out)
-		root.SetArgs(append([]string{"cloudmock", "serve", "--lab", lab, "--listen", addr, "--account", "111122223333:AKIDTEST:secret"}, extra...))
-		done <- root.ExecuteContext(ctx)
-	}()
+	srv := startServe(t, append([]string{"--lab", lab, "--account", "111122223333:AKIDTEST:secret"}, extra...)...)
 	t.Cleanup(func() {
-		stop()
-		<-done
+		srv.Stop()
 		roottest.AssertGone(t, lab)
 	})
+	addr := srv.Addr
+	ctx := context.Background()
 	c := ec2.New(ec2.Options{Region: "us-east-1", BaseEndpoint: sdkaws.String("http://" + addr),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""), RetryMaxAttempts: 1})
 	deadline := time.Now().Add(20 * time.Second)
@@ -112,7 +99,7 @@ func serveCloudAt(t *testing.T, lab string, extra ...string) (string, *ec2.Clien
 		if _, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}); err == nil {
 			break
 		} else if time.Now().After(deadline) {
-			t.Fatalf("cloudmock did not answer: %v (output %q)", err, out.String())
+			t.Fatalf("cloudmock did not answer: %v (output %q)", err, srv.Output())
 		}
 		time.Sleep(20 * time.Millisecond) // polling the server's readiness, with a deadline
 	}
@@ -330,40 +317,8 @@ func TestCloudmockServeUplinkJoin(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { state.Remove(lab) })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	var out lockedBuffer
-	done := make(chan error, 1)
-	go func() {
-		root := newRoot()
-		root.SetOut(&out)
-		root.SetArgs([]string{"cloudmock", "serve", "--lab", lab, "--join", "--listen", addr, "--account", "111122223333:AKIDTEST:secret",
-			"--uplink", "dc1=" + site.Name + ":wan0:198.51.100.6/30"})
-		done <- root.ExecuteContext(ctx)
-	}()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			c.Close()
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve --join stopped: %v (output %q)", err, out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("cloudmock did not answer: %v (output %q)", err, out.String())
-		}
-		time.Sleep(20 * time.Millisecond) // polling the server's readiness, with a deadline
-	}
+	srv := startServe(t, "--lab", lab, "--join", "--account", "111122223333:AKIDTEST:secret",
+		"--uplink", "dc1="+site.Name+":wan0:198.51.100.6/30")
 	// Serving, so the uplink is in place: the site reaches the internet.
 	p, err := probe.NewPinger(site.Name)
 	if err != nil {
@@ -377,12 +332,11 @@ func TestCloudmockServeUplinkJoin(t *testing.T) {
 	if err != nil || !slices.ContainsFunc(rec.Nodes, func(n state.Node) bool { return n.Namespace == emulator.NamespaceName(lab, "inet") }) {
 		t.Errorf("lab state %+v (%v) lacks the internet namespace", rec, err)
 	}
-	stop()
-	if err := <-done; err != nil {
+	if err := srv.Stop(); err != nil {
 		t.Errorf("serve --join: %v", err)
 	}
-	if !strings.Contains(out.String(), "1 uplinks") {
-		t.Errorf("serve says %q; want it to count 1 uplinks", out.String())
+	if !strings.Contains(srv.Output(), "1 uplinks") {
+		t.Errorf("serve says %q; want it to count 1 uplinks", srv.Output())
 	}
 	if _, err := site.NL.LinkByName("wan0"); err == nil {
 		t.Errorf("%s still has wan0 after the server stopped", site.Name)

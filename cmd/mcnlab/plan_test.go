@@ -1,18 +1,32 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
-// serveModel runs `mcnlab cloudmock serve` (the API alone, no lab) with
-// the given extra flags until the test ends and returns its URL.
-func serveModel(t *testing.T, flags ...string) string {
+// servedCloud is a `mcnlab cloudmock serve` running in-process.
+type servedCloud struct {
+	Addr string // host:port it listens on
+	out  *lockedBuffer
+	stop func() error
+}
+
+// Stop stops the server and returns its error; it is idempotent.
+func (s *servedCloud) Stop() error { return s.stop() }
+
+// Output is what the server printed.
+func (s *servedCloud) Output() string { return s.out.String() }
+
+// startServe runs `mcnlab cloudmock serve --listen ADDR args...` in-process
+// on a free loopback port, waits until it listens (failing the test if it
+// stops first), and stops it when the test ends.
+func startServe(t *testing.T, args ...string) *servedCloud {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -20,25 +34,37 @@ func serveModel(t *testing.T, flags ...string) string {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	ctx, stop := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	var out bytes.Buffer
+	out := &lockedBuffer{}
 	go func() {
 		root := newRoot()
-		root.SetOut(&out)
-		root.SetArgs(append([]string{"cloudmock", "serve", "--listen", addr}, flags...))
+		root.SetOut(out)
+		root.SetArgs(append([]string{"cloudmock", "serve", "--listen", addr}, args...))
 		done <- root.ExecuteContext(ctx)
 	}()
-	t.Cleanup(func() { stop(); <-done })
-	deadline := time.Now().Add(10 * time.Second)
+	var once sync.Once
+	var serveErr error
+	s := &servedCloud{Addr: addr, out: out, stop: func() error {
+		once.Do(func() { cancel(); serveErr = <-done })
+		return serveErr
+	}}
+	t.Cleanup(func() { s.Stop() })
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
 		if err == nil {
 			c.Close()
-			return "http://" + addr
+			return s
+		}
+		select {
+		case err := <-done:
+			done <- err
+			t.Fatalf("cloudmock serve stopped: %v (output %q)", err, out.String())
+		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("cloudmock serve did not listen: %v (%s)", err, out.String())
+			t.Fatalf("cloudmock serve did not listen: %v (output %q)", err, out.String())
 		}
 		time.Sleep(10 * time.Millisecond) // polling the listener, bounded by the deadline
 	}
@@ -47,7 +73,7 @@ func serveModel(t *testing.T, flags ...string) string {
 // `mcnlab plan` against an empty account lists every call and makes none;
 // apply makes exactly those; a second apply makes none.
 func TestPlanApplyAgainstEmptyAccount(t *testing.T) {
-	url := serveModel(t, "--line", "dc1")
+	url := "http://" + startServe(t, "--line", "dc1").Addr
 	plan, _, err := run(t, "plan", "-t", awsTransit, "--endpoint", url)
 	if err != nil {
 		t.Fatalf("plan: %v\n%s", err, plan)

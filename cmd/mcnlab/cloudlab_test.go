@@ -434,3 +434,32 @@ func checkMatrix(t *testing.T, lab string) {
 		t.Errorf("%d pairs not as expected", n)
 	}
 }
+
+// Two transits joined by a transit peering: spokes on each reach each
+// other, and a site prefix approved at one transit (in the file) reaches
+// the spoke of the other, while the unapproved one reaches neither. The
+// site runs BIRD.
+func TestAWSTransitPeering(t *testing.T) {
+	lab := deployCloudLab(t, "testdata/aws-peering.yaml", "awp")
+	c, err := labAPI(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, err := c.Pending(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 1 || pending[0].Prefix != netip.MustParsePrefix("10.121.0.0/24") {
+		t.Errorf("pending %+v, want only dc's 10.121.0.0/24 (10.120.0.0/24 is approved in the file)", pending)
+	}
+	r, _, ok := waitRoutes(t, lab, "wa-vpc/app", 10*time.Second, func(r map[string]string) bool {
+		return r["10.21.0.0/16"] != "" && r["10.120.0.0/24"] != ""
+	})
+	if !ok {
+		t.Errorf("wa's route table %v lacks ea's VPC or dc's approved prefix, learned across the peering", r)
+	}
+	if _, in := r["10.121.0.0/24"]; in {
+		t.Errorf("the unapproved 10.121.0.0/24 reached wa's route table: %v", r)
+	}
+	checkMatrix(t, lab)
+}

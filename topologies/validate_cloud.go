@@ -90,42 +90,12 @@ func (c *checker) checkCloud(t *Topology) {
 	}
 	// Register every name first: a spoke may name a transit defined
 	// after it, a domain a site, and so on.
-	for _, a := range cl.Accounts {
-		if a != nil && x.accounts[a.Name] == nil {
-			x.accounts[a.Name] = a
-			x.accountNames = append(x.accountNames, a.Name)
-		}
-	}
-	for _, v := range cl.VPCs {
-		if v != nil && x.vpcs[v.Name] == nil {
-			x.vpcs[v.Name] = v
-			x.vpcNames = append(x.vpcNames, v.Name)
-		}
-	}
-	for _, tr := range cl.Transits {
-		if tr != nil && x.transits[tr.Name] == nil {
-			x.transits[tr.Name] = tr
-			x.transitNames = append(x.transitNames, tr.Name)
-		}
-	}
-	for _, s := range cl.Spokes {
-		if s != nil && x.spokes[s.Name] == nil {
-			x.spokes[s.Name] = s
-			x.spokeNames = append(x.spokeNames, s.Name)
-		}
-	}
-	for _, s := range cl.Sites {
-		if s != nil && x.sites[s.Name] == nil {
-			x.sites[s.Name] = s
-			x.siteNames = append(x.siteNames, s.Name)
-		}
-	}
-	for _, dm := range cl.Domains {
-		if dm != nil && x.domains[dm.Name] == nil {
-			x.domains[dm.Name] = dm
-			x.domainNames = append(x.domainNames, dm.Name)
-		}
-	}
+	register(cl.Accounts, x.accounts, &x.accountNames, func(a *Account) string { return a.Name })
+	register(cl.VPCs, x.vpcs, &x.vpcNames, func(v *VPC) string { return v.Name })
+	register(cl.Transits, x.transits, &x.transitNames, func(tr *Transit) string { return tr.Name })
+	register(cl.Spokes, x.spokes, &x.spokeNames, func(s *Spoke) string { return s.Name })
+	register(cl.Sites, x.sites, &x.siteNames, func(s *Site) string { return s.Name })
+	register(cl.Domains, x.domains, &x.domainNames, func(dm *Domain) string { return dm.Name })
 	c.checkAccounts(cl, x)
 	c.checkVPCs(cl, x)
 	c.checkTransits(cl, x)
@@ -134,6 +104,20 @@ func (c *checker) checkCloud(t *Topology) {
 	c.checkSites(cl, x)
 	c.checkApprovals(cl, x)
 	c.checkDomains(cl, x)
+}
+
+// register indexes the first item of each name in byName and appends its
+// name to names (file order); nil items are skipped.
+func register[T any](items []*T, byName map[string]*T, names *[]string, name func(*T) string) {
+	for _, it := range items {
+		if it == nil {
+			continue
+		}
+		if n := name(it); byName[n] == nil {
+			byName[n] = it
+			*names = append(*names, n)
+		}
+	}
 }
 
 // errAt records an error at pos (a name's key, where the field path's own
@@ -543,30 +527,27 @@ type pairItem struct {
 	nil  bool
 }
 
-// peeringItems are the transit peerings as pair items.
-func peeringItems(l []*TransitPeering) []pairItem {
+// pairItems are the items of a list of pairs; item reads one that is not nil.
+func pairItems[T any](l []*T, item func(*T) pairItem) []pairItem {
 	out := make([]pairItem, len(l))
 	for i, p := range l {
 		if p == nil {
 			out[i].nil = true
 		} else {
-			out[i] = pairItem{a: p.A, b: p.B, pos: p.Pos}
+			out[i] = item(p)
 		}
 	}
 	return out
 }
 
+// peeringItems are the transit peerings as pair items.
+func peeringItems(l []*TransitPeering) []pairItem {
+	return pairItems(l, func(p *TransitPeering) pairItem { return pairItem{a: p.A, b: p.B, pos: p.Pos} })
+}
+
 // connectionItems are the domain connections as pair items.
 func connectionItems(l []*DomainConnection) []pairItem {
-	out := make([]pairItem, len(l))
-	for i, p := range l {
-		if p == nil {
-			out[i].nil = true
-		} else {
-			out[i] = pairItem{a: p.A, b: p.B, pos: p.Pos}
-		}
-	}
-	return out
+	return pairItems(l, func(p *DomainConnection) pairItem { return pairItem{a: p.A, b: p.B, pos: p.Pos} })
 }
 
 // checkPairs checks a list of pairs at path: both names defined (of kind,

@@ -203,6 +203,21 @@ func (c *checker) addrUnique(a netip.Addr, path string, pos Pos, w who, x *cloud
 	x.addrs[a] = w
 }
 
+// firstName checks the name of an item of kind at path: its shape, and
+// that no earlier item in seen has it. It reports whether the item is the
+// first of its name, to be checked further.
+func (c *checker) firstName(seen map[string]bool, kind, name, path string, pos Pos) bool {
+	if msg := checkName(kind, name); msg != "" {
+		c.errf(path, pos, "%s", msg)
+	}
+	if seen[name] {
+		c.errf(path, pos, "duplicate %s %q", kind, name)
+		return false
+	}
+	seen[name] = true
+	return true
+}
+
 // checkAccounts checks names, providers and credentials.
 func (c *checker) checkAccounts(cl *Cloud, x *cloudIndex) {
 	seen := map[string]bool{}
@@ -212,14 +227,9 @@ func (c *checker) checkAccounts(cl *Cloud, x *cloudIndex) {
 			continue
 		}
 		path := join("accounts", a.Name)
-		if msg := checkName("account", a.Name); msg != "" {
-			c.errf(path, a.Pos, "%s", msg)
-		}
-		if seen[a.Name] {
-			c.errf(path, a.Pos, "duplicate account %q", a.Name)
+		if !c.firstName(seen, "account", a.Name, path, a.Pos) {
 			continue
 		}
-		seen[a.Name] = true
 		if pp := join(path, "provider"); !c.bad[pp] {
 			switch {
 			case a.Provider == "":
@@ -266,14 +276,9 @@ func (c *checker) checkVPCs(cl *Cloud, x *cloudIndex) {
 			continue
 		}
 		path := join("vpcs", v.Name)
-		if msg := checkName("vpc", v.Name); msg != "" {
-			c.errf(path, v.Pos, "%s", msg)
-		}
-		if seen[v.Name] {
-			c.errf(path, v.Pos, "duplicate vpc %q", v.Name)
+		if !c.firstName(seen, "vpc", v.Name, path, v.Pos) {
 			continue
 		}
-		seen[v.Name] = true
 		accountOK := c.ref(join(path, "account"), v.Pos, "account", v.Account, x.accountNames, "defined accounts", "accounts")
 		if rp := join(path, "region"); !c.bad[rp] {
 			switch first := region[v.Account]; {

@@ -463,6 +463,16 @@ func (c *checker) hostOnce(vpc, path string, pos Pos, w who, x *cloudIndex) {
 	x.hosted[vpc] = w
 }
 
+// checkPlacement checks the vpc and subnet of a transit or spoke, g (its
+// path is the mapping's), and that no other one is in that vpc.
+func (c *checker) checkPlacement(g who, vpc, subnet string, pos Pos, x *cloudIndex) {
+	vp := join(g.path, "vpc")
+	if v := c.refVPC(vp, pos, vpc, x); v != nil {
+		c.refSubnet(join(g.path, "subnet"), pos, subnet, v)
+		c.hostOnce(vpc, vp, pos, g, x)
+	}
+}
+
 // checkTransits checks each transit's placement, AS, HPE and approval mode.
 func (c *checker) checkTransits(cl *Cloud, x *cloudIndex) {
 	for i, tr := range cl.Transits {
@@ -474,11 +484,7 @@ func (c *checker) checkTransits(cl *Cloud, x *cloudIndex) {
 			continue // a duplicate name, reported by checkNames
 		}
 		path := join("transits", tr.Name)
-		vp := join(path, "vpc")
-		if v := c.refVPC(vp, tr.Pos, tr.VPC, x); v != nil {
-			c.refSubnet(join(path, "subnet"), tr.Pos, tr.Subnet, v)
-			c.hostOnce(tr.VPC, vp, tr.Pos, who{"transit", tr.Name, path}, x)
-		}
+		c.checkPlacement(who{"transit", tr.Name, path}, tr.VPC, tr.Subnet, tr.Pos, x)
 		x.transitASN[tr.Name] = c.checkASN(join(path, "asn"), tr.Pos, tr.ASN, true)
 		tp := join(join(path, "hpe"), "tunnels")
 		_, set := c.pos[tp]
@@ -510,11 +516,7 @@ func (c *checker) checkSpokes(cl *Cloud, x *cloudIndex) {
 			continue // a duplicate name, reported by checkNames
 		}
 		path := join("spokes", s.Name)
-		vp := join(path, "vpc")
-		if v := c.refVPC(vp, s.Pos, s.VPC, x); v != nil {
-			c.refSubnet(join(path, "subnet"), s.Pos, s.Subnet, v)
-			c.hostOnce(s.VPC, vp, s.Pos, who{"spoke", s.Name, path}, x)
-		}
+		c.checkPlacement(who{"spoke", s.Name, path}, s.VPC, s.Subnet, s.Pos, x)
 		transitOK := c.ref(join(path, "transit"), s.Pos, "transit", s.Transit, x.transitNames, "defined transits", "transits")
 		asp := join(path, "asn")
 		if c.checkASN(asp, s.Pos, s.ASN, false) && transitOK && x.transitASN[s.Transit] && x.transits[s.Transit].ASN == s.ASN {

@@ -10,35 +10,25 @@ import (
 // is always written, so that a file whose cloud intent is otherwise empty
 // reads back with a (non-nil) Cloud.
 func marshalCloud(root *yaml.Node, cl *Cloud) {
-	accounts := mapping()
-	for _, a := range cl.Accounts {
+	accounts := named(cl.Accounts, func(a *Account) (string, *yaml.Node) {
 		m := mapping("provider", str(string(a.Provider)))
 		if a.Credentials != "" {
 			m.Content = append(m.Content, str("credentials"), str(a.Credentials))
 		}
-		accounts.Content = append(accounts.Content, str(a.Name), flow(m))
-	}
+		return a.Name, flow(m)
+	})
 	if len(cl.Accounts) == 0 {
 		accounts.Style = yaml.FlowStyle
 	}
 	root.Content = append(root.Content, str("accounts"), accounts)
 	if len(cl.VPCs) > 0 {
-		vpcs := mapping()
-		for _, v := range cl.VPCs {
-			vpcs.Content = append(vpcs.Content, str(v.Name), marshalVPC(v))
-		}
-		root.Content = append(root.Content, str("vpcs"), vpcs)
+		root.Content = append(root.Content, str("vpcs"), named(cl.VPCs, func(v *VPC) (string, *yaml.Node) { return v.Name, marshalVPC(v) }))
 	}
 	if len(cl.Transits) > 0 {
-		transits := mapping()
-		for _, t := range cl.Transits {
-			transits.Content = append(transits.Content, str(t.Name), marshalTransit(t))
-		}
-		root.Content = append(root.Content, str("transits"), transits)
+		root.Content = append(root.Content, str("transits"), named(cl.Transits, func(t *Transit) (string, *yaml.Node) { return t.Name, marshalTransit(t) }))
 	}
 	if len(cl.Spokes) > 0 {
-		spokes := mapping()
-		for _, s := range cl.Spokes {
+		root.Content = append(root.Content, str("spokes"), named(cl.Spokes, func(s *Spoke) (string, *yaml.Node) {
 			m := mapping("vpc", str(s.VPC), "subnet", str(s.Subnet), "transit", str(s.Transit))
 			if s.HA {
 				m.Content = append(m.Content, str("ha"), boolean(true))
@@ -46,42 +36,47 @@ func marshalCloud(root *yaml.Node, cl *Cloud) {
 			if s.ASN != 0 {
 				m.Content = append(m.Content, str("asn"), integer(int64(s.ASN)))
 			}
-			spokes.Content = append(spokes.Content, str(s.Name), flow(m))
-		}
-		root.Content = append(root.Content, str("spokes"), spokes)
+			return s.Name, flow(m)
+		}))
 	}
 	if len(cl.TransitPeerings) > 0 {
-		l := &yaml.Node{Kind: yaml.SequenceNode}
-		for _, p := range cl.TransitPeerings {
-			l.Content = append(l.Content, strings2(p.A, p.B))
-		}
-		root.Content = append(root.Content, str("transit-peerings"), l)
+		root.Content = append(root.Content, str("transit-peerings"), pairList(cl.TransitPeerings, func(p *TransitPeering) (string, string) { return p.A, p.B }))
 	}
 	if len(cl.Sites) > 0 {
-		sites := mapping()
-		for _, s := range cl.Sites {
-			sites.Content = append(sites.Content, str(s.Name), marshalSite(s))
-		}
-		root.Content = append(root.Content, str("sites"), sites)
+		root.Content = append(root.Content, str("sites"), named(cl.Sites, func(s *Site) (string, *yaml.Node) { return s.Name, marshalSite(s) }))
 	}
 	if len(cl.Domains) > 0 {
-		domains := mapping()
-		for _, d := range cl.Domains {
+		root.Content = append(root.Content, str("domains"), named(cl.Domains, func(d *Domain) (string, *yaml.Node) {
 			members := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
 			for _, m := range d.Members {
 				members.Content = append(members.Content, str(m))
 			}
-			domains.Content = append(domains.Content, str(d.Name), flow(mapping("members", members)))
-		}
-		root.Content = append(root.Content, str("domains"), domains)
+			return d.Name, flow(mapping("members", members))
+		}))
 	}
 	if len(cl.Connections) > 0 {
-		l := &yaml.Node{Kind: yaml.SequenceNode}
-		for _, c := range cl.Connections {
-			l.Content = append(l.Content, strings2(c.A, c.B))
-		}
-		root.Content = append(root.Content, str("connections"), l)
+		root.Content = append(root.Content, str("connections"), pairList(cl.Connections, func(c *DomainConnection) (string, string) { return c.A, c.B }))
 	}
+}
+
+// named writes items as a mapping from each one's name to its node, in
+// order.
+func named[T any](items []*T, item func(*T) (string, *yaml.Node)) *yaml.Node {
+	m := mapping()
+	for _, it := range items {
+		name, n := item(it)
+		m.Content = append(m.Content, str(name), n)
+	}
+	return m
+}
+
+// pairList writes items as a list of two-name flow lists, [a, b].
+func pairList[T any](items []*T, pair func(*T) (a, b string)) *yaml.Node {
+	l := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, it := range items {
+		l.Content = append(l.Content, strings2(pair(it)))
+	}
+	return l
 }
 
 // marshalVPC writes one VPC's mapping.

@@ -14,38 +14,18 @@ import (
 func stripped(t *Topology) *Topology {
 	c := *t
 	c.File = ""
-	c.Nodes, c.Links = nil, nil
-	for _, n := range t.Nodes {
-		nn := *n
-		nn.Pos = Pos{}
-		nn.Routes = nil
-		for _, r := range n.Routes {
-			r.Pos = Pos{}
-			nn.Routes = append(nn.Routes, r)
-		}
+	c.Nodes = unposed(t.Nodes, func(n *Node) {
+		n.Pos = Pos{}
+		n.Routes = unposedValues(n.Routes, func(r *Route) { r.Pos = Pos{} })
 		if n.BGP != nil {
 			b := *n.BGP
 			b.Pos = Pos{}
-			b.Neighbors = nil
-			for _, nb := range n.BGP.Neighbors {
-				nb.Pos = Pos{}
-				b.Neighbors = append(b.Neighbors, nb)
-			}
-			nn.BGP = &b
+			b.Neighbors = unposedValues(b.Neighbors, func(nb *Neighbor) { nb.Pos = Pos{} })
+			n.BGP = &b
 		}
-		c.Nodes = append(c.Nodes, &nn)
-	}
-	for _, l := range t.Links {
-		ll := *l
-		ll.Pos = Pos{}
-		c.Links = append(c.Links, &ll)
-	}
-	c.Tunnels = nil
-	for _, tn := range t.Tunnels {
-		tt := *tn
-		tt.Pos = Pos{}
-		c.Tunnels = append(c.Tunnels, &tt)
-	}
+	})
+	c.Links = unposed(t.Links, func(l *Link) { l.Pos = Pos{} })
+	c.Tunnels = unposed(t.Tunnels, func(tn *Tunnel) { tn.Pos = Pos{} })
 	if t.Cloud != nil {
 		c.Cloud = strippedCloud(t.Cloud)
 	}
@@ -54,66 +34,47 @@ func stripped(t *Topology) *Topology {
 
 // strippedCloud copies cloud intent without positions.
 func strippedCloud(cl *Cloud) *Cloud {
-	out := &Cloud{}
-	for _, a := range cl.Accounts {
-		aa := *a
-		aa.Pos = Pos{}
-		out.Accounts = append(out.Accounts, &aa)
+	return &Cloud{
+		Accounts: unposed(cl.Accounts, func(a *Account) { a.Pos = Pos{} }),
+		VPCs: unposed(cl.VPCs, func(v *VPC) {
+			v.Pos = Pos{}
+			v.Subnets = unposed(v.Subnets, func(s *Subnet) { s.Pos = Pos{} })
+			v.Workloads = unposed(v.Workloads, func(w *Workload) { w.Pos = Pos{} })
+		}),
+		Transits: unposed(cl.Transits, func(t *Transit) {
+			t.Pos = Pos{}
+			t.Approval.Approved = unposedValues(t.Approval.Approved, func(r *ApprovedRoute) { r.Pos = Pos{} })
+		}),
+		Spokes:          unposed(cl.Spokes, func(s *Spoke) { s.Pos = Pos{} }),
+		TransitPeerings: unposed(cl.TransitPeerings, func(p *TransitPeering) { p.Pos = Pos{} }),
+		Sites: unposed(cl.Sites, func(s *Site) {
+			s.Pos, s.Connection.Pos = Pos{}, Pos{}
+			s.Hosts = unposed(s.Hosts, func(h *SiteHost) { h.Pos = Pos{} })
+		}),
+		Domains:     unposed(cl.Domains, func(d *Domain) { d.Pos = Pos{} }),
+		Connections: unposed(cl.Connections, func(c *DomainConnection) { c.Pos = Pos{} }),
 	}
-	for _, v := range cl.VPCs {
-		vv := *v
-		vv.Pos, vv.Subnets, vv.Workloads = Pos{}, nil, nil
-		for _, s := range v.Subnets {
-			ss := *s
-			ss.Pos = Pos{}
-			vv.Subnets = append(vv.Subnets, &ss)
-		}
-		for _, w := range v.Workloads {
-			ww := *w
-			ww.Pos = Pos{}
-			vv.Workloads = append(vv.Workloads, &ww)
-		}
-		out.VPCs = append(out.VPCs, &vv)
+}
+
+// unposed copies what each item points to and applies zero to the copy
+// (it clears the positions); nil when there are no items.
+func unposed[T any](items []*T, zero func(*T)) []*T {
+	var out []*T
+	for _, it := range items {
+		c := *it
+		zero(&c)
+		out = append(out, &c)
 	}
-	for _, t := range cl.Transits {
-		tt := *t
-		tt.Pos = Pos{}
-		tt.Approval.Approved = nil
-		for _, r := range t.Approval.Approved {
-			r.Pos = Pos{}
-			tt.Approval.Approved = append(tt.Approval.Approved, r)
-		}
-		out.Transits = append(out.Transits, &tt)
-	}
-	for _, s := range cl.Spokes {
-		ss := *s
-		ss.Pos = Pos{}
-		out.Spokes = append(out.Spokes, &ss)
-	}
-	for _, p := range cl.TransitPeerings {
-		pp := *p
-		pp.Pos = Pos{}
-		out.TransitPeerings = append(out.TransitPeerings, &pp)
-	}
-	for _, s := range cl.Sites {
-		ss := *s
-		ss.Pos, ss.Connection.Pos, ss.Hosts = Pos{}, Pos{}, nil
-		for _, h := range s.Hosts {
-			hh := *h
-			hh.Pos = Pos{}
-			ss.Hosts = append(ss.Hosts, &hh)
-		}
-		out.Sites = append(out.Sites, &ss)
-	}
-	for _, d := range cl.Domains {
-		dd := *d
-		dd.Pos = Pos{}
-		out.Domains = append(out.Domains, &dd)
-	}
-	for _, c := range cl.Connections {
-		cc := *c
-		cc.Pos = Pos{}
-		out.Connections = append(out.Connections, &cc)
+	return out
+}
+
+// unposedValues copies items and applies zero to each copy; nil when
+// there are no items.
+func unposedValues[T any](items []T, zero func(*T)) []T {
+	var out []T
+	for _, it := range items {
+		zero(&it)
+		out = append(out, it)
 	}
 	return out
 }

@@ -90,42 +90,12 @@ func (c *checker) checkCloud(t *Topology) {
 	}
 	// Register every name first: a spoke may name a transit defined
 	// after it, a domain a site, and so on.
-	for _, a := range cl.Accounts {
-		if a != nil && x.accounts[a.Name] == nil {
-			x.accounts[a.Name] = a
-			x.accountNames = append(x.accountNames, a.Name)
-		}
-	}
-	for _, v := range cl.VPCs {
-		if v != nil && x.vpcs[v.Name] == nil {
-			x.vpcs[v.Name] = v
-			x.vpcNames = append(x.vpcNames, v.Name)
-		}
-	}
-	for _, tr := range cl.Transits {
-		if tr != nil && x.transits[tr.Name] == nil {
-			x.transits[tr.Name] = tr
-			x.transitNames = append(x.transitNames, tr.Name)
-		}
-	}
-	for _, s := range cl.Spokes {
-		if s != nil && x.spokes[s.Name] == nil {
-			x.spokes[s.Name] = s
-			x.spokeNames = append(x.spokeNames, s.Name)
-		}
-	}
-	for _, s := range cl.Sites {
-		if s != nil && x.sites[s.Name] == nil {
-			x.sites[s.Name] = s
-			x.siteNames = append(x.siteNames, s.Name)
-		}
-	}
-	for _, dm := range cl.Domains {
-		if dm != nil && x.domains[dm.Name] == nil {
-			x.domains[dm.Name] = dm
-			x.domainNames = append(x.domainNames, dm.Name)
-		}
-	}
+	register(cl.Accounts, x.accounts, &x.accountNames, func(a *Account) string { return a.Name })
+	register(cl.VPCs, x.vpcs, &x.vpcNames, func(v *VPC) string { return v.Name })
+	register(cl.Transits, x.transits, &x.transitNames, func(tr *Transit) string { return tr.Name })
+	register(cl.Spokes, x.spokes, &x.spokeNames, func(s *Spoke) string { return s.Name })
+	register(cl.Sites, x.sites, &x.siteNames, func(s *Site) string { return s.Name })
+	register(cl.Domains, x.domains, &x.domainNames, func(dm *Domain) string { return dm.Name })
 	c.checkAccounts(cl, x)
 	c.checkVPCs(cl, x)
 	c.checkTransits(cl, x)
@@ -134,6 +104,20 @@ func (c *checker) checkCloud(t *Topology) {
 	c.checkSites(cl, x)
 	c.checkApprovals(cl, x)
 	c.checkDomains(cl, x)
+}
+
+// register indexes the first item of each name in byName and appends its
+// name to names (file order); nil items are skipped.
+func register[T any](items []*T, byName map[string]*T, names *[]string, name func(*T) string) {
+	for _, it := range items {
+		if it == nil {
+			continue
+		}
+		if n := name(it); byName[n] == nil {
+			byName[n] = it
+			*names = append(*names, n)
+		}
+	}
 }
 
 // errAt records an error at pos (a name's key, where the field path's own
@@ -219,6 +203,21 @@ func (c *checker) addrUnique(a netip.Addr, path string, pos Pos, w who, x *cloud
 	x.addrs[a] = w
 }
 
+// firstName checks the name of an item of kind at path: its shape, and
+// that no earlier item in seen has it. It reports whether the item is the
+// first of its name, to be checked further.
+func (c *checker) firstName(seen map[string]bool, kind, name, path string, pos Pos) bool {
+	if msg := checkName(kind, name); msg != "" {
+		c.errf(path, pos, "%s", msg)
+	}
+	if seen[name] {
+		c.errf(path, pos, "duplicate %s %q", kind, name)
+		return false
+	}
+	seen[name] = true
+	return true
+}
+
 // checkAccounts checks names, providers and credentials.
 func (c *checker) checkAccounts(cl *Cloud, x *cloudIndex) {
 	seen := map[string]bool{}
@@ -228,14 +227,9 @@ func (c *checker) checkAccounts(cl *Cloud, x *cloudIndex) {
 			continue
 		}
 		path := join("accounts", a.Name)
-		if msg := checkName("account", a.Name); msg != "" {
-			c.errf(path, a.Pos, "%s", msg)
-		}
-		if seen[a.Name] {
-			c.errf(path, a.Pos, "duplicate account %q", a.Name)
+		if !c.firstName(seen, "account", a.Name, path, a.Pos) {
 			continue
 		}
-		seen[a.Name] = true
 		if pp := join(path, "provider"); !c.bad[pp] {
 			switch {
 			case a.Provider == "":
@@ -282,14 +276,9 @@ func (c *checker) checkVPCs(cl *Cloud, x *cloudIndex) {
 			continue
 		}
 		path := join("vpcs", v.Name)
-		if msg := checkName("vpc", v.Name); msg != "" {
-			c.errf(path, v.Pos, "%s", msg)
-		}
-		if seen[v.Name] {
-			c.errf(path, v.Pos, "duplicate vpc %q", v.Name)
+		if !c.firstName(seen, "vpc", v.Name, path, v.Pos) {
 			continue
 		}
-		seen[v.Name] = true
 		accountOK := c.ref(join(path, "account"), v.Pos, "account", v.Account, x.accountNames, "defined accounts", "accounts")
 		if rp := join(path, "region"); !c.bad[rp] {
 			switch first := region[v.Account]; {
@@ -474,6 +463,16 @@ func (c *checker) hostOnce(vpc, path string, pos Pos, w who, x *cloudIndex) {
 	x.hosted[vpc] = w
 }
 
+// checkPlacement checks the vpc and subnet of a transit or spoke, g (its
+// path is the mapping's), and that no other one is in that vpc.
+func (c *checker) checkPlacement(g who, vpc, subnet string, pos Pos, x *cloudIndex) {
+	vp := join(g.path, "vpc")
+	if v := c.refVPC(vp, pos, vpc, x); v != nil {
+		c.refSubnet(join(g.path, "subnet"), pos, subnet, v)
+		c.hostOnce(vpc, vp, pos, g, x)
+	}
+}
+
 // checkTransits checks each transit's placement, AS, HPE and approval mode.
 func (c *checker) checkTransits(cl *Cloud, x *cloudIndex) {
 	for i, tr := range cl.Transits {
@@ -485,11 +484,7 @@ func (c *checker) checkTransits(cl *Cloud, x *cloudIndex) {
 			continue // a duplicate name, reported by checkNames
 		}
 		path := join("transits", tr.Name)
-		vp := join(path, "vpc")
-		if v := c.refVPC(vp, tr.Pos, tr.VPC, x); v != nil {
-			c.refSubnet(join(path, "subnet"), tr.Pos, tr.Subnet, v)
-			c.hostOnce(tr.VPC, vp, tr.Pos, who{"transit", tr.Name, path}, x)
-		}
+		c.checkPlacement(who{"transit", tr.Name, path}, tr.VPC, tr.Subnet, tr.Pos, x)
 		x.transitASN[tr.Name] = c.checkASN(join(path, "asn"), tr.Pos, tr.ASN, true)
 		tp := join(join(path, "hpe"), "tunnels")
 		_, set := c.pos[tp]
@@ -521,11 +516,7 @@ func (c *checker) checkSpokes(cl *Cloud, x *cloudIndex) {
 			continue // a duplicate name, reported by checkNames
 		}
 		path := join("spokes", s.Name)
-		vp := join(path, "vpc")
-		if v := c.refVPC(vp, s.Pos, s.VPC, x); v != nil {
-			c.refSubnet(join(path, "subnet"), s.Pos, s.Subnet, v)
-			c.hostOnce(s.VPC, vp, s.Pos, who{"spoke", s.Name, path}, x)
-		}
+		c.checkPlacement(who{"spoke", s.Name, path}, s.VPC, s.Subnet, s.Pos, x)
 		transitOK := c.ref(join(path, "transit"), s.Pos, "transit", s.Transit, x.transitNames, "defined transits", "transits")
 		asp := join(path, "asn")
 		if c.checkASN(asp, s.Pos, s.ASN, false) && transitOK && x.transitASN[s.Transit] && x.transits[s.Transit].ASN == s.ASN {
@@ -543,30 +534,27 @@ type pairItem struct {
 	nil  bool
 }
 
-// peeringItems are the transit peerings as pair items.
-func peeringItems(l []*TransitPeering) []pairItem {
+// pairItems are the items of a list of pairs; item reads one that is not nil.
+func pairItems[T any](l []*T, item func(*T) pairItem) []pairItem {
 	out := make([]pairItem, len(l))
 	for i, p := range l {
 		if p == nil {
 			out[i].nil = true
 		} else {
-			out[i] = pairItem{a: p.A, b: p.B, pos: p.Pos}
+			out[i] = item(p)
 		}
 	}
 	return out
 }
 
+// peeringItems are the transit peerings as pair items.
+func peeringItems(l []*TransitPeering) []pairItem {
+	return pairItems(l, func(p *TransitPeering) pairItem { return pairItem{a: p.A, b: p.B, pos: p.Pos} })
+}
+
 // connectionItems are the domain connections as pair items.
 func connectionItems(l []*DomainConnection) []pairItem {
-	out := make([]pairItem, len(l))
-	for i, p := range l {
-		if p == nil {
-			out[i].nil = true
-		} else {
-			out[i] = pairItem{a: p.A, b: p.B, pos: p.Pos}
-		}
-	}
-	return out
+	return pairItems(l, func(p *DomainConnection) pairItem { return pairItem{a: p.A, b: p.B, pos: p.Pos} })
 }
 
 // checkPairs checks a list of pairs at path: both names defined (of kind,

@@ -250,14 +250,9 @@ func (c *checker) checkDomains(cl *Cloud, x *cloudIndex) {
 			continue
 		}
 		path := join("domains", dm.Name)
-		if msg := checkName("domain", dm.Name); msg != "" {
-			c.errf(path, dm.Pos, "%s", msg)
-		}
-		if seen[dm.Name] {
-			c.errf(path, dm.Pos, "duplicate domain %q", dm.Name)
+		if !c.firstName(seen, "domain", dm.Name, path, dm.Pos) {
 			continue
 		}
-		seen[dm.Name] = true
 		mp := join(path, "members")
 		if !c.bad[mp] && len(dm.Members) == 0 {
 			c.errf(mp, dm.Pos, "no members; a domain holds at least one spoke or site, such as [prod]")

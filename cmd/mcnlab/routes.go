@@ -113,35 +113,45 @@ approves them, and shows the cloud route tables that the controller manages.`,
 	return cmd
 }
 
+// listRun is the RunE of a command that lists what one API call returns:
+// JSON with --json; else the line empty when there is nothing; else a table
+// under header, in which row writes the lines of one item.
+func listRun[T any](o *ctlFlags, get func(*api.Client, context.Context) ([]T, error), empty, header string, row func(io.Writer, T)) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		c, err := o.client()
+		if err != nil {
+			return err
+		}
+		xs, err := call(cmd, func(ctx context.Context) ([]T, error) { return get(c, ctx) })
+		if err != nil {
+			return err
+		}
+		out := cmd.OutOrStdout()
+		if o.asJSON {
+			return printJSON(out, xs)
+		}
+		if len(xs) == 0 {
+			fmt.Fprintln(out, empty)
+			return nil
+		}
+		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, header)
+		for _, x := range xs {
+			row(w, x)
+		}
+		return w.Flush()
+	}
+}
+
 func newRoutesPending(o *ctlFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "pending [--lab NAME] [--json]",
 		Short: "List the routes that wait for approval",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.client()
-			if err != nil {
-				return err
-			}
-			rs, err := call(cmd, c.Pending)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if o.asJSON {
-				return printJSON(out, rs)
-			}
-			if len(rs) == 0 {
-				fmt.Fprintln(out, "no routes wait for approval")
-				return nil
-			}
-			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "TRANSIT\tSITE\tPREFIX")
-			for _, r := range rs {
+		RunE: listRun(o, (*api.Client).Pending, "no routes wait for approval", "TRANSIT\tSITE\tPREFIX",
+			func(w io.Writer, r api.PendingRoute) {
 				fmt.Fprintf(w, "%s\t%s\t%s\n", r.Transit, r.Site, r.Prefix)
-			}
-			return w.Flush()
-		},
+			}),
 	}
 }
 
@@ -150,30 +160,10 @@ func newRoutesApproved(o *ctlFlags) *cobra.Command {
 		Use:   "approved [--lab NAME] [--json]",
 		Short: "List the approved routes, by whom and when",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.client()
-			if err != nil {
-				return err
-			}
-			rs, err := call(cmd, c.Approved)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if o.asJSON {
-				return printJSON(out, rs)
-			}
-			if len(rs) == 0 {
-				fmt.Fprintln(out, "no routes approved")
-				return nil
-			}
-			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "TRANSIT\tSITE\tPREFIX\tBY\tAT")
-			for _, r := range rs {
+		RunE: listRun(o, (*api.Client).Approved, "no routes approved", "TRANSIT\tSITE\tPREFIX\tBY\tAT",
+			func(w io.Writer, r api.ApprovedRoute) {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.Transit, r.Site, r.Prefix, r.By, r.At.Local().Format(time.DateTime))
-			}
-			return w.Flush()
-		},
+			}),
 	}
 }
 
@@ -256,34 +246,14 @@ func newRoutesTables(o *ctlFlags) *cobra.Command {
 		Use:   "tables [--lab NAME] [--json]",
 		Short: "Show the cloud route tables and where each route comes from",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.client()
-			if err != nil {
-				return err
-			}
-			ts, err := call(cmd, c.RouteTables)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if o.asJSON {
-				return printJSON(out, ts)
-			}
-			if len(ts) == 0 {
-				fmt.Fprintln(out, "no route tables")
-				return nil
-			}
-			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "VPC\tSUBNET\tROUTE TABLE\tDESTINATION\tTARGET\tORIGIN")
-			for _, t := range ts {
+		RunE: listRun(o, (*api.Client).RouteTables, "no route tables", "VPC\tSUBNET\tROUTE TABLE\tDESTINATION\tTARGET\tORIGIN",
+			func(w io.Writer, t api.RouteTable) {
 				if len(t.Routes) == 0 {
 					fmt.Fprintf(w, "%s\t%s\t%s\t-\t-\t-\n", t.VPC, t.Subnet, t.RouteTableID)
 				}
 				for _, r := range t.Routes {
 					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.VPC, t.Subnet, t.RouteTableID, r.Destination, r.Target, r.Origin)
 				}
-			}
-			return w.Flush()
-		},
+			}),
 	}
 }

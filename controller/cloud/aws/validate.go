@@ -22,11 +22,7 @@ func (p *Provider) validate(d cloud.Desired) error {
 	subnets := map[string]cloud.Subnet{}
 	subnetVPC := map[string]string{}
 	for _, v := range d.VPCs {
-		if v.Key == "" {
-			bad("vpc", "(no key)", "a VPC needs a key")
-		} else if _, dup := vpcs[v.Key]; dup {
-			bad("vpc", v.Key, "key used twice")
-		}
+		checkKey(bad, vpcs, "vpc", v.Key, "a VPC needs a key")
 		vpcs[v.Key] = v
 		if v.CIDR != v.CIDR.Masked() {
 			bad("vpc", v.Key, "CIDR %s has host bits set (%s?)", v.CIDR, v.CIDR.Masked())
@@ -36,11 +32,7 @@ func (p *Provider) validate(d cloud.Desired) error {
 			bad("vpc", v.Key, "CIDR %s is not an IPv4 prefix of /16 to /28", v.CIDR)
 		}
 		for _, s := range v.Subnets {
-			if s.Key == "" {
-				bad("subnet", "(no key)", "a subnet of VPC %s needs a key", v.Key)
-			} else if _, dup := subnets[s.Key]; dup {
-				bad("subnet", s.Key, "key used twice")
-			}
+			checkKey(bad, subnets, "subnet", s.Key, fmt.Sprintf("a subnet of VPC %s needs a key", v.Key))
 			subnets[s.Key], subnetVPC[s.Key] = s, v.Key
 			if s.CIDR != s.CIDR.Masked() {
 				bad("subnet", s.Key, "CIDR %s has host bits set (%s?)", s.CIDR, s.CIDR.Masked())
@@ -52,11 +44,7 @@ func (p *Provider) validate(d cloud.Desired) error {
 	}
 	groups := map[string]cloud.SecurityGroup{}
 	for _, g := range d.SecurityGroups {
-		if g.Key == "" {
-			bad("security group", "(no key)", "a security group needs a key")
-		} else if _, dup := groups[g.Key]; dup {
-			bad("security group", g.Key, "key used twice")
-		}
+		checkKey(bad, groups, "security group", g.Key, "a security group needs a key")
 		groups[g.Key] = g
 		if _, ok := vpcs[g.VPC]; !ok {
 			bad("security group", g.Key, "no VPC %q", g.VPC)
@@ -74,11 +62,7 @@ func (p *Provider) validate(d cloud.Desired) error {
 	}
 	instances := map[string]bool{}
 	for _, i := range d.Instances {
-		if i.Key == "" {
-			bad("instance", "(no key)", "an instance needs a key")
-		} else if instances[i.Key] {
-			bad("instance", i.Key, "key used twice")
-		}
+		checkKey(bad, instances, "instance", i.Key, "an instance needs a key")
 		instances[i.Key] = true
 		if _, ok := vpcs[i.VPC]; !ok {
 			bad("instance", i.Key, "no VPC %q", i.VPC)
@@ -133,11 +117,7 @@ func (p *Provider) validate(d cloud.Desired) error {
 	}
 	vifs := map[string]bool{}
 	for _, x := range d.VirtualInterfaces {
-		if x.Key == "" {
-			bad("virtual interface", "(no key)", "a virtual interface needs a key")
-		} else if vifs[x.Key] {
-			bad("virtual interface", x.Key, "key used twice")
-		}
+		checkKey(bad, vifs, "virtual interface", x.Key, "a virtual interface needs a key")
 		vifs[x.Key] = true
 		if v, ok := vpcs[x.VPC]; !ok || !v.VPNGateway {
 			bad("virtual interface", x.Key, "VPC %q does not exist or has no VPN gateway", x.VPC)
@@ -157,4 +137,14 @@ func (p *Provider) validate(d cloud.Desired) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkKey reports, through bad, an object of kind without a key (noKey
+// says what needs one) or with a key that seen holds already.
+func checkKey[V any](bad func(kind, key, format string, args ...any), seen map[string]V, kind, key, noKey string) {
+	if key == "" {
+		bad(kind, "(no key)", "%s", noKey)
+	} else if _, dup := seen[key]; dup {
+		bad(kind, key, "key used twice")
+	}
 }

@@ -165,29 +165,19 @@ func filter(name string, values ...string) types.Filter {
 }
 
 // vpcKey returns the key of the VPC with the given ID, or "".
-func (w *world) vpcKey(id string) string {
-	for k, v := range w.vpcs {
-		if v.id == id {
-			return k
-		}
-	}
-	return ""
-}
+func (w *world) vpcKey(id string) string { return keyByID(w.vpcs, id) }
 
 // subnetKey returns the key of the subnet with the given ID, or "".
-func (w *world) subnetKey(id string) string {
-	for k, s := range w.subnets {
-		if s.id == id {
-			return k
-		}
-	}
-	return ""
-}
+func (w *world) subnetKey(id string) string { return keyByID(w.subnets, id) }
 
 // vgwKey returns the key of the VPN gateway with the given ID, or "".
-func (w *world) vgwKey(id string) string {
-	for k, g := range w.vgws {
-		if g.id == id {
+func (w *world) vgwKey(id string) string { return keyByID(w.vgws, id) }
+
+// keyByID returns the key under which m holds the object with the given
+// ID, or "".
+func keyByID[T keyed](m map[string]T, id string) string {
+	for k, o := range m {
+		if _, oid := o.keyID(); oid == id {
 			return k
 		}
 	}
@@ -197,31 +187,11 @@ func (w *world) vgwKey(id string) string {
 // inventory lists what exists by key; duplicates are left out.
 func (w *world) inventory() cloud.Inventory {
 	inv := cloud.Inventory{
-		VPCs:        map[string]string{},
-		Subnets:     map[string]string{},
-		RouteTables: map[string]string{},
-		Groups:      map[string]string{},
+		VPCs:        keyIDs(w.vpcs),
+		Subnets:     keyIDs(w.subnets),
+		RouteTables: keyIDs(w.tables),
+		Groups:      keyIDs(w.groups),
 		Instances:   map[string]cloud.InstanceInfo{},
-	}
-	for k, v := range w.vpcs {
-		if k == v.key {
-			inv.VPCs[k] = v.id
-		}
-	}
-	for k, s := range w.subnets {
-		if k == s.key {
-			inv.Subnets[k] = s.id
-		}
-	}
-	for k, t := range w.tables {
-		if k == t.key {
-			inv.RouteTables[k] = t.id
-		}
-	}
-	for k, g := range w.groups {
-		if k == g.key {
-			inv.Groups[k] = g.id
-		}
 	}
 	for k, i := range w.instances {
 		if k != i.key {
@@ -234,4 +204,16 @@ func (w *world) inventory() cloud.Inventory {
 		inv.Instances[k] = info
 	}
 	return inv
+}
+
+// keyIDs maps the key of each object in m that holds its own key (not a
+// duplicate's, nor a keyless one's) to the object's ID.
+func keyIDs[T keyed](m map[string]T) map[string]string {
+	out := map[string]string{}
+	for k, o := range m {
+		if key, id := o.keyID(); k == key {
+			out[k] = id
+		}
+	}
+	return out
 }

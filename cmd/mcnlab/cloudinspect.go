@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/mcnlab/mcnlab/emulator"
 )
 
 // inspectCloud prints what a cloud lab's controller reports: the
@@ -21,6 +24,22 @@ func inspectCloud(ctx context.Context, out io.Writer, lab string) error {
 		return err
 	}
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	if _, instances, err := labPlanAndInstances(ctx, lab); err == nil {
+		keys := make([]string, 0, len(instances))
+		for k := range instances {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		fmt.Fprintln(w, "\nCLOUD INSTANCE\tID\tNAMESPACE\tPRIVATE\tPUBLIC")
+		for _, k := range keys {
+			in := instances[k]
+			pub := "-"
+			if in.PublicIP.IsValid() {
+				pub = in.PublicIP.String()
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", k, in.ID, emulator.InstanceNamespace(lab, in.ID), in.PrivateIP, pub)
+		}
+	}
 	fmt.Fprintf(w, "\ncontroller: converged %v\n\n", st.Converged)
 	fmt.Fprintln(w, "GATEWAY\tROLE\tGROUP\tINSTANCE\tPRIVATE\tPUBLIC\tTUNNELS UP\tSESSIONS UP")
 	for _, g := range st.Gateways {

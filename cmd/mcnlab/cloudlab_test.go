@@ -416,6 +416,13 @@ func TestAWSTunnelSite(t *testing.T) {
 	if !waitReach(t, appNS, host, 10*time.Second) {
 		t.Errorf("app1 does not reach branch-h1 over the tunnels once approved")
 	}
+	// exec finds a cloud instance by its name in the topology.
+	bin, _ := mcnlabSelf()
+	cmd := exec.Command(bin, "exec", "--lab", lab, "app1", "--", "ping", "-c1", "-W2", host.String())
+	cmd.Env = append(os.Environ(), stateRootEnv+"="+state.Root)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("mcnlab exec app1 -- ping %s: %v\n%s", host, err, out)
+	}
 	checkMatrix(t, lab)
 }
 

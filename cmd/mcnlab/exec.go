@@ -12,6 +12,7 @@ import (
 	vnetns "github.com/vishvananda/netns"
 
 	"github.com/mcnlab/mcnlab/emulator/netns"
+	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/state"
 )
 
@@ -53,8 +54,17 @@ func newExec() *cobra.Command {
 					ns = n.Namespace
 				}
 			}
+			if ns == "" && isCloudLab(r.Name) {
+				// A cloud instance, by its name in the topology (a
+				// workload or a gateway such as transit-1).
+				if _, instances, err := labPlanAndInstances(cmd.Context(), r.Name); err == nil {
+					if in, ok := instances[node]; ok {
+						ns = emulator.InstanceNamespace(r.Name, in.ID)
+					}
+				}
+			}
 			if ns == "" {
-				return fmt.Errorf("lab %s has no node %q", r.Name, node)
+				return fmt.Errorf("lab %s has no node or cloud instance %q", r.Name, node)
 			}
 			path, err := exec.LookPath(argv[0])
 			if err != nil {

@@ -71,6 +71,9 @@ func newInspect() *cobra.Command {
 			fmt.Fprintln(w)
 			fmt.Fprintln(w, "NODE\tKIND\tNAMESPACE\tINTERFACES")
 			for _, n := range r.Nodes {
+				if n.Kind == "instance" && isCloudLab(r.Name) {
+					continue // listed by name under cloud instances
+				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", n.Name, n.Kind, n.Namespace, interfaces(r, n.Name))
 			}
 			fmt.Fprintln(w)

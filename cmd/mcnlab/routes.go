@@ -130,7 +130,7 @@ func listRun[T any](o *ctlFlags, get func(*api.Client, context.Context) ([]T, er
 		if o.asJSON {
 			return printJSON(out, xs)
 		}
-		if len(xs) == 0 {
+		if len(xs) == 0 && empty != "" {
 			fmt.Fprintln(out, empty)
 			return nil
 		}

@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -75,26 +75,9 @@ func newTokensList(o *ctlFlags) *cobra.Command {
 		Use:   "list [--lab NAME] [--json]",
 		Short: "List the tokens (names, roles and ages; never their secrets)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.client()
-			if err != nil {
-				return err
-			}
-			ts, err := call(cmd, c.Tokens)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if o.asJSON {
-				return printJSON(out, ts)
-			}
-			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAME\tROLE\tCREATED")
-			for _, t := range ts {
-				fmt.Fprintf(w, "%s\t%s\t%s\n", t.Name, t.Role, t.Created.Local().Format(time.DateTime))
-			}
-			return w.Flush()
-		},
+		RunE: listRun(o, (*api.Client).Tokens, "", "NAME\tROLE\tCREATED", func(w io.Writer, t store.TokenInfo) {
+			fmt.Fprintf(w, "%s\t%s\t%s\n", t.Name, t.Role, t.Created.Local().Format(time.DateTime))
+		}),
 	}
 }
 

@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	vnetns "github.com/vishvananda/netns"
 
-	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/state"
 )
 

@@ -145,7 +145,7 @@ func deployCloud(ctx context.Context, cmd *cobra.Command, t *topologies.Topology
 	out := cmd.OutOrStdout()
 	cp, err := intent.Compile(t)
 	if err != nil {
-		return fmt.Errorf("%s: %w", file, err)
+		return fmt.Errorf("%s:%w", file, err)
 	}
 	et := *t
 	et.Nodes = append(slices.Clone(t.Nodes), cp.SiteNodes...)

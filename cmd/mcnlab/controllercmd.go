@@ -217,7 +217,7 @@ func newPlanApply() []*cobra.Command {
 				}
 				cp, err := intent.Compile(t)
 				if err != nil {
-					return fmt.Errorf("%s: %w", file, err)
+					return fmt.Errorf("%s:%w", file, err)
 				}
 				providers, err := labProviders(cmd.Context(), cp, lab, endpoint)
 				if err != nil {

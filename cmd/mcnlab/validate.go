@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -23,6 +24,17 @@ func newValidate() *cobra.Command {
 				if err != nil {
 					fmt.Fprintln(cmd.ErrOrStderr(), err)
 					bad++
+					continue
+				}
+				if t.Cloud != nil {
+					cp, err := intent.Compile(t)
+					if err != nil {
+						fmt.Fprintf(cmd.ErrOrStderr(), "%s:%v\n", f, err)
+						bad++
+						continue
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (lab %s: %d VPCs, %d gateways, %d tunnels, %d sites, %d nodes, %d links)\n", f, t.Name,
+						len(t.Cloud.VPCs), len(cp.Gateways), len(cp.Tunnels), len(t.Cloud.Sites), len(t.Nodes), len(t.Links))
 					continue
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (lab %s: %d nodes, %d links)\n", f, t.Name, len(t.Nodes), len(t.Links))

@@ -319,7 +319,9 @@ func Compile(t *topologies.Topology) (*Plan, error) {
 		}
 	}
 	if len(p.Tunnels) > MaxTunnels {
-		return nil, fmt.Errorf("topology %s needs %d tunnels; the limit is %d", t.Name, len(p.Tunnels), MaxTunnels)
+		tr := c.Transits[0]
+		return nil, fmt.Errorf("%d:%d: transits: the spokes, HPE tunnel counts and peerings need %d tunnels; the limit is %d (the gateways' security group opens UDP %d-%d)",
+			tr.Pos.Line, tr.Pos.Col, len(p.Tunnels), MaxTunnels, BasePort, BasePort+MaxTunnels-1)
 	}
 
 	// Sites: a router node with a private line and overlays to every
@@ -435,7 +437,8 @@ func (p *Plan) addSite(si int, s *topologies.Site, tr *topologies.Transit) error
 			return fmt.Errorf("site %s: host %s (%s) is in none of the advertised prefixes", s.Name, h.Name, h.Address)
 		}
 		if other, ok := used[lan]; ok {
-			return fmt.Errorf("site %s: hosts %s and %s share %s; give each host a prefix of its own", s.Name, other, h.Name, lan)
+			return fmt.Errorf("%d:%d: sites.%s.hosts.%s: hosts %s and %s share %s; give each host an advertised prefix of its own (each sits on a link of its own to the site router)",
+				h.Pos.Line, h.Pos.Col, s.Name, h.Name, other, h.Name, lan)
 		}
 		used[lan] = h.Name
 		gw := nth(lan, 1)

@@ -217,3 +217,22 @@ func TestCompileTunnelSite(t *testing.T) {
 		t.Errorf("transit-1's tunnel to the site: %+v", toSite)
 	}
 }
+
+// Two hosts of a site on one advertised prefix are refused with the
+// host's position: each host sits on a link of its own.
+func TestCompileSiteHostsSharePrefix(t *testing.T) {
+	src, err := os.ReadFile("../../topologies/aws-transit.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := strings.Replace(string(src), "dc1-lab: 10.101.0.10", "dc1-lab: 10.100.0.20", 1)
+	top, err := topologies.Parse("share.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Compile(top)
+	want := "64:35: sites.dc1.hosts.dc1-lab: hosts dc1-app and dc1-lab share 10.100.0.0/24; give each host an advertised prefix of its own"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("compile: %v, want %q...", err, want)
+	}
+}

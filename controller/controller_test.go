@@ -1,0 +1,103 @@
+package controller
+
+import (
+	"context"
+	"net/netip"
+	"sync"
+	"testing"
+
+	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/controller/intent"
+	"github.com/mcnlab/mcnlab/dataplane/mgmt"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// fakeProvider records SyncRoutes and holds the route tables it set.
+type fakeProvider struct {
+	mu     sync.Mutex
+	tables map[string]map[netip.Prefix]string
+	syncs  int
+}
+
+func (f *fakeProvider) Plan(context.Context, cloud.Desired) ([]cloud.Call, error) { return nil, nil }
+func (f *fakeProvider) Apply(context.Context, cloud.Desired) (cloud.Inventory, []cloud.Call, error) {
+	return cloud.Inventory{}, nil, nil
+}
+func (f *fakeProvider) SyncRoutes(_ context.Context, subnet string, want map[netip.Prefix]string) ([]cloud.Call, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.syncs++
+	cp := map[netip.Prefix]string{}
+	for k, v := range want {
+		cp[k] = v
+	}
+	f.tables[subnet] = cp
+	return nil, nil
+}
+
+func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
+// spokeStatus is a spoke gateway's status with its tunnels up or down and
+// the given routes learned.
+func spokeStatus(up bool, routes ...string) mgmt.Status {
+	st := mgmt.Status{Tunnels: []mgmt.Tunnel{{Peer: "t0", State: mgmt.TunnelDown}}}
+	if up {
+		st.Tunnels[0].State = mgmt.TunnelUp
+	}
+	for _, r := range routes {
+		st.Routes = append(st.Routes, mgmt.Route{Prefix: pfx(r), NextHops: []netip.Addr{netip.MustParseAddr("169.254.0.1")}})
+	}
+	return st
+}
+
+// The spoke route tables hold what the spoke's active gateway learned,
+// except its own VPC; the HA gateway takes over when the first one's
+// tunnels are down; a withdrawn route leaves; nothing is called when
+// nothing changed.
+func TestSyncRoutesFollowsActiveGateway(t *testing.T) {
+	top, err := topologies.Load("../topologies/aws-transit.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := intent.Compile(top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeProvider{tables: map[string]map[netip.Prefix]string{}}
+	c := New(p, Options{Lab: "t", Providers: map[string]cloud.Provider{"aws-lab": f}})
+	ctx := context.Background()
+	set := func(k string, st mgmt.Status) {
+		c.mu.Lock()
+		c.status[k] = st
+		c.mu.Unlock()
+	}
+	set("prod-1", spokeStatus(true, "10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16", "10.100.0.0/24"))
+	set("prod-2", spokeStatus(true, "10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16", "10.100.0.0/24"))
+	if err := c.syncRoutes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := f.tables["prod-vpc/app"]
+	want := map[netip.Prefix]string{pfx("10.2.0.0/16"): "prod-1", pfx("10.3.0.0/16"): "prod-1", pfx("10.100.0.0/24"): "prod-1"}
+	if !equalRoutes(got, want) {
+		t.Errorf("prod's app table %v, want %v", got, want)
+	}
+	if _, ok := f.tables["prod-vpc/gw"]; ok {
+		t.Errorf("the gateways' own subnet got learned routes")
+	}
+	n := f.syncs
+	if err := c.syncRoutes(ctx); err != nil || f.syncs != n {
+		t.Errorf("unchanged routes: %d more SyncRoutes calls (%v), want none", f.syncs-n, err)
+	}
+
+	set("prod-1", spokeStatus(false, "10.1.0.0/16"))
+	c.syncRoutes(ctx)
+	if got := f.tables["prod-vpc/app"]; got[pfx("10.2.0.0/16")] != "prod-2" || len(got) != 3 {
+		t.Errorf("prod-1 down: table %v, want every route via prod-2", got)
+	}
+
+	set("prod-2", spokeStatus(true, "10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16"))
+	c.syncRoutes(ctx)
+	if _, ok := f.tables["prod-vpc/app"][pfx("10.100.0.0/24")]; ok {
+		t.Errorf("withdrawn 10.100.0.0/24 still in prod's table")
+	}
+}

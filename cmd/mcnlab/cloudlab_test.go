@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"errors"
 	"net/netip"
@@ -469,4 +470,49 @@ func TestAWSTransitPeering(t *testing.T) {
 		t.Errorf("the unapproved 10.121.0.0/24 reached wa's route table: %v", r)
 	}
 	checkMatrix(t, lab)
+}
+
+// A cloud lab whose cloud and controller were killed (SIGKILL: no clean
+// up) is still removed whole by destroy: the gateways in the instances'
+// namespaces, the namespaces the cloud recorded, the site's, the state.
+func TestDestroyAfterCloudCrash(t *testing.T) {
+	lab := deployCloudLab(t, "testdata/aws-edge.yaml", "awk")
+	rec, err := state.Load(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Daemons) != 2 {
+		t.Fatalf("lab records daemons %+v, want the cloud and the controller", rec.Daemons)
+	}
+	for _, d := range rec.Daemons {
+		if err := syscall.Kill(d.Process.PID, syscall.SIGKILL); err != nil {
+			t.Fatalf("kill %s: %v", d.Name, err)
+		}
+	}
+	for _, d := range rec.Daemons {
+		deadline := time.Now().Add(5 * time.Second)
+		for d.Process.Alive() && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond) // polling the killed process's exit, bounded
+		}
+	}
+	var gateways []int
+	for _, n := range rec.Nodes {
+		if n.Kind == "instance" {
+			pids, _ := emulator.NodePIDs(lab, strings.TrimPrefix(n.Namespace, emulator.NamespaceName(lab, "")))
+			gateways = append(gateways, pids...)
+		}
+	}
+	if len(gateways) < 3 {
+		t.Fatalf("found %d gateway processes in the instances' namespaces, want at least 3", len(gateways))
+	}
+	if out, _, err := run(t, "destroy", "--lab", lab); err != nil {
+		t.Fatalf("destroy: %v\n%s", err, out)
+	}
+	roottest.AssertGone(t, lab)
+	for _, pid := range gateways {
+		// A zombie waiting for init to reap it has left its namespaces.
+		if _, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pid)); err == nil {
+			t.Errorf("gateway pid %d outlives destroy", pid)
+		}
+	}
 }

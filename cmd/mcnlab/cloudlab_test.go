@@ -390,10 +390,27 @@ func probeDuring(t *testing.T, ns string, dst netip.Addr, f func()) int {
 }
 
 // A site whose edge is an mcnlab gateway reaches the transit over the
-// emulated internet through WireGuard tunnels: its prefix waits for
-// approval, then the spoke reaches the site's host.
-func TestAWSTunnelSite(t *testing.T) {
-	lab := deployCloudLab(t, "testdata/aws-edge.yaml", "awe")
+// emulated internet through WireGuard tunnels, or over a private line
+// with BGP over VXLAN: its prefix waits for approval, then the spoke
+// reaches the site's host.
+func TestAWSGatewaySite(t *testing.T) {
+	src, err := os.ReadFile("testdata/aws-edge.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, conn := range []string{"tunnel", "private-line"} {
+		t.Run(conn, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "edge.yaml")
+			y := strings.Replace(string(src), "type: tunnel", "type: "+conn, 1)
+			if err := os.WriteFile(file, []byte(y), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			testGatewaySite(t, deployCloudLab(t, file, "awe"))
+		})
+	}
+}
+
+func testGatewaySite(t *testing.T, lab string) {
 	ctx := context.Background()
 	c, err := labAPI(lab)
 	if err != nil {

@@ -20,6 +20,7 @@ test:
 # real pings (expected, seen, and why each blocked pair is blocked), and
 # destroy it (also when a step fails).
 demo: build
+	@bash scripts/install-packages.sh frr
 	@lab=$$(sed -n 's/^name: *//p' $(DEMO)); start=$$(date +%s.%N); \
 	./$(BIN) destroy --lab $$lab >/dev/null 2>&1; \
 	./$(BIN) deploy -t $(DEMO) && \

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -111,5 +113,29 @@ func TestPlanApplyAgainstEmptyAccount(t *testing.T) {
 		if err != nil || strings.TrimSpace(out) != "no changes: the accounts match the intent" {
 			t.Errorf("%s after apply: %v\n%s", cmd, err, out)
 		}
+	}
+
+	// One more subnet in the file: apply makes only its calls.
+	src, err := os.ReadFile(awsTransit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := filepath.Join(t.TempDir(), "aws-transit.yaml")
+	y := strings.Replace(string(src), "subnets: {gw: 10.1.0.0/24, app: 10.1.1.0/24}", "subnets: {gw: 10.1.0.0/24, app: 10.1.1.0/24, db: 10.1.2.0/24}", 1)
+	if err := os.WriteFile(changed, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := run(t, "apply", "-t", changed, "--endpoint", url)
+	if err != nil {
+		t.Fatalf("apply with a new subnet: %v\n%s", err, out)
+	}
+	var actions []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if f := strings.Fields(l); len(f) >= 4 && f[0] == "aws-lab:" {
+			actions = append(actions, f[2]+" "+f[3])
+		}
+	}
+	if got, want := strings.Join(actions, ", "), "CreateSubnet prod-vpc/db, CreateRouteTable prod-vpc/db, AssociateRouteTable prod-vpc/db"; got != want {
+		t.Errorf("apply with a new subnet made %q, want %q:\n%s", got, want, out)
 	}
 }

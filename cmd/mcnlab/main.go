@@ -63,6 +63,7 @@ with addresses, routes and start-up commands. Labs are recorded under
 	root.AddCommand(newRoutes(), newTokens())
 	root.AddCommand(newController())
 	root.AddCommand(newPlanApply()...)
+	root.AddCommand(newSimulate())
 	return root
 }
 

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mcnlab/mcnlab/controller/intent"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+func newSimulate() *cobra.Command {
+	var file string
+	var approve []string
+	cmd := &cobra.Command{
+		Use:   "simulate -t FILE [--approve SITE=PREFIX]...",
+		Short: "Print the reachability a cloud topology's intent implies, without root or a lab",
+		Long: `Simulate answers, from the topology's cloud intent alone, which workloads and
+site hosts reach each other and why the others do not (no route, domain
+policy, security group): what ` + "`mcnlab reach`" + ` then measures with real pings
+on a deployed lab (the tests hold the two equal). --approve marks on-prem
+routes as approved at run time.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, _, err := loadTopology(file)
+			if err != nil {
+				return err
+			}
+			if t.Cloud == nil {
+				return fmt.Errorf("%s: no cloud intent to simulate (simulate answers for accounts, vpcs, transits, spokes and sites)", file)
+			}
+			cp, err := intent.Compile(t)
+			if err != nil {
+				return fmt.Errorf("%s:%w", file, err)
+			}
+			approved := map[string][]topologies.ApprovedRoute{}
+			for _, a := range approve {
+				site, pr, ok := strings.Cut(a, "=")
+				p, err := netip.ParsePrefix(pr)
+				if !ok || err != nil {
+					return fmt.Errorf("--approve %q: want SITE=PREFIX, such as dc1=10.100.0.0/24", a)
+				}
+				var tr string
+				for _, s := range t.Cloud.Sites {
+					if s.Name == site {
+						tr = s.Connection.Transit
+					}
+				}
+				if tr == "" {
+					return fmt.Errorf("--approve %q: no site %q in %s", a, site, file)
+				}
+				approved[tr] = append(approved[tr], topologies.ApprovedRoute{Site: site, Prefix: p})
+			}
+			names := make([]string, len(cp.Endpoints))
+			for i, e := range cp.Endpoints {
+				names[i] = e.Name
+			}
+			out := cmd.OutOrStdout()
+			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintf(w, "from \\ to\t%s\t\n", strings.Join(names, "\t"))
+			var blocked []string
+			for _, a := range names {
+				row := []string{a}
+				for _, b := range names {
+					if a == b {
+						row = append(row, "-")
+						continue
+					}
+					e := cp.Expect(a, b, approved, nil)
+					if e.Reach {
+						row = append(row, "reaches")
+					} else {
+						row = append(row, "blocked")
+						blocked = append(blocked, a+"\t"+b+"\t"+e.Reason)
+					}
+				}
+				fmt.Fprintf(w, "%s\t\n", strings.Join(row, "\t"))
+			}
+			w.Flush()
+			if len(blocked) > 0 {
+				fmt.Fprintln(out)
+				w = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "FROM\tTO\tWHY BLOCKED")
+				for _, l := range blocked {
+					fmt.Fprintln(w, l)
+				}
+				w.Flush()
+			}
+			pairs := len(names) * (len(names) - 1)
+			fmt.Fprintf(out, "\n%d pairs, %d reach, %d blocked (simulated from the intent)\n", pairs, pairs-len(blocked), len(blocked))
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&file, "topology", "t", "", "topology file (YAML)")
+	cmd.Flags().StringArrayVar(&approve, "approve", nil, "SITE=PREFIX: an on-prem route approved at run time (repeatable)")
+	_ = cmd.MarkFlagRequired("topology")
+	return cmd
+}

@@ -238,7 +238,7 @@ func TestAWSTransitLab(t *testing.T) {
 
 	// Restart the controller while a probe crosses the transit: not one
 	// probe lost.
-	loss := probeDuring(t, prodNS, netip.MustParseAddr("10.3.1.10"), func() {
+	pr := probeDuring(t, prodNS, netip.MustParseAddr("10.3.1.10"), func() {
 		if out, _, err := run(t, "controller", "restart", "--lab", lab); err != nil {
 			t.Fatalf("controller restart: %v\n%s", err, out)
 		}
@@ -246,8 +246,8 @@ func TestAWSTransitLab(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if loss != 0 {
-		t.Errorf("%d probes lost across a controller restart", loss)
+	if pr.Lost != 0 {
+		t.Errorf("%d probes lost across a controller restart", pr.Lost)
 	}
 
 	// The matrix: every pair as the intent expects.
@@ -266,7 +266,7 @@ func TestAWSTransitLab(t *testing.T) {
 	}
 	shared := netip.MustParseAddr("10.3.1.10")
 	var moved time.Duration
-	loss = probeDuring(t, prodNS, shared, func() {
+	pr = probeDuring(t, prodNS, shared, func() {
 		if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
@@ -277,9 +277,9 @@ func TestAWSTransitLab(t *testing.T) {
 		}
 		moved = took
 	})
-	t.Logf("prod-1 killed: route tables moved to prod-2 in %s, %d probes lost (about %s without connectivity)", moved.Round(time.Millisecond), loss, time.Duration(loss)*probeTimeout)
-	if time.Duration(loss)*probeTimeout > 3*time.Second {
-		t.Errorf("%d probes lost when prod-1 died, want under 3 s of loss", loss)
+	t.Logf("prod-1 killed: route tables moved to prod-2 in %s; %d probes lost, longest outage %s", moved.Round(time.Millisecond), pr.Lost, pr.Outage.Round(time.Millisecond))
+	if pr.Outage > 3*time.Second {
+		t.Errorf("prod-app lost shared-web for %s when prod-1 died, want under 3 s", pr.Outage)
 	}
 }
 
@@ -346,14 +346,21 @@ func drops(t *testing.T, c *api.Client, from, to string) uint64 {
 	return n
 }
 
-// probeTimeout is how long a probe waits for its answer: a lost probe
-// stands for about this much time without connectivity.
-const probeTimeout = 200 * time.Millisecond
+// probeTimeout is how long a probe waits for its answer before it counts
+// as lost (generous: the machine is loaded while tests run).
+const probeTimeout = time.Second
+
+// probeResult is what a probe stream saw.
+type probeResult struct {
+	Sent, Lost int
+	// Outage is the longest time between two answered probes.
+	Outage time.Duration
+}
 
 // probeDuring pings dst from ns every 10 ms while f runs and for two
-// seconds after (the restarted controller's first reconciliations), and
-// returns the number of probes lost.
-func probeDuring(t *testing.T, ns string, dst netip.Addr, f func()) int {
+// seconds after (the restarted controller's first reconciliations, a
+// failover's settling).
+func probeDuring(t *testing.T, ns string, dst netip.Addr, f func()) probeResult {
 	t.Helper()
 	p, err := probe.NewPinger(ns)
 	if err != nil {
@@ -361,32 +368,36 @@ func probeDuring(t *testing.T, ns string, dst netip.Addr, f func()) int {
 	}
 	defer p.Close()
 	stop := make(chan struct{})
-	done := make(chan [2]int)
+	done := make(chan probeResult)
 	go func() {
-		sent, lost := 0, 0
+		var r probeResult
+		last := time.Now()
 		for seq := 1; ; seq++ {
 			select {
 			case <-stop:
-				done <- [2]int{sent, lost}
+				done <- r
 				return
 			default:
 			}
-			sent++
+			r.Sent++
 			if _, err := p.Ping(dst, seq, probeTimeout); err != nil {
-				lost++
+				r.Lost++
+			} else {
+				r.Outage = max(r.Outage, time.Since(last))
+				last = time.Now()
 			}
 			time.Sleep(10 * time.Millisecond) // pacing the probe stream
 		}
 	}()
 	f()
-	time.Sleep(2 * time.Second) // keep probing while the new controller reconciles
+	time.Sleep(2 * time.Second) // keep probing while things settle
 	close(stop)
 	r := <-done
-	t.Logf("%d probes sent, %d lost", r[0], r[1])
-	if r[0] < 50 {
-		t.Errorf("only %d probes sent", r[0])
+	t.Logf("%d probes sent, %d lost, longest gap between answers %s", r.Sent, r.Lost, r.Outage.Round(time.Millisecond))
+	if r.Sent < 50 {
+		t.Errorf("only %d probes sent", r.Sent)
 	}
-	return r[1]
+	return r
 }
 
 // A site whose edge is an mcnlab gateway reaches the transit over the

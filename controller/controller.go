@@ -18,6 +18,7 @@ import (
 	"log"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -350,11 +351,21 @@ func (c *Controller) pushConfigs(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// sameConfig compares two configurations by their wire form.
+// sameConfig compares two configurations by their wire form, peers and
+// neighbours in name order (the order a gateway keeps them in).
 func sameConfig(a, b mgmt.Config) bool {
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
+	ja, _ := json.Marshal(byName(a))
+	jb, _ := json.Marshal(byName(b))
 	return string(ja) == string(jb)
+}
+
+// byName returns c with its peers and neighbours sorted by name.
+func byName(c mgmt.Config) mgmt.Config {
+	c.Peers = slices.Clone(c.Peers)
+	slices.SortFunc(c.Peers, func(x, y mgmt.Peer) int { return strings.Compare(x.Name, y.Name) })
+	c.Neighbors = slices.Clone(c.Neighbors)
+	slices.SortFunc(c.Neighbors, func(x, y mgmt.Neighbor) int { return strings.Compare(x.Name, y.Name) })
+	return c
 }
 
 // maps copies a string map.

@@ -249,6 +249,18 @@ func TestAWSTransitLab(t *testing.T) {
 	if pr.Lost != 0 {
 		t.Errorf("%d probes lost across a controller restart", pr.Lost)
 	}
+	// The restarted controller found everything as wanted: it made no
+	// cloud call and pushed no configuration.
+	logb, err := os.ReadFile(controllerLog(lab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := string(logb[strings.LastIndex(string(logb), "API on"):])
+	for _, l := range strings.Split(since, "\n") {
+		if strings.Contains(l, "configured gateway") || strings.Contains(l, "aws-lab: ") {
+			t.Errorf("the restarted controller changed something: %s", l)
+		}
+	}
 
 	// The matrix: every pair as the intent expects.
 	checkMatrix(t, lab)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
@@ -96,9 +97,17 @@ func (p *Plan) Segmentation() *mgmt.Segmentation {
 		}
 		seg.Domains = append(seg.Domains, md)
 	}
+	// In the gateway's normal form (domains by name, each pair in name
+	// order), so that a configuration read back compares equal.
+	slices.SortFunc(seg.Domains, func(a, b mgmt.Domain) int { return strings.Compare(a.Name, b.Name) })
 	for _, cn := range c.Connections {
-		seg.Connections = append(seg.Connections, [2]string{cn.A, cn.B})
+		a, b := cn.A, cn.B
+		if b < a {
+			a, b = b, a
+		}
+		seg.Connections = append(seg.Connections, [2]string{a, b})
 	}
+	slices.SortFunc(seg.Connections, func(x, y [2]string) int { return strings.Compare(x[0]+"\x00"+x[1], y[0]+"\x00"+y[1]) })
 	return seg
 }
 
@@ -128,7 +137,7 @@ func (p *Plan) Configs(l Live) (map[string]mgmt.Config, error) {
 			continue
 		}
 		c := mgmt.Config{Name: l.Names[g.Key], ASN: g.ASN, RouterID: g.PrivateIP,
-			Prefixes: g.Prefixes, PrivateKey: l.Keys[g.Key].String()}
+			Prefixes: g.Prefixes, PrivateKey: l.Keys[g.Key].String(), MTU: TunnelMTU}
 		if g.Role == RoleTransit {
 			// Segmentation is enforced where domains meet: at the transit.
 			c.Segmentation = seg
@@ -188,7 +197,7 @@ func (p *Plan) Configs(l Live) (map[string]mgmt.Config, error) {
 		s := sites[o.Site]
 		tr := transits[g.Group]
 		nb := mgmt.Neighbor{Name: p.SiteNeighbor(o.Site), Address: o.Inner[1].Addr(), ASN: s.ASN,
-			VXLAN: &mgmt.VXLAN{VNI: o.VNI, Local: g.PrivateIP, Remote: o.Customer, Port: VXLANPort, Address: o.Inner[0]}}
+			VXLAN: &mgmt.VXLAN{VNI: o.VNI, Local: g.PrivateIP, Remote: o.Customer, Port: VXLANPort, Address: o.Inner[0], MTU: VXLANMTU}}
 		nb.Approval, nb.Approved = p.approval(tr.Name, o.Site, l)
 		c.Neighbors = append(c.Neighbors, nb)
 		out[o.Gateway] = c
@@ -196,7 +205,7 @@ func (p *Plan) Configs(l Live) (map[string]mgmt.Config, error) {
 		if sc, ok := out[o.Site]; ok {
 			sc.Neighbors = append(sc.Neighbors, mgmt.Neighbor{Name: fmt.Sprintf("x%d", slices.Index(p.Overlays, o)),
 				Address: o.Inner[0].Addr(), ASN: g.ASN,
-				VXLAN: &mgmt.VXLAN{VNI: o.VNI, Local: o.Customer, Remote: g.PrivateIP, Port: VXLANPort, Address: o.Inner[1]}})
+				VXLAN: &mgmt.VXLAN{VNI: o.VNI, Local: o.Customer, Remote: g.PrivateIP, Port: VXLANPort, Address: o.Inner[1], MTU: VXLANMTU}})
 			out[o.Site] = sc
 		}
 	}

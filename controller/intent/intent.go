@@ -33,6 +33,13 @@ const BasePort = 51820
 // security group opens).
 const MaxTunnels = 180
 
+// TunnelMTU is the gateways' tunnel MTU (WireGuard's 1420 over a 1500
+// underlay).
+const TunnelMTU = 1420
+
+// VXLANMTU is the overlays' MTU: 1500 less VXLAN's 50 bytes over IPv4.
+const VXLANMTU = 1450
+
 // LineInterface is the private line's interface on a site router.
 const LineInterface = "dx0"
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
+	"github.com/mcnlab/mcnlab/emulator"
 )
 
 // snapshot is the whole model, read account by account. It is not one
@@ -86,7 +87,7 @@ func (r *Realizer) routerNS(vpc string) string {
 	return fmt.Sprintf("mcn-%s-vpc-%s", r.opts.Lab, short(vpc))
 }
 func (r *Realizer) instanceNS(id string) string {
-	return fmt.Sprintf("mcn-%s-i-%s", r.opts.Lab, short(id))
+	return emulator.InstanceNamespace(r.opts.Lab, id)
 }
 func (r *Realizer) natNS(id string) string {
 	return fmt.Sprintf("mcn-%s-nat-%s", r.opts.Lab, short(id))

@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mcnlab/mcnlab/cloudmock/realize"
+	"github.com/mcnlab/mcnlab/controller/intent"
 )
 
 // servedCloud is a `mcnlab cloudmock serve` running in-process.
@@ -137,5 +140,13 @@ func TestPlanApplyAgainstEmptyAccount(t *testing.T) {
 	}
 	if got, want := strings.Join(actions, ", "), "CreateSubnet prod-vpc/db, CreateRouteTable prod-vpc/db, AssociateRouteTable prod-vpc/db"; got != want {
 		t.Errorf("apply with a new subnet made %q, want %q:\n%s", got, want, out)
+	}
+}
+
+// The controller names the gateway image without importing cloudmock: the
+// two names must be one.
+func TestGatewayImageAgrees(t *testing.T) {
+	if intent.GatewayImage != realize.GatewayImage {
+		t.Errorf("the controller launches gateways from %q, the lab's cloud runs them from %q", intent.GatewayImage, realize.GatewayImage)
 	}
 }

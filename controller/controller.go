@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -310,7 +311,7 @@ func (c *Controller) pushConfigs(ctx context.Context) error {
 		return err
 	}
 	c.mu.Lock()
-	live := intent.Live{Instances: c.inv.Instances, Names: maps(c.names), Keys: c.keys, Approved: approved}
+	live := intent.Live{Instances: c.inv.Instances, Names: maps.Clone(c.names), Keys: c.keys, Approved: approved}
 	c.mu.Unlock()
 	cfgs, err := c.plan.Configs(live)
 	if err != nil {
@@ -368,16 +369,7 @@ func byName(c mgmt.Config) mgmt.Config {
 	return c
 }
 
-// maps copies a string map.
-func maps(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-// up reports whether gateway k answers and has every tunnel up.
+// upLocked reports whether gateway k answers and has every tunnel up.
 func (c *Controller) upLocked(k string) bool {
 	st, ok := c.status[k]
 	if !ok {
@@ -391,7 +383,7 @@ func (c *Controller) upLocked(k string) bool {
 	return len(st.Tunnels) > 0
 }
 
-// Learned returns the routes spoke gateway k propagates into its VPC:
+// learned returns the routes a spoke gateway propagates into its VPC:
 // those in its FIB except its own prefixes.
 func learned(st mgmt.Status, own []netip.Prefix) []netip.Prefix {
 	var out []netip.Prefix

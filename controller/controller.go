@@ -441,7 +441,7 @@ func (c *Controller) syncTable(ctx context.Context, account, subnet string, want
 	c.mu.Lock()
 	have, known := c.tables[subnet]
 	c.mu.Unlock()
-	if known && equalRoutes(have, want) {
+	if known && maps.Equal(have, want) {
 		return nil
 	}
 	p := c.opts.Providers[account]
@@ -456,18 +456,6 @@ func (c *Controller) syncTable(ctx context.Context, account, subnet string, want
 	c.tables[subnet] = want
 	c.mu.Unlock()
 	return nil
-}
-
-func equalRoutes(a, b map[netip.Prefix]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // convergedLocked reports whether every gateway is configured with every

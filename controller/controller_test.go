@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"maps"
 	"net/netip"
 	"sync"
 	"testing"
@@ -78,7 +79,7 @@ func TestSyncRoutesFollowsActiveGateway(t *testing.T) {
 	}
 	got := f.tables["prod-vpc/app"]
 	want := map[netip.Prefix]string{pfx("10.2.0.0/16"): "prod-1", pfx("10.3.0.0/16"): "prod-1", pfx("10.100.0.0/24"): "prod-1"}
-	if !equalRoutes(got, want) {
+	if !maps.Equal(got, want) {
 		t.Errorf("prod's app table %v, want %v", got, want)
 	}
 	if _, ok := f.tables["prod-vpc/gw"]; ok {

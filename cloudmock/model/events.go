@@ -93,3 +93,12 @@ func (c *Cloud) emitLocked(kind Kind, op Op, id, account string) {
 		s.push(e)
 	}
 }
+
+// Seq returns the sequence number of the last change committed (0 before
+// any): a caller that reads it before and after an operation knows whether
+// anything changed in between.
+func (c *Cloud) Seq() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.seq
+}

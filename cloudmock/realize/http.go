@@ -12,13 +12,16 @@ import (
 // returns. If the dataplane cannot be brought in line, the call fails with
 // 500 and a plain-text reason instead, although the model has the change.
 //
-// Every call, reads included, waits for one reconciliation pass: the wrapper
-// cannot tell which calls changed the model.
+// A call during which nothing was committed to the model (a read, or a
+// refused change) is answered at once: it has nothing to bring in force,
+// and a dataplane still catching up with someone else's change must not
+// fail it.
 func (r *Realizer) InForce(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		rec := &heldResponse{header: http.Header{}, status: http.StatusOK}
+		before := r.cloud.Seq()
 		next.ServeHTTP(rec, req)
-		if rec.status < 400 {
+		if rec.status < 400 && r.cloud.Seq() != before {
 			if err := r.Sync(req.Context()); err != nil {
 				http.Error(w, fmt.Sprintf("the change is in the model but not in force in the dataplane: %v", err), http.StatusInternalServerError)
 				return

@@ -61,6 +61,14 @@ func deployCloudLab(t *testing.T, file, prefix string) string {
 		t.Fatalf("deploy: %v\n%s\ncontroller log:\n%s", err, out, tail(controllerLog(lab), 40))
 	}
 	t.Logf("deployed and converged in %s", time.Since(start).Round(time.Millisecond))
+	// Runs before the destroy above: a failed test shows the daemons' logs.
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, f := range []string{"cloud.log", "controller.log"} {
+				t.Logf("%s ends:\n%s", f, tail(filepath.Join(state.Dir(lab), f), 30))
+			}
+		}
+	})
 	return lab
 }
 

@@ -83,9 +83,6 @@ func New(plan *intent.Plan, opts Options) *Controller {
 		kick: make(chan struct{}, 1)}
 }
 
-// Plan returns the compiled intent.
-func (c *Controller) Plan() *intent.Plan { return c.plan }
-
 // Close releases the gateway clients.
 func (c *Controller) Close() error {
 	c.mu.Lock()
@@ -487,12 +484,4 @@ func (c *Controller) convergedLocked() bool {
 		}
 	}
 	return true
-}
-
-// Converged reports whether the last reconciliation found the lab
-// converged.
-func (c *Controller) Converged() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.converged
 }

@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -94,16 +92,6 @@ func daemonOf(lab, name string) (state.Process, bool) {
 		}
 	}
 	return state.Process{}, false
-}
-
-// freeLoopbackPort asks the kernel for a free TCP port on 127.0.0.1.
-func freeLoopbackPort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // waitFor polls cond until it holds, p dies, or ctx ends.
@@ -197,12 +185,8 @@ func startLabCloud(ctx context.Context, lab string, cp *intent.Plan) error {
 	if err != nil {
 		return err
 	}
-	port, err := freeLoopbackPort()
-	if err != nil {
-		return err
-	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	argv := []string{self, "cloudmock", "serve", "--lab", lab, "--join", "--listen", addr,
+	addrFile := filepath.Join(state.Dir(lab), "cloud.addr")
+	argv := []string{self, "cloudmock", "serve", "--lab", lab, "--join", "--listen", "127.0.0.1:0", "--addr-file", addrFile,
 		"--account", labAccountID + ":" + labAccessKey + ":" + labSecret}
 	for _, s := range cp.Topology.Cloud.Sites {
 		ns := emulator.NamespaceName(lab, s.Name)
@@ -222,16 +206,14 @@ func startLabCloud(ctx context.Context, lab string, cp *intent.Plan) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, cloudReadyTimeout)
 	defer cancel()
+	var addr []byte
 	if err := waitFor(ctx, "emulated cloud", p, logPath, func() bool {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			c.Close()
-		}
+		addr, err = os.ReadFile(addrFile)
 		return err == nil
 	}); err != nil {
 		return err
 	}
-	return controller.WriteLabCloud(lab, controller.LabCloud{URL: "http://" + addr, Region: cp.Accounts[0].Region,
+	return controller.WriteLabCloud(lab, controller.LabCloud{URL: "http://" + string(addr), Region: cp.Accounts[0].Region,
 		AccountID: labAccountID, AccessKeyID: labAccessKey, SecretAccessKey: labSecret})
 }
 
@@ -243,7 +225,6 @@ func startController(ctx context.Context, lab string) error {
 		return err
 	}
 	logPath := filepath.Join(state.Dir(lab), "controller.log")
-	before, _ := os.Stat(api.EndpointFile(lab))
 	p, err := startRootDaemon([]string{self, "controller", "run", "--lab", lab}, logPath)
 	if err != nil {
 		return err
@@ -254,10 +235,8 @@ func startController(ctx context.Context, lab string) error {
 	ctx, cancel := context.WithTimeout(ctx, cloudReadyTimeout)
 	defer cancel()
 	return waitFor(ctx, "controller", p, logPath, func() bool {
-		st, err := os.Stat(api.EndpointFile(lab))
-		if err != nil || (before != nil && !st.ModTime().After(before.ModTime())) {
-			return false
-		}
+		// The previous controller, if any, has exited: whatever answers
+		// at the recorded address is the new one.
 		c, err := labAPI(lab)
 		if err != nil {
 			return false

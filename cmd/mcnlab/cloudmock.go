@@ -28,6 +28,7 @@ func newCloudmock() *cobra.Command {
 	c := &cobra.Command{Use: "cloudmock", Short: "The emulated clouds' control-plane APIs"}
 	var listen, region, lab string
 	var join bool
+	var addrFile string
 	var accounts, circuits, apiLines, uplinkSpecs []string
 	serve := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]... [--lab NAME [--circuit NAME=NAMESPACE:INTERFACE]... [--uplink NAME=NAMESPACE:INTERFACE:ADDRESS/LEN]...]",
@@ -101,6 +102,14 @@ elastic IPs of instances behind internet gateways, and they reach it. Use a
 			if err != nil {
 				return fmt.Errorf("cloudmock serve: %w", err)
 			}
+			if addrFile != "" {
+				// Written once listening, so that whoever waits for the
+				// file can connect at once (and --listen may take port 0).
+				if err := writeFileAtomic(addrFile, []byte(ln.Addr().String())); err != nil {
+					ln.Close()
+					return fmt.Errorf("cloudmock serve: --addr-file: %w", err)
+				}
+			}
 			srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 			where := "model only"
 			if lab != "" {
@@ -128,6 +137,7 @@ elastic IPs of instances behind internet gateways, and they reach it. Use a
 	serve.Flags().StringVar(&listen, "listen", "127.0.0.1:4566", "loopback address to serve on")
 	serve.Flags().StringVar(&region, "region", "us-east-1", "the region the API answers for")
 	serve.Flags().StringVar(&lab, labFlag, "", "make the cloud real in this lab's namespaces (VPC routers, instances, gateways; instances of image "+realize.GatewayImage+" run `mcnlab gateway`); every call returns once its change is in force")
+	serve.Flags().StringVar(&addrFile, "addr-file", "", "write the address it listens on (host:port) to this file once listening (useful with --listen 127.0.0.1:0)")
 	serve.Flags().BoolVar(&join, "join", false, "with --lab: join a lab that `deploy` made (record the cloud's namespaces beside the lab's, remove only those when stopping)")
 	serve.Flags().StringArrayVar(&accounts, "account", []string{"111111111111:AKIDMCNLAB:mcnlab-secret"}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable)")
 	serve.Flags().StringArrayVar(&apiLines, "line", nil, "NAME: a Direct Connect connection of the first --account that exists in the API only, ending nowhere (for plan and apply against the model; repeatable)")
@@ -320,4 +330,13 @@ func (cl *cloudLab) close() {
 	}
 	cl.lock.Unlock()
 	emulator.Destroy(context.Background(), cl.rec.Name, nil)
+}
+
+// writeFileAtomic writes b to path through a temporary file and a rename,
+// so that a reader never sees it half written.
+func writeFileAtomic(path string, b []byte) error {
+	if err := os.WriteFile(path+".tmp", b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(path+".tmp", path)
 }

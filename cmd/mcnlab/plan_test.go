@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -28,38 +27,33 @@ func (s *servedCloud) Stop() error { return s.stop() }
 // Output is what the server printed.
 func (s *servedCloud) Output() string { return s.out.String() }
 
-// startServe runs `mcnlab cloudmock serve --listen ADDR args...` in-process
-// on a free loopback port, waits until it listens (failing the test if it
-// stops first), and stops it when the test ends.
+// startServe runs `mcnlab cloudmock serve args...` in-process on a port
+// the kernel picks (--listen 127.0.0.1:0, --addr-file), waits until it
+// listens (failing the test if it stops first), and stops it when the
+// test ends.
 func startServe(t *testing.T, args ...string) *servedCloud {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addrFile := filepath.Join(t.TempDir(), "addr")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	out := &lockedBuffer{}
 	go func() {
 		root := newRoot()
 		root.SetOut(out)
-		root.SetArgs(append([]string{"cloudmock", "serve", "--listen", addr}, args...))
+		root.SetArgs(append([]string{"cloudmock", "serve", "--listen", "127.0.0.1:0", "--addr-file", addrFile}, args...))
 		done <- root.ExecuteContext(ctx)
 	}()
 	var once sync.Once
 	var serveErr error
-	s := &servedCloud{Addr: addr, out: out, stop: func() error {
+	s := &servedCloud{out: out, stop: func() error {
 		once.Do(func() { cancel(); serveErr = <-done })
 		return serveErr
 	}}
 	t.Cleanup(func() { s.Stop() })
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			c.Close()
+		if b, err := os.ReadFile(addrFile); err == nil {
+			s.Addr = string(b)
 			return s
 		}
 		select {
@@ -69,9 +63,9 @@ func startServe(t *testing.T, args ...string) *servedCloud {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("cloudmock serve did not listen: %v (output %q)", err, out.String())
+			t.Fatalf("cloudmock serve did not listen within 20s (output %q)", out.String())
 		}
-		time.Sleep(10 * time.Millisecond) // polling the listener, bounded by the deadline
+		time.Sleep(10 * time.Millisecond) // polling for the address file, bounded by the deadline
 	}
 }
 

@@ -167,6 +167,15 @@ func (c *Config) Validate() error {
 	c.Prefixes = slices.Compact(c.Prefixes)
 
 	names := map[string]string{}
+	// checkName: peers and neighbours share one name space.
+	checkName := func(where, name string) {
+		if !nameRE.MatchString(name) {
+			bad("%s: name must match %s", where, nameRE)
+		} else if other, dup := names[name]; dup {
+			bad("%s: name already used by %s", where, other)
+		}
+		names[name] = where
+	}
 	sessions := map[netip.Addr]string{}
 	ports := map[uint16]string{}
 	vnis := map[string]string{}
@@ -174,12 +183,7 @@ func (c *Config) Validate() error {
 	for i := range c.Peers {
 		p := &c.Peers[i]
 		where := fmt.Sprintf("peers[%d] %q", i, p.Name)
-		if !nameRE.MatchString(p.Name) {
-			bad("%s: name must match %s", where, nameRE)
-		} else if other, dup := names[p.Name]; dup {
-			bad("%s: name already used by %s", where, other)
-		}
-		names[p.Name] = where
+		checkName(where, p.Name)
 		// One public key may serve several peers: the tunnels of an HPE
 		// group run between the same two gateways, each on a WireGuard
 		// device and port of its own.
@@ -216,12 +220,7 @@ func (c *Config) Validate() error {
 	for i := range c.Neighbors {
 		n := &c.Neighbors[i]
 		where := fmt.Sprintf("neighbors[%d] %q", i, n.Name)
-		if !nameRE.MatchString(n.Name) {
-			bad("%s: name must match %s", where, nameRE)
-		} else if other, dup := names[n.Name]; dup {
-			bad("%s: name already used by %s", where, other)
-		}
-		names[n.Name] = where
+		checkName(where, n.Name)
 		if !n.Address.IsValid() {
 			bad("%s: address must be set", where)
 		} else if other, dup := sessions[n.Address.Unmap()]; dup {

@@ -85,11 +85,7 @@ func describeNetworkInterfaces(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeENIsResp{NextToken: next}
-	for _, e := range page {
-		r.Interfaces = append(r.Interfaces, h.toXMLENI(e))
-	}
-	return r, nil
+	return &describeENIsResp{Interfaces: convertAll(page, h.toXMLENI), NextToken: next}, nil
 }
 
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyNetworkInterfaceAttribute.html — SourceDestCheck

@@ -162,11 +162,7 @@ func describeTransitGateways(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeTGWsResp{NextToken: next}
-	for _, g := range page {
-		r.TGWs = append(r.TGWs, h.toXMLTGW(g))
-	}
-	return r, nil
+	return &describeTGWsResp{TGWs: convertAll(page, h.toXMLTGW), NextToken: next}, nil
 }
 
 type xmlTGWRouteTable struct {
@@ -231,11 +227,7 @@ func describeTGWRouteTables(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeTGWRTsResp{NextToken: next}
-	for _, rt := range page {
-		r.RouteTables = append(r.RouteTables, toXMLTGWRouteTable(rt))
-	}
-	return r, nil
+	return &describeTGWRTsResp{RouteTables: convertAll(page, toXMLTGWRouteTable), NextToken: next}, nil
 }
 
 type xmlTGWVpcAttachment struct {
@@ -314,11 +306,7 @@ func describeTGWVpcAttachments(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeTGWAttsResp{NextToken: next}
-	for _, a := range page {
-		r.Attachments = append(r.Attachments, toXMLTGWVpcAttachment(a))
-	}
-	return r, nil
+	return &describeTGWAttsResp{Attachments: convertAll(page, toXMLTGWVpcAttachment), NextToken: next}, nil
 }
 
 // xmlTGWAssociation is used for both associations and propagations.

@@ -125,11 +125,7 @@ func describeVpnGateways(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeVgwsResp{}
-	for _, g := range page {
-		r.Gateways = append(r.Gateways, toXMLVgw(g))
-	}
-	return r, nil
+	return &describeVgwsResp{Gateways: convertAll(page, toXMLVgw)}, nil
 }
 
 type xmlCustomerGateway struct {
@@ -203,11 +199,7 @@ func describeCustomerGateways(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeCgwsResp{}
-	for _, g := range page {
-		r.Gateways = append(r.Gateways, toXMLCgw(g))
-	}
-	return r, nil
+	return &describeCgwsResp{Gateways: convertAll(page, toXMLCgw)}, nil
 }
 
 type xmlVpnOptions struct {
@@ -318,9 +310,5 @@ func describeVpnConnections(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeVpnsResp{}
-	for _, v := range page {
-		r.Connections = append(r.Connections, toXMLVpn(v))
-	}
-	return r, nil
+	return &describeVpnsResp{Connections: convertAll(page, toXMLVpn)}, nil
 }

@@ -419,11 +419,7 @@ type tgwRouteResp struct {
 }
 
 func createTGWRoute(h *Handler, c *call) (response, error) {
-	rt, err := c.form.required("TransitGatewayRouteTableId")
-	if err != nil {
-		return nil, err
-	}
-	dst, err := c.form.cidr("DestinationCidrBlock")
+	rt, dst, err := routeArgs(c.form, "TransitGatewayRouteTableId")
 	if err != nil {
 		return nil, err
 	}
@@ -439,11 +435,7 @@ func createTGWRoute(h *Handler, c *call) (response, error) {
 }
 
 func deleteTGWRoute(h *Handler, c *call) (response, error) {
-	rt, err := c.form.required("TransitGatewayRouteTableId")
-	if err != nil {
-		return nil, err
-	}
-	dst, err := c.form.cidr("DestinationCidrBlock")
+	rt, dst, err := routeArgs(c.form, "TransitGatewayRouteTableId")
 	if err != nil {
 		return nil, err
 	}

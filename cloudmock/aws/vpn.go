@@ -15,7 +15,7 @@ func init() {
 	register("CreateCustomerGateway", createCustomerGateway)
 	register("DescribeCustomerGateways", describeCustomerGateways)
 	register("CreateVpnConnection", createVpnConnection)
-	register("CreateVpnConnectionRoute", createVpnConnectionRoute)
+	register("CreateVpnConnectionRoute", routeAction("VpnConnectionId", (*model.Cloud).AddVPNStaticRoute))
 	register("DescribeVpnConnections", describeVpnConnections)
 }
 
@@ -264,21 +264,6 @@ func createVpnConnection(h *Handler, c *call) (response, error) {
 		return nil, err
 	}
 	return &createVpnResp{Connection: toXMLVpn(v)}, nil
-}
-
-func createVpnConnectionRoute(h *Handler, c *call) (response, error) {
-	id, err := c.form.required("VpnConnectionId")
-	if err != nil {
-		return nil, err
-	}
-	dst, err := c.form.cidr("DestinationCidrBlock")
-	if err != nil {
-		return nil, err
-	}
-	if err := h.cloud.AddVPNStaticRoute(c.account, id, dst); err != nil {
-		return nil, err
-	}
-	return ok()
 }
 
 type describeVpnsResp struct {

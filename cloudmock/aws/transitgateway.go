@@ -13,9 +13,9 @@ func init() {
 	register("DescribeTransitGatewayRouteTables", describeTGWRouteTables)
 	register("CreateTransitGatewayVpcAttachment", createTGWVpcAttachment)
 	register("DescribeTransitGatewayVpcAttachments", describeTGWVpcAttachments)
-	register("AssociateTransitGatewayRouteTable", associateTGWRouteTable)
-	register("DisassociateTransitGatewayRouteTable", disassociateTGWRouteTable)
-	register("EnableTransitGatewayRouteTablePropagation", enableTGWPropagation)
+	register("AssociateTransitGatewayRouteTable", tgwRTLink((*model.Cloud).AssociateTransitGatewayRouteTable, "associated", asAssociation))
+	register("DisassociateTransitGatewayRouteTable", tgwRTLink((*model.Cloud).DisassociateTransitGatewayRouteTable, "disassociated", asAssociation))
+	register("EnableTransitGatewayRouteTablePropagation", tgwRTLink((*model.Cloud).EnableTransitGatewayRouteTablePropagation, "enabled", asPropagation))
 	register("CreateTransitGatewayRoute", createTGWRoute)
 	register("DeleteTransitGatewayRoute", deleteTGWRoute)
 	register("SearchTransitGatewayRoutes", searchTGWRoutes)
@@ -331,13 +331,26 @@ func (h *Handler) attachmentResource(account, attID string) (string, string) {
 	return "", ""
 }
 
-func tgwRTArgs(f form) (string, string, error) {
-	rt, err := f.required("TransitGatewayRouteTableId")
-	if err != nil {
-		return "", "", err
+// tgwRTLink builds the actions that link an attachment to a transit gateway
+// route table (associate, disassociate, enable propagation): they read
+// TransitGatewayRouteTableId and TransitGatewayAttachmentId, make the model
+// change link, and answer the link, now in state, wrapped by answer.
+func tgwRTLink(link func(c *model.Cloud, account, rtID, attID string) error, state string, answer func(xmlTGWAssociation) response) action {
+	return func(h *Handler, c *call) (response, error) {
+		rt, err := c.form.required("TransitGatewayRouteTableId")
+		if err != nil {
+			return nil, err
+		}
+		att, err := c.form.required("TransitGatewayAttachmentId")
+		if err != nil {
+			return nil, err
+		}
+		if err := link(h.cloud, c.account, rt, att); err != nil {
+			return nil, err
+		}
+		id, typ := h.attachmentResource(c.account, att)
+		return answer(xmlTGWAssociation{RouteTableID: rt, AttachmentID: att, ResourceID: id, ResourceType: typ, State: state}), nil
 	}
-	att, err := f.required("TransitGatewayAttachmentId")
-	return rt, att, err
 }
 
 type associationResp struct {
@@ -345,46 +358,14 @@ type associationResp struct {
 	Association xmlTGWAssociation `xml:"association"`
 }
 
-func associateTGWRouteTable(h *Handler, c *call) (response, error) {
-	rt, att, err := tgwRTArgs(c.form)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.cloud.AssociateTransitGatewayRouteTable(c.account, rt, att); err != nil {
-		return nil, err
-	}
-	id, typ := h.attachmentResource(c.account, att)
-	return &associationResp{Association: xmlTGWAssociation{RouteTableID: rt, AttachmentID: att, ResourceID: id, ResourceType: typ, State: "associated"}}, nil
-}
-
-func disassociateTGWRouteTable(h *Handler, c *call) (response, error) {
-	rt, att, err := tgwRTArgs(c.form)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.cloud.DisassociateTransitGatewayRouteTable(c.account, rt, att); err != nil {
-		return nil, err
-	}
-	id, typ := h.attachmentResource(c.account, att)
-	return &associationResp{Association: xmlTGWAssociation{RouteTableID: rt, AttachmentID: att, ResourceID: id, ResourceType: typ, State: "disassociated"}}, nil
-}
+func asAssociation(a xmlTGWAssociation) response { return &associationResp{Association: a} }
 
 type propagationResp struct {
 	meta
 	Propagation xmlTGWAssociation `xml:"propagation"`
 }
 
-func enableTGWPropagation(h *Handler, c *call) (response, error) {
-	rt, att, err := tgwRTArgs(c.form)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.cloud.EnableTransitGatewayRouteTablePropagation(c.account, rt, att); err != nil {
-		return nil, err
-	}
-	id, typ := h.attachmentResource(c.account, att)
-	return &propagationResp{Propagation: xmlTGWAssociation{RouteTableID: rt, AttachmentID: att, ResourceID: id, ResourceType: typ, State: "enabled"}}, nil
-}
+func asPropagation(p xmlTGWAssociation) response { return &propagationResp{Propagation: p} }
 
 type xmlTGWRouteAttachment struct {
 	ResourceID   string `xml:"resourceId"`

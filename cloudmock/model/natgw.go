@@ -73,6 +73,14 @@ func (c *Cloud) ElasticIPs(account string) []ElasticIP {
 		func(e *ElasticIP) ElasticIP { out := *e; out.Tags = c.tagsLocked(e.ID); return out })
 }
 
+func (c *Cloud) eipLocked(account, id string) (*ElasticIP, error) {
+	e, ok := c.eips[id]
+	if !ok || e.Account != account {
+		return nil, notFound(KindElasticIP, id)
+	}
+	return e, nil
+}
+
 // CreateNATGateway makes a NAT gateway in a subnet using an unassociated elastic IP.
 func (c *Cloud) CreateNATGateway(account, subnetID, allocationID string, tags map[string]string) (NATGateway, error) {
 	c.mu.Lock()
@@ -81,9 +89,9 @@ func (c *Cloud) CreateNATGateway(account, subnetID, allocationID string, tags ma
 	if err != nil {
 		return NATGateway{}, err
 	}
-	e, ok := c.eips[allocationID]
-	if !ok || e.Account != account {
-		return NATGateway{}, notFound(KindElasticIP, allocationID)
+	e, err := c.eipLocked(account, allocationID)
+	if err != nil {
+		return NATGateway{}, err
 	}
 	if e.Associate != "" {
 		return NATGateway{}, errf(CodeAlreadyAssociated, KindElasticIP, allocationID, "elastic IP %s is already associated with %s", allocationID, e.Associate)

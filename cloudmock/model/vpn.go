@@ -70,14 +70,22 @@ func (c *Cloud) VPNGateways(account string) []VPNGateway {
 		func(g *VPNGateway) VPNGateway { out := *g; out.Tags = c.tagsLocked(g.ID); return out })
 }
 
+func (c *Cloud) vgwLocked(account, id string) (*VPNGateway, error) {
+	g, ok := c.vgws[id]
+	if !ok || g.Account != account {
+		return nil, notFound(KindVPNGateway, id)
+	}
+	return g, nil
+}
+
 // AttachVPNGateway attaches a VPN gateway to a network; a network has at most one.
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — one virtual private gateway per VPC
 func (c *Cloud) AttachVPNGateway(account, gatewayID, networkID string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	g, ok := c.vgws[gatewayID]
-	if !ok || g.Account != account {
-		return notFound(KindVPNGateway, gatewayID)
+	g, err := c.vgwLocked(account, gatewayID)
+	if err != nil {
+		return err
 	}
 	if _, err := c.networkLocked(account, networkID); err != nil {
 		return err
@@ -100,9 +108,9 @@ func (c *Cloud) AttachVPNGateway(account, gatewayID, networkID string) error {
 func (c *Cloud) DetachVPNGateway(account, gatewayID, networkID string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	g, ok := c.vgws[gatewayID]
-	if !ok || g.Account != account {
-		return notFound(KindVPNGateway, gatewayID)
+	g, err := c.vgwLocked(account, gatewayID)
+	if err != nil {
+		return err
 	}
 	if g.NetworkID != networkID {
 		return errf(CodeNotAssociated, KindVPNGateway, gatewayID, "VPN gateway %s is not attached to %s", gatewayID, networkID)
@@ -139,6 +147,14 @@ func (c *Cloud) CustomerGateways(account string) []CustomerGateway {
 		func(g *CustomerGateway) CustomerGateway { out := *g; out.Tags = c.tagsLocked(g.ID); return out })
 }
 
+func (c *Cloud) cgwLocked(account, id string) (*CustomerGateway, error) {
+	g, ok := c.cgws[id]
+	if !ok || g.Account != account {
+		return nil, notFound(KindCustomerGateway, id)
+	}
+	return g, nil
+}
+
 // VPNSpec says what CreateVPNConnection connects.
 type VPNSpec struct {
 	CustomerGatewayID string
@@ -152,8 +168,8 @@ type VPNSpec struct {
 func (c *Cloud) CreateVPNConnection(account string, spec VPNSpec, tags map[string]string) (VPNConnection, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cg, ok := c.cgws[spec.CustomerGatewayID]; !ok || cg.Account != account {
-		return VPNConnection{}, notFound(KindCustomerGateway, spec.CustomerGatewayID)
+	if _, err := c.cgwLocked(account, spec.CustomerGatewayID); err != nil {
+		return VPNConnection{}, err
 	}
 	if (spec.VPNGatewayID == "") == (spec.TransitGatewayID == "") {
 		return VPNConnection{}, errf(CodeInvalidParameter, KindVPNConnection, "", "a VPN connection needs exactly one of a VPN gateway or a transit gateway")
@@ -162,8 +178,8 @@ func (c *Cloud) CreateVPNConnection(account string, spec VPNSpec, tags map[strin
 		TransitGatewayID: spec.TransitGatewayID, StaticRoutesOnly: spec.StaticRoutesOnly, State: StateAvailable}
 	var tgw *TransitGateway
 	if spec.VPNGatewayID != "" {
-		if g, ok := c.vgws[spec.VPNGatewayID]; !ok || g.Account != account {
-			return VPNConnection{}, notFound(KindVPNGateway, spec.VPNGatewayID)
+		if _, err := c.vgwLocked(account, spec.VPNGatewayID); err != nil {
+			return VPNConnection{}, err
 		}
 	} else {
 		var err error
@@ -196,6 +212,14 @@ func (c *Cloud) VPNConnections(account string) []VPNConnection {
 	return sortedValues(c.vpns, func(v *VPNConnection) bool { return v.Account == account }, c.vpnCopyLocked)
 }
 
+func (c *Cloud) vpnLocked(account, id string) (*VPNConnection, error) {
+	v, ok := c.vpns[id]
+	if !ok || v.Account != account {
+		return nil, notFound(KindVPNConnection, id)
+	}
+	return v, nil
+}
+
 // AddVPNStaticRoute adds a static route to a static-routing VPN.
 // AWS: https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html — static routes need a static-routing VPN
 // AWS: https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-limits.html — 100 routes per VPN connection
@@ -206,9 +230,9 @@ func (c *Cloud) AddVPNStaticRoute(account, vpnID string, p netip.Prefix) error {
 	if err != nil {
 		return err
 	}
-	v, ok := c.vpns[vpnID]
-	if !ok || v.Account != account {
-		return notFound(KindVPNConnection, vpnID)
+	v, err := c.vpnLocked(account, vpnID)
+	if err != nil {
+		return err
 	}
 	if !v.StaticRoutesOnly {
 		return errf(CodeInvalidParameter, KindVPNRoute, vpnID, "VPN connection %s uses dynamic routing; static routes are not allowed", vpnID)
@@ -238,9 +262,9 @@ func (c *Cloud) SetVPNLearnedRoutes(account, vpnID string, routes []netip.Prefix
 	if err != nil {
 		return err
 	}
-	v, ok := c.vpns[vpnID]
-	if !ok || v.Account != account {
-		return notFound(KindVPNConnection, vpnID)
+	v, err := c.vpnLocked(account, vpnID)
+	if err != nil {
+		return err
 	}
 	if v.StaticRoutesOnly {
 		return errf(CodeInvalidParameter, KindVPNRoute, vpnID, "VPN connection %s uses static routing", vpnID)

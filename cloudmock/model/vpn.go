@@ -43,6 +43,18 @@ type VPNConnection struct {
 	Tags   map[string]string
 }
 
+func (g *VPNGateway) copy(c *Cloud) VPNGateway {
+	out := *g
+	out.Tags = c.tagsLocked(g.ID)
+	return out
+}
+
+func (g *CustomerGateway) copy(c *Cloud) CustomerGateway {
+	out := *g
+	out.Tags = c.tagsLocked(g.ID)
+	return out
+}
+
 // CreateVPNGateway makes a detached VPN gateway.
 // AWS: https://docs.aws.amazon.com/vpn/latest/s2svpn/SetUpVPNConnections.html#vpn-create-target-gateway — Amazon side ASN 64512 by default
 func (c *Cloud) CreateVPNGateway(account string, asn int64, tags map[string]string) (VPNGateway, error) {
@@ -57,9 +69,7 @@ func (c *Cloud) CreateVPNGateway(account string, asn int64, tags map[string]stri
 	g := &VPNGateway{ID: newID("vgw"), Account: account, ASN: asn, State: StateAvailable}
 	c.vgws[g.ID] = g
 	c.registerLocked(KindVPNGateway, g.ID, account, tags)
-	out := *g
-	out.Tags = c.tagsLocked(g.ID)
-	return out, nil
+	return g.copy(c), nil
 }
 
 // VPNGateways returns the account's VPN gateways, sorted by ID.
@@ -67,7 +77,7 @@ func (c *Cloud) VPNGateways(account string) []VPNGateway {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return sortedValues(c.vgws, func(g *VPNGateway) bool { return g.Account == account },
-		func(g *VPNGateway) VPNGateway { out := *g; out.Tags = c.tagsLocked(g.ID); return out })
+		func(g *VPNGateway) VPNGateway { return g.copy(c) })
 }
 
 func (c *Cloud) vgwLocked(account, id string) (*VPNGateway, error) {
@@ -134,9 +144,7 @@ func (c *Cloud) CreateCustomerGateway(account string, asn int64, ip netip.Addr, 
 	g := &CustomerGateway{ID: newID("cgw"), Account: account, ASN: asn, IP: ip, State: StateAvailable}
 	c.cgws[g.ID] = g
 	c.registerLocked(KindCustomerGateway, g.ID, account, tags)
-	out := *g
-	out.Tags = c.tagsLocked(g.ID)
-	return out, nil
+	return g.copy(c), nil
 }
 
 // CustomerGateways returns the account's customer gateways, sorted by ID.
@@ -144,7 +152,7 @@ func (c *Cloud) CustomerGateways(account string) []CustomerGateway {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return sortedValues(c.cgws, func(g *CustomerGateway) bool { return g.Account == account },
-		func(g *CustomerGateway) CustomerGateway { out := *g; out.Tags = c.tagsLocked(g.ID); return out })
+		func(g *CustomerGateway) CustomerGateway { return g.copy(c) })
 }
 
 func (c *Cloud) cgwLocked(account, id string) (*CustomerGateway, error) {

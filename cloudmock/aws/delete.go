@@ -8,7 +8,7 @@ func init() {
 	register("DeleteVpnConnection", idAction("VpnConnectionId", (*model.Cloud).DeleteVPNConnection))
 	register("DeleteVpnGateway", idAction("VpnGatewayId", (*model.Cloud).DeleteVPNGateway))
 	register("DeleteCustomerGateway", idAction("CustomerGatewayId", (*model.Cloud).DeleteCustomerGateway))
-	register("DeleteVpnConnectionRoute", deleteVpnConnectionRoute)
+	register("DeleteVpnConnectionRoute", routeAction("VpnConnectionId", (*model.Cloud).DeleteVPNStaticRoute))
 	register("DeleteTransitGatewayVpcAttachment", deleteTGWVpcAttachment)
 	register("DeleteTransitGatewayRouteTable", deleteTGWRouteTable)
 	register("DeleteTransitGateway", deleteTransitGateway)
@@ -27,21 +27,6 @@ func idAction(param string, del func(*model.Cloud, string, string) error) action
 		}
 		return ok()
 	}
-}
-
-func deleteVpnConnectionRoute(h *Handler, c *call) (response, error) {
-	id, err := c.form.required("VpnConnectionId")
-	if err != nil {
-		return nil, err
-	}
-	dst, err := c.form.cidr("DestinationCidrBlock")
-	if err != nil {
-		return nil, err
-	}
-	if err := h.cloud.DeleteVPNStaticRoute(c.account, id, dst); err != nil {
-		return nil, err
-	}
-	return ok()
 }
 
 func deleteTGWVpcAttachment(h *Handler, c *call) (response, error) {

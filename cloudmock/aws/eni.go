@@ -8,7 +8,7 @@ import (
 
 func init() {
 	register("DescribeNetworkInterfaces", describeNetworkInterfaces)
-	register("ModifyNetworkInterfaceAttribute", modifyNetworkInterfaceAttribute)
+	register("ModifyNetworkInterfaceAttribute", setSourceDestCheck("NetworkInterfaceId", false))
 }
 
 type xmlENIAttachment struct {
@@ -85,28 +85,5 @@ func describeNetworkInterfaces(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeENIsResp{NextToken: next}
-	for _, e := range page {
-		r.Interfaces = append(r.Interfaces, h.toXMLENI(e))
-	}
-	return r, nil
-}
-
-// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyNetworkInterfaceAttribute.html — SourceDestCheck
-func modifyNetworkInterfaceAttribute(h *Handler, c *call) (response, error) {
-	id, err := c.form.required("NetworkInterfaceId")
-	if err != nil {
-		return nil, err
-	}
-	v, err := c.form.boolp("SourceDestCheck.Value")
-	if err != nil {
-		return nil, err
-	}
-	if v == nil {
-		return nil, &apiError{Code: "InvalidParameterCombination", Message: "this mock supports only the sourceDestCheck attribute", Status: 400}
-	}
-	if err := h.cloud.SetSourceDestCheck(c.account, id, *v); err != nil {
-		return nil, err
-	}
-	return ok()
+	return &describeENIsResp{Interfaces: convertAll(page, h.toXMLENI), NextToken: next}, nil
 }

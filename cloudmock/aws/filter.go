@@ -162,3 +162,13 @@ func paginate[T any](f form, items []T) ([]T, string, error) {
 }
 
 func one(v string) []string { return []string{v} }
+
+// convertAll returns f of each object in order: a page of model objects in
+// their XML form. None gives nil, as appending in a loop did.
+func convertAll[T, X any](objs []T, f func(T) X) []X {
+	var out []X
+	for _, o := range objs {
+		out = append(out, f(o))
+	}
+	return out
+}

@@ -125,9 +125,5 @@ func describeInternetGateways(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeIGWsResp{NextToken: next}
-	for _, g := range page {
-		r.IGWs = append(r.IGWs, toXMLIGW(g))
-	}
-	return r, nil
+	return &describeIGWsResp{IGWs: convertAll(page, toXMLIGW), NextToken: next}, nil
 }

@@ -11,7 +11,7 @@ func init() {
 	register("RunInstances", runInstances)
 	register("DescribeInstances", describeInstances)
 	register("TerminateInstances", terminateInstances)
-	register("ModifyInstanceAttribute", modifyInstanceAttribute)
+	register("ModifyInstanceAttribute", setSourceDestCheck("InstanceId", true))
 }
 
 type xmlInstanceState struct {
@@ -229,28 +229,33 @@ func terminateInstances(h *Handler, c *call) (response, error) {
 	return r, nil
 }
 
-// modifyInstanceAttribute supports the source/destination check, in both
-// the SourceDestCheck.Value and the Attribute/Value forms.
+// setSourceDestCheck builds ModifyInstanceAttribute and
+// ModifyNetworkInterfaceAttribute, which support only the source/destination
+// check of the instance or interface named by idParam: SourceDestCheck.Value,
+// or where withAttribute (instances) also the Attribute/Value form.
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyInstanceAttribute.html — SourceDestCheck
-func modifyInstanceAttribute(h *Handler, c *call) (response, error) {
-	id, err := c.form.required("InstanceId")
-	if err != nil {
-		return nil, err
-	}
-	v, err := c.form.boolp("SourceDestCheck.Value")
-	if err != nil {
-		return nil, err
-	}
-	if v == nil && c.form.str("Attribute") == "sourceDestCheck" {
-		if v, err = c.form.boolp("Value"); err != nil {
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyNetworkInterfaceAttribute.html — SourceDestCheck
+func setSourceDestCheck(idParam string, withAttribute bool) action {
+	return func(h *Handler, c *call) (response, error) {
+		id, err := c.form.required(idParam)
+		if err != nil {
 			return nil, err
 		}
+		v, err := c.form.boolp("SourceDestCheck.Value")
+		if err != nil {
+			return nil, err
+		}
+		if v == nil && withAttribute && c.form.str("Attribute") == "sourceDestCheck" {
+			if v, err = c.form.boolp("Value"); err != nil {
+				return nil, err
+			}
+		}
+		if v == nil {
+			return nil, &apiError{Code: "InvalidParameterCombination", Message: "this mock supports only the sourceDestCheck attribute", Status: 400}
+		}
+		if err := h.cloud.SetSourceDestCheck(c.account, id, *v); err != nil {
+			return nil, err
+		}
+		return ok()
 	}
-	if v == nil {
-		return nil, &apiError{Code: "InvalidParameterCombination", Message: "this mock supports only the sourceDestCheck attribute", Status: 400}
-	}
-	if err := h.cloud.SetSourceDestCheck(c.account, id, *v); err != nil {
-		return nil, err
-	}
-	return ok()
 }

@@ -140,11 +140,7 @@ func describeNetworkACLs(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeACLsResp{NextToken: next}
-	for _, a := range page {
-		r.ACLs = append(r.ACLs, toXMLACL(a))
-	}
-	return r, nil
+	return &describeACLsResp{ACLs: convertAll(page, toXMLACL), NextToken: next}, nil
 }
 
 func deleteNetworkACL(h *Handler, c *call) (response, error) {

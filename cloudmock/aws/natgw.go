@@ -157,11 +157,7 @@ func describeNatGateways(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeNatsResp{NextToken: next}
-	for _, g := range page {
-		r.NatGateways = append(r.NatGateways, toXMLNat(g))
-	}
-	return r, nil
+	return &describeNatsResp{NatGateways: convertAll(page, toXMLNat), NextToken: next}, nil
 }
 
 type deleteNatResp struct {

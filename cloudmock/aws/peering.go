@@ -125,9 +125,5 @@ func describeVpcPeeringConnections(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describePeeringsResp{NextToken: next}
-	for _, p := range page {
-		r.Peerings = append(r.Peerings, h.toXMLPeering(p))
-	}
-	return r, nil
+	return &describePeeringsResp{Peerings: convertAll(page, h.toXMLPeering), NextToken: next}, nil
 }

@@ -10,7 +10,7 @@ import (
 func init() {
 	register("CreateRoute", setRoute((*model.Cloud).CreateRoute))
 	register("ReplaceRoute", setRoute((*model.Cloud).ReplaceRoute))
-	register("DeleteRoute", deleteRoute)
+	register("DeleteRoute", routeAction("RouteTableId", (*model.Cloud).DeleteRoute))
 }
 
 // routeTarget reads the one target parameter of CreateRoute/ReplaceRoute.
@@ -44,20 +44,38 @@ func routeTarget(f form) (model.Target, error) {
 	return model.Target{}, errInvalid("The parameter combination is invalid: specify only one route target.")
 }
 
-func routeArgs(f form) (string, netip.Prefix, error) {
-	rt, err := f.required("RouteTableId")
+// routeArgs reads the ID parameter named idParam (a route table, a transit
+// gateway route table, a VPN connection) and DestinationCidrBlock.
+func routeArgs(f form, idParam string) (string, netip.Prefix, error) {
+	id, err := f.required(idParam)
 	if err != nil {
 		return "", netip.Prefix{}, err
 	}
 	dst, err := f.cidr("DestinationCidrBlock")
-	return rt, dst, err
+	return id, dst, err
+}
+
+// routeAction builds an action that reads routeArgs, calls a model route
+// change with them and answers <return>true</return>: DeleteRoute,
+// CreateVpnConnectionRoute, DeleteVpnConnectionRoute.
+func routeAction(idParam string, change func(c *model.Cloud, account, id string, dst netip.Prefix) error) action {
+	return func(h *Handler, c *call) (response, error) {
+		id, dst, err := routeArgs(c.form, idParam)
+		if err != nil {
+			return nil, err
+		}
+		if err := change(h.cloud, c.account, id, dst); err != nil {
+			return nil, err
+		}
+		return ok()
+	}
 }
 
 // setRoute serves CreateRoute and ReplaceRoute, which take the same
 // parameters and differ in the model call.
 func setRoute(set func(c *model.Cloud, account, table string, dst netip.Prefix, t model.Target) error) action {
 	return func(h *Handler, c *call) (response, error) {
-		rt, dst, err := routeArgs(c.form)
+		rt, dst, err := routeArgs(c.form, "RouteTableId")
 		if err != nil {
 			return nil, err
 		}
@@ -70,15 +88,4 @@ func setRoute(set func(c *model.Cloud, account, table string, dst netip.Prefix, 
 		}
 		return ok()
 	}
-}
-
-func deleteRoute(h *Handler, c *call) (response, error) {
-	rt, dst, err := routeArgs(c.form)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.cloud.DeleteRoute(c.account, rt, dst); err != nil {
-		return nil, err
-	}
-	return ok()
 }

@@ -216,11 +216,7 @@ func describeRouteTables(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeRouteTablesResp{NextToken: next}
-	for _, rt := range page {
-		r.RouteTables = append(r.RouteTables, toXMLRouteTable(rt))
-	}
-	return r, nil
+	return &describeRouteTablesResp{RouteTables: convertAll(page, toXMLRouteTable), NextToken: next}, nil
 }
 
 func deleteRouteTable(h *Handler, c *call) (response, error) {

@@ -177,11 +177,7 @@ func describeSecurityGroups(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeSGsResp{NextToken: next}
-	for _, g := range page {
-		r.Groups = append(r.Groups, h.toXMLSecurityGroup(g))
-	}
-	return r, nil
+	return &describeSGsResp{Groups: convertAll(page, h.toXMLSecurityGroup), NextToken: next}, nil
 }
 
 func deleteSecurityGroup(h *Handler, c *call) (response, error) {

@@ -100,11 +100,7 @@ func describeSubnets(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeSubnetsResp{NextToken: next}
-	for _, s := range page {
-		r.Subnets = append(r.Subnets, h.toXMLSubnet(s))
-	}
-	return r, nil
+	return &describeSubnetsResp{Subnets: convertAll(page, h.toXMLSubnet), NextToken: next}, nil
 }
 
 func deleteSubnet(h *Handler, c *call) (response, error) {

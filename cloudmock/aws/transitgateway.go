@@ -13,9 +13,9 @@ func init() {
 	register("DescribeTransitGatewayRouteTables", describeTGWRouteTables)
 	register("CreateTransitGatewayVpcAttachment", createTGWVpcAttachment)
 	register("DescribeTransitGatewayVpcAttachments", describeTGWVpcAttachments)
-	register("AssociateTransitGatewayRouteTable", associateTGWRouteTable)
-	register("DisassociateTransitGatewayRouteTable", disassociateTGWRouteTable)
-	register("EnableTransitGatewayRouteTablePropagation", enableTGWPropagation)
+	register("AssociateTransitGatewayRouteTable", tgwRTLink((*model.Cloud).AssociateTransitGatewayRouteTable, "associated", asAssociation))
+	register("DisassociateTransitGatewayRouteTable", tgwRTLink((*model.Cloud).DisassociateTransitGatewayRouteTable, "disassociated", asAssociation))
+	register("EnableTransitGatewayRouteTablePropagation", tgwRTLink((*model.Cloud).EnableTransitGatewayRouteTablePropagation, "enabled", asPropagation))
 	register("CreateTransitGatewayRoute", createTGWRoute)
 	register("DeleteTransitGatewayRoute", deleteTGWRoute)
 	register("SearchTransitGatewayRoutes", searchTGWRoutes)
@@ -162,11 +162,7 @@ func describeTransitGateways(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeTGWsResp{NextToken: next}
-	for _, g := range page {
-		r.TGWs = append(r.TGWs, h.toXMLTGW(g))
-	}
-	return r, nil
+	return &describeTGWsResp{TGWs: convertAll(page, h.toXMLTGW), NextToken: next}, nil
 }
 
 type xmlTGWRouteTable struct {
@@ -231,11 +227,7 @@ func describeTGWRouteTables(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeTGWRTsResp{NextToken: next}
-	for _, rt := range page {
-		r.RouteTables = append(r.RouteTables, toXMLTGWRouteTable(rt))
-	}
-	return r, nil
+	return &describeTGWRTsResp{RouteTables: convertAll(page, toXMLTGWRouteTable), NextToken: next}, nil
 }
 
 type xmlTGWVpcAttachment struct {
@@ -314,11 +306,7 @@ func describeTGWVpcAttachments(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeTGWAttsResp{NextToken: next}
-	for _, a := range page {
-		r.Attachments = append(r.Attachments, toXMLTGWVpcAttachment(a))
-	}
-	return r, nil
+	return &describeTGWAttsResp{Attachments: convertAll(page, toXMLTGWVpcAttachment), NextToken: next}, nil
 }
 
 // xmlTGWAssociation is used for both associations and propagations.
@@ -343,13 +331,26 @@ func (h *Handler) attachmentResource(account, attID string) (string, string) {
 	return "", ""
 }
 
-func tgwRTArgs(f form) (string, string, error) {
-	rt, err := f.required("TransitGatewayRouteTableId")
-	if err != nil {
-		return "", "", err
+// tgwRTLink builds the actions that link an attachment to a transit gateway
+// route table (associate, disassociate, enable propagation): they read
+// TransitGatewayRouteTableId and TransitGatewayAttachmentId, make the model
+// change link, and answer the link, now in state, wrapped by answer.
+func tgwRTLink(link func(c *model.Cloud, account, rtID, attID string) error, state string, answer func(xmlTGWAssociation) response) action {
+	return func(h *Handler, c *call) (response, error) {
+		rt, err := c.form.required("TransitGatewayRouteTableId")
+		if err != nil {
+			return nil, err
+		}
+		att, err := c.form.required("TransitGatewayAttachmentId")
+		if err != nil {
+			return nil, err
+		}
+		if err := link(h.cloud, c.account, rt, att); err != nil {
+			return nil, err
+		}
+		id, typ := h.attachmentResource(c.account, att)
+		return answer(xmlTGWAssociation{RouteTableID: rt, AttachmentID: att, ResourceID: id, ResourceType: typ, State: state}), nil
 	}
-	att, err := f.required("TransitGatewayAttachmentId")
-	return rt, att, err
 }
 
 type associationResp struct {
@@ -357,46 +358,14 @@ type associationResp struct {
 	Association xmlTGWAssociation `xml:"association"`
 }
 
-func associateTGWRouteTable(h *Handler, c *call) (response, error) {
-	rt, att, err := tgwRTArgs(c.form)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.cloud.AssociateTransitGatewayRouteTable(c.account, rt, att); err != nil {
-		return nil, err
-	}
-	id, typ := h.attachmentResource(c.account, att)
-	return &associationResp{Association: xmlTGWAssociation{RouteTableID: rt, AttachmentID: att, ResourceID: id, ResourceType: typ, State: "associated"}}, nil
-}
-
-func disassociateTGWRouteTable(h *Handler, c *call) (response, error) {
-	rt, att, err := tgwRTArgs(c.form)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.cloud.DisassociateTransitGatewayRouteTable(c.account, rt, att); err != nil {
-		return nil, err
-	}
-	id, typ := h.attachmentResource(c.account, att)
-	return &associationResp{Association: xmlTGWAssociation{RouteTableID: rt, AttachmentID: att, ResourceID: id, ResourceType: typ, State: "disassociated"}}, nil
-}
+func asAssociation(a xmlTGWAssociation) response { return &associationResp{Association: a} }
 
 type propagationResp struct {
 	meta
 	Propagation xmlTGWAssociation `xml:"propagation"`
 }
 
-func enableTGWPropagation(h *Handler, c *call) (response, error) {
-	rt, att, err := tgwRTArgs(c.form)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.cloud.EnableTransitGatewayRouteTablePropagation(c.account, rt, att); err != nil {
-		return nil, err
-	}
-	id, typ := h.attachmentResource(c.account, att)
-	return &propagationResp{Propagation: xmlTGWAssociation{RouteTableID: rt, AttachmentID: att, ResourceID: id, ResourceType: typ, State: "enabled"}}, nil
-}
+func asPropagation(p xmlTGWAssociation) response { return &propagationResp{Propagation: p} }
 
 type xmlTGWRouteAttachment struct {
 	ResourceID   string `xml:"resourceId"`
@@ -431,11 +400,7 @@ type tgwRouteResp struct {
 }
 
 func createTGWRoute(h *Handler, c *call) (response, error) {
-	rt, err := c.form.required("TransitGatewayRouteTableId")
-	if err != nil {
-		return nil, err
-	}
-	dst, err := c.form.cidr("DestinationCidrBlock")
+	rt, dst, err := routeArgs(c.form, "TransitGatewayRouteTableId")
 	if err != nil {
 		return nil, err
 	}
@@ -451,11 +416,7 @@ func createTGWRoute(h *Handler, c *call) (response, error) {
 }
 
 func deleteTGWRoute(h *Handler, c *call) (response, error) {
-	rt, err := c.form.required("TransitGatewayRouteTableId")
-	if err != nil {
-		return nil, err
-	}
-	dst, err := c.form.cidr("DestinationCidrBlock")
+	rt, dst, err := routeArgs(c.form, "TransitGatewayRouteTableId")
 	if err != nil {
 		return nil, err
 	}

@@ -108,11 +108,7 @@ func describeVpcs(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeVpcsResp{NextToken: next}
-	for _, n := range page {
-		r.Vpcs = append(r.Vpcs, toXMLVpc(n))
-	}
-	return r, nil
+	return &describeVpcsResp{Vpcs: convertAll(page, toXMLVpc), NextToken: next}, nil
 }
 
 func deleteVpc(h *Handler, c *call) (response, error) {

@@ -15,7 +15,7 @@ func init() {
 	register("CreateCustomerGateway", createCustomerGateway)
 	register("DescribeCustomerGateways", describeCustomerGateways)
 	register("CreateVpnConnection", createVpnConnection)
-	register("CreateVpnConnectionRoute", createVpnConnectionRoute)
+	register("CreateVpnConnectionRoute", routeAction("VpnConnectionId", (*model.Cloud).AddVPNStaticRoute))
 	register("DescribeVpnConnections", describeVpnConnections)
 }
 
@@ -125,11 +125,7 @@ func describeVpnGateways(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeVgwsResp{}
-	for _, g := range page {
-		r.Gateways = append(r.Gateways, toXMLVgw(g))
-	}
-	return r, nil
+	return &describeVgwsResp{Gateways: convertAll(page, toXMLVgw)}, nil
 }
 
 type xmlCustomerGateway struct {
@@ -203,11 +199,7 @@ func describeCustomerGateways(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeCgwsResp{}
-	for _, g := range page {
-		r.Gateways = append(r.Gateways, toXMLCgw(g))
-	}
-	return r, nil
+	return &describeCgwsResp{Gateways: convertAll(page, toXMLCgw)}, nil
 }
 
 type xmlVpnOptions struct {
@@ -274,21 +266,6 @@ func createVpnConnection(h *Handler, c *call) (response, error) {
 	return &createVpnResp{Connection: toXMLVpn(v)}, nil
 }
 
-func createVpnConnectionRoute(h *Handler, c *call) (response, error) {
-	id, err := c.form.required("VpnConnectionId")
-	if err != nil {
-		return nil, err
-	}
-	dst, err := c.form.cidr("DestinationCidrBlock")
-	if err != nil {
-		return nil, err
-	}
-	if err := h.cloud.AddVPNStaticRoute(c.account, id, dst); err != nil {
-		return nil, err
-	}
-	return ok()
-}
-
 type describeVpnsResp struct {
 	meta
 	Connections []xmlVpnConnection `xml:"vpnConnectionSet>item"`
@@ -318,9 +295,5 @@ func describeVpnConnections(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &describeVpnsResp{}
-	for _, v := range page {
-		r.Connections = append(r.Connections, toXMLVpn(v))
-	}
-	return r, nil
+	return &describeVpnsResp{Connections: convertAll(page, toXMLVpn)}, nil
 }

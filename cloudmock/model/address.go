@@ -7,9 +7,9 @@ package model
 func (c *Cloud) AssociateAddress(account, allocationID, targetID string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.eips[allocationID]
-	if !ok || e.Account != account {
-		return notFound(KindElasticIP, allocationID)
+	e, err := c.eipLocked(account, allocationID)
+	if err != nil {
+		return err
 	}
 	if e.Associate != "" {
 		return errf(CodeAlreadyAssociated, KindElasticIP, allocationID, "elastic IP %s is already associated with %s", allocationID, e.Associate)
@@ -34,9 +34,9 @@ func (c *Cloud) AssociateAddress(account, allocationID, targetID string) error {
 func (c *Cloud) DisassociateAddress(account, allocationID string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.eips[allocationID]
-	if !ok || e.Account != account {
-		return notFound(KindElasticIP, allocationID)
+	e, err := c.eipLocked(account, allocationID)
+	if err != nil {
+		return err
 	}
 	if _, isENI := c.enis[e.Associate]; e.Associate == "" || !isENI {
 		return errf(CodeNotAssociated, KindElasticIP, allocationID, "elastic IP %s is not associated with an interface", allocationID)

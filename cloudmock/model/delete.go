@@ -25,9 +25,9 @@ func (c *Cloud) DeletePeering(account, id string) error {
 func (c *Cloud) ReleaseAddress(account, allocationID string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.eips[allocationID]
-	if !ok || e.Account != account {
-		return notFound(KindElasticIP, allocationID)
+	e, err := c.eipLocked(account, allocationID)
+	if err != nil {
+		return err
 	}
 	if e.Associate != "" {
 		return errf(CodeDependency, KindElasticIP, allocationID, "address %s is in use by %s", e.PublicIP, e.Associate)
@@ -121,9 +121,9 @@ func (c *Cloud) DeleteTransitGateway(account, id string) (TransitGateway, error)
 func (c *Cloud) DeleteVPNConnection(account, id string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v, ok := c.vpns[id]
-	if !ok || v.Account != account {
-		return notFound(KindVPNConnection, id)
+	v, err := c.vpnLocked(account, id)
+	if err != nil {
+		return err
 	}
 	c.touchPropagatingTablesLocked(v)
 	if a, ok := c.tgwAtts[v.AttachmentID]; ok {
@@ -138,9 +138,9 @@ func (c *Cloud) DeleteVPNConnection(account, id string) error {
 func (c *Cloud) DeleteVPNStaticRoute(account, vpnID string, p netip.Prefix) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v, ok := c.vpns[vpnID]
-	if !ok || v.Account != account {
-		return notFound(KindVPNConnection, vpnID)
+	v, err := c.vpnLocked(account, vpnID)
+	if err != nil {
+		return err
 	}
 	i := slices.Index(v.Routes, p)
 	if i < 0 || !v.StaticRoutesOnly {
@@ -157,9 +157,9 @@ func (c *Cloud) DeleteVPNStaticRoute(account, vpnID string, p netip.Prefix) erro
 func (c *Cloud) DeleteVPNGateway(account, id string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	g, ok := c.vgws[id]
-	if !ok || g.Account != account {
-		return notFound(KindVPNGateway, id)
+	g, err := c.vgwLocked(account, id)
+	if err != nil {
+		return err
 	}
 	if g.NetworkID != "" {
 		return errf(CodeDependency, KindVPNGateway, id, "VPN gateway %s is attached to %s", id, g.NetworkID)
@@ -186,9 +186,8 @@ func (c *Cloud) DeleteVPNGateway(account, id string) error {
 func (c *Cloud) DeleteCustomerGateway(account, id string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	g, ok := c.cgws[id]
-	if !ok || g.Account != account {
-		return notFound(KindCustomerGateway, id)
+	if _, err := c.cgwLocked(account, id); err != nil {
+		return err
 	}
 	for _, v := range c.vpns {
 		if v.CustomerGatewayID == id {

@@ -219,8 +219,8 @@ func (c *Cloud) CreateDXVirtualInterface(account string, spec DXVirtualInterface
 	if spec.CustomerASN < 1 || spec.CustomerASN > 4294967294 {
 		return DXVirtualInterface{}, errf(CodeInvalidParameter, KindDXVirtualInterface, "", "BGP ASN %d is not between 1 and 4294967294", spec.CustomerASN)
 	}
-	if g, ok := c.vgws[spec.VPNGatewayID]; !ok || g.Account != account {
-		return DXVirtualInterface{}, notFound(KindVPNGateway, spec.VPNGatewayID)
+	if _, err := c.vgwLocked(account, spec.VPNGatewayID); err != nil {
+		return DXVirtualInterface{}, err
 	}
 	cloud, customer := spec.CloudAddress, spec.CustomerAddress
 	if !cloud.IsValid() && !customer.IsValid() {

@@ -37,6 +37,18 @@ type NATGateway struct {
 	Tags         map[string]string
 }
 
+func (e *ElasticIP) copy(c *Cloud) ElasticIP {
+	out := *e
+	out.Tags = c.tagsLocked(e.ID)
+	return out
+}
+
+func (g *NATGateway) copy(c *Cloud) NATGateway {
+	out := *g
+	out.Tags = c.tagsLocked(g.ID)
+	return out
+}
+
 // publicPool is where elastic IPs come from: TEST-NET-3, the emulated internet.
 var publicPool = netip.MustParsePrefix("203.0.113.0/24")
 
@@ -58,9 +70,7 @@ func (c *Cloud) AllocateAddress(account string, tags map[string]string) (Elastic
 		e := &ElasticIP{ID: newID("eipalloc"), Account: account, PublicIP: a}
 		c.eips[e.ID] = e
 		c.registerLocked(KindElasticIP, e.ID, account, tags)
-		out := *e
-		out.Tags = c.tagsLocked(e.ID)
-		return out, nil
+		return e.copy(c), nil
 	}
 	return ElasticIP{}, errf(CodeLimitExceeded, KindElasticIP, "", "the public address pool %s is exhausted", publicPool)
 }
@@ -70,7 +80,15 @@ func (c *Cloud) ElasticIPs(account string) []ElasticIP {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return sortedValues(c.eips, func(e *ElasticIP) bool { return e.Account == account },
-		func(e *ElasticIP) ElasticIP { out := *e; out.Tags = c.tagsLocked(e.ID); return out })
+		func(e *ElasticIP) ElasticIP { return e.copy(c) })
+}
+
+func (c *Cloud) eipLocked(account, id string) (*ElasticIP, error) {
+	e, ok := c.eips[id]
+	if !ok || e.Account != account {
+		return nil, notFound(KindElasticIP, id)
+	}
+	return e, nil
 }
 
 // CreateNATGateway makes a NAT gateway in a subnet using an unassociated elastic IP.
@@ -81,9 +99,9 @@ func (c *Cloud) CreateNATGateway(account, subnetID, allocationID string, tags ma
 	if err != nil {
 		return NATGateway{}, err
 	}
-	e, ok := c.eips[allocationID]
-	if !ok || e.Account != account {
-		return NATGateway{}, notFound(KindElasticIP, allocationID)
+	e, err := c.eipLocked(account, allocationID)
+	if err != nil {
+		return NATGateway{}, err
 	}
 	if e.Associate != "" {
 		return NATGateway{}, errf(CodeAlreadyAssociated, KindElasticIP, allocationID, "elastic IP %s is already associated with %s", allocationID, e.Associate)
@@ -97,9 +115,7 @@ func (c *Cloud) CreateNATGateway(account, subnetID, allocationID string, tags ma
 	e.Associate = g.ID
 	c.natgws[g.ID] = g
 	c.registerLocked(KindNATGateway, g.ID, account, tags)
-	out := *g
-	out.Tags = c.tagsLocked(g.ID)
-	return out, nil
+	return g.copy(c), nil
 }
 
 // NATGateways returns all NAT gateways of the account, sorted by ID.
@@ -107,7 +123,7 @@ func (c *Cloud) NATGateways(account string) []NATGateway {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return sortedValues(c.natgws, func(g *NATGateway) bool { return g.Account == account },
-		func(g *NATGateway) NATGateway { out := *g; out.Tags = c.tagsLocked(g.ID); return out })
+		func(g *NATGateway) NATGateway { return g.copy(c) })
 }
 
 // DeleteNATGateway deletes a NAT gateway, releasing its elastic IP; routes

@@ -23,6 +23,12 @@ type Peering struct {
 	Tags               map[string]string
 }
 
+func (p *Peering) copy(c *Cloud) Peering {
+	out := *p
+	out.Tags = c.tagsLocked(p.ID)
+	return out
+}
+
 // RequestPeering asks to peer a network of the account with another
 // network, of the same or another account.
 func (c *Cloud) RequestPeering(account, networkID, peerAccount, peerNetworkID string, tags map[string]string) (Peering, error) {
@@ -54,9 +60,7 @@ func (c *Cloud) RequestPeering(account, networkID, peerAccount, peerNetworkID st
 		AccepterNetworkID: pn.ID, State: PeeringPendingAcceptance}
 	c.peerings[p.ID] = p
 	c.registerLocked(KindPeering, p.ID, account, tags)
-	out := *p
-	out.Tags = c.tagsLocked(p.ID)
-	return out, nil
+	return p.copy(c), nil
 }
 
 // AcceptPeering accepts a pending request; only the accepter account may.
@@ -73,9 +77,7 @@ func (c *Cloud) AcceptPeering(account, id string) (Peering, error) {
 	}
 	p.State = PeeringActive
 	c.emitLocked(KindPeering, OpUpdate, id, p.RequesterAccount)
-	out := *p
-	out.Tags = c.tagsLocked(p.ID)
-	return out, nil
+	return p.copy(c), nil
 }
 
 // Peerings returns the peering connections the account is part of, sorted by ID.
@@ -83,5 +85,5 @@ func (c *Cloud) Peerings(account string) []Peering {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return sortedValues(c.peerings, func(p *Peering) bool { return p.RequesterAccount == account || p.AccepterAccount == account },
-		func(p *Peering) Peering { out := *p; out.Tags = c.tagsLocked(p.ID); return out })
+		func(p *Peering) Peering { return p.copy(c) })
 }

@@ -72,6 +72,24 @@ func findRoute(rt *RouteTable, dst netip.Prefix) int {
 	return -1
 }
 
+// staticRouteLocked finds the route to dst in one of the account's tables
+// for ReplaceRoute and DeleteRoute; the local route is refused, with verb
+// ("replace", "remove") saying what cannot be done to it.
+func (c *Cloud) staticRouteLocked(account, tableID string, dst netip.Prefix, verb string) (*RouteTable, int, error) {
+	rt, err := c.routeTableLocked(account, tableID)
+	if err != nil {
+		return nil, 0, err
+	}
+	i := findRoute(rt, dst)
+	if i < 0 {
+		return nil, 0, errf(CodeNotFound, KindRoute, dst.String(), "no route with destination-cidr-block %s in route table %s", dst, tableID)
+	}
+	if rt.Routes[i].Origin == OriginTable {
+		return nil, 0, errf(CodeInvalidParameter, KindRoute, dst.String(), "cannot %s local route %s in route table %s", verb, dst, tableID)
+	}
+	return rt, i, nil
+}
+
 // CreateRoute adds a static route. A destination equal to an existing one,
 // including a local route, is rejected; a destination more specific than the
 // local route is allowed.
@@ -117,16 +135,9 @@ func (c *Cloud) CreateRoute(account, tableID string, dst netip.Prefix, t Target)
 func (c *Cloud) ReplaceRoute(account, tableID string, dst netip.Prefix, t Target) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	rt, err := c.routeTableLocked(account, tableID)
+	rt, i, err := c.staticRouteLocked(account, tableID, dst, "replace")
 	if err != nil {
 		return err
-	}
-	i := findRoute(rt, dst)
-	if i < 0 {
-		return errf(CodeNotFound, KindRoute, dst.String(), "no route with destination-cidr-block %s in route table %s", dst, tableID)
-	}
-	if rt.Routes[i].Origin == OriginTable {
-		return errf(CodeInvalidParameter, KindRoute, dst.String(), "cannot replace local route %s in route table %s", dst, tableID)
 	}
 	if err := c.checkTargetLocked(rt, t); err != nil {
 		return err
@@ -142,16 +153,9 @@ func (c *Cloud) ReplaceRoute(account, tableID string, dst netip.Prefix, t Target
 func (c *Cloud) DeleteRoute(account, tableID string, dst netip.Prefix) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	rt, err := c.routeTableLocked(account, tableID)
+	rt, i, err := c.staticRouteLocked(account, tableID, dst, "remove")
 	if err != nil {
 		return err
-	}
-	i := findRoute(rt, dst)
-	if i < 0 {
-		return errf(CodeNotFound, KindRoute, dst.String(), "no route with destination-cidr-block %s in route table %s", dst, tableID)
-	}
-	if rt.Routes[i].Origin == OriginTable {
-		return errf(CodeInvalidParameter, KindRoute, dst.String(), "cannot remove local route %s in route table %s", dst, tableID)
 	}
 	rt.Routes = append(rt.Routes[:i:i], rt.Routes[i+1:]...)
 	c.emitLocked(KindRouteTable, OpUpdate, rt.ID, account)

@@ -43,6 +43,18 @@ type VPNConnection struct {
 	Tags   map[string]string
 }
 
+func (g *VPNGateway) copy(c *Cloud) VPNGateway {
+	out := *g
+	out.Tags = c.tagsLocked(g.ID)
+	return out
+}
+
+func (g *CustomerGateway) copy(c *Cloud) CustomerGateway {
+	out := *g
+	out.Tags = c.tagsLocked(g.ID)
+	return out
+}
+
 // CreateVPNGateway makes a detached VPN gateway.
 // AWS: https://docs.aws.amazon.com/vpn/latest/s2svpn/SetUpVPNConnections.html#vpn-create-target-gateway — Amazon side ASN 64512 by default
 func (c *Cloud) CreateVPNGateway(account string, asn int64, tags map[string]string) (VPNGateway, error) {
@@ -57,9 +69,7 @@ func (c *Cloud) CreateVPNGateway(account string, asn int64, tags map[string]stri
 	g := &VPNGateway{ID: newID("vgw"), Account: account, ASN: asn, State: StateAvailable}
 	c.vgws[g.ID] = g
 	c.registerLocked(KindVPNGateway, g.ID, account, tags)
-	out := *g
-	out.Tags = c.tagsLocked(g.ID)
-	return out, nil
+	return g.copy(c), nil
 }
 
 // VPNGateways returns the account's VPN gateways, sorted by ID.
@@ -67,7 +77,15 @@ func (c *Cloud) VPNGateways(account string) []VPNGateway {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return sortedValues(c.vgws, func(g *VPNGateway) bool { return g.Account == account },
-		func(g *VPNGateway) VPNGateway { out := *g; out.Tags = c.tagsLocked(g.ID); return out })
+		func(g *VPNGateway) VPNGateway { return g.copy(c) })
+}
+
+func (c *Cloud) vgwLocked(account, id string) (*VPNGateway, error) {
+	g, ok := c.vgws[id]
+	if !ok || g.Account != account {
+		return nil, notFound(KindVPNGateway, id)
+	}
+	return g, nil
 }
 
 // AttachVPNGateway attaches a VPN gateway to a network; a network has at most one.
@@ -75,9 +93,9 @@ func (c *Cloud) VPNGateways(account string) []VPNGateway {
 func (c *Cloud) AttachVPNGateway(account, gatewayID, networkID string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	g, ok := c.vgws[gatewayID]
-	if !ok || g.Account != account {
-		return notFound(KindVPNGateway, gatewayID)
+	g, err := c.vgwLocked(account, gatewayID)
+	if err != nil {
+		return err
 	}
 	if _, err := c.networkLocked(account, networkID); err != nil {
 		return err
@@ -100,9 +118,9 @@ func (c *Cloud) AttachVPNGateway(account, gatewayID, networkID string) error {
 func (c *Cloud) DetachVPNGateway(account, gatewayID, networkID string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	g, ok := c.vgws[gatewayID]
-	if !ok || g.Account != account {
-		return notFound(KindVPNGateway, gatewayID)
+	g, err := c.vgwLocked(account, gatewayID)
+	if err != nil {
+		return err
 	}
 	if g.NetworkID != networkID {
 		return errf(CodeNotAssociated, KindVPNGateway, gatewayID, "VPN gateway %s is not attached to %s", gatewayID, networkID)
@@ -126,9 +144,7 @@ func (c *Cloud) CreateCustomerGateway(account string, asn int64, ip netip.Addr, 
 	g := &CustomerGateway{ID: newID("cgw"), Account: account, ASN: asn, IP: ip, State: StateAvailable}
 	c.cgws[g.ID] = g
 	c.registerLocked(KindCustomerGateway, g.ID, account, tags)
-	out := *g
-	out.Tags = c.tagsLocked(g.ID)
-	return out, nil
+	return g.copy(c), nil
 }
 
 // CustomerGateways returns the account's customer gateways, sorted by ID.
@@ -136,7 +152,15 @@ func (c *Cloud) CustomerGateways(account string) []CustomerGateway {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return sortedValues(c.cgws, func(g *CustomerGateway) bool { return g.Account == account },
-		func(g *CustomerGateway) CustomerGateway { out := *g; out.Tags = c.tagsLocked(g.ID); return out })
+		func(g *CustomerGateway) CustomerGateway { return g.copy(c) })
+}
+
+func (c *Cloud) cgwLocked(account, id string) (*CustomerGateway, error) {
+	g, ok := c.cgws[id]
+	if !ok || g.Account != account {
+		return nil, notFound(KindCustomerGateway, id)
+	}
+	return g, nil
 }
 
 // VPNSpec says what CreateVPNConnection connects.
@@ -152,8 +176,8 @@ type VPNSpec struct {
 func (c *Cloud) CreateVPNConnection(account string, spec VPNSpec, tags map[string]string) (VPNConnection, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cg, ok := c.cgws[spec.CustomerGatewayID]; !ok || cg.Account != account {
-		return VPNConnection{}, notFound(KindCustomerGateway, spec.CustomerGatewayID)
+	if _, err := c.cgwLocked(account, spec.CustomerGatewayID); err != nil {
+		return VPNConnection{}, err
 	}
 	if (spec.VPNGatewayID == "") == (spec.TransitGatewayID == "") {
 		return VPNConnection{}, errf(CodeInvalidParameter, KindVPNConnection, "", "a VPN connection needs exactly one of a VPN gateway or a transit gateway")
@@ -162,8 +186,8 @@ func (c *Cloud) CreateVPNConnection(account string, spec VPNSpec, tags map[strin
 		TransitGatewayID: spec.TransitGatewayID, StaticRoutesOnly: spec.StaticRoutesOnly, State: StateAvailable}
 	var tgw *TransitGateway
 	if spec.VPNGatewayID != "" {
-		if g, ok := c.vgws[spec.VPNGatewayID]; !ok || g.Account != account {
-			return VPNConnection{}, notFound(KindVPNGateway, spec.VPNGatewayID)
+		if _, err := c.vgwLocked(account, spec.VPNGatewayID); err != nil {
+			return VPNConnection{}, err
 		}
 	} else {
 		var err error
@@ -196,6 +220,14 @@ func (c *Cloud) VPNConnections(account string) []VPNConnection {
 	return sortedValues(c.vpns, func(v *VPNConnection) bool { return v.Account == account }, c.vpnCopyLocked)
 }
 
+func (c *Cloud) vpnLocked(account, id string) (*VPNConnection, error) {
+	v, ok := c.vpns[id]
+	if !ok || v.Account != account {
+		return nil, notFound(KindVPNConnection, id)
+	}
+	return v, nil
+}
+
 // AddVPNStaticRoute adds a static route to a static-routing VPN.
 // AWS: https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html — static routes need a static-routing VPN
 // AWS: https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-limits.html — 100 routes per VPN connection
@@ -206,9 +238,9 @@ func (c *Cloud) AddVPNStaticRoute(account, vpnID string, p netip.Prefix) error {
 	if err != nil {
 		return err
 	}
-	v, ok := c.vpns[vpnID]
-	if !ok || v.Account != account {
-		return notFound(KindVPNConnection, vpnID)
+	v, err := c.vpnLocked(account, vpnID)
+	if err != nil {
+		return err
 	}
 	if !v.StaticRoutesOnly {
 		return errf(CodeInvalidParameter, KindVPNRoute, vpnID, "VPN connection %s uses dynamic routing; static routes are not allowed", vpnID)
@@ -238,9 +270,9 @@ func (c *Cloud) SetVPNLearnedRoutes(account, vpnID string, routes []netip.Prefix
 	if err != nil {
 		return err
 	}
-	v, ok := c.vpns[vpnID]
-	if !ok || v.Account != account {
-		return notFound(KindVPNConnection, vpnID)
+	v, err := c.vpnLocked(account, vpnID)
+	if err != nil {
+		return err
 	}
 	if v.StaticRoutesOnly {
 		return errf(CodeInvalidParameter, KindVPNRoute, vpnID, "VPN connection %s uses static routing", vpnID)

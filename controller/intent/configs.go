@@ -201,10 +201,14 @@ func (p *Plan) Configs(l Live) (map[string]mgmt.Config, error) {
 		nb.Approval, nb.Approved = p.approval(tr.Name, o.Site, l)
 		c.Neighbors = append(c.Neighbors, nb)
 		out[o.Gateway] = c
-		// A site whose router is an mcnlab gateway gets the other end.
+		// A site whose router is an mcnlab gateway gets the other end,
+		// passive: with both GoBGP ends connecting, their fixed 5 s idle
+		// hold after a refused attempt can phase-lock them for tens of
+		// seconds after one end restarts (as for tunnel peers, whose
+		// higher address waits).
 		if sc, ok := out[o.Site]; ok {
 			sc.Neighbors = append(sc.Neighbors, mgmt.Neighbor{Name: fmt.Sprintf("x%d", slices.Index(p.Overlays, o)),
-				Address: o.Inner[0].Addr(), ASN: g.ASN,
+				Address: o.Inner[0].Addr(), ASN: g.ASN, Passive: true,
 				VXLAN: &mgmt.VXLAN{VNI: o.VNI, Local: o.Customer, Remote: g.PrivateIP, Port: VXLANPort, Address: o.Inner[1], MTU: VXLANMTU}})
 			out[o.Site] = sc
 		}

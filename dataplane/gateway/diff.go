@@ -24,8 +24,13 @@ type plan struct {
 	// (ASN, prepend, filters, approval).
 	TunnelPeers, BGPPeers []string
 	// RemoveNeighbors, AddNeighbors and UpdateNeighbors likewise; a
-	// neighbour whose address changed is removed and added.
+	// neighbour whose address or overlay address changed, or which gained
+	// or lost its overlay, is removed and added.
 	RemoveNeighbors, AddNeighbors, UpdateNeighbors []string
+	// Overlays are neighbours whose VXLAN overlay changed otherwise (VNI,
+	// underlay addresses, port, MTU): the interface is re-created under
+	// the kept BGP session, which never sees it go.
+	Overlays []string
 	// Withdraw and Advertise are local prefixes.
 	Withdraw, Advertise []netip.Prefix
 	// Segmentation is set when the segmentation policy changed (is
@@ -36,7 +41,7 @@ type plan struct {
 // Empty reports whether the plan changes nothing.
 func (p plan) Empty() bool {
 	return !p.Restart && !p.Rekey && !p.MTU && !p.Segmentation && len(p.RemovePeers)+len(p.AddPeers)+len(p.TunnelPeers)+len(p.BGPPeers)+
-		len(p.RemoveNeighbors)+len(p.AddNeighbors)+len(p.UpdateNeighbors)+len(p.Withdraw)+len(p.Advertise) == 0
+		len(p.RemoveNeighbors)+len(p.AddNeighbors)+len(p.UpdateNeighbors)+len(p.Overlays)+len(p.Withdraw)+len(p.Advertise) == 0
 }
 
 // diff computes the plan from cur (in place; nil when nothing is) to want.
@@ -106,11 +111,21 @@ func diff(cur *Config, want *Config) plan {
 		switch {
 		case !ok:
 			p.AddNeighbors = append(p.AddNeighbors, x.Name)
-		case o.Address != x.Address || !vxlanEqual(o.VXLAN, x.VXLAN):
+		case o.Address != x.Address || (o.VXLAN == nil) != (x.VXLAN == nil) ||
+			(o.VXLAN != nil && o.VXLAN.Address != x.VXLAN.Address):
 			p.RemoveNeighbors = append(p.RemoveNeighbors, x.Name)
 			p.AddNeighbors = append(p.AddNeighbors, x.Name)
-		case !neighborEqual(o, x):
-			p.UpdateNeighbors = append(p.UpdateNeighbors, x.Name)
+		default:
+			// Deleting and re-adding the session would send the
+			// neighbour a Cease; two GoBGP ends can then phase-lock in
+			// their fixed 5 s idle hold (see peerBGP). Only a new
+			// session address needs a new session.
+			if !vxlanEqual(o.VXLAN, x.VXLAN) {
+				p.Overlays = append(p.Overlays, x.Name)
+			}
+			if o.VXLAN, x.VXLAN = nil, nil; !neighborEqual(o, x) {
+				p.UpdateNeighbors = append(p.UpdateNeighbors, x.Name)
+			}
 		}
 	}
 	for _, x := range cur.Neighbors {
@@ -129,7 +144,7 @@ func diff(cur *Config, want *Config) plan {
 			p.Withdraw = append(p.Withdraw, x)
 		}
 	}
-	for _, s := range [][]string{p.RemovePeers, p.AddPeers, p.TunnelPeers, p.BGPPeers, p.RemoveNeighbors, p.AddNeighbors, p.UpdateNeighbors} {
+	for _, s := range [][]string{p.RemovePeers, p.AddPeers, p.TunnelPeers, p.BGPPeers, p.RemoveNeighbors, p.AddNeighbors, p.UpdateNeighbors, p.Overlays} {
 		slices.Sort(s)
 	}
 	return p

@@ -58,7 +58,7 @@ func TestDiff(t *testing.T) {
 		want   string
 	}{
 		{"first config", nil, func(*Config) {},
-			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1 gw2 gw3] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Withdraw:[] Advertise:[10.0.0.0/24] Segmentation:false}"},
+			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1 gw2 gw3] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Overlays:[] Withdraw:[] Advertise:[10.0.0.0/24] Segmentation:false}"},
 		{"same", &base, func(*Config) {}, "{}"},
 		{"add a peer", &base, func(c *Config) { c.Peers = append(c.Peers, testPeer(4)) }, "{AddPeers:[gw4]}"},
 		{"remove a peer", &base, func(c *Config) { c.Peers = c.Peers[1:] }, "{RemovePeers:[gw1]}"},
@@ -77,7 +77,7 @@ func TestDiff(t *testing.T) {
 		{"private key", &base, func(c *Config) { c.PrivateKey = testKey(101) }, "{Rekey:true}"},
 		{"mtu", &base, func(c *Config) { c.MTU = 1380 }, "{MTU:true}"},
 		{"asn restarts", &base, func(c *Config) { c.ASN = 65099 },
-			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1 gw2 gw3] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Withdraw:[] Advertise:[10.0.0.0/24] Segmentation:false}"},
+			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1 gw2 gw3] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Overlays:[] Withdraw:[] Advertise:[10.0.0.0/24] Segmentation:false}"},
 		{"prefixes", &base, func(c *Config) { c.Prefixes = []netip.Prefix{netip.MustParsePrefix("10.9.0.0/16")} },
 			"{Withdraw:[10.0.0.0/24] Advertise:[10.9.0.0/16]}"},
 		{"neighbor update", &base, func(c *Config) { c.Neighbors[0].Passive = true }, "{UpdateNeighbors:[onprem]}"},
@@ -147,8 +147,15 @@ func TestDiffVXLANAndSegmentation(t *testing.T) {
 	}{
 		{"same", func(*Config) {}, "{}"},
 		{"same after defaults filled", func(c *Config) { c.Neighbors[0].VXLAN.Port = DefaultVXLANPort }, "{}"},
-		{"vxlan mtu re-creates only that neighbour", func(c *Config) { c.Neighbors[0].VXLAN.MTU = 1400 },
-			"{RemoveNeighbors:[onprem] AddNeighbors:[onprem]}"},
+		{"vxlan mtu re-creates only the overlay", func(c *Config) { c.Neighbors[0].VXLAN.MTU = 1400 }, "{Overlays:[onprem]}"},
+		{"vxlan remote and policy", func(c *Config) {
+			c.Neighbors[0].VXLAN.Remote = netip.MustParseAddr("198.18.0.9")
+			c.Neighbors[0].Passive = true
+		}, "{UpdateNeighbors:[onprem] Overlays:[onprem]}"},
+		{"overlay address re-creates the session", func(c *Config) {
+			c.Neighbors[0].VXLAN.Address = netip.MustParsePrefix("10.254.0.2/30")
+			c.Neighbors[0].Address = netip.MustParseAddr("10.254.0.1")
+		}, "{RemoveNeighbors:[onprem] AddNeighbors:[onprem]}"},
 		{"vxlan removed re-creates", func(c *Config) { c.Neighbors[0].VXLAN = nil }, "{RemoveNeighbors:[onprem] AddNeighbors:[onprem]}"},
 		{"approved", func(c *Config) { c.Neighbors[0].Approved = []netip.Prefix{netip.MustParsePrefix("10.9.0.0/24")} },
 			"{UpdateNeighbors:[onprem]}"},
@@ -156,7 +163,7 @@ func TestDiffVXLANAndSegmentation(t *testing.T) {
 		{"connection removed", func(c *Config) { c.Segmentation.Connections = c.Segmentation.Connections[:1] }, "{Segmentation:true}"},
 		{"segmentation removed", func(c *Config) { c.Segmentation = nil }, "{Segmentation:true}"},
 		{"asn restart keeps segmentation", func(c *Config) { c.ASN = 65099 },
-			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Withdraw:[] Advertise:[10.0.0.0/24] Segmentation:false}"},
+			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Overlays:[] Withdraw:[] Advertise:[10.0.0.0/24] Segmentation:false}"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cur := mustValid(t, cloneConfig(base))

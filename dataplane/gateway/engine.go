@@ -246,6 +246,16 @@ func (e *Engine) Apply(ctx context.Context, want Config) error {
 			c.Approval, c.Approved = np.Approval, np.Approved
 		}, name)
 	}
+	for _, name := range p.Overlays {
+		nn := want.Neighbors[slices.IndexFunc(want.Neighbors, func(x Neighbor) bool { return x.Name == name })]
+		if err := openVXLAN(e.nl, nn); err != nil {
+			fail(errors.Join(fmt.Errorf("neighbor %s: %w", name, err), e.removeNeighborLocked(ctx, name)))
+			continue
+		}
+		v := *nn.VXLAN
+		e.cur.Neighbors[slices.IndexFunc(e.cur.Neighbors, func(n Neighbor) bool { return n.Name == name })].VXLAN = &v
+		e.kickFIB() // the kernel dropped the routes through the old interface
+	}
 	for _, name := range p.UpdateNeighbors {
 		nn := want.Neighbors[slices.IndexFunc(want.Neighbors, func(x Neighbor) bool { return x.Name == name })]
 		if err := sp.UpdatePeer(ctx, neighborBGP(nn)); err != nil {

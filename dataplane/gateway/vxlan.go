@@ -19,20 +19,25 @@ import (
 // route makes on-link.
 
 // openVXLAN creates n's overlay interface, addresses it and sets it up. A
-// VXLAN interface of that name left by an earlier run of the gateway is
-// replaced. On error it removes what it made.
+// VXLAN interface of that name (the overlay being changed, or one left by
+// an earlier run of the gateway) is replaced by one with the same MAC
+// address, so that the neighbour's ARP entry for our overlay address stays
+// right and the session over it sees no gap beyond the swap itself. On
+// error it removes what it made.
 func openVXLAN(nl *netlink.Handle, n Neighbor) error {
 	v, name := n.VXLAN, n.VXLANInterface()
+	var mac net.HardwareAddr
 	if old, err := nl.LinkByName(name); err == nil {
 		if old.Type() != "vxlan" {
 			return fmt.Errorf("vxlan %s: interface exists already and is a %s", name, old.Type())
 		}
+		mac = old.Attrs().HardwareAddr
 		if err := nl.LinkDel(old); err != nil {
-			return fmt.Errorf("vxlan %s: remove leftover: %w", name, err)
+			return fmt.Errorf("vxlan %s: remove the one in place: %w", name, err)
 		}
 	}
 	link := &netlink.Vxlan{
-		LinkAttrs: netlink.LinkAttrs{Name: name, MTU: v.MTU},
+		LinkAttrs: netlink.LinkAttrs{Name: name, MTU: v.MTU, HardwareAddr: mac},
 		VxlanId:   int(v.VNI),
 		SrcAddr:   net.IP(v.Local.AsSlice()),
 		Group:     net.IP(v.Remote.AsSlice()),

@@ -135,18 +135,38 @@ func TestNeighborOverVXLAN(t *testing.T) {
 		return fmt.Sprintf("gw1 sessions %+v; want onprem established with BFD Up", l.status(t, 1).Sessions)
 	})
 
-	// A new overlay MTU re-creates the interface (a new index) and the
-	// session comes back over it.
+	// A new overlay MTU re-creates the interface (a new index, the same
+	// MAC address) under the BGP session, which stays up: its uptime goes
+	// on rather than starting again.
+	onprem := func() mgmt.Session {
+		t.Helper()
+		for _, s := range l.status(t, 1).Sessions {
+			if s.Name == "onprem" {
+				return s
+			}
+		}
+		return mgmt.Session{}
+	}
+	eventually(t, converge, func() string {
+		if s := onprem(); s.UptimeSeconds < 1 {
+			return fmt.Sprintf("gw1 session to onprem %+v; want up for a second", s)
+		}
+		return ""
+	})
+	before := onprem().UptimeSeconds
 	cfg.Neighbors[0].VXLAN.MTU = 1400
 	if _, err := l.gws[0].client.PutConfig(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
 	vx2 := overlayLink(t, gw1ns, "vx-onprem")
-	if vx2 == nil || vx2.MTU != 1400 || vx2.Index == vx.Index {
-		t.Fatalf("vx-onprem after the MTU change: %+v; want re-created with MTU 1400", vx2)
+	if vx2 == nil || vx2.MTU != 1400 || vx2.Index == vx.Index || vx2.HardwareAddr.String() != vx.HardwareAddr.String() {
+		t.Fatalf("vx-onprem after the MTU change: %+v; want re-created with MTU 1400 and MAC %s", vx2, vx.HardwareAddr)
 	}
 	l.waitRoutes(t, 1, map[netip.Prefix][]netip.Addr{lan(2): {overlay2}})
 	l.waitReachable(t, 1, 2)
+	if s := onprem(); s.State != "established" || s.UptimeSeconds < before {
+		t.Errorf("gw1 session to onprem after the overlay change: %s, up %d s; want still established, up at least %d s", s.State, s.UptimeSeconds, before)
+	}
 
 	// Removing the neighbour removes its overlay and its routes.
 	cfg.Neighbors = nil

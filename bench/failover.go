@@ -131,6 +131,11 @@ func Failover(ctx context.Context, o FailoverOptions) (res *FailoverResult, err 
 		return nil, err
 	}
 	res.DeployS = deployS
+	defer func() {
+		if err != nil {
+			diagnose(o.Log, o.Lab, o.Topology)
+		}
+	}()
 
 	pctx, stopProbes := context.WithCancel(ctx)
 	var streams []*stream
@@ -264,6 +269,14 @@ func waitHealthy(ctx context.Context, streams []*stream, since time.Time, settle
 		}
 		select {
 		case <-ctx.Done():
+			// Say what each stream saw since, to tell a black hole from
+			// scattered loss.
+			for i, name := range bad {
+				s := streams[slices.IndexFunc(streams, func(s *stream) bool { return s.name == name })]
+				w := s.window(since, time.Now())
+				bad[i] = fmt.Sprintf("%s (%d sent, %d lost, longest gap %.0f ms, last loss %s after)",
+					name, w.Sent, w.Lost, w.LossMS, w.LastLoss.Sub(since).Round(time.Millisecond))
+			}
 			return fmt.Errorf("traffic did not flow without loss for %s: %s: %w", settle, strings.Join(bad, ", "), ctx.Err())
 		case <-t.C:
 		}

@@ -67,13 +67,14 @@ func TestFailover(t *testing.T) {
 	t.Cleanup(func() { _ = emulator.Destroy(context.Background(), lab, nil); roottest.AssertGone(t, lab) })
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
+	var log strings.Builder
 	res, err := Failover(ctx, FailoverOptions{
 		Lab: lab, Topology: transitHA(t, "frr"), GatewayCommand: []string{roottest.MCNLab(t)},
 		Kill: []string{"sa1"}, Pairs: []string{"ha>hb", "ha>dch"},
-		Interval: 20 * time.Millisecond, Settle: time.Second,
+		Interval: 20 * time.Millisecond, Settle: time.Second, Log: &log,
 	})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v\n%s", err, log.String())
 	}
 	if len(res.Kills) != 1 {
 		t.Fatalf("%d kills reported, want 1", len(res.Kills))

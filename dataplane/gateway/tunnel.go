@@ -71,10 +71,11 @@ func openTunnel(nl *netlink.Handle, key wg.Key, mtu int, p Peer, hooks proberHoo
 	return t, nil
 }
 
+// configure addresses the tunnel's interface and sets it up, then gives
+// WireGuard its key and peer: in the other order, packets from a peer that
+// is up already arrive before the interface is, and writing them to the
+// TUN fails (EIO).
 func (t *tunnel) configure(nl *netlink.Handle, key wg.Key, mtu int, p Peer) error {
-	if err := t.dev.Apply(wgConfig(key, p)); err != nil {
-		return fmt.Errorf("tunnel %s: %w", t.ifname, err)
-	}
 	link, err := nl.LinkByName(t.ifname)
 	if err != nil {
 		return fmt.Errorf("tunnel %s: find link: %w", t.ifname, err)
@@ -96,6 +97,9 @@ func (t *tunnel) configure(nl *netlink.Handle, key wg.Key, mtu int, p Peer) erro
 	}
 	if err := nl.LinkSetUp(link); err != nil {
 		return fmt.Errorf("tunnel %s: set up: %w", t.ifname, err)
+	}
+	if err := t.dev.Apply(wgConfig(key, p)); err != nil {
+		return fmt.Errorf("tunnel %s: %w", t.ifname, err)
 	}
 	return nil
 }

@@ -83,6 +83,19 @@ func LoadKeys(lab string, gateways []*topologies.Node) (Keys, error) {
 	return keys, nil
 }
 
+// nodeWithAddress returns the node with address a on one of its links, or
+// nil.
+func nodeWithAddress(t *topologies.Topology, a netip.Addr) *topologies.Node {
+	for _, l := range t.Links {
+		for _, e := range []topologies.Endpoint{l.A, l.B} {
+			if e.Address.IsValid() && e.Address.Addr() == a {
+				return t.Node(e.Node)
+			}
+		}
+	}
+	return nil
+}
+
 // peerNameRE is what the gateway accepts as a peer name (it names the
 // tunnel's interface wg-<name>, within the kernel's 15 bytes).
 var peerNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,11}$`)
@@ -108,7 +121,13 @@ func Configs(t *topologies.Topology, keys Keys) (map[string]mgmt.Config, error) 
 			PrivateKey: keys[g.Name].String(),
 		}
 		for i, nb := range b.Neighbors {
-			c.Neighbors = append(c.Neighbors, mgmt.Neighbor{Name: fmt.Sprintf("n%d", i), Address: nb.Address, ASN: nb.ASN})
+			// Between two gateways, the one with the greater name waits:
+			// with both GoBGP ends connecting, their fixed 5 s idle hold
+			// after a refused attempt can phase-lock them for tens of
+			// seconds after one restarts (tunnel peers do the same).
+			owner := nodeWithAddress(t, nb.Address)
+			passive := owner != nil && owner.Kind == topologies.KindGateway && owner.Name < g.Name
+			c.Neighbors = append(c.Neighbors, mgmt.Neighbor{Name: fmt.Sprintf("n%d", i), Address: nb.Address, ASN: nb.ASN, Passive: passive})
 		}
 		out[g.Name] = c
 	}

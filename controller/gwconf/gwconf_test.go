@@ -70,6 +70,36 @@ func TestConfigs(t *testing.T) {
 	}
 }
 
+// TestNeighborGatewaysOneWaits: of two gateways that are plain BGP
+// neighbours, the one with the greater name is passive; a neighbour that is
+// a router of another make is connected to as usual.
+func TestNeighborGatewaysOneWaits(t *testing.T) {
+	src := `name: gwpair
+version: 1
+nodes:
+  r: {kind: frr, bgp: {asn: 65003, neighbors: [{address: 10.0.0.5, asn: 65002}]}}
+  gwa: {kind: gateway, bgp: {asn: 65001, neighbors: [{address: 10.0.0.2, asn: 65002}]}}
+  gwb: {kind: gateway, bgp: {asn: 65002, neighbors: [{address: 10.0.0.1, asn: 65001}, {address: 10.0.0.6, asn: 65003}]}}
+links:
+  - endpoints: [{node: gwa, interface: b, address: 10.0.0.1/30}, {node: gwb, interface: a, address: 10.0.0.2/30}]
+  - endpoints: [{node: gwb, interface: r, address: 10.0.0.5/30}, {node: r, interface: b, address: 10.0.0.6/30}]
+`
+	topo, err := topologies.Parse("gwpair.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgs, err := Configs(topo, Keys{"gwa": mustKey(t), "gwb": mustKey(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := cfgs["gwa"].Neighbors; len(n) != 1 || n[0].Passive {
+		t.Errorf("gwa's neighbours = %+v; want gwb, connected to", n)
+	}
+	if n := cfgs["gwb"].Neighbors; len(n) != 2 || !n[0].Passive || n[1].Passive {
+		t.Errorf("gwb's neighbours = %+v; want gwa waited for, r connected to", n)
+	}
+}
+
 // TestTransitHA deploys the transit architecture (on-prem FRR or BIRD, a
 // transit gateway pair, two spoke gateway pairs) and proves with packets
 // that every host reaches every other.

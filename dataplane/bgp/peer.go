@@ -317,6 +317,67 @@ func (s *Speaker) Peers(ctx context.Context) ([]PeerState, error) {
 	return out, nil
 }
 
+// WatchSessions calls fn after neighbor sessions change state (several
+// changes close together may make one call), until ctx is done or the
+// speaker is closed; it returns ctx's error or ErrClosed. fn runs on the
+// caller's goroutine.
+func (s *Speaker) WatchSessions(ctx context.Context, fn func()) error {
+	wake := make(chan struct{}, 1)
+	s.mu.Lock()
+	s.sessions[wake] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.sessions, wake)
+		s.mu.Unlock()
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.closed:
+			return ErrClosed
+		case <-wake:
+			fn()
+		}
+	}
+}
+
+// onPeer receives GoBGP's peer events and wakes the WatchSessions calls.
+func (s *Speaker) onPeer(r *api.WatchEventResponse) {
+	if r.GetPeer() == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for wake := range s.sessions {
+		select {
+		case wake <- struct{}{}:
+		default: // a wake-up is pending already
+		}
+	}
+}
+
+// Established returns the addresses of the neighbors whose session is
+// established. It reads no counters, so unlike Peers it costs the same
+// however many routes the neighbors sent.
+func (s *Speaker) Established(ctx context.Context) (map[netip.Addr]bool, error) {
+	m := map[netip.Addr]bool{}
+	err := s.do(ctx, "list peers", func(ctx context.Context) error {
+		return s.srv.ListPeer(ctx, &api.ListPeerRequest{}, func(p *api.Peer) {
+			if p.GetState().GetSessionState() == api.PeerState_ESTABLISHED {
+				if a, err := netip.ParseAddr(p.GetConf().GetNeighborAddress()); err == nil {
+					m[a] = true
+				}
+			}
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 // adjIn counts the unicast paths from peer that pass its import policy
 // and lists the prefixes of those that do not. GoBGP's own Accepted counter
 // ignores global import policies, which is where this package keeps

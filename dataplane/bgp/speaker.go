@@ -49,6 +49,7 @@ type Speaker struct {
 	mu       sync.Mutex // guards the fields below
 	rib      map[netip.Prefix][]Path
 	subs     map[*subscriber]struct{}
+	sessions map[chan struct{}]struct{} // WatchSessions wake-ups, capacity 1
 	peers    map[netip.Addr]*peerEntry
 	adverts  map[netip.Prefix][]byte // GoBGP path UUIDs of Advertise calls
 	policyID uint64                  // makes policy names unique per update
@@ -73,13 +74,14 @@ func New(ctx context.Context, cfg Config) (*Speaker, error) {
 	go srv.Serve()
 
 	s := &Speaker{
-		srv:     srv,
-		asn:     cfg.ASN,
-		closed:  make(chan struct{}),
-		rib:     make(map[netip.Prefix][]Path),
-		subs:    make(map[*subscriber]struct{}),
-		peers:   make(map[netip.Addr]*peerEntry),
-		adverts: make(map[netip.Prefix][]byte),
+		srv:      srv,
+		asn:      cfg.ASN,
+		closed:   make(chan struct{}),
+		rib:      make(map[netip.Prefix][]Path),
+		subs:     make(map[*subscriber]struct{}),
+		sessions: make(map[chan struct{}]struct{}),
+		peers:    make(map[netip.Addr]*peerEntry),
+		adverts:  make(map[netip.Prefix][]byte),
 	}
 	listen := make([]string, 0, len(cfg.ListenAddrs))
 	for _, a := range cfg.ListenAddrs {
@@ -108,6 +110,11 @@ func New(ctx context.Context, cfg Config) (*Speaker, error) {
 			Filters: []*api.WatchEventRequest_Table_Filter{{Type: api.WatchEventRequest_Table_Filter_BEST, Init: true}},
 		}}, s.onBest)
 	})
+	if err == nil {
+		err = call(ctx, "watch sessions", func(context.Context) error {
+			return srv.WatchEvent(wctx, &api.WatchEventRequest{Peer: &api.WatchEventRequest_Peer{}}, s.onPeer)
+		})
+	}
 	if err != nil {
 		cancel()
 		_ = call(context.Background(), "stop", func(ctx context.Context) error {

@@ -316,3 +316,49 @@ func TestPrefixFilterMatches(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchSessionsSeesUpAndDown: a session that carries no routes (so no
+// path event) still wakes WatchSessions when it comes up and when it goes
+// down, and Established agrees each time; closing the speaker ends the
+// watch with ErrClosed.
+func TestWatchSessionsSeesUpAndDown(t *testing.T) {
+	r, a := newNode(t, 1, 65000), newNode(t, 2, 65001)
+	wakes := make(chan struct{}, 100)
+	done := make(chan error, 1)
+	go func() { done <- r.WatchSessions(context.Background(), func() { wakes <- struct{}{} }) }()
+	established := func() bool {
+		m, err := r.Established(context.Background())
+		if err != nil {
+			t.Fatalf("Established: %v", err)
+		}
+		return m[a.addr]
+	}
+	// waitWake waits for a wake-up after which Established says want.
+	waitWake := func(want bool) {
+		t.Helper()
+		deadline := time.After(15 * time.Second)
+		for {
+			select {
+			case <-wakes:
+				if established() == want {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no session wake-up with %s established = %v", a.addr, want)
+			}
+		}
+	}
+	connect(t, r, a, nil)
+	waitWake(true)
+	a.Close()
+	waitWake(false)
+	r.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("WatchSessions returned %v, want ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("WatchSessions still runs after Close")
+	}
+}

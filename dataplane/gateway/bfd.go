@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	"github.com/mcnlab/mcnlab/dataplane/bfd"
-	"github.com/mcnlab/mcnlab/dataplane/bgp"
 )
 
 // Neighbour liveness is real BFD (RFC 5880, single-hop per RFC 5881): a
@@ -23,17 +22,21 @@ import (
 // never filtered: only a session that has been Up and is not now counts as
 // dead. The BGP session itself is left to its hold timer.
 //
-// A neighbour's BFD session starts only once its BGP session has been
+// A neighbour's BFD session runs only while its BGP session is
 // established: FRR's bgpd registers its BFD session again (with the
-// interface) when BGP comes up, and takes the replaced session for BFD
-// going down, resetting BGP, if BFD was already Up by then.
+// interface) whenever BGP comes up, and takes the replaced session for BFD
+// going down, resetting BGP, if BFD was already Up by then. A BFD session
+// kept across a BGP reset would so reset BGP again at every attempt; it is
+// closed when BGP goes down and started again once BGP is back, as at the
+// first start. (BFD going down while BGP stays up is what BFD is for: that
+// session is kept, and the neighbour counts as dead.)
 
 // syncBFDLocked starts a BFD session for every neighbour in cur that wants
 // one and whose BGP session is established, and closes the sessions of the
 // others. It is called with mu held at the end of every Apply and teardown,
-// and by syncLoop while some neighbour waits (bfdPending); a session that
-// cannot start (no route to the neighbour yet) is logged and tried again
-// then.
+// and by syncLoop at every FIB sync (BGP going down or up changes paths,
+// which kicks it); a session that cannot start (no route to the neighbour
+// yet) is logged and tried again then.
 func (e *Engine) syncBFDLocked(ctx context.Context) {
 	want := map[netip.Addr]Neighbor{}
 	if !e.closed {
@@ -43,10 +46,15 @@ func (e *Engine) syncBFDLocked(ctx context.Context) {
 			}
 		}
 	}
+	var established map[netip.Addr]bool
+	known := false // whether established could be read
+	if len(want) > 0 {
+		established, known = e.establishedLocked(ctx)
+	}
 	e.lmu.Lock()
 	var stale []*bfd.Session
 	for addr, s := range e.bfd {
-		if n, ok := want[addr]; !ok || (n.LocalAddress.IsValid() && n.LocalAddress != e.bfdLocal[addr]) {
+		if n, ok := want[addr]; !ok || (known && !established[addr]) || (n.LocalAddress.IsValid() && n.LocalAddress != e.bfdLocal[addr]) {
 			stale = append(stale, s)
 			delete(e.bfd, addr)
 			delete(e.bfdLocal, addr)
@@ -55,11 +63,10 @@ func (e *Engine) syncBFDLocked(ctx context.Context) {
 	e.lmu.Unlock()
 	var errs []error
 	for _, s := range stale {
+		e.log.Info("bfd session stopped", "peer", s.Peer(), "bgp_established", established[s.Peer()])
 		errs = append(errs, s.Close())
 	}
 	changed := len(stale) > 0
-	var established map[netip.Addr]bool
-	pending := false
 	for _, addr := range slices.SortedFunc(maps.Keys(want), netip.Addr.Compare) {
 		e.lmu.Lock()
 		_, running := e.bfd[addr]
@@ -67,11 +74,7 @@ func (e *Engine) syncBFDLocked(ctx context.Context) {
 		if running {
 			continue
 		}
-		if established == nil {
-			established = e.establishedLocked(ctx)
-		}
 		if !established[addr] {
-			pending = true
 			continue
 		}
 		n := want[addr]
@@ -92,19 +95,18 @@ func (e *Engine) syncBFDLocked(ctx context.Context) {
 			err = s.Start()
 		}
 		if err != nil {
-			pending = true
 			if s != nil {
 				err = errors.Join(err, s.Close())
 			}
 			errs = append(errs, err)
 			continue
 		}
+		e.log.Info("bfd session started", "neighbor", n.Name, "peer", addr, "local", local)
 		e.lmu.Lock()
 		e.bfd[addr], e.bfdLocal[addr] = s, local
 		e.lmu.Unlock()
 		changed = true
 	}
-	e.bfdPending.Store(pending)
 	if err := errors.Join(errs...); err != nil {
 		e.log.Warn("bfd", "err", err)
 	}
@@ -113,30 +115,25 @@ func (e *Engine) syncBFDLocked(ctx context.Context) {
 	}
 }
 
-// establishedLocked returns the addresses of the established BGP sessions;
-// none when there is no speaker or it does not answer.
-func (e *Engine) establishedLocked(ctx context.Context) map[netip.Addr]bool {
-	m := map[netip.Addr]bool{}
+// establishedLocked returns the addresses of the established BGP sessions,
+// and false when there is no speaker or it does not answer.
+func (e *Engine) establishedLocked(ctx context.Context) (map[netip.Addr]bool, bool) {
 	sp := e.speaker.Load()
 	if sp == nil {
-		return m
+		return nil, false
 	}
-	peers, err := sp.Peers(ctx)
+	m, err := sp.Established(ctx)
 	if err != nil {
-		return m
+		return nil, false
 	}
-	for _, p := range peers {
-		if p.State == bgp.StateEstablished {
-			m[p.Address] = true
-		}
-	}
-	return m
+	return m, true
 }
 
-// startPendingBFD starts the BFD sessions that wait for their BGP session,
-// unless an Apply is in progress (it syncs them when it ends).
-func (e *Engine) startPendingBFD(ctx context.Context) {
-	if !e.bfdPending.Load() || !e.mu.TryLock() {
+// refreshBFD starts the BFD sessions that wait for their BGP session and
+// closes those whose BGP session went down, unless an Apply is in progress
+// (it syncs them when it ends).
+func (e *Engine) refreshBFD(ctx context.Context) {
+	if !e.mu.TryLock() {
 		return
 	}
 	defer e.mu.Unlock()

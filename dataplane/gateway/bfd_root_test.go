@@ -220,7 +220,7 @@ func TestBFDWithFRR(t *testing.T) {
 		DetectMult     int    `json:"detect-multiplier"`
 		RemoteRxMillis int    `json:"remote-receive-interval"`
 	}
-	eventually(t, converge, func() string {
+	bothUp := func() string {
 		var peers []bfdPeer
 		if err := vtyshJSON(ctx, l.name, "r", "show bfd peers json", &peers); err != nil {
 			return err.Error()
@@ -235,13 +235,14 @@ func TestBFDWithFRR(t *testing.T) {
 			return fmt.Sprintf("FRR BFD peers %+v; want 2 up at 100 ms x 3", peers)
 		}
 		return ""
-	})
+	}
+	eventually(t, converge, bothUp)
 
 	// Gateway side: freeze r's bfdd (bgpd runs on, so BGP stays up).
 	// Both gateways' BFD sessions go down and they drop r's LAN from
 	// their FIBs although BGP still has it; thawed, BFD and the routes
 	// come back (FRR's bfdd then times its sessions out and bgpd resets
-	// BGP once, which the wait below covers).
+	// BGP once, which the waits below cover).
 	rLAN := netip.MustParsePrefix("10.9.0.0/24")
 	for i := range 2 {
 		eventually(t, converge, func() string {
@@ -295,6 +296,10 @@ func TestBFDWithFRR(t *testing.T) {
 		}
 		return ""
 	})
+
+	// BGP was reset once: the gateways stopped BFD with it and start it
+	// again now that BGP is back; FRR must see it up before the next part.
+	eventually(t, converge, bothUp)
 
 	// Router side: freeze gw1, a hung gateway that, unlike a killed
 	// process, does not even close its TCP session. FRR hears no BFD

@@ -66,10 +66,7 @@ type Engine struct {
 	// address, and bfdLocal their local addresses (bfd.go).
 	bfd      map[netip.Addr]*bfd.Session
 	bfdLocal map[netip.Addr]netip.Addr
-	// bfdPending is set while a neighbour waits for its BFD session to
-	// start (bfd.go); syncLoop retries then.
-	bfdPending atomic.Bool
-	reset      chan struct{} // capacity 1: "reset the restarted peers"
+	reset    chan struct{} // capacity 1: "reset the restarted peers"
 
 	mu      sync.Mutex // guards the fields below; held for a whole Apply
 	closed  bool
@@ -329,6 +326,13 @@ func (e *Engine) restartLocked(ctx context.Context, want Config) error {
 		defer e.wg.Done()
 		// Ends with ErrClosed when the speaker is replaced or closed.
 		_ = sp.Watch(context.Background(), func([]bgp.PathEvent) { e.kickFIB() })
+	}()
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		// A session coming up or going down starts or stops its BFD
+		// session (bfd.go) at the next sync, not at the next tick.
+		_ = sp.WatchSessions(context.Background(), e.kickFIB)
 	}()
 	e.applied = true
 	e.cur = Config{Name: want.Name, ASN: want.ASN, RouterID: want.RouterID, PrivateKey: want.PrivateKey, MTU: want.MTU, Segmentation: seg}
@@ -595,7 +599,7 @@ func (e *Engine) syncLoop(ctx context.Context) {
 		case <-t.C:
 		}
 		err := e.syncFIB(ctx)
-		e.startPendingBFD(ctx)
+		e.refreshBFD(ctx)
 		// Log a failure once until it changes: the ticker retries it.
 		if msg := fmt.Sprint(err); err != nil && msg != last {
 			e.log.Warn("fib sync", "err", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -158,9 +159,9 @@ func Failover(ctx context.Context, o FailoverOptions) (res *FailoverResult, err 
 		if err := waitHealthy(ctx, streams, time.Now(), o.Settle, o.Timeout); err != nil {
 			return nil, fmt.Errorf("before killing %s: %w", g, err)
 		}
-		before, err := fibs(ctx, o.Lab, gws)
+		before, err := stableFIBs(ctx, o.Lab, gws, max(o.Settle, stableFor), o.Timeout)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("before killing %s: %w", g, err)
 		}
 		kr, err := killAndRejoin(ctx, o, program, g, gws, streams, before)
 		if err != nil {
@@ -306,6 +307,39 @@ func fibs(ctx context.Context, lab string, gws []string) (map[string]string, err
 	return out, nil
 }
 
+// stableFor is the least time the gateways' routes must stay the same
+// before they are taken as the converged state: FRR batches its updates
+// for a second (its coalesce time).
+const stableFor = 2 * time.Second
+
+// stableFIBs waits until no gateway's routes have changed for settle and
+// returns them: sessions are up well before every route has gone round,
+// and a rejoin is judged against this.
+func stableFIBs(ctx context.Context, lab string, gws []string, settle, timeout time.Duration) (map[string]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout+settle)
+	defer cancel()
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	var last map[string]string
+	var since time.Time
+	for {
+		cur, err := fibs(ctx, lab, gws)
+		if err != nil {
+			return nil, err
+		}
+		if !maps.Equal(cur, last) {
+			last, since = cur, time.Now()
+		} else if time.Since(since) >= settle {
+			return cur, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("gateways' routes did not stay the same for %s: %w", settle, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
 // waitFIBs polls until every gateway's routes are want.
 func waitFIBs(ctx context.Context, lab string, gws []string, want map[string]string) error {
 	t := time.NewTicker(50 * time.Millisecond)
@@ -316,7 +350,8 @@ func waitFIBs(ctx context.Context, lab string, gws []string, want map[string]str
 		if err == nil {
 			for _, g := range gws {
 				if got[g] != want[g] {
-					diff = append(diff, g)
+					diff = append(diff, fmt.Sprintf("%s has\n    %s\n  had\n    %s", g,
+						strings.ReplaceAll(got[g], "\n", "\n    "), strings.ReplaceAll(want[g], "\n", "\n    ")))
 				}
 			}
 			if len(diff) == 0 {
@@ -325,7 +360,7 @@ func waitFIBs(ctx context.Context, lab string, gws []string, want map[string]str
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("routes not back as before (differ: %v; last error: %v): %w", diff, err, ctx.Err())
+			return fmt.Errorf("routes not back as before (last error: %v): %w\n  %s", err, ctx.Err(), strings.Join(diff, "\n  "))
 		case <-t.C:
 		}
 	}

@@ -456,7 +456,10 @@ func (c *Controller) syncTable(ctx context.Context, account, subnet string, want
 }
 
 // convergedLocked reports whether every gateway is configured with every
-// tunnel up and every BGP session established.
+// tunnel up and every BGP session established, and whether the transits
+// have heard every prefix each site is to advertise (pending approval or
+// not): a session is up well before its first routes arrive (FRR batches
+// its updates for a second).
 func (c *Controller) convergedLocked() bool {
 	if !c.applied {
 		return false
@@ -476,6 +479,9 @@ func (c *Controller) convergedLocked() bool {
 		}
 		for _, s := range st.Sessions {
 			if s.State != "established" {
+				return false
+			}
+			if site := c.plan.SiteOfSession(s.Name); g.Role == intent.RoleTransit && site != nil && s.Received < uint64(len(site.Advertise)) {
 				return false
 			}
 		}

@@ -102,3 +102,44 @@ func TestSyncRoutesFollowsActiveGateway(t *testing.T) {
 		t.Errorf("withdrawn 10.100.0.0/24 still in prod's table")
 	}
 }
+
+// The lab is converged only once every session is up and each transit
+// gateway has heard all of a site's advertised prefixes over its session to
+// the site, pending approval or not.
+func TestConvergedWaitsForSiteRoutes(t *testing.T) {
+	top, err := topologies.Load("../topologies/aws-transit.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := intent.Compile(top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(p, Options{Lab: "t", Providers: map[string]cloud.Provider{"aws-lab": &fakeProvider{}}})
+	site := p.Topology.Cloud.Sites[0]
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.applied = true
+	for _, g := range p.Gateways {
+		st := mgmt.Status{Sessions: []mgmt.Session{{Name: "peer", State: "established"}}}
+		if g.Role == intent.RoleTransit {
+			st.Sessions = append(st.Sessions, mgmt.Session{Name: p.SiteNeighbor(site.Name), State: "established", Received: uint64(len(site.Advertise))})
+		}
+		c.status[g.Key], c.pushed[g.Key] = st, mgmt.Config{}
+	}
+	if !c.convergedLocked() {
+		t.Fatal("not converged with every session up and every site prefix heard")
+	}
+	st := c.status["transit-2"]
+	st.Sessions[1].Received = uint64(len(site.Advertise) - 1)
+	c.status["transit-2"] = st
+	if c.convergedLocked() {
+		t.Errorf("converged although transit-2 has heard %d of %s's %d prefixes", len(site.Advertise)-1, site.Name, len(site.Advertise))
+	}
+	st.Sessions[1].Received = uint64(len(site.Advertise))
+	st.Sessions[0].State = "active"
+	c.status["transit-2"] = st
+	if c.convergedLocked() {
+		t.Error("converged with a session down")
+	}
+}

@@ -89,7 +89,10 @@ type TokenStore interface {
 
 // Status is the lab's state as the controller sees it.
 type Status struct {
-	Lab       string    `json:"lab"`
+	Lab string `json:"lab"`
+	// Converged is set when every gateway is configured, every tunnel and
+	// BGP session is up, and the transit gateways have received every
+	// prefix each site advertises (approved or pending).
 	Converged bool      `json:"converged"`
 	Gateways  []Gateway `json:"gateways"`
 }

@@ -42,6 +42,18 @@ func (p *Plan) SiteNeighbor(site string) string {
 	return ""
 }
 
+// SiteOfSession returns the site whose router a transit gateway's session
+// of that name leads to: its neighbour s<i> over a private line, or one of
+// its tunnel peers s<i>-t<k>; nil for any other session.
+func (p *Plan) SiteOfSession(name string) *topologies.Site {
+	for i, s := range p.Topology.Cloud.Sites {
+		if n := siteNeighbor(i); name == n || strings.HasPrefix(name, n+"-t") {
+			return s
+		}
+	}
+	return nil
+}
+
 // Approved returns the routes approved at transit tr: the topology's and
 // the live ones, without repeats, in order.
 func (p *Plan) Approved(tr string, live []topologies.ApprovedRoute) []topologies.ApprovedRoute {

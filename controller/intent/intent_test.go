@@ -68,6 +68,12 @@ func TestCompileDemo(t *testing.T) {
 	if r.VXLAN[0].Remote != p.Gateway("transit-1").PrivateIP || r.BGP.Neighbors[0].Address != p.Overlays[0].Inner[0].Addr() {
 		t.Errorf("site router's overlay %+v and neighbor %+v do not meet transit-1", r.VXLAN[0], r.BGP.Neighbors[0])
 	}
+	if s := p.SiteOfSession("s0"); s == nil || s.Name != "dc1" {
+		t.Errorf("session s0 leads to site %v; want dc1", s)
+	}
+	if s := p.SiteOfSession("s00"); s != nil {
+		t.Errorf("session s00 leads to site %s; want none", s.Name)
+	}
 	d := p.Accounts[0].Desired
 	if len(d.VPCs) != 4 || len(d.Instances) != 4+8 || len(d.VirtualInterfaces) != 1 {
 		t.Errorf("desired: %d VPCs, %d instances, %d VIFs; want 4, 12, 1", len(d.VPCs), len(d.Instances), len(d.VirtualInterfaces))
@@ -215,6 +221,20 @@ func TestCompileTunnelSite(t *testing.T) {
 	}
 	if toSite == nil || toSite.Approval != "manual" || toSite.Endpoint.Addr() != site.PublicIP {
 		t.Errorf("transit-1's tunnel to the site: %+v", toSite)
+	}
+	// Each of transit-1's sessions is told apart: the site's tunnels lead
+	// to dc1, the spokes' to no site.
+	toDC1 := 0
+	for _, pe := range cfgs["transit-1"].Peers {
+		switch s := p.SiteOfSession(pe.Name); {
+		case s != nil && s.Name == "dc1" && strings.HasPrefix(pe.Name, "s0-t"):
+			toDC1++
+		case s != nil || strings.HasPrefix(pe.Name, "s0-t"):
+			t.Errorf("session %s of transit-1 leads to site %v", pe.Name, s)
+		}
+	}
+	if toDC1 != 2 {
+		t.Errorf("%d of transit-1's sessions lead to dc1; want its 2 HPE tunnels", toDC1)
 	}
 }
 

@@ -285,15 +285,17 @@ func waitHealthy(ctx context.Context, streams []*stream, since time.Time, settle
 }
 
 // fibs returns each gateway's routes as text (prefix and sorted next hops
-// per line, sorted), from its management API.
-func fibs(ctx context.Context, lab string, gws []string) (map[string]string, error) {
+// per line, sorted), from its management API, and whether every session of
+// every gateway is established.
+func fibs(ctx context.Context, lab string, gws []string) (map[string]string, bool, error) {
 	out := map[string]string{}
+	allUp := true
 	for _, g := range gws {
 		cl := mgmt.NewClient(emulator.GatewaySocket(lab, g))
 		st, err := cl.Status(ctx)
 		cl.Close()
 		if err != nil {
-			return nil, fmt.Errorf("status of gateway %s: %w", g, err)
+			return nil, false, fmt.Errorf("status of gateway %s: %w", g, err)
 		}
 		var lines []string
 		for _, r := range st.Routes {
@@ -303,8 +305,11 @@ func fibs(ctx context.Context, lab string, gws []string) (map[string]string, err
 		}
 		slices.Sort(lines)
 		out[g] = strings.Join(lines, "\n")
+		for _, s := range st.Sessions {
+			allUp = allUp && s.State == "established"
+		}
 	}
-	return out, nil
+	return out, allUp, nil
 }
 
 // stableFor is the least time the gateways' routes must stay the same
@@ -312,9 +317,10 @@ func fibs(ctx context.Context, lab string, gws []string) (map[string]string, err
 // for a second (its coalesce time).
 const stableFor = 2 * time.Second
 
-// stableFIBs waits until no gateway's routes have changed for settle and
-// returns them: sessions are up well before every route has gone round,
-// and a rejoin is judged against this.
+// stableFIBs waits until every gateway's sessions have been established
+// and its routes the same for settle, and returns the routes: sessions are
+// up well before every route has gone round (and FRR may reset a session
+// once just after it first comes up), and a rejoin is judged against this.
 func stableFIBs(ctx context.Context, lab string, gws []string, settle, timeout time.Duration) (map[string]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout+settle)
 	defer cancel()
@@ -323,11 +329,11 @@ func stableFIBs(ctx context.Context, lab string, gws []string, settle, timeout t
 	var last map[string]string
 	var since time.Time
 	for {
-		cur, err := fibs(ctx, lab, gws)
+		cur, up, err := fibs(ctx, lab, gws)
 		if err != nil {
 			return nil, err
 		}
-		if !maps.Equal(cur, last) {
+		if !up || !maps.Equal(cur, last) {
 			last, since = cur, time.Now()
 		} else if time.Since(since) >= settle {
 			return cur, nil
@@ -345,7 +351,7 @@ func waitFIBs(ctx context.Context, lab string, gws []string, want map[string]str
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
 	for {
-		got, err := fibs(ctx, lab, gws)
+		got, _, err := fibs(ctx, lab, gws)
 		var diff []string
 		if err == nil {
 			for _, g := range gws {

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/mcnlab/mcnlab/dataplane/bfd"
 )
@@ -23,13 +24,21 @@ import (
 // dead. The BGP session itself is left to its hold timer.
 //
 // A neighbour's BFD session runs only while its BGP session is
-// established: FRR's bgpd registers its BFD session again (with the
-// interface) whenever BGP comes up, and takes the replaced session for BFD
-// going down, resetting BGP, if BFD was already Up by then. A BFD session
-// kept across a BGP reset would so reset BGP again at every attempt; it is
-// closed when BGP goes down and started again once BGP is back, as at the
-// first start. (BFD going down while BGP stays up is what BFD is for: that
-// session is kept, and the neighbour counts as dead.)
+// established, and starts bfdStartDelay after BGP came up: FRR's bgpd
+// registers its BFD session again (with the interface and source it has
+// just learned) when BGP becomes established, through zebra to bfdd, and
+// takes the replaced session for BFD going down, resetting BGP, if BFD was
+// already Up by then. A BFD session kept across a BGP reset would so reset
+// BGP again at every attempt; it is closed when BGP goes down and started
+// again once BGP is back, as at the first start. (BFD going down while BGP
+// stays up is what BFD is for: that session is kept, and the neighbour
+// counts as dead.)
+
+// bfdStartDelay is how long a neighbour's BGP session must have been
+// established before its BFD session starts: room for the neighbour's own
+// BFD set-up on establishment (see above), short beside a BGP session's
+// life.
+const bfdStartDelay = time.Second
 
 // syncBFDLocked starts a BFD session for every neighbour in cur that wants
 // one and whose BGP session is established, and closes the sessions of the
@@ -50,6 +59,19 @@ func (e *Engine) syncBFDLocked(ctx context.Context) {
 	known := false // whether established could be read
 	if len(want) > 0 {
 		established, known = e.establishedLocked(ctx)
+	}
+	now := time.Now()
+	if known {
+		for addr := range established {
+			if _, ok := e.bgpUp[addr]; !ok {
+				e.bgpUp[addr] = now
+			}
+		}
+		for addr := range e.bgpUp {
+			if !established[addr] {
+				delete(e.bgpUp, addr)
+			}
+		}
 	}
 	e.lmu.Lock()
 	var stale []*bfd.Session
@@ -75,6 +97,10 @@ func (e *Engine) syncBFDLocked(ctx context.Context) {
 			continue
 		}
 		if !established[addr] {
+			continue
+		}
+		if wait := bfdStartDelay - now.Sub(e.bgpUp[addr]); wait > 0 {
+			time.AfterFunc(wait, e.kickFIB) // the sync then starts it
 			continue
 		}
 		n := want[addr]

@@ -66,7 +66,10 @@ type Engine struct {
 	// address, and bfdLocal their local addresses (bfd.go).
 	bfd      map[netip.Addr]*bfd.Session
 	bfdLocal map[netip.Addr]netip.Addr
-	reset    chan struct{} // capacity 1: "reset the restarted peers"
+	// bgpUp holds when each neighbour's BGP session was first seen
+	// established (bfd.go); guarded by mu.
+	bgpUp map[netip.Addr]time.Time
+	reset chan struct{} // capacity 1: "reset the restarted peers"
 
 	mu      sync.Mutex // guards the fields below; held for a whole Apply
 	closed  bool
@@ -109,6 +112,7 @@ func New(opts Options) (*Engine, error) {
 		restarted: make(map[netip.Addr]bool),
 		bfd:       make(map[netip.Addr]*bfd.Session),
 		bfdLocal:  make(map[netip.Addr]netip.Addr),
+		bgpUp:     make(map[netip.Addr]time.Time),
 		reset:     make(chan struct{}, 1),
 	}
 	e.wg.Add(2)

@@ -88,7 +88,8 @@ func DaemonFor(lab string, n *PlanNode) *Daemon {
 // already Up. So when a neighbour's BFD comes Up before its first BGP
 // session (BIRD's does), that session is reset once right after it comes
 // up (Cease, "BFD Down") and comes back a few seconds later. Our gateways
-// avoid it by starting BFD once BGP is established.
+// avoid it by starting BFD a second after BGP is established, and stopping
+// it whenever BGP goes down (dataplane/gateway/bfd.go).
 const (
 	bfdIntervalMS = 100
 	bfdMultiplier = 3

@@ -38,6 +38,20 @@ func (f *fakeProvider) SyncRoutes(_ context.Context, subnet string, want map[net
 
 func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 
+// demoPlan compiles the demo topology.
+func demoPlan(t *testing.T) *intent.Plan {
+	t.Helper()
+	top, err := topologies.Load("../topologies/aws-transit.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := intent.Compile(top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // spokeStatus is a spoke gateway's status with its tunnels up or down and
 // the given routes learned.
 func spokeStatus(up bool, routes ...string) mgmt.Status {
@@ -56,14 +70,7 @@ func spokeStatus(up bool, routes ...string) mgmt.Status {
 // tunnels are down; a withdrawn route leaves; nothing is called when
 // nothing changed.
 func TestSyncRoutesFollowsActiveGateway(t *testing.T) {
-	top, err := topologies.Load("../topologies/aws-transit.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := intent.Compile(top)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := demoPlan(t)
 	f := &fakeProvider{tables: map[string]map[netip.Prefix]string{}}
 	c := New(p, Options{Lab: "t", Providers: map[string]cloud.Provider{"aws-lab": f}})
 	ctx := context.Background()
@@ -107,14 +114,7 @@ func TestSyncRoutesFollowsActiveGateway(t *testing.T) {
 // gateway has heard all of a site's advertised prefixes over its session to
 // the site, pending approval or not.
 func TestConvergedWaitsForSiteRoutes(t *testing.T) {
-	top, err := topologies.Load("../topologies/aws-transit.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := intent.Compile(top)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := demoPlan(t)
 	c := New(p, Options{Lab: "t", Providers: map[string]cloud.Provider{"aws-lab": &fakeProvider{}}})
 	site := p.Topology.Cloud.Sites[0]
 	c.mu.Lock()

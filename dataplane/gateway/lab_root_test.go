@@ -251,6 +251,17 @@ func (l *lab) status(t *testing.T, i int) mgmt.Status {
 	return st
 }
 
+// session returns gateway i's session called name, or a zero Session.
+func (l *lab) session(t *testing.T, i int, name string) mgmt.Session {
+	t.Helper()
+	for _, s := range l.status(t, i).Sessions {
+		if s.Name == name {
+			return s
+		}
+	}
+	return mgmt.Session{}
+}
+
 // eventually polls cond until it returns "" or timeout passes.
 func eventually(t *testing.T, timeout time.Duration, cond func() string) {
 	t.Helper()

@@ -138,15 +138,7 @@ func TestNeighborOverVXLAN(t *testing.T) {
 	// A new overlay MTU re-creates the interface (a new index, the same
 	// MAC address) under the BGP session, which stays up: its uptime goes
 	// on rather than starting again.
-	onprem := func() mgmt.Session {
-		t.Helper()
-		for _, s := range l.status(t, 1).Sessions {
-			if s.Name == "onprem" {
-				return s
-			}
-		}
-		return mgmt.Session{}
-	}
+	onprem := func() mgmt.Session { t.Helper(); return l.session(t, 1, "onprem") }
 	eventually(t, converge, func() string {
 		if s := onprem(); s.UptimeSeconds < 1 {
 			return fmt.Sprintf("gw1 session to onprem %+v; want up for a second", s)
@@ -197,15 +189,7 @@ func TestManualApproval(t *testing.T) {
 	if _, err := l.gws[0].client.PutConfig(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	session := func() mgmt.Session {
-		t.Helper()
-		for _, s := range l.status(t, 1).Sessions {
-			if s.Name == "onprem" {
-				return s
-			}
-		}
-		return mgmt.Session{}
-	}
+	session := func() mgmt.Session { t.Helper(); return l.session(t, 1, "onprem") }
 	eventually(t, converge, func() string {
 		s := session()
 		if s.State != "established" || s.Received != 2 || s.Accepted != 0 || !slices.Equal(s.Filtered, []netip.Prefix{lan(2), other}) {

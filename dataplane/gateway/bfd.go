@@ -100,7 +100,11 @@ func (e *Engine) syncBFDLocked(ctx context.Context) {
 			continue
 		}
 		if wait := bfdStartDelay - now.Sub(e.bgpUp[addr]); wait > 0 {
-			time.AfterFunc(wait, e.kickFIB) // the sync then starts it
+			// One timer at a time: the sync it kicks starts this
+			// session and sets the next timer for any other.
+			if e.bfdTimer.CompareAndSwap(false, true) {
+				time.AfterFunc(wait, func() { e.bfdTimer.Store(false); e.kickFIB() })
+			}
 			continue
 		}
 		n := want[addr]

@@ -69,7 +69,9 @@ type Engine struct {
 	// bgpUp holds when each neighbour's BGP session was first seen
 	// established (bfd.go); guarded by mu.
 	bgpUp map[netip.Addr]time.Time
-	reset chan struct{} // capacity 1: "reset the restarted peers"
+	// bfdTimer is set while a timer waits to start a BFD session.
+	bfdTimer atomic.Bool
+	reset    chan struct{} // capacity 1: "reset the restarted peers"
 
 	mu      sync.Mutex // guards the fields below; held for a whole Apply
 	closed  bool

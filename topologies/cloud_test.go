@@ -193,6 +193,11 @@ func TestValidateCloudGoBuilt(t *testing.T) {
 	cl.Sites[0].Hosts[0].Address = netip.Addr{}
 	cl.Domains[2].Members = append(cl.Domains[2].Members, "prod")
 	cl.Connections = append(cl.Connections, nil, &DomainConnection{A: "shared", B: "prod"})
+	// A second transit of the same name is reported once, as a duplicate;
+	// its own faults (no AS, no VPC) are not checked.
+	cl.Transits = append(cl.Transits, nil, &Transit{Name: "transit"})
+	cl.Spokes = append(cl.Spokes, nil)
+	cl.Sites = append(cl.Sites, nil)
 	err := Validate(bad)
 	var list ErrorList
 	if !errors.As(err, &list) {
@@ -205,10 +210,14 @@ func TestValidateCloudGoBuilt(t *testing.T) {
 		`domains.shared.members[2]: spoke prod is already in domain prod (domains.prod.members[0]); a spoke or site is in at most one domain`,
 		`sites.dc1: name "dc1" is already used by spoke dc1 (spokes.dc1); nodes, workloads, site hosts, sites, spokes and transits share one name space: rename one`,
 		`sites.dc1.hosts.dc1-app: missing address; write one such as 10.100.0.10`,
+		"sites[1]: nil site",
 		`spokes.dc1.vpc: unknown vpc "nope"; defined vpcs: dev-vpc, prod-vpc, shared-vpc, transit-vpc`,
 		`spokes.dev.transit: unknown transit "transti"; did you mean "transit"? defined transits: transit`,
+		"spokes[4]: nil spoke",
+		`transits.transit: name "transit" is already used by transit transit (transits.transit); nodes, workloads, site hosts, sites, spokes and transits share one name space: rename one`,
 		`transits.transit.asn: missing AS number; write asn: 65000`,
 		`transits.transit.hpe.tunnels: hpe tunnels 9 is out of range; use 1..8 (tunnels to each peer gateway)`,
+		"transits[1]: nil transit",
 		`vpcs.dev-vpc.cidr: cidr 10.1.0.0/16 of vpc dev-vpc overlaps cidr 10.1.0.0/16 of vpc prod-vpc (vpcs.prod-vpc.cidr); give every vpc its own range`,
 		`vpcs.dev-vpc.subnets.app: missing prefix; write one such as 10.1.0.0/24`,
 		`vpcs.dev-vpc.subnets.gw: subnet 10.2.0.0/24 is not inside the vpc's cidr 10.1.0.0/16; use a prefix inside it, such as 10.1.0.0/24`,

@@ -2,6 +2,7 @@ package topologies
 
 import (
 	"fmt"
+	"iter"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -473,17 +474,31 @@ func (c *checker) checkPlacement(g who, vpc, subnet string, pos Pos, x *cloudInd
 	}
 }
 
+// checked yields the items of a list of named things (list "transits",
+// kind "transit") that the per-kind checks look at, with their paths:
+// a nil item is reported at its index, and an item whose name an earlier
+// one took (reported by checkNames; first holds the first by name) is
+// left out.
+func checked[T any](c *checker, list, kind string, items []*T, first map[string]*T, name func(*T) string) iter.Seq2[string, *T] {
+	return func(yield func(string, *T) bool) {
+		for i, it := range items {
+			if it == nil {
+				c.errf(index(list, i), Pos{}, "nil %s", kind)
+				continue
+			}
+			if first[name(it)] != it {
+				continue
+			}
+			if !yield(join(list, name(it)), it) {
+				return
+			}
+		}
+	}
+}
+
 // checkTransits checks each transit's placement, AS, HPE and approval mode.
 func (c *checker) checkTransits(cl *Cloud, x *cloudIndex) {
-	for i, tr := range cl.Transits {
-		if tr == nil {
-			c.errf(index("transits", i), Pos{}, "nil transit")
-			continue
-		}
-		if x.transits[tr.Name] != tr {
-			continue // a duplicate name, reported by checkNames
-		}
-		path := join("transits", tr.Name)
+	for path, tr := range checked(c, "transits", "transit", cl.Transits, x.transits, func(t *Transit) string { return t.Name }) {
 		c.checkPlacement(who{"transit", tr.Name, path}, tr.VPC, tr.Subnet, tr.Pos, x)
 		x.transitASN[tr.Name] = c.checkASN(join(path, "asn"), tr.Pos, tr.ASN, true)
 		tp := join(join(path, "hpe"), "tunnels")
@@ -507,15 +522,7 @@ func (c *checker) checkTransits(cl *Cloud, x *cloudIndex) {
 
 // checkSpokes checks each spoke's placement, transit and AS.
 func (c *checker) checkSpokes(cl *Cloud, x *cloudIndex) {
-	for i, s := range cl.Spokes {
-		if s == nil {
-			c.errf(index("spokes", i), Pos{}, "nil spoke")
-			continue
-		}
-		if x.spokes[s.Name] != s {
-			continue // a duplicate name, reported by checkNames
-		}
-		path := join("spokes", s.Name)
+	for path, s := range checked(c, "spokes", "spoke", cl.Spokes, x.spokes, func(s *Spoke) string { return s.Name }) {
 		c.checkPlacement(who{"spoke", s.Name, path}, s.VPC, s.Subnet, s.Pos, x)
 		transitOK := c.ref(join(path, "transit"), s.Pos, "transit", s.Transit, x.transitNames, "defined transits", "transits")
 		asp := join(path, "asn")

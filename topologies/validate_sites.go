@@ -17,15 +17,7 @@ var connectionTypes = []string{string(ConnPrivateLine), string(ConnTunnel)}
 // overlapping any VPC), connection and hosts.
 func (c *checker) checkSites(cl *Cloud, x *cloudIndex) {
 	var lines []*Site // sites with a usable connection address, in file order
-	for i, s := range cl.Sites {
-		if s == nil {
-			c.errf(index("sites", i), Pos{}, "nil site")
-			continue
-		}
-		if x.sites[s.Name] != s {
-			continue // a duplicate name, reported by checkNames
-		}
-		path := join("sites", s.Name)
+	for path, s := range checked(c, "sites", "site", cl.Sites, x.sites, func(s *Site) string { return s.Name }) {
 		rp := join(path, "router")
 		routerOK := false
 		if !c.bad[rp] {

@@ -116,25 +116,20 @@ func (b *Backend) Approved(context.Context) ([]api.ApprovedRoute, error) {
 }
 
 // Approve approves a site's prefix at the site's transit; the gateways
-// accept it at the next reconciliation, which it starts at once.
+// accept it at the next reconciliation, which it starts at once. A prefix
+// that the topology's approval rules refuse (intent.CheckApproval) wraps
+// api.ErrRefused and changes nothing.
 func (b *Backend) Approve(_ context.Context, site, prefix, by string) (api.ApproveResult, error) {
-	tr, ok := b.transitOfSite(site)
-	if !ok {
-		return api.ApproveResult{}, fmt.Errorf("site %q: %w", site, api.ErrNotFound)
+	tr, pr, err := b.routeKey(site, prefix)
+	if err != nil {
+		return api.ApproveResult{}, err
 	}
-	pr, err := netip.ParsePrefix(prefix)
-	if err != nil || pr.Masked() != pr {
-		return api.ApproveResult{}, fmt.Errorf("prefix %q is not a prefix such as 10.100.0.0/24: %w", prefix, api.ErrInvalid)
+	if err := b.c.plan.CheckApproval(site, pr); err != nil {
+		return api.ApproveResult{}, api.Refused(err)
 	}
-	for _, t := range b.c.plan.Topology.Cloud.Transits {
-		if t.Name == tr && t.Approval.Mode != topologies.ApprovalManual {
-			return api.ApproveResult{Transit: tr, Site: site, Prefix: pr}, nil // automatic: nothing held
-		}
-		for _, a := range t.Approval.Approved {
-			if t.Name == tr && a.Site == site && a.Prefix == pr {
-				return api.ApproveResult{Transit: tr, Site: site, Prefix: pr}, nil
-			}
-		}
+	t := b.transit(tr)
+	if t.Approval.Mode != topologies.ApprovalManual || inFile(t, site, pr) {
+		return api.ApproveResult{Transit: tr, Site: site, Prefix: pr}, nil // nothing held
 	}
 	added, err := b.c.opts.Store.Approve(tr, site, pr, by)
 	if err != nil {
@@ -145,6 +140,81 @@ func (b *Backend) Approve(_ context.Context, site, prefix, by string) (api.Appro
 	}
 	b.c.Kick()
 	return api.ApproveResult{Transit: tr, Site: site, Prefix: pr, Approved: added}, nil
+}
+
+// Revoke withdraws a run-time approval: the next reconciliation, which it
+// starts at once, pushes the transit gateways an approved list without it,
+// they drop the route (a soft reset of the site's session), and the spokes'
+// gateways and route tables follow. Approvals that the topology file makes
+// are refused with api.ErrConflict: the file is the intent.
+func (b *Backend) Revoke(_ context.Context, site, prefix, by string) (api.RevokeResult, error) {
+	tr, pr, err := b.routeKey(site, prefix)
+	if err != nil {
+		return api.RevokeResult{}, err
+	}
+	t := b.transit(tr)
+	switch {
+	case t.Approval.Mode != topologies.ApprovalManual:
+		return api.RevokeResult{}, fmt.Errorf("revoke %s from site %s: transit %s accepts every route its sites advertise (approval mode auto); there is no approval to revoke: %w",
+			pr, site, tr, api.ErrConflict)
+	case inFile(t, site, pr):
+		return api.RevokeResult{}, fmt.Errorf("revoke %s from site %s: it is approved in the topology file (transits.%s.approval.approved); remove it there: %w",
+			pr, site, tr, api.ErrConflict)
+	}
+	removed, err := b.c.opts.Store.Unapprove(tr, site, pr)
+	if err != nil {
+		return api.RevokeResult{}, err
+	}
+	if !removed {
+		as, err := b.c.opts.Store.Approvals(tr)
+		if err != nil {
+			return api.RevokeResult{}, err
+		}
+		var have []string
+		for _, a := range as {
+			if a.Site == site {
+				have = append(have, a.Prefix.String())
+			}
+		}
+		now := "none"
+		if len(have) > 0 {
+			now = strings.Join(have, ", ")
+		}
+		return api.RevokeResult{}, fmt.Errorf("revoke %s from site %s: it is not approved at transit %s (approved from %s at run time: %s): %w",
+			pr, site, tr, site, now, api.ErrNotFound)
+	}
+	_ = b.c.opts.Store.Log("revoke", fmt.Sprintf("%s revoked %s from %s at %s", by, pr, site, tr))
+	b.c.Kick()
+	return api.RevokeResult{Transit: tr, Site: site, Prefix: pr}, nil
+}
+
+// routeKey resolves the site of an approval to its transit and parses the
+// prefix (canonical CIDR).
+func (b *Backend) routeKey(site, prefix string) (string, netip.Prefix, error) {
+	tr, ok := b.transitOfSite(site)
+	if !ok {
+		return "", netip.Prefix{}, fmt.Errorf("site %q: %w", site, api.ErrNotFound)
+	}
+	pr, err := netip.ParsePrefix(prefix)
+	if err != nil || pr.Masked() != pr {
+		return "", netip.Prefix{}, fmt.Errorf("prefix %q is not a prefix such as 10.100.0.0/24: %w", prefix, api.ErrInvalid)
+	}
+	return tr, pr, nil
+}
+
+// transit returns the topology's transit of that name.
+func (b *Backend) transit(name string) *topologies.Transit {
+	for _, t := range b.c.plan.Topology.Cloud.Transits {
+		if t.Name == name {
+			return t
+		}
+	}
+	return &topologies.Transit{Name: name}
+}
+
+// inFile reports whether the topology file approves site's prefix at t.
+func inFile(t *topologies.Transit, site string, pr netip.Prefix) bool {
+	return slices.ContainsFunc(t.Approval.Approved, func(a topologies.ApprovedRoute) bool { return a.Site == site && a.Prefix == pr })
 }
 
 // RouteTables lists the route tables of the VPCs as the controller keeps
@@ -186,8 +256,14 @@ func (b *Backend) Segmentation(context.Context) (api.Segmentation, error) {
 	if seg == nil {
 		return s, nil
 	}
-	for i, d := range seg.Domains {
-		s.Domains = append(s.Domains, api.Domain{Name: d.Name, Members: c.plan.Topology.Cloud.Domains[i].Members, Prefixes: d.Prefixes})
+	// seg.Domains are in name order, the topology's in file order: each
+	// domain's members are looked up by its name.
+	members := map[string][]string{}
+	for _, d := range c.plan.Topology.Cloud.Domains {
+		members[d.Name] = d.Members
+	}
+	for _, d := range seg.Domains {
+		s.Domains = append(s.Domains, api.Domain{Name: d.Name, Members: members[d.Name], Prefixes: d.Prefixes})
 	}
 	s.Connections = seg.Connections
 	c.mu.Lock()

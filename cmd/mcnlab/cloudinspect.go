@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/mcnlab/mcnlab/controller/api"
 	"github.com/mcnlab/mcnlab/emulator"
 )
 
@@ -50,26 +51,7 @@ func inspectCloud(ctx context.Context, out io.Writer, lab string) error {
 	if err != nil {
 		return err
 	}
-	if len(seg.Domains) > 0 {
-		fmt.Fprintln(w, "\nDOMAIN\tMEMBERS\tPREFIXES")
-		for _, d := range seg.Domains {
-			ps := make([]string, len(d.Prefixes))
-			for i, p := range d.Prefixes {
-				ps[i] = p.String()
-			}
-			fmt.Fprintf(w, "%s\t%s\t%s\n", d.Name, strings.Join(d.Members, ", "), strings.Join(ps, ", "))
-		}
-		var conns []string
-		for _, cn := range seg.Connections {
-			conns = append(conns, cn[0]+" <-> "+cn[1])
-		}
-		fmt.Fprintf(w, "\nconnection policy: %s; every other pair of domains is dropped at the transit gateways\n", strings.Join(conns, ", "))
-		for _, d := range seg.Drops {
-			if d.Packets > 0 {
-				fmt.Fprintf(w, "  %s dropped %d packets from %s to %s\n", d.Gateway, d.Packets, d.From, d.To)
-			}
-		}
-	}
+	printSegmentation(w, seg)
 	pend, err := c.Pending(ctx)
 	if err != nil {
 		return err
@@ -82,4 +64,35 @@ func inspectCloud(ctx context.Context, out io.Writer, lab string) error {
 		fmt.Fprintf(w, "(approve with `mcnlab routes approve SITE PREFIX --lab %s`)\n", lab)
 	}
 	return w.Flush()
+}
+
+// printSegmentation writes the domains with their own members and
+// prefixes, the connection policy (or that there is none) and what the
+// gateways dropped.
+func printSegmentation(w io.Writer, seg api.Segmentation) {
+	if len(seg.Domains) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nDOMAIN\tMEMBERS\tPREFIXES")
+	for _, d := range seg.Domains {
+		ps := make([]string, len(d.Prefixes))
+		for i, p := range d.Prefixes {
+			ps[i] = p.String()
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\n", d.Name, strings.Join(d.Members, ", "), strings.Join(ps, ", "))
+	}
+	var conns []string
+	for _, cn := range seg.Connections {
+		conns = append(conns, cn[0]+" <-> "+cn[1])
+	}
+	if len(conns) == 0 {
+		fmt.Fprintf(w, "\nconnection policy: none; only members of one domain reach each other, every pair of domains is dropped at the transit gateways\n")
+	} else {
+		fmt.Fprintf(w, "\nconnection policy: %s; every other pair of domains is dropped at the transit gateways\n", strings.Join(conns, ", "))
+	}
+	for _, d := range seg.Drops {
+		if d.Packets > 0 {
+			fmt.Fprintf(w, "  %s dropped %d packets from %s to %s\n", d.Gateway, d.Packets, d.From, d.To)
+		}
+	}
 }

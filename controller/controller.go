@@ -69,6 +69,7 @@ type Controller struct {
 	converged bool
 	applied   bool
 	kick      chan struct{}
+	warned    map[string]bool // log lines said once (warnOnce)
 }
 
 // New returns a controller of plan.
@@ -80,7 +81,7 @@ func New(plan *intent.Plan, opts Options) *Controller {
 	return &Controller{opts: opts, plan: plan, log: log.New(w, "controller: ", log.LstdFlags|log.Lmicroseconds),
 		names: map[string]string{}, clients: map[string]*mgmt.Client{}, pushed: map[string]mgmt.Config{},
 		status: map[string]mgmt.Status{}, statusErr: map[string]error{}, tables: map[string]map[netip.Prefix]string{},
-		kick: make(chan struct{}, 1)}
+		kick: make(chan struct{}, 1), warned: map[string]bool{}}
 }
 
 // Close releases the gateway clients.
@@ -284,7 +285,9 @@ func (c *Controller) step(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// liveApprovals reads the run-time approvals of every transit.
+// liveApprovals reads the run-time approvals of every transit. An approval
+// that the topology's rules refuse (one stored before the API checked
+// them) is left out, and said once in the log: revoke it.
 func (c *Controller) liveApprovals() (map[string][]topologies.ApprovedRoute, error) {
 	out := map[string][]topologies.ApprovedRoute{}
 	for _, tr := range c.plan.Topology.Cloud.Transits {
@@ -293,10 +296,26 @@ func (c *Controller) liveApprovals() (map[string][]topologies.ApprovedRoute, err
 			return nil, fmt.Errorf("approvals of %s: %w", tr.Name, err)
 		}
 		for _, a := range as {
+			if err := c.plan.CheckApproval(a.Site, a.Prefix); err != nil {
+				c.warnOnce("approval "+tr.Name+" "+a.Site+" "+a.Prefix.String(),
+					"ignoring the approval of %s from %s at %s: %v; revoke it with `mcnlab routes revoke %s %s`", a.Prefix, a.Site, tr.Name, err, a.Site, a.Prefix)
+				continue
+			}
 			out[tr.Name] = append(out[tr.Name], topologies.ApprovedRoute{Site: a.Site, Prefix: a.Prefix})
 		}
 	}
 	return out, nil
+}
+
+// warnOnce logs a line the first time key comes up.
+func (c *Controller) warnOnce(key, format string, args ...any) {
+	c.mu.Lock()
+	seen := c.warned[key]
+	c.warned[key] = true
+	c.mu.Unlock()
+	if !seen {
+		c.log.Printf(format, args...)
+	}
 }
 
 // pushConfigs pushes every gateway configuration that differs from the one
@@ -380,17 +399,24 @@ func (c *Controller) upLocked(k string) bool {
 	return len(st.Tunnels) > 0
 }
 
-// learned returns the routes a spoke gateway propagates into its VPC:
-// those in its FIB except its own prefixes.
-func learned(st mgmt.Status, own []netip.Prefix) []netip.Prefix {
-	var out []netip.Prefix
+// learned returns the routes a spoke gateway propagates into its VPC's
+// route tables: those in its FIB except its own prefixes and, in refused,
+// any inside the VPC's own range (vpc), approved or not: the local route
+// covers that range, and a route more specific than it would take the
+// VPC's own subnets' traffic off to the gateway, toward whoever advertised
+// it (intent.InsideVPC says which clouds refuse it).
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html#route-tables-local-route — the local route covers the VPC's CIDR
+func learned(st mgmt.Status, own []netip.Prefix, vpc netip.Prefix) (out, refused []netip.Prefix) {
 	for _, r := range st.Routes {
-		if slices.Contains(own, r.Prefix) || len(r.NextHops) == 0 {
-			continue
+		switch {
+		case slices.Contains(own, r.Prefix) || len(r.NextHops) == 0:
+		case vpc.IsValid() && intent.InsideVPC(r.Prefix, vpc):
+			refused = append(refused, r.Prefix)
+		default:
+			out = append(out, r.Prefix)
 		}
-		out = append(out, r.Prefix)
 	}
-	return out
+	return out, refused
 }
 
 // syncRoutes makes each spoke VPC's non-gateway route tables hold exactly
@@ -410,13 +436,18 @@ func (c *Controller) syncRoutes(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		want := map[netip.Prefix]string{}
-		for _, pr := range learned(st, active.Prefixes) {
-			want[pr] = active.Key
-		}
 		for _, v := range c.plan.Topology.Cloud.VPCs {
 			if v.Name != sp.VPC {
 				continue
+			}
+			routes, refused := learned(st, active.Prefixes, v.CIDR.Masked())
+			want := map[netip.Prefix]string{}
+			for _, pr := range routes {
+				want[pr] = active.Key
+			}
+			for _, pr := range refused {
+				c.warnOnce("inside "+v.Name+" "+pr.String(), "not installing %s, learned by %s, in the route tables of VPC %s: it is inside the VPC's own range %s",
+					pr, active.Key, v.Name, v.CIDR.Masked())
 			}
 			for _, s := range v.Subnets {
 				key := intent.SubnetKey(v.Name, s.Name)
@@ -485,8 +516,8 @@ func (c *Controller) convergedLocked() bool {
 				return false
 			}
 		}
-		if len(st.Sessions) == 0 {
-			return false
+		if len(st.Sessions) == 0 && c.plan.HasSessions(g.Key) {
+			return false // configured, but its sessions are not made yet
 		}
 	}
 	return true

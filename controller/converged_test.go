@@ -1,0 +1,71 @@
+package controller
+
+import (
+	"testing"
+
+	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/controller/intent"
+	"github.com/mcnlab/mcnlab/dataplane/mgmt"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// planOf compiles a topology given as YAML.
+func planOf(t *testing.T, src string) *intent.Plan {
+	t.Helper()
+	top, err := topologies.Parse("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := intent.Compile(top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A transit with no spoke, no peering and no site has no BGP session to
+// wait for: once configured it is converged (issue 22: such a lab waited
+// until its deploy timed out).
+func TestConvergedTransitWithoutSessions(t *testing.T) {
+	p := planOf(t, `name: lone
+version: 1
+accounts: {a: {provider: aws}}
+vpcs:
+  tv: {account: a, region: us-east-1, cidr: 10.10.0.0/16, subnets: {gw: 10.10.0.0/24}}
+transits:
+  tr: {vpc: tv, subnet: gw, asn: 65000, ha: true}
+`)
+	c := New(p, Options{Lab: "t", Providers: map[string]cloud.Provider{"a": &fakeProvider{}}})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.applied = true
+	for _, g := range p.Gateways {
+		if p.HasSessions(g.Key) {
+			t.Errorf("gateway %s has sessions to wait for", g.Key)
+		}
+		c.status[g.Key], c.pushed[g.Key] = mgmt.Status{}, mgmt.Config{}
+	}
+	if !c.convergedLocked() {
+		t.Fatal("a configured transit without spokes or sites is not converged")
+	}
+	delete(c.pushed, "tr-2")
+	if c.convergedLocked() {
+		t.Error("converged before tr-2 was configured")
+	}
+}
+
+// A gateway that has sessions to make is not converged while it reports
+// none.
+func TestConvergedWaitsForSessionsToExist(t *testing.T) {
+	p := demoPlan(t)
+	c := New(p, Options{Lab: "t", Providers: map[string]cloud.Provider{"aws-lab": &fakeProvider{}}})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.applied = true
+	for _, g := range p.Gateways {
+		c.status[g.Key], c.pushed[g.Key] = mgmt.Status{}, mgmt.Config{}
+	}
+	if c.convergedLocked() {
+		t.Fatal("converged with no session made")
+	}
+}

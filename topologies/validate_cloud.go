@@ -105,6 +105,7 @@ func (c *checker) checkCloud(t *Topology) {
 	c.checkSites(cl, x)
 	c.checkApprovals(cl, x)
 	c.checkDomains(cl, x)
+	c.checkASNsUnique(cl, x)
 }
 
 // register indexes the first item of each name in byName and appends its

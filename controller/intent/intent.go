@@ -199,8 +199,41 @@ func WorkloadGroupKey(vpc, workload string) string { return vpc + "/" + workload
 
 // SpokeASNBase is where the ASNs the controller gives spokes start: spoke
 // i of the topology without an ASN gets SpokeASNBase+i (private range,
-// RFC 6996).
+// RFC 6996), or the next number above that no transit, spoke or site uses
+// (see spokeASNs).
 const SpokeASNBase = 64600
+
+// spokeASNs returns the AS number the controller gives each spoke without
+// one, by the spoke's index: SpokeASNBase+i unless a transit, site or
+// spoke of the topology uses it already, else the next free number. BGP
+// loop prevention drops routes whose AS path holds the receiver's own AS
+// (RFC 4271, section 9.1.2), so a chosen number that another speaker had
+// would cut the two off from each other.
+func spokeASNs(c *topologies.Cloud) map[int]uint32 {
+	used := map[uint32]bool{}
+	for _, tr := range c.Transits {
+		used[tr.ASN] = true
+	}
+	for _, sp := range c.Spokes {
+		used[sp.ASN] = true
+	}
+	for _, s := range c.Sites {
+		used[s.ASN] = true
+	}
+	out := map[int]uint32{}
+	for i, sp := range c.Spokes {
+		if sp.ASN != 0 {
+			continue
+		}
+		asn := SpokeASNBase + uint32(i)
+		for used[asn] {
+			asn++
+		}
+		used[asn] = true
+		out[i] = asn
+	}
+	return out
+}
 
 // line is the default private-line /30 of site i.
 func line(i int) netip.Prefix {
@@ -287,10 +320,11 @@ func Compile(t *topologies.Topology) (*Plan, error) {
 			return nil, err
 		}
 	}
+	autoASN := spokeASNs(c)
 	for i, sp := range c.Spokes {
 		asn := sp.ASN
 		if asn == 0 {
-			asn = SpokeASNBase + uint32(i)
+			asn = autoASN[i]
 		}
 		if err := addGateways(RoleSpoke, sp.Name, sp.VPC, sp.Subnet, sp.HA, asn, sp.Transit); err != nil {
 			return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 
@@ -141,5 +142,50 @@ func TestConvergedWaitsForSiteRoutes(t *testing.T) {
 	c.status["transit-2"] = st
 	if c.convergedLocked() {
 		t.Error("converged with a session down")
+	}
+}
+
+// A learned route inside a spoke VPC's own range never enters that VPC's
+// route tables, whether the transit accepted it by approval or under auto
+// approval: shared's gateway has learned 10.3.1.0/24 (shared-web's
+// subnet) from on-prem, and shared's app table keeps only the routes
+// elsewhere; a covering route (the default route) stays, as the local
+// route still wins for the VPC's own range. Another VPC's table is not
+// concerned: for prod, 10.3.1.0/24 is elsewhere.
+func TestSyncRoutesNeverInsideOwnVPC(t *testing.T) {
+	for _, mode := range []topologies.ApprovalMode{topologies.ApprovalManual, topologies.ApprovalAuto} {
+		t.Run(string(mode), func(t *testing.T) {
+			p := demoPlan(t)
+			p.Topology.Cloud.Transits[0].Approval.Mode = mode
+			f := &fakeProvider{tables: map[string]map[netip.Prefix]string{}}
+			c := New(p, Options{Lab: "t", Providers: map[string]cloud.Provider{"aws-lab": f}})
+			fib := []string{"10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16", "10.100.0.0/24", "10.3.1.0/24", "10.3.1.128/25", "0.0.0.0/0"}
+			c.mu.Lock()
+			for _, k := range []string{"shared-1", "shared-2", "prod-1", "prod-2"} {
+				c.status[k] = spokeStatus(true, fib...)
+			}
+			c.mu.Unlock()
+			if err := c.syncRoutes(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			want := map[netip.Prefix]string{pfx("10.1.0.0/16"): "shared-1", pfx("10.2.0.0/16"): "shared-1",
+				pfx("10.100.0.0/24"): "shared-1", pfx("0.0.0.0/0"): "shared-1"}
+			if got := f.tables["shared-vpc/app"]; !maps.Equal(got, want) {
+				t.Errorf("shared's app table %v, want %v: nothing inside 10.3.0.0/16", got, want)
+			}
+			if got := f.tables["prod-vpc/app"]; got[pfx("10.3.1.0/24")] != "prod-1" || got[pfx("10.1.0.0/16")] != "" {
+				t.Errorf("prod's app table %v: want 10.3.1.0/24 via prod-1 and nothing inside 10.1.0.0/16", got)
+			}
+			for sub, tbl := range f.tables {
+				vpc, _, _ := strings.Cut(sub, "/")
+				for _, v := range p.Topology.Cloud.VPCs {
+					for pr := range tbl {
+						if v.Name == vpc && intent.InsideVPC(pr, v.CIDR) {
+							t.Errorf("route table %s holds %s, inside its VPC's %s", sub, pr, v.CIDR)
+						}
+					}
+				}
+			}
+		})
 	}
 }

@@ -21,19 +21,38 @@ import (
 )
 
 // Sentinel errors that a Backend wraps so that the handler answers with the
-// right status: ErrNotFound gives 404, ErrInvalid gives 400.
+// right status: ErrNotFound gives 404, ErrInvalid gives 400, ErrRefused 422
+// and ErrConflict 409.
 var (
-	// ErrNotFound says that a named object (a site, a node) does not exist.
+	// ErrNotFound says that a named object (a site, a node, an approval)
+	// does not exist.
 	ErrNotFound = errors.New("not found")
 	// ErrInvalid says that a request's arguments are malformed.
 	ErrInvalid = errors.New("invalid request")
+	// ErrRefused says that a well-formed request breaks one of the
+	// topology's rules (approving a prefix that the site does not
+	// advertise, say). Make one with Refused.
+	ErrRefused = errors.New("refused")
+	// ErrConflict says that the request cannot be done in the lab's
+	// present state (revoking an approval that the topology file makes).
+	ErrConflict = errors.New("conflict")
 )
+
+// Refused returns an error whose message is reason's alone (the answer's
+// "error" says why and what would be valid) and that wraps both reason and
+// ErrRefused.
+func Refused(reason error) error { return refusedError{reason} }
+
+type refusedError struct{ reason error }
+
+func (e refusedError) Error() string   { return e.reason.Error() }
+func (e refusedError) Unwrap() []error { return []error{e.reason, ErrRefused} }
 
 // Backend is what the API serves: the controller's engine, or a fake in
 // tests. Each method answers one endpoint; none changes anything except
-// Approve. Methods must be safe for concurrent use and return when ctx is
-// done. Errors that wrap ErrNotFound or ErrInvalid become 404 and 400; any
-// other becomes 500.
+// Approve and Revoke. Methods must be safe for concurrent use and return
+// when ctx is done. Errors that wrap ErrNotFound, ErrInvalid, ErrRefused or
+// ErrConflict become 404, 400, 422 and 409; any other becomes 500.
 type Backend interface {
 	// Status answers GET /v1/status.
 	Status(ctx context.Context) (Status, error)
@@ -45,8 +64,17 @@ type Backend interface {
 	// Approve answers POST /v1/routes/approve: it approves prefix (in
 	// canonical CIDR form) learned from site, on behalf of by (a token's
 	// name). It is idempotent: approving an approved route reports
-	// Approved false. An unknown site wraps ErrNotFound.
+	// Approved false. An unknown site wraps ErrNotFound; a prefix that
+	// the topology's approval rules refuse (not inside what the site
+	// advertises, inside a VPC's range, another address family) wraps
+	// ErrRefused, its message saying why and what would be valid.
 	Approve(ctx context.Context, site, prefix, by string) (ApproveResult, error)
+	// Revoke answers DELETE /v1/routes/approved/{site}/{prefix}: it
+	// withdraws a run-time approval of prefix (canonical CIDR) learned
+	// from site, on behalf of by; the transit then drops the route. An
+	// unknown site, or a route not approved, wraps ErrNotFound; an
+	// approval that the topology file makes wraps ErrConflict.
+	Revoke(ctx context.Context, site, prefix, by string) (RevokeResult, error)
 	// RouteTables answers GET /v1/route-tables.
 	RouteTables(ctx context.Context) ([]RouteTable, error)
 	// Segmentation answers GET /v1/segmentation.
@@ -154,6 +182,14 @@ type ApproveResult struct {
 	Prefix  netip.Prefix `json:"prefix"`
 	// Approved is false when the route was approved already.
 	Approved bool `json:"approved"`
+}
+
+// RevokeResult answers DELETE /v1/routes/approved/{site}/{prefix}: the
+// approval withdrawn.
+type RevokeResult struct {
+	Transit string       `json:"transit"`
+	Site    string       `json:"site"`
+	Prefix  netip.Prefix `json:"prefix"`
 }
 
 // RouteTable is one cloud route table and the subnet it serves.

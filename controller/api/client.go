@@ -129,6 +129,13 @@ func (c *Client) Approve(ctx context.Context, site, prefix string) (ApproveResul
 	return v, c.do(ctx, "POST", "/v1/routes/approve", ApproveRequest{Site: site, Prefix: prefix}, &v)
 }
 
+// Revoke calls DELETE /v1/routes/approved/{site}/{prefix}, the prefix's
+// slash escaped.
+func (c *Client) Revoke(ctx context.Context, site, prefix string) (RevokeResult, error) {
+	var v RevokeResult
+	return v, c.do(ctx, "DELETE", "/v1/routes/approved/"+url.PathEscape(site)+"/"+url.PathEscape(prefix), nil, &v)
+}
+
 // RouteTables calls GET /v1/route-tables.
 func (c *Client) RouteTables(ctx context.Context) ([]RouteTable, error) {
 	var v []RouteTable

@@ -102,9 +102,14 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 	var inHandler, inDoc []string
 	need := map[string]store.Role{}
 	for _, rt := range h.routes {
-		k := rt.method + " " + rt.path
+		// A trailing {x...} wildcard is the document's {x}.
+		k := rt.method + " " + strings.ReplaceAll(rt.path, "...}", "}")
 		inHandler = append(inHandler, k)
 		need[k] = rt.need
+	}
+	pattern := map[string]string{} // document's key -> the mux's pattern
+	for _, rt := range h.routes {
+		pattern[rt.method+" "+strings.ReplaceAll(rt.path, "...}", "}")] = rt.method + " " + rt.path
 	}
 	for path, ops := range d.Paths {
 		for method, op := range ops {
@@ -134,10 +139,12 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 			if op.OperationID == "" {
 				t.Errorf("%s: no operationId", k)
 			}
-			// The mux sends a request for this operation to its pattern.
-			req := httptest.NewRequest(strings.ToUpper(method), strings.ReplaceAll(path, "{name}", "x"), nil)
-			if _, pattern := h.mux.Handler(req); pattern != k {
-				t.Errorf("%s: the mux routes it to %q", k, pattern)
+			// The mux sends a request for this operation to its pattern,
+			// path parameters filled in as a client sends them.
+			url := strings.NewReplacer("{name}", "x", "{site}", "dc1", "{prefix}", "10.100.0.0%2F24").Replace(path)
+			req := httptest.NewRequest(strings.ToUpper(method), url, nil)
+			if _, got := h.mux.Handler(req); got != pattern[k] {
+				t.Errorf("%s: the mux routes %s to %q", k, url, got)
 			}
 		}
 	}
@@ -163,7 +170,7 @@ func TestSchemasMatchTypes(t *testing.T) {
 	for name, v := range map[string]any{
 		"Error": ErrorBody{}, "Status": Status{}, "Gateway": Gateway{},
 		"PendingRoute": PendingRoute{}, "ApprovedRoute": ApprovedRoute{},
-		"ApproveRequest": ApproveRequest{}, "ApproveResult": ApproveResult{},
+		"ApproveRequest": ApproveRequest{}, "ApproveResult": ApproveResult{}, "RevokeResult": RevokeResult{},
 		"RouteTable": RouteTable{}, "Route": Route{}, "Segmentation": Segmentation{},
 		"Domain": Domain{}, "Drop": Drop{}, "PingRequest": PingRequest{}, "PingResult": PingResult{},
 		"TokenInfo": store.TokenInfo{}, "TokenRequest": TokenRequest{}, "NewToken": NewToken{},

@@ -76,6 +76,9 @@ func newHandler(b Backend, auth Authenticator) *handler {
 		{"GET", "/v1/routes/pending", store.RoleReadOnly, h.pending},
 		{"GET", "/v1/routes/approved", store.RoleReadOnly, h.approved},
 		{"POST", "/v1/routes/approve", store.RoleOperator, h.approve},
+		// The prefix's slash may come as is or as %2F: {prefix...} takes
+		// the rest of the path either way.
+		{"DELETE", "/v1/routes/approved/{site}/{prefix...}", store.RoleOperator, h.revoke},
 		{"GET", "/v1/route-tables", store.RoleReadOnly, h.routeTables},
 		{"GET", "/v1/segmentation", store.RoleReadOnly, h.segmentation},
 		{"POST", "/v1/diagnostics/ping", store.RoleOperator, h.ping},
@@ -206,7 +209,9 @@ func fail(w http.ResponseWriter, err error) {
 		code = http.StatusNotFound
 	case errors.Is(err, ErrInvalid), errors.Is(err, store.ErrInvalid):
 		code = http.StatusBadRequest
-	case errors.Is(err, store.ErrExists):
+	case errors.Is(err, ErrRefused):
+		code = http.StatusUnprocessableEntity
+	case errors.Is(err, store.ErrExists), errors.Is(err, ErrConflict):
 		code = http.StatusConflict
 	case errors.Is(err, context.DeadlineExceeded):
 		code = http.StatusGatewayTimeout
@@ -275,21 +280,45 @@ func (h *handler) approve(w http.ResponseWriter, r *http.Request, c caller) {
 	if !decode(w, r, &req) {
 		return
 	}
-	if req.Site == "" {
-		writeError(w, http.StatusBadRequest, "approve: site is empty")
-		return
-	}
-	p, err := netip.ParsePrefix(req.Prefix)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("approve: %v", err))
-		return
-	}
-	if p != p.Masked() {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("approve: prefix %q has host bits set; did you mean %s?", req.Prefix, p.Masked()))
+	p, ok := routeKey(w, "approve", req.Site, req.Prefix)
+	if !ok {
 		return
 	}
 	res, err := h.b.Approve(r.Context(), req.Site, p.String(), c.by())
 	answer(w, res, err)
+}
+
+func (h *handler) revoke(w http.ResponseWriter, r *http.Request, c caller) {
+	site := r.PathValue("site")
+	p, ok := routeKey(w, "revoke", site, r.PathValue("prefix"))
+	if !ok {
+		return
+	}
+	res, err := h.b.Revoke(r.Context(), site, p.String(), c.by())
+	answer(w, res, err)
+}
+
+// routeKey checks the site and prefix of an approval, answering 400 when
+// the site is empty or the prefix is not canonical CIDR.
+func routeKey(w http.ResponseWriter, op, site, prefix string) (netip.Prefix, bool) {
+	if site == "" {
+		writeError(w, http.StatusBadRequest, op+": site is empty")
+		return netip.Prefix{}, false
+	}
+	if prefix == "" {
+		writeError(w, http.StatusBadRequest, op+": prefix is empty; give one in CIDR form, such as 10.100.0.0/24")
+		return netip.Prefix{}, false
+	}
+	p, err := netip.ParsePrefix(prefix)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: %v", op, err))
+		return netip.Prefix{}, false
+	}
+	if p != p.Masked() {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: prefix %q has host bits set; did you mean %s?", op, prefix, p.Masked()))
+		return netip.Prefix{}, false
+	}
+	return p, true
 }
 
 func (h *handler) routeTables(w http.ResponseWriter, r *http.Request, _ caller) {

@@ -104,6 +104,7 @@ func TestReadOnly(t *testing.T) {
 		need               store.Role
 	}{
 		{"POST", "/v1/routes/approve", `{"site":"dc1","prefix":"172.16.0.0/16"}`, store.RoleOperator},
+		{"DELETE", "/v1/routes/approved/dc1/172.16.0.0%2F16", "", store.RoleOperator},
 		{"POST", "/v1/diagnostics/ping", `{"from":"sp1-vm","to":"dc1-host"}`, store.RoleOperator},
 		{"GET", "/v1/tokens", "", store.RoleAdmin},
 		{"POST", "/v1/tokens", `{"name":"x","role":"admin"}`, store.RoleAdmin},
@@ -165,10 +166,44 @@ func TestOperator(t *testing.T) {
 		{`{"site":"dc1","prefix":"10.0.0.0/8"} {}`, 400},
 		{`not json`, 400},
 		{`{"site":"dc9","prefix":"10.0.0.0/8"}`, 404},
+		{`{"site":"dc1","prefix":"10.0.0.0/8"}`, 422}, // not advertised by dc1
 	} {
 		code, body, _ := call(t, s.URL, s.Operator, "POST", "/v1/routes/approve", c.body)
 		if code != c.code {
 			t.Errorf("approve %s: %d %s, want %d", c.body, code, body, c.code)
+		}
+		errorOf(t, body)
+	}
+
+	// A refusal answers 422 with the backend's reason alone.
+	code, body, _ = call(t, s.URL, s.Operator, "POST", "/v1/routes/approve", `{"site":"dc1","prefix":"0.0.0.0/0"}`)
+	if got, want := errorOf(t, body).Error, "0.0.0.0/0 is not inside anything site dc1 advertises ([172.16.0.0/15])"; code != 422 || got != want {
+		t.Errorf("approve 0.0.0.0/0: %d %q, want 422 %q", code, got, want)
+	}
+
+	// Revoking: the prefix's slash escaped or not; twice is 404.
+	code, body, _ = call(t, s.URL, s.Operator, "DELETE", "/v1/routes/approved/dc1/172.16.0.0%2F16", "")
+	var rv api.RevokeResult
+	if code != 200 || json.Unmarshal([]byte(body), &rv) != nil || rv != (api.RevokeResult{Transit: "tr1", Site: "dc1", Prefix: netip.MustParsePrefix("172.16.0.0/16")}) {
+		t.Errorf("revoke: %d %s", code, body)
+	}
+	if len(s.Fake.ApprovedRoutes) != 0 {
+		t.Errorf("approved routes after revoking: %+v", s.Fake.ApprovedRoutes)
+	}
+	for _, c := range []struct {
+		path string
+		code int
+	}{
+		{"/v1/routes/approved/dc1/172.16.0.0%2F16", 404},
+		{"/v1/routes/approved/dc1/172.16.0.0/16", 404},
+		{"/v1/routes/approved/dc9/172.16.0.0%2F16", 404},
+		{"/v1/routes/approved/dc1/172.16.0.1%2F16", 400},
+		{"/v1/routes/approved/dc1/banana", 400},
+		{"/v1/routes/approved/dc1/", 400}, // no prefix
+	} {
+		code, body, _ := call(t, s.URL, s.Operator, "DELETE", c.path, "")
+		if code != c.code {
+			t.Errorf("DELETE %s: %d %s, want %d", c.path, code, body, c.code)
 		}
 		errorOf(t, body)
 	}
@@ -374,6 +409,18 @@ func TestClient(t *testing.T) {
 	}
 	if a, err := op.Approved(ctx); err != nil || len(a) != 1 || a[0].By != "operator" {
 		t.Errorf("Approved: %+v %v", a, err)
+	}
+	if r, err := op.Revoke(ctx, "dc1", "172.16.0.0/16"); err != nil || r.Prefix != netip.MustParsePrefix("172.16.0.0/16") || r.Transit != "tr1" {
+		t.Errorf("Revoke: %+v %v", r, err)
+	}
+	if a, err := op.Approved(ctx); err != nil || len(a) != 0 {
+		t.Errorf("Approved after Revoke: %+v %v", a, err)
+	}
+	if _, err := op.Revoke(ctx, "dc1", "172.16.0.0/16"); !errors.As(err, &ae) || ae.StatusCode != 404 {
+		t.Errorf("Revoke twice: %v", err)
+	}
+	if _, err := op.Approve(ctx, "dc1", "0.0.0.0/0"); !errors.As(err, &ae) || ae.StatusCode != 422 || !strings.Contains(err.Error(), "0.0.0.0/0 is not inside anything site dc1 advertises") {
+		t.Errorf("Approve 0.0.0.0/0: %v, want 422 with the reason", err)
 	}
 	if r, err := op.Ping(ctx, api.PingRequest{From: "sp1-vm", To: "dc1-host", Count: 2}); err != nil || r.Received != 2 {
 		t.Errorf("Ping: %+v %v", r, err)

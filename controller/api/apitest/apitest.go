@@ -21,7 +21,7 @@ import (
 // Fake is an api.Backend over a lab held in memory: one transit ("tr1")
 // with two sites ("dc1", "dc2") whose routes wait for approval, one spoke,
 // route tables and a segmentation policy. Approve moves a pending route to
-// the approved ones. Its methods are safe for concurrent use; tests may
+// the approved ones, Revoke moves it back. Its methods are safe for concurrent use; tests may
 // change its fields while holding Mu.
 type Fake struct {
 	Mu sync.Mutex // guards the fields below
@@ -30,6 +30,9 @@ type Fake struct {
 	// Sites maps each site to its transit; Approve of another site fails
 	// with api.ErrNotFound.
 	Sites map[string]string
+	// Advertised are each site's advertised prefixes: Approve refuses
+	// (api.ErrRefused) a prefix that is not inside one of its site's.
+	Advertised map[string][]netip.Prefix
 	// PendingRoutes and ApprovedRoutes are what Pending and Approved
 	// report.
 	PendingRoutes  []api.PendingRoute
@@ -58,7 +61,8 @@ func NewFake() *Fake {
 			{Name: "sp1-gw", Role: api.GatewaySpoke, Group: "sp1", InstanceID: "i-0b2", PrivateIP: a("10.1.0.4"), TunnelsUp: 1, Tunnels: 1, SessionsUp: 1, Sessions: 1},
 			{Name: "dc1-rtr", Role: api.GatewaySite, Group: "dc1", InstanceID: "", PrivateIP: a("172.16.0.1"), PublicIP: a("203.0.113.5"), TunnelsUp: 1, Tunnels: 1, SessionsUp: 0, Sessions: 1},
 		}},
-		Sites: map[string]string{"dc1": "tr1", "dc2": "tr1"},
+		Sites:      map[string]string{"dc1": "tr1", "dc2": "tr1"},
+		Advertised: map[string][]netip.Prefix{"dc1": {p("172.16.0.0/15")}, "dc2": {p("192.168.10.0/24")}},
 		PendingRoutes: []api.PendingRoute{
 			{Transit: "tr1", Site: "dc1", Prefix: p("172.16.0.0/16")},
 			{Transit: "tr1", Site: "dc1", Prefix: p("172.17.0.0/16")},
@@ -123,6 +127,9 @@ func (f *Fake) Approve(_ context.Context, site, prefix, by string) (api.ApproveR
 	if err != nil {
 		return api.ApproveResult{}, fmt.Errorf("approve from site %s: %w: %v", site, api.ErrInvalid, err)
 	}
+	if !slices.ContainsFunc(f.Advertised[site], func(a netip.Prefix) bool { return a.Bits() <= p.Bits() && a.Contains(p.Addr()) }) {
+		return api.ApproveResult{}, api.Refused(fmt.Errorf("%s is not inside anything site %s advertises (%s)", p, site, f.Advertised[site]))
+	}
 	res := api.ApproveResult{Transit: tr, Site: site, Prefix: p}
 	for _, a := range f.ApprovedRoutes {
 		if a.Site == site && a.Prefix == p {
@@ -133,6 +140,31 @@ func (f *Fake) Approve(_ context.Context, site, prefix, by string) (api.ApproveR
 	f.ApprovedRoutes = append(f.ApprovedRoutes, api.ApprovedRoute{Transit: tr, Site: site, Prefix: p, By: by, At: time.Now().UTC()})
 	res.Approved = true
 	return res, nil
+}
+
+// Revoke withdraws an approved route of a known site, moving it back to
+// the pending ones.
+func (f *Fake) Revoke(_ context.Context, site, prefix, _ string) (api.RevokeResult, error) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	if f.Err != nil {
+		return api.RevokeResult{}, f.Err
+	}
+	tr, ok := f.Sites[site]
+	if !ok {
+		return api.RevokeResult{}, fmt.Errorf("revoke %s from site %q: %w", prefix, site, api.ErrNotFound)
+	}
+	p, err := netip.ParsePrefix(prefix)
+	if err != nil {
+		return api.RevokeResult{}, fmt.Errorf("revoke from site %s: %w: %v", site, api.ErrInvalid, err)
+	}
+	i := slices.IndexFunc(f.ApprovedRoutes, func(a api.ApprovedRoute) bool { return a.Site == site && a.Prefix == p })
+	if i < 0 {
+		return api.RevokeResult{}, fmt.Errorf("%s from site %s is not approved: %w", p, site, api.ErrNotFound)
+	}
+	f.ApprovedRoutes = slices.Delete(f.ApprovedRoutes, i, i+1)
+	f.PendingRoutes = append(f.PendingRoutes, api.PendingRoute{Transit: tr, Site: site, Prefix: p})
+	return api.RevokeResult{Transit: tr, Site: site, Prefix: p}, nil
 }
 
 // RouteTables reports f.Tables.

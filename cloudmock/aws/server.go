@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -44,6 +43,7 @@ type call struct {
 	account string
 	action  string
 	form    form
+	region  string // the region the request was signed for (requestRegion)
 }
 
 // response is an action's result; each embeds meta for the requestId.
@@ -145,7 +145,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reqID, &apiError{Code: "DryRunOperation", Message: "Request would have succeeded, but DryRun flag is set.", Status: http.StatusPreconditionFailed})
 		return
 	}
-	c := &call{account: cred.AccountID, action: name, form: f}
+	c := &call{account: cred.AccountID, action: name, form: f, region: h.requestRegion(r)}
 	// AWS: https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html — same ClientToken, same parameters: same result
 	token := f.str("ClientToken")
 	if token == "" {
@@ -192,15 +192,3 @@ func (w wrap) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
 	return e.EncodeElement(w.body, start)
 }
 
-// zone returns the availability zone for a request, defaulting to Region+"a".
-func (h *Handler) zone(f form) (string, error) {
-	z := f.str("AvailabilityZone")
-	if z == "" {
-		return h.region + "a", nil
-	}
-	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-regions-availability-zones.html — zone names are the region plus a letter
-	if !strings.HasPrefix(z, h.region) || len(z) != len(h.region)+1 || z[len(z)-1] < 'a' || z[len(z)-1] > 'f' {
-		return "", errInvalid("Value (%s) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: %sa, %sb, %sc.", z, h.region, h.region, h.region)
-	}
-	return z, nil
-}

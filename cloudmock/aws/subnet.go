@@ -73,7 +73,7 @@ func createSubnet(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	zone, err := h.zone(c.form)
+	zone, err := h.zone(c)
 	if err != nil {
 		return nil, err
 	}

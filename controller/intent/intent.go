@@ -69,8 +69,9 @@ type Gateway struct {
 	Account string
 	VPC     string // VPC name (= its key in the desired state)
 	Subnet  string // subnet key VPC/SUBNET
-	// PrivateIP is fixed (the subnet's 11th and 12th addresses) so that
-	// site routers can be configured before the instances exist.
+	// PrivateIP is fixed (host 10 and 11 of the subnet, unless a
+	// workload has one of them: see gatewayAddrs) so that site routers
+	// can be configured before the instances exist.
 	PrivateIP netip.Addr
 	ASN       uint32
 	// Prefixes are advertised by the gateway: its VPC's CIDR for a spoke.
@@ -304,10 +305,14 @@ func Compile(t *topologies.Topology) (*Plan, error) {
 		if ha {
 			n = 2
 		}
+		addrs, err := gatewayAddrs(v, s, n)
+		if err != nil {
+			return fmt.Errorf("%d:%d: %s %s: %w", s.Pos.Line, s.Pos.Col, role, group, err)
+		}
 		for i := 1; i <= n; i++ {
 			g := Gateway{Key: fmt.Sprintf("%s-%d", group, i), Role: role, Group: group, Index: i,
 				Account: v.Account, VPC: v.Name, Subnet: SubnetKey(v.Name, s.Name),
-				PrivateIP: nth(s.CIDR, gatewayHost+i-1), ASN: asn, Transit: transit}
+				PrivateIP: addrs[i-1], ASN: asn, Transit: transit}
 			if role == RoleSpoke {
 				g.Prefixes = []netip.Prefix{v.CIDR}
 			}
@@ -646,6 +651,12 @@ func (p *Plan) desired() error {
 		if p.Accounts[i].Region == "" {
 			p.Accounts[i].Region = "us-east-1"
 		}
+		// Instances with a fixed address launch first: one without takes
+		// the cloud's choice of the free addresses, which must not be one
+		// that a later instance asks for.
+		slices.SortStableFunc(p.Accounts[i].Desired.Instances, func(a, b cloud.Instance) int {
+			return cmp.Compare(boolInt(!a.PrivateIP.IsValid()), boolInt(!b.PrivateIP.IsValid()))
+		})
 		slices.SortStableFunc(p.Accounts[i].Desired.Routes, func(a, b cloud.Route) int { return cmp.Compare(a.Subnet, b.Subnet) })
 	}
 	return nil

@@ -50,12 +50,12 @@ func disassociateAddress(h *Handler, c *call) (response, error) {
 		return nil, err
 	}
 	if !strings.HasPrefix(assoc, "eipassoc-") {
-		return nil, &apiError{Code: "InvalidAssociationID.NotFound", Message: "The association ID '" + assoc + "' does not exist", Status: 400}
+		return nil, &apiError{Code: "InvalidAssociationID.NotFound", Message: "The association ID '" + clip(assoc) + "' does not exist", Status: 400}
 	}
 	if err := h.cloud.DisassociateAddress(c.account, "eipalloc-"+strings.TrimPrefix(assoc, "eipassoc-")); err != nil {
 		var me *model.Error
 		if errors.As(err, &me) && (me.Code == model.CodeNotFound || me.Code == model.CodeNotAssociated) {
-			return nil, &apiError{Code: "InvalidAssociationID.NotFound", Message: "The association ID '" + assoc + "' does not exist", Status: 400}
+			return nil, &apiError{Code: "InvalidAssociationID.NotFound", Message: "The association ID '" + clip(assoc) + "' does not exist", Status: 400}
 		}
 		return nil, err
 	}

@@ -55,7 +55,7 @@ func (e *dxError) Error() string { return e.Type + ": " + e.Message }
 // refuses.
 // AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_CreatePrivateVirtualInterface.html — DirectConnectClientException, HTTP 400: one or more parameters are not valid
 func dxClientError(format string, args ...any) *dxError {
-	return &dxError{Type: "DirectConnectClientException", Message: fmt.Sprintf(format, args...), Status: http.StatusBadRequest}
+	return &dxError{Type: "DirectConnectClientException", Message: sprintfClipped(format, args...), Status: http.StatusBadRequest}
 }
 
 // toDXError maps an error to Direct Connect's: model errors are client
@@ -121,7 +121,7 @@ func (h *Handler) serveDirectConnect(w http.ResponseWriter, r *http.Request, req
 	act, found := dxActions[name]
 	if !ok || !found || r.Method != http.MethodPost {
 		// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/CommonErrors.html — InvalidAction 400
-		writeDXError(w, reqID, &dxError{Type: "InvalidAction", Message: fmt.Sprintf("The action %q is not valid for this web service.", target), Status: http.StatusBadRequest})
+		writeDXError(w, reqID, &dxError{Type: "InvalidAction", Message: fmt.Sprintf("The action %q is not valid for this web service.", clip(target)), Status: http.StatusBadRequest})
 		return
 	}
 	if len(body) == 0 {
@@ -363,7 +363,7 @@ func modelTags(tags []dxTag) (map[string]string, error) {
 	out := map[string]string{}
 	for _, t := range tags {
 		if _, dup := out[t.Key]; dup {
-			return nil, &dxError{Type: "DuplicateTagKeysException", Message: fmt.Sprintf("Tag key %q was specified more than once", t.Key), Status: http.StatusBadRequest}
+			return nil, &dxError{Type: "DuplicateTagKeysException", Message: fmt.Sprintf("Tag key %q was specified more than once", clip(t.Key)), Status: http.StatusBadRequest}
 		}
 		out[t.Key] = ""
 		if t.Value != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
@@ -19,8 +20,37 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 
+// errInvalid is EC2's InvalidParameterValue; string arguments are the
+// request's values and are quoted clipped.
 func errInvalid(format string, args ...any) *apiError {
-	return &apiError{Code: "InvalidParameterValue", Message: fmt.Sprintf(format, args...), Status: http.StatusBadRequest}
+	return &apiError{Code: "InvalidParameterValue", Message: sprintfClipped(format, args...), Status: http.StatusBadRequest}
+}
+
+// maxQuoted is how many bytes of a request's value an error quotes.
+const maxQuoted = 100
+
+// clip returns v, or, when v is longer than maxQuoted bytes, its first
+// maxQuoted bytes (cut at a character boundary) and its length, so that an
+// error quoting a huge value stays small.
+func clip(v string) string {
+	if len(v) <= maxQuoted {
+		return v
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", v[:cut], len(v))
+}
+
+// sprintfClipped is fmt.Sprintf with every string argument clipped.
+func sprintfClipped(format string, args ...any) string {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = clip(s)
+		}
+	}
+	return fmt.Sprintf(format, args...)
 }
 
 func errMissing(name string) *apiError {

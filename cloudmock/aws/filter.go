@@ -6,22 +6,33 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // filter is one Filter.N of a Describe call: a name and the values any of
 // which may match.
 type filter struct {
-	name   string
-	values []string
+	name     string
+	values   []string
+	patterns [][]globToken // values compiled, in order
 }
 
-func (f form) filters() []filter {
+// filters returns the request's Filter.N, each value checked for length
+// and compiled once.
+func (f form) filters() ([]filter, error) {
 	var out []filter
 	for _, i := range f.indices("Filter") {
 		p := "Filter." + strconv.Itoa(i)
-		out = append(out, filter{name: f.str(p + ".Name"), values: f.list(p + ".Value")})
+		flt := filter{name: f.str(p + ".Name"), values: f.list(p + ".Value")}
+		if err := checkFilter(flt); err != nil {
+			return nil, err
+		}
+		for _, v := range flt.values {
+			flt.patterns = append(flt.patterns, compileGlob(v))
+		}
+		out = append(out, flt)
 	}
-	return out
+	return out, nil
 }
 
 // fields returns an object's values for a filter name; ok is false if the
@@ -58,11 +69,15 @@ func matches(fs []filter, get fields) (bool, error) {
 			return false, errInvalid("The filter '%s' is invalid", f.name)
 		}
 		hit := false
-		for _, want := range f.values {
+		for _, p := range f.patterns {
 			for _, v := range vals {
-				if glob(want, v) {
+				if globMatch(p, []rune(v)) {
 					hit = true
+					break
 				}
+			}
+			if hit {
+				break
 			}
 		}
 		if !hit {
@@ -72,29 +87,88 @@ func matches(fs []filter, get fields) (bool, error) {
 	return true, nil
 }
 
-// glob matches s against a pattern with * (any run) and ? (one character).
-func glob(pattern, s string) bool {
-	for len(pattern) > 0 {
-		switch pattern[0] {
-		case '*':
-			for i := len(s); i >= 0; i-- {
-				if glob(pattern[1:], s[i:]) {
-					return true
-				}
-			}
-			return false
-		case '?':
-			if len(s) == 0 {
-				return false
-			}
-		default:
-			if len(s) == 0 || s[0] != pattern[0] {
-				return false
-			}
+// maxFilterValueChars bounds one filter value. EC2's Filter type documents
+// no length for a value; the longest value a filter must match exactly is a
+// tag value, 256 Unicode characters, so a longer value can match nothing
+// literally and is refused as EC2 refuses an out-of-range parameter.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions — tag value up to 256 Unicode characters
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Filter.html — Filter.Value.N (no documented length)
+const maxFilterValueChars = 256
+
+// checkFilter refuses a filter value longer than maxFilterValueChars.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html — InvalidParameterValue
+func checkFilter(f filter) error {
+	for _, v := range f.values {
+		if n := utf8.RuneCountInString(v); n > maxFilterValueChars {
+			return errInvalid("The filter value '%s' for filter '%s' is %d characters long; a filter value is at most %d characters.",
+				v, f.name, n, maxFilterValueChars)
 		}
-		pattern, s = pattern[1:], s[1:]
 	}
-	return len(s) == 0
+	return nil
+}
+
+// globToken is one element of a compiled filter value: a literal
+// character, ? (any one character) or * (any run).
+type globToken struct {
+	r    rune
+	kind byte // 'c' literal r, '?' one character, '*' any run
+}
+
+// compileGlob splits a filter value into tokens; a backslash makes the
+// next character literal (a trailing backslash is itself literal).
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Filtering.html — * and ? wildcards, escaped with a backslash
+func compileGlob(pattern string) []globToken {
+	rs := []rune(pattern)
+	out := make([]globToken, 0, len(rs))
+	for i := 0; i < len(rs); i++ {
+		switch r := rs[i]; {
+		case r == '\\' && i+1 < len(rs):
+			i++
+			out = append(out, globToken{r: rs[i], kind: 'c'})
+		case r == '*':
+			if n := len(out); n > 0 && out[n-1].kind == '*' {
+				continue // ** is *
+			}
+			out = append(out, globToken{kind: '*'})
+		case r == '?':
+			out = append(out, globToken{kind: '?'})
+		default:
+			out = append(out, globToken{r: r, kind: 'c'})
+		}
+	}
+	return out
+}
+
+// glob matches s against a pattern with * (any run) and ? (one character).
+// It is the two-pointer wildcard match: on a mismatch it returns to the
+// last * and lets it take one more character, never recursing, so it takes
+// O(len(pattern)*len(s)) steps at worst.
+func glob(pattern, s string) bool {
+	return globMatch(compileGlob(pattern), []rune(s))
+}
+
+func globMatch(p []globToken, s []rune) bool {
+	pi, si := 0, 0
+	star, mark := -1, 0 // the last * seen and the position of s it started at
+	for si < len(s) {
+		switch {
+		case pi < len(p) && p[pi].kind == '*':
+			star, mark = pi, si
+			pi++
+		case pi < len(p) && (p[pi].kind == '?' || p[pi].r == s[si]):
+			pi++
+			si++
+		case star >= 0:
+			mark++
+			pi, si = star+1, mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi].kind == '*' {
+		pi++
+	}
+	return pi == len(p)
 }
 
 // selectObjects applies an ID list, filters and MaxResults/NextToken
@@ -111,13 +185,16 @@ func selectObjects[T any](f form, idParam string, all []T, id func(T) string, ge
 		for _, want := range ids {
 			o, ok := byID[want]
 			if !ok {
-				return nil, "", &apiError{Code: notFoundCode(want), Message: "The ID '" + want + "' does not exist", Status: 400}
+				return nil, "", &apiError{Code: notFoundCode(want), Message: "The ID '" + clip(want) + "' does not exist", Status: 400}
 			}
 			picked = append(picked, o)
 		}
 		all = picked
 	}
-	fs := f.filters()
+	fs, err := f.filters()
+	if err != nil {
+		return nil, "", err
+	}
 	var out []T
 	for _, o := range all {
 		ok, err := matches(fs, get(o))
@@ -139,7 +216,7 @@ func paginate[T any](f form, items []T) ([]T, string, error) {
 		b, err := base64.RawURLEncoding.DecodeString(tok)
 		n, err2 := strconv.Atoi(string(b))
 		if err != nil || err2 != nil || n < 0 || n > len(items) {
-			return nil, "", &apiError{Code: "InvalidNextToken", Message: "The token '" + tok + "' is invalid", Status: 400}
+			return nil, "", &apiError{Code: "InvalidNextToken", Message: "The token '" + clip(tok) + "' is invalid", Status: 400}
 		}
 		start = n
 	}

@@ -91,3 +91,15 @@ func mkSubnet(t testing.TB, c *ec2.Client, vpc, cidr string) types.Subnet {
 func filter(name string, values ...string) types.Filter {
 	return types.Filter{Name: sdkaws.String(name), Values: values}
 }
+
+// wantAPIErrorMessage checks that err is an EC2 API error with the given
+// code and message.
+func wantAPIErrorMessage(t testing.TB, err error, code, message string) {
+	t.Helper()
+	wantAPIError(t, err, code)
+	var ae smithy.APIError
+	errors.As(err, &ae)
+	if ae.ErrorMessage() != message {
+		t.Fatalf("%s message:\n got %q\nwant %q", code, ae.ErrorMessage(), message)
+	}
+}

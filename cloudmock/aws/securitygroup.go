@@ -168,7 +168,7 @@ func describeSecurityGroups(h *Handler, c *call) (response, error) {
 		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSecurityGroups.html — an unknown group name is InvalidGroup.NotFound
 		for _, n := range names {
 			if want[n] {
-				return nil, &apiError{Code: "InvalidGroup.NotFound", Message: "The security group '" + n + "' does not exist", Status: 400}
+				return nil, &apiError{Code: "InvalidGroup.NotFound", Message: "The security group '" + clip(n) + "' does not exist", Status: 400}
 			}
 		}
 		all = picked

@@ -133,11 +133,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := f.str("Action")
 	act, found := actions[name]
 	if !found {
-		writeError(w, reqID, &apiError{Code: "InvalidAction", Message: fmt.Sprintf("The action %s is not valid for this web service.", name), Status: http.StatusBadRequest})
+		writeError(w, reqID, &apiError{Code: "InvalidAction", Message: fmt.Sprintf("The action %s is not valid for this web service.", clip(name)), Status: http.StatusBadRequest})
 		return
 	}
 	if v := f.str("Version"); v != APIVersion {
-		writeError(w, reqID, &apiError{Code: "InvalidParameterValue", Message: fmt.Sprintf("Invalid API version %q; this endpoint serves %s", v, APIVersion), Status: http.StatusBadRequest})
+		writeError(w, reqID, &apiError{Code: "InvalidParameterValue", Message: fmt.Sprintf("Invalid API version %q; this endpoint serves %s", clip(v), APIVersion), Status: http.StatusBadRequest})
 		return
 	}
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/CommonParameters.html — DryRun checks permissions and answers DryRunOperation
@@ -191,4 +191,3 @@ func (w wrap) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
 	start := xml.StartElement{Name: xml.Name{Local: w.name}, Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: xmlns}}}
 	return e.EncodeElement(w.body, start)
 }
-

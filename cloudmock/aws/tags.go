@@ -89,7 +89,10 @@ func describeTags(h *Handler, c *call) (response, error) {
 	for _, t := range h.cloud.Tags(c.account) {
 		all = append(all, xmlTagDescription{ResourceID: t.ID, ResourceType: resourceTypes[t.Kind], Key: t.Key, Value: t.Value})
 	}
-	fs := c.form.filters()
+	fs, err := c.form.filters()
+	if err != nil {
+		return nil, err
+	}
 	var out []xmlTagDescription
 	for _, t := range all {
 		ok, err := matches(fs, func(name string) ([]string, bool) {

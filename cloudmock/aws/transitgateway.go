@@ -55,7 +55,7 @@ func tgwRTLinks(propagations bool) action {
 			}
 		}
 		if rt == nil {
-			return nil, &apiError{Code: "InvalidRouteTableID.NotFound", Message: "The transit gateway route table ID '" + id + "' does not exist", Status: 400}
+			return nil, &apiError{Code: "InvalidRouteTableID.NotFound", Message: "The transit gateway route table ID '" + clip(id) + "' does not exist", Status: 400}
 		}
 		ids, state := rt.Associations, "associated"
 		if propagations {
@@ -443,7 +443,10 @@ func searchTGWRoutes(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	fs := c.form.filters()
+	fs, err := c.form.filters()
+	if err != nil {
+		return nil, err
+	}
 	max, err := c.form.intOr("MaxResults", 1000)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Code is the neutral class of a model error; front-ends map a Code and a
@@ -73,8 +74,31 @@ type Error struct {
 // Error returns the message.
 func (e *Error) Error() string { return e.Msg }
 
+// maxQuoted is how many bytes of a caller's value an error message quotes.
+const maxQuoted = 100
+
+// clip returns s, or its first maxQuoted bytes (at a character boundary)
+// and its length when it is longer.
+func clip(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
+}
+
+// errf makes an Error; string arguments, which may be a caller's values of
+// any length, are quoted clipped, and so is the ID.
 func errf(code Code, kind Kind, id, format string, args ...any) *Error {
-	return &Error{Code: code, Kind: kind, ID: id, Msg: fmt.Sprintf(format, args...)}
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = clip(s)
+		}
+	}
+	return &Error{Code: code, Kind: kind, ID: clip(id), Msg: fmt.Sprintf(format, args...)}
 }
 
 func notFound(kind Kind, id string) *Error {

@@ -419,9 +419,13 @@ func learned(st mgmt.Status, own []netip.Prefix, vpc netip.Prefix) (out, refused
 	return out, refused
 }
 
-// syncRoutes makes each spoke VPC's non-gateway route tables hold exactly
-// the routes its active gateway learned from the transit, pointing at that
-// gateway (the first of the pair whose tunnels are up).
+// syncRoutes makes each spoke VPC's route tables hold exactly the routes
+// its active gateway learned from the transit, pointing at that gateway
+// (the first of the pair whose tunnels are up). Every route table of the
+// VPC is programmed, the gateways' own (public) subnet's too, as the
+// Aviatrix controller does unless told to skip the public route table, so
+// that a workload in the gateways' subnet reaches the rest as well.
+// Aviatrix: https://docs.aviatrix.com/documentation/latest/building-your-network/spoke-gateway-route-settings.html — "Skip Public VPC/VNet Route Table" is an opt-in policy: by default the public route table is programmed too
 func (c *Controller) syncRoutes(ctx context.Context) error {
 	var errs []error
 	for _, sp := range c.plan.Topology.Cloud.Spokes {
@@ -451,9 +455,6 @@ func (c *Controller) syncRoutes(ctx context.Context) error {
 			}
 			for _, s := range v.Subnets {
 				key := intent.SubnetKey(v.Name, s.Name)
-				if key == active.Subnet {
-					continue
-				}
 				if err := c.syncTable(ctx, v.Account, key, want); err != nil {
 					errs = append(errs, err)
 				}

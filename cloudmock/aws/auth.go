@@ -20,6 +20,11 @@ type Credential struct {
 	AccountID       string
 	AccessKeyID     string
 	SecretAccessKey string
+	// SessionToken, when set, makes the credential a temporary one that
+	// the account issued: requests must carry exactly this token in
+	// X-Amz-Security-Token. A credential without one accepts no token.
+	// AWS: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_use-resources.html — temporary credentials are the access key, the secret and the session token together
+	SessionToken string
 }
 
 // authReason is why a request's signature was refused; each front-end
@@ -32,6 +37,7 @@ const (
 	authUnknownKey                     // the access key ID names no credential
 	authBadSignature                   // the signature (or its date) does not match the request
 	authExpired                        // signed more than 15 minutes away from now
+	authBadToken                       // X-Amz-Security-Token is not the one issued with the access key
 )
 
 // authError is a refused signature.
@@ -48,12 +54,17 @@ func (e *authError) Error() string {
 		return "unknown access key ID"
 	case authExpired:
 		return "request has expired"
+	case authBadToken:
+		return "the security token included in the request is invalid"
 	}
 	return "signature does not match"
 }
 
-// ec2AuthError is EC2's answer to a refused signature.
-// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html — AuthFailure; RequestExpired
+// ec2AuthError is EC2's answer to a refused signature. EC2 answers every
+// credential it cannot validate (unknown key, wrong secret, a session token
+// it did not issue) with AuthFailure, where JSON services such as Direct
+// Connect say InvalidClientTokenId.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html — AuthFailure: the provided credentials could not be validated; RequestExpired
 func ec2AuthError(err error) *apiError {
 	var ae *authError
 	if errors.As(err, &ae) && ae.reason == authExpired {
@@ -109,6 +120,10 @@ func (h *Handler) authenticate(r *http.Request, body []byte) (Credential, string
 	if !ok {
 		return fail(authUnknownKey)
 	}
+	// AWS: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_use-resources.html — a session token is valid only with the temporary access key it was issued with
+	if tok := r.Header.Get("X-Amz-Security-Token"); subtle.ConstantTimeCompare([]byte(tok), []byte(cred.SessionToken)) != 1 {
+		return fail(authBadToken)
+	}
 	signedAt, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
 	if err != nil || !strings.HasPrefix(r.Header.Get("X-Amz-Date"), ah.date) {
 		return fail(authBadSignature)
@@ -143,4 +158,13 @@ func (h *Handler) authenticate(r *http.Request, body []byte) (Credential, string
 		return fail(authBadSignature)
 	}
 	return cred, ah.service, nil
+}
+
+// ec2Service is the service an EC2 request's credential scope names.
+const ec2Service = "ec2"
+
+// ec2ScopeError is EC2's answer to a signature scoped to another service.
+// AWS: https://docs.aws.amazon.com/IAM/latest/UserGuide/signature-v4-troubleshooting.html — credential scope errors: "Credential should be scoped to correct service: 'service'." (SignatureDoesNotMatch, HTTP 403)
+func ec2ScopeError() *apiError {
+	return &apiError{Code: "SignatureDoesNotMatch", Message: "Credential should be scoped to correct service: '" + ec2Service + "'.", Status: http.StatusForbidden}
 }

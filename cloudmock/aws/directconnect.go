@@ -83,7 +83,7 @@ func dxAuthError(err error) *dxError {
 	switch ae.reason {
 	case authMissing:
 		return &dxError{Type: "MissingAuthenticationToken", Message: "Missing Authentication Token", Status: http.StatusForbidden}
-	case authUnknownKey:
+	case authUnknownKey, authBadToken:
 		return &dxError{Type: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Status: http.StatusForbidden}
 	case authExpired:
 		return &dxError{Type: "RequestExpired", Message: "Request has expired.", Status: http.StatusBadRequest}

@@ -114,9 +114,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reqID, errInvalid("cannot read request body: %v", err))
 		return
 	}
-	cred, _, err := h.authenticate(r, body)
+	cred, service, err := h.authenticate(r, body)
 	if err != nil {
 		writeError(w, reqID, ec2AuthError(err))
+		return
+	}
+	if service != ec2Service {
+		writeError(w, reqID, ec2ScopeError())
 		return
 	}
 	values := url.Values{}

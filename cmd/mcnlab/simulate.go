@@ -62,6 +62,7 @@ routes as approved at run time.`,
 			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 			fmt.Fprintf(w, "from \\ to\t%s\t\n", strings.Join(names, "\t"))
 			var blocked []string
+			depends := 0
 			for _, a := range names {
 				row := []string{a}
 				for _, b := range names {
@@ -72,6 +73,10 @@ routes as approved at run time.`,
 					e := cp.Expect(a, b, approved, nil)
 					if e.Reach {
 						row = append(row, "reaches")
+					} else if e.Depends {
+						row = append(row, "depends")
+						blocked = append(blocked, a+"\t"+b+"\t"+e.Reason)
+						depends++
 					} else {
 						row = append(row, "blocked")
 						blocked = append(blocked, a+"\t"+b+"\t"+e.Reason)
@@ -83,14 +88,18 @@ routes as approved at run time.`,
 			if len(blocked) > 0 {
 				fmt.Fprintln(out)
 				w = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "FROM\tTO\tWHY BLOCKED")
+				fmt.Fprintln(w, "FROM\tTO\tWHY BLOCKED (OR WHAT IT DEPENDS ON)")
 				for _, l := range blocked {
 					fmt.Fprintln(w, l)
 				}
 				w.Flush()
 			}
 			pairs := len(names) * (len(names) - 1)
-			fmt.Fprintf(out, "\n%d pairs, %d reach, %d blocked (simulated from the intent)\n", pairs, pairs-len(blocked), len(blocked))
+			if depends > 0 {
+				fmt.Fprintf(out, "\n%d pairs, %d reach, %d blocked, %d depend on addresses the cloud chooses (simulated from the intent)\n", pairs, pairs-len(blocked), len(blocked)-depends, depends)
+			} else {
+				fmt.Fprintf(out, "\n%d pairs, %d reach, %d blocked (simulated from the intent)\n", pairs, pairs-len(blocked), len(blocked))
+			}
 			return nil
 		},
 	}

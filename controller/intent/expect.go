@@ -14,6 +14,11 @@ type Expectation struct {
 	// Reason names what blocks the pair: "no route: …", "domain policy: …"
 	// or "security group: …"; "" when it reaches.
 	Reason string
+	// Depends is set when the answer turns on an address the cloud
+	// chooses: the target's security group admits part of the source's
+	// subnet, and the source has no fixed address. Reach is then false
+	// and Reason says what to fix.
+	Depends bool
 }
 
 // Expect derives from the intent alone whether endpoint from reaches
@@ -33,7 +38,7 @@ func (p *Plan) Expect(from, to string, approved map[string][]topologies.Approved
 	case a.Site != "" && a.Site == b.Site:
 		return Expectation{Reach: true} // the site router routes between its own LANs
 	case a.VPC != "" && a.VPC == b.VPC:
-		return p.securityGroup(b, src) // the VPC's local route
+		return p.securityGroup(a, b, src) // the VPC's local route
 	}
 	if r := p.noRoute(a, b, approved); r != "" {
 		return Expectation{Reason: "no route: " + r}
@@ -41,24 +46,45 @@ func (p *Plan) Expect(from, to string, approved map[string][]topologies.Approved
 	if r := p.domainPolicy(a, b); r != "" {
 		return Expectation{Reason: "domain policy: " + r}
 	}
-	return p.securityGroup(b, src)
+	return p.securityGroup(a, b, src)
 }
 
-// securityGroup is whether b's security group admits src.
-func (p *Plan) securityGroup(b *Endpoint, src netip.Addr) Expectation {
+// securityGroup is whether b's security group admits a's packets from
+// src. Without src (a workload whose address the cloud chooses and that
+// is not known yet) it answers for every address of a's subnet: admitted
+// when the allow list covers the whole subnet, blocked when it covers
+// none of it, and Depends when part.
+func (p *Plan) securityGroup(a, b *Endpoint, src netip.Addr) Expectation {
 	if b.VPC == "" || b.Allow == nil {
 		return Expectation{Reach: true}
+	}
+	s := make([]string, len(b.Allow))
+	for i, pr := range b.Allow {
+		s[i] = pr.String()
+	}
+	blocked := Expectation{Reason: fmt.Sprintf("security group: %s admits only %s", b.Name, strings.Join(s, ", "))}
+	if !src.IsValid() && a.Subnet.IsValid() {
+		part := false
+		for _, pr := range b.Allow {
+			if pr.Bits() <= a.Subnet.Bits() && pr.Contains(a.Subnet.Addr()) {
+				return Expectation{Reach: true}
+			}
+			part = part || pr.Overlaps(a.Subnet)
+		}
+		if part {
+			blocked.Reason += fmt.Sprintf(", part of %s's subnet %s, and %s has no fixed address: whether it is admitted depends on the address the cloud gives it; give %s an address", a.Name, a.Subnet, a.Name, a.Name)
+			blocked.Depends = true
+		} else {
+			blocked.Reason += fmt.Sprintf(", none of %s's subnet %s", a.Name, a.Subnet)
+		}
+		return blocked
 	}
 	for _, pr := range b.Allow {
 		if pr.Contains(src) {
 			return Expectation{Reach: true}
 		}
 	}
-	s := make([]string, len(b.Allow))
-	for i, pr := range b.Allow {
-		s[i] = pr.String()
-	}
-	return Expectation{Reason: fmt.Sprintf("security group: %s admits only %s", b.Name, strings.Join(s, ", "))}
+	return blocked
 }
 
 // transitOf is the transit an endpoint's traffic enters: its spoke's, or

@@ -126,6 +126,9 @@ type Endpoint struct {
 	// Prefix is what routes it: its VPC CIDR, or the site's advertised
 	// prefix holding it.
 	Prefix netip.Prefix
+	// Subnet is a workload's subnet: where the cloud picks its address
+	// when it has none fixed.
+	Subnet netip.Prefix
 }
 
 // Account is the desired state of one account and region.
@@ -381,8 +384,14 @@ func Compile(t *topologies.Topology) (*Plan, error) {
 	// Endpoints: workloads and site hosts.
 	for _, v := range c.VPCs {
 		for _, w := range v.Workloads {
+			var sn netip.Prefix
+			for _, s := range v.Subnets {
+				if s.Name == w.Subnet {
+					sn = s.CIDR
+				}
+			}
 			p.Endpoints = append(p.Endpoints, Endpoint{Name: w.Name, VPC: v.Name, Instance: w.Name,
-				Spoke: servedBy[v.Name], Address: w.Address, Allow: w.Allow, Prefix: v.CIDR})
+				Spoke: servedBy[v.Name], Address: w.Address, Allow: w.Allow, Prefix: v.CIDR, Subnet: sn})
 		}
 	}
 	for _, s := range c.Sites {

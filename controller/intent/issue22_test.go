@@ -1,6 +1,7 @@
 package intent
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,3 +109,57 @@ spokes:
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// A workload without a fixed address is judged by its subnet: an allow
+// list covering the subnet admits it, one covering none of it blocks it,
+// and one covering part of it depends on the address the cloud gives it
+// (issue 22: simulate checked allow lists against no address and said
+// blocked where packets passed).
+func TestExpectWorkloadWithoutAddress(t *testing.T) {
+	p := compileYAML(t, `name: noaddr
+version: 1
+accounts: {a: {provider: aws}}
+vpcs:
+  tv: {account: a, region: us-east-1, cidr: 10.10.0.0/16, subnets: {gw: 10.10.0.0/24}}
+  av:
+    account: a
+    region: us-east-1
+    cidr: 10.1.0.0/16
+    subnets: {gw: 10.1.0.0/24, app: 10.1.1.0/24}
+    workloads:
+      free: {subnet: app}
+      whole: {subnet: app, address: 10.1.1.20, allow: [10.0.0.0/8]}
+  bv:
+    account: a
+    region: us-east-1
+    cidr: 10.2.0.0/16
+    subnets: {gw: 10.2.0.0/24}
+    workloads:
+      part: {subnet: gw, address: 10.2.0.20, allow: [10.1.1.0/25]}
+      none: {subnet: gw, address: 10.2.0.21, allow: [192.168.0.0/16]}
+transits:
+  tr: {vpc: tv, subnet: gw, asn: 65000}
+spokes:
+  sa: {vpc: av, subnet: gw, transit: tr}
+  sb: {vpc: bv, subnet: gw, transit: tr}
+`)
+	for _, tc := range []struct {
+		to            string
+		reach, depend bool
+		reason        string
+	}{
+		{"whole", true, false, ""},
+		{"part", false, true, "security group: part admits only 10.1.1.0/25, part of free's subnet 10.1.1.0/24, and free has no fixed address"},
+		{"none", false, false, "security group: none admits only 192.168.0.0/16, none of free's subnet 10.1.1.0/24"},
+	} {
+		e := p.Expect("free", tc.to, nil, nil)
+		if e.Reach != tc.reach || e.Depends != tc.depend || !strings.HasPrefix(e.Reason, tc.reason) {
+			t.Errorf("free -> %s: %+v, want reach %v, depends %v, reason %q", tc.to, e, tc.reach, tc.depend, tc.reason)
+		}
+	}
+	// With the address the lab gave it, the answer is exact.
+	addr := map[string]netip.Addr{"free": netip.MustParseAddr("10.1.1.4")}
+	if e := p.Expect("free", "part", nil, addr); !e.Reach || e.Depends {
+		t.Errorf("free at 10.1.1.4 -> part: %+v, want reach", e)
+	}
+}

@@ -463,8 +463,14 @@ func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, p
 	for _, sg := range rp.segs {
 		rp.routes = append(rp.routes, kroute{table: localTbl, dst: sg.gw.Masked(), kind: "dev", dev: sg.bridge})
 	}
+	// The rest of each CIDR block, which no subnet holds, goes nowhere. A
+	// subnet may be the whole block (AWS allows a subnet the size of its
+	// VPC): then the subnet's route is the block's, not a blackhole.
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSubnet.html — a subnet's CIDR block can be the same as the VPC's (a single subnet in the VPC)
 	for _, b := range n.CIDRs {
-		rp.routes = append(rp.routes, kroute{table: localTbl, dst: b.Prefix, kind: "blackhole"})
+		if !slices.ContainsFunc(rp.segs, func(sg segPlan) bool { return sg.gw.Masked() == b.Prefix }) {
+			rp.routes = append(rp.routes, kroute{table: localTbl, dst: b.Prefix, kind: "blackhole"})
+		}
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-limitations — no edge-to-edge routing: what enters from a peering or gateway goes nowhere but the VPC
 	rp.routes = append(rp.routes, kroute{table: localTbl, dst: netip.MustParsePrefix("0.0.0.0/0"), kind: "unreachable"})

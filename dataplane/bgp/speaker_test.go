@@ -280,6 +280,28 @@ func TestManualApprovalAcceptsOnlyApprovedWithoutReset(t *testing.T) {
 		t.Fatalf("approving reset the session (established at %v, was %v)", after, before)
 	}
 
+	// Withdrawing the approval drops the route within a second, over the
+	// same session; it is filtered again. Approving it again brings it
+	// back.
+	pc.Approved = nil
+	t0 = time.Now()
+	if err := b.UpdatePeer(context.Background(), pc); err != nil {
+		t.Fatalf("UpdatePeer: %v", err)
+	}
+	waitRoutes(t, b)
+	if took := time.Since(t0); took > time.Second {
+		t.Errorf("unapproved route took %s to leave; want under 1s", took)
+	}
+	wantFiltered(p1, p2)
+	if after := establishedAt(t, b, a.addr); after.Sub(before).Abs() > 1500*time.Millisecond {
+		t.Fatalf("unapproving reset the session (established at %v, was %v)", after, before)
+	}
+	pc.Approved = []netip.Prefix{p1}
+	if err := b.UpdatePeer(context.Background(), pc); err != nil {
+		t.Fatalf("UpdatePeer: %v", err)
+	}
+	waitRoutes(t, b, "10.1.0.0/24 via 127.0.0.1 [65001]")
+
 	// An import filter still applies to approved prefixes.
 	pc.Approved = []netip.Prefix{p1, p2}
 	pc.Import = []PrefixFilter{{Prefix: netip.MustParsePrefix("10.2.0.0/16"), LE: 24}}

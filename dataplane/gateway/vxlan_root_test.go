@@ -228,6 +228,35 @@ func TestManualApproval(t *testing.T) {
 	}
 	l.waitReachable(t, 1, 2)
 
+	// Withdrawing the approval (the controller pushes the approved list
+	// without it) drops the route from the FIB within a second, over the
+	// same session, and lists it as filtered again; approving it again
+	// brings it back.
+	cfg.Neighbors[0].Approved = nil
+	t1 := time.Now()
+	if _, err := l.gws[0].client.PutConfig(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, time.Second, func() string {
+		if got := kernelRoutes(t, l.gws[0].ns); len(got) != 0 {
+			return fmt.Sprintf("gw1 FIB after unapproving %s = %v; want empty", lan(2), got)
+		}
+		return ""
+	})
+	t.Logf("unapproved %s left gw1's FIB after %s", lan(2), time.Since(t1).Round(time.Millisecond))
+	s = session()
+	if min := before + int64(time.Since(t0)/time.Second) - 1; s.UptimeSeconds < min {
+		t.Errorf("unapproving reset the session: uptime %d s, then %d s", before, s.UptimeSeconds)
+	}
+	if !slices.Equal(s.Filtered, []netip.Prefix{lan(2), other}) || s.Accepted != 0 {
+		t.Errorf("after unapproving %s: session %+v; want none accepted, both filtered", lan(2), s)
+	}
+	cfg.Neighbors[0].Approved = []netip.Prefix{lan(2)}
+	if _, err := l.gws[0].client.PutConfig(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	l.waitRoutes(t, 1, map[netip.Prefix][]netip.Addr{lan(2): {gw2}})
+
 	// The neighbour withdraws the approved prefix: it leaves the FIB.
 	if _, err := l.gws[1].client.PutConfig(ctx, onpremConfig(gw1, other)); err != nil {
 		t.Fatal(err)

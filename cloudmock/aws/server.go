@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -24,7 +23,18 @@ const xmlns = "http://ec2.amazonaws.com/doc/2016-11-15/"
 type Config struct {
 	Region      string       // e.g. "us-east-1"; zones are Region + "a".."f"
 	Credentials []Credential // one or more per account
+	// BodyReadTimeout bounds reading one request's body, from the end of
+	// its headers; a client that sends it slower is answered RequestTimeout
+	// and its connection closed. Zero means DefaultBodyReadTimeout. It is
+	// set on the connection (http.ResponseController), so a wrapping
+	// ResponseWriter that cannot set deadlines leaves it to the server's
+	// own ReadTimeout.
+	BodyReadTimeout time.Duration
 }
+
+// DefaultBodyReadTimeout is Config.BodyReadTimeout's default: far more
+// than the largest body (MaxBodyBytes) takes over loopback.
+const DefaultBodyReadTimeout = 30 * time.Second
 
 // Handler serves the EC2 Query API over a model.Cloud. It is safe for
 // concurrent use.
@@ -33,6 +43,8 @@ type Handler struct {
 	region string
 	creds  map[string]Credential // by access key ID
 	now    func() time.Time
+	// bodyTimeout is Config.BodyReadTimeout.
+	bodyTimeout time.Duration
 
 	mu     sync.Mutex // guards tokens
 	tokens map[string]*idempotent
@@ -74,7 +86,11 @@ func register(name string, a action) { actions[name] = a }
 // named by the credentials are added to the cloud with default limits if
 // the cloud does not have them yet.
 func New(cloud *model.Cloud, cfg Config) *Handler {
-	h := &Handler{cloud: cloud, region: cfg.Region, creds: map[string]Credential{}, now: time.Now, tokens: map[string]*idempotent{}}
+	h := &Handler{cloud: cloud, region: cfg.Region, creds: map[string]Credential{}, now: time.Now, tokens: map[string]*idempotent{},
+		bodyTimeout: cfg.BodyReadTimeout}
+	if h.bodyTimeout <= 0 {
+		h.bodyTimeout = DefaultBodyReadTimeout
+	}
 	if h.region == "" {
 		h.region = "us-east-1"
 	}
@@ -101,17 +117,17 @@ func newRequestID() string {
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Query-Requests.html — Action, Version and form-encoded parameters
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := newRequestID()
-	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	body, err := h.readBody(w, r)
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		if err != nil {
-			writeDXError(w, reqID, &dxError{Type: "ValidationError", Message: fmt.Sprintf("cannot read request body: %v", err), Status: http.StatusBadRequest})
+			writeDXError(w, reqID, dxBodyError(w, err))
 			return
 		}
 		h.serveDirectConnect(w, r, reqID, target, body)
 		return
 	}
 	if err != nil {
-		writeError(w, reqID, errInvalid("cannot read request body: %v", err))
+		writeError(w, reqID, ec2BodyError(w, err))
 		return
 	}
 	cred, service, err := h.authenticate(r, body)

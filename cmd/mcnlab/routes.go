@@ -102,14 +102,19 @@ func newRoutes() *cobra.Command {
 	o := &ctlFlags{}
 	cmd := &cobra.Command{
 		Use:   "routes",
-		Short: "Show the routes waiting for approval, approve them, show the cloud route tables",
+		Short: "Show the routes waiting for approval, approve them or revoke approvals, show the cloud route tables",
 		Long: `routes talks to the lab's controller: it lists the routes that sites
 advertise and that wait for approval before a transit propagates them,
-approves them, and shows the cloud route tables that the controller manages.`,
+approves them or withdraws approvals, and shows the cloud route tables that
+the controller manages.
+
+An approval follows the topology's rules: the prefix must be one that the
+site advertises, or inside one, and must not lie inside a VPC's range; the
+controller refuses others and says why.`,
 		Args: cobra.NoArgs,
 	}
 	o.register(cmd)
-	cmd.AddCommand(newRoutesPending(o), newRoutesApproved(o), newRoutesApprove(o), newRoutesTables(o))
+	cmd.AddCommand(newRoutesPending(o), newRoutesApproved(o), newRoutesApprove(o), newRoutesRevoke(o), newRoutesTables(o))
 	return cmd
 }
 
@@ -174,14 +179,10 @@ func newRoutesApprove(o *ctlFlags) *cobra.Command {
 		Short: "Approve a route that a site advertises, so that its transit propagates it",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			site, prefix := args[0], args[1]
-			// Parse here for an error that quotes the input before any call.
-			p, err := netip.ParsePrefix(prefix)
+			site := args[0]
+			p, err := parseRoutePrefix("approve", args[1])
 			if err != nil {
-				return fmt.Errorf("approve: %w", err)
-			}
-			if p != p.Masked() {
-				return fmt.Errorf("approve: prefix %q has host bits set; did you mean %s?", prefix, p.Masked())
+				return err
 			}
 			c, err := o.client()
 			if err != nil {
@@ -214,9 +215,71 @@ func newRoutesApprove(o *ctlFlags) *cobra.Command {
 	return cmd
 }
 
+// parseRoutePrefix parses a prefix argument here, for an error that
+// quotes the input before any call.
+func parseRoutePrefix(op, prefix string) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(prefix)
+	if err != nil {
+		return p, fmt.Errorf("%s: %w", op, err)
+	}
+	if p != p.Masked() {
+		return p, fmt.Errorf("%s: prefix %q has host bits set; did you mean %s?", op, prefix, p.Masked())
+	}
+	return p, nil
+}
+
+func newRoutesRevoke(o *ctlFlags) *cobra.Command {
+	var wait time.Duration
+	cmd := &cobra.Command{
+		Use:   "revoke SITE PREFIX [--lab NAME] [--json]",
+		Short: "Withdraw the approval of a route, so that its transit drops it again",
+		Long: `revoke withdraws an approval made with ` + "`routes approve`" + `: the transit
+gateways drop the route, and it leaves the spoke VPC route tables; it is
+pending again. Approvals written in the topology file stay: change the file.
+It needs an operator or admin token.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			site := args[0]
+			p, err := parseRoutePrefix("revoke", args[1])
+			if err != nil {
+				return err
+			}
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			res, err := call(cmd, func(ctx context.Context) (api.RevokeResult, error) { return c.Revoke(ctx, site, p.String()) })
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if o.asJSON {
+				return printJSON(out, res)
+			}
+			fmt.Fprintf(out, "revoked the approval of %s from site %s on transit %s\n", res.Prefix, res.Site, res.Transit)
+			if wait > 0 {
+				took, err := waitTables(cmd.Context(), c, p, false, wait)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "%s is out of every spoke route table (%s)\n", p, took.Round(time.Millisecond))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().DurationVar(&wait, "wait", 0, "wait up to this long until the route has left every spoke VPC route table")
+	return cmd
+}
+
 // waitLearned polls the controller's route tables until prefix is a
 // learned route in one of them.
 func waitLearned(ctx context.Context, c *api.Client, prefix netip.Prefix, limit time.Duration) (time.Duration, error) {
+	return waitTables(ctx, c, prefix, true, limit)
+}
+
+// waitTables polls the controller's route tables until prefix is a learned
+// route in one of them (present) or in none (!present).
+func waitTables(ctx context.Context, c *api.Client, prefix netip.Prefix, present bool, limit time.Duration) (time.Duration, error) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
@@ -225,17 +288,22 @@ func waitLearned(ctx context.Context, c *api.Client, prefix netip.Prefix, limit 
 	for {
 		tables, err := c.RouteTables(ctx)
 		if err == nil {
+			in := false
 			for _, rt := range tables {
 				for _, r := range rt.Routes {
-					if r.Origin == api.OriginLearned && r.Destination == prefix {
-						return time.Since(start), nil
-					}
+					in = in || (r.Origin == api.OriginLearned && r.Destination == prefix)
 				}
+			}
+			if in == present {
+				return time.Since(start), nil
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return time.Since(start), fmt.Errorf("%s is not in any spoke route table after %s", prefix, limit)
+			if present {
+				return time.Since(start), fmt.Errorf("%s is not in any spoke route table after %s", prefix, limit)
+			}
+			return time.Since(start), fmt.Errorf("%s is still in a spoke route table after %s", prefix, limit)
 		case <-t.C:
 		}
 	}

@@ -95,6 +95,56 @@ func TestRoutesApprove(t *testing.T) {
 	}
 }
 
+// A refused approval prints the controller's reason; revoke withdraws an
+// approval, refuses a read-only token, and says when there is nothing to
+// revoke.
+func TestRoutesRefusedAndRevoke(t *testing.T) {
+	s := fakeController(t)
+	// --lab names the fake's lab: its state directory holds only the
+	// controller's endpoint.
+	_, _, err := run(t, "routes", "approve", "dc1", "0.0.0.0/0", "--lab", "lab1")
+	if err == nil || !strings.Contains(err.Error(), "422") || !strings.Contains(err.Error(), "0.0.0.0/0 is not inside anything site dc1 advertises ([172.16.0.0/15])") {
+		t.Errorf("approve 0.0.0.0/0: %v; want the 422 and its reason", err)
+	}
+	if _, _, err := run(t, "routes", "approve", "dc1", "172.16.0.0/16", "--lab", "lab1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, "routes", "revoke", "dc1", "172.16.0.0/16", "--token", s.ReadOnly, "--lab", "lab1"); err == nil || !strings.Contains(err.Error(), "403") || !strings.Contains(err.Error(), "needs role operator") {
+		t.Errorf("revoke with a read-only token: %v", err)
+	}
+	out, _, err := run(t, "routes", "revoke", "dc1", "172.16.0.0/16", "--token", s.Operator, "--lab", "lab1")
+	if err != nil || out != "revoked the approval of 172.16.0.0/16 from site dc1 on transit tr1\n" {
+		t.Errorf("routes revoke: %v %q", err, out)
+	}
+	if out, _, _ := run(t, "routes", "approved", "--lab", "lab1"); out != "no routes approved\n" {
+		t.Errorf("routes approved after revoking: %q", out)
+	}
+	if out, _, _ := run(t, "routes", "pending", "--lab", "lab1"); !strings.Contains(out, "dc1   172.16.0.0/16") {
+		t.Errorf("routes pending after revoking: the route is not pending again:\n%s", out)
+	}
+	if _, _, err := run(t, "routes", "revoke", "dc1", "172.16.0.0/16", "--lab", "lab1"); err == nil || !strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "not approved") {
+		t.Errorf("revoke twice: %v", err)
+	}
+	if _, _, err := run(t, "routes", "revoke", "dc1", "172.16.0.1/16", "--lab", "lab1"); err == nil || !strings.Contains(err.Error(), "did you mean 172.16.0.0/16") {
+		t.Errorf("revoke with host bits: %v", err)
+	}
+	if _, _, err := run(t, "routes", "approve", "dc2", "192.168.10.0/24", "--lab", "lab1"); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = run(t, "routes", "revoke", "dc2", "192.168.10.0/24", "--json", "--lab", "lab1")
+	var res api.RevokeResult
+	if err != nil || json.Unmarshal([]byte(out), &res) != nil || res.Transit != "tr1" || res.Prefix.String() != "192.168.10.0/24" {
+		t.Errorf("routes revoke --json: %v %q", err, out)
+	}
+	// --wait polls the route tables: the fake's keeps 172.16.0.0/16.
+	if _, _, err := run(t, "routes", "approve", "dc1", "172.16.0.0/16", "--lab", "lab1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, "routes", "revoke", "dc1", "172.16.0.0/16", "--wait", "300ms", "--lab", "lab1"); err == nil || !strings.Contains(err.Error(), "172.16.0.0/16 is still in a spoke route table after 300ms") {
+		t.Errorf("revoke --wait with the route still in a table: %v", err)
+	}
+}
+
 func TestRoutesTables(t *testing.T) {
 	fakeController(t)
 	out, _, err := run(t, "routes", "tables")

@@ -122,6 +122,25 @@ func (r *Realizer) planDX(p *plan, s *snapshot, nets map[string]model.Network) {
 	}
 }
 
+// vgwLink returns the realized virtual interface that a route to VPN
+// gateway vgw in network uses for dst: the one whose link holds dst (a
+// gateway has a virtual interface per line, and each line's peer
+// addresses are reached over that line), else the gateway's first; nil
+// when it has none in that network.
+// AWS: https://docs.aws.amazon.com/directconnect/latest/UserGuide/WorkingWithVirtualInterfaces.html — a virtual private gateway takes many private virtual interfaces, each its own BGP peering on its own connection
+func (p *plan) vgwLink(vgw, network string, dst netip.Prefix) *dxPlan {
+	for _, id := range sortedKeys(p.dx) {
+		d := p.dx[id]
+		if onLink := d.customer.Masked(); d.vgw == vgw && d.network == network && dst.Bits() >= onLink.Bits() && onLink.Contains(dst.Addr()) {
+			return d
+		}
+	}
+	if d, ok := p.vgwDX[vgw]; ok && d.network == network {
+		return d
+	}
+	return nil
+}
+
 // dxRoute is the kernel route for a route-table route whose target is a
 // VPN gateway with a realized virtual interface: over the line, to the
 // customer's router, or straight onto the link for prefixes on it.

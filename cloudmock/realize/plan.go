@@ -593,7 +593,7 @@ func (r *Realizer) kernelRoute(no int, n model.Network, rt model.Route, enis map
 			return via(pc.addrA.Addr(), pc.ifname)
 		}
 	case model.TargetVPNGateway:
-		if d, ok := p.vgwDX[rt.Target.ID]; ok && d.network == n.ID {
+		if d := p.vgwLink(rt.Target.ID, n.ID, rt.Destination); d != nil {
 			return dxRoute(k, d)
 		}
 	}

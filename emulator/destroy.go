@@ -76,7 +76,7 @@ func stopOwner(ctx context.Context, rec *state.Lab) (*state.Lock, error) {
 	for {
 		lock, err := state.TryLock(rec.Name)
 		if err == nil || !errors.Is(err, state.ErrLocked) {
-			if errors.Is(err, os.ErrNotExist) {
+			if errors.Is(err, state.ErrNotFound) {
 				// The owner removed the lab while rolling back.
 				return nil, nil
 			}

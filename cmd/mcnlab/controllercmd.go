@@ -17,6 +17,7 @@ import (
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/controller/store"
 	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -29,6 +30,9 @@ func newController() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := state.Load(lab); err != nil {
+				return err
+			}
 			return runController(cmd.Context(), lab)
 		},
 	}
@@ -38,6 +42,9 @@ func newController() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := needRoot("controller start"); err != nil {
+				return err
+			}
+			if _, err := state.Load(lab); err != nil {
 				return err
 			}
 			if p, ok := daemonOf(lab, "controller"); ok && p.Alive() {
@@ -58,6 +65,9 @@ func newController() *cobra.Command {
 			if err := needRoot("controller stop"); err != nil {
 				return err
 			}
+			if _, err := state.Load(lab); err != nil {
+				return err
+			}
 			return stopController(lab)
 		},
 	}
@@ -67,6 +77,9 @@ func newController() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := needRoot("controller restart"); err != nil {
+				return err
+			}
+			if _, err := state.Load(lab); err != nil {
 				return err
 			}
 			if err := stopController(lab); err != nil {
@@ -109,7 +122,7 @@ func labProviders(ctx context.Context, cp *intent.Plan, lab, endpoint string) (m
 		creds := a.Account.Credentials
 		var lc *controller.LabCloud
 		if creds == "" || creds == "lab" {
-			c := controller.LabCloud{URL: endpoint, Region: a.Region, AccountID: labAccountID, AccessKeyID: labAccessKey, SecretAccessKey: labSecret}
+			c := controller.LabCloud{URL: endpoint, Region: a.Region, AccountID: labAccountID, AccessKeyID: devAccessKey, SecretAccessKey: devSecret}
 			if endpoint == "" {
 				if lab == "" {
 					return nil, fmt.Errorf("account %s uses the lab's emulated cloud: give --lab NAME of a running lab or --endpoint URL", a.Account.Name)

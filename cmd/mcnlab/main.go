@@ -54,6 +54,11 @@ with addresses, routes and start-up commands. Labs are recorded under
 /run/mcnlab/<lab>/, so destroy needs only the lab's name.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Every command that names a lab goes through one check before it
+		// runs: a name given with --lab, even an empty one, must be a lab
+		// name (state.CheckName), so no command reaches a path outside the
+		// lab's own state directory.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return checkLabFlag(cmd) },
 	}
 	root.AddCommand(
 		newDeploy(), newDestroy(), newInspect(), newExec(), newReach(),
@@ -65,6 +70,20 @@ with addresses, routes and start-up commands. Labs are recorded under
 	root.AddCommand(newPlanApply()...)
 	root.AddCommand(newSimulate())
 	return root
+}
+
+// checkLabFlag refuses a --lab value that is not a lab name. An empty
+// --lab is an error too: leaving the flag out is how a command is told to
+// pick the default lab.
+func checkLabFlag(cmd *cobra.Command) error {
+	f := cmd.Flags().Lookup(labFlag)
+	if f == nil || !f.Changed {
+		return nil
+	}
+	if err := state.CheckName(f.Value.String()); err != nil {
+		return fmt.Errorf("--%s: %w", labFlag, err)
+	}
+	return nil
 }
 
 // needRoot fails early, with a clear message, for commands that change the

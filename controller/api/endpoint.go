@@ -30,6 +30,9 @@ func TokenFile(lab string) string { return filepath.Join(state.Dir(lab), "admin.
 // its admin token. Each file is replaced atomically; the token file first,
 // so that a reader that finds the URL finds the token too.
 func WriteEndpoint(lab, apiURL, adminToken string) error {
+	if err := state.CheckName(lab); err != nil {
+		return fmt.Errorf("write controller endpoint: %w", err)
+	}
 	if err := checkURL(apiURL); err != nil {
 		return fmt.Errorf("write controller endpoint of lab %s: %w", lab, err)
 	}

@@ -15,6 +15,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mcnlab/mcnlab/topologies"
+	"golang.org/x/sys/unix"
 )
 
 // DefaultRoot is where labs keep their state; tmpfs, so a reboot (which also
@@ -143,8 +146,37 @@ func StartTime(pid int) (uint64, error) {
 	return strconv.ParseUint(f[19], 10, 64)
 }
 
-// Dir is the state directory of a lab.
-func Dir(lab string) string { return filepath.Join(Root, lab) }
+// ErrBadName says that a lab name is not one a lab can have. Every function
+// of this package that takes a lab name refuses such a name with it before it
+// touches the file system, so that no name ("../..", "a/b", "") reaches a path
+// outside the lab's own directory under Root.
+var ErrBadName = errors.New("bad lab name")
+
+// CheckName says whether lab is a name a lab can have (the topology format's
+// rule: 1 to 24 of a-z, 0-9 and '-'); the error wraps ErrBadName and says
+// what would be valid.
+func CheckName(lab string) error {
+	if err := topologies.CheckLabName("lab", lab); err != nil {
+		return nameError(strings.TrimPrefix(err.Error(), "lab: "))
+	}
+	return nil
+}
+
+// nameError is CheckName's error: the format's own words, matching ErrBadName.
+type nameError string
+
+func (e nameError) Error() string        { return string(e) }
+func (e nameError) Is(target error) bool { return target == ErrBadName }
+
+// Dir is the state directory of a lab. For a name that CheckName refuses it
+// returns a path inside Root that no lab can have (and nothing creates), so a
+// caller that forgot to check never reaches outside Root.
+func Dir(lab string) string {
+	if CheckName(lab) != nil {
+		return filepath.Join(Root, ".invalid")
+	}
+	return filepath.Join(Root, lab)
+}
 
 func file(lab string) string { return filepath.Join(Dir(lab), "state.json") }
 
@@ -154,47 +186,92 @@ var ErrNotFound = errors.New("no such lab")
 // ErrExists says that a lab of that name is already recorded.
 var ErrExists = errors.New("lab exists")
 
-// Create makes the lab's state directory; it fails with ErrExists when the
-// name is taken, which is how two deploys of one name are told apart.
+// Create makes the lab's state directory with its state file in it, in one
+// step: the directory is filled under a temporary name and renamed into
+// place without replacing anything, so a lab directory always holds its
+// state.json (Load and Remove tell a lab from any other directory by it). It
+// fails with ErrExists when the name is taken, which is how two deploys of
+// one name are told apart.
 func Create(l *Lab) error {
+	if err := CheckName(l.Name); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(Root, 0o755); err != nil {
 		return fmt.Errorf("create state root %s: %w", Root, err)
 	}
-	if err := os.Mkdir(Dir(l.Name), 0o755); err != nil {
-		if errors.Is(err, os.ErrExist) {
+	tmp, err := os.MkdirTemp(Root, ".create-"+l.Name+"-")
+	if err != nil {
+		return fmt.Errorf("create state of lab %s: %w", l.Name, err)
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("create state of lab %s: %w", l.Name, err)
+	}
+	if err := write(filepath.Join(tmp, "state.json"), l); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, Dir(l.Name), unix.RENAME_NOREPLACE); err != nil {
+		os.RemoveAll(tmp)
+		if errors.Is(err, os.ErrExist) || errors.Is(err, unix.ENOTEMPTY) {
 			return fmt.Errorf("lab %s: %w", l.Name, ErrExists)
 		}
 		return fmt.Errorf("create state of lab %s: %w", l.Name, err)
 	}
-	return Save(l)
+	return nil
 }
 
 // Save writes the lab's state atomically (write, fsync-free rename: the
-// state lives on tmpfs).
+// state lives on tmpfs). The lab must exist: Save never makes a directory.
 func Save(l *Lab) error {
+	if err := CheckName(l.Name); err != nil {
+		return err
+	}
+	if !isLab(l.Name) {
+		return fmt.Errorf("write state of lab %s: %w", l.Name, ErrNotFound)
+	}
+	return write(file(l.Name), l)
+}
+
+func write(path string, l *Lab) error {
 	b, err := json.MarshalIndent(l, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode state of lab %s: %w", l.Name, err)
 	}
-	tmp := file(l.Name) + ".tmp"
+	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		return fmt.Errorf("write state of lab %s: %w", l.Name, err)
 	}
-	if err := os.Rename(tmp, file(l.Name)); err != nil {
+	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("write state of lab %s: %w", l.Name, err)
 	}
 	return nil
 }
 
+// isLab reports whether Root holds a directory of that (valid) name with a
+// state file in it: only such a directory is a lab of ours.
+func isLab(lab string) bool {
+	st, err := os.Lstat(Dir(lab))
+	if err != nil || !st.IsDir() {
+		return false
+	}
+	st, err = os.Lstat(file(lab))
+	return err == nil && st.Mode().IsRegular()
+}
+
 // Load reads a lab's state.
 func Load(lab string) (*Lab, error) {
+	if err := CheckName(lab); err != nil {
+		return nil, err
+	}
+	if !isLab(lab) {
+		// A directory without a state file is not a lab (Create makes both
+		// at once).
+		return nil, fmt.Errorf("lab %s: %w", lab, ErrNotFound)
+	}
 	b, err := os.ReadFile(file(lab))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			if _, derr := os.Stat(Dir(lab)); derr == nil {
-				// Killed between mkdir and the first write: nothing was created.
-				return &Lab{Name: lab, Phase: PhaseDeploying}, nil
-			}
 			return nil, fmt.Errorf("lab %s: %w", lab, ErrNotFound)
 		}
 		return nil, fmt.Errorf("read state of lab %s: %w", lab, err)
@@ -235,6 +312,15 @@ func Load(lab string) (*Lab, error) {
 // two writers never overwrite each other. Load merges every part into
 // Lab.Nodes.
 func SavePart(lab, part string, nodes []Node) error {
+	if err := CheckName(lab); err != nil {
+		return err
+	}
+	if !isLab(lab) {
+		return fmt.Errorf("write state part %s of lab %s: %w", part, lab, ErrNotFound)
+	}
+	if strings.ContainsAny(part, "/\x00") || part == "" || part == "." || part == ".." {
+		return fmt.Errorf("write state part %q of lab %s: bad part name", part, lab)
+	}
 	b, err := json.MarshalIndent(nodes, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode state part %s of lab %s: %w", part, lab, err)
@@ -249,8 +335,16 @@ func SavePart(lab, part string, nodes []Node) error {
 	return nil
 }
 
-// Remove deletes a lab's state directory.
+// Remove deletes a lab's state directory. It removes only a directory of
+// ours: a valid lab name directly under Root, holding a state file; anything
+// else is left alone (a lab already gone is not an error).
 func Remove(lab string) error {
+	if err := CheckName(lab); err != nil {
+		return err
+	}
+	if !isLab(lab) {
+		return nil
+	}
 	if err := os.RemoveAll(Dir(lab)); err != nil {
 		return fmt.Errorf("remove state of lab %s: %w", lab, err)
 	}
@@ -268,7 +362,7 @@ func List() ([]string, error) {
 	}
 	var labs []string
 	for _, e := range ents {
-		if e.IsDir() {
+		if e.IsDir() && CheckName(e.Name()) == nil && isLab(e.Name()) {
 			labs = append(labs, e.Name())
 		}
 	}
@@ -285,6 +379,12 @@ var ErrLocked = errors.New("lab is locked by another mcnlab process")
 
 // TryLock takes the lab's lock without waiting.
 func TryLock(lab string) (*Lock, error) {
+	if err := CheckName(lab); err != nil {
+		return nil, err
+	}
+	if !isLab(lab) {
+		return nil, fmt.Errorf("lock lab %s: %w", lab, ErrNotFound)
+	}
 	f, err := os.OpenFile(filepath.Join(Dir(lab), "lock"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("lock lab %s: %w", lab, err)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -44,16 +45,62 @@ func TestCreateLoadList(t *testing.T) {
 	}
 }
 
-// A deploy killed between creating the directory and writing the state
-// leaves a lab that loads as deploying with nothing recorded.
-func TestLoadEmptyDir(t *testing.T) {
+// A directory under the state root without a state file is not a lab:
+// Load does not find it, List does not list it, and Remove leaves it alone
+// (Create makes the directory and its state file in one step).
+func TestDirWithoutStateIsNoLab(t *testing.T) {
 	useTemp(t)
-	if err := os.MkdirAll(Dir("x"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(Root, "x", "keep"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	l, err := Load("x")
-	if err != nil || l.Phase != PhaseDeploying || len(l.Nodes) != 0 {
-		t.Errorf("Load = %+v, %v", l, err)
+	if _, err := Load("x"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Load = %v, want ErrNotFound", err)
+	}
+	if labs, _ := List(); len(labs) != 0 {
+		t.Errorf("List = %v, want none", labs)
+	}
+	if err := Remove("x"); err != nil {
+		t.Errorf("Remove = %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(Root, "x", "keep")); err != nil {
+		t.Errorf("Remove removed a directory that is not a lab: %v", err)
+	}
+	if _, err := TryLock("x"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("TryLock = %v, want ErrNotFound", err)
+	}
+}
+
+// Names that are not lab names are refused by every function before it
+// touches the file system, with the rule that would be valid.
+func TestBadNamesRefused(t *testing.T) {
+	useTemp(t)
+	for _, name := range []string{"", "..", "../..", "../../etc", "a/b", "/tmp", ".", "A", "a_b", "-a", strings.Repeat("a", 25)} {
+		if err := CheckName(name); !errors.Is(err, ErrBadName) {
+			t.Errorf("CheckName(%q) = %v, want ErrBadName", name, err)
+		}
+		if _, err := Load(name); !errors.Is(err, ErrBadName) {
+			t.Errorf("Load(%q) = %v, want ErrBadName", name, err)
+		}
+		if err := Remove(name); !errors.Is(err, ErrBadName) {
+			t.Errorf("Remove(%q) = %v, want ErrBadName", name, err)
+		}
+		if err := Create(&Lab{Name: name}); !errors.Is(err, ErrBadName) {
+			t.Errorf("Create(%q) = %v, want ErrBadName", name, err)
+		}
+		if _, err := TryLock(name); !errors.Is(err, ErrBadName) {
+			t.Errorf("TryLock(%q) = %v, want ErrBadName", name, err)
+		}
+		if err := SavePart(name, "cloud", nil); !errors.Is(err, ErrBadName) {
+			t.Errorf("SavePart(%q) = %v, want ErrBadName", name, err)
+		}
+		if d := Dir(name); filepath.Dir(d) != Root {
+			t.Errorf("Dir(%q) = %s, outside %s", name, d, Root)
+		}
+	}
+	err := CheckName("../..")
+	const want = `bad lab name "../.."; use a-z, 0-9 and '-', starting and ending with a letter or digit`
+	if err == nil || err.Error() != want {
+		t.Errorf("CheckName(../..) = %v\nwant %s", err, want)
 	}
 }
 

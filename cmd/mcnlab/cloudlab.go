@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -22,12 +23,40 @@ import (
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
-// The lab's account in its emulated cloud (`cloudmock serve`'s default).
+// The account of a lab's emulated cloud. Its key is random per lab
+// (newLabCredentials); the published development key (devAccount) is only
+// what a `cloudmock serve` without --lab and without accounts answers to.
 const (
 	labAccountID = "111111111111"
-	labAccessKey = "AKIDMCNLAB"
-	labSecret    = "mcnlab-secret"
+	devAccessKey = "AKIDMCNLAB"
+	devSecret    = "mcnlab-secret"
+	devAccount   = labAccountID + ":" + devAccessKey + ":" + devSecret
 )
+
+// accountsEnv passes a cloud's accounts to `cloudmock serve` (one
+// ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY per line): a process's
+// environment is readable by its own user only, its argv by everyone.
+const accountsEnv = "MCNLAB_CLOUDMOCK_ACCOUNTS"
+
+// newLabCredentials makes a lab account's random key, shaped as AWS's (an
+// access key ID of AKIA and 16 of A-Z2-7, a 40-character secret).
+func newLabCredentials() controller.LabCloud {
+	const idChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	const secretChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	return controller.LabCloud{AccountID: labAccountID, AccessKeyID: "AKIA" + randomString(idChars, 16),
+		SecretAccessKey: randomString(secretChars, 40)}
+}
+
+// randomString draws n characters of chars (32 or 64 of them, so that a
+// byte modulo their count is uniform) from crypto/rand.
+func randomString(chars string, n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails (crypto/rand)
+	for i := range b {
+		b[i] = chars[int(b[i])%len(chars)]
+	}
+	return string(b)
+}
 
 // cloudReadyTimeout bounds a lab's start of its emulated cloud and
 // controller; convergeTimeout its gateways' convergence after that.
@@ -47,16 +76,17 @@ var mcnlabSelf = func() (string, error) {
 }
 
 // startRootDaemon starts argv detached (own session) in the root network
-// namespace, output appended to logPath.
-func startRootDaemon(argv []string, logPath string) (state.Process, error) {
-	logf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+// namespace, with env added to its environment, output appended to logPath
+// (0600).
+func startRootDaemon(argv []string, logPath string, env ...string) (state.Process, error) {
+	logf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return state.Process{}, fmt.Errorf("start %s: %w", argv[1], err)
 	}
 	defer logf.Close()
 	c := exec.Command(argv[0], argv[1:]...)
 	c.Stdout, c.Stderr = logf, logf
-	c.Env = append(os.Environ(), stateRootEnv+"="+state.Root)
+	c.Env = append(append(os.Environ(), stateRootEnv+"="+state.Root), env...)
 	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := c.Start(); err != nil {
 		return state.Process{}, fmt.Errorf("start %s: %w", argv[1], err)
@@ -186,8 +216,8 @@ func startLabCloud(ctx context.Context, lab string, cp *intent.Plan) error {
 		return err
 	}
 	addrFile := filepath.Join(state.Dir(lab), "cloud.addr")
-	argv := []string{self, "cloudmock", "serve", "--lab", lab, "--join", "--listen", "127.0.0.1:0", "--addr-file", addrFile,
-		"--account", labAccountID + ":" + labAccessKey + ":" + labSecret}
+	creds := newLabCredentials()
+	argv := []string{self, "cloudmock", "serve", "--lab", lab, "--join", "--listen", "127.0.0.1:0", "--addr-file", addrFile}
 	for _, s := range cp.Topology.Cloud.Sites {
 		ns := emulator.NamespaceName(lab, s.Name)
 		if up, ok := cp.Uplink(s.Name); ok {
@@ -197,7 +227,7 @@ func startLabCloud(ctx context.Context, lab string, cp *intent.Plan) error {
 		}
 	}
 	logPath := filepath.Join(state.Dir(lab), "cloud.log")
-	p, err := startRootDaemon(argv, logPath)
+	p, err := startRootDaemon(argv, logPath, accountsEnv+"="+creds.AccountID+":"+creds.AccessKeyID+":"+creds.SecretAccessKey)
 	if err != nil {
 		return err
 	}
@@ -213,8 +243,8 @@ func startLabCloud(ctx context.Context, lab string, cp *intent.Plan) error {
 	}); err != nil {
 		return err
 	}
-	return controller.WriteLabCloud(lab, controller.LabCloud{URL: "http://" + string(addr), Region: cp.Accounts[0].Region,
-		AccountID: labAccountID, AccessKeyID: labAccessKey, SecretAccessKey: labSecret})
+	creds.URL, creds.Region = "http://"+string(addr), cp.Accounts[0].Region
+	return controller.WriteLabCloud(lab, creds)
 }
 
 // startController starts the lab's controller (`mcnlab controller run`),

@@ -18,6 +18,7 @@ import (
 	cmaws "github.com/mcnlab/mcnlab/cloudmock/aws"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 	"github.com/mcnlab/mcnlab/cloudmock/realize"
+	"github.com/mcnlab/mcnlab/controller"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/state"
@@ -36,7 +37,14 @@ func newCloudmock() *cobra.Command {
 		Long: `Serve cloudmock's AWS EC2 Query API (version 2016-11-15, Signature V4) and,
 on the same address, its Direct Connect API (JSON 1.1) on a loopback address.
 Each --account gives an account ID and its access key; each account sees only
-its own resources. Point the AWS CLI at it with
+its own resources. Accounts may come instead from the environment variable
+` + accountsEnv + ` (ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY, one per
+line), which other users cannot read as they can read a command line; a lab's
+deploy passes its cloud a random key that way. With --lab and neither, the
+account 111111111111 gets a random key, recorded (0600) in the lab's
+cloud.json for the lab's commands. Without --lab and neither, the account
+111111111111 has the published development key AKIDMCNLAB / mcnlab-secret.
+Point the AWS CLI at it with
   AWS_ACCESS_KEY_ID=KEY AWS_SECRET_ACCESS_KEY=SECRET aws --region us-east-1 \
     --endpoint-url http://ADDR ec2 describe-vpcs
 
@@ -54,6 +62,16 @@ elastic IPs of instances behind internet gateways, and they reach it. Use a
 /30 of 198.51.100.0/24 per site, as 198.51.100.2/30, 198.51.100.6/30, ...`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			generated := false
+			if !cmd.Flags().Changed("account") {
+				if env := os.Getenv(accountsEnv); env != "" {
+					accounts = strings.Fields(env)
+				} else if lab != "" {
+					c := newLabCredentials()
+					accounts = []string{c.AccountID + ":" + c.AccessKeyID + ":" + c.SecretAccessKey}
+					generated = true
+				}
+			}
 			creds, err := parseAccounts(accounts)
 			if err != nil {
 				return err
@@ -110,6 +128,15 @@ elastic IPs of instances behind internet gateways, and they reach it. Use a
 					return fmt.Errorf("cloudmock serve: --addr-file: %w", err)
 				}
 			}
+			if generated && !join {
+				c := creds[0]
+				if err := controller.WriteLabCloud(lab, controller.LabCloud{URL: "http://" + ln.Addr().String(), Region: region,
+					AccountID: c.AccountID, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey}); err != nil {
+					ln.Close()
+					return fmt.Errorf("cloudmock serve: %w", err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: account %s's random key is in %s (0600)\n", c.AccountID, controller.LabCloudFile(lab))
+			}
 			srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 			where := "model only"
 			if lab != "" {
@@ -139,7 +166,7 @@ elastic IPs of instances behind internet gateways, and they reach it. Use a
 	serve.Flags().StringVar(&lab, labFlag, "", "make the cloud real in this lab's namespaces (VPC routers, instances, gateways; instances of image "+realize.GatewayImage+" run `mcnlab gateway`); every call returns once its change is in force")
 	serve.Flags().StringVar(&addrFile, "addr-file", "", "write the address it listens on (host:port) to this file once listening (useful with --listen 127.0.0.1:0)")
 	serve.Flags().BoolVar(&join, "join", false, "with --lab: join a lab that `deploy` made (record the cloud's namespaces beside the lab's, remove only those when stopping)")
-	serve.Flags().StringArrayVar(&accounts, "account", []string{"111111111111:AKIDMCNLAB:mcnlab-secret"}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable)")
+	serve.Flags().StringArrayVar(&accounts, "account", []string{devAccount}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable; visible to every user in the process list: prefer "+accountsEnv+")")
 	serve.Flags().StringArrayVar(&apiLines, "line", nil, "NAME: a Direct Connect connection of the first --account that exists in the API only, ending nowhere (for plan and apply against the model; repeatable)")
 	serve.Flags().StringArrayVar(&circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE: a private line of the lab (a Direct Connect connection of the first --account) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")
 	serve.Flags().StringArrayVar(&uplinkSpecs, "uplink", nil, "NAME=NAMESPACE:INTERFACE:ADDRESS/LEN: an on-prem site's link to the lab's emulated internet, INTERFACE in the lab's namespace NAMESPACE holding the site's public ADDRESS/LEN (a /30 of 198.51.100.0/24) with a default route to the internet (repeatable; needs --lab)")
@@ -334,8 +361,9 @@ func (cl *cloudLab) close() {
 
 // writeFileAtomic writes b to path through a temporary file and a rename,
 // so that a reader never sees it half written.
+// writeFileAtomic writes b to path (0600) through a rename.
 func writeFileAtomic(path string, b []byte) error {
-	if err := os.WriteFile(path+".tmp", b, 0o644); err != nil {
+	if err := os.WriteFile(path+".tmp", b, 0o600); err != nil {
 		return err
 	}
 	return os.Rename(path+".tmp", path)

@@ -33,6 +33,7 @@ type cloudCell struct {
 type cloudMatrix struct {
 	Endpoints []string
 	Cells     []cloudCell
+	addr      map[string]netip.Addr // each endpoint's address
 }
 
 // Mismatches counts the pairs not seen as expected.
@@ -118,7 +119,7 @@ func cloudReachability(ctx context.Context, lab string) (*cloudMatrix, error) {
 	}
 	addr := map[string]netip.Addr{}
 	ns := map[string]string{}
-	m := &cloudMatrix{}
+	m := &cloudMatrix{addr: addr}
 	for _, e := range cp.Endpoints {
 		if e.Site != "" {
 			addr[e.Name], ns[e.Name] = e.Address, emulator.NamespaceName(lab, e.Name)
@@ -215,6 +216,17 @@ func (m *cloudMatrix) print(w io.Writer) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n%d pairs, %d reach, %d blocked, %d not as expected\n", len(m.Cells), m.reached(), len(m.Cells)-m.reached(), m.Mismatches())
+}
+
+// pairs are the matrix's cells as `reach --json` prints them.
+func (m *cloudMatrix) pairs() []pairJSON {
+	out := make([]pairJSON, len(m.Cells))
+	for i, c := range m.Cells {
+		seen := c.Seen
+		out[i] = pairJSON{From: c.From, To: c.To, Reach: c.Expect.Reach, Depends: c.Expect.Depends, Reason: c.Expect.Reason,
+			Seen: &seen, FromAddress: m.addr[c.From].String(), ToAddress: m.addr[c.To].String()}
+	}
+	return out
 }
 
 func (m *cloudMatrix) reached() int {

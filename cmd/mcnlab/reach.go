@@ -17,8 +17,9 @@ import (
 func newReach() *cobra.Command {
 	var lab string
 	var timeout time.Duration
+	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "reach [--lab NAME]",
+		Use:   "reach [--lab NAME] [--json]",
 		Short: "Print the reachability matrix, measured with real pings (cloud labs: expected, seen and why blocked)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -34,7 +35,13 @@ func newReach() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				cm.print(cmd.OutOrStdout())
+				if asJSON {
+					if err := writeJSON(cmd.OutOrStdout(), cm.pairs()); err != nil {
+						return err
+					}
+				} else {
+					cm.print(cmd.OutOrStdout())
+				}
 				if n := cm.Mismatches(); n > 0 {
 					return fmt.Errorf("%d of %d pairs not as expected", n, len(cm.Cells))
 				}
@@ -53,6 +60,7 @@ func newReach() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&lab, labFlag, "", "lab name (default: the only lab on this machine)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Second, "how long to wait for each reply")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "cloud labs: print every ordered pair (expected, seen, reason) as JSON")
 	_ = cmd.RegisterFlagCompletionFunc(labFlag, completeLabs)
 	return cmd
 }

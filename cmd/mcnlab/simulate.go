@@ -15,14 +15,16 @@ import (
 func newSimulate() *cobra.Command {
 	var file string
 	var approve []string
+	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "simulate -t FILE [--approve SITE=PREFIX]...",
+		Use:   "simulate -t FILE [--approve SITE=PREFIX]... [--json]",
 		Short: "Print the reachability a cloud topology's intent implies, without root or a lab",
 		Long: `Simulate answers, from the topology's cloud intent alone, which workloads and
 site hosts reach each other and why the others do not (no route, domain
 policy, security group): what ` + "`mcnlab reach`" + ` then measures with real pings
 on a deployed lab (the tests hold the two equal). --approve marks on-prem
-routes as approved at run time.`,
+routes as approved at run time. --json prints every ordered pair as
+{"from", "to", "reach", "depends", "reason"}.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			t, _, err := loadTopology(file)
@@ -53,6 +55,18 @@ routes as approved at run time.`,
 					return fmt.Errorf("--approve %q: no site %q in %s", a, site, file)
 				}
 				approved[tr] = append(approved[tr], topologies.ApprovedRoute{Site: site, Prefix: p})
+			}
+			if asJSON {
+				var pairs []pairJSON
+				for _, a := range cp.Endpoints {
+					for _, b := range cp.Endpoints {
+						if a.Name != b.Name {
+							e := cp.Expect(a.Name, b.Name, approved, nil)
+							pairs = append(pairs, pairJSON{From: a.Name, To: b.Name, Reach: e.Reach, Depends: e.Depends, Reason: e.Reason})
+						}
+					}
+				}
+				return writeJSON(cmd.OutOrStdout(), pairs)
 			}
 			names := make([]string, len(cp.Endpoints))
 			for i, e := range cp.Endpoints {
@@ -105,6 +119,7 @@ routes as approved at run time.`,
 	}
 	cmd.Flags().StringVarP(&file, "topology", "t", "", "topology file (YAML)")
 	cmd.Flags().StringArrayVar(&approve, "approve", nil, "SITE=PREFIX: an on-prem route approved at run time (repeatable)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print every ordered pair as JSON")
 	_ = cmd.MarkFlagRequired("topology")
 	return cmd
 }

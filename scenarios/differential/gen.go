@@ -1,0 +1,401 @@
+// Package differential checks that every valid cloud topology behaves as
+// `mcnlab simulate` says: Generate draws random, valid topologies from a
+// seed, and a Runner deploys each one with the mcnlab binary, approves its
+// run-time routes, measures its reachability with `mcnlab reach` and
+// compares every pair with the simulation. A failing case keeps its
+// topology and both outputs and names the seed that reproduces it.
+// It runs labs only through the binary, as a user does; it never touches
+// the kernel itself.
+package differential
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"strings"
+)
+
+// Approval is a site's prefix approved at run time
+// (`mcnlab routes approve SITE PREFIX`).
+type Approval struct {
+	Site   string
+	Prefix netip.Prefix
+}
+
+// Case is one drawn topology.
+type Case struct {
+	Seed  uint64
+	Index int
+	// YAML is the topology file.
+	YAML []byte
+	// Approve are the routes to approve once the lab is up.
+	Approve []Approval
+	// Drawn says in a line what was drawn, for logs.
+	Drawn string
+}
+
+// regions the generator places accounts in: the lab's cloud answers for
+// every region.
+var regions = []string{"us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2", "sa-east-1"}
+
+// domainNames are drawn out of name order on purpose: inspect once listed
+// members beside the wrong domain when domains were not in name order.
+var domainNames = []string{"zeta", "alpha", "mid", "beta"}
+
+// vpcDraw is a drawn VPC.
+type vpcDraw struct {
+	name    string
+	cidr    netip.Prefix
+	subnets []subnetDraw
+	role    string // "transit", "spoke" or ""
+	group   string // its transit or spoke
+	gwSub   int    // the gateways' subnet
+	ha      bool
+}
+
+type subnetDraw struct {
+	name string
+	cidr netip.Prefix
+}
+
+type siteDraw struct {
+	name, router, conn, transit string
+	asn                         uint32
+	advertise                   []netip.Prefix
+	hosts                       map[int]netip.Addr // advertise index -> host address
+	line                        netip.Prefix
+}
+
+// gen draws one topology.
+type gen struct {
+	r *rand.Rand
+	b strings.Builder
+}
+
+func (g *gen) p(prob float64) bool { return g.r.Float64() < prob }
+
+func (g *gen) line(format string, args ...any) { fmt.Fprintf(&g.b, format+"\n", args...) }
+
+// nth is the n-th address of p.
+func nth(p netip.Prefix, n int) netip.Addr {
+	a := p.Masked().Addr().As4()
+	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+	v += uint32(n)
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+func size(p netip.Prefix) int { return 1 << (32 - p.Bits()) }
+
+func prefixes(ps []netip.Prefix) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return "[" + strings.Join(s, ", ") + "]"
+}
+
+// Generate draws case index of seed: a valid cloud topology named name
+// with two to five VPCs, one or two transits, spokes, workloads, sites and
+// segmentation, and the routes to approve at run time. The same seed and
+// index give the same case.
+func Generate(seed uint64, index int, name string) Case {
+	g := &gen{r: rand.New(rand.NewPCG(seed, uint64(index)))}
+	c := Case{Seed: seed, Index: index}
+	r := g.r
+	var drawn []string
+
+	g.line("# mcnlab differential case %d of seed %d (scenarios/differential)", index, seed)
+	g.line("name: %s", name)
+	g.line("version: 1")
+	region := regions[r.IntN(len(regions))]
+	g.line("accounts:")
+	g.line("  acct: {provider: aws, credentials: lab}")
+	drawn = append(drawn, region)
+
+	// VPCs: 10.k.0.0 with /16../28 blocks; one subnet as large as the VPC,
+	// or one to three carved from it.
+	nv := 2 + r.IntN(4)
+	ntr := 1
+	if nv >= 3 && g.p(0.35) {
+		ntr = 2
+	}
+	vpcs := make([]*vpcDraw, nv)
+	bitsChoice := []int{16, 20, 22, 24, 24, 25, 26, 28}
+	for k := range vpcs {
+		bits := bitsChoice[r.IntN(len(bitsChoice))]
+		v := &vpcDraw{name: fmt.Sprintf("v%d", k+1), cidr: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(k + 1), 0, 0}), bits)}
+		names := []string{"gw", "app", "db"}
+		if bits >= 27 || g.p(0.2) {
+			v.subnets = []subnetDraw{{names[r.IntN(3)], v.cidr}}
+		} else {
+			sb := bits + 2 + r.IntN(min(28-bits-2, 6)+1)
+			n := 1 + r.IntN(3)
+			for j := range n {
+				v.subnets = append(v.subnets, subnetDraw{names[j], netip.PrefixFrom(nth(v.cidr, j*(1<<(32-sb))), sb)})
+			}
+		}
+		vpcs[k] = v
+	}
+	// Roles: the first ntr VPCs hold transits, most others a spoke.
+	type transitDraw struct {
+		name, approval string
+		vpc            *vpcDraw
+		hpe            int
+		asn            uint32
+		approved       []Approval
+	}
+	var transits []*transitDraw
+	var spokes []*vpcDraw
+	for k, v := range vpcs {
+		v.gwSub = r.IntN(len(v.subnets))
+		v.ha = g.p(0.5)
+		switch {
+		case k < ntr:
+			v.role, v.group = "transit", fmt.Sprintf("t%d", k+1)
+			tr := &transitDraw{name: v.group, vpc: v, asn: uint32(65000 + k), approval: "auto"}
+			if g.p(0.5) {
+				tr.hpe = 1 + r.IntN(3)
+			}
+			if g.p(0.5) {
+				tr.approval = "manual"
+			}
+			transits = append(transits, tr)
+		case g.p(0.85):
+			v.role, v.group = "spoke", fmt.Sprintf("s%d", len(spokes)+1)
+			spokes = append(spokes, v)
+		}
+	}
+
+	// Sites: zero to three, every router kind, private lines (several on
+	// one transit) and tunnels.
+	var sites []*siteDraw
+	for i := range []int{0, 1, 1, 1, 2, 2, 3}[r.IntN(7)] {
+		s := &siteDraw{name: fmt.Sprintf("d%d", i+1), router: []string{"frr", "bird", "gobgp"}[r.IntN(3)],
+			conn: "private-line", transit: transits[r.IntN(len(transits))].name, asn: uint32(65100 + i), hosts: map[int]netip.Addr{}}
+		if s.router == "gobgp" && g.p(0.5) {
+			s.conn = "tunnel"
+		}
+		for j := range 1 + r.IntN(2) {
+			bits := []int{16, 22, 24, 24, 26}[r.IntN(5)]
+			pr := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(100 + 4*i + j), 0, 0}), bits)
+			s.advertise = append(s.advertise, pr)
+			if g.p(0.85) {
+				s.hosts[j] = nth(pr, 1+r.IntN(min(size(pr)-2, 60)))
+			}
+		}
+		if s.conn == "private-line" && g.p(0.3) {
+			s.line = netip.PrefixFrom(netip.AddrFrom4([4]byte{169, 254, byte(100 + i), 8}), 30)
+		}
+		sites = append(sites, s)
+	}
+
+	// Approvals: on a manual transit each advertised prefix is approved in
+	// the file, at run time, or left pending.
+	trByName := map[string]*transitDraw{}
+	for _, tr := range transits {
+		trByName[tr.name] = tr
+	}
+	for _, s := range sites {
+		tr := trByName[s.transit]
+		if tr.approval != "manual" {
+			continue
+		}
+		for _, pr := range s.advertise {
+			switch x := r.Float64(); {
+			case x < 0.3:
+				tr.approved = append(tr.approved, Approval{s.name, pr})
+			case x < 0.7:
+				c.Approve = append(c.Approve, Approval{s.name, pr})
+			}
+		}
+	}
+
+	// Every prefix of the topology, for allow lists.
+	var known []netip.Prefix
+	for _, v := range vpcs {
+		known = append(known, v.cidr)
+		for _, s := range v.subnets {
+			if s.cidr.Bits() < 28 {
+				known = append(known, netip.PrefixFrom(s.cidr.Addr(), s.cidr.Bits()+1)) // half a subnet
+			}
+		}
+	}
+	for _, s := range sites {
+		known = append(known, s.advertise...)
+	}
+	known = append(known, netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.0.0/16"))
+
+	g.line("vpcs:")
+	nw := 0
+	for _, v := range vpcs {
+		g.line("  %s:", v.name)
+		g.line("    account: acct")
+		g.line("    region: %s", region)
+		g.line("    cidr: %s", v.cidr)
+		var sn []string
+		for _, s := range v.subnets {
+			sn = append(sn, s.name+": "+s.cidr.String())
+		}
+		g.line("    subnets: {%s}", strings.Join(sn, ", "))
+		nws := []int{0, 1, 1, 1, 2, 2, 3}[r.IntN(7)]
+		if nws == 0 {
+			continue
+		}
+		g.line("    workloads:")
+		used := map[netip.Addr]bool{}
+		for range nws {
+			nw++
+			si := r.IntN(len(v.subnets))
+			if v.role != "" && g.p(0.3) {
+				si = v.gwSub // in the gateways' own subnet
+			}
+			s := v.subnets[si]
+			fields := []string{"subnet: " + s.name}
+			if g.p(0.65) {
+				var a netip.Addr
+				for {
+					h := 4 + r.IntN(size(s.cidr)-5)
+					if si == v.gwSub && v.role != "" && g.p(0.3) {
+						h = 10 + r.IntN(2) // where the gateways would go
+					}
+					if a = nth(s.cidr, h); !used[a] {
+						break
+					}
+				}
+				used[a] = true
+				fields = append(fields, "address: "+a.String())
+			}
+			switch x := r.Float64(); {
+			case x < 0.45:
+			case x < 0.55:
+				fields = append(fields, "allow: []")
+			default:
+				var allow []netip.Prefix
+				for range 1 + r.IntN(3) {
+					if pr := known[r.IntN(len(known))]; !slices.Contains(allow, pr) {
+						allow = append(allow, pr)
+					}
+				}
+				fields = append(fields, "allow: "+prefixes(allow))
+			}
+			g.line("      w%d: {%s}", nw, strings.Join(fields, ", "))
+		}
+	}
+
+	g.line("transits:")
+	for _, tr := range transits {
+		f := []string{"vpc: " + tr.vpc.name, "subnet: " + tr.vpc.subnets[tr.vpc.gwSub].name, fmt.Sprintf("asn: %d", tr.asn), fmt.Sprintf("ha: %v", tr.vpc.ha)}
+		if tr.hpe > 0 {
+			f = append(f, fmt.Sprintf("hpe: {tunnels: %d}", tr.hpe))
+		}
+		ap := "approval: {mode: " + tr.approval
+		if len(tr.approved) > 0 {
+			bySite := map[string][]netip.Prefix{}
+			var order []string
+			for _, a := range tr.approved {
+				if bySite[a.Site] == nil {
+					order = append(order, a.Site)
+				}
+				bySite[a.Site] = append(bySite[a.Site], a.Prefix)
+			}
+			var l []string
+			for _, s := range order {
+				l = append(l, s+": "+prefixes(bySite[s]))
+			}
+			ap += ", approved: {" + strings.Join(l, ", ") + "}"
+		}
+		f = append(f, ap+"}")
+		g.line("  %s: {%s}", tr.name, strings.Join(f, ", "))
+	}
+	if len(transits) == 2 && g.p(0.6) {
+		g.line("transit-peerings:")
+		g.line("  - [t1, t2]")
+		drawn = append(drawn, "peered")
+	}
+	if len(spokes) > 0 {
+		g.line("spokes:")
+		for i, v := range spokes {
+			f := []string{"vpc: " + v.name, "subnet: " + v.subnets[v.gwSub].name, "transit: " + transits[r.IntN(len(transits))].name, fmt.Sprintf("ha: %v", v.ha)}
+			if g.p(0.4) {
+				f = append(f, fmt.Sprintf("asn: %d", 64700+i))
+			}
+			g.line("  %s: {%s}", v.group, strings.Join(f, ", "))
+		}
+	}
+	if len(sites) > 0 {
+		g.line("sites:")
+		nh := 0
+		for _, s := range sites {
+			g.line("  %s:", s.name)
+			g.line("    router: %s", s.router)
+			g.line("    asn: %d", s.asn)
+			g.line("    advertise: %s", prefixes(s.advertise))
+			conn := "type: " + s.conn + ", transit: " + s.transit
+			if s.line.IsValid() {
+				conn += ", address: " + s.line.String()
+			}
+			g.line("    connection: {%s}", conn)
+			if len(s.hosts) > 0 {
+				var hs []string
+				for j := range s.advertise {
+					if a, ok := s.hosts[j]; ok {
+						nh++
+						hs = append(hs, fmt.Sprintf("h%d: %s", nh, a))
+					}
+				}
+				g.line("    hosts: {%s}", strings.Join(hs, ", "))
+			}
+			drawn = append(drawn, s.router+"/"+s.conn)
+		}
+	}
+
+	// Segmentation: spokes and sites in up to three domains, some in none.
+	var members []string
+	for _, v := range spokes {
+		members = append(members, v.group)
+	}
+	for _, s := range sites {
+		members = append(members, s.name)
+	}
+	if len(members) >= 2 && g.p(0.5) {
+		nd := 1 + r.IntN(3)
+		in := make([][]string, nd)
+		for _, m := range members {
+			if g.p(0.8) {
+				d := r.IntN(nd)
+				in[d] = append(in[d], m)
+			}
+		}
+		if slices.IndexFunc(in, func(ms []string) bool { return len(ms) > 0 }) < 0 {
+			in[0] = append(in[0], members[0])
+		}
+		var doms []string
+		g.line("domains:")
+		for d, ms := range in {
+			if len(ms) > 0 {
+				g.line("  %s: {members: [%s]}", domainNames[d], strings.Join(ms, ", "))
+				doms = append(doms, domainNames[d])
+			}
+		}
+		var conns []string
+		for i := range doms {
+			for j := i + 1; j < len(doms); j++ {
+				if g.p(0.4) {
+					conns = append(conns, "  - ["+doms[i]+", "+doms[j]+"]")
+				}
+			}
+		}
+		if len(conns) > 0 {
+			g.line("connections:")
+			for _, l := range conns {
+				g.line("%s", l)
+			}
+		}
+		drawn = append(drawn, fmt.Sprintf("%d domains, %d connections", len(doms), len(conns)))
+	}
+	c.YAML = []byte(g.b.String())
+	c.Drawn = fmt.Sprintf("%d VPCs, %d transits, %d spokes, %d workloads, %d sites, %d run-time approvals; %s",
+		nv, ntr, len(spokes), nw, len(sites), len(c.Approve), strings.Join(drawn, ", "))
+	return c
+}

@@ -1,0 +1,335 @@
+package differential
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Pair is one ordered pair as `mcnlab simulate --json` and `mcnlab reach
+// --json` print it.
+type Pair struct {
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Reach   bool   `json:"reach"`
+	Depends bool   `json:"depends,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	Seen    *bool  `json:"seen,omitempty"`
+}
+
+// Disagreement is a pair that the lab and the simulation answer
+// differently.
+type Disagreement struct {
+	From, To string
+	// Simulated is what simulate said (with its reason); Seen what
+	// real pings saw.
+	Simulated, Seen bool
+	Reason          string
+}
+
+func (d Disagreement) String() string {
+	word := map[bool]string{true: "reaches", false: "blocked"}
+	s := fmt.Sprintf("%s -> %s: simulate says %s, the lab %s", d.From, d.To, word[d.Simulated], word[d.Seen])
+	if d.Reason != "" {
+		s += " (" + d.Reason + ")"
+	}
+	return s
+}
+
+// Result is one case's outcome.
+type Result struct {
+	Case Case
+	Lab  string
+	// Pairs were compared; Depends of them turn on addresses the cloud
+	// chooses and are not compared.
+	Pairs, Depends int
+	Disagree       []Disagreement
+	// Err is a step that failed (deploy, approve, reach, destroy).
+	Err error
+	// Dir keeps the failing case's topology and outputs; "" when it
+	// passed.
+	Dir  string
+	Took time.Duration
+}
+
+// Failed reports whether the case failed.
+func (r *Result) Failed() bool { return r.Err != nil || len(r.Disagree) > 0 }
+
+// Runner runs cases with the mcnlab binary.
+type Runner struct {
+	// Bin is the mcnlab binary.
+	Bin string
+	// Env is added to the binary's environment (such as
+	// MCNLAB_STATE_ROOT).
+	Env []string
+	// StateRoot is where the labs' state lives (for the daemons' logs of
+	// a failing case); "" is /run/mcnlab.
+	StateRoot string
+	// KeepRoot holds the directories of failing cases,
+	// mcnlab-soak-SEED-CASE; "" is os.TempDir().
+	KeepRoot string
+	// DeployTimeout bounds `mcnlab deploy`; Settle bounds how long the
+	// lab may take, after deploy and the approvals, to agree with the
+	// simulation (reach is polled until it does).
+	DeployTimeout, Settle time.Duration
+	// Log receives a line per step; nil discards.
+	Log io.Writer
+}
+
+// files of a kept case.
+const (
+	fileTopology    = "topology.yaml"
+	fileSimulate    = "simulate.txt"
+	fileSimJSON     = "simulate.json"
+	fileDeploy      = "deploy.txt"
+	fileReach       = "reach.json"
+	fileInspect     = "inspect.txt"
+	fileApprove     = "approve.txt"
+	fileDisagree    = "disagreements.txt"
+	fileReproduce   = "REPRODUCE"
+	defaultSettle   = 20 * time.Second
+	defaultDeployTO = 3 * time.Minute
+)
+
+func (r *Runner) logf(format string, args ...any) {
+	if r.Log != nil {
+		fmt.Fprintf(r.Log, format+"\n", args...)
+	}
+}
+
+// mcnlab runs the binary and returns its standard output and error
+// together.
+func (r *Runner) mcnlab(ctx context.Context, limit time.Duration, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, r.Bin, args...)
+	cmd.Env = append(os.Environ(), r.Env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.WaitDelay = 5 * time.Second
+	err := cmd.Run()
+	if err != nil {
+		err = fmt.Errorf("mcnlab %s: %w", strings.Join(args, " "), err)
+	}
+	return out.Bytes(), err
+}
+
+// Dir is where case c is kept when it fails.
+func (r *Runner) Dir(c Case) string {
+	root := r.KeepRoot
+	if root == "" {
+		root = os.TempDir()
+	}
+	return filepath.Join(root, fmt.Sprintf("mcnlab-soak-%d-%d", c.Seed, c.Index))
+}
+
+// Run simulates case c, deploys it as lab, approves its run-time routes,
+// polls `mcnlab reach` until every pair agrees with the simulation or
+// Settle passes, and destroys the lab (also when a step fails). A failing
+// case's topology, the simulation, the deploy's output, the last reach and
+// the lab's inspect output are kept in Dir(c).
+func (r *Runner) Run(ctx context.Context, c Case, lab string) (res Result) {
+	start := time.Now()
+	res = Result{Case: c, Lab: lab}
+	dir := r.Dir(c)
+	files := map[string][]byte{fileTopology: c.YAML, fileReproduce: []byte(fmt.Sprintf(
+		"make soak SEED=%d N=%d CASE=%d   # draws this case again (%s)\n", c.Seed, c.Index+1, c.Index, c.Drawn))}
+	defer func() {
+		res.Took = time.Since(start)
+		if !res.Failed() {
+			os.RemoveAll(dir)
+			return
+		}
+		if len(res.Disagree) > 0 {
+			var b strings.Builder
+			for _, d := range res.Disagree {
+				b.WriteString(d.String() + "\n")
+			}
+			files[fileDisagree] = []byte(b.String())
+		}
+		if err := r.keep(dir, lab, files); err != nil {
+			res.Err = errors.Join(res.Err, err)
+		}
+		res.Dir = dir
+	}()
+	if err := os.RemoveAll(dir); err != nil {
+		res.Err = err
+		return res
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		res.Err = err
+		return res
+	}
+	topo := filepath.Join(dir, fileTopology)
+	if err := os.WriteFile(topo, c.YAML, 0o644); err != nil {
+		res.Err = err
+		return res
+	}
+
+	// What simulate says, with the run-time approvals.
+	simArgs := []string{"simulate", "-t", topo}
+	for _, a := range c.Approve {
+		simArgs = append(simArgs, "--approve", a.Site+"="+a.Prefix.String())
+	}
+	text, err := r.mcnlab(ctx, time.Minute, simArgs...)
+	files[fileSimulate] = text
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	js, err := r.mcnlab(ctx, time.Minute, append(simArgs, "--json")...)
+	files[fileSimJSON] = js
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	var want []Pair
+	if err := json.Unmarshal(js, &want); err != nil {
+		res.Err = fmt.Errorf("read simulate --json: %w", err)
+		return res
+	}
+
+	// Deploy, approve, reach; destroy whatever happens.
+	r.logf("case %d (%s): deploying as lab %s", c.Index, c.Drawn, lab)
+	deployed := false
+	defer func() {
+		if !deployed {
+			return
+		}
+		if res.Failed() {
+			out, _ := r.mcnlab(context.WithoutCancel(ctx), time.Minute, "inspect", "--lab", lab)
+			files[fileInspect] = out
+			r.copyLogs(lab, files)
+		}
+		if out, err := r.mcnlab(context.WithoutCancel(ctx), 2*time.Minute, "destroy", "--lab", lab); err != nil {
+			res.Err = errors.Join(res.Err, fmt.Errorf("%w\n%s", err, out))
+		}
+		if left := namespaces(lab); len(left) > 0 {
+			res.Err = errors.Join(res.Err, fmt.Errorf("lab %s left namespaces behind: %v", lab, left))
+		}
+	}()
+	deployTO := cmp.Or(r.DeployTimeout, defaultDeployTO)
+	out, err := r.mcnlab(ctx, deployTO, "deploy", "-t", topo, "--lab", lab)
+	files[fileDeploy] = out
+	deployed = true // a failed deploy rolls back, but a killed one may not
+	if err != nil {
+		res.Err = fmt.Errorf("%w; its output ends:\n%s", err, lastLines(out, 25))
+		return res
+	}
+	var approvals bytes.Buffer
+	for _, a := range c.Approve {
+		out, err := r.mcnlab(ctx, time.Minute, "routes", "approve", a.Site, a.Prefix.String(), "--lab", lab)
+		approvals.Write(out)
+		if err != nil {
+			files[fileApprove] = approvals.Bytes()
+			res.Err = fmt.Errorf("%w\n%s", err, out)
+			return res
+		}
+	}
+	files[fileApprove] = approvals.Bytes()
+
+	settle := cmp.Or(r.Settle, defaultSettle)
+	deadline := time.Now().Add(settle)
+	for round := 1; ; round++ {
+		out, err := r.mcnlab(ctx, time.Minute, "reach", "--lab", lab, "--json")
+		files[fileReach] = out
+		var seen []Pair
+		if jerr := json.Unmarshal(out, &seen); jerr != nil {
+			res.Err = errors.Join(err, fmt.Errorf("read reach --json: %w", jerr))
+			return res
+		}
+		res.Pairs, res.Depends, res.Disagree, err = compare(want, seen)
+		if err != nil {
+			res.Err = err
+			return res
+		}
+		if len(res.Disagree) == 0 {
+			r.logf("case %d: %d pairs agree (%d depend on cloud-chosen addresses), reach round %d", c.Index, res.Pairs, res.Depends, round)
+			return res
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			r.logf("case %d: %d of %d pairs disagree after %s", c.Index, len(res.Disagree), res.Pairs, settle)
+			return res
+		}
+	}
+}
+
+// compare matches the simulation's pairs with the lab's.
+func compare(want, seen []Pair) (pairs, depends int, dis []Disagreement, err error) {
+	got := map[[2]string]Pair{}
+	for _, p := range seen {
+		got[[2]string{p.From, p.To}] = p
+	}
+	if len(seen) != len(want) {
+		return 0, 0, nil, fmt.Errorf("simulate has %d pairs, reach %d", len(want), len(seen))
+	}
+	for _, w := range want {
+		g, ok := got[[2]string{w.From, w.To}]
+		if !ok || g.Seen == nil {
+			return 0, 0, nil, fmt.Errorf("reach has no pair %s -> %s", w.From, w.To)
+		}
+		pairs++
+		if w.Depends {
+			depends++
+			continue
+		}
+		if *g.Seen != w.Reach {
+			dis = append(dis, Disagreement{From: w.From, To: w.To, Simulated: w.Reach, Seen: *g.Seen, Reason: w.Reason})
+		}
+	}
+	return pairs, depends, dis, nil
+}
+
+// keep writes a failing case's files.
+func (r *Runner) keep(dir, lab string, files map[string][]byte) error {
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		errs = append(errs, os.WriteFile(filepath.Join(dir, name), files[name], 0o644))
+	}
+	return errors.Join(errs...)
+}
+
+// copyLogs adds the tails of the lab's daemon logs.
+func (r *Runner) copyLogs(lab string, files map[string][]byte) {
+	root := r.StateRoot
+	if root == "" {
+		root = "/run/mcnlab"
+	}
+	for _, f := range []string{"controller.log", "cloud.log"} {
+		if b, err := os.ReadFile(filepath.Join(root, lab, f)); err == nil {
+			files[f] = []byte(lastLines(b, 300))
+		}
+	}
+}
+
+// namespaces lists the lab's namespaces still mounted.
+func namespaces(lab string) []string {
+	ents, _ := os.ReadDir("/run/netns")
+	var out []string
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), "mcn-"+lab+"-") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+func lastLines(b []byte, n int) string {
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+

@@ -9,10 +9,22 @@ import (
 // InstanceState is the lifecycle state of an instance.
 type InstanceState string
 
-// The instance states the model uses; launches are running at once.
+// The instance states the model holds. Launches are running at once, and
+// stops, starts and terminations are in force when their call returns.
 const (
 	InstanceRunning    InstanceState = "running"
+	InstanceStopped    InstanceState = "stopped"
 	InstanceTerminated InstanceState = "terminated"
+)
+
+// The transitional states a cloud reports while a change is under way
+// (EC2's StopInstances answers stopping, StartInstances pending). The model
+// never holds them: front-ends name them in their answers to a change.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html — pending, running, stopping, stopped, shutting-down, terminated
+const (
+	InstancePending      InstanceState = "pending"
+	InstanceStopping     InstanceState = "stopping"
+	InstanceShuttingDown InstanceState = "shutting-down"
 )
 
 // Instance is a virtual machine with one primary network interface.
@@ -31,6 +43,10 @@ type Instance struct {
 	LaunchTime         time.Time
 	ReservationID      string
 	Tags               map[string]string
+	// Boots counts the instance's boots: 1 at launch, one more for each
+	// start from stopped and each reboot. The realizer remakes the
+	// instance's host when it changes, as a booting VM loses its processes.
+	Boots int
 }
 
 // NetworkInterface is a virtual NIC in one subnet.
@@ -126,7 +142,7 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 			}
 		}
 		inst := &Instance{ID: newID("i"), Account: account, NetworkID: s.NetworkID, SubnetID: s.ID, ImageID: spec.ImageID,
-			Type: spec.Type, PrivateIP: ip, SecurityGroupIDs: groups, State: InstanceRunning, LaunchTime: now, ReservationID: resv}
+			Type: spec.Type, PrivateIP: ip, SecurityGroupIDs: groups, State: InstanceRunning, LaunchTime: now, ReservationID: resv, Boots: 1}
 		e := &NetworkInterface{ID: newID("eni"), Account: account, NetworkID: s.NetworkID, SubnetID: s.ID, PrivateIP: ip,
 			SecurityGroupIDs: slices.Clone(groups), SourceDestCheck: true, InstanceID: inst.ID}
 		inst.NetworkInterfaceID = e.ID

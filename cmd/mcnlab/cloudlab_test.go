@@ -164,6 +164,53 @@ func waitRoutes(t *testing.T, lab, subnet string, limit time.Duration, cond func
 	}
 }
 
+// waitEveryTable polls route tables through the SDK until cond holds for
+// every one of them, timing it from start, then reads each with the AWS
+// CLI, whose view must satisfy cond too.
+func waitEveryTable(t *testing.T, lab string, subnets []string, start time.Time, limit time.Duration, cond func(map[string]string) bool) (time.Duration, bool) {
+	t.Helper()
+	for {
+		all := true
+		for _, sub := range subnets {
+			all = all && cond(sdkRoutes(t, lab, sub))
+		}
+		took := time.Since(start)
+		if all {
+			for _, sub := range subnets {
+				if cli := awsRoutes(t, lab, sub); !cond(cli) {
+					t.Errorf("the AWS CLI reads %s as %v; the SDK read it otherwise just before", sub, cli)
+				}
+			}
+			return took, true
+		}
+		if took > limit {
+			return took, false
+		}
+		time.Sleep(20 * time.Millisecond) // polling the cloud's route tables, bounded by limit
+	}
+}
+
+// waitPending polls the controller's pending routes until site's prefix is
+// among them (in) or not (!in).
+func waitPending(t *testing.T, c *api.Client, site, prefix string, in bool) {
+	t.Helper()
+	want := netip.MustParsePrefix(prefix)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		p, err := c.Pending(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(p, func(r api.PendingRoute) bool { return r.Site == site && r.Prefix == want }) == in {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pending routes %+v: want %s from %s in them: %v", p, prefix, site, in)
+		}
+		time.Sleep(50 * time.Millisecond) // polling the controller, bounded by the deadline
+	}
+}
+
 // vtysh runs commands against a site router's FRR.
 func vtysh(t *testing.T, lab, node string, cmds ...string) {
 	t.Helper()
@@ -267,6 +314,81 @@ func TestAWSTransitLab(t *testing.T) {
 	vtysh(t, lab, "dc1", "configure terminal", "router bgp 65100", "address-family ipv4 unicast", "network 10.100.0.0/24")
 	if _, took, ok := waitRoutes(t, lab, prod, 10*time.Second, func(r map[string]string) bool { return r["10.100.0.0/24"] != "" }); !ok {
 		t.Fatalf("re-advertised 10.100.0.0/24 not back after %s", took)
+	}
+
+	// Approvals follow the topology's rules. dc1 starts advertising
+	// shared-web's subnet (what once cut shared-web off from three
+	// sources): it waits as pending, and approving it is refused with the
+	// reason, as are the default routes and a prefix dc1 does not
+	// advertise; shared-web stays reachable.
+	vtysh(t, lab, "dc1", "configure terminal", "router bgp 65100", "address-family ipv4 unicast", "network 10.3.1.0/24")
+	waitPending(t, c, "dc1", "10.3.1.0/24", true)
+	adv := "site dc1 advertises 10.100.0.0/24, 10.101.0.0/24"
+	for _, rc := range []struct{ prefix, reason string }{
+		{"10.3.1.0/24", "10.3.1.0/24 overlaps VPC shared-vpc (10.3.0.0/16): a cloud route table cannot hold a route inside its VPC's own range; " + adv},
+		{"0.0.0.0/0", "0.0.0.0/0 is not inside anything site dc1 advertises (10.100.0.0/24, 10.101.0.0/24); approve one of those or a prefix inside one"},
+		{"10.102.0.0/24", "10.102.0.0/24 is not inside anything site dc1 advertises (10.100.0.0/24, 10.101.0.0/24); approve one of those or a prefix inside one"},
+		{"::/0", "::/0 is IPv6; site dc1 advertises IPv4 prefixes only (10.100.0.0/24, 10.101.0.0/24): the cloud intent is IPv4 only, so approve one of those or a prefix inside one"},
+	} {
+		_, _, err := run(t, "routes", "approve", "dc1", rc.prefix, "--lab", lab)
+		var ae *api.APIError
+		if !errors.As(err, &ae) || ae.StatusCode != 422 || ae.Message != rc.reason || !strings.Contains(err.Error(), rc.reason) {
+			t.Errorf("routes approve dc1 %s: %v\n want 422: %s", rc.prefix, err, rc.reason)
+		}
+	}
+	if a, err := c.Approved(ctx); err != nil || len(a) != 1 || a[0].Prefix != netip.MustParsePrefix("10.100.0.0/24") {
+		t.Errorf("approved routes after the refusals: %+v %v; want only 10.100.0.0/24", a, err)
+	}
+	if r := sdkRoutes(t, lab, "shared-vpc/app"); r["10.3.1.0/24"] != "" {
+		t.Errorf("shared's app route table holds 10.3.1.0/24: %v", r)
+	}
+	if !reach(t, prodNS, netip.MustParseAddr("10.3.1.10"), 3) {
+		t.Errorf("prod-app does not reach shared-web while dc1 advertises 10.3.1.0/24")
+	}
+	vtysh(t, lab, "dc1", "configure terminal", "router bgp 65100", "address-family ipv4 unicast", "no network 10.3.1.0/24")
+	waitPending(t, c, "dc1", "10.3.1.0/24", false)
+
+	// Revoking the approval: a read-only token may not; an operator's
+	// revoke takes the route out of every spoke route table within 2 s,
+	// prod-app no longer reaches dc1-app, and the route is pending again.
+	spokeTables := []string{"prod-vpc/app", "dev-vpc/app", "shared-vpc/app"}
+	has := func(r map[string]string) bool { return r["10.100.0.0/24"] != "" }
+	if took, ok := waitEveryTable(t, lab, spokeTables, time.Now(), 10*time.Second, has); !ok {
+		t.Fatalf("10.100.0.0/24 not in every spoke route table after %s", took)
+	}
+	if _, err := api.NewClient(adminURL, nt.Token).Revoke(ctx, "dc1", "10.100.0.0/24"); !statusIs(err, 403) {
+		t.Errorf("revoke with a read-only token: %v, want 403", err)
+	}
+	op, err := api.NewClient(adminURL, adminTok).CreateToken(ctx, "ops", store.RoleOperator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	out, _, err := run(t, "routes", "revoke", "dc1", "10.100.0.0/24", "--lab", lab, "--token", op.Token)
+	if err != nil || out != "revoked the approval of 10.100.0.0/24 from site dc1 on transit transit\n" {
+		t.Fatalf("routes revoke: %v %q", err, out)
+	}
+	took, ok = waitEveryTable(t, lab, spokeTables, start, 5*time.Second, func(r map[string]string) bool { return !has(r) })
+	t.Logf("revoked prefix gone from every spoke route table (%s) after %s", strings.Join(spokeTables, ", "), took.Round(time.Millisecond))
+	if !ok || took > 2*time.Second {
+		t.Errorf("revoked 10.100.0.0/24 still in a spoke route table after %s (limit 2s)", took)
+	}
+	if reach(t, prodNS, dcApp, 3) {
+		t.Errorf("prod-app reaches dc1-app after its approval was revoked")
+	}
+	waitPending(t, c, "dc1", "10.100.0.0/24", true)
+	if _, _, err := run(t, "routes", "revoke", "dc1", "10.100.0.0/24", "--lab", lab); !statusIs(err, 404) {
+		t.Errorf("revoke again: %v, want 404", err)
+	}
+	// Approved again, for what follows.
+	if out, _, err := run(t, "routes", "approve", "dc1", "10.100.0.0/24", "--lab", lab, "--wait", "10s"); err != nil {
+		t.Fatalf("routes approve again: %v\n%s", err, out)
+	}
+	if took, ok := waitEveryTable(t, lab, spokeTables, time.Now(), 10*time.Second, has); !ok {
+		t.Fatalf("re-approved 10.100.0.0/24 not back in every spoke route table after %s", took)
+	}
+	if !waitReach(t, prodNS, dcApp, 10*time.Second) {
+		t.Errorf("prod-app does not reach dc1-app once approved again")
 	}
 
 	// Segmentation: prod and dev are not connected; the transit drops it.

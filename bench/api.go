@@ -36,6 +36,13 @@ type APIResult struct {
 func API(ctx context.Context, workers int, d time.Duration, repeats int) (*APIResult, error) {
 	const key, secret = "AKIDMCNLABBENCH", "mcnlab-bench-secret"
 	cloud := model.New()
+	// Each worker holds one VPC at a time: the account asks for the VPC
+	// quota that needs, as a real one would ask Service Quotas.
+	lim := model.DefaultLimits()
+	if err := lim.Raise("vpcs-per-region", max(workers, model.DefaultLimits().NetworksPerRegion)); err != nil {
+		return nil, fmt.Errorf("bench api: %w", err)
+	}
+	cloud.AddAccount(model.Account{ID: "111122223333", Limits: lim})
 	h := cmaws.New(cloud, cmaws.Config{Region: "us-east-1", Credentials: []cmaws.Credential{{AccountID: "111122223333", AccessKeyID: key, SecretAccessKey: secret}}})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -167,7 +167,8 @@ func toAPIError(err error) *apiError {
 		case model.KindRoute:
 			code = "RouteLimitExceeded"
 		case model.KindSecurityRule:
-			code = "RulesPerSecurityGroupLimitExceeded"
+			// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html — RulesPerSecurityGroupLimitExceeded
+			return &apiError{Code: "RulesPerSecurityGroupLimitExceeded", Message: "The maximum number of rules per security group has been reached.", Status: http.StatusBadRequest}
 		case model.KindNetworkACLEntry:
 			code = "NetworkAclEntryLimitExceeded"
 		case model.KindNetworkCIDR:
@@ -181,6 +182,11 @@ func toAPIError(err error) *apiError {
 		default:
 			code = "ResourceLimitExceeded"
 		}
+	case model.CodeQuotaExceeded:
+		if q, ok := quotaErrors[me.Kind]; ok {
+			return &apiError{Code: q.code, Message: q.message, Status: http.StatusBadRequest}
+		}
+		code = "ResourceLimitExceeded"
 	case model.CodeAlreadyAssociated:
 		code = "Resource.AlreadyAssociated"
 	case model.CodeNotAssociated:
@@ -203,6 +209,19 @@ func toAPIError(err error) *apiError {
 		}
 	}
 	return &apiError{Code: code, Message: me.Msg, Status: http.StatusBadRequest}
+}
+
+// quotaErrors are EC2's codes and messages for a create past an account
+// quota, by the kind of object refused.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html — VpcLimitExceeded, SubnetLimitExceeded, InternetGatewayLimitExceeded, NatGatewayLimitExceeded, AddressLimitExceeded, RouteTableLimitExceeded, SecurityGroupLimitExceeded
+var quotaErrors = map[model.Kind]struct{ code, message string }{
+	model.KindNetwork:         {"VpcLimitExceeded", "The maximum number of VPCs has been reached."},
+	model.KindSubnet:          {"SubnetLimitExceeded", "The maximum number of subnets has been reached."},
+	model.KindInternetGateway: {"InternetGatewayLimitExceeded", "The maximum number of internet gateways has been reached."},
+	model.KindNATGateway:      {"NatGatewayLimitExceeded", "The maximum number of NAT gateways has been reached."},
+	model.KindElasticIP:       {"AddressLimitExceeded", "The maximum number of addresses has been reached."},
+	model.KindRouteTable:      {"RouteTableLimitExceeded", "The maximum number of route tables has been reached."},
+	model.KindSecurityGroup:   {"SecurityGroupLimitExceeded", "The maximum number of security groups has been reached."},
 }
 
 type errorResponse struct {

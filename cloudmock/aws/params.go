@@ -60,11 +60,16 @@ func (f form) boolp(k string) (*bool, error) {
 	if v == "" {
 		return nil, nil
 	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return nil, errInvalid("Value (%s) for parameter %s is invalid. Expected a boolean.", v, k)
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Query-Requests.html — boolean parameters are true or false
+	switch strings.ToLower(v) {
+	case "true":
+		b := true
+		return &b, nil
+	case "false":
+		b := false
+		return &b, nil
 	}
-	return &b, nil
+	return nil, errInvalid("Value (%s) for parameter %s is invalid. Expected a boolean.", v, k)
 }
 
 func (f form) intOr(k string, def int) (int, error) {
@@ -127,7 +132,11 @@ func (f form) tagSpec(p, resourceType string, tags map[string]string) error {
 		if rt := f.str(p + ".ResourceType"); rt != "" && rt != resourceType {
 			return errInvalid("'%s' is not a valid taggable resource type for this operation.", rt)
 		}
-		for k, v := range f.tags(p + ".Tag") {
+		spec := f.tags(p + ".Tag")
+		if err := checkTags(spec, true); err != nil {
+			return err
+		}
+		for k, v := range spec {
 			tags[k] = v
 		}
 	}

@@ -161,7 +161,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/CommonParameters.html — DryRun checks permissions and answers DryRunOperation
-	if dry, _ := f.boolp("DryRun"); dry != nil && *dry {
+	dry, err := f.boolp("DryRun")
+	if err == nil {
+		err = checkClientToken(f.str("ClientToken"))
+	}
+	if err == nil {
+		err = checkIDs(f)
+	}
+	if err != nil {
+		writeError(w, reqID, toAPIError(err))
+		return
+	}
+	if dry != nil && *dry {
 		writeError(w, reqID, &apiError{Code: "DryRunOperation", Message: "Request would have succeeded, but DryRun flag is set.", Status: http.StatusPreconditionFailed})
 		return
 	}

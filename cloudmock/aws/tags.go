@@ -33,6 +33,9 @@ func createTags(h *Handler, c *call) (response, error) {
 	if len(tags) == 0 {
 		return nil, errMissing("Tag")
 	}
+	if err := checkTags(tags, false); err != nil {
+		return nil, err
+	}
 	if err := h.cloud.SetTags(c.account, ids, tags); err != nil {
 		return nil, err
 	}
@@ -49,6 +52,9 @@ func deleteTags(h *Handler, c *call) (response, error) {
 	for _, i := range c.form.indices("Tag") {
 		p := "Tag." + strconv.Itoa(i)
 		k := c.form.str(p + ".Key")
+		if err := checkTagKey(k, false); err != nil {
+			return nil, err
+		}
 		if c.form.has(p + ".Value") {
 			v := c.form.str(p + ".Value")
 			rm[k] = &v

@@ -19,6 +19,7 @@ const (
 	CodeDuplicate         Code = "Duplicate"           // the same rule or name is already present
 	CodeDependency        Code = "DependencyViolation" // other objects still depend on this one
 	CodeLimitExceeded     Code = "LimitExceeded"       // an account or object limit would be exceeded
+	CodeQuotaExceeded     Code = "QuotaExceeded"       // a raisable account quota (Quotas) would be exceeded; ID is its key
 	CodeInvalidParameter  Code = "InvalidParameter"    // a value is malformed or not allowed here
 	CodeAlreadyAssociated Code = "AlreadyAssociated"   // the object is already attached or associated
 	CodeNotAssociated     Code = "NotAssociated"       // the object is not attached where it was expected

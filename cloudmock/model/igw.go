@@ -18,8 +18,13 @@ func (g *InternetGateway) copy(c *Cloud) InternetGateway {
 func (c *Cloud) CreateInternetGateway(account string, tags map[string]string) (InternetGateway, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, err := c.limitsLocked(account); err != nil {
+	lim, err := c.limitsLocked(account)
+	if err != nil {
 		return InternetGateway{}, err
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — Internet gateways per Region: 5 by default
+	if n := countLocked(c.igws, func(g *InternetGateway) bool { return g.Account == account }); n >= lim.InternetGatewaysPerRegion {
+		return InternetGateway{}, quotaExceeded(KindInternetGateway, "internet-gateways-per-region", lim.InternetGatewaysPerRegion, "for account "+account)
 	}
 	g := &InternetGateway{ID: newID("igw"), Account: account}
 	c.igws[g.ID] = g

@@ -20,6 +20,25 @@ type Limits struct {
 	RouteTablesPerTransitGateway int
 	// AWS: https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-limits.html — 100 BGP advertised routes per VPN connection
 	BGPRoutesPerVPN int
+
+	// The quotas below (and RoutesPerTable, RulesPerGroupDirection) are
+	// the ones an account may raise (Quotas). The model holds one region
+	// per account, so a per-Region quota counts the account's objects.
+
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — VPCs per Region: 5
+	NetworksPerRegion int
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — Internet gateways per Region: 5
+	InternetGatewaysPerRegion int
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html#using-instance-addressing-limit — 5 Elastic IP addresses per Region
+	ElasticIPsPerRegion int
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — Subnets per VPC: 200
+	SubnetsPerNetwork int
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — Route tables per VPC: 200, the main route table included
+	RouteTablesPerNetwork int
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — VPC security groups per Region: 2,500
+	SecurityGroupsPerRegion int
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — NAT gateways per Availability Zone: 5
+	NATGatewaysPerZone int
 }
 
 // DefaultLimits returns AWS's default quotas.
@@ -34,6 +53,13 @@ func DefaultLimits() Limits {
 		ACLEntriesPerDirection:       20,
 		RouteTablesPerTransitGateway: 20,
 		BGPRoutesPerVPN:              100,
+		NetworksPerRegion:            5,
+		InternetGatewaysPerRegion:    5,
+		ElasticIPsPerRegion:          5,
+		SubnetsPerNetwork:            200,
+		RouteTablesPerNetwork:        200,
+		SecurityGroupsPerRegion:      2500,
+		NATGatewaysPerZone:           5,
 	}
 }
 

@@ -385,6 +385,11 @@ func TestPeeringRules(t *testing.T) {
 
 func TestEventsInCommitOrder(t *testing.T) {
 	c := newCloud(t)
+	lim := DefaultLimits()
+	if err := lim.Raise("vpcs-per-region", 8); err != nil { // 8 concurrent creates
+		t.Fatal(err)
+	}
+	c.AddAccount(Account{ID: acct, Limits: lim})
 	var mu sync.Mutex
 	var got []Event
 	sub := c.Subscribe(func(e Event) { mu.Lock(); got = append(got, e); mu.Unlock() })

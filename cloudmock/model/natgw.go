@@ -56,8 +56,13 @@ var publicPool = netip.MustParsePrefix("203.0.113.0/24")
 func (c *Cloud) AllocateAddress(account string, tags map[string]string) (ElasticIP, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, err := c.limitsLocked(account); err != nil {
+	lim, err := c.limitsLocked(account)
+	if err != nil {
 		return ElasticIP{}, err
+	}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html#using-instance-addressing-limit — 5 Elastic IP addresses per Region by default
+	if n := countLocked(c.eips, func(e *ElasticIP) bool { return e.Account == account }); n >= lim.ElasticIPsPerRegion {
+		return ElasticIP{}, quotaExceeded(KindElasticIP, "elastic-ips-per-region", lim.ElasticIPsPerRegion, "for account "+account)
 	}
 	used := map[netip.Addr]bool{}
 	for _, e := range c.eips {
@@ -95,9 +100,19 @@ func (c *Cloud) eipLocked(account, id string) (*ElasticIP, error) {
 func (c *Cloud) CreateNATGateway(account, subnetID, allocationID string, tags map[string]string) (NATGateway, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	lim, err := c.limitsLocked(account)
+	if err != nil {
+		return NATGateway{}, err
+	}
 	s, err := c.subnetLocked(account, subnetID)
 	if err != nil {
 		return NATGateway{}, err
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — NAT gateways per Availability Zone: 5 by default (deleted ones do not count)
+	if n := countLocked(c.natgws, func(g *NATGateway) bool {
+		return g.Account == account && g.State != StateDeleted && c.subnets[g.SubnetID] != nil && c.subnets[g.SubnetID].Zone == s.Zone
+	}); n >= lim.NATGatewaysPerZone {
+		return NATGateway{}, quotaExceeded(KindNATGateway, "nat-gateways-per-az", lim.NATGatewaysPerZone, "in zone "+s.Zone)
 	}
 	e, err := c.eipLocked(account, allocationID)
 	if err != nil {

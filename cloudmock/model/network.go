@@ -66,6 +66,10 @@ func (c *Cloud) CreateNetwork(account string, cidr netip.Prefix, tags map[string
 	if err := checkIPv4Prefix(KindNetwork, cidr); err != nil {
 		return Network{}, err
 	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — VPCs per Region: 5 by default
+	if n := countLocked(c.networks, func(n *Network) bool { return n.Account == account }); n >= lim.NetworksPerRegion {
+		return Network{}, quotaExceeded(KindNetwork, "vpcs-per-region", lim.NetworksPerRegion, "for account "+account)
+	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html — VPC CIDR /16 to /28
 	if cidr.Bits() < lim.MinNetworkPrefixBits || cidr.Bits() > lim.MaxNetworkPrefixBits {
 		return Network{}, errf(CodeInvalidRange, KindNetwork, cidr.String(),

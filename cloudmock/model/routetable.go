@@ -213,9 +213,17 @@ func (c *Cloud) refreshLocalRoutesLocked(rt *RouteTable, n *Network) {
 func (c *Cloud) CreateRouteTable(account, networkID string, tags map[string]string) (RouteTable, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	lim, err := c.limitsLocked(account)
+	if err != nil {
+		return RouteTable{}, err
+	}
 	n, err := c.networkLocked(account, networkID)
 	if err != nil {
 		return RouteTable{}, err
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — Route tables per VPC: 200 by default, the main route table included
+	if k := countLocked(c.routeTables, func(rt *RouteTable) bool { return rt.NetworkID == n.ID }); k >= lim.RouteTablesPerNetwork {
+		return RouteTable{}, quotaExceeded(KindRouteTable, "route-tables-per-vpc", lim.RouteTablesPerNetwork, "in network "+n.ID)
 	}
 	rt := c.newRouteTableLocked(n)
 	if len(tags) > 0 {

@@ -73,8 +73,16 @@ func (c *Cloud) newDefaultSecurityGroupLocked(n *Network) *SecurityGroup {
 func (c *Cloud) CreateSecurityGroup(account, networkID, name, description string, tags map[string]string) (SecurityGroup, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	lim, err := c.limitsLocked(account)
+	if err != nil {
+		return SecurityGroup{}, err
+	}
 	if _, err := c.networkLocked(account, networkID); err != nil {
 		return SecurityGroup{}, err
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — VPC security groups per Region: 2,500 by default, default groups included
+	if n := countLocked(c.groups, func(g *SecurityGroup) bool { return g.Account == account }); n >= lim.SecurityGroupsPerRegion {
+		return SecurityGroup{}, quotaExceeded(KindSecurityGroup, "security-groups-per-region", lim.SecurityGroupsPerRegion, "for account "+account)
 	}
 	if name == "" || strings.HasPrefix(strings.ToLower(name), "sg-") {
 		return SecurityGroup{}, errf(CodeInvalidParameter, KindSecurityGroup, name, "group name %q is invalid: it must not be empty or start with sg-", name)

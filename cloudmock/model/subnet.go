@@ -53,6 +53,10 @@ func (c *Cloud) CreateSubnet(account, networkID string, cidr netip.Prefix, zone 
 	if err := checkIPv4Prefix(KindSubnet, cidr); err != nil {
 		return Subnet{}, err
 	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — Subnets per VPC: 200 by default
+	if k := countLocked(c.subnets, func(s *Subnet) bool { return s.NetworkID == n.ID }); k >= lim.SubnetsPerNetwork {
+		return Subnet{}, quotaExceeded(KindSubnet, "subnets-per-vpc", lim.SubnetsPerNetwork, "in network "+n.ID)
+	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — subnet CIDR /16 to /28
 	if cidr.Bits() < lim.MinSubnetPrefixBits || cidr.Bits() > lim.MaxSubnetPrefixBits {
 		return Subnet{}, errf(CodeInvalidRange, KindSubnet, cidr.String(),

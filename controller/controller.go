@@ -63,6 +63,7 @@ type Controller struct {
 	keys      map[string]wg.Key
 	clients   map[string]*mgmt.Client
 	pushed    map[string]mgmt.Config
+	boots     map[string]string // each gateway's boot ID as last read (mgmt.Status.Boot)
 	status    map[string]mgmt.Status
 	statusErr map[string]error
 	tables    map[string]map[netip.Prefix]string // subnet key -> learned routes in force
@@ -80,7 +81,7 @@ func New(plan *intent.Plan, opts Options) *Controller {
 	}
 	return &Controller{opts: opts, plan: plan, log: log.New(w, "controller: ", log.LstdFlags|log.Lmicroseconds),
 		names: map[string]string{}, clients: map[string]*mgmt.Client{}, pushed: map[string]mgmt.Config{},
-		status: map[string]mgmt.Status{}, statusErr: map[string]error{}, tables: map[string]map[netip.Prefix]string{},
+		boots: map[string]string{}, status: map[string]mgmt.Status{}, statusErr: map[string]error{}, tables: map[string]map[netip.Prefix]string{},
 		kick: make(chan struct{}, 1), warned: map[string]bool{}}
 }
 
@@ -270,6 +271,14 @@ func (c *Controller) step(ctx context.Context) error {
 			delete(c.statusErr, a.key)
 			c.status[a.key] = a.st
 			c.names[a.key] = a.name
+			// A gateway that restarted (killed, its instance rebooted)
+			// holds only what it started with: read its configuration
+			// again, and push it if it differs.
+			if prev, ok := c.boots[a.key]; ok && prev != a.st.Boot {
+				delete(c.pushed, a.key)
+				c.log.Printf("gateway %s (%s) restarted (boot %s, was %s): reading its configuration again", a.key, a.name, a.st.Boot, prev)
+			}
+			c.boots[a.key] = a.st.Boot
 		}
 		c.mu.Unlock()
 	}

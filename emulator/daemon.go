@@ -24,15 +24,22 @@ import (
 // never lingers as a zombie; Destroy kills it with the lab. ctx bounds only
 // the start, not the process's life.
 func StartDaemon(ctx context.Context, namespace string, argv []string, logPath string) (state.Process, error) {
+	p, _, err := StartWatched(ctx, namespace, argv, logPath)
+	return p, err
+}
+
+// StartWatched is StartDaemon that also returns a channel closed once the
+// process has exited (and been reaped): what a supervisor waits on.
+func StartWatched(ctx context.Context, namespace string, argv []string, logPath string) (state.Process, <-chan struct{}, error) {
 	if len(argv) == 0 {
-		return state.Process{}, errors.New("start daemon: empty command")
+		return state.Process{}, nil, errors.New("start daemon: empty command")
 	}
 	if err := ctx.Err(); err != nil {
-		return state.Process{}, fmt.Errorf("start daemon %s in %s: %w", argv[0], namespace, err)
+		return state.Process{}, nil, fmt.Errorf("start daemon %s in %s: %w", argv[0], namespace, err)
 	}
-	logf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
-		return state.Process{}, fmt.Errorf("start daemon %s in %s: %w", argv[0], namespace, err)
+		return state.Process{}, nil, fmt.Errorf("start daemon %s in %s: %w", argv[0], namespace, err)
 	}
 	defer logf.Close() // the child has its own copy
 	cmd := exec.Command(argv[0], argv[1:]...)
@@ -40,15 +47,19 @@ func StartDaemon(ctx context.Context, namespace string, argv []string, logPath s
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = netns.Do(namespace, func() error { return cmd.Start() })
 	if err != nil {
-		return state.Process{}, fmt.Errorf("start daemon %s in %s: %w", argv[0], namespace, err)
+		return state.Process{}, nil, fmt.Errorf("start daemon %s in %s: %w", argv[0], namespace, err)
 	}
 	// Not reaped yet, so /proc/PID/stat is there even if it already died.
 	start, err := state.StartTime(cmd.Process.Pid)
-	go cmd.Wait() //nolint:errcheck // reaps the daemon; its exit is seen through its socket or its PID
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait() //nolint:errcheck // reaps the daemon; its exit is seen through exited, its socket or its PID
+		close(exited)
+	}()
 	if err != nil {
-		return state.Process{}, fmt.Errorf("start daemon %s in %s: read start time of pid %d: %w", argv[0], namespace, cmd.Process.Pid, err)
+		return state.Process{}, nil, fmt.Errorf("start daemon %s in %s: read start time of pid %d: %w", argv[0], namespace, cmd.Process.Pid, err)
 	}
-	return state.Process{PID: cmd.Process.Pid, Start: start}, nil
+	return state.Process{PID: cmd.Process.Pid, Start: start}, exited, nil
 }
 
 // WaitSocket polls the unix socket at path until GET /v1/healthz answers

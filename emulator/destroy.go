@@ -42,7 +42,26 @@ func Destroy(ctx context.Context, lab string, pr Progress) error {
 		return err
 	}
 	rec.Phase = state.PhaseDestroying
+	// The cloud daemon removes its own namespaces as it stops (instances,
+	// VPC routers, gateways) and kills what runs in them; the processes in
+	// every namespace of the lab are taken down now too, so that one that
+	// escaped (a process started by `mcnlab exec` inside an instance while
+	// the cloud was not looking) dies with the lab even after its
+	// namespace's name is gone.
+	var names []string
+	for _, n := range rec.Nodes {
+		if !n.Foreign && strings.HasPrefix(n.Namespace, Prefix) {
+			names = append(names, n.Namespace)
+		}
+	}
+	inside, err := namespaceProcesses(names)
+	if err != nil {
+		return fmt.Errorf("destroy lab %s: %w", lab, err)
+	}
 	if err := stopDaemons(rec); err != nil {
+		return fmt.Errorf("destroy lab %s: %w", lab, err)
+	}
+	if err := killProcesses(inside); err != nil {
 		return fmt.Errorf("destroy lab %s: %w", lab, err)
 	}
 	// The daemons (the emulated cloud) remove what they made as they stop.
@@ -124,6 +143,18 @@ func StopProcess(p state.Process, grace time.Duration) error {
 		time.Sleep(10 * time.Millisecond) // polling the process's exit, bounded by grace
 	}
 	return killAll([]int{p.PID}, 5*time.Second)
+}
+
+// killProcesses kills those of ps still running (same PID and start time)
+// and waits until they are gone.
+func killProcesses(ps []state.Process) error {
+	var pids []int
+	for _, p := range ps {
+		if p.Alive() {
+			pids = append(pids, p.PID)
+		}
+	}
+	return killAll(pids, 5*time.Second)
 }
 
 // daemonGrace is how long a lab daemon gets to clean up after SIGTERM (the

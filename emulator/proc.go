@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mcnlab/mcnlab/emulator/netns"
+	"github.com/mcnlab/mcnlab/emulator/state"
 )
 
 // ExecTimeout bounds one start-up command.
@@ -77,6 +78,51 @@ func pidsByNetns() (map[uint64][]int, error) {
 		m[ino] = append(m[ino], pid)
 	}
 	return m, nil
+}
+
+// KillNamespace kills every process in the named namespace (found by the
+// namespace's inode against /proc/*/ns/net) and waits until they are gone.
+// Only namespaces that a lab made are passed here, so whatever runs inside
+// was started for the lab: a node's commands, `mcnlab exec`, a daemon
+// restarted by hand. A namespace that does not exist has nothing to kill.
+func KillNamespace(ns string) error {
+	ino, err := nsInode(ns)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	procs, err := pidsByNetns()
+	if err != nil {
+		return err
+	}
+	if err := killAll(procs[ino], 5*time.Second); err != nil {
+		return fmt.Errorf("kill processes in %s: %w", ns, err)
+	}
+	return nil
+}
+
+// namespaceProcesses returns the processes (PID and start time) in each of
+// the named namespaces that exist.
+func namespaceProcesses(names []string) ([]state.Process, error) {
+	procs, err := pidsByNetns()
+	if err != nil {
+		return nil, err
+	}
+	var out []state.Process
+	for _, ns := range names {
+		ino, err := nsInode(ns)
+		if err != nil {
+			continue
+		}
+		for _, pid := range procs[ino] {
+			if st, err := state.StartTime(pid); err == nil {
+				out = append(out, state.Process{PID: pid, Start: st})
+			}
+		}
+	}
+	return out, nil
 }
 
 // killAll kills the given processes (which live in a namespace of the lab

@@ -17,9 +17,10 @@ import (
 // an instance launched with it (RunInstances ImageId) runs
 // `<Options.GatewayCommand> gateway --socket GatewaySocket(lab, id) --name
 // GatewayName(id)` inside its namespace once the namespace is wired, as a
-// real gateway appliance boots from its AMI. The daemon is killed when the
-// instance terminates or the realizer closes; it is not restarted when it
-// dies (killing it is a real fault). For forwarded traffic to pass, the
+// real gateway appliance boots from its AMI. The daemon is restarted, with
+// back-off, whenever it exits (as a service on a VM is: killing it is a
+// real fault, and the appliance recovers from it); it is stopped when the
+// instance stops or terminates or the realizer closes. For forwarded traffic to pass, the
 // instance's source/destination check must be turned off, as in AWS.
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/AMIs.html — an instance runs the software of the AMI it was launched from
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html#EIP_Disable_SrcDestCheck — an appliance that forwards needs the source/destination check off
@@ -43,23 +44,24 @@ func GatewayName(instanceID string) string { return "i-" + short(instanceID) }
 const gatewayStartTimeout = 30 * time.Second
 
 // startGateway starts the gateway daemon of instance id in namespace ns and
-// waits until its management socket answers.
-func (r *Realizer) startGateway(ns, id string) (state.Process, error) {
+// waits until its management socket answers; the channel is closed when
+// the daemon exits.
+func (r *Realizer) startGateway(ctx context.Context, ns, id string) (state.Process, <-chan struct{}, error) {
 	sock := GatewaySocket(r.opts.Lab, id)
 	if err := os.MkdirAll(filepath.Dir(sock), 0o755); err != nil {
-		return state.Process{}, fmt.Errorf("realize: gateway %s: %w", id, err)
+		return state.Process{}, nil, fmt.Errorf("realize: gateway %s: %w", id, err)
 	}
 	argv := append(append([]string(nil), r.opts.GatewayCommand...), "gateway", "--socket", sock, "--name", GatewayName(id))
-	ctx, cancel := context.WithTimeout(context.Background(), gatewayStartTimeout)
+	ctx, cancel := context.WithTimeout(ctx, gatewayStartTimeout)
 	defer cancel()
-	p, err := emulator.StartDaemon(ctx, ns, argv, filepath.Join(filepath.Dir(sock), id+".log"))
+	p, exited, err := emulator.StartWatched(ctx, ns, argv, filepath.Join(filepath.Dir(sock), id+".log"))
 	if err != nil {
-		return state.Process{}, fmt.Errorf("realize: gateway %s: %w", id, err)
+		return state.Process{}, nil, fmt.Errorf("realize: gateway %s: %w", id, err)
 	}
 	if err := emulator.WaitSocket(ctx, sock, p); err != nil {
-		return state.Process{}, errors.Join(fmt.Errorf("realize: gateway %s: %w", id, err), stopGateway(p))
+		return state.Process{}, nil, errors.Join(fmt.Errorf("realize: gateway %s: %w", id, err), stopGateway(p))
 	}
-	return p, nil
+	return p, exited, nil
 }
 
 // stopGateway stops a gateway daemon that the realizer started: SIGTERM
@@ -93,11 +95,11 @@ func stopGateway(p state.Process) error {
 // namespace: a process left inside would keep the namespace and its links
 // alive. Idempotent.
 func (h *liveHost) remove() error {
-	if h.daemon.PID > 0 {
-		if err := stopGateway(h.daemon); err != nil {
+	if h.gateway != nil {
+		if err := h.gateway.stop(); err != nil {
 			return err
 		}
-		h.daemon = state.Process{}
+		h.gateway = nil
 	}
 	return h.liveNS.remove()
 }

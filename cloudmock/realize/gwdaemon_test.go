@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,7 +27,10 @@ const gwConverge = 45 * time.Second
 
 // gatewayLab is a lab whose realizer runs the real `mcnlab gateway`, with
 // its sockets and logs in a temporary state directory.
-func gatewayLab(t *testing.T) *lab {
+func gatewayLab(t *testing.T) *lab { return gatewayLabWith(t, nil) }
+
+// gatewayLabWith is gatewayLab with the realizer's events logged to logf.
+func gatewayLabWith(t *testing.T, logf func(string, ...any)) *lab {
 	t.Helper()
 	roottest.Require(t)
 	if _, err := os.Stat("/dev/net/tun"); err != nil {
@@ -46,7 +50,7 @@ func gatewayLab(t *testing.T) *lab {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})
-	l = newLab(t, bin)
+	l = newLabWith(t, func(o *Options) { o.GatewayCommand, o.Logf = []string{bin}, logf })
 	return l
 }
 
@@ -91,7 +95,10 @@ func (l *lab) daemon(i model.Instance) state.Process {
 	if h == nil {
 		l.t.Fatalf("no host for %s", i.ID)
 	}
-	return h.daemon
+	if h.gateway == nil {
+		return state.Process{}
+	}
+	return h.gateway.process()
 }
 
 // netnsInode returns the inode of a namespace, or of a process's.
@@ -169,5 +176,69 @@ func TestGatewayDaemonLifecycle(t *testing.T) {
 	l.ok(l.r.Close())
 	if p2.Alive() {
 		t.Errorf("gateway pid %d still runs after the realizer closed", p2.PID)
+	}
+}
+
+// A gateway daemon that dies (SIGKILL) is started again, as a service on a
+// VM is, and answers on its socket under its name within a second or so;
+// the realizer logs the exit and the restart. Stopping the instance's host
+// (termination) stops the supervision too: nothing is restarted after it.
+func TestGatewayDaemonRestartedWhenKilled(t *testing.T) {
+	var mu sync.Mutex
+	var events []string
+	l := gatewayLabWith(t, func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, fmt.Sprintf(format, args...))
+	})
+	v := l.vpc("10.0.0.0/16")
+	sub := l.subnet(v, "10.0.1.0/24")
+	g := l.openGroup(v, "open", "10.0.0.0/16")
+	gw := l.gatewayInstance(sub, g.ID)
+	p := l.daemon(gw)
+	if !p.Alive() {
+		t.Fatalf("gateway process %+v is not running", p)
+	}
+	c := mgmt.NewClient(GatewaySocket(l.name, gw.ID))
+	defer c.Close()
+	for round := 1; round <= 2; round++ {
+		if err := syscall.Kill(p.PID, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		killed := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		var again state.Process
+		for {
+			again = l.daemon(gw)
+			if again.PID != 0 && again != p && again.Alive() {
+				if h, err := c.Health(ctx); err == nil && h.Name == GatewayName(gw.ID) {
+					break
+				}
+			}
+			if ctx.Err() != nil {
+				cancel()
+				t.Fatalf("round %d: the killed gateway (pid %d) is not back within 5 s (now %+v)", round, p.PID, again)
+			}
+			time.Sleep(20 * time.Millisecond) // polling the restart, bounded by ctx
+		}
+		cancel()
+		t.Logf("round %d: gateway back as pid %d, answering, %s after SIGKILL", round, again.PID, time.Since(killed).Round(time.Millisecond))
+		p = again
+	}
+	mu.Lock()
+	log := strings.Join(events, "\n")
+	mu.Unlock()
+	for _, want := range []string{"exited after", "restarted as pid " + strconv.Itoa(p.PID) + " (restart 2)"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("realizer log lacks %q:\n%s", want, log)
+		}
+	}
+	must[map[string]model.InstanceState](t)(l.cloud.TerminateInstances(acct, []string{gw.ID}))
+	l.sync()
+	if p.Alive() {
+		t.Errorf("gateway pid %d still runs once the termination is in force", p.PID)
+	}
+	if pids := labGateways(l.name); len(pids) > 0 {
+		t.Errorf("gateway processes %v run after the termination (restarted by the supervisor?)", pids)
 	}
 }

@@ -13,8 +13,8 @@ import (
 	nsh "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/netns"
-	"github.com/mcnlab/mcnlab/emulator/state"
 )
 
 // liveNS is a namespace the realizer made, with handles kept open.
@@ -75,8 +75,10 @@ func createNS(name string) (*liveNS, error) {
 	return l, nil
 }
 
-// remove closes the handles and deletes the namespace; the kernel deletes
-// its links with it. Idempotent.
+// remove closes the handles, kills every process inside (what `mcnlab
+// exec` or a user started there: a process would keep the namespace and its
+// links alive, as software keeps running only on a VM that exists) and
+// deletes the namespace; the kernel deletes its links with it. Idempotent.
 func (l *liveNS) remove() error {
 	if l.nl != nil {
 		l.nl.Close()
@@ -85,6 +87,9 @@ func (l *liveNS) remove() error {
 	if l.h.IsOpen() {
 		l.h.Close()
 		l.h = nsh.None()
+	}
+	if err := emulator.KillNamespace(l.name); err != nil {
+		return err
 	}
 	if err := netns.Delete(l.name); err != nil {
 		return err
@@ -201,7 +206,7 @@ type liveHost struct {
 	*liveNS
 	key, nftKey string
 	router      string
-	daemon      state.Process // the gateway daemon running inside, if any
+	gateway     *gatewayProc // the gateway daemon running inside, if any
 }
 
 // liveState is what the realizer has made.
@@ -538,11 +543,11 @@ func (r *Realizer) ensureHost(hp *hostPlan) error {
 			return errors.Join(fmt.Errorf("realize: host %s: %w", hp.id, err), l.remove())
 		}
 		if hp.gateway != "" {
-			p, err := r.startGateway(l.name, hp.gateway)
+			g, err := r.superviseGateway(l.name, hp.gateway)
 			if err != nil {
 				return errors.Join(err, l.remove())
 			}
-			lh.daemon = p
+			lh.gateway = g
 		}
 		s.hosts[hp.id] = lh
 	}

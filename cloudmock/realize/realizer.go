@@ -31,6 +31,9 @@ type Options struct {
 	// (model.Cloud.ProvisionDXConnection, named Circuit.Name), and the
 	// realizer lands the line's available private virtual interface on it.
 	Circuits []Circuit
+	// Logf, if set, logs the realizer's events that no API call answers (a
+	// gateway daemon that died and was restarted).
+	Logf func(format string, args ...any)
 	// Uplinks are the lab's on-prem sites' links to the emulated internet
 	// (CheckUplinks says what is valid). While there are any, the internet
 	// namespace exists, with or without an internet gateway, and each

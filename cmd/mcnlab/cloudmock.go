@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"net/netip"
@@ -268,7 +269,7 @@ func startCloudLab(ctx context.Context, lab string, join bool, cloud *model.Clou
 		state.Remove(lab)
 		return nil, err
 	}
-	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw,
+	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw, Logf: cloudLog.Printf,
 		Circuits: circuits, Uplinks: uplinks})
 	if err != nil {
 		cl.lock.Unlock()
@@ -277,6 +278,11 @@ func startCloudLab(ctx context.Context, lab string, join bool, cloud *model.Clou
 	}
 	return cl, nil
 }
+
+// cloudLog is where the lab's cloud logs the events of its dataplane that
+// no API call answers (a gateway restarted): its stderr, the lab's
+// cloud.log.
+var cloudLog = log.New(os.Stderr, "cloudmock: ", log.LstdFlags|log.Lmicroseconds)
 
 // cloudGatewayCommand is the program that instances launched with
 // realize.GatewayImage run as `mcnlab gateway`: this binary. Tests, which
@@ -299,7 +305,7 @@ func joinCloudLab(ctx context.Context, lab string, cloud *model.Cloud, circuits 
 	if err != nil {
 		return nil, err
 	}
-	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw,
+	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw, Logf: cloudLog.Printf,
 		Circuits: circuits, Uplinks: uplinks})
 	if err != nil {
 		cl.removeJoined()

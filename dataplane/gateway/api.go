@@ -47,7 +47,7 @@ func (b Backend) Status(ctx context.Context) (mgmt.Status, error) {
 	if err != nil {
 		return mgmt.Status{}, err
 	}
-	out := mgmt.Status{Name: st.Name, Tunnels: []mgmt.Tunnel{}, Sessions: []mgmt.Session{}, Routes: []mgmt.Route{}}
+	out := mgmt.Status{Name: st.Name, Boot: b.E.Boot(), Tunnels: []mgmt.Tunnel{}, Sessions: []mgmt.Session{}, Routes: []mgmt.Route{}}
 	for _, t := range st.Tunnels {
 		state := mgmt.TunnelDown
 		if t.Up {

@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -72,6 +74,7 @@ type Engine struct {
 	// bfdTimer is set while a timer waits to start a BFD session.
 	bfdTimer atomic.Bool
 	reset    chan struct{} // capacity 1: "reset the restarted peers"
+	boot     string        // this run's random ID (Boot)
 
 	mu      sync.Mutex // guards the fields below; held for a whole Apply
 	closed  bool
@@ -101,7 +104,10 @@ func New(opts Options) (*Engine, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	var boot [8]byte
+	rand.Read(boot[:]) // never fails (crypto/rand)
 	e := &Engine{
+		boot:      hex.EncodeToString(boot[:]),
 		name:      opts.Name,
 		log:       logger,
 		bgpPort:   opts.BGPPort,
@@ -122,6 +128,10 @@ func New(opts Options) (*Engine, error) {
 	go e.resetLoop(ctx)
 	return e, nil
 }
+
+// Boot identifies this run of the engine: drawn at random when it starts,
+// so a restarted gateway answers a new one.
+func (e *Engine) Boot() string { return e.boot }
 
 // Name returns the gateway's name: Options.Name, else the applied Config's.
 // Unlike Config and Status, it does not wait for an Apply in progress.

@@ -111,7 +111,10 @@ type Filter struct {
 
 // Status is what a gateway reports about its tunnels, sessions and routes.
 type Status struct {
-	Name     string    `json:"name"`
+	Name string `json:"name"`
+	// Boot is drawn at random when the daemon starts: a new value says the
+	// gateway restarted (and holds only the configuration it started with).
+	Boot     string    `json:"boot,omitempty"`
 	Tunnels  []Tunnel  `json:"tunnels"`
 	Sessions []Session `json:"sessions"`
 	Routes   []Route   `json:"routes"`

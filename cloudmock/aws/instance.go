@@ -20,8 +20,9 @@ type xmlInstanceState struct {
 }
 
 // stateCodes are EC2's numeric instance state codes.
-// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceState.html — 16 running, 48 terminated
-var stateCodes = map[model.InstanceState]int{model.InstanceRunning: 16, model.InstanceTerminated: 48}
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceState.html — 0 pending, 16 running, 32 shutting-down, 48 terminated, 64 stopping, 80 stopped
+var stateCodes = map[model.InstanceState]int{model.InstancePending: 0, model.InstanceRunning: 16, model.InstanceShuttingDown: 32,
+	model.InstanceTerminated: 48, model.InstanceStopping: 64, model.InstanceStopped: 80}
 
 func instanceState(s model.InstanceState) xmlInstanceState {
 	return xmlInstanceState{Code: stateCodes[s], Name: string(s)}

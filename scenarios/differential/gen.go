@@ -39,6 +39,10 @@ type Case struct {
 // every region.
 var regions = []string{"us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2", "sa-east-1"}
 
+// elasticIPQuota is AWS's default elastic IP quota per Region, which the
+// lab's cloud enforces: the gateways of one account fit in it.
+const elasticIPQuota = 5
+
 // domainNames are drawn out of name order on purpose: inspect once listed
 // members beside the wrong domain when domains were not in name order.
 var domainNames = []string{"zeta", "alpha", "mid", "beta"}
@@ -165,6 +169,28 @@ func Generate(seed uint64, index int, name string) Case {
 			v.role, v.group = "spoke", fmt.Sprintf("s%d", len(spokes)+1)
 			spokes = append(spokes, v)
 		}
+	}
+
+	// Each transit and spoke gateway takes an elastic IP: AWS's default
+	// quota is 5 per Region, which the account is held to (drop HA until
+	// the gateways fit).
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html#using-instance-addressing-limit — 5 Elastic IP addresses per Region
+	for {
+		n := 0
+		var ha []*vpcDraw
+		for _, v := range vpcs {
+			if v.role != "" {
+				n++
+				if v.ha {
+					n++
+					ha = append(ha, v)
+				}
+			}
+		}
+		if n <= elasticIPQuota || len(ha) == 0 {
+			break
+		}
+		ha[r.IntN(len(ha))].ha = false
 	}
 
 	// Sites: zero to three, every router kind, private lines (several on

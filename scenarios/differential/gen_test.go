@@ -34,6 +34,15 @@ func TestGenerateValid(t *testing.T) {
 			t.Fatalf("case %d drawn twice differs", i)
 		}
 		cl := top.Cloud
+		eips := 0
+		for _, g := range p.Gateways {
+			if g.Role != intent.RoleSite {
+				eips++
+			}
+		}
+		if eips > elasticIPQuota {
+			t.Fatalf("case %d has %d gateways, more than the elastic IP quota %d", i, eips, elasticIPQuota)
+		}
 		for _, v := range cl.VPCs {
 			feature("vpc outside us-east-1", v.Region != "us-east-1")
 			for _, s := range v.Subnets {

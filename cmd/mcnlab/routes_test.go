@@ -19,6 +19,10 @@ func fakeController(t *testing.T) *apitest.Server {
 	roottest.UseTempState(t)
 	t.Setenv(tokenEnv, "")
 	s := apitest.NewServer(t)
+	// A lab directory is one that holds its state file.
+	if err := state.Create(&state.Lab{Name: "lab1"}); err != nil {
+		t.Fatal(err)
+	}
 	if err := api.WriteEndpoint("lab1", s.URL, s.Admin); err != nil {
 		t.Fatal(err)
 	}
@@ -100,8 +104,7 @@ func TestRoutesApprove(t *testing.T) {
 // revoke.
 func TestRoutesRefusedAndRevoke(t *testing.T) {
 	s := fakeController(t)
-	// --lab names the fake's lab: its state directory holds only the
-	// controller's endpoint.
+	// With --lab, as the commands are written.
 	_, _, err := run(t, "routes", "approve", "dc1", "0.0.0.0/0", "--lab", "lab1")
 	if err == nil || !strings.Contains(err.Error(), "422") || !strings.Contains(err.Error(), "0.0.0.0/0 is not inside anything site dc1 advertises ([172.16.0.0/15])") {
 		t.Errorf("approve 0.0.0.0/0: %v; want the 422 and its reason", err)
@@ -195,7 +198,7 @@ func TestRoutesTokenOverride(t *testing.T) {
 
 func TestRoutesFindsTheLab(t *testing.T) {
 	fakeController(t)
-	if err := os.MkdirAll(state.Dir("lab2"), 0o755); err != nil {
+	if err := state.Create(&state.Lab{Name: "lab2"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := run(t, "routes", "pending"); err == nil || !strings.Contains(err.Error(), "--lab") {

@@ -112,7 +112,7 @@ func (d *decoder) asn(n *yaml.Node, path string) uint32 {
 	}
 	what := describe(n)
 	if n.Kind == yaml.ScalarNode {
-		what = n.Value
+		what = clip(n.Value)
 	}
 	d.errf(n, path, "bad AS number %s; use 1..4294967295, such as 65001 (private: 64512..65534)", what)
 	return 0

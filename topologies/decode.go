@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,12 +12,13 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Load reads and parses the topology file at path; Topology.File is path.
-// An invalid file yields an ErrorList holding every problem found.
+// Load reads (with ReadFile: a regular file of at most MaxFileSize bytes)
+// and parses the topology file at path; Topology.File is path. An invalid
+// file yields an ErrorList holding every problem found.
 func Load(path string) (*Topology, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("load topology: %w", err)
+		return nil, err
 	}
 	return Parse(path, data)
 }
@@ -143,11 +143,11 @@ func describe(n *yaml.Node) string {
 		case "!!str":
 			return fmt.Sprintf("the string %q", n.Value)
 		case "!!int":
-			return "the integer " + n.Value
+			return "the integer " + clip(n.Value)
 		case "!!float":
-			return "the number " + n.Value
+			return "the number " + clip(n.Value)
 		case "!!bool":
-			return "the boolean " + n.Value
+			return "the boolean " + clip(n.Value)
 		}
 		return fmt.Sprintf("%s %q", n.ShortTag(), n.Value)
 	}
@@ -259,7 +259,7 @@ func (d *decoder) integer(n *yaml.Node, path string) (int, bool) {
 		if err := n.Decode(&v); err == nil && v >= -1<<31 && v < 1<<31 {
 			return int(v), true
 		}
-		d.errf(n, path, "integer %s is out of range", n.Value)
+		d.errf(n, path, "integer %s is out of range", clip(n.Value))
 		return 0, false
 	}
 	d.errf(n, path, "expected an integer, got %s", describe(n))

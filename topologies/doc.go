@@ -43,6 +43,12 @@
 // links[2].endpoints[1].address. Validate runs the semantic checks alone on a
 // Topology built in Go; Marshal writes one back as YAML that Parse accepts.
 //
+// Load reads only regular files of at most MaxFileSize (4 MiB), refusing a
+// FIFO, device or directory without blocking. Messages quote at most
+// MaxValueShown (80) bytes of a value, then give its length, and an
+// ErrorList prints its first MaxErrorsShown (50) problems, then counts the
+// rest.
+//
 // # Cloud intent
 //
 // A topology may also hold, or hold only, cloud intent (the Cloud type in

@@ -3,7 +3,20 @@ package topologies
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
+)
+
+// Limits on what an error message shows, so that a huge or broken file
+// gives a readable answer.
+const (
+	// MaxErrorsShown is how many problems ErrorList.Error lists before
+	// it counts the rest.
+	MaxErrorsShown = 50
+	// MaxValueShown is how many bytes of a value (a quoted string, a
+	// field path) a message shows before it gives the value's length.
+	MaxValueShown = 80
 )
 
 // Error is one problem in a topology file, with its position and field path.
@@ -39,13 +52,26 @@ func (e *Error) Error() string {
 // ErrorList is every problem found in one topology, sorted by position.
 type ErrorList []*Error
 
-// Error joins the problems, one per line.
+// Error joins the problems, one per line: the first MaxErrorsShown, then
+// a line counting the rest.
 func (l ErrorList) Error() string {
-	s := make([]string, len(l))
-	for i, e := range l {
+	n := min(len(l), MaxErrorsShown)
+	s := make([]string, n, n+1)
+	for i, e := range l[:n] {
 		s[i] = e.Error()
 	}
+	if rest := len(l) - n; rest > 0 {
+		s = append(s, fmt.Sprintf("and %d more %s", rest, plural(rest, "error", "errors")))
+	}
 	return strings.Join(s, "\n")
+}
+
+// plural picks the singular or plural form for a count.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // sort orders the list by line, then column, then path; the sort is stable
@@ -63,11 +89,67 @@ func (l ErrorList) sort() {
 	})
 }
 
-// err returns the list as an error, or nil when it is empty.
+// err returns the list as an error, or nil when it is empty. It sorts the
+// list and shortens long values in the messages (clipMessage).
 func (l ErrorList) err() error {
 	if len(l) == 0 {
 		return nil
 	}
+	for _, e := range l {
+		e.Path = clip(e.Path)
+		e.Msg = clipMessage(e.Msg)
+	}
 	l.sort()
 	return l
+}
+
+// clip shortens a value longer than MaxValueShown bytes to its first bytes
+// (whole characters), an ellipsis and its length: "aaaa… (5000000 bytes)".
+func clip(s string) string {
+	if len(s) <= MaxValueShown {
+		return s
+	}
+	return head(s) + "… (" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// head is the first MaxValueShown bytes of s, cut at a character boundary.
+func head(s string) string {
+	n := MaxValueShown
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// clipMessage shortens every Go-quoted string (as %q writes them) in msg
+// whose value is longer than MaxValueShown bytes to its first bytes, quoted,
+// then an ellipsis and the value's length: "aaaa"… (5000000 bytes).
+func clipMessage(msg string) string {
+	if len(msg) <= MaxValueShown {
+		return msg
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(msg, '"')
+		if i < 0 {
+			break
+		}
+		b.WriteString(msg[:i])
+		msg = msg[i:]
+		q, err := strconv.QuotedPrefix(msg)
+		if err != nil {
+			b.WriteByte('"')
+			msg = msg[1:]
+			continue
+		}
+		msg = msg[len(q):]
+		v, err := strconv.Unquote(q)
+		if err != nil || len(v) <= MaxValueShown {
+			b.WriteString(q)
+			continue
+		}
+		fmt.Fprintf(&b, "%q… (%d bytes)", head(v), len(v))
+	}
+	b.WriteString(msg)
+	return b.String()
 }

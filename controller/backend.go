@@ -31,6 +31,9 @@ func (b *Backend) Status(context.Context) (api.Status, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st := api.Status{Lab: b.lab, Converged: c.converged}
+	if !c.converged {
+		st.Waiting = c.waitingLocked()
+	}
 	for _, g := range c.plan.Gateways {
 		ag := api.Gateway{Name: g.Key, Role: api.GatewayRole(g.Role), Group: g.Group, PrivateIP: g.PrivateIP}
 		if in, ok := c.inv.Instances[g.Key]; ok {

@@ -71,6 +71,11 @@ type Controller struct {
 	applied   bool
 	kick      chan struct{}
 	warned    map[string]bool // log lines said once (warnOnce)
+	// The last errors, for Waiting: the cloud's apply, a gateway's
+	// configuration push (by key), a route table's sync (by subnet key).
+	applyErr error
+	pushErr  map[string]error
+	syncErr  map[string]error
 }
 
 // New returns a controller of plan.
@@ -82,7 +87,7 @@ func New(plan *intent.Plan, opts Options) *Controller {
 	return &Controller{opts: opts, plan: plan, log: log.New(w, "controller: ", log.LstdFlags|log.Lmicroseconds),
 		names: map[string]string{}, clients: map[string]*mgmt.Client{}, pushed: map[string]mgmt.Config{},
 		boots: map[string]string{}, status: map[string]mgmt.Status{}, statusErr: map[string]error{}, tables: map[string]map[netip.Prefix]string{},
-		kick: make(chan struct{}, 1), warned: map[string]bool{}}
+		kick: make(chan struct{}, 1), warned: map[string]bool{}, pushErr: map[string]error{}, syncErr: map[string]error{}}
 }
 
 // Close releases the gateway clients.
@@ -185,6 +190,9 @@ func (c *Controller) Run(ctx context.Context) error {
 			break
 		}
 		c.log.Printf("apply: %v (retrying)", err)
+		c.mu.Lock()
+		c.applyErr = err
+		c.mu.Unlock()
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -355,6 +363,7 @@ func (c *Controller) pushConfigs(ctx context.Context) error {
 			in, err := cl.Config(ctx)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("gateway %s: %w", k, err))
+				c.setErr(c.pushErr, k, err)
 				continue
 			}
 			have = in
@@ -367,8 +376,10 @@ func (c *Controller) pushConfigs(ctx context.Context) error {
 		}
 		if _, err := cl.PutConfig(ctx, want); err != nil {
 			errs = append(errs, fmt.Errorf("configure gateway %s: %w", k, err))
+			c.setErr(c.pushErr, k, err)
 			continue
 		}
+		c.setErr(c.pushErr, k, nil)
 		c.log.Printf("configured gateway %s (%s): %d tunnels, %d neighbors", k, want.Name, len(want.Peers), len(want.Neighbors))
 		c.mu.Lock()
 		c.pushed[k] = want
@@ -488,12 +499,36 @@ func (c *Controller) syncTable(ctx context.Context, account, subnet string, want
 		c.log.Printf("%s: %s", account, call)
 	}
 	if err != nil {
+		c.setErr(c.syncErr, subnet, fmt.Errorf("cannot set the routes to %s: %w", routeList(want), err))
 		return fmt.Errorf("route table of %s: %w", subnet, err)
 	}
+	c.setErr(c.syncErr, subnet, nil)
 	c.mu.Lock()
 	c.tables[subnet] = want
 	c.mu.Unlock()
 	return nil
+}
+
+// setErr records (or, for nil, clears) the last error of k in m.
+func (c *Controller) setErr(m map[string]error, k string, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil {
+		delete(m, k)
+	} else {
+		m[k] = err
+	}
+}
+
+// routeList writes routes as "10.2.0.0/16 via prod-1, ...", in prefix
+// order.
+func routeList(want map[netip.Prefix]string) string {
+	ps := slices.SortedFunc(maps.Keys(want), func(a, b netip.Prefix) int { return a.Compare(b) })
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String() + " via " + want[p]
+	}
+	return strings.Join(s, ", ")
 }
 
 // convergedLocked reports whether every gateway is configured with every

@@ -41,7 +41,11 @@ func inspectCloud(ctx context.Context, out io.Writer, lab string) error {
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", k, in.ID, emulator.InstanceNamespace(lab, in.ID), in.PrivateIP, pub)
 		}
 	}
-	fmt.Fprintf(w, "\ncontroller: converged %v\n\n", st.Converged)
+	fmt.Fprintf(w, "\ncontroller: converged %v\n", st.Converged)
+	if !st.Converged && len(st.Waiting) > 0 {
+		fmt.Fprintf(w, "waiting for:\n%s", waitingLines(st.Waiting, "  "))
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "GATEWAY\tROLE\tGROUP\tINSTANCE\tPRIVATE\tPUBLIC\tTUNNELS UP\tSESSIONS UP")
 	for _, g := range st.Gateways {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%d/%d\n", g.Name, g.Role, g.Group, g.InstanceID, g.PrivateIP, g.PublicIP,

@@ -297,6 +297,7 @@ func waitConverged(ctx context.Context, out io.Writer, lab string, limit time.Du
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	last := time.Now()
+	var waiting []string // what the controller waits for, last seen
 	for {
 		st, err := c.Status(ctx)
 		if err == nil && st.Converged {
@@ -307,17 +308,15 @@ func waitConverged(ctx context.Context, out io.Writer, lab string, limit time.Du
 			if err != nil {
 				fmt.Fprintf(out, "  waiting: %v\n", err)
 			} else {
-				up, all := 0, 0
-				for _, g := range st.Gateways {
-					up += g.SessionsUp
-					all += g.Sessions
-				}
-				fmt.Fprintf(out, "  waiting: %d of %d BGP sessions established\n", up, all)
+				waiting = waitingReport(out, st, waiting)
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("lab %s did not converge within %s (`mcnlab inspect --lab %s` shows why)", lab, limit, lab)
+			if st, err := c.Status(context.Background()); err == nil {
+				waiting = st.Waiting
+			}
+			return notConverged(lab, limit.String(), waiting)
 		case <-tick.C:
 		}
 	}

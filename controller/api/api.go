@@ -123,6 +123,12 @@ type Status struct {
 	// prefix each site advertises (approved or pending).
 	Converged bool      `json:"converged"`
 	Gateways  []Gateway `json:"gateways"`
+	// Waiting lists, until the lab has converged, what it waits for, one
+	// line each: a gateway not answering or not configured, a tunnel
+	// down, a BGP session not established (between which nodes, in which
+	// state), a site's prefixes not all heard, a route table that cannot
+	// be programmed, the cloud's apply failing.
+	Waiting []string `json:"waiting,omitempty"`
 }
 
 // GatewayRole is what a gateway does.

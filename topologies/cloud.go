@@ -63,7 +63,13 @@ type Account struct {
 	// chain: environment, shared files, instance role) or "profile:NAME"
 	// (a named profile of the shared configuration files).
 	Credentials string
-	Pos         Pos
+	// Quotas are the AWS quotas the account has raised (see Quotas), in
+	// the order of Quotas; a quota not listed has AWS's default.
+	Quotas []*QuotaValue
+	// QuotasPos is where the account's quotas mapping is; zero when it
+	// has none.
+	QuotasPos Pos
+	Pos       Pos
 }
 
 // VPC is a virtual network with its subnets and workloads.

@@ -20,7 +20,7 @@ func awsTransit() *Topology {
 			Workloads: workloads}
 	}
 	return &Topology{Name: "aws-transit", Version: 1, Defaults: Defaults{MTU: DefaultMTU}, Cloud: &Cloud{
-		Accounts: []*Account{{Name: "aws-lab", Provider: ProviderAWS, Credentials: "lab"}},
+		Accounts: []*Account{{Name: "aws-lab", Provider: ProviderAWS, Credentials: "lab", Quotas: []*QuotaValue{{Key: "elastic-ips-per-region", Value: 8}}}},
 		VPCs: []*VPC{
 			{Name: "transit-vpc", Account: "aws-lab", Region: "us-east-1", CIDR: pfx("10.10.0.0/16"), Subnets: []*Subnet{{Name: "gw", CIDR: pfx("10.10.1.0/24")}}},
 			spokeVPC("prod-vpc", 1, &Workload{Name: "prod-app", Subnet: "app", Address: addr("10.1.1.10")}),

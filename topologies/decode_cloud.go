@@ -251,6 +251,10 @@ func (d *decoder) account(name string, key, n *yaml.Node, path string) *Account 
 	if v := f["credentials"]; v != nil {
 		a.Credentials, _ = d.str(v, join(path, "credentials"))
 	}
+	if v := f["quotas"]; v != nil {
+		a.QuotasPos = posOf(v)
+		a.Quotas = d.quotas(v, join(path, "quotas"))
+	}
 	return a
 }
 

@@ -16,7 +16,8 @@ var objectKeys = map[string][]string{
 	"endpoint": {"node", "interface", "address"},
 
 	// The cloud intent (cloud.go).
-	"account":        {"provider", "credentials"},
+	"account":        {"provider", "credentials", "quotas"},
+	"quotas":         quotaKeys(),
 	"vpc":            {"account", "region", "cidr", "subnets", "workloads"},
 	"workload":       {"subnet", "address", "allow"},
 	"transit":        {"vpc", "subnet", "asn", "ha", "hpe", "approval"},
@@ -42,6 +43,7 @@ var requiredKeys = map[string][]string{
 	"endpoint": {"node", "interface"},
 
 	"account":        {"provider"},
+	"quotas":         {},
 	"vpc":            {"account", "region", "cidr", "subnets"},
 	"workload":       {"subnet"},
 	"transit":        {"vpc", "subnet", "asn"},

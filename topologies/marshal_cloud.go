@@ -15,6 +15,13 @@ func marshalCloud(root *yaml.Node, cl *Cloud) {
 		if a.Credentials != "" {
 			m.Content = append(m.Content, str("credentials"), str(a.Credentials))
 		}
+		if len(a.Quotas) > 0 {
+			q := mapping()
+			for _, v := range a.Quotas {
+				q.Content = append(q.Content, str(v.Key), integer(int64(v.Value)))
+			}
+			m.Content = append(m.Content, str("quotas"), flow(q))
+		}
 		return a.Name, flow(m)
 	})
 	if len(cl.Accounts) == 0 {

@@ -35,7 +35,10 @@ func stripped(t *Topology) *Topology {
 // strippedCloud copies cloud intent without positions.
 func strippedCloud(cl *Cloud) *Cloud {
 	return &Cloud{
-		Accounts: unposed(cl.Accounts, func(a *Account) { a.Pos = Pos{} }),
+		Accounts: unposed(cl.Accounts, func(a *Account) {
+			a.Pos, a.QuotasPos = Pos{}, Pos{}
+			a.Quotas = unposed(a.Quotas, func(q *QuotaValue) { q.Pos = Pos{} })
+		}),
 		VPCs: unposed(cl.VPCs, func(v *VPC) {
 			v.Pos = Pos{}
 			v.Subnets = unposed(v.Subnets, func(s *Subnet) { s.Pos = Pos{} })

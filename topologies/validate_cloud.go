@@ -106,6 +106,7 @@ func (c *checker) checkCloud(t *Topology) {
 	c.checkApprovals(cl, x)
 	c.checkDomains(cl, x)
 	c.checkASNsUnique(cl, x)
+	c.checkQuotaUse(cl, x)
 }
 
 // register indexes the first item of each name in byName and appends its
@@ -246,6 +247,7 @@ func (c *checker) checkAccounts(cl *Cloud, x *cloudIndex) {
 				c.errf(cp, a.Pos, "%s", msg)
 			}
 		}
+		c.checkQuotaValues(a, path)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"testing"
+
+	"github.com/mcnlab/mcnlab/topologies"
 )
 
 // TestQuotas fills each raisable quota, checks that the next create is
@@ -136,5 +138,19 @@ func TestRaise(t *testing.T) {
 	}
 	if err := lim.Raise("rules-per-security-group", 100); err != nil || lim.RulesPerGroupDirection != 100 {
 		t.Fatalf("raise rules: %v, %d", err, lim.RulesPerGroupDirection)
+	}
+}
+
+// TestQuotasMatchTopologies keeps the quota keys a topology may raise and
+// the ones the model enforces equal, with the same defaults.
+func TestQuotasMatchTopologies(t *testing.T) {
+	if len(Quotas) != len(topologies.Quotas) {
+		t.Fatalf("model has %d quotas, topologies %d", len(Quotas), len(topologies.Quotas))
+	}
+	for i, q := range Quotas {
+		tq := topologies.Quotas[i]
+		if q.Key != tq.Key || q.Name != tq.Name || q.Default() != tq.Default {
+			t.Errorf("quota %d: model %s %q %d, topologies %s %q %d", i, q.Key, q.Name, q.Default(), tq.Key, tq.Name, tq.Default)
+		}
 	}
 }

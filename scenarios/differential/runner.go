@@ -111,18 +111,25 @@ func (r *Runner) logf(format string, args ...any) {
 // mcnlab runs the binary and returns its standard output and error
 // together.
 func (r *Runner) mcnlab(ctx context.Context, limit time.Duration, args ...string) ([]byte, error) {
+	out, stderr, err := r.mcnlabJSON(ctx, limit, args...)
+	return append(out, stderr...), err
+}
+
+// mcnlabJSON runs the binary and returns its standard output and its
+// standard error apart (a --json command's output is its standard output
+// alone); the error carries the standard error.
+func (r *Runner) mcnlabJSON(ctx context.Context, limit time.Duration, args ...string) (stdout, stderr []byte, err error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, r.Bin, args...)
 	cmd.Env = append(os.Environ(), r.Env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
 	cmd.WaitDelay = 5 * time.Second
-	err := cmd.Run()
-	if err != nil {
-		err = fmt.Errorf("mcnlab %s: %w", strings.Join(args, " "), err)
+	if err = cmd.Run(); err != nil {
+		err = fmt.Errorf("mcnlab %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(errOut.String()))
 	}
-	return out.Bytes(), err
+	return out.Bytes(), errOut.Bytes(), err
 }
 
 // Dir is where case c is kept when it fails.
@@ -188,7 +195,7 @@ func (r *Runner) Run(ctx context.Context, c Case, lab string) (res Result) {
 		res.Err = err
 		return res
 	}
-	js, err := r.mcnlab(ctx, time.Minute, append(simArgs, "--json")...)
+	js, _, err := r.mcnlabJSON(ctx, time.Minute, append(simArgs, "--json")...)
 	files[fileSimJSON] = js
 	if err != nil {
 		res.Err = err
@@ -242,7 +249,9 @@ func (r *Runner) Run(ctx context.Context, c Case, lab string) (res Result) {
 	settle := cmp.Or(r.Settle, defaultSettle)
 	deadline := time.Now().Add(settle)
 	for round := 1; ; round++ {
-		out, err := r.mcnlab(ctx, time.Minute, "reach", "--lab", lab, "--json")
+		// reach fails when a pair is not as the lab's own expectation
+		// says; its output is still the matrix.
+		out, _, err := r.mcnlabJSON(ctx, time.Minute, "reach", "--lab", lab, "--json")
 		files[fileReach] = out
 		var seen []Pair
 		if jerr := json.Unmarshal(out, &seen); jerr != nil {

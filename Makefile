@@ -4,7 +4,7 @@ GO    ?= go
 BIN   := bin/mcnlab
 DEMO  := topologies/aws-transit.yaml
 
-.PHONY: build test demo bench lint clean
+.PHONY: build test demo bench lint clean soak
 
 build:
 	$(GO) build -o $(BIN) ./cmd/mcnlab
@@ -30,6 +30,19 @@ demo: build
 	echo && ./$(BIN) reach --lab $$lab; rc=$$?; \
 	./$(BIN) destroy --lab $$lab; \
 	awk -v s=$$start -v e=$$(date +%s.%N) 'BEGIN { printf "demo: %.1f s from deploy to destroyed\n", e - s }'; exit $$rc
+
+# The differential soak (scenarios/differential): N random cloud topologies
+# drawn from SEED, each simulated, deployed, approved, pinged pair by pair
+# and destroyed; a failing case is kept under $$TMPDIR/mcnlab-soak-SEED-CASE.
+# CASE runs only that case of the seed; PARALLEL labs run at a time.
+# `make test` runs the same test with seed 2201 and 30 cases.
+SEED ?= 2201
+N ?= 200
+CASE ?= -1
+PARALLEL ?= 1
+soak:
+	$(GO) test -count=1 -timeout 0 -v -run '^TestDifferential$$' ./scenarios/differential \
+		-args -differential.seed=$(SEED) -differential.n=$(N) -differential.case=$(CASE) -differential.parallel=$(PARALLEL)
 
 bench: build
 	./$(BIN) bench deploy --nodes 200 --repeat 5

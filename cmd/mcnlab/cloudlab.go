@@ -218,6 +218,7 @@ func startLabCloud(ctx context.Context, lab string, cp *intent.Plan) error {
 	addrFile := filepath.Join(state.Dir(lab), "cloud.addr")
 	creds := newLabCredentials()
 	argv := []string{self, "cloudmock", "serve", "--lab", lab, "--join", "--listen", "127.0.0.1:0", "--addr-file", addrFile}
+	argv = append(argv, labQuotaArgs(cp.Topology.Cloud.Accounts)...)
 	for _, s := range cp.Topology.Cloud.Sites {
 		ns := emulator.NamespaceName(lab, s.Name)
 		if up, ok := cp.Uplink(s.Name); ok {

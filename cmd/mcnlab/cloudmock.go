@@ -32,6 +32,7 @@ func newCloudmock() *cobra.Command {
 	var join bool
 	var addrFile string
 	var accounts, circuits, apiLines, uplinkSpecs []string
+	var quotaSpecs []string
 	serve := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]... [--lab NAME [--circuit NAME=NAMESPACE:INTERFACE]... [--uplink NAME=NAMESPACE:INTERFACE:ADDRESS/LEN]...]",
 		Short: "Serve the AWS EC2 and Direct Connect APIs on loopback for the AWS SDKs and CLI (--endpoint-url)",
@@ -102,7 +103,14 @@ elastic IPs of instances behind internet gateways, and they reach it. Use a
 			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 				return fmt.Errorf("--listen %q: cloudmock serves on loopback only (127.0.0.0/8, [::1] or localhost)", listen)
 			}
+			lim, err := quotaLimits(quotaSpecs)
+			if err != nil {
+				return err
+			}
 			cloud := model.New()
+			for _, c := range creds {
+				cloud.AddAccount(model.Account{ID: c.AccountID, Limits: lim})
+			}
 			var handler http.Handler = cmaws.New(cloud, cmaws.Config{Region: region, Credentials: creds})
 			for _, name := range apiLines {
 				if _, err := cloud.ProvisionDXConnection(account, name, nil); err != nil {
@@ -138,7 +146,10 @@ elastic IPs of instances behind internet gateways, and they reach it. Use a
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: account %s's random key is in %s (0600)\n", c.AccountID, controller.LabCloudFile(lab))
 			}
-			srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+			// ReadTimeout bounds a request's headers and body together where
+			// the lab's realizer wraps the handler, whose own body deadline
+			// (cmaws.DefaultBodyReadTimeout) cannot reach the connection then.
+			srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: cmaws.DefaultBodyReadTimeout}
 			where := "model only"
 			if lab != "" {
 				where = "realized in lab " + lab
@@ -168,6 +179,7 @@ elastic IPs of instances behind internet gateways, and they reach it. Use a
 	serve.Flags().StringVar(&addrFile, "addr-file", "", "write the address it listens on (host:port) to this file once listening (useful with --listen 127.0.0.1:0)")
 	serve.Flags().BoolVar(&join, "join", false, "with --lab: join a lab that `deploy` made (record the cloud's namespaces beside the lab's, remove only those when stopping)")
 	serve.Flags().StringArrayVar(&accounts, "account", []string{devAccount}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable; visible to every user in the process list: prefer "+accountsEnv+")")
+	serve.Flags().StringArrayVar(&quotaSpecs, "quota", nil, "KEY=N: raise an AWS quota of every --account to N, as a quota increase does, such as vpcs-per-region=20 (repeatable; keys as under quotas: in a topology's account, see topologies/FORMAT.md)")
 	serve.Flags().StringArrayVar(&apiLines, "line", nil, "NAME: a Direct Connect connection of the first --account that exists in the API only, ending nowhere (for plan and apply against the model; repeatable)")
 	serve.Flags().StringArrayVar(&circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE: a private line of the lab (a Direct Connect connection of the first --account) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")
 	serve.Flags().StringArrayVar(&uplinkSpecs, "uplink", nil, "NAME=NAMESPACE:INTERFACE:ADDRESS/LEN: an on-prem site's link to the lab's emulated internet, INTERFACE in the lab's namespace NAMESPACE holding the site's public ADDRESS/LEN (a /30 of 198.51.100.0/24) with a default route to the internet (repeatable; needs --lab)")

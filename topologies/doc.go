@@ -26,7 +26,7 @@
 //	      - {node: h1, interface: eth0, address: 10.0.1.10/24}
 //	      - {node: r1, interface: eth0, address: 10.0.1.1/24}
 //	    mtu: 9000           # overrides defaults.mtu
-//	    rate: 100mbit       # cap per direction: integer bits/s or N[.N] kbit|mbit|gbit
+//	    rate: 100mbit       # cap per direction, 8kbit..400gbit: integer bits/s or N[.N] kbit|mbit|gbit
 //
 // Interface names are 1..32 bytes (over 15, the kernel sees a derived short name) of [A-Za-z0-9_.-], not "lo", "." or "..",
 // and each interface of a node belongs to one link. Both ends of a link carry

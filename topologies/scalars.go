@@ -19,6 +19,21 @@ const (
 	DefaultMTU       = 1500  // MTU when neither the link nor defaults set one
 )
 
+// The range of a link's rate, what deploy's token bucket (the kernel's tbf
+// qdisc, with a bucket of 64 KiB or 10 ms of traffic and a queue of 50 ms
+// more; emulator/deploy.go) can be set to.
+const (
+	// MinRate, 8 kbit/s. Below 8 bit/s the kernel's rate, in bytes/s, is
+	// 0 and it refuses the qdisc; below about 1.9 kbit/s the time to send
+	// the 64 KiB bucket overflows tc's 32-bit count of 64 ns ticks, and
+	// the bucket set is not the one asked for.
+	MinRate = 8_000
+	// MaxRate, 400 Gbit/s, the fastest Ethernet in use. Above about 570
+	// Gbit/s the queue limit (60 ms of traffic, in bytes) overflows the
+	// kernel's 32 bits.
+	MaxRate = 400_000_000_000
+)
+
 var (
 	labNameRE   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 	nodeNameRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$`)
@@ -106,6 +121,22 @@ func parseRate(s string) (uint64, error) {
 		return 0, fmt.Errorf("rate %q is zero; leave rate out for no cap", s)
 	}
 	return v, nil
+}
+
+// checkRateRange says what is wrong with a rate outside MinRate..MaxRate,
+// or "".
+func checkRateRange(r uint64) string {
+	show := formatRate(r)
+	if !strings.HasSuffix(show, "bit") {
+		show += " bit/s"
+	}
+	switch {
+	case r < MinRate:
+		return fmt.Sprintf("rate %s is below the minimum of %s; use %s..%s (the kernel's token bucket filter that caps the link cannot be set up for a slower rate)", show, formatRate(MinRate), formatRate(MinRate), formatRate(MaxRate))
+	case r > MaxRate:
+		return fmt.Sprintf("rate %s is above the maximum of %s; use %s..%s, or leave rate out for no cap", show, formatRate(MaxRate), formatRate(MinRate), formatRate(MaxRate))
+	}
+	return ""
 }
 
 // formatRate writes bits per second in the shortest exact unit.

@@ -135,6 +135,11 @@ func (c *checker) checkLinks(t *Topology, nodes map[string]*Node) map[string][]c
 			continue
 		}
 		c.checkMTU(t, l, path)
+		if rp := join(path, "rate"); l.Rate != 0 && !c.bad[rp] {
+			if msg := checkRateRange(l.Rate); msg != "" {
+				c.errf(rp, l.Pos, "%s", msg)
+			}
+		}
 		epath := join(path, "endpoints")
 		if c.bad[epath] {
 			continue

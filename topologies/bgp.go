@@ -101,7 +101,8 @@ func (d *decoder) bgp(n *yaml.Node, path string) *BGP {
 	return b
 }
 
-// asn decodes an AS number (1..4294967295, RFC 6793 four-octet ASNs).
+// asn decodes an AS number (1..4294967295, RFC 6793 four-octet ASNs); the
+// checks refuse the reserved ones among them (reservedASN).
 func (d *decoder) asn(n *yaml.Node, path string) uint32 {
 	d.at(n, path)
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int" {
@@ -114,8 +115,37 @@ func (d *decoder) asn(n *yaml.Node, path string) uint32 {
 	if n.Kind == yaml.ScalarNode {
 		what = clip(n.Value)
 	}
-	d.errf(n, path, "bad AS number %s; use 1..4294967295, such as 65001 (private: 64512..65534)", what)
+	d.errf(n, path, "bad AS number %s; use 1..4294967294, such as 65001 (private: 64512..65534)", what)
 	return 0
+}
+
+// AS numbers that IANA reserves and no BGP speaker may use as its own
+// (IANA's Special-Purpose AS Numbers registry).
+const (
+	// asTrans is AS_TRANS (RFC 6793), the placeholder that 2-byte
+	// speakers see for a 4-byte AS.
+	asTrans = 23456
+	// asLast16 and asLast32 are the last 16-bit and 32-bit AS numbers,
+	// reserved by RFC 7300.
+	asLast16 = 65535
+	asLast32 = 4294967295
+)
+
+// reservedASN says why asn may not be used, or "". 0 (RFC 7607) is refused
+// as missing by the decoder and by the checks of Go-built topologies.
+// IANA's other reserved blocks (65552..131071) and the documentation
+// numbers (RFC 5398) stay usable in a lab.
+func reservedASN(asn uint32) string {
+	const hint = "pick another, such as 65001 (private: 64512..65534)"
+	switch asn {
+	case asTrans:
+		return "AS 23456 is AS_TRANS (RFC 6793), which stands in for 4-byte AS numbers; " + hint
+	case asLast16:
+		return "AS 65535 is reserved (RFC 7300: the last 16-bit AS number); " + hint
+	case asLast32:
+		return "AS 4294967295 is reserved (RFC 7300: the last 32-bit AS number); " + hint
+	}
+	return ""
 }
 
 // checkDaemon checks bgp and config against the node's kind and links.
@@ -143,8 +173,10 @@ func (c *checker) checkDaemon(n *Node, conn []connected) {
 		return
 	}
 	bp := join(path, "bgp")
-	if !c.bad[join(bp, "asn")] && b.ASN == 0 {
-		c.errf(join(bp, "asn"), b.Pos, "missing AS number; write asn: 65001")
+	if ap := join(bp, "asn"); !c.bad[ap] && b.ASN == 0 {
+		c.errf(ap, b.Pos, "missing AS number; write asn: 65001")
+	} else if msg := reservedASN(b.ASN); !c.bad[ap] && msg != "" {
+		c.errf(ap, b.Pos, "%s", msg)
 	}
 	if !b.RouterID.IsValid() {
 		for _, cn := range conn {
@@ -166,8 +198,10 @@ func (c *checker) checkDaemon(n *Node, conn []connected) {
 	seen := map[netip.Addr]int{}
 	for i, nb := range b.Neighbors {
 		np := index(join(bp, "neighbors"), i)
-		if !c.bad[join(np, "asn")] && nb.ASN == 0 {
-			c.errf(join(np, "asn"), nb.Pos, "missing AS number of the neighbor; write asn: 65002")
+		if ap := join(np, "asn"); !c.bad[ap] && nb.ASN == 0 {
+			c.errf(ap, nb.Pos, "missing AS number of the neighbor; write asn: 65002")
+		} else if msg := reservedASN(nb.ASN); !c.bad[ap] && msg != "" {
+			c.errf(ap, nb.Pos, "%s", msg)
 		}
 		ap := join(np, "address")
 		if c.bad[ap] {

@@ -93,7 +93,8 @@ func TestSchemaRejectsBad(t *testing.T) {
 		"empty-nodes", "version", "bad-names", "names-too-long", "unknown-kind", "bad-rate",
 		"mtu-range", "endpoints-count", "empty-exec",
 		"cloud-unknown-keys", "cloud-missing-required", "cloud-wrong-types", "no-nodes-no-vpcs", "vpc-cidr",
-		"transit-errors", "transit-peerings", "site-errors", "domain-errors", "domain-connections", "gateway-names", "quotas",
+		"transit-errors", "transit-peerings", "site-errors", "domain-errors", "domain-connections", "gateway-names",
+		"reserved-asn", "quotas",
 	} {
 		f := "testdata/bad/" + name + ".yaml"
 		if err := sch.Validate(yamlInstance(t, f)); err == nil {

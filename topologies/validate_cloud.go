@@ -31,10 +31,6 @@ const (
 	maxCIDRBits = 28
 )
 
-// asTrans is AS_TRANS (RFC 6793), the placeholder that 2-byte speakers see
-// for a 4-byte AS: no speaker may use it as its own.
-const asTrans = 23456
-
 // regionRE is the shape of a region name, such as us-east-1 or
 // us-gov-west-1.
 var regionRE = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
@@ -190,8 +186,8 @@ func (c *checker) checkASN(path string, pos Pos, asn uint32, required bool) bool
 	case asn == 0 && required:
 		c.errf(path, pos, "missing AS number; write asn: 65000")
 		return false
-	case asn == asTrans:
-		c.errf(path, pos, "AS 23456 is AS_TRANS (RFC 6793), which stands in for 4-byte AS numbers; pick another, such as 65001 (private: 64512..65534)")
+	case reservedASN(asn) != "":
+		c.errf(path, pos, "%s", reservedASN(asn))
 		return false
 	}
 	return asn != 0

@@ -274,7 +274,7 @@ func (r *Realizer) reconcile() error {
 	// Remove what is gone, or must be remade, users before providers.
 	for id, h := range s.hosts {
 		if want, ok := p.hosts[id]; !ok || want.key != h.key || s.routers[h.router] == nil {
-			errs = append(errs, h.remove())
+			errs = append(errs, h.remove(), s.unplugHost(id, h))
 			delete(s.hosts, id)
 		}
 	}
@@ -608,6 +608,9 @@ func wireHost(rt *liveRouter, l *liveNS, hp *hostPlan) error {
 		}
 		eth, err := l.link(hostIf)
 		if err != nil {
+			return err
+		}
+		if err := setHostMAC(l, eth, hp); err != nil {
 			return err
 		}
 		if err := l.addAddr(eth, hp.addr); err != nil {

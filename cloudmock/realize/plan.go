@@ -2,6 +2,7 @@ package realize
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -190,6 +191,7 @@ type hostPlan struct {
 	port   string // its port on the subnet's bridge, in the router
 	addr   netip.Prefix
 	gw     netip.Addr
+	mac    net.HardwareAddr // its interface's, fixed by id (hostMAC)
 	nft    *ruleset
 	key    string // fingerprint of the wiring: a change recreates the host
 	nftKey string
@@ -343,8 +345,16 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 			continue
 		}
 		name := r.instanceNS(e.ID)
+		inst, isInst := s.instances[e.InstanceID]
 		if e.InstanceID != "" {
 			name = r.instanceNS(e.InstanceID)
+		}
+		// A stopped instance is a powered-off VM: it has no host, so its
+		// namespace and everything running inside go; it comes back with
+		// the same interface and address when it starts.
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/how-ec2-instance-stop-start-works.html — a stopped instance keeps its private IPv4 address and network interface; data in RAM is lost
+		if isInst && inst.State == model.InstanceStopped {
+			continue
 		}
 		spec := hostSpec{Addr: e.PrivateIP, SrcDstCheck: e.SourceDestCheck}
 		for _, gid := range e.SecurityGroupIDs {
@@ -359,10 +369,16 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		if i, ok := s.instances[e.InstanceID]; ok && i.ImageID == GatewayImage && i.State == model.InstanceRunning &&
+		if isInst {
+			// Each boot (a start, a reboot) is a fresh host: whatever ran
+			// in it ends, and its gateway daemon starts again.
+			// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-reboot.html — a reboot keeps the instance's addresses; like an OS reboot, it ends what ran
+			h.key += fmt.Sprintf("|boot %d", inst.Boots)
+		}
+		if isInst && inst.ImageID == GatewayImage && inst.State == model.InstanceRunning &&
 			len(r.opts.GatewayCommand) > 0 {
-			h.gateway = i.ID
-			h.key += "|gateway " + i.ID
+			h.gateway = inst.ID
+			h.key += "|gateway " + inst.ID
 		}
 		p.hosts[e.ID] = h
 	}
@@ -429,7 +445,7 @@ func ruleSpecs(rules []model.SecurityRule, members map[string][]netip.Prefix) []
 func newHost(id, ns string, sub model.Subnet, ip netip.Addr, spec hostSpec) (*hostPlan, error) {
 	gw := gateway(sub.Prefix)
 	h := &hostPlan{id: id, ns: ns, router: sub.NetworkID, subnet: sub.ID, port: portName(id),
-		addr: netip.PrefixFrom(ip, sub.Prefix.Bits()), gw: gw.Addr()}
+		addr: netip.PrefixFrom(ip, sub.Prefix.Bits()), gw: gw.Addr(), mac: hostMAC(id)}
 	h.key = fmt.Sprintf("%s|%s|%s|%s|%s", ns, sub.NetworkID, bridgeName(sub.ID), h.addr, h.gw)
 	rs, err := hostRuleset(spec)
 	if err != nil {

@@ -5,8 +5,10 @@
 //   - each network (VPC) gets a router namespace mcn-<lab>-vpc-<id>, each
 //     subnet a bridge on it holding the VPC router's address (base+1);
 //   - each instance interface gets a namespace mcn-<lab>-i-<id> plugged into
-//     its subnet's bridge, with its private address and a default route via
-//     base+1; each NAT gateway likewise gets mcn-<lab>-nat-<id>;
+//     its subnet's bridge, with its private address, a MAC fixed by its ID
+//     and a default route via base+1; each NAT gateway likewise gets
+//     mcn-<lab>-nat-<id>. A stopped instance has no namespace (what ran in
+//     it ends); a start or a reboot makes it anew with the same address;
 //   - each route table is a kernel table on the router, selected by an ip
 //     rule per subnet bridge; the local route is a throw route that falls
 //     through to the VPC's local table, so the kernel's longest-prefix match
@@ -47,7 +49,8 @@
 //   - an instance launched with GatewayImage runs the real `mcnlab gateway`
 //     daemon (Options.GatewayCommand) inside its namespace, answering on
 //     GatewaySocket(lab, instance ID) under GatewayName(instance ID), from
-//     when its launch is in force until it terminates.
+//     when its launch is in force until it stops or terminates, and again
+//     from each start and reboot.
 //
 // A Realizer follows the model through its change events and reconciles
 // the whole dataplane against a fresh read of the model, one pass at a time

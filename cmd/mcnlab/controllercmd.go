@@ -267,7 +267,7 @@ func newPlanApply() []*cobra.Command {
 		}
 		cmd.Flags().StringVarP(&file, "topology", "t", "", "topology file (YAML)")
 		cmd.Flags().StringVar(&lab, labFlag, "", "use the emulated cloud of this running lab for accounts with credentials lab")
-		cmd.Flags().StringVar(&endpoint, "endpoint", "", "cloud API endpoint URL for accounts with credentials lab (a `cloudmock serve`)")
+		cmd.Flags().StringVar(&endpoint, "endpoint", "", "cloud API endpoint `URL` for accounts with credentials lab (such as that of mcnlab cloudmock serve)")
 		_ = cmd.MarkFlagRequired("topology")
 		out = append(out, cmd)
 	}

@@ -52,16 +52,18 @@ func newDeploy() *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&file, "topology", "t", "", "topology file (YAML)")
 	cmd.Flags().StringVar(&lab, labFlag, "", "lab name (default: the topology's name)")
-	cmd.Flags().BoolVar(&foreground, "foreground", false, "stay attached; Ctrl-C (or `mcnlab destroy --lab NAME` elsewhere) destroys the lab")
+	cmd.Flags().BoolVar(&foreground, "foreground", false, "stay attached; Ctrl-C, or mcnlab destroy --lab NAME run elsewhere, destroys the lab")
 	_ = cmd.MarkFlagRequired("topology")
 	_ = cmd.MarkFlagFilename("topology", "yaml", "yml")
 	return cmd
 }
 
+// loadTopology reads (a regular file of at most topologies.MaxFileSize
+// bytes, without blocking on a FIFO or device) and parses a topology file.
 func loadTopology(file string) (*topologies.Topology, []byte, error) {
-	src, err := os.ReadFile(file)
+	src, err := topologies.ReadFile(file)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read topology: %w", err)
+		return nil, nil, err
 	}
 	t, err := topologies.Parse(file, src)
 	if err != nil {

@@ -113,9 +113,8 @@ func Generate(seed uint64, index int, name string) Case {
 	g.line("name: %s", name)
 	g.line("version: 1")
 	region := regions[r.IntN(len(regions))]
-	g.line("accounts:")
-	g.line("  acct: {provider: aws, credentials: lab}")
 	drawn = append(drawn, region)
+	account := "" // the account's line, once drawn
 
 	// VPCs: 10.k.0.0 with /16../28 blocks; one subnet as large as the VPC,
 	// or one to three carved from it.
@@ -172,10 +171,23 @@ func Generate(seed uint64, index int, name string) Case {
 	}
 
 	// Each transit and spoke gateway takes an elastic IP: AWS's default
-	// quota is 5 per Region, which the account is held to (drop HA until
-	// the gateways fit).
+	// quota is 5 per Region. Mostly the account raises it (quotas:),
+	// else HA is dropped until the gateways fit.
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html#using-instance-addressing-limit — 5 Elastic IP addresses per Region
-	for {
+	eips := 0
+	for _, v := range vpcs {
+		if v.role != "" {
+			eips++
+			if v.ha {
+				eips++
+			}
+		}
+	}
+	if eips > elasticIPQuota && g.p(0.7) {
+		account = fmt.Sprintf("  acct: {provider: aws, credentials: lab, quotas: {elastic-ips-per-region: %d}}", eips)
+		drawn = append(drawn, fmt.Sprintf("%d elastic IPs", eips))
+	}
+	for account == "" {
 		n := 0
 		var ha []*vpcDraw
 		for _, v := range vpcs {
@@ -188,10 +200,13 @@ func Generate(seed uint64, index int, name string) Case {
 			}
 		}
 		if n <= elasticIPQuota || len(ha) == 0 {
+			account = "  acct: {provider: aws, credentials: lab}"
 			break
 		}
 		ha[r.IntN(len(ha))].ha = false
 	}
+	g.line("accounts:")
+	g.line("%s", account)
 
 	// Sites: zero to three, every router kind, private lines (several on
 	// one transit) and tunnels.

@@ -40,9 +40,11 @@ func TestGenerateValid(t *testing.T) {
 				eips++
 			}
 		}
-		if eips > elasticIPQuota {
-			t.Fatalf("case %d has %d gateways, more than the elastic IP quota %d", i, eips, elasticIPQuota)
+		quota := cl.Accounts[0].Quota("elastic-ips-per-region")
+		if eips > quota {
+			t.Fatalf("case %d has %d gateways, more than its elastic IP quota %d", i, eips, quota)
 		}
+		feature("raised elastic IP quota", quota > elasticIPQuota)
 		for _, v := range cl.VPCs {
 			feature("vpc outside us-east-1", v.Region != "us-east-1")
 			for _, s := range v.Subnets {
@@ -103,7 +105,7 @@ func TestGenerateValid(t *testing.T) {
 		"transit without spokes or sites", "two transits peered", "spoke HA", "spoke with an asn",
 		"site frr private-line", "site bird private-line", "site gobgp private-line", "site gobgp tunnel", "site line address",
 		"two private lines on one transit", "domains", "domains out of name order", "connection policy",
-		"domains without connection policy", "run-time approvals", "five VPCs"} {
+		"domains without connection policy", "run-time approvals", "five VPCs", "raised elastic IP quota"} {
 		if features[f] == 0 {
 			t.Errorf("300 cases never drew: %s", f)
 		}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,6 +34,7 @@ func newDeploy() *cobra.Command {
 		Short: "Build a lab from a topology and wait until it is ready",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			surviveClosedOutput()
 			t, src, err := loadTopology(file)
 			if err != nil {
 				return err
@@ -57,6 +61,19 @@ func newDeploy() *cobra.Command {
 	_ = cmd.MarkFlagFilename("topology", "yaml", "yml")
 	return cmd
 }
+
+// surviveClosedOutput keeps a deploy going when the reader of its output
+// goes away (mcnlab deploy | head). Go's runtime kills a program whose
+// write to a closed pipe on stdout or stderr raises SIGPIPE, which left the
+// lab half-built in phase deploying; once SIGPIPE is notified, such a write
+// fails with EPIPE instead, which the progress printing ignores, and the
+// deploy finishes (or rolls back) as usual. Unlike signal.Ignore, a notified
+// signal is not inherited as ignored by the processes deploy starts.
+func surviveClosedOutput() {
+	sigpipeOnce.Do(func() { signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE) })
+}
+
+var sigpipeOnce sync.Once
 
 // loadTopology reads (a regular file of at most topologies.MaxFileSize
 // bytes, without blocking on a FIFO or device) and parses a topology file.

@@ -109,22 +109,44 @@ func stopOwner(ctx context.Context, rec *state.Lab) (*state.Lock, error) {
 	}
 }
 
-// stopDaemons stops the lab's daemons that outside its namespaces, newest
-// first (the controller before the cloud it drives): SIGTERM, and SIGKILL
-// for one still running after daemonGrace.
+// stopDaemons stops the lab's daemons that run outside its namespaces: its
+// supervisor first (so that nothing is restarted behind us), then, as
+// recorded once it is gone, the others newest first (the controller before
+// the cloud it drives): SIGTERM, and SIGKILL for one still running after
+// daemonGrace.
 func stopDaemons(rec *state.Lab) error {
-	var errs []error
-	for i := len(rec.Daemons) - 1; i >= 0; i-- {
-		d := rec.Daemons[i]
+	stop := func(d state.Daemon) error {
 		if !d.Process.Alive() || d.Process.PID == os.Getpid() {
-			continue
+			return nil
 		}
 		if err := StopProcess(d.Process, daemonGrace); err != nil {
-			errs = append(errs, fmt.Errorf("stop %s (pid %d): %w", d.Name, d.Process.PID, err))
+			return fmt.Errorf("stop %s (pid %d): %w", d.Name, d.Process.PID, err)
+		}
+		return nil
+	}
+	for _, d := range rec.Daemons {
+		if d.Name == SupervisorDaemon {
+			if err := stop(d); err != nil {
+				return err
+			}
+			// It may have restarted a daemon while it was asked to stop.
+			if now, err := state.Load(rec.Name); err == nil {
+				rec = now
+			}
+		}
+	}
+	var errs []error
+	for i := len(rec.Daemons) - 1; i >= 0; i-- {
+		if d := rec.Daemons[i]; d.Name != SupervisorDaemon {
+			errs = append(errs, stop(d))
 		}
 	}
 	return errors.Join(errs...)
 }
+
+// SupervisorDaemon is the name under which a lab records the daemon that
+// restarts its other daemons; destroy stops it first.
+const SupervisorDaemon = "supervisor"
 
 // StopProcess sends p SIGTERM and waits up to grace for it to exit, then
 // kills it.

@@ -105,7 +105,14 @@ func recordDaemon(lab, name string, p state.Process) error {
 	if err != nil {
 		return err
 	}
-	rec.Daemons = slices.DeleteFunc(rec.Daemons, func(d state.Daemon) bool { return d.Name == name })
+	// In place, so the order destroy stops them in stays the order they
+	// were first started in.
+	for i, d := range rec.Daemons {
+		if d.Name == name {
+			rec.Daemons[i].Process = p
+			return state.Save(rec)
+		}
+	}
 	rec.Daemons = append(rec.Daemons, state.Daemon{Name: name, Process: p})
 	return state.Save(rec)
 }
@@ -203,6 +210,11 @@ func deployCloud(ctx context.Context, cmd *cobra.Command, t *topologies.Topology
 	if err := waitConverged(ctx, out, lab, convergeTimeout); err != nil {
 		return fail(err)
 	}
+	// From here on a supervisor restarts the cloud or the controller if
+	// one dies.
+	if err := startSupervisor(lab); err != nil {
+		return fail(err)
+	}
 	fmt.Fprintf(out, "lab %s ready in %s; `mcnlab inspect --lab %s` shows it, `mcnlab destroy --lab %s` removes it\n", lab, time.Since(start).Round(time.Millisecond), lab, lab)
 	return nil
 }
@@ -216,6 +228,10 @@ func startLabCloud(ctx context.Context, lab string, cp *intent.Plan) error {
 		return err
 	}
 	addrFile := filepath.Join(state.Dir(lab), "cloud.addr")
+	// A cloud that died (the supervisor restarts it) left its address.
+	if err := os.Remove(addrFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
 	creds := newLabCredentials()
 	argv := []string{self, "cloudmock", "serve", "--lab", lab, "--join", "--listen", "127.0.0.1:0", "--addr-file", addrFile}
 	argv = append(argv, labQuotaArgs(cp.Topology.Cloud.Accounts)...)
@@ -300,6 +316,10 @@ func waitConverged(ctx context.Context, out io.Writer, lab string, limit time.Du
 	last := time.Now()
 	var waiting []string // what the controller waits for, last seen
 	for {
+		// A daemon that died fails the deploy at once, with its log.
+		if err := deadDaemon(lab); err != nil {
+			return err
+		}
 		st, err := c.Status(ctx)
 		if err == nil && st.Converged {
 			return nil

@@ -689,9 +689,12 @@ func TestDestroyAfterCloudCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rec.Daemons) != 2 {
-		t.Fatalf("lab records daemons %+v, want the cloud and the controller", rec.Daemons)
+	if len(rec.Daemons) != 3 {
+		t.Fatalf("lab records daemons %+v, want the cloud, the controller and the supervisor", rec.Daemons)
 	}
+	// Every daemon dies (the supervisor first, or it would restart the
+	// others).
+	slices.Reverse(rec.Daemons)
 	for _, d := range rec.Daemons {
 		if err := syscall.Kill(d.Process.PID, syscall.SIGKILL); err != nil {
 			t.Fatalf("kill %s: %v", d.Name, err)

@@ -313,6 +313,14 @@ func joinCloudLab(ctx context.Context, lab string, cloud *model.Cloud, circuits 
 		return nil, fmt.Errorf("--join: %w", err)
 	}
 	cl := &cloudLab{rec: &state.Lab{Name: lab}, joined: true}
+	// A cloud of this lab that died (the supervisor starts this one in its
+	// place) left its namespaces, and what runs in them: they go first.
+	left, err := state.Part(lab, "cloud")
+	if err != nil {
+		return nil, fmt.Errorf("--join: %w", err)
+	}
+	cl.rec.Nodes = left
+	cl.removeJoined()
 	gw, err := cloudGatewayCommand()
 	if err != nil {
 		return nil, err
@@ -339,7 +347,8 @@ func (cl *cloudLab) removeJoined() {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	for _, n := range cl.rec.Nodes {
-		if strings.HasPrefix(n.Namespace, emulator.Prefix) {
+		if strings.HasPrefix(n.Namespace, emulator.NamespaceName(cl.rec.Name, "")) {
+			_ = emulator.KillNamespace(n.Namespace)
 			_ = netns.Delete(n.Namespace)
 		}
 	}

@@ -44,10 +44,13 @@ func newController() *cobra.Command {
 			if err := needRoot("controller start"); err != nil {
 				return err
 			}
-			if _, err := state.Load(lab); err != nil {
+			// The supervisor waits while we change the controller.
+			lock, err := state.LockDaemons(lab)
+			if err != nil {
 				return err
 			}
-			if p, ok := daemonOf(lab, "controller"); ok && p.Alive() {
+			defer lock.Unlock()
+			if p, ok := daemonOf(lab, controllerDaemon); ok && p.Alive() {
 				return fmt.Errorf("the controller of lab %s runs already (pid %d)", lab, p.PID)
 			}
 			if err := startController(cmd.Context(), lab); err != nil {
@@ -65,9 +68,12 @@ func newController() *cobra.Command {
 			if err := needRoot("controller stop"); err != nil {
 				return err
 			}
-			if _, err := state.Load(lab); err != nil {
+			// The supervisor waits while we change the controller.
+			lock, err := state.LockDaemons(lab)
+			if err != nil {
 				return err
 			}
+			defer lock.Unlock()
 			return stopController(lab)
 		},
 	}
@@ -79,9 +85,12 @@ func newController() *cobra.Command {
 			if err := needRoot("controller restart"); err != nil {
 				return err
 			}
-			if _, err := state.Load(lab); err != nil {
+			// The supervisor waits while we change the controller.
+			lock, err := state.LockDaemons(lab)
+			if err != nil {
 				return err
 			}
+			defer lock.Unlock()
 			if err := stopController(lab); err != nil {
 				return err
 			}
@@ -101,10 +110,17 @@ func newController() *cobra.Command {
 }
 
 // stopController stops the lab's recorded controller and waits for it to
-// exit.
+// exit. It is no longer recorded, so the lab's supervisor leaves it
+// stopped. The caller holds the lab's daemons lock.
 func stopController(lab string) error {
-	p, ok := daemonOf(lab, "controller")
-	if !ok || !p.Alive() {
+	p, ok := daemonOf(lab, controllerDaemon)
+	if !ok {
+		return nil
+	}
+	if err := forgetDaemon(lab, controllerDaemon); err != nil {
+		return err
+	}
+	if !p.Alive() {
 		return nil
 	}
 	if err := emulator.StopProcess(p, 10*time.Second); err != nil {

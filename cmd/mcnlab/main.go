@@ -66,7 +66,7 @@ with addresses, routes and start-up commands. Labs are recorded under
 	)
 	root.AddCommand(newGateway())
 	root.AddCommand(newRoutes(), newTokens())
-	root.AddCommand(newController())
+	root.AddCommand(newController(), newSupervise())
 	root.AddCommand(newPlanApply()...)
 	root.AddCommand(newSimulate())
 	return root

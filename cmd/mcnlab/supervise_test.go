@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,6 +18,7 @@ import (
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/state"
+	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
 // nsPIDs lists the processes in the named network namespace.
@@ -156,4 +158,174 @@ func containsPID(pids []int, pid int) bool {
 		}
 	}
 	return false
+}
+
+// SIGKILL the lab's controller or cloud while deploy waits for it: deploy
+// fails within 5 s, naming the dead daemon, and rolls back.
+func TestDeployFailsWhenADaemonDies(t *testing.T) {
+	for _, daemon := range []string{controllerDaemon, cloudDaemon} {
+		t.Run(daemon, func(t *testing.T) {
+			roottest.Require(t)
+			bin := roottest.MCNLab(t)
+			roottest.UseTempState(t)
+			old := mcnlabSelf
+			mcnlabSelf = func() (string, error) { return bin, nil }
+			t.Cleanup(func() { mcnlabSelf = old })
+			lab := roottest.LabName(t, "adk")
+			t.Cleanup(func() {
+				run(t, "destroy", "--lab", lab)
+				roottest.AssertGone(t, lab)
+			})
+			type result struct {
+				out string
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				var out strings.Builder
+				root := newRoot()
+				root.SetOut(&out)
+				root.SetErr(&out)
+				root.SetArgs([]string{"deploy", "-t", "testdata/aws-edge.yaml", "--lab", lab})
+				err := root.Execute()
+				done <- result{out.String(), err}
+			}()
+			var victim state.Process
+			deadline := time.Now().Add(60 * time.Second)
+			for victim.PID == 0 {
+				if p, ok := daemonOf(lab, daemon); ok && p.Alive() {
+					victim = p
+					break
+				}
+				select {
+				case r := <-done:
+					t.Fatalf("deploy ended before the %s started: %v\n%s", daemon, r.err, r.out)
+				case <-time.After(5 * time.Millisecond): // polling the state for the daemon, bounded by deadline
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the %s was never recorded", daemon)
+				}
+			}
+			if err := syscall.Kill(victim.PID, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			killed := time.Now()
+			select {
+			case r := <-done:
+				took := time.Since(killed)
+				t.Logf("deploy failed %s after the %s was killed: %v", took.Round(time.Millisecond), daemon, r.err)
+				if r.err == nil {
+					t.Fatalf("deploy succeeded with its %s killed", daemon)
+				}
+				if !strings.Contains(r.err.Error(), daemon) || !strings.Contains(r.err.Error(), "died") {
+					t.Errorf("deploy's error does not name the dead %s: %v", daemon, r.err)
+				}
+				if took > 5*time.Second+daemonStopAllowance {
+					t.Errorf("deploy took %s to fail after its %s died, want 5 s (plus the rollback)", took, daemon)
+				}
+			case <-time.After(60 * time.Second):
+				t.Fatalf("deploy still waits 60 s after its %s was killed", daemon)
+			}
+			roottest.AssertGone(t, lab)
+		})
+	}
+}
+
+// daemonStopAllowance is what the rollback after a failed deploy may add
+// on a loaded machine (it stops the other daemon and removes every
+// namespace).
+const daemonStopAllowance = 10 * time.Second
+
+// After deploy, the lab's supervisor restarts a controller or a cloud that
+// died: the controller comes back and the lab is converged again; a dead
+// cloud's namespaces go, a new cloud starts, and the restarted controller
+// builds the lab in it again. `controller stop` is left stopped.
+func TestSupervisorRestartsDaemons(t *testing.T) {
+	lab := deployCloudLab(t, "testdata/aws-edge.yaml", "asu")
+	ctx := context.Background()
+	converged := func(limit time.Duration) time.Duration {
+		t.Helper()
+		start := time.Now()
+		for {
+			if c, err := labAPI(lab); err == nil {
+				if st, err := c.Status(ctx); err == nil && st.Converged {
+					return time.Since(start)
+				}
+			}
+			if time.Since(start) > limit {
+				t.Fatalf("lab not converged %s after the kill; supervisor log:\n%s", limit, tail(filepath.Join(state.Dir(lab), "supervisor.log"), 30))
+			}
+			time.Sleep(50 * time.Millisecond) // polling the controller, bounded by limit
+		}
+	}
+	for _, daemon := range []string{controllerDaemon, cloudDaemon} {
+		p, ok := daemonOf(lab, daemon)
+		if !ok || !p.Alive() {
+			t.Fatalf("no live %s recorded", daemon)
+		}
+		before, _ := state.Load(lab)
+		if err := syscall.Kill(p.PID, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		killed := time.Now()
+		var again state.Process
+		for {
+			again, _ = daemonOf(lab, daemon)
+			if again.PID != 0 && again != p && again.Alive() {
+				break
+			}
+			if time.Since(killed) > 30*time.Second {
+				t.Fatalf("the %s was not restarted within 30 s: %+v then %+v; supervisor log:\n%s", daemon, p, again,
+					tail(filepath.Join(state.Dir(lab), "supervisor.log"), 30))
+			}
+			time.Sleep(20 * time.Millisecond) // polling the state for the restart, bounded
+		}
+		restartedIn := time.Since(killed)
+		took := restartedIn + converged(60*time.Second)
+		if daemon == controllerDaemon {
+			// The other daemon was not touched.
+			if c, _ := daemonOf(lab, cloudDaemon); !c.Alive() {
+				t.Errorf("the cloud died with the controller")
+			}
+		}
+		t.Logf("%s killed: restarted as pid %d in %s, lab converged again %s after the kill", daemon, again.PID,
+			restartedIn.Round(time.Millisecond), took.Round(time.Millisecond))
+		if daemon == cloudDaemon {
+			// The dead cloud's namespaces are gone; the new cloud's are
+			// recorded.
+			after, _ := state.Load(lab)
+			now := map[string]bool{}
+			for _, n := range after.Nodes {
+				now[n.Namespace] = true
+			}
+			for _, n := range before.Nodes {
+				if n.Kind == "instance" && netns.Exists(n.Namespace) && !now[n.Namespace] {
+					t.Errorf("namespace %s of the dead cloud is still there", n.Namespace)
+				}
+			}
+			checkMatrix(t, lab)
+		}
+	}
+	log := tail(filepath.Join(state.Dir(lab), "supervisor.log"), 100)
+	for _, want := range []string{"the controller of lab " + lab, "restarted the controller (pid", "the cloud of lab " + lab, "restarted the cloud (pid"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("supervisor log lacks %q:\n%s", want, log)
+		}
+	}
+	// A controller stopped on purpose stays stopped.
+	if out, _, err := run(t, "controller", "stop", "--lab", lab); err != nil {
+		t.Fatalf("controller stop: %v\n%s", err, out)
+	}
+	// Watched for ten of the supervisor's rounds: nothing starts it.
+	for end := time.Now().Add(10 * supervisorInterval); time.Now().Before(end); time.Sleep(supervisorInterval / 2) {
+		if p, ok := daemonOf(lab, controllerDaemon); ok {
+			t.Fatalf("the supervisor restarted a controller stopped on purpose (pid %d)", p.PID)
+		}
+	}
+	if out, _, err := run(t, "controller", "start", "--lab", lab); err != nil {
+		t.Fatalf("controller start: %v\n%s", err, out)
+	}
+	if p, ok := daemonOf(lab, controllerDaemon); !ok || !p.Alive() {
+		t.Errorf("controller not running after controller start")
+	}
 }

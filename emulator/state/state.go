@@ -335,6 +335,29 @@ func SavePart(lab, part string, nodes []Node) error {
 	return nil
 }
 
+// Part returns the namespaces recorded in one state part (SavePart); none
+// when the part was never written.
+func Part(lab, part string) ([]Node, error) {
+	if err := CheckName(lab); err != nil {
+		return nil, err
+	}
+	if strings.ContainsAny(part, "/\x00") || part == "" || part == "." || part == ".." {
+		return nil, fmt.Errorf("read state part %q of lab %s: bad part name", part, lab)
+	}
+	b, err := os.ReadFile(filepath.Join(Dir(lab), "part-"+part+".json"))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("read state part %s of lab %s: %w", part, lab, err)
+	}
+	var nodes []Node
+	if err := json.Unmarshal(b, &nodes); err != nil {
+		return nil, fmt.Errorf("decode state part %s of lab %s: %w", part, lab, err)
+	}
+	return nodes, nil
+}
+
 // Remove deletes a lab's state directory. It removes only a directory of
 // ours: a valid lab name directly under Root, holding a state file; anything
 // else is left alone (a lab already gone is not an error).
@@ -395,6 +418,28 @@ func TryLock(lab string) (*Lock, error) {
 			return nil, fmt.Errorf("lab %s: %w", lab, ErrLocked)
 		}
 		return nil, fmt.Errorf("lock lab %s: %w", lab, err)
+	}
+	return &Lock{f: f}, nil
+}
+
+// LockDaemons takes the lab's daemons lock, waiting for it: whoever starts,
+// stops or restarts the lab's daemons (deploy, `controller stop`, the
+// supervisor) holds it, so that a daemon stopped on purpose is never taken
+// for one that died.
+func LockDaemons(lab string) (*Lock, error) {
+	if err := CheckName(lab); err != nil {
+		return nil, err
+	}
+	if !isLab(lab) {
+		return nil, fmt.Errorf("lock daemons of lab %s: %w", lab, ErrNotFound)
+	}
+	f, err := os.OpenFile(filepath.Join(Dir(lab), "daemons.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock daemons of lab %s: %w", lab, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock daemons of lab %s: %w", lab, err)
 	}
 	return &Lock{f: f}, nil
 }

@@ -52,7 +52,8 @@ func describedIDs(t *testing.T, c *ec2.Client, filters ...types.Filter) []string
 // SDK's InstanceStopped waiter succeeds), with the instance's subnet,
 // address, interface and elastic IP kept; StartInstances answers pending
 // and the InstanceRunning waiter succeeds; repeats answer the state as it
-// is; DryRun changes nothing; a terminated instance is neither stopped nor
+// is; DryRun changes nothing; IDs are checked as for every action (not
+// found, malformed); a terminated instance is neither stopped nor
 // started (IncorrectInstanceState) and its reboot is ignored.
 func TestStopStartRebootInstances(t *testing.T) {
 	l := newLab(t)
@@ -138,6 +139,13 @@ func TestStopStartRebootInstances(t *testing.T) {
 	wantAPIError(t, err, "InvalidInstanceID.NotFound")
 	_, err = l.b.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{id0}})
 	wantAPIError(t, err, "InvalidInstanceID.NotFound")
+	// An ID not shaped like one is malformed, before DryRun is answered.
+	_, err = l.a.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{id0, "i-zz"}, DryRun: sdkaws.Bool(true)})
+	wantAPIErrorMessage(t, err, "InvalidInstanceID.Malformed", `Invalid id: "i-zz"`)
+	_, err = l.a.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{"vpc-0123456789abcdef0"}})
+	wantAPIError(t, err, "InvalidInstanceID.Malformed")
+	_, err = l.a.RebootInstances(ctx, &ec2.RebootInstancesInput{InstanceIds: []string{"instance"}})
+	wantAPIError(t, err, "InvalidInstanceID.Malformed")
 
 	// A terminated instance is neither stopped nor started; its reboot is
 	// ignored, and the InstanceRunning waiter fails at once on it.

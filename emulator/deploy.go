@@ -35,6 +35,9 @@ type Options struct {
 	// GatewayCommand runs `mcnlab gateway` (its arguments follow);
 	// default: this executable.
 	GatewayCommand []string
+	// ExecTimeout bounds each start-up command and each command that
+	// starts a routing daemon; 0 means ExecTimeout.
+	ExecTimeout time.Duration
 }
 
 // ExistsError says that a lab of the same name is recorded already.
@@ -92,7 +95,10 @@ func Deploy(ctx context.Context, p *Plan, opts Options) error {
 			return errors.Join(fmt.Errorf("deploy lab %s: keep topology: %w", p.Lab, err), rollback(rec, pr))
 		}
 	}
-	f := &fabric{plan: p, nodes: map[string]*liveNode{}, foreign: map[string]bool{}}
+	f := &fabric{plan: p, nodes: map[string]*liveNode{}, foreign: map[string]bool{}, execTimeout: opts.ExecTimeout}
+	if f.execTimeout <= 0 {
+		f.execTimeout = ExecTimeout
+	}
 	err = f.build(ctx, pr, opts)
 	f.close()
 	if err != nil {
@@ -139,10 +145,11 @@ func rollback(rec *state.Lab, pr Progress) error {
 
 // fabric holds the open handles of a deploy in progress.
 type fabric struct {
-	plan    *Plan
-	mu      sync.Mutex           // guards the fields below while namespaces are created
-	nodes   map[string]*liveNode // by node name
-	foreign map[string]bool      // nodes whose namespace name was taken by someone else
+	plan        *Plan
+	execTimeout time.Duration        // bounds each command run in a node
+	mu          sync.Mutex           // guards the fields below while namespaces are created
+	nodes       map[string]*liveNode // by node name
+	foreign     map[string]bool      // nodes whose namespace name was taken by someone else
 }
 
 type liveNode struct {
@@ -449,7 +456,7 @@ func ipNet(p netip.Prefix) *net.IPNet {
 func (f *fabric) runExec(ctx context.Context, n *PlanNode) error {
 	ln := f.nodes[n.Name]
 	for i, c := range n.Exec {
-		out, err := Run(ctx, ln.ns, c)
+		out, err := RunTimeout(ctx, ln.ns, c, f.execTimeout)
 		if err != nil {
 			return fmt.Errorf("node %s: exec[%d] %q: %w; output:\n%s", n.Name, i, c, err, out)
 		}

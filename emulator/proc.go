@@ -18,20 +18,29 @@ import (
 	"github.com/mcnlab/mcnlab/emulator/state"
 )
 
-// ExecTimeout bounds one start-up command.
+// ExecTimeout bounds one start-up command (Options.ExecTimeout overrides
+// it for a deploy).
 const ExecTimeout = 60 * time.Second
 
 // Run runs a shell command inside the namespace and returns its combined
 // output. The fork happens on a thread locked into the namespace, so the
 // command and everything it starts live there. A command that leaves a
 // daemon behind returns once the shell exits (the daemon keeps running in
-// the namespace until the lab is destroyed).
+// the namespace until the lab is destroyed). A command still running after
+// ExecTimeout is killed.
 func Run(ctx context.Context, ns vnetns.NsHandle, command string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, ExecTimeout)
+	return RunTimeout(ctx, ns, command, ExecTimeout)
+}
+
+// RunTimeout is Run with its own time limit. A command still running after
+// timeout is killed, and the error says "timed out after" the limit; one
+// stopped because ctx ended says so.
+func RunTimeout(ctx context.Context, ns vnetns.NsHandle, command string, timeout time.Duration) ([]byte, error) {
+	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var out []byte
 	err := netns.DoHandle(ns, func() error {
-		cmd := exec.CommandContext(ctx, "/bin/sh", "-c", command)
+		cmd := exec.CommandContext(tctx, "/bin/sh", "-c", command)
 		cmd.WaitDelay = time.Second // a daemon holding the output pipe must not block us
 		var err error
 		out, err = cmd.CombinedOutput()
@@ -40,6 +49,13 @@ func Run(ctx context.Context, ns vnetns.NsHandle, command string) ([]byte, error
 		}
 		return err
 	})
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		err = fmt.Errorf("stopped before it finished (%w): %w", ctx.Err(), err)
+	case tctx.Err() != nil:
+		err = fmt.Errorf("timed out after %s and was killed", timeout)
+	}
 	return out, err
 }
 

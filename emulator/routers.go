@@ -181,7 +181,7 @@ func (f *fabric) startDaemon(ctx context.Context, n *PlanNode) error {
 	}
 	ln := f.nodes[n.Name]
 	for _, c := range d.Start {
-		if out, err := Run(ctx, ln.ns, c); err != nil {
+		if out, err := RunTimeout(ctx, ln.ns, c, f.execTimeout); err != nil {
 			return fmt.Errorf("node %s: start %s: %w; output:\n%s", n.Name, strings.Fields(c)[0], err, out)
 		}
 	}

@@ -12,7 +12,12 @@ import (
 	"testing"
 	"time"
 
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"golang.org/x/sys/unix"
+
+	"github.com/mcnlab/mcnlab/controller"
 
 	"github.com/mcnlab/mcnlab/controller/api"
 	"github.com/mcnlab/mcnlab/emulator"
@@ -107,6 +112,8 @@ func TestCloudLabGatewayRestartAndExecCleanup(t *testing.T) {
 	if log := tail(state.Dir(lab)+"/cloud.log", 200); !strings.Contains(log, fmt.Sprintf("pid %d exited", old)) {
 		t.Errorf("the cloud's log does not say the gateway's pid %d exited:\n%s", old, log)
 	}
+
+	checkSecretsPrivate(t, lab)
 
 	// One `mcnlab exec LAB NODE -- sleep` in each kind of namespace.
 	bin, _ := mcnlabSelf()
@@ -327,5 +334,58 @@ func TestSupervisorRestartsDaemons(t *testing.T) {
 	}
 	if p, ok := daemonOf(lab, controllerDaemon); !ok || !p.Alive() {
 		t.Errorf("controller not running after controller start")
+	}
+}
+
+// checkSecretsPrivate holds that a user other than root finds neither the
+// lab cloud's secret key nor the controller's admin token anywhere it can
+// read: the lab's state directory, or any process's command line (what ps
+// shows); and that the published development key and no token are refused.
+func checkSecretsPrivate(t *testing.T, lab string) {
+	t.Helper()
+	lc, err := controller.ReadLabCloud(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := os.ReadFile(api.TokenFile(lab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := map[string]string{"cloud secret key": lc.SecretAccessKey, "admin token": strings.TrimSpace(string(token))}
+	if lc.SecretAccessKey == devSecret || lc.AccessKeyID == devAccessKey {
+		t.Errorf("the lab's cloud uses the published development key")
+	}
+	// Everything user nobody can read there, and every command line.
+	sh := exec.Command("/bin/sh", "-c", `find "$1" -type f -exec cat {} + 2>/dev/null; cat /proc/[0-9]*/cmdline 2>/dev/null; exit 0`, "sh", state.Dir(lab))
+	sh.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	seen, err := sh.Output()
+	if err != nil {
+		t.Fatalf("read as user nobody: %v", err)
+	}
+	if len(seen) == 0 {
+		t.Fatal("user nobody read nothing at all (the check would prove nothing)")
+	}
+	for what, v := range secrets {
+		if strings.Contains(string(seen), v) {
+			t.Errorf("user nobody can read the lab's %s", what)
+		}
+	}
+	for _, f := range []string{controller.LabCloudFile(lab), api.TokenFile(lab), filepath.Join(state.Dir(lab), "cloud.addr")} {
+		if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, %v; want 0600", f, fi.Mode().Perm(), err)
+		}
+	}
+	// The development key and a missing token get nothing.
+	c := ec2.New(ec2.Options{Region: lc.Region, BaseEndpoint: sdkaws.String(lc.URL), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(devAccessKey, devSecret, "")})
+	if _, err := c.DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{}); err == nil || !strings.Contains(err.Error(), "AuthFailure") {
+		t.Errorf("DescribeVpcs with the development key: %v; want AuthFailure", err)
+	}
+	url, err := api.ControllerURL(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.NewClient(url, "").Status(context.Background()); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("controller status without a token: %v; want 401", err)
 	}
 }

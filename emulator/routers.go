@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,10 +32,29 @@ type Daemon struct {
 	Start []string
 	// Owner, when set, is the user the daemon runs as, who must own Dir.
 	Owner string
+	// Private lists subdirectories of Dir made mode 0700 (for Owner, or
+	// root), for what no other user may reach, such as a control socket
+	// that its daemon creates world-writable.
+	Private []string
+	// Check, when set, is the command that checks a configuration the
+	// topology gave (config:) before the daemon starts: FRR's dry run.
+	Check string
 }
+
+// frrPrivateDir is the node directory's subdirectory, mode 0700, that holds
+// bfdd's control socket: bfdd creates the socket with mode 0777 (it clears
+// its umask to bind it), and through it anyone could add and remove BFD
+// sessions.
+const frrPrivateDir = "private"
 
 // NodeDir is where a node's daemon keeps configuration, sockets and logs.
 func NodeDir(lab, node string) string { return filepath.Join(state.Dir(lab), "nodes", node) }
+
+// BFDControlSocket is the path of an frr node's bfdd control socket, in a
+// directory that only FRR's user (and root) may enter.
+func BFDControlSocket(lab, node string) string {
+	return filepath.Join(NodeDir(lab, node), frrPrivateDir, "bfdd.sock")
+}
 
 // DaemonFor returns the routing daemon of an frr or bird node, or nil.
 func DaemonFor(lab string, n *PlanNode) *Daemon {
@@ -45,7 +66,7 @@ func DaemonFor(lab string, n *PlanNode) *Daemon {
 			bgpd = frrBGPConfig(n, dir)
 		}
 		common := fmt.Sprintf("-z %s/zserv.api --vty_socket %s -P 0", dir, dir)
-		return &Daemon{
+		d := &Daemon{
 			Dir: dir,
 			Files: map[string]string{
 				"zebra.conf": fmt.Sprintf("hostname %s\nlog file %s/zebra.log\n", n.Name, dir),
@@ -55,12 +76,22 @@ func DaemonFor(lab string, n *PlanNode) *Daemon {
 			Start: []string{
 				fmt.Sprintf("%s/zebra -d -f %s/zebra.conf -i %s/zebra.pid %s", FRRDir, dir, dir, common),
 				// bfdd's control socket defaults to one path per host; each
-				// node gets its own.
-				fmt.Sprintf("%s/bfdd -d -f %s/bfdd.conf -i %s/bfdd.pid --bfdctl %s/bfdd.sock %s", FRRDir, dir, dir, dir, common),
+				// node gets its own, where only FRR reaches it.
+				fmt.Sprintf("%s/bfdd -d -f %s/bfdd.conf -i %s/bfdd.pid --bfdctl %s %s", FRRDir, dir, dir, BFDControlSocket(lab, n.Name), common),
 				fmt.Sprintf("%s/bgpd -d -f %s/bgpd.conf -i %s/bgpd.pid %s", FRRDir, dir, dir, common),
 			},
-			Owner: "frr",
+			Owner:   "frr",
+			Private: []string{frrPrivateDir},
 		}
+		if n.Config != "" {
+			// bgpd reads the whole file and logs each line it refuses
+			// (exit status 0 all the same); --log stdout sends them here
+			// even when the file sets a log file. The shell prints the
+			// PID first (exec keeps it), which names the directory bgpd
+			// leaves under /var/tmp/frr.
+			d.Check = fmt.Sprintf("echo $$; exec %s/bgpd -C -f %s/bgpd.conf --log stdout", FRRDir, dir)
+		}
+		return d
 	case topologies.KindBIRD:
 		conf := n.Config
 		if conf == "" {
@@ -169,6 +200,17 @@ func (f *fabric) startDaemon(ctx context.Context, n *PlanNode) error {
 	if err := os.MkdirAll(d.Dir, 0o755); err != nil {
 		return fmt.Errorf("node %s: %w", n.Name, err)
 	}
+	for _, p := range d.Private {
+		// Mkdir's mode passes through the umask, which may only narrow it;
+		// Chmod makes it exactly 0700.
+		p = filepath.Join(d.Dir, p)
+		if err := os.Mkdir(p, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+		if err := os.Chmod(p, 0o700); err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+	}
 	for name, content := range d.Files {
 		if err := os.WriteFile(filepath.Join(d.Dir, name), []byte(content), 0o644); err != nil {
 			return fmt.Errorf("node %s: write %s: %w", n.Name, name, err)
@@ -180,10 +222,45 @@ func (f *fabric) startDaemon(ctx context.Context, n *PlanNode) error {
 		}
 	}
 	ln := f.nodes[n.Name]
+	if d.Check != "" {
+		if err := f.checkConfig(ctx, n, d.Check); err != nil {
+			return err
+		}
+	}
 	for _, c := range d.Start {
 		if out, err := RunTimeout(ctx, ln.ns, c, f.execTimeout); err != nil {
 			return fmt.Errorf("node %s: start %s: %w; output:\n%s", n.Name, strings.Fields(c)[0], err, out)
 		}
+	}
+	return nil
+}
+
+// frrRefusedRE finds FRR's message for a configuration line it refused,
+// such as "No such command on config line 4: this is junk" (lib/vty.c,
+// vty_read_file: also "Ambiguous command", "Command returned Incomplete",
+// "Command returned Warning", ...), after its time stamp and log tags.
+var frrRefusedRE = regexp.MustCompile(`([A-Z][^\]]*? on config line [0-9]+:.*)$`)
+
+// checkConfig runs a daemon's configuration check in node n and fails with
+// the lines of the configuration that FRR refused, in its own words.
+func (f *fabric) checkConfig(ctx context.Context, n *PlanNode, check string) error {
+	out, err := RunTimeout(ctx, f.nodes[n.Name].ns, check, f.execTimeout)
+	first, rest, _ := strings.Cut(string(out), "\n")
+	if pid, perr := strconv.Atoi(strings.TrimSpace(first)); perr == nil && pid > 0 {
+		// The directory is named after the PID, so it is this run's.
+		_ = os.RemoveAll(fmt.Sprintf("/var/tmp/frr/bgpd.%d", pid))
+	}
+	if err != nil {
+		return fmt.Errorf("node %s: check config with FRR's bgpd -C: %w; output:\n%s", n.Name, err, rest)
+	}
+	var refused []string
+	for _, line := range strings.Split(rest, "\n") {
+		if m := frrRefusedRE.FindStringSubmatch(strings.TrimSpace(line)); m != nil && !slices.Contains(refused, m[1]) {
+			refused = append(refused, m[1])
+		}
+	}
+	if len(refused) > 0 {
+		return fmt.Errorf("node %s: FRR's bgpd refuses its config (nodes.%s.config):\n  %s", n.Name, n.Name, strings.Join(refused, "\n  "))
 	}
 	return nil
 }

@@ -1,0 +1,181 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+)
+
+// SnapshotVersion is the version of the snapshot format that Snapshot
+// writes and Restore reads. Raise it when a stored object's shape changes
+// in a way an older reader would misread.
+const SnapshotVersion = 1
+
+// ErrSnapshotVersion is returned by Restore for a snapshot of another
+// version.
+var ErrSnapshotVersion = errors.New("incompatible cloud snapshot version")
+
+// snapshot is the whole model as it is stored: every account, object,
+// owner record and tag, and the change sequence number. IDs are random
+// (ids.go), so a restored cloud needs no counter to go on minting new
+// ones; the addresses it hands out are chosen among the free ones, which
+// the restored objects hold.
+type snapshot struct {
+	Version  int                          `json:"version"`
+	Seq      uint64                       `json:"seq"`
+	Accounts []*Account                   `json:"accounts"`
+	Owners   map[string]snapshotOwner     `json:"owners"`
+	Tags     map[string]map[string]string `json:"tags"`
+
+	Networks    []*Network                  `json:"networks"`
+	Subnets     []*Subnet                   `json:"subnets"`
+	RouteTables []*RouteTable               `json:"routeTables"`
+	IGWs        []*InternetGateway          `json:"internetGateways"`
+	Groups      []*SecurityGroup            `json:"securityGroups"`
+	ACLs        []*NetworkACL               `json:"networkACLs"`
+	Instances   []*Instance                 `json:"instances"`
+	ENIs        []*NetworkInterface         `json:"networkInterfaces"`
+	NATGWs      []*NATGateway               `json:"natGateways"`
+	EIPs        []*ElasticIP                `json:"elasticIPs"`
+	Peerings    []*Peering                  `json:"peerings"`
+	TGWs        []*TransitGateway           `json:"transitGateways"`
+	TGWRTs      []*TransitGatewayRouteTable `json:"transitGatewayRouteTables"`
+	TGWAtts     []*TransitGatewayAttachment `json:"transitGatewayAttachments"`
+	VGWs        []*VPNGateway               `json:"vpnGateways"`
+	CGWs        []*CustomerGateway          `json:"customerGateways"`
+	VPNs        []*VPNConnection            `json:"vpnConnections"`
+	DXConns     []*DXConnection             `json:"dxConnections"`
+	VIFs        []*DXVirtualInterface       `json:"dxVirtualInterfaces"`
+}
+
+type snapshotOwner struct {
+	Kind    Kind   `json:"kind"`
+	Account string `json:"account"`
+}
+
+// values returns the map's values sorted by key (the object's ID), so that
+// two snapshots of the same model are the same bytes.
+func values[T any](m map[string]*T) []*T {
+	out := make([]*T, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[k])
+	}
+	return out
+}
+
+// Snapshot encodes the whole model (JSON) and returns it with the sequence
+// number of the last change it holds. It holds the read lock while it
+// encodes, so the snapshot is one consistent state.
+func (c *Cloud) Snapshot() ([]byte, uint64, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	s := snapshot{
+		Version: SnapshotVersion, Seq: c.seq, Accounts: values(c.accounts),
+		Owners: make(map[string]snapshotOwner, len(c.owners)), Tags: c.tags,
+		Networks: values(c.networks), Subnets: values(c.subnets), RouteTables: values(c.routeTables),
+		IGWs: values(c.igws), Groups: values(c.groups), ACLs: values(c.acls), Instances: values(c.instances),
+		ENIs: values(c.enis), NATGWs: values(c.natgws), EIPs: values(c.eips), Peerings: values(c.peerings),
+		TGWs: values(c.tgws), TGWRTs: values(c.tgwRTs), TGWAtts: values(c.tgwAtts), VGWs: values(c.vgws),
+		CGWs: values(c.cgws), VPNs: values(c.vpns), DXConns: values(c.dxConns), VIFs: values(c.vifs),
+	}
+	for id, o := range c.owners {
+		s.Owners[id] = snapshotOwner{Kind: o.kind, Account: o.account}
+	}
+	b, err := json.Marshal(&s)
+	if err != nil {
+		return nil, 0, fmt.Errorf("snapshot cloud: %w", err)
+	}
+	return b, c.seq, nil
+}
+
+// Restore replaces the model with a snapshot that Snapshot made, IDs, tags
+// and limits included, and sets the sequence number to the snapshot's so
+// that Seq goes on rising. It is meant for a cloud that has just been made
+// (New) and has no subscribers yet: they are told nothing about restored
+// objects. A snapshot of another version fails with ErrSnapshotVersion, a
+// damaged one with the decoding error; the cloud is unchanged then.
+func (c *Cloud) Restore(b []byte) error {
+	var probe struct {
+		Version int `json:"version"`
+	}
+	if err := json.Unmarshal(b, &probe); err != nil {
+		return fmt.Errorf("restore cloud: %w", err)
+	}
+	if probe.Version != SnapshotVersion {
+		return fmt.Errorf("restore cloud: %w: the snapshot has version %d, this mcnlab reads version %d", ErrSnapshotVersion, probe.Version, SnapshotVersion)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var s snapshot
+	if err := dec.Decode(&s); err != nil {
+		return fmt.Errorf("restore cloud: %w", err)
+	}
+	n := New()
+	var err error
+	load(&err, n.accounts, s.Accounts, func(a *Account) string { return a.ID })
+	load(&err, n.networks, s.Networks, func(x *Network) string { return x.ID })
+	load(&err, n.subnets, s.Subnets, func(x *Subnet) string { return x.ID })
+	load(&err, n.routeTables, s.RouteTables, func(x *RouteTable) string { return x.ID })
+	load(&err, n.igws, s.IGWs, func(x *InternetGateway) string { return x.ID })
+	load(&err, n.groups, s.Groups, func(x *SecurityGroup) string { return x.ID })
+	load(&err, n.acls, s.ACLs, func(x *NetworkACL) string { return x.ID })
+	load(&err, n.instances, s.Instances, func(x *Instance) string { return x.ID })
+	load(&err, n.enis, s.ENIs, func(x *NetworkInterface) string { return x.ID })
+	load(&err, n.natgws, s.NATGWs, func(x *NATGateway) string { return x.ID })
+	load(&err, n.eips, s.EIPs, func(x *ElasticIP) string { return x.ID })
+	load(&err, n.peerings, s.Peerings, func(x *Peering) string { return x.ID })
+	load(&err, n.tgws, s.TGWs, func(x *TransitGateway) string { return x.ID })
+	load(&err, n.tgwRTs, s.TGWRTs, func(x *TransitGatewayRouteTable) string { return x.ID })
+	load(&err, n.tgwAtts, s.TGWAtts, func(x *TransitGatewayAttachment) string { return x.ID })
+	load(&err, n.vgws, s.VGWs, func(x *VPNGateway) string { return x.ID })
+	load(&err, n.cgws, s.CGWs, func(x *CustomerGateway) string { return x.ID })
+	load(&err, n.vpns, s.VPNs, func(x *VPNConnection) string { return x.ID })
+	load(&err, n.dxConns, s.DXConns, func(x *DXConnection) string { return x.ID })
+	load(&err, n.vifs, s.VIFs, func(x *DXVirtualInterface) string { return x.ID })
+	if err != nil {
+		return err
+	}
+	for id, o := range s.Owners {
+		if _, ok := n.accounts[o.Account]; !ok {
+			return fmt.Errorf("restore cloud: object %s belongs to unknown account %q", id, o.Account)
+		}
+		n.owners[id] = owner{kind: o.Kind, account: o.Account}
+	}
+	for id, t := range s.Tags {
+		if len(t) > 0 {
+			n.tags[id] = t
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.accounts, c.owners, c.tags = n.accounts, n.owners, n.tags
+	c.networks, c.subnets, c.routeTables, c.igws = n.networks, n.subnets, n.routeTables, n.igws
+	c.groups, c.acls, c.instances, c.enis = n.groups, n.acls, n.instances, n.enis
+	c.natgws, c.eips, c.peerings = n.natgws, n.eips, n.peerings
+	c.tgws, c.tgwRTs, c.tgwAtts = n.tgws, n.tgwRTs, n.tgwAtts
+	c.vgws, c.cgws, c.vpns, c.dxConns, c.vifs = n.vgws, n.cgws, n.vpns, n.dxConns, n.vifs
+	c.seq = s.Seq
+	return nil
+}
+
+// load puts each object into m under its ID, setting *err (once) for a
+// missing or repeated ID.
+func load[T any](err *error, m map[string]*T, objs []*T, id func(*T) string) {
+	for _, o := range objs {
+		if *err != nil {
+			return
+		}
+		if o == nil || id(o) == "" {
+			*err = errors.New("restore cloud: an object without an ID")
+			return
+		}
+		if _, dup := m[id(o)]; dup {
+			*err = fmt.Errorf("restore cloud: the ID %s appears twice", id(o))
+			return
+		}
+		m[id(o)] = o
+	}
+}

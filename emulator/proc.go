@@ -144,6 +144,36 @@ func namespaceProcesses(names []string) ([]state.Process, error) {
 // killAll kills the given processes (which live in a namespace of the lab
 // being removed, so the lab started them) and waits until they are gone.
 func killAll(pids []int, deadline time.Duration) error {
+	// SIGTERM first, so that daemons that clean up after themselves (FRR
+	// removes its /var/tmp/frr/<daemon>.<pid> directory, a gateway closes
+	// its BGP sessions) do; termGrace later, SIGKILL for the rest.
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return fmt.Errorf("stop pid %d: %w", pid, err)
+		}
+	}
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	grace := time.NewTimer(termGrace)
+	defer grace.Stop()
+	for _, pid := range pids {
+		for processLives(pid) {
+			select {
+			case <-grace.C:
+				return kill(pids, deadline)
+			case <-t.C:
+			}
+		}
+	}
+	return nil
+}
+
+// termGrace is how long a process of a lab being removed gets to exit
+// after SIGTERM before it is killed.
+const termGrace = time.Second
+
+// kill sends SIGKILL to pids and waits until they are gone.
+func kill(pids []int, deadline time.Duration) error {
 	for _, pid := range pids {
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 			return fmt.Errorf("kill pid %d: %w", pid, err)

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"os"
 	"strings"
@@ -104,6 +105,28 @@ func TestFRRAndBIRDExchangeRoutes(t *testing.T) {
 	if err := Deploy(ctx, plan, Options{}); err != nil {
 		t.Fatal(err)
 	}
+	// FRR's daemons keep /var/tmp/frr/<daemon>.<pid> while they run (the
+	// PID of the process that made it, just before it forked); destroy
+	// stops them so that they remove it.
+	t.Cleanup(func() {
+		pids, _ := NodePIDs(lab, "dc")
+		comms := map[int]string{}
+		for _, pid := range pids {
+			comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+			comms[pid] = strings.TrimSpace(string(comm))
+		}
+		if err := Destroy(context.Background(), lab, nil); err != nil {
+			t.Error(err)
+		}
+		for pid, comm := range comms {
+			for p := pid - 3; p <= pid && comm != ""; p++ {
+				d := fmt.Sprintf("/var/tmp/frr/%s.%d", comm, p)
+				if _, err := os.Stat(d); err == nil {
+					t.Errorf("%s of FRR's pid %d outlives destroy", d, pid)
+				}
+			}
+		}
+	})
 	start := time.Now()
 	if _, err := probe.WaitReachable(ctx, NamespaceName(lab, "h1"), netip.MustParseAddr("10.0.2.10"), 100*time.Millisecond); err != nil {
 		t.Fatalf("h1 -> h2 over BGP-learned routes: %v", err)

@@ -64,6 +64,7 @@ type Controller struct {
 	clients   map[string]*mgmt.Client
 	pushed    map[string]mgmt.Config
 	boots     map[string]string // each gateway's boot ID as last read (mgmt.Status.Boot)
+	active    map[string]string // spoke -> the gateway its route tables point at (activeLocked)
 	status    map[string]mgmt.Status
 	statusErr map[string]error
 	tables    map[string]map[netip.Prefix]string // subnet key -> learned routes in force
@@ -86,7 +87,7 @@ func New(plan *intent.Plan, opts Options) *Controller {
 	}
 	return &Controller{opts: opts, plan: plan, log: log.New(w, "controller: ", log.LstdFlags|log.Lmicroseconds),
 		names: map[string]string{}, clients: map[string]*mgmt.Client{}, pushed: map[string]mgmt.Config{},
-		boots: map[string]string{}, status: map[string]mgmt.Status{}, statusErr: map[string]error{}, tables: map[string]map[netip.Prefix]string{},
+		boots: map[string]string{}, active: map[string]string{}, status: map[string]mgmt.Status{}, statusErr: map[string]error{}, tables: map[string]map[netip.Prefix]string{},
 		kick: make(chan struct{}, 1), warned: map[string]bool{}, pushErr: map[string]error{}, syncErr: map[string]error{}}
 }
 
@@ -419,6 +420,55 @@ func (c *Controller) upLocked(k string) bool {
 	return len(st.Tunnels) > 0
 }
 
+// readyLocked reports whether gateway k can carry its VPC's traffic: every
+// tunnel up, every BGP session established, and (when other is set) at
+// least as many routes learned as other has: a gateway that has just come
+// back (restarted, rebooted) has its tunnels up a moment before it has
+// heard the routes it is to forward.
+func (c *Controller) readyLocked(k string, own []netip.Prefix, other *mgmt.Status) bool {
+	st, ok := c.status[k]
+	if !ok || !c.upLocked(k) {
+		return false
+	}
+	for _, s := range st.Sessions {
+		if s.State != "established" {
+			return false
+		}
+	}
+	if other == nil {
+		return true
+	}
+	mine, _ := learned(st, own, netip.Prefix{})
+	theirs, _ := learned(*other, own, netip.Prefix{})
+	return len(mine) >= len(theirs)
+}
+
+// activeLocked returns the gateway of spoke whose route tables point at:
+// the first of the pair while its tunnels are up; the second while the
+// first's are not; and, after a failover, the second until the first is
+// ready again (readyLocked), so that traffic never moves to a gateway that
+// cannot forward it yet.
+func (c *Controller) activeLocked(spoke string, gws []*intent.Gateway) *intent.Gateway {
+	first := gws[0]
+	if len(gws) == 1 {
+		return first
+	}
+	second := gws[1]
+	prev := c.active[spoke]
+	switch {
+	case !c.upLocked(first.Key) && c.upLocked(second.Key):
+		c.active[spoke] = second.Key
+		return second
+	case prev == second.Key && c.upLocked(second.Key):
+		st := c.status[second.Key]
+		if !c.readyLocked(first.Key, first.Prefixes, &st) {
+			return second
+		}
+	}
+	c.active[spoke] = first.Key
+	return first
+}
+
 // learned returns the routes a spoke gateway propagates into its VPC's
 // route tables: those in its FIB except its own prefixes and, in refused,
 // any inside the VPC's own range (vpc), approved or not: the local route
@@ -451,10 +501,7 @@ func (c *Controller) syncRoutes(ctx context.Context) error {
 	for _, sp := range c.plan.Topology.Cloud.Spokes {
 		gws := c.plan.GatewaysOf(sp.Name)
 		c.mu.Lock()
-		active := gws[0]
-		if !c.upLocked(active.Key) && len(gws) > 1 && c.upLocked(gws[1].Key) {
-			active = gws[1]
-		}
+		active := c.activeLocked(sp.Name, gws)
 		st, ok := c.status[active.Key]
 		c.mu.Unlock()
 		if !ok {

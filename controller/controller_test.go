@@ -114,6 +114,57 @@ func TestSyncRoutesFollowsActiveGateway(t *testing.T) {
 	}
 }
 
+// After a failover, the route tables go back to the first gateway only
+// once it can forward: tunnels up is not enough while its BGP sessions are
+// not established or it has not heard the routes yet (a restarted gateway
+// has its tunnels up a moment before that; traffic moved back then was
+// lost for seconds).
+func TestFailbackWaitsForReadyGateway(t *testing.T) {
+	p := demoPlan(t)
+	f := &fakeProvider{tables: map[string]map[netip.Prefix]string{}}
+	c := New(p, Options{Lab: "t", Providers: map[string]cloud.Provider{"aws-lab": f}})
+	ctx := context.Background()
+	set := func(k string, st mgmt.Status) {
+		c.mu.Lock()
+		c.status[k] = st
+		c.mu.Unlock()
+	}
+	all := []string{"10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16", "10.100.0.0/24"}
+	via := func() string {
+		t.Helper()
+		if err := c.syncRoutes(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return f.tables["prod-vpc/app"][pfx("10.3.0.0/16")]
+	}
+	set("prod-1", spokeStatus(true, all...))
+	set("prod-2", spokeStatus(true, all...))
+	if g := via(); g != "prod-1" {
+		t.Fatalf("both up: via %s, want prod-1", g)
+	}
+	set("prod-1", spokeStatus(false))
+	if g := via(); g != "prod-2" {
+		t.Fatalf("prod-1 down: via %s, want prod-2", g)
+	}
+	// Back, tunnels up, nothing learned yet.
+	set("prod-1", spokeStatus(true, "10.1.0.0/16"))
+	if g := via(); g != "prod-2" {
+		t.Errorf("prod-1 back without routes: via %s, want prod-2 still", g)
+	}
+	// Routes heard, but a session not established.
+	st := spokeStatus(true, all...)
+	st.Sessions = []mgmt.Session{{Name: "t0", State: "active"}}
+	set("prod-1", st)
+	if g := via(); g != "prod-2" {
+		t.Errorf("prod-1 with a session not established: via %s, want prod-2 still", g)
+	}
+	st.Sessions[0].State = "established"
+	set("prod-1", st)
+	if g := via(); g != "prod-1" {
+		t.Errorf("prod-1 ready: via %s, want prod-1 again", g)
+	}
+}
+
 // The lab is converged only once every session is up and each transit
 // gateway has heard all of a site's advertised prefixes over its session to
 // the site, pending approval or not.

@@ -434,7 +434,9 @@ func TestAWSTransitLab(t *testing.T) {
 	checkMatrix(t, lab)
 
 	// HA: prod-1's gateway dies; the controller points prod's route
-	// tables at prod-2 and traffic resumes.
+	// tables at prod-2 and traffic resumes; the cloud restarts prod-1's
+	// gateway, the controller configures it again, and the route tables
+	// go back to prod-1.
 	_, instances, err := labPlanAndInstances(ctx, lab)
 	if err != nil {
 		t.Fatal(err)
@@ -445,19 +447,31 @@ func TestAWSTransitLab(t *testing.T) {
 		t.Fatalf("prod-1's gateway: pids %v, %v", pids, err)
 	}
 	shared := netip.MustParseAddr("10.3.1.10")
-	var moved time.Duration
+	var moved, back time.Duration
 	pr = probeDuring(t, prodNS, shared, func() {
 		if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
 		eni := instances["prod-2"].ENI
-		r, took, ok := waitRoutes(t, lab, prod, 10*time.Second, func(r map[string]string) bool { return r["10.3.0.0/16"] == eni })
-		if !ok {
-			t.Errorf("prod's route table still points elsewhere than prod-2 (%s) after %s: %v", eni, took, r)
+		start := time.Now()
+		for r := sdkRoutes(t, lab, prod); r["10.3.0.0/16"] != eni; r = sdkRoutes(t, lab, prod) {
+			if time.Since(start) > 10*time.Second {
+				t.Fatalf("prod's route table still points elsewhere than prod-2 (%s) 10 s after prod-1 died: %v", eni, r)
+			}
+			time.Sleep(10 * time.Millisecond) // polling the cloud's route table, bounded
 		}
-		moved = took
+		moved = time.Since(start)
+		// Back at prod-1 once its restarted gateway is up again: read
+		// through the SDK, then the AWS CLI.
+		one := instances["prod-1"].ENI
+		if r, took, ok := waitRoutes(t, lab, prod, 15*time.Second, func(r map[string]string) bool { return r["10.3.0.0/16"] == one }); !ok {
+			t.Errorf("prod's route table does not go back to the restarted prod-1 (%s) within %s: %v", one, took, r)
+		} else {
+			back = took
+		}
 	})
-	t.Logf("prod-1 killed: route tables moved to prod-2 in %s; %d probes lost, longest outage %s", moved.Round(time.Millisecond), pr.Lost, pr.Outage.Round(time.Millisecond))
+	t.Logf("prod-1 killed: route tables moved to prod-2 in %s, back to the restarted prod-1 %s later; %d probes lost, longest outage %s",
+		moved.Round(time.Millisecond), back.Round(time.Millisecond), pr.Lost, pr.Outage.Round(time.Millisecond))
 	if pr.Outage > 3*time.Second {
 		t.Errorf("prod-app lost shared-web for %s when prod-1 died, want under 3 s", pr.Outage)
 	}

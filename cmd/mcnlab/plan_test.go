@@ -72,7 +72,8 @@ func startServe(t *testing.T, args ...string) *servedCloud {
 // `mcnlab plan` against an empty account lists every call and makes none;
 // apply makes exactly those; a second apply makes none.
 func TestPlanApplyAgainstEmptyAccount(t *testing.T) {
-	url := "http://" + startServe(t, "--line", "dc1").Addr
+	// aws-transit raises its elastic IPs quota to 8 (quotas: in the file).
+	url := "http://" + startServe(t, "--line", "dc1", "--quota", "elastic-ips-per-region=8").Addr
 	plan, _, err := run(t, "plan", "-t", awsTransit, "--endpoint", url)
 	if err != nil {
 		t.Fatalf("plan: %v\n%s", err, plan)

@@ -35,8 +35,9 @@ default) it prints:
   export AWS_ENDPOINT_URL=...       the lab's cloud, for every AWS service: read
                                     by the AWS CLI (v2 from 2.13; v1 1.45 seen
                                     working here), aws-sdk-go-v2 (config
-                                    releases since 2024), boto3 and the other
-                                    SDKs that take configured endpoint URLs
+                                    v1.21.0 of November 2023 and later), boto3
+                                    and the other SDKs that read configured
+                                    endpoint URLs
   export AWS_ACCESS_KEY_ID=...      the access key of the lab's account
   export AWS_SECRET_ACCESS_KEY=...  its secret
   export AWS_DEFAULT_REGION=...     the lab cloud's region, for the AWS CLI

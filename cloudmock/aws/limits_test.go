@@ -206,6 +206,14 @@ func TestMalformedIDs(t *testing.T) {
 	huge := "vpc-" + strings.Repeat("z", 1<<20)
 	_, err = l.a.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: &huge})
 	wantAPIErrorMessage(t, err, "InvalidVpcID.Malformed", `Invalid id: "vpc-`+strings.Repeat("z", 96)+`… (1048580 bytes)"`)
+	// Internet gateways, network ACLs and NAT gateways, with the codes the
+	// errors page gives them.
+	_, err = l.a.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{InternetGatewayIds: []string{"igw-x"}})
+	wantAPIErrorMessage(t, err, "InvalidInternetGatewayId.Malformed", `Invalid id: "igw-x"`)
+	_, err = l.a.DeleteNetworkAcl(ctx, &ec2.DeleteNetworkAclInput{NetworkAclId: sdkaws.String("acl")})
+	wantAPIErrorMessage(t, err, "InvalidNetworkAclId.Malformed", `Invalid id: "acl"`)
+	_, err = l.a.DeleteNatGateway(ctx, &ec2.DeleteNatGatewayInput{NatGatewayId: sdkaws.String("nat-123")})
+	wantAPIErrorMessage(t, err, "NatGatewayMalformed", `Invalid id: "nat-123"`)
 	// Well formed, long and short: not found.
 	for _, id := range []string{"vpc-0123456789abcdef0", "vpc-0123abcd"} {
 		_, err = l.a.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: &id})

@@ -27,6 +27,11 @@ var malformedIDs = map[string]struct{ prefix, code string }{
 	"AllocationId":           {"eipalloc", "InvalidAllocationID.Malformed"},
 	"VpcPeeringConnectionId": {"pcx", "InvalidVpcPeeringConnectionID.Malformed"},
 	"CustomerGatewayId":      {"cgw", "InvalidCustomerGatewayID.Malformed"},
+	// Spelled as the errors page spells them: InvalidInternetGatewayId.Malformed,
+	// InvalidNetworkAclId.Malformed and NatGatewayMalformed.
+	"InternetGatewayId": {"igw", "InvalidInternetGatewayId.Malformed"},
+	"NetworkAclId":      {"acl", "InvalidNetworkAclId.Malformed"},
+	"NatGatewayId":      {"nat", "NatGatewayMalformed"},
 }
 
 // wellFormedID reports whether id is prefix, a dash and 8 or 17 lowercase

@@ -453,12 +453,25 @@ func ipNet(p netip.Prefix) *net.IPNet {
 	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), bits)}
 }
 
+// maxOutputShown bounds how much of a failed command's output an error
+// carries: its end, where the reason usually is.
+const maxOutputShown = 4096
+
+// outputTail is out, or its last maxOutputShown bytes after a line saying
+// how much was left out.
+func outputTail(out []byte) string {
+	if len(out) <= maxOutputShown {
+		return string(out)
+	}
+	return fmt.Sprintf("… (%d bytes of output; the last %d follow)\n%s", len(out), maxOutputShown, out[len(out)-maxOutputShown:])
+}
+
 func (f *fabric) runExec(ctx context.Context, n *PlanNode) error {
 	ln := f.nodes[n.Name]
 	for i, c := range n.Exec {
 		out, err := RunTimeout(ctx, ln.ns, c, f.execTimeout)
 		if err != nil {
-			return fmt.Errorf("node %s: exec[%d] %q: %w; output:\n%s", n.Name, i, c, err, out)
+			return fmt.Errorf("node %s: exec[%d] %s: %w; output:\n%s", n.Name, i, topologies.Quote(c), err, outputTail(out))
 		}
 	}
 	return nil

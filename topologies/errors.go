@@ -103,6 +103,12 @@ func (l ErrorList) err() error {
 	return l
 }
 
+// Quote quotes a value of a topology as its errors do, %q-style, the value
+// cut after MaxValueShown bytes with its length ("aaaa"… (5000000 bytes)):
+// for errors about a topology raised elsewhere (a node's exec command in a
+// deploy error), so every message is bounded.
+func Quote(s string) string { return clipMessage(strconv.Quote(s)) }
+
 // clip shortens a value longer than MaxValueShown bytes to its first bytes
 // (whole characters), an ellipsis and its length: "aaaa… (5000000 bytes)".
 func clip(s string) string {

@@ -1,7 +1,9 @@
 package aws
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -14,6 +16,33 @@ type idempotent struct {
 	paramHash [32]byte
 	done      chan struct{} // closed when the first request has finished
 	body      []byte        // the response; nil if the first request failed (read after done)
+}
+
+// Token is an answer remembered for a request with a client token: the
+// key (account, action and token), the hash of the request's parameters
+// and the answer's body. Tokens are kept for the life of the cloud, saved
+// ones included, which covers AWS's window (a token stays valid for at
+// least 24 hours).
+type Token struct {
+	Key       string
+	ParamHash [32]byte
+	Body      []byte
+}
+
+// MarshalBinary encodes the token's hash and body (the key is stored
+// apart): the 32 bytes of the hash, then the body.
+func (t Token) MarshalBinary() ([]byte, error) {
+	return append(t.ParamHash[:], t.Body...), nil
+}
+
+// UnmarshalBinary decodes what MarshalBinary made; the key is left as is.
+func (t *Token) UnmarshalBinary(b []byte) error {
+	if len(b) < len(t.ParamHash) {
+		return fmt.Errorf("client token record of %d bytes: too short", len(b))
+	}
+	copy(t.ParamHash[:], b)
+	t.Body = bytes.Clone(b[len(t.ParamHash):])
+	return nil
 }
 
 // serveIdempotent runs a request that carries a ClientToken at most once per
@@ -37,6 +66,9 @@ func (h *Handler) serveIdempotent(w http.ResponseWriter, act action, c *call, re
 				entry.body = out
 			}
 			h.mu.Unlock()
+			if apiErr == nil && h.remember != nil {
+				h.remember(Token{Key: key, ParamHash: hash, Body: out})
+			}
 			close(entry.done)
 			if apiErr != nil {
 				writeError(w, reqID, apiErr)

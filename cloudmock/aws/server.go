@@ -30,6 +30,15 @@ type Config struct {
 	// ResponseWriter that cannot set deadlines leaves it to the server's
 	// own ReadTimeout.
 	BodyReadTimeout time.Duration
+	// Tokens are the answers to requests with a client token that an
+	// earlier process serving the same saved cloud remembered (Remember):
+	// a client retrying such a request after a restart gets the first
+	// answer, not a second resource.
+	Tokens []Token
+	// Remember, if set, is called with each answer remembered for a client
+	// token, once the request has succeeded, so that the caller can save
+	// it beside the model (cloudmock/persist). It must not block for long.
+	Remember func(Token)
 }
 
 // DefaultBodyReadTimeout is Config.BodyReadTimeout's default: far more
@@ -45,6 +54,8 @@ type Handler struct {
 	now    func() time.Time
 	// bodyTimeout is Config.BodyReadTimeout.
 	bodyTimeout time.Duration
+
+	remember func(Token) // Config.Remember
 
 	mu     sync.Mutex // guards tokens
 	tokens map[string]*idempotent
@@ -87,7 +98,12 @@ func register(name string, a action) { actions[name] = a }
 // the cloud does not have them yet.
 func New(cloud *model.Cloud, cfg Config) *Handler {
 	h := &Handler{cloud: cloud, region: cfg.Region, creds: map[string]Credential{}, now: time.Now, tokens: map[string]*idempotent{},
-		bodyTimeout: cfg.BodyReadTimeout}
+		bodyTimeout: cfg.BodyReadTimeout, remember: cfg.Remember}
+	for _, t := range cfg.Tokens {
+		done := make(chan struct{})
+		close(done)
+		h.tokens[t.Key] = &idempotent{paramHash: t.ParamHash, done: done, body: t.Body}
+	}
 	if h.bodyTimeout <= 0 {
 		h.bodyTimeout = DefaultBodyReadTimeout
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 
 	cmaws "github.com/mcnlab/mcnlab/cloudmock/aws"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
+	"github.com/mcnlab/mcnlab/cloudmock/persist"
 )
 
 // APIResult is the outcome of `mcnlab bench api`.
@@ -34,16 +36,43 @@ type APIResult struct {
 // HTTP, from workers goroutines for d per repeat, with a mix of creates,
 // describes with filters, tags and deletes (the model alone, no dataplane).
 func API(ctx context.Context, workers int, d time.Duration, repeats int) (*APIResult, error) {
-	const key, secret = "AKIDMCNLABBENCH", "mcnlab-bench-secret"
+	return APIState(ctx, workers, d, repeats, "")
+}
+
+// APIState is API with the cloud kept in the state file statePath, as
+// `cloudmock serve --state` keeps it (each call answered once saved), when
+// statePath is not empty. The file must not exist yet.
+func APIState(ctx context.Context, workers int, d time.Duration, repeats int, statePath string) (*APIResult, error) {
+	const key, secret, account = "AKIDMCNLABBENCH", "mcnlab-bench-secret", "111122223333"
 	cloud := model.New()
-	// Each worker holds one VPC at a time: the account asks for the VPC
-	// quota that needs, as a real one would ask Service Quotas.
+	// Each worker holds one VPC at a time, and a round cut by a repeat's
+	// end may leave one until the repeat's sweep: the account asks for the
+	// VPC quota that needs, as a real one would ask Service Quotas.
 	lim := model.DefaultLimits()
-	if err := lim.Raise("vpcs-per-region", max(workers, model.DefaultLimits().NetworksPerRegion)); err != nil {
+	if err := lim.Raise("vpcs-per-region", max(2*workers, model.DefaultLimits().NetworksPerRegion)); err != nil {
 		return nil, fmt.Errorf("bench api: %w", err)
 	}
-	cloud.AddAccount(model.Account{ID: "111122223333", Limits: lim})
-	h := cmaws.New(cloud, cmaws.Config{Region: "us-east-1", Credentials: []cmaws.Credential{{AccountID: "111122223333", AccessKeyID: key, SecretAccessKey: secret}}})
+	cloud.AddAccount(model.Account{ID: account, Limits: lim})
+	cfg := cmaws.Config{Region: "us-east-1", Credentials: []cmaws.Credential{{AccountID: account, AccessKeyID: key, SecretAccessKey: secret}}}
+	var h http.Handler
+	if statePath != "" {
+		if _, err := os.Stat(statePath); err == nil {
+			return nil, fmt.Errorf("bench api: state file %s exists: give a new one", statePath)
+		}
+		st, err := persist.Open(statePath)
+		if err != nil {
+			return nil, fmt.Errorf("bench api: %w", err)
+		}
+		defer st.Close()
+		cfg.Remember = func(t cmaws.Token) {
+			b, _ := t.MarshalBinary()
+			st.Remember("aws-client-token", t.Key, b)
+		}
+		st.Start(cloud)
+		h = st.Durable(cmaws.New(cloud, cfg))
+	} else {
+		h = cmaws.New(cloud, cfg)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("bench api: listen: %w", err)
@@ -98,6 +127,16 @@ func API(ctx context.Context, workers int, d time.Duration, repeats int) (*APIRe
 		case err := <-errc:
 			return nil, fmt.Errorf("bench api: %w", err)
 		default:
+		}
+		// Rounds cut by the repeat's end leave VPCs (some created by a call
+		// whose answer came too late); remove them so that the next
+		// repeat's workers stay within the VPC quota. A call still under
+		// way may add one after this: the quota leaves room for it.
+		for _, sub := range cloud.Subnets(account) {
+			_ = cloud.DeleteSubnet(account, sub.ID)
+		}
+		for _, n := range cloud.Networks(account) {
+			_ = cloud.DeleteNetwork(account, n.ID)
 		}
 		res.Calls += calls.Load()
 		rates = append(rates, float64(calls.Load())/elapsed.Seconds())

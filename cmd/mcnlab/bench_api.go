@@ -15,6 +15,7 @@ func newBenchAPI() *cobra.Command {
 	var d time.Duration
 	var asJSON, effect bool
 	var changes int
+	var statePath string
 	cmd := &cobra.Command{
 		Use:   "api [--workers N] [--duration D] [--repeat R] [--json]",
 		Short: "Cloud API calls per second: the AWS SDK for Go v2 against cloudmock's EC2 API on loopback",
@@ -23,7 +24,7 @@ func newBenchAPI() *cobra.Command {
 			if effect {
 				return runEffect(cmd, changes, asJSON)
 			}
-			res, err := bench.API(cmd.Context(), workers, d, repeats)
+			res, err := bench.APIState(cmd.Context(), workers, d, repeats, statePath)
 			if err != nil {
 				return err
 			}
@@ -34,7 +35,11 @@ func newBenchAPI() *cobra.Command {
 				return enc.Encode(res)
 			}
 			s := res.CallsPerSec
-			fmt.Fprintf(out, "bench api: %d workers, %d x %s, mixed create/tag/describe/delete (8 calls a round)\n", workers, repeats, d)
+			kept := ""
+			if statePath != "" {
+				kept = ", cloud kept in " + statePath + " (each call answered once saved)"
+			}
+			fmt.Fprintf(out, "bench api: %d workers, %d x %s, mixed create/tag/describe/delete (8 calls a round)%s\n", workers, repeats, d, kept)
 			fmt.Fprintf(out, "  calls/s  median %.0f  (min %.0f, max %.0f)\n", s.Median, s.Min, s.Max)
 			fmt.Fprintf(out, "  latency  p50 %.2f ms  p99 %.2f ms  (%d calls)\n", res.LatencyP50, res.LatencyP99, res.Calls)
 			return nil
@@ -44,6 +49,7 @@ func newBenchAPI() *cobra.Command {
 	cmd.Flags().DurationVar(&d, "duration", 3*time.Second, "length of each repeat")
 	cmd.Flags().IntVar(&repeats, "repeat", 3, "repeats; the median is reported")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&statePath, "state", "", "keep the cloud in the new state file `FILE`, as cloudmock serve --state does, to measure what saving costs")
 	cmd.Flags().BoolVar(&effect, "dataplane", false, "measure the time from an API call to its dataplane effect instead (needs root)")
 	cmd.Flags().IntVar(&changes, "changes", 50, "with --dataplane: route and security group changes of each kind")
 	return cmd

@@ -33,6 +33,7 @@ func newCloudmock() *cobra.Command {
 	var addrFile string
 	var accounts, circuits, apiLines, uplinkSpecs []string
 	var quotaSpecs []string
+	var statePath string
 	serve := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]... [--lab NAME [--circuit NAME=NAMESPACE:INTERFACE]... [--uplink NAME=NAMESPACE:INTERFACE:ADDRESS/LEN]...]",
 		Short: "Serve the AWS EC2 and Direct Connect APIs on loopback for the AWS SDKs and CLI (--endpoint-url)",
@@ -108,14 +109,24 @@ elastic IPs of instances behind internet gateways, and they reach it. Use a
 				return err
 			}
 			cloud := model.New()
-			for _, c := range creds {
-				cloud.AddAccount(model.Account{ID: c.AccountID, Limits: lim})
+			awsCfg := cmaws.Config{Region: region, Credentials: creds}
+			var cs *cloudState
+			if statePath != "" {
+				if cs, err = openCloudState(statePath, cloud); err != nil {
+					return err
+				}
+				defer cs.store.Close()
+				awsCfg.Tokens, awsCfg.Remember = cs.tokens, cs.rememberToken
 			}
-			var handler http.Handler = cmaws.New(cloud, cmaws.Config{Region: region, Credentials: creds})
+			addAccounts(cloud, creds, lim)
+			var handler http.Handler = cmaws.New(cloud, awsCfg)
 			for _, name := range apiLines {
 				if _, err := cloud.ProvisionDXConnection(account, name, nil); err != nil {
 					return fmt.Errorf("--line %q: %w", name, err)
 				}
+			}
+			if cs != nil {
+				cs.store.Start(cloud)
 			}
 			if lab != "" {
 				cl, err := startCloudLab(cmd.Context(), lab, join, cloud, lines, uplinks)
@@ -124,6 +135,9 @@ elastic IPs of instances behind internet gateways, and they reach it. Use a
 				}
 				defer cl.close()
 				handler = cl.r.InForce(handler)
+			}
+			if cs != nil {
+				handler = cs.store.Durable(handler) // answered once saved
 			}
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
@@ -176,6 +190,7 @@ elastic IPs of instances behind internet gateways, and they reach it. Use a
 	serve.Flags().StringVar(&listen, "listen", "127.0.0.1:4566", "loopback address to serve on")
 	serve.Flags().StringVar(&region, "region", "us-east-1", "the region the API answers for")
 	serve.Flags().StringVar(&lab, labFlag, "", "make the cloud real in the namespaces of lab `NAME` (VPC routers, instances, gateways; instances of image "+realize.GatewayImage+" run mcnlab gateway); every call returns once its change is in force")
+	serve.Flags().StringVar(&statePath, "state", "", "keep the cloud in the database `FILE` (created 0600 if missing, loaded if present): after a restart, even after SIGKILL, every object, ID, tag and quota is as before, and each call is answered once saved; --account and --quota apply to accounts the file does not hold yet")
 	serve.Flags().StringVar(&addrFile, "addr-file", "", "write the address it listens on (host:port) to this file once listening (useful with --listen 127.0.0.1:0)")
 	serve.Flags().BoolVar(&join, "join", false, "with --lab: join a lab that mcnlab deploy made (record the cloud's namespaces beside the lab's, remove only those when stopping)")
 	serve.Flags().StringArrayVar(&accounts, "account", []string{devAccount}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable; visible to every user in the process list: prefer "+accountsEnv+")")
@@ -183,7 +198,7 @@ elastic IPs of instances behind internet gateways, and they reach it. Use a
 	serve.Flags().StringArrayVar(&apiLines, "line", nil, "NAME: a Direct Connect connection of the first --account that exists in the API only, ending nowhere (for plan and apply against the model; repeatable)")
 	serve.Flags().StringArrayVar(&circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE: a private line of the lab (a Direct Connect connection of the first --account) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")
 	serve.Flags().StringArrayVar(&uplinkSpecs, "uplink", nil, "NAME=NAMESPACE:INTERFACE:ADDRESS/LEN: an on-prem site's link to the lab's emulated internet, INTERFACE in the lab's namespace NAMESPACE holding the site's public ADDRESS/LEN (a /30 of 198.51.100.0/24) with a default route to the internet (repeatable; needs --lab)")
-	c.AddCommand(serve, newCloudmockEnv())
+	c.AddCommand(serve)
 	return c
 }
 

@@ -255,6 +255,12 @@ func (r *Runner) Run(ctx context.Context, c Case, lab string) (res Result) {
 		files[fileReach] = out
 		var seen []Pair
 		if jerr := json.Unmarshal(out, &seen); jerr != nil {
+			// reach itself failed (no matrix): tried again until the
+			// deadline, then reported as an error, not a disagreement.
+			if time.Now().Before(deadline) && ctx.Err() == nil {
+				r.logf("case %d: reach round %d failed, trying again: %v", c.Index, round, err)
+				continue
+			}
 			res.Err = errors.Join(err, fmt.Errorf("read reach --json: %w", jerr))
 			return res
 		}

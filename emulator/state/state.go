@@ -402,24 +402,11 @@ var ErrLocked = errors.New("lab is locked by another mcnlab process")
 
 // TryLock takes the lab's lock without waiting.
 func TryLock(lab string) (*Lock, error) {
-	if err := CheckName(lab); err != nil {
-		return nil, err
+	l, err := lock(lab, "lock", syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return nil, fmt.Errorf("lab %s: %w", lab, ErrLocked)
 	}
-	if !isLab(lab) {
-		return nil, fmt.Errorf("lock lab %s: %w", lab, ErrNotFound)
-	}
-	f, err := os.OpenFile(filepath.Join(Dir(lab), "lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("lock lab %s: %w", lab, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("lab %s: %w", lab, ErrLocked)
-		}
-		return nil, fmt.Errorf("lock lab %s: %w", lab, err)
-	}
-	return &Lock{f: f}, nil
+	return l, err
 }
 
 // LockDaemons takes the lab's daemons lock, waiting for it: whoever starts,
@@ -427,19 +414,24 @@ func TryLock(lab string) (*Lock, error) {
 // supervisor) holds it, so that a daemon stopped on purpose is never taken
 // for one that died.
 func LockDaemons(lab string) (*Lock, error) {
+	return lock(lab, "daemons.lock", syscall.LOCK_EX)
+}
+
+// lock takes the flock how on the file name (0600) in the lab's directory.
+func lock(lab, name string, how int) (*Lock, error) {
 	if err := CheckName(lab); err != nil {
 		return nil, err
 	}
 	if !isLab(lab) {
-		return nil, fmt.Errorf("lock daemons of lab %s: %w", lab, ErrNotFound)
+		return nil, fmt.Errorf("lock %s of lab %s: %w", name, lab, ErrNotFound)
 	}
-	f, err := os.OpenFile(filepath.Join(Dir(lab), "daemons.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := os.OpenFile(filepath.Join(Dir(lab), name), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("lock daemons of lab %s: %w", lab, err)
+		return nil, fmt.Errorf("lock %s of lab %s: %w", name, lab, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("lock daemons of lab %s: %w", lab, err)
+		return nil, fmt.Errorf("lock %s of lab %s: %w", name, lab, err)
 	}
 	return &Lock{f: f}, nil
 }

@@ -265,9 +265,20 @@ func (s *liveState) teardown() error {
 
 // reconcile makes the dataplane match a fresh read of the model.
 func (r *Realizer) reconcile() error {
-	p, err := r.buildPlan(takeSnapshot(r.cloud))
+	snap := takeSnapshot(r.cloud)
+	adopt := r.opts.Adopt && !r.adopted
+	if adopt {
+		r.adoptLinks(snap) // before the plan allocates link addresses
+	}
+	p, err := r.buildPlan(snap)
 	if err != nil {
 		return fmt.Errorf("realize: plan: %w", err)
+	}
+	if adopt {
+		r.adopted = true
+		if err := r.adoptLive(p); err != nil {
+			return err
+		}
 	}
 	s := r.live
 	var errs []error

@@ -39,6 +39,11 @@ type Options struct {
 	// namespace exists, with or without an internet gateway, and each
 	// uplink is made whenever it is (re)created; Close deletes them.
 	Uplinks []Uplink
+	// Adopt: the lab's namespaces of a previous realizer of this cloud (a
+	// cloud process that died, restarted on its state file) may exist; the
+	// first pass adopts what of them its plan predicts, with the gateway
+	// daemons running inside, instead of making them anew (adopt.go).
+	Adopt bool
 }
 
 // Circuit is a private line the lab made: its site end is the interface
@@ -78,8 +83,9 @@ type Realizer struct {
 	uplinks []uplinkPlan
 
 	// Owned by the worker goroutine (and by Close after it stopped).
-	live  *liveState
-	links map[string]int // link key -> index in linkPool
+	live    *liveState
+	links   map[string]int // link key -> index in linkPool
+	adopted bool           // the first pass adopted the existing dataplane (Options.Adopt)
 }
 
 // New starts a realizer for cloud: it realizes the model as it is now and

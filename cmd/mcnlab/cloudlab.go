@@ -223,6 +223,13 @@ func deployCloud(ctx context.Context, cmd *cobra.Command, t *topologies.Topology
 // --lab LAB --join`) with the sites' private lines, records it, and waits
 // until its API answers.
 func startLabCloud(ctx context.Context, lab string, cp *intent.Plan) error {
+	return startLabCloudAs(ctx, lab, cp, newLabCredentials(), "127.0.0.1:0")
+}
+
+// startLabCloudAs is startLabCloud with the account's key and the address
+// to listen on given (restartLabCloud reuses the dead cloud's). The cloud
+// keeps its model in the lab's cloud.db (labCloudState).
+func startLabCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds controller.LabCloud, listen string) error {
 	self, err := mcnlabSelf()
 	if err != nil {
 		return err
@@ -232,8 +239,7 @@ func startLabCloud(ctx context.Context, lab string, cp *intent.Plan) error {
 	if err := os.Remove(addrFile); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	creds := newLabCredentials()
-	argv := []string{self, "cloudmock", "serve", "--lab", lab, "--join", "--listen", "127.0.0.1:0", "--addr-file", addrFile}
+	argv := []string{self, "cloudmock", "serve", "--lab", lab, "--join", "--listen", listen, "--addr-file", addrFile, "--state", labCloudState(lab)}
 	argv = append(argv, labQuotaArgs(cp.Topology.Cloud.Accounts)...)
 	for _, s := range cp.Topology.Cloud.Sites {
 		ns := emulator.NamespaceName(lab, s.Name)

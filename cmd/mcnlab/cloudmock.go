@@ -129,7 +129,10 @@ elastic IPs of instances behind internet gateways, and they reach it. Use a
 				cs.store.Start(cloud)
 			}
 			if lab != "" {
-				cl, err := startCloudLab(cmd.Context(), lab, join, cloud, lines, uplinks)
+				// A lab's cloud restarted on its state file adopts the
+				// dataplane its predecessor made.
+				adopt := join && cs != nil && cs.loaded
+				cl, err := startCloudLab(cmd.Context(), lab, join, adopt, cloud, lines, uplinks)
 				if err != nil {
 					return err
 				}
@@ -267,7 +270,7 @@ type cloudLab struct {
 // before each is created) and starts the realizer with the lab's private
 // lines and uplinks. With join, the lab is one that deploy made
 // (joinCloudLab).
-func startCloudLab(ctx context.Context, lab string, join bool, cloud *model.Cloud, circuits []realize.Circuit, uplinks []realize.Uplink) (*cloudLab, error) {
+func startCloudLab(ctx context.Context, lab string, join, adopt bool, cloud *model.Cloud, circuits []realize.Circuit, uplinks []realize.Uplink) (*cloudLab, error) {
 	if err := needRoot("cloudmock serve --lab"); err != nil {
 		return nil, err
 	}
@@ -275,7 +278,7 @@ func startCloudLab(ctx context.Context, lab string, join bool, cloud *model.Clou
 		return nil, err
 	}
 	if join {
-		return joinCloudLab(ctx, lab, cloud, circuits, uplinks)
+		return joinCloudLab(ctx, lab, adopt, cloud, circuits, uplinks)
 	}
 	cl := &cloudLab{rec: &state.Lab{Name: lab, Created: time.Now().UTC(), Phase: state.PhaseReady, Owner: state.Self()}}
 	if err := state.Create(cl.rec); err != nil {
@@ -322,8 +325,10 @@ var cloudGatewayCommand = func() ([]string, error) {
 	return []string{self}, nil
 }
 
-// joinCloudLab starts the realizer in a lab that a deploy made.
-func joinCloudLab(ctx context.Context, lab string, cloud *model.Cloud, circuits []realize.Circuit, uplinks []realize.Uplink) (*cloudLab, error) {
+// joinCloudLab starts the realizer in a lab that a deploy made. With adopt
+// (the cloud was restored from its state file), the namespaces a cloud of
+// this lab that died left stay recorded and the realizer adopts them.
+func joinCloudLab(ctx context.Context, lab string, adopt bool, cloud *model.Cloud, circuits []realize.Circuit, uplinks []realize.Uplink) (*cloudLab, error) {
 	if _, err := state.Load(lab); err != nil {
 		return nil, fmt.Errorf("--join: %w", err)
 	}
@@ -335,13 +340,15 @@ func joinCloudLab(ctx context.Context, lab string, cloud *model.Cloud, circuits 
 		return nil, fmt.Errorf("--join: %w", err)
 	}
 	cl.rec.Nodes = left
-	cl.removeJoined()
+	if !adopt {
+		cl.removeJoined()
+	}
 	gw, err := cloudGatewayCommand()
 	if err != nil {
 		return nil, err
 	}
 	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw, Logf: cloudLog.Printf,
-		Circuits: circuits, Uplinks: uplinks})
+		Circuits: circuits, Uplinks: uplinks, Adopt: adopt})
 	if err != nil {
 		cl.removeJoined()
 		return nil, err

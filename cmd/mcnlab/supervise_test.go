@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -244,9 +245,10 @@ func TestDeployFailsWhenADaemonDies(t *testing.T) {
 const daemonStopAllowance = 10 * time.Second
 
 // After deploy, the lab's supervisor restarts a controller or a cloud that
-// died: the controller comes back and the lab is converged again; a dead
-// cloud's namespaces go, a new cloud starts, and the restarted controller
-// builds the lab in it again. `controller stop` is left stopped.
+// died: the controller comes back and the lab is converged again; a cloud
+// killed under a 10 ms probe stream comes back on its state file and
+// adopts its namespaces and gateway daemons without losing a probe, while
+// the controller keeps running. `controller stop` is left stopped.
 func TestSupervisorRestartsDaemons(t *testing.T) {
 	lab := deployCloudLab(t, "testdata/aws-edge.yaml", "asu")
 	ctx := context.Background()
@@ -265,17 +267,17 @@ func TestSupervisorRestartsDaemons(t *testing.T) {
 			time.Sleep(50 * time.Millisecond) // polling the controller, bounded by limit
 		}
 	}
-	for _, daemon := range []string{controllerDaemon, cloudDaemon} {
+	// kill SIGKILLs the daemon and returns once the supervisor restarted it.
+	kill := func(daemon string) (killed time.Time, p, again state.Process) {
+		t.Helper()
 		p, ok := daemonOf(lab, daemon)
 		if !ok || !p.Alive() {
 			t.Fatalf("no live %s recorded", daemon)
 		}
-		before, _ := state.Load(lab)
 		if err := syscall.Kill(p.PID, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
-		killed := time.Now()
-		var again state.Process
+		killed = time.Now()
 		for {
 			again, _ = daemonOf(lab, daemon)
 			if again.PID != 0 && again != p && again.Alive() {
@@ -287,34 +289,99 @@ func TestSupervisorRestartsDaemons(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond) // polling the state for the restart, bounded
 		}
-		restartedIn := time.Since(killed)
-		took := restartedIn + converged(60*time.Second)
-		if daemon == controllerDaemon {
-			// The other daemon was not touched.
-			if c, _ := daemonOf(lab, cloudDaemon); !c.Alive() {
-				t.Errorf("the cloud died with the controller")
-			}
+		return killed, p, again
+	}
+
+	killed, _, again := kill(controllerDaemon)
+	restartedIn := time.Since(killed)
+	took := restartedIn + converged(60*time.Second)
+	// The other daemon was not touched.
+	if c, _ := daemonOf(lab, cloudDaemon); !c.Alive() {
+		t.Errorf("the cloud died with the controller")
+	}
+	t.Logf("controller killed: restarted as pid %d in %s, lab converged again %s after the kill", again.PID,
+		restartedIn.Round(time.Millisecond), took.Round(time.Millisecond))
+
+	// The cloud killed under a 10 ms probe stream from the site's host
+	// through its gateway, the tunnels and the transit gateway instances
+	// (gateway daemons the cloud supervises) to the spoke's workload: the
+	// restarted cloud reloads its model from cloud.db and adopts the
+	// namespaces, links and daemons, so not one probe is lost, and the
+	// controller keeps running.
+	if out, _, err := run(t, "routes", "approve", "branch", "10.200.0.0/24", "--lab", lab, "--wait", "10s"); err != nil {
+		t.Fatalf("routes approve: %v\n%s", err, out)
+	}
+	branch := emulator.NamespaceName(lab, "branch-h1")
+	app1 := netip.MustParseAddr("10.1.1.10")
+	if !waitReach(t, branch, app1, 10*time.Second) {
+		t.Fatal("branch-h1 does not reach app1 once the branch's prefix is approved")
+	}
+	before, _ := state.Load(lab)
+	inodes := map[string]uint64{}
+	gateways := map[string]int{}
+	for _, n := range before.Nodes {
+		var st unix.Stat_t
+		if err := unix.Stat(netns.Path(n.Namespace), &st); err == nil {
+			inodes[n.Namespace] = st.Ino
 		}
-		t.Logf("%s killed: restarted as pid %d in %s, lab converged again %s after the kill", daemon, again.PID,
-			restartedIn.Round(time.Millisecond), took.Round(time.Millisecond))
-		if daemon == cloudDaemon {
-			// The dead cloud's namespaces are gone; the new cloud's are
-			// recorded.
-			after, _ := state.Load(lab)
-			now := map[string]bool{}
-			for _, n := range after.Nodes {
-				now[n.Namespace] = true
+		if n.Kind == "instance" {
+			if pid := gatewayIn(t, n.Namespace); pid != 0 {
+				gateways[n.Namespace] = pid
 			}
-			for _, n := range before.Nodes {
-				if n.Kind == "instance" && netns.Exists(n.Namespace) && !now[n.Namespace] {
-					t.Errorf("namespace %s of the dead cloud is still there", n.Namespace)
-				}
-			}
-			checkMatrix(t, lab)
 		}
 	}
+	if len(gateways) == 0 {
+		t.Fatal("no gateway daemon runs in the cloud's instances")
+	}
+	ctl, _ := daemonOf(lab, controllerDaemon)
+	var cloudAgain state.Process
+	pr := probeDuring(t, branch, app1, func() {
+		killed, _, cloudAgain = kill(cloudDaemon)
+		// The restarted cloud answers the controller again.
+		converged(60 * time.Second)
+		t.Logf("cloud killed: restarted as pid %d, lab converged %s after the kill", cloudAgain.PID, time.Since(killed).Round(time.Millisecond))
+	})
+	if pr.Lost > 0 {
+		t.Errorf("%d of %d probes lost while the cloud was killed and restarted (longest gap %s)", pr.Lost, pr.Sent, pr.Outage)
+	}
+	if now, _ := daemonOf(lab, controllerDaemon); now != ctl || !ctl.Alive() {
+		t.Errorf("the controller was restarted with the cloud: pid %d, then %d", ctl.PID, now.PID)
+	}
+	after, _ := state.Load(lab)
+	recorded := map[string]bool{}
+	for _, n := range after.Nodes {
+		recorded[n.Namespace] = true
+	}
+	for ns, ino := range inodes {
+		var st unix.Stat_t
+		if err := unix.Stat(netns.Path(ns), &st); err != nil || st.Ino != ino || !recorded[ns] {
+			t.Errorf("namespace %s was not adopted as it was (inode %d, now %d, %v; recorded %v)", ns, ino, st.Ino, err, recorded[ns])
+		}
+	}
+	for ns, pid := range gateways {
+		if now := gatewayIn(t, ns); now != pid {
+			t.Errorf("the gateway daemon in %s was restarted (pid %d, now %d), not adopted", ns, pid, now)
+		}
+	}
+	// The restarted cloud supervises the adopted daemons: one killed now
+	// is restarted.
+	for ns, pid := range gateways {
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for gatewayIn(t, ns) == 0 || gatewayIn(t, ns) == pid {
+			if time.Now().After(deadline) {
+				t.Fatalf("the adopted gateway daemon in %s, killed, was not restarted in 30 s; cloud log:\n%s", ns, tail(filepath.Join(state.Dir(lab), "cloud.log"), 20))
+			}
+			time.Sleep(20 * time.Millisecond) // polling for the restart, bounded
+		}
+		break
+	}
+	converged(60 * time.Second)
+	checkMatrix(t, lab)
 	log := tail(filepath.Join(state.Dir(lab), "supervisor.log"), 100)
-	for _, want := range []string{"the controller of lab " + lab, "restarted the controller (pid", "the cloud of lab " + lab, "restarted the cloud (pid"} {
+	for _, want := range []string{"the controller of lab " + lab, "restarted the controller (pid", "the cloud of lab " + lab, "restarted the cloud (pid", "adopted its dataplane"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("supervisor log lacks %q:\n%s", want, log)
 		}

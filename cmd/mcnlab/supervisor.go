@@ -102,8 +102,9 @@ func superviseLab(ctx context.Context, lab string, lg *log.Logger) error {
 	}
 }
 
-// restartDead restarts the lab's cloud if it died, and then its controller
-// too (the controller builds the new, empty cloud again through the cloud
+// restartDead restarts the lab's cloud if it died: on its state file, if
+// it keeps one (restartLabCloud), else afresh and then its controller too
+// (the controller builds the new, empty cloud again through the cloud
 // API); or only the controller if that died. It holds the lab's daemons
 // lock throughout.
 func restartDead(ctx context.Context, lab string, lg *log.Logger) error {
@@ -122,6 +123,20 @@ func restartDead(ctx context.Context, lab string, lg *log.Logger) error {
 	cloud, hasCloud := recordedDaemon(rec, cloudDaemon)
 	ctl, hasCtl := recordedDaemon(rec, controllerDaemon)
 	switch {
+	case hasCloud && !cloud.Alive() && hasCloudState(lab):
+		// The cloud comes back on its state file with the same key and
+		// address, and adopts its dataplane: traffic keeps flowing, and
+		// the controller keeps running (its calls are retried meanwhile).
+		lg.Printf("the cloud of lab %s (pid %d) died; its log ends:\n%s", lab, cloud.PID, tail(filepath.Join(state.Dir(lab), "cloud.log"), 10))
+		cp, err := labPlan(lab)
+		if err != nil {
+			return err
+		}
+		if err := restartLabCloud(ctx, lab, cp); err != nil {
+			return fmt.Errorf("restart the cloud on its state file: %w", err)
+		}
+		c, _ := daemonOf(lab, cloudDaemon)
+		lg.Printf("restarted the cloud (pid %d) on its state file %s; it adopted its dataplane, the controller kept running", c.PID, labCloudState(lab))
 	case hasCloud && !cloud.Alive():
 		lg.Printf("the cloud of lab %s (pid %d) died; its log ends:\n%s", lab, cloud.PID, tail(filepath.Join(state.Dir(lab), "cloud.log"), 10))
 		if hasCtl && ctl.Alive() {

@@ -118,6 +118,7 @@ func (h *Handler) serveDirectConnect(w http.ResponseWriter, r *http.Request, req
 		return
 	}
 	name, ok := strings.CutPrefix(target, dxTargetPrefix)
+	markRead(w, name)
 	act, found := dxActions[name]
 	if !ok || !found || r.Method != http.MethodPost {
 		// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/CommonErrors.html — InvalidAction 400

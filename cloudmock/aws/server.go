@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/mcnlab/mcnlab/cloudmock/held"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
 
@@ -131,6 +133,15 @@ func newRequestID() string {
 // ServeHTTP authenticates, decodes and runs one EC2 Query API request, or
 // one Direct Connect JSON request (those carry an X-Amz-Target header).
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Query-Requests.html — Action, Version and form-encoded parameters
+// markRead tells the wrappers around the front-end (cloudmock/held) that
+// an action cannot change anything, by its name (Describe*, Get*), so that
+// it is answered at once while other calls' changes are brought in force.
+func markRead(w http.ResponseWriter, action string) {
+	if strings.HasPrefix(action, "Describe") || strings.HasPrefix(action, "Get") {
+		held.MarkRead(w)
+	}
+}
+
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := newRequestID()
 	body, err := h.readBody(w, r)
@@ -167,6 +178,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f := form(values)
 	name := f.str("Action")
+	markRead(w, name)
 	act, found := actions[name]
 	if !found {
 		writeError(w, reqID, &apiError{Code: "InvalidAction", Message: fmt.Sprintf("The action %s is not valid for this web service.", clip(name)), Status: http.StatusBadRequest})

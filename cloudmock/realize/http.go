@@ -1,9 +1,10 @@
 package realize
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
+
+	"github.com/mcnlab/mcnlab/cloudmock/held"
 )
 
 // InForce wraps an API front-end (an http.Handler such as the aws
@@ -12,46 +13,24 @@ import (
 // returns. If the dataplane cannot be brought in line, the call fails with
 // 500 and a plain-text reason instead, although the model has the change.
 //
-// A call during which nothing was committed to the model (a read, or a
-// refused change) is answered at once: it has nothing to bring in force,
-// and a dataplane still catching up with someone else's change must not
+// A call during which nothing was committed to the model (a refused
+// change), or that the front-end marked a read (held.MarkRead), is
+// answered at once: it has nothing to bring in force, and a dataplane
+// still catching up with someone else's change must neither hold it nor
 // fail it.
 func (r *Realizer) InForce(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		rec := &heldResponse{header: http.Header{}, status: http.StatusOK}
+		rec := held.NewResponse()
 		before := r.cloud.Seq()
 		next.ServeHTTP(rec, req)
-		if rec.status < 400 && r.cloud.Seq() != before {
+		// A read (marked by the front-end) does not wait even when other
+		// calls committed while it ran.
+		if !rec.Read() && rec.Status() < 400 && r.cloud.Seq() != before {
 			if err := r.Sync(req.Context()); err != nil {
 				http.Error(w, fmt.Sprintf("the change is in the model but not in force in the dataplane: %v", err), http.StatusInternalServerError)
 				return
 			}
 		}
-		for k, v := range rec.header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.status)
-		_, _ = w.Write(rec.body.Bytes())
+		rec.Send(w)
 	})
-}
-
-// heldResponse records a response to send later.
-type heldResponse struct {
-	header http.Header
-	status int
-	wrote  bool
-	body   bytes.Buffer
-}
-
-func (h *heldResponse) Header() http.Header { return h.header }
-
-func (h *heldResponse) WriteHeader(status int) {
-	if !h.wrote {
-		h.status, h.wrote = status, true
-	}
-}
-
-func (h *heldResponse) Write(b []byte) (int, error) {
-	h.wrote = true
-	return h.body.Write(b)
 }

@@ -59,11 +59,11 @@ func randomString(chars string, n int) string {
 }
 
 // cloudReadyTimeout bounds a lab's start of its emulated cloud and
-// controller; convergeTimeout its gateways' convergence after that.
-const (
-	cloudReadyTimeout = 30 * time.Second
-	convergeTimeout   = 90 * time.Second
-)
+// controller; convergeTimeout its gateways' convergence after that (a
+// variable for the test of a lab that does not converge).
+const cloudReadyTimeout = 30 * time.Second
+
+var convergeTimeout = 90 * time.Second
 
 // mcnlabSelf is the binary the lab's daemons run: this one. Tests, which
 // run a test binary, point it at a built mcnlab.
@@ -166,7 +166,7 @@ func tail(path string, n int) string {
 // deployCloud deploys a topology with cloud intent: the site routers and
 // hosts in the emulator, then the lab's emulated cloud and its controller,
 // and waits until the controller reports the lab converged.
-func deployCloud(ctx context.Context, cmd *cobra.Command, t *topologies.Topology, lab, file string, src []byte) error {
+func deployCloud(ctx context.Context, cmd *cobra.Command, t *topologies.Topology, lab, file string, src []byte, retain bool) error {
 	out := cmd.OutOrStdout()
 	cp, err := intent.Compile(t)
 	if err != nil {
@@ -190,12 +190,7 @@ func deployCloud(ctx context.Context, cmd *cobra.Command, t *topologies.Topology
 	if err := emulator.Deploy(ctx, eplan, emulator.Options{TopologyFile: abs, Source: src, Progress: pr, GatewayCommand: []string{self}}); err != nil {
 		return err
 	}
-	fail := func(err error) error {
-		if derr := emulator.Destroy(context.Background(), lab, pr); derr != nil {
-			return fmt.Errorf("%w (and destroying the lab failed: %v)", err, derr)
-		}
-		return fmt.Errorf("%w (lab %s destroyed)", err, lab)
-	}
+	fail := func(err error) error { return deployFailed(lab, pr, retain, err) }
 	if err := os.WriteFile(controller.TopologyFile(lab), src, 0o644); err != nil {
 		return fail(fmt.Errorf("keep topology: %w", err))
 	}

@@ -28,9 +28,9 @@ func completeLabs(*cobra.Command, []string, string) ([]string, cobra.ShellCompDi
 
 func newDeploy() *cobra.Command {
 	var file, lab string
-	var foreground bool
+	var foreground, retain bool
 	cmd := &cobra.Command{
-		Use:   "deploy -t FILE [--lab NAME]",
+		Use:   "deploy -t FILE [--lab NAME] [--retain]",
 		Short: "Build a lab from a topology and wait until it is ready",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -45,7 +45,7 @@ func newDeploy() *cobra.Command {
 			if err := needRoot("deploy"); err != nil {
 				return err
 			}
-			if err := deploy(cmd.Context(), cmd, t, lab, file, src); err != nil {
+			if err := deploy(cmd.Context(), cmd, t, lab, file, src, retain); err != nil {
 				return err
 			}
 			if foreground {
@@ -56,6 +56,7 @@ func newDeploy() *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&file, "topology", "t", "", "topology file (YAML)")
 	cmd.Flags().StringVar(&lab, labFlag, "", "lab name (default: the topology's name)")
+	cmd.Flags().BoolVar(&retain, "retain", false, "if the lab does not come up (or converge), keep it as it is, in phase failed, for inspect, exec and reach; destroy removes it")
 	cmd.Flags().BoolVar(&foreground, "foreground", false, "stay attached; Ctrl-C, or mcnlab destroy --lab NAME run elsewhere, destroys the lab")
 	_ = cmd.MarkFlagRequired("topology")
 	_ = cmd.MarkFlagFilename("topology", "yaml", "yml")
@@ -89,12 +90,12 @@ func loadTopology(file string) (*topologies.Topology, []byte, error) {
 	return t, src, nil
 }
 
-func deploy(ctx context.Context, cmd *cobra.Command, t *topologies.Topology, lab, file string, src []byte) error {
+func deploy(ctx context.Context, cmd *cobra.Command, t *topologies.Topology, lab, file string, src []byte, retain bool) error {
 	if err := topologies.CheckLabName("--lab", lab); err != nil {
 		return err
 	}
 	if t.Cloud != nil {
-		return deployCloud(ctx, cmd, t, lab, file, src)
+		return deployCloud(ctx, cmd, t, lab, file, src, retain)
 	}
 	plan, err := emulator.NewPlan(lab, t)
 	if err != nil {
@@ -109,13 +110,32 @@ func deploy(ctx context.Context, cmd *cobra.Command, t *topologies.Topology, lab
 		return err
 	}
 	if err := gwconf.Apply(ctx, lab, t, pr); err != nil {
-		if derr := emulator.Destroy(context.Background(), lab, pr); derr != nil {
-			return fmt.Errorf("%w (and destroying the lab failed: %v)", err, derr)
-		}
-		return fmt.Errorf("%w (lab %s destroyed)", err, lab)
+		return deployFailed(lab, pr, retain, err)
 	}
 	fmt.Fprintf(out, "lab %s ready in %s; `mcnlab inspect --lab %s` shows it, `mcnlab destroy --lab %s` removes it\n", lab, time.Since(start).Round(time.Millisecond), lab, lab)
 	return nil
+}
+
+// deployFailed ends a deploy that failed once the lab's fabric was made:
+// the lab is destroyed, or, with retain, kept as it is, in phase failed
+// with the error recorded, for inspect, exec and reach to look at (a lab
+// that does not converge is best understood while it runs).
+func deployFailed(lab string, pr emulator.Progress, retain bool, err error) error {
+	if retain {
+		rec, lerr := state.Load(lab)
+		if lerr == nil {
+			rec.Phase, rec.Error = state.PhaseFailed, err.Error()
+			lerr = state.Save(rec)
+		}
+		if lerr == nil {
+			return fmt.Errorf("%w (lab %s kept as it is: `mcnlab inspect --lab %s` shows it, `mcnlab destroy --lab %s` removes it)", err, lab, lab, lab)
+		}
+		err = fmt.Errorf("%w (and keeping the lab failed: %v)", err, lerr)
+	}
+	if derr := emulator.Destroy(context.Background(), lab, pr); derr != nil {
+		return fmt.Errorf("%w (and destroying the lab failed: %v)", err, derr)
+	}
+	return fmt.Errorf("%w (lab %s destroyed)", err, lab)
 }
 
 // holdUntilDone keeps the lab's lock until Ctrl-C or SIGTERM (which

@@ -68,6 +68,11 @@ func newInspect() *cobra.Command {
 			}
 			r := recs[0]
 			fmt.Fprintf(w, "lab %s\t%s\t%s\t%s\n", r.Name, r.Phase, age(r.Created), r.Topology)
+			if r.Phase == state.PhaseFailed && r.Error != "" {
+				// A deploy --retain that failed: why, as deploy said it.
+				w.Flush()
+				fmt.Fprintf(out, "deploy failed: %s\n", r.Error)
+			}
 			fmt.Fprintln(w)
 			fmt.Fprintln(w, "NODE\tKIND\tNAMESPACE\tINTERFACES")
 			for _, n := range r.Nodes {

@@ -456,3 +456,46 @@ func checkSecretsPrivate(t *testing.T, lab string) {
 		t.Errorf("controller status without a token: %v; want 401", err)
 	}
 }
+
+// deploy --retain keeps a lab that did not converge, in phase failed with
+// the reason, for inspect to show; destroy removes it. Without --retain the
+// same deploy leaves nothing.
+func TestDeployRetainKeepsAFailedLab(t *testing.T) {
+	old := convergeTimeout
+	convergeTimeout = time.Millisecond // nothing converges that fast
+	t.Cleanup(func() { convergeTimeout = old })
+	lab := roottest.LabName(t, "art")
+	roottest.Require(t)
+	bin := roottest.MCNLab(t)
+	roottest.UseTempState(t)
+	oldSelf := mcnlabSelf
+	mcnlabSelf = func() (string, error) { return bin, nil }
+	t.Cleanup(func() { mcnlabSelf = oldSelf })
+	t.Cleanup(func() {
+		run(t, "destroy", "--lab", lab)
+		roottest.AssertGone(t, lab)
+	})
+	_, _, err := run(t, "deploy", "-t", "testdata/aws-edge.yaml", "--lab", lab)
+	if err == nil || !strings.Contains(err.Error(), "did not converge within 1ms") || !strings.Contains(err.Error(), "(lab "+lab+" destroyed)") {
+		t.Fatalf("deploy without --retain: %v; want it not converged and destroyed", err)
+	}
+	roottest.AssertGone(t, lab)
+
+	_, _, err = run(t, "deploy", "-t", "testdata/aws-edge.yaml", "--lab", lab, "--retain")
+	want := "(lab " + lab + " kept as it is: `mcnlab inspect --lab " + lab + "` shows it, `mcnlab destroy --lab " + lab + "` removes it)"
+	if err == nil || !strings.Contains(err.Error(), "did not converge within 1ms") || !strings.Contains(err.Error(), want) {
+		t.Fatalf("deploy --retain: %v; want it not converged and kept", err)
+	}
+	rec, err := state.Load(lab)
+	if err != nil || rec.Phase != state.PhaseFailed || !strings.Contains(rec.Error, "did not converge") {
+		t.Fatalf("kept lab: %+v, %v; want phase failed with the reason", rec, err)
+	}
+	out, _, err := run(t, "inspect", "--lab", lab)
+	if err != nil || !strings.Contains(out, "deploy failed: lab "+lab+" did not converge within 1ms") {
+		t.Errorf("inspect of the kept lab: %v\n%s", err, out)
+	}
+	if out, _, err := run(t, "destroy", "--lab", lab); err != nil {
+		t.Fatalf("destroy: %v\n%s", err, out)
+	}
+	roottest.AssertGone(t, lab)
+}

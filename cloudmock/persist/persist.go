@@ -91,6 +91,7 @@ type Store struct {
 	remembered uint64        // records given to Remember so far
 	savedSeq   uint64        // the model Seq in the file
 	savedRecs  uint64        // records in the file (counted as remembered)
+	writing    bool          // a write is under way (flush)
 	written    chan struct{} // closed and replaced after each write attempt
 	lastErr    error         // of the last write attempt
 	closed     bool
@@ -122,7 +123,7 @@ func Open(path string) (*Store, error) {
 			return nil, fmt.Errorf("cloud state %s: %w", path, err)
 		}
 	}
-	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	dsn := path + "?_pragma=page_size(32768)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		f.Close()
@@ -264,23 +265,24 @@ func (s *Store) run() {
 	for {
 		select {
 		case <-s.wake:
-			s.write()
+			_ = s.flush(context.Background(), true)
 		case <-s.stop:
-			s.write()
+			_ = s.flush(context.Background(), true)
 			return
 		}
 	}
 }
 
 // write saves the model and the pending records in one transaction, if
-// anything changed since the last write, and wakes whoever waits in Sync.
+// anything changed since the last write, and wakes whoever waits in
+// flush. Only the flush that set writing calls it.
 func (s *Store) write() {
 	s.mu.Lock()
 	idle := s.cloud.Seq() == s.savedSeq && len(s.pending) == 0
 	s.mu.Unlock()
 	if idle {
 		s.mu.Lock()
-		s.lastErr = nil
+		s.lastErr, s.writing = nil, false
 		close(s.written)
 		s.written = make(chan struct{})
 		s.mu.Unlock()
@@ -301,7 +303,7 @@ func (s *Store) write() {
 	} else {
 		s.pending = append(recs, s.pending...) // retried with the next write
 	}
-	s.lastErr = err
+	s.lastErr, s.writing = err, false
 	close(s.written)
 	s.written = make(chan struct{})
 	s.mu.Unlock()
@@ -338,6 +340,15 @@ func (s *Store) commit(seq uint64, snap []byte, recs []pendingRecord) error {
 // remembered before the call is in the file, or the error of the write
 // that should have saved them.
 func (s *Store) Sync(ctx context.Context) error {
+	return s.flush(ctx, false)
+}
+
+// flush returns once what was committed and remembered before the call is
+// in the file. The first caller that finds no write under way writes
+// itself (no hand-off to another goroutine on the call's path); the others
+// wait for that write, and write again if it began before their change.
+// Writes (the background's included, final) go on after Close began.
+func (s *Store) flush(ctx context.Context, final bool) error {
 	seq := s.cloud.Seq()
 	s.mu.Lock()
 	recs := s.remembered
@@ -348,17 +359,22 @@ func (s *Store) Sync(ctx context.Context) error {
 			s.mu.Unlock()
 			return nil
 		}
-		if s.closed {
+		if s.closed && !final {
 			s.mu.Unlock()
 			return fmt.Errorf("cloud state %s: closed", s.path)
 		}
 		ch := s.written
+		lead := !s.writing
+		s.writing = true
 		s.mu.Unlock()
-		s.kick()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
+		if lead {
+			s.write()
+		} else {
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
 		s.mu.Lock()
 		err := s.lastErr

@@ -289,3 +289,22 @@ func newGatewayProc(r *Realizer, ns, id string, p state.Process) *gatewayProc {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &gatewayProc{r: r, ns: ns, id: id, ctx: ctx, cancel: cancel, done: make(chan struct{}), proc: p}
 }
+
+// running reports whether the process runs: alive (same PID and start
+// time) and not a zombie. An adopted daemon is no child of this process:
+// once dead it waits as a zombie for whoever reaps orphans, and must count
+// as gone meanwhile.
+func running(p state.Process) bool {
+	if !p.Alive() {
+		return false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.PID) + "/stat")
+	if err != nil {
+		return false
+	}
+	// The state is the first field after the command name's last ')'.
+	if i := bytes.LastIndexByte(b, ')'); i >= 0 && i+2 < len(b) && b[i+2] == 'Z' {
+		return false
+	}
+	return true
+}

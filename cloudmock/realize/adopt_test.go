@@ -205,3 +205,29 @@ func TestWatchProcess(t *testing.T) {
 	}
 	cmd.Wait()
 }
+
+// running counts a zombie as gone: an adopted daemon that died waits as
+// one until its new parent reaps it.
+func TestRunningSeesZombies(t *testing.T) {
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := state.StartTime(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := state.Process{PID: cmd.Process.Pid, Start: st}
+	exited, err := watchProcess(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-exited // a zombie now: not reaped before Wait
+	if !p.Alive() {
+		t.Fatal("the zombie does not count as alive by PID and start time; the test proves nothing")
+	}
+	if running(p) {
+		t.Error("running counts a zombie as running")
+	}
+	cmd.Wait()
+}

@@ -74,18 +74,18 @@ func stopGateway(p state.Process) error {
 		sig   syscall.Signal
 		grace time.Duration
 	}{{syscall.SIGTERM, 10 * time.Second}, {syscall.SIGKILL, 10 * time.Second}} {
-		if !p.Alive() {
+		if !running(p) {
 			return nil
 		}
 		if err := syscall.Kill(p.PID, step.sig); err != nil && !errors.Is(err, syscall.ESRCH) {
 			return fmt.Errorf("realize: stop gateway pid %d: %w", p.PID, err)
 		}
 		deadline := time.Now().Add(step.grace)
-		for p.Alive() && time.Now().Before(deadline) {
+		for running(p) && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond) // StartDaemon's goroutine reaps it
 		}
 	}
-	if p.Alive() {
+	if running(p) {
 		return fmt.Errorf("realize: stop gateway pid %d: still running after SIGKILL", p.PID)
 	}
 	return nil

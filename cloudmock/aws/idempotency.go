@@ -22,7 +22,10 @@ type idempotent struct {
 // key (account, action and token), the hash of the request's parameters
 // and the answer's body. Tokens are kept for the life of the cloud, saved
 // ones included, which covers AWS's window (a token stays valid for at
-// least 24 hours).
+// least 24 hours). A token is remembered once its request has changed the
+// model and succeeded: a process killed in that instant (before the
+// answer went out) forgets it, and the client's retry makes the resource
+// again.
 type Token struct {
 	Key       string
 	ParamHash [32]byte

@@ -251,63 +251,94 @@ const daemonStopAllowance = 10 * time.Second
 // the controller keeps running. `controller stop` is left stopped.
 func TestSupervisorRestartsDaemons(t *testing.T) {
 	lab := deployCloudLab(t, "testdata/aws-edge.yaml", "asu")
-	ctx := context.Background()
-	converged := func(limit time.Duration) time.Duration {
-		t.Helper()
-		start := time.Now()
-		for {
-			if c, err := labAPI(lab); err == nil {
-				if st, err := c.Status(ctx); err == nil && st.Converged {
-					return time.Since(start)
-				}
-			}
-			if time.Since(start) > limit {
-				t.Fatalf("lab not converged %s after the kill; supervisor log:\n%s", limit, tail(filepath.Join(state.Dir(lab), "supervisor.log"), 30))
-			}
-			time.Sleep(50 * time.Millisecond) // polling the controller, bounded by limit
-		}
-	}
-	// kill SIGKILLs the daemon and returns once the supervisor restarted it.
-	kill := func(daemon string) (killed time.Time, p, again state.Process) {
-		t.Helper()
-		p, ok := daemonOf(lab, daemon)
-		if !ok || !p.Alive() {
-			t.Fatalf("no live %s recorded", daemon)
-		}
-		if err := syscall.Kill(p.PID, syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		killed = time.Now()
-		for {
-			again, _ = daemonOf(lab, daemon)
-			if again.PID != 0 && again != p && again.Alive() {
-				break
-			}
-			if time.Since(killed) > 30*time.Second {
-				t.Fatalf("the %s was not restarted within 30 s: %+v then %+v; supervisor log:\n%s", daemon, p, again,
-					tail(filepath.Join(state.Dir(lab), "supervisor.log"), 30))
-			}
-			time.Sleep(20 * time.Millisecond) // polling the state for the restart, bounded
-		}
-		return killed, p, again
-	}
-
-	killed, _, again := kill(controllerDaemon)
+	killed, _, again := killDaemon(t, lab, controllerDaemon)
 	restartedIn := time.Since(killed)
-	took := restartedIn + converged(60*time.Second)
+	took := restartedIn + labConverged(t, lab, 60*time.Second)
 	// The other daemon was not touched.
 	if c, _ := daemonOf(lab, cloudDaemon); !c.Alive() {
 		t.Errorf("the cloud died with the controller")
 	}
 	t.Logf("controller killed: restarted as pid %d in %s, lab converged again %s after the kill", again.PID,
 		restartedIn.Round(time.Millisecond), took.Round(time.Millisecond))
+	cloudKillKeepsTraffic(t, lab)
+	log := tail(filepath.Join(state.Dir(lab), "supervisor.log"), 100)
+	for _, want := range []string{"the controller of lab " + lab, "restarted the controller (pid", "the cloud of lab " + lab, "restarted the cloud (pid"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("supervisor log lacks %q:\n%s", want, log)
+		}
+	}
+	// A controller stopped on purpose stays stopped.
+	if out, _, err := run(t, "controller", "stop", "--lab", lab); err != nil {
+		t.Fatalf("controller stop: %v\n%s", err, out)
+	}
+	// Watched for ten of the supervisor's rounds: nothing starts it.
+	for end := time.Now().Add(10 * supervisorInterval); time.Now().Before(end); time.Sleep(supervisorInterval / 2) {
+		if p, ok := daemonOf(lab, controllerDaemon); ok {
+			t.Fatalf("the supervisor restarted a controller stopped on purpose (pid %d)", p.PID)
+		}
+	}
+	if out, _, err := run(t, "controller", "start", "--lab", lab); err != nil {
+		t.Fatalf("controller start: %v\n%s", err, out)
+	}
+	if p, ok := daemonOf(lab, controllerDaemon); !ok || !p.Alive() {
+		t.Errorf("controller not running after controller start")
+	}
+}
 
-	// The cloud killed under a 10 ms probe stream from the site's host
-	// through its gateway, the tunnels and the transit gateway instances
-	// (gateway daemons the cloud supervises) to the spoke's workload: the
-	// restarted cloud reloads its model from cloud.db and adopts the
-	// namespaces, links and daemons, so not one probe is lost, and the
-	// controller keeps running.
+// labConverged waits until the lab's controller reports it converged and
+// returns how long that took.
+func labConverged(t *testing.T, lab string, limit time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		if c, err := labAPI(lab); err == nil {
+			if st, err := c.Status(context.Background()); err == nil && st.Converged {
+				return time.Since(start)
+			}
+		}
+		if time.Since(start) > limit {
+			t.Fatalf("lab not converged %s after the kill; supervisor log:\n%s", limit, tail(filepath.Join(state.Dir(lab), "supervisor.log"), 30))
+		}
+		time.Sleep(50 * time.Millisecond) // polling the controller, bounded by limit
+	}
+}
+
+// killDaemon SIGKILLs the lab's daemon and returns once the supervisor has
+// restarted it.
+func killDaemon(t *testing.T, lab, daemon string) (killed time.Time, p, again state.Process) {
+	t.Helper()
+	p, ok := daemonOf(lab, daemon)
+	if !ok || !p.Alive() {
+		t.Fatalf("no live %s recorded", daemon)
+	}
+	if err := syscall.Kill(p.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	killed = time.Now()
+	for {
+		again, _ = daemonOf(lab, daemon)
+		if again.PID != 0 && again != p && again.Alive() {
+			break
+		}
+		if time.Since(killed) > 30*time.Second {
+			t.Fatalf("the %s was not restarted within 30 s: %+v then %+v; supervisor log:\n%s", daemon, p, again,
+				tail(filepath.Join(state.Dir(lab), "supervisor.log"), 30))
+		}
+		time.Sleep(20 * time.Millisecond) // polling the state for the restart, bounded
+	}
+	return killed, p, again
+}
+
+// cloudKillKeepsTraffic kills the cloud of an aws-edge lab under a 10 ms
+// probe stream from the site's host through its gateway, the site's
+// connection (tunnels over the internet, or BGP over the private line) and
+// the transit gateway instances (gateway daemons the cloud supervises) to
+// the spoke's workload: the restarted cloud reloads its model from
+// cloud.db and adopts the namespaces, links and daemons, so not one probe
+// is lost, and the controller keeps running. An adopted daemon killed
+// afterwards is restarted.
+func cloudKillKeepsTraffic(t *testing.T, lab string) {
+	t.Helper()
 	if out, _, err := run(t, "routes", "approve", "branch", "10.200.0.0/24", "--lab", lab, "--wait", "10s"); err != nil {
 		t.Fatalf("routes approve: %v\n%s", err, out)
 	}
@@ -334,12 +365,10 @@ func TestSupervisorRestartsDaemons(t *testing.T) {
 		t.Fatal("no gateway daemon runs in the cloud's instances")
 	}
 	ctl, _ := daemonOf(lab, controllerDaemon)
-	var cloudAgain state.Process
 	pr := probeDuring(t, branch, app1, func() {
-		killed, _, cloudAgain = kill(cloudDaemon)
-		// The restarted cloud answers the controller again.
-		converged(60 * time.Second)
-		t.Logf("cloud killed: restarted as pid %d, lab converged %s after the kill", cloudAgain.PID, time.Since(killed).Round(time.Millisecond))
+		killed, _, again := killDaemon(t, lab, cloudDaemon)
+		labConverged(t, lab, 60*time.Second)
+		t.Logf("cloud killed: restarted as pid %d, lab converged %s after the kill", again.PID, time.Since(killed).Round(time.Millisecond))
 	})
 	if pr.Lost > 0 {
 		t.Errorf("%d of %d probes lost while the cloud was killed and restarted (longest gap %s)", pr.Lost, pr.Sent, pr.Outage)
@@ -378,30 +407,28 @@ func TestSupervisorRestartsDaemons(t *testing.T) {
 		}
 		break
 	}
-	converged(60 * time.Second)
+	labConverged(t, lab, 60*time.Second)
 	checkMatrix(t, lab)
 	log := tail(filepath.Join(state.Dir(lab), "supervisor.log"), 100)
-	for _, want := range []string{"the controller of lab " + lab, "restarted the controller (pid", "the cloud of lab " + lab, "restarted the cloud (pid", "adopted its dataplane"} {
-		if !strings.Contains(log, want) {
-			t.Errorf("supervisor log lacks %q:\n%s", want, log)
-		}
+	if !strings.Contains(log, "adopted its dataplane") {
+		t.Errorf("supervisor log does not say the restarted cloud adopted its dataplane:\n%s", log)
 	}
-	// A controller stopped on purpose stays stopped.
-	if out, _, err := run(t, "controller", "stop", "--lab", lab); err != nil {
-		t.Fatalf("controller stop: %v\n%s", err, out)
+}
+
+// TestCloudRestartKeepsPrivateLine: the site reaches the spoke over BGP on
+// the private line (a Direct Connect virtual interface whose link the
+// cloud made); killing the cloud loses no probe, as its successor adopts
+// the line's link instead of remaking it.
+func TestCloudRestartKeepsPrivateLine(t *testing.T) {
+	src, err := os.ReadFile("testdata/aws-edge.yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Watched for ten of the supervisor's rounds: nothing starts it.
-	for end := time.Now().Add(10 * supervisorInterval); time.Now().Before(end); time.Sleep(supervisorInterval / 2) {
-		if p, ok := daemonOf(lab, controllerDaemon); ok {
-			t.Fatalf("the supervisor restarted a controller stopped on purpose (pid %d)", p.PID)
-		}
+	file := filepath.Join(t.TempDir(), "edge.yaml")
+	if err := os.WriteFile(file, []byte(strings.Replace(string(src), "type: tunnel", "type: private-line", 1)), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if out, _, err := run(t, "controller", "start", "--lab", lab); err != nil {
-		t.Fatalf("controller start: %v\n%s", err, out)
-	}
-	if p, ok := daemonOf(lab, controllerDaemon); !ok || !p.Alive() {
-		t.Errorf("controller not running after controller start")
-	}
+	cloudKillKeepsTraffic(t, deployCloudLab(t, file, "asl"))
 }
 
 // checkSecretsPrivate holds that a user other than root finds neither the

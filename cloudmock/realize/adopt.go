@@ -30,18 +30,22 @@ import (
 //     and uplink links) count as made where they exist, and the link
 //     pool's allocation is read back from their addresses first, so that
 //     the plan gives them the addresses they have;
-//   - routes, policy rules and nftables tables are applied again, which is
-//     idempotent: routes are replaced, existing rules kept, and each table
-//     replaced in one transaction (conntrack, and so established flows,
-//     are untouched);
+//   - the routes and policy rules in the routers' and transit gateways'
+//     namespaces, and the internet's routes to public addresses, are read
+//     back; the first pass replaces each wanted route in place (no gap),
+//     adds what is missing and deletes what the plan lacks (a change the
+//     dead process saved but had not yet realized); nftables tables are
+//     replaced, each in one transaction (conntrack, and so established
+//     flows, are untouched);
 //   - a gateway daemon still running in its instance's namespace is
 //     supervised again through a pidfd (it is no child of this process);
 //     one that is gone is started.
 //
-// What adoption does not do: remove kernel objects that the plan no longer
-// has (a route or link whose deletion the dead process had saved to the
-// model but not yet realized) and remake a host whose wiring key changed
-// in that window; such leftovers stay until the lab is destroyed.
+// What adoption does not do: remove links and namespaces that the plan no
+// longer has (a peering or instance whose deletion the dead process had
+// saved to the model but not yet realized), and remake a host whose wiring
+// key changed in that window; such leftovers stay until the lab is
+// destroyed.
 
 // adoptedNS opens an existing namespace of the lab, or returns nil.
 func (r *Realizer) adoptedNS(name string) *liveNS {
@@ -161,6 +165,9 @@ func (r *Realizer) adoptLive(p *plan) error {
 			}
 		}
 	}
+	if s.inet != nil {
+		s.readInternetRoutes(p)
+	}
 	for id, rp := range p.routers {
 		l := r.adoptedNS(rp.ns)
 		if l == nil {
@@ -173,6 +180,7 @@ func (r *Realizer) adoptLive(p *plan) error {
 			}
 		}
 		lr.igw = s.inet != nil && l.has(igwIf)
+		lr.readKernel()
 		s.routers[id] = lr
 		n++
 	}
@@ -195,6 +203,7 @@ func (r *Realizer) adoptLive(p *plan) error {
 				s.atts[a.id] = a
 			}
 		}
+		lg.readKernel()
 		s.tgws[id] = lg
 		n++
 	}
@@ -307,4 +316,75 @@ func running(p state.Process) bool {
 		return false
 	}
 	return true
+}
+
+// kernelRoutes lists the namespace's IPv4 routes in every table but the
+// kernel's own (connected routes, the local table), with the default
+// route's destination as 0.0.0.0/0.
+func (l *liveNS) kernelRoutes() []netlink.Route {
+	all, err := l.nl.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
+	if err != nil {
+		return nil
+	}
+	var out []netlink.Route
+	for _, rt := range all {
+		if rt.Protocol == unix.RTPROT_KERNEL || rt.Table == unix.RT_TABLE_LOCAL {
+			continue
+		}
+		if rt.Dst == nil {
+			rt.Dst = ipNet(netip.MustParsePrefix("0.0.0.0/0"))
+		}
+		out = append(out, rt)
+	}
+	return out
+}
+
+// readKernel records the router's routes and policy rules as they are, so
+// that its first configure replaces the wanted routes in place and
+// deletes the others. A route read back has kind "adopted": it equals no
+// planned route, so each planned one is replaced (atomically) once.
+func (lr *liveRouter) readKernel() {
+	for _, rt := range lr.kernelRoutes() {
+		p, ok := netip.AddrFromSlice(rt.Dst.IP.To4())
+		if !ok {
+			continue
+		}
+		bits, _ := rt.Dst.Mask.Size()
+		dst := netip.PrefixFrom(p, bits)
+		lr.routes[rkey{rt.Table, dst}] = kroute{table: rt.Table, dst: dst, kind: "adopted"}
+	}
+	rules, err := lr.nl.RuleList(netlink.FAMILY_V4)
+	if err != nil {
+		return
+	}
+	for _, ru := range rules {
+		if ru.Priority <= 0 || ru.Priority >= 32766 { // the kernel's own: local, main, default
+			continue
+		}
+		lr.rules[krule{prio: ru.Priority, iif: ru.IifName, table: ru.Table}] = true
+	}
+}
+
+// readInternetRoutes records the internet's routes to public addresses
+// that point at a network's internet gateway link, so that
+// syncInternetRoutes keeps the wanted ones and deletes the others.
+func (s *liveState) readInternetRoutes(p *plan) {
+	byLink := map[string]string{} // internet end of a VPC's link -> network
+	for n := range p.routers {
+		byLink[igwInetIf(n)] = n
+	}
+	for _, rt := range s.inet.kernelRoutes() {
+		if ones, _ := rt.Dst.Mask.Size(); ones != 32 || rt.Table != unix.RT_TABLE_MAIN {
+			continue
+		}
+		a, ok := netip.AddrFromSlice(rt.Dst.IP.To4())
+		if !ok {
+			continue
+		}
+		n := ""
+		if k, err := s.inet.nl.LinkByIndex(rt.LinkIndex); err == nil {
+			n = byLink[k.Attrs().Name]
+		}
+		s.inetRoutes[a] = n // "" (no network): deleted by the first pass
+	}
 }

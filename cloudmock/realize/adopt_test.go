@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
@@ -97,7 +98,13 @@ func TestAdoptAfterDeath(t *testing.T) {
 	route(v3, "10.2.0.0/16", p23)
 	l.sync()
 	l.ok(l.cloud.DeletePeering(acct, p12.ID)) // a hole in the link pool
+	stale := netip.MustParsePrefix("10.99.0.0/16")
+	route(v3, stale.String(), p23)
 	l.sync()
+	router3 := l.r.routerNS(v3.ID)
+	if !hasRoute(t, router3, stale) {
+		t.Fatalf("%s has no route to %s before the realizer dies (the check below would prove nothing)", router3, stale)
+	}
 	l.pingOK(l.ns(i2), i3.PrivateIP)
 	l.pingOK(l.ns(i2), InternetServer)
 
@@ -110,6 +117,8 @@ func TestAdoptAfterDeath(t *testing.T) {
 	l.ok(err)
 	restored := model.New()
 	l.ok(restored.Restore(snap))
+	// A change the dead process saved but did not realize.
+	l.ok(restored.DeleteRoute(acct, v3.MainRouteTableID, stale))
 
 	// The process dies; its successor starts while a probe crosses the
 	// peering every 10 ms.
@@ -166,6 +175,9 @@ func TestAdoptAfterDeath(t *testing.T) {
 		}
 	}
 	l.pingOK(l.ns(i2), InternetServer)
+	if hasRoute(t, router3, stale) {
+		t.Errorf("%s still routes %s, which the restored model deleted", router3, stale)
+	}
 
 	// The adopted dataplane follows the model: a new instance is reached.
 	is := must[[]model.Instance](t)(restored.RunInstances(acct, model.LaunchSpec{SubnetID: s3.ID, Count: 1, SecurityGroupIDs: []string{g3.ID}}))
@@ -230,4 +242,24 @@ func TestRunningSeesZombies(t *testing.T) {
 		t.Error("running counts a zombie as running")
 	}
 	cmd.Wait()
+}
+
+// hasRoute reports whether namespace ns routes dst in any table.
+func hasRoute(t *testing.T, ns string, dst netip.Prefix) bool {
+	t.Helper()
+	nl, err := netns.Netlink(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nl.Close()
+	routes, err := nl.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range routes {
+		if r.Dst != nil && r.Dst.String() == dst.String() {
+			return true
+		}
+	}
+	return false
 }

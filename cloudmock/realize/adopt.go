@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 
 	"github.com/vishvananda/netlink"
@@ -41,11 +42,13 @@ import (
 //     supervised again through a pidfd (it is no child of this process);
 //     one that is gone is started.
 //
-// What adoption does not do: remove links and namespaces that the plan no
-// longer has (a peering or instance whose deletion the dead process had
-// saved to the model but not yet realized), and remake a host whose wiring
-// key changed in that window; such leftovers stay until the lab is
-// destroyed.
+// Namespaces the plan no longer has (an instance whose termination the
+// dead process had saved to the model but not yet realized) are not the
+// realizer's to find: the lab removes those its record lists and
+// Namespaces does not. What adoption does not do: remove links in adopted
+// namespaces that the plan no longer has (a peering deleted in that
+// window), and remake a host whose wiring key changed in it; such
+// leftovers stay until the lab is destroyed.
 
 // adoptedNS opens an existing namespace of the lab, or returns nil.
 func (r *Realizer) adoptedNS(name string) *liveNS {
@@ -387,4 +390,33 @@ func (s *liveState) readInternetRoutes(p *plan) {
 		}
 		s.inetRoutes[a] = n // "" (no network): deleted by the first pass
 	}
+}
+
+// namespaces lists the namespaces the live state holds, sorted.
+func (s *liveState) namespaces() []string {
+	var out []string
+	for _, h := range s.hosts {
+		out = append(out, h.name)
+	}
+	for _, r := range s.routers {
+		out = append(out, r.name)
+	}
+	for _, g := range s.tgws {
+		out = append(out, g.name)
+	}
+	if s.inet != nil {
+		out = append(out, s.inet.name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Namespaces returns the namespaces the realizer holds after its last
+// pass (made or adopted), sorted. A lab whose cloud restarted with Adopt
+// removes the namespaces its dead predecessor recorded that are not among
+// them: objects that the restored model no longer has.
+func (r *Realizer) Namespaces() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.names)
 }

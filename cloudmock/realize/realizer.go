@@ -72,6 +72,7 @@ type Realizer struct {
 	seenSeq   uint64     // the last event sequence delivered
 	seqDone   uint64     // the event sequence the last completed pass had seen
 	err       error      // the last pass's error, nil once a pass succeeds
+	names     []string   // the namespaces held after the last pass
 	closed    bool
 	wake      chan struct{}
 	done      chan struct{}
@@ -154,9 +155,11 @@ func (r *Realizer) run() {
 		r.mu.Unlock()
 
 		err := r.reconcile()
+		names := r.live.namespaces()
 
 		r.mu.Lock()
 		r.applied, r.seqDone, r.err = req, seq, err
+		r.names = names
 		more := r.requested > req
 		r.cond.Broadcast()
 		r.mu.Unlock()

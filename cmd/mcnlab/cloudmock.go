@@ -353,6 +353,10 @@ func joinCloudLab(ctx context.Context, lab string, adopt bool, cloud *model.Clou
 		cl.removeJoined()
 		return nil, err
 	}
+	if adopt {
+		// Before the API serves, so no call makes a namespace meanwhile.
+		cl.removeUnadopted(left, cl.r.Namespaces())
+	}
 	return cl, nil
 }
 

@@ -1,9 +1,10 @@
 package persist
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
+
+	"github.com/mcnlab/mcnlab/cloudmock/held"
 )
 
 // Durable wraps an API front-end so that each call is answered only once
@@ -16,30 +17,21 @@ import (
 // and answered.
 func (s *Store) Durable(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		rec := &heldResponse{header: http.Header{}, status: http.StatusOK}
+		rec := held.NewResponse()
 		before := s.position()
 		next.ServeHTTP(rec, req)
-		if s.position() == before {
-			// Nothing was committed meanwhile (a read, or a refused
-			// change): nothing to wait for.
-			writeHeld(w, rec)
+		if rec.Read() || s.position() == before {
+			// A read (marked by the front-end), or nothing committed
+			// meanwhile (a refused change): nothing to wait for.
+			rec.Send(w)
 			return
 		}
 		if err := s.Sync(req.Context()); err != nil {
 			http.Error(w, fmt.Sprintf("the change is in the model but not saved: %v", err), http.StatusInternalServerError)
 			return
 		}
-		writeHeld(w, rec)
+		rec.Send(w)
 	})
-}
-
-// writeHeld sends a held response.
-func writeHeld(w http.ResponseWriter, rec *heldResponse) {
-	for k, v := range rec.header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(rec.status)
-	_, _ = w.Write(rec.body.Bytes())
 }
 
 // position is where the model and the records stand: it changes with
@@ -49,25 +41,4 @@ func (s *Store) position() [2]uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return [2]uint64{seq, s.remembered}
-}
-
-// heldResponse records a response to send later.
-type heldResponse struct {
-	header http.Header
-	status int
-	wrote  bool
-	body   bytes.Buffer
-}
-
-func (h *heldResponse) Header() http.Header { return h.header }
-
-func (h *heldResponse) WriteHeader(status int) {
-	if !h.wrote {
-		h.status, h.wrote = status, true
-	}
-}
-
-func (h *heldResponse) Write(b []byte) (int, error) {
-	h.wrote = true
-	return h.body.Write(b)
 }

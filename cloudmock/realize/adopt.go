@@ -26,7 +26,9 @@ import (
 //
 //   - namespaces (routers, transit gateways, hosts, the internet) are
 //     re-opened, not created; a host counts only if it is wired (its eth0
-//     and its port on the router exist), else it is removed and made anew;
+//     and its port on the router exist), else it is removed and made anew,
+//     and keeps the wiring key read from its eth0's alias, so that a host
+//     whose key changed (a reboot) is remade by the first pass;
 //   - links (subnet bridges, internet gateway, peering, attachment, line
 //     and uplink links) count as made where they exist, and the link
 //     pool's allocation is read back from their addresses first, so that
@@ -47,8 +49,7 @@ import (
 // realizer's to find: the lab removes those its record lists and
 // Namespaces does not. What adoption does not do: remove links in adopted
 // namespaces that the plan no longer has (a peering deleted in that
-// window), and remake a host whose wiring key changed in it; such
-// leftovers stay until the lab is destroyed.
+// window); such leftovers stay until the lab is destroyed.
 
 // adoptedNS opens an existing namespace of the lab, or returns nil.
 func (r *Realizer) adoptedNS(name string) *liveNS {
@@ -221,13 +222,17 @@ func (r *Realizer) adoptLive(p *plan) error {
 		if l == nil {
 			continue
 		}
-		if rt := s.routers[hp.router]; rt == nil || !rt.has(hp.port) || !l.has(hostIf) {
+		eth, err := l.nl.LinkByName(hostIf)
+		if rt := s.routers[hp.router]; rt == nil || !rt.has(hp.port) || err != nil {
 			// Made but not wired when the previous process died: make
 			// it anew.
 			errs = append(errs, l.remove())
 			continue
 		}
-		lh := &liveHost{liveNS: l, key: hp.key, router: hp.router}
+		// The key the host was wired with (wireHost): if the plan's
+		// differs (a reboot the dead process saved but had not made), the
+		// first pass remakes the host.
+		lh := &liveHost{liveNS: l, key: eth.Attrs().Alias, router: hp.router}
 		if hp.gateway != "" {
 			g, err := r.adoptGateway(l.name, hp.gateway)
 			if err != nil {

@@ -63,13 +63,15 @@ func nsInode(t *testing.T, ns string) uint64 {
 // place of one that died, adopts the namespaces and links it finds: no
 // namespace is remade (same inodes), the link pool's addresses are read
 // back (a peering deleted first leaves a hole that a fresh allocation
-// would fill differently), a ping stream across a peering loses nothing,
+// would fill differently), a route and a reboot saved but not realized by
+// the dead one are (the route deleted, the host remade), a ping stream
+// across a peering loses nothing,
 // the internet is still reached through a NAT gateway, and the adopted
 // dataplane follows the next change.
 func TestAdoptAfterDeath(t *testing.T) {
 	l := newLab(t)
 	v1, v2, v3 := l.vpc("10.1.0.0/16"), l.vpc("10.2.0.0/16"), l.vpc("10.3.0.0/16")
-	l.instance(l.subnet(v1, "10.1.1.0/24"), l.openGroup(v1, "open", "10.0.0.0/8").ID)
+	i1 := l.instance(l.subnet(v1, "10.1.1.0/24"), l.openGroup(v1, "open", "10.0.0.0/8").ID)
 	i2 := l.instance(l.subnet(v2, "10.2.1.0/24"), l.openGroup(v2, "open", "10.0.0.0/8").ID)
 	s3 := l.subnet(v3, "10.3.1.0/24")
 	g3 := l.openGroup(v3, "open", "10.0.0.0/8")
@@ -117,8 +119,10 @@ func TestAdoptAfterDeath(t *testing.T) {
 	l.ok(err)
 	restored := model.New()
 	l.ok(restored.Restore(snap))
-	// A change the dead process saved but did not realize.
+	// Changes the dead process saved but did not realize: a deleted
+	// route, and a reboot (a booting VM's host is remade).
 	l.ok(restored.DeleteRoute(acct, v3.MainRouteTableID, stale))
+	l.ok(restored.RebootInstances(acct, []string{i1.ID}))
 
 	// The process dies; its successor starts while a probe crosses the
 	// peering every 10 ms.
@@ -170,7 +174,11 @@ func TestAdoptAfterDeath(t *testing.T) {
 		t.Errorf("namespaces after adoption %v, before %v", now, names)
 	}
 	for ns, ino := range inodes {
-		if got := nsInode(t, ns); got != ino {
+		got := nsInode(t, ns)
+		switch {
+		case ns == l.ns(i1) && got == ino:
+			t.Errorf("the host of %s, rebooted in the restored model, was adopted instead of remade", i1.ID)
+		case ns != l.ns(i1) && got != ino:
 			t.Errorf("namespace %s was remade (inode %d, was %d)", ns, got, ino)
 		}
 	}

@@ -630,6 +630,11 @@ func wireHost(rt *liveRouter, l *liveNS, hp *hostPlan) error {
 		if err := l.up(eth); err != nil {
 			return err
 		}
+		// The wiring's key, kept with the interface: a realizer that adopts
+		// the host (adopt.go) reads it back to know whether it is current.
+		if err := l.nl.LinkSetAlias(eth, hp.key); err != nil {
+			return fmt.Errorf("%s: set %s alias: %w", l.name, hostIf, err)
+		}
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — instances reach everything through the VPC router at the subnet's base+1
 		def := &netlink.Route{Dst: ipNet(netip.MustParsePrefix("0.0.0.0/0")), Gw: net.IP(hp.gw.AsSlice()), LinkIndex: eth.Attrs().Index}
 		if err := l.nl.RouteAdd(def); err != nil {

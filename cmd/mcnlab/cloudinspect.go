@@ -10,13 +10,14 @@ import (
 
 	"github.com/mcnlab/mcnlab/controller/api"
 	"github.com/mcnlab/mcnlab/emulator"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
 // inspectCloud prints what a cloud lab's controller reports: the
 // gateways, the segmentation policy with what the gateways dropped, and
 // the routes held for approval.
 func inspectCloud(ctx context.Context, out io.Writer, lab string) error {
-	c, err := labAPI(lab)
+	c, err := mcnlab.API(lab)
 	if err != nil {
 		return err
 	}
@@ -25,7 +26,7 @@ func inspectCloud(ctx context.Context, out io.Writer, lab string) error {
 		return err
 	}
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	if _, instances, err := labPlanAndInstances(ctx, lab); err == nil {
+	if _, instances, err := mcnlab.PlanAndInstances(ctx, lab); err == nil {
 		keys := make([]string, 0, len(instances))
 		for k := range instances {
 			keys = append(keys, k)
@@ -43,7 +44,7 @@ func inspectCloud(ctx context.Context, out io.Writer, lab string) error {
 	}
 	fmt.Fprintf(w, "\ncontroller: converged %v\n", st.Converged)
 	if !st.Converged && len(st.Waiting) > 0 {
-		fmt.Fprintf(w, "waiting for:\n%s", waitingLines(st.Waiting, "  "))
+		fmt.Fprintf(w, "waiting for:\n%s", mcnlab.WaitingLines(st.Waiting, "  "))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "GATEWAY\tROLE\tGROUP\tINSTANCE\tPRIVATE\tPUBLIC\tTUNNELS UP\tSESSIONS UP")

@@ -27,6 +27,7 @@ import (
 	"github.com/mcnlab/mcnlab/emulator/probe"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/internal/roottest"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
 const awsTransit = "../../topologies/aws-transit.yaml"
@@ -50,9 +51,9 @@ func deployCloudLab(t *testing.T, file, prefix string) string {
 	}
 	bin := roottest.MCNLab(t)
 	roottest.UseTempState(t)
-	old := mcnlabSelf
-	mcnlabSelf = func() (string, error) { return bin, nil }
-	t.Cleanup(func() { mcnlabSelf = old })
+	old := labBase.Self
+	labBase.Self = bin
+	t.Cleanup(func() { labBase.Self = old })
 	lab := roottest.LabName(t, prefix)
 	t.Cleanup(func() {
 		if _, _, err := run(t, "destroy", "--lab", lab); err != nil {
@@ -63,14 +64,14 @@ func deployCloudLab(t *testing.T, file, prefix string) string {
 	start := time.Now()
 	out, _, err := run(t, "deploy", "-t", file, "--lab", lab)
 	if err != nil {
-		t.Fatalf("deploy: %v\n%s\ncontroller log:\n%s", err, out, tail(controllerLog(lab), 40))
+		t.Fatalf("deploy: %v\n%s\ncontroller log:\n%s", err, out, mcnlab.Tail(controllerLog(lab), 40))
 	}
 	t.Logf("deployed and converged in %s", time.Since(start).Round(time.Millisecond))
 	// Runs before the destroy above: a failed test shows the daemons' logs.
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, f := range []string{"cloud.log", "controller.log"} {
-				t.Logf("%s ends:\n%s", f, tail(filepath.Join(state.Dir(lab), f), 30))
+				t.Logf("%s ends:\n%s", f, mcnlab.Tail(filepath.Join(state.Dir(lab), f), 30))
 			}
 		}
 	})
@@ -230,7 +231,7 @@ func vtysh(t *testing.T, lab, node string, cmds ...string) {
 func TestAWSTransitLab(t *testing.T) {
 	lab := deployAWSTransit(t)
 	ctx := context.Background()
-	c, err := labAPI(lab)
+	c, err := mcnlab.API(lab)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,7 +411,7 @@ func TestAWSTransitLab(t *testing.T) {
 		if out, _, err := run(t, "controller", "restart", "--lab", lab); err != nil {
 			t.Fatalf("controller restart: %v\n%s", err, out)
 		}
-		if err := waitConverged(ctx, os.Stdout, lab, 30*time.Second); err != nil {
+		if err := mcnlab.WaitConverged(ctx, os.Stdout, lab, 30*time.Second); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -437,7 +438,7 @@ func TestAWSTransitLab(t *testing.T) {
 	// tables at prod-2 and traffic resumes; the cloud restarts prod-1's
 	// gateway, the controller configures it again, and the route tables
 	// go back to prod-1.
-	_, instances, err := labPlanAndInstances(ctx, lab)
+	_, instances, err := mcnlab.PlanAndInstances(ctx, lab)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -486,7 +487,7 @@ func statusIs(err error, code int) bool {
 // workloadNS returns the namespace of a workload instance.
 func workloadNS(t *testing.T, lab, name string) string {
 	t.Helper()
-	_, instances, err := labPlanAndInstances(context.Background(), lab)
+	_, instances, err := mcnlab.PlanAndInstances(context.Background(), lab)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -617,7 +618,7 @@ func TestAWSGatewaySite(t *testing.T) {
 
 func testGatewaySite(t *testing.T, lab string) {
 	ctx := context.Background()
-	c, err := labAPI(lab)
+	c, err := mcnlab.API(lab)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -640,9 +641,9 @@ func testGatewaySite(t *testing.T, lab string) {
 		t.Errorf("app1 does not reach branch-h1 over the tunnels once approved")
 	}
 	// exec finds a cloud instance by its name in the topology.
-	bin, _ := mcnlabSelf()
+	bin := labBase.Self
 	cmd := exec.Command(bin, "exec", "--lab", lab, "app1", "--", "ping", "-c1", "-W2", host.String())
-	cmd.Env = append(os.Environ(), stateRootEnv+"="+state.Root)
+	cmd.Env = append(os.Environ(), mcnlab.StateRootEnv+"="+state.Root)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("mcnlab exec app1 -- ping %s: %v\n%s", host, err, out)
 	}
@@ -653,12 +654,12 @@ func testGatewaySite(t *testing.T, lab string) {
 // fails for each pair not as the intent expects.
 func checkMatrix(t *testing.T, lab string) {
 	t.Helper()
-	cm, err := cloudReachability(context.Background(), lab)
+	cm, err := mcnlab.Reachability(context.Background(), lab)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var sb strings.Builder
-	cm.print(&sb)
+	cm.Print(&sb)
 	t.Log("\n" + sb.String())
 	if n := cm.Mismatches(); n > 0 {
 		t.Errorf("%d pairs not as expected", n)
@@ -671,7 +672,7 @@ func checkMatrix(t *testing.T, lab string) {
 // site runs BIRD.
 func TestAWSTransitPeering(t *testing.T) {
 	lab := deployCloudLab(t, "testdata/aws-peering.yaml", "awp")
-	c, err := labAPI(lab)
+	c, err := mcnlab.API(lab)
 	if err != nil {
 		t.Fatal(err)
 	}

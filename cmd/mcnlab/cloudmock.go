@@ -23,6 +23,7 @@ import (
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/state"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -41,7 +42,7 @@ func newCloudmock() *cobra.Command {
 on the same address, its Direct Connect API (JSON 1.1) on a loopback address.
 Each --account gives an account ID and its access key; each account sees only
 its own resources. Accounts may come instead from the environment variable
-` + accountsEnv + ` (ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY, one per
+` + mcnlab.AccountsEnv + ` (ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY, one per
 line), which other users cannot read as they can read a command line; a lab's
 deploy passes its cloud a random key that way. With --lab and neither, the
 account 111111111111 gets a random key, recorded (0600) in the lab's
@@ -67,10 +68,10 @@ elastic IPs of instances behind internet gateways, and they reach it. Use a
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			generated := false
 			if !cmd.Flags().Changed("account") {
-				if env := os.Getenv(accountsEnv); env != "" {
+				if env := os.Getenv(mcnlab.AccountsEnv); env != "" {
 					accounts = strings.Fields(env)
 				} else if lab != "" {
-					c := newLabCredentials()
+					c := mcnlab.NewCredentials()
 					accounts = []string{c.AccountID + ":" + c.AccessKeyID + ":" + c.SecretAccessKey}
 					generated = true
 				}
@@ -196,7 +197,7 @@ elastic IPs of instances behind internet gateways, and they reach it. Use a
 	serve.Flags().StringVar(&statePath, "state", "", "keep the cloud in the database `FILE` (created 0600 if missing, loaded if present): after a restart, even after SIGKILL, every object, ID, tag and quota is as before, and each call is answered once saved; --account and --quota apply to accounts the file does not hold yet")
 	serve.Flags().StringVar(&addrFile, "addr-file", "", "write the address it listens on (host:port) to this file once listening (useful with --listen 127.0.0.1:0)")
 	serve.Flags().BoolVar(&join, "join", false, "with --lab: join a lab that mcnlab deploy made (record the cloud's namespaces beside the lab's, remove only those when stopping)")
-	serve.Flags().StringArrayVar(&accounts, "account", []string{devAccount}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable; visible to every user in the process list: prefer "+accountsEnv+")")
+	serve.Flags().StringArrayVar(&accounts, "account", []string{mcnlab.DevAccount}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable; visible to every user in the process list: prefer "+mcnlab.AccountsEnv+")")
 	serve.Flags().StringArrayVar(&quotaSpecs, "quota", nil, "KEY=N: raise an AWS quota of every --account to N, as a quota increase does, such as vpcs-per-region=20 (repeatable; keys as under quotas: in a topology's account, see topologies/FORMAT.md)")
 	serve.Flags().StringArrayVar(&apiLines, "line", nil, "NAME: a Direct Connect connection of the first --account that exists in the API only, ending nowhere (for plan and apply against the model; repeatable)")
 	serve.Flags().StringArrayVar(&circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE: a private line of the lab (a Direct Connect connection of the first --account) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")

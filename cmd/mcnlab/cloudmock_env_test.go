@@ -24,6 +24,7 @@ import (
 	"github.com/mcnlab/mcnlab/controller"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/internal/roottest"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
 // Values that break naive quoting: each must come back from the shell as
@@ -99,7 +100,7 @@ func createVPC(t *testing.T, c *ec2.Client, name, cidr string) {
 func cleanAWSEnv(t *testing.T, extra ...string) []string {
 	t.Helper()
 	home := t.TempDir()
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "LANG=C.UTF-8", stateRootEnv + "=" + state.Root,
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "LANG=C.UTF-8", mcnlab.StateRootEnv + "=" + state.Root,
 		// Not real files: the lines printed must be all the CLI needs.
 		"AWS_CONFIG_FILE=" + filepath.Join(home, "no-config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "no-credentials")}
 	return append(env, extra...)

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
-	"github.com/mcnlab/mcnlab/topologies"
 )
 
 // quotaLimits returns AWS's default limits with the --quota KEY=N values
@@ -24,31 +23,4 @@ func quotaLimits(specs []string) (model.Limits, error) {
 		}
 	}
 	return lim, nil
-}
-
-// labQuotaArgs are the --quota arguments that give the lab's one emulated
-// account what the topology's accounts with credentials lab have together:
-// for a per-Region quota the sum of their values (raised or default), as
-// each would have its own; for any other (per VPC, table, group or zone)
-// the largest. Quotas at AWS's default are left out.
-func labQuotaArgs(accounts []*topologies.Account) []string {
-	var args []string
-	for _, q := range topologies.Quotas {
-		v, n := 0, 0
-		for _, a := range accounts {
-			if a == nil || (a.Credentials != "" && a.Credentials != "lab") {
-				continue
-			}
-			n++
-			if q.PerRegion {
-				v += a.Quota(q.Key)
-			} else {
-				v = max(v, a.Quota(q.Key))
-			}
-		}
-		if n > 0 && v != q.Default {
-			args = append(args, "--quota", q.Key+"="+strconv.Itoa(v))
-		}
-	}
-	return args
 }

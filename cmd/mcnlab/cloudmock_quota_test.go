@@ -4,15 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"testing"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/smithy-go"
-
-	"github.com/mcnlab/mcnlab/topologies"
 )
 
 // TestCloudmockServeQuota: `cloudmock serve --quota vpcs-per-region=6`
@@ -55,27 +52,5 @@ func TestQuotaLimits(t *testing.T) {
 		if _, err := quotaLimits([]string{spec}); err == nil || err.Error() != want {
 			t.Errorf("quotaLimits(%q): %v\nwant %s", spec, err, want)
 		}
-	}
-}
-
-// TestLabQuotaArgs: the lab's one account gets the sum of the lab
-// accounts' per-Region quotas and the largest of the others; accounts with
-// other credentials do not count.
-func TestLabQuotaArgs(t *testing.T) {
-	acct := func(name, creds string, q ...*topologies.QuotaValue) *topologies.Account {
-		return &topologies.Account{Name: name, Provider: topologies.ProviderAWS, Credentials: creds, Quotas: q}
-	}
-	if got := labQuotaArgs([]*topologies.Account{acct("a", "lab")}); len(got) != 0 {
-		t.Errorf("one account at the defaults: %v", got)
-	}
-	got := labQuotaArgs([]*topologies.Account{
-		acct("a", "lab", &topologies.QuotaValue{Key: "elastic-ips-per-region", Value: 8}),
-		acct("b", "", &topologies.QuotaValue{Key: "subnets-per-vpc", Value: 300}),
-		acct("real", "env", &topologies.QuotaValue{Key: "vpcs-per-region", Value: 100}),
-	})
-	want := []string{"--quota", "vpcs-per-region=10", "--quota", "subnets-per-vpc=300", "--quota", "internet-gateways-per-region=10",
-		"--quota", "elastic-ips-per-region=13", "--quota", "security-groups-per-region=5000"}
-	if !slices.Equal(got, want) {
-		t.Errorf("labQuotaArgs:\n got %v\nwant %v", got, want)
 	}
 }

@@ -5,16 +5,14 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mcnlab/mcnlab/controller/gwconf"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/state"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -45,7 +43,7 @@ func newDeploy() *cobra.Command {
 			if err := needRoot("deploy"); err != nil {
 				return err
 			}
-			if err := deploy(cmd.Context(), cmd, t, lab, file, src, retain); err != nil {
+			if err := mcnlab.Deploy(cmd.Context(), mcnlab.Deployment{Topology: t, File: file, Source: src, Lab: lab, Retain: retain}, labOptions(cmd)); err != nil {
 				return err
 			}
 			if foreground {
@@ -88,54 +86,6 @@ func loadTopology(file string) (*topologies.Topology, []byte, error) {
 		return nil, nil, err
 	}
 	return t, src, nil
-}
-
-func deploy(ctx context.Context, cmd *cobra.Command, t *topologies.Topology, lab, file string, src []byte, retain bool) error {
-	if err := topologies.CheckLabName("--lab", lab); err != nil {
-		return err
-	}
-	if t.Cloud != nil {
-		return deployCloud(ctx, cmd, t, lab, file, src, retain)
-	}
-	plan, err := emulator.NewPlan(lab, t)
-	if err != nil {
-		return err
-	}
-	abs, _ := filepath.Abs(file)
-	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "deploying lab %s from %s: %d nodes, %d links\n", lab, file, len(plan.Nodes), len(plan.Links))
-	start := time.Now()
-	pr := emulator.NewPrinter(os.Stdout)
-	if err := emulator.Deploy(ctx, plan, emulator.Options{TopologyFile: abs, Source: src, Progress: pr}); err != nil {
-		return err
-	}
-	if err := gwconf.Apply(ctx, lab, t, pr); err != nil {
-		return deployFailed(lab, pr, retain, err)
-	}
-	fmt.Fprintf(out, "lab %s ready in %s; `mcnlab inspect --lab %s` shows it, `mcnlab destroy --lab %s` removes it\n", lab, time.Since(start).Round(time.Millisecond), lab, lab)
-	return nil
-}
-
-// deployFailed ends a deploy that failed once the lab's fabric was made:
-// the lab is destroyed, or, with retain, kept as it is, in phase failed
-// with the error recorded, for inspect, exec and reach to look at (a lab
-// that does not converge is best understood while it runs).
-func deployFailed(lab string, pr emulator.Progress, retain bool, err error) error {
-	if retain {
-		rec, lerr := state.Load(lab)
-		if lerr == nil {
-			rec.Phase, rec.Error = state.PhaseFailed, err.Error()
-			lerr = state.Save(rec)
-		}
-		if lerr == nil {
-			return fmt.Errorf("%w (lab %s kept as it is: `mcnlab inspect --lab %s` shows it, `mcnlab destroy --lab %s` removes it)", err, lab, lab, lab)
-		}
-		err = fmt.Errorf("%w (and keeping the lab failed: %v)", err, lerr)
-	}
-	if derr := emulator.Destroy(context.Background(), lab, pr); derr != nil {
-		return fmt.Errorf("%w (and destroying the lab failed: %v)", err, derr)
-	}
-	return fmt.Errorf("%w (lab %s destroyed)", err, lab)
 }
 
 // holdUntilDone keeps the lab's lock until Ctrl-C or SIGTERM (which

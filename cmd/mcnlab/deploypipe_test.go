@@ -12,6 +12,7 @@ import (
 
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/internal/roottest"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
 // TestDeployIntoClosedPipe runs the built binary as `mcnlab deploy | head
@@ -37,7 +38,7 @@ func TestDeployIntoClosedPipe(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, bin, "deploy", "-t", "../../topologies/generic.yaml", "--lab", lab)
-			cmd.Env = append(os.Environ(), stateRootEnv+"="+state.Root)
+			cmd.Env = append(os.Environ(), mcnlab.StateRootEnv+"="+state.Root)
 			var stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = w, &stderr
 			if !c.readFirst {

@@ -14,6 +14,7 @@ import (
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/state"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
 func newExec() *cobra.Command {
@@ -54,10 +55,10 @@ func newExec() *cobra.Command {
 					ns = n.Namespace
 				}
 			}
-			if ns == "" && isCloudLab(r.Name) {
+			if ns == "" && mcnlab.IsCloudLab(r.Name) {
 				// A cloud instance, by its name in the topology (a
 				// workload or a gateway such as transit-1).
-				if _, instances, err := labPlanAndInstances(cmd.Context(), r.Name); err == nil {
+				if _, instances, err := mcnlab.PlanAndInstances(cmd.Context(), r.Name); err == nil {
 					if in, ok := instances[node]; ok {
 						ns = emulator.InstanceNamespace(r.Name, in.ID)
 					}

@@ -13,6 +13,7 @@ import (
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/state"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
 func newInspect() *cobra.Command {
@@ -76,7 +77,7 @@ func newInspect() *cobra.Command {
 			fmt.Fprintln(w)
 			fmt.Fprintln(w, "NODE\tKIND\tNAMESPACE\tINTERFACES")
 			for _, n := range r.Nodes {
-				if n.Kind == "instance" && isCloudLab(r.Name) {
+				if n.Kind == "instance" && mcnlab.IsCloudLab(r.Name) {
 					continue // listed by name under cloud instances
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", n.Name, n.Kind, n.Namespace, interfaces(r, n.Name))
@@ -91,7 +92,7 @@ func newInspect() *cobra.Command {
 				fmt.Fprintf(w, "%s:%s -- %s:%s\t%d\t%s\n", l.A.Node, l.A.Interface, l.B.Node, l.B.Interface, l.MTU, rate)
 			}
 			printGateways(w, r, gatewayStatus(cmd.Context(), r))
-			if isCloudLab(r.Name) {
+			if mcnlab.IsCloudLab(r.Name) {
 				w.Flush()
 				return inspectCloud(cmd.Context(), out, r.Name)
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mcnlab/mcnlab/emulator/state"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
 // exitError carries an exit code without printing anything more.
@@ -20,13 +21,8 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
-// stateRootEnv, when set, moves the labs' state root (state.Root): the
-// lab's daemons inherit the root of the process that started them (tests
-// use a temporary one).
-const stateRootEnv = "MCNLAB_STATE_ROOT"
-
 func main() {
-	if r := os.Getenv(stateRootEnv); r != "" {
+	if r := os.Getenv(mcnlab.StateRootEnv); r != "" {
 		state.Root = r
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mcnlab/mcnlab/emulator/probe"
 	"github.com/mcnlab/mcnlab/emulator/state"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
 func newReach() *cobra.Command {
@@ -30,17 +31,17 @@ func newReach() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if isCloudLab(r.Name) {
-				cm, err := cloudReachability(cmd.Context(), r.Name)
+			if mcnlab.IsCloudLab(r.Name) {
+				cm, err := mcnlab.Reachability(cmd.Context(), r.Name)
 				if err != nil {
 					return err
 				}
 				if asJSON {
-					if err := writeJSON(cmd.OutOrStdout(), cm.pairs()); err != nil {
+					if err := writeJSON(cmd.OutOrStdout(), cm.Pairs()); err != nil {
 						return err
 					}
 				} else {
-					cm.print(cmd.OutOrStdout())
+					cm.Print(cmd.OutOrStdout())
 				}
 				if n := cm.Mismatches(); n > 0 {
 					return fmt.Errorf("%d of %d pairs not as expected", n, len(cm.Cells))

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mcnlab/mcnlab/controller/intent"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -57,16 +58,7 @@ routes as approved at run time. --json prints every ordered pair as
 				approved[tr] = append(approved[tr], topologies.ApprovedRoute{Site: site, Prefix: p})
 			}
 			if asJSON {
-				var pairs []pairJSON
-				for _, a := range cp.Endpoints {
-					for _, b := range cp.Endpoints {
-						if a.Name != b.Name {
-							e := cp.Expect(a.Name, b.Name, approved, nil)
-							pairs = append(pairs, pairJSON{From: a.Name, To: b.Name, Reach: e.Reach, Depends: e.Depends, Reason: e.Reason})
-						}
-					}
-				}
-				return writeJSON(cmd.OutOrStdout(), pairs)
+				return writeJSON(cmd.OutOrStdout(), mcnlab.ExpectedPairs(cp, approved))
 			}
 			names := make([]string, len(cp.Endpoints))
 			for i, e := range cp.Endpoints {

@@ -26,6 +26,7 @@ import (
 	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/internal/roottest"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
 // nsPIDs lists the processes in the named network namespace.
@@ -81,7 +82,7 @@ func gatewayHealthy(st api.Status, name string) bool {
 func TestCloudLabGatewayRestartAndExecCleanup(t *testing.T) {
 	lab := deployCloudLab(t, "testdata/aws-edge.yaml", "asv")
 	ctx := context.Background()
-	c, err := labAPI(lab)
+	c, err := mcnlab.API(lab)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,17 +109,17 @@ func TestCloudLabGatewayRestartAndExecCleanup(t *testing.T) {
 		time.Sleep(20 * time.Millisecond) // polling the controller's view, bounded by deadline
 	}
 	t.Logf("transit-1 back with every tunnel and session %s after SIGKILL", back.Round(time.Millisecond))
-	if log := tail(controllerLog(lab), 200); !strings.Contains(log, "gateway transit-1 (") || !strings.Contains(log, "restarted (boot") {
+	if log := mcnlab.Tail(controllerLog(lab), 200); !strings.Contains(log, "gateway transit-1 (") || !strings.Contains(log, "restarted (boot") {
 		t.Errorf("the controller's log does not say transit-1 restarted:\n%s", log)
 	}
-	if log := tail(state.Dir(lab)+"/cloud.log", 200); !strings.Contains(log, fmt.Sprintf("pid %d exited", old)) {
+	if log := mcnlab.Tail(state.Dir(lab)+"/cloud.log", 200); !strings.Contains(log, fmt.Sprintf("pid %d exited", old)) {
 		t.Errorf("the cloud's log does not say the gateway's pid %d exited:\n%s", old, log)
 	}
 
 	checkSecretsPrivate(t, lab)
 
 	// One `mcnlab exec LAB NODE -- sleep` in each kind of namespace.
-	bin, _ := mcnlabSelf()
+	bin := labBase.Self
 	type started struct {
 		node string
 		pid  int
@@ -127,7 +128,7 @@ func TestCloudLabGatewayRestartAndExecCleanup(t *testing.T) {
 	var procs []started
 	for _, node := range []string{"branch", "branch-h1", "app1", "transit-1"} {
 		cmd := exec.Command(bin, "exec", "--lab", lab, node, "--", "sleep", "600")
-		cmd.Env = append(os.Environ(), stateRootEnv+"="+state.Root)
+		cmd.Env = append(os.Environ(), mcnlab.StateRootEnv+"="+state.Root)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -172,14 +173,14 @@ func containsPID(pids []int, pid int) bool {
 // SIGKILL the lab's controller or cloud while deploy waits for it: deploy
 // fails within 5 s, naming the dead daemon, and rolls back.
 func TestDeployFailsWhenADaemonDies(t *testing.T) {
-	for _, daemon := range []string{controllerDaemon, cloudDaemon} {
+	for _, daemon := range []string{mcnlab.ControllerDaemon, mcnlab.CloudDaemon} {
 		t.Run(daemon, func(t *testing.T) {
 			roottest.Require(t)
 			bin := roottest.MCNLab(t)
 			roottest.UseTempState(t)
-			old := mcnlabSelf
-			mcnlabSelf = func() (string, error) { return bin, nil }
-			t.Cleanup(func() { mcnlabSelf = old })
+			old := labBase.Self
+			labBase.Self = bin
+			t.Cleanup(func() { labBase.Self = old })
 			lab := roottest.LabName(t, "adk")
 			t.Cleanup(func() {
 				run(t, "destroy", "--lab", lab)
@@ -202,7 +203,7 @@ func TestDeployFailsWhenADaemonDies(t *testing.T) {
 			var victim state.Process
 			deadline := time.Now().Add(60 * time.Second)
 			for victim.PID == 0 {
-				if p, ok := daemonOf(lab, daemon); ok && p.Alive() {
+				if p, ok := mcnlab.DaemonOf(lab, daemon); ok && p.Alive() {
 					victim = p
 					break
 				}
@@ -252,17 +253,17 @@ const daemonStopAllowance = 10 * time.Second
 // the controller keeps running. `controller stop` is left stopped.
 func TestSupervisorRestartsDaemons(t *testing.T) {
 	lab := deployCloudLab(t, "testdata/aws-edge.yaml", "asu")
-	killed, _, again := killDaemon(t, lab, controllerDaemon)
+	killed, _, again := killDaemon(t, lab, mcnlab.ControllerDaemon)
 	restartedIn := time.Since(killed)
 	took := restartedIn + labConverged(t, lab, 60*time.Second)
 	// The other daemon was not touched.
-	if c, _ := daemonOf(lab, cloudDaemon); !c.Alive() {
+	if c, _ := mcnlab.DaemonOf(lab, mcnlab.CloudDaemon); !c.Alive() {
 		t.Errorf("the cloud died with the controller")
 	}
 	t.Logf("controller killed: restarted as pid %d in %s, lab converged again %s after the kill", again.PID,
 		restartedIn.Round(time.Millisecond), took.Round(time.Millisecond))
 	cloudKillKeepsTraffic(t, lab)
-	log := tail(filepath.Join(state.Dir(lab), "supervisor.log"), 100)
+	log := mcnlab.Tail(filepath.Join(state.Dir(lab), "supervisor.log"), 100)
 	for _, want := range []string{"the controller of lab " + lab, "restarted the controller (pid", "the cloud of lab " + lab, "restarted the cloud (pid"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("supervisor log lacks %q:\n%s", want, log)
@@ -273,15 +274,15 @@ func TestSupervisorRestartsDaemons(t *testing.T) {
 		t.Fatalf("controller stop: %v\n%s", err, out)
 	}
 	// Watched for ten of the supervisor's rounds: nothing starts it.
-	for end := time.Now().Add(10 * supervisorInterval); time.Now().Before(end); time.Sleep(supervisorInterval / 2) {
-		if p, ok := daemonOf(lab, controllerDaemon); ok {
+	for end := time.Now().Add(10 * mcnlab.SupervisorInterval); time.Now().Before(end); time.Sleep(mcnlab.SupervisorInterval / 2) {
+		if p, ok := mcnlab.DaemonOf(lab, mcnlab.ControllerDaemon); ok {
 			t.Fatalf("the supervisor restarted a controller stopped on purpose (pid %d)", p.PID)
 		}
 	}
 	if out, _, err := run(t, "controller", "start", "--lab", lab); err != nil {
 		t.Fatalf("controller start: %v\n%s", err, out)
 	}
-	if p, ok := daemonOf(lab, controllerDaemon); !ok || !p.Alive() {
+	if p, ok := mcnlab.DaemonOf(lab, mcnlab.ControllerDaemon); !ok || !p.Alive() {
 		t.Errorf("controller not running after controller start")
 	}
 }
@@ -292,13 +293,13 @@ func labConverged(t *testing.T, lab string, limit time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for {
-		if c, err := labAPI(lab); err == nil {
+		if c, err := mcnlab.API(lab); err == nil {
 			if st, err := c.Status(context.Background()); err == nil && st.Converged {
 				return time.Since(start)
 			}
 		}
 		if time.Since(start) > limit {
-			t.Fatalf("lab not converged %s after the kill; supervisor log:\n%s", limit, tail(filepath.Join(state.Dir(lab), "supervisor.log"), 30))
+			t.Fatalf("lab not converged %s after the kill; supervisor log:\n%s", limit, mcnlab.Tail(filepath.Join(state.Dir(lab), "supervisor.log"), 30))
 		}
 		time.Sleep(50 * time.Millisecond) // polling the controller, bounded by limit
 	}
@@ -308,7 +309,7 @@ func labConverged(t *testing.T, lab string, limit time.Duration) time.Duration {
 // restarted it.
 func killDaemon(t *testing.T, lab, daemon string) (killed time.Time, p, again state.Process) {
 	t.Helper()
-	p, ok := daemonOf(lab, daemon)
+	p, ok := mcnlab.DaemonOf(lab, daemon)
 	if !ok || !p.Alive() {
 		t.Fatalf("no live %s recorded", daemon)
 	}
@@ -317,13 +318,13 @@ func killDaemon(t *testing.T, lab, daemon string) (killed time.Time, p, again st
 	}
 	killed = time.Now()
 	for {
-		again, _ = daemonOf(lab, daemon)
+		again, _ = mcnlab.DaemonOf(lab, daemon)
 		if again.PID != 0 && again != p && again.Alive() {
 			break
 		}
 		if time.Since(killed) > 30*time.Second {
 			t.Fatalf("the %s was not restarted within 30 s: %+v then %+v; supervisor log:\n%s", daemon, p, again,
-				tail(filepath.Join(state.Dir(lab), "supervisor.log"), 30))
+				mcnlab.Tail(filepath.Join(state.Dir(lab), "supervisor.log"), 30))
 		}
 		time.Sleep(20 * time.Millisecond) // polling the state for the restart, bounded
 	}
@@ -365,7 +366,7 @@ func cloudKillKeepsTraffic(t *testing.T, lab string) {
 	if len(gateways) == 0 {
 		t.Fatal("no gateway daemon runs in the cloud's instances")
 	}
-	ctl, _ := daemonOf(lab, controllerDaemon)
+	ctl, _ := mcnlab.DaemonOf(lab, mcnlab.ControllerDaemon)
 	// A namespace the dead cloud recorded for an instance the restored
 	// model no longer has (as when its termination was saved but not yet
 	// made): the restarted cloud removes it.
@@ -383,14 +384,14 @@ func cloudKillKeepsTraffic(t *testing.T, lab string) {
 		t.Fatal(err)
 	}
 	pr := probeDuring(t, branch, app1, func() {
-		killed, _, again := killDaemon(t, lab, cloudDaemon)
+		killed, _, again := killDaemon(t, lab, mcnlab.CloudDaemon)
 		labConverged(t, lab, 60*time.Second)
 		t.Logf("cloud killed: restarted as pid %d, lab converged %s after the kill", again.PID, time.Since(killed).Round(time.Millisecond))
 	})
 	if pr.Lost > 0 {
 		t.Errorf("%d of %d probes lost while the cloud was killed and restarted (longest gap %s)", pr.Lost, pr.Sent, pr.Outage)
 	}
-	if now, _ := daemonOf(lab, controllerDaemon); now != ctl || !ctl.Alive() {
+	if now, _ := mcnlab.DaemonOf(lab, mcnlab.ControllerDaemon); now != ctl || !ctl.Alive() {
 		t.Errorf("the controller was restarted with the cloud: pid %d, then %d", ctl.PID, now.PID)
 	}
 	after, _ := state.Load(lab)
@@ -424,7 +425,7 @@ func cloudKillKeepsTraffic(t *testing.T, lab string) {
 		deadline := time.Now().Add(30 * time.Second)
 		for gatewayIn(t, ns) == 0 || gatewayIn(t, ns) == pid {
 			if time.Now().After(deadline) {
-				t.Fatalf("the adopted gateway daemon in %s, killed, was not restarted in 30 s; cloud log:\n%s", ns, tail(filepath.Join(state.Dir(lab), "cloud.log"), 20))
+				t.Fatalf("the adopted gateway daemon in %s, killed, was not restarted in 30 s; cloud log:\n%s", ns, mcnlab.Tail(filepath.Join(state.Dir(lab), "cloud.log"), 20))
 			}
 			time.Sleep(20 * time.Millisecond) // polling for the restart, bounded
 		}
@@ -432,7 +433,7 @@ func cloudKillKeepsTraffic(t *testing.T, lab string) {
 	}
 	labConverged(t, lab, 60*time.Second)
 	checkMatrix(t, lab)
-	log := tail(filepath.Join(state.Dir(lab), "supervisor.log"), 100)
+	log := mcnlab.Tail(filepath.Join(state.Dir(lab), "supervisor.log"), 100)
 	if !strings.Contains(log, "adopted its dataplane") {
 		t.Errorf("supervisor log does not say the restarted cloud adopted its dataplane:\n%s", log)
 	}
@@ -469,7 +470,7 @@ func checkSecretsPrivate(t *testing.T, lab string) {
 		t.Fatal(err)
 	}
 	secrets := map[string]string{"cloud secret key": lc.SecretAccessKey, "admin token": strings.TrimSpace(string(token))}
-	if lc.SecretAccessKey == devSecret || lc.AccessKeyID == devAccessKey {
+	if lc.SecretAccessKey == mcnlab.DevSecret || lc.AccessKeyID == mcnlab.DevAccessKey {
 		t.Errorf("the lab's cloud uses the published development key")
 	}
 	// Everything user nobody can read there, and every command line.
@@ -494,7 +495,7 @@ func checkSecretsPrivate(t *testing.T, lab string) {
 	}
 	// The development key and a missing token get nothing.
 	c := ec2.New(ec2.Options{Region: lc.Region, BaseEndpoint: sdkaws.String(lc.URL), RetryMaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider(devAccessKey, devSecret, "")})
+		Credentials: credentials.NewStaticCredentialsProvider(mcnlab.DevAccessKey, mcnlab.DevSecret, "")})
 	if _, err := c.DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{}); err == nil || !strings.Contains(err.Error(), "AuthFailure") {
 		t.Errorf("DescribeVpcs with the development key: %v; want AuthFailure", err)
 	}
@@ -511,16 +512,16 @@ func checkSecretsPrivate(t *testing.T, lab string) {
 // the reason, for inspect to show; destroy removes it. Without --retain the
 // same deploy leaves nothing.
 func TestDeployRetainKeepsAFailedLab(t *testing.T) {
-	old := convergeTimeout
-	convergeTimeout = time.Millisecond // nothing converges that fast
-	t.Cleanup(func() { convergeTimeout = old })
+	old := labBase.ConvergeTimeout
+	labBase.ConvergeTimeout = time.Millisecond // nothing converges that fast
+	t.Cleanup(func() { labBase.ConvergeTimeout = old })
 	lab := roottest.LabName(t, "art")
 	roottest.Require(t)
 	bin := roottest.MCNLab(t)
 	roottest.UseTempState(t)
-	oldSelf := mcnlabSelf
-	mcnlabSelf = func() (string, error) { return bin, nil }
-	t.Cleanup(func() { mcnlabSelf = oldSelf })
+	oldSelf := labBase.Self
+	labBase.Self = bin
+	t.Cleanup(func() { labBase.Self = oldSelf })
 	t.Cleanup(func() {
 		run(t, "destroy", "--lab", lab)
 		roottest.AssertGone(t, lab)

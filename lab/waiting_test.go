@@ -1,4 +1,4 @@
-package main
+package lab
 
 import (
 	"bytes"
@@ -34,7 +34,7 @@ func TestWaitingReport(t *testing.T) {
 	for i := range maxWaitingLines + 5 {
 		many = append(many, fmt.Sprintf("line %d", i))
 	}
-	if s := waitingLines(many, ""); !strings.Contains(s, "(and 5 more: `mcnlab inspect` lists them all)") || strings.Contains(s, "line 20") {
+	if s := WaitingLines(many, ""); !strings.Contains(s, "(and 5 more: `mcnlab inspect` lists them all)") || strings.Contains(s, "line 20") {
 		t.Errorf("long list not cut:\n%s", s)
 	}
 }

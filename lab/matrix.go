@@ -1,4 +1,4 @@
-package main
+package lab
 
 import (
 	"context"
@@ -19,25 +19,26 @@ import (
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
-// cloudCell is one pair of a cloud lab's reachability matrix.
-type cloudCell struct {
+// Cell is one pair of a cloud lab's reachability matrix: what the intent
+// expects and what real pings saw.
+type Cell struct {
 	From, To string
 	Expect   intent.Expectation
 	Seen     bool
 	RTT      time.Duration
 }
 
-// cloudMatrix is a cloud lab's reachability: every ordered pair of its
+// Matrix is a cloud lab's reachability: every ordered pair of its
 // workloads and site hosts, pinged for real and compared with what the
 // intent says.
-type cloudMatrix struct {
+type Matrix struct {
 	Endpoints []string
-	Cells     []cloudCell
+	Cells     []Cell
 	addr      map[string]netip.Addr // each endpoint's address
 }
 
 // Mismatches counts the pairs not seen as expected.
-func (m *cloudMatrix) Mismatches() int {
+func (m *Matrix) Mismatches() int {
 	n := 0
 	for _, c := range m.Cells {
 		if c.Seen != c.Expect.Reach {
@@ -47,11 +48,60 @@ func (m *cloudMatrix) Mismatches() int {
 	return n
 }
 
-// isCloudLab reports whether the lab runs an emulated cloud with a
-// controller.
-func isCloudLab(lab string) bool {
-	_, err := os.Stat(controller.LabCloudFile(lab))
-	return err == nil
+// Reached counts the pairs seen to reach.
+func (m *Matrix) Reached() int {
+	n := 0
+	for _, c := range m.Cells {
+		if c.Seen {
+			n++
+		}
+	}
+	return n
+}
+
+// Pair is one ordered pair of a cloud lab's reachability, as `simulate
+// --json` and `reach --json` print it: what the intent says (Reach,
+// Depends, Reason) and, from reach, what real pings saw.
+type Pair struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	// Reach is whether the intent says the pair reaches; Depends that
+	// the answer turns on an address the cloud chooses.
+	Reach   bool   `json:"reach"`
+	Depends bool   `json:"depends,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	// Seen is whether an echo request was answered (reach only).
+	Seen *bool `json:"seen,omitempty"`
+	// FromAddress and ToAddress are the addresses pinged (reach only).
+	FromAddress string `json:"from_address,omitempty"`
+	ToAddress   string `json:"to_address,omitempty"`
+}
+
+// Pairs are the matrix's cells as `reach --json` prints them.
+func (m *Matrix) Pairs() []Pair {
+	out := make([]Pair, len(m.Cells))
+	for i, c := range m.Cells {
+		seen := c.Seen
+		out[i] = Pair{From: c.From, To: c.To, Reach: c.Expect.Reach, Depends: c.Expect.Depends, Reason: c.Expect.Reason,
+			Seen: &seen, FromAddress: m.addr[c.From].String(), ToAddress: m.addr[c.To].String()}
+	}
+	return out
+}
+
+// ExpectedPairs are every ordered pair of a plan's endpoints as the
+// intent alone answers them, with the on-prem routes approved (by transit)
+// taken as approved: what `simulate --json` prints.
+func ExpectedPairs(cp *intent.Plan, approved map[string][]topologies.ApprovedRoute) []Pair {
+	var pairs []Pair
+	for _, a := range cp.Endpoints {
+		for _, b := range cp.Endpoints {
+			if a.Name != b.Name {
+				e := cp.Expect(a.Name, b.Name, approved, nil)
+				pairs = append(pairs, Pair{From: a.Name, To: b.Name, Reach: e.Reach, Depends: e.Depends, Reason: e.Reason})
+			}
+		}
+	}
+	return pairs
 }
 
 // pingAttempts and pingTimeout: a pair counts as reaching when one of
@@ -61,9 +111,9 @@ const (
 	pingTimeout  = 400 * time.Millisecond
 )
 
-// labPlanAndInstances compiles a cloud lab's topology and reads its
+// PlanAndInstances compiles a cloud lab's topology and reads its
 // instances from the lab's cloud.
-func labPlanAndInstances(ctx context.Context, lab string) (*intent.Plan, map[string]cloud.InstanceInfo, error) {
+func PlanAndInstances(ctx context.Context, lab string) (*intent.Plan, map[string]cloud.InstanceInfo, error) {
 	src, err := os.ReadFile(controller.TopologyFile(lab))
 	if err != nil {
 		return nil, nil, err
@@ -76,7 +126,7 @@ func labPlanAndInstances(ctx context.Context, lab string) (*intent.Plan, map[str
 	if err != nil {
 		return nil, nil, err
 	}
-	providers, err := labProviders(ctx, cp, lab, "")
+	providers, err := Providers(ctx, cp, lab, "")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -99,13 +149,15 @@ func labPlanAndInstances(ctx context.Context, lab string) (*intent.Plan, map[str
 	return cp, instances, nil
 }
 
-// cloudReachability pings every ordered pair of endpoints of a cloud lab.
-func cloudReachability(ctx context.Context, lab string) (*cloudMatrix, error) {
-	cp, instances, err := labPlanAndInstances(ctx, lab)
+// Reachability pings every ordered pair of endpoints of a cloud lab and
+// compares what it saw with what the intent expects, given the on-prem
+// routes the controller approved.
+func Reachability(ctx context.Context, lab string) (*Matrix, error) {
+	cp, instances, err := PlanAndInstances(ctx, lab)
 	if err != nil {
 		return nil, err
 	}
-	c, err := labAPI(lab)
+	c, err := API(lab)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +171,7 @@ func cloudReachability(ctx context.Context, lab string) (*cloudMatrix, error) {
 	}
 	addr := map[string]netip.Addr{}
 	ns := map[string]string{}
-	m := &cloudMatrix{addr: addr}
+	m := &Matrix{addr: addr}
 	for _, e := range cp.Endpoints {
 		if e.Site != "" {
 			addr[e.Name], ns[e.Name] = e.Address, emulator.NamespaceName(lab, e.Name)
@@ -133,7 +185,7 @@ func cloudReachability(ctx context.Context, lab string) (*cloudMatrix, error) {
 	for _, a := range m.Endpoints {
 		for _, b := range m.Endpoints {
 			if a != b {
-				m.Cells = append(m.Cells, cloudCell{From: a, To: b, Expect: cp.Expect(a, b, approved, addr)})
+				m.Cells = append(m.Cells, Cell{From: a, To: b, Expect: cp.Expect(a, b, approved, addr)})
 			}
 		}
 	}
@@ -167,12 +219,12 @@ func cloudReachability(ctx context.Context, lab string) (*cloudMatrix, error) {
 	return m, nil
 }
 
-// print writes the matrix (✓ reaches, ✗ blocked, ! not as expected) and
-// a line per blocked or unexpected pair with its reason.
-func (m *cloudMatrix) print(w io.Writer) {
+// Print writes the matrix (ok reaches, blocked, ! not as expected) and a
+// line per blocked or unexpected pair with its reason.
+func (m *Matrix) Print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "from \\ to\t%s\t\n", strings.Join(m.Endpoints, "\t"))
-	cell := map[[2]string]cloudCell{}
+	cell := map[[2]string]Cell{}
 	for _, c := range m.Cells {
 		cell[[2]string{c.From, c.To}] = c
 	}
@@ -215,26 +267,5 @@ func (m *cloudMatrix) print(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.From, c.To, exp, seen, reason)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%d pairs, %d reach, %d blocked, %d not as expected\n", len(m.Cells), m.reached(), len(m.Cells)-m.reached(), m.Mismatches())
-}
-
-// pairs are the matrix's cells as `reach --json` prints them.
-func (m *cloudMatrix) pairs() []pairJSON {
-	out := make([]pairJSON, len(m.Cells))
-	for i, c := range m.Cells {
-		seen := c.Seen
-		out[i] = pairJSON{From: c.From, To: c.To, Reach: c.Expect.Reach, Depends: c.Expect.Depends, Reason: c.Expect.Reason,
-			Seen: &seen, FromAddress: m.addr[c.From].String(), ToAddress: m.addr[c.To].String()}
-	}
-	return out
-}
-
-func (m *cloudMatrix) reached() int {
-	n := 0
-	for _, c := range m.Cells {
-		if c.Seen {
-			n++
-		}
-	}
-	return n
+	fmt.Fprintf(w, "\n%d pairs, %d reach, %d blocked, %d not as expected\n", len(m.Cells), m.Reached(), len(m.Cells)-m.Reached(), m.Mismatches())
 }

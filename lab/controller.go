@@ -1,0 +1,125 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/mcnlab/mcnlab/controller"
+	"github.com/mcnlab/mcnlab/controller/api"
+	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/controller/intent"
+	"github.com/mcnlab/mcnlab/controller/store"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// API returns a client of the lab's controller with the admin token.
+func API(lab string) (*api.Client, error) {
+	url, token, err := api.ControllerEndpoint(lab)
+	if err != nil {
+		return nil, err
+	}
+	return api.NewClient(url, token), nil
+}
+
+// Providers builds a provider for every account of a plan: the lab's
+// emulated cloud for credentials "lab" (from the lab's record, or
+// endpoint when set), the SDK's default chain or a profile otherwise.
+func Providers(ctx context.Context, cp *intent.Plan, lab, endpoint string) (map[string]cloud.Provider, error) {
+	out := map[string]cloud.Provider{}
+	for _, a := range cp.Accounts {
+		creds := a.Account.Credentials
+		var lc *controller.LabCloud
+		if creds == "" || creds == "lab" {
+			c := controller.LabCloud{URL: endpoint, Region: a.Region, AccountID: AccountID, AccessKeyID: DevAccessKey, SecretAccessKey: DevSecret}
+			if endpoint == "" {
+				if lab == "" {
+					return nil, fmt.Errorf("account %s uses the lab's emulated cloud: give --lab NAME of a running lab or --endpoint URL", a.Account.Name)
+				}
+				var err error
+				if c, err = controller.ReadLabCloud(lab); err != nil {
+					return nil, err
+				}
+			}
+			lc = &c
+		}
+		p, err := controller.NewProvider(ctx, a, cp.Topology.Name, lc)
+		if err != nil {
+			return nil, fmt.Errorf("account %s: %w", a.Account.Name, err)
+		}
+		out[a.Account.Name] = p
+	}
+	return out, nil
+}
+
+// RunController is the controller daemon of a lab (`mcnlab controller
+// run`, which StartController starts): it serves the controller's API,
+// at the address and with the admin token it had before if it can, until
+// ctx ends.
+func RunController(ctx context.Context, lab string) error {
+	src, err := os.ReadFile(controller.TopologyFile(lab))
+	if err != nil {
+		return fmt.Errorf("controller of lab %s: %w", lab, err)
+	}
+	t, err := topologies.Parse(controller.TopologyFile(lab), src)
+	if err != nil {
+		return err
+	}
+	cp, err := intent.Compile(t)
+	if err != nil {
+		return err
+	}
+	providers, err := Providers(ctx, cp, lab, "")
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(controller.DBFile(lab))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ctl := controller.New(cp, controller.Options{Lab: lab, Providers: providers, Store: st, Log: os.Stderr})
+	defer ctl.Close()
+
+	// The API keeps its address across restarts, so clients keep working.
+	addr := "127.0.0.1:0"
+	token := ""
+	if u, tok, err := api.ControllerEndpoint(lab); err == nil {
+		if pu, err := url.Parse(u); err == nil {
+			addr = pu.Host
+		}
+		if _, ok, _ := st.TokenRole(tok); ok {
+			token = tok
+		}
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return fmt.Errorf("controller API: %w", err)
+		}
+	}
+	if token == "" {
+		if token, err = st.CreateToken(store.RoleAdmin, fmt.Sprintf("admin-%d", time.Now().UnixNano())); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	go func() { errc <- api.Serve(ctx, ln, api.NewHandler(controller.NewBackend(ctl, lab), st)) }()
+	if err := api.WriteEndpoint(lab, "http://"+ln.Addr().String(), token); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "controller of lab %s: API on http://%s\n", lab, ln.Addr())
+	go func() { errc <- ctl.Run(ctx) }()
+	err = <-errc
+	cancel()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,291 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+
+	"github.com/mcnlab/mcnlab/controller"
+	"github.com/mcnlab/mcnlab/controller/intent"
+	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/state"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// startRootDaemon starts argv detached (own session) in the root network
+// namespace, with env added to its environment, output appended to logPath
+// (0600).
+func startRootDaemon(argv []string, logPath string, env ...string) (state.Process, error) {
+	logf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return state.Process{}, fmt.Errorf("start %s: %w", argv[1], err)
+	}
+	defer logf.Close()
+	c := exec.Command(argv[0], argv[1:]...)
+	c.Stdout, c.Stderr = logf, logf
+	c.Env = append(append(os.Environ(), StateRootEnv+"="+state.Root), env...)
+	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := c.Start(); err != nil {
+		return state.Process{}, fmt.Errorf("start %s: %w", argv[1], err)
+	}
+	start, err := state.StartTime(c.Process.Pid)
+	go c.Wait() //nolint:errcheck // reaps it if it dies while we run
+	if err != nil {
+		return state.Process{}, fmt.Errorf("start %s: read start time of pid %d: %w", argv[1], c.Process.Pid, err)
+	}
+	return state.Process{PID: c.Process.Pid, Start: start}, nil
+}
+
+// RecordDaemon records (or replaces) the lab's daemon called name.
+func RecordDaemon(lab, name string, p state.Process) error {
+	rec, err := state.Load(lab)
+	if err != nil {
+		return err
+	}
+	// In place, so the order destroy stops them in stays the order they
+	// were first started in.
+	for i, d := range rec.Daemons {
+		if d.Name == name {
+			rec.Daemons[i].Process = p
+			return state.Save(rec)
+		}
+	}
+	rec.Daemons = append(rec.Daemons, state.Daemon{Name: name, Process: p})
+	return state.Save(rec)
+}
+
+// DaemonOf returns the lab's recorded daemon called name.
+func DaemonOf(lab, name string) (state.Process, bool) {
+	rec, err := state.Load(lab)
+	if err != nil {
+		return state.Process{}, false
+	}
+	return recordedDaemon(rec, name)
+}
+
+// recordedDaemon returns the daemon called name in rec.
+func recordedDaemon(rec *state.Lab, name string) (state.Process, bool) {
+	for _, d := range rec.Daemons {
+		if d.Name == name {
+			return d.Process, true
+		}
+	}
+	return state.Process{}, false
+}
+
+// ForgetDaemon removes the daemon called name from the lab's record: a
+// daemon stopped on purpose, which the supervisor must leave stopped.
+func ForgetDaemon(lab, name string) error {
+	rec, err := state.Load(lab)
+	if err != nil {
+		return err
+	}
+	for i, d := range rec.Daemons {
+		if d.Name == name {
+			rec.Daemons = append(rec.Daemons[:i], rec.Daemons[i+1:]...)
+			return state.Save(rec)
+		}
+	}
+	return nil
+}
+
+// DeadDaemon says which of the lab's recorded daemons (its cloud, its
+// controller) has died, with the end of its log, or nil.
+func DeadDaemon(lab string) error {
+	rec, err := state.Load(lab)
+	if err != nil {
+		return err
+	}
+	for _, d := range rec.Daemons {
+		if d.Name == SupervisorDaemon || d.Process.Alive() {
+			continue
+		}
+		logPath := LogFile(lab, d.Name)
+		return fmt.Errorf("the lab's %s (pid %d) died; its log %s ends:\n%s", d.Name, d.Process.PID, logPath, Tail(logPath, 15))
+	}
+	return nil
+}
+
+// waitFor polls cond until it holds, p dies, or ctx ends.
+func waitFor(ctx context.Context, what string, p state.Process, logPath string, cond func() bool) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for !cond() {
+		if p.PID != 0 && !p.Alive() {
+			return fmt.Errorf("%s: the process died; its log %s ends:\n%s", what, logPath, Tail(logPath, 15))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w; log %s ends:\n%s", what, ctx.Err(), logPath, Tail(logPath, 15))
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// Tail returns the last n lines of a file (a daemon's log).
+func Tail(path string, n int) string {
+	b, _ := os.ReadFile(path)
+	lines := 0
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == '\n' && i != len(b)-1 {
+			lines++
+			if lines == n {
+				return string(b[i+1:])
+			}
+		}
+	}
+	return string(b)
+}
+
+// StartCloud starts the lab's emulated cloud (`mcnlab cloudmock serve
+// --lab LAB --join`) with the sites' private lines and a new random key,
+// records it, and waits until its API answers.
+func StartCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) error {
+	return startCloudAs(ctx, lab, cp, NewCredentials(), "127.0.0.1:0", o)
+}
+
+// RestartCloud starts the lab's cloud again after it died: on its state
+// file (the model comes back with every ID; the namespaces, links and
+// gateway daemons it made are adopted, not remade, so traffic keeps
+// flowing), with the account key and the loopback address it had, so that
+// the controller, which keeps running, reaches it as before.
+func RestartCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) error {
+	prev, err := controller.ReadLabCloud(lab)
+	if err != nil {
+		return err
+	}
+	u, err := url.Parse(prev.URL)
+	if err != nil || u.Host == "" || prev.AccessKeyID == "" {
+		return fmt.Errorf("restart the cloud of lab %s: %s records no address and key (%q)", lab, controller.LabCloudFile(lab), prev.URL)
+	}
+	return startCloudAs(ctx, lab, cp, prev, u.Host, o)
+}
+
+// startCloudAs is StartCloud with the account's key and the address to
+// listen on given (RestartCloud reuses the dead cloud's). The cloud keeps
+// its model in the lab's CloudStateFile.
+func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds controller.LabCloud, listen string, o Options) error {
+	self, err := o.self()
+	if err != nil {
+		return err
+	}
+	addrFile := cloudAddrFile(lab)
+	// A cloud that died (the supervisor restarts it) left its address.
+	if err := os.Remove(addrFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	argv := []string{self, "cloudmock", "serve", "--lab", lab, "--join", "--listen", listen, "--addr-file", addrFile, "--state", CloudStateFile(lab)}
+	argv = append(argv, QuotaArgs(cp.Topology.Cloud.Accounts)...)
+	for _, s := range cp.Topology.Cloud.Sites {
+		ns := emulator.NamespaceName(lab, s.Name)
+		if up, ok := cp.Uplink(s.Name); ok {
+			argv = append(argv, "--uplink", s.Name+"="+ns+":"+intent.UplinkInterface+":"+up.String())
+		} else {
+			argv = append(argv, "--circuit", s.Name+"="+ns+":"+intent.LineInterface)
+		}
+	}
+	logPath := LogFile(lab, CloudDaemon)
+	p, err := startRootDaemon(argv, logPath, AccountsEnv+"="+creds.AccountID+":"+creds.AccessKeyID+":"+creds.SecretAccessKey)
+	if err != nil {
+		return err
+	}
+	if err := RecordDaemon(lab, CloudDaemon, p); err != nil {
+		return errors.Join(err, syscall.Kill(p.PID, syscall.SIGTERM))
+	}
+	ctx, cancel := context.WithTimeout(ctx, cloudReadyTimeout)
+	defer cancel()
+	var addr []byte
+	if err := waitFor(ctx, "emulated cloud", p, logPath, func() bool {
+		addr, err = os.ReadFile(addrFile)
+		return err == nil
+	}); err != nil {
+		return err
+	}
+	creds.URL, creds.Region = "http://"+string(addr), cp.Accounts[0].Region
+	return controller.WriteLabCloud(lab, creds)
+}
+
+// StartController starts the lab's controller (`mcnlab controller run`),
+// records it, and waits until its API answers.
+func StartController(ctx context.Context, lab string, o Options) error {
+	self, err := o.self()
+	if err != nil {
+		return err
+	}
+	logPath := LogFile(lab, ControllerDaemon)
+	p, err := startRootDaemon([]string{self, "controller", "run", "--lab", lab}, logPath)
+	if err != nil {
+		return err
+	}
+	if err := RecordDaemon(lab, ControllerDaemon, p); err != nil {
+		return errors.Join(err, syscall.Kill(p.PID, syscall.SIGTERM))
+	}
+	ctx, cancel := context.WithTimeout(ctx, cloudReadyTimeout)
+	defer cancel()
+	return waitFor(ctx, "controller", p, logPath, func() bool {
+		// The previous controller, if any, has exited: whatever answers
+		// at the recorded address is the new one.
+		c, err := API(lab)
+		if err != nil {
+			return false
+		}
+		_, err = c.Status(ctx)
+		return err == nil
+	})
+}
+
+// StopController stops the lab's recorded controller and waits for it to
+// exit. It is no longer recorded, so the lab's supervisor leaves it
+// stopped. The caller holds the lab's daemons lock (state.LockDaemons).
+func StopController(lab string) error {
+	p, ok := DaemonOf(lab, ControllerDaemon)
+	if !ok {
+		return nil
+	}
+	if err := ForgetDaemon(lab, ControllerDaemon); err != nil {
+		return err
+	}
+	if !p.Alive() {
+		return nil
+	}
+	if err := emulator.StopProcess(p, 10*time.Second); err != nil {
+		return fmt.Errorf("stop controller of lab %s: %w", lab, err)
+	}
+	return nil
+}
+
+// StartSupervisor starts the lab's supervisor (`mcnlab supervise`) and
+// records it; destroy stops it before the other daemons.
+func StartSupervisor(lab string, o Options) error {
+	self, err := o.self()
+	if err != nil {
+		return err
+	}
+	p, err := startRootDaemon([]string{self, "supervise", "--lab", lab}, LogFile(lab, SupervisorDaemon))
+	if err != nil {
+		return err
+	}
+	if err := RecordDaemon(lab, SupervisorDaemon, p); err != nil {
+		return errors.Join(err, syscall.Kill(p.PID, syscall.SIGTERM))
+	}
+	return nil
+}
+
+// Plan compiles the topology a cloud lab runs (the copy in its state).
+func Plan(lab string) (*intent.Plan, error) {
+	src, err := os.ReadFile(controller.TopologyFile(lab))
+	if err != nil {
+		return nil, fmt.Errorf("lab %s: %w", lab, err)
+	}
+	t, err := topologies.Parse(controller.TopologyFile(lab), src)
+	if err != nil {
+		return nil, err
+	}
+	return intent.Compile(t)
+}

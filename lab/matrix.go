@@ -16,6 +16,7 @@ import (
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/probe"
+	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -268,4 +269,85 @@ func (m *Matrix) Print(w io.Writer) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n%d pairs, %d reach, %d blocked, %d not as expected\n", len(m.Cells), m.Reached(), len(m.Cells)-m.Reached(), m.Mismatches())
+}
+
+// HostMatrix is the reachability of a lab without a cloud: from every
+// host, the first address of every other host, pinged.
+type HostMatrix struct {
+	Hosts []string
+	// RTT is each ordered pair's round trip; a pair missing is
+	// unreachable.
+	RTT map[[2]string]time.Duration
+	// Pairs counts the pairs pinged, Failed those not answered.
+	Pairs, Failed int
+}
+
+// HostReachability pings, from every host of the lab r, the first address
+// of every other host, waiting timeout for each reply; it pings no more
+// once ctx ends.
+func HostReachability(ctx context.Context, r *state.Lab, timeout time.Duration) (*HostMatrix, error) {
+	addr := map[string]netip.Addr{}
+	ns := map[string]string{}
+	m := &HostMatrix{RTT: map[[2]string]time.Duration{}}
+	for _, n := range r.Nodes {
+		if n.Kind != "host" {
+			continue
+		}
+		for _, l := range r.Links {
+			for _, e := range []state.LinkEnd{l.A, l.B} {
+				if e.Node == n.Name && e.Address != "" && !addr[n.Name].IsValid() {
+					p, err := netip.ParsePrefix(e.Address)
+					if err == nil {
+						addr[n.Name] = p.Addr()
+					}
+				}
+			}
+		}
+		if addr[n.Name].IsValid() {
+			m.Hosts = append(m.Hosts, n.Name)
+			ns[n.Name] = n.Namespace
+		}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var errs []error
+	for _, src := range m.Hosts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, err := probe.NewPinger(ns[src])
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+				return
+			}
+			defer p.Close()
+			for i, dst := range m.Hosts {
+				if dst == src {
+					continue
+				}
+				if ctx.Err() != nil {
+					return
+				}
+				rtt, err := p.Ping(addr[dst], i+1, timeout)
+				mu.Lock()
+				m.Pairs++
+				if err == nil {
+					m.RTT[[2]string{src, dst}] = rtt
+				} else {
+					m.Failed++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return nil, errs[0]
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

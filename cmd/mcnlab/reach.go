@@ -2,16 +2,12 @@ package main
 
 import (
 	"fmt"
-	"net/netip"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mcnlab/mcnlab/emulator/probe"
-	"github.com/mcnlab/mcnlab/emulator/state"
 	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
@@ -48,13 +44,13 @@ func newReach() *cobra.Command {
 				}
 				return nil
 			}
-			m, err := reachability(r, timeout)
+			m, err := mcnlab.HostReachability(cmd.Context(), r, timeout)
 			if err != nil {
 				return err
 			}
 			printMatrix(cmd, m)
-			if m.failed > 0 {
-				return fmt.Errorf("%d of %d host pairs cannot reach each other", m.failed, m.pairs)
+			if m.Failed > 0 {
+				return fmt.Errorf("%d of %d host pairs cannot reach each other", m.Failed, m.Pairs)
 			}
 			return nil
 		},
@@ -66,81 +62,13 @@ func newReach() *cobra.Command {
 	return cmd
 }
 
-type matrix struct {
-	hosts         []string
-	rtt           map[[2]string]time.Duration // missing: unreachable
-	pairs, failed int
-}
-
-// reachability pings, from every host, the first address of every other host.
-func reachability(r *state.Lab, timeout time.Duration) (*matrix, error) {
-	addr := map[string]netip.Addr{}
-	ns := map[string]string{}
-	m := &matrix{rtt: map[[2]string]time.Duration{}}
-	for _, n := range r.Nodes {
-		if n.Kind != "host" {
-			continue
-		}
-		for _, l := range r.Links {
-			for _, e := range []state.LinkEnd{l.A, l.B} {
-				if e.Node == n.Name && e.Address != "" && !addr[n.Name].IsValid() {
-					p, err := netip.ParsePrefix(e.Address)
-					if err == nil {
-						addr[n.Name] = p.Addr()
-					}
-				}
-			}
-		}
-		if addr[n.Name].IsValid() {
-			m.hosts = append(m.hosts, n.Name)
-			ns[n.Name] = n.Namespace
-		}
-	}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	var errs []error
-	for _, src := range m.hosts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p, err := probe.NewPinger(ns[src])
-			if err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-				return
-			}
-			defer p.Close()
-			for i, dst := range m.hosts {
-				if dst == src {
-					continue
-				}
-				rtt, err := p.Ping(addr[dst], i+1, timeout)
-				mu.Lock()
-				m.pairs++
-				if err == nil {
-					m.rtt[[2]string{src, dst}] = rtt
-				} else {
-					m.failed++
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if len(errs) > 0 {
-		return nil, errs[0]
-	}
-	return m, nil
-}
-
-func printMatrix(cmd *cobra.Command, m *matrix) {
+func printMatrix(cmd *cobra.Command, m *mcnlab.HostMatrix) {
 	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "from \\ to\t%s\t\n", strings.Join(m.hosts, "\t"))
-	for _, s := range m.hosts {
+	fmt.Fprintf(w, "from \\ to\t%s\t\n", strings.Join(m.Hosts, "\t"))
+	for _, s := range m.Hosts {
 		row := []string{s}
-		for _, d := range m.hosts {
-			switch rtt, ok := m.rtt[[2]string{s, d}]; {
+		for _, d := range m.Hosts {
+			switch rtt, ok := m.RTT[[2]string{s, d}]; {
 			case s == d:
 				row = append(row, "-")
 			case ok:
@@ -152,5 +80,5 @@ func printMatrix(cmd *cobra.Command, m *matrix) {
 		fmt.Fprintf(w, "%s\t\n", strings.Join(row, "\t"))
 	}
 	w.Flush()
-	fmt.Fprintf(cmd.OutOrStdout(), "%d of %d host pairs reachable\n", m.pairs-m.failed, m.pairs)
+	fmt.Fprintf(cmd.OutOrStdout(), "%d of %d host pairs reachable\n", m.Pairs-m.Failed, m.Pairs)
 }

@@ -35,7 +35,7 @@ type xmlENI struct {
 
 func (h *Handler) toXMLENI(e model.NetworkInterface) xmlENI {
 	x := xmlENI{ID: e.ID, SubnetID: e.SubnetID, VpcID: e.NetworkID, OwnerID: e.Account, Status: "available", InterfaceType: "interface",
-		PrivateIP: e.PrivateIP.String(), SourceDestCheck: e.SourceDestCheck, Tags: tagSet(e.Tags), AvailabilityZone: h.region + "a"}
+		PrivateIP: e.PrivateIP.String(), SourceDestCheck: e.SourceDestCheck, Tags: tagSet(e.Tags), AvailabilityZone: h.regionOf(e.Region) + "a"}
 	if s, err := h.cloud.Subnet(e.Account, e.SubnetID); err == nil {
 		x.AvailabilityZone = s.Zone
 	}
@@ -60,7 +60,7 @@ type describeENIsResp struct {
 }
 
 func describeNetworkInterfaces(h *Handler, c *call) (response, error) {
-	page, next, err := selectObjects(c.form, "NetworkInterfaceId", h.cloud.NetworkInterfaces(c.account), func(e model.NetworkInterface) string { return e.ID },
+	page, next, err := selectObjects(c.form, "NetworkInterfaceId", regional(h, c, h.cloud.NetworkInterfaces(c.account), func(o model.NetworkInterface) string { return o.ID }), func(e model.NetworkInterface) string { return e.ID },
 		func(e model.NetworkInterface) fields {
 			return withTags(e.Tags, func(name string) ([]string, bool) {
 				switch name {

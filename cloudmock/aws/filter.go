@@ -185,7 +185,7 @@ func selectObjects[T any](f form, idParam string, all []T, id func(T) string, ge
 		for _, want := range ids {
 			o, ok := byID[want]
 			if !ok {
-				return nil, "", &apiError{Code: notFoundCode(want), Message: "The ID '" + clip(want) + "' does not exist", Status: 400}
+				return nil, "", notFoundError(want)
 			}
 			picked = append(picked, o)
 		}

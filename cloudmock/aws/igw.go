@@ -64,7 +64,7 @@ func createInternetGateway(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := h.cloud.CreateInternetGateway(c.account, tags)
+	g, err := h.cloud.CreateInternetGatewayIn(c.account, c.region, tags)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ type describeIGWsResp struct {
 }
 
 func describeInternetGateways(h *Handler, c *call) (response, error) {
-	page, next, err := selectObjects(c.form, "InternetGatewayId", h.cloud.InternetGateways(c.account),
+	page, next, err := selectObjects(c.form, "InternetGatewayId", regional(h, c, h.cloud.InternetGateways(c.account), func(o model.InternetGateway) string { return o.ID }),
 		func(g model.InternetGateway) string { return g.ID }, igwFields)
 	if err != nil {
 		return nil, err

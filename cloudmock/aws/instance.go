@@ -67,7 +67,7 @@ type xmlInstance struct {
 }
 
 func (h *Handler) toXMLInstance(account string, i model.Instance, index int) xmlInstance {
-	zone := h.region + "a"
+	zone := h.regionOf(i.Region) + "a"
 	if s, err := h.cloud.Subnet(account, i.SubnetID); err == nil {
 		zone = s.Zone
 	}
@@ -184,7 +184,7 @@ type describeInstancesResp struct {
 }
 
 func describeInstances(h *Handler, c *call) (response, error) {
-	page, next, err := selectObjects(c.form, "InstanceId", h.cloud.Instances(c.account),
+	page, next, err := selectObjects(c.form, "InstanceId", regional(h, c, h.cloud.Instances(c.account), func(o model.Instance) string { return o.ID }),
 		func(i model.Instance) string { return i.ID }, instanceFields)
 	if err != nil {
 		return nil, err

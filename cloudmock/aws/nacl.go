@@ -135,7 +135,7 @@ type describeACLsResp struct {
 }
 
 func describeNetworkACLs(h *Handler, c *call) (response, error) {
-	page, next, err := selectObjects(c.form, "NetworkAclId", h.cloud.NetworkACLs(c.account),
+	page, next, err := selectObjects(c.form, "NetworkAclId", regional(h, c, h.cloud.NetworkACLs(c.account), func(o model.NetworkACL) string { return o.ID }),
 		func(a model.NetworkACL) string { return a.ID }, aclFields)
 	if err != nil {
 		return nil, err

@@ -24,7 +24,7 @@ func allocateAddress(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := h.cloud.AllocateAddress(c.account, tags)
+	e, err := h.cloud.AllocateAddressIn(c.account, c.region, tags)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ type describeAddressesResp struct {
 }
 
 func describeAddresses(h *Handler, c *call) (response, error) {
-	page, _, err := selectObjects(c.form, "AllocationId", h.cloud.ElasticIPs(c.account), func(e model.ElasticIP) string { return e.ID },
+	page, _, err := selectObjects(c.form, "AllocationId", regional(h, c, h.cloud.ElasticIPs(c.account), func(o model.ElasticIP) string { return o.ID }), func(e model.ElasticIP) string { return e.ID },
 		func(e model.ElasticIP) fields {
 			return withTags(e.Tags, func(name string) ([]string, bool) {
 				switch name {
@@ -138,7 +138,7 @@ type describeNatsResp struct {
 }
 
 func describeNatGateways(h *Handler, c *call) (response, error) {
-	page, next, err := selectObjects(c.form, "NatGatewayId", h.cloud.NATGateways(c.account), func(g model.NATGateway) string { return g.ID },
+	page, next, err := selectObjects(c.form, "NatGatewayId", regional(h, c, h.cloud.NATGateways(c.account), func(o model.NATGateway) string { return o.ID }), func(g model.NATGateway) string { return g.ID },
 		func(g model.NATGateway) fields {
 			return withTags(g.Tags, func(name string) ([]string, bool) {
 				switch name {

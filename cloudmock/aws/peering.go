@@ -39,8 +39,8 @@ var peeringMessages = map[model.PeeringState]string{
 }
 
 func (h *Handler) toXMLPeering(p model.Peering) xmlPeering {
-	info := func(account, id string) xmlPeerVpc {
-		x := xmlPeerVpc{VpcID: id, OwnerID: account, Region: h.region}
+	info := func(account, id, region string) xmlPeerVpc {
+		x := xmlPeerVpc{VpcID: id, OwnerID: account, Region: h.regionOf(region)}
 		if n, err := h.cloud.Network(account, id); err == nil {
 			x.CIDRBlock = n.CIDRs[0].Prefix.String()
 		}
@@ -50,8 +50,9 @@ func (h *Handler) toXMLPeering(p model.Peering) xmlPeering {
 	if p.State == model.PeeringPendingAcceptance {
 		msg += p.AccepterAccount
 	}
-	return xmlPeering{ID: p.ID, Requester: info(p.RequesterAccount, p.RequesterNetworkID), Accepter: info(p.AccepterAccount, p.AccepterNetworkID),
-		Status: xmlPeeringStatus{Code: string(p.State), Message: msg}, Tags: tagSet(p.Tags)}
+	return xmlPeering{ID: p.ID, Requester: info(p.RequesterAccount, p.RequesterNetworkID, p.RequesterRegion),
+		Accepter: info(p.AccepterAccount, p.AccepterNetworkID, p.AccepterRegion),
+		Status:   xmlPeeringStatus{Code: string(p.State), Message: msg}, Tags: tagSet(p.Tags)}
 }
 
 type peeringResp struct {
@@ -69,8 +70,20 @@ func createVpcPeeringConnection(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r := c.form.str("PeerRegion"); r != "" && r != h.region {
-		return nil, errInvalid("inter-region peering to %s is not supported by this endpoint (region %s)", r, h.region)
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcPeeringConnection.html — PeerRegion: the accepter VPC's Region if not the Region of the request (the default)
+	peerRegion := c.form.str("PeerRegion")
+	if peerRegion == "" {
+		peerRegion = c.region
+	}
+	if !regionName.MatchString(peerRegion) {
+		return nil, errInvalid("Value (%s) for parameter peerRegion is invalid.", peerRegion)
+	}
+	peerOwner := c.form.str("PeerOwnerId")
+	if peerOwner == "" {
+		peerOwner = c.account
+	}
+	if regions, ok := h.cloud.ObjectRegions(peerOwner, peer); ok && h.regionOf(regions[0]) != peerRegion {
+		return nil, &apiError{Code: "InvalidVpcID.NotFound", Message: "The vpc ID '" + clip(peer) + "' does not exist in region " + peerRegion, Status: 400}
 	}
 	tags, err := c.form.tagSpecs("vpc-peering-connection")
 	if err != nil {
@@ -88,6 +101,12 @@ func acceptVpcPeeringConnection(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AcceptVpcPeeringConnection.html — an inter-Region request is accepted in the Region of the accepter VPC
+	for _, p := range h.cloud.Peerings(c.account) {
+		if p.ID == id && h.regionOf(p.AccepterRegion) != c.region {
+			return nil, &apiError{Code: "OperationNotPermitted", Message: "The VPC peering connection " + clip(id) + " must be accepted in region " + h.regionOf(p.AccepterRegion), Status: 400}
+		}
+	}
 	p, err := h.cloud.AcceptPeering(c.account, id)
 	if err != nil {
 		return nil, err
@@ -102,7 +121,7 @@ type describePeeringsResp struct {
 }
 
 func describeVpcPeeringConnections(h *Handler, c *call) (response, error) {
-	page, next, err := selectObjects(c.form, "VpcPeeringConnectionId", h.cloud.Peerings(c.account), func(p model.Peering) string { return p.ID },
+	page, next, err := selectObjects(c.form, "VpcPeeringConnectionId", regional(h, c, h.cloud.Peerings(c.account), func(o model.Peering) string { return o.ID }), func(p model.Peering) string { return p.ID },
 		func(p model.Peering) fields {
 			return withTags(p.Tags, func(name string) ([]string, bool) {
 				switch name {

@@ -1,8 +1,10 @@
 package aws
 
 import (
+	"maps"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -42,4 +44,75 @@ func (h *Handler) zone(c *call) (string, error) {
 		return "", errInvalid("Value (%s) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: %sa, %sb, %sc.", z, region, region, region)
 	}
 	return z, nil
+}
+
+// regionOf is the region an object of the model is in: its own, or the
+// handler's default region for an object made without one (region.go of
+// cloudmock/model).
+func (h *Handler) regionOf(r string) string {
+	if r == "" {
+		return h.region
+	}
+	return r
+}
+
+// seenIn reports whether the call's region sees the object with the given
+// ID; an ID the account does not have is seen (the action answers it).
+func (h *Handler) seenIn(c *call, id string) bool {
+	regions, ok := h.cloud.ObjectRegions(c.account, id)
+	if !ok {
+		return true
+	}
+	for _, r := range regions {
+		if h.regionOf(r) == c.region {
+			return true
+		}
+	}
+	return false
+}
+
+// regional keeps the objects of all that the call's region sees: each
+// region's endpoint lists only its own.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-regions-availability-zones.html — resources are tied to a Region; the console and API show one Region's
+func regional[T any](h *Handler, c *call, all []T, id func(T) string) []T {
+	out := all[:0:0]
+	for _, o := range all {
+		if h.seenIn(c, id(o)) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// crossRegionParams are the ID parameters that may name an object of
+// another region, by action: the accepter VPC of an inter-Region peering
+// (createVpcPeeringConnection checks it against PeerRegion).
+var crossRegionParams = map[string]string{"CreateVpcPeeringConnection": "PeerVpcId"}
+
+// checkRegionIDs answers an ID parameter (a name ending in Id or Ids, such
+// as VpcId, SubnetId.1 or ResourceId.2) that names an object of the
+// account in another region as that kind's NotFound: a regional endpoint
+// does not know another region's objects.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resources.html — a Regional resource can be used only in its Region
+func (h *Handler) checkRegionIDs(c *call) *apiError {
+	for _, key := range slices.Sorted(maps.Keys(c.form)) {
+		name := paramName(key)
+		if !strings.HasSuffix(name, "Id") && !strings.HasSuffix(name, "Ids") {
+			continue
+		}
+		if crossRegionParams[c.action] == name {
+			continue
+		}
+		for _, v := range c.form[key] {
+			if v != "" && !h.seenIn(c, v) {
+				return notFoundError(v)
+			}
+		}
+	}
+	return nil
+}
+
+// notFoundError is EC2's NotFound error for an ID, by its prefix.
+func notFoundError(id string) *apiError {
+	return &apiError{Code: notFoundCode(id), Message: "The ID '" + clip(id) + "' does not exist", Status: http.StatusBadRequest}
 }

@@ -211,7 +211,7 @@ type describeRouteTablesResp struct {
 }
 
 func describeRouteTables(h *Handler, c *call) (response, error) {
-	page, next, err := selectObjects(c.form, "RouteTableId", h.cloud.RouteTables(c.account),
+	page, next, err := selectObjects(c.form, "RouteTableId", regional(h, c, h.cloud.RouteTables(c.account), func(o model.RouteTable) string { return o.ID }),
 		func(rt model.RouteTable) string { return rt.ID }, routeTableFields)
 	if err != nil {
 		return nil, err

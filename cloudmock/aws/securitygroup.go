@@ -80,7 +80,7 @@ func toXMLPermissions(account string, rules []model.SecurityRule) []xmlPermissio
 
 func (h *Handler) toXMLSecurityGroup(g model.SecurityGroup) xmlSecurityGroup {
 	return xmlSecurityGroup{OwnerID: g.Account, GroupID: g.ID, GroupName: g.Name, Description: g.Description, VpcID: g.NetworkID,
-		Arn:     "arn:aws:ec2:" + h.region + ":" + g.Account + ":security-group/" + g.ID,
+		Arn:     "arn:aws:ec2:" + h.regionOf(g.Region) + ":" + g.Account + ":security-group/" + g.ID,
 		Ingress: toXMLPermissions(g.Account, g.Ingress), Egress: toXMLPermissions(g.Account, g.Egress), Tags: tagSet(g.Tags)}
 }
 
@@ -152,7 +152,7 @@ type describeSGsResp struct {
 }
 
 func describeSecurityGroups(h *Handler, c *call) (response, error) {
-	all := h.cloud.SecurityGroups(c.account)
+	all := regional(h, c, h.cloud.SecurityGroups(c.account), func(g model.SecurityGroup) string { return g.ID })
 	if names := c.form.list("GroupName"); len(names) > 0 {
 		want := map[string]bool{}
 		for _, n := range names {

@@ -205,6 +205,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{account: cred.AccountID, action: name, form: f, region: h.requestRegion(r)}
+	if err := h.checkRegionIDs(c); err != nil {
+		writeError(w, reqID, err)
+		return
+	}
 	// AWS: https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html — same ClientToken, same parameters: same result
 	token := f.str("ClientToken")
 	if token == "" {
@@ -216,7 +220,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeXML(w, out)
 		return
 	}
-	h.serveIdempotent(w, act, c, reqID, cred.AccountID+"\x00"+name+"\x00"+token, paramHash(values))
+	// A token is the region's own: each region is its own endpoint.
+	h.serveIdempotent(w, act, c, reqID, cred.AccountID+"\x00"+c.region+"\x00"+name+"\x00"+token, paramHash(values))
 }
 
 // run executes an action and encodes its response.

@@ -28,7 +28,7 @@ type xmlSubnet struct {
 }
 
 func (h *Handler) toXMLSubnet(s model.Subnet) xmlSubnet {
-	return xmlSubnet{SubnetID: s.ID, SubnetArn: "arn:aws:ec2:" + h.region + ":" + s.Account + ":subnet/" + s.ID,
+	return xmlSubnet{SubnetID: s.ID, SubnetArn: "arn:aws:ec2:" + h.regionOf(s.Region) + ":" + s.Account + ":subnet/" + s.ID,
 		State: "available", OwnerID: s.Account, VpcID: s.NetworkID, CIDRBlock: s.Prefix.String(),
 		AvailableIPAddressCount: s.AvailableIPs, AvailabilityZone: s.Zone, MapPublicIPOnLaunch: s.MapPublicIP, Tags: tagSet(s.Tags)}
 }
@@ -95,7 +95,7 @@ type describeSubnetsResp struct {
 }
 
 func describeSubnets(h *Handler, c *call) (response, error) {
-	page, next, err := selectObjects(c.form, "SubnetId", h.cloud.Subnets(c.account),
+	page, next, err := selectObjects(c.form, "SubnetId", regional(h, c, h.cloud.Subnets(c.account), func(o model.Subnet) string { return o.ID }),
 		func(s model.Subnet) string { return s.ID }, subnetFields)
 	if err != nil {
 		return nil, err

@@ -93,6 +93,9 @@ type describeTagsResp struct {
 func describeTags(h *Handler, c *call) (response, error) {
 	var all []xmlTagDescription
 	for _, t := range h.cloud.Tags(c.account) {
+		if h.regionOf(t.Region) != c.region {
+			continue
+		}
 		all = append(all, xmlTagDescription{ResourceID: t.ID, ResourceType: resourceTypes[t.Kind], Key: t.Key, Value: t.Value})
 	}
 	fs, err := c.form.filters()

@@ -110,7 +110,7 @@ func (h *Handler) toXMLTGW(g model.TransitGateway) xmlTGW {
 	if g.DefaultPropagation {
 		o.PropagationDefaultRTID = g.DefaultRouteTableID
 	}
-	return xmlTGW{ID: g.ID, Arn: "arn:aws:ec2:" + h.region + ":" + g.Account + ":transit-gateway/" + g.ID, State: string(g.State),
+	return xmlTGW{ID: g.ID, Arn: "arn:aws:ec2:" + h.regionOf(g.Region) + ":" + g.Account + ":transit-gateway/" + g.ID, State: string(g.State),
 		OwnerID: g.Account, Description: g.Description, Options: o, Tags: tagSet(g.Tags)}
 }
 
@@ -129,7 +129,7 @@ func createTransitGateway(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := h.cloud.CreateTransitGateway(c.account, model.TransitGatewayOptions{ASN: asn, Description: c.form.str("Description"),
+	g, err := h.cloud.CreateTransitGatewayIn(c.account, c.region, model.TransitGatewayOptions{ASN: asn, Description: c.form.str("Description"),
 		DefaultAssociation: c.form.str("Options.DefaultRouteTableAssociation") != "disable",
 		DefaultPropagation: c.form.str("Options.DefaultRouteTablePropagation") != "disable"}, tags)
 	if err != nil {
@@ -145,7 +145,7 @@ type describeTGWsResp struct {
 }
 
 func describeTransitGateways(h *Handler, c *call) (response, error) {
-	page, next, err := selectObjects(c.form, "TransitGatewayIds", h.cloud.TransitGateways(c.account), func(g model.TransitGateway) string { return g.ID },
+	page, next, err := selectObjects(c.form, "TransitGatewayIds", regional(h, c, h.cloud.TransitGateways(c.account), func(o model.TransitGateway) string { return o.ID }), func(g model.TransitGateway) string { return g.ID },
 		func(g model.TransitGateway) fields {
 			return withTags(g.Tags, func(name string) ([]string, bool) {
 				switch name {
@@ -207,7 +207,7 @@ type describeTGWRTsResp struct {
 }
 
 func describeTGWRouteTables(h *Handler, c *call) (response, error) {
-	page, next, err := selectObjects(c.form, "TransitGatewayRouteTableIds", h.cloud.TransitGatewayRouteTables(c.account),
+	page, next, err := selectObjects(c.form, "TransitGatewayRouteTableIds", regional(h, c, h.cloud.TransitGatewayRouteTables(c.account), func(o model.TransitGatewayRouteTable) string { return o.ID }),
 		func(rt model.TransitGatewayRouteTable) string { return rt.ID },
 		func(rt model.TransitGatewayRouteTable) fields {
 			return withTags(rt.Tags, func(name string) ([]string, bool) {
@@ -283,7 +283,7 @@ type describeTGWAttsResp struct {
 func describeTGWVpcAttachments(h *Handler, c *call) (response, error) {
 	var vpcAtts []model.TransitGatewayAttachment
 	for _, a := range h.cloud.TransitGatewayAttachments(c.account) {
-		if a.Kind == model.AttachNetwork {
+		if a.Kind == model.AttachNetwork && h.seenIn(c, a.ID) {
 			vpcAtts = append(vpcAtts, a)
 		}
 	}

@@ -50,19 +50,7 @@ func wellFormedID(id, prefix string) bool {
 // VpcId is malformed, not missing).
 func checkIDs(f form) error {
 	for _, key := range slices.Sorted(maps.Keys(f)) {
-		name := key
-		for {
-			before, last, ok := cutLast(name, ".")
-			if !ok {
-				break
-			}
-			if _, err := strconv.Atoi(last); err != nil {
-				name = last
-				break
-			}
-			name = before
-		}
-		spec, ok := malformedIDs[name]
+		spec, ok := malformedIDs[paramName(key)]
 		if !ok {
 			continue
 		}
@@ -73,6 +61,22 @@ func checkIDs(f form) error {
 		}
 	}
 	return nil
+}
+
+// paramName is the name of a parameter key without its list indexes:
+// VpcId for VpcId, VpcId.1 or IpPermissions.1.Groups.1.VpcId.
+func paramName(key string) string {
+	name := key
+	for {
+		before, last, ok := cutLast(name, ".")
+		if !ok {
+			return name
+		}
+		if _, err := strconv.Atoi(last); err != nil {
+			return last
+		}
+		name = before
+	}
 }
 
 // cutLast cuts s around the last sep.

@@ -89,7 +89,7 @@ func createVpc(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := h.cloud.CreateNetwork(c.account, cidr, tags)
+	n, err := h.cloud.CreateNetworkIn(c.account, c.region, cidr, tags)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ type describeVpcsResp struct {
 }
 
 func describeVpcs(h *Handler, c *call) (response, error) {
-	page, next, err := selectObjects(c.form, "VpcId", h.cloud.Networks(c.account),
+	page, next, err := selectObjects(c.form, "VpcId", regional(h, c, h.cloud.Networks(c.account), func(o model.Network) string { return o.ID }),
 		func(n model.Network) string { return n.ID }, vpcFields)
 	if err != nil {
 		return nil, err

@@ -54,7 +54,7 @@ func createVpnGateway(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := h.cloud.CreateVPNGateway(c.account, asn, tags)
+	g, err := h.cloud.CreateVPNGatewayIn(c.account, c.region, asn, tags)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ type describeVgwsResp struct {
 }
 
 func describeVpnGateways(h *Handler, c *call) (response, error) {
-	page, _, err := selectObjects(c.form, "VpnGatewayId", h.cloud.VPNGateways(c.account), func(g model.VPNGateway) string { return g.ID },
+	page, _, err := selectObjects(c.form, "VpnGatewayId", regional(h, c, h.cloud.VPNGateways(c.account), func(o model.VPNGateway) string { return o.ID }), func(g model.VPNGateway) string { return g.ID },
 		func(g model.VPNGateway) fields {
 			return withTags(g.Tags, func(name string) ([]string, bool) {
 				switch name {
@@ -167,7 +167,7 @@ func createCustomerGateway(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := h.cloud.CreateCustomerGateway(c.account, asn, ip, tags)
+	g, err := h.cloud.CreateCustomerGatewayIn(c.account, c.region, asn, ip, tags)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ type describeCgwsResp struct {
 }
 
 func describeCustomerGateways(h *Handler, c *call) (response, error) {
-	page, _, err := selectObjects(c.form, "CustomerGatewayId", h.cloud.CustomerGateways(c.account), func(g model.CustomerGateway) string { return g.ID },
+	page, _, err := selectObjects(c.form, "CustomerGatewayId", regional(h, c, h.cloud.CustomerGateways(c.account), func(o model.CustomerGateway) string { return o.ID }), func(g model.CustomerGateway) string { return g.ID },
 		func(g model.CustomerGateway) fields {
 			return withTags(g.Tags, func(name string) ([]string, bool) {
 				switch name {
@@ -272,7 +272,7 @@ type describeVpnsResp struct {
 }
 
 func describeVpnConnections(h *Handler, c *call) (response, error) {
-	page, _, err := selectObjects(c.form, "VpnConnectionId", h.cloud.VPNConnections(c.account), func(v model.VPNConnection) string { return v.ID },
+	page, _, err := selectObjects(c.form, "VpnConnectionId", regional(h, c, h.cloud.VPNConnections(c.account), func(o model.VPNConnection) string { return o.ID }), func(v model.VPNConnection) string { return v.ID },
 		func(v model.VPNConnection) fields {
 			return withTags(v.Tags, func(name string) ([]string, bool) {
 				switch name {

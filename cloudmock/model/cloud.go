@@ -40,6 +40,7 @@ type Cloud struct {
 type owner struct {
 	kind    Kind
 	account string
+	region  string // the object's Region
 }
 
 // New returns an empty cloud with no accounts.
@@ -91,9 +92,9 @@ func (c *Cloud) limitsLocked(account string) (Limits, error) {
 	return a.Limits, nil
 }
 
-// registerLocked records a new object's kind, owner and initial tags.
-func (c *Cloud) registerLocked(kind Kind, id, account string, tags map[string]string) {
-	c.owners[id] = owner{kind: kind, account: account}
+// registerLocked records a new object's kind, owner, region and initial tags.
+func (c *Cloud) registerLocked(kind Kind, id, account, region string, tags map[string]string) {
+	c.owners[id] = owner{kind: kind, account: account, region: region}
 	if len(tags) > 0 {
 		c.tags[id] = maps.Clone(tags)
 	}
@@ -178,10 +179,11 @@ func (c *Cloud) RemoveTags(account string, ids []string, tags map[string]*string
 
 // TaggedObject is one object's tag, as listed by Tags.
 type TaggedObject struct {
-	ID    string
-	Kind  Kind
-	Key   string
-	Value string
+	ID     string
+	Kind   Kind
+	Region string // the object's Region
+	Key    string
+	Value  string
 }
 
 // Tags lists every tag on every object of the account, sorted by ID and key.
@@ -195,7 +197,7 @@ func (c *Cloud) Tags(account string) []TaggedObject {
 			continue
 		}
 		for k, v := range t {
-			out = append(out, TaggedObject{ID: id, Kind: o.kind, Key: k, Value: v})
+			out = append(out, TaggedObject{ID: id, Kind: o.kind, Region: o.region, Key: k, Value: v})
 		}
 	}
 	slices.SortFunc(out, func(a, b TaggedObject) int {

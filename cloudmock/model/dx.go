@@ -112,7 +112,7 @@ func (c *Cloud) ProvisionDXConnection(account, name string, tags map[string]stri
 	}
 	x := &DXConnection{ID: newDXID("dxcon"), Account: account, Name: name, State: StateAvailable, Location: DXLocation, Bandwidth: DXBandwidth}
 	c.dxConns[x.ID] = x
-	c.registerLocked(KindDXConnection, x.ID, account, tags)
+	c.registerLocked(KindDXConnection, x.ID, account, "", tags)
 	return c.dxConnCopyLocked(x), nil
 }
 
@@ -244,7 +244,7 @@ func (c *Cloud) CreateDXVirtualInterface(account string, spec DXVirtualInterface
 	v := &DXVirtualInterface{ID: newDXID("dxvif"), Account: account, ConnectionID: conn.ID, Name: spec.Name, VLAN: spec.VLAN,
 		CustomerASN: spec.CustomerASN, AuthKey: key, CloudAddress: cloud, CustomerAddress: customer, VPNGatewayID: spec.VPNGatewayID}
 	c.vifs[v.ID] = v
-	c.registerLocked(KindDXVirtualInterface, v.ID, account, tags)
+	c.registerLocked(KindDXVirtualInterface, v.ID, account, "", tags)
 	return c.vifCopyLocked(v), nil
 }
 

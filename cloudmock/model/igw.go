@@ -4,6 +4,7 @@ package model
 type InternetGateway struct {
 	ID        string
 	Account   string
+	Region    string // the region it lives in (Regions)
 	NetworkID string // the attached network, or empty
 	Tags      map[string]string
 }
@@ -14,8 +15,14 @@ func (g *InternetGateway) copy(c *Cloud) InternetGateway {
 	return out
 }
 
-// CreateInternetGateway makes a detached internet gateway.
+// CreateInternetGateway makes a detached internet gateway in the default
+// region (CreateInternetGatewayIn).
 func (c *Cloud) CreateInternetGateway(account string, tags map[string]string) (InternetGateway, error) {
+	return c.CreateInternetGatewayIn(account, "", tags)
+}
+
+// CreateInternetGatewayIn makes a detached internet gateway in a region.
+func (c *Cloud) CreateInternetGatewayIn(account, region string, tags map[string]string) (InternetGateway, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	lim, err := c.limitsLocked(account)
@@ -23,12 +30,12 @@ func (c *Cloud) CreateInternetGateway(account string, tags map[string]string) (I
 		return InternetGateway{}, err
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — Internet gateways per Region: 5 by default
-	if n := countLocked(c.igws, func(g *InternetGateway) bool { return g.Account == account }); n >= lim.InternetGatewaysPerRegion {
-		return InternetGateway{}, quotaExceeded(KindInternetGateway, "internet-gateways-per-region", lim.InternetGatewaysPerRegion, "for account "+account)
+	if n := countLocked(c.igws, func(g *InternetGateway) bool { return g.Account == account && g.Region == region }); n >= lim.InternetGatewaysPerRegion {
+		return InternetGateway{}, quotaExceeded(KindInternetGateway, "internet-gateways-per-region", lim.InternetGatewaysPerRegion, "for account "+account+regionSuffix(region))
 	}
-	g := &InternetGateway{ID: newID("igw"), Account: account}
+	g := &InternetGateway{ID: newID("igw"), Account: account, Region: region}
 	c.igws[g.ID] = g
-	c.registerLocked(KindInternetGateway, g.ID, account, tags)
+	c.registerLocked(KindInternetGateway, g.ID, account, region, tags)
 	return g.copy(c), nil
 }
 

@@ -31,6 +31,7 @@ const (
 type Instance struct {
 	ID                 string
 	Account            string
+	Region             string // the region it lives in (Regions)
 	NetworkID          string
 	SubnetID           string
 	ImageID            string
@@ -53,6 +54,7 @@ type Instance struct {
 type NetworkInterface struct {
 	ID               string
 	Account          string
+	Region           string // the region it lives in (Regions)
 	NetworkID        string
 	SubnetID         string
 	PrivateIP        netip.Addr
@@ -141,15 +143,15 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 				return nil, err
 			}
 		}
-		inst := &Instance{ID: newID("i"), Account: account, NetworkID: s.NetworkID, SubnetID: s.ID, ImageID: spec.ImageID,
+		inst := &Instance{ID: newID("i"), Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, ImageID: spec.ImageID,
 			Type: spec.Type, PrivateIP: ip, SecurityGroupIDs: groups, State: InstanceRunning, LaunchTime: now, ReservationID: resv, Boots: 1}
-		e := &NetworkInterface{ID: newID("eni"), Account: account, NetworkID: s.NetworkID, SubnetID: s.ID, PrivateIP: ip,
+		e := &NetworkInterface{ID: newID("eni"), Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, PrivateIP: ip,
 			SecurityGroupIDs: slices.Clone(groups), SourceDestCheck: true, InstanceID: inst.ID}
 		inst.NetworkInterfaceID = e.ID
 		c.enis[e.ID] = e
-		c.registerLocked(KindNetworkInterface, e.ID, account, nil)
+		c.registerLocked(KindNetworkInterface, e.ID, account, s.Region, nil)
 		c.instances[inst.ID] = inst
-		c.registerLocked(KindInstance, inst.ID, account, spec.Tags)
+		c.registerLocked(KindInstance, inst.ID, account, s.Region, spec.Tags)
 		out = append(out, inst.copy(c))
 	}
 	return out, nil

@@ -22,8 +22,8 @@ type Limits struct {
 	BGPRoutesPerVPN int
 
 	// The quotas below (and RoutesPerTable, RulesPerGroupDirection) are
-	// the ones an account may raise (Quotas). The model holds one region
-	// per account, so a per-Region quota counts the account's objects.
+	// the ones an account may raise (Quotas). A per-Region quota counts
+	// the account's objects of one region (region.go).
 
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — VPCs per Region: 5
 	NetworksPerRegion int

@@ -37,6 +37,7 @@ type ACLAssociation struct {
 type NetworkACL struct {
 	ID           string
 	Account      string
+	Region       string // the region it lives in (Regions)
 	NetworkID    string
 	Default      bool
 	Entries      []ACLEntry // sorted: egress after ingress, then by number
@@ -65,7 +66,7 @@ func sortEntries(es []ACLEntry) {
 }
 
 func (c *Cloud) newNetworkACLLocked(n *Network, isDefault bool) *NetworkACL {
-	a := &NetworkACL{ID: newID("acl"), Account: n.Account, NetworkID: n.ID, Default: isDefault}
+	a := &NetworkACL{ID: newID("acl"), Account: n.Account, Region: n.Region, NetworkID: n.ID, Default: isDefault}
 	for _, egress := range []bool{false, true} {
 		if isDefault {
 			// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-network-acl.html — rule 100 allows all traffic
@@ -76,7 +77,7 @@ func (c *Cloud) newNetworkACLLocked(n *Network, isDefault bool) *NetworkACL {
 	}
 	sortEntries(a.Entries)
 	c.acls[a.ID] = a
-	c.registerLocked(KindNetworkACL, a.ID, n.Account, nil)
+	c.registerLocked(KindNetworkACL, a.ID, n.Account, n.Region, nil)
 	return a
 }
 

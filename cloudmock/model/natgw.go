@@ -17,6 +17,7 @@ const (
 type ElasticIP struct {
 	ID        string // allocation ID
 	Account   string
+	Region    string // the region it lives in (Regions)
 	PublicIP  netip.Addr
 	Associate string // the NAT gateway or interface using it, if any
 	Tags      map[string]string
@@ -28,6 +29,7 @@ type ElasticIP struct {
 type NATGateway struct {
 	ID           string
 	Account      string
+	Region       string // the region it lives in (Regions)
 	NetworkID    string
 	SubnetID     string
 	AllocationID string
@@ -52,8 +54,15 @@ func (g *NATGateway) copy(c *Cloud) NATGateway {
 // publicPool is where elastic IPs come from: TEST-NET-3, the emulated internet.
 var publicPool = netip.MustParsePrefix("203.0.113.0/24")
 
-// AllocateAddress allocates an elastic IP from the emulated internet's range.
+// AllocateAddress allocates an elastic IP from the emulated internet's
+// range in the default region (AllocateAddressIn).
 func (c *Cloud) AllocateAddress(account string, tags map[string]string) (ElasticIP, error) {
+	return c.AllocateAddressIn(account, "", tags)
+}
+
+// AllocateAddressIn allocates an elastic IP in a region; the addresses of
+// every region come from the one emulated internet's range.
+func (c *Cloud) AllocateAddressIn(account, region string, tags map[string]string) (ElasticIP, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	lim, err := c.limitsLocked(account)
@@ -61,8 +70,8 @@ func (c *Cloud) AllocateAddress(account string, tags map[string]string) (Elastic
 		return ElasticIP{}, err
 	}
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html#using-instance-addressing-limit — 5 Elastic IP addresses per Region by default
-	if n := countLocked(c.eips, func(e *ElasticIP) bool { return e.Account == account }); n >= lim.ElasticIPsPerRegion {
-		return ElasticIP{}, quotaExceeded(KindElasticIP, "elastic-ips-per-region", lim.ElasticIPsPerRegion, "for account "+account)
+	if n := countLocked(c.eips, func(e *ElasticIP) bool { return e.Account == account && e.Region == region }); n >= lim.ElasticIPsPerRegion {
+		return ElasticIP{}, quotaExceeded(KindElasticIP, "elastic-ips-per-region", lim.ElasticIPsPerRegion, "for account "+account+regionSuffix(region))
 	}
 	used := map[netip.Addr]bool{}
 	for _, e := range c.eips {
@@ -72,9 +81,9 @@ func (c *Cloud) AllocateAddress(account string, tags map[string]string) (Elastic
 		if used[a] {
 			continue
 		}
-		e := &ElasticIP{ID: newID("eipalloc"), Account: account, PublicIP: a}
+		e := &ElasticIP{ID: newID("eipalloc"), Account: account, Region: region, PublicIP: a}
 		c.eips[e.ID] = e
-		c.registerLocked(KindElasticIP, e.ID, account, tags)
+		c.registerLocked(KindElasticIP, e.ID, account, region, tags)
 		return e.copy(c), nil
 	}
 	return ElasticIP{}, errf(CodeLimitExceeded, KindElasticIP, "", "the public address pool %s is exhausted", publicPool)
@@ -125,11 +134,11 @@ func (c *Cloud) CreateNATGateway(account, subnetID, allocationID string, tags ma
 	if err != nil {
 		return NATGateway{}, err
 	}
-	g := &NATGateway{ID: newID("nat"), Account: account, NetworkID: s.NetworkID, SubnetID: s.ID, AllocationID: e.ID,
+	g := &NATGateway{ID: newID("nat"), Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, AllocationID: e.ID,
 		PublicIP: e.PublicIP, PrivateIP: ip, State: StateAvailable}
 	e.Associate = g.ID
 	c.natgws[g.ID] = g
-	c.registerLocked(KindNATGateway, g.ID, account, tags)
+	c.registerLocked(KindNATGateway, g.ID, account, g.Region, tags)
 	return g.copy(c), nil
 }
 

@@ -16,6 +16,7 @@ type CIDRBlock struct {
 type Network struct {
 	ID      string
 	Account string
+	Region  string      // the region it lives in (Regions)
 	CIDRs   []CIDRBlock // the first is the primary prefix
 	// Defaults made with the network.
 	MainRouteTableID       string
@@ -54,9 +55,16 @@ func checkIPv4Prefix(kind Kind, p netip.Prefix) error {
 	return nil
 }
 
-// CreateNetwork makes a network with the given primary prefix together with
-// its main route table, default network ACL and default security group.
+// CreateNetwork makes a network in the default region (CreateNetworkIn).
 func (c *Cloud) CreateNetwork(account string, cidr netip.Prefix, tags map[string]string) (Network, error) {
+	return c.CreateNetworkIn(account, "", cidr, tags)
+}
+
+// CreateNetworkIn makes a network in a region with the given primary
+// prefix together with its main route table, default network ACL and
+// default security group, which live in the same region.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/configure-your-vpc.html — a VPC spans all the Availability Zones in its Region
+func (c *Cloud) CreateNetworkIn(account, region string, cidr netip.Prefix, tags map[string]string) (Network, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	lim, err := c.limitsLocked(account)
@@ -67,8 +75,8 @@ func (c *Cloud) CreateNetwork(account string, cidr netip.Prefix, tags map[string
 		return Network{}, err
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — VPCs per Region: 5 by default
-	if n := countLocked(c.networks, func(n *Network) bool { return n.Account == account }); n >= lim.NetworksPerRegion {
-		return Network{}, quotaExceeded(KindNetwork, "vpcs-per-region", lim.NetworksPerRegion, "for account "+account)
+	if n := countLocked(c.networks, func(n *Network) bool { return n.Account == account && n.Region == region }); n >= lim.NetworksPerRegion {
+		return Network{}, quotaExceeded(KindNetwork, "vpcs-per-region", lim.NetworksPerRegion, "for account "+account+regionSuffix(region))
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html — VPC CIDR /16 to /28
 	if cidr.Bits() < lim.MinNetworkPrefixBits || cidr.Bits() > lim.MaxNetworkPrefixBits {
@@ -76,13 +84,13 @@ func (c *Cloud) CreateNetwork(account string, cidr netip.Prefix, tags map[string
 			"the CIDR '%s' is invalid: the netmask must be between /%d and /%d", cidr, lim.MinNetworkPrefixBits, lim.MaxNetworkPrefixBits)
 	}
 	n := &Network{
-		ID: newID("vpc"), Account: account,
+		ID: newID("vpc"), Account: account, Region: region,
 		CIDRs: []CIDRBlock{{AssociationID: newID("vpc-cidr-assoc"), Prefix: cidr}},
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html — enableDnsSupport defaults to true, enableDnsHostnames to false for non-default VPCs
 		DNSSupport: true,
 	}
 	c.networks[n.ID] = n
-	c.registerLocked(KindNetwork, n.ID, account, tags)
+	c.registerLocked(KindNetwork, n.ID, account, region, tags)
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#RouteTables — every VPC has a main route table with the local route
 	rt := c.newRouteTableLocked(n)
 	rt.Associations = []RouteTableAssociation{{ID: newID("rtbassoc"), Main: true}}

@@ -17,8 +17,10 @@ type Peering struct {
 	ID                 string
 	RequesterAccount   string
 	RequesterNetworkID string
+	RequesterRegion    string // the requester network's region
 	AccepterAccount    string
 	AccepterNetworkID  string
+	AccepterRegion     string // the accepter network's region: another for an inter-Region peering
 	State              PeeringState
 	Tags               map[string]string
 }
@@ -30,7 +32,9 @@ func (p *Peering) copy(c *Cloud) Peering {
 }
 
 // RequestPeering asks to peer a network of the account with another
-// network, of the same or another account.
+// network, of the same or another account, in the same or another region
+// (an inter-Region peering, seen in both regions).
+// AWS: https://docs.aws.amazon.com/vpc/latest/peering/what-is-vpc-peering.html — a peering connection between VPCs in the same or different Regions
 func (c *Cloud) RequestPeering(account, networkID, peerAccount, peerNetworkID string, tags map[string]string) (Peering, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -57,9 +61,9 @@ func (c *Cloud) RequestPeering(account, networkID, peerAccount, peerNetworkID st
 		}
 	}
 	p := &Peering{ID: newID("pcx"), RequesterAccount: account, RequesterNetworkID: n.ID, AccepterAccount: peerAccount,
-		AccepterNetworkID: pn.ID, State: PeeringPendingAcceptance}
+		AccepterNetworkID: pn.ID, State: PeeringPendingAcceptance, RequesterRegion: n.Region, AccepterRegion: pn.Region}
 	c.peerings[p.ID] = p
-	c.registerLocked(KindPeering, p.ID, account, tags)
+	c.registerLocked(KindPeering, p.ID, account, n.Region, tags)
 	return p.copy(c), nil
 }
 

@@ -69,6 +69,7 @@ type RouteTableAssociation struct {
 type RouteTable struct {
 	ID           string
 	Account      string
+	Region       string // the region it lives in (Regions)
 	NetworkID    string
 	Routes       []Route
 	Associations []RouteTableAssociation
@@ -192,10 +193,10 @@ func (c *Cloud) routeStateLocked(networkID string, t Target) RouteState {
 }
 
 func (c *Cloud) newRouteTableLocked(n *Network) *RouteTable {
-	rt := &RouteTable{ID: newID("rtb"), Account: n.Account, NetworkID: n.ID}
+	rt := &RouteTable{ID: newID("rtb"), Account: n.Account, Region: n.Region, NetworkID: n.ID}
 	c.refreshLocalRoutesLocked(rt, n)
 	c.routeTables[rt.ID] = rt
-	c.registerLocked(KindRouteTable, rt.ID, n.Account, nil)
+	c.registerLocked(KindRouteTable, rt.ID, n.Account, n.Region, nil)
 	return rt
 }
 

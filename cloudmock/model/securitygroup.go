@@ -40,6 +40,7 @@ func (r SecurityRule) same(o SecurityRule) bool {
 type SecurityGroup struct {
 	ID          string
 	Account     string
+	Region      string // the region it lives in (Regions)
 	NetworkID   string
 	Name        string
 	Description string
@@ -59,11 +60,11 @@ func (g *SecurityGroup) copy(c *Cloud) SecurityGroup {
 var allIPv4 = netip.MustParsePrefix("0.0.0.0/0")
 
 func (c *Cloud) newDefaultSecurityGroupLocked(n *Network) *SecurityGroup {
-	g := &SecurityGroup{ID: newID("sg"), Account: n.Account, NetworkID: n.ID, Name: "default", Description: "default VPC security group"}
+	g := &SecurityGroup{ID: newID("sg"), Account: n.Account, Region: n.Region, NetworkID: n.ID, Name: "default", Description: "default VPC security group"}
 	g.Ingress = []SecurityRule{{ID: newID("sgr"), Protocol: "-1", FromPort: -1, ToPort: -1, GroupID: g.ID}}
 	g.Egress = []SecurityRule{{ID: newID("sgr"), Protocol: "-1", FromPort: -1, ToPort: -1, Prefix: allIPv4}}
 	c.groups[g.ID] = g
-	c.registerLocked(KindSecurityGroup, g.ID, n.Account, nil)
+	c.registerLocked(KindSecurityGroup, g.ID, n.Account, n.Region, nil)
 	return g
 }
 
@@ -77,12 +78,13 @@ func (c *Cloud) CreateSecurityGroup(account, networkID, name, description string
 	if err != nil {
 		return SecurityGroup{}, err
 	}
-	if _, err := c.networkLocked(account, networkID); err != nil {
+	nw, err := c.networkLocked(account, networkID)
+	if err != nil {
 		return SecurityGroup{}, err
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — VPC security groups per Region: 2,500 by default, default groups included
-	if n := countLocked(c.groups, func(g *SecurityGroup) bool { return g.Account == account }); n >= lim.SecurityGroupsPerRegion {
-		return SecurityGroup{}, quotaExceeded(KindSecurityGroup, "security-groups-per-region", lim.SecurityGroupsPerRegion, "for account "+account)
+	if n := countLocked(c.groups, func(g *SecurityGroup) bool { return g.Account == account && g.Region == nw.Region }); n >= lim.SecurityGroupsPerRegion {
+		return SecurityGroup{}, quotaExceeded(KindSecurityGroup, "security-groups-per-region", lim.SecurityGroupsPerRegion, "for account "+account+regionSuffix(nw.Region))
 	}
 	if name == "" || strings.HasPrefix(strings.ToLower(name), "sg-") {
 		return SecurityGroup{}, errf(CodeInvalidParameter, KindSecurityGroup, name, "group name %q is invalid: it must not be empty or start with sg-", name)
@@ -92,10 +94,10 @@ func (c *Cloud) CreateSecurityGroup(account, networkID, name, description string
 			return SecurityGroup{}, errf(CodeDuplicate, KindSecurityGroup, name, "the security group '%s' already exists for network '%s'", name, networkID)
 		}
 	}
-	g := &SecurityGroup{ID: newID("sg"), Account: account, NetworkID: networkID, Name: name, Description: description}
+	g := &SecurityGroup{ID: newID("sg"), Account: account, Region: nw.Region, NetworkID: networkID, Name: name, Description: description}
 	g.Egress = []SecurityRule{{ID: newID("sgr"), Protocol: "-1", FromPort: -1, ToPort: -1, Prefix: allIPv4}}
 	c.groups[g.ID] = g
-	c.registerLocked(KindSecurityGroup, g.ID, account, tags)
+	c.registerLocked(KindSecurityGroup, g.ID, account, g.Region, tags)
 	return g.copy(c), nil
 }
 

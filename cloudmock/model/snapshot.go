@@ -11,8 +11,13 @@ import (
 
 // SnapshotVersion is the version of the snapshot format that Snapshot
 // writes and Restore reads. Raise it when a stored object's shape changes
-// in a way an older reader would misread.
-const SnapshotVersion = 1
+// in a way an older reader would misread. Version 2 added the objects'
+// regions; Restore reads a version 1 snapshot too, its objects all in the
+// default region (the empty one, region.go).
+const SnapshotVersion = 2
+
+// oldestSnapshotVersion is the oldest version Restore reads.
+const oldestSnapshotVersion = 1
 
 // ErrSnapshotVersion is returned by Restore for a snapshot of another
 // version.
@@ -54,6 +59,7 @@ type snapshot struct {
 type snapshotOwner struct {
 	Kind    Kind   `json:"kind"`
 	Account string `json:"account"`
+	Region  string `json:"region,omitempty"`
 }
 
 // values returns the map's values sorted by key (the object's ID), so that
@@ -82,7 +88,7 @@ func (c *Cloud) Snapshot() ([]byte, uint64, error) {
 		CGWs: values(c.cgws), VPNs: values(c.vpns), DXConns: values(c.dxConns), VIFs: values(c.vifs),
 	}
 	for id, o := range c.owners {
-		s.Owners[id] = snapshotOwner{Kind: o.kind, Account: o.account}
+		s.Owners[id] = snapshotOwner{Kind: o.kind, Account: o.account, Region: o.region}
 	}
 	b, err := json.Marshal(&s)
 	if err != nil {
@@ -104,8 +110,8 @@ func (c *Cloud) Restore(b []byte) error {
 	if err := json.Unmarshal(b, &probe); err != nil {
 		return fmt.Errorf("restore cloud: %w", err)
 	}
-	if probe.Version != SnapshotVersion {
-		return fmt.Errorf("restore cloud: %w: the snapshot has version %d, this mcnlab reads version %d", ErrSnapshotVersion, probe.Version, SnapshotVersion)
+	if probe.Version < oldestSnapshotVersion || probe.Version > SnapshotVersion {
+		return fmt.Errorf("restore cloud: %w: the snapshot has version %d, this mcnlab reads versions %d to %d", ErrSnapshotVersion, probe.Version, oldestSnapshotVersion, SnapshotVersion)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -142,7 +148,7 @@ func (c *Cloud) Restore(b []byte) error {
 		if _, ok := n.accounts[o.Account]; !ok {
 			return fmt.Errorf("restore cloud: object %s belongs to unknown account %q", id, o.Account)
 		}
-		n.owners[id] = owner{kind: o.Kind, account: o.Account}
+		n.owners[id] = owner{kind: o.Kind, account: o.Account, region: o.Region}
 	}
 	for id, t := range s.Tags {
 		if len(t) > 0 {

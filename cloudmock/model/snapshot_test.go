@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -127,7 +128,7 @@ func TestRestoreRefusesOtherVersionsAndDamage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := bytes.Replace(b, []byte(`"version":1`), []byte(`"version":99`), 1)
+	other := bytes.Replace(b, []byte(`"version":`+strconv.Itoa(SnapshotVersion)), []byte(`"version":99`), 1)
 	r := New()
 	if err := r.Restore(other); !errors.Is(err, ErrSnapshotVersion) || !strings.Contains(err.Error(), "version 99") {
 		t.Errorf("restore of version 99: got %v, want ErrSnapshotVersion naming 99", err)

@@ -8,6 +8,7 @@ import (
 type Subnet struct {
 	ID           string
 	Account      string
+	Region       string // the region it lives in (Regions)
 	NetworkID    string
 	Prefix       netip.Prefix
 	Zone         string
@@ -72,9 +73,9 @@ func (c *Cloud) CreateSubnet(account, networkID string, cidr netip.Prefix, zone 
 			return Subnet{}, errf(CodeConflict, KindSubnet, cidr.String(), "the CIDR '%s' conflicts with another subnet", cidr)
 		}
 	}
-	s := &Subnet{ID: newID("subnet"), Account: account, NetworkID: networkID, Prefix: cidr, Zone: zone}
+	s := &Subnet{ID: newID("subnet"), Account: account, Region: n.Region, NetworkID: networkID, Prefix: cidr, Zone: zone}
 	c.subnets[s.ID] = s
-	c.registerLocked(KindSubnet, s.ID, account, tags)
+	c.registerLocked(KindSubnet, s.ID, account, s.Region, tags)
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html — a new subnet is associated with the default network ACL
 	acl := c.acls[n.DefaultNetworkACLID]
 	acl.Associations = append(acl.Associations, ACLAssociation{ID: newID("aclassoc"), SubnetID: s.ID})

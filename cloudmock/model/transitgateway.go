@@ -11,6 +11,7 @@ import (
 type TransitGateway struct {
 	ID                  string
 	Account             string
+	Region              string // the region it lives in (Regions)
 	ASN                 int64
 	Description         string
 	DefaultAssociation  bool
@@ -33,6 +34,7 @@ type TransitGatewayRoute struct {
 type TransitGatewayRouteTable struct {
 	ID               string
 	Account          string
+	Region           string // the region it lives in (Regions)
 	TransitGatewayID string
 	Default          bool
 	Static           []TransitGatewayRoute
@@ -54,6 +56,7 @@ const (
 type TransitGatewayAttachment struct {
 	ID               string
 	Account          string
+	Region           string // the region it lives in (Regions)
 	TransitGatewayID string
 	Kind             AttachmentKind
 	NetworkID        string
@@ -93,10 +96,18 @@ type TransitGatewayOptions struct {
 	DefaultPropagation bool
 }
 
-// CreateTransitGateway makes a transit gateway and, when default association
-// or propagation is on, its default route table.
-// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-transit-gateways.html — default route table, Amazon side ASN 64512 by default
+// CreateTransitGateway makes a transit gateway in the default region
+// (CreateTransitGatewayIn).
 func (c *Cloud) CreateTransitGateway(account string, o TransitGatewayOptions, tags map[string]string) (TransitGateway, error) {
+	return c.CreateTransitGatewayIn(account, "", o, tags)
+}
+
+// CreateTransitGatewayIn makes a transit gateway in a region and, when
+// default association or propagation is on, its default route table; its
+// route tables and attachments live in the same region.
+// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-transit-gateways.html — default route table, Amazon side ASN 64512 by default
+// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html — a transit gateway is a Regional virtual router; VPCs in the same Region attach to it
+func (c *Cloud) CreateTransitGatewayIn(account, region string, o TransitGatewayOptions, tags map[string]string) (TransitGateway, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, err := c.limitsLocked(account); err != nil {
@@ -109,14 +120,14 @@ func (c *Cloud) CreateTransitGateway(account string, o TransitGatewayOptions, ta
 	if (o.ASN < 64512 || o.ASN > 65534) && (o.ASN < 4200000000 || o.ASN > 4294967294) {
 		return TransitGateway{}, errf(CodeInvalidParameter, KindTransitGateway, "", "amazon-side ASN %d is not a private ASN", o.ASN)
 	}
-	g := &TransitGateway{ID: newID("tgw"), Account: account, ASN: o.ASN, Description: o.Description,
+	g := &TransitGateway{ID: newID("tgw"), Account: account, Region: region, ASN: o.ASN, Description: o.Description,
 		DefaultAssociation: o.DefaultAssociation, DefaultPropagation: o.DefaultPropagation, State: StateAvailable}
 	c.tgws[g.ID] = g
-	c.registerLocked(KindTransitGateway, g.ID, account, tags)
+	c.registerLocked(KindTransitGateway, g.ID, account, region, tags)
 	if o.DefaultAssociation || o.DefaultPropagation {
-		rt := &TransitGatewayRouteTable{ID: newID("tgw-rtb"), Account: account, TransitGatewayID: g.ID, Default: true}
+		rt := &TransitGatewayRouteTable{ID: newID("tgw-rtb"), Account: account, Region: region, TransitGatewayID: g.ID, Default: true}
 		c.tgwRTs[rt.ID] = rt
-		c.registerLocked(KindTransitGatewayRouteTable, rt.ID, account, nil)
+		c.registerLocked(KindTransitGatewayRouteTable, rt.ID, account, region, nil)
 		g.DefaultRouteTableID = rt.ID
 	}
 	return g.copy(c), nil
@@ -146,7 +157,8 @@ func (c *Cloud) CreateTransitGatewayRouteTable(account, tgwID string, tags map[s
 	if err != nil {
 		return TransitGatewayRouteTable{}, err
 	}
-	if _, err := c.tgwLocked(account, tgwID); err != nil {
+	g, err := c.tgwLocked(account, tgwID)
+	if err != nil {
 		return TransitGatewayRouteTable{}, err
 	}
 	n := 0
@@ -160,9 +172,9 @@ func (c *Cloud) CreateTransitGatewayRouteTable(account, tgwID string, tags map[s
 		return TransitGatewayRouteTable{}, errf(CodeLimitExceeded, KindTransitGatewayRouteTable, tgwID,
 			"transit gateway %s already has the maximum of %d route tables", tgwID, lim.RouteTablesPerTransitGateway)
 	}
-	rt := &TransitGatewayRouteTable{ID: newID("tgw-rtb"), Account: account, TransitGatewayID: tgwID}
+	rt := &TransitGatewayRouteTable{ID: newID("tgw-rtb"), Account: account, Region: g.Region, TransitGatewayID: tgwID}
 	c.tgwRTs[rt.ID] = rt
-	c.registerLocked(KindTransitGatewayRouteTable, rt.ID, account, tags)
+	c.registerLocked(KindTransitGatewayRouteTable, rt.ID, account, rt.Region, tags)
 	return rt.copy(c), nil
 }
 
@@ -185,8 +197,9 @@ func (c *Cloud) TransitGatewayRouteTables(account string) []TransitGatewayRouteT
 // attachLocked adds an attachment and applies the gateway's default
 // association and propagation.
 func (c *Cloud) attachLocked(g *TransitGateway, a *TransitGatewayAttachment, tags map[string]string) {
+	a.Region = g.Region
 	c.tgwAtts[a.ID] = a
-	c.registerLocked(KindTransitGatewayAttachment, a.ID, a.Account, tags)
+	c.registerLocked(KindTransitGatewayAttachment, a.ID, a.Account, g.Region, tags)
 	if rt, ok := c.tgwRTs[g.DefaultRouteTableID]; ok {
 		// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html — new attachments associate with and propagate to the default route table when enabled
 		if g.DefaultAssociation {

@@ -10,6 +10,7 @@ import (
 type VPNGateway struct {
 	ID        string
 	Account   string
+	Region    string // the region it lives in (Regions)
 	ASN       int64
 	NetworkID string // attached network, or empty
 	State     State
@@ -20,6 +21,7 @@ type VPNGateway struct {
 type CustomerGateway struct {
 	ID      string
 	Account string
+	Region  string // the region it lives in (Regions)
 	ASN     int64
 	IP      netip.Addr
 	State   State
@@ -31,6 +33,7 @@ type CustomerGateway struct {
 type VPNConnection struct {
 	ID                string
 	Account           string
+	Region            string // the region it lives in (Regions)
 	CustomerGatewayID string
 	VPNGatewayID      string
 	TransitGatewayID  string
@@ -58,6 +61,11 @@ func (g *CustomerGateway) copy(c *Cloud) CustomerGateway {
 // CreateVPNGateway makes a detached VPN gateway.
 // AWS: https://docs.aws.amazon.com/vpn/latest/s2svpn/SetUpVPNConnections.html#vpn-create-target-gateway — Amazon side ASN 64512 by default
 func (c *Cloud) CreateVPNGateway(account string, asn int64, tags map[string]string) (VPNGateway, error) {
+	return c.CreateVPNGatewayIn(account, "", asn, tags)
+}
+
+// CreateVPNGatewayIn makes a detached VPN gateway in a region.
+func (c *Cloud) CreateVPNGatewayIn(account, region string, asn int64, tags map[string]string) (VPNGateway, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, err := c.limitsLocked(account); err != nil {
@@ -66,9 +74,9 @@ func (c *Cloud) CreateVPNGateway(account string, asn int64, tags map[string]stri
 	if asn == 0 {
 		asn = 64512
 	}
-	g := &VPNGateway{ID: newID("vgw"), Account: account, ASN: asn, State: StateAvailable}
+	g := &VPNGateway{ID: newID("vgw"), Account: account, Region: region, ASN: asn, State: StateAvailable}
 	c.vgws[g.ID] = g
-	c.registerLocked(KindVPNGateway, g.ID, account, tags)
+	c.registerLocked(KindVPNGateway, g.ID, account, region, tags)
 	return g.copy(c), nil
 }
 
@@ -131,8 +139,14 @@ func (c *Cloud) DetachVPNGateway(account, gatewayID, networkID string) error {
 	return nil
 }
 
-// CreateCustomerGateway records the on-premises end of VPNs.
+// CreateCustomerGateway records the on-premises end of VPNs in the default
+// region (CreateCustomerGatewayIn).
 func (c *Cloud) CreateCustomerGateway(account string, asn int64, ip netip.Addr, tags map[string]string) (CustomerGateway, error) {
+	return c.CreateCustomerGatewayIn(account, "", asn, ip, tags)
+}
+
+// CreateCustomerGatewayIn records the on-premises end of VPNs in a region.
+func (c *Cloud) CreateCustomerGatewayIn(account, region string, asn int64, ip netip.Addr, tags map[string]string) (CustomerGateway, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, err := c.limitsLocked(account); err != nil {
@@ -141,9 +155,9 @@ func (c *Cloud) CreateCustomerGateway(account string, asn int64, ip netip.Addr, 
 	if !ip.Is4() {
 		return CustomerGateway{}, errf(CodeInvalidParameter, KindCustomerGateway, ip.String(), "customer gateway address %s is not an IPv4 address", ip)
 	}
-	g := &CustomerGateway{ID: newID("cgw"), Account: account, ASN: asn, IP: ip, State: StateAvailable}
+	g := &CustomerGateway{ID: newID("cgw"), Account: account, Region: region, ASN: asn, IP: ip, State: StateAvailable}
 	c.cgws[g.ID] = g
-	c.registerLocked(KindCustomerGateway, g.ID, account, tags)
+	c.registerLocked(KindCustomerGateway, g.ID, account, region, tags)
 	return g.copy(c), nil
 }
 
@@ -176,13 +190,14 @@ type VPNSpec struct {
 func (c *Cloud) CreateVPNConnection(account string, spec VPNSpec, tags map[string]string) (VPNConnection, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, err := c.cgwLocked(account, spec.CustomerGatewayID); err != nil {
+	cg, err := c.cgwLocked(account, spec.CustomerGatewayID)
+	if err != nil {
 		return VPNConnection{}, err
 	}
 	if (spec.VPNGatewayID == "") == (spec.TransitGatewayID == "") {
 		return VPNConnection{}, errf(CodeInvalidParameter, KindVPNConnection, "", "a VPN connection needs exactly one of a VPN gateway or a transit gateway")
 	}
-	v := &VPNConnection{ID: newID("vpn"), Account: account, CustomerGatewayID: spec.CustomerGatewayID, VPNGatewayID: spec.VPNGatewayID,
+	v := &VPNConnection{ID: newID("vpn"), Account: account, Region: cg.Region, CustomerGatewayID: spec.CustomerGatewayID, VPNGatewayID: spec.VPNGatewayID,
 		TransitGatewayID: spec.TransitGatewayID, StaticRoutesOnly: spec.StaticRoutesOnly, State: StateAvailable}
 	var tgw *TransitGateway
 	if spec.VPNGatewayID != "" {
@@ -196,7 +211,7 @@ func (c *Cloud) CreateVPNConnection(account string, spec VPNSpec, tags map[strin
 		}
 	}
 	c.vpns[v.ID] = v
-	c.registerLocked(KindVPNConnection, v.ID, account, tags)
+	c.registerLocked(KindVPNConnection, v.ID, account, v.Region, tags)
 	if tgw != nil {
 		// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpn-attachments.html — a VPN to a transit gateway is a VPN attachment
 		a := &TransitGatewayAttachment{ID: newID("tgw-attach"), Account: account, TransitGatewayID: tgw.ID, Kind: AttachVPN, VPNConnectionID: v.ID, State: StateAvailable}

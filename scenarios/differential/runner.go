@@ -15,18 +15,13 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/mcnlab/mcnlab/lab"
 )
 
 // Pair is one ordered pair as `mcnlab simulate --json` and `mcnlab reach
-// --json` print it.
-type Pair struct {
-	From    string `json:"from"`
-	To      string `json:"to"`
-	Reach   bool   `json:"reach"`
-	Depends bool   `json:"depends,omitempty"`
-	Reason  string `json:"reason,omitempty"`
-	Seen    *bool  `json:"seen,omitempty"`
-}
+// --json` print it (lab.Pair, the one definition of that shape).
+type Pair = lab.Pair
 
 // Disagreement is a pair that the lab and the simulation answer
 // differently.

@@ -1,7 +1,9 @@
-// Package gwconf derives each gateway's configuration from a topology (its
-// ASN, the prefixes it advertises, a WireGuard tunnel with a BGP session to
-// every gateway it shares a tunnel with, plain BGP neighbors over links) and
-// pushes it to the gateways through their management API. It reaches the
+// Package gwconf derives each gateway's configuration from a topology of
+// the node-level format (its ASN, the prefixes it advertises, a WireGuard
+// tunnel with a BGP session to every gateway it shares a tunnel with, plain
+// BGP neighbors over links), describing each gateway for the compiler in
+// controller/gwcfg, and pushes it to the gateways through their management
+// API. It reaches the
 // gateways only through that API; keys are made here and kept in the lab's
 // state.
 package gwconf
@@ -18,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mcnlab/mcnlab/controller/gwcfg"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/dataplane/wg"
 	"github.com/mcnlab/mcnlab/emulator"
@@ -108,28 +111,29 @@ func peerName(node string, i int) string {
 	return fmt.Sprintf("t%d", i)
 }
 
-// Configs derives every gateway's configuration.
+// Configs derives every gateway's configuration: it describes each
+// gateway for the compiler (gwcfg.Compile), which makes the configuration.
 func Configs(t *topologies.Topology, keys Keys) (map[string]mgmt.Config, error) {
-	out := map[string]mgmt.Config{}
+	descs := map[string]*gwcfg.Gateway{}
 	for _, g := range Gateways(t) {
 		b := g.BGP
-		c := mgmt.Config{
-			Name:       g.Name,
-			ASN:        b.ASN,
-			RouterID:   b.RouterID,
-			Prefixes:   b.Networks,
-			PrivateKey: keys[g.Name].String(),
+		d := &gwcfg.Gateway{
+			Name:     g.Name,
+			ASN:      b.ASN,
+			RouterID: b.RouterID,
+			Prefixes: b.Networks,
+			Key:      keys[g.Name],
 		}
 		for i, nb := range b.Neighbors {
-			// Between two gateways, the one with the greater name waits:
-			// with both GoBGP ends connecting, their fixed 5 s idle hold
-			// after a refused attempt can phase-lock them for tens of
-			// seconds after one restarts (tunnel peers do the same).
-			owner := nodeWithAddress(t, nb.Address)
-			passive := owner != nil && owner.Kind == topologies.KindGateway && owner.Name < g.Name
-			c.Neighbors = append(c.Neighbors, mgmt.Neighbor{Name: fmt.Sprintf("n%d", i), Address: nb.Address, ASN: nb.ASN, Passive: passive})
+			n := gwcfg.Neighbor{Name: fmt.Sprintf("n%d", i), Address: nb.Address, ASN: nb.ASN}
+			// A neighbour that is a gateway too: the compiler has the one
+			// with the greater name wait.
+			if owner := nodeWithAddress(t, nb.Address); owner != nil && owner.Kind == topologies.KindGateway {
+				n.Gateway = owner.Name
+			}
+			d.Neighbors = append(d.Neighbors, n)
 		}
-		out[g.Name] = c
+		descs[g.Name] = d
 	}
 	for i, tn := range t.Tunnels {
 		inner := t.InnerAddresses(i)
@@ -140,18 +144,21 @@ func Configs(t *topologies.Topology, keys Keys) (map[string]mgmt.Config, error) 
 			if err != nil {
 				return nil, fmt.Errorf("tunnels[%d]: %w", i, err)
 			}
-			c := out[self]
-			c.Peers = append(c.Peers, mgmt.Peer{
+			d := descs[self]
+			d.Tunnels = append(d.Tunnels, gwcfg.Tunnel{
 				Name:        peerName(peer, i),
-				PublicKey:   keys[peer].PublicKey().String(),
+				PublicKey:   keys[peer].PublicKey(),
 				Endpoint:    netip.AddrPortFrom(under, port),
-				ListenPort:  port,
+				Port:        port,
 				Address:     inner[side],
 				PeerAddress: inner[1-side].Addr(),
 				ASN:         t.Node(peer).BGP.ASN,
 			})
-			out[self] = c
 		}
+	}
+	out := map[string]mgmt.Config{}
+	for name, d := range descs {
+		out[name] = gwcfg.Compile(*d)
 	}
 	return out, nil
 }

@@ -3,10 +3,10 @@ package intent
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/controller/gwcfg"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/dataplane/wg"
 	"github.com/mcnlab/mcnlab/topologies"
@@ -80,8 +80,15 @@ func (p *Plan) Approved(tr string, live []topologies.ApprovedRoute) []topologies
 }
 
 // Segmentation is the domains' configuration every gateway enforces, nil
-// without domains.
+// without domains, in the gateway's normal form (domains by name, each
+// pair in name order), so that a configuration read back compares equal.
 func (p *Plan) Segmentation() *mgmt.Segmentation {
+	return p.segmentation().Wire()
+}
+
+// segmentation describes the domains for the compiler, nil without
+// domains.
+func (p *Plan) segmentation() *gwcfg.Segmentation {
 	c := p.Topology.Cloud
 	if len(c.Domains) == 0 {
 		return nil
@@ -98,9 +105,9 @@ func (p *Plan) Segmentation() *mgmt.Segmentation {
 	for _, s := range c.Sites {
 		sites[s.Name] = s.Advertise
 	}
-	seg := &mgmt.Segmentation{}
+	seg := &gwcfg.Segmentation{}
 	for _, d := range c.Domains {
-		md := mgmt.Domain{Name: d.Name}
+		md := gwcfg.Domain{Name: d.Name}
 		for _, m := range d.Members {
 			if pr, ok := spokes[m]; ok {
 				md.Prefixes = append(md.Prefixes, pr)
@@ -109,23 +116,16 @@ func (p *Plan) Segmentation() *mgmt.Segmentation {
 		}
 		seg.Domains = append(seg.Domains, md)
 	}
-	// In the gateway's normal form (domains by name, each pair in name
-	// order), so that a configuration read back compares equal.
-	slices.SortFunc(seg.Domains, func(a, b mgmt.Domain) int { return strings.Compare(a.Name, b.Name) })
 	for _, cn := range c.Connections {
-		a, b := cn.A, cn.B
-		if b < a {
-			a, b = b, a
-		}
-		seg.Connections = append(seg.Connections, [2]string{a, b})
+		seg.Connections = append(seg.Connections, [2]string{cn.A, cn.B})
 	}
-	slices.SortFunc(seg.Connections, func(x, y [2]string) int { return strings.Compare(x[0]+"\x00"+x[1], y[0]+"\x00"+y[1]) })
 	return seg
 }
 
-// Configs derives every gateway's configuration. A gateway whose instance
-// or name is not known yet is left out; its peers then leave out their
-// tunnels to it too.
+// Configs derives every gateway's configuration: it describes each
+// gateway for the compiler (gwcfg.Compile), which makes the configuration.
+// A gateway whose instance or name is not known yet is left out; its peers
+// then leave out their tunnels to it too.
 func (p *Plan) Configs(l Live) (map[string]mgmt.Config, error) {
 	ready := func(k string) bool {
 		_, named := l.Names[k]
@@ -142,19 +142,19 @@ func (p *Plan) Configs(l Live) (map[string]mgmt.Config, error) {
 		}
 		return l.Instances[k].PublicIP
 	}
-	seg := p.Segmentation()
-	out := map[string]mgmt.Config{}
+	seg := p.segmentation()
+	descs := map[string]*gwcfg.Gateway{}
 	for _, g := range p.Gateways {
 		if !ready(g.Key) {
 			continue
 		}
-		c := mgmt.Config{Name: l.Names[g.Key], ASN: g.ASN, RouterID: g.PrivateIP,
-			Prefixes: g.Prefixes, PrivateKey: l.Keys[g.Key].String(), MTU: TunnelMTU}
+		d := &gwcfg.Gateway{Name: l.Names[g.Key], ASN: g.ASN, RouterID: g.PrivateIP,
+			Prefixes: g.Prefixes, Key: l.Keys[g.Key], MTU: TunnelMTU}
 		if g.Role == RoleTransit {
 			// Segmentation is enforced where domains meet: at the transit.
-			c.Segmentation = seg
+			d.Segmentation = seg
 		}
-		out[g.Key] = c
+		descs[g.Key] = d
 	}
 	for _, t := range p.Tunnels {
 		if !ready(t.A) || !ready(t.B) {
@@ -163,99 +163,77 @@ func (p *Plan) Configs(l Live) (map[string]mgmt.Config, error) {
 		ends := [2]string{t.A, t.B}
 		for side := range 2 {
 			self, peer := ends[side], ends[1-side]
-			c := out[self]
-			c.Peers = append(c.Peers, mgmt.Peer{
+			tn := gwcfg.Tunnel{
 				Name:        t.Name[side],
-				PublicKey:   l.Keys[peer].PublicKey().String(),
+				PublicKey:   l.Keys[peer].PublicKey(),
 				Endpoint:    netip.AddrPortFrom(public(peer), t.Port()),
-				ListenPort:  t.Port(),
+				Port:        t.Port(),
 				Address:     t.Inner[side],
 				PeerAddress: t.Inner[1-side].Addr(),
 				ASN:         p.Gateway(peer).ASN,
-			})
-			out[self] = c
-		}
-	}
-	// Routes from a site's edge gateway over tunnels wait for approval at
-	// the transit like those from a router on a private line.
-	for k, c := range out {
-		g := p.Gateway(k)
-		if g.Role != RoleTransit {
-			continue
-		}
-		for i := range c.Peers {
-			pg := p.Gateway(peerOf(p, k, c.Peers[i].Name))
-			if pg == nil || pg.Role != RoleSite {
-				continue
 			}
-			c.Peers[i].Approval, c.Peers[i].Approved = p.approval(g.Group, pg.Group, l)
+			// Routes from a site's edge gateway over tunnels wait for
+			// approval at the transit like those from a router on a
+			// private line.
+			if g, pg := p.Gateway(self), p.Gateway(peer); g.Role == RoleTransit && pg.Role == RoleSite {
+				tn.Approval = p.approval(g.Group, pg.Group, l)
+			}
+			descs[self].Tunnels = append(descs[self].Tunnels, tn)
 		}
-		out[k] = c
 	}
-	sites := map[string]*topologies.Site{}
-	for _, s := range p.Topology.Cloud.Sites {
-		sites[s.Name] = s
-	}
-	transits := map[string]*topologies.Transit{}
-	for _, t := range p.Topology.Cloud.Transits {
-		transits[t.Name] = t
-	}
-	for _, o := range p.Overlays {
-		c, ok := out[o.Gateway]
+	for i, o := range p.Overlays {
+		d, ok := descs[o.Gateway]
 		if !ok {
 			continue
 		}
 		g := p.Gateway(o.Gateway)
-		s := sites[o.Site]
-		tr := transits[g.Group]
-		nb := mgmt.Neighbor{Name: p.SiteNeighbor(o.Site), Address: o.Inner[1].Addr(), ASN: s.ASN,
-			VXLAN: &mgmt.VXLAN{VNI: o.VNI, Local: g.PrivateIP, Remote: o.Customer, Port: VXLANPort, Address: o.Inner[0], MTU: VXLANMTU}}
-		nb.Approval, nb.Approved = p.approval(tr.Name, o.Site, l)
-		c.Neighbors = append(c.Neighbors, nb)
-		out[o.Gateway] = c
+		s := p.site(o.Site)
+		d.Neighbors = append(d.Neighbors, gwcfg.Neighbor{Name: p.SiteNeighbor(o.Site), Address: o.Inner[1].Addr(), ASN: s.ASN,
+			Overlay:  &gwcfg.Overlay{VNI: o.VNI, Local: g.PrivateIP, Remote: o.Customer, Port: VXLANPort, Address: o.Inner[0], MTU: VXLANMTU},
+			Approval: p.approval(g.Group, o.Site, l)})
 		// A site whose router is an mcnlab gateway gets the other end,
 		// passive: with both GoBGP ends connecting, their fixed 5 s idle
 		// hold after a refused attempt can phase-lock them for tens of
 		// seconds after one end restarts (as for tunnel peers, whose
 		// higher address waits).
-		if sc, ok := out[o.Site]; ok {
-			sc.Neighbors = append(sc.Neighbors, mgmt.Neighbor{Name: fmt.Sprintf("x%d", slices.Index(p.Overlays, o)),
+		if sd, ok := descs[o.Site]; ok {
+			sd.Neighbors = append(sd.Neighbors, gwcfg.Neighbor{Name: fmt.Sprintf("x%d", i),
 				Address: o.Inner[0].Addr(), ASN: g.ASN, Passive: true,
-				VXLAN: &mgmt.VXLAN{VNI: o.VNI, Local: o.Customer, Remote: g.PrivateIP, Port: VXLANPort, Address: o.Inner[1], MTU: VXLANMTU}})
-			out[o.Site] = sc
+				Overlay: &gwcfg.Overlay{VNI: o.VNI, Local: o.Customer, Remote: g.PrivateIP, Port: VXLANPort, Address: o.Inner[1], MTU: VXLANMTU}})
 		}
+	}
+	out := map[string]mgmt.Config{}
+	for k, d := range descs {
+		out[k] = gwcfg.Compile(*d)
 	}
 	return out, nil
 }
 
-// peerOf returns the gateway that gateway k's peer called name leads to.
-func peerOf(p *Plan, k, name string) string {
-	for _, t := range p.Tunnels {
-		if t.A == k && t.Name[0] == name {
-			return t.B
-		}
-		if t.B == k && t.Name[1] == name {
-			return t.A
+// site returns the topology's site of that name, or nil.
+func (p *Plan) site(name string) *topologies.Site {
+	for _, s := range p.Topology.Cloud.Sites {
+		if s.Name == name {
+			return s
 		}
 	}
-	return ""
+	return nil
 }
 
-// approval is the approval mode and approved prefixes transit tr applies
-// to what site sends.
-func (p *Plan) approval(tr, site string, l Live) (string, []netip.Prefix) {
+// approval is the approval policy transit tr applies to what site sends:
+// manual, with the site's approved prefixes, where the transit approves
+// by hand; automatic otherwise.
+func (p *Plan) approval(tr, site string, l Live) gwcfg.Approval {
 	for _, t := range p.Topology.Cloud.Transits {
 		if t.Name != tr || t.Approval.Mode != topologies.ApprovalManual {
 			continue
 		}
-		approved := []netip.Prefix{}
-		for _, a := range p.Approved(tr, l.Approved[tr]) {
-			if a.Site == site {
-				approved = append(approved, a.Prefix)
+		a := gwcfg.Approval{Manual: true}
+		for _, r := range p.Approved(tr, l.Approved[tr]) {
+			if r.Site == site {
+				a.Approved = append(a.Approved, r.Prefix)
 			}
 		}
-		slices.SortFunc(approved, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
-		return "manual", approved
+		return a
 	}
-	return "", nil
+	return gwcfg.Approval{}
 }

@@ -140,10 +140,12 @@ func (c *checker) checkQuotaUse(cl *Cloud, x *cloudIndex) {
 			continue
 		}
 		path := join("vpcs", v.Name)
-		uses = append(uses, use{v.Account, "vpcs-per-region", "VPCs in " + v.Region, path, v.Pos, 1})
+		// Per-Region quotas count each region's objects on their own
+		// (AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html).
+		uses = append(uses, use{v.Account, "vpcs-per-region/" + v.Region, "VPCs in " + v.Region, path, v.Pos, 1})
 		if gw := hosts[v.Name]; gw > 0 {
-			uses = append(uses, use{v.Account, "internet-gateways-per-region", "internet gateways (one per VPC with gateways) in " + v.Region, path, v.Pos, 1},
-				use{v.Account, "elastic-ips-per-region", "elastic IPs (one per gateway) in " + v.Region, path, v.Pos, gw})
+			uses = append(uses, use{v.Account, "internet-gateways-per-region/" + v.Region, "internet gateways (one per VPC with gateways) in " + v.Region, path, v.Pos, 1},
+				use{v.Account, "elastic-ips-per-region/" + v.Region, "elastic IPs (one per gateway) in " + v.Region, path, v.Pos, gw})
 		}
 		for _, s := range v.Subnets {
 			if s != nil {
@@ -158,7 +160,7 @@ func (c *checker) checkQuotaUse(cl *Cloud, x *cloudIndex) {
 	count := map[[2]string]int{}
 	for _, u := range uses {
 		k := [2]string{u.account, u.key}
-		key, _, _ := strings.Cut(u.key, "/") // per-VPC counts carry the VPC
+		key, _, _ := strings.Cut(u.key, "/") // per-VPC and per-Region counts carry the VPC or region
 		a := x.accounts[u.account]
 		limit := a.Quota(key)
 		before := count[k]

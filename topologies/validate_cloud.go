@@ -268,8 +268,7 @@ func checkCredentials(s string) string {
 // not overlap.
 func (c *checker) checkVPCs(cl *Cloud, x *cloudIndex) {
 	seen := map[string]bool{}
-	region := map[string]*VPC{} // account -> its first VPC with a valid region
-	var placed []*VPC           // VPCs with a usable CIDR, in file order
+	var placed []*VPC // VPCs with a usable CIDR, in file order
 	for i, v := range cl.VPCs {
 		if v == nil {
 			c.errf(index("vpcs", i), Pos{}, "nil vpc")
@@ -279,19 +278,19 @@ func (c *checker) checkVPCs(cl *Cloud, x *cloudIndex) {
 		if !c.firstName(seen, "vpc", v.Name, path, v.Pos) {
 			continue
 		}
-		accountOK := c.ref(join(path, "account"), v.Pos, "account", v.Account, x.accountNames, "defined accounts", "accounts")
+		c.ref(join(path, "account"), v.Pos, "account", v.Account, x.accountNames, "defined accounts", "accounts")
+		// An account's VPCs may be in several regions: the controller makes
+		// each VPC in its own region, and transit peerings between regions
+		// run over the gateways' public addresses (Aviatrix transit gateway
+		// peering, by default over the internet, not a private network:
+		// https://registry.terraform.io/providers/AviatrixSystems/aviatrix/latest/docs/resources/aviatrix_transit_gateway_peering
+		// enable_peering_over_private_network defaults to false).
 		if rp := join(path, "region"); !c.bad[rp] {
-			switch first := region[v.Account]; {
+			switch {
 			case v.Region == "":
 				c.errf(rp, v.Pos, "missing region; write one such as us-east-1")
 			case !regionRE.MatchString(v.Region):
 				c.errf(rp, v.Pos, "bad region %q; write a region name such as us-east-1", v.Region)
-			case !accountOK:
-			case first == nil:
-				region[v.Account] = v
-			case first.Region != v.Region:
-				c.errf(rp, v.Pos, "vpc %s is in %s but vpc %s of the same account %s is in %s (%s); the lab's emulated cloud serves one region per account in format v1: put every vpc of account %s in one region",
-					v.Name, v.Region, first.Name, v.Account, first.Region, c.where(join(join("vpcs", first.Name), "region")), v.Account)
 			}
 		}
 		cp := join(path, "cidr")

@@ -31,8 +31,13 @@ type Desired struct {
 
 // VPC is a virtual network.
 type VPC struct {
-	Key     string
-	CIDR    netip.Prefix
+	Key  string
+	CIDR netip.Prefix
+	// Region is where the VPC and everything in it (subnets, route
+	// tables, gateways, instances, virtual interfaces) is made; "" is the
+	// provider's own region. A Provider serving one region is given only
+	// its region's VPCs.
+	Region  string
 	Subnets []Subnet
 	// InternetGateway attaches an internet gateway.
 	InternetGateway bool

@@ -131,9 +131,12 @@ type Endpoint struct {
 	Subnet netip.Prefix
 }
 
-// Account is the desired state of one account and region.
+// Account is the desired state of one account: its VPCs may be in several
+// regions (each cloud.VPC names its own).
 type Account struct {
 	Account *topologies.Account
+	// Region is the account's home region, that of its first VPC (or
+	// us-east-1): where its clients are configured.
 	Region  string
 	Desired cloud.Desired
 }
@@ -594,13 +597,11 @@ func (p *Plan) desired() error {
 		}
 		a := &p.Accounts[ai]
 		if a.Region == "" {
-			a.Region = v.Region
-		} else if a.Region != v.Region {
-			return fmt.Errorf("vpc %s: account %s already holds VPCs in %s; one region per account", v.Name, v.Account, a.Region)
+			a.Region = v.Region // the home region: that of the account's first VPC
 		}
 		d := &a.Desired
 		tr := transitOfVPC[v.Name]
-		cv := cloud.VPC{Key: v.Name, CIDR: v.CIDR, InternetGateway: withGateways[v.Name],
+		cv := cloud.VPC{Key: v.Name, CIDR: v.CIDR, Region: v.Region, InternetGateway: withGateways[v.Name],
 			VPNGateway: tr != nil && len(siteOf[tr.Name]) > 0}
 		for _, s := range v.Subnets {
 			cv.Subnets = append(cv.Subnets, cloud.Subnet{Key: SubnetKey(v.Name, s.Name), CIDR: s.CIDR})

@@ -24,6 +24,9 @@ func (p *Provider) validate(d cloud.Desired) error {
 	for _, v := range d.VPCs {
 		checkKey(bad, vpcs, "vpc", v.Key, "a VPC needs a key")
 		vpcs[v.Key] = v
+		if v.Region != "" && p.region != "" && v.Region != p.region {
+			bad("vpc", v.Key, "is in region %s, but this provider serves %s (use NewRegional for several regions)", v.Region, p.region)
+		}
 		if v.CIDR != v.CIDR.Masked() {
 			bad("vpc", v.Key, "CIDR %s has host bits set (%s?)", v.CIDR, v.CIDR.Masked())
 		}

@@ -46,27 +46,7 @@ func (c *Cloud) powerTargetsLocked(account string, ids []string) ([]*Instance, e
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_StopInstances.html — Force; the answer gives each instance's previous and current state
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html — IncorrectInstanceState: the instance is in an incorrect state for the requested action (a terminated instance is never stopped or started again)
 func (c *Cloud) StopInstances(account string, ids []string, force bool) ([]StateChange, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	insts, err := c.powerTargetsLocked(account, ids)
-	if err != nil {
-		return nil, err
-	}
-	for _, i := range insts {
-		if i.State == InstanceTerminated {
-			return nil, errf(CodeIncorrectState, KindInstance, i.ID, "This instance '%s' is not in a state from which it can be stopped.", i.ID)
-		}
-	}
-	out := make([]StateChange, 0, len(insts))
-	for _, i := range insts {
-		ch := StateChange{ID: i.ID, Previous: i.State, Current: InstanceStopped}
-		if i.State == InstanceRunning {
-			i.State = InstanceStopped
-			c.emitLocked(KindInstance, OpUpdate, i.ID, account)
-		}
-		out = append(out, ch)
-	}
-	return out, nil
+	return c.power(account, ids, "stopped", InstanceRunning, InstanceStopped)
 }
 
 // StartInstances starts stopped instances, all or none; each start is a
@@ -75,6 +55,14 @@ func (c *Cloud) StopInstances(account string, ids []string, force bool) ([]State
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_StartInstances.html — starts an instance that was stopped; the answer gives each instance's previous and current state
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html — IncorrectInstanceState: the instance is in an incorrect state for the requested action (a terminated instance is never stopped or started again)
 func (c *Cloud) StartInstances(account string, ids []string) ([]StateChange, error) {
+	return c.power(account, ids, "started", InstanceStopped, InstanceRunning)
+}
+
+// power moves the instances ids from state from to state to, all or
+// none (a terminated one refuses with CodeIncorrectState, verb saying what
+// it cannot be); one already in to is left as it is. Entering running is a
+// boot (Boots grows by one).
+func (c *Cloud) power(account string, ids []string, verb string, from, to InstanceState) ([]StateChange, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	insts, err := c.powerTargetsLocked(account, ids)
@@ -83,18 +71,19 @@ func (c *Cloud) StartInstances(account string, ids []string) ([]StateChange, err
 	}
 	for _, i := range insts {
 		if i.State == InstanceTerminated {
-			return nil, errf(CodeIncorrectState, KindInstance, i.ID, "This instance '%s' is not in a state from which it can be started.", i.ID)
+			return nil, errf(CodeIncorrectState, KindInstance, i.ID, "This instance '%s' is not in a state from which it can be %s.", i.ID, verb)
 		}
 	}
 	out := make([]StateChange, 0, len(insts))
 	for _, i := range insts {
-		ch := StateChange{ID: i.ID, Previous: i.State, Current: InstanceRunning}
-		if i.State == InstanceStopped {
-			i.State = InstanceRunning
-			i.Boots++
+		out = append(out, StateChange{ID: i.ID, Previous: i.State, Current: to})
+		if i.State == from {
+			i.State = to
+			if to == InstanceRunning {
+				i.Boots++
+			}
 			c.emitLocked(KindInstance, OpUpdate, i.ID, account)
 		}
-		out = append(out, ch)
 	}
 	return out, nil
 }

@@ -298,8 +298,29 @@ func TestBFDWithFRR(t *testing.T) {
 	})
 
 	// BGP was reset once: the gateways stopped BFD with it and start it
-	// again now that BGP is back; FRR must see it up before the next part.
+	// again now that BGP is back; FRR must see it up before the next part,
+	// in bfdd and in bgpd alike: bgpd registers a new BFD session when BGP
+	// comes up, and acts on a BFD failure only while the session it
+	// registered is up (bfdd's view alone was seen up while bgpd's was
+	// still down, and the freeze below then went by the hold timer).
 	eventually(t, converge, bothUp)
+	eventually(t, converge, func() string {
+		var nb map[string]struct {
+			State string `json:"bgpState"`
+			BFD   struct {
+				Status string `json:"status"`
+			} `json:"peerBfdInfo"`
+		}
+		if err := vtyshJSON(ctx, l.name, "r", "show bgp neighbors json", &nb); err != nil {
+			return err.Error()
+		}
+		for _, a := range gwAddr {
+			if n := nb[a.String()]; n.State != "Established" || n.BFD.Status != "Up" {
+				return fmt.Sprintf("bgpd's neighbour %s: BGP %s, BFD %q; want Established with BFD Up", a, n.State, n.BFD.Status)
+			}
+		}
+		return ""
+	})
 
 	// Router side: freeze gw1, a hung gateway that, unlike a killed
 	// process, does not even close its TCP session. FRR hears no BFD

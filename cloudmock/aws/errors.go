@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
@@ -26,22 +25,9 @@ func errInvalid(format string, args ...any) *apiError {
 	return &apiError{Code: "InvalidParameterValue", Message: sprintfClipped(format, args...), Status: http.StatusBadRequest}
 }
 
-// maxQuoted is how many bytes of a request's value an error quotes.
-const maxQuoted = 100
-
-// clip returns v, or, when v is longer than maxQuoted bytes, its first
-// maxQuoted bytes (cut at a character boundary) and its length, so that an
-// error quoting a huge value stays small.
-func clip(v string) string {
-	if len(v) <= maxQuoted {
-		return v
-	}
-	cut := maxQuoted
-	for cut > 0 && !utf8.RuneStart(v[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%s… (%d bytes)", v[:cut], len(v))
-}
+// clip quotes a request's value in an error as the model does
+// (model.Clip: the first 100 bytes and the length).
+func clip(v string) string { return model.Clip(v) }
 
 // sprintfClipped is fmt.Sprintf with every string argument clipped.
 func sprintfClipped(format string, args ...any) string {

@@ -78,8 +78,11 @@ func (e *Error) Error() string { return e.Msg }
 // maxQuoted is how many bytes of a caller's value an error message quotes.
 const maxQuoted = 100
 
-// clip returns s, or its first maxQuoted bytes (at a character boundary)
-// and its length when it is longer.
+// Clip returns s, or its first maxQuoted bytes (at a character boundary)
+// and its length when it is longer: how every cloudmock error quotes a
+// caller's value, so that one quoting a huge value stays small.
+func Clip(s string) string { return clip(s) }
+
 func clip(s string) string {
 	if len(s) <= maxQuoted {
 		return s

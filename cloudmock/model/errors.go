@@ -50,6 +50,7 @@ const (
 	KindNetworkACLEntry          Kind = "network-acl-entry"
 	KindNetworkACLAssociation    Kind = "network-acl-association"
 	KindInstance                 Kind = "instance"
+	KindReservation              Kind = "reservation" // the instances one launch made
 	KindNetworkInterface         Kind = "network-interface"
 	KindPeering                  Kind = "peering-connection"
 	KindTransitGateway           Kind = "transit-gateway"

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/mcnlab/mcnlab/controller"
 	"github.com/mcnlab/mcnlab/controller/gwconf"
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/emulator"
@@ -93,7 +92,7 @@ func deployCloud(ctx context.Context, d Deployment, o Options) error {
 		return err
 	}
 	fail := func(err error) error { return deployFailed(lab, pr, d.Retain, err) }
-	if err := os.WriteFile(controller.TopologyFile(lab), src, 0o644); err != nil {
+	if err := os.WriteFile(TopologyFile(lab), src, 0o644); err != nil {
 		return fail(fmt.Errorf("keep topology: %w", err))
 	}
 	if err := StartCloud(ctx, lab, cp, o); err != nil {

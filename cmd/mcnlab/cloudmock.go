@@ -19,7 +19,7 @@ import (
 	cmaws "github.com/mcnlab/mcnlab/cloudmock/aws"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 	"github.com/mcnlab/mcnlab/cloudmock/realize"
-	"github.com/mcnlab/mcnlab/controller"
+	ctlcloud "github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/state"
@@ -72,7 +72,7 @@ elastic IPs of instances behind internet gateways, and they reach it. Use a
 					accounts = strings.Fields(env)
 				} else if lab != "" {
 					c := mcnlab.NewCredentials()
-					accounts = []string{c.AccountID + ":" + c.AccessKeyID + ":" + c.SecretAccessKey}
+					accounts = []string{c.AccountID + ":" + c.Credentials.KeyID + ":" + c.Credentials.Secret}
 					generated = true
 				}
 			}
@@ -157,12 +157,12 @@ elastic IPs of instances behind internet gateways, and they reach it. Use a
 			}
 			if generated && !join {
 				c := creds[0]
-				if err := controller.WriteLabCloud(lab, controller.LabCloud{URL: "http://" + ln.Addr().String(), Region: region,
-					AccountID: c.AccountID, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey}); err != nil {
+				if err := mcnlab.WriteEndpoint(lab, "aws", ctlcloud.Endpoint{URL: "http://" + ln.Addr().String(), Region: region,
+					AccountID: c.AccountID, Credentials: ctlcloud.Credentials{KeyID: c.AccessKeyID, Secret: c.SecretAccessKey}}); err != nil {
 					ln.Close()
 					return fmt.Errorf("cloudmock serve: %w", err)
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: account %s's random key is in %s (0600)\n", c.AccountID, controller.LabCloudFile(lab))
+				fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: account %s's random key is in %s (0600)\n", c.AccountID, mcnlab.EndpointsFile(lab))
 			}
 			// ReadTimeout bounds a request's headers and body together where
 			// the lab's realizer wraps the handler, whose own body deadline

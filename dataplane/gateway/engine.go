@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/nftables"
 	"github.com/vishvananda/netlink"
 
 	"github.com/mcnlab/mcnlab/dataplane/bfd"
@@ -51,6 +52,7 @@ type Engine struct {
 	log     *slog.Logger
 	bgpPort int32
 	nl      *netlink.Handle
+	nft     nftPolicy
 	fib     *fib.FIB
 	speaker atomic.Pointer[bgp.Speaker] // nil until the first Apply
 	kick    chan struct{}               // capacity 1: "sync the FIB"
@@ -89,15 +91,15 @@ func New(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: netlink handle: %w", err)
 	}
-	if err := clampMSS(); err != nil {
+	nc, err := nftables.New()
+	if err != nil {
+		nl.Close()
+		return nil, fmt.Errorf("gateway: nftables: %w", err)
+	}
+	nft := nftPolicy{conn: nc}
+	if err := nft.start(); err != nil {
 		nl.Close()
 		return nil, fmt.Errorf("gateway: %w", err)
-	}
-	// A segmentation policy left by an earlier run goes: nothing is
-	// segmented until a Config says so.
-	if err := applySegmentation(nil); err != nil {
-		nl.Close()
-		return nil, errors.Join(fmt.Errorf("gateway: %w", err), unclampMSS())
 	}
 	logger := opts.Logger
 	if logger == nil {
@@ -112,6 +114,7 @@ func New(opts Options) (*Engine, error) {
 		log:       logger,
 		bgpPort:   opts.BGPPort,
 		nl:        nl,
+		nft:       nft,
 		fib:       fib.New(nl, fib.Options{}),
 		kick:      make(chan struct{}, 1),
 		cancel:    cancel,
@@ -299,7 +302,7 @@ func (e *Engine) Apply(ctx context.Context, want Config) error {
 		e.cur.Prefixes = append(e.cur.Prefixes, pfx)
 	}
 	if p.Segmentation {
-		if err := applySegmentation(want.Segmentation); err != nil {
+		if err := e.nft.setSegmentation(want.Segmentation); err != nil {
 			fail(err) // the old policy stays whole: one transaction
 		} else {
 			e.cur.Segmentation = cloneSegmentation(want.Segmentation)
@@ -668,7 +671,7 @@ func (e *Engine) Close() error {
 	errs = append(errs, e.closeOverlaysLocked())
 	e.mu.Unlock()
 	e.wg.Wait()
-	errs = append(errs, e.fib.Close(), unclampMSS(), applySegmentation(nil))
+	errs = append(errs, e.fib.Close(), e.nft.close())
 	e.nl.Close()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close gateway: %w", err)
@@ -744,7 +747,7 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 		names[n.Address] = n.Name
 	}
 	if e.cur.Segmentation != nil {
-		drops, err := segmentationDrops(e.cur.Segmentation)
+		drops, err := e.nft.drops(e.cur.Segmentation)
 		if err != nil {
 			errs = append(errs, err)
 		}

@@ -231,6 +231,9 @@ func (e *env) rule(r Rule) ([]expr.Any, error) {
 			&expr.Immediate{Register: 1, Data: binaryutil.NativeEndian.PutUint32(r.SetMark)},
 			&expr.Meta{Key: expr.MetaKeyMARK, SourceRegister: true, Register: 1})
 	}
+	if r.ClampMSS {
+		m = append(m, clampMSS()...)
+	}
 	if r.NAT != nil {
 		n, err := e.nat(*r.NAT, fam)
 		if err != nil {
@@ -514,4 +517,19 @@ func l4Match(m Match) ([]expr.Any, error) {
 		}
 	}
 	return out, nil
+}
+
+// clampMSS matches TCP SYNs and sets their MSS option to the route's.
+func clampMSS() []expr.Any {
+	return []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{unix.IPPROTO_TCP}},
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 13, Len: 1},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 1, Mask: []byte{0x06}, Xor: []byte{0}},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{0x02}},
+		&expr.Rt{Register: 1, Key: expr.RtTCPMSS},
+		// rt leaves the MSS in host byte order; the option is big-endian.
+		&expr.Byteorder{SourceRegister: 1, DestRegister: 1, Op: expr.ByteorderHton, Len: 2, Size: 2},
+		&expr.Exthdr{Op: expr.ExthdrOpTcpopt, Type: 2, Offset: 2, Len: 2, SourceRegister: 1},
+	}
 }

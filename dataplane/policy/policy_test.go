@@ -264,3 +264,25 @@ func TestUpdateSet(t *testing.T) {
 		t.Error("UpdateSet of a missing set succeeded")
 	}
 }
+
+// TestClampMSS: the MSS clamp of forwarded TCP SYNs. (Only the fake: the
+// nftables library does not decode rt and byteorder when reading rules
+// back, so Dump cannot show it; the gateway's TestMSSClampedThroughTunnel proves it on
+// packets.)
+func TestClampMSS(t *testing.T) {
+	f := policy.NewFake()
+	tab := policy.Table{Name: "gw", Chains: []policy.Chain{{Name: "forward", Hook: policy.HookForward, Priority: policy.PriorityMangle,
+		Rules: []policy.Rule{{ClampMSS: true}}}}}
+	if err := policy.Apply(f, tab); err != nil {
+		t.Fatal(err)
+	}
+	want := `table inet gw {
+	chain forward { type filter hook forward priority -150; policy accept;
+		meta l4proto tcp tcp flags & (syn|rst) == syn tcp option maxseg size set rt mtu
+	}
+}
+`
+	if got := f.String(); got != want {
+		t.Errorf("state:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -208,6 +208,9 @@ func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.
 		return err
 	}
 	creds.URL, creds.Region = "http://"+string(addr), cp.Accounts[0].Region
+	if _, err := os.Stat(CAFile(lab)); err == nil {
+		creds.CAFile = CAFile(lab)
+	}
 	return WriteEndpoint(lab, cloudProvider, creds)
 }
 

@@ -95,6 +95,9 @@ func deployCloud(ctx context.Context, d Deployment, o Options) error {
 	if err := os.WriteFile(TopologyFile(lab), src, 0o644); err != nil {
 		return fail(fmt.Errorf("keep topology: %w", err))
 	}
+	if _, err := MakeCA(lab); err != nil {
+		return fail(err)
+	}
 	if err := StartCloud(ctx, lab, cp, o); err != nil {
 		return fail(err)
 	}

@@ -149,6 +149,11 @@ func TestCloudLabGatewayRestartAndExecCleanup(t *testing.T) {
 	if out, _, err := run(t, "destroy", "--lab", lab); err != nil {
 		t.Fatalf("destroy: %v\n%s", err, out)
 	}
+	for _, f := range []string{mcnlab.CAFile(lab), mcnlab.CAKeyFile(lab)} {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("the lab CA's %s after destroy: %v", f, err)
+		}
+	}
 	for _, p := range procs {
 		select {
 		case <-p.done:
@@ -467,7 +472,14 @@ func checkSecretsPrivate(t *testing.T, lab string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secrets := map[string]string{"cloud secret key": lc.Credentials.Secret, "admin token": strings.TrimSpace(string(token))}
+	caKey, err := os.ReadFile(mcnlab.CAKeyFile(lab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lc.CAFile != mcnlab.CAFile(lab) {
+		t.Errorf("the cloud's endpoint record names CA %q, want the lab's %s", lc.CAFile, mcnlab.CAFile(lab))
+	}
+	secrets := map[string]string{"cloud secret key": lc.Credentials.Secret, "admin token": strings.TrimSpace(string(token)), "CA key": string(caKey)}
 	if lc.Credentials.Secret == mcnlab.DevSecret || lc.Credentials.KeyID == mcnlab.DevAccessKey {
 		t.Errorf("the lab's cloud uses the published development key")
 	}
@@ -486,7 +498,7 @@ func checkSecretsPrivate(t *testing.T, lab string) {
 			t.Errorf("user nobody can read the lab's %s", what)
 		}
 	}
-	for _, f := range []string{mcnlab.EndpointsFile(lab), api.TokenFile(lab), filepath.Join(state.Dir(lab), "cloud.addr")} {
+	for _, f := range []string{mcnlab.EndpointsFile(lab), api.TokenFile(lab), filepath.Join(state.Dir(lab), "cloud.addr"), mcnlab.CAKeyFile(lab)} {
 		if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s: mode %v, %v; want 0600", f, fi.Mode().Perm(), err)
 		}

@@ -56,7 +56,7 @@ func Deploy(ctx context.Context, d Deployment, o Options) error {
 	if err := emulator.Deploy(ctx, plan, emulator.Options{TopologyFile: abs, Source: d.Source, Progress: pr}); err != nil {
 		return err
 	}
-	if err := gwconf.Apply(ctx, lab, t, pr); err != nil {
+	if err := gwconf.Apply(ctx, lab, Nodes{Lab: lab}, t, pr); err != nil {
 		return deployFailed(lab, pr, d.Retain, err)
 	}
 	fmt.Fprintf(out, "lab %s ready in %s; `mcnlab inspect --lab %s` shows it, `mcnlab destroy --lab %s` removes it\n", lab, time.Since(start).Round(time.Millisecond), lab, lab)

@@ -19,6 +19,15 @@
 // place (diff) and changes only the difference, so adding or removing a peer
 // leaves the other tunnels and sessions alone.
 //
+// The engine is split by component: peers.go (tunnels to peer gateways and
+// their sessions), neighbors.go with vxlan.go and bfd.go (plain BGP
+// neighbours, their overlays and BFD), nft.go (the policy: MSS clamp and
+// segmentation, built with dataplane/policy), speaker.go (the BGP speaker's
+// life and the FIB it feeds), engine.go (Apply, which orders them:
+// removals, changes, additions, policy). Every side effect goes through
+// the small interfaces of sys.go; the tests' fakeSys records them, so that
+// Apply's decisions are table-tested without root.
+//
 // The engine must not switch network namespaces: every TUN, socket and
 // route it makes belongs to the namespace the process runs in. The
 // management API's wire types stay in dataplane/mgmt; only api.go converts.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mcnlab/mcnlab/dataplane/policy"
 )
@@ -200,5 +202,46 @@ func TestApplyPolicy(t *testing.T) {
 	}
 	if got := f.nft.String(); got != "" {
 		t.Errorf("after Close:\n%s", got)
+	}
+}
+
+// TestCloseStopsEverything: Close undoes what the engine made (the
+// speaker, every tunnel and overlay, its tables) and its goroutines end.
+func TestCloseStopsEverything(t *testing.T) {
+	before := runtime.NumGoroutine()
+	f := newFakeSys()
+	e, err := newEngine(Options{Logger: discard()}, f.sys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := testConfig(1)
+	c.Neighbors = []Neighbor{overlayNeighbor(100)}
+	if err := e.Apply(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	f.take()
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"bgp stop", "tunnel wg-gw1 close", "vxlan vx-dx close", "fib close"}
+	if got := f.take(); !slices.Equal(got, want) {
+		t.Errorf("Close calls = %q, want %q", got, want)
+	}
+	if got := f.nft.String(); got != "" {
+		t.Errorf("Close left nftables state:\n%s", got)
+	}
+	if err := e.Close(); err != nil || len(f.take()) != 0 {
+		t.Errorf("second Close = %v; want a no-op", err)
+	}
+	if err := e.Apply(context.Background(), c); !errors.Is(err, ErrClosed) {
+		t.Errorf("Apply after Close = %v, want ErrClosed", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<20)
+		t.Errorf("%d goroutines before, %d after Close:\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
 }

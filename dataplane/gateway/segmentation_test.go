@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"testing"
@@ -12,12 +13,36 @@ import (
 // policy, as text: a blocked pair is dropped and counted, a connected pair
 // and traffic within a domain pass, IPv4 and IPv6 alike.
 func TestSegmentationRules(t *testing.T) {
+	for _, tc := range segCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			f := policy.NewFake()
+			nft := nftPolicy{conn: f}
+			if err := nft.start(); err != nil {
+				t.Fatal(err)
+			}
+			if err := nft.setSegmentation(&tc.seg); err != nil {
+				t.Fatal(err)
+			}
+			got, err := policy.Dump(f, segTable)
+			if err != nil || got != tc.want {
+				t.Errorf("segmentation table (%v):\n%s\nwant:\n%s", err, got, tc.want)
+			}
+		})
+	}
+}
+
+// segCase is a segmentation policy, validated, and the table it makes.
+type segCase struct {
+	name string
+	seg  Segmentation
+	want string
+}
+
+// segCases are the policies of TestSegmentationRules; the root test
+// TestSegmentationRulesInKernel applies them to a namespace.
+func segCases() []segCase {
 	p := netip.MustParsePrefix
-	for _, tc := range []struct {
-		name string
-		seg  Segmentation
-		want string
-	}{
+	cases := []segCase{
 		{
 			name: "three domains, prod and shared connected",
 			seg: Segmentation{
@@ -90,25 +115,13 @@ func TestSegmentationRules(t *testing.T) {
 }
 `,
 		},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if err := tc.seg.validate(); err != nil {
-				t.Fatal(err)
-			}
-			f := policy.NewFake()
-			nft := nftPolicy{conn: f}
-			if err := nft.start(); err != nil {
-				t.Fatal(err)
-			}
-			if err := nft.setSegmentation(&tc.seg); err != nil {
-				t.Fatal(err)
-			}
-			got, err := policy.Dump(f, segTable)
-			if err != nil || got != tc.want {
-				t.Errorf("segmentation table (%v):\n%s\nwant:\n%s", err, got, tc.want)
-			}
-		})
 	}
+	for i := range cases {
+		if err := cases[i].seg.validate(); err != nil {
+			panic(fmt.Sprintf("segCases %s: %v", cases[i].name, err))
+		}
+	}
+	return cases
 }
 
 // TestSegmentationReplace: replacing the policy keeps the counters of pairs

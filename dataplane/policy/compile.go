@@ -126,6 +126,11 @@ func compileChain(t *nftables.Table, ch Chain) (*nftables.Chain, error) {
 	if !ok || !tok || ch.Policy > PolicyDrop {
 		return nil, fmt.Errorf("chain %s: unknown hook, type or policy", ch.Name)
 	}
+	// The kernel's rules: nat chains see no forwarded packets, route
+	// chains only locally sent ones.
+	if (ch.Type == TypeNAT && ch.Hook == HookForward) || (ch.Type == TypeRoute && ch.Hook != HookOutput) {
+		return nil, fmt.Errorf("chain %s: a %s chain cannot hook %s", ch.Name, typ, hookNames[*hook])
+	}
 	prio := nftables.ChainPriority(ch.Priority)
 	pol := nftables.ChainPolicyAccept
 	if ch.Policy == PolicyDrop {

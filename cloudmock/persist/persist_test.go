@@ -91,8 +91,10 @@ func TestSyncedChangesAreInTheFile(t *testing.T) {
 	if got := snap(t, c2); !bytes.Equal(got, want) {
 		t.Errorf("reloaded model differs:\n got  %s\n want %s", got, want)
 	}
-	if _, err := c2.Network(acct, n.ID); err != nil {
-		t.Errorf("network %s not back: %v", n.ID, err)
+	// The network is back with the handle its kernel objects are named
+	// from, so that a restarted lab cloud adopts them.
+	if got, err := c2.Network(acct, n.ID); err != nil || got.Handle != n.Handle || got.Handle == "" {
+		t.Errorf("network %s back as %+v, %v; want handle %q", n.ID, got.Meta, err, n.Handle)
 	}
 	recs, err := s2.Records("aws-token")
 	if err != nil || len(recs) != 1 || recs[0].Key != "k\x00RunInstances\x00tok" || string(recs[0].Value) != "answer" {

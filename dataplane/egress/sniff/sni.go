@@ -9,12 +9,12 @@ const MaxClientHello = 16 << 10
 
 // TLS constants (RFC 8446 §5.1, §4, §4.2; RFC 6066 §3).
 const (
-	recordHandshake   = 22
-	recordHeaderLen   = 5
-	maxRecordLen      = 1 << 14
-	typeClientHello   = 1
-	extServerName     = 0
-	serverNameHost    = 0
+	recordHandshake    = 22
+	recordHeaderLen    = 5
+	maxRecordLen       = 1 << 14
+	typeClientHello    = 1
+	extServerName      = 0
+	serverNameHost     = 0
 	handshakeHeaderLen = 4
 )
 

@@ -180,3 +180,41 @@ func TestServeDNSClose(t *testing.T) {
 		t.Errorf("ServeDNS without listeners succeeded")
 	}
 }
+
+// FuzzZoneAnswer checks that the zone answers any query that unpacks, and
+// that its answer packs, whatever the query's names, types and flags.
+func FuzzZoneAnswer(f *testing.F) {
+	z, err := NewZone(map[string][]netip.Addr{
+		"api.example.com": {netip.MustParseAddr("192.0.2.20"), netip.MustParseAddr("2001:db8::20")},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, q := range []struct {
+		name  string
+		qtype uint16
+	}{{"api.example.com.", dns.TypeA}, {"API.EXAMPLE.com.", dns.TypeAAAA}, {"example.com.", dns.TypeANY}, {"x.", dns.TypeMX}} {
+		m := new(dns.Msg)
+		m.SetQuestion(q.name, q.qtype)
+		m.SetEdns0(4096, true)
+		b, err := m.Pack()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req := new(dns.Msg)
+		if req.Unpack(data) != nil {
+			return
+		}
+		m := z.answer(req)
+		if _, err := m.Pack(); err != nil {
+			t.Fatalf("answer to %v does not pack: %v\n%v", req, err, m)
+		}
+		m.Truncate(dns.MinMsgSize)
+		if m.Len() > dns.MinMsgSize {
+			t.Fatalf("truncated answer is %d bytes", m.Len())
+		}
+	})
+}

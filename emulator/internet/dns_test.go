@@ -134,6 +134,43 @@ func TestZoneTruncates(t *testing.T) {
 	}
 }
 
+// TestZoneRecursive checks the recursive view (what a VPC's resolver
+// answers): the zone's records and codes, not authoritative, recursion
+// available.
+func TestZoneRecursive(t *testing.T) {
+	leakCheck(t)
+	z, err := NewZone(map[string][]netip.Addr{"api.example.com": {netip.MustParseAddr("192.0.2.20")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ServeDNS(z.Recursive(), pc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, tc := range []struct {
+		name    string
+		rcode   int
+		answers int
+	}{{"api.example.com.", dns.RcodeSuccess, 1}, {"nope.example.com.", dns.RcodeNameError, 0}} {
+		q := new(dns.Msg)
+		q.SetQuestion(tc.name, dns.TypeA)
+		r, _, err := new(dns.Client).Exchange(q, s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Rcode != tc.rcode || len(r.Answer) != tc.answers || r.Authoritative || !r.RecursionAvailable || !r.RecursionDesired {
+			t.Errorf("%s: rcode %s, %d answers, aa=%v ra=%v rd=%v; want %s, %d answers, aa=false ra=true rd=true",
+				tc.name, dns.RcodeToString[r.Rcode], len(r.Answer), r.Authoritative, r.RecursionAvailable, r.RecursionDesired,
+				dns.RcodeToString[tc.rcode], tc.answers)
+		}
+	}
+}
+
 // TestNewZoneRefuses checks that a bad name or address is an error.
 func TestNewZoneRefuses(t *testing.T) {
 	for _, records := range []map[string][]netip.Addr{

@@ -76,11 +76,14 @@ type held struct {
 	ids     []uint32
 }
 
-// decided remembers a connection's verdict for packets queued before it
-// took effect.
+// decided remembers a connection's verdict for its packets that were
+// queued before the verdict took effect: those whose sequence numbers
+// fall in the bytes it was decided on (a new connection that reuses the
+// ports starts elsewhere).
 type decided struct {
-	verdict Verdict
-	at      time.Time
+	verdict    Verdict
+	at         time.Time
+	start, end uint32
 }
 
 // maxHeldPackets bounds the packets held for one connection
@@ -244,7 +247,7 @@ func (f *Filter) expire() {
 		}
 	}
 	for fl, d := range f.decided {
-		if now.Sub(d.at) > time.Minute {
+		if now.Sub(d.at) > 10*time.Second {
 			delete(f.decided, fl)
 		}
 	}

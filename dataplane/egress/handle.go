@@ -28,8 +28,8 @@ func (f *Filter) handle(qp nfqueue.Packet) {
 		f.addressDecision(qp, p)
 		return
 	}
-	if d, ok := f.decided[p.flow]; ok { // queued before its verdict took effect
-		f.verdict([]uint32{qp.ID}, d.verdict)
+	if d, ok := f.decided[p.flow]; ok && p.seq-d.start < d.end-d.start {
+		f.verdict([]uint32{qp.ID}, d.verdict) // queued before its verdict took effect
 		return
 	}
 	h := f.held[p.flow]
@@ -68,7 +68,7 @@ func (f *Filter) handle(qp nfqueue.Packet) {
 		d = f.plan.policy.Decide(p.src.Addr(), ProtoTCP, p.dst.Port(), "")
 	}
 	f.record(p.flow, name, by, d)
-	f.decided[p.flow] = decided{verdict: d.Verdict, at: f.cfg.Now()}
+	f.decided[p.flow] = decided{verdict: d.Verdict, at: f.cfg.Now(), start: h.nextSeq - uint32(len(h.buf)), end: h.nextSeq}
 	f.verdict(h.ids, d.Verdict)
 }
 

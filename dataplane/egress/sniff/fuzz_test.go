@@ -33,7 +33,7 @@ func FuzzSNI(f *testing.F) {
 			t.Fatalf("SNI = %q, %v: a name without found, or found without a name", name, r)
 		}
 		if r == Found {
-			if n, ok := normalName(name); !ok || n != name {
+			if n, ok := NormalName(name); !ok || n != name {
 				t.Fatalf("SNI returned %q, not a normal name", name)
 			}
 			for _, cut := range []int{0, len(b) / 2, len(b) - 1} {
@@ -67,7 +67,7 @@ func FuzzHost(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		req, r := Host(b)
 		if r == Found {
-			if n, ok := normalName(req.Host); !ok || n != req.Host {
+			if n, ok := NormalName(req.Host); !ok || n != req.Host {
 				t.Fatalf("Host returned %q, not a normal name", req.Host)
 			}
 			if !bytes.Contains(b, []byte("\n\n")) && !bytes.Contains(b, []byte("\n\r\n")) {

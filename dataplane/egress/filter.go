@@ -32,7 +32,8 @@ type Config struct {
 	// LogSize is how many decisions Log keeps (default 1024).
 	LogSize int
 	// OnDecision, when set, is called with each decision, after it is in
-	// the log, on the filter's goroutine: it must not block.
+	// the log, on the filter's goroutine with its lock held: it must not
+	// block or call the Filter.
 	OnDecision func(Entry)
 	// HoldTimeout is how long the first segments of a name that has not
 	// arrived whole are held before the connection is denied (default
@@ -208,10 +209,18 @@ func (f *Filter) readLoop() {
 		if errors.Is(err, nfqueue.ErrClosed) {
 			return
 		}
-		// Another error (a refused verdict) loses nothing that the
-		// kernel would not drop anyway: go on.
 		for _, p := range pkts {
 			f.handle(p)
+		}
+		// Another error (a refused verdict, an unreadable message) loses
+		// nothing that the kernel would not drop anyway: go on, without
+		// spinning on one that persists.
+		if err != nil {
+			select {
+			case <-f.stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
 		}
 	}
 }
@@ -242,9 +251,9 @@ func (f *Filter) expire() {
 		}
 		delete(f.held, fl)
 		f.record(fl, "", "timeout", Decision{Verdict: Deny, Rule: RuleHoldTimeout})
-		for _, id := range h.ids {
-			f.q.SetVerdict(id, nfqueue.Drop, 0)
-		}
+		f.decided[fl] = decided{verdict: Deny, at: now, start: h.nextSeq - uint32(len(h.buf)), end: h.nextSeq}
+		f.verdict(h.ids, Deny) // the connection is reset, not retried
+
 	}
 	for fl, d := range f.decided {
 		if now.Sub(d.at) > 10*time.Second {

@@ -218,8 +218,8 @@ func checkLog(t *testing.T, log []Entry, want []string) {
 }
 
 // TestFilterNamelessAndTimeouts: what names no server is decided by the
-// base policy; a first segment whose rest never comes is dropped after
-// HoldTimeout; an address rule's first packet is logged with its rule and
+// base policy; a connection whose first segment's rest never comes is
+// denied (reset) after HoldTimeout; an address rule's first packet is logged with its rule and
 // the learned name.
 func TestFilterNamelessAndTimeouts(t *testing.T) {
 	nft, q := policy.NewFake(), newFakeQueue()
@@ -239,8 +239,8 @@ func TestFilterNamelessAndTimeouts(t *testing.T) {
 	}
 	c2 := netip.AddrPortFrom(client.Addr(), 40001)
 	send(2, tcp4(c2, server, 1, 0x18, hello(t, "x.example.com")[:50]), 0)
-	if v := q.next(t); v != (verdict{2, nfqueue.Drop, 0}) {
-		t.Errorf("held segment after the timeout: %+v, want drop", v)
+	if v := q.next(t); v != (verdict{2, nfqueue.Repeat, MarkDeny}) {
+		t.Errorf("held segment after the timeout: %+v, want the deny mark", v)
 	}
 	ssh := netip.MustParseAddrPort("203.0.113.66:22")
 	// In a deny-list both rules deny; in their order *.example.org is 1.

@@ -237,7 +237,7 @@ const (
 // specific name wins (exact over wildcard, longer wildcard over shorter);
 // between equally specific ones a deny wins. With no match the base
 // policy decides; an empty name (no SNI, no Host) matches no rule.
-func (p *Policy) Decide(src netip.Addr, proto Proto, port uint16, name string) Decision {
+func (p Policy) Decide(src netip.Addr, proto Proto, port uint16, name string) Decision {
 	best, bestSpec, filtered := Decision{}, -1, false
 	for _, t := range p.Tags {
 		if !containsAddr(t.Sources, src) {
@@ -267,7 +267,7 @@ func (p *Policy) Decide(src netip.Addr, proto Proto, port uint16, name string) D
 	return p.baseDecision()
 }
 
-func (p *Policy) baseDecision() Decision {
+func (p Policy) baseDecision() Decision {
 	v := Deny
 	if p.Base == DenyList {
 		v = Allow
@@ -275,7 +275,7 @@ func (p *Policy) baseDecision() Decision {
 	return Decision{Verdict: v, Rule: ruleBasePrefix + p.Base.String()}
 }
 
-func (p *Policy) verdictOf(a Action) Verdict {
+func (p Policy) verdictOf(a Action) Verdict {
 	switch {
 	case a == ActionAllow, a == ActionBase && p.Base == AllowList:
 		return Allow

@@ -12,18 +12,24 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"math/big"
 	"net"
 	"net/http"
 	"net/netip"
 	"os"
+	"runtime"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/google/nftables"
 	"github.com/vishvananda/netlink"
 
 	"github.com/mcnlab/mcnlab/dataplane/egress"
+	"github.com/mcnlab/mcnlab/dataplane/egress/nfqueue"
+	"github.com/mcnlab/mcnlab/dataplane/policy"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/internal/roottest"
 )
@@ -32,15 +38,19 @@ import (
 // (the filter's namespace, forwarding) and one internet server address
 // that serves HTTPS and HTTP for several names, and a plain TCP port.
 var (
-	serverAddr = netip.MustParseAddr("198.51.100.20")
-	devNet     = netip.MustParsePrefix("10.1.1.0/24")
-	names      = []string{"api.example.com", "blocked.example.net", "www.example.com"}
+	serverAddr  = netip.MustParseAddr("198.51.100.20")
+	serverAddr6 = netip.MustParseAddr("2001:db8:20::20")
+	devNet      = netip.MustParsePrefix("10.1.1.0/24")
+	devNet6     = netip.MustParsePrefix("fd00:1::/64")
+	names       = []string{"api.example.com", "blocked.example.net", "www.example.com"}
 )
 
 type lab struct {
 	cli, gw, srv *roottest.NS
 	client       *http.Client
-	roots        *x509.CertPool
+	// target is the server address that every name resolves to: set it
+	// before requests, not during them.
+	target netip.Addr
 }
 
 // newLab builds the three namespaces, the server (certificates from a CA
@@ -50,18 +60,22 @@ func newLab(t *testing.T) *lab {
 	t.Helper()
 	roottest.Require(t)
 	nss := roottest.NewNamespaces(t, "cli", "gw", "srv")
-	l := &lab{cli: nss[0], gw: nss[1], srv: nss[2]}
-	roottest.VethPair(t, l.cli, l.gw, "eth0", "eth0", []string{"10.1.1.5/24"}, []string{"10.1.1.1/24"})
-	roottest.VethPair(t, l.gw, l.srv, "eth1", "eth0", []string{"198.51.100.1/24"}, []string{"198.51.100.20/24"})
-	addDefault(t, l.cli, "10.1.1.1")
-	addDefault(t, l.srv, "198.51.100.1")
+	l := &lab{cli: nss[0], gw: nss[1], srv: nss[2], target: serverAddr}
+	roottest.VethPair(t, l.cli, l.gw, "eth0", "eth0", []string{"10.1.1.5/24", "fd00:1::5/64"}, []string{"10.1.1.1/24", "fd00:1::1/64"})
+	roottest.VethPair(t, l.gw, l.srv, "eth1", "eth0", []string{"198.51.100.1/24", "2001:db8:20::1/64"}, []string{"198.51.100.20/24", "2001:db8:20::20/64"})
+	addDefault(t, l.cli, "10.1.1.1", "fd00:1::1")
+	addDefault(t, l.srv, "198.51.100.1", "2001:db8:20::1")
 	if err := netns.DoHandle(l.gw.Handle, func() error {
-		return os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("1"), 0o644)
+		for _, s := range []string{"net/ipv4/ip_forward", "net/ipv6/conf/all/forwarding"} {
+			if err := os.WriteFile("/proc/sys/"+s, []byte("1"), 0o644); err != nil {
+				return err
+			}
+		}
+		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	cert, roots := testCA(t, names)
-	l.roots = roots
 	l.serve(t, cert)
 	dialer := &net.Dialer{Timeout: 3 * time.Second}
 	l.client = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
@@ -83,21 +97,22 @@ func (l *lab) dial(ctx context.Context, d *net.Dialer, addr string) (net.Conn, e
 	}
 	var c net.Conn
 	err = netns.DoHandle(l.cli.Handle, func() (err error) {
-		c, err = d.DialContext(ctx, "tcp", net.JoinHostPort(serverAddr.String(), port))
+		c, err = d.DialContext(ctx, "tcp", net.JoinHostPort(l.target.String(), port))
 		return err
 	})
 	return c, err
 }
 
-func addDefault(t *testing.T, ns *roottest.NS, gw string) {
+func addDefault(t *testing.T, ns *roottest.NS, gws ...string) {
 	t.Helper()
-	r := &netlink.Route{Gw: net.ParseIP(gw)}
-	if err := ns.NL.RouteAdd(r); err != nil {
-		t.Fatalf("default route via %s in %s: %v", gw, ns.Name, err)
+	for _, gw := range gws {
+		if err := ns.NL.RouteAdd(&netlink.Route{Gw: net.ParseIP(gw)}); err != nil {
+			t.Fatalf("default route via %s in %s: %v", gw, ns.Name, err)
+		}
 	}
 }
 
-// serve runs, in the server's namespace, HTTPS on 443 and HTTP on 80 for
+// serve runs, in the server's namespace, on both addresses, HTTPS on 443 and HTTP on 80 for
 // every name (answering with the name asked for), and a TCP greeter on
 // 2222; all stop when the test ends.
 func (l *lab) serve(t *testing.T, cert tls.Certificate) {
@@ -105,7 +120,7 @@ func (l *lab) serve(t *testing.T, cert tls.Certificate) {
 	listen := func(port int) net.Listener {
 		var ln net.Listener
 		if err := netns.DoHandle(l.srv.Handle, func() (err error) {
-			ln, err = net.Listen("tcp", fmt.Sprintf("%s:%d", serverAddr, port))
+			ln, err = net.Listen("tcp", fmt.Sprintf(":%d", port)) // both families
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -240,7 +255,7 @@ func (l *lab) run(t *testing.T, f *egress.Filter, stage string, steps []step) {
 }
 
 func devPolicy(base egress.Base, rules ...egress.Rule) egress.Policy {
-	return egress.Policy{Base: base, Tags: []egress.Tag{{Name: "dev", Sources: []netip.Prefix{devNet}, Rules: rules}}}
+	return egress.Policy{Base: base, Tags: []egress.Tag{{Name: "dev", Sources: []netip.Prefix{devNet, devNet6}, Rules: rules}}}
 }
 
 // TestFilterTellsNamesApartOnOneAddress: behind the egress gateway,
@@ -315,4 +330,85 @@ func TestFilterMatchesOtherPortsByLearnedAddress(t *testing.T) {
 	if got, want := lastDecision(f), "greeter.example.org allow by dev/greeter.example.org tcp/2222 (address)"; got != want {
 		t.Errorf("after Learn logged %q, want %q", got, want)
 	}
+}
+
+// TestFilterIPv6InParallel: over IPv6 too, the allowed name passes and
+// the other one on the same address is reset, for many connections at
+// once; each is logged once, with its rule.
+func TestFilterIPv6InParallel(t *testing.T) {
+	l := newLab(t)
+	f := l.startFilter(t, devPolicy(egress.AllowList, egress.Rule{Name: "api.example.com", Proto: egress.ProtoTCP, Port: 443}))
+	l.target = serverAddr6
+	l.run(t, f, "IPv6", []step{
+		{"https://api.example.com/", "api.example.com", true, "api.example.com allow by dev/api.example.com tcp/443 (sni)"},
+		{"https://blocked.example.net/", "", false, "blocked.example.net deny by /base allow-list (sni)"},
+	})
+	start := time.Now()
+	const n = 24
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				l.expect(t, "https://api.example.com/", "api.example.com", true)
+			} else {
+				l.expect(t, "https://blocked.example.net/", "", false)
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d connections in %s", n, time.Since(start))
+	count := map[string]int{}
+	for _, e := range f.Log() {
+		if !e.Src.Addr().Is6() || !devNet6.Contains(e.Src.Addr()) || e.Dst.Addr() != serverAddr6 {
+			t.Errorf("logged %+v, want IPv6 from %s to %s", e, devNet6, serverAddr6)
+		}
+		count[fmt.Sprintf("%s %s by %s/%s", e.Name, e.Verdict, e.Tag, e.Rule)]++
+	}
+	want := map[string]int{
+		"api.example.com allow by dev/api.example.com tcp/443": n/2 + 1,
+		"blocked.example.net deny by /base allow-list":         n/2 + 1,
+	}
+	if !maps.Equal(count, want) {
+		t.Errorf("decisions logged: %v, want %v", count, want)
+	}
+}
+
+// TestStartInCloseLeavesNothing: Close ends the filter's goroutines,
+// deletes its table and unbinds its queue (another program can bind it).
+func TestStartInCloseLeavesNothing(t *testing.T) {
+	roottest.Require(t)
+	gw := roottest.NewNamespaces(t, "gw")[0]
+	before := runtime.NumGoroutine()
+	f, err := egress.StartIn(int(gw.Handle), egress.Config{Table: "mcn-egress", Queue: 9, Policy: devPolicy(egress.AllowList)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := runtime.NumGoroutine(); got > before {
+		buf := make([]byte, 1<<16)
+		t.Errorf("goroutines leaked: %d > %d\n%s", got, before, buf[:runtime.Stack(buf, true)])
+	}
+	c, err := nftables.New(nftables.WithNetNSFd(int(gw.Handle)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := policy.Dump(c, policy.Table{Name: "mcn-egress"}); err != nil || got != "" {
+		t.Errorf("after Close the namespace holds %q, %v", got, err)
+	}
+	q, err := nfqueue.Open(9, nfqueue.Config{NetNS: int(gw.Handle)})
+	if err != nil {
+		t.Fatalf("queue 9 still bound after Close: %v", err)
+	}
+	q.Close()
 }

@@ -39,6 +39,10 @@ type Config struct {
 	// arrived whole are held before the connection is denied (default
 	// 3 s).
 	HoldTimeout time.Duration
+	// MaxHeld bounds the connections held at once (default 4096): past
+	// it, a connection whose name has not arrived whole is denied at
+	// once, so a flood of slow ClientHellos cannot grow the filter.
+	MaxHeld int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -102,6 +106,9 @@ func Start(nft policy.Conn, q PacketQueue, cfg Config) (*Filter, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.MaxHeld == 0 {
+		cfg.MaxHeld = 4096
 	}
 	pl, err := newPlan(cfg.Policy)
 	if err != nil {
@@ -250,7 +257,7 @@ func (f *Filter) expire() {
 			continue
 		}
 		delete(f.held, fl)
-		f.record(fl, "", "timeout", Decision{Verdict: Deny, Rule: RuleHoldTimeout})
+		f.record(fl, "", "timeout", Decision{Verdict: Deny, Rule: RuleHoldLimit})
 		f.decided[fl] = decided{verdict: Deny, at: now, start: h.nextSeq - uint32(len(h.buf)), end: h.nextSeq}
 		f.verdict(h.ids, Deny) // the connection is reset, not retried
 

@@ -9,9 +9,10 @@ import (
 	"github.com/mcnlab/mcnlab/dataplane/egress/sniff"
 )
 
-// RuleHoldTimeout names the decision on a connection whose name did not
-// arrive whole within Config.HoldTimeout.
-const RuleHoldTimeout = "hold timeout"
+// RuleHoldLimit names the decision on a connection whose name did not
+// arrive whole within the filter's bounds: Config.HoldTimeout,
+// Config.MaxHeld, or a number of segments (Entry.By says which).
+const RuleHoldLimit = "hold limit"
 
 func normalRuleName(s string) (string, bool) { return sniff.NormalName(s) }
 
@@ -52,16 +53,19 @@ func (f *Filter) handle(qp nfqueue.Packet) {
 		h.nextSeq += uint32(len(p.payload))
 	}
 	name, by, done := f.sniff(p.dst.Port(), h.buf)
-	if !done && len(h.ids) <= maxHeldPackets {
+	_, wasHeld := f.held[p.flow]
+	full := !wasHeld && len(f.held) >= f.cfg.MaxHeld
+	if !done && len(h.ids) <= maxHeldPackets && !full {
 		f.held[p.flow] = h
 		return
 	}
 	delete(f.held, p.flow)
 	var d Decision
 	switch {
+	case !done && full:
+		d, by = Decision{Verdict: Deny, Rule: RuleHoldLimit}, "too many held"
 	case !done:
-		d = Decision{Verdict: Deny, Rule: RuleHoldTimeout}
-		by = "too many segments"
+		d, by = Decision{Verdict: Deny, Rule: RuleHoldLimit}, "too many segments"
 	case name != "":
 		d = f.plan.policy.Decide(p.src.Addr(), ProtoTCP, p.dst.Port(), name)
 	default:

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"sync"
 	"time"
 
@@ -162,7 +161,13 @@ func (f *Filter) Learn(name string, addrs []netip.Addr) error {
 	if len(addrs) == 0 {
 		delete(f.learned, n)
 	} else {
-		f.learned[n] = slices.Clone(addrs)
+		unmapped := make([]netip.Addr, 0, len(addrs))
+		for _, a := range addrs {
+			if a.IsValid() {
+				unmapped = append(unmapped, a.Unmap())
+			}
+		}
+		f.learned[n] = unmapped
 	}
 	t := f.plan.table(f.cfg.Table, f.cfg.Queue, f.learned)
 	for _, a := range f.plan.addr {

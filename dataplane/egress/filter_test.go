@@ -229,8 +229,11 @@ func TestFilterNamelessAndTimeouts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := f.Learn("bad.example.net", []netip.Addr{netip.MustParseAddr("203.0.113.66")}); err != nil {
-		t.Fatal(err)
+	// Two names on one address: the log names the one the rule matched.
+	for _, name := range []string{"bad.example.net", "a-alias.test"} {
+		if err := f.Learn(name, []netip.Addr{netip.MustParseAddr("::ffff:203.0.113.66")}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	send := func(id uint32, data []byte, mark uint32) { q.in <- []nfqueue.Packet{{ID: id, Data: data, Mark: mark}} }
 	send(1, tcp4(client, server, 1, 0x18, []byte("SSH-2.0-x\r\n")), 0)
@@ -256,7 +259,7 @@ func TestFilterNamelessAndTimeouts(t *testing.T) {
 		"10.1.1.5:40000 198.51.100.20:443  not tls allow /base deny-list",
 		"10.1.1.5:40001 198.51.100.20:443  timeout deny /hold limit",
 		"10.1.1.5:40002 203.0.113.66:22 bad.example.net address deny dev/bad.example.net all/all deny",
-		"10.1.1.5:40003 203.0.113.66:22 bad.example.net no rule allow /base deny-list",
+		"10.1.1.5:40003 203.0.113.66:22 a-alias.test no rule allow /base deny-list",
 	})
 }
 

@@ -13,10 +13,10 @@ import (
 // topology, with ProvisionDXConnection.
 // AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_Connection.html — connectionId, connectionName, connectionState, location, bandwidth
 type DXConnection struct {
-	ID        string // dxcon-...
-	Handle    string `json:"-"` // names its kernel objects (names.go)
-	Account   string
-	Name      string
+	ID      string // dxcon-...
+	Handle  string `json:"-"` // names its kernel objects (names.go)
+	Account string
+	Name    string
 	// Region is the region of the line's location ("" the front-end's
 	// default region): the connection, and the virtual interfaces on it,
 	// are listed there only.

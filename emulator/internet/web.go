@@ -157,10 +157,10 @@ type WebServer struct {
 	// server), and would then accept h2 over TLS by ALPN and drop it.
 	http, https *http.Server
 	httpAddr    net.Addr
-	httpsAddr net.Addr
-	wg        sync.WaitGroup
-	once      sync.Once
-	err       error
+	httpsAddr   net.Addr
+	wg          sync.WaitGroup
+	once        sync.Once
+	err         error
 }
 
 // ServeWeb serves w on httpL (plain HTTP) and httpsL (TLS with

@@ -15,6 +15,7 @@ import (
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 	"github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/controller/cloud/aws"
+	"github.com/mcnlab/mcnlab/topologies"
 )
 
 // cloudmockEnv is cloudmock/aws in-process, EC2 and Direct Connect both,
@@ -142,5 +143,17 @@ func TestRegionalEmptiesADroppedRegion(t *testing.T) {
 	left("virtual interfaces", len(vifs.VirtualInterfaces), err)
 	if _, calls, err := r.Apply(ctx, withVIF(lab(), 101)); err != nil || len(calls) != 0 {
 		t.Errorf("apply again: %v, %v; want nothing", strs(calls), err)
+	}
+}
+
+// The regions a topology may place an AWS VPC in are those the lab's
+// cloud has: validation refuses the others before a deploy starts.
+func TestTopologyRegionsAreTheCloudsRegions(t *testing.T) {
+	p, ok := model.LookupProfile("aws")
+	if !ok {
+		t.Fatal("no aws profile")
+	}
+	if got := topologies.AWSRegions(); !slices.Equal(got, p.Regions) {
+		t.Errorf("topologies.AWSRegions() = %v, cloudmock's AWS profile has %v", got, p.Regions)
 	}
 }

@@ -21,10 +21,10 @@ var awsRegions = []string{
 // AWSRegions returns the AWS regions a topology may place a VPC in.
 func AWSRegions() []string { return append([]string(nil), awsRegions...) }
 
-// awsPartition is the partition of an AWS region: an account, and so all
-// its VPCs, lives in one.
+// AWSPartition is the partition of an AWS region (aws, aws-cn or
+// aws-us-gov): an account, and so all its VPCs, lives in one.
 // AWS: https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html — aws, aws-cn and aws-us-gov; an account is in one partition and IAM credentials work in that partition only
-func awsPartition(region string) string {
+func AWSPartition(region string) string {
 	switch {
 	case strings.HasPrefix(region, "cn-"):
 		return "aws-cn"
@@ -60,7 +60,7 @@ func (c *checker) checkRegions(cl *Cloud, x *cloudIndex) {
 			first[v.Account] = v
 			continue
 		}
-		if p, q := awsPartition(v.Region), awsPartition(f.Region); p != q {
+		if p, q := AWSPartition(v.Region), AWSPartition(f.Region); p != q {
 			c.errf(rp, v.Pos, "region %s is in the AWS partition %s, but account %s has vpc %s in %s (%s), partition %s: an account lives in one partition; "+
 				"put vpc %s in a region of %s or give it an account of its own", v.Region, p, v.Account, f.Name, f.Region,
 				c.where(join(join("vpcs", f.Name), "region")), q, v.Name, q)

@@ -95,16 +95,23 @@ func TestRegionalDirectConnect(t *testing.T) {
 }
 
 // A Regional made after a region left the topology (a restarted
-// controller) still empties it: LookIn names the regions the lab used,
-// and the region's VPCs, subnets, instances, gateways, elastic IPs,
-// security groups and virtual interfaces of the owner are gone after one
-// Apply, the home region's untouched.
+// controller) still empties it, whether LookIn names the regions the lab
+// used or it looks in every region of the partition (the lab's cloud
+// answers no DescribeRegions): the region's VPCs, subnets, instances,
+// gateways, elastic IPs, security groups and virtual interfaces of the
+// owner are gone after one Apply, the home region's untouched.
 func TestRegionalEmptiesADroppedRegion(t *testing.T) {
+	for name, lookIn := range map[string][]string{"LookIn": {"us-east-1", "eu-west-1"}, "every region": nil} {
+		t.Run(name, func(t *testing.T) { testEmptiesADroppedRegion(t, lookIn) })
+	}
+}
+
+func testEmptiesADroppedRegion(t *testing.T, lookIn []string) {
 	cfg := cloudmockEnv(t)
 	if _, _, err := aws.NewRegional(cfg, owner, cloud.Desired{}).Apply(ctx, twoRegionsDX()); err != nil {
 		t.Fatal(err)
 	}
-	r := aws.NewRegional(cfg, owner, withVIF(lab(), 101)).LookIn("us-east-1", "eu-west-1")
+	r := aws.NewRegional(cfg, owner, withVIF(lab(), 101)).LookIn(lookIn...)
 	inv, _, err := r.Apply(ctx, withVIF(lab(), 101))
 	if err != nil {
 		t.Fatal(err)

@@ -139,14 +139,21 @@ func TestCloudLabInternet(t *testing.T) {
 		}
 	}
 
-	killed, _, again := killDaemon(t, lab, mcnlab.CloudDaemon)
-	restarted := time.Since(killed)
-	for internetAnswers(ns, vpcDNS, ca.Pool(), 200*time.Millisecond) != nil {
-		if time.Since(killed) > 30*time.Second {
-			t.Fatalf("the internet's services are not back 30 s after the cloud was killed: %v", internetAnswers(ns, vpcDNS, ca.Pool(), time.Second))
+	// A ping stream to web1's address crosses the kill untouched: the
+	// internet namespace and its addresses are adopted, not remade.
+	r := probeDuring(t, ns, inetWeb, func() {
+		killed, _, again := killDaemon(t, lab, mcnlab.CloudDaemon)
+		restarted := time.Since(killed)
+		for internetAnswers(ns, vpcDNS, ca.Pool(), 200*time.Millisecond) != nil {
+			if time.Since(killed) > 30*time.Second {
+				t.Fatalf("the internet's services are not back 30 s after the cloud was killed: %v", internetAnswers(ns, vpcDNS, ca.Pool(), time.Second))
+			}
+			time.Sleep(20 * time.Millisecond) // polling the services, bounded
 		}
-		time.Sleep(20 * time.Millisecond) // polling the services, bounded
+		t.Logf("cloud killed: restarted as pid %d in %s; the resolver and web1 answer again %s after the kill", again.PID,
+			restarted.Round(time.Millisecond), time.Since(killed).Round(time.Millisecond))
+	})
+	if r.Lost > 0 {
+		t.Errorf("%d of %d pings to web1's address lost across the cloud's restart", r.Lost, r.Sent)
 	}
-	t.Logf("cloud killed: restarted as pid %d in %s; the resolver and web1 answer again %s after the kill", again.PID,
-		restarted.Round(time.Millisecond), time.Since(killed).Round(time.Millisecond))
 }

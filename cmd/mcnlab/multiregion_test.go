@@ -15,8 +15,8 @@ import (
 )
 
 // Aviatrix multi-region transit in one account: transits in us-east-1 and
-// eu-west-1 peered, a spoke under each and a site on a private line to
-// each. The lab's endpoint record lists both regions, the home region
+// eu-west-1 peered, a spoke under each, a site on a private line to each
+// and a branch on a tunnel to the eu-west-1 one. The lab's endpoint record lists both regions, the home region
 // first. Every pair is as simulate says; each region's DescribeVpcs,
 // signed for that region, lists exactly that region's VPCs (VPCs are
 // regional:

@@ -123,7 +123,8 @@ func TestInternetServicesAndVPCResolver(t *testing.T) {
 			t.Errorf("%s left behind (%v)", resolv, err)
 		}
 	})
-	l := newLabWith(t, func(o *Options) { o.Internet = cfg })
+	attacker := netip.MustParseAddr("192.0.2.66")
+	l := newLabWith(t, func(o *Options) { o.Internet, o.InternetAddresses = cfg, []netip.Addr{attacker} })
 	v := l.vpc("10.0.0.0/16")
 	pub, priv := l.subnet(v, "10.0.1.0/24"), l.subnet(v, "10.0.2.0/24")
 	q := l.instance(priv, l.openGroup(v, "open", "10.0.0.0/16").ID)
@@ -156,6 +157,7 @@ func TestInternetServicesAndVPCResolver(t *testing.T) {
 			t.Errorf("GET https://%s/ = %q, %v; want %q", name, body, err, want)
 		}
 	}
+	l.pingOK(l.ns(q), attacker) // a client host's address is on the internet too
 	got, err := lookup(l.ns(q), cfg.DNS, "blocked.example.net") // the internet's own resolver
 	if err != nil || len(got) != 1 || got[0] != webAddr {
 		t.Errorf("lookup at the internet's resolver %s = %v, %v", cfg.DNS, got, err)

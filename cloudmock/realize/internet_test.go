@@ -157,7 +157,7 @@ func TestInternetServicesAndVPCResolver(t *testing.T) {
 			t.Errorf("GET https://%s/ = %q, %v; want %q", name, body, err, want)
 		}
 	}
-	l.pingOK(l.ns(q), attacker) // a client host's address is on the internet too
+	l.pingOK(l.ns(q), attacker)                                 // a client host's address is on the internet too
 	got, err := lookup(l.ns(q), cfg.DNS, "blocked.example.net") // the internet's own resolver
 	if err != nil || len(got) != 1 || got[0] != webAddr {
 		t.Errorf("lookup at the internet's resolver %s = %v, %v", cfg.DNS, got, err)

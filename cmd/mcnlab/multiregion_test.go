@@ -88,3 +88,12 @@ func TestAWSMultiRegionTransit(t *testing.T) {
 	}
 	checkMatrix(t, lab)
 }
+
+// --circuit takes the line's region as an optional fourth part: the lab
+// puts a site's line at a location of its transit's region.
+func TestCircuitFlagRegion(t *testing.T) {
+	got, err := parseCircuits([]string{"dce=mcn-l-dce:dx0:eu-west-1", "dcm=mcn-l-dcm:dx0"}, "111122223333")
+	if err != nil || len(got) != 2 || got[0].Region != "eu-west-1" || got[0].Interface != "dx0" || got[1].Region != "" {
+		t.Fatalf("parseCircuits = %+v, %v", got, err)
+	}
+}

@@ -175,3 +175,27 @@ func (c Config) mark(i int) uint32 { return c.MarkBase + uint32(i) + 1 }
 
 // table is the routing table of the firewall at position i.
 func (c Config) table(i int) int { return c.TableBase + i + 1 }
+
+// Validate checks the names, references and addresses of c; it touches
+// nothing.
+func (c Config) Validate() error { return c.withDefaults().validate() }
+
+// Clone is a deep copy of c.
+func (c Config) Clone() Config {
+	c.Firewalls = slices.Clone(c.Firewalls)
+	c.Domains = slices.Clone(c.Domains)
+	for i := range c.Domains {
+		c.Domains[i].Prefixes = slices.Clone(c.Domains[i].Prefixes)
+	}
+	c.Pairs = slices.Clone(c.Pairs)
+	c.Exclude = slices.Clone(c.Exclude)
+	return c
+}
+
+// Equal says whether c and d are the same configuration.
+func (c Config) Equal(d Config) bool {
+	return slices.Equal(c.Firewalls, d.Firewalls) && slices.Equal(c.Pairs, d.Pairs) && slices.Equal(c.Exclude, d.Exclude) &&
+		slices.EqualFunc(c.Domains, d.Domains, func(x, y Domain) bool { return x.Name == y.Name && slices.Equal(x.Prefixes, y.Prefixes) }) &&
+		c.Egress == d.Egress && c.Hash == d.Hash && c.FailOpen == d.FailOpen && c.Health == d.Health &&
+		c.MarkBase == d.MarkBase && c.TableBase == d.TableBase && c.RulePriority == d.RulePriority && c.Seed == d.Seed
+}

@@ -46,6 +46,11 @@ type Routes interface {
 	Del(r Route) error
 }
 
+// KernelRoutes is Routes through nl, a netlink handle on the calling
+// process's own namespace (a gateway daemon's); the caller closes nl
+// after the Steerer.
+func KernelRoutes(nl *netlink.Handle) Routes { return kernelRoutes{nl: nl, ns: -1} }
+
 // kernelRoutes is Routes through a netlink handle into the gateway's
 // namespace.
 type kernelRoutes struct {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mcnlab/mcnlab/dataplane/bgp"
+	"github.com/mcnlab/mcnlab/dataplane/firenet"
 	"github.com/mcnlab/mcnlab/dataplane/wg"
 )
 
@@ -34,6 +35,9 @@ type Config struct {
 	// Segmentation, when set, drops forwarded traffic between domains
 	// that are not connected (segmentation.go); nil forwards everything.
 	Segmentation *Segmentation
+	// FireNet, when set, steers inspected traffic through firewall
+	// instances (dataplane/firenet); nil steers nothing.
+	FireNet *firenet.Config
 }
 
 // Peer is a gateway reached through its own tunnel. The peer must be our
@@ -173,6 +177,11 @@ func (c *Config) Validate() error {
 	if c.Segmentation != nil {
 		if err := c.Segmentation.validate(); err != nil {
 			v.bad("segmentation: %w", err)
+		}
+	}
+	if c.FireNet != nil {
+		if err := c.FireNet.Validate(); err != nil {
+			v.bad("%w", err)
 		}
 	}
 	return errors.Join(v.errs...)

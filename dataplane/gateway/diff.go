@@ -36,11 +36,14 @@ type plan struct {
 	// Segmentation is set when the segmentation policy changed (is
 	// replaced whole) or went (is removed).
 	Segmentation bool
+	// FireNet is set when the FireNet configuration changed, came or
+	// went.
+	FireNet bool
 }
 
 // Empty reports whether the plan changes nothing.
 func (p plan) Empty() bool {
-	return !p.Restart && !p.Rekey && !p.MTU && !p.Segmentation && len(p.RemovePeers)+len(p.AddPeers)+len(p.TunnelPeers)+len(p.BGPPeers)+
+	return !p.Restart && !p.Rekey && !p.MTU && !p.Segmentation && !p.FireNet && len(p.RemovePeers)+len(p.AddPeers)+len(p.TunnelPeers)+len(p.BGPPeers)+
 		len(p.RemoveNeighbors)+len(p.AddNeighbors)+len(p.UpdateNeighbors)+len(p.Overlays)+len(p.Withdraw)+len(p.Advertise) == 0
 }
 
@@ -50,8 +53,10 @@ func diff(cur *Config, want *Config) plan {
 	var p plan
 	if cur == nil {
 		p.Segmentation = want.Segmentation != nil
+		p.FireNet = want.FireNet != nil
 	} else {
 		p.Segmentation = !segEqual(cur.Segmentation, want.Segmentation)
+		p.FireNet = !fireNetEqual(cur.FireNet, want.FireNet)
 	}
 	if cur == nil || cur.ASN != want.ASN || cur.RouterID != want.RouterID {
 		p.Restart = true

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mcnlab/mcnlab/dataplane/firenet"
 )
 
 // ErrInvalid marks a Config refused by Validate; nothing was changed.
@@ -76,6 +78,7 @@ type Engine struct {
 	applied bool // a speaker runs with cur's ASN and router ID
 	cur     Config
 	tunnels map[string]*tunnel // by peer name
+	firenet *firenet.Steerer   // nil without a FireNet (firenet.go)
 }
 
 // New starts an engine with nothing configured, on the kernel of the
@@ -203,6 +206,7 @@ func (e *Engine) Apply(ctx context.Context, want Config) error {
 	e.addNeighborsLocked(a)
 	e.advertiseLocked(a)
 	e.applyPolicyLocked(a)
+	e.applyFireNetLocked(a)
 	sortConfig(&e.cur)
 	e.syncBFDLocked(ctx)
 	if len(a.errs) > 0 {
@@ -294,7 +298,7 @@ func (e *Engine) Close() error {
 		delete(e.tunnels, name)
 	}
 	e.syncBFDLocked(context.Background()) // closed: closes every session
-	errs = append(errs, e.closeOverlaysLocked())
+	errs = append(errs, e.closeOverlaysLocked(), e.closeFireNetLocked())
 	e.mu.Unlock()
 	e.wg.Wait()
 	errs = append(errs, e.sys.fib.Close(), e.nft.close())
@@ -329,5 +333,6 @@ func cloneConfig(c Config) Config {
 		}
 	}
 	c.Segmentation = cloneSegmentation(c.Segmentation)
+	c.FireNet = cloneFireNet(c.FireNet)
 	return c
 }

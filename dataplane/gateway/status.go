@@ -9,6 +9,7 @@ import (
 
 	"github.com/mcnlab/mcnlab/dataplane/bfd"
 	"github.com/mcnlab/mcnlab/dataplane/bgp"
+	"github.com/mcnlab/mcnlab/dataplane/firenet"
 )
 
 // TunnelStatus is one tunnel's counters, for Status.
@@ -42,6 +43,9 @@ type Status struct {
 	// Segmentation has one entry per denied ordered pair of domains, in
 	// name order; nil without a segmentation policy.
 	Segmentation []DomainDrops
+	// FireNet is the firewalls' health and counters; nil without a
+	// FireNet.
+	FireNet *firenet.Status
 }
 
 // Status reports every tunnel, session and FIB route. It waits for an Apply
@@ -84,6 +88,13 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 			errs = append(errs, err)
 		}
 		st.Segmentation = drops
+	}
+	if e.firenet != nil {
+		fs, err := e.firenet.Status()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		st.FireNet = &fs
 	}
 	sp := e.speaker.Load()
 	e.mu.Unlock()

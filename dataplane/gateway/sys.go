@@ -13,6 +13,7 @@ import (
 	"github.com/mcnlab/mcnlab/dataplane/bfd"
 	"github.com/mcnlab/mcnlab/dataplane/bgp"
 	"github.com/mcnlab/mcnlab/dataplane/fib"
+	"github.com/mcnlab/mcnlab/dataplane/firenet"
 	"github.com/mcnlab/mcnlab/dataplane/policy"
 	"github.com/mcnlab/mcnlab/dataplane/wg"
 )
@@ -32,6 +33,8 @@ type sys struct {
 	bfd      bfdSys
 	nft      policy.Conn
 	fib      routeTable
+	// firenet is what a FireNet steerer uses (firenet.go).
+	firenet firenet.Deps
 	// newSpeaker starts a BGP speaker; the engine closes it.
 	newSpeaker func(context.Context, bgp.Config) (speaker, error)
 	// close releases what the sys holds (after the engine closed
@@ -129,6 +132,7 @@ func kernelSys(logger *slog.Logger) (sys, error) {
 		bfd:      kernelBFD{},
 		nft:      nc,
 		fib:      fib.New(nl, fib.Options{}),
+		firenet:  firenet.Deps{NFT: nc, Routes: firenet.KernelRoutes(nl), Probe: firenet.ICMPProber(-1)},
 		newSpeaker: func(ctx context.Context, c bgp.Config) (speaker, error) {
 			sp, err := bgp.New(ctx, c)
 			if err != nil {

@@ -9,9 +9,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mcnlab/mcnlab/dataplane/bfd"
 	"github.com/mcnlab/mcnlab/dataplane/bgp"
+	"github.com/mcnlab/mcnlab/dataplane/firenet"
 	"github.com/mcnlab/mcnlab/dataplane/policy"
 	"github.com/mcnlab/mcnlab/dataplane/wg"
 )
@@ -22,6 +24,9 @@ import (
 // with a key of failing fails with its error.
 type fakeSys struct {
 	nft *policy.Fake
+	// fwRoutes are FireNet's firewall routes; every firewall answers
+	// its probes.
+	fwRoutes firenet.FakeRoutes
 
 	mu      sync.Mutex // guards the fields below
 	calls   []string
@@ -42,6 +47,12 @@ func newFakeSys() *fakeSys {
 		established: map[netip.Addr]bool{}, bfd: map[netip.Addr]*fakeBFD{}}
 }
 
+// answering is a firewall prober that always gets its answer.
+type answering struct{}
+
+func (answering) Probe(netip.Addr, int, time.Duration) error { return nil }
+func (answering) Close() error                               { return nil }
+
 // sys returns the engine's view of f.
 func (f *fakeSys) sys() sys {
 	return sys{
@@ -50,6 +61,7 @@ func (f *fakeSys) sys() sys {
 		bfd:      fakeBFDs{f},
 		nft:      f.nft,
 		fib:      fakeFIB{f},
+		firenet:  firenet.Deps{NFT: f.nft, Routes: &f.fwRoutes, Probe: func(firenet.Firewall) (firenet.Prober, error) { return answering{}, nil }},
 		newSpeaker: func(_ context.Context, c bgp.Config) (speaker, error) {
 			if err := f.record("bgp start: as %d router-id %s", c.ASN, c.RouterID); err != nil {
 				return nil, err

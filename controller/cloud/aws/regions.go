@@ -34,7 +34,7 @@ type Regional struct {
 	owner string
 	opts  []Option
 
-	mu         sync.Mutex
+	mu         sync.Mutex // guards the fields below
 	regions    map[string]*Provider
 	subnets    map[string]string // subnet key -> region, from the desired states seen
 	lookIn     []string          // regions to look in for the owner's objects (LookIn)

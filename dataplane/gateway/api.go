@@ -79,6 +79,7 @@ func (b Backend) Status(ctx context.Context) (mgmt.Status, error) {
 	for _, d := range st.Segmentation {
 		out.Segmentation = append(out.Segmentation, mgmt.DomainDrops{From: d.From, To: d.To, Packets: d.Packets, Bytes: d.Bytes})
 	}
+	out.FireNet = fireNetStatusToWire(st.FireNet)
 	return out, nil
 }
 
@@ -127,6 +128,11 @@ func FromWire(w mgmt.Config) (Config, error) {
 			c.Segmentation.Domains = append(c.Segmentation.Domains, Domain{Name: d.Name, Prefixes: slices.Clone(d.Prefixes)})
 		}
 	}
+	fn, err := fireNetFromWire(w.FireNet)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.FireNet = fn
 	return c, errors.Join(errs...)
 }
 
@@ -161,6 +167,7 @@ func ToWire(c Config) mgmt.Config {
 			w.Segmentation.Domains = append(w.Segmentation.Domains, mgmt.Domain{Name: d.Name, Prefixes: append([]netip.Prefix{}, d.Prefixes...)})
 		}
 	}
+	w.FireNet = fireNetToWire(c.FireNet)
 	return w
 }
 

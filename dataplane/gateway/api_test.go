@@ -6,8 +6,10 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mcnlab/mcnlab/dataplane/bgp"
+	"github.com/mcnlab/mcnlab/dataplane/firenet"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 )
 
@@ -26,10 +28,17 @@ func TestWireRoundTrip(t *testing.T) {
 	c.Neighbors[1].VXLAN.Port, c.Neighbors[1].VXLAN.MTU = 8472, 1400
 	c.Segmentation = testSegmentation()
 	c.MTU = 1380
+	c.FireNet = fireNetConfig()
+	c.FireNet.Hash, c.FireNet.Egress = firenet.TwoTuple, true
+	c.FireNet.Health = firenet.Health{Interval: 100 * time.Millisecond, Fall: 2, Rise: 1}
 	back, err := FromWire(ToWire(c))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !back.FireNet.Equal(*c.FireNet) {
+		t.Errorf("firenet round trip:\n got %+v\nwant %+v", back.FireNet, c.FireNet)
+	}
+	back.FireNet = c.FireNet
 	if fmt.Sprintf("%+v", back) != fmt.Sprintf("%+v", c) || *back.Neighbors[1].VXLAN != *c.Neighbors[1].VXLAN ||
 		fmt.Sprintf("%+v", *back.Segmentation) != fmt.Sprintf("%+v", *c.Segmentation) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", back, c)

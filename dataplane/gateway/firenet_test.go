@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mcnlab/mcnlab/dataplane/firenet"
+	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/dataplane/policy"
 )
 
@@ -74,5 +75,25 @@ func TestFireNetComponent(t *testing.T) {
 	}
 	if st, _ := e.Status(ctx); st.FireNet != nil {
 		t.Errorf("status still has FireNet: %+v", st.FireNet)
+	}
+}
+
+// TestFireNetOnTheWire: the management API carries FireNet's config (an
+// unknown hash refused) and its status.
+func TestFireNetOnTheWire(t *testing.T) {
+	w := ToWire(testConfig())
+	w.FireNet = &mgmt.FireNet{Firewalls: []mgmt.Firewall{{Name: "fw1", Address: netip.MustParseAddr("169.254.10.2"), Link: "fw1"}}, Hash: "3-tuple"}
+	if _, err := FromWire(w); err == nil || !strings.Contains(err.Error(), `hash "3-tuple"`) {
+		t.Errorf("FromWire(3-tuple) = %v", err)
+	}
+	e, _ := startFake(t)
+	c := testConfig()
+	c.FireNet = fireNetConfig()
+	if err := e.Apply(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Backend{E: e}.Status(context.Background())
+	if err != nil || st.FireNet == nil || st.FireNet.Hash != "5-tuple" || len(st.FireNet.Firewalls) != 2 || !st.FireNet.Firewalls[1].Healthy {
+		t.Errorf("wire status = %+v, %v", st.FireNet, err)
 	}
 }

@@ -26,6 +26,40 @@ type Config struct {
 	// Segmentation, when set, drops forwarded traffic between domains
 	// that are not connected; nil (absent) forwards everything.
 	Segmentation *Segmentation `json:"segmentation,omitempty"`
+	// FireNet, when set, steers inspected traffic through firewall
+	// instances; nil (absent) steers nothing.
+	FireNet *FireNet `json:"firenet,omitempty"`
+}
+
+// FireNet steers the traffic of inspected domain pairs (and optionally
+// internet egress) through firewalls reached from the gateway, without
+// source NAT, balancing flows by a hash and keeping both directions of a
+// flow on one firewall; dead firewalls (by ICMP probes) get no flows.
+type FireNet struct {
+	Firewalls []Firewall `json:"firewalls"`
+	Domains   []Domain   `json:"domains,omitempty"`
+	// Pairs are inspected domain pairs, both ways.
+	Pairs [][2]string `json:"pairs,omitempty"`
+	// Egress inspects traffic between the domains and the rest.
+	Egress bool `json:"egress,omitempty"`
+	// Exclude are destinations never steered (the gateway's own).
+	Exclude []netip.Prefix `json:"exclude,omitempty"`
+	// Hash is "5-tuple" (the default) or "2-tuple".
+	Hash     string `json:"hash,omitempty"`
+	FailOpen bool   `json:"fail_open,omitempty"`
+	// ProbeIntervalMS, ProbeFall and ProbeRise tune the health checks
+	// (0: 200 ms, 3 misses, 2 answers).
+	ProbeIntervalMS int `json:"probe_interval_ms,omitempty"`
+	ProbeFall       int `json:"probe_fall,omitempty"`
+	ProbeRise       int `json:"probe_rise,omitempty"`
+}
+
+// Firewall is a firewall instance: its address on the link that the
+// gateway's interface Link reaches it on.
+type Firewall struct {
+	Name    string     `json:"name"`
+	Address netip.Addr `json:"address"`
+	Link    string     `json:"link"`
 }
 
 // Segmentation splits addresses into domains: a forwarded packet from one
@@ -121,6 +155,35 @@ type Status struct {
 	// Segmentation has one entry per denied ordered pair of domains;
 	// absent without a segmentation policy.
 	Segmentation []DomainDrops `json:"segmentation,omitempty"`
+	// FireNet is the firewalls' health and traffic; absent without one.
+	FireNet *FireNetStatus `json:"firenet,omitempty"`
+}
+
+// FireNetStatus is a gateway's FireNet as `inspect` prints it.
+type FireNetStatus struct {
+	Hash      string           `json:"hash"`
+	Egress    bool             `json:"egress,omitempty"`
+	FailOpen  bool             `json:"fail_open,omitempty"`
+	Firewalls []FirewallStatus `json:"firewalls"`
+	// NoFirewallPackets were inspected packets dropped while no firewall
+	// was healthy.
+	NoFirewallPackets uint64 `json:"no_firewall_packets,omitempty"`
+	Error             string `json:"error,omitempty"`
+}
+
+// FirewallStatus is one firewall's health and the traffic steered to it.
+type FirewallStatus struct {
+	Name    string     `json:"name"`
+	Address netip.Addr `json:"address"`
+	Link    string     `json:"link"`
+	Healthy bool       `json:"healthy"`
+	// Since is when the health last changed (or steering started).
+	Since       time.Time `json:"since"`
+	Transitions int       `json:"transitions,omitempty"`
+	RTTMicros   int64     `json:"rtt_us,omitempty"`
+	LastError   string    `json:"last_error,omitempty"`
+	Packets     uint64    `json:"packets"`
+	Bytes       uint64    `json:"bytes"`
 }
 
 // DomainDrops counts the forwarded packets the gateway dropped from one

@@ -17,8 +17,7 @@ type Cloud struct {
 	subnets     map[string]*Subnet
 	routeTables map[string]*RouteTable
 	igws        map[string]*InternetGateway
-	groups      map[string]*SecurityGroup
-	acls        map[string]*NetworkACL
+	ruleSets    map[string]*RuleSet // security groups, network ACLs and every other rule-set flavour
 	instances   map[string]*Instance
 	enis        map[string]*NetworkInterface
 	natgws      map[string]*NATGateway
@@ -48,7 +47,7 @@ func New() *Cloud {
 	return &Cloud{
 		accounts: map[string]*Account{}, owners: map[string]owner{}, tags: map[string]map[string]string{},
 		networks: map[string]*Network{}, subnets: map[string]*Subnet{}, routeTables: map[string]*RouteTable{},
-		igws: map[string]*InternetGateway{}, groups: map[string]*SecurityGroup{}, acls: map[string]*NetworkACL{},
+		igws: map[string]*InternetGateway{}, ruleSets: map[string]*RuleSet{},
 		instances: map[string]*Instance{}, enis: map[string]*NetworkInterface{}, natgws: map[string]*NATGateway{},
 		eips: map[string]*ElasticIP{}, peerings: map[string]*Peering{}, tgws: map[string]*TransitGateway{},
 		tgwRTs: map[string]*TransitGatewayRouteTable{}, tgwAtts: map[string]*TransitGatewayAttachment{},

@@ -115,7 +115,7 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 		groups = []string{c.networks[s.NetworkID].DefaultSecurityGroupID}
 	}
 	for _, g := range groups {
-		sg, err := c.groupLocked(account, g)
+		sg, err := c.ruleSetLocked(account, FlavorSecurityGroup, g)
 		if err != nil {
 			return nil, err
 		}

@@ -13,8 +13,11 @@ import (
 // writes and Restore reads. Raise it when a stored object's shape changes
 // in a way an older reader would misread. Version 2 added the objects'
 // regions; Restore reads a version 1 snapshot too, its objects all in the
-// default region (the empty one, region.go).
-const SnapshotVersion = 2
+// default region (the empty one, region.go). Version 3 keeps security groups
+// and network ACLs as rule sets and routes with priorities and tags; Restore
+// reads versions 1 and 2 too, their groups and ACLs turned into rule sets
+// (snapshot_legacy.go).
+const SnapshotVersion = 3
 
 // oldestSnapshotVersion is the oldest version Restore reads.
 const oldestSnapshotVersion = 1
@@ -39,8 +42,9 @@ type snapshot struct {
 	Subnets     []*Subnet                   `json:"subnets"`
 	RouteTables []*RouteTable               `json:"routeTables"`
 	IGWs        []*InternetGateway          `json:"internetGateways"`
-	Groups      []*SecurityGroup            `json:"securityGroups"`
-	ACLs        []*NetworkACL               `json:"networkACLs"`
+	RuleSets    []*RuleSet                  `json:"ruleSets"`
+	Groups      []*legacySecurityGroup      `json:"securityGroups,omitempty"` // versions 1 and 2
+	ACLs        []*legacyNetworkACL         `json:"networkACLs,omitempty"`    // versions 1 and 2
 	Instances   []*Instance                 `json:"instances"`
 	ENIs        []*NetworkInterface         `json:"networkInterfaces"`
 	NATGWs      []*NATGateway               `json:"natGateways"`
@@ -82,7 +86,7 @@ func (c *Cloud) Snapshot() ([]byte, uint64, error) {
 		Version: SnapshotVersion, Seq: c.seq, Accounts: values(c.accounts),
 		Owners: make(map[string]snapshotOwner, len(c.owners)), Tags: c.tags,
 		Networks: values(c.networks), Subnets: values(c.subnets), RouteTables: values(c.routeTables),
-		IGWs: values(c.igws), Groups: values(c.groups), ACLs: values(c.acls), Instances: values(c.instances),
+		IGWs: values(c.igws), RuleSets: values(c.ruleSets), Instances: values(c.instances),
 		ENIs: values(c.enis), NATGWs: values(c.natgws), EIPs: values(c.eips), Peerings: values(c.peerings),
 		TGWs: values(c.tgws), TGWRTs: values(c.tgwRTs), TGWAtts: values(c.tgwAtts), VGWs: values(c.vgws),
 		CGWs: values(c.cgws), VPNs: values(c.vpns), DXConns: values(c.dxConns), VIFs: values(c.vifs),
@@ -126,8 +130,8 @@ func (c *Cloud) Restore(b []byte) error {
 	load(&err, n.subnets, s.Subnets, func(x *Subnet) string { return x.ID })
 	load(&err, n.routeTables, s.RouteTables, func(x *RouteTable) string { return x.ID })
 	load(&err, n.igws, s.IGWs, func(x *InternetGateway) string { return x.ID })
-	load(&err, n.groups, s.Groups, func(x *SecurityGroup) string { return x.ID })
-	load(&err, n.acls, s.ACLs, func(x *NetworkACL) string { return x.ID })
+	load(&err, n.ruleSets, s.RuleSets, func(x *RuleSet) string { return x.ID })
+	load(&err, n.ruleSets, s.legacyRuleSets(), func(x *RuleSet) string { return x.ID })
 	load(&err, n.instances, s.Instances, func(x *Instance) string { return x.ID })
 	load(&err, n.enis, s.ENIs, func(x *NetworkInterface) string { return x.ID })
 	load(&err, n.natgws, s.NATGWs, func(x *NATGateway) string { return x.ID })
@@ -159,7 +163,7 @@ func (c *Cloud) Restore(b []byte) error {
 	defer c.mu.Unlock()
 	c.accounts, c.owners, c.tags = n.accounts, n.owners, n.tags
 	c.networks, c.subnets, c.routeTables, c.igws = n.networks, n.subnets, n.routeTables, n.igws
-	c.groups, c.acls, c.instances, c.enis = n.groups, n.acls, n.instances, n.enis
+	c.ruleSets, c.instances, c.enis = n.ruleSets, n.instances, n.enis
 	c.natgws, c.eips, c.peerings = n.natgws, n.eips, n.peerings
 	c.tgws, c.tgwRTs, c.tgwAtts = n.tgws, n.tgwRTs, n.tgwAtts
 	c.vgws, c.cgws, c.vpns, c.dxConns, c.vifs = n.vgws, n.cgws, n.vpns, n.dxConns, n.vifs

@@ -2,6 +2,7 @@ package model
 
 import (
 	"net/netip"
+	"slices"
 )
 
 // Subnet is a range of a network's addresses in one zone.
@@ -77,8 +78,8 @@ func (c *Cloud) CreateSubnet(account, networkID string, cidr netip.Prefix, zone 
 	c.subnets[s.ID] = s
 	c.registerLocked(KindSubnet, s.ID, account, s.Region, tags)
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html — a new subnet is associated with the default network ACL
-	acl := c.acls[n.DefaultNetworkACLID]
-	acl.Associations = append(acl.Associations, ACLAssociation{ID: newID("aclassoc"), SubnetID: s.ID})
+	acl := c.ruleSets[n.DefaultNetworkACLID]
+	acl.Attachments = append(acl.Attachments, Attachment{ID: newID(networkACL.attachID), Kind: OnSubnet, TargetID: s.ID})
 	c.emitLocked(KindNetworkACL, OpUpdate, acl.ID, account)
 	return s.copy(c), nil
 }
@@ -152,13 +153,11 @@ func (c *Cloud) DeleteSubnet(account, id string) error {
 			}
 		}
 	}
-	for _, acl := range c.acls {
-		for i, a := range acl.Associations {
-			if a.SubnetID == id {
-				acl.Associations = append(acl.Associations[:i:i], acl.Associations[i+1:]...)
-				c.emitLocked(KindNetworkACL, OpUpdate, acl.ID, account)
-				break
-			}
+	for _, rs := range c.ruleSets {
+		n := len(rs.Attachments)
+		rs.Attachments = slices.DeleteFunc(rs.Attachments, func(a Attachment) bool { return a.Kind == OnSubnet && a.TargetID == id })
+		if len(rs.Attachments) != n {
+			c.emitLocked(rs.Flavor.objectKind(), OpUpdate, rs.ID, account)
 		}
 	}
 	delete(c.subnets, s.ID)

@@ -105,8 +105,7 @@ func (c *Controller) Close() error {
 // Apply brings every account to its desired state and returns the calls
 // made.
 func (c *Controller) Apply(ctx context.Context) ([]cloud.Call, error) {
-	merged := cloud.Inventory{VPCs: map[string]string{}, Subnets: map[string]string{}, RouteTables: map[string]string{},
-		Groups: map[string]string{}, Instances: map[string]cloud.InstanceInfo{}}
+	merged := cloud.NewInventory()
 	var calls []cloud.Call
 	for _, a := range c.plan.Accounts {
 		p := c.opts.Providers[a.Account.Name]
@@ -121,21 +120,7 @@ func (c *Controller) Apply(ctx context.Context) ([]cloud.Call, error) {
 		if err != nil {
 			return calls, fmt.Errorf("account %s: %w", a.Account.Name, err)
 		}
-		for k, v := range inv.VPCs {
-			merged.VPCs[k] = v
-		}
-		for k, v := range inv.Subnets {
-			merged.Subnets[k] = v
-		}
-		for k, v := range inv.RouteTables {
-			merged.RouteTables[k] = v
-		}
-		for k, v := range inv.Groups {
-			merged.Groups[k] = v
-		}
-		for k, v := range inv.Instances {
-			merged.Instances[k] = v
-		}
+		merged.Merge(inv)
 	}
 	if len(calls) > 0 && c.opts.Store != nil {
 		_ = c.opts.Store.Log("apply", fmt.Sprintf("%d cloud calls", len(calls)))

@@ -25,6 +25,11 @@ func (f *fakeProvider) Plan(context.Context, cloud.Desired) ([]cloud.Call, error
 func (f *fakeProvider) Apply(context.Context, cloud.Desired) (cloud.Inventory, []cloud.Call, error) {
 	return cloud.Inventory{}, nil, nil
 }
+func (f *fakeProvider) Observe(context.Context) (cloud.Inventory, error) {
+	return cloud.NewInventory(), nil
+}
+func (f *fakeProvider) Capabilities() cloud.Capabilities { return cloud.Capabilities{} }
+func (f *fakeProvider) Close() error                     { return nil }
 func (f *fakeProvider) SyncRoutes(_ context.Context, subnet string, want map[netip.Prefix]string) ([]cloud.Call, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -13,24 +13,24 @@ type Cloud struct {
 	owners   map[string]owner // object ID -> kind and owning account
 	tags     map[string]map[string]string
 
-	networks    map[string]*Network
-	subnets     map[string]*Subnet
-	routeTables map[string]*RouteTable
-	igws        map[string]*InternetGateway
-	ruleSets    map[string]*RuleSet // security groups, network ACLs and every other rule-set flavour
-	instances   map[string]*Instance
-	enis        map[string]*NetworkInterface
-	natgws      map[string]*NATGateway
-	eips        map[string]*ElasticIP
-	peerings    map[string]*Peering
-	tgws        map[string]*TransitGateway
-	tgwRTs      map[string]*TransitGatewayRouteTable
-	tgwAtts     map[string]*TransitGatewayAttachment
-	vgws        map[string]*VPNGateway
-	cgws        map[string]*CustomerGateway
-	vpns        map[string]*VPNConnection
-	dxConns     map[string]*DXConnection
-	vifs        map[string]*DXVirtualInterface
+	networks    table[Network, *Network]
+	subnets     table[Subnet, *Subnet]
+	routeTables table[RouteTable, *RouteTable]
+	igws        table[InternetGateway, *InternetGateway]
+	ruleSets    table[RuleSet, *RuleSet] // security groups, network ACLs and every other rule-set flavour
+	instances   table[Instance, *Instance]
+	enis        table[NetworkInterface, *NetworkInterface]
+	natgws      table[NATGateway, *NATGateway]
+	eips        table[ElasticIP, *ElasticIP]
+	peerings    table[Peering, *Peering]
+	tgws        table[TransitGateway, *TransitGateway]
+	tgwRTs      table[TransitGatewayRouteTable, *TransitGatewayRouteTable]
+	tgwAtts     table[TransitGatewayAttachment, *TransitGatewayAttachment]
+	vgws        table[VPNGateway, *VPNGateway]
+	cgws        table[CustomerGateway, *CustomerGateway]
+	vpns        table[VPNConnection, *VPNConnection]
+	dxConns     table[DXConnection, *DXConnection]
+	vifs        table[DXVirtualInterface, *DXVirtualInterface]
 
 	seq  uint64
 	subs map[*Subscription]struct{}
@@ -46,13 +46,13 @@ type owner struct {
 func New() *Cloud {
 	return &Cloud{
 		accounts: map[string]*Account{}, owners: map[string]owner{}, tags: map[string]map[string]string{},
-		networks: map[string]*Network{}, subnets: map[string]*Subnet{}, routeTables: map[string]*RouteTable{},
-		igws: map[string]*InternetGateway{}, ruleSets: map[string]*RuleSet{},
-		instances: map[string]*Instance{}, enis: map[string]*NetworkInterface{}, natgws: map[string]*NATGateway{},
-		eips: map[string]*ElasticIP{}, peerings: map[string]*Peering{}, tgws: map[string]*TransitGateway{},
-		tgwRTs: map[string]*TransitGatewayRouteTable{}, tgwAtts: map[string]*TransitGatewayAttachment{},
-		vgws: map[string]*VPNGateway{}, cgws: map[string]*CustomerGateway{}, vpns: map[string]*VPNConnection{},
-		dxConns: map[string]*DXConnection{}, vifs: map[string]*DXVirtualInterface{},
+		networks: table[Network, *Network]{}, subnets: table[Subnet, *Subnet]{}, routeTables: table[RouteTable, *RouteTable]{},
+		igws: table[InternetGateway, *InternetGateway]{}, ruleSets: table[RuleSet, *RuleSet]{},
+		instances: table[Instance, *Instance]{}, enis: table[NetworkInterface, *NetworkInterface]{}, natgws: table[NATGateway, *NATGateway]{},
+		eips: table[ElasticIP, *ElasticIP]{}, peerings: table[Peering, *Peering]{}, tgws: table[TransitGateway, *TransitGateway]{},
+		tgwRTs: table[TransitGatewayRouteTable, *TransitGatewayRouteTable]{}, tgwAtts: table[TransitGatewayAttachment, *TransitGatewayAttachment]{},
+		vgws: table[VPNGateway, *VPNGateway]{}, cgws: table[CustomerGateway, *CustomerGateway]{}, vpns: table[VPNConnection, *VPNConnection]{},
+		dxConns: table[DXConnection, *DXConnection]{}, vifs: table[DXVirtualInterface, *DXVirtualInterface]{},
 		subs: map[*Subscription]struct{}{},
 	}
 }

@@ -107,16 +107,18 @@ func (c *Cloud) ProvisionDXConnection(account, name string, tags map[string]stri
 	}
 	for _, x := range c.dxConns {
 		if x.Account == account && x.Name == name {
-			return c.dxConnCopyLocked(x), nil
+			return x.copy(c), nil
 		}
 	}
 	x := &DXConnection{ID: newDXID("dxcon"), Account: account, Name: name, State: StateAvailable, Location: DXLocation, Bandwidth: DXBandwidth}
 	c.dxConns[x.ID] = x
 	c.registerLocked(KindDXConnection, x.ID, account, "", tags)
-	return c.dxConnCopyLocked(x), nil
+	return x.copy(c), nil
 }
 
-func (c *Cloud) dxConnCopyLocked(x *DXConnection) DXConnection {
+func (x *DXConnection) ref() ref { return ref{KindDXConnection, x.ID, x.Account} }
+
+func (x *DXConnection) copy(c *Cloud) DXConnection {
 	out := *x
 	out.Tags = c.tagsLocked(x.ID)
 	return out
@@ -126,7 +128,7 @@ func (c *Cloud) dxConnCopyLocked(x *DXConnection) DXConnection {
 func (c *Cloud) DXConnections(account string) []DXConnection {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedValues(c.dxConns, func(x *DXConnection) bool { return x.Account == account }, c.dxConnCopyLocked)
+	return c.dxConns.list(c, account)
 }
 
 // linkLocalPool is where the cloud picks a virtual interface's addresses
@@ -245,10 +247,12 @@ func (c *Cloud) CreateDXVirtualInterface(account string, spec DXVirtualInterface
 		CustomerASN: spec.CustomerASN, AuthKey: key, CloudAddress: cloud, CustomerAddress: customer, VPNGatewayID: spec.VPNGatewayID}
 	c.vifs[v.ID] = v
 	c.registerLocked(KindDXVirtualInterface, v.ID, account, "", tags)
-	return c.vifCopyLocked(v), nil
+	return v.copy(c), nil
 }
 
-func (c *Cloud) vifCopyLocked(v *DXVirtualInterface) DXVirtualInterface {
+func (v *DXVirtualInterface) ref() ref { return ref{KindDXVirtualInterface, v.ID, v.Account} }
+
+func (v *DXVirtualInterface) copy(c *Cloud) DXVirtualInterface {
 	out := *v
 	out.Tags = c.tagsLocked(v.ID)
 	out.State = StateDown
@@ -265,7 +269,7 @@ func (c *Cloud) vifCopyLocked(v *DXVirtualInterface) DXVirtualInterface {
 func (c *Cloud) DXVirtualInterfaces(account string) []DXVirtualInterface {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedValues(c.vifs, func(v *DXVirtualInterface) bool { return v.Account == account }, c.vifCopyLocked)
+	return c.vifs.list(c, account)
 }
 
 // DeleteDXVirtualInterface deletes a virtual interface and returns it as it
@@ -278,7 +282,7 @@ func (c *Cloud) DeleteDXVirtualInterface(account, id string) (DXVirtualInterface
 	if !ok || v.Account != account {
 		return DXVirtualInterface{}, notFound(KindDXVirtualInterface, id)
 	}
-	out := c.vifCopyLocked(v)
+	out := v.copy(c)
 	out.State = StateDeleted
 	delete(c.vifs, id)
 	c.forgetLocked(KindDXVirtualInterface, id, account)

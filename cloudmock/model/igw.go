@@ -9,6 +9,8 @@ type InternetGateway struct {
 	Tags      map[string]string
 }
 
+func (g *InternetGateway) ref() ref { return ref{KindInternetGateway, g.ID, g.Account} }
+
 func (g *InternetGateway) copy(c *Cloud) InternetGateway {
 	out := *g
 	out.Tags = c.tagsLocked(g.ID)
@@ -30,7 +32,7 @@ func (c *Cloud) CreateInternetGatewayIn(account, region string, tags map[string]
 		return InternetGateway{}, err
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — Internet gateways per Region: 5 by default
-	if n := countLocked(c.igws, func(g *InternetGateway) bool { return g.Account == account && g.Region == region }); n >= lim.InternetGatewaysPerRegion {
+	if n := c.igws.count(func(g *InternetGateway) bool { return g.Account == account && g.Region == region }); n >= lim.InternetGatewaysPerRegion {
 		return InternetGateway{}, quotaExceeded(KindInternetGateway, "internet-gateways-per-region", lim.InternetGatewaysPerRegion, "for account "+account+regionSuffix(region))
 	}
 	g := &InternetGateway{ID: newID("igw"), Account: account, Region: region}
@@ -40,19 +42,14 @@ func (c *Cloud) CreateInternetGatewayIn(account, region string, tags map[string]
 }
 
 func (c *Cloud) igwLocked(account, id string) (*InternetGateway, error) {
-	g, ok := c.igws[id]
-	if !ok || g.Account != account {
-		return nil, notFound(KindInternetGateway, id)
-	}
-	return g, nil
+	return c.igws.get(account, id)
 }
 
 // InternetGateways returns all internet gateways of the account, sorted by ID.
 func (c *Cloud) InternetGateways(account string) []InternetGateway {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedValues(c.igws, func(g *InternetGateway) bool { return g.Account == account },
-		func(g *InternetGateway) InternetGateway { return g.copy(c) })
+	return c.igws.list(c, account)
 }
 
 // AttachInternetGateway attaches a gateway to a network; a network has at

@@ -67,6 +67,17 @@ type NetworkInterface struct {
 	Tags            map[string]string
 }
 
+func (e *NetworkInterface) ref() ref { return ref{KindNetworkInterface, e.ID, e.Account} }
+
+func (e *NetworkInterface) copy(c *Cloud) NetworkInterface {
+	out := *e
+	out.SecurityGroupIDs = slices.Clone(e.SecurityGroupIDs)
+	out.Tags = c.tagsLocked(e.ID)
+	return out
+}
+
+func (i *Instance) ref() ref { return ref{KindInstance, i.ID, i.Account} }
+
 func (i *Instance) copy(c *Cloud) Instance {
 	out := *i
 	out.SecurityGroupIDs = slices.Clone(i.SecurityGroupIDs)
@@ -158,32 +169,21 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 }
 
 func (c *Cloud) instanceLocked(account, id string) (*Instance, error) {
-	i, ok := c.instances[id]
-	if !ok || i.Account != account {
-		return nil, notFound(KindInstance, id)
-	}
-	return i, nil
+	return c.instances.get(account, id)
 }
 
 // Instances returns all instances of the account, terminated ones included, sorted by ID.
 func (c *Cloud) Instances(account string) []Instance {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedValues(c.instances, func(i *Instance) bool { return i.Account == account },
-		func(i *Instance) Instance { return i.copy(c) })
+	return c.instances.list(c, account)
 }
 
 // NetworkInterfaces returns all interfaces of the account, sorted by ID.
 func (c *Cloud) NetworkInterfaces(account string) []NetworkInterface {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedValues(c.enis, func(e *NetworkInterface) bool { return e.Account == account },
-		func(e *NetworkInterface) NetworkInterface {
-			out := *e
-			out.SecurityGroupIDs = slices.Clone(e.SecurityGroupIDs)
-			out.Tags = c.tagsLocked(e.ID)
-			return out
-		})
+	return c.enis.list(c, account)
 }
 
 // TerminateInstances terminates instances and deletes their interfaces,

@@ -39,11 +39,15 @@ type NATGateway struct {
 	Tags         map[string]string
 }
 
+func (e *ElasticIP) ref() ref { return ref{KindElasticIP, e.ID, e.Account} }
+
 func (e *ElasticIP) copy(c *Cloud) ElasticIP {
 	out := *e
 	out.Tags = c.tagsLocked(e.ID)
 	return out
 }
+
+func (g *NATGateway) ref() ref { return ref{KindNATGateway, g.ID, g.Account} }
 
 func (g *NATGateway) copy(c *Cloud) NATGateway {
 	out := *g
@@ -70,7 +74,7 @@ func (c *Cloud) AllocateAddressIn(account, region string, tags map[string]string
 		return ElasticIP{}, err
 	}
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html#using-instance-addressing-limit — 5 Elastic IP addresses per Region by default
-	if n := countLocked(c.eips, func(e *ElasticIP) bool { return e.Account == account && e.Region == region }); n >= lim.ElasticIPsPerRegion {
+	if n := c.eips.count(func(e *ElasticIP) bool { return e.Account == account && e.Region == region }); n >= lim.ElasticIPsPerRegion {
 		return ElasticIP{}, quotaExceeded(KindElasticIP, "elastic-ips-per-region", lim.ElasticIPsPerRegion, "for account "+account+regionSuffix(region))
 	}
 	used := map[netip.Addr]bool{}
@@ -93,16 +97,11 @@ func (c *Cloud) AllocateAddressIn(account, region string, tags map[string]string
 func (c *Cloud) ElasticIPs(account string) []ElasticIP {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedValues(c.eips, func(e *ElasticIP) bool { return e.Account == account },
-		func(e *ElasticIP) ElasticIP { return e.copy(c) })
+	return c.eips.list(c, account)
 }
 
 func (c *Cloud) eipLocked(account, id string) (*ElasticIP, error) {
-	e, ok := c.eips[id]
-	if !ok || e.Account != account {
-		return nil, notFound(KindElasticIP, id)
-	}
-	return e, nil
+	return c.eips.get(account, id)
 }
 
 // CreateNATGateway makes a NAT gateway in a subnet using an unassociated elastic IP.
@@ -118,7 +117,7 @@ func (c *Cloud) CreateNATGateway(account, subnetID, allocationID string, tags ma
 		return NATGateway{}, err
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — NAT gateways per Availability Zone: 5 by default (deleted ones do not count)
-	if n := countLocked(c.natgws, func(g *NATGateway) bool {
+	if n := c.natgws.count(func(g *NATGateway) bool {
 		return g.Account == account && g.State != StateDeleted && c.subnets[g.SubnetID] != nil && c.subnets[g.SubnetID].Zone == s.Zone
 	}); n >= lim.NATGatewaysPerZone {
 		return NATGateway{}, quotaExceeded(KindNATGateway, "nat-gateways-per-az", lim.NATGatewaysPerZone, "in zone "+s.Zone)
@@ -146,8 +145,7 @@ func (c *Cloud) CreateNATGateway(account, subnetID, allocationID string, tags ma
 func (c *Cloud) NATGateways(account string) []NATGateway {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedValues(c.natgws, func(g *NATGateway) bool { return g.Account == account },
-		func(g *NATGateway) NATGateway { return g.copy(c) })
+	return c.natgws.list(c, account)
 }
 
 // DeleteNATGateway deletes a NAT gateway, releasing its elastic IP; routes

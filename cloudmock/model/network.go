@@ -37,6 +37,8 @@ func (n Network) Contains(p netip.Prefix) bool {
 	return false
 }
 
+func (n *Network) ref() ref { return ref{KindNetwork, n.ID, n.Account} }
+
 func (n *Network) copy(c *Cloud) Network {
 	out := *n
 	out.CIDRs = slices.Clone(n.CIDRs)
@@ -75,7 +77,7 @@ func (c *Cloud) CreateNetworkIn(account, region string, cidr netip.Prefix, tags 
 		return Network{}, err
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — VPCs per Region: 5 by default
-	if n := countLocked(c.networks, func(n *Network) bool { return n.Account == account && n.Region == region }); n >= lim.NetworksPerRegion {
+	if n := c.networks.count(func(n *Network) bool { return n.Account == account && n.Region == region }); n >= lim.NetworksPerRegion {
 		return Network{}, quotaExceeded(KindNetwork, "vpcs-per-region", lim.NetworksPerRegion, "for account "+account+regionSuffix(region))
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html — VPC CIDR /16 to /28
@@ -100,30 +102,21 @@ func (c *Cloud) CreateNetworkIn(account, region string, cidr netip.Prefix, tags 
 }
 
 func (c *Cloud) networkLocked(account, id string) (*Network, error) {
-	n, ok := c.networks[id]
-	if !ok || n.Account != account {
-		return nil, notFound(KindNetwork, id)
-	}
-	return n, nil
+	return c.networks.get(account, id)
 }
 
 // Network returns one network of the account.
 func (c *Cloud) Network(account, id string) (Network, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	n, err := c.networkLocked(account, id)
-	if err != nil {
-		return Network{}, err
-	}
-	return n.copy(c), nil
+	return c.networks.one(c, account, id)
 }
 
 // Networks returns all networks of the account, sorted by ID.
 func (c *Cloud) Networks(account string) []Network {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedValues(c.networks, func(n *Network) bool { return n.Account == account },
-		func(n *Network) Network { return n.copy(c) })
+	return c.networks.list(c, account)
 }
 
 // rfc1918 are the private ranges that restrict which secondary prefixes a

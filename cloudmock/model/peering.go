@@ -25,6 +25,8 @@ type Peering struct {
 	Tags               map[string]string
 }
 
+func (p *Peering) ref() ref { return ref{KindPeering, p.ID, p.RequesterAccount} }
+
 func (p *Peering) copy(c *Cloud) Peering {
 	out := *p
 	out.Tags = c.tagsLocked(p.ID)
@@ -88,6 +90,5 @@ func (c *Cloud) AcceptPeering(account, id string) (Peering, error) {
 func (c *Cloud) Peerings(account string) []Peering {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedValues(c.peerings, func(p *Peering) bool { return p.RequesterAccount == account || p.AccepterAccount == account },
-		func(p *Peering) Peering { return p.copy(c) })
+	return c.peerings.listWhere(c, func(p *Peering) bool { return p.RequesterAccount == account || p.AccepterAccount == account })
 }

@@ -89,6 +89,8 @@ func (rt RouteTable) Main() bool {
 	return false
 }
 
+func (rt *RouteTable) ref() ref { return ref{KindRouteTable, rt.ID, rt.Account} }
+
 func (rt *RouteTable) copy(c *Cloud) RouteTable {
 	out := *rt
 	out.Routes = slices.Clone(rt.Routes)
@@ -223,7 +225,7 @@ func (c *Cloud) CreateRouteTable(account, networkID string, tags map[string]stri
 		return RouteTable{}, err
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — Route tables per VPC: 200 by default, the main route table included
-	if k := countLocked(c.routeTables, func(rt *RouteTable) bool { return rt.NetworkID == n.ID }); k >= lim.RouteTablesPerNetwork {
+	if k := c.routeTables.count(func(rt *RouteTable) bool { return rt.NetworkID == n.ID }); k >= lim.RouteTablesPerNetwork {
 		return RouteTable{}, quotaExceeded(KindRouteTable, "route-tables-per-vpc", lim.RouteTablesPerNetwork, "in network "+n.ID)
 	}
 	rt := c.newRouteTableLocked(n)
@@ -234,30 +236,21 @@ func (c *Cloud) CreateRouteTable(account, networkID string, tags map[string]stri
 }
 
 func (c *Cloud) routeTableLocked(account, id string) (*RouteTable, error) {
-	rt, ok := c.routeTables[id]
-	if !ok || rt.Account != account {
-		return nil, notFound(KindRouteTable, id)
-	}
-	return rt, nil
+	return c.routeTables.get(account, id)
 }
 
 // RouteTable returns one route table of the account.
 func (c *Cloud) RouteTable(account, id string) (RouteTable, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	rt, err := c.routeTableLocked(account, id)
-	if err != nil {
-		return RouteTable{}, err
-	}
-	return rt.copy(c), nil
+	return c.routeTables.one(c, account, id)
 }
 
 // RouteTables returns all route tables of the account, sorted by ID.
 func (c *Cloud) RouteTables(account string) []RouteTable {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedValues(c.routeTables, func(rt *RouteTable) bool { return rt.Account == account },
-		func(rt *RouteTable) RouteTable { return rt.copy(c) })
+	return c.routeTables.list(c, account)
 }
 
 // RouteTableForSubnet returns the table that routes a subnet's traffic: its

@@ -509,3 +509,5 @@ func (c *Cloud) DeleteRule(account string, f Flavor, id string, dir Direction, p
 	c.emitLocked(s.Flavor.objectKind(), OpUpdate, s.ID, account)
 	return nil
 }
+
+func (s *RuleSet) ref() ref { return ref{kind: s.Flavor.objectKind(), id: s.ID, account: s.Account} }

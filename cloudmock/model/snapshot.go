@@ -85,11 +85,11 @@ func (c *Cloud) Snapshot() ([]byte, uint64, error) {
 	s := snapshot{
 		Version: SnapshotVersion, Seq: c.seq, Accounts: values(c.accounts),
 		Owners: make(map[string]snapshotOwner, len(c.owners)), Tags: c.tags,
-		Networks: values(c.networks), Subnets: values(c.subnets), RouteTables: values(c.routeTables),
-		IGWs: values(c.igws), RuleSets: values(c.ruleSets), Instances: values(c.instances),
-		ENIs: values(c.enis), NATGWs: values(c.natgws), EIPs: values(c.eips), Peerings: values(c.peerings),
-		TGWs: values(c.tgws), TGWRTs: values(c.tgwRTs), TGWAtts: values(c.tgwAtts), VGWs: values(c.vgws),
-		CGWs: values(c.cgws), VPNs: values(c.vpns), DXConns: values(c.dxConns), VIFs: values(c.vifs),
+		Networks: c.networks.sorted(), Subnets: c.subnets.sorted(), RouteTables: c.routeTables.sorted(),
+		IGWs: c.igws.sorted(), RuleSets: c.ruleSets.sorted(), Instances: c.instances.sorted(),
+		ENIs: c.enis.sorted(), NATGWs: c.natgws.sorted(), EIPs: c.eips.sorted(), Peerings: c.peerings.sorted(),
+		TGWs: c.tgws.sorted(), TGWRTs: c.tgwRTs.sorted(), TGWAtts: c.tgwAtts.sorted(), VGWs: c.vgws.sorted(),
+		CGWs: c.cgws.sorted(), VPNs: c.vpns.sorted(), DXConns: c.dxConns.sorted(), VIFs: c.vifs.sorted(),
 	}
 	for id, o := range c.owners {
 		s.Owners[id] = snapshotOwner{Kind: o.kind, Account: o.account, Region: o.region}
@@ -126,25 +126,25 @@ func (c *Cloud) Restore(b []byte) error {
 	n := New()
 	var err error
 	load(&err, n.accounts, s.Accounts, func(a *Account) string { return a.ID })
-	load(&err, n.networks, s.Networks, func(x *Network) string { return x.ID })
-	load(&err, n.subnets, s.Subnets, func(x *Subnet) string { return x.ID })
-	load(&err, n.routeTables, s.RouteTables, func(x *RouteTable) string { return x.ID })
-	load(&err, n.igws, s.IGWs, func(x *InternetGateway) string { return x.ID })
-	load(&err, n.ruleSets, s.RuleSets, func(x *RuleSet) string { return x.ID })
-	load(&err, n.ruleSets, s.legacyRuleSets(), func(x *RuleSet) string { return x.ID })
-	load(&err, n.instances, s.Instances, func(x *Instance) string { return x.ID })
-	load(&err, n.enis, s.ENIs, func(x *NetworkInterface) string { return x.ID })
-	load(&err, n.natgws, s.NATGWs, func(x *NATGateway) string { return x.ID })
-	load(&err, n.eips, s.EIPs, func(x *ElasticIP) string { return x.ID })
-	load(&err, n.peerings, s.Peerings, func(x *Peering) string { return x.ID })
-	load(&err, n.tgws, s.TGWs, func(x *TransitGateway) string { return x.ID })
-	load(&err, n.tgwRTs, s.TGWRTs, func(x *TransitGatewayRouteTable) string { return x.ID })
-	load(&err, n.tgwAtts, s.TGWAtts, func(x *TransitGatewayAttachment) string { return x.ID })
-	load(&err, n.vgws, s.VGWs, func(x *VPNGateway) string { return x.ID })
-	load(&err, n.cgws, s.CGWs, func(x *CustomerGateway) string { return x.ID })
-	load(&err, n.vpns, s.VPNs, func(x *VPNConnection) string { return x.ID })
-	load(&err, n.dxConns, s.DXConns, func(x *DXConnection) string { return x.ID })
-	load(&err, n.vifs, s.VIFs, func(x *DXVirtualInterface) string { return x.ID })
+	loadTable(&err, n.networks, s.Networks)
+	loadTable(&err, n.subnets, s.Subnets)
+	loadTable(&err, n.routeTables, s.RouteTables)
+	loadTable(&err, n.igws, s.IGWs)
+	loadTable(&err, n.ruleSets, s.RuleSets)
+	loadTable(&err, n.ruleSets, s.legacyRuleSets())
+	loadTable(&err, n.instances, s.Instances)
+	loadTable(&err, n.enis, s.ENIs)
+	loadTable(&err, n.natgws, s.NATGWs)
+	loadTable(&err, n.eips, s.EIPs)
+	loadTable(&err, n.peerings, s.Peerings)
+	loadTable(&err, n.tgws, s.TGWs)
+	loadTable(&err, n.tgwRTs, s.TGWRTs)
+	loadTable(&err, n.tgwAtts, s.TGWAtts)
+	loadTable(&err, n.vgws, s.VGWs)
+	loadTable(&err, n.cgws, s.CGWs)
+	loadTable(&err, n.vpns, s.VPNs)
+	loadTable(&err, n.dxConns, s.DXConns)
+	loadTable(&err, n.vifs, s.VIFs)
 	if err != nil {
 		return err
 	}
@@ -169,6 +169,13 @@ func (c *Cloud) Restore(b []byte) error {
 	c.vgws, c.cgws, c.vpns, c.dxConns, c.vifs = n.vgws, n.cgws, n.vpns, n.dxConns, n.vifs
 	c.seq = s.Seq
 	return nil
+}
+
+// loadTable puts each object into t (table.load), setting *err (once).
+func loadTable[T any, P record[T]](err *error, t table[T, P], objs []P) {
+	if *err == nil {
+		*err = t.load(objs)
+	}
 }
 
 // load puts each object into m under its ID, setting *err (once) for a

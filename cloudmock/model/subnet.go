@@ -18,6 +18,8 @@ type Subnet struct {
 	Tags         map[string]string
 }
 
+func (s *Subnet) ref() ref { return ref{KindSubnet, s.ID, s.Account} }
+
 func (s *Subnet) copy(c *Cloud) Subnet {
 	out := *s
 	out.Tags = c.tagsLocked(s.ID)
@@ -56,7 +58,7 @@ func (c *Cloud) CreateSubnet(account, networkID string, cidr netip.Prefix, zone 
 		return Subnet{}, err
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — Subnets per VPC: 200 by default
-	if k := countLocked(c.subnets, func(s *Subnet) bool { return s.NetworkID == n.ID }); k >= lim.SubnetsPerNetwork {
+	if k := c.subnets.count(func(s *Subnet) bool { return s.NetworkID == n.ID }); k >= lim.SubnetsPerNetwork {
 		return Subnet{}, quotaExceeded(KindSubnet, "subnets-per-vpc", lim.SubnetsPerNetwork, "in network "+n.ID)
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — subnet CIDR /16 to /28
@@ -85,30 +87,21 @@ func (c *Cloud) CreateSubnet(account, networkID string, cidr netip.Prefix, zone 
 }
 
 func (c *Cloud) subnetLocked(account, id string) (*Subnet, error) {
-	s, ok := c.subnets[id]
-	if !ok || s.Account != account {
-		return nil, notFound(KindSubnet, id)
-	}
-	return s, nil
+	return c.subnets.get(account, id)
 }
 
 // Subnet returns one subnet of the account.
 func (c *Cloud) Subnet(account, id string) (Subnet, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	s, err := c.subnetLocked(account, id)
-	if err != nil {
-		return Subnet{}, err
-	}
-	return s.copy(c), nil
+	return c.subnets.one(c, account, id)
 }
 
 // Subnets returns all subnets of the account, sorted by ID.
 func (c *Cloud) Subnets(account string) []Subnet {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedValues(c.subnets, func(s *Subnet) bool { return s.Account == account },
-		func(s *Subnet) Subnet { return s.copy(c) })
+	return c.subnets.list(c, account)
 }
 
 // SetSubnetMapPublicIP sets whether instances launched in the subnet get a public address.

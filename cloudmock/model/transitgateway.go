@@ -66,10 +66,16 @@ type TransitGatewayAttachment struct {
 	Tags             map[string]string
 }
 
+func (g *TransitGateway) ref() ref { return ref{KindTransitGateway, g.ID, g.Account} }
+
 func (g *TransitGateway) copy(c *Cloud) TransitGateway {
 	out := *g
 	out.Tags = c.tagsLocked(g.ID)
 	return out
+}
+
+func (rt *TransitGatewayRouteTable) ref() ref {
+	return ref{KindTransitGatewayRouteTable, rt.ID, rt.Account}
 }
 
 func (rt *TransitGatewayRouteTable) copy(c *Cloud) TransitGatewayRouteTable {
@@ -79,6 +85,10 @@ func (rt *TransitGatewayRouteTable) copy(c *Cloud) TransitGatewayRouteTable {
 	out.Propagations = slices.Clone(rt.Propagations)
 	out.Tags = c.tagsLocked(rt.ID)
 	return out
+}
+
+func (a *TransitGatewayAttachment) ref() ref {
+	return ref{KindTransitGatewayAttachment, a.ID, a.Account}
 }
 
 func (a *TransitGatewayAttachment) copy(c *Cloud) TransitGatewayAttachment {
@@ -134,19 +144,14 @@ func (c *Cloud) CreateTransitGatewayIn(account, region string, o TransitGatewayO
 }
 
 func (c *Cloud) tgwLocked(account, id string) (*TransitGateway, error) {
-	g, ok := c.tgws[id]
-	if !ok || g.Account != account {
-		return nil, notFound(KindTransitGateway, id)
-	}
-	return g, nil
+	return c.tgws.get(account, id)
 }
 
 // TransitGateways returns the account's transit gateways, sorted by ID.
 func (c *Cloud) TransitGateways(account string) []TransitGateway {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedValues(c.tgws, func(g *TransitGateway) bool { return g.Account == account },
-		func(g *TransitGateway) TransitGateway { return g.copy(c) })
+	return c.tgws.list(c, account)
 }
 
 // CreateTransitGatewayRouteTable adds a route table to a transit gateway.
@@ -179,19 +184,14 @@ func (c *Cloud) CreateTransitGatewayRouteTable(account, tgwID string, tags map[s
 }
 
 func (c *Cloud) tgwRTLocked(account, id string) (*TransitGatewayRouteTable, error) {
-	rt, ok := c.tgwRTs[id]
-	if !ok || rt.Account != account {
-		return nil, notFound(KindTransitGatewayRouteTable, id)
-	}
-	return rt, nil
+	return c.tgwRTs.get(account, id)
 }
 
 // TransitGatewayRouteTables returns the account's transit gateway route tables, sorted by ID.
 func (c *Cloud) TransitGatewayRouteTables(account string) []TransitGatewayRouteTable {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedValues(c.tgwRTs, func(rt *TransitGatewayRouteTable) bool { return rt.Account == account },
-		func(rt *TransitGatewayRouteTable) TransitGatewayRouteTable { return rt.copy(c) })
+	return c.tgwRTs.list(c, account)
 }
 
 // attachLocked adds an attachment and applies the gateway's default
@@ -257,8 +257,7 @@ func (c *Cloud) CreateTransitGatewayVPCAttachment(account, tgwID, networkID stri
 func (c *Cloud) TransitGatewayAttachments(account string) []TransitGatewayAttachment {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedValues(c.tgwAtts, func(a *TransitGatewayAttachment) bool { return a.Account == account },
-		func(a *TransitGatewayAttachment) TransitGatewayAttachment { return a.copy(c) })
+	return c.tgwAtts.list(c, account)
 }
 
 func (c *Cloud) rtAndAttachmentLocked(account, rtID, attID string) (*TransitGatewayRouteTable, *TransitGatewayAttachment, error) {

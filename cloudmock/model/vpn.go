@@ -46,11 +46,15 @@ type VPNConnection struct {
 	Tags   map[string]string
 }
 
+func (g *VPNGateway) ref() ref { return ref{KindVPNGateway, g.ID, g.Account} }
+
 func (g *VPNGateway) copy(c *Cloud) VPNGateway {
 	out := *g
 	out.Tags = c.tagsLocked(g.ID)
 	return out
 }
+
+func (g *CustomerGateway) ref() ref { return ref{KindCustomerGateway, g.ID, g.Account} }
 
 func (g *CustomerGateway) copy(c *Cloud) CustomerGateway {
 	out := *g
@@ -84,16 +88,11 @@ func (c *Cloud) CreateVPNGatewayIn(account, region string, asn int64, tags map[s
 func (c *Cloud) VPNGateways(account string) []VPNGateway {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedValues(c.vgws, func(g *VPNGateway) bool { return g.Account == account },
-		func(g *VPNGateway) VPNGateway { return g.copy(c) })
+	return c.vgws.list(c, account)
 }
 
 func (c *Cloud) vgwLocked(account, id string) (*VPNGateway, error) {
-	g, ok := c.vgws[id]
-	if !ok || g.Account != account {
-		return nil, notFound(KindVPNGateway, id)
-	}
-	return g, nil
+	return c.vgws.get(account, id)
 }
 
 // AttachVPNGateway attaches a VPN gateway to a network; a network has at most one.
@@ -165,16 +164,11 @@ func (c *Cloud) CreateCustomerGatewayIn(account, region string, asn int64, ip ne
 func (c *Cloud) CustomerGateways(account string) []CustomerGateway {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedValues(c.cgws, func(g *CustomerGateway) bool { return g.Account == account },
-		func(g *CustomerGateway) CustomerGateway { return g.copy(c) })
+	return c.cgws.list(c, account)
 }
 
 func (c *Cloud) cgwLocked(account, id string) (*CustomerGateway, error) {
-	g, ok := c.cgws[id]
-	if !ok || g.Account != account {
-		return nil, notFound(KindCustomerGateway, id)
-	}
-	return g, nil
+	return c.cgws.get(account, id)
 }
 
 // VPNSpec says what CreateVPNConnection connects.
@@ -218,10 +212,12 @@ func (c *Cloud) CreateVPNConnection(account string, spec VPNSpec, tags map[strin
 		c.attachLocked(tgw, a, nil)
 		v.AttachmentID = a.ID
 	}
-	return c.vpnCopyLocked(v), nil
+	return v.copy(c), nil
 }
 
-func (c *Cloud) vpnCopyLocked(v *VPNConnection) VPNConnection {
+func (v *VPNConnection) ref() ref { return ref{KindVPNConnection, v.ID, v.Account} }
+
+func (v *VPNConnection) copy(c *Cloud) VPNConnection {
 	out := *v
 	out.Routes = slices.Clone(v.Routes)
 	out.Tags = c.tagsLocked(v.ID)
@@ -232,15 +228,11 @@ func (c *Cloud) vpnCopyLocked(v *VPNConnection) VPNConnection {
 func (c *Cloud) VPNConnections(account string) []VPNConnection {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return sortedValues(c.vpns, func(v *VPNConnection) bool { return v.Account == account }, c.vpnCopyLocked)
+	return c.vpns.list(c, account)
 }
 
 func (c *Cloud) vpnLocked(account, id string) (*VPNConnection, error) {
-	v, ok := c.vpns[id]
-	if !ok || v.Account != account {
-		return nil, notFound(KindVPNConnection, id)
-	}
-	return v, nil
+	return c.vpns.get(account, id)
 }
 
 // AddVPNStaticRoute adds a static route to a static-routing VPN.

@@ -453,7 +453,7 @@ func TestAWSTransitLab(t *testing.T) {
 		if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
-		eni := instances["prod-2"].ENI
+		eni := instances["prod-2"].Interface
 		start := time.Now()
 		for r := sdkRoutes(t, lab, prod); r["10.3.0.0/16"] != eni; r = sdkRoutes(t, lab, prod) {
 			if time.Since(start) > 10*time.Second {
@@ -464,7 +464,7 @@ func TestAWSTransitLab(t *testing.T) {
 		moved = time.Since(start)
 		// Back at prod-1 once its restarted gateway is up again: read
 		// through the SDK, then the AWS CLI.
-		one := instances["prod-1"].ENI
+		one := instances["prod-1"].Interface
 		if r, took, ok := waitRoutes(t, lab, prod, 15*time.Second, func(r map[string]string) bool { return r["10.3.0.0/16"] == one }); !ok {
 			t.Errorf("prod's route table does not go back to the restarted prod-1 (%s) within %s: %v", one, took, r)
 		} else {

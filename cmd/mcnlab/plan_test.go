@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/mcnlab/mcnlab/cloudmock/realize"
-	"github.com/mcnlab/mcnlab/controller/intent"
+	awsprov "github.com/mcnlab/mcnlab/controller/cloud/aws"
 )
 
 // servedCloud is a `mcnlab cloudmock serve` running in-process.
@@ -141,7 +141,7 @@ func TestPlanApplyAgainstEmptyAccount(t *testing.T) {
 // The controller names the gateway image without importing cloudmock: the
 // two names must be one.
 func TestGatewayImageAgrees(t *testing.T) {
-	if intent.GatewayImage != realize.GatewayImage {
-		t.Errorf("the controller launches gateways from %q, the lab's cloud runs them from %q", intent.GatewayImage, realize.GatewayImage)
+	if awsprov.GatewayImage != realize.GatewayImage {
+		t.Errorf("the controller launches gateways from %q, the lab's cloud runs them from %q", awsprov.GatewayImage, realize.GatewayImage)
 	}
 }

@@ -8,10 +8,18 @@
 // lab, which the provider stores on the object (on AWS, the tags Name and
 // mcnlab:key, with mcnlab:owner naming the lab) to find it again. A
 // provider only ever touches objects carrying its owner tag.
+//
+// The types name no provider's terms: an instance's image is a role and
+// its machine type a size class, route targets are the internet and
+// private lines, and each provider maps them to its own. Validate and the
+// keyed-diff helpers (diff.go) are shared by the providers; providers
+// register their factory by name (Register) and are made from an account's
+// Endpoint record (New).
 package cloud
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 )
 
@@ -22,8 +30,8 @@ type Desired struct {
 	VPCs           []VPC
 	SecurityGroups []SecurityGroup
 	Instances      []Instance
-	// Routes are the static routes: to an internet gateway or a VPN
-	// gateway. Routes to gateway instances (learned routes) are not here:
+	// Routes are the static routes: to the internet or to private lines.
+	// Routes to gateway instances (learned routes) are not here:
 	// they are set with Provider.SyncRoutes and Apply leaves them alone.
 	Routes            []Route
 	VirtualInterfaces []VirtualInterface
@@ -39,19 +47,20 @@ type VPC struct {
 	// its region's VPCs.
 	Region  string
 	Subnets []Subnet
-	// InternetGateway attaches an internet gateway.
-	InternetGateway bool
-	// VPNGateway attaches a virtual private gateway (the cloud end of
-	// private lines).
-	VPNGateway bool
+	// Internet gives the network a way to the internet (on AWS an
+	// internet gateway), which routes with TargetInternet use.
+	Internet bool
+	// PrivateLines gives the network a cloud end of private lines (on AWS
+	// a virtual private gateway), which virtual interfaces land on and
+	// routes with TargetPrivateLine use.
+	PrivateLines bool
 }
 
 // Subnet is a subnet with a route table of its own, keyed like the subnet.
 type Subnet struct {
 	Key  string
 	CIDR netip.Prefix
-	// Zone is the availability zone; "" lets the provider choose
-	// (region + "a").
+	// Zone is the availability zone; "" lets the provider choose.
 	Zone string
 }
 
@@ -62,15 +71,60 @@ type SecurityGroup struct {
 	Ingress []Rule
 }
 
+// Protocol is the IP protocol a rule admits. The zero value is no
+// protocol, which Validate refuses.
+type Protocol uint8
+
+// The protocols a rule may admit.
+const (
+	ProtocolAll Protocol = iota + 1 // every protocol, every port
+	ProtocolTCP
+	ProtocolUDP
+	ProtocolICMP
+)
+
+var protocolNames = [...]string{"", "all", "tcp", "udp", "icmp"}
+
+// String names the protocol: "all", "tcp", "udp" or "icmp".
+func (p Protocol) String() string {
+	if int(p) < len(protocolNames) && p != 0 {
+		return protocolNames[p]
+	}
+	return fmt.Sprintf("protocol(%d)", uint8(p))
+}
+
+// Valid reports whether p is one of the protocols above.
+func (p Protocol) Valid() bool { return p >= ProtocolAll && p <= ProtocolICMP }
+
 // Rule admits traffic from Source.
 type Rule struct {
-	// Protocol is "-1" (all), "tcp", "udp" or "icmp".
-	Protocol string
-	// FromPort and ToPort bound tcp/udp ports (ICMP: type and code; -1
-	// for all). Both 0 with protocol -1.
+	Protocol Protocol
+	// FromPort and ToPort bound TCP and UDP ports (ICMP: type and code,
+	// -1 for all). Both are ignored with ProtocolAll.
 	FromPort, ToPort int32
 	Source           netip.Prefix
 }
+
+// ImageRole is what an instance runs; each provider maps a role to a
+// machine image of its own (on AWS an AMI).
+type ImageRole string
+
+// The image roles.
+const (
+	ImageGateway  ImageRole = "gateway"  // an mcnlab gateway
+	ImageWorkload ImageRole = "workload" // a plain host that answers probes
+)
+
+// Size is an instance's size class; each provider maps it to a machine
+// type of its own (on AWS an instance type). "" is SizeSmall.
+type Size string
+
+// The size classes.
+const (
+	SizeSmall  Size = "small"
+	SizeMedium Size = "medium"
+	SizeLarge  Size = "large"
+)
 
 // Instance is a virtual machine with one interface.
 type Instance struct {
@@ -79,13 +133,15 @@ type Instance struct {
 	Subnet string // subnet key
 	// PrivateIP is its address; invalid means the provider's choice.
 	PrivateIP      netip.Addr
-	Image          string // AMI ID
-	Type           string // instance type; "" means t3.micro
+	Image          ImageRole
+	Size           Size
 	SecurityGroups []string
 	// SourceDestCheck off lets the instance forward (gateways).
 	SourceDestCheck bool
-	// ElasticIP gives it an elastic (public) address.
-	ElasticIP bool
+	// PublicIP gives it a static public address (on AWS an elastic IP),
+	// kept across stops; Capabilities.StaticPublicAddresses says whether a
+	// provider has them.
+	PublicIP bool
 }
 
 // TargetKind is what a static route points at.
@@ -93,8 +149,8 @@ type TargetKind string
 
 // The static route targets.
 const (
-	TargetInternet TargetKind = "igw" // the VPC's internet gateway
-	TargetVPN      TargetKind = "vgw" // the VPC's virtual private gateway
+	TargetInternet    TargetKind = "internet"     // the VPC's way to the internet (VPC.Internet)
+	TargetPrivateLine TargetKind = "private-line" // the VPC's end of private lines (VPC.PrivateLines)
 )
 
 // Route is a static route in a subnet's route table.
@@ -104,19 +160,20 @@ type Route struct {
 	Target      TargetKind
 }
 
-// VirtualInterface is a private virtual interface on a private line
-// (AWS Direct Connect), landing on the VPN gateway of a VPC.
+// VirtualInterface is a private virtual interface on a private line (on
+// AWS a Direct Connect private virtual interface), landing on the private
+// line end of a VPC (VPC.PrivateLines).
 type VirtualInterface struct {
 	Key string
-	// Connection names the private line (the Direct Connect connection's
-	// name), provisioned outside the controller.
+	// Connection names the private line (on AWS the Direct Connect
+	// connection's name), provisioned outside the controller.
 	Connection string
-	VPC        string // VPC key whose VPN gateway it lands on
+	VPC        string // VPC key whose private line end it lands on
 	VLAN       int32
 	ASN        uint32 // the customer side's AS
-	// AmazonAddress and CustomerAddress are the two ends' addresses on
-	// the line, with the /30.
-	AmazonAddress, CustomerAddress netip.Prefix
+	// CloudAddress and CustomerAddress are the two ends' addresses on
+	// the line, with the prefix length (a /30 or /31).
+	CloudAddress, CustomerAddress netip.Prefix
 }
 
 // Inventory is what exists, by key, after Apply (or as observed).
@@ -131,15 +188,16 @@ type Inventory struct {
 // InstanceInfo is what the controller needs of a running instance.
 type InstanceInfo struct {
 	ID        string
-	ENI       string // its network interface ID
+	Interface string // its network interface's ID
 	PrivateIP netip.Addr
 	PublicIP  netip.Addr // elastic IP; invalid without one
 }
 
 // Call is one cloud API call, as plan prints it.
 type Call struct {
-	Service string // "ec2", "directconnect"
-	Action  string // the API action, such as CreateVpc
+	// Service is the provider's API service and Action its API action,
+	// in the provider's terms (on AWS "ec2" and "CreateVpc").
+	Service, Action string
 	// Object is the key of what it acts on; Detail the parameters that
 	// matter, in the action's own terms ("CidrBlock=10.1.0.0/16").
 	Object, Detail string
@@ -155,7 +213,25 @@ func (c Call) String() string {
 	return s
 }
 
-// Provider reconciles one account and region through its cloud's SDK.
+// Capabilities say what a provider can do; the controller and Validate
+// branch on them instead of on a provider's name.
+type Capabilities struct {
+	// PrivateLines: VPC.PrivateLines, private-line routes and virtual
+	// interfaces.
+	PrivateLines bool
+	// MultiRegion: one Provider serves VPCs of several regions
+	// (VPC.Region); without it a VPC of another region is refused.
+	MultiRegion bool
+	// StaticPublicAddresses: Instance.PublicIP.
+	StaticPublicAddresses bool
+	// NetworkBits bounds the prefix length of a VPC's and a subnet's
+	// CIDR: [shortest, longest]. The zero value allows /0 to /32.
+	NetworkBits [2]int
+}
+
+// Provider reconciles one account through its cloud's SDK. Plan, Apply,
+// Observe and SyncRoutes may be called concurrently, but two Applies for
+// one owner race each other in the cloud: the caller runs one at a time.
 type Provider interface {
 	// Plan returns the calls Apply would make now, making none.
 	Plan(ctx context.Context, d Desired) ([]Call, error)
@@ -163,8 +239,16 @@ type Provider interface {
 	// exists afterwards and the calls it made (none when nothing differs).
 	// Objects with the owner tag that d no longer holds are deleted.
 	Apply(ctx context.Context, d Desired) (Inventory, []Call, error)
+	// Observe returns what the owner has in the account now, whatever the
+	// desired state; it is read-only.
+	Observe(ctx context.Context) (Inventory, error)
 	// SyncRoutes makes the learned routes of one subnet's route table
 	// exactly want (destination -> instance key), leaving static and local
 	// routes alone; it returns the calls it made.
 	SyncRoutes(ctx context.Context, subnet string, want map[netip.Prefix]string) ([]Call, error)
+	// Capabilities says what the provider can do; it makes no calls.
+	Capabilities() Capabilities
+	// Close releases the provider's connections; it is idempotent, and
+	// the provider is not used after it.
+	Close() error
 }

@@ -17,14 +17,6 @@ import (
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
-// GatewayImage is the machine image of gateway instances. The lab's
-// emulated AWS runs `mcnlab gateway` in instances launched from it; against
-// a real cloud it names the gateway AMI.
-const GatewayImage = "ami-mcnlab-gateway"
-
-// WorkloadImage is the machine image of workload instances.
-const WorkloadImage = "ami-mcnlab-workload"
-
 // BasePort is the UDP port of tunnel 0; tunnel i uses BasePort+i at both
 // ends (WireGuard's well-known port upward).
 const BasePort = 51820
@@ -601,8 +593,8 @@ func (p *Plan) desired() error {
 		}
 		d := &a.Desired
 		tr := transitOfVPC[v.Name]
-		cv := cloud.VPC{Key: v.Name, CIDR: v.CIDR, Region: v.Region, InternetGateway: withGateways[v.Name],
-			VPNGateway: tr != nil && len(siteOf[tr.Name]) > 0}
+		cv := cloud.VPC{Key: v.Name, CIDR: v.CIDR, Region: v.Region, Internet: withGateways[v.Name],
+			PrivateLines: tr != nil && len(siteOf[tr.Name]) > 0}
 		for _, s := range v.Subnets {
 			cv.Subnets = append(cv.Subnets, cloud.Subnet{Key: SubnetKey(v.Name, s.Name), CIDR: s.CIDR})
 		}
@@ -610,15 +602,15 @@ func (p *Plan) desired() error {
 		if withGateways[v.Name] {
 			sg := cloud.SecurityGroup{Key: GatewayGroupKey(v.Name), VPC: v.Name}
 			// WireGuard tunnels arrive from the peers' public addresses.
-			sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: "udp", FromPort: BasePort, ToPort: BasePort + MaxTunnels - 1,
+			sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: cloud.ProtocolUDP, FromPort: BasePort, ToPort: BasePort + MaxTunnels - 1,
 				Source: netip.MustParsePrefix("0.0.0.0/0")})
 			for _, pr := range private {
-				sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: "-1", Source: pr})
+				sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: cloud.ProtocolAll, Source: pr})
 			}
 			if tr != nil {
 				for _, s := range siteOf[tr.Name] {
 					ln, _, _, _ := p.Line(s.Name)
-					sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: "udp", FromPort: VXLANPort, ToPort: VXLANPort, Source: ln})
+					sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: cloud.ProtocolUDP, FromPort: VXLANPort, ToPort: VXLANPort, Source: ln})
 				}
 			}
 			d.SecurityGroups = append(d.SecurityGroups, sg)
@@ -630,11 +622,11 @@ func (p *Plan) desired() error {
 				allow = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}
 			}
 			for _, pr := range allow {
-				sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: "-1", Source: pr})
+				sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: cloud.ProtocolAll, Source: pr})
 			}
 			d.SecurityGroups = append(d.SecurityGroups, sg)
 			d.Instances = append(d.Instances, cloud.Instance{Key: w.Name, VPC: v.Name, Subnet: SubnetKey(v.Name, w.Subnet),
-				PrivateIP: w.Address, Image: WorkloadImage, SecurityGroups: []string{sg.Key}, SourceDestCheck: true})
+				PrivateIP: w.Address, Image: cloud.ImageWorkload, SecurityGroups: []string{sg.Key}, SourceDestCheck: true})
 		}
 	}
 	for _, g := range p.Gateways {
@@ -643,17 +635,17 @@ func (p *Plan) desired() error {
 		}
 		d := &p.Accounts[byName[g.Account]].Desired
 		d.Instances = append(d.Instances, cloud.Instance{Key: g.Key, VPC: g.VPC, Subnet: g.Subnet, PrivateIP: g.PrivateIP,
-			Image: GatewayImage, SecurityGroups: []string{GatewayGroupKey(g.VPC)}, ElasticIP: true})
+			Image: cloud.ImageGateway, SecurityGroups: []string{GatewayGroupKey(g.VPC)}, PublicIP: true})
 		if g.Index == 1 {
 			d.Routes = append(d.Routes, cloud.Route{Subnet: g.Subnet, Destination: netip.MustParsePrefix("0.0.0.0/0"), Target: cloud.TargetInternet})
 		}
 		if g.Role == RoleTransit && g.Index == 1 {
 			for _, s := range siteOf[g.Group] {
 				ln, amazon, customer, _ := p.Line(s.Name)
-				d.Routes = append(d.Routes, cloud.Route{Subnet: g.Subnet, Destination: ln, Target: cloud.TargetVPN})
+				d.Routes = append(d.Routes, cloud.Route{Subnet: g.Subnet, Destination: ln, Target: cloud.TargetPrivateLine})
 				d.VirtualInterfaces = append(d.VirtualInterfaces, cloud.VirtualInterface{Key: s.Name + "-vif", Connection: s.Name,
 					VPC: g.VPC, VLAN: int32(100 + slices.Index(c.Sites, s)), ASN: s.ASN,
-					AmazonAddress: netip.PrefixFrom(amazon, ln.Bits()), CustomerAddress: netip.PrefixFrom(customer, ln.Bits())})
+					CloudAddress: netip.PrefixFrom(amazon, ln.Bits()), CustomerAddress: netip.PrefixFrom(customer, ln.Bits())})
 			}
 		}
 	}

@@ -193,8 +193,8 @@ func TestCompileTunnelSite(t *testing.T) {
 	if len(p.Tunnels) != 24+4 || len(p.Overlays) != 0 {
 		t.Errorf("%d tunnels, %d overlays; want 28 and 0", len(p.Tunnels), len(p.Overlays))
 	}
-	if d := p.Accounts[0].Desired; len(d.VirtualInterfaces) != 0 || len(d.Instances) != 12 || d.VPCs[0].VPNGateway {
-		t.Errorf("desired state of a tunnel site: %d VIFs, %d instances, VGW %v", len(d.VirtualInterfaces), len(d.Instances), d.VPCs[0].VPNGateway)
+	if d := p.Accounts[0].Desired; len(d.VirtualInterfaces) != 0 || len(d.Instances) != 12 || d.VPCs[0].PrivateLines {
+		t.Errorf("desired state of a tunnel site: %d VIFs, %d instances, VGW %v", len(d.VirtualInterfaces), len(d.Instances), d.VPCs[0].PrivateLines)
 	}
 	if up, ok := p.Uplink("dc1"); !ok || up != netip.MustParsePrefix("198.51.100.2/30") {
 		t.Errorf("uplink %v %v", up, ok)

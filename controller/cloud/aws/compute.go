@@ -16,7 +16,7 @@ import (
 // as EC2 makes it (all open).
 func (pl *planner) planGroups() {
 	p, w := pl.p, pl.w
-	for _, k := range sortedKeys(pl.goneGroup) {
+	for _, k := range cloud.SortedKeys(pl.goneGroup) {
 		g := w.groups[k]
 		ph := phDelGroup
 		// A group that a surviving instance still uses goes once the
@@ -28,7 +28,7 @@ func (pl *planner) planGroups() {
 				}
 			}
 		}
-		pl.ec2(ph, "DeleteSecurityGroup", g.name(), why("GroupId="+g.id, pl.goneGroup[k]), "delete security group "+g.name(), func(ctx context.Context) error {
+		pl.ec2(ph, "DeleteSecurityGroup", g.name(), cloud.Why("GroupId="+g.id, pl.goneGroup[k]), "delete security group "+g.name(), func(ctx context.Context) error {
 			if _, err := p.ec2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: &g.id}); err != nil {
 				return err
 			}
@@ -38,7 +38,7 @@ func (pl *planner) planGroups() {
 	}
 	for _, sg := range pl.d.SecurityGroups {
 		var have []perm
-		if keeps(w.groups, pl.goneGroup, sg.Key) {
+		if cloud.Keeps(w.groups, pl.goneGroup, sg.Key) {
 			have = w.groups[sg.Key].ingress
 		} else {
 			desc := "mcnlab " + sg.Key
@@ -126,9 +126,9 @@ func permList(qs []perm) string {
 // groups, and their elastic IPs.
 func (pl *planner) planInstances() {
 	p, w := pl.p, pl.w
-	for _, k := range sortedKeys(pl.goneInst) {
+	for _, k := range cloud.SortedKeys(pl.goneInst) {
 		i := w.instances[k]
-		pl.ec2(phTerminate, "TerminateInstances", i.name(), why("InstanceId="+i.id, pl.goneInst[k]), "terminate instance "+i.name(), func(ctx context.Context) error {
+		pl.ec2(phTerminate, "TerminateInstances", i.name(), cloud.Why("InstanceId="+i.id, pl.goneInst[k]), "terminate instance "+i.name(), func(ctx context.Context) error {
 			if _, err := p.ec2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{i.id}}); err != nil {
 				return err
 			}
@@ -142,7 +142,7 @@ func (pl *planner) planInstances() {
 	for k := range pl.goneInst {
 		terminated[w.instances[k].id] = true
 	}
-	for _, k := range sortedKeys(pl.goneEIP) {
+	for _, k := range cloud.SortedKeys(pl.goneEIP) {
 		e := w.eips[k]
 		// Terminating an instance disassociates its address; an address on
 		// an instance that stays is disassociated first.
@@ -155,7 +155,7 @@ func (pl *planner) planInstances() {
 				return nil
 			})
 		}
-		pl.ec2(phRelease, "ReleaseAddress", e.name(), why("AllocationId="+e.id, pl.goneEIP[k]), "release elastic ip "+e.name(), func(ctx context.Context) error {
+		pl.ec2(phRelease, "ReleaseAddress", e.name(), cloud.Why("AllocationId="+e.id, pl.goneEIP[k]), "release elastic ip "+e.name(), func(ctx context.Context) error {
 			if _, err := p.ec2.ReleaseAddress(ctx, &ec2.ReleaseAddressInput{AllocationId: &e.id}); err != nil {
 				return err
 			}
@@ -164,14 +164,14 @@ func (pl *planner) planInstances() {
 		})
 	}
 	for _, in := range pl.d.Instances {
-		if keeps(w.instances, pl.goneInst, in.Key) {
+		if cloud.Keeps(w.instances, pl.goneInst, in.Key) {
 			pl.updateInstance(in, w.instances[in.Key])
 		} else {
 			pl.runInstance(in)
 		}
 	}
 	for _, in := range pl.d.Instances {
-		if in.ElasticIP {
+		if in.PublicIP {
 			pl.planEIP(in)
 		}
 	}
@@ -201,8 +201,8 @@ func (pl *planner) groupIDs(in cloud.Instance) ([]string, error) {
 
 func (pl *planner) runInstance(in cloud.Instance) {
 	p, w := pl.p, pl.w
-	typ := instanceType(in)
-	detail := "ImageId=" + in.Image + " InstanceType=" + typ + " SubnetId=" + ref(w.subnets, pl.goneSubnet, in.Subnet)
+	typ, image := p.instanceType(in.Size), p.imageID(in.Image)
+	detail := "ImageId=" + image + " InstanceType=" + typ + " SubnetId=" + ref(w.subnets, pl.goneSubnet, in.Subnet)
 	if in.PrivateIP.IsValid() {
 		detail += " PrivateIpAddress=" + in.PrivateIP.String()
 	}
@@ -218,7 +218,7 @@ func (pl *planner) runInstance(in cloud.Instance) {
 		if err != nil {
 			return err
 		}
-		input := &ec2.RunInstancesInput{ImageId: &in.Image, InstanceType: types.InstanceType(typ),
+		input := &ec2.RunInstancesInput{ImageId: &image, InstanceType: types.InstanceType(typ),
 			MinCount: sdkaws.Int32(1), MaxCount: sdkaws.Int32(1), SubnetId: &subnet, SecurityGroupIds: groups,
 			TagSpecifications: p.tagSpecs(types.ResourceTypeInstance, in.Key), ClientToken: sdkaws.String(clientToken())}
 		if in.PrivateIP.IsValid() {
@@ -292,9 +292,9 @@ func (pl *planner) setSourceDestCheck(key string, on bool) {
 // planEIP gives an instance its elastic IP, keyed like the instance.
 func (pl *planner) planEIP(in cloud.Instance) {
 	p, w := pl.p, pl.w
-	if keeps(w.eips, pl.goneEIP, in.Key) {
+	if cloud.Keeps(w.eips, pl.goneEIP, in.Key) {
 		e := w.eips[in.Key]
-		if keeps(w.instances, pl.goneInst, in.Key) && e.instanceID == w.instances[in.Key].id {
+		if cloud.Keeps(w.instances, pl.goneInst, in.Key) && e.instanceID == w.instances[in.Key].id {
 			return
 		}
 	} else {

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/directconnect"
 	dxtypes "github.com/aws/aws-sdk-go-v2/service/directconnect/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/mcnlab/mcnlab/controller/cloud"
 )
 
 // planVIFs plans the private virtual interfaces: each lands on the VPN
@@ -18,10 +20,10 @@ import (
 // error.
 func (pl *planner) planVIFs() error {
 	p, w := pl.p, pl.w
-	for _, k := range sortedKeys(pl.goneVIF) {
+	for _, k := range cloud.SortedKeys(pl.goneVIF) {
 		v := w.vifs[k]
 		_, vgwGone := pl.goneVGW[w.vgwKey(v.vgwID)]
-		pl.add(phDelVIF, "directconnect", "DeleteVirtualInterface", v.name(), why("VirtualInterfaceId="+v.id, pl.goneVIF[k]),
+		pl.add(phDelVIF, "directconnect", "DeleteVirtualInterface", v.name(), cloud.Why("VirtualInterfaceId="+v.id, pl.goneVIF[k]),
 			"delete virtual interface "+v.name(), func(ctx context.Context) error {
 				if _, err := p.dx.DeleteVirtualInterface(ctx, &directconnect.DeleteVirtualInterfaceInput{VirtualInterfaceId: &v.id}); err != nil {
 					return err
@@ -46,19 +48,19 @@ func (pl *planner) planVIFs() error {
 			errs = append(errs, fmt.Errorf("virtual interface %s: %d Direct Connect connections are named %q", x.Key, len(conns), x.Connection))
 			continue
 		}
-		if keeps(w.vifs, pl.goneVIF, x.Key) {
+		if cloud.Keeps(w.vifs, pl.goneVIF, x.Key) {
 			continue
 		}
 		conn := conns[0]
 		detail := fmt.Sprintf("ConnectionId=%s VirtualGatewayId=%s Vlan=%d Asn=%d AmazonAddress=%s CustomerAddress=%s AddressFamily=ipv4",
-			conn, ref(w.vgws, pl.goneVGW, x.VPC), x.VLAN, x.ASN, x.AmazonAddress, x.CustomerAddress)
+			conn, ref(w.vgws, pl.goneVGW, x.VPC), x.VLAN, x.ASN, x.CloudAddress, x.CustomerAddress)
 		pl.add(phVIF, "directconnect", "CreatePrivateVirtualInterface", x.Key, detail, "create virtual interface "+x.Key, func(ctx context.Context) error {
 			vgw, err := idOf(w.vgws, "vpn gateway", x.VPC)
 			if err != nil {
 				return err
 			}
 			nv := &dxtypes.NewPrivateVirtualInterface{VirtualInterfaceName: &x.Key, Vlan: x.VLAN,
-				AmazonAddress: sdkaws.String(x.AmazonAddress.String()), CustomerAddress: sdkaws.String(x.CustomerAddress.String()),
+				AmazonAddress: sdkaws.String(x.CloudAddress.String()), CustomerAddress: sdkaws.String(x.CustomerAddress.String()),
 				AddressFamily: dxtypes.AddressFamilyIPv4, VirtualGatewayId: &vgw}
 			// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_NewPrivateVirtualInterface.html — asn up to 2147483647; asnLong for the whole 32-bit range
 			if x.ASN <= math.MaxInt32 {
@@ -71,7 +73,7 @@ func (pl *planner) planVIFs() error {
 				return err
 			}
 			w.vifs[x.Key] = &vifObj{base: base{x.Key, sdkaws.ToString(out.VirtualInterfaceId)}, connID: conn, vgwID: vgw,
-				vlan: x.VLAN, asn: int64(x.ASN), amazonAddr: x.AmazonAddress.String(), customerAddr: x.CustomerAddress.String()}
+				vlan: x.VLAN, asn: int64(x.ASN), amazonAddr: x.CloudAddress.String(), customerAddr: x.CustomerAddress.String()}
 			return nil
 		})
 	}

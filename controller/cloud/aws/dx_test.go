@@ -16,7 +16,7 @@ import (
 
 func withVIF(d cloud.Desired, vlan int32) cloud.Desired {
 	d.VirtualInterfaces = []cloud.VirtualInterface{{Key: "dx-prod", Connection: "dc-nyc", VPC: "prod-vpc", VLAN: vlan, ASN: 65010,
-		AmazonAddress: pfx("169.254.10.1/30"), CustomerAddress: pfx("169.254.10.2/30")}}
+		CloudAddress: pfx("169.254.10.1/30"), CustomerAddress: pfx("169.254.10.2/30")}}
 	return d
 }
 

@@ -209,22 +209,22 @@ func (f *fakeDX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func lab() cloud.Desired {
 	return cloud.Desired{
 		Owner: owner,
-		VPCs: []cloud.VPC{{Key: "prod-vpc", CIDR: pfx("10.1.0.0/16"), InternetGateway: true, VPNGateway: true, Subnets: []cloud.Subnet{
+		VPCs: []cloud.VPC{{Key: "prod-vpc", CIDR: pfx("10.1.0.0/16"), Internet: true, PrivateLines: true, Subnets: []cloud.Subnet{
 			{Key: "prod-vpc/app", CIDR: pfx("10.1.1.0/24")},
 			{Key: "prod-vpc/gw", CIDR: pfx("10.1.2.0/24"), Zone: "us-east-1b"},
 		}}},
 		SecurityGroups: []cloud.SecurityGroup{{Key: "web", VPC: "prod-vpc", Ingress: []cloud.Rule{
-			{Protocol: "tcp", FromPort: 443, ToPort: 443, Source: pfx("0.0.0.0/0")},
-			{Protocol: "icmp", FromPort: -1, ToPort: -1, Source: pfx("10.0.0.0/8")},
+			{Protocol: cloud.ProtocolTCP, FromPort: 443, ToPort: 443, Source: pfx("0.0.0.0/0")},
+			{Protocol: cloud.ProtocolICMP, FromPort: -1, ToPort: -1, Source: pfx("10.0.0.0/8")},
 		}}},
 		Instances: []cloud.Instance{
-			{Key: "gw1", VPC: "prod-vpc", Subnet: "prod-vpc/gw", PrivateIP: netip.MustParseAddr("10.1.2.10"), Image: "ami-12345678",
-				SecurityGroups: []string{"web"}, ElasticIP: true},
-			{Key: "app1", VPC: "prod-vpc", Subnet: "prod-vpc/app", Image: "ami-12345678", SecurityGroups: []string{"web"}, SourceDestCheck: true},
+			{Key: "gw1", VPC: "prod-vpc", Subnet: "prod-vpc/gw", PrivateIP: netip.MustParseAddr("10.1.2.10"), Image: cloud.ImageGateway,
+				SecurityGroups: []string{"web"}, PublicIP: true},
+			{Key: "app1", VPC: "prod-vpc", Subnet: "prod-vpc/app", Image: cloud.ImageWorkload, SecurityGroups: []string{"web"}, SourceDestCheck: true},
 		},
 		Routes: []cloud.Route{
 			{Subnet: "prod-vpc/gw", Destination: pfx("0.0.0.0/0"), Target: cloud.TargetInternet},
-			{Subnet: "prod-vpc/app", Destination: pfx("192.168.0.0/16"), Target: cloud.TargetVPN},
+			{Subnet: "prod-vpc/app", Destination: pfx("192.168.0.0/16"), Target: cloud.TargetPrivateLine},
 		},
 	}
 }

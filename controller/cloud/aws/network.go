@@ -7,6 +7,8 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/mcnlab/mcnlab/controller/cloud"
 )
 
 // planNetworks plans VPCs, subnets, their route tables and the VPCs'
@@ -21,9 +23,9 @@ func (pl *planner) planNetworks() {
 
 func (pl *planner) planVPCs() {
 	p, w := pl.p, pl.w
-	for _, k := range sortedKeys(pl.goneVPC) {
+	for _, k := range cloud.SortedKeys(pl.goneVPC) {
 		o := w.vpcs[k]
-		pl.ec2(phDelVPC, "DeleteVpc", o.name(), why("VpcId="+o.id, pl.goneVPC[k]), "delete vpc "+o.name(), func(ctx context.Context) error {
+		pl.ec2(phDelVPC, "DeleteVpc", o.name(), cloud.Why("VpcId="+o.id, pl.goneVPC[k]), "delete vpc "+o.name(), func(ctx context.Context) error {
 			if _, err := p.ec2.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: &o.id}); err != nil {
 				return err
 			}
@@ -32,7 +34,7 @@ func (pl *planner) planVPCs() {
 		})
 	}
 	for _, v := range pl.d.VPCs {
-		if keeps(w.vpcs, pl.goneVPC, v.Key) {
+		if cloud.Keeps(w.vpcs, pl.goneVPC, v.Key) {
 			continue
 		}
 		pl.ec2(phVPC, "CreateVpc", v.Key, "CidrBlock="+v.CIDR.String(), "create vpc "+v.Key, func(ctx context.Context) error {
@@ -49,9 +51,9 @@ func (pl *planner) planVPCs() {
 
 func (pl *planner) planSubnets() {
 	p, w := pl.p, pl.w
-	for _, k := range sortedKeys(pl.goneSubnet) {
+	for _, k := range cloud.SortedKeys(pl.goneSubnet) {
 		o := w.subnets[k]
-		pl.ec2(phDelSubnet, "DeleteSubnet", o.name(), why("SubnetId="+o.id, pl.goneSubnet[k]), "delete subnet "+o.name(), func(ctx context.Context) error {
+		pl.ec2(phDelSubnet, "DeleteSubnet", o.name(), cloud.Why("SubnetId="+o.id, pl.goneSubnet[k]), "delete subnet "+o.name(), func(ctx context.Context) error {
 			if _, err := p.ec2.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: &o.id}); err != nil {
 				return err
 			}
@@ -61,7 +63,7 @@ func (pl *planner) planSubnets() {
 	}
 	for _, v := range pl.d.VPCs {
 		for _, s := range v.Subnets {
-			if keeps(w.subnets, pl.goneSubnet, s.Key) {
+			if cloud.Keeps(w.subnets, pl.goneSubnet, s.Key) {
 				continue
 			}
 			zone := pl.zone(s)
@@ -87,7 +89,7 @@ func (pl *planner) planSubnets() {
 func (pl *planner) planTables() {
 	p, w := pl.p, pl.w
 	disassociate := func(t *tableObj, a tableAssoc, reason string) {
-		pl.ec2(phDelTable, "DisassociateRouteTable", t.name(), why("AssociationId="+a.id, reason), "disassociate route table "+t.name(), func(ctx context.Context) error {
+		pl.ec2(phDelTable, "DisassociateRouteTable", t.name(), cloud.Why("AssociationId="+a.id, reason), "disassociate route table "+t.name(), func(ctx context.Context) error {
 			if _, err := p.ec2.DisassociateRouteTable(ctx, &ec2.DisassociateRouteTableInput{AssociationId: &a.id}); err != nil {
 				return err
 			}
@@ -95,7 +97,7 @@ func (pl *planner) planTables() {
 			return nil
 		})
 	}
-	for _, k := range sortedKeys(w.tables) {
+	for _, k := range cloud.SortedKeys(w.tables) {
 		t := w.tables[k]
 		reason, gone := pl.goneTable[k]
 		if !gone {
@@ -109,7 +111,7 @@ func (pl *planner) planTables() {
 		for _, a := range t.assocs {
 			disassociate(t, a, "")
 		}
-		pl.ec2(phDelTable, "DeleteRouteTable", t.name(), why("RouteTableId="+t.id, reason), "delete route table "+t.name(), func(ctx context.Context) error {
+		pl.ec2(phDelTable, "DeleteRouteTable", t.name(), cloud.Why("RouteTableId="+t.id, reason), "delete route table "+t.name(), func(ctx context.Context) error {
 			if _, err := p.ec2.DeleteRouteTable(ctx, &ec2.DeleteRouteTableInput{RouteTableId: &t.id}); err != nil {
 				return err
 			}
@@ -138,7 +140,7 @@ func (pl *planner) planTables() {
 	}
 	for _, v := range pl.d.VPCs {
 		for _, s := range v.Subnets {
-			if keeps(w.tables, pl.goneTable, s.Key) {
+			if cloud.Keeps(w.tables, pl.goneTable, s.Key) {
 				t := w.tables[s.Key]
 				if !slices.ContainsFunc(t.assocs, func(a tableAssoc) bool { return a.subnetID == w.subnets[s.Key].id }) {
 					associate(s.Key)
@@ -167,7 +169,7 @@ func (pl *planner) planTables() {
 
 func (pl *planner) planInternetGateways() {
 	p, w := pl.p, pl.w
-	for _, k := range sortedKeys(pl.goneIGW) {
+	for _, k := range cloud.SortedKeys(pl.goneIGW) {
 		g := w.igws[k]
 		for _, vpc := range g.vpcIDs {
 			pl.ec2(phDelIGW, "DetachInternetGateway", g.name(), "InternetGatewayId="+g.id+" VpcId="+vpc, "detach internet gateway "+g.name(), func(ctx context.Context) error {
@@ -175,7 +177,7 @@ func (pl *planner) planInternetGateways() {
 				return err
 			})
 		}
-		pl.ec2(phDelIGW, "DeleteInternetGateway", g.name(), why("InternetGatewayId="+g.id, pl.goneIGW[k]), "delete internet gateway "+g.name(), func(ctx context.Context) error {
+		pl.ec2(phDelIGW, "DeleteInternetGateway", g.name(), cloud.Why("InternetGatewayId="+g.id, pl.goneIGW[k]), "delete internet gateway "+g.name(), func(ctx context.Context) error {
 			if _, err := p.ec2.DeleteInternetGateway(ctx, &ec2.DeleteInternetGatewayInput{InternetGatewayId: &g.id}); err != nil {
 				return err
 			}
@@ -184,13 +186,13 @@ func (pl *planner) planInternetGateways() {
 		})
 	}
 	for _, v := range pl.d.VPCs {
-		if !v.InternetGateway {
+		if !v.Internet {
 			continue
 		}
-		if keeps(w.igws, pl.goneIGW, v.Key) && len(w.igws[v.Key].vpcIDs) > 0 {
+		if cloud.Keeps(w.igws, pl.goneIGW, v.Key) && len(w.igws[v.Key].vpcIDs) > 0 {
 			continue // attached to this VPC, or it would be gone
 		}
-		if !keeps(w.igws, pl.goneIGW, v.Key) {
+		if !cloud.Keeps(w.igws, pl.goneIGW, v.Key) {
 			pl.ec2(phIGW, "CreateInternetGateway", v.Key, "", "create internet gateway "+v.Key, func(ctx context.Context) error {
 				out, err := p.ec2.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{
 					TagSpecifications: p.tagSpecs(types.ResourceTypeInternetGateway, v.Key)})
@@ -222,7 +224,7 @@ func (pl *planner) planInternetGateways() {
 
 func (pl *planner) planVPNGateways() {
 	p, w := pl.p, pl.w
-	for _, k := range sortedKeys(pl.goneVGW) {
+	for _, k := range cloud.SortedKeys(pl.goneVGW) {
 		g := w.vgws[k]
 		for _, vpc := range g.vpcIDs {
 			pl.ec2(phDelVGW, "DetachVpnGateway", g.name(), "VpnGatewayId="+g.id+" VpcId="+vpc, "detach vpn gateway "+g.name(), func(ctx context.Context) error {
@@ -232,7 +234,7 @@ func (pl *planner) planVPNGateways() {
 				return p.waitVGW(ctx, g.id, func(v types.VpnGateway) bool { return !attachedTo(v, vpc) })
 			})
 		}
-		pl.ec2(phDelVGW, "DeleteVpnGateway", g.name(), why("VpnGatewayId="+g.id, pl.goneVGW[k]), "delete vpn gateway "+g.name(), func(ctx context.Context) error {
+		pl.ec2(phDelVGW, "DeleteVpnGateway", g.name(), cloud.Why("VpnGatewayId="+g.id, pl.goneVGW[k]), "delete vpn gateway "+g.name(), func(ctx context.Context) error {
 			if _, err := p.ec2.DeleteVpnGateway(ctx, &ec2.DeleteVpnGatewayInput{VpnGatewayId: &g.id}); err != nil {
 				return err
 			}
@@ -241,13 +243,13 @@ func (pl *planner) planVPNGateways() {
 		})
 	}
 	for _, v := range pl.d.VPCs {
-		if !v.VPNGateway {
+		if !v.PrivateLines {
 			continue
 		}
-		if keeps(w.vgws, pl.goneVGW, v.Key) && len(w.vgws[v.Key].vpcIDs) > 0 {
+		if cloud.Keeps(w.vgws, pl.goneVGW, v.Key) && len(w.vgws[v.Key].vpcIDs) > 0 {
 			continue
 		}
-		if !keeps(w.vgws, pl.goneVGW, v.Key) {
+		if !cloud.Keeps(w.vgws, pl.goneVGW, v.Key) {
 			pl.ec2(phVGW, "CreateVpnGateway", v.Key, "Type=ipsec.1", "create vpn gateway "+v.Key, func(ctx context.Context) error {
 				out, err := p.ec2.CreateVpnGateway(ctx, &ec2.CreateVpnGatewayInput{Type: types.GatewayTypeIpsec1,
 					TagSpecifications: p.tagSpecs(types.ResourceTypeVpnGateway, v.Key)})

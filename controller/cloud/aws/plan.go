@@ -1,12 +1,9 @@
 package aws
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"maps"
 	"net/netip"
-	"slices"
 	"strings"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
@@ -69,7 +66,7 @@ type planner struct {
 
 	// gone* hold the world keys of the objects to delete, each with why
 	// ("" when d no longer has it, "replace: ..." when it is recreated).
-	goneVPC, goneSubnet, goneTable, goneIGW, goneVGW, goneGroup, goneInst, goneEIP, goneVIF map[string]string
+	goneVPC, goneSubnet, goneTable, goneIGW, goneVGW, goneGroup, goneInst, goneEIP, goneVIF cloud.Gone
 }
 
 func newPlanner(p *Provider, d cloud.Desired, w *world) *planner {
@@ -77,9 +74,9 @@ func newPlanner(p *Provider, d cloud.Desired, w *world) *planner {
 		wantVPC: map[string]cloud.VPC{}, wantSubnet: map[string]cloud.Subnet{}, subnetVPC: map[string]string{},
 		wantGroup: map[string]cloud.SecurityGroup{}, wantInst: map[string]cloud.Instance{},
 		wantRoutes: map[string]map[netip.Prefix]cloud.TargetKind{}, wantVIF: map[string]cloud.VirtualInterface{},
-		goneVPC: map[string]string{}, goneSubnet: map[string]string{}, goneTable: map[string]string{},
-		goneIGW: map[string]string{}, goneVGW: map[string]string{}, goneGroup: map[string]string{},
-		goneInst: map[string]string{}, goneEIP: map[string]string{}, goneVIF: map[string]string{}}
+		goneVPC: cloud.Gone{}, goneSubnet: cloud.Gone{}, goneTable: cloud.Gone{},
+		goneIGW: cloud.Gone{}, goneVGW: cloud.Gone{}, goneGroup: cloud.Gone{},
+		goneInst: cloud.Gone{}, goneEIP: cloud.Gone{}, goneVIF: cloud.Gone{}}
 	for _, v := range d.VPCs {
 		pl.wantVPC[v.Key] = v
 		for _, s := range v.Subnets {
@@ -125,126 +122,121 @@ func (pl *planner) plan() ([]op, error) {
 
 // findGone decides what is deleted: objects d no longer has, objects whose
 // immutable properties differ from d (replaced), and objects inside
-// something deleted.
+// something deleted. Each kind is decided after the kinds it lives in.
 func (pl *planner) findGone() {
 	w := pl.w
-	for k, o := range w.vpcs {
-		switch want, ok := pl.wantVPC[k]; {
-		case !ok:
-			pl.goneVPC[k] = ""
-		case o.cidr != want.CIDR:
-			pl.goneVPC[k] = fmt.Sprintf("replace: CidrBlock %s -> %s", o.cidr, want.CIDR)
-		}
+	cloud.FindGone(pl.goneVPC, w.vpcs, pl.wantVPC, pl.replaceVPC)
+	cloud.FindGone(pl.goneSubnet, w.subnets, pl.wantSubnet, pl.replaceSubnet)
+	cloud.FindGone(pl.goneTable, w.tables, pl.wantSubnet, pl.replaceTable)
+	cloud.FindGone(pl.goneIGW, w.igws, pl.wantVPC, pl.replaceGateway(func(v cloud.VPC) bool { return v.Internet }))
+	cloud.FindGone(pl.goneVGW, w.vgws, pl.wantVPC, pl.replaceGateway(func(v cloud.VPC) bool { return v.PrivateLines }))
+	cloud.FindGone(pl.goneGroup, w.groups, pl.wantGroup, pl.replaceGroup)
+	cloud.FindGone(pl.goneInst, w.instances, pl.wantInst, pl.replaceInstance)
+	cloud.FindGone(pl.goneEIP, w.eips, pl.wantInst, func(_ string, _ *eipObj, i cloud.Instance) (string, bool) {
+		return "", !i.PublicIP
+	})
+	cloud.FindGone(pl.goneVIF, w.vifs, pl.wantVIF, pl.replaceVIF)
+}
+
+func (pl *planner) replaceVPC(_ string, o *vpcObj, want cloud.VPC) (string, bool) {
+	if o.cidr != want.CIDR {
+		return cloud.Replace(fmt.Sprintf("replace: CidrBlock %s -> %s", o.cidr, want.CIDR))
 	}
-	for k, o := range w.subnets {
-		want, ok := pl.wantSubnet[k]
-		vk := w.vpcKey(o.vpcID)
-		_, vpcGone := pl.goneVPC[vk]
-		switch {
-		case !ok:
-			pl.goneSubnet[k] = ""
-		case vk != pl.subnetVPC[k]:
-			pl.goneSubnet[k] = fmt.Sprintf("replace: VpcId %s -> <%s>", o.vpcID, pl.subnetVPC[k])
-		case vpcGone:
-			pl.goneSubnet[k] = "replace with VPC " + vk
-		case o.cidr != want.CIDR:
-			pl.goneSubnet[k] = fmt.Sprintf("replace: CidrBlock %s -> %s", o.cidr, want.CIDR)
-		case o.zone != pl.zone(want):
-			pl.goneSubnet[k] = fmt.Sprintf("replace: AvailabilityZone %s -> %s", o.zone, pl.zone(want))
-		}
+	return "", false
+}
+
+func (pl *planner) replaceSubnet(k string, o *subnetObj, want cloud.Subnet) (string, bool) {
+	vk := pl.w.vpcKey(o.vpcID)
+	switch {
+	case vk != pl.subnetVPC[k]:
+		return cloud.Replace(fmt.Sprintf("replace: VpcId %s -> <%s>", o.vpcID, pl.subnetVPC[k]))
+	case pl.goneVPC.Has(vk):
+		return cloud.Replace("replace with VPC " + vk)
+	case o.cidr != want.CIDR:
+		return cloud.Replace(fmt.Sprintf("replace: CidrBlock %s -> %s", o.cidr, want.CIDR))
+	case o.zone != pl.zone(want):
+		return cloud.Replace(fmt.Sprintf("replace: AvailabilityZone %s -> %s", o.zone, pl.zone(want)))
 	}
-	for k, o := range w.tables {
-		s, exists := w.subnets[k]
-		_, subnetGone := pl.goneSubnet[k]
-		switch _, ok := pl.wantSubnet[k]; {
-		case !ok:
-			pl.goneTable[k] = ""
-		case !exists || subnetGone:
-			pl.goneTable[k] = "replace with subnet " + k
-		case s.vpcID != o.vpcID:
-			pl.goneTable[k] = fmt.Sprintf("replace: VpcId %s -> %s", o.vpcID, s.vpcID)
-		}
+	return "", false
+}
+
+func (pl *planner) replaceTable(k string, o *tableObj, _ cloud.Subnet) (string, bool) {
+	s, exists := pl.w.subnets[k]
+	switch {
+	case !exists || pl.goneSubnet.Has(k):
+		return cloud.Replace("replace with subnet " + k)
+	case s.vpcID != o.vpcID:
+		return cloud.Replace(fmt.Sprintf("replace: VpcId %s -> %s", o.vpcID, s.vpcID))
 	}
-	gateway := func(gws map[string]*gwObj, gone map[string]string, want func(cloud.VPC) bool) {
-		for k, o := range gws {
-			v, ok := pl.wantVPC[k]
-			_, vpcGone := pl.goneVPC[k]
-			vpc, vpcExists := w.vpcs[k]
-			switch {
-			case !ok || !want(v):
-				gone[k] = ""
-			case vpcGone:
-				gone[k] = "replace with VPC " + k
-			default:
-				for _, id := range o.vpcIDs {
-					if !vpcExists || id != vpc.id {
-						gone[k] = "replace: attached to " + id
-					}
-				}
+	return "", false
+}
+
+// replaceGateway decides on a VPC's internet or VPN gateway, which want
+// says the VPC has.
+func (pl *planner) replaceGateway(want func(cloud.VPC) bool) func(string, *gwObj, cloud.VPC) (string, bool) {
+	return func(k string, o *gwObj, v cloud.VPC) (string, bool) {
+		if !want(v) {
+			return "", true
+		}
+		if pl.goneVPC.Has(k) {
+			return cloud.Replace("replace with VPC " + k)
+		}
+		vpc, vpcExists := pl.w.vpcs[k]
+		for _, id := range o.vpcIDs {
+			if !vpcExists || id != vpc.id {
+				return cloud.Replace("replace: attached to " + id)
 			}
 		}
+		return "", false
 	}
-	gateway(w.igws, pl.goneIGW, func(v cloud.VPC) bool { return v.InternetGateway })
-	gateway(w.vgws, pl.goneVGW, func(v cloud.VPC) bool { return v.VPNGateway })
-	for k, o := range w.groups {
-		want, ok := pl.wantGroup[k]
-		vk := w.vpcKey(o.vpcID)
-		_, vpcGone := pl.goneVPC[vk]
-		switch {
-		case !ok:
-			pl.goneGroup[k] = ""
-		case vk != want.VPC:
-			pl.goneGroup[k] = fmt.Sprintf("replace: VpcId %s -> <%s>", o.vpcID, want.VPC)
-		case vpcGone:
-			pl.goneGroup[k] = "replace with VPC " + vk
-		}
+}
+
+func (pl *planner) replaceGroup(_ string, o *groupObj, want cloud.SecurityGroup) (string, bool) {
+	vk := pl.w.vpcKey(o.vpcID)
+	switch {
+	case vk != want.VPC:
+		return cloud.Replace(fmt.Sprintf("replace: VpcId %s -> <%s>", o.vpcID, want.VPC))
+	case pl.goneVPC.Has(vk):
+		return cloud.Replace("replace with VPC " + vk)
 	}
-	for k, o := range w.instances {
-		want, ok := pl.wantInst[k]
-		sk := w.subnetKey(o.subnetID)
-		_, subnetGone := pl.goneSubnet[sk]
-		switch {
-		case !ok:
-			pl.goneInst[k] = ""
-		case sk != want.Subnet:
-			pl.goneInst[k] = fmt.Sprintf("replace: SubnetId %s -> <%s>", o.subnetID, want.Subnet)
-		case subnetGone:
-			pl.goneInst[k] = "replace with subnet " + sk
-		case want.PrivateIP.IsValid() && o.ip != want.PrivateIP:
-			pl.goneInst[k] = fmt.Sprintf("replace: PrivateIpAddress %s -> %s", o.ip, want.PrivateIP)
-		case o.image != want.Image:
-			pl.goneInst[k] = fmt.Sprintf("replace: ImageId %s -> %s", o.image, want.Image)
-		case o.typ != instanceType(want):
-			pl.goneInst[k] = fmt.Sprintf("replace: InstanceType %s -> %s", o.typ, instanceType(want))
-		}
+	return "", false
+}
+
+func (pl *planner) replaceInstance(_ string, o *instanceObj, want cloud.Instance) (string, bool) {
+	sk := pl.w.subnetKey(o.subnetID)
+	switch {
+	case sk != want.Subnet:
+		return cloud.Replace(fmt.Sprintf("replace: SubnetId %s -> <%s>", o.subnetID, want.Subnet))
+	case pl.goneSubnet.Has(sk):
+		return cloud.Replace("replace with subnet " + sk)
+	case want.PrivateIP.IsValid() && o.ip != want.PrivateIP:
+		return cloud.Replace(fmt.Sprintf("replace: PrivateIpAddress %s -> %s", o.ip, want.PrivateIP))
+	case o.image != pl.p.imageID(want.Image):
+		return cloud.Replace(fmt.Sprintf("replace: ImageId %s -> %s", o.image, pl.p.imageID(want.Image)))
+	case o.typ != pl.p.instanceType(want.Size):
+		return cloud.Replace(fmt.Sprintf("replace: InstanceType %s -> %s", o.typ, pl.p.instanceType(want.Size)))
 	}
-	for k := range w.eips {
-		if i, ok := pl.wantInst[k]; !ok || !i.ElasticIP {
-			pl.goneEIP[k] = ""
-		}
+	return "", false
+}
+
+func (pl *planner) replaceVIF(_ string, o *vifObj, want cloud.VirtualInterface) (string, bool) {
+	vk := pl.w.vgwKey(o.vgwID)
+	conns := pl.w.conns[want.Connection]
+	switch {
+	case vk != want.VPC:
+		return cloud.Replace(fmt.Sprintf("replace: VirtualGatewayId %s -> <%s>", o.vgwID, want.VPC))
+	case pl.goneVGW.Has(vk):
+		return cloud.Replace("replace with the VPN gateway of " + vk)
+	case len(conns) == 1 && conns[0] != o.connID:
+		return cloud.Replace(fmt.Sprintf("replace: ConnectionId %s -> %s", o.connID, conns[0]))
+	case o.vlan != want.VLAN:
+		return cloud.Replace(fmt.Sprintf("replace: Vlan %d -> %d", o.vlan, want.VLAN))
+	case o.asn != int64(want.ASN):
+		return cloud.Replace(fmt.Sprintf("replace: Asn %d -> %d", o.asn, want.ASN))
+	case o.amazonAddr != want.CloudAddress.String() || o.customerAddr != want.CustomerAddress.String():
+		return cloud.Replace(fmt.Sprintf("replace: addresses %s %s -> %s %s", o.amazonAddr, o.customerAddr, want.CloudAddress, want.CustomerAddress))
 	}
-	for k, o := range w.vifs {
-		want, ok := pl.wantVIF[k]
-		vk := w.vgwKey(o.vgwID)
-		_, vgwGone := pl.goneVGW[vk]
-		conns := w.conns[want.Connection]
-		switch {
-		case !ok:
-			pl.goneVIF[k] = ""
-		case vk != want.VPC:
-			pl.goneVIF[k] = fmt.Sprintf("replace: VirtualGatewayId %s -> <%s>", o.vgwID, want.VPC)
-		case vgwGone:
-			pl.goneVIF[k] = "replace with the VPN gateway of " + vk
-		case len(conns) == 1 && conns[0] != o.connID:
-			pl.goneVIF[k] = fmt.Sprintf("replace: ConnectionId %s -> %s", o.connID, conns[0])
-		case o.vlan != want.VLAN:
-			pl.goneVIF[k] = fmt.Sprintf("replace: Vlan %d -> %d", o.vlan, want.VLAN)
-		case o.asn != int64(want.ASN):
-			pl.goneVIF[k] = fmt.Sprintf("replace: Asn %d -> %d", o.asn, want.ASN)
-		case o.amazonAddr != want.AmazonAddress.String() || o.customerAddr != want.CustomerAddress.String():
-			pl.goneVIF[k] = fmt.Sprintf("replace: addresses %s %s -> %s %s", o.amazonAddr, o.customerAddr, want.AmazonAddress, want.CustomerAddress)
-		}
-	}
+	return "", false
 }
 
 // zone is the availability zone a subnet goes in.
@@ -254,8 +246,6 @@ func (pl *planner) zone(s cloud.Subnet) string {
 	}
 	return pl.p.region + "a"
 }
-
-func instanceType(i cloud.Instance) string { return cmp.Or(i.Type, DefaultInstanceType) }
 
 // add appends an op to a phase.
 func (pl *planner) add(ph int, service, action, object, detail, what string, run func(context.Context) error) {
@@ -267,17 +257,10 @@ func (pl *planner) ec2(ph int, action, object, detail, what string, run func(con
 	pl.add(ph, "ec2", action, object, detail, what, run)
 }
 
-// keeps reports whether the object under key exists and is not deleted.
-func keeps[T any](m map[string]T, gone map[string]string, key string) bool {
-	_, ok := m[key]
-	_, g := gone[key]
-	return ok && !g
-}
-
 // ref names an object in a plan: its ID if it exists and stays, else its
 // key in angle brackets.
-func ref[T keyed](m map[string]T, gone map[string]string, key string) string {
-	if keeps(m, gone, key) {
+func ref[T keyed](m map[string]T, gone cloud.Gone, key string) string {
+	if cloud.Keeps(m, gone, key) {
 		_, id := m[key].keyID()
 		return id
 	}
@@ -300,16 +283,5 @@ func drop[T comparable](m map[string]T, key string, o T) {
 		delete(m, key)
 	}
 }
-
-// why appends the reason for a deletion to a call's detail.
-func why(detail, reason string) string {
-	if reason == "" {
-		return detail
-	}
-	return detail + " (" + reason + ")"
-}
-
-// sortedKeys returns a map's keys in order, for stable plans.
-func sortedKeys[T any](m map[string]T) []string { return slices.Sorted(maps.Keys(m)) }
 
 func joinRefs(refs []string) string { return strings.Join(refs, ",") }

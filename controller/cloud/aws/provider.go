@@ -14,6 +14,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -23,7 +24,25 @@ import (
 	"github.com/mcnlab/mcnlab/controller/cloud"
 )
 
-// DefaultInstanceType is the instance type used when an Instance names none.
+// The AMIs of the image roles by default: the lab's cloud runs instances
+// of GatewayImage as mcnlab gateways. On real AWS, WithImages names the
+// account's own AMIs.
+const (
+	GatewayImage  = "ami-mcnlab-gateway"
+	WorkloadImage = "ami-mcnlab-workload"
+)
+
+// DefaultImages maps the image roles to the lab's AMIs.
+func DefaultImages() map[cloud.ImageRole]string {
+	return map[cloud.ImageRole]string{cloud.ImageGateway: GatewayImage, cloud.ImageWorkload: WorkloadImage}
+}
+
+// InstanceTypes maps the size classes to instance types
+// (AWS: https://aws.amazon.com/ec2/instance-types/t3/).
+var InstanceTypes = map[cloud.Size]string{cloud.SizeSmall: "t3.micro", cloud.SizeMedium: "t3.medium", cloud.SizeLarge: "t3.large"}
+
+// DefaultInstanceType is the instance type of SizeSmall, the size of an
+// Instance that names none.
 const DefaultInstanceType = "t3.micro"
 
 // Provider reconciles one AWS account and region for one owner. Plan,
@@ -37,6 +56,7 @@ type Provider struct {
 	region   string
 	pageSize int32
 	noDX     bool
+	images   map[cloud.ImageRole]string
 
 	mu        sync.Mutex             // guards instances
 	instances map[string]instanceRef // instance key -> IDs, from the last Apply, Observe or refresh
@@ -60,6 +80,11 @@ func WithPageSize(n int32) Option { return func(p *Provider) { p.pageSize = n } 
 // virtual interfaces is an error. It is for endpoints that serve EC2 only.
 func WithoutDirectConnect() Option { return func(p *Provider) { p.noDX = true } }
 
+// WithImages maps image roles to AMI IDs, over DefaultImages.
+func WithImages(m map[cloud.ImageRole]string) Option {
+	return func(p *Provider) { maps.Copy(p.images, m) }
+}
+
 // New returns a Provider for the account and region of cfg, acting for
 // owner. The caller builds cfg: with BaseEndpoint and static credentials
 // for the lab's emulated cloud, or from the default chain for real AWS.
@@ -70,6 +95,7 @@ func New(cfg sdkaws.Config, owner string, opts ...Option) *Provider {
 		owner:     owner,
 		region:    cfg.Region,
 		instances: map[string]instanceRef{},
+		images:    DefaultImages(),
 	}
 	for _, o := range opts {
 		o(p)
@@ -79,6 +105,29 @@ func New(cfg sdkaws.Config, owner string, opts ...Option) *Provider {
 
 // Owner returns the owner tag value the provider acts for.
 func (p *Provider) Owner() string { return p.owner }
+
+// Capabilities says what the provider does: private lines (Direct Connect)
+// unless WithoutDirectConnect, elastic IPs, one region, and VPC and subnet
+// blocks of /16 to /28
+// (AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html).
+func (p *Provider) Capabilities() cloud.Capabilities {
+	return cloud.Capabilities{PrivateLines: !p.noDX, StaticPublicAddresses: true, NetworkBits: [2]int{16, 28}}
+}
+
+// Close releases nothing: the SDK's clients hold no connections that
+// outlive a call beyond the shared HTTP client's idle pool.
+func (p *Provider) Close() error { return nil }
+
+// imageID is the AMI of an image role.
+func (p *Provider) imageID(r cloud.ImageRole) string { return p.images[r] }
+
+// instanceType is the instance type of a size class.
+func (p *Provider) instanceType(s cloud.Size) string {
+	if t, ok := InstanceTypes[s]; ok {
+		return t
+	}
+	return DefaultInstanceType
+}
 
 // Plan returns the calls Apply would make now, in order, making none. Objects
 // that do not exist yet are referred to by key in angle brackets.

@@ -36,8 +36,8 @@ var labPlan = []string{
 	"ec2 AttachVpnGateway prod-vpc VpnGatewayId=<prod-vpc> VpcId=<prod-vpc>",
 	"ec2 CreateSecurityGroup web GroupName=web VpcId=<prod-vpc>",
 	"ec2 AuthorizeSecurityGroupIngress web GroupId=<web> IpPermissions=[icmp/-1 from 10.0.0.0/8; tcp/443 from 0.0.0.0/0]",
-	"ec2 RunInstances gw1 ImageId=ami-12345678 InstanceType=t3.micro SubnetId=<prod-vpc/gw> PrivateIpAddress=10.1.2.10 SecurityGroupIds=<web>",
-	"ec2 RunInstances app1 ImageId=ami-12345678 InstanceType=t3.micro SubnetId=<prod-vpc/app> SecurityGroupIds=<web>",
+	"ec2 RunInstances gw1 ImageId=ami-mcnlab-gateway InstanceType=t3.micro SubnetId=<prod-vpc/gw> PrivateIpAddress=10.1.2.10 SecurityGroupIds=<web>",
+	"ec2 RunInstances app1 ImageId=ami-mcnlab-workload InstanceType=t3.micro SubnetId=<prod-vpc/app> SecurityGroupIds=<web>",
 	"ec2 ModifyInstanceAttribute gw1 InstanceId=<gw1> SourceDestCheck=false",
 	"ec2 AllocateAddress gw1 Domain=vpc",
 	"ec2 AssociateAddress gw1 AllocationId=<gw1> InstanceId=<gw1>",
@@ -80,7 +80,7 @@ func TestApplyIdempotent(t *testing.T) {
 		t.Fatalf("inventory %+v", inv)
 	}
 	gw := inv.Instances["gw1"]
-	if !strings.HasPrefix(gw.ID, "i-") || !strings.HasPrefix(gw.ENI, "eni-") || gw.PrivateIP != netip.MustParseAddr("10.1.2.10") || !gw.PublicIP.IsValid() {
+	if !strings.HasPrefix(gw.ID, "i-") || !strings.HasPrefix(gw.Interface, "eni-") || gw.PrivateIP != netip.MustParseAddr("10.1.2.10") || !gw.PublicIP.IsValid() {
 		t.Errorf("gw1 = %+v, want an instance, its interface, 10.1.2.10 and an elastic IP", gw)
 	}
 	if app := inv.Instances["app1"]; !app.PrivateIP.IsValid() || app.PublicIP.IsValid() {
@@ -183,7 +183,7 @@ func TestApplyChange(t *testing.T) {
 	e.apply(t, lab())
 	d := lab()
 	d.VPCs[0].Subnets = append(d.VPCs[0].Subnets, cloud.Subnet{Key: "prod-vpc/db", CIDR: pfx("10.1.3.0/24")})
-	d.SecurityGroups[0].Ingress = append(d.SecurityGroups[0].Ingress, cloud.Rule{Protocol: "udp", FromPort: 53, ToPort: 53, Source: pfx("10.0.0.0/8")})
+	d.SecurityGroups[0].Ingress = append(d.SecurityGroups[0].Ingress, cloud.Rule{Protocol: cloud.ProtocolUDP, FromPort: 53, ToPort: 53, Source: pfx("10.0.0.0/8")})
 	plan, err := e.p.Plan(ctx, d)
 	if err != nil {
 		t.Fatal(err)
@@ -243,13 +243,13 @@ func TestApplyReplace(t *testing.T) {
 	e := newEnv(t)
 	inv, _ := e.apply(t, lab())
 	d := lab()
-	d.Instances[0].Image = "ami-87654321"
+	d.Instances[0].Image = cloud.ImageWorkload
 	plan, err := e.p.Plan(ctx, d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantCalls(t, "plan of a new image", plan, "TerminateInstances gw1", "RunInstances gw1", "ModifyInstanceAttribute gw1", "AssociateAddress gw1")
-	if !strings.Contains(plan[0].Detail, "replace: ImageId ami-12345678 -> ami-87654321") {
+	if !strings.Contains(plan[0].Detail, "replace: ImageId ami-mcnlab-gateway -> ami-mcnlab-workload") {
 		t.Errorf("termination detail %q does not say it replaces", plan[0].Detail)
 	}
 	inv2, calls := e.apply(t, d)
@@ -305,8 +305,8 @@ func TestSyncRoutes(t *testing.T) {
 
 	calls = sync(map[netip.Prefix]string{pfx("10.9.0.0/16"): "app1"})
 	wantCalls(t, "second sync", calls, "DeleteRoute prod-vpc/app", "ReplaceRoute prod-vpc/app")
-	if !strings.Contains(calls[1].Detail, "NetworkInterfaceId="+app.ENI) || !strings.Contains(calls[0].Detail, "10.8.0.0/16") {
-		t.Errorf("calls %v, want 10.8.0.0/16 deleted and 10.9.0.0/16 to %s", strs(calls), app.ENI)
+	if !strings.Contains(calls[1].Detail, "NetworkInterfaceId="+app.Interface) || !strings.Contains(calls[0].Detail, "10.8.0.0/16") {
+		t.Errorf("calls %v, want 10.8.0.0/16 deleted and 10.9.0.0/16 to %s", strs(calls), app.Interface)
 	}
 
 	e.wire.take()
@@ -341,8 +341,8 @@ func TestSyncRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCalls(t, "sync from a fresh provider", calls, "ReplaceRoute prod-vpc/app")
-	if !strings.Contains(calls[0].Detail, gw.ENI) {
-		t.Errorf("replace %v, want target %s", strs(calls), gw.ENI)
+	if !strings.Contains(calls[0].Detail, gw.Interface) {
+		t.Errorf("replace %v, want target %s", strs(calls), gw.Interface)
 	}
 	if got := e.wire.take(); !slices.Equal(got, []string{"DescribeRouteTables", "DescribeInstances", "ReplaceRoute"}) {
 		t.Errorf("fresh sync sent %v", got)
@@ -440,9 +440,9 @@ func TestErrorsNameObject(t *testing.T) {
 	d := lab()
 	d.Instances[1].Subnet = "prod-vpc/nosuch"
 	d.Routes = append(d.Routes, cloud.Route{Subnet: "prod-vpc/app", Destination: pfx("0.0.0.0/0"), Target: cloud.TargetInternet})
-	d.VPCs[0].InternetGateway = false
+	d.VPCs[0].Internet = false
 	_, err := e.p.Plan(ctx, d)
-	for _, want := range []string{`instance app1: no subnet "prod-vpc/nosuch"`, "route prod-vpc/app 0.0.0.0/0: targets the internet gateway"} {
+	for _, want := range []string{`instance app1: no subnet "prod-vpc/nosuch"`, "route prod-vpc/app 0.0.0.0/0: targets the internet but VPC prod-vpc has no way to it"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("plan error %v, want one with %q", err, want)
 		}
@@ -481,7 +481,7 @@ func TestSyncRoutesStaleInterface(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := lab()
-	d.Instances[0].Image = "ami-87654321"
+	d.Instances[0].Image = cloud.ImageWorkload
 	inv, _, err := aws.New(e.cfg, owner).Apply(ctx, d)
 	if err != nil {
 		t.Fatal(err)
@@ -492,7 +492,7 @@ func TestSyncRoutesStaleInterface(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCalls(t, "sync after gw1 was replaced", calls, "ReplaceRoute prod-vpc/app")
-	if eni := inv.Instances["gw1"].ENI; !strings.Contains(calls[0].Detail, eni) {
+	if eni := inv.Instances["gw1"].Interface; !strings.Contains(calls[0].Detail, eni) {
 		t.Errorf("replace %v, want the new interface %s", strs(calls), eni)
 	}
 	if got := e.wire.take(); !slices.Equal(got, []string{"DescribeRouteTables", "DescribeInstances", "ReplaceRoute"}) {

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -175,11 +176,11 @@ func (r *Regional) Plan(ctx context.Context, d cloud.Desired) ([]cloud.Call, err
 // Apply brings every region to its part of d and returns the inventory of
 // all regions and the calls made; it stops at the first region that fails.
 func (r *Regional) Apply(ctx context.Context, d cloud.Desired) (cloud.Inventory, []cloud.Call, error) {
-	inv := emptyInventory()
+	inv := cloud.NewInventory()
 	var made []cloud.Call
 	err := r.each(d, func(p *Provider, part cloud.Desired) error {
 		i, calls, err := p.Apply(ctx, part)
-		mergeInventory(&inv, i)
+		inv.Merge(i)
 		made = append(made, calls...)
 		return err
 	})
@@ -189,7 +190,7 @@ func (r *Regional) Apply(ctx context.Context, d cloud.Desired) (cloud.Inventory,
 // Observe returns the inventory of the owner's objects in every region
 // seen.
 func (r *Regional) Observe(ctx context.Context) (cloud.Inventory, error) {
-	inv := emptyInventory()
+	inv := cloud.NewInventory()
 	for _, reg := range r.order() {
 		r.mu.Lock()
 		p := r.regions[reg]
@@ -198,7 +199,7 @@ func (r *Regional) Observe(ctx context.Context) (cloud.Inventory, error) {
 		if err != nil {
 			return inv, fmt.Errorf("region %s: %w", reg, err)
 		}
-		mergeInventory(&inv, i)
+		inv.Merge(i)
 	}
 	return inv, nil
 }
@@ -217,18 +218,26 @@ func (r *Regional) SyncRoutes(ctx context.Context, subnet string, want map[netip
 	return p.SyncRoutes(ctx, subnet, want)
 }
 
+// Capabilities are a Provider's, serving several regions.
+func (r *Regional) Capabilities() cloud.Capabilities {
+	r.mu.Lock()
+	p := r.providerLocked(r.cfg.Region)
+	r.mu.Unlock()
+	c := p.Capabilities()
+	c.MultiRegion = true
+	return c
+}
+
+// Close closes every region's Provider.
+func (r *Regional) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var errs []error
+	for _, p := range r.regions {
+		errs = append(errs, p.Close())
+	}
+	return errors.Join(errs...)
+}
+
 // Regions returns the regions seen, the home region first.
 func (r *Regional) Regions() []string { return r.order() }
-
-func emptyInventory() cloud.Inventory {
-	return cloud.Inventory{VPCs: map[string]string{}, Subnets: map[string]string{}, RouteTables: map[string]string{},
-		Groups: map[string]string{}, Instances: map[string]cloud.InstanceInfo{}}
-}
-
-func mergeInventory(into *cloud.Inventory, from cloud.Inventory) {
-	maps.Copy(into.VPCs, from.VPCs)
-	maps.Copy(into.Subnets, from.Subnets)
-	maps.Copy(into.RouteTables, from.RouteTables)
-	maps.Copy(into.Groups, from.Groups)
-	maps.Copy(into.Instances, from.Instances)
-}

@@ -18,12 +18,12 @@ import (
 // gateway holding an elastic IP.
 func twoRegions() cloud.Desired {
 	d := lab()
-	d.VPCs = append(d.VPCs, cloud.VPC{Key: "eu-vpc", Region: "eu-west-1", CIDR: pfx("10.2.0.0/16"), InternetGateway: true,
+	d.VPCs = append(d.VPCs, cloud.VPC{Key: "eu-vpc", Region: "eu-west-1", CIDR: pfx("10.2.0.0/16"), Internet: true,
 		Subnets: []cloud.Subnet{{Key: "eu-vpc/gw", CIDR: pfx("10.2.1.0/24")}}})
 	d.SecurityGroups = append(d.SecurityGroups, cloud.SecurityGroup{Key: "eu-gw", VPC: "eu-vpc",
-		Ingress: []cloud.Rule{{Protocol: "-1", Source: pfx("10.0.0.0/8")}}})
+		Ingress: []cloud.Rule{{Protocol: cloud.ProtocolAll, Source: pfx("10.0.0.0/8")}}})
 	d.Instances = append(d.Instances, cloud.Instance{Key: "gw2", VPC: "eu-vpc", Subnet: "eu-vpc/gw", PrivateIP: netip.MustParseAddr("10.2.1.10"),
-		Image: "ami-12345678", SecurityGroups: []string{"eu-gw"}, ElasticIP: true})
+		Image: cloud.ImageGateway, SecurityGroups: []string{"eu-gw"}, PublicIP: true})
 	d.Routes = append(d.Routes, cloud.Route{Subnet: "eu-vpc/gw", Destination: pfx("0.0.0.0/0"), Target: cloud.TargetInternet})
 	return d
 }

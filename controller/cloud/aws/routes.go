@@ -57,8 +57,8 @@ func findRoute(routes []types.Route, dst netip.Prefix) (types.Route, bool) {
 // error: Apply does not touch those.
 func (pl *planner) planRoutes() error {
 	p, w := pl.p, pl.w
-	for _, k := range sortedKeys(w.tables) {
-		if !keeps(w.tables, pl.goneTable, k) {
+	for _, k := range cloud.SortedKeys(w.tables) {
+		if !cloud.Keeps(w.tables, pl.goneTable, k) {
 			continue
 		}
 		t := w.tables[k]
@@ -78,12 +78,12 @@ func (pl *planner) planRoutes() error {
 	for _, r := range pl.d.Routes {
 		k, vk, dst := r.Subnet, pl.subnetVPC[r.Subnet], r.Destination.String()
 		gws, gone, kind := w.igws, pl.goneIGW, "internet gateway"
-		if r.Target == cloud.TargetVPN {
+		if r.Target == cloud.TargetPrivateLine {
 			gws, gone, kind = w.vgws, pl.goneVGW, "vpn gateway"
 		}
 		gwRef := ref(gws, gone, vk)
 		replace := false
-		if keeps(w.tables, pl.goneTable, k) {
+		if cloud.Keeps(w.tables, pl.goneTable, k) {
 			if cur, found := findRoute(w.tables[k].routes, r.Destination); found {
 				if !isStatic(cur) {
 					errs = append(errs, fmt.Errorf("route %s %s: the destination is routed to %s, which Apply leaves alone", k, dst, target(cur)))

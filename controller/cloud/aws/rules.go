@@ -32,6 +32,9 @@ type perm struct {
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html — tcp, udp, icmp or a protocol number; -1 for all
 var protocolNames = map[string]string{"6": "tcp", "17": "udp", "1": "icmp", "all": "-1"}
 
+// awsProtocols are the protocols as EC2 names them.
+var awsProtocols = map[cloud.Protocol]string{cloud.ProtocolAll: "-1", cloud.ProtocolTCP: "tcp", cloud.ProtocolUDP: "udp", cloud.ProtocolICMP: "icmp"}
+
 func normProto(p string) string {
 	p = strings.ToLower(p)
 	if n, ok := protocolNames[p]; ok {
@@ -69,7 +72,7 @@ func perms(ps []types.IpPermission) []perm {
 
 // permOf is a desired rule as a perm.
 func permOf(r cloud.Rule) perm {
-	q := perm{proto: normProto(r.Protocol), from: r.FromPort, to: r.ToPort, kind: srcIPv4, src: r.Source.Masked().String()}
+	q := perm{proto: awsProtocols[r.Protocol], from: r.FromPort, to: r.ToPort, kind: srcIPv4, src: r.Source.Masked().String()}
 	if q.proto == "-1" {
 		q.from, q.to = 0, 0
 	}

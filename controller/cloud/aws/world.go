@@ -197,7 +197,7 @@ func (w *world) inventory() cloud.Inventory {
 		if k != i.key {
 			continue
 		}
-		info := cloud.InstanceInfo{ID: i.id, ENI: i.eni, PrivateIP: i.ip}
+		info := cloud.InstanceInfo{ID: i.id, Interface: i.eni, PrivateIP: i.ip}
 		if e, ok := w.eips[k]; ok && e.instanceID == i.id {
 			info.PublicIP = e.publicIP
 		}

@@ -231,6 +231,14 @@ func (e *env) rule(r Rule) ([]expr.Any, error) {
 			&expr.Immediate{Register: 1, Data: binaryutil.NativeEndian.PutUint32(r.SetMark)},
 			&expr.Meta{Key: expr.MetaKeyMARK, SourceRegister: true, Register: 1})
 	}
+	if r.SetCtMark != 0 {
+		// ct mark set ct mark | bits, as (mark & ^bits) ^ bits
+		m = append(m,
+			&expr.Ct{Register: 1, Key: expr.CtKeyMARK},
+			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
+				Mask: binaryutil.NativeEndian.PutUint32(^r.SetCtMark), Xor: binaryutil.NativeEndian.PutUint32(r.SetCtMark)},
+			&expr.Ct{Register: 1, Key: expr.CtKeyMARK, SourceRegister: true})
+	}
 	if r.NAT != nil {
 		n, err := e.nat(*r.NAT, fam)
 		if err != nil {
@@ -361,6 +369,13 @@ func (e *env) match(m Match) ([]expr.Any, error) {
 			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
 				Mask: binaryutil.NativeEndian.PutUint32(uint32(m.CtState)), Xor: binaryutil.NativeEndian.PutUint32(0)},
 			&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(0)})
+	}
+	if m.CtMark != 0 {
+		out = append(out,
+			&expr.Ct{Register: 1, Key: expr.CtKeyMARK},
+			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
+				Mask: binaryutil.NativeEndian.PutUint32(m.CtMark), Xor: binaryutil.NativeEndian.PutUint32(0)},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(m.CtMark)})
 	}
 	if m.Mark != 0 {
 		out = append(out,

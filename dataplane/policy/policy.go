@@ -113,6 +113,10 @@ type Rule struct {
 	CounterName string
 	// SetMark sets the packet mark (0 leaves it), for policy routing.
 	SetMark uint32
+	// SetCtMark sets these bits in the connection's conntrack mark (0
+	// leaves it): it outlives the packet, so that later packets of the
+	// connection can be told by CtMark.
+	SetCtMark uint32
 	NAT     *NAT
 	Verdict Verdict
 }
@@ -143,6 +147,9 @@ type Match struct {
 	CtState CtState
 	// Mark matches the packet mark (0: any).
 	Mark uint32
+	// CtMark matches packets whose connection's conntrack mark has all
+	// these bits set (0: any).
+	CtMark uint32
 }
 
 // Proto is an IP protocol number.

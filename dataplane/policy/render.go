@@ -145,6 +145,7 @@ func rangePrefixes(from, to netip.Addr) []netip.Prefix {
 type reg struct {
 	field string // "ip saddr", "meta l4proto"…; "" for an immediate
 	mask  []byte
+	xor   []byte
 	data  []byte // an immediate's value
 }
 
@@ -200,13 +201,22 @@ func (r *ruleRenderer) expr(e expr.Any) {
 	case *expr.Payload:
 		r.regs[e.DestRegister] = reg{field: r.payloadField(e)}
 	case *expr.Ct:
+		// google/nftables reads a ct set back without its source
+		// register (a ct load always has a destination, register 1 here).
+		if e.Key == expr.CtKeyMARK && (e.SourceRegister || e.Register == 0) {
+			r.add("ct mark set ct mark | 0x%x", binary.NativeEndian.Uint32(pad4(r.regs[1].xor)))
+			return
+		}
 		r.regs[e.Register] = reg{field: fmt.Sprintf("ct key %d", e.Key)}
-		if e.Key == expr.CtKeySTATE {
+		switch e.Key {
+		case expr.CtKeySTATE:
 			r.regs[e.Register] = reg{field: "ct state"}
+		case expr.CtKeyMARK:
+			r.regs[e.Register] = reg{field: "ct mark"}
 		}
 	case *expr.Bitwise:
 		x := r.regs[e.SourceRegister]
-		x.mask = e.Mask
+		x.mask, x.xor = e.Mask, e.Xor
 		r.regs[e.DestRegister] = x
 	case *expr.Immediate:
 		r.regs[e.Register] = reg{data: e.Data}
@@ -275,6 +285,11 @@ func (r *ruleRenderer) cmp(e *expr.Cmp) {
 			}
 		}
 		r.add("ct state %s", strings.Join(states, ","))
+	case x.field == "ct mark" && x.mask != nil && len(e.Data) == 4:
+		if op == "" {
+			op = "== "
+		}
+		r.add("ct mark & 0x%x %s0x%x", binary.NativeEndian.Uint32(pad4(x.mask)), op, binary.NativeEndian.Uint32(e.Data))
 	case x.field == "meta l4proto" && len(e.Data) == 1:
 		r.proto = protoNames[e.Data[0]]
 		if r.proto == "" {

@@ -117,8 +117,8 @@ type Rule struct {
 	// leaves it): it outlives the packet, so that later packets of the
 	// connection can be told by CtMark.
 	SetCtMark uint32
-	NAT     *NAT
-	Verdict Verdict
+	NAT       *NAT
+	Verdict   Verdict
 }
 
 // Match is a packet condition: every field set must hold. The zero Match

@@ -18,8 +18,7 @@ type snapshot struct {
 	networks  []model.Network
 	subnets   map[string]model.Subnet
 	tables    []model.RouteTable
-	groups    map[string]model.SecurityGroup
-	acls      []model.NetworkACL
+	ruleSets  []model.RuleSet
 	enis      []model.NetworkInterface
 	instances map[string]model.Instance
 	igws      []model.InternetGateway
@@ -39,7 +38,7 @@ type tgwTable struct {
 }
 
 func takeSnapshot(c *model.Cloud) *snapshot {
-	s := &snapshot{subnets: map[string]model.Subnet{}, groups: map[string]model.SecurityGroup{},
+	s := &snapshot{subnets: map[string]model.Subnet{},
 		instances: map[string]model.Instance{}, peerings: map[string]model.Peering{}}
 	for _, a := range c.Accounts() {
 		s.networks = append(s.networks, c.Networks(a.ID)...)
@@ -47,10 +46,7 @@ func takeSnapshot(c *model.Cloud) *snapshot {
 			s.subnets[x.ID] = x
 		}
 		s.tables = append(s.tables, c.RouteTables(a.ID)...)
-		for _, g := range c.SecurityGroups(a.ID) {
-			s.groups[g.ID] = g
-		}
-		s.acls = append(s.acls, c.NetworkACLs(a.ID)...)
+		s.ruleSets = append(s.ruleSets, c.RuleSets(a.ID, "")...)
 		s.enis = append(s.enis, c.NetworkInterfaces(a.ID)...)
 		for _, i := range c.Instances(a.ID) {
 			s.instances[i.ID] = i
@@ -250,15 +246,9 @@ func (r *Realizer) linkIndex(key string) int {
 type hostSpec struct {
 	Addr        netip.Addr
 	SrcDstCheck bool
-	Masquerade  bool // a NAT gateway: no security groups, masquerades what it forwards
-	Ingress     []ruleSpec
-	Egress      []ruleSpec
-}
-
-type ruleSpec struct {
-	Proto    string
-	From, To int
-	Peers    []netip.Prefix // the CIDR, or the addresses of the referenced group's interfaces
+	Masquerade  bool // a NAT gateway: no rule sets, masquerades what it forwards
+	Ingress     layers
+	Egress      layers
 }
 
 // routerSpec is what a VPC router's nftables table is built from.
@@ -268,9 +258,10 @@ type routerSpec struct {
 	NAT  []natMap // one-to-one public mappings through the internet gateway
 }
 
+// aclSpec is the rules of the sets attached to one subnet.
 type aclSpec struct {
-	Bridge  string
-	Entries []model.ACLEntry
+	Bridge          string
+	Ingress, Egress layers
 }
 
 type natMap struct{ Private, Public netip.Addr }
@@ -333,12 +324,7 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 	p.internet = len(igwOf) > 0 || len(r.uplinks) > 0
 
 	// Hosts: every interface, and every available NAT gateway.
-	members := map[string][]netip.Prefix{} // security group -> its interfaces' addresses
-	for _, e := range s.enis {
-		for _, g := range e.SecurityGroupIDs {
-			members[g] = append(members[g], netip.PrefixFrom(e.PrivateIP, 32))
-		}
-	}
+	ix := newRuleIndex(s, nets)
 	for _, e := range s.enis {
 		sub, ok := s.subnets[e.SubnetID]
 		if !ok || nets[sub.NetworkID].ID == "" {
@@ -357,14 +343,7 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 			continue
 		}
 		spec := hostSpec{Addr: e.PrivateIP, SrcDstCheck: e.SourceDestCheck}
-		for _, gid := range e.SecurityGroupIDs {
-			g, ok := s.groups[gid]
-			if !ok {
-				continue
-			}
-			spec.Ingress = append(spec.Ingress, ruleSpecs(g.Ingress, members)...)
-			spec.Egress = append(spec.Egress, ruleSpecs(g.Egress, members)...)
-		}
+		spec.Ingress, spec.Egress = ix.forInterface(e)
 		h, err := newHost(e.ID, name, sub, e.PrivateIP, spec)
 		if err != nil {
 			return nil, err
@@ -415,31 +394,11 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 	}
 
 	for _, n := range s.networks {
-		if err := r.planRouter(p, s, n, igwOf[n.ID] != "", publicOf[n.ID], enis, natgws); err != nil {
+		if err := r.planRouter(p, s, n, igwOf[n.ID] != "", publicOf[n.ID], enis, natgws, ix); err != nil {
 			return nil, err
 		}
 	}
 	return p, nil
-}
-
-func ruleSpecs(rules []model.SecurityRule, members map[string][]netip.Prefix) []ruleSpec {
-	var out []ruleSpec
-	for _, x := range rules {
-		rs := ruleSpec{Proto: x.Protocol, From: x.FromPort, To: x.ToPort}
-		if x.GroupID != "" {
-			// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html#security-group-referencing — a referenced group stands for the private addresses of its members' interfaces
-			rs.Peers = slices.Clone(members[x.GroupID])
-			if len(rs.Peers) == 0 {
-				continue
-			}
-		} else if x.Prefix.IsValid() {
-			rs.Peers = []netip.Prefix{x.Prefix}
-		} else {
-			continue
-		}
-		out = append(out, rs)
-	}
-	return out
 }
 
 func newHost(id, ns string, sub model.Subnet, ip netip.Addr, spec hostSpec) (*hostPlan, error) {
@@ -456,7 +415,7 @@ func newHost(id, ns string, sub model.Subnet, ip netip.Addr, spec hostSpec) (*ho
 }
 
 func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, pub []natMap,
-	enis map[string]model.NetworkInterface, natgws map[string]model.NATGateway) error {
+	enis map[string]model.NetworkInterface, natgws map[string]model.NATGateway, ix *ruleIndex) error {
 	rp := &routerPlan{network: n.ID, ns: r.routerNS(n.ID), igw: igw}
 	p.routers[n.ID] = rp
 	var subs []model.Subnet
@@ -536,18 +495,11 @@ func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, p
 	}
 
 	spec := routerSpec{IGW: igw, NAT: pub}
-	aclOf := map[string]model.NetworkACL{}
-	for _, a := range s.acls {
-		for _, as := range a.Associations {
-			aclOf[as.SubnetID] = a
-		}
-	}
 	for _, sg := range rp.segs {
-		a, ok := aclOf[sg.subnet]
-		if !ok {
-			continue
+		in, out, ok := ix.forSubnet(sg.subnet)
+		if ok {
+			spec.Segs = append(spec.Segs, aclSpec{Bridge: sg.bridge, Ingress: in, Egress: out})
 		}
-		spec.Segs = append(spec.Segs, aclSpec{Bridge: sg.bridge, Entries: a.Entries})
 	}
 	rs, err := routerRuleset(spec)
 	if err != nil {

@@ -43,7 +43,6 @@ func API(ctx context.Context, workers int, d time.Duration, repeats int) (*APIRe
 // `cloudmock serve --state` keeps it (each call answered once saved), when
 // statePath is not empty. The file must not exist yet.
 func APIState(ctx context.Context, workers int, d time.Duration, repeats int, statePath string) (*APIResult, error) {
-	const key, secret, account = "AKIDMCNLABBENCH", "mcnlab-bench-secret", "111122223333"
 	cloud := model.New()
 	// Each worker holds one VPC at a time, and a round cut by a repeat's
 	// end may leave one until the repeat's sweep: the account asks for the
@@ -52,94 +51,34 @@ func APIState(ctx context.Context, workers int, d time.Duration, repeats int, st
 	if err := lim.Raise("vpcs-per-region", max(2*workers, model.DefaultLimits().NetworksPerRegion)); err != nil {
 		return nil, fmt.Errorf("bench api: %w", err)
 	}
-	cloud.AddAccount(model.Account{ID: account, Limits: lim})
-	cfg := cmaws.Config{Region: "us-east-1", Credentials: []cmaws.Credential{{AccountID: account, AccessKeyID: key, SecretAccessKey: secret}}}
-	var h http.Handler
-	if statePath != "" {
-		if _, err := os.Stat(statePath); err == nil {
-			return nil, fmt.Errorf("bench api: state file %s exists: give a new one", statePath)
-		}
-		st, err := persist.Open(statePath)
-		if err != nil {
-			return nil, fmt.Errorf("bench api: %w", err)
-		}
-		defer st.Close()
-		cfg.Remember = func(t cmaws.Token) {
-			b, _ := t.MarshalBinary()
-			st.Remember("aws-client-token", t.Key, b)
-		}
-		st.Start(cloud)
-		h = st.Durable(cmaws.New(cloud, cfg))
-	} else {
-		h = cmaws.New(cloud, cfg)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	cloud.AddAccount(model.Account{ID: benchAccount, Limits: lim})
+	client, stop, err := serveAPI(cloud, statePath)
 	if err != nil {
-		return nil, fmt.Errorf("bench api: listen: %w", err)
+		return nil, fmt.Errorf("bench api: %w", err)
 	}
-	srv := &http.Server{Handler: h}
-	go srv.Serve(ln)
-	defer srv.Close()
-	client := ec2.New(ec2.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     sdkaws.String("http://" + ln.Addr().String()),
-		Credentials:      credentials.NewStaticCredentialsProvider(key, secret, ""),
-		RetryMaxAttempts: 1,
-	})
+	defer stop()
 	res := &APIResult{Workers: workers, Seconds: d.Seconds()}
 	var rates []float64 // calls per second, one per repeat
 	var lat []time.Duration
-	var mu sync.Mutex
 	var seq atomic.Int64
 	for range repeats {
-		var calls atomic.Int64
-		rctx, cancel := context.WithTimeout(ctx, d)
-		var wg sync.WaitGroup
-		errc := make(chan error, workers)
-		start := time.Now()
-		for range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				var mine []time.Duration
-				defer func() { mu.Lock(); lat = append(lat, mine...); mu.Unlock() }()
-				timed := func(f func() error) error {
-					t0 := time.Now()
-					err := f()
-					mine = append(mine, time.Since(t0))
-					calls.Add(1)
-					return err
-				}
-				for rctx.Err() == nil {
-					if err := apiRound(rctx, client, seq.Add(1), timed); err != nil {
-						if rctx.Err() == nil {
-							errc <- err
-						}
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		elapsed := time.Since(start)
-		cancel()
-		select {
-		case err := <-errc:
+		calls, elapsed, l, err := apiRepeat(ctx, client, workers, d, &seq)
+		if err != nil {
 			return nil, fmt.Errorf("bench api: %w", err)
-		default:
 		}
+		lat = append(lat, l...)
 		// Rounds cut by the repeat's end leave VPCs (some created by a call
 		// whose answer came too late); remove them so that the next
 		// repeat's workers stay within the VPC quota. A call still under
 		// way may add one after this: the quota leaves room for it.
-		for _, sub := range cloud.Subnets(account) {
-			_ = cloud.DeleteSubnet(account, sub.ID)
+		for _, sub := range cloud.Subnets(benchAccount) {
+			_ = cloud.DeleteSubnet(benchAccount, sub.ID)
 		}
-		for _, n := range cloud.Networks(account) {
-			_ = cloud.DeleteNetwork(account, n.ID)
+		for _, n := range cloud.Networks(benchAccount) {
+			_ = cloud.DeleteNetwork(benchAccount, n.ID)
 		}
-		res.Calls += calls.Load()
-		rates = append(rates, float64(calls.Load())/elapsed.Seconds())
+		res.Calls += calls
+		rates = append(rates, float64(calls)/elapsed.Seconds())
 	}
 	res.CallsPerSec = NewSpread(rates)
 	slices.Sort(lat)
@@ -148,6 +87,92 @@ func APIState(ctx context.Context, workers int, d time.Duration, repeats int, st
 		res.LatencyP99 = float64(lat[len(lat)*99/100].Microseconds()) / 1000
 	}
 	return res, nil
+}
+
+// The benchmark's account and its keys.
+const benchKey, benchSecret, benchAccount = "AKIDMCNLABBENCH", "mcnlab-bench-secret", "111122223333"
+
+// serveAPI serves cloud's EC2 API on a loopback port, kept in the state
+// file statePath unless it is empty, and returns an SDK client of it and
+// the function that stops it.
+func serveAPI(cloud *model.Cloud, statePath string) (*ec2.Client, func(), error) {
+	cfg := cmaws.Config{Region: "us-east-1", Credentials: []cmaws.Credential{{AccountID: benchAccount, AccessKeyID: benchKey, SecretAccessKey: benchSecret}}}
+	var h http.Handler = cmaws.New(cloud, cfg)
+	closeState := func() {}
+	if statePath != "" {
+		if _, err := os.Stat(statePath); err == nil {
+			return nil, nil, fmt.Errorf("state file %s exists: give a new one", statePath)
+		}
+		st, err := persist.Open(statePath)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg.Remember = func(t cmaws.Token) {
+			b, _ := t.MarshalBinary()
+			st.Remember("aws-client-token", t.Key, b)
+		}
+		st.Start(cloud)
+		h = st.Durable(cmaws.New(cloud, cfg))
+		closeState = func() { st.Close() }
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		closeState()
+		return nil, nil, fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	client := ec2.New(ec2.Options{
+		Region:           "us-east-1",
+		BaseEndpoint:     sdkaws.String("http://" + ln.Addr().String()),
+		Credentials:      credentials.NewStaticCredentialsProvider(benchKey, benchSecret, ""),
+		RetryMaxAttempts: 1,
+	})
+	return client, func() { srv.Close(); closeState() }, nil
+}
+
+// apiRepeat runs workers goroutines of API rounds for d and returns the
+// calls they made, the time taken and each call's latency.
+func apiRepeat(ctx context.Context, client *ec2.Client, workers int, d time.Duration, seq *atomic.Int64) (int64, time.Duration, []time.Duration, error) {
+	var calls atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	rctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, workers)
+	start := time.Now()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			defer func() { mu.Lock(); lat = append(lat, mine...); mu.Unlock() }()
+			timed := func(f func() error) error {
+				t0 := time.Now()
+				err := f()
+				mine = append(mine, time.Since(t0))
+				calls.Add(1)
+				return err
+			}
+			for rctx.Err() == nil {
+				if err := apiRound(rctx, client, seq.Add(1), timed); err != nil {
+					if rctx.Err() == nil {
+						errc <- err
+					}
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	select {
+	case err := <-errc:
+		return 0, 0, nil, err
+	default:
+	}
+	return calls.Load(), elapsed, lat, nil
 }
 
 // apiRound makes 8 calls: create a VPC and a subnet, tag the subnet,

@@ -17,6 +17,7 @@ import (
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/state"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -225,7 +226,7 @@ func killAndRejoin(ctx context.Context, o FailoverOptions, program []string, g s
 		return kr, fmt.Errorf("restarted gateway %s did not restore its configuration: has %d peers and %d neighbours, had %d and %d",
 			g, len(got.Peers), len(got.Neighbors), len(cfg.Peers), len(cfg.Neighbors))
 	}
-	if err := gwconf.WaitConverged(sctx, o.Lab, []string{g}, nil); err != nil {
+	if err := gwconf.WaitConverged(sctx, mcnlab.Nodes{Lab: o.Lab}, []string{g}, nil); err != nil {
 		return kr, fmt.Errorf("restarted gateway %s: %w", g, err)
 	}
 	kr.SessionsS = time.Since(restarted).Seconds()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mcnlab/mcnlab/controller/gwconf"
 	"github.com/mcnlab/mcnlab/emulator"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -116,7 +117,7 @@ func deployGateways(ctx context.Context, lab string, t *topologies.Topology, pro
 		}
 		return 0, cleanup, err
 	}
-	if err := gwconf.Apply(ctx, lab, t, nil); err != nil {
+	if err := gwconf.Apply(ctx, lab, mcnlab.Nodes{Lab: lab}, t, nil); err != nil {
 		return 0, cleanup, err
 	}
 	d := time.Since(start).Seconds()

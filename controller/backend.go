@@ -9,8 +9,7 @@ import (
 	"time"
 
 	"github.com/mcnlab/mcnlab/controller/api"
-	"github.com/mcnlab/mcnlab/emulator"
-	"github.com/mcnlab/mcnlab/emulator/probe"
+	"github.com/mcnlab/mcnlab/controller/nodes"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -284,7 +283,10 @@ func (b *Backend) Segmentation(context.Context) (api.Segmentation, error) {
 // tells.
 func (b *Backend) Ping(ctx context.Context, req api.PingRequest) (api.PingResult, error) {
 	c := b.c
-	ns, _, err := b.where(req.From)
+	if c.opts.Diagnostics == nil {
+		return api.PingResult{}, fmt.Errorf("ping from %s: the controller runs no probes here", req.From)
+	}
+	at, _, err := b.where(req.From)
 	if err != nil {
 		return api.PingResult{}, err
 	}
@@ -296,7 +298,7 @@ func (b *Backend) Ping(ctx context.Context, req api.PingRequest) (api.PingResult
 	if count == 0 {
 		count = api.DefaultPingCount
 	}
-	p, err := probe.NewPinger(ns)
+	p, err := c.opts.Diagnostics.Pinger(at)
 	if err != nil {
 		return api.PingResult{}, fmt.Errorf("ping from %s: %w", req.From, err)
 	}
@@ -319,21 +321,21 @@ func (b *Backend) Ping(ctx context.Context, req api.PingRequest) (api.PingResult
 	return res, nil
 }
 
-// where returns the namespace and address of an endpoint.
-func (b *Backend) where(name string) (string, netip.Addr, error) {
+// where returns the node and address of an endpoint.
+func (b *Backend) where(name string) (nodes.Node, netip.Addr, error) {
 	c := b.c
 	e := c.plan.Endpoint(name)
 	if e == nil {
-		return "", netip.Addr{}, fmt.Errorf("no workload or site host %q: %w", name, api.ErrNotFound)
+		return nodes.Node{}, netip.Addr{}, fmt.Errorf("no workload or site host %q: %w", name, api.ErrNotFound)
 	}
 	if e.Site != "" {
-		return emulator.NamespaceName(b.lab, e.Name), e.Address, nil
+		return nodes.Node{Host: e.Name}, e.Address, nil
 	}
 	c.mu.Lock()
 	in, ok := c.inv.Instances[e.Instance]
 	c.mu.Unlock()
 	if !ok {
-		return "", netip.Addr{}, fmt.Errorf("workload %s has no instance yet: %w", name, api.ErrNotFound)
+		return nodes.Node{}, netip.Addr{}, fmt.Errorf("workload %s has no instance yet: %w", name, api.ErrNotFound)
 	}
-	return emulator.InstanceNamespace(b.lab, in.ID), in.PrivateIP, nil
+	return nodes.Node{Instance: in.ID}, in.PrivateIP, nil
 }

@@ -35,7 +35,7 @@ func newAPILab(t *testing.T, p *intent.Plan) *apiLab {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &apiLab{st: st, c: New(p, Options{Lab: "t", Store: st, Providers: map[string]cloud.Provider{"aws-lab": &fakeProvider{}}})}
+	l := &apiLab{st: st, c: New(p, Options{Store: st, Providers: map[string]cloud.Provider{"aws-lab": &fakeProvider{}}})}
 	for _, tk := range []struct {
 		p    *string
 		role store.Role

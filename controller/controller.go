@@ -6,7 +6,9 @@
 // its state in an embedded database (controller/store). It reaches clouds
 // only through SDK clients and gateways only through their management
 // sockets, so that it can restart at any time without touching the
-// dataplane.
+// dataplane. It reaches gateways and nodes only through the seams of
+// controller/nodes, which the lab implements with sockets and namespaces:
+// it imports neither the emulator nor its probes.
 package controller
 
 import (
@@ -25,10 +27,10 @@ import (
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/controller/intent"
+	"github.com/mcnlab/mcnlab/controller/nodes"
 	"github.com/mcnlab/mcnlab/controller/store"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/dataplane/wg"
-	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -39,9 +41,12 @@ const Interval = 200 * time.Millisecond
 
 // Options configure a Controller.
 type Options struct {
-	// Lab names the lab whose gateways' sockets the controller dials
-	// (emulator.GatewaySocket).
-	Lab string
+	// Gateways opens the gateways' management APIs (the lab's: their
+	// sockets); nil leaves every gateway unreached.
+	Gateways nodes.Dialer
+	// Diagnostics runs the probes of the API's ping (the lab's: in the
+	// nodes' namespaces); nil refuses them.
+	Diagnostics nodes.Diagnostics
 	// Providers are the cloud clients by account name.
 	Providers map[string]cloud.Provider
 	// Store holds keys, approvals and records.
@@ -215,17 +220,25 @@ func (c *Controller) client(k string) (*mgmt.Client, bool) {
 	if cl, ok := c.clients[k]; ok {
 		return cl, true
 	}
-	if g := c.plan.Gateway(k); g != nil && g.Role == intent.RoleSite {
-		// A site's edge gateway is a node of the lab, not a cloud instance.
-		cl := mgmt.NewClient(emulator.GatewaySocket(c.opts.Lab, k))
-		c.clients[k] = cl
-		return cl, true
-	}
-	in, ok := c.inv.Instances[k]
-	if !ok {
+	if c.opts.Gateways == nil {
 		return nil, false
 	}
-	cl := mgmt.NewClient(emulator.GatewaySocket(c.opts.Lab, in.ID))
+	id := k // a site's edge gateway is a node of the lab, not a cloud instance
+	if g := c.plan.Gateway(k); g == nil || g.Role != intent.RoleSite {
+		in, ok := c.inv.Instances[k]
+		if !ok {
+			return nil, false
+		}
+		id = in.ID
+	}
+	cl, err := c.opts.Gateways.DialGateway(id)
+	if err != nil {
+		if !c.warned["dial "+k] {
+			c.warned["dial "+k] = true
+			c.log.Printf("gateway %s: %v", k, err)
+		}
+		return nil, false
+	}
 	c.clients[k] = cl
 	return cl, true
 }

@@ -79,7 +79,7 @@ func spokeStatus(up bool, routes ...string) mgmt.Status {
 func TestSyncRoutesFollowsActiveGateway(t *testing.T) {
 	p := demoPlan(t)
 	f := &fakeProvider{tables: map[string]map[netip.Prefix]string{}}
-	c := New(p, Options{Lab: "t", Providers: map[string]cloud.Provider{"aws-lab": f}})
+	c := New(p, Options{Providers: map[string]cloud.Provider{"aws-lab": f}})
 	ctx := context.Background()
 	set := func(k string, st mgmt.Status) {
 		c.mu.Lock()
@@ -127,7 +127,7 @@ func TestSyncRoutesFollowsActiveGateway(t *testing.T) {
 func TestFailbackWaitsForReadyGateway(t *testing.T) {
 	p := demoPlan(t)
 	f := &fakeProvider{tables: map[string]map[netip.Prefix]string{}}
-	c := New(p, Options{Lab: "t", Providers: map[string]cloud.Provider{"aws-lab": f}})
+	c := New(p, Options{Providers: map[string]cloud.Provider{"aws-lab": f}})
 	ctx := context.Background()
 	set := func(k string, st mgmt.Status) {
 		c.mu.Lock()
@@ -175,7 +175,7 @@ func TestFailbackWaitsForReadyGateway(t *testing.T) {
 // the site, pending approval or not.
 func TestConvergedWaitsForSiteRoutes(t *testing.T) {
 	p := demoPlan(t)
-	c := New(p, Options{Lab: "t", Providers: map[string]cloud.Provider{"aws-lab": &fakeProvider{}}})
+	c := New(p, Options{Providers: map[string]cloud.Provider{"aws-lab": &fakeProvider{}}})
 	site := p.Topology.Cloud.Sites[0]
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -217,7 +217,7 @@ func TestSyncRoutesNeverInsideOwnVPC(t *testing.T) {
 			p := demoPlan(t)
 			p.Topology.Cloud.Transits[0].Approval.Mode = mode
 			f := &fakeProvider{tables: map[string]map[netip.Prefix]string{}}
-			c := New(p, Options{Lab: "t", Providers: map[string]cloud.Provider{"aws-lab": f}})
+			c := New(p, Options{Providers: map[string]cloud.Provider{"aws-lab": f}})
 			fib := []string{"10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16", "10.100.0.0/24", "10.3.1.0/24", "10.3.1.128/25", "0.0.0.0/0"}
 			c.mu.Lock()
 			for _, k := range []string{"shared-1", "shared-2", "prod-1", "prod-2"} {

@@ -35,7 +35,7 @@ vpcs:
 transits:
   tr: {vpc: tv, subnet: gw, asn: 65000, ha: true}
 `)
-	c := New(p, Options{Lab: "t", Providers: map[string]cloud.Provider{"a": &fakeProvider{}}})
+	c := New(p, Options{Providers: map[string]cloud.Provider{"a": &fakeProvider{}}})
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.applied = true
@@ -58,7 +58,7 @@ transits:
 // none.
 func TestConvergedWaitsForSessionsToExist(t *testing.T) {
 	p := demoPlan(t)
-	c := New(p, Options{Lab: "t", Providers: map[string]cloud.Provider{"aws-lab": &fakeProvider{}}})
+	c := New(p, Options{Providers: map[string]cloud.Provider{"aws-lab": &fakeProvider{}}})
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.applied = true

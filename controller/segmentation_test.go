@@ -13,7 +13,7 @@ import (
 // shared), as the API and inspect show them (issue 22).
 func TestSegmentationListsEachDomainsOwnMembers(t *testing.T) {
 	p := demoPlan(t)
-	c := New(p, Options{Lab: "t", Providers: map[string]cloud.Provider{"aws-lab": &fakeProvider{}}})
+	c := New(p, Options{Providers: map[string]cloud.Provider{"aws-lab": &fakeProvider{}}})
 	seg, err := NewBackend(c, "t").Segmentation(context.Background())
 	if err != nil {
 		t.Fatal(err)

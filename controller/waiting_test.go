@@ -18,7 +18,7 @@ import (
 // programmed; nothing once everything is in place.
 func TestWaitingNamesWhatIsMissing(t *testing.T) {
 	p := demoPlan(t)
-	c := New(p, Options{Lab: "t", Providers: map[string]cloud.Provider{"aws-lab": &fakeProvider{}}})
+	c := New(p, Options{Providers: map[string]cloud.Provider{"aws-lab": &fakeProvider{}}})
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.applyErr = errors.New("AddressLimitExceeded: The maximum number of addresses has been reached.")

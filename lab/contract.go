@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/mcnlab/mcnlab/controller"
+	"github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/topologies"
@@ -36,18 +36,29 @@ const (
 	DevAccount   = AccountID + ":" + DevAccessKey + ":" + DevSecret
 )
 
+// cloudProvider is the provider whose API the lab's cloud serves, under
+// whose name its endpoint is recorded (EndpointsFile).
+const cloudProvider = string(topologies.ProviderAWS)
+
 // AccountsEnv passes a cloud's accounts to `cloudmock serve` (one
 // ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY per line): a process's
 // environment is readable by its own user only, its argv by everyone.
 const AccountsEnv = "MCNLAB_CLOUDMOCK_ACCOUNTS"
 
-// NewCredentials makes a lab account's random key, shaped as AWS's (an
-// access key ID of AKIA and 16 of A-Z2-7, a 40-character secret).
-func NewCredentials() controller.LabCloud {
+// NewCredentials makes the endpoint record of a lab account with a random
+// key, shaped as AWS's (an access key ID of AKIA and 16 of A-Z2-7, a
+// 40-character secret); the URL and regions are the caller's to fill.
+func NewCredentials() cloud.Endpoint {
 	const idChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 	const secretChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	return controller.LabCloud{AccountID: AccountID, AccessKeyID: "AKIA" + randomString(idChars, 16),
-		SecretAccessKey: randomString(secretChars, 40)}
+	return cloud.Endpoint{AccountID: AccountID, Credentials: cloud.Credentials{KeyID: "AKIA" + randomString(idChars, 16),
+		Secret: randomString(secretChars, 40)}}
+}
+
+// DevEndpoint is the endpoint record of a cloud at url that answers to
+// the development key (DevAccount), in region.
+func DevEndpoint(url, region string) cloud.Endpoint {
+	return cloud.Endpoint{URL: url, Region: region, AccountID: AccountID, Credentials: cloud.Credentials{KeyID: DevAccessKey, Secret: DevSecret}}
 }
 
 // randomString draws n characters of chars (32 or 64 of them, so that a
@@ -83,7 +94,7 @@ func HasCloudState(lab string) bool {
 // IsCloudLab reports whether the lab runs an emulated cloud with a
 // controller.
 func IsCloudLab(lab string) bool {
-	_, err := os.Stat(controller.LabCloudFile(lab))
+	_, err := os.Stat(EndpointsFile(lab))
 	return err == nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/mcnlab/mcnlab/controller"
 	"github.com/mcnlab/mcnlab/controller/api"
 	"github.com/mcnlab/mcnlab/controller/cloud"
+	_ "github.com/mcnlab/mcnlab/controller/cloud/providers" // links the providers in (cloud.Register)
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/controller/store"
 	"github.com/mcnlab/mcnlab/topologies"
@@ -33,21 +34,21 @@ func Providers(ctx context.Context, cp *intent.Plan, lab, endpoint string) (map[
 	out := map[string]cloud.Provider{}
 	for _, a := range cp.Accounts {
 		creds := a.Account.Credentials
-		var lc *controller.LabCloud
+		var ep *cloud.Endpoint
 		if creds == "" || creds == "lab" {
-			c := controller.LabCloud{URL: endpoint, Region: a.Region, AccountID: AccountID, AccessKeyID: DevAccessKey, SecretAccessKey: DevSecret}
+			c := DevEndpoint(endpoint, a.Region)
 			if endpoint == "" {
 				if lab == "" {
 					return nil, fmt.Errorf("account %s uses the lab's emulated cloud: give --lab NAME of a running lab or --endpoint URL", a.Account.Name)
 				}
 				var err error
-				if c, err = controller.ReadLabCloud(lab); err != nil {
+				if c, err = ReadEndpoint(lab, string(a.Account.Provider)); err != nil {
 					return nil, err
 				}
 			}
-			lc = &c
+			ep = &c
 		}
-		p, err := controller.NewProvider(ctx, a, cp.Topology.Name, lc)
+		p, err := controller.NewProvider(ctx, a, cp.Topology.Name, ep)
 		if err != nil {
 			return nil, fmt.Errorf("account %s: %w", a.Account.Name, err)
 		}
@@ -61,11 +62,11 @@ func Providers(ctx context.Context, cp *intent.Plan, lab, endpoint string) (map[
 // at the address and with the admin token it had before if it can, until
 // ctx ends.
 func RunController(ctx context.Context, lab string) error {
-	src, err := os.ReadFile(controller.TopologyFile(lab))
+	src, err := os.ReadFile(TopologyFile(lab))
 	if err != nil {
 		return fmt.Errorf("controller of lab %s: %w", lab, err)
 	}
-	t, err := topologies.Parse(controller.TopologyFile(lab), src)
+	t, err := topologies.Parse(TopologyFile(lab), src)
 	if err != nil {
 		return err
 	}
@@ -77,12 +78,12 @@ func RunController(ctx context.Context, lab string) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(controller.DBFile(lab))
+	st, err := store.Open(DBFile(lab))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ctl := controller.New(cp, controller.Options{Lab: lab, Providers: providers, Store: st, Log: os.Stderr})
+	ctl := controller.New(cp, controller.Options{Gateways: Nodes{Lab: lab}, Diagnostics: Nodes{Lab: lab}, Providers: providers, Store: st, Log: os.Stderr})
 	defer ctl.Close()
 
 	// The API keeps its address across restarts, so clients keep working.

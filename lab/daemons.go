@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mcnlab/mcnlab/controller"
+	"github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/state"
@@ -156,13 +156,13 @@ func StartCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) err
 // flowing), with the account key and the loopback address it had, so that
 // the controller, which keeps running, reaches it as before.
 func RestartCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) error {
-	prev, err := controller.ReadLabCloud(lab)
+	prev, err := ReadEndpoint(lab, cloudProvider)
 	if err != nil {
 		return err
 	}
 	u, err := url.Parse(prev.URL)
-	if err != nil || u.Host == "" || prev.AccessKeyID == "" {
-		return fmt.Errorf("restart the cloud of lab %s: %s records no address and key (%q)", lab, controller.LabCloudFile(lab), prev.URL)
+	if err != nil || u.Host == "" || prev.Credentials.KeyID == "" {
+		return fmt.Errorf("restart the cloud of lab %s: %s records no address and key (%q)", lab, EndpointsFile(lab), prev.URL)
 	}
 	return startCloudAs(ctx, lab, cp, prev, u.Host, o)
 }
@@ -170,7 +170,7 @@ func RestartCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) e
 // startCloudAs is StartCloud with the account's key and the address to
 // listen on given (RestartCloud reuses the dead cloud's). The cloud keeps
 // its model in the lab's CloudStateFile.
-func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds controller.LabCloud, listen string, o Options) error {
+func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.Endpoint, listen string, o Options) error {
 	self, err := o.self()
 	if err != nil {
 		return err
@@ -191,7 +191,7 @@ func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds contro
 		}
 	}
 	logPath := LogFile(lab, CloudDaemon)
-	p, err := startRootDaemon(argv, logPath, AccountsEnv+"="+creds.AccountID+":"+creds.AccessKeyID+":"+creds.SecretAccessKey)
+	p, err := startRootDaemon(argv, logPath, AccountsEnv+"="+creds.AccountID+":"+creds.Credentials.KeyID+":"+creds.Credentials.Secret)
 	if err != nil {
 		return err
 	}
@@ -208,7 +208,10 @@ func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds contro
 		return err
 	}
 	creds.URL, creds.Region = "http://"+string(addr), cp.Accounts[0].Region
-	return controller.WriteLabCloud(lab, creds)
+	if _, err := os.Stat(CAFile(lab)); err == nil {
+		creds.CAFile = CAFile(lab)
+	}
+	return WriteEndpoint(lab, cloudProvider, creds)
 }
 
 // StartController starts the lab's controller (`mcnlab controller run`),
@@ -279,11 +282,11 @@ func StartSupervisor(lab string, o Options) error {
 
 // Plan compiles the topology a cloud lab runs (the copy in its state).
 func Plan(lab string) (*intent.Plan, error) {
-	src, err := os.ReadFile(controller.TopologyFile(lab))
+	src, err := os.ReadFile(TopologyFile(lab))
 	if err != nil {
 		return nil, fmt.Errorf("lab %s: %w", lab, err)
 	}
-	t, err := topologies.Parse(controller.TopologyFile(lab), src)
+	t, err := topologies.Parse(TopologyFile(lab), src)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/mcnlab/mcnlab/controller"
 	"github.com/mcnlab/mcnlab/controller/gwconf"
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/emulator"
@@ -57,7 +56,7 @@ func Deploy(ctx context.Context, d Deployment, o Options) error {
 	if err := emulator.Deploy(ctx, plan, emulator.Options{TopologyFile: abs, Source: d.Source, Progress: pr}); err != nil {
 		return err
 	}
-	if err := gwconf.Apply(ctx, lab, t, pr); err != nil {
+	if err := gwconf.Apply(ctx, lab, Nodes{Lab: lab}, t, pr); err != nil {
 		return deployFailed(lab, pr, d.Retain, err)
 	}
 	fmt.Fprintf(out, "lab %s ready in %s; `mcnlab inspect --lab %s` shows it, `mcnlab destroy --lab %s` removes it\n", lab, time.Since(start).Round(time.Millisecond), lab, lab)
@@ -93,8 +92,11 @@ func deployCloud(ctx context.Context, d Deployment, o Options) error {
 		return err
 	}
 	fail := func(err error) error { return deployFailed(lab, pr, d.Retain, err) }
-	if err := os.WriteFile(controller.TopologyFile(lab), src, 0o644); err != nil {
+	if err := os.WriteFile(TopologyFile(lab), src, 0o644); err != nil {
 		return fail(fmt.Errorf("keep topology: %w", err))
+	}
+	if _, err := MakeCA(lab); err != nil {
+		return fail(err)
 	}
 	if err := StartCloud(ctx, lab, cp, o); err != nil {
 		return fail(err)

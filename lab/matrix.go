@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/mcnlab/mcnlab/controller"
 	"github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/emulator"
@@ -115,11 +114,11 @@ const (
 // PlanAndInstances compiles a cloud lab's topology and reads its
 // instances from the lab's cloud.
 func PlanAndInstances(ctx context.Context, lab string) (*intent.Plan, map[string]cloud.InstanceInfo, error) {
-	src, err := os.ReadFile(controller.TopologyFile(lab))
+	src, err := os.ReadFile(TopologyFile(lab))
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := topologies.Parse(controller.TopologyFile(lab), src)
+	t, err := topologies.Parse(TopologyFile(lab), src)
 	if err != nil {
 		return nil, nil, err
 	}

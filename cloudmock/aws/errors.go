@@ -87,114 +87,134 @@ func toAPIError(err error) *apiError {
 	if !errors.As(err, &me) {
 		return &apiError{Code: "InternalError", Message: "An internal error has occurred", Status: http.StatusInternalServerError}
 	}
-	code := "InvalidParameterValue"
-	switch me.Code {
-	case model.CodeNotFound:
-		switch me.Kind {
-		case model.KindGateway:
-			code = "InvalidGatewayID.NotFound"
-		case model.KindRoute, model.KindTransitGatewayRoute, model.KindVPNRoute:
-			code = "InvalidRoute.NotFound"
-		case model.KindNetworkACLEntry:
-			code = "InvalidNetworkAclEntry.NotFound"
-		case model.KindRouteTableAssociation, model.KindNetworkACLAssociation:
-			code = "InvalidAssociationID.NotFound"
-		case model.KindNATGateway:
-			code = "InvalidNatGatewayID.NotFound"
-		case model.KindAccount:
-			code = "AuthFailure"
-		default:
-			code = notFoundCode(me.ID)
-		}
-	case model.CodeInvalidRange:
-		code = "InvalidVpc.Range"
-		if me.Kind == model.KindSubnet {
-			code = "InvalidSubnet.Range"
-		}
-	case model.CodeConflict:
-		switch me.Kind {
-		case model.KindSubnet:
-			code = "InvalidSubnet.Conflict"
-		case model.KindNetworkCIDR:
-			code = "InvalidVpc.Range"
-		case model.KindNetworkInterface:
-			code = "InvalidIPAddress.InUse"
-		}
-	case model.CodeAlreadyExists:
-		switch me.Kind {
-		case model.KindRoute, model.KindTransitGatewayRoute:
-			code = "RouteAlreadyExists"
-		case model.KindNetworkACLEntry:
-			code = "NetworkAclEntryAlreadyExists"
-		case model.KindTransitGatewayAttachment:
-			code = "DuplicateTransitGatewayAttachment"
-		default:
-			code = "Resource.AlreadyAssociated"
-		}
-	case model.CodeDuplicate:
-		switch me.Kind {
-		case model.KindSecurityGroup:
-			code = "InvalidGroup.Duplicate"
-		case model.KindTransitGatewayAttachment:
-			code = "DuplicateSubnetsInSameZone"
-		default:
-			code = "InvalidPermission.Duplicate"
-		}
-	case model.CodeDependency:
-		code = "DependencyViolation"
-		switch me.Kind {
-		case model.KindElasticIP:
-			code = "InvalidIPAddress.InUse"
-		case model.KindVPNGateway, model.KindCustomerGateway, model.KindTransitGateway, model.KindTransitGatewayRouteTable:
-			code = "IncorrectState"
-		}
-	case model.CodeLimitExceeded:
-		switch me.Kind {
-		case model.KindRoute:
-			code = "RouteLimitExceeded"
-		case model.KindSecurityRule:
-			// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html — RulesPerSecurityGroupLimitExceeded
-			return &apiError{Code: "RulesPerSecurityGroupLimitExceeded", Message: "The maximum number of rules per security group has been reached.", Status: http.StatusBadRequest}
-		case model.KindNetworkACLEntry:
-			code = "NetworkAclEntryLimitExceeded"
-		case model.KindNetworkCIDR:
-			code = "CidrLimitExceeded"
-		case model.KindSubnet:
-			code = "InsufficientFreeAddressesInSubnet"
-		case model.KindElasticIP:
-			code = "AddressLimitExceeded"
-		case model.KindObject:
-			code = "TagLimitExceeded"
-		default:
-			code = "ResourceLimitExceeded"
-		}
-	case model.CodeQuotaExceeded:
+	switch {
+	case me.Code == model.CodeLimitExceeded && me.Kind == model.KindSecurityRule:
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html — RulesPerSecurityGroupLimitExceeded
+		return &apiError{Code: "RulesPerSecurityGroupLimitExceeded", Message: "The maximum number of rules per security group has been reached.", Status: http.StatusBadRequest}
+	case me.Code == model.CodeQuotaExceeded:
 		if q, ok := quotaErrors[me.Kind]; ok {
 			return &apiError{Code: q.code, Message: q.message, Status: http.StatusBadRequest}
 		}
-		code = "ResourceLimitExceeded"
-	case model.CodeAlreadyAssociated:
-		code = "Resource.AlreadyAssociated"
-	case model.CodeNotAssociated:
-		code = "Gateway.NotAttached"
-		if me.Kind == model.KindTransitGatewayAttachment {
-			code = "InvalidAssociation.NotFound"
+	}
+	return &apiError{Code: ec2Code(me), Message: me.Msg, Status: http.StatusBadRequest}
+}
+
+// ec2Code is EC2's error code for a model error, by its code and kind.
+func ec2Code(me *model.Error) string {
+	switch me.Code {
+	case model.CodeNotFound:
+		return notFoundErrorCode(me)
+	case model.CodeInvalidRange:
+		if me.Kind == model.KindSubnet {
+			return "InvalidSubnet.Range"
 		}
+		return "InvalidVpc.Range"
+	case model.CodeConflict:
+		switch me.Kind {
+		case model.KindSubnet:
+			return "InvalidSubnet.Conflict"
+		case model.KindNetworkCIDR:
+			return "InvalidVpc.Range"
+		case model.KindNetworkInterface:
+			return "InvalidIPAddress.InUse"
+		}
+	case model.CodeAlreadyExists, model.CodeDuplicate:
+		return duplicateCode(me)
+	case model.CodeDependency:
+		switch me.Kind {
+		case model.KindElasticIP:
+			return "InvalidIPAddress.InUse"
+		case model.KindVPNGateway, model.KindCustomerGateway, model.KindTransitGateway, model.KindTransitGatewayRouteTable:
+			return "IncorrectState"
+		}
+		return "DependencyViolation"
+	case model.CodeLimitExceeded:
+		return limitCode(me.Kind)
+	case model.CodeQuotaExceeded:
+		return "ResourceLimitExceeded"
+	case model.CodeAlreadyAssociated:
+		return "Resource.AlreadyAssociated"
+	case model.CodeNotAssociated:
+		if me.Kind == model.KindTransitGatewayAttachment {
+			return "InvalidAssociation.NotFound"
+		}
+		return "Gateway.NotAttached"
 	case model.CodeIncorrectState:
-		code = "IncorrectState"
 		switch me.Kind {
 		case model.KindInstance:
-			code = "IncorrectInstanceState"
+			return "IncorrectInstanceState"
 		case model.KindPeering:
-			code = "OperationNotPermitted"
+			return "OperationNotPermitted"
 		}
+		return "IncorrectState"
 	case model.CodeCannotDelete:
-		code = "InvalidParameterValue"
 		if me.Kind == model.KindSecurityGroup {
-			code = "CannotDelete"
+			return "CannotDelete"
 		}
 	}
-	return &apiError{Code: code, Message: me.Msg, Status: http.StatusBadRequest}
+	return "InvalidParameterValue"
+}
+
+// notFoundErrorCode is EC2's code for an object that does not exist: by
+// its kind, or else by its ID's prefix.
+func notFoundErrorCode(me *model.Error) string {
+	switch me.Kind {
+	case model.KindGateway:
+		return "InvalidGatewayID.NotFound"
+	case model.KindRoute, model.KindTransitGatewayRoute, model.KindVPNRoute:
+		return "InvalidRoute.NotFound"
+	case model.KindNetworkACLEntry:
+		return "InvalidNetworkAclEntry.NotFound"
+	case model.KindRouteTableAssociation, model.KindNetworkACLAssociation:
+		return "InvalidAssociationID.NotFound"
+	case model.KindNATGateway:
+		return "InvalidNatGatewayID.NotFound"
+	case model.KindAccount:
+		return "AuthFailure"
+	}
+	return notFoundCode(me.ID)
+}
+
+// duplicateCode is EC2's code for an object or rule that exists already.
+func duplicateCode(me *model.Error) string {
+	if me.Code == model.CodeDuplicate {
+		switch me.Kind {
+		case model.KindSecurityGroup:
+			return "InvalidGroup.Duplicate"
+		case model.KindTransitGatewayAttachment:
+			return "DuplicateSubnetsInSameZone"
+		}
+		return "InvalidPermission.Duplicate"
+	}
+	switch me.Kind {
+	case model.KindRoute, model.KindTransitGatewayRoute:
+		return "RouteAlreadyExists"
+	case model.KindNetworkACLEntry:
+		return "NetworkAclEntryAlreadyExists"
+	case model.KindTransitGatewayAttachment:
+		return "DuplicateTransitGatewayAttachment"
+	}
+	return "Resource.AlreadyAssociated"
+}
+
+// limitCode is EC2's code for a limit (not a raisable quota) that a change
+// would pass, by the kind of object.
+func limitCode(kind model.Kind) string {
+	switch kind {
+	case model.KindRoute:
+		return "RouteLimitExceeded"
+	case model.KindNetworkACLEntry:
+		return "NetworkAclEntryLimitExceeded"
+	case model.KindNetworkCIDR:
+		return "CidrLimitExceeded"
+	case model.KindSubnet:
+		return "InsufficientFreeAddressesInSubnet"
+	case model.KindElasticIP:
+		return "AddressLimitExceeded"
+	case model.KindObject:
+		return "TagLimitExceeded"
+	}
+	return "ResourceLimitExceeded"
 }
 
 // quotaErrors are EC2's codes and messages for a create past an account

@@ -125,27 +125,7 @@ func TestStopStartRebootInstances(t *testing.T) {
 		t.Fatalf("a rebooted instance is described as %s", s)
 	}
 
-	// Unknown instances and other accounts' instances are not found, and a
-	// call naming one changes none of the others.
-	const unknown = "i-0123456789abcdef0"
-	_, err = l.a.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{id0, unknown}})
-	wantAPIError(t, err, "InvalidInstanceID.NotFound")
-	if s := describeOne(t, l.a, id0).State.Name; s != types.InstanceStateNameRunning {
-		t.Fatalf("a stop naming an unknown instance left %s %s", id0, s)
-	}
-	_, err = l.a.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{unknown}})
-	wantAPIError(t, err, "InvalidInstanceID.NotFound")
-	_, err = l.a.RebootInstances(ctx, &ec2.RebootInstancesInput{InstanceIds: []string{unknown}})
-	wantAPIError(t, err, "InvalidInstanceID.NotFound")
-	_, err = l.b.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{id0}})
-	wantAPIError(t, err, "InvalidInstanceID.NotFound")
-	// An ID not shaped like one is malformed, before DryRun is answered.
-	_, err = l.a.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{id0, "i-zz"}, DryRun: sdkaws.Bool(true)})
-	wantAPIErrorMessage(t, err, "InvalidInstanceID.Malformed", `Invalid id: "i-zz"`)
-	_, err = l.a.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{"vpc-0123456789abcdef0"}})
-	wantAPIError(t, err, "InvalidInstanceID.Malformed")
-	_, err = l.a.RebootInstances(ctx, &ec2.RebootInstancesInput{InstanceIds: []string{"instance"}})
-	wantAPIError(t, err, "InvalidInstanceID.Malformed")
+	wantPowerIDErrors(t, l, id0)
 
 	// A terminated instance is neither stopped nor started; its reboot is
 	// ignored, and the InstanceRunning waiter fails at once on it.
@@ -164,4 +144,32 @@ func TestStopStartRebootInstances(t *testing.T) {
 	} else if d := time.Since(began); d > 10*time.Second {
 		t.Fatalf("InstanceRunning waiter took %v to fail on a terminated instance: %v", d, err)
 	}
+}
+
+// wantPowerIDErrors checks that stop, start and reboot answer an unknown
+// instance, another account's or a malformed ID as EC2 does, and that a
+// call naming one changes none of the others (id0 stays running).
+func wantPowerIDErrors(t *testing.T, l *lab, id0 string) {
+	t.Helper()
+	// Unknown instances and other accounts' instances are not found, and a
+	// call naming one changes none of the others.
+	const unknown = "i-0123456789abcdef0"
+	_, err := l.a.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{id0, unknown}})
+	wantAPIError(t, err, "InvalidInstanceID.NotFound")
+	if s := describeOne(t, l.a, id0).State.Name; s != types.InstanceStateNameRunning {
+		t.Fatalf("a stop naming an unknown instance left %s %s", id0, s)
+	}
+	_, err = l.a.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{unknown}})
+	wantAPIError(t, err, "InvalidInstanceID.NotFound")
+	_, err = l.a.RebootInstances(ctx, &ec2.RebootInstancesInput{InstanceIds: []string{unknown}})
+	wantAPIError(t, err, "InvalidInstanceID.NotFound")
+	_, err = l.b.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{id0}})
+	wantAPIError(t, err, "InvalidInstanceID.NotFound")
+	// An ID not shaped like one is malformed, before DryRun is answered.
+	_, err = l.a.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{id0, "i-zz"}, DryRun: sdkaws.Bool(true)})
+	wantAPIErrorMessage(t, err, "InvalidInstanceID.Malformed", `Invalid id: "i-zz"`)
+	_, err = l.a.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{"vpc-0123456789abcdef0"}})
+	wantAPIError(t, err, "InvalidInstanceID.Malformed")
+	_, err = l.a.RebootInstances(ctx, &ec2.RebootInstancesInput{InstanceIds: []string{"instance"}})
+	wantAPIError(t, err, "InvalidInstanceID.Malformed")
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -12,6 +13,10 @@ type Cloud struct {
 	accounts map[string]*Account
 	owners   map[string]owner // object ID -> kind and owning account
 	tags     map[string]map[string]string
+	// handleIDs and names index the owner records (names.go).
+	handleIDs map[string]string  // handle -> object ID
+	names     map[nameKey]string // for profiles with unique names
+	hash      func(id string) string
 
 	networks    table[Network, *Network]
 	subnets     table[Subnet, *Subnet]
@@ -40,12 +45,16 @@ type owner struct {
 	kind    Kind
 	account string
 	region  string // the object's Region
+	scope   string // the object's Scope (names.go)
+	name    string // the object's Name
+	handle  string // the object's Handle
 }
 
 // New returns an empty cloud with no accounts.
 func New() *Cloud {
 	return &Cloud{
 		accounts: map[string]*Account{}, owners: map[string]owner{}, tags: map[string]map[string]string{},
+		handleIDs: map[string]string{}, names: map[nameKey]string{}, hash: defaultHash,
 		networks: table[Network, *Network]{}, subnets: table[Subnet, *Subnet]{}, routeTables: table[RouteTable, *RouteTable]{},
 		igws: table[InternetGateway, *InternetGateway]{}, ruleSets: table[RuleSet, *RuleSet]{},
 		instances: table[Instance, *Instance]{}, enis: table[NetworkInterface, *NetworkInterface]{}, natgws: table[NATGateway, *NATGateway]{},
@@ -58,7 +67,17 @@ func New() *Cloud {
 }
 
 // AddAccount adds an account, or replaces the limits of an existing one.
+// An account without a Provider is an AWS account; one without Limits
+// gets its profile's. A Provider without a profile (LookupProfile) is a
+// programming error and panics.
 func (c *Cloud) AddAccount(a Account) {
+	p, err := profileOf(a.Provider)
+	if err != nil {
+		panic(fmt.Sprintf("model: add account %s: %v", a.ID, err))
+	}
+	if a.Limits == (Limits{}) {
+		a.Limits = p.Limits
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.accounts[a.ID] = &a
@@ -91,9 +110,20 @@ func (c *Cloud) limitsLocked(account string) (Limits, error) {
 	return a.Limits, nil
 }
 
-// registerLocked records a new object's kind, owner, region and initial tags.
+// registerLocked records a new object's kind, owner, region and initial
+// tags (registerAtLocked).
 func (c *Cloud) registerLocked(kind Kind, id, account, region string, tags map[string]string) {
-	c.owners[id] = owner{kind: kind, account: account, region: region}
+	c.registerAtLocked(kind, id, account, Place{Region: region}, tags)
+}
+
+// registerAtLocked records a new object's kind, owner, place, handle and
+// initial tags. An ID minted by newIDLocked has a free handle; one made
+// otherwise (none is now; older snapshots' security groups and network
+// ACLs were) keeps the handle's first holder in the index.
+func (c *Cloud) registerAtLocked(kind Kind, id, account string, at Place, tags map[string]string) {
+	o := owner{kind: kind, account: account, region: at.Region, scope: at.Scope, name: at.Name, handle: c.hash(id)}
+	c.owners[id] = o
+	c.indexLocked(id, o)
 	if len(tags) > 0 {
 		c.tags[id] = maps.Clone(tags)
 	}
@@ -102,6 +132,9 @@ func (c *Cloud) registerLocked(kind Kind, id, account, region string, tags map[s
 
 // forgetLocked drops a deleted object's owner record and tags.
 func (c *Cloud) forgetLocked(kind Kind, id, account string) {
+	if o, ok := c.owners[id]; ok {
+		c.unindexLocked(id, o)
+	}
 	delete(c.owners, id)
 	delete(c.tags, id)
 	c.emitLocked(kind, OpDelete, id, account)

@@ -14,6 +14,7 @@ import (
 // AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_Connection.html — connectionId, connectionName, connectionState, location, bandwidth
 type DXConnection struct {
 	ID        string // dxcon-...
+	Handle    string `json:"-"` // names its kernel objects (names.go)
 	Account   string
 	Name      string
 	State     State  // always available: the lab's line is up
@@ -40,6 +41,7 @@ const StateDown State = "down"
 // AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_CreatePrivateVirtualInterface.html — a private virtual interface to a virtual private gateway
 type DXVirtualInterface struct {
 	ID              string // dxvif-...
+	Handle          string `json:"-"` // names its kernel objects (names.go)
 	Account         string
 	ConnectionID    string
 	Name            string
@@ -74,13 +76,6 @@ type DXVirtualInterfaceSpec struct {
 	VPNGatewayID    string
 }
 
-// newDXID returns an ID shaped like Direct Connect's: a prefix, a dash and
-// 8 lower-case letters and digits.
-// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_CreatePrivateVirtualInterface.html — example IDs dxcon-fg5678gh, dxvif-ffhhk74f
-func newDXID(prefix string) string {
-	return prefix + "-" + randomString(8)
-}
-
 func randomString(n int) string {
 	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 	b := make([]byte, n)
@@ -110,7 +105,11 @@ func (c *Cloud) ProvisionDXConnection(account, name string, tags map[string]stri
 			return x.copy(c), nil
 		}
 	}
-	x := &DXConnection{ID: newDXID("dxcon"), Account: account, Name: name, State: StateAvailable, Location: DXLocation, Bandwidth: DXBandwidth}
+	id, err := c.newIDLocked(account, KindDXConnection, Place{})
+	if err != nil {
+		return DXConnection{}, err
+	}
+	x := &DXConnection{ID: id, Account: account, Name: name, State: StateAvailable, Location: DXLocation, Bandwidth: DXBandwidth}
 	c.dxConns[x.ID] = x
 	c.registerLocked(KindDXConnection, x.ID, account, "", tags)
 	return x.copy(c), nil
@@ -120,6 +119,7 @@ func (x *DXConnection) ref() ref { return ref{KindDXConnection, x.ID, x.Account}
 
 func (x *DXConnection) copy(c *Cloud) DXConnection {
 	out := *x
+	out.Handle = c.owners[x.ID].handle
 	out.Tags = c.tagsLocked(x.ID)
 	return out
 }
@@ -243,7 +243,11 @@ func (c *Cloud) CreateDXVirtualInterface(account string, spec DXVirtualInterface
 	} else if len(key) < 6 || len(key) > 80 {
 		return DXVirtualInterface{}, errf(CodeInvalidParameter, KindDXVirtualInterface, "", "the BGP authentication key must have 6 to 80 characters")
 	}
-	v := &DXVirtualInterface{ID: newDXID("dxvif"), Account: account, ConnectionID: conn.ID, Name: spec.Name, VLAN: spec.VLAN,
+	id, err := c.newIDLocked(account, KindDXVirtualInterface, Place{})
+	if err != nil {
+		return DXVirtualInterface{}, err
+	}
+	v := &DXVirtualInterface{ID: id, Account: account, ConnectionID: conn.ID, Name: spec.Name, VLAN: spec.VLAN,
 		CustomerASN: spec.CustomerASN, AuthKey: key, CloudAddress: cloud, CustomerAddress: customer, VPNGatewayID: spec.VPNGatewayID}
 	c.vifs[v.ID] = v
 	c.registerLocked(KindDXVirtualInterface, v.ID, account, "", tags)
@@ -254,6 +258,7 @@ func (v *DXVirtualInterface) ref() ref { return ref{KindDXVirtualInterface, v.ID
 
 func (v *DXVirtualInterface) copy(c *Cloud) DXVirtualInterface {
 	out := *v
+	out.Handle = c.owners[v.ID].handle
 	out.Tags = c.tagsLocked(v.ID)
 	out.State = StateDown
 	if g, ok := c.vgws[v.VPNGatewayID]; ok {

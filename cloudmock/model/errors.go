@@ -53,6 +53,7 @@ const (
 	KindRule                     Kind = "rule"
 	KindRuleSetAttachment        Kind = "rule-set-attachment"
 	KindInstance                 Kind = "instance"
+	KindReservation              Kind = "reservation" // the instances one launch made
 	KindNetworkInterface         Kind = "network-interface"
 	KindPeering                  Kind = "peering-connection"
 	KindTransitGateway           Kind = "transit-gateway"

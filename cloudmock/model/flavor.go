@@ -7,11 +7,13 @@ import (
 
 // flavor is what sets one rule-set flavour apart; every hook may be nil.
 type flavor struct {
-	idPrefix     string // of the sets' IDs
-	ruleIDPrefix string // of the rules' IDs; empty: rules have no ID
-	attachID     string // of the attachments' IDs
+	ruleIDs bool // its rules have IDs (minted as its ruleKind)
+	// named: the set's name is the one its provider addresses it by
+	// (Place.Name), unique per scope where the profile says so; AWS's
+	// groups and ACLs have IDs, and a group's name is only unique per VPC.
+	named bool
 	// initial returns the rules a new set has.
-	initial func(s *RuleSet) []Rule
+	initial func(c *Cloud, s *RuleSet) []Rule
 	// create checks a new set before it is made.
 	create func(c *Cloud, lim Limits, n *Network, spec RuleSetSpec) error
 	// fix puts a caller's rule into the flavour's form before it is checked.
@@ -36,12 +38,12 @@ var flavors = map[Flavor]flavor{
 	FlavorNetworkACL:    networkACL,
 	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-groups-overview#security-rules — rules are processed in priority order, lower numbers first; processing stops at the first match; priorities are unique per direction
 	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/networksecuritygroups.htm — an NSG applies to the VNICs added to it
-	FlavorNSG: {idPrefix: "nsg", ruleIDPrefix: "rule", attachID: "nsgattach", exclusive: true,
+	FlavorNSG: {ruleIDs: true, named: true, exclusive: true,
 		attaches: []AttachKind{OnInterface, OnSubnet}, add: uniquePriority},
 	// GCP: https://cloud.google.com/firewall/docs/firewalls#priority_order_for_firewall_rules — lower priority numbers first; a deny wins over an allow of equal priority
-	FlavorFirewall: {idPrefix: "fw", ruleIDPrefix: "rule", attachID: "fwattach", attaches: []AttachKind{OnNetwork}},
+	FlavorFirewall: {ruleIDs: true, named: true, attaches: []AttachKind{OnNetwork}},
 	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/securitylists.htm — allow-only rules, each stateful or stateless; a subnet has up to five lists
-	FlavorSecurityList: {idPrefix: "seclist", ruleIDPrefix: "rule", attachID: "seclistattach", attaches: []AttachKind{OnSubnet},
+	FlavorSecurityList: {ruleIDs: true, named: true, attaches: []AttachKind{OnSubnet},
 		fix: func(r Rule) Rule { r.Action, r.Priority = Allow, 0; return r }},
 }
 
@@ -58,17 +60,34 @@ func uniquePriority(s *RuleSet, rules []Rule, r Rule) error {
 
 func sortedKeys[T any](m map[string]*T) []string { return slices.Sorted(maps.Keys(m)) }
 
-// newDefaultRuleSetsLocked makes a new network's default sets: its network
-// ACL and its security group.
-func (c *Cloud) newDefaultRuleSetsLocked(n *Network) {
-	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-network-acl.html — default NACL allows all traffic in and out (rule 100) before the * deny
-	acl := c.newRuleSetLocked(n, RuleSetSpec{Flavor: FlavorNetworkACL, NetworkID: n.ID}, true)
-	c.registerLocked(KindNetworkACL, acl.ID, n.Account, n.Region, nil)
-	n.DefaultNetworkACLID = acl.ID
-	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html — default group: inbound from itself, all outbound
-	sg := c.newRuleSetLocked(n, RuleSetSpec{Flavor: FlavorSecurityGroup, NetworkID: n.ID, Name: "default", Description: "default VPC security group"}, true)
-	c.registerLocked(KindSecurityGroup, sg.ID, n.Account, n.Region, nil)
-	n.DefaultSecurityGroupID = sg.ID
+// newDefaultRuleSetsLocked makes the default sets a new network gets from
+// its account's profile: a network ACL, a security group.
+func (c *Cloud) newDefaultRuleSetsLocked(n *Network, d NetworkDefaults) error {
+	if d.NetworkACL {
+		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-network-acl.html — default NACL allows all traffic in and out (rule 100) before the * deny
+		acl, err := c.newRuleSetLocked(n, RuleSetSpec{Flavor: FlavorNetworkACL, NetworkID: n.ID}, true)
+		if err != nil {
+			return err
+		}
+		n.DefaultNetworkACLID = acl.ID
+	}
+	if d.SecurityGroup {
+		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html — default group: inbound from itself, all outbound
+		sg, err := c.newRuleSetLocked(n, RuleSetSpec{Flavor: FlavorSecurityGroup, NetworkID: n.ID, Name: "default", Description: "default VPC security group"}, true)
+		if err != nil {
+			return err
+		}
+		n.DefaultSecurityGroupID = sg.ID
+	}
+	return nil
+}
+
+// attachKind is the kind of the IDs of a flavour's attachments.
+func (f Flavor) attachKind() Kind {
+	if f == FlavorNetworkACL {
+		return KindNetworkACLAssociation
+	}
+	return KindRuleSetAttachment
 }
 
 // DeleteRuleSet deletes a set that nothing uses; its flavour may forbid
@@ -152,7 +171,7 @@ func (c *Cloud) AttachRuleSet(account string, f Flavor, id string, a Attachment)
 			return Attachment{}, wrongNet("network")
 		}
 	}
-	a.ID = newID(fl.attachID)
+	a.ID = c.subIDLocked(account, s.Flavor.attachKind())
 	s.Attachments = append(s.Attachments, a)
 	c.emitLocked(s.Flavor.objectKind(), OpUpdate, s.ID, account)
 	return a, nil
@@ -223,7 +242,7 @@ func (c *Cloud) ReplaceRuleSetAttachment(account string, f Flavor, attachID, id 
 	}
 	a := from.Attachments[i]
 	from.Attachments = append(from.Attachments[:i:i], from.Attachments[i+1:]...)
-	a.ID = newID(flavors[to.Flavor].attachID)
+	a.ID = c.subIDLocked(account, to.Flavor.attachKind())
 	to.Attachments = append(to.Attachments, a)
 	c.emitLocked(from.Flavor.objectKind(), OpUpdate, from.ID, account)
 	c.emitLocked(to.Flavor.objectKind(), OpUpdate, to.ID, account)

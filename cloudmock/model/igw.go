@@ -3,6 +3,7 @@ package model
 // InternetGateway connects one network to the internet when attached.
 type InternetGateway struct {
 	ID        string
+	Meta      `json:"-"` // scope, name and handle (names.go)
 	Account   string
 	Region    string // the region it lives in (Regions)
 	NetworkID string // the attached network, or empty
@@ -13,6 +14,7 @@ func (g *InternetGateway) ref() ref { return ref{KindInternetGateway, g.ID, g.Ac
 
 func (g *InternetGateway) copy(c *Cloud) InternetGateway {
 	out := *g
+	out.Meta = c.metaLocked(g.ID)
 	out.Tags = c.tagsLocked(g.ID)
 	return out
 }
@@ -35,7 +37,11 @@ func (c *Cloud) CreateInternetGatewayIn(account, region string, tags map[string]
 	if n := c.igws.count(func(g *InternetGateway) bool { return g.Account == account && g.Region == region }); n >= lim.InternetGatewaysPerRegion {
 		return InternetGateway{}, quotaExceeded(KindInternetGateway, "internet-gateways-per-region", lim.InternetGatewaysPerRegion, "for account "+account+regionSuffix(region))
 	}
-	g := &InternetGateway{ID: newID("igw"), Account: account, Region: region}
+	id, err := c.newIDLocked(account, KindInternetGateway, Place{Region: region})
+	if err != nil {
+		return InternetGateway{}, err
+	}
+	g := &InternetGateway{ID: id, Account: account, Region: region}
 	c.igws[g.ID] = g
 	c.registerLocked(KindInternetGateway, g.ID, account, region, tags)
 	return g.copy(c), nil

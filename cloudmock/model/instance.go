@@ -30,6 +30,7 @@ const (
 // Instance is a virtual machine with one primary network interface.
 type Instance struct {
 	ID                 string
+	Meta               `json:"-"` // scope, name and handle (names.go)
 	Account            string
 	Region             string // the region it lives in (Regions)
 	NetworkID          string
@@ -53,6 +54,7 @@ type Instance struct {
 // NetworkInterface is a virtual NIC in one subnet.
 type NetworkInterface struct {
 	ID               string
+	Meta             `json:"-"` // scope, name and handle (names.go)
 	Account          string
 	Region           string // the region it lives in (Regions)
 	NetworkID        string
@@ -71,6 +73,7 @@ func (e *NetworkInterface) ref() ref { return ref{KindNetworkInterface, e.ID, e.
 
 func (e *NetworkInterface) copy(c *Cloud) NetworkInterface {
 	out := *e
+	out.Meta = c.metaLocked(e.ID)
 	out.SecurityGroupIDs = slices.Clone(e.SecurityGroupIDs)
 	out.Tags = c.tagsLocked(e.ID)
 	return out
@@ -80,6 +83,7 @@ func (i *Instance) ref() ref { return ref{KindInstance, i.ID, i.Account} }
 
 func (i *Instance) copy(c *Cloud) Instance {
 	out := *i
+	out.Meta = c.metaLocked(i.ID)
 	out.SecurityGroupIDs = slices.Clone(i.SecurityGroupIDs)
 	if e, ok := c.enis[i.NetworkInterfaceID]; ok {
 		out.SourceDestCheck = e.SourceDestCheck
@@ -123,7 +127,9 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 	groups := slices.Clone(spec.SecurityGroupIDs)
 	if len(groups) == 0 {
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html — instances get the VPC's default group unless others are given
-		groups = []string{c.networks[s.NetworkID].DefaultSecurityGroupID}
+		if dg := c.networks[s.NetworkID].DefaultSecurityGroupID; dg != "" {
+			groups = []string{dg}
+		}
 	}
 	for _, g := range groups {
 		sg, err := c.ruleSetLocked(account, FlavorSecurityGroup, g)
@@ -134,8 +140,7 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 			return nil, errf(CodeInvalidParameter, KindSecurityGroup, g, "security group %s and subnet %s belong to different networks", g, s.ID)
 		}
 	}
-	lim := c.accounts[account].Limits
-	free := subnetSize(s.Prefix) - lim.ReservedPerSubnet
+	free := subnetSize(s.Prefix) - c.reservedLocked(account)
 	for _, e := range c.enis {
 		if e.SubnetID == s.ID {
 			free--
@@ -144,7 +149,7 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 	if free < spec.Count {
 		return nil, errf(CodeLimitExceeded, KindSubnet, s.ID, "there are not enough free addresses in subnet '%s' to satisfy the request", s.ID)
 	}
-	resv := newID("r")
+	resv := c.subIDLocked(account, KindReservation)
 	now := time.Now().UTC().Truncate(time.Second)
 	out := make([]Instance, 0, spec.Count)
 	for range spec.Count {
@@ -154,9 +159,17 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 				return nil, err
 			}
 		}
-		inst := &Instance{ID: newID("i"), Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, ImageID: spec.ImageID,
+		instID, err := c.newIDLocked(account, KindInstance, Place{Region: s.Region})
+		if err != nil {
+			return nil, err
+		}
+		eniID, err := c.newIDLocked(account, KindNetworkInterface, Place{Region: s.Region})
+		if err != nil {
+			return nil, err
+		}
+		inst := &Instance{ID: instID, Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, ImageID: spec.ImageID,
 			Type: spec.Type, PrivateIP: ip, SecurityGroupIDs: groups, State: InstanceRunning, LaunchTime: now, ReservationID: resv, Boots: 1}
-		e := &NetworkInterface{ID: newID("eni"), Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, PrivateIP: ip,
+		e := &NetworkInterface{ID: eniID, Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, PrivateIP: ip,
 			SecurityGroupIDs: slices.Clone(groups), SourceDestCheck: true, InstanceID: inst.ID}
 		inst.NetworkInterfaceID = e.ID
 		c.enis[e.ID] = e

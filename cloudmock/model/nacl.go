@@ -12,8 +12,7 @@ const DefaultDenyRuleNumber = 32767
 
 // networkACL is the flavour of AWS network ACLs.
 var networkACL = flavor{
-	idPrefix: "acl",
-	initial: func(s *RuleSet) []Rule {
+	initial: func(_ *Cloud, s *RuleSet) []Rule {
 		var out []Rule
 		for _, d := range []Direction{Ingress, Egress} {
 			if s.Default {
@@ -75,7 +74,6 @@ var networkACL = flavor{
 		}
 		return nil
 	},
-	attachID:  "aclassoc",
 	attaches:  []AttachKind{OnSubnet},
 	exclusive: true,
 }

@@ -15,7 +15,8 @@ const (
 
 // ElasticIP is a public address an account holds until it releases it.
 type ElasticIP struct {
-	ID        string // allocation ID
+	ID        string     // allocation ID
+	Meta      `json:"-"` // scope, name and handle (names.go)
 	Account   string
 	Region    string // the region it lives in (Regions)
 	PublicIP  netip.Addr
@@ -28,6 +29,7 @@ type ElasticIP struct {
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html — public NAT gateway in a public subnet with an Elastic IP
 type NATGateway struct {
 	ID           string
+	Meta         `json:"-"` // scope, name and handle (names.go)
 	Account      string
 	Region       string // the region it lives in (Regions)
 	NetworkID    string
@@ -43,6 +45,7 @@ func (e *ElasticIP) ref() ref { return ref{KindElasticIP, e.ID, e.Account} }
 
 func (e *ElasticIP) copy(c *Cloud) ElasticIP {
 	out := *e
+	out.Meta = c.metaLocked(e.ID)
 	out.Tags = c.tagsLocked(e.ID)
 	return out
 }
@@ -51,6 +54,7 @@ func (g *NATGateway) ref() ref { return ref{KindNATGateway, g.ID, g.Account} }
 
 func (g *NATGateway) copy(c *Cloud) NATGateway {
 	out := *g
+	out.Meta = c.metaLocked(g.ID)
 	out.Tags = c.tagsLocked(g.ID)
 	return out
 }
@@ -85,7 +89,11 @@ func (c *Cloud) AllocateAddressIn(account, region string, tags map[string]string
 		if used[a] {
 			continue
 		}
-		e := &ElasticIP{ID: newID("eipalloc"), Account: account, Region: region, PublicIP: a}
+		id, err := c.newIDLocked(account, KindElasticIP, Place{Region: region})
+		if err != nil {
+			return ElasticIP{}, err
+		}
+		e := &ElasticIP{ID: id, Account: account, Region: region, PublicIP: a}
 		c.eips[e.ID] = e
 		c.registerLocked(KindElasticIP, e.ID, account, region, tags)
 		return e.copy(c), nil
@@ -133,7 +141,11 @@ func (c *Cloud) CreateNATGateway(account, subnetID, allocationID string, tags ma
 	if err != nil {
 		return NATGateway{}, err
 	}
-	g := &NATGateway{ID: newID("nat"), Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, AllocationID: e.ID,
+	id, err := c.newIDLocked(account, KindNATGateway, Place{Region: s.Region})
+	if err != nil {
+		return NATGateway{}, err
+	}
+	g := &NATGateway{ID: id, Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, AllocationID: e.ID,
 		PublicIP: e.PublicIP, PrivateIP: ip, State: StateAvailable}
 	e.Associate = g.ID
 	c.natgws[g.ID] = g

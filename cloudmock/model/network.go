@@ -15,6 +15,7 @@ type CIDRBlock struct {
 // OCI VCN) with one or more IPv4 prefixes.
 type Network struct {
 	ID      string
+	Meta    `json:"-"` // scope, name and handle (names.go)
 	Account string
 	Region  string      // the region it lives in (Regions)
 	CIDRs   []CIDRBlock // the first is the primary prefix
@@ -41,6 +42,7 @@ func (n *Network) ref() ref { return ref{KindNetwork, n.ID, n.Account} }
 
 func (n *Network) copy(c *Cloud) Network {
 	out := *n
+	out.Meta = c.metaLocked(n.ID)
 	out.CIDRs = slices.Clone(n.CIDRs)
 	out.Tags = c.tagsLocked(n.ID)
 	return out
@@ -62,11 +64,18 @@ func (c *Cloud) CreateNetwork(account string, cidr netip.Prefix, tags map[string
 	return c.CreateNetworkIn(account, "", cidr, tags)
 }
 
-// CreateNetworkIn makes a network in a region with the given primary
-// prefix together with its main route table, default network ACL and
-// default security group, which live in the same region.
-// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/configure-your-vpc.html — a VPC spans all the Availability Zones in its Region
+// CreateNetworkIn makes a network in a region (CreateNetworkAt).
 func (c *Cloud) CreateNetworkIn(account, region string, cidr netip.Prefix, tags map[string]string) (Network, error) {
+	return c.CreateNetworkAt(account, Place{Region: region}, cidr, tags)
+}
+
+// CreateNetworkAt makes a network at a place (region, scope, name) with the
+// given primary prefix together with its main route table and the default
+// objects of the account's profile (a network ACL, a security group),
+// which live in the same region and scope.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/configure-your-vpc.html — a VPC spans all the Availability Zones in its Region
+func (c *Cloud) CreateNetworkAt(account string, at Place, cidr netip.Prefix, tags map[string]string) (Network, error) {
+	region := at.Region
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	lim, err := c.limitsLocked(account)
@@ -85,19 +94,42 @@ func (c *Cloud) CreateNetworkIn(account, region string, cidr netip.Prefix, tags 
 		return Network{}, errf(CodeInvalidRange, KindNetwork, cidr.String(),
 			"the CIDR '%s' is invalid: the netmask must be between /%d and /%d", cidr, lim.MinNetworkPrefixBits, lim.MaxNetworkPrefixBits)
 	}
+	p, err := c.profileLocked(account)
+	if err != nil {
+		return Network{}, err
+	}
+	id, err := c.newIDLocked(account, KindNetwork, at)
+	if err != nil {
+		return Network{}, err
+	}
 	n := &Network{
-		ID: newID("vpc"), Account: account, Region: region,
-		CIDRs: []CIDRBlock{{AssociationID: newID("vpc-cidr-assoc"), Prefix: cidr}},
+		ID: id, Account: account, Region: region,
+		CIDRs: []CIDRBlock{{AssociationID: c.subIDLocked(account, KindNetworkCIDR), Prefix: cidr}},
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html — enableDnsSupport defaults to true, enableDnsHostnames to false for non-default VPCs
 		DNSSupport: true,
 	}
 	c.networks[n.ID] = n
-	c.registerLocked(KindNetwork, n.ID, account, region, tags)
+	c.registerAtLocked(KindNetwork, n.ID, account, at, tags)
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#RouteTables — every VPC has a main route table with the local route
-	rt := c.newRouteTableLocked(n)
-	rt.Associations = []RouteTableAssociation{{ID: newID("rtbassoc"), Main: true}}
+	rt, err := c.newRouteTableLocked(n)
+	if err != nil {
+		delete(c.networks, n.ID)
+		c.forgetLocked(KindNetwork, n.ID, account)
+		return Network{}, err
+	}
+	rt.Associations = []RouteTableAssociation{{ID: c.subIDLocked(account, KindRouteTableAssociation), Main: true}}
 	n.MainRouteTableID = rt.ID
-	c.newDefaultRuleSetsLocked(n)
+	if err := c.newDefaultRuleSetsLocked(n, p.Network); err != nil {
+		for _, id := range []string{n.DefaultNetworkACLID, n.DefaultSecurityGroupID, rt.ID, n.ID} {
+			if o, ok := c.owners[id]; ok && id != "" {
+				delete(c.ruleSets, id)
+				delete(c.routeTables, id)
+				delete(c.networks, id)
+				c.forgetLocked(o.kind, id, account)
+			}
+		}
+		return Network{}, err
+	}
 	return n.copy(c), nil
 }
 
@@ -176,7 +208,7 @@ func (c *Cloud) AddNetworkCIDR(account, networkID string, cidr netip.Prefix) (CI
 		return CIDRBlock{}, errf(CodeInvalidRange, KindNetworkCIDR, cidr.String(),
 			"the CIDR '%s' is restricted: it cannot be added to a network whose primary CIDR is '%s'", cidr, primary)
 	}
-	b := CIDRBlock{AssociationID: newID("vpc-cidr-assoc"), Prefix: cidr}
+	b := CIDRBlock{AssociationID: c.subIDLocked(account, KindNetworkCIDR), Prefix: cidr}
 	n.CIDRs = append(n.CIDRs, b)
 	c.emitLocked(KindNetwork, OpUpdate, n.ID, account)
 	for _, rt := range c.routeTables {

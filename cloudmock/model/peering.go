@@ -15,6 +15,7 @@ const (
 // AWS: https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html — peering is not transitive and CIDRs must not overlap
 type Peering struct {
 	ID                 string
+	Meta               `json:"-"` // scope, name and handle (names.go)
 	RequesterAccount   string
 	RequesterNetworkID string
 	RequesterRegion    string // the requester network's region
@@ -29,6 +30,7 @@ func (p *Peering) ref() ref { return ref{KindPeering, p.ID, p.RequesterAccount} 
 
 func (p *Peering) copy(c *Cloud) Peering {
 	out := *p
+	out.Meta = c.metaLocked(p.ID)
 	out.Tags = c.tagsLocked(p.ID)
 	return out
 }
@@ -62,7 +64,11 @@ func (c *Cloud) RequestPeering(account, networkID, peerAccount, peerNetworkID st
 			}
 		}
 	}
-	p := &Peering{ID: newID("pcx"), RequesterAccount: account, RequesterNetworkID: n.ID, AccepterAccount: peerAccount,
+	id, err := c.newIDLocked(account, KindPeering, Place{Region: n.Region})
+	if err != nil {
+		return Peering{}, err
+	}
+	p := &Peering{ID: id, RequesterAccount: account, RequesterNetworkID: n.ID, AccepterAccount: peerAccount,
 		AccepterNetworkID: pn.ID, State: PeeringPendingAcceptance, RequesterRegion: n.Region, AccepterRegion: pn.Region}
 	c.peerings[p.ID] = p
 	c.registerLocked(KindPeering, p.ID, account, n.Region, tags)

@@ -68,6 +68,7 @@ type RouteTableAssociation struct {
 // RouteTable is a network's set of routes for the subnets associated with it.
 type RouteTable struct {
 	ID           string
+	Meta         `json:"-"` // scope, name and handle (names.go)
 	Account      string
 	Region       string // the region it lives in (Regions)
 	NetworkID    string
@@ -93,6 +94,7 @@ func (rt *RouteTable) ref() ref { return ref{KindRouteTable, rt.ID, rt.Account} 
 
 func (rt *RouteTable) copy(c *Cloud) RouteTable {
 	out := *rt
+	out.Meta = c.metaLocked(rt.ID)
 	out.Routes = slices.Clone(rt.Routes)
 	for i := range out.Routes {
 		out.Routes[i].State = c.routeStateLocked(rt.NetworkID, out.Routes[i].Target)
@@ -194,12 +196,16 @@ func (c *Cloud) routeStateLocked(networkID string, t Target) RouteState {
 	return RouteBlackhole
 }
 
-func (c *Cloud) newRouteTableLocked(n *Network) *RouteTable {
-	rt := &RouteTable{ID: newID("rtb"), Account: n.Account, Region: n.Region, NetworkID: n.ID}
+func (c *Cloud) newRouteTableLocked(n *Network) (*RouteTable, error) {
+	id, err := c.newIDLocked(n.Account, KindRouteTable, Place{Region: n.Region, Scope: c.owners[n.ID].scope})
+	if err != nil {
+		return nil, err
+	}
+	rt := &RouteTable{ID: id, Account: n.Account, Region: n.Region, NetworkID: n.ID}
 	c.refreshLocalRoutesLocked(rt, n)
 	c.routeTables[rt.ID] = rt
-	c.registerLocked(KindRouteTable, rt.ID, n.Account, n.Region, nil)
-	return rt
+	c.registerAtLocked(KindRouteTable, rt.ID, n.Account, Place{Region: n.Region, Scope: c.owners[n.ID].scope}, nil)
+	return rt, nil
 }
 
 // refreshLocalRoutesLocked gives the table one local route per network prefix.
@@ -228,7 +234,10 @@ func (c *Cloud) CreateRouteTable(account, networkID string, tags map[string]stri
 	if k := c.routeTables.count(func(rt *RouteTable) bool { return rt.NetworkID == n.ID }); k >= lim.RouteTablesPerNetwork {
 		return RouteTable{}, quotaExceeded(KindRouteTable, "route-tables-per-vpc", lim.RouteTablesPerNetwork, "in network "+n.ID)
 	}
-	rt := c.newRouteTableLocked(n)
+	rt, err := c.newRouteTableLocked(n)
+	if err != nil {
+		return RouteTable{}, err
+	}
 	if len(tags) > 0 {
 		c.tags[rt.ID] = maps.Clone(tags)
 	}
@@ -315,7 +324,7 @@ func (c *Cloud) AssociateRouteTable(account, tableID, subnetID string) (RouteTab
 			}
 		}
 	}
-	a := RouteTableAssociation{ID: newID("rtbassoc"), SubnetID: subnetID}
+	a := RouteTableAssociation{ID: c.subIDLocked(account, KindRouteTableAssociation), SubnetID: subnetID}
 	rt.Associations = append(rt.Associations, a)
 	c.emitLocked(KindRouteTable, OpUpdate, rt.ID, account)
 	return a, nil
@@ -373,7 +382,7 @@ func (c *Cloud) ReplaceRouteTableAssociation(account, assocID, tableID string) (
 	}
 	a := old.Associations[i]
 	old.Associations = append(old.Associations[:i:i], old.Associations[i+1:]...)
-	a.ID = newID("rtbassoc")
+	a.ID = c.subIDLocked(account, KindRouteTableAssociation)
 	rt.Associations = append(rt.Associations, a)
 	if a.Main {
 		c.networks[rt.NetworkID].MainRouteTableID = rt.ID

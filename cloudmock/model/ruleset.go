@@ -156,6 +156,7 @@ func (a Attachment) Selects(tags map[string]string) bool {
 // its Flavor says.
 type RuleSet struct {
 	ID          string
+	Meta        `json:"-"` // scope, name and handle (names.go)
 	Flavor      Flavor
 	Account     string
 	Region      string // the region it lives in (Regions)
@@ -186,6 +187,7 @@ func (s RuleSet) dir(d Direction) []Rule {
 
 func (s *RuleSet) copy(c *Cloud) RuleSet {
 	out := *s
+	out.Meta = c.metaLocked(s.ID)
 	out.Rules = slices.Clone(s.Rules)
 	out.Attachments = slices.Clone(s.Attachments)
 	for i := range out.Attachments {
@@ -244,6 +246,7 @@ func (c *Cloud) RuleSets(account string, f Flavor) []RuleSet {
 type RuleSetSpec struct {
 	Flavor      Flavor
 	NetworkID   string
+	Scope       string // its resource group, project or compartment; empty for AWS
 	Name        string
 	Description string
 	Tags        map[string]string
@@ -271,22 +274,34 @@ func (c *Cloud) CreateRuleSet(account string, spec RuleSetSpec) (RuleSet, error)
 			return RuleSet{}, err
 		}
 	}
-	s := c.newRuleSetLocked(n, spec, false)
-	c.registerLocked(spec.Flavor.objectKind(), s.ID, account, s.Region, spec.Tags)
+	s, err := c.newRuleSetLocked(n, spec, false)
+	if err != nil {
+		return RuleSet{}, err
+	}
 	return s.copy(c), nil
 }
 
-// newRuleSetLocked makes and stores a set with its flavour's initial rules;
-// the caller registers it.
-func (c *Cloud) newRuleSetLocked(n *Network, spec RuleSetSpec, isDefault bool) *RuleSet {
-	s := &RuleSet{ID: newID(flavors[spec.Flavor].idPrefix), Flavor: spec.Flavor, Account: n.Account, Region: n.Region,
+// newRuleSetLocked makes, stores and registers a set with its flavour's
+// initial rules, its ID minted by the account's profile.
+func (c *Cloud) newRuleSetLocked(n *Network, spec RuleSetSpec, isDefault bool) (*RuleSet, error) {
+	fl := flavors[spec.Flavor]
+	at := Place{Region: n.Region, Scope: spec.Scope}
+	if fl.named {
+		at.Name = spec.Name
+	}
+	id, err := c.newIDLocked(n.Account, spec.Flavor.objectKind(), at)
+	if err != nil {
+		return nil, err
+	}
+	s := &RuleSet{ID: id, Flavor: spec.Flavor, Account: n.Account, Region: n.Region,
 		NetworkID: n.ID, Name: spec.Name, Description: spec.Description, Default: isDefault}
-	if in := flavors[spec.Flavor].initial; in != nil {
-		s.Rules = in(s)
+	if fl.initial != nil {
+		s.Rules = fl.initial(c, s)
 	}
 	sortRules(s.Rules)
 	c.ruleSets[s.ID] = s
-	return s
+	c.registerAtLocked(spec.Flavor.objectKind(), s.ID, n.Account, at, spec.Tags)
+	return s, nil
 }
 
 // NormalizeProtocol maps protocol names and numbers to the model's form:
@@ -394,8 +409,8 @@ func (c *Cloud) AddRules(account string, f Flavor, id string, rules []Rule) ([]R
 				return nil, err
 			}
 		}
-		if fl.ruleIDPrefix != "" {
-			r.ID = newID(fl.ruleIDPrefix)
+		if fl.ruleIDs {
+			r.ID = c.subIDLocked(account, s.Flavor.ruleKind())
 		}
 		next = append(next, r)
 		added = append(added, r)

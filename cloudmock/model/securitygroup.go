@@ -16,13 +16,13 @@ var allIPv4 = netip.MustParsePrefix("0.0.0.0/0")
 
 // securityGroup is the flavour of AWS security groups.
 var securityGroup = flavor{
-	idPrefix: "sg", ruleIDPrefix: "sgr",
-	initial: func(s *RuleSet) []Rule {
+	ruleIDs: true,
+	initial: func(c *Cloud, s *RuleSet) []Rule {
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/creating-security-groups.html — a new group allows all outbound traffic and no inbound traffic
-		out := []Rule{sgRule(Egress, Peer{Prefix: allIPv4})}
+		out := []Rule{c.sgRuleLocked(s, Egress, Peer{Prefix: allIPv4})}
 		if s.Default {
 			// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html — default group: inbound from itself, all outbound
-			out = append([]Rule{sgRule(Ingress, Peer{RuleSetID: s.ID})}, out...)
+			out = append([]Rule{c.sgRuleLocked(s, Ingress, Peer{RuleSetID: s.ID})}, out...)
 		}
 		return out
 	},
@@ -61,8 +61,8 @@ var securityGroup = flavor{
 	attaches: []AttachKind{OnInterface},
 }
 
-func sgRule(d Direction, p Peer) Rule {
-	return Rule{ID: newID("sgr"), Direction: d, Action: Allow, Protocol: "-1", FromPort: -1, ToPort: -1, ICMPType: -1, ICMPCode: -1, Peer: p}
+func (c *Cloud) sgRuleLocked(s *RuleSet, d Direction, p Peer) Rule {
+	return Rule{ID: c.subIDLocked(s.Account, KindSecurityRule), Direction: d, Action: Allow, Protocol: "-1", FromPort: -1, ToPort: -1, ICMPType: -1, ICMPCode: -1, Peer: p}
 }
 
 // sgCreate checks a new group: the quota, its name, unique per network.

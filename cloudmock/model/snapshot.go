@@ -7,17 +7,21 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 )
 
 // SnapshotVersion is the version of the snapshot format that Snapshot
 // writes and Restore reads. Raise it when a stored object's shape changes
 // in a way an older reader would misread. Version 2 added the objects'
 // regions; Restore reads a version 1 snapshot too, its objects all in the
-// default region (the empty one, region.go). Version 3 keeps security groups
-// and network ACLs as rule sets and routes with priorities and tags; Restore
-// reads versions 1 and 2 too, their groups and ACLs turned into rule sets
+// default region (the empty one, region.go). Version 3 added the objects'
+// scopes, names and handles (names.go) and the accounts' providers; an
+// older snapshot's objects get the handles of their IDs, no scope and no
+// name, and its accounts are AWS's. Version 4 keeps security groups and
+// network ACLs as rule sets, and routes with priorities and tags; Restore
+// reads versions 1 to 3 too, their groups and ACLs turned into rule sets
 // (snapshot_legacy.go).
-const SnapshotVersion = 3
+const SnapshotVersion = 4
 
 // oldestSnapshotVersion is the oldest version Restore reads.
 const oldestSnapshotVersion = 1
@@ -64,6 +68,9 @@ type snapshotOwner struct {
 	Kind    Kind   `json:"kind"`
 	Account string `json:"account"`
 	Region  string `json:"region,omitempty"`
+	Scope   string `json:"scope,omitempty"`
+	Name    string `json:"name,omitempty"`
+	Handle  string `json:"handle,omitempty"`
 }
 
 // values returns the map's values sorted by key (the object's ID), so that
@@ -92,7 +99,7 @@ func (c *Cloud) Snapshot() ([]byte, uint64, error) {
 		CGWs: c.cgws.sorted(), VPNs: c.vpns.sorted(), DXConns: c.dxConns.sorted(), VIFs: c.vifs.sorted(),
 	}
 	for id, o := range c.owners {
-		s.Owners[id] = snapshotOwner{Kind: o.kind, Account: o.account, Region: o.region}
+		s.Owners[id] = snapshotOwner{Kind: o.kind, Account: o.account, Region: o.region, Scope: o.scope, Name: o.name, Handle: o.handle}
 	}
 	b, err := json.Marshal(&s)
 	if err != nil {
@@ -148,11 +155,8 @@ func (c *Cloud) Restore(b []byte) error {
 	if err != nil {
 		return err
 	}
-	for id, o := range s.Owners {
-		if _, ok := n.accounts[o.Account]; !ok {
-			return fmt.Errorf("restore cloud: object %s belongs to unknown account %q", id, o.Account)
-		}
-		n.owners[id] = owner{kind: o.Kind, account: o.Account, region: o.Region}
+	if err := n.restoreOwners(s.Owners, c.hash); err != nil {
+		return err
 	}
 	for id, t := range s.Tags {
 		if len(t) > 0 {
@@ -162,12 +166,55 @@ func (c *Cloud) Restore(b []byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.accounts, c.owners, c.tags = n.accounts, n.owners, n.tags
+	c.handleIDs, c.names = n.handleIDs, n.names
 	c.networks, c.subnets, c.routeTables, c.igws = n.networks, n.subnets, n.routeTables, n.igws
 	c.ruleSets, c.instances, c.enis = n.ruleSets, n.instances, n.enis
 	c.natgws, c.eips, c.peerings = n.natgws, n.eips, n.peerings
 	c.tgws, c.tgwRTs, c.tgwAtts = n.tgws, n.tgwRTs, n.tgwAtts
 	c.vgws, c.cgws, c.vpns, c.dxConns, c.vifs = n.vgws, n.cgws, n.vpns, n.dxConns, n.vifs
 	c.seq = s.Seq
+	return nil
+}
+
+// restoreOwners puts the owner records into a new cloud that has its
+// accounts, and indexes their handles and names. An owner record without a
+// handle (an older snapshot) gets its ID's; two objects with one handle,
+// an account without a profile or two objects with one unique name fail.
+func (n *Cloud) restoreOwners(owners map[string]snapshotOwner, hash func(string) string) error {
+	n.hash = hash
+	for _, a := range n.accounts {
+		if _, err := profileOf(a.Provider); err != nil {
+			return fmt.Errorf("restore cloud: account %s: %w", a.ID, err)
+		}
+	}
+	// Security groups and network ACLs last: their IDs are not minted by
+	// newIDLocked (registerAtLocked), so they hold a handle only if free.
+	unchecked := func(k Kind) bool { return k == KindSecurityGroup || k == KindNetworkACL }
+	ids := slices.SortedFunc(maps.Keys(owners), func(a, b string) int {
+		if ua, ub := unchecked(owners[a].Kind), unchecked(owners[b].Kind); ua != ub {
+			if ua {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(a, b)
+	})
+	for _, id := range ids {
+		o := owners[id]
+		if _, ok := n.accounts[o.Account]; !ok {
+			return fmt.Errorf("restore cloud: object %s belongs to unknown account %q", id, o.Account)
+		}
+		h := o.Handle
+		if h == "" {
+			h = hash(id)
+		}
+		if other, taken := n.handleIDs[h]; taken && !unchecked(o.Kind) {
+			return fmt.Errorf("restore cloud: objects %s and %s have one handle %s", other, id, h)
+		}
+		rec := owner{kind: o.Kind, account: o.Account, region: o.Region, scope: o.Scope, name: o.Name, handle: h}
+		n.owners[id] = rec
+		n.indexLocked(id, rec)
+	}
 	return nil
 }
 

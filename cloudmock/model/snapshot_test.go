@@ -210,7 +210,7 @@ func TestRestoreVersion2RuleSets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(b, []byte("securityGroups")) || !bytes.Contains(b, []byte(`"version":3`)) {
+	if bytes.Contains(b, []byte("securityGroups")) || !bytes.Contains(b, []byte(`"version":`+strconv.Itoa(SnapshotVersion))) {
 		t.Errorf("a restored version 2 snapshot is written back in the old shape: %s", b)
 	}
 }

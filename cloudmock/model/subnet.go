@@ -8,6 +8,7 @@ import (
 // Subnet is a range of a network's addresses in one zone.
 type Subnet struct {
 	ID           string
+	Meta         `json:"-"` // scope, name and handle (names.go)
 	Account      string
 	Region       string // the region it lives in (Regions)
 	NetworkID    string
@@ -22,8 +23,8 @@ func (s *Subnet) ref() ref { return ref{KindSubnet, s.ID, s.Account} }
 
 func (s *Subnet) copy(c *Cloud) Subnet {
 	out := *s
+	out.Meta = c.metaLocked(s.ID)
 	out.Tags = c.tagsLocked(s.ID)
-	lim := c.accounts[s.Account].Limits
 	used := 0
 	for _, e := range c.enis {
 		if e.SubnetID == s.ID {
@@ -35,15 +36,21 @@ func (s *Subnet) copy(c *Cloud) Subnet {
 			used++
 		}
 	}
-	out.AvailableIPs = subnetSize(s.Prefix) - lim.ReservedPerSubnet - used
+	out.AvailableIPs = subnetSize(s.Prefix) - c.reservedLocked(s.Account) - used
 	return out
 }
 
 func subnetSize(p netip.Prefix) int { return 1 << (32 - p.Bits()) }
 
 // CreateSubnet makes a subnet inside one of the network's prefixes and
-// associates it with the network's default ACL.
+// associates it with the network's default ACL, if it has one.
 func (c *Cloud) CreateSubnet(account, networkID string, cidr netip.Prefix, zone string, tags map[string]string) (Subnet, error) {
+	return c.CreateSubnetAt(account, networkID, Place{}, cidr, zone, tags)
+}
+
+// CreateSubnetAt is CreateSubnet with a scope and a name (at.Region is
+// ignored: a subnet is in its network's region).
+func (c *Cloud) CreateSubnetAt(account, networkID string, at Place, cidr netip.Prefix, zone string, tags map[string]string) (Subnet, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	lim, err := c.limitsLocked(account)
@@ -76,13 +83,19 @@ func (c *Cloud) CreateSubnet(account, networkID string, cidr netip.Prefix, zone 
 			return Subnet{}, errf(CodeConflict, KindSubnet, cidr.String(), "the CIDR '%s' conflicts with another subnet", cidr)
 		}
 	}
-	s := &Subnet{ID: newID("subnet"), Account: account, Region: n.Region, NetworkID: networkID, Prefix: cidr, Zone: zone}
+	at.Region = n.Region
+	id, err := c.newIDLocked(account, KindSubnet, at)
+	if err != nil {
+		return Subnet{}, err
+	}
+	s := &Subnet{ID: id, Account: account, Region: n.Region, NetworkID: networkID, Prefix: cidr, Zone: zone}
 	c.subnets[s.ID] = s
-	c.registerLocked(KindSubnet, s.ID, account, s.Region, tags)
+	c.registerAtLocked(KindSubnet, s.ID, account, at, tags)
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html — a new subnet is associated with the default network ACL
-	acl := c.ruleSets[n.DefaultNetworkACLID]
-	acl.Attachments = append(acl.Attachments, Attachment{ID: newID(networkACL.attachID), Kind: OnSubnet, TargetID: s.ID})
-	c.emitLocked(KindNetworkACL, OpUpdate, acl.ID, account)
+	if acl, ok := c.ruleSets[n.DefaultNetworkACLID]; ok {
+		acl.Attachments = append(acl.Attachments, Attachment{ID: c.subIDLocked(account, KindNetworkACLAssociation), Kind: OnSubnet, TargetID: s.ID})
+		c.emitLocked(KindNetworkACL, OpUpdate, acl.ID, account)
+	}
 	return s.copy(c), nil
 }
 
@@ -159,8 +172,7 @@ func (c *Cloud) DeleteSubnet(account, id string) error {
 }
 
 // allocateIPLocked returns the lowest free address of the subnet, skipping
-// the reserved ones.
-// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — first four and last address of each subnet are reserved
+// the ones its profile reserves (reservedAddr).
 func (c *Cloud) allocateIPLocked(s *Subnet) (netip.Addr, error) {
 	used := map[netip.Addr]bool{}
 	for _, e := range c.enis {
@@ -173,35 +185,45 @@ func (c *Cloud) allocateIPLocked(s *Subnet) (netip.Addr, error) {
 			used[g.PrivateIP] = true
 		}
 	}
-	a := s.Prefix.Addr()
-	for range 4 {
-		a = a.Next()
-	}
-	for ; s.Prefix.Contains(a); a = a.Next() {
-		if !s.Prefix.Contains(a.Next()) {
-			break // the last address is the reserved broadcast address
-		}
-		if !used[a] {
+	for a := s.Prefix.Addr(); s.Prefix.Contains(a); a = a.Next() {
+		if !used[a] && !c.reservedAddrLocked(s, a) {
 			return a, nil
 		}
 	}
 	return netip.Addr{}, errf(CodeLimitExceeded, KindSubnet, s.ID, "the subnet '%s' has no free addresses", s.ID)
 }
 
+// reservedAddrLocked reports whether the subnet's profile keeps the address
+// for the cloud: one of its ReservedLow first or ReservedHigh last.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — first four and last address of each subnet are reserved
+func (c *Cloud) reservedAddrLocked(s *Subnet, a netip.Addr) bool {
+	p, err := c.profileLocked(s.Account)
+	if err != nil {
+		return false
+	}
+	low, high := s.Prefix.Masked().Addr(), lastAddr(s.Prefix)
+	for range p.ReservedLow {
+		if a == low {
+			return true
+		}
+		low = low.Next()
+	}
+	for range p.ReservedHigh {
+		if a == high {
+			return true
+		}
+		high = high.Prev()
+	}
+	return false
+}
+
 // checkPrivateIPLocked checks that a requested address is usable in the subnet.
 func (c *Cloud) checkPrivateIPLocked(s *Subnet, ip netip.Addr) error {
-	first := s.Prefix.Addr()
-	reserved := map[netip.Addr]bool{first: true}
-	for range 3 {
-		first = first.Next()
-		reserved[first] = true
-	}
 	if !s.Prefix.Contains(ip) {
 		return errf(CodeInvalidParameter, KindSubnet, s.ID, "address %s does not fall within the subnet's address range", ip)
 	}
-	last := lastAddr(s.Prefix)
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — reserved addresses cannot be assigned
-	if reserved[ip] || ip == last {
+	if c.reservedAddrLocked(s, ip) {
 		return errf(CodeInvalidParameter, KindSubnet, s.ID, "address %s is reserved in subnet %s", ip, s.ID)
 	}
 	for _, e := range c.enis {

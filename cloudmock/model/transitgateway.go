@@ -10,6 +10,7 @@ import (
 // AWS: https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html — attachments, route tables, associations and propagations
 type TransitGateway struct {
 	ID                  string
+	Meta                `json:"-"` // scope, name and handle (names.go)
 	Account             string
 	Region              string // the region it lives in (Regions)
 	ASN                 int64
@@ -33,6 +34,7 @@ type TransitGatewayRoute struct {
 // associated with it; attachments that propagate to it add their routes.
 type TransitGatewayRouteTable struct {
 	ID               string
+	Meta             `json:"-"` // scope, name and handle (names.go)
 	Account          string
 	Region           string // the region it lives in (Regions)
 	TransitGatewayID string
@@ -55,6 +57,7 @@ const (
 // TransitGatewayAttachment connects a network or a VPN to a transit gateway.
 type TransitGatewayAttachment struct {
 	ID               string
+	Meta             `json:"-"` // scope, name and handle (names.go)
 	Account          string
 	Region           string // the region it lives in (Regions)
 	TransitGatewayID string
@@ -70,6 +73,7 @@ func (g *TransitGateway) ref() ref { return ref{KindTransitGateway, g.ID, g.Acco
 
 func (g *TransitGateway) copy(c *Cloud) TransitGateway {
 	out := *g
+	out.Meta = c.metaLocked(g.ID)
 	out.Tags = c.tagsLocked(g.ID)
 	return out
 }
@@ -80,6 +84,7 @@ func (rt *TransitGatewayRouteTable) ref() ref {
 
 func (rt *TransitGatewayRouteTable) copy(c *Cloud) TransitGatewayRouteTable {
 	out := *rt
+	out.Meta = c.metaLocked(rt.ID)
 	out.Static = slices.Clone(rt.Static)
 	out.Associations = slices.Clone(rt.Associations)
 	out.Propagations = slices.Clone(rt.Propagations)
@@ -93,6 +98,7 @@ func (a *TransitGatewayAttachment) ref() ref {
 
 func (a *TransitGatewayAttachment) copy(c *Cloud) TransitGatewayAttachment {
 	out := *a
+	out.Meta = c.metaLocked(a.ID)
 	out.SubnetIDs = slices.Clone(a.SubnetIDs)
 	out.Tags = c.tagsLocked(a.ID)
 	return out
@@ -130,12 +136,22 @@ func (c *Cloud) CreateTransitGatewayIn(account, region string, o TransitGatewayO
 	if (o.ASN < 64512 || o.ASN > 65534) && (o.ASN < 4200000000 || o.ASN > 4294967294) {
 		return TransitGateway{}, errf(CodeInvalidParameter, KindTransitGateway, "", "amazon-side ASN %d is not a private ASN", o.ASN)
 	}
-	g := &TransitGateway{ID: newID("tgw"), Account: account, Region: region, ASN: o.ASN, Description: o.Description,
+	id, err := c.newIDLocked(account, KindTransitGateway, Place{Region: region})
+	if err != nil {
+		return TransitGateway{}, err
+	}
+	var rtID string
+	if o.DefaultAssociation || o.DefaultPropagation {
+		if rtID, err = c.newIDLocked(account, KindTransitGatewayRouteTable, Place{Region: region}); err != nil {
+			return TransitGateway{}, err
+		}
+	}
+	g := &TransitGateway{ID: id, Account: account, Region: region, ASN: o.ASN, Description: o.Description,
 		DefaultAssociation: o.DefaultAssociation, DefaultPropagation: o.DefaultPropagation, State: StateAvailable}
 	c.tgws[g.ID] = g
 	c.registerLocked(KindTransitGateway, g.ID, account, region, tags)
 	if o.DefaultAssociation || o.DefaultPropagation {
-		rt := &TransitGatewayRouteTable{ID: newID("tgw-rtb"), Account: account, Region: region, TransitGatewayID: g.ID, Default: true}
+		rt := &TransitGatewayRouteTable{ID: rtID, Account: account, Region: region, TransitGatewayID: g.ID, Default: true}
 		c.tgwRTs[rt.ID] = rt
 		c.registerLocked(KindTransitGatewayRouteTable, rt.ID, account, region, nil)
 		g.DefaultRouteTableID = rt.ID
@@ -177,7 +193,11 @@ func (c *Cloud) CreateTransitGatewayRouteTable(account, tgwID string, tags map[s
 		return TransitGatewayRouteTable{}, errf(CodeLimitExceeded, KindTransitGatewayRouteTable, tgwID,
 			"transit gateway %s already has the maximum of %d route tables", tgwID, lim.RouteTablesPerTransitGateway)
 	}
-	rt := &TransitGatewayRouteTable{ID: newID("tgw-rtb"), Account: account, Region: g.Region, TransitGatewayID: tgwID}
+	id, err := c.newIDLocked(account, KindTransitGatewayRouteTable, Place{Region: g.Region})
+	if err != nil {
+		return TransitGatewayRouteTable{}, err
+	}
+	rt := &TransitGatewayRouteTable{ID: id, Account: account, Region: g.Region, TransitGatewayID: tgwID}
 	c.tgwRTs[rt.ID] = rt
 	c.registerLocked(KindTransitGatewayRouteTable, rt.ID, account, rt.Region, tags)
 	return rt.copy(c), nil
@@ -247,7 +267,11 @@ func (c *Cloud) CreateTransitGatewayVPCAttachment(account, tgwID, networkID stri
 			return TransitGatewayAttachment{}, errf(CodeAlreadyExists, KindTransitGatewayAttachment, a.ID, "network %s is already attached to %s by %s", networkID, tgwID, a.ID)
 		}
 	}
-	a := &TransitGatewayAttachment{ID: newID("tgw-attach"), Account: account, TransitGatewayID: tgwID, Kind: AttachNetwork,
+	id, err := c.newIDLocked(account, KindTransitGatewayAttachment, Place{Region: g.Region})
+	if err != nil {
+		return TransitGatewayAttachment{}, err
+	}
+	a := &TransitGatewayAttachment{ID: id, Account: account, TransitGatewayID: tgwID, Kind: AttachNetwork,
 		NetworkID: networkID, SubnetIDs: slices.Clone(subnetIDs), State: StateAvailable}
 	c.attachLocked(g, a, tags)
 	return a.copy(c), nil

@@ -9,6 +9,7 @@ import (
 // AWS: https://docs.aws.amazon.com/vpn/latest/s2svpn/how_it_works.html — virtual private gateway
 type VPNGateway struct {
 	ID        string
+	Meta      `json:"-"` // scope, name and handle (names.go)
 	Account   string
 	Region    string // the region it lives in (Regions)
 	ASN       int64
@@ -20,6 +21,7 @@ type VPNGateway struct {
 // CustomerGateway describes the on-premises end of a VPN.
 type CustomerGateway struct {
 	ID      string
+	Meta    `json:"-"` // scope, name and handle (names.go)
 	Account string
 	Region  string // the region it lives in (Regions)
 	ASN     int64
@@ -32,6 +34,7 @@ type CustomerGateway struct {
 // gateway or transit gateway, routed statically or by BGP.
 type VPNConnection struct {
 	ID                string
+	Meta              `json:"-"` // scope, name and handle (names.go)
 	Account           string
 	Region            string // the region it lives in (Regions)
 	CustomerGatewayID string
@@ -50,6 +53,7 @@ func (g *VPNGateway) ref() ref { return ref{KindVPNGateway, g.ID, g.Account} }
 
 func (g *VPNGateway) copy(c *Cloud) VPNGateway {
 	out := *g
+	out.Meta = c.metaLocked(g.ID)
 	out.Tags = c.tagsLocked(g.ID)
 	return out
 }
@@ -58,6 +62,7 @@ func (g *CustomerGateway) ref() ref { return ref{KindCustomerGateway, g.ID, g.Ac
 
 func (g *CustomerGateway) copy(c *Cloud) CustomerGateway {
 	out := *g
+	out.Meta = c.metaLocked(g.ID)
 	out.Tags = c.tagsLocked(g.ID)
 	return out
 }
@@ -78,7 +83,11 @@ func (c *Cloud) CreateVPNGatewayIn(account, region string, asn int64, tags map[s
 	if asn == 0 {
 		asn = 64512
 	}
-	g := &VPNGateway{ID: newID("vgw"), Account: account, Region: region, ASN: asn, State: StateAvailable}
+	id, err := c.newIDLocked(account, KindVPNGateway, Place{Region: region})
+	if err != nil {
+		return VPNGateway{}, err
+	}
+	g := &VPNGateway{ID: id, Account: account, Region: region, ASN: asn, State: StateAvailable}
 	c.vgws[g.ID] = g
 	c.registerLocked(KindVPNGateway, g.ID, account, region, tags)
 	return g.copy(c), nil
@@ -154,7 +163,11 @@ func (c *Cloud) CreateCustomerGatewayIn(account, region string, asn int64, ip ne
 	if !ip.Is4() {
 		return CustomerGateway{}, errf(CodeInvalidParameter, KindCustomerGateway, ip.String(), "customer gateway address %s is not an IPv4 address", ip)
 	}
-	g := &CustomerGateway{ID: newID("cgw"), Account: account, Region: region, ASN: asn, IP: ip, State: StateAvailable}
+	id, err := c.newIDLocked(account, KindCustomerGateway, Place{Region: region})
+	if err != nil {
+		return CustomerGateway{}, err
+	}
+	g := &CustomerGateway{ID: id, Account: account, Region: region, ASN: asn, IP: ip, State: StateAvailable}
 	c.cgws[g.ID] = g
 	c.registerLocked(KindCustomerGateway, g.ID, account, region, tags)
 	return g.copy(c), nil
@@ -191,7 +204,11 @@ func (c *Cloud) CreateVPNConnection(account string, spec VPNSpec, tags map[strin
 	if (spec.VPNGatewayID == "") == (spec.TransitGatewayID == "") {
 		return VPNConnection{}, errf(CodeInvalidParameter, KindVPNConnection, "", "a VPN connection needs exactly one of a VPN gateway or a transit gateway")
 	}
-	v := &VPNConnection{ID: newID("vpn"), Account: account, Region: cg.Region, CustomerGatewayID: spec.CustomerGatewayID, VPNGatewayID: spec.VPNGatewayID,
+	id, err := c.newIDLocked(account, KindVPNConnection, Place{Region: cg.Region})
+	if err != nil {
+		return VPNConnection{}, err
+	}
+	v := &VPNConnection{ID: id, Account: account, Region: cg.Region, CustomerGatewayID: spec.CustomerGatewayID, VPNGatewayID: spec.VPNGatewayID,
 		TransitGatewayID: spec.TransitGatewayID, StaticRoutesOnly: spec.StaticRoutesOnly, State: StateAvailable}
 	var tgw *TransitGateway
 	if spec.VPNGatewayID != "" {
@@ -204,11 +221,17 @@ func (c *Cloud) CreateVPNConnection(account string, spec VPNSpec, tags map[strin
 			return VPNConnection{}, err
 		}
 	}
+	var attID string
+	if tgw != nil {
+		if attID, err = c.newIDLocked(account, KindTransitGatewayAttachment, Place{Region: tgw.Region}); err != nil {
+			return VPNConnection{}, err
+		}
+	}
 	c.vpns[v.ID] = v
 	c.registerLocked(KindVPNConnection, v.ID, account, v.Region, tags)
 	if tgw != nil {
 		// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpn-attachments.html — a VPN to a transit gateway is a VPN attachment
-		a := &TransitGatewayAttachment{ID: newID("tgw-attach"), Account: account, TransitGatewayID: tgw.ID, Kind: AttachVPN, VPNConnectionID: v.ID, State: StateAvailable}
+		a := &TransitGatewayAttachment{ID: attID, Account: account, TransitGatewayID: tgw.ID, Kind: AttachVPN, VPNConnectionID: v.ID, State: StateAvailable}
 		c.attachLocked(tgw, a, nil)
 		v.AttachmentID = a.ID
 	}
@@ -219,6 +242,7 @@ func (v *VPNConnection) ref() ref { return ref{KindVPNConnection, v.ID, v.Accoun
 
 func (v *VPNConnection) copy(c *Cloud) VPNConnection {
 	out := *v
+	out.Meta = c.metaLocked(v.ID)
 	out.Routes = slices.Clone(v.Routes)
 	out.Tags = c.tagsLocked(v.ID)
 	return out

@@ -20,7 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
-	"github.com/mcnlab/mcnlab/controller"
 	"github.com/mcnlab/mcnlab/controller/api"
 	"github.com/mcnlab/mcnlab/controller/store"
 	"github.com/mcnlab/mcnlab/emulator"
@@ -84,13 +83,13 @@ func controllerLog(lab string) string { return filepath.Join(state.Dir(lab), "co
 // emulated cloud: destination -> target.
 func awsRoutes(t *testing.T, lab, subnetKey string) map[string]string {
 	t.Helper()
-	lc, err := controller.ReadLabCloud(lab)
+	lc, err := mcnlab.ReadEndpoint(lab, "aws")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("aws", "--endpoint-url", lc.URL, "--region", lc.Region, "--output", "json",
 		"ec2", "describe-route-tables", "--filters", "Name=tag:Name,Values="+subnetKey)
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+lc.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+lc.SecretAccessKey,
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+lc.Credentials.KeyID, "AWS_SECRET_ACCESS_KEY="+lc.Credentials.Secret,
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
 	b, err := cmd.Output()
 	if err != nil {
@@ -121,12 +120,12 @@ func awsRoutes(t *testing.T, lab, subnetKey string) map[string]string {
 // that a wait on it measures the lab rather than the CLI's start-up.
 func sdkRoutes(t *testing.T, lab, subnetKey string) map[string]string {
 	t.Helper()
-	lc, err := controller.ReadLabCloud(lab)
+	lc, err := mcnlab.ReadEndpoint(lab, "aws")
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := ec2.New(ec2.Options{Region: lc.Region, BaseEndpoint: sdkaws.String(lc.URL),
-		Credentials: credentials.NewStaticCredentialsProvider(lc.AccessKeyID, lc.SecretAccessKey, "")})
+		Credentials: credentials.NewStaticCredentialsProvider(lc.Credentials.KeyID, lc.Credentials.Secret, "")})
 	out, err := c.DescribeRouteTables(context.Background(), &ec2.DescribeRouteTablesInput{
 		Filters: []ec2types.Filter{{Name: sdkaws.String("tag:Name"), Values: []string{subnetKey}}}})
 	if err != nil {

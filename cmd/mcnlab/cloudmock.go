@@ -19,7 +19,7 @@ import (
 	cmaws "github.com/mcnlab/mcnlab/cloudmock/aws"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 	"github.com/mcnlab/mcnlab/cloudmock/realize"
-	"github.com/mcnlab/mcnlab/controller"
+	ctlcloud "github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/state"
@@ -29,16 +29,12 @@ import (
 
 func newCloudmock() *cobra.Command {
 	c := &cobra.Command{Use: "cloudmock", Short: "The emulated clouds' control-plane APIs"}
-	var listen, region, lab string
-	var join bool
-	var addrFile string
-	var accounts, circuits, apiLines, uplinkSpecs []string
-	var quotaSpecs []string
-	var statePath string
-	serve := &cobra.Command{
-		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]... [--lab NAME [--circuit NAME=NAMESPACE:INTERFACE]... [--uplink NAME=NAMESPACE:INTERFACE:ADDRESS/LEN]...]",
-		Short: "Serve the AWS EC2 and Direct Connect APIs on loopback for the AWS SDKs and CLI (--endpoint-url)",
-		Long: `Serve cloudmock's AWS EC2 Query API (version 2016-11-15, Signature V4) and,
+	c.AddCommand(newCloudmockServe(), newCloudmockEnv())
+	return c
+}
+
+// serveLong is the help of cloudmock serve.
+const serveLong = `Serve cloudmock's AWS EC2 Query API (version 2016-11-15, Signature V4) and,
 on the same address, its Direct Connect API (JSON 1.1) on a loopback address.
 Each --account gives an account ID and its access key; each account sees only
 its own resources. Accounts may come instead from the environment variable
@@ -63,147 +59,197 @@ NAMESPACE (mcn-..., the site's edge router) with the site's public address
 ADDRESS/LEN, the internet's end (u-NAME) holding the prefix's first usable
 address, and the site's default route via it. The site then reaches the
 elastic IPs of instances behind internet gateways, and they reach it. Use a
-/30 of 198.51.100.0/24 per site, as 198.51.100.2/30, 198.51.100.6/30, ...`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			generated := false
-			if !cmd.Flags().Changed("account") {
-				if env := os.Getenv(mcnlab.AccountsEnv); env != "" {
-					accounts = strings.Fields(env)
-				} else if lab != "" {
-					c := mcnlab.NewCredentials()
-					accounts = []string{c.AccountID + ":" + c.AccessKeyID + ":" + c.SecretAccessKey}
-					generated = true
-				}
-			}
-			creds, err := parseAccounts(accounts)
-			if err != nil {
-				return err
-			}
-			if len(circuits) > 0 && lab == "" {
-				return errors.New("--circuit needs --lab: a private line is realized in a lab's namespaces")
-			}
-			if len(uplinkSpecs) > 0 && lab == "" {
-				return errors.New("--uplink needs --lab: an uplink is realized in a lab's namespaces")
-			}
-			uplinks, err := parseUplinks(uplinkSpecs)
-			if err != nil {
-				return err
-			}
-			var account string
-			if len(creds) > 0 {
-				account = creds[0].AccountID
-			}
-			lines, err := parseCircuits(circuits, account)
-			if err != nil {
-				return err
-			}
-			host, _, err := net.SplitHostPort(listen)
-			if err != nil {
-				return fmt.Errorf("--listen %q: %w", listen, err)
-			}
-			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-				return fmt.Errorf("--listen %q: cloudmock serves on loopback only (127.0.0.0/8, [::1] or localhost)", listen)
-			}
-			lim, err := quotaLimits(quotaSpecs)
-			if err != nil {
-				return err
-			}
-			cloud := model.New()
-			awsCfg := cmaws.Config{Region: region, Credentials: creds}
-			var cs *cloudState
-			if statePath != "" {
-				if cs, err = openCloudState(statePath, cloud); err != nil {
-					return err
-				}
-				defer cs.store.Close()
-				awsCfg.Tokens, awsCfg.Remember = cs.tokens, cs.rememberToken
-			}
-			addAccounts(cloud, creds, lim)
-			var handler http.Handler = cmaws.New(cloud, awsCfg)
-			for _, name := range apiLines {
-				if _, err := cloud.ProvisionDXConnection(account, name, nil); err != nil {
-					return fmt.Errorf("--line %q: %w", name, err)
-				}
-			}
-			if cs != nil {
-				cs.store.Start(cloud)
-			}
-			if lab != "" {
-				// A lab's cloud restarted on its state file adopts the
-				// dataplane its predecessor made.
-				adopt := join && cs != nil && cs.loaded
-				cl, err := startCloudLab(cmd.Context(), lab, join, adopt, cloud, lines, uplinks)
-				if err != nil {
-					return err
-				}
-				defer cl.close()
-				handler = cl.r.InForce(handler)
-			}
-			if cs != nil {
-				handler = cs.store.Durable(handler) // answered once saved
-			}
-			ln, err := net.Listen("tcp", listen)
-			if err != nil {
-				return fmt.Errorf("cloudmock serve: %w", err)
-			}
-			if addrFile != "" {
-				// Written once listening, so that whoever waits for the
-				// file can connect at once (and --listen may take port 0).
-				if err := writeFileAtomic(addrFile, []byte(ln.Addr().String())); err != nil {
-					ln.Close()
-					return fmt.Errorf("cloudmock serve: --addr-file: %w", err)
-				}
-			}
-			if generated && !join {
-				c := creds[0]
-				if err := controller.WriteLabCloud(lab, controller.LabCloud{URL: "http://" + ln.Addr().String(), Region: region,
-					AccountID: c.AccountID, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey}); err != nil {
-					ln.Close()
-					return fmt.Errorf("cloudmock serve: %w", err)
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: account %s's random key is in %s (0600)\n", c.AccountID, controller.LabCloudFile(lab))
-			}
-			// ReadTimeout bounds a request's headers and body together where
-			// the lab's realizer wraps the handler, whose own body deadline
-			// (cmaws.DefaultBodyReadTimeout) cannot reach the connection then.
-			srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: cmaws.DefaultBodyReadTimeout}
-			where := "model only"
-			if lab != "" {
-				where = "realized in lab " + lab
-			}
-			if len(lines) > 0 {
-				where += fmt.Sprintf(", %d private lines", len(lines))
-			}
-			if len(uplinks) > 0 {
-				where += fmt.Sprintf(", %d uplinks", len(uplinks))
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: AWS EC2 and Direct Connect APIs on http://%s (region %s, %d accounts, %s); Ctrl-C stops it\n", ln.Addr(), region, len(creds), where)
-			go func() {
-				<-cmd.Context().Done()
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				srv.Shutdown(ctx)
-			}()
-			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
-		},
+/30 of 198.51.100.0/24 per site, as 198.51.100.2/30, 198.51.100.6/30, ...`
+
+// serveFlags are the flags of cloudmock serve.
+type serveFlags struct {
+	listen, region, lab, addrFile, statePath  string
+	join                                      bool
+	accounts, circuits, apiLines, uplinkSpecs []string
+	quotaSpecs                                []string
+	accountsChanged                           bool // --account was given
+}
+
+func newCloudmockServe() *cobra.Command {
+	f := &serveFlags{}
+	serve := &cobra.Command{
+		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]... [--lab NAME [--circuit NAME=NAMESPACE:INTERFACE]... [--uplink NAME=NAMESPACE:INTERFACE:ADDRESS/LEN]...]",
+		Short: "Serve the AWS EC2 and Direct Connect APIs on loopback for the AWS SDKs and CLI (--endpoint-url)",
+		Long:  serveLong,
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return f.run(cmd) },
 	}
-	serve.Flags().StringVar(&listen, "listen", "127.0.0.1:4566", "loopback address to serve on")
-	serve.Flags().StringVar(&region, "region", "us-east-1", "the region the API answers for")
-	serve.Flags().StringVar(&lab, labFlag, "", "make the cloud real in the namespaces of lab `NAME` (VPC routers, instances, gateways; instances of image "+realize.GatewayImage+" run mcnlab gateway); every call returns once its change is in force")
-	serve.Flags().StringVar(&statePath, "state", "", "keep the cloud in the database `FILE` (created 0600 if missing, loaded if present): after a restart, even after SIGKILL, every object, ID, tag and quota is as before, and each call is answered once saved; --account and --quota apply to accounts the file does not hold yet")
-	serve.Flags().StringVar(&addrFile, "addr-file", "", "write the address it listens on (host:port) to this file once listening (useful with --listen 127.0.0.1:0)")
-	serve.Flags().BoolVar(&join, "join", false, "with --lab: join a lab that mcnlab deploy made (record the cloud's namespaces beside the lab's, remove only those when stopping)")
-	serve.Flags().StringArrayVar(&accounts, "account", []string{mcnlab.DevAccount}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable; visible to every user in the process list: prefer "+mcnlab.AccountsEnv+")")
-	serve.Flags().StringArrayVar(&quotaSpecs, "quota", nil, "KEY=N: raise an AWS quota of every --account to N, as a quota increase does, such as vpcs-per-region=20 (repeatable; keys as under quotas: in a topology's account, see topologies/FORMAT.md)")
-	serve.Flags().StringArrayVar(&apiLines, "line", nil, "NAME: a Direct Connect connection of the first --account that exists in the API only, ending nowhere (for plan and apply against the model; repeatable)")
-	serve.Flags().StringArrayVar(&circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE: a private line of the lab (a Direct Connect connection of the first --account) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")
-	serve.Flags().StringArrayVar(&uplinkSpecs, "uplink", nil, "NAME=NAMESPACE:INTERFACE:ADDRESS/LEN: an on-prem site's link to the lab's emulated internet, INTERFACE in the lab's namespace NAMESPACE holding the site's public ADDRESS/LEN (a /30 of 198.51.100.0/24) with a default route to the internet (repeatable; needs --lab)")
-	c.AddCommand(serve, newCloudmockEnv())
-	return c
+	serve.Flags().StringVar(&f.listen, "listen", "127.0.0.1:4566", "loopback address to serve on")
+	serve.Flags().StringVar(&f.region, "region", "us-east-1", "the region the API answers for")
+	serve.Flags().StringVar(&f.lab, labFlag, "", "make the cloud real in the namespaces of lab `NAME` (VPC routers, instances, gateways; instances of image "+realize.GatewayImage+" run mcnlab gateway); every call returns once its change is in force")
+	serve.Flags().StringVar(&f.statePath, "state", "", "keep the cloud in the database `FILE` (created 0600 if missing, loaded if present): after a restart, even after SIGKILL, every object, ID, tag and quota is as before, and each call is answered once saved; --account and --quota apply to accounts the file does not hold yet")
+	serve.Flags().StringVar(&f.addrFile, "addr-file", "", "write the address it listens on (host:port) to this file once listening (useful with --listen 127.0.0.1:0)")
+	serve.Flags().BoolVar(&f.join, "join", false, "with --lab: join a lab that mcnlab deploy made (record the cloud's namespaces beside the lab's, remove only those when stopping)")
+	serve.Flags().StringArrayVar(&f.accounts, "account", []string{mcnlab.DevAccount}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable; visible to every user in the process list: prefer "+mcnlab.AccountsEnv+")")
+	serve.Flags().StringArrayVar(&f.quotaSpecs, "quota", nil, "KEY=N: raise an AWS quota of every --account to N, as a quota increase does, such as vpcs-per-region=20 (repeatable; keys as under quotas: in a topology's account, see topologies/FORMAT.md)")
+	serve.Flags().StringArrayVar(&f.apiLines, "line", nil, "NAME: a Direct Connect connection of the first --account that exists in the API only, ending nowhere (for plan and apply against the model; repeatable)")
+	serve.Flags().StringArrayVar(&f.circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE: a private line of the lab (a Direct Connect connection of the first --account) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")
+	serve.Flags().StringArrayVar(&f.uplinkSpecs, "uplink", nil, "NAME=NAMESPACE:INTERFACE:ADDRESS/LEN: an on-prem site's link to the lab's emulated internet, INTERFACE in the lab's namespace NAMESPACE holding the site's public ADDRESS/LEN (a /30 of 198.51.100.0/24) with a default route to the internet (repeatable; needs --lab)")
+	return serve
+}
+
+// serveSetup is what serve's flags parse into, checked before anything
+// is made.
+type serveSetup struct {
+	creds     []cmaws.Credential
+	generated bool   // creds is a random key made for the lab
+	account   string // the first account's ID, whose the private lines are
+	lines     []realize.Circuit
+	uplinks   []realize.Uplink
+	lim       model.Limits
+}
+
+// parse checks the flags and parses them.
+func (f *serveFlags) parse() (serveSetup, error) {
+	var s serveSetup
+	accounts := f.accounts
+	if !f.accountsChanged {
+		if env := os.Getenv(mcnlab.AccountsEnv); env != "" {
+			accounts = strings.Fields(env)
+		} else if f.lab != "" {
+			c := mcnlab.NewCredentials()
+			accounts = []string{c.AccountID + ":" + c.Credentials.KeyID + ":" + c.Credentials.Secret}
+			s.generated = true
+		}
+	}
+	var err error
+	if s.creds, err = parseAccounts(accounts); err != nil {
+		return s, err
+	}
+	if len(f.circuits) > 0 && f.lab == "" {
+		return s, errors.New("--circuit needs --lab: a private line is realized in a lab's namespaces")
+	}
+	if len(f.uplinkSpecs) > 0 && f.lab == "" {
+		return s, errors.New("--uplink needs --lab: an uplink is realized in a lab's namespaces")
+	}
+	if s.uplinks, err = parseUplinks(f.uplinkSpecs); err != nil {
+		return s, err
+	}
+	if len(s.creds) > 0 {
+		s.account = s.creds[0].AccountID
+	}
+	if s.lines, err = parseCircuits(f.circuits, s.account); err != nil {
+		return s, err
+	}
+	host, _, err := net.SplitHostPort(f.listen)
+	if err != nil {
+		return s, fmt.Errorf("--listen %q: %w", f.listen, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return s, fmt.Errorf("--listen %q: cloudmock serves on loopback only (127.0.0.0/8, [::1] or localhost)", f.listen)
+	}
+	s.lim, err = quotaLimits(f.quotaSpecs)
+	return s, err
+}
+
+// run serves until cmd's context ends: the model (kept in --state), made
+// real in --lab's namespaces, its API on --listen.
+func (f *serveFlags) run(cmd *cobra.Command) error {
+	f.accountsChanged = cmd.Flags().Changed("account")
+	s, err := f.parse()
+	if err != nil {
+		return err
+	}
+	cloud := model.New()
+	awsCfg := cmaws.Config{Region: f.region, Credentials: s.creds}
+	var cs *cloudState
+	if f.statePath != "" {
+		if cs, err = openCloudState(f.statePath, cloud); err != nil {
+			return err
+		}
+		defer cs.store.Close()
+		awsCfg.Tokens, awsCfg.Remember = cs.tokens, cs.rememberToken
+	}
+	addAccounts(cloud, s.creds, s.lim)
+	var handler http.Handler = cmaws.New(cloud, awsCfg)
+	for _, name := range f.apiLines {
+		if _, err := cloud.ProvisionDXConnection(s.account, name, nil); err != nil {
+			return fmt.Errorf("--line %q: %w", name, err)
+		}
+	}
+	if cs != nil {
+		cs.store.Start(cloud)
+	}
+	if f.lab != "" {
+		// A lab's cloud restarted on its state file adopts the
+		// dataplane its predecessor made.
+		adopt := f.join && cs != nil && cs.loaded
+		cl, err := startCloudLab(cmd.Context(), f.lab, f.join, adopt, cloud, s.lines, s.uplinks)
+		if err != nil {
+			return err
+		}
+		defer cl.close()
+		handler = cl.r.InForce(handler)
+	}
+	if cs != nil {
+		handler = cs.store.Durable(handler) // answered once saved
+	}
+	ln, err := f.listenAndRecord(cmd, s)
+	if err != nil {
+		return err
+	}
+	return f.serveOn(cmd, ln, handler, s)
+}
+
+// listenAndRecord listens on --listen and says where: in --addr-file,
+// and, for a lab's random key, in the lab's endpoint record.
+func (f *serveFlags) listenAndRecord(cmd *cobra.Command, s serveSetup) (net.Listener, error) {
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return nil, fmt.Errorf("cloudmock serve: %w", err)
+	}
+	if f.addrFile != "" {
+		// Written once listening, so that whoever waits for the
+		// file can connect at once (and --listen may take port 0).
+		if err := writeFileAtomic(f.addrFile, []byte(ln.Addr().String())); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("cloudmock serve: --addr-file: %w", err)
+		}
+	}
+	if s.generated && !f.join {
+		c := s.creds[0]
+		if err := mcnlab.WriteEndpoint(f.lab, "aws", ctlcloud.Endpoint{URL: "http://" + ln.Addr().String(), Region: f.region,
+			AccountID: c.AccountID, Credentials: ctlcloud.Credentials{KeyID: c.AccessKeyID, Secret: c.SecretAccessKey}}); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("cloudmock serve: %w", err)
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: account %s's random key is in %s (0600)\n", c.AccountID, mcnlab.EndpointsFile(f.lab))
+	}
+	return ln, nil
+}
+
+// serveOn serves handler on ln until cmd's context ends.
+func (f *serveFlags) serveOn(cmd *cobra.Command, ln net.Listener, handler http.Handler, s serveSetup) error {
+	// ReadTimeout bounds a request's headers and body together where
+	// the lab's realizer wraps the handler, whose own body deadline
+	// (cmaws.DefaultBodyReadTimeout) cannot reach the connection then.
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: cmaws.DefaultBodyReadTimeout}
+	where := "model only"
+	if f.lab != "" {
+		where = "realized in lab " + f.lab
+	}
+	if len(s.lines) > 0 {
+		where += fmt.Sprintf(", %d private lines", len(s.lines))
+	}
+	if len(s.uplinks) > 0 {
+		where += fmt.Sprintf(", %d uplinks", len(s.uplinks))
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: AWS EC2 and Direct Connect APIs on http://%s (region %s, %d accounts, %s); Ctrl-C stops it\n", ln.Addr(), f.region, len(s.creds), where)
+	go func() {
+		<-cmd.Context().Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 func parseAccounts(specs []string) ([]cmaws.Credential, error) {

@@ -9,8 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mcnlab/mcnlab/controller"
+	ctlcloud "github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/emulator/state"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
 // envProviders are the providers whose clients `cloudmock env` can point
@@ -73,14 +74,14 @@ for POSIX shells (sh, bash, zsh). Only the AWS APIs that cloudmock serves
 			if err := state.CheckName(name); err != nil {
 				return fmt.Errorf("--lab: %w", err)
 			}
-			lc, err := controller.ReadLabCloud(name)
+			lc, err := mcnlab.ReadEndpoint(name, "aws")
 			if errors.Is(err, fs.ErrPermission) {
 				return fmt.Errorf("%w (the lab's key is readable by root only: run it with sudo)", err)
 			}
 			if err != nil {
 				return err
 			}
-			lines, err := awsEnv(name, lc, "")
+			lines, err := awsEnv(name, lc)
 			if err != nil {
 				return err
 			}
@@ -94,11 +95,15 @@ for POSIX shells (sh, bash, zsh). Only the AWS APIs that cloudmock serves
 }
 
 // awsEnv is the shell text that points the AWS CLI and SDKs at lab's cloud
-// lc; caFile, when not "", is the lab CA's certificate file that an HTTPS
-// endpoint needs (AWS_CA_BUNDLE).
-func awsEnv(lab string, lc controller.LabCloud, caFile string) (string, error) {
-	if lc.URL == "" || lc.Region == "" || lc.AccessKeyID == "" || lc.SecretAccessKey == "" {
-		return "", fmt.Errorf("lab %s: its cloud record %s lacks the URL, region or key", lab, controller.LabCloudFile(lab))
+// lc; an HTTPS endpoint needs lc.CAFile, the lab CA's certificate file
+// (AWS_CA_BUNDLE), which a plain HTTP one leaves out.
+func awsEnv(lab string, lc ctlcloud.Endpoint) (string, error) {
+	caFile := ""
+	if strings.HasPrefix(lc.URL, "https://") {
+		caFile = lc.CAFile
+	}
+	if lc.URL == "" || lc.Region == "" || lc.Credentials.KeyID == "" || lc.Credentials.Secret == "" {
+		return "", fmt.Errorf("lab %s: its cloud record %s lacks the URL, region or key", lab, mcnlab.EndpointsFile(lab))
 	}
 	if strings.HasPrefix(lc.URL, "https://") && caFile == "" {
 		return "", fmt.Errorf("lab %s: its cloud serves HTTPS (%s) but no certificate authority is known to trust it", lab, lc.URL)
@@ -107,8 +112,8 @@ func awsEnv(lab string, lc controller.LabCloud, caFile string) (string, error) {
 	fmt.Fprintf(&b, "# lab %s: emulated AWS cloud at %s, account %s, region %s\n", lab, lc.URL, lc.AccountID, lc.Region)
 	export := func(k, v string) { fmt.Fprintf(&b, "export %s=%s\n", k, shellQuote(v)) }
 	export("AWS_ENDPOINT_URL", lc.URL)
-	export("AWS_ACCESS_KEY_ID", lc.AccessKeyID)
-	export("AWS_SECRET_ACCESS_KEY", lc.SecretAccessKey)
+	export("AWS_ACCESS_KEY_ID", lc.Credentials.KeyID)
+	export("AWS_SECRET_ACCESS_KEY", lc.Credentials.Secret)
 	export("AWS_DEFAULT_REGION", lc.Region)
 	export("AWS_REGION", lc.Region)
 	if caFile != "" {

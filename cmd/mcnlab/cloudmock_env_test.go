@@ -21,7 +21,7 @@ import (
 
 	cmaws "github.com/mcnlab/mcnlab/cloudmock/aws"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
-	"github.com/mcnlab/mcnlab/controller"
+	ctlcloud "github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/internal/roottest"
 	mcnlab "github.com/mcnlab/mcnlab/lab"
@@ -67,7 +67,7 @@ func TestShellQuote(t *testing.T) {
 // httptest, as a deployed cloud lab records its cloud, with a secret that
 // needs quoting; it returns the cloud record and an EC2
 // client of the account.
-func envLab(t *testing.T, name string) (controller.LabCloud, *ec2.Client) {
+func envLab(t *testing.T, name string) (ctlcloud.Endpoint, *ec2.Client) {
 	t.Helper()
 	cred := cmaws.Credential{AccountID: "111111111111", AccessKeyID: "AKIDENVTEST", SecretAccessKey: `s3cr'et$HOME "x"`}
 	cloud := model.New()
@@ -77,12 +77,13 @@ func envLab(t *testing.T, name string) (controller.LabCloud, *ec2.Client) {
 	if err := state.Create(&state.Lab{Name: name, Created: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	lc := controller.LabCloud{URL: srv.URL, Region: "us-east-2", AccountID: cred.AccountID, AccessKeyID: cred.AccessKeyID, SecretAccessKey: cred.SecretAccessKey}
-	if err := controller.WriteLabCloud(name, lc); err != nil {
+	lc := ctlcloud.Endpoint{URL: srv.URL, Region: "us-east-2", AccountID: cred.AccountID,
+		Credentials: ctlcloud.Credentials{KeyID: cred.AccessKeyID, Secret: cred.SecretAccessKey}}
+	if err := mcnlab.WriteEndpoint(name, "aws", lc); err != nil {
 		t.Fatal(err)
 	}
 	c := ec2.New(ec2.Options{Region: lc.Region, BaseEndpoint: sdkaws.String(lc.URL),
-		Credentials: credentials.NewStaticCredentialsProvider(lc.AccessKeyID, lc.SecretAccessKey, "")})
+		Credentials: credentials.NewStaticCredentialsProvider(lc.Credentials.KeyID, lc.Credentials.Secret, "")})
 	return lc, c
 }
 
@@ -245,7 +246,7 @@ func TestCloudmockEnvAWSFunction(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "aws"), []byte(fake), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	lines, err := awsEnv("l1", controller.LabCloud{URL: "http://127.0.0.1:4566", Region: "us-east-1", AccountID: "111111111111", AccessKeyID: "K", SecretAccessKey: "S"}, "")
+	lines, err := awsEnv("l1", ctlcloud.Endpoint{URL: "http://127.0.0.1:4566", Region: "us-east-1", AccountID: "111111111111", Credentials: ctlcloud.Credentials{KeyID: "K", Secret: "S"}, CAFile: "/unused/on/http.pem"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,10 +283,10 @@ func TestCloudmockEnvErrors(t *testing.T) {
 	if _, _, err := run(t, "cloudmock", "env", "--lab", "../x"); err == nil || !strings.Contains(err.Error(), "--lab") {
 		t.Errorf("cloudmock env --lab ../x: %v", err)
 	}
-	if _, err := awsEnv("t", controller.LabCloud{URL: "https://127.0.0.1:1", Region: "r", AccessKeyID: "k", SecretAccessKey: "s"}, ""); err == nil || !strings.Contains(err.Error(), "no certificate authority") {
+	if _, err := awsEnv("t", ctlcloud.Endpoint{URL: "https://127.0.0.1:1", Region: "r", Credentials: ctlcloud.Credentials{KeyID: "k", Secret: "s"}}); err == nil || !strings.Contains(err.Error(), "no certificate authority") {
 		t.Errorf("awsEnv for HTTPS without a CA: %v", err)
 	}
-	lines, err := awsEnv("t", controller.LabCloud{URL: "https://127.0.0.1:1", Region: "r", AccessKeyID: "k", SecretAccessKey: "s"}, "/run/mcnlab/t/ca's.pem")
+	lines, err := awsEnv("t", ctlcloud.Endpoint{URL: "https://127.0.0.1:1", Region: "r", Credentials: ctlcloud.Credentials{KeyID: "k", Secret: "s"}, CAFile: "/run/mcnlab/t/ca's.pem"})
 	if err != nil || !strings.Contains(lines, `export AWS_CA_BUNDLE='/run/mcnlab/t/ca'\''s.pem'`+"\n") {
 		t.Errorf("awsEnv for HTTPS with a CA: %v\n%s", err, lines)
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
-	"github.com/mcnlab/mcnlab/controller"
 	"github.com/mcnlab/mcnlab/controller/cloud/aws"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
 // Aviatrix multi-region transit in one account: transits in us-east-1 and
@@ -20,7 +20,7 @@ import (
 // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-regions-availability-zones.html).
 func TestAWSMultiRegionTransit(t *testing.T) {
 	lab := deployCloudLab(t, "testdata/aws-multiregion.yaml", "amr")
-	lc, err := controller.ReadLabCloud(lab)
+	lc, err := mcnlab.ReadEndpoint(lab, "aws")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestAWSMultiRegionTransit(t *testing.T) {
 	}
 	for region, vpcs := range want {
 		c := ec2.New(ec2.Options{Region: region, BaseEndpoint: sdkaws.String(lc.URL),
-			Credentials: credentials.NewStaticCredentialsProvider(lc.AccessKeyID, lc.SecretAccessKey, "")})
+			Credentials: credentials.NewStaticCredentialsProvider(lc.Credentials.KeyID, lc.Credentials.Secret, "")})
 		out, err := c.DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{})
 		if err != nil {
 			t.Fatalf("%s: DescribeVpcs: %v", region, err)

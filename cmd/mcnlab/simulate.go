@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/netip"
 	"strings"
 	"text/tabwriter"
@@ -39,73 +40,14 @@ routes as approved at run time. --json prints every ordered pair as
 			if err != nil {
 				return fmt.Errorf("%s:%w", file, err)
 			}
-			approved := map[string][]topologies.ApprovedRoute{}
-			for _, a := range approve {
-				site, pr, ok := strings.Cut(a, "=")
-				p, err := netip.ParsePrefix(pr)
-				if !ok || err != nil {
-					return fmt.Errorf("--approve %q: want SITE=PREFIX, such as dc1=10.100.0.0/24", a)
-				}
-				var tr string
-				for _, s := range t.Cloud.Sites {
-					if s.Name == site {
-						tr = s.Connection.Transit
-					}
-				}
-				if tr == "" {
-					return fmt.Errorf("--approve %q: no site %q in %s", a, site, file)
-				}
-				approved[tr] = append(approved[tr], topologies.ApprovedRoute{Site: site, Prefix: p})
+			approved, err := parseApprovals(t, file, approve)
+			if err != nil {
+				return err
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), mcnlab.ExpectedPairs(cp, approved))
 			}
-			names := make([]string, len(cp.Endpoints))
-			for i, e := range cp.Endpoints {
-				names[i] = e.Name
-			}
-			out := cmd.OutOrStdout()
-			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(w, "from \\ to\t%s\t\n", strings.Join(names, "\t"))
-			var blocked []string
-			depends := 0
-			for _, a := range names {
-				row := []string{a}
-				for _, b := range names {
-					if a == b {
-						row = append(row, "-")
-						continue
-					}
-					e := cp.Expect(a, b, approved, nil)
-					if e.Reach {
-						row = append(row, "reaches")
-					} else if e.Depends {
-						row = append(row, "depends")
-						blocked = append(blocked, a+"\t"+b+"\t"+e.Reason)
-						depends++
-					} else {
-						row = append(row, "blocked")
-						blocked = append(blocked, a+"\t"+b+"\t"+e.Reason)
-					}
-				}
-				fmt.Fprintf(w, "%s\t\n", strings.Join(row, "\t"))
-			}
-			w.Flush()
-			if len(blocked) > 0 {
-				fmt.Fprintln(out)
-				w = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "FROM\tTO\tWHY BLOCKED (OR WHAT IT DEPENDS ON)")
-				for _, l := range blocked {
-					fmt.Fprintln(w, l)
-				}
-				w.Flush()
-			}
-			pairs := len(names) * (len(names) - 1)
-			if depends > 0 {
-				fmt.Fprintf(out, "\n%d pairs, %d reach, %d blocked, %d depend on addresses the cloud chooses (simulated from the intent)\n", pairs, pairs-len(blocked), len(blocked)-depends, depends)
-			} else {
-				fmt.Fprintf(out, "\n%d pairs, %d reach, %d blocked (simulated from the intent)\n", pairs, pairs-len(blocked), len(blocked))
-			}
+			printSimulation(cmd.OutOrStdout(), cp, approved)
 			return nil
 		},
 	}
@@ -114,4 +56,78 @@ routes as approved at run time. --json prints every ordered pair as
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print every ordered pair as JSON")
 	_ = cmd.MarkFlagRequired("topology")
 	return cmd
+}
+
+// parseApprovals parses simulate's --approve SITE=PREFIX values into the
+// approved routes by transit (the site's).
+func parseApprovals(t *topologies.Topology, file string, approve []string) (map[string][]topologies.ApprovedRoute, error) {
+	approved := map[string][]topologies.ApprovedRoute{}
+	for _, a := range approve {
+		site, pr, ok := strings.Cut(a, "=")
+		p, err := netip.ParsePrefix(pr)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("--approve %q: want SITE=PREFIX, such as dc1=10.100.0.0/24", a)
+		}
+		var tr string
+		for _, s := range t.Cloud.Sites {
+			if s.Name == site {
+				tr = s.Connection.Transit
+			}
+		}
+		if tr == "" {
+			return nil, fmt.Errorf("--approve %q: no site %q in %s", a, site, file)
+		}
+		approved[tr] = append(approved[tr], topologies.ApprovedRoute{Site: site, Prefix: p})
+	}
+	return approved, nil
+}
+
+// printSimulation prints the matrix of what reaches what, the blocked
+// pairs with why, and the counts.
+func printSimulation(out io.Writer, cp *intent.Plan, approved map[string][]topologies.ApprovedRoute) {
+	names := make([]string, len(cp.Endpoints))
+	for i, e := range cp.Endpoints {
+		names[i] = e.Name
+	}
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "from \\ to\t%s\t\n", strings.Join(names, "\t"))
+	var blocked []string
+	depends := 0
+	for _, a := range names {
+		row := []string{a}
+		for _, b := range names {
+			if a == b {
+				row = append(row, "-")
+				continue
+			}
+			e := cp.Expect(a, b, approved, nil)
+			if e.Reach {
+				row = append(row, "reaches")
+			} else if e.Depends {
+				row = append(row, "depends")
+				blocked = append(blocked, a+"\t"+b+"\t"+e.Reason)
+				depends++
+			} else {
+				row = append(row, "blocked")
+				blocked = append(blocked, a+"\t"+b+"\t"+e.Reason)
+			}
+		}
+		fmt.Fprintf(w, "%s\t\n", strings.Join(row, "\t"))
+	}
+	w.Flush()
+	if len(blocked) > 0 {
+		fmt.Fprintln(out)
+		w = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "FROM\tTO\tWHY BLOCKED (OR WHAT IT DEPENDS ON)")
+		for _, l := range blocked {
+			fmt.Fprintln(w, l)
+		}
+		w.Flush()
+	}
+	pairs := len(names) * (len(names) - 1)
+	if depends > 0 {
+		fmt.Fprintf(out, "\n%d pairs, %d reach, %d blocked, %d depend on addresses the cloud chooses (simulated from the intent)\n", pairs, pairs-len(blocked), len(blocked)-depends, depends)
+	} else {
+		fmt.Fprintf(out, "\n%d pairs, %d reach, %d blocked (simulated from the intent)\n", pairs, pairs-len(blocked), len(blocked))
+	}
 }

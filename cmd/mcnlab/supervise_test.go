@@ -19,8 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"golang.org/x/sys/unix"
 
-	"github.com/mcnlab/mcnlab/controller"
-
 	"github.com/mcnlab/mcnlab/controller/api"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/netns"
@@ -150,6 +148,11 @@ func TestCloudLabGatewayRestartAndExecCleanup(t *testing.T) {
 	}
 	if out, _, err := run(t, "destroy", "--lab", lab); err != nil {
 		t.Fatalf("destroy: %v\n%s", err, out)
+	}
+	for _, f := range []string{mcnlab.CAFile(lab), mcnlab.CAKeyFile(lab)} {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("the lab CA's %s after destroy: %v", f, err)
+		}
 	}
 	for _, p := range procs {
 		select {
@@ -461,7 +464,7 @@ func TestCloudRestartKeepsPrivateLine(t *testing.T) {
 // shows); and that the published development key and no token are refused.
 func checkSecretsPrivate(t *testing.T, lab string) {
 	t.Helper()
-	lc, err := controller.ReadLabCloud(lab)
+	lc, err := mcnlab.ReadEndpoint(lab, "aws")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -469,8 +472,15 @@ func checkSecretsPrivate(t *testing.T, lab string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secrets := map[string]string{"cloud secret key": lc.SecretAccessKey, "admin token": strings.TrimSpace(string(token))}
-	if lc.SecretAccessKey == mcnlab.DevSecret || lc.AccessKeyID == mcnlab.DevAccessKey {
+	caKey, err := os.ReadFile(mcnlab.CAKeyFile(lab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lc.CAFile != mcnlab.CAFile(lab) {
+		t.Errorf("the cloud's endpoint record names CA %q, want the lab's %s", lc.CAFile, mcnlab.CAFile(lab))
+	}
+	secrets := map[string]string{"cloud secret key": lc.Credentials.Secret, "admin token": strings.TrimSpace(string(token)), "CA key": string(caKey)}
+	if lc.Credentials.Secret == mcnlab.DevSecret || lc.Credentials.KeyID == mcnlab.DevAccessKey {
 		t.Errorf("the lab's cloud uses the published development key")
 	}
 	// Everything user nobody can read there, and every command line.
@@ -488,7 +498,7 @@ func checkSecretsPrivate(t *testing.T, lab string) {
 			t.Errorf("user nobody can read the lab's %s", what)
 		}
 	}
-	for _, f := range []string{controller.LabCloudFile(lab), api.TokenFile(lab), filepath.Join(state.Dir(lab), "cloud.addr")} {
+	for _, f := range []string{mcnlab.EndpointsFile(lab), api.TokenFile(lab), filepath.Join(state.Dir(lab), "cloud.addr"), mcnlab.CAKeyFile(lab)} {
 		if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s: mode %v, %v; want 0600", f, fi.Mode().Perm(), err)
 		}

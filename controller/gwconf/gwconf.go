@@ -3,9 +3,9 @@
 // tunnel with a BGP session to every gateway it shares a tunnel with, plain
 // BGP neighbors over links), describing each gateway for the compiler in
 // controller/gwcfg, and pushes it to the gateways through their management
-// API. It reaches the
-// gateways only through that API; keys are made here and kept in the lab's
-// state.
+// API. It reaches the gateways only through that API, opened by a
+// nodes.Dialer (the lab's: their sockets); keys are made here and kept in
+// the lab's state.
 package gwconf
 
 import (
@@ -21,9 +21,9 @@ import (
 	"time"
 
 	"github.com/mcnlab/mcnlab/controller/gwcfg"
+	"github.com/mcnlab/mcnlab/controller/nodes"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/dataplane/wg"
-	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/topologies"
 )
@@ -201,13 +201,17 @@ func underlay(t *topologies.Topology, peer, self string) (netip.Addr, error) {
 	return first, fmt.Errorf("gateway %s has no IPv4 link address for %s to reach it at", peer, self)
 }
 
-// Push sends every gateway its configuration, all at once; each gateway
-// applies the difference to what it runs.
-func Push(ctx context.Context, lab string, cfgs map[string]mgmt.Config) error {
+// Push sends every gateway its configuration through dial, all at once;
+// each gateway applies the difference to what it runs.
+func Push(ctx context.Context, dial nodes.Dialer, cfgs map[string]mgmt.Config) error {
 	errc := make(chan error, len(cfgs))
 	for name, c := range cfgs {
 		go func() {
-			cl := mgmt.NewClient(emulator.GatewaySocket(lab, name))
+			cl, err := dial.DialGateway(name)
+			if err != nil {
+				errc <- fmt.Errorf("configure gateway %s: %w", name, err)
+				return
+			}
 			defer cl.Close()
 			if _, err := cl.PutConfig(ctx, c); err != nil {
 				errc <- fmt.Errorf("configure gateway %s: %w", name, err)
@@ -228,17 +232,16 @@ type Progress interface {
 	Step(phase string, done, total int)
 }
 
-// WaitConverged polls the gateways until every tunnel is up and every BGP
-// session is established, or ctx ends; the error then names what is not.
-func WaitConverged(ctx context.Context, lab string, gateways []string, pr Progress) error {
+// WaitConverged polls the gateways, reached through dial, until every
+// tunnel is up and every BGP session is established, or ctx ends; the
+// error then names what is not.
+func WaitConverged(ctx context.Context, dial nodes.Dialer, gateways []string, pr Progress) error {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
 		up, total, missing := 0, 0, []string(nil)
 		for _, g := range gateways {
-			cl := mgmt.NewClient(emulator.GatewaySocket(lab, g))
-			st, err := cl.Status(ctx)
-			cl.Close()
+			st, err := status(ctx, dial, g)
 			if err != nil {
 				missing = append(missing, fmt.Sprintf("%s: %v", g, err))
 				continue
@@ -271,13 +274,24 @@ func WaitConverged(ctx context.Context, lab string, gateways []string, pr Progre
 	}
 }
 
+// status reads one gateway's status through dial.
+func status(ctx context.Context, dial nodes.Dialer, g string) (mgmt.Status, error) {
+	cl, err := dial.DialGateway(g)
+	if err != nil {
+		return mgmt.Status{}, err
+	}
+	defer cl.Close()
+	return cl.Status(ctx)
+}
+
 // ConvergeTimeout bounds the wait for every gateway tunnel and BGP session.
 const ConvergeTimeout = 60 * time.Second
 
 // Apply configures the gateways of a deployed lab from its topology (keys
-// kept in the lab's state) and waits until every tunnel is up and every BGP
-// session established. A topology without gateways is left as it is.
-func Apply(ctx context.Context, lab string, t *topologies.Topology, pr Progress) error {
+// kept in the lab's state), reaching them through dial, and waits until
+// every tunnel is up and every BGP session established. A topology
+// without gateways is left as it is.
+func Apply(ctx context.Context, lab string, dial nodes.Dialer, t *topologies.Topology, pr Progress) error {
 	gws := Gateways(t)
 	if len(gws) == 0 {
 		return nil
@@ -290,7 +304,7 @@ func Apply(ctx context.Context, lab string, t *topologies.Topology, pr Progress)
 	if err != nil {
 		return err
 	}
-	if err := Push(ctx, lab, cfgs); err != nil {
+	if err := Push(ctx, dial, cfgs); err != nil {
 		return err
 	}
 	if pr != nil {
@@ -302,5 +316,5 @@ func Apply(ctx context.Context, lab string, t *topologies.Topology, pr Progress)
 	}
 	ctx, cancel := context.WithTimeout(ctx, ConvergeTimeout)
 	defer cancel()
-	return WaitConverged(ctx, lab, names, pr)
+	return WaitConverged(ctx, dial, names, pr)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/dataplane/wg"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/probe"
@@ -128,7 +129,7 @@ func TestTransitHA(t *testing.T) {
 				t.Fatal(err)
 			}
 			start := time.Now()
-			if err := Apply(ctx, lab, topo, nil); err != nil {
+			if err := Apply(ctx, lab, socketDialer{lab}, topo, nil); err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("%s: gateways converged in %s", onprem, time.Since(start).Round(time.Millisecond))
@@ -156,4 +157,12 @@ func mustKey(t *testing.T) wg.Key {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// socketDialer reaches a lab's gateways at their management sockets, as
+// lab.Nodes does (which this package's tests may not import).
+type socketDialer struct{ lab string }
+
+func (d socketDialer) DialGateway(id string) (*mgmt.Client, error) {
+	return mgmt.NewClient(emulator.GatewaySocket(d.lab, id)), nil
 }

@@ -8,10 +8,8 @@
 package intent
 
 import (
-	"cmp"
 	"fmt"
 	"net/netip"
-	"slices"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/topologies"
@@ -263,121 +261,154 @@ func nth(p netip.Prefix, n int) netip.Addr {
 // the first four: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
 const gatewayHost = 10
 
-// Compile derives the plan of a validated topology with cloud intent.
+// Compile derives the plan of a validated topology with cloud intent:
+// gateways, the tunnels between them, the sites, the endpoints, and each
+// account's desired cloud state.
 func Compile(t *topologies.Topology) (*Plan, error) {
 	c := t.Cloud
 	if c == nil {
 		return nil, fmt.Errorf("topology %s has no cloud intent", t.Name)
 	}
-	p := &Plan{Topology: t}
-	vpcs := map[string]*topologies.VPC{}
+	cc := &compiler{p: &Plan{Topology: t}, c: c, vpcs: map[string]*topologies.VPC{},
+		transits: map[string]*topologies.Transit{}, servedBy: map[string]string{}}
 	for _, v := range c.VPCs {
-		vpcs[v.Name] = v
-	}
-	subnetOf := func(v *topologies.VPC, name string) (*topologies.Subnet, error) {
-		for _, s := range v.Subnets {
-			if s.Name == name {
-				return s, nil
-			}
-		}
-		return nil, fmt.Errorf("vpc %s has no subnet %s", v.Name, name)
-	}
-	transits := map[string]*topologies.Transit{}
-	for _, tr := range c.Transits {
-		transits[tr.Name] = tr
-	}
-	servedBy := map[string]string{} // VPC -> spoke or transit
-
-	// Gateways: transits first, then spokes, each GROUP-1 (and GROUP-2).
-	addGateways := func(role Role, group, vpcName, subnet string, ha bool, asn uint32, transit string) error {
-		v := vpcs[vpcName]
-		if v == nil {
-			return fmt.Errorf("%s %s: no vpc %s", role, group, vpcName)
-		}
-		s, err := subnetOf(v, subnet)
-		if err != nil {
-			return fmt.Errorf("%s %s: %w", role, group, err)
-		}
-		servedBy[v.Name] = group
-		n := 1
-		if ha {
-			n = 2
-		}
-		addrs, err := gatewayAddrs(v, s, n)
-		if err != nil {
-			return fmt.Errorf("%d:%d: %s %s: %w", s.Pos.Line, s.Pos.Col, role, group, err)
-		}
-		for i := 1; i <= n; i++ {
-			g := Gateway{Key: fmt.Sprintf("%s-%d", group, i), Role: role, Group: group, Index: i,
-				Account: v.Account, VPC: v.Name, Subnet: SubnetKey(v.Name, s.Name),
-				PrivateIP: addrs[i-1], ASN: asn, Transit: transit}
-			if role == RoleSpoke {
-				g.Prefixes = []netip.Prefix{v.CIDR}
-			}
-			p.Gateways = append(p.Gateways, g)
-		}
-		return nil
+		cc.vpcs[v.Name] = v
 	}
 	for _, tr := range c.Transits {
-		if err := addGateways(RoleTransit, tr.Name, tr.VPC, tr.Subnet, tr.HA, tr.ASN, ""); err != nil {
+		cc.transits[tr.Name] = tr
+	}
+	if err := cc.gateways(); err != nil {
+		return nil, err
+	}
+	if err := cc.tunnels(); err != nil {
+		return nil, err
+	}
+	// Sites: a router node with a private line and overlays to every
+	// gateway of its transit, and a host node per host.
+	for si, s := range c.Sites {
+		if err := cc.p.addSite(si, s, cc.transits[s.Connection.Transit]); err != nil {
 			return nil, err
 		}
 	}
-	autoASN := spokeASNs(c)
-	for i, sp := range c.Spokes {
+	cc.endpoints()
+	if err := cc.p.desired(); err != nil {
+		return nil, err
+	}
+	return cc.p, nil
+}
+
+// compiler holds what Compile looks up while it builds a plan.
+type compiler struct {
+	p        *Plan
+	c        *topologies.Cloud
+	vpcs     map[string]*topologies.VPC
+	transits map[string]*topologies.Transit
+	servedBy map[string]string // VPC -> spoke or transit
+}
+
+// gateways adds the gateways: transits first, then spokes, each GROUP-1
+// (and GROUP-2).
+func (cc *compiler) gateways() error {
+	for _, tr := range cc.c.Transits {
+		if err := cc.addGateways(RoleTransit, tr.Name, tr.VPC, tr.Subnet, tr.HA, tr.ASN, ""); err != nil {
+			return err
+		}
+	}
+	autoASN := spokeASNs(cc.c)
+	for i, sp := range cc.c.Spokes {
 		asn := sp.ASN
 		if asn == 0 {
 			asn = autoASN[i]
 		}
-		if err := addGateways(RoleSpoke, sp.Name, sp.VPC, sp.Subnet, sp.HA, asn, sp.Transit); err != nil {
-			return nil, err
+		if err := cc.addGateways(RoleSpoke, sp.Name, sp.VPC, sp.Subnet, sp.HA, asn, sp.Transit); err != nil {
+			return err
 		}
 	}
+	return nil
+}
 
-	// Tunnels: every spoke gateway to every gateway of its transit, HPE
-	// tunnels each; every gateway of a transit to every gateway of a peer
-	// transit.
-	addTunnels := func(a, b *Gateway, n int) {
-		if n < 1 {
-			n = 1
+// addGateways adds the one or two (ha) gateways of a transit or spoke.
+func (cc *compiler) addGateways(role Role, group, vpcName, subnet string, ha bool, asn uint32, transit string) error {
+	v := cc.vpcs[vpcName]
+	if v == nil {
+		return fmt.Errorf("%s %s: no vpc %s", role, group, vpcName)
+	}
+	s, err := subnetOf(v, subnet)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", role, group, err)
+	}
+	cc.servedBy[v.Name] = group
+	n := 1
+	if ha {
+		n = 2
+	}
+	addrs, err := gatewayAddrs(v, s, n)
+	if err != nil {
+		return fmt.Errorf("%d:%d: %s %s: %w", s.Pos.Line, s.Pos.Col, role, group, err)
+	}
+	for i := 1; i <= n; i++ {
+		g := Gateway{Key: fmt.Sprintf("%s-%d", group, i), Role: role, Group: group, Index: i,
+			Account: v.Account, VPC: v.Name, Subnet: SubnetKey(v.Name, s.Name),
+			PrivateIP: addrs[i-1], ASN: asn, Transit: transit}
+		if role == RoleSpoke {
+			g.Prefixes = []netip.Prefix{v.CIDR}
 		}
-		for k := 0; k < n; k++ {
-			i := len(p.Tunnels)
-			p.Tunnels = append(p.Tunnels, Tunnel{Index: i, A: a.Key, B: b.Key, Inner: innerPair(i),
-				Name: [2]string{fmt.Sprintf("t%d", i), fmt.Sprintf("t%d", i)}})
+		cc.p.Gateways = append(cc.p.Gateways, g)
+	}
+	return nil
+}
+
+// subnetOf returns the subnet of v called name.
+func subnetOf(v *topologies.VPC, name string) (*topologies.Subnet, error) {
+	for _, s := range v.Subnets {
+		if s.Name == name {
+			return s, nil
 		}
 	}
+	return nil, fmt.Errorf("vpc %s has no subnet %s", v.Name, name)
+}
+
+// tunnels adds every spoke gateway's tunnels to every gateway of its
+// transit, HPE tunnels each, and every transit gateway's to every gateway
+// of a peer transit.
+func (cc *compiler) tunnels() error {
+	p, c := cc.p, cc.c
 	for _, sp := range c.Spokes {
-		tr := transits[sp.Transit]
+		tr := cc.transits[sp.Transit]
 		for _, sg := range p.GatewaysOf(sp.Name) {
 			for _, tg := range p.GatewaysOf(sp.Transit) {
-				addTunnels(sg, tg, tr.HPETunnels)
+				p.addTunnels(sg, tg, tr.HPETunnels)
 			}
 		}
 	}
 	for _, pe := range c.TransitPeerings {
 		for _, a := range p.GatewaysOf(pe.A) {
 			for _, b := range p.GatewaysOf(pe.B) {
-				addTunnels(a, b, 1)
+				p.addTunnels(a, b, 1)
 			}
 		}
 	}
 	if len(p.Tunnels) > MaxTunnels {
 		tr := c.Transits[0]
-		return nil, fmt.Errorf("%d:%d: transits: the spokes, HPE tunnel counts and peerings need %d tunnels; the limit is %d (the gateways' security group opens UDP %d-%d)",
+		return fmt.Errorf("%d:%d: transits: the spokes, HPE tunnel counts and peerings need %d tunnels; the limit is %d (the gateways' security group opens UDP %d-%d)",
 			tr.Pos.Line, tr.Pos.Col, len(p.Tunnels), MaxTunnels, BasePort, BasePort+MaxTunnels-1)
 	}
+	return nil
+}
 
-	// Sites: a router node with a private line and overlays to every
-	// gateway of its transit, and a host node per host.
-	for si, s := range c.Sites {
-		if err := p.addSite(si, s, transits[s.Connection.Transit]); err != nil {
-			return nil, err
-		}
+// addTunnels adds n (at least one) tunnels between gateways a and b.
+func (p *Plan) addTunnels(a, b *Gateway, n int) {
+	for range max(n, 1) {
+		i := len(p.Tunnels)
+		p.Tunnels = append(p.Tunnels, Tunnel{Index: i, A: a.Key, B: b.Key, Inner: innerPair(i),
+			Name: [2]string{fmt.Sprintf("t%d", i), fmt.Sprintf("t%d", i)}})
 	}
+}
 
-	// Endpoints: workloads and site hosts.
-	for _, v := range c.VPCs {
+// endpoints adds the workloads and the site hosts.
+func (cc *compiler) endpoints() {
+	p := cc.p
+	for _, v := range cc.c.VPCs {
 		for _, w := range v.Workloads {
 			var sn netip.Prefix
 			for _, s := range v.Subnets {
@@ -386,10 +417,10 @@ func Compile(t *topologies.Topology) (*Plan, error) {
 				}
 			}
 			p.Endpoints = append(p.Endpoints, Endpoint{Name: w.Name, VPC: v.Name, Instance: w.Name,
-				Spoke: servedBy[v.Name], Address: w.Address, Allow: w.Allow, Prefix: v.CIDR, Subnet: sn})
+				Spoke: cc.servedBy[v.Name], Address: w.Address, Allow: w.Allow, Prefix: v.CIDR, Subnet: sn})
 		}
 	}
-	for _, s := range c.Sites {
+	for _, s := range cc.c.Sites {
 		for _, h := range s.Hosts {
 			e := Endpoint{Name: h.Name, Site: s.Name, Address: h.Address}
 			for _, a := range s.Advertise {
@@ -400,11 +431,6 @@ func Compile(t *topologies.Topology) (*Plan, error) {
 			p.Endpoints = append(p.Endpoints, e)
 		}
 	}
-
-	if err := p.desired(); err != nil {
-		return nil, err
-	}
-	return p, nil
 }
 
 // addSite adds site s's router and hosts: an FRR or BIRD router on a
@@ -548,118 +574,4 @@ func (p *Plan) Line(site string) (ln netip.Prefix, amazon, customer netip.Addr, 
 		return ln, nth(ln, 1), nth(ln, 2), true
 	}
 	return netip.Prefix{}, netip.Addr{}, netip.Addr{}, false
-}
-
-// desired fills each account's desired cloud state.
-func (p *Plan) desired() error {
-	c := p.Topology.Cloud
-	byName := map[string]int{}
-	for _, a := range c.Accounts {
-		byName[a.Name] = len(p.Accounts)
-		p.Accounts = append(p.Accounts, Account{Account: a, Desired: cloud.Desired{Owner: p.Topology.Name}})
-	}
-	// Every prefix of the topology: forwarded traffic a gateway admits.
-	var private []netip.Prefix
-	for _, v := range c.VPCs {
-		private = append(private, v.CIDR)
-	}
-	for _, s := range c.Sites {
-		private = append(private, s.Advertise...)
-	}
-	withGateways := map[string]bool{}
-	for _, g := range p.Gateways {
-		if g.Role != RoleSite {
-			withGateways[g.VPC] = true
-		}
-	}
-	siteOf := map[string][]*topologies.Site{} // transit -> sites on a private line
-	for _, s := range c.Sites {
-		if s.Connection.Type == topologies.ConnPrivateLine {
-			siteOf[s.Connection.Transit] = append(siteOf[s.Connection.Transit], s)
-		}
-	}
-	transitOfVPC := map[string]*topologies.Transit{}
-	for _, tr := range c.Transits {
-		transitOfVPC[tr.VPC] = tr
-	}
-	for _, v := range c.VPCs {
-		ai, ok := byName[v.Account]
-		if !ok {
-			return fmt.Errorf("vpc %s: no account %s", v.Name, v.Account)
-		}
-		a := &p.Accounts[ai]
-		if a.Region == "" {
-			a.Region = v.Region // the home region: that of the account's first VPC
-		}
-		d := &a.Desired
-		tr := transitOfVPC[v.Name]
-		cv := cloud.VPC{Key: v.Name, CIDR: v.CIDR, Region: v.Region, Internet: withGateways[v.Name],
-			PrivateLines: tr != nil && len(siteOf[tr.Name]) > 0}
-		for _, s := range v.Subnets {
-			cv.Subnets = append(cv.Subnets, cloud.Subnet{Key: SubnetKey(v.Name, s.Name), CIDR: s.CIDR})
-		}
-		d.VPCs = append(d.VPCs, cv)
-		if withGateways[v.Name] {
-			sg := cloud.SecurityGroup{Key: GatewayGroupKey(v.Name), VPC: v.Name}
-			// WireGuard tunnels arrive from the peers' public addresses.
-			sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: cloud.ProtocolUDP, FromPort: BasePort, ToPort: BasePort + MaxTunnels - 1,
-				Source: netip.MustParsePrefix("0.0.0.0/0")})
-			for _, pr := range private {
-				sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: cloud.ProtocolAll, Source: pr})
-			}
-			if tr != nil {
-				for _, s := range siteOf[tr.Name] {
-					ln, _, _, _ := p.Line(s.Name)
-					sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: cloud.ProtocolUDP, FromPort: VXLANPort, ToPort: VXLANPort, Source: ln})
-				}
-			}
-			d.SecurityGroups = append(d.SecurityGroups, sg)
-		}
-		for _, w := range v.Workloads {
-			sg := cloud.SecurityGroup{Key: WorkloadGroupKey(v.Name, w.Name), VPC: v.Name}
-			allow := w.Allow
-			if allow == nil {
-				allow = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}
-			}
-			for _, pr := range allow {
-				sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: cloud.ProtocolAll, Source: pr})
-			}
-			d.SecurityGroups = append(d.SecurityGroups, sg)
-			d.Instances = append(d.Instances, cloud.Instance{Key: w.Name, VPC: v.Name, Subnet: SubnetKey(v.Name, w.Subnet),
-				PrivateIP: w.Address, Image: cloud.ImageWorkload, SecurityGroups: []string{sg.Key}, SourceDestCheck: true})
-		}
-	}
-	for _, g := range p.Gateways {
-		if g.Role == RoleSite {
-			continue // the lab's (or the customer's) router, not a cloud instance
-		}
-		d := &p.Accounts[byName[g.Account]].Desired
-		d.Instances = append(d.Instances, cloud.Instance{Key: g.Key, VPC: g.VPC, Subnet: g.Subnet, PrivateIP: g.PrivateIP,
-			Image: cloud.ImageGateway, SecurityGroups: []string{GatewayGroupKey(g.VPC)}, PublicIP: true})
-		if g.Index == 1 {
-			d.Routes = append(d.Routes, cloud.Route{Subnet: g.Subnet, Destination: netip.MustParsePrefix("0.0.0.0/0"), Target: cloud.TargetInternet})
-		}
-		if g.Role == RoleTransit && g.Index == 1 {
-			for _, s := range siteOf[g.Group] {
-				ln, amazon, customer, _ := p.Line(s.Name)
-				d.Routes = append(d.Routes, cloud.Route{Subnet: g.Subnet, Destination: ln, Target: cloud.TargetPrivateLine})
-				d.VirtualInterfaces = append(d.VirtualInterfaces, cloud.VirtualInterface{Key: s.Name + "-vif", Connection: s.Name,
-					VPC: g.VPC, VLAN: int32(100 + slices.Index(c.Sites, s)), ASN: s.ASN,
-					CloudAddress: netip.PrefixFrom(amazon, ln.Bits()), CustomerAddress: netip.PrefixFrom(customer, ln.Bits())})
-			}
-		}
-	}
-	for i := range p.Accounts {
-		if p.Accounts[i].Region == "" {
-			p.Accounts[i].Region = "us-east-1"
-		}
-		// Instances with a fixed address launch first: one without takes
-		// the cloud's choice of the free addresses, which must not be one
-		// that a later instance asks for.
-		slices.SortStableFunc(p.Accounts[i].Desired.Instances, func(a, b cloud.Instance) int {
-			return cmp.Compare(boolInt(!a.PrivateIP.IsValid()), boolInt(!b.PrivateIP.IsValid()))
-		})
-		slices.SortStableFunc(p.Accounts[i].Desired.Routes, func(a, b cloud.Route) int { return cmp.Compare(a.Subnet, b.Subnet) })
-	}
-	return nil
 }

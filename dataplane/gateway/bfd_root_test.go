@@ -212,15 +212,47 @@ func TestBFDWithFRR(t *testing.T) {
 		roottest.Missing(t, "no vtysh: %v", err)
 	}
 	l, ctx := startBFDLab(t, "frr")
-	rns := emulator.NamespaceName(l.name, "r")
 	// Both BFD sessions up, seen from FRR.
+	eventually(t, converge, frrBFDUp(ctx, l))
+	freezeRouterBFD(t, l)
+
+	// BGP was reset once: the gateways stopped BFD with it and start it
+	// again now that BGP is back; FRR must see it up before the next part,
+	// in bfdd and in bgpd alike: bgpd registers a new BFD session when BGP
+	// comes up, and acts on a BFD failure only while the session it
+	// registered is up (bfdd's view alone was seen up while bgpd's was
+	// still down, and the freeze below then went by the hold timer).
+	eventually(t, converge, frrBFDUp(ctx, l))
+	eventually(t, converge, func() string {
+		var nb map[string]struct {
+			State string `json:"bgpState"`
+			BFD   struct {
+				Status string `json:"status"`
+			} `json:"peerBfdInfo"`
+		}
+		if err := vtyshJSON(ctx, l.name, "r", "show bgp neighbors json", &nb); err != nil {
+			return err.Error()
+		}
+		for _, a := range gwAddr {
+			if n := nb[a.String()]; n.State != "Established" || n.BFD.Status != "Up" {
+				return fmt.Sprintf("bgpd's neighbour %s: BGP %s, BFD %q; want Established with BFD Up", a, n.State, n.BFD.Status)
+			}
+		}
+		return ""
+	})
+	freezeGatewayOne(t, ctx, l)
+}
+
+// frrBFDUp returns a check that FRR's bfdd has both gateways' sessions up
+// at 100 ms x 3.
+func frrBFDUp(ctx context.Context, l *lab) func() string {
 	type bfdPeer struct {
 		Peer           string `json:"peer"`
 		Status         string `json:"status"`
 		DetectMult     int    `json:"detect-multiplier"`
 		RemoteRxMillis int    `json:"remote-receive-interval"`
 	}
-	bothUp := func() string {
+	return func() string {
 		var peers []bfdPeer
 		if err := vtyshJSON(ctx, l.name, "r", "show bfd peers json", &peers); err != nil {
 			return err.Error()
@@ -236,13 +268,16 @@ func TestBFDWithFRR(t *testing.T) {
 		}
 		return ""
 	}
-	eventually(t, converge, bothUp)
+}
 
-	// Gateway side: freeze r's bfdd (bgpd runs on, so BGP stays up).
-	// Both gateways' BFD sessions go down and they drop r's LAN from
-	// their FIBs although BGP still has it; thawed, BFD and the routes
-	// come back (FRR's bfdd then times its sessions out and bgpd resets
-	// BGP once, which the waits below cover).
+// freezeRouterBFD is the gateway side: it freezes r's bfdd (bgpd runs on,
+// so BGP stays up). Both gateways' BFD sessions go down and they drop r's
+// LAN from their FIBs although BGP still has it; thawed, BFD and the
+// routes come back (FRR's bfdd then times its sessions out and bgpd
+// resets BGP once, which the waits below cover).
+func freezeRouterBFD(t *testing.T, l *lab) {
+	t.Helper()
+	rns := emulator.NamespaceName(l.name, "r")
 	rLAN := netip.MustParsePrefix("10.9.0.0/24")
 	for i := range 2 {
 		eventually(t, converge, func() string {
@@ -296,35 +331,15 @@ func TestBFDWithFRR(t *testing.T) {
 		}
 		return ""
 	})
+}
 
-	// BGP was reset once: the gateways stopped BFD with it and start it
-	// again now that BGP is back; FRR must see it up before the next part,
-	// in bfdd and in bgpd alike: bgpd registers a new BFD session when BGP
-	// comes up, and acts on a BFD failure only while the session it
-	// registered is up (bfdd's view alone was seen up while bgpd's was
-	// still down, and the freeze below then went by the hold timer).
-	eventually(t, converge, bothUp)
-	eventually(t, converge, func() string {
-		var nb map[string]struct {
-			State string `json:"bgpState"`
-			BFD   struct {
-				Status string `json:"status"`
-			} `json:"peerBfdInfo"`
-		}
-		if err := vtyshJSON(ctx, l.name, "r", "show bgp neighbors json", &nb); err != nil {
-			return err.Error()
-		}
-		for _, a := range gwAddr {
-			if n := nb[a.String()]; n.State != "Established" || n.BFD.Status != "Up" {
-				return fmt.Sprintf("bgpd's neighbour %s: BGP %s, BFD %q; want Established with BFD Up", a, n.State, n.BFD.Status)
-			}
-		}
-		return ""
-	})
-
-	// Router side: freeze gw1, a hung gateway that, unlike a killed
-	// process, does not even close its TCP session. FRR hears no BFD
-	// from it and resets BGP at once instead of after the hold time.
+// freezeGatewayOne is the router side: it freezes gw1, a hung gateway
+// that, unlike a killed process, does not even close its TCP session. FRR
+// hears no BFD from it and resets BGP at once instead of after the hold
+// time.
+func freezeGatewayOne(t *testing.T, ctx context.Context, l *lab) {
+	t.Helper()
+	rns := emulator.NamespaceName(l.name, "r")
 	v := l.gws[0]
 	if err := syscall.Kill(v.proc.PID, syscall.SIGSTOP); err != nil {
 		t.Fatalf("stop gw1 pid %d: %v", v.proc.PID, err)

@@ -140,128 +140,146 @@ var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,11}$`)
 // overlay ports and MTUs, masked and sorted prefixes, approved prefixes and
 // the segmentation policy). It touches nothing.
 func (c *Config) Validate() error {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	v := &validator{names: map[string]string{}, sessions: map[netip.Addr]string{}, ports: map[uint16]string{}, vnis: map[string]string{}}
 	if c.ASN == 0 {
-		bad("asn must be set")
+		v.bad("asn must be set")
 	}
 	if !c.RouterID.Is4() {
-		bad("router_id %q must be an IPv4 address", c.RouterID)
+		v.bad("router_id %q must be an IPv4 address", c.RouterID)
 	}
 	if c.MTU == 0 {
 		c.MTU = wg.DefaultMTU
 	}
 	if c.MTU < 1280 || c.MTU > 9000 {
-		bad("mtu %d out of range 1280..9000", c.MTU)
+		v.bad("mtu %d out of range 1280..9000", c.MTU)
 	}
 	if (len(c.Peers) > 0) && c.PrivateKey.IsZero() {
-		bad("private_key must be set when there are peers")
+		v.bad("private_key must be set when there are peers")
 	}
 	for i, p := range c.Prefixes {
 		if !p.IsValid() {
-			bad("prefixes[%d] invalid", i)
+			v.bad("prefixes[%d] invalid", i)
 		}
 		c.Prefixes[i] = p.Masked()
 	}
 	slices.SortFunc(c.Prefixes, comparePrefix)
 	c.Prefixes = slices.Compact(c.Prefixes)
-
-	names := map[string]string{}
-	// checkName: peers and neighbours share one name space.
-	checkName := func(where, name string) {
-		if !nameRE.MatchString(name) {
-			bad("%s: name must match %s", where, nameRE)
-		} else if other, dup := names[name]; dup {
-			bad("%s: name already used by %s", where, other)
-		}
-		names[name] = where
-	}
-	sessions := map[netip.Addr]string{}
-	ports := map[uint16]string{}
-	vnis := map[string]string{}
-	var inner []netip.Prefix
 	for i := range c.Peers {
-		p := &c.Peers[i]
-		where := fmt.Sprintf("peers[%d] %q", i, p.Name)
-		checkName(where, p.Name)
-		// One public key may serve several peers: the tunnels of an HPE
-		// group run between the same two gateways, each on a WireGuard
-		// device and port of its own.
-		if p.PublicKey.IsZero() {
-			bad("%s: public_key must be set", where)
-		}
-		if p.ListenPort == 0 {
-			bad("%s: listen_port must be set", where)
-		} else if other, dup := ports[p.ListenPort]; dup {
-			bad("%s: listen_port %d already used by %s", where, p.ListenPort, other)
-		}
-		ports[p.ListenPort] = where
-		if p.ASN == 0 {
-			bad("%s: asn must be set", where)
-		}
-		if err := checkInner(p.Address, p.PeerAddress); err != nil {
-			bad("%s: %w", where, err)
-		} else {
-			for _, o := range inner {
-				if o.Overlaps(p.Address.Masked()) {
-					bad("%s: address %s overlaps another peer's %s", where, p.Address, o)
-				}
-			}
-			inner = append(inner, p.Address.Masked())
-			if other, dup := sessions[p.PeerAddress]; dup {
-				bad("%s: peer_address %s already used by %s", where, p.PeerAddress, other)
-			}
-			sessions[p.PeerAddress] = where
-		}
-		errs = append(errs, checkBGP(where, p.Prepend, p.Import, p.Export)...)
-		errs = append(errs, checkApproval(where, p.Approval, p.Approved)...)
-		p.Approved = normalApproved(p.Approved)
+		v.peer(i, &c.Peers[i])
 	}
 	for i := range c.Neighbors {
-		n := &c.Neighbors[i]
-		where := fmt.Sprintf("neighbors[%d] %q", i, n.Name)
-		checkName(where, n.Name)
-		if !n.Address.IsValid() {
-			bad("%s: address must be set", where)
-		} else if other, dup := sessions[n.Address.Unmap()]; dup {
-			bad("%s: address %s already used by %s", where, n.Address, other)
-		}
-		n.Address = n.Address.Unmap()
-		sessions[n.Address] = where
-		if n.ASN == 0 {
-			bad("%s: asn must be set", where)
-		}
-		if n.LocalAddress.IsValid() && n.LocalAddress.Is4() != n.Address.Is4() {
-			bad("%s: local_address %s and address %s differ in family", where, n.LocalAddress, n.Address)
-		}
-		errs = append(errs, checkBGP(where, n.Prepend, n.Import, n.Export)...)
-		errs = append(errs, checkApproval(where, n.Approval, n.Approved)...)
-		n.Approved = normalApproved(n.Approved)
-		if n.VXLAN != nil {
-			if err := checkVXLAN(n); err != nil {
-				bad("%s: %w", where, err)
-			} else {
-				o := n.VXLAN.Address.Masked()
-				for _, other := range inner {
-					if other.Overlaps(o) {
-						bad("%s: vxlan.address %s overlaps %s of another peer or neighbour", where, n.VXLAN.Address, other)
-					}
-				}
-				inner = append(inner, o)
-				key := fmt.Sprintf("vni %d port %d", n.VXLAN.VNI, n.VXLAN.Port)
-				if other, dup := vnis[key]; dup {
-					bad("%s: vxlan %s already used by %s", where, key, other)
-				}
-				vnis[key] = where
-			}
-		}
+		v.neighbor(i, &c.Neighbors[i])
 	}
 	if c.Segmentation != nil {
 		if err := c.Segmentation.validate(); err != nil {
-			bad("segmentation: %w", err)
+			v.bad("segmentation: %w", err)
 		}
 	}
-	return errors.Join(errs...)
+	return errors.Join(v.errs...)
+}
+
+// validator checks the peers and neighbours of one Config against each
+// other: what they share must be unique.
+type validator struct {
+	errs     []error
+	names    map[string]string     // peers and neighbours share one name space
+	sessions map[netip.Addr]string // BGP session addresses
+	ports    map[uint16]string     // WireGuard listen ports
+	vnis     map[string]string     // VXLAN VNI and port
+	inner    []netip.Prefix        // tunnel and overlay addresses
+}
+
+func (v *validator) bad(format string, args ...any) {
+	v.errs = append(v.errs, fmt.Errorf(format, args...))
+}
+
+// checkName checks a peer's or neighbour's name and records it.
+func (v *validator) checkName(where, name string) {
+	if !nameRE.MatchString(name) {
+		v.bad("%s: name must match %s", where, nameRE)
+	} else if other, dup := v.names[name]; dup {
+		v.bad("%s: name already used by %s", where, other)
+	}
+	v.names[name] = where
+}
+
+// peer checks peers[i] and normalises its approved prefixes.
+func (v *validator) peer(i int, p *Peer) {
+	where := fmt.Sprintf("peers[%d] %q", i, p.Name)
+	v.checkName(where, p.Name)
+	// One public key may serve several peers: the tunnels of an HPE
+	// group run between the same two gateways, each on a WireGuard
+	// device and port of its own.
+	if p.PublicKey.IsZero() {
+		v.bad("%s: public_key must be set", where)
+	}
+	if p.ListenPort == 0 {
+		v.bad("%s: listen_port must be set", where)
+	} else if other, dup := v.ports[p.ListenPort]; dup {
+		v.bad("%s: listen_port %d already used by %s", where, p.ListenPort, other)
+	}
+	v.ports[p.ListenPort] = where
+	if p.ASN == 0 {
+		v.bad("%s: asn must be set", where)
+	}
+	if err := checkInner(p.Address, p.PeerAddress); err != nil {
+		v.bad("%s: %w", where, err)
+	} else {
+		for _, o := range v.inner {
+			if o.Overlaps(p.Address.Masked()) {
+				v.bad("%s: address %s overlaps another peer's %s", where, p.Address, o)
+			}
+		}
+		v.inner = append(v.inner, p.Address.Masked())
+		if other, dup := v.sessions[p.PeerAddress]; dup {
+			v.bad("%s: peer_address %s already used by %s", where, p.PeerAddress, other)
+		}
+		v.sessions[p.PeerAddress] = where
+	}
+	v.errs = append(v.errs, checkBGP(where, p.Prepend, p.Import, p.Export)...)
+	v.errs = append(v.errs, checkApproval(where, p.Approval, p.Approved)...)
+	p.Approved = normalApproved(p.Approved)
+}
+
+// neighbor checks neighbors[i] and fills its defaults and normal forms.
+func (v *validator) neighbor(i int, n *Neighbor) {
+	where := fmt.Sprintf("neighbors[%d] %q", i, n.Name)
+	v.checkName(where, n.Name)
+	if !n.Address.IsValid() {
+		v.bad("%s: address must be set", where)
+	} else if other, dup := v.sessions[n.Address.Unmap()]; dup {
+		v.bad("%s: address %s already used by %s", where, n.Address, other)
+	}
+	n.Address = n.Address.Unmap()
+	v.sessions[n.Address] = where
+	if n.ASN == 0 {
+		v.bad("%s: asn must be set", where)
+	}
+	if n.LocalAddress.IsValid() && n.LocalAddress.Is4() != n.Address.Is4() {
+		v.bad("%s: local_address %s and address %s differ in family", where, n.LocalAddress, n.Address)
+	}
+	v.errs = append(v.errs, checkBGP(where, n.Prepend, n.Import, n.Export)...)
+	v.errs = append(v.errs, checkApproval(where, n.Approval, n.Approved)...)
+	n.Approved = normalApproved(n.Approved)
+	if n.VXLAN == nil {
+		return
+	}
+	if err := checkVXLAN(n); err != nil {
+		v.bad("%s: %w", where, err)
+		return
+	}
+	o := n.VXLAN.Address.Masked()
+	for _, other := range v.inner {
+		if other.Overlaps(o) {
+			v.bad("%s: vxlan.address %s overlaps %s of another peer or neighbour", where, n.VXLAN.Address, other)
+		}
+	}
+	v.inner = append(v.inner, o)
+	key := fmt.Sprintf("vni %d port %d", n.VXLAN.VNI, n.VXLAN.Port)
+	if other, dup := v.vnis[key]; dup {
+		v.bad("%s: vxlan %s already used by %s", where, key, other)
+	}
+	v.vnis[key] = where
 }
 
 // checkApproval checks a peer's or neighbour's approval mode and approved

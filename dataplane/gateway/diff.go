@@ -69,13 +69,34 @@ func diff(cur *Config, want *Config) plan {
 	}
 	p.Rekey = cur.PrivateKey != want.PrivateKey
 	p.MTU = cur.MTU != want.MTU
+	p.diffPeers(cur.Peers, want.Peers)
+	p.diffNeighbors(cur.Neighbors, want.Neighbors)
+	for _, x := range want.Prefixes {
+		if !slices.Contains(cur.Prefixes, x) {
+			p.Advertise = append(p.Advertise, x)
+		}
+	}
+	for _, x := range cur.Prefixes {
+		if !slices.Contains(want.Prefixes, x) {
+			p.Withdraw = append(p.Withdraw, x)
+		}
+	}
+	for _, s := range [][]string{p.RemovePeers, p.AddPeers, p.TunnelPeers, p.BGPPeers, p.RemoveNeighbors, p.AddNeighbors, p.UpdateNeighbors, p.Overlays} {
+		slices.Sort(s)
+	}
+	return p
+}
 
+// diffPeers plans the peers: a peer whose inner addresses changed is
+// removed and added; otherwise its tunnel and its session are updated
+// each on its own.
+func (p *plan) diffPeers(cur, want []Peer) {
 	old := make(map[string]Peer)
-	for _, x := range cur.Peers {
+	for _, x := range cur {
 		old[x.Name] = x
 	}
 	seen := make(map[string]bool)
-	for _, x := range want.Peers {
+	for _, x := range want {
 		seen[x.Name] = true
 		o, ok := old[x.Name]
 		switch {
@@ -94,20 +115,26 @@ func diff(cur *Config, want *Config) plan {
 			}
 		}
 	}
-	for _, x := range cur.Peers {
+	for _, x := range cur {
 		if !seen[x.Name] {
 			p.RemovePeers = append(p.RemovePeers, x.Name)
 		}
 	}
+}
 
-	oldN := make(map[string]Neighbor)
-	for _, x := range cur.Neighbors {
-		oldN[x.Name] = x
+// diffNeighbors plans the neighbours: one whose session address or
+// overlay address changed, or which gained or lost its overlay, is
+// removed and added; otherwise its overlay and its session are updated
+// each on its own.
+func (p *plan) diffNeighbors(cur, want []Neighbor) {
+	old := make(map[string]Neighbor)
+	for _, x := range cur {
+		old[x.Name] = x
 	}
-	seen = make(map[string]bool)
-	for _, x := range want.Neighbors {
+	seen := make(map[string]bool)
+	for _, x := range want {
 		seen[x.Name] = true
-		o, ok := oldN[x.Name]
+		o, ok := old[x.Name]
 		switch {
 		case !ok:
 			p.AddNeighbors = append(p.AddNeighbors, x.Name)
@@ -128,26 +155,11 @@ func diff(cur *Config, want *Config) plan {
 			}
 		}
 	}
-	for _, x := range cur.Neighbors {
+	for _, x := range cur {
 		if !seen[x.Name] {
 			p.RemoveNeighbors = append(p.RemoveNeighbors, x.Name)
 		}
 	}
-
-	for _, x := range want.Prefixes {
-		if !slices.Contains(cur.Prefixes, x) {
-			p.Advertise = append(p.Advertise, x)
-		}
-	}
-	for _, x := range cur.Prefixes {
-		if !slices.Contains(want.Prefixes, x) {
-			p.Withdraw = append(p.Withdraw, x)
-		}
-	}
-	for _, s := range [][]string{p.RemovePeers, p.AddPeers, p.TunnelPeers, p.BGPPeers, p.RemoveNeighbors, p.AddNeighbors, p.UpdateNeighbors, p.Overlays} {
-		slices.Sort(s)
-	}
-	return p
 }
 
 func neighborEqual(a, b Neighbor) bool {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -219,111 +220,127 @@ func compact(p plan) string {
 	return "{" + strings.Join(keep, " ") + "}"
 }
 
+// validateCase changes a valid testConfig(1, 2) and names the error that
+// Validate must then return ("" for still valid).
+type validateCase struct {
+	name   string
+	change func(c *Config)
+	want   string // substring of the error; "" means valid
+}
+
+// configCases: the gateway's own settings, its peers and its neighbours'
+// sessions.
+var configCases = []validateCase{
+	{"valid", func(*Config) {}, ""},
+	{"/30 ok", func(c *Config) {
+		c.Peers[0].Address = netip.MustParsePrefix("10.255.1.1/30")
+		c.Peers[0].PeerAddress = netip.MustParseAddr("10.255.1.2")
+	}, ""},
+	{"ipv6 /127 ok", func(c *Config) {
+		c.Peers[0].Address = netip.MustParsePrefix("fd00::/127")
+		c.Peers[0].PeerAddress = netip.MustParseAddr("fd00::1")
+	}, ""},
+	{"no asn", func(c *Config) { c.ASN = 0 }, "asn must be set"},
+	{"router id v6", func(c *Config) { c.RouterID = netip.MustParseAddr("::1") }, "router_id"},
+	{"no key", func(c *Config) { c.PrivateKey = wg.Key{} }, "private_key"},
+	{"bad mtu", func(c *Config) { c.MTU = 100 }, "mtu 100"},
+	{"/24 tunnel", func(c *Config) { c.Peers[0].Address = netip.MustParsePrefix("10.255.1.0/24") }, "want a /31 or /30"},
+	{"peer outside", func(c *Config) { c.Peers[0].PeerAddress = netip.MustParseAddr("10.9.9.9") }, "must be the other end"},
+	{"peer is self", func(c *Config) { c.Peers[0].PeerAddress = c.Peers[0].Address.Addr() }, "must be the other end"},
+	{"/30 network address", func(c *Config) {
+		c.Peers[0].Address = netip.MustParsePrefix("10.255.1.0/30")
+		c.Peers[0].PeerAddress = netip.MustParseAddr("10.255.1.1")
+	}, "network or broadcast"},
+	{"overlap", func(c *Config) {
+		c.Peers[1].Address, c.Peers[1].PeerAddress = c.Peers[0].Address, c.Peers[0].PeerAddress
+	}, "overlaps"},
+	{"dup name", func(c *Config) { c.Peers[1].Name = "gw1" }, "name already used"},
+	{"long name", func(c *Config) { c.Peers[1].Name = "thirteen-long" }, "name must match"},
+	{"dup port", func(c *Config) { c.Peers[1].ListenPort = c.Peers[0].ListenPort }, "listen_port 51801 already used"},
+	{"no port", func(c *Config) { c.Peers[1].ListenPort = 0 }, "listen_port must be set"},
+	{"neighbor on a session address", func(c *Config) { c.Neighbors[0].Address = c.Peers[0].PeerAddress }, "already used"},
+	{"bad filter", func(c *Config) {
+		c.Peers[0].Export = []bgp.PrefixFilter{{Prefix: netip.MustParsePrefix("10.0.0.0/16"), GE: 8}}
+	}, "export[0]"},
+	{"prepend", func(c *Config) { c.Neighbors[0].Prepend = 17 }, "prepend 17"},
+	{"approval manual", func(c *Config) {
+		c.Neighbors[0].Approval = ApprovalManual
+		c.Neighbors[0].Approved = []netip.Prefix{netip.MustParsePrefix("10.100.0.1/24")}
+	}, ""},
+	{"approval unknown", func(c *Config) { c.Neighbors[0].Approval = "sometimes" }, `approval "sometimes" must be "auto" or "manual"`},
+	{"approved invalid", func(c *Config) { c.Neighbors[0].Approved = []netip.Prefix{{}} }, "approved[0] invalid"},
+	{"peer approval unknown", func(c *Config) { c.Peers[1].Approval = "later" }, `peers[1] "gw2": approval "later" must be "auto" or "manual"`},
+	{"peer approved invalid", func(c *Config) { c.Peers[1].Approved = []netip.Prefix{{}} }, `peers[1] "gw2": approved[0] invalid`},
+}
+
+// overlayCases: neighbours over a VXLAN overlay.
+var overlayCases = []validateCase{
+	{"vxlan ok", func(c *Config) { c.Neighbors[0] = vxlanNeighbor() }, ""},
+	{"vxlan /31 ok", func(c *Config) {
+		c.Neighbors[0] = vxlanNeighbor()
+		c.Neighbors[0].VXLAN.Address = netip.MustParsePrefix("10.254.0.2/31")
+		c.Neighbors[0].Address = netip.MustParseAddr("10.254.0.3")
+	}, ""},
+	{"vxlan neighbour outside", func(c *Config) {
+		c.Neighbors[0] = vxlanNeighbor()
+		c.Neighbors[0].Address = netip.MustParseAddr("192.0.2.1")
+	}, "address 192.0.2.1 must lie inside vxlan.address 10.254.0.0/30"},
+	{"vxlan neighbour is self", func(c *Config) {
+		c.Neighbors[0] = vxlanNeighbor()
+		c.Neighbors[0].Address = netip.MustParseAddr("10.254.0.1")
+	}, "must lie inside vxlan.address"},
+	{"vxlan /24", func(c *Config) {
+		c.Neighbors[0] = vxlanNeighbor()
+		c.Neighbors[0].VXLAN.Address = netip.MustParsePrefix("10.254.0.1/24")
+	}, "want a /31 or /30"},
+	{"vxlan vni", func(c *Config) { c.Neighbors[0] = vxlanNeighbor(); c.Neighbors[0].VXLAN.VNI = 1 << 24 }, "vxlan.vni 16777216 out of range"},
+	{"vxlan no remote", func(c *Config) { c.Neighbors[0] = vxlanNeighbor(); c.Neighbors[0].VXLAN.Remote = netip.Addr{} }, "vxlan.local and vxlan.remote must be set"},
+	{"vxlan mtu", func(c *Config) { c.Neighbors[0] = vxlanNeighbor(); c.Neighbors[0].VXLAN.MTU = 100 }, "vxlan.mtu 100"},
+	{"vxlan local address", func(c *Config) {
+		c.Neighbors[0] = vxlanNeighbor()
+		c.Neighbors[0].LocalAddress = netip.MustParseAddr("198.18.0.1")
+	}, "must be the overlay address 10.254.0.1"},
+	{"vxlan overlaps a tunnel", func(c *Config) {
+		c.Neighbors[0] = vxlanNeighbor()
+		c.Neighbors[0].VXLAN.Address = netip.MustParsePrefix("10.255.1.0/31")
+		c.Neighbors[0].Address = netip.MustParseAddr("10.255.1.1")
+	}, "overlaps 10.255.1.0/31"},
+	{"vxlan same vni twice", func(c *Config) {
+		c.Neighbors[0] = vxlanNeighbor()
+		n := vxlanNeighbor()
+		n.Name, n.Address = "onprem2", netip.MustParseAddr("10.254.0.6")
+		n.VXLAN.Address = netip.MustParsePrefix("10.254.0.5/30")
+		c.Neighbors = append(c.Neighbors, n)
+	}, "vxlan vni 100 port 4789 already used"},
+}
+
+// segmentationCases: the segmentation policy.
+var segmentationCases = []validateCase{
+	{"segmentation ok", func(c *Config) { c.Segmentation = testSegmentation() }, ""},
+	{"segmentation bad name", func(c *Config) {
+		c.Segmentation = testSegmentation()
+		c.Segmentation.Domains[0].Name = "Prod"
+	}, `domains[0] "Prod": name must match`},
+	{"segmentation dup name", func(c *Config) {
+		c.Segmentation = testSegmentation()
+		c.Segmentation.Domains[1].Name = "prod"
+	}, `domains[1] "prod": name already used`},
+	{"segmentation unknown domain", func(c *Config) {
+		c.Segmentation = testSegmentation()
+		c.Segmentation.Connections = append(c.Segmentation.Connections, [2]string{"prod", "qa"})
+	}, `no domain "qa"`},
+	{"segmentation overlap", func(c *Config) {
+		c.Segmentation = testSegmentation()
+		c.Segmentation.Domains[2].Prefixes = append(c.Segmentation.Domains[2].Prefixes, netip.MustParsePrefix("10.1.2.0/24"))
+	}, `domain "shared" prefix 10.1.2.0/24 overlaps domain "prod" prefix 10.1.0.0/16`},
+	{"segmentation self connection", func(c *Config) {
+		c.Segmentation = testSegmentation()
+		c.Segmentation.Connections = [][2]string{{"prod", "prod"}}
+	}, `connects domain "prod" to itself`},
+}
+
 func TestValidate(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		change func(c *Config)
-		want   string // substring of the error; "" means valid
-	}{
-		{"valid", func(*Config) {}, ""},
-		{"/30 ok", func(c *Config) {
-			c.Peers[0].Address = netip.MustParsePrefix("10.255.1.1/30")
-			c.Peers[0].PeerAddress = netip.MustParseAddr("10.255.1.2")
-		}, ""},
-		{"ipv6 /127 ok", func(c *Config) {
-			c.Peers[0].Address = netip.MustParsePrefix("fd00::/127")
-			c.Peers[0].PeerAddress = netip.MustParseAddr("fd00::1")
-		}, ""},
-		{"no asn", func(c *Config) { c.ASN = 0 }, "asn must be set"},
-		{"router id v6", func(c *Config) { c.RouterID = netip.MustParseAddr("::1") }, "router_id"},
-		{"no key", func(c *Config) { c.PrivateKey = wg.Key{} }, "private_key"},
-		{"bad mtu", func(c *Config) { c.MTU = 100 }, "mtu 100"},
-		{"/24 tunnel", func(c *Config) { c.Peers[0].Address = netip.MustParsePrefix("10.255.1.0/24") }, "want a /31 or /30"},
-		{"peer outside", func(c *Config) { c.Peers[0].PeerAddress = netip.MustParseAddr("10.9.9.9") }, "must be the other end"},
-		{"peer is self", func(c *Config) { c.Peers[0].PeerAddress = c.Peers[0].Address.Addr() }, "must be the other end"},
-		{"/30 network address", func(c *Config) {
-			c.Peers[0].Address = netip.MustParsePrefix("10.255.1.0/30")
-			c.Peers[0].PeerAddress = netip.MustParseAddr("10.255.1.1")
-		}, "network or broadcast"},
-		{"overlap", func(c *Config) {
-			c.Peers[1].Address, c.Peers[1].PeerAddress = c.Peers[0].Address, c.Peers[0].PeerAddress
-		}, "overlaps"},
-		{"dup name", func(c *Config) { c.Peers[1].Name = "gw1" }, "name already used"},
-		{"long name", func(c *Config) { c.Peers[1].Name = "thirteen-long" }, "name must match"},
-		{"dup port", func(c *Config) { c.Peers[1].ListenPort = c.Peers[0].ListenPort }, "listen_port 51801 already used"},
-		{"no port", func(c *Config) { c.Peers[1].ListenPort = 0 }, "listen_port must be set"},
-		{"neighbor on a session address", func(c *Config) { c.Neighbors[0].Address = c.Peers[0].PeerAddress }, "already used"},
-		{"bad filter", func(c *Config) {
-			c.Peers[0].Export = []bgp.PrefixFilter{{Prefix: netip.MustParsePrefix("10.0.0.0/16"), GE: 8}}
-		}, "export[0]"},
-		{"prepend", func(c *Config) { c.Neighbors[0].Prepend = 17 }, "prepend 17"},
-		{"approval manual", func(c *Config) {
-			c.Neighbors[0].Approval = ApprovalManual
-			c.Neighbors[0].Approved = []netip.Prefix{netip.MustParsePrefix("10.100.0.1/24")}
-		}, ""},
-		{"approval unknown", func(c *Config) { c.Neighbors[0].Approval = "sometimes" }, `approval "sometimes" must be "auto" or "manual"`},
-		{"approved invalid", func(c *Config) { c.Neighbors[0].Approved = []netip.Prefix{{}} }, "approved[0] invalid"},
-		{"peer approval unknown", func(c *Config) { c.Peers[1].Approval = "later" }, `peers[1] "gw2": approval "later" must be "auto" or "manual"`},
-		{"peer approved invalid", func(c *Config) { c.Peers[1].Approved = []netip.Prefix{{}} }, `peers[1] "gw2": approved[0] invalid`},
-		{"vxlan ok", func(c *Config) { c.Neighbors[0] = vxlanNeighbor() }, ""},
-		{"vxlan /31 ok", func(c *Config) {
-			c.Neighbors[0] = vxlanNeighbor()
-			c.Neighbors[0].VXLAN.Address = netip.MustParsePrefix("10.254.0.2/31")
-			c.Neighbors[0].Address = netip.MustParseAddr("10.254.0.3")
-		}, ""},
-		{"vxlan neighbour outside", func(c *Config) {
-			c.Neighbors[0] = vxlanNeighbor()
-			c.Neighbors[0].Address = netip.MustParseAddr("192.0.2.1")
-		}, "address 192.0.2.1 must lie inside vxlan.address 10.254.0.0/30"},
-		{"vxlan neighbour is self", func(c *Config) {
-			c.Neighbors[0] = vxlanNeighbor()
-			c.Neighbors[0].Address = netip.MustParseAddr("10.254.0.1")
-		}, "must lie inside vxlan.address"},
-		{"vxlan /24", func(c *Config) {
-			c.Neighbors[0] = vxlanNeighbor()
-			c.Neighbors[0].VXLAN.Address = netip.MustParsePrefix("10.254.0.1/24")
-		}, "want a /31 or /30"},
-		{"vxlan vni", func(c *Config) { c.Neighbors[0] = vxlanNeighbor(); c.Neighbors[0].VXLAN.VNI = 1 << 24 }, "vxlan.vni 16777216 out of range"},
-		{"vxlan no remote", func(c *Config) { c.Neighbors[0] = vxlanNeighbor(); c.Neighbors[0].VXLAN.Remote = netip.Addr{} }, "vxlan.local and vxlan.remote must be set"},
-		{"vxlan mtu", func(c *Config) { c.Neighbors[0] = vxlanNeighbor(); c.Neighbors[0].VXLAN.MTU = 100 }, "vxlan.mtu 100"},
-		{"vxlan local address", func(c *Config) {
-			c.Neighbors[0] = vxlanNeighbor()
-			c.Neighbors[0].LocalAddress = netip.MustParseAddr("198.18.0.1")
-		}, "must be the overlay address 10.254.0.1"},
-		{"vxlan overlaps a tunnel", func(c *Config) {
-			c.Neighbors[0] = vxlanNeighbor()
-			c.Neighbors[0].VXLAN.Address = netip.MustParsePrefix("10.255.1.0/31")
-			c.Neighbors[0].Address = netip.MustParseAddr("10.255.1.1")
-		}, "overlaps 10.255.1.0/31"},
-		{"vxlan same vni twice", func(c *Config) {
-			c.Neighbors[0] = vxlanNeighbor()
-			n := vxlanNeighbor()
-			n.Name, n.Address = "onprem2", netip.MustParseAddr("10.254.0.6")
-			n.VXLAN.Address = netip.MustParsePrefix("10.254.0.5/30")
-			c.Neighbors = append(c.Neighbors, n)
-		}, "vxlan vni 100 port 4789 already used"},
-		{"segmentation ok", func(c *Config) { c.Segmentation = testSegmentation() }, ""},
-		{"segmentation bad name", func(c *Config) {
-			c.Segmentation = testSegmentation()
-			c.Segmentation.Domains[0].Name = "Prod"
-		}, `domains[0] "Prod": name must match`},
-		{"segmentation dup name", func(c *Config) {
-			c.Segmentation = testSegmentation()
-			c.Segmentation.Domains[1].Name = "prod"
-		}, `domains[1] "prod": name already used`},
-		{"segmentation unknown domain", func(c *Config) {
-			c.Segmentation = testSegmentation()
-			c.Segmentation.Connections = append(c.Segmentation.Connections, [2]string{"prod", "qa"})
-		}, `no domain "qa"`},
-		{"segmentation overlap", func(c *Config) {
-			c.Segmentation = testSegmentation()
-			c.Segmentation.Domains[2].Prefixes = append(c.Segmentation.Domains[2].Prefixes, netip.MustParsePrefix("10.1.2.0/24"))
-		}, `domain "shared" prefix 10.1.2.0/24 overlaps domain "prod" prefix 10.1.0.0/16`},
-		{"segmentation self connection", func(c *Config) {
-			c.Segmentation = testSegmentation()
-			c.Segmentation.Connections = [][2]string{{"prod", "prod"}}
-		}, `connects domain "prod" to itself`},
-	} {
+	for _, tc := range slices.Concat(configCases, overlayCases, segmentationCases) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := testConfig(1, 2)
 			tc.change(&c)

@@ -10,7 +10,7 @@
 // a peer or a neighbour may wait for manual approval (a transit gateway
 // holding what an on-prem edge gateway sends over its tunnel). Segmentation (segmentation.go) drops forwarded
 // traffic between network domains that are not connected, in an nftables
-// table of its own.
+// table of its own built with dataplane/policy (nft.go).
 //
 // Of the two ends of a peer session, the one with the lower inner address
 // connects and the other waits (see peerBGP for why).
@@ -18,6 +18,15 @@
 // Apply is incremental: it compares the desired Config with what is in
 // place (diff) and changes only the difference, so adding or removing a peer
 // leaves the other tunnels and sessions alone.
+//
+// The engine is split by component: peers.go (tunnels to peer gateways and
+// their sessions), neighbors.go with vxlan.go and bfd.go (plain BGP
+// neighbours, their overlays and BFD), nft.go (the policy: MSS clamp and
+// segmentation, built with dataplane/policy), speaker.go (the BGP speaker's
+// life and the FIB it feeds), engine.go (Apply, which orders them:
+// removals, changes, additions, policy). Every side effect goes through
+// the small interfaces of sys.go; the tests' fakeSys records them, so that
+// Apply's decisions are table-tested without root.
 //
 // The engine must not switch network namespaces: every TUN, socket and
 // route it makes belongs to the namespace the process runs in. The

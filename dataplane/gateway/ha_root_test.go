@@ -177,16 +177,7 @@ func TestActiveActiveFailover(t *testing.T) {
 	for i := 1; i <= 4; i++ {
 		eventually(t, converge, func() string { return l.sessionsUp(t, i, peers[i]...) })
 	}
-	ecmp := func() {
-		t.Helper()
-		l.waitRoutes(t, 1, map[netip.Prefix][]netip.Addr{
-			lan(2): {nextHop(1, 2)}, lan(3): {nextHop(1, 3)}, lan(4): {nextHop(1, 2), nextHop(1, 3)},
-		})
-		l.waitRoutes(t, 4, map[netip.Prefix][]netip.Addr{
-			lan(1): {nextHop(4, 2), nextHop(4, 3)}, lan(2): {nextHop(4, 2)}, lan(3): {nextHop(4, 3)},
-		})
-	}
-	ecmp()
+	waitTransitECMP(t, l)
 	l.waitReachable(t, 1, 4)
 
 	h1 := emulator.NamespaceName(l.name, "h1")
@@ -216,7 +207,6 @@ func TestActiveActiveFailover(t *testing.T) {
 		t.Fatalf("kill gw%d pid %d: %v", victim, v.proc.PID, err)
 	}
 	killed := time.Now()
-	const recoverWithin = 10 * time.Second // the goal is 2 s; a loaded machine gets slack
 	eventually(t, recoverWithin, func() string {
 		if n := stream.repliesSince(killed); n < 10 {
 			return fmt.Sprintf("h1 -> h4: %d replies %s after killing gw%d", n, time.Since(killed).Round(time.Millisecond), victim)
@@ -231,8 +221,32 @@ func TestActiveActiveFailover(t *testing.T) {
 	if out.Gap > recoverWithin {
 		t.Errorf("traffic stopped for %s after killing gw%d", out.Gap, victim)
 	}
+	checkFailedOver(t, l, victim, survivor)
+	rejoinTransit(t, l, stream, victim, peers)
+	stream.Stop()
+}
 
-	// Both ends route through the survivor only, and report the tunnel down.
+// recoverWithin bounds the traffic gap of a transit failover: the goal is
+// 2 s; a loaded machine gets slack.
+const recoverWithin = 10 * time.Second
+
+// waitTransitECMP waits until gw1 and gw4 route each other's LAN through
+// both transits, gw2 and gw3, at equal cost.
+func waitTransitECMP(t *testing.T, l *lab) {
+	t.Helper()
+	l.waitRoutes(t, 1, map[netip.Prefix][]netip.Addr{
+		lan(2): {nextHop(1, 2)}, lan(3): {nextHop(1, 3)}, lan(4): {nextHop(1, 2), nextHop(1, 3)},
+	})
+	l.waitRoutes(t, 4, map[netip.Prefix][]netip.Addr{
+		lan(1): {nextHop(4, 2), nextHop(4, 3)}, lan(2): {nextHop(4, 2)}, lan(3): {nextHop(4, 3)},
+	})
+}
+
+// checkFailedOver checks that both ends route through the survivor only,
+// and report their tunnel to the killed transit down.
+func checkFailedOver(t *testing.T, l *lab, victim, survivor int) {
+	t.Helper()
+	v := l.gws[victim-1]
 	for _, i := range []int{1, 4} {
 		want := map[netip.Prefix][]netip.Addr{lan(survivor): {nextHop(i, survivor)}}
 		want[lan(5-i)] = []netip.Addr{nextHop(i, survivor)} // lan(4) at gw1, lan(1) at gw4
@@ -243,9 +257,14 @@ func TestActiveActiveFailover(t *testing.T) {
 			t.Errorf("gw%d's tunnel to killed gw%d: %+v; want down after being up", i, victim, st.Tunnels)
 		}
 	}
+}
 
-	// The killed gateway restarts and is configured again: it rejoins with
-	// no other action, and ECMP returns without interrupting traffic.
+// rejoinTransit restarts the killed transit and configures it again: it
+// rejoins with no other action, both ends see its restart, and ECMP
+// returns without interrupting the stream's traffic.
+func rejoinTransit(t *testing.T, l *lab, stream *pingStream, victim int, peers map[int][]int) {
+	t.Helper()
+	v := l.gws[victim-1]
 	eventually(t, converge, func() string {
 		if v.proc.Alive() {
 			return fmt.Sprintf("gw%d still runs after SIGKILL", victim)
@@ -258,7 +277,7 @@ func TestActiveActiveFailover(t *testing.T) {
 	for _, i := range []int{1, 4} {
 		eventually(t, converge, func() string { return l.sessionsUp(t, i, peers[i]...) })
 	}
-	ecmp()
+	waitTransitECMP(t, l)
 	t.Logf("gw%d rejoined: ECMP back %s after its restart", victim, time.Since(rejoin).Round(time.Millisecond))
 	// Both ends saw the restart in the hellos (and reset their session).
 	for _, i := range []int{1, 4} {
@@ -279,5 +298,4 @@ func TestActiveActiveFailover(t *testing.T) {
 	if after.Gap > recoverWithin {
 		t.Errorf("traffic stopped for %s while gw%d rejoined", after.Gap, victim)
 	}
-	stream.Stop()
 }

@@ -63,6 +63,15 @@ func TestFourGatewayMesh(t *testing.T) {
 	for i := 1; i <= n; i++ {
 		l.put(t, i, others(n, i)...)
 	}
+	waitFullMesh(t, l, n)
+	removeOnePeering(t, l, n)
+	killOneGateway(t, l)
+}
+
+// waitFullMesh waits until every pair of the n gateways has its session
+// up, routes the other's LAN through its tunnel, and reaches it.
+func waitFullMesh(t *testing.T, l *lab, n int) {
+	t.Helper()
 	for i := 1; i <= n; i++ {
 		eventually(t, converge, func() string { return l.sessionsUp(t, i, others(n, i)...) })
 	}
@@ -78,7 +87,13 @@ func TestFourGatewayMesh(t *testing.T) {
 			l.waitReachable(t, i, j)
 		}
 	}
+}
 
+// removeOnePeering removes the gw1–gw2 peering by PUT on both sides and
+// checks that gw1 and gw2 then reach each other through gw3 and gw4 at
+// equal cost, and that no other session was reset.
+func removeOnePeering(t *testing.T, l *lab, n int) {
+	t.Helper()
 	// Let every session be up for 3 s, so that a reset shows as a drop in
 	// uptime that cannot hide in the one-second rounding.
 	eventually(t, converge, func() string {
@@ -97,7 +112,6 @@ func TestFourGatewayMesh(t *testing.T) {
 	}
 	t0 := time.Now()
 
-	// Remove the gw1–gw2 peering on both sides.
 	l.put(t, 1, 3, 4)
 	l.put(t, 2, 3, 4)
 	eventually(t, converge, func() string { return l.sessionsUp(t, 1, 3, 4) })
@@ -136,9 +150,12 @@ func TestFourGatewayMesh(t *testing.T) {
 			t.Errorf("after removing gw1–gw2: %s", msg)
 		}
 	}
+}
 
-	// A dead gateway: its peers notice within the hold time and withdraw
-	// its LAN everywhere.
+// killOneGateway SIGKILLs gw4: its peers notice within the hold time and
+// withdraw its LAN everywhere, and the survivors still reach each other.
+func killOneGateway(t *testing.T, l *lab) {
+	t.Helper()
 	gw4 := l.gws[3]
 	if err := syscall.Kill(gw4.proc.PID, syscall.SIGKILL); err != nil {
 		t.Fatalf("kill gw4 pid %d: %v", gw4.proc.PID, err)

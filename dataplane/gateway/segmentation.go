@@ -3,15 +3,10 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/google/nftables"
-	"github.com/google/nftables/expr"
-	"golang.org/x/sys/unix"
 )
 
 // Segmentation splits the addresses behind the gateway into domains (prod,
@@ -41,11 +36,6 @@ type DomainDrops struct {
 	From, To       string
 	Packets, Bytes uint64
 }
-
-// segTable is the nftables table (family inet) holding the segmentation
-// policy; it is separate from mssTable so that replacing one never touches
-// the other.
-const segTable = "mcnlab-segmentation"
 
 var domainRE = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
 
@@ -158,82 +148,6 @@ func cloneSegmentation(s *Segmentation) *Segmentation {
 // "<from>_<to>" ('_' is not allowed in domain names).
 func counterName(pair [2]string) string { return pair[0] + "_" + pair[1] }
 
-// applySegmentation makes the kernel's segmentation table match s in one
-// nftables transaction, so no packet ever sees half a policy: the old
-// table is deleted and the new one built in the same batch. The drop
-// counters of pairs denied before and after carry over. A nil s deletes
-// the table.
-//
-// The table (family inet) has a base chain "forward" (hook forward,
-// priority filter) that sends a packet whose source lies in a domain with
-// denied partners to that domain's chain "from-<domain>", where a packet
-// to a denied partner's prefix hits the pair's counter and is dropped:
-//
-//	chain forward  { ip saddr 10.1.0.0/16 jump from-prod … }
-//	chain from-prod { ip daddr 10.2.0.0/16 counter name "prod_dev" drop … }
-func applySegmentation(s *Segmentation) error {
-	c, err := nftables.New()
-	if err != nil {
-		return fmt.Errorf("segmentation: %w", err)
-	}
-	t := &nftables.Table{Family: nftables.TableFamilyINet, Name: segTable}
-	if s == nil {
-		c.AddTable(t)
-		c.DelTable(t) // whether it existed or not
-		if err := c.Flush(); err != nil {
-			return fmt.Errorf("segmentation: delete table %s: %w", segTable, err)
-		}
-		return nil
-	}
-	old, _ := readCounters(c) // none when the table does not exist yet
-	c.AddTable(t)
-	c.DelTable(t)
-	c.AddTable(t)
-	fwd := c.AddChain(&nftables.Chain{
-		Name: "forward", Table: t, Type: nftables.ChainTypeFilter,
-		Hooknum: nftables.ChainHookForward, Priority: nftables.ChainPriorityFilter,
-	})
-	prefixes := map[string][]netip.Prefix{}
-	for _, d := range s.Domains {
-		prefixes[d.Name] = outermost(d.Prefixes)
-	}
-	denied := s.denied()
-	for _, d := range s.Domains {
-		var to [][2]string
-		for _, pair := range denied {
-			if pair[0] == d.Name {
-				to = append(to, pair)
-			}
-		}
-		if len(to) == 0 {
-			continue
-		}
-		ch := c.AddChain(&nftables.Chain{Name: "from-" + d.Name, Table: t})
-		for _, pair := range to {
-			name := counterName(pair)
-			co := &nftables.CounterObj{Table: t, Name: name}
-			if prev, ok := old[name]; ok {
-				co.Packets, co.Bytes = prev.Packets, prev.Bytes
-			}
-			c.AddObj(co)
-			for _, p := range prefixes[pair[1]] {
-				exprs := append(matchPrefix(p, true),
-					&expr.Objref{Type: int(nftables.ObjTypeCounter), Name: name},
-					&expr.Verdict{Kind: expr.VerdictDrop})
-				c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: exprs})
-			}
-		}
-		for _, p := range prefixes[d.Name] {
-			exprs := append(matchPrefix(p, false), &expr.Verdict{Kind: expr.VerdictJump, Chain: ch.Name})
-			c.AddRule(&nftables.Rule{Table: t, Chain: fwd, Exprs: exprs})
-		}
-	}
-	if err := c.Flush(); err != nil {
-		return fmt.Errorf("segmentation: replace table %s: %w", segTable, err)
-	}
-	return nil
-}
-
 // outermost drops the prefixes that lie inside another one of the list.
 func outermost(ps []netip.Prefix) []netip.Prefix {
 	var out []netip.Prefix
@@ -243,75 +157,4 @@ func outermost(ps []netip.Prefix) []netip.Prefix {
 		}
 	}
 	return out
-}
-
-// matchPrefix matches packets of p's family whose source (or, with dst,
-// destination) address lies in p.
-func matchPrefix(p netip.Prefix, dst bool) []expr.Any {
-	proto, off, size := byte(unix.NFPROTO_IPV4), uint32(12), uint32(4) // ip saddr
-	if p.Addr().Is6() {
-		proto, off, size = unix.NFPROTO_IPV6, 8, 16 // ip6 saddr
-	}
-	if dst {
-		off += size // daddr follows saddr in both headers
-	}
-	exprs := []expr.Any{
-		&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{proto}},
-	}
-	if p.Bits() == 0 {
-		return exprs
-	}
-	exprs = append(exprs, &expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: size})
-	if p.Bits() < p.Addr().BitLen() {
-		exprs = append(exprs, &expr.Bitwise{
-			SourceRegister: 1, DestRegister: 1, Len: size,
-			Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen()), Xor: make([]byte, size),
-		})
-	}
-	return append(exprs, &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: p.Masked().Addr().AsSlice()})
-}
-
-// readCounters returns the counter objects of the segmentation table by
-// name; an error when the table does not exist.
-func readCounters(c *nftables.Conn) (map[string]*nftables.CounterObj, error) {
-	objs, err := c.GetObjects(&nftables.Table{Family: nftables.TableFamilyINet, Name: segTable})
-	if err != nil {
-		return nil, fmt.Errorf("segmentation: read counters: %w", err)
-	}
-	out := map[string]*nftables.CounterObj{}
-	for _, o := range objs {
-		if co, ok := o.(*nftables.CounterObj); ok {
-			out[co.Name] = co
-		}
-	}
-	return out, nil
-}
-
-// segmentationDrops reads the kernel's drop counter of every pair s
-// denies, in s.denied's order.
-func segmentationDrops(s *Segmentation) ([]DomainDrops, error) {
-	c, err := nftables.New()
-	if err != nil {
-		return nil, fmt.Errorf("segmentation: %w", err)
-	}
-	counters, err := readCounters(c)
-	if err != nil {
-		return nil, err
-	}
-	var out []DomainDrops
-	var missing []string
-	for _, pair := range s.denied() {
-		d := DomainDrops{From: pair[0], To: pair[1]}
-		if co, ok := counters[counterName(pair)]; ok {
-			d.Packets, d.Bytes = co.Packets, co.Bytes
-		} else {
-			missing = append(missing, counterName(pair))
-		}
-		out = append(out, d)
-	}
-	if len(missing) > 0 {
-		return out, fmt.Errorf("segmentation: counters %v missing from table %s", missing, segTable)
-	}
-	return out, nil
 }

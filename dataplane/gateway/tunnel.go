@@ -27,7 +27,7 @@ var everything = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustPa
 // tunnel is one peer's TUN interface and WireGuard device.
 type tunnel struct {
 	ifname string
-	dev    *wg.Tunnel
+	dev    wgDevice
 	peer   netip.Addr // the peer's inner address: its routes' next hop
 	live   *prober    // nil until the tunnel is configured
 }

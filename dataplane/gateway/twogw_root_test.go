@@ -27,6 +27,30 @@ func TestTwoGateways(t *testing.T) {
 	l := startLab(t, "g2", 2, true)
 	l.put(t, 1, 2)
 	l.put(t, 2, 1)
+	waitTwoGatewayPath(t, l)
+	checkGW1Status(t, l)
+	checkConfigAPI(t, l)
+
+	// A new router ID restarts the speaker and every tunnel; the sessions
+	// come back and traffic flows again.
+	ctx, cancel := context.WithTimeout(context.Background(), converge)
+	defer cancel()
+	restart := l.config(1, 2)
+	restart.RouterID = netip.MustParseAddr("10.255.255.101")
+	if _, err := l.gws[0].client.PutConfig(ctx, restart); err != nil {
+		t.Fatalf("PUT with a new router ID: %v", err)
+	}
+	eventually(t, converge, func() string { return l.sessionsUp(t, 1, 2) })
+	eventually(t, converge, func() string { return l.sessionsUp(t, 2, 1) })
+	l.waitReachable(t, 1, 2)
+
+	checkCleanStop(t, l)
+}
+
+// waitTwoGatewayPath waits until both sessions are up, each gateway routes
+// the other's LAN through its tunnel, and the hosts reach each other.
+func waitTwoGatewayPath(t *testing.T, l *lab) {
+	t.Helper()
 	for i, peer := range map[int]int{1: 2, 2: 1} {
 		eventually(t, converge, func() string { return l.sessionsUp(t, i, peer) })
 	}
@@ -46,7 +70,12 @@ func TestTwoGateways(t *testing.T) {
 	}
 	l.waitReachable(t, 1, 2)
 	l.waitReachable(t, 2, 1)
+}
 
+// checkGW1Status checks gw1's tunnel, session and routes in its status,
+// and its tunnel interface's MTU.
+func checkGW1Status(t *testing.T, l *lab) {
+	t.Helper()
 	st := l.status(t, 1)
 	tn, ses := st.Tunnels[0], st.Sessions[0]
 	if tn.Interface != "wg-gw2" || tn.RxBytes == 0 || tn.TxBytes == 0 || tn.LastHandshake.IsZero() ||
@@ -73,10 +102,15 @@ func TestTwoGateways(t *testing.T) {
 	if err != nil {
 		t.Error(err)
 	}
+}
 
+// checkConfigAPI checks gw1's management API: GET returns what was PUT,
+// an invalid config or another gateway's is refused with 400, and the
+// same config again changes nothing (the session stays up).
+func checkConfigAPI(t *testing.T, l *lab) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), converge)
 	defer cancel()
-	// GET returns what is in place, which is what was PUT.
 	got, err := l.gws[0].client.Config(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +120,6 @@ func TestTwoGateways(t *testing.T) {
 	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
 		t.Errorf("GET config = %+v\nwant %+v", got, want)
 	}
-	// An invalid config is refused with 400 and changes nothing.
 	bad := l.config(1, 2)
 	bad.Peers[0].Address = netip.MustParsePrefix("10.255.12.0/24")
 	_, err = l.gws[0].client.PutConfig(ctx, bad)
@@ -94,12 +127,10 @@ func TestTwoGateways(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 {
 		t.Errorf("PUT of a /24 tunnel address: %v; want HTTP 400", err)
 	}
-	// A config for another gateway is refused too.
 	other := l.config(2, 1)
 	if _, err := l.gws[0].client.PutConfig(ctx, other); !errors.As(err, &apiErr) || apiErr.StatusCode != 400 {
 		t.Errorf("PUT of gw2's config to gw1: %v; want HTTP 400", err)
 	}
-	// Putting the same config again is a no-op: the session stays up.
 	before := l.status(t, 1).Sessions[0].UptimeSeconds
 	t0 := time.Now()
 	l.put(t, 1, 2)
@@ -113,21 +144,15 @@ func TestTwoGateways(t *testing.T) {
 	if msg := l.sessionsUp(t, 1, 2); msg != "" || !slices.Equal(kernelRoutes(t, l.gws[0].ns)[lan(2)], []netip.Addr{netip.MustParseAddr("10.255.12.1")}) {
 		t.Errorf("after re-PUT: %s, routes %v", msg, kernelRoutes(t, l.gws[0].ns))
 	}
+}
 
-	// A new router ID restarts the speaker and every tunnel; the sessions
-	// come back and traffic flows again.
-	restart := l.config(1, 2)
-	restart.RouterID = netip.MustParseAddr("10.255.255.101")
-	if _, err := l.gws[0].client.PutConfig(ctx, restart); err != nil {
-		t.Fatalf("PUT with a new router ID: %v", err)
-	}
-	eventually(t, converge, func() string { return l.sessionsUp(t, 1, 2) })
-	eventually(t, converge, func() string { return l.sessionsUp(t, 2, 1) })
-	l.waitReachable(t, 1, 2)
-
-	// SIGTERM stops a gateway cleanly: it closes its sessions (so the peer
-	// withdraws its routes), removes its tunnel, routes and socket, and
-	// exits without logging an error.
+// checkCleanStop: SIGTERM stops gw2 cleanly: it closes its sessions (so
+// gw1 withdraws its routes), removes its tunnel, routes and socket, and
+// exits without logging an error.
+func checkCleanStop(t *testing.T, l *lab) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), converge)
+	defer cancel()
 	gw2 := l.gws[1]
 	if err := syscall.Kill(gw2.proc.PID, syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -70,27 +70,10 @@ func TestNeighborOverVXLAN(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), converge)
 	defer cancel()
 
-	// The router's end: vx-gw1, VNI 100, 198.18.0.2 -> 198.18.0.1:4789.
-	rnl, err := netns.Netlink(gw2ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rnl.Close()
-	rvx := &netlink.Vxlan{
-		LinkAttrs: netlink.LinkAttrs{Name: "vx-gw1", MTU: 1450}, VxlanId: 100,
-		SrcAddr: net.ParseIP("198.18.0.2"), Group: net.ParseIP("198.18.0.1"), Port: 4789,
-	}
-	if err := rnl.LinkAdd(rvx); err != nil {
-		t.Fatalf("create the router's vxlan: %v", err)
-	}
-	if err := rnl.AddrAdd(rvx, &netlink.Addr{IPNet: &net.IPNet{IP: net.ParseIP("10.254.0.2"), Mask: net.CIDRMask(30, 32)}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := rnl.LinkSetUp(rvx); err != nil {
-		t.Fatal(err)
-	}
+	makeRouterVXLAN(t, gw2ns)
 	overlay1, overlay2 := netip.MustParseAddr("10.254.0.1"), netip.MustParseAddr("10.254.0.2")
-	if _, err := l.gws[1].client.PutConfig(ctx, onpremConfig(overlay1, lan(2))); err != nil {
+	_, err := l.gws[1].client.PutConfig(ctx, onpremConfig(overlay1, lan(2)))
+	if err != nil {
 		t.Fatal(err)
 	}
 
@@ -169,6 +152,31 @@ func TestNeighborOverVXLAN(t *testing.T) {
 		t.Errorf("vx-onprem still in gw1's namespace after removing the neighbour")
 	}
 	l.waitRoutes(t, 1, map[netip.Prefix][]netip.Addr{})
+}
+
+// makeRouterVXLAN makes the router's end of the overlay in namespace ns,
+// as a plain kernel VXLAN: vx-gw1, VNI 100, 198.18.0.2 -> 198.18.0.1:4789,
+// address 10.254.0.2/30.
+func makeRouterVXLAN(t *testing.T, ns string) {
+	t.Helper()
+	rnl, err := netns.Netlink(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rnl.Close()
+	rvx := &netlink.Vxlan{
+		LinkAttrs: netlink.LinkAttrs{Name: "vx-gw1", MTU: 1450}, VxlanId: 100,
+		SrcAddr: net.ParseIP("198.18.0.2"), Group: net.ParseIP("198.18.0.1"), Port: 4789,
+	}
+	if err := rnl.LinkAdd(rvx); err != nil {
+		t.Fatalf("create the router's vxlan: %v", err)
+	}
+	if err := rnl.AddrAdd(rvx, &netlink.Addr{IPNet: &net.IPNet{IP: net.ParseIP("10.254.0.2"), Mask: net.CIDRMask(30, 32)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rnl.LinkSetUp(rvx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestManualApproval: under manual approval a neighbour's routes wait

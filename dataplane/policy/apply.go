@@ -44,7 +44,10 @@ func Apply(c Conn, tables ...Table) error {
 		cs = append(cs, ct)
 	}
 	for _, ct := range cs {
-		old, _ := counters(c, ct.table) // none when the table does not exist yet
+		var old map[string]*nftables.CounterObj
+		if len(ct.counters) > 0 {
+			old, _ = counters(c, ct.table) // none when the table does not exist yet
+		}
 		// Add then delete: deleting a table that does not exist would fail
 		// the whole batch.
 		c.AddTable(ct.table)

@@ -126,6 +126,11 @@ func compileChain(t *nftables.Table, ch Chain) (*nftables.Chain, error) {
 	if !ok || !tok || ch.Policy > PolicyDrop {
 		return nil, fmt.Errorf("chain %s: unknown hook, type or policy", ch.Name)
 	}
+	// The kernel's rules: nat chains see no forwarded packets, route
+	// chains only locally sent ones.
+	if (ch.Type == TypeNAT && ch.Hook == HookForward) || (ch.Type == TypeRoute && ch.Hook != HookOutput) {
+		return nil, fmt.Errorf("chain %s: a %s chain cannot hook %s", ch.Name, typ, hookNames[*hook])
+	}
 	prio := nftables.ChainPriority(ch.Priority)
 	pol := nftables.ChainPolicyAccept
 	if ch.Policy == PolicyDrop {
@@ -238,6 +243,9 @@ func (e *env) rule(r Rule) ([]expr.Any, error) {
 			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
 				Mask: binaryutil.NativeEndian.PutUint32(^r.SetCtMark), Xor: binaryutil.NativeEndian.PutUint32(r.SetCtMark)},
 			&expr.Ct{Register: 1, Key: expr.CtKeyMARK, SourceRegister: true})
+	}
+	if r.ClampMSS {
+		m = append(m, clampMSS()...)
 	}
 	if r.NAT != nil {
 		n, err := e.nat(*r.NAT, fam)
@@ -531,4 +539,19 @@ func l4Match(m Match) ([]expr.Any, error) {
 		}
 	}
 	return out, nil
+}
+
+// clampMSS matches TCP SYNs and sets their MSS option to the route's.
+func clampMSS() []expr.Any {
+	return []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{unix.IPPROTO_TCP}},
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 13, Len: 1},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 1, Mask: []byte{0x06}, Xor: []byte{0}},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{0x02}},
+		&expr.Rt{Register: 1, Key: expr.RtTCPMSS},
+		// rt leaves the MSS in host byte order; the option is big-endian.
+		&expr.Byteorder{SourceRegister: 1, DestRegister: 1, Op: expr.ByteorderHton, Len: 2, Size: 2},
+		&expr.Exthdr{Op: expr.ExthdrOpTcpopt, Type: 2, Offset: 2, Len: 2, SourceRegister: 1},
+	}
 }

@@ -104,9 +104,13 @@ type Chain struct {
 }
 
 // Rule is a match, then its actions in order: an anonymous counter, a
-// named counter, a mark set, a NAT, and a verdict.
+// named counter, a mark set, an MSS clamp, a NAT, and a verdict.
 type Rule struct {
 	Match
+	// ClampMSS restricts the rule to TCP SYNs (SYN set, RST clear) and
+	// sets their MSS option to what the route's MTU allows:
+	//	tcp flags & (syn|rst) == syn tcp option maxseg size set rt mtu
+	ClampMSS bool
 	// Counter adds an anonymous counter.
 	Counter bool
 	// CounterName counts into the table's counter object of that name.

@@ -91,6 +91,51 @@ var cases = []struct {
 `,
 	},
 	{
+		name: "two families in one transaction: IPv4 security group, IPv6 shut",
+		tables: []policy.Table{
+			{Family: policy.FamilyIPv4, Name: "mcn", Chains: []policy.Chain{
+				{Name: "forward-in", Rules: []policy.Rule{
+					{Match: policy.Match{Src: pfx("0.0.0.0/0"), Proto: policy.ProtoICMP, ICMP: &policy.ICMP{Type: -1, Code: -1}}, Verdict: policy.Jump("forward-out")},
+				}},
+				{Name: "forward-out", Rules: []policy.Rule{
+					{Match: policy.Match{OIF: "eth0", NotOIF: true}, Verdict: policy.Accept},
+					{Match: policy.Match{Dst: pfx("10.0.0.0/16"), Proto: policy.ProtoTCP}, Verdict: policy.Accept},
+				}},
+				{Name: "forward", Hook: policy.HookForward, Policy: policy.PolicyDrop, Rules: []policy.Rule{
+					{Match: policy.Match{CtState: policy.CtEstablished | policy.CtRelated}, Verdict: policy.Accept},
+					{Match: policy.Match{IIF: "eth0", NotIIF: true}, Verdict: policy.Jump("forward-out")},
+					{Verdict: policy.Jump("forward-in")},
+				}},
+			}},
+			{Family: policy.FamilyIPv6, Name: "mcn", Chains: []policy.Chain{
+				{Name: "input", Hook: policy.HookInput, Policy: policy.PolicyDrop, Rules: []policy.Rule{{Match: policy.Match{IIF: "lo"}, Verdict: policy.Accept}}},
+				{Name: "forward", Hook: policy.HookForward, Policy: policy.PolicyDrop},
+			}},
+		},
+		want: `table ip mcn {
+	chain forward { type filter hook forward priority 0; policy drop;
+		ct state established,related accept
+		iifname != "eth0" jump forward-out
+		jump forward-in
+	}
+	chain forward-in {
+		meta l4proto icmp jump forward-out
+	}
+	chain forward-out {
+		oifname != "eth0" accept
+		ip daddr 10.0.0.0/16 meta l4proto tcp accept
+	}
+}
+table ip6 mcn {
+	chain forward { type filter hook forward priority 0; policy drop;
+	}
+	chain input { type filter hook input priority 0; policy drop;
+		iifname "lo" accept
+	}
+}
+`,
+	},
+	{
 		name: "NAT: masquerade, SNAT, DNAT with port, IPv6",
 		tables: []policy.Table{{Family: policy.FamilyINet, Name: "nat", Chains: []policy.Chain{
 			{Name: "prerouting", Hook: policy.HookPrerouting, Type: policy.TypeNAT, Priority: policy.PriorityDstNAT, Rules: []policy.Rule{
@@ -199,6 +244,7 @@ func TestApplyRefusesInvalid(t *testing.T) {
 		{"unknown counter", chain(policy.Rule{CounterName: "nope"}), `no counter "nope"`},
 		{"SNAT without address", chain(policy.Rule{NAT: &policy.NAT{Kind: policy.SNAT}}), "SNAT and DNAT need an address"},
 		{"NAT family", chain(policy.Rule{Match: policy.Match{Src: pfx("10.0.0.0/8")}, NAT: &policy.NAT{Kind: policy.DNAT, Addr: netip.MustParseAddr("fd00::1")}}), "NAT to fd00::1 in a rule matching ip"},
+		{"nat chain on forward", policy.Table{Name: "t", Chains: []policy.Chain{{Name: "c", Hook: policy.HookForward, Type: policy.TypeNAT}}}, "chain c: a nat chain cannot hook forward"},
 		{"empty port range", chain(policy.Rule{Match: policy.Match{Proto: policy.ProtoTCP, DstPort: policy.PortRange{From: 9, To: 8}}}), "port range 9-8 is empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -280,5 +326,27 @@ func TestUpdateSet(t *testing.T) {
 	}
 	if err := policy.UpdateSet(f, tab, policy.Set{Name: "nope", Family: policy.FamilyIPv4}); err == nil {
 		t.Error("UpdateSet of a missing set succeeded")
+	}
+}
+
+// TestClampMSS: the MSS clamp of forwarded TCP SYNs. (Only the fake: the
+// nftables library does not decode rt and byteorder when reading rules
+// back, so Dump cannot show it; the gateway's TestMSSClampedThroughTunnel proves it on
+// packets.)
+func TestClampMSS(t *testing.T) {
+	f := policy.NewFake()
+	tab := policy.Table{Name: "gw", Chains: []policy.Chain{{Name: "forward", Hook: policy.HookForward, Priority: policy.PriorityMangle,
+		Rules: []policy.Rule{{ClampMSS: true}}}}}
+	if err := policy.Apply(f, tab); err != nil {
+		t.Fatal(err)
+	}
+	want := `table inet gw {
+	chain forward { type filter hook forward priority -150; policy accept;
+		meta l4proto tcp tcp flags & (syn|rst) == syn tcp option maxseg size set rt mtu
+	}
+}
+`
+	if got := f.String(); got != want {
+		t.Errorf("state:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -220,6 +220,15 @@ func (r *ruleRenderer) expr(e expr.Any) {
 		r.regs[e.DestRegister] = x
 	case *expr.Immediate:
 		r.regs[e.Register] = reg{data: e.Data}
+	case *expr.Rt:
+		r.regs[e.Register] = reg{field: fmt.Sprintf("rt key %d", e.Key)}
+		if e.Key == expr.RtTCPMSS {
+			r.regs[e.Register] = reg{field: "rt mtu"}
+		}
+	case *expr.Byteorder:
+		r.regs[e.DestRegister] = r.regs[e.SourceRegister]
+	case *expr.Exthdr:
+		r.exthdr(e)
 	case *expr.Cmp:
 		r.cmp(e)
 	case *expr.Range:
@@ -256,6 +265,8 @@ func (r *ruleRenderer) payloadField(e *expr.Payload) string {
 		return "ip " + map[uint32]string{12: "saddr", 16: "daddr"}[e.Offset]
 	case e.Base == expr.PayloadBaseNetworkHeader && e.Len == 16 && (e.Offset == 8 || e.Offset == 24):
 		return "ip6 " + map[uint32]string{8: "saddr", 24: "daddr"}[e.Offset]
+	case e.Base == expr.PayloadBaseTransportHeader && e.Len == 1 && e.Offset == 13 && r.proto == "tcp":
+		return "tcp flags"
 	case e.Base == expr.PayloadBaseTransportHeader && e.Len == 2 && e.Offset <= 2:
 		return r.proto + " " + map[uint32]string{0: "sport", 2: "dport"}[e.Offset]
 	case e.Base == expr.PayloadBaseTransportHeader && e.Len == 1 && e.Offset <= 1 && strings.HasPrefix(r.proto, "icmp"):
@@ -276,6 +287,8 @@ func (r *ruleRenderer) cmp(e *expr.Cmp) {
 	op := map[expr.CmpOp]string{expr.CmpOpEq: "", expr.CmpOpNeq: "!= ", expr.CmpOpLt: "< ",
 		expr.CmpOpLte: "<= ", expr.CmpOpGt: "> ", expr.CmpOpGte: ">= "}[e.Op]
 	switch {
+	case x.field == "tcp flags" && len(e.Data) == 1 && len(x.mask) == 1:
+		r.add("tcp flags & (%s) %s== %s", tcpFlags(x.mask[0]), op, tcpFlags(e.Data[0]))
 	case x.field == "ct state" && e.Op == expr.CmpOpNeq && isZero(e.Data) && x.mask != nil:
 		mask := binary.NativeEndian.Uint32(pad4(x.mask))
 		var states []string
@@ -377,3 +390,21 @@ func isZero(b []byte) bool { return !slices.ContainsFunc(b, func(x byte) bool { 
 func pad4(b []byte) []byte { return append(slices.Clone(b), make([]byte, 4)...)[:4] }
 
 func pad2(b []byte) []byte { return append(slices.Clone(b), make([]byte, 2)...)[:2] }
+
+func (r *ruleRenderer) exthdr(e *expr.Exthdr) {
+	if e.Op == expr.ExthdrOpTcpopt && e.Type == 2 && e.Offset == 2 && e.Len == 2 && e.SourceRegister != 0 {
+		r.add("tcp option maxseg size set %s", r.regs[e.SourceRegister].field)
+		return
+	}
+	r.add("exthdr op %d type %d offset %d len %d", e.Op, e.Type, e.Offset, e.Len)
+}
+
+func tcpFlags(b byte) string {
+	var out []string
+	for i, name := range []string{"fin", "syn", "rst", "psh", "ack", "urg", "ecn", "cwr"} {
+		if b&(1<<i) != 0 {
+			out = append(out, name)
+		}
+	}
+	return strings.Join(out, "|")
+}

@@ -39,39 +39,8 @@ func TestUDPThroughRealTUNBetweenNamespaces(t *testing.T) {
 		AllowedIPs: []netip.Prefix{netip.MustParsePrefix("10.200.0.1/32")},
 	}}}
 
-	for _, side := range []struct {
-		ns   *roottest.NS
-		cfg  Config
-		addr string
-	}{{a, cfgA, "10.200.0.1/24"}, {b, cfgB, "10.200.0.2/24"}} {
-		// The TUN and the UDP sockets are made inside the namespace.
-		err := netns.Do(side.ns.Name, func() error {
-			tdev, err := tun.CreateTUN("wg0", DefaultMTU)
-			if err != nil {
-				return err
-			}
-			tn, err := New(tdev, conn.NewDefaultBind(), nil)
-			if err != nil {
-				return err
-			}
-			t.Cleanup(func() { tn.Close() })
-			return tn.Apply(side.cfg)
-		})
-		if err != nil {
-			t.Fatalf("tunnel in %s: %v", side.ns.Name, err)
-		}
-		link, err := side.ns.NL.LinkByName("wg0")
-		if err != nil {
-			t.Fatalf("wg0 in %s: %v", side.ns.Name, err)
-		}
-		if mtu := link.Attrs().MTU; mtu != DefaultMTU {
-			t.Fatalf("wg0 MTU = %d, want %d", mtu, DefaultMTU)
-		}
-		roottest.AddAddr(t, side.ns.NL, link, side.addr)
-		if err := side.ns.NL.LinkSetUp(link); err != nil {
-			t.Fatalf("set wg0 up: %v", err)
-		}
-	}
+	startTunnel(t, a, cfgA, "10.200.0.1/24")
+	startTunnel(t, b, cfgB, "10.200.0.2/24")
 
 	var rx net.PacketConn
 	err := netns.Do(b.Name, func() (err error) {
@@ -117,5 +86,38 @@ func TestUDPThroughRealTUNBetweenNamespaces(t *testing.T) {
 			t.Fatalf("received %q from %s, want %q from 10.200.0.1", buf[:n], from, msg)
 		}
 		break
+	}
+}
+
+// startTunnel makes wg0 in ns (the TUN and the UDP sockets inside the
+// namespace), configures it, checks its MTU, addresses it and sets it up;
+// it is closed in t.Cleanup.
+func startTunnel(t *testing.T, ns *roottest.NS, cfg Config, addr string) {
+	t.Helper()
+	err := netns.Do(ns.Name, func() error {
+		tdev, err := tun.CreateTUN("wg0", DefaultMTU)
+		if err != nil {
+			return err
+		}
+		tn, err := New(tdev, conn.NewDefaultBind(), nil)
+		if err != nil {
+			return err
+		}
+		t.Cleanup(func() { tn.Close() })
+		return tn.Apply(cfg)
+	})
+	if err != nil {
+		t.Fatalf("tunnel in %s: %v", ns.Name, err)
+	}
+	link, err := ns.NL.LinkByName("wg0")
+	if err != nil {
+		t.Fatalf("wg0 in %s: %v", ns.Name, err)
+	}
+	if mtu := link.Attrs().MTU; mtu != DefaultMTU {
+		t.Fatalf("wg0 MTU = %d, want %d", mtu, DefaultMTU)
+	}
+	roottest.AddAddr(t, ns.NL, link, addr)
+	if err := ns.NL.LinkSetUp(link); err != nil {
+		t.Fatalf("set wg0 up: %v", err)
 	}
 }

@@ -2,8 +2,9 @@
 // DESIGN.md sets down: imports run downward only, cmd → scenarios/bench →
 // lab → controller → cloudmock/dataplane → emulator → topologies; the
 // controller never imports cloudmock (it reaches a cloud through the SDK
-// calls it would make against the real one); and every package has one doc
-// comment. Its tests apply the checks to the whole module through `go list`.
+// calls it would make against the real one) nor, outside its tests, the
+// emulator or its probes (it reaches gateways and nodes through the seams
+// of controller/nodes); and every package has one doc comment. Its tests apply the checks to the whole module through `go list`.
 //
 // It only reads: it lists packages with the go command and parses their
 // package clauses; it never builds or changes the tree.
@@ -120,6 +121,9 @@ func check(imp Import) string {
 	}
 	if from == "controller" && to == "cloudmock" && !(imp.Test && strings.HasPrefix(imp.From, "controller/cloud/")) {
 		return "the controller never imports cloudmock: it reaches a cloud through the same SDK calls it would make against the real one; only tests under controller/cloud/* may import cloudmock (DESIGN.md)"
+	}
+	if from == "controller" && !imp.Test && (imp.To == "emulator" || under(imp.To, "emulator/probe")) {
+		return "the controller reaches gateways and nodes only through its two seams (controller/nodes: management dial, diagnostics), which the lab implements with sockets and namespaces; it imports neither emulator nor emulator/probe outside its tests (DESIGN.md)"
 	}
 	switch {
 	case rf < rt:

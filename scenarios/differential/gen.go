@@ -71,10 +71,32 @@ type siteDraw struct {
 	line                        netip.Prefix
 }
 
-// gen draws one topology.
+// transitDraw is a drawn transit.
+type transitDraw struct {
+	name, approval string
+	vpc            *vpcDraw
+	hpe            int
+	asn            uint32
+	approved       []Approval
+}
+
+// gen draws one topology. Its steps run in Generate's order: each draws
+// from r in turn, so reordering them changes every case of a seed.
 type gen struct {
 	r *rand.Rand
 	b strings.Builder
+
+	c        *Case
+	drawn    []string // what was drawn, for Case.Drawn
+	region   string
+	account  string // the account's line
+	vpcs     []*vpcDraw
+	ntr      int // transits
+	transits []*transitDraw
+	spokes   []*vpcDraw
+	sites    []*siteDraw
+	known    []netip.Prefix // every prefix of the topology, for allow lists
+	nw       int            // workloads written
 }
 
 func (g *gen) p(prob float64) bool { return g.r.Float64() < prob }
@@ -104,28 +126,45 @@ func prefixes(ps []netip.Prefix) string {
 // segmentation, and the routes to approve at run time. The same seed and
 // index give the same case.
 func Generate(seed uint64, index int, name string) Case {
-	g := &gen{r: rand.New(rand.NewPCG(seed, uint64(index)))}
 	c := Case{Seed: seed, Index: index}
-	r := g.r
-	var drawn []string
-
+	g := &gen{r: rand.New(rand.NewPCG(seed, uint64(index))), c: &c}
 	g.line("# mcnlab differential case %d of seed %d (scenarios/differential)", index, seed)
 	g.line("name: %s", name)
 	g.line("version: 1")
-	region := regions[r.IntN(len(regions))]
-	drawn = append(drawn, region)
-	account := "" // the account's line, once drawn
+	g.region = regions[g.r.IntN(len(regions))]
+	g.drawn = append(g.drawn, g.region)
+	g.drawVPCs()
+	g.drawRoles()
+	g.drawAccount()
+	g.line("accounts:")
+	g.line("%s", g.account)
+	g.drawSites()
+	g.drawApprovals()
+	g.knownPrefixes()
+	g.writeVPCs()
+	g.writeTransits()
+	g.writeSpokes()
+	g.writeSites()
+	g.drawDomains()
+	c.YAML = []byte(g.b.String())
+	c.Drawn = fmt.Sprintf("%d VPCs, %d transits, %d spokes, %d workloads, %d sites, %d run-time approvals; %s",
+		len(g.vpcs), len(g.transits), len(g.spokes), g.nw, len(g.sites), len(c.Approve), strings.Join(g.drawn, ", "))
+	return c
+}
 
-	// VPCs: 10.k.0.0 with /16../28 blocks; one subnet as large as the VPC,
-	// or one to three carved from it.
-	nv := 2 + r.IntN(4)
-	ntr := 1
-	if nv >= 3 && g.p(0.35) {
-		ntr = 2
+// drawVPCs draws two to five VPCs: 10.k.0.0 with /16../28 blocks; one
+// subnet as large as the VPC, or one to three carved from it.
+func (g *gen) drawVPCs() {
+	r := g.r
+	g.vpcs = make([]*vpcDraw, 2+r.IntN(4))
+	// The number of transits is drawn here, before the blocks, to keep
+	// every seed's cases as they were.
+	g.ntr = 1
+	if len(g.vpcs) >= 3 && g.p(0.35) {
+		g.ntr = 2
 	}
-	vpcs := make([]*vpcDraw, nv)
 	bitsChoice := []int{16, 20, 22, 24, 24, 25, 26, 28}
-	for k := range vpcs {
+	for k := range g.vpcs {
 		bits := bitsChoice[r.IntN(len(bitsChoice))]
 		v := &vpcDraw{name: fmt.Sprintf("v%d", k+1), cidr: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(k + 1), 0, 0}), bits)}
 		names := []string{"gw", "app", "db"}
@@ -138,23 +177,19 @@ func Generate(seed uint64, index int, name string) Case {
 				v.subnets = append(v.subnets, subnetDraw{names[j], netip.PrefixFrom(nth(v.cidr, j*(1<<(32-sb))), sb)})
 			}
 		}
-		vpcs[k] = v
+		g.vpcs[k] = v
 	}
-	// Roles: the first ntr VPCs hold transits, most others a spoke.
-	type transitDraw struct {
-		name, approval string
-		vpc            *vpcDraw
-		hpe            int
-		asn            uint32
-		approved       []Approval
-	}
-	var transits []*transitDraw
-	var spokes []*vpcDraw
-	for k, v := range vpcs {
+}
+
+// drawRoles gives the first ntr VPCs a transit and most others a
+// spoke.
+func (g *gen) drawRoles() {
+	r := g.r
+	for k, v := range g.vpcs {
 		v.gwSub = r.IntN(len(v.subnets))
 		v.ha = g.p(0.5)
 		switch {
-		case k < ntr:
+		case k < g.ntr:
 			v.role, v.group = "transit", fmt.Sprintf("t%d", k+1)
 			tr := &transitDraw{name: v.group, vpc: v, asn: uint32(65000 + k), approval: "auto"}
 			if g.p(0.5) {
@@ -163,57 +198,57 @@ func Generate(seed uint64, index int, name string) Case {
 			if g.p(0.5) {
 				tr.approval = "manual"
 			}
-			transits = append(transits, tr)
+			g.transits = append(g.transits, tr)
 		case g.p(0.85):
-			v.role, v.group = "spoke", fmt.Sprintf("s%d", len(spokes)+1)
-			spokes = append(spokes, v)
+			v.role, v.group = "spoke", fmt.Sprintf("s%d", len(g.spokes)+1)
+			g.spokes = append(g.spokes, v)
 		}
 	}
+}
 
-	// Each transit and spoke gateway takes an elastic IP: AWS's default
-	// quota is 5 per Region. Mostly the account raises it (quotas:),
-	// else HA is dropped until the gateways fit.
-	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html#using-instance-addressing-limit — 5 Elastic IP addresses per Region
-	eips := 0
-	for _, v := range vpcs {
+// gatewayEIPs counts the elastic IPs the gateways take, and the VPCs
+// whose gateways are HA.
+func (g *gen) gatewayEIPs() (n int, ha []*vpcDraw) {
+	for _, v := range g.vpcs {
 		if v.role != "" {
-			eips++
+			n++
 			if v.ha {
-				eips++
-			}
-		}
-	}
-	if eips > elasticIPQuota && g.p(0.7) {
-		account = fmt.Sprintf("  acct: {provider: aws, credentials: lab, quotas: {elastic-ips-per-region: %d}}", eips)
-		drawn = append(drawn, fmt.Sprintf("%d elastic IPs", eips))
-	}
-	for account == "" {
-		n := 0
-		var ha []*vpcDraw
-		for _, v := range vpcs {
-			if v.role != "" {
 				n++
-				if v.ha {
-					n++
-					ha = append(ha, v)
-				}
+				ha = append(ha, v)
 			}
 		}
-		if n <= elasticIPQuota || len(ha) == 0 {
-			account = "  acct: {provider: aws, credentials: lab}"
-			break
-		}
-		ha[r.IntN(len(ha))].ha = false
 	}
-	g.line("accounts:")
-	g.line("%s", account)
+	return n, ha
+}
 
-	// Sites: zero to three, every router kind, private lines (several on
-	// one transit) and tunnels.
-	var sites []*siteDraw
+// drawAccount fits the gateways in the account's elastic IPs. Each
+// transit and spoke gateway takes an elastic IP: AWS's default quota is 5
+// per Region. Mostly the account raises it (quotas:), else HA is dropped
+// until the gateways fit.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html#using-instance-addressing-limit — 5 Elastic IP addresses per Region
+func (g *gen) drawAccount() {
+	if eips, _ := g.gatewayEIPs(); eips > elasticIPQuota && g.p(0.7) {
+		g.account = fmt.Sprintf("  acct: {provider: aws, credentials: lab, quotas: {elastic-ips-per-region: %d}}", eips)
+		g.drawn = append(g.drawn, fmt.Sprintf("%d elastic IPs", eips))
+		return
+	}
+	for {
+		n, ha := g.gatewayEIPs()
+		if n <= elasticIPQuota || len(ha) == 0 {
+			g.account = "  acct: {provider: aws, credentials: lab}"
+			return
+		}
+		ha[g.r.IntN(len(ha))].ha = false
+	}
+}
+
+// drawSites draws zero to three sites: every router kind, private lines
+// (several on one transit) and tunnels.
+func (g *gen) drawSites() {
+	r := g.r
 	for i := range []int{0, 1, 1, 1, 2, 2, 3}[r.IntN(7)] {
 		s := &siteDraw{name: fmt.Sprintf("d%d", i+1), router: []string{"frr", "bird", "gobgp"}[r.IntN(3)],
-			conn: "private-line", transit: transits[r.IntN(len(transits))].name, asn: uint32(65100 + i), hosts: map[int]netip.Addr{}}
+			conn: "private-line", transit: g.transits[r.IntN(len(g.transits))].name, asn: uint32(65100 + i), hosts: map[int]netip.Addr{}}
 		if s.router == "gobgp" && g.p(0.5) {
 			s.conn = "tunnel"
 		}
@@ -228,104 +263,121 @@ func Generate(seed uint64, index int, name string) Case {
 		if s.conn == "private-line" && g.p(0.3) {
 			s.line = netip.PrefixFrom(netip.AddrFrom4([4]byte{169, 254, byte(100 + i), 8}), 30)
 		}
-		sites = append(sites, s)
+		g.sites = append(g.sites, s)
 	}
+}
 
-	// Approvals: on a manual transit each advertised prefix is approved in
-	// the file, at run time, or left pending.
+// drawApprovals: on a manual transit each advertised prefix is approved in
+// the file, at run time, or left pending.
+func (g *gen) drawApprovals() {
 	trByName := map[string]*transitDraw{}
-	for _, tr := range transits {
+	for _, tr := range g.transits {
 		trByName[tr.name] = tr
 	}
-	for _, s := range sites {
+	for _, s := range g.sites {
 		tr := trByName[s.transit]
 		if tr.approval != "manual" {
 			continue
 		}
 		for _, pr := range s.advertise {
-			switch x := r.Float64(); {
+			switch x := g.r.Float64(); {
 			case x < 0.3:
 				tr.approved = append(tr.approved, Approval{s.name, pr})
 			case x < 0.7:
-				c.Approve = append(c.Approve, Approval{s.name, pr})
+				g.c.Approve = append(g.c.Approve, Approval{s.name, pr})
 			}
 		}
 	}
+}
 
-	// Every prefix of the topology, for allow lists.
-	var known []netip.Prefix
-	for _, v := range vpcs {
-		known = append(known, v.cidr)
+// knownPrefixes lists every prefix of the topology, for allow lists.
+func (g *gen) knownPrefixes() {
+	for _, v := range g.vpcs {
+		g.known = append(g.known, v.cidr)
 		for _, s := range v.subnets {
 			if s.cidr.Bits() < 28 {
-				known = append(known, netip.PrefixFrom(s.cidr.Addr(), s.cidr.Bits()+1)) // half a subnet
+				g.known = append(g.known, netip.PrefixFrom(s.cidr.Addr(), s.cidr.Bits()+1)) // half a subnet
 			}
 		}
 	}
-	for _, s := range sites {
-		known = append(known, s.advertise...)
+	for _, s := range g.sites {
+		g.known = append(g.known, s.advertise...)
 	}
-	known = append(known, netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.0.0/16"))
+	g.known = append(g.known, netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.0.0/16"))
+}
 
+// writeVPCs writes the VPCs with zero to three workloads each.
+func (g *gen) writeVPCs() {
 	g.line("vpcs:")
-	nw := 0
-	for _, v := range vpcs {
+	for _, v := range g.vpcs {
 		g.line("  %s:", v.name)
 		g.line("    account: acct")
-		g.line("    region: %s", region)
+		g.line("    region: %s", g.region)
 		g.line("    cidr: %s", v.cidr)
 		var sn []string
 		for _, s := range v.subnets {
 			sn = append(sn, s.name+": "+s.cidr.String())
 		}
 		g.line("    subnets: {%s}", strings.Join(sn, ", "))
-		nws := []int{0, 1, 1, 1, 2, 2, 3}[r.IntN(7)]
+		nws := []int{0, 1, 1, 1, 2, 2, 3}[g.r.IntN(7)]
 		if nws == 0 {
 			continue
 		}
 		g.line("    workloads:")
 		used := map[netip.Addr]bool{}
 		for range nws {
-			nw++
-			si := r.IntN(len(v.subnets))
-			if v.role != "" && g.p(0.3) {
-				si = v.gwSub // in the gateways' own subnet
-			}
-			s := v.subnets[si]
-			fields := []string{"subnet: " + s.name}
-			if g.p(0.65) {
-				var a netip.Addr
-				for {
-					h := 4 + r.IntN(size(s.cidr)-5)
-					if si == v.gwSub && v.role != "" && g.p(0.3) {
-						h = 10 + r.IntN(2) // where the gateways would go
-					}
-					if a = nth(s.cidr, h); !used[a] {
-						break
-					}
-				}
-				used[a] = true
-				fields = append(fields, "address: "+a.String())
-			}
-			switch x := r.Float64(); {
-			case x < 0.45:
-			case x < 0.55:
-				fields = append(fields, "allow: []")
-			default:
-				var allow []netip.Prefix
-				for range 1 + r.IntN(3) {
-					if pr := known[r.IntN(len(known))]; !slices.Contains(allow, pr) {
-						allow = append(allow, pr)
-					}
-				}
-				fields = append(fields, "allow: "+prefixes(allow))
-			}
-			g.line("      w%d: {%s}", nw, strings.Join(fields, ", "))
+			g.nw++
+			g.line("      w%d: {%s}", g.nw, strings.Join(g.drawWorkload(v, used), ", "))
 		}
 	}
+}
 
+// drawWorkload draws one workload of v: its subnet, maybe an address (not
+// one of used, sometimes where the gateways would go) and maybe an allow
+// list.
+func (g *gen) drawWorkload(v *vpcDraw, used map[netip.Addr]bool) []string {
+	r := g.r
+	si := r.IntN(len(v.subnets))
+	if v.role != "" && g.p(0.3) {
+		si = v.gwSub // in the gateways' own subnet
+	}
+	s := v.subnets[si]
+	fields := []string{"subnet: " + s.name}
+	if g.p(0.65) {
+		var a netip.Addr
+		for {
+			h := 4 + r.IntN(size(s.cidr)-5)
+			if si == v.gwSub && v.role != "" && g.p(0.3) {
+				h = 10 + r.IntN(2) // where the gateways would go
+			}
+			if a = nth(s.cidr, h); !used[a] {
+				break
+			}
+		}
+		used[a] = true
+		fields = append(fields, "address: "+a.String())
+	}
+	switch x := r.Float64(); {
+	case x < 0.45:
+	case x < 0.55:
+		fields = append(fields, "allow: []")
+	default:
+		var allow []netip.Prefix
+		for range 1 + r.IntN(3) {
+			if pr := g.known[r.IntN(len(g.known))]; !slices.Contains(allow, pr) {
+				allow = append(allow, pr)
+			}
+		}
+		fields = append(fields, "allow: "+prefixes(allow))
+	}
+	return fields
+}
+
+// writeTransits writes the transits, their approvals and maybe their
+// peering.
+func (g *gen) writeTransits() {
 	g.line("transits:")
-	for _, tr := range transits {
+	for _, tr := range g.transits {
 		f := []string{"vpc: " + tr.vpc.name, "subnet: " + tr.vpc.subnets[tr.vpc.gwSub].name, fmt.Sprintf("asn: %d", tr.asn), fmt.Sprintf("ha: %v", tr.vpc.ha)}
 		if tr.hpe > 0 {
 			f = append(f, fmt.Sprintf("hpe: {tunnels: %d}", tr.hpe))
@@ -349,94 +401,104 @@ func Generate(seed uint64, index int, name string) Case {
 		f = append(f, ap+"}")
 		g.line("  %s: {%s}", tr.name, strings.Join(f, ", "))
 	}
-	if len(transits) == 2 && g.p(0.6) {
+	if len(g.transits) == 2 && g.p(0.6) {
 		g.line("transit-peerings:")
 		g.line("  - [t1, t2]")
-		drawn = append(drawn, "peered")
+		g.drawn = append(g.drawn, "peered")
 	}
-	if len(spokes) > 0 {
-		g.line("spokes:")
-		for i, v := range spokes {
-			f := []string{"vpc: " + v.name, "subnet: " + v.subnets[v.gwSub].name, "transit: " + transits[r.IntN(len(transits))].name, fmt.Sprintf("ha: %v", v.ha)}
-			if g.p(0.4) {
-				f = append(f, fmt.Sprintf("asn: %d", 64700+i))
-			}
-			g.line("  %s: {%s}", v.group, strings.Join(f, ", "))
-		}
-	}
-	if len(sites) > 0 {
-		g.line("sites:")
-		nh := 0
-		for _, s := range sites {
-			g.line("  %s:", s.name)
-			g.line("    router: %s", s.router)
-			g.line("    asn: %d", s.asn)
-			g.line("    advertise: %s", prefixes(s.advertise))
-			conn := "type: " + s.conn + ", transit: " + s.transit
-			if s.line.IsValid() {
-				conn += ", address: " + s.line.String()
-			}
-			g.line("    connection: {%s}", conn)
-			if len(s.hosts) > 0 {
-				var hs []string
-				for j := range s.advertise {
-					if a, ok := s.hosts[j]; ok {
-						nh++
-						hs = append(hs, fmt.Sprintf("h%d: %s", nh, a))
-					}
-				}
-				g.line("    hosts: {%s}", strings.Join(hs, ", "))
-			}
-			drawn = append(drawn, s.router+"/"+s.conn)
-		}
-	}
+}
 
-	// Segmentation: spokes and sites in up to three domains, some in none.
+// writeSpokes writes the spokes, each on a drawn transit.
+func (g *gen) writeSpokes() {
+	if len(g.spokes) == 0 {
+		return
+	}
+	g.line("spokes:")
+	for i, v := range g.spokes {
+		f := []string{"vpc: " + v.name, "subnet: " + v.subnets[v.gwSub].name, "transit: " + g.transits[g.r.IntN(len(g.transits))].name, fmt.Sprintf("ha: %v", v.ha)}
+		if g.p(0.4) {
+			f = append(f, fmt.Sprintf("asn: %d", 64700+i))
+		}
+		g.line("  %s: {%s}", v.group, strings.Join(f, ", "))
+	}
+}
+
+// writeSites writes the sites.
+func (g *gen) writeSites() {
+	if len(g.sites) == 0 {
+		return
+	}
+	g.line("sites:")
+	nh := 0
+	for _, s := range g.sites {
+		g.line("  %s:", s.name)
+		g.line("    router: %s", s.router)
+		g.line("    asn: %d", s.asn)
+		g.line("    advertise: %s", prefixes(s.advertise))
+		conn := "type: " + s.conn + ", transit: " + s.transit
+		if s.line.IsValid() {
+			conn += ", address: " + s.line.String()
+		}
+		g.line("    connection: {%s}", conn)
+		if len(s.hosts) > 0 {
+			var hs []string
+			for j := range s.advertise {
+				if a, ok := s.hosts[j]; ok {
+					nh++
+					hs = append(hs, fmt.Sprintf("h%d: %s", nh, a))
+				}
+			}
+			g.line("    hosts: {%s}", strings.Join(hs, ", "))
+		}
+		g.drawn = append(g.drawn, s.router+"/"+s.conn)
+	}
+}
+
+// drawDomains puts spokes and sites in up to three segmentation domains,
+// some in none, and connects some domain pairs.
+func (g *gen) drawDomains() {
 	var members []string
-	for _, v := range spokes {
+	for _, v := range g.spokes {
 		members = append(members, v.group)
 	}
-	for _, s := range sites {
+	for _, s := range g.sites {
 		members = append(members, s.name)
 	}
-	if len(members) >= 2 && g.p(0.5) {
-		nd := 1 + r.IntN(3)
-		in := make([][]string, nd)
-		for _, m := range members {
-			if g.p(0.8) {
-				d := r.IntN(nd)
-				in[d] = append(in[d], m)
-			}
-		}
-		if slices.IndexFunc(in, func(ms []string) bool { return len(ms) > 0 }) < 0 {
-			in[0] = append(in[0], members[0])
-		}
-		var doms []string
-		g.line("domains:")
-		for d, ms := range in {
-			if len(ms) > 0 {
-				g.line("  %s: {members: [%s]}", domainNames[d], strings.Join(ms, ", "))
-				doms = append(doms, domainNames[d])
-			}
-		}
-		var conns []string
-		for i := range doms {
-			for j := i + 1; j < len(doms); j++ {
-				if g.p(0.4) {
-					conns = append(conns, "  - ["+doms[i]+", "+doms[j]+"]")
-				}
-			}
-		}
-		if len(conns) > 0 {
-			g.line("connections:")
-			for _, l := range conns {
-				g.line("%s", l)
-			}
-		}
-		drawn = append(drawn, fmt.Sprintf("%d domains, %d connections", len(doms), len(conns)))
+	if len(members) < 2 || !g.p(0.5) {
+		return
 	}
-	c.YAML = []byte(g.b.String())
-	c.Drawn = fmt.Sprintf("%d VPCs, %d transits, %d spokes, %d workloads, %d sites, %d run-time approvals; %s",
-		nv, ntr, len(spokes), nw, len(sites), len(c.Approve), strings.Join(drawn, ", "))
-	return c
+	nd := 1 + g.r.IntN(3)
+	in := make([][]string, nd)
+	for _, m := range members {
+		if g.p(0.8) {
+			d := g.r.IntN(nd)
+			in[d] = append(in[d], m)
+		}
+	}
+	if slices.IndexFunc(in, func(ms []string) bool { return len(ms) > 0 }) < 0 {
+		in[0] = append(in[0], members[0])
+	}
+	var doms []string
+	g.line("domains:")
+	for d, ms := range in {
+		if len(ms) > 0 {
+			g.line("  %s: {members: [%s]}", domainNames[d], strings.Join(ms, ", "))
+			doms = append(doms, domainNames[d])
+		}
+	}
+	var conns []string
+	for i := range doms {
+		for j := i + 1; j < len(doms); j++ {
+			if g.p(0.4) {
+				conns = append(conns, "  - ["+doms[i]+", "+doms[j]+"]")
+			}
+		}
+	}
+	if len(conns) > 0 {
+		g.line("connections:")
+		for _, l := range conns {
+			g.line("%s", l)
+		}
+	}
+	g.drawn = append(g.drawn, fmt.Sprintf("%d domains, %d connections", len(doms), len(conns)))
 }

@@ -165,40 +165,14 @@ func (r *Runner) Run(ctx context.Context, c Case, lab string) (res Result) {
 		}
 		res.Dir = dir
 	}()
-	if err := os.RemoveAll(dir); err != nil {
-		res.Err = err
-		return res
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		res.Err = err
-		return res
-	}
 	topo := filepath.Join(dir, fileTopology)
-	if err := os.WriteFile(topo, c.YAML, 0o644); err != nil {
+	if err := writeTopology(dir, topo, c.YAML); err != nil {
 		res.Err = err
 		return res
 	}
-
-	// What simulate says, with the run-time approvals.
-	simArgs := []string{"simulate", "-t", topo}
-	for _, a := range c.Approve {
-		simArgs = append(simArgs, "--approve", a.Site+"="+a.Prefix.String())
-	}
-	text, err := r.mcnlab(ctx, time.Minute, simArgs...)
-	files[fileSimulate] = text
+	want, err := r.simulate(ctx, c, topo, files)
 	if err != nil {
 		res.Err = err
-		return res
-	}
-	js, _, err := r.mcnlabJSON(ctx, time.Minute, append(simArgs, "--json")...)
-	files[fileSimJSON] = js
-	if err != nil {
-		res.Err = err
-		return res
-	}
-	var want []Pair
-	if err := json.Unmarshal(js, &want); err != nil {
-		res.Err = fmt.Errorf("read simulate --json: %w", err)
 		return res
 	}
 
@@ -206,41 +180,97 @@ func (r *Runner) Run(ctx context.Context, c Case, lab string) (res Result) {
 	r.logf("case %d (%s): deploying as lab %s", c.Index, c.Drawn, lab)
 	deployed := false
 	defer func() {
-		if !deployed {
-			return
-		}
-		if res.Failed() {
-			out, _ := r.mcnlab(context.WithoutCancel(ctx), time.Minute, "inspect", "--lab", lab)
-			files[fileInspect] = out
-			r.copyLogs(lab, files)
-		}
-		if out, err := r.mcnlab(context.WithoutCancel(ctx), 2*time.Minute, "destroy", "--lab", lab); err != nil {
-			res.Err = errors.Join(res.Err, fmt.Errorf("%w\n%s", err, out))
-		}
-		if left := namespaces(lab); len(left) > 0 {
-			res.Err = errors.Join(res.Err, fmt.Errorf("lab %s left namespaces behind: %v", lab, left))
+		if deployed {
+			r.destroy(ctx, lab, res.Failed(), files, &res)
 		}
 	}()
+	deployed, err = r.deploy(ctx, c, topo, lab, files)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	r.compareUntilSettled(ctx, c, lab, want, files, &res)
+	return res
+}
+
+// writeTopology writes a case's topology into a fresh dir.
+func writeTopology(dir, topo string, yaml []byte) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(topo, yaml, 0o644)
+}
+
+// simulate returns what `mcnlab simulate` says of the case, with its
+// run-time approvals, keeping its text and JSON in files.
+func (r *Runner) simulate(ctx context.Context, c Case, topo string, files map[string][]byte) ([]Pair, error) {
+	simArgs := []string{"simulate", "-t", topo}
+	for _, a := range c.Approve {
+		simArgs = append(simArgs, "--approve", a.Site+"="+a.Prefix.String())
+	}
+	text, err := r.mcnlab(ctx, time.Minute, simArgs...)
+	files[fileSimulate] = text
+	if err != nil {
+		return nil, err
+	}
+	js, _, err := r.mcnlabJSON(ctx, time.Minute, append(simArgs, "--json")...)
+	files[fileSimJSON] = js
+	if err != nil {
+		return nil, err
+	}
+	var want []Pair
+	if err := json.Unmarshal(js, &want); err != nil {
+		return nil, fmt.Errorf("read simulate --json: %w", err)
+	}
+	return want, nil
+}
+
+// deploy deploys the case as lab and approves its run-time routes.
+// deployed reports whether a lab may exist (to be destroyed) afterwards.
+func (r *Runner) deploy(ctx context.Context, c Case, topo, lab string, files map[string][]byte) (deployed bool, err error) {
 	deployTO := cmp.Or(r.DeployTimeout, defaultDeployTO)
 	out, err := r.mcnlab(ctx, deployTO, "deploy", "-t", topo, "--lab", lab)
 	files[fileDeploy] = out
-	deployed = true // a failed deploy rolls back, but a killed one may not
+	// A failed deploy rolls back, but a killed one may not.
 	if err != nil {
-		res.Err = fmt.Errorf("%w; its output ends:\n%s", err, lastLines(out, 25))
-		return res
+		return true, fmt.Errorf("%w; its output ends:\n%s", err, lastLines(out, 25))
 	}
 	var approvals bytes.Buffer
+	defer func() { files[fileApprove] = approvals.Bytes() }()
 	for _, a := range c.Approve {
 		out, err := r.mcnlab(ctx, time.Minute, "routes", "approve", a.Site, a.Prefix.String(), "--lab", lab)
 		approvals.Write(out)
 		if err != nil {
-			files[fileApprove] = approvals.Bytes()
-			res.Err = fmt.Errorf("%w\n%s", err, out)
-			return res
+			return true, fmt.Errorf("%w\n%s", err, out)
 		}
 	}
-	files[fileApprove] = approvals.Bytes()
+	return true, nil
+}
 
+// destroy destroys the lab, keeping its inspect output and logs first when
+// the case failed, and reports namespaces left behind.
+func (r *Runner) destroy(ctx context.Context, lab string, failed bool, files map[string][]byte, res *Result) {
+	ctx = context.WithoutCancel(ctx)
+	if failed {
+		out, _ := r.mcnlab(ctx, time.Minute, "inspect", "--lab", lab)
+		files[fileInspect] = out
+		r.copyLogs(lab, files)
+	}
+	if out, err := r.mcnlab(ctx, 2*time.Minute, "destroy", "--lab", lab); err != nil {
+		res.Err = errors.Join(res.Err, fmt.Errorf("%w\n%s", err, out))
+	}
+	if left := namespaces(lab); len(left) > 0 {
+		res.Err = errors.Join(res.Err, fmt.Errorf("lab %s left namespaces behind: %v", lab, left))
+	}
+}
+
+// compareUntilSettled measures the lab's matrix with `mcnlab reach` and
+// compares it with want, again until every pair agrees or the settle time
+// is over; it fills res's counts, disagreements or error.
+func (r *Runner) compareUntilSettled(ctx context.Context, c Case, lab string, want []Pair, files map[string][]byte, res *Result) {
 	settle := cmp.Or(r.Settle, defaultSettle)
 	deadline := time.Now().Add(settle)
 	for round := 1; ; round++ {
@@ -257,25 +287,24 @@ func (r *Runner) Run(ctx context.Context, c Case, lab string) (res Result) {
 				continue
 			}
 			res.Err = errors.Join(err, fmt.Errorf("read reach --json: %w", jerr))
-			return res
+			return
 		}
 		res.Pairs, res.Depends, res.Disagree, err = compare(want, seen)
 		if err != nil {
 			res.Err = err
-			return res
+			return
 		}
 		if len(res.Disagree) == 0 {
 			r.logf("case %d: %d pairs agree (%d depend on cloud-chosen addresses), reach round %d", c.Index, res.Pairs, res.Depends, round)
-			return res
+			return
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			r.logf("case %d: %d of %d pairs disagree after %s", c.Index, len(res.Disagree), res.Pairs, settle)
-			return res
+			return
 		}
 	}
 }
 
-// compare matches the simulation's pairs with the lab's.
 func compare(want, seen []Pair) (pairs, depends int, dis []Disagreement, err error) {
 	got := map[[2]string]Pair{}
 	for _, p := range seen {

@@ -1,0 +1,150 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+)
+
+// ProviderAWS is the provider of the AWS profile, and of an account that
+// names none.
+const ProviderAWS = "aws"
+
+// Place is where a new object goes and what it is called: its region, its
+// scope and its name.
+type Place struct {
+	Region string // its region (region.go); empty is the front-end's default
+	Scope  string // its resource group, project or compartment; empty for AWS
+	Name   string // the name its provider addresses it by; empty for AWS
+}
+
+// NetworkDefaults says which default objects a new network comes with,
+// besides its main route table (which every network has).
+type NetworkDefaults struct {
+	NetworkACL    bool // a default network ACL, which new subnets use
+	SecurityGroup bool // a default security group, which new instances use
+}
+
+// Profile is what differs between the providers the model serves, for the
+// accounts of one provider: how IDs look, whether names are unique, which
+// objects a new network comes with, the default limits, the addresses a
+// subnet reserves and the regions there are. An account names its
+// profile by Provider (Account.Provider).
+type Profile struct {
+	Provider string
+	// NewID mints the ID of a new object or association of the given kind
+	// that the account makes at the given place.
+	NewID func(account string, kind Kind, at Place) string
+	// RandomIDs says that NewID gives a fresh ID on each call: the model
+	// mints again when an ID's handle is taken. A profile whose IDs derive
+	// from names gets a conflict error instead.
+	RandomIDs bool
+	// UniqueNames says that an account's names are unique per scope and
+	// kind: the model refuses a second object with a taken name.
+	UniqueNames bool
+	// Defaults made with each network.
+	Network NetworkDefaults
+	// Limits are a new account's limits (Account.Limits).
+	Limits Limits
+	// ReservedLow and ReservedHigh are how many addresses at the bottom
+	// and at the top of each subnet the cloud keeps for itself.
+	ReservedLow, ReservedHigh int
+	// Regions are the provider's regions; an object may be made in one of
+	// them or in the empty (default) region.
+	Regions []string
+}
+
+// profiles are the profiles by provider.
+var profiles = map[string]*Profile{ProviderAWS: &awsProfile}
+
+// profileOf returns the profile of a provider; the empty provider is AWS.
+func profileOf(provider string) (*Profile, error) {
+	if provider == "" {
+		provider = ProviderAWS
+	}
+	p, ok := profiles[provider]
+	if !ok {
+		return nil, fmt.Errorf("no cloud profile for provider %q", provider)
+	}
+	return p, nil
+}
+
+// LookupProfile returns a copy of the profile of a provider ("" is AWS).
+func LookupProfile(provider string) (Profile, bool) {
+	p, err := profileOf(provider)
+	if err != nil {
+		return Profile{}, false
+	}
+	return *p, true
+}
+
+// hasRegion reports whether an object may be made in the region.
+func (p *Profile) hasRegion(region string) bool {
+	return region == "" || slices.Contains(p.Regions, region)
+}
+
+// profileLocked returns the profile of an account.
+func (c *Cloud) profileLocked(account string) (*Profile, error) {
+	a, ok := c.accounts[account]
+	if !ok {
+		return nil, notFound(KindAccount, account)
+	}
+	return profileOf(a.Provider)
+}
+
+// maxMints is how often the model mints a random ID whose handle or ID is
+// taken before it gives up.
+const maxMints = 100
+
+// newIDLocked mints the ID of a new object of the account: one that no
+// object has and whose handle no object has (handles.go), trying again
+// with a profile whose IDs are random and failing with a conflict for one
+// whose IDs derive from names. It also checks the place: its region must
+// be the profile's, and with unique names its name must be free.
+func (c *Cloud) newIDLocked(account string, kind Kind, at Place) (string, error) {
+	p, err := c.profileLocked(account)
+	if err != nil {
+		return "", err
+	}
+	if !p.hasRegion(at.Region) {
+		return "", errf(CodeInvalidParameter, kind, at.Region, "the region '%s' does not exist", at.Region)
+	}
+	if err := c.checkNameLocked(p, account, kind, at); err != nil {
+		return "", err
+	}
+	for range maxMints {
+		id := p.NewID(account, kind, at)
+		_, taken := c.owners[id]
+		other, clash := c.handleIDs[c.hash(id)]
+		if !taken && !clash {
+			return id, nil
+		}
+		if !p.RandomIDs {
+			if taken {
+				other = id
+			}
+			return "", errf(CodeConflict, kind, id, "the %s ID '%s' cannot be used: it or its handle is taken by '%s'", kind, id, other)
+		}
+	}
+	return "", errf(CodeLimitExceeded, kind, "", "no free %s ID after %d tries", kind, maxMints)
+}
+
+// subIDLocked mints the ID of something that is part of an object (an
+// association, a reservation): it names no kernel object and has no
+// handle.
+func (c *Cloud) subIDLocked(account string, kind Kind) string {
+	p, err := c.profileLocked(account)
+	if err != nil {
+		p = &awsProfile // the caller has checked the account
+	}
+	return p.NewID(account, kind, Place{})
+}
+
+// reservedLocked is how many addresses each subnet of the account keeps
+// for the cloud.
+func (c *Cloud) reservedLocked(account string) int {
+	p, err := c.profileLocked(account)
+	if err != nil {
+		return 0
+	}
+	return p.ReservedLow + p.ReservedHigh
+}

@@ -1,0 +1,10 @@
+// Package providers is the one table of the cloud providers linked into
+// mcnlab: importing it registers each with controller/cloud (cloud.New).
+// A new provider adds its package here. It holds no code; the controller's
+// root package does not import it (it imports no SDK), the lab does.
+package providers
+
+import (
+	// The AWS provider (EC2 and Direct Connect), registered as "aws".
+	_ "github.com/mcnlab/mcnlab/controller/cloud/aws"
+)

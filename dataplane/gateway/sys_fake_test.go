@@ -1,0 +1,219 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/netip"
+	"strings"
+	"sync"
+
+	"github.com/mcnlab/mcnlab/dataplane/bgp"
+	"github.com/mcnlab/mcnlab/dataplane/policy"
+	"github.com/mcnlab/mcnlab/dataplane/wg"
+)
+
+// fakeSys is a recording sys: each tunnel, overlay and BGP call becomes a
+// line of text (take returns them), the nftables calls go to a policy.Fake,
+// and the FIB keeps the routes it was last given. A call whose line starts
+// with a key of failing fails with its error.
+type fakeSys struct {
+	nft *policy.Fake
+
+	mu      sync.Mutex // guards the fields below
+	calls   []string
+	failing map[string]error
+	routes  map[netip.Prefix][]netip.Addr
+}
+
+func newFakeSys() *fakeSys {
+	return &fakeSys{nft: policy.NewFake(), failing: map[string]error{}, routes: map[netip.Prefix][]netip.Addr{}}
+}
+
+// sys returns the engine's view of f.
+func (f *fakeSys) sys() sys {
+	return sys{
+		tunnels:  fakeTunnels{f},
+		overlays: fakeOverlays{f},
+		nft:      f.nft,
+		fib:      fakeFIB{f},
+		newSpeaker: func(_ context.Context, c bgp.Config) (speaker, error) {
+			if err := f.record("bgp start: as %d router-id %s", c.ASN, c.RouterID); err != nil {
+				return nil, err
+			}
+			return &fakeSpeaker{f: f, done: make(chan struct{})}, nil
+		},
+		close: func() {},
+	}
+}
+
+// record adds a line and returns the error configured for it.
+func (f *fakeSys) record(format string, args ...any) error {
+	line := fmt.Sprintf(format, args...)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, line)
+	for prefix, err := range f.failing {
+		if strings.HasPrefix(line, prefix) {
+			return fmt.Errorf("fake: %s: %w", line, err)
+		}
+	}
+	return nil
+}
+
+// fail makes the calls whose line starts with prefix fail with err (nil:
+// succeed again).
+func (f *fakeSys) fail(prefix string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err == nil {
+		delete(f.failing, prefix)
+	} else {
+		f.failing[prefix] = err
+	}
+}
+
+// take returns the lines recorded since the last take.
+func (f *fakeSys) take() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.calls
+	f.calls = nil
+	return out
+}
+
+type fakeTunnels struct{ f *fakeSys }
+
+func (t fakeTunnels) open(key wg.Key, mtu int, p Peer, _ proberHooks) (*tunnel, error) {
+	if err := t.f.record("tunnel %s open: address %s mtu %d", p.Interface(), p.Address, mtu); err != nil {
+		return nil, err
+	}
+	dev := &fakeDevice{f: t.f, ifname: p.Interface()}
+	if err := dev.Apply(wgConfig(key, p)); err != nil {
+		return nil, err
+	}
+	return &tunnel{ifname: p.Interface(), dev: dev, peer: p.PeerAddress}, nil
+}
+
+func (t fakeTunnels) setMTU(tu *tunnel, mtu int) error {
+	return t.f.record("tunnel %s mtu %d", tu.ifname, mtu)
+}
+
+// fakeDevice records a tunnel's WireGuard settings: the first byte of each
+// key (as the tests' keys differ there), the peer's endpoint and the
+// listen port.
+type fakeDevice struct {
+	f      *fakeSys
+	ifname string
+}
+
+func (d *fakeDevice) Apply(c wg.Config) error {
+	p := c.Peers[0]
+	return d.f.record("tunnel %s wireguard: key %d peer %d endpoint %s listen %d", d.ifname, c.PrivateKey[0], p.PublicKey[0], p.Endpoint, c.ListenPort)
+}
+
+func (d *fakeDevice) Stats() ([]wg.PeerStats, error) { return nil, nil }
+
+func (d *fakeDevice) Close() error { return d.f.record("tunnel %s close", d.ifname) }
+
+type fakeOverlays struct{ f *fakeSys }
+
+func (o fakeOverlays) openVXLAN(n Neighbor) error {
+	v := n.VXLAN
+	return o.f.record("vxlan %s open: vni %d %s -> %s:%d address %s mtu %d", n.VXLANInterface(), v.VNI, v.Local, v.Remote, v.Port, v.Address, v.MTU)
+}
+
+func (o fakeOverlays) closeVXLAN(n Neighbor) error {
+	return o.f.record("vxlan %s close", n.VXLANInterface())
+}
+
+// fakeSpeaker records the session and prefix calls; it has no sessions
+// up and no paths.
+type fakeSpeaker struct {
+	f         *fakeSys
+	closeOnce sync.Once
+	done      chan struct{} // closed by Close
+}
+
+func (s *fakeSpeaker) AddPeer(_ context.Context, pc bgp.PeerConfig) error {
+	return s.f.record("bgp add peer %s as %d%s", pc.Address, pc.ASN, peerOpts(pc))
+}
+
+func (s *fakeSpeaker) UpdatePeer(_ context.Context, pc bgp.PeerConfig) error {
+	return s.f.record("bgp update peer %s as %d%s", pc.Address, pc.ASN, peerOpts(pc))
+}
+
+// peerOpts prints the session settings that the tests change.
+func peerOpts(pc bgp.PeerConfig) string {
+	var b strings.Builder
+	if pc.Passive {
+		b.WriteString(" passive")
+	}
+	if pc.Prepend > 0 {
+		fmt.Fprintf(&b, " prepend %d", pc.Prepend)
+	}
+	if pc.ManualApproval {
+		fmt.Fprintf(&b, " approved %v", pc.Approved)
+	}
+	return b.String()
+}
+
+func (s *fakeSpeaker) DeletePeer(_ context.Context, addr netip.Addr) error {
+	return s.f.record("bgp delete peer %s", addr)
+}
+
+func (s *fakeSpeaker) Advertise(_ context.Context, p netip.Prefix, _ netip.Addr) error {
+	return s.f.record("bgp advertise %s", p)
+}
+
+func (s *fakeSpeaker) Withdraw(_ context.Context, p netip.Prefix) error {
+	return s.f.record("bgp withdraw %s", p)
+}
+
+func (s *fakeSpeaker) BestPaths(context.Context) ([]bgp.Path, error) { return nil, nil }
+
+func (s *fakeSpeaker) Peers(context.Context) ([]bgp.PeerState, error) { return nil, nil }
+
+func (s *fakeSpeaker) Established(context.Context) (map[netip.Addr]bool, error) {
+	return map[netip.Addr]bool{}, nil
+}
+
+func (s *fakeSpeaker) Watch(ctx context.Context, _ func([]bgp.PathEvent)) error { return s.wait(ctx) }
+
+func (s *fakeSpeaker) WatchSessions(ctx context.Context, _ func()) error { return s.wait(ctx) }
+
+func (s *fakeSpeaker) wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.done:
+		return bgp.ErrClosed
+	}
+}
+
+func (s *fakeSpeaker) Close() error {
+	s.closeOnce.Do(func() { close(s.done) })
+	return s.f.record("bgp stop")
+}
+
+// fakeFIB keeps the routes it was last given; its syncs run from the
+// engine's loop at times of their own, so they are not recorded as calls.
+type fakeFIB struct{ f *fakeSys }
+
+func (r fakeFIB) Sync(_ context.Context, desired map[netip.Prefix][]netip.Addr) error {
+	r.f.mu.Lock()
+	defer r.f.mu.Unlock()
+	r.f.routes = maps.Clone(desired)
+	return nil
+}
+
+func (r fakeFIB) Routes() (map[netip.Prefix][]netip.Addr, error) {
+	r.f.mu.Lock()
+	defer r.f.mu.Unlock()
+	return maps.Clone(r.f.routes), nil
+}
+
+func (r fakeFIB) Close() error { return r.f.record("fib close") }
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -31,10 +31,10 @@ func populated(t *testing.T) *Cloud {
 	if _, err := c.AddRules(acct, FlavorSecurityGroup, g.ID, []Rule{{Direction: Ingress, Protocol: "tcp", FromPort: 443, ToPort: 443, Peer: Peer{Prefix: pfx("0.0.0.0/0")}}}); err != nil {
 		t.Fatal(err)
 	}
-	populateRuleSets(t, c, n, s)
 	if _, err := c.RunInstances(acct, LaunchSpec{SubnetID: s.ID, ImageID: "ami-1", Type: "t3.micro", Count: 2, SecurityGroupIDs: []string{g.ID}, Tags: map[string]string{"role": "app"}}); err != nil {
 		t.Fatal(err)
 	}
+	populateRuleSets(t, c, n, s)
 	igw, err := c.CreateInternetGateway(acct, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -145,9 +145,10 @@ func TestRestoreRefusesOtherVersionsAndDamage(t *testing.T) {
 	}
 }
 
-// populateRuleSets adds rule sets of the flavours without a front-end: an
+// populateRuleSets adds rule sets of the flavours without a front-end (an
 // NSG with a deny above an allow attached to the subnet, and firewall rules
-// attached to the network's instances tagged "web".
+// attached to the network's instances tagged "web"), and a route table with
+// a priority route that applies to the instances tagged "web".
 func populateRuleSets(t *testing.T, c *Cloud, n Network, s Subnet) {
 	t.Helper()
 	nsg, err := c.CreateRuleSet(acct, RuleSetSpec{Flavor: FlavorNSG, NetworkID: n.ID, Name: "nsg1"})
@@ -172,6 +173,61 @@ func populateRuleSets(t *testing.T, c *Cloud, n Network, s Subnet) {
 	}
 	if _, err := c.AttachRuleSet(acct, FlavorFirewall, fw.ID, Attachment{Kind: OnNetwork, TargetID: n.ID, Tags: []string{"web"}}); err != nil {
 		t.Fatal(err)
+	}
+	rt, err := c.CreateRouteTable(acct, n.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := Target{Kind: TargetInstance, ID: c.Instances(acct)[0].ID}
+	if err := c.AddRoute(acct, rt.ID, Route{Destination: pfx("192.0.2.0/24"), Target: x, Priority: 900}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AssociateRouteTableTags(acct, rt.ID, []string{"web"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The rule sets and the tag-scoped, prioritized routes of populated come
+// back from a snapshot as they were.
+func TestSnapshotKeepsRuleSetsAndRoutes(t *testing.T) {
+	c := populated(t)
+	b, _, err := c.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := New()
+	if err := r.Restore(b); err != nil {
+		t.Fatal(err)
+	}
+	var nsg, fw RuleSet
+	for _, rs := range r.RuleSets(acct, "") {
+		switch rs.Flavor {
+		case FlavorNSG:
+			nsg = rs
+		case FlavorFirewall:
+			fw = rs
+		}
+	}
+	if in := nsg.In(); len(in) != 2 || in[0].Action != Deny || in[0].Priority != 100 || in[0].Peer.ServiceTag != "Internet" ||
+		len(nsg.Attachments) != 1 || nsg.Attachments[0].Kind != OnSubnet {
+		t.Errorf("restored NSG = %+v", nsg)
+	}
+	if len(fw.Attachments) != 1 || fw.Attachments[0].Kind != OnNetwork || fw.Attachments[0].Tags[0] != "web" || fw.In()[0].Peer.Tag != "lb" {
+		t.Errorf("restored firewall = %+v", fw)
+	}
+	found := false
+	for _, rt := range r.RouteTables(acct) {
+		for _, a := range rt.Associations {
+			if len(a.Tags) == 1 && a.Tags[0] == "web" {
+				found = true
+				if best := BestRoutes(rt.Routes); best[len(best)-1].Priority != 900 {
+					t.Errorf("restored route = %+v, want priority 900", best[len(best)-1])
+				}
+			}
+		}
+	}
+	if !found {
+		t.Error("the tag association did not come back")
 	}
 }
 

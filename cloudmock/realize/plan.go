@@ -103,6 +103,7 @@ func igwInetIf(vpc string) string      { return "g-" + short(vpc) }
 const (
 	igwIf     = "igw"  // the VPC router's end of its internet gateway link
 	hostIf    = "eth0" // an instance's or NAT gateway's interface
+	tagPrio   = 500    // ip rules: from <instance> iif <subnet bridge> lookup <its tag-scoped table>
 	rulePrio  = 1000   // ip rules: iif <subnet bridge> lookup <its route table>
 	localPrio = 2000   // ip rule: lookup the VPC's local table
 	localTbl  = 99     // the table of the local routes (the VPC CIDRs)
@@ -176,6 +177,7 @@ type kroute struct {
 type krule struct {
 	prio  int
 	iif   string
+	src   netip.Prefix // an instance's address, for its tag-scoped table; invalid for none
 	table int
 }
 
@@ -464,35 +466,7 @@ func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, p
 		rp.rules = append(rp.rules, krule{prio: localPrio - 1, iif: "lo", table: dxTbl})
 	}
 
-	var tables []model.RouteTable
-	for _, t := range s.tables {
-		if t.NetworkID == n.ID {
-			tables = append(tables, t)
-		}
-	}
-	slices.SortFunc(tables, func(a, b model.RouteTable) int { return strings.Compare(a.ID, b.ID) })
-	tableNo := map[string]int{}
-	for i, t := range tables {
-		no := firstTbl + i
-		tableNo[t.ID] = no
-		for _, rt := range t.Routes {
-			rp.routes = append(rp.routes, r.kernelRoute(no, n, rt, enis, natgws, bridgeOf, p, igw))
-		}
-	}
-	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#RouteTableDetails — a subnet not explicitly associated uses the main route table
-	for i, sg := range rp.segs {
-		no, ok := tableNo[n.MainRouteTableID]
-		for _, t := range tables {
-			for _, a := range t.Associations {
-				if a.SubnetID == sg.subnet {
-					no, ok = tableNo[t.ID], true
-				}
-			}
-		}
-		if ok {
-			rp.rules = append(rp.rules, krule{prio: rulePrio + i, iif: sg.bridge, table: no})
-		}
-	}
+	r.planRouteTables(rp, p, s, n, routeEnv{enis: enis, natgws: natgws, bridgeOf: bridgeOf, igw: igw})
 
 	spec := routerSpec{IGW: igw, NAT: pub}
 	for _, sg := range rp.segs {

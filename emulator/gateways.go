@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/mcnlab/mcnlab/emulator/state"
+	"github.com/mcnlab/mcnlab/internal/handle"
 )
 
 // GatewaySocket is the management socket of a gateway node. Unix socket
@@ -55,11 +55,11 @@ func (f *fabric) startGateway(ctx context.Context, n *PlanNode, argv []string) e
 }
 
 // InstanceNamespace is the namespace in which the lab's emulated cloud runs
-// the cloud instance instanceID (such as i-0abc12345def67890):
-// mcn-<lab>-i-<first 8 hex digits of the ID>. The emulated cloud creates
-// it; a controller finds an instance's namespace with it to run
+// the cloud instance instanceID (of any provider's ID shape):
+// mcn-<lab>-i-<handle>, where the handle is internal/handle's of the ID,
+// the one the cloud model records for the instance. The emulated cloud
+// creates it; a controller finds an instance's namespace with it to run
 // diagnostics.
 func InstanceNamespace(lab, instanceID string) string {
-	h := instanceID[strings.LastIndex(instanceID, "-")+1:]
-	return NamespaceName(lab, "i-"+h[:min(8, len(h))])
+	return NamespaceName(lab, "i-"+handle.Of(instanceID))
 }

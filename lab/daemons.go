@@ -207,7 +207,7 @@ func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.
 	}); err != nil {
 		return err
 	}
-	creds.URL, creds.Region = "http://"+string(addr), cp.Accounts[0].Region
+	creds.URL, creds.Region, creds.Regions = "http://"+string(addr), cp.Accounts[0].Region, cloudRegions(cp)
 	if _, err := os.Stat(CAFile(lab)); err == nil {
 		creds.CAFile = CAFile(lab)
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/emulator/state"
 )
 
@@ -140,4 +141,29 @@ func ReadEndpoint(lab, provider string) (cloud.Endpoint, error) {
 		return e, fmt.Errorf("lab %s has no emulated %s cloud (%s records %v)", lab, provider, EndpointsFile(lab), names)
 	}
 	return e, nil
+}
+
+// cloudRegions lists the regions that the plan's accounts on the lab's
+// cloud (credentials lab) use: the first such account's home region first,
+// then every other region of their VPCs in the order the topology gives
+// them. The lab's cloud answers every region at one URL; the endpoint
+// record lists them (cloud.Endpoint.Regions) so that its readers need not
+// compile the topology.
+func cloudRegions(cp *intent.Plan) []string {
+	var out []string
+	add := func(r string) {
+		if r != "" && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	for _, a := range cp.Accounts {
+		if c := a.Account.Credentials; c != "" && c != "lab" {
+			continue
+		}
+		add(a.Region)
+		for _, v := range a.Desired.VPCs {
+			add(v.Region)
+		}
+	}
+	return out
 }

@@ -7,8 +7,10 @@ import (
 	"testing"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/internal/roottest"
+	"github.com/mcnlab/mcnlab/topologies"
 )
 
 // TestEndpointsRoundTrip: the endpoint record is written 0600 and read
@@ -81,5 +83,32 @@ func unwrapAll(err error) error {
 			return err
 		}
 		err = u.Unwrap()
+	}
+}
+
+// TestCloudRegions: the endpoint record's regions are those of the
+// accounts on the lab's cloud, the first account's home region first; an
+// account with its own credentials adds none.
+func TestCloudRegions(t *testing.T) {
+	top, err := topologies.Parse("t.yaml", []byte(`name: regions
+version: 1
+accounts:
+  a: {provider: aws}
+  real: {provider: aws, credentials: env}
+vpcs:
+  v1: {account: a, region: us-west-2, cidr: 10.1.0.0/16, subnets: {s: 10.1.0.0/24}}
+  v2: {account: a, region: eu-west-1, cidr: 10.2.0.0/16, subnets: {s: 10.2.0.0/24}}
+  v3: {account: a, region: us-west-2, cidr: 10.3.0.0/16, subnets: {s: 10.3.0.0/24}}
+  v4: {account: real, region: ap-south-1, cidr: 10.4.0.0/16, subnets: {s: 10.4.0.0/24}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := intent.Compile(top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cloudRegions(cp); !reflect.DeepEqual(got, []string{"us-west-2", "eu-west-1"}) {
+		t.Errorf("regions %v, want us-west-2 then eu-west-1", got)
 	}
 }

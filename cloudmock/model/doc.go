@@ -8,6 +8,15 @@
 // tells subscribers about each committed change so that a realizer can make
 // the model true in the emulated dataplane.
 //
+// What differs between providers is an account's profile (Profile, one per
+// provider; AWS's in profile_aws.go and the default): how IDs are minted,
+// whether names are unique, which default objects a network comes with,
+// the default limits, the addresses a subnet reserves and the regions.
+// Every object has a region, a scope and a name (names.go), and a short
+// handle from which the realizer names its kernel objects; the model
+// refuses two objects with one handle. Each kind's objects live in one
+// generic table (table.go) that does the per-kind bookkeeping.
+//
 // The model must not know any provider's wire format: no XML or JSON shapes,
 // no provider parameter names and no provider error codes. Front-ends (aws,
 // azure, gcp, oci) translate to and from it; errors carry a neutral Code and

@@ -202,3 +202,22 @@ func TestRestoreGivesOldSnapshotsTheirHandles(t *testing.T) {
 		t.Errorf("handle %q, %v; want %s", h, ok, handle.Of(n.ID))
 	}
 }
+
+// TestAWSRegions: an AWS account's objects are made in AWS's regions (or
+// the front-end's default one); a region AWS does not have is refused.
+// AWS: https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html — the Regions and their codes
+func TestAWSRegions(t *testing.T) {
+	c := newCloud(t)
+	for _, r := range []string{"", "us-east-1", "eu-west-1", "ap-southeast-2", "us-gov-west-1"} {
+		if _, err := c.CreateNetworkIn(acct, r, pfx("10.0.0.0/16"), nil); err != nil {
+			t.Errorf("region %q: %v", r, err)
+		}
+	}
+	_, err := c.CreateNetworkIn(acct, "xx-moon-1", pfx("10.0.0.0/16"), nil)
+	wantCode(t, err, CodeInvalidParameter)
+	_, err = c.CreateInternetGatewayIn(acct, "xx-moon-1", nil)
+	wantCode(t, err, CodeInvalidParameter)
+	if p, ok := LookupProfile(""); !ok || p.Provider != ProviderAWS || p.Limits != DefaultLimits() {
+		t.Errorf("the empty provider's profile is %+v, %v; want AWS's with DefaultLimits", p.Provider, ok)
+	}
+}

@@ -92,8 +92,10 @@ func TestSyncedChangesAreInTheFile(t *testing.T) {
 	if got := snap(t, c2); !bytes.Equal(got, want) {
 		t.Errorf("reloaded model differs:\n got  %s\n want %s", got, want)
 	}
-	if _, err := c2.Network(acct, n.ID); err != nil {
-		t.Errorf("network %s not back: %v", n.ID, err)
+	// The network is back with the handle its kernel objects are named
+	// from, so that a restarted lab cloud adopts them.
+	if got, err := c2.Network(acct, n.ID); err != nil || got.Handle != n.Handle || got.Handle == "" {
+		t.Errorf("network %s back as %+v, %v; want handle %q", n.ID, got.Meta, err, n.Handle)
 	}
 	if got, err := c2.RuleSet(acct, model.FlavorNSG, nsg.ID); err != nil || len(got.Rules) != 2 || got.Rules[0].Action != model.Deny || len(got.Attachments) != 1 {
 		t.Errorf("rule set %s back as %+v, %v", nsg.ID, got, err)

@@ -129,22 +129,22 @@ func (r *Realizer) adoptLinks(s *snapshot) {
 		}
 	}()
 	for _, n := range s.networks {
-		if l := open(r.routerNS(n.ID)); l != nil {
+		if l := open(r.routerNS(n.Handle)); l != nil {
 			if i, ok := l.poolIndex(igwIf); ok {
 				r.links["igw/"+n.ID] = i
 			}
 		}
 	}
 	for id, pc := range s.peerings {
-		if l := open(r.routerNS(pc.RequesterNetworkID)); l != nil {
-			if i, ok := l.poolIndex(peeringIf(id)); ok {
+		if l := open(r.routerNS(s.handle(pc.RequesterNetworkID))); l != nil {
+			if i, ok := l.poolIndex(peeringIf(pc.Handle)); ok {
 				r.links["pcx/"+id] = i
 			}
 		}
 	}
 	for _, a := range s.tgwAtts {
-		if l := open(r.tgwNS(a.TransitGatewayID)); l != nil {
-			if i, ok := l.poolIndex(tgwAttIf(a.ID)); ok {
+		if l := open(r.tgwNS(s.handle(a.TransitGatewayID))); l != nil {
+			if i, ok := l.poolIndex(tgwAttIf(a.Handle)); ok {
 				r.links["tgw/"+a.ID] = i
 			}
 		}
@@ -232,7 +232,7 @@ func (r *Realizer) adoptLive(p *plan) error {
 		// The key the host was wired with (wireHost): if the plan's
 		// differs (a reboot the dead process saved but had not made), the
 		// first pass remakes the host.
-		lh := &liveHost{liveNS: l, key: eth.Attrs().Alias, router: hp.router}
+		lh := &liveHost{liveNS: l, key: eth.Attrs().Alias, router: hp.router, port: hp.port}
 		if hp.gateway != "" {
 			g, err := r.adoptGateway(l.name, hp.gateway)
 			if err != nil {
@@ -378,8 +378,8 @@ func (lr *liveRouter) readKernel() {
 // syncInternetRoutes keeps the wanted ones and deletes the others.
 func (s *liveState) readInternetRoutes(p *plan) {
 	byLink := map[string]string{} // internet end of a VPC's link -> network
-	for n := range p.routers {
-		byLink[igwInetIf(n)] = n
+	for n, rp := range p.routers {
+		byLink[rp.inetIf] = n
 	}
 	for _, rt := range s.inet.kernelRoutes() {
 		if ones, _ := rt.Dst.Mask.Size(); ones != 32 || rt.Table != unix.RT_TABLE_MAIN {

@@ -50,7 +50,7 @@ func (r *Realizer) abandon() {
 	r.live = newLiveState()
 }
 
-func nsInode(t *testing.T, ns string) uint64 {
+func nsInode(t testing.TB, ns string) uint64 {
 	t.Helper()
 	var st unix.Stat_t
 	if err := unix.Stat(netns.Path(ns), &st); err != nil {
@@ -103,7 +103,7 @@ func TestAdoptAfterDeath(t *testing.T) {
 	stale := netip.MustParsePrefix("10.99.0.0/16")
 	route(v3, stale.String(), p23)
 	l.sync()
-	router3 := l.r.routerNS(v3.ID)
+	router3 := l.r.routerNS(v3.Handle)
 	if !hasRoute(t, router3, stale) {
 		t.Fatalf("%s has no route to %s before the realizer dies (the check below would prove nothing)", router3, stale)
 	}
@@ -126,27 +126,7 @@ func TestAdoptAfterDeath(t *testing.T) {
 
 	// The process dies; its successor starts while a probe crosses the
 	// peering every 10 ms.
-	p, err := probe.NewPinger(l.ns(i2))
-	l.ok(err)
-	defer p.Close()
-	var sent, lost atomic.Int64
-	stop := make(chan struct{})
-	streamDone := make(chan struct{})
-	go func() {
-		defer close(streamDone)
-		for seq := 1; ; seq++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			sent.Add(1)
-			if _, err := p.Ping(i3.PrivateIP, seq, time.Second); err != nil {
-				lost.Add(1)
-			}
-			time.Sleep(10 * time.Millisecond) // pacing the probe stream
-		}
-	}()
+	stop := l.probeStream(l.ns(i2), i3.PrivateIP)
 	l.r.abandon()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -154,8 +134,7 @@ func TestAdoptAfterDeath(t *testing.T) {
 		Record: func(ns string) error { l.mu.Lock(); l.recorded[ns] = true; l.mu.Unlock(); return nil },
 		Forget: func(ns string) { l.mu.Lock(); delete(l.recorded, ns); l.mu.Unlock() }})
 	if err != nil {
-		close(stop)
-		<-streamDone
+		stop()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -164,24 +143,12 @@ func TestAdoptAfterDeath(t *testing.T) {
 		}
 	})
 	time.Sleep(time.Second) // keep probing a while after the first pass
-	close(stop)
-	<-streamDone
-	t.Logf("%d probes across the peering while the realizer was replaced, %d lost", sent.Load(), lost.Load())
-	if lost.Load() > 0 || sent.Load() < 20 {
-		t.Errorf("%d of %d probes lost while the realizer was replaced", lost.Load(), sent.Load())
+	sent, lost := stop()
+	t.Logf("%d probes across the peering while the realizer was replaced, %d lost", sent, lost)
+	if lost > 0 || sent < 20 {
+		t.Errorf("%d of %d probes lost while the realizer was replaced", lost, sent)
 	}
-	if now := roottest.Namespaces(l.name); !slices.Equal(now, names) {
-		t.Errorf("namespaces after adoption %v, before %v", now, names)
-	}
-	for ns, ino := range inodes {
-		got := nsInode(t, ns)
-		switch {
-		case ns == l.ns(i1) && got == ino:
-			t.Errorf("the host of %s, rebooted in the restored model, was adopted instead of remade", i1.ID)
-		case ns != l.ns(i1) && got != ino:
-			t.Errorf("namespace %s was remade (inode %d, was %d)", ns, got, ino)
-		}
-	}
+	l.wantAdopted(names, inodes, l.ns(i1))
 	l.pingOK(l.ns(i2), InternetServer)
 	if hasRoute(t, router3, stale) {
 		t.Errorf("%s still routes %s, which the restored model deleted", router3, stale)
@@ -270,4 +237,54 @@ func hasRoute(t *testing.T, ns string, dst netip.Prefix) bool {
 		}
 	}
 	return false
+}
+
+// probeStream pings to from namespace from every 10 ms until the returned
+// stop is called, which returns how many probes were sent and lost.
+func (l *lab) probeStream(from string, to netip.Addr) (stop func() (sent, lost int64)) {
+	p, err := probe.NewPinger(from)
+	l.ok(err)
+	var nsent, nlost atomic.Int64
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for seq := 1; ; seq++ {
+			select {
+			case <-quit:
+				return
+			default:
+			}
+			nsent.Add(1)
+			if _, err := p.Ping(to, seq, time.Second); err != nil {
+				nlost.Add(1)
+			}
+			time.Sleep(10 * time.Millisecond) // pacing the probe stream
+		}
+	}()
+	return func() (int64, int64) {
+		close(quit)
+		<-done
+		p.Close()
+		return nsent.Load(), nlost.Load()
+	}
+}
+
+// wantAdopted checks that the lab has the namespaces it had before
+// (names), each the very same one (its inode unchanged) but remade,
+// which must be a new one.
+func (l *lab) wantAdopted(names []string, inodes map[string]uint64, remade string) {
+	l.t.Helper()
+	if now := roottest.Namespaces(l.name); !slices.Equal(now, names) {
+		l.t.Errorf("namespaces after adoption %v, before %v", now, names)
+	}
+	for ns, ino := range inodes {
+		got := nsInode(l.t, ns)
+		switch {
+		case ns == remade && got == ino:
+			l.t.Errorf("namespace %s, whose host was rebooted in the restored model, was adopted instead of remade", ns)
+		case ns != remade && got != ino:
+			l.t.Errorf("namespace %s was remade (inode %d, was %d)", ns, got, ino)
+		}
+	}
 }

@@ -40,7 +40,8 @@ func TestThroughEC2API(t *testing.T) {
 			MinCount: sdkaws.Int32(1), MaxCount: sdkaws.Int32(1), SubnetId: subnet, SecurityGroupIds: []string{*sg}})).Instances[0]
 	}
 	a, b := run(sa), run(sb)
-	nsA := l.r.instanceNS(*a.InstanceId)
+	hA, _ := l.cloud.Handle(*a.InstanceId)
+	nsA := l.r.instanceNS(hA)
 	dst := netip.MustParseAddr(*b.PrivateIpAddress)
 	perm := []types.IpPermission{{IpProtocol: sdkaws.String("icmp"), FromPort: sdkaws.Int32(-1), ToPort: sdkaws.Int32(-1),
 		IpRanges: []types.IpRange{{CidrIp: sdkaws.String("10.0.1.0/24")}}}}

@@ -62,7 +62,7 @@ func checkCircuit(c Circuit) error {
 }
 
 // dxIf is the VPC router's end of a virtual interface's link.
-func dxIf(vif string) string { return "dx-" + short(vif) }
+func dxIf(vif string) string { return "dx-" + vif }
 
 // dxPlan is an available private virtual interface: a veth between the
 // router of the network its VPN gateway is attached to (ifRouter, holding
@@ -109,7 +109,7 @@ func (r *Realizer) planDX(p *plan, s *snapshot, nets map[string]model.Network) {
 				break
 			}
 		}
-		d := &dxPlan{id: v.ID, vgw: v.VPNGatewayID, network: v.NetworkID, ifRouter: dxIf(v.ID), circuit: r.circuits[conn],
+		d := &dxPlan{id: v.ID, vgw: v.VPNGatewayID, network: v.NetworkID, ifRouter: dxIf(v.Handle), circuit: r.circuits[conn],
 			cloud: v.CloudAddress, customer: v.CustomerAddress}
 		for _, b := range nets[v.NetworkID].CIDRs {
 			d.cidrs = append(d.cidrs, b.Prefix)

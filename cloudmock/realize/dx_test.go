@@ -68,7 +68,7 @@ func TestPlanDirectConnect(t *testing.T) {
 		return p, out
 	}
 	p, got := plan()
-	dev := "dx-" + short(vif.ID)
+	dev := dxIf(vif.Handle)
 	for _, w := range []string{
 		"table 100 192.168.100.0/30 dev " + dev,
 		"table 100 172.16.0.0/16 via 192.168.100.2 dev " + dev,
@@ -237,11 +237,11 @@ func TestDirectConnect(t *testing.T) {
 	if up, _ := siteLink(t, site, dxIfName); up {
 		t.Fatalf("%s still up after DeleteVirtualInterface", dxIfName)
 	}
-	rnl, err := netns.Netlink(l.r.routerNS(v.ID))
+	rnl, err := netns.Netlink(l.r.routerNS(v.Handle))
 	l.ok(err)
 	defer rnl.Close()
-	if _, err := rnl.LinkByName(dxIf(vif.ID)); err == nil {
-		t.Fatalf("the router still has %s after DeleteVirtualInterface", dxIf(vif.ID))
+	if _, err := rnl.LinkByName(dxIf(vif.Handle)); err == nil {
+		t.Fatalf("the router still has %s after DeleteVirtualInterface", dxIf(vif.Handle))
 	}
 	l.pingFails(l.ns(a), customer)
 

@@ -37,7 +37,7 @@ func TestPlanTwoLinesOneGateway(t *testing.T) {
 			VLAN: 100 + i, CustomerASN: int64(65100 + i), CloudAddress: netip.PrefixFrom(base.Next(), 30),
 			CustomerAddress: netip.PrefixFrom(base.Next().Next(), 30), VPNGatewayID: g.ID}, nil))
 		ln := netip.PrefixFrom(base, 30)
-		ifOf[ln.String()] = dxIf(vif.ID)
+		ifOf[ln.String()] = dxIf(vif.Handle)
 		if err := c.CreateRoute(acct, v.MainRouteTableID, ln, model.Target{Kind: model.TargetVPNGateway, ID: g.ID}); err != nil {
 			t.Fatal(err)
 		}

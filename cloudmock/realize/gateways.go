@@ -11,6 +11,7 @@ import (
 
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/state"
+	"github.com/mcnlab/mcnlab/internal/handle"
 )
 
 // GatewayImage is the image ID that makes an instance an mcnlab gateway:
@@ -35,9 +36,10 @@ func GatewaySocket(lab, instanceID string) string {
 
 // GatewayName is the name the gateway daemon of instance instanceID runs
 // under: the name a configuration pushed to it must carry. It is i-
-// followed by the first 8 hex digits of the instance ID, which fits the
-// gateway's 12-character names.
-func GatewayName(instanceID string) string { return "i-" + short(instanceID) }
+// followed by the instance's handle (the one the model records, which is
+// internal/handle's of the ID), which fits the gateway's 12-character
+// names.
+func GatewayName(instanceID string) string { return "i-" + handle.Of(instanceID) }
 
 // gatewayStartTimeout bounds a gateway daemon's start up to its first
 // healthy answer, on a loaded machine.

@@ -37,7 +37,8 @@ func TestPlanGatewayInstances(t *testing.T) {
 	if got := gateways(nil); got[gw.NetworkInterfaceID] != "" {
 		t.Errorf("without a gateway command, %s still runs a gateway", gw.ID)
 	}
-	if n := GatewayName(gw.ID); len(n) > 12 || n != "i-"+gw.ID[2:10] {
-		t.Errorf("GatewayName(%s) = %q; want i- and the first 8 hex digits, at most 12 characters", gw.ID, n)
+	h, _ := c.Handle(gw.ID)
+	if n := GatewayName(gw.ID); len(n) > 12 || n != "i-"+h {
+		t.Errorf("GatewayName(%s) = %q; want i- and the model's handle %s, at most 12 characters", gw.ID, n, h)
 	}
 }

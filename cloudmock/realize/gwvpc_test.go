@@ -33,39 +33,8 @@ type gwSide struct {
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html#route-tables-appliance-routing — route traffic through a middlebox appliance
 func TestGatewaysJoinTwoVPCs(t *testing.T) {
 	l := gatewayLab(t)
-	any4, tenNet := netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("10.0.0.0/8")
 	const port = 51820 // each gateway's WireGuard port, kept by the one-to-one NAT
-	side := func(i int) *gwSide {
-		s := &gwSide{vpc: l.vpc(fmt.Sprintf("10.%d.0.0/16", i))}
-		pub, priv := l.subnet(s.vpc, fmt.Sprintf("10.%d.1.0/24", i)), l.subnet(s.vpc, fmt.Sprintf("10.%d.2.0/24", i))
-		igw := must[model.InternetGateway](t)(l.cloud.CreateInternetGateway(acct, nil))
-		l.ok(l.cloud.AttachInternetGateway(acct, igw.ID, s.vpc.ID))
-		rtPub := must[model.RouteTable](t)(l.cloud.CreateRouteTable(acct, s.vpc.ID, nil))
-		must[model.RouteTableAssociation](t)(l.cloud.AssociateRouteTable(acct, rtPub.ID, pub.ID))
-		l.ok(l.cloud.CreateRoute(acct, rtPub.ID, any4, model.Target{Kind: model.TargetInternetGateway, ID: igw.ID}))
-
-		gsg := must[model.RuleSet](t)(createGroup(l.cloud, s.vpc.ID, "gateway", "gateway", nil))
-		_, err := addGroupRules(l.cloud, gsg.ID, model.Ingress, []sgRule{
-			{Protocol: "udp", FromPort: port, ToPort: port, Prefix: any4}, // WireGuard; the liveness hellos and BGP ride inside it
-			{Protocol: "icmp", FromPort: -1, ToPort: -1, Prefix: tenNet},
-		})
-		l.ok(err)
-		s.gw = l.gatewayInstance(pub, gsg.ID)
-		l.ok(l.cloud.SetSourceDestCheck(acct, s.gw.ID, false))
-		s.eip = must[model.ElasticIP](t)(l.cloud.AllocateAddress(acct, nil))
-		l.ok(l.cloud.AssociateAddress(acct, s.eip.ID, s.gw.ID))
-
-		wsg := must[model.RuleSet](t)(createGroup(l.cloud, s.vpc.ID, "workload", "workload", nil))
-		_, err = addGroupRules(l.cloud, wsg.ID, model.Ingress, []sgRule{
-			{Protocol: "icmp", FromPort: -1, ToPort: -1, Prefix: tenNet}})
-		l.ok(err)
-		s.work = l.instance(priv, wsg.ID)
-		other := netip.MustParsePrefix(fmt.Sprintf("10.%d.0.0/16", 3-i))
-		l.ok(l.cloud.CreateRoute(acct, s.vpc.MainRouteTableID, other, model.Target{Kind: model.TargetInstance, ID: s.gw.ID}))
-		s.key = must[wg.Key](t)(wg.GenerateKey())
-		return s
-	}
-	sides := []*gwSide{side(1), side(2)}
+	sides := []*gwSide{l.gatewaySide(1, port), l.gatewaySide(2, port)}
 	l.sync()
 	for _, s := range sides {
 		s.client = mgmt.NewClient(GatewaySocket(l.name, s.gw.ID))
@@ -96,24 +65,7 @@ func TestGatewaysJoinTwoVPCs(t *testing.T) {
 
 	// Tunnels up and BGP established on both, each learning the other's VPC.
 	for i, s := range sides {
-		o := sides[1-i]
-		var last string
-		deadline := time.Now().Add(gwConverge)
-		for {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			st, err := s.client.Status(ctx)
-			cancel()
-			last = fmt.Sprintf("status %+v, %v", st, err)
-			if err == nil && len(st.Tunnels) == 1 && st.Tunnels[0].State == mgmt.TunnelUp &&
-				len(st.Sessions) == 1 && st.Sessions[0].State == "established" &&
-				len(st.Routes) == 1 && st.Routes[0].Prefix == o.vpc.CIDRs[0].Prefix {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("gateway %d did not converge: %s", i+1, last)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		waitConverged(t, i, s, sides[1-i])
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), gwConverge)
@@ -142,4 +94,63 @@ func TestGatewaysJoinTwoVPCs(t *testing.T) {
 	l.ok(l.cloud.SetSourceDestCheck(acct, sides[0].gw.ID, true))
 	l.sync()
 	l.pingFails(l.ns(sides[0].work), sides[1].work.PrivateIP)
+}
+
+// gatewaySide makes VPC 10.i.0.0/16 of TestGatewaysJoinTwoVPCs: a public
+// subnet behind an internet gateway with a gateway instance (its elastic
+// IP, WireGuard on port open, source/destination check off), and a private
+// subnet with a workload whose route to the other VPC is the gateway.
+func (l *lab) gatewaySide(i, port int) *gwSide {
+	any4, tenNet := netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("10.0.0.0/8")
+	s := &gwSide{vpc: l.vpc(fmt.Sprintf("10.%d.0.0/16", i))}
+	pub, priv := l.subnet(s.vpc, fmt.Sprintf("10.%d.1.0/24", i)), l.subnet(s.vpc, fmt.Sprintf("10.%d.2.0/24", i))
+	igw := must[model.InternetGateway](l.t)(l.cloud.CreateInternetGateway(acct, nil))
+	l.ok(l.cloud.AttachInternetGateway(acct, igw.ID, s.vpc.ID))
+	rtPub := must[model.RouteTable](l.t)(l.cloud.CreateRouteTable(acct, s.vpc.ID, nil))
+	must[model.RouteTableAssociation](l.t)(l.cloud.AssociateRouteTable(acct, rtPub.ID, pub.ID))
+	l.ok(l.cloud.CreateRoute(acct, rtPub.ID, any4, model.Target{Kind: model.TargetInternetGateway, ID: igw.ID}))
+
+	gsg := must[model.RuleSet](l.t)(createGroup(l.cloud, s.vpc.ID, "gateway", "gateway", nil))
+	_, err := addGroupRules(l.cloud, gsg.ID, model.Ingress, []sgRule{
+		{Protocol: "udp", FromPort: port, ToPort: port, Prefix: any4}, // WireGuard; the liveness hellos and BGP ride inside it
+		{Protocol: "icmp", FromPort: -1, ToPort: -1, Prefix: tenNet},
+	})
+	l.ok(err)
+	s.gw = l.gatewayInstance(pub, gsg.ID)
+	l.ok(l.cloud.SetSourceDestCheck(acct, s.gw.ID, false))
+	s.eip = must[model.ElasticIP](l.t)(l.cloud.AllocateAddress(acct, nil))
+	l.ok(l.cloud.AssociateAddress(acct, s.eip.ID, s.gw.ID))
+
+	wsg := must[model.RuleSet](l.t)(createGroup(l.cloud, s.vpc.ID, "workload", "workload", nil))
+	_, err = addGroupRules(l.cloud, wsg.ID, model.Ingress, []sgRule{
+		{Protocol: "icmp", FromPort: -1, ToPort: -1, Prefix: tenNet}})
+	l.ok(err)
+	s.work = l.instance(priv, wsg.ID)
+	other := netip.MustParsePrefix(fmt.Sprintf("10.%d.0.0/16", 3-i))
+	l.ok(l.cloud.CreateRoute(acct, s.vpc.MainRouteTableID, other, model.Target{Kind: model.TargetInstance, ID: s.gw.ID}))
+	s.key = must[wg.Key](l.t)(wg.GenerateKey())
+	return s
+}
+
+// waitConverged waits until gateway s has its tunnel up and its BGP
+// session established, and has learnt the VPC of gateway o.
+func waitConverged(t *testing.T, i int, s, o *gwSide) {
+	t.Helper()
+	var last string
+	deadline := time.Now().Add(gwConverge)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		st, err := s.client.Status(ctx)
+		cancel()
+		last = fmt.Sprintf("status %+v, %v", st, err)
+		if err == nil && len(st.Tunnels) == 1 && st.Tunnels[0].State == mgmt.TunnelUp &&
+			len(st.Sessions) == 1 && st.Sessions[0].State == "established" &&
+			len(st.Routes) == 1 && st.Routes[0].Prefix == o.vpc.CIDRs[0].Prefix {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gateway %d did not converge: %s", i+1, last)
+		}
+		time.Sleep(100 * time.Millisecond) // polling the gateway's status
+	}
 }

@@ -150,7 +150,7 @@ func (l *lab) instance(s model.Subnet, groups ...string) model.Instance {
 	return is[0]
 }
 
-func (l *lab) ns(i model.Instance) string { return l.r.instanceNS(i.ID) }
+func (l *lab) ns(i model.Instance) string { return l.r.instanceNS(i.Handle) }
 
 // pingOK proves with echo replies that from reaches to; it allows a few
 // tries for neighbour resolution.

@@ -44,5 +44,5 @@ func (s *liveState) unplugHost(id string, h *liveHost) error {
 	if rt == nil {
 		return nil // the router's namespace, and the port in it, went first
 	}
-	return rt.delLink(portName(id))
+	return rt.delLink(h.port)
 }

@@ -37,7 +37,7 @@ func TestTeardownThroughModel(t *testing.T) {
 	rt := must[model.RouteTable](t)(l.cloud.CreateRouteTable(acct, v1.ID, nil))
 	l.sync()
 	l.pingOK(l.ns(i1), i2.PrivateIP)
-	want := []string{l.r.routerNS(v1.ID), l.r.routerNS(v2.ID), l.ns(i1), l.ns(i2), l.r.natNS(nat.ID), l.r.tgwNS(tgw.ID), l.r.internetNS()}
+	want := []string{l.r.routerNS(v1.Handle), l.r.routerNS(v2.Handle), l.ns(i1), l.ns(i2), l.r.natNS(nat.Handle), l.r.tgwNS(tgw.Handle), l.r.internetNS()}
 	slices.Sort(want)
 	if got := roottest.Namespaces(l.name); !slices.Equal(got, want) {
 		t.Fatalf("namespaces %v, want %v", got, want)
@@ -58,7 +58,7 @@ func TestTeardownThroughModel(t *testing.T) {
 	l.ok(l.cloud.DetachInternetGateway(acct, igw.ID, v1.ID))
 	l.ok(l.cloud.DeleteInternetGateway(acct, igw.ID))
 	l.sync()
-	want = []string{l.r.routerNS(v1.ID), l.r.routerNS(v2.ID)}
+	want = []string{l.r.routerNS(v1.Handle), l.r.routerNS(v2.Handle)}
 	slices.Sort(want)
 	if got := roottest.Namespaces(l.name); !slices.Equal(got, want) {
 		t.Fatalf("namespaces %v, want %v", got, want)
@@ -101,9 +101,12 @@ func TestForeignNamespaceUntouched(t *testing.T) {
 	v1 := must[model.Network](t)(c.CreateNetwork(acct, netip.MustParsePrefix("10.1.0.0/16"), nil))
 	v2 := must[model.Network](t)(c.CreateNetwork(acct, netip.MustParsePrefix("10.2.0.0/16"), nil))
 	// Routers are made in ID order: the first is made, the second is taken.
-	second := max(v1.ID, v2.ID)
+	second := v1
+	if v2.ID > v1.ID {
+		second = v2
+	}
 	names := &Realizer{opts: Options{Lab: name}}
-	foreign := names.routerNS(second)
+	foreign := names.routerNS(second.Handle)
 	if err := netns.Create(foreign); err != nil {
 		t.Fatal(err)
 	}

@@ -206,6 +206,7 @@ type liveHost struct {
 	*liveNS
 	key, nftKey string
 	router      string
+	port        string       // its port on its subnet's bridge (hostPlan.port)
 	gateway     *gatewayProc // the gateway daemon running inside, if any
 }
 
@@ -280,64 +281,17 @@ func (r *Realizer) reconcile() error {
 			return err
 		}
 	}
-	s := r.live
-	var errs []error
-	// Remove what is gone, or must be remade, users before providers.
-	for id, h := range s.hosts {
-		if want, ok := p.hosts[id]; !ok || want.key != h.key || s.routers[h.router] == nil {
-			errs = append(errs, h.remove(), s.unplugHost(id, h))
-			delete(s.hosts, id)
-		}
-	}
-	errs = append(errs, r.removeStaleDX(p))
-	for id, pc := range s.peerings {
-		if want, ok := p.peerings[id]; !ok || *want != *pc {
-			for _, end := range []string{pc.a, pc.b} {
-				if rt := s.routers[end]; rt != nil {
-					errs = append(errs, rt.delLink(pc.ifname))
-					rt.forgetDev(pc.ifname)
-				}
-			}
-			delete(s.peerings, id)
-		}
-	}
-	wantAtts := map[string]attPlan{}
-	for _, g := range p.tgws {
-		for _, a := range g.atts {
-			wantAtts[a.id] = a
-		}
-	}
-	for id, a := range s.atts {
-		if want, ok := wantAtts[id]; !ok || want != a {
-			for _, g := range s.tgws {
-				if g.segs[id].subnet != "" { // the attachment's marker on its gateway
-					errs = append(errs, g.delLink(a.ifTGW))
-					g.forgetDev(a.ifTGW)
-					delete(g.segs, id)
-				}
-			}
-			if rt := s.routers[a.network]; rt != nil {
-				errs = append(errs, rt.delLink(a.ifVPC))
-				rt.forgetDev(a.ifVPC)
-			}
-			delete(s.atts, id)
-		}
-	}
-	for id, g := range s.tgws {
-		if _, ok := p.tgws[id]; !ok {
-			errs = append(errs, g.remove())
-			delete(s.tgws, id)
-		}
-	}
-	for id, rt := range s.routers {
-		if _, ok := p.routers[id]; !ok {
-			errs = append(errs, rt.remove())
-			delete(s.routers, id)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := r.removeStale(p); err != nil {
 		return err
 	}
+	return r.ensure(p)
+}
+
+// ensure makes or changes what the plan asks for, providers before users:
+// the internet, routers, their links, hosts, then the routers' and hosts'
+// tables.
+func (r *Realizer) ensure(p *plan) error {
+	s := r.live
 	if p.internet && s.inet == nil {
 		if err := r.createInternet(); err != nil {
 			return err
@@ -394,6 +348,76 @@ func (r *Realizer) reconcile() error {
 		s.inet = nil
 	}
 	return nil
+}
+
+// removeStale removes what is gone from the plan, or must be remade, users
+// before providers: hosts, Direct Connect links, peerings, transit
+// attachments, transit gateways, routers.
+func (r *Realizer) removeStale(p *plan) error {
+	s := r.live
+	var errs []error
+	for id, h := range s.hosts {
+		if want, ok := p.hosts[id]; !ok || want.key != h.key || s.routers[h.router] == nil {
+			errs = append(errs, h.remove(), s.unplugHost(id, h))
+			delete(s.hosts, id)
+		}
+	}
+	errs = append(errs, r.removeStaleDX(p))
+	for id, pc := range s.peerings {
+		if want, ok := p.peerings[id]; !ok || *want != *pc {
+			for _, end := range []string{pc.a, pc.b} {
+				if rt := s.routers[end]; rt != nil {
+					errs = append(errs, rt.delLink(pc.ifname))
+					rt.forgetDev(pc.ifname)
+				}
+			}
+			delete(s.peerings, id)
+		}
+	}
+	errs = append(errs, r.removeStaleAttachments(p))
+	for id, g := range s.tgws {
+		if _, ok := p.tgws[id]; !ok {
+			errs = append(errs, g.remove())
+			delete(s.tgws, id)
+		}
+	}
+	for id, rt := range s.routers {
+		if _, ok := p.routers[id]; !ok {
+			errs = append(errs, rt.remove())
+			delete(s.routers, id)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// removeStaleAttachments removes the links of transit gateway attachments
+// that are gone from the plan or changed.
+func (r *Realizer) removeStaleAttachments(p *plan) error {
+	s := r.live
+	var errs []error
+	wantAtts := map[string]attPlan{}
+	for _, g := range p.tgws {
+		for _, a := range g.atts {
+			wantAtts[a.id] = a
+		}
+	}
+	for id, a := range s.atts {
+		if want, ok := wantAtts[id]; !ok || want != a {
+			for _, g := range s.tgws {
+				if g.segs[id].subnet != "" { // the attachment's marker on its gateway
+					errs = append(errs, g.delLink(a.ifTGW))
+					g.forgetDev(a.ifTGW)
+					delete(g.segs, id)
+				}
+			}
+			if rt := s.routers[a.network]; rt != nil {
+				errs = append(errs, rt.delLink(a.ifVPC))
+				rt.forgetDev(a.ifVPC)
+			}
+			delete(s.atts, id)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func sortedKeys[T any](m map[string]T) []string {
@@ -469,7 +493,7 @@ func (r *Realizer) ensureRouter(rp *routerPlan) error {
 	switch {
 	case rp.igw && !lr.igw:
 		a, b := linkAddrs(r.links["igw/"+rp.network])
-		gi := igwInetIf(rp.network)
+		gi := rp.inetIf
 		if err := lr.veth(igwIf, s.inet, gi); err != nil {
 			return err
 		}
@@ -544,7 +568,7 @@ func (r *Realizer) ensureHost(hp *hostPlan) error {
 		if err != nil {
 			return fmt.Errorf("realize: host %s: %w", hp.id, err)
 		}
-		lh = &liveHost{liveNS: l, key: hp.key, router: hp.router}
+		lh = &liveHost{liveNS: l, key: hp.key, router: hp.router, port: hp.port}
 		// The rules are in place before the host is plugged in.
 		if err := hp.nft.apply(int(l.h)); err != nil {
 			return errors.Join(fmt.Errorf("realize: host %s: %w", hp.id, err), l.remove())
@@ -607,7 +631,7 @@ func wireHost(rt *liveRouter, l *liveNS, hp *hostPlan) error {
 		if err != nil {
 			return err
 		}
-		br, err := rt.link(bridgeName(hp.subnet))
+		br, err := rt.link(hp.bridge)
 		if err != nil {
 			return err
 		}
@@ -644,117 +668,6 @@ func wireHost(rt *liveRouter, l *liveNS, hp *hostPlan) error {
 	return nil
 }
 
-// configureRouter brings the router's routes, rules and nftables table to
-// the plan: routes and rules by difference, the table atomically.
-func (r *Realizer) configureRouter(rp *routerPlan) error {
-	return r.live.routers[rp.network].configure(rp.routes, rp.rules, rp.nft, rp.key, rp.nftKey)
-}
-
-// configure brings a router namespace's routes and rules to the plan by
-// difference while key changes, and replaces its nftables table while
-// nftKey changes (an nftables commit costs milliseconds).
-func (lr *liveRouter) configure(routes []kroute, rules []krule, nft *ruleset, key, nftKey string) error {
-	if lr.nftKey != nftKey {
-		if err := nft.apply(int(lr.h)); err != nil {
-			return fmt.Errorf("%s: %w", lr.name, err)
-		}
-		lr.nftKey = nftKey
-	}
-	if lr.key == key {
-		return nil
-	}
-	want := map[rkey]kroute{}
-	for _, k := range routes {
-		want[rkey{k.table, k.dst}] = k
-	}
-	for key, have := range lr.routes {
-		if _, ok := want[key]; !ok {
-			if err := lr.nl.RouteDel(lr.kernel(have, 0)); err != nil && !errors.Is(err, unix.ESRCH) {
-				return fmt.Errorf("%s: delete route %s table %d: %w", lr.name, key.dst, key.table, err)
-			}
-			delete(lr.routes, key)
-		}
-	}
-	for _, key := range slices.SortedFunc(mapsKeys(want), func(a, b rkey) int { return a.dst.Bits() - b.dst.Bits() }) {
-		k := want[key]
-		if have, ok := lr.routes[key]; ok && have == k {
-			continue
-		}
-		idx := 0
-		if k.dev != "" {
-			link, err := lr.link(k.dev)
-			if err != nil {
-				return err
-			}
-			idx = link.Attrs().Index
-		}
-		if err := lr.nl.RouteReplace(lr.kernel(k, idx)); err != nil {
-			return fmt.Errorf("%s: route %s %s %s %s table %d: %w", lr.name, k.dst, k.kind, k.via, k.dev, k.table, err)
-		}
-		lr.routes[key] = k
-	}
-	wantRules := map[krule]bool{}
-	for _, k := range rules {
-		wantRules[k] = true
-	}
-	for k := range lr.rules {
-		if !wantRules[k] {
-			if err := lr.nl.RuleDel(kernelRule(k)); err != nil && !errors.Is(err, unix.ENOENT) {
-				return fmt.Errorf("%s: delete rule %d: %w", lr.name, k.prio, err)
-			}
-			delete(lr.rules, k)
-		}
-	}
-	for k := range wantRules {
-		if lr.rules[k] {
-			continue
-		}
-		if err := lr.nl.RuleAdd(kernelRule(k)); err != nil && !errors.Is(err, unix.EEXIST) {
-			return fmt.Errorf("%s: add rule %d iif %q table %d: %w", lr.name, k.prio, k.iif, k.table, err)
-		}
-		lr.rules[k] = true
-	}
-	lr.key = key
-	return nil
-}
-
-func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-func (l *liveNS) kernel(k kroute, idx int) *netlink.Route {
-	rt := &netlink.Route{Table: k.table, Dst: ipNet(k.dst), Family: netlink.FAMILY_V4}
-	switch k.kind {
-	case "throw":
-		rt.Type = unix.RTN_THROW
-	case "blackhole":
-		rt.Type = unix.RTN_BLACKHOLE
-	case "unreachable":
-		rt.Type = unix.RTN_UNREACHABLE
-	case "dev":
-		rt.LinkIndex, rt.Scope = idx, netlink.SCOPE_LINK
-	case "via":
-		rt.LinkIndex, rt.Gw = idx, net.IP(k.via.AsSlice())
-	}
-	return rt
-}
-
-func kernelRule(k krule) *netlink.Rule {
-	ru := netlink.NewRule()
-	ru.Family = netlink.FAMILY_V4
-	ru.Priority, ru.IifName, ru.Table = k.prio, k.iif, k.table
-	if k.src.IsValid() {
-		ru.Src = ipNet(k.src)
-	}
-	return ru
-}
-
 // syncInternetRoutes points each public address, in the internet
 // namespace, at the router of the network that holds it.
 func (r *Realizer) syncInternetRoutes(p *plan) error {
@@ -781,7 +694,11 @@ func (r *Realizer) syncInternetRoutes(p *plan) error {
 		if s.inetRoutes[a] == n {
 			continue
 		}
-		link, err := s.inet.link(igwInetIf(n))
+		rp := p.routers[n]
+		if rp == nil {
+			continue // the plan routes public addresses only to its routers
+		}
+		link, err := s.inet.link(rp.inetIf)
 		if err != nil {
 			return err
 		}

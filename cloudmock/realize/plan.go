@@ -9,6 +9,7 @@ import (
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/internal/handle"
 )
 
 // snapshot is the whole model, read account by account. It is not one
@@ -29,6 +30,9 @@ type snapshot struct {
 	tgwTables []tgwTable
 	tgwAtts   []model.TransitGatewayAttachment
 	vifs      []model.DXVirtualInterface
+	// handles are the model's handles of the objects read (Meta.Handle),
+	// from which kernel objects are named.
+	handles map[string]string
 }
 
 // tgwTable is a transit gateway route table with its effective routes.
@@ -39,7 +43,7 @@ type tgwTable struct {
 
 func takeSnapshot(c *model.Cloud) *snapshot {
 	s := &snapshot{subnets: map[string]model.Subnet{},
-		instances: map[string]model.Instance{}, peerings: map[string]model.Peering{}}
+		instances: map[string]model.Instance{}, peerings: map[string]model.Peering{}, handles: map[string]string{}}
 	for _, a := range c.Accounts() {
 		s.networks = append(s.networks, c.Networks(a.ID)...)
 		for _, x := range c.Subnets(a.ID) {
@@ -68,37 +72,80 @@ func takeSnapshot(c *model.Cloud) *snapshot {
 			s.tgwTables = append(s.tgwTables, tgwTable{t, routes})
 		}
 	}
+	s.recordHandles()
 	return s
 }
 
-// short is the part of a model ID that names kernel objects: the first 8
-// hex digits after the prefix (which may hold dashes: tgw-attach-...).
-func short(id string) string {
-	h := id[strings.LastIndex(id, "-")+1:]
-	return h[:min(8, len(h))]
+// recordHandles indexes the handles of the objects whose kernel objects
+// the realizer names.
+func (s *snapshot) recordHandles() {
+	add := func(id, h string) { s.handles[id] = h }
+	for _, x := range s.networks {
+		add(x.ID, x.Handle)
+	}
+	for _, x := range s.subnets {
+		add(x.ID, x.Handle)
+	}
+	for _, x := range s.enis {
+		add(x.ID, x.Handle)
+	}
+	for _, x := range s.instances {
+		add(x.ID, x.Handle)
+	}
+	for _, x := range s.natgws {
+		add(x.ID, x.Handle)
+	}
+	for _, x := range s.peerings {
+		add(x.ID, x.Handle)
+	}
+	for _, x := range s.tgws {
+		add(x.ID, x.Handle)
+	}
+	for _, x := range s.tgwAtts {
+		add(x.ID, x.Handle)
+	}
+	for _, x := range s.vifs {
+		add(x.ID, x.Handle)
+	}
 }
 
-// Names of the realizer's kernel objects. Namespaces carry the lab prefix;
-// interfaces live inside them and stay under the kernel's 15 bytes.
+// handle is the model's handle of an object the snapshot refers to. An
+// object it did not read (made or deleted while it was taken; its event
+// brings another pass) has the handle the model gives every ID
+// (internal/handle), so a dangling reference still names the right
+// kernel objects.
+func (s *snapshot) handle(id string) string {
+	if h, ok := s.handles[id]; ok && h != "" {
+		return h
+	}
+	return handle.Of(id)
+}
+
+// Names of the realizer's kernel objects, made from the handles the model
+// issues (model.Meta.Handle): nothing parses a provider's ID. Namespaces
+// carry the lab prefix; interfaces live inside them and stay under the
+// kernel's 15 bytes. An instance's namespace is the one
+// emulator.InstanceNamespace names, which the model's handle of the
+// instance makes sure of (the model records internal/handle's of each ID).
 func (r *Realizer) routerNS(vpc string) string {
-	return fmt.Sprintf("mcn-%s-vpc-%s", r.opts.Lab, short(vpc))
+	return fmt.Sprintf("mcn-%s-vpc-%s", r.opts.Lab, vpc)
 }
-func (r *Realizer) instanceNS(id string) string {
-	return emulator.InstanceNamespace(r.opts.Lab, id)
+func (r *Realizer) instanceNS(inst string) string {
+	return emulator.NamespaceName(r.opts.Lab, "i-"+inst)
 }
-func (r *Realizer) natNS(id string) string {
-	return fmt.Sprintf("mcn-%s-nat-%s", r.opts.Lab, short(id))
+func (r *Realizer) natNS(nat string) string {
+	return fmt.Sprintf("mcn-%s-nat-%s", r.opts.Lab, nat)
 }
-func (r *Realizer) tgwNS(id string) string {
-	return fmt.Sprintf("mcn-%s-tgw-%s", r.opts.Lab, short(id))
+func (r *Realizer) tgwNS(tgw string) string {
+	return fmt.Sprintf("mcn-%s-tgw-%s", r.opts.Lab, tgw)
 }
 func (r *Realizer) internetNS() string { return fmt.Sprintf("mcn-%s-inet", r.opts.Lab) }
-func bridgeName(subnet string) string  { return "s-" + short(subnet) }
-func portName(host string) string      { return "e-" + short(host) }
-func peeringIf(pcx string) string      { return "p-" + short(pcx) }
-func tgwAttIf(att string) string       { return "a-" + short(att) }
-func tgwVPCIf(tgw string) string       { return "t-" + short(tgw) }
-func igwInetIf(vpc string) string      { return "g-" + short(vpc) }
+func bridgeName(subnet string) string  { return "s-" + subnet }
+func portName(host string) string      { return "e-" + host }
+func peeringIf(pcx string) string      { return "p-" + pcx }
+func tgwAttIf(att string) string       { return "a-" + att }
+func tgwVPCIf(tgw string) string       { return "t-" + tgw }
+func igwInetIf(vpc string) string      { return "g-" + vpc }
 
 const (
 	igwIf     = "igw"  // the VPC router's end of its internet gateway link
@@ -131,6 +178,7 @@ type plan struct {
 type routerPlan struct {
 	network string
 	ns      string
+	inetIf  string    // the internet's end of its internet gateway link
 	segs    []segPlan // by subnet ID
 	igw     bool
 	// config is everything rewritten on change: routes, rules, nftables.
@@ -187,6 +235,7 @@ type hostPlan struct {
 	router string // network ID
 	subnet string
 	port   string // its port on the subnet's bridge, in the router
+	bridge string // the subnet's bridge, in the router
 	addr   netip.Prefix
 	gw     netip.Addr
 	mac    net.HardwareAddr // its interface's, fixed by id (hostMAC)
@@ -293,6 +342,27 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 			igwOf[g.NetworkID] = g.ID
 		}
 	}
+	r.planLinks(p, s, nets, igwOf)
+	p.internet = len(igwOf) > 0 || len(r.uplinks) > 0
+
+	ix := newRuleIndex(s, nets)
+	if err := r.planHosts(p, s, nets, natgws, ix); err != nil {
+		return nil, err
+	}
+
+	publicOf := planPublic(p, s, enis, natgws, igwOf)
+	for _, n := range s.networks {
+		if err := r.planRouter(p, s, n, igwOf[n.ID] != "", publicOf[n.ID], enis, natgws, ix); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// planLinks plans the point-to-point links between namespaces: active
+// peerings, internet gateways, transit attachments and Direct Connect
+// virtual interfaces; links no longer wanted give their addresses back.
+func (r *Realizer) planLinks(p *plan, s *snapshot, nets map[string]model.Network, igwOf map[string]string) {
 	// Peerings: a link between the two routers while active.
 	keep := map[string]bool{}
 	for _, pc := range s.peerings {
@@ -310,7 +380,7 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 		i := r.linkIndex(key)
 		a, b := linkAddrs(i)
 		p.peerings[pc.ID] = &peerPlan{id: pc.ID, a: pc.RequesterNetworkID, b: pc.AccepterNetworkID, link: i,
-			ifname: peeringIf(pc.ID), addrA: a, addrB: b}
+			ifname: peeringIf(pc.Handle), addrA: a, addrB: b}
 	}
 	for n := range igwOf {
 		keep["igw/"+n] = true
@@ -323,19 +393,21 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 			delete(r.links, k)
 		}
 	}
-	p.internet = len(igwOf) > 0 || len(r.uplinks) > 0
+}
 
+// planHosts plans a host for every interface (in its instance's namespace,
+// unless the instance is stopped) and every available NAT gateway.
+func (r *Realizer) planHosts(p *plan, s *snapshot, nets map[string]model.Network, natgws map[string]model.NATGateway, ix *ruleIndex) error {
 	// Hosts: every interface, and every available NAT gateway.
-	ix := newRuleIndex(s, nets)
 	for _, e := range s.enis {
 		sub, ok := s.subnets[e.SubnetID]
 		if !ok || nets[sub.NetworkID].ID == "" {
 			continue
 		}
-		name := r.instanceNS(e.ID)
+		name := r.instanceNS(e.Handle)
 		inst, isInst := s.instances[e.InstanceID]
 		if e.InstanceID != "" {
-			name = r.instanceNS(e.InstanceID)
+			name = r.instanceNS(s.handle(e.InstanceID))
 		}
 		// A stopped instance is a powered-off VM: it has no host, so its
 		// namespace and everything running inside go; it comes back with
@@ -346,9 +418,9 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 		}
 		spec := hostSpec{Addr: e.PrivateIP, SrcDstCheck: e.SourceDestCheck}
 		spec.Ingress, spec.Egress = ix.forInterface(e)
-		h, err := newHost(e.ID, name, sub, e.PrivateIP, spec)
+		h, err := newHost(e.ID, e.Handle, name, sub, e.PrivateIP, spec)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if isInst {
 			// Each boot (a start, a reboot) is a fresh host: whatever ran
@@ -365,14 +437,20 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 	}
 	for _, g := range natgws {
 		sub := s.subnets[g.SubnetID]
-		h, err := newHost(g.ID, r.natNS(g.ID), sub, g.PrivateIP, hostSpec{Addr: g.PrivateIP, Masquerade: true})
+		h, err := newHost(g.ID, g.Handle, r.natNS(g.Handle), sub, g.PrivateIP, hostSpec{Addr: g.PrivateIP, Masquerade: true})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p.hosts[g.ID] = h
 	}
 
-	// Public addresses: elastic IPs of NAT gateways and interfaces.
+	return nil
+}
+
+// planPublic plans the public addresses (elastic IPs of NAT gateways,
+// interfaces and instances) reachable through each network's internet
+// gateway, and returns their one-to-one mappings by network.
+func planPublic(p *plan, s *snapshot, enis map[string]model.NetworkInterface, natgws map[string]model.NATGateway, igwOf map[string]string) map[string][]natMap {
 	publicOf := map[string][]natMap{} // network -> mappings
 	for _, e := range s.eips {
 		if e.Associate == "" {
@@ -395,19 +473,14 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 		}
 	}
 
-	for _, n := range s.networks {
-		if err := r.planRouter(p, s, n, igwOf[n.ID] != "", publicOf[n.ID], enis, natgws, ix); err != nil {
-			return nil, err
-		}
-	}
-	return p, nil
+	return publicOf
 }
 
-func newHost(id, ns string, sub model.Subnet, ip netip.Addr, spec hostSpec) (*hostPlan, error) {
+func newHost(id, hostHandle, ns string, sub model.Subnet, ip netip.Addr, spec hostSpec) (*hostPlan, error) {
 	gw := gateway(sub.Prefix)
-	h := &hostPlan{id: id, ns: ns, router: sub.NetworkID, subnet: sub.ID, port: portName(id),
+	h := &hostPlan{id: id, ns: ns, router: sub.NetworkID, subnet: sub.ID, port: portName(hostHandle), bridge: bridgeName(sub.Handle),
 		addr: netip.PrefixFrom(ip, sub.Prefix.Bits()), gw: gw.Addr(), mac: hostMAC(id)}
-	h.key = fmt.Sprintf("%s|%s|%s|%s|%s", ns, sub.NetworkID, bridgeName(sub.ID), h.addr, h.gw)
+	h.key = fmt.Sprintf("%s|%s|%s|%s|%s", ns, sub.NetworkID, h.bridge, h.addr, h.gw)
 	rs, err := hostRuleset(spec)
 	if err != nil {
 		return nil, fmt.Errorf("host %s: %w", id, err)
@@ -418,7 +491,7 @@ func newHost(id, ns string, sub model.Subnet, ip netip.Addr, spec hostSpec) (*ho
 
 func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, pub []natMap,
 	enis map[string]model.NetworkInterface, natgws map[string]model.NATGateway, ix *ruleIndex) error {
-	rp := &routerPlan{network: n.ID, ns: r.routerNS(n.ID), igw: igw}
+	rp := &routerPlan{network: n.ID, ns: r.routerNS(n.Handle), inetIf: igwInetIf(n.Handle), igw: igw}
 	p.routers[n.ID] = rp
 	var subs []model.Subnet
 	for _, x := range s.subnets {
@@ -429,8 +502,8 @@ func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, p
 	slices.SortFunc(subs, func(a, b model.Subnet) int { return strings.Compare(a.ID, b.ID) })
 	bridgeOf := map[string]string{}
 	for _, x := range subs {
-		rp.segs = append(rp.segs, segPlan{subnet: x.ID, bridge: bridgeName(x.ID), gw: gateway(x.Prefix)})
-		bridgeOf[x.ID] = bridgeName(x.ID)
+		rp.segs = append(rp.segs, segPlan{subnet: x.ID, bridge: bridgeName(x.Handle), gw: gateway(x.Prefix)})
+		bridgeOf[x.ID] = bridgeName(x.Handle)
 	}
 
 	// The local table: the VPC's own addresses. Traffic from a subnet comes
@@ -468,6 +541,14 @@ func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, p
 
 	r.planRouteTables(rp, p, s, n, routeEnv{enis: enis, natgws: natgws, bridgeOf: bridgeOf, igw: igw})
 
+	rp.key = fmt.Sprintf("%v|%v", rp.routes, rp.rules)
+	return planRouterTable(rp, n, igw, pub, ix)
+}
+
+// planRouterTable plans a router's nftables table: the rule sets attached
+// to each subnet (a network ACL, ...) on its bridge, the internet gateway
+// and its one-to-one mappings.
+func planRouterTable(rp *routerPlan, n model.Network, igw bool, pub []natMap, ix *ruleIndex) error {
 	spec := routerSpec{IGW: igw, NAT: pub}
 	for _, sg := range rp.segs {
 		in, out, ok := ix.forSubnet(sg.subnet)
@@ -480,7 +561,6 @@ func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, p
 		return fmt.Errorf("router of %s: %w", n.ID, err)
 	}
 	rp.nft = rs
-	rp.key = fmt.Sprintf("%v|%v", rp.routes, rp.rules)
 	rp.nftKey = fmt.Sprintf("%+v", spec)
 	return nil
 }
@@ -553,7 +633,7 @@ func (r *Realizer) planTransit(p *plan, s *snapshot, nets map[string]model.Netwo
 		if g.State != model.StateAvailable {
 			continue
 		}
-		tp := &tgwPlan{id: g.ID, ns: r.tgwNS(g.ID)}
+		tp := &tgwPlan{id: g.ID, ns: r.tgwNS(g.Handle)}
 		p.tgws[g.ID] = tp
 		ifOf := map[string]attPlan{}
 		for _, a := range s.tgwAtts {
@@ -566,7 +646,7 @@ func (r *Realizer) planTransit(p *plan, s *snapshot, nets map[string]model.Netwo
 			key := "tgw/" + a.ID
 			keep[key] = true
 			at, av := linkAddrs(r.linkIndex(key))
-			ap := attPlan{id: a.ID, network: a.NetworkID, ifTGW: tgwAttIf(a.ID), ifVPC: tgwVPCIf(g.ID), addrTGW: at, addrVPC: av}
+			ap := attPlan{id: a.ID, network: a.NetworkID, ifTGW: tgwAttIf(a.Handle), ifVPC: tgwVPCIf(g.Handle), addrTGW: at, addrVPC: av}
 			tp.atts = append(tp.atts, ap)
 			ifOf[a.ID] = ap
 		}

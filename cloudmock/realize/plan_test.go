@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
+	"github.com/mcnlab/mcnlab/emulator"
 )
 
 func (k kroute) String() string {
@@ -60,7 +61,7 @@ func TestPlanRoutes(t *testing.T) {
 		slices.Sort(out)
 		return out
 	}
-	brA, brB := bridgeName(sa.ID), bridgeName(sb.ID)
+	brA, brB := bridgeName(sa.Handle), bridgeName(sb.Handle)
 	want := []string{
 		"rule subnet iif \"" + brA + "\" table 100",
 		"rule subnet iif \"" + brB + "\" table 100",
@@ -87,15 +88,30 @@ func TestPlanRoutes(t *testing.T) {
 	}
 }
 
-func TestShortNames(t *testing.T) {
-	for id, want := range map[string]string{
-		"vpc-0123456789abcdef0":        "01234567",
-		"tgw-attach-0fedcba9876543210": "0fedcba9",
-		"i-0a1b2c3d4e5f60718":          "0a1b2c3d",
-		"odd":                          "odd",
-	} {
-		if got := short(id); got != want {
-			t.Errorf("short(%q) = %q, want %q", id, got, want)
-		}
+// TestKernelNamesComeFromHandles: the plan names a network's router, its
+// subnets' bridges and an instance's namespace from the handles the model
+// issues, and the instance's namespace is the one emulator.InstanceNamespace
+// gives the controller and the lab.
+func TestKernelNamesComeFromHandles(t *testing.T) {
+	c := model.New()
+	c.AddAccount(model.Account{ID: acct})
+	n := must[model.Network](t)(c.CreateNetwork(acct, netip.MustParsePrefix("10.0.0.0/16"), nil))
+	s := must[model.Subnet](t)(c.CreateSubnet(acct, n.ID, netip.MustParsePrefix("10.0.1.0/24"), "", nil))
+	inst := must[[]model.Instance](t)(c.RunInstances(acct, model.LaunchSpec{SubnetID: s.ID, Count: 1}))[0]
+	r := &Realizer{opts: Options{Lab: "t"}, links: map[string]int{}}
+	p, err := r.buildPlan(takeSnapshot(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hn, _ := c.Handle(n.ID)
+	hs, _ := c.Handle(s.ID)
+	hi, _ := c.Handle(inst.ID)
+	rp := p.routers[n.ID]
+	if rp.ns != "mcn-t-vpc-"+hn || len(rp.segs) != 1 || rp.segs[0].bridge != "s-"+hs {
+		t.Errorf("router %s with bridges %+v; want mcn-t-vpc-%s with s-%s", rp.ns, rp.segs, hn, hs)
+	}
+	hp := p.hosts[inst.NetworkInterfaceID]
+	if want := emulator.InstanceNamespace("t", inst.ID); hp == nil || hp.ns != want || want != "mcn-t-i-"+hi {
+		t.Errorf("host %+v; want namespace %s (mcn-t-i-%s)", hp, want, hi)
 	}
 }

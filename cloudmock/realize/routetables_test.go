@@ -67,7 +67,7 @@ func TestPlanTagRoutesAndPriorities(t *testing.T) {
 	if tt.ID < v.MainRouteTableID {
 		main, tag = 101, 100
 	}
-	brA, brB := bridgeName(sa.ID), bridgeName(sb.ID)
+	brA, brB := bridgeName(sa.Handle), bridgeName(sb.Handle)
 	got := routeLines(p.routers[v.ID])
 	for _, w := range []string{
 		fmt.Sprintf("table %d 192.0.2.0/24 via %s dev %s", main, y.PrivateIP, brB), // 900 beats 1000

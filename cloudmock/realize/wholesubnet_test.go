@@ -28,7 +28,7 @@ func TestPlanSubnetEqualToVPC(t *testing.T) {
 		}
 	}
 	slices.Sort(local)
-	want := []string{"table 99 0.0.0.0/0 unreachable", "table 99 10.0.0.0/24 dev " + bridgeName(s.ID)}
+	want := []string{"table 99 0.0.0.0/0 unreachable", "table 99 10.0.0.0/24 dev " + bridgeName(s.Handle)}
 	if !slices.Equal(local, want) {
 		t.Errorf("local table %q, want %q", local, want)
 	}

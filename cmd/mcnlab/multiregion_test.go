@@ -15,6 +15,7 @@ import (
 
 // Aviatrix multi-region transit in one account: transits in us-east-1 and
 // eu-west-1 peered, a spoke under each and a site on the us-east-1 one.
+// The lab's endpoint record lists both regions, the home region first.
 // Every pair is as simulate says, and each region's DescribeVpcs, signed
 // for that region, lists exactly that region's VPCs (VPCs are regional:
 // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-regions-availability-zones.html).
@@ -23,6 +24,9 @@ func TestAWSMultiRegionTransit(t *testing.T) {
 	lc, err := mcnlab.ReadEndpoint(lab, "aws")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := lc.AllRegions(); !slices.Equal(got, []string{"us-east-1", "eu-west-1"}) {
+		t.Errorf("the lab's endpoint record lists regions %v, want us-east-1 (home) and eu-west-1", got)
 	}
 	want := map[string][]string{
 		"us-east-1": {"usa-vpc", "use-vpc"},

@@ -53,6 +53,7 @@ type Engine struct {
 	curName atomic.Pointer[string]     // cur.Name, readable during an Apply
 	cancel  context.CancelFunc         // stops the goroutines below
 	wg      sync.WaitGroup             // FIB sync loop and Watch loops
+	fibMu   sync.Mutex                 // serialises syncFIB
 
 	lmu     sync.Mutex             // guards the two fields below
 	probers map[netip.Addr]*prober // by the peer's inner address

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/netip"
 	"runtime"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcnlab/mcnlab/dataplane/bgp"
 	"github.com/mcnlab/mcnlab/dataplane/policy"
 )
 
@@ -243,5 +245,42 @@ func TestCloseStopsEverything(t *testing.T) {
 	if n := runtime.NumGoroutine(); n > before {
 		buf := make([]byte, 1<<20)
 		t.Errorf("%d goroutines before, %d after Close:\n%s", before, n, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// TestApplyRoutes: the FIB gets the best paths of the configured sessions
+// (ECMP where two peers offer a prefix); removing a peer takes its next hop
+// out of the FIB before its tunnel goes, in the same Apply.
+func TestApplyRoutes(t *testing.T) {
+	e, f := startFake(t)
+	a, p := netip.MustParseAddr, netip.MustParsePrefix
+	gw1, gw2 := a("10.255.1.1"), a("10.255.2.1")
+	f.learn(
+		bgp.Path{Prefix: p("10.1.0.0/24"), NextHop: gw1, Peer: gw1},
+		bgp.Path{Prefix: p("10.9.0.0/24"), NextHop: gw1, Peer: gw1},
+		bgp.Path{Prefix: p("10.9.0.0/24"), NextHop: gw2, Peer: gw2},
+		bgp.Path{Prefix: p("10.0.0.0/24"), NextHop: netip.IPv4Unspecified()}, // our own
+	)
+	if err := e.Apply(context.Background(), testConfig(1, 2)); err != nil {
+		t.Fatal(err)
+	}
+	want := map[netip.Prefix][]netip.Addr{p("10.1.0.0/24"): {gw1}, p("10.9.0.0/24"): {gw1, gw2}}
+	deadline := time.Now().Add(5 * time.Second)
+	for !maps.EqualFunc(f.installed(), want, slices.Equal) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := f.installed(); !maps.EqualFunc(got, want, slices.Equal) {
+		t.Fatalf("routes = %v, want %v", got, want)
+	}
+	f.take()
+	if err := e.Apply(context.Background(), testConfig(2)); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.take(), []string{"bgp delete peer 10.255.1.1", "tunnel wg-gw1 close"}; !slices.Equal(got, want) {
+		t.Errorf("calls = %q, want %q", got, want)
+	}
+	want = map[netip.Prefix][]netip.Addr{p("10.9.0.0/24"): {gw2}}
+	if got := f.installed(); !maps.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("routes right after the Apply = %v, want %v", got, want)
 	}
 }

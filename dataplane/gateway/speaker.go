@@ -123,8 +123,12 @@ func (e *Engine) syncLoop(ctx context.Context) {
 
 // syncFIB makes the kernel routes equal the speaker's best paths learned
 // from sessions (local prefixes are connected routes already), less those
-// through dead tunnels.
+// through dead tunnels. Syncs are serialised, reading the paths included,
+// so that one that read the paths before a session went cannot install
+// them after the sync that followed its removal.
 func (e *Engine) syncFIB(ctx context.Context) error {
+	e.fibMu.Lock()
+	defer e.fibMu.Unlock()
 	want := map[netip.Prefix][]netip.Addr{}
 	if sp := e.speaker.Load(); sp != nil {
 		paths, err := sp.BestPaths(ctx)

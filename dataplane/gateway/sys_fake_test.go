@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 
@@ -25,10 +26,14 @@ type fakeSys struct {
 	calls   []string
 	failing map[string]error
 	routes  map[netip.Prefix][]netip.Addr
+	// paths are what the speaker's sessions would have learned; a path is
+	// best while the session to its Peer is configured.
+	paths    []bgp.Path
+	sessions map[netip.Addr]bool
 }
 
 func newFakeSys() *fakeSys {
-	return &fakeSys{nft: policy.NewFake(), failing: map[string]error{}, routes: map[netip.Prefix][]netip.Addr{}}
+	return &fakeSys{nft: policy.NewFake(), failing: map[string]error{}, routes: map[netip.Prefix][]netip.Addr{}, sessions: map[netip.Addr]bool{}}
 }
 
 // sys returns the engine's view of f.
@@ -74,6 +79,24 @@ func (f *fakeSys) fail(prefix string, err error) {
 	}
 }
 
+// learn sets the paths the sessions would have learned.
+func (f *fakeSys) learn(paths ...bgp.Path) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.paths = paths
+}
+
+// installed returns the routes the FIB was last given, next hops sorted.
+func (f *fakeSys) installed() map[netip.Prefix][]netip.Addr {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[netip.Prefix][]netip.Addr{}
+	for p, hops := range f.routes {
+		out[p] = slices.SortedFunc(slices.Values(hops), netip.Addr.Compare)
+	}
+	return out
+}
+
 // take returns the lines recorded since the last take.
 func (f *fakeSys) take() []string {
 	f.mu.Lock()
@@ -93,6 +116,7 @@ func (t fakeTunnels) open(key wg.Key, mtu int, p Peer, _ proberHooks) (*tunnel, 
 	if err := dev.Apply(wgConfig(key, p)); err != nil {
 		return nil, err
 	}
+	dev.peer = p.PeerAddress
 	return &tunnel{ifname: p.Interface(), dev: dev, peer: p.PeerAddress}, nil
 }
 
@@ -106,6 +130,7 @@ func (t fakeTunnels) setMTU(tu *tunnel, mtu int) error {
 type fakeDevice struct {
 	f      *fakeSys
 	ifname string
+	peer   netip.Addr
 }
 
 func (d *fakeDevice) Apply(c wg.Config) error {
@@ -115,7 +140,23 @@ func (d *fakeDevice) Apply(c wg.Config) error {
 
 func (d *fakeDevice) Stats() ([]wg.PeerStats, error) { return nil, nil }
 
-func (d *fakeDevice) Close() error { return d.f.record("tunnel %s close", d.ifname) }
+// Close records the close, and whether routes through the tunnel were
+// still installed (the kernel would drop them with the interface, behind
+// the engine's back).
+func (d *fakeDevice) Close() error {
+	d.f.mu.Lock()
+	var via []netip.Prefix
+	for p, hops := range d.f.routes {
+		if slices.Contains(hops, d.peer) {
+			via = append(via, p)
+		}
+	}
+	d.f.mu.Unlock()
+	if len(via) > 0 {
+		return d.f.record("tunnel %s close with routes %v still through it", d.ifname, via)
+	}
+	return d.f.record("tunnel %s close", d.ifname)
+}
 
 type fakeOverlays struct{ f *fakeSys }
 
@@ -137,7 +178,13 @@ type fakeSpeaker struct {
 }
 
 func (s *fakeSpeaker) AddPeer(_ context.Context, pc bgp.PeerConfig) error {
-	return s.f.record("bgp add peer %s as %d%s", pc.Address, pc.ASN, peerOpts(pc))
+	if err := s.f.record("bgp add peer %s as %d%s", pc.Address, pc.ASN, peerOpts(pc)); err != nil {
+		return err
+	}
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
+	s.f.sessions[pc.Address] = true
+	return nil
 }
 
 func (s *fakeSpeaker) UpdatePeer(_ context.Context, pc bgp.PeerConfig) error {
@@ -160,7 +207,13 @@ func peerOpts(pc bgp.PeerConfig) string {
 }
 
 func (s *fakeSpeaker) DeletePeer(_ context.Context, addr netip.Addr) error {
-	return s.f.record("bgp delete peer %s", addr)
+	if err := s.f.record("bgp delete peer %s", addr); err != nil {
+		return err
+	}
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
+	delete(s.f.sessions, addr)
+	return nil
 }
 
 func (s *fakeSpeaker) Advertise(_ context.Context, p netip.Prefix, _ netip.Addr) error {
@@ -171,7 +224,18 @@ func (s *fakeSpeaker) Withdraw(_ context.Context, p netip.Prefix) error {
 	return s.f.record("bgp withdraw %s", p)
 }
 
-func (s *fakeSpeaker) BestPaths(context.Context) ([]bgp.Path, error) { return nil, nil }
+// BestPaths returns the learned paths of the configured sessions.
+func (s *fakeSpeaker) BestPaths(context.Context) ([]bgp.Path, error) {
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
+	var out []bgp.Path
+	for _, p := range s.f.paths {
+		if s.f.sessions[p.Peer] {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
 
 func (s *fakeSpeaker) Peers(context.Context) ([]bgp.PeerState, error) { return nil, nil }
 
@@ -194,6 +258,9 @@ func (s *fakeSpeaker) wait(ctx context.Context) error {
 
 func (s *fakeSpeaker) Close() error {
 	s.closeOnce.Do(func() { close(s.done) })
+	s.f.mu.Lock()
+	clear(s.f.sessions)
+	s.f.mu.Unlock()
 	return s.f.record("bgp stop")
 }
 

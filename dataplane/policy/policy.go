@@ -15,6 +15,7 @@ const (
 	FamilyIPv6
 )
 
+// String is the family as nft names it: inet, ip or ip6.
 func (f Family) String() string {
 	switch f {
 	case FamilyINet:

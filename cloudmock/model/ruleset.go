@@ -428,6 +428,7 @@ func (c *Cloud) AddRules(account string, f Flavor, id string, rules []Rule) ([]R
 
 // RemoveRules removes the rules that match the given ones in the traffic
 // they match, and returns those removed and those that matched nothing.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RevokeSecurityGroupIngress.html — rules that do not exist are returned, not an error
 func (c *Cloud) RemoveRules(account string, f Flavor, id string, rules []Rule) (removed, unknown []Rule, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

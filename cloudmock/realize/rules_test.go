@@ -43,26 +43,24 @@ func ipv4Table(t *testing.T, rs *ruleset) string {
 	return ""
 }
 
-// The one compile path, without root: each case is a point's rule sets
-// and the nftables rules they become.
-func TestCompileRuleSets(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		rs   func() (*ruleset, error)
-		want string
-	}{{
-		// An Azure NSG on an interface: priority 100 denies SSH from
-		// anywhere, 200 allows everything from the network; the deny is
-		// checked first.
-		// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-groups-overview#security-rules — lower priority numbers are processed first; processing stops at the first match
-		name: "deny above allow",
-		rs: func() (*ruleset, error) {
-			return hostRuleset(hostSpec{SrcDstCheck: true, Ingress: layers{{Stateful: true, Rules: []ruleSpec{
-				{Prio: 100, Deny: true, Proto: "tcp", From: 22, To: 22, Type: -1, Code: -1, Peers: pfxs("0.0.0.0/0")},
-				{Prio: 200, Proto: "-1", From: -1, To: -1, Type: -1, Code: -1, Peers: pfxs("10.0.0.0/16")},
-			}}}, Egress: layers{{Stateful: true}}})
-		},
-		want: `table ip mcn {
+// compileCases are a point's rule sets and the nftables rules they become.
+var compileCases = []struct {
+	name string
+	rs   func() (*ruleset, error)
+	want string
+}{{
+	// An Azure NSG on an interface: priority 100 denies SSH from
+	// anywhere, 200 allows everything from the network; the deny is
+	// checked first.
+	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-groups-overview#security-rules — lower priority numbers are processed first; processing stops at the first match
+	name: "deny above allow",
+	rs: func() (*ruleset, error) {
+		return hostRuleset(hostSpec{SrcDstCheck: true, Ingress: layers{{Stateful: true, Rules: []ruleSpec{
+			{Prio: 100, Deny: true, Proto: "tcp", From: 22, To: 22, Type: -1, Code: -1, Peers: pfxs("0.0.0.0/0")},
+			{Prio: 200, Proto: "-1", From: -1, To: -1, Type: -1, Code: -1, Peers: pfxs("10.0.0.0/16")},
+		}}}, Egress: layers{{Stateful: true}}})
+	},
+	want: `table ip mcn {
 	chain egress {
 		ct state established,related ct mark & 0x1000000 == 0x1000000 return
 		drop
@@ -89,19 +87,19 @@ func TestCompileRuleSets(t *testing.T) {
 	}
 }
 `,
-	}, {
-		// A stateless rule admits a packet, not a connection: it marks
-		// nothing, and a layer with only stateless rules passes no
-		// "established" packets, so the return traffic needs a rule of its own.
-		// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/securityrules.htm#stateful — stateless rules: response traffic is not automatically allowed
-		name: "stateless needs the return rule",
-		rs: func() (*ruleset, error) {
-			return routerRuleset(routerSpec{Segs: []aclSpec{{Bridge: "s-1",
-				Ingress: layers{{Rules: []ruleSpec{{Stateless: true, Proto: "icmp", From: -1, To: -1, Type: 8, Code: -1, Peers: pfxs("10.0.1.0/24")}}}},
-				Egress:  layers{{Rules: []ruleSpec{{Stateless: true, Proto: "icmp", From: -1, To: -1, Type: 0, Code: -1, Peers: pfxs("10.0.1.0/24")}}}},
-			}}})
-		},
-		want: `table ip mcn {
+}, {
+	// A stateless rule admits a packet, not a connection: it marks
+	// nothing, and a layer with only stateless rules passes no
+	// "established" packets, so the return traffic needs a rule of its own.
+	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/securityrules.htm#stateful — stateless rules: response traffic is not automatically allowed
+	name: "stateless needs the return rule",
+	rs: func() (*ruleset, error) {
+		return routerRuleset(routerSpec{Segs: []aclSpec{{Bridge: "s-1",
+			Ingress: layers{{Rules: []ruleSpec{{Stateless: true, Proto: "icmp", From: -1, To: -1, Type: 8, Code: -1, Peers: pfxs("10.0.1.0/24")}}}},
+			Egress:  layers{{Rules: []ruleSpec{{Stateless: true, Proto: "icmp", From: -1, To: -1, Type: 0, Code: -1, Peers: pfxs("10.0.1.0/24")}}}},
+		}}})
+	},
+	want: `table ip mcn {
 	chain forward { type filter hook forward priority 0; policy accept;
 		iifname "s-1" oifname "s-1" accept
 		iifname "s-1" jump out-s-1
@@ -117,16 +115,16 @@ func TestCompileRuleSets(t *testing.T) {
 	}
 }
 `,
-	}, {
-		// Two flavours at one subnet are two checks in a row (an ACL,
-		// then an OCI security list with a stateful rule): both must allow.
-		name: "layers in series",
-		rs: func() (*ruleset, error) {
-			acl := layer{Rules: []ruleSpec{{Prio: 100, Stateless: true, Proto: "-1", From: -1, To: -1, Type: -1, Code: -1, Peers: pfxs("0.0.0.0/0")}}}
-			list := layer{Stateful: true, Rules: []ruleSpec{{Proto: "tcp", From: 443, To: 443, Type: -1, Code: -1, Peers: pfxs("10.0.1.0/24")}}}
-			return routerRuleset(routerSpec{Segs: []aclSpec{{Bridge: "s-2", Ingress: layers{acl, list}, Egress: layers{acl, {Stateful: true}}}}})
-		},
-		want: `table ip mcn {
+}, {
+	// Two flavours at one subnet are two checks in a row (an ACL,
+	// then an OCI security list with a stateful rule): both must allow.
+	name: "layers in series",
+	rs: func() (*ruleset, error) {
+		acl := layer{Rules: []ruleSpec{{Prio: 100, Stateless: true, Proto: "-1", From: -1, To: -1, Type: -1, Code: -1, Peers: pfxs("0.0.0.0/0")}}}
+		list := layer{Stateful: true, Rules: []ruleSpec{{Proto: "tcp", From: 443, To: 443, Type: -1, Code: -1, Peers: pfxs("10.0.1.0/24")}}}
+		return routerRuleset(routerSpec{Segs: []aclSpec{{Bridge: "s-2", Ingress: layers{acl, list}, Egress: layers{acl, {Stateful: true}}}}})
+	},
+	want: `table ip mcn {
 	chain forward { type filter hook forward priority 0; policy accept;
 		iifname "s-2" oifname "s-2" accept
 		iifname "s-2" jump out-s-2
@@ -159,7 +157,12 @@ func TestCompileRuleSets(t *testing.T) {
 	}
 }
 `,
-	}} {
+}}
+
+// The one compile path, without root: each case of compileCases, applied
+// to a recording fake.
+func TestCompileRuleSets(t *testing.T) {
+	for _, tc := range compileCases {
 		t.Run(tc.name, func(t *testing.T) {
 			rs, err := tc.rs()
 			if err != nil {

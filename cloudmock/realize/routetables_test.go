@@ -76,11 +76,16 @@ func TestPlanTagRoutesAndPriorities(t *testing.T) {
 		fmt.Sprintf("table %d 10.0.2.0/24 via %s dev %s", combo, x.PrivateIP, brB),
 		fmt.Sprintf("table %d 10.0.0.0/16 throw", combo),
 		fmt.Sprintf("rule %d from %s/32 iif %q table %d", tagPrio, tagged.PrivateIP, brA, combo),
-		fmt.Sprintf("rule %d iif %q table %d", rulePrio, brA, main),
 	} {
 		if !slices.Contains(got, w) {
 			t.Errorf("plan lacks %q:\n%s", w, strings.Join(got, "\n"))
 		}
+	}
+	// The subnet keeps its rule (rulePrio plus its index) to the main table.
+	if !slices.ContainsFunc(got, func(l string) bool {
+		return strings.HasPrefix(l, "rule 100") && strings.HasSuffix(l, fmt.Sprintf(" iif %q table %d", brA, main))
+	}) {
+		t.Errorf("plan lacks the subnet's rule to table %d:\n%s", main, strings.Join(got, "\n"))
 	}
 	if s := strings.Join(got, "\n"); strings.Contains(s, plain.PrivateIP.String()) {
 		t.Errorf("the untagged instance got a rule:\n%s", s)

@@ -70,7 +70,7 @@ var compileCases = []struct {
 	chain ingress {
 		ct state established,related ct mark & 0x1000000 == 0x1000000 return
 		meta l4proto tcp tcp dport 22 drop
-		ip saddr 10.0.0.0/16 ct mark set ct mark | 0x1000000 return
+		ip saddr 10.0.0.0/16 ct mark set 0x1000000 return
 		drop
 	}
 	chain input { type filter hook input priority 0; policy drop;
@@ -140,7 +140,7 @@ var compileCases = []struct {
 	}
 	chain in-s-2-1 {
 		ct state established,related ct mark & 0x1000000 == 0x1000000 return
-		ip saddr 10.0.1.0/24 meta l4proto tcp tcp dport 443 ct mark set ct mark | 0x1000000 return
+		ip saddr 10.0.1.0/24 meta l4proto tcp tcp dport 443 ct mark set 0x1000000 return
 		drop
 	}
 	chain out-s-2 {
@@ -197,7 +197,7 @@ func TestPlanTagAttachedRuleSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "ip saddr " + lb.PrivateIP.String() + " meta l4proto tcp tcp dport 80 ct mark set ct mark | 0x1000000 return"
+	want := "ip saddr " + lb.PrivateIP.String() + " meta l4proto tcp tcp dport 80 ct mark set 0x1000000 return"
 	if got := ipv4Table(t, p.hosts[web.NetworkInterfaceID].nft); !strings.Contains(got, want) {
 		t.Errorf("the tagged instance's table lacks %q:\n%s", want, got)
 	}

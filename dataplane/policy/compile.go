@@ -237,11 +237,11 @@ func (e *env) rule(r Rule) ([]expr.Any, error) {
 			&expr.Meta{Key: expr.MetaKeyMARK, SourceRegister: true, Register: 1})
 	}
 	if r.SetCtMark != 0 {
-		// ct mark set ct mark | bits, as (mark & ^bits) ^ bits
+		// An immediate, not "ct mark | bits": loading the mark of a packet
+		// without a connection (state invalid) ends the rule, and the
+		// rule's verdict with it.
 		m = append(m,
-			&expr.Ct{Register: 1, Key: expr.CtKeyMARK},
-			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
-				Mask: binaryutil.NativeEndian.PutUint32(^r.SetCtMark), Xor: binaryutil.NativeEndian.PutUint32(r.SetCtMark)},
+			&expr.Immediate{Register: 1, Data: binaryutil.NativeEndian.PutUint32(r.SetCtMark)},
 			&expr.Ct{Register: 1, Key: expr.CtKeyMARK, SourceRegister: true})
 	}
 	if r.ClampMSS {

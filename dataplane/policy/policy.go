@@ -118,9 +118,10 @@ type Rule struct {
 	CounterName string
 	// SetMark sets the packet mark (0 leaves it), for policy routing.
 	SetMark uint32
-	// SetCtMark sets these bits in the connection's conntrack mark (0
-	// leaves it): it outlives the packet, so that later packets of the
-	// connection can be told by CtMark.
+	// SetCtMark sets the connection's conntrack mark (0 leaves it): it
+	// outlives the packet, so that later packets of the connection can be
+	// told by CtMark. A packet without a connection (state invalid) is
+	// left alone and the rule goes on to its verdict.
 	SetCtMark uint32
 	NAT       *NAT
 	Verdict   Verdict

@@ -58,7 +58,7 @@ var cases = []struct {
 		want: `table ip mixed {
 	chain input { type filter hook input priority 0; policy drop;
 		ct state established,related ct mark & 0x100 == 0x100 accept
-		ip saddr 10.0.0.0/8 meta l4proto tcp tcp dport 22 ct mark set ct mark | 0x100 accept
+		ip saddr 10.0.0.0/8 meta l4proto tcp tcp dport 22 ct mark set 0x100 accept
 		ip saddr 10.0.0.0/8 meta l4proto udp accept
 	}
 }

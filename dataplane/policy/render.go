@@ -145,7 +145,6 @@ func rangePrefixes(from, to netip.Addr) []netip.Prefix {
 type reg struct {
 	field string // "ip saddr", "meta l4proto"…; "" for an immediate
 	mask  []byte
-	xor   []byte
 	data  []byte // an immediate's value
 }
 
@@ -204,7 +203,7 @@ func (r *ruleRenderer) expr(e expr.Any) {
 		// google/nftables reads a ct set back without its source
 		// register (a ct load always has a destination, register 1 here).
 		if e.Key == expr.CtKeyMARK && (e.SourceRegister || e.Register == 0) {
-			r.add("ct mark set ct mark | 0x%x", binary.NativeEndian.Uint32(pad4(r.regs[1].xor)))
+			r.add("ct mark set 0x%x", binary.NativeEndian.Uint32(pad4(r.regs[1].data)))
 			return
 		}
 		r.regs[e.Register] = reg{field: fmt.Sprintf("ct key %d", e.Key)}
@@ -216,7 +215,7 @@ func (r *ruleRenderer) expr(e expr.Any) {
 		}
 	case *expr.Bitwise:
 		x := r.regs[e.SourceRegister]
-		x.mask, x.xor = e.Mask, e.Xor
+		x.mask = e.Mask
 		r.regs[e.DestRegister] = x
 	case *expr.Immediate:
 		r.regs[e.Register] = reg{data: e.Data}

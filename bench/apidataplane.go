@@ -142,7 +142,7 @@ func effectRun(ctx context.Context, lab string, n int) (route, sg Latency, pinge
 		if _, err := c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: g.GroupId, IpPermissions: icmp}); err != nil {
 			return route, sg, false, err
 		}
-		ns := emulator.NamespaceName(lab, "i-"+(*insts[0].InstanceId)[2:10])
+		ns := emulator.InstanceNamespace(lab, *insts[0].InstanceId)
 		if p, err := probe.NewPinger(ns); err == nil {
 			_, perr := p.Ping(netip.MustParseAddr(*insts[3].PrivateIpAddress), 1, 2*time.Second)
 			pinged = perr == nil

@@ -29,7 +29,8 @@ func API(lab string) (*api.Client, error) {
 
 // Providers builds a provider for every account of a plan: the lab's
 // emulated cloud for credentials "lab" (from the lab's record, or
-// endpoint when set), the SDK's default chain or a profile otherwise.
+// endpoint when set), the SDK's default chain or a profile otherwise. The
+// caller closes them (CloseProviders).
 func Providers(ctx context.Context, cp *intent.Plan, lab, endpoint string) (map[string]cloud.Provider, error) {
 	out := map[string]cloud.Provider{}
 	for _, a := range cp.Accounts {
@@ -50,11 +51,23 @@ func Providers(ctx context.Context, cp *intent.Plan, lab, endpoint string) (map[
 		}
 		p, err := controller.NewProvider(ctx, a, cp.Topology.Name, ep)
 		if err != nil {
-			return nil, fmt.Errorf("account %s: %w", a.Account.Name, err)
+			return nil, errors.Join(fmt.Errorf("account %s: %w", a.Account.Name, err), CloseProviders(out))
 		}
 		out[a.Account.Name] = p
 	}
 	return out, nil
+}
+
+// CloseProviders closes every provider that Providers made; the error
+// joins theirs.
+func CloseProviders(ps map[string]cloud.Provider) error {
+	var errs []error
+	for name, p := range ps {
+		if err := p.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close provider of account %s: %w", name, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // RunController is the controller daemon of a lab (`mcnlab controller
@@ -78,6 +91,7 @@ func RunController(ctx context.Context, lab string) error {
 	if err != nil {
 		return err
 	}
+	defer CloseProviders(providers)
 	st, err := store.Open(DBFile(lab))
 	if err != nil {
 		return err

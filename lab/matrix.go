@@ -130,15 +130,10 @@ func PlanAndInstances(ctx context.Context, lab string) (*intent.Plan, map[string
 	if err != nil {
 		return nil, nil, err
 	}
+	defer CloseProviders(providers)
 	instances := map[string]cloud.InstanceInfo{}
 	for _, p := range providers {
-		o, ok := p.(interface {
-			Observe(context.Context) (cloud.Inventory, error)
-		})
-		if !ok {
-			continue
-		}
-		inv, err := o.Observe(ctx)
+		inv, err := p.Observe(ctx)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -215,7 +215,11 @@ func (d *decoder) fields(n *yaml.Node, path, obj string) map[string]*yaml.Node {
 	}
 	for _, k := range requiredKeys[obj] {
 		if out[k] == nil && first[k] == nil {
-			d.errf(n, join(path, k), "missing required key %q (%s)", k, missingHint[k])
+			hint, ok := missingHint[obj+"."+k]
+			if !ok {
+				hint = missingHint[k]
+			}
+			d.errf(n, join(path, k), "missing required key %q (%s)", k, hint)
 		}
 	}
 	return out

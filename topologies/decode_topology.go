@@ -47,6 +47,7 @@ func (d *decoder) topology(root *yaml.Node) *Topology {
 		}
 	}
 	t.Cloud = d.cloud(f)
+	t.Internet = d.internet(f["internet"])
 	return t
 }
 

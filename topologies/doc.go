@@ -57,6 +57,15 @@
 // connections, which the controller builds through the clouds' APIs.
 // FORMAT.md documents every key and rule; aws-transit.yaml is an example.
 //
+// # Internet
+//
+// The internet block (the Internet type in internet.go) declares the
+// emulated internet's DNS resolver and hosts: servers answering HTTP and
+// HTTPS for their DNS names, and clients, all on 192.0.2.0/24 (the other
+// documentation and benchmarking ranges are the lab's uplink, elastic IP
+// and link pools). FORMAT.md documents its keys and rules;
+// emulator/internet runs the servers.
+//
 // Adding a node kind is adding it to the kinds list, to schema.json's enum
 // (a test keeps the two equal) and to the code that builds it.
 package topologies

@@ -5,7 +5,8 @@ package topologies
 // properties under $defs (a test keeps them equal).
 var objectKeys = map[string][]string{
 	"topology": {"name", "version", "defaults", "nodes", "links", "tunnels",
-		"accounts", "vpcs", "transits", "spokes", "transit-peerings", "sites", "domains", "connections"},
+		"accounts", "vpcs", "transits", "spokes", "transit-peerings", "sites", "domains", "connections",
+		"internet"},
 	"tunnel":   {"endpoints", "inner"},
 	"defaults": {"mtu"},
 	"node":     {"kind", "routes", "exec", "bgp", "config"},
@@ -27,6 +28,10 @@ var objectKeys = map[string][]string{
 	"site":           {"router", "asn", "advertise", "connection", "hosts"},
 	"siteConnection": {"type", "transit", "address"},
 	"domain":         {"members"},
+
+	// The emulated internet (internet.go).
+	"internet":     {"dns", "hosts"},
+	"internetHost": {"address", "role", "names", "serve", "shared"},
 }
 
 // requiredKeys lists the keys each mapping must hold. A topology needs
@@ -53,9 +58,13 @@ var requiredKeys = map[string][]string{
 	"site":           {"router", "asn", "advertise", "connection"},
 	"siteConnection": {"type", "transit"},
 	"domain":         {"members"},
+
+	"internet":     {},
+	"internetHost": {"address"},
 }
 
-// missingHint tells what to write for a missing required key.
+// missingHint tells what to write for a missing required key; a hint
+// under "OBJECT.KEY" is for that kind of mapping only.
 var missingHint = map[string]string{
 	"name":      "a lab name such as three-tier",
 	"version":   "version: 1",
@@ -83,4 +92,6 @@ var missingHint = map[string]string{
 	"connection": "how the site reaches its transit, such as {type: private-line, transit: transit}",
 	"type":       "private-line or tunnel",
 	"members":    "a list of spoke and site names, such as [prod, dc1]",
+
+	"internetHost.address": "the host's address in 192.0.2.0/24, such as 192.0.2.20",
 }

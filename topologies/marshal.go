@@ -46,6 +46,9 @@ func Marshal(t *Topology) ([]byte, error) {
 	if t.Cloud != nil {
 		marshalCloud(root, t.Cloud)
 	}
+	if t.Internet != nil {
+		root.Content = append(root.Content, str("internet"), marshalInternet(t.Internet))
+	}
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# yaml-language-server: $schema=./schema.json\n")
 	enc := yaml.NewEncoder(&buf)

@@ -29,6 +29,12 @@ func stripped(t *Topology) *Topology {
 	if t.Cloud != nil {
 		c.Cloud = strippedCloud(t.Cloud)
 	}
+	if t.Internet != nil {
+		in := *t.Internet
+		in.Pos = Pos{}
+		in.Hosts = unposed(in.Hosts, func(h *InternetHost) { h.Pos = Pos{} })
+		c.Internet = &in
+	}
 	return &c
 }
 

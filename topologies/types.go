@@ -25,6 +25,9 @@ type Topology struct {
 	Tunnels []*Tunnel
 	// Cloud is the cloud intent (cloud.go); nil when the file has none.
 	Cloud *Cloud
+	// Internet is the emulated internet's resolver and hosts
+	// (internet.go); nil when the file has no internet block.
+	Internet *Internet
 }
 
 // Defaults are values applied where a node or link leaves them unset.
@@ -139,10 +142,14 @@ func kindNames() []string {
 }
 
 // ApplyDefaults fills what a topology built in Go leaves unset: the default
-// MTU, the MTU of every link that has none, and in the cloud intent each
-// account's credentials (lab) and each transit's approval mode (auto), as
-// Parse does.
+// MTU, the MTU of every link that has none, in the cloud intent each
+// account's credentials (lab) and each transit's approval mode (auto), and
+// in the internet block the resolver's address, each host's role (server)
+// and a server's services (http and https), as Parse does.
 func (t *Topology) ApplyDefaults() {
+	if t.Internet != nil {
+		t.Internet.applyDefaults()
+	}
 	if t.Defaults.MTU == 0 {
 		t.Defaults.MTU = DefaultMTU
 	}

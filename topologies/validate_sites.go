@@ -282,9 +282,10 @@ func (c *checker) checkDomains(cl *Cloud, x *cloudIndex) {
 }
 
 // checkNames checks the names that share one name space: nodes,
-// workloads, site hosts, sites, spokes and transits (they become
-// namespaces, gateway names and labels of a reachability matrix), and the
-// gateway names NAME-1 and NAME-2 that each transit and spoke takes.
+// workloads, site hosts, sites, spokes, transits and internet hosts (they
+// become namespaces, gateway names and labels of a reachability matrix),
+// and the gateway names NAME-1 and NAME-2 that each transit and spoke
+// takes.
 func (c *checker) checkNames(t *Topology) {
 	var all []who
 	pos := map[string]Pos{} // path -> position of the name
@@ -331,6 +332,13 @@ func (c *checker) checkNames(t *Topology) {
 			}
 		}
 	}
+	if in := t.Internet; in != nil {
+		for _, h := range in.Hosts {
+			if h != nil {
+				add("internet host", h.Name, join("internet.hosts", h.Name), h.Pos)
+			}
+		}
+	}
 	// The first in the file keeps the name; Go-built topologies (no
 	// positions) keep the order above.
 	sort.SliceStable(all, func(i, j int) bool {
@@ -372,7 +380,7 @@ func (c *checker) checkNames(t *Topology) {
 		case o.kind == "node" && w.kind == "node":
 			// reported by checkNodes
 		default:
-			c.errAt(p, w.path, "name %q is already used by %s %s (%s); nodes, workloads, site hosts, sites, spokes and transits share one name space: rename one",
+			c.errAt(p, w.path, "name %q is already used by %s %s (%s); nodes, workloads, site hosts, sites, spokes, transits and internet hosts share one name space: rename one",
 				w.name, o.kind, o.name, c.whereAt(o.path, pos[o.path]))
 		}
 	}

@@ -23,9 +23,11 @@ type ruleSpec struct {
 	Peers      []netip.Prefix
 }
 
-// statefulMark is the conntrack mark bit of connections that a stateful
-// rule admitted: their packets pass both ways ("established"); those that
-// only stateless rules admitted are judged packet by packet.
+// statefulMark is the conntrack mark of connections that a stateful rule
+// admitted: their packets pass both ways ("established"); those that only
+// stateless rules admitted are judged packet by packet. It is the whole
+// mark (policy matches it by equality): a gateway daemon in the same
+// namespace must not set conntrack marks of its own on eth0's flows.
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — security groups are stateful: responses to allowed traffic flow regardless of rules
 // OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/securityrules.htm#stateful — a stateless rule's response traffic needs a rule of its own
 const statefulMark = 0x0100_0000

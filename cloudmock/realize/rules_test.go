@@ -62,13 +62,13 @@ var compileCases = []struct {
 	},
 	want: `table ip mcn {
 	chain egress {
-		ct state established,related ct mark & 0x1000000 == 0x1000000 return
+		ct state established,related ct mark 0x1000000 return
 		drop
 	}
 	chain forward { type filter hook forward priority 0; policy drop;
 	}
 	chain ingress {
-		ct state established,related ct mark & 0x1000000 == 0x1000000 return
+		ct state established,related ct mark 0x1000000 return
 		meta l4proto tcp tcp dport 22 drop
 		ip saddr 10.0.0.0/16 ct mark set 0x1000000 return
 		drop
@@ -139,7 +139,7 @@ var compileCases = []struct {
 		drop
 	}
 	chain in-s-2-1 {
-		ct state established,related ct mark & 0x1000000 == 0x1000000 return
+		ct state established,related ct mark 0x1000000 return
 		ip saddr 10.0.1.0/24 meta l4proto tcp tcp dport 443 ct mark set 0x1000000 return
 		drop
 	}
@@ -152,7 +152,7 @@ var compileCases = []struct {
 		drop
 	}
 	chain out-s-2-1 {
-		ct state established,related ct mark & 0x1000000 == 0x1000000 return
+		ct state established,related ct mark 0x1000000 return
 		drop
 	}
 }

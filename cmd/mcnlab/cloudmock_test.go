@@ -46,7 +46,7 @@ func TestCloudmockServeLab(t *testing.T) {
 		SubnetId: sub.Subnet.SubnetId, SecurityGroupIds: []string{*sg.GroupId}})
 	call("RunInstances", err)
 	a, b := run.Instances[0], run.Instances[1]
-	nsA := emulator.NamespaceName(lab, "i-"+strings.TrimPrefix(*a.InstanceId, "i-")[:8])
+	nsA := emulator.InstanceNamespace(lab, *a.InstanceId)
 	dst := netip.MustParseAddr(*b.PrivateIpAddress)
 
 	// Security groups deny inbound by default: no reply.
@@ -157,7 +157,7 @@ func TestCloudmockServeCircuit(t *testing.T) {
 		SubnetId: sub.Subnet.SubnetId, SecurityGroupIds: []string{*sg.GroupId}})
 	call("RunInstances", err)
 	inst := netip.MustParseAddr(*run.Instances[0].PrivateIpAddress)
-	nsInst := emulator.NamespaceName(lab, "i-"+strings.TrimPrefix(*run.Instances[0].InstanceId, "i-")[:8])
+	nsInst := emulator.InstanceNamespace(lab, *run.Instances[0].InstanceId)
 
 	vgw, err := c.CreateVpnGateway(ctx, &ec2.CreateVpnGatewayInput{Type: types.GatewayTypeIpsec1})
 	call("CreateVpnGateway", err)
@@ -259,7 +259,7 @@ func TestCloudmockServeUplink(t *testing.T) {
 	run, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: sdkaws.String("ami-12345678"), MinCount: sdkaws.Int32(1), MaxCount: sdkaws.Int32(1),
 		SubnetId: sub.Subnet.SubnetId, SecurityGroupIds: []string{*sg.GroupId}})
 	call("RunInstances", err)
-	nsInst := emulator.NamespaceName(lab, "i-"+strings.TrimPrefix(*run.Instances[0].InstanceId, "i-")[:8])
+	nsInst := emulator.InstanceNamespace(lab, *run.Instances[0].InstanceId)
 	igw, err := c.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{})
 	call("CreateInternetGateway", err)
 	_, err = c.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGateway.InternetGatewayId, VpcId: vpc.Vpc.VpcId})

@@ -127,6 +127,7 @@ func newPlanApply() []*cobra.Command {
 				if err != nil {
 					return err
 				}
+				defer mcnlab.CloseProviders(providers)
 				w := cmd.OutOrStdout()
 				total := 0
 				for _, a := range cp.Accounts {

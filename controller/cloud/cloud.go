@@ -1,5 +1,5 @@
 // Package cloud holds the provider-neutral shape of what the controller
-// wants in one cloud account and region (Desired), what it found there
+// wants in one cloud account (Desired, its VPCs in one or more regions), what it found there
 // (Inventory), the API calls that close the gap (Call), and the Provider
 // interface that each cloud's SDK-based client implements. It makes no
 // calls itself.
@@ -23,7 +23,8 @@ import (
 	"net/netip"
 )
 
-// Desired is the whole desired state of one account and region.
+// Desired is the whole desired state of one account; each VPC says its
+// region.
 type Desired struct {
 	// Owner names the lab or deployment; objects are tagged with it.
 	Owner          string

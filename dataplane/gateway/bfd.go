@@ -74,7 +74,7 @@ func (e *Engine) syncBFDLocked(ctx context.Context) {
 		}
 	}
 	e.lmu.Lock()
-	var stale []*bfd.Session
+	var stale []bfdSession
 	for addr, s := range e.bfd {
 		if n, ok := want[addr]; !ok || (known && !established[addr]) || (n.LocalAddress.IsValid() && n.LocalAddress != e.bfdLocal[addr]) {
 			stale = append(stale, s)
@@ -111,23 +111,17 @@ func (e *Engine) syncBFDLocked(ctx context.Context) {
 		local := n.LocalAddress
 		if !local.IsValid() {
 			var err error
-			if local, err = bfd.LocalAddressFor(addr); err != nil {
+			if local, err = e.sys.bfd.localAddress(addr); err != nil {
 				errs = append(errs, err)
 				continue
 			}
 		}
-		s, err := bfd.New(bfd.Config{
+		s, err := e.sys.bfd.start(bfd.Config{
 			Local: local, Peer: addr,
 			OnChange: func(bfd.Change) { e.kickFIB() },
 			Logger:   e.log.With("neighbor", n.Name),
 		})
-		if err == nil {
-			err = s.Start()
-		}
 		if err != nil {
-			if s != nil {
-				err = errors.Join(err, s.Close())
-			}
 			errs = append(errs, err)
 			continue
 		}

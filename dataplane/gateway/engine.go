@@ -14,8 +14,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/mcnlab/mcnlab/dataplane/bfd"
 )
 
 // ErrInvalid marks a Config refused by Validate; nothing was changed.
@@ -63,7 +61,7 @@ type Engine struct {
 	restarted map[netip.Addr]bool
 	// bfd are the BFD sessions of plain neighbours, by the neighbour's
 	// address, and bfdLocal their local addresses (bfd.go).
-	bfd      map[netip.Addr]*bfd.Session
+	bfd      map[netip.Addr]bfdSession
 	bfdLocal map[netip.Addr]netip.Addr
 	// bgpUp holds when each neighbour's BGP session was first seen
 	// established (bfd.go); guarded by mu.
@@ -122,7 +120,7 @@ func newEngine(opts Options, s sys) (*Engine, error) {
 		tunnels:   make(map[string]*tunnel),
 		probers:   make(map[netip.Addr]*prober),
 		restarted: make(map[netip.Addr]bool),
-		bfd:       make(map[netip.Addr]*bfd.Session),
+		bfd:       make(map[netip.Addr]bfdSession),
 		bfdLocal:  make(map[netip.Addr]netip.Addr),
 		bgpUp:     make(map[netip.Addr]time.Time),
 		reset:     make(chan struct{}, 1),

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcnlab/mcnlab/dataplane/bfd"
 	"github.com/mcnlab/mcnlab/dataplane/bgp"
 	"github.com/mcnlab/mcnlab/dataplane/policy"
 )
@@ -282,5 +283,62 @@ func TestApplyRoutes(t *testing.T) {
 	want = map[netip.Prefix][]netip.Addr{p("10.9.0.0/24"): {gw2}}
 	if got := f.installed(); !maps.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("routes right after the Apply = %v, want %v", got, want)
+	}
+}
+
+// waitUntil polls cond until it holds or 5 s pass.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestNeighborBFD: a neighbour's BFD session starts only once its BGP
+// session has been established for bfdStartDelay; while BFD is down after
+// being up, the neighbour's next hop leaves the FIB (BGP still up) and it
+// comes back with BFD; the session stops when BGP goes down. A NoBFD
+// neighbour never gets one.
+func TestNeighborBFD(t *testing.T) {
+	e, f := startFake(t)
+	a, p := netip.MustParseAddr, netip.MustParsePrefix
+	r, q := a("192.0.2.1"), a("192.0.2.2")
+	c := testConfig()
+	c.Neighbors = []Neighbor{{Name: "r", Address: r, ASN: 65100}, {Name: "q", Address: q, ASN: 65101, NoBFD: true}}
+	f.learn(bgp.Path{Prefix: p("10.9.0.0/24"), NextHop: r, Peer: r}, bgp.Path{Prefix: p("10.8.0.0/24"), NextHop: q, Peer: q})
+	both := map[netip.Prefix][]netip.Addr{p("10.9.0.0/24"): {r}, p("10.8.0.0/24"): {q}}
+	var calls []string
+	seen := func(line string) bool { calls = append(calls, f.take()...); return slices.Contains(calls, line) }
+	routesAre := func(want map[netip.Prefix][]netip.Addr) func() bool {
+		return func() bool { return maps.EqualFunc(f.installed(), want, slices.Equal) }
+	}
+	if err := e.Apply(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "both neighbours' routes installed", routesAre(both))
+
+	established := time.Now()
+	f.setEstablished(r, true)
+	f.setEstablished(q, true)
+	e.kickFIB()
+	waitUntil(t, "r's BFD session started", func() bool { return seen("bfd start 192.0.2.1 local 192.0.2.254") })
+	if d := time.Since(established); d < bfdStartDelay {
+		t.Errorf("BFD started %s after BGP was established, before bfdStartDelay %s", d, bfdStartDelay)
+	}
+	f.setBFD(r, bfd.Up)
+	f.setBFD(r, bfd.Down)
+	waitUntil(t, "r's route out of the FIB while its BFD is down", routesAre(map[netip.Prefix][]netip.Addr{p("10.8.0.0/24"): {q}}))
+	f.setBFD(r, bfd.Up)
+	waitUntil(t, "r's route back with BFD up", routesAre(both))
+
+	f.setEstablished(r, false)
+	e.kickFIB()
+	waitUntil(t, "r's BFD session stopped with BGP down", func() bool { return seen("bfd stop 192.0.2.1") })
+	if slices.ContainsFunc(calls, func(l string) bool { return strings.HasPrefix(l, "bfd start 192.0.2.2") }) {
+		t.Errorf("calls %q start BFD for the NoBFD neighbour q", calls)
 	}
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -9,6 +10,7 @@ import (
 	"github.com/google/nftables"
 	"github.com/vishvananda/netlink"
 
+	"github.com/mcnlab/mcnlab/dataplane/bfd"
 	"github.com/mcnlab/mcnlab/dataplane/bgp"
 	"github.com/mcnlab/mcnlab/dataplane/fib"
 	"github.com/mcnlab/mcnlab/dataplane/policy"
@@ -17,8 +19,8 @@ import (
 
 // The engine reaches the kernel and its protocols only through the
 // interfaces below, one per component: the tunnels' devices (tunnelSys,
-// wgDevice), the neighbours' overlays (overlaySys) and BGP speaker
-// (speaker), the routes (routeTable) and the policy's nftables calls
+// wgDevice), the neighbours' overlays (overlaySys) and BFD sessions
+// (bfdSys), the BGP speaker (speaker), the routes (routeTable) and the policy's nftables calls
 // (policy.Conn). kernelSys is the real implementation; the tests' fakeSys
 // records the calls, so that Apply's decisions are table-tested without
 // root.
@@ -27,6 +29,7 @@ import (
 type sys struct {
 	tunnels  tunnelSys
 	overlays overlaySys
+	bfd      bfdSys
 	nft      policy.Conn
 	fib      routeTable
 	// newSpeaker starts a BGP speaker; the engine closes it.
@@ -61,6 +64,23 @@ type overlaySys interface {
 	openVXLAN(n Neighbor) error
 	// closeVXLAN removes n's overlay; one that is not there is no error.
 	closeVXLAN(n Neighbor) error
+}
+
+// bfdSys starts the neighbours' BFD sessions (bfd.go).
+type bfdSys interface {
+	// localAddress is the address the kernel sends to peer from.
+	localAddress(peer netip.Addr) (netip.Addr, error)
+	// start starts a session; on error nothing is left running. The
+	// caller closes the session.
+	start(cfg bfd.Config) (bfdSession, error)
+}
+
+// bfdSession is a running BFD session (*bfd.Session).
+type bfdSession interface {
+	Peer() netip.Addr
+	Stats() bfd.Stats
+	// Close stops the session; it is idempotent.
+	Close() error
 }
 
 // speaker is the BGP speaker calls the engine makes (*bgp.Speaker).
@@ -106,6 +126,7 @@ func kernelSys(logger *slog.Logger) (sys, error) {
 	return sys{
 		tunnels:  kernelTunnels{nl: nl, log: logger},
 		overlays: kernelOverlays{nl: nl},
+		bfd:      kernelBFD{},
 		nft:      nc,
 		fib:      fib.New(nl, fib.Options{}),
 		newSpeaker: func(ctx context.Context, c bgp.Config) (speaker, error) {
@@ -137,7 +158,24 @@ type kernelOverlays struct{ nl *netlink.Handle }
 func (k kernelOverlays) openVXLAN(n Neighbor) error  { return openVXLAN(k.nl, n) }
 func (k kernelOverlays) closeVXLAN(n Neighbor) error { return closeVXLAN(k.nl, n) }
 
+// kernelBFD runs dataplane/bfd sessions on UDP sockets.
+type kernelBFD struct{}
+
+func (kernelBFD) localAddress(peer netip.Addr) (netip.Addr, error) { return bfd.LocalAddressFor(peer) }
+
+func (kernelBFD) start(cfg bfd.Config) (bfdSession, error) {
+	s, err := bfd.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Start(); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	return s, nil
+}
+
 var (
+	_ bfdSession = (*bfd.Session)(nil)
 	_ speaker    = (*bgp.Speaker)(nil)
 	_ routeTable = (*fib.FIB)(nil)
 	_ wgDevice   = (*wg.Tunnel)(nil)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mcnlab/mcnlab/dataplane/bfd"
 	"github.com/mcnlab/mcnlab/dataplane/bgp"
 	"github.com/mcnlab/mcnlab/dataplane/policy"
 	"github.com/mcnlab/mcnlab/dataplane/wg"
@@ -30,10 +31,15 @@ type fakeSys struct {
 	// best while the session to its Peer is configured.
 	paths    []bgp.Path
 	sessions map[netip.Addr]bool
+	// established are the sessions Established reports.
+	established map[netip.Addr]bool
+	// bfd are the running BFD sessions by peer.
+	bfd map[netip.Addr]*fakeBFD
 }
 
 func newFakeSys() *fakeSys {
-	return &fakeSys{nft: policy.NewFake(), failing: map[string]error{}, routes: map[netip.Prefix][]netip.Addr{}, sessions: map[netip.Addr]bool{}}
+	return &fakeSys{nft: policy.NewFake(), failing: map[string]error{}, routes: map[netip.Prefix][]netip.Addr{}, sessions: map[netip.Addr]bool{},
+		established: map[netip.Addr]bool{}, bfd: map[netip.Addr]*fakeBFD{}}
 }
 
 // sys returns the engine's view of f.
@@ -41,6 +47,7 @@ func (f *fakeSys) sys() sys {
 	return sys{
 		tunnels:  fakeTunnels{f},
 		overlays: fakeOverlays{f},
+		bfd:      fakeBFDs{f},
 		nft:      f.nft,
 		fib:      fakeFIB{f},
 		newSpeaker: func(_ context.Context, c bgp.Config) (speaker, error) {
@@ -240,7 +247,86 @@ func (s *fakeSpeaker) BestPaths(context.Context) ([]bgp.Path, error) {
 func (s *fakeSpeaker) Peers(context.Context) ([]bgp.PeerState, error) { return nil, nil }
 
 func (s *fakeSpeaker) Established(context.Context) (map[netip.Addr]bool, error) {
-	return map[netip.Addr]bool{}, nil
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
+	return maps.Clone(s.f.established), nil
+}
+
+// setEstablished marks the session to addr established or not.
+func (f *fakeSys) setEstablished(addr netip.Addr, up bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if up {
+		f.established[addr] = true
+	} else {
+		delete(f.established, addr)
+	}
+}
+
+// fakeBFDs starts fake BFD sessions; each neighbour's local address is
+// 192.0.2.254.
+type fakeBFDs struct{ f *fakeSys }
+
+func (b fakeBFDs) localAddress(netip.Addr) (netip.Addr, error) {
+	return netip.MustParseAddr("192.0.2.254"), nil
+}
+
+func (b fakeBFDs) start(cfg bfd.Config) (bfdSession, error) {
+	if err := b.f.record("bfd start %s local %s", cfg.Peer, cfg.Local); err != nil {
+		return nil, err
+	}
+	s := &fakeBFD{f: b.f, peer: cfg.Peer, onChange: cfg.OnChange}
+	b.f.mu.Lock()
+	defer b.f.mu.Unlock()
+	b.f.bfd[cfg.Peer] = s
+	return s, nil
+}
+
+// fakeBFD is a BFD session whose state the test sets (setBFD).
+type fakeBFD struct {
+	f        *fakeSys
+	peer     netip.Addr
+	onChange func(bfd.Change)
+	stats    bfd.Stats // guarded by f.mu
+	closed   bool      // guarded by f.mu
+}
+
+func (s *fakeBFD) Peer() netip.Addr { return s.peer }
+
+func (s *fakeBFD) Stats() bfd.Stats {
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
+	return s.stats
+}
+
+func (s *fakeBFD) Close() error {
+	s.f.mu.Lock()
+	if s.closed {
+		s.f.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	if s.f.bfd[s.peer] == s {
+		delete(s.f.bfd, s.peer)
+	}
+	s.f.mu.Unlock()
+	return s.f.record("bfd stop %s", s.peer)
+}
+
+// setBFD moves the running session to peer to state, as packets would;
+// false when none runs.
+func (f *fakeSys) setBFD(peer netip.Addr, state bfd.State) bool {
+	f.mu.Lock()
+	s := f.bfd[peer]
+	if s != nil {
+		s.stats.State = state
+		s.stats.EverUp = s.stats.EverUp || state == bfd.Up
+	}
+	f.mu.Unlock()
+	if s != nil && s.onChange != nil {
+		s.onChange(bfd.Change{})
+	}
+	return s != nil
 }
 
 func (s *fakeSpeaker) Watch(ctx context.Context, _ func([]bgp.PathEvent)) error { return s.wait(ctx) }

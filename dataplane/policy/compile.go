@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
+	"github.com/google/nftables/xt"
 	"golang.org/x/sys/unix"
 )
 
@@ -237,12 +239,9 @@ func (e *env) rule(r Rule) ([]expr.Any, error) {
 			&expr.Meta{Key: expr.MetaKeyMARK, SourceRegister: true, Register: 1})
 	}
 	if r.SetCtMark != 0 {
-		// An immediate, not "ct mark | bits": loading the mark of a packet
-		// without a connection (state invalid) ends the rule, and the
-		// rule's verdict with it.
 		m = append(m,
 			&expr.Immediate{Register: 1, Data: binaryutil.NativeEndian.PutUint32(r.SetCtMark)},
-			&expr.Ct{Register: 1, Key: expr.CtKeyMARK, SourceRegister: true})
+			&expr.Ct{Key: expr.CtKeyMARK, SourceRegister: true, Register: 1})
 	}
 	if r.ClampMSS {
 		m = append(m, clampMSS()...)
@@ -253,6 +252,9 @@ func (e *env) rule(r Rule) ([]expr.Any, error) {
 			return nil, err
 		}
 		m = append(m, n...)
+	}
+	if r.Verdict.Kind == VerdictReset && r.Proto != ProtoTCP {
+		return nil, errors.New("reset verdict in a rule that does not match tcp")
 	}
 	v, err := e.verdict(r.Verdict)
 	if err != nil {
@@ -280,8 +282,12 @@ func ruleFamily(m Match, setFam map[string]Family) Family {
 	return m.Family
 }
 
-func (e *env) verdict(v Verdict) (*expr.Verdict, error) {
+func (e *env) verdict(v Verdict) (expr.Any, error) {
 	switch v.Kind {
+	case VerdictQueue:
+		return queueTarget(v), nil
+	case VerdictReset:
+		return &expr.Reject{Type: unix.NFT_REJECT_TCP_RST}, nil
 	case VerdictNone:
 		return nil, nil
 	case VerdictAccept:
@@ -354,7 +360,8 @@ func nfproto(f Family) []expr.Any {
 	}
 }
 
-// match compiles m: interfaces, family and addresses, L4, conntrack, mark.
+// match compiles m: interfaces, family and addresses, L4, conntrack
+// state, mark, conntrack mark.
 func (e *env) match(m Match) ([]expr.Any, error) {
 	var out []expr.Any
 	if m.IIF != "" {
@@ -380,17 +387,15 @@ func (e *env) match(m Match) ([]expr.Any, error) {
 				Mask: binaryutil.NativeEndian.PutUint32(uint32(m.CtState)), Xor: binaryutil.NativeEndian.PutUint32(0)},
 			&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(0)})
 	}
-	if m.CtMark != 0 {
-		out = append(out,
-			&expr.Ct{Register: 1, Key: expr.CtKeyMARK},
-			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
-				Mask: binaryutil.NativeEndian.PutUint32(m.CtMark), Xor: binaryutil.NativeEndian.PutUint32(0)},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(m.CtMark)})
-	}
 	if m.Mark != 0 {
 		out = append(out,
 			&expr.Meta{Key: expr.MetaKeyMARK, Register: 1},
 			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(m.Mark)})
+	}
+	if m.CtMark != 0 {
+		out = append(out,
+			&expr.Ct{Key: expr.CtKeyMARK, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(m.CtMark)})
 	}
 	return out, nil
 }
@@ -554,4 +559,22 @@ func clampMSS() []expr.Any {
 		&expr.Byteorder{SourceRegister: 1, DestRegister: 1, Op: expr.ByteorderHton, Len: 2, Size: 2},
 		&expr.Exthdr{Op: expr.ExthdrOpTcpopt, Type: 2, Offset: 2, Len: 2, SourceRegister: 1},
 	}
+}
+
+// NFQUEUE target flags (xt_NFQUEUE.h).
+const nfqFlagBypass = 0x01
+
+// queueTarget is the xtables NFQUEUE target (revision 3) run through
+// nft_compat, as iptables-nft does: kernels built without nft_queue (this
+// lab's) still have it. Its info is struct xt_NFQ_info_v3 in host byte
+// order (queuenum, queues_total, flags), padded to 8 bytes.
+func queueTarget(v Verdict) *expr.Target {
+	info := make([]byte, 8)
+	binary.NativeEndian.PutUint16(info[0:], v.Queue)
+	binary.NativeEndian.PutUint16(info[2:], 1)
+	if v.Bypass {
+		binary.NativeEndian.PutUint16(info[4:], nfqFlagBypass)
+	}
+	x := xt.Unknown(info)
+	return &expr.Target{Name: "NFQUEUE", Rev: 3, Info: &x}
 }

@@ -78,6 +78,24 @@ func nat() policy.Table {
 	}}
 }
 
+// l7egress sends the first packets of new web connections to a userspace
+// filter (NFQUEUE 7), which answers with a packet mark; the mark becomes
+// the connection's conntrack mark, so the rest of an allowed connection
+// skips the queue and the rest of a denied one is reset or dropped.
+func l7egress() policy.Table {
+	const allow, deny = 0xe1, 0xe2
+	return policy.Table{Name: "l7", Chains: []policy.Chain{{Name: "forward", Hook: policy.HookForward, Rules: []policy.Rule{
+		{Match: policy.Match{CtMark: allow}, Verdict: policy.Accept},
+		{Match: policy.Match{CtMark: deny, Proto: policy.ProtoTCP}, Verdict: policy.Reset},
+		{Match: policy.Match{CtMark: deny}, Verdict: policy.Drop},
+		{Match: policy.Match{Mark: allow}, SetCtMark: allow, Verdict: policy.Accept},
+		{Match: policy.Match{Mark: deny, Proto: policy.ProtoTCP}, SetCtMark: deny, Verdict: policy.Reset},
+		{Match: policy.Match{Src: pfx("10.1.0.0/16"), Proto: policy.ProtoTCP, DstPort: policy.Port(443)}, Verdict: policy.Queue(7)},
+		{Match: policy.Match{Src: pfx("10.1.0.0/16"), Proto: policy.ProtoTCP, DstPort: policy.Port(80)},
+			Verdict: policy.Verdict{Kind: policy.VerdictQueue, Queue: 7, Bypass: true}},
+	}}}}
+}
+
 var features = []struct {
 	name  string
 	table policy.Table
@@ -104,6 +122,18 @@ var features = []struct {
 		ip daddr @web-allowed accept
 		ip6 daddr @web-allowed6 accept
 		counter name "web-denied" drop
+	}
+}
+`},
+	{"L7 egress verdicts", l7egress(), `table inet l7 {
+	chain forward { type filter hook forward priority 0; policy accept;
+		ct mark 0xe1 accept
+		meta l4proto tcp ct mark 0xe2 reject with tcp reset
+		ct mark 0xe2 drop
+		meta mark 0xe1 ct mark set 0xe1 accept
+		meta l4proto tcp meta mark 0xe2 ct mark set 0xe2 reject with tcp reset
+		ip saddr 10.1.0.0/16 meta l4proto tcp tcp dport 443 queue num 7
+		ip saddr 10.1.0.0/16 meta l4proto tcp tcp dport 80 queue num 7 bypass
 	}
 }
 `},

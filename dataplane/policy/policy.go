@@ -105,7 +105,8 @@ type Chain struct {
 }
 
 // Rule is a match, then its actions in order: an anonymous counter, a
-// named counter, a mark set, an MSS clamp, a NAT, and a verdict.
+// named counter, a mark set, a conntrack mark set, an MSS clamp, a NAT,
+// and a verdict.
 type Rule struct {
 	Match
 	// ClampMSS restricts the rule to TCP SYNs (SYN set, RST clear) and
@@ -118,10 +119,8 @@ type Rule struct {
 	CounterName string
 	// SetMark sets the packet mark (0 leaves it), for policy routing.
 	SetMark uint32
-	// SetCtMark sets the connection's conntrack mark (0 leaves it): it
-	// outlives the packet, so that later packets of the connection can be
-	// told by CtMark. A packet without a connection (state invalid) is
-	// left alone and the rule goes on to its verdict.
+	// SetCtMark sets the connection's conntrack mark (0 leaves it), so
+	// that later packets of the connection match Match.CtMark.
 	SetCtMark uint32
 	NAT       *NAT
 	Verdict   Verdict
@@ -153,8 +152,7 @@ type Match struct {
 	CtState CtState
 	// Mark matches the packet mark (0: any).
 	Mark uint32
-	// CtMark matches packets whose connection's conntrack mark has all
-	// these bits set (0: any).
+	// CtMark matches the connection's conntrack mark (0: any).
 	CtMark uint32
 }
 
@@ -223,12 +221,23 @@ const (
 	VerdictReturn
 	VerdictJump
 	VerdictGoto
+	// VerdictQueue hands the packet to the userspace listener of NFQUEUE
+	// Verdict.Queue, which accepts, drops or repeats it.
+	VerdictQueue
+	// VerdictReset drops the packet and answers it with a TCP reset
+	// (nft's "reject with tcp reset"); the rule must match Proto TCP.
+	VerdictReset
 )
 
 // Verdict ends a rule; Chain is the target of a jump or goto.
 type Verdict struct {
 	Kind  VerdictKind
 	Chain string
+	// Queue is the NFQUEUE number of a VerdictQueue. Bypass accepts the
+	// packet when no program listens on the queue (fail open); without
+	// it such packets are dropped (fail closed).
+	Queue  uint16
+	Bypass bool
 }
 
 // Verdicts.
@@ -243,3 +252,9 @@ func Jump(chain string) Verdict { return Verdict{Kind: VerdictJump, Chain: chain
 
 // Goto continues in chain without coming back.
 func Goto(chain string) Verdict { return Verdict{Kind: VerdictGoto, Chain: chain} }
+
+// Queue sends the packet to NFQUEUE num, dropped when nothing listens.
+func Queue(num uint16) Verdict { return Verdict{Kind: VerdictQueue, Queue: num} }
+
+// Reset drops a TCP packet and answers it with a reset.
+var Reset = Verdict{Kind: VerdictReset}

@@ -57,7 +57,7 @@ var cases = []struct {
 		}}},
 		want: `table ip mixed {
 	chain input { type filter hook input priority 0; policy drop;
-		ct state established,related ct mark & 0x100 == 0x100 accept
+		ct state established,related ct mark 0x100 accept
 		ip saddr 10.0.0.0/8 meta l4proto tcp tcp dport 22 ct mark set 0x100 accept
 		ip saddr 10.0.0.0/8 meta l4proto udp accept
 	}
@@ -246,6 +246,7 @@ func TestApplyRefusesInvalid(t *testing.T) {
 		{"NAT family", chain(policy.Rule{Match: policy.Match{Src: pfx("10.0.0.0/8")}, NAT: &policy.NAT{Kind: policy.DNAT, Addr: netip.MustParseAddr("fd00::1")}}), "NAT to fd00::1 in a rule matching ip"},
 		{"nat chain on forward", policy.Table{Name: "t", Chains: []policy.Chain{{Name: "c", Hook: policy.HookForward, Type: policy.TypeNAT}}}, "chain c: a nat chain cannot hook forward"},
 		{"empty port range", chain(policy.Rule{Match: policy.Match{Proto: policy.ProtoTCP, DstPort: policy.PortRange{From: 9, To: 8}}}), "port range 9-8 is empty"},
+		{"reset without tcp", chain(policy.Rule{Match: policy.Match{Proto: policy.ProtoUDP}, Verdict: policy.Reset}), "reset verdict in a rule that does not match tcp"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := policy.NewFake()

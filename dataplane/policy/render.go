@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
+	"github.com/google/nftables/xt"
 	"golang.org/x/sys/unix"
 )
 
@@ -200,19 +201,22 @@ func (r *ruleRenderer) expr(e expr.Any) {
 	case *expr.Payload:
 		r.regs[e.DestRegister] = reg{field: r.payloadField(e)}
 	case *expr.Ct:
-		// google/nftables reads a ct set back without its source
-		// register (a ct load always has a destination, register 1 here).
-		if e.Key == expr.CtKeyMARK && (e.SourceRegister || e.Register == 0) {
-			r.add("ct mark set 0x%x", binary.NativeEndian.Uint32(pad4(r.regs[1].data)))
+		name := map[expr.CtKey]string{expr.CtKeySTATE: "ct state", expr.CtKeyMARK: "ct mark"}[e.Key]
+		if name == "" {
+			name = fmt.Sprintf("ct key %d", e.Key)
+		}
+		// google/nftables reads a ct set back without its NFTA_CT_SREG, as
+		// a load into register 0 (the verdict register, never a load's
+		// destination); this package always sets from register 1.
+		if e.SourceRegister || e.Register == 0 {
+			src := e.Register
+			if !e.SourceRegister {
+				src = 1
+			}
+			r.add("%s set 0x%x", name, binary.NativeEndian.Uint32(pad4(r.regs[src].data)))
 			return
 		}
-		r.regs[e.Register] = reg{field: fmt.Sprintf("ct key %d", e.Key)}
-		switch e.Key {
-		case expr.CtKeySTATE:
-			r.regs[e.Register] = reg{field: "ct state"}
-		case expr.CtKeyMARK:
-			r.regs[e.Register] = reg{field: "ct mark"}
-		}
+		r.regs[e.Register] = reg{field: name}
 	case *expr.Bitwise:
 		x := r.regs[e.SourceRegister]
 		x.mask = e.Mask
@@ -253,6 +257,14 @@ func (r *ruleRenderer) expr(e expr.Any) {
 		r.nat(e)
 	case *expr.Verdict:
 		r.verdict(e)
+	case *expr.Target:
+		r.target(e)
+	case *expr.Reject:
+		if e.Type == unix.NFT_REJECT_TCP_RST {
+			r.add("reject with tcp reset")
+		} else {
+			r.add("reject type %d code %d", e.Type, e.Code)
+		}
 	default:
 		r.add("%T", e)
 	}
@@ -297,11 +309,6 @@ func (r *ruleRenderer) cmp(e *expr.Cmp) {
 			}
 		}
 		r.add("ct state %s", strings.Join(states, ","))
-	case x.field == "ct mark" && x.mask != nil && len(e.Data) == 4:
-		if op == "" {
-			op = "== "
-		}
-		r.add("ct mark & 0x%x %s0x%x", binary.NativeEndian.Uint32(pad4(x.mask)), op, binary.NativeEndian.Uint32(e.Data))
 	case x.field == "meta l4proto" && len(e.Data) == 1:
 		r.proto = protoNames[e.Data[0]]
 		if r.proto == "" {
@@ -336,7 +343,7 @@ func (r *ruleRenderer) value(field string, data []byte) string {
 		return fmt.Sprint(binary.BigEndian.Uint16(data))
 	case (strings.HasSuffix(field, " type") || strings.HasSuffix(field, " code")) && len(data) == 1:
 		return fmt.Sprint(data[0])
-	case field == "meta mark" && len(data) == 4:
+	case (field == "meta mark" || field == "ct mark") && len(data) == 4:
 		return fmt.Sprintf("0x%x", binary.NativeEndian.Uint32(data))
 	}
 	return fmt.Sprintf("0x%x", data)
@@ -406,4 +413,20 @@ func tcpFlags(b byte) string {
 		}
 	}
 	return strings.Join(out, "|")
+}
+
+// target prints the NFQUEUE target as nft prints a queue; other xtables
+// targets by name.
+func (r *ruleRenderer) target(e *expr.Target) {
+	info, ok := e.Info.(*xt.Unknown)
+	if e.Name != "NFQUEUE" || e.Rev != 3 || !ok || len(*info) < 6 {
+		r.add("xt target %s rev %d", e.Name, e.Rev)
+		return
+	}
+	b := []byte(*info)
+	bypass := ""
+	if binary.NativeEndian.Uint16(b[4:])&nfqFlagBypass != 0 {
+		bypass = " bypass"
+	}
+	r.add("queue num %d%s", binary.NativeEndian.Uint16(b), bypass)
 }

@@ -107,3 +107,22 @@ func TestStatelessRuleSetNeedsReturnRule(t *testing.T) {
 	l.sync()
 	l.pingOK(l.ns(a), b.PrivateIP) // stateful: the reply of an admitted echo passes
 }
+
+// An appliance that sees only one direction of a flow (the replies are
+// routed through it, the requests are not) forwards what its stateful
+// rules allow although the packets have no connection to mark: a stateful
+// allow still passes a packet without conntrack state.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html#route-tables-appliance-routing — route traffic through a middlebox appliance
+func TestStatefulAllowPassesUntrackedPackets(t *testing.T) {
+	l := newLab(t)
+	v := l.vpc("10.0.0.0/16")
+	sa, sb, sc := l.subnet(v, "10.0.1.0/24"), l.subnet(v, "10.0.2.0/24"), l.subnet(v, "10.0.3.0/24")
+	g := l.openGroup(v, "open", "10.0.0.0/16")
+	a, x, b := l.instance(sa, g.ID), l.instance(sb, g.ID), l.instance(sc, g.ID)
+	l.ok(l.cloud.SetSourceDestCheck(acct, x.ID, false))
+	rt := must[model.RouteTable](t)(l.cloud.CreateRouteTable(acct, v.ID, nil))
+	must[model.RouteTableAssociation](t)(l.cloud.AssociateRouteTable(acct, rt.ID, sc.ID))
+	l.ok(l.cloud.CreateRoute(acct, rt.ID, sa.Prefix, model.Target{Kind: model.TargetInstance, ID: x.ID}))
+	l.sync()
+	l.pingOK(l.ns(a), b.PrivateIP) // the echo goes direct, the reply through x
+}

@@ -171,8 +171,10 @@ type RuleSet struct {
 	Tags        map[string]string
 }
 
-// In returns the set's ingress rules, Out its egress rules, in order.
-func (s RuleSet) In() []Rule  { return s.dir(Ingress) }
+// In returns the set's ingress rules, in order.
+func (s RuleSet) In() []Rule { return s.dir(Ingress) }
+
+// Out returns the set's egress rules, in order.
 func (s RuleSet) Out() []Rule { return s.dir(Egress) }
 
 func (s RuleSet) dir(d Direction) []Rule {

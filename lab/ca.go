@@ -165,6 +165,22 @@ func (c *CA) IssueServerCert() (tls.Certificate, error) {
 	return tls.Certificate{Certificate: [][]byte{der, c.Cert.Raw}, PrivateKey: key, Leaf: leaf}, nil
 }
 
+// ServerTLS is the TLS configuration of a server of the lab on loopback
+// (the lab's cloud, once it serves HTTPS): a certificate issued now by
+// the lab's CA, which MakeCA must have made. Clients trust it through the
+// endpoint record's CAFile.
+func ServerTLS(lab string) (*tls.Config, error) {
+	ca, err := LoadCA(lab)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := ca.IssueServerCert()
+	if err != nil {
+		return nil, fmt.Errorf("lab %s: %w", lab, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
 // serial is a random 128-bit certificate serial number (RFC 5280 4.1.2.2:
 // positive, at most 20 octets).
 func serial() *big.Int {

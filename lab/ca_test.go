@@ -14,8 +14,9 @@ import (
 
 // TestLabCA: a lab's CA is made in its state directory with a 0600 key,
 // made once (a second MakeCA loads it), issues a loopback server
-// certificate that verifies against the CA alone and serves HTTPS to a
-// client trusting only it, and goes with the state directory.
+// certificate that verifies against the CA alone, serves HTTPS
+// (ServerTLS) to a client trusting only it, and goes with the state
+// directory.
 func TestLabCA(t *testing.T) {
 	roottest.UseTempState(t)
 	const lab = "ca1"
@@ -50,7 +51,9 @@ func TestLabCA(t *testing.T) {
 		t.Errorf("server certificate verifies without the lab CA")
 	}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) }))
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	if srv.TLS, err = ServerTLS(lab); err != nil {
+		t.Fatal(err)
+	}
 	srv.StartTLS()
 	defer srv.Close()
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}

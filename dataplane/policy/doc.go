@@ -1,10 +1,12 @@
 // Package policy is the one nftables builder of the dataplane: a Table is a
 // description in plain Go values (chains with their hook, type, priority and
 // policy; rules made of matches on IPv4 and IPv6 prefixes, named prefix
-// sets, L4 protocol and ports, interfaces, conntrack state and packet mark;
-// counters; verdicts; masquerade, SNAT and DNAT), and Apply compiles tables
-// to nftables expressions and replaces them in the kernel in one
-// transaction, so no packet ever sees half a policy.
+// sets, L4 protocol and ports, interfaces, conntrack state and mark, and
+// packet mark; counters; packet and conntrack mark sets; verdicts, a TCP
+// reset and a hand-off to a userspace NFQUEUE among them; masquerade, SNAT
+// and DNAT), and Apply compiles tables to nftables expressions and replaces
+// them in the kernel in one transaction, so no packet ever sees half a
+// policy.
 //
 // Apply and the readers talk to the kernel only through Conn, the few
 // nftables calls used, which *nftables.Conn implements (for another
@@ -14,7 +16,8 @@
 // Dump renders a real connection's tables the same way, so a root test
 // proves the kernel holds what the fake says.
 //
-// The gateway's segmentation and security features build on it; so can the
+// The gateway's segmentation and security features build on it (the FQDN
+// egress filter, dataplane/egress, queues and marks connections); so can the
 // emulated cloud's realizer. The package never runs `nft` and never switches
 // network namespaces.
 package policy

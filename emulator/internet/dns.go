@@ -66,7 +66,27 @@ func (z *Zone) Lookup(name string) []netip.Addr {
 
 // ServeDNS answers one query.
 func (z *Zone) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
-	m := z.answer(req)
+	writeAnswer(w, req, z.answer(req))
+}
+
+// Recursive returns a handler that answers from the zone as a recursive
+// resolver would (the answers a VPC's resolver gives its instances): the
+// same records and codes, but not authoritative, and with recursion
+// available. It needs no route to the internet: it reads the zone in
+// process, as a cloud's resolver works without an internet gateway.
+func (z *Zone) Recursive() dns.Handler {
+	return dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
+		m := z.answer(req)
+		if req.Opcode == dns.OpcodeQuery {
+			m.Authoritative = false
+			m.RecursionAvailable = true
+		}
+		writeAnswer(w, req, m)
+	})
+}
+
+// writeAnswer sends m, truncated to what a UDP client can take.
+func writeAnswer(w dns.ResponseWriter, req, m *dns.Msg) {
 	if _, udp := w.RemoteAddr().(*net.UDPAddr); udp {
 		size := dns.MinMsgSize
 		if opt := req.IsEdns0(); opt != nil {
@@ -118,7 +138,8 @@ func (z *Zone) answer(req *dns.Msg) *dns.Msg {
 	return m
 }
 
-// DNSServer serves a Zone over UDP and TCP until Close.
+// DNSServer serves a Zone (or its Recursive view) over UDP and TCP until
+// Close.
 type DNSServer struct {
 	udp, tcp *dns.Server
 	addr     net.Addr
@@ -127,23 +148,24 @@ type DNSServer struct {
 	err      error // what Close returns
 }
 
-// ServeDNS serves zone on pc (UDP) and l (TCP), either of which may be
-// nil, and returns once both are serving. It takes ownership of pc and l:
-// they are closed on Close, and on failure.
-func ServeDNS(zone *Zone, pc net.PacketConn, l net.Listener) (*DNSServer, error) {
+// ServeDNS serves h (a *Zone, or a Zone's Recursive view) on pc (UDP)
+// and l (TCP), either of which may be nil, and returns once both are
+// serving. It takes ownership of pc and l: they are closed on Close, and
+// on failure.
+func ServeDNS(h dns.Handler, pc net.PacketConn, l net.Listener) (*DNSServer, error) {
 	s := &DNSServer{}
 	if pc == nil && l == nil {
 		return nil, errors.New("serve dns: no listener")
 	}
 	if pc != nil {
 		s.addr = pc.LocalAddr()
-		s.udp = &dns.Server{PacketConn: pc, Handler: zone}
+		s.udp = &dns.Server{PacketConn: pc, Handler: h}
 	}
 	if l != nil {
 		if s.addr == nil {
 			s.addr = l.Addr()
 		}
-		s.tcp = &dns.Server{Listener: l, Handler: zone}
+		s.tcp = &dns.Server{Listener: l, Handler: h}
 	}
 	var errs []error
 	for _, srv := range []*dns.Server{s.udp, s.tcp} {

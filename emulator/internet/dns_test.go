@@ -134,6 +134,43 @@ func TestZoneTruncates(t *testing.T) {
 	}
 }
 
+// TestZoneRecursive checks the recursive view (what a VPC's resolver
+// answers): the zone's records and codes, not authoritative, recursion
+// available.
+func TestZoneRecursive(t *testing.T) {
+	leakCheck(t)
+	z, err := NewZone(map[string][]netip.Addr{"api.example.com": {netip.MustParseAddr("192.0.2.20")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ServeDNS(z.Recursive(), pc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, tc := range []struct {
+		name    string
+		rcode   int
+		answers int
+	}{{"api.example.com.", dns.RcodeSuccess, 1}, {"nope.example.com.", dns.RcodeNameError, 0}} {
+		q := new(dns.Msg)
+		q.SetQuestion(tc.name, dns.TypeA)
+		r, _, err := new(dns.Client).Exchange(q, s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Rcode != tc.rcode || len(r.Answer) != tc.answers || r.Authoritative || !r.RecursionAvailable || !r.RecursionDesired {
+			t.Errorf("%s: rcode %s, %d answers, aa=%v ra=%v rd=%v; want %s, %d answers, aa=false ra=true rd=true",
+				tc.name, dns.RcodeToString[r.Rcode], len(r.Answer), r.Authoritative, r.RecursionAvailable, r.RecursionDesired,
+				dns.RcodeToString[tc.rcode], tc.answers)
+		}
+	}
+}
+
 // TestNewZoneRefuses checks that a bad name or address is an error.
 func TestNewZoneRefuses(t *testing.T) {
 	for _, records := range []map[string][]netip.Addr{
@@ -179,4 +216,42 @@ func TestServeDNSClose(t *testing.T) {
 	if _, err := ServeDNS(z, nil, nil); err == nil {
 		t.Errorf("ServeDNS without listeners succeeded")
 	}
+}
+
+// FuzzZoneAnswer checks that the zone answers any query that unpacks, and
+// that its answer packs, whatever the query's names, types and flags.
+func FuzzZoneAnswer(f *testing.F) {
+	z, err := NewZone(map[string][]netip.Addr{
+		"api.example.com": {netip.MustParseAddr("192.0.2.20"), netip.MustParseAddr("2001:db8::20")},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, q := range []struct {
+		name  string
+		qtype uint16
+	}{{"api.example.com.", dns.TypeA}, {"API.EXAMPLE.com.", dns.TypeAAAA}, {"example.com.", dns.TypeANY}, {"x.", dns.TypeMX}} {
+		m := new(dns.Msg)
+		m.SetQuestion(q.name, q.qtype)
+		m.SetEdns0(4096, true)
+		b, err := m.Pack()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req := new(dns.Msg)
+		if req.Unpack(data) != nil {
+			return
+		}
+		m := z.answer(req)
+		if _, err := m.Pack(); err != nil {
+			t.Fatalf("answer to %v does not pack: %v\n%v", req, err, m)
+		}
+		m.Truncate(dns.MinMsgSize)
+		if m.Len() > dns.MinMsgSize {
+			t.Fatalf("truncated answer is %d bytes", m.Len())
+		}
+	})
 }

@@ -5,6 +5,10 @@
 // Every web response says which host and which name answered ("web1
 // api.example.com /path"), so tests and users can tell servers apart.
 //
+// A Zone's Recursive view answers the same names as a VPC's resolver
+// would (not authoritative, recursion available), for the cloud's
+// realizer to serve inside each VPC without a route to the internet.
+//
 // Start runs all of them inside a named network namespace (the cloud's
 // internet namespace, mcn-<lab>-inet): it opens every socket there, on a
 // locked OS thread (emulator/netns.Do), then serves from ordinary

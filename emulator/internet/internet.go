@@ -6,6 +6,7 @@ import (
 	"log"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -36,7 +37,8 @@ type Config struct {
 	// Hosts are the web hosts.
 	Hosts []Host
 	// CA issues the HTTPS certificates; needed when a host serves HTTPS.
-	CA    CA
+	CA CA
+	// Ports overrides the well-known ports (tests).
 	Ports Ports
 	// ErrorLog receives the servers' own errors; nil discards them.
 	ErrorLog *log.Logger
@@ -56,7 +58,7 @@ func FromTopology(in *topologies.Internet, ca CA) Config {
 			continue
 		}
 		cfg.Hosts = append(cfg.Hosts, Host{
-			Name: h.Name, Address: h.Address, Names: h.Names,
+			Name: h.Name, Address: h.Address, Names: slices.Clone(h.Names),
 			HTTP: h.Serves(topologies.ServeHTTP), HTTPS: h.Serves(topologies.ServeHTTPS),
 		})
 	}

@@ -143,7 +143,7 @@ func (w *Web) TLSConfig() *tls.Config {
 // Certificate returns the certificate presented for a server name (""
 // for the one presented without SNI); nil without HTTPS.
 func (w *Web) Certificate(serverName string) *tls.Certificate {
-	if c := w.certs[strings.ToLower(serverName)]; c != nil {
+	if c := w.certs[strings.TrimSuffix(strings.ToLower(serverName), ".")]; c != nil {
 		return c
 	}
 	return w.byIP

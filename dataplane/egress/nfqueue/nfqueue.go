@@ -155,8 +155,9 @@ func (q *Queue) config(attrs []netlink.Attribute) error {
 var ErrClosed = errors.New("nfqueue: closed")
 
 // Read blocks until packets arrive and returns them; ErrClosed after
-// Close. Other errors (a refused verdict comes back as one) leave the
-// queue usable.
+// Close. Other errors (a refused verdict comes back as one, a message
+// that does not parse) leave the queue usable, and come with the packets
+// that were read: each still needs its verdict.
 func (q *Queue) Read() ([]Packet, error) {
 	msgs, err := q.conn.Receive()
 	if err != nil {
@@ -166,15 +167,20 @@ func (q *Queue) Read() ([]Packet, error) {
 		return nil, fmt.Errorf("nfqueue %d: receive: %w", q.num, err)
 	}
 	var out []Packet
+	var errs []error
 	for _, m := range msgs {
 		if m.Header.Type != netlink.HeaderType(subsysQueue<<8|msgPacket) || len(m.Data) < 4 {
 			continue
 		}
 		p, err := parsePacket(m.Data[4:])
 		if err != nil {
-			return out, fmt.Errorf("nfqueue %d: %w", q.num, err)
+			errs = append(errs, err)
+			continue
 		}
 		out = append(out, p)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return out, fmt.Errorf("nfqueue %d: %w", q.num, err)
 	}
 	return out, nil
 }

@@ -137,7 +137,7 @@ func requestLine(req *Request, line []byte) Result {
 // hostOf reads a host[:port] or [v6]:port authority into a name.
 func hostOf(s string) (string, bool) {
 	if ap, err := netip.ParseAddrPort(s); err == nil {
-		return normalName(ap.Addr().String())
+		return NormalName(ap.Addr().String())
 	}
 	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
 		a, err := netip.ParseAddr(s[1 : len(s)-1])
@@ -152,7 +152,7 @@ func hostOf(s string) (string, bool) {
 		}
 		s = h
 	}
-	return normalName(s)
+	return NormalName(s)
 }
 
 // isToken reports whether b is a non-empty HTTP token (RFC 9110 §5.6.2).

@@ -171,7 +171,7 @@ func serverName(ext reader) (string, Result) {
 		if typ != serverNameHost {
 			continue
 		}
-		n, ok := normalName(string(name.b))
+		n, ok := NormalName(string(name.b))
 		if !ok {
 			return "", Malformed
 		}

@@ -46,10 +46,10 @@ func (r Result) String() string {
 	return "result?"
 }
 
-// normalName returns s as a lower-case name without a trailing dot, and
+// NormalName returns s as a lower-case name without a trailing dot, and
 // whether it is a valid host name (letters, digits, '-', '_', dots between
 // labels of 1 to 63 bytes, 253 bytes at most) or an IP address literal.
-func normalName(s string) (string, bool) {
+func NormalName(s string) (string, bool) {
 	s = strings.TrimSuffix(s, ".")
 	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
 		return a.Unmap().String(), true

@@ -103,8 +103,9 @@ func (ix *ruleIndex) merge(ids []string) (in, out layers) {
 			}
 			found = true
 			for _, r := range rs.Rules {
-				if r.Action == model.Allow && !r.Stateless {
-					li.Stateful, lo.Stateful = true, true
+				if r.Action == model.Allow {
+					li.Stateful, lo.Stateful = li.Stateful || !r.Stateless, lo.Stateful || !r.Stateless
+					li.Stateless, lo.Stateless = li.Stateless || r.Stateless, lo.Stateless || r.Stateless
 				}
 				x := ruleSpec{Prio: r.Priority, Deny: r.Action == model.Deny, Stateless: r.Stateless, Proto: r.Protocol,
 					From: r.FromPort, To: r.ToPort, Type: r.ICMPType, Code: r.ICMPCode, Peers: ix.peers(rs, r.Peer)}

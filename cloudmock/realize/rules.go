@@ -23,19 +23,24 @@ type ruleSpec struct {
 	Peers      []netip.Prefix
 }
 
-// statefulMark is the conntrack mark of connections that a stateful rule
-// admitted: their packets pass both ways ("established"); those that only
-// stateless rules admitted are judged packet by packet. It is the whole
-// mark (policy matches it by equality): a gateway daemon in the same
-// namespace must not set conntrack marks of its own on eth0's flows.
+// A stateful layer passes the packets of the connections it admitted
+// ("established", and related ones: ICMP errors about them); a stateless
+// one judges every packet by its rules.
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — security groups are stateful: responses to allowed traffic flow regardless of rules
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html — tracked flows go on after the rule that admitted them is removed
+var established = policy.Match{CtState: policy.CtEstablished | policy.CtRelated}
+
+// statefulMark is the conntrack mark with which a layer that mixes
+// stateful and stateless rules (an OCI security list may) tells the
+// connections its stateful rules admitted, whose return passes, from those
+// only stateless rules admitted, judged packet by packet. Only such layers
+// mark: the mark is matched whole, and a gateway daemon's egress filter in
+// the same namespace sets conntrack marks of its own.
 // OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/securityrules.htm#stateful — a stateless rule's response traffic needs a rule of its own
 const statefulMark = 0x0100_0000
 
-// established passes packets of connections a stateful rule admitted, and
-// related ones (ICMP errors about them).
-// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html — tracked flows go on after the rule that admitted them is removed
-var established = policy.Match{CtState: policy.CtEstablished | policy.CtRelated, CtMark: statefulMark}
+// markedEstablished is established for a mixed layer.
+var markedEstablished = policy.Match{CtState: policy.CtEstablished | policy.CtRelated, CtMark: statefulMark}
 
 // l4 is a rule's protocol, ports and ICMP type and code as a match.
 func (x ruleSpec) l4() (policy.Match, error) {
@@ -71,10 +76,11 @@ func (x ruleSpec) l4() (policy.Match, error) {
 
 // compileRules turns rules (in priority order) into policy rules matching
 // the peer as source (ingress) or destination (egress): an allow ends in
-// allow (a stateful one marks its connection first), a deny drops.
+// allow (with mark, a stateful one marks its connection first), a deny
+// drops.
 // Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-groups-overview#security-rules — processing stops at the first rule that matches, so a deny of higher priority wins over a lower allow
 // GCP: https://cloud.google.com/firewall/docs/firewalls#priority_order_for_firewall_rules — the highest-priority (lowest number) applicable rule decides
-func compileRules(rules []ruleSpec, egress bool, allow policy.Verdict) ([]policy.Rule, error) {
+func compileRules(rules []ruleSpec, egress, mark bool, allow policy.Verdict) ([]policy.Rule, error) {
 	var out []policy.Rule
 	for _, x := range rules {
 		m, err := x.l4()
@@ -91,7 +97,7 @@ func compileRules(rules []ruleSpec, egress bool, allow policy.Verdict) ([]policy
 			switch {
 			case x.Deny:
 				r.Verdict = policy.Drop
-			case !x.Stateless:
+			case mark && !x.Stateless:
 				r.SetCtMark = statefulMark
 			}
 			out = append(out, r)
@@ -108,13 +114,16 @@ func compileRules(rules []ruleSpec, egress bool, allow policy.Verdict) ([]policy
 type layers []layer
 
 // layer is the rules of one flavour's sets in one direction, in priority
-// order. Stateful says whether the sets have a stateful allow rule in
-// either direction: then the layer passes the packets of the connections
-// such rules admitted.
+// order. Stateful and Stateless say whether the sets have stateful and
+// stateless allow rules, in either direction: a layer with stateful ones
+// passes the packets of the connections they admitted.
 type layer struct {
-	Stateful bool
-	Rules    []ruleSpec
+	Stateful, Stateless bool
+	Rules               []ruleSpec
 }
+
+// mixed reports whether the layer needs statefulMark.
+func (l layer) mixed() bool { return l.Stateful && l.Stateless }
 
 // layerChains compiles the layers of one point and direction into regular
 // chains: name checks every layer in turn (a single layer is name itself);
@@ -129,10 +138,13 @@ func layerChains(name string, ls layers, egress bool) ([]policy.Chain, error) {
 			ch.Name = fmt.Sprintf("%s-%d", name, i)
 			top.Rules = append(top.Rules, policy.Rule{Verdict: policy.Jump(ch.Name)})
 		}
-		if l.Stateful {
+		switch {
+		case l.mixed():
+			ch.Rules = append(ch.Rules, policy.Rule{Match: markedEstablished, Verdict: policy.Return})
+		case l.Stateful:
 			ch.Rules = append(ch.Rules, policy.Rule{Match: established, Verdict: policy.Return})
 		}
-		rs, err := compileRules(l.Rules, egress, policy.Return)
+		rs, err := compileRules(l.Rules, egress, l.mixed(), policy.Return)
 		if err != nil {
 			return nil, err
 		}

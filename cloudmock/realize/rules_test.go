@@ -62,15 +62,15 @@ var compileCases = []struct {
 	},
 	want: `table ip mcn {
 	chain egress {
-		ct state established,related ct mark 0x1000000 return
+		ct state established,related return
 		drop
 	}
 	chain forward { type filter hook forward priority 0; policy drop;
 	}
 	chain ingress {
-		ct state established,related ct mark 0x1000000 return
+		ct state established,related return
 		meta l4proto tcp tcp dport 22 drop
-		ip saddr 10.0.0.0/16 ct mark set 0x1000000 return
+		ip saddr 10.0.0.0/16 return
 		drop
 	}
 	chain input { type filter hook input priority 0; policy drop;
@@ -139,8 +139,8 @@ var compileCases = []struct {
 		drop
 	}
 	chain in-s-2-1 {
-		ct state established,related ct mark 0x1000000 return
-		ip saddr 10.0.1.0/24 meta l4proto tcp tcp dport 443 ct mark set 0x1000000 return
+		ct state established,related return
+		ip saddr 10.0.1.0/24 meta l4proto tcp tcp dport 443 return
 		drop
 	}
 	chain out-s-2 {
@@ -152,6 +152,37 @@ var compileCases = []struct {
 		drop
 	}
 	chain out-s-2-1 {
+		ct state established,related return
+		drop
+	}
+}
+`,
+}, {
+	// An OCI security list that mixes a stateful and a stateless rule: the
+	// connections the stateful one admits are marked, and only they pass
+	// as established; the stateless one's return needs its own rule.
+	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/securityrules.htm#stateful — stateful and stateless rules in one list
+	name: "mixed layer marks its stateful connections",
+	rs: func() (*ruleset, error) {
+		l := layer{Stateful: true, Stateless: true, Rules: []ruleSpec{
+			{Proto: "tcp", From: 443, To: 443, Type: -1, Code: -1, Peers: pfxs("10.0.1.0/24")},
+			{Stateless: true, Proto: "udp", From: 53, To: 53, Type: -1, Code: -1, Peers: pfxs("10.0.1.0/24")},
+		}}
+		return routerRuleset(routerSpec{Segs: []aclSpec{{Bridge: "s-3", Ingress: layers{l}, Egress: layers{{Stateful: true, Stateless: true}}}}})
+	},
+	want: `table ip mcn {
+	chain forward { type filter hook forward priority 0; policy accept;
+		iifname "s-3" oifname "s-3" accept
+		iifname "s-3" jump out-s-3
+		oifname "s-3" jump in-s-3
+	}
+	chain in-s-3 {
+		ct state established,related ct mark 0x1000000 return
+		ip saddr 10.0.1.0/24 meta l4proto tcp tcp dport 443 ct mark set 0x1000000 return
+		ip saddr 10.0.1.0/24 meta l4proto udp udp dport 53 return
+		drop
+	}
+	chain out-s-3 {
 		ct state established,related ct mark 0x1000000 return
 		drop
 	}
@@ -197,7 +228,7 @@ func TestPlanTagAttachedRuleSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "ip saddr " + lb.PrivateIP.String() + " meta l4proto tcp tcp dport 80 ct mark set 0x1000000 return"
+	want := "ip saddr " + lb.PrivateIP.String() + " meta l4proto tcp tcp dport 80 return"
 	if got := ipv4Table(t, p.hosts[web.NetworkInterfaceID].nft); !strings.Contains(got, want) {
 		t.Errorf("the tagged instance's table lacks %q:\n%s", want, got)
 	}

@@ -79,8 +79,8 @@ func TestTagAttachedRuleSet(t *testing.T) {
 }
 
 // An OCI security list on a subnet with a stateless ingress rule: the
-// replies need a stateless egress rule of their own; a stateful ingress
-// rule needs none.
+// replies need a stateless egress rule of their own, also when the list
+// has stateful rules too; a stateful ingress rule needs none.
 // OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/securityrules.htm#stateful — stateless rules do not track connections; the response needs its own rule
 func TestStatelessRuleSetNeedsReturnRule(t *testing.T) {
 	l := newLab(t)
@@ -96,6 +96,15 @@ func TestStatelessRuleSetNeedsReturnRule(t *testing.T) {
 	must[model.Attachment](t)(l.cloud.AttachRuleSet(acct, model.FlavorSecurityList, list.ID, model.Attachment{Kind: model.OnSubnet, TargetID: sb.ID}))
 	l.sync()
 	l.pingFails(l.ns(a), b.PrivateIP) // the echo gets in, the reply may not leave
+
+	// A stateful rule in the same list: its connections' replies pass,
+	// the stateless rule's still do not.
+	must[[]model.Rule](t)(l.cloud.AddRules(acct, model.FlavorSecurityList, list.ID, []model.Rule{
+		{Direction: model.Ingress, Protocol: "tcp", FromPort: 8080, ToPort: 8080, Peer: model.Peer{Prefix: sa.Prefix}}}))
+	l.sync()
+	l.serve(l.ns(b), b.PrivateIP, 8080)
+	l.tcpOK(l.ns(a), b.PrivateIP, 8080)
+	l.pingFails(l.ns(a), b.PrivateIP)
 
 	must[[]model.Rule](t)(l.cloud.AddRules(acct, model.FlavorSecurityList, list.ID, []model.Rule{icmp(model.Egress, true)}))
 	l.sync()

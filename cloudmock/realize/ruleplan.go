@@ -122,12 +122,27 @@ func (ix *ruleIndex) merge(ids []string) (in, out layers) {
 		if !found {
 			continue
 		}
-		byPrio := func(a, b ruleSpec) int { return a.Prio - b.Prio }
-		slices.SortStableFunc(li.Rules, byPrio)
-		slices.SortStableFunc(lo.Rules, byPrio)
+		slices.SortStableFunc(li.Rules, byPriority)
+		slices.SortStableFunc(lo.Rules, byPriority)
 		in, out = append(in, li), append(out, lo)
 	}
 	return in, out
+}
+
+// byPriority orders rules by priority, a deny before an allow of the same
+// priority, and keeps the order of the rest.
+// GCP: https://cloud.google.com/firewall/docs/firewalls#priority_order_for_firewall_rules — a deny rule takes precedence over an allow rule of the same priority
+func byPriority(a, b ruleSpec) int {
+	if a.Prio != b.Prio {
+		return a.Prio - b.Prio
+	}
+	switch {
+	case a.Deny && !b.Deny:
+		return -1
+	case b.Deny && !a.Deny:
+		return 1
+	}
+	return 0
 }
 
 // peers returns the prefixes a rule's peer stands for.

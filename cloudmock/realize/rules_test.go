@@ -1,7 +1,9 @@
 package realize
 
 import (
+	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -234,5 +236,40 @@ func TestPlanTagAttachedRuleSet(t *testing.T) {
 	}
 	if got := ipv4Table(t, p.hosts[other.NetworkInterfaceID].nft); strings.Contains(got, "dport 80") {
 		t.Errorf("an instance without the tag got the firewall rule:\n%s", got)
+	}
+}
+
+// Rules of one layer from several sets interleave by priority, and at
+// equal priority a deny comes before an allow.
+// GCP: https://cloud.google.com/firewall/docs/firewalls#priority_order_for_firewall_rules — deny wins at the same priority
+func TestMergeOrdersByPriorityDenyFirst(t *testing.T) {
+	c := model.New()
+	c.AddAccount(model.Account{ID: acct, Limits: model.DefaultLimits()})
+	v := must[model.Network](t)(c.CreateNetwork(acct, netip.MustParsePrefix("10.0.0.0/16"), nil))
+	s := must[model.Subnet](t)(c.CreateSubnet(acct, v.ID, netip.MustParsePrefix("10.0.1.0/24"), "az1", nil))
+	i := must[[]model.Instance](t)(c.RunInstances(acct, model.LaunchSpec{SubnetID: s.ID, Count: 1}))[0]
+	tcp := func(prio int, a model.Action, port int) model.Rule {
+		return model.Rule{Direction: model.Ingress, Priority: prio, Action: a, Protocol: "tcp", FromPort: port, ToPort: port, Peer: model.Peer{Prefix: anyIPv4}}
+	}
+	for _, rules := range [][]model.Rule{{tcp(1000, model.Allow, 80), tcp(3000, model.Allow, 3000)}, {tcp(1000, model.Deny, 80), tcp(2000, model.Allow, 2000)}} {
+		fw := must[model.RuleSet](t)(c.CreateRuleSet(acct, model.RuleSetSpec{Flavor: model.FlavorFirewall, NetworkID: v.ID, Name: fmt.Sprint(rules[1].FromPort)}))
+		must[[]model.Rule](t)(c.AddRules(acct, model.FlavorFirewall, fw.ID, rules))
+		must[model.Attachment](t)(c.AttachRuleSet(acct, model.FlavorFirewall, fw.ID, model.Attachment{Kind: model.OnNetwork, TargetID: v.ID}))
+	}
+	r := &Realizer{opts: Options{Lab: "t"}, links: map[string]int{}}
+	p, err := r.buildPlan(takeSnapshot(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ipv4Table(t, p.hosts[i.NetworkInterfaceID].nft)
+	var order []string
+	for _, l := range strings.Split(got, "\n") {
+		if strings.Contains(l, "tcp dport") {
+			order = append(order, strings.TrimSpace(l))
+		}
+	}
+	want := []string{"meta l4proto tcp tcp dport 80 drop", "meta l4proto tcp tcp dport 80 return", "meta l4proto tcp tcp dport 2000 return", "meta l4proto tcp tcp dport 3000 return"}
+	if !slices.Equal(order, want) {
+		t.Errorf("firewall rules in order:\n%s\nwant:\n%s\nin\n%s", strings.Join(order, "\n"), strings.Join(want, "\n"), got)
 	}
 }

@@ -187,7 +187,8 @@ func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.
 		if up, ok := cp.Uplink(s.Name); ok {
 			argv = append(argv, "--uplink", s.Name+"="+ns+":"+intent.UplinkInterface+":"+up.String())
 		} else {
-			argv = append(argv, "--circuit", s.Name+"="+ns+":"+intent.LineInterface)
+			// The line is at a location of its transit's region.
+			argv = append(argv, "--circuit", s.Name+"="+ns+":"+intent.LineInterface+":"+cp.LineRegion(s.Name))
 		}
 	}
 	logPath := LogFile(lab, CloudDaemon)

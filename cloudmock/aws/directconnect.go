@@ -25,9 +25,10 @@ const (
 	dxAddressFamily = "ipv4"
 )
 
-// dxAction runs one Direct Connect action for an account with its JSON body
-// and returns the value to encode as the response.
-type dxAction func(h *Handler, account string, body []byte) (any, error)
+// dxAction runs one Direct Connect action for an account in a region
+// (the request's, requestRegion) with its JSON body and returns the value
+// to encode as the response.
+type dxAction func(h *Handler, account, region string, body []byte) (any, error)
 
 // dxActions maps Direct Connect action names to their implementations.
 var dxActions = map[string]dxAction{
@@ -128,7 +129,7 @@ func (h *Handler) serveDirectConnect(w http.ResponseWriter, r *http.Request, req
 	if len(body) == 0 {
 		body = []byte("{}")
 	}
-	out, err := act(h, cred.AccountID, body)
+	out, err := act(h, cred.AccountID, h.requestRegion(r), body)
 	if err != nil {
 		writeDXError(w, reqID, toDXError(err))
 		return
@@ -186,12 +187,12 @@ type dxConnection struct {
 
 func (h *Handler) toDXConnection(x model.DXConnection) dxConnection {
 	return dxConnection{OwnerAccount: x.Account, ConnectionID: x.ID, ConnectionName: x.Name, ConnectionState: string(x.State),
-		Region: h.region, Location: x.Location, Bandwidth: x.Bandwidth, AwsDeviceV2: dxDevice, AwsLogicalDeviceID: dxDevice,
+		Region: h.regionOf(x.Region), Location: x.Location, Bandwidth: x.Bandwidth, AwsDeviceV2: dxDevice, AwsLogicalDeviceID: dxDevice,
 		HasLogicalRedundancy: "no", Tags: dxTags(x.Tags)}
 }
 
 // AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_DescribeConnections.html — connectionId (optional); answers {"connections": [...]}
-func describeConnections(h *Handler, account string, body []byte) (any, error) {
+func describeConnections(h *Handler, account, region string, body []byte) (any, error) {
 	var in struct {
 		ConnectionID string `json:"connectionId"`
 		MaxResults   *int   `json:"maxResults"`
@@ -203,7 +204,7 @@ func describeConnections(h *Handler, account string, body []byte) (any, error) {
 	out := struct {
 		Connections []dxConnection `json:"connections"`
 	}{Connections: []dxConnection{}}
-	for _, x := range h.cloud.DXConnections(account) {
+	for _, x := range h.dxConnections(account, region) {
 		if in.ConnectionID == "" || in.ConnectionID == x.ID {
 			out.Connections = append(out.Connections, h.toDXConnection(x))
 		}
@@ -212,6 +213,29 @@ func describeConnections(h *Handler, account string, body []byte) (any, error) {
 		return nil, dxClientError("Connection %s does not exist", in.ConnectionID)
 	}
 	return out, nil
+}
+
+// dxConnections returns the account's lines in region: Direct Connect is
+// a regional API, each region's endpoint answering for the connections at
+// its locations and the virtual interfaces on them.
+// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_DescribeConnections.html — displays the specified connection or all connections in this Region
+func (h *Handler) dxConnections(account, region string) []model.DXConnection {
+	all := h.cloud.DXConnections(account)
+	out := all[:0:0]
+	for _, x := range all {
+		if h.regionOf(x.Region) == region {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// dxSeen reports whether region's endpoint sees the Direct Connect object
+// id; one the account does not have is seen (the action answers it).
+// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_VirtualInterface.html — region: the Region where the virtual interface is located
+func (h *Handler) dxSeen(account, region, id string) bool {
+	regions, ok := h.cloud.ObjectRegions(account, id)
+	return !ok || h.regionOf(regions[0]) == region
 }
 
 // dxBGPPeer is the BGPPeer shape.
@@ -285,7 +309,7 @@ func (h *Handler) toDXVirtualInterface(v model.DXVirtualInterface) dxVirtualInte
 		BgpPeers: []dxBGPPeer{{BgpPeerID: "dxpeer-" + strings.TrimPrefix(v.ID, "dxvif-"), Asn: asn, AsnLong: v.CustomerASN, AuthKey: v.AuthKey,
 			AddressFamily: dxAddressFamily, AmazonAddress: v.CloudAddress.String(), CustomerAddress: v.CustomerAddress.String(),
 			BgpPeerState: peerState, BgpStatus: status, AwsDeviceV2: dxDevice}},
-		Region: h.region, AwsDeviceV2: dxDevice, AwsLogicalDeviceID: dxDevice, Tags: dxTags(v.Tags)}
+		Region: h.regionOf(v.Region), AwsDeviceV2: dxDevice, AwsLogicalDeviceID: dxDevice, Tags: dxTags(v.Tags)}
 }
 
 // newPrivateVIF is the NewPrivateVirtualInterface shape; members the lab
@@ -375,7 +399,7 @@ func modelTags(tags []dxTag) (map[string]string, error) {
 }
 
 // AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_CreatePrivateVirtualInterface.html — connectionId and newPrivateVirtualInterface; answers the VirtualInterface
-func createPrivateVirtualInterface(h *Handler, account string, body []byte) (any, error) {
+func createPrivateVirtualInterface(h *Handler, account, region string, body []byte) (any, error) {
 	var in struct {
 		ConnectionID string        `json:"connectionId"`
 		New          newPrivateVIF `json:"newPrivateVirtualInterface"`
@@ -391,6 +415,13 @@ func createPrivateVirtualInterface(h *Handler, account string, body []byte) (any
 	if err != nil {
 		return nil, err
 	}
+	if !h.dxSeen(account, region, in.ConnectionID) {
+		return nil, dxClientError("Connection %s does not exist", in.ConnectionID)
+	}
+	// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_CreatePrivateVirtualInterface.html — connected to a VGW, a private virtual interface only gives access to a single VPC within the same Region
+	if !h.dxSeen(account, region, spec.VPNGatewayID) {
+		return nil, dxClientError("Virtual private gateway %s is not in %s, the region of connection %s: a private virtual interface reaches a virtual private gateway of its own region", spec.VPNGatewayID, region, in.ConnectionID)
+	}
 	v, err := h.cloud.CreateDXVirtualInterface(account, spec, tags)
 	if err != nil {
 		return nil, err
@@ -399,7 +430,7 @@ func createPrivateVirtualInterface(h *Handler, account string, body []byte) (any
 }
 
 // AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_DescribeVirtualInterfaces.html — connectionId and/or virtualInterfaceId narrow the list; answers {"virtualInterfaces": [...]}
-func describeVirtualInterfaces(h *Handler, account string, body []byte) (any, error) {
+func describeVirtualInterfaces(h *Handler, account, region string, body []byte) (any, error) {
 	var in struct {
 		ConnectionID       string `json:"connectionId"`
 		VirtualInterfaceID string `json:"virtualInterfaceId"`
@@ -409,13 +440,16 @@ func describeVirtualInterfaces(h *Handler, account string, body []byte) (any, er
 	if err := decodeDX(body, &in); err != nil {
 		return nil, err
 	}
-	if in.ConnectionID != "" && !slices.ContainsFunc(h.cloud.DXConnections(account), func(x model.DXConnection) bool { return x.ID == in.ConnectionID }) {
+	if in.ConnectionID != "" && !slices.ContainsFunc(h.dxConnections(account, region), func(x model.DXConnection) bool { return x.ID == in.ConnectionID }) {
 		return nil, dxClientError("Connection %s does not exist", in.ConnectionID)
 	}
 	out := struct {
 		VirtualInterfaces []dxVirtualInterface `json:"virtualInterfaces"`
 	}{VirtualInterfaces: []dxVirtualInterface{}}
 	for _, v := range h.cloud.DXVirtualInterfaces(account) {
+		if h.regionOf(v.Region) != region {
+			continue
+		}
 		if (in.ConnectionID == "" || v.ConnectionID == in.ConnectionID) && (in.VirtualInterfaceID == "" || v.ID == in.VirtualInterfaceID) {
 			out.VirtualInterfaces = append(out.VirtualInterfaces, h.toDXVirtualInterface(v))
 		}
@@ -427,7 +461,7 @@ func describeVirtualInterfaces(h *Handler, account string, body []byte) (any, er
 }
 
 // AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_DeleteVirtualInterface.html — virtualInterfaceId; answers {"virtualInterfaceState": ...}
-func deleteVirtualInterface(h *Handler, account string, body []byte) (any, error) {
+func deleteVirtualInterface(h *Handler, account, region string, body []byte) (any, error) {
 	var in struct {
 		VirtualInterfaceID string `json:"virtualInterfaceId"`
 	}
@@ -436,6 +470,9 @@ func deleteVirtualInterface(h *Handler, account string, body []byte) (any, error
 	}
 	if in.VirtualInterfaceID == "" {
 		return nil, dxClientError("virtualInterfaceId is required")
+	}
+	if !h.dxSeen(account, region, in.VirtualInterfaceID) {
+		return nil, dxClientError("Virtual interface %s does not exist", in.VirtualInterfaceID)
 	}
 	v, err := h.cloud.DeleteDXVirtualInterface(account, in.VirtualInterfaceID)
 	if err != nil {

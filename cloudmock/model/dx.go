@@ -13,10 +13,15 @@ import (
 // topology, with ProvisionDXConnection.
 // AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_Connection.html — connectionId, connectionName, connectionState, location, bandwidth
 type DXConnection struct {
-	ID        string // dxcon-...
-	Handle    string `json:"-"` // names its kernel objects (names.go)
-	Account   string
-	Name      string
+	ID      string // dxcon-...
+	Handle  string `json:"-"` // names its kernel objects (names.go)
+	Account string
+	Name    string
+	// Region is the region of the line's location ("" the front-end's
+	// default region): the connection, and the virtual interfaces on it,
+	// are listed there only.
+	// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_DescribeConnections.html — displays the connections in this Region; a Connection carries its region
+	Region    string
 	State     State  // always available: the lab's line is up
 	Location  string // DXLocation
 	Bandwidth string // DXBandwidth
@@ -51,6 +56,7 @@ type DXVirtualInterface struct {
 	CloudAddress    netip.Prefix // the cloud router's address (AWS: amazonAddress), with the link's length
 	CustomerAddress netip.Prefix // the customer router's address, in the same prefix
 	VPNGatewayID    string
+	Region          string // its connection's region, that of its VPN gateway too
 	// Computed when read: the network of the VPN gateway (empty when it is
 	// detached), the gateway's ASN, and the state.
 	NetworkID string
@@ -89,9 +95,16 @@ func randomString(n int) string {
 }
 
 // ProvisionDXConnection records a line the lab provisioned for the
-// account; it is available at once. A line of that name the account has
-// already is returned as it is, so that a restarted lab finds its lines.
+// account in the default region; see ProvisionDXConnectionIn.
 func (c *Cloud) ProvisionDXConnection(account, name string, tags map[string]string) (DXConnection, error) {
+	return c.ProvisionDXConnectionIn(account, "", name, tags)
+}
+
+// ProvisionDXConnectionIn records a line the lab provisioned for the
+// account at a location of region; it is available at once. A line of
+// that name the account has already is returned as it is, so that a
+// restarted lab finds its lines; one in another region is a conflict.
+func (c *Cloud) ProvisionDXConnectionIn(account, region, name string, tags map[string]string) (DXConnection, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, err := c.limitsLocked(account); err != nil {
@@ -101,17 +114,20 @@ func (c *Cloud) ProvisionDXConnection(account, name string, tags map[string]stri
 		return DXConnection{}, errf(CodeInvalidParameter, KindDXConnection, "", "a connection needs a name")
 	}
 	for _, x := range c.dxConns {
+		if x.Account == account && x.Name == name && x.Region != region {
+			return DXConnection{}, errf(CodeConflict, KindDXConnection, x.ID, "connection %s is in region %q, not %q", name, x.Region, region)
+		}
 		if x.Account == account && x.Name == name {
 			return x.copy(c), nil
 		}
 	}
-	id, err := c.newIDLocked(account, KindDXConnection, Place{})
+	id, err := c.newIDLocked(account, KindDXConnection, Place{Region: region})
 	if err != nil {
 		return DXConnection{}, err
 	}
-	x := &DXConnection{ID: id, Account: account, Name: name, State: StateAvailable, Location: DXLocation, Bandwidth: DXBandwidth}
+	x := &DXConnection{ID: id, Account: account, Name: name, Region: region, State: StateAvailable, Location: DXLocation, Bandwidth: DXBandwidth}
 	c.dxConns[x.ID] = x
-	c.registerLocked(KindDXConnection, x.ID, account, "", tags)
+	c.registerLocked(KindDXConnection, x.ID, account, region, tags)
 	return x.copy(c), nil
 }
 
@@ -221,8 +237,17 @@ func (c *Cloud) CreateDXVirtualInterface(account string, spec DXVirtualInterface
 	if spec.CustomerASN < 1 || spec.CustomerASN > 4294967294 {
 		return DXVirtualInterface{}, errf(CodeInvalidParameter, KindDXVirtualInterface, "", "BGP ASN %d is not between 1 and 4294967294", spec.CustomerASN)
 	}
-	if _, err := c.vgwLocked(account, spec.VPNGatewayID); err != nil {
+	g, err := c.vgwLocked(account, spec.VPNGatewayID)
+	if err != nil {
 		return DXVirtualInterface{}, err
+	}
+	// The empty region is the front-end's default, which the model does
+	// not know: the front-end checks a gateway of it against a line's.
+	// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_CreatePrivateVirtualInterface.html — connected to a VGW, a private virtual interface only gives access to a single VPC within the same Region
+	if g.Region != conn.Region && g.Region != "" && conn.Region != "" {
+		return DXVirtualInterface{}, errf(CodeInvalidParameter, KindDXVirtualInterface, "",
+			"virtual private gateway %s is in region %s, connection %s in %s: a virtual interface lands on a virtual private gateway of its connection's region",
+			g.ID, regionName(g.Region), conn.ID, regionName(conn.Region))
 	}
 	cloud, customer := spec.CloudAddress, spec.CustomerAddress
 	if !cloud.IsValid() && !customer.IsValid() {
@@ -243,14 +268,15 @@ func (c *Cloud) CreateDXVirtualInterface(account string, spec DXVirtualInterface
 	} else if len(key) < 6 || len(key) > 80 {
 		return DXVirtualInterface{}, errf(CodeInvalidParameter, KindDXVirtualInterface, "", "the BGP authentication key must have 6 to 80 characters")
 	}
-	id, err := c.newIDLocked(account, KindDXVirtualInterface, Place{})
+	id, err := c.newIDLocked(account, KindDXVirtualInterface, Place{Region: conn.Region})
 	if err != nil {
 		return DXVirtualInterface{}, err
 	}
 	v := &DXVirtualInterface{ID: id, Account: account, ConnectionID: conn.ID, Name: spec.Name, VLAN: spec.VLAN,
-		CustomerASN: spec.CustomerASN, AuthKey: key, CloudAddress: cloud, CustomerAddress: customer, VPNGatewayID: spec.VPNGatewayID}
+		CustomerASN: spec.CustomerASN, AuthKey: key, CloudAddress: cloud, CustomerAddress: customer, VPNGatewayID: spec.VPNGatewayID,
+		Region: conn.Region}
 	c.vifs[v.ID] = v
-	c.registerLocked(KindDXVirtualInterface, v.ID, account, "", tags)
+	c.registerLocked(KindDXVirtualInterface, v.ID, account, conn.Region, tags)
 	return v.copy(c), nil
 }
 
@@ -302,4 +328,12 @@ func (c *Cloud) touchVIFsLocked(gatewayID string) {
 			c.emitLocked(KindDXVirtualInterface, OpUpdate, id, v.Account)
 		}
 	}
+}
+
+// regionName names a region in an error, the empty one as the default.
+func regionName(region string) string {
+	if region == "" {
+		return "the default region"
+	}
+	return region
 }

@@ -229,3 +229,36 @@ func TestCheckPeerAddresses(t *testing.T) {
 		t.Fatalf("network address: %v", err)
 	}
 }
+
+// A line is at a location of one region: provisioning its name again in
+// another region is a conflict, and a virtual interface on it lands on a
+// VPN gateway of that region only, taking the region.
+// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_CreatePrivateVirtualInterface.html — a private virtual interface to a VGW reaches a VPC of the same Region
+func TestDXConnectionRegion(t *testing.T) {
+	c := newCloud(t)
+	conn, err := c.ProvisionDXConnectionIn(acct, "eu-west-1", "line-eu", nil)
+	if err != nil || conn.Region != "eu-west-1" {
+		t.Fatalf("ProvisionDXConnectionIn = %+v, %v", conn, err)
+	}
+	_, err = c.ProvisionDXConnectionIn(acct, "us-east-1", "line-eu", nil)
+	wantCode(t, err, CodeConflict)
+	_, err = c.ProvisionDXConnectionIn(acct, "xx-nowhere-1", "line-x", nil)
+	wantCode(t, err, CodeInvalidParameter)
+	us, err := c.CreateVPNGatewayIn(acct, "us-east-1", 64600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eu, err := c.CreateVPNGatewayIn(acct, "eu-west-1", 64600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CreateDXVirtualInterface(acct, vifSpec(conn, us, 101, "", ""), nil)
+	wantCode(t, err, CodeInvalidParameter)
+	v, err := c.CreateDXVirtualInterface(acct, vifSpec(conn, eu, 101, "", ""), nil)
+	if err != nil || v.Region != "eu-west-1" {
+		t.Fatalf("CreateDXVirtualInterface = %+v, %v; want one in eu-west-1", v, err)
+	}
+	if r, ok := c.ObjectRegions(acct, v.ID); !ok || r[0] != "eu-west-1" {
+		t.Errorf("ObjectRegions(%s) = %v, %v", v.ID, r, ok)
+	}
+}

@@ -1,18 +1,18 @@
 package model
 
-// Regions. Every object of the model but accounts and Direct Connect
-// objects lives in one region (its Region field), as AWS's VPCs, subnets,
-// gateways and instances are Regional resources: a network, internet
-// gateway, elastic IP, transit gateway, VPN gateway or customer gateway is
-// made in a region (the Create…In functions), and what is made inside or
-// for one of them (subnets, route tables, security groups, network ACLs,
-// instances, interfaces, NAT gateways, transit gateway route tables and
-// attachments, VPN connections) takes its region. The per-Region quotas
+// Regions. Every object of the model but accounts lives in one region
+// (its Region field), as AWS's VPCs, subnets, gateways and instances are
+// Regional resources: a network, internet gateway, elastic IP, transit
+// gateway, VPN gateway, customer gateway or Direct Connect line is made in
+// a region (the Create…In functions, ProvisionDXConnectionIn), and what is
+// made inside or for one of them (subnets, route tables, security groups,
+// network ACLs, instances, interfaces, NAT gateways, transit gateway route
+// tables and attachments, VPN connections, virtual interfaces) takes its
+// region. The per-Region quotas
 // count an account's objects of one region.
 //
 // The empty region is the front-end's default region: the one of objects
-// made by the functions without a region (the lab's Direct Connect lines,
-// tests), and of every object of a snapshot older than regions
+// made by the functions without a region (tests), and of every object of a snapshot older than regions
 // (SnapshotVersion 1).
 //
 // The model checks no region on the functions that take IDs: a front-end

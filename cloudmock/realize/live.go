@@ -284,7 +284,10 @@ func (r *Realizer) reconcile() error {
 	if err := r.removeStale(p); err != nil {
 		return err
 	}
-	return r.ensure(p)
+	if err := r.ensure(p); err != nil {
+		return err
+	}
+	return r.ensureServices(snap, p)
 }
 
 // ensure makes or changes what the plan asks for, providers before users:
@@ -383,7 +386,7 @@ func (r *Realizer) removeStale(p *plan) error {
 	}
 	for id, rt := range s.routers {
 		if _, ok := p.routers[id]; !ok {
-			errs = append(errs, rt.remove())
+			errs = append(errs, r.svc.stopResolver(id), rt.remove())
 			delete(s.routers, id)
 		}
 	}

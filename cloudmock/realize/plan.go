@@ -170,7 +170,7 @@ type plan struct {
 	tgws     map[string]*tgwPlan    // by transit gateway ID
 	dx       map[string]*dxPlan     // by virtual interface ID, the realized ones
 	vgwDX    map[string]*dxPlan     // by VPN gateway ID: the realized interface its routes use
-	internet bool                   // some network has an internet gateway, or there are uplinks
+	internet bool                   // some network has an internet gateway, or there are uplinks or Options.Internet
 	// public addresses reachable through each network's internet gateway
 	inetRoutes map[string][]netip.Addr // by network ID
 }
@@ -343,7 +343,7 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 		}
 	}
 	r.planLinks(p, s, nets, igwOf)
-	p.internet = len(igwOf) > 0 || len(r.uplinks) > 0
+	p.internet = len(igwOf) > 0 || len(r.uplinks) > 0 || r.opts.Internet != nil
 
 	ix := newRuleIndex(s, nets)
 	if err := r.planHosts(p, s, nets, natgws, ix); err != nil {

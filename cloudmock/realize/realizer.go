@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
+	"github.com/mcnlab/mcnlab/emulator/internet"
 )
 
 // Options configure a Realizer.
@@ -44,6 +46,15 @@ type Options struct {
 	// first pass adopts what of them its plan predicts, with the gateway
 	// daemons running inside, instead of making them anew (adopt.go).
 	Adopt bool
+	// Internet, if set, is what the lab's emulated internet serves
+	// (emulator/internet; FromTopology makes it from a topology's internet
+	// block): the internet namespace then exists always, the servers run
+	// in it (internet.go), and every VPC's router runs a resolver
+	// answering the same names (resolver.go).
+	Internet *internet.Config
+	// InternetAddresses are more addresses the internet namespace holds
+	// with Internet (the internet's client hosts).
+	InternetAddresses []netip.Addr
 }
 
 // Circuit is a private line the lab made: its site end is the interface
@@ -56,6 +67,7 @@ type Circuit struct {
 	Account   string // the account the connection belongs to
 	Namespace string // the site's namespace: mcn-...
 	Interface string // the line's interface in Namespace, made by the realizer
+	Region    string // the region of the line's location ("" the default region)
 }
 
 // Realizer keeps the dataplane in step with one Cloud. Create it with New
@@ -87,6 +99,7 @@ type Realizer struct {
 	live    *liveState
 	links   map[string]int // link key -> index in linkPool
 	adopted bool           // the first pass adopted the existing dataplane (Options.Adopt)
+	svc     services       // the internet's servers and the VPC resolvers (internet.go)
 }
 
 // New starts a realizer for cloud: it realizes the model as it is now and
@@ -106,12 +119,16 @@ func New(ctx context.Context, cloud *model.Cloud, opts Options) (*Realizer, erro
 	if err != nil {
 		return nil, fmt.Errorf("realize lab %s: %w", opts.Lab, err)
 	}
+	svc, err := newServices(opts.Internet)
+	if err != nil {
+		return nil, fmt.Errorf("realize lab %s: %w", opts.Lab, err)
+	}
 	circuits, err := provisionCircuits(cloud, opts)
 	if err != nil {
 		return nil, fmt.Errorf("realize lab %s: %w", opts.Lab, err)
 	}
 	r := &Realizer{cloud: cloud, opts: opts, wake: make(chan struct{}, 1), done: make(chan struct{}),
-		live: newLiveState(), links: map[string]int{}, circuits: circuits, uplinks: uplinks}
+		live: newLiveState(), links: map[string]int{}, circuits: circuits, uplinks: uplinks, svc: svc}
 	r.cond = sync.NewCond(&r.mu)
 	r.sub = cloud.Subscribe(r.onEvent)
 	go r.run()
@@ -229,5 +246,6 @@ func (r *Realizer) Close() error {
 	r.sub.Close()
 	r.poke()
 	<-r.done
-	return r.live.teardown()
+	// The services' sockets first: they would keep the namespaces alive.
+	return errors.Join(r.svc.close(), r.live.teardown())
 }

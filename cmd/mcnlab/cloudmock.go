@@ -88,7 +88,7 @@ func newCloudmockServe() *cobra.Command {
 	serve.Flags().StringArrayVar(&f.accounts, "account", []string{mcnlab.DevAccount}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable; visible to every user in the process list: prefer "+mcnlab.AccountsEnv+")")
 	serve.Flags().StringArrayVar(&f.quotaSpecs, "quota", nil, "KEY=N: raise an AWS quota of every --account to N, as a quota increase does, such as vpcs-per-region=20 (repeatable; keys as under quotas: in a topology's account, see topologies/FORMAT.md)")
 	serve.Flags().StringArrayVar(&f.apiLines, "line", nil, "NAME: a Direct Connect connection of the first --account that exists in the API only, ending nowhere (for plan and apply against the model; repeatable)")
-	serve.Flags().StringArrayVar(&f.circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE: a private line of the lab (a Direct Connect connection of the first --account) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")
+	serve.Flags().StringArrayVar(&f.circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE[:REGION]: a private line of the lab (a Direct Connect connection of the first --account, at a location of REGION, else of --region) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")
 	serve.Flags().StringArrayVar(&f.uplinkSpecs, "uplink", nil, "NAME=NAMESPACE:INTERFACE:ADDRESS/LEN: an on-prem site's link to the lab's emulated internet, INTERFACE in the lab's namespace NAMESPACE holding the site's public ADDRESS/LEN (a /30 of 198.51.100.0/24) with a default route to the internet (repeatable; needs --lab)")
 	return serve
 }
@@ -264,17 +264,19 @@ func parseAccounts(specs []string) ([]cmaws.Credential, error) {
 	return out, nil
 }
 
-// parseCircuits parses --circuit NAME=NAMESPACE:INTERFACE values into
-// private lines of account; the realizer checks the names further.
+// parseCircuits parses --circuit NAME=NAMESPACE:INTERFACE[:REGION] values
+// into private lines of account (in REGION, else the default region); the
+// realizer checks the names further.
 func parseCircuits(specs []string, account string) ([]realize.Circuit, error) {
 	var out []realize.Circuit
 	for _, s := range specs {
 		name, end, ok := strings.Cut(s, "=")
-		ns, ifname, ok2 := strings.Cut(end, ":")
+		ns, rest, ok2 := strings.Cut(end, ":")
+		ifname, region, _ := strings.Cut(rest, ":")
 		if !ok || !ok2 || name == "" || ns == "" || ifname == "" {
-			return nil, fmt.Errorf("--circuit %q: want NAME=NAMESPACE:INTERFACE", s)
+			return nil, fmt.Errorf("--circuit %q: want NAME=NAMESPACE:INTERFACE[:REGION]", s)
 		}
-		out = append(out, realize.Circuit{Name: name, Account: account, Namespace: ns, Interface: ifname})
+		out = append(out, realize.Circuit{Name: name, Account: account, Namespace: ns, Interface: ifname, Region: region})
 	}
 	return out, nil
 }

@@ -575,3 +575,28 @@ func (p *Plan) Line(site string) (ln netip.Prefix, amazon, customer netip.Addr, 
 	}
 	return netip.Prefix{}, netip.Addr{}, netip.Addr{}, false
 }
+
+// LineRegion returns the region of a private-line site's line: that of
+// the VPC of the transit it lands on, since a private virtual interface
+// reaches a virtual private gateway of its connection's region only
+// (AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_CreatePrivateVirtualInterface.html).
+// It is "" for a site without a line or with an unknown transit.
+func (p *Plan) LineRegion(site string) string {
+	c := p.Topology.Cloud
+	for _, s := range c.Sites {
+		if s.Name != site || s.Connection.Type != topologies.ConnPrivateLine {
+			continue
+		}
+		for _, t := range c.Transits {
+			if t.Name != s.Connection.Transit {
+				continue
+			}
+			for _, v := range c.VPCs {
+				if v.Name == t.VPC {
+					return v.Region
+				}
+			}
+		}
+	}
+	return ""
+}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"sync"
 	"time"
 
@@ -39,6 +38,10 @@ type Config struct {
 	// arrived whole are held before the connection is denied (default
 	// 3 s).
 	HoldTimeout time.Duration
+	// MaxHeld bounds the connections held at once (default 4096): past
+	// it, a connection whose name has not arrived whole is denied at
+	// once, so a flood of slow ClientHellos cannot grow the filter.
+	MaxHeld int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -103,6 +106,9 @@ func Start(nft policy.Conn, q PacketQueue, cfg Config) (*Filter, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.MaxHeld == 0 {
+		cfg.MaxHeld = 4096
+	}
 	pl, err := newPlan(cfg.Policy)
 	if err != nil {
 		return nil, err
@@ -155,7 +161,13 @@ func (f *Filter) Learn(name string, addrs []netip.Addr) error {
 	if len(addrs) == 0 {
 		delete(f.learned, n)
 	} else {
-		f.learned[n] = slices.Clone(addrs)
+		unmapped := make([]netip.Addr, 0, len(addrs))
+		for _, a := range addrs {
+			if a.IsValid() {
+				unmapped = append(unmapped, a.Unmap())
+			}
+		}
+		f.learned[n] = unmapped
 	}
 	t := f.plan.table(f.cfg.Table, f.cfg.Queue, f.learned)
 	for _, a := range f.plan.addr {
@@ -250,7 +262,7 @@ func (f *Filter) expire() {
 			continue
 		}
 		delete(f.held, fl)
-		f.record(fl, "", "timeout", Decision{Verdict: Deny, Rule: RuleHoldTimeout})
+		f.record(fl, "", "timeout", Decision{Verdict: Deny, Rule: RuleHoldLimit})
 		f.decided[fl] = decided{verdict: Deny, at: now, start: h.nextSeq - uint32(len(h.buf)), end: h.nextSeq}
 		f.verdict(h.ids, Deny) // the connection is reset, not retried
 

@@ -219,8 +219,8 @@ func checkLog(t *testing.T, log []Entry, want []string) {
 
 // TestFilterNamelessAndTimeouts: what names no server is decided by the
 // base policy; a connection whose first segment's rest never comes is
-// denied (reset) after HoldTimeout; an address rule's first packet is logged with its rule and
-// the learned name.
+// denied (reset) after HoldTimeout; an address rule's first packet is
+// logged with its rule and the learned name.
 func TestFilterNamelessAndTimeouts(t *testing.T) {
 	nft, q := policy.NewFake(), newFakeQueue()
 	p := smallPolicy(DenyList)
@@ -229,8 +229,11 @@ func TestFilterNamelessAndTimeouts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := f.Learn("bad.example.net", []netip.Addr{netip.MustParseAddr("203.0.113.66")}); err != nil {
-		t.Fatal(err)
+	// Two names on one address: the log names the one the rule matched.
+	for _, name := range []string{"bad.example.net", "a-alias.test"} {
+		if err := f.Learn(name, []netip.Addr{netip.MustParseAddr("::ffff:203.0.113.66")}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	send := func(id uint32, data []byte, mark uint32) { q.in <- []nfqueue.Packet{{ID: id, Data: data, Mark: mark}} }
 	send(1, tcp4(client, server, 1, 0x18, []byte("SSH-2.0-x\r\n")), 0)
@@ -254,8 +257,41 @@ func TestFilterNamelessAndTimeouts(t *testing.T) {
 	}
 	checkLog(t, f.Log(), []string{
 		"10.1.1.5:40000 198.51.100.20:443  not tls allow /base deny-list",
-		"10.1.1.5:40001 198.51.100.20:443  timeout deny /hold timeout",
+		"10.1.1.5:40001 198.51.100.20:443  timeout deny /hold limit",
 		"10.1.1.5:40002 203.0.113.66:22 bad.example.net address deny dev/bad.example.net all/all deny",
-		"10.1.1.5:40003 203.0.113.66:22 bad.example.net no rule allow /base deny-list",
+		"10.1.1.5:40003 203.0.113.66:22 a-alias.test no rule allow /base deny-list",
+	})
+}
+
+// TestFilterBoundsHeldConnections: past MaxHeld held connections, one
+// more whose name is incomplete is denied at once; a split name that
+// never completes in 33 segments is denied too.
+func TestFilterBoundsHeldConnections(t *testing.T) {
+	nft, q := policy.NewFake(), newFakeQueue()
+	f, err := Start(nft, q, Config{Table: "egress", Policy: smallPolicy(DenyList), MaxHeld: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	send := func(id uint32, data []byte) { q.in <- []nfqueue.Packet{{ID: id, Data: data}} }
+	h := hello(t, "x.example.com")
+	send(1, tcp4(client, server, 1, 0x10, h[:10]))
+	q.none(t)
+	c2 := netip.AddrPortFrom(client.Addr(), 40001)
+	send(2, tcp4(c2, server, 1, 0x10, h[:10]))
+	if v := q.next(t); v != (verdict{2, nfqueue.Repeat, MarkDeny}) {
+		t.Errorf("second held connection past MaxHeld 1: %+v, want the deny mark", v)
+	}
+	for i := range uint32(maxHeldPackets) {
+		send(10+i, tcp4(client, server, 1, 0x10, h[:10])) // retransmissions
+	}
+	for i := range uint32(maxHeldPackets + 1) {
+		if v := q.next(t); v.v != nfqueue.Repeat || v.mark != MarkDeny {
+			t.Fatalf("held packet %d of a connection past %d segments: %+v, want the deny mark", i, maxHeldPackets, v)
+		}
+	}
+	checkLog(t, f.Log(), []string{
+		"10.1.1.5:40001 198.51.100.20:443  too many held deny /hold limit",
+		"10.1.1.5:40000 198.51.100.20:443  too many segments deny /hold limit",
 	})
 }

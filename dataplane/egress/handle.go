@@ -9,9 +9,10 @@ import (
 	"github.com/mcnlab/mcnlab/dataplane/egress/sniff"
 )
 
-// RuleHoldTimeout names the decision on a connection whose name did not
-// arrive whole within Config.HoldTimeout.
-const RuleHoldTimeout = "hold timeout"
+// RuleHoldLimit names the decision on a connection whose name did not
+// arrive whole within the filter's bounds: Config.HoldTimeout,
+// Config.MaxHeld, or a number of segments (Entry.By says which).
+const RuleHoldLimit = "hold limit"
 
 func normalRuleName(s string) (string, bool) { return sniff.NormalName(s) }
 
@@ -52,20 +53,21 @@ func (f *Filter) handle(qp nfqueue.Packet) {
 		h.nextSeq += uint32(len(p.payload))
 	}
 	name, by, done := f.sniff(p.dst.Port(), h.buf)
-	if !done && len(h.ids) <= maxHeldPackets {
+	_, wasHeld := f.held[p.flow]
+	full := !wasHeld && len(f.held) >= f.cfg.MaxHeld
+	if !done && len(h.ids) <= maxHeldPackets && !full {
 		f.held[p.flow] = h
 		return
 	}
 	delete(f.held, p.flow)
 	var d Decision
 	switch {
+	case !done && full:
+		d, by = Decision{Verdict: Deny, Rule: RuleHoldLimit}, "too many held"
 	case !done:
-		d = Decision{Verdict: Deny, Rule: RuleHoldTimeout}
-		by = "too many segments"
-	case name != "":
+		d, by = Decision{Verdict: Deny, Rule: RuleHoldLimit}, "too many segments"
+	default: // a name, or none (decided by the base policy)
 		d = f.plan.policy.Decide(p.src.Addr(), ProtoTCP, p.dst.Port(), name)
-	default:
-		d = f.plan.policy.Decide(p.src.Addr(), ProtoTCP, p.dst.Port(), "")
 	}
 	f.record(p.flow, name, by, d)
 	f.decided[p.flow] = decided{verdict: d.Verdict, at: f.cfg.Now(), start: h.nextSeq - uint32(len(h.buf)), end: h.nextSeq}
@@ -128,16 +130,21 @@ func (f *Filter) addressDecision(qp nfqueue.Packet, p packet) {
 	if uint16(qp.Mark) == baseID {
 		by = "no rule"
 	}
-	f.record(p.flow, f.nameOf(p.dst.Addr()), by, d)
+	pattern := ""
+	if ok && int(uint16(qp.Mark)) <= len(f.plan.addr) && uint16(qp.Mark) != 0 {
+		pattern = f.plan.addr[uint16(qp.Mark)-1].rule.Name
+	}
+	f.record(p.flow, f.nameOf(p.dst.Addr(), pattern), by, d)
 	f.verdict([]uint32{qp.ID}, d.Verdict)
 }
 
-// nameOf is a learned name that resolved to a (the first in order), for
-// the log; the caller holds f.mu.
-func (f *Filter) nameOf(a netip.Addr) string {
+// nameOf is a learned name that resolved to a, for the log: the first in
+// order of those that match pattern (any, when pattern is empty). The
+// caller holds f.mu.
+func (f *Filter) nameOf(a netip.Addr, pattern string) string {
 	var names []string
 	for n, addrs := range f.learned {
-		if slices.Contains(addrs, a) {
+		if slices.Contains(addrs, a) && (pattern == "" || MatchName(pattern, n)) {
 			names = append(names, n)
 		}
 	}

@@ -60,10 +60,14 @@ func Create(name string) error {
 	return <-errc
 }
 
-// Delete unmounts and removes the named namespace. The kernel frees it, and
-// every link inside it, once no process or open handle holds it. Deleting a
-// namespace that does not exist is not an error.
+// Delete unmounts and removes the named namespace, and its files in
+// EtcDir before it. The kernel frees it, and every link inside it, once no
+// process or open handle holds it. Deleting a namespace that does not
+// exist is not an error.
 func Delete(name string) error {
+	if err := removeEtc(name); err != nil {
+		return err
+	}
 	p := Path(name)
 	if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.EINVAL) {
 		return fmt.Errorf("delete netns %s: unmount: %w", name, err)

@@ -41,7 +41,8 @@ func (pl *planner) planVIFs() error {
 		conns := w.conns[x.Connection]
 		switch len(conns) {
 		case 0:
-			errs = append(errs, fmt.Errorf("virtual interface %s: no Direct Connect connection named %q", x.Key, x.Connection))
+			// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_DescribeConnections.html — a region's endpoint lists the connections in that Region
+			errs = append(errs, fmt.Errorf("virtual interface %s: no Direct Connect connection named %q in region %s, the region of VPC %s", x.Key, x.Connection, p.region, x.VPC))
 			continue
 		case 1:
 		default:

@@ -36,7 +36,9 @@ func NewFromConfig(ctx context.Context, c cloud.Config) (cloud.Provider, error) 
 		if err != nil {
 			return nil, err
 		}
-		return NewRegional(cfg, c.Owner, c.Known), nil
+		// The lab's record lists the regions its topology used: one
+		// the topology left still holds the owner's objects.
+		return NewRegional(cfg, c.Owner, c.Known).LookIn(c.Endpoint.AllRegions()...), nil
 	case creds == "env" || strings.HasPrefix(creds, "profile:"):
 		opts := []func(*config.LoadOptions) error{config.WithRegion(c.Region)}
 		if p, ok := strings.CutPrefix(creds, "profile:"); ok {

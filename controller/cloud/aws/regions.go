@@ -24,18 +24,21 @@ import (
 // — "resources are tied to the Region"; https://docs.aws.amazon.com/sdk-for-go/v2/developer-guide/configure-gosdk.html#specifying-the-aws-region).
 //
 // Plan and Apply go through the regions in order (the home region first,
-// then by name); every region it has seen, in a desired state or at New,
-// is reconciled on each Apply, so that a region that no longer holds a
-// VPC is emptied of the owner's objects. It is safe for concurrent use as
-// Provider is.
+// then by name); every region it has seen, in a desired state, at New or
+// found holding the owner's objects (discover), is reconciled on each
+// Apply, so that a region that no longer holds a VPC is emptied of the
+// owner's objects, also by a Regional made after the region left the
+// topology. It is safe for concurrent use as Provider is.
 type Regional struct {
 	cfg   sdkaws.Config
 	owner string
 	opts  []Option
 
-	mu      sync.Mutex
-	regions map[string]*Provider
-	subnets map[string]string // subnet key -> region, from the desired states seen
+	mu         sync.Mutex
+	regions    map[string]*Provider
+	subnets    map[string]string // subnet key -> region, from the desired states seen
+	lookIn     []string          // regions to look in for the owner's objects (LookIn)
+	discovered bool              // discover has looked
 }
 
 var _ cloud.Provider = (*Regional)(nil)
@@ -139,11 +142,14 @@ func (r *Regional) split(d cloud.Desired) map[string]cloud.Desired {
 	return out
 }
 
-// each runs f for every region seen (d's included), in order, with its
-// Provider and part of d; with more than one region an error names its
-// region.
-func (r *Regional) each(d cloud.Desired, f func(p *Provider, part cloud.Desired) error) error {
+// each runs f for every region seen (d's included, and those discover
+// finds), in order, with its Provider and part of d; with more than one
+// region an error names its region.
+func (r *Regional) each(ctx context.Context, d cloud.Desired, f func(p *Provider, part cloud.Desired) error) error {
 	r.learn(d)
+	if err := r.discover(ctx); err != nil {
+		return err
+	}
 	parts := r.split(d)
 	regions := r.order()
 	for _, reg := range regions {
@@ -165,7 +171,7 @@ func (r *Regional) each(d cloud.Desired, f func(p *Provider, part cloud.Desired)
 // Plan returns the calls Apply would make now, region by region.
 func (r *Regional) Plan(ctx context.Context, d cloud.Desired) ([]cloud.Call, error) {
 	var out []cloud.Call
-	err := r.each(d, func(p *Provider, part cloud.Desired) error {
+	err := r.each(ctx, d, func(p *Provider, part cloud.Desired) error {
 		calls, err := p.Plan(ctx, part)
 		out = append(out, calls...)
 		return err
@@ -178,7 +184,7 @@ func (r *Regional) Plan(ctx context.Context, d cloud.Desired) ([]cloud.Call, err
 func (r *Regional) Apply(ctx context.Context, d cloud.Desired) (cloud.Inventory, []cloud.Call, error) {
 	inv := cloud.NewInventory()
 	var made []cloud.Call
-	err := r.each(d, func(p *Provider, part cloud.Desired) error {
+	err := r.each(ctx, d, func(p *Provider, part cloud.Desired) error {
 		i, calls, err := p.Apply(ctx, part)
 		inv.Merge(i)
 		made = append(made, calls...)
@@ -191,6 +197,9 @@ func (r *Regional) Apply(ctx context.Context, d cloud.Desired) (cloud.Inventory,
 // seen.
 func (r *Regional) Observe(ctx context.Context) (cloud.Inventory, error) {
 	inv := cloud.NewInventory()
+	if err := r.discover(ctx); err != nil {
+		return inv, err
+	}
 	for _, reg := range r.order() {
 		r.mu.Lock()
 		p := r.regions[reg]

@@ -7,6 +7,7 @@ import (
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/directconnect"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/mcnlab/mcnlab/controller/cloud/aws"
@@ -14,11 +15,16 @@ import (
 )
 
 // Aviatrix multi-region transit in one account: transits in us-east-1 and
-// eu-west-1 peered, a spoke under each and a site on the us-east-1 one.
-// The lab's endpoint record lists both regions, the home region first.
-// Every pair is as simulate says, and each region's DescribeVpcs, signed
-// for that region, lists exactly that region's VPCs (VPCs are regional:
-// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-regions-availability-zones.html).
+// eu-west-1 peered, a spoke under each and a site on a private line to
+// each. The lab's endpoint record lists both regions, the home region
+// first. Every pair is as simulate says; each region's DescribeVpcs,
+// signed for that region, lists exactly that region's VPCs (VPCs are
+// regional:
+// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-regions-availability-zones.html),
+// and each region's Direct Connect lists the line into its transit and
+// the virtual interface on it, in that region (a private virtual
+// interface reaches a virtual private gateway of its own Region:
+// https://docs.aws.amazon.com/directconnect/latest/APIReference/API_CreatePrivateVirtualInterface.html).
 func TestAWSMultiRegionTransit(t *testing.T) {
 	lab := deployCloudLab(t, "testdata/aws-multiregion.yaml", "amr")
 	lc, err := mcnlab.ReadEndpoint(lab, "aws")
@@ -51,6 +57,33 @@ func TestAWSMultiRegionTransit(t *testing.T) {
 		slices.Sort(got)
 		if !slices.Equal(got, vpcs) {
 			t.Errorf("%s: DescribeVpcs lists the lab's VPCs %v, want %v", region, got, vpcs)
+		}
+	}
+	wantDX := map[string]string{"us-east-1": "dcm", "eu-west-1": "dce", "us-west-2": ""}
+	for region, line := range wantDX {
+		c := directconnect.New(directconnect.Options{Region: region, BaseEndpoint: sdkaws.String(lc.URL),
+			Credentials: credentials.NewStaticCredentialsProvider(lc.Credentials.KeyID, lc.Credentials.Secret, "")})
+		conns, err := c.DescribeConnections(context.Background(), &directconnect.DescribeConnectionsInput{})
+		if err != nil {
+			t.Fatalf("%s: DescribeConnections: %v", region, err)
+		}
+		vifs, err := c.DescribeVirtualInterfaces(context.Background(), &directconnect.DescribeVirtualInterfacesInput{})
+		if err != nil {
+			t.Fatalf("%s: DescribeVirtualInterfaces: %v", region, err)
+		}
+		var got []string
+		for _, x := range conns.Connections {
+			got = append(got, sdkaws.ToString(x.ConnectionName)+"@"+sdkaws.ToString(x.Region))
+		}
+		for _, v := range vifs.VirtualInterfaces {
+			got = append(got, sdkaws.ToString(v.VirtualInterfaceName)+"@"+sdkaws.ToString(v.Region)+"/"+string(v.VirtualInterfaceState))
+		}
+		var want []string
+		if line != "" {
+			want = []string{line + "@" + region, line + "-vif@" + region + "/available"}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: Direct Connect lists %v, want %v", region, got, want)
 		}
 	}
 	checkMatrix(t, lab)

@@ -224,6 +224,13 @@ func (e *env) rule(r Rule) ([]expr.Any, error) {
 		return nil, err
 	}
 	fam := ruleFamily(r.Match, e.setFam)
+	if r.Hash != nil {
+		h, err := e.hashMatch(*r.Hash, fam, r.Proto)
+		if err != nil {
+			return nil, err
+		}
+		m = append(m, h...)
+	}
 	if r.Counter {
 		m = append(m, &expr.Counter{})
 	}

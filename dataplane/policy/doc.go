@@ -2,7 +2,7 @@
 // description in plain Go values (chains with their hook, type, priority and
 // policy; rules made of matches on IPv4 and IPv6 prefixes, named prefix
 // sets, L4 protocol and ports, interfaces, conntrack state and mark, and
-// packet mark; counters; packet and conntrack mark sets; verdicts, a TCP
+// packet mark, and a flow hash (jhash) for balancing; counters; packet and conntrack mark sets; verdicts, a TCP
 // reset and a hand-off to a userspace NFQUEUE among them; masquerade, SNAT
 // and DNAT), and Apply compiles tables to nftables expressions and replaces
 // them in the kernel in one transaction, so no packet ever sees half a
@@ -17,7 +17,9 @@
 // proves the kernel holds what the fake says.
 //
 // The gateway's segmentation and security features build on it (the FQDN
-// egress filter, dataplane/egress, queues and marks connections); so can the
+// egress filter, dataplane/egress, queues and marks connections; FireNet's
+// steering, dataplane/firenet, balances flows over firewalls by hash and
+// conntrack mark; the firewall engine, dataplane/firewall); so can the
 // emulated cloud's realizer. The package never runs `nft` and never switches
 // network namespaces.
 package policy

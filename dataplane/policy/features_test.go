@@ -96,6 +96,26 @@ func l7egress() policy.Table {
 	}}}}
 }
 
+// balancing spreads new flows of a domain pair over two firewalls by a
+// hash of their 5-tuple (the first side's address and port first, so that
+// both directions choose alike), keeps the choice in the conntrack mark,
+// and counts each firewall's packets.
+func balancing() policy.Table {
+	const fw1, fw2 = 0x4d430001, 0x4d430002
+	hash := func(v uint32, fields ...policy.HashField) *policy.Hash {
+		return &policy.Hash{Fields: fields, Seed: 0x6d636e, Mod: 2, Value: v}
+	}
+	tcp := []policy.HashField{policy.HashSrcAddr, policy.HashDstAddr, policy.HashSrcPort, policy.HashDstPort}
+	other := []policy.HashField{policy.HashDstAddr, policy.HashSrcAddr, policy.HashL4Proto}
+	return policy.Table{Name: "balance", Counters: []string{"fw1", "fw2"}, Chains: []policy.Chain{{Name: "prerouting", Hook: policy.HookPrerouting, Priority: policy.PriorityMangle,
+		Rules: []policy.Rule{
+			{Match: policy.Match{CtMark: fw1}, CounterName: "fw1", SetMark: fw1, Verdict: policy.Accept},
+			{Match: policy.Match{Src: pfx("10.1.0.0/16"), Proto: policy.ProtoTCP, Hash: hash(0, tcp...)}, CounterName: "fw1", SetMark: fw1, SetCtMark: fw1},
+			{Match: policy.Match{Src: pfx("10.1.0.0/16"), Proto: policy.ProtoTCP, Hash: hash(1, tcp...)}, CounterName: "fw2", SetMark: fw2, SetCtMark: fw2},
+			{Match: policy.Match{Dst: pfx("fd00:1::/48"), Hash: hash(1, other...)}, CounterName: "fw2", SetMark: fw2, SetCtMark: fw2},
+		}}}}
+}
+
 var features = []struct {
 	name  string
 	table policy.Table
@@ -106,6 +126,17 @@ var features = []struct {
 		iifname != "fw0" ip saddr 10.1.0.0/16 ip daddr 10.2.0.0/16 counter meta mark set 0xf1
 		iifname != "fw0" ip saddr 10.2.0.0/16 ip daddr 10.1.0.0/16 counter meta mark set 0xf1
 		iifname != "fw0" ip6 saddr fd00:1::/48 ip6 daddr fd00:2::/48 counter meta mark set 0xf1
+	}
+}
+`},
+	{"firewall balancing", balancing(), `table inet balance {
+	counter fw1
+	counter fw2
+	chain prerouting { type filter hook prerouting priority -150; policy accept;
+		ct mark 0x4d430001 counter name "fw1" meta mark set 0x4d430001 accept
+		ip saddr 10.1.0.0/16 meta l4proto tcp jhash ip saddr . ip daddr . tcp sport . tcp dport mod 2 seed 0x6d636e == 0 counter name "fw1" meta mark set 0x4d430001 ct mark set 0x4d430001
+		ip saddr 10.1.0.0/16 meta l4proto tcp jhash ip saddr . ip daddr . tcp sport . tcp dport mod 2 seed 0x6d636e == 1 counter name "fw2" meta mark set 0x4d430002 ct mark set 0x4d430002
+		ip6 daddr fd00:1::/48 jhash ip6 daddr . ip6 saddr . meta l4proto mod 2 seed 0x6d636e == 1 counter name "fw2" meta mark set 0x4d430002 ct mark set 0x4d430002
 	}
 }
 `},

@@ -154,6 +154,8 @@ type Match struct {
 	Mark uint32
 	// CtMark matches the connection's conntrack mark (0: any).
 	CtMark uint32
+	// Hash matches a flow hash (nil: any), after every other condition.
+	Hash *Hash
 }
 
 // Proto is an IP protocol number.

@@ -246,6 +246,9 @@ func TestApplyRefusesInvalid(t *testing.T) {
 		{"NAT family", chain(policy.Rule{Match: policy.Match{Src: pfx("10.0.0.0/8")}, NAT: &policy.NAT{Kind: policy.DNAT, Addr: netip.MustParseAddr("fd00::1")}}), "NAT to fd00::1 in a rule matching ip"},
 		{"nat chain on forward", policy.Table{Name: "t", Chains: []policy.Chain{{Name: "c", Hook: policy.HookForward, Type: policy.TypeNAT}}}, "chain c: a nat chain cannot hook forward"},
 		{"empty port range", chain(policy.Rule{Match: policy.Match{Proto: policy.ProtoTCP, DstPort: policy.PortRange{From: 9, To: 8}}}), "port range 9-8 is empty"},
+		{"hash value past modulus", chain(policy.Rule{Match: policy.Match{Hash: &policy.Hash{Fields: []policy.HashField{policy.HashL4Proto}, Mod: 2, Value: 2}}}), "value below its modulus (value 2 mod 2)"},
+		{"hash over ports without protocol", chain(policy.Rule{Match: policy.Match{Hash: &policy.Hash{Fields: []policy.HashField{policy.HashSrcPort}, Mod: 2}}}), "hash over ports on protocol 0"},
+		{"hash over addresses of no family", policy.Table{Name: "t", Chains: []policy.Chain{{Name: "c", Rules: []policy.Rule{{Match: policy.Match{Hash: &policy.Hash{Fields: []policy.HashField{policy.HashSrcAddr}, Mod: 2}}}}}}}, "hash over addresses in a rule of no one family"},
 		{"reset without tcp", chain(policy.Rule{Match: policy.Match{Proto: policy.ProtoUDP}, Verdict: policy.Reset}), "reset verdict in a rule that does not match tcp"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

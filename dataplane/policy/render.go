@@ -145,6 +145,7 @@ func rangePrefixes(from, to netip.Addr) []netip.Prefix {
 // reg is what the renderer knows a register holds.
 type reg struct {
 	field string // "ip saddr", "meta l4proto"…; "" for an immediate
+	size  uint32 // the bytes a load put there (for a hash's fields)
 	mask  []byte
 	data  []byte // an immediate's value
 }
@@ -197,9 +198,11 @@ func (r *ruleRenderer) expr(e expr.Any) {
 		if name == "" {
 			name = fmt.Sprintf("meta key %d", e.Key)
 		}
-		r.regs[e.Register] = reg{field: name}
+		r.regs[e.Register] = reg{field: name, size: map[expr.MetaKey]uint32{expr.MetaKeyL4PROTO: 1, expr.MetaKeyNFPROTO: 1}[e.Key]}
 	case *expr.Payload:
-		r.regs[e.DestRegister] = reg{field: r.payloadField(e)}
+		r.regs[e.DestRegister] = reg{field: r.payloadField(e), size: e.Len}
+	case *expr.Hash:
+		r.hash(e)
 	case *expr.Ct:
 		name := map[expr.CtKey]string{expr.CtKeySTATE: "ct state", expr.CtKeyMARK: "ct mark"}[e.Key]
 		if name == "" {
@@ -325,6 +328,8 @@ func (r *ruleRenderer) cmp(e *expr.Cmp) {
 			s = netip.PrefixFrom(a, onesOf(x.mask)).String()
 		}
 		r.add("%s %s%s", x.field, op, s)
+	case strings.HasPrefix(x.field, "jhash ") && op == "":
+		r.add("%s == %s", x.field, r.value(x.field, e.Data))
 	default:
 		r.add("%s %s%s", x.field, op, r.value(x.field, e.Data))
 	}
@@ -343,6 +348,8 @@ func (r *ruleRenderer) value(field string, data []byte) string {
 		return fmt.Sprint(binary.BigEndian.Uint16(data))
 	case (strings.HasSuffix(field, " type") || strings.HasSuffix(field, " code")) && len(data) == 1:
 		return fmt.Sprint(data[0])
+	case (strings.HasPrefix(field, "jhash ") || strings.HasPrefix(field, "symhash ")) && len(data) == 4:
+		return fmt.Sprint(binary.NativeEndian.Uint32(data))
 	case (field == "meta mark" || field == "ct mark") && len(data) == 4:
 		return fmt.Sprintf("0x%x", binary.NativeEndian.Uint32(data))
 	}

@@ -151,13 +151,16 @@ func (w *Web) Certificate(serverName string) *tls.Certificate {
 
 // WebServer serves a Web over HTTP and HTTPS until Close.
 type WebServer struct {
-	web       *Web
-	http      *http.Server
-	httpAddr  net.Addr
-	httpsAddr net.Addr
-	wg        sync.WaitGroup
-	once      sync.Once
-	err       error
+	web *Web
+	// One server per listener: a server that Serves plain HTTP first
+	// sets itself up without HTTP/2 (net/http does that once per
+	// server), and would then accept h2 over TLS by ALPN and drop it.
+	http, https *http.Server
+	httpAddr    net.Addr
+	httpsAddr   net.Addr
+	wg          sync.WaitGroup
+	once        sync.Once
+	err         error
 }
 
 // ServeWeb serves w on httpL (plain HTTP) and httpsL (TLS with
@@ -175,32 +178,30 @@ func ServeWeb(w *Web, httpL, httpsL net.Listener, errorLog *log.Logger) (*WebSer
 	if errorLog == nil {
 		errorLog = log.New(io.Discard, "", 0)
 	}
-	s := &WebServer{web: w, http: &http.Server{
-		Handler:           w,
-		TLSConfig:         w.TLSConfig(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          errorLog,
-	}}
+	server := func(tc *tls.Config) *http.Server {
+		return &http.Server{Handler: w, TLSConfig: tc, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errorLog}
+	}
+	s := &WebServer{web: w, http: server(nil), https: server(w.TLSConfig())}
 	if httpL != nil {
 		s.httpAddr = httpL.Addr()
-		s.serve(func() error { return s.http.Serve(httpL) })
+		s.serve(s.http, func() error { return s.http.Serve(httpL) })
 	}
 	if httpsL != nil {
 		s.httpsAddr = httpsL.Addr()
 		// Certificates come from TLSConfig's GetCertificate.
-		s.serve(func() error { return s.http.ServeTLS(httpsL, "", "") })
+		s.serve(s.https, func() error { return s.https.ServeTLS(httpsL, "", "") })
 	}
 	return s, nil
 }
 
-// serve runs one Serve call; its listener is accepting already, so the
-// server is ready when ServeWeb returns.
-func (s *WebServer) serve(fn func() error) {
+// serve runs one Serve call of srv; its listener is accepting already, so
+// the server is ready when ServeWeb returns.
+func (s *WebServer) serve(srv *http.Server, fn func() error) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		if err := fn(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.http.ErrorLog.Printf("web host %s: %v", s.web.host.Name, err)
+			srv.ErrorLog.Printf("web host %s: %v", s.web.host.Name, err)
 		}
 	}()
 }
@@ -218,7 +219,7 @@ func (s *WebServer) HTTPSAddr() net.Addr { return s.httpsAddr }
 // Serve calls have returned. It is idempotent.
 func (s *WebServer) Close() error {
 	s.once.Do(func() {
-		if err := s.http.Close(); err != nil {
+		if err := errors.Join(s.http.Close(), s.https.Close()); err != nil {
 			s.err = fmt.Errorf("stop web host %s: %w", s.web.host.Name, err)
 		}
 		s.wg.Wait()

@@ -1,0 +1,216 @@
+package firewall
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"slices"
+	"sync"
+
+	"github.com/google/nftables"
+	"github.com/vishvananda/netlink"
+	vnetns "github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+
+	"github.com/mcnlab/mcnlab/dataplane/policy"
+	"github.com/mcnlab/mcnlab/emulator/netns"
+)
+
+// Conntrack reads a namespace's conntrack table; *netlink.Handle
+// implements it.
+type Conntrack interface {
+	ConntrackTableList(netlink.ConntrackTableType, netlink.InetFamily) ([]*netlink.ConntrackFlow, error)
+}
+
+// Engine is a running firewall: its table in one namespace.
+type Engine struct {
+	nft policy.Conn
+	ct  Conntrack
+
+	mu      sync.Mutex // guards the fields below
+	table   policy.Table
+	closed  bool
+	release func() // what StartIn opened; nil otherwise
+}
+
+// Start applies cfg's table through nft and returns the engine; ct reads
+// the same namespace's conntrack table. Close removes the table.
+func Start(nft policy.Conn, ct Conntrack, cfg Config) (*Engine, error) {
+	e := &Engine{nft: nft, ct: ct}
+	if err := e.Apply(cfg); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// StartIn starts an engine in the network namespace open as nsFd (the
+// firewall's): it turns forwarding and conntrack accounting on there and
+// ICMP redirects off (a one-armed firewall sends its packets back out the
+// link they came in on, and must not tell the gateway to bypass it). The
+// caller may close nsFd once StartIn returns.
+func StartIn(nsFd int, cfg Config) (*Engine, error) {
+	fd, err := unix.FcntlInt(uintptr(nsFd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("firewall: duplicate namespace fd: %w", err)
+	}
+	if err := setSysctls(vnetns.NsHandle(fd)); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	nft, err := nftables.New(nftables.WithNetNSFd(fd))
+	if err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("firewall: nftables in namespace: %w", err)
+	}
+	nl, err := netlink.NewHandleAt(vnetns.NsHandle(fd))
+	if err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("firewall: netlink in namespace: %w", err)
+	}
+	e, err := Start(nft, nl, cfg)
+	if err != nil {
+		nl.Close()
+		unix.Close(fd)
+		return nil, err
+	}
+	e.release = func() { nl.Close(); unix.Close(fd) }
+	return e, nil
+}
+
+// sysctls are what a firewall's namespace needs.
+var sysctls = map[string]string{
+	"net/ipv4/ip_forward":                  "1",
+	"net/ipv6/conf/all/forwarding":         "1",
+	"net/ipv4/conf/all/send_redirects":     "0",
+	"net/ipv4/conf/default/send_redirects": "0",
+	"net/netfilter/nf_conntrack_acct":      "1",
+}
+
+func setSysctls(ns vnetns.NsHandle) error {
+	return netns.DoHandle(ns, func() error {
+		for k, v := range sysctls {
+			if err := os.WriteFile("/proc/sys/"+k, []byte(v), 0o644); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("firewall: sysctl %s: %w", k, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Apply replaces the policy with cfg's in one transaction; the counters
+// of rules that keep their names keep their values.
+func (e *Engine) Apply(cfg Config) error {
+	t, err := cfg.Table()
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return errors.New("firewall: engine closed")
+	}
+	if err := policy.Apply(e.nft, t); err != nil {
+		return fmt.Errorf("firewall: %w", err)
+	}
+	e.table = t
+	return nil
+}
+
+// Counts are the table's counters: per rule by name, and the established,
+// invalid and default ones.
+type Counts struct {
+	Rules                         map[string]policy.Count
+	Established, Invalid, Default policy.Count
+}
+
+// Counters reads the counters.
+func (e *Engine) Counters() (Counts, error) {
+	e.mu.Lock()
+	t := e.table
+	e.mu.Unlock()
+	all, err := policy.Counters(e.nft, t)
+	if err != nil {
+		return Counts{}, fmt.Errorf("firewall: %w", err)
+	}
+	c := Counts{Rules: map[string]policy.Count{}, Established: all[CounterEstablished], Invalid: all[CounterInvalid], Default: all[CounterDefault]}
+	for name, v := range all {
+		if r, ok := cutRule(name); ok {
+			c.Rules[r] = v
+		}
+	}
+	return c, nil
+}
+
+func cutRule(counter string) (string, bool) {
+	const p = "rule-"
+	if len(counter) > len(p) && counter[:len(p)] == p {
+		return counter[len(p):], true
+	}
+	return "", false
+}
+
+// Flow is one connection of the conntrack table: its original direction
+// (Src to Dst, as the first packet went) and its reply direction, each
+// with its packets and bytes (counted while accounting is on).
+type Flow struct {
+	Proto                    uint8
+	Src, Dst                 netip.AddrPort
+	ReplySrc, ReplyDst       netip.AddrPort
+	Packets, Bytes           uint64
+	ReplyPackets, ReplyBytes uint64
+	Mark                     uint32
+}
+
+// Flows reads the namespace's conntrack table (IPv4 and IPv6), sorted by
+// source then destination.
+func (e *Engine) Flows() ([]Flow, error) {
+	var out []Flow
+	for _, fam := range []netlink.InetFamily{unix.AF_INET, unix.AF_INET6} {
+		flows, err := e.ct.ConntrackTableList(netlink.ConntrackTable, fam)
+		if err != nil {
+			return nil, fmt.Errorf("firewall: read conntrack table: %w", err)
+		}
+		for _, f := range flows {
+			out = append(out, Flow{
+				Proto: f.Forward.Protocol,
+				Src:   addrPort(f.Forward.SrcIP, f.Forward.SrcPort), Dst: addrPort(f.Forward.DstIP, f.Forward.DstPort),
+				ReplySrc: addrPort(f.Reverse.SrcIP, f.Reverse.SrcPort), ReplyDst: addrPort(f.Reverse.DstIP, f.Reverse.DstPort),
+				Packets: f.Forward.Packets, Bytes: f.Forward.Bytes, ReplyPackets: f.Reverse.Packets, ReplyBytes: f.Reverse.Bytes,
+				Mark: f.Mark,
+			})
+		}
+	}
+	slices.SortFunc(out, func(a, b Flow) int {
+		if c := a.Src.Compare(b.Src); c != 0 {
+			return c
+		}
+		return a.Dst.Compare(b.Dst)
+	})
+	return out, nil
+}
+
+func addrPort(ip net.IP, port uint16) netip.AddrPort {
+	a, _ := netip.AddrFromSlice(ip)
+	return netip.AddrPortFrom(a.Unmap(), port)
+}
+
+// Close removes the table and releases what StartIn opened; it is
+// idempotent.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil
+	}
+	e.closed = true
+	err := policy.Delete(e.nft, e.table)
+	if e.release != nil {
+		e.release()
+	}
+	if err != nil {
+		return fmt.Errorf("firewall: %w", err)
+	}
+	return nil
+}

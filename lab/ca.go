@@ -49,6 +49,11 @@ type CA struct {
 	key crypto.Signer
 }
 
+// Signer returns the CA's private key, to issue certificates with it (the
+// emulated internet's web hosts, emulator/internet.CA). Keep it in the
+// process: only CAKeyFile holds it on disk.
+func (c *CA) Signer() crypto.Signer { return c.key }
+
 // Pool returns a certificate pool holding the CA alone.
 func (c *CA) Pool() *x509.CertPool {
 	p := x509.NewCertPool()

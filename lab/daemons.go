@@ -191,6 +191,9 @@ func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.
 			argv = append(argv, "--circuit", s.Name+"="+ns+":"+intent.LineInterface+":"+cp.LineRegion(s.Name))
 		}
 	}
+	if cp.Topology.Internet != nil {
+		argv = append(argv, "--internet", TopologyFile(lab)) // its servers and the VPCs' resolvers
+	}
 	logPath := LogFile(lab, CloudDaemon)
 	p, err := startRootDaemon(argv, logPath, AccountsEnv+"="+creds.AccountID+":"+creds.Credentials.KeyID+":"+creds.Credentials.Secret)
 	if err != nil {

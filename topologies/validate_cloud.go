@@ -95,6 +95,7 @@ func (c *checker) checkCloud(t *Topology) {
 	register(cl.Domains, x.domains, &x.domainNames, func(dm *Domain) string { return dm.Name })
 	c.checkAccounts(cl, x)
 	c.checkVPCs(cl, x)
+	c.checkRegions(cl, x)
 	c.checkTransits(cl, x)
 	c.checkSpokes(cl, x)
 	c.checkPairs(peeringItems(cl.TransitPeerings), x.transitNames, "transit-peerings", "transit", "peering")

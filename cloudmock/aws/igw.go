@@ -64,7 +64,7 @@ func createInternetGateway(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := h.cloud.CreateInternetGatewayIn(c.account, c.region, tags)
+	g, err := h.cloud.CreateInternetGatewayAt(c.account, model.Place{Region: c.region}, tags)
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,7 @@ func allocateAddress(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := h.cloud.AllocateAddressIn(c.account, c.region, tags)
+	e, err := h.cloud.AllocateAddressAt(c.account, model.Place{Region: c.region}, tags)
 	if err != nil {
 		return nil, err
 	}

@@ -129,7 +129,7 @@ func createTransitGateway(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := h.cloud.CreateTransitGatewayIn(c.account, c.region, model.TransitGatewayOptions{ASN: asn, Description: c.form.str("Description"),
+	g, err := h.cloud.CreateTransitGatewayAt(c.account, model.Place{Region: c.region}, model.TransitGatewayOptions{ASN: asn, Description: c.form.str("Description"),
 		DefaultAssociation: c.form.str("Options.DefaultRouteTableAssociation") != "disable",
 		DefaultPropagation: c.form.str("Options.DefaultRouteTablePropagation") != "disable"}, tags)
 	if err != nil {

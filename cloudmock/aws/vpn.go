@@ -54,7 +54,7 @@ func createVpnGateway(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := h.cloud.CreateVPNGatewayIn(c.account, c.region, asn, tags)
+	g, err := h.cloud.CreateVPNGatewayAt(c.account, model.Place{Region: c.region}, asn, tags)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func createCustomerGateway(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := h.cloud.CreateCustomerGatewayIn(c.account, c.region, asn, ip, tags)
+	g, err := h.cloud.CreateCustomerGatewayAt(c.account, model.Place{Region: c.region}, asn, ip, tags)
 	if err != nil {
 		return nil, err
 	}

@@ -244,11 +244,11 @@ func TestDXConnectionRegion(t *testing.T) {
 	wantCode(t, err, CodeConflict)
 	_, err = c.ProvisionDXConnectionIn(acct, "xx-nowhere-1", "line-x", nil)
 	wantCode(t, err, CodeInvalidParameter)
-	us, err := c.CreateVPNGatewayIn(acct, "us-east-1", 64600, nil)
+	us, err := c.CreateVPNGatewayAt(acct, Place{Region: "us-east-1"}, 64600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eu, err := c.CreateVPNGatewayIn(acct, "eu-west-1", 64600, nil)
+	eu, err := c.CreateVPNGatewayAt(acct, Place{Region: "eu-west-1"}, 64600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,13 +20,15 @@ func (g *InternetGateway) copy(c *Cloud) InternetGateway {
 }
 
 // CreateInternetGateway makes a detached internet gateway in the default
-// region (CreateInternetGatewayIn).
+// place (CreateInternetGatewayAt).
 func (c *Cloud) CreateInternetGateway(account string, tags map[string]string) (InternetGateway, error) {
-	return c.CreateInternetGatewayIn(account, "", tags)
+	return c.CreateInternetGatewayAt(account, Place{}, tags)
 }
 
-// CreateInternetGatewayIn makes a detached internet gateway in a region.
-func (c *Cloud) CreateInternetGatewayIn(account, region string, tags map[string]string) (InternetGateway, error) {
+// CreateInternetGatewayAt makes a detached internet gateway at a place
+// (region, scope, name).
+func (c *Cloud) CreateInternetGatewayAt(account string, at Place, tags map[string]string) (InternetGateway, error) {
+	region := at.Region
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	lim, err := c.limitsLocked(account)
@@ -37,13 +39,13 @@ func (c *Cloud) CreateInternetGatewayIn(account, region string, tags map[string]
 	if n := c.igws.count(func(g *InternetGateway) bool { return g.Account == account && g.Region == region }); n >= lim.InternetGatewaysPerRegion {
 		return InternetGateway{}, quotaExceeded(KindInternetGateway, "internet-gateways-per-region", lim.InternetGatewaysPerRegion, "for account "+account+regionSuffix(region))
 	}
-	id, err := c.newIDLocked(account, KindInternetGateway, Place{Region: region})
+	id, err := c.newIDLocked(account, KindInternetGateway, at)
 	if err != nil {
 		return InternetGateway{}, err
 	}
 	g := &InternetGateway{ID: id, Account: account, Region: region}
 	c.igws[g.ID] = g
-	c.registerLocked(KindInternetGateway, g.ID, account, region, tags)
+	c.registerAtLocked(KindInternetGateway, g.ID, account, at, tags)
 	return g.copy(c), nil
 }
 

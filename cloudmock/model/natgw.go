@@ -63,14 +63,16 @@ func (g *NATGateway) copy(c *Cloud) NATGateway {
 var publicPool = netip.MustParsePrefix("203.0.113.0/24")
 
 // AllocateAddress allocates an elastic IP from the emulated internet's
-// range in the default region (AllocateAddressIn).
+// range in the default place (AllocateAddressAt).
 func (c *Cloud) AllocateAddress(account string, tags map[string]string) (ElasticIP, error) {
-	return c.AllocateAddressIn(account, "", tags)
+	return c.AllocateAddressAt(account, Place{}, tags)
 }
 
-// AllocateAddressIn allocates an elastic IP in a region; the addresses of
-// every region come from the one emulated internet's range.
-func (c *Cloud) AllocateAddressIn(account, region string, tags map[string]string) (ElasticIP, error) {
+// AllocateAddressAt allocates an elastic IP at a place (region, scope,
+// name); the addresses of every region come from the one emulated
+// internet's range.
+func (c *Cloud) AllocateAddressAt(account string, at Place, tags map[string]string) (ElasticIP, error) {
+	region := at.Region
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	lim, err := c.limitsLocked(account)
@@ -89,13 +91,13 @@ func (c *Cloud) AllocateAddressIn(account, region string, tags map[string]string
 		if used[a] {
 			continue
 		}
-		id, err := c.newIDLocked(account, KindElasticIP, Place{Region: region})
+		id, err := c.newIDLocked(account, KindElasticIP, at)
 		if err != nil {
 			return ElasticIP{}, err
 		}
 		e := &ElasticIP{ID: id, Account: account, Region: region, PublicIP: a}
 		c.eips[e.ID] = e
-		c.registerLocked(KindElasticIP, e.ID, account, region, tags)
+		c.registerAtLocked(KindElasticIP, e.ID, account, at, tags)
 		return e.copy(c), nil
 	}
 	return ElasticIP{}, errf(CodeLimitExceeded, KindElasticIP, "", "the public address pool %s is exhausted", publicPool)
@@ -114,6 +116,12 @@ func (c *Cloud) eipLocked(account, id string) (*ElasticIP, error) {
 
 // CreateNATGateway makes a NAT gateway in a subnet using an unassociated elastic IP.
 func (c *Cloud) CreateNATGateway(account, subnetID, allocationID string, tags map[string]string) (NATGateway, error) {
+	return c.CreateNATGatewayAt(account, Place{}, subnetID, allocationID, tags)
+}
+
+// CreateNATGatewayAt is CreateNATGateway with a scope and a name
+// (at.Region is ignored: a NAT gateway is in its subnet's region).
+func (c *Cloud) CreateNATGatewayAt(account string, at Place, subnetID, allocationID string, tags map[string]string) (NATGateway, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	lim, err := c.limitsLocked(account)
@@ -141,7 +149,8 @@ func (c *Cloud) CreateNATGateway(account, subnetID, allocationID string, tags ma
 	if err != nil {
 		return NATGateway{}, err
 	}
-	id, err := c.newIDLocked(account, KindNATGateway, Place{Region: s.Region})
+	at.Region = s.Region
+	id, err := c.newIDLocked(account, KindNATGateway, at)
 	if err != nil {
 		return NATGateway{}, err
 	}
@@ -149,7 +158,7 @@ func (c *Cloud) CreateNATGateway(account, subnetID, allocationID string, tags ma
 		PublicIP: e.PublicIP, PrivateIP: ip, State: StateAvailable}
 	e.Associate = g.ID
 	c.natgws[g.ID] = g
-	c.registerLocked(KindNATGateway, g.ID, account, g.Region, tags)
+	c.registerAtLocked(KindNATGateway, g.ID, account, at, tags)
 	return g.copy(c), nil
 }
 

@@ -40,6 +40,12 @@ func (p *Peering) copy(c *Cloud) Peering {
 // (an inter-Region peering, seen in both regions).
 // AWS: https://docs.aws.amazon.com/vpc/latest/peering/what-is-vpc-peering.html — a peering connection between VPCs in the same or different Regions
 func (c *Cloud) RequestPeering(account, networkID, peerAccount, peerNetworkID string, tags map[string]string) (Peering, error) {
+	return c.RequestPeeringAt(account, Place{}, networkID, peerAccount, peerNetworkID, tags)
+}
+
+// RequestPeeringAt is RequestPeering with a scope and a name (at.Region is
+// ignored: a peering is in its requester network's region).
+func (c *Cloud) RequestPeeringAt(account string, at Place, networkID, peerAccount, peerNetworkID string, tags map[string]string) (Peering, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n, err := c.networkLocked(account, networkID)
@@ -64,14 +70,15 @@ func (c *Cloud) RequestPeering(account, networkID, peerAccount, peerNetworkID st
 			}
 		}
 	}
-	id, err := c.newIDLocked(account, KindPeering, Place{Region: n.Region})
+	at.Region = n.Region
+	id, err := c.newIDLocked(account, KindPeering, at)
 	if err != nil {
 		return Peering{}, err
 	}
 	p := &Peering{ID: id, RequesterAccount: account, RequesterNetworkID: n.ID, AccepterAccount: peerAccount,
 		AccepterNetworkID: pn.ID, State: PeeringPendingAcceptance, RequesterRegion: n.Region, AccepterRegion: pn.Region}
 	c.peerings[p.ID] = p
-	c.registerLocked(KindPeering, p.ID, account, n.Region, tags)
+	c.registerAtLocked(KindPeering, p.ID, account, at, tags)
 	return p.copy(c), nil
 }
 

@@ -215,7 +215,7 @@ func TestAWSRegions(t *testing.T) {
 	}
 	_, err := c.CreateNetworkIn(acct, "xx-moon-1", pfx("10.0.0.0/16"), nil)
 	wantCode(t, err, CodeInvalidParameter)
-	_, err = c.CreateInternetGatewayIn(acct, "xx-moon-1", nil)
+	_, err = c.CreateInternetGatewayAt(acct, Place{Region: "xx-moon-1"}, nil)
 	wantCode(t, err, CodeInvalidParameter)
 	if p, ok := LookupProfile(""); !ok || p.Provider != ProviderAWS || p.Limits != DefaultLimits() {
 		t.Errorf("the empty provider's profile is %+v, %v; want AWS's with DefaultLimits", p.Provider, ok)

@@ -112,18 +112,20 @@ type TransitGatewayOptions struct {
 	DefaultPropagation bool
 }
 
-// CreateTransitGateway makes a transit gateway in the default region
-// (CreateTransitGatewayIn).
+// CreateTransitGateway makes a transit gateway in the default place
+// (CreateTransitGatewayAt).
 func (c *Cloud) CreateTransitGateway(account string, o TransitGatewayOptions, tags map[string]string) (TransitGateway, error) {
-	return c.CreateTransitGatewayIn(account, "", o, tags)
+	return c.CreateTransitGatewayAt(account, Place{}, o, tags)
 }
 
-// CreateTransitGatewayIn makes a transit gateway in a region and, when
-// default association or propagation is on, its default route table; its
-// route tables and attachments live in the same region.
+// CreateTransitGatewayAt makes a transit gateway at a place (region, scope,
+// name) and, when default association or propagation is on, its default
+// route table (unnamed, in the same scope); its route tables and
+// attachments live in the same region.
 // AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-transit-gateways.html — default route table, Amazon side ASN 64512 by default
 // AWS: https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html — a transit gateway is a Regional virtual router; VPCs in the same Region attach to it
-func (c *Cloud) CreateTransitGatewayIn(account, region string, o TransitGatewayOptions, tags map[string]string) (TransitGateway, error) {
+func (c *Cloud) CreateTransitGatewayAt(account string, at Place, o TransitGatewayOptions, tags map[string]string) (TransitGateway, error) {
+	region := at.Region
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, err := c.limitsLocked(account); err != nil {
@@ -136,24 +138,24 @@ func (c *Cloud) CreateTransitGatewayIn(account, region string, o TransitGatewayO
 	if (o.ASN < 64512 || o.ASN > 65534) && (o.ASN < 4200000000 || o.ASN > 4294967294) {
 		return TransitGateway{}, errf(CodeInvalidParameter, KindTransitGateway, "", "amazon-side ASN %d is not a private ASN", o.ASN)
 	}
-	id, err := c.newIDLocked(account, KindTransitGateway, Place{Region: region})
+	id, err := c.newIDLocked(account, KindTransitGateway, at)
 	if err != nil {
 		return TransitGateway{}, err
 	}
 	var rtID string
 	if o.DefaultAssociation || o.DefaultPropagation {
-		if rtID, err = c.newIDLocked(account, KindTransitGatewayRouteTable, Place{Region: region}); err != nil {
+		if rtID, err = c.newIDLocked(account, KindTransitGatewayRouteTable, Place{Region: region, Scope: at.Scope}); err != nil {
 			return TransitGateway{}, err
 		}
 	}
 	g := &TransitGateway{ID: id, Account: account, Region: region, ASN: o.ASN, Description: o.Description,
 		DefaultAssociation: o.DefaultAssociation, DefaultPropagation: o.DefaultPropagation, State: StateAvailable}
 	c.tgws[g.ID] = g
-	c.registerLocked(KindTransitGateway, g.ID, account, region, tags)
+	c.registerAtLocked(KindTransitGateway, g.ID, account, at, tags)
 	if o.DefaultAssociation || o.DefaultPropagation {
 		rt := &TransitGatewayRouteTable{ID: rtID, Account: account, Region: region, TransitGatewayID: g.ID, Default: true}
 		c.tgwRTs[rt.ID] = rt
-		c.registerLocked(KindTransitGatewayRouteTable, rt.ID, account, region, nil)
+		c.registerAtLocked(KindTransitGatewayRouteTable, rt.ID, account, Place{Region: region, Scope: at.Scope}, nil)
 		g.DefaultRouteTableID = rt.ID
 	}
 	return g.copy(c), nil
@@ -172,6 +174,13 @@ func (c *Cloud) TransitGateways(account string) []TransitGateway {
 
 // CreateTransitGatewayRouteTable adds a route table to a transit gateway.
 func (c *Cloud) CreateTransitGatewayRouteTable(account, tgwID string, tags map[string]string) (TransitGatewayRouteTable, error) {
+	return c.CreateTransitGatewayRouteTableAt(account, Place{}, tgwID, tags)
+}
+
+// CreateTransitGatewayRouteTableAt is CreateTransitGatewayRouteTable with a
+// scope and a name (at.Region is ignored: a table is in its gateway's
+// region).
+func (c *Cloud) CreateTransitGatewayRouteTableAt(account string, at Place, tgwID string, tags map[string]string) (TransitGatewayRouteTable, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	lim, err := c.limitsLocked(account)
@@ -193,13 +202,14 @@ func (c *Cloud) CreateTransitGatewayRouteTable(account, tgwID string, tags map[s
 		return TransitGatewayRouteTable{}, errf(CodeLimitExceeded, KindTransitGatewayRouteTable, tgwID,
 			"transit gateway %s already has the maximum of %d route tables", tgwID, lim.RouteTablesPerTransitGateway)
 	}
-	id, err := c.newIDLocked(account, KindTransitGatewayRouteTable, Place{Region: g.Region})
+	at.Region = g.Region
+	id, err := c.newIDLocked(account, KindTransitGatewayRouteTable, at)
 	if err != nil {
 		return TransitGatewayRouteTable{}, err
 	}
 	rt := &TransitGatewayRouteTable{ID: id, Account: account, Region: g.Region, TransitGatewayID: tgwID}
 	c.tgwRTs[rt.ID] = rt
-	c.registerLocked(KindTransitGatewayRouteTable, rt.ID, account, rt.Region, tags)
+	c.registerAtLocked(KindTransitGatewayRouteTable, rt.ID, account, at, tags)
 	return rt.copy(c), nil
 }
 
@@ -214,12 +224,13 @@ func (c *Cloud) TransitGatewayRouteTables(account string) []TransitGatewayRouteT
 	return c.tgwRTs.list(c, account)
 }
 
-// attachLocked adds an attachment and applies the gateway's default
-// association and propagation.
-func (c *Cloud) attachLocked(g *TransitGateway, a *TransitGatewayAttachment, tags map[string]string) {
+// attachLocked adds an attachment at a place in the gateway's region and
+// applies the gateway's default association and propagation.
+func (c *Cloud) attachLocked(g *TransitGateway, a *TransitGatewayAttachment, at Place, tags map[string]string) {
 	a.Region = g.Region
+	at.Region = g.Region
 	c.tgwAtts[a.ID] = a
-	c.registerLocked(KindTransitGatewayAttachment, a.ID, a.Account, g.Region, tags)
+	c.registerAtLocked(KindTransitGatewayAttachment, a.ID, a.Account, at, tags)
 	if rt, ok := c.tgwRTs[g.DefaultRouteTableID]; ok {
 		// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html — new attachments associate with and propagate to the default route table when enabled
 		if g.DefaultAssociation {
@@ -236,6 +247,13 @@ func (c *Cloud) attachLocked(g *TransitGateway, a *TransitGatewayAttachment, tag
 // through one subnet per zone.
 // AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html — one subnet per Availability Zone; one attachment per VPC per gateway
 func (c *Cloud) CreateTransitGatewayVPCAttachment(account, tgwID, networkID string, subnetIDs []string, tags map[string]string) (TransitGatewayAttachment, error) {
+	return c.CreateTransitGatewayVPCAttachmentAt(account, Place{}, tgwID, networkID, subnetIDs, tags)
+}
+
+// CreateTransitGatewayVPCAttachmentAt is CreateTransitGatewayVPCAttachment
+// with a scope and a name (at.Region is ignored: an attachment is in its
+// gateway's region).
+func (c *Cloud) CreateTransitGatewayVPCAttachmentAt(account string, at Place, tgwID, networkID string, subnetIDs []string, tags map[string]string) (TransitGatewayAttachment, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	g, err := c.tgwLocked(account, tgwID)
@@ -267,13 +285,14 @@ func (c *Cloud) CreateTransitGatewayVPCAttachment(account, tgwID, networkID stri
 			return TransitGatewayAttachment{}, errf(CodeAlreadyExists, KindTransitGatewayAttachment, a.ID, "network %s is already attached to %s by %s", networkID, tgwID, a.ID)
 		}
 	}
-	id, err := c.newIDLocked(account, KindTransitGatewayAttachment, Place{Region: g.Region})
+	at.Region = g.Region
+	id, err := c.newIDLocked(account, KindTransitGatewayAttachment, at)
 	if err != nil {
 		return TransitGatewayAttachment{}, err
 	}
 	a := &TransitGatewayAttachment{ID: id, Account: account, TransitGatewayID: tgwID, Kind: AttachNetwork,
 		NetworkID: networkID, SubnetIDs: slices.Clone(subnetIDs), State: StateAvailable}
-	c.attachLocked(g, a, tags)
+	c.attachLocked(g, a, at, tags)
 	return a.copy(c), nil
 }
 

@@ -67,14 +67,17 @@ func (g *CustomerGateway) copy(c *Cloud) CustomerGateway {
 	return out
 }
 
-// CreateVPNGateway makes a detached VPN gateway.
+// CreateVPNGateway makes a detached VPN gateway in the default place
+// (CreateVPNGatewayAt).
 // AWS: https://docs.aws.amazon.com/vpn/latest/s2svpn/SetUpVPNConnections.html#vpn-create-target-gateway — Amazon side ASN 64512 by default
 func (c *Cloud) CreateVPNGateway(account string, asn int64, tags map[string]string) (VPNGateway, error) {
-	return c.CreateVPNGatewayIn(account, "", asn, tags)
+	return c.CreateVPNGatewayAt(account, Place{}, asn, tags)
 }
 
-// CreateVPNGatewayIn makes a detached VPN gateway in a region.
-func (c *Cloud) CreateVPNGatewayIn(account, region string, asn int64, tags map[string]string) (VPNGateway, error) {
+// CreateVPNGatewayAt makes a detached VPN gateway at a place (region,
+// scope, name).
+func (c *Cloud) CreateVPNGatewayAt(account string, at Place, asn int64, tags map[string]string) (VPNGateway, error) {
+	region := at.Region
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, err := c.limitsLocked(account); err != nil {
@@ -83,13 +86,13 @@ func (c *Cloud) CreateVPNGatewayIn(account, region string, asn int64, tags map[s
 	if asn == 0 {
 		asn = 64512
 	}
-	id, err := c.newIDLocked(account, KindVPNGateway, Place{Region: region})
+	id, err := c.newIDLocked(account, KindVPNGateway, at)
 	if err != nil {
 		return VPNGateway{}, err
 	}
 	g := &VPNGateway{ID: id, Account: account, Region: region, ASN: asn, State: StateAvailable}
 	c.vgws[g.ID] = g
-	c.registerLocked(KindVPNGateway, g.ID, account, region, tags)
+	c.registerAtLocked(KindVPNGateway, g.ID, account, at, tags)
 	return g.copy(c), nil
 }
 
@@ -148,13 +151,15 @@ func (c *Cloud) DetachVPNGateway(account, gatewayID, networkID string) error {
 }
 
 // CreateCustomerGateway records the on-premises end of VPNs in the default
-// region (CreateCustomerGatewayIn).
+// place (CreateCustomerGatewayAt).
 func (c *Cloud) CreateCustomerGateway(account string, asn int64, ip netip.Addr, tags map[string]string) (CustomerGateway, error) {
-	return c.CreateCustomerGatewayIn(account, "", asn, ip, tags)
+	return c.CreateCustomerGatewayAt(account, Place{}, asn, ip, tags)
 }
 
-// CreateCustomerGatewayIn records the on-premises end of VPNs in a region.
-func (c *Cloud) CreateCustomerGatewayIn(account, region string, asn int64, ip netip.Addr, tags map[string]string) (CustomerGateway, error) {
+// CreateCustomerGatewayAt records the on-premises end of VPNs at a place
+// (region, scope, name).
+func (c *Cloud) CreateCustomerGatewayAt(account string, at Place, asn int64, ip netip.Addr, tags map[string]string) (CustomerGateway, error) {
+	region := at.Region
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, err := c.limitsLocked(account); err != nil {
@@ -163,13 +168,13 @@ func (c *Cloud) CreateCustomerGatewayIn(account, region string, asn int64, ip ne
 	if !ip.Is4() {
 		return CustomerGateway{}, errf(CodeInvalidParameter, KindCustomerGateway, ip.String(), "customer gateway address %s is not an IPv4 address", ip)
 	}
-	id, err := c.newIDLocked(account, KindCustomerGateway, Place{Region: region})
+	id, err := c.newIDLocked(account, KindCustomerGateway, at)
 	if err != nil {
 		return CustomerGateway{}, err
 	}
 	g := &CustomerGateway{ID: id, Account: account, Region: region, ASN: asn, IP: ip, State: StateAvailable}
 	c.cgws[g.ID] = g
-	c.registerLocked(KindCustomerGateway, g.ID, account, region, tags)
+	c.registerAtLocked(KindCustomerGateway, g.ID, account, at, tags)
 	return g.copy(c), nil
 }
 
@@ -195,6 +200,13 @@ type VPNSpec struct {
 // CreateVPNConnection makes a VPN between a customer gateway and a VPN or
 // transit gateway; a transit gateway gets a VPN attachment.
 func (c *Cloud) CreateVPNConnection(account string, spec VPNSpec, tags map[string]string) (VPNConnection, error) {
+	return c.CreateVPNConnectionAt(account, Place{}, spec, tags)
+}
+
+// CreateVPNConnectionAt is CreateVPNConnection with a scope and a name
+// (at.Region is ignored: a VPN is in its customer gateway's region); a
+// transit gateway's VPN attachment is unnamed, in the VPN's scope.
+func (c *Cloud) CreateVPNConnectionAt(account string, at Place, spec VPNSpec, tags map[string]string) (VPNConnection, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cg, err := c.cgwLocked(account, spec.CustomerGatewayID)
@@ -204,7 +216,8 @@ func (c *Cloud) CreateVPNConnection(account string, spec VPNSpec, tags map[strin
 	if (spec.VPNGatewayID == "") == (spec.TransitGatewayID == "") {
 		return VPNConnection{}, errf(CodeInvalidParameter, KindVPNConnection, "", "a VPN connection needs exactly one of a VPN gateway or a transit gateway")
 	}
-	id, err := c.newIDLocked(account, KindVPNConnection, Place{Region: cg.Region})
+	at.Region = cg.Region
+	id, err := c.newIDLocked(account, KindVPNConnection, at)
 	if err != nil {
 		return VPNConnection{}, err
 	}
@@ -223,16 +236,16 @@ func (c *Cloud) CreateVPNConnection(account string, spec VPNSpec, tags map[strin
 	}
 	var attID string
 	if tgw != nil {
-		if attID, err = c.newIDLocked(account, KindTransitGatewayAttachment, Place{Region: tgw.Region}); err != nil {
+		if attID, err = c.newIDLocked(account, KindTransitGatewayAttachment, Place{Region: tgw.Region, Scope: at.Scope}); err != nil {
 			return VPNConnection{}, err
 		}
 	}
 	c.vpns[v.ID] = v
-	c.registerLocked(KindVPNConnection, v.ID, account, v.Region, tags)
+	c.registerAtLocked(KindVPNConnection, v.ID, account, at, tags)
 	if tgw != nil {
 		// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpn-attachments.html — a VPN to a transit gateway is a VPN attachment
 		a := &TransitGatewayAttachment{ID: attID, Account: account, TransitGatewayID: tgw.ID, Kind: AttachVPN, VPNConnectionID: v.ID, State: StateAvailable}
-		c.attachLocked(tgw, a, nil)
+		c.attachLocked(tgw, a, Place{Scope: at.Scope}, nil)
 		v.AttachmentID = a.ID
 	}
 	return v.copy(c), nil

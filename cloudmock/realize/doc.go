@@ -55,6 +55,14 @@
 //     IP) but no private address. Uplink prefixes stay clear of what the
 //     internet uses (UplinkSpace, 198.51.100.0/24 in /30s, is the
 //     recommended space);
+//   - the internet's services (Options.Internet, a topology's internet
+//     block): the internet namespace then always exists; its resolver and
+//     web hosts run in the cloud process on /32s on its lo (internet.go),
+//     started whenever the namespace is made or adopted and closed before
+//     it goes. Each VPC router serves a resolver answering the same names
+//     (AmazonProvidedDNS: the primary CIDR's base+2 and 169.254.169.253,
+//     while DNS support is on), and each instance gets
+//     /etc/netns/<namespace>/resolv.conf naming it (resolver.go);
 //   - an instance launched with GatewayImage runs the real `mcnlab gateway`
 //     daemon (Options.GatewayCommand) inside its namespace, answering on
 //     GatewaySocket(lab, instance ID) under GatewayName(instance ID), from

@@ -2,6 +2,7 @@ package realize
 
 import (
 	"bufio"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -122,7 +123,8 @@ func TestInternetServicesAndVPCResolver(t *testing.T) {
 			t.Errorf("%s left behind (%v)", resolv, err)
 		}
 	})
-	l := newLabWith(t, func(o *Options) { o.Internet = cfg })
+	attacker := netip.MustParseAddr("192.0.2.66")
+	l := newLabWith(t, func(o *Options) { o.Internet, o.InternetAddresses = cfg, []netip.Addr{attacker} })
 	v := l.vpc("10.0.0.0/16")
 	pub, priv := l.subnet(v, "10.0.1.0/24"), l.subnet(v, "10.0.2.0/24")
 	q := l.instance(priv, l.openGroup(v, "open", "10.0.0.0/16").ID)
@@ -155,6 +157,7 @@ func TestInternetServicesAndVPCResolver(t *testing.T) {
 			t.Errorf("GET https://%s/ = %q, %v; want %q", name, body, err, want)
 		}
 	}
+	l.pingOK(l.ns(q), attacker)                                 // a client host's address is on the internet too
 	got, err := lookup(l.ns(q), cfg.DNS, "blocked.example.net") // the internet's own resolver
 	if err != nil || len(got) != 1 || got[0] != webAddr {
 		t.Errorf("lookup at the internet's resolver %s = %v, %v", cfg.DNS, got, err)
@@ -165,5 +168,44 @@ func TestInternetServicesAndVPCResolver(t *testing.T) {
 	l.sync()
 	if got, err := lookup(l.ns(q), vpcDNS, "api.example.com"); err == nil {
 		t.Errorf("with DNS support off the resolver answered %v", got)
+	}
+}
+
+// A realizer that adopts the dataplane of one that died (its sockets
+// closed with it, its addresses left) serves the internet and the VPC's
+// resolver again.
+func TestInternetServicesAdopted(t *testing.T) {
+	cfg := internetConfig(t)
+	l := newLabWith(t, func(o *Options) { o.Internet = cfg })
+	v := l.vpc("10.0.0.0/16")
+	q := l.instance(l.subnet(v, "10.0.2.0/24"), l.openGroup(v, "open", "10.0.0.0/16").ID)
+	l.sync()
+	vpcDNS := netip.MustParseAddr("10.0.0.2")
+	if _, err := lookup(l.ns(q), vpcDNS, "api.example.com"); err != nil {
+		t.Fatal(err)
+	}
+	l.r.abandon()
+	l.ok(l.r.svc.close()) // as the kernel closes a killed process's sockets; its handles are closed, so no address goes
+	if got, err := lookup(l.ns(q), vpcDNS, "api.example.com"); err == nil {
+		t.Fatalf("the dead realizer's resolver answered %v", got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r2, err := New(ctx, l.cloud, Options{Lab: l.name, Adopt: true, Internet: cfg,
+		Record: func(ns string) error { l.mu.Lock(); l.recorded[ns] = true; l.mu.Unlock(); return nil },
+		Forget: func(ns string) { l.mu.Lock(); delete(l.recorded, ns); l.mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := r2.Close(); err != nil {
+			t.Errorf("close the adopting realizer: %v", err)
+		}
+	})
+	if got, err := lookup(l.ns(q), vpcDNS, "api.example.com"); err != nil || len(got) != 1 || got[0] != webAddr {
+		t.Errorf("after adoption: lookup api.example.com = %v, %v", got, err)
+	}
+	if got, err := lookup(r2.internetNS(), cfg.DNS, "blocked.example.net"); err != nil || len(got) != 1 || got[0] != webAddr {
+		t.Errorf("after adoption: the internet's resolver: %v, %v", got, err)
 	}
 }

@@ -42,6 +42,7 @@ func inspectCloud(ctx context.Context, out io.Writer, lab string) error {
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", k, in.ID, emulator.InstanceNamespace(lab, in.ID), in.PrivateIP, pub)
 		}
 	}
+	printInternet(w, lab)
 	fmt.Fprintf(w, "\ncontroller: converged %v\n", st.Converged)
 	if !st.Converged && len(st.Waiting) > 0 {
 		fmt.Fprintf(w, "waiting for:\n%s", mcnlab.WaitingLines(st.Waiting, "  "))

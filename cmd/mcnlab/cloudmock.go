@@ -68,6 +68,7 @@ type serveFlags struct {
 	accounts, circuits, apiLines, uplinkSpecs []string
 	quotaSpecs                                []string
 	accountsChanged                           bool // --account was given
+	internetFile                              string
 }
 
 func newCloudmockServe() *cobra.Command {
@@ -90,6 +91,7 @@ func newCloudmockServe() *cobra.Command {
 	serve.Flags().StringArrayVar(&f.apiLines, "line", nil, "NAME: a Direct Connect connection of the first --account that exists in the API only, ending nowhere (for plan and apply against the model; repeatable)")
 	serve.Flags().StringArrayVar(&f.circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE[:REGION]: a private line of the lab (a Direct Connect connection of the first --account, at a location of REGION, else of --region) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")
 	serve.Flags().StringArrayVar(&f.uplinkSpecs, "uplink", nil, "NAME=NAMESPACE:INTERFACE:ADDRESS/LEN: an on-prem site's link to the lab's emulated internet, INTERFACE in the lab's namespace NAMESPACE holding the site's public ADDRESS/LEN (a /30 of 198.51.100.0/24) with a default route to the internet (repeatable; needs --lab)")
+	serve.Flags().StringVar(&f.internetFile, "internet", "", "serve the internet block of topology `FILE` in the lab's emulated internet: its resolver and web hosts, with certificates from the lab's CA, and a resolver in every VPC answering its names (needs --lab)")
 	return serve
 }
 
@@ -102,6 +104,7 @@ type serveSetup struct {
 	lines     []realize.Circuit
 	uplinks   []realize.Uplink
 	lim       model.Limits
+	internet  *topologies.Internet // --internet's
 }
 
 // parse checks the flags and parses them.
@@ -128,6 +131,9 @@ func (f *serveFlags) parse() (serveSetup, error) {
 		return s, errors.New("--uplink needs --lab: an uplink is realized in a lab's namespaces")
 	}
 	if s.uplinks, err = parseUplinks(f.uplinkSpecs); err != nil {
+		return s, err
+	}
+	if s.internet, err = parseInternet(f.internetFile, f.lab); err != nil {
 		return s, err
 	}
 	if len(s.creds) > 0 {
@@ -179,7 +185,7 @@ func (f *serveFlags) run(cmd *cobra.Command) error {
 		// A lab's cloud restarted on its state file adopts the
 		// dataplane its predecessor made.
 		adopt := f.join && cs != nil && cs.loaded
-		cl, err := startCloudLab(cmd.Context(), f.lab, f.join, adopt, cloud, s.lines, s.uplinks)
+		cl, err := startCloudLab(cmd.Context(), f.lab, f.join, adopt, cloud, s.lines, s.uplinks, s.internet)
 		if err != nil {
 			return err
 		}
@@ -319,7 +325,7 @@ type cloudLab struct {
 // before each is created) and starts the realizer with the lab's private
 // lines and uplinks. With join, the lab is one that deploy made
 // (joinCloudLab).
-func startCloudLab(ctx context.Context, lab string, join, adopt bool, cloud *model.Cloud, circuits []realize.Circuit, uplinks []realize.Uplink) (*cloudLab, error) {
+func startCloudLab(ctx context.Context, lab string, join, adopt bool, cloud *model.Cloud, circuits []realize.Circuit, uplinks []realize.Uplink, in *topologies.Internet) (*cloudLab, error) {
 	if err := needRoot("cloudmock serve --lab"); err != nil {
 		return nil, err
 	}
@@ -327,7 +333,7 @@ func startCloudLab(ctx context.Context, lab string, join, adopt bool, cloud *mod
 		return nil, err
 	}
 	if join {
-		return joinCloudLab(ctx, lab, adopt, cloud, circuits, uplinks)
+		return joinCloudLab(ctx, lab, adopt, cloud, circuits, uplinks, in)
 	}
 	cl := &cloudLab{rec: &state.Lab{Name: lab, Created: time.Now().UTC(), Phase: state.PhaseReady, Owner: state.Self()}}
 	if err := state.Create(cl.rec); err != nil {
@@ -348,8 +354,11 @@ func startCloudLab(ctx context.Context, lab string, join, adopt bool, cloud *mod
 		state.Remove(lab)
 		return nil, err
 	}
-	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw, Logf: cloudLog.Printf,
-		Circuits: circuits, Uplinks: uplinks})
+	opts, err := withInternet(lab, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw, Logf: cloudLog.Printf,
+		Circuits: circuits, Uplinks: uplinks}, in)
+	if err == nil {
+		cl.r, err = realize.New(ctx, cloud, opts)
+	}
 	if err != nil {
 		cl.lock.Unlock()
 		emulator.Destroy(context.Background(), lab, nil)
@@ -377,7 +386,7 @@ var cloudGatewayCommand = func() ([]string, error) {
 // joinCloudLab starts the realizer in a lab that a deploy made. With adopt
 // (the cloud was restored from its state file), the namespaces a cloud of
 // this lab that died left stay recorded and the realizer adopts them.
-func joinCloudLab(ctx context.Context, lab string, adopt bool, cloud *model.Cloud, circuits []realize.Circuit, uplinks []realize.Uplink) (*cloudLab, error) {
+func joinCloudLab(ctx context.Context, lab string, adopt bool, cloud *model.Cloud, circuits []realize.Circuit, uplinks []realize.Uplink, in *topologies.Internet) (*cloudLab, error) {
 	if _, err := state.Load(lab); err != nil {
 		return nil, fmt.Errorf("--join: %w", err)
 	}
@@ -396,8 +405,11 @@ func joinCloudLab(ctx context.Context, lab string, adopt bool, cloud *model.Clou
 	if err != nil {
 		return nil, err
 	}
-	cl.r, err = realize.New(ctx, cloud, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw, Logf: cloudLog.Printf,
-		Circuits: circuits, Uplinks: uplinks, Adopt: adopt})
+	opts, err := withInternet(lab, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw, Logf: cloudLog.Printf,
+		Circuits: circuits, Uplinks: uplinks, Adopt: adopt}, in)
+	if err == nil {
+		cl.r, err = realize.New(ctx, cloud, opts)
+	}
 	if err != nil {
 		cl.removeJoined()
 		return nil, err

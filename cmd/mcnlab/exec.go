@@ -81,6 +81,11 @@ func newExec() *cobra.Command {
 			if err := vnetns.Set(h); err != nil {
 				return fmt.Errorf("enter %s: %w", ns, err)
 			}
+			// The node's own resolv.conf (a cloud instance's names its
+			// VPC's resolver), as `ip netns exec` binds it.
+			if err := netns.BindEtc(ns); err != nil {
+				return fmt.Errorf("exec in %s: %w", node, err)
+			}
 			return fmt.Errorf("exec %s in %s: %w", argv[0], node, syscall.Exec(path, argv, os.Environ()))
 		},
 	}

@@ -15,8 +15,8 @@ import (
 )
 
 // Aviatrix multi-region transit in one account: transits in us-east-1 and
-// eu-west-1 peered, a spoke under each and a site on a private line to
-// each. The lab's endpoint record lists both regions, the home region
+// eu-west-1 peered, a spoke under each, a site on a private line to each
+// and a branch on a tunnel to the eu-west-1 one. The lab's endpoint record lists both regions, the home region
 // first. Every pair is as simulate says; each region's DescribeVpcs,
 // signed for that region, lists exactly that region's VPCs (VPCs are
 // regional:
@@ -87,4 +87,13 @@ func TestAWSMultiRegionTransit(t *testing.T) {
 		}
 	}
 	checkMatrix(t, lab)
+}
+
+// --circuit takes the line's region as an optional fourth part: the lab
+// puts a site's line at a location of its transit's region.
+func TestCircuitFlagRegion(t *testing.T) {
+	got, err := parseCircuits([]string{"dce=mcn-l-dce:dx0:eu-west-1", "dcm=mcn-l-dcm:dx0"}, "111122223333")
+	if err != nil || len(got) != 2 || got[0].Region != "eu-west-1" || got[0].Interface != "dx0" || got[1].Region != "" {
+		t.Fatalf("parseCircuits = %+v, %v", got, err)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 
@@ -93,6 +94,14 @@ func setSysctls(ns vnetns.NsHandle) error {
 		for k, v := range sysctls {
 			if err := os.WriteFile("/proc/sys/"+k, []byte(v), 0o644); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("firewall: sysctl %s: %w", k, err)
+			}
+		}
+		// An interface sends redirects if "all" or its own setting says
+		// so: turn off those of the links there already.
+		links, _ := filepath.Glob("/proc/sys/net/ipv4/conf/*/send_redirects")
+		for _, p := range links {
+			if err := os.WriteFile(p, []byte("0"), 0o644); err != nil {
+				return fmt.Errorf("firewall: %s: %w", p, err)
 			}
 		}
 		return nil

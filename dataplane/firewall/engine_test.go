@@ -18,15 +18,8 @@ var noSSH = firewall.Config{Rules: []firewall.Rule{
 	{Name: "prod-to-shared", Src: netip.MustParsePrefix("10.1.0.0/16"), Dst: netip.MustParsePrefix("10.2.0.0/16")},
 }}
 
-// TestTableRendersRules: the rules in order after the stateful ones, each
-// with its counter, and the default last.
-func TestTableRendersRules(t *testing.T) {
-	f := policy.NewFake()
-	e, err := firewall.Start(f, fakeCT{}, noSSH)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := `table inet mcn-firewall {
+// noSSHTable is the table of noSSH.
+const noSSHTable = `table inet mcn-firewall {
 	counter default
 	counter established
 	counter invalid
@@ -41,8 +34,17 @@ func TestTableRendersRules(t *testing.T) {
 	}
 }
 `
-	if got := f.String(); got != want {
-		t.Errorf("table:\n%s\nwant:\n%s", got, want)
+
+// TestTableRendersRules: the rules in order after the stateful ones, each
+// with its counter, and the default last.
+func TestTableRendersRules(t *testing.T) {
+	f := policy.NewFake()
+	e, err := firewall.Start(f, fakeCT{}, noSSH)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.String(); got != noSSHTable {
+		t.Errorf("table:\n%s\nwant:\n%s", got, noSSHTable)
 	}
 	f.SetCounter(policy.Table{Name: firewall.TableName}, "rule-no-ssh", policy.Count{Packets: 3, Bytes: 180})
 	c, err := e.Counters()

@@ -10,15 +10,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/mcnlab/mcnlab/topologies"
 )
 
 // LookIn names regions where the owner may have objects left from an
 // earlier desired state (the lab's endpoint record lists the regions its
 // topology used). The first Plan, Apply or Observe looks for the owner's
 // objects in each of them and in each region the endpoint lists
-// (DescribeRegions); from then on every one that holds any is reconciled,
-// so that Apply empties a region no desired state places a VPC in. It
-// returns r, and is meant to be called before the first of those.
+// (DescribeRegions; all of the home region's partition where the endpoint
+// does not answer it, as the lab's cloud); from then on every one that
+// holds any is reconciled, so that Apply empties a region no desired
+// state places a VPC in. It returns r, and is meant to be called before
+// the first of those.
 func (r *Regional) LookIn(regions ...string) *Regional {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -38,7 +42,7 @@ func (r *Regional) discover(ctx context.Context) error {
 	home := r.providerLocked(r.cfg.Region)
 	candidates := slices.Clone(r.lookIn)
 	r.mu.Unlock()
-	listed, err := regionNames(ctx, home.ec2)
+	listed, err := regionNames(ctx, home.ec2, r.cfg.Region)
 	if err != nil {
 		return err
 	}
@@ -69,14 +73,17 @@ func (r *Regional) discover(ctx context.Context) error {
 	return nil
 }
 
-// regionNames lists the regions enabled for the account; an endpoint that
-// does not answer DescribeRegions (the lab's cloud) lists none.
+// regionNames lists the regions enabled for the account; for an endpoint
+// that does not answer DescribeRegions (the lab's cloud), AWS's regions of
+// home's partition.
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html — the Regions enabled for the account
-func regionNames(ctx context.Context, c *ec2.Client) ([]string, error) {
+func regionNames(ctx context.Context, c *ec2.Client, home string) ([]string, error) {
 	out, err := c.DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
 	var ae smithy.APIError
 	if errors.As(err, &ae) && (ae.ErrorCode() == "InvalidAction" || ae.ErrorCode() == "UnsupportedOperation") {
-		return nil, nil
+		return slices.DeleteFunc(topologies.AWSRegions(), func(r string) bool {
+			return topologies.AWSPartition(r) != topologies.AWSPartition(home)
+		}), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("describe regions: %w", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 	"github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/controller/cloud/aws"
+	"github.com/mcnlab/mcnlab/topologies"
 )
 
 // cloudmockEnv is cloudmock/aws in-process, EC2 and Direct Connect both,
@@ -94,16 +95,23 @@ func TestRegionalDirectConnect(t *testing.T) {
 }
 
 // A Regional made after a region left the topology (a restarted
-// controller) still empties it: LookIn names the regions the lab used,
-// and the region's VPCs, subnets, instances, gateways, elastic IPs,
-// security groups and virtual interfaces of the owner are gone after one
-// Apply, the home region's untouched.
+// controller) still empties it, whether LookIn names the regions the lab
+// used or it looks in every region of the partition (the lab's cloud
+// answers no DescribeRegions): the region's VPCs, subnets, instances,
+// gateways, elastic IPs, security groups and virtual interfaces of the
+// owner are gone after one Apply, the home region's untouched.
 func TestRegionalEmptiesADroppedRegion(t *testing.T) {
+	for name, lookIn := range map[string][]string{"LookIn": {"us-east-1", "eu-west-1"}, "every region": nil} {
+		t.Run(name, func(t *testing.T) { testEmptiesADroppedRegion(t, lookIn) })
+	}
+}
+
+func testEmptiesADroppedRegion(t *testing.T, lookIn []string) {
 	cfg := cloudmockEnv(t)
 	if _, _, err := aws.NewRegional(cfg, owner, cloud.Desired{}).Apply(ctx, twoRegionsDX()); err != nil {
 		t.Fatal(err)
 	}
-	r := aws.NewRegional(cfg, owner, withVIF(lab(), 101)).LookIn("us-east-1", "eu-west-1")
+	r := aws.NewRegional(cfg, owner, withVIF(lab(), 101)).LookIn(lookIn...)
 	inv, _, err := r.Apply(ctx, withVIF(lab(), 101))
 	if err != nil {
 		t.Fatal(err)
@@ -142,5 +150,17 @@ func TestRegionalEmptiesADroppedRegion(t *testing.T) {
 	left("virtual interfaces", len(vifs.VirtualInterfaces), err)
 	if _, calls, err := r.Apply(ctx, withVIF(lab(), 101)); err != nil || len(calls) != 0 {
 		t.Errorf("apply again: %v, %v; want nothing", strs(calls), err)
+	}
+}
+
+// The regions a topology may place an AWS VPC in are those the lab's
+// cloud has: validation refuses the others before a deploy starts.
+func TestTopologyRegionsAreTheCloudsRegions(t *testing.T) {
+	p, ok := model.LookupProfile("aws")
+	if !ok {
+		t.Fatal("no aws profile")
+	}
+	if got := topologies.AWSRegions(); !slices.Equal(got, p.Regions) {
+		t.Errorf("topologies.AWSRegions() = %v, cloudmock's AWS profile has %v", got, p.Regions)
 	}
 }

@@ -41,7 +41,7 @@ func (h *Handler) toXMLENI(e model.NetworkInterface) xmlENI {
 	}
 	for _, g := range e.SecurityGroupIDs {
 		name := ""
-		if sg, err := h.cloud.SecurityGroup(e.Account, g); err == nil {
+		if sg, err := h.cloud.RuleSet(e.Account, model.FlavorSecurityGroup, g); err == nil {
 			name = sg.Name
 		}
 		x.Groups = append(x.Groups, xmlGroupIdentifier{GroupID: g, GroupName: name})

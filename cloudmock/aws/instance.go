@@ -74,7 +74,7 @@ func (h *Handler) toXMLInstance(account string, i model.Instance, index int) xml
 	var groups []xmlGroupIdentifier
 	for _, g := range i.SecurityGroupIDs {
 		name := ""
-		if sg, err := h.cloud.SecurityGroup(account, g); err == nil {
+		if sg, err := h.cloud.RuleSet(account, model.FlavorSecurityGroup, g); err == nil {
 			name = sg.Name
 		}
 		groups = append(groups, xmlGroupIdentifier{GroupID: g, GroupName: name})

@@ -80,7 +80,7 @@ func TestPerVPCQuotas(t *testing.T) {
 		}
 	}
 	for i := range 2499 {
-		if _, err := l.cloud.CreateSecurityGroup(credA.AccountID, vpc, fmt.Sprintf("g%d", i), "", nil); err != nil {
+		if _, err := l.cloud.CreateRuleSet(credA.AccountID, model.RuleSetSpec{Flavor: model.FlavorSecurityGroup, NetworkID: vpc, Name: fmt.Sprintf("g%d", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -49,29 +49,30 @@ type xmlACL struct {
 // protoNumbers: EC2 shows NACL protocols as numbers.
 var protoNumbers = map[string]string{"tcp": "6", "udp": "17", "icmp": "1"}
 
-func toXMLACL(a model.NetworkACL) xmlACL {
+// Network ACLs are rule sets of model.FlavorNetworkACL: an entry's rule
+// number is the rule's priority, its action the rule's action, and an
+// association is a subnet attachment.
+
+func toXMLACL(a model.RuleSet) xmlACL {
 	x := xmlACL{ID: a.ID, VpcID: a.NetworkID, OwnerID: a.Account, Default: a.Default, Tags: tagSet(a.Tags)}
-	for _, e := range a.Entries {
+	for _, e := range a.Rules {
 		p := e.Protocol
 		if n, ok := protoNumbers[p]; ok {
 			p = n
 		}
-		xe := xmlACLEntry{RuleNumber: e.Number, Protocol: p, RuleAction: "deny", Egress: e.Egress, CIDR: e.Prefix.String()}
-		if e.Allow {
-			xe.RuleAction = "allow"
-		}
+		xe := xmlACLEntry{RuleNumber: e.Priority, Protocol: p, RuleAction: string(e.Action), Egress: e.Direction == model.Egress, CIDR: e.Peer.Prefix.String()}
 		if e.FromPort >= 0 {
 			xe.PortRange = &xmlPortRange{From: e.FromPort, To: e.ToPort}
 		}
 		x.Entries = append(x.Entries, xe)
 	}
-	for _, as := range a.Associations {
-		x.Associations = append(x.Associations, xmlACLAssoc{ID: as.ID, ACLID: a.ID, SubnetID: as.SubnetID})
+	for _, as := range a.Attachments {
+		x.Associations = append(x.Associations, xmlACLAssoc{ID: as.ID, ACLID: a.ID, SubnetID: as.TargetID})
 	}
 	return x
 }
 
-func aclFields(a model.NetworkACL) fields {
+func aclFields(a model.RuleSet) fields {
 	return withTags(a.Tags, func(name string) ([]string, bool) {
 		switch name {
 		case "network-acl-id":
@@ -84,10 +85,10 @@ func aclFields(a model.NetworkACL) fields {
 			return one(strconv.FormatBool(a.Default)), true
 		case "association.subnet-id", "association.association-id", "association.network-acl-id":
 			var out []string
-			for _, as := range a.Associations {
+			for _, as := range a.Attachments {
 				switch name {
 				case "association.subnet-id":
-					out = append(out, as.SubnetID)
+					out = append(out, as.TargetID)
 				case "association.association-id":
 					out = append(out, as.ID)
 				default:
@@ -97,8 +98,8 @@ func aclFields(a model.NetworkACL) fields {
 			return out, true
 		case "entry.rule-number":
 			var out []string
-			for _, e := range a.Entries {
-				out = append(out, strconv.Itoa(e.Number))
+			for _, e := range a.Rules {
+				out = append(out, strconv.Itoa(e.Priority))
 			}
 			return out, true
 		}
@@ -121,7 +122,7 @@ func createNetworkACL(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := h.cloud.CreateNetworkACL(c.account, vpc, tags)
+	a, err := h.cloud.CreateRuleSet(c.account, model.RuleSetSpec{Flavor: model.FlavorNetworkACL, NetworkID: vpc, Tags: tags})
 	if err != nil {
 		return nil, err
 	}
@@ -135,8 +136,8 @@ type describeACLsResp struct {
 }
 
 func describeNetworkACLs(h *Handler, c *call) (response, error) {
-	page, next, err := selectObjects(c.form, "NetworkAclId", regional(h, c, h.cloud.NetworkACLs(c.account), func(o model.NetworkACL) string { return o.ID }),
-		func(a model.NetworkACL) string { return a.ID }, aclFields)
+	page, next, err := selectObjects(c.form, "NetworkAclId", regional(h, c, h.cloud.RuleSets(c.account, model.FlavorNetworkACL), func(o model.RuleSet) string { return o.ID }),
+		func(a model.RuleSet) string { return a.ID }, aclFields)
 	if err != nil {
 		return nil, err
 	}
@@ -148,21 +149,22 @@ func deleteNetworkACL(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := h.cloud.DeleteNetworkACL(c.account, id); err != nil {
+	if err := h.cloud.DeleteRuleSet(c.account, model.FlavorNetworkACL, id); err != nil {
 		return nil, err
 	}
 	return ok()
 }
 
-// parseACLEntry reads the parameters of Create/ReplaceNetworkAclEntry.
-// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateNetworkAclEntry.html — RuleNumber, Protocol, RuleAction, Egress, CidrBlock, PortRange
-func parseACLEntry(f form) (model.ACLEntry, error) {
-	var e model.ACLEntry
+// parseACLEntry reads the parameters of Create/ReplaceNetworkAclEntry into
+// a stateless rule.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateNetworkAclEntry.html — RuleNumber, Protocol, RuleAction, Egress, CidrBlock, PortRange, IcmpTypeCode
+func parseACLEntry(f form) (model.Rule, error) {
+	e := model.Rule{Direction: model.Ingress, Stateless: true}
 	num, err := f.required("RuleNumber")
 	if err != nil {
 		return e, err
 	}
-	if e.Number, err = strconv.Atoi(num); err != nil {
+	if e.Priority, err = strconv.Atoi(num); err != nil {
 		return e, errInvalid("Value (%s) for parameter ruleNumber is invalid.", num)
 	}
 	if e.Protocol, err = f.required("Protocol"); err != nil {
@@ -174,8 +176,9 @@ func parseACLEntry(f form) (model.ACLEntry, error) {
 	}
 	switch act {
 	case "allow":
-		e.Allow = true
+		e.Action = model.Allow
 	case "deny":
+		e.Action = model.Deny
 	default:
 		return e, errInvalid("Value (%s) for parameter ruleAction is invalid.", act)
 	}
@@ -183,14 +186,23 @@ func parseACLEntry(f form) (model.ACLEntry, error) {
 	if err != nil {
 		return e, err
 	}
-	e.Egress = eg != nil && *eg
-	if e.Prefix, err = f.cidr("CidrBlock"); err != nil {
+	if eg != nil && *eg {
+		e.Direction = model.Egress
+	}
+	if e.Peer.Prefix, err = f.cidr("CidrBlock"); err != nil {
 		return e, err
 	}
 	if e.FromPort, err = f.intOr("PortRange.From", -1); err != nil {
 		return e, err
 	}
 	if e.ToPort, err = f.intOr("PortRange.To", -1); err != nil {
+		return e, err
+	}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IcmpTypeCode.html — -1 means all types or all codes
+	if e.ICMPType, err = f.intOr("Icmp.Type", -1); err != nil {
+		return e, err
+	}
+	if e.ICMPCode, err = f.intOr("Icmp.Code", -1); err != nil {
 		return e, err
 	}
 	if p, _ := model.NormalizeProtocol(e.Protocol); (p == "tcp" || p == "udp") && (!f.has("PortRange.From") || !f.has("PortRange.To")) {
@@ -210,9 +222,9 @@ func aclEntryAction(replace bool) action {
 			return nil, err
 		}
 		if replace {
-			err = h.cloud.ReplaceNetworkACLEntry(c.account, id, e)
+			err = h.cloud.ReplaceRule(c.account, model.FlavorNetworkACL, id, e)
 		} else {
-			err = h.cloud.AddNetworkACLEntry(c.account, id, e)
+			_, err = h.cloud.AddRules(c.account, model.FlavorNetworkACL, id, []model.Rule{e})
 		}
 		if err != nil {
 			return nil, err
@@ -234,7 +246,11 @@ func deleteNetworkACLEntry(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := h.cloud.DeleteNetworkACLEntry(c.account, id, num, eg != nil && *eg); err != nil {
+	dir := model.Ingress
+	if eg != nil && *eg {
+		dir = model.Egress
+	}
+	if err := h.cloud.DeleteRule(c.account, model.FlavorNetworkACL, id, dir, num); err != nil {
 		return nil, err
 	}
 	return ok()
@@ -254,7 +270,7 @@ func replaceNetworkACLAssociation(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := h.cloud.ReplaceNetworkACLAssociation(c.account, assoc, acl)
+	n, err := h.cloud.ReplaceRuleSetAttachment(c.account, model.FlavorNetworkACL, assoc, acl)
 	if err != nil {
 		return nil, err
 	}

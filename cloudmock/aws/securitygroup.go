@@ -59,32 +59,46 @@ type xmlSGRule struct {
 	CIDR     string `xml:"cidrIpv4,omitempty"`
 }
 
+// Security groups are rule sets of model.FlavorSecurityGroup: each EC2
+// permission's CIDR range or group pair is one allow rule whose peer is the
+// prefix or the group; for ICMP, EC2's FromPort and ToPort are the rule's
+// ICMP type and code.
+
+// sgPorts returns a rule's ports as EC2 shows them: the ICMP type and code
+// for ICMP.
+func sgPorts(r model.Rule) (from, to int) {
+	if r.Protocol == "icmp" {
+		return r.ICMPType, r.ICMPCode
+	}
+	return r.FromPort, r.ToPort
+}
+
 // toXMLPermissions shows each model rule as one EC2 permission.
-func toXMLPermissions(account string, rules []model.SecurityRule) []xmlPermission {
+func toXMLPermissions(account string, rules []model.Rule) []xmlPermission {
 	var out []xmlPermission
 	for _, r := range rules {
 		p := xmlPermission{Protocol: r.Protocol}
 		if r.Protocol != "-1" {
-			from, to := r.FromPort, r.ToPort
+			from, to := sgPorts(r)
 			p.FromPort, p.ToPort = &from, &to
 		}
-		if r.GroupID != "" {
-			p.Groups = []xmlGroupPair{{GroupID: r.GroupID, UserID: account, Description: r.Description}}
+		if r.Peer.RuleSetID != "" {
+			p.Groups = []xmlGroupPair{{GroupID: r.Peer.RuleSetID, UserID: account, Description: r.Description}}
 		} else {
-			p.IPRanges = []xmlIPRange{{CIDR: r.Prefix.String(), Description: r.Description}}
+			p.IPRanges = []xmlIPRange{{CIDR: r.Peer.Prefix.String(), Description: r.Description}}
 		}
 		out = append(out, p)
 	}
 	return out
 }
 
-func (h *Handler) toXMLSecurityGroup(g model.SecurityGroup) xmlSecurityGroup {
+func (h *Handler) toXMLSecurityGroup(g model.RuleSet) xmlSecurityGroup {
 	return xmlSecurityGroup{OwnerID: g.Account, GroupID: g.ID, GroupName: g.Name, Description: g.Description, VpcID: g.NetworkID,
 		Arn:     "arn:aws:ec2:" + h.regionOf(g.Region) + ":" + g.Account + ":security-group/" + g.ID,
-		Ingress: toXMLPermissions(g.Account, g.Ingress), Egress: toXMLPermissions(g.Account, g.Egress), Tags: tagSet(g.Tags)}
+		Ingress: toXMLPermissions(g.Account, g.In()), Egress: toXMLPermissions(g.Account, g.Out()), Tags: tagSet(g.Tags)}
 }
 
-func sgFields(g model.SecurityGroup) fields {
+func sgFields(g model.RuleSet) fields {
 	return withTags(g.Tags, func(name string) ([]string, bool) {
 		switch name {
 		case "group-id":
@@ -98,14 +112,14 @@ func sgFields(g model.SecurityGroup) fields {
 		case "owner-id":
 			return one(g.Account), true
 		case "ip-permission.cidr", "egress.ip-permission.cidr":
-			rules := g.Ingress
+			rules := g.In()
 			if name != "ip-permission.cidr" {
-				rules = g.Egress
+				rules = g.Out()
 			}
 			var out []string
 			for _, r := range rules {
-				if r.Prefix.IsValid() {
-					out = append(out, r.Prefix.String())
+				if r.Peer.Prefix.IsValid() {
+					out = append(out, r.Peer.Prefix.String())
 				}
 			}
 			return out, true
@@ -138,7 +152,7 @@ func createSecurityGroup(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := h.cloud.CreateSecurityGroup(c.account, vpc, name, desc, tags)
+	g, err := h.cloud.CreateRuleSet(c.account, model.RuleSetSpec{Flavor: model.FlavorSecurityGroup, NetworkID: vpc, Name: name, Description: desc, Tags: tags})
 	if err != nil {
 		return nil, err
 	}
@@ -152,13 +166,13 @@ type describeSGsResp struct {
 }
 
 func describeSecurityGroups(h *Handler, c *call) (response, error) {
-	all := regional(h, c, h.cloud.SecurityGroups(c.account), func(g model.SecurityGroup) string { return g.ID })
+	all := regional(h, c, h.cloud.RuleSets(c.account, model.FlavorSecurityGroup), func(g model.RuleSet) string { return g.ID })
 	if names := c.form.list("GroupName"); len(names) > 0 {
 		want := map[string]bool{}
 		for _, n := range names {
 			want[n] = true
 		}
-		var picked []model.SecurityGroup
+		var picked []model.RuleSet
 		for _, g := range all {
 			if want[g.Name] {
 				picked = append(picked, g)
@@ -173,7 +187,7 @@ func describeSecurityGroups(h *Handler, c *call) (response, error) {
 		}
 		all = picked
 	}
-	page, next, err := selectObjects(c.form, "GroupId", all, func(g model.SecurityGroup) string { return g.ID }, sgFields)
+	page, next, err := selectObjects(c.form, "GroupId", all, func(g model.RuleSet) string { return g.ID }, sgFields)
 	if err != nil {
 		return nil, err
 	}
@@ -185,17 +199,18 @@ func deleteSecurityGroup(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := h.cloud.DeleteSecurityGroup(c.account, id); err != nil {
+	if err := h.cloud.DeleteRuleSet(c.account, model.FlavorSecurityGroup, id); err != nil {
 		return nil, err
 	}
 	return ok()
 }
 
 // parseRules reads IpPermissions.N (or the flat CidrIp/IpProtocol/ports form)
-// into model rules: one per CIDR range or group pair.
+// into model allow rules, their direction left to the caller: one per CIDR
+// range or group pair.
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html — IpPermission shape
-func parseRules(f form) ([]model.SecurityRule, error) {
-	var out []model.SecurityRule
+func parseRules(f form) ([]model.Rule, error) {
+	var out []model.Rule
 	ports := func(p string) (int, int, error) {
 		from, err := f.intOr(p+"FromPort", -1)
 		if err != nil {
@@ -205,13 +220,17 @@ func parseRules(f form) ([]model.SecurityRule, error) {
 		return from, to, err
 	}
 	add := func(proto string, from, to int, cidr, group, desc string) error {
-		r := model.SecurityRule{Protocol: proto, FromPort: from, ToPort: to, GroupID: group, Description: desc}
+		r := model.Rule{Action: model.Allow, Protocol: proto, FromPort: from, ToPort: to, ICMPType: -1, ICMPCode: -1,
+			Peer: model.Peer{RuleSetID: group}, Description: desc}
+		if p, _ := model.NormalizeProtocol(proto); p == "icmp" {
+			r.FromPort, r.ToPort, r.ICMPType, r.ICMPCode = -1, -1, from, to
+		}
 		if group == "" {
 			p, err := netip.ParsePrefix(cidr)
 			if err != nil {
 				return errInvalid("CIDR block %s is malformed", cidr)
 			}
-			r.Prefix = p
+			r.Peer.Prefix = p
 		}
 		out = append(out, r)
 		return nil
@@ -282,22 +301,26 @@ func ruleAction(dir model.Direction, authorize bool) action {
 		if err != nil {
 			return nil, err
 		}
+		for i := range rules {
+			rules[i].Direction = dir
+		}
 		if !authorize {
-			_, unknown, err := h.cloud.RemoveSecurityRules(c.account, id, dir, rules)
+			_, unknown, err := h.cloud.RemoveRules(c.account, model.FlavorSecurityGroup, id, rules)
 			if err != nil {
 				return nil, err
 			}
 			return &revokeResp{Return: true, Unknown: toXMLPermissions(c.account, unknown)}, nil
 		}
-		added, err := h.cloud.AddSecurityRules(c.account, id, dir, rules)
+		added, err := h.cloud.AddRules(c.account, model.FlavorSecurityGroup, id, rules)
 		if err != nil {
 			return nil, err
 		}
 		r := &authorizeResp{Return: true}
 		for _, a := range added {
-			x := xmlSGRule{ID: a.ID, GroupID: id, OwnerID: c.account, IsEgress: dir == model.Egress, Protocol: a.Protocol, FromPort: a.FromPort, ToPort: a.ToPort}
-			if a.Prefix.IsValid() {
-				x.CIDR = a.Prefix.String()
+			from, to := sgPorts(a)
+			x := xmlSGRule{ID: a.ID, GroupID: id, OwnerID: c.account, IsEgress: dir == model.Egress, Protocol: a.Protocol, FromPort: from, ToPort: to}
+			if a.Peer.Prefix.IsValid() {
+				x.CIDR = a.Peer.Prefix.String()
 			}
 			r.Rules = append(r.Rules, x)
 		}

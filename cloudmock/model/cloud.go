@@ -22,8 +22,7 @@ type Cloud struct {
 	subnets     table[Subnet, *Subnet]
 	routeTables table[RouteTable, *RouteTable]
 	igws        table[InternetGateway, *InternetGateway]
-	groups      map[string]*SecurityGroup
-	acls        map[string]*NetworkACL
+	ruleSets    table[RuleSet, *RuleSet] // security groups, network ACLs and every other rule-set flavour
 	instances   table[Instance, *Instance]
 	enis        table[NetworkInterface, *NetworkInterface]
 	natgws      table[NATGateway, *NATGateway]
@@ -57,7 +56,7 @@ func New() *Cloud {
 		accounts: map[string]*Account{}, owners: map[string]owner{}, tags: map[string]map[string]string{},
 		handleIDs: map[string]string{}, names: map[nameKey]string{}, hash: defaultHash,
 		networks: table[Network, *Network]{}, subnets: table[Subnet, *Subnet]{}, routeTables: table[RouteTable, *RouteTable]{},
-		igws: table[InternetGateway, *InternetGateway]{}, groups: map[string]*SecurityGroup{}, acls: map[string]*NetworkACL{},
+		igws: table[InternetGateway, *InternetGateway]{}, ruleSets: table[RuleSet, *RuleSet]{},
 		instances: table[Instance, *Instance]{}, enis: table[NetworkInterface, *NetworkInterface]{}, natgws: table[NATGateway, *NATGateway]{},
 		eips: table[ElasticIP, *ElasticIP]{}, peerings: table[Peering, *Peering]{}, tgws: table[TransitGateway, *TransitGateway]{},
 		tgwRTs: table[TransitGatewayRouteTable, *TransitGatewayRouteTable]{}, tgwAtts: table[TransitGatewayAttachment, *TransitGatewayAttachment]{},
@@ -119,8 +118,8 @@ func (c *Cloud) registerLocked(kind Kind, id, account, region string, tags map[s
 
 // registerAtLocked records a new object's kind, owner, place, handle and
 // initial tags. An ID minted by newIDLocked has a free handle; one made
-// otherwise (security groups and network ACLs, which do not name kernel
-// objects) keeps the handle's first holder in the index.
+// otherwise (none is now; older snapshots' security groups and network
+// ACLs were) keeps the handle's first holder in the index.
 func (c *Cloud) registerAtLocked(kind Kind, id, account string, at Place, tags map[string]string) {
 	o := owner{kind: kind, account: account, region: at.Region, scope: at.Scope, name: at.Name, handle: c.hash(id)}
 	c.owners[id] = o

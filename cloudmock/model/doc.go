@@ -1,6 +1,8 @@
 // Package model holds cloudmock's provider-neutral cloud network model:
 // accounts and their limits, networks (VPCs), subnets, route tables and
-// routes, security groups, network ACLs, instances and their network
+// routes (with priorities; a table applies to subnets or to tagged
+// instances), rule sets (security groups, network ACLs, NSGs, firewall
+// rules and security lists are flavours of one kind), instances and their network
 // interfaces, internet and NAT gateways, elastic IPs, peering connections,
 // transit gateways, VPN objects, and private lines (Direct Connect
 // connections) with their virtual interfaces. It validates every change against the

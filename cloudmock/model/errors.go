@@ -49,6 +49,9 @@ const (
 	KindNetworkACL               Kind = "network-acl"
 	KindNetworkACLEntry          Kind = "network-acl-entry"
 	KindNetworkACLAssociation    Kind = "network-acl-association"
+	KindRuleSet                  Kind = "rule-set" // a rule set of a flavour without a kind of its own
+	KindRule                     Kind = "rule"
+	KindRuleSetAttachment        Kind = "rule-set-attachment"
 	KindInstance                 Kind = "instance"
 	KindReservation              Kind = "reservation" // the instances one launch made
 	KindNetworkInterface         Kind = "network-interface"

@@ -132,7 +132,7 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 		}
 	}
 	for _, g := range groups {
-		sg, err := c.groupLocked(account, g)
+		sg, err := c.ruleSetLocked(account, FlavorSecurityGroup, g)
 		if err != nil {
 			return nil, err
 		}

@@ -70,19 +70,20 @@ func TestNetworkDefaults(t *testing.T) {
 	if !rt.Main() || len(rt.Routes) != 1 || rt.Routes[0].Target.Kind != TargetLocal || rt.Routes[0].Destination != pfx("10.0.0.0/16") {
 		t.Fatalf("main table = %+v, want main with one local route for 10.0.0.0/16", rt)
 	}
-	acl, err := c.NetworkACL(acct, n.DefaultNetworkACLID)
+	acl, err := c.RuleSet(acct, FlavorNetworkACL, n.DefaultNetworkACLID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := fmt.Sprint(acl.Entries)
-	if len(acl.Entries) != 4 || acl.Entries[0].Number != 100 || !acl.Entries[0].Allow || acl.Entries[1].Number != DefaultDenyRuleNumber || acl.Entries[1].Allow {
-		t.Fatalf("default ACL entries = %s, want 100 allow + 32767 deny per direction", got)
+	got := fmt.Sprint(acl.Rules)
+	if len(acl.Rules) != 4 || acl.Rules[0].Priority != 100 || acl.Rules[0].Action != Allow || acl.Rules[1].Priority != DefaultDenyRuleNumber ||
+		acl.Rules[1].Action != Deny || !acl.Rules[0].Stateless || !acl.Default {
+		t.Fatalf("default ACL rules = %s, want 100 allow + 32767 deny per direction, stateless", got)
 	}
-	sg, err := c.SecurityGroup(acct, n.DefaultSecurityGroupID)
+	sg, err := c.RuleSet(acct, FlavorSecurityGroup, n.DefaultSecurityGroupID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sg.Name != "default" || len(sg.Ingress) != 1 || sg.Ingress[0].GroupID != sg.ID || len(sg.Egress) != 1 || sg.Egress[0].Prefix != pfx("0.0.0.0/0") {
+	if sg.Name != "default" || len(sg.In()) != 1 || sg.In()[0].Peer.RuleSetID != sg.ID || len(sg.Out()) != 1 || sg.Out()[0].Peer.Prefix != pfx("0.0.0.0/0") || sg.Out()[0].Stateless {
 		t.Fatalf("default group = %+v", sg)
 	}
 	if !n.DNSSupport || n.DNSHostnames {
@@ -247,78 +248,86 @@ func TestRouteTableAssociations(t *testing.T) {
 func TestSecurityGroupRules(t *testing.T) {
 	c := newCloud(t)
 	n := mustNetwork(t, c, "10.0.0.0/16")
-	sg, err := c.CreateSecurityGroup(acct, n.ID, "web", "web", nil)
+	sg, err := c.CreateRuleSet(acct, RuleSetSpec{Flavor: FlavorSecurityGroup, NetworkID: n.ID, Name: "web", Description: "web"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sg.Ingress) != 0 || len(sg.Egress) != 1 {
-		t.Fatalf("new group: %d in / %d out rules, want 0/1", len(sg.Ingress), len(sg.Egress))
+	if len(sg.In()) != 0 || len(sg.Out()) != 1 {
+		t.Fatalf("new group: %d in / %d out rules, want 0/1", len(sg.In()), len(sg.Out()))
 	}
-	_, err = c.CreateSecurityGroup(acct, n.ID, "web", "again", nil)
+	_, err = c.CreateRuleSet(acct, RuleSetSpec{Flavor: FlavorSecurityGroup, NetworkID: n.ID, Name: "web", Description: "again"})
 	wantCode(t, err, CodeDuplicate)
-	r := SecurityRule{Protocol: "6", FromPort: 443, ToPort: 443, Prefix: pfx("0.0.0.0/0")}
-	if _, err := c.AddSecurityRules(acct, sg.ID, Ingress, []SecurityRule{r}); err != nil {
+	r := Rule{Direction: Ingress, Protocol: "6", FromPort: 443, ToPort: 443, Peer: Peer{Prefix: pfx("0.0.0.0/0")}}
+	if _, err := c.AddRules(acct, FlavorSecurityGroup, sg.ID, []Rule{r}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.AddSecurityRules(acct, sg.ID, Ingress, []SecurityRule{r})
+	_, err = c.AddRules(acct, FlavorSecurityGroup, sg.ID, []Rule{r})
 	wantCode(t, err, CodeDuplicate)
-	var many []SecurityRule
+	var many []Rule
 	for i := range 60 {
-		many = append(many, SecurityRule{Protocol: "tcp", FromPort: 1000 + i, ToPort: 1000 + i, Prefix: pfx("10.0.0.0/8")})
+		many = append(many, Rule{Direction: Ingress, Protocol: "tcp", FromPort: 1000 + i, ToPort: 1000 + i, Peer: Peer{Prefix: pfx("10.0.0.0/8")}})
 	}
-	_, err = c.AddSecurityRules(acct, sg.ID, Ingress, many)
+	_, err = c.AddRules(acct, FlavorSecurityGroup, sg.ID, many)
 	wantCode(t, err, CodeLimitExceeded)
-	if got, _ := c.SecurityGroup(acct, sg.ID); len(got.Ingress) != 1 {
-		t.Fatalf("failed add changed the group: %d rules", len(got.Ingress))
+	if got, _ := c.RuleSet(acct, FlavorSecurityGroup, sg.ID); len(got.In()) != 1 || got.In()[0].Action != Allow {
+		t.Fatalf("failed add changed the group: %d rules", len(got.In()))
 	}
-	removed, unknown, err := c.RemoveSecurityRules(acct, sg.ID, Ingress, []SecurityRule{r, {Protocol: "udp", FromPort: 53, ToPort: 53, Prefix: pfx("0.0.0.0/0")}})
+	removed, unknown, err := c.RemoveRules(acct, FlavorSecurityGroup, sg.ID, []Rule{r, {Direction: Ingress, Protocol: "udp", FromPort: 53, ToPort: 53, Peer: Peer{Prefix: pfx("0.0.0.0/0")}}})
 	if err != nil || len(removed) != 1 || len(unknown) != 1 {
 		t.Fatalf("remove: %d removed, %d unknown, %v", len(removed), len(unknown), err)
 	}
-	wantCode(t, c.DeleteSecurityGroup(acct, n.DefaultSecurityGroupID), CodeCannotDelete)
+	wantCode(t, c.DeleteRuleSet(acct, FlavorSecurityGroup, n.DefaultSecurityGroupID), CodeCannotDelete)
+	acl, _ := c.RuleSet(acct, FlavorNetworkACL, n.DefaultNetworkACLID)
+	wantCode(t, c.DeleteRuleSet(acct, FlavorSecurityGroup, acl.ID), CodeNotFound) // a set of another flavour
 	s, _ := c.CreateSubnet(acct, n.ID, pfx("10.0.1.0/24"), "", nil)
 	if _, err := c.RunInstances(acct, LaunchSpec{SubnetID: s.ID, Count: 1, SecurityGroupIDs: []string{sg.ID}}); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, c.DeleteSecurityGroup(acct, sg.ID), CodeDependency)
+	wantCode(t, c.DeleteRuleSet(acct, FlavorSecurityGroup, sg.ID), CodeDependency)
 }
 
 func TestNetworkACLRules(t *testing.T) {
 	c := newCloud(t)
 	n := mustNetwork(t, c, "10.0.0.0/16")
-	acl, err := c.CreateNetworkACL(acct, n.ID, nil)
+	acl, err := c.CreateRuleSet(acct, RuleSetSpec{Flavor: FlavorNetworkACL, NetworkID: n.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(acl.Entries) != 2 || acl.Entries[0].Allow {
-		t.Fatalf("custom ACL entries = %+v, want only the * deny per direction", acl.Entries)
+	if len(acl.Rules) != 2 || acl.Rules[0].Action != Deny {
+		t.Fatalf("custom ACL rules = %+v, want only the * deny per direction", acl.Rules)
 	}
-	e := ACLEntry{Number: 100, Protocol: "tcp", Allow: true, Prefix: pfx("0.0.0.0/0"), FromPort: 80, ToPort: 80}
-	if err := c.AddNetworkACLEntry(acct, acl.ID, e); err != nil {
+	add := func(e Rule) error { _, err := c.AddRules(acct, FlavorNetworkACL, acl.ID, []Rule{e}); return err }
+	e := Rule{Direction: Ingress, Priority: 100, Protocol: "tcp", Action: Allow, Peer: Peer{Prefix: pfx("0.0.0.0/0")}, FromPort: 80, ToPort: 80}
+	if err := add(e); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, c.AddNetworkACLEntry(acct, acl.ID, e), CodeAlreadyExists)
-	e.Egress = true
-	if err := c.AddNetworkACLEntry(acct, acl.ID, e); err != nil {
+	wantCode(t, add(e), CodeAlreadyExists)
+	e.Direction = Egress
+	if err := add(e); err != nil {
 		t.Fatalf("same number in the other direction: %v", err)
 	}
 	for i := 1; i < 20; i++ {
-		if err := c.AddNetworkACLEntry(acct, acl.ID, ACLEntry{Number: 200 + i, Protocol: "-1", Prefix: pfx("10.0.0.0/8")}); err != nil {
+		if err := add(Rule{Direction: Ingress, Priority: 200 + i, Action: Deny, Protocol: "-1", Peer: Peer{Prefix: pfx("10.0.0.0/8")}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	wantCode(t, c.AddNetworkACLEntry(acct, acl.ID, ACLEntry{Number: 300, Protocol: "-1", Prefix: pfx("10.0.0.0/8")}), CodeLimitExceeded)
-	wantCode(t, c.AddNetworkACLEntry(acct, acl.ID, ACLEntry{Number: 32767, Protocol: "-1", Prefix: pfx("10.0.0.0/8")}), CodeInvalidParameter)
-	wantCode(t, c.DeleteNetworkACL(acct, n.DefaultNetworkACLID), CodeCannotDelete)
-	s, _ := c.CreateSubnet(acct, n.ID, pfx("10.0.1.0/24"), "", nil)
-	def, _ := c.NetworkACL(acct, n.DefaultNetworkACLID)
-	if len(def.Associations) != 1 || def.Associations[0].SubnetID != s.ID {
-		t.Fatalf("new subnet not associated with the default ACL: %+v", def.Associations)
+	wantCode(t, add(Rule{Direction: Ingress, Priority: 300, Action: Deny, Protocol: "-1", Peer: Peer{Prefix: pfx("10.0.0.0/8")}}), CodeLimitExceeded)
+	wantCode(t, add(Rule{Direction: Ingress, Priority: 32767, Action: Deny, Protocol: "-1", Peer: Peer{Prefix: pfx("10.0.0.0/8")}}), CodeInvalidParameter)
+	wantCode(t, c.DeleteRule(acct, FlavorNetworkACL, acl.ID, Ingress, DefaultDenyRuleNumber), CodeInvalidParameter)
+	wantCode(t, c.DeleteRuleSet(acct, FlavorNetworkACL, n.DefaultNetworkACLID), CodeCannotDelete)
+	got, _ := c.RuleSet(acct, FlavorNetworkACL, acl.ID)
+	if in := got.In(); in[0].Priority != 100 || in[len(in)-1].Priority != DefaultDenyRuleNumber || !in[0].Stateless {
+		t.Fatalf("ACL rules not in number order or not stateless: %+v", in)
 	}
-	if _, err := c.ReplaceNetworkACLAssociation(acct, def.Associations[0].ID, acl.ID); err != nil {
+	s, _ := c.CreateSubnet(acct, n.ID, pfx("10.0.1.0/24"), "", nil)
+	def, _ := c.RuleSet(acct, FlavorNetworkACL, n.DefaultNetworkACLID)
+	if len(def.Attachments) != 1 || def.Attachments[0].TargetID != s.ID || def.Attachments[0].Kind != OnSubnet {
+		t.Fatalf("new subnet not attached to the default ACL: %+v", def.Attachments)
+	}
+	if _, err := c.ReplaceRuleSetAttachment(acct, FlavorNetworkACL, def.Attachments[0].ID, acl.ID); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, c.DeleteNetworkACL(acct, acl.ID), CodeDependency)
+	wantCode(t, c.DeleteRuleSet(acct, FlavorNetworkACL, acl.ID), CodeDependency)
 }
 
 func TestInternetGatewayAttachment(t *testing.T) {

@@ -119,15 +119,16 @@ func (c *Cloud) CreateNetworkAt(account string, at Place, cidr netip.Prefix, tag
 	}
 	rt.Associations = []RouteTableAssociation{{ID: c.subIDLocked(account, KindRouteTableAssociation), Main: true}}
 	n.MainRouteTableID = rt.ID
-	if p.Network.NetworkACL {
-		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-network-acl.html — default NACL allows all traffic in and out (rule 100) before the * deny
-		acl := c.newNetworkACLLocked(n, true)
-		n.DefaultNetworkACLID = acl.ID
-	}
-	if p.Network.SecurityGroup {
-		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html — default group: inbound from itself, all outbound
-		sg := c.newDefaultSecurityGroupLocked(n)
-		n.DefaultSecurityGroupID = sg.ID
+	if err := c.newDefaultRuleSetsLocked(n, p.Network); err != nil {
+		for _, id := range []string{n.DefaultNetworkACLID, n.DefaultSecurityGroupID, rt.ID, n.ID} {
+			if o, ok := c.owners[id]; ok && id != "" {
+				delete(c.ruleSets, id)
+				delete(c.routeTables, id)
+				delete(c.networks, id)
+				c.forgetLocked(o.kind, id, account)
+			}
+		}
+		return Network{}, err
 	}
 	return n.copy(c), nil
 }
@@ -271,14 +272,16 @@ func (c *Cloud) DeleteNetwork(account, id string) error {
 			return dep("route table", rt.ID)
 		}
 	}
-	for _, sg := range c.groups {
-		if sg.NetworkID == id && sg.ID != n.DefaultSecurityGroupID {
-			return dep("security group", sg.ID)
+	for _, kind := range []Flavor{FlavorSecurityGroup, FlavorNetworkACL} {
+		for _, rs := range c.ruleSets {
+			if rs.Flavor == kind && rs.NetworkID == id && !rs.Default {
+				return dep(ruleSetNoun[kind], rs.ID)
+			}
 		}
 	}
-	for _, a := range c.acls {
-		if a.NetworkID == id && a.ID != n.DefaultNetworkACLID {
-			return dep("network ACL", a.ID)
+	for _, rs := range c.ruleSets {
+		if rs.NetworkID == id && !rs.Default {
+			return dep("rule set", rs.ID)
 		}
 	}
 	for _, a := range c.tgwAtts {
@@ -300,15 +303,16 @@ func (c *Cloud) DeleteNetwork(account, id string) error {
 	}
 	delete(c.routeTables, n.MainRouteTableID)
 	c.forgetLocked(KindRouteTable, n.MainRouteTableID, account)
-	if n.DefaultNetworkACLID != "" {
-		delete(c.acls, n.DefaultNetworkACLID)
-		c.forgetLocked(KindNetworkACL, n.DefaultNetworkACLID, account)
-	}
-	if n.DefaultSecurityGroupID != "" {
-		delete(c.groups, n.DefaultSecurityGroupID)
-		c.forgetLocked(KindSecurityGroup, n.DefaultSecurityGroupID, account)
+	for _, rid := range sortedKeys(c.ruleSets) {
+		if rs := c.ruleSets[rid]; rs.NetworkID == id {
+			delete(c.ruleSets, rid)
+			c.forgetLocked(rs.Flavor.objectKind(), rid, account)
+		}
 	}
 	delete(c.networks, id)
 	c.forgetLocked(KindNetwork, id, account)
 	return nil
 }
+
+// ruleSetNoun names a rule set of each flavour in dependency errors.
+var ruleSetNoun = map[Flavor]string{FlavorSecurityGroup: "security group", FlavorNetworkACL: "network ACL"}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -189,7 +190,7 @@ func TestRestoreGivesOldSnapshotsTheirHandles(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := strings.ReplaceAll(string(b), `,"handle":"`+n.Handle+`"`, "")
-	old = strings.Replace(old, `"version":3`, `"version":2`, 1)
+	old = strings.Replace(old, `"version":`+strconv.Itoa(SnapshotVersion), `"version":2`, 1)
 	if strings.Contains(old, n.Handle) || !strings.Contains(old, `"version":2`) {
 		t.Fatalf("the snapshot still has the handle or version 3: %s", old)
 	}

@@ -51,7 +51,7 @@ func TestQuotas(t *testing.T) {
 			return err
 		}},
 		{"security-groups-per-region", 2500, func(c *Cloud, n Network, _ Subnet, i int) error {
-			_, err := c.CreateSecurityGroup(acct, n.ID, fmt.Sprintf("g%d", i), "", nil)
+			_, err := c.CreateRuleSet(acct, RuleSetSpec{Flavor: FlavorSecurityGroup, NetworkID: n.ID, Name: fmt.Sprintf("g%d", i)})
 			return err
 		}},
 	} {

@@ -115,13 +115,7 @@ func (c *Cloud) CreateRoute(account, tableID string, dst netip.Prefix, t Target)
 		return err
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — 50 non-propagated routes per route table
-	static := 0
-	for _, r := range rt.Routes {
-		if r.Origin == OriginStatic {
-			static++
-		}
-	}
-	if static >= lim.RoutesPerTable {
+	if staticRoutes(rt) >= lim.RoutesPerTable {
 		return errf(CodeLimitExceeded, KindRoute, tableID, "the maximum number of routes (%d) has been reached for route table %s", lim.RoutesPerTable, tableID)
 	}
 	rt.Routes = append(rt.Routes, Route{Destination: dst, Target: t, Origin: OriginStatic})

@@ -49,20 +49,42 @@ const (
 )
 
 // Route is one entry of a route table; the most specific matching
-// destination wins.
+// destination wins, and among routes to the same destination the one with
+// the lowest Priority. AWS routes all have priority 0 (longest prefix match
+// only); GCP routes have priorities.
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/route-tables-priority.html — longest prefix match
+// GCP: https://cloud.google.com/vpc/docs/routes#routeselection — most specific destination first, then the lowest priority value
 type Route struct {
 	Destination netip.Prefix
 	Target      Target
 	Origin      RouteOrigin
 	State       RouteState // computed when read
+	Priority    int
 }
 
-// RouteTableAssociation ties a table to a subnet, or marks it the main table.
+// RouteTableAssociation ties a table to a subnet, marks it the main table
+// (the one of the subnets without an association of their own), or ties it
+// to the instances of its network that carry one of Tags.
 type RouteTableAssociation struct {
 	ID       string
-	SubnetID string // empty for the main association
+	SubnetID string // empty for the main association and tag associations
 	Main     bool
+	// Tags, when set, make the table's routes apply to the instances of
+	// the network that carry one of these tag keys, besides the routes of
+	// their subnet's table.
+	// GCP: https://cloud.google.com/vpc/docs/routes#instance_tags — a route with network tags applies to the instances that have one of the tags
+	Tags []string
+}
+
+// SelectsTags reports whether a tag association applies to an instance
+// with the given tags.
+func (a RouteTableAssociation) SelectsTags(tags map[string]string) bool {
+	for _, t := range a.Tags {
+		if _, ok := tags[t]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // RouteTable is a network's set of routes for the subnets associated with it.
@@ -100,6 +122,9 @@ func (rt *RouteTable) copy(c *Cloud) RouteTable {
 		out.Routes[i].State = c.routeStateLocked(rt.NetworkID, out.Routes[i].Target)
 	}
 	out.Associations = slices.Clone(rt.Associations)
+	for i := range out.Associations {
+		out.Associations[i].Tags = slices.Clone(rt.Associations[i].Tags)
+	}
 	out.PropagatingVPNGateways = slices.Clone(rt.PropagatingVPNGateways)
 	out.Routes = append(out.Routes, c.propagatedRoutesLocked(rt)...)
 	out.Tags = c.tagsLocked(rt.ID)

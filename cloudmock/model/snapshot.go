@@ -17,8 +17,11 @@ import (
 // default region (the empty one, region.go). Version 3 added the objects'
 // scopes, names and handles (names.go) and the accounts' providers; an
 // older snapshot's objects get the handles of their IDs, no scope and no
-// name, and its accounts are AWS's.
-const SnapshotVersion = 3
+// name, and its accounts are AWS's. Version 4 keeps security groups and
+// network ACLs as rule sets, and routes with priorities and tags; Restore
+// reads versions 1 to 3 too, their groups and ACLs turned into rule sets
+// (snapshot_legacy.go).
+const SnapshotVersion = 4
 
 // oldestSnapshotVersion is the oldest version Restore reads.
 const oldestSnapshotVersion = 1
@@ -43,8 +46,9 @@ type snapshot struct {
 	Subnets     []*Subnet                   `json:"subnets"`
 	RouteTables []*RouteTable               `json:"routeTables"`
 	IGWs        []*InternetGateway          `json:"internetGateways"`
-	Groups      []*SecurityGroup            `json:"securityGroups"`
-	ACLs        []*NetworkACL               `json:"networkACLs"`
+	RuleSets    []*RuleSet                  `json:"ruleSets"`
+	Groups      []*legacySecurityGroup      `json:"securityGroups,omitempty"` // versions 1 and 2
+	ACLs        []*legacyNetworkACL         `json:"networkACLs,omitempty"`    // versions 1 and 2
 	Instances   []*Instance                 `json:"instances"`
 	ENIs        []*NetworkInterface         `json:"networkInterfaces"`
 	NATGWs      []*NATGateway               `json:"natGateways"`
@@ -89,7 +93,7 @@ func (c *Cloud) Snapshot() ([]byte, uint64, error) {
 		Version: SnapshotVersion, Seq: c.seq, Accounts: values(c.accounts),
 		Owners: make(map[string]snapshotOwner, len(c.owners)), Tags: c.tags,
 		Networks: c.networks.sorted(), Subnets: c.subnets.sorted(), RouteTables: c.routeTables.sorted(),
-		IGWs: c.igws.sorted(), Groups: values(c.groups), ACLs: values(c.acls), Instances: c.instances.sorted(),
+		IGWs: c.igws.sorted(), RuleSets: c.ruleSets.sorted(), Instances: c.instances.sorted(),
 		ENIs: c.enis.sorted(), NATGWs: c.natgws.sorted(), EIPs: c.eips.sorted(), Peerings: c.peerings.sorted(),
 		TGWs: c.tgws.sorted(), TGWRTs: c.tgwRTs.sorted(), TGWAtts: c.tgwAtts.sorted(), VGWs: c.vgws.sorted(),
 		CGWs: c.cgws.sorted(), VPNs: c.vpns.sorted(), DXConns: c.dxConns.sorted(), VIFs: c.vifs.sorted(),
@@ -133,8 +137,8 @@ func (c *Cloud) Restore(b []byte) error {
 	loadTable(&err, n.subnets, s.Subnets)
 	loadTable(&err, n.routeTables, s.RouteTables)
 	loadTable(&err, n.igws, s.IGWs)
-	load(&err, n.groups, s.Groups, func(x *SecurityGroup) string { return x.ID })
-	load(&err, n.acls, s.ACLs, func(x *NetworkACL) string { return x.ID })
+	loadTable(&err, n.ruleSets, s.RuleSets)
+	loadTable(&err, n.ruleSets, s.legacyRuleSets())
 	loadTable(&err, n.instances, s.Instances)
 	loadTable(&err, n.enis, s.ENIs)
 	loadTable(&err, n.natgws, s.NATGWs)
@@ -164,7 +168,7 @@ func (c *Cloud) Restore(b []byte) error {
 	c.accounts, c.owners, c.tags = n.accounts, n.owners, n.tags
 	c.handleIDs, c.names = n.handleIDs, n.names
 	c.networks, c.subnets, c.routeTables, c.igws = n.networks, n.subnets, n.routeTables, n.igws
-	c.groups, c.acls, c.instances, c.enis = n.groups, n.acls, n.instances, n.enis
+	c.ruleSets, c.instances, c.enis = n.ruleSets, n.instances, n.enis
 	c.natgws, c.eips, c.peerings = n.natgws, n.eips, n.peerings
 	c.tgws, c.tgwRTs, c.tgwAtts = n.tgws, n.tgwRTs, n.tgwAtts
 	c.vgws, c.cgws, c.vpns, c.dxConns, c.vifs = n.vgws, n.cgws, n.vpns, n.dxConns, n.vifs

@@ -2,6 +2,7 @@ package model
 
 import (
 	"net/netip"
+	"slices"
 )
 
 // Subnet is a range of a network's addresses in one zone.
@@ -91,8 +92,8 @@ func (c *Cloud) CreateSubnetAt(account, networkID string, at Place, cidr netip.P
 	c.subnets[s.ID] = s
 	c.registerAtLocked(KindSubnet, s.ID, account, at, tags)
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html — a new subnet is associated with the default network ACL
-	if acl, ok := c.acls[n.DefaultNetworkACLID]; ok {
-		acl.Associations = append(acl.Associations, ACLAssociation{ID: c.subIDLocked(account, KindNetworkACLAssociation), SubnetID: s.ID})
+	if acl, ok := c.ruleSets[n.DefaultNetworkACLID]; ok {
+		acl.Attachments = append(acl.Attachments, Attachment{ID: c.subIDLocked(account, KindNetworkACLAssociation), Kind: OnSubnet, TargetID: s.ID})
 		c.emitLocked(KindNetworkACL, OpUpdate, acl.ID, account)
 	}
 	return s.copy(c), nil
@@ -158,13 +159,11 @@ func (c *Cloud) DeleteSubnet(account, id string) error {
 			}
 		}
 	}
-	for _, acl := range c.acls {
-		for i, a := range acl.Associations {
-			if a.SubnetID == id {
-				acl.Associations = append(acl.Associations[:i:i], acl.Associations[i+1:]...)
-				c.emitLocked(KindNetworkACL, OpUpdate, acl.ID, account)
-				break
-			}
+	for _, rs := range c.ruleSets {
+		n := len(rs.Attachments)
+		rs.Attachments = slices.DeleteFunc(rs.Attachments, func(a Attachment) bool { return a.Kind == OnSubnet && a.TargetID == id })
+		if len(rs.Attachments) != n {
+			c.emitLocked(rs.Flavor.objectKind(), OpUpdate, rs.ID, account)
 		}
 	}
 	delete(c.subnets, s.ID)

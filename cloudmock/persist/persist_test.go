@@ -65,6 +65,7 @@ func TestSyncedChangesAreInTheFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	nsg, rt := addNeutralObjects(t, c, n)
 	s.Remember("aws-token", "k\x00RunInstances\x00tok", []byte("answer"))
 	if err := s.Sync(context.Background()); err != nil {
 		t.Fatal(err)
@@ -95,6 +96,13 @@ func TestSyncedChangesAreInTheFile(t *testing.T) {
 	// from, so that a restarted lab cloud adopts them.
 	if got, err := c2.Network(acct, n.ID); err != nil || got.Handle != n.Handle || got.Handle == "" {
 		t.Errorf("network %s back as %+v, %v; want handle %q", n.ID, got.Meta, err, n.Handle)
+	}
+	if got, err := c2.RuleSet(acct, model.FlavorNSG, nsg.ID); err != nil || len(got.Rules) != 2 || got.Rules[0].Action != model.Deny || len(got.Attachments) != 1 {
+		t.Errorf("rule set %s back as %+v, %v", nsg.ID, got, err)
+	}
+	if got, err := c2.RouteTable(acct, rt.ID); err != nil || len(got.Associations) != 1 || got.Associations[0].Tags[0] != "web" ||
+		got.Routes[len(got.Routes)-1].Priority != 900 {
+		t.Errorf("route table %s back as %+v, %v", rt.ID, got, err)
 	}
 	recs, err := s2.Records("aws-token")
 	if err != nil || len(recs) != 1 || recs[0].Key != "k\x00RunInstances\x00tok" || string(recs[0].Value) != "answer" {
@@ -197,4 +205,45 @@ func TestDurableAnswersAfterTheWrite(t *testing.T) {
 	if err := s.db.QueryRow(`SELECT seq FROM model`).Scan(&seq); err != nil || seq != c.Seq() {
 		t.Errorf("file holds Seq %d (%v), model is at %d", seq, err, c.Seq())
 	}
+}
+
+// addNeutralObjects adds what only the provider-neutral model has: an NSG
+// (a deny above an allow) attached to a subnet, and a route table with a
+// priority route that applies to the instances tagged "web".
+func addNeutralObjects(t *testing.T, c *model.Cloud, n model.Network) (model.RuleSet, model.RouteTable) {
+	t.Helper()
+	sub, err := c.CreateSubnet(acct, n.ID, netip.MustParsePrefix("10.0.1.0/24"), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nsg, err := c.CreateRuleSet(acct, model.RuleSetSpec{Flavor: model.FlavorNSG, NetworkID: n.ID, Name: "nsg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	any4 := model.Peer{Prefix: netip.MustParsePrefix("0.0.0.0/0")}
+	if _, err := c.AddRules(acct, model.FlavorNSG, nsg.ID, []model.Rule{
+		{Direction: model.Ingress, Priority: 100, Action: model.Deny, Protocol: "tcp", FromPort: 22, ToPort: 22, Peer: any4},
+		{Direction: model.Ingress, Priority: 200, Action: model.Allow, Protocol: "-1", Peer: any4},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AttachRuleSet(acct, model.FlavorNSG, nsg.ID, model.Attachment{Kind: model.OnSubnet, TargetID: sub.ID}); err != nil {
+		t.Fatal(err)
+	}
+	is, err := c.RunInstances(acct, model.LaunchSpec{SubnetID: sub.ID, Count: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := c.CreateRouteTable(acct, n.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := model.Route{Destination: netip.MustParsePrefix("192.0.2.0/24"), Target: model.Target{Kind: model.TargetInstance, ID: is[0].ID}, Priority: 900}
+	if err := c.AddRoute(acct, rt.ID, r); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AssociateRouteTableTags(acct, rt.ID, []string{"web"}); err != nil {
+		t.Fatal(err)
+	}
+	return nsg, rt
 }

@@ -1,6 +1,7 @@
 // Package realize makes a cloudmock model true in a dataplane of Linux
-// network namespaces, so that routing, security groups and network ACLs are
-// enforced on real packets rather than only answered by the API:
+// network namespaces, so that routing and rule sets (security groups,
+// network ACLs, NSGs, firewall rules, security lists) are enforced on real
+// packets rather than only answered by the API:
 //
 //   - each network (VPC) gets a router namespace mcn-<lab>-vpc-<id>, each
 //     subnet a bridge on it holding the VPC router's address (base+1);
@@ -12,12 +13,20 @@
 //   - each route table is a kernel table on the router, selected by an ip
 //     rule per subnet bridge; the local route is a throw route that falls
 //     through to the VPC's local table, so the kernel's longest-prefix match
-//     is AWS's; routes whose target is gone are blackholes;
-//   - security groups and the source/destination check are stateful
-//     nftables rules in the instance's namespace, on its interface eth0
-//     only (traffic inside a tunnel the instance terminates was checked as
-//     tunnel packets); network ACLs are stateless
-//     nftables chains on the router, one per subnet and direction;
+//     is AWS's; routes whose target is gone are blackholes; of routes to one
+//     destination the lowest priority is kept; an instance that a
+//     tag-associated table applies to gets a kernel table of its own,
+//     selected by an ip rule from its address;
+//   - every rule set compiles by one path (rules.go, through
+//     dataplane/policy): the sets of an interface (attached to it, or to its
+//     network with a tag its instance carries) become nftables chains in the
+//     instance's namespace, on its interface eth0 only (traffic inside a
+//     tunnel the instance terminates was checked as tunnel packets), with
+//     the source/destination check; the sets attached to a subnet become
+//     chains on the router, per subnet and direction. Each flavour is one
+//     layer in priority order (first match decides, deny drops); a stateful
+//     allow marks its connection so its return passes, a stateless one
+//     does not;
 //   - an internet gateway is a link from the router to the lab's emulated
 //     internet (mcn-<lab>-inet, holding the server 192.0.2.10) with
 //     one-to-one NAT of elastic IPs; a peering is a link between two

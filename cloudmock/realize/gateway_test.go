@@ -113,8 +113,8 @@ func TestElasticIP(t *testing.T) {
 	l := newLab(t)
 	v := l.vpc("10.0.0.0/16")
 	s := l.subnet(v, "10.0.1.0/24")
-	g := must[model.SecurityGroup](t)(l.cloud.CreateSecurityGroup(acct, v.ID, "web", "web", nil))
-	_, err := l.cloud.AddSecurityRules(acct, g.ID, model.Ingress, []model.SecurityRule{
+	g := must[model.RuleSet](t)(createGroup(l.cloud, v.ID, "web", "web", nil))
+	_, err := addGroupRules(l.cloud, g.ID, model.Ingress, []sgRule{
 		{Protocol: "tcp", FromPort: 80, ToPort: 80, Prefix: anyIPv4}})
 	l.ok(err)
 	i := l.instance(s, g.ID)

@@ -110,8 +110,8 @@ func (l *lab) gatewaySide(i, port int) *gwSide {
 	must[model.RouteTableAssociation](l.t)(l.cloud.AssociateRouteTable(acct, rtPub.ID, pub.ID))
 	l.ok(l.cloud.CreateRoute(acct, rtPub.ID, any4, model.Target{Kind: model.TargetInternetGateway, ID: igw.ID}))
 
-	gsg := must[model.SecurityGroup](l.t)(l.cloud.CreateSecurityGroup(acct, s.vpc.ID, "gateway", "gateway", nil))
-	_, err := l.cloud.AddSecurityRules(acct, gsg.ID, model.Ingress, []model.SecurityRule{
+	gsg := must[model.RuleSet](l.t)(createGroup(l.cloud, s.vpc.ID, "gateway", "gateway", nil))
+	_, err := addGroupRules(l.cloud, gsg.ID, model.Ingress, []sgRule{
 		{Protocol: "udp", FromPort: port, ToPort: port, Prefix: any4}, // WireGuard; the liveness hellos and BGP ride inside it
 		{Protocol: "icmp", FromPort: -1, ToPort: -1, Prefix: tenNet},
 	})
@@ -121,8 +121,8 @@ func (l *lab) gatewaySide(i, port int) *gwSide {
 	s.eip = must[model.ElasticIP](l.t)(l.cloud.AllocateAddress(acct, nil))
 	l.ok(l.cloud.AssociateAddress(acct, s.eip.ID, s.gw.ID))
 
-	wsg := must[model.SecurityGroup](l.t)(l.cloud.CreateSecurityGroup(acct, s.vpc.ID, "workload", "workload", nil))
-	_, err = l.cloud.AddSecurityRules(acct, wsg.ID, model.Ingress, []model.SecurityRule{
+	wsg := must[model.RuleSet](l.t)(createGroup(l.cloud, s.vpc.ID, "workload", "workload", nil))
+	_, err = addGroupRules(l.cloud, wsg.ID, model.Ingress, []sgRule{
 		{Protocol: "icmp", FromPort: -1, ToPort: -1, Prefix: tenNet}})
 	l.ok(err)
 	s.work = l.instance(priv, wsg.ID)

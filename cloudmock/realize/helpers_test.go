@@ -135,10 +135,10 @@ func (l *lab) subnet(n model.Network, cidr string) model.Subnet {
 }
 
 // openGroup allows everything from the prefix.
-func (l *lab) openGroup(n model.Network, name, from string) model.SecurityGroup {
+func (l *lab) openGroup(n model.Network, name, from string) model.RuleSet {
 	l.t.Helper()
-	g := must[model.SecurityGroup](l.t)(l.cloud.CreateSecurityGroup(acct, n.ID, name, name, nil))
-	_, err := l.cloud.AddSecurityRules(acct, g.ID, model.Ingress, []model.SecurityRule{
+	g := must[model.RuleSet](l.t)(createGroup(l.cloud, n.ID, name, name, nil))
+	_, err := addGroupRules(l.cloud, g.ID, model.Ingress, []sgRule{
 		{Protocol: "-1", FromPort: -1, ToPort: -1, Prefix: netip.MustParsePrefix(from)}})
 	l.ok(err)
 	return g
@@ -284,4 +284,43 @@ func (l *lab) forgetFlows(ns string) {
 	l.ok(err)
 	defer nl.Close()
 	l.ok(nl.ConntrackTableFlush(netlink.ConntrackTable))
+}
+
+// sgRule is a security group rule as the tests write it, in EC2's terms:
+// for ICMP, FromPort and ToPort are the type and code.
+type sgRule struct {
+	Protocol         string
+	FromPort, ToPort int
+	Prefix           netip.Prefix
+	GroupID          string
+}
+
+func (x sgRule) rule(dir model.Direction) model.Rule {
+	r := model.Rule{Direction: dir, Action: model.Allow, Protocol: x.Protocol, FromPort: x.FromPort, ToPort: x.ToPort,
+		ICMPType: -1, ICMPCode: -1, Peer: model.Peer{Prefix: x.Prefix, RuleSetID: x.GroupID}}
+	if x.Protocol == "icmp" {
+		r.FromPort, r.ToPort, r.ICMPType, r.ICMPCode = -1, -1, x.FromPort, x.ToPort
+	}
+	return r
+}
+
+func sgRules(dir model.Direction, rules []sgRule) []model.Rule {
+	var out []model.Rule
+	for _, x := range rules {
+		out = append(out, x.rule(dir))
+	}
+	return out
+}
+
+// createGroup makes a security group (a rule set of that flavour).
+func createGroup(c *model.Cloud, network, name, desc string, tags map[string]string) (model.RuleSet, error) {
+	return c.CreateRuleSet(acct, model.RuleSetSpec{Flavor: model.FlavorSecurityGroup, NetworkID: network, Name: name, Description: desc, Tags: tags})
+}
+
+func addGroupRules(c *model.Cloud, group string, dir model.Direction, rules []sgRule) ([]model.Rule, error) {
+	return c.AddRules(acct, model.FlavorSecurityGroup, group, sgRules(dir, rules))
+}
+
+func removeGroupRules(c *model.Cloud, group string, dir model.Direction, rules []sgRule) (removed, unknown []model.Rule, err error) {
+	return c.RemoveRules(acct, model.FlavorSecurityGroup, group, sgRules(dir, rules))
 }

@@ -20,11 +20,11 @@ func TestSyncLatency(t *testing.T) {
 	l := newLab(t)
 	v := l.vpc("10.0.0.0/16")
 	sa, sb := l.subnet(v, "10.0.1.0/24"), l.subnet(v, "10.0.2.0/24")
-	g := must[model.SecurityGroup](t)(l.cloud.CreateSecurityGroup(acct, v.ID, "g", "g", nil))
+	g := must[model.RuleSet](t)(createGroup(l.cloud, v.ID, "g", "g", nil))
 	a, b := l.instance(sa, g.ID), l.instance(sb, g.ID)
 	l.sync()
-	rule := []model.SecurityRule{{Protocol: "icmp", FromPort: -1, ToPort: -1, Prefix: sa.Prefix}}
-	_, err := l.cloud.AddSecurityRules(acct, g.ID, model.Ingress, rule)
+	rule := []sgRule{{Protocol: "icmp", FromPort: -1, ToPort: -1, Prefix: sa.Prefix}}
+	_, err := addGroupRules(l.cloud, g.ID, model.Ingress, rule)
 	l.ok(err)
 	l.sync()
 	l.pingOK(l.ns(a), b.PrivateIP) // warms the neighbour caches
@@ -34,7 +34,7 @@ func TestSyncLatency(t *testing.T) {
 	if _, err := tracked.Ping(b.PrivateIP, 1, 2*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = l.cloud.RemoveSecurityRules(acct, g.ID, model.Ingress, rule)
+	_, _, err = removeGroupRules(l.cloud, g.ID, model.Ingress, rule)
 	l.ok(err)
 	l.sync()
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html — a tracked flow goes on after its rule is removed
@@ -61,7 +61,7 @@ func TestSyncLatency(t *testing.T) {
 	var took []time.Duration
 	for i := range 10 {
 		start := time.Now()
-		_, err := l.cloud.AddSecurityRules(acct, g.ID, model.Ingress, rule)
+		_, err := addGroupRules(l.cloud, g.ID, model.Ingress, rule)
 		l.ok(err)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		l.ok(l.r.Sync(ctx))
@@ -70,7 +70,7 @@ func TestSyncLatency(t *testing.T) {
 		if err := ping(2*i+1, 2*time.Second); err != nil {
 			t.Fatalf("rule added and synced, but no reply: %v", err)
 		}
-		_, _, err = l.cloud.RemoveSecurityRules(acct, g.ID, model.Ingress, rule)
+		_, _, err = removeGroupRules(l.cloud, g.ID, model.Ingress, rule)
 		l.ok(err)
 		l.sync()
 		if err := ping(2*i+2, time.Second/2); err == nil {
@@ -81,7 +81,7 @@ func TestSyncLatency(t *testing.T) {
 	events := make(chan model.Event, 64)
 	sub := l.cloud.Subscribe(func(e model.Event) { events <- e })
 	defer sub.Close()
-	_, err = l.cloud.AddSecurityRules(acct, g.ID, model.Ingress, rule)
+	_, err = addGroupRules(l.cloud, g.ID, model.Ingress, rule)
 	l.ok(err)
 	var seq uint64
 	for seq == 0 {
@@ -140,22 +140,22 @@ func BenchmarkSyncLatency(b *testing.B) {
 func BenchmarkSyncLatencySecurityGroup(b *testing.B) {
 	l := newLab(b)
 	v := l.vpc("10.0.0.0/16")
-	g := must[model.SecurityGroup](b)(l.cloud.CreateSecurityGroup(acct, v.ID, "g", "g", nil))
+	g := must[model.RuleSet](b)(createGroup(l.cloud, v.ID, "g", "g", nil))
 	for i := range 4 {
 		s := l.subnet(v, fmt.Sprintf("10.0.%d.0/24", i+1))
 		l.instance(s, g.ID)
 		l.instance(s, g.ID)
 	}
 	l.sync()
-	rule := []model.SecurityRule{{Protocol: "tcp", FromPort: 443, ToPort: 443, Prefix: netip.MustParsePrefix("10.0.0.0/16")}}
+	rule := []sgRule{{Protocol: "tcp", FromPort: 443, ToPort: 443, Prefix: netip.MustParsePrefix("10.0.0.0/16")}}
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := range b.N {
 		var err error
 		if i%2 == 0 {
-			_, err = l.cloud.AddSecurityRules(acct, g.ID, model.Ingress, rule)
+			_, err = addGroupRules(l.cloud, g.ID, model.Ingress, rule)
 		} else {
-			_, _, err = l.cloud.RemoveSecurityRules(acct, g.ID, model.Ingress, rule)
+			_, _, err = removeGroupRules(l.cloud, g.ID, model.Ingress, rule)
 		}
 		l.ok(err)
 		l.ok(l.r.Sync(ctx))

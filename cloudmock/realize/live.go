@@ -573,7 +573,7 @@ func (r *Realizer) ensureHost(hp *hostPlan) error {
 		}
 		lh = &liveHost{liveNS: l, key: hp.key, router: hp.router, port: hp.port}
 		// The rules are in place before the host is plugged in.
-		if err := applyTables(int(l.h), noIPv6(), hp.nft); err != nil {
+		if err := hp.nft.apply(int(l.h)); err != nil {
 			return errors.Join(fmt.Errorf("realize: host %s: %w", hp.id, err), l.remove())
 		}
 		lh.nftKey = hp.nftKey

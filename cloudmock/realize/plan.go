@@ -19,8 +19,7 @@ type snapshot struct {
 	networks  []model.Network
 	subnets   map[string]model.Subnet
 	tables    []model.RouteTable
-	groups    map[string]model.SecurityGroup
-	acls      []model.NetworkACL
+	ruleSets  []model.RuleSet
 	enis      []model.NetworkInterface
 	instances map[string]model.Instance
 	igws      []model.InternetGateway
@@ -43,7 +42,7 @@ type tgwTable struct {
 }
 
 func takeSnapshot(c *model.Cloud) *snapshot {
-	s := &snapshot{subnets: map[string]model.Subnet{}, groups: map[string]model.SecurityGroup{},
+	s := &snapshot{subnets: map[string]model.Subnet{},
 		instances: map[string]model.Instance{}, peerings: map[string]model.Peering{}, handles: map[string]string{}}
 	for _, a := range c.Accounts() {
 		s.networks = append(s.networks, c.Networks(a.ID)...)
@@ -51,10 +50,7 @@ func takeSnapshot(c *model.Cloud) *snapshot {
 			s.subnets[x.ID] = x
 		}
 		s.tables = append(s.tables, c.RouteTables(a.ID)...)
-		for _, g := range c.SecurityGroups(a.ID) {
-			s.groups[g.ID] = g
-		}
-		s.acls = append(s.acls, c.NetworkACLs(a.ID)...)
+		s.ruleSets = append(s.ruleSets, c.RuleSets(a.ID, "")...)
 		s.enis = append(s.enis, c.NetworkInterfaces(a.ID)...)
 		for _, i := range c.Instances(a.ID) {
 			s.instances[i.ID] = i
@@ -154,6 +150,7 @@ func igwInetIf(vpc string) string      { return "g-" + vpc }
 const (
 	igwIf     = "igw"  // the VPC router's end of its internet gateway link
 	hostIf    = "eth0" // an instance's or NAT gateway's interface
+	tagPrio   = 500    // ip rules: from <instance> iif <subnet bridge> lookup <its tag-scoped table>
 	rulePrio  = 1000   // ip rules: iif <subnet bridge> lookup <its route table>
 	localPrio = 2000   // ip rule: lookup the VPC's local table
 	localTbl  = 99     // the table of the local routes (the VPC CIDRs)
@@ -228,6 +225,7 @@ type kroute struct {
 type krule struct {
 	prio  int
 	iif   string
+	src   netip.Prefix // an instance's address, for its tag-scoped table; invalid for none
 	table int
 }
 
@@ -299,15 +297,9 @@ func (r *Realizer) linkIndex(key string) int {
 type hostSpec struct {
 	Addr        netip.Addr
 	SrcDstCheck bool
-	Masquerade  bool // a NAT gateway: no security groups, masquerades what it forwards
-	Ingress     []ruleSpec
-	Egress      []ruleSpec
-}
-
-type ruleSpec struct {
-	Proto    string
-	From, To int
-	Peers    []netip.Prefix // the CIDR, or the addresses of the referenced group's interfaces
+	Masquerade  bool // a NAT gateway: no rule sets, masquerades what it forwards
+	Ingress     layers
+	Egress      layers
 }
 
 // routerSpec is what a VPC router's nftables table is built from.
@@ -317,9 +309,10 @@ type routerSpec struct {
 	NAT  []natMap // one-to-one public mappings through the internet gateway
 }
 
+// aclSpec is the rules of the sets attached to one subnet.
 type aclSpec struct {
-	Bridge  string
-	Entries []model.ACLEntry
+	Bridge          string
+	Ingress, Egress layers
 }
 
 type natMap struct{ Private, Public netip.Addr }
@@ -352,13 +345,14 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 	r.planLinks(p, s, nets, igwOf)
 	p.internet = len(igwOf) > 0 || len(r.uplinks) > 0 || r.opts.Internet != nil
 
-	if err := r.planHosts(p, s, nets, natgws); err != nil {
+	ix := newRuleIndex(s, nets)
+	if err := r.planHosts(p, s, nets, natgws, ix); err != nil {
 		return nil, err
 	}
 
 	publicOf := planPublic(p, s, enis, natgws, igwOf)
 	for _, n := range s.networks {
-		if err := r.planRouter(p, s, n, igwOf[n.ID] != "", publicOf[n.ID], enis, natgws); err != nil {
+		if err := r.planRouter(p, s, n, igwOf[n.ID] != "", publicOf[n.ID], enis, natgws, ix); err != nil {
 			return nil, err
 		}
 	}
@@ -403,14 +397,8 @@ func (r *Realizer) planLinks(p *plan, s *snapshot, nets map[string]model.Network
 
 // planHosts plans a host for every interface (in its instance's namespace,
 // unless the instance is stopped) and every available NAT gateway.
-func (r *Realizer) planHosts(p *plan, s *snapshot, nets map[string]model.Network, natgws map[string]model.NATGateway) error {
+func (r *Realizer) planHosts(p *plan, s *snapshot, nets map[string]model.Network, natgws map[string]model.NATGateway, ix *ruleIndex) error {
 	// Hosts: every interface, and every available NAT gateway.
-	members := map[string][]netip.Prefix{} // security group -> its interfaces' addresses
-	for _, e := range s.enis {
-		for _, g := range e.SecurityGroupIDs {
-			members[g] = append(members[g], netip.PrefixFrom(e.PrivateIP, 32))
-		}
-	}
 	for _, e := range s.enis {
 		sub, ok := s.subnets[e.SubnetID]
 		if !ok || nets[sub.NetworkID].ID == "" {
@@ -429,14 +417,7 @@ func (r *Realizer) planHosts(p *plan, s *snapshot, nets map[string]model.Network
 			continue
 		}
 		spec := hostSpec{Addr: e.PrivateIP, SrcDstCheck: e.SourceDestCheck}
-		for _, gid := range e.SecurityGroupIDs {
-			g, ok := s.groups[gid]
-			if !ok {
-				continue
-			}
-			spec.Ingress = append(spec.Ingress, ruleSpecs(g.Ingress, members)...)
-			spec.Egress = append(spec.Egress, ruleSpecs(g.Egress, members)...)
-		}
+		spec.Ingress, spec.Egress = ix.forInterface(e)
 		h, err := newHost(e.ID, e.Handle, name, sub, e.PrivateIP, spec)
 		if err != nil {
 			return err
@@ -495,26 +476,6 @@ func planPublic(p *plan, s *snapshot, enis map[string]model.NetworkInterface, na
 	return publicOf
 }
 
-func ruleSpecs(rules []model.SecurityRule, members map[string][]netip.Prefix) []ruleSpec {
-	var out []ruleSpec
-	for _, x := range rules {
-		rs := ruleSpec{Proto: x.Protocol, From: x.FromPort, To: x.ToPort}
-		if x.GroupID != "" {
-			// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html#security-group-referencing — a referenced group stands for the private addresses of its members' interfaces
-			rs.Peers = slices.Clone(members[x.GroupID])
-			if len(rs.Peers) == 0 {
-				continue
-			}
-		} else if x.Prefix.IsValid() {
-			rs.Peers = []netip.Prefix{x.Prefix}
-		} else {
-			continue
-		}
-		out = append(out, rs)
-	}
-	return out
-}
-
 func newHost(id, hostHandle, ns string, sub model.Subnet, ip netip.Addr, spec hostSpec) (*hostPlan, error) {
 	gw := gateway(sub.Prefix)
 	h := &hostPlan{id: id, ns: ns, router: sub.NetworkID, subnet: sub.ID, port: portName(hostHandle), bridge: bridgeName(sub.Handle),
@@ -529,7 +490,7 @@ func newHost(id, hostHandle, ns string, sub model.Subnet, ip netip.Addr, spec ho
 }
 
 func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, pub []natMap,
-	enis map[string]model.NetworkInterface, natgws map[string]model.NATGateway) error {
+	enis map[string]model.NetworkInterface, natgws map[string]model.NATGateway, ix *ruleIndex) error {
 	rp := &routerPlan{network: n.ID, ns: r.routerNS(n.Handle), inetIf: igwInetIf(n.Handle), igw: igw}
 	p.routers[n.ID] = rp
 	var subs []model.Subnet
@@ -578,56 +539,22 @@ func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, p
 		rp.rules = append(rp.rules, krule{prio: localPrio - 1, iif: "lo", table: dxTbl})
 	}
 
-	var tables []model.RouteTable
-	for _, t := range s.tables {
-		if t.NetworkID == n.ID {
-			tables = append(tables, t)
-		}
-	}
-	slices.SortFunc(tables, func(a, b model.RouteTable) int { return strings.Compare(a.ID, b.ID) })
-	tableNo := map[string]int{}
-	for i, t := range tables {
-		no := firstTbl + i
-		tableNo[t.ID] = no
-		for _, rt := range t.Routes {
-			rp.routes = append(rp.routes, r.kernelRoute(no, n, rt, enis, natgws, bridgeOf, p, igw))
-		}
-	}
-	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#RouteTableDetails — a subnet not explicitly associated uses the main route table
-	for i, sg := range rp.segs {
-		no, ok := tableNo[n.MainRouteTableID]
-		for _, t := range tables {
-			for _, a := range t.Associations {
-				if a.SubnetID == sg.subnet {
-					no, ok = tableNo[t.ID], true
-				}
-			}
-		}
-		if ok {
-			rp.rules = append(rp.rules, krule{prio: rulePrio + i, iif: sg.bridge, table: no})
-		}
-	}
+	r.planRouteTables(rp, p, s, n, routeEnv{enis: enis, natgws: natgws, bridgeOf: bridgeOf, igw: igw})
 
 	rp.key = fmt.Sprintf("%v|%v", rp.routes, rp.rules)
-	return planRouterTable(rp, s, n, igw, pub)
+	return planRouterTable(rp, n, igw, pub, ix)
 }
 
-// planRouterTable plans a router's nftables table: each subnet's network
-// ACL on its bridge, the internet gateway and its one-to-one mappings.
-func planRouterTable(rp *routerPlan, s *snapshot, n model.Network, igw bool, pub []natMap) error {
+// planRouterTable plans a router's nftables table: the rule sets attached
+// to each subnet (a network ACL, ...) on its bridge, the internet gateway
+// and its one-to-one mappings.
+func planRouterTable(rp *routerPlan, n model.Network, igw bool, pub []natMap, ix *ruleIndex) error {
 	spec := routerSpec{IGW: igw, NAT: pub}
-	aclOf := map[string]model.NetworkACL{}
-	for _, a := range s.acls {
-		for _, as := range a.Associations {
-			aclOf[as.SubnetID] = a
-		}
-	}
 	for _, sg := range rp.segs {
-		a, ok := aclOf[sg.subnet]
-		if !ok {
-			continue
+		in, out, ok := ix.forSubnet(sg.subnet)
+		if ok {
+			spec.Segs = append(spec.Segs, aclSpec{Bridge: sg.bridge, Ingress: in, Egress: out})
 		}
-		spec.Segs = append(spec.Segs, aclSpec{Bridge: sg.bridge, Entries: a.Entries})
 	}
 	rs, err := routerRuleset(spec)
 	if err != nil {

@@ -119,5 +119,8 @@ func kernelRule(k krule) *netlink.Rule {
 	ru := netlink.NewRule()
 	ru.Family = netlink.FAMILY_V4
 	ru.Priority, ru.IifName, ru.Table = k.prio, k.iif, k.table
+	if k.src.IsValid() {
+		ru.Src = ipNet(k.src)
+	}
 	return ru
 }

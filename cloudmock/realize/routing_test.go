@@ -46,12 +46,12 @@ func TestRouting(t *testing.T) {
 	// What x forwards leaves through x's interface: its group's outbound
 	// rules apply too.
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — rules for traffic reaching and leaving the interface
-	all := []model.SecurityRule{{Protocol: "-1", FromPort: -1, ToPort: -1, Prefix: netip.MustParsePrefix("0.0.0.0/0")}}
-	_, _, err := l.cloud.RemoveSecurityRules(acct, gx.ID, model.Egress, all)
+	all := []sgRule{{Protocol: "-1", FromPort: -1, ToPort: -1, Prefix: netip.MustParsePrefix("0.0.0.0/0")}}
+	_, _, err := removeGroupRules(l.cloud, gx.ID, model.Egress, all)
 	l.ok(err)
 	l.sync()
 	l.pingFails(l.ns(a), b.PrivateIP)
-	_, err = l.cloud.AddSecurityRules(acct, gx.ID, model.Egress, []model.SecurityRule{{Protocol: "icmp", FromPort: -1, ToPort: -1, Prefix: sb.Prefix}})
+	_, err = addGroupRules(l.cloud, gx.ID, model.Egress, []sgRule{{Protocol: "icmp", FromPort: -1, ToPort: -1, Prefix: sb.Prefix}})
 	l.ok(err)
 	l.sync()
 	l.pingOK(l.ns(a), b.PrivateIP)

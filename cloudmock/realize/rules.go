@@ -2,179 +2,282 @@ package realize
 
 import (
 	"fmt"
+	"net/netip"
+	"strconv"
 
-	"github.com/google/nftables"
-	"github.com/google/nftables/expr"
+	"github.com/mcnlab/mcnlab/dataplane/policy"
 )
 
-// hostRuleset builds an instance's table: its security groups, stateful,
+// ruleSpec is one rule of the rule sets that apply at an enforcement point
+// (an interface, or a subnet's boundary), its peer resolved to prefixes.
+// Whatever the flavour of its set, a rule compiles the same way: in
+// priority order, first match decides; an allow accepts (a stateful one
+// marks the connection so that its return traffic passes), a deny drops.
+type ruleSpec struct {
+	Prio       int
+	Deny       bool
+	Stateless  bool
+	Proto      string
+	From, To   int // TCP/UDP destination ports, -1 for all
+	Type, Code int // ICMP, -1 for all
+	Peers      []netip.Prefix
+}
+
+// A stateful layer passes the packets of the connections it admitted
+// ("established", and related ones: ICMP errors about them); a stateless
+// one judges every packet by its rules.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — security groups are stateful: responses to allowed traffic flow regardless of rules
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html — tracked flows go on after the rule that admitted them is removed
+var established = policy.Match{CtState: policy.CtEstablished | policy.CtRelated}
+
+// statefulMark is the conntrack mark with which a layer that mixes
+// stateful and stateless rules (an OCI security list may) tells the
+// connections its stateful rules admitted, whose return passes, from those
+// only stateless rules admitted, judged packet by packet. Only such layers
+// mark: the mark is matched whole, and a gateway daemon's egress filter in
+// the same namespace sets conntrack marks of its own.
+// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/securityrules.htm#stateful — a stateless rule's response traffic needs a rule of its own
+const statefulMark = 0x0100_0000
+
+// markedEstablished is established for a mixed layer.
+var markedEstablished = policy.Match{CtState: policy.CtEstablished | policy.CtRelated, CtMark: statefulMark}
+
+// l4 is a rule's protocol, ports and ICMP type and code as a match.
+func (x ruleSpec) l4() (policy.Match, error) {
+	var m policy.Match
+	switch x.Proto {
+	case "-1", "all", "":
+		return m, nil
+	case "tcp":
+		m.Proto = policy.ProtoTCP
+	case "udp":
+		m.Proto = policy.ProtoUDP
+	case "icmp":
+		m.Proto = policy.ProtoICMP
+	default:
+		n, err := strconv.Atoi(x.Proto)
+		if err != nil || n < 1 || n > 255 {
+			return m, fmt.Errorf("protocol %q is not a protocol number", x.Proto)
+		}
+		m.Proto = policy.Proto(n)
+	}
+	switch m.Proto {
+	case policy.ProtoTCP, policy.ProtoUDP:
+		if x.From >= 0 && !(x.From == 0 && x.To == 65535) {
+			m.DstPort = policy.PortRange{From: uint16(x.From), To: uint16(x.To)}
+		}
+	case policy.ProtoICMP:
+		if x.Type >= 0 || x.Code >= 0 {
+			m.ICMP = &policy.ICMP{Type: x.Type, Code: x.Code}
+		}
+	}
+	return m, nil
+}
+
+// compileRules turns rules (in priority order) into policy rules matching
+// the peer as source (ingress) or destination (egress): an allow ends in
+// allow (with mark, a stateful one marks its connection first), a deny
+// drops.
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-groups-overview#security-rules — processing stops at the first rule that matches, so a deny of higher priority wins over a lower allow
+// GCP: https://cloud.google.com/firewall/docs/firewalls#priority_order_for_firewall_rules — the highest-priority (lowest number) applicable rule decides
+func compileRules(rules []ruleSpec, egress, mark bool, allow policy.Verdict) ([]policy.Rule, error) {
+	var out []policy.Rule
+	for _, x := range rules {
+		m, err := x.l4()
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range x.Peers {
+			r := policy.Rule{Match: m, Verdict: allow}
+			if egress {
+				r.Dst = p
+			} else {
+				r.Src = p
+			}
+			switch {
+			case x.Deny:
+				r.Verdict = policy.Drop
+			case mark && !x.Stateless:
+				r.SetCtMark = statefulMark
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// layers are the rule sets that apply at one point in one direction, one
+// layer per flavour: a packet passes the point when every layer allows it
+// (an AWS security group and network ACL, an Azure NIC's and subnet's
+// NSGs, are separate checks), while the sets of one flavour make one
+// priority-ordered list.
+type layers []layer
+
+// layer is the rules of one flavour's sets in one direction, in priority
+// order. Stateful and Stateless say whether the sets have stateful and
+// stateless allow rules, in either direction: a layer with stateful ones
+// passes the packets of the connections they admitted.
+type layer struct {
+	Stateful, Stateless bool
+	Rules               []ruleSpec
+}
+
+// mixed reports whether the layer needs statefulMark.
+func (l layer) mixed() bool { return l.Stateful && l.Stateless }
+
+// layerChains compiles the layers of one point and direction into regular
+// chains: name checks every layer in turn (a single layer is name itself);
+// a layer's chain returns what it allows and drops the rest. A layer with
+// stateful rules first returns the packets of the connections they admitted.
+func layerChains(name string, ls layers, egress bool) ([]policy.Chain, error) {
+	var out []policy.Chain
+	top := policy.Chain{Name: name}
+	for i, l := range ls {
+		ch := policy.Chain{Name: name}
+		if len(ls) > 1 {
+			ch.Name = fmt.Sprintf("%s-%d", name, i)
+			top.Rules = append(top.Rules, policy.Rule{Verdict: policy.Jump(ch.Name)})
+		}
+		switch {
+		case l.mixed():
+			ch.Rules = append(ch.Rules, policy.Rule{Match: markedEstablished, Verdict: policy.Return})
+		case l.Stateful:
+			ch.Rules = append(ch.Rules, policy.Rule{Match: established, Verdict: policy.Return})
+		}
+		rs, err := compileRules(l.Rules, egress, l.mixed(), policy.Return)
+		if err != nil {
+			return nil, err
+		}
+		ch.Rules = append(append(ch.Rules, rs...), policy.Rule{Verdict: policy.Drop})
+		out = append(out, ch)
+	}
+	if len(ls) > 1 {
+		out = append([]policy.Chain{top}, out...)
+	}
+	return out, nil
+}
+
+func baseChain(name string, hook policy.Hook, pol policy.ChainPolicy) policy.Chain {
+	return policy.Chain{Name: name, Hook: hook, Type: policy.TypeFilter, Priority: policy.PriorityFilter, Policy: pol}
+}
+
+func accepting(m policy.Match) policy.Rule { return policy.Rule{Match: m, Verdict: policy.Accept} }
+
+// passes appends to ch a check of the point's layers (name) and, when
+// there is any, then to decides; with none, the chain's policy does.
+func passes(ch *policy.Chain, name string, ls layers, then policy.Verdict) {
+	if len(ls) == 0 {
+		return
+	}
+	ch.Rules = append(ch.Rules, policy.Rule{Verdict: policy.Jump(name)}, policy.Rule{Verdict: then})
+}
+
+// hostRuleset builds an instance's tables: the rule sets of its interface
 // and its source/destination check; or a NAT gateway's masquerade.
 func hostRuleset(s hostSpec) (*ruleset, error) {
-	rs := &ruleset{}
+	t := policy.Table{Family: policy.FamilyIPv4, Name: tableName}
 	if s.Masquerade {
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html#nat-gateway-basics — the NAT gateway replaces the source address with its own private address (the internet gateway then maps it to the elastic IP)
-		post := &chainSpec{name: "postrouting", hook: nftables.ChainHookPostrouting, prio: nftables.ChainPriorityNATSource,
-			typ: nftables.ChainTypeNAT, policy: nftables.ChainPolicyAccept}
-		a := s.Addr.As4()
-		post.add(&expr.Masq{}, oif(hostIf), match{
-			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: srcOffset, Len: 4},
-			&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: a[:]},
-		})
+		post := policy.Chain{Name: "postrouting", Hook: policy.HookPostrouting, Type: policy.TypeNAT, Priority: policy.PrioritySrcNAT,
+			Rules: []policy.Rule{{Match: policy.Match{OIF: hostIf, Src: netip.PrefixFrom(s.Addr, 32), NotSrc: true}, NAT: &policy.NAT{Kind: policy.Masquerade}}}}
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html — external services cannot initiate a connection through a NAT gateway
-		in := &chainSpec{name: "input", hook: nftables.ChainHookInput, prio: nftables.ChainPriorityFilter,
-			typ: nftables.ChainTypeFilter, policy: nftables.ChainPolicyDrop}
-		in.add(accept, ctEstablished())
-		in.add(accept, iif("lo"))
-		rs.chains = append(rs.chains, post, in)
-		return rs, nil
+		in := baseChain("input", policy.HookInput, policy.PolicyDrop)
+		in.Rules = []policy.Rule{accepting(policy.Match{CtState: policy.CtEstablished | policy.CtRelated}), accepting(policy.Match{IIF: "lo"})}
+		t.Chains = []policy.Chain{post, in}
+		return &ruleset{tables: []policy.Table{noIPv6(), t}}, nil
 	}
-	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — security groups are stateful: responses to allowed traffic flow regardless of rules; no inbound rule means inbound is denied
-	in := &chainSpec{name: "input", hook: nftables.ChainHookInput, prio: nftables.ChainPriorityFilter,
-		typ: nftables.ChainTypeFilter, policy: nftables.ChainPolicyDrop}
-	out := &chainSpec{name: "output", hook: nftables.ChainHookOutput, prio: nftables.ChainPriorityFilter,
-		typ: nftables.ChainTypeFilter, policy: nftables.ChainPolicyDrop}
-	fwd := &chainSpec{name: "forward", hook: nftables.ChainHookForward, prio: nftables.ChainPriorityFilter,
-		typ: nftables.ChainTypeFilter, policy: nftables.ChainPolicyDrop}
-	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html — tracked flows go on after the rule that admitted them is removed
-	in.add(accept, ctEstablished())
-	in.add(accept, iif("lo"))
-	out.add(accept, ctEstablished())
-	out.add(accept, oif("lo"))
-	// A security group filters what passes the instance's interface (eth0)
+	ins, err := layerChains("ingress", s.Ingress, false)
+	if err != nil {
+		return nil, fmt.Errorf("ingress rule: %w", err)
+	}
+	outs, err := layerChains("egress", s.Egress, true)
+	if err != nil {
+		return nil, fmt.Errorf("egress rule: %w", err)
+	}
+	// A rule set of an interface filters what passes the interface (eth0)
 	// only: what a gateway instance receives or sends inside a tunnel it
 	// terminates was checked as tunnel packets on eth0.
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — security groups are associated with network interfaces
-	in.add(accept, notIf(expr.MetaKeyIIFNAME, hostIf))
-	out.add(accept, notIf(expr.MetaKeyOIFNAME, hostIf))
-	for _, x := range s.Ingress {
-		l4, err := l4Match(x.Proto, x.From, x.To)
-		if err != nil {
-			return nil, fmt.Errorf("ingress rule: %w", err)
-		}
-		for _, peer := range x.Peers {
-			in.add(accept, prefixMatch(srcOffset, peer), l4)
-		}
-	}
-	for _, x := range s.Egress {
-		l4, err := l4Match(x.Proto, x.From, x.To)
-		if err != nil {
-			return nil, fmt.Errorf("egress rule: %w", err)
-		}
-		for _, peer := range x.Peers {
-			out.add(accept, prefixMatch(dstOffset, peer), l4)
-		}
-	}
+	in := baseChain("input", policy.HookInput, policy.PolicyDrop)
+	in.Rules = []policy.Rule{accepting(policy.Match{IIF: "lo"}), accepting(policy.Match{IIF: hostIf, NotIIF: true})}
+	passes(&in, "ingress", s.Ingress, policy.Accept)
+	out := baseChain("output", policy.HookOutput, policy.PolicyDrop)
+	out.Rules = []policy.Rule{accepting(policy.Match{OIF: "lo"}), accepting(policy.Match{OIF: hostIf, NotOIF: true})}
+	passes(&out, "egress", s.Egress, policy.Accept)
+	fwd := baseChain("forward", policy.HookForward, policy.PolicyDrop)
+	t.Chains = append(append(t.Chains, ins...), outs...)
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html#EIP_Disable_SrcDestCheck — with the source/destination check on, an instance drops traffic not addressed to or from itself
 	if !s.SrcDstCheck {
 		// Forwarded traffic enters and leaves the interface: a new flow
-		// passes when an inbound rule and an outbound rule both allow it.
+		// passes when the inbound and the outbound rules both allow it.
+		// Entering from a tunnel, not through eth0, only the outbound rules
+		// apply; leaving into a tunnel, only the inbound ones.
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — security groups control the traffic allowed to reach and leave the resources they are associated with
-		fwdIn := &chainSpec{name: "forward-in"}
-		fwdOut := &chainSpec{name: "forward-out"}
-		fwd.add(accept, ctEstablished())
-		// Entering from a tunnel, not through eth0: only the outbound
-		// rules apply; leaving into a tunnel: only the inbound ones.
-		fwd.add(jump(fwdOut.name), notIf(expr.MetaKeyIIFNAME, hostIf))
-		fwd.add(jump(fwdIn.name))
-		fwdOut.add(accept, notIf(expr.MetaKeyOIFNAME, hostIf))
-		for _, x := range s.Ingress {
-			l4, _ := l4Match(x.Proto, x.From, x.To)
-			for _, peer := range x.Peers {
-				fwdIn.add(jump(fwdOut.name), prefixMatch(srcOffset, peer), l4)
-			}
+		fwdOut := policy.Chain{Name: "forward-out", Rules: []policy.Rule{accepting(policy.Match{OIF: hostIf, NotOIF: true})}}
+		passes(&fwdOut, "egress", s.Egress, policy.Accept)
+		fwd.Rules = []policy.Rule{{Match: policy.Match{IIF: hostIf, NotIIF: true}, Verdict: policy.Goto(fwdOut.Name)}}
+		if len(s.Ingress) > 0 {
+			fwd.Rules = append(fwd.Rules, policy.Rule{Verdict: policy.Jump("ingress")}, policy.Rule{Verdict: policy.Goto(fwdOut.Name)})
 		}
-		for _, x := range s.Egress {
-			l4, _ := l4Match(x.Proto, x.From, x.To)
-			for _, peer := range x.Peers {
-				fwdOut.add(accept, prefixMatch(dstOffset, peer), l4)
-			}
-		}
-		rs.chains = append(rs.chains, fwdIn, fwdOut)
+		t.Chains = append(t.Chains, fwdOut)
 	}
-	rs.chains = append(rs.chains, in, out, fwd)
-	return rs, nil
+	t.Chains = append(t.Chains, in, out, fwd)
+	return &ruleset{tables: []policy.Table{noIPv6(), t}}, nil
 }
 
-// routerRuleset builds a VPC router's table: each subnet's network ACL,
-// stateless, and the internet gateway's one-to-one address mapping.
+// routerRuleset builds a VPC router's table: the rule sets attached to each
+// subnet, and the internet gateway's one-to-one address mapping.
 func routerRuleset(s routerSpec) (*ruleset, error) {
-	rs := &ruleset{}
-	fwd := &chainSpec{name: "forward", hook: nftables.ChainHookForward, prio: nftables.ChainPriorityFilter,
-		typ: nftables.ChainTypeFilter, policy: nftables.ChainPolicyAccept}
-	rs.chains = append(rs.chains, fwd)
+	t := policy.Table{Family: policy.FamilyIPv4, Name: tableName}
+	fwd := baseChain("forward", policy.HookForward, policy.PolicyAccept)
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html — a network ACL controls traffic entering and leaving a subnet, not traffic within it
 	for _, sg := range s.Segs {
-		fwd.add(accept, iif(sg.Bridge), oif(sg.Bridge))
+		fwd.Rules = append(fwd.Rules, accepting(policy.Match{IIF: sg.Bridge, OIF: sg.Bridge}))
 	}
+	var segChains []policy.Chain
 	for _, sg := range s.Segs {
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html — rules are evaluated in rule-number order, the first match decides; ACLs are stateless, so return traffic needs its own rule
 		inName, outName := "in-"+sg.Bridge, "out-"+sg.Bridge
-		inCh := &chainSpec{name: inName}
-		outCh := &chainSpec{name: outName}
-		for _, e := range sg.Entries { // sorted by number within each direction
-			l4, err := aclL4Match(e)
-			if err != nil {
-				return nil, fmt.Errorf("network ACL entry %d: %w", e.Number, err)
-			}
-			v := ret
-			if !e.Allow {
-				v = drop
-			}
-			if e.Egress {
-				outCh.add(v, prefixMatch(dstOffset, e.Prefix), l4)
-			} else {
-				inCh.add(v, prefixMatch(srcOffset, e.Prefix), l4)
-			}
+		ins, err := layerChains(inName, sg.Ingress, false)
+		if err != nil {
+			return nil, fmt.Errorf("subnet %s ingress rule: %w", sg.Bridge, err)
 		}
-		inCh.add(drop)
-		outCh.add(drop)
-		rs.chains = append(rs.chains, inCh, outCh)
-		fwd.add(jump(outName), iif(sg.Bridge))
-		fwd.add(jump(inName), oif(sg.Bridge))
+		outs, err := layerChains(outName, sg.Egress, true)
+		if err != nil {
+			return nil, fmt.Errorf("subnet %s egress rule: %w", sg.Bridge, err)
+		}
+		segChains = append(append(segChains, ins...), outs...)
+		if len(sg.Egress) > 0 {
+			fwd.Rules = append(fwd.Rules, policy.Rule{Match: policy.Match{IIF: sg.Bridge}, Verdict: policy.Jump(outName)})
+		}
+		if len(sg.Ingress) > 0 {
+			fwd.Rules = append(fwd.Rules, policy.Rule{Match: policy.Match{OIF: sg.Bridge}, Verdict: policy.Jump(inName)})
+		}
 	}
-	if !s.IGW {
-		return rs, nil
+	if s.IGW {
+		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html — the internet gateway performs one-to-one NAT between an instance's private address and its public or elastic IP; without one, it does not pass the instance's traffic
+		pre := policy.Chain{Name: "prerouting", Hook: policy.HookPrerouting, Type: policy.TypeNAT, Priority: policy.PriorityDstNAT}
+		post := policy.Chain{Name: "postrouting", Hook: policy.HookPostrouting, Type: policy.TypeNAT, Priority: policy.PrioritySrcNAT}
+		for _, m := range s.NAT {
+			pre.Rules = append(pre.Rules, policy.Rule{Match: policy.Match{IIF: igwIf, Dst: netip.PrefixFrom(m.Public, 32)}, NAT: &policy.NAT{Kind: policy.DNAT, Addr: m.Private}})
+			post.Rules = append(post.Rules, policy.Rule{Match: policy.Match{OIF: igwIf, Src: netip.PrefixFrom(m.Private, 32)}, NAT: &policy.NAT{Kind: policy.SNAT, Addr: m.Public}})
+			fwd.Rules = append(fwd.Rules, accepting(policy.Match{OIF: igwIf, Src: netip.PrefixFrom(m.Private, 32)}))
+		}
+		fwd.Rules = append(fwd.Rules, policy.Rule{Match: policy.Match{OIF: igwIf}, Verdict: policy.Drop})
+		segChains = append(segChains, pre, post)
 	}
-	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html — the internet gateway performs one-to-one NAT between an instance's private address and its public or elastic IP; without one, it does not pass the instance's traffic
-	pre := &chainSpec{name: "prerouting", hook: nftables.ChainHookPrerouting, prio: nftables.ChainPriorityNATDest,
-		typ: nftables.ChainTypeNAT, policy: nftables.ChainPolicyAccept}
-	post := &chainSpec{name: "postrouting", hook: nftables.ChainHookPostrouting, prio: nftables.ChainPriorityNATSource,
-		typ: nftables.ChainTypeNAT, policy: nftables.ChainPolicyAccept}
-	for _, m := range s.NAT {
-		pre.add(natTo(expr.NATTypeDestNAT, m.Private)[1], iif(igwIf), addrMatch(dstOffset, m.Public), match{natTo(expr.NATTypeDestNAT, m.Private)[0]})
-		post.add(natTo(expr.NATTypeSourceNAT, m.Public)[1], oif(igwIf), addrMatch(srcOffset, m.Private), match{natTo(expr.NATTypeSourceNAT, m.Public)[0]})
-		fwd.add(accept, oif(igwIf), addrMatch(srcOffset, m.Private))
-	}
-	fwd.add(drop, oif(igwIf))
-	rs.chains = append(rs.chains, pre, post)
-	return rs, nil
+	t.Chains = append([]policy.Chain{fwd}, segChains...)
+	return &ruleset{tables: []policy.Table{t}}, nil
 }
 
 // noIPv6 is an instance's IPv6 table: the emulated VPCs are IPv4 only, so
 // an instance takes no IPv6 traffic (its link-local address would
-// otherwise bypass the security groups).
-func noIPv6() *ruleset {
-	rs := &ruleset{family: nftables.TableFamilyIPv6}
-	for _, h := range []struct {
-		name string
-		hook *nftables.ChainHook
-	}{{"input", nftables.ChainHookInput}, {"output", nftables.ChainHookOutput}, {"forward", nftables.ChainHookForward}} {
-		c := &chainSpec{name: h.name, hook: h.hook, prio: nftables.ChainPriorityFilter, typ: nftables.ChainTypeFilter, policy: nftables.ChainPolicyDrop}
-		if h.name == "input" {
-			c.add(accept, iif("lo"))
-		} else if h.name == "output" {
-			c.add(accept, oif("lo"))
-		}
-		rs.chains = append(rs.chains, c)
-	}
-	return rs
-}
-
-// notIf matches packets whose input (key MetaKeyIIFNAME) or output
-// (MetaKeyOIFNAME) interface is not name.
-func notIf(key expr.MetaKey, name string) match {
-	return match{
-		&expr.Meta{Key: key, Register: 1},
-		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: ifname(name)},
-	}
+// otherwise bypass its rule sets).
+func noIPv6() policy.Table {
+	in := baseChain("input", policy.HookInput, policy.PolicyDrop)
+	in.Rules = []policy.Rule{accepting(policy.Match{IIF: "lo"})}
+	out := baseChain("output", policy.HookOutput, policy.PolicyDrop)
+	out.Rules = []policy.Rule{accepting(policy.Match{OIF: "lo"})}
+	return policy.Table{Family: policy.FamilyIPv6, Name: tableName,
+		Chains: []policy.Chain{in, out, baseChain("forward", policy.HookForward, policy.PolicyDrop)}}
 }

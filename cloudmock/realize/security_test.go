@@ -15,13 +15,13 @@ func TestSecurityGroupStateful(t *testing.T) {
 	l := newLab(t)
 	v := l.vpc("10.0.0.0/16")
 	sa, sb, sc := l.subnet(v, "10.0.1.0/24"), l.subnet(v, "10.0.2.0/24"), l.subnet(v, "10.0.3.0/24")
-	ga := must[model.SecurityGroup](t)(l.cloud.CreateSecurityGroup(acct, v.ID, "web", "web", nil))
-	_, err := l.cloud.AddSecurityRules(acct, ga.ID, model.Ingress, []model.SecurityRule{
+	ga := must[model.RuleSet](t)(createGroup(l.cloud, v.ID, "web", "web", nil))
+	_, err := addGroupRules(l.cloud, ga.ID, model.Ingress, []sgRule{
 		{Protocol: "icmp", FromPort: -1, ToPort: -1, Prefix: sb.Prefix},
 		{Protocol: "tcp", FromPort: 8080, ToPort: 8080, Prefix: sb.Prefix},
 	})
 	l.ok(err)
-	closed := must[model.SecurityGroup](t)(l.cloud.CreateSecurityGroup(acct, v.ID, "closed", "no inbound", nil))
+	closed := must[model.RuleSet](t)(createGroup(l.cloud, v.ID, "closed", "no inbound", nil))
 	a, b, c := l.instance(sa, ga.ID), l.instance(sb, closed.ID), l.instance(sc, closed.ID)
 	l.sync()
 	l.serve(l.ns(a), a.PrivateIP, 8080)
@@ -38,7 +38,7 @@ func TestSecurityGroupStateful(t *testing.T) {
 
 	// A rule referring to a group admits its members.
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html#security-group-referencing — a referenced group stands for its members' private addresses
-	_, err = l.cloud.AddSecurityRules(acct, ga.ID, model.Ingress, []model.SecurityRule{
+	_, err = addGroupRules(l.cloud, ga.ID, model.Ingress, []sgRule{
 		{Protocol: "tcp", FromPort: 9090, ToPort: 9090, GroupID: closed.ID}})
 	l.ok(err)
 	l.sync()
@@ -46,7 +46,7 @@ func TestSecurityGroupStateful(t *testing.T) {
 	l.tcpFails(l.ns(c), a.PrivateIP, 8080)
 
 	// Removing the egress rule stops new outbound flows.
-	_, _, err = l.cloud.RemoveSecurityRules(acct, closed.ID, model.Egress, []model.SecurityRule{
+	_, _, err = removeGroupRules(l.cloud, closed.ID, model.Egress, []sgRule{
 		{Protocol: "-1", FromPort: -1, ToPort: -1, Prefix: netip.MustParsePrefix("0.0.0.0/0")}})
 	l.ok(err)
 	l.sync()

@@ -189,8 +189,8 @@ func TestUplink(t *testing.T) {
 	l.pingOK(site.Name, InternetServer)
 
 	v := l.vpc("10.0.0.0/16")
-	g := must[model.SecurityGroup](t)(l.cloud.CreateSecurityGroup(acct, v.ID, "edge", "tunnel from on-prem", nil))
-	must[[]model.SecurityRule](t)(l.cloud.AddSecurityRules(acct, g.ID, model.Ingress, []model.SecurityRule{
+	g := must[model.RuleSet](t)(createGroup(l.cloud, v.ID, "edge", "tunnel from on-prem", nil))
+	must[[]model.Rule](t)(addGroupRules(l.cloud, g.ID, model.Ingress, []sgRule{
 		{Protocol: "icmp", FromPort: -1, ToPort: -1, Prefix: netip.MustParsePrefix("0.0.0.0/0")},
 		{Protocol: "udp", FromPort: 51820, ToPort: 51820, Prefix: netip.MustParsePrefix("0.0.0.0/0")}}))
 	i := l.instance(l.subnet(v, "10.0.1.0/24"), g.ID)

@@ -346,14 +346,16 @@ func (e *env) nat(n NAT, fam Family) ([]expr.Any, error) {
 	if e.table.Family == FamilyINet && fam == FamilyINet {
 		out = append(out, nfproto(af)...)
 	}
-	nat := &expr.NAT{Type: expr.NATTypeSourceNAT, Family: uint32(af.nfproto()), RegAddrMin: 1, RegAddrMax: 1, Specified: true}
+	// Specified (NF_NAT_RANGE_PROTO_SPECIFIED) only with a port: without
+	// one it maps every TCP and UDP port to 0, and only ICMP gets through.
+	nat := &expr.NAT{Type: expr.NATTypeSourceNAT, Family: uint32(af.nfproto()), RegAddrMin: 1, RegAddrMax: 1}
 	if n.Kind == DNAT {
 		nat.Type = expr.NATTypeDestNAT
 	}
 	out = append(out, &expr.Immediate{Register: 1, Data: n.Addr.AsSlice()})
 	if n.Port != 0 {
 		out = append(out, &expr.Immediate{Register: 2, Data: binaryutil.BigEndian.PutUint16(n.Port)})
-		nat.RegProtoMin, nat.RegProtoMax = 2, 2
+		nat.RegProtoMin, nat.RegProtoMax, nat.Specified = 2, 2, true
 	}
 	return append(out, nat), nil
 }

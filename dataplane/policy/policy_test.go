@@ -47,6 +47,24 @@ var cases = []struct {
 `,
 	},
 	{
+		name: "stateful and stateless rules told apart by the conntrack mark",
+		tables: []policy.Table{{Family: policy.FamilyIPv4, Name: "mixed", Chains: []policy.Chain{
+			{Name: "input", Hook: policy.HookInput, Policy: policy.PolicyDrop, Rules: []policy.Rule{
+				{Match: policy.Match{CtState: policy.CtEstablished | policy.CtRelated, CtMark: 0x100}, Verdict: policy.Accept},
+				{Match: policy.Match{Src: pfx("10.0.0.0/8"), Proto: policy.ProtoTCP, DstPort: policy.Port(22)}, SetCtMark: 0x100, Verdict: policy.Accept},
+				{Match: policy.Match{Src: pfx("10.0.0.0/8"), Proto: policy.ProtoUDP}, Verdict: policy.Accept},
+			}},
+		}}},
+		want: `table ip mixed {
+	chain input { type filter hook input priority 0; policy drop;
+		ct state established,related ct mark 0x100 accept
+		ip saddr 10.0.0.0/8 meta l4proto tcp tcp dport 22 ct mark set 0x100 accept
+		ip saddr 10.0.0.0/8 meta l4proto udp accept
+	}
+}
+`,
+	},
+	{
 		name: "ordered ACL in regular chains, IPv4 table",
 		tables: []policy.Table{{Family: policy.FamilyIPv4, Name: "acl", Chains: []policy.Chain{
 			{Name: "forward", Hook: policy.HookForward, Rules: []policy.Rule{

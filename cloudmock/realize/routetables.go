@@ -1,0 +1,92 @@
+package realize
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+// routeEnv is what turning a network's model routes into kernel routes
+// needs besides the plan.
+type routeEnv struct {
+	enis     map[string]model.NetworkInterface
+	natgws   map[string]model.NATGateway
+	bridgeOf map[string]string // subnet ID -> its bridge
+	igw      bool
+}
+
+// planRouteTables gives the router one kernel table per route table of the
+// network, and an ip rule per subnet to its table; and, for each instance
+// that a tag-associated table applies to, a table of its own (its subnet's
+// routes and the tag tables' routes, the lowest priority winning per
+// destination) with an ip rule from its address.
+func (r *Realizer) planRouteTables(rp *routerPlan, p *plan, s *snapshot, n model.Network, env routeEnv) {
+	var tables []model.RouteTable
+	for _, t := range s.tables {
+		if t.NetworkID == n.ID {
+			tables = append(tables, t)
+		}
+	}
+	slices.SortFunc(tables, func(a, b model.RouteTable) int { return strings.Compare(a.ID, b.ID) })
+	tableNo := map[string]int{}
+	add := func(no int, routes []model.Route) {
+		// GCP: https://cloud.google.com/vpc/docs/routes#routeselection — the most specific destination, then the lowest priority value
+		for _, rt := range model.BestRoutes(routes) {
+			rp.routes = append(rp.routes, r.kernelRoute(no, n, rt, env.enis, env.natgws, env.bridgeOf, p, env.igw))
+		}
+	}
+	for i, t := range tables {
+		tableNo[t.ID] = firstTbl + i
+		add(firstTbl+i, t.Routes)
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#RouteTableDetails — a subnet not explicitly associated uses the main route table
+	subnetTable := map[string]model.RouteTable{}
+	for i, sg := range rp.segs {
+		var main *model.RouteTable
+		for j, t := range tables {
+			if t.ID == n.MainRouteTableID {
+				main = &tables[j]
+			}
+			if slices.ContainsFunc(t.Associations, func(a model.RouteTableAssociation) bool { return a.SubnetID == sg.subnet }) {
+				subnetTable[sg.subnet] = t
+			}
+		}
+		if _, ok := subnetTable[sg.subnet]; !ok && main != nil {
+			subnetTable[sg.subnet] = *main
+		}
+		if t, ok := subnetTable[sg.subnet]; ok {
+			rp.rules = append(rp.rules, krule{prio: rulePrio + i, iif: sg.bridge, table: tableNo[t.ID]})
+		}
+	}
+	// GCP: https://cloud.google.com/vpc/docs/routes#instance_tags — a route with network tags applies only to the instances with one of the tags
+	combos := map[string]int{} // subnet table and tag tables -> kernel table
+	ids := slices.Sorted(mapsKeys(env.enis))
+	for _, id := range ids {
+		e := env.enis[id]
+		base, ok := subnetTable[e.SubnetID]
+		inst, isInst := s.instances[e.InstanceID]
+		if e.NetworkID != n.ID || !ok || !isInst {
+			continue
+		}
+		routes, key := slices.Clone(base.Routes), base.ID
+		for _, t := range tables {
+			if slices.ContainsFunc(t.Associations, func(a model.RouteTableAssociation) bool { return a.SelectsTags(inst.Tags) }) {
+				routes, key = append(routes, t.Routes...), key+"+"+t.ID
+			}
+		}
+		if key == base.ID {
+			continue
+		}
+		no, made := combos[key]
+		if !made {
+			no = firstTbl + len(tables) + len(combos)
+			combos[key] = no
+			add(no, routes)
+		}
+		// One priority for all: the kernel keeps rules of one priority in
+		// the order they came, and each has its own source address.
+		rp.rules = append(rp.rules, krule{prio: tagPrio, iif: env.bridgeOf[e.SubnetID], src: netip.PrefixFrom(e.PrivateIP, 32), table: no})
+	}
+}

@@ -18,9 +18,16 @@
 // direction follows. The mark makes one gateway symmetric whatever the
 // hash; the canonical order and fixed seed make two gateways of an HA pair,
 // each seeing one direction, choose the same firewall while they agree on
-// which firewalls are healthy. Flows stay on their firewall when another
-// one goes down or comes back; only a dead firewall's flows are hashed
-// again over the healthy ones.
+// which firewalls are healthy (TestHAPairChoosesAlike; while their health
+// views differ, for up to a probe interval or two, a new flow's directions
+// may part). The order needs two sides: traffic within one domain (a pair
+// A-A) is symmetric on one gateway only. Flows stay on their firewall
+// when another one goes down or comes back; only a dead firewall's flows
+// are hashed again over the healthy ones.
+//
+// A firewall is one-armed: it returns what it passes to the gateway on
+// the link it came in on (or any firewall link), and the gateway routes it
+// on; the gateway sets loose reverse-path filtering on firewall links.
 //
 // The package reaches the kernel only through policy.Conn, the Routes
 // interface (FakeRoutes records it) and a Prober per firewall, so its

@@ -1,10 +1,10 @@
 // Package policy is the one nftables builder of the dataplane: a Table is a
 // description in plain Go values (chains with their hook, type, priority and
 // policy; rules made of matches on IPv4 and IPv6 prefixes, named prefix
-// sets, L4 protocol and ports, interfaces, conntrack state and mark, and
-// packet mark, and a flow hash (jhash) for balancing; counters; packet and conntrack mark sets; verdicts, a TCP
-// reset and a hand-off to a userspace NFQUEUE among them; masquerade, SNAT
-// and DNAT), and Apply compiles tables to nftables expressions and replaces
+// sets, L4 protocol and ports, interfaces, conntrack state and mark,
+// packet mark, and a flow hash (jhash) for balancing; counters; packet and
+// conntrack mark sets; verdicts, a TCP reset and a hand-off to a userspace
+// NFQUEUE among them; masquerade, SNAT and DNAT), and Apply compiles tables to nftables expressions and replaces
 // them in the kernel in one transaction, so no packet ever sees half a
 // policy.
 //

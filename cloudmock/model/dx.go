@@ -103,7 +103,9 @@ func (c *Cloud) ProvisionDXConnection(account, name string, tags map[string]stri
 // ProvisionDXConnectionIn records a line the lab provisioned for the
 // account at a location of region; it is available at once. A line of
 // that name the account has already is returned as it is, so that a
-// restarted lab finds its lines; one in another region is a conflict.
+// restarted lab finds its lines (one of the default region too, as a lab
+// made before lines had regions has them); one in another named region
+// is a conflict.
 func (c *Cloud) ProvisionDXConnectionIn(account, region, name string, tags map[string]string) (DXConnection, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -114,7 +116,7 @@ func (c *Cloud) ProvisionDXConnectionIn(account, region, name string, tags map[s
 		return DXConnection{}, errf(CodeInvalidParameter, KindDXConnection, "", "a connection needs a name")
 	}
 	for _, x := range c.dxConns {
-		if x.Account == account && x.Name == name && x.Region != region {
+		if x.Account == account && x.Name == name && x.Region != region && x.Region != "" && region != "" {
 			return DXConnection{}, errf(CodeConflict, KindDXConnection, x.ID, "connection %s is in region %q, not %q", name, x.Region, region)
 		}
 		if x.Account == account && x.Name == name {

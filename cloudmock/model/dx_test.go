@@ -242,6 +242,18 @@ func TestDXConnectionRegion(t *testing.T) {
 	}
 	_, err = c.ProvisionDXConnectionIn(acct, "us-east-1", "line-eu", nil)
 	wantCode(t, err, CodeConflict)
+	// A line of the default region (a lab made before lines had regions)
+	// is found by its name in any region, and the other way round.
+	old, err := c.ProvisionDXConnection(acct, "line-old", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := c.ProvisionDXConnectionIn(acct, "us-east-1", "line-old", nil); err != nil || again.ID != old.ID {
+		t.Errorf("line-old provisioned again in us-east-1 = %+v, %v; want %s", again, err, old.ID)
+	}
+	if again, err := c.ProvisionDXConnection(acct, "line-eu", nil); err != nil || again.ID != conn.ID {
+		t.Errorf("line-eu provisioned again without a region = %+v, %v; want %s", again, err, conn.ID)
+	}
 	_, err = c.ProvisionDXConnectionIn(acct, "xx-nowhere-1", "line-x", nil)
 	wantCode(t, err, CodeInvalidParameter)
 	us, err := c.CreateVPNGatewayAt(acct, Place{Region: "us-east-1"}, 64600, nil)

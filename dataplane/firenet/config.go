@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"slices"
 	"time"
+
+	"github.com/mcnlab/mcnlab/dataplane/policy"
 )
 
 // HashMode is what the balancing hash covers.
@@ -36,6 +38,9 @@ type Firewall struct {
 	// Addr is the firewall's address on its link: the next hop of
 	// steered traffic and the target of health probes.
 	Addr netip.Addr
+	// Addr6 is the firewall's IPv6 address on the link when Addr is an
+	// IPv4 one (dual stack): the next hop of steered IPv6 traffic.
+	Addr6 netip.Addr
 	// Link is the gateway's interface towards the firewall (one per
 	// firewall, or one shared by all); packets arriving on it come back
 	// from a firewall and are not steered again.
@@ -143,6 +148,9 @@ func (c Config) validate() error {
 		if !f.Addr.IsValid() || f.Link == "" {
 			return fmt.Errorf("firenet: firewall %s: needs an address and a link", f.Name)
 		}
+		if f.Addr6.IsValid() && (!f.Addr6.Is6() || !f.Addr.Is4()) {
+			return fmt.Errorf("firenet: firewall %s: Addr6 %s must be IPv6 beside an IPv4 Addr", f.Name, f.Addr6)
+		}
 	}
 	doms := map[string]bool{}
 	for _, d := range c.Domains {
@@ -159,6 +167,16 @@ func (c Config) validate() error {
 			return fmt.Errorf("firenet: pair %s-%s: unknown domain", p.A, p.B)
 		}
 	}
+	for _, fam := range families {
+		if !c.steers(fam) {
+			continue
+		}
+		for i, f := range c.Firewalls {
+			if !c.nextHop(i, fam).IsValid() {
+				return fmt.Errorf("firenet: firewall %s has no %s address for the %s prefixes it would inspect", f.Name, fam, fam)
+			}
+		}
+	}
 	if c.Hash > TwoTuple {
 		return fmt.Errorf("firenet: unknown hash mode %d", c.Hash)
 	}
@@ -168,6 +186,49 @@ func (c Config) validate() error {
 func (c Config) domain(name string) Domain {
 	i := slices.IndexFunc(c.Domains, func(d Domain) bool { return d.Name == name })
 	return c.Domains[i]
+}
+
+// steers says whether c inspects traffic of family fam: a pair whose
+// domains both have prefixes of it, or egress from a domain with some.
+func (c Config) steers(fam policy.Family) bool {
+	for _, p := range c.Pairs {
+		if len(ofFamily(c.domain(p.A).Prefixes, fam)) > 0 && len(ofFamily(c.domain(p.B).Prefixes, fam)) > 0 {
+			return true
+		}
+	}
+	if c.Egress {
+		for _, d := range c.Domains {
+			if len(ofFamily(d.Prefixes, fam)) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// nextHop is the firewall at position i's address of family fam (the
+// zero Addr when it has none).
+func (c Config) nextHop(i int, fam policy.Family) netip.Addr {
+	f := c.Firewalls[i]
+	switch {
+	case f.Addr.Is4() == (fam == policy.FamilyIPv4):
+		return f.Addr
+	case fam == policy.FamilyIPv6:
+		return f.Addr6
+	}
+	return netip.Addr{}
+}
+
+// routes are the firewall at position i's policy routes, one per family
+// it has an address of.
+func (c Config) routes(i int) []Route {
+	var out []Route
+	for _, fam := range families {
+		if a := c.nextHop(i, fam); a.IsValid() {
+			out = append(out, Route{Mark: c.mark(i), Table: c.table(i), Priority: c.RulePriority, Via: a, Link: c.Firewalls[i].Link})
+		}
+	}
+	return out
 }
 
 // mark is the mark of the firewall at position i.

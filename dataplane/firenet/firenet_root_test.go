@@ -44,20 +44,32 @@ type lab struct {
 // newLab builds the namespaces and links, starts the servers, a firewall
 // engine with fwCfg in each firewall and the steerer in the gateway; all
 // go when the test ends, also when it fails.
-func newLab(t *testing.T, fwCfg firewall.Config) *lab {
+func newLab(t *testing.T, fwCfg firewall.Config) *lab { return newLabOf(t, fwCfg, false) }
+
+// newLabOf is newLab, dual-stack when dual says so: prod fd00:1::/48 and
+// shared fd00:2::/48 beside the IPv4 prefixes, each firewall with an IPv6
+// address too.
+func newLabOf(t *testing.T, fwCfg firewall.Config, dual bool) *lab {
 	t.Helper()
 	roottest.Require(t)
 	checkGoroutines(t)
 	nss := roottest.NewNamespaces(t, "cli", "gw", "srv", "fw1", "fw2")
 	l := &lab{cli: nss[0], gw: nss[1], srv: nss[2], fws: nss[3:]}
-	roottest.VethPair(t, l.cli, l.gw, "eth0", "eth0", []string{"10.1.1.5/24"}, []string{"10.1.1.1/24"})
-	roottest.VethPair(t, l.gw, l.srv, "eth1", "eth0", []string{"10.2.1.1/24"}, []string{"10.2.1.5/24"})
-	addDefault(t, l.cli, "10.1.1.1")
-	addDefault(t, l.srv, "10.2.1.1")
+	v6 := func(v4 []string, v6 ...string) []string {
+		if dual {
+			return append(v4, v6...)
+		}
+		return v4
+	}
+	roottest.VethPair(t, l.cli, l.gw, "eth0", "eth0", v6([]string{"10.1.1.5/24"}, "fd00:1::5/64"), v6([]string{"10.1.1.1/24"}, "fd00:1::1/64"))
+	roottest.VethPair(t, l.gw, l.srv, "eth1", "eth0", v6([]string{"10.2.1.1/24"}, "fd00:2::1/64"), v6([]string{"10.2.1.5/24"}, "fd00:2::5/64"))
+	addDefault(t, l.cli, v6([]string{"10.1.1.1"}, "fd00:1::1")...)
+	addDefault(t, l.srv, v6([]string{"10.2.1.1"}, "fd00:2::1")...)
 	for i, fw := range l.fws {
 		n := i + 1
-		roottest.VethPair(t, l.gw, fw, fmt.Sprintf("fw%d", n), "eth0", []string{fmt.Sprintf("169.254.%d0.1/30", n)}, []string{fmt.Sprintf("169.254.%d0.2/30", n)})
-		addDefault(t, fw, fmt.Sprintf("169.254.%d0.1", n))
+		roottest.VethPair(t, l.gw, fw, fmt.Sprintf("fw%d", n), "eth0", v6([]string{fmt.Sprintf("169.254.%d0.1/30", n)}, fmt.Sprintf("fd00:f%d::1/64", n)),
+			v6([]string{fmt.Sprintf("169.254.%d0.2/30", n)}, fmt.Sprintf("fd00:f%d::2/64", n)))
+		addDefault(t, fw, v6([]string{fmt.Sprintf("169.254.%d0.1", n)}, fmt.Sprintf("fd00:f%d::1", n))...)
 		e, err := firewall.StartIn(int(fw.Handle), fwCfg)
 		if err != nil {
 			t.Fatal(err)
@@ -66,13 +78,25 @@ func newLab(t *testing.T, fwCfg firewall.Config) *lab {
 		l.engines = append(l.engines, e)
 	}
 	if err := netns.DoHandle(l.gw.Handle, func() error {
-		return os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("1"), 0o644)
+		for _, k := range []string{"net/ipv4/ip_forward", "net/ipv6/conf/all/forwarding"} {
+			if err := os.WriteFile("/proc/sys/"+k, []byte("1"), 0o644); err != nil {
+				return err
+			}
+		}
+		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	l.serve(t)
 	cfg := pairConfig()
 	cfg.Exclude = nil
+	if dual {
+		cfg.Domains[0].Prefixes = append(cfg.Domains[0].Prefixes, netip.MustParsePrefix("fd00:1::/48"))
+		cfg.Domains[1].Prefixes = append(cfg.Domains[1].Prefixes, netip.MustParsePrefix("fd00:2::/48"))
+		for i := range cfg.Firewalls {
+			cfg.Firewalls[i].Addr6 = netip.MustParseAddr(fmt.Sprintf("fd00:f%d::2", i+1))
+		}
+	}
 	cfg.Health = firenet.Health{Interval: 100 * time.Millisecond, Fall: 3, Rise: 2}
 	s, err := firenet.StartIn(int(l.gw.Handle), cfg)
 	if err != nil {
@@ -87,10 +111,12 @@ func newLab(t *testing.T, fwCfg firewall.Config) *lab {
 	return l
 }
 
-func addDefault(t *testing.T, ns *roottest.NS, gw string) {
+func addDefault(t *testing.T, ns *roottest.NS, gws ...string) {
 	t.Helper()
-	if err := ns.NL.RouteAdd(&netlink.Route{Gw: net.ParseIP(gw)}); err != nil {
-		t.Fatalf("default route via %s in %s: %v", gw, ns.Name, err)
+	for _, gw := range gws {
+		if err := ns.NL.RouteAdd(&netlink.Route{Gw: net.ParseIP(gw)}); err != nil {
+			t.Fatalf("default route via %s in %s: %v", gw, ns.Name, err)
+		}
 	}
 }
 
@@ -298,5 +324,37 @@ func TestKernelHoldsSteering(t *testing.T) {
 		if err != nil || len(routes) != 1 || routes[0].Gw.String() != fw {
 			t.Errorf("table %d = %+v, %v; want a default via %s", table, routes, err, fw)
 		}
+	}
+}
+
+// TestIPv6CrossesFirewall: in a dual-stack lab, pings from prod's IPv6
+// address to shared's cross one firewall (its conntrack shows the client's
+// own address) and are counted by the gateway, as IPv4 is.
+func TestIPv6CrossesFirewall(t *testing.T) {
+	l := newLabOf(t, firewall.Config{}, true)
+	cli6, srv6 := netip.MustParseAddr("fd00:1::5"), netip.MustParseAddr("fd00:2::5")
+	before := steered(t, l.steer)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := probe.WaitReachable(ctx, l.cli.Name, srv6, 200*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if steered(t, l.steer) <= before {
+		t.Error("the gateway steered no IPv6 packet")
+	}
+	n := 0
+	for _, flows := range l.flowsOf(t) {
+		for _, f := range flows {
+			if f.Src.Addr() == cli6 && f.Dst.Addr() == srv6 && f.ReplyPackets > 0 {
+				n++
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("the IPv6 echo flow is in %d firewalls' tables both ways, want 1", n)
+	}
+	// IPv4 still crosses too.
+	if _, err := probe.WaitReachable(ctx, l.cli.Name, srvAddr, 200*time.Millisecond); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -28,14 +28,19 @@ type Route struct {
 	Link     string
 }
 
-// String is the route as `ip rule` and `ip route` would list it.
+// String is the route as `ip rule` and `ip route` (or `ip -6`) would
+// list it, after the family.
 func (r Route) String() string {
-	def := "default"
+	fam := "ip"
 	if r.Via.Is6() {
-		def = "default (ip6)"
+		fam = "ip6"
 	}
-	return fmt.Sprintf("rule pref %d fwmark 0x%x lookup %d; route table %d %s via %s dev %s", r.Priority, r.Mark, r.Table, r.Table, def, r.Via, r.Link)
+	return fmt.Sprintf("%s rule pref %d fwmark 0x%x lookup %d; route table %d default via %s dev %s", fam, r.Priority, r.Mark, r.Table, r.Table, r.Via, r.Link)
 }
+
+// sameSlot says whether r and q occupy one kernel slot: one routing table
+// and ip rule of one family.
+func (r Route) sameSlot(q Route) bool { return r.Table == q.Table && r.Via.Is4() == q.Via.Is4() }
 
 // Routes installs and removes firewalls' policy routing.
 type Routes interface {
@@ -129,18 +134,24 @@ func (k kernelRoutes) sysctl(key, value string) error {
 	return netns.DoHandle(k.ns, write)
 }
 
+// slot is where a route lives: its table, in one family.
+type slot struct {
+	table int
+	v6    bool
+}
+
 // FakeRoutes records the routes that are installed, for tests without
 // root. It is safe for concurrent use.
 type FakeRoutes struct {
 	mu     sync.Mutex // guards the fields below
-	routes map[int]Route
+	routes map[slot]Route
 	// FailSet, when set, makes Set fail with it.
 	FailSet error
 }
 
 var _ Routes = (*FakeRoutes)(nil)
 
-// Set records r under its table.
+// Set records r under its table and family.
 func (f *FakeRoutes) Set(r Route) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -148,17 +159,17 @@ func (f *FakeRoutes) Set(r Route) error {
 		return f.FailSet
 	}
 	if f.routes == nil {
-		f.routes = map[int]Route{}
+		f.routes = map[slot]Route{}
 	}
-	f.routes[r.Table] = r
+	f.routes[slot{r.Table, r.Via.Is6()}] = r
 	return nil
 }
 
-// Del forgets r's table.
+// Del forgets r's table of its family.
 func (f *FakeRoutes) Del(r Route) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	delete(f.routes, r.Table)
+	delete(f.routes, slot{r.Table, r.Via.Is6()})
 	return nil
 }
 

@@ -54,7 +54,7 @@ func (s *Steerer) Status() (Status, error) {
 	}
 	for _, f := range s.fws {
 		st.Firewalls = append(st.Firewalls, FirewallStatus{
-			Name: f.fw.Name, Addr: f.fw.Addr, Link: f.fw.Link, Mark: f.route.Mark, Table: f.route.Table,
+			Name: f.fw.Name, Addr: f.fw.Addr, Link: f.fw.Link, Mark: f.routes[0].Mark, Table: f.routes[0].Table,
 			Healthy: f.healthy, Since: f.since, Transitions: f.transitions,
 			LastProbe: f.lastProbe, LastRTT: f.lastRTT, LastError: f.lastErr,
 		})

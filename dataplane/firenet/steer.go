@@ -42,7 +42,7 @@ type Steerer struct {
 // fwState is one firewall's health, owned by its probe loop.
 type fwState struct {
 	fw     Firewall
-	route  Route
+	routes []Route // one per family
 	prober Prober
 	stop   chan struct{}
 
@@ -116,13 +116,13 @@ func (s *Steerer) Apply(cfg Config) error {
 	}
 	var next []*fwState
 	for i, f := range cfg.Firewalls {
-		r := Route{Mark: cfg.mark(i), Table: cfg.table(i), Priority: cfg.RulePriority, Via: f.Addr, Link: f.Link}
-		j := slices.IndexFunc(s.fws, func(st *fwState) bool { return st.fw == f && st.route == r })
+		r := cfg.routes(i)
+		j := slices.IndexFunc(s.fws, func(st *fwState) bool { return st.fw == f && slices.Equal(st.routes, r) })
 		if j >= 0 && s.cfg.Health == cfg.Health {
 			next = append(next, s.fws[j])
 			continue
 		}
-		st := &fwState{fw: f, route: r, healthy: true, since: s.deps.Now()}
+		st := &fwState{fw: f, routes: r, healthy: true, since: s.deps.Now()}
 		if j >= 0 {
 			st.healthy, st.since, st.transitions = s.fws[j].healthy, s.fws[j].since, s.fws[j].transitions
 		}
@@ -133,18 +133,22 @@ func (s *Steerer) Apply(cfg Config) error {
 	var made []*fwState
 	undo := func() {
 		for _, st := range made {
-			s.deps.Routes.Del(st.route)
+			for _, r := range st.routes {
+				s.deps.Routes.Del(r)
+			}
 		}
 	}
 	for _, st := range next {
 		if st.prober != nil {
 			continue
 		}
-		if err := s.deps.Routes.Set(st.route); err != nil {
-			undo()
-			return err
-		}
 		made = append(made, st)
+		for _, r := range st.routes {
+			if err := s.deps.Routes.Set(r); err != nil {
+				undo()
+				return err
+			}
+		}
 	}
 	old := s.cfg
 	s.cfg = cfg
@@ -159,8 +163,10 @@ func (s *Steerer) Apply(cfg Config) error {
 			continue
 		}
 		s.stopLocked(st)
-		if !slices.ContainsFunc(next, func(n *fwState) bool { return n.route.Table == st.route.Table }) {
-			errs = append(errs, s.deps.Routes.Del(st.route))
+		for _, r := range st.routes {
+			if !slices.ContainsFunc(next, func(n *fwState) bool { return slices.ContainsFunc(n.routes, r.sameSlot) }) {
+				errs = append(errs, s.deps.Routes.Del(r))
+			}
 		}
 	}
 	s.fws = next
@@ -279,7 +285,9 @@ func (s *Steerer) Close() error {
 		}
 	}
 	for _, st := range s.fws {
-		errs = append(errs, s.deps.Routes.Del(st.route))
+		for _, r := range st.routes {
+			errs = append(errs, s.deps.Routes.Del(r))
+		}
 	}
 	if s.release != nil {
 		s.release()

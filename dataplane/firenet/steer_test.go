@@ -176,8 +176,8 @@ const bothHealthy = `table inet mcn-firenet {
 }
 `
 
-const routes = `rule pref 1000 fwmark 0x4d430001 lookup 4601; route table 4601 default via 169.254.10.2 dev fw1
-rule pref 1000 fwmark 0x4d430002 lookup 4602; route table 4602 default via 169.254.20.2 dev fw2
+const routes = `ip rule pref 1000 fwmark 0x4d430001 lookup 4601; route table 4601 default via 169.254.10.2 dev fw1
+ip rule pref 1000 fwmark 0x4d430002 lookup 4602; route table 4602 default via 169.254.20.2 dev fw2
 `
 
 // TestSteeringTableAndRoutes: for prod↔shared over two firewalls, each
@@ -289,7 +289,7 @@ func TestApplyAndClose(t *testing.T) {
 	if err := r.s.Apply(cfg); err != nil {
 		t.Fatal(err)
 	}
-	want := "rule pref 1000 fwmark 0x4d430001 lookup 4601; route table 4601 default via 169.254.20.2 dev fw2\n"
+	want := "ip rule pref 1000 fwmark 0x4d430001 lookup 4601; route table 4601 default via 169.254.20.2 dev fw2\n"
 	if got := r.routes.String(); got != want {
 		t.Errorf("routes after removing fw1:\n%s\nwant:\n%s", got, want)
 	}
@@ -320,5 +320,39 @@ func TestStartUndoesOnFailure(t *testing.T) {
 	}
 	if nft.String() != "" || routes.String() != "" || p.opened() != 0 {
 		t.Errorf("left: table %q routes %q probers %d", nft, routes, p.opened())
+	}
+}
+
+// TestDualStack: IPv6 prefixes in an inspected pair need an IPv6 next hop
+// on every firewall; with them each firewall gets an IPv6 rule and route
+// beside the IPv4 ones, and the pair an IPv6 chain each way.
+func TestDualStack(t *testing.T) {
+	cfg := pairConfig()
+	cfg.Domains[0].Prefixes = append(cfg.Domains[0].Prefixes, pfx("fd00:1::/48"))
+	cfg.Domains[1].Prefixes = append(cfg.Domains[1].Prefixes, pfx("fd00:2::/48"))
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "firewall fw1 has no ip6 address") {
+		t.Errorf("Validate without IPv6 next hops = %v", err)
+	}
+	cfg.Firewalls[0].Addr6 = netip.MustParseAddr("fd00:f1::2")
+	cfg.Firewalls[1].Addr6 = netip.MustParseAddr("fd00:f2::2")
+	r := start(t, cfg)
+	want := routes + `ip6 rule pref 1000 fwmark 0x4d430001 lookup 4601; route table 4601 default via fd00:f1::2 dev fw1
+ip6 rule pref 1000 fwmark 0x4d430002 lookup 4602; route table 4602 default via fd00:f2::2 dev fw2
+`
+	if got := r.routes.String(); got != want {
+		t.Errorf("routes:\n%s\nwant:\n%s", got, want)
+	}
+	got := r.nft.String()
+	for _, line := range []string{
+		"ip6 saddr @dom-prod6 ip6 daddr @dom-shared6 jump pair-prod-shared-6",
+		"ip6 saddr @dom-shared6 ip6 daddr @dom-prod6 jump pair-prod-shared-6-back",
+		`meta nfproto ipv6 meta l4proto tcp jhash ip6 daddr . ip6 saddr . tcp dport . tcp sport mod 2 seed 0x6d636e == 1 counter name "fw-fw2" meta mark set 0x4d430002 ct mark set 0x4d430002 accept`,
+	} {
+		if !strings.Contains(got, "\t"+line+"\n") {
+			t.Errorf("table lacks %q:\n%s", line, got)
+		}
+	}
+	if err := r.s.Close(); err != nil || r.routes.String() != "" {
+		t.Errorf("Close = %v, left routes %q", err, r.routes.String())
 	}
 }

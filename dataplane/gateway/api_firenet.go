@@ -28,7 +28,7 @@ func fireNetFromWire(w *mgmt.FireNet) (*firenet.Config, error) {
 		return nil, fmt.Errorf("firenet: hash %q is neither 5-tuple nor 2-tuple", w.Hash)
 	}
 	for _, f := range w.Firewalls {
-		c.Firewalls = append(c.Firewalls, firenet.Firewall{Name: f.Name, Addr: f.Address, Link: f.Link})
+		c.Firewalls = append(c.Firewalls, firenet.Firewall{Name: f.Name, Addr: f.Address, Addr6: f.Address6, Link: f.Link})
 	}
 	for _, d := range w.Domains {
 		c.Domains = append(c.Domains, firenet.Domain{Name: d.Name, Prefixes: slices.Clone(d.Prefixes)})
@@ -48,7 +48,7 @@ func fireNetToWire(c *firenet.Config) *mgmt.FireNet {
 		ProbeIntervalMS: int(c.Health.Interval / time.Millisecond), ProbeFall: c.Health.Fall, ProbeRise: c.Health.Rise,
 	}
 	for _, f := range c.Firewalls {
-		w.Firewalls = append(w.Firewalls, mgmt.Firewall{Name: f.Name, Address: f.Addr, Link: f.Link})
+		w.Firewalls = append(w.Firewalls, mgmt.Firewall{Name: f.Name, Address: f.Addr, Address6: f.Addr6, Link: f.Link})
 	}
 	for _, d := range c.Domains {
 		w.Domains = append(w.Domains, mgmt.Domain{Name: d.Name, Prefixes: slices.Clone(d.Prefixes)})

@@ -30,6 +30,7 @@ func TestWireRoundTrip(t *testing.T) {
 	c.MTU = 1380
 	c.FireNet = fireNetConfig()
 	c.FireNet.Hash, c.FireNet.Egress = firenet.TwoTuple, true
+	c.FireNet.Firewalls[0].Addr6 = netip.MustParseAddr("fd00:f1::2")
 	c.FireNet.Health = firenet.Health{Interval: 100 * time.Millisecond, Fall: 2, Rise: 1}
 	back, err := FromWire(ToWire(c))
 	if err != nil {

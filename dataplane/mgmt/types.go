@@ -59,7 +59,9 @@ type FireNet struct {
 type Firewall struct {
 	Name    string     `json:"name"`
 	Address netip.Addr `json:"address"`
-	Link    string     `json:"link"`
+	// Address6 is its IPv6 address beside an IPv4 Address (dual stack).
+	Address6 netip.Addr `json:"address6,omitzero"`
+	Link     string     `json:"link"`
 }
 
 // Segmentation splits addresses into domains: a forwarded packet from one

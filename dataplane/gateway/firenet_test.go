@@ -39,7 +39,7 @@ func TestFireNetComponent(t *testing.T) {
 		t.Fatal(err)
 	}
 	fnTable := policy.Table{Name: firenet.TableName}
-	got, _ := policy.Dump(f.nft, fnTable)
+	got, _ := policy.Dump(f.fwNFT, fnTable)
 	if !strings.Contains(got, "jump pair-prod-shared-4-back") || !strings.Contains(f.fwRoutes.String(), "lookup 4602") {
 		t.Errorf("steering:\n%s\nroutes:\n%s", got, f.fwRoutes.String())
 	}
@@ -55,7 +55,7 @@ func TestFireNetComponent(t *testing.T) {
 	if err := e.Apply(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := policy.Dump(f.nft, fnTable); strings.Contains(got, "sport") {
+	if got, _ := policy.Dump(f.fwNFT, fnTable); strings.Contains(got, "sport") {
 		t.Errorf("2-tuple not applied:\n%s", got)
 	}
 	if e.Config().FireNet.Hash != firenet.TwoTuple {
@@ -70,7 +70,7 @@ func TestFireNetComponent(t *testing.T) {
 	if err := e.Apply(ctx, testConfig()); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := policy.Dump(f.nft, fnTable); got != "" || f.fwRoutes.String() != "" {
+	if got, _ := policy.Dump(f.fwNFT, fnTable); got != "" || f.fwRoutes.String() != "" {
 		t.Errorf("after dropping FireNet: table %q routes %q", got, f.fwRoutes.String())
 	}
 	if st, _ := e.Status(ctx); st.FireNet != nil {

@@ -33,7 +33,9 @@ type sys struct {
 	bfd      bfdSys
 	nft      policy.Conn
 	fib      routeTable
-	// firenet is what a FireNet steerer uses (firenet.go).
+	// firenet is what a FireNet steerer uses (firenet.go): an nftables
+	// connection of its own, since its health checks replace its table
+	// from their goroutine while an Apply may be batching on nft.
 	firenet firenet.Deps
 	// newSpeaker starts a BGP speaker; the engine closes it.
 	newSpeaker func(context.Context, bgp.Config) (speaker, error)
@@ -126,13 +128,18 @@ func kernelSys(logger *slog.Logger) (sys, error) {
 		nl.Close()
 		return sys{}, fmt.Errorf("nftables: %w", err)
 	}
+	fnc, err := nftables.New()
+	if err != nil {
+		nl.Close()
+		return sys{}, fmt.Errorf("nftables: %w", err)
+	}
 	return sys{
 		tunnels:  kernelTunnels{nl: nl, log: logger},
 		overlays: kernelOverlays{nl: nl},
 		bfd:      kernelBFD{},
 		nft:      nc,
 		fib:      fib.New(nl, fib.Options{}),
-		firenet:  firenet.Deps{NFT: nc, Routes: firenet.KernelRoutes(nl), Probe: firenet.ICMPProber(-1)},
+		firenet:  firenet.Deps{NFT: fnc, Routes: firenet.KernelRoutes(nl), Probe: firenet.ICMPProber(-1)},
 		newSpeaker: func(ctx context.Context, c bgp.Config) (speaker, error) {
 			sp, err := bgp.New(ctx, c)
 			if err != nil {

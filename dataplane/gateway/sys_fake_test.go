@@ -27,6 +27,8 @@ type fakeSys struct {
 	// fwRoutes are FireNet's firewall routes; every firewall answers
 	// its probes.
 	fwRoutes firenet.FakeRoutes
+	// fwNFT is FireNet's own nftables connection.
+	fwNFT *policy.Fake
 
 	mu      sync.Mutex // guards the fields below
 	calls   []string
@@ -43,7 +45,7 @@ type fakeSys struct {
 }
 
 func newFakeSys() *fakeSys {
-	return &fakeSys{nft: policy.NewFake(), failing: map[string]error{}, routes: map[netip.Prefix][]netip.Addr{}, sessions: map[netip.Addr]bool{},
+	return &fakeSys{nft: policy.NewFake(), fwNFT: policy.NewFake(), failing: map[string]error{}, routes: map[netip.Prefix][]netip.Addr{}, sessions: map[netip.Addr]bool{},
 		established: map[netip.Addr]bool{}, bfd: map[netip.Addr]*fakeBFD{}}
 }
 
@@ -61,7 +63,7 @@ func (f *fakeSys) sys() sys {
 		bfd:      fakeBFDs{f},
 		nft:      f.nft,
 		fib:      fakeFIB{f},
-		firenet:  firenet.Deps{NFT: f.nft, Routes: &f.fwRoutes, Probe: func(firenet.Firewall) (firenet.Prober, error) { return answering{}, nil }},
+		firenet:  firenet.Deps{NFT: f.fwNFT, Routes: &f.fwRoutes, Probe: func(firenet.Firewall) (firenet.Prober, error) { return answering{}, nil }},
 		newSpeaker: func(_ context.Context, c bgp.Config) (speaker, error) {
 			if err := f.record("bgp start: as %d router-id %s", c.ASN, c.RouterID); err != nil {
 				return nil, err

@@ -95,10 +95,10 @@ func (k kernelRoutes) Set(r Route) error {
 	if err := k.nl.RouteReplace(route); err != nil {
 		return fmt.Errorf("firenet: route table %d default via %s dev %s: %w", r.Table, r.Via, r.Link, err)
 	}
-	if err := k.nl.RuleDel(k.rule(r)); err != nil && !errors.Is(err, unix.ENOENT) {
-		return fmt.Errorf("firenet: replace rule fwmark 0x%x: %w", r.Mark, err)
-	}
-	if err := k.nl.RuleAdd(k.rule(r)); err != nil {
+	// The rule is whole in its attributes: one already there is this one
+	// (never removed and added again, which would let marked packets
+	// bypass the firewall in between).
+	if err := k.nl.RuleAdd(k.rule(r)); err != nil && !errors.Is(err, unix.EEXIST) {
 		return fmt.Errorf("firenet: rule fwmark 0x%x lookup %d: %w", r.Mark, r.Table, err)
 	}
 	if r.Via.Is4() {

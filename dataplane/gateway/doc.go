@@ -10,7 +10,10 @@
 // a peer or a neighbour may wait for manual approval (a transit gateway
 // holding what an on-prem edge gateway sends over its tunnel). Segmentation (segmentation.go) drops forwarded
 // traffic between network domains that are not connected, in an nftables
-// table of its own built with dataplane/policy (nft.go).
+// table of its own built with dataplane/policy (nft.go). FireNet
+// (firenet.go) steers inspected traffic through firewall instances with a
+// dataplane/firenet Steerer: its own table, policy routes and health
+// checks.
 //
 // Of the two ends of a peer session, the one with the lower inner address
 // connects and the other waits (see peerBGP for why).

@@ -77,6 +77,20 @@
 //	      {"name":"shared","prefixes":["10.3.0.0/16"]}
 //	    ],
 //	    "connections": [["prod","shared"],["dev","shared"]] // pairs allowed to talk, both ways
+//	  },
+//	  "firenet": {                    // optional: steer traffic through firewalls
+//	    "firewalls": [                // name unique; the firewall's address on its link
+//	      {"name":"fw1","address":"169.254.10.2","address6":"fd00:f1::2","link":"fw1"},
+//	      {"name":"fw2","address":"169.254.20.2","link":"fw2"}
+//	    ],
+//	    "domains": [{"name":"prod","prefixes":["10.1.0.0/16"]},
+//	                {"name":"shared","prefixes":["10.2.0.0/16"]}],
+//	    "pairs": [["prod","shared"]], // inspected both ways
+//	    "egress": false,              // inspect traffic between the domains and the rest
+//	    "exclude": ["10.0.0.1/32"],   // never steered (the gateway's own addresses)
+//	    "hash": "5-tuple",            // or "2-tuple" (addresses only)
+//	    "fail_open": false,           // no healthy firewall: drop (false) or route directly
+//	    "probe_interval_ms": 200, "probe_fall": 3, "probe_rise": 2
 //	  }
 //	}
 //
@@ -104,6 +118,18 @@
 // every change, with a drop counter per denied ordered pair of domains
 // (kept across changes while the pair stays denied); removing
 // "segmentation" deletes the table.
+//
+// With "firenet", the gateway marks the packets of inspected pairs (and
+// egress) in the nftables table "mcn-firenet" (prerouting) and routes each
+// mark to its firewall (ip rule fwmark → a table whose default route goes
+// via the firewall on its link); nothing is NATed, and what comes back
+// from a firewall link is routed on. A flow's first packet picks a healthy
+// firewall by hash (the first domain's side first, so both directions and
+// both gateways of an HA pair pick alike) and the connection's conntrack
+// mark keeps the choice. Each firewall is pinged every probe interval: it
+// is down after probe_fall misses (its flows move to the others, the rest
+// stay) and up after probe_rise answers. Removing "firenet" deletes the
+// table, rules and routes.
 //
 // A PUT runs to completion even if the client goes away (up to two
 // minutes), so a change is never left half made by a client timeout.
@@ -136,7 +162,15 @@
 //	                "filtered":["10.200.0.0/24"]}],
 //	  "routes": [{"prefix":"10.2.0.0/24","next_hops":["10.255.12.1"]}],
 //	  "segmentation": [{"from":"dev","to":"prod","packets":0,"bytes":0},
-//	                   {"from":"prod","to":"dev","packets":3,"bytes":252}]
+//	                   {"from":"prod","to":"dev","packets":3,"bytes":252}],
+//	  "firenet": {"hash":"5-tuple",
+//	              "firewalls": [{"name":"fw1","address":"169.254.10.2","link":"fw1",
+//	                             "healthy":true,"since":"2026-11-23T21:00:00Z",
+//	                             "rtt_us":80,"packets":1200,"bytes":98000},
+//	                            {"name":"fw2","address":"169.254.20.2","link":"fw2",
+//	                             "healthy":false,"since":"2026-11-23T21:05:00Z",
+//	                             "transitions":1,"last_error":"probe 169.254.20.2: no echo reply within 200ms",
+//	                             "packets":800,"bytes":64000}]}
 //	}
 //
 // A tunnel is "up" while the peer gateway answers its liveness hellos
@@ -151,5 +185,8 @@
 // manual approval exactly those pending approval. Routes are the kernel routes the gateway installed from BGP
 // (several next hops: ECMP). "segmentation" (absent without a policy) has
 // one entry per denied ordered pair of domains, sorted, with the kernel's
-// counts of the packets and bytes dropped.
+// counts of the packets and bytes dropped. "firenet" (absent without one)
+// has each firewall's health, when it last changed, the last probe's round
+// trip or error, and the packets and bytes steered to it (both directions);
+// "no_firewall_packets" were dropped while none was healthy.
 package mgmt

@@ -6,7 +6,9 @@
 // work against it when given its endpoint URL. Direct Connect lines are
 // provisioned by the lab (model.Cloud.ProvisionDXConnection), not by the
 // API; the API describes them and manages private virtual interfaces on
-// them.
+// them. GuardDuty's REST-JSON API (/detector/...) is served there too
+// (guardduty*.go): detectors, threat intel sets and findings, which the
+// lab raises from what it sees (model.Cloud.RecordFinding).
 //
 // It verifies Signature Version 4 on every request and maps each access key
 // to one account, which sees only its own objects. All wire shapes (XML

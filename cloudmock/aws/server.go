@@ -145,6 +145,10 @@ func markRead(w http.ResponseWriter, action string) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := newRequestID()
 	body, err := h.readBody(w, r)
+	if isGuardDuty(r) {
+		h.serveGuardDuty(w, r, reqID, body, err)
+		return
+	}
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		if err != nil {
 			writeDXError(w, reqID, dxBodyError(w, err))

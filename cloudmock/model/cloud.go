@@ -36,6 +36,7 @@ type Cloud struct {
 	vpns        table[VPNConnection, *VPNConnection]
 	dxConns     table[DXConnection, *DXConnection]
 	vifs        table[DXVirtualInterface, *DXVirtualInterface]
+	gd          guardDuty // detectors, threat intel sets, findings (guardduty.go)
 
 	seq  uint64
 	subs map[*Subscription]struct{}
@@ -63,6 +64,7 @@ func New() *Cloud {
 		vgws: table[VPNGateway, *VPNGateway]{}, cgws: table[CustomerGateway, *CustomerGateway]{}, vpns: table[VPNConnection, *VPNConnection]{},
 		dxConns: table[DXConnection, *DXConnection]{}, vifs: table[DXVirtualInterface, *DXVirtualInterface]{},
 		subs: map[*Subscription]struct{}{},
+		gd:   newGuardDuty(),
 	}
 }
 

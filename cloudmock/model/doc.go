@@ -5,7 +5,8 @@
 // rules and security lists are flavours of one kind), instances and their network
 // interfaces, internet and NAT gateways, elastic IPs, peering connections,
 // transit gateways, VPN objects, and private lines (Direct Connect
-// connections) with their virtual interfaces. It validates every change against the
+// connections) with their virtual interfaces, and GuardDuty's detectors,
+// threat lists and findings. It validates every change against the
 // rules the real clouds enforce (sizes, overlaps, limits, dependencies) and
 // tells subscribers about each committed change so that a realizer can make
 // the model true in the emulated dataplane.

@@ -74,6 +74,8 @@ func awsNewID(_ string, kind Kind, _ Place) string {
 		return newDXID("dxcon")
 	case KindDXVirtualInterface:
 		return newDXID("dxvif")
+	case KindDetector, KindThreatIntelSet, KindFinding:
+		return newHex32ID()
 	}
 	return newID(awsPrefixes[kind])
 }

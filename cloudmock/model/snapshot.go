@@ -62,6 +62,8 @@ type snapshot struct {
 	VPNs        []*VPNConnection            `json:"vpnConnections"`
 	DXConns     []*DXConnection             `json:"dxConnections"`
 	VIFs        []*DXVirtualInterface       `json:"dxVirtualInterfaces"`
+
+	guardDutySnapshot // GuardDuty's objects (guardduty.go); absent when there are none
 }
 
 type snapshotOwner struct {
@@ -101,6 +103,7 @@ func (c *Cloud) Snapshot() ([]byte, uint64, error) {
 	for id, o := range c.owners {
 		s.Owners[id] = snapshotOwner{Kind: o.kind, Account: o.account, Region: o.region, Scope: o.scope, Name: o.name, Handle: o.handle}
 	}
+	s.guardDutySnapshot = c.gd.snapshotLocked()
 	b, err := json.Marshal(&s)
 	if err != nil {
 		return nil, 0, fmt.Errorf("snapshot cloud: %w", err)
@@ -152,6 +155,7 @@ func (c *Cloud) Restore(b []byte) error {
 	loadTable(&err, n.vpns, s.VPNs)
 	loadTable(&err, n.dxConns, s.DXConns)
 	loadTable(&err, n.vifs, s.VIFs)
+	restoreGuardDuty(&err, &n.gd, s.guardDutySnapshot)
 	if err != nil {
 		return err
 	}
@@ -172,6 +176,7 @@ func (c *Cloud) Restore(b []byte) error {
 	c.natgws, c.eips, c.peerings = n.natgws, n.eips, n.peerings
 	c.tgws, c.tgwRTs, c.tgwAtts = n.tgws, n.tgwRTs, n.tgwAtts
 	c.vgws, c.cgws, c.vpns, c.dxConns, c.vifs = n.vgws, n.cgws, n.vpns, n.dxConns, n.vifs
+	c.gd = n.gd
 	c.seq = s.Seq
 	return nil
 }

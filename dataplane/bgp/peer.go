@@ -350,6 +350,14 @@ func (s *Speaker) onPeer(r *api.WatchEventResponse) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if st := r.GetPeer().GetPeer().GetState(); st.GetSessionState() != api.PeerState_ESTABLISHED {
+		if a, err := netip.ParseAddr(st.GetNeighborAddress()); err == nil {
+			if ch, ok := s.down[a.Unmap()]; ok {
+				close(ch)
+				delete(s.down, a.Unmap())
+			}
+		}
+	}
 	for wake := range s.sessions {
 		select {
 		case wake <- struct{}{}:

@@ -51,6 +51,9 @@ type Speaker struct {
 	subs     map[*subscriber]struct{}
 	sessions map[chan struct{}]struct{} // WatchSessions wake-ups, capacity 1
 	peers    map[netip.Addr]*peerEntry
+	// down are endSessions' waits: closed when the neighbor's session
+	// is reported down (its receive goroutine has ended).
+	down     map[netip.Addr]chan struct{}
 	adverts  map[netip.Prefix][]byte // GoBGP path UUIDs of Advertise calls
 	policyID uint64                  // makes policy names unique per update
 }
@@ -81,6 +84,7 @@ func New(ctx context.Context, cfg Config) (*Speaker, error) {
 		subs:     make(map[*subscriber]struct{}),
 		sessions: make(map[chan struct{}]struct{}),
 		peers:    make(map[netip.Addr]*peerEntry),
+		down:     make(map[netip.Addr]chan struct{}),
 		adverts:  make(map[netip.Prefix][]byte),
 	}
 	listen := make([]string, 0, len(cfg.ListenAddrs))
@@ -133,6 +137,7 @@ func New(ctx context.Context, cfg Config) (*Speaker, error) {
 func (s *Speaker) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
+		s.endSessions()
 		err = call(context.Background(), "stop", func(ctx context.Context) error {
 			return s.srv.StopBgp(ctx, &api.StopBgpRequest{})
 		})
@@ -167,4 +172,46 @@ func (s *Speaker) do(ctx context.Context, op string, fn func(ctx context.Context
 	default:
 	}
 	return call(ctx, op, fn)
+}
+
+// endSessionsTimeout bounds how long Close waits for established sessions
+// to end before it stops the server anyway.
+const endSessionsTimeout = 3 * time.Second
+
+// endSessions deletes every neighbor and waits, up to endSessionsTimeout,
+// until each session that was established is reported down. GoBGP v3's
+// StopBgp deletes the neighbors itself but then resets the global
+// configuration while their sessions' receive goroutines may still read
+// it (a data race the race detector caught in TestECMPAndWithdrawOnPeerClose);
+// a session is reported down only once those goroutines have ended.
+func (s *Speaker) endSessions() {
+	s.mu.Lock()
+	down := make(map[netip.Addr]chan struct{}, len(s.peers))
+	for a := range s.peers {
+		down[a] = make(chan struct{})
+		s.down[a] = down[a]
+	}
+	s.mu.Unlock()
+	up, err := s.Established(context.Background())
+	if err != nil {
+		up = nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), endSessionsTimeout)
+	defer cancel()
+	for a := range down {
+		_ = call(ctx, "delete peer "+a.String(), func(ctx context.Context) error {
+			return s.srv.DeletePeer(ctx, &api.DeletePeerRequest{Address: a.String()})
+		})
+	}
+	for a, ch := range down {
+		if up[a] {
+			select {
+			case <-ch:
+			case <-ctx.Done():
+			}
+		}
+	}
+	s.mu.Lock()
+	clear(s.down)
+	s.mu.Unlock()
 }

@@ -1,11 +1,15 @@
 package aws_test
 
 import (
+	"encoding/json"
 	"errors"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/guardduty"
 	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
+	"github.com/aws/smithy-go"
 
+	cmaws "github.com/mcnlab/mcnlab/cloudmock/aws"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
 
@@ -147,4 +153,46 @@ func TestGuardDutyDetectorsAndThreatIntelSets(t *testing.T) {
 	}
 	_, err = gd.GetDetector(ctx, &guardduty.GetDetectorInput{DetectorId: &id})
 	wantBadRequest(t, err)
+}
+
+func TestGuardDutyWireErrors(t *testing.T) {
+	want := []string{"ArchiveFindings", "CreateDetector", "CreateSampleFindings", "CreateThreatIntelSet", "DeleteDetector",
+		"DeleteThreatIntelSet", "GetDetector", "GetFindings", "GetFindingsStatistics", "GetThreatIntelSet", "ListDetectors",
+		"ListFindings", "ListThreatIntelSets", "UnarchiveFindings", "UpdateDetector", "UpdateThreatIntelSet"}
+	if got := cmaws.GuardDutyActions(); !slices.Equal(got, want) {
+		t.Fatalf("GuardDutyActions = %v", got)
+	}
+	l := newLab(t)
+	// A wrong secret is refused before anything runs.
+	bad := gdClient(l.url, "us-east-1", struct{ key, secret string }{credA.AccessKeyID, "not-the-secret"})
+	_, err := bad.CreateDetector(ctx, &guardduty.CreateDetectorInput{Enable: sdkaws.Bool(true)})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "IncompleteSignature" {
+		t.Fatalf("wrong secret: %v", err)
+	}
+	if len(l.cloud.Detectors(credA.AccountID)) != 0 {
+		t.Fatal("a refused request made a detector")
+	}
+	// An unsigned request on GuardDuty's paths gets GuardDuty's answer, a
+	// body with __type and message and the X-Amzn-Errortype header.
+	resp, err := http.Post(l.url+"/detector", "application/json", strings.NewReader(`{"enable":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Type    string `json:"__type"`
+		Message string `json:"message"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusForbidden ||
+		body.Type != "MissingAuthenticationToken" || resp.Header.Get("X-Amzn-Errortype") != body.Type {
+		t.Fatalf("unsigned: %d %+v %v", resp.StatusCode, body, err)
+	}
+	// A detector ID the account does not have: BadRequestException in
+	// GuardDuty's words.
+	_, err = gdA(l, "us-east-1").GetFindings(ctx, &guardduty.GetFindingsInput{DetectorId: sdkaws.String("0123456789abcdef0123456789abcdef"), FindingIds: []string{}})
+	var br *gdtypes.BadRequestException
+	if !errors.As(err, &br) || br.ErrorMessage() != "The request is rejected because the input detectorId is not owned by the current account." {
+		t.Fatalf("unknown detector: %v", err)
+	}
 }

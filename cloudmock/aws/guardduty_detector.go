@@ -86,22 +86,24 @@ func gdCreateDetector(h *Handler, c *gdCall) (any, error) {
 	if f := in.FindingPublishingFrequency; f != "" && !slices.Contains(findingPublishingFrequencies, f) {
 		return nil, gdInvalidInput("findingPublishingFrequency")
 	}
-	for _, d := range h.cloud.Detectors(c.account) {
-		if h.regionOf(d.Region) == c.region {
-			return nil, gdBadRequest("The request is rejected because a detector already exists for the current account.")
+	return h.gdIdempotent(c, "CreateDetector", func() (any, error) {
+		for _, d := range h.cloud.Detectors(c.account) {
+			if h.regionOf(d.Region) == c.region {
+				return nil, gdBadRequest("The request is rejected because a detector already exists for the current account.")
+			}
 		}
-	}
-	d, err := h.cloud.CreateDetector(c.account, c.region, model.DetectorSpec{Enable: *in.Enable,
-		FindingPublishingFrequency: in.FindingPublishingFrequency, Tags: in.Tags})
-	if err != nil {
-		if model.CodeOf(err) == model.CodeAlreadyExists {
-			return nil, gdBadRequest("The request is rejected because a detector already exists for the current account.")
+		d, err := h.cloud.CreateDetector(c.account, c.region, model.DetectorSpec{Enable: *in.Enable,
+			FindingPublishingFrequency: in.FindingPublishingFrequency, Tags: in.Tags})
+		if err != nil {
+			if model.CodeOf(err) == model.CodeAlreadyExists {
+				return nil, gdBadRequest("The request is rejected because a detector already exists for the current account.")
+			}
+			return nil, err
 		}
-		return nil, err
-	}
-	return struct {
-		DetectorID string `json:"detectorId"`
-	}{d.ID}, nil
+		return struct {
+			DetectorID string `json:"detectorId"`
+		}{d.ID}, nil
+	})
 }
 
 // AWS: https://docs.aws.amazon.com/guardduty/latest/APIReference/API_ListDetectors.html — detectorIds of the Region's detectors

@@ -45,14 +45,16 @@ func gdCreateThreatIntelSet(h *Handler, c *gdCall) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := h.cloud.CreateThreatIntelSet(c.account, c.detectorID, model.ThreatIntelSetSpec{Name: in.Name, Format: in.Format,
-		Location: in.Location, Activate: *in.Activate, Addresses: addrs, Tags: in.Tags})
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		ThreatIntelSetID string `json:"threatIntelSetId"`
-	}{s.ID}, nil
+	return h.gdIdempotent(c, "CreateThreatIntelSet", func() (any, error) {
+		s, err := h.cloud.CreateThreatIntelSet(c.account, c.detectorID, model.ThreatIntelSetSpec{Name: in.Name, Format: in.Format,
+			Location: in.Location, Activate: *in.Activate, Addresses: addrs, Tags: in.Tags})
+		if err != nil {
+			return nil, err
+		}
+		return struct {
+			ThreatIntelSetID string `json:"threatIntelSetId"`
+		}{s.ID}, nil
+	})
 }
 
 // AWS: https://docs.aws.amazon.com/guardduty/latest/APIReference/API_ListThreatIntelSets.html — threatIntelSetIds, maxResults 1 to 50, nextToken

@@ -196,3 +196,35 @@ func TestGuardDutyWireErrors(t *testing.T) {
 		t.Fatalf("unknown detector: %v", err)
 	}
 }
+
+// TestGuardDutyClientToken: a create repeated with its clientToken (as an
+// SDK retries it) answers the first result instead of failing or making a
+// second object; the token with other parameters is refused.
+func TestGuardDutyClientToken(t *testing.T) {
+	l := newLab(t)
+	gd := gdA(l, "us-east-1")
+	in := &guardduty.CreateDetectorInput{Enable: sdkaws.Bool(true), ClientToken: sdkaws.String("tok-1")}
+	first, err := gd.CreateDetector(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := gd.CreateDetector(ctx, in)
+	if err != nil || sdkaws.ToString(again.DetectorId) != sdkaws.ToString(first.DetectorId) {
+		t.Fatalf("repeat: %v, %v; want detector %s", again, err, sdkaws.ToString(first.DetectorId))
+	}
+	_, err = gd.CreateDetector(ctx, &guardduty.CreateDetectorInput{Enable: sdkaws.Bool(false), ClientToken: sdkaws.String("tok-1")})
+	wantBadRequest(t, err)
+	set := &guardduty.CreateThreatIntelSetInput{DetectorId: first.DetectorId, Name: sdkaws.String("a"), Format: gdtypes.ThreatIntelSetFormatTxt,
+		Location: sdkaws.String("s3://b/a.txt"), Activate: sdkaws.Bool(true), ClientToken: sdkaws.String("tok-1")}
+	s1, err := gd.CreateThreatIntelSet(ctx, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := gd.CreateThreatIntelSet(ctx, set)
+	if err != nil || sdkaws.ToString(s2.ThreatIntelSetId) != sdkaws.ToString(s1.ThreatIntelSetId) {
+		t.Fatalf("repeated set: %v, %v", s2, err)
+	}
+	if sets, _ := l.cloud.ThreatIntelSets(credA.AccountID, sdkaws.ToString(first.DetectorId)); len(sets) != 1 {
+		t.Fatalf("%d sets, want 1", len(sets))
+	}
+}

@@ -159,7 +159,11 @@ func (c *Cloud) AttachRuleSet(account string, f Flavor, id string, a Attachment)
 		if err != nil {
 			return Attachment{}, err
 		}
-		if sub.NetworkID != s.NetworkID {
+		// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-group-how-it-works — a set of no network (an NSG) serves subnets of its region
+		if s.NetworkID == "" && sub.Region != s.Region {
+			return Attachment{}, errf(CodeInvalidParameter, KindRuleSetAttachment, id, "rule set %s and subnet %s are in different regions", id, a.TargetID)
+		}
+		if s.NetworkID != "" && sub.NetworkID != s.NetworkID {
 			return Attachment{}, wrongNet("subnet")
 		}
 		if holder := c.subnetHolderLocked(s.Flavor, a.TargetID); holder != nil && (fl.exclusive || holder == s) {

@@ -1,6 +1,10 @@
 package model
 
-import "github.com/mcnlab/mcnlab/internal/handle"
+import (
+	"strings"
+
+	"github.com/mcnlab/mcnlab/internal/handle"
+)
 
 // Names, scopes and handles. Every object has, besides its ID and region,
 // a scope (the resource group, project or compartment it lives in; empty
@@ -27,6 +31,17 @@ type nameKey struct {
 	name           string
 }
 
+// nameKeyLocked is the index key of a name: scope and name folded to
+// lower case for a profile that says names are case-insensitive.
+func (c *Cloud) nameKeyLocked(account, scope string, kind Kind, name string) nameKey {
+	if a, ok := c.accounts[account]; ok {
+		if p, err := profileOf(a.Provider); err == nil && p.FoldNameCase {
+			scope, name = strings.ToLower(scope), strings.ToLower(name)
+		}
+	}
+	return nameKey{account, scope, kind, name}
+}
+
 // defaultHash is how the model derives a handle from an ID; tests swap it
 // (Cloud.hash) to force collisions.
 var defaultHash = handle.Of
@@ -44,7 +59,7 @@ func (c *Cloud) checkNameLocked(p *Profile, account string, kind Kind, at Place)
 	if !p.UniqueNames || at.Name == "" {
 		return nil
 	}
-	if id, taken := c.names[nameKey{account, at.Scope, kind, at.Name}]; taken {
+	if id, taken := c.names[c.nameKeyLocked(account, at.Scope, kind, at.Name)]; taken {
 		return errf(CodeAlreadyExists, kind, at.Name, "a %s named '%s' already exists in scope '%s': %s", kind, at.Name, at.Scope, id)
 	}
 	return nil
@@ -58,7 +73,7 @@ func (c *Cloud) indexLocked(id string, o owner) {
 	}
 	if o.name != "" {
 		if p, err := profileOf(c.accounts[o.account].Provider); err == nil && p.UniqueNames {
-			c.names[nameKey{o.account, o.scope, o.kind, o.name}] = id
+			c.names[c.nameKeyLocked(o.account, o.scope, o.kind, o.name)] = id
 		}
 	}
 }
@@ -68,7 +83,7 @@ func (c *Cloud) unindexLocked(id string, o owner) {
 	if c.handleIDs[o.handle] == id {
 		delete(c.handleIDs, o.handle)
 	}
-	k := nameKey{o.account, o.scope, o.kind, o.name}
+	k := c.nameKeyLocked(o.account, o.scope, o.kind, o.name)
 	if c.names[k] == id {
 		delete(c.names, k)
 	}
@@ -80,7 +95,7 @@ func (c *Cloud) unindexLocked(id string, o owner) {
 func (c *Cloud) ByName(account, scope string, kind Kind, name string) (string, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	id, ok := c.names[nameKey{account, scope, kind, name}]
+	id, ok := c.names[c.nameKeyLocked(account, scope, kind, name)]
 	if !ok {
 		return "", errf(CodeNotFound, kind, name, "the %s named '%s' does not exist in scope '%s'", kind, name, scope)
 	}

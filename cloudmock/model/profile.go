@@ -41,6 +41,9 @@ type Profile struct {
 	// UniqueNames says that an account's names are unique per scope and
 	// kind: the model refuses a second object with a taken name.
 	UniqueNames bool
+	// FoldNameCase says that names and scopes are case-insensitive: the
+	// name index compares them folded (Azure's, profile_azure.go).
+	FoldNameCase bool
 	// Defaults made with each network.
 	Network NetworkDefaults
 	// Limits are a new account's limits (Account.Limits).
@@ -54,7 +57,7 @@ type Profile struct {
 }
 
 // profiles are the profiles by provider.
-var profiles = map[string]*Profile{ProviderAWS: &awsProfile}
+var profiles = map[string]*Profile{ProviderAWS: &awsProfile, ProviderAzure: &azureProfile}
 
 // profileOf returns the profile of a provider; the empty provider is AWS.
 func profileOf(provider string) (*Profile, error) {

@@ -1,0 +1,145 @@
+package model
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+)
+
+// ProviderAzure is the provider of the Azure profile.
+const ProviderAzure = "azure"
+
+// Azure places. An Azure object's Place.Scope is its resource group; a
+// child resource (a subnet of a virtual network) has its parent's path as
+// scope, "resource-group/parent-name", so that its name is unique among
+// its siblings, as Azure makes it. An account is a subscription.
+//
+// Case: ARM resource IDs and names are case-insensitive. The profile folds
+// case in the name index (Profile.FoldNameCase): ByName finds "RG1/VNet1"
+// by "rg1/vnet1", and a second "VNET1" in that group is refused as taken.
+// An object keeps the ID it was minted with (the names as first given,
+// which Azure returns too); front-ends resolve an ID from a request by
+// its names through ByName, never by comparing ID strings.
+// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/resource-name-rules — resource names are case-insensitive
+// Azure: https://learn.microsoft.com/en-us/rest/api/azure/#uri-parameters — resource IDs are case-insensitive
+
+// KindScope is a scope that is an object of its own: an Azure resource
+// group (scope.go).
+const KindScope Kind = "scope"
+
+// azureProfile is Microsoft Azure: IDs are ARM resource IDs derived from
+// the subscription, resource group and names; names are unique per
+// resource group and type (case-insensitive); a new virtual network comes
+// with no NSG and no network ACL (its system routes stand in the model's
+// main route table).
+// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/resource-name-rules — unique per resource group and type
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-groups-overview — a subnet or NIC has no NSG until one is associated
+var azureProfile = Profile{
+	Provider:     ProviderAzure,
+	NewID:        azureNewID,
+	UniqueNames:  true,
+	FoldNameCase: true,
+	Limits:       azureLimits(),
+	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-faq#are-there-any-restrictions-on-using-ip-addresses-within-these-subnets — x.x.x.0 network, x.x.x.1 gateway, x.x.x.2 and x.x.x.3 DNS, and the broadcast address are reserved
+	ReservedLow: 4, ReservedHigh: 1,
+	// Azure: https://learn.microsoft.com/en-us/azure/reliability/regions-list — the regions and their programmatic names (locations)
+	Regions: []string{
+		"eastus", "eastus2", "centralus", "northcentralus", "southcentralus", "westcentralus", "westus", "westus2", "westus3",
+		"canadacentral", "canadaeast", "brazilsouth", "brazilsoutheast", "mexicocentral", "chilecentral",
+		"northeurope", "westeurope", "uksouth", "ukwest", "francecentral", "francesouth", "germanywestcentral", "germanynorth",
+		"switzerlandnorth", "switzerlandwest", "norwayeast", "norwaywest", "swedencentral", "polandcentral", "italynorth", "spaincentral",
+		"eastasia", "southeastasia", "japaneast", "japanwest", "koreacentral", "koreasouth", "australiaeast", "australiasoutheast",
+		"australiacentral", "centralindia", "southindia", "westindia", "indonesiacentral", "malaysiawest", "newzealandnorth",
+		"uaenorth", "uaecentral", "qatarcentral", "israelcentral", "southafricanorth", "southafricawest",
+	},
+}
+
+// azureTypes are the ARM resource types of the kinds an Azure account
+// makes, under Microsoft.Network.
+var azureTypes = map[Kind]string{
+	KindNetwork:       "virtualNetworks",
+	KindSubnet:        "subnets",
+	KindRouteTable:    "routeTables",
+	KindRuleSet:       "networkSecurityGroups",
+	KindRule:          "securityRules",
+	KindNATGateway:    "natGateways",
+	KindElasticIP:     "publicIPAddresses",
+	KindPeering:       "virtualNetworkPeerings",
+	KindVPNGateway:    "virtualNetworkGateways",
+	KindVPNConnection: "connections",
+
+	KindNetworkInterface: "networkInterfaces",
+	KindCustomerGateway:  "localNetworkGateways",
+}
+
+// childKinds are the kinds whose scope is their parent's path
+// ("group/parent") and whose IDs hang below the parent's.
+var childKinds = map[Kind]string{KindSubnet: "virtualNetworks", KindPeering: "virtualNetworks"}
+
+// AzureID returns the ARM resource ID of an object of the given kind at
+// a place in a subscription: what the Azure profile mints. A resource
+// group is "/subscriptions/S/resourceGroups/G".
+// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/resource-name-rules — /subscriptions/{sub}/resourceGroups/{rg}/providers/{namespace}/{type}/{name}
+func AzureID(subscription string, kind Kind, at Place) string {
+	base := "/subscriptions/" + subscription
+	if kind == KindScope {
+		return base + "/resourceGroups/" + at.Name
+	}
+	group, parent, _ := strings.Cut(at.Scope, "/")
+	base += "/resourceGroups/" + group + "/providers/Microsoft.Network/"
+	if pt, ok := childKinds[kind]; ok {
+		return base + pt + "/" + parent + "/" + azureTypes[kind] + "/" + at.Name
+	}
+	typ, ok := azureTypes[kind]
+	if !ok {
+		typ = string(kind)
+	}
+	return base + typ + "/" + at.Name
+}
+
+// azureNewID mints an Azure ID (AzureID). An object the model makes
+// without a name (a network's main route table, which stands for Azure's
+// system routes, and the associations the model keeps) gets a random name
+// that no ARM request can name: it starts with "~".
+func azureNewID(account string, kind Kind, at Place) string {
+	if at.Name == "" {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			panic("model: crypto/rand failed: " + err.Error())
+		}
+		at.Name = "~" + hex.EncodeToString(b[:])
+	}
+	return AzureID(account, kind, at)
+}
+
+// azureLimits are Azure's default limits where the model has a
+// counterpart; a limit of a construct Azure does not have is 0.
+// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-networking-limits — the networking limits per subscription
+func azureLimits() Limits {
+	return Limits{
+		// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-faq#how-small-and-how-large-can-virtual-networks-and-subnets-be — the smallest IPv4 subnet is /29, the largest /2
+		MinNetworkPrefixBits: 2, MaxNetworkPrefixBits: 29,
+		MinSubnetPrefixBits: 2, MaxSubnetPrefixBits: 29,
+		ReservedPerSubnet: 5,
+		// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-networking-limits — no documented limit of address spaces per virtual network other than its private addresses; the model caps them
+		CIDRsPerNetwork: 100,
+		// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-networking-limits — 400 routes per route table
+		RoutesPerTable: 400,
+		// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-networking-limits — 1,000 security rules per network security group
+		RulesPerGroupDirection: 1000,
+		// Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/vpn-gateway-bgp-overview — up to 4,000 routes from a BGP peer of a VPN gateway
+		BGPRoutesPerVPN: 4000,
+		// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-networking-limits — 1,000 virtual networks per subscription per region
+		NetworksPerRegion: 1000,
+		// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/azure-subscription-service-limits#publicip-address — 1,000 Standard public IP addresses per region
+		ElasticIPsPerRegion: 1000,
+		// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-networking-limits — 3,000 subnets per virtual network
+		SubnetsPerNetwork: 3000,
+		// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-networking-limits — 200 route tables per region per subscription; a VNet's system routes are the model's main table
+		RouteTablesPerNetwork: 200,
+		// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-networking-limits — 5,000 network security groups per region per subscription
+		SecurityGroupsPerRegion: 5000,
+		// Azure: https://learn.microsoft.com/en-us/azure/nat-gateway/nat-gateway-resource — a NAT gateway serves subnets in one zone; the subscription limits page caps them per region
+		NATGatewaysPerZone: 1000,
+	}
+}

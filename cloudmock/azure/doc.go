@@ -1,0 +1,23 @@
+// Package azure is cloudmock's Azure front-end: an http.Handler that
+// serves Azure Resource Manager (ARM) over HTTPS for the official Azure SDK
+// for Go and the az CLI, over the provider-neutral model. It holds, on
+// one listener, an identity endpoint shaped like Microsoft Entra ID and
+// ADFS (OpenID configuration and a client-credentials token endpoint,
+// enough for azidentity's ClientSecretCredential with instance discovery
+// disabled and for az login --service-principal), subscriptions (model
+// accounts with the azure profile), resource groups (model scopes),
+// provider metadata, and Microsoft.Network virtual networks with subnets
+// and network security groups with security rules.
+//
+// Each service principal maps to one subscription; its tokens are signed
+// by the server and checked on every ARM call. Every api-version Azure
+// published for a resource type is accepted and answered with one shape;
+// others are refused as ARM refuses them. Writes finish at once: a PUT or
+// DELETE answers with an Azure-AsyncOperation URL whose operation has
+// already succeeded, and Retry-After: 0.
+//
+// All wire shapes (JSON member names, api-versions, error codes) live here
+// and must not leak into the model. This package keeps no cloud state of
+// its own: every object is the model's, found by name through
+// model.Cloud.ByName.
+package azure

@@ -1,0 +1,61 @@
+package azure
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+// fuzzPaths are the PUT targets whose bodies FuzzARMRequest feeds.
+var fuzzPaths = []string{
+	"/subscriptions/" + testSub + "/resourcegroups/rg1?api-version=2021-04-01",
+	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/v1?api-version=2025-05-01",
+	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/v1/subnets/s2?api-version=2025-05-01",
+	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/n1?api-version=2025-05-01",
+	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/n1/securityRules/r1?api-version=2025-05-01",
+}
+
+// FuzzARMRequest: whatever body a PUT carries, the front-end answers
+// with ARM's 4xx error or a success, never a 5xx, and the error has
+// ARM's shape.
+func FuzzARMRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"location":"eastus","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]},"subnets":[{"name":"s1","properties":{"addressPrefix":"10.0.1.0/24","networkSecurityGroup":{"id":"/subscriptions/x"}}}]}}`,
+		`{"location":"eastus","properties":{"securityRules":[{"name":"a","properties":{"priority":100,"direction":"Inbound","access":"Allow","protocol":"Tcp","sourceAddressPrefix":"*","destinationAddressPrefix":"*","sourcePortRange":"*","destinationPortRange":"22"}}]}}`,
+		`{"properties":{"priority":4096,"direction":"Outbound","access":"Deny","protocol":"*","destinationAddressPrefix":"Internet"}}`,
+		`{"properties":{"addressPrefix":"10.0.2.0/24"}}`,
+		`{"location":"West Europe","tags":{"a":"b"}}`,
+		`{"location":1}`, `[]`, `null`, `{`, ``, `{"properties":{"priority":-1e99}}`, `{"a":1} {"b":2}`,
+	} {
+		for i := range fuzzPaths {
+			f.Add(i, s)
+		}
+	}
+	f.Fuzz(func(t *testing.T, which int, body string) {
+		c := model.New()
+		c.AddAccount(model.Account{ID: testSub, Provider: model.ProviderAzure})
+		srv := New(c, testTenant, Principal{ClientID: testApp, Secret: testSecret, Subscription: testSub})
+		tok := srv.sign(testApp, time.Now().Add(time.Hour))
+		send := func(path, body string) *httptest.ResponseRecorder {
+			req := httptest.NewRequest(http.MethodPut, "https://arm.test"+path, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			w := httptest.NewRecorder()
+			srv.ServeHTTP(w, req)
+			return w
+		}
+		send(fuzzPaths[0], `{"location":"eastus"}`)
+		send(fuzzPaths[1], `{"location":"eastus","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]}}}`)
+		send(fuzzPaths[3], `{"location":"eastus"}`)
+		w := send(fuzzPaths[((which%len(fuzzPaths))+len(fuzzPaths))%len(fuzzPaths)], body)
+		if w.Code >= 500 {
+			t.Fatalf("body %q: %d %s", body, w.Code, w.Body)
+		}
+		if w.Code >= 400 && !strings.Contains(w.Body.String(), `"error":{"code":"`) {
+			t.Fatalf("body %q: %d without ARM's error shape: %s", body, w.Code, w.Body)
+		}
+	})
+}

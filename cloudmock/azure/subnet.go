@@ -1,0 +1,223 @@
+package azure
+
+import (
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+// Subnets: model subnets whose scope is "group/vnet" (profile_azure.go),
+// inline in their virtual network and addressable on their own.
+// Azure: https://learn.microsoft.com/en-us/rest/api/virtualnetwork/subnets — create or update, get, list, delete
+
+// subnetBody is a subnet on the wire.
+type subnetBody struct {
+	ID         string      `json:"id,omitempty"`
+	Name       string      `json:"name,omitempty"`
+	Type       string      `json:"type,omitempty"`
+	Etag       string      `json:"etag,omitempty"`
+	Properties subnetProps `json:"properties"`
+}
+
+type subnetProps struct {
+	AddressPrefix                     string   `json:"addressPrefix,omitempty"`
+	AddressPrefixes                   []string `json:"addressPrefixes,omitempty"`
+	NetworkSecurityGroup              *ref     `json:"networkSecurityGroup,omitempty"`
+	IPConfigurations                  []ref    `json:"ipConfigurations,omitempty"`
+	Delegations                       []any    `json:"delegations"`
+	PrivateEndpointNetworkPolicies    string   `json:"privateEndpointNetworkPolicies,omitempty"`
+	PrivateLinkServiceNetworkPolicies string   `json:"privateLinkServiceNetworkPolicies,omitempty"`
+	ProvisioningState                 string   `json:"provisioningState,omitempty"`
+}
+
+const subnetType = "Microsoft.Network/virtualNetworks/subnets"
+
+// subnetOut renders a subnet with its NSG and interfaces.
+// Azure: https://learn.microsoft.com/en-us/rest/api/virtualnetwork/subnets/get — privateEndpointNetworkPolicies Disabled, privateLinkServiceNetworkPolicies Enabled by default
+func subnetOut(sn model.Subnet, nsgs map[string][2]string, ipcs map[string][]ref) subnetBody {
+	b := subnetBody{ID: sn.ID, Name: sn.Name, Type: subnetType, Properties: subnetProps{
+		AddressPrefix: sn.Prefix.String(), Delegations: []any{}, IPConfigurations: ipcs[sn.ID],
+		PrivateEndpointNetworkPolicies: "Disabled", PrivateLinkServiceNetworkPolicies: "Enabled", ProvisioningState: "Succeeded",
+	}}
+	if n, ok := nsgs[sn.ID]; ok {
+		b.Properties.NetworkSecurityGroup = &ref{ID: n[0]}
+	}
+	b.Etag = etagOf(b)
+	return b
+}
+
+// subnetPlan is a checked subnet of a request.
+type subnetPlan struct {
+	name   string
+	prefix netip.Prefix
+	nsg    string // the NSG's model ID, or empty
+}
+
+// planSubnets checks a network's subnets as Azure does before it changes
+// anything: names, prefixes inside the address space, no overlaps, NSGs
+// that exist.
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-manage-subnet — a subnet's range is within the virtual network's address space and overlaps no other subnet
+func (s *Server) planSubnets(sub, vnet string, space []netip.Prefix, in []subnetBody) ([]subnetPlan, error) {
+	var out []subnetPlan
+	for _, b := range in {
+		p, err := s.planSubnet(sub, vnet, space, b)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range out {
+			if strings.EqualFold(o.name, p.name) {
+				return nil, fail(http.StatusBadRequest, "InvalidRequestFormat", "Cannot parse the request: subnet '%s' appears twice.", clip(p.name))
+			}
+			if o.prefix.Overlaps(p.prefix) {
+				return nil, overlap(p.name, vnet)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func overlap(name, vnet string) error {
+	return fail(http.StatusBadRequest, "NetcfgSubnetRangesOverlap",
+		"Subnet '%s' is not valid in virtual network '%s' because its IP address range overlaps with that of an existing subnet in virtual network.", clip(name), clip(vnet))
+}
+
+// planSubnet checks one subnet of a request.
+func (s *Server) planSubnet(sub, vnet string, space []netip.Prefix, b subnetBody) (subnetPlan, error) {
+	if b.Name == "" {
+		return subnetPlan{}, fail(http.StatusBadRequest, "InvalidRequestFormat", "Cannot parse the request: a subnet has no name.")
+	}
+	a := b.Properties.AddressPrefix
+	if a == "" && len(b.Properties.AddressPrefixes) > 0 {
+		a = b.Properties.AddressPrefixes[0]
+	}
+	p, err := parsePrefix(a)
+	if err != nil {
+		return subnetPlan{}, err
+	}
+	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-faq#how-small-and-how-large-can-virtual-networks-and-subnets-be — the smallest IPv4 subnet is /29, the largest /2
+	if p.Bits() < 2 || p.Bits() > 29 {
+		return subnetPlan{}, fail(http.StatusBadRequest, "NetcfgInvalidSubnet", "Subnet '%s' is not valid in virtual network '%s'.", clip(b.Name), clip(vnet))
+	}
+	inside := false
+	for _, v := range space {
+		inside = inside || v.Bits() <= p.Bits() && v.Contains(p.Addr())
+	}
+	if !inside {
+		return subnetPlan{}, fail(http.StatusBadRequest, "NetcfgSubnetRangeOutsideVnet",
+			"Subnet '%s' is not valid because its IP address range is outside the IP address range of virtual network '%s'.", clip(b.Name), clip(vnet))
+	}
+	plan := subnetPlan{name: b.Name, prefix: p}
+	if r := b.Properties.NetworkSecurityGroup; r != nil && r.ID != "" {
+		if plan.nsg, err = s.resolveRef(sub, r.ID, "networkSecurityGroups", model.KindRuleSet); err != nil {
+			return subnetPlan{}, err
+		}
+	}
+	return plan, nil
+}
+
+// resolveRef finds the model object an ARM reference names, by names.
+// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/troubleshooting/error-not-found — InvalidResourceReference: a referenced resource was not found
+func (s *Server) resolveRef(sub, id, typ string, kind model.Kind) (string, error) {
+	w := splitPath(id)
+	bad := fail(http.StatusBadRequest, "InvalidResourceReference", "Resource %s referenced by the request was not found.", clip(id))
+	if len(w) != 8 || lower(w[0]) != "subscriptions" || !strings.EqualFold(w[1], sub) || lower(w[2]) != "resourcegroups" ||
+		lower(w[4]) != "providers" || lower(w[5]) != "microsoft.network" || lower(w[6]) != lower(typ) {
+		return "", bad
+	}
+	got, err := s.cloud.ByName(sub, w[3], kind, w[7])
+	if err != nil {
+		return "", bad
+	}
+	return got, nil
+}
+
+// syncSubnets makes a network's subnets those of the plans: it deletes
+// the others, re-creates one whose prefix changed, and sets each NSG.
+func (s *Server) syncSubnets(n model.Network, plans []subnetPlan) error {
+	have := map[string]model.Subnet{}
+	for _, sn := range s.cloud.Subnets(n.Account) {
+		if sn.NetworkID == n.ID {
+			have[lower(sn.Name)] = sn
+		}
+	}
+	keep := map[string]bool{}
+	for _, p := range plans {
+		keep[lower(p.name)] = true
+	}
+	for _, k := range sortedKeys(have) {
+		if !keep[k] {
+			if err := s.deleteSubnet(n.Account, have[k]); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range plans {
+		old, ok := have[lower(p.name)]
+		if err := s.applySubnet(n, p, old, ok); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applySubnet makes one subnet as planned and returns nothing but errors.
+func (s *Server) applySubnet(n model.Network, p subnetPlan, old model.Subnet, exists bool) error {
+	id := old.ID
+	if exists && old.Prefix != p.prefix {
+		if err := s.deleteSubnet(n.Account, old); err != nil {
+			return err
+		}
+		exists = false
+	}
+	if !exists {
+		sn, err := s.cloud.CreateSubnetAt(n.Account, n.ID, model.Place{Scope: n.Scope + "/" + n.Name, Name: p.name}, p.prefix, "", nil)
+		switch codeOf(err) {
+		case "":
+		case model.CodeConflict:
+			return overlap(p.name, n.Name)
+		case model.CodeInvalidRange:
+			return fail(http.StatusBadRequest, "NetcfgInvalidSubnet", "Subnet '%s' is not valid in virtual network '%s'.", clip(p.name), n.Name)
+		default:
+			return err
+		}
+		id = sn.ID
+	}
+	return s.setSubnetNSG(n.Account, id, p.nsg)
+}
+
+// setSubnetNSG associates the subnet with the NSG (none when nsg is
+// empty), replacing the one it had.
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-group-how-it-works — a subnet has at most one NSG
+func (s *Server) setSubnetNSG(sub, subnetID, nsg string) error {
+	cur, has := s.nsgOfSubnets(sub)[subnetID]
+	if has && cur[0] == nsg {
+		return nil
+	}
+	if has {
+		if err := s.cloud.DetachRuleSet(sub, cur[1]); err != nil {
+			return err
+		}
+	}
+	if nsg == "" {
+		return nil
+	}
+	_, err := s.cloud.AttachRuleSet(sub, model.FlavorNSG, nsg, model.Attachment{Kind: model.OnSubnet, TargetID: subnetID})
+	if codeOf(err) == model.CodeInvalidParameter {
+		return fail(http.StatusBadRequest, "NetworkSecurityGroupInDifferentRegion", "%s", err.Error())
+	}
+	return err
+}
+
+// deleteSubnet deletes a subnet that no interface uses.
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-manage-subnet#delete-a-subnet — a subnet with resources in it cannot be deleted (InUseSubnetCannotBeDeleted)
+func (s *Server) deleteSubnet(sub string, sn model.Subnet) error {
+	err := s.cloud.DeleteSubnet(sub, sn.ID)
+	if codeOf(err) == model.CodeDependency {
+		return fail(http.StatusBadRequest, "InUseSubnetCannotBeDeleted",
+			"Subnet %s is in use and cannot be deleted. In order to delete the subnet, delete all the resources within the subnet. See aka.ms/deletesubnet. (%s)", sn.Name, err.Error())
+	}
+	return err
+}

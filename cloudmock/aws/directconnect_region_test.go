@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/directconnect"
 	dxtypes "github.com/aws/aws-sdk-go-v2/service/directconnect/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
 
 // dxRegionClient is account A's Direct Connect client signing for region.
@@ -24,7 +26,7 @@ func dxRegionClient(l *lab, region string) *directconnect.Client {
 // https://docs.aws.amazon.com/directconnect/latest/APIReference/API_CreatePrivateVirtualInterface.html).
 func TestDirectConnectRegions(t *testing.T) {
 	l := newLab(t)
-	conn, err := l.cloud.ProvisionDXConnectionIn(credA.AccountID, "eu-west-1", "dc-dub", nil)
+	conn, err := l.cloud.ProvisionDXConnectionAt(credA.AccountID, model.Place{Region: "eu-west-1"}, "dc-dub", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

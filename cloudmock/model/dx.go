@@ -95,18 +95,20 @@ func randomString(n int) string {
 }
 
 // ProvisionDXConnection records a line the lab provisioned for the
-// account in the default region; see ProvisionDXConnectionIn.
+// account in the default region; see ProvisionDXConnectionAt.
 func (c *Cloud) ProvisionDXConnection(account, name string, tags map[string]string) (DXConnection, error) {
-	return c.ProvisionDXConnectionIn(account, "", name, tags)
+	return c.ProvisionDXConnectionAt(account, Place{}, name, tags)
 }
 
-// ProvisionDXConnectionIn records a line the lab provisioned for the
-// account at a location of region; it is available at once. A line of
+// ProvisionDXConnectionAt records a line the lab provisioned for the
+// account at a location of at.Region (name is its connectionName); it is
+// available at once. A line of
 // that name the account has already is returned as it is, so that a
 // restarted lab finds its lines (one of the default region too, as a lab
 // made before lines had regions has them); one in another named region
 // is a conflict.
-func (c *Cloud) ProvisionDXConnectionIn(account, region, name string, tags map[string]string) (DXConnection, error) {
+func (c *Cloud) ProvisionDXConnectionAt(account string, at Place, name string, tags map[string]string) (DXConnection, error) {
+	region := at.Region
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, err := c.limitsLocked(account); err != nil {
@@ -123,13 +125,13 @@ func (c *Cloud) ProvisionDXConnectionIn(account, region, name string, tags map[s
 			return x.copy(c), nil
 		}
 	}
-	id, err := c.newIDLocked(account, KindDXConnection, Place{Region: region})
+	id, err := c.newIDLocked(account, KindDXConnection, at)
 	if err != nil {
 		return DXConnection{}, err
 	}
 	x := &DXConnection{ID: id, Account: account, Name: name, Region: region, State: StateAvailable, Location: DXLocation, Bandwidth: DXBandwidth}
 	c.dxConns[x.ID] = x
-	c.registerLocked(KindDXConnection, x.ID, account, region, tags)
+	c.registerAtLocked(KindDXConnection, x.ID, account, at, tags)
 	return x.copy(c), nil
 }
 

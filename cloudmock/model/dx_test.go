@@ -236,11 +236,11 @@ func TestCheckPeerAddresses(t *testing.T) {
 // AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_CreatePrivateVirtualInterface.html — a private virtual interface to a VGW reaches a VPC of the same Region
 func TestDXConnectionRegion(t *testing.T) {
 	c := newCloud(t)
-	conn, err := c.ProvisionDXConnectionIn(acct, "eu-west-1", "line-eu", nil)
+	conn, err := c.ProvisionDXConnectionAt(acct, Place{Region: "eu-west-1"}, "line-eu", nil)
 	if err != nil || conn.Region != "eu-west-1" {
-		t.Fatalf("ProvisionDXConnectionIn = %+v, %v", conn, err)
+		t.Fatalf("ProvisionDXConnectionAt = %+v, %v", conn, err)
 	}
-	_, err = c.ProvisionDXConnectionIn(acct, "us-east-1", "line-eu", nil)
+	_, err = c.ProvisionDXConnectionAt(acct, Place{Region: "us-east-1"}, "line-eu", nil)
 	wantCode(t, err, CodeConflict)
 	// A line of the default region (a lab made before lines had regions)
 	// is found by its name in any region, and the other way round.
@@ -248,13 +248,13 @@ func TestDXConnectionRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again, err := c.ProvisionDXConnectionIn(acct, "us-east-1", "line-old", nil); err != nil || again.ID != old.ID {
+	if again, err := c.ProvisionDXConnectionAt(acct, Place{Region: "us-east-1"}, "line-old", nil); err != nil || again.ID != old.ID {
 		t.Errorf("line-old provisioned again in us-east-1 = %+v, %v; want %s", again, err, old.ID)
 	}
 	if again, err := c.ProvisionDXConnection(acct, "line-eu", nil); err != nil || again.ID != conn.ID {
 		t.Errorf("line-eu provisioned again without a region = %+v, %v; want %s", again, err, conn.ID)
 	}
-	_, err = c.ProvisionDXConnectionIn(acct, "xx-nowhere-1", "line-x", nil)
+	_, err = c.ProvisionDXConnectionAt(acct, Place{Region: "xx-nowhere-1"}, "line-x", nil)
 	wantCode(t, err, CodeInvalidParameter)
 	us, err := c.CreateVPNGatewayAt(acct, Place{Region: "us-east-1"}, 64600, nil)
 	if err != nil {

@@ -4,7 +4,7 @@ package model
 // (its Region field), as AWS's VPCs, subnets, gateways and instances are
 // Regional resources: a network, internet gateway, elastic IP, transit
 // gateway, VPN gateway, customer gateway or Direct Connect line is made in
-// a region (the Create…In functions, ProvisionDXConnectionIn), and what is
+// a region (the Create…At functions, ProvisionDXConnectionAt), and what is
 // made inside or for one of them (subnets, route tables, security groups,
 // network ACLs, instances, interfaces, NAT gateways, transit gateway route
 // tables and attachments, VPN connections, virtual interfaces) takes its

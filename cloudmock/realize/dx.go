@@ -34,7 +34,7 @@ func provisionCircuits(cloud *model.Cloud, opts Options) (map[string]Circuit, er
 		}
 		names[[2]string{c.Account, c.Name}] = true
 		ends[[2]string{c.Namespace, c.Interface}] = true
-		x, err := cloud.ProvisionDXConnectionIn(c.Account, c.Region, c.Name, nil)
+		x, err := cloud.ProvisionDXConnectionAt(c.Account, model.Place{Region: c.Region}, c.Name, nil)
 		if err != nil {
 			return nil, fmt.Errorf("circuit %s: provision its connection: %w", c.Name, err)
 		}

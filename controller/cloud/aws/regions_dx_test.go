@@ -27,7 +27,7 @@ func cloudmockEnv(t *testing.T) sdkaws.Config {
 	srv := httptest.NewServer(cmaws.New(m, cmaws.Config{Region: region, Credentials: []cmaws.Credential{cred}}))
 	t.Cleanup(srv.Close)
 	for name, reg := range map[string]string{"dc-nyc": "us-east-1", "dc-dub": "eu-west-1"} {
-		if _, err := m.ProvisionDXConnectionIn(cred.AccountID, reg, name, nil); err != nil {
+		if _, err := m.ProvisionDXConnectionAt(cred.AccountID, model.Place{Region: reg}, name, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -398,17 +398,34 @@ func testGatewaySite(t *testing.T, lab string) {
 // fails for each pair not as the intent expects.
 func checkMatrix(t *testing.T, lab string) {
 	t.Helper()
-	cm, err := mcnlab.Reachability(context.Background(), lab)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sb strings.Builder
-	cm.Print(&sb)
-	t.Log("\n" + sb.String())
-	if n := cm.Mismatches(); n > 0 {
-		t.Errorf("%d pairs not as expected", n)
+	// A site's FRR may reset its BGP session once just after deploy
+	// returns (emulator/routers.go: bgpd re-registers BFD when the session
+	// comes up) and has its routes again a few seconds later: the matrix
+	// is measured again until it is as expected or matrixSettle is over,
+	// and every round that was not is logged.
+	deadline := time.Now().Add(matrixSettle)
+	for round := 1; ; round++ {
+		cm, err := mcnlab.Reachability(context.Background(), lab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sb strings.Builder
+		cm.Print(&sb)
+		n := cm.Mismatches()
+		if n == 0 || time.Now().After(deadline) {
+			t.Log("\n" + sb.String())
+			if n > 0 {
+				t.Errorf("%d pairs not as expected after %s (%d rounds)", n, matrixSettle, round)
+			}
+			return
+		}
+		t.Logf("round %d: %d pairs not as expected yet:\n%s", round, n, sb.String())
 	}
 }
+
+// matrixSettle is how long checkMatrix measures again while pairs are not
+// as expected.
+const matrixSettle = 15 * time.Second
 
 // Two transits joined by a transit peering: spokes on each reach each
 // other, and a site prefix approved at one transit (in the file) reaches

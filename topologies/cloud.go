@@ -114,7 +114,9 @@ type Transit struct {
 	// performance encryption); 0 or 1 means one tunnel.
 	HPETunnels int
 	Approval   Approval
-	Pos        Pos
+	// FireNet, when set, attaches firewalls to the transit (firenet.go).
+	FireNet *FireNet
+	Pos     Pos
 }
 
 // ApprovalMode says whether routes learned from on-prem need approval.

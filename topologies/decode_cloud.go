@@ -339,6 +339,9 @@ func (d *decoder) transit(name string, key, n *yaml.Node, path string) *Transit 
 	if v := f["approval"]; v != nil {
 		t.Approval = d.approval(v, join(path, "approval"))
 	}
+	if v := f["firenet"]; v != nil {
+		t.FireNet = d.firenet(v, join(path, "firenet"))
+	}
 	return t
 }
 

@@ -21,13 +21,18 @@ var objectKeys = map[string][]string{
 	"quotas":         quotaKeys(),
 	"vpc":            {"account", "region", "cidr", "subnets", "workloads"},
 	"workload":       {"subnet", "address", "allow"},
-	"transit":        {"vpc", "subnet", "asn", "ha", "hpe", "approval"},
+	"transit":        {"vpc", "subnet", "asn", "ha", "hpe", "approval", "firenet"},
 	"hpe":            {"tunnels"},
 	"approval":       {"mode", "approved"},
 	"spoke":          {"vpc", "subnet", "transit", "ha", "asn"},
 	"site":           {"router", "asn", "advertise", "connection", "hosts"},
 	"siteConnection": {"type", "transit", "address"},
 	"domain":         {"members"},
+
+	// FireNet (firenet.go).
+	"firenet":      {"firewalls", "inspect", "egress", "hash", "rules", "default"},
+	"firewall":     {"engine", "address"},
+	"firewallRule": {"action", "protocol", "port", "from", "to"},
 
 	// The emulated internet (internet.go).
 	"internet":     {"dns", "hosts"},
@@ -58,6 +63,10 @@ var requiredKeys = map[string][]string{
 	"site":           {"router", "asn", "advertise", "connection"},
 	"siteConnection": {"type", "transit"},
 	"domain":         {"members"},
+
+	"firenet":      {"firewalls"},
+	"firewall":     {},
+	"firewallRule": {"action"},
 
 	"internet":     {},
 	"internetHost": {"address"},
@@ -93,5 +102,7 @@ var missingHint = map[string]string{
 	"type":       "private-line or tunnel",
 	"members":    "a list of spoke and site names, such as [prod, dc1]",
 
+	"firewalls":            "a mapping of firewall names to firewalls, such as {fw1: {}, fw2: {}}",
+	"action":               "allow or deny",
 	"internetHost.address": "the host's address in 192.0.2.0/24, such as 192.0.2.20",
 }

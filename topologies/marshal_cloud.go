@@ -146,6 +146,9 @@ func marshalTransit(t *Transit) *yaml.Node {
 		}
 		m.Content = append(m.Content, str("approval"), am)
 	}
+	if t.FireNet != nil {
+		m.Content = append(m.Content, str("firenet"), marshalFireNet(t.FireNet))
+	}
 	return m
 }
 

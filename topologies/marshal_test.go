@@ -53,6 +53,7 @@ func strippedCloud(cl *Cloud) *Cloud {
 		Transits: unposed(cl.Transits, func(t *Transit) {
 			t.Pos = Pos{}
 			t.Approval.Approved = unposedValues(t.Approval.Approved, func(r *ApprovedRoute) { r.Pos = Pos{} })
+			t.FireNet = strippedFireNet(t.FireNet)
 		}),
 		Spokes:          unposed(cl.Spokes, func(s *Spoke) { s.Pos = Pos{} }),
 		TransitPeerings: unposed(cl.TransitPeerings, func(p *TransitPeering) { p.Pos = Pos{} }),

@@ -72,6 +72,7 @@ func (c *checker) check(t *Topology) {
 	c.checkTunnels(t, nodes)
 	c.checkNames(t)
 	c.checkCloud(t)
+	c.checkFireNets(t)
 	c.checkInternet(t)
 	for _, n := range t.Nodes {
 		if n != nil {

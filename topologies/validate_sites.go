@@ -313,6 +313,7 @@ func (c *checker) checkNames(t *Topology) {
 		for _, tr := range cl.Transits {
 			if tr != nil {
 				add("transit", tr.Name, join("transits", tr.Name), tr.Pos)
+				firewallNames(tr, add)
 			}
 		}
 		for _, s := range cl.Spokes {

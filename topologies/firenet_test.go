@@ -1,0 +1,67 @@
+package topologies
+
+import (
+	"net/netip"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// strippedFireNet copies a firenet block without positions (nil for nil).
+func strippedFireNet(f *FireNet) *FireNet {
+	if f == nil {
+		return nil
+	}
+	c := *f
+	c.Pos = Pos{}
+	c.Firewalls = unposed(f.Firewalls, func(fw *Firewall) { fw.Pos = Pos{} })
+	c.Inspect = unposed(f.Inspect, func(p *DomainConnection) { p.Pos = Pos{} })
+	c.Rules = unposed(f.Rules, func(r *FirewallRule) { r.Pos = Pos{} })
+	return &c
+}
+
+// TestFireNetDecode checks the decoded firenet block of a file that uses
+// most keys, and the defaults.
+func TestFireNetDecode(t *testing.T) {
+	topo, err := Load("testdata/good/firenet.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strippedFireNet(topo.Cloud.Transits[0].FireNet)
+	want := &FireNet{
+		Firewalls: []*Firewall{{Name: "fw1", Engine: EngineStateful, Address: netip.MustParseAddr("10.10.1.30")}, {Name: "fw2", Engine: EngineStateful}},
+		Inspect:   []*DomainConnection{{A: "prod", B: "shared"}},
+		Hash:      HashTwoTuple,
+		Rules: []*FirewallRule{{Action: FirewallDeny, Protocol: ProtoTCP, Port: 22},
+			{Action: FirewallAllow, Protocol: ProtoICMP, From: netip.MustParsePrefix("10.1.0.0/16"), To: netip.MustParsePrefix("10.3.0.0/16")}},
+		Default: FirewallAllow,
+	}
+	if !reflect.DeepEqual(f, want) {
+		t.Errorf("firenet = %+v\nwant %+v", f, want)
+	}
+	topo.Cloud.Transits[0].FireNet = &FireNet{Firewalls: []*Firewall{{Name: "fw1"}}}
+	if err := Validate(topo); err != nil {
+		t.Errorf("a Go-built firenet with defaults left zero: %v", err)
+	}
+	out, err := Marshal(topo)
+	if err != nil || !strings.Contains(string(out), "firenet:\n      firewalls: {fw1: {}}\n") {
+		t.Errorf("marshal of the minimal firenet: %v\n%s", err, out)
+	}
+}
+
+// TestFireNetNamesAreLabNames: a firewall's name is its instance's, so it
+// may not be another object's or a gateway's.
+func TestFireNetNamesAreLabNames(t *testing.T) {
+	topo, err := Load("testdata/good/firenet.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fws := topo.Cloud.Transits[0].FireNet.Firewalls
+	fws[0].Name, fws[1].Name = "prod-app", "transit-1"
+	err = Validate(topo)
+	for _, w := range []string{`firenet.firewalls.prod-app: `, `name "transit-1" is taken by a gateway of transit transit`} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v\nwants %q", err, w)
+		}
+	}
+}

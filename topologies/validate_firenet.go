@@ -1,0 +1,176 @@
+package topologies
+
+import (
+	"net/netip"
+	"strings"
+)
+
+// checkFireNets checks each transit's firenet block: its firewalls
+// (engine, an address in the transit's subnet), the inspected pairs (two
+// different defined domains that are connected, each pair once), the hash,
+// the rules and the default action. Firewall names are checked with the
+// lab's other names (checkNames).
+func (c *checker) checkFireNets(t *Topology) {
+	cl := t.Cloud
+	if cl == nil {
+		return
+	}
+	var domains []string
+	for _, d := range cl.Domains {
+		if d != nil && !contains(domains, d.Name) {
+			domains = append(domains, d.Name)
+		}
+	}
+	seen := map[string]bool{}
+	for _, tr := range cl.Transits {
+		if tr == nil || tr.FireNet == nil || seen[tr.Name] {
+			continue
+		}
+		seen[tr.Name] = true
+		path := join(join("transits", tr.Name), "firenet")
+		f := tr.FireNet
+		c.checkFirewalls(cl, tr, path)
+		c.checkPairs(connectionItems(f.Inspect), domains, join(path, "inspect"), "domain", "inspected pair")
+		c.checkInspectConnected(cl, f, path, domains)
+		if f.Egress && !c.bad[join(path, "egress")] {
+			// The firewalls sit on the gateways' subnet interface, where
+			// replies from the internet also arrive: a gateway could not
+			// tell one from a packet coming back from a firewall, so an
+			// egress flow's reply would bypass its firewall.
+			c.errf(join(path, "egress"), f.Pos, "egress through the firewalls is not supported yet (the firewalls share the gateways' subnet interface with the internet's replies); set egress: false")
+		}
+		c.checkEnum(join(path, "hash"), f.Pos, string(f.Hash), "hash", firenetHashes)
+		c.checkEnum(join(path, "default"), f.Pos, string(f.Default), "default action", firewallActions)
+		for i, r := range f.Rules {
+			c.checkFirewallRule(r, index(join(path, "rules"), i), f.Pos)
+		}
+	}
+}
+
+// checkEnum checks that v (empty: the default) is one of valid.
+func (c *checker) checkEnum(path string, pos Pos, v, what string, valid []string) {
+	if c.bad[path] || v == "" || contains(valid, v) {
+		return
+	}
+	c.errf(path, pos, "unknown %s %q%s valid values: %s", what, v, orDot(didYouMean(v, valid)), strings.Join(valid, ", "))
+}
+
+// checkFirewalls checks a firenet's firewalls: at least one, each with a
+// known engine and, when set, an address of its own in the transit's
+// subnet.
+func (c *checker) checkFirewalls(cl *Cloud, tr *Transit, path string) {
+	f := tr.FireNet
+	fp := join(path, "firewalls")
+	if len(f.Firewalls) == 0 && !c.bad[fp] {
+		c.errf(fp, f.Pos, "a firenet needs at least one firewall, such as firewalls: {fw1: {}, fw2: {}}")
+	}
+	var sub *Subnet
+	used := map[netip.Addr]string{} // address -> path of its first user
+	for _, v := range cl.VPCs {
+		if v == nil || v.Name != tr.VPC {
+			continue
+		}
+		sub = v.subnet(tr.Subnet)
+		for _, w := range v.Workloads {
+			if w != nil && w.Address.IsValid() {
+				used[w.Address] = join(join(join("vpcs", v.Name), "workloads"), w.Name)
+			}
+		}
+	}
+	for i, fw := range f.Firewalls {
+		if fw == nil {
+			c.errf(index(fp, i), f.Pos, "nil firewall")
+			continue
+		}
+		p := join(fp, fw.Name)
+		c.checkEnum(join(p, "engine"), fw.Pos, string(fw.Engine), "firewall engine", firewallEngines)
+		ap := join(p, "address")
+		a := fw.Address
+		switch {
+		case c.bad[ap] || !a.IsValid():
+		case !a.Is4():
+			c.errf(ap, fw.Pos, "%s is IPv6; the cloud intent of format v1 is IPv4 only", a)
+		case sub == nil || !sub.CIDR.IsValid():
+		case !sub.CIDR.Contains(a):
+			c.errf(ap, fw.Pos, "%s is not in the transit's subnet %s (%s), where its gateways reach the firewalls; use an address inside it, such as %s",
+				a, sub.Name, sub.CIDR, lastAddr(sub.CIDR).Prev())
+		case awsReserved(sub.CIDR, a):
+			c.errf(ap, fw.Pos, "%s is reserved by AWS in subnet %s (%s): the first four addresses and the last one of a subnet are; use one of %s..%s",
+				a, sub.Name, sub.CIDR, firstUsable(sub.CIDR), lastAddr(sub.CIDR).Prev())
+		case used[a] != "":
+			c.errf(ap, fw.Pos, "duplicate address %s; already used by %s", a, c.where(used[a]))
+		default:
+			used[a] = ap
+		}
+	}
+}
+
+// checkInspectConnected reports an inspected pair of domains that are not
+// connected: the transit drops their traffic before any firewall sees it.
+func (c *checker) checkInspectConnected(cl *Cloud, f *FireNet, path string, domains []string) {
+	conn := map[[2]string]bool{}
+	for _, dc := range cl.Connections {
+		if dc != nil {
+			conn[[2]string{min(dc.A, dc.B), max(dc.A, dc.B)}] = true
+		}
+	}
+	for i, p := range f.Inspect {
+		ip := index(join(path, "inspect"), i)
+		if p == nil || c.bad[ip] || p.A == p.B || !contains(domains, p.A) || !contains(domains, p.B) {
+			continue // reported by checkPairs
+		}
+		if !conn[[2]string{min(p.A, p.B), max(p.A, p.B)}] {
+			c.errf(ip, p.Pos, "domains %s and %s are not connected, so the transit drops their traffic before any firewall: add [%s, %s] to connections, or inspect a connected pair",
+				p.A, p.B, p.A, p.B)
+		}
+	}
+}
+
+// checkFirewallRule checks one rule: an action, a known protocol, a port
+// only with tcp or udp, and IPv4 prefixes.
+func (c *checker) checkFirewallRule(r *FirewallRule, path string, pos Pos) {
+	if r == nil {
+		c.errf(path, pos, "nil firewall rule")
+		return
+	}
+	c.checkEnum(join(path, "action"), r.Pos, string(r.Action), "action", firewallActions)
+	if r.Action == "" && !c.bad[join(path, "action")] {
+		c.errf(join(path, "action"), r.Pos, "missing action; valid values: %s", strings.Join(firewallActions, ", "))
+	}
+	c.checkEnum(join(path, "protocol"), r.Pos, string(r.Protocol), "protocol", firewallProtocol)
+	pp := join(path, "port")
+	switch {
+	case c.bad[pp] || r.Port == 0:
+	case r.Port < 1 || r.Port > 65535:
+		c.errf(pp, r.Pos, "port %d is out of range; use 1..65535", r.Port)
+	case r.Protocol != ProtoTCP && r.Protocol != ProtoUDP:
+		c.errf(pp, r.Pos, "a port needs protocol tcp or udp; this rule's protocol is %s", orAny(r.Protocol))
+	}
+	if r.From.IsValid() {
+		c.checkPrefix4(join(path, "from"), r.Pos, r.From, "10.1.0.0/16")
+	}
+	if r.To.IsValid() {
+		c.checkPrefix4(join(path, "to"), r.Pos, r.To, "10.2.0.0/16")
+	}
+}
+
+// orAny is p, or "any" when unset.
+func orAny(p FirewallProtocol) string {
+	if p == "" {
+		return string(ProtoAny)
+	}
+	return string(p)
+}
+
+// firewallNames adds the names of tr's firewalls (instances' names, so
+// lab names) for checkNames.
+func firewallNames(tr *Transit, add func(kind, name, path string, p Pos)) {
+	if tr.FireNet == nil {
+		return
+	}
+	for _, fw := range tr.FireNet.Firewalls {
+		if fw != nil {
+			add("firewall", fw.Name, join(join(join("transits", tr.Name), "firenet.firewalls"), fw.Name), fw.Pos)
+		}
+	}
+}

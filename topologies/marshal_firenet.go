@@ -1,7 +1,6 @@
 package topologies
 
 import (
-
 	"gopkg.in/yaml.v3"
 )
 

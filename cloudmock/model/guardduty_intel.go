@@ -93,6 +93,7 @@ func ParseThreatList(text string) ([]netip.Prefix, error) {
 			if aerr != nil {
 				return nil, fmt.Errorf("threat list line %d: %q is not an address or CIDR range", n, clip(line))
 			}
+			a = a.Unmap() // ::ffff:203.0.113.7 is the IPv4 address
 			p = netip.PrefixFrom(a, a.BitLen())
 		}
 		out = append(out, p.Masked())

@@ -71,7 +71,7 @@ func TestDetectorOnePerAccountAndRegion(t *testing.T) {
 }
 
 func TestParseThreatList(t *testing.T) {
-	got, err := ParseThreatList("# attackers\n203.0.113.7\n\n198.51.100.0/24\n2001:db8::1\n")
+	got, err := ParseThreatList("# attackers\n::ffff:203.0.113.7\n\n198.51.100.0/24\n2001:db8::1\n")
 	if err != nil {
 		t.Fatal(err)
 	}

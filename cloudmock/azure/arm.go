@@ -48,7 +48,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // maxBody is the largest request body read.
-// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/request-limits-and-throttling — requests are limited in size (4 MB for templates)
+// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/templates/best-practices#template-limits — a request (a template) is limited to 4 MB
 const maxBody = 4 << 20
 
 // decodeBody decodes a JSON request body into v; any malformed body,
@@ -87,7 +87,7 @@ func clip(s string) string {
 
 // etagOf is a resource's etag: a weak tag derived from its body, so that it
 // changes exactly when the resource does.
-// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/optimistic-concurrency — resources carry an etag that changes on every update
+// Azure: https://learn.microsoft.com/en-us/rest/api/virtualnetwork/virtual-networks/get — etag: a unique read-only string that changes whenever the resource is updated
 func etagOf(v any) string {
 	b, _ := json.Marshal(v)
 	return `W/"` + guidOf(string(b)) + `"`

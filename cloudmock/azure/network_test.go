@@ -61,9 +61,10 @@ func TestVNetSubnetsAndNSG(t *testing.T) {
 		t.Fatalf("NSG after: %+v %v", got.Properties, err)
 	}
 	checkLists(t, c)
-	// Update: a second address prefix and tags; subnets kept as listed.
+	// Update: a second address prefix (another RFC 1918 range, which Azure
+	// allows and AWS does not) and tags; subnets kept as listed.
 	upd := vnet("10.10.0.0/16", subnet("web", "10.10.1.0/24", ""), subnet("app", "10.10.3.0/24", *nsg.ID))
-	upd.Properties.AddressSpace.AddressPrefixes = append(upd.Properties.AddressSpace.AddressPrefixes, to.Ptr("10.20.0.0/16"))
+	upd.Properties.AddressSpace.AddressPrefixes = append(upd.Properties.AddressSpace.AddressPrefixes, to.Ptr("192.168.0.0/24"))
 	upd.Tags = map[string]*string{"tier": to.Ptr("hub")}
 	v2 := poll(c.vnets.BeginCreateOrUpdate(ctx, "rg1", "hub", upd, nil)).must(t)
 	if len(v2.Properties.AddressSpace.AddressPrefixes) != 2 || len(v2.Properties.Subnets) != 2 || *v2.Tags["tier"] != "hub" || *v2.Etag == *v.Etag {

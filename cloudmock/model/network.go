@@ -204,7 +204,8 @@ func (c *Cloud) AddNetworkCIDR(account, networkID string, cidr netip.Prefix) (CI
 	primary := n.CIDRs[0].Prefix
 	pr, pPriv := rfc1918Range(primary)
 	nr, nPriv := rfc1918Range(cidr)
-	if nPriv && (!pPriv || pr != nr) {
+	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-faq#what-address-ranges-can-i-use-in-my-virtual-networks — any private (RFC 1918) or public range; the ranges of one VNet need not share one
+	if p, err := c.profileLocked(account); err == nil && p.OneRFC1918Range && nPriv && (!pPriv || pr != nr) {
 		return CIDRBlock{}, errf(CodeInvalidRange, KindNetworkCIDR, cidr.String(),
 			"the CIDR '%s' is restricted: it cannot be added to a network whose primary CIDR is '%s'", cidr, primary)
 	}

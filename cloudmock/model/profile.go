@@ -44,6 +44,10 @@ type Profile struct {
 	// FoldNameCase says that names and scopes are case-insensitive: the
 	// name index compares them folded (Azure's, profile_azure.go).
 	FoldNameCase bool
+	// OneRFC1918Range says that a network whose primary prefix is in one
+	// RFC 1918 range cannot add a prefix of another (AWS's rule; Azure
+	// lets a VNet mix any ranges).
+	OneRFC1918Range bool
 	// Defaults made with each network.
 	Network NetworkDefaults
 	// Limits are a new account's limits (Account.Limits).

@@ -14,6 +14,8 @@ var awsProfile = Profile{
 	Provider:  ProviderAWS,
 	NewID:     awsNewID,
 	RandomIDs: true,
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html#add-cidr-block-restrictions — a VPC in one RFC 1918 range cannot add another RFC 1918 range
+	OneRFC1918Range: true,
 	Network: NetworkDefaults{
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-network-acl.html — every VPC has a default network ACL
 		NetworkACL: true,

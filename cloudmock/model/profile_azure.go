@@ -20,8 +20,7 @@ const ProviderAzure = "azure"
 // An object keeps the ID it was minted with (the names as first given,
 // which Azure returns too); front-ends resolve an ID from a request by
 // its names through ByName, never by comparing ID strings.
-// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/resource-name-rules — resource names are case-insensitive
-// Azure: https://learn.microsoft.com/en-us/rest/api/azure/#uri-parameters — resource IDs are case-insensitive
+// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/resource-name-rules — resource names are case-insensitive unless noted (so are the IDs made of them)
 
 // KindScope is a scope that is an object of its own: an Azure resource
 // group (scope.go).

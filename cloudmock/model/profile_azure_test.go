@@ -70,6 +70,10 @@ func TestAzureIDsAndNames(t *testing.T) {
 	if _, err := c.CreateSubnetAt(azSub, n2.ID, Place{Scope: "RG1/v2", Name: "tiny"}, netip.MustParsePrefix("10.2.2.0/30"), "", nil); CodeOf(err) != CodeInvalidRange {
 		t.Fatalf("a /30 subnet: %v", err)
 	}
+	// Azure lets a VNet mix RFC 1918 ranges (AWS does not).
+	if _, err := c.AddNetworkCIDR(azSub, n2.ID, netip.MustParsePrefix("192.168.0.0/24")); err != nil {
+		t.Fatalf("a second RFC 1918 range: %v", err)
+	}
 	if objs := c.ScopeObjects(azSub, "rg1"); len(objs) < 4 {
 		t.Fatalf("scope objects: %v", objs)
 	}
@@ -116,5 +120,39 @@ func TestAzureFreeNSG(t *testing.T) {
 	s2, _ := c.CreateSubnetAt(azSub, n.ID, Place{Scope: "RG1/v1", Name: "s2"}, netip.MustParsePrefix("10.0.2.0/24"), "", nil)
 	if _, err := c.AttachRuleSet(azSub, FlavorNSG, west.ID, Attachment{Kind: OnSubnet, TargetID: s2.ID}); CodeOf(err) != CodeInvalidParameter {
 		t.Fatalf("an NSG of another region: %v", err)
+	}
+}
+
+// TestAzureSnapshotRoundTrip: resource groups (scopes in owner records),
+// NSGs of no network with named rules, and the case-folded name index
+// survive a snapshot and restore.
+func TestAzureSnapshotRoundTrip(t *testing.T) {
+	c := azureCloud(t)
+	n, _ := c.CreateNetworkAt(azSub, Place{Region: "eastus", Scope: "RG1", Name: "v1"}, netip.MustParsePrefix("10.0.0.0/16"), nil)
+	s, _ := c.CreateSubnetAt(azSub, n.ID, Place{Scope: "RG1/v1", Name: "s1"}, netip.MustParsePrefix("10.0.1.0/24"), "", nil)
+	nsg, _ := c.CreateRuleSetAt(azSub, Place{Region: "eastus", Scope: "RG1", Name: "nsg1"}, RuleSetSpec{Flavor: FlavorNSG})
+	if _, err := c.ReplaceRules(azSub, FlavorNSG, nsg.ID, []Rule{{Name: "r", Direction: Ingress, Priority: 100, Action: Allow, Protocol: "-1", Peer: Peer{ServiceTag: "VirtualNetwork"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AttachRuleSet(azSub, FlavorNSG, nsg.ID, Attachment{Kind: OnSubnet, TargetID: s.ID}); err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := c.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := New()
+	if err := r.Restore(b); err != nil {
+		t.Fatal(err)
+	}
+	if g := r.Scopes(azSub); len(g) != 1 || g[0].Name != "RG1" || g[0].Region != "eastus" {
+		t.Fatalf("restored scopes: %+v", g)
+	}
+	if id, err := r.ByName(azSub, "rg1/V1", KindSubnet, "S1"); err != nil || id != s.ID {
+		t.Fatalf("restored subnet by name: %s %v", id, err)
+	}
+	got, err := r.RuleSet(azSub, FlavorNSG, nsg.ID)
+	if err != nil || got.NetworkID != "" || len(got.Rules) != 1 || got.Rules[0].Name != "r" || len(got.Attachments) != 1 {
+		t.Fatalf("restored NSG: %+v %v", got, err)
 	}
 }

@@ -67,7 +67,9 @@
 //     daemon (Options.GatewayCommand) inside its namespace, answering on
 //     GatewaySocket(lab, instance ID) under GatewayName(instance ID), from
 //     when its launch is in force until it stops or terminates, and again
-//     from each start and reboot.
+//     from each start and reboot; one launched with FirewallImage runs
+//     `mcnlab firewall` (a FireNet firewall's engine) the same way, on the
+//     same socket.
 //
 // A Realizer follows the model through its change events and reconciles
 // the whole dataplane against a fresh read of the model, one pass at a time

@@ -53,7 +53,7 @@ func (r *Realizer) startGateway(ctx context.Context, ns, id string) (state.Proce
 	if err := os.MkdirAll(filepath.Dir(sock), 0o755); err != nil {
 		return state.Process{}, nil, fmt.Errorf("realize: gateway %s: %w", id, err)
 	}
-	argv := append(append([]string(nil), r.opts.GatewayCommand...), "gateway", "--socket", sock, "--name", GatewayName(id))
+	argv := append(append([]string(nil), r.opts.GatewayCommand...), r.daemonVerb(id), "--socket", sock, "--name", GatewayName(id))
 	ctx, cancel := context.WithTimeout(ctx, gatewayStartTimeout)
 	defer cancel()
 	p, exited, err := emulator.StartWatched(ctx, ns, argv, filepath.Join(filepath.Dir(sock), id+".log"))

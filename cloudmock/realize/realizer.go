@@ -100,6 +100,10 @@ type Realizer struct {
 	links   map[string]int // link key -> index in linkPool
 	adopted bool           // the first pass adopted the existing dataplane (Options.Adopt)
 	svc     services       // the internet's servers and the VPC resolvers (internet.go)
+
+	// firewalls holds the IDs of instances launched with FirewallImage
+	// (firewalls.go): set by plan, read when their daemon starts.
+	firewalls sync.Map
 }
 
 // New starts a realizer for cloud: it realizes the model as it is now and

@@ -61,6 +61,7 @@ with addresses, routes and start-up commands. Labs are recorded under
 		newValidate(), newSchema(), newBench(), newCloudmock(),
 	)
 	root.AddCommand(newGateway())
+	root.AddCommand(newFirewall())
 	root.AddCommand(newRoutes(), newTokens())
 	root.AddCommand(newController(), newSupervise())
 	root.AddCommand(newPlanApply()...)

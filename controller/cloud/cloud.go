@@ -114,6 +114,7 @@ type ImageRole string
 const (
 	ImageGateway  ImageRole = "gateway"  // an mcnlab gateway
 	ImageWorkload ImageRole = "workload" // a plain host that answers probes
+	ImageFirewall ImageRole = "firewall" // a FireNet firewall (the stateful engine)
 )
 
 // Size is an instance's size class; each provider maps it to a machine

@@ -30,11 +30,12 @@ import (
 const (
 	GatewayImage  = "ami-mcnlab-gateway"
 	WorkloadImage = "ami-mcnlab-workload"
+	FirewallImage = "ami-mcnlab-firewall"
 )
 
 // DefaultImages maps the image roles to the lab's AMIs.
 func DefaultImages() map[cloud.ImageRole]string {
-	return map[cloud.ImageRole]string{cloud.ImageGateway: GatewayImage, cloud.ImageWorkload: WorkloadImage}
+	return map[cloud.ImageRole]string{cloud.ImageGateway: GatewayImage, cloud.ImageWorkload: WorkloadImage, cloud.ImageFirewall: FirewallImage}
 }
 
 // InstanceTypes maps the size classes to instance types

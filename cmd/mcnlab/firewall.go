@@ -1,0 +1,65 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+
+	"github.com/mcnlab/mcnlab/dataplane/firewall"
+	"github.com/mcnlab/mcnlab/dataplane/fwmgmt"
+)
+
+// newFirewall is the hidden daemon of a FireNet firewall instance: the
+// stateful firewall engine (dataplane/firewall) on the namespace it runs
+// in, its policy set through the management API on a unix socket
+// (dataplane/fwmgmt). The cloud's realizer starts it in the namespace of
+// every instance launched with the firewall image, as it starts gateways.
+// It boots with the allow-all policy until the controller pushes one.
+// Its nftables table outlives it (the kernel enforces the policy, not
+// the daemon): a daemon that stops leaves the policy in force, and one
+// that starts again replaces it with allow-all until the next push.
+func newFirewall() *cobra.Command {
+	var socket, name string
+	cmd := &cobra.Command{
+		Use:    "firewall --socket PATH [--name NAME]",
+		Short:  "Run a FireNet firewall's stateful engine in this namespace (started by the lab's cloud)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if socket == "" {
+				return errors.New("firewall: --socket is required")
+			}
+			if err := needRoot("firewall"); err != nil {
+				return err
+			}
+			if err := inLabNamespace(); err != nil {
+				return err
+			}
+			logger := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("firewall", name)
+			fd, err := unix.Open("/proc/self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return fmt.Errorf("firewall: open own network namespace: %w", err)
+			}
+			eng, err := firewall.StartIn(fd, firewall.Config{})
+			unix.Close(fd)
+			if err != nil {
+				return err
+			}
+			srv, err := fwmgmt.Listen(socket, fwmgmt.NewBackend(name, eng), logger)
+			if err != nil {
+				return err
+			}
+			logger.Info("serving the firewall API", "socket", socket, "pid", os.Getpid())
+			<-cmd.Context().Done()
+			logger.Info("stopping")
+			return srv.Close() // the table stays: see above
+		},
+	}
+	cmd.Flags().StringVar(&socket, "socket", "", "unix socket of the firewall API")
+	cmd.Flags().StringVar(&name, "name", "", "firewall name, reported in its status")
+	return cmd
+}

@@ -47,8 +47,9 @@ default) it prints:
   unset AWS_SESSION_TOKEN ...       drops what would override the lines above
                                     or spoil their requests: a session token
                                     of a real account, a named profile, the
-                                    per-service endpoints AWS_ENDPOINT_URL_EC2
-                                    and AWS_ENDPOINT_URL_DIRECT_CONNECT, and
+                                    per-service endpoints AWS_ENDPOINT_URL_EC2,
+                                    AWS_ENDPOINT_URL_DIRECT_CONNECT and
+                                    AWS_ENDPOINT_URL_GUARDDUTY, and
                                     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS
   aws() { ... }                     a shell function that passes
                                     --endpoint-url "$AWS_ENDPOINT_URL" to the
@@ -119,7 +120,7 @@ func awsEnv(lab string, lc ctlcloud.Endpoint) (string, error) {
 	if caFile != "" {
 		export("AWS_CA_BUNDLE", caFile)
 	}
-	b.WriteString("unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL_EC2 AWS_ENDPOINT_URL_DIRECT_CONNECT AWS_IGNORE_CONFIGURED_ENDPOINT_URLS\n")
+	b.WriteString("unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL_EC2 AWS_ENDPOINT_URL_DIRECT_CONNECT AWS_ENDPOINT_URL_GUARDDUTY AWS_IGNORE_CONFIGURED_ENDPOINT_URLS\n")
 	b.WriteString("# for AWS CLI releases that ignore AWS_ENDPOINT_URL (v2 before 2.13); 'unset -f aws' removes it\n")
 	b.WriteString(`aws() { command aws ${AWS_ENDPOINT_URL:+--endpoint-url "$AWS_ENDPOINT_URL"} "$@"; }` + "\n")
 	return b.String(), nil

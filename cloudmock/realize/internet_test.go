@@ -209,3 +209,28 @@ func TestInternetServicesAdopted(t *testing.T) {
 		t.Errorf("after adoption: the internet's resolver: %v, %v", got, err)
 	}
 }
+
+// Security groups do not filter traffic to or from the VPC's resolver: an
+// instance whose group allows no egress at all still resolves names at the
+// VPC's base plus two and at 169.254.169.253, while its other traffic
+// leaves no more.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — security groups do not filter traffic to or from the Amazon DNS server
+func TestResolverIgnoresSecurityGroups(t *testing.T) {
+	cfg := internetConfig(t)
+	l := newLabWith(t, func(o *Options) { o.Internet = cfg })
+	v := l.vpc("10.0.0.0/16")
+	sub := l.subnet(v, "10.0.2.0/24")
+	shut := l.openGroup(v, "shut", "10.0.0.0/16")
+	_, _, err := l.cloud.RemoveRules(acct, model.FlavorSecurityGroup, shut.ID, shut.Out())
+	l.ok(err)
+	q := l.instance(sub, shut.ID)
+	peer := l.instance(sub, l.openGroup(v, "open", "10.0.0.0/16").ID)
+	l.sync()
+	l.pingFails(l.ns(q), peer.PrivateIP) // no egress rule: nothing else leaves
+	for _, server := range []netip.Addr{netip.MustParseAddr("10.0.0.2"), ResolverLinkLocal} {
+		got, err := lookup(l.ns(q), server, "api.example.com")
+		if err != nil || len(got) != 1 || got[0] != webAddr {
+			t.Errorf("with no egress rule, lookup api.example.com at %s = %v, %v; want %s", server, got, err, webAddr)
+		}
+	}
+}

@@ -298,8 +298,11 @@ type hostSpec struct {
 	Addr        netip.Addr
 	SrcDstCheck bool
 	Masquerade  bool // a NAT gateway: no rule sets, masquerades what it forwards
-	Ingress     layers
-	Egress      layers
+	// Resolvers are the addresses of its VPC's DNS resolver, which rule
+	// sets do not filter.
+	Resolvers []netip.Addr
+	Ingress   layers
+	Egress    layers
 }
 
 // routerSpec is what a VPC router's nftables table is built from.
@@ -417,6 +420,9 @@ func (r *Realizer) planHosts(p *plan, s *snapshot, nets map[string]model.Network
 			continue
 		}
 		spec := hostSpec{Addr: e.PrivateIP, SrcDstCheck: e.SourceDestCheck}
+		if a, ok := ResolverAddr(nets[sub.NetworkID]); ok {
+			spec.Resolvers = []netip.Addr{a, ResolverLinkLocal}
+		}
 		spec.Ingress, spec.Egress = ix.forInterface(e)
 		h, err := newHost(e.ID, e.Handle, name, sub, e.PrivateIP, spec)
 		if err != nil {

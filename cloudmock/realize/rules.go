@@ -200,9 +200,18 @@ func hostRuleset(s hostSpec) (*ruleset, error) {
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — security groups are associated with network interfaces
 	in := baseChain("input", policy.HookInput, policy.PolicyDrop)
 	in.Rules = []policy.Rule{accepting(policy.Match{IIF: "lo"}), accepting(policy.Match{IIF: hostIf, NotIIF: true})}
-	passes(&in, "ingress", s.Ingress, policy.Accept)
 	out := baseChain("output", policy.HookOutput, policy.PolicyDrop)
 	out.Rules = []policy.Rule{accepting(policy.Match{OIF: "lo"}), accepting(policy.Match{OIF: hostIf, NotOIF: true})}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — security groups do not filter traffic to or from the Amazon DNS server (Route 53 Resolver)
+	for _, a := range s.Resolvers {
+		dns := netip.PrefixFrom(a, 32)
+		for _, proto := range []policy.Proto{policy.ProtoUDP, policy.ProtoTCP} {
+			out.Rules = append(out.Rules, accepting(policy.Match{OIF: hostIf, Dst: dns, Proto: proto, DstPort: policy.Port(53)}))
+			in.Rules = append(in.Rules, accepting(policy.Match{IIF: hostIf, Src: dns, Proto: proto, SrcPort: policy.Port(53),
+				CtState: policy.CtEstablished | policy.CtRelated}))
+		}
+	}
+	passes(&in, "ingress", s.Ingress, policy.Accept)
 	passes(&out, "egress", s.Egress, policy.Accept)
 	fwd := baseChain("forward", policy.HookForward, policy.PolicyDrop)
 	t.Chains = append(append(t.Chains, ins...), outs...)

@@ -20,7 +20,10 @@ import (
 // name, and its accounts are AWS's. Version 4 keeps security groups and
 // network ACLs as rule sets, and routes with priorities and tags; Restore
 // reads versions 1 to 3 too, their groups and ACLs turned into rule sets
-// (snapshot_legacy.go).
+// (snapshot_legacy.go). GuardDuty's objects (guardDutySnapshot) came later
+// within version 4: a snapshot without any has none of their fields, so
+// every version-4 reader reads it; one with them is refused, as a field it
+// does not know, by a reader older than them.
 const SnapshotVersion = 4
 
 // oldestSnapshotVersion is the oldest version Restore reads.

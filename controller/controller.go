@@ -47,6 +47,9 @@ type Options struct {
 	// Diagnostics runs the probes of the API's ping (the lab's: in the
 	// nodes' namespaces); nil refuses them.
 	Diagnostics nodes.Diagnostics
+	// Firewalls opens the FireNet firewalls' management APIs; nil leaves
+	// them unconfigured.
+	Firewalls nodes.FirewallDialer
 	// Providers are the cloud clients by account name.
 	Providers map[string]cloud.Provider
 	// Store holds keys, approvals and records.
@@ -61,6 +64,8 @@ type Controller struct {
 	opts Options
 	plan *intent.Plan
 	log  *log.Logger
+
+	fw fireNetState
 
 	mu        sync.Mutex
 	inv       cloud.Inventory // merged over accounts
@@ -96,8 +101,9 @@ func New(plan *intent.Plan, opts Options) *Controller {
 		kick: make(chan struct{}, 1), warned: map[string]bool{}, pushErr: map[string]error{}, syncErr: map[string]error{}}
 }
 
-// Close releases the gateway clients.
+// Close releases the gateway and firewall clients.
 func (c *Controller) Close() error {
+	c.closeFirewalls()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, cl := range c.clients {
@@ -293,6 +299,9 @@ func (c *Controller) step(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	if err := c.syncRoutes(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(c.pushFirewalls(ctx), c.syncFireNetRoutes(ctx)); err != nil {
 		errs = append(errs, err)
 	}
 	c.mu.Lock()

@@ -26,7 +26,8 @@ func inspectCloud(ctx context.Context, out io.Writer, lab string) error {
 		return err
 	}
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	if _, instances, err := mcnlab.PlanAndInstances(ctx, lab); err == nil {
+	if p, instances, err := mcnlab.PlanAndInstances(ctx, lab); err == nil {
+		defer func() { printFireNet(ctx, w, lab, p, instances); w.Flush() }() // after the rest
 		keys := make([]string, 0, len(instances))
 		for k := range instances {
 			keys = append(keys, k)

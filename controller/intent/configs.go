@@ -204,7 +204,9 @@ func (p *Plan) Configs(l Live) (map[string]mgmt.Config, error) {
 	}
 	out := map[string]mgmt.Config{}
 	for k, d := range descs {
-		out[k] = gwcfg.Compile(*d)
+		cfg := gwcfg.Compile(*d)
+		cfg.FireNet = p.fireNet(p.Gateway(k), l)
+		out[k] = cfg
 	}
 	return out, nil
 }

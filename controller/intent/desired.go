@@ -50,6 +50,9 @@ func (p *Plan) desired() error {
 			dc.gateway(g)
 		}
 	}
+	for _, tr := range c.Transits {
+		dc.firewalls(tr)
+	}
 	dc.order()
 	return nil
 }

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/mcnlab/mcnlab/dataplane/fwmgmt"
+	"github.com/mcnlab/mcnlab/dataplane/mgmt"
+	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/netns"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
+)
+
+const fireNetTopology = "../../topologies/testdata/good/firenet.yaml"
+
+// TestFireNetLab (root): a transit with two firewalls inspects prod <->
+// shared (2-tuple hash, a rule denying tcp/22). The matrix is as
+// expected; pings cross exactly one firewall, whose counters (the
+// gateway's and its own rule's) rise by what was sent; the far end sees
+// the original source address; tcp/22 is denied while ICMP passes; and
+// stopping the firewall that carries the flow moves it to the other one
+// within 2 s. inspect shows both firewalls.
+func TestFireNetLab(t *testing.T) {
+	lab := deployCloudLab(t, fireNetTopology, "fn")
+	prod := workloadNS(t, lab, "prod-app")
+	shared := workloadNS(t, lab, "shared-web")
+	src, dst := netip.MustParseAddr("10.1.1.10"), netip.MustParseAddr("10.3.1.10")
+	checkMatrix(t, lab)
+
+	before := steered(t, lab)
+	if !reach(t, prod, dst, 5) {
+		t.Fatal("prod-app does not reach shared-web")
+	}
+	after := steered(t, lab)
+	var carrier string
+	for fw, n := range after {
+		if d := n - before[fw]; d > 0 {
+			t.Logf("%s: %d packets steered to it for 5 pings", fw, d)
+			if carrier != "" {
+				t.Errorf("with the 2-tuple hash one pair's flows crossed both firewalls: %v -> %v", before, after)
+			}
+			carrier = fw
+			if d < 10 {
+				t.Errorf("%s: %d packets steered for 5 echo requests and their replies, want 10 or more", fw, d)
+			}
+		}
+	}
+	if carrier == "" {
+		t.Fatalf("no firewall's counter rose: %v -> %v", before, after)
+	}
+	if got := acceptedFrom(t, prod, shared, dst); got != src {
+		t.Errorf("shared-web saw the connection from %s, want prod-app's own %s", got, src)
+	}
+	sshBlocked(t, lab, prod, dst, carrier)
+
+	out, _, err := run(t, "inspect", "--lab", lab)
+	if err != nil || !strings.Contains(out, "FIRENET GATEWAY") || !strings.Contains(out, "fw1") || !strings.Contains(out, "fw2") {
+		t.Errorf("inspect: %v\n%s", err, out)
+	}
+	t.Logf("inspect:\n%s", out[strings.Index(out, "FIRENET GATEWAY"):])
+
+	fwNS := workloadNS(t, lab, carrier)
+	r := probeDuring(t, prod, dst, func() { stopInstance(t, lab, carrier, fwNS) })
+	t.Logf("stopping %s: longest gap between answers %s", carrier, r.Outage.Round(time.Millisecond))
+	if r.Outage > 2*time.Second {
+		t.Errorf("the flow took %s to move to the other firewall; want at most 2 s", r.Outage)
+	}
+	if d := steered(t, lab); d[otherFirewall(carrier)] <= after[otherFirewall(carrier)] {
+		t.Errorf("the other firewall's counter did not rise: %v", d)
+	}
+}
+
+// otherFirewall is the firewall of the pair that is not fw.
+func otherFirewall(fw string) string {
+	if fw == "fw1" {
+		return "fw2"
+	}
+	return "fw1"
+}
+
+// steered reads, from the transit gateway, the packets it steered to each
+// firewall.
+func steered(t *testing.T, lab string) map[string]uint64 {
+	t.Helper()
+	_, instances, err := mcnlab.PlanAndInstances(context.Background(), lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mgmt.NewClient(emulator.GatewaySocket(lab, instances["transit-1"].ID))
+	defer c.Close()
+	st, err := c.Status(context.Background())
+	if err != nil || st.FireNet == nil {
+		t.Fatalf("transit-1's status: %v, firenet %+v", err, st.FireNet)
+	}
+	out := map[string]uint64{}
+	for _, f := range st.FireNet.Firewalls {
+		if !f.Healthy {
+			t.Logf("%s is down: %s", f.Name, f.LastError)
+		}
+		out[f.Name] = f.Packets
+	}
+	return out
+}
+
+// acceptedFrom has a TCP listener in server's namespace accept one
+// connection made from client's, and returns the source address it saw.
+func acceptedFrom(t *testing.T, client, server string, dst netip.Addr) netip.Addr {
+	t.Helper()
+	var ln net.Listener
+	if err := netns.Do(server, func() (err error) { ln, err = net.Listen("tcp", ":8080"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		var c net.Conn
+		_ = netns.Do(client, func() (err error) {
+			c, err = net.DialTimeout("tcp", netip.AddrPortFrom(dst, 8080).String(), 3*time.Second)
+			return err
+		})
+		if c != nil {
+			defer c.Close()
+			time.Sleep(100 * time.Millisecond) // until the server has accepted
+		}
+	}()
+	ln.(*net.TCPListener).SetDeadline(time.Now().Add(3 * time.Second))
+	c, err := ln.Accept()
+	if err != nil {
+		t.Fatalf("shared-web accepted nothing: %v", err)
+	}
+	defer c.Close()
+	return c.RemoteAddr().(*net.TCPAddr).AddrPort().Addr().Unmap()
+}
+
+// sshBlocked checks that a connection to tcp/22 is refused by the
+// firewall's first rule (its counter rises) while pings still pass.
+func sshBlocked(t *testing.T, lab, client string, dst netip.Addr, fw string) {
+	t.Helper()
+	rule := func() uint64 {
+		_, instances, err := mcnlab.PlanAndInstances(context.Background(), lab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := fwmgmt.NewClient(emulator.GatewaySocket(lab, instances[fw].ID))
+		defer c.Close()
+		st, err := c.Status(context.Background())
+		if err != nil || len(st.Rules) == 0 {
+			t.Fatalf("%s's status: %v %+v", fw, err, st)
+		}
+		return st.Rules[0].Packets
+	}
+	n := rule()
+	err := netns.Do(client, func() error {
+		c, err := net.DialTimeout("tcp", netip.AddrPortFrom(dst, 22).String(), time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "timeout") {
+		t.Errorf("tcp/22 through %s: %v, want a timeout (dropped)", fw, err)
+	}
+	if m := rule(); m <= n {
+		t.Errorf("%s's deny rule counted %d, then %d", fw, n, m)
+	}
+	if !reach(t, client, dst, 3) {
+		t.Errorf("ICMP stopped passing")
+	}
+}
+
+// stopInstance stops instance key through the lab's EC2 API and waits
+// until its namespace ns is gone.
+func stopInstance(t *testing.T, lab, key, ns string) {
+	t.Helper()
+	_, instances, err := mcnlab.PlanAndInstances(context.Background(), lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc, err := mcnlab.ReadEndpoint(lab, "aws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ec2.New(ec2.Options{Region: lc.Region, BaseEndpoint: sdkaws.String(lc.URL),
+		Credentials: credentials.NewStaticCredentialsProvider(lc.Credentials.KeyID, lc.Credentials.Secret, "")})
+	if _, err := c.StopInstances(context.Background(), &ec2.StopInstancesInput{InstanceIds: []string{instances[key].ID}}); err != nil {
+		t.Fatalf("stop %s: %v", key, err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for netns.Exists(ns) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond) // until the realizer has removed the instance's namespace
+	}
+	if netns.Exists(ns) {
+		t.Fatalf("%s's namespace %s is still there 10 s after StopInstances", key, ns)
+	}
+}

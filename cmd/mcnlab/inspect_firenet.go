@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/controller/intent"
+	"github.com/mcnlab/mcnlab/dataplane/fwmgmt"
+	"github.com/mcnlab/mcnlab/dataplane/mgmt"
+	"github.com/mcnlab/mcnlab/emulator"
+)
+
+// printFireNet writes each FireNet transit gateway's view of its
+// firewalls (health, what it steered to each) and each firewall's own
+// rule counters, read from their management sockets. A lab without
+// firewalls prints nothing.
+func printFireNet(ctx context.Context, w io.Writer, lab string, p *intent.Plan, instances map[string]cloud.InstanceInfo) {
+	fws := p.Firewalls()
+	if len(fws) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nFIRENET GATEWAY\tFIREWALL\tADDRESS\tHEALTH\tSINCE\tRTT\tPACKETS\tBYTES")
+	for _, g := range p.Gateways {
+		in, ok := instances[g.Key]
+		if g.Role != intent.RoleTransit || !ok {
+			continue
+		}
+		st, err := gatewayStatusOf(ctx, lab, in.ID)
+		switch {
+		case err != nil:
+			fmt.Fprintf(w, "%s\t-\t-\tunreachable: %v\t\t\t\t\n", g.Key, err)
+			continue
+		case st.FireNet == nil:
+			continue
+		case st.FireNet.Error != "":
+			fmt.Fprintf(w, "%s\t-\t-\terror: %s\t\t\t\t\n", g.Key, st.FireNet.Error)
+		}
+		for _, f := range st.FireNet.Firewalls {
+			health := "down"
+			if f.Healthy {
+				health = "up"
+			}
+			if f.LastError != "" && !f.Healthy {
+				health += " (" + f.LastError + ")"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", g.Key, f.Name, f.Address, health, age(f.Since),
+				time.Duration(f.RTTMicros)*time.Microsecond, f.Packets, f.Bytes)
+		}
+		if n := st.FireNet.NoFirewallPackets; n > 0 {
+			fmt.Fprintf(w, "  %s dropped %d inspected packets while no firewall was up\n", g.Key, n)
+		}
+	}
+	fmt.Fprintln(w, "\nFIREWALL\tRULE\tMATCH\tACTION\tPACKETS\tBYTES")
+	for _, fw := range fws {
+		in, ok := instances[fw.Key]
+		if !ok {
+			fmt.Fprintf(w, "%s\t-\tno instance yet\t\t\t\n", fw.Key)
+			continue
+		}
+		cl := fwmgmt.NewClient(emulator.GatewaySocket(lab, in.ID))
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		st, err := cl.Status(cctx)
+		cancel()
+		cl.Close()
+		if err != nil {
+			fmt.Fprintf(w, "%s\t-\tunreachable: %v\t\t\t\n", fw.Key, err)
+			continue
+		}
+		for _, r := range st.Rules {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\n", fw.Key, r.Name, ruleMatch(r.Rule), r.Action, r.Packets, r.Bytes)
+		}
+		fmt.Fprintf(w, "%s\tdefault\tnew flows no rule matched\t%s\t%d\t%d\n", fw.Key, st.Default, st.DefaultCount.Packets, st.DefaultCount.Bytes)
+		fmt.Fprintf(w, "%s\testablished\tpackets of allowed connections (%d in the table)\tallow\t%d\t%d\n", fw.Key, st.Connections,
+			st.Established.Packets, st.Established.Bytes)
+	}
+}
+
+// gatewayStatusOf reads a cloud gateway's status from its socket.
+func gatewayStatusOf(ctx context.Context, lab, id string) (mgmt.Status, error) {
+	c := mgmt.NewClient(emulator.GatewaySocket(lab, id))
+	defer c.Close()
+	cctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	return c.Status(cctx)
+}
+
+// ruleMatch writes what a rule matches: "tcp to port 22 from 10.1.0.0/16".
+func ruleMatch(r fwmgmt.Rule) string {
+	var s []string
+	if r.Protocol != "" {
+		s = append(s, r.Protocol)
+	}
+	if r.DstPort != 0 {
+		s = append(s, fmt.Sprintf("port %d", r.DstPort))
+	}
+	if r.Src.IsValid() {
+		s = append(s, "from "+r.Src.String())
+	}
+	if r.Dst.IsValid() {
+		s = append(s, "to "+r.Dst.String())
+	}
+	if len(s) == 0 {
+		return "any"
+	}
+	return strings.Join(s, " ")
+}

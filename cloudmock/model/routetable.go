@@ -27,6 +27,7 @@ const (
 type Target struct {
 	Kind TargetKind
 	ID   string
+	Addr netip.Addr `json:",omitzero"` // TargetAddress: the next hop's address
 }
 
 // RouteOrigin says how a route came into a table.
@@ -55,6 +56,7 @@ const (
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/route-tables-priority.html — longest prefix match
 // GCP: https://cloud.google.com/vpc/docs/routes#routeselection — most specific destination first, then the lowest priority value
 type Route struct {
+	Name        string `json:",omitempty"` // the name its provider addresses it by (Azure's routes); empty elsewhere
 	Destination netip.Prefix
 	Target      Target
 	Origin      RouteOrigin
@@ -336,7 +338,12 @@ func (c *Cloud) AssociateRouteTable(account, tableID, subnetID string) (RouteTab
 	if err != nil {
 		return RouteTableAssociation{}, err
 	}
-	if s.NetworkID != rt.NetworkID {
+	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/manage-route-table#associate-a-route-table-to-a-subnet — a table of no network serves subnets of its region
+	if rt.NetworkID == "" && s.Region != rt.Region {
+		return RouteTableAssociation{}, errf(CodeInvalidParameter, KindRouteTable, tableID,
+			"route table %s and subnet %s are in different regions", tableID, subnetID)
+	}
+	if rt.NetworkID != "" && s.NetworkID != rt.NetworkID {
 		return RouteTableAssociation{}, errf(CodeInvalidParameter, KindRouteTable, tableID,
 			"route table %s and subnet %s belong to different networks", tableID, subnetID)
 	}

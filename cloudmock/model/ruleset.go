@@ -91,7 +91,7 @@ type Peer struct {
 // priority 0 (then order does not matter).
 type Rule struct {
 	ID          string // empty for flavours whose rules have no ID (network ACLs)
-	Name        string // the name its provider addresses it by (Azure's securityRules); empty elsewhere
+	Name        string `json:",omitempty"` // the name its provider addresses it by (Azure's securityRules); empty elsewhere
 	Direction   Direction
 	Priority    int
 	Action      Action

@@ -89,9 +89,17 @@ func TestAzureCLI(t *testing.T) {
 	if err == nil || !strings.Contains(out, "SecurityRuleConflict") {
 		t.Fatalf("a duplicate priority: %v\n%s", err, out)
 	}
+	// Debian's az cannot load the route-table commands (cloud-clients.md §1.1.5): az resource, through the provider metadata.
+	must("resource", "create", "-g", "rg1", "-n", "rt1", "--resource-type", "Microsoft.Network/routeTables", "-l", "eastus",
+		"-p", `{"routes":[{"name":"nva","properties":{"addressPrefix":"0.0.0.0/0","nextHopType":"VirtualAppliance","nextHopIpAddress":"10.0.1.4"}}]}`)
+	if out := must("resource", "show", "-g", "rg1", "-n", "rt1", "--resource-type", "Microsoft.Network/routeTables",
+		"--query", "properties.routes[0].properties.nextHopIpAddress", "-o", "tsv"); strings.TrimSpace(out) != "10.0.1.4" {
+		t.Fatalf("az resource show of the route table: %q", out)
+	}
 	must("network", "vnet", "delete", "-g", "rg1", "-n", "v1")
 	must("network", "nsg", "delete", "-g", "rg1", "-n", "nsg1")
-	if n := len(e.cloud.Networks(testSub)) + len(e.cloud.RuleSets(testSub, "")); n != 0 {
+	must("group", "delete", "-n", "rg1", "--yes")
+	if n := len(e.cloud.Networks(testSub)) + len(e.cloud.RuleSets(testSub, "")) + len(e.cloud.RouteTables(testSub)) + len(e.cloud.Scopes(testSub)); n != 0 {
 		t.Fatalf("%d objects left after the deletes", n)
 	}
 }

@@ -7,7 +7,8 @@
 // disabled and for az login --service-principal), subscriptions (model
 // accounts with the azure profile), resource groups (model scopes),
 // provider metadata, and Microsoft.Network virtual networks with subnets
-// and network security groups with security rules.
+// network security groups with security rules, and route tables with
+// routes.
 //
 // Each service principal maps to one subscription; its tokens are signed
 // by the server and checked on every ARM call. Every api-version Azure

@@ -17,6 +17,8 @@ var fuzzPaths = []string{
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/v1/subnets/s2?api-version=2025-05-01",
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/n1?api-version=2025-05-01",
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/n1/securityRules/r1?api-version=2025-05-01",
+	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/routeTables/t1?api-version=2025-05-01",
+	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/routeTables/t1/routes/x?api-version=2025-05-01",
 }
 
 // FuzzARMRequest: whatever body a PUT carries, the front-end answers
@@ -27,7 +29,9 @@ func FuzzARMRequest(f *testing.F) {
 		`{"location":"eastus","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]},"subnets":[{"name":"s1","properties":{"addressPrefix":"10.0.1.0/24","networkSecurityGroup":{"id":"/subscriptions/x"}}}]}}`,
 		`{"location":"eastus","properties":{"securityRules":[{"name":"a","properties":{"priority":100,"direction":"Inbound","access":"Allow","protocol":"Tcp","sourceAddressPrefix":"*","destinationAddressPrefix":"*","sourcePortRange":"*","destinationPortRange":"22"}}]}}`,
 		`{"properties":{"priority":4096,"direction":"Outbound","access":"Deny","protocol":"*","destinationAddressPrefix":"Internet"}}`,
-		`{"properties":{"addressPrefix":"10.0.2.0/24"}}`,
+		`{"properties":{"addressPrefix":"10.0.2.0/24","routeTable":{"id":"/subscriptions/` + testSub + `/resourceGroups/rg1/providers/Microsoft.Network/routeTables/t1"}}}`,
+		`{"location":"eastus","properties":{"routes":[{"name":"a","properties":{"addressPrefix":"0.0.0.0/0","nextHopType":"VirtualAppliance","nextHopIpAddress":"10.0.0.4"}}]}}`,
+		`{"properties":{"addressPrefix":"10.1.0.0/16","nextHopType":"None"}}`,
 		`{"location":"West Europe","tags":{"a":"b"}}`,
 		`{"location":1}`, `[]`, `null`, `{`, ``, `{"properties":{"priority":-1e99}}`, `{"a":1} {"b":2}`,
 	} {
@@ -50,6 +54,7 @@ func FuzzARMRequest(f *testing.F) {
 		send(fuzzPaths[0], `{"location":"eastus"}`)
 		send(fuzzPaths[1], `{"location":"eastus","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]}}}`)
 		send(fuzzPaths[3], `{"location":"eastus"}`)
+		send(fuzzPaths[5], `{"location":"eastus"}`)
 		w := send(fuzzPaths[((which%len(fuzzPaths))+len(fuzzPaths))%len(fuzzPaths)], body)
 		if w.Code >= 500 {
 			t.Fatalf("body %q: %d %s", body, w.Code, w.Body)

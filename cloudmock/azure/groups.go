@@ -192,12 +192,20 @@ func containsFold(list []string, s string) bool {
 }
 
 // deleteGroup deletes a resource group and every resource in it, as ARM
-// does: NSGs (detached first) and virtual networks with their subnets.
+// does: NSGs and route tables (detached first), and virtual networks with
+// their subnets.
 // Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/delete-resource-group — deleting a resource group deletes all its resources
 func (s *Server) deleteGroup(sub string, g model.Scope) error {
 	for _, rs := range s.cloud.RuleSets(sub, model.FlavorNSG) {
 		if strings.EqualFold(rs.Scope, g.Name) {
 			if err := s.deleteNSG(sub, rs); err != nil {
+				return err
+			}
+		}
+	}
+	for _, rt := range s.cloud.RouteTables(sub) {
+		if rt.NetworkID == "" && strings.EqualFold(rt.Scope, g.Name) {
+			if err := s.deleteRouteTable(sub, rt, true); err != nil {
 				return err
 			}
 		}

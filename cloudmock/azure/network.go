@@ -25,6 +25,8 @@ func init() {
 		"networksecuritygroups": {name: "networkSecurityGroups",
 			children: map[string]string{"securityrules": "securityRules", "defaultsecurityrules": "defaultSecurityRules"},
 			list:     (*Server).listNSGs, serve: (*Server).serveNSG, child: (*Server).serveRule},
+		"routetables": {name: "routeTables", children: map[string]string{"routes": "routes"},
+			list: (*Server).listRouteTables, serve: (*Server).serveRouteTable, child: (*Server).serveRoute},
 	}
 }
 

@@ -14,6 +14,7 @@ var providerTypes = map[string]map[string][]string{
 	"microsoft.network": {
 		"virtualNetworks": networkVersions, "virtualNetworks/subnets": networkVersions,
 		"networkSecurityGroups": networkVersions, "networkSecurityGroups/securityRules": networkVersions,
+		"routeTables": networkVersions, "routeTables/routes": networkVersions,
 		"locations": networkVersions, "operations": networkVersions, "locations/operations": networkVersions,
 		"locations/operationResults": networkVersions,
 	},

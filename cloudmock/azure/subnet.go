@@ -25,6 +25,7 @@ type subnetProps struct {
 	AddressPrefix                     string   `json:"addressPrefix,omitempty"`
 	AddressPrefixes                   []string `json:"addressPrefixes,omitempty"`
 	NetworkSecurityGroup              *ref     `json:"networkSecurityGroup,omitempty"`
+	RouteTable                        *ref     `json:"routeTable,omitempty"`
 	IPConfigurations                  []ref    `json:"ipConfigurations,omitempty"`
 	Delegations                       []any    `json:"delegations"`
 	PrivateEndpointNetworkPolicies    string   `json:"privateEndpointNetworkPolicies,omitempty"`
@@ -36,13 +37,16 @@ const subnetType = "Microsoft.Network/virtualNetworks/subnets"
 
 // subnetOut renders a subnet with its NSG and interfaces.
 // Azure: https://learn.microsoft.com/en-us/rest/api/virtualnetwork/subnets/get — privateEndpointNetworkPolicies Disabled, privateLinkServiceNetworkPolicies Enabled by default
-func subnetOut(sn model.Subnet, nsgs map[string][2]string, ipcs map[string][]ref) subnetBody {
+func subnetOut(sn model.Subnet, nsgs, tables map[string][2]string, ipcs map[string][]ref) subnetBody {
 	b := subnetBody{ID: sn.ID, Name: sn.Name, Type: subnetType, Properties: subnetProps{
 		AddressPrefix: sn.Prefix.String(), Delegations: []any{}, IPConfigurations: ipcs[sn.ID],
 		PrivateEndpointNetworkPolicies: "Disabled", PrivateLinkServiceNetworkPolicies: "Enabled", ProvisioningState: "Succeeded",
 	}}
 	if n, ok := nsgs[sn.ID]; ok {
 		b.Properties.NetworkSecurityGroup = &ref{ID: n[0]}
+	}
+	if t, ok := tables[sn.ID]; ok {
+		b.Properties.RouteTable = &ref{ID: t[0]}
 	}
 	b.Etag = etagOf(b)
 	return b
@@ -53,6 +57,7 @@ type subnetPlan struct {
 	name   string
 	prefix netip.Prefix
 	nsg    string // the NSG's model ID, or empty
+	table  string // the route table's model ID, or empty
 }
 
 // planSubnets checks a network's subnets as Azure does before it changes
@@ -112,6 +117,11 @@ func (s *Server) planSubnet(sub, vnet string, space []netip.Prefix, b subnetBody
 	plan := subnetPlan{name: b.Name, prefix: p}
 	if r := b.Properties.NetworkSecurityGroup; r != nil && r.ID != "" {
 		if plan.nsg, err = s.resolveRef(sub, r.ID, "networkSecurityGroups", model.KindRuleSet); err != nil {
+			return subnetPlan{}, err
+		}
+	}
+	if r := b.Properties.RouteTable; r != nil && r.ID != "" {
+		if plan.table, err = s.resolveRef(sub, r.ID, "routeTables", model.KindRouteTable); err != nil {
 			return subnetPlan{}, err
 		}
 	}
@@ -185,7 +195,10 @@ func (s *Server) applySubnet(n model.Network, p subnetPlan, old model.Subnet, ex
 		}
 		id = sn.ID
 	}
-	return s.setSubnetNSG(n.Account, id, p.nsg)
+	if err := s.setSubnetNSG(n.Account, id, p.nsg); err != nil {
+		return err
+	}
+	return s.setSubnetRouteTable(n.Account, id, p.table)
 }
 
 // setSubnetNSG associates the subnet with the NSG (none when nsg is

@@ -59,7 +59,7 @@ func (s *Server) serveSubnet(q *request, group, vnet, _, name string) {
 // subnetByID renders one subnet.
 func (s *Server) subnetByID(sub, id string) subnetBody {
 	sn, _ := s.cloud.Subnet(sub, id)
-	return subnetOut(sn, s.nsgOfSubnets(sub), s.ipConfigs(sub))
+	return subnetOut(sn, s.nsgOfSubnets(sub), s.tableOfSubnets(sub), s.ipConfigs(sub))
 }
 
 // putSubnet creates or updates one subnet of a network.

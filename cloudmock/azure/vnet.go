@@ -73,10 +73,10 @@ func (s *Server) vnetOut(n model.Network) vnetBody {
 	p.Subnets, p.VirtualNetworkPeerings = []subnetBody{}, []any{}
 	p.EnableDdosProtection = new(bool)
 	p.ResourceGUID, p.ProvisioningState = guidOf(n.ID+n.Handle), "Succeeded"
-	nsgs, ipcs := s.nsgOfSubnets(n.Account), s.ipConfigs(n.Account)
+	nsgs, tables, ipcs := s.nsgOfSubnets(n.Account), s.tableOfSubnets(n.Account), s.ipConfigs(n.Account)
 	for _, sn := range s.cloud.Subnets(n.Account) {
 		if sn.NetworkID == n.ID {
-			p.Subnets = append(p.Subnets, subnetOut(sn, nsgs, ipcs))
+			p.Subnets = append(p.Subnets, subnetOut(sn, nsgs, tables, ipcs))
 		}
 	}
 	b.Etag = etagOf(b)

@@ -12,9 +12,10 @@
 // the model true in the emulated dataplane.
 //
 // What differs between providers is an account's profile (Profile, one per
-// provider; AWS's in profile_aws.go and the default): how IDs are minted,
-// whether names are unique, which default objects a network comes with,
-// the default limits, the addresses a subnet reserves and the regions.
+// provider; AWS's in profile_aws.go and the default, Azure's in
+// profile_azure.go): how IDs are minted, whether names are unique (and
+// case-insensitive), which default objects a network comes with, the
+// default limits, the addresses a subnet reserves and the regions.
 // Every object has a region, a scope and a name (names.go), and a short
 // handle from which the realizer names its kernel objects; the model
 // refuses two objects with one handle. Each kind's objects live in one

@@ -23,7 +23,10 @@ import (
 // (snapshot_legacy.go). GuardDuty's objects (guardDutySnapshot) came later
 // within version 4: a snapshot without any has none of their fields, so
 // every version-4 reader reads it; one with them is refused, as a field it
-// does not know, by a reader older than them.
+// does not know, by a reader older than them. So do the Azure profile's
+// (profile_azure.go): named rules and routes (Rule.Name, Route.Name),
+// next-hop addresses (Target.Addr), scopes as objects (scope.go, owner
+// records of KindScope) and rule sets and route tables of no network.
 const SnapshotVersion = 4
 
 // oldestSnapshotVersion is the oldest version Restore reads.

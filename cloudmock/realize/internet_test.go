@@ -55,10 +55,15 @@ func lookup(ns string, server netip.Addr, name string) ([]netip.Addr, error) {
 	err := netns.Do(ns, func() error {
 		m := new(dns.Msg)
 		m.SetQuestion(dns.Fqdn(name), dns.TypeA)
-		c := &dns.Client{Timeout: time.Second}
+		// Two tries of 2 s, as a stub resolver retries a query over UDP
+		// (the first may wait for the router's address to be resolved on
+		// a loaded machine).
+		c := &dns.Client{Timeout: 2 * time.Second}
 		r, _, err := c.Exchange(m, netip.AddrPortFrom(server, 53).String())
 		if err != nil {
-			return err
+			if r, _, err = c.Exchange(m, netip.AddrPortFrom(server, 53).String()); err != nil {
+				return err
+			}
 		}
 		if r.Rcode != dns.RcodeSuccess {
 			return fmt.Errorf("lookup %s at %s: %s", name, server, dns.RcodeToString[r.Rcode])

@@ -191,21 +191,30 @@ func selectObjects[T any](f form, idParam string, all []T, id func(T) string, ge
 		}
 		all = picked
 	}
-	fs, err := f.filters()
+	out, err := filtered(f, all, get)
 	if err != nil {
 		return nil, "", err
 	}
+	return paginate(f, out)
+}
+
+// filtered keeps the items that match the call's filters.
+func filtered[T any](f form, all []T, get func(T) fields) ([]T, error) {
+	fs, err := f.filters()
+	if err != nil {
+		return nil, err
+	}
 	var out []T
-	for _, o := range all {
-		ok, err := matches(fs, get(o))
+	for _, x := range all {
+		ok, err := matches(fs, get(x))
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		if ok {
-			out = append(out, o)
+			out = append(out, x)
 		}
 	}
-	return paginate(f, out)
+	return out, nil
 }
 
 // paginate cuts a page of MaxResults items at NextToken.

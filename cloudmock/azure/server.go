@@ -28,6 +28,11 @@ type Server struct {
 	mu         sync.RWMutex         // guards principals
 	principals map[string]Principal // by client ID
 
+	// writes serializes the ARM writes (PUT, PATCH, DELETE): one write is
+	// several model calls (a VNet, its prefixes, its subnets and their
+	// associations), which no other write may interleave with.
+	writes sync.Mutex
+
 	// PageSize is the most items one list response holds before a
 	// nextLink (100 when 0); tests make it small.
 	PageSize int
@@ -109,6 +114,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q.sub = p.Subscription
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		s.writes.Lock()
+		defer s.writes.Unlock()
+	}
 	s.serveSubscription(q)
 }
 

@@ -101,6 +101,10 @@ type Realizer struct {
 	adopted bool           // the first pass adopted the existing dataplane (Options.Adopt)
 	svc     services       // the internet's servers and the VPC resolvers (internet.go)
 
+	// findings raises GuardDuty findings from the routers' flows
+	// (guardduty.go); set by New, stopped by Close.
+	findings *findingWatch
+
 	// firewalls holds the IDs of instances launched with FirewallImage
 	// (firewalls.go): set by plan, read when their daemon starts.
 	firewalls sync.Map
@@ -136,6 +140,7 @@ func New(ctx context.Context, cloud *model.Cloud, opts Options) (*Realizer, erro
 	r.cond = sync.NewCond(&r.mu)
 	r.sub = cloud.Subscribe(r.onEvent)
 	go r.run()
+	r.findings = r.startFindingWatch()
 	if err := r.Sync(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("realize lab %s: %w", opts.Lab, err), r.Close())
 	}
@@ -250,6 +255,7 @@ func (r *Realizer) Close() error {
 	r.sub.Close()
 	r.poke()
 	<-r.done
+	r.findings.close()
 	// The services' sockets first: they would keep the namespaces alive.
 	return errors.Join(r.svc.close(), r.live.teardown())
 }

@@ -102,6 +102,13 @@ type LaunchSpec struct {
 	SecurityGroupIDs []string   // empty: the network's default group
 	Count            int
 	Tags             map[string]string
+	// Place gives the instance a scope and a name (a virtual machine's
+	// name where the profile has unique names); its region is always its
+	// subnet's. A name can be given only with Count 1.
+	Place Place
+	// InterfaceName names the primary network interface, in the
+	// instance's scope (Azure's NIC is a resource of its own).
+	InterfaceName string
 }
 
 // RunInstances launches Count instances in a subnet, each with a primary
@@ -115,6 +122,9 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 	}
 	if spec.Count < 1 {
 		return nil, errf(CodeInvalidParameter, KindInstance, "", "instance count %d must be at least 1", spec.Count)
+	}
+	if (spec.Place.Name != "" || spec.InterfaceName != "") && spec.Count != 1 {
+		return nil, errf(CodeInvalidParameter, KindInstance, spec.Place.Name, "a name can be given only for one instance")
 	}
 	if spec.PrivateIP.IsValid() {
 		if spec.Count != 1 {
@@ -159,11 +169,13 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 				return nil, err
 			}
 		}
-		instID, err := c.newIDLocked(account, KindInstance, Place{Region: s.Region})
+		instAt := Place{Region: s.Region, Scope: spec.Place.Scope, Name: spec.Place.Name}
+		eniAt := Place{Region: s.Region, Scope: spec.Place.Scope, Name: spec.InterfaceName}
+		instID, err := c.newIDLocked(account, KindInstance, instAt)
 		if err != nil {
 			return nil, err
 		}
-		eniID, err := c.newIDLocked(account, KindNetworkInterface, Place{Region: s.Region})
+		eniID, err := c.newIDLocked(account, KindNetworkInterface, eniAt)
 		if err != nil {
 			return nil, err
 		}
@@ -173,9 +185,9 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 			SecurityGroupIDs: slices.Clone(groups), SourceDestCheck: true, InstanceID: inst.ID}
 		inst.NetworkInterfaceID = e.ID
 		c.enis[e.ID] = e
-		c.registerLocked(KindNetworkInterface, e.ID, account, s.Region, nil)
+		c.registerAtLocked(KindNetworkInterface, e.ID, account, eniAt, nil)
 		c.instances[inst.ID] = inst
-		c.registerLocked(KindInstance, inst.ID, account, s.Region, spec.Tags)
+		c.registerAtLocked(KindInstance, inst.ID, account, instAt, spec.Tags)
 		out = append(out, inst.copy(c))
 	}
 	return out, nil

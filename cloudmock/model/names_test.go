@@ -197,3 +197,50 @@ func checkInnerScopes(t *testing.T, c *Cloud) {
 		t.Errorf("%d VPN attachments; want 2", vpns)
 	}
 }
+
+// An instance and its primary interface are made at a place with their
+// names (a VM and its NIC on Azure): ByName finds both, a taken name is
+// AlreadyExists and nothing is made, a name needs Count 1, and names
+// survive Snapshot/Restore.
+func TestNamedProfileNamesInstances(t *testing.T) {
+	c := newNamedCloud(t)
+	f := newScopeFixture(t, c, "rg1", 1)
+	spec := LaunchSpec{SubnetID: f.subA.ID, Count: 1, Place: Place{Region: "beta", Scope: "rg1", Name: "vm1"}, InterfaceName: "vm1-nic"}
+	is, err := c.RunInstances(namedAcct, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm := is[0]
+	if vm.Name != "vm1" || vm.Scope != "rg1" || vm.Region != f.subA.Region {
+		t.Errorf("instance %+v in %s: want vm1 in rg1, in its subnet's region %s", vm.Meta, vm.Region, f.subA.Region)
+	}
+	check := func(c *Cloud) {
+		t.Helper()
+		if id, err := c.ByName(namedAcct, "rg1", KindInstance, "vm1"); err != nil || id != vm.ID {
+			t.Errorf("ByName instance vm1 = %q, %v; want %s", id, err, vm.ID)
+		}
+		if id, err := c.ByName(namedAcct, "rg1", KindNetworkInterface, "vm1-nic"); err != nil || id != vm.NetworkInterfaceID {
+			t.Errorf("ByName interface vm1-nic = %q, %v; want %s", id, err, vm.NetworkInterfaceID)
+		}
+	}
+	check(c)
+	before := len(c.Instances(namedAcct))
+	_, err = c.RunInstances(namedAcct, LaunchSpec{SubnetID: f.subA.ID, Count: 1, Place: Place{Scope: "rg1", Name: "vm1"}})
+	wantCode(t, err, CodeAlreadyExists)
+	_, err = c.RunInstances(namedAcct, LaunchSpec{SubnetID: f.subA.ID, Count: 1, Place: Place{Scope: "rg1", Name: "vm2"}, InterfaceName: "vm1-nic"})
+	wantCode(t, err, CodeAlreadyExists)
+	_, err = c.RunInstances(namedAcct, LaunchSpec{SubnetID: f.subA.ID, Count: 2, Place: Place{Scope: "rg1", Name: "vm3"}})
+	wantCode(t, err, CodeInvalidParameter)
+	if n := len(c.Instances(namedAcct)); n != before {
+		t.Errorf("%d instances after the refused launches, want %d", n, before)
+	}
+	b, _, err := c.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := New()
+	if err := r.Restore(b); err != nil {
+		t.Fatal(err)
+	}
+	check(r)
+}

@@ -69,6 +69,8 @@ type Account struct {
 	// QuotasPos is where the account's quotas mapping is; zero when it
 	// has none.
 	QuotasPos Pos
+	// GuardDuty, when set, turns GuardDuty on in the account (guardduty.go).
+	GuardDuty *GuardDuty
 	Pos       Pos
 }
 
@@ -100,7 +102,11 @@ type Workload struct {
 	// Allow lists the sources its security group admits (all protocols);
 	// nil means from anywhere (0.0.0.0/0).
 	Allow []netip.Prefix
-	Pos   Pos
+	// Public gives it an elastic IP, reached through the VPC's internet
+	// gateway: its subnet must route to the internet (a transit's or
+	// spoke's subnet).
+	Public bool
+	Pos    Pos
 }
 
 // Transit is a transit gateway (a pair with HA) in a VPC subnet.

@@ -255,6 +255,9 @@ func (d *decoder) account(name string, key, n *yaml.Node, path string) *Account 
 		a.QuotasPos = posOf(v)
 		a.Quotas = d.quotas(v, join(path, "quotas"))
 	}
+	if v := f["guardduty"]; v != nil {
+		a.GuardDuty = d.guardDuty(v, join(path, "guardduty"))
+	}
 	return a
 }
 
@@ -306,6 +309,9 @@ func (d *decoder) workload(name string, key, n *yaml.Node, path string) *Workloa
 	}
 	if v := f["allow"]; v != nil {
 		w.Allow = d.prefixes(v, join(path, "allow"), "10.0.0.0/8")
+	}
+	if v := f["public"]; v != nil {
+		w.Public = d.boolean(v, join(path, "public"))
 	}
 	return w
 }

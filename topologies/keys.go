@@ -17,10 +17,10 @@ var objectKeys = map[string][]string{
 	"endpoint": {"node", "interface", "address"},
 
 	// The cloud intent (cloud.go).
-	"account":        {"provider", "credentials", "quotas"},
+	"account":        {"provider", "credentials", "quotas", "guardduty"},
 	"quotas":         quotaKeys(),
 	"vpc":            {"account", "region", "cidr", "subnets", "workloads"},
-	"workload":       {"subnet", "address", "allow"},
+	"workload":       {"subnet", "address", "allow", "public"},
 	"transit":        {"vpc", "subnet", "asn", "ha", "hpe", "approval", "firenet"},
 	"hpe":            {"tunnels"},
 	"approval":       {"mode", "approved"},
@@ -37,6 +37,9 @@ var objectKeys = map[string][]string{
 	// The emulated internet (internet.go).
 	"internet":     {"dns", "hosts"},
 	"internetHost": {"address", "role", "names", "serve", "shared"},
+
+	// GuardDuty (guardduty.go).
+	"guardduty": {"enforce", "poll", "threats", "exclude"},
 }
 
 // requiredKeys lists the keys each mapping must hold. A topology needs
@@ -70,6 +73,7 @@ var requiredKeys = map[string][]string{
 
 	"internet":     {},
 	"internetHost": {"address"},
+	"guardduty":    {},
 }
 
 // missingHint tells what to write for a missing required key; a hint

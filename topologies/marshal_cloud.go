@@ -22,6 +22,9 @@ func marshalCloud(root *yaml.Node, cl *Cloud) {
 			}
 			m.Content = append(m.Content, str("quotas"), flow(q))
 		}
+		if a.GuardDuty != nil {
+			m.Content = append(m.Content, str("guardduty"), marshalGuardDuty(a.GuardDuty))
+		}
 		return a.Name, flow(m)
 	})
 	if len(cl.Accounts) == 0 {
@@ -102,6 +105,9 @@ func marshalVPC(v *VPC) *yaml.Node {
 			}
 			if w.Allow != nil {
 				wm.Content = append(wm.Content, str("allow"), prefixList(w.Allow))
+			}
+			if w.Public {
+				wm.Content = append(wm.Content, str("public"), boolean(true))
 			}
 			workloads.Content = append(workloads.Content, str(w.Name), flow(wm))
 		}

@@ -74,6 +74,7 @@ func (c *checker) check(t *Topology) {
 	c.checkCloud(t)
 	c.checkFireNets(t)
 	c.checkInternet(t)
+	c.checkGuardDuty(t)
 	for _, n := range t.Nodes {
 		if n != nil {
 			c.checkRoutes(n, conn[n.Name])

@@ -56,6 +56,9 @@ type Options struct {
 	Store *store.Store
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// ThreatLists publishes an account's GuardDuty threat list and
+	// returns its location (guardduty.go); nil leaves GuardDuty off.
+	ThreatLists func(account string, list []netip.Prefix) (location string, err error)
 }
 
 // Controller reconciles one topology. Start it with Run; it is safe for
@@ -66,6 +69,7 @@ type Controller struct {
 	log  *log.Logger
 
 	fw fireNetState
+	gd guardDutyState // GuardDuty enforcement (guardduty.go)
 
 	mu        sync.Mutex
 	inv       cloud.Inventory // merged over accounts
@@ -196,6 +200,7 @@ func (c *Controller) Run(ctx context.Context) error {
 		case <-time.After(time.Second):
 		}
 	}
+	defer c.startGuardDuty(ctx)()
 	t := time.NewTicker(Interval)
 	defer t.Stop()
 	for {

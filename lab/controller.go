@@ -97,7 +97,8 @@ func RunController(ctx context.Context, lab string) error {
 		return err
 	}
 	defer st.Close()
-	ctl := controller.New(cp, controller.Options{Gateways: Nodes{Lab: lab}, Firewalls: Nodes{Lab: lab}, Diagnostics: Nodes{Lab: lab}, Providers: providers, Store: st, Log: os.Stderr})
+	ctl := controller.New(cp, controller.Options{Gateways: Nodes{Lab: lab}, Firewalls: Nodes{Lab: lab}, Diagnostics: Nodes{Lab: lab}, Providers: providers, Store: st, Log: os.Stderr,
+		ThreatLists: ThreatLists(lab)})
 	defer ctl.Close()
 
 	// The API keeps its address across restarts, so clients keep working.

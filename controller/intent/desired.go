@@ -102,7 +102,7 @@ func (dc *desiredCompiler) vpc(v *topologies.VPC) error {
 		}
 		d.SecurityGroups = append(d.SecurityGroups, sg)
 		d.Instances = append(d.Instances, cloud.Instance{Key: w.Name, VPC: v.Name, Subnet: SubnetKey(v.Name, w.Subnet),
-			PrivateIP: w.Address, Image: cloud.ImageWorkload, SecurityGroups: []string{sg.Key}, SourceDestCheck: true})
+			PrivateIP: w.Address, Image: cloud.ImageWorkload, SecurityGroups: []string{sg.Key}, SourceDestCheck: true, PublicIP: w.Public})
 	}
 	return nil
 }

@@ -1,39 +1,23 @@
 package fwmgmt
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net"
 	"net/http"
+
+	"github.com/mcnlab/mcnlab/dataplane/sockapi"
 )
 
 // Client talks to one firewall's management socket. It is safe for
 // concurrent use; Close releases its idle connections.
 type Client struct {
-	path string
-	hc   *http.Client
+	sc *sockapi.Client
 }
 
 // NewClient returns a client of the socket at path; it connects lazily.
-func NewClient(path string) *Client {
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", path)
-		},
-		MaxIdleConns: 2,
-	}
-	return &Client{path: path, hc: &http.Client{Transport: tr}}
-}
+func NewClient(path string) *Client { return &Client{sc: sockapi.NewClient(path)} }
 
 // Close closes idle connections; it is idempotent.
-func (c *Client) Close() error {
-	c.hc.CloseIdleConnections()
-	return nil
-}
+func (c *Client) Close() error { return c.sc.Close() }
 
 // Config returns the policy in place.
 func (c *Client) Config(ctx context.Context) (Config, error) {
@@ -54,36 +38,5 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 }
 
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("%s %s: %w", method, path, err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://firewall"+path, body)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s %s on %s: %w", method, path, c.path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return fmt.Errorf("%s %s: read answer: %w", method, path, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		var e Error
-		if json.Unmarshal(b, &e) != nil || e.Error == "" {
-			e.Error = string(b)
-		}
-		return fmt.Errorf("%s %s on %s: HTTP %d: %s", method, path, c.path, resp.StatusCode, e.Error)
-	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
-	}
-	return nil
+	return c.sc.Do(ctx, method, path, in, out)
 }

@@ -1,21 +1,17 @@
 package fwmgmt
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
 	"sync"
-	"time"
 
 	"github.com/mcnlab/mcnlab/dataplane/firewall"
+	"github.com/mcnlab/mcnlab/dataplane/sockapi"
 )
 
 // Engine is what the server drives; *firewall.Engine implements it.
@@ -125,69 +121,13 @@ func Handler(b *Backend) http.Handler {
 	return mux
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, code int, v any) { sockapi.WriteJSON(w, code, v) }
 
 // Server serves the API on a unix socket.
-type Server struct {
-	path string
-	srv  *http.Server
-	wg   sync.WaitGroup
-	once sync.Once
-	err  error
-}
+type Server = sockapi.Server
 
 // Listen creates the unix socket at path (mode 0600), replacing a stale
 // socket file, and serves b on it until Close.
 func Listen(path string, b *Backend, logger *slog.Logger) (*Server, error) {
-	if fi, err := os.Lstat(path); err == nil {
-		if fi.Mode()&os.ModeSocket == 0 {
-			return nil, fmt.Errorf("listen on %s: exists and is not a socket", path)
-		}
-		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
-			c.Close()
-			return nil, fmt.Errorf("listen on %s: another process serves it", path)
-		}
-		if err := os.Remove(path); err != nil {
-			return nil, fmt.Errorf("listen on %s: remove stale socket: %w", path, err)
-		}
-	}
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", path, err)
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("listen on %s: %w", path, err)
-	}
-	s := &Server{path: path, srv: &http.Server{Handler: Handler(b), ReadHeaderTimeout: 10 * time.Second}}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) && logger != nil {
-			logger.Error("firewall API stopped", "socket", path, "err", err)
-		}
-	}()
-	return s, nil
-}
-
-// Close stops serving (waiting up to 5 s for requests in flight) and
-// removes the socket file; it is idempotent.
-func (s *Server) Close() error {
-	s.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := s.srv.Shutdown(ctx); err != nil {
-			s.err = fmt.Errorf("close firewall API %s: %w", s.path, err)
-			s.srv.Close()
-		}
-		s.wg.Wait()
-		if err := os.Remove(s.path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			s.err = errors.Join(s.err, fmt.Errorf("remove socket: %w", err))
-		}
-	})
-	return s.err
+	return sockapi.Listen(path, "firewall API", Handler(b), logger)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mcnlab/mcnlab/dataplane/firewall"
 	"github.com/mcnlab/mcnlab/dataplane/policy"
+	"github.com/mcnlab/mcnlab/dataplane/sockapi"
 )
 
 // Config is a firewall's whole policy.
@@ -65,9 +66,7 @@ type Health struct {
 }
 
 // Error is an error answer's body.
-type Error struct {
-	Error string `json:"error"`
-}
+type Error = sockapi.ErrorBody
 
 // ErrInvalid marks a policy the engine refused without changing anything.
 var ErrInvalid = errors.New("invalid firewall policy")

@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"sync"
 	"time"
+
+	"github.com/mcnlab/mcnlab/dataplane/sockapi"
 )
 
 // maxBody bounds a request body.
@@ -109,86 +108,16 @@ func DecodeConfig(r io.Reader) (Config, error) {
 	return cfg, nil
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, code int, v any) { sockapi.WriteJSON(w, code, v) }
 
-func writeError(w http.ResponseWriter, code int, err error) {
-	writeJSON(w, code, Error{Error: err.Error()})
-}
+func writeError(w http.ResponseWriter, code int, err error) { sockapi.WriteError(w, code, err) }
 
 // Server serves the API on a unix socket.
-type Server struct {
-	path string
-	srv  *http.Server
-	ln   net.Listener
-
-	wg        sync.WaitGroup
-	closeOnce sync.Once
-	closeErr  error
-}
+type Server = sockapi.Server
 
 // Listen creates the unix socket at path (mode 0600), replacing a stale
 // socket file left by a dead daemon but refusing one that still answers,
 // and serves b on it until Close.
 func Listen(path string, b Backend, logger *slog.Logger) (*Server, error) {
-	if fi, err := os.Lstat(path); err == nil {
-		if fi.Mode()&os.ModeSocket == 0 {
-			return nil, fmt.Errorf("listen on %s: exists and is not a socket", path)
-		}
-		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
-			c.Close()
-			return nil, fmt.Errorf("listen on %s: another process serves it", path)
-		}
-		if err := os.Remove(path); err != nil {
-			return nil, fmt.Errorf("listen on %s: remove stale socket: %w", path, err)
-		}
-	}
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", path, err)
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("listen on %s: %w", path, err)
-	}
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	s := &Server{path: path, ln: ln, srv: &http.Server{
-		Handler:           Handler(b),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logger.Error("management API stopped", "socket", path, "err", err)
-		}
-	}()
-	return s, nil
-}
-
-// Path returns the socket's path.
-func (s *Server) Path() string { return s.path }
-
-// Close stops accepting, waits up to 5 s for requests in flight, removes
-// the socket file and waits for the serving goroutine. It is idempotent.
-func (s *Server) Close() error {
-	s.closeOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := s.srv.Shutdown(ctx); err != nil {
-			s.closeErr = fmt.Errorf("close management API %s: %w", s.path, err)
-			s.srv.Close()
-		}
-		s.wg.Wait()
-		if err := os.Remove(s.path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			s.closeErr = errors.Join(s.closeErr, fmt.Errorf("remove socket: %w", err))
-		}
-	})
-	return s.closeErr
+	return sockapi.Listen(path, "management API", Handler(b), logger)
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/netip"
 	"time"
+
+	"github.com/mcnlab/mcnlab/dataplane/sockapi"
 )
 
 // Version is the API version, the first element of every path.
@@ -258,6 +260,4 @@ type Health struct {
 }
 
 // Error is the body of every non-2xx answer.
-type Error struct {
-	Error string `json:"error"`
-}
+type Error = sockapi.ErrorBody

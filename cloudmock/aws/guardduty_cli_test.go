@@ -14,8 +14,8 @@ import (
 	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
-// TestGuardDutyAWSCLI: the AWS CLI, pointed at the lab by
-// AWS_ENDPOINT_URL, makes a detector and a threat list, lists the finding
+// TestGuardDutyAWSCLI: the AWS CLI, pointed at the lab by --endpoint-url
+// (Debian's awscli 2.9 ignores AWS_ENDPOINT_URL), makes a detector and a threat list, lists the finding
 // that the lab recorded through the model and gets it with its fields.
 func TestGuardDutyAWSCLI(t *testing.T) {
 	bin, err := exec.LookPath("aws")
@@ -27,8 +27,8 @@ func TestGuardDutyAWSCLI(t *testing.T) {
 	}
 	l := newLab(t)
 	run := func(args ...string) (string, error) {
-		cmd := exec.CommandContext(t.Context(), bin, append([]string{"--output", "json", "guardduty"}, args...)...)
-		cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+l.url, "AWS_ACCESS_KEY_ID="+credA.AccessKeyID,
+		cmd := exec.CommandContext(t.Context(), bin, append([]string{"--endpoint-url", l.url, "--output", "json", "guardduty"}, args...)...)
+		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+credA.AccessKeyID,
 			"AWS_SECRET_ACCESS_KEY="+credA.SecretAccessKey, "AWS_DEFAULT_REGION=us-east-1", "AWS_CONFIG_FILE=/dev/null",
 			"AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS=1", "AWS_PAGER=")
 		out, err := cmd.CombinedOutput()

@@ -17,7 +17,7 @@ import (
 )
 
 // TestCloudmockGuardDutySurvivesSIGKILL: a served cloud answers GuardDuty
-// on its one endpoint (the AWS CLI pointed at it by AWS_ENDPOINT_URL), and
+// on its one endpoint (the AWS CLI pointed at it by --endpoint-url), and
 // after a SIGKILL and a restart has the same detector and findings.
 func TestCloudmockGuardDutySurvivesSIGKILL(t *testing.T) {
 	bin := roottest.MCNLab(t)
@@ -55,9 +55,9 @@ func TestCloudmockGuardDutySurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow: starts the AWS CLI")
 	}
-	cmd := exec.CommandContext(t.Context(), aws, "--output", "json", "guardduty", "list-findings", "--detector-id", *det.DetectorId,
+	cmd := exec.CommandContext(t.Context(), aws, "--endpoint-url", "http://"+srv.addr, "--output", "json", "guardduty", "list-findings", "--detector-id", *det.DetectorId,
 		"--sort-criteria", "AttributeName=severity,OrderBy=DESC")
-	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL=http://"+srv.addr, "AWS_ACCESS_KEY_ID=AKIDSTATE", "AWS_SECRET_ACCESS_KEY=state-secret",
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIDSTATE", "AWS_SECRET_ACCESS_KEY=state-secret",
 		"AWS_DEFAULT_REGION=us-east-1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=")
 	out, err := cmd.CombinedOutput()
 	var list struct{ FindingIds []string }

@@ -73,14 +73,12 @@ func awsCLI(t *testing.T, lab string, out any, args ...string) {
 	if err != nil {
 		t.Fatalf("cloudmock env: %v", err)
 	}
-	cmd := exec.Command("aws", append([]string{"--output", "json"}, args...)...)
+	// As a user does: eval the lines in a shell, then plain aws (the lines
+	// also define a function that passes --endpoint-url to CLIs that
+	// ignore AWS_ENDPOINT_URL, such as Debian's awscli 2.9).
+	sh := append([]string{"-c", `eval "$1"; shift; aws --output json "$@"`, "sh", env}, args...)
+	cmd := exec.Command("/bin/sh", sh...)
 	cmd.Env = append(os.Environ(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
-	for _, line := range strings.Split(env, "\n") {
-		if kv, ok := strings.CutPrefix(strings.TrimSpace(line), "export "); ok {
-			k, v, _ := strings.Cut(kv, "=")
-			cmd.Env = append(cmd.Env, k+"="+strings.Trim(v, `'"`))
-		}
-	}
 	b, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("aws %s: %v", strings.Join(args, " "), err)

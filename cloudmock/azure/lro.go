@@ -55,6 +55,46 @@ func deleteDone(q *request, location string, deleted bool) {
 	q.w.WriteHeader(http.StatusAccepted)
 }
 
+// resource is what serveResource needs of one kind of resource.
+type resource[T any] struct {
+	find   func(sub, group, name string) (T, error) // the resource, or ARM's not-found error
+	out    func(T) any                              // its JSON answer
+	put    func(q *request, group, name string)     // creates or updates it, answering
+	del    func(sub string, x T) error              // deletes it (or refuses)
+	region func(T) string                           // its location, for the operation's URL
+}
+
+// serveResource answers GET, PUT and DELETE of one resource: a DELETE of
+// one that does not exist is 204, of one that does an accepted
+// long-running operation.
+// Azure: https://learn.microsoft.com/en-us/rest/api/azure/#async-operations-throttling-and-paging — DELETE answers 202 with Azure-AsyncOperation, or 204 when there is nothing to delete
+func serveResource[T any](q *request, group, name string, r resource[T]) {
+	switch q.Method {
+	case http.MethodGet:
+		x, err := r.find(q.sub, group, name)
+		if err != nil {
+			writeError(q.w, err)
+			return
+		}
+		writeJSON(q.w, http.StatusOK, r.out(x))
+	case http.MethodPut:
+		r.put(q, group, name)
+	case http.MethodDelete:
+		x, err := r.find(q.sub, group, name)
+		if err != nil {
+			deleteDone(q, "", false)
+			return
+		}
+		if err := r.del(q.sub, x); err != nil {
+			writeError(q.w, err)
+			return
+		}
+		deleteDone(q, r.region(x), true)
+	default:
+		writeError(q.w, fail(http.StatusMethodNotAllowed, "MethodNotAllowed", "The method '%s' is not allowed here.", q.Method))
+	}
+}
+
 // operation answers an operation's status: every operation has succeeded.
 func (s *Server) operation(q *request, kind string) {
 	if kind == "operationresults" {

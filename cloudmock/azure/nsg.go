@@ -71,37 +71,18 @@ func (s *Server) listNSGs(q *request, group string) ([]any, error) {
 
 // serveNSG answers one NSG's methods.
 func (s *Server) serveNSG(q *request, group, name string) {
-	switch q.Method {
-	case http.MethodGet:
-		rs, err := s.nsgByName(q.sub, group, name)
-		if err != nil {
-			writeError(q.w, err)
-			return
-		}
-		writeJSON(q.w, http.StatusOK, nsgOut(rs))
-	case http.MethodPut:
-		s.putNSG(q, group, name)
-	case http.MethodDelete:
-		rs, err := s.nsgByName(q.sub, group, name)
-		if err != nil {
-			deleteDone(q, "", false)
-			return
-		}
-		// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/manage-network-security-group#delete-a-network-security-group — an NSG associated with a subnet or NIC cannot be deleted
-		if len(rs.Attachments) > 0 {
-			writeError(q.w, fail(http.StatusBadRequest, "InUseNetworkSecurityGroupCannotBeDeleted",
-				"Network security group %s cannot be deleted because it is in use by the following resources: %s. In order to delete the Network security group, remove the association with the resource(s).",
-				rs.ID, rs.Attachments[0].TargetID))
-			return
-		}
-		if err := s.deleteNSG(q.sub, rs); err != nil {
-			writeError(q.w, err)
-			return
-		}
-		deleteDone(q, rs.Region, true)
-	default:
-		writeError(q.w, fail(http.StatusMethodNotAllowed, "MethodNotAllowed", "The method '%s' is not allowed here.", q.Method))
-	}
+	serveResource(q, group, name, resource[model.RuleSet]{
+		find: s.nsgByName, out: func(rs model.RuleSet) any { return nsgOut(rs) }, put: s.putNSG,
+		del: func(sub string, rs model.RuleSet) error {
+			// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/manage-network-security-group#delete-a-network-security-group — an NSG associated with a subnet or NIC cannot be deleted
+			if len(rs.Attachments) > 0 {
+				return fail(http.StatusBadRequest, "InUseNetworkSecurityGroupCannotBeDeleted",
+					"Network security group %s cannot be deleted because it is in use by the following resources: %s. In order to delete the Network security group, remove the association with the resource(s).",
+					rs.ID, rs.Attachments[0].TargetID)
+			}
+			return s.deleteNSG(sub, rs)
+		},
+		region: func(rs model.RuleSet) string { return rs.Region }})
 }
 
 // deleteNSG removes an NSG's associations and deletes it.

@@ -179,30 +179,10 @@ func (s *Server) setSubnetRouteTable(sub, subnetID, table string) error {
 
 // serveRouteTable answers one route table's methods.
 func (s *Server) serveRouteTable(q *request, group, name string) {
-	switch q.Method {
-	case http.MethodGet:
-		rt, err := s.routeTableByName(q.sub, group, name)
-		if err != nil {
-			writeError(q.w, err)
-			return
-		}
-		writeJSON(q.w, http.StatusOK, routeTableOut(rt))
-	case http.MethodPut:
-		s.putRouteTable(q, group, name)
-	case http.MethodDelete:
-		rt, err := s.routeTableByName(q.sub, group, name)
-		if err != nil {
-			deleteDone(q, "", false)
-			return
-		}
-		if err := s.deleteRouteTable(q.sub, rt, false); err != nil {
-			writeError(q.w, err)
-			return
-		}
-		deleteDone(q, rt.Region, true)
-	default:
-		writeError(q.w, fail(http.StatusMethodNotAllowed, "MethodNotAllowed", "The method '%s' is not allowed here.", q.Method))
-	}
+	serveResource(q, group, name, resource[model.RouteTable]{
+		find: s.routeTableByName, out: func(rt model.RouteTable) any { return routeTableOut(rt) }, put: s.putRouteTable,
+		del:    func(sub string, rt model.RouteTable) error { return s.deleteRouteTable(sub, rt, false) },
+		region: func(rt model.RouteTable) string { return rt.Region }})
 }
 
 // deleteRouteTable deletes a table; one associated with a subnet is

@@ -104,30 +104,9 @@ func (s *Server) listVNets(q *request, group string) ([]any, error) {
 
 // serveVNet answers one virtual network's methods.
 func (s *Server) serveVNet(q *request, group, name string) {
-	switch q.Method {
-	case http.MethodGet:
-		n, err := s.networkByName(q.sub, group, name)
-		if err != nil {
-			writeError(q.w, err)
-			return
-		}
-		writeJSON(q.w, http.StatusOK, s.vnetOut(n))
-	case http.MethodPut:
-		s.putVNet(q, group, name)
-	case http.MethodDelete:
-		n, err := s.networkByName(q.sub, group, name)
-		if err != nil {
-			deleteDone(q, "", false)
-			return
-		}
-		if err := s.deleteNetwork(q.sub, n); err != nil {
-			writeError(q.w, err)
-			return
-		}
-		deleteDone(q, n.Region, true)
-	default:
-		writeError(q.w, fail(http.StatusMethodNotAllowed, "MethodNotAllowed", "The method '%s' is not allowed here.", q.Method))
-	}
+	serveResource(q, group, name, resource[model.Network]{
+		find: s.networkByName, out: func(n model.Network) any { return s.vnetOut(n) }, put: s.putVNet,
+		del: s.deleteNetwork, region: func(n model.Network) string { return n.Region }})
 }
 
 // deleteNetwork deletes a virtual network with its subnets; a subnet in

@@ -166,6 +166,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reqID, ec2AuthError(err))
 		return
 	}
+	if service == stsService {
+		h.serveSTS(w, r, reqID, cred, body)
+		return
+	}
 	if service != ec2Service {
 		writeError(w, reqID, ec2ScopeError())
 		return

@@ -194,6 +194,30 @@ func (l *lab) dial(port int, timeout time.Duration) (net.Conn, error) {
 	return c, err
 }
 
+// dialMany opens n connections to the server's echo port (7), each
+// checked to arrive from the client's own address (no SNAT on the way);
+// they are closed when the test ends.
+func (l *lab) dialMany(t *testing.T, n int) []net.Conn {
+	t.Helper()
+	var conns []net.Conn
+	t.Cleanup(func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	for range n {
+		c, err := l.dial(7, 3*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		if src, err := whoami(c); err != nil || src != cliAddr.String() {
+			t.Fatalf("server saw %q, %v", src, err)
+		}
+	}
+	return conns
+}
+
 // whoami sends a line on c and returns the server's answer: the source
 // address it saw.
 func whoami(c net.Conn) (string, error) {

@@ -61,22 +61,7 @@ func carriers(t *testing.T, tables [][]firewall.Flow, proto uint8, local netip.A
 // the same one, as the firewalls' own conntrack tables show.
 func TestFlowsSplitSymmetrically(t *testing.T) {
 	l := newLab(t, firewall.Config{})
-	var conns []net.Conn
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	for range 40 {
-		c, err := l.dial(7, 3*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, c)
-		if src, err := whoami(c); err != nil || src != cliAddr.String() {
-			t.Fatalf("server saw %q, %v", src, err)
-		}
-	}
+	conns := l.dialMany(t, 40)
 	tables := l.flowsOf(t)
 	split := make([]int, len(l.engines))
 	for _, c := range conns {

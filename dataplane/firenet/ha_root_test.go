@@ -80,22 +80,7 @@ func newHALab(t *testing.T) (*lab, *firenet.Steerer) {
 // gateways, with one seed.
 func TestHAPairChoosesAlike(t *testing.T) {
 	l, gwB := newHALab(t)
-	var conns []net.Conn
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	for range 40 {
-		c, err := l.dial(7, 3*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, c)
-		if src, err := whoami(c); err != nil || src != cliAddr.String() {
-			t.Fatalf("server saw %q, %v", src, err)
-		}
-	}
+	conns := l.dialMany(t, 40)
 	tables := l.flowsOf(t)
 	split := make([]int, 2)
 	for _, c := range conns {

@@ -23,7 +23,70 @@ type Peering struct {
 	AccepterNetworkID  string
 	AccepterRegion     string // the accepter network's region: another for an inter-Region peering
 	State              PeeringState
-	Tags               map[string]string
+	// RequesterSide and AccepterSide are what each side's network takes
+	// from the other (SetPeeringSide); the zero value takes all of it.
+	RequesterSide PeeringSide `json:",omitzero"`
+	AccepterSide  PeeringSide `json:",omitzero"`
+	Tags          map[string]string
+}
+
+// PeeringSide is what one network of a peering takes from its peer, where
+// its provider lets each side choose (Azure's properties of each VNet's
+// peering link). The zero value takes all traffic the routes bring (AWS's
+// peering, which has no such choice).
+type PeeringSide struct {
+	// BlockForwarded: the network takes from the peer only packets whose
+	// source is in the peer's address space, not what an appliance in the
+	// peer forwards from elsewhere (Azure's allowForwardedTraffic false,
+	// its default).
+	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-peering-overview — allow forwarded traffic: traffic forwarded by a network virtual appliance in the peer, which did not originate there, flows through the peering only when allowed
+	BlockForwarded bool `json:",omitempty"`
+	// BlockRemote: the peer's address space is not part of the network's
+	// VirtualNetwork service tag, so rule sets' defaults stop its traffic
+	// (Azure's allowVirtualNetworkAccess false).
+	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-manage-peering#create-a-peering — with access to the remote network off, the VirtualNetwork tag does not include the peered network
+	BlockRemote bool `json:",omitempty"`
+}
+
+// Side returns what network networkID takes from the peer, and whether it
+// is one of the peering's networks.
+func (p Peering) Side(networkID string) (PeeringSide, bool) {
+	switch networkID {
+	case p.RequesterNetworkID:
+		return p.RequesterSide, true
+	case p.AccepterNetworkID:
+		return p.AccepterSide, true
+	}
+	return PeeringSide{}, false
+}
+
+// Peer returns the other network of the peering than networkID.
+func (p Peering) Peer(networkID string) string {
+	if networkID == p.RequesterNetworkID {
+		return p.AccepterNetworkID
+	}
+	return p.RequesterNetworkID
+}
+
+// SetPeeringSide sets what one network of a peering, owned by the
+// account, takes from the other.
+func (c *Cloud) SetPeeringSide(account, peeringID, networkID string, side PeeringSide) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.peerings[peeringID]
+	if !ok || p.State == PeeringDeleted {
+		return notFound(KindPeering, peeringID)
+	}
+	switch {
+	case networkID == p.RequesterNetworkID && account == p.RequesterAccount:
+		p.RequesterSide = side
+	case networkID == p.AccepterNetworkID && account == p.AccepterAccount:
+		p.AccepterSide = side
+	default:
+		return errf(CodeInvalidParameter, KindPeering, peeringID, "network %s of account %s is not a side of peering %s", networkID, account, peeringID)
+	}
+	c.emitLocked(KindPeering, OpUpdate, peeringID, p.RequesterAccount)
+	return nil
 }
 
 func (p *Peering) ref() ref { return ref{KindPeering, p.ID, p.RequesterAccount} }

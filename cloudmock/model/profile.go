@@ -58,6 +58,22 @@ type Profile struct {
 	// Regions are the provider's regions; an object may be made in one of
 	// them or in the empty (default) region.
 	Regions []string
+	// SystemRoutes says that a subnet routes by the provider's system
+	// routes under the user-defined routes of its associated table of no
+	// network (EffectiveRoutes, effective.go): its network's prefixes, its
+	// peers' prefixes, the internet and the reserved ranges that go
+	// nowhere, with no gateway object needed (Azure's). Without it a
+	// subnet routes by its network's table (AWS's).
+	SystemRoutes bool
+	// PublicIPClosed says that a public address associated with an
+	// interface takes no connection from the internet unless a rule set
+	// at the interface or its subnet admits it (Azure's Standard public
+	// IPs); without it the address is open and only the interface's
+	// rule sets filter (AWS's elastic IPs).
+	PublicIPClosed bool
+	// ImplicitRules are, by flavour, the rules every rule set of that
+	// flavour has below its own, which cannot be changed (RuleSet.Implicit).
+	ImplicitRules map[Flavor][]Rule
 }
 
 // profiles are the profiles by provider.

@@ -3,6 +3,7 @@ package model
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"net/netip"
 	"strings"
 )
 
@@ -39,6 +40,11 @@ var azureProfile = Profile{
 	UniqueNames:  true,
 	FoldNameCase: true,
 	Limits:       azureLimits(),
+	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-udr-overview#system-routes — every subnet gets system routes (the VNet, 0.0.0.0/0 to the Internet, reserved ranges to None, peered VNets) that user-defined routes override
+	SystemRoutes: true,
+	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/ip-services/public-ip-addresses#sku — Standard public IPs are secure by default and closed to inbound traffic unless a network security group allows it
+	PublicIPClosed: true,
+	ImplicitRules:  map[Flavor][]Rule{FlavorNSG: azureDefaultRules()},
 	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-faq#are-there-any-restrictions-on-using-ip-addresses-within-these-subnets — x.x.x.0 network, x.x.x.1 gateway, x.x.x.2 and x.x.x.3 DNS, and the broadcast address are reserved
 	ReservedLow: 4, ReservedHigh: 1,
 	// Azure: https://learn.microsoft.com/en-us/azure/reliability/regions-list — the regions and their programmatic names (locations)
@@ -140,5 +146,25 @@ func azureLimits() Limits {
 		SecurityGroupsPerRegion: 5000,
 		// Azure: https://learn.microsoft.com/en-us/azure/nat-gateway/nat-gateway-resource — a NAT gateway serves subnets in one zone; the subscription limits page caps them per region
 		NATGatewaysPerZone: 1000,
+	}
+}
+
+// azureDefaultRules are the rules every network security group has below
+// its own: allow within the virtual network and from the load balancer,
+// allow out to the internet, deny the rest; all stateful.
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-groups-overview#default-security-rules — AllowVNetInBound 65000, AllowAzureLoadBalancerInBound 65001, DenyAllInbound 65500, AllowVnetOutBound 65000, AllowInternetOutBound 65001, DenyAllOutBound 65500
+func azureDefaultRules() []Rule {
+	all := netip.MustParsePrefix("0.0.0.0/0")
+	mk := func(name string, dir Direction, prio int, a Action, peer Peer) Rule {
+		return Rule{Name: name, Direction: dir, Priority: prio, Action: a, Protocol: "-1",
+			FromPort: -1, ToPort: -1, ICMPType: -1, ICMPCode: -1, Peer: peer}
+	}
+	return []Rule{
+		mk("AllowVnetInBound", Ingress, 65000, Allow, Peer{ServiceTag: "VirtualNetwork"}),
+		mk("AllowAzureLoadBalancerInBound", Ingress, 65001, Allow, Peer{ServiceTag: "AzureLoadBalancer"}),
+		mk("DenyAllInBound", Ingress, 65500, Deny, Peer{Prefix: all}),
+		mk("AllowVnetOutBound", Egress, 65000, Allow, Peer{ServiceTag: "VirtualNetwork"}),
+		mk("AllowInternetOutBound", Egress, 65001, Allow, Peer{ServiceTag: "Internet"}),
+		mk("DenyAllOutBound", Egress, 65500, Deny, Peer{Prefix: all}),
 	}
 }

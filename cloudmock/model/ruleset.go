@@ -170,6 +170,10 @@ type RuleSet struct {
 	// attachments are on the interfaces (OnInterface).
 	Attachments []Attachment
 	Tags        map[string]string
+	// Implicit are the rules its account's profile gives every set of its
+	// flavour below its own (Profile.ImplicitRules: Azure's default
+	// security rules), evaluated after Rules; filled when read.
+	Implicit []Rule `json:"-"`
 }
 
 // In returns the set's ingress rules, in order.
@@ -197,6 +201,9 @@ func (s *RuleSet) copy(c *Cloud) RuleSet {
 		out.Attachments[i].Tags = slices.Clone(s.Attachments[i].Tags)
 	}
 	out.Tags = c.tagsLocked(s.ID)
+	if p, err := c.profileLocked(s.Account); err == nil {
+		out.Implicit = slices.Clone(p.ImplicitRules[s.Flavor])
+	}
 	return out
 }
 

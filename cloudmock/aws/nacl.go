@@ -96,14 +96,8 @@ func aclFields(a model.RuleSet) fields {
 				}
 			}
 			return out, true
-		case "entry.rule-number":
-			var out []string
-			for _, e := range a.Rules {
-				out = append(out, strconv.Itoa(e.Priority))
-			}
-			return out, true
 		}
-		return nil, false
+		return aclEntryField(a, name)
 	})
 }
 

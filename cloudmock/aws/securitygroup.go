@@ -98,7 +98,7 @@ func (h *Handler) toXMLSecurityGroup(g model.RuleSet) xmlSecurityGroup {
 		Ingress: toXMLPermissions(g.Account, g.In()), Egress: toXMLPermissions(g.Account, g.Out()), Tags: tagSet(g.Tags)}
 }
 
-func sgFields(g model.RuleSet) fields {
+func (h *Handler) sgFields(g model.RuleSet) fields {
 	return withTags(g.Tags, func(name string) ([]string, bool) {
 		switch name {
 		case "group-id":
@@ -111,20 +111,8 @@ func sgFields(g model.RuleSet) fields {
 			return one(g.NetworkID), true
 		case "owner-id":
 			return one(g.Account), true
-		case "ip-permission.cidr", "egress.ip-permission.cidr":
-			rules := g.In()
-			if name != "ip-permission.cidr" {
-				rules = g.Out()
-			}
-			var out []string
-			for _, r := range rules {
-				if r.Peer.Prefix.IsValid() {
-					out = append(out, r.Peer.Prefix.String())
-				}
-			}
-			return out, true
 		}
-		return nil, false
+		return h.permissionField(g, name)
 	})
 }
 
@@ -187,7 +175,7 @@ func describeSecurityGroups(h *Handler, c *call) (response, error) {
 		}
 		all = picked
 	}
-	page, next, err := selectObjects(c.form, "GroupId", all, func(g model.RuleSet) string { return g.ID }, sgFields)
+	page, next, err := selectObjects(c.form, "GroupId", all, func(g model.RuleSet) string { return g.ID }, h.sgFields)
 	if err != nil {
 		return nil, err
 	}

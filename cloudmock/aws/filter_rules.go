@@ -121,3 +121,52 @@ func aclEntryField(a model.RuleSet, name string) ([]string, bool) {
 	}
 	return out, true
 }
+
+// vpnField answers the DescribeVpnConnections filters that need more
+// than the connection itself.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpnConnections.html — bgp-asn (the customer gateway's), route.destination-cidr-block, type, customer-gateway-configuration
+func (h *Handler) vpnField(v model.VPNConnection, name string) ([]string, bool) {
+	switch name {
+	case "type":
+		return one("ipsec.1"), true
+	case "bgp-asn":
+		for _, g := range h.cloud.CustomerGateways(v.Account) {
+			if g.ID == v.CustomerGatewayID {
+				return one(strconv.FormatInt(g.ASN, 10)), true
+			}
+		}
+		return nil, true
+	case "route.destination-cidr-block":
+		var out []string
+		for _, p := range v.Routes {
+			out = append(out, p.String())
+		}
+		return out, true
+	case "customer-gateway-configuration":
+		// The lab answers no device configuration document.
+		return nil, true
+	}
+	return nil, false
+}
+
+// peeringField answers the DescribeVpcPeeringConnections filters on the
+// two VPCs' CIDR blocks and the status message.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcPeeringConnections.html — accepter-vpc-info.cidr-block, requester-vpc-info.cidr-block, status-message, expiration-time
+func (h *Handler) peeringField(p model.Peering, name string) ([]string, bool) {
+	x := h.toXMLPeering(p)
+	switch name {
+	case "requester-vpc-info.cidr-block":
+		return one(x.Requester.CIDRBlock), true
+	case "accepter-vpc-info.cidr-block":
+		if x.Accepter.CIDRBlock == "" {
+			return nil, true
+		}
+		return one(x.Accepter.CIDRBlock), true
+	case "status-message":
+		return one(x.Status.Message), true
+	case "expiration-time":
+		// The lab's peering requests do not expire: no time to match.
+		return nil, true
+	}
+	return nil, false
+}

@@ -138,7 +138,7 @@ func describeVpcPeeringConnections(h *Handler, c *call) (response, error) {
 				case "accepter-vpc-info.owner-id":
 					return one(p.AccepterAccount), true
 				}
-				return nil, false
+				return h.peeringField(p, name)
 			})
 		})
 	if err != nil {

@@ -157,6 +157,16 @@ func describeAvailabilityZones(h *Handler, c *call) (response, error) {
 				return one(z.NetworkBorderGroup), true
 			case "opt-in-status":
 				return one(z.OptInStatus), true
+			// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeAvailabilityZones.html — message; parent-zone-* and group-long-name
+			// describe Local and Wavelength Zones, which this lab has none of.
+			case "message":
+				var out []string
+				for _, m := range z.Messages {
+					out = append(out, m.Message)
+				}
+				return out, true
+			case "parent-zone-id", "parent-zone-name", "group-long-name":
+				return nil, true
 			}
 			return nil, false
 		}

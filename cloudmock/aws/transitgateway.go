@@ -61,10 +61,16 @@ func tgwRTLinks(propagations bool) action {
 		if propagations {
 			ids, state = rt.Propagations, "enabled"
 		}
-		var links []xmlTGWLink
+		var all []xmlTGWLink
 		for _, att := range ids {
 			rid, typ := h.attachmentResource(c.account, att)
-			links = append(links, xmlTGWLink{AttachmentID: att, ResourceID: rid, ResourceType: typ, State: state})
+			all = append(all, xmlTGWLink{AttachmentID: att, ResourceID: rid, ResourceType: typ, State: state})
+		}
+		links, err := filtered(c.form, all, func(l xmlTGWLink) fields {
+			return func(name string) ([]string, bool) { return tgwLinkField(l, name) }
+		})
+		if err != nil {
+			return nil, err
 		}
 		if propagations {
 			return &tgwPropagationsResp{Propagations: links}, nil
@@ -156,7 +162,7 @@ func describeTransitGateways(h *Handler, c *call) (response, error) {
 				case "owner-id":
 					return one(g.Account), true
 				}
-				return nil, false
+				return h.tgwOptionField(g, name)
 			})
 		})
 	if err != nil {
@@ -447,12 +453,19 @@ func searchTGWRoutes(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	fs, keep, err := routeSearch(fs, routes)
+	if err != nil {
+		return nil, err
+	}
 	max, err := c.form.intOr("MaxResults", 1000)
 	if err != nil {
 		return nil, err
 	}
 	r := &searchTGWRoutesResp{}
 	for _, route := range routes {
+		if !keep(route.Destination) {
+			continue
+		}
 		x := h.toXMLTGWRoute(c.account, route)
 		ok, err := matches(fs, func(name string) ([]string, bool) {
 			switch name {
@@ -464,11 +477,16 @@ func searchTGWRoutes(h *Handler, c *call) (response, error) {
 				return one(x.Destination), true
 			case "attachment.transit-gateway-attachment-id":
 				return one(route.AttachmentID), true
-			case "attachment.resource-type":
+			case "attachment.resource-type", "attachment.resource-id":
 				if len(x.Attachments) == 0 {
 					return nil, true
 				}
+				if name == "attachment.resource-id" {
+					return one(x.Attachments[0].ResourceID), true
+				}
 				return one(x.Attachments[0].ResourceType), true
+			case "prefix-list-id": // AWS: routes to a prefix list; this lab's have none
+				return nil, true
 			}
 			return nil, false
 		})

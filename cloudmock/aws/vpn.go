@@ -118,6 +118,16 @@ func describeVpnGateways(h *Handler, c *call) (response, error) {
 					return one(g.NetworkID), true
 				case "amazon-side-asn":
 					return one(strconv.FormatInt(g.ASN, 10)), true
+				// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpnGateways.html — attachment.state, availability-zone (unset for a regional gateway), type
+				case "attachment.state":
+					if g.NetworkID == "" {
+						return nil, true
+					}
+					return one("attached"), true
+				case "availability-zone":
+					return nil, true
+				case "type":
+					return one("ipsec.1"), true
 				}
 				return nil, false
 			})
@@ -192,6 +202,8 @@ func describeCustomerGateways(h *Handler, c *call) (response, error) {
 					return one(strconv.FormatInt(g.ASN, 10)), true
 				case "state":
 					return one(string(g.State)), true
+				case "type": // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeCustomerGateways.html — type (ipsec.1)
+					return one("ipsec.1"), true
 				}
 				return nil, false
 			})
@@ -289,7 +301,7 @@ func describeVpnConnections(h *Handler, c *call) (response, error) {
 				case "option.static-routes-only":
 					return one(strconv.FormatBool(v.StaticRoutesOnly)), true
 				}
-				return nil, false
+				return h.vpnField(v, name)
 			})
 		})
 	if err != nil {

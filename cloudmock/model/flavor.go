@@ -146,7 +146,11 @@ func (c *Cloud) AttachRuleSet(account string, f Flavor, id string, a Attachment)
 		if !ok || e.Account != account {
 			return Attachment{}, notFound(KindNetworkInterface, a.TargetID)
 		}
-		if e.NetworkID != s.NetworkID {
+		if s.NetworkID == "" {
+			if err := c.checkInterfaceSetLocked(s, e); err != nil {
+				return Attachment{}, err
+			}
+		} else if e.NetworkID != s.NetworkID {
 			return Attachment{}, wrongNet("interface")
 		}
 		if !slices.Contains(e.SecurityGroupIDs, id) {

@@ -1,6 +1,9 @@
 package model
 
-import "net/netip"
+import (
+	"net/netip"
+	"slices"
+)
 
 // State is the lifecycle state of gateways and attachments; the model makes
 // them available at once.
@@ -22,6 +25,12 @@ type ElasticIP struct {
 	PublicIP  netip.Addr
 	Associate string // the NAT gateway or interface using it, if any
 	Tags      map[string]string
+	// Tier is the provider's class of the address where it has one
+	// (Azure's SKU, Standard or Basic; GCP's network tier); empty for AWS.
+	Tier string `json:",omitempty"`
+	// Dynamic: the provider shows the address only while it is in use
+	// (Azure's Dynamic allocation); the model holds one all the same.
+	Dynamic bool `json:",omitempty"`
 }
 
 // NATGateway translates a private subnet's outbound traffic to its elastic
@@ -39,6 +48,12 @@ type NATGateway struct {
 	PrivateIP    netip.Addr
 	State        State
 	Tags         map[string]string
+	// A NAT gateway of no subnet (SubnetID empty; Azure's, GCP's Cloud
+	// NAT) translates the outbound traffic of the subnets it Serves, all
+	// of one network (NetworkID, empty while it serves none), to its
+	// elastic IPs: AllocationID and then MoreAllocationIDs (natsubnet.go).
+	Serves            []string `json:",omitempty"`
+	MoreAllocationIDs []string `json:",omitempty"`
 }
 
 func (e *ElasticIP) ref() ref { return ref{KindElasticIP, e.ID, e.Account} }
@@ -54,6 +69,7 @@ func (g *NATGateway) ref() ref { return ref{KindNATGateway, g.ID, g.Account} }
 
 func (g *NATGateway) copy(c *Cloud) NATGateway {
 	out := *g
+	out.Serves, out.MoreAllocationIDs = slices.Clone(g.Serves), slices.Clone(g.MoreAllocationIDs)
 	out.Meta = c.metaLocked(g.ID)
 	out.Tags = c.tagsLocked(g.ID)
 	return out
@@ -177,6 +193,9 @@ func (c *Cloud) DeleteNATGateway(account, id string) error {
 	g, ok := c.natgws[id]
 	if !ok || g.Account != account || g.State == StateDeleted {
 		return notFound(KindNATGateway, id)
+	}
+	if g.SubnetID == "" {
+		return c.deleteSubnetNATLocked(g)
 	}
 	g.State = StateDeleted
 	if e, ok := c.eips[g.AllocationID]; ok {

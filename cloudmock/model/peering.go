@@ -28,6 +28,11 @@ type Peering struct {
 	RequesterSide PeeringSide `json:",omitzero"`
 	AccepterSide  PeeringSide `json:",omitzero"`
 	Tags          map[string]string
+	// The accepter's side, where a provider makes each side a resource of
+	// its own network (peeringside.go); the requester's side is the
+	// peering's own place (Meta).
+	AccepterScope string `json:",omitempty"`
+	AccepterName  string `json:",omitempty"`
 }
 
 // PeeringSide is what one network of a peering takes from its peer, where
@@ -46,6 +51,12 @@ type PeeringSide struct {
 	// (Azure's allowVirtualNetworkAccess false).
 	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-manage-peering#create-a-peering — with access to the remote network off, the VirtualNetwork tag does not include the peered network
 	BlockRemote bool `json:",omitempty"`
+	// GatewayTransit: the peer may use this network's gateways (Azure's
+	// allowGatewayTransit); UseRemoteGateways: this network uses the
+	// peer's (Azure's useRemoteGateways).
+	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-peering-overview#gateways-and-on-premises-connectivity — gateway transit: one VNet's gateway serves its peer, which uses remote gateways
+	GatewayTransit    bool `json:",omitempty"`
+	UseRemoteGateways bool `json:",omitempty"`
 }
 
 // Side returns what network networkID takes from the peer, and whether it

@@ -226,6 +226,9 @@ func (n *Cloud) restoreOwners(owners map[string]snapshotOwner, hash func(string)
 		n.owners[id] = rec
 		n.indexLocked(id, rec)
 	}
+	for _, p := range n.peerings {
+		n.indexAccepterLocked(p)
+	}
 	return nil
 }
 

@@ -150,6 +150,11 @@ func (c *Cloud) DeleteSubnet(account, id string) error {
 			return errf(CodeDependency, KindSubnet, id, "the subnet '%s' has dependencies and cannot be deleted: NAT gateway %s", id, g.ID)
 		}
 	}
+	for _, g := range c.natgws {
+		if slices.Contains(g.Serves, id) {
+			c.unserveLocked(g, id)
+		}
+	}
 	for _, rt := range c.routeTables {
 		for i, a := range rt.Associations {
 			if a.SubnetID == id {

@@ -1,0 +1,77 @@
+package model
+
+// Peerings of two sides. Azure and GCP peer two networks with one
+// resource on each side, each named in its own network: the first side
+// made requests the peering (RequestPeeringAt, the peering's own place),
+// the second accepts it (AcceptPeeringAt, the accepter's place). Deleting
+// one side stops the traffic (the peering is deleted) while the other
+// side's resource stays, disconnected, until it is deleted too; then the
+// peering is gone.
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-manage-peering — a peering is created from each virtual network; Initiated until both exist, then Connected; deleting one side disconnects the other
+// GCP: https://cloud.google.com/vpc/docs/vpc-peering — each network configures a peering; ACTIVE when both match, INACTIVE when one is deleted
+
+// AcceptPeeringAt accepts a pending request from the accepter's side,
+// naming that side at a place (its scope and name, unique as the
+// profile makes names) with what it takes from the peer.
+func (c *Cloud) AcceptPeeringAt(account, id string, at Place, side PeeringSide) (Peering, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.peerings[id]
+	if !ok || p.AccepterAccount != account || p.State != PeeringPendingAcceptance || p.AccepterName != "" {
+		return Peering{}, errf(CodeIncorrectState, KindPeering, id, "peering connection %s cannot be accepted by this account", id)
+	}
+	prof, err := c.profileLocked(account)
+	if err != nil {
+		return Peering{}, err
+	}
+	if err := c.checkNameLocked(prof, account, KindPeering, at); err != nil {
+		return Peering{}, err
+	}
+	p.State, p.AccepterScope, p.AccepterName, p.AccepterSide = PeeringActive, at.Scope, at.Name, side
+	c.indexAccepterLocked(p)
+	c.emitLocked(KindPeering, OpUpdate, id, p.RequesterAccount)
+	return p.copy(c), nil
+}
+
+// indexAccepterLocked records the accepter side's name in the name index.
+func (c *Cloud) indexAccepterLocked(p *Peering) {
+	if p.AccepterName != "" {
+		c.names[c.nameKeyLocked(p.AccepterAccount, p.AccepterScope, KindPeering, p.AccepterName)] = p.ID
+	}
+}
+
+// DeletePeeringSide deletes one side of a peering (the accepter's when
+// accepter is true; account is that side's): the peering is deleted, the
+// side's name freed, and once neither side has a name the peering is
+// forgotten.
+func (c *Cloud) DeletePeeringSide(account, id string, accepter bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.peerings[id]
+	if !ok || (accepter && (p.AccepterAccount != account || p.AccepterName == "")) || (!accepter && p.RequesterAccount != account) {
+		return notFound(KindPeering, id)
+	}
+	o := c.owners[id]
+	if accepter {
+		k := c.nameKeyLocked(p.AccepterAccount, p.AccepterScope, KindPeering, p.AccepterName)
+		if c.names[k] == id {
+			delete(c.names, k)
+		}
+		p.AccepterScope, p.AccepterName = "", ""
+	} else if o.name != "" {
+		k := c.nameKeyLocked(o.account, o.scope, KindPeering, o.name)
+		if c.names[k] == id {
+			delete(c.names, k)
+		}
+		o.name = ""
+		c.owners[id] = o
+	}
+	p.State = PeeringDeleted
+	if o.name == "" && p.AccepterName == "" {
+		delete(c.peerings, id)
+		c.forgetLocked(KindPeering, id, p.RequesterAccount)
+		return nil
+	}
+	c.emitLocked(KindPeering, OpUpdate, id, p.RequesterAccount)
+	return nil
+}

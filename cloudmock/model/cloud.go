@@ -36,6 +36,8 @@ type Cloud struct {
 	vpns        table[VPNConnection, *VPNConnection]
 	dxConns     table[DXConnection, *DXConnection]
 	vifs        table[DXVirtualInterface, *DXVirtualInterface]
+	prefixLists table[PrefixList, *PrefixList] // customer-managed prefix lists (the cloud's own are ServicePrefixLists)
+	endpoints   table[VPCEndpoint, *VPCEndpoint]
 	gd          guardDuty // detectors, threat intel sets, findings (guardduty.go)
 
 	seq  uint64
@@ -63,6 +65,7 @@ func New() *Cloud {
 		tgwRTs: table[TransitGatewayRouteTable, *TransitGatewayRouteTable]{}, tgwAtts: table[TransitGatewayAttachment, *TransitGatewayAttachment]{},
 		vgws: table[VPNGateway, *VPNGateway]{}, cgws: table[CustomerGateway, *CustomerGateway]{}, vpns: table[VPNConnection, *VPNConnection]{},
 		dxConns: table[DXConnection, *DXConnection]{}, vifs: table[DXVirtualInterface, *DXVirtualInterface]{},
+		prefixLists: table[PrefixList, *PrefixList]{}, endpoints: table[VPCEndpoint, *VPCEndpoint]{},
 		subs: map[*Subscription]struct{}{},
 		gd:   newGuardDuty(),
 	}

@@ -66,6 +66,10 @@ const (
 	KindVPNRoute                 Kind = "vpn-route"
 	KindDXConnection             Kind = "dx-connection"
 	KindDXVirtualInterface       Kind = "dx-virtual-interface"
+	KindPrefixList               Kind = "prefix-list"
+	KindPrefixListEntry          Kind = "prefix-list-entry"
+	KindVPCEndpoint              Kind = "vpc-endpoint"
+	KindVPCEndpointService       Kind = "vpc-endpoint-service"
 )
 
 // Error is the typed error every model operation returns.

@@ -268,6 +268,12 @@ func (c *Cloud) DeleteNetwork(account, id string) error {
 			return dep("internet gateway", g.ID)
 		}
 	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/delete-vpc.html — delete the VPC's endpoints before the VPC
+	for _, e := range c.endpoints.sorted() {
+		if e.NetworkID == id {
+			return dep("VPC endpoint", e.ID)
+		}
+	}
 	for _, rt := range c.routeTables {
 		if rt.NetworkID == id && rt.ID != n.MainRouteTableID {
 			return dep("route table", rt.ID)

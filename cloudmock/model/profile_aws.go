@@ -66,6 +66,8 @@ var awsPrefixes = map[Kind]string{
 	KindVPNGateway:               "vgw",
 	KindCustomerGateway:          "cgw",
 	KindVPNConnection:            "vpn",
+	KindPrefixList:               "pl",
+	KindVPCEndpoint:              "vpce",
 }
 
 // awsNewID mints an AWS ID: EC2's shape, or Direct Connect's for its

@@ -65,7 +65,7 @@ func (c *Cloud) checkTargetLocked(rt *RouteTable, t Target) error {
 
 func findRoute(rt *RouteTable, dst netip.Prefix) int {
 	for i, r := range rt.Routes {
-		if r.Destination == dst {
+		if r.PrefixListID == "" && r.Destination == dst {
 			return i
 		}
 	}
@@ -115,7 +115,7 @@ func (c *Cloud) CreateRoute(account, tableID string, dst netip.Prefix, t Target)
 		return err
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — 50 non-propagated routes per route table
-	if staticRoutes(rt) >= lim.RoutesPerTable {
+	if c.routeWeightLocked(rt) >= lim.RoutesPerTable {
 		return errf(CodeLimitExceeded, KindRoute, tableID, "the maximum number of routes (%d) has been reached for route table %s", lim.RoutesPerTable, tableID)
 	}
 	rt.Routes = append(rt.Routes, Route{Destination: dst, Target: t, Origin: OriginStatic})

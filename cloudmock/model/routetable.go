@@ -20,6 +20,7 @@ const (
 	TargetTransitGateway   TargetKind = "transit-gateway"
 	TargetVPNGateway       TargetKind = "vpn-gateway"
 	TargetBlackhole        TargetKind = "blackhole"
+	TargetVPCEndpoint      TargetKind = "vpc-endpoint" // a gateway endpoint's route to its service's prefix list
 )
 
 // Target is a route's next hop: its kind and the ID of the object (empty for
@@ -57,8 +58,12 @@ const (
 // GCP: https://cloud.google.com/vpc/docs/routes#routeselection — most specific destination first, then the lowest priority value
 type Route struct {
 	Name        string `json:",omitempty"` // the name its provider addresses it by (Azure's routes); empty elsewhere
-	Destination netip.Prefix
-	Target      Target
+	Destination netip.Prefix // invalid (zero) for a route to a prefix list
+	// PrefixListID, when set, makes the route's destination a prefix list:
+	// one route per CIDR of the list's current version (PrefixListCIDRs).
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/managed-prefix-lists.html#reference-managed-prefix-list — a prefix list as a route's destination
+	PrefixListID string `json:",omitempty"`
+	Target       Target
 	Origin      RouteOrigin
 	State       RouteState // computed when read
 	Priority    int
@@ -216,6 +221,8 @@ func (c *Cloud) routeStateLocked(networkID string, t Target) RouteState {
 	case TargetVPNGateway:
 		g, found := c.vgws[t.ID]
 		ok = found && g.NetworkID == networkID
+	case TargetVPCEndpoint:
+		_, ok = c.endpoints[t.ID]
 	}
 	if ok {
 		return RouteActive

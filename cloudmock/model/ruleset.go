@@ -84,6 +84,9 @@ type Peer struct {
 	// ServiceTag is a provider's named group of addresses (Azure's
 	// VirtualNetwork, Internet, AzureLoadBalancer; OCI's service CIDR labels).
 	ServiceTag string
+	// PrefixListID stands for the CIDRs of a prefix list, as it is now.
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html — a rule's source or destination can be a prefix list ID
+	PrefixListID string `json:",omitempty"`
 }
 
 // Rule is one rule of a rule set. Rules are evaluated in ascending Priority
@@ -371,7 +374,7 @@ func (c *Cloud) normalizeRuleLocked(s *RuleSet, r Rule) (Rule, error) {
 
 func (c *Cloud) checkPeerLocked(s *RuleSet, kind Kind, p Peer) error {
 	set := 0
-	for _, b := range []bool{p.Prefix.IsValid(), p.RuleSetID != "", p.Tag != "", p.ServiceTag != ""} {
+	for _, b := range []bool{p.Prefix.IsValid(), p.RuleSetID != "", p.Tag != "", p.ServiceTag != "", p.PrefixListID != ""} {
 		if b {
 			set++
 		}
@@ -380,7 +383,12 @@ func (c *Cloud) checkPeerLocked(s *RuleSet, kind Kind, p Peer) error {
 		return checkIPv4Prefix(kind, p.Prefix)
 	}
 	if set != 1 {
-		return errf(CodeInvalidParameter, kind, s.ID, "a rule needs exactly one peer: a prefix, a rule set, a tag or a service tag")
+		return errf(CodeInvalidParameter, kind, s.ID, "a rule needs exactly one peer: a prefix, a rule set, a tag, a service tag or a prefix list")
+	}
+	if p.PrefixListID != "" {
+		if _, err := c.checkPrefixListRefLocked(s.Account, s.Region, p.PrefixListID); err != nil {
+			return err
+		}
 	}
 	if p.RuleSetID != "" {
 		if o, ok := c.ruleSets[p.RuleSetID]; !ok || o.Flavor != s.Flavor {
@@ -429,6 +437,9 @@ func (c *Cloud) AddRules(account string, f Flavor, id string, rules []Rule) ([]R
 		if err := fl.limit(s, lim, next); err != nil {
 			return nil, err
 		}
+	}
+	if s.Flavor == FlavorSecurityGroup && c.ruleWeightLocked(account, next) > lim.RulesPerGroupDirection {
+		return nil, errf(CodeLimitExceeded, KindSecurityRule, s.ID, "the maximum number of rules (%d) has been reached for security group %s, counting each prefix list as its maximum entries", lim.RulesPerGroupDirection, s.ID)
 	}
 	sortRules(next)
 	s.Rules = next

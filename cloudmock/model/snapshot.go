@@ -68,6 +68,10 @@ type snapshot struct {
 	VPNs        []*VPNConnection            `json:"vpnConnections"`
 	DXConns     []*DXConnection             `json:"dxConnections"`
 	VIFs        []*DXVirtualInterface       `json:"dxVirtualInterfaces"`
+	// Prefix lists and VPC endpoints came later within version 4, as
+	// GuardDuty's objects did: absent when there are none.
+	PrefixLists []*PrefixList  `json:"prefixLists,omitempty"`
+	Endpoints   []*VPCEndpoint `json:"vpcEndpoints,omitempty"`
 
 	guardDutySnapshot // GuardDuty's objects (guardduty.go); absent when there are none
 }
@@ -105,6 +109,7 @@ func (c *Cloud) Snapshot() ([]byte, uint64, error) {
 		ENIs: c.enis.sorted(), NATGWs: c.natgws.sorted(), EIPs: c.eips.sorted(), Peerings: c.peerings.sorted(),
 		TGWs: c.tgws.sorted(), TGWRTs: c.tgwRTs.sorted(), TGWAtts: c.tgwAtts.sorted(), VGWs: c.vgws.sorted(),
 		CGWs: c.cgws.sorted(), VPNs: c.vpns.sorted(), DXConns: c.dxConns.sorted(), VIFs: c.vifs.sorted(),
+		PrefixLists: c.prefixLists.sorted(), Endpoints: c.endpoints.sorted(),
 	}
 	for id, o := range c.owners {
 		s.Owners[id] = snapshotOwner{Kind: o.kind, Account: o.account, Region: o.region, Scope: o.scope, Name: o.name, Handle: o.handle}
@@ -161,6 +166,8 @@ func (c *Cloud) Restore(b []byte) error {
 	loadTable(&err, n.vpns, s.VPNs)
 	loadTable(&err, n.dxConns, s.DXConns)
 	loadTable(&err, n.vifs, s.VIFs)
+	loadTable(&err, n.prefixLists, s.PrefixLists)
+	loadTable(&err, n.endpoints, s.Endpoints)
 	restoreGuardDuty(&err, &n.gd, s.guardDutySnapshot)
 	if err != nil {
 		return err
@@ -182,6 +189,7 @@ func (c *Cloud) Restore(b []byte) error {
 	c.natgws, c.eips, c.peerings = n.natgws, n.eips, n.peerings
 	c.tgws, c.tgwRTs, c.tgwAtts = n.tgws, n.tgwRTs, n.tgwAtts
 	c.vgws, c.cgws, c.vpns, c.dxConns, c.vifs = n.vgws, n.cgws, n.vpns, n.dxConns, n.vifs
+	c.prefixLists, c.endpoints = n.prefixLists, n.endpoints
 	c.gd = n.gd
 	c.seq = s.Seq
 	return nil

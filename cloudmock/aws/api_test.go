@@ -119,7 +119,7 @@ func TestTags(t *testing.T) {
 func TestUnknownActionAndErrorShape(t *testing.T) {
 	l := newLab(t)
 	// An action this mock does not implement is InvalidAction, as EC2 answers for unknown actions.
-	_, err := l.a.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{})
+	_, err := l.a.DescribeCapacityReservations(ctx, &ec2.DescribeCapacityReservationsInput{})
 	wantAPIError(t, err, "InvalidAction")
 	_, err = l.a.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{MaxResults: sdkaws.Int32(2)})
 	wantAPIError(t, err, "InvalidParameterValue")

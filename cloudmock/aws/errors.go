@@ -65,6 +65,8 @@ var notFoundByPrefix = []struct{ prefix, code string }{
 	{"vgw-", "InvalidVpnGatewayID.NotFound"},
 	{"cgw-", "InvalidCustomerGatewayID.NotFound"},
 	{"vpn-", "InvalidVpnConnectionID.NotFound"},
+	{"pl-", "InvalidPrefixListID.NotFound"},
+	{"vpce-", "InvalidVpcEndpointId.NotFound"},
 }
 
 func notFoundCode(id string) string {
@@ -86,6 +88,9 @@ func toAPIError(err error) *apiError {
 	var me *model.Error
 	if !errors.As(err, &me) {
 		return &apiError{Code: "InternalError", Message: "An internal error has occurred", Status: http.StatusInternalServerError}
+	}
+	if e := endpointError(me); e != nil {
+		return e
 	}
 	switch {
 	case me.Code == model.CodeLimitExceeded && me.Kind == model.KindSecurityRule:
@@ -249,4 +254,31 @@ func writeError(w http.ResponseWriter, reqID string, e *apiError) {
 	w.WriteHeader(e.Status)
 	_, _ = w.Write([]byte(xml.Header))
 	_, _ = w.Write(body)
+}
+
+// endpointError is EC2's error for a model error about a prefix list or
+// a VPC endpoint, or nil for another.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html — InvalidPrefixListID.NotFound, InvalidVpcEndpointId.NotFound, InvalidServiceName, DuplicateSubnetsInSameZone
+func endpointError(me *model.Error) *apiError {
+	bad := func(code, msg string) *apiError {
+		return &apiError{Code: code, Message: msg, Status: http.StatusBadRequest}
+	}
+	switch {
+	case me.Code == model.CodeNotFound && me.Kind == model.KindPrefixList:
+		return bad("InvalidPrefixListID.NotFound", fmt.Sprintf("The prefix list ID '%s' does not exist", me.ID))
+	case me.Code == model.CodeNotFound && me.Kind == model.KindVPCEndpoint:
+		return bad("InvalidVpcEndpointId.NotFound", fmt.Sprintf("The Vpc Endpoint Id '%s' does not exist", me.ID))
+	case me.Code == model.CodeNotFound && me.Kind == model.KindVPCEndpointService:
+		return bad("InvalidServiceName", me.Msg)
+	case me.Code == model.CodeConflict && me.Kind == model.KindPrefixList:
+		// The code terraform-provider-aws and SDK users retry on.
+		return bad("PrefixListVersionMismatch", me.Msg)
+	case me.Code == model.CodeLimitExceeded && me.Kind == model.KindPrefixList:
+		return bad("PrefixListMaxEntriesExceeded", me.Msg)
+	case me.Code == model.CodeInvalidParameter && me.Kind == model.KindPrefixListEntry:
+		return bad("InvalidPrefixListModification", me.Msg)
+	case me.Code == model.CodeDuplicate && me.Kind == model.KindVPCEndpoint:
+		return bad("DuplicateSubnetsInSameZone", me.Msg)
+	}
+	return nil
 }

@@ -60,8 +60,9 @@ func (h *Handler) permissionField(g model.RuleSet, name string) ([]string, bool)
 				out = append(out, g.Account)
 			}
 		case "prefix-list-id":
-			// No rule of this lab names a prefix list yet: the filter is
-			// known and matches nothing.
+			if r.Peer.PrefixListID != "" {
+				out = append(out, r.Peer.PrefixListID)
+			}
 		default:
 			return nil, false
 		}

@@ -10,7 +10,7 @@ import (
 func init() {
 	register("CreateRoute", setRoute((*model.Cloud).CreateRoute))
 	register("ReplaceRoute", setRoute((*model.Cloud).ReplaceRoute))
-	register("DeleteRoute", routeAction("RouteTableId", (*model.Cloud).DeleteRoute))
+	register("DeleteRoute", deleteRoute)
 }
 
 // routeTarget reads the one target parameter of CreateRoute/ReplaceRoute.
@@ -19,8 +19,11 @@ func routeTarget(f form) (model.Target, error) {
 	var found []model.Target
 	if g := f.str("GatewayId"); g != "" {
 		kind := model.TargetInternetGateway
-		if strings.HasPrefix(g, "vgw-") {
+		switch {
+		case strings.HasPrefix(g, "vgw-"):
 			kind = model.TargetVPNGateway
+		case strings.HasPrefix(g, "vpce-"):
+			kind = model.TargetVPCEndpoint // refused: an endpoint's routes are its own
 		}
 		found = append(found, model.Target{Kind: kind, ID: g})
 	}
@@ -72,9 +75,14 @@ func routeAction(idParam string, change func(c *model.Cloud, account, id string,
 }
 
 // setRoute serves CreateRoute and ReplaceRoute, which take the same
-// parameters and differ in the model call.
+// parameters and differ in the model call; a route to a prefix list
+// (DestinationPrefixListId) goes to the model's prefix-list routes.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html — DestinationCidrBlock or DestinationPrefixListId
 func setRoute(set func(c *model.Cloud, account, table string, dst netip.Prefix, t model.Target) error) action {
 	return func(h *Handler, c *call) (response, error) {
+		if pl := c.form.str("DestinationPrefixListId"); pl != "" {
+			return setPrefixListRoute(h, c, pl)
+		}
 		rt, dst, err := routeArgs(c.form, "RouteTableId")
 		if err != nil {
 			return nil, err
@@ -88,4 +96,46 @@ func setRoute(set func(c *model.Cloud, account, table string, dst netip.Prefix, 
 		}
 		return ok()
 	}
+}
+
+// setPrefixListRoute serves CreateRoute and ReplaceRoute with
+// DestinationPrefixListId.
+func setPrefixListRoute(h *Handler, c *call, pl string) (response, error) {
+	rt, err := c.form.required("RouteTableId")
+	if err != nil {
+		return nil, err
+	}
+	if c.form.str("DestinationCidrBlock") != "" {
+		return nil, errInvalid("The parameter combination is invalid: specify only one of destinationCidrBlock and destinationPrefixListId.")
+	}
+	t, err := routeTarget(c.form)
+	if err != nil {
+		return nil, err
+	}
+	set := h.cloud.CreatePrefixListRoute
+	if c.action == "ReplaceRoute" {
+		set = h.cloud.ReplacePrefixListRoute
+	}
+	if err := set(c.account, rt, pl, t); err != nil {
+		return nil, err
+	}
+	return ok()
+}
+
+// deleteRoute deletes the route to DestinationCidrBlock or to
+// DestinationPrefixListId.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteRoute.html — DestinationCidrBlock, DestinationPrefixListId
+func deleteRoute(h *Handler, c *call) (response, error) {
+	pl := c.form.str("DestinationPrefixListId")
+	if pl == "" {
+		return routeAction("RouteTableId", (*model.Cloud).DeleteRoute)(h, c)
+	}
+	rt, err := c.form.required("RouteTableId")
+	if err != nil {
+		return nil, err
+	}
+	if err := h.cloud.DeletePrefixListRoute(c.account, rt, pl); err != nil {
+		return nil, err
+	}
+	return ok()
 }

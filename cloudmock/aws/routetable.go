@@ -53,7 +53,8 @@ type xmlRTAssoc struct {
 }
 
 type xmlRoute struct {
-	Destination      string `xml:"destinationCidrBlock"`
+	Destination      string `xml:"destinationCidrBlock,omitempty"`
+	DestinationPL    string `xml:"destinationPrefixListId,omitempty"`
 	GatewayID        string `xml:"gatewayId,omitempty"`
 	InstanceID       string `xml:"instanceId,omitempty"`
 	InstanceOwnerID  string `xml:"instanceOwnerId,omitempty"`
@@ -78,7 +79,12 @@ type xmlRouteTable struct {
 // toXMLRoute writes a model route the way EC2 shows it.
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Route.html — gatewayId "local" and origin CreateRouteTable for the local route
 func toXMLRoute(r model.Route, owner string) xmlRoute {
-	x := xmlRoute{Destination: r.Destination.String(), State: string(r.State), Origin: "CreateRoute"}
+	x := xmlRoute{State: string(r.State), Origin: "CreateRoute"}
+	if r.PrefixListID != "" {
+		x.DestinationPL = r.PrefixListID
+	} else {
+		x.Destination = r.Destination.String()
+	}
 	switch r.Origin {
 	case model.OriginTable:
 		x.Origin = "CreateRouteTable"
@@ -89,6 +95,9 @@ func toXMLRoute(r model.Route, owner string) xmlRoute {
 	case model.TargetLocal:
 		x.GatewayID = "local"
 	case model.TargetInternetGateway, model.TargetVPNGateway:
+		x.GatewayID = r.Target.ID
+	case model.TargetVPCEndpoint:
+		// AWS: https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html#gateway-endpoint-routing — the endpoint's route has the service's prefix list as destination and the endpoint as target
 		x.GatewayID = r.Target.ID
 	case model.TargetNATGateway:
 		x.NatGatewayID = r.Target.ID
@@ -163,6 +172,8 @@ func routeTableFields(rt model.RouteTable) fields {
 			return out, true
 		case "route.destination-cidr-block":
 			return collect(func(r xmlRoute) string { return r.Destination }), true
+		case "route.destination-prefix-list-id":
+			return collect(func(r xmlRoute) string { return r.DestinationPL }), true
 		case "route.gateway-id":
 			return collect(func(r xmlRoute) string { return r.GatewayID }), true
 		case "route.nat-gateway-id":

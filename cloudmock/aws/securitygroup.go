@@ -34,6 +34,14 @@ type xmlPermission struct {
 	ToPort   *int           `xml:"toPort,omitempty"`
 	Groups   []xmlGroupPair `xml:"groups>item"`
 	IPRanges []xmlIPRange   `xml:"ipRanges>item"`
+	// PrefixLists are the permission's prefix list peers.
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_PrefixListId.html — prefixListId, description
+	PrefixLists []xmlPrefixListID `xml:"prefixListIds>item"`
+}
+
+type xmlPrefixListID struct {
+	ID          string `xml:"prefixListId"`
+	Description string `xml:"description,omitempty"`
 }
 
 type xmlSecurityGroup struct {
@@ -57,6 +65,9 @@ type xmlSGRule struct {
 	FromPort int    `xml:"fromPort"`
 	ToPort   int    `xml:"toPort"`
 	CIDR     string `xml:"cidrIpv4,omitempty"`
+	// PrefixListID is the rule's prefix list peer.
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SecurityGroupRule.html — prefixListId
+	PrefixListID string `xml:"prefixListId,omitempty"`
 }
 
 // Security groups are rule sets of model.FlavorSecurityGroup: each EC2
@@ -82,9 +93,12 @@ func toXMLPermissions(account string, rules []model.Rule) []xmlPermission {
 			from, to := sgPorts(r)
 			p.FromPort, p.ToPort = &from, &to
 		}
-		if r.Peer.RuleSetID != "" {
+		switch {
+		case r.Peer.RuleSetID != "":
 			p.Groups = []xmlGroupPair{{GroupID: r.Peer.RuleSetID, UserID: account, Description: r.Description}}
-		} else {
+		case r.Peer.PrefixListID != "":
+			p.PrefixLists = []xmlPrefixListID{{ID: r.Peer.PrefixListID, Description: r.Description}}
+		default:
 			p.IPRanges = []xmlIPRange{{CIDR: r.Peer.Prefix.String(), Description: r.Description}}
 		}
 		out = append(out, p)
@@ -250,6 +264,19 @@ func parseRules(f form) ([]model.Rule, error) {
 			}
 			n++
 		}
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html — PrefixListIds, each a PrefixListId and a Description
+		for _, j := range f.indices(p + "PrefixListIds") {
+			q := p + "PrefixListIds." + strconv.Itoa(j) + "."
+			id, err := f.required(q + "PrefixListId")
+			if err != nil {
+				return nil, err
+			}
+			if err := add(proto, from, to, "0.0.0.0/0", "", f.str(q+"Description")); err != nil {
+				return nil, err
+			}
+			out[len(out)-1].Peer = model.Peer{PrefixListID: id}
+			n++
+		}
 		for _, j := range f.indices(p + "Groups") {
 			q := p + "Groups." + strconv.Itoa(j) + "."
 			if err := add(proto, from, to, "", f.str(q+"GroupId"), f.str(q+"Description")); err != nil {
@@ -310,6 +337,7 @@ func ruleAction(dir model.Direction, authorize bool) action {
 			if a.Peer.Prefix.IsValid() {
 				x.CIDR = a.Peer.Prefix.String()
 			}
+			x.PrefixListID = a.Peer.PrefixListID
 			r.Rules = append(r.Rules, x)
 		}
 		return r, nil

@@ -27,6 +27,10 @@ var malformedIDs = map[string]struct{ prefix, code string }{
 	"AllocationId":           {"eipalloc", "InvalidAllocationID.Malformed"},
 	"VpcPeeringConnectionId": {"pcx", "InvalidVpcPeeringConnectionID.Malformed"},
 	"CustomerGatewayId":      {"cgw", "InvalidCustomerGatewayID.Malformed"},
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html — InvalidPrefixListId.Malformed, InvalidVpcEndpointId.Malformed
+	"PrefixListId":            {"pl", "InvalidPrefixListId.Malformed"},
+	"DestinationPrefixListId": {"pl", "InvalidPrefixListId.Malformed"},
+	"VpcEndpointId":           {"vpce", "InvalidVpcEndpointId.Malformed"},
 	// Spelled as the errors page spells them: InvalidInternetGatewayId.Malformed,
 	// InvalidNetworkAclId.Malformed and NatGatewayMalformed.
 	"InternetGatewayId": {"igw", "InvalidInternetGatewayId.Malformed"},

@@ -57,16 +57,16 @@ const (
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/route-tables-priority.html — longest prefix match
 // GCP: https://cloud.google.com/vpc/docs/routes#routeselection — most specific destination first, then the lowest priority value
 type Route struct {
-	Name        string `json:",omitempty"` // the name its provider addresses it by (Azure's routes); empty elsewhere
+	Name        string       `json:",omitempty"` // the name its provider addresses it by (Azure's routes); empty elsewhere
 	Destination netip.Prefix // invalid (zero) for a route to a prefix list
 	// PrefixListID, when set, makes the route's destination a prefix list:
 	// one route per CIDR of the list's current version (PrefixListCIDRs).
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/managed-prefix-lists.html#reference-managed-prefix-list — a prefix list as a route's destination
 	PrefixListID string `json:",omitempty"`
 	Target       Target
-	Origin      RouteOrigin
-	State       RouteState // computed when read
-	Priority    int
+	Origin       RouteOrigin
+	State        RouteState // computed when read
+	Priority     int
 }
 
 // RouteTableAssociation ties a table to a subnet, marks it the main table

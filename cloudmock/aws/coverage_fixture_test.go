@@ -17,7 +17,7 @@ var nonEC2 = map[string]bool{}
 // coverageFixture gives account A at least one object of every kind an
 // implemented Describe lists, so that TestCoverageTable can probe each
 // Describe's filters: a VPC peered with another, a subnet, an internet and
-// a NAT gateway, a route table, a security group, an instance with its
+// a NAT gateway, a route table with a gateway endpoint, a security group, an instance with its
 // interface and an elastic IP, a transit gateway with a route table and a
 // VPC attachment, a VPN gateway, a customer gateway and a VPN connection.
 // It returns the parameters each Describe that needs one (a route table
@@ -32,6 +32,7 @@ func coverageFixture(t *testing.T, l *lab) map[string]url.Values {
 	must[*ec2.AttachInternetGatewayOutput](t)(c.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGatewayId, VpcId: vpc.VpcId}))
 	rt := must[*ec2.CreateRouteTableOutput](t)(c.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{VpcId: vpc.VpcId})).RouteTable
 	must[*ec2.CreateRouteOutput](t)(c.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: rt.RouteTableId, DestinationCidrBlock: sdkaws.String("0.0.0.0/0"), GatewayId: igw.InternetGatewayId}))
+	must[*ec2.CreateVpcEndpointOutput](t)(c.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: vpc.VpcId, ServiceName: sdkaws.String("com.amazonaws.us-east-1.s3"), RouteTableIds: []string{*rt.RouteTableId}}))
 	must[*ec2.CreateSecurityGroupOutput](t)(c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: sdkaws.String("coverage"), Description: sdkaws.String("coverage"), VpcId: vpc.VpcId}))
 	run := must[*ec2.RunInstancesOutput](t)(c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: sdkaws.String("ami-1"), MinCount: sdkaws.Int32(1), MaxCount: sdkaws.Int32(1), SubnetId: sub.SubnetId}))
 	eip := must[*ec2.AllocateAddressOutput](t)(c.AllocateAddress(ctx, &ec2.AllocateAddressInput{}))

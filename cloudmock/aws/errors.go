@@ -92,6 +92,9 @@ func toAPIError(err error) *apiError {
 	if e := endpointError(me); e != nil {
 		return e
 	}
+	if ae, ok := launchTemplateError(me); ok {
+		return ae
+	}
 	switch {
 	case me.Code == model.CodeLimitExceeded && me.Kind == model.KindSecurityRule:
 		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html — RulesPerSecurityGroupLimitExceeded

@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"maps"
 	"net/netip"
 	"strconv"
 
@@ -135,6 +136,10 @@ type runInstancesResp struct {
 
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html — MinCount/MaxCount, SubnetId, SecurityGroupId.N, PrivateIpAddress
 func runInstances(h *Handler, c *call) (response, error) {
+	fromTemplate, err := h.applyLaunchTemplate(c)
+	if err != nil {
+		return nil, err
+	}
 	image, err := c.form.required("ImageId")
 	if err != nil {
 		return nil, err
@@ -166,6 +171,7 @@ func runInstances(h *Handler, c *call) (response, error) {
 	if spec.Tags, err = c.form.tagSpecs("instance"); err != nil {
 		return nil, err
 	}
+	maps.Copy(spec.Tags, fromTemplate)
 	insts, err := h.cloud.RunInstances(c.account, spec)
 	if err != nil {
 		return nil, err

@@ -31,6 +31,7 @@ var malformedIDs = map[string]struct{ prefix, code string }{
 	"PrefixListId":            {"pl", "InvalidPrefixListId.Malformed"},
 	"DestinationPrefixListId": {"pl", "InvalidPrefixListId.Malformed"},
 	"VpcEndpointId":           {"vpce", "InvalidVpcEndpointId.Malformed"},
+	"LaunchTemplateId":        {"lt", "InvalidLaunchTemplateId.Malformed"},
 	// Spelled as the errors page spells them: InvalidInternetGatewayId.Malformed,
 	// InvalidNetworkAclId.Malformed and NatGatewayMalformed.
 	"InternetGatewayId": {"igw", "InvalidInternetGatewayId.Malformed"},

@@ -38,7 +38,8 @@ type Cloud struct {
 	vifs        table[DXVirtualInterface, *DXVirtualInterface]
 	prefixLists table[PrefixList, *PrefixList] // customer-managed prefix lists (the cloud's own are ServicePrefixLists)
 	endpoints   table[VPCEndpoint, *VPCEndpoint]
-	gd          guardDuty // detectors, threat intel sets, findings (guardduty.go)
+	gd          guardDuty                              // detectors, threat intel sets, findings (guardduty.go)
+	lts         table[LaunchTemplate, *LaunchTemplate] // launchtemplate.go
 
 	seq  uint64
 	subs map[*Subscription]struct{}
@@ -68,6 +69,7 @@ func New() *Cloud {
 		prefixLists: table[PrefixList, *PrefixList]{}, endpoints: table[VPCEndpoint, *VPCEndpoint]{},
 		subs: map[*Subscription]struct{}{},
 		gd:   newGuardDuty(),
+		lts:  table[LaunchTemplate, *LaunchTemplate]{},
 	}
 }
 

@@ -68,6 +68,7 @@ var awsPrefixes = map[Kind]string{
 	KindVPNConnection:            "vpn",
 	KindPrefixList:               "pl",
 	KindVPCEndpoint:              "vpce",
+	KindLaunchTemplate:           "lt",
 }
 
 // awsNewID mints an AWS ID: EC2's shape, or Direct Connect's for its

@@ -74,6 +74,8 @@ type snapshot struct {
 	Endpoints   []*VPCEndpoint `json:"vpcEndpoints,omitempty"`
 
 	guardDutySnapshot // GuardDuty's objects (guardduty.go); absent when there are none
+	// LaunchTemplates came later within version 4, absent when there are none.
+	LaunchTemplates []*LaunchTemplate `json:"launchTemplates,omitempty"`
 }
 
 type snapshotOwner struct {
@@ -115,6 +117,9 @@ func (c *Cloud) Snapshot() ([]byte, uint64, error) {
 		s.Owners[id] = snapshotOwner{Kind: o.kind, Account: o.account, Region: o.region, Scope: o.scope, Name: o.name, Handle: o.handle}
 	}
 	s.guardDutySnapshot = c.gd.snapshotLocked()
+	if len(c.lts) > 0 {
+		s.LaunchTemplates = c.lts.sorted()
+	}
 	b, err := json.Marshal(&s)
 	if err != nil {
 		return nil, 0, fmt.Errorf("snapshot cloud: %w", err)
@@ -169,6 +174,7 @@ func (c *Cloud) Restore(b []byte) error {
 	loadTable(&err, n.prefixLists, s.PrefixLists)
 	loadTable(&err, n.endpoints, s.Endpoints)
 	restoreGuardDuty(&err, &n.gd, s.guardDutySnapshot)
+	loadTable(&err, n.lts, s.LaunchTemplates)
 	if err != nil {
 		return err
 	}
@@ -191,6 +197,7 @@ func (c *Cloud) Restore(b []byte) error {
 	c.vgws, c.cgws, c.vpns, c.dxConns, c.vifs = n.vgws, n.cgws, n.vpns, n.dxConns, n.vifs
 	c.prefixLists, c.endpoints = n.prefixLists, n.endpoints
 	c.gd = n.gd
+	c.lts = n.lts
 	c.seq = s.Seq
 	return nil
 }

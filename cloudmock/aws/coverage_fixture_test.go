@@ -48,6 +48,8 @@ func coverageFixture(t *testing.T, l *lab) map[string]url.Values {
 	must[*ec2.AttachVpnGatewayOutput](t)(c.AttachVpnGateway(ctx, &ec2.AttachVpnGatewayInput{VpnGatewayId: vgw.VpnGatewayId, VpcId: peer.VpcId}))
 	cgw := must[*ec2.CreateCustomerGatewayOutput](t)(c.CreateCustomerGateway(ctx, &ec2.CreateCustomerGatewayInput{Type: types.GatewayTypeIpsec1, BgpAsn: sdkaws.Int32(65010), IpAddress: sdkaws.String("198.51.100.10")})).CustomerGateway
 	must[*ec2.CreateVpnConnectionOutput](t)(c.CreateVpnConnection(ctx, &ec2.CreateVpnConnectionInput{Type: sdkaws.String("ipsec.1"), CustomerGatewayId: cgw.CustomerGatewayId, VpnGatewayId: vgw.VpnGatewayId}))
+	must[*ec2.CreateLaunchTemplateOutput](t)(c.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: sdkaws.String("coverage"),
+		LaunchTemplateData: &types.RequestLaunchTemplateData{ImageId: sdkaws.String("ami-1")}}))
 	tgwRTParam := url.Values{"TransitGatewayRouteTableId": {*tgwRT.TransitGatewayRouteTableId}}
 	// The attachment is associated with the default route table, as AWS does.
 	defRT := url.Values{"TransitGatewayRouteTableId": {sdkaws.ToString(tgw.Options.AssociationDefaultRouteTableId)}}
@@ -56,5 +58,7 @@ func coverageFixture(t *testing.T, l *lab) map[string]url.Values {
 		"GetTransitGatewayRouteTablePropagations": tgwRTParam,
 		// SearchTransitGatewayRoutes requires a filter; the probe's is the one.
 		"SearchTransitGatewayRoutes": tgwRTParam,
+		// A template's versions are listed by naming the template.
+		"DescribeLaunchTemplateVersions": {"LaunchTemplateName": {"coverage"}},
 	}
 }

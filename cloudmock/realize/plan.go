@@ -2,6 +2,7 @@ package realize
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"slices"
@@ -30,6 +31,10 @@ type snapshot struct {
 	tgwTables []tgwTable
 	tgwAtts   []model.TransitGatewayAttachment
 	vifs      []model.DXVirtualInterface
+	endpoints []model.VPCEndpoint
+	// prefixLists are the current CIDRs of every prefix list, by ID
+	// (endpoints.go); tables hold their routes to lists expanded.
+	prefixLists map[string][]netip.Prefix
 	// handles are the model's handles of the objects read (Meta.Handle),
 	// from which kernel objects are named.
 	handles map[string]string
@@ -43,13 +48,19 @@ type tgwTable struct {
 
 func takeSnapshot(c *model.Cloud) *snapshot {
 	s := &snapshot{subnets: map[string]model.Subnet{},
-		instances: map[string]model.Instance{}, peerings: map[string]model.Peering{}, handles: map[string]string{}}
+		instances: map[string]model.Instance{}, peerings: map[string]model.Peering{}, handles: map[string]string{},
+		prefixLists: map[string][]netip.Prefix{}}
 	for _, a := range c.Accounts() {
 		s.networks = append(s.networks, c.Networks(a.ID)...)
 		for _, x := range c.Subnets(a.ID) {
 			s.subnets[x.ID] = x
 		}
-		s.tables = append(s.tables, c.RouteTables(a.ID)...)
+		for _, t := range c.RouteTables(a.ID) {
+			t.Routes = c.ExpandRoutes(t)
+			s.tables = append(s.tables, t)
+		}
+		s.endpoints = append(s.endpoints, c.VPCEndpoints(a.ID)...)
+		prefixListCIDRs(c, a.ID, s.prefixLists)
 		s.ruleSets = append(s.ruleSets, c.RuleSets(a.ID, "")...)
 		s.enis = append(s.enis, c.NetworkInterfaces(a.ID)...)
 		for _, i := range c.Instances(a.ID) {
@@ -170,7 +181,10 @@ type plan struct {
 	tgws     map[string]*tgwPlan    // by transit gateway ID
 	dx       map[string]*dxPlan     // by virtual interface ID, the realized ones
 	vgwDX    map[string]*dxPlan     // by VPN gateway ID: the realized interface its routes use
-	internet bool                   // some network has an internet gateway, or there are uplinks or Options.Internet
+	internet bool                   // some network has an internet gateway or a gateway endpoint, or there are uplinks or Options.Internet
+	// endpointDsts are the service CIDRs each network reaches through its
+	// gateway endpoints, over its router's internet link (endpoints.go).
+	endpointDsts map[string][]netip.Prefix
 	// public addresses reachable through each network's internet gateway
 	inetRoutes map[string][]netip.Addr // by network ID
 }
@@ -310,6 +324,9 @@ type routerSpec struct {
 	Segs []aclSpec
 	IGW  bool
 	NAT  []natMap // one-to-one public mappings through the internet gateway
+	// Endpoints are the services reached through gateway endpoints: the
+	// router masquerades what it sends them over its internet link.
+	Endpoints []netip.Prefix
 }
 
 // aclSpec is the rules of the sets attached to one subnet.
@@ -345,8 +362,15 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 			igwOf[g.NetworkID] = g.ID
 		}
 	}
-	r.planLinks(p, s, nets, igwOf)
-	p.internet = len(igwOf) > 0 || len(r.uplinks) > 0 || r.opts.Internet != nil
+	p.endpointDsts = gatewayEndpointNets(s)
+	linkOf := maps.Clone(igwOf) // networks whose router has an internet link
+	for n := range p.endpointDsts {
+		if _, ok := nets[n]; ok && linkOf[n] == "" {
+			linkOf[n] = "endpoint"
+		}
+	}
+	r.planLinks(p, s, nets, linkOf)
+	p.internet = len(linkOf) > 0 || len(r.uplinks) > 0 || r.opts.Internet != nil
 
 	ix := newRuleIndex(s, nets)
 	if err := r.planHosts(p, s, nets, natgws, ix); err != nil {
@@ -498,7 +522,7 @@ func newHost(id, hostHandle, ns string, sub model.Subnet, ip netip.Addr, spec ho
 
 func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, pub []natMap,
 	enis map[string]model.NetworkInterface, natgws map[string]model.NATGateway, ix *ruleIndex) error {
-	rp := &routerPlan{network: n.ID, ns: r.routerNS(n.Handle), inetIf: igwInetIf(n.Handle), igw: igw}
+	rp := &routerPlan{network: n.ID, ns: r.routerNS(n.Handle), inetIf: igwInetIf(n.Handle), igw: igw || len(p.endpointDsts[n.ID]) > 0}
 	p.routers[n.ID] = rp
 	var subs []model.Subnet
 	for _, x := range s.subnets {
@@ -549,14 +573,14 @@ func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, p
 	r.planRouteTables(rp, p, s, n, routeEnv{enis: enis, natgws: natgws, bridgeOf: bridgeOf, igw: igw})
 
 	rp.key = fmt.Sprintf("%v|%v", rp.routes, rp.rules)
-	return planRouterTable(rp, n, igw, pub, ix)
+	return planRouterTable(rp, n, igw, pub, p.endpointDsts[n.ID], ix)
 }
 
 // planRouterTable plans a router's nftables table: the rule sets attached
 // to each subnet (a network ACL, ...) on its bridge, the internet gateway
 // and its one-to-one mappings.
-func planRouterTable(rp *routerPlan, n model.Network, igw bool, pub []natMap, ix *ruleIndex) error {
-	spec := routerSpec{IGW: igw, NAT: pub}
+func planRouterTable(rp *routerPlan, n model.Network, igw bool, pub []natMap, endpoints []netip.Prefix, ix *ruleIndex) error {
+	spec := routerSpec{IGW: igw, NAT: pub, Endpoints: endpoints}
 	for _, sg := range rp.segs {
 		in, out, ok := ix.forSubnet(sg.subnet)
 		if ok {
@@ -624,6 +648,12 @@ func (r *Realizer) kernelRoute(no int, n model.Network, rt model.Route, enis map
 	case model.TargetVPNGateway:
 		if d := p.vgwLink(rt.Target.ID, n.ID, rt.Destination); d != nil {
 			return dxRoute(k, d)
+		}
+	case model.TargetVPCEndpoint:
+		// AWS: https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html — traffic to the service's prefix list leaves through the gateway endpoint, no internet gateway needed
+		if len(p.endpointDsts[n.ID]) > 0 {
+			_, b := linkAddrs(r.links["igw/"+n.ID])
+			return via(b.Addr(), igwIf)
 		}
 	}
 	// VPN gateways without a realized Direct Connect virtual interface (VPN

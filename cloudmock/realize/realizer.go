@@ -127,6 +127,7 @@ func New(ctx context.Context, cloud *model.Cloud, opts Options) (*Realizer, erro
 	if err != nil {
 		return nil, fmt.Errorf("realize lab %s: %w", opts.Lab, err)
 	}
+	opts.Internet = withServices(opts.Internet)
 	svc, err := newServices(opts.Internet)
 	if err != nil {
 		return nil, fmt.Errorf("realize lab %s: %w", opts.Lab, err)

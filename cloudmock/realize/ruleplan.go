@@ -17,11 +17,12 @@ type ruleIndex struct {
 	tagged  map[string][]netip.Prefix    // network ID + "\x00" + tag -> the addresses of its instances with the tag
 	nets    map[string]model.Network     // by ID
 	tagsOf  map[string]map[string]string // interface ID -> its instance's tags
+	lists   map[string][]netip.Prefix    // prefix list ID -> its CIDRs
 }
 
 func newRuleIndex(s *snapshot, nets map[string]model.Network) *ruleIndex {
 	ix := &ruleIndex{sets: map[string]model.RuleSet{}, members: map[string][]netip.Prefix{},
-		tagged: map[string][]netip.Prefix{}, nets: nets, tagsOf: map[string]map[string]string{}}
+		tagged: map[string][]netip.Prefix{}, nets: nets, tagsOf: map[string]map[string]string{}, lists: s.prefixLists}
 	ix.ordered = slices.Clone(s.ruleSets)
 	slices.SortFunc(ix.ordered, func(a, b model.RuleSet) int { return strings.Compare(a.ID, b.ID) })
 	for _, rs := range ix.ordered {
@@ -158,6 +159,9 @@ func (ix *ruleIndex) peers(rs model.RuleSet, p model.Peer) []netip.Prefix {
 		return slices.Clone(ix.tagged[rs.NetworkID+"\x00"+p.Tag])
 	case p.ServiceTag != "":
 		return serviceTag(p.ServiceTag, ix.nets[rs.NetworkID])
+	case p.PrefixListID != "":
+		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/managed-prefix-lists.html — a rule that references a prefix list matches its CIDRs
+		return slices.Clone(ix.lists[p.PrefixListID])
 	}
 	return nil
 }

@@ -263,10 +263,17 @@ func routerRuleset(s routerSpec) (*ruleset, error) {
 			fwd.Rules = append(fwd.Rules, policy.Rule{Match: policy.Match{OIF: sg.Bridge}, Verdict: policy.Jump(inName)})
 		}
 	}
-	if s.IGW {
+	if s.IGW || len(s.Endpoints) > 0 {
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html — the internet gateway performs one-to-one NAT between an instance's private address and its public or elastic IP; without one, it does not pass the instance's traffic
 		pre := policy.Chain{Name: "prerouting", Hook: policy.HookPrerouting, Type: policy.TypeNAT, Priority: policy.PriorityDstNAT}
 		post := policy.Chain{Name: "postrouting", Hook: policy.HookPostrouting, Type: policy.TypeNAT, Priority: policy.PrioritySrcNAT}
+		// A gateway endpoint's services are reached from any address of
+		// the VPC, public IP or not (endpoints.go).
+		// AWS: https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html — instances in a subnet with the endpoint's route reach the service without public IP addresses
+		for _, dst := range s.Endpoints {
+			post.Rules = append(post.Rules, policy.Rule{Match: policy.Match{OIF: igwIf, Dst: dst}, NAT: &policy.NAT{Kind: policy.Masquerade}})
+			fwd.Rules = append(fwd.Rules, accepting(policy.Match{OIF: igwIf, Dst: dst}))
+		}
 		for _, m := range s.NAT {
 			pre.Rules = append(pre.Rules, policy.Rule{Match: policy.Match{IIF: igwIf, Dst: netip.PrefixFrom(m.Public, 32)}, NAT: &policy.NAT{Kind: policy.DNAT, Addr: m.Private}})
 			post.Rules = append(post.Rules, policy.Rule{Match: policy.Match{OIF: igwIf, Src: netip.PrefixFrom(m.Private, 32)}, NAT: &policy.NAT{Kind: policy.SNAT, Addr: m.Public}})

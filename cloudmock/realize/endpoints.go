@@ -1,0 +1,86 @@
+package realize
+
+import (
+	"maps"
+	"net/netip"
+	"slices"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+	"github.com/mcnlab/mcnlab/emulator/internet"
+)
+
+// Prefix lists and gateway endpoints in the dataplane. A route to a
+// prefix list is one kernel route per CIDR of the list (the snapshot's
+// tables hold them expanded, model.Cloud.ExpandRoutes), and a rule whose
+// peer is a list matches its CIDRs (ruleIndex.peers); a change of the
+// list announces its tables and rule sets, so the next pass rewrites
+// both. A gateway endpoint's route leaves the VPC router over the
+// router's link to the internet namespace, which the router has while
+// the network has an internet gateway or a gateway endpoint; the router
+// masquerades what it sends to the endpoint's services behind its end of
+// the link, so the services answer it whatever the VPC's addresses
+// (overlapping VPCs included). The services themselves are web hosts of
+// the emulated internet (withServices), at the addresses of the AWS
+// managed prefix lists (model.ServiceSpace).
+
+// withServices returns cfg with a web host (HTTP and HTTPS) for each
+// gateway service of every region (S3 and DynamoDB), at its address on
+// model.ServiceSpace and answering its regional name
+// (s3.REGION.amazonaws.com), which the internet's resolver and every
+// VPC's resolver answer; nil for nil.
+// AWS: https://docs.aws.amazon.com/general/latest/gr/s3.html — the regional endpoint s3.REGION.amazonaws.com
+// AWS: https://docs.aws.amazon.com/general/latest/gr/ddb.html — the regional endpoint dynamodb.REGION.amazonaws.com
+func withServices(cfg *internet.Config) *internet.Config {
+	if cfg == nil {
+		return nil
+	}
+	out := *cfg
+	out.Records = maps.Clone(cfg.Records)
+	if out.Records == nil {
+		out.Records = map[string][]netip.Addr{}
+	}
+	out.Hosts = slices.Clone(cfg.Hosts)
+	for _, s := range model.Services("") {
+		if !s.Gateway {
+			continue
+		}
+		if _, taken := out.Records[s.DNSName]; taken {
+			continue // the topology's internet serves the name itself
+		}
+		out.Records[s.DNSName] = []netip.Addr{s.Addr}
+		out.Hosts = append(out.Hosts, internet.Host{Name: s.Short + "-" + s.Region, Address: s.Addr, Names: []string{s.DNSName}, HTTP: true, HTTPS: true})
+	}
+	return &out
+}
+
+// prefixListCIDRs are the current CIDRs of every prefix list the
+// snapshot's accounts see, by ID.
+func prefixListCIDRs(c *model.Cloud, account string, into map[string][]netip.Prefix) {
+	for _, p := range c.PrefixLists(account) {
+		into[p.ID] = p.CIDRs()
+	}
+}
+
+// gatewayEndpointNets returns the networks with a gateway endpoint, and
+// the CIDRs of the services each reaches through one (what its router
+// masquerades onto its internet link).
+func gatewayEndpointNets(s *snapshot) map[string][]netip.Prefix {
+	out := map[string][]netip.Prefix{}
+	for _, e := range s.endpoints {
+		if e.Type != model.EndpointGateway {
+			continue
+		}
+		svc, ok := model.ServiceByName(e.Region, e.ServiceName)
+		if !ok {
+			continue
+		}
+		dst := netip.PrefixFrom(svc.Addr, 32)
+		if !slices.Contains(out[e.NetworkID], dst) {
+			out[e.NetworkID] = append(out[e.NetworkID], dst)
+		}
+	}
+	for _, v := range out {
+		slices.SortFunc(v, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
+	}
+	return out
+}

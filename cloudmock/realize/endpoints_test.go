@@ -1,0 +1,99 @@
+package realize
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+// An instance in a private subnet (no internet gateway, no NAT) fetches
+// from the lab's S3 over HTTPS, by its regional name through the VPC's
+// resolver, once a gateway endpoint puts S3's prefix list route in its
+// subnet's table, and not before nor after the table leaves the
+// endpoint. A security group egress rule to S3's prefix list lets it
+// through; one to a customer-managed list does once the list holds S3's
+// CIDR, and no longer when the list drops it.
+// AWS: https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html — gateway endpoints for Amazon S3: no internet gateway or NAT device needed
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/managed-prefix-lists.html — security group rules referencing prefix lists
+func TestGatewayEndpointReachesS3(t *testing.T) {
+	cfg := internetConfig(t)
+	l := newLabWith(t, func(o *Options) { o.Internet = cfg })
+	v := l.vpc("10.0.0.0/16")
+	priv := l.subnet(v, "10.0.1.0/24")
+	sg := l.openGroup(v, "open", "10.0.0.0/16")
+	q := l.instance(priv, sg.ID)
+	l.sync()
+	s3, _ := model.ServiceByName("us-east-1", "com.amazonaws.us-east-1.s3")
+	vpcDNS := netip.MustParseAddr("10.0.0.2")
+	if got, err := lookup(l.ns(q), vpcDNS, s3.DNSName); err != nil || len(got) != 1 || got[0] != s3.Addr {
+		t.Fatalf("lookup %s = %v, %v; want %s", s3.DNSName, got, err, s3.Addr)
+	}
+	get := func() (string, error) { return getHTTPS(l.ns(q), vpcDNS, cfg.CA.Pool(), s3.DNSName) }
+	want := "s3-us-east-1 " + s3.DNSName + " /\n"
+	if body, err := get(); err == nil {
+		t.Fatalf("without an endpoint the private subnet reached S3: %q", body)
+	}
+
+	e := must[model.VPCEndpoint](t)(l.cloud.CreateVPCEndpoint(acct, model.EndpointSpec{NetworkID: v.ID, Type: model.EndpointGateway,
+		ServiceName: s3.Name, RouteTableIDs: []string{v.MainRouteTableID}}))
+	l.sync()
+	if body, err := get(); err != nil || body != want {
+		t.Fatalf("through the endpoint: GET = %q, %v; want %q", body, err, want)
+	}
+
+	// Egress only to S3's prefix list still reaches it.
+	anyAll := sgRule{Protocol: "-1", FromPort: -1, ToPort: -1, Prefix: anyIPv4}
+	must[[]model.Rule](t)(func() ([]model.Rule, error) {
+		_, _, err := removeGroupRules(l.cloud, sg.ID, model.Egress, []sgRule{anyAll})
+		return nil, err
+	}())
+	toList := func(id string) model.Rule {
+		return model.Rule{Direction: model.Egress, Action: model.Allow, Protocol: "tcp", FromPort: 443, ToPort: 443, Peer: model.Peer{PrefixListID: id}}
+	}
+	must[[]model.Rule](t)(l.cloud.AddRules(acct, model.FlavorSecurityGroup, sg.ID, []model.Rule{toList(s3.PrefixListID)}))
+	l.sync()
+	if body, err := get(); err != nil || body != want {
+		t.Fatalf("with egress to S3's prefix list only: GET = %q, %v", body, err)
+	}
+
+	// A customer-managed list: its modifications are in force at once.
+	pl := must[model.PrefixList](t)(l.cloud.CreatePrefixList(acct, model.PrefixListSpec{Name: "storage", MaxEntries: 2,
+		Entries: []model.PrefixListEntry{{CIDR: netip.MustParsePrefix("192.0.2.99/32")}}}))
+	must[[]model.Rule](t)(l.cloud.AddRules(acct, model.FlavorSecurityGroup, sg.ID, []model.Rule{toList(pl.ID)}))
+	must[[]model.Rule](t)(func() ([]model.Rule, error) {
+		_, _, err := l.cloud.RemoveRules(acct, model.FlavorSecurityGroup, sg.ID, []model.Rule{toList(s3.PrefixListID)})
+		return nil, err
+	}())
+	l.sync()
+	if body, err := get(); err == nil {
+		t.Fatalf("egress to a list without S3 reached it: %q", body)
+	}
+	v1 := int64(1)
+	must[model.PrefixList](t)(l.cloud.ModifyPrefixList(acct, pl.ID, model.PrefixListChange{CurrentVersion: &v1,
+		Add: []model.PrefixListEntry{{CIDR: netip.PrefixFrom(s3.Addr, 32), Description: "S3"}}}))
+	l.sync()
+	if body, err := get(); err != nil || body != want {
+		t.Fatalf("after the list gained S3: GET = %q, %v", body, err)
+	}
+	v2 := int64(2)
+	must[model.PrefixList](t)(l.cloud.ModifyPrefixList(acct, pl.ID, model.PrefixListChange{CurrentVersion: &v2,
+		Remove: []netip.Prefix{netip.PrefixFrom(s3.Addr, 32)}}))
+	l.sync()
+	l.forgetFlows(l.ns(q))
+	if body, err := get(); err == nil {
+		t.Fatalf("after the list dropped S3 it still reached it: %q", body)
+	}
+	must[model.PrefixList](t)(l.cloud.RestorePrefixListVersion(acct, pl.ID, 2, 3))
+	l.sync()
+	if body, err := get(); err != nil || body != want {
+		t.Fatalf("after restoring version 2: GET = %q, %v", body, err)
+	}
+
+	// Out of the endpoint's route tables: unreachable again.
+	must[model.VPCEndpoint](t)(l.cloud.ModifyVPCEndpoint(acct, e.ID, model.EndpointChange{RemoveRouteTables: []string{v.MainRouteTableID}}))
+	l.sync()
+	if body, err := get(); err == nil {
+		t.Fatalf("without the endpoint's route: GET = %q", body)
+	}
+}

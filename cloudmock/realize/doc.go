@@ -54,7 +54,8 @@
 //     instance's elastic IP (and the instance the site, as its elastic
 //     IP) but no private address. Uplink prefixes stay clear of what the
 //     internet uses (UplinkSpace, 198.51.100.0/24 in /30s, is the
-//     recommended space);
+//     recommended space, but for its upper half, model.ServiceSpace,
+//     where the AWS services of gateway endpoints live: endpoints.go);
 //   - the internet's services (Options.Internet, a topology's internet
 //     block): the internet namespace then always exists; its resolver and
 //     web hosts run in the cloud process on /32s on its lo (internet.go),

@@ -12,6 +12,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/mcnlab/mcnlab/cloudmock/model"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 )
 
@@ -45,6 +46,7 @@ var reservedSpace = []struct {
 	{netip.MustParsePrefix("192.0.2.0/24"), "the emulated internet's servers (TEST-NET-1)"},
 	{netip.MustParsePrefix("203.0.113.0/24"), "the elastic IP pool (TEST-NET-3)"}, // cloudmock/model's publicPool
 	{linkPool, "the lab's internal links"},
+	{model.ServiceSpace, "the AWS service endpoints of the lab's managed prefix lists (S3, DynamoDB)"},
 	{netip.MustParsePrefix("10.0.0.0/8"), "private space (RFC 1918), where VPCs live"},
 	{netip.MustParsePrefix("172.16.0.0/12"), "private space (RFC 1918), where VPCs live"},
 	{netip.MustParsePrefix("192.168.0.0/16"), "private space (RFC 1918), where VPCs live"},

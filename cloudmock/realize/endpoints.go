@@ -84,3 +84,50 @@ func gatewayEndpointNets(s *snapshot) map[string][]netip.Prefix {
 	}
 	return out
 }
+
+// privateNames returns, by network, the names its resolver answers for
+// its own interface endpoints with private DNS: each endpoint's service
+// name (sts.REGION.amazonaws.com) resolves to the endpoint's interface
+// addresses, in subnet order.
+// AWS: https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html#private-dns — with private DNS, the service's default DNS name resolves to the endpoint's private addresses within the VPC
+func privateNames(s *snapshot) map[string]map[string][]netip.Addr {
+	addrOf := map[string]netip.Addr{}
+	for _, e := range s.enis {
+		addrOf[e.ID] = e.PrivateIP
+	}
+	out := map[string]map[string][]netip.Addr{}
+	for _, e := range s.endpoints {
+		svc, ok := model.ServiceByName(e.Region, e.ServiceName)
+		if e.Type != model.EndpointInterface || !e.PrivateDNS || !ok {
+			continue
+		}
+		var addrs []netip.Addr
+		for _, id := range e.NetworkInterfaceIDs {
+			if a, ok := addrOf[id]; ok {
+				addrs = append(addrs, a)
+			}
+		}
+		if len(addrs) == 0 {
+			continue
+		}
+		if out[e.NetworkID] == nil {
+			out[e.NetworkID] = map[string][]netip.Addr{}
+		}
+		out[e.NetworkID][svc.DNSName] = append(out[e.NetworkID][svc.DNSName], addrs...)
+	}
+	return out
+}
+
+// networkZone is the zone a network's resolver answers: the internet's,
+// with the network's own names (privateNames) over it.
+func (r *Realizer) networkZone(own map[string][]netip.Addr) (*internet.Zone, error) {
+	if len(own) == 0 {
+		return r.svc.zone, nil
+	}
+	records := maps.Clone(r.opts.Internet.Records)
+	if records == nil {
+		records = map[string][]netip.Addr{}
+	}
+	maps.Copy(records, own)
+	return internet.NewZone(records)
+}

@@ -97,3 +97,32 @@ func TestGatewayEndpointReachesS3(t *testing.T) {
 		t.Fatalf("without the endpoint's route: GET = %q", body)
 	}
 }
+
+// With private DNS, a VPC's resolver answers an interface endpoint's
+// service name with the endpoint's interface addresses, and only in that
+// VPC; with private DNS turned off, the name is unknown again.
+// AWS: https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html#private-dns — the service's default DNS name resolves to the endpoint's private IP addresses
+func TestInterfaceEndpointPrivateDNS(t *testing.T) {
+	l := newLabWith(t, func(o *Options) { o.Internet = internetConfig(t) })
+	v, other := l.vpc("10.0.0.0/16"), l.vpc("10.1.0.0/16")
+	sub, otherSub := l.subnet(v, "10.0.1.0/24"), l.subnet(other, "10.1.1.0/24")
+	q := l.instance(sub, l.openGroup(v, "open", "10.0.0.0/16").ID)
+	r := l.instance(otherSub, l.openGroup(other, "open", "10.1.0.0/16").ID)
+	sts, _ := model.ServiceByName("us-east-1", "com.amazonaws.us-east-1.sts")
+	e := must[model.VPCEndpoint](t)(l.cloud.CreateVPCEndpoint(acct, model.EndpointSpec{NetworkID: v.ID, Type: model.EndpointInterface,
+		ServiceName: sts.Name, SubnetIDs: []string{sub.ID}, PrivateDNS: true}))
+	l.sync()
+	want := l.cloud.EndpointAddrs(acct, e.ID)
+	if got, err := lookup(l.ns(q), netip.MustParseAddr("10.0.0.2"), sts.DNSName); err != nil || len(got) != 1 || got[0] != want[0] {
+		t.Fatalf("lookup %s in the endpoint's VPC = %v, %v; want %v", sts.DNSName, got, err, want)
+	}
+	if got, err := lookup(l.ns(r), netip.MustParseAddr("10.1.0.2"), sts.DNSName); err == nil {
+		t.Fatalf("lookup %s in another VPC = %v", sts.DNSName, got)
+	}
+	off := false
+	must[model.VPCEndpoint](t)(l.cloud.ModifyVPCEndpoint(acct, e.ID, model.EndpointChange{PrivateDNS: &off}))
+	l.sync()
+	if got, err := lookup(l.ns(q), netip.MustParseAddr("10.0.0.2"), sts.DNSName); err == nil {
+		t.Fatalf("lookup %s with private DNS off = %v", sts.DNSName, got)
+	}
+}

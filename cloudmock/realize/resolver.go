@@ -44,6 +44,7 @@ func ResolverAddr(n model.Network) (netip.Addr, bool) {
 type vpcResolver struct {
 	router  *liveRouter // the namespace it runs in
 	addrs   []netip.Addr
+	private string // the network's own names it answers (privateNames), printed
 	servers []*internet.DNSServer
 }
 
@@ -67,9 +68,10 @@ func (r *Realizer) wantResolvers(snap *snapshot) map[string][]netip.Addr {
 func (r *Realizer) ensureResolvers(snap *snapshot, p *plan) error {
 	svc := &r.svc
 	want := r.wantResolvers(snap)
+	private := privateNames(snap)
 	var errs []error
 	for id, res := range svc.resolvers {
-		if res.router != r.live.routers[id] || !slices.Equal(want[id], res.addrs) {
+		if res.router != r.live.routers[id] || !slices.Equal(want[id], res.addrs) || res.private != fmt.Sprint(private[id]) {
 			errs = append(errs, svc.stopResolver(id))
 		}
 	}
@@ -77,11 +79,17 @@ func (r *Realizer) ensureResolvers(snap *snapshot, p *plan) error {
 		if svc.resolvers[id] != nil {
 			continue
 		}
-		res, err := startResolver(r.live.routers[id], want[id], svc.zone)
+		zone, err := r.networkZone(private[id])
 		if err != nil {
 			errs = append(errs, fmt.Errorf("realize: resolver of %s: %w", id, err))
 			continue
 		}
+		res, err := startResolver(r.live.routers[id], want[id], zone)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("realize: resolver of %s: %w", id, err))
+			continue
+		}
+		res.private = fmt.Sprint(private[id])
 		svc.resolvers[id] = res
 	}
 	errs = append(errs, r.writeResolvConfs(snap, p))

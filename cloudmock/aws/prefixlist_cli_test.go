@@ -76,12 +76,16 @@ func cliPrefixListsAndEndpoints(t *testing.T, bin string) {
 		t.Fatalf("stale version: %s", msg)
 	}
 	run(&pl, "modify-managed-prefix-list", "--prefix-list-id", id, "--current-version", "1", "--add-entries", "Cidr=198.51.100.0/24,Description=lab")
-	var entries struct{ Entries []struct{ Cidr, Description string } }
+	var entries struct {
+		Entries []struct{ Cidr, Description string }
+	}
 	run(&entries, "get-managed-prefix-list-entries", "--prefix-list-id", id, "--target-version", "1")
 	if len(entries.Entries) != 1 || entries.Entries[0].Description != "office" {
 		t.Fatalf("version 1 entries: %+v", entries)
 	}
-	var pls struct{ PrefixLists []struct{ PrefixListId, PrefixListName string } }
+	var pls struct {
+		PrefixLists []struct{ PrefixListId, PrefixListName string }
+	}
 	run(&pls, "describe-prefix-lists", "--filters", "Name=prefix-list-name,Values=com.amazonaws.us-east-1.s3")
 	if len(pls.PrefixLists) != 1 {
 		t.Fatalf("describe-prefix-lists: %+v", pls)
@@ -113,7 +117,9 @@ func cliPrefixListsAndEndpoints(t *testing.T, bin string) {
 	}) {
 		t.Fatalf("the endpoint's route: %+v", tables)
 	}
-	var eps struct{ VpcEndpoints []struct{ VpcEndpointId string } }
+	var eps struct {
+		VpcEndpoints []struct{ VpcEndpointId string }
+	}
 	run(&eps, "describe-vpc-endpoints", "--filters", "Name=vpc-endpoint-type,Values=Gateway", "Name=vpc-id,Values="+vpc.Vpc.VpcId)
 	if len(eps.VpcEndpoints) != 1 {
 		t.Fatalf("describe-vpc-endpoints: %+v", eps)

@@ -126,3 +126,37 @@ func TestInterfaceEndpointPrivateDNS(t *testing.T) {
 		t.Fatalf("lookup %s with private DNS off = %v", sts.DNSName, got)
 	}
 }
+
+// A route to a customer-managed prefix list carries what the list holds
+// now: a peer VPC becomes reachable when the list gains its subnet and
+// unreachable when the list drops it.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/managed-prefix-lists.html — when you update a prefix list, the resources that reference it are updated
+func TestPrefixListRouteFollowsModify(t *testing.T) {
+	l := newLab(t)
+	v1, v2 := l.vpc("10.1.0.0/16"), l.vpc("10.2.0.0/16")
+	s1, s2 := l.subnet(v1, "10.1.1.0/24"), l.subnet(v2, "10.2.1.0/24")
+	i1 := l.instance(s1, l.openGroup(v1, "open", "10.0.0.0/8").ID)
+	i2 := l.instance(s2, l.openGroup(v2, "open", "10.0.0.0/8").ID)
+	pc := must[model.Peering](t)(l.cloud.RequestPeering(acct, v1.ID, acct, v2.ID, nil))
+	must[model.Peering](t)(l.cloud.AcceptPeering(acct, pc.ID))
+	l.ok(l.cloud.CreateRoute(acct, v2.MainRouteTableID, v1.CIDRs[0].Prefix, model.Target{Kind: model.TargetPeering, ID: pc.ID}))
+	pl := must[model.PrefixList](t)(l.cloud.CreatePrefixList(acct, model.PrefixListSpec{Name: "peers", MaxEntries: 4,
+		Entries: []model.PrefixListEntry{{CIDR: netip.MustParsePrefix("10.9.0.0/16")}}}))
+	l.ok(l.cloud.CreatePrefixListRoute(acct, v1.MainRouteTableID, pl.ID, model.Target{Kind: model.TargetPeering, ID: pc.ID}))
+	// Positive control: the peering carries traffic by a CIDR route.
+	l.ok(l.cloud.CreateRoute(acct, v1.MainRouteTableID, s2.Prefix, model.Target{Kind: model.TargetPeering, ID: pc.ID}))
+	l.sync()
+	l.pingOK(l.ns(i1), i2.PrivateIP)
+	l.ok(l.cloud.DeleteRoute(acct, v1.MainRouteTableID, s2.Prefix))
+	l.sync()
+	l.pingFails(l.ns(i1), i2.PrivateIP) // the list does not hold 10.2.1.0/24 yet
+	v := int64(1)
+	must[model.PrefixList](t)(l.cloud.ModifyPrefixList(acct, pl.ID, model.PrefixListChange{CurrentVersion: &v,
+		Add: []model.PrefixListEntry{{CIDR: s2.Prefix, Description: "v2"}}}))
+	l.sync()
+	l.pingOK(l.ns(i1), i2.PrivateIP)
+	v = 2
+	must[model.PrefixList](t)(l.cloud.ModifyPrefixList(acct, pl.ID, model.PrefixListChange{CurrentVersion: &v, Remove: []netip.Prefix{s2.Prefix}}))
+	l.sync()
+	l.pingFails(l.ns(i1), i2.PrivateIP)
+}

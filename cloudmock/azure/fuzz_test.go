@@ -19,6 +19,10 @@ var fuzzPaths = []string{
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/n1/securityRules/r1?api-version=2025-05-01",
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/routeTables/t1?api-version=2025-05-01",
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/routeTables/t1/routes/x?api-version=2025-05-01",
+	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/publicIPAddresses/p1?api-version=2025-05-01",
+	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/nic1?api-version=2025-05-01",
+	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/natGateways/g1?api-version=2025-05-01",
+	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/v1/virtualNetworkPeerings/x?api-version=2025-05-01",
 }
 
 // FuzzARMRequest: whatever body a PUT carries, the front-end answers
@@ -33,6 +37,11 @@ func FuzzARMRequest(f *testing.F) {
 		`{"location":"eastus","properties":{"routes":[{"name":"a","properties":{"addressPrefix":"0.0.0.0/0","nextHopType":"VirtualAppliance","nextHopIpAddress":"10.0.0.4"}}]}}`,
 		`{"properties":{"addressPrefix":"10.1.0.0/16","nextHopType":"None"}}`,
 		`{"location":"West Europe","tags":{"a":"b"}}`,
+		`{"location":"eastus","sku":{"name":"Standard"},"properties":{"publicIPAllocationMethod":"Dynamic"}}`,
+		`{"location":"eastus","properties":{"enableIPForwarding":true,"networkSecurityGroup":{"id":"` + rgID + `networkSecurityGroups/n1"},"ipConfigurations":[{"name":"c","properties":{"privateIPAllocationMethod":"Static","privateIPAddress":"10.0.0.9","subnet":{"id":"` + rgID + `virtualNetworks/v1/subnets/s0"},"publicIPAddress":{"id":"` + rgID + `publicIPAddresses/p0"}}}]}}`,
+		`{"location":"eastus","sku":{"name":"Standard"},"properties":{"publicIpAddresses":[{"id":"` + rgID + `publicIPAddresses/p0"}]}}`,
+		`{"properties":{"remoteVirtualNetwork":{"id":"` + rgID + `virtualNetworks/v2"},"allowForwardedTraffic":true,"useRemoteGateways":false}}`,
+		`{"properties":{"remoteVirtualNetwork":{"id":"` + rgID + `virtualNetworks/v1"}}}`,
 		`{"location":1}`, `[]`, `null`, `{`, ``, `{"properties":{"priority":-1e99}}`, `{"a":1} {"b":2}`,
 	} {
 		for i := range fuzzPaths {
@@ -55,6 +64,9 @@ func FuzzARMRequest(f *testing.F) {
 		send(fuzzPaths[1], `{"location":"eastus","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]}}}`)
 		send(fuzzPaths[3], `{"location":"eastus"}`)
 		send(fuzzPaths[5], `{"location":"eastus"}`)
+		send(fuzzPaths[1], `{"location":"eastus","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]},"subnets":[{"name":"s0","properties":{"addressPrefix":"10.0.0.0/24"}}]}}`)
+		send(strings.Replace(fuzzPaths[1], "/v1?", "/v2?", 1), `{"location":"eastus","properties":{"addressSpace":{"addressPrefixes":["10.9.0.0/16"]}}}`)
+		send(strings.Replace(fuzzPaths[7], "/p1?", "/p0?", 1), `{"location":"eastus","sku":{"name":"Standard"}}`)
 		w := send(fuzzPaths[((which%len(fuzzPaths))+len(fuzzPaths))%len(fuzzPaths)], body)
 		if w.Code >= 500 {
 			t.Fatalf("body %q: %d %s", body, w.Code, w.Body)

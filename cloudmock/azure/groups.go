@@ -196,6 +196,9 @@ func containsFold(list []string, s string) bool {
 // their subnets.
 // Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/delete-resource-group — deleting a resource group deletes all its resources
 func (s *Server) deleteGroup(sub string, g model.Scope) error {
+	if err := s.deleteGroupEdges(sub, g); err != nil {
+		return err
+	}
 	for _, rs := range s.cloud.RuleSets(sub, model.FlavorNSG) {
 		if strings.EqualFold(rs.Scope, g.Name) {
 			if err := s.deleteNSG(sub, rs); err != nil {
@@ -218,4 +221,38 @@ func (s *Server) deleteGroup(sub string, g model.Scope) error {
 		}
 	}
 	return s.cloud.DeleteScope(sub, g.ID)
+}
+
+// deleteGroupEdges deletes a group's NICs, NAT gateways (their subnets
+// dissociated) and public IPs: what holds on to subnets, NSGs and
+// addresses, so that deleteGroup can delete those next.
+func (s *Server) deleteGroupEdges(sub string, g model.Scope) error {
+	for _, e := range s.cloud.NetworkInterfaces(sub) {
+		if e.Name != "" && strings.EqualFold(e.Scope, g.Name) {
+			if err := s.deleteNIC(sub, e); err != nil {
+				return err
+			}
+		}
+	}
+	for _, n := range s.cloud.NATGateways(sub) {
+		if n.SubnetID != "" || !strings.EqualFold(n.Scope, g.Name) {
+			continue
+		}
+		for _, sn := range n.Serves {
+			if err := s.cloud.SetSubnetNAT(sub, sn, ""); err != nil {
+				return err
+			}
+		}
+		if err := s.cloud.DeleteNATGateway(sub, n.ID); err != nil {
+			return err
+		}
+	}
+	for _, e := range s.cloud.ElasticIPs(sub) {
+		if e.Name != "" && e.Associate == "" && strings.EqualFold(e.Scope, g.Name) {
+			if err := s.cloud.ReleaseAddress(sub, e.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

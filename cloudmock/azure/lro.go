@@ -96,7 +96,10 @@ func serveResource[T any](q *request, group, name string, r resource[T]) {
 }
 
 // operation answers an operation's status: every operation has succeeded.
-func (s *Server) operation(q *request, kind string) {
+func (s *Server) operation(q *request, kind, id string) {
+	if kind == "operationresults" && s.nicActionResult(q, id) {
+		return
+	}
 	if kind == "operationresults" {
 		q.w.WriteHeader(http.StatusOK)
 		return

@@ -13,6 +13,7 @@ type networkType struct {
 	list     func(s *Server, q *request, group string) ([]any, error)
 	serve    func(s *Server, q *request, group, name string)
 	child    func(s *Server, q *request, group, name, childType, child string)
+	actions  map[string]string // POST actions (lower case) -> as ARM spells them
 }
 
 // networkTypes are the types by their lower-case names.
@@ -20,8 +21,13 @@ var networkTypes map[string]networkType
 
 func init() {
 	networkTypes = map[string]networkType{
-		"virtualnetworks": {name: "virtualNetworks", children: map[string]string{"subnets": "subnets"},
-			list: (*Server).listVNets, serve: (*Server).serveVNet, child: (*Server).serveSubnet},
+		"virtualnetworks": {name: "virtualNetworks", children: map[string]string{"subnets": "subnets", "virtualnetworkpeerings": "virtualNetworkPeerings"},
+			list: (*Server).listVNets, serve: (*Server).serveVNet, child: (*Server).serveVNetChild},
+		"publicipaddresses": {name: "publicIPAddresses", list: (*Server).listPublicIPs, serve: (*Server).servePublicIP},
+		"networkinterfaces": {name: "networkInterfaces", children: map[string]string{"ipconfigurations": "ipConfigurations"},
+			list: (*Server).listNICs, serve: (*Server).serveNIC, child: (*Server).serveIPConfig,
+			actions: map[string]string{"effectiveroutetable": "effectiveRouteTable", "effectivenetworksecuritygroups": "effectiveNetworkSecurityGroups"}},
+		"natgateways": {name: "natGateways", list: (*Server).listNATs, serve: (*Server).serveNAT},
 		"networksecuritygroups": {name: "networkSecurityGroups",
 			children: map[string]string{"securityrules": "securityRules", "defaultsecurityrules": "defaultSecurityRules"},
 			list:     (*Server).listNSGs, serve: (*Server).serveNSG, child: (*Server).serveRule},
@@ -42,6 +48,9 @@ func (s *Server) serveNetwork(q *request, group string, w []string) {
 	if len(w) >= 3 {
 		typ += "/" + t.children[lower(w[2])]
 	}
+	if len(w) == 3 && t.actions[lower(w[2])] != "" {
+		typ = t.name
+	}
 	if err := checkVersion(q.Request, typ, networkVersions); err != nil {
 		writeError(q.w, err)
 		return
@@ -51,6 +60,8 @@ func (s *Server) serveNetwork(q *request, group string, w []string) {
 		s.listNetwork(q, group, w[0])
 	case len(w) == 2:
 		t.serve(s, q, group, w[1])
+	case len(w) == 3 && t.actions[lower(w[2])] != "":
+		s.serveNICAction(q, group, w[1], w[2])
 	case len(w) <= 4 && t.children[lower(w[2])] != "":
 		child := ""
 		if len(w) == 4 {

@@ -2,6 +2,7 @@ package azure
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
@@ -30,7 +31,7 @@ const nsgType = "Microsoft.Network/networkSecurityGroups"
 
 // nsgOut renders an NSG with its rules, Azure's default rules and the
 // subnets it is associated with.
-func nsgOut(rs model.RuleSet) nsgBody {
+func nsgOut(rs model.RuleSet, nics ...string) nsgBody {
 	b := nsgBody{resourceHead: resourceHead{ID: rs.ID, Name: rs.Meta.Name, Type: nsgType, Location: rs.Region, Tags: rs.Tags}}
 	p := &b.Properties
 	p.SecurityRules = []ruleBody{}
@@ -42,6 +43,9 @@ func nsgOut(rs model.RuleSet) nsgBody {
 		if a.Kind == model.OnSubnet {
 			p.Subnets = append(p.Subnets, ref{ID: a.TargetID})
 		}
+	}
+	for _, id := range nics {
+		p.NetworkInterfaces = append(p.NetworkInterfaces, ref{ID: id})
 	}
 	p.ResourceGUID, p.ProvisioningState = guidOf(rs.ID+rs.Handle), "Succeeded"
 	b.Etag = etagOf(b)
@@ -63,7 +67,7 @@ func (s *Server) listNSGs(q *request, group string) ([]any, error) {
 	var items []any
 	for _, rs := range s.cloud.RuleSets(q.sub, model.FlavorNSG) {
 		if rs.NetworkID == "" && inGroup(rs.Scope, group) {
-			items = append(items, nsgOut(rs))
+			items = append(items, nsgOut(rs, s.nicsOf(rs)...))
 		}
 	}
 	return items, nil
@@ -72,13 +76,14 @@ func (s *Server) listNSGs(q *request, group string) ([]any, error) {
 // serveNSG answers one NSG's methods.
 func (s *Server) serveNSG(q *request, group, name string) {
 	serveResource(q, group, name, resource[model.RuleSet]{
-		find: s.nsgByName, out: func(rs model.RuleSet) any { return nsgOut(rs) }, put: s.putNSG,
+		find: s.nsgByName, out: func(rs model.RuleSet) any { return nsgOut(rs, s.nicsOf(rs)...) }, put: s.putNSG,
 		del: func(sub string, rs model.RuleSet) error {
 			// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/manage-network-security-group#delete-a-network-security-group — an NSG associated with a subnet or NIC cannot be deleted
-			if len(rs.Attachments) > 0 {
+			users := s.nsgUsers(sub, rs)
+			if len(users) > 0 {
 				return fail(http.StatusBadRequest, "InUseNetworkSecurityGroupCannotBeDeleted",
 					"Network security group %s cannot be deleted because it is in use by the following resources: %s. In order to delete the Network security group, remove the association with the resource(s).",
-					rs.ID, rs.Attachments[0].TargetID)
+					rs.ID, users[0])
 			}
 			return s.deleteNSG(sub, rs)
 		},
@@ -144,7 +149,7 @@ func (s *Server) putNSG(q *request, group, name string) {
 		return
 	}
 	rs, _ = s.cloud.RuleSet(q.sub, model.FlavorNSG, rs.ID)
-	putDone(q, created, loc, nsgOut(rs))
+	putDone(q, created, loc, nsgOut(rs, s.nicsOf(rs)...))
 }
 
 // ruleByName finds a rule of a set by its name, case-insensitively.
@@ -155,4 +160,24 @@ func ruleByName(rules []model.Rule, name string) int {
 		}
 	}
 	return -1
+}
+
+// nicsOf lists the NICs an NSG filters.
+func (s *Server) nicsOf(rs model.RuleSet) []string {
+	var out []string
+	for _, e := range s.cloud.NetworkInterfaces(rs.Account) {
+		if slices.Contains(e.SecurityGroupIDs, rs.ID) {
+			out = append(out, e.ID)
+		}
+	}
+	return out
+}
+
+// nsgUsers lists what an NSG is associated with: subnets and NICs.
+func (s *Server) nsgUsers(sub string, rs model.RuleSet) []string {
+	var out []string
+	for _, a := range rs.Attachments {
+		out = append(out, a.TargetID)
+	}
+	return append(out, s.nicsOf(rs)...)
 }

@@ -15,7 +15,9 @@ var providerTypes = map[string]map[string][]string{
 		"virtualNetworks": networkVersions, "virtualNetworks/subnets": networkVersions,
 		"networkSecurityGroups": networkVersions, "networkSecurityGroups/securityRules": networkVersions,
 		"routeTables": networkVersions, "routeTables/routes": networkVersions,
-		"locations": networkVersions, "operations": networkVersions, "locations/operations": networkVersions,
+		"networkInterfaces": networkVersions, "publicIPAddresses": networkVersions, "natGateways": networkVersions,
+		"virtualNetworks/virtualNetworkPeerings": networkVersions,
+		"locations":                              networkVersions, "operations": networkVersions, "locations/operations": networkVersions,
 		"locations/operationResults": networkVersions,
 	},
 	"microsoft.resources": {

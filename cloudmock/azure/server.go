@@ -158,7 +158,7 @@ func (s *Server) serveNetworkProvider(q *request, w []string) {
 	case len(w) == 0:
 		s.providerMetadata(q, "Microsoft.Network")
 	case len(w) == 4 && lower(w[0]) == "locations" && (lower(w[2]) == "operations" || lower(w[2]) == "operationresults"):
-		s.operation(q, lower(w[2]))
+		s.operation(q, lower(w[2]), w[3])
 	case len(w) == 1:
 		s.listNetwork(q, "", w[0])
 	default:

@@ -26,6 +26,7 @@ type subnetProps struct {
 	AddressPrefixes                   []string `json:"addressPrefixes,omitempty"`
 	NetworkSecurityGroup              *ref     `json:"networkSecurityGroup,omitempty"`
 	RouteTable                        *ref     `json:"routeTable,omitempty"`
+	NatGateway                        *ref     `json:"natGateway,omitempty"`
 	IPConfigurations                  []ref    `json:"ipConfigurations,omitempty"`
 	Delegations                       []any    `json:"delegations"`
 	PrivateEndpointNetworkPolicies    string   `json:"privateEndpointNetworkPolicies,omitempty"`
@@ -37,19 +38,36 @@ const subnetType = "Microsoft.Network/virtualNetworks/subnets"
 
 // subnetOut renders a subnet with its NSG and interfaces.
 // Azure: https://learn.microsoft.com/en-us/rest/api/virtualnetwork/subnets/get — privateEndpointNetworkPolicies Disabled, privateLinkServiceNetworkPolicies Enabled by default
-func subnetOut(sn model.Subnet, nsgs, tables map[string][2]string, ipcs map[string][]ref) subnetBody {
+func subnetOut(sn model.Subnet, l subnetLinks) subnetBody {
 	b := subnetBody{ID: sn.ID, Name: sn.Name, Type: subnetType, Properties: subnetProps{
-		AddressPrefix: sn.Prefix.String(), Delegations: []any{}, IPConfigurations: ipcs[sn.ID],
+		AddressPrefix: sn.Prefix.String(), Delegations: []any{}, IPConfigurations: l.ipcs[sn.ID],
 		PrivateEndpointNetworkPolicies: "Disabled", PrivateLinkServiceNetworkPolicies: "Enabled", ProvisioningState: "Succeeded",
 	}}
-	if n, ok := nsgs[sn.ID]; ok {
+	if n, ok := l.nsgs[sn.ID]; ok {
 		b.Properties.NetworkSecurityGroup = &ref{ID: n[0]}
 	}
-	if t, ok := tables[sn.ID]; ok {
+	if t, ok := l.tables[sn.ID]; ok {
 		b.Properties.RouteTable = &ref{ID: t[0]}
+	}
+	if g, ok := l.nats[sn.ID]; ok {
+		b.Properties.NatGateway = &ref{ID: g}
 	}
 	b.Etag = etagOf(b)
 	return b
+}
+
+// subnetLinks are what subnets are associated with, by subnet ID: NSGs
+// and route tables (with the association's ID), NICs' IP configurations
+// and NAT gateways.
+type subnetLinks struct {
+	nsgs, tables map[string][2]string
+	ipcs         map[string][]ref
+	nats         map[string]string
+}
+
+// linksOf gathers the subscription's subnet links.
+func (s *Server) linksOf(sub string) subnetLinks {
+	return subnetLinks{nsgs: s.nsgOfSubnets(sub), tables: s.tableOfSubnets(sub), ipcs: s.ipConfigs(sub), nats: s.natOfSubnets(sub)}
 }
 
 // subnetPlan is a checked subnet of a request.
@@ -58,6 +76,7 @@ type subnetPlan struct {
 	prefix netip.Prefix
 	nsg    string // the NSG's model ID, or empty
 	table  string // the route table's model ID, or empty
+	nat    string // the NAT gateway's model ID, or empty
 }
 
 // planSubnets checks a network's subnets as Azure does before it changes
@@ -122,6 +141,11 @@ func (s *Server) planSubnet(sub, vnet string, space []netip.Prefix, b subnetBody
 	}
 	if r := b.Properties.RouteTable; r != nil && r.ID != "" {
 		if plan.table, err = s.resolveRef(sub, r.ID, "routeTables", model.KindRouteTable); err != nil {
+			return subnetPlan{}, err
+		}
+	}
+	if r := b.Properties.NatGateway; r != nil && r.ID != "" {
+		if plan.nat, _, err = s.refTo(sub, r.ID, "natgateways", model.KindNATGateway, false); err != nil {
 			return subnetPlan{}, err
 		}
 	}
@@ -198,6 +222,9 @@ func (s *Server) applySubnet(n model.Network, p subnetPlan, old model.Subnet, ex
 	if err := s.setSubnetNSG(n.Account, id, p.nsg); err != nil {
 		return err
 	}
+	if err := s.setSubnetNAT(n.Account, id, p.nat); err != nil {
+		return err
+	}
 	return s.setSubnetRouteTable(n.Account, id, p.table)
 }
 
@@ -231,6 +258,20 @@ func (s *Server) deleteSubnet(sub string, sn model.Subnet) error {
 	if codeOf(err) == model.CodeDependency {
 		return fail(http.StatusBadRequest, "InUseSubnetCannotBeDeleted",
 			"Subnet %s is in use and cannot be deleted. In order to delete the subnet, delete all the resources within the subnet. See aka.ms/deletesubnet. (%s)", sn.Name, err.Error())
+	}
+	return err
+}
+
+// setSubnetNAT makes a NAT gateway serve the subnet (none when nat is
+// empty), in place of the one that did.
+// Azure: https://learn.microsoft.com/en-us/azure/nat-gateway/nat-gateway-resource — a subnet has at most one NAT gateway, of its region and virtual network's
+func (s *Server) setSubnetNAT(sub, subnetID, nat string) error {
+	if s.natOfSubnets(sub)[subnetID] == nat {
+		return nil
+	}
+	err := s.cloud.SetSubnetNAT(sub, subnetID, nat)
+	if codeOf(err) == model.CodeInvalidParameter {
+		return fail(http.StatusBadRequest, "InvalidRequestFormat", "%s", err.Error())
 	}
 	return err
 }

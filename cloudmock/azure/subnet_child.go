@@ -59,7 +59,7 @@ func (s *Server) serveSubnet(q *request, group, vnet, _, name string) {
 // subnetByID renders one subnet.
 func (s *Server) subnetByID(sub, id string) subnetBody {
 	sn, _ := s.cloud.Subnet(sub, id)
-	return subnetOut(sn, s.nsgOfSubnets(sub), s.tableOfSubnets(sub), s.ipConfigs(sub))
+	return subnetOut(sn, s.linksOf(sub))
 }
 
 // putSubnet creates or updates one subnet of a network.
@@ -85,4 +85,18 @@ func (s *Server) putSubnet(q *request, n model.Network, name string, old model.S
 	}
 	id, _ := s.cloud.ByName(q.sub, n.Scope+"/"+n.Name, model.KindSubnet, name)
 	putDone(q, !exists, n.Region, s.subnetByID(q.sub, id))
+}
+
+// serveVNetChild routes .../virtualNetworks/V/CHILDTYPE[/NAME].
+func (s *Server) serveVNetChild(q *request, group, vnet, childType, name string) {
+	if childType == "subnets" {
+		s.serveSubnet(q, group, vnet, childType, name)
+		return
+	}
+	n, err := s.networkByName(q.sub, group, vnet)
+	if err != nil {
+		writeError(q.w, err)
+		return
+	}
+	s.servePeering(q, n, name)
 }

@@ -21,7 +21,7 @@ type vnetProps struct {
 	AddressSpace           *addressSpace `json:"addressSpace,omitempty"`
 	DhcpOptions            *dhcpOptions  `json:"dhcpOptions,omitempty"`
 	Subnets                []subnetBody  `json:"subnets"`
-	VirtualNetworkPeerings []any         `json:"virtualNetworkPeerings"`
+	VirtualNetworkPeerings []peeringBody `json:"virtualNetworkPeerings"`
 	EnableDdosProtection   *bool         `json:"enableDdosProtection,omitempty"`
 	ResourceGUID           string        `json:"resourceGuid,omitempty"`
 	ProvisioningState      string        `json:"provisioningState,omitempty"`
@@ -70,13 +70,16 @@ func (s *Server) vnetOut(n model.Network) vnetBody {
 		p.AddressSpace.AddressPrefixes = append(p.AddressSpace.AddressPrefixes, c.Prefix.String())
 	}
 	p.DhcpOptions = &dhcpOptions{DNSServers: []string{}}
-	p.Subnets, p.VirtualNetworkPeerings = []subnetBody{}, []any{}
+	p.Subnets, p.VirtualNetworkPeerings = []subnetBody{}, []peeringBody{}
+	for _, sd := range s.sidesOf(n.Account, n) {
+		p.VirtualNetworkPeerings = append(p.VirtualNetworkPeerings, s.peeringOut(n.ID, sd))
+	}
 	p.EnableDdosProtection = new(bool)
 	p.ResourceGUID, p.ProvisioningState = guidOf(n.ID+n.Handle), "Succeeded"
-	nsgs, tables, ipcs := s.nsgOfSubnets(n.Account), s.tableOfSubnets(n.Account), s.ipConfigs(n.Account)
+	links := s.linksOf(n.Account)
 	for _, sn := range s.cloud.Subnets(n.Account) {
 		if sn.NetworkID == n.ID {
-			p.Subnets = append(p.Subnets, subnetOut(sn, nsgs, tables, ipcs))
+			p.Subnets = append(p.Subnets, subnetOut(sn, links))
 		}
 	}
 	b.Etag = etagOf(b)
@@ -87,7 +90,7 @@ func (s *Server) vnetOut(n model.Network) vnetBody {
 func (s *Server) ipConfigs(sub string) map[string][]ref {
 	out := map[string][]ref{}
 	for _, e := range s.cloud.NetworkInterfaces(sub) {
-		out[e.SubnetID] = append(out[e.SubnetID], ref{ID: e.ID + "/ipConfigurations/ipconfig1"})
+		out[e.SubnetID] = append(out[e.SubnetID], ref{ID: e.ID + "/ipConfigurations/" + ipConfigName(e)})
 	}
 	return out
 }
@@ -113,6 +116,9 @@ func (s *Server) serveVNet(q *request, group, name string) {
 // use stops it.
 // Azure: https://learn.microsoft.com/en-us/azure/virtual-network/manage-virtual-network#delete-a-virtual-network — a virtual network with connected resources cannot be deleted
 func (s *Server) deleteNetwork(sub string, n model.Network) error {
+	if err := s.deletePeerings(sub, n); err != nil {
+		return err
+	}
 	for _, sn := range s.cloud.Subnets(sub) {
 		if sn.NetworkID == n.ID {
 			if err := s.deleteSubnet(sub, sn); err != nil {

@@ -67,6 +67,12 @@ type NetworkInterface struct {
 	SourceDestCheck bool
 	InstanceID      string
 	Tags            map[string]string
+	// AddressName names the interface's address configuration where its
+	// provider does (Azure's ipConfigurations[].name); empty elsewhere.
+	AddressName string `json:",omitempty"`
+	// StaticIP: the private address was chosen by the user, not by the
+	// cloud (Azure's privateIPAllocationMethod Static).
+	StaticIP bool `json:",omitempty"`
 }
 
 func (e *NetworkInterface) ref() ref { return ref{KindNetworkInterface, e.ID, e.Account} }

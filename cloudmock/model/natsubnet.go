@@ -12,6 +12,20 @@ import (
 // Azure: https://learn.microsoft.com/en-us/azure/nat-gateway/nat-overview — a NAT gateway is associated with subnets of one virtual network and uses up to 16 public IP addresses
 // GCP: https://cloud.google.com/nat/docs/overview — Cloud NAT serves chosen subnets of a network in a region
 
+// ElasticIP returns one elastic IP of the account.
+func (c *Cloud) ElasticIP(account, id string) (ElasticIP, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.eips.one(c, account, id)
+}
+
+// NATGateway returns one NAT gateway of the account.
+func (c *Cloud) NATGateway(account, id string) (NATGateway, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.natgws.one(c, account, id)
+}
+
 // SetAddressClass sets an elastic IP's tier and whether its address is
 // dynamic (ElasticIP.Tier, ElasticIP.Dynamic).
 func (c *Cloud) SetAddressClass(account, id, tier string, dynamic bool) error {

@@ -19,6 +19,7 @@ type InterfaceSpec struct {
 	// address (Azure: enableIPForwarding false).
 	SourceDestCheck bool
 	Tags            map[string]string
+	AddressName     string // NetworkInterface.AddressName
 }
 
 // CreateNetworkInterfaceAt makes an interface with no instance in a
@@ -41,7 +42,7 @@ func (c *Cloud) CreateNetworkInterfaceAt(account string, at Place, spec Interfac
 		return NetworkInterface{}, err
 	}
 	e := &NetworkInterface{ID: id, Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID,
-		PrivateIP: ip, SourceDestCheck: spec.SourceDestCheck}
+		PrivateIP: ip, SourceDestCheck: spec.SourceDestCheck, AddressName: spec.AddressName, StaticIP: spec.PrivateIP.IsValid()}
 	c.enis[id] = e
 	c.registerAtLocked(KindNetworkInterface, id, account, at, spec.Tags)
 	return e.copy(c), nil
@@ -64,9 +65,9 @@ func (c *Cloud) NetworkInterface(account, id string) (NetworkInterface, error) {
 }
 
 // MoveNetworkInterface gives an interface another subnet of its network
-// and another private address (the given one, or the new subnet's next
-// free one when ip is invalid); an interface keeps its address when the
-// subnet and the address are its own.
+// and another private address (the given one, StaticIP, or the new
+// subnet's next free one when ip is invalid); an interface keeps its
+// address when the subnet and the address are its own.
 // Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-network-interface-addresses#change-ip-address-settings — a NIC's private address and subnet (within its virtual network) can change
 func (c *Cloud) MoveNetworkInterface(account, id, subnetID string, ip netip.Addr) (NetworkInterface, error) {
 	c.mu.Lock()
@@ -83,6 +84,10 @@ func (c *Cloud) MoveNetworkInterface(account, id, subnetID string, ip netip.Addr
 		return NetworkInterface{}, errf(CodeInvalidParameter, KindNetworkInterface, id, "subnet %s is not in the network %s of interface %s", s.ID, e.NetworkID, id)
 	}
 	if s.ID == e.SubnetID && (!ip.IsValid() || ip == e.PrivateIP) {
+		if e.StaticIP != ip.IsValid() {
+			e.StaticIP = ip.IsValid()
+			c.emitLocked(KindNetworkInterface, OpUpdate, id, account)
+		}
 		return e.copy(c), nil
 	}
 	old := e.PrivateIP
@@ -92,7 +97,7 @@ func (c *Cloud) MoveNetworkInterface(account, id, subnetID string, ip netip.Addr
 		e.PrivateIP = old
 		return NetworkInterface{}, err
 	}
-	e.SubnetID, e.PrivateIP = s.ID, got
+	e.SubnetID, e.PrivateIP, e.StaticIP = s.ID, got, ip.IsValid()
 	if i, ok := c.instances[e.InstanceID]; ok && i.NetworkInterfaceID == e.ID {
 		i.SubnetID, i.PrivateIP = s.ID, got
 		c.emitLocked(KindInstance, OpUpdate, i.ID, account)
@@ -167,5 +172,19 @@ func (c *Cloud) DeleteNetworkInterface(account, id string) error {
 	}
 	delete(c.enis, id)
 	c.forgetLocked(KindNetworkInterface, id, account)
+	return nil
+}
+
+// SetInterfaceAddressName renames an interface's address configuration
+// (NetworkInterface.AddressName).
+func (c *Cloud) SetInterfaceAddressName(account, id, name string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, err := c.enis.get(account, id)
+	if err != nil {
+		return err
+	}
+	e.AddressName = name
+	c.emitLocked(KindNetworkInterface, OpUpdate, id, account)
 	return nil
 }

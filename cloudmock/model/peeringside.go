@@ -75,3 +75,14 @@ func (c *Cloud) DeletePeeringSide(account, id string, accepter bool) error {
 	c.emitLocked(KindPeering, OpUpdate, id, p.RequesterAccount)
 	return nil
 }
+
+// Peering returns a peering that the account is a side of.
+func (c *Cloud) Peering(account, id string) (Peering, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	p, ok := c.peerings[id]
+	if !ok || (p.RequesterAccount != account && p.AccepterAccount != account) {
+		return Peering{}, notFound(KindPeering, id)
+	}
+	return p.copy(c), nil
+}

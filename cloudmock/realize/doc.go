@@ -70,7 +70,29 @@
 //     when its launch is in force until it stops or terminates, and again
 //     from each start and reboot; one launched with FirewallImage runs
 //     `mcnlab firewall` (a FireNet firewall's engine) the same way, on the
-//     same socket.
+//     same socket;
+//   - a network whose provider has system routes (model.Profile.SystemRoutes,
+//     Azure's VNets; systemroutes.go) routes each subnet by its effective
+//     routes (model.Cloud.EffectiveRoutes): the VNet (a throw to the local
+//     table), peered VNets over their links, 0.0.0.0/0 to the internet
+//     (its router always has an internet link, no gateway object needed),
+//     None as blackholes, and user-defined routes over them; a route to an
+//     appliance in a peered network crosses the peering and the peer's
+//     router hands what comes in from that subnet to the appliance. A
+//     peering side that takes no forwarded traffic drops what comes in
+//     from the peer with a source outside the peer's address space. Public
+//     IPs of such providers can be closed (model.Profile.PublicIPClosed):
+//     no new connection comes in from the internet while no rule set
+//     filters the interface. A NAT gateway of no subnet (subnetnat.go)
+//     translates its subnets' new connections to the internet to its
+//     public IP, ahead of their own;
+//   - NSGs attached to a subnet (the nsg flavour) are enforced at each
+//     interface of the subnet, as a layer before the interface's own sets
+//     inbound and after them outbound, so they filter within the subnet
+//     too; a set's implicit rules (model.RuleSet.Implicit: Azure's default
+//     rules) follow its own; service tags are resolved where the set is
+//     enforced (the VirtualNetwork tag of the subnet; Internet is what is
+//     outside it); an interface that no rule set applies to passes all.
 //
 // A Realizer follows the model through its change events and reconciles
 // the whole dataplane against a fresh read of the model, one pass at a time

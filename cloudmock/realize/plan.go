@@ -35,6 +35,9 @@ type snapshot struct {
 	// prefixLists are the current CIDRs of every prefix list, by ID
 	// (endpoints.go); tables hold their routes to lists expanded.
 	prefixLists map[string][]netip.Prefix
+	// system holds what routes and filters the networks whose provider
+	// has system routes (model.Profile.SystemRoutes), by network.
+	system systemInfo
 	// handles are the model's handles of the objects read (Meta.Handle),
 	// from which kernel objects are named.
 	handles map[string]string
@@ -49,8 +52,9 @@ type tgwTable struct {
 func takeSnapshot(c *model.Cloud) *snapshot {
 	s := &snapshot{subnets: map[string]model.Subnet{},
 		instances: map[string]model.Instance{}, peerings: map[string]model.Peering{}, handles: map[string]string{},
-		prefixLists: map[string][]netip.Prefix{}}
+		prefixLists: map[string][]netip.Prefix{}, system: newSystemInfo()}
 	for _, a := range c.Accounts() {
+		s.system.read(c, a)
 		s.networks = append(s.networks, c.Networks(a.ID)...)
 		for _, x := range c.Subnets(a.ID) {
 			s.subnets[x.ID] = x
@@ -187,6 +191,11 @@ type plan struct {
 	endpointDsts map[string][]netip.Prefix
 	// public addresses reachable through each network's internet gateway
 	inetRoutes map[string][]netip.Addr // by network ID
+	// hops are the remote hops that user-defined routes to appliances in
+	// peered networks ask for (systemroutes.go).
+	hops []remoteHop
+	// subnetNAT are the NAT gateways of no subnet, by network (subnetnat.go).
+	subnetNAT map[string][]subnetNAT
 }
 
 type routerPlan struct {
@@ -317,6 +326,10 @@ type hostSpec struct {
 	Resolvers []netip.Addr
 	Ingress   layers
 	Egress    layers
+	// Open: no rule set applies to the interface at all (none attached to
+	// it, its subnet or its network), so everything passes; an AWS
+	// interface always has a security group.
+	Open bool
 }
 
 // routerSpec is what a VPC router's nftables table is built from.
@@ -327,6 +340,10 @@ type routerSpec struct {
 	// Endpoints are the services reached through gateway endpoints: the
 	// router masquerades what it sends them over its internet link.
 	Endpoints []netip.Prefix
+	// Forwarded are the peerings that take no forwarded traffic.
+	Forwarded []fwdCheck
+	// SubnetNAT are the NAT gateways serving subnets (subnetnat.go).
+	SubnetNAT []subnetNAT
 }
 
 // aclSpec is the rules of the sets attached to one subnet.
@@ -335,11 +352,17 @@ type aclSpec struct {
 	Ingress, Egress layers
 }
 
-type natMap struct{ Private, Public netip.Addr }
+// natMap is a one-to-one mapping of a public address; a Closed one takes
+// no new connection from the internet.
+type natMap struct {
+	Private, Public netip.Addr
+	Closed          bool
+}
 
 func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 	p := &plan{routers: map[string]*routerPlan{}, hosts: map[string]*hostPlan{}, peerings: map[string]*peerPlan{},
-		tgws: map[string]*tgwPlan{}, inetRoutes: map[string][]netip.Addr{}, dx: map[string]*dxPlan{}, vgwDX: map[string]*dxPlan{}}
+		tgws: map[string]*tgwPlan{}, inetRoutes: map[string][]netip.Addr{}, dx: map[string]*dxPlan{}, vgwDX: map[string]*dxPlan{},
+		subnetNAT: map[string][]subnetNAT{}}
 	nets := map[string]model.Network{}
 	for _, n := range s.networks {
 		nets[n.ID] = n
@@ -362,6 +385,13 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 			igwOf[g.NetworkID] = g.ID
 		}
 	}
+	// A network with system routes reaches the internet with no gateway.
+	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-udr-overview#default — the system route 0.0.0.0/0 has next hop type Internet
+	for id := range nets {
+		if s.system.nets[id] {
+			igwOf[id] = "system"
+		}
+	}
 	p.endpointDsts = gatewayEndpointNets(s)
 	linkOf := maps.Clone(igwOf) // networks whose router has an internet link
 	for n := range p.endpointDsts {
@@ -377,11 +407,16 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 		return nil, err
 	}
 
-	publicOf := planPublic(p, s, enis, natgws, igwOf)
+	publicOf := planPublic(p, s, enis, natgws, igwOf, ix)
+	planSubnetNATs(p, s, igwOf)
 	for _, n := range s.networks {
 		if err := r.planRouter(p, s, n, igwOf[n.ID] != "", publicOf[n.ID], enis, natgws, ix); err != nil {
 			return nil, err
 		}
+	}
+	planHops(p)
+	for _, rp := range p.routers {
+		rp.key = fmt.Sprintf("%v|%v", rp.routes, rp.rules)
 	}
 	return p, nil
 }
@@ -448,6 +483,7 @@ func (r *Realizer) planHosts(p *plan, s *snapshot, nets map[string]model.Network
 			spec.Resolvers = []netip.Addr{a, ResolverLinkLocal}
 		}
 		spec.Ingress, spec.Egress = ix.forInterface(e)
+		spec.Open = ix.unfiltered(e)
 		h, err := newHost(e.ID, e.Handle, name, sub, e.PrivateIP, spec)
 		if err != nil {
 			return err
@@ -481,7 +517,7 @@ func (r *Realizer) planHosts(p *plan, s *snapshot, nets map[string]model.Network
 // planPublic plans the public addresses (elastic IPs of NAT gateways,
 // interfaces and instances) reachable through each network's internet
 // gateway, and returns their one-to-one mappings by network.
-func planPublic(p *plan, s *snapshot, enis map[string]model.NetworkInterface, natgws map[string]model.NATGateway, igwOf map[string]string) map[string][]natMap {
+func planPublic(p *plan, s *snapshot, enis map[string]model.NetworkInterface, natgws map[string]model.NATGateway, igwOf map[string]string, ix *ruleIndex) map[string][]natMap {
 	publicOf := map[string][]natMap{} // network -> mappings
 	for _, e := range s.eips {
 		if e.Associate == "" {
@@ -489,17 +525,18 @@ func planPublic(p *plan, s *snapshot, enis map[string]model.NetworkInterface, na
 		}
 		var priv netip.Addr
 		var network string
+		closed := false
 		if g, ok := natgws[e.Associate]; ok {
 			priv, network = g.PrivateIP, g.NetworkID
 		} else if x, ok := enis[e.Associate]; ok {
-			priv, network = x.PrivateIP, x.NetworkID
+			priv, network, closed = x.PrivateIP, x.NetworkID, ix.closed(x)
 		} else if i, ok := s.instances[e.Associate]; ok {
 			if x, ok := enis[i.NetworkInterfaceID]; ok {
-				priv, network = x.PrivateIP, x.NetworkID
+				priv, network, closed = x.PrivateIP, x.NetworkID, ix.closed(x)
 			}
 		}
 		if priv.IsValid() && igwOf[network] != "" {
-			publicOf[network] = append(publicOf[network], natMap{Private: priv, Public: e.PublicIP})
+			publicOf[network] = append(publicOf[network], natMap{Private: priv, Public: e.PublicIP, Closed: closed})
 			p.inetRoutes[network] = append(p.inetRoutes[network], e.PublicIP)
 		}
 	}
@@ -571,16 +608,14 @@ func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, p
 	}
 
 	r.planRouteTables(rp, p, s, n, routeEnv{enis: enis, natgws: natgws, bridgeOf: bridgeOf, igw: igw})
-
-	rp.key = fmt.Sprintf("%v|%v", rp.routes, rp.rules)
-	return planRouterTable(rp, n, igw, pub, p.endpointDsts[n.ID], ix)
+	return planRouterTable(rp, n, routerSpec{IGW: igw, NAT: pub, Endpoints: p.endpointDsts[n.ID],
+		Forwarded: forwardedChecks(p, s, n), SubnetNAT: p.subnetNAT[n.ID]}, ix)
 }
 
 // planRouterTable plans a router's nftables table: the rule sets attached
 // to each subnet (a network ACL, ...) on its bridge, the internet gateway
 // and its one-to-one mappings.
-func planRouterTable(rp *routerPlan, n model.Network, igw bool, pub []natMap, endpoints []netip.Prefix, ix *ruleIndex) error {
-	spec := routerSpec{IGW: igw, NAT: pub, Endpoints: endpoints}
+func planRouterTable(rp *routerPlan, n model.Network, spec routerSpec, ix *ruleIndex) error {
 	for _, sg := range rp.segs {
 		in, out, ok := ix.forSubnet(sg.subnet)
 		if ok {

@@ -23,6 +23,10 @@ type routeEnv struct {
 // routes and the tag tables' routes, the lowest priority winning per
 // destination) with an ip rule from its address.
 func (r *Realizer) planRouteTables(rp *routerPlan, p *plan, s *snapshot, n model.Network, env routeEnv) {
+	if s.system.nets[n.ID] {
+		r.planSystemRoutes(rp, p, s, n, env)
+		return
+	}
 	var tables []model.RouteTable
 	for _, t := range s.tables {
 		if t.NetworkID == n.ID {

@@ -18,11 +18,18 @@ type ruleIndex struct {
 	nets    map[string]model.Network     // by ID
 	tagsOf  map[string]map[string]string // interface ID -> its instance's tags
 	lists   map[string][]netip.Prefix    // prefix list ID -> its CIDRs
+	vnetTag map[string][]netip.Prefix    // subnet ID -> the VirtualNetwork service tag there, where the model says
+	closing map[string]bool              // network IDs whose public IPs are closed (model.Profile.PublicIPClosed)
 }
+
+// point is where a set's rules are enforced: an interface or a subnet's
+// boundary, in a network and subnet; service tags are resolved there.
+type point struct{ network, subnet string }
 
 func newRuleIndex(s *snapshot, nets map[string]model.Network) *ruleIndex {
 	ix := &ruleIndex{sets: map[string]model.RuleSet{}, members: map[string][]netip.Prefix{},
-		tagged: map[string][]netip.Prefix{}, nets: nets, tagsOf: map[string]map[string]string{}, lists: s.prefixLists}
+		tagged: map[string][]netip.Prefix{}, nets: nets, tagsOf: map[string]map[string]string{}, lists: s.prefixLists,
+		vnetTag: s.system.vnetTag, closing: s.system.closed}
 	ix.ordered = slices.Clone(s.ruleSets)
 	slices.SortFunc(ix.ordered, func(a, b model.RuleSet) int { return strings.Compare(a.ID, b.ID) })
 	for _, rs := range ix.ordered {
@@ -66,23 +73,67 @@ func (ix *ruleIndex) interfaceSets(e model.NetworkInterface) []string {
 }
 
 // forInterface returns the ingress and egress layers that filter an
-// interface, from all its sets.
+// interface, from all its sets, and from the sets of its subnet that are
+// enforced at each interface (atInterface): those are a layer of their
+// own, checked before the interface's own sets inbound and after them
+// outbound.
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-group-how-it-works — inbound, the subnet's NSG is processed first, then the NIC's; outbound, the NIC's first, then the subnet's; a subnet's NSG also filters traffic between the VMs of the subnet
 func (ix *ruleIndex) forInterface(e model.NetworkInterface) (in, out layers) {
-	return ix.merge(ix.interfaceSets(e))
+	pt := point{network: e.NetworkID, subnet: e.SubnetID}
+	in, out = ix.merge(ix.interfaceSets(e), pt)
+	sin, sout := ix.merge(ix.subnetSets(e.SubnetID, true), pt)
+	return append(sin, in...), append(out, sout...)
 }
 
-// forSubnet returns the layers of the sets attached to a subnet, and
-// whether any is.
+// unfiltered reports whether no rule set applies to the interface: none
+// attached to it, to its network for it, or to its subnet for each of its
+// interfaces (a set deleted meanwhile still counts).
+func (ix *ruleIndex) unfiltered(e model.NetworkInterface) bool {
+	return len(ix.interfaceSets(e)) == 0 && len(ix.subnetSets(e.SubnetID, true)) == 0
+}
+
+// closed reports whether a public IP of the interface takes no new
+// connection from the internet: its provider closes public IPs
+// (model.Profile.PublicIPClosed) and no rule set filters the interface,
+// none that could admit it.
+func (ix *ruleIndex) closed(e model.NetworkInterface) bool {
+	if !ix.closing[e.NetworkID] {
+		return false
+	}
+	return ix.unfiltered(e)
+}
+
+// forSubnet returns the layers of the sets attached to a subnet that are
+// enforced at its boundary, and whether there is any.
 func (ix *ruleIndex) forSubnet(subnetID string) (in, out layers, ok bool) {
+	ids := ix.subnetSets(subnetID, false)
+	var network string
+	for _, id := range ids {
+		network = ix.sets[id].NetworkID
+	}
+	in, out = ix.merge(ids, point{network: network, subnet: subnetID})
+	return in, out, len(ids) > 0
+}
+
+// subnetSets returns the IDs of the sets attached to a subnet that are
+// enforced at each of its interfaces (atInterface) or at its boundary.
+func (ix *ruleIndex) subnetSets(subnetID string, atInterface bool) []string {
 	var ids []string
 	for _, rs := range ix.ordered {
-		if slices.ContainsFunc(rs.Attachments, func(a model.Attachment) bool { return a.Kind == model.OnSubnet && a.TargetID == subnetID }) {
+		if enforcedAtInterfaces(rs.Flavor) == atInterface &&
+			slices.ContainsFunc(rs.Attachments, func(a model.Attachment) bool { return a.Kind == model.OnSubnet && a.TargetID == subnetID }) {
 			ids = append(ids, rs.ID)
 		}
 	}
-	in, out = ix.merge(ids)
-	return in, out, len(ids) > 0
+	return ids
 }
+
+// enforcedAtInterfaces reports whether a flavour's sets attached to a
+// subnet filter at each interface of the subnet (so traffic within the
+// subnet too), not at its boundary.
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-group-how-it-works#intra-subnet-traffic — an NSG associated to a subnet affects traffic between the VMs of that subnet
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html — a network ACL controls traffic at the subnet level, not within it
+func enforcedAtInterfaces(f model.Flavor) bool { return f == model.FlavorNSG }
 
 // flavorOrder is the order in which the layers of one point are checked.
 var flavorOrder = []model.Flavor{model.FlavorNetworkACL, model.FlavorSecurityList, model.FlavorNSG, model.FlavorFirewall, model.FlavorSecurityGroup}
@@ -93,7 +144,7 @@ var flavorOrder = []model.Flavor{model.FlavorNetworkACL, model.FlavorSecurityLis
 // (security groups, security lists) then add up, and prioritized sets
 // (GCP firewall rules) interleave.
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — with several security groups, the rules of all are aggregated
-func (ix *ruleIndex) merge(ids []string) (in, out layers) {
+func (ix *ruleIndex) merge(ids []string, pt point) (in, out layers) {
 	for _, f := range flavorOrder {
 		var li, lo layer
 		found := false
@@ -103,13 +154,13 @@ func (ix *ruleIndex) merge(ids []string) (in, out layers) {
 				continue // deleted meanwhile (its event brings another pass), or another layer
 			}
 			found = true
-			for _, r := range rs.Rules {
+			for _, r := range append(slices.Clone(rs.Rules), rs.Implicit...) {
 				if r.Action == model.Allow {
 					li.Stateful, lo.Stateful = li.Stateful || !r.Stateless, lo.Stateful || !r.Stateless
 					li.Stateless, lo.Stateless = li.Stateless || r.Stateless, lo.Stateless || r.Stateless
 				}
 				x := ruleSpec{Prio: r.Priority, Deny: r.Action == model.Deny, Stateless: r.Stateless, Proto: r.Protocol,
-					From: r.FromPort, To: r.ToPort, Type: r.ICMPType, Code: r.ICMPCode, Peers: ix.peers(rs, r.Peer)}
+					From: r.FromPort, To: r.ToPort, Type: r.ICMPType, Code: r.ICMPCode, Peers: ix.peers(rs, r.Peer, pt)}
 				if len(x.Peers) == 0 {
 					continue // a peer that stands for no address matches nothing
 				}
@@ -146,8 +197,8 @@ func byPriority(a, b ruleSpec) int {
 	return 0
 }
 
-// peers returns the prefixes a rule's peer stands for.
-func (ix *ruleIndex) peers(rs model.RuleSet, p model.Peer) []netip.Prefix {
+// peers returns the prefixes a rule's peer stands for at point pt.
+func (ix *ruleIndex) peers(rs model.RuleSet, p model.Peer, pt point) []netip.Prefix {
 	switch {
 	case p.Prefix.IsValid():
 		return []netip.Prefix{p.Prefix}
@@ -158,7 +209,19 @@ func (ix *ruleIndex) peers(rs model.RuleSet, p model.Peer) []netip.Prefix {
 		// GCP: https://cloud.google.com/firewall/docs/firewalls#sources_for_rules — a source tag stands for the primary internal addresses of the instances with the tag
 		return slices.Clone(ix.tagged[rs.NetworkID+"\x00"+p.Tag])
 	case p.ServiceTag != "":
-		return serviceTag(p.ServiceTag, ix.nets[rs.NetworkID])
+		network := rs.NetworkID
+		if network == "" {
+			network = pt.network // a set of no network (an Azure NSG) serves its point's network
+		}
+		if tag, ok := ix.vnetTag[pt.subnet]; ok {
+			switch p.ServiceTag {
+			case "VirtualNetwork":
+				return slices.Clone(tag)
+			case "Internet":
+				return outside(tag)
+			}
+		}
+		return serviceTag(p.ServiceTag, ix.nets[network])
 	case p.PrefixListID != "":
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/managed-prefix-lists.html — a rule that references a prefix list matches its CIDRs
 		return slices.Clone(ix.lists[p.PrefixListID])

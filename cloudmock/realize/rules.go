@@ -3,6 +3,7 @@ package realize
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 
 	"github.com/mcnlab/mcnlab/dataplane/policy"
@@ -80,18 +81,31 @@ func (x ruleSpec) l4() (policy.Match, error) {
 // drops.
 // Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-groups-overview#security-rules — processing stops at the first rule that matches, so a deny of higher priority wins over a lower allow
 // GCP: https://cloud.google.com/firewall/docs/firewalls#priority_order_for_firewall_rules — the highest-priority (lowest number) applicable rule decides
-func compileRules(rules []ruleSpec, egress, mark bool, allow policy.Verdict) ([]policy.Rule, error) {
+// A rule whose peer stands for many prefixes (a service tag) matches a
+// set of them, added to sets and named after chain.
+func compileRules(rules []ruleSpec, egress, mark bool, allow policy.Verdict, chain string, sets *[]policy.Set) ([]policy.Rule, error) {
 	var out []policy.Rule
-	for _, x := range rules {
+	for i, x := range rules {
 		m, err := x.l4()
 		if err != nil {
 			return nil, err
 		}
-		for _, p := range x.Peers {
+		peers, set := x.Peers, ""
+		if len(peers) > maxPeerRules {
+			set = fmt.Sprintf("%s-%d", chain, i)
+			*sets = append(*sets, policy.Set{Name: set, Family: policy.FamilyIPv4, Prefixes: disjoint(peers)})
+			peers = peers[:1]
+		}
+		for _, p := range peers {
 			r := policy.Rule{Match: m, Verdict: allow}
-			if egress {
+			switch {
+			case set != "" && egress:
+				r.DstSet = set
+			case set != "":
+				r.SrcSet = set
+			case egress:
 				r.Dst = p
-			} else {
+			default:
 				r.Src = p
 			}
 			switch {
@@ -104,6 +118,26 @@ func compileRules(rules []ruleSpec, egress, mark bool, allow policy.Verdict) ([]
 		}
 	}
 	return out, nil
+}
+
+// maxPeerRules is how many prefixes a rule's peer may stand for before
+// the rule matches a set of them instead of one rule each.
+const maxPeerRules = 8
+
+// disjoint returns the prefixes that no other of ps holds, sorted: the
+// elements of an interval set, which must not overlap.
+func disjoint(ps []netip.Prefix) []netip.Prefix {
+	var out []netip.Prefix
+	for i, p := range ps {
+		inner := slices.ContainsFunc(ps, func(o netip.Prefix) bool {
+			return o != p && o.Bits() <= p.Bits() && o.Contains(p.Addr())
+		}) || slices.Contains(ps[:i], p)
+		if !inner {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
+	return out
 }
 
 // layers are the rule sets that apply at one point in one direction, one
@@ -129,7 +163,7 @@ func (l layer) mixed() bool { return l.Stateful && l.Stateless }
 // chains: name checks every layer in turn (a single layer is name itself);
 // a layer's chain returns what it allows and drops the rest. A layer with
 // stateful rules first returns the packets of the connections they admitted.
-func layerChains(name string, ls layers, egress bool) ([]policy.Chain, error) {
+func layerChains(name string, ls layers, egress bool, sets *[]policy.Set) ([]policy.Chain, error) {
 	var out []policy.Chain
 	top := policy.Chain{Name: name}
 	for i, l := range ls {
@@ -144,7 +178,7 @@ func layerChains(name string, ls layers, egress bool) ([]policy.Chain, error) {
 		case l.Stateful:
 			ch.Rules = append(ch.Rules, policy.Rule{Match: established, Verdict: policy.Return})
 		}
-		rs, err := compileRules(l.Rules, egress, l.mixed(), policy.Return)
+		rs, err := compileRules(l.Rules, egress, l.mixed(), policy.Return, ch.Name, sets)
 		if err != nil {
 			return nil, err
 		}
@@ -186,11 +220,11 @@ func hostRuleset(s hostSpec) (*ruleset, error) {
 		t.Chains = []policy.Chain{post, in}
 		return &ruleset{tables: []policy.Table{noIPv6(), t}}, nil
 	}
-	ins, err := layerChains("ingress", s.Ingress, false)
+	ins, err := layerChains("ingress", s.Ingress, false, &t.Sets)
 	if err != nil {
 		return nil, fmt.Errorf("ingress rule: %w", err)
 	}
-	outs, err := layerChains("egress", s.Egress, true)
+	outs, err := layerChains("egress", s.Egress, true, &t.Sets)
 	if err != nil {
 		return nil, fmt.Errorf("egress rule: %w", err)
 	}
@@ -213,6 +247,11 @@ func hostRuleset(s hostSpec) (*ruleset, error) {
 	}
 	passes(&in, "ingress", s.Ingress, policy.Accept)
 	passes(&out, "egress", s.Egress, policy.Accept)
+	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-group-how-it-works — with no NSG on the subnet or the NIC, all traffic is allowed
+	if s.Open {
+		in.Rules = append(in.Rules, accepting(policy.Match{}))
+		out.Rules = append(out.Rules, accepting(policy.Match{}))
+	}
 	fwd := baseChain("forward", policy.HookForward, policy.PolicyDrop)
 	t.Chains = append(append(t.Chains, ins...), outs...)
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html#EIP_Disable_SrcDestCheck — with the source/destination check on, an instance drops traffic not addressed to or from itself
@@ -224,10 +263,14 @@ func hostRuleset(s hostSpec) (*ruleset, error) {
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — security groups control the traffic allowed to reach and leave the resources they are associated with
 		fwdOut := policy.Chain{Name: "forward-out", Rules: []policy.Rule{accepting(policy.Match{OIF: hostIf, NotOIF: true})}}
 		passes(&fwdOut, "egress", s.Egress, policy.Accept)
+		if s.Open {
+			fwdOut.Rules = append(fwdOut.Rules, accepting(policy.Match{}))
+		}
 		fwd.Rules = []policy.Rule{{Match: policy.Match{IIF: hostIf, NotIIF: true}, Verdict: policy.Goto(fwdOut.Name)}}
 		if len(s.Ingress) > 0 {
-			fwd.Rules = append(fwd.Rules, policy.Rule{Verdict: policy.Jump("ingress")}, policy.Rule{Verdict: policy.Goto(fwdOut.Name)})
+			fwd.Rules = append(fwd.Rules, policy.Rule{Verdict: policy.Jump("ingress")})
 		}
+		fwd.Rules = append(fwd.Rules, policy.Rule{Verdict: policy.Goto(fwdOut.Name)})
 		t.Chains = append(t.Chains, fwdOut)
 	}
 	t.Chains = append(t.Chains, in, out, fwd)
@@ -239,19 +282,20 @@ func hostRuleset(s hostSpec) (*ruleset, error) {
 func routerRuleset(s routerSpec) (*ruleset, error) {
 	t := policy.Table{Family: policy.FamilyIPv4, Name: tableName}
 	fwd := baseChain("forward", policy.HookForward, policy.PolicyAccept)
+	closedRules(&fwd, s.NAT)
+	segChains := forwardedChains(&fwd, s.Forwarded)
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html — a network ACL controls traffic entering and leaving a subnet, not traffic within it
 	for _, sg := range s.Segs {
 		fwd.Rules = append(fwd.Rules, accepting(policy.Match{IIF: sg.Bridge, OIF: sg.Bridge}))
 	}
-	var segChains []policy.Chain
 	for _, sg := range s.Segs {
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html — rules are evaluated in rule-number order, the first match decides; ACLs are stateless, so return traffic needs its own rule
 		inName, outName := "in-"+sg.Bridge, "out-"+sg.Bridge
-		ins, err := layerChains(inName, sg.Ingress, false)
+		ins, err := layerChains(inName, sg.Ingress, false, &t.Sets)
 		if err != nil {
 			return nil, fmt.Errorf("subnet %s ingress rule: %w", sg.Bridge, err)
 		}
-		outs, err := layerChains(outName, sg.Egress, true)
+		outs, err := layerChains(outName, sg.Egress, true, &t.Sets)
 		if err != nil {
 			return nil, fmt.Errorf("subnet %s egress rule: %w", sg.Bridge, err)
 		}
@@ -267,6 +311,7 @@ func routerRuleset(s routerSpec) (*ruleset, error) {
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html — the internet gateway performs one-to-one NAT between an instance's private address and its public or elastic IP; without one, it does not pass the instance's traffic
 		pre := policy.Chain{Name: "prerouting", Hook: policy.HookPrerouting, Type: policy.TypeNAT, Priority: policy.PriorityDstNAT}
 		post := policy.Chain{Name: "postrouting", Hook: policy.HookPostrouting, Type: policy.TypeNAT, Priority: policy.PrioritySrcNAT}
+		subnetNATRules(&post, &fwd, s.SubnetNAT)
 		// A gateway endpoint's services are reached from any address of
 		// the VPC, public IP or not (endpoints.go).
 		// AWS: https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html — instances in a subnet with the endpoint's route reach the service without public IP addresses

@@ -34,9 +34,11 @@ func TestPrefixListsAndEndpointsCLI(t *testing.T) {
 	}
 }
 
-func cliPrefixListsAndEndpoints(t *testing.T, bin string) {
-	l := newLab(t)
-	run := func(out any, args ...string) string {
+// cliRunner returns a function that runs `aws ec2 ARGS...` with bin
+// against the lab as account A and decodes its JSON output into out; with
+// out nil it expects the command to fail and returns its output.
+func cliRunner(t *testing.T, bin string, l *lab) func(out any, args ...string) string {
+	return func(out any, args ...string) string {
 		t.Helper()
 		cmd := exec.CommandContext(t.Context(), bin, append([]string{"--endpoint-url", l.url, "--output", "json", "ec2"}, args...)...)
 		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+credA.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+credA.SecretAccessKey,
@@ -59,6 +61,11 @@ func cliPrefixListsAndEndpoints(t *testing.T, bin string) {
 		}
 		return string(b)
 	}
+}
+
+func cliPrefixListsAndEndpoints(t *testing.T, bin string) {
+	l := newLab(t)
+	run := cliRunner(t, bin, l)
 	type list struct {
 		PrefixList struct {
 			PrefixListId, State string

@@ -83,7 +83,9 @@ type VPC struct {
 	Subnets []*Subnet
 	// Workloads are test instances (ordinary instances) in the VPC's subnets.
 	Workloads []*Workload
-	Pos       Pos
+	// Egress, when set, is the VPC's FQDN egress gateway (egress.go).
+	Egress *Egress
+	Pos    Pos
 }
 
 // Subnet is a subnet of a VPC; in YAML `name: cidr`.

@@ -290,6 +290,9 @@ func (d *decoder) vpc(name string, key, n *yaml.Node, path string) *VPC {
 				vpc.Workloads = append(vpc.Workloads, d.workload(name, key, v, path))
 			})
 	}
+	if v := f["egress"]; v != nil {
+		vpc.Egress = d.egress(v, join(path, "egress"))
+	}
 	return vpc
 }
 

@@ -19,7 +19,7 @@ var objectKeys = map[string][]string{
 	// The cloud intent (cloud.go).
 	"account":        {"provider", "credentials", "quotas", "guardduty"},
 	"quotas":         quotaKeys(),
-	"vpc":            {"account", "region", "cidr", "subnets", "workloads"},
+	"vpc":            {"account", "region", "cidr", "subnets", "workloads", "egress"},
 	"workload":       {"subnet", "address", "allow", "public"},
 	"transit":        {"vpc", "subnet", "asn", "ha", "hpe", "approval", "firenet"},
 	"hpe":            {"tunnels"},
@@ -40,6 +40,11 @@ var objectKeys = map[string][]string{
 
 	// GuardDuty (guardduty.go).
 	"guardduty": {"enforce", "poll", "threats", "exclude"},
+
+	// FQDN egress (egress.go).
+	"egress":     {"gateway", "subnet", "address", "private", "base", "tags"},
+	"egressTag":  {"sources", "rules"},
+	"egressRule": {"fqdn", "protocol", "port", "action"},
 }
 
 // requiredKeys lists the keys each mapping must hold. A topology needs
@@ -74,6 +79,9 @@ var requiredKeys = map[string][]string{
 	"internet":     {},
 	"internetHost": {"address"},
 	"guardduty":    {},
+	"egress":       {"gateway", "subnet"},
+	"egressTag":    {},
+	"egressRule":   {"fqdn"},
 }
 
 // missingHint tells what to write for a missing required key; a hint
@@ -108,5 +116,8 @@ var missingHint = map[string]string{
 
 	"firewalls":            "a mapping of firewall names to firewalls, such as {fw1: {}, fw2: {}}",
 	"action":               "allow or deny",
+	"egress.gateway":       "the egress gateway's instance name, unique among the lab's names, such as dev-egress",
+	"egress.subnet":        "the public subnet of the vpc the egress gateway is launched in, such as gw",
+	"fqdn":                 `a name such as api.example.com, or a wildcard such as "*.example.com" (quoted)`,
 	"internetHost.address": "the host's address in 192.0.2.0/24, such as 192.0.2.20",
 }

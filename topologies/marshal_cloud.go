@@ -113,6 +113,9 @@ func marshalVPC(v *VPC) *yaml.Node {
 		}
 		m.Content = append(m.Content, str("workloads"), workloads)
 	}
+	if v.Egress != nil {
+		m.Content = append(m.Content, str("egress"), marshalEgress(v.Egress))
+	}
 	return m
 }
 

@@ -49,6 +49,15 @@ func strippedCloud(cl *Cloud) *Cloud {
 			v.Pos = Pos{}
 			v.Subnets = unposed(v.Subnets, func(s *Subnet) { s.Pos = Pos{} })
 			v.Workloads = unposed(v.Workloads, func(w *Workload) { w.Pos = Pos{} })
+			if v.Egress != nil {
+				e := *v.Egress
+				e.Pos = Pos{}
+				e.Tags = unposed(e.Tags, func(t *EgressTag) {
+					t.Pos = Pos{}
+					t.Rules = unposed(t.Rules, func(r *EgressRule) { r.Pos = Pos{} })
+				})
+				v.Egress = &e
+			}
 		}),
 		Transits: unposed(cl.Transits, func(t *Transit) {
 			t.Pos = Pos{}

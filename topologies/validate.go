@@ -75,6 +75,7 @@ func (c *checker) check(t *Topology) {
 	c.checkFireNets(t)
 	c.checkInternet(t)
 	c.checkGuardDuty(t)
+	c.checkEgress(t)
 	for _, n := range t.Nodes {
 		if n != nil {
 			c.checkRoutes(n, conn[n.Name])

@@ -309,6 +309,9 @@ func (c *checker) checkNames(t *Topology) {
 					add("workload", w.Name, join(join(join("vpcs", v.Name), "workloads"), w.Name), w.Pos)
 				}
 			}
+			if e := v.Egress; e != nil && e.Gateway != "" {
+				add("egress gateway", e.Gateway, join(join(join("vpcs", v.Name), "egress"), "gateway"), e.Pos)
+			}
 		}
 		for _, tr := range cl.Transits {
 			if tr != nil {

@@ -50,6 +50,9 @@ type Options struct {
 	// Firewalls opens the FireNet firewalls' management APIs; nil leaves
 	// them unconfigured.
 	Firewalls nodes.FirewallDialer
+	// Egress opens the FQDN egress gateways' management APIs; nil leaves
+	// them unconfigured.
+	Egress nodes.EgressDialer
 	// Providers are the cloud clients by account name.
 	Providers map[string]cloud.Provider
 	// Store holds keys, approvals and records.
@@ -69,6 +72,7 @@ type Controller struct {
 	log  *log.Logger
 
 	fw fireNetState
+	eg egressState // FQDN egress gateways (egress.go)
 	gd guardDutyState // GuardDuty enforcement (guardduty.go)
 
 	mu        sync.Mutex
@@ -83,6 +87,9 @@ type Controller struct {
 	statusErr map[string]error
 	tables    map[string]map[netip.Prefix]string // subnet key -> learned routes in force
 	converged bool
+	// egressPending: an egress gateway does not hold its policy yet
+	// (pushEgress).
+	egressPending bool
 	applied   bool
 	kick      chan struct{}
 	warned    map[string]bool // log lines said once (warnOnce)
@@ -108,6 +115,7 @@ func New(plan *intent.Plan, opts Options) *Controller {
 // Close releases the gateway and firewall clients.
 func (c *Controller) Close() error {
 	c.closeFirewalls()
+	c.closeEgress()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, cl := range c.clients {
@@ -306,7 +314,7 @@ func (c *Controller) step(ctx context.Context) error {
 	if err := c.syncRoutes(ctx); err != nil {
 		errs = append(errs, err)
 	}
-	if err := errors.Join(c.pushFirewalls(ctx), c.syncFireNetRoutes(ctx)); err != nil {
+	if err := errors.Join(c.pushFirewalls(ctx), c.syncFireNetRoutes(ctx), c.pushEgress(ctx)); err != nil {
 		errs = append(errs, err)
 	}
 	c.mu.Lock()
@@ -510,6 +518,7 @@ func learned(st mgmt.Status, own []netip.Prefix, vpc netip.Prefix) (out, refused
 // Aviatrix: https://docs.aviatrix.com/documentation/latest/building-your-network/spoke-gateway-route-settings.html — "Skip Public VPC/VNet Route Table" is an opt-in policy: by default the public route table is programmed too
 func (c *Controller) syncRoutes(ctx context.Context) error {
 	var errs []error
+	eg, done := c.plan.EgressRoutes(), map[string]bool{}
 	for _, sp := range c.plan.Topology.Cloud.Spokes {
 		gws := c.plan.GatewaysOf(sp.Name)
 		c.mu.Lock()
@@ -534,11 +543,15 @@ func (c *Controller) syncRoutes(ctx context.Context) error {
 			}
 			for _, s := range v.Subnets {
 				key := intent.SubnetKey(v.Name, s.Name)
-				if err := c.syncTable(ctx, v.Account, key, want); err != nil {
+				done[key] = true
+				if err := c.syncTable(ctx, v.Account, key, withEgress(want, eg, key)); err != nil {
 					errs = append(errs, err)
 				}
 			}
 		}
+	}
+	if err := c.syncEgressRoutes(ctx, done); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -596,7 +609,7 @@ func routeList(want map[netip.Prefix]string) string {
 // not): a session is up well before its first routes arrive (FRR batches
 // its updates for a second).
 func (c *Controller) convergedLocked() bool {
-	if !c.applied {
+	if !c.applied || c.egressPending {
 		return false
 	}
 	for _, g := range c.plan.Gateways {

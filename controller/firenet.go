@@ -84,7 +84,7 @@ func (c *Controller) pushFirewalls(ctx context.Context) error {
 }
 
 // samePolicy compares two policies by their wire form.
-func samePolicy(a, b fwmgmt.Config) bool {
+func samePolicy[T any](a, b T) bool {
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	return string(ja) == string(jb)

@@ -97,7 +97,7 @@ func RunController(ctx context.Context, lab string) error {
 		return err
 	}
 	defer st.Close()
-	ctl := controller.New(cp, controller.Options{Gateways: Nodes{Lab: lab}, Firewalls: Nodes{Lab: lab}, Diagnostics: Nodes{Lab: lab}, Providers: providers, Store: st, Log: os.Stderr,
+	ctl := controller.New(cp, controller.Options{Gateways: Nodes{Lab: lab}, Firewalls: Nodes{Lab: lab}, Egress: Nodes{Lab: lab}, Diagnostics: Nodes{Lab: lab}, Providers: providers, Store: st, Log: os.Stderr,
 		ThreatLists: ThreatLists(lab)})
 	defer ctl.Close()
 

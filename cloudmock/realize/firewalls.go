@@ -11,11 +11,25 @@ package realize
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html#EIP_Disable_SrcDestCheck — an appliance that forwards needs the source/destination check off
 const FirewallImage = "ami-mcnlab-firewall"
 
-// daemonVerb is the subcommand instance id's appliance daemon runs:
-// "firewall" for an instance launched with FirewallImage, else "gateway".
+// EgressImage is the image ID that makes an instance an FQDN egress
+// gateway: it runs `<Options.GatewayCommand> egress-gateway --socket
+// GatewaySocket(lab, id) --name GatewayName(id)` the same way, the FQDN
+// filter (dataplane/egress) with its source NAT, whose policy the
+// controller sets over that socket (dataplane/egressmgmt). Like a NAT
+// instance it forwards its private subnets' traffic, so its
+// source/destination check must be off.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html — a NAT instance in a public subnet, the private subnets' route tables pointing 0.0.0.0/0 at it, its source/destination check off
+const EgressImage = "ami-mcnlab-egress"
+
+// daemonImages maps the images whose instances run an appliance daemon to
+// the subcommand it runs.
+var daemonImages = map[string]string{GatewayImage: "gateway", FirewallImage: "firewall", EgressImage: "egress-gateway"}
+
+// daemonVerb is the subcommand instance id's appliance daemon runs, by
+// the image it was launched with (daemonImages); "gateway" when unknown.
 func (r *Realizer) daemonVerb(id string) string {
-	if fw, ok := r.firewalls.Load(id); ok && fw.(bool) {
-		return "firewall"
+	if v, ok := r.firewalls.Load(id); ok {
+		return v.(string)
 	}
 	return "gateway"
 }

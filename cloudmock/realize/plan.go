@@ -494,9 +494,9 @@ func (r *Realizer) planHosts(p *plan, s *snapshot, nets map[string]model.Network
 			// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-reboot.html — a reboot keeps the instance's addresses; like an OS reboot, it ends what ran
 			h.key += fmt.Sprintf("|boot %d", inst.Boots)
 		}
-		if isInst && (inst.ImageID == GatewayImage || inst.ImageID == FirewallImage) && inst.State == model.InstanceRunning &&
+		if verb, ok := daemonImages[inst.ImageID]; isInst && ok && inst.State == model.InstanceRunning &&
 			len(r.opts.GatewayCommand) > 0 {
-			r.firewalls.Store(inst.ID, inst.ImageID == FirewallImage)
+			r.firewalls.Store(inst.ID, verb)
 			h.gateway = inst.ID
 			h.key += "|gateway " + inst.ID
 		}

@@ -105,8 +105,9 @@ type Realizer struct {
 	// (guardduty.go); set by New, stopped by Close.
 	findings *findingWatch
 
-	// firewalls holds the IDs of instances launched with FirewallImage
-	// (firewalls.go): set by plan, read when their daemon starts.
+	// firewalls holds, by instance ID, the daemon verb of instances
+	// launched with an appliance image (firewalls.go: daemonImages): set
+	// by plan, read when their daemon starts.
 	firewalls sync.Map
 }
 

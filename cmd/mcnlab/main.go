@@ -62,6 +62,8 @@ with addresses, routes and start-up commands. Labs are recorded under
 	)
 	root.AddCommand(newGateway())
 	root.AddCommand(newFirewall())
+	root.AddCommand(newEgressGateway())
+	root.AddCommand(newEgress())
 	root.AddCommand(newRoutes(), newTokens())
 	root.AddCommand(newController(), newSupervise())
 	root.AddCommand(newPlanApply()...)

@@ -174,6 +174,7 @@ func TestSchemasMatchTypes(t *testing.T) {
 		"RouteTable": RouteTable{}, "Route": Route{}, "Segmentation": Segmentation{},
 		"Domain": Domain{}, "Drop": Drop{}, "PingRequest": PingRequest{}, "PingResult": PingResult{},
 		"TokenInfo": store.TokenInfo{}, "TokenRequest": TokenRequest{}, "NewToken": NewToken{},
+		"EgressGateway": EgressGateway{}, "EgressDecision": EgressDecision{}, "EgressBaseRequest": EgressBaseRequest{},
 	} {
 		s, ok := d.Comps.Schemas[name]
 		if !ok {

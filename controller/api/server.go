@@ -86,6 +86,7 @@ func newHandler(b Backend, auth Authenticator) *handler {
 		{"POST", "/v1/tokens", store.RoleAdmin, h.createToken},
 		{"DELETE", "/v1/tokens/{name}", store.RoleAdmin, h.revokeToken},
 	}
+	h.routes = append(h.routes, h.egressRoutes()...)
 	h.mux = http.NewServeMux()
 	for _, rt := range h.routes {
 		h.mux.HandleFunc(rt.method+" "+rt.path, h.guard(rt))

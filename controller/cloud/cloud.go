@@ -115,6 +115,7 @@ const (
 	ImageGateway  ImageRole = "gateway"  // an mcnlab gateway
 	ImageWorkload ImageRole = "workload" // a plain host that answers probes
 	ImageFirewall ImageRole = "firewall" // a FireNet firewall (the stateful engine)
+	ImageEgress   ImageRole = "egress"   // an FQDN egress gateway (the FQDN filter and source NAT)
 )
 
 // Size is an instance's size class; each provider maps it to a machine

@@ -53,6 +53,9 @@ func (p *Plan) desired() error {
 	for _, tr := range c.Transits {
 		dc.firewalls(tr)
 	}
+	for _, v := range c.VPCs {
+		dc.egress(v)
+	}
 	dc.order()
 	return nil
 }
@@ -82,7 +85,7 @@ func (dc *desiredCompiler) vpc(v *topologies.VPC) error {
 	}
 	d := &a.Desired
 	tr := dc.transitOfVPC[v.Name]
-	cv := cloud.VPC{Key: v.Name, CIDR: v.CIDR, Region: v.Region, Internet: dc.withGateways[v.Name],
+	cv := cloud.VPC{Key: v.Name, CIDR: v.CIDR, Region: v.Region, Internet: dc.withGateways[v.Name] || v.Egress != nil,
 		PrivateLines: tr != nil && len(dc.siteOf[tr.Name]) > 0}
 	for _, s := range v.Subnets {
 		cv.Subnets = append(cv.Subnets, cloud.Subnet{Key: SubnetKey(v.Name, s.Name), CIDR: s.CIDR})

@@ -44,6 +44,10 @@ type Config struct {
 	MaxHeld int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Masquerade, when set, names the uplink interface: the table also
+	// rewrites the source of what leaves through it to the interface's
+	// address, as an egress gateway that replaces a NAT gateway does.
+	Masquerade string
 }
 
 // Filter decides each new connection of the filtered sources: TCP to the
@@ -115,7 +119,7 @@ func Start(nft policy.Conn, q PacketQueue, cfg Config) (*Filter, error) {
 	}
 	f := &Filter{nft: nft, q: q, cfg: cfg, log: newRing(cfg.LogSize), stop: make(chan struct{}),
 		plan: pl, learned: map[string][]netip.Addr{}, held: map[flow]*held{}, decided: map[flow]decided{}}
-	if err := policy.Apply(nft, pl.table(cfg.Table, cfg.Queue, f.learned)); err != nil {
+	if err := policy.Apply(nft, f.tableOf(pl)); err != nil {
 		return nil, fmt.Errorf("egress: start filter %s: %w", cfg.Table, err)
 	}
 	f.wg.Add(2)
@@ -137,7 +141,7 @@ func (f *Filter) SetPolicy(p Policy) error {
 	if f.closed {
 		return errors.New("egress: filter closed")
 	}
-	if err := policy.Apply(f.nft, pl.table(f.cfg.Table, f.cfg.Queue, f.learned)); err != nil {
+	if err := policy.Apply(f.nft, f.tableOf(pl)); err != nil {
 		return fmt.Errorf("egress: set policy of %s: %w", f.cfg.Table, err)
 	}
 	f.plan = pl
@@ -169,7 +173,7 @@ func (f *Filter) Learn(name string, addrs []netip.Addr) error {
 		}
 		f.learned[n] = unmapped
 	}
-	t := f.plan.table(f.cfg.Table, f.cfg.Queue, f.learned)
+	t := f.tableOf(f.plan)
 	for _, a := range f.plan.addr {
 		if !MatchName(a.rule.Name, n) {
 			continue
@@ -182,6 +186,18 @@ func (f *Filter) Learn(name string, addrs []netip.Addr) error {
 		}
 	}
 	return nil
+}
+
+// tableOf is the filter's table for pl: its forward chain, and the
+// source NAT when the filter masquerades.
+func (f *Filter) tableOf(pl *plan) policy.Table {
+	t := pl.table(f.cfg.Table, f.cfg.Queue, f.learned)
+	if f.cfg.Masquerade != "" {
+		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html — a NAT instance rewrites its clients' source address to its own, which the internet gateway maps to its elastic IP
+		t.Chains = append(t.Chains, policy.Chain{Name: "postrouting", Hook: policy.HookPostrouting, Type: policy.TypeNAT, Priority: policy.PrioritySrcNAT,
+			Rules: []policy.Rule{{Match: policy.Match{OIF: f.cfg.Masquerade}, NAT: &policy.NAT{Kind: policy.Masquerade}}}})
+	}
+	return t
 }
 
 // Log returns the last decisions, oldest first.

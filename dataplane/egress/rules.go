@@ -62,6 +62,10 @@ func (p Proto) String() string {
 		return "tcp"
 	case ProtoUDP:
 		return "udp"
+	case 1:
+		return "icmp"
+	case 58:
+		return "ipv6-icmp"
 	}
 	return fmt.Sprintf("proto%d", uint8(p))
 }

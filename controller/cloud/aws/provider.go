@@ -31,11 +31,12 @@ const (
 	GatewayImage  = "ami-mcnlab-gateway"
 	WorkloadImage = "ami-mcnlab-workload"
 	FirewallImage = "ami-mcnlab-firewall"
+	EgressImage   = "ami-mcnlab-egress"
 )
 
 // DefaultImages maps the image roles to the lab's AMIs.
 func DefaultImages() map[cloud.ImageRole]string {
-	return map[cloud.ImageRole]string{cloud.ImageGateway: GatewayImage, cloud.ImageWorkload: WorkloadImage, cloud.ImageFirewall: FirewallImage}
+	return map[cloud.ImageRole]string{cloud.ImageGateway: GatewayImage, cloud.ImageWorkload: WorkloadImage, cloud.ImageFirewall: FirewallImage, cloud.ImageEgress: EgressImage}
 }
 
 // InstanceTypes maps the size classes to instance types

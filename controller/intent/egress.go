@@ -1,0 +1,135 @@
+package intent
+
+import (
+	"net/netip"
+
+	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/dataplane/egressmgmt"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// FQDN egress: a VPC's egress gateway is a cloud instance of the egress
+// image in the public subnet the topology names, with an elastic IP and
+// the source/destination check off, in a security group that admits the
+// VPC's own range. Its subnet's route table sends 0.0.0.0/0 to the
+// internet, and the private subnets' route tables send 0.0.0.0/0 to it
+// (EgressRoutes, set with the learned routes): it replaces their NAT
+// gateway. The controller pushes it its policy (EgressConfigs).
+// Aviatrix: https://docs.aviatrix.com/documentation/latest/security/fqdn-egress-filtering.html — the controller launches the egress gateway in a public subnet and points the private route tables' default route at it
+
+// EgressGateway is one VPC's egress gateway.
+type EgressGateway struct {
+	Key     string // its instance's key: the topology's gateway name
+	VPC     *topologies.VPC
+	Account string
+	*topologies.Egress
+}
+
+// EgressGroupKey is the key of the security group of a VPC's egress
+// gateway.
+func EgressGroupKey(vpc string) string { return vpc + "/egress" }
+
+// EgressGateways lists the topology's egress gateways in file order.
+func (p *Plan) EgressGateways() []EgressGateway {
+	var out []EgressGateway
+	for _, v := range p.Topology.Cloud.VPCs {
+		if v.Egress != nil {
+			out = append(out, EgressGateway{Key: v.Egress.Gateway, VPC: v, Account: v.Account, Egress: v.Egress})
+		}
+	}
+	return out
+}
+
+// EgressGateway returns the egress gateway named key, or nil.
+func (p *Plan) EgressGateway(key string) *EgressGateway {
+	for _, g := range p.EgressGateways() {
+		if g.Key == key {
+			return &g
+		}
+	}
+	return nil
+}
+
+var defaultRoute = netip.MustParsePrefix("0.0.0.0/0")
+
+// egress adds VPC v's egress gateway to the account's desired state: its
+// security group, its instance, and its subnet's route to the internet
+// (unless a gateway of that subnet adds it).
+func (dc *desiredCompiler) egress(v *topologies.VPC) {
+	e := v.Egress
+	if e == nil {
+		return
+	}
+	d := &dc.p.Accounts[dc.byName[v.Account]].Desired
+	sg := cloud.SecurityGroup{Key: EgressGroupKey(v.Name), VPC: v.Name,
+		Ingress: []cloud.Rule{{Protocol: cloud.ProtocolAll, Source: v.CIDR.Masked()}}}
+	d.SecurityGroups = append(d.SecurityGroups, sg)
+	sub := SubnetKey(v.Name, e.Subnet)
+	d.Instances = append(d.Instances, cloud.Instance{Key: e.Gateway, VPC: v.Name, Subnet: sub, PrivateIP: e.Address,
+		Image: cloud.ImageEgress, SecurityGroups: []string{sg.Key}, PublicIP: true})
+	for _, r := range d.Routes {
+		if r.Subnet == sub && r.Destination == defaultRoute {
+			return
+		}
+	}
+	d.Routes = append(d.Routes, cloud.Route{Subnet: sub, Destination: defaultRoute, Target: cloud.TargetInternet})
+}
+
+// EgressRoute is the default route of a private subnet to its VPC's
+// egress gateway.
+type EgressRoute struct {
+	Account string
+	Gateway string // the egress gateway's key
+}
+
+// EgressRoutes are the private subnets' default routes, by subnet key.
+func (p *Plan) EgressRoutes() map[string]EgressRoute {
+	out := map[string]EgressRoute{}
+	for _, g := range p.EgressGateways() {
+		for _, s := range p.Topology.Cloud.EgressSubnets(g.VPC) {
+			out[SubnetKey(g.VPC.Name, s)] = EgressRoute{Account: g.Account, Gateway: g.Key}
+		}
+	}
+	return out
+}
+
+// DefaultRoute is the destination of an egress route.
+func DefaultRoute() netip.Prefix { return defaultRoute }
+
+// EgressConfig is gateway g's policy: the topology's base policy and
+// tags, each tag's sources as prefixes (a subnet by its range; none: the
+// VPC's range), and the VPC's resolver (its range's base plus two).
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html — the Amazon DNS server is at the base of the VPC's IPv4 range plus two
+func (g EgressGateway) EgressConfig() egressmgmt.Config {
+	v := g.VPC
+	cfg := egressmgmt.Config{Base: string(g.Base), Tags: []egressmgmt.Tag{}, Resolver: v.CIDR.Masked().Addr().Next().Next()}
+	if cfg.Base == "" {
+		cfg.Base = string(topologies.EgressAllowList)
+	}
+	for _, t := range g.Tags {
+		wt := egressmgmt.Tag{Name: t.Name, Rules: []egressmgmt.Rule{}}
+		for _, s := range t.Sources {
+			pr := s.Prefix
+			if s.Subnet != "" {
+				for _, sub := range v.Subnets {
+					if sub.Name == s.Subnet {
+						pr = sub.CIDR
+					}
+				}
+			}
+			wt.Sources = append(wt.Sources, pr.Masked())
+		}
+		if len(wt.Sources) == 0 {
+			wt.Sources = []netip.Prefix{v.CIDR.Masked()}
+		}
+		for _, r := range t.Rules {
+			proto := string(r.Protocol)
+			if proto == string(topologies.ProtoAny) {
+				proto = ""
+			}
+			wt.Rules = append(wt.Rules, egressmgmt.Rule{FQDN: r.FQDN, Protocol: proto, Port: uint16(r.Port), Action: string(r.Action)})
+		}
+		cfg.Tags = append(cfg.Tags, wt)
+	}
+	return cfg
+}

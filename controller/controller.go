@@ -72,7 +72,7 @@ type Controller struct {
 	log  *log.Logger
 
 	fw fireNetState
-	eg egressState // FQDN egress gateways (egress.go)
+	eg egressState    // FQDN egress gateways (egress.go)
 	gd guardDutyState // GuardDuty enforcement (guardduty.go)
 
 	mu        sync.Mutex
@@ -90,9 +90,9 @@ type Controller struct {
 	// egressPending: an egress gateway does not hold its policy yet
 	// (pushEgress).
 	egressPending bool
-	applied   bool
-	kick      chan struct{}
-	warned    map[string]bool // log lines said once (warnOnce)
+	applied       bool
+	kick          chan struct{}
+	warned        map[string]bool // log lines said once (warnOnce)
 	// The last errors, for Waiting: the cloud's apply, a gateway's
 	// configuration push (by key), a route table's sync (by subnet key).
 	applyErr error

@@ -300,19 +300,7 @@ func (c *checker) checkNames(t *Topology) {
 	}
 	gateways := map[string]who{} // gateway name -> its transit or spoke
 	if cl := t.Cloud; cl != nil {
-		for _, v := range cl.VPCs {
-			if v == nil {
-				continue
-			}
-			for _, w := range v.Workloads {
-				if w != nil {
-					add("workload", w.Name, join(join(join("vpcs", v.Name), "workloads"), w.Name), w.Pos)
-				}
-			}
-			if e := v.Egress; e != nil && e.Gateway != "" {
-				add("egress gateway", e.Gateway, join(join(join("vpcs", v.Name), "egress"), "gateway"), e.Pos)
-			}
-		}
+		vpcNames(cl, add)
 		for _, tr := range cl.Transits {
 			if tr != nil {
 				add("transit", tr.Name, join("transits", tr.Name), tr.Pos)
@@ -411,4 +399,22 @@ func checkGatewayName(kind, s string) string {
 		return fmt.Sprintf("bad %s name %q; use a-z, 0-9 and '-', starting and ending with a letter or digit (no '_': it names gateways, whose names are a-z, 0-9 and '-')", kind, s)
 	}
 	return ""
+}
+
+// vpcNames adds the names of the VPCs' instances (workloads, egress
+// gateways) for checkNames.
+func vpcNames(cl *Cloud, add func(kind, name, path string, p Pos)) {
+	for _, v := range cl.VPCs {
+		if v == nil {
+			continue
+		}
+		for _, w := range v.Workloads {
+			if w != nil {
+				add("workload", w.Name, join(join(join("vpcs", v.Name), "workloads"), w.Name), w.Pos)
+			}
+		}
+		if e := v.Egress; e != nil && e.Gateway != "" {
+			add("egress gateway", e.Gateway, join(join(join("vpcs", v.Name), "egress"), "gateway"), e.Pos)
+		}
+	}
 }

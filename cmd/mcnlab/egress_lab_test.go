@@ -50,9 +50,10 @@ func decisionWords(e api.EgressDecision) string {
 	return fmt.Sprintf("%s %s %s: %s (%s)", e.Name, e.Verdict, e.Tag, e.Rule, e.By)
 }
 
-// curlSteps runs each step's curl at dev-app and checks its answer and
-// the decision the gateway logged for it.
-func curlSteps(t *testing.T, lab, stage string, steps []egressStep) {
+// curlSteps runs each step's curl at dev-app (whose address is client)
+// and checks its answer and the decision the gateway logged for it, from
+// the client's own address.
+func curlSteps(t *testing.T, lab, client, stage string, steps []egressStep) {
 	t.Helper()
 	for _, s := range steps {
 		out, err := labExec(lab, "dev-app", "curl", "-sS", "--max-time", "5", "--cacert", mcnlab.CAFile(lab), s.url)
@@ -67,8 +68,8 @@ func curlSteps(t *testing.T, lab, stage string, steps []egressStep) {
 			t.Fatalf("%s: curl %s: nothing logged", stage, s.url)
 		}
 		last := log[len(log)-1]
-		if got := decisionWords(last); got != s.logged || last.Src.Addr() != netip.MustParseAddr("10.30.1.10") {
-			t.Errorf("%s: curl %s logged %q from %s, want %q from 10.30.1.10", stage, s.url, got, last.Src, s.logged)
+		if got := decisionWords(last); got != s.logged || last.Src.Addr() != netip.MustParseAddr(client) {
+			t.Errorf("%s: curl %s logged %q from %s, want %q from %s", stage, s.url, got, last.Src, s.logged, client)
 		}
 		t.Logf("%s: curl %s -> %s", stage, s.url, decisionWords(last))
 	}
@@ -112,7 +113,7 @@ func TestEgressLab(t *testing.T) {
 	}
 	checkEgressRoute(t, lab, gw.ID, gw.Interface)
 
-	curlSteps(t, lab, "allow-list", []egressStep{
+	curlSteps(t, lab, "10.30.1.10", "allow-list", []egressStep{
 		{"https://api.example.com/", "web1 api.example.com /", "api.example.com allow dev: api.example.com tcp/443 (sni)"},
 		{"https://blocked.example.net/", "", "blocked.example.net deny : base allow-list (sni)"},
 		{"https://www.example.com/", "web1 www.example.com /", "www.example.com allow dev: *.example.com tcp/all (sni)"},
@@ -138,7 +139,7 @@ func TestEgressLab(t *testing.T) {
 		time.Sleep(20 * time.Millisecond) // polling the controller's API, bounded
 	}
 	t.Logf("the gateway holds the deny-list %s after `mcnlab egress base`", time.Since(start).Round(time.Millisecond))
-	curlSteps(t, lab, "deny-list", []egressStep{
+	curlSteps(t, lab, "10.30.1.10", "deny-list", []egressStep{
 		{"https://api.example.com/", "", "api.example.com deny dev: api.example.com tcp/443 (sni)"},
 		{"https://blocked.example.net/", "web1 blocked.example.net /", "blocked.example.net allow : base deny-list (sni)"},
 		{"https://www.example.com/", "", "www.example.com deny dev: *.example.com tcp/all (sni)"},

@@ -35,9 +35,10 @@ func TestWrongCredentialsRefused(t *testing.T) {
 func TestAccountsIsolated(t *testing.T) {
 	l := newLab(t)
 	vpc := mkVpc(t, l.a, "10.0.0.0/16", "a-only")
+	// B sees its own default VPC only.
 	got := must[*ec2.DescribeVpcsOutput](t)(l.b.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}))
-	if len(got.Vpcs) != 0 {
-		t.Fatalf("account B sees %d VPCs", len(got.Vpcs))
+	if len(got.Vpcs) != 1 || !sdkaws.ToBool(got.Vpcs[0].IsDefault) || *got.Vpcs[0].OwnerId != credB.AccountID {
+		t.Fatalf("account B sees VPCs %+v, want its default VPC only", got.Vpcs)
 	}
 	_, err := l.b.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{*vpc.VpcId}})
 	wantAPIError(t, err, "InvalidVpcID.NotFound")
@@ -49,8 +50,8 @@ func TestAccountsIsolated(t *testing.T) {
 	wantAPIError(t, err, "InvalidVpcID.NotFound")
 	// B can use the same CIDR in its own VPC.
 	mkVpc(t, l.b, "10.0.0.0/16", "b")
-	if n := len(must[*ec2.DescribeVpcsOutput](t)(l.a.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})).Vpcs); n != 1 {
-		t.Fatalf("account A sees %d VPCs, want 1", n)
+	if n := len(must[*ec2.DescribeVpcsOutput](t)(l.a.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})).Vpcs); n != 2 {
+		t.Fatalf("account A sees %d VPCs, want 2 (its default and its own)", n)
 	}
 }
 
@@ -58,7 +59,7 @@ func TestDryRun(t *testing.T) {
 	l := newLab(t)
 	_, err := l.a.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: sdkaws.String("10.0.0.0/16"), DryRun: sdkaws.Bool(true)})
 	wantAPIError(t, err, "DryRunOperation")
-	if n := len(must[*ec2.DescribeVpcsOutput](t)(l.a.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})).Vpcs); n != 0 {
+	if n := len(must[*ec2.DescribeVpcsOutput](t)(l.a.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []types.Filter{filter("is-default", "false")}})).Vpcs); n != 0 {
 		t.Fatalf("dry run created %d VPCs", n)
 	}
 	_, err = client(l.url, credA.AccessKeyID, "bad").CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: sdkaws.String("10.0.0.0/16"), DryRun: sdkaws.Bool(true)})
@@ -77,8 +78,8 @@ func TestClientTokenIdempotency(t *testing.T) {
 	other := mkVpc(t, l.a, "10.1.0.0/16", "y")
 	_, err := l.a.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{VpcId: other.VpcId, ClientToken: sdkaws.String("tok-1")})
 	wantAPIError(t, err, "IdempotentParameterMismatch")
-	if n := len(must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{})).RouteTables); n != 3 {
-		t.Fatalf("%d route tables, want 3 (two main + one)", n)
+	if n := len(must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{})).RouteTables); n != 4 {
+		t.Fatalf("%d route tables, want 4 (the default VPC's main, two main + one)", n)
 	}
 }
 

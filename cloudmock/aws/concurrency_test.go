@@ -8,6 +8,7 @@ import (
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
@@ -49,12 +50,12 @@ func TestConcurrentCallsAndClientToken(t *testing.T) {
 			t.Fatalf("one client token gave two route tables: %s and %s", first, id)
 		}
 	}
-	subs := must[*ec2.DescribeSubnetsOutput](t)(l.a.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{}))
+	subs := must[*ec2.DescribeSubnetsOutput](t)(l.a.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []types.Filter{filter("default-for-az", "false")}}))
 	if len(subs.Subnets) != 16 {
-		t.Fatalf("%d subnets, want 16", len(subs.Subnets))
+		t.Fatalf("%d subnets besides the default ones, want 16", len(subs.Subnets))
 	}
-	if n := len(must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{})).RouteTables); n != 2 {
-		t.Fatalf("%d route tables, want main + 1", n)
+	if n := len(must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{})).RouteTables); n != 3 {
+		t.Fatalf("%d route tables, want the default VPC's main, main + 1", n)
 	}
 }
 
@@ -68,7 +69,7 @@ func TestRealizerSeesAPIChanges(t *testing.T) {
 	events := make(chan model.Event, 16)
 	sub := l.cloud.Subscribe(func(e model.Event) { events <- e })
 	defer sub.Close()
-	rt := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{})).RouteTables[0]
+	rt := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", *vpc.VpcId)}})).RouteTables[0]
 	must[*ec2.CreateRouteOutput](t)(l.a.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: rt.RouteTableId, DestinationCidrBlock: sdkaws.String("0.0.0.0/0"), GatewayId: igw.InternetGatewayId}))
 	select {
 	case e := <-events:

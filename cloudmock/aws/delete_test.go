@@ -46,8 +46,8 @@ func TestTeardown(t *testing.T) {
 	if n := len(must[*ec2.DescribeTransitGatewaysOutput](t)(l.a.DescribeTransitGateways(ctx, &ec2.DescribeTransitGatewaysInput{})).TransitGateways); n != 0 {
 		t.Fatalf("%d transit gateways left", n)
 	}
-	if n := len(must[*ec2.DescribeVpcsOutput](t)(l.a.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})).Vpcs); n != 0 {
-		t.Fatalf("%d VPCs left", n)
+	if n := len(must[*ec2.DescribeVpcsOutput](t)(l.a.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []types.Filter{filter("is-default", "false")}})).Vpcs); n != 0 {
+		t.Fatalf("%d VPCs left besides the default one", n)
 	}
 	if n := len(l.cloud.Tags(credA.AccountID)); n != 0 {
 		t.Fatalf("%d tags left on deleted objects", n)

@@ -14,7 +14,7 @@ func TestRemainingActions(t *testing.T) {
 	vpc := mkVpc(t, l.a, "10.0.0.0/16", "x")
 	sub := mkSubnet(t, l.a, *vpc.VpcId, "10.0.0.0/24")
 	must[*ec2.ModifySubnetAttributeOutput](t)(l.a.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{SubnetId: sub.SubnetId, MapPublicIpOnLaunch: &types.AttributeBooleanValue{Value: sdkaws.Bool(true)}}))
-	subs := must[*ec2.DescribeSubnetsOutput](t)(l.a.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []types.Filter{filter("map-public-ip-on-launch", "true")}}))
+	subs := must[*ec2.DescribeSubnetsOutput](t)(l.a.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []types.Filter{filter("map-public-ip-on-launch", "true"), filter("vpc-id", *vpc.VpcId)}}))
 	if len(subs.Subnets) != 1 || !sdkaws.ToBool(subs.Subnets[0].MapPublicIpOnLaunch) {
 		t.Fatalf("public subnets = %+v", subs.Subnets)
 	}

@@ -144,9 +144,11 @@ func runInstances(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	subnet, err := c.form.required("SubnetId")
-	if err != nil {
-		return nil, err
+	subnet := c.form.str("SubnetId")
+	if subnet == "" {
+		if subnet, err = h.defaultSubnet(c); err != nil {
+			return nil, err
+		}
 	}
 	minC, err := c.form.intOr("MinCount", 1)
 	if err != nil {

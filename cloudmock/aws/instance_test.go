@@ -49,7 +49,7 @@ func TestInstances(t *testing.T) {
 	}
 
 	// An instance can be a route target (e.g. a NAT or firewall instance).
-	rt := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{})).RouteTables[0]
+	rt := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", *vpc.VpcId)}})).RouteTables[0]
 	must[*ec2.CreateRouteOutput](t)(l.a.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: rt.RouteTableId, DestinationCidrBlock: sdkaws.String("0.0.0.0/0"), InstanceId: i0.InstanceId}))
 
 	_, err = l.a.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: sub.SubnetId})
@@ -82,7 +82,7 @@ func TestNatGateway(t *testing.T) {
 	}
 	_, err := l.a.CreateNatGateway(ctx, &ec2.CreateNatGatewayInput{SubnetId: pub.SubnetId, AllocationId: eip.AllocationId})
 	wantAPIError(t, err, "Resource.AlreadyAssociated")
-	rt := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{})).RouteTables[0]
+	rt := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", *vpc.VpcId)}})).RouteTables[0]
 	must[*ec2.CreateRouteOutput](t)(l.a.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: rt.RouteTableId, DestinationCidrBlock: sdkaws.String("0.0.0.0/0"), NatGatewayId: nat.NatGatewayId}))
 	got := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("route.nat-gateway-id", *nat.NatGatewayId)}}))
 	if len(got.RouteTables) != 1 || got.RouteTables[0].Routes[1].State != types.RouteStateActive {

@@ -27,11 +27,13 @@ func labWithLimits(t *testing.T, lim model.Limits) *lab {
 	return &lab{cloud: cloud, url: srv.URL, a: client(srv.URL, credA.AccessKeyID, credA.SecretAccessKey), b: client(srv.URL, credB.AccessKeyID, credB.SecretAccessKey)}
 }
 
-// TestVPCQuota: 5 VPCs per Region by default; the 6th is refused as AWS
-// refuses it, other accounts are not affected, and a raised quota admits it.
+// TestVPCQuota: 5 VPCs per Region by default, the default VPC one of
+// them; the 6th is refused as AWS refuses it, other accounts are not
+// affected, and a raised quota admits it.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — VPCs per Region: 5 (the default VPC counts)
 func TestVPCQuota(t *testing.T) {
 	l := newLab(t)
-	for i := range 5 {
+	for i := range 4 {
 		mkVpc(t, l.a, fmt.Sprintf("10.%d.0.0/16", i), "v")
 	}
 	_, err := l.a.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: sdkaws.String("10.9.0.0/16")})
@@ -43,18 +45,21 @@ func TestVPCQuota(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := labWithLimits(t, lim)
-	for i := range 6 {
+	for i := range 5 {
 		mkVpc(t, r.a, fmt.Sprintf("10.%d.0.0/16", i), "v")
 	}
 	_, err = r.a.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: sdkaws.String("10.9.0.0/16")})
 	wantAPIErrorMessage(t, err, "VpcLimitExceeded", "The maximum number of VPCs has been reached.")
 }
 
-// TestPerRegionQuotas: internet gateways and elastic IPs, 5 each.
+// TestPerRegionQuotas: internet gateways and elastic IPs, 5 each (the
+// default VPC's internet gateway one of the five).
 func TestPerRegionQuotas(t *testing.T) {
 	l := newLab(t)
-	for range 5 {
-		must[*ec2.CreateInternetGatewayOutput](t)(l.a.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{}))
+	for i := range 5 {
+		if i < 4 {
+			must[*ec2.CreateInternetGatewayOutput](t)(l.a.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{}))
+		}
 		must[*ec2.AllocateAddressOutput](t)(l.a.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: types.DomainTypeVpc}))
 	}
 	_, err := l.a.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{})
@@ -79,7 +84,7 @@ func TestPerVPCQuotas(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for i := range 2499 {
+	for i := range 2498 { // the default VPC's group and this VPC's are two of the 2,500
 		if _, err := l.cloud.CreateRuleSet(credA.AccountID, model.RuleSetSpec{Flavor: model.FlavorSecurityGroup, NetworkID: vpc, Name: fmt.Sprintf("g%d", i)}); err != nil {
 			t.Fatal(err)
 		}

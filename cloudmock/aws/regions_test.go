@@ -58,22 +58,28 @@ func TestRegionsListOnlyTheirOwn(t *testing.T) {
 	}
 	for _, r := range threeRegions {
 		c := regionClient(l, r)
-		if got := vpcIDs(t, c); !slices.Equal(got, []string{vpcs[r]}) {
-			t.Errorf("DescribeVpcs in %s: %v, want only %s", r, got, vpcs[r])
+		// Besides its own objects, each region has its default VPC's.
+		def := must[*ec2.DescribeVpcsOutput](t)(c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []types.Filter{filter("is-default", "true")}}))
+		if len(def.Vpcs) != 1 {
+			t.Fatalf("DescribeVpcs is-default in %s: %d VPCs, want its default VPC", r, len(def.Vpcs))
 		}
-		sn := must[*ec2.DescribeSubnetsOutput](t)(c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{}))
+		if got, want := vpcIDs(t, c), slices.Sorted(slices.Values([]string{vpcs[r], *def.Vpcs[0].VpcId})); !slices.Equal(got, want) {
+			t.Errorf("DescribeVpcs in %s: %v, want only %v", r, got, want)
+		}
+		own := []types.Filter{filter("vpc-id", vpcs[r])}
+		sn := must[*ec2.DescribeSubnetsOutput](t)(c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []types.Filter{filter("default-for-az", "false")}}))
 		if len(sn.Subnets) != 1 || *sn.Subnets[0].SubnetId != subnets[r] || !strings.Contains(*sn.Subnets[0].SubnetArn, ":"+r+":") {
 			t.Errorf("DescribeSubnets in %s: %+v, want only %s with an ARN in %s", r, sn.Subnets, subnets[r], r)
 		}
-		rts := must[*ec2.DescribeRouteTablesOutput](t)(c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{}))
+		rts := must[*ec2.DescribeRouteTablesOutput](t)(c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: own}))
 		if len(rts.RouteTables) != 1 || *rts.RouteTables[0].VpcId != vpcs[r] {
 			t.Errorf("DescribeRouteTables in %s: %d tables, want only the main table of %s", r, len(rts.RouteTables), vpcs[r])
 		}
-		sgs := must[*ec2.DescribeSecurityGroupsOutput](t)(c.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{}))
+		sgs := must[*ec2.DescribeSecurityGroupsOutput](t)(c.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: own}))
 		if len(sgs.SecurityGroups) != 1 || *sgs.SecurityGroups[0].VpcId != vpcs[r] {
 			t.Errorf("DescribeSecurityGroups in %s: %d groups, want only the default group of %s", r, len(sgs.SecurityGroups), vpcs[r])
 		}
-		acls := must[*ec2.DescribeNetworkAclsOutput](t)(c.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{}))
+		acls := must[*ec2.DescribeNetworkAclsOutput](t)(c.DescribeNetworkAcls(ctx, &ec2.DescribeNetworkAclsInput{Filters: own}))
 		if len(acls.NetworkAcls) != 1 || *acls.NetworkAcls[0].VpcId != vpcs[r] {
 			t.Errorf("DescribeNetworkAcls in %s: %d ACLs, want only the default ACL of %s", r, len(acls.NetworkAcls), vpcs[r])
 		}
@@ -104,19 +110,19 @@ func TestRegionsListOnlyTheirOwn(t *testing.T) {
 	must[*ec2.AttachInternetGatewayOutput](t)(west.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGateway.InternetGatewayId, VpcId: sdkaws.String(vpcs["us-west-2"])}))
 }
 
-// TestRegionVPCQuotaPerRegion fills the VPCs-per-Region quota (5) in two
-// regions: the sixth VPC of a region is refused while the other region
-// still has room.
+// TestRegionVPCQuotaPerRegion fills the VPCs-per-Region quota (5, each
+// region's default VPC one of them) in two regions: the sixth VPC of a
+// region is refused while the other region still has room.
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — VPCs per Region: 5
 func TestRegionVPCQuotaPerRegion(t *testing.T) {
 	l := newLab(t)
 	east, west := regionClient(l, "us-east-1"), regionClient(l, "us-west-2")
-	for i := range 5 {
+	for i := range 4 {
 		mkVpc(t, east, "10."+string(rune('0'+i))+".0.0/16", "e")
 	}
 	_, err := east.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: sdkaws.String("10.9.0.0/16")})
 	wantAPIError(t, err, "VpcLimitExceeded")
-	for i := range 5 {
+	for i := range 4 {
 		mkVpc(t, west, "10."+string(rune('0'+i))+".0.0/16", "w")
 	}
 	_, err = west.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: sdkaws.String("10.9.0.0/16")})
@@ -199,7 +205,7 @@ func TestRegionsAWSCLI(t *testing.T) {
 	}
 	for _, r := range threeRegions {
 		var list struct{ Vpcs []struct{ VpcId string } }
-		out := run(r, "describe-vpcs")
+		out := run(r, "describe-vpcs", "--filters", "Name=is-default,Values=false")
 		if err := json.Unmarshal([]byte(out), &list); err != nil {
 			t.Fatalf("describe-vpcs in %s: %q: %v", r, out, err)
 		}

@@ -82,12 +82,12 @@ func TestRoutesAndInternetGateway(t *testing.T) {
 	wantAPIError(t, err, "Gateway.NotAttached")
 
 	// Replacing the main association makes another table main.
-	main := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("association.main", "true")}})).RouteTables[0]
+	main := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("association.main", "true"), filter("vpc-id", *vpc.VpcId)}})).RouteTables[0]
 	na := must[*ec2.ReplaceRouteTableAssociationOutput](t)(l.a.ReplaceRouteTableAssociation(ctx, &ec2.ReplaceRouteTableAssociationInput{AssociationId: main.Associations[0].RouteTableAssociationId, RouteTableId: rt.RouteTableId}))
 	if na.NewAssociationId == nil {
 		t.Fatal("no new association ID")
 	}
-	now := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("association.main", "true")}})).RouteTables
+	now := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("association.main", "true"), filter("vpc-id", *vpc.VpcId)}})).RouteTables
 	if len(now) != 1 || *now[0].RouteTableId != *rt.RouteTableId {
 		t.Fatalf("main table after replace = %v", now)
 	}
@@ -101,7 +101,7 @@ func TestRouteLimitExceeded(t *testing.T) {
 	vpc := mkVpc(t, l.a, "10.0.0.0/16", "x")
 	igw := must[*ec2.CreateInternetGatewayOutput](t)(l.a.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{})).InternetGateway
 	must[*ec2.AttachInternetGatewayOutput](t)(l.a.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGatewayId, VpcId: vpc.VpcId}))
-	rts := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{}))
+	rts := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", *vpc.VpcId)}}))
 	rt := rts.RouteTables[0].RouteTableId
 	for i := range 50 {
 		if _, err := l.a.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: rt, DestinationCidrBlock: sdkaws.String(fmt.Sprintf("172.16.%d.0/24", i)), GatewayId: igw.InternetGatewayId}); err != nil {

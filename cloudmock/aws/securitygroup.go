@@ -145,10 +145,11 @@ func createSecurityGroup(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html — VpcId; EC2-Classic is gone, so it is required here
-	vpc, err := c.form.required("VpcId")
-	if err != nil {
-		return nil, err
+	vpc := c.form.str("VpcId")
+	if vpc == "" {
+		if vpc, err = h.defaultVPC(c); err != nil {
+			return nil, err
+		}
 	}
 	tags, err := c.form.tagSpecs("security-group")
 	if err != nil {

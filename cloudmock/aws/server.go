@@ -217,6 +217,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reqID, err)
 		return
 	}
+	if err := h.ensureDefaultVPC(c); err != nil {
+		writeError(w, reqID, toAPIError(err))
+		return
+	}
 	// AWS: https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html — same ClientToken, same parameters: same result
 	token := f.str("ClientToken")
 	if token == "" {

@@ -30,7 +30,7 @@ type xmlSubnet struct {
 func (h *Handler) toXMLSubnet(s model.Subnet) xmlSubnet {
 	return xmlSubnet{SubnetID: s.ID, SubnetArn: "arn:aws:ec2:" + h.regionOf(s.Region) + ":" + s.Account + ":subnet/" + s.ID,
 		State: "available", OwnerID: s.Account, VpcID: s.NetworkID, CIDRBlock: s.Prefix.String(),
-		AvailableIPAddressCount: s.AvailableIPs, AvailabilityZone: s.Zone, MapPublicIPOnLaunch: s.MapPublicIP, Tags: tagSet(s.Tags)}
+		AvailableIPAddressCount: s.AvailableIPs, AvailabilityZone: s.Zone, DefaultForAz: s.DefaultForZone, MapPublicIPOnLaunch: s.MapPublicIP, Tags: tagSet(s.Tags)}
 }
 
 func subnetFields(s model.Subnet) fields {
@@ -52,8 +52,9 @@ func subnetFields(s model.Subnet) fields {
 			return one(strconv.Itoa(s.AvailableIPs)), true
 		case "map-public-ip-on-launch":
 			return one(strconv.FormatBool(s.MapPublicIP)), true
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSubnets.html — default-for-az: whether it is the default subnet of its Availability Zone
 		case "default-for-az", "defaultForAz":
-			return one("false"), true
+			return one(strconv.FormatBool(s.DefaultForZone)), true
 		}
 		return nil, false
 	})

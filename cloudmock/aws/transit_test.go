@@ -22,7 +22,7 @@ func TestPeeringAcrossAccounts(t *testing.T) {
 	if acc.Status.Code != types.VpcPeeringConnectionStateReasonCodeActive {
 		t.Fatalf("after accept: %s", acc.Status.Code)
 	}
-	rt := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{})).RouteTables[0]
+	rt := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", *a.VpcId)}})).RouteTables[0]
 	must[*ec2.CreateRouteOutput](t)(l.a.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: rt.RouteTableId, DestinationCidrBlock: sdkaws.String("10.1.0.0/16"), VpcPeeringConnectionId: p.VpcPeeringConnectionId}))
 	got := must[*ec2.DescribeVpcPeeringConnectionsOutput](t)(l.b.DescribeVpcPeeringConnections(ctx, &ec2.DescribeVpcPeeringConnectionsInput{Filters: []types.Filter{filter("status-code", "active")}}))
 	if len(got.VpcPeeringConnections) != 1 {
@@ -127,9 +127,9 @@ func TestVPN(t *testing.T) {
 	if len(got.Routes) != 1 || sdkaws.ToString(got.Routes[0].DestinationCidrBlock) != "192.168.0.0/16" {
 		t.Fatalf("VPN routes = %+v", got.Routes)
 	}
-	rt := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{})).RouteTables[0]
+	rt := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", *vpc.VpcId)}})).RouteTables[0]
 	must[*ec2.CreateRouteOutput](t)(l.a.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: rt.RouteTableId, DestinationCidrBlock: sdkaws.String("192.168.0.0/16"), GatewayId: vgw.VpnGatewayId}))
-	rt = must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{})).RouteTables[0]
+	rt = must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", *vpc.VpcId)}})).RouteTables[0]
 	if rt.Routes[1].State != types.RouteStateActive || *rt.Routes[1].GatewayId != *vgw.VpnGatewayId {
 		t.Fatalf("route via VGW = %+v", rt.Routes[1])
 	}
@@ -172,11 +172,11 @@ func TestVgwRoutePropagation(t *testing.T) {
 	for _, p := range []string{"192.168.0.0/16", "172.16.0.0/12"} {
 		must[*ec2.CreateVpnConnectionRouteOutput](t)(l.a.CreateVpnConnectionRoute(ctx, &ec2.CreateVpnConnectionRouteInput{VpnConnectionId: vpn.VpnConnectionId, DestinationCidrBlock: sdkaws.String(p)}))
 	}
-	rt := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{})).RouteTables[0]
+	rt := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", *vpc.VpcId)}})).RouteTables[0]
 	must[*ec2.EnableVgwRoutePropagationOutput](t)(l.a.EnableVgwRoutePropagation(ctx, &ec2.EnableVgwRoutePropagationInput{RouteTableId: rt.RouteTableId, GatewayId: vgw.VpnGatewayId}))
 	// A static route for one of the prefixes wins over the propagated one.
 	must[*ec2.CreateRouteOutput](t)(l.a.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: rt.RouteTableId, DestinationCidrBlock: sdkaws.String("172.16.0.0/12"), GatewayId: vgw.VpnGatewayId}))
-	rt = must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{})).RouteTables[0]
+	rt = must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", *vpc.VpcId)}})).RouteTables[0]
 	if len(rt.PropagatingVgws) != 1 || *rt.PropagatingVgws[0].GatewayId != *vgw.VpnGatewayId {
 		t.Fatalf("propagating VGWs = %+v", rt.PropagatingVgws)
 	}
@@ -190,7 +190,7 @@ func TestVgwRoutePropagation(t *testing.T) {
 	_, err := l.a.DeleteRoute(ctx, &ec2.DeleteRouteInput{RouteTableId: rt.RouteTableId, DestinationCidrBlock: sdkaws.String("192.168.0.0/16")})
 	wantAPIError(t, err, "InvalidRoute.NotFound") // propagated routes go away by disabling propagation
 	must[*ec2.DisableVgwRoutePropagationOutput](t)(l.a.DisableVgwRoutePropagation(ctx, &ec2.DisableVgwRoutePropagationInput{RouteTableId: rt.RouteTableId, GatewayId: vgw.VpnGatewayId}))
-	rt = must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{})).RouteTables[0]
+	rt = must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", *vpc.VpcId)}})).RouteTables[0]
 	if len(rt.Routes) != 2 {
 		t.Fatalf("%d routes after disabling propagation, want local + static", len(rt.Routes))
 	}

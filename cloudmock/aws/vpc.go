@@ -1,6 +1,8 @@
 package aws
 
 import (
+	"strconv"
+
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
 
@@ -36,7 +38,7 @@ type xmlVpc struct {
 
 func toXMLVpc(n model.Network) xmlVpc {
 	v := xmlVpc{VpcID: n.ID, OwnerID: n.Account, State: "available", CIDRBlock: n.CIDRs[0].Prefix.String(),
-		DHCPOptionsID: "default", InstanceTenancy: "default", Tags: tagSet(n.Tags)}
+		DHCPOptionsID: "default", InstanceTenancy: "default", IsDefault: n.Default, Tags: tagSet(n.Tags)}
 	for _, b := range n.CIDRs {
 		v.CIDRAssocs = append(v.CIDRAssocs, xmlCIDRAssoc{AssociationID: b.AssociationID, CIDRBlock: b.Prefix.String(), State: xmlCIDRState{State: "associated"}})
 	}
@@ -66,8 +68,9 @@ func vpcFields(n model.Network) fields {
 				out = append(out, b.AssociationID)
 			}
 			return out, true
-		case "is-default":
-			return one("false"), true
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcs.html — is-default: whether the VPC is the default VPC
+		case "is-default", "isDefault":
+			return one(strconv.FormatBool(n.Default)), true
 		case "dhcp-options-id":
 			return one("default"), true
 		}

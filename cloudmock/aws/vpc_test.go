@@ -86,7 +86,7 @@ func TestDeleteVpc(t *testing.T) {
 	}
 	_, err := l.a.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: vpc.VpcId})
 	wantAPIError(t, err, "InvalidVpcID.NotFound")
-	rts := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{}))
+	rts := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", *vpc.VpcId)}}))
 	if len(rts.RouteTables) != 0 {
 		t.Fatalf("%d route tables left after DeleteVpc", len(rts.RouteTables))
 	}
@@ -112,7 +112,7 @@ func TestSubnets(t *testing.T) {
 	for i := range 6 {
 		mkSubnet(t, l.a, *vpc.VpcId, "10.0."+string(rune('4'+i))+"0.0/24")
 	}
-	// Pagination: 7 subnets, pages of 5.
+	// Pagination: 7 subnets and the default VPC's 3, pages of 5.
 	p := ec2.NewDescribeSubnetsPaginator(l.a, &ec2.DescribeSubnetsInput{MaxResults: sdkaws.Int32(5)})
 	total, pages := 0, 0
 	for p.HasMorePages() {
@@ -123,8 +123,8 @@ func TestSubnets(t *testing.T) {
 		total += len(out.Subnets)
 		pages++
 	}
-	if total != 7 || pages != 2 {
-		t.Fatalf("paginated %d subnets in %d pages, want 7 in 2", total, pages)
+	if total != 10 || pages != 2 {
+		t.Fatalf("paginated %d subnets in %d pages, want 10 in 2", total, pages)
 	}
 	got := must[*ec2.DescribeSubnetsOutput](t)(l.a.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []types.Filter{filter("cidr-block", "10.0.1.0/24")}}))
 	if len(got.Subnets) != 1 || *got.Subnets[0].SubnetId != *s.SubnetId {

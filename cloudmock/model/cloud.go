@@ -9,10 +9,13 @@ import (
 
 // Cloud is one emulated cloud: its accounts and every object they own.
 type Cloud struct {
-	mu       sync.RWMutex // guards the fields below
-	accounts map[string]*Account
-	owners   map[string]owner // object ID -> kind and owning account
-	tags     map[string]map[string]string
+	// defaultMu serializes the making of default networks (defaultnet.go),
+	// which takes several steps under mu.
+	defaultMu sync.Mutex
+	mu        sync.RWMutex // guards the fields below
+	accounts  map[string]*Account
+	owners    map[string]owner // object ID -> kind and owning account
+	tags      map[string]map[string]string
 	// handleIDs and names index the owner records (names.go).
 	handleIDs map[string]string  // handle -> object ID
 	names     map[nameKey]string // for profiles with unique names
@@ -87,6 +90,9 @@ func (c *Cloud) AddAccount(a Account) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if old, ok := c.accounts[a.ID]; ok && a.DefaultNetworkRegions == nil {
+		a.DefaultNetworkRegions = old.DefaultNetworkRegions // only the limits are replaced
+	}
 	c.accounts[a.ID] = &a
 	c.emitLocked(KindAccount, OpCreate, a.ID, a.ID)
 }

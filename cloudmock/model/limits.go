@@ -39,4 +39,9 @@ type Account struct {
 	Limits Limits // zero: its profile's (Profile.Limits)
 	// Provider names its profile (Profile); empty is AWS.
 	Provider string `json:",omitempty"`
+	// DefaultNetworkRegions are the regions in which the account's
+	// default network has been made (defaultnet.go), whether or not it
+	// still exists: one deleted is not made again but by
+	// CreateDefaultNetwork.
+	DefaultNetworkRegions []string `json:",omitempty"`
 }

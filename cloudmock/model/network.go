@@ -25,7 +25,10 @@ type Network struct {
 	DefaultSecurityGroupID string
 	DNSSupport             bool
 	DNSHostnames           bool
-	Tags                   map[string]string
+	// Default says that it is its account's default network in its
+	// region (defaultnet.go).
+	Default bool `json:",omitempty"`
+	Tags    map[string]string
 }
 
 // Contains reports whether one of the network's prefixes contains p.

@@ -74,6 +74,13 @@ type Profile struct {
 	// ImplicitRules are, by flavour, the rules every rule set of that
 	// flavour has below its own, which cannot be changed (RuleSet.Implicit).
 	ImplicitRules map[Flavor][]Rule
+	// Zones lists a region's zones (availability zones), in order; nil
+	// for a provider whose subnets name no zone.
+	Zones func(region string) []string
+	// DefaultNetwork, if set, is the network each account has in each
+	// region from the start (AWS's default VPC, defaultnet.go); nil for a
+	// provider whose accounts start empty.
+	DefaultNetwork *DefaultNetworkSpec
 }
 
 // profiles are the profiles by provider.

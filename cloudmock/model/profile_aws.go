@@ -3,6 +3,7 @@ package model
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"net/netip"
 )
 
 // awsProfile is Amazon Web Services: random IDs with a prefix per kind,
@@ -34,6 +35,24 @@ var awsProfile = Profile{
 		"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7",
 		"us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
 	},
+	Zones: awsZones,
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-vpc.html#default-vpc-components — a default VPC in each Region: 172.31.0.0/16, a /20 default subnet in each Availability Zone, an internet gateway, a route to it in the main route table, the default security group and network ACL, the default DHCP options set
+	DefaultNetwork: &DefaultNetworkSpec{CIDR: netip.MustParsePrefix("172.31.0.0/16"), SubnetBits: 20},
+}
+
+// awsZonesPerRegion is how many availability zones each region has here:
+// a, b and c.
+const awsZonesPerRegion = 3
+
+// awsZones are a region's availability zones: the region's name and a
+// letter.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-regions-availability-zones.html — a zone's name is its Region's code followed by a letter
+func awsZones(region string) []string {
+	out := make([]string, awsZonesPerRegion)
+	for i := range out {
+		out[i] = region + string(rune('a'+i))
+	}
+	return out
 }
 
 // awsPrefixes are the ID prefixes of AWS's resources, by kind.

@@ -26,7 +26,9 @@ import (
 // does not know, by a reader older than them. So do the Azure profile's
 // (profile_azure.go): named rules and routes (Rule.Name, Route.Name),
 // next-hop addresses (Target.Addr), scopes as objects (scope.go, owner
-// records of KindScope) and rule sets and route tables of no network.
+// records of KindScope) and rule sets and route tables of no network. So
+// do default networks (defaultnet.go): Network.Default,
+// Subnet.DefaultForZone and Account.DefaultNetworkRegions.
 const SnapshotVersion = 4
 
 // oldestSnapshotVersion is the oldest version Restore reads.

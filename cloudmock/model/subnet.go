@@ -7,16 +7,19 @@ import (
 
 // Subnet is a range of a network's addresses in one zone.
 type Subnet struct {
-	ID           string
-	Meta         `json:"-"` // scope, name and handle (names.go)
-	Account      string
-	Region       string // the region it lives in (Regions)
-	NetworkID    string
-	Prefix       netip.Prefix
-	Zone         string
-	MapPublicIP  bool
-	AvailableIPs int // addresses neither reserved nor in use
-	Tags         map[string]string
+	ID          string
+	Meta        `json:"-"` // scope, name and handle (names.go)
+	Account     string
+	Region      string // the region it lives in (Regions)
+	NetworkID   string
+	Prefix      netip.Prefix
+	Zone        string
+	MapPublicIP bool
+	// DefaultForZone says that it is the default subnet of its zone in
+	// its account's default network (defaultnet.go).
+	DefaultForZone bool `json:",omitempty"`
+	AvailableIPs   int  // addresses neither reserved nor in use
+	Tags           map[string]string
 }
 
 func (s *Subnet) ref() ref { return ref{KindSubnet, s.ID, s.Account} }

@@ -87,6 +87,7 @@ func takeSnapshot(c *model.Cloud) *snapshot {
 			s.tgwTables = append(s.tgwTables, tgwTable{t, routes})
 		}
 	}
+	s.dropIdleDefaults()
 	s.recordHandles()
 	return s
 }

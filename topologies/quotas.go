@@ -113,9 +113,12 @@ func (c *checker) checkQuotaValues(a *Account, path string) {
 // checkQuotaUse reports objects of the cloud intent that AWS's quotas, as
 // the accounts raise them, would refuse: each error is on the first object
 // over the quota and says what quotas: line would admit it. What counts is
-// what the controller creates: a VPC per vpc, its subnets, an internet
+// what the controller creates (a VPC per vpc, its subnets, an internet
 // gateway in each VPC that hosts a transit or spoke, and an elastic IP per
-// gateway (two for ha).
+// gateway, two for ha) and what the account has in each region it uses
+// before that: its default VPC with its internet gateway.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-vpc.html — a default VPC, with an internet gateway, in each Region
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — the default VPC counts toward VPCs per Region
 func (c *checker) checkQuotaUse(cl *Cloud, x *cloudIndex) {
 	// Each use adds objects to an account's count of a quota, in file order.
 	type use struct {
@@ -124,7 +127,8 @@ func (c *checker) checkQuotaUse(cl *Cloud, x *cloudIndex) {
 		add                      int
 	}
 	var uses []use
-	hosts := map[string]int{} // vpc -> gateways it hosts
+	hosts := map[string]int{}        // vpc -> gateways it hosts
+	defaults := map[[2]string]bool{} // account, region -> its default VPC counted
 	for _, tr := range cl.Transits {
 		if tr != nil {
 			hosts[tr.VPC] += gateways(tr.HA)
@@ -140,11 +144,16 @@ func (c *checker) checkQuotaUse(cl *Cloud, x *cloudIndex) {
 			continue
 		}
 		path := join("vpcs", v.Name)
+		if ar := [2]string{v.Account, v.Region}; !defaults[ar] {
+			defaults[ar] = true
+			uses = append(uses, use{v.Account, "vpcs-per-region/" + v.Region, vpcsIn(v.Region), path, v.Pos, 1},
+				use{v.Account, "internet-gateways-per-region/" + v.Region, igwsIn(v.Region), path, v.Pos, 1})
+		}
 		// Per-Region quotas count each region's objects on their own
 		// (AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html).
-		uses = append(uses, use{v.Account, "vpcs-per-region/" + v.Region, "VPCs in " + v.Region, path, v.Pos, 1})
+		uses = append(uses, use{v.Account, "vpcs-per-region/" + v.Region, vpcsIn(v.Region), path, v.Pos, 1})
 		if gw := hosts[v.Name]; gw > 0 {
-			uses = append(uses, use{v.Account, "internet-gateways-per-region/" + v.Region, "internet gateways (one per VPC with gateways) in " + v.Region, path, v.Pos, 1},
+			uses = append(uses, use{v.Account, "internet-gateways-per-region/" + v.Region, igwsIn(v.Region), path, v.Pos, 1},
 				use{v.Account, "elastic-ips-per-region/" + v.Region, "elastic IPs (one per gateway) in " + v.Region, path, v.Pos, gw})
 		}
 		for _, s := range v.Subnets {
@@ -169,6 +178,13 @@ func (c *checker) checkQuotaUse(cl *Cloud, x *cloudIndex) {
 			c.errAt(u.pos, u.path, "%s", quotaMessage(a, key, u.what, total[k], limit))
 		}
 	}
+}
+
+// vpcsIn and igwsIn say what the VPCs and internet gateways of a region
+// counted against its quotas are.
+func vpcsIn(region string) string { return "VPCs (its default VPC included) in " + region }
+func igwsIn(region string) string {
+	return "internet gateways (one per VPC with gateways, and the default VPC's) in " + region
 }
 
 func gateways(ha bool) int {

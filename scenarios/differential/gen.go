@@ -43,6 +43,10 @@ var regions = []string{"us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2", 
 // lab's cloud enforces: the gateways of one account fit in it.
 const elasticIPQuota = 5
 
+// vpcQuota is AWS's default quota of VPCs, and of internet gateways, per
+// Region.
+const vpcQuota = 5
+
 // domainNames are drawn out of name order on purpose: inspect once listed
 // members beside the wrong domain when domains were not in name order.
 var domainNames = []string{"zeta", "alpha", "mid", "beta"}
@@ -227,19 +231,47 @@ func (g *gen) gatewayEIPs() (n int, ha []*vpcDraw) {
 // until the gateways fit.
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html#using-instance-addressing-limit — 5 Elastic IP addresses per Region
 func (g *gen) drawAccount() {
+	quotas := g.defaultVPCQuotas()
+	account := func() string {
+		if len(quotas) == 0 {
+			return "  acct: {provider: aws, credentials: lab}"
+		}
+		return "  acct: {provider: aws, credentials: lab, quotas: {" + strings.Join(quotas, ", ") + "}}"
+	}
 	if eips, _ := g.gatewayEIPs(); eips > elasticIPQuota && g.p(0.7) {
-		g.account = fmt.Sprintf("  acct: {provider: aws, credentials: lab, quotas: {elastic-ips-per-region: %d}}", eips)
+		quotas = append(quotas, fmt.Sprintf("elastic-ips-per-region: %d", eips))
+		g.account = account()
 		g.drawn = append(g.drawn, fmt.Sprintf("%d elastic IPs", eips))
 		return
 	}
 	for {
 		n, ha := g.gatewayEIPs()
 		if n <= elasticIPQuota || len(ha) == 0 {
-			g.account = "  acct: {provider: aws, credentials: lab}"
+			g.account = account()
 			return
 		}
 		ha[g.r.IntN(len(ha))].ha = false
 	}
+}
+
+// defaultVPCQuotas raises the quotas that the region's default VPC and its
+// internet gateway, with the drawn VPCs and theirs, would pass (5 each).
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — VPCs and internet gateways per Region: 5, the default VPC's included
+func (g *gen) defaultVPCQuotas() []string {
+	var out []string
+	if n := len(g.vpcs) + 1; n > vpcQuota {
+		out = append(out, fmt.Sprintf("vpcs-per-region: %d", n))
+	}
+	igws := 1
+	for _, v := range g.vpcs {
+		if v.role != "" {
+			igws++
+		}
+	}
+	if igws > vpcQuota {
+		out = append(out, fmt.Sprintf("internet-gateways-per-region: %d", igws))
+	}
+	return out
 }
 
 // drawSites draws zero to three sites: every router kind, private lines

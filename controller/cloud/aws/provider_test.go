@@ -63,8 +63,9 @@ func TestPlanEmptyAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out.Vpcs) != 0 {
-		t.Errorf("after plan the account has %d VPCs, want none", len(out.Vpcs))
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-vpc.html — the account's default VPC is there before any plan
+	if len(out.Vpcs) != 1 || !sdkaws.ToBool(out.Vpcs[0].IsDefault) {
+		t.Errorf("after plan the account has VPCs %+v, want its default VPC only", out.Vpcs)
 	}
 }
 
@@ -374,6 +375,13 @@ func TestForeignObjectsUntouched(t *testing.T) {
 		}
 		foreign = append(foreign, *v.Vpc.VpcId)
 	}
+	// The account's default VPC is foreign too: the controller leaves it be.
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-vpc.html — every account has a default VPC in each Region
+	def, err := e.ec2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []types.Filter{{Name: sdkaws.String("is-default"), Values: []string{"true"}}}})
+	if err != nil || len(def.Vpcs) != 1 {
+		t.Fatalf("default VPC: %v %+v", err, def)
+	}
+	foreign = append(foreign, *def.Vpcs[0].VpcId)
 	sub, err := e.ec2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: &foreign[0], CidrBlock: sdkaws.String("10.1.1.0/24"),
 		TagSpecifications: tagged(types.ResourceTypeSubnet, aws.TagKey, "prod-vpc/app")})
 	if err != nil {

@@ -204,12 +204,14 @@ func TestCloudmockEnvAWS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ans, err := ec2.NewFromConfig(cfg).DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{})
+		// Besides the lab's two, the account has its default VPC.
+		ans, err := ec2.NewFromConfig(cfg).DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{
+			Filters: []types.Filter{{Name: sdkaws.String("is-default"), Values: []string{"false"}}}})
 		if err != nil {
 			t.Fatalf("DescribeVpcs with the SDK's default configuration: %v", err)
 		}
 		if len(ans.Vpcs) != 2 {
-			t.Errorf("DescribeVpcs with the SDK's default configuration: %d VPCs; want blue-vpc and green-vpc", len(ans.Vpcs))
+			t.Errorf("DescribeVpcs with the SDK's default configuration: %d VPCs besides the default one; want blue-vpc and green-vpc", len(ans.Vpcs))
 		}
 	})
 }

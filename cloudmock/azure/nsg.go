@@ -35,8 +35,8 @@ func nsgOut(rs model.RuleSet, nics ...string) nsgBody {
 	b := nsgBody{resourceHead: resourceHead{ID: rs.ID, Name: rs.Meta.Name, Type: nsgType, Location: rs.Region, Tags: rs.Tags}}
 	p := &b.Properties
 	p.SecurityRules = []ruleBody{}
-	for _, r := range rs.Rules {
-		p.SecurityRules = append(p.SecurityRules, ruleOut(rs.ID, r))
+	for _, parts := range ruleGroups(rs.Rules) {
+		p.SecurityRules = append(p.SecurityRules, ruleOut(rs.ID, parts))
 	}
 	p.DefaultSecurityRules = defaultRules(rs.ID)
 	for _, a := range rs.Attachments {

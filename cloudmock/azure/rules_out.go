@@ -4,15 +4,35 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
 
-// ruleOut renders a model rule of the NSG with the given ID.
-func ruleOut(nsgID string, r model.Rule) ruleBody {
+// ruleGroups groups a set's model rules by name, in order: the parts of
+// each Azure rule (ruleIn).
+func ruleGroups(rules []model.Rule) [][]model.Rule {
+	var out [][]model.Rule
+	at := map[string]int{}
+	for _, r := range rules {
+		k := lower(r.Name)
+		if i, ok := at[k]; ok {
+			out[i] = append(out[i], r)
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, []model.Rule{r})
+	}
+	return out
+}
+
+// ruleOut renders one Azure rule of the NSG with the given ID from its
+// model parts: one value in the singular field, several in the list.
+func ruleOut(nsgID string, parts []model.Rule) ruleBody {
+	r := parts[0]
 	prio := int32(r.Priority)
 	b := ruleBody{ID: nsgID + "/securityRules/" + r.Name, Name: r.Name, Type: ruleType, Properties: ruleProps{
-		Description: r.Description, Protocol: protocolNames[r.Protocol], SourcePortRange: "*", DestinationPortRange: "*",
+		Description: r.Description, Protocol: protocolNames[r.Protocol], SourcePortRange: "*",
 		SourcePortRanges: []string{}, DestinationPortRanges: []string{}, SourceAddressPrefixes: []string{}, DestinationAddressPrefixes: []string{},
 		Access: map[model.Action]string{model.Allow: "Allow", model.Deny: "Deny"}[r.Action], Priority: &prio,
 		Direction: map[model.Direction]string{model.Ingress: "Inbound", model.Egress: "Outbound"}[r.Direction], ProvisioningState: "Succeeded",
@@ -20,22 +40,43 @@ func ruleOut(nsgID string, r model.Rule) ruleBody {
 	if b.Properties.Protocol == "" {
 		b.Properties.Protocol = r.Protocol
 	}
-	if (r.Protocol == "tcp" || r.Protocol == "udp") && !(r.FromPort == 0 && r.ToPort == 65535) {
-		b.Properties.DestinationPortRange = strconv.Itoa(r.FromPort)
-		if r.ToPort != r.FromPort {
-			b.Properties.DestinationPortRange += "-" + strconv.Itoa(r.ToPort)
+	var ports, peers []string
+	protos := map[string]bool{}
+	for _, x := range parts {
+		protos[x.Protocol] = true
+		port := "*"
+		if (x.Protocol == "tcp" || x.Protocol == "udp") && !(x.FromPort == 0 && x.ToPort == 65535) {
+			port = strconv.Itoa(x.FromPort)
+			if x.ToPort != x.FromPort {
+				port += "-" + strconv.Itoa(x.ToPort)
+			}
+		}
+		if !slices.Contains(ports, port) {
+			ports = append(ports, port)
+		}
+		peer := peerOut(x.Peer)
+		if !slices.Contains(peers, peer) {
+			peers = append(peers, peer)
 		}
 	}
-	peer := r.Peer.ServiceTag
-	if peer == "" {
-		peer = r.Peer.Prefix.String()
-		if r.Peer.Prefix.Bits() == 0 {
-			peer = "*"
+	if protos["tcp"] && protos["udp"] {
+		b.Properties.Protocol = "*"
+	}
+	one := func(vals []string, single *string, plural *[]string) {
+		if len(vals) == 1 {
+			*single = vals[0]
+		} else {
+			*plural = vals
 		}
 	}
-	b.Properties.SourceAddressPrefix, b.Properties.DestinationAddressPrefix = peer, "*"
+	one(ports, &b.Properties.DestinationPortRange, &b.Properties.DestinationPortRanges)
+	local := peerOut(r.Local)
 	if r.Direction == model.Egress {
-		b.Properties.SourceAddressPrefix, b.Properties.DestinationAddressPrefix = "*", peer
+		b.Properties.SourceAddressPrefix = local
+		one(peers, &b.Properties.DestinationAddressPrefix, &b.Properties.DestinationAddressPrefixes)
+	} else {
+		b.Properties.DestinationAddressPrefix = local
+		one(peers, &b.Properties.SourceAddressPrefix, &b.Properties.SourceAddressPrefixes)
 	}
 	b.Etag = etagOf(b)
 	return b
@@ -102,12 +143,11 @@ func (s *Server) serveRule(q *request, group, nsg, childType, name string) {
 	case http.MethodPut:
 		s.putRule(q, rs, name)
 	case http.MethodDelete:
-		j := ruleByName(rs.Rules, name)
-		if j < 0 {
+		if ruleByName(rs.Rules, name) < 0 {
 			deleteDone(q, "", false)
 			return
 		}
-		if _, err := s.cloud.ReplaceRules(q.sub, model.FlavorNSG, rs.ID, slices.Delete(slices.Clone(rs.Rules), j, j+1)); err != nil {
+		if _, err := s.cloud.ReplaceRules(q.sub, model.FlavorNSG, rs.ID, withoutRule(rs.Rules, name)); err != nil {
 			writeError(q.w, err)
 			return
 		}
@@ -125,29 +165,52 @@ func (s *Server) putRule(q *request, rs model.RuleSet, name string) {
 		writeError(q.w, err)
 		return
 	}
+	j := ruleByName(rs.Rules, name)
 	in.Name = name
-	r, err := ruleIn(in)
+	if j >= 0 {
+		in.Name = rs.Rules[j].Name
+	}
+	parts, err := ruleIn(in)
 	if err != nil {
 		writeError(q.w, err)
 		return
 	}
-	rules := slices.Clone(rs.Rules)
-	j := ruleByName(rules, name)
-	if j >= 0 {
-		r.Name = rules[j].Name
-		rules = slices.Delete(rules, j, j+1)
-	}
+	rules := withoutRule(rs.Rules, name)
 	for _, o := range rules {
-		if o.Direction == r.Direction && o.Priority == r.Priority {
+		if o.Direction == parts[0].Direction && o.Priority == parts[0].Priority {
 			writeError(q.w, conflict(name, o.Name))
 			return
 		}
 	}
-	if _, err := s.cloud.ReplaceRules(q.sub, model.FlavorNSG, rs.ID, append(rules, r)); err != nil {
+	if _, err := s.cloud.ReplaceRules(q.sub, model.FlavorNSG, rs.ID, append(rules, parts...)); err != nil {
 		writeError(q.w, err)
 		return
 	}
 	rs, _ = s.cloud.RuleSet(q.sub, model.FlavorNSG, rs.ID)
-	out := ruleOut(rs.ID, rs.Rules[ruleByName(rs.Rules, name)])
-	putDone(q, j < 0, rs.Region, out)
+	var mine []model.Rule
+	for _, r := range rs.Rules {
+		if strings.EqualFold(r.Name, name) {
+			mine = append(mine, r)
+		}
+	}
+	putDone(q, j < 0, rs.Region, ruleOut(rs.ID, mine))
+}
+
+// withoutRule returns a copy of rules without the parts of the named one.
+func withoutRule(rules []model.Rule, name string) []model.Rule {
+	return slices.DeleteFunc(slices.Clone(rules), func(r model.Rule) bool { return strings.EqualFold(r.Name, name) })
+}
+
+// peerOut renders a rule's peer: a service tag, * for any address, an
+// address for a /32 (as clients send one), else the prefix.
+func peerOut(p model.Peer) string {
+	switch {
+	case p.ServiceTag != "":
+		return p.ServiceTag
+	case !p.Prefix.IsValid() || p.Prefix.Bits() == 0:
+		return "*"
+	case p.Prefix.IsSingleIP():
+		return p.Prefix.Addr().String()
+	}
+	return p.Prefix.String()
 }

@@ -48,10 +48,13 @@ var flavors = map[Flavor]flavor{
 }
 
 // uniquePriority refuses a rule whose priority another rule of its
-// direction has.
+// direction has, unless both have one name: then they are parts of one
+// provider rule (an Azure rule with lists of ports or address prefixes,
+// held as one model rule per port range and peer), matched as a union.
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-groups-overview#augmented-security-rules — one rule may list several addresses, ranges and ports
 func uniquePriority(s *RuleSet, rules []Rule, r Rule) error {
 	for _, x := range rules {
-		if x.Direction == r.Direction && x.Priority == r.Priority {
+		if x.Direction == r.Direction && x.Priority == r.Priority && (r.Name == "" || x.Name != r.Name) {
 			return errf(CodeAlreadyExists, KindRule, s.ID, "rule set %s already has a %s rule with priority %d", s.ID, string(r.Direction), r.Priority)
 		}
 	}

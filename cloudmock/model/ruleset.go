@@ -106,6 +106,12 @@ type Rule struct {
 	ICMPCode    int // -1 for all
 	Peer        Peer
 	Description string
+	// Local is the rule's own side where its provider's rule names one
+	// (Azure's destination of an inbound rule, source of an outbound
+	// one); the zero Peer is any address. The Azure front-end takes only
+	// the VirtualNetwork tag there, which holds every NIC the rule
+	// filters, so it matches as any does.
+	Local Peer `json:",omitzero"`
 }
 
 // same reports whether two rules match the same traffic the same way

@@ -70,7 +70,9 @@ func (c *Cloud) ReplaceRules(account string, f Flavor, id string, rules []Rule) 
 			}
 		}
 		r.ID = ""
-		if i := slices.IndexFunc(s.Rules, func(o Rule) bool { return r.Name != "" && o.Name == r.Name }); i >= 0 {
+		if i := slices.IndexFunc(s.Rules, func(o Rule) bool {
+			return r.Name != "" && o.Name == r.Name && !slices.ContainsFunc(next, func(n Rule) bool { return n.ID == o.ID })
+		}); i >= 0 {
 			r.ID = s.Rules[i].ID
 		}
 		if r.ID == "" && fl.ruleIDs {

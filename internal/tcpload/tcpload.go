@@ -133,6 +133,12 @@ type Load struct {
 // Start dials streams connections to dst from inside the namespace and
 // starts writing on each. Close stops them.
 func Start(namespace string, dst netip.AddrPort, streams int) (*Load, error) {
+	return StartWith(namespace, dst, streams, nil)
+}
+
+// StartWith is Start with each stream first writing prefix (such as an
+// HTTP request naming a host, for a filter that reads it).
+func StartWith(namespace string, dst netip.AddrPort, streams int, prefix []byte) (*Load, error) {
 	if streams < 1 {
 		return nil, fmt.Errorf("tcp load: %d streams, want at least 1", streams)
 	}
@@ -144,6 +150,11 @@ func Start(namespace string, dst netip.AddrPort, streams int) (*Load, error) {
 				return err
 			}
 			l.conns = append(l.conns, c)
+			if len(prefix) > 0 {
+				if _, err := c.Write(prefix); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})

@@ -16,6 +16,9 @@ func init() {
 	register("RestoreManagedPrefixListVersion", restoreManagedPrefixListVersion)
 	register("GetManagedPrefixListEntries", getManagedPrefixListEntries)
 	register("GetManagedPrefixListAssociations", getManagedPrefixListAssociations)
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TagDescription.html — resource types prefix-list and vpc-endpoint
+	resourceTypes[model.KindPrefixList] = "prefix-list"
+	resourceTypes[model.KindVPCEndpoint] = "vpc-endpoint"
 }
 
 // Prefix lists are the model's (model.PrefixList): the account's own

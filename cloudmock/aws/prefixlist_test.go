@@ -184,6 +184,18 @@ func TestInterfaceEndpointAndServices(t *testing.T) {
 	if len(enis) != 1 || *enis[0].SubnetId != *sub.SubnetId {
 		t.Fatalf("endpoint interfaces: %+v", enis)
 	}
+	sg := must[*ec2.CreateSecurityGroupOutput](t)(l.a.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: sdkaws.String("vpce"), Description: sdkaws.String("v"), VpcId: vpc.VpcId}))
+	must[*ec2.ModifyVpcEndpointOutput](t)(l.a.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: ep.VpcEndpointId,
+		AddSecurityGroupIds: []string{*sg.GroupId}, RemoveSecurityGroupIds: []string{*ep.Groups[0].GroupId}}))
+	enis = must[*ec2.DescribeNetworkInterfacesOutput](t)(l.a.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: ep.NetworkInterfaceIds})).NetworkInterfaces
+	if len(enis[0].Groups) != 1 || *enis[0].Groups[0].GroupId != *sg.GroupId {
+		t.Fatalf("endpoint interface's groups after ModifyVpcEndpoint: %+v", enis[0].Groups)
+	}
+	must[*ec2.CreateTagsOutput](t)(l.a.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{*ep.VpcEndpointId}, Tags: []types.Tag{{Key: sdkaws.String("Name"), Value: sdkaws.String("sts")}}}))
+	tags := must[*ec2.DescribeTagsOutput](t)(l.a.DescribeTags(ctx, &ec2.DescribeTagsInput{Filters: []types.Filter{filter("resource-type", "vpc-endpoint")}})).Tags
+	if len(tags) != 1 || *tags[0].ResourceId != *ep.VpcEndpointId {
+		t.Fatalf("tags of vpc-endpoint resources: %+v", tags)
+	}
 	_, err := l.a.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: vpc.VpcId, ServiceName: sdkaws.String("com.amazonaws.us-east-1.sts"), VpcEndpointType: "Bogus"})
 	wantAPIError(t, err, "InvalidVpcEndpointType")
 	svcs := must[*ec2.DescribeVpcEndpointServicesOutput](t)(l.a.DescribeVpcEndpointServices(ctx, &ec2.DescribeVpcEndpointServicesInput{

@@ -207,18 +207,15 @@ func describeVpcEndpoints(h *Handler, c *call) (response, error) {
 	return &describeVpcEndpointsResp{Endpoints: convertAll(page, h.toXMLVpcEndpoint), NextToken: next}, nil
 }
 
-// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyVpcEndpoint.html — VpcEndpointId, AddRouteTableId.N, RemoveRouteTableId.N, PolicyDocument, ResetPolicy, PrivateDnsEnabled
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyVpcEndpoint.html — VpcEndpointId, AddRouteTableId.N, RemoveRouteTableId.N, AddSubnetId.N, RemoveSubnetId.N, AddSecurityGroupId.N, RemoveSecurityGroupId.N, PolicyDocument, ResetPolicy, PrivateDnsEnabled
 func modifyVpcEndpoint(h *Handler, c *call) (response, error) {
 	id, err := c.form.required("VpcEndpointId")
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range []string{"AddSubnetId", "RemoveSubnetId", "AddSecurityGroupId", "RemoveSecurityGroupId"} {
-		if len(c.form.indices(p)) > 0 {
-			return nil, &apiError{Code: "UnsupportedOperation", Message: "The lab does not change an interface endpoint's subnets or security groups (" + p + "); delete and create the endpoint instead.", Status: http.StatusBadRequest}
-		}
-	}
-	ch := model.EndpointChange{AddRouteTables: c.form.list("AddRouteTableId"), RemoveRouteTables: c.form.list("RemoveRouteTableId")}
+	ch := model.EndpointChange{AddRouteTables: c.form.list("AddRouteTableId"), RemoveRouteTables: c.form.list("RemoveRouteTableId"),
+		AddSubnets: c.form.list("AddSubnetId"), RemoveSubnets: c.form.list("RemoveSubnetId"),
+		AddGroups: c.form.list("AddSecurityGroupId"), RemoveGroups: c.form.list("RemoveSecurityGroupId")}
 	if c.form.has("PolicyDocument") {
 		p := c.form.str("PolicyDocument")
 		if err := checkPolicyDocument(p); err != nil {

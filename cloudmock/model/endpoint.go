@@ -282,6 +282,11 @@ func (c *Cloud) VPCEndpoints(account string) []VPCEndpoint {
 // EndpointChange is a ModifyVPCEndpoint request; what is unset stays.
 type EndpointChange struct {
 	AddRouteTables, RemoveRouteTables []string
+	// AddSubnets and RemoveSubnets add and remove an interface endpoint's
+	// interfaces; AddGroups and RemoveGroups change the security groups
+	// of all of them.
+	AddSubnets, RemoveSubnets []string
+	AddGroups, RemoveGroups   []string
 	Policy                            *string // "" with ResetPolicy
 	ResetPolicy                       bool
 	PrivateDNS                        *bool
@@ -299,6 +304,14 @@ func (c *Cloud) ModifyVPCEndpoint(account, id string, ch EndpointChange) (VPCEnd
 	}
 	if (len(ch.AddRouteTables) > 0 || len(ch.RemoveRouteTables) > 0) && e.Type != EndpointGateway {
 		return VPCEndpoint{}, errf(CodeInvalidParameter, KindVPCEndpoint, id, "Route tables can only be modified for gateway endpoints; %s is an %s endpoint.", id, string(e.Type))
+	}
+	if len(ch.AddSubnets)+len(ch.RemoveSubnets)+len(ch.AddGroups)+len(ch.RemoveGroups) > 0 {
+		if e.Type != EndpointInterface {
+			return VPCEndpoint{}, errf(CodeInvalidParameter, KindVPCEndpoint, id, "Subnets and security groups can only be modified for interface endpoints; %s is a %s endpoint.", id, string(e.Type))
+		}
+		if err := c.changeEndpointInterfacesLocked(e, ch); err != nil {
+			return VPCEndpoint{}, err
+		}
 	}
 	if ch.Policy != nil && ch.ResetPolicy {
 		return VPCEndpoint{}, errf(CodeInvalidParameter, KindVPCEndpoint, id, "The parameters PolicyDocument and ResetPolicy cannot be specified together.")
@@ -378,4 +391,66 @@ func (c *Cloud) EndpointAddrs(account, id string) []netip.Addr {
 		}
 	}
 	return out
+}
+
+// changeEndpointInterfacesLocked adds and removes an interface endpoint's
+// subnets (one interface each, one subnet per zone) and security groups
+// (on every interface), all or none.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyVpcEndpoint.html — AddSubnetId.N, RemoveSubnetId.N, AddSecurityGroupId.N, RemoveSecurityGroupId.N (interface endpoints)
+func (c *Cloud) changeEndpointInterfacesLocked(e *VPCEndpoint, ch EndpointChange) error {
+	n := c.networks[e.NetworkID]
+	subnets := slices.DeleteFunc(slices.Clone(e.SubnetIDs), func(s string) bool { return slices.Contains(ch.RemoveSubnets, s) })
+	for _, s := range ch.RemoveSubnets {
+		if !slices.Contains(e.SubnetIDs, s) {
+			return errf(CodeInvalidParameter, KindVPCEndpoint, e.ID, "The subnet %s is not a subnet of endpoint %s.", s, e.ID)
+		}
+	}
+	groups := slices.DeleteFunc(slices.Clone(e.SecurityGroupIDs), func(g string) bool { return slices.Contains(ch.RemoveGroups, g) })
+	for _, g := range ch.AddGroups {
+		if !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	// Check the whole result (zones, groups of the network) as a new
+	// endpoint's; groups left empty fall back to the default group.
+	kept := slices.Clone(subnets)
+	for _, s := range ch.AddSubnets {
+		if !slices.Contains(kept, s) {
+			kept = append(kept, s)
+		}
+	}
+	checked, groups, err := c.endpointSubnetsLocked(n, EndpointSpec{SubnetIDs: kept, SecurityGroupIDs: groups})
+	if err != nil {
+		return err
+	}
+	var enis, made []string
+	for i, id := range e.SubnetIDs {
+		if !slices.Contains(ch.RemoveSubnets, id) {
+			enis = append(enis, e.NetworkInterfaceIDs[i])
+		}
+	}
+	for _, s := range checked[len(subnets):] {
+		eni, err := c.newEndpointInterfaceLocked(e, s, groups)
+		if err != nil {
+			for _, id := range made { // all or none
+				delete(c.enis, id)
+				c.forgetLocked(KindNetworkInterface, id, e.Account)
+			}
+			return err
+		}
+		made = append(made, eni.ID)
+	}
+	enis = append(enis, made...)
+	for i, id := range e.SubnetIDs {
+		if slices.Contains(ch.RemoveSubnets, id) {
+			delete(c.enis, e.NetworkInterfaceIDs[i])
+			c.forgetLocked(KindNetworkInterface, e.NetworkInterfaceIDs[i], e.Account)
+		}
+	}
+	for _, id := range enis {
+		c.enis[id].SecurityGroupIDs = slices.Clone(groups)
+		c.emitLocked(KindNetworkInterface, OpUpdate, id, e.Account)
+	}
+	e.SubnetIDs, e.NetworkInterfaceIDs, e.SecurityGroupIDs = kept, enis, groups
+	return nil
 }

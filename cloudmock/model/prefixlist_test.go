@@ -181,6 +181,22 @@ func TestInterfaceEndpoint(t *testing.T) {
 		t.Fatalf("endpoint addresses: %v", addrs)
 	}
 	wantCode(t, c.DeleteSubnet(acct, a.ID), CodeDependency)
+	// Move it to another zone's subnet, with a group of its own.
+	b, _ := c.CreateSubnet(acct, n.ID, pfx("10.0.3.0/24"), "us-east-1b", nil)
+	sg, _ := c.CreateRuleSet(acct, RuleSetSpec{Flavor: FlavorSecurityGroup, NetworkID: n.ID, Name: "vpce"})
+	_, err = c.ModifyVPCEndpoint(acct, e.ID, EndpointChange{AddSubnets: []string{a2.ID}})
+	wantCode(t, err, CodeDuplicate) // a2 is in a's zone
+	e, err = c.ModifyVPCEndpoint(acct, e.ID, EndpointChange{AddSubnets: []string{b.ID}, RemoveSubnets: []string{a.ID},
+		AddGroups: []string{sg.ID}, RemoveGroups: []string{n.DefaultSecurityGroupID}})
+	if err != nil || !slices.Equal(e.SubnetIDs, []string{b.ID}) || len(e.NetworkInterfaceIDs) != 1 || !slices.Equal(e.SecurityGroupIDs, []string{sg.ID}) {
+		t.Fatalf("modify: %v %+v", err, e)
+	}
+	if enis := c.NetworkInterfaces(acct); len(enis) != 1 || enis[0].SubnetID != b.ID || !slices.Equal(enis[0].SecurityGroupIDs, []string{sg.ID}) {
+		t.Fatalf("interfaces after the move: %+v", enis)
+	}
+	if err := c.DeleteSubnet(acct, a.ID); err != nil {
+		t.Fatalf("the subnet the endpoint left: %v", err)
+	}
 	if err := c.DeleteVPCEndpoint(acct, e.ID); err != nil {
 		t.Fatal(err)
 	}

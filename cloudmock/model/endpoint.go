@@ -287,9 +287,9 @@ type EndpointChange struct {
 	// of all of them.
 	AddSubnets, RemoveSubnets []string
 	AddGroups, RemoveGroups   []string
-	Policy                            *string // "" with ResetPolicy
-	ResetPolicy                       bool
-	PrivateDNS                        *bool
+	Policy                    *string // "" with ResetPolicy
+	ResetPolicy               bool
+	PrivateDNS                *bool
 }
 
 // ModifyVPCEndpoint changes a gateway endpoint's route tables and any

@@ -51,10 +51,11 @@ type Cloud struct {
 type owner struct {
 	kind    Kind
 	account string
-	region  string // the object's Region
-	scope   string // the object's Scope (names.go)
-	name    string // the object's Name
-	handle  string // the object's Handle
+	region  string            // the object's Region
+	scope   string            // the object's Scope (names.go)
+	name    string            // the object's Name
+	handle  string            // the object's Handle
+	attrs   map[string]string // the object's Attrs (names.go)
 }
 
 // New returns an empty cloud with no accounts.

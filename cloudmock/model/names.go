@@ -1,6 +1,7 @@
 package model
 
 import (
+	"maps"
 	"strings"
 
 	"github.com/mcnlab/mcnlab/internal/handle"
@@ -22,6 +23,10 @@ type Meta struct {
 	Scope  string // its resource group, project or compartment; empty for AWS
 	Name   string // the name its provider addresses it by; empty for AWS
 	Handle string // names its kernel objects (internal/handle)
+	// Attrs are provider attributes the model keeps for a front-end but
+	// does not interpret (a GCP network's description and routing mode):
+	// they are saved and restored with the object (SetAttrs).
+	Attrs map[string]string `json:",omitempty"`
 }
 
 // nameKey is what a name is unique within, for a profile with unique names.
@@ -49,7 +54,31 @@ var defaultHash = handle.Of
 // metaLocked returns the scope, name and handle of an object.
 func (c *Cloud) metaLocked(id string) Meta {
 	o := c.owners[id]
-	return Meta{Scope: o.scope, Name: o.name, Handle: o.handle}
+	return Meta{Scope: o.scope, Name: o.name, Handle: o.handle, Attrs: maps.Clone(o.attrs)}
+}
+
+// SetAttrs sets provider attributes of an object (Meta.Attrs); an empty
+// value removes one. The model does not interpret them.
+func (c *Cloud) SetAttrs(account, id string, attrs map[string]string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o, ok := c.owners[id]
+	if !ok || o.account != account {
+		return notFound(KindObject, id)
+	}
+	for k, v := range attrs {
+		if v == "" {
+			delete(o.attrs, k)
+			continue
+		}
+		if o.attrs == nil {
+			o.attrs = map[string]string{}
+		}
+		o.attrs[k] = v
+	}
+	c.owners[id] = o
+	c.emitLocked(o.kind, OpUpdate, id, account)
+	return nil
 }
 
 // checkNameLocked checks that a name is free where the account's profile

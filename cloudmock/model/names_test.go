@@ -2,6 +2,7 @@ package model
 
 import (
 	"net/netip"
+	"reflect"
 	"strconv"
 	"testing"
 )
@@ -163,7 +164,7 @@ func TestNamedProfileNamesEveryKind(t *testing.T) {
 		r.mu.RLock()
 		m := r.metaLocked(w.id)
 		r.mu.RUnlock()
-		if m != w.meta {
+		if !reflect.DeepEqual(m, w.meta) {
 			t.Errorf("after restore %s %s has %+v; want %+v", k.kind, w.id, m, w.meta)
 		}
 	}

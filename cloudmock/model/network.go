@@ -85,7 +85,13 @@ func (c *Cloud) CreateNetworkAt(account string, at Place, cidr netip.Prefix, tag
 	if err != nil {
 		return Network{}, err
 	}
-	if err := checkIPv4Prefix(KindNetwork, cidr); err != nil {
+	p, err := c.profileLocked(account)
+	if err != nil {
+		return Network{}, err
+	}
+	// GCP: https://cloud.google.com/vpc/docs/vpc#subnet-ranges — a VPC network has no range of its own; its subnets' ranges are its prefixes
+	noPrefix := p.PrefixesFromSubnets && !cidr.IsValid()
+	if err := checkIPv4Prefix(KindNetwork, cidr); err != nil && !noPrefix {
 		return Network{}, err
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — VPCs per Region: 5 by default
@@ -93,13 +99,9 @@ func (c *Cloud) CreateNetworkAt(account string, at Place, cidr netip.Prefix, tag
 		return Network{}, quotaExceeded(KindNetwork, "vpcs-per-region", lim.NetworksPerRegion, "for account "+account+regionSuffix(region))
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html — VPC CIDR /16 to /28
-	if cidr.Bits() < lim.MinNetworkPrefixBits || cidr.Bits() > lim.MaxNetworkPrefixBits {
+	if !noPrefix && (cidr.Bits() < lim.MinNetworkPrefixBits || cidr.Bits() > lim.MaxNetworkPrefixBits) {
 		return Network{}, errf(CodeInvalidRange, KindNetwork, cidr.String(),
 			"the CIDR '%s' is invalid: the netmask must be between /%d and /%d", cidr, lim.MinNetworkPrefixBits, lim.MaxNetworkPrefixBits)
-	}
-	p, err := c.profileLocked(account)
-	if err != nil {
-		return Network{}, err
 	}
 	id, err := c.newIDLocked(account, KindNetwork, at)
 	if err != nil {
@@ -110,6 +112,9 @@ func (c *Cloud) CreateNetworkAt(account string, at Place, cidr netip.Prefix, tag
 		CIDRs: []CIDRBlock{{AssociationID: c.subIDLocked(account, KindNetworkCIDR), Prefix: cidr}},
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html — enableDnsSupport defaults to true, enableDnsHostnames to false for non-default VPCs
 		DNSSupport: true,
+	}
+	if noPrefix {
+		n.CIDRs = nil
 	}
 	c.networks[n.ID] = n
 	c.registerAtLocked(KindNetwork, n.ID, account, at, tags)

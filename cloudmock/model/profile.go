@@ -71,6 +71,16 @@ type Profile struct {
 	// IPs); without it the address is open and only the interface's
 	// rule sets filter (AWS's elastic IPs).
 	PublicIPClosed bool
+	// GlobalNetworks says that a network belongs to no region and each of
+	// its subnets to the region it is made in (GCP's global VPC networks
+	// with regional subnets); without it a subnet is in its network's
+	// region.
+	GlobalNetworks bool
+	// PrefixesFromSubnets says that a network has no address range of its
+	// own: each subnet's range becomes one of the network's prefixes while
+	// the subnet lives (GCP's subnet routes), so a network may be made
+	// without a prefix.
+	PrefixesFromSubnets bool
 	// ImplicitRules are, by flavour, the rules every rule set of that
 	// flavour has below its own, which cannot be changed (RuleSet.Implicit).
 	ImplicitRules map[Flavor][]Rule
@@ -84,7 +94,7 @@ type Profile struct {
 }
 
 // profiles are the profiles by provider.
-var profiles = map[string]*Profile{ProviderAWS: &awsProfile, ProviderAzure: &azureProfile}
+var profiles = map[string]*Profile{ProviderAWS: &awsProfile, ProviderAzure: &azureProfile, ProviderGCP: &gcpProfile}
 
 // profileOf returns the profile of a provider; the empty provider is AWS.
 func profileOf(provider string) (*Profile, error) {

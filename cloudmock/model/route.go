@@ -2,6 +2,7 @@ package model
 
 import (
 	"net/netip"
+	"slices"
 )
 
 // checkTargetLocked checks that a route target exists, belongs to the
@@ -56,6 +57,13 @@ func (c *Cloud) checkTargetLocked(rt *RouteTable, t Target) error {
 	case TargetVPNGateway:
 		if _, ok := c.vgws[t.ID]; !ok || !owned(t.ID) {
 			return bad()
+		}
+	// GCP: https://cloud.google.com/vpc/docs/routes#next-hops — next hop the default internet gateway, or an internal IP address in the network
+	case TargetInternet:
+	case TargetAddress:
+		n, ok := c.networks[rt.NetworkID]
+		if !ok || !t.Addr.Is4() || !slices.ContainsFunc(n.CIDRs, func(b CIDRBlock) bool { return b.Prefix.Contains(t.Addr) }) {
+			return errf(CodeInvalidParameter, KindRoute, t.Addr.String(), "the next hop address '%s' is not in a subnet of network %s", t.Addr, rt.NetworkID)
 		}
 	default:
 		return errf(CodeInvalidParameter, KindRoute, string(t.Kind), "a route needs exactly one target, not %q", t.Kind)

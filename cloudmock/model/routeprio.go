@@ -39,7 +39,7 @@ func (c *Cloud) AddRoute(account, tableID string, r Route) error {
 	if n := staticRoutes(rt); n >= lim.RoutesPerTable {
 		return errf(CodeLimitExceeded, KindRoute, tableID, "the maximum number of routes (%d) has been reached for route table %s", lim.RoutesPerTable, tableID)
 	}
-	rt.Routes = append(rt.Routes, Route{Destination: r.Destination, Target: r.Target, Origin: OriginStatic, Priority: r.Priority})
+	rt.Routes = append(rt.Routes, Route{Name: r.Name, Destination: r.Destination, Target: r.Target, Origin: OriginStatic, Priority: r.Priority})
 	c.emitLocked(KindRouteTable, OpUpdate, rt.ID, account)
 	return nil
 }
@@ -52,6 +52,24 @@ func staticRoutes(rt *RouteTable) int {
 		}
 	}
 	return n
+}
+
+// RemoveNamedRoute removes the static route with the name from a table.
+// GCP: https://cloud.google.com/compute/docs/reference/rest/v1/routes/delete — a route is deleted by its name
+func (c *Cloud) RemoveNamedRoute(account, tableID, name string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rt, err := c.routeTableLocked(account, tableID)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(rt.Routes, func(r Route) bool { return r.Origin == OriginStatic && r.Name == name })
+	if i < 0 {
+		return errf(CodeNotFound, KindRoute, name, "no route named '%s' in route table %s", name, tableID)
+	}
+	rt.Routes = slices.Delete(rt.Routes, i, i+1)
+	c.emitLocked(KindRouteTable, OpUpdate, rt.ID, account)
+	return nil
 }
 
 // AssociateRouteTableTags makes a table apply to the instances of its

@@ -242,9 +242,14 @@ func (c *Cloud) newRouteTableLocked(n *Network) (*RouteTable, error) {
 	return rt, nil
 }
 
-// refreshLocalRoutesLocked gives the table one local route per network prefix.
+// refreshLocalRoutesLocked gives the table one local route per network
+// prefix, and none for a prefix the network no longer has.
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#route-table-routes — a local route for each VPC CIDR, in every table
 func (c *Cloud) refreshLocalRoutesLocked(rt *RouteTable, n *Network) {
+	rt.Routes = slices.DeleteFunc(rt.Routes, func(r Route) bool {
+		return r.Origin == OriginTable && r.Target.Kind == TargetLocal &&
+			!slices.ContainsFunc(n.CIDRs, func(b CIDRBlock) bool { return b.Prefix == r.Destination })
+	})
 	for _, b := range n.CIDRs {
 		if !slices.ContainsFunc(rt.Routes, func(r Route) bool { return r.Origin == OriginTable && r.Destination == b.Prefix }) {
 			rt.Routes = append(rt.Routes, Route{Destination: b.Prefix, Target: Target{Kind: TargetLocal}, Origin: OriginTable})

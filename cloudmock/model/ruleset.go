@@ -183,6 +183,39 @@ type RuleSet struct {
 	// flavour below its own (Profile.ImplicitRules: Azure's default
 	// security rules), evaluated after Rules; filled when read.
 	Implicit []Rule `json:"-"`
+	// Targets, when not empty, narrow the set to the instances of its
+	// network that match them (GCP's target tags and service accounts);
+	// an empty Targets applies to every instance of the network.
+	// GCP: https://cloud.google.com/firewall/docs/firewalls#rule_assignment — a rule applies to all instances, or to those with a target tag or target service account
+	Targets RuleTargets `json:",omitzero"`
+	// Disabled sets are kept but not enforced (GCP's disabled rules).
+	// GCP: https://cloud.google.com/firewall/docs/firewalls#enforcement_status — a disabled rule is not enforced
+	Disabled bool `json:",omitempty"`
+}
+
+// RuleTargets select the instances a set applies to: those that carry one
+// of Tags or run as one of ServiceAccounts.
+type RuleTargets struct {
+	Tags            []string `json:",omitempty"`
+	ServiceAccounts []string `json:",omitempty"`
+}
+
+// IsZero reports whether the targets select every instance.
+func (t RuleTargets) IsZero() bool { return len(t.Tags) == 0 && len(t.ServiceAccounts) == 0 }
+
+// SetRuleSetTargets changes which instances a set applies to and whether
+// it is enforced.
+func (c *Cloud) SetRuleSetTargets(account string, f Flavor, id string, t RuleTargets, disabled bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.ruleSetLocked(account, f, id)
+	if err != nil {
+		return err
+	}
+	s.Targets = RuleTargets{Tags: slices.Clone(t.Tags), ServiceAccounts: slices.Clone(t.ServiceAccounts)}
+	s.Disabled = disabled
+	c.emitLocked(f.objectKind(), OpUpdate, id, account)
+	return nil
 }
 
 // In returns the set's ingress rules, in order.
@@ -206,6 +239,7 @@ func (s *RuleSet) copy(c *Cloud) RuleSet {
 	out.Meta = c.metaLocked(s.ID)
 	out.Rules = slices.Clone(s.Rules)
 	out.Attachments = slices.Clone(s.Attachments)
+	out.Targets = RuleTargets{Tags: slices.Clone(s.Targets.Tags), ServiceAccounts: slices.Clone(s.Targets.ServiceAccounts)}
 	for i := range out.Attachments {
 		out.Attachments[i].Tags = slices.Clone(s.Attachments[i].Tags)
 	}
@@ -269,6 +303,8 @@ type RuleSetSpec struct {
 	Name        string
 	Description string
 	Tags        map[string]string
+	Targets     RuleTargets // the instances it applies to (RuleSet.Targets)
+	Disabled    bool
 }
 
 // CreateRuleSet makes a rule set of the spec's flavour in a network, with
@@ -313,7 +349,8 @@ func (c *Cloud) newRuleSetLocked(n *Network, spec RuleSetSpec, isDefault bool) (
 		return nil, err
 	}
 	s := &RuleSet{ID: id, Flavor: spec.Flavor, Account: n.Account, Region: n.Region,
-		NetworkID: n.ID, Name: spec.Name, Description: spec.Description, Default: isDefault}
+		NetworkID: n.ID, Name: spec.Name, Description: spec.Description, Default: isDefault,
+		Targets: RuleTargets{Tags: slices.Clone(spec.Targets.Tags), ServiceAccounts: slices.Clone(spec.Targets.ServiceAccounts)}, Disabled: spec.Disabled}
 	if fl.initial != nil {
 		s.Rules = fl.initial(c, s)
 	}

@@ -87,6 +87,9 @@ type snapshotOwner struct {
 	Scope   string `json:"scope,omitempty"`
 	Name    string `json:"name,omitempty"`
 	Handle  string `json:"handle,omitempty"`
+	// Attrs are the object's provider attributes (Meta.Attrs); an older
+	// snapshot has none.
+	Attrs map[string]string `json:"attrs,omitempty"`
 }
 
 // values returns the map's values sorted by key (the object's ID), so that
@@ -116,7 +119,7 @@ func (c *Cloud) Snapshot() ([]byte, uint64, error) {
 		PrefixLists: c.prefixLists.sorted(), Endpoints: c.endpoints.sorted(),
 	}
 	for id, o := range c.owners {
-		s.Owners[id] = snapshotOwner{Kind: o.kind, Account: o.account, Region: o.region, Scope: o.scope, Name: o.name, Handle: o.handle}
+		s.Owners[id] = snapshotOwner{Kind: o.kind, Account: o.account, Region: o.region, Scope: o.scope, Name: o.name, Handle: o.handle, Attrs: o.attrs}
 	}
 	s.guardDutySnapshot = c.gd.snapshotLocked()
 	if len(c.lts) > 0 {
@@ -239,7 +242,7 @@ func (n *Cloud) restoreOwners(owners map[string]snapshotOwner, hash func(string)
 		if other, taken := n.handleIDs[h]; taken && !unchecked(o.Kind) {
 			return fmt.Errorf("restore cloud: objects %s and %s have one handle %s", other, id, h)
 		}
-		rec := owner{kind: o.Kind, account: o.Account, region: o.Region, scope: o.Scope, name: o.Name, handle: h}
+		rec := owner{kind: o.Kind, account: o.Account, region: o.Region, scope: o.Scope, name: o.Name, handle: h, attrs: o.Attrs}
 		n.owners[id] = rec
 		n.indexLocked(id, rec)
 	}

@@ -76,8 +76,12 @@ func (c *Cloud) CreateSubnetAt(account, networkID string, at Place, cidr netip.P
 		return Subnet{}, errf(CodeInvalidRange, KindSubnet, cidr.String(),
 			"the CIDR '%s' is invalid: the netmask must be between /%d and /%d", cidr, lim.MinSubnetPrefixBits, lim.MaxSubnetPrefixBits)
 	}
+	p, err := c.profileLocked(account)
+	if err != nil {
+		return Subnet{}, err
+	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — a subnet's CIDR is a subset of a VPC CIDR
-	if !n.Contains(cidr) {
+	if !p.PrefixesFromSubnets && !n.Contains(cidr) {
 		return Subnet{}, errf(CodeInvalidRange, KindSubnet, cidr.String(), "the CIDR '%s' is invalid: it is not within the CIDRs of network '%s'", cidr, networkID)
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — subnet CIDRs in a VPC cannot overlap
@@ -86,13 +90,21 @@ func (c *Cloud) CreateSubnetAt(account, networkID string, at Place, cidr netip.P
 			return Subnet{}, errf(CodeConflict, KindSubnet, cidr.String(), "the CIDR '%s' conflicts with another subnet", cidr)
 		}
 	}
-	at.Region = n.Region
+	// GCP: https://cloud.google.com/vpc/docs/subnets — a subnet is a regional resource of a global network
+	if !p.GlobalNetworks {
+		at.Region = n.Region
+	} else if at.Region == "" {
+		return Subnet{}, errf(CodeInvalidParameter, KindSubnet, cidr.String(), "a subnet of global network '%s' needs a region", networkID)
+	}
 	id, err := c.newIDLocked(account, KindSubnet, at)
 	if err != nil {
 		return Subnet{}, err
 	}
-	s := &Subnet{ID: id, Account: account, Region: n.Region, NetworkID: networkID, Prefix: cidr, Zone: zone}
+	s := &Subnet{ID: id, Account: account, Region: at.Region, NetworkID: networkID, Prefix: cidr, Zone: zone}
 	c.subnets[s.ID] = s
+	if p.PrefixesFromSubnets {
+		c.addSubnetPrefixLocked(n, cidr)
+	}
 	c.registerAtLocked(KindSubnet, s.ID, account, at, tags)
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html — a new subnet is associated with the default network ACL
 	if acl, ok := c.ruleSets[n.DefaultNetworkACLID]; ok {
@@ -176,7 +188,40 @@ func (c *Cloud) DeleteSubnet(account, id string) error {
 	}
 	delete(c.subnets, s.ID)
 	c.forgetLocked(KindSubnet, id, account)
+	if p, err := c.profileLocked(account); err == nil && p.PrefixesFromSubnets {
+		if n, err := c.networkLocked(account, s.NetworkID); err == nil {
+			c.removeSubnetPrefixLocked(n, s.Prefix)
+		}
+	}
 	return nil
+}
+
+// addSubnetPrefixLocked makes a new subnet's range one of its network's
+// prefixes, for a profile whose networks have none of their own, and
+// gives the network's tables its local route.
+// GCP: https://cloud.google.com/vpc/docs/routes#subnet-routes — each subnet's primary range is a subnet route of the network
+func (c *Cloud) addSubnetPrefixLocked(n *Network, p netip.Prefix) {
+	n.CIDRs = append(n.CIDRs, CIDRBlock{AssociationID: c.subIDLocked(n.Account, KindNetworkCIDR), Prefix: p})
+	c.refreshNetworkTablesLocked(n)
+}
+
+// removeSubnetPrefixLocked drops a deleted subnet's range from its
+// network's prefixes (addSubnetPrefixLocked).
+func (c *Cloud) removeSubnetPrefixLocked(n *Network, p netip.Prefix) {
+	n.CIDRs = slices.DeleteFunc(n.CIDRs, func(b CIDRBlock) bool { return b.Prefix == p })
+	c.refreshNetworkTablesLocked(n)
+}
+
+// refreshNetworkTablesLocked redoes the local routes of a network's tables
+// after its prefixes changed.
+func (c *Cloud) refreshNetworkTablesLocked(n *Network) {
+	c.emitLocked(KindNetwork, OpUpdate, n.ID, n.Account)
+	for _, rt := range c.routeTables {
+		if rt.NetworkID == n.ID {
+			c.refreshLocalRoutesLocked(rt, n)
+			c.emitLocked(KindRouteTable, OpUpdate, rt.ID, n.Account)
+		}
+	}
 }
 
 // allocateIPLocked returns the lowest free address of the subnet, skipping

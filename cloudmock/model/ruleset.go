@@ -87,6 +87,9 @@ type Peer struct {
 	// PrefixListID stands for the CIDRs of a prefix list, as it is now.
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html — a rule's source or destination can be a prefix list ID
 	PrefixListID string `json:",omitempty"`
+	// ServiceAccount stands for the instances of the set's network that
+	// run as it (GCP's source and destination service accounts).
+	ServiceAccount string `json:",omitempty"`
 }
 
 // Rule is one rule of a rule set. Rules are evaluated in ascending Priority
@@ -417,7 +420,7 @@ func (c *Cloud) normalizeRuleLocked(s *RuleSet, r Rule) (Rule, error) {
 
 func (c *Cloud) checkPeerLocked(s *RuleSet, kind Kind, p Peer) error {
 	set := 0
-	for _, b := range []bool{p.Prefix.IsValid(), p.RuleSetID != "", p.Tag != "", p.ServiceTag != "", p.PrefixListID != ""} {
+	for _, b := range []bool{p.Prefix.IsValid(), p.RuleSetID != "", p.Tag != "", p.ServiceTag != "", p.PrefixListID != "", p.ServiceAccount != ""} {
 		if b {
 			set++
 		}
@@ -426,7 +429,7 @@ func (c *Cloud) checkPeerLocked(s *RuleSet, kind Kind, p Peer) error {
 		return checkIPv4Prefix(kind, p.Prefix)
 	}
 	if set != 1 {
-		return errf(CodeInvalidParameter, kind, s.ID, "a rule needs exactly one peer: a prefix, a rule set, a tag, a service tag or a prefix list")
+		return errf(CodeInvalidParameter, kind, s.ID, "a rule needs exactly one peer: a prefix, a rule set, a tag, a service tag, a prefix list or a service account")
 	}
 	if p.PrefixListID != "" {
 		if _, err := c.checkPrefixListRefLocked(s.Account, s.Region, p.PrefixListID); err != nil {

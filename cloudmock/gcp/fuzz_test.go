@@ -1,0 +1,74 @@
+package gcp
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+// FuzzRequests sends arbitrary paths, filters and bodies: the server
+// answers each with a Compute error or a success, never a 5xx or a panic.
+func FuzzRequests(f *testing.F) {
+	for _, seed := range []struct{ method, path, filter, body string }{
+		{"POST", "global/networks", "", `{"name":"n1","autoCreateSubnetworks":false}`},
+		{"POST", "regions/us-central1/subnetworks", "", `{"name":"s","network":"global/networks/n1","ipCidrRange":"10.0.0.0/24"}`},
+		{"POST", "global/firewalls", "", `{"name":"f","network":"n1","allowed":[{"IPProtocol":"tcp","ports":["22","1-2"]}]}`},
+		{"POST", "global/routes", "", `{"name":"r","network":"n1","destRange":"0.0.0.0/0","nextHopIp":"10.0.0.9","tags":["a"]}`},
+		{"GET", "global/routes", `name eq ".*\br\b.*"`, ""},
+		{"PATCH", "global/firewalls/f", "", `{"priority":70000}`},
+		{"GET", "aggregated/subnetworks", `(network ne "x") (name = "s")`, ""},
+		{"POST", "global/operations/op/wait", "", ""},
+		{"DELETE", "global/networks/n1", "", ""},
+	} {
+		f.Add(seed.method, seed.path, seed.filter, seed.body)
+	}
+	c := model.New()
+	c.AddAccount(model.Account{ID: "p", Provider: model.ProviderGCP})
+	s := New(c, Config{Anonymous: true})
+	f.Fuzz(func(t *testing.T, method, path, filter, body string) {
+		switch method {
+		case "GET", "POST", "PATCH", "PUT", "DELETE":
+		default:
+			method = "GET"
+		}
+		r := httptest.NewRequest(http.MethodGet, "/compute/v1/projects/p/", strings.NewReader(body))
+		r.Method = method
+		r.URL.Path += path
+		r.URL.RawQuery = "filter=" + strings.ReplaceAll(filter, "&", "")
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		if w.Code >= 500 {
+			t.Fatalf("%s %s filter %q body %q: HTTP %d %s", method, path, filter, body, w.Code, w.Body)
+		}
+	})
+}
+
+// TestListFilter: gcloud's regular-expression terms, literal terms,
+// negation and paths into lists.
+func TestListFilter(t *testing.T) {
+	item := map[string]any{"name": "allow-ssh", "targetTags": []string{"web", "db"}, "allowed": []map[string]any{{"IPProtocol": "tcp"}}, "priority": 900}
+	for f, want := range map[string]bool{
+		`name eq ".*\bssh\b.*"`:                     true,
+		`name eq "ssh"`:                             false,
+		`name ne "allow-.*"`:                        false,
+		`targetTags eq ".*\bdb\b.*"`:                true,
+		`allowed.IPProtocol = "tcp"`:                true,
+		`(priority eq 900) (name != "x")`:           true,
+		`priority eq 900 AND name eq "other"`:       false,
+		`targetTags eq ".*\bweb\b.*" name eq "a.*"`: true,
+	} {
+		terms, err := parseFilter(f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if got := keep(item, terms); got != want {
+			t.Errorf("filter %s: %v, want %v", f, got, want)
+		}
+	}
+	if _, err := parseFilter(`name ~ x`); err == nil {
+		t.Error("a filter with an unknown operator parsed")
+	}
+}

@@ -34,14 +34,23 @@ type Cell struct {
 type Matrix struct {
 	Endpoints []string
 	Cells     []Cell
-	addr      map[string]netip.Addr // each endpoint's address
+	// Services are the security services' verdicts and what their probes
+	// saw (services.go).
+	Services []ServiceCell
+	addr     map[string]netip.Addr // each endpoint's address
 }
 
-// Mismatches counts the pairs not seen as expected.
+// Mismatches counts the pairs, and the probed service verdicts, not seen
+// as expected.
 func (m *Matrix) Mismatches() int {
 	n := 0
 	for _, c := range m.Cells {
 		if c.Seen != c.Expect.Reach {
+			n++
+		}
+	}
+	for _, c := range m.Services {
+		if c.mismatch() {
 			n++
 		}
 	}
@@ -211,6 +220,9 @@ func Reachability(ctx context.Context, lab string) (*Matrix, error) {
 			return nil, err
 		}
 	}
+	if m.Services, err = probeServices(ctx, lab, cp, ns, addr); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -263,6 +275,13 @@ func (m *Matrix) Print(w io.Writer) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n%d pairs, %d reach, %d blocked, %d not as expected\n", len(m.Cells), m.Reached(), len(m.Cells)-m.Reached(), m.Mismatches())
+	if len(m.Services) > 0 {
+		vs, seen := make([]intent.ServiceVerdict, len(m.Services)), make([]string, len(m.Services))
+		for i, c := range m.Services {
+			vs[i], seen[i] = c.ServiceVerdict, c.Seen
+		}
+		PrintServices(w, vs, seen)
+	}
 }
 
 // HostMatrix is the reachability of a lab without a cloud: from every

@@ -395,8 +395,9 @@ func testGatewaySite(t *testing.T, lab string) {
 }
 
 // checkMatrix pings every pair of the lab's endpoints, logs the matrix and
-// fails for each pair not as the intent expects.
-func checkMatrix(t *testing.T, lab string) {
+// fails for each pair not as the intent expects; it returns the last
+// matrix measured.
+func checkMatrix(t *testing.T, lab string) *mcnlab.Matrix {
 	t.Helper()
 	// A site's FRR may reset its BGP session once just after deploy
 	// returns (emulator/routers.go: bgpd re-registers BFD when the session
@@ -417,7 +418,7 @@ func checkMatrix(t *testing.T, lab string) {
 			if n > 0 {
 				t.Errorf("%d pairs not as expected after %s (%d rounds)", n, matrixSettle, round)
 			}
-			return
+			return cm
 		}
 		t.Logf("round %d: %d pairs not as expected yet:\n%s", round, n, sb.String())
 	}

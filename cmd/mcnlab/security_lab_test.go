@@ -50,7 +50,16 @@ func serveHi(t *testing.T, ns string, addr netip.Addr) {
 // the excluded partner still reaches it.
 func TestSecurityLab(t *testing.T) {
 	lab := deployCloudLab(t, securityTopology, "sec")
-	checkMatrix(t, lab)
+	m := checkMatrix(t, lab)
+	probed := map[string]int{}
+	for _, c := range m.Services {
+		if c.Seen != "" {
+			probed[c.Service]++
+		}
+	}
+	if len(m.Services) != 7 || probed["fqdn-egress"] != 3 || probed["firenet"] != 2 || probed["guardduty"] != 0 {
+		t.Errorf("the matrix's service verdicts: %d, probed %v; want 7, the 3 egress and 2 FireNet ones probed", len(m.Services), probed)
+	}
 
 	curlSteps(t, lab, "10.4.1.10", "security", []egressStep{
 		{"https://api.example.com/", "web1 api.example.com /", "api.example.com allow dev: api.example.com tcp/443 (sni)"},

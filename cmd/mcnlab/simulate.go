@@ -130,4 +130,5 @@ func printSimulation(out io.Writer, cp *intent.Plan, approved map[string][]topol
 	} else {
 		fmt.Fprintf(out, "\n%d pairs, %d reach, %d blocked (simulated from the intent)\n", pairs, pairs-len(blocked), len(blocked))
 	}
+	mcnlab.PrintServices(out, cp.ServiceVerdicts(), nil)
 }

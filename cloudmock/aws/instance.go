@@ -48,6 +48,8 @@ type xmlInstanceNIC struct {
 	PrivateIP       string               `xml:"privateIpAddress"`
 	SourceDestCheck bool                 `xml:"sourceDestCheck"`
 	Groups          []xmlGroupIdentifier `xml:"groupSet>item"`
+	PrivateDNSName  string               `xml:"privateDnsName,omitempty"`
+	Association     *xmlNICAssociation   `xml:"association,omitempty"`
 }
 
 type xmlInstance struct {
@@ -60,6 +62,9 @@ type xmlInstance struct {
 	SubnetID        string               `xml:"subnetId,omitempty"`
 	VpcID           string               `xml:"vpcId,omitempty"`
 	PrivateIP       string               `xml:"privateIpAddress,omitempty"`
+	PrivateDNSName  string               `xml:"privateDnsName"`
+	DNSName         string               `xml:"dnsName"`
+	IPAddress       string               `xml:"ipAddress,omitempty"`
 	SourceDestCheck bool                 `xml:"sourceDestCheck"`
 	Groups          []xmlGroupIdentifier `xml:"groupSet>item"`
 	NICs            []xmlInstanceNIC     `xml:"networkInterfaceSet>item"`
@@ -89,6 +94,7 @@ func (h *Handler) toXMLInstance(account string, i model.Instance, index int) xml
 		x.NICs = []xmlInstanceNIC{{ID: i.NetworkInterfaceID, SubnetID: i.SubnetID, VpcID: i.NetworkID, OwnerID: account,
 			Status: "in-use", PrivateIP: i.PrivateIP.String(), SourceDestCheck: i.SourceDestCheck, Groups: groups}}
 	}
+	h.addressing(account, i).apply(&x)
 	return x
 }
 
@@ -193,7 +199,7 @@ type describeInstancesResp struct {
 
 func describeInstances(h *Handler, c *call) (response, error) {
 	page, next, err := selectObjects(c.form, "InstanceId", regional(h, c, h.cloud.Instances(c.account), func(o model.Instance) string { return o.ID }),
-		func(i model.Instance) string { return i.ID }, instanceFields)
+		func(i model.Instance) string { return i.ID }, func(i model.Instance) fields { return h.addressing(c.account, i).fields(instanceFields(i)) })
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ func init() {
 	register("DeleteVpc", deleteVpc)
 	register("AssociateVpcCidrBlock", associateVpcCidrBlock)
 	register("ModifyVpcAttribute", modifyVpcAttribute)
+	register("DescribeVpcAttribute", describeVpcAttribute)
 }
 
 type xmlCIDRState struct {
@@ -160,12 +161,68 @@ func modifyVpcAttribute(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	metrics, err := c.form.boolp("EnableNetworkAddressUsageMetrics.Value")
+	if err != nil {
+		return nil, err
+	}
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyVpcAttribute.html — one attribute per request
-	if (support == nil) == (hostnames == nil) {
+	given := 0
+	for _, p := range []*bool{support, hostnames, metrics} {
+		if p != nil {
+			given++
+		}
+	}
+	if given != 1 {
 		return nil, errInvalid("You must specify exactly one attribute to modify.")
 	}
-	if err := h.cloud.SetNetworkDNS(c.account, id, support, hostnames); err != nil {
+	if metrics != nil {
+		err = h.cloud.SetNetworkAddressUsageMetrics(c.account, id, *metrics)
+	} else {
+		err = h.cloud.SetNetworkDNS(c.account, id, support, hostnames)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return ok()
+}
+
+type xmlAttributeBool struct {
+	Value bool `xml:"value"`
+}
+
+type describeVpcAttributeResp struct {
+	meta
+	VpcID               string            `xml:"vpcId"`
+	DNSSupport          *xmlAttributeBool `xml:"enableDnsSupport,omitempty"`
+	DNSHostnames        *xmlAttributeBool `xml:"enableDnsHostnames,omitempty"`
+	AddressUsageMetrics *xmlAttributeBool `xml:"enableNetworkAddressUsageMetrics,omitempty"`
+}
+
+// describeVpcAttribute answers one attribute of a VPC.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcAttribute.html — Attribute: enableDnsSupport | enableDnsHostnames | enableNetworkAddressUsageMetrics
+func describeVpcAttribute(h *Handler, c *call) (response, error) {
+	id, err := c.form.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	attr, err := c.form.required("Attribute")
+	if err != nil {
+		return nil, err
+	}
+	n, err := h.cloud.Network(c.account, id)
+	if err != nil {
+		return nil, err
+	}
+	r := &describeVpcAttributeResp{VpcID: n.ID}
+	switch attr {
+	case "enableDnsSupport":
+		r.DNSSupport = &xmlAttributeBool{n.DNSSupport}
+	case "enableDnsHostnames":
+		r.DNSHostnames = &xmlAttributeBool{n.DNSHostnames}
+	case "enableNetworkAddressUsageMetrics":
+		r.AddressUsageMetrics = &xmlAttributeBool{n.AddressUsageMetrics}
+	default:
+		return nil, errInvalid("Value (%s) for parameter attribute is invalid. Unknown attribute.", attr)
+	}
+	return r, nil
 }

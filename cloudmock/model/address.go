@@ -27,6 +27,7 @@ func (c *Cloud) AssociateAddress(account, allocationID, targetID string) error {
 	}
 	e.Associate = ni.ID
 	c.emitLocked(KindElasticIP, OpUpdate, e.ID, account)
+	c.refreshPublicIPLocked(ni) // its public address is released
 	return nil
 }
 
@@ -41,7 +42,9 @@ func (c *Cloud) DisassociateAddress(account, allocationID string) error {
 	if _, isENI := c.enis[e.Associate]; e.Associate == "" || !isENI {
 		return errf(CodeNotAssociated, KindElasticIP, allocationID, "elastic IP %s is not associated with an interface", allocationID)
 	}
+	ni := c.enis[e.Associate]
 	e.Associate = ""
 	c.emitLocked(KindElasticIP, OpUpdate, e.ID, account)
+	c.refreshPublicIPLocked(ni) // a new public address, if it had one
 	return nil
 }

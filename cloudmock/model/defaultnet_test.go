@@ -1,6 +1,7 @@
 package model
 
 import (
+	"net/netip"
 	"testing"
 )
 
@@ -214,5 +215,83 @@ func TestDefaultNetworkProfiles(t *testing.T) {
 	}
 	if s, ok := r2.DefaultSubnet(acct, "ap-south-1", "ap-south-1c"); !ok || !s.DefaultForZone || s.NetworkID != n2.ID {
 		t.Fatalf("default subnet after restore: %+v %v", s, ok)
+	}
+}
+
+// TestPublicIPOnLaunch: an instance launched into a subnet that maps
+// public addresses holds one while it runs and has no elastic IP; a
+// stop releases it, a start gives a new one, an elastic IP replaces it and
+// its disassociation brings a new one; a subnet that does not map gives
+// none unless the launch asks.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-instance-addressing.html#concepts-public-addresses
+func TestPublicIPOnLaunch(t *testing.T) {
+	c := newCloud(t)
+	if err := c.EnsureDefaultNetwork(acct, "us-east-1"); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := c.DefaultSubnet(acct, "us-east-1", "")
+	eip, err := c.AllocateAddressAt(acct, Place{Region: "us-east-1"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := c.RunInstances(acct, LaunchSpec{SubnetID: s.ID, Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := func(i Instance) netip.Addr {
+		t.Helper()
+		e, err := c.NetworkInterface(acct, i.NetworkInterfaceID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.PublicIP
+	}
+	a, b := pub(inst[0]), pub(inst[1])
+	if !a.IsValid() || !b.IsValid() || a == b || a == eip.PublicIP || b == eip.PublicIP || !publicPool.Contains(a) {
+		t.Fatalf("public addresses %v %v (elastic IP %v): want two of the pool's, distinct from the elastic IP", a, b, eip.PublicIP)
+	}
+	if _, err := c.StopInstances(acct, []string{inst[0].ID}, false); err != nil {
+		t.Fatal(err)
+	}
+	if p := pub(inst[0]); p.IsValid() {
+		t.Fatalf("a stopped instance holds public address %v", p)
+	}
+	if _, err := c.StartInstances(acct, []string{inst[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	if p := pub(inst[0]); !p.IsValid() {
+		t.Fatal("a started instance got no public address")
+	}
+	if err := c.AssociateAddress(acct, eip.ID, inst[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if p := pub(inst[1]); p.IsValid() {
+		t.Fatalf("an instance with an elastic IP still holds public address %v", p)
+	}
+	if err := c.DisassociateAddress(acct, eip.ID); err != nil {
+		t.Fatal(err)
+	}
+	if p := pub(inst[1]); !p.IsValid() {
+		t.Fatal("no public address after the elastic IP went")
+	}
+	n := mustNetwork(t, c, "10.0.0.0/16")
+	private, err := c.CreateSubnet(acct, n.ID, pfx("10.0.1.0/24"), "a", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := c.RunInstances(acct, LaunchSpec{SubnetID: private.ID, Count: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := pub(in[0]); p.IsValid() {
+		t.Fatalf("an instance in a subnet that maps none got %v", p)
+	}
+	yes := true
+	in, err = c.RunInstances(acct, LaunchSpec{SubnetID: private.ID, Count: 1, PublicIP: &yes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := pub(in[0]); !p.IsValid() {
+		t.Fatal("a launch that asks for a public address got none")
 	}
 }

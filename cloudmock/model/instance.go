@@ -73,6 +73,11 @@ type NetworkInterface struct {
 	// StaticIP: the private address was chosen by the user, not by the
 	// cloud (Azure's privateIPAllocationMethod Static).
 	StaticIP bool `json:",omitempty"`
+	// AutoPublicIP: the interface was launched with a public address
+	// (publicip.go), which it holds as PublicIP while its instance runs
+	// and no elastic IP is associated with it.
+	AutoPublicIP bool       `json:",omitempty"`
+	PublicIP     netip.Addr `json:",omitzero"`
 }
 
 func (e *NetworkInterface) ref() ref { return ref{KindNetworkInterface, e.ID, e.Account} }
@@ -115,6 +120,10 @@ type LaunchSpec struct {
 	// InterfaceName names the primary network interface, in the
 	// instance's scope (Azure's NIC is a resource of its own).
 	InterfaceName string
+	// PublicIP asks for a public address on the primary interface (true)
+	// or for none (false); nil follows the subnet (Subnet.MapPublicIP).
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceNetworkInterfaceSpecification.html — AssociatePublicIpAddress overrides the subnet's MapPublicIpOnLaunch
+	PublicIP *bool
 }
 
 // RunInstances launches Count instances in a subnet, each with a primary
@@ -190,10 +199,15 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 		e := &NetworkInterface{ID: eniID, Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, PrivateIP: ip,
 			SecurityGroupIDs: slices.Clone(groups), SourceDestCheck: true, InstanceID: inst.ID}
 		inst.NetworkInterfaceID = e.ID
+		e.AutoPublicIP = s.MapPublicIP
+		if spec.PublicIP != nil {
+			e.AutoPublicIP = *spec.PublicIP
+		}
 		c.enis[e.ID] = e
 		c.registerAtLocked(KindNetworkInterface, e.ID, account, eniAt, nil)
 		c.instances[inst.ID] = inst
 		c.registerAtLocked(KindInstance, inst.ID, account, instAt, spec.Tags)
+		c.refreshPublicIPLocked(e)
 		out = append(out, inst.copy(c))
 	}
 	return out, nil

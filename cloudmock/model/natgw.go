@@ -99,10 +99,7 @@ func (c *Cloud) AllocateAddressAt(account string, at Place, tags map[string]stri
 	if n := c.eips.count(func(e *ElasticIP) bool { return e.Account == account && e.Region == region }); n >= lim.ElasticIPsPerRegion {
 		return ElasticIP{}, quotaExceeded(KindElasticIP, "elastic-ips-per-region", lim.ElasticIPsPerRegion, "for account "+account+regionSuffix(region))
 	}
-	used := map[netip.Addr]bool{}
-	for _, e := range c.eips {
-		used[e.PublicIP] = true
-	}
+	used := c.publicInUseLocked()
 	for a := publicPool.Addr().Next(); publicPool.Contains(a); a = a.Next() {
 		if used[a] {
 			continue

@@ -28,7 +28,10 @@ type Network struct {
 	// Default says that it is its account's default network in its
 	// region (defaultnet.go).
 	Default bool `json:",omitempty"`
-	Tags    map[string]string
+	// AddressUsageMetrics: the network's address usage is published
+	// (AWS's enableNetworkAddressUsageMetrics); off by default.
+	AddressUsageMetrics bool `json:",omitempty"`
+	Tags                map[string]string
 }
 
 // Contains reports whether one of the network's prefixes contains p.
@@ -249,6 +252,21 @@ func (c *Cloud) SetNetworkDNS(account, networkID string, support, hostnames *boo
 		return errf(CodeInvalidParameter, KindNetwork, networkID, "DNS hostnames cannot be enabled without DNS support")
 	}
 	n.DNSSupport, n.DNSHostnames = s, h
+	c.emitLocked(KindNetwork, OpUpdate, n.ID, account)
+	return nil
+}
+
+// SetNetworkAddressUsageMetrics turns the network's address usage metrics
+// on or off.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/network-address-usage.html — Network Address Usage metrics are enabled per VPC, off by default
+func (c *Cloud) SetNetworkAddressUsageMetrics(account, networkID string, on bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, err := c.networkLocked(account, networkID)
+	if err != nil {
+		return err
+	}
+	n.AddressUsageMetrics = on
 	c.emitLocked(KindNetwork, OpUpdate, n.ID, account)
 	return nil
 }

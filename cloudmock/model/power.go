@@ -83,6 +83,9 @@ func (c *Cloud) power(account string, ids []string, verb string, from, to Instan
 				i.Boots++
 			}
 			c.emitLocked(KindInstance, OpUpdate, i.ID, account)
+			if e, ok := c.enis[i.NetworkInterfaceID]; ok {
+				c.refreshPublicIPLocked(e) // released at a stop, a new one at a start
+			}
 		}
 	}
 	return out, nil

@@ -541,7 +541,15 @@ func planPublic(p *plan, s *snapshot, enis map[string]model.NetworkInterface, na
 			p.inetRoutes[network] = append(p.inetRoutes[network], e.PublicIP)
 		}
 	}
-
+	// The public addresses interfaces got at launch map one to one like
+	// elastic IPs.
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html — the internet gateway translates an instance's public IPv4 address
+	for _, x := range s.enis {
+		if x.PublicIP.IsValid() && igwOf[x.NetworkID] != "" {
+			publicOf[x.NetworkID] = append(publicOf[x.NetworkID], natMap{Private: x.PrivateIP, Public: x.PublicIP, Closed: ix.closed(x)})
+			p.inetRoutes[x.NetworkID] = append(p.inetRoutes[x.NetworkID], x.PublicIP)
+		}
+	}
 	return publicOf
 }
 

@@ -90,6 +90,7 @@ type Controller struct {
 	// egressPending: an egress gateway does not hold its policy yet
 	// (pushEgress).
 	egressPending bool
+	egressWaiting []string // why, for Waiting
 	applied       bool
 	kick          chan struct{}
 	warned        map[string]bool // log lines said once (warnOnce)

@@ -86,22 +86,23 @@ func (c *Controller) egressConfig(g intent.EgressGateway) egressmgmt.Config {
 // and records whether one does not hold it yet (egressPending).
 func (c *Controller) pushEgress(ctx context.Context) error {
 	var errs []error
-	all := true
+	var waiting []string
 	defer func() {
 		c.mu.Lock()
-		c.egressPending = !all || len(errs) > 0
+		c.egressPending, c.egressWaiting = len(waiting) > 0, waiting
 		c.mu.Unlock()
 	}()
 	for _, g := range c.plan.EgressGateways() {
 		cl, ok := c.egressClient(g.Key)
 		if !ok {
-			all = false
+			waiting = append(waiting, fmt.Sprintf("egress gateway %s: no instance yet", g.Key))
 			continue
 		}
 		want := c.egressConfig(g)
 		have, err := cl.Config(ctx)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("egress gateway %s: %w", g.Key, err))
+			waiting = append(waiting, fmt.Sprintf("egress gateway %s: not answering: %v", g.Key, err))
 			continue
 		}
 		if samePolicy(have, want) {
@@ -109,6 +110,7 @@ func (c *Controller) pushEgress(ctx context.Context) error {
 		}
 		if _, err := cl.PutConfig(ctx, want); err != nil {
 			errs = append(errs, fmt.Errorf("configure egress gateway %s: %w", g.Key, err))
+			waiting = append(waiting, fmt.Sprintf("egress gateway %s: not configured: %v", g.Key, err))
 			continue
 		}
 		c.log.Printf("configured egress gateway %s: base %s, %d tags", g.Key, want.Base, len(want.Tags))

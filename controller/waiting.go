@@ -37,6 +37,7 @@ func (c *Controller) waitingLocked() []string {
 			add("cloud: building the intent (VPCs, subnets, gateway instances)")
 		}
 	}
+	out = append(out, c.egressWaiting...)
 	for _, g := range c.plan.Gateways {
 		what := fmt.Sprintf("gateway %s (%s %s)", g.Key, g.Role, g.Group)
 		if g.Role == intent.RoleSite {

@@ -7,8 +7,9 @@
 // disabled and for az login --service-principal), subscriptions (model
 // accounts with the azure profile), resource groups (model scopes),
 // provider metadata, and Microsoft.Network virtual networks with subnets
-// network security groups with security rules, and route tables with
-// routes.
+// and peerings, network security groups with security rules, route
+// tables with routes, network interfaces (with their effective routes and
+// security rules), public IP addresses and NAT gateways.
 //
 // Each service principal maps to one subscription; its tokens are signed
 // by the server and checked on every ARM call. Every api-version Azure

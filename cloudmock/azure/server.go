@@ -165,3 +165,7 @@ func (s *Server) serveNetworkProvider(q *request, w []string) {
 		writeError(q.w, fail(http.StatusNotFound, "InvalidResourceType", "The resource type '%s' could not be found in the namespace 'Microsoft.Network'.", clip(strings.Join(w, "/"))))
 	}
 }
+
+// LabTenant is the directory (tenant) ID of a lab's Azure cloud: the one
+// its subscriptions name and `mcnlab cloudmock env` logs in to.
+const LabTenant = "4d6c616e-6d63-4e6c-a162-000000000001"

@@ -69,6 +69,7 @@ type serveFlags struct {
 	quotaSpecs                                []string
 	accountsChanged                           bool // --account was given
 	internetFile                              string
+	provider                                  string // aws or azure
 }
 
 func newCloudmockServe() *cobra.Command {
@@ -76,11 +77,12 @@ func newCloudmockServe() *cobra.Command {
 	serve := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]... [--lab NAME [--circuit NAME=NAMESPACE:INTERFACE]... [--uplink NAME=NAMESPACE:INTERFACE:ADDRESS/LEN]...]",
 		Short: "Serve the AWS EC2 and Direct Connect APIs on loopback for the AWS SDKs and CLI (--endpoint-url)",
-		Long:  serveLong,
+		Long:  serveLong + serveAzureLong,
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return f.run(cmd) },
 	}
 	serve.Flags().StringVar(&f.listen, "listen", "127.0.0.1:4566", "loopback address to serve on")
+	serve.Flags().StringVar(&f.provider, "provider", "aws", "whose API to serve: aws (EC2, Direct Connect; plain HTTP) or azure (ARM over HTTPS; needs --lab)")
 	serve.Flags().StringVar(&f.region, "region", "us-east-1", "the region the API answers for")
 	serve.Flags().StringVar(&f.lab, labFlag, "", "make the cloud real in the namespaces of lab `NAME` (VPC routers, instances, gateways; instances of image "+realize.GatewayImage+" run mcnlab gateway); every call returns once its change is in force")
 	serve.Flags().StringVar(&f.statePath, "state", "", "keep the cloud in the database `FILE` (created 0600 if missing, loaded if present): after a restart, even after SIGKILL, every object, ID, tag and quota is as before, and each call is answered once saved; --account and --quota apply to accounts the file does not hold yet")
@@ -157,6 +159,13 @@ func (f *serveFlags) parse() (serveSetup, error) {
 // real in --lab's namespaces, its API on --listen.
 func (f *serveFlags) run(cmd *cobra.Command) error {
 	f.accountsChanged = cmd.Flags().Changed("account")
+	switch f.provider {
+	case "aws":
+	case "azure":
+		return f.runAzure(cmd)
+	default:
+		return fmt.Errorf("--provider %q: cloudmock serve serves aws or azure", f.provider)
+	}
 	s, err := f.parse()
 	if err != nil {
 		return err
@@ -245,7 +254,9 @@ func (f *serveFlags) serveOn(cmd *cobra.Command, ln net.Listener, handler http.H
 	if len(s.uplinks) > 0 {
 		where += fmt.Sprintf(", %d uplinks", len(s.uplinks))
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: AWS EC2 and Direct Connect APIs on http://%s (region %s, %d accounts, %s); Ctrl-C stops it\n", ln.Addr(), f.region, len(s.creds), where)
+	if f.provider != "azure" {
+		fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: AWS EC2 and Direct Connect APIs on http://%s (region %s, %d accounts, %s); Ctrl-C stops it\n", ln.Addr(), f.region, len(s.creds), where)
+	}
 	go func() {
 		<-cmd.Context().Done()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

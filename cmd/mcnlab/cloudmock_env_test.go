@@ -269,8 +269,11 @@ func TestCloudmockEnvErrors(t *testing.T) {
 		t.Errorf("cloudmock env, no lab: %v; want no labs on this machine", err)
 	}
 	envLab(t, "one")
-	if _, _, err := run(t, "cloudmock", "env", "--lab", "one", "--provider", "azure"); err == nil || err.Error() != `--provider "azure": cloudmock env supports aws` {
-		t.Errorf("cloudmock env --provider azure: %v; want the providers it supports", err)
+	if _, _, err := run(t, "cloudmock", "env", "--lab", "one", "--provider", "gcp"); err == nil || err.Error() != `--provider "gcp": cloudmock env supports aws, azure` {
+		t.Errorf("cloudmock env --provider gcp: %v; want the providers it supports", err)
+	}
+	if _, _, err := run(t, "cloudmock", "env", "--lab", "one", "--provider", "azure"); err == nil || !strings.Contains(err.Error(), "lab one has no emulated azure cloud") {
+		t.Errorf("cloudmock env --provider azure for an AWS lab: %v", err)
 	}
 	envLab(t, "two")
 	if _, _, err := run(t, "cloudmock", "env"); err == nil || !strings.Contains(err.Error(), "name one with --lab") {
@@ -287,6 +290,16 @@ func TestCloudmockEnvErrors(t *testing.T) {
 	}
 	if _, err := awsEnv("t", ctlcloud.Endpoint{URL: "https://127.0.0.1:1", Region: "r", Credentials: ctlcloud.Credentials{KeyID: "k", Secret: "s"}}); err == nil || !strings.Contains(err.Error(), "no certificate authority") {
 		t.Errorf("awsEnv for HTTPS without a CA: %v", err)
+	}
+	if _, err := azureEnv("t", ctlcloud.Endpoint{URL: "http://127.0.0.1:1", AccountID: "s", Credentials: ctlcloud.Credentials{KeyID: "k", Secret: "s"}}); err == nil {
+		t.Error("azureEnv for plain HTTP without a CA: no error")
+	}
+	az, err := azureEnv("t", ctlcloud.Endpoint{URL: "https://127.0.0.1:1", AccountID: "sub", Credentials: ctlcloud.Credentials{KeyID: "k", Secret: "-s'"}, CAFile: "/ca.pem"})
+	for _, w := range []string{`export AZURE_CONFIG_DIR="${AZURE_CONFIG_DIR:-$HOME/.azure-mcnlab-t}"`, "export REQUESTS_CA_BUNDLE='/ca.pem'",
+		"--endpoint-resource-manager 'https://127.0.0.1:1/' --profile 2020-09-01-hybrid", `--password='-s'\'''`, "az account set --subscription 'sub'"} {
+		if err != nil || !strings.Contains(az, w) {
+			t.Errorf("azureEnv lacks %q (%v):\n%s", w, err, az)
+		}
 	}
 	lines, err := awsEnv("t", ctlcloud.Endpoint{URL: "https://127.0.0.1:1", Region: "r", Credentials: ctlcloud.Credentials{KeyID: "k", Secret: "s"}, CAFile: "/run/mcnlab/t/ca's.pem"})
 	if err != nil || !strings.Contains(lines, `export AWS_CA_BUNDLE='/run/mcnlab/t/ca'\''s.pem'`+"\n") {

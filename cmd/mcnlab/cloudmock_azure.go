@@ -1,0 +1,174 @@
+package main
+
+import (
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	cmazure "github.com/mcnlab/mcnlab/cloudmock/azure"
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+	ctlcloud "github.com/mcnlab/mcnlab/controller/cloud"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
+)
+
+// serveAzureLong is what cloudmock serve's help says of --provider azure.
+const serveAzureLong = `
+
+With --provider azure it serves Azure Resource Manager (Microsoft.Network,
+resource groups, the identity endpoint that az and azidentity use) over
+HTTPS with the lab's certificate authority, so it needs --lab. Each
+--account is SUBSCRIPTION_ID:CLIENT_ID:CLIENT_SECRET (a service principal
+and the one subscription it may use); without one, a random subscription and
+service principal are made and recorded (0600) in the lab's cloud.json, which
+'mcnlab cloudmock env --provider azure' reads.`
+
+// guidPattern is a subscription ID's form.
+var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// parseAzureAccounts parses SUBSCRIPTION_ID:CLIENT_ID:CLIENT_SECRET values.
+func parseAzureAccounts(specs []string) ([]cmazure.Principal, error) {
+	var out []cmazure.Principal
+	for _, s := range specs {
+		f := strings.SplitN(s, ":", 3)
+		if len(f) != 3 || !guidPattern.MatchString(f[0]) || f[1] == "" || f[2] == "" {
+			return nil, fmt.Errorf("--account %q: want SUBSCRIPTION_ID:CLIENT_ID:CLIENT_SECRET with a GUID subscription ID", s)
+		}
+		out = append(out, cmazure.Principal{Subscription: f[0], ClientID: f[1], Secret: f[2]})
+	}
+	return out, nil
+}
+
+// newGUID is a random GUID (version 4).
+func newGUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	x := hex.EncodeToString(b[:])
+	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
+}
+
+// runAzure serves ARM for --provider azure until cmd's context ends: the
+// model made real in --lab's namespaces, over HTTPS with the lab's CA.
+func (f *serveFlags) runAzure(cmd *cobra.Command) error {
+	if f.lab == "" {
+		return errors.New("--provider azure needs --lab: ARM is served over HTTPS with the lab's certificate authority")
+	}
+	if len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 || f.internetFile != "" || f.statePath != "" {
+		return errors.New("--provider azure: --circuit, --uplink, --line, --quota, --internet and --state are AWS's (not served for Azure yet)")
+	}
+	generated := !cmd.Flags().Changed("account")
+	var principals []cmazure.Principal
+	if generated {
+		principals = []cmazure.Principal{{Subscription: newGUID(), ClientID: newGUID(), Secret: hex.EncodeToString(randomBytes(24))}}
+	} else {
+		var err error
+		if principals, err = parseAzureAccounts(f.accounts); err != nil {
+			return err
+		}
+	}
+	if f.region == "us-east-1" {
+		f.region = "eastus"
+	}
+	cloud := model.New()
+	for _, p := range principals {
+		cloud.AddAccount(model.Account{ID: p.Subscription, Provider: model.ProviderAzure})
+	}
+	cl, err := startCloudLab(cmd.Context(), f.lab, f.join, false, cloud, nil, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer cl.close()
+	if _, err := mcnlab.LoadCA(f.lab); errors.Is(err, fs.ErrNotExist) {
+		_, err = mcnlab.MakeCA(f.lab)
+	}
+	tlsCfg, err := mcnlab.ServerTLS(f.lab)
+	if err != nil {
+		return err
+	}
+	handler := cl.r.InForce(cmazure.New(cloud, cmazure.LabTenant, principals...))
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return fmt.Errorf("cloudmock serve: %w", err)
+	}
+	if err := f.recordAzure(cmd, ln, generated, principals[0]); err != nil {
+		ln.Close()
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: Azure Resource Manager on https://%s (%d subscriptions, realized in lab %s); Ctrl-C stops it\n", ln.Addr(), len(principals), f.lab)
+	return f.serveOn(cmd, tls.NewListener(ln, tlsCfg), handler, serveSetup{})
+}
+
+// recordAzure writes --addr-file and, for generated credentials, the
+// lab's endpoint record.
+func (f *serveFlags) recordAzure(cmd *cobra.Command, ln net.Listener, generated bool, p cmazure.Principal) error {
+	if f.addrFile != "" {
+		if err := writeFileAtomic(f.addrFile, []byte(ln.Addr().String())); err != nil {
+			return fmt.Errorf("cloudmock serve: --addr-file: %w", err)
+		}
+	}
+	if !generated || f.join {
+		return nil
+	}
+	if err := mcnlab.WriteEndpoint(f.lab, "azure", ctlcloud.Endpoint{URL: "https://" + ln.Addr().String(), Region: f.region,
+		AccountID: p.Subscription, Credentials: ctlcloud.Credentials{KeyID: p.ClientID, Secret: p.Secret}, CAFile: mcnlab.CAFile(f.lab)}); err != nil {
+		return fmt.Errorf("cloudmock serve: %w", err)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: subscription %s's service principal is in %s (0600)\n", p.Subscription, mcnlab.EndpointsFile(f.lab))
+	return nil
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return b
+}
+
+// azureEnvLong is what cloudmock env's help says of --provider azure.
+const azureEnvLong = `
+
+For Azure (--provider azure) it prints lines that register the lab's cloud
+with az and log in to it, following ../shared/background/cloud-clients.md:
+
+  export AZURE_CONFIG_DIR=...      az's configuration: the one already set,
+                                   else ~/.azure-mcnlab-LAB (so that the
+                                   lab's cloud and login stay out of ~/.azure)
+  export REQUESTS_CA_BUNDLE=...    the lab's certificate authority, which az
+                                   (MSAL and ARM) trusts through it
+  export AZURE_CORE_COLLECT_TELEMETRY=false
+  az cloud register/update ...     the cloud mcnlab-LAB: the lab's ARM with
+                                   its ADFS-shaped authority (read from
+                                   /metadata/endpoints) and the profile
+                                   2020-09-01-hybrid, which Debian's az 2.45
+                                   needs for az network
+  az cloud set, az login --service-principal, az account set
+                                   the lab's subscription and principal
+
+Running them takes az some seconds.`
+
+// azureEnv is the shell text that points az at lab's Azure cloud lc.
+func azureEnv(lab string, lc ctlcloud.Endpoint) (string, error) {
+	if !strings.HasPrefix(lc.URL, "https://") || lc.CAFile == "" || lc.AccountID == "" || lc.Credentials.KeyID == "" || lc.Credentials.Secret == "" {
+		return "", fmt.Errorf("lab %s: its Azure record in %s lacks the HTTPS URL, CA, subscription or service principal", lab, mcnlab.EndpointsFile(lab))
+	}
+	cloudName := "mcnlab-" + lab
+	q := shellQuote
+	var b strings.Builder
+	fmt.Fprintf(&b, "# lab %s: emulated Azure cloud at %s, subscription %s\n", lab, lc.URL, lc.AccountID)
+	fmt.Fprintf(&b, "export AZURE_CONFIG_DIR=\"${AZURE_CONFIG_DIR:-$HOME/.azure-mcnlab-%s}\"\n", lab)
+	fmt.Fprintf(&b, "export REQUESTS_CA_BUNDLE=%s\n", q(lc.CAFile))
+	b.WriteString("export AZURE_CORE_COLLECT_TELEMETRY=false\n")
+	reg := fmt.Sprintf("-n %s --endpoint-resource-manager %s --profile 2020-09-01-hybrid", q(cloudName), q(lc.URL+"/"))
+	fmt.Fprintf(&b, "if az cloud show -n %s >/dev/null 2>&1; then az cloud update %s --only-show-errors >/dev/null; else az cloud register %s --only-show-errors >/dev/null; fi\n", q(cloudName), reg, reg)
+	fmt.Fprintf(&b, "az cloud set -n %s --only-show-errors >/dev/null\n", q(cloudName))
+	fmt.Fprintf(&b, "az login --service-principal --username %s --password=%s --tenant %s --only-show-errors >/dev/null\n", q(lc.Credentials.KeyID), q(lc.Credentials.Secret), q(cmazure.LabTenant))
+	fmt.Fprintf(&b, "az account set --subscription %s --only-show-errors\n", q(lc.AccountID))
+	return b.String(), nil
+}

@@ -58,6 +58,18 @@ func TestPrefixListVersions(t *testing.T) {
 	}
 	_, err = c.RestorePrefixListVersion(acct, p.ID, 1, 2)
 	wantCode(t, err, CodeConflict)
+	// Every version is kept in a snapshot.
+	snap, _, err := c.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := New()
+	if err := back.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := back.PrefixListEntries(acct, p.ID, 2); err != nil || len(got) != 1 || got[0].CIDR != pfx("10.2.0.0/16") {
+		t.Fatalf("restored version 2: %v %v", got, err)
+	}
 }
 
 func TestPrefixListReferences(t *testing.T) {

@@ -156,8 +156,12 @@ func ec2Code(me *model.Error) string {
 		}
 		return "IncorrectState"
 	case model.CodeCannotDelete:
-		if me.Kind == model.KindSecurityGroup {
+		switch me.Kind {
+		case model.KindSecurityGroup:
 			return "CannotDelete"
+		case model.KindInstance:
+			// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_ChangingDisableAPITermination.html — a protected instance is not terminated: OperationNotPermitted
+			return "OperationNotPermitted"
 		}
 	}
 	return "InvalidParameterValue"

@@ -12,7 +12,6 @@ func init() {
 	register("RunInstances", runInstances)
 	register("DescribeInstances", describeInstances)
 	register("TerminateInstances", terminateInstances)
-	register("ModifyInstanceAttribute", setSourceDestCheck("InstanceId", true))
 }
 
 type xmlInstanceState struct {
@@ -176,6 +175,9 @@ func runInstances(h *Handler, c *call) (response, error) {
 			return nil, errInvalid("Value (%s) for parameter privateIpAddress is invalid.", ip)
 		}
 	}
+	if err := launchAttributes(c.form, &spec); err != nil {
+		return nil, err
+	}
 	if spec.Tags, err = c.form.tagSpecs("instance"); err != nil {
 		return nil, err
 	}
@@ -239,7 +241,12 @@ func terminateInstances(h *Handler, c *call) (response, error) {
 	}
 	r := &terminateResp{}
 	for _, id := range ids {
-		r.Changes = append(r.Changes, xmlStateChange{InstanceID: id, Current: instanceState(model.InstanceTerminated), Previous: instanceState(prev[id])})
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TerminateInstances.html — the answer's currentState is shutting-down (32) for an instance that was not yet terminated
+		cur := model.InstanceShuttingDown
+		if prev[id] == model.InstanceTerminated {
+			cur = model.InstanceTerminated
+		}
+		r.Changes = append(r.Changes, xmlStateChange{InstanceID: id, Current: instanceState(cur), Previous: instanceState(prev[id])})
 	}
 	return r, nil
 }

@@ -55,7 +55,7 @@ func TestInstances(t *testing.T) {
 	_, err = l.a.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: sub.SubnetId})
 	wantAPIError(t, err, "DependencyViolation")
 	term := must[*ec2.TerminateInstancesOutput](t)(l.a.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{*i0.InstanceId}}))
-	if term.TerminatingInstances[0].CurrentState.Name != types.InstanceStateNameTerminated || term.TerminatingInstances[0].PreviousState.Name != types.InstanceStateNameRunning {
+	if term.TerminatingInstances[0].CurrentState.Name != types.InstanceStateNameShuttingDown || term.TerminatingInstances[0].PreviousState.Name != types.InstanceStateNameRunning {
 		t.Fatalf("terminate = %+v", term.TerminatingInstances[0])
 	}
 	rt = must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{RouteTableIds: []string{*rt.RouteTableId}})).RouteTables[0]

@@ -280,7 +280,9 @@ func TestLaunchTemplateCLI(t *testing.T) {
 	if err != nil {
 		t.Fatalf("create-launch-template: %v\n%s", err, out)
 	}
-	var created struct{ LaunchTemplate struct{ LaunchTemplateId string } }
+	var created struct {
+		LaunchTemplate struct{ LaunchTemplateId string }
+	}
 	if err := json.Unmarshal([]byte(out), &created); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
@@ -304,7 +306,9 @@ func TestLaunchTemplateCLI(t *testing.T) {
 		t.Fatalf("describe-launch-template-versions $Default: %v\n%s", err, out)
 	}
 	out, err = cli("run-instances", "--launch-template", "LaunchTemplateName=cli", "--count", "1")
-	var ran struct{ Instances []struct{ InstanceType, SubnetId string } }
+	var ran struct {
+		Instances []struct{ InstanceType, SubnetId string }
+	}
 	if err != nil || json.Unmarshal([]byte(out), &ran) != nil || len(ran.Instances) != 1 || ran.Instances[0].InstanceType != "t3.large" || ran.Instances[0].SubnetId != fx.sub {
 		t.Fatalf("run-instances --launch-template: %v\n%s", err, out)
 	}
@@ -313,4 +317,3 @@ func TestLaunchTemplateCLI(t *testing.T) {
 		t.Fatalf("delete-launch-template of a missing one: %v\n%s", err, out)
 	}
 }
-

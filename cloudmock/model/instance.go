@@ -49,6 +49,11 @@ type Instance struct {
 	// start from stopped and each reboot. The realizer remakes the
 	// instance's host when it changes, as a booting VM loses its processes.
 	Boots int
+	// Attributes set at launch and changed by ModifyInstance (instattr.go).
+	DisableAPITermination bool      `json:",omitempty"`
+	ShutdownBehavior      string    `json:",omitempty"` // "stop" (empty) or "terminate"
+	UserData              string    `json:",omitempty"` // as given, base64
+	TerminatedAt          time.Time `json:",omitzero"`  // when it was terminated (TerminatedVisible)
 }
 
 // NetworkInterface is a virtual NIC in one subnet.
@@ -124,6 +129,11 @@ type LaunchSpec struct {
 	// or for none (false); nil follows the subnet (Subnet.MapPublicIP).
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceNetworkInterfaceSpecification.html — AssociatePublicIpAddress overrides the subnet's MapPublicIpOnLaunch
 	PublicIP *bool
+	// DisableAPITermination, ShutdownBehavior and UserData are the
+	// instances' attributes (Instance).
+	DisableAPITermination bool
+	ShutdownBehavior      string
+	UserData              string
 }
 
 // RunInstances launches Count instances in a subnet, each with a primary
@@ -195,7 +205,8 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 			return nil, err
 		}
 		inst := &Instance{ID: instID, Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, ImageID: spec.ImageID,
-			Type: spec.Type, PrivateIP: ip, SecurityGroupIDs: groups, State: InstanceRunning, LaunchTime: now, ReservationID: resv, Boots: 1}
+			Type: spec.Type, PrivateIP: ip, SecurityGroupIDs: groups, State: InstanceRunning, LaunchTime: now, ReservationID: resv, Boots: 1,
+			DisableAPITermination: spec.DisableAPITermination, ShutdownBehavior: spec.ShutdownBehavior, UserData: spec.UserData}
 		e := &NetworkInterface{ID: eniID, Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, PrivateIP: ip,
 			SecurityGroupIDs: slices.Clone(groups), SourceDestCheck: true, InstanceID: inst.ID}
 		inst.NetworkInterfaceID = e.ID
@@ -214,14 +225,20 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 }
 
 func (c *Cloud) instanceLocked(account, id string) (*Instance, error) {
-	return c.instances.get(account, id)
+	i, err := c.instances.get(account, id)
+	if err == nil && i.gone(time.Now()) {
+		return nil, notFound(KindInstance, id)
+	}
+	return i, err
 }
 
-// Instances returns all instances of the account, terminated ones included, sorted by ID.
+// Instances returns all instances of the account, those terminated within
+// TerminatedVisible included, sorted by ID.
 func (c *Cloud) Instances(account string) []Instance {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.instances.list(c, account)
+	now := time.Now()
+	return c.instances.listWhere(c, func(i *Instance) bool { return i.Account == account && !i.gone(now) })
 }
 
 // NetworkInterfaces returns all interfaces of the account, sorted by ID.
@@ -238,10 +255,16 @@ func (c *Cloud) TerminateInstances(account string, ids []string) (map[string]Ins
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, id := range ids {
-		if _, err := c.instanceLocked(account, id); err != nil {
+		i, err := c.instanceLocked(account, id)
+		if err != nil {
 			return nil, err
 		}
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_ChangingDisableAPITermination.html — termination protection refuses TerminateInstances
+		if i.DisableAPITermination && i.State != InstanceTerminated {
+			return nil, errf(CodeCannotDelete, KindInstance, id, "The instance '%s' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.", id)
+		}
 	}
+	c.forgetGoneLocked()
 	prev := map[string]InstanceState{}
 	for _, id := range ids {
 		i := c.instances[id]
@@ -250,6 +273,7 @@ func (c *Cloud) TerminateInstances(account string, ids []string) (map[string]Ins
 			continue
 		}
 		i.State = InstanceTerminated
+		i.TerminatedAt = time.Now().UTC()
 		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/terminating-instances.html — an Elastic IP address is disassociated when its instance terminates
 		for _, eip := range c.eips {
 			if eip.Associate == i.NetworkInterfaceID && eip.Associate != "" {

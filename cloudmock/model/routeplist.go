@@ -149,19 +149,25 @@ func (c *Cloud) DeletePrefixListRoute(account, tableID, listID string) error {
 func (c *Cloud) ExpandRoutes(rt RouteTable) []Route {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	return ExpandRoutes(rt.Routes, func(id string) []netip.Prefix { return c.prefixListCIDRsLocked(rt.Account, id) })
+}
+
+// ExpandRoutes is Cloud.ExpandRoutes with the CIDRs of each prefix list
+// given by cidrs.
+func ExpandRoutes(routes []Route, cidrs func(listID string) []netip.Prefix) []Route {
 	var out []Route
 	have := map[netip.Prefix]bool{}
-	for _, r := range rt.Routes {
+	for _, r := range routes {
 		if r.PrefixListID == "" {
 			out = append(out, r)
 			have[r.Destination] = true
 		}
 	}
-	for _, r := range rt.Routes {
+	for _, r := range routes {
 		if r.PrefixListID == "" {
 			continue
 		}
-		for _, p := range c.prefixListCIDRsLocked(rt.Account, r.PrefixListID) {
+		for _, p := range cidrs(r.PrefixListID) {
 			if !have[p] {
 				have[p] = true
 				x := r

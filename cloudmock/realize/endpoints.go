@@ -54,12 +54,14 @@ func withServices(cfg *internet.Config) *internet.Config {
 }
 
 // prefixListCIDRs are the current CIDRs of every prefix list the
-// snapshot's accounts see, by ID.
+// snapshot's accounts see, by ID: the IPv4 ones, as the dataplane's
+// routers and rule sets are IPv4 (ipv4Only).
 func prefixListCIDRs(c *model.Cloud, account string, into map[string][]netip.Prefix) {
 	for _, p := range c.PrefixLists(account) {
-		into[p.ID] = p.CIDRs()
+		into[p.ID] = slices.DeleteFunc(p.CIDRs(), func(x netip.Prefix) bool { return !x.Addr().Is4() })
 	}
 }
+
 
 // gatewayEndpointNets returns the networks with a gateway endpoint, and
 // the CIDRs of the services each reaches through one (what its router

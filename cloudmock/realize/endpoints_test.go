@@ -155,6 +155,14 @@ func TestPrefixListRouteFollowsModify(t *testing.T) {
 		Add: []model.PrefixListEntry{{CIDR: s2.Prefix, Description: "v2"}}}))
 	l.sync()
 	l.pingOK(l.ns(i1), i2.PrivateIP)
+	// An IPv6 list in a route and a rule leaves the IPv4 dataplane as it is.
+	pl6 := must[model.PrefixList](t)(l.cloud.CreatePrefixList(acct, model.PrefixListSpec{Name: "v6", MaxEntries: 2, IPv6: true,
+		Entries: []model.PrefixListEntry{{CIDR: netip.MustParsePrefix("2001:db8:77::/48")}}}))
+	l.ok(l.cloud.CreatePrefixListRoute(acct, v1.MainRouteTableID, pl6.ID, model.Target{Kind: model.TargetPeering, ID: pc.ID}))
+	must[[]model.Rule](t)(l.cloud.AddRules(acct, model.FlavorSecurityGroup, i1.SecurityGroupIDs[0], []model.Rule{{Direction: model.Egress,
+		Action: model.Allow, Protocol: "tcp", FromPort: 443, ToPort: 443, Peer: model.Peer{PrefixListID: pl6.ID}}}))
+	l.sync()
+	l.pingOK(l.ns(i1), i2.PrivateIP)
 	v = 2
 	must[model.PrefixList](t)(l.cloud.ModifyPrefixList(acct, pl.ID, model.PrefixListChange{CurrentVersion: &v, Remove: []netip.Prefix{s2.Prefix}}))
 	l.sync()

@@ -59,12 +59,12 @@ func takeSnapshot(c *model.Cloud) *snapshot {
 		for _, x := range c.Subnets(a.ID) {
 			s.subnets[x.ID] = x
 		}
+		prefixListCIDRs(c, a.ID, s.prefixLists)
 		for _, t := range c.RouteTables(a.ID) {
-			t.Routes = c.ExpandRoutes(t)
+			t.Routes = model.ExpandRoutes(t.Routes, func(id string) []netip.Prefix { return s.prefixLists[id] })
 			s.tables = append(s.tables, t)
 		}
 		s.endpoints = append(s.endpoints, c.VPCEndpoints(a.ID)...)
-		prefixListCIDRs(c, a.ID, s.prefixLists)
 		s.ruleSets = append(s.ruleSets, c.RuleSets(a.ID, "")...)
 		s.enis = append(s.enis, c.NetworkInterfaces(a.ID)...)
 		for _, i := range c.Instances(a.ID) {

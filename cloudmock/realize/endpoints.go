@@ -62,7 +62,6 @@ func prefixListCIDRs(c *model.Cloud, account string, into map[string][]netip.Pre
 	}
 }
 
-
 // gatewayEndpointNets returns the networks with a gateway endpoint, and
 // the CIDRs of the services each reaches through one (what its router
 // masquerades onto its internet link).

@@ -77,12 +77,12 @@ func newCloudmockServe() *cobra.Command {
 	serve := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]... [--lab NAME [--circuit NAME=NAMESPACE:INTERFACE]... [--uplink NAME=NAMESPACE:INTERFACE:ADDRESS/LEN]...]",
 		Short: "Serve the AWS EC2 and Direct Connect APIs on loopback for the AWS SDKs and CLI (--endpoint-url)",
-		Long:  serveLong + serveAzureLong,
+		Long:  serveLong + serveAzureLong + serveGCPLong,
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return f.run(cmd) },
 	}
 	serve.Flags().StringVar(&f.listen, "listen", "127.0.0.1:4566", "loopback address to serve on")
-	serve.Flags().StringVar(&f.provider, "provider", "aws", "whose API to serve: aws (EC2, Direct Connect; plain HTTP) or azure (ARM over HTTPS; needs --lab)")
+	serve.Flags().StringVar(&f.provider, "provider", "aws", "whose API to serve: aws (EC2, Direct Connect; plain HTTP), azure (ARM over HTTPS; needs --lab) or gcp (Compute Engine; plain HTTP)")
 	serve.Flags().StringVar(&f.region, "region", "us-east-1", "the region the API answers for")
 	serve.Flags().StringVar(&f.lab, labFlag, "", "make the cloud real in the namespaces of lab `NAME` (VPC routers, instances, gateways; instances of image "+realize.GatewayImage+" run mcnlab gateway); every call returns once its change is in force")
 	serve.Flags().StringVar(&f.statePath, "state", "", "keep the cloud in the database `FILE` (created 0600 if missing, loaded if present): after a restart, even after SIGKILL, every object, ID, tag and quota is as before, and each call is answered once saved; --account and --quota apply to accounts the file does not hold yet")
@@ -163,8 +163,10 @@ func (f *serveFlags) run(cmd *cobra.Command) error {
 	case "aws":
 	case "azure":
 		return f.runAzure(cmd)
+	case "gcp":
+		return f.runGCP(cmd)
 	default:
-		return fmt.Errorf("--provider %q: cloudmock serve serves aws or azure", f.provider)
+		return fmt.Errorf("--provider %q: cloudmock serve serves aws, azure or gcp", f.provider)
 	}
 	s, err := f.parse()
 	if err != nil {
@@ -254,7 +256,7 @@ func (f *serveFlags) serveOn(cmd *cobra.Command, ln net.Listener, handler http.H
 	if len(s.uplinks) > 0 {
 		where += fmt.Sprintf(", %d uplinks", len(s.uplinks))
 	}
-	if f.provider != "azure" {
+	if f.provider == "aws" {
 		fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: AWS EC2 and Direct Connect APIs on http://%s (region %s, %d accounts, %s); Ctrl-C stops it\n", ln.Addr(), f.region, len(s.creds), where)
 	}
 	go func() {

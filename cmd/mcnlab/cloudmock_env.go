@@ -16,12 +16,12 @@ import (
 
 // envProviders are the providers whose clients `cloudmock env` can point
 // at a lab, in the order its error lists them.
-var envProviders = []string{"aws", "azure"}
+var envProviders = []string{"aws", "azure", "gcp"}
 
 func newCloudmockEnv() *cobra.Command {
 	var lab, provider string
 	c := &cobra.Command{
-		Use:   "env [--lab NAME] [--provider aws|azure]",
+		Use:   "env [--lab NAME] [--provider aws|azure|gcp]",
 		Short: "Print the shell lines that point a provider's CLI and SDKs at a lab's emulated cloud",
 		Long: `env prints shell lines that point a cloud provider's own CLI and SDKs at
 the emulated cloud of a running lab, with the lab's account and its random
@@ -62,7 +62,7 @@ default) it prints:
 AWS_CA_BUNDLE (the lab's certificate authority) follows once a lab's cloud
 serves HTTPS; today it serves plain HTTP on loopback. Values are quoted
 for POSIX shells (sh, bash, zsh). Only the AWS APIs that cloudmock serves
-(EC2 and Direct Connect) answer at the endpoint.` + azureEnvLong,
+(EC2 and Direct Connect) answer at the endpoint.` + azureEnvLong + gcpEnvLong,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !slices.Contains(envProviders, provider) {
@@ -83,8 +83,11 @@ for POSIX shells (sh, bash, zsh). Only the AWS APIs that cloudmock serves
 				return err
 			}
 			envOf := awsEnv
-			if provider == "azure" {
+			switch provider {
+			case "azure":
 				envOf = azureEnv
+			case "gcp":
+				envOf = gcpEnv
 			}
 			lines, err := envOf(name, lc)
 			if err != nil {

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	cmgcp "github.com/mcnlab/mcnlab/cloudmock/gcp"
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+	ctlcloud "github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/emulator/state"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// serveGCPLong is what cloudmock serve's help says of --provider gcp.
+const serveGCPLong = `
+
+With --provider gcp it serves the Compute Engine API v1 (networks,
+subnetworks, firewalls, routes, operations; /compute/v1/) over plain HTTP,
+which gcloud and the Google client libraries accept. Each --account is
+PROJECT_ID:TOKEN (a bearer token and the one project it may use); without
+one, a random project and token are made. With --lab the project, the
+endpoint and the token (in a 0600 file) are recorded in the lab's state
+for 'mcnlab cloudmock env --provider gcp'; GCP's objects are kept in the
+model only: they are not realized in the lab's namespaces yet.`
+
+// projectPattern is a GCP project ID's form.
+// GCP: https://cloud.google.com/resource-manager/docs/creating-managing-projects#before_you_begin — 6 to 30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen
+var projectPattern = regexp.MustCompile(`^[a-z][-a-z0-9]{4,28}[a-z0-9]$`)
+
+// parseGCPAccounts parses PROJECT_ID:TOKEN values.
+func parseGCPAccounts(specs []string) (map[string]string, []string, error) {
+	tokens := map[string]string{}
+	var projects []string
+	for _, s := range specs {
+		p, tok, ok := strings.Cut(s, ":")
+		if !ok || !projectPattern.MatchString(p) || tok == "" {
+			return nil, nil, fmt.Errorf("--account %q: want PROJECT_ID:TOKEN with a project ID of 6 to 30 lowercase letters, digits and hyphens", s)
+		}
+		tokens[tok] = p
+		projects = append(projects, p)
+	}
+	return tokens, projects, nil
+}
+
+// gcpTokenFile is where serve keeps a lab's GCP token for gcloud
+// (CLOUDSDK_AUTH_ACCESS_TOKEN_FILE).
+func gcpTokenFile(lab string) string { return filepath.Join(state.Dir(lab), "gcp.token") }
+
+// runGCP serves the Compute Engine API for --provider gcp until cmd's
+// context ends.
+func (f *serveFlags) runGCP(cmd *cobra.Command) error {
+	if len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 || f.internetFile != "" || f.statePath != "" || f.join {
+		return errors.New("--provider gcp: --circuit, --uplink, --line, --quota, --internet, --state and --join are AWS's (not served for GCP yet)")
+	}
+	var tokens map[string]string
+	var projects []string
+	if cmd.Flags().Changed("account") {
+		var err error
+		if tokens, projects, err = parseGCPAccounts(f.accounts); err != nil {
+			return err
+		}
+	} else {
+		p, tok := "mcnlab-"+hex.EncodeToString(randomBytes(4)), hex.EncodeToString(randomBytes(24))
+		tokens, projects = map[string]string{tok: p}, []string{p}
+	}
+	cloud := model.New()
+	for _, p := range projects {
+		cloud.AddAccount(model.Account{ID: p, Provider: model.ProviderGCP})
+	}
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return fmt.Errorf("cloudmock serve: %w", err)
+	}
+	if f.lab != "" {
+		done, err := recordGCPLab(f.lab, ln.Addr().String(), projects[0], tokenOf(tokens, projects[0]))
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer done()
+	}
+	if f.addrFile != "" {
+		if err := writeFileAtomic(f.addrFile, []byte(ln.Addr().String())); err != nil {
+			ln.Close()
+			return fmt.Errorf("cloudmock serve: --addr-file: %w", err)
+		}
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: Compute Engine API on http://%s/compute/v1/ (%d projects, model only); Ctrl-C stops it\n", ln.Addr(), len(projects))
+	return f.serveOn(cmd, ln, cmgcp.New(cloud, cmgcp.Config{Tokens: tokens}), serveSetup{})
+}
+
+func tokenOf(tokens map[string]string, project string) string {
+	for t, p := range tokens {
+		if p == project {
+			return t
+		}
+	}
+	return ""
+}
+
+// recordGCPLab makes lab's state record (a lab of the cloud alone, with no
+// namespaces) and records the endpoint and token; done removes them.
+func recordGCPLab(lab, addr, project, token string) (done func(), err error) {
+	if err := needRoot("cloudmock serve --lab"); err != nil {
+		return nil, err
+	}
+	if err := topologies.CheckLabName("--lab", lab); err != nil {
+		return nil, err
+	}
+	if err := state.Create(&state.Lab{Name: lab, Created: time.Now().UTC(), Phase: state.PhaseReady, Owner: state.Self()}); err != nil {
+		if errors.Is(err, state.ErrExists) {
+			return nil, fmt.Errorf("lab %s exists already; destroy it with `mcnlab destroy --lab %s` or pick another name", lab, lab)
+		}
+		return nil, err
+	}
+	lock, err := state.TryLock(lab)
+	if err != nil {
+		state.Remove(lab)
+		return nil, err
+	}
+	done = func() { lock.Unlock(); state.Remove(lab) }
+	if err := os.WriteFile(gcpTokenFile(lab), []byte(token), 0o600); err != nil {
+		done()
+		return nil, fmt.Errorf("cloudmock serve: write the lab's GCP token: %w", err)
+	}
+	if err := mcnlab.WriteEndpoint(lab, "gcp", ctlcloud.Endpoint{URL: "http://" + addr + "/compute/v1/", AccountID: project,
+		Credentials: ctlcloud.Credentials{Secret: token}}); err != nil {
+		done()
+		return nil, fmt.Errorf("cloudmock serve: %w", err)
+	}
+	return done, nil
+}
+
+// gcpEnvLong is what cloudmock env's help says of --provider gcp.
+const gcpEnvLong = `
+
+For GCP (--provider gcp) it prints lines that point gcloud at the lab's
+Compute Engine API, following ../shared/background/cloud-clients.md:
+
+  export CLOUDSDK_CONFIG=...        gcloud's configuration: the one already
+                                    set, else ~/.config/gcloud-mcnlab-LAB
+  export CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE=...   the lab's endpoint
+  export CLOUDSDK_CORE_PROJECT=...  the lab's project
+  export CLOUDSDK_AUTH_ACCESS_TOKEN_FILE=...  the lab's token (0600)
+  export CLOUDSDK_CORE_CHECK_GCE_METADATA=false (and prompts, updates and
+                                    usage reporting off)
+
+and, as comments, how the Go and Python client libraries take the endpoint.`
+
+// gcpEnv is the shell text that points gcloud at lab's GCP cloud lc.
+func gcpEnv(lab string, lc ctlcloud.Endpoint) (string, error) {
+	if !strings.HasSuffix(lc.URL, "/compute/v1/") || lc.AccountID == "" {
+		return "", fmt.Errorf("lab %s: its GCP record in %s lacks the endpoint or the project", lab, mcnlab.EndpointsFile(lab))
+	}
+	q := shellQuote
+	root := strings.TrimSuffix(lc.URL, "compute/v1/")
+	var b strings.Builder
+	fmt.Fprintf(&b, "# lab %s: emulated GCP Compute Engine API at %s, project %s\n", lab, lc.URL, lc.AccountID)
+	fmt.Fprintf(&b, "# Go: compute.NewService(ctx, option.WithEndpoint(%s), option.WithTokenSource(...the token in $CLOUDSDK_AUTH_ACCESS_TOKEN_FILE...))\n", q(lc.URL))
+	fmt.Fprintf(&b, "# Python: discovery.build(\"compute\", \"v1\", http=httplib2.Http(), discoveryServiceUrl=%s)\n", q(root+"discovery/v1/apis/{api}/{apiVersion}/rest"))
+	fmt.Fprintf(&b, "export CLOUDSDK_CONFIG=\"${CLOUDSDK_CONFIG:-$HOME/.config/gcloud-mcnlab-%s}\"\n", lab)
+	fmt.Fprintf(&b, "export CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE=%s\n", q(lc.URL))
+	fmt.Fprintf(&b, "export CLOUDSDK_CORE_PROJECT=%s\n", q(lc.AccountID))
+	fmt.Fprintf(&b, "export CLOUDSDK_AUTH_ACCESS_TOKEN_FILE=%s\n", q(gcpTokenFile(lab)))
+	b.WriteString("export CLOUDSDK_CORE_CHECK_GCE_METADATA=false CLOUDSDK_CORE_DISABLE_USAGE_REPORTING=true CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK=true CLOUDSDK_SURVEY_DISABLE_PROMPTS=true CLOUDSDK_CORE_DISABLE_PROMPTS=1\n")
+	return b.String(), nil
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mcnlab/mcnlab/internal/roottest"
+)
+
+// gcloudScript runs gcloud as a user of the lab does after
+// `eval "$(mcnlab cloudmock env --provider gcp)"`.
+const gcloudScript = `set -e
+eval "$LINES"
+echo "config=$CLOUDSDK_CONFIG project=$CLOUDSDK_CORE_PROJECT"
+gcloud compute networks create net1 --subnet-mode=custom
+gcloud compute networks subnets create s1 --network net1 --region europe-west1 --range 10.5.0.0/24
+gcloud compute firewall-rules create allow-web --network net1 --allow tcp:80,tcp:443 --target-tags web
+echo "subnet=$(gcloud compute networks subnets describe s1 --region europe-west1 --format='value(gatewayAddress)')"
+echo "rule=$(gcloud compute firewall-rules list --format='value(name,sourceRanges.list())')"
+`
+
+// TestGcloudThroughEnv: with cloudmock serve --provider gcp --lab, a
+// shell that evals what `mcnlab cloudmock env --provider gcp` prints runs
+// plain gcloud commands against the lab's project, with its token; with
+// CLOUDSDK_CONFIG set the lines keep it, without it they use
+// ~/.config/gcloud-mcnlab-LAB.
+func TestGcloudThroughEnv(t *testing.T) {
+	roottest.Require(t)
+	if _, err := exec.LookPath("gcloud"); err != nil {
+		roottest.Missing(t, "gcloud not installed (Google Cloud SDK)")
+	}
+	roottest.UseTempState(t)
+	lab := roottest.LabName(t, "gcp")
+	startServe(t, "--provider", "gcp", "--lab", lab)
+	lines, _, err := run(t, "cloudmock", "env", "--lab", lab, "--provider", "gcp")
+	if err != nil {
+		t.Fatalf("cloudmock env --provider gcp: %v\n%s", err, lines)
+	}
+	home := t.TempDir()
+	cfg := filepath.Join(t.TempDir(), "mine")
+	for _, set := range []bool{true, false} {
+		env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "LINES=" + lines}
+		want := filepath.Join(home, ".config", "gcloud-mcnlab-"+lab)
+		script := gcloudScript
+		if set {
+			env, want = append(env, "CLOUDSDK_CONFIG="+cfg), cfg
+		} else {
+			script = "set -e\neval \"$LINES\"\necho \"config=$CLOUDSDK_CONFIG\"\n" +
+				`echo "subnet=$(gcloud compute networks subnets describe s1 --region europe-west1 --format='value(gatewayAddress)')"` + "\n"
+		}
+		cmd := exec.CommandContext(t.Context(), "bash", "-c", script)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("gcloud through cloudmock env (CLOUDSDK_CONFIG set: %v): %v\n%s", set, err, out)
+		}
+		got := string(out)
+		for _, w := range []string{"config=" + want, "subnet=10.5.0.1\n"} {
+			if !strings.Contains(got, w) {
+				t.Errorf("CLOUDSDK_CONFIG set %v: output lacks %q:\n%s", set, w, got)
+			}
+		}
+		if set && !strings.Contains(got, "rule=allow-web\t0.0.0.0/0\n") {
+			t.Errorf("output lacks the firewall rule:\n%s", got)
+		}
+	}
+}

@@ -324,16 +324,13 @@ type getEntriesResp struct {
 
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetManagedPrefixListEntries.html — PrefixListId, TargetVersion, MaxResults, NextToken
 func getManagedPrefixListEntries(h *Handler, c *call) (response, error) {
-	id, err := c.form.required("PrefixListId")
+	id, err := h.prefixListParam(c)
 	if err != nil {
 		return nil, err
 	}
 	v, err := c.form.int64Or("TargetVersion", 0)
 	if err != nil {
 		return nil, err
-	}
-	if !h.prefixListSeen(c, id) {
-		return nil, notFoundError(id)
 	}
 	es, err := h.cloud.PrefixListEntries(c.account, id, v)
 	if err != nil {
@@ -350,16 +347,21 @@ func getManagedPrefixListEntries(h *Handler, c *call) (response, error) {
 	return r, nil
 }
 
-// prefixListSeen reports whether the call's region shows the list.
-func (h *Handler) prefixListSeen(c *call, id string) bool {
+// prefixListParam reads PrefixListId, a list the call's region shows
+// (AWS's lists of another region are not found there).
+func (h *Handler) prefixListParam(c *call) (string, error) {
+	id, err := c.form.required("PrefixListId")
+	if err != nil {
+		return "", err
+	}
 	p, err := h.cloud.PrefixList(c.account, id)
 	if err != nil {
-		return true // the model answers it
+		return "", err
 	}
-	if p.Managed {
-		return p.Region == c.region
+	if (p.Managed && p.Region != c.region) || (!p.Managed && !h.seenIn(c, id)) {
+		return "", toAPIError(&model.Error{Code: model.CodeNotFound, Kind: model.KindPrefixList, ID: id})
 	}
-	return h.seenIn(c, id)
+	return id, nil
 }
 
 type xmlPrefixListAssociation struct {
@@ -375,12 +377,9 @@ type getAssociationsResp struct {
 
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetManagedPrefixListAssociations.html — PrefixListId, MaxResults, NextToken; resourceId and resourceOwner of each
 func getManagedPrefixListAssociations(h *Handler, c *call) (response, error) {
-	id, err := c.form.required("PrefixListId")
+	id, err := h.prefixListParam(c)
 	if err != nil {
 		return nil, err
-	}
-	if !h.prefixListSeen(c, id) {
-		return nil, notFoundError(id)
 	}
 	as, err := h.cloud.PrefixListAssociations(c.account, id)
 	if err != nil {

@@ -65,6 +65,7 @@ var notFoundByPrefix = []struct{ prefix, code string }{
 	{"vgw-", "InvalidVpnGatewayID.NotFound"},
 	{"cgw-", "InvalidCustomerGatewayID.NotFound"},
 	{"vpn-", "InvalidVpnConnectionID.NotFound"},
+	{"dopt-", "InvalidDhcpOptionID.NotFound"},
 	{"pl-", "InvalidPrefixListID.NotFound"},
 	{"vpce-", "InvalidVpcEndpointId.NotFound"},
 }

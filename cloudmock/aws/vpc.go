@@ -39,7 +39,7 @@ type xmlVpc struct {
 
 func toXMLVpc(n model.Network) xmlVpc {
 	v := xmlVpc{VpcID: n.ID, OwnerID: n.Account, State: "available", CIDRBlock: n.CIDRs[0].Prefix.String(),
-		DHCPOptionsID: "default", InstanceTenancy: "default", IsDefault: n.Default, Tags: tagSet(n.Tags)}
+		DHCPOptionsID: dhcpOptionsID(n), InstanceTenancy: "default", IsDefault: n.Default, Tags: tagSet(n.Tags)}
 	for _, b := range n.CIDRs {
 		v.CIDRAssocs = append(v.CIDRAssocs, xmlCIDRAssoc{AssociationID: b.AssociationID, CIDRBlock: b.Prefix.String(), State: xmlCIDRState{State: "associated"}})
 	}
@@ -73,10 +73,20 @@ func vpcFields(n model.Network) fields {
 		case "is-default", "isDefault":
 			return one(strconv.FormatBool(n.Default)), true
 		case "dhcp-options-id":
-			return one("default"), true
+			return one(dhcpOptionsID(n)), true
 		}
 		return nil, false
 	})
+}
+
+// dhcpOptionsID is the DHCP options set a VPC shows: its set's ID, or
+// default for none.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Vpc.html — dhcpOptionsId: the set associated with the VPC
+func dhcpOptionsID(n model.Network) string {
+	if n.DHCPOptionsID == "" {
+		return "default"
+	}
+	return n.DHCPOptionsID
 }
 
 type createVpcResp struct {

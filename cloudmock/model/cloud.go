@@ -43,6 +43,7 @@ type Cloud struct {
 	endpoints   table[VPCEndpoint, *VPCEndpoint]
 	gd          guardDuty                              // detectors, threat intel sets, findings (guardduty.go)
 	lts         table[LaunchTemplate, *LaunchTemplate] // launchtemplate.go
+	dhcp        table[DHCPOptions, *DHCPOptions]       // dhcp.go
 
 	seq  uint64
 	subs map[*Subscription]struct{}
@@ -74,6 +75,7 @@ func New() *Cloud {
 		subs: map[*Subscription]struct{}{},
 		gd:   newGuardDuty(),
 		lts:  table[LaunchTemplate, *LaunchTemplate]{},
+		dhcp: table[DHCPOptions, *DHCPOptions]{},
 	}
 }
 

@@ -51,6 +51,9 @@ func (c *Cloud) EnsureDefaultNetwork(account, region string) error {
 	done = slices.Contains(c.accounts[account].DefaultNetworkRegions, region) || c.defaultNetworkLocked(account, region) != nil
 	c.mu.RUnlock()
 	if !done {
+		if err := c.ensureRegionDHCPOptions(account, region); err != nil {
+			return err
+		}
 		_, err := c.makeDefaultNetwork(account, region)
 		var me *Error
 		if err != nil && !(errors.As(err, &me) && (me.Code == CodeQuotaExceeded || me.Code == CodeLimitExceeded)) {
@@ -84,6 +87,9 @@ func (c *Cloud) CreateDefaultNetwork(account, region string) (Network, error) {
 		return Network{}, errf(CodeInvalidParameter, KindNetwork, region, "the region '%s' does not exist", region)
 	case existing != nil:
 		return Network{}, errf(CodeAlreadyExists, KindNetwork, existing.ID, "a default network already exists for account %s in region %s: %s", account, region, existing.ID)
+	}
+	if err := c.ensureRegionDHCPOptions(account, region); err != nil {
+		return Network{}, err
 	}
 	n, err := c.makeDefaultNetwork(account, region)
 	if err != nil {

@@ -216,6 +216,15 @@ func TestDefaultNetworkProfiles(t *testing.T) {
 	if s, ok := r2.DefaultSubnet(acct, "ap-south-1", "ap-south-1c"); !ok || !s.DefaultForZone || s.NetworkID != n2.ID {
 		t.Fatalf("default subnet after restore: %+v %v", s, ok)
 	}
+	var dopt []DHCPOptions
+	for _, d := range r2.DHCPOptionsSets(acct) {
+		if d.ID == n2.DHCPOptionsID && d.RegionDefault && d.Options[0].Values[0] == "ap-south-1.compute.internal" {
+			dopt = append(dopt, d)
+		}
+	}
+	if len(dopt) != 1 {
+		t.Fatalf("the default network's DHCP options %q after restore: %+v", n2.DHCPOptionsID, r2.DHCPOptionsSets(acct))
+	}
 }
 
 // TestPublicIPOnLaunch: an instance launched into a subnet that maps

@@ -28,6 +28,9 @@ type Network struct {
 	// Default says that it is its account's default network in its
 	// region (defaultnet.go).
 	Default bool `json:",omitempty"`
+	// DHCPOptionsID is the DHCP options set it uses (dhcp.go), or empty
+	// for none.
+	DHCPOptionsID string `json:",omitempty"`
 	// AddressUsageMetrics: the network's address usage is published
 	// (AWS's enableNetworkAddressUsageMetrics); off by default.
 	AddressUsageMetrics bool `json:",omitempty"`
@@ -114,7 +117,8 @@ func (c *Cloud) CreateNetworkAt(account string, at Place, cidr netip.Prefix, tag
 		ID: id, Account: account, Region: region,
 		CIDRs: []CIDRBlock{{AssociationID: c.subIDLocked(account, KindNetworkCIDR), Prefix: cidr}},
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html — enableDnsSupport defaults to true, enableDnsHostnames to false for non-default VPCs
-		DNSSupport: true,
+		DNSSupport:    true,
+		DHCPOptionsID: c.regionDHCPOptionsLocked(account, region),
 	}
 	if noPrefix {
 		n.CIDRs = nil

@@ -88,6 +88,7 @@ var awsPrefixes = map[Kind]string{
 	KindPrefixList:               "pl",
 	KindVPCEndpoint:              "vpce",
 	KindLaunchTemplate:           "lt",
+	KindDHCPOptions:              "dopt",
 }
 
 // awsNewID mints an AWS ID: EC2's shape, or Direct Connect's for its

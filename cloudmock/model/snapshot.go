@@ -78,6 +78,8 @@ type snapshot struct {
 	guardDutySnapshot // GuardDuty's objects (guardduty.go); absent when there are none
 	// LaunchTemplates came later within version 4, absent when there are none.
 	LaunchTemplates []*LaunchTemplate `json:"launchTemplates,omitempty"`
+	// DHCP options sets came later within version 4, absent when there are none.
+	DHCPOptions []*DHCPOptions `json:"dhcpOptions,omitempty"`
 }
 
 type snapshotOwner struct {
@@ -124,6 +126,9 @@ func (c *Cloud) Snapshot() ([]byte, uint64, error) {
 	s.guardDutySnapshot = c.gd.snapshotLocked()
 	if len(c.lts) > 0 {
 		s.LaunchTemplates = c.lts.sorted()
+	}
+	if len(c.dhcp) > 0 {
+		s.DHCPOptions = c.dhcp.sorted()
 	}
 	b, err := json.Marshal(&s)
 	if err != nil {
@@ -180,6 +185,7 @@ func (c *Cloud) Restore(b []byte) error {
 	loadTable(&err, n.endpoints, s.Endpoints)
 	restoreGuardDuty(&err, &n.gd, s.guardDutySnapshot)
 	loadTable(&err, n.lts, s.LaunchTemplates)
+	loadTable(&err, n.dhcp, s.DHCPOptions)
 	if err != nil {
 		return err
 	}
@@ -203,6 +209,7 @@ func (c *Cloud) Restore(b []byte) error {
 	c.prefixLists, c.endpoints = n.prefixLists, n.endpoints
 	c.gd = n.gd
 	c.lts = n.lts
+	c.dhcp = n.dhcp
 	c.seq = s.Seq
 	return nil
 }

@@ -45,6 +45,7 @@ func inspectCloud(ctx context.Context, out io.Writer, lab string) error {
 	}
 	printInternet(w, lab)
 	printGuardDuty(w, lab)
+	printEgress(ctx, w, c)
 	fmt.Fprintf(w, "\ncontroller: converged %v\n", st.Converged)
 	if !st.Converged && len(st.Waiting) > 0 {
 		fmt.Fprintf(w, "waiting for:\n%s", mcnlab.WaitingLines(st.Waiting, "  "))

@@ -100,7 +100,8 @@ func pingUntil(t *testing.T, lab, dst string, want bool, limit time.Duration) {
 // www.example.com (HTTPS and HTTP); files.example.org is reached by ping
 // through the address its name resolved to, web1 is not; switching the
 // base policy to a deny-list with `mcnlab egress base` flips every
-// result; `mcnlab egress log` names the rule of each decision.
+// result; `mcnlab egress log` names the rule of each decision, and
+// inspect shows the gateway and its last decisions.
 func TestEgressLab(t *testing.T) {
 	lab := deployCloudLab(t, "testdata/aws-egress.yaml", "aeg")
 	_, instances, err := mcnlab.PlanAndInstances(context.Background(), lab)
@@ -168,6 +169,15 @@ func TestEgressLab(t *testing.T) {
 		t.Errorf("mcnlab egress log: %v", err)
 	}
 	t.Logf("mcnlab egress log:\n%s", out)
+	out, _, err = run(t, "inspect", "--lab", lab)
+	holds := false
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		holds = holds || len(f) > 2 && f[0] == "dev-egress" && f[1] == "dev-vpc" && f[2] == "deny-list"
+	}
+	if err != nil || !holds || !strings.Contains(out, "dev-egress: last decisions") {
+		t.Errorf("inspect: %v; want the egress gateway holding the deny-list and its last decisions:\n%s", err, out)
+	}
 }
 
 // checkEgressRoute reads the route tables with the AWS CLI: the private

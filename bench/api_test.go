@@ -33,3 +33,15 @@ func TestAPIEffect(t *testing.T) {
 	}
 	roottest.AssertGone(t, lab)
 }
+
+// TestAPIGCPBench runs the GCP API benchmark briefly: every round's calls
+// succeed and it reports a rate.
+func TestAPIGCPBench(t *testing.T) {
+	res, err := APIGCP(t.Context(), 2, 300*time.Millisecond, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Calls < 9 || res.CallsPerSec.Median <= 0 {
+		t.Fatalf("GCP bench: %d calls, %.0f/s", res.Calls, res.CallsPerSec.Median)
+	}
+}

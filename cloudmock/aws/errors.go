@@ -53,6 +53,7 @@ var notFoundByPrefix = []struct{ prefix, code string }{
 	{"rtb-", "InvalidRouteTableID.NotFound"},
 	{"igw-", "InvalidInternetGatewayID.NotFound"},
 	{"sg-", "InvalidGroup.NotFound"},
+	{"sgr-", "InvalidSecurityGroupRuleId.NotFound"},
 	{"acl-", "InvalidNetworkAclID.NotFound"},
 	{"i-", "InvalidInstanceID.NotFound"},
 	{"eni-", "InvalidNetworkInterfaceID.NotFound"},
@@ -94,6 +95,9 @@ func toAPIError(err error) *apiError {
 		return e
 	}
 	if ae, ok := launchTemplateError(me); ok {
+		return ae
+	}
+	if ae, ok := sgRuleError(me); ok {
 		return ae
 	}
 	switch {

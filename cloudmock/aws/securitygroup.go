@@ -56,20 +56,6 @@ type xmlSecurityGroup struct {
 	Tags        []xmlTag        `xml:"tagSet>item"`
 }
 
-type xmlSGRule struct {
-	ID       string `xml:"securityGroupRuleId"`
-	GroupID  string `xml:"groupId"`
-	OwnerID  string `xml:"groupOwnerId"`
-	IsEgress bool   `xml:"isEgress"`
-	Protocol string `xml:"ipProtocol"`
-	FromPort int    `xml:"fromPort"`
-	ToPort   int    `xml:"toPort"`
-	CIDR     string `xml:"cidrIpv4,omitempty"`
-	// PrefixListID is the rule's prefix list peer.
-	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SecurityGroupRule.html — prefixListId
-	PrefixListID string `xml:"prefixListId,omitempty"`
-}
-
 // Security groups are rule sets of model.FlavorSecurityGroup: each EC2
 // permission's CIDR range or group pair is one allow rule whose peer is the
 // prefix or the group; for ICMP, EC2's FromPort and ToPort are the rule's
@@ -297,8 +283,8 @@ func parseRules(f form) ([]model.Rule, error) {
 
 type authorizeResp struct {
 	meta
-	Return bool        `xml:"return"`
-	Rules  []xmlSGRule `xml:"securityGroupRuleSet>item"`
+	Return bool           `xml:"return"`
+	Rules  []xmlGroupRule `xml:"securityGroupRuleSet>item"`
 }
 
 type revokeResp struct {
@@ -327,19 +313,17 @@ func ruleAction(dir model.Direction, authorize bool) action {
 			}
 			return &revokeResp{Return: true, Unknown: toXMLPermissions(c.account, unknown)}, nil
 		}
+		tags, err := c.form.tagSpecs("security-group-rule")
+		if err != nil {
+			return nil, err
+		}
 		added, err := h.cloud.AddRules(c.account, model.FlavorSecurityGroup, id, rules)
 		if err != nil {
 			return nil, err
 		}
 		r := &authorizeResp{Return: true}
-		for _, a := range added {
-			from, to := sgPorts(a)
-			x := xmlSGRule{ID: a.ID, GroupID: id, OwnerID: c.account, IsEgress: dir == model.Egress, Protocol: a.Protocol, FromPort: from, ToPort: to}
-			if a.Peer.Prefix.IsValid() {
-				x.CIDR = a.Peer.Prefix.String()
-			}
-			x.PrefixListID = a.Peer.PrefixListID
-			r.Rules = append(r.Rules, x)
+		if r.Rules, err = h.authorizedRules(c, id, added, tags); err != nil {
+			return nil, err
 		}
 		return r, nil
 	}

@@ -20,7 +20,7 @@ var resourceTypes = map[model.Kind]string{
 	model.KindNATGateway: "natgateway", model.KindElasticIP: "elastic-ip", model.KindPeering: "vpc-peering-connection",
 	model.KindTransitGateway: "transit-gateway", model.KindTransitGatewayRouteTable: "transit-gateway-route-table",
 	model.KindTransitGatewayAttachment: "transit-gateway-attachment", model.KindVPNGateway: "vpn-gateway",
-	model.KindCustomerGateway: "customer-gateway", model.KindVPNConnection: "vpn-connection",
+	model.KindCustomerGateway: "customer-gateway", model.KindVPNConnection: "vpn-connection", model.KindSecurityRule: "security-group-rule",
 }
 
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTags.html — ResourceId.N and Tag.N

@@ -32,6 +32,7 @@ var malformedIDs = map[string]struct{ prefix, code string }{
 	"DestinationPrefixListId": {"pl", "InvalidPrefixListId.Malformed"},
 	"VpcEndpointId":           {"vpce", "InvalidVpcEndpointId.Malformed"},
 	"LaunchTemplateId":        {"lt", "InvalidLaunchTemplateId.Malformed"},
+	"SecurityGroupRuleId":     {"sgr", "InvalidSecurityGroupRuleId.Malformed"},
 	// Spelled as the errors page spells them: InvalidInternetGatewayId.Malformed,
 	// InvalidNetworkAclId.Malformed and NatGatewayMalformed.
 	"InternetGatewayId": {"igw", "InvalidInternetGatewayId.Malformed"},

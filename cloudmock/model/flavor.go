@@ -111,6 +111,7 @@ func (c *Cloud) DeleteRuleSet(account string, f Flavor, id string) error {
 		return err
 	}
 	delete(c.ruleSets, id)
+	c.ruleOwnersLocked(s, s.Rules)
 	c.forgetLocked(s.Flavor.objectKind(), id, account)
 	return nil
 }

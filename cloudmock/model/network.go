@@ -137,7 +137,10 @@ func (c *Cloud) CreateNetworkAt(account string, at Place, cidr netip.Prefix, tag
 	if err := c.newDefaultRuleSetsLocked(n, p.Network); err != nil {
 		for _, id := range []string{n.DefaultNetworkACLID, n.DefaultSecurityGroupID, rt.ID, n.ID} {
 			if o, ok := c.owners[id]; ok && id != "" {
-				delete(c.ruleSets, id)
+				if rs, ok := c.ruleSets[id]; ok {
+					delete(c.ruleSets, id)
+					c.ruleOwnersLocked(rs, rs.Rules)
+				}
 				delete(c.routeTables, id)
 				delete(c.networks, id)
 				c.forgetLocked(o.kind, id, account)
@@ -343,6 +346,7 @@ func (c *Cloud) DeleteNetwork(account, id string) error {
 	for _, rid := range sortedKeys(c.ruleSets) {
 		if rs := c.ruleSets[rid]; rs.NetworkID == id {
 			delete(c.ruleSets, rid)
+			c.ruleOwnersLocked(rs, rs.Rules)
 			c.forgetLocked(rs.Flavor.objectKind(), rid, account)
 		}
 	}

@@ -360,6 +360,7 @@ func (c *Cloud) newRuleSetLocked(n *Network, spec RuleSetSpec, isDefault bool) (
 	sortRules(s.Rules)
 	c.ruleSets[s.ID] = s
 	c.registerAtLocked(spec.Flavor.objectKind(), s.ID, n.Account, at, spec.Tags)
+	c.ruleOwnersLocked(s, nil)
 	return s, nil
 }
 
@@ -488,7 +489,9 @@ func (c *Cloud) AddRules(account string, f Flavor, id string, rules []Rule) ([]R
 		return nil, errf(CodeLimitExceeded, KindSecurityRule, s.ID, "the maximum number of rules (%d) has been reached for security group %s, counting each prefix list as its maximum entries", lim.RulesPerGroupDirection, s.ID)
 	}
 	sortRules(next)
+	before := s.Rules
 	s.Rules = next
+	c.ruleOwnersLocked(s, before)
 	c.emitLocked(s.Flavor.objectKind(), OpUpdate, s.ID, account)
 	return added, nil
 }
@@ -517,6 +520,7 @@ func (c *Cloud) RemoveRules(account string, f Flavor, id string, rules []Rule) (
 		s.Rules = append(s.Rules[:i:i], s.Rules[i+1:]...)
 	}
 	if len(removed) > 0 {
+		c.ruleOwnersLocked(s, removed)
 		c.emitLocked(s.Flavor.objectKind(), OpUpdate, s.ID, account)
 	}
 	return removed, unknown, nil
@@ -588,7 +592,9 @@ func (c *Cloud) DeleteRule(account string, f Flavor, id string, dir Direction, p
 	if err != nil {
 		return err
 	}
+	gone := s.Rules[i]
 	s.Rules = append(s.Rules[:i:i], s.Rules[i+1:]...)
+	c.ruleOwnersLocked(s, []Rule{gone})
 	c.emitLocked(s.Flavor.objectKind(), OpUpdate, s.ID, account)
 	return nil
 }

@@ -86,7 +86,9 @@ func (c *Cloud) ReplaceRules(account string, f Flavor, id string, rules []Rule) 
 		}
 	}
 	sortRules(next)
+	before := s.Rules
 	s.Rules = next
+	c.ruleOwnersLocked(s, before)
 	c.emitLocked(s.Flavor.objectKind(), OpUpdate, s.ID, account)
 	return slices.Clone(next), nil
 }

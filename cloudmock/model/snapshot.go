@@ -227,7 +227,9 @@ func (n *Cloud) restoreOwners(owners map[string]snapshotOwner, hash func(string)
 	}
 	// Security groups and network ACLs last: their IDs are not minted by
 	// newIDLocked (registerAtLocked), so they hold a handle only if free.
-	unchecked := func(k Kind) bool { return k == KindSecurityGroup || k == KindNetworkACL }
+	// Security group rules' handles name nothing (they have no kernel
+	// objects); a clash with another's is harmless.
+	unchecked := func(k Kind) bool { return k == KindSecurityGroup || k == KindNetworkACL || k == KindSecurityRule }
 	ids := slices.SortedFunc(maps.Keys(owners), func(a, b string) int {
 		if ua, ub := unchecked(owners[a].Kind), unchecked(owners[b].Kind); ua != ub {
 			if ua {

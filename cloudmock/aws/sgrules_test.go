@@ -161,7 +161,9 @@ func TestSecurityGroupRulesCLI(t *testing.T) {
 	cli := awsCLI(t, l)
 	out, err := cli("authorize-security-group-ingress", "--group-id", sg, "--protocol", "tcp", "--port", "443", "--cidr", "10.1.0.0/16",
 		"--tag-specifications", "ResourceType=security-group-rule,Tags=[{Key=Name,Value=https}]")
-	var auth struct{ SecurityGroupRules []struct{ SecurityGroupRuleId string } }
+	var auth struct {
+		SecurityGroupRules []struct{ SecurityGroupRuleId string }
+	}
 	if err != nil || json.Unmarshal([]byte(out), &auth) != nil || len(auth.SecurityGroupRules) != 1 {
 		t.Fatalf("authorize-security-group-ingress: %v\n%s", err, out)
 	}

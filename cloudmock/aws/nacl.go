@@ -215,6 +215,10 @@ func aclEntryAction(replace bool) action {
 		if err != nil {
 			return nil, err
 		}
+		if !replace {
+			// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateNetworkAclEntry.html — CidrBlock: modified to its canonical form
+			e.Peer.Prefix = e.Peer.Prefix.Masked()
+		}
 		if replace {
 			err = h.cloud.ReplaceRule(c.account, model.FlavorNetworkACL, id, e)
 		} else {

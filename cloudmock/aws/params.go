@@ -109,6 +109,15 @@ func (f form) cidr(k string) (netip.Prefix, error) {
 	return p, nil
 }
 
+// canonicalCIDR reads an IPv4 CIDR as the actions do whose reference says
+// that EC2 stores it in its canonical form: host bits cleared, so that
+// 100.68.0.18/18 is 100.68.0.0/18.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpc.html — CidrBlock: we modify the specified CIDR block to its canonical form (likewise CreateSubnet, CreateRoute, CreateNetworkAclEntry)
+func (f form) canonicalCIDR(k string) (netip.Prefix, error) {
+	p, err := f.cidr(k)
+	return p.Masked(), err
+}
+
 // tagSpecs returns the tags of the TagSpecification.N entries for a resource type.
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TagSpecification.html — tags applied on create
 func (f form) tagSpecs(resourceType string) (map[string]string, error) {

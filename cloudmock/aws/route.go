@@ -87,6 +87,10 @@ func setRoute(set func(c *model.Cloud, account, table string, dst netip.Prefix, 
 		if err != nil {
 			return nil, err
 		}
+		if c.action == "CreateRoute" {
+			// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html — DestinationCidrBlock: modified to its canonical form (ReplaceRoute's must match an existing route)
+			dst = dst.Masked()
+		}
 		t, err := routeTarget(c.form)
 		if err != nil {
 			return nil, err

@@ -219,7 +219,8 @@ func parseRules(f form) ([]model.Rule, error) {
 			if err != nil {
 				return errInvalid("CIDR block %s is malformed", cidr)
 			}
-			r.Peer.Prefix = p
+			// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpRange.html — CidrIp: AWS canonicalizes IPv4 and IPv6 CIDRs; a rule in the non-canonical form of an existing one is a duplicate
+			r.Peer.Prefix = p.Masked()
 		}
 		out = append(out, r)
 		return nil

@@ -70,7 +70,8 @@ func createSubnet(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	cidr, err := c.form.cidr("CidrBlock")
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSubnet.html — CidrBlock: modified to its canonical form
+	cidr, err := c.form.canonicalCIDR("CidrBlock")
 	if err != nil {
 		return nil, err
 	}

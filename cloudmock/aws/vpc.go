@@ -95,7 +95,7 @@ type createVpcResp struct {
 }
 
 func createVpc(h *Handler, c *call) (response, error) {
-	cidr, err := c.form.cidr("CidrBlock")
+	cidr, err := c.form.canonicalCIDR("CidrBlock")
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,8 @@ import (
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/controller/nodes"
 	"github.com/mcnlab/mcnlab/controller/store"
+	"github.com/mcnlab/mcnlab/dataplane/egressmgmt"
+	"github.com/mcnlab/mcnlab/dataplane/fwmgmt"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/dataplane/wg"
 	"github.com/mcnlab/mcnlab/topologies"
@@ -71,9 +73,9 @@ type Controller struct {
 	plan *intent.Plan
 	log  *log.Logger
 
-	fw fireNetState
-	eg egressState    // FQDN egress gateways (egress.go)
-	gd guardDutyState // GuardDuty enforcement (guardduty.go)
+	fw clientCache[*fwmgmt.Client]     // FireNet firewalls (firenet.go)
+	eg clientCache[*egressmgmt.Client] // FQDN egress gateways (egress.go)
+	gd guardDutyState                  // GuardDuty enforcement (guardduty.go)
 
 	mu        sync.Mutex
 	inv       cloud.Inventory // merged over accounts
@@ -115,8 +117,8 @@ func New(plan *intent.Plan, opts Options) *Controller {
 
 // Close releases the gateway and firewall clients.
 func (c *Controller) Close() error {
-	c.closeFirewalls()
-	c.closeEgress()
+	c.fw.closeAll()
+	c.eg.closeAll()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, cl := range c.clients {

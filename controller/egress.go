@@ -6,56 +6,20 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
-	"sync"
 
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/dataplane/egressmgmt"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
-// egressState is what the controller keeps of the FQDN egress gateways.
-type egressState struct {
-	mu      sync.Mutex // guards the fields below
-	clients map[string]*egressmgmt.Client
-}
-
 // egressClient returns (and keeps) the client of egress gateway k; false
 // while its instance is not known or no dialer is set.
 func (c *Controller) egressClient(k string) (*egressmgmt.Client, bool) {
-	if c.opts.Egress == nil {
-		return nil, false
+	var dial func(string) (*egressmgmt.Client, error)
+	if c.opts.Egress != nil {
+		dial = c.opts.Egress.DialEgress
 	}
-	c.mu.Lock()
-	in, ok := c.inv.Instances[k]
-	c.mu.Unlock()
-	if !ok || in.ID == "" {
-		return nil, false
-	}
-	e := &c.eg
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if cl, ok := e.clients[in.ID]; ok {
-		return cl, true
-	}
-	cl, err := c.opts.Egress.DialEgress(in.ID)
-	if err != nil {
-		return nil, false
-	}
-	if e.clients == nil {
-		e.clients = map[string]*egressmgmt.Client{}
-	}
-	e.clients[in.ID] = cl
-	return cl, true
-}
-
-// closeEgress releases the egress gateways' clients.
-func (c *Controller) closeEgress() {
-	c.eg.mu.Lock()
-	defer c.eg.mu.Unlock()
-	for id, cl := range c.eg.clients {
-		cl.Close()
-		delete(c.eg.clients, id)
-	}
+	return applianceClient(c, &c.eg, k, dial)
 }
 
 // egressBaseKey is the store record of a base policy set at run time.

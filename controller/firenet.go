@@ -6,55 +6,19 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"sync"
 
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/dataplane/fwmgmt"
 )
 
-// fireNetState is what the controller keeps of the FireNet firewalls.
-type fireNetState struct {
-	mu      sync.Mutex // guards the fields below
-	clients map[string]*fwmgmt.Client
-}
-
 // firewallClient returns (and keeps) the client of firewall instance k;
 // false while its instance is not known or no dialer is set.
 func (c *Controller) firewallClient(k string) (*fwmgmt.Client, bool) {
-	if c.opts.Firewalls == nil {
-		return nil, false
+	var dial func(string) (*fwmgmt.Client, error)
+	if c.opts.Firewalls != nil {
+		dial = c.opts.Firewalls.DialFirewall
 	}
-	c.mu.Lock()
-	in, ok := c.inv.Instances[k]
-	c.mu.Unlock()
-	if !ok || in.ID == "" {
-		return nil, false
-	}
-	f := &c.fw
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if cl, ok := f.clients[in.ID]; ok {
-		return cl, true
-	}
-	cl, err := c.opts.Firewalls.DialFirewall(in.ID)
-	if err != nil {
-		return nil, false
-	}
-	if f.clients == nil {
-		f.clients = map[string]*fwmgmt.Client{}
-	}
-	f.clients[in.ID] = cl
-	return cl, true
-}
-
-// closeFirewalls releases the firewalls' clients.
-func (c *Controller) closeFirewalls() {
-	c.fw.mu.Lock()
-	defer c.fw.mu.Unlock()
-	for id, cl := range c.fw.clients {
-		cl.Close()
-		delete(c.fw.clients, id)
-	}
+	return applianceClient(c, &c.fw, k, dial)
 }
 
 // pushFirewalls gives every firewall whose policy differs from its

@@ -14,7 +14,8 @@ import (
 
 // TestCloudmockServeQuota: `cloudmock serve --quota vpcs-per-region=6`
 // admits a 6th VPC and refuses the 7th as AWS does; without it the 6th is
-// refused.
+// refused. The account's default VPC is one of them, as in AWS: a user
+// makes 4 (or 5) of their own.
 func TestCloudmockServeQuota(t *testing.T) {
 	vpcs := func(args ...string) (int, error) {
 		srv := startServe(t, append([]string{"--account", "111122223333:AKIDTEST:secret"}, args...)...)
@@ -30,7 +31,7 @@ func TestCloudmockServeQuota(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		want int
-	}{{nil, 5}, {[]string{"--quota", "vpcs-per-region=6"}, 6}} {
+	}{{nil, 4}, {[]string{"--quota", "vpcs-per-region=6"}, 5}} {
 		n, err := vpcs(tc.args...)
 		var ae smithy.APIError
 		if n != tc.want || !errors.As(err, &ae) || ae.ErrorCode() != "VpcLimitExceeded" || ae.ErrorMessage() != "The maximum number of VPCs has been reached." {

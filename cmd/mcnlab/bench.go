@@ -88,27 +88,16 @@ The result is written to --results/hpe-<cores>core.json.`,
 			if err != nil {
 				return err
 			}
-			if results != "" {
-				p, err := res.Save(results)
-				if err != nil {
-					return err
+			return finishBench(out, o.Log, res, results, asJSON, func() error {
+				if plot == "" {
+					return nil
 				}
-				fmt.Fprintln(o.Log, "result written to", p)
-			}
-			if plot != "" {
 				if err := os.WriteFile(plot, res.SVG(), 0o644); err != nil {
 					return fmt.Errorf("write plot: %w", err)
 				}
 				fmt.Fprintln(o.Log, "plot written to", plot)
-			}
-			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(res)
-			}
-			fmt.Fprintln(out)
-			res.WriteTable(out)
-			return nil
+				return nil
+			})
 		},
 	}
 	f := c.Flags()

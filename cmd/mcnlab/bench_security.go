@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -41,21 +42,7 @@ written to --results/security-<cores>core.json.`,
 			if err != nil {
 				return err
 			}
-			if results != "" {
-				p, err := res.Save(results)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintln(o.Log, "result written to", p)
-			}
-			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(res)
-			}
-			fmt.Fprintln(out)
-			res.WriteTable(out)
-			return nil
+			return finishBench(out, o.Log, res, results, asJSON, nil)
 		},
 	}
 	f := c.Flags()
@@ -66,4 +53,36 @@ written to --results/security-<cores>core.json.`,
 	f.StringVar(&results, "results", "bench/results", "directory for security-<cores>core.json (\"\" to skip)")
 	f.StringVar(&o.Lab, labFlag, "benchsec", "lab name used for the benchmark lab")
 	return c
+}
+
+// benchResult is what a benchmark command saves and prints.
+type benchResult interface {
+	Save(dir string) (string, error)
+	WriteTable(w io.Writer)
+}
+
+// finishBench saves res in the results directory (unless it is ""), runs
+// more (when set), then prints res to out as JSON or as its table; log
+// gets the lines about files written.
+func finishBench(out, log io.Writer, res benchResult, results string, asJSON bool, more func() error) error {
+	if results != "" {
+		p, err := res.Save(results)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(log, "result written to", p)
+	}
+	if more != nil {
+		if err := more(); err != nil {
+			return err
+		}
+	}
+	if asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	fmt.Fprintln(out)
+	res.WriteTable(out)
+	return nil
 }

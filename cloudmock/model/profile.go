@@ -81,6 +81,9 @@ type Profile struct {
 	// the subnet lives (GCP's subnet routes), so a network may be made
 	// without a prefix.
 	PrefixesFromSubnets bool
+	// OpenPublicIPTier is the tier (ElasticIP.Tier) whose addresses are
+	// open all the same (Azure's Basic SKU); empty for none.
+	OpenPublicIPTier string
 	// ImplicitRules are, by flavour, the rules every rule set of that
 	// flavour has below its own, which cannot be changed (RuleSet.Implicit).
 	ImplicitRules map[Flavor][]Rule

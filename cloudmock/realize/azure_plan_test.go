@@ -1,12 +1,14 @@
 package realize
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
+	"github.com/mcnlab/mcnlab/dataplane/policy"
 )
 
 // The plan of an Azure subnet, without root: its table holds the active
@@ -68,5 +70,58 @@ func TestPlanAzureSystemRoutes(t *testing.T) {
 	}
 	if !p.internet || !p.routers[v.ID].igw {
 		t.Errorf("a VNet's router has no internet link (internet %v, igw %v)", p.internet, p.routers[v.ID].igw)
+	}
+}
+
+// The plan, without root: a Standard public IP of a NIC that no NSG
+// filters is closed to new connections from the internet, a Basic one is
+// open, and one whose NIC has an NSG is left to the NSG.
+func TestPlanAzurePublicIPsClosed(t *testing.T) {
+	c := model.New()
+	c.AddAccount(model.Account{ID: azSub, Provider: model.ProviderAzure})
+	must[model.Scope](t)(c.CreateScope(azSub, model.Place{Region: "eastus", Name: "rg"}, nil))
+	v := must[model.Network](t)(c.CreateNetworkAt(azSub, model.Place{Region: "eastus", Scope: "rg", Name: "v"}, netip.MustParsePrefix("10.0.0.0/16"), nil))
+	sub := must[model.Subnet](t)(c.CreateSubnetAt(azSub, v.ID, model.Place{Scope: "rg/v", Name: "s"}, netip.MustParsePrefix("10.0.1.0/24"), "", nil))
+	nsg := must[model.RuleSet](t)(c.CreateRuleSetAt(azSub, model.Place{Region: "eastus", Scope: "rg", Name: "nsg"}, model.RuleSetSpec{Flavor: model.FlavorNSG}))
+	want := map[netip.Addr]bool{} // private address -> closed
+	for _, vm := range []struct {
+		name, tier string
+		nsg        bool
+		closed     bool
+	}{{"std", "Standard", false, true}, {"basic", "Basic", false, false}, {"filtered", "Standard", true, false}} {
+		is := must[[]model.Instance](t)(c.RunInstances(azSub, model.LaunchSpec{SubnetID: sub.ID, Count: 1,
+			Place: model.Place{Scope: "rg", Name: vm.name}, InterfaceName: vm.name + "-nic"}))
+		pip := must[model.ElasticIP](t)(c.AllocateAddressAt(azSub, model.Place{Region: "eastus", Scope: "rg", Name: vm.name + "-ip"}, nil))
+		if err := c.SetAddressClass(azSub, pip.ID, vm.tier, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.AssociateAddress(azSub, pip.ID, is[0].NetworkInterfaceID); err != nil {
+			t.Fatal(err)
+		}
+		if vm.nsg {
+			must[model.Attachment](t)(c.AttachRuleSet(azSub, model.FlavorNSG, nsg.ID, model.Attachment{Kind: model.OnInterface, TargetID: is[0].NetworkInterfaceID}))
+		}
+		want[is[0].PrivateIP] = vm.closed
+	}
+	r := &Realizer{opts: Options{Lab: "t"}, links: map[string]int{}}
+	p, err := r.buildPlan(takeSnapshot(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[netip.Addr]bool{}
+	for a := range want {
+		got[a] = false
+	}
+	for _, tb := range p.routers[v.ID].nft.tables {
+		for _, ch := range tb.Chains {
+			for _, ru := range ch.Rules {
+				if ru.IIF == igwIf && ru.CtState == policy.CtNew && ru.Verdict == policy.Drop {
+					got[ru.Dst.Addr()] = true
+				}
+			}
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Fatalf("closed public IPs by private address: got %v, want %v", got, want)
 	}
 }

@@ -536,6 +536,9 @@ func planPublic(p *plan, s *snapshot, enis map[string]model.NetworkInterface, na
 				priv, network, closed = x.PrivateIP, x.NetworkID, ix.closed(x)
 			}
 		}
+		if t := s.system.openTier[network]; t != "" && e.Tier == t {
+			closed = false
+		}
 		if priv.IsValid() && igwOf[network] != "" {
 			publicOf[network] = append(publicOf[network], natMap{Private: priv, Public: e.PublicIP, Closed: closed})
 			p.inetRoutes[network] = append(p.inetRoutes[network], e.PublicIP)

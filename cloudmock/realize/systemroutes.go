@@ -21,12 +21,13 @@ import (
 type systemInfo struct {
 	nets      map[string]bool                   // network IDs with system routes
 	closed    map[string]bool                   // network IDs whose public IPs are closed (model.Profile.PublicIPClosed)
+	openTier  map[string]string                 // network ID -> the tier of its open public IPs (model.Profile.OpenPublicIPTier)
 	effective map[string][]model.EffectiveRoute // by subnet ID
 	vnetTag   map[string][]netip.Prefix         // by subnet ID: the VirtualNetwork service tag there
 }
 
 func newSystemInfo() systemInfo {
-	return systemInfo{nets: map[string]bool{}, closed: map[string]bool{},
+	return systemInfo{nets: map[string]bool{}, closed: map[string]bool{}, openTier: map[string]string{},
 		effective: map[string][]model.EffectiveRoute{}, vnetTag: map[string][]netip.Prefix{}}
 }
 
@@ -38,7 +39,7 @@ func (si systemInfo) read(c *model.Cloud, a model.Account) {
 		return
 	}
 	for _, n := range c.Networks(a.ID) {
-		si.nets[n.ID], si.closed[n.ID] = prof.SystemRoutes, prof.PublicIPClosed
+		si.nets[n.ID], si.closed[n.ID], si.openTier[n.ID] = prof.SystemRoutes, prof.PublicIPClosed, prof.OpenPublicIPTier
 	}
 	for _, x := range c.Subnets(a.ID) {
 		if rs, err := c.EffectiveRoutes(a.ID, x.ID); err == nil {

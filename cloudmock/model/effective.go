@@ -98,6 +98,7 @@ func (c *Cloud) effectiveRoutesLocked(s *Subnet) []EffectiveRoute {
 			sys(r, Target{Kind: TargetBlackhole})
 		}
 	}
+	out = append(out, c.gatewayRoutesLocked(n)...)
 	for _, rt := range c.routeTables {
 		if rt.NetworkID != "" || !slices.ContainsFunc(rt.Associations, func(a RouteTableAssociation) bool { return a.SubnetID == s.ID }) {
 			continue
@@ -115,6 +116,41 @@ func (c *Cloud) effectiveRoutesLocked(s *Subnet) []EffectiveRoute {
 	}
 	for _, i := range best {
 		out[i].Active = true
+	}
+	return out
+}
+
+// gatewayRoutesLocked returns the routes that the virtual network
+// gateways serving network n bring: its own gateway's and, through a
+// peering on which n uses the remote gateways and the peer allows gateway
+// transit, the peer's; each gateway's routes are the customer prefixes of
+// its available VPN connections (static, or learned over BGP).
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-udr-overview#border-gateway-protocol — routes exchanged with on-premises through a virtual network gateway appear with source Virtual network gateway
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-peering-overview#gateways-and-on-premises-connectivity — with gateway transit, the peered VNet uses the remote gateway and learns its routes
+func (c *Cloud) gatewayRoutesLocked(n *Network) []EffectiveRoute {
+	serving := map[string]bool{n.ID: true}
+	for _, pc := range c.activePeeringsLocked(n.ID) {
+		mine, _ := pc.Side(n.ID)
+		theirs, _ := pc.Side(pc.Peer(n.ID))
+		if mine.UseRemoteGateways && theirs.GatewayTransit {
+			serving[pc.Peer(n.ID)] = true
+		}
+	}
+	var out []EffectiveRoute
+	for _, gid := range sortedKeys(c.vgws) {
+		g := c.vgws[gid]
+		if g.NetworkID == "" || !serving[g.NetworkID] {
+			continue
+		}
+		for _, vid := range sortedKeys(c.vpns) {
+			v := c.vpns[vid]
+			if v.VPNGatewayID != gid || v.State != StateAvailable {
+				continue
+			}
+			for _, p := range v.Routes {
+				out = append(out, EffectiveRoute{Source: SourceGateway, Destination: p, Target: Target{Kind: TargetNetworkGateway, ID: gid}})
+			}
+		}
 	}
 	return out
 }
@@ -138,7 +174,8 @@ func (c *Cloud) activePeeringsLocked(networkID string) []*Peering {
 // VirtualNetworkTag returns the prefixes that the VirtualNetwork service
 // tag stands for at a subnet: its network's address space, that of each
 // peer whose traffic the network takes (PeeringSide.BlockRemote off), the
-// destinations of its user-defined routes and the host node's address.
+// on-premises prefixes its gateways bring, the destinations of its
+// user-defined routes and the host node's address.
 // Azure: https://learn.microsoft.com/en-us/azure/virtual-network/service-tags-overview#available-service-tags — VirtualNetwork: the VNet's address space, peered VNets, on-premises address spaces, the host's virtual IP and the prefixes of user-defined routes
 func (c *Cloud) VirtualNetworkTag(account, subnetID string) ([]netip.Prefix, error) {
 	c.mu.RLock()
@@ -161,7 +198,7 @@ func (c *Cloud) VirtualNetworkTag(account, subnetID string) ([]netip.Prefix, err
 		}
 	}
 	for _, r := range c.effectiveRoutesLocked(s) {
-		if r.Source == SourceUser && !slices.Contains(out, r.Destination) {
+		if (r.Source == SourceUser || r.Source == SourceGateway) && !slices.Contains(out, r.Destination) {
 			out = append(out, r.Destination)
 		}
 	}

@@ -131,3 +131,77 @@ func TestEffectiveRoutesOnlyWithSystemRoutes(t *testing.T) {
 		t.Fatalf("NSG implicit rules %v, want %v", names, want)
 	}
 }
+
+// TestEffectiveGatewayRoutes: the prefixes of a VPN connection of a
+// VNet's gateway are routes with source VirtualNetworkGateway in its
+// subnets and, with gateway transit, in a peer that uses remote gateways;
+// a user-defined route to the same prefix wins; the prefixes are in the
+// VirtualNetwork tag.
+func TestEffectiveGatewayRoutes(t *testing.T) {
+	c := azureCloud(t)
+	hub, sh := azNet(t, c, "hub", "10.1.0.0/16", "10.1.1.0/24")
+	spoke, ss := azNet(t, c, "spoke", "10.2.0.0/16", "10.2.1.0/24")
+	g, err := c.CreateVPNGatewayAt(azSub, Place{Region: "eastus", Scope: "RG1", Name: "gw"}, 65515, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AttachVPNGateway(azSub, g.ID, hub.ID); err != nil {
+		t.Fatal(err)
+	}
+	cg, err := c.CreateCustomerGatewayAt(azSub, Place{Region: "eastus", Scope: "RG1", Name: "onprem"}, 65010, netip.MustParseAddr("198.51.100.2"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := c.CreateVPNConnectionAt(azSub, Place{Region: "eastus", Scope: "RG1", Name: "conn"}, VPNSpec{CustomerGatewayID: cg.ID, VPNGatewayID: g.ID, StaticRoutesOnly: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onprem := netip.MustParsePrefix("172.20.0.0/16")
+	if err := c.AddVPNStaticRoute(azSub, v.ID, onprem); err != nil {
+		t.Fatal(err)
+	}
+	pc, _ := c.RequestPeeringAt(azSub, Place{Scope: "RG1/spoke", Name: "spoke-hub"}, spoke.ID, azSub, hub.ID, nil)
+	if _, err := c.AcceptPeering(azSub, pc.ID); err != nil {
+		t.Fatal(err)
+	}
+	gatewayRoute := func(sub Subnet) (EffectiveRoute, bool) {
+		rs, err := c.EffectiveRoutes(azSub, sub.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if r.Source == SourceGateway && r.Destination == onprem {
+				return r, true
+			}
+		}
+		return EffectiveRoute{}, false
+	}
+	if r, ok := gatewayRoute(sh); !ok || !r.Active || r.Target != (Target{Kind: TargetNetworkGateway, ID: g.ID}) {
+		t.Fatalf("hub's gateway route: %+v %v", r, ok)
+	}
+	if r, ok := gatewayRoute(ss); ok {
+		t.Fatalf("the spoke has the hub's gateway route without gateway transit: %+v", r)
+	}
+	if err := c.SetPeeringSide(azSub, pc.ID, spoke.ID, PeeringSide{UseRemoteGateways: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetPeeringSide(azSub, pc.ID, hub.ID, PeeringSide{GatewayTransit: true}); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := gatewayRoute(ss); !ok || !r.Active {
+		t.Fatalf("the spoke's route through the hub's gateway: %+v %v", r, ok)
+	}
+	if tag, _ := c.VirtualNetworkTag(azSub, ss.ID); !slices.Contains(tag, onprem) {
+		t.Fatalf("the VirtualNetwork tag lacks the on-premises prefix: %v", tag)
+	}
+	rt, _ := c.CreateRouteTableAt(azSub, Place{Region: "eastus", Scope: "RG1", Name: "drop-onprem"}, nil)
+	if err := c.ReplaceRoutes(azSub, rt.ID, []Route{{Name: "none", Destination: onprem, Target: Target{Kind: TargetBlackhole}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AssociateRouteTable(azSub, rt.ID, ss.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := gatewayRoute(ss); !ok || r.Active {
+		t.Fatalf("a user-defined route to the same prefix must win over the gateway's: %+v %v", r, ok)
+	}
+}

@@ -16,13 +16,19 @@ import (
 // in resource group rg, region eastus.
 const azSub = "00000000-0000-0000-0000-0000000000a1"
 
-// newAzureLab is newLab with an Azure subscription and its resource group.
-func newAzureLab(t *testing.T) *lab {
+// newAzureLab is newLab with an Azure subscription and its resource
+// group; opts, if given, set the realizer's options.
+func newAzureLab(t *testing.T, opts ...func(*Options)) *lab {
 	t.Helper()
-	l := newLab(t)
-	l.cloud.AddAccount(model.Account{ID: azSub, Provider: model.ProviderAzure})
-	must[model.Scope](t)(l.cloud.CreateScope(azSub, model.Place{Region: "eastus", Name: "rg"}, nil))
-	return l
+	c := model.New()
+	c.AddAccount(model.Account{ID: acct, Limits: model.DefaultLimits()})
+	c.AddAccount(model.Account{ID: azSub, Provider: model.ProviderAzure})
+	must[model.Scope](t)(c.CreateScope(azSub, model.Place{Region: "eastus", Name: "rg"}, nil))
+	return newLabOn(t, c, func(o *Options) {
+		for _, opt := range opts {
+			opt(o)
+		}
+	})
 }
 
 // vnet makes a virtual network with one subnet per prefix in subnets,

@@ -51,9 +51,17 @@ func newLab(t testing.TB, gatewayCommand ...string) *lab {
 // newLabWith is newLab with options set by opt.
 func newLabWith(t testing.TB, opt func(*Options)) *lab {
 	t.Helper()
+	c := model.New()
+	c.AddAccount(model.Account{ID: acct, Limits: model.DefaultLimits()})
+	return newLabOn(t, c, opt)
+}
+
+// newLabOn is newLabWith over a given cloud (with the accounts its
+// options name).
+func newLabOn(t testing.TB, c *model.Cloud, opt func(*Options)) *lab {
+	t.Helper()
 	roottest.Require(t)
-	l := &lab{t: t, name: roottest.LabName(t, "rz"), cloud: model.New(), recorded: map[string]bool{}}
-	l.cloud.AddAccount(model.Account{ID: acct, Limits: model.DefaultLimits()})
+	l := &lab{t: t, name: roottest.LabName(t, "rz"), cloud: c, recorded: map[string]bool{}}
 	t.Cleanup(func() {
 		// Whatever happened, nothing of the lab may stay.
 		for _, ns := range roottest.Namespaces(l.name) {

@@ -46,7 +46,7 @@ var azureProfile = Profile{
 	PublicIPClosed: true,
 	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/ip-services/public-ip-addresses#sku — Basic SKU public IPs are open by default (network security groups are recommended but optional)
 	OpenPublicIPTier: "Basic",
-	ImplicitRules:  map[Flavor][]Rule{FlavorNSG: azureDefaultRules()},
+	ImplicitRules:    map[Flavor][]Rule{FlavorNSG: azureDefaultRules()},
 	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-faq#are-there-any-restrictions-on-using-ip-addresses-within-these-subnets — x.x.x.0 network, x.x.x.1 gateway, x.x.x.2 and x.x.x.3 DNS, and the broadcast address are reserved
 	ReservedLow: 4, ReservedHigh: 1,
 	// Azure: https://learn.microsoft.com/en-us/azure/reliability/regions-list — the regions and their programmatic names (locations)

@@ -44,3 +44,51 @@ func TestAzureExpressRoute(t *testing.T) {
 	l.pingOK(l.ns(vm), onprem)
 	l.pingOK(site.Name, vm.PrivateIP)
 }
+
+// TestAzureGatewayTransit: a spoke VNet peered with the hub whose gateway
+// has the ExpressRoute private peering reaches on-premises through it
+// only while the spoke uses remote gateways and the hub allows gateway
+// transit; the site then reaches the spoke's VM (the hub advertises the
+// spoke's space), though neither side takes forwarded traffic.
+func TestAzureGatewayTransit(t *testing.T) {
+	roottest.Require(t)
+	site := roottest.NewNamespaces(t, "site")[0]
+	l := newAzureLab(t, func(o *Options) {
+		o.Circuits = []Circuit{{Name: "er1", Account: azSub, Region: "eastus", Namespace: site.Name, Interface: "er0"}}
+	})
+	lo, err := site.NL.LinkByName("lo")
+	l.ok(err)
+	l.ok(site.NL.LinkSetUp(lo))
+	onprem := netip.MustParseAddr("172.16.0.1")
+	roottest.AddAddr(t, site.NL, lo, onprem.String()+"/32")
+
+	hub, hs := l.vnet("hub", "10.5.0.0/16", "10.5.1.0/24")
+	spoke, ss := l.vnet("spoke", "10.6.0.0/16", "10.6.1.0/24")
+	hvm, svm := l.vm(hs[0], "hvm"), l.vm(ss[0], "svm")
+	g := must[model.VPNGateway](t)(l.cloud.CreateVPNGatewayAt(azSub, model.Place{Region: "eastus", Scope: "rg", Name: "ergw"}, 0, nil))
+	l.ok(l.cloud.AttachVPNGateway(azSub, g.ID, hub.ID))
+	conn := l.cloud.DXConnections(azSub)[0]
+	must[model.DXVirtualInterface](t)(l.cloud.CreateDXVirtualInterface(azSub, model.DXVirtualInterfaceSpec{ConnectionID: conn.ID,
+		Name: "AzurePrivatePeering", VLAN: 100, CustomerASN: 65010, CloudAddress: netip.MustParsePrefix("192.168.100.1/30"),
+		CustomerAddress: netip.MustParsePrefix("192.168.100.2/30"), VPNGatewayID: g.ID}, nil))
+	pc := l.peer(spoke, hub)
+	for _, n := range []model.Network{hub, spoke} {
+		l.ok(l.cloud.SetPeeringSide(azSub, pc.ID, n.ID, model.PeeringSide{BlockForwarded: true}))
+	}
+	gw := model.Target{Kind: model.TargetNetworkGateway}
+	routes := []model.Route{{Name: "onprem", Destination: netip.MustParsePrefix("172.16.0.0/16"), Target: gw},
+		{Name: "peering-link", Destination: netip.MustParsePrefix("192.168.100.0/30"), Target: gw}}
+	l.routeTable("rt-hub", hs[0], routes...)
+	l.routeTable("rt-spoke", ss[0], routes...)
+	l.sync()
+	l.pingOK(l.ns(hvm), onprem)
+	l.pingOK(l.ns(svm), hvm.PrivateIP)
+	l.pingFails(l.ns(svm), onprem) // the spoke has no gateway of its own
+
+	l.ok(l.cloud.SetPeeringSide(azSub, pc.ID, hub.ID, model.PeeringSide{BlockForwarded: true, GatewayTransit: true}))
+	l.ok(l.cloud.SetPeeringSide(azSub, pc.ID, spoke.ID, model.PeeringSide{BlockForwarded: true, UseRemoteGateways: true}))
+	l.sync()
+	l.pingOK(l.ns(svm), onprem)
+	l.pingOK(site.Name, svm.PrivateIP)
+	l.pingOK(l.ns(hvm), onprem)
+}

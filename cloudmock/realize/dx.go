@@ -114,7 +114,7 @@ func (r *Realizer) planDX(p *plan, s *snapshot, nets map[string]model.Network) {
 		for _, b := range nets[v.NetworkID].CIDRs {
 			d.cidrs = append(d.cidrs, b.Prefix)
 		}
-		d.key = fmt.Sprintf("%s|%s|%+v|%s|%s|%v", d.network, d.ifRouter, d.circuit, d.cloud, d.customer, d.cidrs)
+		d.rekey()
 		p.dx[v.ID] = d
 		if cur, ok := p.vgwDX[v.VPNGatewayID]; !ok || v.ID < cur.id {
 			p.vgwDX[v.VPNGatewayID] = d
@@ -152,6 +152,11 @@ func dxRoute(k kroute, d *dxPlan) kroute {
 	}
 	k.kind, k.via, k.dev = "via", d.customer.Addr(), d.ifRouter
 	return k
+}
+
+// rekey computes the plan's key from its fields.
+func (d *dxPlan) rekey() {
+	d.key = fmt.Sprintf("%s|%s|%+v|%s|%s|%v", d.network, d.ifRouter, d.circuit, d.cloud, d.customer, d.cidrs)
 }
 
 // liveDX is a virtual interface's link that the realizer made.

@@ -416,6 +416,7 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 		}
 	}
 	planHops(p)
+	planLineTransit(p, s, nets)
 	for _, rp := range p.routers {
 		rp.key = fmt.Sprintf("%v|%v", rp.routes, rp.rules)
 	}

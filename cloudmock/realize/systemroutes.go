@@ -60,11 +60,13 @@ type remoteHop struct {
 	src     netip.Prefix // the subnet whose route it is
 	dst     netip.Prefix
 	via     netip.Addr
+	dev     string // the link via is on, when not a subnet's bridge (a private line's)
 }
 
 const (
 	hopPrio = 600  // ip rules: iif <peering> from <peer subnet> lookup <its hops>
 	hopTbl  = 5000 // the tables of remote hops are 5000, 5001, ...
+	lineTbl = 6000 // the tables of what comes in from private lines for VNets using their gateway, by line
 )
 
 // planSystemRoutes gives each subnet of a network with system routes a
@@ -123,11 +125,7 @@ func (r *Realizer) systemRoute(no int, n model.Network, er model.EffectiveRoute,
 	case model.TargetNetworkGateway:
 		// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-udr-overview#custom-routes — Virtual network gateway: traffic goes to the VNet's gateway (ExpressRoute or VPN)
 		// Azure: https://learn.microsoft.com/en-us/azure/expressroute/expressroute-circuit-peerings#privatepeering — private peering connects the VNet's gateway to on-premises over the circuit
-		for _, id := range sortedKeys(p.dx) {
-			if d := p.dx[id]; d.network == n.ID {
-				return dxRoute(k, d)
-			}
-		}
+		return gatewayRoute(k, n, er.Target.ID, p, s, sg)
 	}
 	// None drops, as does an appliance nowhere reachable and a virtual
 	// network gateway without a realized private line (VPN tunnels are
@@ -181,9 +179,9 @@ func planHops(p *plan) {
 		if rp == nil {
 			continue
 		}
-		dev := ""
+		dev := h.dev
 		for _, sg := range rp.segs {
-			if sg.gw.Masked().Contains(h.via) {
+			if dev == "" && sg.gw.Masked().Contains(h.via) {
 				dev = sg.bridge
 			}
 		}
@@ -219,7 +217,7 @@ func forwardedChecks(p *plan, s *snapshot, n model.Network) []fwdCheck {
 	for _, id := range sortedKeys(p.peerings) {
 		pc := p.peerings[id]
 		side, ok := s.peerings[id].Side(n.ID)
-		if !ok || !side.BlockForwarded {
+		if !ok || !side.BlockForwarded || usesRemoteGateway(s.peerings[id], n.ID) {
 			continue
 		}
 		fc := fwdCheck{If: pc.ifname}
@@ -287,4 +285,79 @@ func outside(ps []netip.Prefix) []netip.Prefix {
 	}
 	walk(netip.MustParsePrefix("0.0.0.0/0"))
 	return out
+}
+
+// gatewayRoute is the kernel route k to virtual network gateway gw (any
+// when empty) of network n, from subnet sg: over the VNet's own realized
+// private line, or over a peering where n uses the remote gateway (its
+// router then hands what comes from the subnet for k.dst to its line);
+// k (a blackhole) when there is none.
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-peering-overview#gateways-and-on-premises-connectivity — a VNet that uses remote gateways reaches on-premises through the peered VNet's gateway
+func gatewayRoute(k kroute, n model.Network, gw string, p *plan, s *snapshot, sg segPlan) kroute {
+	line := func(network string) *dxPlan {
+		for _, id := range sortedKeys(p.dx) {
+			if d := p.dx[id]; d.network == network && (gw == "" || d.vgw == gw) {
+				return d
+			}
+		}
+		return nil
+	}
+	if d := line(n.ID); d != nil {
+		return dxRoute(k, d)
+	}
+	for _, id := range sortedKeys(p.peerings) {
+		pc := p.peerings[id]
+		if !usesRemoteGateway(s.peerings[id], n.ID) {
+			continue
+		}
+		if d := line(pc.other(n.ID)); d != nil {
+			p.hops = append(p.hops, remoteHop{network: d.network, iif: pc.ifname, src: sg.gw.Masked(), dst: k.dst, via: d.customer.Addr(), dev: d.ifRouter})
+			k.kind, k.via, k.dev = "via", pc.far(n.ID), pc.ifname
+			return k
+		}
+	}
+	return k
+}
+
+// usesRemoteGateway reports whether network n uses the peer's gateways
+// through the peering: its side uses remote gateways, the peer's allows
+// gateway transit. What comes in from the peer's gateway is not forwarded
+// traffic (allowForwardedTraffic does not apply).
+func usesRemoteGateway(pc model.Peering, n string) bool {
+	mine, ok := pc.Side(n)
+	theirs, _ := pc.Side(pc.Peer(n))
+	return ok && pc.State == model.PeeringActive && mine.UseRemoteGateways && theirs.GatewayTransit
+}
+
+// planLineTransit lets the VNets that use a gateway's line through
+// gateway transit be reached from it: the site gets routes to their
+// prefixes, and the gateway's router sends what comes in from the line
+// for them over the peering.
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-peering-overview#gateways-and-on-premises-connectivity — with gateway transit, the gateway advertises the peered VNet's address space to on-premises
+func planLineTransit(p *plan, s *snapshot, nets map[string]model.Network) {
+	for i, did := range sortedKeys(p.dx) {
+		d := p.dx[did]
+		rp := p.routers[d.network]
+		if rp == nil {
+			continue
+		}
+		no := lineTbl + i
+		added := false
+		for _, id := range sortedKeys(p.peerings) {
+			pc := p.peerings[id]
+			spoke := pc.other(d.network)
+			if spoke == "" || !usesRemoteGateway(s.peerings[id], spoke) {
+				continue
+			}
+			for _, b := range nets[spoke].CIDRs {
+				d.cidrs = append(d.cidrs, b.Prefix)
+				rp.routes = append(rp.routes, kroute{table: no, dst: b.Prefix, kind: "via", via: pc.far(d.network), dev: pc.ifname})
+				added = true
+			}
+		}
+		if added {
+			rp.rules = append(rp.rules, krule{prio: hopPrio, iif: d.ifRouter, table: no})
+			d.rekey()
+		}
+	}
 }

@@ -79,8 +79,13 @@
 //     None as blackholes, and user-defined routes over them; a route to an
 //     appliance in a peered network crosses the peering and the peer's
 //     router hands what comes in from that subnet to the appliance. A
-//     peering side that takes no forwarded traffic drops what comes in
-//     from the peer with a source outside the peer's address space. Public
+//     route to the virtual network gateway goes over the VNet's private
+//     line (ExpressRoute private peering on a circuit), or, where the VNet
+//     uses the remote gateway of a peer allowing gateway transit, over the
+//     peering to the peer's line, which also carries the VNet's prefixes
+//     to the site. A peering side that takes no forwarded traffic drops
+//     what comes in from the peer with a source outside the peer's address
+//     space (gateway transit aside). Public
 //     IPs of such providers can be closed (model.Profile.PublicIPClosed):
 //     no new connection comes in from the internet while no rule set
 //     filters the interface. A NAT gateway of no subnet (subnetnat.go)

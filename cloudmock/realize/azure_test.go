@@ -80,7 +80,9 @@ func TestAzurePublicIPAndNSGs(t *testing.T) {
 
 // TestAzureUDRToAppliance: a user-defined route to a virtual appliance
 // overrides the system route between two subnets: the traffic is counted
-// at the appliance, and stops when the appliance's NIC stops forwarding.
+// at the appliance, and stops when the appliance's NIC stops forwarding;
+// None drops and VnetLocal goes straight again; a longer Internet route
+// wins over a None default route.
 func TestAzureUDRToAppliance(t *testing.T) {
 	l := newAzureLab(t)
 	_, subs := l.vnet("v2", "10.2.0.0/16", "10.2.1.0/24", "10.2.2.0/24", "10.2.3.0/24")
@@ -95,8 +97,8 @@ func TestAzureUDRToAppliance(t *testing.T) {
 	if got := l.forwarded(nsNVA) - before; got != 0 {
 		t.Fatalf("the appliance forwarded %d packets before any user-defined route", got)
 	}
-	l.routeTable("rt-a", subs[0], toAppliance("10.2.2.0/24", nva.PrivateIP))
-	l.routeTable("rt-b", subs[1], toAppliance("10.2.1.0/24", nva.PrivateIP))
+	rtA := l.routeTable("rt-a", subs[0], toAppliance("10.2.2.0/24", nva.PrivateIP))
+	rtB := l.routeTable("rt-b", subs[1], toAppliance("10.2.1.0/24", nva.PrivateIP))
 	l.sync()
 	before = l.forwarded(nsNVA)
 	l.pingOK(nsA, b.PrivateIP)
@@ -106,6 +108,33 @@ func TestAzureUDRToAppliance(t *testing.T) {
 	l.ok(l.cloud.SetSourceDestCheck(azSub, nva.NetworkInterfaceID, true))
 	l.sync()
 	l.pingFails(nsA, b.PrivateIP)
+
+	// None and VnetLocal user-defined routes override the system route
+	// too; Internet sends a prefix out where a broader UDR drops it.
+	l.ok(l.cloud.SetSourceDestCheck(azSub, nva.NetworkInterfaceID, false))
+	route := func(dst string, k model.TargetKind) model.Route {
+		return model.Route{Name: string(k), Destination: netip.MustParsePrefix(dst), Target: model.Target{Kind: k}}
+	}
+	l.ok(l.cloud.ReplaceRoutes(azSub, rtA.ID, []model.Route{route("10.2.2.0/24", model.TargetBlackhole)}))
+	l.sync()
+	l.pingFails(nsA, b.PrivateIP)
+	l.ok(l.cloud.ReplaceRoutes(azSub, rtA.ID, []model.Route{route("10.2.2.0/24", model.TargetNetworkLocal)}))
+	l.ok(l.cloud.ReplaceRoutes(azSub, rtB.ID, []model.Route{route("10.2.1.0/24", model.TargetNetworkLocal)}))
+	l.sync()
+	before = l.forwarded(nsNVA)
+	l.pingOK(nsA, b.PrivateIP)
+	if got := l.forwarded(nsNVA) - before; got != 0 {
+		t.Fatalf("the appliance forwarded %d packets with VnetLocal routes", got)
+	}
+	l.publicIP(a)
+	l.sync()
+	l.pingOK(nsA, InternetServer)
+	l.ok(l.cloud.ReplaceRoutes(azSub, rtA.ID, []model.Route{route("0.0.0.0/0", model.TargetBlackhole)}))
+	l.sync()
+	l.pingFails(nsA, InternetServer)
+	l.ok(l.cloud.ReplaceRoutes(azSub, rtA.ID, []model.Route{route("0.0.0.0/0", model.TargetBlackhole), route("192.0.2.0/24", model.TargetInternet)}))
+	l.sync()
+	l.pingOK(nsA, InternetServer)
 }
 
 // TestAzurePeeringNotTransitive: with A-B and B-C peered, A reaches B and

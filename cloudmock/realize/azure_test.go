@@ -140,7 +140,8 @@ func TestAzureUDRToAppliance(t *testing.T) {
 // TestAzurePeeringNotTransitive: with A-B and B-C peered, A reaches B and
 // B reaches C by the peerings' system routes, A does not reach C; with
 // user-defined routes in A and C to an appliance in B, A reaches C
-// through it only when A and C take forwarded traffic from B.
+// through it only when A and C take forwarded traffic from B; with B's
+// access to the remote network off, B's NSG defaults stop A.
 func TestAzurePeeringNotTransitive(t *testing.T) {
 	l := newAzureLab(t)
 	va, sa := l.vnet("va", "10.10.0.0/16", "10.10.1.0/24")
@@ -183,4 +184,15 @@ func TestAzurePeeringNotTransitive(t *testing.T) {
 		t.Fatalf("the appliance forwarded %d packets of a ping from A to C, want at least 2", got)
 	}
 	l.pingOK(nsA, b.PrivateIP) // B itself is still reached straight
+
+	// With access to the remote network off on B's side, A is no longer
+	// in B's VirtualNetwork tag: an NSG's default rules at B stop A.
+	nsg := l.nsg("b-nsg")
+	must[model.Attachment](t)(l.cloud.AttachRuleSet(azSub, model.FlavorNSG, nsg.ID, model.Attachment{Kind: model.OnInterface, TargetID: b.NetworkInterfaceID}))
+	l.sync()
+	l.pingOK(nsA, b.PrivateIP) // AllowVnetInBound: A is a peer
+	l.ok(l.cloud.SetPeeringSide(azSub, ab.ID, vb.ID, model.PeeringSide{BlockForwarded: true, BlockRemote: true}))
+	l.sync()
+	l.forgetFlows(nsB)
+	l.pingFails(nsA, b.PrivateIP)
 }

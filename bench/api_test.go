@@ -18,6 +18,18 @@ func TestAPIBench(t *testing.T) {
 	}
 }
 
+// TestAPIAzureBench: a short run through the Azure SDK makes whole rounds
+// (13 ARM requests each) without an error.
+func TestAPIAzureBench(t *testing.T) {
+	res, err := APIAzure(context.Background(), 2, 500*time.Millisecond, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Calls < 13 || res.CallsPerSec.Median <= 0 || res.LatencyP50 <= 0 || res.LatencyP99 < res.LatencyP50 {
+		t.Errorf("no measurement: %+v", res)
+	}
+}
+
 func TestAPIEffect(t *testing.T) {
 	roottest.Require(t)
 	lab := roottest.LabName(t, "ae")

@@ -15,14 +15,21 @@ func newBenchAPI() *cobra.Command {
 	var d time.Duration
 	var asJSON, effect bool
 	var changes int
-	var statePath string
+	var statePath, provider string
 	cmd := &cobra.Command{
-		Use:   "api [--workers N] [--duration D] [--repeat R] [--json]",
+		Use:   "api [--provider aws|azure] [--workers N] [--duration D] [--repeat R] [--json]",
 		Short: "Cloud API calls per second: the AWS SDK for Go v2 against cloudmock's EC2 API on loopback",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if effect {
 				return runEffect(cmd, changes, asJSON)
+			}
+			switch provider {
+			case "aws":
+			case "azure":
+				return runBenchAzure(cmd, workers, d, repeats, asJSON)
+			default:
+				return fmt.Errorf("--provider %q: bench api measures aws or azure", provider)
 			}
 			res, err := bench.APIState(cmd.Context(), workers, d, repeats, statePath)
 			if err != nil {
@@ -46,6 +53,7 @@ func newBenchAPI() *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&workers, "workers", 4, "concurrent SDK clients")
+	cmd.Flags().StringVar(&provider, "provider", "aws", "aws: the AWS SDK against the EC2 API; azure: the Azure SDK against ARM over TLS, beside the AWS figure of the same run")
 	cmd.Flags().DurationVar(&d, "duration", 3*time.Second, "length of each repeat")
 	cmd.Flags().IntVar(&repeats, "repeat", 3, "repeats; the median is reported")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -79,5 +87,30 @@ func runEffect(cmd *cobra.Command, n int, asJSON bool) error {
 		fmt.Fprintf(out, "  %-40s %8.2f %8.2f %8.2f\n", r.name, r.l.P50, r.l.P99, r.l.Max)
 	}
 	fmt.Fprintf(out, "  first ping right after allowing ICMP answered: %v\n", res.PingAfterSG)
+	return nil
+}
+
+// runBenchAzure measures ARM calls/s through the Azure SDK and, in the
+// same run, EC2 calls/s through the AWS SDK, and prints both.
+func runBenchAzure(cmd *cobra.Command, workers int, d time.Duration, repeats int, asJSON bool) error {
+	az, err := bench.APIAzure(cmd.Context(), workers, d, repeats)
+	if err != nil {
+		return err
+	}
+	aws, err := bench.API(cmd.Context(), workers, d, repeats)
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	if asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]*bench.APIResult{"azure": az, "aws": aws})
+	}
+	fmt.Fprintf(out, "bench api --provider azure: %d workers, %d x %s each\n", workers, repeats, d)
+	fmt.Fprintf(out, "  azure  ARM requests/s  median %.0f  (min %.0f, max %.0f); SDK operation p50 %.2f ms  p99 %.2f ms  (%d requests over TLS: PUT/GET/list/DELETE and long-running operation polls)\n",
+		az.CallsPerSec.Median, az.CallsPerSec.Min, az.CallsPerSec.Max, az.LatencyP50, az.LatencyP99, az.Calls)
+	fmt.Fprintf(out, "  aws    EC2 calls/s     median %.0f  (min %.0f, max %.0f); call p50 %.2f ms  p99 %.2f ms  (%d calls over HTTP)\n",
+		aws.CallsPerSec.Median, aws.CallsPerSec.Min, aws.CallsPerSec.Max, aws.LatencyP50, aws.LatencyP99, aws.Calls)
 	return nil
 }

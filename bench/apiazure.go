@@ -28,11 +28,11 @@ import (
 
 // The Azure benchmark's subscription and service principal.
 const (
-	benchSub       = "6d636e6c-6162-4265-6e63-680000000001"
-	benchClientID  = "6d636e6c-6162-4265-6e63-680000000002"
-	benchAzSecret  = "mcnlab-bench-secret"
-	benchAzTenant  = cmazure.LabTenant
-	benchAzRegion  = "eastus"
+	benchSub      = "6d636e6c-6162-4265-6e63-680000000001"
+	benchClientID = "6d636e6c-6162-4265-6e63-680000000002"
+	benchAzSecret = "mcnlab-bench-secret"
+	benchAzTenant = cmazure.LabTenant
+	benchAzRegion = "eastus"
 )
 
 // APIAzure drives cloudmock's ARM front-end with the Azure SDK for Go

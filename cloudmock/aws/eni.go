@@ -31,11 +31,13 @@ type xmlENI struct {
 	Groups           []xmlGroupIdentifier `xml:"groupSet>item"`
 	Attachment       *xmlENIAttachment    `xml:"attachment,omitempty"`
 	Tags             []xmlTag             `xml:"tagSet>item"`
+	IPv6             []xmlIPv6Addr        `xml:"ipv6AddressesSet>item"`
 }
 
 func (h *Handler) toXMLENI(e model.NetworkInterface) xmlENI {
 	x := xmlENI{ID: e.ID, SubnetID: e.SubnetID, VpcID: e.NetworkID, OwnerID: e.Account, Status: "available", InterfaceType: "interface",
-		PrivateIP: e.PrivateIP.String(), SourceDestCheck: e.SourceDestCheck, Tags: tagSet(e.Tags), AvailabilityZone: h.regionOf(e.Region) + "a"}
+		PrivateIP: e.PrivateIP.String(), SourceDestCheck: e.SourceDestCheck, Tags: tagSet(e.Tags), AvailabilityZone: h.regionOf(e.Region) + "a",
+		IPv6: toXMLIPv6Addrs(e.IPv6Addrs)}
 	if s, err := h.cloud.Subnet(e.Account, e.SubnetID); err == nil {
 		x.AvailabilityZone = s.Zone
 	}
@@ -74,6 +76,8 @@ func describeNetworkInterfaces(h *Handler, c *call) (response, error) {
 					return one(e.InstanceID), true
 				case "private-ip-address", "addresses.private-ip-address":
 					return one(e.PrivateIP.String()), true
+				case "ipv6-addresses.ipv6-address":
+					return addrStrings(e.IPv6Addrs), true
 				case "source-dest-check":
 					return one(strconv.FormatBool(e.SourceDestCheck)), true
 				case "group-id":

@@ -47,7 +47,9 @@ func errMissing(name string) *apiError {
 var notFoundByPrefix = []struct{ prefix, code string }{
 	{"vpc-cidr-assoc-", "InvalidVpcCidrBlockAssociationID.NotFound"},
 	{"vpc-", "InvalidVpcID.NotFound"},
+	{"subnet-cidr-assoc-", "InvalidSubnetCidrBlockAssociationID.NotFound"},
 	{"subnet-", "InvalidSubnetID.NotFound"},
+	{"eigw-", "InvalidGatewayID.NotFound"},
 	{"rtbassoc-", "InvalidAssociationID.NotFound"},
 	{"aclassoc-", "InvalidAssociationID.NotFound"},
 	{"rtb-", "InvalidRouteTableID.NotFound"},

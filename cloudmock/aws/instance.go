@@ -49,6 +49,7 @@ type xmlInstanceNIC struct {
 	Groups          []xmlGroupIdentifier `xml:"groupSet>item"`
 	PrivateDNSName  string               `xml:"privateDnsName,omitempty"`
 	Association     *xmlNICAssociation   `xml:"association,omitempty"`
+	IPv6            []xmlIPv6Addr        `xml:"ipv6AddressesSet>item"`
 }
 
 type xmlInstance struct {
@@ -91,7 +92,7 @@ func (h *Handler) toXMLInstance(account string, i model.Instance, index int) xml
 	if i.State != model.InstanceTerminated {
 		x.SubnetID, x.VpcID, x.PrivateIP = i.SubnetID, i.NetworkID, i.PrivateIP.String()
 		x.NICs = []xmlInstanceNIC{{ID: i.NetworkInterfaceID, SubnetID: i.SubnetID, VpcID: i.NetworkID, OwnerID: account,
-			Status: "in-use", PrivateIP: i.PrivateIP.String(), SourceDestCheck: i.SourceDestCheck, Groups: groups}}
+			Status: "in-use", PrivateIP: i.PrivateIP.String(), SourceDestCheck: i.SourceDestCheck, Groups: groups, IPv6: toXMLIPv6Addrs(i.IPv6Addrs)}}
 	}
 	h.addressing(account, i).apply(&x)
 	return x
@@ -122,6 +123,8 @@ func instanceFields(i model.Instance) fields {
 			return i.SecurityGroupIDs, true
 		case "network-interface.network-interface-id":
 			return one(i.NetworkInterfaceID), true
+		case "network-interface.ipv6-address", "network-interface.ipv6-addresses.ipv6-address":
+			return addrStrings(i.IPv6Addrs), true
 		}
 		return nil, false
 	})
@@ -182,6 +185,9 @@ func runInstances(h *Handler, c *call) (response, error) {
 		return nil, err
 	}
 	maps.Copy(spec.Tags, fromTemplate)
+	if spec.IPv6Count, spec.IPv6Addrs, err = launchIPv6(c.form); err != nil {
+		return nil, err
+	}
 	insts, err := h.cloud.RunInstances(c.account, spec)
 	if err != nil {
 		return nil, err

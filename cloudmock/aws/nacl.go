@@ -22,12 +22,14 @@ type xmlPortRange struct {
 }
 
 type xmlACLEntry struct {
-	RuleNumber int           `xml:"ruleNumber"`
-	Protocol   string        `xml:"protocol"`
-	RuleAction string        `xml:"ruleAction"`
-	Egress     bool          `xml:"egress"`
-	CIDR       string        `xml:"cidrBlock"`
-	PortRange  *xmlPortRange `xml:"portRange,omitempty"`
+	RuleNumber int    `xml:"ruleNumber"`
+	Protocol   string `xml:"protocol"`
+	RuleAction string `xml:"ruleAction"`
+	Egress     bool   `xml:"egress"`
+	CIDR       string `xml:"cidrBlock,omitempty"`
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkAclEntry.html — ipv6CidrBlock for an IPv6 entry
+	CIDRv6    string        `xml:"ipv6CidrBlock,omitempty"`
+	PortRange *xmlPortRange `xml:"portRange,omitempty"`
 }
 
 type xmlACLAssoc struct {
@@ -61,6 +63,9 @@ func toXMLACL(a model.RuleSet) xmlACL {
 			p = n
 		}
 		xe := xmlACLEntry{RuleNumber: e.Priority, Protocol: p, RuleAction: string(e.Action), Egress: e.Direction == model.Egress, CIDR: e.Peer.Prefix.String()}
+		if e.Peer.Prefix.Addr().Is6() {
+			xe.CIDR, xe.CIDRv6 = "", e.Peer.Prefix.String()
+		}
 		if e.FromPort >= 0 {
 			xe.PortRange = &xmlPortRange{From: e.FromPort, To: e.ToPort}
 		}
@@ -183,7 +188,7 @@ func parseACLEntry(f form) (model.Rule, error) {
 	if eg != nil && *eg {
 		e.Direction = model.Egress
 	}
-	if e.Peer.Prefix, err = f.cidr("CidrBlock"); err != nil {
+	if e.Peer.Prefix, err = aclEntryCIDR(f); err != nil {
 		return e, err
 	}
 	if e.FromPort, err = f.intOr("PortRange.From", -1); err != nil {

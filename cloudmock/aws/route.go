@@ -33,6 +33,8 @@ func routeTarget(f form) (model.Target, error) {
 		"NetworkInterfaceId":     model.TargetNetworkInterface,
 		"VpcPeeringConnectionId": model.TargetPeering,
 		"TransitGatewayId":       model.TargetTransitGateway,
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html — EgressOnlyInternetGatewayId: IPv6 traffic only
+		"EgressOnlyInternetGatewayId": model.TargetEgressOnlyGateway,
 	} {
 		if v := f.str(param); v != "" {
 			found = append(found, model.Target{Kind: kind, ID: v})
@@ -54,7 +56,7 @@ func routeArgs(f form, idParam string) (string, netip.Prefix, error) {
 	if err != nil {
 		return "", netip.Prefix{}, err
 	}
-	dst, err := f.cidr("DestinationCidrBlock")
+	dst, err := routeDestination(f)
 	return id, dst, err
 }
 

@@ -55,7 +55,9 @@ type xmlRTAssoc struct {
 type xmlRoute struct {
 	Destination      string `xml:"destinationCidrBlock,omitempty"`
 	DestinationPL    string `xml:"destinationPrefixListId,omitempty"`
+	DestinationIPv6  string `xml:"destinationIpv6CidrBlock,omitempty"`
 	GatewayID        string `xml:"gatewayId,omitempty"`
+	EgressOnlyIGWID  string `xml:"egressOnlyInternetGatewayId,omitempty"`
 	InstanceID       string `xml:"instanceId,omitempty"`
 	InstanceOwnerID  string `xml:"instanceOwnerId,omitempty"`
 	NatGatewayID     string `xml:"natGatewayId,omitempty"`
@@ -80,9 +82,13 @@ type xmlRouteTable struct {
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Route.html — gatewayId "local" and origin CreateRouteTable for the local route
 func toXMLRoute(r model.Route, owner string) xmlRoute {
 	x := xmlRoute{State: string(r.State), Origin: "CreateRoute"}
-	if r.PrefixListID != "" {
+	switch {
+	case r.PrefixListID != "":
 		x.DestinationPL = r.PrefixListID
-	} else {
+	case r.Destination.Addr().Is6():
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Route.html — an IPv6 route has destinationIpv6CidrBlock instead of destinationCidrBlock
+		x.DestinationIPv6 = r.Destination.String()
+	default:
 		x.Destination = r.Destination.String()
 	}
 	switch r.Origin {
@@ -101,6 +107,8 @@ func toXMLRoute(r model.Route, owner string) xmlRoute {
 		x.GatewayID = r.Target.ID
 	case model.TargetNATGateway:
 		x.NatGatewayID = r.Target.ID
+	case model.TargetEgressOnlyGateway:
+		x.EgressOnlyIGWID = r.Target.ID
 	case model.TargetInstance:
 		x.InstanceID, x.InstanceOwnerID = r.Target.ID, owner
 	case model.TargetNetworkInterface:
@@ -174,6 +182,10 @@ func routeTableFields(rt model.RouteTable) fields {
 			return collect(func(r xmlRoute) string { return r.Destination }), true
 		case "route.destination-prefix-list-id":
 			return collect(func(r xmlRoute) string { return r.DestinationPL }), true
+		case "route.destination-ipv6-cidr-block":
+			return collect(func(r xmlRoute) string { return r.DestinationIPv6 }), true
+		case "route.egress-only-internet-gateway-id":
+			return collect(func(r xmlRoute) string { return r.EgressOnlyIGWID }), true
 		case "route.gateway-id":
 			return collect(func(r xmlRoute) string { return r.GatewayID }), true
 		case "route.nat-gateway-id":

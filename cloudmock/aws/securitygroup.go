@@ -37,6 +37,8 @@ type xmlPermission struct {
 	// PrefixLists are the permission's prefix list peers.
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_PrefixListId.html — prefixListId, description
 	PrefixLists []xmlPrefixListID `xml:"prefixListIds>item"`
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Ipv6Range.html — ipv6Ranges: cidrIpv6, description
+	IPv6Ranges []xmlIPv6Range `xml:"ipv6Ranges>item"`
 }
 
 type xmlPrefixListID struct {
@@ -64,7 +66,7 @@ type xmlSecurityGroup struct {
 // sgPorts returns a rule's ports as EC2 shows them: the ICMP type and code
 // for ICMP.
 func sgPorts(r model.Rule) (from, to int) {
-	if r.Protocol == "icmp" {
+	if r.Protocol == "icmp" || r.Protocol == model.ProtoICMPv6 {
 		return r.ICMPType, r.ICMPCode
 	}
 	return r.FromPort, r.ToPort
@@ -84,6 +86,8 @@ func toXMLPermissions(account string, rules []model.Rule) []xmlPermission {
 			p.Groups = []xmlGroupPair{{GroupID: r.Peer.RuleSetID, UserID: account, Description: r.Description}}
 		case r.Peer.PrefixListID != "":
 			p.PrefixLists = []xmlPrefixListID{{ID: r.Peer.PrefixListID, Description: r.Description}}
+		case r.Peer.Prefix.Addr().Is6():
+			p.IPv6Ranges = []xmlIPv6Range{{CIDR: r.Peer.Prefix.String(), Description: r.Description}}
 		default:
 			p.IPRanges = []xmlIPRange{{CIDR: r.Peer.Prefix.String(), Description: r.Description}}
 		}
@@ -211,7 +215,7 @@ func parseRules(f form) ([]model.Rule, error) {
 	add := func(proto string, from, to int, cidr, group, desc string) error {
 		r := model.Rule{Action: model.Allow, Protocol: proto, FromPort: from, ToPort: to, ICMPType: -1, ICMPCode: -1,
 			Peer: model.Peer{RuleSetID: group}, Description: desc}
-		if p, _ := model.NormalizeProtocol(proto); p == "icmp" {
+		if p, _ := model.NormalizeProtocol(proto); p == "icmp" || p == model.ProtoICMPv6 {
 			r.FromPort, r.ToPort, r.ICMPType, r.ICMPCode = -1, -1, from, to
 		}
 		if group == "" {
@@ -263,6 +267,13 @@ func parseRules(f form) ([]model.Rule, error) {
 				return nil, err
 			}
 			out[len(out)-1].Peer = model.Peer{PrefixListID: id}
+			n++
+		}
+		for _, j := range f.indices(p + "Ipv6Ranges") {
+			q := p + "Ipv6Ranges." + strconv.Itoa(j) + "."
+			if err := add(proto, from, to, f.str(q+"CidrIpv6"), "", f.str(q+"Description")); err != nil {
+				return nil, err
+			}
 			n++
 		}
 		for _, j := range f.indices(p + "Groups") {

@@ -25,12 +25,14 @@ type xmlSubnet struct {
 	DefaultForAz            bool     `xml:"defaultForAz"`
 	MapPublicIPOnLaunch     bool     `xml:"mapPublicIpOnLaunch"`
 	Tags                    []xmlTag `xml:"tagSet>item"`
+	xmlSubnetIPv6
 }
 
 func (h *Handler) toXMLSubnet(s model.Subnet) xmlSubnet {
 	return xmlSubnet{SubnetID: s.ID, SubnetArn: "arn:aws:ec2:" + h.regionOf(s.Region) + ":" + s.Account + ":subnet/" + s.ID,
 		State: "available", OwnerID: s.Account, VpcID: s.NetworkID, CIDRBlock: s.Prefix.String(),
-		AvailableIPAddressCount: s.AvailableIPs, AvailabilityZone: s.Zone, DefaultForAz: s.DefaultForZone, MapPublicIPOnLaunch: s.MapPublicIP, Tags: tagSet(s.Tags)}
+		AvailableIPAddressCount: s.AvailableIPs, AvailabilityZone: s.Zone, DefaultForAz: s.DefaultForZone, MapPublicIPOnLaunch: s.MapPublicIP, Tags: tagSet(s.Tags),
+		xmlSubnetIPv6: toXMLSubnetIPv6(s)}
 }
 
 func subnetFields(s model.Subnet) fields {
@@ -55,6 +57,9 @@ func subnetFields(s model.Subnet) fields {
 		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSubnets.html — default-for-az: whether it is the default subnet of its Availability Zone
 		case "default-for-az", "defaultForAz":
 			return one(strconv.FormatBool(s.DefaultForZone)), true
+		case "ipv6-cidr-block-association.ipv6-cidr-block", "ipv6-cidr-block-association.association-id",
+			"ipv6-cidr-block-association.state", "assign-ipv6-address-on-creation", "ipv6-native":
+			return subnetIPv6Field(s, name), true
 		}
 		return nil, false
 	})
@@ -83,9 +88,18 @@ func createSubnet(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	v6, err := subnetIPv6Args(c.form)
+	if err != nil {
+		return nil, err
+	}
 	s, err := h.cloud.CreateSubnet(c.account, vpc, cidr, zone, tags)
 	if err != nil {
 		return nil, err
+	}
+	if v6.IsValid() {
+		if s, err = h.addSubnetIPv6(c, s, v6); err != nil {
+			return nil, err
+		}
 	}
 	return &createSubnetResp{Subnet: h.toXMLSubnet(s)}, nil
 }
@@ -124,6 +138,18 @@ func modifySubnetAttribute(h *Handler, c *call) (response, error) {
 	on, err := c.form.boolp("MapPublicIpOnLaunch.Value")
 	if err != nil {
 		return nil, err
+	}
+	if v6, err := c.form.boolp("AssignIpv6AddressOnCreation.Value"); err != nil || v6 != nil {
+		if err != nil {
+			return nil, err
+		}
+		if on != nil {
+			return nil, errInvalid("You must specify exactly one attribute to modify.")
+		}
+		if err := h.cloud.SetSubnetAssignIPv6(c.account, id, *v6); err != nil {
+			return nil, err
+		}
+		return ok()
 	}
 	if on == nil {
 		return nil, errInvalid("You must specify exactly one attribute to modify.")

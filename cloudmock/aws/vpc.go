@@ -31,6 +31,7 @@ type xmlVpc struct {
 	State           string         `xml:"state"`
 	CIDRBlock       string         `xml:"cidrBlock"`
 	CIDRAssocs      []xmlCIDRAssoc `xml:"cidrBlockAssociationSet>item"`
+	IPv6Assocs      []xmlIPv6Assoc `xml:"ipv6CidrBlockAssociationSet>item"`
 	DHCPOptionsID   string         `xml:"dhcpOptionsId"`
 	InstanceTenancy string         `xml:"instanceTenancy"`
 	IsDefault       bool           `xml:"isDefault"`
@@ -42,6 +43,9 @@ func toXMLVpc(n model.Network) xmlVpc {
 		DHCPOptionsID: dhcpOptionsID(n), InstanceTenancy: "default", IsDefault: n.Default, Tags: tagSet(n.Tags)}
 	for _, b := range n.CIDRs {
 		v.CIDRAssocs = append(v.CIDRAssocs, xmlCIDRAssoc{AssociationID: b.AssociationID, CIDRBlock: b.Prefix.String(), State: xmlCIDRState{State: "associated"}})
+	}
+	for _, b := range n.IPv6CIDRs {
+		v.IPv6Assocs = append(v.IPv6Assocs, toXMLIPv6Assoc(b, "associated"))
 	}
 	return v
 }
@@ -72,6 +76,9 @@ func vpcFields(n model.Network) fields {
 		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcs.html — is-default: whether the VPC is the default VPC
 		case "is-default", "isDefault":
 			return one(strconv.FormatBool(n.Default)), true
+		case "ipv6-cidr-block-association.ipv6-cidr-block", "ipv6-cidr-block-association.association-id",
+			"ipv6-cidr-block-association.state", "ipv6-cidr-block-association.ipv6-pool":
+			return vpcIPv6Field(n, name), true
 		case "dhcp-options-id":
 			return one(dhcpOptionsID(n)), true
 		}
@@ -103,11 +110,21 @@ func createVpc(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	v6, err := amazonIPv6(c.form)
+	if err != nil {
+		return nil, err
+	}
 	n, err := h.cloud.CreateNetworkIn(c.account, c.region, cidr, tags)
 	if err != nil {
 		return nil, err
 	}
-	return &createVpcResp{Vpc: toXMLVpc(n)}, nil
+	x := toXMLVpc(n)
+	if v6 {
+		if x, err = h.addVpcIPv6(c, n); err != nil {
+			return nil, err
+		}
+	}
+	return &createVpcResp{Vpc: x}, nil
 }
 
 type describeVpcsResp struct {
@@ -146,6 +163,12 @@ func associateVpcCidrBlock(h *Handler, c *call) (response, error) {
 	id, err := c.form.required("VpcId")
 	if err != nil {
 		return nil, err
+	}
+	if v6, err := amazonIPv6(c.form); err != nil || v6 {
+		if err != nil {
+			return nil, err
+		}
+		return associateVpcIPv6(h, c, id)
 	}
 	cidr, err := c.form.cidr("CidrBlock")
 	if err != nil {

@@ -25,6 +25,7 @@ type Cloud struct {
 	subnets     table[Subnet, *Subnet]
 	routeTables table[RouteTable, *RouteTable]
 	igws        table[InternetGateway, *InternetGateway]
+	eigws       table[EgressOnlyGateway, *EgressOnlyGateway]
 	ruleSets    table[RuleSet, *RuleSet] // security groups, network ACLs and every other rule-set flavour
 	instances   table[Instance, *Instance]
 	enis        table[NetworkInterface, *NetworkInterface]
@@ -65,7 +66,7 @@ func New() *Cloud {
 		accounts: map[string]*Account{}, owners: map[string]owner{}, tags: map[string]map[string]string{},
 		handleIDs: map[string]string{}, names: map[nameKey]string{}, hash: defaultHash,
 		networks: table[Network, *Network]{}, subnets: table[Subnet, *Subnet]{}, routeTables: table[RouteTable, *RouteTable]{},
-		igws: table[InternetGateway, *InternetGateway]{}, ruleSets: table[RuleSet, *RuleSet]{},
+		igws: table[InternetGateway, *InternetGateway]{}, eigws: table[EgressOnlyGateway, *EgressOnlyGateway]{}, ruleSets: table[RuleSet, *RuleSet]{},
 		instances: table[Instance, *Instance]{}, enis: table[NetworkInterface, *NetworkInterface]{}, natgws: table[NATGateway, *NATGateway]{},
 		eips: table[ElasticIP, *ElasticIP]{}, peerings: table[Peering, *Peering]{}, tgws: table[TransitGateway, *TransitGateway]{},
 		tgwRTs: table[TransitGatewayRouteTable, *TransitGatewayRouteTable]{}, tgwAtts: table[TransitGatewayAttachment, *TransitGatewayAttachment]{},

@@ -42,6 +42,8 @@ const (
 	KindGateway                  Kind = "gateway" // any route target
 	KindObject                   Kind = "object"  // an object of any kind, looked up by ID
 	KindInternetGateway          Kind = "internet-gateway"
+	KindEgressOnlyGateway        Kind = "egress-only-internet-gateway"
+	KindSubnetCIDR               Kind = "subnet-cidr"
 	KindNATGateway               Kind = "nat-gateway"
 	KindElasticIP                Kind = "elastic-ip"
 	KindSecurityGroup            Kind = "security-group"

@@ -45,6 +45,9 @@ type Instance struct {
 	LaunchTime         time.Time
 	ReservationID      string
 	Tags               map[string]string
+	// IPv6Addrs are the IPv6 addresses of its primary interface, read
+	// from the interface (ipv6.go).
+	IPv6Addrs []netip.Addr `json:"-"`
 	// Boots counts the instance's boots: 1 at launch, one more for each
 	// start from stopped and each reboot. The realizer remakes the
 	// instance's host when it changes, as a booting VM loses its processes.
@@ -83,6 +86,9 @@ type NetworkInterface struct {
 	// and no elastic IP is associated with it.
 	AutoPublicIP bool       `json:",omitempty"`
 	PublicIP     netip.Addr `json:",omitzero"`
+	// IPv6Addrs are the interface's IPv6 addresses, from its subnet's
+	// IPv6 prefix (ipv6.go).
+	IPv6Addrs []netip.Addr `json:",omitempty"`
 }
 
 func (e *NetworkInterface) ref() ref { return ref{KindNetworkInterface, e.ID, e.Account} }
@@ -91,6 +97,7 @@ func (e *NetworkInterface) copy(c *Cloud) NetworkInterface {
 	out := *e
 	out.Meta = c.metaLocked(e.ID)
 	out.SecurityGroupIDs = slices.Clone(e.SecurityGroupIDs)
+	out.IPv6Addrs = slices.Clone(e.IPv6Addrs)
 	out.Tags = c.tagsLocked(e.ID)
 	return out
 }
@@ -104,6 +111,7 @@ func (i *Instance) copy(c *Cloud) Instance {
 	if e, ok := c.enis[i.NetworkInterfaceID]; ok {
 		out.SourceDestCheck = e.SourceDestCheck
 		out.SecurityGroupIDs = slices.Clone(e.SecurityGroupIDs)
+		out.IPv6Addrs = slices.Clone(e.IPv6Addrs)
 	}
 	out.Tags = c.tagsLocked(i.ID)
 	return out
@@ -134,6 +142,11 @@ type LaunchSpec struct {
 	DisableAPITermination bool
 	ShutdownBehavior      string
 	UserData              string
+	// IPv6Count and IPv6Addrs give each primary interface IPv6 addresses
+	// from the subnet's IPv6 prefix (IPv6Addrs only with Count 1); with
+	// neither, a subnet that assigns IPv6 on creation gives one.
+	IPv6Count int
+	IPv6Addrs []netip.Addr
 }
 
 // RunInstances launches Count instances in a subnet, each with a primary
@@ -184,6 +197,10 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 	if free < spec.Count {
 		return nil, errf(CodeLimitExceeded, KindSubnet, s.ID, "there are not enough free addresses in subnet '%s' to satisfy the request", s.ID)
 	}
+	v6count, err := c.launchIPv6Locked(s, spec)
+	if err != nil {
+		return nil, err
+	}
 	resv := c.subIDLocked(account, KindReservation)
 	now := time.Now().UTC().Truncate(time.Second)
 	out := make([]Instance, 0, spec.Count)
@@ -209,6 +226,9 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 			DisableAPITermination: spec.DisableAPITermination, ShutdownBehavior: spec.ShutdownBehavior, UserData: spec.UserData}
 		e := &NetworkInterface{ID: eniID, Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, PrivateIP: ip,
 			SecurityGroupIDs: slices.Clone(groups), SourceDestCheck: true, InstanceID: inst.ID}
+		if e.IPv6Addrs, err = c.pickIPv6Locked(s, v6count, spec.IPv6Addrs); err != nil {
+			return nil, err
+		}
 		inst.NetworkInterfaceID = e.ID
 		e.AutoPublicIP = s.MapPublicIP
 		if spec.PublicIP != nil {

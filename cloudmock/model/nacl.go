@@ -12,7 +12,7 @@ const DefaultDenyRuleNumber = 32767
 
 // networkACL is the flavour of AWS network ACLs.
 var networkACL = flavor{
-	initial: func(_ *Cloud, s *RuleSet) []Rule {
+	initial: func(c *Cloud, s *RuleSet) []Rule {
 		var out []Rule
 		for _, d := range []Direction{Ingress, Egress} {
 			if s.Default {
@@ -21,6 +21,10 @@ var networkACL = flavor{
 			}
 			// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/custom-network-acl.html — a custom NACL denies everything until rules are added
 			out = append(out, aclRule(d, DefaultDenyRuleNumber, Deny))
+			if n, ok := c.networks[s.NetworkID]; ok && n.HasIPv6() {
+				// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/custom-network-acl.html — in a VPC with IPv6, a * rule denies all IPv6 too
+				out = append(out, aclRule6(d, DefaultDenyRuleNumber, Deny))
+			}
 		}
 		return out
 	},
@@ -39,7 +43,7 @@ var networkACL = flavor{
 		if _, err := NormalizeProtocol(r.Protocol); err != nil {
 			return err
 		}
-		return checkIPv4Prefix(KindNetworkACLEntry, r.Peer.Prefix)
+		return checkPrefix(KindNetworkACLEntry, r.Peer.Prefix)
 	},
 	add: func(s *RuleSet, rules []Rule, r Rule) error {
 		for _, x := range rules {

@@ -19,6 +19,9 @@ type Network struct {
 	Account string
 	Region  string      // the region it lives in (Regions)
 	CIDRs   []CIDRBlock // the first is the primary prefix
+	// IPv6CIDRs are the network's IPv6 prefixes (ipv6.go), none unless
+	// one was asked for.
+	IPv6CIDRs []IPv6Block `json:",omitempty"`
 	// Defaults made with the network.
 	MainRouteTableID       string
 	DefaultNetworkACLID    string
@@ -53,6 +56,7 @@ func (n *Network) copy(c *Cloud) Network {
 	out := *n
 	out.Meta = c.metaLocked(n.ID)
 	out.CIDRs = slices.Clone(n.CIDRs)
+	out.IPv6CIDRs = slices.Clone(n.IPv6CIDRs)
 	out.Tags = c.tagsLocked(n.ID)
 	return out
 }
@@ -305,6 +309,11 @@ func (c *Cloud) DeleteNetwork(account, id string) error {
 	for _, e := range c.endpoints.sorted() {
 		if e.NetworkID == id {
 			return dep("VPC endpoint", e.ID)
+		}
+	}
+	for _, g := range c.eigws {
+		if g.NetworkID == id {
+			return dep("egress-only internet gateway", g.ID)
 		}
 	}
 	for _, rt := range c.routeTables {

@@ -64,6 +64,8 @@ var awsPrefixes = map[Kind]string{
 	KindRouteTable:            "rtb",
 	KindRouteTableAssociation: "rtbassoc",
 	KindInternetGateway:       "igw",
+	KindEgressOnlyGateway:     "eigw",
+	KindSubnetCIDR:            "subnet-cidr-assoc",
 	KindNATGateway:            "nat",
 	KindElasticIP:             "eipalloc",
 	KindSecurityGroup:         "sg",

@@ -20,6 +20,14 @@ func (c *Cloud) checkTargetLocked(rt *RouteTable, t Target) error {
 		if g.NetworkID != rt.NetworkID {
 			return errf(CodeInvalidParameter, KindGateway, t.ID, "route table %s and network gateway %s belong to different networks", rt.ID, t.ID)
 		}
+	case TargetEgressOnlyGateway:
+		g, ok := c.eigws[t.ID]
+		if !ok || !owned(t.ID) {
+			return bad()
+		}
+		if g.NetworkID != rt.NetworkID {
+			return errf(CodeInvalidParameter, KindGateway, t.ID, "route table %s and network gateway %s belong to different networks", rt.ID, t.ID)
+		}
 	case TargetNATGateway:
 		g, ok := c.natgws[t.ID]
 		if !ok || !owned(t.ID) || g.State == StateDeleted {
@@ -113,7 +121,10 @@ func (c *Cloud) CreateRoute(account, tableID string, dst netip.Prefix, t Target)
 	if err != nil {
 		return err
 	}
-	if err := checkIPv4Prefix(KindRoute, dst); err != nil {
+	if err := checkPrefix(KindRoute, dst); err != nil {
+		return err
+	}
+	if err := checkIPv6Target(dst, t); err != nil {
 		return err
 	}
 	if findRoute(rt, dst) >= 0 {
@@ -144,6 +155,9 @@ func (c *Cloud) ReplaceRoute(account, tableID string, dst netip.Prefix, t Target
 	if err := c.checkTargetLocked(rt, t); err != nil {
 		return err
 	}
+	if err := checkIPv6Target(dst, t); err != nil {
+		return err
+	}
 	rt.Routes[i].Target = t
 	rt.Routes[i].Origin = OriginStatic
 	c.emitLocked(KindRouteTable, OpUpdate, rt.ID, account)
@@ -161,5 +175,15 @@ func (c *Cloud) DeleteRoute(account, tableID string, dst netip.Prefix) error {
 	}
 	rt.Routes = append(rt.Routes[:i:i], rt.Routes[i+1:]...)
 	c.emitLocked(KindRouteTable, OpUpdate, rt.ID, account)
+	return nil
+}
+
+// checkIPv6Target refuses an egress-only internet gateway as the target of
+// an IPv4 destination.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/egress-only-internet-gateway.html — an egress-only internet gateway is for IPv6 traffic only
+func checkIPv6Target(dst netip.Prefix, t Target) error {
+	if t.Kind == TargetEgressOnlyGateway && dst.Addr().Is4() {
+		return errf(CodeInvalidParameter, KindRoute, t.ID, "Route table routes to an egress-only internet gateway must have an IPv6 destination, not %s", dst)
+	}
 	return nil
 }

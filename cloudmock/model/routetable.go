@@ -11,16 +11,17 @@ type TargetKind string
 
 // The route target kinds.
 const (
-	TargetLocal            TargetKind = "local"
-	TargetInternetGateway  TargetKind = "internet-gateway"
-	TargetNATGateway       TargetKind = "nat-gateway"
-	TargetInstance         TargetKind = "instance"
-	TargetNetworkInterface TargetKind = "network-interface"
-	TargetPeering          TargetKind = "peering"
-	TargetTransitGateway   TargetKind = "transit-gateway"
-	TargetVPNGateway       TargetKind = "vpn-gateway"
-	TargetBlackhole        TargetKind = "blackhole"
-	TargetVPCEndpoint      TargetKind = "vpc-endpoint" // a gateway endpoint's route to its service's prefix list
+	TargetLocal             TargetKind = "local"
+	TargetInternetGateway   TargetKind = "internet-gateway"
+	TargetNATGateway        TargetKind = "nat-gateway"
+	TargetInstance          TargetKind = "instance"
+	TargetNetworkInterface  TargetKind = "network-interface"
+	TargetPeering           TargetKind = "peering"
+	TargetTransitGateway    TargetKind = "transit-gateway"
+	TargetVPNGateway        TargetKind = "vpn-gateway"
+	TargetBlackhole         TargetKind = "blackhole"
+	TargetVPCEndpoint       TargetKind = "vpc-endpoint" // a gateway endpoint's route to its service's prefix list
+	TargetEgressOnlyGateway TargetKind = "egress-only-internet-gateway"
 )
 
 // Target is a route's next hop: its kind and the ID of the object (empty for
@@ -208,6 +209,9 @@ func (c *Cloud) routeStateLocked(networkID string, t Target) RouteState {
 	case TargetNATGateway:
 		g, found := c.natgws[t.ID]
 		ok = found && g.State == StateAvailable
+	case TargetEgressOnlyGateway:
+		g, found := c.eigws[t.ID]
+		ok = found && g.NetworkID == networkID
 	case TargetInstance:
 		i, found := c.instances[t.ID]
 		ok = found && i.State == InstanceRunning
@@ -246,13 +250,13 @@ func (c *Cloud) newRouteTableLocked(n *Network) (*RouteTable, error) {
 // prefix, and none for a prefix the network no longer has.
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#route-table-routes — a local route for each VPC CIDR, in every table
 func (c *Cloud) refreshLocalRoutesLocked(rt *RouteTable, n *Network) {
+	prefixes := n.prefixes()
 	rt.Routes = slices.DeleteFunc(rt.Routes, func(r Route) bool {
-		return r.Origin == OriginTable && r.Target.Kind == TargetLocal &&
-			!slices.ContainsFunc(n.CIDRs, func(b CIDRBlock) bool { return b.Prefix == r.Destination })
+		return r.Origin == OriginTable && r.Target.Kind == TargetLocal && !slices.Contains(prefixes, r.Destination)
 	})
-	for _, b := range n.CIDRs {
-		if !slices.ContainsFunc(rt.Routes, func(r Route) bool { return r.Origin == OriginTable && r.Destination == b.Prefix }) {
-			rt.Routes = append(rt.Routes, Route{Destination: b.Prefix, Target: Target{Kind: TargetLocal}, Origin: OriginTable})
+	for _, p := range n.prefixes() {
+		if !slices.ContainsFunc(rt.Routes, func(r Route) bool { return r.Origin == OriginTable && r.Destination == p }) {
+			rt.Routes = append(rt.Routes, Route{Destination: p, Target: Target{Kind: TargetLocal}, Origin: OriginTable})
 		}
 	}
 }

@@ -364,6 +364,9 @@ func (c *Cloud) newRuleSetLocked(n *Network, spec RuleSetSpec, isDefault bool) (
 	return s, nil
 }
 
+// ProtoICMPv6 is ICMPv6 in the model's form of protocols: its number.
+const ProtoICMPv6 = "58"
+
 // NormalizeProtocol maps protocol names and numbers to the model's form:
 // "-1", "tcp", "udp", "icmp" or a decimal protocol number.
 func NormalizeProtocol(p string) (string, error) {
@@ -376,6 +379,9 @@ func NormalizeProtocol(p string) (string, error) {
 		return "udp", nil
 	case "icmp", "1":
 		return "icmp", nil
+	case "icmpv6", "58":
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html — icmpv6 is protocol 58; with 58 the ports are the ICMPv6 type and code
+		return ProtoICMPv6, nil
 	}
 	n, err := strconv.Atoi(p)
 	if err != nil || n < 0 || n > 255 {
@@ -406,7 +412,7 @@ func (c *Cloud) normalizeRuleLocked(s *RuleSet, r Rule) (Rule, error) {
 			return r, errf(CodeInvalidParameter, kind, s.ID, "invalid port range %d-%d", r.FromPort, r.ToPort)
 		}
 		r.ICMPType, r.ICMPCode = -1, -1
-	case "icmp":
+	case "icmp", ProtoICMPv6:
 		if r.ICMPType < -1 || r.ICMPType > 255 || r.ICMPCode < -1 || r.ICMPCode > 255 {
 			return r, errf(CodeInvalidParameter, kind, s.ID, "invalid ICMP type/code %d/%d", r.ICMPType, r.ICMPCode)
 		}
@@ -427,7 +433,7 @@ func (c *Cloud) checkPeerLocked(s *RuleSet, kind Kind, p Peer) error {
 		}
 	}
 	if set == 0 {
-		return checkIPv4Prefix(kind, p.Prefix)
+		return checkPrefix(kind, p.Prefix)
 	}
 	if set != 1 {
 		return errf(CodeInvalidParameter, kind, s.ID, "a rule needs exactly one peer: a prefix, a rule set, a tag, a service tag, a prefix list or a service account")
@@ -443,7 +449,7 @@ func (c *Cloud) checkPeerLocked(s *RuleSet, kind Kind, p Peer) error {
 		}
 	}
 	if p.Prefix.IsValid() {
-		return checkIPv4Prefix(kind, p.Prefix)
+		return checkPrefix(kind, p.Prefix)
 	}
 	return nil
 }

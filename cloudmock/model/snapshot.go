@@ -72,8 +72,9 @@ type snapshot struct {
 	VIFs        []*DXVirtualInterface       `json:"dxVirtualInterfaces"`
 	// Prefix lists and VPC endpoints came later within version 4, as
 	// GuardDuty's objects did: absent when there are none.
-	PrefixLists []*PrefixList  `json:"prefixLists,omitempty"`
-	Endpoints   []*VPCEndpoint `json:"vpcEndpoints,omitempty"`
+	PrefixLists []*PrefixList        `json:"prefixLists,omitempty"`
+	Endpoints   []*VPCEndpoint       `json:"vpcEndpoints,omitempty"`
+	EIGWs       []*EgressOnlyGateway `json:"egressOnlyGateways,omitempty"`
 
 	guardDutySnapshot // GuardDuty's objects (guardduty.go); absent when there are none
 	// LaunchTemplates came later within version 4, absent when there are none.
@@ -119,6 +120,7 @@ func (c *Cloud) Snapshot() ([]byte, uint64, error) {
 		TGWs: c.tgws.sorted(), TGWRTs: c.tgwRTs.sorted(), TGWAtts: c.tgwAtts.sorted(), VGWs: c.vgws.sorted(),
 		CGWs: c.cgws.sorted(), VPNs: c.vpns.sorted(), DXConns: c.dxConns.sorted(), VIFs: c.vifs.sorted(),
 		PrefixLists: c.prefixLists.sorted(), Endpoints: c.endpoints.sorted(),
+		EIGWs: c.eigws.sorted(),
 	}
 	for id, o := range c.owners {
 		s.Owners[id] = snapshotOwner{Kind: o.kind, Account: o.account, Region: o.region, Scope: o.scope, Name: o.name, Handle: o.handle, Attrs: o.attrs}
@@ -183,6 +185,7 @@ func (c *Cloud) Restore(b []byte) error {
 	loadTable(&err, n.vifs, s.VIFs)
 	loadTable(&err, n.prefixLists, s.PrefixLists)
 	loadTable(&err, n.endpoints, s.Endpoints)
+	loadTable(&err, n.eigws, s.EIGWs)
 	restoreGuardDuty(&err, &n.gd, s.guardDutySnapshot)
 	loadTable(&err, n.lts, s.LaunchTemplates)
 	loadTable(&err, n.dhcp, s.DHCPOptions)
@@ -207,6 +210,7 @@ func (c *Cloud) Restore(b []byte) error {
 	c.tgws, c.tgwRTs, c.tgwAtts = n.tgws, n.tgwRTs, n.tgwAtts
 	c.vgws, c.cgws, c.vpns, c.dxConns, c.vifs = n.vgws, n.cgws, n.vpns, n.dxConns, n.vifs
 	c.prefixLists, c.endpoints = n.prefixLists, n.endpoints
+	c.eigws = n.eigws
 	c.gd = n.gd
 	c.lts = n.lts
 	c.dhcp = n.dhcp

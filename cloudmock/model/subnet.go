@@ -15,6 +15,11 @@ type Subnet struct {
 	Prefix      netip.Prefix
 	Zone        string
 	MapPublicIP bool
+	// IPv6CIDR is the subnet's IPv6 prefix (a /64 of its network's), or
+	// the zero block; AssignIPv6 gives each new interface an IPv6 address
+	// from it (ipv6.go).
+	IPv6CIDR   IPv6Block `json:",omitzero"`
+	AssignIPv6 bool      `json:",omitempty"`
 	// DefaultForZone says that it is the default subnet of its zone in
 	// its account's default network (defaultnet.go).
 	DefaultForZone bool `json:",omitempty"`

@@ -37,6 +37,14 @@ var sysctls = map[string]string{
 	"net/ipv4/conf/default/accept_redirects": "0",
 	"net/ipv4/conf/all/rp_filter":            "0",
 	"net/ipv4/conf/default/rp_filter":        "0",
+	// IPv6 (ipv6.go): forwarding as for IPv4, and no duplicate address
+	// detection holding new addresses back.
+	"net/ipv6/conf/all/forwarding":           "1",
+	"net/ipv6/conf/default/forwarding":       "1",
+	"net/ipv6/conf/all/accept_dad":           "0",
+	"net/ipv6/conf/default/accept_dad":       "0",
+	"net/ipv6/conf/all/accept_redirects":     "0",
+	"net/ipv6/conf/default/accept_redirects": "0",
 }
 
 // createNS makes a namespace with lo up and the realizer's sysctls.
@@ -120,7 +128,7 @@ func (r *Realizer) createNS(name string) (*liveNS, error) {
 }
 
 func ipNet(p netip.Prefix) *net.IPNet {
-	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), 32)}
+	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
 }
 
 func (l *liveNS) addAddr(link netlink.Link, p netip.Prefix) error {
@@ -195,6 +203,7 @@ type liveRouter struct {
 	rules  map[krule]bool
 	key    string // of routes and rules
 	nftKey string // of the nftables table
+	v6     live6  // its IPv6 wiring (ipv6.go)
 }
 
 type rkey struct {
@@ -307,6 +316,11 @@ func (r *Realizer) ensure(p *plan) error {
 	}
 	for _, id := range sortedKeys(p.routers) {
 		if err := r.ensureRouter(p.routers[id]); err != nil {
+			return err
+		}
+	}
+	for _, id := range sortedKeys(p.routers) {
+		if err := r.ensureRouter6(p.routers[id]); err != nil {
 			return err
 		}
 	}
@@ -445,7 +459,10 @@ func (r *Realizer) createInternet() error {
 	if err != nil {
 		return err
 	}
-	return l.addAddr(lo, netip.PrefixFrom(InternetServer, 32))
+	if err := l.addAddr(lo, netip.PrefixFrom(InternetServer, 32)); err != nil {
+		return err
+	}
+	return addInternet6(l)
 }
 
 func (r *Realizer) ensureRouter(rp *routerPlan) error {
@@ -491,7 +508,7 @@ func (r *Realizer) ensureRouter(rp *routerPlan) error {
 			return err
 		}
 		lr.segs[sg.subnet] = sg
-		lr.key = ""
+		lr.key, lr.v6.key = "", ""
 	}
 	switch {
 	case rp.igw && !lr.igw:
@@ -516,7 +533,7 @@ func (r *Realizer) ensureRouter(rp *routerPlan) error {
 				return err
 			}
 		}
-		lr.igw, lr.key = true, ""
+		lr.igw, lr.key, lr.v6.key = true, "", ""
 	case !rp.igw && lr.igw:
 		if err := lr.delLink(igwIf); err != nil {
 			return err
@@ -527,7 +544,7 @@ func (r *Realizer) ensureRouter(rp *routerPlan) error {
 				delete(s.inetRoutes, a)
 			}
 		}
-		lr.igw, lr.key = false, ""
+		lr.igw, lr.key, lr.v6.key = false, "", ""
 	}
 	return nil
 }
@@ -541,15 +558,19 @@ func (r *Realizer) ensurePeering(pp *peerPlan) error {
 	if err := a.veth(pp.ifname, b.liveNS, pp.ifname); err != nil {
 		return err
 	}
+	a6, b6 := linkAddrs6(pp.link)
 	for _, end := range []struct {
-		r    *liveRouter
-		addr netip.Prefix
-	}{{a, pp.addrA}, {b, pp.addrB}} {
+		r           *liveRouter
+		addr, addr6 netip.Prefix
+	}{{a, pp.addrA, a6}, {b, pp.addrB, b6}} {
 		k, err := end.r.link(pp.ifname)
 		if err != nil {
 			return err
 		}
 		if err := end.r.addAddr(k, end.addr); err != nil {
+			return err
+		}
+		if err := end.r.addAddr6(k, end.addr6); err != nil {
 			return err
 		}
 		if err := end.r.up(k); err != nil {
@@ -666,6 +687,9 @@ func wireHost(rt *liveRouter, l *liveNS, hp *hostPlan) error {
 		def := &netlink.Route{Dst: ipNet(netip.MustParsePrefix("0.0.0.0/0")), Gw: net.IP(hp.gw.AsSlice()), LinkIndex: eth.Attrs().Index}
 		if err := l.nl.RouteAdd(def); err != nil {
 			return fmt.Errorf("%s: default route via %s: %w", l.name, hp.gw, err)
+		}
+		if err := wireHost6(l, eth, hp); err != nil {
+			return err
 		}
 	}
 	return nil

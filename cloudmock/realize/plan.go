@@ -38,6 +38,7 @@ type snapshot struct {
 	// system holds what routes and filters the networks whose provider
 	// has system routes (model.Profile.SystemRoutes), by network.
 	system systemInfo
+	eigws  []model.EgressOnlyGateway
 	// handles are the model's handles of the objects read (Meta.Handle),
 	// from which kernel objects are named.
 	handles map[string]string
@@ -79,6 +80,7 @@ func takeSnapshot(c *model.Cloud) *snapshot {
 		s.tgws = append(s.tgws, c.TransitGateways(a.ID)...)
 		s.tgwAtts = append(s.tgwAtts, c.TransitGatewayAttachments(a.ID)...)
 		s.vifs = append(s.vifs, c.DXVirtualInterfaces(a.ID)...)
+		s.eigws = append(s.eigws, c.EgressOnlyGateways(a.ID)...)
 		for _, t := range c.TransitGatewayRouteTables(a.ID) {
 			routes, err := c.TransitGatewayRoutes(a.ID, t.ID)
 			if err != nil {
@@ -197,6 +199,7 @@ type plan struct {
 	hops []remoteHop
 	// subnetNAT are the NAT gateways of no subnet, by network (subnetnat.go).
 	subnetNAT map[string][]subnetNAT
+	eigwOf    map[string]string // network -> its egress-only internet gateway (ipv6.go)
 }
 
 type routerPlan struct {
@@ -211,6 +214,7 @@ type routerPlan struct {
 	nft    *ruleset
 	key    string // fingerprint of routes and rules
 	nftKey string // fingerprint of nft
+	v6     router6
 }
 
 // tgwPlan is a transit gateway: a router namespace with one kernel table
@@ -251,6 +255,7 @@ type krule struct {
 	iif   string
 	src   netip.Prefix // an instance's address, for its tag-scoped table; invalid for none
 	table int
+	v6    bool // an IPv6 rule (ipv6.go)
 }
 
 type hostPlan struct {
@@ -262,6 +267,8 @@ type hostPlan struct {
 	bridge string // the subnet's bridge, in the router
 	addr   netip.Prefix
 	gw     netip.Addr
+	addrs6 []netip.Prefix   // its IPv6 addresses, with the subnet's /64 (ipv6.go)
+	gw6    netip.Addr       // the VPC router's IPv6 address in the subnet
 	mac    net.HardwareAddr // its interface's, fixed by id (hostMAC)
 	nft    *ruleset
 	key    string // fingerprint of the wiring: a change recreates the host
@@ -320,6 +327,7 @@ func (r *Realizer) linkIndex(key string) int {
 // is the table's fingerprint.
 type hostSpec struct {
 	Addr        netip.Addr
+	Addrs6      []netip.Addr // its IPv6 addresses: then its IPv6 table filters (ipv6.go)
 	SrcDstCheck bool
 	Masquerade  bool // a NAT gateway: no rule sets, masquerades what it forwards
 	// Resolvers are the addresses of its VPC's DNS resolver, which rule
@@ -345,6 +353,8 @@ type routerSpec struct {
 	Forwarded []fwdCheck
 	// SubnetNAT are the NAT gateways serving subnets (subnetnat.go).
 	SubnetNAT []subnetNAT
+	V6        bool // dual-stack: an IPv6 table too (ipv6.go)
+	EIGW      bool // with an egress-only internet gateway
 }
 
 // aclSpec is the rules of the sets attached to one subnet.
@@ -393,6 +403,7 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 			igwOf[id] = "system"
 		}
 	}
+	p.eigwOf = eigwOf(s, nets)
 	p.endpointDsts = gatewayEndpointNets(s)
 	linkOf := maps.Clone(igwOf) // networks whose router has an internet link
 	for n := range p.endpointDsts {
@@ -401,7 +412,7 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 		}
 	}
 	r.planLinks(p, s, nets, linkOf)
-	p.internet = len(linkOf) > 0 || len(r.uplinks) > 0 || r.opts.Internet != nil
+	p.internet = len(linkOf) > 0 || len(p.eigwOf) > 0 || len(r.uplinks) > 0 || r.opts.Internet != nil
 
 	ix := newRuleIndex(s, nets)
 	if err := r.planHosts(p, s, nets, natgws, ix); err != nil {
@@ -450,6 +461,7 @@ func (r *Realizer) planLinks(p *plan, s *snapshot, nets map[string]model.Network
 		keep["igw/"+n] = true
 		r.linkIndex("igw/" + n)
 	}
+	r.planLinks6(p, keep)
 	r.planTransit(p, s, nets, keep)
 	r.planDX(p, s, nets)
 	for k := range r.links {
@@ -481,6 +493,10 @@ func (r *Realizer) planHosts(p *plan, s *snapshot, nets map[string]model.Network
 			continue
 		}
 		spec := hostSpec{Addr: e.PrivateIP, SrcDstCheck: e.SourceDestCheck}
+		addrs6 := ipv6Hosts(sub, e.IPv6Addrs)
+		if len(addrs6) > 0 {
+			spec.Addrs6 = e.IPv6Addrs
+		}
 		if a, ok := ResolverAddr(nets[sub.NetworkID]); ok {
 			spec.Resolvers = []netip.Addr{a, ResolverLinkLocal}
 		}
@@ -489,6 +505,10 @@ func (r *Realizer) planHosts(p *plan, s *snapshot, nets map[string]model.Network
 		h, err := newHost(e.ID, e.Handle, name, sub, e.PrivateIP, spec)
 		if err != nil {
 			return err
+		}
+		if len(addrs6) > 0 {
+			h.addrs6, h.gw6 = addrs6, sub.IPv6CIDR.Prefix.Addr().Next()
+			h.key += fmt.Sprintf("|ipv6 %v", addrs6)
 		}
 		if isInst {
 			// Each boot (a start, a reboot) is a fresh host: whatever ran
@@ -621,6 +641,7 @@ func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, p
 	}
 
 	r.planRouteTables(rp, p, s, n, routeEnv{enis: enis, natgws: natgws, bridgeOf: bridgeOf, igw: igw})
+	r.planRouter6(rp, p, s, n, igw)
 	return planRouterTable(rp, n, routerSpec{IGW: igw, NAT: pub, Endpoints: p.endpointDsts[n.ID],
 		Forwarded: forwardedChecks(p, s, n), SubnetNAT: p.subnetNAT[n.ID]}, ix)
 }
@@ -629,6 +650,7 @@ func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, p
 // to each subnet (a network ACL, ...) on its bridge, the internet gateway
 // and its one-to-one mappings.
 func planRouterTable(rp *routerPlan, n model.Network, spec routerSpec, ix *ruleIndex) error {
+	spec.V6, spec.EIGW = rp.v6.on, rp.v6.eigw[0].IsValid()
 	for _, sg := range rp.segs {
 		in, out, ok := ix.forSubnet(sg.subnet)
 		if ok {
@@ -655,6 +677,9 @@ func (r *Realizer) kernelRoute(no int, n model.Network, rt model.Route, enis map
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html — a route whose target is gone is a blackhole and drops traffic
 	if rt.State == model.RouteBlackhole {
 		return k
+	}
+	if rt.Destination.Addr().Is6() {
+		return r.kernelRoute6(k, n, rt, enis, bridgeOf, p, igw)
 	}
 	via := func(a netip.Addr, dev string) kroute {
 		if a.IsValid() && dev != "" {

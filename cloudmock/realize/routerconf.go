@@ -100,6 +100,9 @@ func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
 
 func (l *liveNS) kernel(k kroute, idx int) *netlink.Route {
 	rt := &netlink.Route{Table: k.table, Dst: ipNet(k.dst), Family: netlink.FAMILY_V4}
+	if k.dst.Addr().Is6() {
+		rt.Family = netlink.FAMILY_V6
+	}
 	switch k.kind {
 	case "throw":
 		rt.Type = unix.RTN_THROW
@@ -118,6 +121,9 @@ func (l *liveNS) kernel(k kroute, idx int) *netlink.Route {
 func kernelRule(k krule) *netlink.Rule {
 	ru := netlink.NewRule()
 	ru.Family = netlink.FAMILY_V4
+	if k.v6 {
+		ru.Family = netlink.FAMILY_V6
+	}
 	ru.Priority, ru.IifName, ru.Table = k.prio, k.iif, k.table
 	if k.src.IsValid() {
 		ru.Src = ipNet(k.src)

@@ -43,6 +43,10 @@ func newRuleIndex(s *snapshot, nets map[string]model.Network) *ruleIndex {
 		addr := netip.PrefixFrom(e.PrivateIP, 32)
 		for _, id := range ix.interfaceSets(e) {
 			ix.members[id] = append(ix.members[id], addr)
+			// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html#security-group-referencing — a referenced group stands for its members' IPv6 addresses too
+			for _, a := range e.IPv6Addrs {
+				ix.members[id] = append(ix.members[id], netip.PrefixFrom(a, 128))
+			}
 		}
 		for t := range tags {
 			k := e.NetworkID + "\x00" + t

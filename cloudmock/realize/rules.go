@@ -55,6 +55,8 @@ func (x ruleSpec) l4() (policy.Match, error) {
 		m.Proto = policy.ProtoUDP
 	case "icmp":
 		m.Proto = policy.ProtoICMP
+	case "58":
+		m.Proto = policy.ProtoICMPv6
 	default:
 		n, err := strconv.Atoi(x.Proto)
 		if err != nil || n < 1 || n > 255 {
@@ -67,7 +69,7 @@ func (x ruleSpec) l4() (policy.Match, error) {
 		if x.From >= 0 && !(x.From == 0 && x.To == 65535) {
 			m.DstPort = policy.PortRange{From: uint16(x.From), To: uint16(x.To)}
 		}
-	case policy.ProtoICMP:
+	case policy.ProtoICMP, policy.ProtoICMPv6:
 		if x.Type >= 0 || x.Code >= 0 {
 			m.ICMP = &policy.ICMP{Type: x.Type, Code: x.Code}
 		}
@@ -93,7 +95,11 @@ func compileRules(rules []ruleSpec, egress, mark bool, allow policy.Verdict, cha
 		peers, set := x.Peers, ""
 		if len(peers) > maxPeerRules {
 			set = fmt.Sprintf("%s-%d", chain, i)
-			*sets = append(*sets, policy.Set{Name: set, Family: policy.FamilyIPv4, Prefixes: disjoint(peers)})
+			fam := policy.FamilyIPv4
+			if peers[0].Addr().Is6() {
+				fam = policy.FamilyIPv6
+			}
+			*sets = append(*sets, policy.Set{Name: set, Family: fam, Prefixes: disjoint(peers)})
 			peers = peers[:1]
 		}
 		for _, p := range peers {
@@ -209,8 +215,8 @@ func passes(ch *policy.Chain, name string, ls layers, then policy.Verdict) {
 // hostRuleset builds an instance's tables: the rule sets of its interface
 // and its source/destination check; or a NAT gateway's masquerade.
 func hostRuleset(s hostSpec) (*ruleset, error) {
-	t := policy.Table{Family: policy.FamilyIPv4, Name: tableName}
 	if s.Masquerade {
+		t := policy.Table{Family: policy.FamilyIPv4, Name: tableName}
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html#nat-gateway-basics — the NAT gateway replaces the source address with its own private address (the internet gateway then maps it to the elastic IP)
 		post := policy.Chain{Name: "postrouting", Hook: policy.HookPostrouting, Type: policy.TypeNAT, Priority: policy.PrioritySrcNAT,
 			Rules: []policy.Rule{{Match: policy.Match{OIF: hostIf, Src: netip.PrefixFrom(s.Addr, 32), NotSrc: true}, NAT: &policy.NAT{Kind: policy.Masquerade}}}}
@@ -220,13 +226,35 @@ func hostRuleset(s hostSpec) (*ruleset, error) {
 		t.Chains = []policy.Chain{post, in}
 		return &ruleset{tables: []policy.Table{noIPv6(), t}}, nil
 	}
-	ins, err := layerChains("ingress", s.Ingress, false, &t.Sets)
+	t, err := hostFilter(s, false)
 	if err != nil {
-		return nil, fmt.Errorf("ingress rule: %w", err)
+		return nil, err
 	}
-	outs, err := layerChains("egress", s.Egress, true, &t.Sets)
+	v6 := noIPv6()
+	if len(s.Addrs6) > 0 {
+		if v6, err = hostFilter(s, true); err != nil {
+			return nil, err
+		}
+	}
+	return &ruleset{tables: []policy.Table{v6, t}}, nil
+}
+
+// hostFilter builds an instance's filter table of one family: the rule
+// sets of its interface (their rules of that family) and its
+// source/destination check.
+func hostFilter(s hostSpec, v6 bool) (policy.Table, error) {
+	t := policy.Table{Family: policy.FamilyIPv4, Name: tableName}
+	ingress, egress := s.Ingress.family(v6), s.Egress.family(v6)
+	if v6 {
+		t.Family = policy.FamilyIPv6
+	}
+	ins, err := layerChains("ingress", ingress, false, &t.Sets)
 	if err != nil {
-		return nil, fmt.Errorf("egress rule: %w", err)
+		return t, fmt.Errorf("ingress rule: %w", err)
+	}
+	outs, err := layerChains("egress", egress, true, &t.Sets)
+	if err != nil {
+		return t, fmt.Errorf("egress rule: %w", err)
 	}
 	// A rule set of an interface filters what passes the interface (eth0)
 	// only: what a gateway instance receives or sends inside a tunnel it
@@ -236,8 +264,14 @@ func hostRuleset(s hostSpec) (*ruleset, error) {
 	in.Rules = []policy.Rule{accepting(policy.Match{IIF: "lo"}), accepting(policy.Match{IIF: hostIf, NotIIF: true})}
 	out := baseChain("output", policy.HookOutput, policy.PolicyDrop)
 	out.Rules = []policy.Rule{accepting(policy.Match{OIF: "lo"}), accepting(policy.Match{OIF: hostIf, NotOIF: true})}
+	if v6 {
+		in.Rules, out.Rules = append(in.Rules, neighbourDiscovery(true)...), append(out.Rules, neighbourDiscovery(false)...)
+	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — security groups do not filter traffic to or from the Amazon DNS server (Route 53 Resolver)
 	for _, a := range s.Resolvers {
+		if v6 {
+			break
+		}
 		dns := netip.PrefixFrom(a, 32)
 		for _, proto := range []policy.Proto{policy.ProtoUDP, policy.ProtoTCP} {
 			out.Rules = append(out.Rules, accepting(policy.Match{OIF: hostIf, Dst: dns, Proto: proto, DstPort: policy.Port(53)}))
@@ -245,8 +279,8 @@ func hostRuleset(s hostSpec) (*ruleset, error) {
 				CtState: policy.CtEstablished | policy.CtRelated}))
 		}
 	}
-	passes(&in, "ingress", s.Ingress, policy.Accept)
-	passes(&out, "egress", s.Egress, policy.Accept)
+	passes(&in, "ingress", ingress, policy.Accept)
+	passes(&out, "egress", egress, policy.Accept)
 	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-group-how-it-works — with no NSG on the subnet or the NIC, all traffic is allowed
 	if s.Open {
 		in.Rules = append(in.Rules, accepting(policy.Match{}))
@@ -262,19 +296,19 @@ func hostRuleset(s hostSpec) (*ruleset, error) {
 		// apply; leaving into a tunnel, only the inbound ones.
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — security groups control the traffic allowed to reach and leave the resources they are associated with
 		fwdOut := policy.Chain{Name: "forward-out", Rules: []policy.Rule{accepting(policy.Match{OIF: hostIf, NotOIF: true})}}
-		passes(&fwdOut, "egress", s.Egress, policy.Accept)
+		passes(&fwdOut, "egress", egress, policy.Accept)
 		if s.Open {
 			fwdOut.Rules = append(fwdOut.Rules, accepting(policy.Match{}))
 		}
 		fwd.Rules = []policy.Rule{{Match: policy.Match{IIF: hostIf, NotIIF: true}, Verdict: policy.Goto(fwdOut.Name)}}
-		if len(s.Ingress) > 0 {
+		if len(ingress) > 0 {
 			fwd.Rules = append(fwd.Rules, policy.Rule{Verdict: policy.Jump("ingress")})
 		}
 		fwd.Rules = append(fwd.Rules, policy.Rule{Verdict: policy.Goto(fwdOut.Name)})
 		t.Chains = append(t.Chains, fwdOut)
 	}
 	t.Chains = append(t.Chains, in, out, fwd)
-	return &ruleset{tables: []policy.Table{noIPv6(), t}}, nil
+	return t, nil
 }
 
 // routerRuleset builds a VPC router's table: the rule sets attached to each
@@ -291,11 +325,11 @@ func routerRuleset(s routerSpec) (*ruleset, error) {
 	for _, sg := range s.Segs {
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html — rules are evaluated in rule-number order, the first match decides; ACLs are stateless, so return traffic needs its own rule
 		inName, outName := "in-"+sg.Bridge, "out-"+sg.Bridge
-		ins, err := layerChains(inName, sg.Ingress, false, &t.Sets)
+		ins, err := layerChains(inName, sg.Ingress.family(false), false, &t.Sets)
 		if err != nil {
 			return nil, fmt.Errorf("subnet %s ingress rule: %w", sg.Bridge, err)
 		}
-		outs, err := layerChains(outName, sg.Egress, true, &t.Sets)
+		outs, err := layerChains(outName, sg.Egress.family(false), true, &t.Sets)
 		if err != nil {
 			return nil, fmt.Errorf("subnet %s egress rule: %w", sg.Bridge, err)
 		}
@@ -328,7 +362,15 @@ func routerRuleset(s routerSpec) (*ruleset, error) {
 		segChains = append(segChains, pre, post)
 	}
 	t.Chains = append([]policy.Chain{fwd}, segChains...)
-	return &ruleset{tables: []policy.Table{t}}, nil
+	tables := []policy.Table{t}
+	if s.V6 {
+		t6, err := router6Table(s)
+		if err != nil {
+			return nil, err
+		}
+		tables = append(tables, t6)
+	}
+	return &ruleset{tables: tables}, nil
 }
 
 // noIPv6 is an instance's IPv6 table: the emulated VPCs are IPv4 only, so

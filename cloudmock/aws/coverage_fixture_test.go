@@ -17,7 +17,7 @@ var nonEC2 = map[string]bool{}
 // coverageFixture gives account A at least one object of every kind an
 // implemented Describe lists, so that TestCoverageTable can probe each
 // Describe's filters: a VPC peered with another, a subnet, an internet and
-// a NAT gateway, a route table with a gateway endpoint, a security group, an instance with its
+// a NAT gateway, an egress-only internet gateway, a route table with a gateway endpoint, a security group, an instance with its
 // interface and an elastic IP, a transit gateway with a route table and a
 // VPC attachment, a VPN gateway, a customer gateway and a VPN connection.
 // It returns the parameters each Describe that needs one (a route table
@@ -30,6 +30,7 @@ func coverageFixture(t *testing.T, l *lab) map[string]url.Values {
 	sub := mkSubnet(t, c, *vpc.VpcId, "10.0.1.0/24")
 	igw := must[*ec2.CreateInternetGatewayOutput](t)(c.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{})).InternetGateway
 	must[*ec2.AttachInternetGatewayOutput](t)(c.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGatewayId, VpcId: vpc.VpcId}))
+	must[*ec2.CreateEgressOnlyInternetGatewayOutput](t)(c.CreateEgressOnlyInternetGateway(ctx, &ec2.CreateEgressOnlyInternetGatewayInput{VpcId: vpc.VpcId}))
 	rt := must[*ec2.CreateRouteTableOutput](t)(c.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{VpcId: vpc.VpcId})).RouteTable
 	must[*ec2.CreateRouteOutput](t)(c.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: rt.RouteTableId, DestinationCidrBlock: sdkaws.String("0.0.0.0/0"), GatewayId: igw.InternetGatewayId}))
 	must[*ec2.CreateVpcEndpointOutput](t)(c.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: vpc.VpcId, ServiceName: sdkaws.String("com.amazonaws.us-east-1.s3"), RouteTableIds: []string{*rt.RouteTableId}}))

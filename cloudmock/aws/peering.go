@@ -15,6 +15,8 @@ type xmlPeerVpc struct {
 	OwnerID   string `xml:"ownerId"`
 	CIDRBlock string `xml:"cidrBlock,omitempty"`
 	Region    string `xml:"region"`
+	// Options are the side's peering options (peering_options.go).
+	Options *xmlPeeringOptions `xml:"peeringOptions,omitempty"`
 }
 
 type xmlPeeringStatus struct {
@@ -36,6 +38,8 @@ var peeringMessages = map[model.PeeringState]string{
 	model.PeeringPendingAcceptance: "Pending Acceptance by ",
 	model.PeeringActive:            "Active",
 	model.PeeringDeleted:           "Deleted",
+	model.PeeringRejected:          "Rejected by ",
+	model.PeeringExpired:           "Expired",
 }
 
 func (h *Handler) toXMLPeering(p model.Peering) xmlPeering {
@@ -47,12 +51,16 @@ func (h *Handler) toXMLPeering(p model.Peering) xmlPeering {
 		return x
 	}
 	msg := peeringMessages[p.State]
-	if p.State == model.PeeringPendingAcceptance {
+	if p.State == model.PeeringPendingAcceptance || p.State == model.PeeringRejected {
 		msg += p.AccepterAccount
 	}
-	return xmlPeering{ID: p.ID, Requester: info(p.RequesterAccount, p.RequesterNetworkID, p.RequesterRegion),
+	x := xmlPeering{ID: p.ID, Requester: info(p.RequesterAccount, p.RequesterNetworkID, p.RequesterRegion),
 		Accepter: info(p.AccepterAccount, p.AccepterNetworkID, p.AccepterRegion),
 		Status:   xmlPeeringStatus{Code: string(p.State), Message: msg}, Tags: tagSet(p.Tags)}
+	if p.State == model.PeeringActive {
+		x.Requester.Options, x.Accepter.Options = peeringOptions(p.RequesterSide), peeringOptions(p.AccepterSide)
+	}
+	return x
 }
 
 type peeringResp struct {

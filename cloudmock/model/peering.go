@@ -1,5 +1,7 @@
 package model
 
+import "time"
+
 // PeeringState is the state of a peering connection.
 type PeeringState string
 
@@ -8,6 +10,10 @@ const (
 	PeeringPendingAcceptance PeeringState = "pending-acceptance"
 	PeeringActive            PeeringState = "active"
 	PeeringDeleted           PeeringState = "deleted"
+	// PeeringRejected and PeeringExpired end a request that was never
+	// accepted (peering_reject.go).
+	PeeringRejected PeeringState = "rejected"
+	PeeringExpired  PeeringState = "expired"
 )
 
 // Peering connects two networks, possibly of two accounts. It is not
@@ -33,6 +39,9 @@ type Peering struct {
 	// peering's own place (Meta).
 	AccepterScope string `json:",omitempty"`
 	AccepterName  string `json:",omitempty"`
+	// RequestedAt is when the request was made; a request not accepted
+	// within PeeringRequestLife has expired.
+	RequestedAt time.Time `json:",omitzero"`
 }
 
 // PeeringSide is what one network of a peering takes from its peer, where
@@ -57,6 +66,10 @@ type PeeringSide struct {
 	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-peering-overview#gateways-and-on-premises-connectivity — gateway transit: one VNet's gateway serves its peer, which uses remote gateways
 	GatewayTransit    bool `json:",omitempty"`
 	UseRemoteGateways bool `json:",omitempty"`
+	// DNSFromRemote: the peer's instances resolve this network's
+	// instances' public DNS names to private addresses (AWS's
+	// AllowDnsResolutionFromRemoteVpc; peering_reject.go).
+	DNSFromRemote bool `json:",omitempty"`
 }
 
 // Side returns what network networkID takes from the peer, and whether it
@@ -106,6 +119,9 @@ func (p *Peering) copy(c *Cloud) Peering {
 	out := *p
 	out.Meta = c.metaLocked(p.ID)
 	out.Tags = c.tagsLocked(p.ID)
+	if p.expired(time.Now()) {
+		out.State = PeeringExpired
+	}
 	return out
 }
 
@@ -150,7 +166,8 @@ func (c *Cloud) RequestPeeringAt(account string, at Place, networkID, peerAccoun
 		return Peering{}, err
 	}
 	p := &Peering{ID: id, RequesterAccount: account, RequesterNetworkID: n.ID, AccepterAccount: peerAccount,
-		AccepterNetworkID: pn.ID, State: PeeringPendingAcceptance, RequesterRegion: n.Region, AccepterRegion: pn.Region}
+		AccepterNetworkID: pn.ID, State: PeeringPendingAcceptance, RequesterRegion: n.Region, AccepterRegion: pn.Region,
+		RequestedAt: time.Now().UTC()}
 	c.peerings[p.ID] = p
 	c.registerAtLocked(KindPeering, p.ID, account, at, tags)
 	return p.copy(c), nil
@@ -165,7 +182,7 @@ func (c *Cloud) AcceptPeering(account, id string) (Peering, error) {
 		return Peering{}, notFound(KindPeering, id)
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/peering/accept-vpc-peering-connection.html — the owner of the accepter VPC accepts
-	if p.AccepterAccount != account || p.State != PeeringPendingAcceptance {
+	if p.AccepterAccount != account || p.State != PeeringPendingAcceptance || p.expired(time.Now()) {
 		return Peering{}, errf(CodeIncorrectState, KindPeering, id, "peering connection %s cannot be accepted by this account in state %s", id, p.State)
 	}
 	p.State = PeeringActive

@@ -23,6 +23,8 @@ var fuzzPaths = []string{
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/nic1?api-version=2025-05-01",
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/natGateways/g1?api-version=2025-05-01",
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/v1/virtualNetworkPeerings/x?api-version=2025-05-01",
+	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/localNetworkGateways/l1?api-version=2025-05-01",
+	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworkGateways/g1?api-version=2025-05-01",
 }
 
 // FuzzARMRequest: whatever body a PUT carries, the front-end answers
@@ -42,6 +44,8 @@ func FuzzARMRequest(f *testing.F) {
 		`{"location":"eastus","sku":{"name":"Standard"},"properties":{"publicIpAddresses":[{"id":"` + rgID + `publicIPAddresses/p0"}]}}`,
 		`{"properties":{"remoteVirtualNetwork":{"id":"` + rgID + `virtualNetworks/v2"},"allowForwardedTraffic":true,"useRemoteGateways":false}}`,
 		`{"properties":{"remoteVirtualNetwork":{"id":"` + rgID + `virtualNetworks/v1"}}}`,
+		`{"location":"eastus","properties":{"gatewayIpAddress":"198.51.100.2","localNetworkAddressSpace":{"addressPrefixes":["172.16.0.0/16"]},"bgpSettings":{"asn":65001,"bgpPeeringAddress":"172.16.0.1"}}}`,
+		`{"location":"eastus","properties":{"gatewayType":"Vpn","vpnType":"RouteBased","activeActive":false,"enableBgp":true,"ipConfigurations":[{"name":"default","properties":{"subnet":{"id":"` + rgID + `virtualNetworks/v1/subnets/s0"},"publicIPAddress":{"id":"` + rgID + `publicIPAddresses/p0"}}}]}}`,
 		`{"location":1}`, `[]`, `null`, `{`, ``, `{"properties":{"priority":-1e99}}`, `{"a":1} {"b":2}`,
 	} {
 		for i := range fuzzPaths {

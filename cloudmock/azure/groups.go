@@ -227,6 +227,20 @@ func (s *Server) deleteGroup(sub string, g model.Scope) error {
 // dissociated) and public IPs: what holds on to subnets, NSGs and
 // addresses, so that deleteGroup can delete those next.
 func (s *Server) deleteGroupEdges(sub string, g model.Scope) error {
+	for _, v := range s.cloud.VPNGateways(sub) {
+		if v.Name != "" && strings.EqualFold(v.Scope, g.Name) {
+			if err := s.deleteVNG(sub, v); err != nil {
+				return err
+			}
+		}
+	}
+	for _, c := range s.cloud.CustomerGateways(sub) {
+		if c.Name != "" && strings.EqualFold(c.Scope, g.Name) {
+			if err := s.cloud.DeleteCustomerGateway(sub, c.ID); err != nil {
+				return err
+			}
+		}
+	}
 	for _, e := range s.cloud.NetworkInterfaces(sub) {
 		if e.Name != "" && strings.EqualFold(e.Scope, g.Name) {
 			if err := s.deleteNIC(sub, e); err != nil {

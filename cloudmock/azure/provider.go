@@ -17,7 +17,8 @@ var providerTypes = map[string]map[string][]string{
 		"routeTables": networkVersions, "routeTables/routes": networkVersions,
 		"networkInterfaces": networkVersions, "publicIPAddresses": networkVersions, "natGateways": networkVersions,
 		"virtualNetworks/virtualNetworkPeerings": networkVersions,
-		"locations":                              networkVersions, "operations": networkVersions, "locations/operations": networkVersions,
+		"virtualNetworkGateways":                 networkVersions, "localNetworkGateways": networkVersions,
+		"locations": networkVersions, "operations": networkVersions, "locations/operations": networkVersions,
 		"locations/operationResults": networkVersions,
 	},
 	"microsoft.resources": {

@@ -16,6 +16,9 @@ type VPNGateway struct {
 	NetworkID string // attached network, or empty
 	State     State
 	Tags      map[string]string
+	// Options are what a provider sets on the gateway itself
+	// (gatewayopts.go); zero for AWS's.
+	Options GatewayOptions `json:",omitzero"`
 }
 
 // CustomerGateway describes the on-premises end of a VPN.
@@ -28,6 +31,11 @@ type CustomerGateway struct {
 	IP      netip.Addr
 	State   State
 	Tags    map[string]string
+	// Prefixes are the on-premises address space where the provider keeps
+	// it on the gateway (Azure's localNetworkAddressSpace); BGPAddr is its
+	// BGP speaker's address (Azure's bgpSettings.bgpPeeringAddress).
+	Prefixes []netip.Prefix `json:",omitempty"`
+	BGPAddr  netip.Addr     `json:",omitzero"`
 }
 
 // VPNConnection is a site-to-site VPN between a customer gateway and a VPN
@@ -55,6 +63,7 @@ func (g *VPNGateway) copy(c *Cloud) VPNGateway {
 	out := *g
 	out.Meta = c.metaLocked(g.ID)
 	out.Tags = c.tagsLocked(g.ID)
+	out.Options.Addresses = slices.Clone(g.Options.Addresses)
 	return out
 }
 
@@ -64,6 +73,7 @@ func (g *CustomerGateway) copy(c *Cloud) CustomerGateway {
 	out := *g
 	out.Meta = c.metaLocked(g.ID)
 	out.Tags = c.tagsLocked(g.ID)
+	out.Prefixes = slices.Clone(g.Prefixes)
 	return out
 }
 

@@ -1,0 +1,67 @@
+package azure
+
+import (
+	"context"
+	"testing"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
+)
+
+// vngIn is a VPN gateway for the SDK with one IP configuration per pip.
+func vngIn(subnetID string, activeActive bool, pips ...string) armnetwork.VirtualNetworkGateway {
+	g := armnetwork.VirtualNetworkGateway{Location: to.Ptr("eastus"), Properties: &armnetwork.VirtualNetworkGatewayPropertiesFormat{
+		GatewayType: to.Ptr(armnetwork.VirtualNetworkGatewayTypeVPN), VPNType: to.Ptr(armnetwork.VPNTypeRouteBased),
+		SKU:    &armnetwork.VirtualNetworkGatewaySKU{Name: to.Ptr(armnetwork.VirtualNetworkGatewaySKUNameVPNGw2), Tier: to.Ptr(armnetwork.VirtualNetworkGatewaySKUTierVPNGw2)},
+		Active: to.Ptr(activeActive), EnableBgp: to.Ptr(true), BgpSettings: &armnetwork.BgpSettings{Asn: to.Ptr[int64](65010)}}}
+	for i, p := range pips {
+		g.Properties.IPConfigurations = append(g.Properties.IPConfigurations, &armnetwork.VirtualNetworkGatewayIPConfiguration{
+			Name: to.Ptr([]string{"default", "activeActive"}[i]), Properties: &armnetwork.VirtualNetworkGatewayIPConfigurationPropertiesFormat{
+				Subnet: &armnetwork.SubResource{ID: to.Ptr(subnetID)}, PublicIPAddress: &armnetwork.SubResource{ID: to.Ptr(rgID + "publicIPAddresses/" + p)}}})
+	}
+	return g
+}
+
+// TestGateways: a local network gateway keeps its address, prefixes and
+// BGP settings; a virtual network gateway needs the GatewaySubnet and, when
+// active-active, two IP configurations; it shows its ASN and BGP peering
+// address, holds its public IPs, and lets a peer use remote gateways.
+func TestGateways(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	_, f := nicSetup(t, e)
+	pc := f.NewPublicIPAddressesClient()
+	poll(pc.BeginCreateOrUpdate(ctx, "rg1", "pip2", pipIn(armnetwork.PublicIPAddressSKUNameStandard, armnetwork.IPAllocationMethodStatic), nil)).must(t)
+	lc := f.NewLocalNetworkGatewaysClient()
+	l := poll(lc.BeginCreateOrUpdate(ctx, "rg1", "onprem", armnetwork.LocalNetworkGateway{Location: to.Ptr("eastus"), Properties: &armnetwork.LocalNetworkGatewayPropertiesFormat{
+		GatewayIPAddress: to.Ptr("198.51.100.2"), LocalNetworkAddressSpace: &armnetwork.AddressSpace{AddressPrefixes: []*string{to.Ptr("172.16.0.0/16")}},
+		BgpSettings: &armnetwork.BgpSettings{Asn: to.Ptr[int64](65001), BgpPeeringAddress: to.Ptr("172.16.0.1")}}}, nil)).must(t)
+	if *l.Properties.GatewayIPAddress != "198.51.100.2" || *l.Properties.LocalNetworkAddressSpace.AddressPrefixes[0] != "172.16.0.0/16" || *l.Properties.BgpSettings.Asn != 65001 {
+		t.Fatalf("local gateway: %+v", l.Properties)
+	}
+	sc := f.NewSubnetsClient()
+	poll(sc.BeginCreateOrUpdate(ctx, "rg1", "v1", "GatewaySubnet", *subnet("GatewaySubnet", "10.0.255.0/27", ""), nil)).must(t)
+	gc := f.NewVirtualNetworkGatewaysClient()
+	_, err := gc.BeginCreateOrUpdate(ctx, "rg1", "gw", vngIn(rgID+"virtualNetworks/v1/subnets/b", false, "pip1"), nil)
+	wantCode(t, err, "InvalidRequestFormat", 400)
+	_, err = gc.BeginCreateOrUpdate(ctx, "rg1", "gw", vngIn(rgID+"virtualNetworks/v1/subnets/GatewaySubnet", true, "pip1"), nil)
+	wantCode(t, err, "InvalidRequestFormat", 400)
+	g := poll(gc.BeginCreateOrUpdate(ctx, "rg1", "gw", vngIn(rgID+"virtualNetworks/v1/subnets/GatewaySubnet", true, "pip1", "pip2"), nil)).must(t)
+	if !*g.Properties.Active || len(g.Properties.IPConfigurations) != 2 || *g.Properties.BgpSettings.Asn != 65010 ||
+		*g.Properties.BgpSettings.BgpPeeringAddress != "10.0.255.30" {
+		t.Fatalf("gateway: %+v %+v", g.Properties, g.Properties.BgpSettings)
+	}
+	if p, _ := pc.Get(ctx, "rg1", "pip1", nil); p.Properties.IPConfiguration != nil {
+		t.Fatalf("a gateway's public IP shows a NIC configuration: %+v", p.Properties.IPConfiguration)
+	}
+	_, err = pc.BeginDelete(ctx, "rg1", "pip1", nil)
+	wantCode(t, err, "PublicIPAddressCannotBeDeleted", 400)
+	c := newClients(t, e)
+	poll(c.vnets.BeginCreateOrUpdate(ctx, "rg1", "spoke", vnet("10.5.0.0/16"), nil)).must(t)
+	peer := peerIn("v1", false)
+	peer.Properties.UseRemoteGateways = to.Ptr(true)
+	poll(f.NewVirtualNetworkPeeringsClient().BeginCreateOrUpdate(ctx, "rg1", "spoke", "to-hub", peer, nil)).must(t)
+	poll(gc.BeginDelete(ctx, "rg1", "gw", nil)).must(t)
+	poll(pc.BeginDelete(ctx, "rg1", "pip1", nil)).must(t)
+	poll(lc.BeginDelete(ctx, "rg1", "onprem", nil)).must(t)
+}

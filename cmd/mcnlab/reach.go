@@ -17,7 +17,7 @@ func newReach() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "reach [--lab NAME] [--json]",
-		Short: "Print the reachability matrix, measured with real pings (cloud labs: expected, seen and why blocked)",
+		Short: "Print the reachability matrix, measured with real pings (cloud labs: expected, seen and why blocked; the security services' verdicts, probed)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := needRoot("reach"); err != nil {

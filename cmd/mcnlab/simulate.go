@@ -24,9 +24,13 @@ func newSimulate() *cobra.Command {
 		Long: `Simulate answers, from the topology's cloud intent alone, which workloads and
 site hosts reach each other and why the others do not (no route, domain
 policy, security group): what ` + "`mcnlab reach`" + ` then measures with real pings
-on a deployed lab (the tests hold the two equal). --approve marks on-prem
-routes as approved at run time. --json prints every ordered pair as
-{"from", "to", "reach", "depends", "reason"}.`,
+on a deployed lab (the tests hold the two equal). Under the matrix it lists
+the security services' expected verdicts with their reasons: each FQDN
+egress gateway's on HTTPS by name, each FireNet's on ICMP and its rules'
+ports between the inspected domains, GuardDuty enforcement's on the
+internet's clients. --approve marks on-prem routes as approved at run time.
+--json prints every ordered pair as {"from", "to", "reach", "depends",
+"reason"} (not the services' verdicts).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			t, _, err := loadTopology(file)

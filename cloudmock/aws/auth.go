@@ -25,6 +25,9 @@ type Credential struct {
 	// X-Amz-Security-Token. A credential without one accepts no token.
 	// AWS: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_use-resources.html — temporary credentials are the access key, the secret and the session token together
 	SessionToken string
+	// identity is whom temporary keys were issued to (sts_session.go);
+	// nil for an account's own keys, its root user.
+	identity *stsIdentity
 }
 
 // authReason is why a request's signature was refused; each front-end
@@ -116,7 +119,7 @@ func (h *Handler) authenticate(r *http.Request, body []byte) (Credential, string
 	fail := func(reason authReason) (Credential, string, error) {
 		return Credential{}, ah.service, &authError{reason: reason, service: ah.service}
 	}
-	cred, ok := h.creds[ah.accessKey]
+	cred, ok := h.credential(ah.accessKey)
 	if !ok {
 		return fail(authUnknownKey)
 	}

@@ -52,6 +52,7 @@ const DefaultBodyReadTimeout = 30 * time.Second
 type Handler struct {
 	cloud  *model.Cloud
 	region string
+	credMu sync.RWMutex          // guards creds, which STS adds to (sts_session.go)
 	creds  map[string]Credential // by access key ID
 	now    func() time.Time
 	// bodyTimeout is Config.BodyReadTimeout.

@@ -59,7 +59,8 @@ func (h *Handler) serveSTS(w http.ResponseWriter, r *http.Request, reqID string,
 		values[k] = append(values[k], v...)
 	}
 	action := values.Get("Action")
-	if action != "GetCallerIdentity" {
+	session, isSession := stsSessionActions[action]
+	if action != "GetCallerIdentity" && !isSession {
 		writeSTSError(w, reqID, http.StatusBadRequest, "InvalidAction", fmt.Sprintf("Could not find operation %s for version %s", clip(action), clip(values.Get("Version"))))
 		return
 	}
@@ -67,11 +68,31 @@ func (h *Handler) serveSTS(w http.ResponseWriter, r *http.Request, reqID string,
 		writeSTSError(w, reqID, http.StatusBadRequest, "InvalidAction", fmt.Sprintf("Could not find operation %s for version %s", action, clip(v)))
 		return
 	}
-	// The lab's keys are the account's own: they act as its root user.
+	partition := topologies.AWSPartition(h.requestRegion(r))
+	if isSession {
+		out, status, code, msg := session(h, cred, values, partition)
+		if code != "" {
+			writeSTSError(w, reqID, status, code, msg)
+			return
+		}
+		out.setRequestID(reqID)
+		b, err := xml.Marshal(out)
+		if err != nil {
+			writeSTSError(w, reqID, http.StatusInternalServerError, "InternalFailure", err.Error())
+			return
+		}
+		writeXML(w, b)
+		return
+	}
+	// The lab's keys are the account's own: they act as its root user;
+	// temporary keys as whom they were issued to.
 	resp := callerIdentityResp{Xmlns: stsNamespace, Metadata: stsMetadata{RequestID: reqID}}
 	resp.Result.Account = cred.AccountID
 	resp.Result.UserID = cred.AccountID
-	resp.Result.Arn = "arn:" + topologies.AWSPartition(h.requestRegion(r)) + ":iam::" + cred.AccountID + ":root"
+	resp.Result.Arn = "arn:" + partition + ":iam::" + cred.AccountID + ":root"
+	if cred.identity != nil {
+		resp.Result.UserID, resp.Result.Arn = cred.identity.userID, cred.identity.arn
+	}
 	b, err := xml.Marshal(resp)
 	if err != nil {
 		writeSTSError(w, reqID, http.StatusInternalServerError, "InternalFailure", err.Error())

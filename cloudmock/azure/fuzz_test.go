@@ -25,6 +25,7 @@ var fuzzPaths = []string{
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/v1/virtualNetworkPeerings/x?api-version=2025-05-01",
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/localNetworkGateways/l1?api-version=2025-05-01",
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworkGateways/g1?api-version=2025-05-01",
+	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/connections/c1?api-version=2025-05-01",
 }
 
 // FuzzARMRequest: whatever body a PUT carries, the front-end answers
@@ -44,6 +45,7 @@ func FuzzARMRequest(f *testing.F) {
 		`{"location":"eastus","sku":{"name":"Standard"},"properties":{"publicIpAddresses":[{"id":"` + rgID + `publicIPAddresses/p0"}]}}`,
 		`{"properties":{"remoteVirtualNetwork":{"id":"` + rgID + `virtualNetworks/v2"},"allowForwardedTraffic":true,"useRemoteGateways":false}}`,
 		`{"properties":{"remoteVirtualNetwork":{"id":"` + rgID + `virtualNetworks/v1"}}}`,
+		`{"location":"eastus","properties":{"connectionType":"IPsec","sharedKey":"k","enableBgp":true,"virtualNetworkGateway1":{"id":"` + rgID + `virtualNetworkGateways/g1"},"localNetworkGateway2":{"id":"` + rgID + `localNetworkGateways/l1"}}}`,
 		`{"location":"eastus","properties":{"gatewayIpAddress":"198.51.100.2","localNetworkAddressSpace":{"addressPrefixes":["172.16.0.0/16"]},"bgpSettings":{"asn":65001,"bgpPeeringAddress":"172.16.0.1"}}}`,
 		`{"location":"eastus","properties":{"gatewayType":"Vpn","vpnType":"RouteBased","activeActive":false,"enableBgp":true,"ipConfigurations":[{"name":"default","properties":{"subnet":{"id":"` + rgID + `virtualNetworks/v1/subnets/s0"},"publicIPAddress":{"id":"` + rgID + `publicIPAddresses/p0"}}}]}}`,
 		`{"location":1}`, `[]`, `null`, `{`, ``, `{"properties":{"priority":-1e99}}`, `{"a":1} {"b":2}`,

@@ -227,6 +227,13 @@ func (s *Server) deleteGroup(sub string, g model.Scope) error {
 // dissociated) and public IPs: what holds on to subnets, NSGs and
 // addresses, so that deleteGroup can delete those next.
 func (s *Server) deleteGroupEdges(sub string, g model.Scope) error {
+	for _, v := range s.cloud.VPNConnections(sub) {
+		if v.Name != "" && strings.EqualFold(v.Scope, g.Name) {
+			if err := s.cloud.DeleteVPNConnection(sub, v.ID); err != nil {
+				return err
+			}
+		}
+	}
 	for _, v := range s.cloud.VPNGateways(sub) {
 		if v.Name != "" && strings.EqualFold(v.Scope, g.Name) {
 			if err := s.deleteVNG(sub, v); err != nil {

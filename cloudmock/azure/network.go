@@ -30,6 +30,7 @@ func init() {
 		"natgateways":            {name: "natGateways", list: (*Server).listNATs, serve: (*Server).serveNAT},
 		"virtualnetworkgateways": {name: "virtualNetworkGateways", list: (*Server).listVNGs, serve: (*Server).serveVNG},
 		"localnetworkgateways":   {name: "localNetworkGateways", list: (*Server).listLocalGWs, serve: (*Server).serveLocalGW},
+		"connections":            {name: "connections", list: (*Server).listConns, serve: (*Server).serveConn},
 		"networksecuritygroups": {name: "networkSecurityGroups",
 			children: map[string]string{"securityrules": "securityRules", "defaultsecurityrules": "defaultSecurityRules"},
 			list:     (*Server).listNSGs, serve: (*Server).serveNSG, child: (*Server).serveRule},

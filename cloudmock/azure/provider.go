@@ -17,7 +17,7 @@ var providerTypes = map[string]map[string][]string{
 		"routeTables": networkVersions, "routeTables/routes": networkVersions,
 		"networkInterfaces": networkVersions, "publicIPAddresses": networkVersions, "natGateways": networkVersions,
 		"virtualNetworks/virtualNetworkPeerings": networkVersions,
-		"virtualNetworkGateways":                 networkVersions, "localNetworkGateways": networkVersions,
+		"virtualNetworkGateways":                 networkVersions, "localNetworkGateways": networkVersions, "connections": networkVersions,
 		"locations": networkVersions, "operations": networkVersions, "locations/operations": networkVersions,
 		"locations/operationResults": networkVersions,
 	},

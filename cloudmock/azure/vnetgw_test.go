@@ -61,6 +61,18 @@ func TestGateways(t *testing.T) {
 	peer := peerIn("v1", false)
 	peer.Properties.UseRemoteGateways = to.Ptr(true)
 	poll(f.NewVirtualNetworkPeeringsClient().BeginCreateOrUpdate(ctx, "rg1", "spoke", "to-hub", peer, nil)).must(t)
+	cc := f.NewVirtualNetworkGatewayConnectionsClient()
+	conn := poll(cc.BeginCreateOrUpdate(ctx, "rg1", "s2s", armnetwork.VirtualNetworkGatewayConnection{Location: to.Ptr("eastus"),
+		Properties: &armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat{ConnectionType: to.Ptr(armnetwork.VirtualNetworkGatewayConnectionTypeIPsec),
+			VirtualNetworkGateway1: &armnetwork.VirtualNetworkGateway{ID: g.ID}, LocalNetworkGateway2: &armnetwork.LocalNetworkGateway{ID: l.ID},
+			SharedKey: to.Ptr("k3y"), EnableBgp: to.Ptr(false)}}, nil)).must(t)
+	if *conn.Properties.ConnectionType != "IPsec" || *conn.Properties.EnableBgp {
+		t.Fatalf("connection: %+v", conn.Properties)
+	}
+	if vs := e.cloud.VPNConnections(testSub); len(vs) != 1 || len(vs[0].Routes) != 1 || vs[0].Routes[0].String() != "172.16.0.0/16" {
+		t.Fatalf("model VPN: %+v", vs)
+	}
+	poll(cc.BeginDelete(ctx, "rg1", "s2s", nil)).must(t)
 	poll(gc.BeginDelete(ctx, "rg1", "gw", nil)).must(t)
 	poll(pc.BeginDelete(ctx, "rg1", "pip1", nil)).must(t)
 	poll(lc.BeginDelete(ctx, "rg1", "onprem", nil)).must(t)

@@ -49,7 +49,7 @@ var notFoundByPrefix = []struct{ prefix, code string }{
 	{"vpc-", "InvalidVpcID.NotFound"},
 	{"subnet-cidr-assoc-", "InvalidSubnetCidrBlockAssociationID.NotFound"},
 	{"subnet-", "InvalidSubnetID.NotFound"},
-	{"eigw-", "InvalidGatewayID.NotFound"},
+	{"eigw-", "InvalidEgressOnlyInternetGatewayId.NotFound"},
 	{"rtbassoc-", "InvalidAssociationID.NotFound"},
 	{"aclassoc-", "InvalidAssociationID.NotFound"},
 	{"rtb-", "InvalidRouteTableID.NotFound"},
@@ -158,7 +158,8 @@ func ec2Code(me *model.Error) string {
 		switch me.Kind {
 		case model.KindInstance:
 			return "IncorrectInstanceState"
-		case model.KindPeering:
+		case model.KindPeering, model.KindNetworkCIDR:
+			// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisassociateVpcCidrBlock.html — the primary IPv4 block may not be disassociated (OperationNotPermitted)
 			return "OperationNotPermitted"
 		}
 		return "IncorrectState"

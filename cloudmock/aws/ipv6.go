@@ -313,11 +313,11 @@ func launchIPv6(f form) (int, []netip.Addr, error) {
 
 type assignIPv6Resp struct {
 	meta
-	ENI   string        `xml:"networkInterfaceId"`
-	Addrs []xmlIPv6Addr `xml:"assignedIpv6Addresses>item"`
+	ENI   string   `xml:"networkInterfaceId"`
+	Addrs []string `xml:"assignedIpv6Addresses>item"`
 }
 
-// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssignIpv6Addresses.html — NetworkInterfaceId, Ipv6AddressCount or Ipv6Addresses.N; answers assignedIpv6Addresses
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssignIpv6Addresses.html — NetworkInterfaceId, Ipv6AddressCount or Ipv6Addresses.N; answers assignedIpv6Addresses, a list of strings
 func assignIpv6Addresses(h *Handler, c *call) (response, error) {
 	id, err := c.form.required("NetworkInterfaceId")
 	if err != nil {
@@ -338,13 +338,13 @@ func assignIpv6Addresses(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &assignIPv6Resp{ENI: id, Addrs: toXMLIPv6Addrs(got)}, nil
+	return &assignIPv6Resp{ENI: id, Addrs: addrStrings(got)}, nil
 }
 
 type unassignIPv6Resp struct {
 	meta
-	ENI   string        `xml:"networkInterfaceId"`
-	Addrs []xmlIPv6Addr `xml:"unassignedIpv6Addresses>item"`
+	ENI   string   `xml:"networkInterfaceId"`
+	Addrs []string `xml:"unassignedIpv6Addresses>item"`
 }
 
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_UnassignIpv6Addresses.html — NetworkInterfaceId, Ipv6Addresses.N; answers unassignedIpv6Addresses
@@ -363,7 +363,7 @@ func unassignIpv6Addresses(h *Handler, c *call) (response, error) {
 	if err := h.cloud.UnassignIPv6(c.account, id, addrs); err != nil {
 		return nil, err
 	}
-	return &unassignIPv6Resp{ENI: id, Addrs: toXMLIPv6Addrs(addrs)}, nil
+	return &unassignIPv6Resp{ENI: id, Addrs: addrStrings(addrs)}, nil
 }
 
 // routeDestination reads a route's destination: DestinationCidrBlock or

@@ -97,7 +97,15 @@
 //     too; a set's implicit rules (model.RuleSet.Implicit: Azure's default
 //     rules) follow its own; service tags are resolved where the set is
 //     enforced (the VirtualNetwork tag of the subnet; Internet is what is
-//     outside it); an interface that no rule set applies to passes all.
+//     outside it); an interface that no rule set applies to passes all;
+//   - a network with IPv6 prefixes is dual-stack (ipv6.go): subnet /64s
+//     on the bridges (the router at base+1), hosts with their IPv6
+//     addresses, IPv6 routes in the same kernel tables, rule sets compiled
+//     per family, IPv6 over internet gateway and peering links without
+//     translation, and an egress-only internet gateway as a link of its
+//     own that passes only the replies to connections made from inside.
+//     The internet's IPv6 server is InternetServer6 (2001:db8:f000::10);
+//     every IPv6 address the lab uses is on 2001:db8::/32.
 //
 // A Realizer follows the model through its change events and reconciles
 // the whole dataplane against a fresh read of the model, one pass at a time
@@ -107,7 +115,9 @@
 //
 // Not realized yet: VPN tunnels and VPN attachments (routes to a VPN
 // gateway without a virtual interface drop), more than one virtual
-// interface per line, IPv6 (instances drop it), public IPs given at launch.
+// interface per line, IPv6 to or through transit gateways, VPN and Direct
+// Connect (their IPv6 routes drop), IPv6-only subnets, public IPs given at
+// launch. Instances of IPv4-only networks drop IPv6.
 //
 // The package touches only namespaces it creates, all named mcn-<lab>-...,
 // and the links inside them, and in a circuit's or uplink's namespace

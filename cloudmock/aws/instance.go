@@ -70,6 +70,7 @@ type xmlInstance struct {
 	NICs            []xmlInstanceNIC     `xml:"networkInterfaceSet>item"`
 	Tags            []xmlTag             `xml:"tagSet>item"`
 	AmiLaunchIndex  int                  `xml:"amiLaunchIndex"`
+	instanceExtras
 }
 
 func (h *Handler) toXMLInstance(account string, i model.Instance, index int) xmlInstance {
@@ -87,7 +88,7 @@ func (h *Handler) toXMLInstance(account string, i model.Instance, index int) xml
 	}
 	x := xmlInstance{InstanceID: i.ID, ImageID: i.ImageID, State: instanceState(i.State), InstanceType: i.Type,
 		LaunchTime: i.LaunchTime.Format("2006-01-02T15:04:05.000Z"), Placement: xmlPlacement{AvailabilityZone: zone, Tenancy: "default"},
-		SourceDestCheck: i.SourceDestCheck, Groups: groups, Tags: tagSet(i.Tags), AmiLaunchIndex: index}
+		SourceDestCheck: i.SourceDestCheck, Groups: groups, Tags: tagSet(i.Tags), AmiLaunchIndex: index, instanceExtras: defaultExtras()}
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/terminating-instances.html — a terminated instance loses its network interface and address
 	if i.State != model.InstanceTerminated {
 		x.SubnetID, x.VpcID, x.PrivateIP = i.SubnetID, i.NetworkID, i.PrivateIP.String()
@@ -207,7 +208,15 @@ type describeInstancesResp struct {
 
 func describeInstances(h *Handler, c *call) (response, error) {
 	page, next, err := selectObjects(c.form, "InstanceId", regional(h, c, h.cloud.Instances(c.account), func(o model.Instance) string { return o.ID }),
-		func(i model.Instance) string { return i.ID }, func(i model.Instance) fields { return h.addressing(c.account, i).fields(instanceFields(i)) })
+		func(i model.Instance) string { return i.ID }, func(i model.Instance) fields {
+			base := h.addressing(c.account, i).fields(instanceFields(i))
+			return func(name string) ([]string, bool) {
+				if v, ok := base(name); ok {
+					return v, ok
+				}
+				return h.instanceField(c.account, i, name)
+			}
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +229,7 @@ func describeInstances(h *Handler, c *call) (response, error) {
 			byResv[i.ReservationID] = k
 			r.Reservations = append(r.Reservations, reservation{ID: i.ReservationID, OwnerID: c.account})
 		}
-		r.Reservations[k].Instances = append(r.Reservations[k].Instances, h.toXMLInstance(c.account, i, len(r.Reservations[k].Instances)))
+		r.Reservations[k].Instances = append(r.Reservations[k].Instances, h.toXMLInstance(c.account, i, i.LaunchIndex))
 	}
 	return r, nil
 }

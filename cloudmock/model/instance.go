@@ -44,7 +44,10 @@ type Instance struct {
 	State              InstanceState
 	LaunchTime         time.Time
 	ReservationID      string
-	Tags               map[string]string
+	// LaunchIndex is its place among the instances one launch made, from 0.
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Instance.html — amiLaunchIndex: the AMI launch index, which indicates the order in which the instance was launched
+	LaunchIndex int `json:",omitempty"`
+	Tags        map[string]string
 	// IPv6Addrs are the IPv6 addresses of its primary interface, read
 	// from the interface (ipv6.go).
 	IPv6Addrs []netip.Addr `json:"-"`
@@ -204,7 +207,7 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 	resv := c.subIDLocked(account, KindReservation)
 	now := time.Now().UTC().Truncate(time.Second)
 	out := make([]Instance, 0, spec.Count)
-	for range spec.Count {
+	for launchIndex := range spec.Count {
 		ip := spec.PrivateIP
 		if !ip.IsValid() {
 			if ip, err = c.allocateIPLocked(s); err != nil {
@@ -222,7 +225,7 @@ func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error
 			return nil, err
 		}
 		inst := &Instance{ID: instID, Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, ImageID: spec.ImageID,
-			Type: spec.Type, PrivateIP: ip, SecurityGroupIDs: groups, State: InstanceRunning, LaunchTime: now, ReservationID: resv, Boots: 1,
+			Type: spec.Type, PrivateIP: ip, SecurityGroupIDs: groups, State: InstanceRunning, LaunchTime: now, ReservationID: resv, LaunchIndex: launchIndex, Boots: 1,
 			DisableAPITermination: spec.DisableAPITermination, ShutdownBehavior: spec.ShutdownBehavior, UserData: spec.UserData}
 		e := &NetworkInterface{ID: eniID, Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, PrivateIP: ip,
 			SecurityGroupIDs: slices.Clone(groups), SourceDestCheck: true, InstanceID: inst.ID}

@@ -2,16 +2,12 @@ package aws_test
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
-
-	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
 // TestDefaultVPCAsAWSMakesIt reads a new account's default VPC as code
@@ -157,22 +153,8 @@ func deleteVPC(t *testing.T, c *ec2.Client, vpc string) {
 // TestDefaultVPCAWSCLI launches into the default VPC with the AWS CLI as
 // a user does, naming no subnet, and reads the account's default VPC.
 func TestDefaultVPCAWSCLI(t *testing.T) {
-	bin, err := exec.LookPath("aws")
-	if err != nil {
-		roottest.Missing(t, "aws CLI not installed (Debian: awscli)")
-	}
-	if testing.Short() {
-		t.Skip("slow: starts the AWS CLI")
-	}
 	l := newLab(t)
-	run := func(args ...string) (string, error) {
-		cmd := exec.CommandContext(t.Context(), bin, append([]string{"--endpoint-url", l.url, "--output", "json", "ec2"}, args...)...)
-		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+credA.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+credA.SecretAccessKey,
-			"AWS_DEFAULT_REGION=us-west-2", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-			"AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS=1", "AWS_PAGER=")
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
+	run := awsCLI(t, l)
 	out, err := run("describe-account-attributes", "--attribute-names", "default-vpc")
 	var attrs struct {
 		AccountAttributes []struct {

@@ -2,16 +2,12 @@ package aws_test
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
-
-	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
 func launchOne(t *testing.T, c *ec2.Client, subnet *string) types.Instance {
@@ -95,23 +91,12 @@ func TestInstanceNamesAndPublicIP(t *testing.T) {
 // TestInstanceNamesAWSCLI reads an instance's public address and names
 // with the AWS CLI, as a user's script does to reach it.
 func TestInstanceNamesAWSCLI(t *testing.T) {
-	bin, err := exec.LookPath("aws")
-	if err != nil {
-		roottest.Missing(t, "aws CLI not installed (Debian: awscli)")
-	}
-	if testing.Short() {
-		t.Skip("slow: starts the AWS CLI")
-	}
 	l := newLab(t)
+	run := awsCLI(t, l)
 	i := launchOne(t, l.a, nil)
-	cmd := exec.CommandContext(t.Context(), bin, "--endpoint-url", l.url, "--output", "json", "ec2", "describe-instances", "--instance-ids", *i.InstanceId,
-		"--query", "Reservations[0].Instances[0].[PublicIpAddress,PublicDnsName,PrivateDnsName]")
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+credA.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+credA.SecretAccessKey,
-		"AWS_DEFAULT_REGION=us-east-1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS=1", "AWS_PAGER=")
-	out, err := cmd.CombinedOutput()
+	out, err := run("describe-instances", "--instance-ids", *i.InstanceId, "--query", "Reservations[0].Instances[0].[PublicIpAddress,PublicDnsName,PrivateDnsName]")
 	var got []string
-	if err != nil || json.Unmarshal(out, &got) != nil {
+	if err != nil || json.Unmarshal([]byte(out), &got) != nil {
 		t.Fatalf("describe-instances: %v\n%s", err, out)
 	}
 	want := []string{sdkaws.ToString(i.PublicIpAddress), sdkaws.ToString(i.PublicDnsName), sdkaws.ToString(i.PrivateDnsName)}

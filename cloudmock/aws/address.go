@@ -2,6 +2,7 @@ package aws
 
 import (
 	"errors"
+	"net/netip"
 	"strings"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
@@ -24,7 +25,7 @@ type associateAddressResp struct {
 	AssociationID string `xml:"associationId"`
 }
 
-// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateAddress.html — AllocationId with InstanceId or NetworkInterfaceId
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateAddress.html — AllocationId with InstanceId or NetworkInterfaceId, and PrivateIpAddress
 func associateAddress(h *Handler, c *call) (response, error) {
 	alloc, err := c.form.required("AllocationId")
 	if err != nil {
@@ -37,7 +38,13 @@ func associateAddress(h *Handler, c *call) (response, error) {
 	if target == "" {
 		return nil, &apiError{Code: "MissingParameter", Message: "Either 'InstanceId' or 'NetworkInterfaceId' must be specified", Status: 400}
 	}
-	if err := h.cloud.AssociateAddress(c.account, alloc, target); err != nil {
+	var private netip.Addr
+	if v := c.form.str("PrivateIpAddress"); v != "" {
+		if private, err = addr("PrivateIpAddress", v); err != nil {
+			return nil, err
+		}
+	}
+	if err := h.cloud.AssociateAddressTo(c.account, alloc, target, private); err != nil {
 		return nil, err
 	}
 	return &associateAddressResp{Return: true, AssociationID: associationID(alloc)}, nil

@@ -96,6 +96,9 @@ func toAPIError(err error) *apiError {
 	if e := endpointError(me); e != nil {
 		return e
 	}
+	if ae := interfaceError(me); ae != nil {
+		return ae
+	}
 	if ae, ok := launchTemplateError(me); ok {
 		return ae
 	}

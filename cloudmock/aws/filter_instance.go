@@ -95,7 +95,7 @@ func (h *Handler) instanceField(account string, i model.Instance, name string) (
 	if instanceAbsent[name] {
 		return nil, true
 	}
-	x := h.toXMLInstance(account, i, 0)
+	x := h.toXMLInstance(newENIIndex(h, account), i, 0)
 	switch name {
 	case "availability-zone":
 		return one(x.Placement.AvailabilityZone), true

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
@@ -38,17 +39,24 @@ type xmlPlacement struct {
 	Tenancy          string `xml:"tenancy"`
 }
 
+// xmlInstanceNIC is an InstanceNetworkInterface.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceNetworkInterface.html
 type xmlInstanceNIC struct {
+	Association     *xmlENIAssociation   `xml:"association,omitempty"`
+	Attachment      *xmlENIAttachment    `xml:"attachment,omitempty"`
+	Description     string               `xml:"description"`
+	Groups          []xmlGroupIdentifier `xml:"groupSet>item"`
+	InterfaceType   string               `xml:"interfaceType"`
+	MACAddress      string               `xml:"macAddress"`
 	ID              string               `xml:"networkInterfaceId"`
+	OwnerID         string               `xml:"ownerId"`
+	PrivateDNSName  string               `xml:"privateDnsName"`
+	PrivateIP       string               `xml:"privateIpAddress"`
+	PrivateIPs      []xmlPrivateIP       `xml:"privateIpAddressesSet>item"`
+	SourceDestCheck bool                 `xml:"sourceDestCheck"`
+	Status          string               `xml:"status"`
 	SubnetID        string               `xml:"subnetId"`
 	VpcID           string               `xml:"vpcId"`
-	OwnerID         string               `xml:"ownerId"`
-	Status          string               `xml:"status"`
-	PrivateIP       string               `xml:"privateIpAddress"`
-	SourceDestCheck bool                 `xml:"sourceDestCheck"`
-	Groups          []xmlGroupIdentifier `xml:"groupSet>item"`
-	PrivateDNSName  string               `xml:"privateDnsName,omitempty"`
-	Association     *xmlNICAssociation   `xml:"association,omitempty"`
 	IPv6            []xmlIPv6Addr        `xml:"ipv6AddressesSet>item"`
 }
 
@@ -73,18 +81,17 @@ type xmlInstance struct {
 	instanceExtras
 }
 
-func (h *Handler) toXMLInstance(account string, i model.Instance, index int) xmlInstance {
-	zone := h.regionOf(i.Region) + "a"
-	if s, err := h.cloud.Subnet(account, i.SubnetID); err == nil {
-		zone = s.Zone
+// toXMLInstance is an instance with its interfaces (by device index) and
+// the elastic IP of its primary address.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Instance.html — networkInterfaceSet; ipAddress and the DNS names come from addressing (instancedns.go)
+func (h *Handler) toXMLInstance(ix *eniIndex, i model.Instance, index int) xmlInstance {
+	zone := ix.zones[i.SubnetID]
+	if zone == "" {
+		zone = h.regionOf(i.Region) + "a"
 	}
 	var groups []xmlGroupIdentifier
 	for _, g := range i.SecurityGroupIDs {
-		name := ""
-		if sg, err := h.cloud.RuleSet(account, model.FlavorSecurityGroup, g); err == nil {
-			name = sg.Name
-		}
-		groups = append(groups, xmlGroupIdentifier{GroupID: g, GroupName: name})
+		groups = append(groups, xmlGroupIdentifier{GroupID: g, GroupName: ix.groups[g]})
 	}
 	x := xmlInstance{InstanceID: i.ID, ImageID: i.ImageID, State: instanceState(i.State), InstanceType: i.Type,
 		LaunchTime: i.LaunchTime.Format("2006-01-02T15:04:05.000Z"), Placement: xmlPlacement{AvailabilityZone: zone, Tenancy: "default"},
@@ -92,43 +99,81 @@ func (h *Handler) toXMLInstance(account string, i model.Instance, index int) xml
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/terminating-instances.html — a terminated instance loses its network interface and address
 	if i.State != model.InstanceTerminated {
 		x.SubnetID, x.VpcID, x.PrivateIP = i.SubnetID, i.NetworkID, i.PrivateIP.String()
-		x.NICs = []xmlInstanceNIC{{ID: i.NetworkInterfaceID, SubnetID: i.SubnetID, VpcID: i.NetworkID, OwnerID: account,
-			Status: "in-use", PrivateIP: i.PrivateIP.String(), SourceDestCheck: i.SourceDestCheck, Groups: groups, IPv6: toXMLIPv6Addrs(i.IPv6Addrs)}}
+		for _, e := range ix.interfacesOf(i.ID) {
+			v := ix.view(e)
+			n := h.toXMLENI(e, v)
+			x.NICs = append(x.NICs, xmlInstanceNIC{Association: n.Association, Attachment: n.Attachment, Description: n.Description, Groups: n.Groups,
+				InterfaceType: n.InterfaceType, MACAddress: n.MACAddress, ID: n.ID, OwnerID: n.OwnerID, PrivateDNSName: n.PrivateDNSName,
+				PrivateIP: n.PrivateIP, PrivateIPs: n.PrivateIPs, SourceDestCheck: n.SourceDestCheck, Status: n.Status, SubnetID: n.SubnetID, VpcID: n.VpcID,
+				IPv6: n.IPv6})
+		}
+		for k := range x.NICs {
+			x.NICs[k].Attachment.InstanceID, x.NICs[k].Attachment.InstanceOwnerID = "", ""
+		}
 	}
-	h.addressing(account, i).apply(&x)
+	h.addressing(ix.account, i).apply(&x)
 	return x
 }
 
-func instanceFields(i model.Instance) fields {
-	return withTags(i.Tags, func(name string) ([]string, bool) {
-		switch name {
-		case "instance-id":
-			return one(i.ID), true
-		case "vpc-id":
-			return one(i.NetworkID), true
-		case "subnet-id":
-			return one(i.SubnetID), true
-		case "instance-state-name":
-			return one(string(i.State)), true
-		case "instance-state-code":
-			return one(strconv.Itoa(stateCodes[i.State])), true
-		case "private-ip-address":
-			return one(i.PrivateIP.String()), true
-		case "image-id":
-			return one(i.ImageID), true
-		case "instance-type":
-			return one(i.Type), true
-		case "reservation-id":
-			return one(i.ReservationID), true
-		case "instance.group-id", "group-id":
-			return i.SecurityGroupIDs, true
-		case "network-interface.network-interface-id":
-			return one(i.NetworkInterfaceID), true
-		case "network-interface.ipv6-address", "network-interface.ipv6-addresses.ipv6-address":
-			return addrStrings(i.IPv6Addrs), true
-		}
+// instanceFields are DescribeInstances' filters.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html — Filter.N, network-interface.* among them
+func instanceFields(ix *eniIndex) func(i model.Instance) fields {
+	return func(i model.Instance) fields {
+		return withTags(i.Tags, func(name string) ([]string, bool) {
+			if sub, ok := strings.CutPrefix(name, "network-interface."); ok {
+				return ix.instanceENIFields(i, sub)
+			}
+			switch name {
+			case "instance-id":
+				return one(i.ID), true
+			case "vpc-id":
+				return one(i.NetworkID), true
+			case "subnet-id":
+				return one(i.SubnetID), true
+			case "instance-state-name":
+				return one(string(i.State)), true
+			case "instance-state-code":
+				return one(strconv.Itoa(stateCodes[i.State])), true
+			case "private-ip-address":
+				return one(i.PrivateIP.String()), true
+			case "image-id":
+				return one(i.ImageID), true
+			case "instance-type":
+				return one(i.Type), true
+			case "reservation-id":
+				return one(i.ReservationID), true
+			case "instance.group-id", "group-id":
+				return i.SecurityGroupIDs, true
+			}
+			return nil, false
+		})
+	}
+}
+
+// instanceENIFields answers a network-interface.* filter of
+// DescribeInstances with the values of all the instance's interfaces.
+func (ix *eniIndex) instanceENIFields(i model.Instance, sub string) ([]string, bool) {
+	alias := map[string]string{"addresses.private-ip-address": "private-ip-address", "group-id": "group-id", "group-name": "group-name",
+		"network-interface-id": "network-interface-id", "subnet-id": "subnet-id", "vpc-id": "vpc-id", "description": "description",
+		"mac-address": "mac-address", "owner-id": "owner-id", "private-dns-name": "private-dns-name", "source-dest-check": "source-dest-check",
+		"status": "status", "requester-managed": "requester-managed", "requester-id": "requester-id", "availability-zone": "availability-zone",
+		"addresses.primary": "addresses.primary", "addresses.association.public-ip": "addresses.association.public-ip",
+		"addresses.association.ip-owner-id": "addresses.association.owner-id", "association.public-ip": "association.public-ip",
+		"association.ip-owner-id": "association.ip-owner-id", "association.allocation-id": "association.allocation-id",
+		"association.association-id": "association.association-id", "attachment.attachment-id": "attachment.attachment-id",
+		"attachment.instance-id": "attachment.instance-id", "attachment.instance-owner-id": "attachment.instance-owner-id",
+		"attachment.device-index": "attachment.device-index", "attachment.status": "attachment.status",
+		"attachment.attach-time": "attachment.attach-time", "attachment.delete-on-termination": "attachment.delete-on-termination"}
+	name, ok := alias[sub]
+	if !ok {
 		return nil, false
-	})
+	}
+	var out []string
+	for _, e := range ix.interfacesOf(i.ID) {
+		vals, _ := ix.h.eniFields(e, ix.view(e))(name)
+		out = append(out, vals...)
+	}
+	return out, true
 }
 
 type reservation struct {
@@ -153,8 +198,12 @@ func runInstances(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	nics, err := c.form.launchInterfaces()
+	if err != nil {
+		return nil, err
+	}
 	subnet := c.form.str("SubnetId")
-	if subnet == "" {
+	if subnet == "" && len(nics) == 0 {
 		if subnet, err = h.defaultSubnet(c); err != nil {
 			return nil, err
 		}
@@ -170,7 +219,8 @@ func runInstances(h *Handler, c *call) (response, error) {
 	if minC < 1 || maxC < minC {
 		return nil, errInvalid("MinCount (%d) and MaxCount (%d) must be at least 1 and MinCount <= MaxCount", minC, maxC)
 	}
-	spec := model.LaunchSpec{SubnetID: subnet, ImageID: image, Type: c.form.str("InstanceType"), Count: maxC, SecurityGroupIDs: c.form.list("SecurityGroupId")}
+	spec := model.LaunchSpec{SubnetID: subnet, ImageID: image, Type: c.form.str("InstanceType"), Count: maxC, SecurityGroupIDs: c.form.list("SecurityGroupId"),
+		Interfaces: nics}
 	if spec.Type == "" {
 		spec.Type = "m1.small" // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html — InstanceType default m1.small
 	}
@@ -194,8 +244,9 @@ func runInstances(h *Handler, c *call) (response, error) {
 		return nil, err
 	}
 	r := &runInstancesResp{reservation: reservation{ID: insts[0].ReservationID, OwnerID: c.account}}
+	ix := newENIIndex(h, c.account)
 	for n, i := range insts {
-		r.Instances = append(r.Instances, h.toXMLInstance(c.account, i, n))
+		r.Instances = append(r.Instances, h.toXMLInstance(ix, i, n))
 	}
 	return r, nil
 }
@@ -207,9 +258,10 @@ type describeInstancesResp struct {
 }
 
 func describeInstances(h *Handler, c *call) (response, error) {
+	ix := newENIIndex(h, c.account)
 	page, next, err := selectObjects(c.form, "InstanceId", regional(h, c, h.cloud.Instances(c.account), func(o model.Instance) string { return o.ID }),
 		func(i model.Instance) string { return i.ID }, func(i model.Instance) fields {
-			base := h.addressing(c.account, i).fields(instanceFields(i))
+			base := h.addressing(c.account, i).fields(instanceFields(ix)(i))
 			return func(name string) ([]string, bool) {
 				if v, ok := base(name); ok {
 					return v, ok
@@ -229,7 +281,7 @@ func describeInstances(h *Handler, c *call) (response, error) {
 			byResv[i.ReservationID] = k
 			r.Reservations = append(r.Reservations, reservation{ID: i.ReservationID, OwnerID: c.account})
 		}
-		r.Reservations[k].Instances = append(r.Reservations[k].Instances, h.toXMLInstance(c.account, i, i.LaunchIndex))
+		r.Reservations[k].Instances = append(r.Reservations[k].Instances, h.toXMLInstance(ix, i, i.LaunchIndex))
 	}
 	return r, nil
 }

@@ -9,12 +9,6 @@ import (
 // An instance's public address and DNS names, as DescribeInstances and
 // RunInstances show them.
 
-type xmlNICAssociation struct {
-	PublicIP      string `xml:"publicIp"`
-	PublicDNSName string `xml:"publicDnsName"`
-	IPOwnerID     string `xml:"ipOwnerId"`
-}
-
 // instanceAddressing is what an instance shows of its addresses' names.
 type instanceAddressing struct {
 	publicIP, publicDNS, privateDNS string
@@ -35,7 +29,7 @@ func (h *Handler) addressing(account string, i model.Instance) instanceAddressin
 		a.publicIP, a.owner = e.PublicIP.String(), "amazon"
 	}
 	for _, e := range h.cloud.ElasticIPs(account) {
-		if e.Associate == i.NetworkInterfaceID || e.Associate == i.ID {
+		if (e.Associate == i.NetworkInterfaceID && !e.PrivateIP.IsValid()) || e.Associate == i.ID { // not one on a secondary address
 			a.publicIP, a.owner = e.PublicIP.String(), account
 		}
 	}
@@ -80,7 +74,10 @@ func (a instanceAddressing) apply(x *xmlInstance) {
 		}
 		x.NICs[k].PrivateDNSName = a.privateDNS
 		if a.publicIP != "" {
-			x.NICs[k].Association = &xmlNICAssociation{PublicIP: a.publicIP, PublicDNSName: a.publicDNS, IPOwnerID: a.owner}
+			if x.NICs[k].Association == nil {
+				x.NICs[k].Association = &xmlENIAssociation{}
+			}
+			x.NICs[k].Association.PublicIP, x.NICs[k].Association.PublicDNSName, x.NICs[k].Association.IPOwnerID = a.publicIP, a.publicDNS, a.owner
 		}
 	}
 }

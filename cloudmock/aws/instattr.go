@@ -176,7 +176,7 @@ func describeInstanceAttribute(h *Handler, c *call) (response, error) {
 	case "sourceDestCheck":
 		r.SourceDestCheck = &xmlAttrBool{i.SourceDestCheck}
 	case "groupSet":
-		r.Groups = h.toXMLInstance(c.account, i, 0).Groups
+		r.Groups = h.toXMLInstance(newENIIndex(h, c.account), i, 0).Groups
 	case "ebsOptimized":
 		r.EbsOptimized = &xmlAttrBool{}
 	case "sriovNetSupport":
@@ -240,7 +240,7 @@ type describeInstanceStatusResp struct {
 // any other state's are not-applicable.
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/monitoring-system-instance-status-check.html — status ok with reachability passed; not-applicable for an instance that is not running
 func (h *Handler) statusOf(account string, i model.Instance) xmlInstanceStatus {
-	zone := h.toXMLInstance(account, i, 0).Placement.AvailabilityZone
+	zone := h.toXMLInstance(newENIIndex(h, account), i, 0).Placement.AvailabilityZone
 	sum := xmlStatusSummary{Status: "not-applicable"}
 	if i.State == model.InstanceRunning {
 		sum = xmlStatusSummary{Status: "ok", Details: []xmlStatusDetail{{Name: "reachability", Status: "passed"}}}

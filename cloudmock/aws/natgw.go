@@ -1,6 +1,8 @@
 package aws
 
 import (
+	"slices"
+
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
 
@@ -32,14 +34,15 @@ func allocateAddress(h *Handler, c *call) (response, error) {
 }
 
 type xmlAddress struct {
-	AllocationID       string   `xml:"allocationId"`
-	PublicIP           string   `xml:"publicIp"`
-	Domain             string   `xml:"domain"`
-	AssociationID      string   `xml:"associationId,omitempty"`
-	NetworkInterfaceID string   `xml:"networkInterfaceId,omitempty"`
-	InstanceID         string   `xml:"instanceId,omitempty"`
-	PrivateIPAddress   string   `xml:"privateIpAddress,omitempty"`
-	Tags               []xmlTag `xml:"tagSet>item"`
+	AllocationID            string   `xml:"allocationId"`
+	PublicIP                string   `xml:"publicIp"`
+	Domain                  string   `xml:"domain"`
+	AssociationID           string   `xml:"associationId,omitempty"`
+	NetworkInterfaceID      string   `xml:"networkInterfaceId,omitempty"`
+	InstanceID              string   `xml:"instanceId,omitempty"`
+	NetworkInterfaceOwnerID string   `xml:"networkInterfaceOwnerId,omitempty"`
+	PrivateIPAddress        string   `xml:"privateIpAddress,omitempty"`
+	Tags                    []xmlTag `xml:"tagSet>item"`
 }
 
 type describeAddressesResp struct {
@@ -47,9 +50,35 @@ type describeAddressesResp struct {
 	Addresses []xmlAddress `xml:"addressesSet>item"`
 }
 
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeAddresses.html — AllocationId.N, PublicIp.N, Filter.N (allocation-id, association-id, domain, instance-id, network-interface-id, network-interface-owner-id, private-ip-address, public-ip, tag)
 func describeAddresses(h *Handler, c *call) (response, error) {
-	page, _, err := selectObjects(c.form, "AllocationId", regional(h, c, h.cloud.ElasticIPs(c.account), func(o model.ElasticIP) string { return o.ID }), func(e model.ElasticIP) string { return e.ID },
+	all := regional(h, c, h.cloud.ElasticIPs(c.account), func(o model.ElasticIP) string { return o.ID })
+	if ips := c.form.list("PublicIp"); len(ips) > 0 {
+		if err := checkPublicIPs(all, ips); err != nil {
+			return nil, err
+		}
+		all = slices.DeleteFunc(all, func(e model.ElasticIP) bool { return !slices.Contains(ips, e.PublicIP.String()) })
+	}
+	enis := map[string]model.NetworkInterface{}
+	for _, n := range h.cloud.NetworkInterfaces(c.account) {
+		enis[n.ID] = n
+	}
+	// private is the address an associated elastic IP maps to.
+	private := func(e model.ElasticIP, n model.NetworkInterface) string {
+		if e.PrivateIP.IsValid() {
+			return e.PrivateIP.String()
+		}
+		return n.PrivateIP.String()
+	}
+	page, _, err := selectObjects(c.form, "AllocationId", all, func(e model.ElasticIP) string { return e.ID },
 		func(e model.ElasticIP) fields {
+			n, assoc := enis[e.Associate]
+			opt := func(v string) ([]string, bool) {
+				if !assoc || v == "" {
+					return nil, true
+				}
+				return one(v), true
+			}
 			return withTags(e.Tags, func(name string) ([]string, bool) {
 				switch name {
 				case "allocation-id":
@@ -58,6 +87,16 @@ func describeAddresses(h *Handler, c *call) (response, error) {
 					return one(e.PublicIP.String()), true
 				case "domain":
 					return one("vpc"), true
+				case "association-id":
+					return opt(associationID(e.ID))
+				case "instance-id":
+					return opt(n.InstanceID)
+				case "network-interface-id":
+					return opt(n.ID)
+				case "network-interface-owner-id":
+					return opt(n.Account)
+				case "private-ip-address":
+					return opt(private(e, n))
 				}
 				return nil, false
 			})
@@ -66,18 +105,27 @@ func describeAddresses(h *Handler, c *call) (response, error) {
 		return nil, err
 	}
 	r := &describeAddressesResp{}
-	enis := map[string]model.NetworkInterface{}
-	for _, n := range h.cloud.NetworkInterfaces(c.account) {
-		enis[n.ID] = n
-	}
 	for _, e := range page {
 		x := xmlAddress{AllocationID: e.ID, PublicIP: e.PublicIP.String(), Domain: "vpc", Tags: tagSet(e.Tags)}
 		if n, ok := enis[e.Associate]; ok {
-			x.AssociationID, x.NetworkInterfaceID, x.InstanceID, x.PrivateIPAddress = associationID(e.ID), n.ID, n.InstanceID, n.PrivateIP.String()
+			x.AssociationID, x.NetworkInterfaceID, x.InstanceID, x.PrivateIPAddress = associationID(e.ID), n.ID, n.InstanceID, private(e, n)
+			x.NetworkInterfaceOwnerID = n.Account
 		}
 		r.Addresses = append(r.Addresses, x)
 	}
 	return r, nil
+}
+
+// checkPublicIPs answers InvalidAddress.NotFound for a PublicIp.N that is
+// none of the account's elastic IPs in the region.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html — InvalidAddress.NotFound: the specified Elastic IP address cannot be found
+func checkPublicIPs(all []model.ElasticIP, ips []string) error {
+	for _, ip := range ips {
+		if !slices.ContainsFunc(all, func(e model.ElasticIP) bool { return e.PublicIP.String() == ip }) {
+			return &apiError{Code: "InvalidAddress.NotFound", Message: "Address '" + clip(ip) + "' not found.", Status: 400}
+		}
+	}
+	return nil
 }
 
 type xmlNatAddress struct {

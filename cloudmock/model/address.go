@@ -1,10 +1,22 @@
 package model
 
+import (
+	"net/netip"
+	"slices"
+)
+
 // AssociateAddress associates an unassociated elastic IP with a running
 // instance's primary interface, or with an interface; the internet gateway
 // of the interface's network then maps the two addresses one to one.
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateAddress.html — an address already in use is not moved unless reassociation is allowed
 func (c *Cloud) AssociateAddress(account, allocationID, targetID string) error {
+	return c.AssociateAddressTo(account, allocationID, targetID, netip.Addr{})
+}
+
+// AssociateAddressTo is AssociateAddress to one of the interface's private
+// addresses, private (the primary one when invalid).
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateAddress.html — PrivateIpAddress: the primary or secondary private IP address to associate with the Elastic IP address
+func (c *Cloud) AssociateAddressTo(account, allocationID, targetID string, private netip.Addr) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, err := c.eipLocked(account, allocationID)
@@ -25,7 +37,13 @@ func (c *Cloud) AssociateAddress(account, allocationID, targetID string) error {
 	if !ok || ni.Account != account {
 		return notFound(KindNetworkInterface, targetID)
 	}
-	e.Associate = ni.ID
+	if private.IsValid() && !slices.Contains(ni.Addrs(), private) {
+		return errf(CodeInvalidParameter, KindNetworkInterface, ni.ID, "The private IP address %s is not assigned to network interface %s.", private, ni.ID)
+	}
+	if private == ni.PrivateIP {
+		private = netip.Addr{}
+	}
+	e.Associate, e.PrivateIP = ni.ID, private
 	c.emitLocked(KindElasticIP, OpUpdate, e.ID, account)
 	c.refreshPublicIPLocked(ni) // its public address is released
 	return nil
@@ -43,7 +61,7 @@ func (c *Cloud) DisassociateAddress(account, allocationID string) error {
 		return errf(CodeNotAssociated, KindElasticIP, allocationID, "elastic IP %s is not associated with an interface", allocationID)
 	}
 	ni := c.enis[e.Associate]
-	e.Associate = ""
+	e.Associate, e.PrivateIP = "", netip.Addr{}
 	c.emitLocked(KindElasticIP, OpUpdate, e.ID, account)
 	c.refreshPublicIPLocked(ni) // a new public address, if it had one
 	return nil

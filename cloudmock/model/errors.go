@@ -57,6 +57,7 @@ const (
 	KindInstance                 Kind = "instance"
 	KindReservation              Kind = "reservation" // the instances one launch made
 	KindNetworkInterface         Kind = "network-interface"
+	KindInterfaceAttachment      Kind = "network-interface-attachment"
 	KindPeering                  Kind = "peering-connection"
 	KindTransitGateway           Kind = "transit-gateway"
 	KindTransitGatewayRouteTable Kind = "transit-gateway-route-table"

@@ -62,22 +62,32 @@ type Instance struct {
 	TerminatedAt          time.Time `json:",omitzero"`  // when it was terminated (TerminatedVisible)
 }
 
-// NetworkInterface is a virtual NIC in one subnet.
+// NetworkInterface is a virtual NIC in one subnet: an instance's, or
+// unattached (eni.go).
 type NetworkInterface struct {
-	ID               string
-	Meta             `json:"-"` // scope, name and handle (names.go)
-	Account          string
-	Region           string // the region it lives in (Regions)
-	NetworkID        string
-	SubnetID         string
-	PrivateIP        netip.Addr
+	ID        string
+	Meta      `json:"-"` // scope, name and handle (names.go)
+	Account   string
+	Region    string // the region it lives in (Regions)
+	NetworkID string
+	SubnetID  string
+	PrivateIP netip.Addr // the primary private IPv4 address
+	// SecondaryIPs are its other private IPv4 addresses, in the order
+	// they were assigned (AssignPrivateIPs).
+	SecondaryIPs     []netip.Addr `json:",omitempty"`
 	SecurityGroupIDs []string
 	// SourceDestCheck drops traffic whose source or destination is not the
 	// interface's own address; routers and NAT instances turn it off.
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html#EIP_Disable_SrcDestCheck — disable source/destination checks for NAT
 	SourceDestCheck bool
-	InstanceID      string
-	Tags            map[string]string
+	Description     string `json:",omitempty"`
+	// Type is the kind of interface: empty for an ordinary one, or a
+	// provider's own kind (AWS's efa, trunk, ...).
+	Type string `json:",omitempty"`
+	// InstanceID is the instance it is attached to, and Attachment where.
+	InstanceID string
+	Attachment InterfaceAttachment `json:",omitzero"`
+	Tags       map[string]string
 	// AddressName names the interface's address configuration where its
 	// provider does (Azure's ipConfigurations[].name); empty elsewhere.
 	AddressName string `json:",omitempty"`
@@ -101,6 +111,7 @@ func (e *NetworkInterface) copy(c *Cloud) NetworkInterface {
 	out.Meta = c.metaLocked(e.ID)
 	out.SecurityGroupIDs = slices.Clone(e.SecurityGroupIDs)
 	out.IPv6Addrs = slices.Clone(e.IPv6Addrs)
+	out.SecondaryIPs = slices.Clone(e.SecondaryIPs)
 	out.Tags = c.tagsLocked(e.ID)
 	return out
 }
@@ -150,101 +161,11 @@ type LaunchSpec struct {
 	// neither, a subnet that assigns IPv6 on creation gives one.
 	IPv6Count int
 	IPv6Addrs []netip.Addr
-}
-
-// RunInstances launches Count instances in a subnet, each with a primary
-// interface and the next free private address, all or none.
-func (c *Cloud) RunInstances(account string, spec LaunchSpec) ([]Instance, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s, err := c.subnetLocked(account, spec.SubnetID)
-	if err != nil {
-		return nil, err
-	}
-	if spec.Count < 1 {
-		return nil, errf(CodeInvalidParameter, KindInstance, "", "instance count %d must be at least 1", spec.Count)
-	}
-	if (spec.Place.Name != "" || spec.InterfaceName != "") && spec.Count != 1 {
-		return nil, errf(CodeInvalidParameter, KindInstance, spec.Place.Name, "a name can be given only for one instance")
-	}
-	if spec.PrivateIP.IsValid() {
-		if spec.Count != 1 {
-			return nil, errf(CodeInvalidParameter, KindInstance, "", "a private address can be given only for one instance")
-		}
-		if err := c.checkPrivateIPLocked(s, spec.PrivateIP); err != nil {
-			return nil, err
-		}
-	}
-	groups := slices.Clone(spec.SecurityGroupIDs)
-	if len(groups) == 0 {
-		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html — instances get the VPC's default group unless others are given
-		if dg := c.networks[s.NetworkID].DefaultSecurityGroupID; dg != "" {
-			groups = []string{dg}
-		}
-	}
-	for _, g := range groups {
-		sg, err := c.ruleSetLocked(account, FlavorSecurityGroup, g)
-		if err != nil {
-			return nil, err
-		}
-		if sg.NetworkID != s.NetworkID {
-			return nil, errf(CodeInvalidParameter, KindSecurityGroup, g, "security group %s and subnet %s belong to different networks", g, s.ID)
-		}
-	}
-	free := subnetSize(s.Prefix) - c.reservedLocked(account)
-	for _, e := range c.enis {
-		if e.SubnetID == s.ID {
-			free--
-		}
-	}
-	if free < spec.Count {
-		return nil, errf(CodeLimitExceeded, KindSubnet, s.ID, "there are not enough free addresses in subnet '%s' to satisfy the request", s.ID)
-	}
-	v6count, err := c.launchIPv6Locked(s, spec)
-	if err != nil {
-		return nil, err
-	}
-	resv := c.subIDLocked(account, KindReservation)
-	now := time.Now().UTC().Truncate(time.Second)
-	out := make([]Instance, 0, spec.Count)
-	for launchIndex := range spec.Count {
-		ip := spec.PrivateIP
-		if !ip.IsValid() {
-			if ip, err = c.allocateIPLocked(s); err != nil {
-				return nil, err
-			}
-		}
-		instAt := Place{Region: s.Region, Scope: spec.Place.Scope, Name: spec.Place.Name}
-		eniAt := Place{Region: s.Region, Scope: spec.Place.Scope, Name: spec.InterfaceName}
-		instID, err := c.newIDLocked(account, KindInstance, instAt)
-		if err != nil {
-			return nil, err
-		}
-		eniID, err := c.newIDLocked(account, KindNetworkInterface, eniAt)
-		if err != nil {
-			return nil, err
-		}
-		inst := &Instance{ID: instID, Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, ImageID: spec.ImageID,
-			Type: spec.Type, PrivateIP: ip, SecurityGroupIDs: groups, State: InstanceRunning, LaunchTime: now, ReservationID: resv, LaunchIndex: launchIndex, Boots: 1,
-			DisableAPITermination: spec.DisableAPITermination, ShutdownBehavior: spec.ShutdownBehavior, UserData: spec.UserData}
-		e := &NetworkInterface{ID: eniID, Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, PrivateIP: ip,
-			SecurityGroupIDs: slices.Clone(groups), SourceDestCheck: true, InstanceID: inst.ID}
-		if e.IPv6Addrs, err = c.pickIPv6Locked(s, v6count, spec.IPv6Addrs); err != nil {
-			return nil, err
-		}
-		inst.NetworkInterfaceID = e.ID
-		e.AutoPublicIP = s.MapPublicIP
-		if spec.PublicIP != nil {
-			e.AutoPublicIP = *spec.PublicIP
-		}
-		c.enis[e.ID] = e
-		c.registerAtLocked(KindNetworkInterface, e.ID, account, eniAt, nil)
-		c.instances[inst.ID] = inst
-		c.registerAtLocked(KindInstance, inst.ID, account, instAt, spec.Tags)
-		c.refreshPublicIPLocked(e)
-		out = append(out, inst.copy(c))
-	}
-	return out, nil
+	// Interfaces, when given, are the instance's interfaces instead of
+	// SubnetID, PrivateIP, SecurityGroupIDs and InterfaceName: one at
+	// device index 0, the primary one, and any others, all in one zone
+	// (launch.go).
+	Interfaces []InterfaceLaunch
 }
 
 func (c *Cloud) instanceLocked(account, id string) (*Instance, error) {
@@ -297,21 +218,32 @@ func (c *Cloud) TerminateInstances(account string, ids []string) (map[string]Ins
 		}
 		i.State = InstanceTerminated
 		i.TerminatedAt = time.Now().UTC()
-		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/terminating-instances.html — an Elastic IP address is disassociated when its instance terminates
-		for _, eip := range c.eips {
-			if eip.Associate == i.NetworkInterfaceID && eip.Associate != "" {
-				eip.Associate = ""
-				c.emitLocked(KindElasticIP, OpUpdate, eip.ID, account)
-			}
-		}
-		if e, ok := c.enis[i.NetworkInterfaceID]; ok {
-			i.SourceDestCheck = e.SourceDestCheck
-			delete(c.enis, e.ID)
-			c.forgetLocked(KindNetworkInterface, e.ID, account)
-		}
+		c.releaseInterfacesLocked(i)
 		c.emitLocked(KindInstance, OpUpdate, id, account)
 	}
 	return prev, nil
+}
+
+// releaseInterfacesLocked deletes a terminated instance's interfaces that
+// are to be deleted on termination and detaches the others.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/terminating-instances.html — an Elastic IP address is disassociated when its instance terminates
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html#eni-basics — an interface whose attachment is not deleted on termination stays, detached, with its addresses and elastic IP
+func (c *Cloud) releaseInterfacesLocked(i *Instance) {
+	for _, e := range c.instanceInterfacesLocked(i.ID) {
+		if e.ID == i.NetworkInterfaceID {
+			i.SourceDestCheck = e.SourceDestCheck
+		}
+		// An old snapshot's primary interface has no attachment ID and
+		// goes with its instance, as every interface did before.
+		if e.Attachment.DeleteOnTermination || e.Attachment.ID == "" {
+			c.deleteInterfaceLocked(e)
+			continue
+		}
+		e.InstanceID, e.Attachment = "", InterfaceAttachment{}
+		e.AutoPublicIP = false // its public address at launch is released
+		c.refreshPublicIPLocked(e)
+		c.emitLocked(KindNetworkInterface, OpUpdate, e.ID, i.Account)
+	}
 }
 
 // SetSourceDestCheck turns the source/destination check of an instance's

@@ -24,6 +24,10 @@ type ElasticIP struct {
 	Region    string // the region it lives in (Regions)
 	PublicIP  netip.Addr
 	Associate string // the NAT gateway or interface using it, if any
+	// PrivateIP is the address of the interface Associate that it maps
+	// to; invalid for the interface's primary address.
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateAddress.html — PrivateIpAddress: the primary or secondary private IP address to associate with the Elastic IP address; by default the primary
+	PrivateIP netip.Addr `json:",omitzero"`
 	Tags      map[string]string
 	// Tier is the provider's class of the address where it has one
 	// (Azure's SKU, Standard or Basic; GCP's network tier); empty for AWS.

@@ -11,41 +11,13 @@ import (
 // Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-network-interface — a network interface is a resource of its own, in one subnet of one virtual network
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html — an ENI created in a subnet, attached later
 
-// InterfaceSpec says what CreateNetworkInterfaceAt makes.
-type InterfaceSpec struct {
-	SubnetID  string
-	PrivateIP netip.Addr // optional: the subnet's next free address when invalid
-	// SourceDestCheck drops traffic not from or to the interface's own
-	// address (Azure: enableIPForwarding false).
-	SourceDestCheck bool
-	Tags            map[string]string
-	AddressName     string // NetworkInterface.AddressName
-}
-
 // CreateNetworkInterfaceAt makes an interface with no instance in a
 // subnet, at a place (scope and name; its region is the subnet's), with
-// the given or the next free private address.
+// the given or the next free private address (CreateNetworkInterface,
+// eni.go).
 func (c *Cloud) CreateNetworkInterfaceAt(account string, at Place, spec InterfaceSpec) (NetworkInterface, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s, err := c.subnetLocked(account, spec.SubnetID)
-	if err != nil {
-		return NetworkInterface{}, err
-	}
-	ip, err := c.interfaceAddrLocked(s, spec.PrivateIP)
-	if err != nil {
-		return NetworkInterface{}, err
-	}
-	at.Region = s.Region
-	id, err := c.newIDLocked(account, KindNetworkInterface, at)
-	if err != nil {
-		return NetworkInterface{}, err
-	}
-	e := &NetworkInterface{ID: id, Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID,
-		PrivateIP: ip, SourceDestCheck: spec.SourceDestCheck, AddressName: spec.AddressName, StaticIP: spec.PrivateIP.IsValid()}
-	c.enis[id] = e
-	c.registerAtLocked(KindNetworkInterface, id, account, at, spec.Tags)
-	return e.copy(c), nil
+	spec.Place = at
+	return c.CreateNetworkInterface(account, spec)
 }
 
 // interfaceAddrLocked checks a requested address in a subnet, or picks
@@ -55,13 +27,6 @@ func (c *Cloud) interfaceAddrLocked(s *Subnet, ip netip.Addr) (netip.Addr, error
 		return c.allocateIPLocked(s)
 	}
 	return ip, c.checkPrivateIPLocked(s, ip)
-}
-
-// NetworkInterface returns one interface of the account.
-func (c *Cloud) NetworkInterface(account, id string) (NetworkInterface, error) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.enis.one(c, account, id)
 }
 
 // MoveNetworkInterface gives an interface another subnet of its network
@@ -154,6 +119,8 @@ func (c *Cloud) checkInterfaceSetLocked(s *RuleSet, e *NetworkInterface) error {
 // DeleteNetworkInterface deletes an interface that no instance uses; the
 // elastic IPs associated with it are disassociated.
 // Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-network-interface#delete-a-network-interface — a NIC attached to a VM cannot be deleted; its public IP is dissociated
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteNetworkInterface.html — you must detach the network interface before you can delete it
+// AWS: https://github.com/aws/amazon-vpc-cni-k8s/issues/1399 — EC2 answers InvalidParameterValue "Network interface 'eni-…' is currently in use." to deleting an attached interface
 func (c *Cloud) DeleteNetworkInterface(account, id string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -162,16 +129,9 @@ func (c *Cloud) DeleteNetworkInterface(account, id string) error {
 		return err
 	}
 	if i, ok := c.instances[e.InstanceID]; ok && i.State != InstanceTerminated {
-		return errf(CodeDependency, KindNetworkInterface, id, "network interface %s is in use by instance %s", id, i.ID)
+		return errf(CodeDependency, KindNetworkInterface, id, "Network interface '%s' is currently in use.", id)
 	}
-	for _, eip := range c.eips {
-		if eip.Associate == id {
-			eip.Associate = ""
-			c.emitLocked(KindElasticIP, OpUpdate, eip.ID, account)
-		}
-	}
-	delete(c.enis, id)
-	c.forgetLocked(KindNetworkInterface, id, account)
+	c.deleteInterfaceLocked(e)
 	return nil
 }
 

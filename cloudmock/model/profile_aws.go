@@ -80,6 +80,7 @@ var awsPrefixes = map[Kind]string{
 	KindInstance:                 "i",
 	KindReservation:              "r",
 	KindNetworkInterface:         "eni",
+	KindInterfaceAttachment:      "eni-attach",
 	KindPeering:                  "pcx",
 	KindTransitGateway:           "tgw",
 	KindTransitGatewayRouteTable: "tgw-rtb",

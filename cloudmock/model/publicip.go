@@ -37,10 +37,10 @@ func (c *Cloud) freePublicLocked() (netip.Addr, error) {
 }
 
 // hasElasticIPLocked reports whether an elastic IP is associated with the
-// interface.
+// interface's primary address.
 func (c *Cloud) hasElasticIPLocked(eniID string) bool {
 	for _, e := range c.eips {
-		if e.Associate == eniID {
+		if e.Associate == eniID && !e.PrivateIP.IsValid() { // one on a secondary address leaves the primary's be
 			return true
 		}
 	}

@@ -33,18 +33,7 @@ func (s *Subnet) copy(c *Cloud) Subnet {
 	out := *s
 	out.Meta = c.metaLocked(s.ID)
 	out.Tags = c.tagsLocked(s.ID)
-	used := 0
-	for _, e := range c.enis {
-		if e.SubnetID == s.ID {
-			used++
-		}
-	}
-	for _, g := range c.natgws {
-		if g.SubnetID == s.ID && g.State != StateDeleted {
-			used++
-		}
-	}
-	out.AvailableIPs = subnetSize(s.Prefix) - c.reservedLocked(s.Account) - used
+	out.AvailableIPs = c.freeAddrsLocked(s)
 	return out
 }
 
@@ -232,17 +221,7 @@ func (c *Cloud) refreshNetworkTablesLocked(n *Network) {
 // allocateIPLocked returns the lowest free address of the subnet, skipping
 // the ones its profile reserves (reservedAddr).
 func (c *Cloud) allocateIPLocked(s *Subnet) (netip.Addr, error) {
-	used := map[netip.Addr]bool{}
-	for _, e := range c.enis {
-		if e.SubnetID == s.ID {
-			used[e.PrivateIP] = true
-		}
-	}
-	for _, g := range c.natgws {
-		if g.SubnetID == s.ID && g.State != StateDeleted {
-			used[g.PrivateIP] = true
-		}
-	}
+	used := c.usedAddrsLocked(s.ID)
 	for a := s.Prefix.Addr(); s.Prefix.Contains(a); a = a.Next() {
 		if !used[a] && !c.reservedAddrLocked(s, a) {
 			return a, nil
@@ -284,10 +263,8 @@ func (c *Cloud) checkPrivateIPLocked(s *Subnet, ip netip.Addr) error {
 	if c.reservedAddrLocked(s, ip) {
 		return errf(CodeInvalidParameter, KindSubnet, s.ID, "address %s is reserved in subnet %s", ip, s.ID)
 	}
-	for _, e := range c.enis {
-		if e.SubnetID == s.ID && e.PrivateIP == ip {
-			return errf(CodeConflict, KindNetworkInterface, ip.String(), "address %s is in use", ip)
-		}
+	if c.usedAddrsLocked(s.ID)[ip] {
+		return errf(CodeConflict, KindNetworkInterface, ip.String(), "address %s is in use", ip)
 	}
 	return nil
 }

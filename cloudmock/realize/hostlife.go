@@ -1,11 +1,12 @@
 package realize
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"net"
 
 	"github.com/vishvananda/netlink"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
 
 // What keeps a host (an instance's or NAT gateway's namespace) the same
@@ -18,10 +19,7 @@ import (
 // neighbours (the other hosts, the VPC router) have cached for its address.
 // It is locally administered and unicast (02 in the first byte).
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html — a network interface has a MAC address, one of its attributes, which follow it
-func hostMAC(id string) net.HardwareAddr {
-	h := sha256.Sum256([]byte(id))
-	return net.HardwareAddr{0x02, h[0], h[1], h[2], h[3], h[4]}
-}
+func hostMAC(id string) net.HardwareAddr { return model.MACAddress(id) }
 
 // setHostMAC gives a host's interface its MAC address; call it before the
 // interface is up.

@@ -221,7 +221,13 @@ type describeENIsResp struct {
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeNetworkInterfaces.html — NetworkInterfaceId.N, Filter.N, MaxResults, NextToken
 func describeNetworkInterfaces(h *Handler, c *call) (response, error) {
 	ix := newENIIndex(h, c.account)
-	page, next, err := selectObjects(c.form, "NetworkInterfaceId", regional(h, c, h.cloud.NetworkInterfaces(c.account), func(o model.NetworkInterface) string { return o.ID }),
+	all := regional(h, c, h.cloud.NetworkInterfaces(c.account), func(o model.NetworkInterface) string { return o.ID })
+	for _, id := range c.form.list("NetworkInterfaceId") {
+		if !slices.ContainsFunc(all, func(e model.NetworkInterface) bool { return e.ID == id }) {
+			return nil, interfaceError(&model.Error{Code: model.CodeNotFound, Kind: model.KindNetworkInterface, ID: clip(id)})
+		}
+	}
+	page, next, err := selectObjects(c.form, "NetworkInterfaceId", all,
 		func(e model.NetworkInterface) string { return e.ID }, func(e model.NetworkInterface) fields { return h.eniFields(e, ix.view(e)) })
 	if err != nil {
 		return nil, err

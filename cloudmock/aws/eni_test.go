@@ -60,7 +60,7 @@ func TestCreateNetworkInterface(t *testing.T) {
 		Description: sdkaws.String("egress"), PrivateIpAddresses: []types.PrivateIpAddressSpecification{
 			{PrivateIpAddress: sdkaws.String("10.0.2.10"), Primary: sdkaws.Bool(true)}, {PrivateIpAddress: sdkaws.String("10.0.2.11")}},
 		SecondaryPrivateIpAddressCount: sdkaws.Int32(1),
-		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeNetworkInterface, Tags: []types.Tag{{Key: sdkaws.String("Name"), Value: sdkaws.String("fw-out")}}}}}))
+		TagSpecifications:              []types.TagSpecification{{ResourceType: types.ResourceTypeNetworkInterface, Tags: []types.Tag{{Key: sdkaws.String("Name"), Value: sdkaws.String("fw-out")}}}}}))
 	e := *out.NetworkInterface
 	if sdkaws.ToString(e.PrivateIpAddress) != "10.0.2.10" || e.Status != types.NetworkInterfaceStatusAvailable || e.InterfaceType != types.NetworkInterfaceTypeInterface ||
 		sdkaws.ToString(e.Description) != "egress" || e.Attachment != nil || !sdkaws.ToBool(e.SourceDestCheck) || len(e.Groups) != 1 ||

@@ -1,6 +1,7 @@
 package realize
 
 import (
+	"errors"
 	"fmt"
 	"net"
 
@@ -38,9 +39,14 @@ func setHostMAC(l *liveNS, eth netlink.Link, hp *hostPlan) error {
 // port's name would still be taken (a rebooted instance's new host could
 // not be plugged in). Idempotent.
 func (s *liveState) unplugHost(id string, h *liveHost) error {
-	rt := s.routers[h.router]
-	if rt == nil {
-		return nil // the router's namespace, and the port in it, went first
+	var errs []error
+	for _, n := range h.nics { // further interfaces (nics.go)
+		if rt := s.routers[n.router]; rt != nil {
+			errs = append(errs, rt.delLink(n.port))
+		}
 	}
-	return rt.delLink(h.port)
+	if rt := s.routers[h.router]; rt != nil { // else the router's namespace, and the port in it, went first
+		errs = append(errs, rt.delLink(h.port))
+	}
+	return errors.Join(errs...)
 }

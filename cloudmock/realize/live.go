@@ -217,6 +217,10 @@ type liveHost struct {
 	router      string
 	port        string       // its port on its subnet's bridge (hostPlan.port)
 	gateway     *gatewayProc // the gateway daemon running inside, if any
+	// nics are its further interfaces, by interface ID; addrKey and
+	// routeKey fingerprint its addresses and source routing (nics.go).
+	nics              map[string]liveNIC
+	addrKey, routeKey string
 }
 
 // liveState is what the realizer has made.
@@ -345,6 +349,9 @@ func (r *Realizer) ensure(p *plan) error {
 		}
 	}
 	if err := r.applyHostTables(p); err != nil {
+		return err
+	}
+	if err := r.syncHostExtras(p); err != nil {
 		return err
 	}
 	for _, id := range sortedKeys(p.routers) {

@@ -276,6 +276,10 @@ type hostPlan struct {
 	// gateway is the ID of the instance whose gateway daemon runs in the
 	// host's namespace (GatewayImage), or empty.
 	gateway string
+	// nics are an instance's further interfaces (nics.go), and addrs the
+	// secondary addresses of each interface, by its name.
+	nics  []nicPlan
+	addrs map[string][]netip.Prefix
 }
 
 type peerPlan struct {
@@ -339,6 +343,8 @@ type hostSpec struct {
 	// it, its subnet or its network), so everything passes; an AWS
 	// interface always has a security group.
 	Open bool
+	// NICs are an instance's further interfaces (nics.go).
+	NICs []nicSpec
 }
 
 // routerSpec is what a VPC router's nftables table is built from.
@@ -474,8 +480,20 @@ func (r *Realizer) planLinks(p *plan, s *snapshot, nets map[string]model.Network
 // planHosts plans a host for every interface (in its instance's namespace,
 // unless the instance is stopped) and every available NAT gateway.
 func (r *Realizer) planHosts(p *plan, s *snapshot, nets map[string]model.Network, natgws map[string]model.NATGateway, ix *ruleIndex) error {
-	// Hosts: every interface, and every available NAT gateway.
+	// Hosts: every instance, with its interfaces, and every available NAT
+	// gateway. An interface of no instance is no host: it answers nothing
+	// until it is attached (one of a type of its own excepted).
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html — a network interface is used once it is attached to an instance
+	extra := map[string][]model.NetworkInterface{}
 	for _, e := range s.enis {
+		if e.InstanceID != "" && e.Attachment.DeviceIndex > 0 {
+			extra[e.InstanceID] = append(extra[e.InstanceID], e)
+		}
+	}
+	for _, e := range s.enis {
+		if (e.InstanceID != "" && e.Attachment.DeviceIndex > 0) || (e.InstanceID == "" && e.Type == "") {
+			continue
+		}
 		sub, ok := s.subnets[e.SubnetID]
 		if !ok || nets[sub.NetworkID].ID == "" {
 			continue
@@ -502,6 +520,8 @@ func (r *Realizer) planHosts(p *plan, s *snapshot, nets map[string]model.Network
 		}
 		spec.Ingress, spec.Egress = ix.forInterface(e)
 		spec.Open = ix.unfiltered(e)
+		nics := &hostPlan{addrs: map[string][]netip.Prefix{}}
+		planNICs(nics, &spec, s, extra[e.InstanceID], ix)
 		h, err := newHost(e.ID, e.Handle, name, sub, e.PrivateIP, spec)
 		if err != nil {
 			return err
@@ -509,6 +529,10 @@ func (r *Realizer) planHosts(p *plan, s *snapshot, nets map[string]model.Network
 		if len(addrs6) > 0 {
 			h.addrs6, h.gw6 = addrs6, sub.IPv6CIDR.Prefix.Addr().Next()
 			h.key += fmt.Sprintf("|ipv6 %v", addrs6)
+		}
+		h.nics, h.addrs = nics.nics, nics.addrs
+		for _, a := range e.SecondaryIPs {
+			h.addrs[hostIf] = append(h.addrs[hostIf], netip.PrefixFrom(a, sub.Prefix.Bits()))
 		}
 		if isInst {
 			// Each boot (a start, a reboot) is a fresh host: whatever ran
@@ -552,6 +576,9 @@ func planPublic(p *plan, s *snapshot, enis map[string]model.NetworkInterface, na
 			priv, network = g.PrivateIP, g.NetworkID
 		} else if x, ok := enis[e.Associate]; ok {
 			priv, network, closed = x.PrivateIP, x.NetworkID, ix.closed(x)
+			if e.PrivateIP.IsValid() {
+				priv = e.PrivateIP // a secondary address
+			}
 		} else if i, ok := s.instances[e.Associate]; ok {
 			if x, ok := enis[i.NetworkInterfaceID]; ok {
 				priv, network, closed = x.PrivateIP, x.NetworkID, ix.closed(x)
@@ -690,7 +717,8 @@ func (r *Realizer) kernelRoute(no int, n model.Network, rt model.Route, enis map
 	switch rt.Target.Kind {
 	case model.TargetInstance, model.TargetNetworkInterface:
 		for _, e := range enis {
-			if e.ID == rt.Target.ID || (e.InstanceID != "" && e.InstanceID == rt.Target.ID) {
+			// An instance's route goes to its primary interface.
+			if e.ID == rt.Target.ID || (e.InstanceID != "" && e.InstanceID == rt.Target.ID && e.Attachment.DeviceIndex == 0) {
 				return via(e.PrivateIP, bridgeOf[e.SubnetID])
 			}
 		}

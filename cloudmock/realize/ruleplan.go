@@ -40,17 +40,22 @@ func newRuleIndex(s *snapshot, nets map[string]model.Network) *ruleIndex {
 	for _, e := range enis {
 		tags := s.instances[e.InstanceID].Tags
 		ix.tagsOf[e.ID] = tags
-		addr := netip.PrefixFrom(e.PrivateIP, 32)
+		// A group stands for every private address of its members,
+		// secondary ones included, and their IPv6 addresses.
+		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html#security-group-referencing — a referenced group stands for the private IP addresses of the network interfaces associated with it, IPv6 ones too
 		for _, id := range ix.interfaceSets(e) {
-			ix.members[id] = append(ix.members[id], addr)
-			// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html#security-group-referencing — a referenced group stands for its members' IPv6 addresses too
+			for _, a := range e.Addrs() {
+				ix.members[id] = append(ix.members[id], netip.PrefixFrom(a, 32))
+			}
 			for _, a := range e.IPv6Addrs {
 				ix.members[id] = append(ix.members[id], netip.PrefixFrom(a, 128))
 			}
 		}
 		for t := range tags {
 			k := e.NetworkID + "\x00" + t
-			ix.tagged[k] = append(ix.tagged[k], addr)
+			for _, a := range e.Addrs() {
+				ix.tagged[k] = append(ix.tagged[k], netip.PrefixFrom(a, 32))
+			}
 		}
 	}
 	return ix

@@ -226,6 +226,9 @@ func hostRuleset(s hostSpec) (*ruleset, error) {
 		t.Chains = []policy.Chain{post, in}
 		return &ruleset{tables: []policy.Table{noIPv6(), t}}, nil
 	}
+	if len(s.NICs) > 0 {
+		return multiHostRuleset(s)
+	}
 	t, err := hostFilter(s, false)
 	if err != nil {
 		return nil, err

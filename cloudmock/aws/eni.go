@@ -253,6 +253,12 @@ func (h *Handler) eniFields(e model.NetworkInterface, v eniView) fields {
 		switch name {
 		case "availability-zone":
 			return one(v.zone), true
+		case "availability-zone-id":
+			return one(zoneID(v.zone)), true
+		case "operator.managed":
+			return one("false"), true // no service manages an interface here
+		case "operator.principal":
+			return nil, true
 		case "description":
 			return one(e.Description), true
 		case "group-id":
@@ -330,6 +336,14 @@ func eniAddressFields(h *Handler, e model.NetworkInterface, v eniView, name stri
 			case name == "association.allocation-id":
 				out = append(out, x.ID)
 			default:
+				out = append(out, associationID(x.ID))
+			}
+		}
+	case "addresses.association.allocation-id", "addresses.association.association-id": // DescribeInstances' network-interface.addresses.*
+		for _, x := range v.eips {
+			if name == "addresses.association.allocation-id" {
+				out = append(out, x.ID)
+			} else {
 				out = append(out, associationID(x.ID))
 			}
 		}

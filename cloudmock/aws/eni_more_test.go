@@ -130,6 +130,8 @@ func TestNetworkInterfaceFilters(t *testing.T) {
 		{"subnet-id", l.subA, []string{p}},
 		{"vpc-id", l.vpc, []string{p, s}},
 		{"availability-zone", "us-east-1a", []string{p, s}},
+		{"availability-zone-id", "use1-az1", []string{p, s}},
+		{"operator.managed", "false", []string{p, s}},
 		{"description", "spa*", []string{s}},
 		{"group-id", *prim.Groups[0].GroupId, []string{p, s}},
 		{"group-name", "default", []string{p, s}},
@@ -170,6 +172,27 @@ func TestNetworkInterfaceFilters(t *testing.T) {
 	}
 	_, err := l.a.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{Filters: []types.Filter{filter("bogus", "x")}})
 	wantAPIError(t, err, "InvalidParameterValue")
+
+	// DescribeInstances' network-interface.* filters see every interface
+	// of an instance, the attached spare included.
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html — network-interface.* filters
+	must[*ec2.AttachNetworkInterfaceOutput](t)(l.a.AttachNetworkInterface(ctx, &ec2.AttachNetworkInterfaceInput{NetworkInterfaceId: &s, InstanceId: l.inst.InstanceId, DeviceIndex: sdkaws.Int32(1)}))
+	for _, f := range []types.Filter{filter("network-interface.subnet-id", l.subB), filter("network-interface.addresses.private-ip-address", "10.0.2.9"),
+		filter("network-interface.attachment.device-index", "1"), filter("network-interface.description", "spare"),
+		filter("network-interface.addresses.association.public-ip", *eip.PublicIp), filter("network-interface.tag:role", "spare"),
+		filter("network-interface.mac-address", *spare.MacAddress), filter("ip-address", "")} {
+		out := must[*ec2.DescribeInstancesOutput](t)(l.a.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []types.Filter{f}}))
+		if *f.Name == "ip-address" {
+			continue // the instance has no public address: nothing to match, only not refused
+		}
+		if len(out.Reservations) != 1 || *out.Reservations[0].Instances[0].InstanceId != *l.inst.InstanceId {
+			t.Errorf("DescribeInstances %s=%v: %+v", *f.Name, f.Values, out.Reservations)
+		}
+	}
+	out := must[*ec2.DescribeInstancesOutput](t)(l.a.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []types.Filter{filter("network-interface.attachment.device-index", "2")}}))
+	if len(out.Reservations) != 0 {
+		t.Errorf("device index 2 matched %+v", out.Reservations)
+	}
 }
 
 // TestElasticIPOnInterfaces: an elastic IP associated with an instance's

@@ -3,6 +3,7 @@ package aws
 import (
 	"maps"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -153,19 +154,42 @@ func instanceFields(ix *eniIndex) func(i model.Instance) fields {
 // instanceENIFields answers a network-interface.* filter of
 // DescribeInstances with the values of all the instance's interfaces.
 func (ix *eniIndex) instanceENIFields(i model.Instance, sub string) ([]string, bool) {
-	alias := map[string]string{"addresses.private-ip-address": "private-ip-address", "group-id": "group-id", "group-name": "group-name",
-		"network-interface-id": "network-interface-id", "subnet-id": "subnet-id", "vpc-id": "vpc-id", "description": "description",
-		"mac-address": "mac-address", "owner-id": "owner-id", "private-dns-name": "private-dns-name", "source-dest-check": "source-dest-check",
-		"status": "status", "requester-managed": "requester-managed", "requester-id": "requester-id", "availability-zone": "availability-zone",
-		"addresses.primary": "addresses.primary", "addresses.association.public-ip": "addresses.association.public-ip",
-		"addresses.association.ip-owner-id": "addresses.association.owner-id", "association.public-ip": "association.public-ip",
-		"association.ip-owner-id": "association.ip-owner-id", "association.allocation-id": "association.allocation-id",
-		"association.association-id": "association.association-id", "attachment.attachment-id": "attachment.attachment-id",
-		"attachment.instance-id": "attachment.instance-id", "attachment.instance-owner-id": "attachment.instance-owner-id",
-		"attachment.device-index": "attachment.device-index", "attachment.status": "attachment.status",
-		"attachment.attach-time": "attachment.attach-time", "attachment.delete-on-termination": "attachment.delete-on-termination"}
+	alias := map[string]string{"addresses.private-ip-address": "private-ip-address", "private-ip-address": "private-ip-address",
+		"addresses.private-dns-name": "private-dns-name", "addresses.association.ip-owner-id": "addresses.association.owner-id",
+		"addresses.association.allocation-id": "addresses.association.allocation-id", "addresses.association.association-id": "addresses.association.association-id"}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html — network-interface.* filters with nothing to match here: carrier and customer-owned IPs, IPv6 (the IPv6 work adds them), prefixes, outposts
+	empty := map[string]bool{"addresses.association.carrier-ip": true, "addresses.association.customer-owned-ip": true, "addresses.association.public-dns-name": true,
+		"association.carrier-ip": true, "association.customer-owned-ip": true, "association.public-dns-name": true, "public-dns-name": true,
+		"ipv4-prefixes.ipv4-prefix": true, "ipv6-prefixes.ipv6-prefix": true, "ipv6-address": true, "ipv6-addresses.ipv6-address": true,
+		"ipv6-addresses.is-primary-ipv6": true, "outpost-arn": true, "operator.principal": true}
+	fixed := map[string]string{"attachment.network-card-index": "0", "deny-all-igw-traffic": "false", "ipv6-native": "false", "operator.managed": "false"}
+	if empty[sub] {
+		return nil, true
+	}
+	if v, ok := fixed[sub]; ok {
+		return one(v), true
+	}
+	if k, ok := strings.CutPrefix(sub, "tag:"); ok || sub == "tag-key" || sub == "tag-value" {
+		var out []string
+		for _, e := range ix.interfacesOf(i.ID) {
+			switch {
+			case ok:
+				if v, has := e.Tags[k]; has {
+					out = append(out, v)
+				}
+			case sub == "tag-key":
+				out = append(out, slices.Collect(maps.Keys(e.Tags))...)
+			default:
+				out = append(out, slices.Collect(maps.Values(e.Tags))...)
+			}
+		}
+		return out, true
+	}
 	name, ok := alias[sub]
 	if !ok {
+		name = sub
+	}
+	if _, known := ix.h.eniFields(model.NetworkInterface{}, eniView{})(name); !known {
 		return nil, false
 	}
 	var out []string

@@ -77,7 +77,9 @@ func TestNetworkInterfacesCLI(t *testing.T) {
 	if desc.Description.Value != "egress" {
 		t.Fatalf("description %+v", desc)
 	}
-	var assigned struct{ AssignedPrivateIpAddresses []struct{ PrivateIpAddress string } }
+	var assigned struct {
+		AssignedPrivateIpAddresses []struct{ PrivateIpAddress string }
+	}
 	aws(&assigned, "assign-private-ip-addresses", "--network-interface-id", id, "--private-ip-addresses", "10.0.2.30")
 	if len(assigned.AssignedPrivateIpAddresses) != 1 || assigned.AssignedPrivateIpAddresses[0].PrivateIpAddress != "10.0.2.30" {
 		t.Fatalf("assigned %+v", assigned)

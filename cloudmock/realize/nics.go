@@ -194,8 +194,10 @@ func (r *Realizer) syncNICs(lh *liveHost, hp *hostPlan) error {
 		if rt == nil {
 			continue // its router comes first; the next pass plugs it in
 		}
-		if err := wireNIC(rt, lh.liveNS, n); err != nil {
-			return fmt.Errorf("realize: host %s: %w", hp.id, err)
+		if !adoptNIC(rt, lh.liveNS, n) {
+			if err := wireNIC(rt, lh.liveNS, n); err != nil {
+				return fmt.Errorf("realize: host %s: %w", hp.id, err)
+			}
 		}
 		if lh.nics == nil {
 			lh.nics = map[string]liveNIC{}
@@ -238,7 +240,28 @@ func wireNIC(rt *liveRouter, l *liveNS, n nicPlan) error {
 	if err := l.addAddr(eth, n.addr); err != nil {
 		return err
 	}
-	return l.up(eth)
+	if err := l.up(eth); err != nil {
+		return err
+	}
+	// The wiring's key, kept with the interface, as wireHost keeps eth0's:
+	// a realizer that adopts the host finds it current (adoptNIC).
+	if err := l.nl.LinkSetAlias(eth, n.key); err != nil {
+		return fmt.Errorf("%s: set %s alias: %w", l.name, n.dev, err)
+	}
+	return nil
+}
+
+// adoptNIC reports whether a further interface that a predecessor made
+// (a cloud restarted on its state) is there as the plan wires it: its
+// alias is the plan's key and its port is on the router. Traffic through
+// it then goes on untouched.
+func adoptNIC(rt *liveRouter, l *liveNS, n nicPlan) bool {
+	eth, err := l.nl.LinkByName(n.dev)
+	if err != nil || eth.Attrs().Alias != n.key {
+		return false
+	}
+	_, err = rt.nl.LinkByName(n.port)
+	return err == nil
 }
 
 // syncAddrs gives each interface its secondary addresses and takes away
@@ -288,7 +311,9 @@ func srcTable(i int) int { return firstTbl + i }
 // per interface (its subnet, and the default route through its subnet's
 // router) and a rule per address that looks it up, so that every
 // interface answers from its own subnet; a host with one interface
-// routes by its main table alone.
+// routes by its main table alone. What is already right is left in place
+// (an adopted host's routing goes on untouched), and only what is no
+// longer wanted goes.
 func syncSourceRouting(lh *liveHost, hp *hostPlan) error {
 	type ifc struct {
 		dev   string
@@ -296,20 +321,19 @@ func syncSourceRouting(lh *liveHost, hp *hostPlan) error {
 		addr  netip.Prefix
 		gw    netip.Addr
 	}
-	ifs := []ifc{{hostIf, 0, hp.addr, hp.gw}}
-	for _, n := range hp.nics {
-		ifs = append(ifs, ifc{n.dev, n.index, n.addr, n.gw})
-	}
-	if len(hp.nics) == 0 {
-		ifs = nil
+	var ifs []ifc
+	if len(hp.nics) > 0 {
+		ifs = append(ifs, ifc{hostIf, 0, hp.addr, hp.gw})
+		for _, n := range hp.nics {
+			ifs = append(ifs, ifc{n.dev, n.index, n.addr, n.gw})
+		}
 	}
 	key := fmt.Sprint(ifs, hp.addrs)
 	if lh.routeKey == key {
 		return nil
 	}
-	if err := clearSourceRouting(lh); err != nil {
-		return err
-	}
+	rules := map[string]*netlink.Rule{} // by srcRuleKey
+	routes := map[string]bool{}         // table and destination
 	for _, x := range ifs {
 		eth, err := lh.link(x.dev)
 		if err != nil {
@@ -323,38 +347,61 @@ func syncSourceRouting(lh *liveHost, hp *hostPlan) error {
 			if err := lh.nl.RouteReplace(rt); err != nil {
 				return fmt.Errorf("%s: route %s in table %d: %w", lh.name, rt.Dst, tbl, err)
 			}
+			routes[fmt.Sprint(tbl, rt.Dst)] = true
 		}
 		for _, a := range append([]netip.Prefix{x.addr}, hp.addrs[x.dev]...) {
 			rule := netlink.NewRule()
 			rule.Priority, rule.Table, rule.Src = tbl, tbl, ipNet(netip.PrefixFrom(a.Addr(), 32))
-			if err := lh.nl.RuleAdd(rule); err != nil && !errors.Is(err, unix.EEXIST) {
-				return fmt.Errorf("%s: rule from %s lookup %d: %w", lh.name, a.Addr(), tbl, err)
-			}
+			rules[srcRuleKey(rule)] = rule
+		}
+	}
+	if err := pruneSourceRouting(lh, rules, routes); err != nil {
+		return err
+	}
+	for _, rule := range rules {
+		if err := lh.nl.RuleAdd(rule); err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("%s: rule from %s lookup %d: %w", lh.name, rule.Src, rule.Table, err)
 		}
 	}
 	lh.routeKey = key
 	return nil
 }
 
-// clearSourceRouting removes the rules and routes syncSourceRouting made.
-func clearSourceRouting(lh *liveHost) error {
-	rules, err := lh.nl.RuleList(netlink.FAMILY_V4)
+func srcRuleKey(r *netlink.Rule) string { return fmt.Sprint(r.Priority, r.Table, r.Src) }
+
+// pruneSourceRouting removes the source rules and the routes of the
+// interfaces' tables that are not wanted, and drops from rules those that
+// are there already.
+func pruneSourceRouting(lh *liveHost, rules map[string]*netlink.Rule, routes map[string]bool) error {
+	have, err := lh.nl.RuleList(netlink.FAMILY_V4)
 	if err != nil {
 		return fmt.Errorf("%s: list rules: %w", lh.name, err)
 	}
-	for _, ru := range rules {
-		if ru.Priority >= firstTbl && ru.Priority < firstTbl+maxDeviceIndex {
-			if err := lh.nl.RuleDel(&ru); err != nil && !errors.Is(err, unix.ENOENT) {
-				return fmt.Errorf("%s: delete rule %d: %w", lh.name, ru.Priority, err)
-			}
+	for _, ru := range have {
+		if ru.Priority < firstTbl || ru.Priority >= firstTbl+maxDeviceIndex {
+			continue
+		}
+		if _, ok := rules[srcRuleKey(&ru)]; ok {
+			delete(rules, srcRuleKey(&ru))
+			continue
+		}
+		if err := lh.nl.RuleDel(&ru); err != nil && !errors.Is(err, unix.ENOENT) {
+			return fmt.Errorf("%s: delete rule %d: %w", lh.name, ru.Priority, err)
 		}
 	}
 	for tbl := firstTbl; tbl < firstTbl+maxDeviceIndex; tbl++ {
-		routes, err := lh.nl.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Table: tbl}, netlink.RT_FILTER_TABLE)
+		list, err := lh.nl.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Table: tbl}, netlink.RT_FILTER_TABLE)
 		if err != nil {
 			return fmt.Errorf("%s: list table %d: %w", lh.name, tbl, err)
 		}
-		for _, rt := range routes {
+		for _, rt := range list {
+			dst := rt.Dst
+			if dst == nil {
+				dst = ipNet(netip.MustParsePrefix("0.0.0.0/0"))
+			}
+			if routes[fmt.Sprint(tbl, dst)] {
+				continue
+			}
 			if err := lh.nl.RouteDel(&rt); err != nil && !errors.Is(err, unix.ESRCH) {
 				return fmt.Errorf("%s: delete route %s in table %d: %w", lh.name, rt.Dst, tbl, err)
 			}

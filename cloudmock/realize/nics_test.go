@@ -1,9 +1,11 @@
 package realize
 
 import (
+	"context"
 	"net"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/vishvananda/netlink"
 
@@ -147,4 +149,96 @@ func TestFirewallApplianceTwoInterfaces(t *testing.T) {
 	setCheck(fw.NetworkInterfaceID, &off)
 	l.sync()
 	l.pingOK(l.ns(client), server.PrivateIP)
+}
+
+// A realizer that adopts a dataplane after its predecessor died keeps an
+// instance's further interface as it is (the same link, not remade), and
+// probes to both of its addresses lose nothing meanwhile.
+func TestAdoptKeepsFurtherInterfaces(t *testing.T) {
+	l := newLab(t)
+	v := l.vpc("10.0.0.0/16")
+	sa, sb := l.subnet(v, "10.0.1.0/24"), l.subnet(v, "10.0.2.0/24")
+	open := l.openGroup(v, "open", "10.0.0.0/16")
+	inst := l.instance(sa, open.ID)
+	eth1 := l.attach(inst, sb, 1, open.ID)
+	must[[]netip.Addr](t)(l.cloud.AssignPrivateIPs(acct, eth1.ID, nil, 1, false))
+	client := l.instance(sb, open.ID)
+	l.sync()
+	l.pingOK(l.ns(client), inst.PrivateIP)
+	l.pingOK(l.ns(client), eth1.PrivateIP)
+	index := func() int {
+		var i int
+		l.ok(netns.Do(l.ns(inst), func() error {
+			k, err := netlink.LinkByName("eth1")
+			if err == nil {
+				i = k.Attrs().Index
+			}
+			return err
+		}))
+		return i
+	}
+	before := index()
+	snap, _, err := l.cloud.Snapshot()
+	l.ok(err)
+	restored := model.New()
+	l.ok(restored.Restore(snap))
+	stop0 := l.probeStream(l.ns(client), inst.PrivateIP)
+	stop1 := l.probeStream(l.ns(client), eth1.PrivateIP)
+	l.r.abandon()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r2, err := New(ctx, restored, Options{Lab: l.name, Adopt: true,
+		Record: func(ns string) error { l.mu.Lock(); l.recorded[ns] = true; l.mu.Unlock(); return nil },
+		Forget: func(ns string) { l.mu.Lock(); delete(l.recorded, ns); l.mu.Unlock() }})
+	if err != nil {
+		stop0()
+		stop1()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := r2.Close(); err != nil {
+			t.Errorf("close the adopting realizer: %v", err)
+		}
+	})
+	l.ok(r2.Sync(ctx))
+	// The streams ran from before the death to after the successor's
+	// first pass; a few more probes follow it.
+	for range 10 {
+		l.pingOK(l.ns(client), inst.PrivateIP)
+		l.pingOK(l.ns(client), eth1.PrivateIP)
+	}
+	for n, stop := range []func() (int64, int64){stop0, stop1} {
+		sent, lost := stop()
+		t.Logf("eth%d: %d probes while the realizer was replaced, %d lost", n, sent, lost)
+		if lost > 0 || sent < 2 {
+			t.Errorf("eth%d: %d of %d probes lost while the realizer was replaced", n, lost, sent)
+		}
+	}
+	if after := index(); after != before {
+		t.Errorf("eth1 was remade: index %d, was %d", after, before)
+	}
+}
+
+// A stopped instance answers on none of its interfaces; started, it
+// answers on all of them again, with their secondary addresses.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/how-ec2-instance-stop-start-works.html — a stopped instance keeps its network interfaces and their private IPv4 addresses
+func TestStopStartKeepsFurtherInterfaces(t *testing.T) {
+	l := newLab(t)
+	v := l.vpc("10.0.0.0/16")
+	sa, sb := l.subnet(v, "10.0.1.0/24"), l.subnet(v, "10.0.2.0/24")
+	open := l.openGroup(v, "open", "10.0.0.0/16")
+	inst := l.instance(sa, open.ID)
+	eth1 := l.attach(inst, sb, 1, open.ID)
+	sec := must[[]netip.Addr](t)(l.cloud.AssignPrivateIPs(acct, eth1.ID, nil, 1, false))[0]
+	client := l.instance(sa, open.ID)
+	l.sync()
+	l.pingOK(l.ns(client), sec)
+	must[[]model.StateChange](t)(l.cloud.StopInstances(acct, []string{inst.ID}, false))
+	l.sync()
+	l.pingFails(l.ns(client), eth1.PrivateIP)
+	must[[]model.StateChange](t)(l.cloud.StartInstances(acct, []string{inst.ID}))
+	l.sync()
+	l.pingOK(l.ns(client), inst.PrivateIP)
+	l.pingOK(l.ns(client), eth1.PrivateIP)
+	l.pingOK(l.ns(client), sec)
 }

@@ -333,7 +333,7 @@ func unassignPrivateIPAddresses(h *Handler, c *call) (response, error) {
 // interfaceError is EC2's answer to a model error about a network
 // interface or its attachment, where it differs from the general mapping
 // (toAPIError); nil otherwise.
-// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html — InvalidNetworkInterfaceID.NotFound, InvalidNetworkInterface.InUse, InvalidAttachmentID.NotFound, AttachmentLimitExceeded, PrivateIpAddressLimitExceeded, OperationNotPermitted
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html — InvalidNetworkInterfaceID.NotFound, InvalidNetworkInterface.InUse, InvalidAttachmentID.NotFound, AttachmentLimitExceeded, PrivateIpAddressLimitExceeded, OperationNotPermitted, InvalidInstanceID
 func interfaceError(me *model.Error) *apiError {
 	code := ""
 	switch {
@@ -351,6 +351,8 @@ func interfaceError(me *model.Error) *apiError {
 		code = "PrivateIpAddressLimitExceeded"
 	case me.Kind == model.KindInterfaceAttachment && me.Code == model.CodeCannotDelete:
 		code = "OperationNotPermitted"
+	case me.Code == model.CodeAmbiguous:
+		code = "InvalidInstanceID" // "There are multiple interfaces attached to instance '…'. …"
 	default:
 		return nil
 	}

@@ -115,6 +115,18 @@ func TestAttachDetachNetworkInterface(t *testing.T) {
 	wantAPIErrorMessage(t, err, "AttachmentLimitExceeded", "Interface count 3 exceeds the limit for t2.micro")
 	_, err = l.a.DeleteNetworkInterface(ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: &b1})
 	wantAPIErrorMessage(t, err, "InvalidParameterValue", "Network interface '"+b1+"' is currently in use.")
+	// With two interfaces, an instance no longer stands for one.
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateAddress.html — with more than one network interface, specify the interface
+	multi := "There are multiple interfaces attached to instance '" + *l.inst.InstanceId + "'. Please specify an interface ID for the operation instead."
+	eip := must[*ec2.AllocateAddressOutput](t)(l.a.AllocateAddress(ctx, &ec2.AllocateAddressInput{}))
+	_, err = l.a.AssociateAddress(ctx, &ec2.AssociateAddressInput{AllocationId: eip.AllocationId, InstanceId: l.inst.InstanceId})
+	wantAPIErrorMessage(t, err, "InvalidInstanceID", multi)
+	vpc := must[*ec2.DescribeVpcsOutput](t)(l.a.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{l.vpc}}))
+	rtb := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", *vpc.Vpcs[0].VpcId)}}))
+	_, err = l.a.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: rtb.RouteTables[0].RouteTableId, DestinationCidrBlock: sdkaws.String("192.0.2.0/24"), InstanceId: l.inst.InstanceId})
+	wantAPIErrorMessage(t, err, "InvalidInstanceID", multi)
+	_, err = l.a.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: l.inst.InstanceId, SourceDestCheck: &types.AttributeBooleanValue{Value: sdkaws.Bool(false)}})
+	wantAPIErrorMessage(t, err, "InvalidInstanceID", multi)
 	inst := l.instance(t)
 	if len(inst.NetworkInterfaces) != 2 || sdkaws.ToString(inst.NetworkInterfaces[1].NetworkInterfaceId) != b1 ||
 		sdkaws.ToInt32(inst.NetworkInterfaces[0].Attachment.DeviceIndex) != 0 || !sdkaws.ToBool(inst.NetworkInterfaces[0].Attachment.DeleteOnTermination) {

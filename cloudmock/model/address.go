@@ -31,6 +31,9 @@ func (c *Cloud) AssociateAddressTo(account, allocationID, targetID string, priva
 		if i.State != InstanceRunning {
 			return errf(CodeIncorrectState, KindInstance, targetID, "the instance '%s' is not in a state from which it can be associated", targetID)
 		}
+		if err := c.soleInterfaceLocked(i); err != nil {
+			return err
+		}
 		eniID = i.NetworkInterfaceID
 	}
 	ni, ok := c.enis[eniID]

@@ -306,3 +306,14 @@ func (c *Cloud) UnassignPrivateIPs(account, id string, ips []netip.Addr) error {
 	c.emitLocked(KindNetworkInterface, OpUpdate, e.ID, account)
 	return nil
 }
+
+// soleInterfaceLocked fails when an instance has more than one interface
+// attached: an instance then no longer stands for one interface.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateAddress.html — if the instance has more than one network interface, you must specify a network interface ID
+func (c *Cloud) soleInterfaceLocked(inst *Instance) error {
+	if len(c.instanceInterfacesLocked(inst.ID)) > 1 {
+		return errf(CodeAmbiguous, KindInstance, inst.ID,
+			"There are multiple interfaces attached to instance '%s'. Please specify an interface ID for the operation instead.", inst.ID)
+	}
+	return nil
+}

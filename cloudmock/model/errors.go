@@ -25,6 +25,7 @@ const (
 	CodeNotAssociated     Code = "NotAssociated"       // the object is not attached where it was expected
 	CodeIncorrectState    Code = "IncorrectState"      // the object is in a state that forbids the change
 	CodeCannotDelete      Code = "CannotDelete"        // the object is a default that cannot be deleted
+	CodeAmbiguous         Code = "Ambiguous"           // an instance with several interfaces was named where one interface is meant
 )
 
 // Kind names a kind of model object; it is also the kind in change events.

@@ -256,6 +256,10 @@ func (c *Cloud) SetSourceDestCheck(account, id string, on bool) error {
 		if i.State == InstanceTerminated {
 			return errf(CodeIncorrectState, KindInstance, id, "the instance '%s' is not in a state from which it can be modified", id)
 		}
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyInstanceAttribute.html — sourceDestCheck of an instance is its network interface's
+		if err := c.soleInterfaceLocked(i); err != nil {
+			return err
+		}
 		eniID = i.NetworkInterfaceID
 	}
 	e, ok := c.enis[eniID]

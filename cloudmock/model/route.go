@@ -44,6 +44,10 @@ func (c *Cloud) checkTargetLocked(rt *RouteTable, t Target) error {
 		if i.NetworkID != rt.NetworkID {
 			return errf(CodeInvalidParameter, KindInstance, t.ID, "route table %s and instance %s belong to different networks", rt.ID, t.ID)
 		}
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html — InstanceId: the ID of a NAT instance; operations fail if you specify an instance ID unless exactly one network interface is attached
+		if err := c.soleInterfaceLocked(i); err != nil {
+			return err
+		}
 	case TargetNetworkInterface:
 		e, ok := c.enis[t.ID]
 		if !ok || !owned(t.ID) {

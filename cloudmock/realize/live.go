@@ -189,7 +189,9 @@ func (l *liveNS) delLink(name string) error {
 		}
 		return fmt.Errorf("%s: find %s: %w", l.name, name, err)
 	}
-	if err := l.nl.LinkDel(k); err != nil {
+	// A link whose peer's namespace is being freed may go by itself
+	// between the lookup and the delete.
+	if err := l.nl.LinkDel(k); err != nil && !errors.Is(err, unix.ENODEV) {
 		return fmt.Errorf("%s: delete %s: %w", l.name, name, err)
 	}
 	return nil

@@ -502,7 +502,13 @@ func (r *Realizer) ensureRouter(rp *routerPlan) error {
 		if _, ok := lr.segs[sg.subnet]; ok {
 			continue
 		}
-		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: sg.bridge}}
+		// The bridge's MAC is the VPC router's in the subnet, fixed as a
+		// router's is: a bridge left to itself takes its lowest port's,
+		// so a host remade by a stop or a reboot could change it under
+		// the ARP caches of the subnet's other hosts, which then send to
+		// a MAC nobody has until their entry expires.
+		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — the second address (base+1) is the VPC router
+		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: sg.bridge, HardwareAddr: hostMAC("vpc-router/" + sg.subnet)}}
 		if err := lr.nl.LinkAdd(br); err != nil && !errors.Is(err, unix.EEXIST) {
 			return fmt.Errorf("%s: create bridge %s for %s: %w", lr.name, sg.bridge, sg.subnet, err)
 		}

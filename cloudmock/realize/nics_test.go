@@ -220,7 +220,9 @@ func TestAdoptKeepsFurtherInterfaces(t *testing.T) {
 }
 
 // A stopped instance answers on none of its interfaces; started, it
-// answers on all of them again, with their secondary addresses.
+// answers on all of them again, with their secondary addresses, also to
+// a neighbour that cached the VPC router's MAC before (the subnet's
+// bridge keeps its MAC while the instance's ports go and come back).
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/how-ec2-instance-stop-start-works.html — a stopped instance keeps its network interfaces and their private IPv4 addresses
 func TestStopStartKeepsFurtherInterfaces(t *testing.T) {
 	l := newLab(t)
@@ -241,4 +243,41 @@ func TestStopStartKeepsFurtherInterfaces(t *testing.T) {
 	l.pingOK(l.ns(client), inst.PrivateIP)
 	l.pingOK(l.ns(client), eth1.PrivateIP)
 	l.pingOK(l.ns(client), sec)
+}
+
+// Elastic IPs on a further interface and on a secondary address: the
+// internet reaches each at its own private address, and the answers leave
+// through the interface of that address and come back from the elastic
+// IP.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateAddress.html — NetworkInterfaceId with PrivateIpAddress (primary or secondary)
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html — one-to-one NAT between the private and the elastic IP
+func TestElasticIPsOnFurtherInterfaces(t *testing.T) {
+	l := newLab(t)
+	v := l.vpc("10.0.0.0/16")
+	sa, sb := l.subnet(v, "10.0.1.0/24"), l.subnet(v, "10.0.2.0/24")
+	g := must[model.RuleSet](t)(createGroup(l.cloud, v.ID, "web", "web", nil))
+	_, err := addGroupRules(l.cloud, g.ID, model.Ingress, []sgRule{{Protocol: "tcp", FromPort: 80, ToPort: 80, Prefix: anyIPv4}})
+	l.ok(err)
+	inst := l.instance(sa, g.ID)
+	eth1 := l.attach(inst, sb, 1, g.ID)
+	sec := must[[]netip.Addr](t)(l.cloud.AssignPrivateIPs(acct, inst.NetworkInterfaceID, nil, 1, false))[0]
+	igw := must[model.InternetGateway](t)(l.cloud.CreateInternetGateway(acct, nil))
+	l.ok(l.cloud.AttachInternetGateway(acct, igw.ID, v.ID))
+	l.ok(l.cloud.CreateRoute(acct, v.MainRouteTableID, anyIPv4, model.Target{Kind: model.TargetInternetGateway, ID: igw.ID}))
+	e1 := must[model.ElasticIP](t)(l.cloud.AllocateAddress(acct, nil))
+	e2 := must[model.ElasticIP](t)(l.cloud.AllocateAddress(acct, nil))
+	l.ok(l.cloud.AssociateAddressTo(acct, e1.ID, eth1.ID, netip.Addr{}))
+	l.ok(l.cloud.AssociateAddressTo(acct, e2.ID, inst.NetworkInterfaceID, sec))
+	l.sync()
+	l.serve(l.ns(inst), eth1.PrivateIP, 80)
+	l.serve(l.ns(inst), sec, 80)
+	l.tcpOK(l.r.internetNS(), e1.PublicIP, 80)
+	l.tcpOK(l.r.internetNS(), e2.PublicIP, 80)
+	l.tcpFails(l.r.internetNS(), eth1.PrivateIP, 80) // the private address is not on the internet
+
+	// Unassigning the secondary address takes its elastic IP's mapping.
+	l.ok(l.cloud.UnassignPrivateIPs(acct, inst.NetworkInterfaceID, []netip.Addr{sec}))
+	l.sync()
+	l.tcpFails(l.r.internetNS(), e2.PublicIP, 80)
+	l.tcpOK(l.r.internetNS(), e1.PublicIP, 80)
 }

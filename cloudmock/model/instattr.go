@@ -60,6 +60,12 @@ func (c *Cloud) ModifyInstance(account, id string, ch InstanceChange) error {
 	if (ch.Type != nil || ch.UserData != nil) && i.State != InstanceStopped {
 		return errf(CodeIncorrectState, KindInstance, id, "The instance '%s' is not in the 'stopped' state.", id)
 	}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyInstanceAttribute.html — groupSet and sourceDestCheck are the network interface's: with several interfaces, name the interface (ModifyNetworkInterfaceAttribute)
+	if ch.SourceDestCheck != nil || ch.SecurityGroupIDs != nil {
+		if err := c.soleInterfaceLocked(i); err != nil {
+			return err
+		}
+	}
 	e := c.enis[i.NetworkInterfaceID]
 	if ch.SecurityGroupIDs != nil {
 		if len(ch.SecurityGroupIDs) == 0 {

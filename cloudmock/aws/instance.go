@@ -156,12 +156,12 @@ func instanceFields(ix *eniIndex) func(i model.Instance) fields {
 func (ix *eniIndex) instanceENIFields(i model.Instance, sub string) ([]string, bool) {
 	alias := map[string]string{"addresses.private-ip-address": "private-ip-address", "private-ip-address": "private-ip-address",
 		"addresses.private-dns-name": "private-dns-name", "addresses.association.ip-owner-id": "addresses.association.owner-id",
-		"addresses.association.allocation-id": "addresses.association.allocation-id", "addresses.association.association-id": "addresses.association.association-id"}
-	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html — network-interface.* filters with nothing to match here: carrier and customer-owned IPs, IPv6 (the IPv6 work adds them), prefixes, outposts
+		"addresses.association.allocation-id": "addresses.association.allocation-id", "addresses.association.association-id": "addresses.association.association-id",
+		"ipv6-address": "ipv6-addresses.ipv6-address"}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html — network-interface.* filters with nothing to match here: carrier and customer-owned IPs, prefixes, outposts
 	empty := map[string]bool{"addresses.association.carrier-ip": true, "addresses.association.customer-owned-ip": true, "addresses.association.public-dns-name": true,
 		"association.carrier-ip": true, "association.customer-owned-ip": true, "association.public-dns-name": true, "public-dns-name": true,
-		"ipv4-prefixes.ipv4-prefix": true, "ipv6-prefixes.ipv6-prefix": true, "ipv6-address": true, "ipv6-addresses.ipv6-address": true,
-		"ipv6-addresses.is-primary-ipv6": true, "outpost-arn": true, "operator.principal": true}
+		"ipv4-prefixes.ipv4-prefix": true, "ipv6-prefixes.ipv6-prefix": true, "ipv6-addresses.is-primary-ipv6": true, "outpost-arn": true, "operator.principal": true}
 	fixed := map[string]string{"attachment.network-card-index": "0", "deny-all-igw-traffic": "false", "ipv6-native": "false", "operator.managed": "false"}
 	if empty[sub] {
 		return nil, true

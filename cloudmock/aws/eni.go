@@ -202,6 +202,11 @@ func (h *Handler) toXMLENI(e model.NetworkInterface, v eniView) xmlENI {
 		Description: e.Description, MACAddress: model.MACAddress(e.ID).String(), PrivateDNSName: privateDNSName(h.regionOf(e.Region), e.PrivateIP.String()),
 		PrivateIP: e.PrivateIP.String(), PrivateIPs: h.privateIPs(e, v), SourceDestCheck: e.SourceDestCheck, Tags: tagSet(e.Tags),
 		AvailabilityZone: v.zone, Groups: v.groups, IPv6: toXMLIPv6Addrs(e.IPv6Addrs)}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/requester-managed-eni.html — an interface endpoint's interfaces are requester-managed
+	x.RequesterManaged = e.RequesterManaged()
+	if x.RequesterManaged {
+		x.Status = "in-use" // in use by its endpoint
+	}
 	x.Association = v.association(e, e.PrivateIP)
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInterface.html — status available or in-use
 	if e.InstanceID != "" {
@@ -278,13 +283,13 @@ func (h *Handler) eniFields(e model.NetworkInterface, v eniView) fields {
 		case "owner-id":
 			return one(e.Account), true
 		case "requester-id":
-			return nil, true // no interface here is made by a service
+			return nil, true // the lab names no requester of its endpoints' interfaces
 		case "requester-managed":
-			return one("false"), true
+			return one(strconv.FormatBool(e.RequesterManaged())), true
 		case "source-dest-check":
 			return one(strconv.FormatBool(e.SourceDestCheck)), true
 		case "status":
-			if e.InstanceID != "" {
+			if e.InstanceID != "" || e.RequesterManaged() {
 				return one("in-use"), true
 			}
 			return one("available"), true

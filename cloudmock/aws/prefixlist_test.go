@@ -181,9 +181,18 @@ func TestInterfaceEndpointAndServices(t *testing.T) {
 		t.Fatalf("interface endpoint: %+v", ep)
 	}
 	enis := must[*ec2.DescribeNetworkInterfacesOutput](t)(l.a.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: ep.NetworkInterfaceIds})).NetworkInterfaces
-	if len(enis) != 1 || *enis[0].SubnetId != *sub.SubnetId {
+	if len(enis) != 1 || *enis[0].SubnetId != *sub.SubnetId || enis[0].InterfaceType != "vpc_endpoint" || !*enis[0].RequesterManaged ||
+		*enis[0].Description != "VPC Endpoint Interface "+*ep.VpcEndpointId || enis[0].Status != types.NetworkInterfaceStatusInUse {
 		t.Fatalf("endpoint interfaces: %+v", enis)
 	}
+	managed := must[*ec2.DescribeNetworkInterfacesOutput](t)(l.a.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{
+		Filters: []types.Filter{filter("requester-managed", "true"), filter("interface-type", "vpc_endpoint")}})).NetworkInterfaces
+	if len(managed) != 1 {
+		t.Fatalf("requester-managed vpc_endpoint interfaces: %+v", managed)
+	}
+	// AWS: https://github.com/gruntwork-io/cloud-nuke/issues/431 — the endpoint's interface cannot be deleted on its own
+	_, err := l.a.DeleteNetworkInterface(ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: &ep.NetworkInterfaceIds[0]})
+	wantAPIErrorMessage(t, err, "InvalidParameterValue", "Network interface '"+ep.NetworkInterfaceIds[0]+"' is currently in use.")
 	sg := must[*ec2.CreateSecurityGroupOutput](t)(l.a.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: sdkaws.String("vpce"), Description: sdkaws.String("v"), VpcId: vpc.VpcId}))
 	must[*ec2.ModifyVpcEndpointOutput](t)(l.a.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: ep.VpcEndpointId,
 		AddSecurityGroupIds: []string{*sg.GroupId}, RemoveSecurityGroupIds: []string{*ep.Groups[0].GroupId}}))
@@ -196,7 +205,7 @@ func TestInterfaceEndpointAndServices(t *testing.T) {
 	if len(tags) != 1 || *tags[0].ResourceId != *ep.VpcEndpointId {
 		t.Fatalf("tags of vpc-endpoint resources: %+v", tags)
 	}
-	_, err := l.a.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: vpc.VpcId, ServiceName: sdkaws.String("com.amazonaws.us-east-1.sts"), VpcEndpointType: "Bogus"})
+	_, err = l.a.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: vpc.VpcId, ServiceName: sdkaws.String("com.amazonaws.us-east-1.sts"), VpcEndpointType: "Bogus"})
 	wantAPIError(t, err, "InvalidVpcEndpointType")
 	svcs := must[*ec2.DescribeVpcEndpointServicesOutput](t)(l.a.DescribeVpcEndpointServices(ctx, &ec2.DescribeVpcEndpointServicesInput{
 		Filters: []types.Filter{filter("service-type", "Gateway")}}))

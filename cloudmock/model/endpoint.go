@@ -22,6 +22,16 @@ const (
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpcEndpoint.html — state PendingAcceptance | Pending | Available | Deleting | Deleted | Rejected | Failed | Expired
 const EndpointAvailable = "available"
 
+// InterfaceVPCEndpoint is the type (NetworkInterface.Type) of an
+// interface endpoint's network interfaces.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInterface.html — interfaceType vpc_endpoint
+const InterfaceVPCEndpoint = "vpc_endpoint"
+
+// RequesterManaged reports whether a service made the interface for the
+// account (an interface endpoint's): the account cannot delete it.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/requester-managed-eni.html — requester-managed network interfaces, such as those of VPC endpoints
+func (e NetworkInterface) RequesterManaged() bool { return e.Type == InterfaceVPCEndpoint }
+
 // DefaultEndpointPolicy is the policy an endpoint gets when none is
 // given: full access, as AWS writes it.
 // AWS: https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html#default-endpoint-policy — the default policy allows full access to the service
@@ -259,7 +269,9 @@ func (c *Cloud) newEndpointInterfaceLocked(e *VPCEndpoint, s *Subnet, groups []s
 		return nil, err
 	}
 	eni := &NetworkInterface{ID: id, Account: e.Account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, PrivateIP: ip,
-		SecurityGroupIDs: slices.Clone(groups), SourceDestCheck: true}
+		SecurityGroupIDs: slices.Clone(groups), SourceDestCheck: true, Type: InterfaceVPCEndpoint,
+		// AWS: https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html — the endpoint network interfaces' description names the endpoint
+		Description: "VPC Endpoint Interface " + e.ID}
 	c.enis[id] = eni
 	c.registerLocked(KindNetworkInterface, id, e.Account, s.Region, nil)
 	return eni, nil
@@ -365,9 +377,8 @@ func (c *Cloud) DeleteVPCEndpoint(account, id string) error {
 	}
 	c.removeEndpointRoutesLocked(id, nil)
 	for _, eni := range e.NetworkInterfaceIDs {
-		if _, ok := c.enis[eni]; ok {
-			delete(c.enis, eni)
-			c.forgetLocked(KindNetworkInterface, eni, account)
+		if x, ok := c.enis[eni]; ok {
+			c.deleteInterfaceLocked(x)
 		}
 	}
 	delete(c.endpoints, id)
@@ -433,8 +444,7 @@ func (c *Cloud) changeEndpointInterfacesLocked(e *VPCEndpoint, ch EndpointChange
 		eni, err := c.newEndpointInterfaceLocked(e, s, groups)
 		if err != nil {
 			for _, id := range made { // all or none
-				delete(c.enis, id)
-				c.forgetLocked(KindNetworkInterface, id, e.Account)
+				c.deleteInterfaceLocked(c.enis[id])
 			}
 			return err
 		}
@@ -442,9 +452,8 @@ func (c *Cloud) changeEndpointInterfacesLocked(e *VPCEndpoint, ch EndpointChange
 	}
 	enis = append(enis, made...)
 	for i, id := range e.SubnetIDs {
-		if slices.Contains(ch.RemoveSubnets, id) {
-			delete(c.enis, e.NetworkInterfaceIDs[i])
-			c.forgetLocked(KindNetworkInterface, e.NetworkInterfaceIDs[i], e.Account)
+		if x, ok := c.enis[e.NetworkInterfaceIDs[i]]; ok && slices.Contains(ch.RemoveSubnets, id) {
+			c.deleteInterfaceLocked(x)
 		}
 	}
 	for _, id := range enis {

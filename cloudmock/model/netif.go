@@ -131,6 +131,10 @@ func (c *Cloud) DeleteNetworkInterface(account, id string) error {
 	if i, ok := c.instances[e.InstanceID]; ok && i.State != InstanceTerminated {
 		return errf(CodeDependency, KindNetworkInterface, id, "Network interface '%s' is currently in use.", id)
 	}
+	// AWS: https://github.com/gruntwork-io/cloud-nuke/issues/431 — deleting an interface endpoint's interface answers InvalidParameterValue "Network interface 'eni-…' is currently in use."; deleting the endpoint deletes it
+	if e.RequesterManaged() {
+		return errf(CodeInvalidParameter, KindNetworkInterface, id, "Network interface '%s' is currently in use.", id)
+	}
 	c.deleteInterfaceLocked(e)
 	return nil
 }

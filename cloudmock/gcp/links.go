@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -22,6 +23,13 @@ func (q *request) selfLink(path string) string { return q.base + path }
 func numericID(path string) string {
 	sum := sha256.Sum256([]byte(path))
 	return strconv.FormatUint(binary.BigEndian.Uint64(sum[:8])>>1, 10)
+}
+
+// hexName is 16 hex digits derived from s, for the names GCP generates
+// (default-route-6b2a...): always 16, whatever the hash.
+func hexName(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
 }
 
 // fingerprint is a resource's fingerprint: base64 of a hash of what a

@@ -61,7 +61,7 @@ func (s *Server) projectRoutes(q *request) []route {
 	}
 	// GCP: https://cloud.google.com/vpc/docs/routes#subnet-routes — one subnet route per subnet range, next hop the network, priority 0
 	for _, sn := range s.cloud.Subnets(q.project) {
-		name := "default-route-" + numericID(sn.ID)[:16]
+		name := "default-route-" + hexName(sn.ID)
 		zero := 0
 		out = append(out, route{Kind: "compute#route", ID: numericID(routePath(q.project, name)), CreationTimestamp: sn.Attrs[attrCreated], Name: name,
 			Description: "Default local route to the subnetwork " + sn.Prefix.String() + ".", Network: q.selfLink(sn.NetworkID),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"testing"
 
@@ -153,6 +154,10 @@ func TestAutoModeAndPaging(t *testing.T) {
 	for _, r := range routes.Items {
 		if r.DestRange == "0.0.0.0/0" && r.Priority == 1000 && r.NextHopGateway != "" {
 			defaults++
+		}
+		// GCP names the routes it makes default-route- and 16 hex digits.
+		if !regexp.MustCompile(`^default-route-[0-9a-f]{16}$`).MatchString(r.Name) {
+			t.Errorf("generated route name %q", r.Name)
 		}
 	}
 	if defaults != 1 || len(routes.Items) != 25 {

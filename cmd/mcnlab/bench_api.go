@@ -17,7 +17,7 @@ func newBenchAPI() *cobra.Command {
 	var changes int
 	var statePath, provider string
 	cmd := &cobra.Command{
-		Use:   "api [--provider aws|azure] [--workers N] [--duration D] [--repeat R] [--json]",
+		Use:   "api [--provider aws|azure|gcp] [--workers N] [--duration D] [--repeat R] [--json]",
 		Short: "Cloud API calls per second: the AWS SDK for Go v2 against cloudmock's EC2 API on loopback",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -28,8 +28,10 @@ func newBenchAPI() *cobra.Command {
 			case "aws":
 			case "azure":
 				return runBenchAzure(cmd, workers, d, repeats, asJSON)
+			case "gcp":
+				return runBenchGCP(cmd, workers, d, repeats, asJSON)
 			default:
-				return fmt.Errorf("--provider %q: bench api measures aws or azure", provider)
+				return fmt.Errorf("--provider %q: bench api measures aws, azure or gcp", provider)
 			}
 			res, err := bench.APIState(cmd.Context(), workers, d, repeats, statePath)
 			if err != nil {
@@ -53,7 +55,7 @@ func newBenchAPI() *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&workers, "workers", 4, "concurrent SDK clients")
-	cmd.Flags().StringVar(&provider, "provider", "aws", "aws: the AWS SDK against the EC2 API; azure: the Azure SDK against ARM over TLS, beside the AWS figure of the same run")
+	cmd.Flags().StringVar(&provider, "provider", "aws", "aws: the AWS SDK against the EC2 API; azure: the Azure SDK against ARM over TLS, beside the AWS figure of the same run; gcp: the Google Go library against the Compute Engine API, beside the Azure and AWS figures of the same run")
 	cmd.Flags().DurationVar(&d, "duration", 3*time.Second, "length of each repeat")
 	cmd.Flags().IntVar(&repeats, "repeat", 3, "repeats; the median is reported")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -112,5 +114,38 @@ func runBenchAzure(cmd *cobra.Command, workers int, d time.Duration, repeats int
 		az.CallsPerSec.Median, az.CallsPerSec.Min, az.CallsPerSec.Max, az.LatencyP50, az.LatencyP99, az.Calls)
 	fmt.Fprintf(out, "  aws    EC2 calls/s     median %.0f  (min %.0f, max %.0f); call p50 %.2f ms  p99 %.2f ms  (%d calls over HTTP)\n",
 		aws.CallsPerSec.Median, aws.CallsPerSec.Min, aws.CallsPerSec.Max, aws.LatencyP50, aws.LatencyP99, aws.Calls)
+	return nil
+}
+
+// runBenchGCP measures Compute Engine calls/s through the official Go
+// library and, in the same run, the Azure and AWS figures, and prints all
+// three.
+func runBenchGCP(cmd *cobra.Command, workers int, d time.Duration, repeats int, asJSON bool) error {
+	g, err := bench.APIGCP(cmd.Context(), workers, d, repeats)
+	if err != nil {
+		return err
+	}
+	az, err := bench.APIAzure(cmd.Context(), workers, d, repeats)
+	if err != nil {
+		return err
+	}
+	aws, err := bench.API(cmd.Context(), workers, d, repeats)
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	if asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]*bench.APIResult{"gcp": g, "azure": az, "aws": aws})
+	}
+	fmt.Fprintf(out, "bench api --provider gcp: %d workers, %d x %s each\n", workers, repeats, d)
+	for _, r := range []struct {
+		name, unit string
+		res        *bench.APIResult
+	}{{"gcp", "Compute calls/s", g}, {"azure", "ARM requests/s", az}, {"aws", "EC2 calls/s", aws}} {
+		fmt.Fprintf(out, "  %-6s %-16s median %.0f  (min %.0f, max %.0f); p50 %.2f ms  p99 %.2f ms  (%d calls)\n",
+			r.name, r.unit, r.res.CallsPerSec.Median, r.res.CallsPerSec.Min, r.res.CallsPerSec.Max, r.res.LatencyP50, r.res.LatencyP99, r.res.Calls)
+	}
 	return nil
 }

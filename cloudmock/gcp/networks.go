@@ -170,7 +170,7 @@ func (s *Server) insertNetwork(q *request) *apiError {
 // GCP: https://cloud.google.com/vpc/docs/routes#default-route — a new network gets a default route 0.0.0.0/0 to the default internet gateway, priority 1000, which may be deleted
 func (s *Server) defaultRoute(q *request, n model.Network) *apiError {
 	prio := 1000
-	r := route{Name: "default-route-" + hexName(n.ID + "/default"), Description: "Default route to the Internet.",
+	r := route{Name: "default-route-" + hexName(n.ID+"/default"), Description: "Default route to the Internet.",
 		Network: q.selfLink(n.ID), DestRange: "0.0.0.0/0", Priority: &prio,
 		NextHopGateway: q.selfLink("projects/" + q.project + "/global/gateways/" + internetGateway), CreationTimestamp: s.created()}
 	if err := s.cloud.AddRoute(q.project, n.MainRouteTableID, model.Route{Name: r.Name, Destination: netip.MustParsePrefix(r.DestRange),

@@ -131,9 +131,17 @@ func serveAPI(cloud *model.Cloud, statePath string) (*ec2.Client, func(), error)
 	return client, func() { srv.Close(); closeState() }, nil
 }
 
-// apiRepeat runs workers goroutines of API rounds for d and returns the
-// calls they made, the time taken and each call's latency.
+// apiRepeat runs workers goroutines of EC2 rounds for d (runRounds).
 func apiRepeat(ctx context.Context, client *ec2.Client, workers int, d time.Duration, seq *atomic.Int64) (int64, time.Duration, []time.Duration, error) {
+	return runRounds(ctx, workers, d, seq, func(ctx context.Context, n int64, timed func(func() error) error) error {
+		return apiRound(ctx, client, n, timed)
+	})
+}
+
+// runRounds runs workers goroutines of rounds for d and returns the calls
+// they made, the time taken and each call's latency; a round times each
+// of its calls with timed.
+func runRounds(ctx context.Context, workers int, d time.Duration, seq *atomic.Int64, round func(ctx context.Context, n int64, timed func(func() error) error) error) (int64, time.Duration, []time.Duration, error) {
 	var calls atomic.Int64
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -156,7 +164,7 @@ func apiRepeat(ctx context.Context, client *ec2.Client, workers int, d time.Dura
 				return err
 			}
 			for rctx.Err() == nil {
-				if err := apiRound(rctx, client, seq.Add(1), timed); err != nil {
+				if err := round(rctx, seq.Add(1), timed); err != nil {
 					if rctx.Err() == nil {
 						errc <- err
 					}

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -95,47 +94,11 @@ func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.next.RoundTrip(r)
 }
 
-// gcpRepeat runs workers goroutines of GCP rounds for d.
+// gcpRepeat runs workers goroutines of GCP rounds for d (runRounds).
 func gcpRepeat(ctx context.Context, svc *compute.Service, workers int, d time.Duration, seq *atomic.Int64) (int64, time.Duration, []time.Duration, error) {
-	var calls atomic.Int64
-	var mu sync.Mutex
-	var lat []time.Duration
-	rctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	var wg sync.WaitGroup
-	errc := make(chan error, workers)
-	start := time.Now()
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []time.Duration
-			defer func() { mu.Lock(); lat = append(lat, mine...); mu.Unlock() }()
-			timed := func(f func() error) error {
-				t0 := time.Now()
-				err := f()
-				mine = append(mine, time.Since(t0))
-				calls.Add(1)
-				return err
-			}
-			for rctx.Err() == nil {
-				if err := gcpRound(rctx, svc, seq.Add(1), timed); err != nil {
-					if rctx.Err() == nil {
-						errc <- err
-					}
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	select {
-	case err := <-errc:
-		return 0, 0, nil, err
-	default:
-	}
-	return calls.Load(), elapsed, lat, nil
+	return runRounds(ctx, workers, d, seq, func(ctx context.Context, n int64, timed func(func() error) error) error {
+		return gcpRound(ctx, svc, n, timed)
+	})
 }
 
 // gcpRound makes the 9 calls of one round.

@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
 // azScript runs Debian's az (azure-cli 2.45) as a user of the lab does
@@ -39,17 +37,7 @@ echo "pip=$(az network public-ip list -g rg1 --query '[0].ipAddress' -o tsv)"
 // against the lab: with AZURE_CONFIG_DIR set the lines keep it, without
 // it they use ~/.azure-mcnlab-LAB; the objects land in the lab's cloud.
 func TestAzureCLIThroughEnv(t *testing.T) {
-	roottest.Require(t)
-	if _, err := exec.LookPath("az"); err != nil {
-		roottest.Missing(t, "az not installed (Debian: azure-cli)")
-	}
-	roottest.UseTempState(t)
-	lab := roottest.LabName(t, "az")
-	startServe(t, "--provider", "azure", "--lab", lab)
-	lines, _, err := run(t, "cloudmock", "env", "--lab", lab, "--provider", "azure")
-	if err != nil {
-		t.Fatalf("cloudmock env --provider azure: %v\n%s", err, lines)
-	}
+	lab, lines := serveForEnv(t, "azure", "az", "az not installed (Debian: azure-cli)")
 	home := t.TempDir()
 	cfg := filepath.Join(t.TempDir(), "mine")
 	for _, set := range []bool{true, false} {

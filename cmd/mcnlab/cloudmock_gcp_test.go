@@ -28,17 +28,7 @@ echo "rule=$(gcloud compute firewall-rules list --format='value(name,sourceRange
 // CLOUDSDK_CONFIG set the lines keep it, without it they use
 // ~/.config/gcloud-mcnlab-LAB.
 func TestGcloudThroughEnv(t *testing.T) {
-	roottest.Require(t)
-	if _, err := exec.LookPath("gcloud"); err != nil {
-		roottest.Missing(t, "gcloud not installed (Google Cloud SDK)")
-	}
-	roottest.UseTempState(t)
-	lab := roottest.LabName(t, "gcp")
-	startServe(t, "--provider", "gcp", "--lab", lab)
-	lines, _, err := run(t, "cloudmock", "env", "--lab", lab, "--provider", "gcp")
-	if err != nil {
-		t.Fatalf("cloudmock env --provider gcp: %v\n%s", err, lines)
-	}
+	lab, lines := serveForEnv(t, "gcp", "gcloud", "gcloud not installed (Google Cloud SDK)")
 	home := t.TempDir()
 	cfg := filepath.Join(t.TempDir(), "mine")
 	for _, set := range []bool{true, false} {
@@ -67,4 +57,23 @@ func TestGcloudThroughEnv(t *testing.T) {
 			t.Errorf("output lacks the firewall rule:\n%s", got)
 		}
 	}
+}
+
+// serveForEnv serves a provider's API for a new lab (root) and returns
+// the lab and what `cloudmock env` prints for it; the provider's CLI tool
+// must be installed (missing is a failure in CI).
+func serveForEnv(t *testing.T, provider, tool, missing string) (lab, lines string) {
+	t.Helper()
+	roottest.Require(t)
+	if _, err := exec.LookPath(tool); err != nil {
+		roottest.Missing(t, "%s", missing)
+	}
+	roottest.UseTempState(t)
+	lab = roottest.LabName(t, provider)
+	startServe(t, "--provider", provider, "--lab", lab)
+	lines, _, err := run(t, "cloudmock", "env", "--lab", lab, "--provider", provider)
+	if err != nil {
+		t.Fatalf("cloudmock env --provider %s: %v\n%s", provider, err, lines)
+	}
+	return lab, lines
 }

@@ -26,7 +26,12 @@ func inspectCloud(ctx context.Context, out io.Writer, lab string) error {
 		return err
 	}
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	if p, instances, err := mcnlab.PlanAndInstances(ctx, lab); err == nil {
+	p, instances, err := mcnlab.PlanAndInstances(ctx, lab)
+	if err != nil {
+		// Say why the instances and FireNet sections are missing rather
+		// than leave them out silently.
+		fmt.Fprintf(w, "\ncloud instances: %v\n", err)
+	} else {
 		defer func() { printFireNet(ctx, w, lab, p, instances); w.Flush() }() // after the rest
 		keys := make([]string, 0, len(instances))
 		for k := range instances {

@@ -203,7 +203,7 @@ func startFirewall(ns string) (*firewall.Engine, error) {
 		return nil, err
 	}
 	defer h.Close()
-	return firewall.StartIn(int(h), firewall.Config{})
+	return firewall.StartIn(int(h), firewall.Config{}, "")
 }
 
 // runCase sets the gateway up for the case, measures once and takes the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -13,12 +14,19 @@ import (
 	"github.com/mcnlab/mcnlab/dataplane/fwmgmt"
 )
 
+// l7Dir is where a firewall daemon's L7 engine keeps squid's files
+// (squid.conf, access.log, cache.log): beside its socket in the lab's
+// directory, named after it.
+func l7Dir(socket string) string { return strings.TrimSuffix(socket, ".sock") + ".squid" }
+
 // newFirewall is the hidden daemon of a FireNet firewall instance: the
 // stateful firewall engine (dataplane/firewall) on the namespace it runs
 // in, its policy set through the management API on a unix socket
 // (dataplane/fwmgmt). The cloud's realizer starts it in the namespace of
 // every instance launched with the firewall image, as it starts gateways.
-// It boots with the allow-all policy until the controller pushes one.
+// It boots with the allow-all policy until the controller pushes one; a
+// policy with L7 rules starts squid as its child (l7Dir), which stops
+// with it.
 // Its nftables table outlives it (the kernel enforces the policy, not
 // the daemon): a daemon that stops leaves the policy in force, and one
 // that starts again replaces it with allow-all until the next push.
@@ -44,7 +52,7 @@ func newFirewall() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("firewall: open own network namespace: %w", err)
 			}
-			eng, err := firewall.StartIn(fd, firewall.Config{})
+			eng, err := firewall.StartIn(fd, firewall.Config{}, l7Dir(socket))
 			unix.Close(fd)
 			if err != nil {
 				return err

@@ -70,7 +70,7 @@ func newLabOf(t *testing.T, fwCfg firewall.Config, dual bool) *lab {
 		roottest.VethPair(t, l.gw, fw, fmt.Sprintf("fw%d", n), "eth0", v6([]string{fmt.Sprintf("169.254.%d0.1/30", n)}, fmt.Sprintf("fd00:f%d::1/64", n)),
 			v6([]string{fmt.Sprintf("169.254.%d0.2/30", n)}, fmt.Sprintf("fd00:f%d::2/64", n)))
 		addDefault(t, fw, v6([]string{fmt.Sprintf("169.254.%d0.1", n)}, fmt.Sprintf("fd00:f%d::1", n))...)
-		e, err := firewall.StartIn(int(fw.Handle), fwCfg)
+		e, err := firewall.StartIn(int(fw.Handle), fwCfg, l7Dir(t, fwCfg, fw.Name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,6 +98,11 @@ func newLabOf(t *testing.T, fwCfg firewall.Config, dual bool) *lab {
 		}
 	}
 	cfg.Health = firenet.Health{Interval: 100 * time.Millisecond, Fall: 3, Rise: 2}
+	if fwCfg.L7 != nil {
+		// The proxy connects on from a port of its own: only the
+		// 2-tuple hash sends that connection's replies to it.
+		cfg.Hash = firenet.TwoTuple
+	}
 	s, err := firenet.StartIn(int(l.gw.Handle), cfg)
 	if err != nil {
 		t.Fatal(err)

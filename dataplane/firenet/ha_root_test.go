@@ -45,7 +45,7 @@ func newHALab(t *testing.T) (*lab, *firenet.Steerer) {
 		roottest.VethPair(t, gwB, fw, fmt.Sprintf("fw%d", n), "eth1", []string{fmt.Sprintf("169.254.%d1.1/30", n)}, []string{fmt.Sprintf("169.254.%d1.2/30", n)})
 		addDefault(t, fw, fmt.Sprintf("169.254.%d0.1", n))
 		cfgs[1].Firewalls[i].Addr = netip.MustParseAddr(fmt.Sprintf("169.254.%d1.2", n))
-		e, err := firewall.StartIn(int(fw.Handle), firewall.Config{})
+		e, err := firewall.StartIn(int(fw.Handle), firewall.Config{}, "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -15,6 +16,7 @@ import (
 	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/mcnlab/mcnlab/dataplane/l7proxy"
 	"github.com/mcnlab/mcnlab/dataplane/policy"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 )
@@ -25,22 +27,60 @@ type Conntrack interface {
 	ConntrackTableList(netlink.ConntrackTableType, netlink.InetFamily) ([]*netlink.ConntrackFlow, error)
 }
 
+// Proxy is the L7 engine's transparent proxy; *l7proxy.Squid implements
+// it.
+type Proxy interface {
+	// Apply runs the proxy with p (restarting it on a change) and
+	// returns once it listens.
+	Apply(context.Context, l7proxy.Policy) error
+	// Stop stops it; idempotent.
+	Stop() error
+	// Decisions are its decisions so far, oldest first.
+	Decisions() ([]l7proxy.Decision, error)
+	Close() error
+}
+
+// Intercept is the policy routing that delivers marked packets locally
+// (InterceptMark, InterceptTable); Up and Down are idempotent.
+type Intercept interface {
+	Up() error
+	Down() error
+}
+
+// Option configures an engine.
+type Option func(*Engine)
+
+// WithL7 gives the engine the L7 proxy and policy routing that a Config
+// with L7 rules needs; the engine closes proxy.
+func WithL7(proxy Proxy, routes Intercept) Option {
+	return func(e *Engine) { e.proxy, e.routes = proxy, routes }
+}
+
 // Engine is a running firewall: its table in one namespace.
 type Engine struct {
-	nft policy.Conn
-	ct  Conntrack
+	nft    policy.Conn
+	ct     Conntrack
+	proxy  Proxy     // nil: no L7 engine
+	routes Intercept // with proxy
 
 	mu      sync.Mutex // guards the fields below
 	table   policy.Table
+	l7      bool // the L7 proxy and routes are up
 	closed  bool
 	release func() // what StartIn opened; nil otherwise
 }
 
 // Start applies cfg's table through nft and returns the engine; ct reads
 // the same namespace's conntrack table. Close removes the table.
-func Start(nft policy.Conn, ct Conntrack, cfg Config) (*Engine, error) {
+func Start(nft policy.Conn, ct Conntrack, cfg Config, opts ...Option) (*Engine, error) {
 	e := &Engine{nft: nft, ct: ct}
+	for _, o := range opts {
+		o(e)
+	}
 	if err := e.Apply(cfg); err != nil {
+		if e.proxy != nil {
+			e.proxy.Close()
+		}
 		return nil, err
 	}
 	return e, nil
@@ -49,9 +89,11 @@ func Start(nft policy.Conn, ct Conntrack, cfg Config) (*Engine, error) {
 // StartIn starts an engine in the network namespace open as nsFd (the
 // firewall's): it turns forwarding and conntrack accounting on there and
 // ICMP redirects off (a one-armed firewall sends its packets back out the
-// link they came in on, and must not tell the gateway to bypass it). The
-// caller may close nsFd once StartIn returns.
-func StartIn(nsFd int, cfg Config) (*Engine, error) {
+// link they came in on, and must not tell the gateway to bypass it). With
+// l7Dir set it can run the L7 engine: squid (l7proxy.Squid) in the
+// namespace with its files in l7Dir. The caller may close nsFd once
+// StartIn returns.
+func StartIn(nsFd int, cfg Config, l7Dir string) (*Engine, error) {
 	fd, err := unix.FcntlInt(uintptr(nsFd), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("firewall: duplicate namespace fd: %w", err)
@@ -70,7 +112,17 @@ func StartIn(nsFd int, cfg Config) (*Engine, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("firewall: netlink in namespace: %w", err)
 	}
-	e, err := Start(nft, nl, cfg)
+	var opts []Option
+	if l7Dir != "" {
+		sq, err := l7proxy.New(fd, l7Dir, nil)
+		if err != nil {
+			nl.Close()
+			unix.Close(fd)
+			return nil, err
+		}
+		opts = append(opts, WithL7(sq, kernelIntercept{nl: nl}))
+	}
+	e, err := Start(nft, nl, cfg, opts...)
 	if err != nil {
 		nl.Close()
 		unix.Close(fd)
@@ -120,11 +172,42 @@ func (e *Engine) Apply(cfg Config) error {
 	if e.closed {
 		return errors.New("firewall: engine closed")
 	}
+	if cfg.L7 != nil {
+		// The proxy listens and its packets route locally before the
+		// table diverts anything to it.
+		if e.proxy == nil {
+			return errors.New("firewall: L7 rules, but this engine runs no L7 proxy")
+		}
+		if err := e.routes.Up(); err != nil {
+			return fmt.Errorf("firewall: %w", err)
+		}
+		if err := e.proxy.Apply(context.Background(), *cfg.L7); err != nil {
+			return fmt.Errorf("firewall: %w", err)
+		}
+		e.l7 = true
+	}
 	if err := policy.Apply(e.nft, t); err != nil {
 		return fmt.Errorf("firewall: %w", err)
 	}
 	e.table = t
+	if cfg.L7 == nil && e.l7 {
+		e.l7 = false
+		return e.stopL7Locked()
+	}
 	return nil
+}
+
+// stopL7Locked stops the proxy and removes its routes.
+func (e *Engine) stopL7Locked() error {
+	return errors.Join(e.proxy.Stop(), e.routes.Down())
+}
+
+// Decisions are the L7 proxy's decisions so far (none without L7 rules).
+func (e *Engine) Decisions() ([]l7proxy.Decision, error) {
+	if e.proxy == nil {
+		return nil, nil
+	}
+	return e.proxy.Decisions()
 }
 
 // Counts are the table's counters: per rule by name, and the established,
@@ -132,6 +215,8 @@ func (e *Engine) Apply(cfg Config) error {
 type Counts struct {
 	Rules                         map[string]policy.Count
 	Established, Invalid, Default policy.Count
+	// L7HTTP and L7TLS count the packets diverted to the L7 proxy.
+	L7HTTP, L7TLS policy.Count
 }
 
 // Counters reads the counters.
@@ -143,7 +228,8 @@ func (e *Engine) Counters() (Counts, error) {
 	if err != nil {
 		return Counts{}, fmt.Errorf("firewall: %w", err)
 	}
-	c := Counts{Rules: map[string]policy.Count{}, Established: all[CounterEstablished], Invalid: all[CounterInvalid], Default: all[CounterDefault]}
+	c := Counts{Rules: map[string]policy.Count{}, Established: all[CounterEstablished], Invalid: all[CounterInvalid], Default: all[CounterDefault],
+		L7HTTP: all[CounterL7HTTP], L7TLS: all[CounterL7TLS]}
 	for name, v := range all {
 		if r, ok := cutRule(name); ok {
 			c.Rules[r] = v
@@ -215,11 +301,15 @@ func (e *Engine) Close() error {
 	}
 	e.closed = true
 	err := policy.Delete(e.nft, e.table)
+	if err != nil {
+		err = fmt.Errorf("firewall: %w", err)
+	}
+	if e.proxy != nil {
+		// The table no longer diverts: stop squid, then its routes.
+		err = errors.Join(err, e.proxy.Close(), e.routes.Down())
+	}
 	if e.release != nil {
 		e.release()
 	}
-	if err != nil {
-		return fmt.Errorf("firewall: %w", err)
-	}
-	return nil
+	return err
 }

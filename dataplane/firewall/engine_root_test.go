@@ -18,7 +18,7 @@ import (
 func TestKernelHoldsRules(t *testing.T) {
 	roottest.Require(t)
 	ns := roottest.NewNamespaces(t, "fw")[0]
-	e, err := firewall.StartIn(int(ns.Handle), noSSH)
+	e, err := firewall.StartIn(int(ns.Handle), noSSH, "")
 	if err != nil {
 		t.Fatal(err)
 	}

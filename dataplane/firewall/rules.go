@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/mcnlab/mcnlab/dataplane/l7proxy"
 	"github.com/mcnlab/mcnlab/dataplane/policy"
 )
 
@@ -46,6 +47,12 @@ type Rule struct {
 type Config struct {
 	Rules   []Rule
 	Default Action
+	// L7, when set, runs the L7 engine too: new tcp/80 and tcp/443 flows
+	// that the rules allow go to a transparent proxy in the namespace
+	// (dataplane/l7proxy), which applies these rules to their HTTP
+	// requests and TLS server names and connects on from the client's
+	// own address.
+	L7 *l7proxy.Policy
 }
 
 // TableName is the nftables table (inet) the engine owns.
@@ -58,11 +65,32 @@ const (
 	CounterDefault     = "default"
 )
 
+// Counters of an L7 table: packets diverted to the proxy's HTTP and TLS
+// ports.
+const (
+	CounterL7HTTP = "l7-http"
+	CounterL7TLS  = "l7-tls"
+)
+
+// InterceptMark is the packet mark of what goes to the proxy, and
+// InterceptTable the routing table that delivers such packets locally
+// (policy routing: "ip rule fwmark InterceptMark lookup InterceptTable",
+// "local default dev lo table InterceptTable").
+const (
+	InterceptMark  uint32 = 0x4c37
+	InterceptTable        = 207
+)
+
 // ruleCounter is the counter of the rule named name.
 func ruleCounter(name string) string { return "rule-" + name }
 
 // Table is the nftables table that enforces c.
 func (c Config) Table() (policy.Table, error) {
+	if c.L7 != nil {
+		if err := c.L7.Validate(); err != nil {
+			return policy.Table{}, fmt.Errorf("firewall: %w", err)
+		}
+	}
 	t := policy.Table{Name: TableName, Counters: []string{CounterEstablished, CounterInvalid}}
 	rules := []policy.Rule{
 		{Match: policy.Match{CtState: policy.CtEstablished | policy.CtRelated}, CounterName: CounterEstablished, Verdict: policy.Accept},
@@ -91,8 +119,37 @@ func (c Config) Table() (policy.Table, error) {
 	}
 	t.Counters = append(t.Counters, CounterDefault)
 	rules = append(rules, policy.Rule{CounterName: CounterDefault, Verdict: verdict(c.Default)})
-	t.Chains = []policy.Chain{{Name: "forward", Hook: policy.HookForward, Priority: policy.PriorityFilter, Rules: rules}}
-	return t, nil
+	if c.L7 == nil {
+		t.Chains = []policy.Chain{{Name: "forward", Hook: policy.HookForward, Priority: policy.PriorityFilter, Rules: rules}}
+		return t, nil
+	}
+	return c.interceptTable(t, rules, l7proxy.DefaultPorts), nil
+}
+
+// interceptTable completes t for the L7 engine: prerouting diverts new
+// tcp/80 and tcp/443 flows (IPv4) to the proxy's ports with tproxy and
+// marks them, and every packet of a connection the proxy holds (its
+// sockets are transparent) with the mark, which policy routing delivers
+// locally; the rules then judge forwarded packets (forward) and diverted
+// ones (input, by the mark) alike, in a chain both jump to.
+func (c Config) interceptTable(t policy.Table, rules []policy.Rule, ports l7proxy.Ports) policy.Table {
+	t.Counters = append(t.Counters, CounterL7HTTP, CounterL7TLS)
+	divert := func(port, to uint16, counter string) policy.Rule {
+		return policy.Rule{Match: policy.Match{Proto: policy.ProtoTCP, DstPort: policy.Port(port)}, CounterName: counter,
+			SetMark: InterceptMark, TProxy: &policy.TProxy{Family: policy.FamilyIPv4, Port: to}, Verdict: policy.Accept}
+	}
+	t.Chains = []policy.Chain{
+		{Name: "prerouting", Hook: policy.HookPrerouting, Priority: policy.PriorityMangle, Rules: []policy.Rule{
+			{Match: policy.Match{Proto: policy.ProtoTCP, SocketTransparent: true}, SetMark: InterceptMark, Verdict: policy.Accept},
+			divert(80, ports.HTTP, CounterL7HTTP),
+			divert(443, ports.TLS, CounterL7TLS),
+		}},
+		{Name: "forward", Hook: policy.HookForward, Priority: policy.PriorityFilter, Rules: []policy.Rule{{Verdict: policy.Jump("rules")}}},
+		{Name: "input", Hook: policy.HookInput, Priority: policy.PriorityFilter, Rules: []policy.Rule{
+			{Match: policy.Match{Mark: InterceptMark}, Verdict: policy.Jump("rules")}}},
+		{Name: "rules", Rules: rules},
+	}
+	return t
 }
 
 func verdict(a Action) policy.Verdict {

@@ -260,6 +260,13 @@ func (e *env) rule(r Rule) ([]expr.Any, error) {
 		}
 		m = append(m, n...)
 	}
+	if r.TProxy != nil {
+		tp, err := e.tproxy(*r.TProxy, r.Match, fam)
+		if err != nil {
+			return nil, err
+		}
+		m = append(m, tp...)
+	}
 	if r.Verdict.Kind == VerdictReset && r.Proto != ProtoTCP {
 		return nil, errors.New("reset verdict in a rule that does not match tcp")
 	}
@@ -360,6 +367,30 @@ func (e *env) nat(n NAT, fam Family) ([]expr.Any, error) {
 	return append(out, nat), nil
 }
 
+// tproxy compiles a diversion to a transparent socket; fam is the family
+// the rule's matches restrict it to.
+func (e *env) tproxy(t TProxy, m Match, fam Family) ([]expr.Any, error) {
+	if t.Family != FamilyIPv4 && t.Family != FamilyIPv6 {
+		return nil, errors.New("tproxy needs family ip or ip6")
+	}
+	if t.Port == 0 {
+		return nil, errors.New("tproxy needs a port")
+	}
+	if m.Proto != ProtoTCP && m.Proto != ProtoUDP {
+		return nil, errors.New("tproxy in a rule that matches neither tcp nor udp")
+	}
+	if fam != FamilyINet && fam != t.Family {
+		return nil, fmt.Errorf("tproxy %s in a rule matching %s", t.Family, fam)
+	}
+	var out []expr.Any
+	if e.table.Family == FamilyINet && fam == FamilyINet {
+		out = append(out, nfproto(t.Family)...)
+	}
+	return append(out,
+		&expr.Immediate{Register: 1, Data: binaryutil.BigEndian.PutUint16(t.Port)},
+		&expr.TProxy{Family: t.Family.nfproto(), RegPort: 1}), nil
+}
+
 func nfproto(f Family) []expr.Any {
 	return []expr.Any{
 		&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
@@ -403,6 +434,11 @@ func (e *env) match(m Match) ([]expr.Any, error) {
 		out = append(out,
 			&expr.Ct{Key: expr.CtKeyMARK, Register: 1},
 			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(m.CtMark)})
+	}
+	if m.SocketTransparent {
+		out = append(out,
+			&expr.Socket{Key: expr.SocketKeyTransparent, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{1}})
 	}
 	return out, nil
 }

@@ -123,7 +123,13 @@ type Rule struct {
 	// that later packets of the connection match Match.CtMark.
 	SetCtMark uint32
 	NAT       *NAT
-	Verdict   Verdict
+	// TProxy hands the packet to the local socket that listens on this
+	// port with IP_TRANSPARENT, keeping its addresses (nft's "tproxy ip
+	// to :port"; 0: none). It needs a prerouting chain, a rule that
+	// matches TCP or UDP, and a mark that policy routing delivers
+	// locally.
+	TProxy  *TProxy
+	Verdict Verdict
 }
 
 // Match is a packet condition: every field set must hold. The zero Match
@@ -154,6 +160,10 @@ type Match struct {
 	Mark uint32
 	// CtMark matches the connection's conntrack mark (0: any).
 	CtMark uint32
+	// SocketTransparent matches packets that belong to a local socket
+	// with IP_TRANSPARENT set (nft's "socket transparent 1"): the
+	// packets of connections a transparent proxy has taken over.
+	SocketTransparent bool
 	// Hash matches a flow hash (nil: any), after every other condition.
 	Hash *Hash
 }
@@ -191,6 +201,12 @@ const (
 	CtRelated     CtState = 4
 	CtNew         CtState = 8
 )
+
+// TProxy is a transparent proxy's diversion of one address family.
+type TProxy struct {
+	Family Family // FamilyIPv4 or FamilyIPv6
+	Port   uint16
+}
 
 // NATKind is what a NAT rewrites.
 type NATKind uint8

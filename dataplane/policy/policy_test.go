@@ -250,6 +250,9 @@ func TestApplyRefusesInvalid(t *testing.T) {
 		{"hash over ports without protocol", chain(policy.Rule{Match: policy.Match{Hash: &policy.Hash{Fields: []policy.HashField{policy.HashSrcPort}, Mod: 2}}}), "hash over ports on protocol 0"},
 		{"hash over addresses of no family", policy.Table{Name: "t", Chains: []policy.Chain{{Name: "c", Rules: []policy.Rule{{Match: policy.Match{Hash: &policy.Hash{Fields: []policy.HashField{policy.HashSrcAddr}, Mod: 2}}}}}}}, "hash over addresses in a rule of no one family"},
 		{"reset without tcp", chain(policy.Rule{Match: policy.Match{Proto: policy.ProtoUDP}, Verdict: policy.Reset}), "reset verdict in a rule that does not match tcp"},
+		{"tproxy without tcp or udp", chain(policy.Rule{TProxy: &policy.TProxy{Family: policy.FamilyIPv4, Port: 3129}}), "tproxy in a rule that matches neither tcp nor udp"},
+		{"tproxy without a port", chain(policy.Rule{Match: policy.Match{Proto: policy.ProtoTCP}, TProxy: &policy.TProxy{Family: policy.FamilyIPv4}}), "tproxy needs a port"},
+		{"tproxy of another family", chain(policy.Rule{Match: policy.Match{Proto: policy.ProtoTCP, Dst: pfx("10.0.0.0/8")}, TProxy: &policy.TProxy{Family: policy.FamilyIPv6, Port: 1}}), "tproxy ip6 in a rule matching ip"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := policy.NewFake()

@@ -262,6 +262,14 @@ func (r *ruleRenderer) expr(e expr.Any) {
 		r.verdict(e)
 	case *expr.Target:
 		r.target(e)
+	case *expr.Socket:
+		r.regs[e.Register] = reg{field: map[expr.SocketKey]string{expr.SocketKeyTransparent: "socket transparent"}[e.Key]}
+		if r.regs[e.Register].field == "" {
+			r.regs[e.Register] = reg{field: fmt.Sprintf("socket key %d", e.Key)}
+		}
+	case *expr.TProxy:
+		fam := map[byte]string{unix.NFPROTO_IPV4: "ip", unix.NFPROTO_IPV6: "ip6"}[e.Family]
+		r.add("tproxy %s to :%d", fam, binary.BigEndian.Uint16(pad2(r.regs[e.RegPort].data)))
 	case *expr.Reject:
 		if e.Type == unix.NFT_REJECT_TCP_RST {
 			r.add("reject with tcp reset")
@@ -350,6 +358,8 @@ func (r *ruleRenderer) value(field string, data []byte) string {
 		return fmt.Sprint(data[0])
 	case (strings.HasPrefix(field, "jhash ") || strings.HasPrefix(field, "symhash ")) && len(data) == 4:
 		return fmt.Sprint(binary.NativeEndian.Uint32(data))
+	case field == "socket transparent" && len(data) == 1:
+		return fmt.Sprint(data[0])
 	case (field == "meta mark" || field == "ct mark") && len(data) == 4:
 		return fmt.Sprintf("0x%x", binary.NativeEndian.Uint32(data))
 	}

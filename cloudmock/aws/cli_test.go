@@ -10,8 +10,10 @@ import (
 	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
-// TestAWSCLI drives the handler with the real AWS CLI when it is installed.
-func TestAWSCLI(t *testing.T) {
+// awsCLIPath is the AWS CLI's path; the test is skipped where there is none
+// (or fails, under roottest's rules) and in short mode.
+func awsCLIPath(t *testing.T) string {
+	t.Helper()
 	bin, err := exec.LookPath("aws")
 	if err != nil {
 		roottest.Missing(t, "aws CLI not installed (Debian: awscli)")
@@ -19,6 +21,12 @@ func TestAWSCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow: starts the AWS CLI")
 	}
+	return bin
+}
+
+// TestAWSCLI drives the handler with the real AWS CLI when it is installed.
+func TestAWSCLI(t *testing.T) {
+	bin := awsCLIPath(t)
 	l := newLab(t)
 	run := func(secret string, args ...string) (string, error) {
 		cmd := exec.CommandContext(t.Context(), bin, append([]string{"--endpoint-url", l.url, "--output", "json", "ec2"}, args...)...)

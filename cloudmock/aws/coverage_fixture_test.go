@@ -19,7 +19,8 @@ var nonEC2 = map[string]bool{}
 // Describe's filters: a VPC peered with another, a subnet, an internet and
 // a NAT gateway, an egress-only internet gateway, a route table with a gateway endpoint, a security group, an instance with its
 // interface and an elastic IP, a transit gateway with a route table and a
-// VPC attachment, a VPN gateway, a customer gateway and a VPN connection.
+// VPC attachment, a VPN gateway, a customer gateway and a VPN connection, a launch
+// template and a flow log.
 // It returns the parameters each Describe that needs one (a route table
 // to search, say) is probed with.
 func coverageFixture(t *testing.T, l *lab) map[string]url.Values {
@@ -51,6 +52,9 @@ func coverageFixture(t *testing.T, l *lab) map[string]url.Values {
 	must[*ec2.CreateVpnConnectionOutput](t)(c.CreateVpnConnection(ctx, &ec2.CreateVpnConnectionInput{Type: sdkaws.String("ipsec.1"), CustomerGatewayId: cgw.CustomerGatewayId, VpnGatewayId: vgw.VpnGatewayId}))
 	must[*ec2.CreateLaunchTemplateOutput](t)(c.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: sdkaws.String("coverage"),
 		LaunchTemplateData: &types.RequestLaunchTemplateData{ImageId: sdkaws.String("ami-1")}}))
+	must[*ec2.CreateFlowLogsOutput](t)(c.CreateFlowLogs(ctx, &ec2.CreateFlowLogsInput{ResourceType: types.FlowLogsResourceTypeVpc,
+		ResourceIds: []string{*vpc.VpcId}, TrafficType: types.TrafficTypeAll, LogGroupName: sdkaws.String("coverage"),
+		DeliverLogsPermissionArn: sdkaws.String("arn:aws:iam::111111111111:role/flow-logs")}))
 	tgwRTParam := url.Values{"TransitGatewayRouteTableId": {*tgwRT.TransitGatewayRouteTableId}}
 	// The attachment is associated with the default route table, as AWS does.
 	defRT := url.Values{"TransitGatewayRouteTableId": {sdkaws.ToString(tgw.Options.AssociationDefaultRouteTableId)}}

@@ -105,22 +105,49 @@ func writeDXError(w http.ResponseWriter, reqID string, e *dxError) {
 	_, _ = w.Write(body)
 }
 
-// serveDirectConnect authenticates and runs one Direct Connect request.
-func (h *Handler) serveDirectConnect(w http.ResponseWriter, r *http.Request, reqID, target string, body []byte) {
+// jsonService is one AWS JSON 1.1 service of the endpoint: the target
+// prefix its X-Amz-Target carries, the SigV4 service name its requests
+// are scoped to, its actions and how it words a model error.
+type jsonService struct {
+	prefix, service string
+	actions         map[string]dxAction
+	toError         func(error) *dxError
+}
+
+// jsonServices are the JSON services the endpoint serves, by target
+// prefix; a target of none of them is Direct Connect's InvalidAction.
+var jsonServices = []*jsonService{
+	{prefix: dxTargetPrefix, service: dxService, actions: dxActions, toError: toDXError},
+	{prefix: logsTargetPrefix, service: logsService, actions: logsActions, toError: toLogsError},
+}
+
+func jsonServiceOf(target string) *jsonService {
+	for _, s := range jsonServices {
+		if strings.HasPrefix(target, s.prefix) {
+			return s
+		}
+	}
+	return jsonServices[0]
+}
+
+// serveJSON authenticates and runs one request of an AWS JSON 1.1 service
+// (Direct Connect, CloudWatch Logs).
+func (h *Handler) serveJSON(w http.ResponseWriter, r *http.Request, reqID, target string, body []byte) {
+	svc := jsonServiceOf(target)
 	cred, service, err := h.authenticate(r, body)
 	if err != nil {
 		writeDXError(w, reqID, dxAuthError(err))
 		return
 	}
 	// AWS: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html — the credential scope names the service the request is for
-	if service != dxService {
+	if service != svc.service {
 		writeDXError(w, reqID, &dxError{Type: "IncompleteSignature",
-			Message: fmt.Sprintf("Credential should be scoped to correct service: '%s'.", dxService), Status: http.StatusBadRequest})
+			Message: fmt.Sprintf("Credential should be scoped to correct service: '%s'.", svc.service), Status: http.StatusBadRequest})
 		return
 	}
-	name, ok := strings.CutPrefix(target, dxTargetPrefix)
+	name, ok := strings.CutPrefix(target, svc.prefix)
 	markRead(w, name)
-	act, found := dxActions[name]
+	act, found := svc.actions[name]
 	if !ok || !found || r.Method != http.MethodPost {
 		// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/CommonErrors.html — InvalidAction 400
 		writeDXError(w, reqID, &dxError{Type: "InvalidAction", Message: fmt.Sprintf("The action %q is not valid for this web service.", clip(target)), Status: http.StatusBadRequest})
@@ -131,12 +158,12 @@ func (h *Handler) serveDirectConnect(w http.ResponseWriter, r *http.Request, req
 	}
 	out, err := act(h, cred.AccountID, h.requestRegion(r), body)
 	if err != nil {
-		writeDXError(w, reqID, toDXError(err))
+		writeDXError(w, reqID, svc.toError(err))
 		return
 	}
 	enc, err := json.Marshal(out)
 	if err != nil {
-		writeDXError(w, reqID, toDXError(fmt.Errorf("encode %s response: %w", name, err)))
+		writeDXError(w, reqID, svc.toError(fmt.Errorf("encode %s response: %w", name, err)))
 		return
 	}
 	w.Header().Set("Content-Type", dxContentType)

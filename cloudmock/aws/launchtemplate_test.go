@@ -10,8 +10,6 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
-
-	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
 // ltFixture is a VPC, a subnet and a group, and a template "web" whose
@@ -253,13 +251,7 @@ func TestRunInstancesFromLaunchTemplate(t *testing.T) {
 // awsCLI runs the AWS CLI's ec2 commands against the lab as account A; a
 // missing CLI fails the test in CI (roottest.Missing).
 func awsCLI(t *testing.T, l *lab) func(args ...string) (string, error) {
-	bin, err := exec.LookPath("aws")
-	if err != nil {
-		roottest.Missing(t, "aws CLI not installed (Debian: awscli)")
-	}
-	if testing.Short() {
-		t.Skip("slow: starts the AWS CLI")
-	}
+	bin := awsCLIPath(t)
 	return func(args ...string) (string, error) {
 		cmd := exec.CommandContext(t.Context(), bin, append([]string{"--endpoint-url", l.url, "--output", "json", "ec2"}, args...)...)
 		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+credA.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+credA.SecretAccessKey,

@@ -38,9 +38,15 @@ func TestPrefixListsAndEndpointsCLI(t *testing.T) {
 // against the lab as account A and decodes its JSON output into out; with
 // out nil it expects the command to fail and returns its output.
 func cliRunner(t *testing.T, bin string, l *lab) func(out any, args ...string) string {
+	return cliServiceRunner(t, bin, l, "ec2")
+}
+
+// cliServiceRunner is cliRunner for the commands of another service
+// (aws logs ...).
+func cliServiceRunner(t *testing.T, bin string, l *lab, service string) func(out any, args ...string) string {
 	return func(out any, args ...string) string {
 		t.Helper()
-		cmd := exec.CommandContext(t.Context(), bin, append([]string{"--endpoint-url", l.url, "--output", "json", "ec2"}, args...)...)
+		cmd := exec.CommandContext(t.Context(), bin, append([]string{"--endpoint-url", l.url, "--output", "json", service}, args...)...)
 		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+credA.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+credA.SecretAccessKey,
 			"AWS_DEFAULT_REGION=us-east-1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 			"AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS=1", "AWS_PAGER=")

@@ -132,7 +132,8 @@ func newRequestID() string {
 }
 
 // ServeHTTP authenticates, decodes and runs one EC2 Query API request, or
-// one Direct Connect JSON request (those carry an X-Amz-Target header).
+// one Direct Connect or CloudWatch Logs JSON request (those carry an
+// X-Amz-Target header).
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Query-Requests.html — Action, Version and form-encoded parameters
 // markRead tells the wrappers around the front-end (cloudmock/held) that
 // an action cannot change anything, by its name (Describe*, Get*), so that
@@ -155,7 +156,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeDXError(w, reqID, dxBodyError(w, err))
 			return
 		}
-		h.serveDirectConnect(w, r, reqID, target, body)
+		h.serveJSON(w, r, reqID, target, body)
 		return
 	}
 	if err != nil {

@@ -45,6 +45,8 @@ type Cloud struct {
 	gd          guardDuty                              // detectors, threat intel sets, findings (guardduty.go)
 	lts         table[LaunchTemplate, *LaunchTemplate] // launchtemplate.go
 	dhcp        table[DHCPOptions, *DHCPOptions]       // dhcp.go
+	flowLogs    table[FlowLog, *FlowLog]               // flowlog.go
+	logs        logGroups                              // CloudWatch Logs (logs.go)
 
 	seq  uint64
 	subs map[*Subscription]struct{}
@@ -73,10 +75,12 @@ func New() *Cloud {
 		vgws: table[VPNGateway, *VPNGateway]{}, cgws: table[CustomerGateway, *CustomerGateway]{}, vpns: table[VPNConnection, *VPNConnection]{},
 		dxConns: table[DXConnection, *DXConnection]{}, vifs: table[DXVirtualInterface, *DXVirtualInterface]{},
 		prefixLists: table[PrefixList, *PrefixList]{}, endpoints: table[VPCEndpoint, *VPCEndpoint]{},
-		subs: map[*Subscription]struct{}{},
-		gd:   newGuardDuty(),
-		lts:  table[LaunchTemplate, *LaunchTemplate]{},
-		dhcp: table[DHCPOptions, *DHCPOptions]{},
+		subs:     map[*Subscription]struct{}{},
+		gd:       newGuardDuty(),
+		lts:      table[LaunchTemplate, *LaunchTemplate]{},
+		dhcp:     table[DHCPOptions, *DHCPOptions]{},
+		flowLogs: table[FlowLog, *FlowLog]{},
+		logs:     logGroups{},
 	}
 }
 

@@ -92,6 +92,7 @@ var awsPrefixes = map[Kind]string{
 	KindVPCEndpoint:              "vpce",
 	KindLaunchTemplate:           "lt",
 	KindDHCPOptions:              "dopt",
+	KindFlowLog:                  "fl",
 }
 
 // awsNewID mints an AWS ID: EC2's shape, or Direct Connect's for its

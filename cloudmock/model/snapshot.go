@@ -28,7 +28,8 @@ import (
 // next-hop addresses (Target.Addr), scopes as objects (scope.go, owner
 // records of KindScope) and rule sets and route tables of no network. So
 // do default networks (defaultnet.go): Network.Default,
-// Subnet.DefaultForZone and Account.DefaultNetworkRegions.
+// Subnet.DefaultForZone and Account.DefaultNetworkRegions. So do flow
+// logs and log groups (flowlog.go, logs.go).
 const SnapshotVersion = 4
 
 // oldestSnapshotVersion is the oldest version Restore reads.
@@ -81,6 +82,10 @@ type snapshot struct {
 	LaunchTemplates []*LaunchTemplate `json:"launchTemplates,omitempty"`
 	// DHCP options sets came later within version 4, absent when there are none.
 	DHCPOptions []*DHCPOptions `json:"dhcpOptions,omitempty"`
+	// Flow logs and CloudWatch Logs' log groups came later within version
+	// 4, absent when there are none.
+	FlowLogs  []*FlowLog  `json:"flowLogs,omitempty"`
+	LogGroups []*LogGroup `json:"logGroups,omitempty"`
 }
 
 type snapshotOwner struct {
@@ -131,6 +136,12 @@ func (c *Cloud) Snapshot() ([]byte, uint64, error) {
 	}
 	if len(c.dhcp) > 0 {
 		s.DHCPOptions = c.dhcp.sorted()
+	}
+	if len(c.flowLogs) > 0 {
+		s.FlowLogs = c.flowLogs.sorted()
+	}
+	if len(c.logs) > 0 {
+		s.LogGroups = c.logs.snapshot()
 	}
 	b, err := json.Marshal(&s)
 	if err != nil {
@@ -189,6 +200,8 @@ func (c *Cloud) Restore(b []byte) error {
 	restoreGuardDuty(&err, &n.gd, s.guardDutySnapshot)
 	loadTable(&err, n.lts, s.LaunchTemplates)
 	loadTable(&err, n.dhcp, s.DHCPOptions)
+	loadTable(&err, n.flowLogs, s.FlowLogs)
+	restoreLogGroups(&err, n.logs, s.LogGroups)
 	if err != nil {
 		return err
 	}
@@ -214,6 +227,7 @@ func (c *Cloud) Restore(b []byte) error {
 	c.gd = n.gd
 	c.lts = n.lts
 	c.dhcp = n.dhcp
+	c.flowLogs, c.logs = n.flowLogs, n.logs
 	c.seq = s.Seq
 	return nil
 }

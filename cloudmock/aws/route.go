@@ -40,6 +40,10 @@ func routeTarget(f form) (model.Target, error) {
 			found = append(found, model.Target{Kind: kind, ID: v})
 		}
 	}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceRoute.html — LocalTarget: reset the local route of a gateway route table to its default target
+	if f.str("LocalTarget") == "true" {
+		found = append(found, model.Target{Kind: model.TargetLocal})
+	}
 	switch len(found) {
 	case 0:
 		return model.Target{}, &apiError{Code: "MissingParameter", Message: "The request must contain exactly one of gatewayId, natGatewayId, instanceId, networkInterfaceId, vpcPeeringConnectionId, transitGatewayId", Status: 400}

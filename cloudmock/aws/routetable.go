@@ -48,6 +48,7 @@ type xmlRTAssoc struct {
 	ID           string        `xml:"routeTableAssociationId"`
 	RouteTableID string        `xml:"routeTableId"`
 	SubnetID     string        `xml:"subnetId,omitempty"`
+	GatewayID    string        `xml:"gatewayId,omitempty"`
 	Main         bool          `xml:"main"`
 	State        xmlAssocState `xml:"associationState"`
 }
@@ -122,7 +123,8 @@ func toXMLRoute(r model.Route, owner string) xmlRoute {
 }
 
 func toXMLRTAssoc(rtID string, a model.RouteTableAssociation) xmlRTAssoc {
-	return xmlRTAssoc{ID: a.ID, RouteTableID: rtID, SubnetID: a.SubnetID, Main: a.Main, State: xmlAssocState{State: "associated"}}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RouteTableAssociation.html — gatewayId: the internet or virtual private gateway of an edge association
+	return xmlRTAssoc{ID: a.ID, RouteTableID: rtID, SubnetID: a.SubnetID, GatewayID: a.GatewayID, Main: a.Main, State: xmlAssocState{State: "associated"}}
 }
 
 func toXMLRouteTable(rt model.RouteTable) xmlRouteTable {
@@ -163,13 +165,18 @@ func routeTableFields(rt model.RouteTable) fields {
 			return one(rt.Account), true
 		case "association.main":
 			return one(strconv.FormatBool(rt.Main())), true
-		case "association.subnet-id", "association.route-table-association-id", "association.route-table-id":
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRouteTables.html — association.gateway-id: the internet or virtual private gateway of the association
+		case "association.subnet-id", "association.gateway-id", "association.route-table-association-id", "association.route-table-id":
 			var out []string
 			for _, a := range rt.Associations {
 				switch name {
 				case "association.subnet-id":
 					if a.SubnetID != "" {
 						out = append(out, a.SubnetID)
+					}
+				case "association.gateway-id":
+					if a.GatewayID != "" {
+						out = append(out, a.GatewayID)
 					}
 				case "association.route-table-association-id":
 					out = append(out, a.ID)
@@ -264,11 +271,19 @@ func associateRouteTable(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	subnet, err := c.form.required("SubnetId")
-	if err != nil {
-		return nil, err
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateRouteTable.html — SubnetId or GatewayId (an edge association)
+	subnet, gw := c.form.str("SubnetId"), c.form.str("GatewayId")
+	var a model.RouteTableAssociation
+	switch {
+	case subnet != "" && gw != "":
+		return nil, &apiError{Code: "InvalidParameterCombination", Message: "The parameter gatewayId cannot be used with the parameter subnetId", Status: 400}
+	case gw != "":
+		a, err = h.cloud.AssociateRouteTableGateway(c.account, id, gw)
+	case subnet != "":
+		a, err = h.cloud.AssociateRouteTable(c.account, id, subnet)
+	default:
+		return nil, errMissing("subnetId or gatewayId")
 	}
-	a, err := h.cloud.AssociateRouteTable(c.account, id, subnet)
 	if err != nil {
 		return nil, err
 	}

@@ -137,6 +137,9 @@ func (c *Cloud) CreateRoute(account, tableID string, dst netip.Prefix, t Target)
 	if err := c.checkTargetLocked(rt, t); err != nil {
 		return err
 	}
+	if err := c.gatewayRouteChange(rt, dst, t); err != nil {
+		return err
+	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — 50 non-propagated routes per route table
 	if c.routeWeightLocked(rt) >= lim.RoutesPerTable {
 		return errf(CodeLimitExceeded, KindRoute, tableID, "the maximum number of routes (%d) has been reached for route table %s", lim.RoutesPerTable, tableID)
@@ -152,11 +155,19 @@ func (c *Cloud) CreateRoute(account, tableID string, dst netip.Prefix, t Target)
 func (c *Cloud) ReplaceRoute(account, tableID string, dst netip.Prefix, t Target) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if rt, err := c.routeTableLocked(account, tableID); err == nil && isGatewayTable(rt) {
+		if i := findRoute(rt, dst); i >= 0 && rt.Routes[i].Origin == OriginTable {
+			return c.replaceLocalTargetLocked(rt, i, t)
+		}
+	}
 	rt, i, err := c.staticRouteLocked(account, tableID, dst, "replace")
 	if err != nil {
 		return err
 	}
 	if err := c.checkTargetLocked(rt, t); err != nil {
+		return err
+	}
+	if err := c.gatewayRouteChange(rt, dst, t); err != nil {
 		return err
 	}
 	if err := checkIPv6Target(dst, t); err != nil {

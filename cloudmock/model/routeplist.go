@@ -77,6 +77,9 @@ func (c *Cloud) CreatePrefixListRoute(account, tableID, listID string, t Target)
 	if findPrefixListRoute(rt, listID) >= 0 {
 		return errf(CodeAlreadyExists, KindRoute, listID, "The route identified by %s already exists.", listID)
 	}
+	if isGatewayTable(rt) {
+		return c.checkGatewayRouteLocked(rt, Route{PrefixListID: listID, Target: t, Origin: OriginStatic})
+	}
 	if t.Kind == TargetVPCEndpoint {
 		return errf(CodeInvalidParameter, KindRoute, t.ID, "Routes to the gateway endpoint %s are managed by the endpoint.", t.ID)
 	}

@@ -71,12 +71,16 @@ type Route struct {
 }
 
 // RouteTableAssociation ties a table to a subnet, marks it the main table
-// (the one of the subnets without an association of their own), or ties it
-// to the instances of its network that carry one of Tags.
+// (the one of the subnets without an association of their own), ties it
+// to a gateway of its network (routetable_gateway.go), or ties it to the
+// instances of its network that carry one of Tags.
 type RouteTableAssociation struct {
 	ID       string
-	SubnetID string // empty for the main association and tag associations
-	Main     bool
+	SubnetID string // empty for the main association, gateway and tag associations
+	// GatewayID is the internet or virtual private gateway whose inbound
+	// traffic the table routes (a gateway route table); empty otherwise.
+	GatewayID string `json:",omitempty"`
+	Main      bool
 	// Tags, when set, make the table's routes apply to the instances of
 	// the network that carry one of these tag keys, besides the routes of
 	// their subnet's table.
@@ -182,6 +186,10 @@ func (c *Cloud) SetRoutePropagation(account, tableID, gatewayID string, on bool)
 	}
 	if g, ok := c.vgws[gatewayID]; !ok || g.Account != account {
 		return errf(CodeNotFound, KindGateway, gatewayID, "the gateway ID '%s' does not exist", gatewayID)
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/gateway-route-tables.html#gateway-route-table-rules — a gateway route table has no route propagation
+	if on && isGatewayTable(rt) {
+		return errf(CodeInvalidParameter, KindRouteTable, tableID, "Route table %s is a gateway route table; it cannot propagate routes.", tableID)
 	}
 	i := slices.Index(rt.PropagatingVPNGateways, gatewayID)
 	switch {
@@ -429,6 +437,11 @@ func (c *Cloud) ReplaceRouteTableAssociation(account, assocID, tableID string) (
 			"route table %s belongs to a different network", tableID)
 	}
 	a := old.Associations[i]
+	if a.GatewayID != "" && rt != old {
+		if err := c.checkGatewayTableLocked(rt); err != nil {
+			return RouteTableAssociation{}, err
+		}
+	}
 	old.Associations = append(old.Associations[:i:i], old.Associations[i+1:]...)
 	a.ID = c.subIDLocked(account, KindRouteTableAssociation)
 	rt.Associations = append(rt.Associations, a)

@@ -166,14 +166,15 @@ func tgwVPCIf(tgw string) string       { return "t-" + tgw }
 func igwInetIf(vpc string) string      { return "g-" + vpc }
 
 const (
-	igwIf     = "igw"  // the VPC router's end of its internet gateway link
-	hostIf    = "eth0" // an instance's or NAT gateway's interface
-	tagPrio   = 500    // ip rules: from <instance> iif <subnet bridge> lookup <its tag-scoped table>
-	rulePrio  = 1000   // ip rules: iif <subnet bridge> lookup <its route table>
-	localPrio = 2000   // ip rule: lookup the VPC's local table
-	localTbl  = 99     // the table of the local routes (the VPC CIDRs)
-	dxTbl     = 98     // the router's own packets to its Direct Connect links
-	firstTbl  = 100    // route tables are 100, 101, ... in ID order
+	igwIf       = "igw"  // the VPC router's end of its internet gateway link
+	hostIf      = "eth0" // an instance's or NAT gateway's interface
+	tagPrio     = 500    // ip rules: from <instance> iif <subnet bridge> lookup <its tag-scoped table>
+	rulePrio    = 1000   // ip rules: iif <subnet bridge> lookup <its route table>
+	gatewayPrio = 1900   // ip rule: iif igw lookup <the internet gateway's route table> (routetables.go)
+	localPrio   = 2000   // ip rule: lookup the VPC's local table
+	localTbl    = 99     // the table of the local routes (the VPC CIDRs)
+	dxTbl       = 98     // the router's own packets to its Direct Connect links
+	firstTbl    = 100    // route tables are 100, 101, ... in ID order
 )
 
 // InternetServer is the address of the emulated internet's server, on

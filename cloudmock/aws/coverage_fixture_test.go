@@ -46,6 +46,9 @@ func coverageFixture(t *testing.T, l *lab) map[string]url.Values {
 	tgwRT := must[*ec2.CreateTransitGatewayRouteTableOutput](t)(c.CreateTransitGatewayRouteTable(ctx, &ec2.CreateTransitGatewayRouteTableInput{TransitGatewayId: tgw.TransitGatewayId})).TransitGatewayRouteTable
 	att := must[*ec2.CreateTransitGatewayVpcAttachmentOutput](t)(c.CreateTransitGatewayVpcAttachment(ctx, &ec2.CreateTransitGatewayVpcAttachmentInput{TransitGatewayId: tgw.TransitGatewayId, VpcId: vpc.VpcId, SubnetIds: []string{*sub.SubnetId}})).TransitGatewayVpcAttachment
 	must[*ec2.EnableTransitGatewayRouteTablePropagationOutput](t)(c.EnableTransitGatewayRouteTablePropagation(ctx, &ec2.EnableTransitGatewayRouteTablePropagationInput{TransitGatewayRouteTableId: tgwRT.TransitGatewayRouteTableId, TransitGatewayAttachmentId: att.TransitGatewayAttachmentId}))
+	tgw2 := must[*ec2.CreateTransitGatewayOutput](t)(c.CreateTransitGateway(ctx, &ec2.CreateTransitGatewayInput{})).TransitGateway
+	must[*ec2.CreateTransitGatewayPeeringAttachmentOutput](t)(c.CreateTransitGatewayPeeringAttachment(ctx, &ec2.CreateTransitGatewayPeeringAttachmentInput{TransitGatewayId: tgw.TransitGatewayId,
+		PeerTransitGatewayId: tgw2.TransitGatewayId, PeerAccountId: sdkaws.String(credA.AccountID), PeerRegion: sdkaws.String("us-east-1")}))
 	vgw := must[*ec2.CreateVpnGatewayOutput](t)(c.CreateVpnGateway(ctx, &ec2.CreateVpnGatewayInput{Type: types.GatewayTypeIpsec1})).VpnGateway
 	must[*ec2.AttachVpnGatewayOutput](t)(c.AttachVpnGateway(ctx, &ec2.AttachVpnGatewayInput{VpnGatewayId: vgw.VpnGatewayId, VpcId: peer.VpcId}))
 	cgw := must[*ec2.CreateCustomerGatewayOutput](t)(c.CreateCustomerGateway(ctx, &ec2.CreateCustomerGatewayInput{Type: types.GatewayTypeIpsec1, BgpAsn: sdkaws.Int32(65010), IpAddress: sdkaws.String("198.51.100.10")})).CustomerGateway

@@ -54,10 +54,10 @@ func deleteTGWRouteTable(h *Handler, c *call) (response, error) {
 			rt = r
 		}
 	}
+	x := h.toXMLTGWRouteTable(c.account, rt)
 	if err := h.cloud.DeleteTransitGatewayRouteTable(c.account, id); err != nil {
 		return nil, err
 	}
-	x := toXMLTGWRouteTable(rt)
 	x.State = "deleting"
 	return &createTGWRTResp{RouteTable: x}, nil
 }

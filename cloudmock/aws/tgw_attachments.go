@@ -1,6 +1,8 @@
 package aws
 
 import (
+	"slices"
+
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
 
@@ -33,18 +35,23 @@ type xmlTGWAttachment struct {
 // toXMLTGWAttachment shows an attachment with its resource and the table
 // it is associated with.
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGatewayAttachment.html — transitGatewayAttachmentId, transitGatewayId, transitGatewayOwnerId, resourceOwnerId, resourceType, resourceId, state, association, tagSet
-func (h *Handler) toXMLTGWAttachment(a model.TransitGatewayAttachment, rts []model.TransitGatewayRouteTable) xmlTGWAttachment {
-	id, typ := a.NetworkID, "vpc"
-	if a.Kind == model.AttachVPN {
-		id, typ = a.VPNConnectionID, "vpn"
-	}
+func (h *Handler) toXMLTGWAttachment(c *call, a model.TransitGatewayAttachment, rts []model.TransitGatewayRouteTable) xmlTGWAttachment {
 	x := xmlTGWAttachment{ID: a.ID, TransitGateway: a.TransitGatewayID, TGWOwnerID: a.Account, ResourceOwnerID: a.Account,
-		ResourceType: typ, ResourceID: id, State: string(a.State), Tags: tagSet(a.Tags)}
+		ResourceType: "vpc", ResourceID: a.NetworkID, State: string(a.State), Tags: tagSet(a.Tags)}
+	switch a.Kind {
+	case model.AttachVPN:
+		x.ResourceType, x.ResourceID = "vpn", a.VPNConnectionID
+	case model.AttachPeering:
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGatewayAttachment.html — resourceType peering: the resource is the peer transit gateway
+		x.ResourceType, x.ResourceID, x.ResourceOwnerID = "peering", a.Peer.TransitGatewayID, a.Peer.Account
+		if h.accepterView(c, a) {
+			x.TransitGateway, x.TGWOwnerID = a.Peer.TransitGatewayID, a.Peer.Account
+			x.ResourceID, x.ResourceOwnerID = a.TransitGatewayID, a.Account
+		}
+	}
 	for _, rt := range rts {
-		for _, as := range rt.Associations {
-			if as == a.ID {
-				x.Association = &xmlTGWAttachmentAssoc{RouteTableID: rt.ID, State: "associated"}
-			}
+		if rt.TransitGatewayID == x.TransitGateway && slices.Contains(rt.Associations, a.ID) {
+			x.Association = &xmlTGWAttachmentAssoc{RouteTableID: rt.ID, State: "associated"}
 		}
 	}
 	return x
@@ -101,7 +108,7 @@ func describeTGWAttachments(h *Handler, c *call) (response, error) {
 	}
 	var all []att
 	for _, a := range regional(h, c, h.cloud.TransitGatewayAttachments(c.account), func(a model.TransitGatewayAttachment) string { return a.ID }) {
-		all = append(all, att{h.toXMLTGWAttachment(a, rts), a.Tags})
+		all = append(all, att{h.toXMLTGWAttachment(c, a, rts), a.Tags})
 	}
 	page, next, err := selectObjects(c.form, "TransitGatewayAttachmentIds", all, func(a att) string { return a.x.ID },
 		func(a att) fields { return tgwAttachmentFields(a.x, a.tags) })

@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"net/netip"
 	"strconv"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
@@ -95,6 +96,8 @@ type xmlTGWOptions struct {
 	PropagationDefaultRTID string `xml:"propagationDefaultRouteTableId,omitempty"`
 	VpnEcmpSupport         string `xml:"vpnEcmpSupport"`
 	DNSSupport             string `xml:"dnsSupport"`
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGatewayOptions.html — transitGatewayCidrBlocks
+	CIDRBlocks []string `xml:"transitGatewayCidrBlocks>item,omitempty"`
 }
 
 type xmlTGW struct {
@@ -108,13 +111,16 @@ type xmlTGW struct {
 }
 
 func (h *Handler) toXMLTGW(g model.TransitGateway) xmlTGW {
-	o := xmlTGWOptions{AmazonSideAsn: g.ASN, AutoAccept: "disable", DefaultAssociation: enable(g.DefaultAssociation),
-		DefaultPropagation: enable(g.DefaultPropagation), VpnEcmpSupport: "enable", DNSSupport: "enable"}
+	o := xmlTGWOptions{AmazonSideAsn: g.ASN, AutoAccept: enable(g.AutoAccept), DefaultAssociation: enable(g.DefaultAssociation),
+		DefaultPropagation: enable(g.DefaultPropagation), VpnEcmpSupport: enable(!g.VPNECMPOff), DNSSupport: enable(!g.DNSSupportOff)}
 	if g.DefaultAssociation {
 		o.AssociationDefaultRTID = g.DefaultRouteTableID
 	}
 	if g.DefaultPropagation {
-		o.PropagationDefaultRTID = g.DefaultRouteTableID
+		o.PropagationDefaultRTID = g.PropagationTable()
+	}
+	for _, p := range g.CIDRBlocks {
+		o.CIDRBlocks = append(o.CIDRBlocks, p.String())
 	}
 	return xmlTGW{ID: g.ID, Arn: "arn:aws:ec2:" + h.regionOf(g.Region) + ":" + g.Account + ":transit-gateway/" + g.ID, State: string(g.State),
 		OwnerID: g.Account, Description: g.Description, Options: o, Tags: tagSet(g.Tags)}
@@ -180,9 +186,17 @@ type xmlTGWRouteTable struct {
 	Tags               []xmlTag `xml:"tagSet>item"`
 }
 
-func toXMLTGWRouteTable(rt model.TransitGatewayRouteTable) xmlTGWRouteTable {
-	return xmlTGWRouteTable{ID: rt.ID, TransitGatewayID: rt.TransitGatewayID, State: "available", DefaultAssociation: rt.Default,
-		DefaultPropagation: rt.Default, Tags: tagSet(rt.Tags)}
+// toXMLTGWRouteTable shows a route table; whether it is its gateway's
+// default association or propagation table comes from the gateway
+// (ModifyTransitGateway may change either).
+func (h *Handler) toXMLTGWRouteTable(account string, rt model.TransitGatewayRouteTable) xmlTGWRouteTable {
+	x := xmlTGWRouteTable{ID: rt.ID, TransitGatewayID: rt.TransitGatewayID, State: "available", Tags: tagSet(rt.Tags)}
+	for _, g := range h.cloud.TransitGateways(account) {
+		if g.ID == rt.TransitGatewayID {
+			x.DefaultAssociation, x.DefaultPropagation = g.DefaultRouteTableID == rt.ID, g.PropagationTable() == rt.ID
+		}
+	}
+	return x
 }
 
 type createTGWRTResp struct {
@@ -203,7 +217,7 @@ func createTGWRouteTable(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &createTGWRTResp{RouteTable: toXMLTGWRouteTable(rt)}, nil
+	return &createTGWRTResp{RouteTable: h.toXMLTGWRouteTable(c.account, rt)}, nil
 }
 
 type describeTGWRTsResp struct {
@@ -222,8 +236,10 @@ func describeTGWRouteTables(h *Handler, c *call) (response, error) {
 					return one(rt.ID), true
 				case "transit-gateway-id":
 					return one(rt.TransitGatewayID), true
-				case "default-association-route-table", "default-propagation-route-table":
-					return one(strconv.FormatBool(rt.Default)), true
+				case "default-association-route-table":
+					return one(strconv.FormatBool(h.toXMLTGWRouteTable(c.account, rt).DefaultAssociation)), true
+				case "default-propagation-route-table":
+					return one(strconv.FormatBool(h.toXMLTGWRouteTable(c.account, rt).DefaultPropagation)), true
 				case "state":
 					return one("available"), true
 				}
@@ -233,22 +249,23 @@ func describeTGWRouteTables(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &describeTGWRTsResp{RouteTables: convertAll(page, toXMLTGWRouteTable), NextToken: next}, nil
+	return &describeTGWRTsResp{RouteTables: convertAll(page, func(rt model.TransitGatewayRouteTable) xmlTGWRouteTable { return h.toXMLTGWRouteTable(c.account, rt) }), NextToken: next}, nil
 }
 
 type xmlTGWVpcAttachment struct {
-	ID               string   `xml:"transitGatewayAttachmentId"`
-	TransitGatewayID string   `xml:"transitGatewayId"`
-	VpcID            string   `xml:"vpcId"`
-	VpcOwnerID       string   `xml:"vpcOwnerId"`
-	State            string   `xml:"state"`
-	SubnetIDs        []string `xml:"subnetIds>item"`
-	Tags             []xmlTag `xml:"tagSet>item"`
+	ID               string                   `xml:"transitGatewayAttachmentId"`
+	TransitGatewayID string                   `xml:"transitGatewayId"`
+	VpcID            string                   `xml:"vpcId"`
+	VpcOwnerID       string                   `xml:"vpcOwnerId"`
+	State            string                   `xml:"state"`
+	SubnetIDs        []string                 `xml:"subnetIds>item"`
+	Options          *xmlVPCAttachmentOptions `xml:"options"`
+	Tags             []xmlTag                 `xml:"tagSet>item"`
 }
 
 func toXMLTGWVpcAttachment(a model.TransitGatewayAttachment) xmlTGWVpcAttachment {
 	return xmlTGWVpcAttachment{ID: a.ID, TransitGatewayID: a.TransitGatewayID, VpcID: a.NetworkID, VpcOwnerID: a.Account,
-		State: string(a.State), SubnetIDs: a.SubnetIDs, Tags: tagSet(a.Tags)}
+		State: string(a.State), SubnetIDs: a.SubnetIDs, Options: toXMLVPCAttachmentOptions(a.Options), Tags: tagSet(a.Tags)}
 }
 
 type createTGWAttResp struct {
@@ -273,7 +290,12 @@ func createTGWVpcAttachment(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := h.cloud.CreateTransitGatewayVPCAttachment(c.account, tgw, vpc, subnets, tags)
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayVpcAttachmentRequestOptions.html — Options.DnsSupport, SecurityGroupReferencingSupport, Ipv6Support, ApplianceModeSupport
+	opts, _, err := vpcAttachmentOptions(c.form, model.VPCAttachmentOptions{})
+	if err != nil {
+		return nil, err
+	}
+	a, err := h.cloud.CreateTransitGatewayVPCAttachmentWith(c.account, model.Place{}, tgw, vpc, subnets, opts, tags)
 	if err != nil {
 		return nil, err
 	}
@@ -328,8 +350,14 @@ type xmlTGWAssociation struct {
 func (h *Handler) attachmentResource(account, attID string) (string, string) {
 	for _, a := range h.cloud.TransitGatewayAttachments(account) {
 		if a.ID == attID {
-			if a.Kind == model.AttachVPN {
+			switch a.Kind {
+			case model.AttachVPN:
 				return a.VPNConnectionID, "vpn"
+			case model.AttachPeering:
+				if a.Account == account {
+					return a.Peer.TransitGatewayID, "peering"
+				}
+				return a.TransitGatewayID, "peering"
 			}
 			return a.NetworkID, "vpc"
 		}
@@ -406,7 +434,7 @@ type tgwRouteResp struct {
 }
 
 func createTGWRoute(h *Handler, c *call) (response, error) {
-	rt, dst, err := routeArgs(c.form, "TransitGatewayRouteTableId")
+	rt, dst, err := tgwRouteArgs(c.form)
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +450,7 @@ func createTGWRoute(h *Handler, c *call) (response, error) {
 }
 
 func deleteTGWRoute(h *Handler, c *call) (response, error) {
-	rt, dst, err := routeArgs(c.form, "TransitGatewayRouteTableId")
+	rt, dst, err := tgwRouteArgs(c.form)
 	if err != nil {
 		return nil, err
 	}
@@ -503,4 +531,23 @@ func searchTGWRoutes(h *Handler, c *call) (response, error) {
 		r.Routes = append(r.Routes, x)
 	}
 	return r, nil
+}
+
+// tgwRouteArgs reads a transit gateway route's table and destination, an
+// IPv4 or IPv6 CIDR block.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayRoute.html — DestinationCidrBlock: the CIDR range used for destination matches
+func tgwRouteArgs(f form) (string, netip.Prefix, error) {
+	rt, err := f.required("TransitGatewayRouteTableId")
+	if err != nil {
+		return "", netip.Prefix{}, err
+	}
+	v, err := f.required("DestinationCidrBlock")
+	if err != nil {
+		return "", netip.Prefix{}, err
+	}
+	p, perr := netip.ParsePrefix(v)
+	if perr != nil {
+		return "", netip.Prefix{}, errInvalid("Value (%s) for parameter DestinationCidrBlock is invalid. This is not a valid CIDR block.", clip(v))
+	}
+	return rt, p, nil
 }

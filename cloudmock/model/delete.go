@@ -100,7 +100,7 @@ func (c *Cloud) DeleteTransitGateway(account, id string) (TransitGateway, error)
 		return TransitGateway{}, err
 	}
 	for _, a := range c.tgwAtts {
-		if a.TransitGatewayID == id {
+		if a.on(id) && a.State != StateRejected {
 			return TransitGateway{}, errf(CodeDependency, KindTransitGateway, id, "transit gateway %s has attachment %s", id, a.ID)
 		}
 	}

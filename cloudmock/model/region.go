@@ -35,6 +35,11 @@ func (c *Cloud) ObjectRegions(account, id string) ([]string, bool) {
 		}
 		return []string{p.RequesterRegion, p.AccepterRegion}, true
 	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-peering-accept-reject.html — the accepter sees a transit gateway peering attachment in its gateway's Region
+	if a, ok := c.tgwAtts[id]; ok && a.Kind == AttachPeering {
+		rs := a.PeeringAttachmentRegions(account)
+		return rs, len(rs) > 0
+	}
 	o, ok := c.owners[id]
 	if !ok || o.account != account {
 		return nil, false

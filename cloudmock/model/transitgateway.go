@@ -20,6 +20,8 @@ type TransitGateway struct {
 	DefaultRouteTableID string
 	State               State
 	Tags                map[string]string
+	// The options ModifyTransitGateway changes (tgw_modify.go).
+	TGWSettings
 }
 
 // TransitGatewayRoute is one route of a transit gateway route table.
@@ -52,6 +54,7 @@ type AttachmentKind string
 const (
 	AttachNetwork AttachmentKind = "vpc"
 	AttachVPN     AttachmentKind = "vpn"
+	AttachPeering AttachmentKind = "peering" // another transit gateway (tgw_peering.go)
 )
 
 // TransitGatewayAttachment connects a network or a VPN to a transit gateway.
@@ -67,6 +70,10 @@ type TransitGatewayAttachment struct {
 	VPNConnectionID  string
 	State            State
 	Tags             map[string]string
+	// A peering attachment's accepter side (tgw_peering.go).
+	Peer TransitGatewayPeer `json:",omitzero"`
+	// A VPC attachment's options (tgw_modify.go).
+	Options VPCAttachmentOptions `json:",omitzero"`
 }
 
 func (g *TransitGateway) ref() ref { return ref{KindTransitGateway, g.ID, g.Account} }
@@ -75,6 +82,7 @@ func (g *TransitGateway) copy(c *Cloud) TransitGateway {
 	out := *g
 	out.Meta = c.metaLocked(g.ID)
 	out.Tags = c.tagsLocked(g.ID)
+	out.CIDRBlocks = slices.Clone(g.CIDRBlocks)
 	return out
 }
 
@@ -231,14 +239,13 @@ func (c *Cloud) attachLocked(g *TransitGateway, a *TransitGatewayAttachment, at 
 	at.Region = g.Region
 	c.tgwAtts[a.ID] = a
 	c.registerAtLocked(KindTransitGatewayAttachment, a.ID, a.Account, at, tags)
-	if rt, ok := c.tgwRTs[g.DefaultRouteTableID]; ok {
-		// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html — new attachments associate with and propagate to the default route table when enabled
-		if g.DefaultAssociation {
-			rt.Associations = append(rt.Associations, a.ID)
-		}
-		if g.DefaultPropagation {
-			rt.Propagations = append(rt.Propagations, a.ID)
-		}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html — new attachments associate with and propagate to the default route table when enabled
+	if rt, ok := c.tgwRTs[g.DefaultRouteTableID]; ok && g.DefaultAssociation {
+		rt.Associations = append(rt.Associations, a.ID)
+		c.emitLocked(KindTransitGatewayRouteTable, OpUpdate, rt.ID, a.Account)
+	}
+	if rt, ok := c.tgwRTs[g.PropagationTable()]; ok && g.DefaultPropagation {
+		rt.Propagations = append(rt.Propagations, a.ID)
 		c.emitLocked(KindTransitGatewayRouteTable, OpUpdate, rt.ID, a.Account)
 	}
 }
@@ -254,6 +261,12 @@ func (c *Cloud) CreateTransitGatewayVPCAttachment(account, tgwID, networkID stri
 // with a scope and a name (at.Region is ignored: an attachment is in its
 // gateway's region).
 func (c *Cloud) CreateTransitGatewayVPCAttachmentAt(account string, at Place, tgwID, networkID string, subnetIDs []string, tags map[string]string) (TransitGatewayAttachment, error) {
+	return c.CreateTransitGatewayVPCAttachmentWith(account, at, tgwID, networkID, subnetIDs, VPCAttachmentOptions{}, tags)
+}
+
+// CreateTransitGatewayVPCAttachmentWith is CreateTransitGatewayVPCAttachmentAt
+// with the attachment's options.
+func (c *Cloud) CreateTransitGatewayVPCAttachmentWith(account string, at Place, tgwID, networkID string, subnetIDs []string, o VPCAttachmentOptions, tags map[string]string) (TransitGatewayAttachment, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	g, err := c.tgwLocked(account, tgwID)
@@ -266,19 +279,8 @@ func (c *Cloud) CreateTransitGatewayVPCAttachmentAt(account string, at Place, tg
 	if len(subnetIDs) == 0 {
 		return TransitGatewayAttachment{}, errf(CodeInvalidParameter, KindTransitGatewayAttachment, "", "at least one subnet is required")
 	}
-	zones := map[string]bool{}
-	for _, id := range subnetIDs {
-		s, err := c.subnetLocked(account, id)
-		if err != nil {
-			return TransitGatewayAttachment{}, err
-		}
-		if s.NetworkID != networkID {
-			return TransitGatewayAttachment{}, errf(CodeInvalidParameter, KindSubnet, id, "subnet %s is not in network %s", id, networkID)
-		}
-		if zones[s.Zone] {
-			return TransitGatewayAttachment{}, errf(CodeDuplicate, KindTransitGatewayAttachment, id, "more than one subnet in zone %s", s.Zone)
-		}
-		zones[s.Zone] = true
+	if err := c.checkAttachmentSubnetsLocked(account, networkID, subnetIDs); err != nil {
+		return TransitGatewayAttachment{}, err
 	}
 	for _, a := range c.tgwAtts {
 		if a.TransitGatewayID == tgwID && a.NetworkID == networkID && a.State != StateDeleted {
@@ -291,16 +293,17 @@ func (c *Cloud) CreateTransitGatewayVPCAttachmentAt(account string, at Place, tg
 		return TransitGatewayAttachment{}, err
 	}
 	a := &TransitGatewayAttachment{ID: id, Account: account, TransitGatewayID: tgwID, Kind: AttachNetwork,
-		NetworkID: networkID, SubnetIDs: slices.Clone(subnetIDs), State: StateAvailable}
+		NetworkID: networkID, SubnetIDs: slices.Clone(subnetIDs), State: StateAvailable, Options: o}
 	c.attachLocked(g, a, at, tags)
 	return a.copy(c), nil
 }
 
 // TransitGatewayAttachments returns the account's attachments, sorted by ID.
+// A peering attachment is also the accepter account's.
 func (c *Cloud) TransitGatewayAttachments(account string) []TransitGatewayAttachment {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.tgwAtts.list(c, account)
+	return c.tgwAtts.listWhere(c, func(a *TransitGatewayAttachment) bool { return a.seenBy(account) })
 }
 
 func (c *Cloud) rtAndAttachmentLocked(account, rtID, attID string) (*TransitGatewayRouteTable, *TransitGatewayAttachment, error) {
@@ -309,11 +312,15 @@ func (c *Cloud) rtAndAttachmentLocked(account, rtID, attID string) (*TransitGate
 		return nil, nil, err
 	}
 	a, ok := c.tgwAtts[attID]
-	if !ok || a.Account != account || a.State == StateDeleted {
+	if !ok || !a.seenBy(account) || a.State == StateDeleted {
 		return nil, nil, notFound(KindTransitGatewayAttachment, attID)
 	}
-	if a.TransitGatewayID != rt.TransitGatewayID {
+	if !a.on(rt.TransitGatewayID) {
 		return nil, nil, errf(CodeInvalidParameter, KindTransitGatewayAttachment, attID, "attachment %s and route table %s belong to different transit gateways", attID, rtID)
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-peering-accept-reject.html — a peering attachment is used once it is accepted
+	if a.Kind == AttachPeering && a.State != StateAvailable {
+		return nil, nil, errf(CodeIncorrectState, KindTransitGatewayAttachment, attID, "transit gateway attachment %s is in state %s", attID, a.State)
 	}
 	return rt, a, nil
 }
@@ -329,7 +336,8 @@ func (c *Cloud) AssociateTransitGatewayRouteTable(account, rtID, attID string) e
 		return err
 	}
 	for _, other := range c.tgwRTs {
-		if slices.Contains(other.Associations, a.ID) {
+		// A peering attachment has one association on each of its gateways.
+		if other.TransitGatewayID == rt.TransitGatewayID && slices.Contains(other.Associations, a.ID) {
 			return errf(CodeAlreadyAssociated, KindTransitGatewayAttachment, attID, "attachment %s is already associated with %s", attID, other.ID)
 		}
 	}
@@ -365,6 +373,9 @@ func (c *Cloud) EnableTransitGatewayRouteTablePropagation(account, rtID, attID s
 	if err != nil {
 		return err
 	}
+	if a.Kind == AttachPeering {
+		return errPeeringPropagation(attID)
+	}
 	if slices.Contains(rt.Propagations, a.ID) {
 		return errf(CodeAlreadyAssociated, KindTransitGatewayAttachment, attID, "attachment %s already propagates to %s", attID, rtID)
 	}
@@ -382,7 +393,7 @@ func (c *Cloud) CreateTransitGatewayRoute(account, rtID string, dst netip.Prefix
 	if err != nil {
 		return TransitGatewayRoute{}, err
 	}
-	if err := checkIPv4Prefix(KindTransitGatewayRoute, dst); err != nil {
+	if err := checkRoutePrefix(KindTransitGatewayRoute, dst); err != nil {
 		return TransitGatewayRoute{}, err
 	}
 	if blackhole == (attID != "") {
@@ -447,6 +458,12 @@ func (c *Cloud) TransitGatewayRoutes(account, rtID string) ([]TransitGatewayRout
 			if n, ok := c.networks[a.NetworkID]; ok {
 				for _, b := range n.CIDRs {
 					prefixes = append(prefixes, b.Prefix)
+				}
+				// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html — with IPv6 support enabled, the attachment routes (and propagates) the VPC's IPv6 CIDRs
+				if a.Options.IPv6Support {
+					for _, b := range n.IPv6CIDRs {
+						prefixes = append(prefixes, b.Prefix)
+					}
 				}
 			}
 		case AttachVPN:

@@ -17,6 +17,7 @@ type armError struct {
 	Status  int    `json:"-"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	Target  string `json:"target,omitempty"` // the property at fault, where the provider names it (Compute's errors do)
 }
 
 func (e *armError) Error() string { return e.Code + ": " + e.Message }

@@ -26,6 +26,7 @@ var fuzzPaths = []string{
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/localNetworkGateways/l1?api-version=2025-05-01",
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworkGateways/g1?api-version=2025-05-01",
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/connections/c1?api-version=2025-05-01",
+	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2024-11-01",
 }
 
 // FuzzARMRequest: whatever body a PUT carries, the front-end answers
@@ -48,6 +49,8 @@ func FuzzARMRequest(f *testing.F) {
 		`{"location":"eastus","properties":{"connectionType":"IPsec","sharedKey":"k","enableBgp":true,"virtualNetworkGateway1":{"id":"` + rgID + `virtualNetworkGateways/g1"},"localNetworkGateway2":{"id":"` + rgID + `localNetworkGateways/l1"}}}`,
 		`{"location":"eastus","properties":{"gatewayIpAddress":"198.51.100.2","localNetworkAddressSpace":{"addressPrefixes":["172.16.0.0/16"]},"bgpSettings":{"asn":65001,"bgpPeeringAddress":"172.16.0.1"}}}`,
 		`{"location":"eastus","properties":{"gatewayType":"Vpn","vpnType":"RouteBased","activeActive":false,"enableBgp":true,"ipConfigurations":[{"name":"default","properties":{"subnet":{"id":"` + rgID + `virtualNetworks/v1/subnets/s0"},"publicIPAddress":{"id":"` + rgID + `publicIPAddresses/p0"}}}]}}`,
+		`{"location":"eastus","zones":["1"],"properties":{"hardwareProfile":{"vmSize":"Standard_B2s"},"storageProfile":{"imageReference":{"publisher":"mcnlab","offer":"gateway","sku":"lab","version":"latest"},"osDisk":{"caching":"ReadOnly"}},"osProfile":{"computerName":"c","adminUsername":"u","adminPassword":"p","linuxConfiguration":{"disablePasswordAuthentication":false}},"networkProfile":{"networkInterfaces":[{"id":"` + rgID + `networkInterfaces/nic0","properties":{"primary":true,"deleteOption":"Delete"}}]}}}`,
+		`{"location":"eastus","properties":{"hardwareProfile":{"vmSize":"Standard_B1s"},"storageProfile":{"imageReference":{"id":"/subscriptions/x/images/i"}},"networkProfile":{"networkInterfaceConfigurations":[{}]}}}`,
 		`{"location":1}`, `[]`, `null`, `{`, ``, `{"properties":{"priority":-1e99}}`, `{"a":1} {"b":2}`,
 	} {
 		for i := range fuzzPaths {
@@ -73,6 +76,7 @@ func FuzzARMRequest(f *testing.F) {
 		send(fuzzPaths[1], `{"location":"eastus","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]},"subnets":[{"name":"s0","properties":{"addressPrefix":"10.0.0.0/24"}}]}}`)
 		send(strings.Replace(fuzzPaths[1], "/v1?", "/v2?", 1), `{"location":"eastus","properties":{"addressSpace":{"addressPrefixes":["10.9.0.0/16"]}}}`)
 		send(strings.Replace(fuzzPaths[7], "/p1?", "/p0?", 1), `{"location":"eastus","sku":{"name":"Standard"}}`)
+		send(strings.Replace(fuzzPaths[8], "/nic1?", "/nic0?", 1), `{"location":"eastus","properties":{"ipConfigurations":[{"name":"c","properties":{"subnet":{"id":"`+rgID+`virtualNetworks/v1/subnets/s0"}}}]}}`)
 		w := send(fuzzPaths[((which%len(fuzzPaths))+len(fuzzPaths))%len(fuzzPaths)], body)
 		if w.Code >= 500 {
 			t.Fatalf("body %q: %d %s", body, w.Code, w.Body)

@@ -48,6 +48,15 @@ func (s *Server) serveGroups(q *request, w []string) {
 		s.serveNetwork(q, w[0], w[3:])
 		return
 	}
+	if len(w) >= 4 && lower(w[1]) == "providers" && lower(w[2]) == "microsoft.compute" {
+		if _, err := s.group(q.sub, w[0]); err != nil {
+			writeError(q.w, err)
+			return
+		}
+		q.ns = computeNS
+		s.serveCompute(q, w[0], w[3:])
+		return
+	}
 	if err := checkVersion(q.Request, "resourceGroups", resourcesVersions); err != nil {
 		writeError(q.w, err)
 		return

@@ -22,7 +22,11 @@ func asyncHeaders(q *request, location string, withLocation bool) {
 	if location == "" {
 		location = "global"
 	}
-	op := q.base + "/subscriptions/" + q.sub + "/providers/Microsoft.Network/locations/" + location + "/operations/" +
+	ns := q.ns
+	if ns == "" {
+		ns = "Microsoft.Network"
+	}
+	op := q.base + "/subscriptions/" + q.sub + "/providers/" + ns + "/locations/" + location + "/operations/" +
 		hex.EncodeToString(b[:]) + "?api-version=" + q.URL.Query().Get("api-version")
 	h := q.w.Header()
 	h.Set("Azure-AsyncOperation", op)

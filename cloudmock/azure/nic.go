@@ -75,7 +75,7 @@ func ipConfigName(e model.NetworkInterface) string {
 func (s *Server) nicOut(e model.NetworkInterface) nicBody {
 	b := nicBody{resourceHead: resourceHead{ID: e.ID, Name: e.Name, Type: nicType, Location: e.Region, Tags: e.Tags}}
 	p := &b.Properties
-	fwd, accel, primary := !e.SourceDestCheck, false, true
+	fwd, accel, primary := !e.SourceDestCheck, false, e.Attachment.DeviceIndex == 0
 	p.EnableIPForwarding, p.EnableAcceleratedNetworking, p.NicType = &fwd, &accel, "Standard"
 	p.DNSSettings = &nicDNS{DNSServers: []string{}, AppliedDNSServers: []string{}}
 	p.HostedWorkloads, p.TapConfigurations = []string{}, []any{}
@@ -85,6 +85,7 @@ func (s *Server) nicOut(e model.NetworkInterface) nicBody {
 			p.NetworkSecurityGroup = &ref{ID: rs.ID}
 		}
 	}
+	// Azure: https://learn.microsoft.com/en-us/rest/api/virtualnetwork/network-interfaces/get — virtualMachine: the VM the NIC is attached to; primary: whether it is the VM's primary NIC
 	if e.InstanceID != "" {
 		p.VirtualMachine, p.Primary = &ref{ID: e.InstanceID}, &primary
 	}

@@ -21,13 +21,17 @@ var providerTypes = map[string]map[string][]string{
 		"locations": networkVersions, "operations": networkVersions, "locations/operations": networkVersions,
 		"locations/operationResults": networkVersions,
 	},
+	"microsoft.compute": {
+		"virtualMachines": computeVersions, "locations": computeVersions, "locations/operations": computeVersions,
+		"locations/operationResults": computeVersions,
+	},
 	"microsoft.resources": {
 		"resourceGroups": resourcesVersions, "subscriptions": resourcesVersions, "providers": resourcesVersions,
 	},
 }
 
 // namespaceNames are the namespaces as ARM spells them.
-var namespaceNames = map[string]string{"microsoft.network": "Microsoft.Network", "microsoft.resources": "Microsoft.Resources"}
+var namespaceNames = map[string]string{"microsoft.network": "Microsoft.Network", "microsoft.compute": computeNS, "microsoft.resources": "Microsoft.Resources"}
 
 // providerMetadata answers GET /subscriptions/S/providers/NS: the
 // namespace's resource types, each with its locations and api-versions

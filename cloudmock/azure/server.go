@@ -73,6 +73,7 @@ type request struct {
 	words []string
 	base  string // https://host, for nextLink and operation URLs
 	sub   string // the subscription in the path
+	ns    string // the resource provider namespace its operations are under; empty is Microsoft.Network
 }
 
 // ServeHTTP routes a request: identity endpoints need no token; every
@@ -145,6 +146,9 @@ func (s *Server) serveSubscription(q *request) {
 		q.w.WriteHeader(http.StatusOK)
 	case lower(w[0]) == "providers" && len(w) >= 2 && lower(w[1]) == "microsoft.network":
 		s.serveNetworkProvider(q, w[2:])
+	case lower(w[0]) == "providers" && len(w) >= 3 && lower(w[1]) == "microsoft.compute":
+		q.ns = computeNS
+		s.serveComputeProvider(q, w[2:])
 	case lower(w[0]) == "providers" && len(w) == 2:
 		s.providerMetadata(q, w[1])
 	default:

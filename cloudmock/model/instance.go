@@ -211,7 +211,10 @@ func (c *Cloud) TerminateInstances(account string, ids []string) (map[string]Ins
 	c.forgetGoneLocked()
 	prev := map[string]InstanceState{}
 	for _, id := range ids {
-		i := c.instances[id]
+		i, ok := c.instances[id]
+		if !ok { // named, terminated and forgotten earlier in this call (the ID was given twice)
+			continue
+		}
 		prev[id] = i.State
 		if i.State == InstanceTerminated {
 			continue
@@ -220,8 +223,22 @@ func (c *Cloud) TerminateInstances(account string, ids []string) (map[string]Ins
 		i.TerminatedAt = time.Now().UTC()
 		c.releaseInterfacesLocked(i)
 		c.emitLocked(KindInstance, OpUpdate, id, account)
+		c.dropNamedLocked(i)
 	}
 	return prev, nil
+}
+
+// dropNamedLocked forgets a terminated instance that has a name (a
+// virtual machine of a profile that names them) at once: it is not listed
+// for TerminatedVisible, as a terminated EC2 instance is, and its name and
+// ID can be used again.
+// Azure: https://learn.microsoft.com/en-us/rest/api/compute/virtual-machines/delete — a deleted virtual machine is gone: a GET answers 404 and its name can be used again
+func (c *Cloud) dropNamedLocked(i *Instance) {
+	if c.owners[i.ID].name == "" {
+		return
+	}
+	delete(c.instances, i.ID)
+	c.forgetLocked(KindInstance, i.ID, i.Account)
 }
 
 // releaseInterfacesLocked deletes a terminated instance's interfaces that

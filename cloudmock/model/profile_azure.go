@@ -62,7 +62,7 @@ var azureProfile = Profile{
 }
 
 // azureTypes are the ARM resource types of the kinds an Azure account
-// makes, under Microsoft.Network.
+// makes, under Microsoft.Network unless azureNamespaces says otherwise.
 var azureTypes = map[Kind]string{
 	KindNetwork:       "virtualNetworks",
 	KindSubnet:        "subnets",
@@ -77,7 +77,14 @@ var azureTypes = map[Kind]string{
 
 	KindNetworkInterface: "networkInterfaces",
 	KindCustomerGateway:  "localNetworkGateways",
+
+	KindInstance: "virtualMachines",
 }
+
+// azureNamespaces are the resource provider namespaces of the kinds that
+// are not Microsoft.Network's.
+// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/azure-services-resource-providers — Microsoft.Compute is the namespace of virtual machines
+var azureNamespaces = map[Kind]string{KindInstance: "Microsoft.Compute"}
 
 // childKinds are the kinds whose scope is their parent's path
 // ("group/parent") and whose IDs hang below the parent's.
@@ -93,7 +100,11 @@ func AzureID(subscription string, kind Kind, at Place) string {
 		return base + "/resourceGroups/" + at.Name
 	}
 	group, parent, _ := strings.Cut(at.Scope, "/")
-	base += "/resourceGroups/" + group + "/providers/Microsoft.Network/"
+	ns, ok := azureNamespaces[kind]
+	if !ok {
+		ns = "Microsoft.Network"
+	}
+	base += "/resourceGroups/" + group + "/providers/" + ns + "/"
 	if pt, ok := childKinds[kind]; ok {
 		return base + pt + "/" + parent + "/" + azureTypes[kind] + "/" + at.Name
 	}

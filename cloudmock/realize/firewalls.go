@@ -21,9 +21,23 @@ const FirewallImage = "ami-mcnlab-firewall"
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html — a NAT instance in a public subnet, the private subnets' route tables pointing 0.0.0.0/0 at it, its source/destination check off
 const EgressImage = "ami-mcnlab-egress"
 
+// The image IDs of Azure VMs made from the lab's appliance images: the
+// Azure front-end's publisher:offer:sku (lower case) of the marketplace
+// references mcnlab:gateway:lab, mcnlab:firewall:lab and
+// mcnlab:egress-gateway:lab. Their VMs run the same daemons as
+// GatewayImage, FirewallImage and EgressImage; forwarding appliances need
+// IP forwarding on their NICs (enableIPForwarding), as Azure requires.
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-network-interface#enable-or-disable-ip-forwarding — a network virtual appliance's NIC needs IP forwarding enabled
+const (
+	AzureGatewayImage  = "mcnlab:gateway:lab"
+	AzureFirewallImage = "mcnlab:firewall:lab"
+	AzureEgressImage   = "mcnlab:egress-gateway:lab"
+)
+
 // daemonImages maps the images whose instances run an appliance daemon to
 // the subcommand it runs.
-var daemonImages = map[string]string{GatewayImage: "gateway", FirewallImage: "firewall", EgressImage: "egress-gateway"}
+var daemonImages = map[string]string{GatewayImage: "gateway", FirewallImage: "firewall", EgressImage: "egress-gateway",
+	AzureGatewayImage: "gateway", AzureFirewallImage: "firewall", AzureEgressImage: "egress-gateway"}
 
 // daemonVerb is the subcommand instance id's appliance daemon runs, by
 // the image it was launched with (daemonImages); "gateway" when unknown.

@@ -17,7 +17,8 @@ var nonEC2 = map[string]bool{}
 // coverageFixture gives account A at least one object of every kind an
 // implemented Describe lists, so that TestCoverageTable can probe each
 // Describe's filters: a VPC peered with another, a subnet, an internet and
-// a NAT gateway, an egress-only internet gateway, a route table with a gateway endpoint, a security group, an instance with its
+// a NAT gateway, an egress-only internet gateway, a route table with a gateway endpoint, a security group, a subnet CIDR
+// reservation, an instance with its
 // interface and an elastic IP, a transit gateway with a route table and a
 // VPC attachment, a VPN gateway, a customer gateway and a VPN connection, a launch
 // template and a flow log.
@@ -58,6 +59,8 @@ func coverageFixture(t *testing.T, l *lab) map[string]url.Values {
 	must[*ec2.CreateFlowLogsOutput](t)(c.CreateFlowLogs(ctx, &ec2.CreateFlowLogsInput{ResourceType: types.FlowLogsResourceTypeVpc,
 		ResourceIds: []string{*vpc.VpcId}, TrafficType: types.TrafficTypeAll, LogGroupName: sdkaws.String("coverage"),
 		DeliverLogsPermissionArn: sdkaws.String("arn:aws:iam::111111111111:role/flow-logs")}))
+	must[*ec2.CreateSubnetCidrReservationOutput](t)(c.CreateSubnetCidrReservation(ctx, &ec2.CreateSubnetCidrReservationInput{SubnetId: sub.SubnetId,
+		Cidr: sdkaws.String("10.0.1.240/28"), ReservationType: types.SubnetCidrReservationTypeExplicit}))
 	tgwRTParam := url.Values{"TransitGatewayRouteTableId": {*tgwRT.TransitGatewayRouteTableId}}
 	// The attachment is associated with the default route table, as AWS does.
 	defRT := url.Values{"TransitGatewayRouteTableId": {sdkaws.ToString(tgw.Options.AssociationDefaultRouteTableId)}}
@@ -68,5 +71,7 @@ func coverageFixture(t *testing.T, l *lab) map[string]url.Values {
 		"SearchTransitGatewayRoutes": tgwRTParam,
 		// A template's versions are listed by naming the template.
 		"DescribeLaunchTemplateVersions": {"LaunchTemplateName": {"coverage"}},
+		// A subnet's reservations are listed by naming the subnet.
+		"GetSubnetCidrReservations": {"SubnetId": {*sub.SubnetId}},
 	}
 }

@@ -74,6 +74,7 @@ type xmlInstance struct {
 	PrivateDNSName  string               `xml:"privateDnsName"`
 	DNSName         string               `xml:"dnsName"`
 	IPAddress       string               `xml:"ipAddress,omitempty"`
+	IPv6Address     string               `xml:"ipv6Address,omitempty"`
 	SourceDestCheck bool                 `xml:"sourceDestCheck"`
 	Groups          []xmlGroupIdentifier `xml:"groupSet>item"`
 	NICs            []xmlInstanceNIC     `xml:"networkInterfaceSet>item"`
@@ -111,6 +112,10 @@ func (h *Handler) toXMLInstance(ix *eniIndex, i model.Instance, index int) xmlIn
 		for k := range x.NICs {
 			x.NICs[k].Attachment.InstanceID, x.NICs[k].Attachment.InstanceOwnerID = "", ""
 		}
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Instance.html — ipv6Address: the IPv6 address assigned to the instance
+		if len(i.IPv6Addrs) > 0 {
+			x.IPv6Address = i.IPv6Addrs[0].String()
+		}
 	}
 	h.addressing(ix.account, i).apply(&x)
 	return x
@@ -145,6 +150,9 @@ func instanceFields(ix *eniIndex) func(i model.Instance) fields {
 				return one(i.ReservationID), true
 			case "instance.group-id", "group-id":
 				return i.SecurityGroupIDs, true
+			// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html — ipv6-address: the IPv6 address of the instance
+			case "ipv6-address":
+				return ix.instanceENIFields(i, "ipv6-addresses.ipv6-address")
 			}
 			return nil, false
 		})

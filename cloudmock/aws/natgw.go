@@ -43,6 +43,8 @@ type xmlAddress struct {
 	NetworkInterfaceOwnerID string   `xml:"networkInterfaceOwnerId,omitempty"`
 	PrivateIPAddress        string   `xml:"privateIpAddress,omitempty"`
 	Tags                    []xmlTag `xml:"tagSet>item"`
+	PublicIPv4Pool          string   `xml:"publicIpv4Pool"`
+	BorderGroup             string   `xml:"networkBorderGroup"`
 }
 
 type describeAddressesResp struct {
@@ -87,6 +89,9 @@ func describeAddresses(h *Handler, c *call) (response, error) {
 					return one(e.PublicIP.String()), true
 				case "domain":
 					return one("vpc"), true
+				// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeAddresses.html — network-border-group: the location from where the IP address is advertised (the Region for an address in no Local or Wavelength Zone)
+				case "network-border-group":
+					return one(h.regionOf(e.Region)), true
 				case "association-id":
 					return opt(associationID(e.ID))
 				case "instance-id":
@@ -106,7 +111,9 @@ func describeAddresses(h *Handler, c *call) (response, error) {
 	}
 	r := &describeAddressesResp{}
 	for _, e := range page {
-		x := xmlAddress{AllocationID: e.ID, PublicIP: e.PublicIP.String(), Domain: "vpc", Tags: tagSet(e.Tags)}
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Address.html — publicIpv4Pool (amazon for Amazon's own), networkBorderGroup
+		x := xmlAddress{AllocationID: e.ID, PublicIP: e.PublicIP.String(), Domain: "vpc", Tags: tagSet(e.Tags),
+			PublicIPv4Pool: "amazon", BorderGroup: h.regionOf(e.Region)}
 		if n, ok := enis[e.Associate]; ok {
 			x.AssociationID, x.NetworkInterfaceID, x.InstanceID, x.PrivateIPAddress = associationID(e.ID), n.ID, n.InstanceID, private(e, n)
 			x.NetworkInterfaceOwnerID = n.Account

@@ -16,6 +16,12 @@ import (
 // /usr/bin/aws and the one first on PATH, pyenv's 1.45 here), as a user's
 // script would.
 func TestPrefixListsAndEndpointsCLI(t *testing.T) {
+	eachCLI(t, cliPrefixListsAndEndpoints)
+}
+
+// eachCLI runs test as a subtest with each AWS CLI installed: the one
+// first on PATH and Debian's /usr/bin/aws.
+func eachCLI(t *testing.T, test func(t *testing.T, bin string)) {
 	var bins []string
 	if b, err := exec.LookPath("aws"); err == nil {
 		bins = append(bins, b)
@@ -30,7 +36,7 @@ func TestPrefixListsAndEndpointsCLI(t *testing.T) {
 		t.Skip("slow: starts the AWS CLI")
 	}
 	for _, bin := range bins {
-		t.Run(strings.ReplaceAll(bin, "/", "_"), func(t *testing.T) { cliPrefixListsAndEndpoints(t, bin) })
+		t.Run(strings.ReplaceAll(bin, "/", "_"), func(t *testing.T) { test(t, bin) })
 	}
 }
 

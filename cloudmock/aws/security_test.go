@@ -43,10 +43,14 @@ func TestSecurityGroups(t *testing.T) {
 		t.Fatalf("by name: %d groups", len(byName.SecurityGroups))
 	}
 
-	rev := must[*ec2.RevokeSecurityGroupIngressOutput](t)(l.a.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: sg.GroupId, IpPermissions: []types.IpPermission{perm,
-		{IpProtocol: sdkaws.String("udp"), FromPort: sdkaws.Int32(53), ToPort: sdkaws.Int32(53), IpRanges: []types.IpRange{{CidrIp: sdkaws.String("10.0.0.0/8")}}}}}))
-	if len(rev.UnknownIpPermissions) != 1 || sdkaws.ToString(rev.UnknownIpPermissions[0].IpProtocol) != "udp" {
-		t.Fatalf("revoke unknown = %+v", rev.UnknownIpPermissions)
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RevokeSecurityGroupIngress.html — in a non-default VPC, a rule that does not exist is InvalidPermission.NotFound and no rule is revoked
+	_, err = l.a.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: sg.GroupId, IpPermissions: []types.IpPermission{perm,
+		{IpProtocol: sdkaws.String("udp"), FromPort: sdkaws.Int32(53), ToPort: sdkaws.Int32(53), IpRanges: []types.IpRange{{CidrIp: sdkaws.String("10.0.0.0/8")}}}}})
+	wantAPIErrorMessage(t, err, "InvalidPermission.NotFound", "The specified rule does not exist in this security group.")
+	rev := must[*ec2.RevokeSecurityGroupIngressOutput](t)(l.a.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: sg.GroupId, IpPermissions: []types.IpPermission{perm}}))
+	if !sdkaws.ToBool(rev.Return) || len(rev.UnknownIpPermissions) != 0 || len(rev.RevokedSecurityGroupRules) != 1 ||
+		sdkaws.ToString(rev.RevokedSecurityGroupRules[0].CidrIpv4) != "0.0.0.0/0" || sdkaws.ToInt32(rev.RevokedSecurityGroupRules[0].FromPort) != 443 {
+		t.Fatalf("revoke = %+v", rev)
 	}
 	must[*ec2.RevokeSecurityGroupEgressOutput](t)(l.a.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: sg.GroupId, IpPermissions: []types.IpPermission{{IpProtocol: sdkaws.String("-1"), IpRanges: []types.IpRange{{CidrIp: sdkaws.String("0.0.0.0/0")}}}}}))
 	got = must[*ec2.DescribeSecurityGroupsOutput](t)(l.a.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{*sg.GroupId}})).SecurityGroups[0]

@@ -299,17 +299,14 @@ type authorizeResp struct {
 	Rules  []xmlGroupRule `xml:"securityGroupRuleSet>item"`
 }
 
-type revokeResp struct {
-	meta
-	Return  bool            `xml:"return"`
-	Unknown []xmlPermission `xml:"unknownIpPermissionSet>item"`
-}
-
 func ruleAction(dir model.Direction, authorize bool) action {
 	return func(h *Handler, c *call) (response, error) {
 		id, err := c.form.required("GroupId")
 		if err != nil {
 			return nil, err
+		}
+		if !authorize {
+			return h.revokeRules(c, id, dir)
 		}
 		rules, err := parseRules(c.form)
 		if err != nil {
@@ -317,13 +314,6 @@ func ruleAction(dir model.Direction, authorize bool) action {
 		}
 		for i := range rules {
 			rules[i].Direction = dir
-		}
-		if !authorize {
-			_, unknown, err := h.cloud.RemoveRules(c.account, model.FlavorSecurityGroup, id, rules)
-			if err != nil {
-				return nil, err
-			}
-			return &revokeResp{Return: true, Unknown: toXMLPermissions(c.account, unknown)}, nil
 		}
 		tags, err := c.form.tagSpecs("security-group-rule")
 		if err != nil {

@@ -262,3 +262,68 @@ func (h *Handler) authorizedRules(c *call, group string, added []model.Rule, tag
 	}
 	return out, nil
 }
+
+// xmlRevokedRule is a RevokedSecurityGroupRule.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RevokedSecurityGroupRule.html — securityGroupRuleId, groupId, isEgress, ipProtocol, fromPort, toPort, cidrIpv4, cidrIpv6, prefixListId, referencedGroupId, description
+type xmlRevokedRule struct {
+	ID           string `xml:"securityGroupRuleId"`
+	GroupID      string `xml:"groupId"`
+	IsEgress     bool   `xml:"isEgress"`
+	Protocol     string `xml:"ipProtocol"`
+	FromPort     int    `xml:"fromPort"`
+	ToPort       int    `xml:"toPort"`
+	CIDRv4       string `xml:"cidrIpv4,omitempty"`
+	CIDRv6       string `xml:"cidrIpv6,omitempty"`
+	PrefixListID string `xml:"prefixListId,omitempty"`
+	Referenced   string `xml:"referencedGroupId,omitempty"`
+	Description  string `xml:"description,omitempty"`
+}
+
+func (h *Handler) toXMLRevokedRule(group string, r model.Rule) xmlRevokedRule {
+	x := h.toXMLGroupRule(model.GroupRule{Rule: r, GroupID: group})
+	out := xmlRevokedRule{ID: x.ID, GroupID: group, IsEgress: x.IsEgress, Protocol: x.Protocol, FromPort: x.FromPort, ToPort: x.ToPort,
+		CIDRv4: x.CIDRv4, CIDRv6: x.CIDRv6, PrefixListID: x.PrefixListID, Description: x.Description}
+	if x.Referenced != nil {
+		out.Referenced = x.Referenced.GroupID
+	}
+	return out
+}
+
+type revokeResp struct {
+	meta
+	Return  bool             `xml:"return"`
+	Unknown []xmlPermission  `xml:"unknownIpPermissionSet>item"`
+	Revoked []xmlRevokedRule `xml:"revokedSecurityGroupRuleSet>item"`
+}
+
+// revokeRules answers RevokeSecurityGroupIngress/Egress: rules named by
+// SecurityGroupRuleId.N, by IpPermissions.N (or the flat form), or both;
+// it answers the rules it revoked and, in a default VPC, the permissions
+// that matched none.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RevokeSecurityGroupIngress.html — SecurityGroupRuleId.N; for a default VPC, values that match no rule are no error and the output describes them (unknownIpPermissionSet); for a non-default VPC, InvalidPermission.NotFound and no rule is revoked; answers return and revokedSecurityGroupRuleSet
+func (h *Handler) revokeRules(c *call, group string, dir model.Direction) (response, error) {
+	rm := model.RuleRemoval{Direction: dir, IDs: c.form.list("SecurityGroupRuleId")}
+	if len(rm.IDs) == 0 || c.form.has("IpProtocol") || len(c.form.indices("IpPermissions")) > 0 {
+		rules, err := parseRules(c.form)
+		if err != nil {
+			return nil, err
+		}
+		for i := range rules {
+			rules[i].Direction = dir
+		}
+		rm.Rules = rules
+	}
+	g, err := h.cloud.RuleSet(c.account, model.FlavorSecurityGroup, group)
+	if err != nil {
+		return nil, err
+	}
+	n, err := h.cloud.Network(c.account, g.NetworkID)
+	rm.Strict = err != nil || !n.Default
+	removed, unknown, err := h.cloud.RemoveRules(c.account, model.FlavorSecurityGroup, group, rm)
+	if err != nil {
+		return nil, err
+	}
+	return &revokeResp{Return: true, Unknown: toXMLPermissions(c.account, unknown), Revoked: convertAll(removed, func(r model.Rule) xmlRevokedRule {
+		return h.toXMLRevokedRule(group, r)
+	})}, nil
+}

@@ -26,16 +26,17 @@ type xmlSubnet struct {
 	MapPublicIPOnLaunch     bool     `xml:"mapPublicIpOnLaunch"`
 	Tags                    []xmlTag `xml:"tagSet>item"`
 	xmlSubnetIPv6
+	xmlSubnetMore
 }
 
 func (h *Handler) toXMLSubnet(s model.Subnet) xmlSubnet {
-	return xmlSubnet{SubnetID: s.ID, SubnetArn: "arn:aws:ec2:" + h.regionOf(s.Region) + ":" + s.Account + ":subnet/" + s.ID,
+	return xmlSubnet{SubnetID: s.ID, SubnetArn: h.subnetArn(s), xmlSubnetMore: toXMLSubnetMore(s),
 		State: "available", OwnerID: s.Account, VpcID: s.NetworkID, CIDRBlock: s.Prefix.String(),
 		AvailableIPAddressCount: s.AvailableIPs, AvailabilityZone: s.Zone, DefaultForAz: s.DefaultForZone, MapPublicIPOnLaunch: s.MapPublicIP, Tags: tagSet(s.Tags),
 		xmlSubnetIPv6: toXMLSubnetIPv6(s)}
 }
 
-func subnetFields(s model.Subnet) fields {
+func (h *Handler) subnetFields(s model.Subnet) fields {
 	return withTags(s.Tags, func(name string) ([]string, bool) {
 		switch name {
 		case "subnet-id":
@@ -61,7 +62,7 @@ func subnetFields(s model.Subnet) fields {
 			"ipv6-cidr-block-association.state", "assign-ipv6-address-on-creation", "ipv6-native":
 			return subnetIPv6Field(s, name), true
 		}
-		return nil, false
+		return h.subnetMoreField(s, name)
 	})
 }
 
@@ -112,7 +113,7 @@ type describeSubnetsResp struct {
 
 func describeSubnets(h *Handler, c *call) (response, error) {
 	page, next, err := selectObjects(c.form, "SubnetId", regional(h, c, h.cloud.Subnets(c.account), func(o model.Subnet) string { return o.ID }),
-		func(s model.Subnet) string { return s.ID }, subnetFields)
+		func(s model.Subnet) string { return s.ID }, h.subnetFields)
 	if err != nil {
 		return nil, err
 	}
@@ -134,6 +135,11 @@ func modifySubnetAttribute(h *Handler, c *call) (response, error) {
 	id, err := c.form.required("SubnetId")
 	if err != nil {
 		return nil, err
+	}
+	if done, err := h.modifySubnetDNS(c, id); err != nil {
+		return nil, err
+	} else if done {
+		return ok()
 	}
 	on, err := c.form.boolp("MapPublicIpOnLaunch.Value")
 	if err != nil {

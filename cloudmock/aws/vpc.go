@@ -73,6 +73,13 @@ func vpcFields(n model.Network) fields {
 				out = append(out, b.AssociationID)
 			}
 			return out, true
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcs.html — cidr-block-association.state: the state of an IPv4 CIDR block associated with the VPC (each one shown is associated)
+		case "cidr-block-association.state":
+			out := make([]string, len(n.CIDRs))
+			for i := range out {
+				out[i] = "associated"
+			}
+			return out, true
 		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcs.html — is-default: whether the VPC is the default VPC
 		case "is-default", "isDefault":
 			return one(strconv.FormatBool(n.Default)), true

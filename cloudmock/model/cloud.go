@@ -42,11 +42,12 @@ type Cloud struct {
 	vifs        table[DXVirtualInterface, *DXVirtualInterface]
 	prefixLists table[PrefixList, *PrefixList] // customer-managed prefix lists (the cloud's own are ServicePrefixLists)
 	endpoints   table[VPCEndpoint, *VPCEndpoint]
-	gd          guardDuty                              // detectors, threat intel sets, findings (guardduty.go)
-	lts         table[LaunchTemplate, *LaunchTemplate] // launchtemplate.go
-	dhcp        table[DHCPOptions, *DHCPOptions]       // dhcp.go
-	flowLogs    table[FlowLog, *FlowLog]               // flowlog.go
-	logs        logGroups                              // CloudWatch Logs (logs.go)
+	gd          guardDuty                                            // detectors, threat intel sets, findings (guardduty.go)
+	lts         table[LaunchTemplate, *LaunchTemplate]               // launchtemplate.go
+	dhcp        table[DHCPOptions, *DHCPOptions]                     // dhcp.go
+	flowLogs    table[FlowLog, *FlowLog]                             // flowlog.go
+	logs        logGroups                                            // CloudWatch Logs (logs.go)
+	resvs       table[SubnetCIDRReservation, *SubnetCIDRReservation] // subnetresv.go
 
 	seq  uint64
 	subs map[*Subscription]struct{}
@@ -81,6 +82,7 @@ func New() *Cloud {
 		dhcp:     table[DHCPOptions, *DHCPOptions]{},
 		flowLogs: table[FlowLog, *FlowLog]{},
 		logs:     logGroups{},
+		resvs:    table[SubnetCIDRReservation, *SubnetCIDRReservation]{},
 	}
 }
 

@@ -366,11 +366,18 @@ func (c *Cloud) pickIPv6Locked(s *Subnet, count int, want []netip.Addr) ([]netip
 		used[a] = true
 		out = append(out, a)
 	}
-	// The interface addresses are handed out from base+4 upwards; at most
-	// a few thousand can be asked for, so the walk is short.
+	// The interface addresses are handed out from base+4 upwards, past
+	// the subnet's CIDR reservations (subnetresv.go); at most a few
+	// thousand can be asked for, so the walk is short unless a reservation
+	// is in the way, which it then skips whole.
+	held := c.reservedRangesLocked(s.ID)
 	for a := p.Addr(); len(out) < len(want)+count; a = a.Next() {
 		if !p.Contains(a) {
 			return nil, errf(CodeLimitExceeded, KindSubnet, s.ID, "the subnet '%s' has no free IPv6 addresses", s.ID)
+		}
+		if r := rangeOf(held, a); r.IsValid() {
+			a = lastAddr(r)
+			continue
 		}
 		if !used[a] && !ipv6Reserved(p, a) {
 			used[a] = true

@@ -272,7 +272,7 @@ func TestSecurityGroupRules(t *testing.T) {
 	if got, _ := c.RuleSet(acct, FlavorSecurityGroup, sg.ID); len(got.In()) != 1 || got.In()[0].Action != Allow {
 		t.Fatalf("failed add changed the group: %d rules", len(got.In()))
 	}
-	removed, unknown, err := c.RemoveRules(acct, FlavorSecurityGroup, sg.ID, []Rule{r, {Direction: Ingress, Protocol: "udp", FromPort: 53, ToPort: 53, Peer: Peer{Prefix: pfx("0.0.0.0/0")}}})
+	removed, unknown, err := c.RemoveRules(acct, FlavorSecurityGroup, sg.ID, RuleRemoval{Rules: []Rule{r, {Direction: Ingress, Protocol: "udp", FromPort: 53, ToPort: 53, Peer: Peer{Prefix: pfx("0.0.0.0/0")}}}})
 	if err != nil || len(removed) != 1 || len(unknown) != 1 {
 		t.Fatalf("remove: %d removed, %d unknown, %v", len(removed), len(unknown), err)
 	}

@@ -115,7 +115,7 @@ func TestPrefixListReferences(t *testing.T) {
 	if err := c.DeletePrefixListRoute(acct, n.MainRouteTableID, p.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := c.RemoveRules(acct, FlavorSecurityGroup, sg.ID, []Rule{{Direction: Ingress, Protocol: "tcp", FromPort: 443, ToPort: 443, Peer: Peer{PrefixListID: p.ID}}}); err != nil {
+	if _, _, err := c.RemoveRules(acct, FlavorSecurityGroup, sg.ID, RuleRemoval{Rules: []Rule{{Direction: Ingress, Protocol: "tcp", FromPort: 443, ToPort: 443, Peer: Peer{PrefixListID: p.ID}}}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.DeletePrefixList(acct, p.ID); err != nil {

@@ -93,6 +93,7 @@ var awsPrefixes = map[Kind]string{
 	KindLaunchTemplate:           "lt",
 	KindDHCPOptions:              "dopt",
 	KindFlowLog:                  "fl",
+	KindSubnetCIDRReservation:    "scr",
 }
 
 // awsNewID mints an AWS ID: EC2's shape, or Direct Connect's for its

@@ -502,30 +502,57 @@ func (c *Cloud) AddRules(account string, f Flavor, id string, rules []Rule) ([]R
 	return added, nil
 }
 
-// RemoveRules removes the rules that match the given ones in the traffic
-// they match, and returns those removed and those that matched nothing.
-// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RevokeSecurityGroupIngress.html — rules that do not exist are returned, not an error
-func (c *Cloud) RemoveRules(account string, f Flavor, id string, rules []Rule) (removed, unknown []Rule, err error) {
+// RuleRemoval says which rules of a set RemoveRules removes: those
+// with the given IDs (of Direction), and those that match Rules in the
+// traffic they match (each of its own direction).
+type RuleRemoval struct {
+	Direction Direction
+	IDs       []string
+	Rules     []Rule
+	// Strict removes nothing and fails with CodeNotFound (KindRule) when
+	// one of Rules matches no rule; otherwise those are returned unknown.
+	Strict bool
+}
+
+// RemoveRules removes rules from a set, and returns those removed and
+// those of rm.Rules that matched nothing. An ID that is not one of the
+// set's rules of rm.Direction fails (CodeNotFound, KindSecurityRule)
+// before anything changes.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RevokeSecurityGroupIngress.html — rules by ID or by their properties; in a default VPC the rules that do not exist are returned, in another VPC they fail the call with InvalidPermission.NotFound and no rule is revoked
+func (c *Cloud) RemoveRules(account string, f Flavor, id string, rm RuleRemoval) (removed, unknown []Rule, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s, err := c.ruleSetLocked(account, f, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, r := range rules {
+	next := slices.Clone(s.Rules)
+	for _, rid := range rm.IDs {
+		i := ruleByIDLocked(&RuleSet{Rules: next}, rid)
+		if i < 0 || next[i].Direction != rm.Direction {
+			return nil, nil, notFound(KindSecurityRule, rid)
+		}
+		removed = append(removed, next[i])
+		next = append(next[:i:i], next[i+1:]...)
+	}
+	for _, r := range rm.Rules {
 		n, err := c.prepareRuleLocked(s, r)
 		if err != nil {
 			return nil, nil, err
 		}
-		i := slices.IndexFunc(s.Rules, n.same)
+		i := slices.IndexFunc(next, n.same)
 		if i < 0 {
+			if rm.Strict {
+				return nil, nil, errf(CodeNotFound, KindRule, s.ID, "the specified rule does not exist in rule set %s", s.ID)
+			}
 			unknown = append(unknown, n)
 			continue
 		}
-		removed = append(removed, s.Rules[i])
-		s.Rules = append(s.Rules[:i:i], s.Rules[i+1:]...)
+		removed = append(removed, next[i])
+		next = append(next[:i:i], next[i+1:]...)
 	}
 	if len(removed) > 0 {
+		s.Rules = next
 		c.ruleOwnersLocked(s, removed)
 		c.emitLocked(s.Flavor.objectKind(), OpUpdate, s.ID, account)
 	}

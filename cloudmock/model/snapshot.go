@@ -86,6 +86,8 @@ type snapshot struct {
 	// 4, absent when there are none.
 	FlowLogs  []*FlowLog  `json:"flowLogs,omitempty"`
 	LogGroups []*LogGroup `json:"logGroups,omitempty"`
+	// Subnet CIDR reservations came later within version 4, absent when there are none.
+	SubnetCIDRReservations []*SubnetCIDRReservation `json:"subnetCidrReservations,omitempty"`
 }
 
 type snapshotOwner struct {
@@ -142,6 +144,9 @@ func (c *Cloud) Snapshot() ([]byte, uint64, error) {
 	}
 	if len(c.logs) > 0 {
 		s.LogGroups = c.logs.snapshot()
+	}
+	if len(c.resvs) > 0 {
+		s.SubnetCIDRReservations = c.resvs.sorted()
 	}
 	b, err := json.Marshal(&s)
 	if err != nil {
@@ -202,6 +207,7 @@ func (c *Cloud) Restore(b []byte) error {
 	loadTable(&err, n.dhcp, s.DHCPOptions)
 	loadTable(&err, n.flowLogs, s.FlowLogs)
 	restoreLogGroups(&err, n.logs, s.LogGroups)
+	loadTable(&err, n.resvs, s.SubnetCIDRReservations)
 	if err != nil {
 		return err
 	}
@@ -228,6 +234,7 @@ func (c *Cloud) Restore(b []byte) error {
 	c.lts = n.lts
 	c.dhcp = n.dhcp
 	c.flowLogs, c.logs = n.flowLogs, n.logs
+	c.resvs = n.resvs
 	c.seq = s.Seq
 	return nil
 }

@@ -180,6 +180,7 @@ func (c *Cloud) DeleteSubnet(account, id string) error {
 			c.emitLocked(rs.Flavor.objectKind(), OpUpdate, rs.ID, account)
 		}
 	}
+	c.deleteSubnetReservationsLocked(id)
 	delete(c.subnets, s.ID)
 	c.forgetLocked(KindSubnet, id, account)
 	if p, err := c.profileLocked(account); err == nil && p.PrefixesFromSubnets {
@@ -219,11 +220,13 @@ func (c *Cloud) refreshNetworkTablesLocked(n *Network) {
 }
 
 // allocateIPLocked returns the lowest free address of the subnet, skipping
-// the ones its profile reserves (reservedAddr).
+// the ones its profile reserves (reservedAddr) and its CIDR reservations'
+// (subnetresv.go).
 func (c *Cloud) allocateIPLocked(s *Subnet) (netip.Addr, error) {
 	used := c.usedAddrsLocked(s.ID)
+	held := c.reservedRangesLocked(s.ID)
 	for a := s.Prefix.Addr(); s.Prefix.Contains(a); a = a.Next() {
-		if !used[a] && !c.reservedAddrLocked(s, a) {
+		if !used[a] && !c.reservedAddrLocked(s, a) && !rangeOf(held, a).IsValid() {
 			return a, nil
 		}
 	}
@@ -269,10 +272,20 @@ func (c *Cloud) checkPrivateIPLocked(s *Subnet, ip netip.Addr) error {
 	return nil
 }
 
+// lastAddr is the last address of an IPv4 or IPv6 prefix.
 func lastAddr(p netip.Prefix) netip.Addr {
-	b := p.Masked().Addr().As4()
-	host := uint32(1)<<(32-p.Bits()) - 1
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	v |= host
-	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+	m := p.Masked()
+	b := m.Addr().As16()
+	bits := p.Bits()
+	if m.Addr().Is4() {
+		bits += 96
+	}
+	for i := bits; i < 128; i++ {
+		b[i/8] |= 1 << (7 - i%8)
+	}
+	a := netip.AddrFrom16(b)
+	if m.Addr().Is4() {
+		return a.Unmap()
+	}
+	return a
 }

@@ -62,7 +62,7 @@ func TestGatewayEndpointReachesS3(t *testing.T) {
 		Entries: []model.PrefixListEntry{{CIDR: netip.MustParsePrefix("192.0.2.99/32")}}}))
 	must[[]model.Rule](t)(l.cloud.AddRules(acct, model.FlavorSecurityGroup, sg.ID, []model.Rule{toList(pl.ID)}))
 	must[[]model.Rule](t)(func() ([]model.Rule, error) {
-		_, _, err := l.cloud.RemoveRules(acct, model.FlavorSecurityGroup, sg.ID, []model.Rule{toList(s3.PrefixListID)})
+		_, _, err := l.cloud.RemoveRules(acct, model.FlavorSecurityGroup, sg.ID, model.RuleRemoval{Rules: []model.Rule{toList(s3.PrefixListID)}})
 		return nil, err
 	}())
 	l.sync()

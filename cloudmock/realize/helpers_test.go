@@ -330,5 +330,5 @@ func addGroupRules(c *model.Cloud, group string, dir model.Direction, rules []sg
 }
 
 func removeGroupRules(c *model.Cloud, group string, dir model.Direction, rules []sgRule) (removed, unknown []model.Rule, err error) {
-	return c.RemoveRules(acct, model.FlavorSecurityGroup, group, sgRules(dir, rules))
+	return c.RemoveRules(acct, model.FlavorSecurityGroup, group, model.RuleRemoval{Rules: sgRules(dir, rules)})
 }

@@ -226,7 +226,7 @@ func TestResolverIgnoresSecurityGroups(t *testing.T) {
 	v := l.vpc("10.0.0.0/16")
 	sub := l.subnet(v, "10.0.2.0/24")
 	shut := l.openGroup(v, "shut", "10.0.0.0/16")
-	_, _, err := l.cloud.RemoveRules(acct, model.FlavorSecurityGroup, shut.ID, shut.Out())
+	_, _, err := l.cloud.RemoveRules(acct, model.FlavorSecurityGroup, shut.ID, model.RuleRemoval{Rules: shut.Out()})
 	l.ok(err)
 	q := l.instance(sub, shut.ID)
 	peer := l.instance(sub, l.openGroup(v, "open", "10.0.0.0/16").ID)

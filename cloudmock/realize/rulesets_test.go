@@ -110,7 +110,7 @@ func TestStatelessRuleSetNeedsReturnRule(t *testing.T) {
 	l.sync()
 	l.pingOK(l.ns(a), b.PrivateIP) // the return rule
 
-	_, _, err := l.cloud.RemoveRules(acct, model.FlavorSecurityList, list.ID, []model.Rule{icmp(model.Ingress, true), icmp(model.Egress, true)})
+	_, _, err := l.cloud.RemoveRules(acct, model.FlavorSecurityList, list.ID, model.RuleRemoval{Rules: []model.Rule{icmp(model.Ingress, true), icmp(model.Egress, true)}})
 	l.ok(err)
 	must[[]model.Rule](t)(l.cloud.AddRules(acct, model.FlavorSecurityList, list.ID, []model.Rule{icmp(model.Ingress, false)}))
 	l.sync()

@@ -46,7 +46,11 @@ type VPC struct {
 	// tables, gateways, instances, virtual interfaces) is made; "" is the
 	// provider's own region. A Provider serving one region is given only
 	// its region's VPCs.
-	Region  string
+	Region string
+	// Group is the container the network and everything in it is made
+	// in, where a provider has one (on Azure the resource group); ""
+	// lets the provider choose.
+	Group   string
 	Subnets []Subnet
 	// Internet gives the network a way to the internet (on AWS an
 	// internet gateway), which routes with TargetInternet use.

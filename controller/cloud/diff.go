@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"maps"
+	"net/netip"
 	"slices"
 )
 
@@ -78,4 +79,45 @@ func (inv *Inventory) Merge(from Inventory) {
 	maps.Copy(inv.RouteTables, from.RouteTables)
 	maps.Copy(inv.Groups, from.Groups)
 	maps.Copy(inv.Instances, from.Instances)
+}
+
+// Wanted is a desired state by key, as planners look it up.
+type Wanted struct {
+	VPCs      map[string]VPC
+	Subnets   map[string]Subnet
+	SubnetVPC map[string]string // subnet key -> VPC key
+	Groups    map[string]SecurityGroup
+	Instances map[string]Instance
+	// Routes are the static routes by subnet key and destination.
+	Routes map[string]map[netip.Prefix]TargetKind
+	VIFs   map[string]VirtualInterface
+}
+
+// Index returns d's objects by key.
+func (d Desired) Index() Wanted {
+	x := Wanted{VPCs: map[string]VPC{}, Subnets: map[string]Subnet{}, SubnetVPC: map[string]string{},
+		Groups: map[string]SecurityGroup{}, Instances: map[string]Instance{},
+		Routes: map[string]map[netip.Prefix]TargetKind{}, VIFs: map[string]VirtualInterface{}}
+	for _, v := range d.VPCs {
+		x.VPCs[v.Key] = v
+		for _, s := range v.Subnets {
+			x.Subnets[s.Key], x.SubnetVPC[s.Key] = s, v.Key
+		}
+	}
+	for _, g := range d.SecurityGroups {
+		x.Groups[g.Key] = g
+	}
+	for _, i := range d.Instances {
+		x.Instances[i.Key] = i
+	}
+	for _, r := range d.Routes {
+		if x.Routes[r.Subnet] == nil {
+			x.Routes[r.Subnet] = map[netip.Prefix]TargetKind{}
+		}
+		x.Routes[r.Subnet][r.Destination] = r.Target
+	}
+	for _, v := range d.VirtualInterfaces {
+		x.VIFs[v.Key] = v
+	}
+	return x
 }

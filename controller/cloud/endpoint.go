@@ -2,7 +2,9 @@ package cloud
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -23,7 +25,10 @@ type Endpoint struct {
 	Regions []string `json:"regions,omitempty"`
 	// AccountID names the account in the provider's terms (AWS: the
 	// 12-digit account ID).
-	AccountID   string      `json:"account_id"`
+	AccountID string `json:"account_id"`
+	// Tenant is the directory that issues the account's tokens, where a
+	// provider has one (Azure: the Microsoft Entra tenant ID).
+	Tenant      string      `json:"tenant,omitempty"`
 	Credentials Credentials `json:"credentials"`
 	// CAFile and CAPEM give the certificate authority that an HTTPS URL's
 	// certificate chains to (the lab's CA): a PEM file, or the PEM
@@ -53,6 +58,26 @@ func (e Endpoint) AllRegions() []string {
 		}
 	}
 	return out
+}
+
+// CAPool is the pool of e's CA (CAPEM, else CAFile), or nil when e
+// names none: then the system's roots are trusted.
+func (e Endpoint) CAPool() (*x509.CertPool, error) {
+	pem := []byte(e.CAPEM)
+	if len(pem) == 0 && e.CAFile != "" {
+		var err error
+		if pem, err = os.ReadFile(e.CAFile); err != nil {
+			return nil, fmt.Errorf("CA of %s: %w", e.URL, err)
+		}
+	}
+	if len(pem) == 0 {
+		return nil, nil
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("CA of %s: no PEM certificate", e.URL)
+	}
+	return pool, nil
 }
 
 // Config is what a provider is made from (Factory).

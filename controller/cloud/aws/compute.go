@@ -32,7 +32,7 @@ func (pl *planner) planGroups() {
 			if _, err := p.ec2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: &g.id}); err != nil {
 				return err
 			}
-			drop(w.groups, k, g)
+			cloud.Drop(w.groups, k, g)
 			return nil
 		})
 	}
@@ -42,9 +42,9 @@ func (pl *planner) planGroups() {
 			have = w.groups[sg.Key].ingress
 		} else {
 			desc := "mcnlab " + sg.Key
-			detail := "GroupName=" + sg.Key + " VpcId=" + ref(w.vpcs, pl.goneVPC, sg.VPC)
+			detail := "GroupName=" + sg.Key + " VpcId=" + cloud.Ref(w.vpcs, pl.goneVPC, sg.VPC)
 			pl.ec2(phGroup, "CreateSecurityGroup", sg.Key, detail, "create security group "+sg.Key, func(ctx context.Context) error {
-				vpc, err := idOf(w.vpcs, "vpc", sg.VPC)
+				vpc, err := cloud.IDOf(w.vpcs, "vpc", sg.VPC)
 				if err != nil {
 					return err
 				}
@@ -74,7 +74,7 @@ func (pl *planner) planGroups() {
 				remove = append(remove, q)
 			}
 		}
-		groupRef := ref(w.groups, pl.goneGroup, sg.Key)
+		groupRef := cloud.Ref(w.groups, pl.goneGroup, sg.Key)
 		if len(add) > 0 {
 			pl.ec2(phGroup, "AuthorizeSecurityGroupIngress", sg.Key, "GroupId="+groupRef+" "+permList(add),
 				"authorize ingress of security group "+sg.Key, pl.ruleOp(sg.Key, add, true))
@@ -92,7 +92,7 @@ func (pl *planner) ruleOp(key string, qs []perm, authorize bool) func(context.Co
 	return func(ctx context.Context) error {
 		g, ok := w.groups[key]
 		if !ok {
-			return errNotExist("security group", key)
+			return cloud.ErrNotExist("security group", key)
 		}
 		ps := make([]types.IpPermission, 0, len(qs))
 		for _, q := range qs {
@@ -132,7 +132,7 @@ func (pl *planner) planInstances() {
 			if _, err := p.ec2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{i.id}}); err != nil {
 				return err
 			}
-			drop(w.instances, k, i)
+			cloud.Drop(w.instances, k, i)
 			// Its interface must be gone before its subnet and groups can go.
 			// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/terminating-instances.html — shutting-down, then terminated
 			return ec2.NewInstanceTerminatedWaiter(p.ec2).Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{i.id}}, waitLimit)
@@ -159,7 +159,7 @@ func (pl *planner) planInstances() {
 			if _, err := p.ec2.ReleaseAddress(ctx, &ec2.ReleaseAddressInput{AllocationId: &e.id}); err != nil {
 				return err
 			}
-			drop(w.eips, k, e)
+			cloud.Drop(w.eips, k, e)
 			return nil
 		})
 	}
@@ -181,7 +181,7 @@ func (pl *planner) planInstances() {
 func (pl *planner) groupRefs(in cloud.Instance) []string {
 	refs := make([]string, len(in.SecurityGroups))
 	for n, g := range in.SecurityGroups {
-		refs[n] = ref(pl.w.groups, pl.goneGroup, g)
+		refs[n] = cloud.Ref(pl.w.groups, pl.goneGroup, g)
 	}
 	return refs
 }
@@ -190,7 +190,7 @@ func (pl *planner) groupRefs(in cloud.Instance) []string {
 func (pl *planner) groupIDs(in cloud.Instance) ([]string, error) {
 	ids := make([]string, len(in.SecurityGroups))
 	for n, g := range in.SecurityGroups {
-		id, err := idOf(pl.w.groups, "security group", g)
+		id, err := cloud.IDOf(pl.w.groups, "security group", g)
 		if err != nil {
 			return nil, err
 		}
@@ -202,7 +202,7 @@ func (pl *planner) groupIDs(in cloud.Instance) ([]string, error) {
 func (pl *planner) runInstance(in cloud.Instance) {
 	p, w := pl.p, pl.w
 	typ, image := p.instanceType(in.Size), p.imageID(in.Image)
-	detail := "ImageId=" + image + " InstanceType=" + typ + " SubnetId=" + ref(w.subnets, pl.goneSubnet, in.Subnet)
+	detail := "ImageId=" + image + " InstanceType=" + typ + " SubnetId=" + cloud.Ref(w.subnets, pl.goneSubnet, in.Subnet)
 	if in.PrivateIP.IsValid() {
 		detail += " PrivateIpAddress=" + in.PrivateIP.String()
 	}
@@ -210,7 +210,7 @@ func (pl *planner) runInstance(in cloud.Instance) {
 		detail += " SecurityGroupIds=" + joinRefs(pl.groupRefs(in))
 	}
 	pl.ec2(phInstance, "RunInstances", in.Key, detail, "run instance "+in.Key, func(ctx context.Context) error {
-		subnet, err := idOf(w.subnets, "subnet", in.Subnet)
+		subnet, err := cloud.IDOf(w.subnets, "subnet", in.Subnet)
 		if err != nil {
 			return err
 		}
@@ -229,7 +229,7 @@ func (pl *planner) runInstance(in cloud.Instance) {
 			return err
 		}
 		if len(out.Instances) != 1 {
-			return errNotExist("launched instance", in.Key)
+			return cloud.ErrNotExist("launched instance", in.Key)
 		}
 		o := toInstance(out.Instances[0])
 		o.key, o.launched = in.Key, true
@@ -270,11 +270,11 @@ func (pl *planner) updateInstance(in cloud.Instance, o *instanceObj) {
 
 func (pl *planner) setSourceDestCheck(key string, on bool) {
 	p, w := pl.p, pl.w
-	detail := "InstanceId=" + ref(w.instances, pl.goneInst, key) + " SourceDestCheck=" + boolString(on)
+	detail := "InstanceId=" + cloud.Ref(w.instances, pl.goneInst, key) + " SourceDestCheck=" + boolString(on)
 	pl.ec2(phInstanceAttr, "ModifyInstanceAttribute", key, detail, "set source/dest check of instance "+key, func(ctx context.Context) error {
 		i, ok := w.instances[key]
 		if !ok {
-			return errNotExist("instance", key)
+			return cloud.ErrNotExist("instance", key)
 		}
 		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html#change_source_dest_check — a running or stopped instance
 		if err := p.waitRunning(ctx, i); err != nil {
@@ -310,15 +310,15 @@ func (pl *planner) planEIP(in cloud.Instance) {
 			return nil
 		})
 	}
-	detail := "AllocationId=" + ref(w.eips, pl.goneEIP, in.Key) + " InstanceId=" + ref(w.instances, pl.goneInst, in.Key)
+	detail := "AllocationId=" + cloud.Ref(w.eips, pl.goneEIP, in.Key) + " InstanceId=" + cloud.Ref(w.instances, pl.goneInst, in.Key)
 	pl.ec2(phEIP, "AssociateAddress", in.Key, detail, "associate elastic ip "+in.Key, func(ctx context.Context) error {
 		e, ok := w.eips[in.Key]
 		if !ok {
-			return errNotExist("elastic ip", in.Key)
+			return cloud.ErrNotExist("elastic ip", in.Key)
 		}
 		i, ok := w.instances[in.Key]
 		if !ok {
-			return errNotExist("instance", in.Key)
+			return cloud.ErrNotExist("instance", in.Key)
 		}
 		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/working-with-eips.html — a running or stopped instance
 		if err := p.waitRunning(ctx, i); err != nil {

@@ -28,7 +28,7 @@ func (pl *planner) planVIFs() error {
 				if _, err := p.dx.DeleteVirtualInterface(ctx, &directconnect.DeleteVirtualInterfaceInput{VirtualInterfaceId: &v.id}); err != nil {
 					return err
 				}
-				drop(w.vifs, k, v)
+				cloud.Drop(w.vifs, k, v)
 				if vgwGone {
 					// The gateway cannot be detached while an interface lands on it.
 					return p.waitVIFGone(ctx, v.id)
@@ -54,9 +54,9 @@ func (pl *planner) planVIFs() error {
 		}
 		conn := conns[0]
 		detail := fmt.Sprintf("ConnectionId=%s VirtualGatewayId=%s Vlan=%d Asn=%d AmazonAddress=%s CustomerAddress=%s AddressFamily=ipv4",
-			conn, ref(w.vgws, pl.goneVGW, x.VPC), x.VLAN, x.ASN, x.CloudAddress, x.CustomerAddress)
+			conn, cloud.Ref(w.vgws, pl.goneVGW, x.VPC), x.VLAN, x.ASN, x.CloudAddress, x.CustomerAddress)
 		pl.add(phVIF, "directconnect", "CreatePrivateVirtualInterface", x.Key, detail, "create virtual interface "+x.Key, func(ctx context.Context) error {
-			vgw, err := idOf(w.vgws, "vpn gateway", x.VPC)
+			vgw, err := cloud.IDOf(w.vgws, "vpn gateway", x.VPC)
 			if err != nil {
 				return err
 			}

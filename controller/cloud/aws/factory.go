@@ -3,10 +3,8 @@ package aws
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -68,7 +66,7 @@ func LabConfig(e *cloud.Endpoint, region string) (sdkaws.Config, error) {
 	cfg := sdkaws.Config{Region: region, BaseEndpoint: sdkaws.String(e.URL),
 		Credentials:      credentials.NewStaticCredentialsProvider(e.Credentials.KeyID, e.Credentials.Secret, ""),
 		RetryMaxAttempts: 3}
-	pool, err := caPool(e)
+	pool, err := e.CAPool()
 	if err != nil {
 		return cfg, err
 	}
@@ -78,23 +76,4 @@ func LabConfig(e *cloud.Endpoint, region string) (sdkaws.Config, error) {
 		})
 	}
 	return cfg, nil
-}
-
-// caPool is the pool of e's CA, or nil when e names none.
-func caPool(e *cloud.Endpoint) (*x509.CertPool, error) {
-	pem := []byte(e.CAPEM)
-	if len(pem) == 0 && e.CAFile != "" {
-		var err error
-		if pem, err = os.ReadFile(e.CAFile); err != nil {
-			return nil, fmt.Errorf("CA of %s: %w", e.URL, err)
-		}
-	}
-	if len(pem) == 0 {
-		return nil, nil
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("CA of %s: no PEM certificate", e.URL)
-	}
-	return pool, nil
 }

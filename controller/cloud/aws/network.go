@@ -29,7 +29,7 @@ func (pl *planner) planVPCs() {
 			if _, err := p.ec2.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: &o.id}); err != nil {
 				return err
 			}
-			drop(w.vpcs, k, o)
+			cloud.Drop(w.vpcs, k, o)
 			return nil
 		})
 	}
@@ -57,7 +57,7 @@ func (pl *planner) planSubnets() {
 			if _, err := p.ec2.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: &o.id}); err != nil {
 				return err
 			}
-			drop(w.subnets, k, o)
+			cloud.Drop(w.subnets, k, o)
 			return nil
 		})
 	}
@@ -67,9 +67,9 @@ func (pl *planner) planSubnets() {
 				continue
 			}
 			zone := pl.zone(s)
-			detail := "VpcId=" + ref(w.vpcs, pl.goneVPC, v.Key) + " CidrBlock=" + s.CIDR.String() + " AvailabilityZone=" + zone
+			detail := "VpcId=" + cloud.Ref(w.vpcs, pl.goneVPC, v.Key) + " CidrBlock=" + s.CIDR.String() + " AvailabilityZone=" + zone
 			pl.ec2(phSubnet, "CreateSubnet", s.Key, detail, "create subnet "+s.Key, func(ctx context.Context) error {
-				vpc, err := idOf(w.vpcs, "vpc", v.Key)
+				vpc, err := cloud.IDOf(w.vpcs, "vpc", v.Key)
 				if err != nil {
 					return err
 				}
@@ -115,18 +115,18 @@ func (pl *planner) planTables() {
 			if _, err := p.ec2.DeleteRouteTable(ctx, &ec2.DeleteRouteTableInput{RouteTableId: &t.id}); err != nil {
 				return err
 			}
-			drop(w.tables, k, t)
+			cloud.Drop(w.tables, k, t)
 			return nil
 		})
 	}
 	associate := func(key string) {
-		detail := "RouteTableId=" + ref(w.tables, pl.goneTable, key) + " SubnetId=" + ref(w.subnets, pl.goneSubnet, key)
+		detail := "RouteTableId=" + cloud.Ref(w.tables, pl.goneTable, key) + " SubnetId=" + cloud.Ref(w.subnets, pl.goneSubnet, key)
 		pl.ec2(phTable, "AssociateRouteTable", key, detail, "associate route table "+key, func(ctx context.Context) error {
 			t, ok := w.tables[key]
 			if !ok {
-				return errNotExist("route table", key)
+				return cloud.ErrNotExist("route table", key)
 			}
-			subnet, err := idOf(w.subnets, "subnet", key)
+			subnet, err := cloud.IDOf(w.subnets, "subnet", key)
 			if err != nil {
 				return err
 			}
@@ -147,8 +147,8 @@ func (pl *planner) planTables() {
 				}
 				continue
 			}
-			pl.ec2(phTable, "CreateRouteTable", s.Key, "VpcId="+ref(w.vpcs, pl.goneVPC, v.Key), "create route table "+s.Key, func(ctx context.Context) error {
-				vpc, err := idOf(w.vpcs, "vpc", v.Key)
+			pl.ec2(phTable, "CreateRouteTable", s.Key, "VpcId="+cloud.Ref(w.vpcs, pl.goneVPC, v.Key), "create route table "+s.Key, func(ctx context.Context) error {
+				vpc, err := cloud.IDOf(w.vpcs, "vpc", v.Key)
 				if err != nil {
 					return err
 				}
@@ -181,7 +181,7 @@ func (pl *planner) planInternetGateways() {
 			if _, err := p.ec2.DeleteInternetGateway(ctx, &ec2.DeleteInternetGatewayInput{InternetGatewayId: &g.id}); err != nil {
 				return err
 			}
-			drop(w.igws, k, g)
+			cloud.Drop(w.igws, k, g)
 			return nil
 		})
 	}
@@ -203,13 +203,13 @@ func (pl *planner) planInternetGateways() {
 				return nil
 			})
 		}
-		detail := "InternetGatewayId=" + ref(w.igws, pl.goneIGW, v.Key) + " VpcId=" + ref(w.vpcs, pl.goneVPC, v.Key)
+		detail := "InternetGatewayId=" + cloud.Ref(w.igws, pl.goneIGW, v.Key) + " VpcId=" + cloud.Ref(w.vpcs, pl.goneVPC, v.Key)
 		pl.ec2(phIGW, "AttachInternetGateway", v.Key, detail, "attach internet gateway "+v.Key, func(ctx context.Context) error {
 			g, ok := w.igws[v.Key]
 			if !ok {
-				return errNotExist("internet gateway", v.Key)
+				return cloud.ErrNotExist("internet gateway", v.Key)
 			}
-			vpc, err := idOf(w.vpcs, "vpc", v.Key)
+			vpc, err := cloud.IDOf(w.vpcs, "vpc", v.Key)
 			if err != nil {
 				return err
 			}
@@ -238,7 +238,7 @@ func (pl *planner) planVPNGateways() {
 			if _, err := p.ec2.DeleteVpnGateway(ctx, &ec2.DeleteVpnGatewayInput{VpnGatewayId: &g.id}); err != nil {
 				return err
 			}
-			drop(w.vgws, k, g)
+			cloud.Drop(w.vgws, k, g)
 			return nil
 		})
 	}
@@ -262,13 +262,13 @@ func (pl *planner) planVPNGateways() {
 				return p.waitVGW(ctx, id, func(g types.VpnGateway) bool { return g.State == types.VpnStateAvailable })
 			})
 		}
-		detail := "VpnGatewayId=" + ref(w.vgws, pl.goneVGW, v.Key) + " VpcId=" + ref(w.vpcs, pl.goneVPC, v.Key)
+		detail := "VpnGatewayId=" + cloud.Ref(w.vgws, pl.goneVGW, v.Key) + " VpcId=" + cloud.Ref(w.vpcs, pl.goneVPC, v.Key)
 		pl.ec2(phVGW, "AttachVpnGateway", v.Key, detail, "attach vpn gateway "+v.Key, func(ctx context.Context) error {
 			g, ok := w.vgws[v.Key]
 			if !ok {
-				return errNotExist("vpn gateway", v.Key)
+				return cloud.ErrNotExist("vpn gateway", v.Key)
 			}
-			vpc, err := idOf(w.vpcs, "vpc", v.Key)
+			vpc, err := cloud.IDOf(w.vpcs, "vpc", v.Key)
 			if err != nil {
 				return err
 			}

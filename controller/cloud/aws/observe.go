@@ -50,7 +50,7 @@ func (p *Provider) describeVPCs(ctx context.Context, w *world) error {
 			}
 		}
 	}
-	w.vpcs = index(objs)
+	w.vpcs = cloud.Index(objs)
 	return nil
 }
 
@@ -70,7 +70,7 @@ func (p *Provider) describeSubnets(ctx context.Context, w *world) error {
 			}
 		}
 	}
-	w.subnets = index(objs)
+	w.subnets = cloud.Index(objs)
 	return nil
 }
 
@@ -89,7 +89,7 @@ func (p *Provider) describeRouteTables(ctx context.Context, w *world) error {
 			}
 		}
 	}
-	w.tables = index(objs)
+	w.tables = cloud.Index(objs)
 	return nil
 }
 
@@ -130,7 +130,7 @@ func (p *Provider) describeInternetGateways(ctx context.Context, w *world) error
 			objs = append(objs, o)
 		}
 	}
-	w.igws = index(objs)
+	w.igws = cloud.Index(objs)
 	return nil
 }
 
@@ -155,7 +155,7 @@ func (p *Provider) describeVPNGateways(ctx context.Context, w *world) error {
 		}
 		objs = append(objs, o)
 	}
-	w.vgws = index(objs)
+	w.vgws = cloud.Index(objs)
 	return nil
 }
 
@@ -175,7 +175,7 @@ func (p *Provider) describeSecurityGroups(ctx context.Context, w *world) error {
 			}
 		}
 	}
-	w.groups = index(objs)
+	w.groups = cloud.Index(objs)
 	return nil
 }
 
@@ -184,7 +184,7 @@ func (p *Provider) describeInstances(ctx context.Context, w *world) error {
 	if err != nil {
 		return err
 	}
-	w.instances = index(objs)
+	w.instances = cloud.Index(objs)
 	return nil
 }
 
@@ -249,7 +249,7 @@ func (p *Provider) describeAddresses(ctx context.Context, w *world) error {
 		e.publicIP = addr(a.PublicIp)
 		objs = append(objs, e)
 	}
-	w.eips = index(objs)
+	w.eips = cloud.Index(objs)
 	return nil
 }
 
@@ -292,7 +292,7 @@ func (p *Provider) observeDX(ctx context.Context, w *world, d cloud.Desired) err
 			break
 		}
 	}
-	w.vifs = index(objs)
+	w.vifs = cloud.Index(objs)
 	if len(d.VirtualInterfaces) == 0 {
 		return nil
 	}

@@ -9,16 +9,6 @@ import (
 	"github.com/mcnlab/mcnlab/controller/cloud"
 )
 
-// op is one API call of a plan: how plan prints it, how an error names
-// it, and how Apply makes it. run looks up the IDs it needs in the world
-// when it runs, so that it sees objects created by earlier ops, and
-// records what it created or deleted there.
-type op struct {
-	call cloud.Call
-	what string // "create subnet prod-vpc/app"
-	run  func(ctx context.Context) error
-}
-
 // The phases of a plan, in the order their calls are made: deletions in
 // reverse dependency order, then creations and changes in dependency order.
 const (
@@ -54,7 +44,7 @@ type planner struct {
 	p   *Provider
 	d   cloud.Desired
 	w   *world
-	ops [nPhases][]op
+	ops cloud.Phased
 
 	wantVPC    map[string]cloud.VPC
 	wantSubnet map[string]cloud.Subnet
@@ -70,39 +60,18 @@ type planner struct {
 }
 
 func newPlanner(p *Provider, d cloud.Desired, w *world) *planner {
-	pl := &planner{p: p, d: d, w: w,
-		wantVPC: map[string]cloud.VPC{}, wantSubnet: map[string]cloud.Subnet{}, subnetVPC: map[string]string{},
-		wantGroup: map[string]cloud.SecurityGroup{}, wantInst: map[string]cloud.Instance{},
-		wantRoutes: map[string]map[netip.Prefix]cloud.TargetKind{}, wantVIF: map[string]cloud.VirtualInterface{},
+	x := d.Index()
+	pl := &planner{p: p, d: d, w: w, ops: cloud.NewPhased(nPhases),
+		wantVPC: x.VPCs, wantSubnet: x.Subnets, subnetVPC: x.SubnetVPC, wantGroup: x.Groups, wantInst: x.Instances,
+		wantRoutes: x.Routes, wantVIF: x.VIFs,
 		goneVPC: cloud.Gone{}, goneSubnet: cloud.Gone{}, goneTable: cloud.Gone{},
 		goneIGW: cloud.Gone{}, goneVGW: cloud.Gone{}, goneGroup: cloud.Gone{},
 		goneInst: cloud.Gone{}, goneEIP: cloud.Gone{}, goneVIF: cloud.Gone{}}
-	for _, v := range d.VPCs {
-		pl.wantVPC[v.Key] = v
-		for _, s := range v.Subnets {
-			pl.wantSubnet[s.Key], pl.subnetVPC[s.Key] = s, v.Key
-		}
-	}
-	for _, g := range d.SecurityGroups {
-		pl.wantGroup[g.Key] = g
-	}
-	for _, i := range d.Instances {
-		pl.wantInst[i.Key] = i
-	}
-	for _, r := range d.Routes {
-		if pl.wantRoutes[r.Subnet] == nil {
-			pl.wantRoutes[r.Subnet] = map[netip.Prefix]cloud.TargetKind{}
-		}
-		pl.wantRoutes[r.Subnet][r.Destination] = r.Target
-	}
-	for _, v := range d.VirtualInterfaces {
-		pl.wantVIF[v.Key] = v
-	}
 	return pl
 }
 
 // plan returns the ops in phase order.
-func (pl *planner) plan() ([]op, error) {
+func (pl *planner) plan() ([]cloud.Op, error) {
 	pl.findGone()
 	pl.planNetworks()
 	pl.planGroups()
@@ -113,11 +82,7 @@ func (pl *planner) plan() ([]op, error) {
 	if err := pl.planVIFs(); err != nil {
 		return nil, err
 	}
-	var out []op
-	for _, ops := range pl.ops {
-		out = append(out, ops...)
-	}
-	return out, nil
+	return pl.ops.Ops(), nil
 }
 
 // findGone decides what is deleted: objects d no longer has, objects whose
@@ -249,39 +214,12 @@ func (pl *planner) zone(s cloud.Subnet) string {
 
 // add appends an op to a phase.
 func (pl *planner) add(ph int, service, action, object, detail, what string, run func(context.Context) error) {
-	pl.ops[ph] = append(pl.ops[ph], op{call: cloud.Call{Service: service, Action: action, Object: object, Detail: detail}, what: what, run: run})
+	pl.ops.Add(ph, cloud.Call{Service: service, Action: action, Object: object, Detail: detail}, what, run)
 }
 
 // ec2 appends an EC2 op to a phase.
 func (pl *planner) ec2(ph int, action, object, detail, what string, run func(context.Context) error) {
 	pl.add(ph, "ec2", action, object, detail, what, run)
-}
-
-// ref names an object in a plan: its ID if it exists and stays, else its
-// key in angle brackets.
-func ref[T keyed](m map[string]T, gone cloud.Gone, key string) string {
-	if cloud.Keeps(m, gone, key) {
-		_, id := m[key].keyID()
-		return id
-	}
-	return "<" + key + ">"
-}
-
-// idOf looks an object's ID up when an op runs.
-func idOf[T keyed](m map[string]T, kind, key string) (string, error) {
-	if o, ok := m[key]; ok {
-		_, id := o.keyID()
-		return id, nil
-	}
-	return "", errNotExist(kind, key)
-}
-
-// drop removes an object from the world after its deletion, unless a new
-// object has taken its key since.
-func drop[T comparable](m map[string]T, key string, o T) {
-	if m[key] == o {
-		delete(m, key)
-	}
 }
 
 func joinRefs(refs []string) string { return strings.Join(refs, ",") }

@@ -13,7 +13,6 @@ package aws
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"sync"
 
@@ -138,11 +137,7 @@ func (p *Provider) Plan(ctx context.Context, d cloud.Desired) ([]cloud.Call, err
 	if err != nil {
 		return nil, err
 	}
-	calls := make([]cloud.Call, 0, len(ops))
-	for _, o := range ops {
-		calls = append(calls, o.call)
-	}
-	return calls, nil
+	return cloud.Calls(ops), nil
 }
 
 // Apply makes the calls Plan lists, in order, and returns the inventory
@@ -155,16 +150,9 @@ func (p *Provider) Apply(ctx context.Context, d cloud.Desired) (cloud.Inventory,
 	if err != nil {
 		return cloud.Inventory{}, nil, err
 	}
-	var made []cloud.Call
-	for _, o := range ops {
-		if err := o.run(ctx); err != nil {
-			p.remember(w, true)
-			return w.inventory(), made, fmt.Errorf("%s: %w", o.what, err)
-		}
-		made = append(made, o.call)
-	}
+	made, err := cloud.RunOps(ctx, ops)
 	p.remember(w, true)
-	return w.inventory(), made, nil
+	return w.inventory(), made, err
 }
 
 // Observe returns the inventory of the objects the owner has in the
@@ -180,7 +168,7 @@ func (p *Provider) Observe(ctx context.Context) (cloud.Inventory, error) {
 
 // diff validates d, observes the account and returns the operations that
 // bring it to d, with the world they act on.
-func (p *Provider) diff(ctx context.Context, d cloud.Desired) ([]op, *world, error) {
+func (p *Provider) diff(ctx context.Context, d cloud.Desired) ([]cloud.Op, *world, error) {
 	if err := p.validate(d); err != nil {
 		return nil, nil, err
 	}

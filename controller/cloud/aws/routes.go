@@ -81,7 +81,7 @@ func (pl *planner) planRoutes() error {
 		if r.Target == cloud.TargetPrivateLine {
 			gws, gone, kind = w.vgws, pl.goneVGW, "vpn gateway"
 		}
-		gwRef := ref(gws, gone, vk)
+		gwRef := cloud.Ref(gws, gone, vk)
 		replace := false
 		if cloud.Keeps(w.tables, pl.goneTable, k) {
 			if cur, found := findRoute(w.tables[k].routes, r.Destination); found {
@@ -99,13 +99,13 @@ func (pl *planner) planRoutes() error {
 		if replace {
 			action, what = "ReplaceRoute", "replace route "+k+" "+dst
 		}
-		detail := "RouteTableId=" + ref(w.tables, pl.goneTable, k) + " DestinationCidrBlock=" + dst + " GatewayId=" + gwRef
+		detail := "RouteTableId=" + cloud.Ref(w.tables, pl.goneTable, k) + " DestinationCidrBlock=" + dst + " GatewayId=" + gwRef
 		pl.ec2(phRoute, action, k, detail, what, func(ctx context.Context) error {
-			table, err := idOf(w.tables, "route table", k)
+			table, err := cloud.IDOf(w.tables, "route table", k)
 			if err != nil {
 				return err
 			}
-			gw, err := idOf(gws, kind, vk)
+			gw, err := cloud.IDOf(gws, kind, vk)
 			if err != nil {
 				return err
 			}
@@ -173,7 +173,7 @@ func (p *Provider) SyncRoutes(ctx context.Context, subnet string, want map[netip
 		calls = append(calls, cloud.Call{Service: "ec2", Action: action, Object: subnet,
 			Detail: "RouteTableId=" + table + " DestinationCidrBlock=" + dst + detail})
 	}
-	for _, dst := range slices.SortedFunc(maps.Keys(have), comparePrefix) {
+	for _, dst := range slices.SortedFunc(maps.Keys(have), cloud.ComparePrefix) {
 		r := have[dst]
 		if _, wanted := want[dst]; wanted || !isLearned(r) {
 			continue
@@ -184,7 +184,7 @@ func (p *Provider) SyncRoutes(ctx context.Context, subnet string, want map[netip
 		call("DeleteRoute", dst.String(), "")
 	}
 	var conflicts []error
-	for _, dst := range slices.SortedFunc(maps.Keys(want), comparePrefix) {
+	for _, dst := range slices.SortedFunc(maps.Keys(want), cloud.ComparePrefix) {
 		key := want[dst]
 		to := refs[key]
 		r, found := have[dst]
@@ -247,7 +247,7 @@ func (p *Provider) instanceRefs(ctx context.Context, keys, stale []string) (map[
 	for _, k := range missing {
 		delete(p.instances, k)
 	}
-	p.rememberLocked(&world{instances: index(objs)}, false)
+	p.rememberLocked(&world{instances: cloud.Index(objs)}, false)
 	for _, k := range missing {
 		r, ok := p.instances[k]
 		if !ok || r.eni == "" {
@@ -256,11 +256,4 @@ func (p *Provider) instanceRefs(ctx context.Context, keys, stale []string) (map[
 		refs[k] = r
 	}
 	return refs, nil
-}
-
-func comparePrefix(a, b netip.Prefix) int {
-	if c := a.Addr().Compare(b.Addr()); c != 0 {
-		return c
-	}
-	return a.Bits() - b.Bits()
 }

@@ -51,9 +51,6 @@ func (p *Provider) waitVGW(ctx context.Context, id string, ok func(types.VpnGate
 	})
 }
 
-// errNotExist is the error of an op whose object an earlier op should have made.
-func errNotExist(kind, key string) error { return fmt.Errorf("%s %s does not exist", kind, key) }
-
 // clientToken returns a fresh idempotency token: the SDK's retries of one
 // call reuse it, so a retried RunInstances cannot launch twice.
 // AWS: https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html — ClientToken

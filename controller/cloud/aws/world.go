@@ -2,8 +2,6 @@ package aws
 
 import (
 	"net/netip"
-	"slices"
-	"strings"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -12,10 +10,10 @@ import (
 )
 
 // TagKey is the tag that holds an object's key.
-const TagKey = "mcnlab:key"
+const TagKey = cloud.TagKey
 
 // TagOwner is the tag that names the lab or deployment owning an object.
-const TagOwner = "mcnlab:owner"
+const TagOwner = cloud.TagOwner
 
 // world is what the owner has in the account: observed, then updated by
 // Apply's operations as they succeed. Each map is by key; an object whose
@@ -39,7 +37,7 @@ type world struct {
 // base is the key and ID every object has.
 type base struct{ key, id string }
 
-func (b *base) keyID() (string, string) { return b.key, b.id }
+func (b *base) KeyID() (string, string) { return b.key, b.id }
 
 // name is how calls and errors name the object: its key, or its ID when
 // it has no key.
@@ -108,27 +106,6 @@ type vifObj struct {
 	amazonAddr, customerAddr string
 }
 
-type keyed interface{ keyID() (string, string) }
-
-// index maps objects by key, sorted by ID so that which of two duplicates
-// keeps the key is stable.
-func index[T keyed](objs []T) map[string]T {
-	slices.SortFunc(objs, func(a, b T) int {
-		_, ia := a.keyID()
-		_, ib := b.keyID()
-		return strings.Compare(ia, ib)
-	})
-	m := make(map[string]T, len(objs))
-	for _, o := range objs {
-		k, id := o.keyID()
-		if _, dup := m[k]; dup || k == "" {
-			k += "\x00" + id
-		}
-		m[k] = o
-	}
-	return m
-}
-
 // keyOf returns the mcnlab:key tag's value.
 func keyOf(tags []types.Tag) string { return tagValue(tags, TagKey) }
 
@@ -165,32 +142,21 @@ func filter(name string, values ...string) types.Filter {
 }
 
 // vpcKey returns the key of the VPC with the given ID, or "".
-func (w *world) vpcKey(id string) string { return keyByID(w.vpcs, id) }
+func (w *world) vpcKey(id string) string { return cloud.KeyByID(w.vpcs, id) }
 
 // subnetKey returns the key of the subnet with the given ID, or "".
-func (w *world) subnetKey(id string) string { return keyByID(w.subnets, id) }
+func (w *world) subnetKey(id string) string { return cloud.KeyByID(w.subnets, id) }
 
 // vgwKey returns the key of the VPN gateway with the given ID, or "".
-func (w *world) vgwKey(id string) string { return keyByID(w.vgws, id) }
-
-// keyByID returns the key under which m holds the object with the given
-// ID, or "".
-func keyByID[T keyed](m map[string]T, id string) string {
-	for k, o := range m {
-		if _, oid := o.keyID(); oid == id {
-			return k
-		}
-	}
-	return ""
-}
+func (w *world) vgwKey(id string) string { return cloud.KeyByID(w.vgws, id) }
 
 // inventory lists what exists by key; duplicates are left out.
 func (w *world) inventory() cloud.Inventory {
 	inv := cloud.Inventory{
-		VPCs:        keyIDs(w.vpcs),
-		Subnets:     keyIDs(w.subnets),
-		RouteTables: keyIDs(w.tables),
-		Groups:      keyIDs(w.groups),
+		VPCs:        cloud.KeyIDs(w.vpcs),
+		Subnets:     cloud.KeyIDs(w.subnets),
+		RouteTables: cloud.KeyIDs(w.tables),
+		Groups:      cloud.KeyIDs(w.groups),
 		Instances:   map[string]cloud.InstanceInfo{},
 	}
 	for k, i := range w.instances {
@@ -204,16 +170,4 @@ func (w *world) inventory() cloud.Inventory {
 		inv.Instances[k] = info
 	}
 	return inv
-}
-
-// keyIDs maps the key of each object in m that holds its own key (not a
-// duplicate's, nor a keyless one's) to the object's ID.
-func keyIDs[T keyed](m map[string]T) map[string]string {
-	out := map[string]string{}
-	for k, o := range m {
-		if key, id := o.keyID(); k == key {
-			out[k] = id
-		}
-	}
-	return out
 }

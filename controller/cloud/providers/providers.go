@@ -7,4 +7,6 @@ package providers
 import (
 	// The AWS provider (EC2 and Direct Connect), registered as "aws".
 	_ "github.com/mcnlab/mcnlab/controller/cloud/aws"
+	// The Azure provider (Azure Resource Manager), registered as "azure".
+	_ "github.com/mcnlab/mcnlab/controller/cloud/azure"
 )

@@ -2,8 +2,6 @@ package bench
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,16 +11,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
 
 	cmazure "github.com/mcnlab/mcnlab/cloudmock/azure"
+	"github.com/mcnlab/mcnlab/cloudmock/azure/azuretest"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
 
@@ -97,21 +92,10 @@ type azClients struct {
 // azureClients makes SDK clients that reach ts over TLS, trusting its
 // certificate, with keep-alive connections for workers.
 func azureClients(ts *httptest.Server, workers int) (azClients, error) {
-	pool := x509.NewCertPool()
-	pool.AddCert(ts.Certificate())
-	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, MaxIdleConnsPerHost: workers + 1, ForceAttemptHTTP2: false}
-	copts := policy.ClientOptions{
-		Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: ts.URL + "/", Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
-			cloud.ResourceManager: {Endpoint: ts.URL, Audience: "https://management.core.windows.net/"}}},
-		Transport: &http.Client{Transport: tr},
-		Retry:     policy.RetryOptions{MaxRetries: -1},
-	}
-	cred, err := azidentity.NewClientSecretCredential(benchAzTenant, benchClientID, benchAzSecret,
-		&azidentity.ClientSecretCredentialOptions{ClientOptions: copts, DisableInstanceDiscovery: true})
+	cred, opts, err := azuretest.Client(ts, benchAzTenant, benchClientID, benchAzSecret, workers)
 	if err != nil {
 		return azClients{}, err
 	}
-	opts := &arm.ClientOptions{ClientOptions: copts}
 	g, err := armresources.NewResourceGroupsClient(benchSub, cred, opts)
 	if err != nil {
 		return azClients{}, err

@@ -1,22 +1,15 @@
 package azure
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
-	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
+	"github.com/mcnlab/mcnlab/cloudmock/azure/azuretest"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
 
@@ -47,21 +40,11 @@ func newEnv(t *testing.T) *env {
 		Principal{ClientID: "other-app", Secret: "other", Subscription: otherSub})
 	ts := httptest.NewTLSServer(srv)
 	t.Cleanup(ts.Close)
-	pool := x509.NewCertPool()
-	pool.AddCert(ts.Certificate())
-	copts := policy.ClientOptions{
-		Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: ts.URL + "/",
-			Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
-				cloud.ResourceManager: {Endpoint: ts.URL, Audience: "https://management.core.windows.net/"}}},
-		Transport: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}},
-		Retry:     policy.RetryOptions{MaxRetries: -1},
-	}
-	cred, err := azidentity.NewClientSecretCredential(testTenant, testApp, testSecret,
-		&azidentity.ClientSecretCredentialOptions{ClientOptions: copts, DisableInstanceDiscovery: true})
+	cred, opts, err := azuretest.Client(ts, testTenant, testApp, testSecret, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{cloud: c, srv: srv, ts: ts, cred: cred, opts: &arm.ClientOptions{ClientOptions: copts}}
+	return &env{cloud: c, srv: srv, ts: ts, cred: cred, opts: opts}
 }
 
 // polled is a poller's result; must fails the test on an error.
@@ -70,15 +53,9 @@ type polled[T any] struct {
 	err error
 }
 
-// poll waits for a poller with the SDK's smallest frequency; the server's
-// Retry-After: 0 makes it return at once.
+// poll waits for a poller (azuretest.Wait).
 func poll[T any](p *runtime.Poller[T], err error) polled[T] {
-	if err != nil {
-		return polled[T]{err: err}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	v, err := p.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: time.Second})
+	v, err := azuretest.Wait(p, err)
 	return polled[T]{v, err}
 }
 

@@ -211,6 +211,7 @@ func (r *Realizer) adoptLive(p *plan) error {
 		s.tgws[id] = lg
 		n++
 	}
+	r.adoptTGWPeers(p)
 	for id, d := range p.dx {
 		if rt := s.routers[d.network]; rt != nil && rt.has(d.ifRouter) {
 			s.dx[id] = &liveDX{network: d.network, ifRouter: d.ifRouter, key: d.key}

@@ -183,6 +183,8 @@ func (r *Realizer) kernelRoute6(k kroute, n model.Network, rt model.Route, enis 
 				return via(e.IPv6Addrs[0], bridgeOf[e.SubnetID])
 			}
 		}
+	case model.TargetTransitGateway:
+		return tgwRoute6(k, p, n, rt.Target.ID)
 	case model.TargetPeering:
 		if pc, ok := p.peerings[rt.Target.ID]; ok {
 			a, b := linkAddrs6(pc.link)

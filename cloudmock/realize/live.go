@@ -230,8 +230,9 @@ type liveState struct {
 	routers    map[string]*liveRouter
 	hosts      map[string]*liveHost
 	peerings   map[string]*peerPlan
-	tgws       map[string]*liveRouter // transit gateways, by ID
-	atts       map[string]attPlan     // VPC attachments, by ID
+	tgws       map[string]*liveRouter  // transit gateways, by ID
+	atts       map[string]attPlan      // VPC attachments, by ID
+	tgwPeers   map[string]*tgwPeerPlan // peering attachment links, by ID (transit.go)
 	inet       *liveNS
 	inetRoutes map[netip.Addr]string // public address -> network whose link it goes to
 	dx         map[string]*liveDX    // virtual interface links, by VIF ID
@@ -240,7 +241,7 @@ type liveState struct {
 
 func newLiveState() *liveState {
 	return &liveState{routers: map[string]*liveRouter{}, hosts: map[string]*liveHost{},
-		peerings: map[string]*peerPlan{}, tgws: map[string]*liveRouter{}, atts: map[string]attPlan{}, inetRoutes: map[netip.Addr]string{},
+		peerings: map[string]*peerPlan{}, tgws: map[string]*liveRouter{}, atts: map[string]attPlan{}, tgwPeers: map[string]*tgwPeerPlan{}, inetRoutes: map[netip.Addr]string{},
 		dx: map[string]*liveDX{}, uplinks: map[string]bool{}}
 }
 
@@ -269,7 +270,7 @@ func (s *liveState) teardown() error {
 		errs = append(errs, g.remove())
 		delete(s.tgws, id)
 	}
-	s.atts = map[string]attPlan{}
+	s.atts, s.tgwPeers = map[string]attPlan{}, map[string]*tgwPeerPlan{}
 	if s.inet != nil {
 		errs = append(errs, s.inet.remove())
 		s.inet = nil
@@ -345,6 +346,16 @@ func (r *Realizer) ensure(p *plan) error {
 			return err
 		}
 	}
+	for _, id := range sortedKeys(p.tgwPeers) {
+		if err := r.ensureTGWPeer(p.tgwPeers[id]); err != nil {
+			return err
+		}
+	}
+	for _, id := range sortedKeys(p.tgws) {
+		if err := r.configureTransit(p.tgws[id]); err != nil {
+			return err
+		}
+	}
 	for _, id := range sortedKeys(p.hosts) {
 		if err := r.ensureHost(p.hosts[id]); err != nil {
 			return err
@@ -400,7 +411,7 @@ func (r *Realizer) removeStale(p *plan) error {
 			delete(s.peerings, id)
 		}
 	}
-	errs = append(errs, r.removeStaleAttachments(p))
+	errs = append(errs, r.removeStaleAttachments(p), r.removeStaleTGWPeers(p))
 	for id, g := range s.tgws {
 		if _, ok := p.tgws[id]; !ok {
 			errs = append(errs, g.remove())
@@ -752,49 +763,4 @@ func (r *Realizer) syncInternetRoutes(p *plan) error {
 		s.inetRoutes[a] = n
 	}
 	return nil
-}
-
-// ensureTransit makes a transit gateway's namespace and links to the
-// routers of its attached networks, and brings its tables to the plan.
-func (r *Realizer) ensureTransit(tp *tgwPlan) error {
-	s := r.live
-	lg := s.tgws[tp.id]
-	if lg == nil {
-		l, err := r.createNS(tp.ns)
-		if err != nil {
-			return fmt.Errorf("realize: transit gateway %s: %w", tp.id, err)
-		}
-		// segs records the attachments whose link exists on this gateway.
-		lg = &liveRouter{liveNS: l, segs: map[string]segPlan{}, routes: map[rkey]kroute{}, rules: map[krule]bool{}}
-		s.tgws[tp.id] = lg
-	}
-	for _, a := range tp.atts {
-		if _, ok := s.atts[a.id]; ok {
-			continue
-		}
-		rt := s.routers[a.network]
-		if err := lg.veth(a.ifTGW, rt.liveNS, a.ifVPC); err != nil {
-			return err
-		}
-		lg.segs[a.id] = segPlan{subnet: a.id, bridge: a.ifTGW}
-		s.atts[a.id] = a
-		for _, end := range []struct {
-			l    *liveRouter
-			name string
-			addr netip.Prefix
-		}{{lg, a.ifTGW, a.addrTGW}, {rt, a.ifVPC, a.addrVPC}} {
-			k, err := end.l.link(end.name)
-			if err != nil {
-				return err
-			}
-			if err := end.l.addAddr(k, end.addr); err != nil {
-				return err
-			}
-			if err := end.l.up(k); err != nil {
-				return err
-			}
-			end.l.key = ""
-		}
-	}
-	return lg.configure(tp.routes, tp.rules, &ruleset{}, tp.key, "none")
 }

@@ -78,7 +78,12 @@ func takeSnapshot(c *model.Cloud) *snapshot {
 			s.peerings[p.ID] = p
 		}
 		s.tgws = append(s.tgws, c.TransitGateways(a.ID)...)
-		s.tgwAtts = append(s.tgwAtts, c.TransitGatewayAttachments(a.ID)...)
+		for _, x := range c.TransitGatewayAttachments(a.ID) {
+			// A peering attachment is both its accounts'.
+			if !slices.ContainsFunc(s.tgwAtts, func(y model.TransitGatewayAttachment) bool { return y.ID == x.ID }) {
+				s.tgwAtts = append(s.tgwAtts, x)
+			}
+		}
 		s.vifs = append(s.vifs, c.DXVirtualInterfaces(a.ID)...)
 		s.eigws = append(s.eigws, c.EgressOnlyGateways(a.ID)...)
 		for _, t := range c.TransitGatewayRouteTables(a.ID) {
@@ -183,13 +188,14 @@ var InternetServer = netip.MustParseAddr("192.0.2.10")
 
 // plan is the dataplane the model asks for.
 type plan struct {
-	routers  map[string]*routerPlan // by network ID
-	hosts    map[string]*hostPlan   // by interface ID, or NAT gateway ID
-	peerings map[string]*peerPlan   // by peering ID, active ones only
-	tgws     map[string]*tgwPlan    // by transit gateway ID
-	dx       map[string]*dxPlan     // by virtual interface ID, the realized ones
-	vgwDX    map[string]*dxPlan     // by VPN gateway ID: the realized interface its routes use
-	internet bool                   // some network has an internet gateway or a gateway endpoint, or there are uplinks or Options.Internet
+	routers  map[string]*routerPlan  // by network ID
+	hosts    map[string]*hostPlan    // by interface ID, or NAT gateway ID
+	peerings map[string]*peerPlan    // by peering ID, active ones only
+	tgws     map[string]*tgwPlan     // by transit gateway ID
+	tgwPeers map[string]*tgwPeerPlan // by peering attachment ID, accepted ones (transit.go)
+	dx       map[string]*dxPlan      // by virtual interface ID, the realized ones
+	vgwDX    map[string]*dxPlan      // by VPN gateway ID: the realized interface its routes use
+	internet bool                    // some network has an internet gateway or a gateway endpoint, or there are uplinks or Options.Internet
 	// endpointDsts are the service CIDRs each network reaches through its
 	// gateway endpoints, over its router's internet link (endpoints.go).
 	endpointDsts map[string][]netip.Prefix
@@ -232,9 +238,12 @@ type tgwPlan struct {
 // attPlan is a VPC attachment: a link between the transit gateway (ifTGW,
 // addrTGW) and the network's router (ifVPC, addrVPC).
 type attPlan struct {
-	id, network      string
-	ifTGW, ifVPC     string
-	addrTGW, addrVPC netip.Prefix
+	id, network        string
+	ifTGW, ifVPC       string
+	addrTGW, addrVPC   netip.Prefix
+	addr6TGW, addr6VPC netip.Prefix
+	v6                 bool   // carries IPv6: a VPC attachment with IPv6 support, or a peering
+	peer               string // a peering attachment's peer gateway (transit.go): addrVPC is its end
 }
 
 type segPlan struct {
@@ -379,7 +388,7 @@ type natMap struct {
 
 func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 	p := &plan{routers: map[string]*routerPlan{}, hosts: map[string]*hostPlan{}, peerings: map[string]*peerPlan{},
-		tgws: map[string]*tgwPlan{}, inetRoutes: map[string][]netip.Addr{}, dx: map[string]*dxPlan{}, vgwDX: map[string]*dxPlan{},
+		tgws: map[string]*tgwPlan{}, tgwPeers: map[string]*tgwPeerPlan{}, inetRoutes: map[string][]netip.Addr{}, dx: map[string]*dxPlan{}, vgwDX: map[string]*dxPlan{},
 		subnetNAT: map[string][]subnetNAT{}}
 	nets := map[string]model.Network{}
 	for _, n := range s.networks {
@@ -457,12 +466,9 @@ func (r *Realizer) planLinks(p *plan, s *snapshot, nets map[string]model.Network
 		if _, ok := nets[pc.AccepterNetworkID]; !ok {
 			continue
 		}
-		key := "pcx/" + pc.ID
-		keep[key] = true
-		i := r.linkIndex(key)
-		a, b := linkAddrs(i)
-		p.peerings[pc.ID] = &peerPlan{id: pc.ID, a: pc.RequesterNetworkID, b: pc.AccepterNetworkID, link: i,
-			ifname: peeringIf(pc.Handle), addrA: a, addrB: b}
+		e := r.keptLink(keep, "pcx/"+pc.ID)
+		p.peerings[pc.ID] = &peerPlan{id: pc.ID, a: pc.RequesterNetworkID, b: pc.AccepterNetworkID, link: e.i,
+			ifname: peeringIf(pc.Handle), addrA: e.a, addrB: e.b}
 	}
 	for n := range igwOf {
 		keep["igw/"+n] = true
@@ -718,61 +724,4 @@ func (r *Realizer) kernelRoute(no int, n model.Network, rt model.Route, enis map
 	// tunnels are not realized yet) drop what their routes match, as do
 	// routes to a transit gateway the network is not attached to.
 	return k
-}
-
-// planTransit plans every available transit gateway and its available VPC
-// attachments.
-// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html — an attachment's traffic is routed by the one route table it is associated with; propagation puts the attached VPC's CIDRs in a table
-func (r *Realizer) planTransit(p *plan, s *snapshot, nets map[string]model.Network, keep map[string]bool) {
-	for _, g := range s.tgws {
-		if g.State != model.StateAvailable {
-			continue
-		}
-		tp := &tgwPlan{id: g.ID, ns: r.tgwNS(g.Handle)}
-		p.tgws[g.ID] = tp
-		ifOf := map[string]attPlan{}
-		for _, a := range s.tgwAtts {
-			if a.TransitGatewayID != g.ID || a.State != model.StateAvailable || a.Kind != model.AttachNetwork {
-				continue
-			}
-			if _, ok := nets[a.NetworkID]; !ok {
-				continue
-			}
-			key := "tgw/" + a.ID
-			keep[key] = true
-			at, av := linkAddrs(r.linkIndex(key))
-			ap := attPlan{id: a.ID, network: a.NetworkID, ifTGW: tgwAttIf(a.Handle), ifVPC: tgwVPCIf(g.Handle), addrTGW: at, addrVPC: av}
-			tp.atts = append(tp.atts, ap)
-			ifOf[a.ID] = ap
-		}
-		slices.SortFunc(tp.atts, func(a, b attPlan) int { return strings.Compare(a.id, b.id) })
-		// What matches no route of the associated table, or comes from an
-		// attachment with no table, is dropped.
-		tp.routes = append(tp.routes, kroute{table: localTbl, dst: netip.MustParsePrefix("0.0.0.0/0"), kind: "unreachable"})
-		tp.rules = append(tp.rules, krule{prio: localPrio, table: localTbl})
-		var tables []tgwTable
-		for _, t := range s.tgwTables {
-			if t.TransitGatewayID == g.ID {
-				tables = append(tables, t)
-			}
-		}
-		slices.SortFunc(tables, func(a, b tgwTable) int { return strings.Compare(a.ID, b.ID) })
-		for i, t := range tables {
-			no := firstTbl + i
-			for _, rt := range t.routes {
-				k := kroute{table: no, dst: rt.Destination, kind: "blackhole"}
-				// AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html — a blackhole route drops matching traffic
-				if a, ok := ifOf[rt.AttachmentID]; ok && !rt.Blackhole {
-					k.kind, k.via, k.dev = "via", a.addrVPC.Addr(), a.ifTGW
-				}
-				tp.routes = append(tp.routes, k)
-			}
-			for _, id := range t.Associations {
-				if a, ok := ifOf[id]; ok {
-					tp.rules = append(tp.rules, krule{prio: rulePrio + slices.IndexFunc(tp.atts, func(x attPlan) bool { return x.id == id }), iif: a.ifTGW, table: no})
-				}
-			}
-		}
-		tp.key = fmt.Sprintf("%v|%v|%v", tp.atts, tp.routes, tp.rules)
-	}
 }

@@ -10,15 +10,17 @@ import (
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/dataplane/firewall"
 	"github.com/mcnlab/mcnlab/dataplane/fwmgmt"
+	"github.com/mcnlab/mcnlab/dataplane/l7proxy"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
 // fakeFirewall is a firewall engine that keeps its policy.
 type fakeFirewall struct{}
 
-func (fakeFirewall) Apply(firewall.Config) error        { return nil }
-func (fakeFirewall) Counters() (firewall.Counts, error) { return firewall.Counts{}, nil }
-func (fakeFirewall) Flows() ([]firewall.Flow, error)    { return nil, nil }
+func (fakeFirewall) Apply(firewall.Config) error            { return nil }
+func (fakeFirewall) Counters() (firewall.Counts, error)     { return firewall.Counts{}, nil }
+func (fakeFirewall) Flows() ([]firewall.Flow, error)        { return nil, nil }
+func (fakeFirewall) Decisions() ([]l7proxy.Decision, error) { return nil, nil }
 func (d fwDialer) DialFirewall(id string) (*fwmgmt.Client, error) {
 	return fwmgmt.NewClient(d[id]), nil
 }
@@ -67,7 +69,7 @@ func TestFireNetRoutesAndPolicies(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, b := range backends {
-		if cfg := b.Config(); len(cfg.Rules) != 2 || cfg.Rules[0].DstPort != 22 {
+		if cfg := b.Config(); len(cfg.Rules) != 4 || cfg.Rules[0].DstPort != 22 || cfg.EngineName != "l7" || cfg.Rules[2].Path != "/admin*" {
 			t.Errorf("%s holds %+v", k, cfg)
 		}
 	}
@@ -78,7 +80,7 @@ func TestFireNetRoutesAndPolicies(t *testing.T) {
 	if err := c.pushFirewalls(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if cfg := backends["fw2"].Config(); len(cfg.Rules) != 2 {
+	if cfg := backends["fw2"].Config(); len(cfg.Rules) != 4 {
 		t.Errorf("fw2 was not configured again: %+v", cfg)
 	}
 }

@@ -28,6 +28,10 @@ func (d *decoder) firenet(n *yaml.Node, path string) *FireNet {
 		s, _ := d.str(v, join(path, "hash"))
 		fn.Hash = FireNetHash(s)
 	}
+	if v := f["engine"]; v != nil {
+		s, _ := d.str(v, join(path, "engine"))
+		fn.Engine = FirewallEngine(s)
+	}
 	if v := f["rules"]; v != nil {
 		rp := join(path, "rules")
 		if items, ok := d.list(v, rp, "firewall rules, such as [{action: deny, protocol: tcp, port: 22}]"); ok {
@@ -86,6 +90,14 @@ func (d *decoder) firewallRule(n *yaml.Node, path string) *FirewallRule {
 	}
 	if v := f["to"]; v != nil {
 		r.To = d.prefix(v, join(path, "to"), "10.2.0.0/16")
+	}
+	for _, k := range []struct {
+		key string
+		dst *string
+	}{{"host", &r.Host}, {"path", &r.Path}, {"sni", &r.SNI}} {
+		if v := f[k.key]; v != nil {
+			*k.dst, _ = d.str(v, join(path, k.key))
+		}
 	}
 	return r
 }

@@ -15,13 +15,21 @@ import "net/netip"
 //	      inspect: [[prod, shared]]
 //	      egress: false
 //	      hash: 5-tuple
-//	      rules: [{action: deny, protocol: tcp, port: 22}]
+//	      engine: l7
+//	      rules:
+//	        - {action: deny, protocol: tcp, port: 22}
+//	        - {action: deny, protocol: http, host: www.example.com, path: /admin*}
+//	        - {action: deny, protocol: tls, sni: blocked.example.net}
 //	      default: allow
 //
 // The firewalls are instances in the transit's subnet (beside its
 // gateways, which reach them on that subnet); each runs the stateful
-// firewall engine (dataplane/firewall) with the rules, first match wins,
-// then default.
+// firewall engine (dataplane/firewall) with the rules of protocols any,
+// tcp, udp and icmp, first match wins, then default. A firewall whose
+// engine is l7 also runs squid (dataplane/l7proxy): new tcp/80 and tcp/443
+// flows the stateful rules allow go to it, and it applies the http rules
+// to each HTTP request (Host, path) and the tls rules to each TLS
+// connection (SNI), first match wins, and passes what none matches.
 
 // FireNet is a transit's firewall network.
 type FireNet struct {
@@ -35,8 +43,13 @@ type FireNet struct {
 	Egress bool
 	// Hash is HashFiveTuple (the default) or HashTwoTuple.
 	Hash FireNetHash
-	// Rules are the stateful engine's policy, first match wins; Default
-	// is what no rule matches (FirewallAllow when unset).
+	// Engine is the firewalls' engine where a firewall names none
+	// (EngineStateful when unset).
+	Engine FirewallEngine
+	// Rules are the policy, first match wins: the stateful engine's
+	// (protocols any, tcp, udp, icmp) and the l7 engine's (http, tls),
+	// each engine taking its own in order. Default is what no stateful
+	// rule matches (FirewallAllow when unset).
 	Rules   []*FirewallRule
 	Default FirewallAction
 	Pos     Pos
@@ -59,13 +72,17 @@ const (
 	// EngineStateful is the generic stateful firewall (nftables with
 	// conntrack): 5-tuple rules.
 	EngineStateful FirewallEngine = "stateful"
+	// EngineL7 is the stateful engine plus squid, which inspects HTTP
+	// requests (tcp/80) and TLS server names (tcp/443): the http and tls
+	// rules.
+	EngineL7 FirewallEngine = "l7"
 )
 
 // Firewall is one firewall instance of a FireNet. Its name is also its
 // instance's (unique among the lab's names).
 type Firewall struct {
 	Name   string
-	Engine FirewallEngine // EngineStateful when unset
+	Engine FirewallEngine // the firenet's engine when unset
 	// Address is its private address in the transit's subnet; invalid
 	// (zero) means the cloud's choice.
 	Address netip.Addr
@@ -90,6 +107,10 @@ const (
 	ProtoTCP  FirewallProtocol = "tcp"
 	ProtoUDP  FirewallProtocol = "udp"
 	ProtoICMP FirewallProtocol = "icmp"
+	// ProtoHTTP and ProtoTLS are the l7 engine's: HTTP requests on tcp/80
+	// and TLS connections on tcp/443.
+	ProtoHTTP FirewallProtocol = "http"
+	ProtoTLS  FirewallProtocol = "tls"
 )
 
 // FirewallRule matches new flows; every field set must hold.
@@ -101,19 +122,39 @@ type FirewallRule struct {
 	// From and To are source and destination prefixes; invalid means
 	// any.
 	From, To netip.Prefix
-	Pos      Pos
+	// Host and Path (http) match a request's Host header and its path
+	// and query ("/admin*": '*' is any characters); SNI (tls) the server
+	// name of a TLS ClientHello. A name is lower-case, or "*.example.com"
+	// for the name and every name below it. Empty: any.
+	Host, Path, SNI string
+	Pos             Pos
+}
+
+// IsL7 says whether r is a rule of the l7 engine (http or tls).
+func (r *FirewallRule) IsL7() bool { return r.Protocol == ProtoHTTP || r.Protocol == ProtoTLS }
+
+// EngineOf is the engine firewall fw runs: its own, else the firenet's.
+func (f *FireNet) EngineOf(fw *Firewall) FirewallEngine {
+	if fw.Engine != "" {
+		return fw.Engine
+	}
+	if f.Engine != "" {
+		return f.Engine
+	}
+	return EngineStateful
 }
 
 // firenetValues are the valid values of the firenet block's enumerations,
 // in documentation order.
 var (
 	firenetHashes    = []string{string(HashFiveTuple), string(HashTwoTuple)}
-	firewallEngines  = []string{string(EngineStateful)}
+	firewallEngines  = []string{string(EngineStateful), string(EngineL7)}
 	firewallActions  = []string{string(FirewallAllow), string(FirewallDeny)}
-	firewallProtocol = []string{string(ProtoAny), string(ProtoTCP), string(ProtoUDP), string(ProtoICMP)}
+	firewallProtocol = []string{string(ProtoAny), string(ProtoTCP), string(ProtoUDP), string(ProtoICMP), string(ProtoHTTP), string(ProtoTLS)}
 )
 
-// applyDefaults fills the unset hash, default, engines and protocols.
+// applyDefaults fills the unset hash, default, engine and protocols
+// (a firewall's engine stays unset: the firenet's applies, EngineOf).
 func (f *FireNet) applyDefaults() {
 	if f.Hash == "" {
 		f.Hash = HashFiveTuple
@@ -121,10 +162,8 @@ func (f *FireNet) applyDefaults() {
 	if f.Default == "" {
 		f.Default = FirewallAllow
 	}
-	for _, fw := range f.Firewalls {
-		if fw != nil && fw.Engine == "" {
-			fw.Engine = EngineStateful
-		}
+	if f.Engine == "" {
+		f.Engine = EngineStateful
 	}
 	for _, r := range f.Rules {
 		if r != nil && r.Protocol == "" {

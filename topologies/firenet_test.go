@@ -29,11 +29,14 @@ func TestFireNetDecode(t *testing.T) {
 	}
 	f := strippedFireNet(topo.Cloud.Transits[0].FireNet)
 	want := &FireNet{
-		Firewalls: []*Firewall{{Name: "fw1", Engine: EngineStateful, Address: netip.MustParseAddr("10.10.1.30")}, {Name: "fw2", Engine: EngineStateful}},
+		Firewalls: []*Firewall{{Name: "fw1", Address: netip.MustParseAddr("10.10.1.30")}, {Name: "fw2"}},
 		Inspect:   []*DomainConnection{{A: "prod", B: "shared"}},
 		Hash:      HashTwoTuple,
+		Engine:    EngineL7,
 		Rules: []*FirewallRule{{Action: FirewallDeny, Protocol: ProtoTCP, Port: 22},
-			{Action: FirewallAllow, Protocol: ProtoICMP, From: netip.MustParsePrefix("10.1.0.0/16"), To: netip.MustParsePrefix("10.3.0.0/16")}},
+			{Action: FirewallAllow, Protocol: ProtoICMP, From: netip.MustParsePrefix("10.1.0.0/16"), To: netip.MustParsePrefix("10.3.0.0/16")},
+			{Action: FirewallDeny, Protocol: ProtoHTTP, Host: "www.example.com", Path: "/admin*"},
+			{Action: FirewallDeny, Protocol: ProtoTLS, SNI: "blocked.example.net"}},
 		Default: FirewallAllow,
 	}
 	if !reflect.DeepEqual(f, want) {

@@ -30,9 +30,9 @@ var objectKeys = map[string][]string{
 	"domain":         {"members"},
 
 	// FireNet (firenet.go).
-	"firenet":      {"firewalls", "inspect", "egress", "hash", "rules", "default"},
+	"firenet":      {"firewalls", "inspect", "egress", "hash", "engine", "rules", "default"},
 	"firewall":     {"engine", "address"},
-	"firewallRule": {"action", "protocol", "port", "from", "to"},
+	"firewallRule": {"action", "protocol", "port", "from", "to", "host", "path", "sni"},
 
 	// The emulated internet (internet.go).
 	"internet":     {"dns", "hosts"},

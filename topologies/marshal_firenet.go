@@ -5,12 +5,13 @@ import (
 )
 
 // marshalFireNet writes a transit's firenet block; egress, hash, engine,
-// protocol and default are left out at their defaults.
+// protocol and default are left out at their defaults (a firewall's
+// engine only when it names one).
 func marshalFireNet(f *FireNet) *yaml.Node {
 	fws := mapping()
 	for _, fw := range f.Firewalls {
 		m := mapping()
-		if fw.Engine != "" && fw.Engine != EngineStateful {
+		if fw.Engine != "" {
 			m.Content = append(m.Content, str("engine"), str(string(fw.Engine)))
 		}
 		if fw.Address.IsValid() {
@@ -27,6 +28,9 @@ func marshalFireNet(f *FireNet) *yaml.Node {
 	}
 	if f.Hash != "" && f.Hash != HashFiveTuple {
 		m.Content = append(m.Content, str("hash"), str(string(f.Hash)))
+	}
+	if f.Engine != "" && f.Engine != EngineStateful {
+		m.Content = append(m.Content, str("engine"), str(string(f.Engine)))
 	}
 	if len(f.Rules) > 0 {
 		rules := &yaml.Node{Kind: yaml.SequenceNode}
@@ -55,6 +59,11 @@ func marshalFirewallRule(r *FirewallRule) *yaml.Node {
 	}
 	if r.To.IsValid() {
 		m.Content = append(m.Content, str("to"), str(r.To.String()))
+	}
+	for _, f := range []struct{ key, v string }{{"host", r.Host}, {"path", r.Path}, {"sni", r.SNI}} {
+		if f.v != "" {
+			m.Content = append(m.Content, str(f.key), str(f.v))
+		}
 	}
 	return flow(m)
 }

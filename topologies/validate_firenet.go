@@ -40,10 +40,13 @@ func (c *checker) checkFireNets(t *Topology) {
 			c.errf(join(path, "egress"), f.Pos, "egress through the firewalls is not supported yet (the firewalls share the gateways' subnet interface with the internet's replies); set egress: false")
 		}
 		c.checkEnum(join(path, "hash"), f.Pos, string(f.Hash), "hash", firenetHashes)
+		c.checkEnum(join(path, "engine"), f.Pos, string(f.Engine), "firewall engine", firewallEngines)
 		c.checkEnum(join(path, "default"), f.Pos, string(f.Default), "default action", firewallActions)
 		for i, r := range f.Rules {
 			c.checkFirewallRule(r, index(join(path, "rules"), i), f.Pos)
 		}
+		c.checkL7Engine(f, path)
+		c.checkL7Hash(f, path)
 	}
 }
 
@@ -127,7 +130,8 @@ func (c *checker) checkInspectConnected(cl *Cloud, f *FireNet, path string, doma
 }
 
 // checkFirewallRule checks one rule: an action, a known protocol, a port
-// only with tcp or udp, and IPv4 prefixes.
+// only with tcp or udp, host, path and sni only with their protocol, and
+// IPv4 prefixes.
 func (c *checker) checkFirewallRule(r *FirewallRule, path string, pos Pos) {
 	if r == nil {
 		c.errf(path, pos, "nil firewall rule")
@@ -143,14 +147,77 @@ func (c *checker) checkFirewallRule(r *FirewallRule, path string, pos Pos) {
 	case c.bad[pp] || r.Port == 0:
 	case r.Port < 1 || r.Port > 65535:
 		c.errf(pp, r.Pos, "port %d is out of range; use 1..65535", r.Port)
+	case r.IsL7():
+		c.errf(pp, r.Pos, "the l7 engine inspects http on tcp/80 and tls on tcp/443 only; leave out port")
 	case r.Protocol != ProtoTCP && r.Protocol != ProtoUDP:
 		c.errf(pp, r.Pos, "a port needs protocol tcp or udp; this rule's protocol is %s", orAny(r.Protocol))
 	}
+	c.checkL7Fields(r, path)
 	if r.From.IsValid() {
 		c.checkPrefix4(join(path, "from"), r.Pos, r.From, "10.1.0.0/16")
 	}
 	if r.To.IsValid() {
 		c.checkPrefix4(join(path, "to"), r.Pos, r.To, "10.2.0.0/16")
+	}
+}
+
+// checkL7Fields checks host, path and sni: each only with its protocol,
+// names lower-case (or a leading "*."), a path from "/" without spaces.
+func (c *checker) checkL7Fields(r *FirewallRule, path string) {
+	for _, f := range []struct {
+		key, v string
+		proto  FirewallProtocol
+		eg     string
+	}{{"host", r.Host, ProtoHTTP, "{action: deny, protocol: http, host: www.example.com, path: /admin*}"},
+		{"path", r.Path, ProtoHTTP, "{action: deny, protocol: http, path: /admin*}"},
+		{"sni", r.SNI, ProtoTLS, "{action: deny, protocol: tls, sni: blocked.example.net}"}} {
+		fp := join(path, f.key)
+		switch {
+		case f.v == "" || c.bad[fp]:
+		case r.Protocol != f.proto:
+			c.errf(fp, r.Pos, "%s needs protocol %s; this rule's protocol is %s, such as %s", f.key, f.proto, orAny(r.Protocol), f.eg)
+		case f.key == "path" && (!strings.HasPrefix(f.v, "/") && f.v != "*" || strings.ContainsAny(f.v, " \t\n\"\\")):
+			c.errf(fp, r.Pos, "path %q must start with / and hold no spaces, quotes or backslashes; '*' stands for any characters, such as /admin*", f.v)
+		case f.key != "path":
+			if msg := checkFQDN(f.v); msg != "" {
+				c.errf(fp, r.Pos, "%s", msg)
+			}
+		}
+	}
+}
+
+// checkL7Engine reports, at the first http or tls rule of a firenet, a
+// firewall that does not run the l7 engine: it could not apply them.
+func (c *checker) checkL7Engine(f *FireNet, path string) {
+	for i, r := range f.Rules {
+		rp := join(index(join(path, "rules"), i), "protocol")
+		if r == nil || !r.IsL7() || c.bad[rp] {
+			continue
+		}
+		for _, fw := range f.Firewalls {
+			if fw != nil && f.EngineOf(fw) != EngineL7 {
+				c.errf(rp, r.Pos, "protocol %s needs the l7 engine, but firewall %s runs %s; set engine: l7 on the firenet (or on %s)",
+					r.Protocol, fw.Name, f.EngineOf(fw), fw.Name)
+				return
+			}
+		}
+		return
+	}
+}
+
+// checkL7Hash reports the l7 engine on several firewalls with the 5-tuple
+// hash: squid connects on from the client's address but a port of its
+// own, and the gateways would hash that connection's replies afresh, to
+// any firewall; the 2-tuple hash sends them to the same one.
+func (c *checker) checkL7Hash(f *FireNet, path string) {
+	if f.Hash != HashFiveTuple || len(f.Firewalls) < 2 || c.bad[join(path, "hash")] {
+		return
+	}
+	for _, fw := range f.Firewalls {
+		if fw != nil && f.EngineOf(fw) == EngineL7 {
+			c.errf(join(path, "hash"), f.Pos, "the l7 engine (firewall %s) needs hash: 2-tuple with more than one firewall: its proxy connects on from a port of its own, and a 5-tuple hash may send that connection's replies to another firewall", fw.Name)
+			return
+		}
 	}
 }
 

@@ -26,7 +26,10 @@ const fireNetTopology = "../../topologies/testdata/good/firenet.yaml"
 // shared (2-tuple hash, a rule denying tcp/22). The matrix is as
 // expected; pings cross exactly one firewall, whose counters (the
 // gateway's and its own rule's) rise by what was sent; the far end sees
-// the original source address; tcp/22 is denied while ICMP passes; and
+// the original source address; tcp/22 is denied while ICMP passes; the
+// l7 engine (squid) refuses an HTTP path and a TLS name while another path
+// and TLS to the same address pass, the server seeing the client's own
+// address (l7Blocks); and
 // stopping the firewall that carries the flow moves it to the other one
 // within 2 s. inspect shows both firewalls.
 func TestFireNetLab(t *testing.T) {
@@ -61,6 +64,7 @@ func TestFireNetLab(t *testing.T) {
 		t.Errorf("shared-web saw the connection from %s, want prod-app's own %s", got, src)
 	}
 	sshBlocked(t, lab, prod, dst, carrier)
+	l7Blocks(t, lab, "prod-app", shared, src, dst)
 
 	out, _, err := run(t, "inspect", "--lab", lab)
 	if err != nil || !strings.Contains(out, "FIRENET GATEWAY") || !strings.Contains(out, "fw1") || !strings.Contains(out, "fw2") {

@@ -25,7 +25,7 @@ func l7Dir(socket string) string { return strings.TrimSuffix(socket, ".sock") + 
 // (dataplane/fwmgmt). The cloud's realizer starts it in the namespace of
 // every instance launched with the firewall image, as it starts gateways.
 // It boots with the allow-all policy until the controller pushes one; a
-// policy with L7 rules starts squid as its child (l7Dir), which stops
+// policy with engine l7 starts squid as its child (l7Dir), which stops
 // with it.
 // Its nftables table outlives it (the kernel enforces the policy, not
 // the daemon): a daemon that stops leaves the policy in force, and one
@@ -64,7 +64,8 @@ func newFirewall() *cobra.Command {
 			logger.Info("serving the firewall API", "socket", socket, "pid", os.Getpid())
 			<-cmd.Context().Done()
 			logger.Info("stopping")
-			return srv.Close() // the table stays: see above
+			// The table stays (see above); squid, its child, goes.
+			return errors.Join(srv.Close(), eng.StopProxy())
 		},
 	}
 	cmd.Flags().StringVar(&socket, "socket", "", "unix socket of the firewall API")

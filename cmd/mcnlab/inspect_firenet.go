@@ -15,9 +15,10 @@ import (
 )
 
 // printFireNet writes each FireNet transit gateway's view of its
-// firewalls (health, what it steered to each) and each firewall's own
-// rule counters, read from their management sockets. A lab without
-// firewalls prints nothing.
+// firewalls (health, what it steered to each), each firewall's own rule
+// counters (requests for the l7 engine's http and tls rules) and the l7
+// engines' latest decisions, read from their management sockets. A lab
+// without firewalls prints nothing.
 func printFireNet(ctx context.Context, w io.Writer, lab string, p *intent.Plan, instances map[string]cloud.InstanceInfo) {
 	fws := p.Firewalls()
 	if len(fws) == 0 {
@@ -55,6 +56,7 @@ func printFireNet(ctx context.Context, w io.Writer, lab string, p *intent.Plan, 
 		}
 	}
 	fmt.Fprintln(w, "\nFIREWALL\tRULE\tMATCH\tACTION\tPACKETS\tBYTES")
+	l7 := map[string]*fwmgmt.L7Status{}
 	for _, fw := range fws {
 		in, ok := instances[fw.Key]
 		if !ok {
@@ -71,11 +73,61 @@ func printFireNet(ctx context.Context, w io.Writer, lab string, p *intent.Plan, 
 			continue
 		}
 		for _, r := range st.Rules {
+			if r.Protocol == "http" || r.Protocol == "tls" {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d requests\t-\n", fw.Key, r.Name, ruleMatch(r.Rule), r.Action, r.Requests)
+				continue
+			}
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\n", fw.Key, r.Name, ruleMatch(r.Rule), r.Action, r.Packets, r.Bytes)
+		}
+		if st.L7 != nil {
+			l7[fw.Key] = st.L7
+			fmt.Fprintf(w, "%s\tl7\thttp and tls no l7 rule matched (squid: %d http, %d tls packets)\tallow\t%d requests\t-\n",
+				fw.Key, st.L7.HTTP.Packets, st.L7.TLS.Packets, st.L7.Passed)
 		}
 		fmt.Fprintf(w, "%s\tdefault\tnew flows no rule matched\t%s\t%d\t%d\n", fw.Key, st.Default, st.DefaultCount.Packets, st.DefaultCount.Bytes)
 		fmt.Fprintf(w, "%s\testablished\tpackets of allowed connections (%d in the table)\tallow\t%d\t%d\n", fw.Key, st.Connections,
 			st.Established.Packets, st.Established.Bytes)
+	}
+	printL7Decisions(w, fws, l7)
+}
+
+// l7Shown is how many of each l7 firewall's latest decisions inspect
+// shows.
+const l7Shown = 10
+
+// printL7Decisions writes the latest decisions of each l7 firewall's
+// squid, each with the rule that made it.
+func printL7Decisions(w io.Writer, fws []intent.Firewall, l7 map[string]*fwmgmt.L7Status) {
+	if len(l7) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nFIREWALL\tTIME\tCLIENT\tSERVER\tREQUEST\tVERDICT\tRULE")
+	for _, fw := range fws {
+		st := l7[fw.Key]
+		if st == nil {
+			continue
+		}
+		for _, d := range st.Decisions[max(0, len(st.Decisions)-l7Shown):] {
+			req := "http " + d.Host + d.Path
+			if d.Protocol == "tls" {
+				req = "tls " + d.SNI
+			}
+			verdict := "allow"
+			if d.Denied {
+				verdict = "deny"
+			}
+			if d.Status != 0 {
+				verdict += fmt.Sprintf(" (%d)", d.Status)
+			}
+			rule := d.Rule
+			switch {
+			case rule == "" && d.Reason != "":
+				rule = d.Reason
+			case rule == "":
+				rule = "none matched"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", fw.Key, d.Time.Format(time.TimeOnly), d.Client, d.Server, req, verdict, rule)
+		}
 	}
 }
 
@@ -102,6 +154,11 @@ func ruleMatch(r fwmgmt.Rule) string {
 	}
 	if r.Dst.IsValid() {
 		s = append(s, "to "+r.Dst.String())
+	}
+	for _, f := range []struct{ key, v string }{{"host", r.Host}, {"path", r.Path}, {"sni", r.SNI}} {
+		if f.v != "" {
+			s = append(s, f.key+" "+f.v)
+		}
 	}
 	if len(s) == 0 {
 		return "any"

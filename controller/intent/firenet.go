@@ -69,7 +69,9 @@ func (dc *desiredCompiler) firewalls(tr *topologies.Transit) {
 }
 
 // FirewallConfigs are the policies of the firewalls, by instance key:
-// their transit's rules, named by position from 1.
+// their transit's rules, named by position from 1, and each firewall's
+// engine; an l7 firewall's squid resolves through the transit VPC's
+// resolver, as the instances do.
 func (p *Plan) FirewallConfigs() map[string]fwmgmt.Config {
 	out := map[string]fwmgmt.Config{}
 	for _, tr := range p.Topology.Cloud.Transits {
@@ -87,13 +89,30 @@ func (p *Plan) FirewallConfigs() map[string]fwmgmt.Config {
 				proto = ""
 			}
 			cfg.Rules = append(cfg.Rules, fwmgmt.Rule{Name: fmt.Sprint(i + 1), Action: string(r.Action), Protocol: proto,
-				Src: r.From, Dst: r.To, DstPort: uint16(r.Port)})
+				Src: r.From, Dst: r.To, DstPort: uint16(r.Port), Host: r.Host, Path: r.Path, SNI: r.SNI})
 		}
 		for _, fw := range f.Firewalls {
-			out[fw.Name] = cfg
+			c := cfg
+			if f.EngineOf(fw) == topologies.EngineL7 {
+				c.EngineName = fwmgmt.EngineL7
+				c.Resolvers = p.vpcResolver(tr.VPC)
+			}
+			out[fw.Name] = c
 		}
 	}
 	return out
+}
+
+// vpcResolver is the address of VPC vpc's resolver: its CIDR's base plus
+// two.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html — the Route 53 Resolver answers at the primary VPC CIDR's base plus two
+func (p *Plan) vpcResolver(vpc string) []netip.Addr {
+	for _, v := range p.Topology.Cloud.VPCs {
+		if v.Name == vpc && v.CIDR.IsValid() {
+			return []netip.Addr{v.CIDR.Masked().Addr().Next().Next()}
+		}
+	}
+	return nil
 }
 
 // fireNet is gateway g's FireNet configuration: nil unless g is a gateway

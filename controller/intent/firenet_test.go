@@ -54,9 +54,15 @@ func TestFireNetDesired(t *testing.T) {
 		t.Errorf("routes back from the firewalls: %v", got)
 	}
 	cfg := p.FirewallConfigs()["fw2"]
-	if cfg.Default != "allow" || len(cfg.Rules) != 2 || cfg.Rules[0] != (fwmgmt.Rule{Name: "1", Action: "deny", Protocol: "tcp", DstPort: 22}) ||
-		cfg.Rules[1].Protocol != "icmp" || cfg.Rules[1].Src != netip.MustParsePrefix("10.1.0.0/16") {
+	if cfg.Default != "allow" || len(cfg.Rules) != 4 || cfg.Rules[0] != (fwmgmt.Rule{Name: "1", Action: "deny", Protocol: "tcp", DstPort: 22}) ||
+		cfg.Rules[1].Protocol != "icmp" || cfg.Rules[1].Src != netip.MustParsePrefix("10.1.0.0/16") ||
+		cfg.Rules[2] != (fwmgmt.Rule{Name: "3", Action: "deny", Protocol: "http", Host: "www.example.com", Path: "/admin*"}) ||
+		cfg.Rules[3] != (fwmgmt.Rule{Name: "4", Action: "deny", Protocol: "tls", SNI: "blocked.example.net"}) {
 		t.Errorf("fw2's policy %+v", cfg)
+	}
+	// The l7 engine's squid asks the transit VPC's resolver (10.10.0.0/16).
+	if cfg.EngineName != "l7" || !slices.Equal(cfg.Resolvers, []netip.Addr{netip.MustParseAddr("10.10.0.2")}) {
+		t.Errorf("fw2's engine %q, resolvers %v; want l7 asking 10.10.0.2", cfg.EngineName, cfg.Resolvers)
 	}
 	if _, err := cfg.Engine(); err != nil {
 		t.Errorf("fw2's policy is refused: %v", err)

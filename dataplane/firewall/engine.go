@@ -202,6 +202,16 @@ func (e *Engine) stopL7Locked() error {
 	return errors.Join(e.proxy.Stop(), e.routes.Down())
 }
 
+// StopProxy stops the L7 proxy (by its PID) and leaves the table and
+// routes: what a daemon that exits does, whose table outlives it.
+// Idempotent.
+func (e *Engine) StopProxy() error {
+	if e.proxy == nil {
+		return nil
+	}
+	return e.proxy.Stop()
+}
+
 // Decisions are the L7 proxy's decisions so far (none without L7 rules).
 func (e *Engine) Decisions() ([]l7proxy.Decision, error) {
 	if e.proxy == nil {

@@ -17,5 +17,10 @@
 // A Config is {"rules": [{"name": "1", "action": "deny", "protocol":
 // "tcp", "dst_port": 22, "src": "10.1.0.0/16", "dst": "10.3.0.0/16"}],
 // "default": "allow"}: first match wins, then default; packets of
-// connections already allowed pass before any rule.
+// connections already allowed pass before any rule. With "engine": "l7"
+// (and "resolvers": the DNS servers of its squid), rules of protocol
+// "http" (with "host", "path") and "tls" (with "sni") are the l7
+// engine's, applied by squid to the requests and TLS connections of the
+// tcp/80 and tcp/443 flows the others let through; its status then has
+// "l7": the packets diverted, the latest decisions, each naming its rule.
 package fwmgmt

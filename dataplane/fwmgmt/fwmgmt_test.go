@@ -2,12 +2,14 @@ package fwmgmt
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mcnlab/mcnlab/dataplane/firewall"
+	"github.com/mcnlab/mcnlab/dataplane/l7proxy"
 	"github.com/mcnlab/mcnlab/dataplane/policy"
 )
 
@@ -19,6 +21,10 @@ func (f *fakeEngine) Counters() (firewall.Counts, error) {
 	return firewall.Counts{Rules: map[string]policy.Count{"1": {Packets: 3, Bytes: 180}}, Default: policy.Count{Packets: 5, Bytes: 420}}, nil
 }
 func (f *fakeEngine) Flows() ([]firewall.Flow, error) { return make([]firewall.Flow, 2), nil }
+func (f *fakeEngine) Decisions() ([]l7proxy.Decision, error) {
+	return []l7proxy.Decision{{Request: l7proxy.Request{Protocol: l7proxy.HTTP, Path: "/admin"}, Status: 403, Denied: true, Rule: "2"},
+		{Request: l7proxy.Request{Protocol: l7proxy.HTTP, Path: "/ok"}, Status: 200}}, nil
+}
 
 // TestAPI pushes a policy over the socket, reads it back with its
 // counters, and has a bad policy refused without a change.
@@ -54,5 +60,44 @@ func TestAPI(t *testing.T) {
 	}
 	if got, _ := c.Config(ctx); len(got.Rules) != 1 || got.Rules[0] != want.Rules[0] {
 		t.Errorf("config after a refused one: %+v", got)
+	}
+}
+
+// TestL7Config: with engine l7 the http and tls rules go to the l7
+// engine (the others stay stateful), the status counts each rule's
+// requests from the decisions, and an http rule without engine l7, or a
+// host on a tcp rule, is refused.
+func TestL7Config(t *testing.T) {
+	eng := &fakeEngine{}
+	b := NewBackend("i-1", eng)
+	cfg := Config{EngineName: EngineL7, Resolvers: []netip.Addr{netip.MustParseAddr("10.10.0.2")}, Rules: []Rule{
+		{Name: "1", Action: "deny", Protocol: "tcp", DstPort: 22},
+		{Name: "2", Action: "deny", Protocol: "http", Host: "www.example.com", Path: "/admin*"},
+		{Name: "3", Action: "deny", Protocol: "tls", SNI: "blocked.example.net"},
+	}}
+	if _, err := b.Apply(cfg); err != nil {
+		t.Fatal(err)
+	}
+	l7 := eng.cfg.L7
+	if len(eng.cfg.Rules) != 1 || l7 == nil || len(l7.Rules) != 2 || l7.Resolvers[0] != cfg.Resolvers[0] ||
+		l7.Rules[0] != (l7proxy.Rule{Name: "2", Deny: true, Protocol: l7proxy.HTTP, Host: "www.example.com", Path: "/admin*"}) ||
+		l7.Rules[1] != (l7proxy.Rule{Name: "3", Deny: true, Protocol: l7proxy.TLS, SNI: "blocked.example.net"}) {
+		t.Errorf("engine got %+v, l7 %+v", eng.cfg, l7)
+	}
+	st, err := b.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Engine != EngineL7 || st.L7 == nil || st.L7.Passed != 1 || len(st.L7.Decisions) != 2 || st.Rules[1].Requests != 1 || st.Rules[2].Requests != 0 {
+		t.Errorf("status %+v, l7 %+v", st, st.L7)
+	}
+	for _, bad := range []Config{
+		{Rules: []Rule{{Name: "2", Action: "deny", Protocol: "http"}}},
+		{EngineName: EngineL7, Rules: []Rule{{Name: "1", Action: "deny", Protocol: "tcp", Host: "a.example"}}},
+		{EngineName: "l8"},
+	} {
+		if _, err := b.Apply(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%+v: %v, want ErrInvalid", bad, err)
+		}
 	}
 }

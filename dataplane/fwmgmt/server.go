@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/mcnlab/mcnlab/dataplane/firewall"
+	"github.com/mcnlab/mcnlab/dataplane/l7proxy"
 	"github.com/mcnlab/mcnlab/dataplane/sockapi"
 )
 
@@ -19,6 +20,8 @@ type Engine interface {
 	Apply(firewall.Config) error
 	Counters() (firewall.Counts, error)
 	Flows() ([]firewall.Flow, error)
+	// Decisions are the l7 engine's, oldest first (none without it).
+	Decisions() ([]l7proxy.Decision, error)
 }
 
 // Backend serves one engine under a name; it keeps the policy in place
@@ -78,9 +81,32 @@ func (b *Backend) Status() (Status, error) {
 		return Status{}, err
 	}
 	st := Status{Name: b.name, Boot: b.boot, Default: cfg.Default, Rules: []RuleCount{}, Connections: len(flows),
-		Established: Count(c.Established), Invalid: Count(c.Invalid), DefaultCount: Count(c.Default)}
+		Established: Count(c.Established), Invalid: Count(c.Invalid), DefaultCount: Count(c.Default), Engine: cfg.EngineName}
+	if st.Engine == "" {
+		st.Engine = "stateful"
+	}
+	requests := map[string]uint64{}
+	if cfg.EngineName == EngineL7 {
+		ds, err := b.eng.Decisions()
+		if err != nil {
+			return Status{}, err
+		}
+		st.L7 = &L7Status{HTTP: Count(c.L7HTTP), TLS: Count(c.L7TLS), Decisions: ds[max(0, len(ds)-MaxDecisions):]}
+		for _, d := range ds {
+			if d.Rule == "" {
+				if !d.Denied {
+					st.L7.Passed++
+				}
+				continue
+			}
+			requests[d.Rule]++
+		}
+		if st.L7.Decisions == nil {
+			st.L7.Decisions = []l7proxy.Decision{}
+		}
+	}
 	for _, r := range cfg.Rules {
-		st.Rules = append(st.Rules, RuleCount{Rule: r, Count: Count(c.Rules[r.Name])})
+		st.Rules = append(st.Rules, RuleCount{Rule: r, Count: Count(c.Rules[r.Name]), Requests: requests[r.Name]})
 	}
 	return st, nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 
 	"github.com/mcnlab/mcnlab/dataplane/firewall"
+	"github.com/mcnlab/mcnlab/dataplane/l7proxy"
 	"github.com/mcnlab/mcnlab/dataplane/policy"
 	"github.com/mcnlab/mcnlab/dataplane/sockapi"
 )
@@ -15,7 +16,16 @@ type Config struct {
 	Rules []Rule `json:"rules"`
 	// Default is "allow" (also when empty) or "deny".
 	Default string `json:"default,omitempty"`
+	// EngineName is "stateful" (also when empty) or "l7": the stateful
+	// engine plus squid, which applies the http and tls rules.
+	EngineName string `json:"engine,omitempty"`
+	// Resolvers are the DNS servers the l7 engine's squid asks (the
+	// VPC's resolver).
+	Resolvers []netip.Addr `json:"resolvers,omitempty"`
 }
+
+// EngineL7 is Config.EngineName of the l7 engine.
+const EngineL7 = "l7"
 
 // Rule matches new flows; every field set must hold.
 type Rule struct {
@@ -27,6 +37,11 @@ type Rule struct {
 	Dst      netip.Prefix `json:"dst,omitzero"`
 	// DstPort is the destination port (tcp, udp); 0 means any.
 	DstPort uint16 `json:"dst_port,omitempty"`
+	// Host and Path (protocol "http") and SNI (protocol "tls") are the
+	// l7 engine's matches (l7proxy.Rule).
+	Host string `json:"host,omitempty"`
+	Path string `json:"path,omitempty"`
+	SNI  string `json:"sni,omitempty"`
 }
 
 // Count is a counter's packets and bytes.
@@ -35,11 +50,27 @@ type Count struct {
 	Bytes   uint64 `json:"bytes"`
 }
 
-// RuleCount is one rule with what it matched.
+// RuleCount is one rule with what it matched: packets of new flows
+// (stateful rules), or requests and TLS connections (http and tls rules).
 type RuleCount struct {
 	Rule
 	Count
+	Requests uint64 `json:"requests,omitempty"`
 }
+
+// L7Status is the l7 engine's part of a status.
+type L7Status struct {
+	// HTTP and TLS count the packets diverted to squid.
+	HTTP Count `json:"http"`
+	TLS  Count `json:"tls"`
+	// Passed counts the requests and TLS connections no rule matched.
+	Passed uint64 `json:"passed"`
+	// Decisions are the latest ones (at most MaxDecisions), oldest first.
+	Decisions []l7proxy.Decision `json:"decisions"`
+}
+
+// MaxDecisions is how many of the latest l7 decisions a status holds.
+const MaxDecisions = 50
 
 // Status is a firewall's policy counters and connection table size.
 type Status struct {
@@ -57,6 +88,9 @@ type Status struct {
 	DefaultCount Count `json:"default_count"`
 	// Connections is the number of entries in the connection table.
 	Connections int `json:"connections"`
+	// Engine is the engine in place; L7 its l7 part (nil: stateful).
+	Engine string    `json:"engine"`
+	L7     *L7Status `json:"l7,omitempty"`
 }
 
 // Health is /v1/healthz's answer.
@@ -73,7 +107,9 @@ var ErrInvalid = errors.New("invalid firewall policy")
 
 var protocols = map[string]policy.Proto{"": policy.ProtoAny, "any": policy.ProtoAny, "tcp": policy.ProtoTCP, "udp": policy.ProtoUDP, "icmp": policy.ProtoICMP}
 
-// Engine converts c to the engine's configuration.
+// Engine converts c to the engine's configuration: the rules of protocols
+// tcp, udp, icmp and any to the stateful engine's, those of http and tls
+// to the l7 engine's (which engine "l7" needs).
 func (c Config) Engine() (firewall.Config, error) {
 	var out firewall.Config
 	def, err := action(c.Default)
@@ -81,14 +117,32 @@ func (c Config) Engine() (firewall.Config, error) {
 		return out, fmt.Errorf("%w: default: %w", ErrInvalid, err)
 	}
 	out.Default = def
+	switch c.EngineName {
+	case "", "stateful":
+	case EngineL7:
+		out.L7 = &l7proxy.Policy{Rules: []l7proxy.Rule{}, Resolvers: c.Resolvers}
+	default:
+		return out, fmt.Errorf("%w: engine %q is neither stateful nor l7", ErrInvalid, c.EngineName)
+	}
 	for i, r := range c.Rules {
 		a, err := action(r.Action)
 		if err != nil {
 			return out, fmt.Errorf("%w: rule %d: %w", ErrInvalid, i, err)
 		}
+		if r.Protocol == string(l7proxy.HTTP) || r.Protocol == string(l7proxy.TLS) {
+			if out.L7 == nil {
+				return out, fmt.Errorf("%w: rule %d: protocol %s needs engine l7", ErrInvalid, i, r.Protocol)
+			}
+			out.L7.Rules = append(out.L7.Rules, l7proxy.Rule{Name: r.Name, Deny: a == firewall.Deny, Protocol: l7proxy.Protocol(r.Protocol),
+				Host: r.Host, Path: r.Path, SNI: r.SNI, Src: r.Src, Dst: r.Dst})
+			continue
+		}
+		if r.Host != "" || r.Path != "" || r.SNI != "" {
+			return out, fmt.Errorf("%w: rule %d: host, path and sni need protocol http or tls", ErrInvalid, i)
+		}
 		p, ok := protocols[r.Protocol]
 		if !ok {
-			return out, fmt.Errorf("%w: rule %d: protocol %q is not tcp, udp or icmp", ErrInvalid, i, r.Protocol)
+			return out, fmt.Errorf("%w: rule %d: protocol %q is not tcp, udp, icmp, http or tls", ErrInvalid, i, r.Protocol)
 		}
 		fr := firewall.Rule{Name: r.Name, Src: r.Src, Dst: r.Dst, Proto: p, Action: a}
 		if r.DstPort != 0 {

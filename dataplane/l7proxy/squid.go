@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -123,6 +124,7 @@ func (s *Squid) stopLocked() error {
 	}
 	err := kill(s.proc)
 	s.proc = nil
+	s.removeShm()
 	return err
 }
 
@@ -181,6 +183,14 @@ func (s *Squid) prepare(conf string) error {
 	if err != nil {
 		return nil
 	}
+	for d := filepath.Dir(s.dir); ; d = filepath.Dir(d) {
+		if st, err := os.Stat(d); err == nil && st.Mode().Perm()&0o001 == 0 {
+			return fmt.Errorf("l7proxy: squid runs as user proxy and cannot reach %s: %s is mode %o", s.dir, d, st.Mode().Perm())
+		}
+		if d == filepath.Dir(d) {
+			break
+		}
+	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
 	for _, f := range []string{"", CertFile, AccessLog, CacheLog} {
@@ -189,6 +199,25 @@ func (s *Squid) prepare(conf string) error {
 		}
 	}
 	return nil
+}
+
+// service is squid's service name (-n): its shared memory segments
+// (/dev/shm/SERVICE-*.shm) are named after it, and the machine's IPC
+// namespace is shared by every firewall's squid, so each has its own,
+// from its directory.
+func (s *Squid) service() string {
+	h := fnv.New32a()
+	h.Write([]byte(s.dir))
+	return fmt.Sprintf("mcnl7%08x", h.Sum32())
+}
+
+// removeShm removes the shared memory segments a squid of this service
+// that was killed left behind: squid refuses to start over them.
+func (s *Squid) removeShm() {
+	left, _ := filepath.Glob("/dev/shm/" + s.service() + "-*.shm")
+	for _, f := range left {
+		os.Remove(f)
+	}
 }
 
 // squidPath is Debian's squid binary.
@@ -208,7 +237,8 @@ func (s *Squid) start() (*process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("l7proxy: %w", err)
 	}
-	cmd := exec.Command(squidPath(), "-N", "-f", filepath.Join(s.dir, ConfFile))
+	s.removeShm()
+	cmd := exec.Command(squidPath(), "-N", "-n", s.service(), "-f", filepath.Join(s.dir, ConfFile))
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	started := make(chan error, 1)

@@ -10,6 +10,7 @@ import "net/netip"
 //
 //	accounts:
 //	  aws-lab: {provider: aws, credentials: lab}
+//	  azure-lab: {provider: azure, credentials: lab}
 //	vpcs:
 //	  prod-vpc:
 //	    account: aws-lab
@@ -52,7 +53,10 @@ type Cloud struct {
 type Provider string
 
 // The providers format v1 accepts.
-const ProviderAWS Provider = "aws"
+const (
+	ProviderAWS   Provider = "aws"
+	ProviderAzure Provider = "azure"
+)
 
 // Account is a cloud account the controller acts in.
 type Account struct {
@@ -78,9 +82,13 @@ type Account struct {
 type VPC struct {
 	Name    string
 	Account string // name of an Account
-	Region  string // such as us-east-1
-	CIDR    netip.Prefix
-	Subnets []*Subnet
+	Region  string // such as us-east-1 (AWS) or eastus (Azure)
+	// ResourceGroup is the Azure resource group the VNet and everything
+	// in it are made in; "" lets the controller choose (mcnlab-LAB).
+	// Only a VPC of an Azure account has one.
+	ResourceGroup string
+	CIDR          netip.Prefix
+	Subnets       []*Subnet
 	// Workloads are test instances (ordinary instances) in the VPC's subnets.
 	Workloads []*Workload
 	// Egress, when set, is the VPC's FQDN egress gateway (egress.go).

@@ -275,6 +275,9 @@ func (d *decoder) vpc(name string, key, n *yaml.Node, path string) *VPC {
 	if v := f["region"]; v != nil {
 		vpc.Region, _ = d.str(v, join(path, "region"))
 	}
+	if v := f["resource-group"]; v != nil {
+		vpc.ResourceGroup, _ = d.str(v, join(path, "resource-group"))
+	}
 	if v := f["cidr"]; v != nil {
 		vpc.CIDR = d.prefix(v, join(path, "cidr"), "10.1.0.0/16")
 	}

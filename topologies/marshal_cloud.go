@@ -95,7 +95,11 @@ func marshalVPC(v *VPC) *yaml.Node {
 	for _, s := range v.Subnets {
 		subnets.Content = append(subnets.Content, str(s.Name), str(s.CIDR.String()))
 	}
-	m := mapping("account", str(v.Account), "region", str(v.Region), "cidr", str(v.CIDR.String()), "subnets", flow(subnets))
+	m := mapping("account", str(v.Account), "region", str(v.Region))
+	if v.ResourceGroup != "" {
+		m.Content = append(m.Content, str("resource-group"), str(v.ResourceGroup))
+	}
+	m.Content = append(m.Content, str("cidr"), str(v.CIDR.String()), str("subnets"), flow(subnets))
 	if len(v.Workloads) > 0 {
 		workloads := mapping()
 		for _, w := range v.Workloads {

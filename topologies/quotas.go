@@ -140,7 +140,8 @@ func (c *checker) checkQuotaUse(cl *Cloud, x *cloudIndex) {
 		}
 	}
 	for _, v := range cl.VPCs {
-		if v == nil || x.vpcs[v.Name] != v || x.accounts[v.Account] == nil {
+		// Azure's limits are not AWS's quotas: only AWS accounts count.
+		if v == nil || x.vpcs[v.Name] != v || x.accounts[v.Account] == nil || x.accounts[v.Account].Provider != ProviderAWS {
 			continue
 		}
 		path := join("vpcs", v.Name)

@@ -47,7 +47,7 @@ var privateRanges = []netip.Prefix{
 }
 
 // providers are the providers of format v1, in documentation order.
-var providers = []string{string(ProviderAWS)}
+var providers = []string{string(ProviderAWS), string(ProviderAzure)}
 
 // cloudIndex holds the cloud objects by name for the cross-reference checks.
 type cloudIndex struct {
@@ -96,6 +96,7 @@ func (c *checker) checkCloud(t *Topology) {
 	c.checkAccounts(cl, x)
 	c.checkVPCs(cl, x)
 	c.checkRegions(cl, x)
+	c.checkAzure(cl, x)
 	c.checkTransits(cl, x)
 	c.checkSpokes(cl, x)
 	c.checkPairs(peeringItems(cl.TransitPeerings), x.transitNames, "transit-peerings", "transit", "peering")
@@ -233,7 +234,7 @@ func (c *checker) checkAccounts(cl *Cloud, x *cloudIndex) {
 		if pp := join(path, "provider"); !c.bad[pp] {
 			switch {
 			case a.Provider == "":
-				c.errf(pp, a.Pos, "missing provider; write provider: aws")
+				c.errf(pp, a.Pos, "missing provider; write provider: aws or provider: azure")
 			case !contains(providers, string(a.Provider)):
 				c.errf(pp, a.Pos, "unknown provider %q%s valid providers in format v1: %s",
 					a.Provider, orDot(didYouMean(string(a.Provider), providers)), strings.Join(providers, ", "))
@@ -242,7 +243,13 @@ func (c *checker) checkAccounts(cl *Cloud, x *cloudIndex) {
 		if cp := join(path, "credentials"); !c.bad[cp] {
 			if msg := checkCredentials(a.Credentials); msg != "" {
 				c.errf(cp, a.Pos, "%s", msg)
+			} else if a.Provider == ProviderAzure && strings.HasPrefix(a.Credentials, "profile:") {
+				c.errf(cp, a.Pos, "credentials %q: profiles are AWS's; an azure account's credentials are lab (the lab's emulated Azure; the default) or env (azidentity's default chain, with the subscription in AZURE_SUBSCRIPTION_ID)", a.Credentials)
 			}
+		}
+		if a.Provider == ProviderAzure {
+			c.checkAzureAccount(a, path)
+			continue
 		}
 		c.checkQuotaValues(a, path)
 	}
@@ -286,14 +293,20 @@ func (c *checker) checkVPCs(cl *Cloud, x *cloudIndex) {
 		// peering, by default over the internet, not a private network:
 		// https://registry.terraform.io/providers/AviatrixSystems/aviatrix/latest/docs/resources/aviatrix_transit_gateway_peering
 		// enable_peering_over_private_network defaults to false).
+		azure := x.accounts[v.Account] != nil && x.accounts[v.Account].Provider == ProviderAzure
 		if rp := join(path, "region"); !c.bad[rp] {
 			switch {
+			case v.Region == "" && azure:
+				c.errf(rp, v.Pos, "missing region; write one such as eastus")
 			case v.Region == "":
 				c.errf(rp, v.Pos, "missing region; write one such as us-east-1")
-			case !regionRE.MatchString(v.Region):
+			case azure && !azureRegionRE.MatchString(v.Region):
+				c.errf(rp, v.Pos, "bad region %q; write an Azure region's name such as eastus or westeurope", v.Region)
+			case !azure && !regionRE.MatchString(v.Region):
 				c.errf(rp, v.Pos, "bad region %q; write a region name such as us-east-1", v.Region)
 			}
 		}
+		c.checkResourceGroup(v, path, x.accounts[v.Account])
 		cp := join(path, "cidr")
 		if c.checkVPCCIDR(cp, v) {
 			x.vpcOK[v.Name] = true

@@ -85,7 +85,7 @@ func (dc *desiredCompiler) vpc(v *topologies.VPC) error {
 	}
 	d := &a.Desired
 	tr := dc.transitOfVPC[v.Name]
-	cv := cloud.VPC{Key: v.Name, CIDR: v.CIDR, Region: v.Region, Internet: dc.withGateways[v.Name] || v.Egress != nil,
+	cv := cloud.VPC{Key: v.Name, CIDR: v.CIDR, Region: v.Region, Group: v.ResourceGroup, Internet: dc.withGateways[v.Name] || v.Egress != nil,
 		PrivateLines: tr != nil && len(dc.siteOf[tr.Name]) > 0}
 	for _, s := range v.Subnets {
 		cv.Subnets = append(cv.Subnets, cloud.Subnet{Key: SubnetKey(v.Name, s.Name), CIDR: s.CIDR})
@@ -152,13 +152,16 @@ func (dc *desiredCompiler) gateway(g Gateway) {
 	}
 }
 
-// order gives each account a region (us-east-1 for one without VPCs) and
+// defaultRegion is the home region of an account without VPCs, by provider.
+var defaultRegion = map[topologies.Provider]string{topologies.ProviderAWS: "us-east-1", topologies.ProviderAzure: "eastus"}
+
+// order gives each account a region (defaultRegion for one without VPCs) and
 // puts its instances and routes in the order Apply makes them.
 func (dc *desiredCompiler) order() {
 	for i := range dc.p.Accounts {
 		a := &dc.p.Accounts[i]
 		if a.Region == "" {
-			a.Region = "us-east-1"
+			a.Region = defaultRegion[a.Account.Provider]
 		}
 		// Instances with a fixed address launch first: one without takes
 		// the cloud's choice of the free addresses, which must not be one

@@ -1,0 +1,103 @@
+package topologies
+
+import (
+	"regexp"
+	"strings"
+)
+
+// azureRegions are Azure's regions by programmatic name, as the lab's
+// cloud has them (its Azure profile's regions, which a test of
+// controller/cloud/azure compares); a VNet in any other region would fail
+// when the cloud is asked to make it.
+// Azure: https://learn.microsoft.com/en-us/azure/reliability/regions-list — the regions and their programmatic names
+var azureRegions = []string{
+	"eastus", "eastus2", "centralus", "northcentralus", "southcentralus", "westcentralus", "westus", "westus2", "westus3",
+	"canadacentral", "canadaeast", "brazilsouth", "brazilsoutheast", "mexicocentral", "chilecentral",
+	"northeurope", "westeurope", "uksouth", "ukwest", "francecentral", "francesouth", "germanywestcentral", "germanynorth",
+	"switzerlandnorth", "switzerlandwest", "norwayeast", "norwaywest", "swedencentral", "polandcentral", "italynorth", "spaincentral",
+	"eastasia", "southeastasia", "japaneast", "japanwest", "koreacentral", "koreasouth", "australiaeast", "australiasoutheast",
+	"australiacentral", "centralindia", "southindia", "westindia", "indonesiacentral", "malaysiawest", "newzealandnorth",
+	"uaenorth", "uaecentral", "qatarcentral", "israelcentral", "southafricanorth", "southafricawest",
+}
+
+// AzureRegions returns the Azure regions a topology may place a VNet in.
+func AzureRegions() []string { return append([]string(nil), azureRegions...) }
+
+// azureRegionRE is the shape of an Azure region's programmatic name.
+var azureRegionRE = regexp.MustCompile(`^[a-z]+[0-9]?$`)
+
+// resourceGroupRE is the shape of a resource group's name.
+// Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/resource-name-rules#microsoftresources — 1-90 of alphanumerics, underscores, parentheses, hyphens and periods, not ending in a period
+var resourceGroupRE = regexp.MustCompile(`^[A-Za-z0-9_().-]{0,89}[A-Za-z0-9_()-]$`)
+
+// checkAzureAccount checks what an Azure account may not have: AWS's
+// quotas and GuardDuty.
+func (c *checker) checkAzureAccount(a *Account, path string) {
+	if len(a.Quotas) > 0 || a.QuotasPos.Line > 0 {
+		c.errAt(a.QuotasPos, join(path, "quotas"), "quotas are AWS's Service Quotas; an azure account has none here")
+	}
+	if a.GuardDuty != nil {
+		c.errf(join(path, "guardduty"), a.Pos, "guardduty is AWS's; an azure account has none")
+	}
+}
+
+// checkResourceGroup checks a VPC's resource group: a name Azure takes,
+// on a VPC of an Azure account only.
+func (c *checker) checkResourceGroup(v *VPC, path string, a *Account) {
+	gp := join(path, "resource-group")
+	switch {
+	case v.ResourceGroup == "" || c.bad[gp] || a == nil:
+	case a.Provider != ProviderAzure:
+		c.errf(gp, v.Pos, "resource-group is Azure's; vpc %s is in account %s of provider %s, which has none", v.Name, a.Name, a.Provider)
+	case !resourceGroupRE.MatchString(v.ResourceGroup):
+		c.errf(gp, v.Pos, "bad resource group name %q; write 1 to 90 of letters, digits, '_', '(', ')', '-' and '.', not ending in '.', such as rg-transit", v.ResourceGroup)
+	}
+}
+
+// checkAzure checks what the controller cannot build on Azure yet: an
+// Azure VPC's region must be Azure's; egress gateways, FireNet and private
+// lines (ExpressRoute) are built on AWS only; a transit peering joins
+// transits of one provider.
+func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
+	isAzure := func(vpc string) bool {
+		v := x.vpcs[vpc]
+		return v != nil && x.accounts[v.Account] != nil && x.accounts[v.Account].Provider == ProviderAzure
+	}
+	for _, v := range cl.VPCs {
+		if v == nil || x.vpcs[v.Name] != v || !isAzure(v.Name) {
+			continue
+		}
+		path := join("vpcs", v.Name)
+		if rp := join(path, "region"); !c.bad[rp] && azureRegionRE.MatchString(v.Region) && !contains(azureRegions, v.Region) {
+			c.errf(rp, v.Pos, "unknown Azure region %q%s Azure's regions are %s", v.Region, orDot(didYouMean(v.Region, azureRegions)), strings.Join(azureRegions, ", "))
+		}
+		if v.Egress != nil {
+			c.errf(join(path, "egress"), v.Pos, "egress gateways are built on AWS only; vpc %s is in an azure account", v.Name)
+		}
+	}
+	for _, tr := range cl.Transits {
+		if tr == nil || x.transits[tr.Name] != tr || !isAzure(tr.VPC) {
+			continue
+		}
+		if tr.FireNet != nil {
+			c.errf(join(join("transits", tr.Name), "firenet"), tr.Pos, "firenet is built on AWS only; transit %s is in an azure vnet", tr.Name)
+		}
+	}
+	for _, s := range cl.Sites {
+		if s == nil || x.sites[s.Name] != s || s.Connection.Type != ConnPrivateLine {
+			continue
+		}
+		if tr := x.transits[s.Connection.Transit]; tr != nil && isAzure(tr.VPC) {
+			c.errf(join(join(join("sites", s.Name), "connection"), "type"), s.Connection.Pos,
+				"a private line to transit %s in an azure vnet would be ExpressRoute, which the controller does not build yet; use type: tunnel (router gobgp)", tr.Name)
+		}
+	}
+	for i, p := range cl.TransitPeerings {
+		if p == nil || x.transits[p.A] == nil || x.transits[p.B] == nil {
+			continue
+		}
+		if a, b := isAzure(x.transits[p.A].VPC), isAzure(x.transits[p.B].VPC); a != b {
+			c.errf(index("transit-peerings", i), p.Pos, "transits %s and %s are in different clouds; peering across clouds is not built yet", p.A, p.B)
+		}
+	}
+}

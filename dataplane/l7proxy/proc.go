@@ -8,10 +8,10 @@ import (
 	"strings"
 )
 
-// listening reports whether every port has a TCP socket in state LISTEN
+// Listening reports whether every port has a TCP socket in state LISTEN
 // in the network namespace of process pid (its /proc/PID/net/tcp and
 // tcp6).
-func listening(pid int, ports ...uint16) (bool, error) {
+func Listening(pid int, ports ...uint16) (bool, error) {
 	found := map[uint16]bool{}
 	for _, f := range []string{"tcp", "tcp6"} {
 		if err := listeners(fmt.Sprintf("/proc/%d/net/%s", pid, f), found); err != nil {

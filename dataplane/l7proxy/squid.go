@@ -63,6 +63,16 @@ func New(nsFd int, dir string, logger *slog.Logger) (*Squid, error) {
 	return &Squid{dir: dir, ns: fd, ports: DefaultPorts, logger: logger}, nil
 }
 
+// PID is the running squid's process ID; 0 while none runs.
+func (s *Squid) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil || exited(s.proc) {
+		return 0
+	}
+	return s.proc.pid
+}
+
 // Ports are where squid listens.
 func (s *Squid) Ports() Ports { return s.ports }
 
@@ -274,7 +284,7 @@ func (s *Squid) waitReady(ctx context.Context, p *process) error {
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		ok, err := listening(p.pid, s.ports.HTTP, s.ports.TLS)
+		ok, err := Listening(p.pid, s.ports.HTTP, s.ports.TLS)
 		if ok {
 			return nil
 		}
@@ -296,6 +306,11 @@ func (s *Squid) supervise(p *process, stop chan struct{}) {
 		case <-stop:
 			return
 		case <-p.done:
+		}
+		select {
+		case <-stop: // stopped on purpose
+			return
+		default:
 		}
 		s.logger.Warn("squid exited; starting it again", "pid", p.pid, "output", tail(filepath.Join(s.dir, OutputFile)))
 		select {

@@ -105,7 +105,10 @@
 //     translation, and an egress-only internet gateway as a link of its
 //     own that passes only the replies to connections made from inside.
 //     The internet's IPv6 server is InternetServer6 (2001:db8:f000::10);
-//     every IPv6 address the lab uses is on 2001:db8::/32.
+//     every IPv6 address the lab uses is on 2001:db8::/32;
+//   - the flows the kernel tracks (flows.go) feed GuardDuty's findings
+//     (guardduty.go) and VPC flow logs, whose ACCEPT records go to their
+//     CloudWatch Logs log groups and to Options.FlowLogDir (flowlogs.go).
 //
 // A Realizer follows the model through its change events and reconciles
 // the whole dataplane against a fresh read of the model, one pass at a time

@@ -1,16 +1,10 @@
 package realize
 
 import (
-	"errors"
 	"fmt"
-	"net"
 	"net/netip"
-	"os"
-	"sync"
 	"time"
 
-	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
@@ -19,9 +13,10 @@ import (
 // GuardDuty findings from the flows that really happen. GuardDuty reads an
 // account's VPC flow logs and raises UnauthorizedAccess:EC2/
 // MaliciousIPCaller.Custom when an instance communicates with an address
-// on one of its active threat lists; the lab has no flow logs, so the
-// realizer reads the same facts from the kernel: the connection tracking
-// table of each VPC router namespace, where the internet gateway's
+// on one of its active threat lists; the realizer reads the same facts
+// from the kernel through its flow source (flows.go), which VPC flow logs
+// read too: the connection tracking table of each VPC router namespace,
+// where the internet gateway's
 // one-to-one NAT (rules.go) tracks every flow from the internet to an
 // elastic IP. A tracked flow's original tuple is the internet address and
 // the elastic IP with their ports, which is what a flow log record holds.
@@ -30,62 +25,29 @@ import (
 // entry for every inbound flow (no rule to add to the router's ruleset,
 // no change when a threat list changes, nothing to undo), one netlink dump
 // per router reads them all, and an entry outlives a short connection by
-// its timeout (TIME_WAIT 120 s), so a poll every findingPoll sees it. A
+// its timeout (TIME_WAIT 120 s), so a poll every flowPoll sees it. A
 // flow dropped before the NAT's conntrack confirms it (a network ACL deny
 // in the forward chain) leaves no entry: a blocked attacker raises no new
 // occurrences, where GuardDuty would count its REJECT records too.
 // AWS: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-data-sources.html — GuardDuty analyses VPC flow logs of the account's EC2 instances
 // AWS: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_finding-types-ec2.html#unauthorizedaccess-ec2-maliciousipcallercustom — an instance communicates with an address on a custom threat list
 
-// findingPoll is how often the routers' conntrack tables are read.
-var findingPoll = 200 * time.Millisecond
-
-// flowKey is one tracked flow, by its original tuple.
-type flowKey struct {
-	proto            uint8
-	src, dst         netip.Addr
-	srcPort, dstPort uint16
-}
-
-// findingWatch raises the findings of the flows it sees; start it with
-// startFindingWatch and stop it with close.
+// findingWatch raises the findings of the flows it sees: a flowReader of
+// the realizer's flow source (flows.go), wanting the routers of the
+// elastic IPs of accounts with an enabled detector.
 type findingWatch struct {
 	cloud    *model.Cloud
 	routerNS func(network string) string // Realizer.routerNS
 	logf     func(string, ...any)
-	stop     chan struct{}
-	done     chan struct{}
-	once     sync.Once
-	// seen are the flows of the last poll: a flow is one occurrence, not
-	// one a poll. Owned by the watch goroutine.
+	// Owned by the flow source's goroutine: tg are the targets of the
+	// current poll (wants), seen the flows of the last one (a flow is one
+	// occurrence, not one a poll).
+	tg   map[netip.Addr]target
 	seen map[flowKey]bool
 }
 
-func (r *Realizer) startFindingWatch() *findingWatch {
-	w := &findingWatch{cloud: r.cloud, routerNS: r.routerNS, logf: r.opts.Logf, stop: make(chan struct{}),
-		done: make(chan struct{}), seen: map[flowKey]bool{}}
-	go w.run()
-	return w
-}
-
-// close stops the watch and waits for it; it is idempotent.
-func (w *findingWatch) close() {
-	w.once.Do(func() { close(w.stop) })
-	<-w.done
-}
-
-func (w *findingWatch) run() {
-	defer close(w.done)
-	t := time.NewTicker(findingPoll)
-	defer t.Stop()
-	for {
-		select {
-		case <-w.stop:
-			return
-		case <-t.C:
-			w.poll()
-		}
-	}
+func (r *Realizer) newFindingWatch() *findingWatch {
+	return &findingWatch{cloud: r.cloud, routerNS: r.routerNS, logf: r.opts.Logf, seen: map[flowKey]bool{}}
 }
 
 // target is a public address that the internet reaches an instance at.
@@ -131,30 +93,28 @@ func (w *findingWatch) targets() map[netip.Addr]target {
 	return out
 }
 
-// poll reads the routers' tracked flows to the targets and records a
-// finding for each new one from an address on an active threat list.
-func (w *findingWatch) poll() {
-	tg := w.targets()
-	if len(tg) == 0 {
+// wants returns the routers of the current targets.
+func (w *findingWatch) wants() []string {
+	w.tg = w.targets()
+	routers := map[string]bool{}
+	for _, t := range w.tg {
+		routers[t.routerNS] = true
+	}
+	return sortedKeys(routers)
+}
+
+// observe records a finding for each new flow to a target from an
+// address on an active threat list.
+func (w *findingWatch) observe(flows map[string][]flow, at time.Time) {
+	if len(w.tg) == 0 {
 		clear(w.seen)
 		return
 	}
-	routers := map[string]bool{}
-	for _, t := range tg {
-		routers[t.routerNS] = true
-	}
 	now := map[flowKey]bool{}
-	at := time.Now().UTC()
-	for ns := range routers {
-		flows, err := trackedFlows(ns)
-		if err != nil {
-			if !errors.Is(err, os.ErrNotExist) && w.logf != nil {
-				w.logf("guardduty: read the flows of %s: %v", ns, err)
-			}
-			continue
-		}
-		for _, k := range flows {
-			t, ok := tg[k.dst]
+	for ns, fs := range flows {
+		for _, f := range fs {
+			k := f.key
+			t, ok := w.tg[k.dst]
 			if !ok || t.routerNS != ns {
 				continue
 			}
@@ -173,40 +133,6 @@ func (w *findingWatch) poll() {
 		}
 	}
 	w.seen = now
-}
-
-// trackedFlows dumps the IPv4 connection tracking table of namespace ns.
-// The handle is opened and closed each time: a held one would keep a
-// deleted namespace alive.
-func trackedFlows(ns string) ([]flowKey, error) {
-	h, err := netns.GetFromName(ns)
-	if err != nil {
-		return nil, fmt.Errorf("open namespace %s: %w", ns, err)
-	}
-	defer h.Close()
-	nl, err := netlink.NewHandleAt(h, unix.NETLINK_NETFILTER)
-	if err != nil {
-		return nil, fmt.Errorf("netlink in %s: %w", ns, err)
-	}
-	defer nl.Close()
-	flows, err := nl.ConntrackTableList(netlink.ConntrackTable, netlink.FAMILY_V4)
-	if err != nil {
-		return nil, fmt.Errorf("conntrack dump in %s: %w", ns, err)
-	}
-	out := make([]flowKey, 0, len(flows))
-	for _, f := range flows {
-		src, ok1 := addrOf(f.Forward.SrcIP)
-		dst, ok2 := addrOf(f.Forward.DstIP)
-		if ok1 && ok2 {
-			out = append(out, flowKey{proto: f.Forward.Protocol, src: src, dst: dst, srcPort: f.Forward.SrcPort, dstPort: f.Forward.DstPort})
-		}
-	}
-	return out, nil
-}
-
-func addrOf(ip net.IP) (netip.Addr, bool) {
-	a, ok := netip.AddrFromSlice(ip)
-	return a.Unmap(), ok
 }
 
 // protoName is a finding's protocol word.

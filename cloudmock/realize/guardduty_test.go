@@ -94,7 +94,7 @@ func TestGuardDutyFindingsFromFlows(t *testing.T) {
 		t.Errorf("after a second connection: findings = %+v, want one with count 2", fs)
 	}
 	l.ok(dialFrom(l.r.internetNS(), client, eip.PublicIP, 80))
-	time.Sleep(3 * findingPoll) // a negative: give the watch polls in which it could err
+	time.Sleep(3 * flowPoll) // a negative: give the watch polls in which it could err
 	if fs, _ := l.cloud.Findings(acct, d.ID); len(fs) != 1 || fs[0].Count != 2 {
 		t.Errorf("the other client raised a finding: %+v", fs)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"slices"
 	"sync"
 
@@ -68,14 +67,7 @@ func createNS(name string) (*liveNS, error) {
 		if err := l.nl.LinkSetUp(lo); err != nil {
 			return fmt.Errorf("%s: set lo up: %w", name, err)
 		}
-		return netns.DoHandle(l.h, func() error {
-			for k, v := range sysctls {
-				if err := os.WriteFile("/proc/sys/"+k, []byte(v), 0o644); err != nil {
-					return fmt.Errorf("%s: sysctl %s: %w", name, k, err)
-				}
-			}
-			return nil
-		})
+		return netns.DoHandle(l.h, func() error { return writeSysctls(name) })
 	}()
 	if err != nil {
 		return nil, errors.Join(err, l.remove())

@@ -55,6 +55,14 @@ type Options struct {
 	// InternetAddresses are more addresses the internet namespace holds
 	// with Internet (the internet's client hosts).
 	InternetAddresses []netip.Addr
+	// FlowLogDir, if set, is the folder where each flow log's records are
+	// also written, a file per flow log (FlowLogFile), for readers without
+	// the API; a lab's is flowlogs/ in its state directory.
+	FlowLogDir string
+	// FlowLogInterval, if set, is the aggregation interval of every flow
+	// log instead of its own MaxAggregationInterval (60 or 600 s), so that
+	// tests and impatient labs see records sooner.
+	FlowLogInterval time.Duration
 }
 
 // Circuit is a private line the lab made: its site end is the interface
@@ -101,9 +109,11 @@ type Realizer struct {
 	adopted bool           // the first pass adopted the existing dataplane (Options.Adopt)
 	svc     services       // the internet's servers and the VPC resolvers (internet.go)
 
-	// findings raises GuardDuty findings from the routers' flows
-	// (guardduty.go); set by New, stopped by Close.
-	findings *findingWatch
+	// flows reads the flows the kernel tracks for GuardDuty's findings
+	// (guardduty.go) and the flow logs (flowlogs.go); set by New, stopped
+	// by Close, before the flow logs' last records are written.
+	flows    *flowSource
+	flowLogs *flowLogWatch
 
 	// firewalls holds, by instance ID, the daemon verb of instances
 	// launched with an appliance image (firewalls.go: daemonImages): set
@@ -142,7 +152,8 @@ func New(ctx context.Context, cloud *model.Cloud, opts Options) (*Realizer, erro
 	r.cond = sync.NewCond(&r.mu)
 	r.sub = cloud.Subscribe(r.onEvent)
 	go r.run()
-	r.findings = r.startFindingWatch()
+	r.flowLogs = r.newFlowLogWatch()
+	r.flows = startFlowSource(opts.Logf, r.newFindingWatch(), r.flowLogs)
 	if err := r.Sync(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("realize lab %s: %w", opts.Lab, err), r.Close())
 	}
@@ -257,7 +268,8 @@ func (r *Realizer) Close() error {
 	r.sub.Close()
 	r.poke()
 	<-r.done
-	r.findings.close()
+	r.flows.close()
+	r.flowLogs.flush(time.Now().UTC(), true)
 	// The services' sockets first: they would keep the namespaces alive.
 	return errors.Join(r.svc.close(), r.live.teardown())
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -368,7 +369,7 @@ func startCloudLab(ctx context.Context, lab string, join, adopt bool, cloud *mod
 		return nil, err
 	}
 	opts, err := withInternet(lab, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw, Logf: cloudLog.Printf,
-		Circuits: circuits, Uplinks: uplinks}, in)
+		Circuits: circuits, Uplinks: uplinks, FlowLogDir: flowLogDir(lab)}, in)
 	if err == nil {
 		cl.r, err = realize.New(ctx, cloud, opts)
 	}
@@ -379,6 +380,11 @@ func startCloudLab(ctx context.Context, lab string, join, adopt bool, cloud *mod
 	}
 	return cl, nil
 }
+
+// flowLogDir is where a lab's flow logs are also written, a file per flow
+// log (realize.FlowLogFile): flowlogs/ in the lab's state directory, which
+// destroy removes with the rest.
+func flowLogDir(lab string) string { return filepath.Join(state.Dir(lab), "flowlogs") }
 
 // cloudLog is where the lab's cloud logs the events of its dataplane that
 // no API call answers (a gateway restarted): its stderr, the lab's
@@ -419,7 +425,7 @@ func joinCloudLab(ctx context.Context, lab string, adopt bool, cloud *model.Clou
 		return nil, err
 	}
 	opts, err := withInternet(lab, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw, Logf: cloudLog.Printf,
-		Circuits: circuits, Uplinks: uplinks, Adopt: adopt}, in)
+		Circuits: circuits, Uplinks: uplinks, Adopt: adopt, FlowLogDir: flowLogDir(lab)}, in)
 	if err == nil {
 		cl.r, err = realize.New(ctx, cloud, opts)
 	}

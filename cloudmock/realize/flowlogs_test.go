@@ -1,0 +1,133 @@
+package realize
+
+import (
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+	"github.com/mcnlab/mcnlab/emulator/netns"
+)
+
+// dialPort connects from namespace ns to addr:port, reads the greeting
+// and returns the client's port.
+func dialPort(ns string, addr netip.Addr, port int) (int, error) {
+	var local int
+	err := netns.Do(ns, func() error {
+		c, err := net.DialTimeout("tcp4", net.JoinHostPort(addr.String(), strconv.Itoa(port)), 2*time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		local = c.LocalAddr().(*net.TCPAddr).Port
+		c.SetDeadline(time.Now().Add(2 * time.Second))
+		_, err = c.Read(make([]byte, 2))
+		return err
+	})
+	return local, err
+}
+
+// recordsOf waits until a stream of a log group holds a record that has
+// every one of the fields want (by index in the default format), and
+// returns it; it fails the test at the deadline.
+func recordsOf(t *testing.T, c *model.Cloud, region, group, stream string, want map[int]string) []string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var last []string
+		if g, err := c.LogGroup(acct, region, group); err == nil && g.Streams[stream] != nil {
+			for _, e := range g.Streams[stream].Events {
+				last = append(last, e.Message)
+				f := strings.Fields(e.Message)
+				ok := len(f) == 14
+				for i, v := range want {
+					ok = ok && f[i] == v
+				}
+				if ok {
+					return f
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no record with %v in %s/%s; records: %q", want, group, stream, last)
+		}
+		time.Sleep(50 * time.Millisecond) // polling the model's state, with a deadline
+	}
+}
+
+// A TCP connection between two instances appears in a VPC's flow log as
+// ACCEPT records of each interface, both directions, with the addresses,
+// ports and the packets and bytes the kernel counted, in the log group's
+// stream of each interface and in the lab's file; a connection the
+// server's security group refuses is the client's ACCEPT (its SYN left)
+// and no ACCEPT of the server's.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html — accepted traffic, one record per direction and interface
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-cwl.html — a log stream per network interface
+func TestFlowLogAcceptRecords(t *testing.T) {
+	dir := t.TempDir()
+	l := newLabWith(t, func(o *Options) { o.FlowLogInterval, o.FlowLogDir = time.Second, dir })
+	v := l.vpc("10.0.0.0/16")
+	s := l.subnet(v, "10.0.1.0/24")
+	web := must[model.RuleSet](t)(createGroup(l.cloud, v.ID, "web", "web", nil))
+	_, err := addGroupRules(l.cloud, web.ID, model.Ingress, []sgRule{{Protocol: "tcp", FromPort: 80, ToPort: 80, Prefix: netip.MustParsePrefix("10.0.0.0/16")}})
+	l.ok(err)
+	client, server := l.instance(s, web.ID), l.instance(s, web.ID)
+	fl := must[model.FlowLog](t)(l.cloud.CreateFlowLog(acct, model.Place{}, model.FlowLogSpec{ResourceType: model.FlowLogVPC,
+		ResourceID: v.ID, TrafficType: model.TrafficAll, LogGroupName: "vpc-flows", DeliverLogsPermissionARN: "arn:aws:iam::111122223333:role/fl"}))
+	l.sync()
+	l.serve(l.ns(server), server.PrivateIP, 80)
+	l.serve(l.ns(server), server.PrivateIP, 81)
+
+	port, err := dialPort(l.ns(client), server.PrivateIP, 80)
+	l.ok(err)
+	cIP, sIP, cPort := client.PrivateIP.String(), server.PrivateIP.String(), strconv.Itoa(port)
+	// Default format: 0 version, 1 account, 2 interface, 3 src, 4 dst, 5
+	// srcport, 6 dstport, 7 protocol, 8 packets, 9 bytes, 10 start, 11
+	// end, 12 action, 13 log-status.
+	out := recordsOf(t, l.cloud, v.Region, "vpc-flows", client.NetworkInterfaceID,
+		map[int]string{0: "2", 1: acct, 2: client.NetworkInterfaceID, 3: cIP, 4: sIP, 5: cPort, 6: "80", 7: "6", 12: "ACCEPT", 13: "OK"})
+	back := recordsOf(t, l.cloud, v.Region, "vpc-flows", client.NetworkInterfaceID,
+		map[int]string{3: sIP, 4: cIP, 5: "80", 6: cPort, 12: "ACCEPT"})
+	in := recordsOf(t, l.cloud, v.Region, "vpc-flows", server.NetworkInterfaceID,
+		map[int]string{2: server.NetworkInterfaceID, 3: cIP, 4: sIP, 5: cPort, 6: "80", 12: "ACCEPT"})
+	for _, r := range [][]string{out, back, in} {
+		packets, _ := strconv.Atoi(r[8])
+		bytes, _ := strconv.Atoi(r[9])
+		// A connection that reads a greeting: at least SYN, ACK, FIN one
+		// way, SYN-ACK, the greeting, FIN the other, 40 bytes each or more.
+		if packets < 3 || bytes < 40*packets {
+			t.Errorf("record %q: want at least 3 packets of 40 bytes", r)
+		}
+		start, _ := strconv.ParseInt(r[10], 10, 64)
+		end, _ := strconv.ParseInt(r[11], 10, 64)
+		if start > end || time.Since(time.Unix(start, 0)) > time.Minute {
+			t.Errorf("record %q: start %d end %d", r, start, end)
+		}
+	}
+	b, err := os.ReadFile(FlowLogFile(dir, fl.ID))
+	l.ok(err)
+	if want := strings.Join(out, " "); !strings.Contains(string(b), want+"\n") {
+		t.Errorf("the lab's file %s lacks %q:\n%s", FlowLogFile(dir, fl.ID), want, b)
+	}
+
+	// Port 81 is refused by the server's group: the client's interface
+	// sent the SYN (its own group allows egress), and records it as
+	// ACCEPT as AWS does; the server's records no ACCEPT for it.
+	if _, err := dialPort(l.ns(client), server.PrivateIP, 81); err == nil {
+		t.Fatal("port 81 connected, but the group allows only 80")
+	}
+	_, err = dialPort(l.ns(client), server.PrivateIP, 80) // a positive control after it
+	l.ok(err)
+	time.Sleep(2 * time.Second) // two windows: a negative check gives the watch time to err
+	recordsOf(t, l.cloud, v.Region, "vpc-flows", client.NetworkInterfaceID, map[int]string{3: cIP, 4: sIP, 6: "81", 8: "1", 12: "ACCEPT"})
+	g := must[model.LogGroup](t)(l.cloud.LogGroup(acct, v.Region, "vpc-flows"))
+	for _, e := range g.Streams[server.NetworkInterfaceID].Events {
+		if f := strings.Fields(e.Message); f[6] == "81" || f[5] == "81" {
+			t.Errorf("the server's ACCEPT record of the refused connection: %q", e.Message)
+		}
+	}
+}

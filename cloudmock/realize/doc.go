@@ -31,7 +31,9 @@
 //     internet (mcn-<lab>-inet, holding the server 192.0.2.10) with
 //     one-to-one NAT of elastic IPs; a peering is a link between two
 //     routers; a transit gateway is a router namespace mcn-<lab>-tgw-<id>
-//     with a kernel table per route table and a link to each attached VPC.
+//     with a kernel table per route table, a link to each attached VPC
+//     (IPv6 too where the attachment has IPv6 support) and one to each
+//     accepted peer gateway, in any region or account (transit.go).
 //     Traffic arriving from a gateway or peering is routed only by the VPC's
 //     local table, which makes peering non-transitive;
 //   - a private line (Options.Circuits) is a namespace the lab made (the
@@ -118,7 +120,7 @@
 //
 // Not realized yet: VPN tunnels and VPN attachments (routes to a VPN
 // gateway without a virtual interface drop), more than one virtual
-// interface per line, IPv6 to or through transit gateways, VPN and Direct
+// interface per line, IPv6 through VPN and Direct
 // Connect (their IPv6 routes drop), IPv6-only subnets, public IPs given at
 // launch. Instances of IPv4-only networks drop IPv6.
 //

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // Credential ties an access key to the account it acts for.
@@ -153,7 +152,7 @@ func (h *Handler) authenticate(r *http.Request, body []byte) (Credential, string
 	sum := sha256.Sum256(body)
 	creds := sdkaws.Credentials{AccessKeyID: cred.AccessKeyID, SecretAccessKey: cred.SecretAccessKey,
 		SessionToken: r.Header.Get("X-Amz-Security-Token")}
-	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), ah.service, ah.region, signedAt); err != nil {
+	if err := h.signer.SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), ah.service, ah.region, signedAt); err != nil {
 		return fail(authBadSignature)
 	}
 	want, ok := parseAuthorization(req.Header.Get("Authorization"))

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"maps"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/mcnlab/mcnlab/cloudmock/held"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
@@ -62,6 +65,11 @@ type Handler struct {
 
 	mu     sync.Mutex // guards tokens
 	tokens map[string]*idempotent
+
+	// signer recomputes request signatures (authenticate). One signer for
+	// the handler keeps its cache of derived signing keys, which a signer
+	// made per request would derive again (four HMACs) on every call.
+	signer *v4.Signer
 }
 
 // call is one authenticated request.
@@ -101,7 +109,7 @@ func register(name string, a action) { actions[name] = a }
 // the cloud does not have them yet.
 func New(cloud *model.Cloud, cfg Config) *Handler {
 	h := &Handler{cloud: cloud, region: cfg.Region, creds: map[string]Credential{}, now: time.Now, tokens: map[string]*idempotent{},
-		bodyTimeout: cfg.BodyReadTimeout, remember: cfg.Remember}
+		bodyTimeout: cfg.BodyReadTimeout, remember: cfg.Remember, signer: v4.NewSigner()}
 	for _, t := range cfg.Tokens {
 		done := make(chan struct{})
 		close(done)
@@ -128,7 +136,14 @@ func Actions() []string { return slices.Sorted(maps.Keys(actions)) }
 func newRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	hex.Encode(s[9:13], b[4:6])
+	hex.Encode(s[14:18], b[6:8])
+	hex.Encode(s[19:23], b[8:10])
+	hex.Encode(s[24:36], b[10:16])
+	s[8], s[13], s[18], s[23] = '-', '-', '-', '-'
+	return string(s[:])
 }
 
 // ServeHTTP authenticates, decodes and runs one EC2 Query API request, or
@@ -245,7 +260,7 @@ func (h *Handler) run(act action, c *call, reqID string) ([]byte, *apiError) {
 		return nil, toAPIError(err)
 	}
 	resp.setRequestID(reqID)
-	out, err := xml.Marshal(wrap{name: c.action + "Response", body: resp})
+	out, err := marshalXML(wrap{name: c.action + "Response", body: resp})
 	if err != nil {
 		return nil, toAPIError(fmt.Errorf("encode %s response: %w", c.action, err))
 	}

@@ -14,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -26,6 +25,7 @@ import (
 	"github.com/mcnlab/mcnlab/dataplane/policy"
 	"github.com/mcnlab/mcnlab/emulator/internet"
 	"github.com/mcnlab/mcnlab/emulator/netns"
+	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
 // l7Dir is the directory of a firewall's squid when fwCfg has L7 rules
@@ -34,13 +34,7 @@ func l7Dir(t *testing.T, fwCfg firewall.Config, name string) string {
 	if fwCfg.L7 == nil {
 		return ""
 	}
-	dir := t.TempDir()
-	for d := dir; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return filepath.Join(dir, name)
+	return filepath.Join(roottest.ReachableDir(t), name)
 }
 
 // l7Config denies tcp/22 by the stateful rules and, by the L7 rules,

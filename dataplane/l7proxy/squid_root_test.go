@@ -20,13 +20,7 @@ import (
 func TestSquidSupervised(t *testing.T) {
 	roottest.Require(t)
 	ns := roottest.NewNamespaces(t, "sq")[0]
-	dir := t.TempDir()
-	for d := dir; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s, err := l7proxy.New(int(ns.Handle), filepath.Join(dir, "fw"), nil)
+	s, err := l7proxy.New(int(ns.Handle), filepath.Join(roottest.ReachableDir(t), "fw"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,20 @@ func UseTempState(t testing.TB) {
 	})
 }
 
+// ReachableDir is a fresh temporary directory that every user can reach
+// (it and its parents are mode 0755), for daemons that drop root (squid
+// runs as proxy); it goes when the test ends.
+func ReachableDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	for d := dir; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
 // Namespaces lists namespaces whose names start with mcn-<lab>-.
 func Namespaces(lab string) []string {
 	ents, _ := os.ReadDir(netns.Dir)

@@ -211,11 +211,11 @@ func (s *Squid) prepare(conf string) error {
 	return nil
 }
 
-// service is squid's service name (-n): its shared memory segments
+// Service is squid's service name (-n): its shared memory segments
 // (/dev/shm/SERVICE-*.shm) are named after it, and the machine's IPC
 // namespace is shared by every firewall's squid, so each has its own,
 // from its directory.
-func (s *Squid) service() string {
+func (s *Squid) Service() string {
 	h := fnv.New32a()
 	h.Write([]byte(s.dir))
 	return fmt.Sprintf("mcnl7%08x", h.Sum32())
@@ -224,7 +224,7 @@ func (s *Squid) service() string {
 // removeShm removes the shared memory segments a squid of this service
 // that was killed left behind: squid refuses to start over them.
 func (s *Squid) removeShm() {
-	left, _ := filepath.Glob("/dev/shm/" + s.service() + "-*.shm")
+	left, _ := filepath.Glob("/dev/shm/" + s.Service() + "-*.shm")
 	for _, f := range left {
 		os.Remove(f)
 	}
@@ -248,7 +248,7 @@ func (s *Squid) start() (*process, error) {
 		return nil, fmt.Errorf("l7proxy: %w", err)
 	}
 	s.removeShm()
-	cmd := exec.Command(squidPath(), "-N", "-n", s.service(), "-f", filepath.Join(s.dir, ConfFile))
+	cmd := exec.Command(squidPath(), "-N", "-n", s.Service(), "-f", filepath.Join(s.dir, ConfFile))
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	started := make(chan error, 1)

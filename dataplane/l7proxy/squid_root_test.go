@@ -29,6 +29,9 @@ func TestSquidSupervised(t *testing.T) {
 	if err := s.Apply(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
+	if made, _ := filepath.Glob("/dev/shm/" + s.Service() + "-*"); len(made) == 0 {
+		t.Errorf("no shared memory of service %s: the check below would prove nothing", s.Service())
+	}
 	first := s.PID()
 	if first == 0 || !listening(t, first) {
 		t.Fatalf("squid %d is not listening after Apply", first)
@@ -55,7 +58,7 @@ func TestSquidSupervised(t *testing.T) {
 	if _, err := os.Stat("/proc/" + strconv.Itoa(again)); err == nil {
 		t.Errorf("squid %d still runs after Close", again)
 	}
-	if left, _ := filepath.Glob("/dev/shm/mcnl7*"); len(left) > 0 {
+	if left, _ := filepath.Glob("/dev/shm/" + s.Service() + "-*"); len(left) > 0 {
 		t.Errorf("shared memory left: %v", left)
 	}
 }

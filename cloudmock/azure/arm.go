@@ -108,3 +108,19 @@ type ref struct {
 
 // lower is strings.ToLower, for case-insensitive path words.
 func lower(s string) string { return strings.ToLower(s) }
+
+// readPut decodes a PUT's body into in and checks the location that
+// locOf reads from it, answering the request itself (ok false) when either
+// fails.
+func readPut[T any](q *request, in *T, locOf func(*T) string) (string, bool) {
+	if err := decodeBody(q.Request, in); err != nil {
+		writeError(q.w, err)
+		return "", false
+	}
+	loc, err := location(locOf(in), "LocationNotAvailableForResourceType")
+	if err != nil {
+		writeError(q.w, err)
+		return "", false
+	}
+	return loc, true
+}

@@ -22,6 +22,7 @@ type connProps struct {
 	ConnectionType         string `json:"connectionType,omitempty"`
 	VirtualNetworkGateway1 *ref   `json:"virtualNetworkGateway1,omitempty"`
 	LocalNetworkGateway2   *ref   `json:"localNetworkGateway2,omitempty"`
+	Peer                   *ref   `json:"peer,omitempty"` // an ExpressRoute connection's circuit
 	SharedKey              string `json:"sharedKey,omitempty"`
 	EnableBgp              *bool  `json:"enableBgp,omitempty"`
 	RoutingWeight          *int32 `json:"routingWeight,omitempty"`
@@ -47,12 +48,8 @@ func connOut(v model.VPNConnection) connBody {
 }
 
 func (s *Server) connByName(sub, group, name string) (model.VPNConnection, error) {
-	if id, err := s.cloud.ByName(sub, group, model.KindVPNConnection, name); err == nil {
-		for _, v := range s.cloud.VPNConnections(sub) {
-			if v.ID == id {
-				return v, nil
-			}
-		}
+	if v, ok := named(s, sub, group, model.KindVPNConnection, name, s.cloud.VPNConnections(sub), func(v model.VPNConnection) string { return v.ID }); ok {
+		return v, nil
 	}
 	return model.VPNConnection{}, notFound("connections", name, group)
 }
@@ -64,10 +61,19 @@ func (s *Server) listConns(q *request, group string) ([]any, error) {
 			items = append(items, connOut(v))
 		}
 	}
+	for _, v := range s.cloud.DXVirtualInterfaces(q.sub) {
+		if v.Meta.Name != "" && inGroup(v.Meta.Scope, group) {
+			items = append(items, s.erConnOut(v))
+		}
+	}
 	return items, nil
 }
 
 func (s *Server) serveConn(q *request, group, name string) {
+	if _, err := s.erConnByName(q.sub, group, name); err == nil {
+		s.serveERConn(q, group, name)
+		return
+	}
 	serveResource(q, group, name, resource[model.VPNConnection]{
 		find: s.connByName, out: func(v model.VPNConnection) any { return connOut(v) }, put: s.putConn,
 		del:    func(sub string, v model.VPNConnection) error { return s.cloud.DeleteVPNConnection(sub, v.ID) },
@@ -89,6 +95,14 @@ func (s *Server) putConn(q *request, group, name string) {
 		return
 	}
 	p := in.Properties
+	if isExpressRoute(p) {
+		s.putERConn(q, group, name, loc, in)
+		return
+	}
+	if _, err := s.erConnByName(q.sub, group, name); err == nil {
+		writeError(q.w, fail(http.StatusBadRequest, "InvalidRequestFormat", "Connection %s: its type, gateways and routing are set at creation.", clip(name)))
+		return
+	}
 	if !strings.EqualFold(p.ConnectionType, "IPsec") || p.VirtualNetworkGateway1 == nil || p.LocalNetworkGateway2 == nil || p.SharedKey == "" {
 		writeError(q.w, fail(http.StatusBadRequest, "InvalidRequestFormat",
 			"Connection %s: the lab models connectionType IPsec with virtualNetworkGateway1, localNetworkGateway2 and a sharedKey.", clip(name)))
@@ -97,6 +111,10 @@ func (s *Server) putConn(q *request, group, name string) {
 	vng, _, err := s.refTo(q.sub, p.VirtualNetworkGateway1.ID, "virtualnetworkgateways", model.KindVPNGateway, false)
 	if err != nil {
 		writeError(q.w, err)
+		return
+	}
+	if g, _ := s.cloud.VPNGateway(q.sub, vng); gatewayTypeOf(g) != "Vpn" {
+		writeError(q.w, fail(http.StatusBadRequest, "InvalidRequestFormat", "Connection %s: virtual network gateway %s is of type %s; an IPsec connection needs one of type Vpn.", clip(name), g.ID, gatewayTypeOf(g)))
 		return
 	}
 	lng, _, err := s.refTo(q.sub, p.LocalNetworkGateway2.ID, "localnetworkgateways", model.KindCustomerGateway, false)

@@ -27,6 +27,8 @@ var fuzzPaths = []string{
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworkGateways/g1?api-version=2025-05-01",
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/connections/c1?api-version=2025-05-01",
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2024-11-01",
+	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/expressRouteCircuits/er1?api-version=2025-05-01",
+	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/expressRouteCircuits/er1/peerings/AzurePrivatePeering?api-version=2025-05-01",
 }
 
 // FuzzARMRequest: whatever body a PUT carries, the front-end answers
@@ -51,6 +53,10 @@ func FuzzARMRequest(f *testing.F) {
 		`{"location":"eastus","properties":{"gatewayType":"Vpn","vpnType":"RouteBased","activeActive":false,"enableBgp":true,"ipConfigurations":[{"name":"default","properties":{"subnet":{"id":"` + rgID + `virtualNetworks/v1/subnets/s0"},"publicIPAddress":{"id":"` + rgID + `publicIPAddresses/p0"}}}]}}`,
 		`{"location":"eastus","zones":["1"],"properties":{"hardwareProfile":{"vmSize":"Standard_B2s"},"storageProfile":{"imageReference":{"publisher":"mcnlab","offer":"gateway","sku":"lab","version":"latest"},"osDisk":{"caching":"ReadOnly"}},"osProfile":{"computerName":"c","adminUsername":"u","adminPassword":"p","linuxConfiguration":{"disablePasswordAuthentication":false}},"networkProfile":{"networkInterfaces":[{"id":"` + rgID + `networkInterfaces/nic0","properties":{"primary":true,"deleteOption":"Delete"}}]}}}`,
 		`{"location":"eastus","properties":{"hardwareProfile":{"vmSize":"Standard_B1s"},"storageProfile":{"imageReference":{"id":"/subscriptions/x/images/i"}},"networkProfile":{"networkInterfaceConfigurations":[{}]}}}`,
+		`{"location":"eastus","sku":{"name":"Standard_MeteredData","tier":"Standard","family":"MeteredData"},"properties":{"serviceProviderProperties":{"serviceProviderName":"mcnlab","peeringLocation":"mcnlab","bandwidthInMbps":1000},"peerings":[{"name":"AzurePrivatePeering","properties":{"peerASN":65010,"primaryPeerAddressPrefix":"192.168.100.0/30","secondaryPeerAddressPrefix":"192.168.100.4/30","vlanId":100}}]}}`,
+		`{"properties":{"peeringType":"AzurePrivatePeering","peerASN":4294967296,"primaryPeerAddressPrefix":"192.168.100.0/30","secondaryPeerAddressPrefix":"192.168.100.0/30","vlanId":0}}`,
+		`{"location":"eastus","properties":{"connectionType":"ExpressRoute","virtualNetworkGateway1":{"id":"` + rgID + `virtualNetworkGateways/g1"},"peer":{"id":"` + rgID + `expressRouteCircuits/er1"}}}`,
+		`{"location":"eastus","properties":{"gatewayType":"ExpressRoute","sku":{"name":"ErGw1AZ"},"ipConfigurations":[{"name":"default","properties":{"subnet":{"id":"` + rgID + `virtualNetworks/v1/subnets/s0"}}}]}}`,
 		`{"location":1}`, `[]`, `null`, `{`, ``, `{"properties":{"priority":-1e99}}`, `{"a":1} {"b":2}`,
 	} {
 		for i := range fuzzPaths {
@@ -60,6 +66,9 @@ func FuzzARMRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which int, body string) {
 		c := model.New()
 		c.AddAccount(model.Account{ID: testSub, Provider: model.ProviderAzure})
+		if _, err := c.ProvisionDXConnectionAt(testSub, model.Place{Region: "eastus"}, "er1", nil); err != nil {
+			t.Fatal(err)
+		}
 		srv := New(c, testTenant, Principal{ClientID: testApp, Secret: testSecret, Subscription: testSub})
 		tok := srv.sign(testApp, time.Now().Add(time.Hour))
 		send := func(path, body string) *httptest.ResponseRecorder {

@@ -236,6 +236,20 @@ func (s *Server) deleteGroup(sub string, g model.Scope) error {
 // dissociated) and public IPs: what holds on to subnets, NSGs and
 // addresses, so that deleteGroup can delete those next.
 func (s *Server) deleteGroupEdges(sub string, g model.Scope) error {
+	for _, v := range s.cloud.DXVirtualInterfaces(sub) {
+		if v.Meta.Name != "" && strings.EqualFold(v.Meta.Scope, g.Name) {
+			if _, err := s.cloud.DeleteDXVirtualInterface(sub, v.ID); err != nil {
+				return err
+			}
+		}
+	}
+	for _, x := range s.cloud.DXConnections(sub) {
+		if x.Meta.Name != "" && strings.EqualFold(x.Meta.Scope, g.Name) {
+			if err := s.deleteCircuit(sub, x); err != nil {
+				return err
+			}
+		}
+	}
 	for _, v := range s.cloud.VPNConnections(sub) {
 		if v.Name != "" && strings.EqualFold(v.Scope, g.Name) {
 			if err := s.cloud.DeleteVPNConnection(sub, v.ID); err != nil {

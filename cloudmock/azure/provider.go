@@ -18,6 +18,7 @@ var providerTypes = map[string]map[string][]string{
 		"networkInterfaces": networkVersions, "publicIPAddresses": networkVersions, "natGateways": networkVersions,
 		"virtualNetworks/virtualNetworkPeerings": networkVersions,
 		"virtualNetworkGateways":                 networkVersions, "localNetworkGateways": networkVersions, "connections": networkVersions,
+		"expressRouteCircuits": networkVersions, "expressRouteCircuits/peerings": networkVersions,
 		"locations": networkVersions, "operations": networkVersions, "locations/operations": networkVersions,
 		"locations/operationResults": networkVersions,
 	},

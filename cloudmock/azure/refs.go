@@ -85,3 +85,18 @@ func (s *Server) azureAccount(sub string) string {
 func methodNotAllowed(q *request) {
 	writeError(q.w, fail(http.StatusMethodNotAllowed, "MethodNotAllowed", "The method '%s' is not allowed here.", q.Method))
 }
+
+// named returns the object of list that the name index holds as the
+// subscription's object of kind named name in group; ok is false when
+// there is none.
+func named[T any](s *Server, sub, group string, kind model.Kind, name string, list []T, idOf func(T) string) (T, bool) {
+	if id, err := s.cloud.ByName(sub, group, kind, name); err == nil {
+		for _, x := range list {
+			if idOf(x) == id {
+				return x, true
+			}
+		}
+	}
+	var zero T
+	return zero, false
+}

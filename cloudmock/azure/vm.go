@@ -129,12 +129,8 @@ func (s *Server) vms(sub string) []model.Instance {
 
 // vmByName returns the group's virtual machine with the name.
 func (s *Server) vmByName(sub, group, name string) (model.Instance, error) {
-	if id, err := s.cloud.ByName(sub, group, model.KindInstance, name); err == nil {
-		for _, i := range s.vms(sub) {
-			if i.ID == id {
-				return i, nil
-			}
-		}
+	if i, ok := named(s, sub, group, model.KindInstance, name, s.vms(sub), func(i model.Instance) string { return i.ID }); ok {
+		return i, nil
 	}
 	return model.Instance{}, fail(http.StatusNotFound, "ResourceNotFound",
 		"The Resource 'Microsoft.Compute/virtualMachines/%s' under resource group '%s' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",

@@ -2,6 +2,7 @@ package azure
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
@@ -36,7 +37,10 @@ func (s *Server) vngOut(g model.VPNGateway) vngBody {
 	b := vngBody{resourceHead: resourceHead{ID: g.ID, Name: g.Name, Type: vngType, Location: g.Region, Tags: g.Tags}}
 	p := &b.Properties
 	aa, bgp := g.Options.ActiveActive, g.Options.BGP
-	p.GatewayType, p.VpnType, p.SKU, p.ActiveActive, p.EnableBgp = "Vpn", "RouteBased", &publicIPSKU{Name: g.Options.SKU, Tier: g.Options.SKU}, &aa, &bgp
+	p.GatewayType, p.SKU, p.ActiveActive, p.EnableBgp = gatewayTypeOf(g), &publicIPSKU{Name: g.Options.SKU, Tier: g.Options.SKU}, &aa, &bgp
+	if p.GatewayType == "Vpn" {
+		p.VpnType = "RouteBased"
+	}
 	asn := g.ASN
 	p.BGPSettings = &bgpSettings{ASN: &asn}
 	gwSubnet := s.gatewaySubnetOf(g)
@@ -120,16 +124,21 @@ func (s *Server) vngPlan(q *request, self string, in vngBody) (model.Subnet, mod
 	bad := func(format string, args ...any) (model.Subnet, model.GatewayOptions, int64, error) {
 		return model.Subnet{}, o, 0, fail(http.StatusBadRequest, "InvalidRequestFormat", "Virtual network gateway %s: "+format, append([]any{clip(self)}, args...)...)
 	}
-	if !strings.EqualFold(p.GatewayType, "Vpn") {
-		return bad("the lab models gatewayType Vpn, not '%s'", clip(p.GatewayType))
+	er := strings.EqualFold(p.GatewayType, "ExpressRoute")
+	if !er && !strings.EqualFold(p.GatewayType, "Vpn") {
+		return bad("the lab models gatewayType Vpn and ExpressRoute, not '%s'", clip(p.GatewayType))
 	}
-	if p.VpnType != "" && !strings.EqualFold(p.VpnType, "RouteBased") {
+	if !er && p.VpnType != "" && !strings.EqualFold(p.VpnType, "RouteBased") {
 		return bad("the lab models vpnType RouteBased, not '%s'", clip(p.VpnType))
 	}
 	o.ActiveActive = p.ActiveActive != nil && *p.ActiveActive
 	o.BGP = p.EnableBgp != nil && *p.EnableBgp
-	if o.SKU = "VpnGw1"; p.SKU != nil && p.SKU.Name != "" {
+	if o.SKU = map[bool]string{true: "Standard", false: "VpnGw1"}[er]; p.SKU != nil && p.SKU.Name != "" {
 		o.SKU = p.SKU.Name
+	}
+	// Azure: https://learn.microsoft.com/en-us/azure/expressroute/expressroute-about-virtual-network-gateways — ExpressRoute gateway SKUs Standard, HighPerformance, UltraPerformance, ErGw1AZ, ErGw2AZ, ErGw3AZ, ErGwScale; no active-active setting, a public IP no longer needed
+	if er && (o.ActiveActive || !slices.ContainsFunc(erGatewaySKUs, func(k string) bool { return strings.EqualFold(k, o.SKU) })) {
+		return bad("an ExpressRoute gateway has one of the SKUs %v and is not active-active, not sku '%s' activeActive %v", erGatewaySKUs, clip(o.SKU), o.ActiveActive)
 	}
 	want := map[bool]int{true: 2, false: 1}[o.ActiveActive]
 	if len(p.IPConfigurations) != want {
@@ -137,7 +146,7 @@ func (s *Server) vngPlan(q *request, self string, in vngBody) (model.Subnet, mod
 	}
 	var sn model.Subnet
 	for _, c := range p.IPConfigurations {
-		if c.Properties.Subnet == nil || c.Properties.PublicIPAddress == nil {
+		if c.Properties.Subnet == nil || (c.Properties.PublicIPAddress == nil && !er) {
 			return bad("IP configuration '%s' needs a subnet and a public IP address", clip(c.Name))
 		}
 		got, err := s.subnetRef(q.sub, c.Properties.Subnet.ID)
@@ -148,6 +157,9 @@ func (s *Server) vngPlan(q *request, self string, in vngBody) (model.Subnet, mod
 			return bad("its subnet %s must be the virtual network's GatewaySubnet", got.ID)
 		}
 		sn = got
+		if c.Properties.PublicIPAddress == nil {
+			continue
+		}
 		aid, _, err := s.refTo(q.sub, c.Properties.PublicIPAddress.ID, "publicipaddresses", model.KindElasticIP, false)
 		if err != nil {
 			return model.Subnet{}, o, 0, err
@@ -160,6 +172,9 @@ func (s *Server) vngPlan(q *request, self string, in vngBody) (model.Subnet, mod
 	}
 	return sn, o, asn, nil
 }
+
+// erGatewaySKUs are the SKUs of an ExpressRoute virtual network gateway.
+var erGatewaySKUs = []string{"Standard", "HighPerformance", "UltraPerformance", "ErGw1AZ", "ErGw2AZ", "ErGw3AZ", "ErGwScale"}
 
 // putVNG creates or updates a virtual network gateway; its VNet and ASN
 // are set at creation.
@@ -186,12 +201,15 @@ func (s *Server) putVNG(q *request, group, name string) {
 	switch {
 	case created:
 		g, err = s.createVNG(q.sub, group, name, loc, sn, asn, in.Tags)
-	case g.NetworkID != sn.NetworkID || g.ASN != asn:
-		err = fail(http.StatusBadRequest, "InvalidRequestFormat", "Virtual network gateway %s: its virtual network and ASN are set at creation.", g.ID)
+	case g.NetworkID != sn.NetworkID || g.ASN != asn || !strings.EqualFold(gatewayTypeOf(g), in.Properties.GatewayType):
+		err = fail(http.StatusBadRequest, "InvalidRequestFormat", "Virtual network gateway %s: its type, virtual network and ASN are set at creation.", g.ID)
 	default:
 		if err = sameRegion(name, g.Region, g.Scope, loc); err == nil {
 			err = s.cloud.ReplaceTags(q.sub, g.ID, in.Tags)
 		}
+	}
+	if err == nil && created && strings.EqualFold(in.Properties.GatewayType, "ExpressRoute") {
+		err = s.cloud.SetAttrs(q.sub, g.ID, map[string]string{attrGatewayType: "ExpressRoute"})
 	}
 	if err == nil {
 		err = s.cloud.SetGatewayOptions(q.sub, g.ID, o)

@@ -13,8 +13,11 @@ import (
 // topology, with ProvisionDXConnection.
 // AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_Connection.html — connectionId, connectionName, connectionState, location, bandwidth
 type DXConnection struct {
-	ID      string // dxcon-...
-	Handle  string `json:"-"` // names its kernel objects (names.go)
+	ID     string // dxcon-...
+	Handle string `json:"-"` // names its kernel objects (names.go)
+	// Meta is its scope, name and attributes where a front-end placed it
+	// (PlaceDXConnection, SetAttrs); Meta.Name is not Name.
+	Meta    Meta `json:"-"`
 	Account string
 	Name    string
 	// Region is the region of the line's location ("" the front-end's
@@ -45,8 +48,11 @@ const StateDown State = "down"
 // attached to.
 // AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_CreatePrivateVirtualInterface.html — a private virtual interface to a virtual private gateway
 type DXVirtualInterface struct {
-	ID              string // dxvif-...
-	Handle          string `json:"-"` // names its kernel objects (names.go)
+	ID     string // dxvif-...
+	Handle string `json:"-"` // names its kernel objects (names.go)
+	// Meta is its scope, name and attributes where a front-end gave them
+	// (CreateDXVirtualInterfaceAt, SetAttrs); Meta.Name is not Name.
+	Meta            Meta `json:"-"`
 	Account         string
 	ConnectionID    string
 	Name            string
@@ -135,11 +141,44 @@ func (c *Cloud) ProvisionDXConnectionAt(account string, at Place, name string, t
 	return x.copy(c), nil
 }
 
+// PlaceDXConnection gives one of the account's lines a scope and a name
+// (an Azure ExpressRoute circuit that claims the line the lab provisioned
+// under the circuit's name), or takes them away again with an empty
+// Place. The name must be free in the scope. The line's ID stays; its
+// name is found by ByName.
+// Azure: https://learn.microsoft.com/en-us/azure/expressroute/expressroute-workflows — the customer creates the circuit resource and the connectivity provider provisions the line for it
+func (c *Cloud) PlaceDXConnection(account, id string, at Place) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	x, ok := c.dxConns[id]
+	if !ok || x.Account != account {
+		return notFound(KindDXConnection, id)
+	}
+	p, err := c.profileLocked(account)
+	if err != nil {
+		return err
+	}
+	o := c.owners[id]
+	if o.scope == at.Scope && o.name == at.Name {
+		return nil
+	}
+	if err := c.checkNameLocked(p, account, KindDXConnection, at); err != nil {
+		return err
+	}
+	c.unindexLocked(id, o)
+	o.scope, o.name = at.Scope, at.Name
+	c.owners[id] = o
+	c.indexLocked(id, o)
+	c.emitLocked(KindDXConnection, OpUpdate, id, account)
+	return nil
+}
+
 func (x *DXConnection) ref() ref { return ref{KindDXConnection, x.ID, x.Account} }
 
 func (x *DXConnection) copy(c *Cloud) DXConnection {
 	out := *x
 	out.Handle = c.owners[x.ID].handle
+	out.Meta = c.metaLocked(x.ID)
 	out.Tags = c.tagsLocked(x.ID)
 	return out
 }
@@ -216,6 +255,13 @@ func (c *Cloud) freeLinkLocalLocked() (netip.Prefix, bool) {
 // account's lines, landing on one of its VPN gateways.
 // AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_CreatePrivateVirtualInterface.html — connectionId, vlan, asn, amazonAddress, customerAddress, virtualGatewayId
 func (c *Cloud) CreateDXVirtualInterface(account string, spec DXVirtualInterfaceSpec, tags map[string]string) (DXVirtualInterface, error) {
+	return c.CreateDXVirtualInterfaceAt(account, Place{}, spec, tags)
+}
+
+// CreateDXVirtualInterfaceAt is CreateDXVirtualInterface with a scope and
+// a name for the virtual interface (an Azure connection of type
+// ExpressRoute); its region is always its connection's.
+func (c *Cloud) CreateDXVirtualInterfaceAt(account string, at Place, spec DXVirtualInterfaceSpec, tags map[string]string) (DXVirtualInterface, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, err := c.limitsLocked(account); err != nil {
@@ -272,7 +318,8 @@ func (c *Cloud) CreateDXVirtualInterface(account string, spec DXVirtualInterface
 	} else if len(key) < 6 || len(key) > 80 {
 		return DXVirtualInterface{}, errf(CodeInvalidParameter, KindDXVirtualInterface, "", "the BGP authentication key must have 6 to 80 characters")
 	}
-	id, err := c.newIDLocked(account, KindDXVirtualInterface, Place{Region: conn.Region})
+	at.Region = conn.Region
+	id, err := c.newIDLocked(account, KindDXVirtualInterface, at)
 	if err != nil {
 		return DXVirtualInterface{}, err
 	}
@@ -280,7 +327,7 @@ func (c *Cloud) CreateDXVirtualInterface(account string, spec DXVirtualInterface
 		CustomerASN: spec.CustomerASN, AuthKey: key, CloudAddress: cloud, CustomerAddress: customer, VPNGatewayID: spec.VPNGatewayID,
 		Region: conn.Region}
 	c.vifs[v.ID] = v
-	c.registerLocked(KindDXVirtualInterface, v.ID, account, conn.Region, tags)
+	c.registerAtLocked(KindDXVirtualInterface, v.ID, account, at, tags)
 	return v.copy(c), nil
 }
 
@@ -289,6 +336,7 @@ func (v *DXVirtualInterface) ref() ref { return ref{KindDXVirtualInterface, v.ID
 func (v *DXVirtualInterface) copy(c *Cloud) DXVirtualInterface {
 	out := *v
 	out.Handle = c.owners[v.ID].handle
+	out.Meta = c.metaLocked(v.ID)
 	out.Tags = c.tagsLocked(v.ID)
 	out.State = StateDown
 	if g, ok := c.vgws[v.VPNGatewayID]; ok {

@@ -79,6 +79,10 @@ var azureTypes = map[Kind]string{
 	KindCustomerGateway:  "localNetworkGateways",
 
 	KindInstance: "virtualMachines",
+
+	// Azure: https://learn.microsoft.com/en-us/azure/expressroute/expressroute-circuit-peerings — an ExpressRoute circuit is the lab's private line; a VNet gateway's connection to its private peering is a private virtual interface on it
+	KindDXConnection:       "expressRouteCircuits",
+	KindDXVirtualInterface: "connections",
 }
 
 // azureNamespaces are the resource provider namespaces of the kinds that

@@ -138,3 +138,29 @@ func TestParseLog(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseLog: any access log parses without a panic, and every
+// decision it yields is of a known protocol with the fields of that
+// protocol only.
+func FuzzParseLog(f *testing.F) {
+	for _, line := range strings.Split(testLog, "\n") {
+		f.Add(line)
+	}
+	f.Fuzz(func(t *testing.T, log string) {
+		ds, _ := ParseLog(strings.NewReader(log), testPolicy)
+		for _, d := range ds {
+			switch d.Protocol {
+			case HTTP:
+				if d.SNI != "" {
+					t.Errorf("an http decision with an sni: %+v", d)
+				}
+			case TLS:
+				if d.Host != "" || d.Path != "" {
+					t.Errorf("a tls decision with a host or path: %+v", d)
+				}
+			default:
+				t.Errorf("decision of protocol %q", d.Protocol)
+			}
+		}
+	})
+}

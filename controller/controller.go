@@ -547,7 +547,12 @@ func (c *Controller) syncRoutes(ctx context.Context) error {
 			for _, s := range v.Subnets {
 				key := intent.SubnetKey(v.Name, s.Name)
 				done[key] = true
-				if err := c.syncTable(ctx, v.Account, key, withEgress(want, eg, key)); err != nil {
+				w := want
+				if _, ok := want[intent.DefaultRoute()]; ok && !c.plan.LearnedDefaultOK(key) {
+					w = maps.Clone(want)
+					delete(w, intent.DefaultRoute())
+				}
+				if err := c.syncTable(ctx, v.Account, key, withEgress(w, eg, key)); err != nil {
 					errs = append(errs, err)
 				}
 			}

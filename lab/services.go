@@ -50,8 +50,8 @@ const serviceProbeTimeout = 2 * time.Second
 // probeServices probes the services' verdicts that a probe does not
 // change: FQDN egress over HTTPS from the workload to the internet host's
 // address with the name as SNI (verified against the lab CA), FireNet with
-// ICMP and TCP connections between the workloads (a connection refused by
-// the far host reached it).
+// ICMP and TCP connections between the workloads, or from a workload to
+// an internet host (a connection refused by the far host reached it).
 func probeServices(ctx context.Context, lab string, cp *intent.Plan, ns map[string]string, addr map[string]netip.Addr) ([]ServiceCell, error) {
 	var roots *x509.CertPool
 	var cells []ServiceCell
@@ -81,7 +81,11 @@ func probeServices(ctx context.Context, lab string, cp *intent.Plan, ns map[stri
 			case "fqdn-egress":
 				c.Seen = seenOf(httpsProbe(ctx, ns[c.From], hosts[c.To], strings.TrimPrefix(c.Probe, "https://"), roots))
 			case "firenet":
-				c.Seen = firenetProbe(ns[c.From], addr[c.To], c.Probe)
+				dst, ok := addr[c.To]
+				if !ok {
+					dst = hosts[c.To] // egress to an internet host
+				}
+				c.Seen = firenetProbe(ns[c.From], dst, c.Probe)
 			}
 		}()
 	}

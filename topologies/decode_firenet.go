@@ -24,6 +24,12 @@ func (d *decoder) firenet(n *yaml.Node, path string) *FireNet {
 	if v := f["egress"]; v != nil {
 		fn.Egress = d.boolean(v, join(path, "egress"))
 	}
+	if v := f["egress-subnet"]; v != nil {
+		fn.EgressSubnet, _ = d.str(v, join(path, "egress-subnet"))
+	}
+	if v := f["egress-domains"]; v != nil {
+		fn.EgressDomains = d.strings(v, join(path, "egress-domains"), "domain names, such as [prod]")
+	}
 	if v := f["hash"]; v != nil {
 		s, _ := d.str(v, join(path, "hash"))
 		fn.Hash = FireNetHash(s)

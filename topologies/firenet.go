@@ -13,7 +13,9 @@ import "net/netip"
 //	    firenet:
 //	      firewalls: {fw1: {}, fw2: {address: 10.0.0.30}}
 //	      inspect: [[prod, shared]]
-//	      egress: false
+//	      egress: true
+//	      egress-subnet: public
+//	      egress-domains: [prod]
 //	      hash: 5-tuple
 //	      engine: l7
 //	      rules:
@@ -30,6 +32,12 @@ import "net/netip"
 // flows the stateful rules allow go to it, and it applies the http rules
 // to each HTTP request (Host, path) and the tls rules to each TLS
 // connection (SNI), first match wins, and passes what none matches.
+// With egress, each firewall also has an egress interface (its second
+// network interface, eth1) with an elastic IP in the transit VPC's public
+// subnet egress-subnet: the transit gateways steer the egress domains'
+// internet-bound flows to the firewalls (by the same hash), and each
+// firewall sends what it passes out of that interface with its source
+// translated to its own address; the replies come back to it.
 
 // FireNet is a transit's firewall network.
 type FireNet struct {
@@ -38,9 +46,14 @@ type FireNet struct {
 	// Inspect are the domain pairs whose traffic (both ways) crosses a
 	// firewall.
 	Inspect []*DomainConnection
-	// Egress steers traffic between the domains and the internet through
-	// the firewalls too.
-	Egress bool
+	// Egress steers the egress domains' internet-bound traffic through
+	// the firewalls too, which send it out of their egress interfaces in
+	// EgressSubnet (a subnet of the transit's VPC) with source NAT.
+	Egress       bool
+	EgressSubnet string
+	// EgressDomains are the domains whose internet egress crosses the
+	// firewalls; empty means every domain of an inspected pair.
+	EgressDomains []string
 	// Hash is HashFiveTuple (the default) or HashTwoTuple.
 	Hash FireNetHash
 	// Engine is the firewalls' engine where a firewall names none
@@ -142,6 +155,40 @@ func (f *FireNet) EngineOf(fw *Firewall) FirewallEngine {
 		return f.Engine
 	}
 	return EngineStateful
+}
+
+// Inspects says whether domain is one of an inspected pair.
+func (f *FireNet) Inspects(domain string) bool {
+	for _, p := range f.Inspect {
+		if p != nil && (p.A == domain || p.B == domain) {
+			return true
+		}
+	}
+	return false
+}
+
+// EgressFrom are the domains whose internet egress crosses the
+// firewalls: none without Egress, else EgressDomains, or every domain of
+// an inspected pair (in file order) when that is empty.
+func (f *FireNet) EgressFrom() []string {
+	if f == nil || !f.Egress {
+		return nil
+	}
+	if len(f.EgressDomains) > 0 {
+		return f.EgressDomains
+	}
+	var out []string
+	for _, p := range f.Inspect {
+		if p == nil {
+			continue
+		}
+		for _, d := range []string{p.A, p.B} {
+			if !contains(out, d) {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
 }
 
 // firenetValues are the valid values of the firenet block's enumerations,

@@ -30,7 +30,7 @@ var objectKeys = map[string][]string{
 	"domain":         {"members"},
 
 	// FireNet (firenet.go).
-	"firenet":      {"firewalls", "inspect", "egress", "hash", "engine", "rules", "default"},
+	"firenet":      {"firewalls", "inspect", "egress", "egress-subnet", "egress-domains", "hash", "engine", "rules", "default"},
 	"firewall":     {"engine", "address"},
 	"firewallRule": {"action", "protocol", "port", "from", "to", "host", "path", "sni"},
 

@@ -26,6 +26,16 @@ func marshalFireNet(f *FireNet) *yaml.Node {
 	if f.Egress {
 		m.Content = append(m.Content, str("egress"), boolean(true))
 	}
+	if f.EgressSubnet != "" {
+		m.Content = append(m.Content, str("egress-subnet"), str(f.EgressSubnet))
+	}
+	if len(f.EgressDomains) > 0 {
+		ds := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+		for _, d := range f.EgressDomains {
+			ds.Content = append(ds.Content, str(d))
+		}
+		m.Content = append(m.Content, str("egress-domains"), ds)
+	}
 	if f.Hash != "" && f.Hash != HashFiveTuple {
 		m.Content = append(m.Content, str("hash"), str(string(f.Hash)))
 	}

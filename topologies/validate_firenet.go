@@ -32,13 +32,7 @@ func (c *checker) checkFireNets(t *Topology) {
 		c.checkFirewalls(cl, tr, path)
 		c.checkPairs(connectionItems(f.Inspect), domains, join(path, "inspect"), "domain", "inspected pair")
 		c.checkInspectConnected(cl, f, path, domains)
-		if f.Egress && !c.bad[join(path, "egress")] {
-			// The firewalls sit on the gateways' subnet interface, where
-			// replies from the internet also arrive: a gateway could not
-			// tell one from a packet coming back from a firewall, so an
-			// egress flow's reply would bypass its firewall.
-			c.errf(join(path, "egress"), f.Pos, "egress through the firewalls is not supported yet (the firewalls share the gateways' subnet interface with the internet's replies); set egress: false")
-		}
+		c.checkFireNetEgress(cl, tr, path, domains)
 		c.checkEnum(join(path, "hash"), f.Pos, string(f.Hash), "hash", firenetHashes)
 		c.checkEnum(join(path, "engine"), f.Pos, string(f.Engine), "firewall engine", firewallEngines)
 		c.checkEnum(join(path, "default"), f.Pos, string(f.Default), "default action", firewallActions)
@@ -240,4 +234,102 @@ func firewallNames(tr *Transit, add func(kind, name, path string, p Pos)) {
 			add("firewall", fw.Name, join(join(join("transits", tr.Name), "firenet.firewalls"), fw.Name), fw.Pos)
 		}
 	}
+}
+
+// checkFireNetEgress checks egress through the firewalls: egress-subnet,
+// a subnet of the transit's VPC other than its gateway subnet (the
+// firewalls' egress interfaces go there), and the egress domains: defined,
+// each once, none whose spokes' internet egress an FQDN egress gateway
+// already filters. Both keys need egress: true.
+func (c *checker) checkFireNetEgress(cl *Cloud, tr *Transit, path string, domains []string) {
+	f := tr.FireNet
+	sp, dp := join(path, "egress-subnet"), join(path, "egress-domains")
+	if !f.Egress {
+		if f.EgressSubnet != "" && !c.bad[sp] {
+			c.errf(sp, f.Pos, "egress-subnet is for egress through the firewalls; set egress: true, or leave egress-subnet out")
+		}
+		if len(f.EgressDomains) > 0 && !c.bad[dp] {
+			c.errf(dp, f.Pos, "egress-domains is for egress through the firewalls; set egress: true, or leave egress-domains out")
+		}
+		return
+	}
+	var v *VPC
+	for _, x := range cl.VPCs {
+		if x != nil && x.Name == tr.VPC {
+			v = x
+		}
+	}
+	switch {
+	case c.bad[sp] || v == nil:
+	case f.EgressSubnet == "":
+		c.errf(join(path, "egress"), f.Pos, "egress through the firewalls needs egress-subnet: a public subnet of vpc %s for the firewalls' egress interfaces (each with an elastic IP), such as egress-subnet: %s",
+			v.Name, orName(otherSubnet(v, tr.Subnet), "public"))
+	case f.EgressSubnet == tr.Subnet:
+		c.errf(sp, f.Pos, "subnet %s is the transit's gateway subnet, where the firewalls' inside interfaces are; name another subnet of vpc %s for their egress interfaces%s",
+			tr.Subnet, v.Name, suchAs(otherSubnet(v, tr.Subnet)))
+	default:
+		c.refSubnet(sp, f.Pos, f.EgressSubnet, v)
+	}
+	fqdn := map[string]string{} // spoke -> its VPC's FQDN egress gateway
+	for _, s := range cl.Spokes {
+		for _, x := range cl.VPCs {
+			if s != nil && x != nil && x.Name == s.VPC && x.Egress != nil {
+				fqdn[s.Name] = x.Egress.Gateway
+			}
+		}
+	}
+	seen := map[string]string{}
+	for i, d := range f.EgressDomains {
+		ip := index(dp, i)
+		if !c.ref(ip, f.Pos, "domain", d, domains, "defined domains", dp) {
+			continue
+		}
+		if first, ok := seen[d]; ok {
+			c.errf(ip, f.Pos, "domain %s is listed twice; the first is %s", d, c.where(first))
+			continue
+		}
+		seen[d] = ip
+	}
+	if len(f.EgressFrom()) == 0 && !c.bad[dp] {
+		c.errf(join(path, "egress"), f.Pos, "egress through the firewalls names no domain: list them under egress-domains, such as [prod], or inspect a pair")
+	}
+	for _, d := range f.EgressFrom() {
+		for _, dm := range cl.Domains {
+			if dm == nil || dm.Name != d {
+				continue
+			}
+			for _, m := range dm.Members {
+				if gw, ok := fqdn[m]; ok && !c.bad[dp] {
+					c.errf(join(path, "egress"), f.Pos, "domain %s's spoke %s already goes out through its vpc's FQDN egress gateway %s; list the other domains under egress-domains", d, m, gw)
+				}
+			}
+		}
+	}
+}
+
+// otherSubnet is the first subnet of v (in file order) other than name;
+// "" when there is none.
+func otherSubnet(v *VPC, name string) string {
+	for _, s := range v.Subnets {
+		if s != nil && s.Name != name {
+			return s.Name
+		}
+	}
+	return ""
+}
+
+// orName is s, or def when s is empty.
+func orName(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// suchAs is ", such as NAME" or "".
+func suchAs(name string) string {
+	if name == "" {
+		return ""
+	}
+	return ", such as " + name
 }

@@ -163,22 +163,29 @@ func sshBlocked(t *testing.T, lab, client string, dst netip.Addr, fw string) {
 		}
 		return st.Rules[0].Packets
 	}
+	dropped22(t, client, dst, fw, rule)
+	if !reach(t, client, dst, 3) {
+		t.Errorf("ICMP stopped passing")
+	}
+}
+
+// dropped22 checks that a connection from namespace client to dst:22
+// times out (dropped by what names) and that rule's count rises.
+func dropped22(t *testing.T, client string, dst netip.Addr, what string, rule func() uint64) {
+	t.Helper()
 	n := rule()
 	err := netns.Do(client, func() error {
-		c, err := net.DialTimeout("tcp", netip.AddrPortFrom(dst, 22).String(), time.Second)
+		c, err := net.DialTimeout("tcp4", netip.AddrPortFrom(dst, 22).String(), time.Second)
 		if err == nil {
 			c.Close()
 		}
 		return err
 	})
 	if err == nil || !strings.Contains(err.Error(), "timeout") {
-		t.Errorf("tcp/22 through %s: %v, want a timeout (dropped)", fw, err)
+		t.Errorf("tcp/22 to %s through %s: %v, want a timeout (dropped)", dst, what, err)
 	}
 	if m := rule(); m <= n {
-		t.Errorf("%s's deny rule counted %d, then %d", fw, n, m)
-	}
-	if !reach(t, client, dst, 3) {
-		t.Errorf("ICMP stopped passing")
+		t.Errorf("%s's deny rule counted %d, then %d", what, n, m)
 	}
 }
 

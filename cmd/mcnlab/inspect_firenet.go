@@ -51,6 +51,9 @@ func printFireNet(ctx context.Context, w io.Writer, lab string, p *intent.Plan, 
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", g.Key, f.Name, f.Address, health, age(f.Since),
 				time.Duration(f.RTTMicros)*time.Microsecond, f.Packets, f.Bytes)
 		}
+		if tr := p.TransitOf(g.Key); st.FireNet.Egress && tr != nil {
+			fmt.Fprintf(w, "  %s steers the internet egress of %s through the firewalls\n", g.Key, strings.Join(tr.FireNet.EgressFrom(), ", "))
+		}
 		if n := st.FireNet.NoFirewallPackets; n > 0 {
 			fmt.Fprintf(w, "  %s dropped %d inspected packets while no firewall was up\n", g.Key, n)
 		}
@@ -87,6 +90,7 @@ func printFireNet(ctx context.Context, w io.Writer, lab string, p *intent.Plan, 
 		fmt.Fprintf(w, "%s\tdefault\tnew flows no rule matched\t%s\t%d\t%d\n", fw.Key, st.Default, st.DefaultCount.Packets, st.DefaultCount.Bytes)
 		fmt.Fprintf(w, "%s\testablished\tpackets of allowed connections (%d in the table)\tallow\t%d\t%d\n", fw.Key, st.Connections,
 			st.Established.Packets, st.Established.Bytes)
+		printFirewallEgress(w, fw.Key, in, st)
 	}
 	printL7Decisions(w, fws, l7)
 }
@@ -129,6 +133,20 @@ func printL7Decisions(w io.Writer, fws []intent.Firewall, l7 map[string]*fwmgmt.
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", fw.Key, d.Time.Format(time.TimeOnly), d.Client, d.Server, req, verdict, rule)
 		}
 	}
+}
+
+// printFirewallEgress writes a firewall's egress rows: what left by its
+// egress interface (with its address and elastic IP) and what came back.
+func printFirewallEgress(w io.Writer, key string, in cloud.InstanceInfo, st fwmgmt.Status) {
+	if st.EgressOut == nil || st.EgressIn == nil {
+		return
+	}
+	via := intent.FireNetEgressLink + " (no interface yet)"
+	if in.Second.ID != "" {
+		via = fmt.Sprintf("%s %s, elastic IP %s", intent.FireNetEgressLink, in.Second.PrivateIP, in.Second.PublicIP)
+	}
+	fmt.Fprintf(w, "%s\tegress-out\tto the internet by %s, source NAT\tallow\t%d\t%d\n", key, via, st.EgressOut.Packets, st.EgressOut.Bytes)
+	fmt.Fprintf(w, "%s\tegress-in\treplies from the internet\tallow\t%d\t%d\n", key, st.EgressIn.Packets, st.EgressIn.Bytes)
 }
 
 // gatewayStatusOf reads a cloud gateway's status from its socket.

@@ -47,7 +47,8 @@ func serveHi(t *testing.T, ns string, addr netip.Addr) {
 // a prod workload's tcp/22 to shared is dropped by the firewalls while
 // ICMP passes; the attacker on the threat list is blocked from the public
 // web instance within the poll interval + 2 s of its first flow, while
-// the excluded partner still reaches it.
+// the excluded partner still reaches it; and prod's internet egress goes
+// through the firewalls (checkFireNetEgress).
 func TestSecurityLab(t *testing.T) {
 	lab := deployCloudLab(t, securityTopology, "sec")
 	m := checkMatrix(t, lab)
@@ -57,8 +58,8 @@ func TestSecurityLab(t *testing.T) {
 			probed[c.Service]++
 		}
 	}
-	if len(m.Services) != 7 || probed["fqdn-egress"] != 3 || probed["firenet"] != 2 || probed["guardduty"] != 0 {
-		t.Errorf("the matrix's service verdicts: %d, probed %v; want 7, the 3 egress and 2 FireNet ones probed", len(m.Services), probed)
+	if len(m.Services) != 10 || probed["fqdn-egress"] != 3 || probed["firenet"] != 5 || probed["guardduty"] != 0 {
+		t.Errorf("the matrix's service verdicts: %d, probed %v; want 10, the 3 egress and 5 FireNet ones (2 east-west, 3 egress) probed", len(m.Services), probed)
 	}
 
 	curlSteps(t, lab, "10.4.1.10", "security", []egressStep{
@@ -115,4 +116,5 @@ func TestSecurityLab(t *testing.T) {
 	if err := connectFrom(inet, partner, web.PublicIP, 2*time.Second); err != nil {
 		t.Errorf("the excluded partner cannot reach web after the attacker's block: %v", err)
 	}
+	checkFireNetEgress(t, lab, instances)
 }

@@ -149,7 +149,26 @@ type Instance struct {
 	// kept across stops; Capabilities.StaticPublicAddresses says whether a
 	// provider has them.
 	PublicIP bool
+	// Interfaces are its further network interfaces, at device indexes 1,
+	// 2, ... in order (an appliance's egress interface).
+	Interfaces []Interface
 }
+
+// Interface is a further network interface of an instance, in a subnet
+// of the instance's VPC. Its key is InterfaceKey(instance, index).
+type Interface struct {
+	Subnet string // subnet key
+	// PrivateIP is its address; invalid means the provider's choice.
+	PrivateIP      netip.Addr
+	SecurityGroups []string
+	// PublicIP gives it a static public address of its own (an elastic
+	// IP keyed like the interface).
+	PublicIP bool
+}
+
+// InterfaceKey is the key of instance's interface at device index i (1
+// for Interfaces[0]).
+func InterfaceKey(instance string, i int) string { return fmt.Sprintf("%s/eth%d", instance, i) }
 
 // TargetKind is what a static route points at.
 type TargetKind string
@@ -198,6 +217,18 @@ type InstanceInfo struct {
 	Interface string // its network interface's ID
 	PrivateIP netip.Addr
 	PublicIP  netip.Addr // elastic IP; invalid without one
+	// Second is its interface at device index 1 (Instance.Interfaces[0]),
+	// once attached; the zero InterfaceInfo without one. (A field, not a
+	// list, so that InstanceInfo stays comparable.)
+	Second InterfaceInfo
+}
+
+// InterfaceInfo is what the controller needs of an instance's further
+// interface.
+type InterfaceInfo struct {
+	ID        string
+	PrivateIP netip.Addr
+	PublicIP  netip.Addr // its elastic IP; invalid without one
 }
 
 // Call is one cloud API call, as plan prints it.
@@ -231,6 +262,8 @@ type Capabilities struct {
 	MultiRegion bool
 	// StaticPublicAddresses: Instance.PublicIP.
 	StaticPublicAddresses bool
+	// NetworkInterfaces: Instance.Interfaces (further interfaces).
+	NetworkInterfaces bool
 	// NetworkBits bounds the prefix length of a VPC's and a subnet's
 	// CIDR: [shortest, longest]. The zero value allows /0 to /32.
 	NetworkBits [2]int

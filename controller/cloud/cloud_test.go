@@ -24,7 +24,7 @@ func valid() cloud.Desired {
 	}
 }
 
-var awsLike = cloud.Capabilities{PrivateLines: true, StaticPublicAddresses: true, NetworkBits: [2]int{16, 28}}
+var awsLike = cloud.Capabilities{PrivateLines: true, StaticPublicAddresses: true, NetworkInterfaces: true, NetworkBits: [2]int{16, 28}}
 
 // TestValidate: each broken field is named with its object; capabilities
 // a provider lacks are refused.
@@ -52,6 +52,13 @@ func TestValidate(t *testing.T) {
 		{"no private lines", cloud.Capabilities{StaticPublicAddresses: true}, func(*cloud.Desired) {}, "virtual interface x: the provider has no private lines"},
 		{"no public addresses", cloud.Capabilities{PrivateLines: true}, func(*cloud.Desired) {}, "instance i: the provider has no static public addresses"},
 		{"vlan", awsLike, func(d *cloud.Desired) { d.VirtualInterfaces[0].VLAN = 4095 }, "virtual interface x: VLAN 4095 is not in 1-4094"},
+		{"interface subnet", awsLike, func(d *cloud.Desired) { d.Instances[0].Interfaces = []cloud.Interface{{Subnet: "w/a"}} }, `interface i/eth1: no subnet "w/a" in VPC "v"`},
+		{"interface address", awsLike, func(d *cloud.Desired) {
+			d.Instances[0].Interfaces = []cloud.Interface{{Subnet: "v/a", PrivateIP: netip.MustParseAddr("10.1.2.9")}}
+		}, "interface i/eth1: private IP 10.1.2.9 is outside subnet v/a"},
+		{"no interfaces", cloud.Capabilities{PrivateLines: true, StaticPublicAddresses: true}, func(d *cloud.Desired) {
+			d.Instances[0].Interfaces = []cloud.Interface{{Subnet: "v/a"}}
+		}, "instance i: the provider has no further network interfaces"},
 		{"line ends", awsLike, func(d *cloud.Desired) { d.VirtualInterfaces[0].CustomerAddress = pfx("169.254.1.2/30") }, "are not two ends of one prefix"},
 	} {
 		d := valid()

@@ -142,6 +142,31 @@ func (v *validator) instances(instances []Instance) {
 				v.bad("instance", i.Key, "no security group %q in VPC %q", g, i.VPC)
 			}
 		}
+		v.interfaces(i)
+	}
+}
+
+// interfaces checks an instance's further interfaces: each in a subnet
+// of its VPC, its address inside, its groups the VPC's.
+func (v *validator) interfaces(i Instance) {
+	if len(i.Interfaces) > 0 && !v.caps.NetworkInterfaces {
+		v.bad("instance", i.Key, "the provider has no further network interfaces")
+	}
+	for n, f := range i.Interfaces {
+		k := InterfaceKey(i.Key, n+1)
+		if s, ok := v.subnets[f.Subnet]; !ok || v.subnetVPC[f.Subnet] != i.VPC {
+			v.bad("interface", k, "no subnet %q in VPC %q", f.Subnet, i.VPC)
+		} else if f.PrivateIP.IsValid() && !s.CIDR.Contains(f.PrivateIP) {
+			v.bad("interface", k, "private IP %s is outside subnet %s (%s)", f.PrivateIP, f.Subnet, s.CIDR)
+		}
+		if f.PublicIP && !v.caps.StaticPublicAddresses {
+			v.bad("interface", k, "the provider has no static public addresses")
+		}
+		for _, g := range f.SecurityGroups {
+			if sg, ok := v.groups[g]; !ok || sg.VPC != i.VPC {
+				v.bad("interface", k, "no security group %q in VPC %q", g, i.VPC)
+			}
+		}
 	}
 }
 

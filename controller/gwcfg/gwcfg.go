@@ -140,7 +140,7 @@ func Compile(g Gateway) mgmt.Config {
 		Name:         g.Name,
 		ASN:          g.ASN,
 		RouterID:     g.RouterID,
-		Prefixes:     normalPrefixes(g.Prefixes),
+		Prefixes:     NormalPrefixes(g.Prefixes),
 		MTU:          g.MTU,
 		Segmentation: g.Segmentation.Wire(),
 	}
@@ -229,12 +229,12 @@ func (a Approval) wire() (string, []netip.Prefix) {
 	if !a.Manual {
 		return "", nil
 	}
-	return "manual", normalPrefixes(a.Approved)
+	return "manual", NormalPrefixes(a.Approved)
 }
 
-// normalPrefixes returns a copy of ps masked, sorted (address, then
+// NormalPrefixes returns a copy of ps masked, sorted (address, then
 // length) and without repeats; nil for none.
-func normalPrefixes(ps []netip.Prefix) []netip.Prefix {
+func NormalPrefixes(ps []netip.Prefix) []netip.Prefix {
 	if len(ps) == 0 {
 		return nil
 	}

@@ -206,6 +206,7 @@ func (p *Plan) Configs(l Live) (map[string]mgmt.Config, error) {
 	for k, d := range descs {
 		cfg := gwcfg.Compile(*d)
 		cfg.FireNet = p.fireNet(p.Gateway(k), l)
+		p.originateDefault(p.Gateway(k), &cfg)
 		out[k] = cfg
 	}
 	return out, nil

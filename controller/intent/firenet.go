@@ -62,9 +62,11 @@ func (dc *desiredCompiler) firewalls(tr *topologies.Transit) {
 		}
 	}
 	d := &dc.p.Accounts[dc.byName[account]].Desired
+	egress := dc.firewallEgress(d, tr)
 	for _, fw := range tr.FireNet.Firewalls {
 		d.Instances = append(d.Instances, cloud.Instance{Key: fw.Name, VPC: tr.VPC, Subnet: SubnetKey(tr.VPC, tr.Subnet),
-			PrivateIP: fw.Address, Image: cloud.ImageFirewall, SecurityGroups: []string{GatewayGroupKey(tr.VPC)}})
+			PrivateIP: fw.Address, Image: cloud.ImageFirewall, SecurityGroups: []string{GatewayGroupKey(tr.VPC)},
+			Interfaces: slices.Clone(egress)})
 	}
 }
 
@@ -79,7 +81,7 @@ func (p *Plan) FirewallConfigs() map[string]fwmgmt.Config {
 		if f == nil {
 			continue
 		}
-		cfg := fwmgmt.Config{Rules: []fwmgmt.Rule{}, Default: string(f.Default)}
+		cfg := fwmgmt.Config{Rules: []fwmgmt.Rule{}, Default: string(f.Default), Egress: p.firewallEgressConfig(tr)}
 		if cfg.Default == "" {
 			cfg.Default = string(topologies.FirewallAllow)
 		}
@@ -153,6 +155,7 @@ func (p *Plan) fireNet(g *Gateway, l Live) *mgmt.FireNet {
 		w.Pairs = append(w.Pairs, [2]string{pr.A, pr.B})
 	}
 	w.Exclude = p.fireNetExclude(g, tr, l)
+	p.fireNetEgress(w, tr)
 	return w
 }
 
@@ -186,10 +189,10 @@ func (p *Plan) fireNetExclude(g *Gateway, tr *topologies.Transit, l Live) []neti
 	return slices.Compact(out)
 }
 
-// FireNetRoutes are, per transit with inspected pairs (by the key of the
-// transit's subnet), the prefixes of the inspected domains that the
-// subnet's route table sends to a transit gateway: the way back from the
-// firewalls.
+// FireNetRoutes are, per transit with inspected pairs or egress (by the
+// key of the transit's subnet), the prefixes of the inspected and egress
+// domains that the subnet's route table sends to a transit gateway: the
+// way back from the firewalls.
 func (p *Plan) FireNetRoutes() map[string][]netip.Prefix {
 	out := map[string][]netip.Prefix{}
 	seg := p.segmentation()
@@ -197,15 +200,13 @@ func (p *Plan) FireNetRoutes() map[string][]netip.Prefix {
 		return out
 	}
 	for _, tr := range p.Topology.Cloud.Transits {
-		if tr.FireNet == nil || len(tr.FireNet.Inspect) == 0 {
+		if tr.FireNet == nil || len(tr.FireNet.Inspect) == 0 && !tr.FireNet.Egress {
 			continue
 		}
 		var ps []netip.Prefix
-		for _, pr := range tr.FireNet.Inspect {
-			for _, d := range seg.Domains {
-				if d.Name == pr.A || d.Name == pr.B {
-					ps = append(ps, d.Prefixes...)
-				}
+		for _, d := range seg.Domains {
+			if tr.FireNet.Inspects(d.Name) || slices.Contains(tr.FireNet.EgressFrom(), d.Name) {
+				ps = append(ps, d.Prefixes...)
 			}
 		}
 		slices.SortFunc(ps, func(a, b netip.Prefix) int { return a.Compare(b) })

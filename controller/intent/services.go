@@ -32,7 +32,8 @@ type ServiceVerdict struct {
 // gateway, HTTPS from each workload of its private subnets to every name
 // the internet's hosts serve; per FireNet with inspected pairs, ICMP and
 // each rule's port from a workload of one inspected domain to one of the
-// other; per account with GuardDuty, tcp/80 from each internet client to
+// other; per FireNet with egress, those and HTTP from a workload of each
+// egress domain to each internet server; per account with GuardDuty, tcp/80 from each internet client to
 // each public workload.
 func (p *Plan) ServiceVerdicts() []ServiceVerdict {
 	var out []ServiceVerdict
@@ -111,6 +112,7 @@ func (p *Plan) fireNetVerdicts() []ServiceVerdict {
 				probes = append(probes, topologies.FirewallRule{Protocol: r.Protocol, Port: r.Port})
 			}
 		}
+		out = append(out, p.fireNetEgressVerdicts(tr, fws, probes)...)
 		for _, pr := range f.Inspect {
 			a, b := p.domainWorkload(pr.A), p.domainWorkload(pr.B)
 			if a == nil || b == nil {
@@ -118,16 +120,56 @@ func (p *Plan) fireNetVerdicts() []ServiceVerdict {
 			}
 			for _, probe := range probes {
 				allow, why := fireNetDecide(f, probe, a.Address, b.Address)
-				name := string(probe.Protocol)
-				if probe.Port != 0 {
-					name = fmt.Sprintf("%s/%d", probe.Protocol, probe.Port)
-				}
-				out = append(out, ServiceVerdict{Service: "firenet", From: a.Name, To: b.Name, Probe: name, Allow: allow,
+				out = append(out, ServiceVerdict{Service: "firenet", From: a.Name, To: b.Name, Probe: probeName(probe), Allow: allow,
 					Reason: fmt.Sprintf("FireNet of transit %s (firewalls %s, %s hash): %s", tr.Name, strings.Join(fws, ", "), f.Hash, why)})
 			}
 		}
 	}
 	return out
+}
+
+// fireNetEgressVerdicts are the firewalls' decisions on internet egress
+// from each egress domain's first workload to each internet server: the
+// east-west probes and HTTP (tcp/80), first match wins, then the default;
+// what passes leaves with the source address of the firewall's elastic
+// IP.
+func (p *Plan) fireNetEgressVerdicts(tr *topologies.Transit, fws []string, probes []topologies.FirewallRule) []ServiceVerdict {
+	f, in := tr.FireNet, p.Topology.Internet
+	if !f.Egress || in == nil {
+		return nil
+	}
+	if !slices.ContainsFunc(probes, func(q topologies.FirewallRule) bool { return q.Protocol == topologies.ProtoTCP && q.Port == 80 }) {
+		probes = append(slices.Clone(probes), topologies.FirewallRule{Protocol: topologies.ProtoTCP, Port: 80})
+	}
+	var out []ServiceVerdict
+	for _, d := range f.EgressFrom() {
+		a := p.domainWorkload(d)
+		if a == nil {
+			continue
+		}
+		for _, h := range in.Hosts {
+			if h.Role == topologies.RoleClient {
+				continue
+			}
+			for _, probe := range probes {
+				allow, why := fireNetDecide(f, probe, a.Address, h.Address)
+				if allow {
+					why += "; it leaves with the source address of the firewall's elastic IP"
+				}
+				out = append(out, ServiceVerdict{Service: "firenet", From: a.Name, To: h.Name, Probe: probeName(probe), Allow: allow,
+					Reason: fmt.Sprintf("FireNet egress of transit %s (firewalls %s, %s hash): %s", tr.Name, strings.Join(fws, ", "), f.Hash, why)})
+			}
+		}
+	}
+	return out
+}
+
+// probeName names a probe: "icmp", "tcp/22".
+func probeName(probe topologies.FirewallRule) string {
+	if probe.Port != 0 {
+		return fmt.Sprintf("%s/%d", probe.Protocol, probe.Port)
+	}
+	return string(probe.Protocol)
 }
 
 // domainWorkload is the first workload endpoint of domain d with a fixed

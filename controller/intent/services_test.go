@@ -10,8 +10,9 @@ import (
 
 // TestServiceVerdicts derives the security services' verdicts of
 // topologies/security.yaml from the intent: the egress gateway's by name
-// (the exact rule, the wildcard, the base policy), the firewalls' (tcp/22
-// by rule 1, ICMP by the default) and GuardDuty's (the listed attacker
+// (the exact rule, the wildcard, the base policy), the firewalls' east-west
+// and on prod's internet egress (tcp/22 by rule 1, ICMP and HTTP by the
+// default) and GuardDuty's (the listed attacker
 // blocked, the partner not), each with its reason.
 func TestServiceVerdicts(t *testing.T) {
 	topo, err := topologies.Load("../../topologies/security.yaml")
@@ -30,6 +31,9 @@ func TestServiceVerdicts(t *testing.T) {
 		"fqdn-egress dev-app>web1 https://api.example.com true: egress gateway dev-egress: dev: api.example.com tcp/443",
 		"fqdn-egress dev-app>web1 https://blocked.example.net false: egress gateway dev-egress: base allow-list",
 		"fqdn-egress dev-app>web1 https://www.example.com true: egress gateway dev-egress: dev: *.example.com tcp/all",
+		"firenet prod-app>web1 icmp true: FireNet egress of transit transit (firewalls fw1, fw2, 5-tuple hash): default allow; it leaves with the source address of the firewall's elastic IP",
+		"firenet prod-app>web1 tcp/22 false: FireNet egress of transit transit (firewalls fw1, fw2, 5-tuple hash): rule 1 (deny tcp port 22)",
+		"firenet prod-app>web1 tcp/80 true: FireNet egress of transit transit (firewalls fw1, fw2, 5-tuple hash): default allow; it leaves with the source address of the firewall's elastic IP",
 		"firenet prod-app>shared-db icmp true: FireNet of transit transit (firewalls fw1, fw2, 5-tuple hash): default allow",
 		"firenet prod-app>shared-db tcp/22 false: FireNet of transit transit (firewalls fw1, fw2, 5-tuple hash): rule 1 (deny tcp port 22)",
 		"guardduty attacker>web tcp/80 false: account aws-lab: attacker is on the threat list: its first flow raises a finding and the controller blocks it in web's network ACL within the poll interval (1s)",

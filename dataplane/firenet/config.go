@@ -75,8 +75,16 @@ type Config struct {
 	Domains   []Domain
 	Pairs     []Pair
 	// Egress steers traffic between a domain and addresses outside every
-	// domain (and Exclude), both ways, through a firewall.
+	// domain, Internal and Exclude (the internet), both ways, through a
+	// firewall.
 	Egress bool
+	// EgressDomains are the domains whose egress is steered; empty means
+	// every domain.
+	EgressDomains []string
+	// Internal are further destinations that egress never covers: what
+	// the gateway reaches besides the domains (VPCs and sites outside
+	// every domain). Pairs are not affected.
+	Internal []netip.Prefix
 	// Exclude are destinations never steered: the gateway's own
 	// addresses, tunnel, firewall-link and management subnets.
 	Exclude []netip.Prefix
@@ -167,6 +175,14 @@ func (c Config) validate() error {
 			return fmt.Errorf("firenet: pair %s-%s: unknown domain", p.A, p.B)
 		}
 	}
+	for _, d := range c.EgressDomains {
+		if !doms[d] {
+			return fmt.Errorf("firenet: egress domain %q: unknown domain", d)
+		}
+	}
+	if i := slices.IndexFunc(c.Internal, func(p netip.Prefix) bool { return !p.IsValid() }); i >= 0 {
+		return fmt.Errorf("firenet: internal prefix %d is invalid", i)
+	}
 	for _, fam := range families {
 		if !c.steers(fam) {
 			continue
@@ -197,13 +213,25 @@ func (c Config) steers(fam policy.Family) bool {
 		}
 	}
 	if c.Egress {
-		for _, d := range c.Domains {
+		for _, d := range c.egressFrom() {
 			if len(ofFamily(d.Prefixes, fam)) > 0 {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// egressFrom are the domains whose egress is steered.
+func (c Config) egressFrom() []Domain {
+	if len(c.EgressDomains) == 0 {
+		return c.Domains
+	}
+	var out []Domain
+	for _, name := range c.EgressDomains {
+		out = append(out, c.domain(name))
+	}
+	return out
 }
 
 // nextHop is the firewall at position i's address of family fam (the
@@ -250,6 +278,8 @@ func (c Config) Clone() Config {
 	}
 	c.Pairs = slices.Clone(c.Pairs)
 	c.Exclude = slices.Clone(c.Exclude)
+	c.EgressDomains = slices.Clone(c.EgressDomains)
+	c.Internal = slices.Clone(c.Internal)
 	return c
 }
 
@@ -257,6 +287,7 @@ func (c Config) Clone() Config {
 func (c Config) Equal(d Config) bool {
 	return slices.Equal(c.Firewalls, d.Firewalls) && slices.Equal(c.Pairs, d.Pairs) && slices.Equal(c.Exclude, d.Exclude) &&
 		slices.EqualFunc(c.Domains, d.Domains, func(x, y Domain) bool { return x.Name == y.Name && slices.Equal(x.Prefixes, y.Prefixes) }) &&
+		slices.Equal(c.EgressDomains, d.EgressDomains) && slices.Equal(c.Internal, d.Internal) &&
 		c.Egress == d.Egress && c.Hash == d.Hash && c.FailOpen == d.FailOpen && c.Health == d.Health &&
 		c.MarkBase == d.MarkBase && c.TableBase == d.TableBase && c.RulePriority == d.RulePriority && c.Seed == d.Seed
 }

@@ -356,3 +356,30 @@ ip6 rule pref 1000 fwmark 0x4d430002 lookup 4602; route table 4602 default via f
 		t.Errorf("Close = %v, left routes %q", err, r.routes.String())
 	}
 }
+
+// TestEgressDomains: with egress domains and internal prefixes, only the
+// listed domains' flows to what is neither a domain nor internal are
+// steered (both ways); the other domains' internet traffic and traffic
+// to internal prefixes are not.
+func TestEgressDomains(t *testing.T) {
+	cfg := pairConfig()
+	cfg.Pairs, cfg.Egress, cfg.EgressDomains = nil, true, []string{"prod"}
+	cfg.Internal = []netip.Prefix{netip.MustParsePrefix("10.10.0.0/16"), netip.MustParsePrefix("10.100.0.0/24")}
+	r := start(t, cfg)
+	got := r.nft.String()
+	for _, line := range []string{
+		"set inside4 { type ipv4_addr; flags interval; elements = { 10.1.0.0/16, 10.2.0.0/15, 10.10.0.0/16, 10.100.0.0/24 } }",
+		"set egress-from4 { type ipv4_addr; flags interval; elements = { 10.1.0.0/16 } }",
+		"ip saddr @egress-from4 ip daddr != @inside4 jump egress-4",
+		"ip saddr != @inside4 ip daddr @egress-from4 jump egress-4-back",
+	} {
+		if !strings.Contains(got, "\t"+line+"\n") {
+			t.Errorf("table lacks %q:\n%s", line, got)
+		}
+	}
+	bad := cfg.Clone()
+	bad.EgressDomains = []string{"nope"}
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), `egress domain "nope": unknown domain`) {
+		t.Errorf("Validate(unknown egress domain) = %v", err)
+	}
+}

@@ -95,14 +95,22 @@ func (b *builder) family(fam policy.Family) {
 	if !b.cfg.Egress {
 		return
 	}
-	var inside []netip.Prefix
+	var inside, from []netip.Prefix
 	for _, d := range b.cfg.Domains {
 		inside = append(inside, d.Prefixes...)
 	}
-	if in := b.set("inside", inside, fam); in != "" {
+	for _, d := range b.cfg.egressFrom() {
+		from = append(from, d.Prefixes...)
+	}
+	in := b.set("inside", append(inside, b.cfg.Internal...), fam)
+	src := in // every domain, nothing else
+	if len(b.cfg.EgressDomains) > 0 || len(b.cfg.Internal) > 0 {
+		src = b.set("egress-from", from, fam)
+	}
+	if in != "" && src != "" {
 		name := "egress-" + famSuffix(fam)
-		b.class(name, fam, true, policy.Match{SrcSet: in, DstSet: in, NotDst: true})
-		b.class(name+"-back", fam, false, policy.Match{SrcSet: in, NotSrc: true, DstSet: in})
+		b.class(name, fam, true, policy.Match{SrcSet: src, DstSet: in, NotDst: true})
+		b.class(name+"-back", fam, false, policy.Match{SrcSet: in, NotSrc: true, DstSet: src})
 	}
 }
 

@@ -56,16 +56,24 @@ func WithL7(proxy Proxy, routes Intercept) Option {
 	return func(e *Engine) { e.proxy, e.routes = proxy, routes }
 }
 
+// WithEgress gives the engine the router that a Config with Egress
+// needs.
+func WithEgress(router Router) Option {
+	return func(e *Engine) { e.router = router }
+}
+
 // Engine is a running firewall: its table in one namespace.
 type Engine struct {
 	nft    policy.Conn
 	ct     Conntrack
+	router Router    // nil: egress is refused
 	proxy  Proxy     // nil: no L7 engine
 	routes Intercept // with proxy
 
 	mu      sync.Mutex // guards the fields below
 	table   policy.Table
 	l7      bool // the L7 proxy and routes are up
+	egress  bool // the router holds an egress's routing
 	closed  bool
 	release func() // what StartIn opened; nil otherwise
 }
@@ -122,6 +130,7 @@ func StartIn(nsFd int, cfg Config, l7Dir string) (*Engine, error) {
 		}
 		opts = append(opts, WithL7(sq, kernelIntercept{nl: nl}))
 	}
+	opts = append(opts, WithEgress(kernelRouter{nl: nl, ns: vnetns.NsHandle(fd)}))
 	e, err := Start(nft, nl, cfg, opts...)
 	if err != nil {
 		nl.Close()
@@ -172,6 +181,9 @@ func (e *Engine) Apply(cfg Config) error {
 	if e.closed {
 		return errors.New("firewall: engine closed")
 	}
+	if cfg.Egress != nil && e.router == nil {
+		return errors.New("firewall: egress needs a router; this engine has none")
+	}
 	if cfg.L7 != nil {
 		// The proxy listens and its packets route locally before the
 		// table diverts anything to it.
@@ -186,10 +198,24 @@ func (e *Engine) Apply(cfg Config) error {
 		}
 		e.l7 = true
 	}
+	// The routes first: the source NAT never sends a packet out of an
+	// egress interface that the routing does not use yet.
+	if cfg.Egress != nil {
+		if err := e.router.Set(*cfg.Egress); err != nil {
+			return err
+		}
+		e.egress = true
+	}
 	if err := policy.Apply(e.nft, t); err != nil {
 		return fmt.Errorf("firewall: %w", err)
 	}
 	e.table = t
+	if cfg.Egress == nil && e.egress {
+		if err := e.router.Clear(); err != nil {
+			return err
+		}
+		e.egress = false
+	}
 	if cfg.L7 == nil && e.l7 {
 		e.l7 = false
 		return e.stopL7Locked()
@@ -227,6 +253,9 @@ type Counts struct {
 	Established, Invalid, Default policy.Count
 	// L7HTTP and L7TLS count the packets diverted to the L7 proxy.
 	L7HTTP, L7TLS policy.Count
+	// EgressOut and EgressIn count what left and arrived on the egress
+	// interface (zero without egress).
+	EgressOut, EgressIn policy.Count
 }
 
 // Counters reads the counters.
@@ -239,7 +268,7 @@ func (e *Engine) Counters() (Counts, error) {
 		return Counts{}, fmt.Errorf("firewall: %w", err)
 	}
 	c := Counts{Rules: map[string]policy.Count{}, Established: all[CounterEstablished], Invalid: all[CounterInvalid], Default: all[CounterDefault],
-		L7HTTP: all[CounterL7HTTP], L7TLS: all[CounterL7TLS]}
+		L7HTTP: all[CounterL7HTTP], L7TLS: all[CounterL7TLS], EgressOut: all[CounterEgressOut], EgressIn: all[CounterEgressIn]}
 	for name, v := range all {
 		if r, ok := cutRule(name); ok {
 			c.Rules[r] = v
@@ -317,6 +346,9 @@ func (e *Engine) Close() error {
 	if e.proxy != nil {
 		// The table no longer diverts: stop squid, then its routes.
 		err = errors.Join(err, e.proxy.Close(), e.routes.Down())
+	}
+	if e.egress {
+		err = errors.Join(err, e.router.Clear())
 	}
 	if e.release != nil {
 		e.release()

@@ -53,6 +53,9 @@ type Config struct {
 	// requests and TLS server names and connects on from the client's
 	// own address.
 	L7 *l7proxy.Policy
+	// Egress, when set, sends what passes towards the internet out of an
+	// egress interface with source NAT (egress.go).
+	Egress *Egress
 }
 
 // TableName is the nftables table (inet) the engine owns.
@@ -121,9 +124,17 @@ func (c Config) Table() (policy.Table, error) {
 	rules = append(rules, policy.Rule{CounterName: CounterDefault, Verdict: verdict(c.Default)})
 	if c.L7 == nil {
 		t.Chains = []policy.Chain{{Name: "forward", Hook: policy.HookForward, Priority: policy.PriorityFilter, Rules: rules}}
-		return t, nil
+	} else {
+		t = c.interceptTable(t, rules, l7proxy.DefaultPorts)
 	}
-	return c.interceptTable(t, rules, l7proxy.DefaultPorts), nil
+	if c.Egress != nil {
+		if err := c.Egress.validate(); err != nil {
+			return policy.Table{}, err
+		}
+		t.Counters = append(t.Counters, CounterEgressOut, CounterEgressIn)
+		t.Chains = append(t.Chains, c.Egress.chains()...)
+	}
+	return t, nil
 }
 
 // interceptTable completes t for the L7 engine: prerouting diverts new

@@ -108,6 +108,10 @@ func (b *Backend) Status() (Status, error) {
 	for _, r := range cfg.Rules {
 		st.Rules = append(st.Rules, RuleCount{Rule: r, Count: Count(c.Rules[r.Name]), Requests: requests[r.Name]})
 	}
+	if cfg.Egress != nil {
+		out, in := Count(c.EgressOut), Count(c.EgressIn)
+		st.EgressOut, st.EgressIn = &out, &in
+	}
 	return st, nil
 }
 

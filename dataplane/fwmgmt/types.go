@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/mcnlab/mcnlab/dataplane/firewall"
 	"github.com/mcnlab/mcnlab/dataplane/l7proxy"
@@ -22,6 +23,18 @@ type Config struct {
 	// Resolvers are the DNS servers the l7 engine's squid asks (the
 	// VPC's resolver).
 	Resolvers []netip.Addr `json:"resolvers,omitempty"`
+	// Egress, when set, makes the firewall an internet egress point: what
+	// it passes towards a destination outside Internal leaves by its
+	// egress interface with source NAT (firewall.Egress).
+	Egress *Egress `json:"egress,omitempty"`
+}
+
+// Egress is a firewall's internet egress: its LAN and egress interfaces
+// and the destinations that stay on the LAN side.
+type Egress struct {
+	LAN       string         `json:"lan"`
+	Interface string         `json:"interface"`
+	Internal  []netip.Prefix `json:"internal,omitempty"`
 }
 
 // EngineL7 is Config.EngineName of the l7 engine.
@@ -91,6 +104,10 @@ type Status struct {
 	// Engine is the engine in place; L7 its l7 part (nil: stateful).
 	Engine string    `json:"engine"`
 	L7     *L7Status `json:"l7,omitempty"`
+	// EgressOut and EgressIn count what left and arrived on the egress
+	// interface; absent without egress.
+	EgressOut *Count `json:"egress_out,omitempty"`
+	EgressIn  *Count `json:"egress_in,omitempty"`
 }
 
 // Health is /v1/healthz's answer.
@@ -123,6 +140,9 @@ func (c Config) Engine() (firewall.Config, error) {
 		out.L7 = &l7proxy.Policy{Rules: []l7proxy.Rule{}, Resolvers: c.Resolvers}
 	default:
 		return out, fmt.Errorf("%w: engine %q is neither stateful nor l7", ErrInvalid, c.EngineName)
+	}
+	if e := c.Egress; e != nil {
+		out.Egress = &firewall.Egress{LAN: e.LAN, Interface: e.Interface, Internal: slices.Clone(e.Internal)}
 	}
 	for i, r := range c.Rules {
 		a, err := action(r.Action)

@@ -17,7 +17,8 @@ func fireNetFromWire(w *mgmt.FireNet) (*firenet.Config, error) {
 		return nil, nil
 	}
 	c := &firenet.Config{
-		Egress: w.Egress, Exclude: slices.Clone(w.Exclude), FailOpen: w.FailOpen,
+		Egress: w.Egress, EgressDomains: slices.Clone(w.EgressDomains), Internal: slices.Clone(w.Internal),
+		Exclude: slices.Clone(w.Exclude), FailOpen: w.FailOpen,
 		Health: firenet.Health{Interval: time.Duration(w.ProbeIntervalMS) * time.Millisecond, Fall: w.ProbeFall, Rise: w.ProbeRise},
 	}
 	switch w.Hash {
@@ -44,7 +45,8 @@ func fireNetToWire(c *firenet.Config) *mgmt.FireNet {
 		return nil
 	}
 	w := &mgmt.FireNet{
-		Firewalls: []mgmt.Firewall{}, Egress: c.Egress, Exclude: slices.Clone(c.Exclude), Hash: c.Hash.String(), FailOpen: c.FailOpen,
+		Firewalls: []mgmt.Firewall{}, Egress: c.Egress, EgressDomains: slices.Clone(c.EgressDomains), Internal: slices.Clone(c.Internal),
+		Exclude: slices.Clone(c.Exclude), Hash: c.Hash.String(), FailOpen: c.FailOpen,
 		ProbeIntervalMS: int(c.Health.Interval / time.Millisecond), ProbeFall: c.Health.Fall, ProbeRise: c.Health.Rise,
 	}
 	for _, f := range c.Firewalls {

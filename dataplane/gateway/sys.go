@@ -138,7 +138,7 @@ func kernelSys(logger *slog.Logger) (sys, error) {
 		overlays: kernelOverlays{nl: nl},
 		bfd:      kernelBFD{},
 		nft:      nc,
-		fib:      fib.New(nl, fib.Options{}),
+		fib:      splitFIB{main: fib.New(nl, fib.Options{}), defaults: newDefaultsTable(nl)},
 		firenet:  firenet.Deps{NFT: fnc, Routes: firenet.KernelRoutes(nl), Probe: firenet.ICMPProber(-1)},
 		newSpeaker: func(ctx context.Context, c bgp.Config) (speaker, error) {
 			sp, err := bgp.New(ctx, c)

@@ -44,6 +44,11 @@ type FireNet struct {
 	Pairs [][2]string `json:"pairs,omitempty"`
 	// Egress inspects traffic between the domains and the rest.
 	Egress bool `json:"egress,omitempty"`
+	// EgressDomains are the domains whose egress is inspected (none:
+	// every domain); Internal are destinations besides the domains that
+	// egress never covers.
+	EgressDomains []string       `json:"egress_domains,omitempty"`
+	Internal      []netip.Prefix `json:"internal,omitempty"`
 	// Exclude are destinations never steered (the gateway's own).
 	Exclude []netip.Prefix `json:"exclude,omitempty"`
 	// Hash is "5-tuple" (the default) or "2-tuple".

@@ -175,6 +175,7 @@ func (pl *planner) planInstances() {
 			pl.planEIP(in)
 		}
 	}
+	pl.planInterfaces()
 }
 
 // groupRefs names an instance's desired groups in a plan.
@@ -292,30 +293,8 @@ func (pl *planner) setSourceDestCheck(key string, on bool) {
 // planEIP gives an instance its elastic IP, keyed like the instance.
 func (pl *planner) planEIP(in cloud.Instance) {
 	p, w := pl.p, pl.w
-	if cloud.Keeps(w.eips, pl.goneEIP, in.Key) {
-		e := w.eips[in.Key]
-		if cloud.Keeps(w.instances, pl.goneInst, in.Key) && e.instanceID == w.instances[in.Key].id {
-			return
-		}
-	} else {
-		pl.ec2(phEIP, "AllocateAddress", in.Key, "Domain=vpc", "allocate elastic ip "+in.Key, func(ctx context.Context) error {
-			out, err := p.ec2.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: types.DomainTypeVpc,
-				TagSpecifications: p.tagSpecs(types.ResourceTypeElasticIp, in.Key)})
-			if err != nil {
-				return err
-			}
-			e := &eipObj{base: base{in.Key, sdkaws.ToString(out.AllocationId)}}
-			e.publicIP = addr(out.PublicIp)
-			w.eips[in.Key] = e
-			return nil
-		})
-	}
-	detail := "AllocationId=" + cloud.Ref(w.eips, pl.goneEIP, in.Key) + " InstanceId=" + cloud.Ref(w.instances, pl.goneInst, in.Key)
-	pl.ec2(phEIP, "AssociateAddress", in.Key, detail, "associate elastic ip "+in.Key, func(ctx context.Context) error {
-		e, ok := w.eips[in.Key]
-		if !ok {
-			return cloud.ErrNotExist("elastic ip", in.Key)
-		}
+	bound := cloud.Keeps(w.eips, pl.goneEIP, in.Key) && cloud.Keeps(w.instances, pl.goneInst, in.Key) && w.eips[in.Key].instanceID == w.instances[in.Key].id
+	pl.planAddress(in.Key, "InstanceId="+cloud.Ref(w.instances, pl.goneInst, in.Key), bound, func(ctx context.Context, e *eipObj) error {
 		i, ok := w.instances[in.Key]
 		if !ok {
 			return cloud.ErrNotExist("instance", in.Key)
@@ -324,12 +303,47 @@ func (pl *planner) planEIP(in cloud.Instance) {
 		if err := p.waitRunning(ctx, i); err != nil {
 			return err
 		}
-		out, err := p.ec2.AssociateAddress(ctx, &ec2.AssociateAddressInput{AllocationId: &e.id, InstanceId: &i.id})
+		input := &ec2.AssociateAddressInput{AllocationId: &e.id, InstanceId: &i.id}
+		if len(in.Interfaces) > 0 && i.eni != "" {
+			// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateAddress.html — an instance with several network interfaces takes the interface's ID
+			input = &ec2.AssociateAddressInput{AllocationId: &e.id, NetworkInterfaceId: &i.eni}
+		}
+		out, err := p.ec2.AssociateAddress(ctx, input)
 		if err != nil {
 			return err
 		}
 		e.instanceID, e.assocID = i.id, sdkaws.ToString(out.AssociationId)
 		return nil
+	})
+}
+
+// planAddress allocates the elastic IP key unless it exists, and
+// associates it (with what target names) unless it is bound already.
+func (pl *planner) planAddress(key, target string, bound bool, associate func(context.Context, *eipObj) error) {
+	p, w := pl.p, pl.w
+	if bound {
+		return
+	}
+	if !cloud.Keeps(w.eips, pl.goneEIP, key) {
+		pl.ec2(phEIP, "AllocateAddress", key, "Domain=vpc", "allocate elastic ip "+key, func(ctx context.Context) error {
+			out, err := p.ec2.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: types.DomainTypeVpc,
+				TagSpecifications: p.tagSpecs(types.ResourceTypeElasticIp, key)})
+			if err != nil {
+				return err
+			}
+			e := &eipObj{base: base{key, sdkaws.ToString(out.AllocationId)}}
+			e.publicIP = addr(out.PublicIp)
+			w.eips[key] = e
+			return nil
+		})
+	}
+	detail := "AllocationId=" + cloud.Ref(w.eips, pl.goneEIP, key) + " " + target
+	pl.ec2(phEIP, "AssociateAddress", key, detail, "associate elastic ip "+key, func(ctx context.Context) error {
+		e, ok := w.eips[key]
+		if !ok {
+			return cloud.ErrNotExist("elastic ip", key)
+		}
+		return associate(ctx, e)
 	})
 }
 

@@ -25,7 +25,7 @@ func (p *Provider) observeEC2(ctx context.Context) (*world, error) {
 	w := &world{vifs: map[string]*vifObj{}, conns: map[string][]string{}}
 	steps := []func(context.Context, *world) error{
 		p.describeVPCs, p.describeSubnets, p.describeRouteTables, p.describeInternetGateways,
-		p.describeVPNGateways, p.describeSecurityGroups, p.describeInstances, p.describeAddresses,
+		p.describeVPNGateways, p.describeSecurityGroups, p.describeInstances, p.describeAddresses, p.describeInterfaces,
 	}
 	for _, step := range steps {
 		if err := step(ctx, w); err != nil {
@@ -245,7 +245,7 @@ func (p *Provider) describeAddresses(ctx context.Context, w *world) error {
 			continue
 		}
 		e := &eipObj{base: base{keyOf(a.Tags), sdkaws.ToString(a.AllocationId)},
-			assocID: sdkaws.ToString(a.AssociationId), instanceID: sdkaws.ToString(a.InstanceId)}
+			assocID: sdkaws.ToString(a.AssociationId), instanceID: sdkaws.ToString(a.InstanceId), eniID: sdkaws.ToString(a.NetworkInterfaceId)}
 		e.publicIP = addr(a.PublicIp)
 		objs = append(objs, e)
 	}

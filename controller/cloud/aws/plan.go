@@ -53,10 +53,12 @@ type planner struct {
 	wantInst   map[string]cloud.Instance
 	wantRoutes map[string]map[netip.Prefix]cloud.TargetKind // by subnet key
 	wantVIF    map[string]cloud.VirtualInterface
+	wantENI    map[string]wantedENI
+	wantEIP    map[string]bool // instance and interface keys with an elastic IP
 
 	// gone* hold the world keys of the objects to delete, each with why
 	// ("" when d no longer has it, "replace: ..." when it is recreated).
-	goneVPC, goneSubnet, goneTable, goneIGW, goneVGW, goneGroup, goneInst, goneEIP, goneVIF cloud.Gone
+	goneVPC, goneSubnet, goneTable, goneIGW, goneVGW, goneGroup, goneInst, goneEIP, goneVIF, goneENI cloud.Gone
 }
 
 func newPlanner(p *Provider, d cloud.Desired, w *world) *planner {
@@ -66,7 +68,14 @@ func newPlanner(p *Provider, d cloud.Desired, w *world) *planner {
 		wantRoutes: x.Routes, wantVIF: x.VIFs,
 		goneVPC: cloud.Gone{}, goneSubnet: cloud.Gone{}, goneTable: cloud.Gone{},
 		goneIGW: cloud.Gone{}, goneVGW: cloud.Gone{}, goneGroup: cloud.Gone{},
-		goneInst: cloud.Gone{}, goneEIP: cloud.Gone{}, goneVIF: cloud.Gone{}}
+		goneInst: cloud.Gone{}, goneEIP: cloud.Gone{}, goneVIF: cloud.Gone{}, goneENI: cloud.Gone{},
+		wantENI: wantENIs(d), wantEIP: map[string]bool{}}
+	for _, i := range d.Instances {
+		pl.wantEIP[i.Key] = i.PublicIP
+	}
+	for k, f := range pl.wantENI {
+		pl.wantEIP[k] = f.PublicIP
+	}
 	return pl
 }
 
@@ -97,9 +106,10 @@ func (pl *planner) findGone() {
 	cloud.FindGone(pl.goneVGW, w.vgws, pl.wantVPC, pl.replaceGateway(func(v cloud.VPC) bool { return v.PrivateLines }))
 	cloud.FindGone(pl.goneGroup, w.groups, pl.wantGroup, pl.replaceGroup)
 	cloud.FindGone(pl.goneInst, w.instances, pl.wantInst, pl.replaceInstance)
-	cloud.FindGone(pl.goneEIP, w.eips, pl.wantInst, func(_ string, _ *eipObj, i cloud.Instance) (string, bool) {
-		return "", !i.PublicIP
+	cloud.FindGone(pl.goneEIP, w.eips, pl.wantEIP, func(_ string, _ *eipObj, public bool) (string, bool) {
+		return "", !public
 	})
+	cloud.FindGone(pl.goneENI, w.enis, pl.wantENI, pl.replaceENI)
 	cloud.FindGone(pl.goneVIF, w.vifs, pl.wantVIF, pl.replaceVIF)
 }
 
@@ -167,15 +177,27 @@ func (pl *planner) replaceGroup(_ string, o *groupObj, want cloud.SecurityGroup)
 	return "", false
 }
 
-func (pl *planner) replaceInstance(_ string, o *instanceObj, want cloud.Instance) (string, bool) {
-	sk := pl.w.subnetKey(o.subnetID)
+// replaceAt decides on an object in subnet subnetID with address ip
+// where want wants it in subnet with wantIP (invalid: any): replaced when
+// either differs, or when its subnet goes.
+func (pl *planner) replaceAt(subnetID string, ip netip.Addr, subnet string, wantIP netip.Addr) (string, bool) {
+	sk := pl.w.subnetKey(subnetID)
 	switch {
-	case sk != want.Subnet:
-		return cloud.Replace(fmt.Sprintf("replace: SubnetId %s -> <%s>", o.subnetID, want.Subnet))
+	case sk != subnet:
+		return cloud.Replace(fmt.Sprintf("replace: SubnetId %s -> <%s>", subnetID, subnet))
 	case pl.goneSubnet.Has(sk):
 		return cloud.Replace("replace with subnet " + sk)
-	case want.PrivateIP.IsValid() && o.ip != want.PrivateIP:
-		return cloud.Replace(fmt.Sprintf("replace: PrivateIpAddress %s -> %s", o.ip, want.PrivateIP))
+	case wantIP.IsValid() && ip != wantIP:
+		return cloud.Replace(fmt.Sprintf("replace: PrivateIpAddress %s -> %s", ip, wantIP))
+	}
+	return "", false
+}
+
+func (pl *planner) replaceInstance(_ string, o *instanceObj, want cloud.Instance) (string, bool) {
+	if why, gone := pl.replaceAt(o.subnetID, o.ip, want.Subnet, want.PrivateIP); gone {
+		return why, gone
+	}
+	switch {
 	case o.image != pl.p.imageID(want.Image):
 		return cloud.Replace(fmt.Sprintf("replace: ImageId %s -> %s", o.image, pl.p.imageID(want.Image)))
 	case o.typ != pl.p.instanceType(want.Size):

@@ -112,7 +112,7 @@ func (p *Provider) Owner() string { return p.owner }
 // blocks of /16 to /28
 // (AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html).
 func (p *Provider) Capabilities() cloud.Capabilities {
-	return cloud.Capabilities{PrivateLines: !p.noDX, StaticPublicAddresses: true, NetworkBits: [2]int{16, 28}}
+	return cloud.Capabilities{PrivateLines: !p.noDX, StaticPublicAddresses: true, NetworkInterfaces: true, NetworkBits: [2]int{16, 28}}
 }
 
 // Close releases nothing: the SDK's clients hold no connections that

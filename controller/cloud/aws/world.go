@@ -27,7 +27,8 @@ type world struct {
 	vgws      map[string]*gwObj    // by VPC key
 	groups    map[string]*groupObj
 	instances map[string]*instanceObj
-	eips      map[string]*eipObj // by instance key
+	eips      map[string]*eipObj // by instance key, or interface key
+	enis      map[string]*eniObj // further interfaces, by interface key
 	vifs      map[string]*vifObj
 	// conns maps Direct Connect connection names to their IDs; filled
 	// only for the connections desired virtual interfaces name.
@@ -96,6 +97,7 @@ type eipObj struct {
 	publicIP   netip.Addr
 	assocID    string
 	instanceID string
+	eniID      string // the interface it is associated with
 }
 
 type vifObj struct {
@@ -163,7 +165,7 @@ func (w *world) inventory() cloud.Inventory {
 		if k != i.key {
 			continue
 		}
-		info := cloud.InstanceInfo{ID: i.id, Interface: i.eni, PrivateIP: i.ip}
+		info := cloud.InstanceInfo{ID: i.id, Interface: i.eni, PrivateIP: i.ip, Second: w.second(i.id)}
 		if e, ok := w.eips[k]; ok && e.instanceID == i.id {
 			info.PublicIP = e.publicIP
 		}

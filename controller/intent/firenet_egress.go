@@ -1,0 +1,180 @@
+package intent
+
+import (
+	"net/netip"
+	"slices"
+
+	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/controller/gwcfg"
+	"github.com/mcnlab/mcnlab/dataplane/fwmgmt"
+	"github.com/mcnlab/mcnlab/dataplane/mgmt"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// FireNet egress, as the commercial platform builds it
+// (../shared/background/ace-prep-notes.txt, FireNet): the transit
+// gateways originate 0.0.0.0/0 towards the spokes of the egress domains
+// only (an export filter keeps it from every other peer), so those
+// spokes' gateways learn it and the controller's route sync points the
+// default route of their VPCs' private route tables at them; the transit
+// gateways steer the egress domains' internet-bound flows to the
+// firewalls by the east-west hash; and each firewall has a second
+// interface, FireNetEgressLink, in the transit VPC's egress subnet (whose
+// route table sends 0.0.0.0/0 to the internet gateway) with an elastic
+// IP, out of which it sends what its rules pass with its source
+// translated. The replies come back to that interface, so each flow's two
+// directions cross one firewall.
+
+// FireNetEgressLink is a firewall's egress interface: its second one.
+const FireNetEgressLink = "eth1"
+
+// FirewallEgressGroupKey is the key of the security group of the
+// firewalls' egress interfaces in VPC vpc: it admits nothing (the
+// replies of the firewalls' own connections pass as tracked ones).
+func FirewallEgressGroupKey(vpc string) string { return vpc + "/firewall-egress" }
+
+// Private are the lab's private prefixes: every VPC's range and every
+// site's prefixes. A gateway admits them; FireNet egress never covers
+// them.
+func (p *Plan) Private() []netip.Prefix {
+	var out []netip.Prefix
+	for _, v := range p.Topology.Cloud.VPCs {
+		out = append(out, v.CIDR.Masked())
+	}
+	for _, s := range p.Topology.Cloud.Sites {
+		out = append(out, s.Advertise...)
+	}
+	return out
+}
+
+// firewallEgress adds, for transit tr with FireNet egress, its egress
+// subnet's route to the internet and the egress interfaces' security
+// group to d, and returns the firewalls' egress interface (nil without
+// egress).
+func (dc *desiredCompiler) firewallEgress(d *cloud.Desired, tr *topologies.Transit) []cloud.Interface {
+	f := tr.FireNet
+	if !f.Egress {
+		return nil
+	}
+	sub := SubnetKey(tr.VPC, f.EgressSubnet)
+	d.SecurityGroups = append(d.SecurityGroups, cloud.SecurityGroup{Key: FirewallEgressGroupKey(tr.VPC), VPC: tr.VPC})
+	if !slices.ContainsFunc(d.Routes, func(r cloud.Route) bool { return r.Subnet == sub && r.Destination == defaultRoute }) {
+		d.Routes = append(d.Routes, cloud.Route{Subnet: sub, Destination: defaultRoute, Target: cloud.TargetInternet})
+	}
+	return []cloud.Interface{{Subnet: sub, SecurityGroups: []string{FirewallEgressGroupKey(tr.VPC)}, PublicIP: true}}
+}
+
+// firewallEgressConfig is the egress part of transit tr's firewalls'
+// policy: nil without egress.
+func (p *Plan) firewallEgressConfig(tr *topologies.Transit) *fwmgmt.Egress {
+	if !tr.FireNet.Egress {
+		return nil
+	}
+	return &fwmgmt.Egress{LAN: FireNetLink, Interface: FireNetEgressLink, Internal: gwcfg.NormalPrefixes(p.Private())}
+}
+
+// fireNetEgress fills the egress part of gateway configuration w of
+// transit tr: the egress domains and what egress never covers.
+func (p *Plan) fireNetEgress(w *mgmt.FireNet, tr *topologies.Transit) {
+	if !tr.FireNet.Egress {
+		return
+	}
+	w.EgressDomains = slices.Clone(tr.FireNet.EgressFrom())
+	w.Internal = gwcfg.NormalPrefixes(p.Private())
+}
+
+// egressTransit is the transit whose FireNet egress serves gateway g: its
+// own for a transit gateway, its transit's for a spoke's; nil when that
+// transit has no FireNet egress.
+func (p *Plan) egressTransit(g *Gateway) *topologies.Transit {
+	for _, tr := range p.Topology.Cloud.Transits {
+		if tr.FireNet != nil && tr.FireNet.Egress && (g.Role == RoleTransit && g.Group == tr.Name || g.Transit == tr.Name) {
+			return tr
+		}
+	}
+	return nil
+}
+
+// FireNetEgressSpokes are the spokes whose internet egress crosses transit
+// tr's firewalls: the members of its egress domains.
+func (p *Plan) FireNetEgressSpokes(tr *topologies.Transit) []string {
+	var out []string
+	for _, d := range p.Topology.Cloud.Domains {
+		if !slices.Contains(tr.FireNet.EgressFrom(), d.Name) {
+			continue
+		}
+		for _, m := range d.Members {
+			if slices.ContainsFunc(p.Topology.Cloud.Spokes, func(s *topologies.Spoke) bool { return s.Name == m }) {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// notDefault exports everything but a default route.
+var notDefault = []mgmt.Filter{{Prefix: netip.MustParsePrefix("0.0.0.0/0"), GE: 1, LE: 32}, {Prefix: netip.MustParsePrefix("::/0"), GE: 1, LE: 128}}
+
+// originateDefault makes transit gateway g's configuration cfg originate
+// 0.0.0.0/0 when its transit has FireNet egress, exported only over the
+// tunnels to the egress spokes' gateways.
+func (p *Plan) originateDefault(g *Gateway, cfg *mgmt.Config) {
+	if g == nil || g.Role != RoleTransit {
+		return
+	}
+	tr := p.egressTransit(g)
+	if tr == nil {
+		return
+	}
+	cfg.Prefixes = gwcfg.NormalPrefixes(append(cfg.Prefixes, defaultRoute))
+	spokes := p.FireNetEgressSpokes(tr)
+	peerOf := map[string]*Gateway{} // tunnel name at g -> peer gateway
+	for _, t := range p.Tunnels {
+		switch g.Key {
+		case t.A:
+			peerOf[t.Name[0]] = p.Gateway(t.B)
+		case t.B:
+			peerOf[t.Name[1]] = p.Gateway(t.A)
+		}
+	}
+	for i := range cfg.Peers {
+		if pg := peerOf[cfg.Peers[i].Name]; pg == nil || pg.Role != RoleSpoke || !slices.Contains(spokes, pg.Group) {
+			cfg.Peers[i].Export = slices.Clone(notDefault)
+		}
+	}
+	for i := range cfg.Neighbors {
+		cfg.Neighbors[i].Export = slices.Clone(notDefault)
+	}
+}
+
+// staticDefault says whether subnet's route table has a static default
+// route (to the internet) in the desired state: a learned default route
+// never replaces it.
+func (p *Plan) staticDefault(subnet string) bool {
+	for _, a := range p.Accounts {
+		if slices.ContainsFunc(a.Desired.Routes, func(r cloud.Route) bool { return r.Subnet == subnet && r.Destination == defaultRoute }) {
+			return true
+		}
+	}
+	return false
+}
+
+// LearnedDefaultOK says whether a default route learned by a spoke's
+// gateway may go in subnet's route table: not where a static default
+// route (a gateway's or an egress gateway's subnet's, to the internet)
+// is.
+func (p *Plan) LearnedDefaultOK(subnet string) bool { return !p.staticDefault(subnet) }
+
+// TransitOf is the topology's transit of transit gateway key, or nil.
+func (p *Plan) TransitOf(key string) *topologies.Transit {
+	g := p.Gateway(key)
+	if g == nil || g.Role != RoleTransit {
+		return nil
+	}
+	for _, tr := range p.Topology.Cloud.Transits {
+		if tr.Name == g.Group {
+			return tr
+		}
+	}
+	return nil
+}

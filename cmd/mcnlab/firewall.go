@@ -48,6 +48,7 @@ func newFirewall() *cobra.Command {
 				return err
 			}
 			logger := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("firewall", name)
+			slog.SetDefault(logger) // the l7 engine's squid supervisor logs here
 			fd, err := unix.Open("/proc/self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 			if err != nil {
 				return fmt.Errorf("firewall: open own network namespace: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"os"
@@ -99,8 +100,8 @@ func Start(nft policy.Conn, ct Conntrack, cfg Config, opts ...Option) (*Engine, 
 // ICMP redirects off (a one-armed firewall sends its packets back out the
 // link they came in on, and must not tell the gateway to bypass it). With
 // l7Dir set it can run the L7 engine: squid (l7proxy.Squid) in the
-// namespace with its files in l7Dir. The caller may close nsFd once
-// StartIn returns.
+// namespace with its files in l7Dir, logging to slog's default logger.
+// The caller may close nsFd once StartIn returns.
 func StartIn(nsFd int, cfg Config, l7Dir string) (*Engine, error) {
 	fd, err := unix.FcntlInt(uintptr(nsFd), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
@@ -122,7 +123,7 @@ func StartIn(nsFd int, cfg Config, l7Dir string) (*Engine, error) {
 	}
 	var opts []Option
 	if l7Dir != "" {
-		sq, err := l7proxy.New(fd, l7Dir, nil)
+		sq, err := l7proxy.New(fd, l7Dir, slog.Default())
 		if err != nil {
 			nl.Close()
 			unix.Close(fd)
@@ -190,13 +191,13 @@ func (e *Engine) Apply(cfg Config) error {
 		if e.proxy == nil {
 			return errors.New("firewall: L7 rules, but this engine runs no L7 proxy")
 		}
+		e.l7 = true // from here on a plain policy takes the routes down again
 		if err := e.routes.Up(); err != nil {
 			return fmt.Errorf("firewall: %w", err)
 		}
 		if err := e.proxy.Apply(context.Background(), *cfg.L7); err != nil {
 			return fmt.Errorf("firewall: %w", err)
 		}
-		e.l7 = true
 	}
 	// The routes first: the source NAT never sends a packet out of an
 	// egress interface that the routing does not use yet.

@@ -1,10 +1,15 @@
 package realize
 
 import (
+	"context"
 	"net/netip"
 	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
+	"github.com/mcnlab/mcnlab/emulator/netns"
 )
 
 const acct2 = "444455556666"
@@ -128,4 +133,67 @@ func TestTransitGatewayIPv6(t *testing.T) {
 	must[model.TransitGatewayRoute](t)(l.cloud.CreateTransitGatewayRoute(acct, tgw.DefaultRouteTableID, netip.MustParsePrefix("10.82.0.0/16"), atts[1].ID, false))
 	l.sync()
 	l.pingOK(l.ns(a), b.IPv6Addrs[0])
+}
+
+// nsLinkIndex is the interface index of a link in a namespace.
+func nsLinkIndex(t *testing.T, ns, name string) int {
+	t.Helper()
+	var idx int
+	if err := netns.Do(ns, func() error {
+		k, err := netlink.LinkByName(name)
+		if err == nil {
+			idx = k.Attrs().Index
+		}
+		return err
+	}); err != nil {
+		t.Fatalf("%s: link %s: %v", ns, name, err)
+	}
+	return idx
+}
+
+// A realizer that replaces a dead one adopts the link of an accepted
+// transit gateway peering as it is (the same interface, not remade) and
+// goes on routing across it.
+func TestAdoptTransitGatewayPeering(t *testing.T) {
+	l := newLab(t)
+	opts := model.TransitGatewayOptions{DefaultAssociation: true, DefaultPropagation: true}
+	tgw1 := must[model.TransitGateway](t)(l.cloud.CreateTransitGatewayAt(acct, model.Place{Region: "us-east-1"}, opts, nil))
+	tgw2 := must[model.TransitGateway](t)(l.cloud.CreateTransitGatewayAt(acct, model.Place{Region: "eu-west-1"}, opts, nil))
+	a := l.spoke(acct, "us-east-1", "10.73.0.0/16", "10.73.1.0/24", "us-east-1a", "10.74.0.0/16", tgw1)
+	b := l.spoke(acct, "eu-west-1", "10.74.0.0/16", "10.74.1.0/24", "eu-west-1a", "10.73.0.0/16", tgw2)
+	p := must[model.TransitGatewayAttachment](t)(l.cloud.CreateTransitGatewayPeeringAttachmentAt(acct, model.Place{},
+		model.TGWPeeringRequest{TransitGatewayID: tgw1.ID, PeerTransitGatewayID: tgw2.ID}, nil))
+	must[model.TransitGatewayAttachment](t)(l.cloud.AcceptTransitGatewayPeeringAttachment(acct, p.ID))
+	for _, side := range []struct {
+		rt  string
+		dst netip.Prefix
+	}{{tgw1.DefaultRouteTableID, b.vpc.CIDRs[0].Prefix}, {tgw2.DefaultRouteTableID, a.vpc.CIDRs[0].Prefix}} {
+		l.ok(l.cloud.AssociateTransitGatewayRouteTable(acct, side.rt, p.ID))
+		must[model.TransitGatewayRoute](t)(l.cloud.CreateTransitGatewayRoute(acct, side.rt, side.dst, p.ID, false))
+	}
+	l.sync()
+	l.pingOK(l.ns(a.inst), b.inst.PrivateIP)
+	ns1, ifname := l.r.tgwNS(tgw1.Handle), tgwAttIf(p.Handle)
+	before := nsLinkIndex(t, ns1, ifname)
+	snap, _, err := l.cloud.Snapshot()
+	l.ok(err)
+	restored := model.New()
+	l.ok(restored.Restore(snap))
+	l.r.abandon()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r2, err := New(ctx, restored, Options{Lab: l.name, Adopt: true,
+		Record: func(ns string) error { l.mu.Lock(); l.recorded[ns] = true; l.mu.Unlock(); return nil },
+		Forget: func(ns string) { l.mu.Lock(); delete(l.recorded, ns); l.mu.Unlock() }})
+	l.ok(err)
+	t.Cleanup(func() {
+		if err := r2.Close(); err != nil {
+			t.Errorf("close the adopting realizer: %v", err)
+		}
+	})
+	l.ok(r2.Sync(ctx))
+	if after := nsLinkIndex(t, ns1, ifname); after != before {
+		t.Errorf("the peering link %s in %s was remade (index %d, was %d)", ifname, ns1, after, before)
+	}
+	l.pingOK(l.ns(a.inst), b.inst.PrivateIP)
 }

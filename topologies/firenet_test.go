@@ -3,6 +3,7 @@ package topologies
 import (
 	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -66,5 +67,32 @@ func TestFireNetNamesAreLabNames(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), w) {
 			t.Errorf("error %v\nwants %q", err, w)
 		}
+	}
+}
+
+// TestFireNetEgressDecode: security.yaml's egress keys decode, the egress
+// domains are the listed ones (the inspected ones when none are listed),
+// and each egress firewall's elastic IP counts against the quota.
+func TestFireNetEgressDecode(t *testing.T) {
+	topo, err := Load("security.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := topo.Cloud.Transits[0].FireNet
+	if !f.Egress || f.EgressSubnet != "public" || !slices.Equal(f.EgressFrom(), []string{"prod"}) {
+		t.Errorf("egress %v subnet %q from %v", f.Egress, f.EgressSubnet, f.EgressFrom())
+	}
+	f.EgressDomains = nil
+	if got := f.EgressFrom(); !slices.Equal(got, []string{"prod", "shared"}) {
+		t.Errorf("egress from the inspected domains: %v", got)
+	}
+	for _, q := range topo.Cloud.Accounts[0].Quotas {
+		if q.Key == "elastic-ips-per-region" {
+			q.Value = 5
+		}
+	}
+	err = Validate(topo)
+	if w := "account aws-lab would hold 6 elastic IPs (one per gateway and per FireNet egress firewall)"; err == nil || !strings.Contains(err.Error(), w) {
+		t.Errorf("error %v\nwants %q", err, w)
 	}
 }

@@ -115,7 +115,7 @@ func (c *checker) checkQuotaValues(a *Account, path string) {
 // over the quota and says what quotas: line would admit it. What counts is
 // what the controller creates (a VPC per vpc, its subnets, an internet
 // gateway in each VPC that hosts a transit or spoke, and an elastic IP per
-// gateway, two for ha) and what the account has in each region it uses
+// gateway, two for ha, and per firewall of a FireNet with egress) and what the account has in each region it uses
 // before that: its default VPC with its internet gateway.
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/default-vpc.html — a default VPC, with an internet gateway, in each Region
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — the default VPC counts toward VPCs per Region
@@ -161,6 +161,16 @@ func (c *checker) checkQuotaUse(cl *Cloud, x *cloudIndex) {
 			if s != nil {
 				uses = append(uses, use{v.Account, "subnets-per-vpc/" + v.Name, "subnets in vpc " + v.Name, join(join(path, "subnets"), s.Name), s.Pos, 1})
 			}
+		}
+	}
+	// FireNet egress gives each firewall an elastic IP of its own.
+	for _, tr := range cl.Transits {
+		if tr == nil || tr.FireNet == nil || !tr.FireNet.Egress {
+			continue
+		}
+		if v := x.vpcs[tr.VPC]; v != nil && x.accounts[v.Account] != nil {
+			uses = append(uses, use{v.Account, "elastic-ips-per-region/" + v.Region, "elastic IPs (one per gateway and per FireNet egress firewall) in " + v.Region,
+				join(join("transits", tr.Name), "firenet.egress"), tr.FireNet.Pos, len(tr.FireNet.Firewalls)})
 		}
 	}
 	total := map[[2]string]int{}

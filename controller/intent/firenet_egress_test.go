@@ -1,0 +1,90 @@
+package intent
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// TestFireNetEgress compiles security.yaml (prod's egress through the
+// firewalls): each firewall gets an egress interface with an elastic IP
+// in the public subnet, which routes to the internet; the firewalls'
+// policy has the egress with the lab's private prefixes; the transit
+// gateway originates 0.0.0.0/0, exported to prod's gateway only, and
+// steers prod's egress; prod's gateway's learned default may go in its
+// private subnet's route table but never in its own subnet's (a static
+// default to the internet); the way back from the firewalls includes
+// prod.
+func TestFireNetEgress(t *testing.T) {
+	top, err := topologies.Load("../../topologies/security.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := p.Accounts[0].Desired
+	for _, in := range d.Instances {
+		if in.Image == cloud.ImageFirewall && (len(in.Interfaces) != 1 || in.Interfaces[0].Subnet != "transit-vpc/public" || !in.Interfaces[0].PublicIP ||
+			!slices.Equal(in.Interfaces[0].SecurityGroups, []string{FirewallEgressGroupKey("transit-vpc")})) {
+			t.Errorf("firewall %s's interfaces: %+v", in.Key, in.Interfaces)
+		}
+	}
+	if !slices.Contains(d.Routes, cloud.Route{Subnet: "transit-vpc/public", Destination: defaultRoute, Target: cloud.TargetInternet}) {
+		t.Errorf("the egress subnet has no route to the internet: %+v", d.Routes)
+	}
+	if err := cloud.Validate(d, top.Name, cloud.Capabilities{StaticPublicAddresses: true, NetworkInterfaces: true}); err != nil {
+		t.Errorf("desired state: %v", err)
+	}
+	eg := p.FirewallConfigs()["fw1"].Egress
+	if eg == nil || eg.LAN != "eth0" || eg.Interface != "eth1" || !slices.Contains(eg.Internal, netip.MustParsePrefix("10.1.0.0/16")) ||
+		!slices.Contains(eg.Internal, netip.MustParsePrefix("10.10.0.0/16")) {
+		t.Errorf("fw1's egress policy: %+v", eg)
+	}
+	l := live(t, p)
+	l.Instances["fw1"] = cloud.InstanceInfo{ID: "i-fw1", PrivateIP: netip.MustParseAddr("10.10.1.30")}
+	l.Instances["fw2"] = cloud.InstanceInfo{ID: "i-fw2", PrivateIP: netip.MustParseAddr("10.10.1.31")}
+	cfgs, err := p.Configs(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := cfgs["transit-1"]
+	if !slices.Contains(tr.Prefixes, defaultRoute) || cfgs["prod-1"].FireNet != nil || slices.Contains(cfgs["prod-1"].Prefixes, defaultRoute) {
+		t.Errorf("transit-1 originates %v; prod-1 %v", tr.Prefixes, cfgs["prod-1"].Prefixes)
+	}
+	if len(tr.Peers) != 3 {
+		t.Fatalf("transit-1's peers: %+v; want prod's, shared's and dev's", tr.Peers)
+	}
+	for _, peer := range tr.Peers {
+		toProd := p.Gateway(peerOf(p, "transit-1", peer.Name)).Group == "prod"
+		if toProd != (len(peer.Export) == 0) || !toProd && !slices.Equal(peer.Export, notDefault) {
+			t.Errorf("transit-1's export to %s (to prod: %v): %+v", peer.Name, toProd, peer.Export)
+		}
+	}
+	if fn := tr.FireNet; fn == nil || !fn.Egress || !slices.Equal(fn.EgressDomains, []string{"prod"}) || !slices.Contains(fn.Internal, netip.MustParsePrefix("10.4.0.0/16")) {
+		t.Errorf("transit-1's FireNet: %+v", tr.FireNet)
+	}
+	if p.LearnedDefaultOK("prod-vpc/gw") || !p.LearnedDefaultOK("prod-vpc/app") {
+		t.Errorf("a learned default in prod-vpc/gw: %v, in prod-vpc/app: %v; want false, true", p.LearnedDefaultOK("prod-vpc/gw"), p.LearnedDefaultOK("prod-vpc/app"))
+	}
+	if !slices.Contains(p.FireNetRoutes()["transit-vpc/gw"], netip.MustParsePrefix("10.1.0.0/16")) {
+		t.Errorf("the way back from the firewalls: %v", p.FireNetRoutes())
+	}
+}
+
+// peerOf is the gateway at the far end of gateway g's tunnel named name.
+func peerOf(p *Plan, g, name string) string {
+	for _, t := range p.Tunnels {
+		if t.A == g && t.Name[0] == name {
+			return t.B
+		}
+		if t.B == g && t.Name[1] == name {
+			return t.A
+		}
+	}
+	return ""
+}

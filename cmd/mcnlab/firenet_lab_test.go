@@ -13,10 +13,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/mcnlab/mcnlab/dataplane/fwmgmt"
+	"github.com/mcnlab/mcnlab/dataplane/l7proxy"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/probe"
+	"github.com/mcnlab/mcnlab/internal/roottest"
 	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
@@ -33,6 +35,10 @@ const fireNetTopology = "../../topologies/testdata/good/firenet.yaml"
 // stopping the firewall that carries the flow moves it to the other one
 // within 2 s. inspect shows both firewalls.
 func TestFireNetLab(t *testing.T) {
+	roottest.Require(t)
+	if err := l7proxy.CheckSquid(); err != nil {
+		roottest.Missing(t, "the firewalls run the l7 engine: %v", err)
+	}
 	lab := deployCloudLab(t, fireNetTopology, "fn")
 	prod := workloadNS(t, lab, "prod-app")
 	shared := workloadNS(t, lab, "shared-web")

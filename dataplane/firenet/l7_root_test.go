@@ -55,6 +55,10 @@ var l7Config = firewall.Config{
 // blocked.example.net, to the same address, is cut; tcp/22 is still
 // dropped by the stateful rules; the decisions name their rules.
 func TestL7Firewall(t *testing.T) {
+	roottest.Require(t)
+	if err := l7proxy.CheckSquid(); err != nil {
+		roottest.Missing(t, "%v", err)
+	}
 	cfg := l7Config
 	pol := *cfg.L7
 	pol.Resolvers = []netip.Addr{srvAddr}

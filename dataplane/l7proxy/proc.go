@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 )
@@ -50,4 +51,18 @@ func listeners(path string, found map[uint16]bool) error {
 		}
 	}
 	return sc.Err()
+}
+
+// CheckSquid checks that Debian's squid is installed with OpenSSL, whose
+// ssl-bump the TLS port needs (`squid -v` lists --with-openssl): the
+// package squid-openssl; the package squid is the GnuTLS build.
+func CheckSquid() error {
+	out, err := exec.Command(squidPath(), "-v").Output()
+	if err != nil {
+		return fmt.Errorf("l7proxy: squid -v: %w (install Debian's squid-openssl)", err)
+	}
+	if !strings.Contains(string(out), "--with-openssl") {
+		return fmt.Errorf("l7proxy: %s is built without OpenSSL, so it cannot peek at TLS (ssl-bump); install Debian's squid-openssl in place of squid", squidPath())
+	}
+	return nil
 }

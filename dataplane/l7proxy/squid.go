@@ -98,6 +98,9 @@ func (s *Squid) Apply(ctx context.Context, p Policy) error {
 	if err := s.stopLocked(); err != nil {
 		return err
 	}
+	if err := CheckSquid(); err != nil {
+		return err
+	}
 	if err := s.prepare(conf); err != nil {
 		return err
 	}

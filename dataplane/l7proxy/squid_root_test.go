@@ -19,6 +19,9 @@ import (
 // alone; Close kills it by its PID and leaves no shared memory behind.
 func TestSquidSupervised(t *testing.T) {
 	roottest.Require(t)
+	if err := l7proxy.CheckSquid(); err != nil {
+		roottest.Missing(t, "%v", err)
+	}
 	ns := roottest.NewNamespaces(t, "sq")[0]
 	s, err := l7proxy.New(int(ns.Handle), filepath.Join(roottest.ReachableDir(t), "fw"), nil)
 	if err != nil {

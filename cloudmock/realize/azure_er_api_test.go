@@ -2,7 +2,6 @@ package realize
 
 import (
 	"context"
-	"net/netip"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -10,7 +9,6 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/mcnlab/mcnlab/cloudmock/azure/azuretest"
-	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
 // erARM makes, through ARM, what an ExpressRoute private peering to VNet
@@ -65,16 +63,7 @@ func (a azARM) erARM(l *lab, workload string) (string, string) {
 // /30, the first usable address) reaches the VM; deleting the connection
 // cuts them apart again.
 func TestAzureExpressRouteThroughARM(t *testing.T) {
-	roottest.Require(t)
-	site := roottest.NewNamespaces(t, "site")[0]
-	l := newAzureLab(t, func(o *Options) {
-		o.Circuits = []Circuit{{Name: "er1", Account: azSub, Region: "eastus", Namespace: site.Name, Interface: "er0"}}
-	})
-	lo, err := site.NL.LinkByName("lo")
-	l.ok(err)
-	l.ok(site.NL.LinkSetUp(lo))
-	onprem := netip.MustParseAddr("172.16.0.1")
-	roottest.AddAddr(t, site.NL, lo, onprem.String()+"/32")
+	l, site, onprem := newERLab(t)
 
 	a := newAzARM(l)
 	sn := a.vnet(l, "v4", "10.4.0.0/16", "10.4.1.0/24")
@@ -86,7 +75,7 @@ func TestAzureExpressRouteThroughARM(t *testing.T) {
 	l.pingFails(site.Name, vm.PrivateIP)
 
 	conns := a.net.NewVirtualNetworkGatewayConnectionsClient()
-	_, err = azuretest.Wait(conns.BeginCreateOrUpdate(context.Background(), "rg", "er-link", armnetwork.VirtualNetworkGatewayConnection{
+	_, err := azuretest.Wait(conns.BeginCreateOrUpdate(context.Background(), "rg", "er-link", armnetwork.VirtualNetworkGatewayConnection{
 		Location: to.Ptr("eastus"), Properties: &armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat{
 			ConnectionType:         to.Ptr(armnetwork.VirtualNetworkGatewayConnectionTypeExpressRoute),
 			VirtualNetworkGateway1: &armnetwork.VirtualNetworkGateway{ID: to.Ptr(gw)}, Peer: &armnetwork.SubResource{ID: to.Ptr(circuit)}}}, nil))

@@ -8,13 +8,12 @@ import (
 	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
-// TestAzureExpressRoute: ExpressRoute private peering on the lab's private
-// line (the VNet's gateway with a private peering on the circuit) brings
-// the line up; an on-premises prefix that the system routes send to None
-// is reached once a user-defined route sends it to the virtual network
-// gateway, over the line; so is the circuit's own /30, and then the site
-// reaches the VM from its end of the line.
-func TestAzureExpressRoute(t *testing.T) {
+// newERLab is an Azure lab with the private line er1 (the circuit's
+// line, of subscription azSub in eastus) to a site namespace whose router
+// holds the on-premises address 172.16.0.1 on its loopback; the line's
+// end there is er0.
+func newERLab(t *testing.T) (*lab, *roottest.NS, netip.Addr) {
+	t.Helper()
 	roottest.Require(t)
 	site := roottest.NewNamespaces(t, "site")[0]
 	l := newAzureLab(t, func(o *Options) {
@@ -25,6 +24,17 @@ func TestAzureExpressRoute(t *testing.T) {
 	l.ok(site.NL.LinkSetUp(lo))
 	onprem := netip.MustParseAddr("172.16.0.1")
 	roottest.AddAddr(t, site.NL, lo, onprem.String()+"/32")
+	return l, site, onprem
+}
+
+// TestAzureExpressRoute: ExpressRoute private peering on the lab's private
+// line (the VNet's gateway with a private peering on the circuit) brings
+// the line up; an on-premises prefix that the system routes send to None
+// is reached once a user-defined route sends it to the virtual network
+// gateway, over the line; so is the circuit's own /30, and then the site
+// reaches the VM from its end of the line.
+func TestAzureExpressRoute(t *testing.T) {
+	l, site, onprem := newERLab(t)
 
 	v, subs := l.vnet("v4", "10.4.0.0/16", "10.4.1.0/24")
 	vm := l.vm(subs[0], "vm")
@@ -51,16 +61,7 @@ func TestAzureExpressRoute(t *testing.T) {
 // transit; the site then reaches the spoke's VM (the hub advertises the
 // spoke's space), though neither side takes forwarded traffic.
 func TestAzureGatewayTransit(t *testing.T) {
-	roottest.Require(t)
-	site := roottest.NewNamespaces(t, "site")[0]
-	l := newAzureLab(t, func(o *Options) {
-		o.Circuits = []Circuit{{Name: "er1", Account: azSub, Region: "eastus", Namespace: site.Name, Interface: "er0"}}
-	})
-	lo, err := site.NL.LinkByName("lo")
-	l.ok(err)
-	l.ok(site.NL.LinkSetUp(lo))
-	onprem := netip.MustParseAddr("172.16.0.1")
-	roottest.AddAddr(t, site.NL, lo, onprem.String()+"/32")
+	l, site, onprem := newERLab(t)
 
 	hub, hs := l.vnet("hub", "10.5.0.0/16", "10.5.1.0/24")
 	spoke, ss := l.vnet("spoke", "10.6.0.0/16", "10.6.1.0/24")

@@ -44,7 +44,7 @@ type xmlPrivateIP struct {
 	Association    *xmlENIAssociation `xml:"association,omitempty"`
 	Primary        bool               `xml:"primary"`
 	PrivateDNSName string             `xml:"privateDnsName"`
-	PrivateIP      string             `xml:"privateIpAddress"`
+	PrivateIP      string             `xml:"privateIpAddress,omitempty"`
 }
 
 // xmlENI is a NetworkInterface.
@@ -60,7 +60,7 @@ type xmlENI struct {
 	ID               string               `xml:"networkInterfaceId"`
 	OwnerID          string               `xml:"ownerId"`
 	PrivateDNSName   string               `xml:"privateDnsName"`
-	PrivateIP        string               `xml:"privateIpAddress"`
+	PrivateIP        string               `xml:"privateIpAddress,omitempty"`
 	PrivateIPs       []xmlPrivateIP       `xml:"privateIpAddressesSet>item"`
 	RequesterManaged bool                 `xml:"requesterManaged"`
 	SourceDestCheck  bool                 `xml:"sourceDestCheck"`
@@ -199,8 +199,8 @@ func attachmentID(e model.NetworkInterface) string {
 
 func (h *Handler) toXMLENI(e model.NetworkInterface, v eniView) xmlENI {
 	x := xmlENI{ID: e.ID, SubnetID: e.SubnetID, VpcID: e.NetworkID, OwnerID: e.Account, Status: "available", InterfaceType: interfaceType(e),
-		Description: e.Description, MACAddress: model.MACAddress(e.ID).String(), PrivateDNSName: privateDNSName(h.regionOf(e.Region), e.PrivateIP.String()),
-		PrivateIP: e.PrivateIP.String(), PrivateIPs: h.privateIPs(e, v), SourceDestCheck: e.SourceDestCheck, Tags: tagSet(e.Tags),
+		Description: e.Description, MACAddress: model.MACAddress(e.ID).String(), PrivateDNSName: privateDNSName(h.regionOf(e.Region), ipString(e.PrivateIP)),
+		PrivateIP: ipString(e.PrivateIP), PrivateIPs: h.privateIPs(e, v), SourceDestCheck: e.SourceDestCheck, Tags: tagSet(e.Tags),
 		AvailabilityZone: v.zone, Groups: v.groups, IPv6: toXMLIPv6Addrs(e.IPv6Addrs)}
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/requester-managed-eni.html — an interface endpoint's interfaces are requester-managed
 	x.RequesterManaged = e.RequesterManaged()
@@ -325,7 +325,7 @@ func eniAddressFields(h *Handler, e model.NetworkInterface, v eniView, name stri
 	case "addresses.association.public-ip", "association.public-ip", "addresses.association.owner-id", "association.ip-owner-id":
 		addrs := e.Addrs()
 		if strings.HasPrefix(name, "association.") {
-			addrs = addrs[:1]
+			addrs = addrs[:min(1, len(addrs))]
 		}
 		for _, a := range addrs {
 			if x := v.association(e, a); x != nil && strings.HasSuffix(name, "public-ip") {

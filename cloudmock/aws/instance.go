@@ -52,7 +52,7 @@ type xmlInstanceNIC struct {
 	ID              string               `xml:"networkInterfaceId"`
 	OwnerID         string               `xml:"ownerId"`
 	PrivateDNSName  string               `xml:"privateDnsName"`
-	PrivateIP       string               `xml:"privateIpAddress"`
+	PrivateIP       string               `xml:"privateIpAddress,omitempty"`
 	PrivateIPs      []xmlPrivateIP       `xml:"privateIpAddressesSet>item"`
 	SourceDestCheck bool                 `xml:"sourceDestCheck"`
 	Status          string               `xml:"status"`
@@ -100,7 +100,7 @@ func (h *Handler) toXMLInstance(ix *eniIndex, i model.Instance, index int) xmlIn
 		SourceDestCheck: i.SourceDestCheck, Groups: groups, Tags: tagSet(i.Tags), AmiLaunchIndex: index, instanceExtras: defaultExtras()}
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/terminating-instances.html — a terminated instance loses its network interface and address
 	if i.State != model.InstanceTerminated {
-		x.SubnetID, x.VpcID, x.PrivateIP = i.SubnetID, i.NetworkID, i.PrivateIP.String()
+		x.SubnetID, x.VpcID, x.PrivateIP = i.SubnetID, i.NetworkID, ipString(i.PrivateIP)
 		for _, e := range ix.interfacesOf(i.ID) {
 			v := ix.view(e)
 			n := h.toXMLENI(e, v)
@@ -141,7 +141,7 @@ func instanceFields(ix *eniIndex) func(i model.Instance) fields {
 			case "instance-state-code":
 				return one(strconv.Itoa(stateCodes[i.State])), true
 			case "private-ip-address":
-				return one(i.PrivateIP.String()), true
+				return opt(ipString(i.PrivateIP)), true
 			case "image-id":
 				return one(i.ImageID), true
 			case "instance-type":
@@ -170,7 +170,15 @@ func (ix *eniIndex) instanceENIFields(i model.Instance, sub string) ([]string, b
 	empty := map[string]bool{"addresses.association.carrier-ip": true, "addresses.association.customer-owned-ip": true, "addresses.association.public-dns-name": true,
 		"association.carrier-ip": true, "association.customer-owned-ip": true, "association.public-dns-name": true, "public-dns-name": true,
 		"ipv4-prefixes.ipv4-prefix": true, "ipv6-prefixes.ipv6-prefix": true, "ipv6-addresses.is-primary-ipv6": true, "outpost-arn": true, "operator.principal": true}
-	fixed := map[string]string{"attachment.network-card-index": "0", "deny-all-igw-traffic": "false", "ipv6-native": "false", "operator.managed": "false"}
+	fixed := map[string]string{"attachment.network-card-index": "0", "deny-all-igw-traffic": "false", "operator.managed": "false"}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html — network-interface.ipv6-native: whether the interface is in an IPv6-only subnet (it has no private IPv4 address)
+	if sub == "ipv6-native" {
+		var out []string
+		for _, e := range ix.interfacesOf(i.ID) {
+			out = append(out, strconv.FormatBool(!e.PrivateIP.IsValid()))
+		}
+		return out, true
+	}
 	if empty[sub] {
 		return nil, true
 	}

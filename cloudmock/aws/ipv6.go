@@ -141,7 +141,7 @@ type xmlSubnetIPv6 struct {
 }
 
 func toXMLSubnetIPv6(s model.Subnet) xmlSubnetIPv6 {
-	x := xmlSubnetIPv6{AssignIPv6: s.AssignIPv6}
+	x := xmlSubnetIPv6{AssignIPv6: s.AssignIPv6, Native: s.IPv6Native}
 	if s.IPv6CIDR.Prefix.IsValid() {
 		x.Assocs = []xmlSubnetIPv6Assoc{subnetIPv6Assoc(s.IPv6CIDR, "associated")}
 	}
@@ -159,7 +159,7 @@ func subnetIPv6Field(s model.Subnet, name string) []string {
 	case "assign-ipv6-address-on-creation":
 		return one(strconv.FormatBool(s.AssignIPv6))
 	case "ipv6-native":
-		return one("false")
+		return one(strconv.FormatBool(s.IPv6Native))
 	}
 	if !s.IPv6CIDR.Prefix.IsValid() {
 		return nil
@@ -186,19 +186,26 @@ func (f form) cidr6(k string) (netip.Prefix, error) {
 	return p, nil
 }
 
-// subnetIPv6Args reads CreateSubnet's Ipv6CidrBlock; IPv6-only subnets
-// (Ipv6Native) are refused.
-func subnetIPv6Args(f form) (netip.Prefix, error) {
-	if v, err := f.boolp("Ipv6Native"); err != nil || (v != nil && *v) {
-		if err != nil {
-			return netip.Prefix{}, err
-		}
-		return netip.Prefix{}, errInvalid("The parameter Ipv6Native is not supported by this mock: subnets have an IPv4 CIDR block.")
+// subnetIPv6Args reads CreateSubnet's Ipv6CidrBlock and Ipv6Native: an
+// IPv6-only subnet has an Ipv6CidrBlock and no CidrBlock.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSubnet.html — Ipv6Native: indicates whether to create an IPv6-only subnet; CidrBlock: this parameter is not supported for an IPv6 only subnet
+func subnetIPv6Args(f form) (v6 netip.Prefix, native bool, err error) {
+	nat, err := f.boolp("Ipv6Native")
+	if err != nil {
+		return netip.Prefix{}, false, err
 	}
-	if !f.has("Ipv6CidrBlock") {
-		return netip.Prefix{}, nil
+	native = nat != nil && *nat
+	switch {
+	case native && f.has("CidrBlock"):
+		return netip.Prefix{}, false, &apiError{Code: "InvalidParameterCombination", Status: 400,
+			Message: "The parameter CidrBlock is not supported for an IPv6 only subnet."}
+	case native && !f.has("Ipv6CidrBlock"):
+		return netip.Prefix{}, false, errMissing("Ipv6CidrBlock")
+	case !f.has("Ipv6CidrBlock"):
+		return netip.Prefix{}, false, nil
 	}
-	return f.cidr6("Ipv6CidrBlock")
+	v6, err = f.cidr6("Ipv6CidrBlock")
+	return v6, native, err
 }
 
 // addSubnetIPv6 gives a subnet just made its IPv6 /64; if that fails, the

@@ -19,7 +19,7 @@ type xmlSubnet struct {
 	State                   string   `xml:"state"`
 	OwnerID                 string   `xml:"ownerId"`
 	VpcID                   string   `xml:"vpcId"`
-	CIDRBlock               string   `xml:"cidrBlock"`
+	CIDRBlock               string   `xml:"cidrBlock,omitempty"`
 	AvailableIPAddressCount int      `xml:"availableIpAddressCount"`
 	AvailabilityZone        string   `xml:"availabilityZone"`
 	DefaultForAz            bool     `xml:"defaultForAz"`
@@ -31,7 +31,7 @@ type xmlSubnet struct {
 
 func (h *Handler) toXMLSubnet(s model.Subnet) xmlSubnet {
 	return xmlSubnet{SubnetID: s.ID, SubnetArn: h.subnetArn(s), xmlSubnetMore: toXMLSubnetMore(s),
-		State: "available", OwnerID: s.Account, VpcID: s.NetworkID, CIDRBlock: s.Prefix.String(),
+		State: "available", OwnerID: s.Account, VpcID: s.NetworkID, CIDRBlock: prefixString(s.Prefix),
 		AvailableIPAddressCount: s.AvailableIPs, AvailabilityZone: s.Zone, DefaultForAz: s.DefaultForZone, MapPublicIPOnLaunch: s.MapPublicIP, Tags: tagSet(s.Tags),
 		xmlSubnetIPv6: toXMLSubnetIPv6(s)}
 }
@@ -44,7 +44,7 @@ func (h *Handler) subnetFields(s model.Subnet) fields {
 		case "vpc-id":
 			return one(s.NetworkID), true
 		case "cidr", "cidr-block", "cidrBlock":
-			return one(s.Prefix.String()), true
+			return opt(prefixString(s.Prefix)), true
 		case "availability-zone", "availabilityZone":
 			return one(s.Zone), true
 		case "state":
@@ -76,11 +76,6 @@ func createSubnet(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSubnet.html — CidrBlock: modified to its canonical form
-	cidr, err := c.form.canonicalCIDR("CidrBlock")
-	if err != nil {
-		return nil, err
-	}
 	zone, err := h.zone(c)
 	if err != nil {
 		return nil, err
@@ -89,7 +84,19 @@ func createSubnet(h *Handler, c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	v6, err := subnetIPv6Args(c.form)
+	v6, native, err := subnetIPv6Args(c.form)
+	if err != nil {
+		return nil, err
+	}
+	if native {
+		s, err := h.cloud.CreateIPv6NativeSubnetAt(c.account, vpc, model.Place{}, v6, zone, tags)
+		if err != nil {
+			return nil, err
+		}
+		return &createSubnetResp{Subnet: h.toXMLSubnet(s)}, nil
+	}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSubnet.html — CidrBlock: modified to its canonical form
+	cidr, err := c.form.canonicalCIDR("CidrBlock")
 	if err != nil {
 		return nil, err
 	}

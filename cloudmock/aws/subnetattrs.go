@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"net/netip"
 	"strconv"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
@@ -43,6 +44,10 @@ type xmlSubnetMore struct {
 func hostnameType(s model.Subnet) string {
 	if v := s.Attrs[attrHostnameType]; v != "" {
 		return v
+	}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html — an instance in an IPv6-only subnet is named by resource name
+	if s.IPv6Native {
+		return "resource-name"
 	}
 	return "ip-name"
 }
@@ -110,4 +115,30 @@ func (h *Handler) modifySubnetDNS(c *call, id string) (bool, error) {
 		return false, err
 	}
 	return true, h.cloud.SetAttrs(c.account, id, attrs)
+}
+
+// ipString is an address as EC2 shows it, or "" for none (the private
+// IPv4 address of an interface in an IPv6-only subnet).
+func ipString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+// prefixString is a prefix as EC2 shows it, or "" for none (the IPv4
+// block of an IPv6-only subnet).
+func prefixString(p netip.Prefix) string {
+	if !p.IsValid() {
+		return ""
+	}
+	return p.String()
+}
+
+// opt is one value, or none for "".
+func opt(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return one(v)
 }

@@ -40,6 +40,10 @@ func (c *Cloud) AssociateAddressTo(account, allocationID, targetID string, priva
 	if !ok || ni.Account != account {
 		return notFound(KindNetworkInterface, targetID)
 	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-eips.html — an Elastic IP address is an IPv4 address: an interface with no private IPv4 address (an IPv6-only subnet's) cannot have one
+	if !ni.PrivateIP.IsValid() {
+		return errf(CodeInvalidParameter, KindNetworkInterface, ni.ID, "The network interface %s has no private IPv4 address to associate an Elastic IP address with.", ni.ID)
+	}
 	if private.IsValid() && !slices.Contains(ni.Addrs(), private) {
 		return errf(CodeInvalidParameter, KindNetworkInterface, ni.ID, "The private IP address %s is not assigned to network interface %s.", private, ni.ID)
 	}

@@ -53,6 +53,9 @@ type InterfaceSpec struct {
 
 // Addrs returns the interface's private addresses, the primary first.
 func (e *NetworkInterface) Addrs() []netip.Addr {
+	if !e.PrivateIP.IsValid() {
+		return slices.Clone(e.SecondaryIPs) // an interface of an IPv6-only subnet
+	}
 	return append([]netip.Addr{e.PrivateIP}, e.SecondaryIPs...)
 }
 
@@ -78,6 +81,9 @@ func (c *Cloud) checkInterfaceLocked(account string, spec InterfaceSpec) (interf
 	}
 	if spec.SecondaryCount < 0 {
 		return interfaceCheck{}, errf(CodeInvalidParameter, KindNetworkInterface, "", "secondary private IP address count %d must not be negative", spec.SecondaryCount)
+	}
+	if err := checkNativeInterface(s, spec); err != nil {
+		return interfaceCheck{}, err
 	}
 	seen := map[netip.Addr]bool{}
 	explicit := slices.Clone(spec.SecondaryIPs)
@@ -120,7 +126,12 @@ func (c *Cloud) interfaceGroupsLocked(account, networkID string, ids []string) (
 }
 
 // addresses is how many addresses the checked interface takes.
-func (k interfaceCheck) addresses() int { return 1 + len(k.spec.SecondaryIPs) + k.spec.SecondaryCount }
+func (k interfaceCheck) addresses() int {
+	if k.subnet.IPv6Native {
+		return 0
+	}
+	return 1 + len(k.spec.SecondaryIPs) + k.spec.SecondaryCount
+}
 
 // usedAddrsLocked returns the addresses of a subnet that interfaces and
 // NAT gateways hold.
@@ -143,6 +154,9 @@ func (c *Cloud) usedAddrsLocked(subnetID string) map[netip.Addr]bool {
 
 // freeAddrsLocked is how many addresses of a subnet are free.
 func (c *Cloud) freeAddrsLocked(s *Subnet) int {
+	if s.IPv6Native {
+		return 0 // no IPv4 addresses at all
+	}
 	return subnetSize(s.Prefix) - c.reservedLocked(s.Account) - len(c.usedAddrsLocked(s.ID))
 }
 
@@ -162,7 +176,7 @@ func (c *Cloud) checkFreeLocked(need map[string]int) error {
 func (c *Cloud) addInterfaceLocked(account string, k interfaceCheck) (*NetworkInterface, error) {
 	s := k.subnet
 	ip := k.spec.PrivateIP
-	if !ip.IsValid() {
+	if !ip.IsValid() && !s.IPv6Native {
 		var err error
 		if ip, err = c.allocateIPLocked(s); err != nil {
 			return nil, err
@@ -203,6 +217,10 @@ func (c *Cloud) CreateNetworkInterface(account string, spec InterfaceSpec) (Netw
 	}
 	e, err := c.addInterfaceLocked(account, k)
 	if err != nil {
+		return NetworkInterface{}, err
+	}
+	if err := c.nativeIPv6Locked(e, k.subnet); err != nil {
+		c.deleteInterfaceLocked(e)
 		return NetworkInterface{}, err
 	}
 	return e.copy(c), nil

@@ -83,6 +83,10 @@ func (c *Cloud) planLaunchLocked(account string, spec LaunchSpec) (*launchPlan, 
 	if err := c.checkFreeLocked(need); err != nil {
 		return nil, err
 	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-ip-address-range.html — an instance in an IPv6-only subnet has no public IPv4 address
+	if p.primary.IPv6Native && spec.PublicIP != nil && *spec.PublicIP {
+		return nil, errf(CodeInvalidParameter, KindSubnet, p.primary.ID, "The subnet '%s' is IPv6-only: an instance in it cannot have a public IPv4 address.", p.primary.ID)
+	}
 	var err error
 	p.v6count, err = c.launchIPv6Locked(p.primary, spec)
 	return p, err

@@ -28,7 +28,8 @@ import (
 // next-hop addresses (Target.Addr), scopes as objects (scope.go, owner
 // records of KindScope) and rule sets and route tables of no network. So
 // do default networks (defaultnet.go): Network.Default,
-// Subnet.DefaultForZone and Account.DefaultNetworkRegions. So do flow
+// Subnet.DefaultForZone and Account.DefaultNetworkRegions. So do
+// IPv6-only subnets (Subnet.IPv6Native, ipv6native.go). So do flow
 // logs and log groups (flowlog.go, logs.go).
 const SnapshotVersion = 4
 

@@ -20,6 +20,9 @@ type Subnet struct {
 	// from it (ipv6.go).
 	IPv6CIDR   IPv6Block `json:",omitzero"`
 	AssignIPv6 bool      `json:",omitempty"`
+	// IPv6Native says that the subnet has no IPv4 prefix (Prefix is the
+	// zero prefix): its interfaces have IPv6 addresses only (ipv6native.go).
+	IPv6Native bool `json:",omitempty"`
 	// DefaultForZone says that it is the default subnet of its zone in
 	// its account's default network (defaultnet.go).
 	DefaultForZone bool `json:",omitempty"`
@@ -50,20 +53,12 @@ func (c *Cloud) CreateSubnet(account, networkID string, cidr netip.Prefix, zone 
 func (c *Cloud) CreateSubnetAt(account, networkID string, at Place, cidr netip.Prefix, zone string, tags map[string]string) (Subnet, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	lim, err := c.limitsLocked(account)
-	if err != nil {
-		return Subnet{}, err
-	}
-	n, err := c.networkLocked(account, networkID)
+	lim, n, err := c.subnetNetworkLocked(account, networkID)
 	if err != nil {
 		return Subnet{}, err
 	}
 	if err := checkIPv4Prefix(KindSubnet, cidr); err != nil {
 		return Subnet{}, err
-	}
-	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — Subnets per VPC: 200 by default
-	if k := c.subnets.count(func(s *Subnet) bool { return s.NetworkID == n.ID }); k >= lim.SubnetsPerNetwork {
-		return Subnet{}, quotaExceeded(KindSubnet, "subnets-per-vpc", lim.SubnetsPerNetwork, "in network "+n.ID)
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — subnet CIDR /16 to /28
 	if cidr.Bits() < lim.MinSubnetPrefixBits || cidr.Bits() > lim.MaxSubnetPrefixBits {
@@ -90,22 +85,50 @@ func (c *Cloud) CreateSubnetAt(account, networkID string, at Place, cidr netip.P
 	} else if at.Region == "" {
 		return Subnet{}, errf(CodeInvalidParameter, KindSubnet, cidr.String(), "a subnet of global network '%s' needs a region", networkID)
 	}
-	id, err := c.newIDLocked(account, KindSubnet, at)
+	s, err := c.addSubnetLocked(n, at, &Subnet{Prefix: cidr, Zone: zone}, tags)
 	if err != nil {
 		return Subnet{}, err
 	}
-	s := &Subnet{ID: id, Account: account, Region: at.Region, NetworkID: networkID, Prefix: cidr, Zone: zone}
-	c.subnets[s.ID] = s
 	if p.PrefixesFromSubnets {
 		c.addSubnetPrefixLocked(n, cidr)
 	}
-	c.registerAtLocked(KindSubnet, s.ID, account, at, tags)
+	return s.copy(c), nil
+}
+
+// subnetNetworkLocked returns the account's limits and the network a new
+// subnet is for, once it has room for one more.
+func (c *Cloud) subnetNetworkLocked(account, networkID string) (Limits, *Network, error) {
+	lim, err := c.limitsLocked(account)
+	if err != nil {
+		return Limits{}, nil, err
+	}
+	n, err := c.networkLocked(account, networkID)
+	if err != nil {
+		return Limits{}, nil, err
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — Subnets per VPC: 200 by default
+	if k := c.subnets.count(func(s *Subnet) bool { return s.NetworkID == n.ID }); k >= lim.SubnetsPerNetwork {
+		return Limits{}, nil, quotaExceeded(KindSubnet, "subnets-per-vpc", lim.SubnetsPerNetwork, "in network "+n.ID)
+	}
+	return lim, n, nil
+}
+
+// addSubnetLocked gives a checked subnet of network n its ID and puts it
+// in the model, associated with the network's default ACL.
+func (c *Cloud) addSubnetLocked(n *Network, at Place, s *Subnet, tags map[string]string) (*Subnet, error) {
+	id, err := c.newIDLocked(n.Account, KindSubnet, at)
+	if err != nil {
+		return nil, err
+	}
+	s.ID, s.Account, s.Region, s.NetworkID = id, n.Account, at.Region, n.ID
+	c.subnets[s.ID] = s
+	c.registerAtLocked(KindSubnet, s.ID, n.Account, at, tags)
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html — a new subnet is associated with the default network ACL
 	if acl, ok := c.ruleSets[n.DefaultNetworkACLID]; ok {
-		acl.Attachments = append(acl.Attachments, Attachment{ID: c.subIDLocked(account, KindNetworkACLAssociation), Kind: OnSubnet, TargetID: s.ID})
-		c.emitLocked(KindNetworkACL, OpUpdate, acl.ID, account)
+		acl.Attachments = append(acl.Attachments, Attachment{ID: c.subIDLocked(n.Account, KindNetworkACLAssociation), Kind: OnSubnet, TargetID: s.ID})
+		c.emitLocked(KindNetworkACL, OpUpdate, acl.ID, n.Account)
 	}
-	return s.copy(c), nil
+	return s, nil
 }
 
 func (c *Cloud) subnetLocked(account, id string) (*Subnet, error) {

@@ -130,6 +130,15 @@ func (l *liveNS) addAddr(link netlink.Link, p netip.Prefix) error {
 	return nil
 }
 
+// addAddrIf is addAddr of a prefix that may be none: the IPv4 address
+// of a host, or of a subnet's bridge, in an IPv6-only subnet (ipv6.go).
+func addAddrIf(l *liveNS, link netlink.Link, p netip.Prefix) error {
+	if !p.IsValid() {
+		return nil
+	}
+	return l.addAddr(link, p)
+}
+
 func (l *liveNS) up(link netlink.Link) error {
 	if err := l.nl.LinkSetUp(link); err != nil {
 		return fmt.Errorf("%s: set %s up: %w", l.name, link.Attrs().Name, err)
@@ -519,7 +528,7 @@ func (r *Realizer) ensureRouter(rp *routerPlan) error {
 		if err != nil {
 			return err
 		}
-		if err := lr.addAddr(k, sg.gw); err != nil {
+		if err := addAddrIf(lr.liveNS, k, sg.gw); err != nil {
 			return err
 		}
 		if err := lr.up(k); err != nil {
@@ -690,7 +699,7 @@ func wireHost(rt *liveRouter, l *liveNS, hp *hostPlan) error {
 		if err := setHostMAC(l, eth, hp); err != nil {
 			return err
 		}
-		if err := l.addAddr(eth, hp.addr); err != nil {
+		if err := addAddrIf(l, eth, hp.addr); err != nil {
 			return err
 		}
 		if err := l.up(eth); err != nil {
@@ -702,9 +711,13 @@ func wireHost(rt *liveRouter, l *liveNS, hp *hostPlan) error {
 			return fmt.Errorf("%s: set %s alias: %w", l.name, hostIf, err)
 		}
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html — instances reach everything through the VPC router at the subnet's base+1
-		def := &netlink.Route{Dst: ipNet(netip.MustParsePrefix("0.0.0.0/0")), Gw: net.IP(hp.gw.AsSlice()), LinkIndex: eth.Attrs().Index}
-		if err := l.nl.RouteAdd(def); err != nil {
-			return fmt.Errorf("%s: default route via %s: %w", l.name, hp.gw, err)
+		// A host of an IPv6-only subnet has no IPv4 address and no IPv4
+		// route at all (ipv6.go).
+		if hp.gw.IsValid() {
+			def := &netlink.Route{Dst: ipNet(netip.MustParsePrefix("0.0.0.0/0")), Gw: net.IP(hp.gw.AsSlice()), LinkIndex: eth.Attrs().Index}
+			if err := l.nl.RouteAdd(def); err != nil {
+				return fmt.Errorf("%s: default route via %s: %w", l.name, hp.gw, err)
+			}
 		}
 		if err := wireHost6(l, eth, hp); err != nil {
 			return err

@@ -280,7 +280,7 @@ func syncAddrs(lh *liveHost, hp *hostPlan) error {
 		if err != nil {
 			return err
 		}
-		want := append([]netip.Prefix{p}, hp.addrs[dev]...)
+		want := slices.DeleteFunc(append([]netip.Prefix{p}, hp.addrs[dev]...), func(a netip.Prefix) bool { return !a.IsValid() })
 		have, err := lh.nl.AddrList(eth, netlink.FAMILY_V4)
 		if err != nil {
 			return fmt.Errorf("%s: list addresses of %s: %w", lh.name, dev, err)

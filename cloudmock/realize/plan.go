@@ -602,7 +602,9 @@ func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, p
 	// traffic from a gateway or peering comes only here.
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#route-table-routes — the local route delivers within the VPC
 	for _, sg := range rp.segs {
-		rp.routes = append(rp.routes, kroute{table: localTbl, dst: sg.gw.Masked(), kind: "dev", dev: sg.bridge})
+		if sg.gw.IsValid() { // an IPv6-only subnet has no IPv4 prefix (ipv6.go)
+			rp.routes = append(rp.routes, kroute{table: localTbl, dst: sg.gw.Masked(), kind: "dev", dev: sg.bridge})
+		}
 	}
 	// The rest of each CIDR block, which no subnet holds, goes nowhere. A
 	// subnet may be the whole block (AWS allows a subnet the size of its

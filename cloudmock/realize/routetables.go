@@ -92,7 +92,9 @@ func (r *Realizer) planRouteTables(rp *routerPlan, p *plan, s *snapshot, n model
 		}
 		// One priority for all: the kernel keeps rules of one priority in
 		// the order they came, and each has its own source address.
-		rp.rules = append(rp.rules, krule{prio: tagPrio, iif: env.bridgeOf[e.SubnetID], src: netip.PrefixFrom(e.PrivateIP, 32), table: no})
+		if e.PrivateIP.IsValid() { // none in an IPv6-only subnet
+			rp.rules = append(rp.rules, krule{prio: tagPrio, iif: env.bridgeOf[e.SubnetID], src: netip.PrefixFrom(e.PrivateIP, 32), table: no})
+		}
 	}
 }
 

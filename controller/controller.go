@@ -317,7 +317,7 @@ func (c *Controller) step(ctx context.Context) error {
 	if err := c.syncRoutes(ctx); err != nil {
 		errs = append(errs, err)
 	}
-	if err := errors.Join(c.pushFirewalls(ctx), c.syncFireNetRoutes(ctx), c.pushEgress(ctx)); err != nil {
+	if err := errors.Join(c.pushFirewalls(ctx), c.syncFireNetRoutes(ctx), c.pushEgress(ctx), c.pushPSF(ctx)); err != nil {
 		errs = append(errs, err)
 	}
 	c.mu.Lock()
@@ -521,7 +521,7 @@ func learned(st mgmt.Status, own []netip.Prefix, vpc netip.Prefix) (out, refused
 // Aviatrix: https://docs.aviatrix.com/documentation/latest/building-your-network/spoke-gateway-route-settings.html — "Skip Public VPC/VNet Route Table" is an opt-in policy: by default the public route table is programmed too
 func (c *Controller) syncRoutes(ctx context.Context) error {
 	var errs []error
-	eg, done := c.plan.EgressRoutes(), map[string]bool{}
+	eg, done := c.plan.GatewayDefaultRoutes(), map[string]bool{}
 	for _, sp := range c.plan.Topology.Cloud.Spokes {
 		gws := c.plan.GatewaysOf(sp.Name)
 		c.mu.Lock()
@@ -558,7 +558,7 @@ func (c *Controller) syncRoutes(ctx context.Context) error {
 			}
 		}
 	}
-	if err := c.syncEgressRoutes(ctx, done); err != nil {
+	if err := errors.Join(c.syncEgressRoutes(ctx, done), c.syncIngressRoutes(ctx)); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -97,11 +97,12 @@ func withEgress(want map[netip.Prefix]string, eg map[string]intent.EgressRoute, 
 	return w
 }
 
-// syncEgressRoutes points the default route of each private subnet that
-// no spoke's route sync covers (done) at its egress gateway.
+// syncEgressRoutes points the default route of each private subnet (and
+// each subnet a PSF gateway protects) that no spoke's route sync covers
+// (done) at its egress (or PSF) gateway.
 func (c *Controller) syncEgressRoutes(ctx context.Context, done map[string]bool) error {
 	var errs []error
-	for subnet, r := range c.plan.EgressRoutes() {
+	for subnet, r := range c.plan.GatewayDefaultRoutes() {
 		if done[subnet] {
 			continue
 		}

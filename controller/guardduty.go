@@ -17,7 +17,9 @@ import (
 // makes the detector and its threat intel set through the cloud's API,
 // and, with enforce, reads the findings every poll interval and blocks
 // each malicious caller that is not excluded with a deny entry in the
-// network ACL of the subnet it probed. Each action is an event of the
+// network ACL of the subnet it probed and, where the subnet's VPC has a
+// Public Subnet Filtering gateway, at that gateway (psf.go). Each action
+// is an event of the
 // store's log (kind EventGuardDuty), which `mcnlab inspect` shows.
 // Aviatrix: https://docs.aviatrix.com/documentation/latest/security/guardduty.html — the controller polls GuardDuty findings and blocks the malicious IP addresses in the VPC's network ACL
 
@@ -32,8 +34,11 @@ type GuardDutyBlock struct {
 	Account, Subnet string
 	Remote          netip.Addr
 	Rule            int
-	Finding         string
-	FirstSeen, At   time.Time
+	// Gateway is the Public Subnet Filtering gateway of the subnet's VPC
+	// that blocks Remote too (psf.go), or empty.
+	Gateway       string
+	Finding       string
+	FirstSeen, At time.Time
 }
 
 // guardDutyState is what the enforcement loops share with the API.
@@ -41,6 +46,9 @@ type guardDutyState struct {
 	mu      sync.Mutex // guards blocks
 	blocks  []GuardDutyBlock
 	blocked map[string]bool // account|subnet|address, in blocks
+	// psf serializes the pushes to the PSF gateways (psf.go), so that a
+	// push of an older list never follows a newer one.
+	psf sync.Mutex
 }
 
 // GuardDutyBlocks returns the blocks made since the controller started.
@@ -155,6 +163,9 @@ func (c *Controller) enforce(ctx context.Context, account string, det cloud.Thre
 			continue
 		}
 		b := GuardDutyBlock{Account: account, Subnet: f.Subnet, Remote: f.Remote, Rule: rule, Finding: f.FindingID, FirstSeen: f.FirstSeen, At: time.Now().UTC()}
+		if g := c.psfOfSubnet(f.Subnet); g != nil {
+			b.Gateway = g.Key
+		}
 		c.gd.mu.Lock()
 		if c.gd.blocked == nil {
 			c.gd.blocked = map[string]bool{}
@@ -171,6 +182,9 @@ func (c *Controller) enforce(ctx context.Context, account string, det cloud.Thre
 		}
 		c.event("account %s: blocked %s (finding %s, instance %s, %d occurrences): deny rule %d in the network ACL of subnet %s%s",
 			account, f.Remote, f.FindingID, f.Instance, f.Count, rule, f.Subnet, since)
+		if b.Gateway != "" {
+			c.blockAtPSF(ctx, b)
+		}
 	}
 }
 

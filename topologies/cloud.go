@@ -93,7 +93,9 @@ type VPC struct {
 	Workloads []*Workload
 	// Egress, when set, is the VPC's FQDN egress gateway (egress.go).
 	Egress *Egress
-	Pos    Pos
+	// PSF, when set, is the VPC's Public Subnet Filtering gateway (psf.go).
+	PSF *PSF
+	Pos Pos
 }
 
 // Subnet is a subnet of a VPC; in YAML `name: cidr`.

@@ -296,6 +296,9 @@ func (d *decoder) vpc(name string, key, n *yaml.Node, path string) *VPC {
 	if v := f["egress"]; v != nil {
 		vpc.Egress = d.egress(v, join(path, "egress"))
 	}
+	if v := f["psf"]; v != nil {
+		vpc.PSF = d.psf(v, join(path, "psf"))
+	}
 	return vpc
 }
 

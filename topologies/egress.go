@@ -123,8 +123,9 @@ var (
 )
 
 // EgressSubnets returns the subnets whose default route goes to v's egress
-// gateway: Private, or by default every subnet but the gateway's and the
-// transit and spoke gateways' subnets. Nil when v has no egress.
+// gateway: Private, or by default every subnet but the gateway's, the
+// transit and spoke gateways' subnets and the PSF gateway's subnet and
+// protected subnets. Nil when v has no egress.
 func (c *Cloud) EgressSubnets(v *VPC) []string {
 	if v == nil || v.Egress == nil {
 		return nil
@@ -145,7 +146,7 @@ func (c *Cloud) EgressSubnets(v *VPC) []string {
 	}
 	var out []string
 	for _, s := range v.Subnets {
-		if s != nil && !gw[s.Name] {
+		if s != nil && !gw[s.Name] && !v.Protected(s.Name) && (v.PSF == nil || v.PSF.Subnet != s.Name) {
 			out = append(out, s.Name)
 		}
 	}

@@ -39,3 +39,29 @@ func TestEgressBlock(t *testing.T) {
 		t.Errorf("EgressSubnets by default = %v, want every subnet but the gateways' gw", got)
 	}
 }
+
+// The psf block of topologies/security.yaml decodes its gateway, subnet,
+// address and protected subnets, and survives a marshal round trip.
+func TestPSFBlock(t *testing.T) {
+	topo, err := Load("security.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v *VPC
+	for _, x := range topo.Cloud.VPCs {
+		if x.PSF != nil {
+			v = x
+		}
+	}
+	if v == nil || v.Name != "shared-vpc" {
+		t.Fatalf("no psf block on shared-vpc")
+	}
+	g := v.PSF
+	if g.Gateway != "shared-psf" || g.Subnet != "psf" || g.Address != netip.MustParseAddr("10.3.3.20") || !slices.Equal(g.Protects, []string{"web"}) {
+		t.Fatalf("psf = %+v", g)
+	}
+	if !v.Protected("web") || v.Protected("psf") {
+		t.Errorf("Protected(web) = %v, Protected(psf) = %v", v.Protected("web"), v.Protected("psf"))
+	}
+	roundTrip(t, topo)
+}

@@ -221,7 +221,8 @@ func marshalGuardDuty(g *GuardDuty) *yaml.Node {
 
 // checkPublicWorkloads checks that each public workload is in a subnet
 // that routes to the internet: a transit's or a spoke's, whose route
-// table the controller points at the internet gateway.
+// table the controller points at the internet gateway, or one that the
+// VPC's PSF gateway protects, whose default route is that gateway.
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html — an instance with a public address is reached through the internet gateway of a subnet that routes to it
 func (c *checker) checkPublicWorkloads(cl *Cloud) {
 	routed := map[[2]string]bool{}
@@ -240,9 +241,9 @@ func (c *checker) checkPublicWorkloads(cl *Cloud) {
 			continue
 		}
 		for _, w := range v.Workloads {
-			if w != nil && w.Public && !routed[[2]string{v.Name, w.Subnet}] {
+			if w != nil && w.Public && !routed[[2]string{v.Name, w.Subnet}] && !v.Protected(w.Subnet) {
 				path := join(join(join(join("vpcs", v.Name), "workloads"), w.Name), "public")
-				c.errf(path, w.Pos, "workload %s is public, but its subnet %s does not route to the internet: put it in a transit's or spoke's subnet", w.Name, w.Subnet)
+				c.errf(path, w.Pos, "workload %s is public, but its subnet %s does not route to the internet: put it in a transit's or spoke's subnet, or one the vpc's psf gateway protects", w.Name, w.Subnet)
 			}
 		}
 	}

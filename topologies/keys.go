@@ -19,7 +19,7 @@ var objectKeys = map[string][]string{
 	// The cloud intent (cloud.go).
 	"account":        {"provider", "credentials", "quotas", "guardduty"},
 	"quotas":         quotaKeys(),
-	"vpc":            {"account", "region", "resource-group", "cidr", "subnets", "workloads", "egress"},
+	"vpc":            {"account", "region", "resource-group", "cidr", "subnets", "workloads", "egress", "psf"},
 	"workload":       {"subnet", "address", "allow", "public"},
 	"transit":        {"vpc", "subnet", "asn", "ha", "hpe", "approval", "firenet"},
 	"hpe":            {"tunnels"},
@@ -45,6 +45,8 @@ var objectKeys = map[string][]string{
 	"egress":     {"gateway", "subnet", "address", "private", "base", "tags"},
 	"egressTag":  {"sources", "rules"},
 	"egressRule": {"fqdn", "protocol", "port", "action"},
+	// Public Subnet Filtering (psf.go).
+	"psf": {"gateway", "subnet", "address", "protects"},
 }
 
 // requiredKeys lists the keys each mapping must hold. A topology needs
@@ -82,6 +84,7 @@ var requiredKeys = map[string][]string{
 	"egress":       {"gateway", "subnet"},
 	"egressTag":    {},
 	"egressRule":   {"fqdn"},
+	"psf":          {"gateway", "subnet", "protects"},
 }
 
 // missingHint tells what to write for a missing required key; a hint
@@ -119,6 +122,9 @@ var missingHint = map[string]string{
 	"action":               "allow or deny",
 	"egress.gateway":       "the egress gateway's instance name, unique among the lab's names, such as dev-egress",
 	"egress.subnet":        "the public subnet of the vpc the egress gateway is launched in, such as gw",
+	"psf.gateway":          "the Public Subnet Filtering gateway's instance name, unique among the lab's names, such as shared-psf",
+	"psf.subnet":           "the subnet of the vpc the gateway is launched in, such as psf",
+	"protects":             "the public subnets of the vpc the gateway filters, such as [web]",
 	"fqdn":                 `a name such as api.example.com, or a wildcard such as "*.example.com" (quoted)`,
 	"internetHost.address": "the host's address in 192.0.2.0/24, such as 192.0.2.20",
 }

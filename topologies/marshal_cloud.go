@@ -120,6 +120,9 @@ func marshalVPC(v *VPC) *yaml.Node {
 	if v.Egress != nil {
 		m.Content = append(m.Content, str("egress"), marshalEgress(v.Egress))
 	}
+	if v.PSF != nil {
+		m.Content = append(m.Content, str("psf"), marshalPSF(v.PSF))
+	}
 	return m
 }
 

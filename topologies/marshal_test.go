@@ -58,6 +58,11 @@ func strippedCloud(cl *Cloud) *Cloud {
 				})
 				v.Egress = &e
 			}
+			if v.PSF != nil {
+				g := *v.PSF
+				g.Pos = Pos{}
+				v.PSF = &g
+			}
 		}),
 		Transits: unposed(cl.Transits, func(t *Transit) {
 			t.Pos = Pos{}

@@ -76,6 +76,7 @@ func (c *checker) check(t *Topology) {
 	c.checkInternet(t)
 	c.checkGuardDuty(t)
 	c.checkEgress(t)
+	c.checkPSF(t)
 	for _, n := range t.Nodes {
 		if n != nil {
 			c.checkRoutes(n, conn[n.Name])

@@ -21,7 +21,7 @@ func (c *checker) checkEgress(t *Topology) {
 		e := v.Egress
 		path := join(join("vpcs", v.Name), "egress")
 		sub := c.refSubnet(join(path, "subnet"), e.Pos, e.Subnet, v)
-		c.checkEgressAddress(v, e, sub, join(path, "address"))
+		c.checkApplianceAddress(v, e.Address, e.Pos, sub, join(path, "address"))
 		c.checkEgressPrivate(t.Cloud, v, path)
 		c.checkEnum(join(path, "base"), e.Pos, string(e.Base), "base policy", egressBases)
 		for _, tag := range e.Tags {
@@ -44,31 +44,31 @@ func (c *checker) checkEgress(t *Topology) {
 	}
 }
 
-// checkEgressAddress checks the gateway's address: IPv4, in its subnet,
-// not reserved, not a workload's.
-func (c *checker) checkEgressAddress(v *VPC, e *Egress, sub *Subnet, ap string) {
-	a := e.Address
+// checkApplianceAddress checks the address a of a gateway instance of v
+// (an egress or PSF gateway) at path ap: IPv4, in its subnet, not
+// reserved, not a workload's.
+func (c *checker) checkApplianceAddress(v *VPC, a netip.Addr, pos Pos, sub *Subnet, ap string) {
 	if c.bad[ap] || !a.IsValid() {
 		return
 	}
 	switch {
 	case !a.Is4():
-		c.errf(ap, e.Pos, "%s is IPv6; the cloud intent of format v1 is IPv4 only", a)
+		c.errf(ap, pos, "%s is IPv6; the cloud intent of format v1 is IPv4 only", a)
 		return
 	case sub == nil || !sub.CIDR.IsValid():
 		return
 	case !sub.CIDR.Contains(a):
-		c.errf(ap, e.Pos, "%s is not in the gateway's subnet %s (%s); use an address inside it, such as %s", a, sub.Name, sub.CIDR, lastAddr(sub.CIDR).Prev())
+		c.errf(ap, pos, "%s is not in the gateway's subnet %s (%s); use an address inside it, such as %s", a, sub.Name, sub.CIDR, lastAddr(sub.CIDR).Prev())
 		return
 	case awsReserved(sub.CIDR, a):
-		c.errf(ap, e.Pos, "%s is reserved by AWS in subnet %s (%s): the first four addresses and the last one of a subnet are; use one of %s..%s",
+		c.errf(ap, pos, "%s is reserved by AWS in subnet %s (%s): the first four addresses and the last one of a subnet are; use one of %s..%s",
 			a, sub.Name, sub.CIDR, firstUsable(sub.CIDR), lastAddr(sub.CIDR).Prev())
 		return
 	}
 	for _, w := range v.Workloads {
 		if w != nil && w.Address == a {
 			wp := join(join(join("vpcs", v.Name), "workloads"), w.Name)
-			c.errf(ap, e.Pos, "duplicate address %s; already used by %s", a, c.where(wp))
+			c.errf(ap, pos, "duplicate address %s; already used by %s", a, c.where(wp))
 		}
 	}
 }

@@ -416,5 +416,8 @@ func vpcNames(cl *Cloud, add func(kind, name, path string, p Pos)) {
 		if e := v.Egress; e != nil && e.Gateway != "" {
 			add("egress gateway", e.Gateway, join(join(join("vpcs", v.Name), "egress"), "gateway"), e.Pos)
 		}
+		if g := v.PSF; g != nil && g.Gateway != "" {
+			add("public subnet filtering gateway", g.Gateway, join(join(join("vpcs", v.Name), "psf"), "gateway"), g.Pos)
+		}
 	}
 }

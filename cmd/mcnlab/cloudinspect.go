@@ -32,7 +32,7 @@ func inspectCloud(ctx context.Context, out io.Writer, lab string) error {
 		// than leave them out silently.
 		fmt.Fprintf(w, "\ncloud instances: %v\n", err)
 	} else {
-		defer func() { printFireNet(ctx, w, lab, p, instances); w.Flush() }() // after the rest
+		defer func() { printFireNet(ctx, w, lab, p, instances); printPSF(ctx, w, lab, p, instances); w.Flush() }() // after the rest
 		keys := make([]string, 0, len(instances))
 		for k := range instances {
 			keys = append(keys, k)

@@ -61,36 +61,9 @@ func printFireNet(ctx context.Context, w io.Writer, lab string, p *intent.Plan, 
 	fmt.Fprintln(w, "\nFIREWALL\tRULE\tMATCH\tACTION\tPACKETS\tBYTES")
 	l7 := map[string]*fwmgmt.L7Status{}
 	for _, fw := range fws {
-		in, ok := instances[fw.Key]
-		if !ok {
-			fmt.Fprintf(w, "%s\t-\tno instance yet\t\t\t\n", fw.Key)
-			continue
-		}
-		cl := fwmgmt.NewClient(emulator.GatewaySocket(lab, in.ID))
-		cctx, cancel := context.WithTimeout(ctx, time.Second)
-		st, err := cl.Status(cctx)
-		cancel()
-		cl.Close()
-		if err != nil {
-			fmt.Fprintf(w, "%s\t-\tunreachable: %v\t\t\t\n", fw.Key, err)
-			continue
-		}
-		for _, r := range st.Rules {
-			if r.Protocol == "http" || r.Protocol == "tls" {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d requests\t-\n", fw.Key, r.Name, ruleMatch(r.Rule), r.Action, r.Requests)
-				continue
-			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\n", fw.Key, r.Name, ruleMatch(r.Rule), r.Action, r.Packets, r.Bytes)
-		}
-		if st.L7 != nil {
+		if st := printFirewallRules(ctx, w, lab, fw.Key, instances); st != nil && st.L7 != nil {
 			l7[fw.Key] = st.L7
-			fmt.Fprintf(w, "%s\tl7\thttp and tls no l7 rule matched (squid: %d http, %d tls packets)\tallow\t%d requests\t-\n",
-				fw.Key, st.L7.HTTP.Packets, st.L7.TLS.Packets, st.L7.Passed)
 		}
-		fmt.Fprintf(w, "%s\tdefault\tnew flows no rule matched\t%s\t%d\t%d\n", fw.Key, st.Default, st.DefaultCount.Packets, st.DefaultCount.Bytes)
-		fmt.Fprintf(w, "%s\testablished\tpackets of allowed connections (%d in the table)\tallow\t%d\t%d\n", fw.Key, st.Connections,
-			st.Established.Packets, st.Established.Bytes)
-		printFirewallEgress(w, fw.Key, in, st)
 	}
 	printL7Decisions(w, fws, l7)
 }
@@ -182,4 +155,55 @@ func ruleMatch(r fwmgmt.Rule) string {
 		return "any"
 	}
 	return strings.Join(s, " ")
+}
+
+// printFirewallRules writes the rules of the firewall engine of instance
+// key (a FireNet firewall, a PSF gateway) with their counters, read from
+// its management socket, and returns its status (nil when unread).
+func printFirewallRules(ctx context.Context, w io.Writer, lab, key string, instances map[string]cloud.InstanceInfo) *fwmgmt.Status {
+	in, ok := instances[key]
+	if !ok {
+		fmt.Fprintf(w, "%s\t-\tno instance yet\t\t\t\n", key)
+		return nil
+	}
+	cl := fwmgmt.NewClient(emulator.GatewaySocket(lab, in.ID))
+	cctx, cancel := context.WithTimeout(ctx, time.Second)
+	st, err := cl.Status(cctx)
+	cancel()
+	cl.Close()
+	if err != nil {
+		fmt.Fprintf(w, "%s\t-\tunreachable: %v\t\t\t\n", key, err)
+		return nil
+	}
+	for _, r := range st.Rules {
+		if r.Protocol == "http" || r.Protocol == "tls" {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d requests\t-\n", key, r.Name, ruleMatch(r.Rule), r.Action, r.Requests)
+			continue
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\n", key, r.Name, ruleMatch(r.Rule), r.Action, r.Packets, r.Bytes)
+	}
+	if st.L7 != nil {
+		fmt.Fprintf(w, "%s\tl7\thttp and tls no l7 rule matched (squid: %d http, %d tls packets)\tallow\t%d requests\t-\n",
+			key, st.L7.HTTP.Packets, st.L7.TLS.Packets, st.L7.Passed)
+	}
+	fmt.Fprintf(w, "%s\tdefault\tnew flows no rule matched\t%s\t%d\t%d\n", key, st.Default, st.DefaultCount.Packets, st.DefaultCount.Bytes)
+	fmt.Fprintf(w, "%s\testablished\tpackets of allowed connections (%d in the table)\tallow\t%d\t%d\n", key, st.Connections,
+		st.Established.Packets, st.Established.Bytes)
+	printFirewallEgress(w, key, in, st)
+	return &st
+}
+
+// printPSF writes each Public Subnet Filtering gateway's subnets and its
+// rules with their counters: a deny rule per address GuardDuty
+// enforcement blocked there. A lab without one prints nothing.
+func printPSF(ctx context.Context, w io.Writer, lab string, p *intent.Plan, instances map[string]cloud.InstanceInfo) {
+	gs := p.PSFGateways()
+	if len(gs) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nPUBLIC SUBNET FILTERING GATEWAY\tRULE\tMATCH\tACTION\tPACKETS\tBYTES")
+	for _, g := range gs {
+		fmt.Fprintf(w, "%s\tprotects\t%s: %s (ingress route table of its internet gateway)\t\t\t\n", g.Key, g.VPC.Name, strings.Join(g.Protects, ", "))
+		printFirewallRules(ctx, w, lab, g.Key, instances)
+	}
 }

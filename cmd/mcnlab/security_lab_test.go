@@ -46,8 +46,10 @@ func serveHi(t *testing.T, ns string, addr netip.Addr) {
 // gateway and https://blocked.example.net on the same address is reset;
 // a prod workload's tcp/22 to shared is dropped by the firewalls while
 // ICMP passes; the attacker on the threat list is blocked from the public
-// web instance within the poll interval + 2 s of its first flow, while
-// the excluded partner still reaches it; and prod's internet egress goes
+// web instance within the poll interval + 2 s of its first flow, in the
+// network ACL and at the Public Subnet Filtering gateway shared-psf
+// (whose deny rule counts the attacker's further tries), while the
+// excluded partner still reaches it; and prod's internet egress goes
 // through the firewalls (checkFireNetEgress).
 func TestSecurityLab(t *testing.T) {
 	lab := deployCloudLab(t, securityTopology, "sec")
@@ -113,6 +115,9 @@ func TestSecurityLab(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // the attacker's next try
 	}
 	t.Logf("attacker blocked %s after its first flow", time.Since(first).Round(time.Millisecond))
+	// The web subnet is behind shared-psf: the attacker is blocked there
+	// too (its rule counts each further try) and in the network ACL.
+	checkPSFBlock(t, lab, instances["shared-psf"], attacker, web.PublicIP)
 	if err := connectFrom(inet, partner, web.PublicIP, 2*time.Second); err != nil {
 		t.Errorf("the excluded partner cannot reach web after the attacker's block: %v", err)
 	}

@@ -55,11 +55,21 @@ type VPC struct {
 	// Internet gives the network a way to the internet (on AWS an
 	// internet gateway), which routes with TargetInternet use.
 	Internet bool
+	// IngressRouting gives the network's internet gateway a route table
+	// of its own (keyed IngressTableKey(Key)), which routes the traffic
+	// entering through it; its routes to instances are set with
+	// Provider.SyncRoutes under that key. Needs Internet.
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/gateway-route-tables.html — a gateway route table
+	IngressRouting bool
 	// PrivateLines gives the network a cloud end of private lines (on AWS
 	// a virtual private gateway), which virtual interfaces land on and
 	// routes with TargetPrivateLine use.
 	PrivateLines bool
 }
+
+// IngressTableKey is the key of the route table of VPC vpc's internet
+// gateway (VPC.IngressRouting).
+func IngressTableKey(vpc string) string { return vpc + "/ingress" }
 
 // Subnet is a subnet with a route table of its own, keyed like the subnet.
 type Subnet struct {
@@ -67,6 +77,10 @@ type Subnet struct {
 	CIDR netip.Prefix
 	// Zone is the availability zone; "" lets the provider choose.
 	Zone string
+	// OwnACL gives the subnet a network ACL of its own (on AWS, keyed
+	// like the subnet) that allows all traffic, instead of the VPC's
+	// default one, so that denies added there do not apply to it.
+	OwnACL bool
 }
 
 // SecurityGroup is a security group of a VPC. Egress is left open.

@@ -55,6 +55,7 @@ func (p *Plan) desired() error {
 	}
 	for _, v := range c.VPCs {
 		dc.egress(v)
+		dc.psf(v)
 	}
 	dc.order()
 	return nil
@@ -85,10 +86,13 @@ func (dc *desiredCompiler) vpc(v *topologies.VPC) error {
 	}
 	d := &a.Desired
 	tr := dc.transitOfVPC[v.Name]
-	cv := cloud.VPC{Key: v.Name, CIDR: v.CIDR, Region: v.Region, Group: v.ResourceGroup, Internet: dc.withGateways[v.Name] || v.Egress != nil,
-		PrivateLines: tr != nil && len(dc.siteOf[tr.Name]) > 0}
+	cv := cloud.VPC{Key: v.Name, CIDR: v.CIDR, Region: v.Region, Group: v.ResourceGroup, Internet: dc.withGateways[v.Name] || v.Egress != nil || v.PSF != nil,
+		IngressRouting: v.PSF != nil, PrivateLines: tr != nil && len(dc.siteOf[tr.Name]) > 0}
 	for _, s := range v.Subnets {
-		cv.Subnets = append(cv.Subnets, cloud.Subnet{Key: SubnetKey(v.Name, s.Name), CIDR: s.CIDR})
+		// A PSF gateway's subnet has a network ACL of its own: the blocks
+		// GuardDuty enforcement adds to the default one must not keep
+		// the traffic from reaching the gateway (psf.go).
+		cv.Subnets = append(cv.Subnets, cloud.Subnet{Key: SubnetKey(v.Name, s.Name), CIDR: s.CIDR, OwnACL: v.PSF != nil && v.PSF.Subnet == s.Name})
 	}
 	d.VPCs = append(d.VPCs, cv)
 	if dc.withGateways[v.Name] {

@@ -52,27 +52,33 @@ func (p *Plan) EgressGateway(key string) *EgressGateway {
 
 var defaultRoute = netip.MustParsePrefix("0.0.0.0/0")
 
-// egress adds VPC v's egress gateway to the account's desired state: its
-// security group, its instance, and its subnet's route to the internet
-// (unless a gateway of that subnet adds it).
+// egress adds VPC v's egress gateway to the account's desired state.
 func (dc *desiredCompiler) egress(v *topologies.VPC) {
 	e := v.Egress
 	if e == nil {
 		return
 	}
+	dc.appliance(v, cloud.Instance{Key: e.Gateway, Subnet: SubnetKey(v.Name, e.Subnet), PrivateIP: e.Address,
+		Image: cloud.ImageEgress, PublicIP: true}, EgressGroupKey(v.Name), v.CIDR.Masked())
+}
+
+// appliance adds a gateway instance of VPC v (an egress or PSF gateway)
+// with the source/destination check off, in a security group of its own
+// (key group) that admits everything from source, and its subnet's
+// default route to the internet (unless a gateway of that subnet adds
+// it).
+func (dc *desiredCompiler) appliance(v *topologies.VPC, in cloud.Instance, group string, source netip.Prefix) {
 	d := &dc.p.Accounts[dc.byName[v.Account]].Desired
-	sg := cloud.SecurityGroup{Key: EgressGroupKey(v.Name), VPC: v.Name,
-		Ingress: []cloud.Rule{{Protocol: cloud.ProtocolAll, Source: v.CIDR.Masked()}}}
-	d.SecurityGroups = append(d.SecurityGroups, sg)
-	sub := SubnetKey(v.Name, e.Subnet)
-	d.Instances = append(d.Instances, cloud.Instance{Key: e.Gateway, VPC: v.Name, Subnet: sub, PrivateIP: e.Address,
-		Image: cloud.ImageEgress, SecurityGroups: []string{sg.Key}, PublicIP: true})
+	d.SecurityGroups = append(d.SecurityGroups, cloud.SecurityGroup{Key: group, VPC: v.Name,
+		Ingress: []cloud.Rule{{Protocol: cloud.ProtocolAll, Source: source}}})
+	in.VPC, in.SecurityGroups = v.Name, []string{group}
+	d.Instances = append(d.Instances, in)
 	for _, r := range d.Routes {
-		if r.Subnet == sub && r.Destination == defaultRoute {
+		if r.Subnet == in.Subnet && r.Destination == defaultRoute {
 			return
 		}
 	}
-	d.Routes = append(d.Routes, cloud.Route{Subnet: sub, Destination: defaultRoute, Target: cloud.TargetInternet})
+	d.Routes = append(d.Routes, cloud.Route{Subnet: in.Subnet, Destination: defaultRoute, Target: cloud.TargetInternet})
 }
 
 // EgressRoute is the default route of a private subnet to its VPC's

@@ -235,8 +235,12 @@ func (p *Plan) guardDutyVerdicts() []ServiceVerdict {
 						sv.Reason = fmt.Sprintf("account %s: %s is on the threat list but excluded: a finding, never a block", a.Name, h.Name)
 					case listed && g.Enforce:
 						sv.Allow = false
-						sv.Reason = fmt.Sprintf("account %s: %s is on the threat list: its first flow raises a finding and the controller blocks it in %s's network ACL within the poll interval (%s)",
-							a.Name, h.Name, w.Name, pollOf(g))
+						where := w.Name + "'s network ACL"
+						if v.Protected(w.Subnet) {
+							where += " and at Public Subnet Filtering gateway " + v.PSF.Gateway
+						}
+						sv.Reason = fmt.Sprintf("account %s: %s is on the threat list: its first flow raises a finding and the controller blocks it in %s within the poll interval (%s)",
+							a.Name, h.Name, where, pollOf(g))
 					case listed:
 						sv.Reason = fmt.Sprintf("account %s: %s is on the threat list: a finding, no block (enforce is off)", a.Name, h.Name)
 					}

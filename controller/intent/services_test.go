@@ -15,14 +15,7 @@ import (
 // default) and GuardDuty's (the listed attacker
 // blocked, the partner not), each with its reason.
 func TestServiceVerdicts(t *testing.T) {
-	topo, err := topologies.Load("../../topologies/security.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Compile(topo)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := compileFile(t, "../../topologies/security.yaml")
 	var got []string
 	for _, v := range p.ServiceVerdicts() {
 		got = append(got, fmt.Sprintf("%s %s>%s %s %v: %s", v.Service, v.From, v.To, v.Probe, v.Allow, v.Reason))
@@ -36,12 +29,13 @@ func TestServiceVerdicts(t *testing.T) {
 		"firenet prod-app>web1 tcp/80 true: FireNet egress of transit transit (firewalls fw1, fw2, 5-tuple hash): default allow; it leaves with the source address of the firewall's elastic IP",
 		"firenet prod-app>shared-db icmp true: FireNet of transit transit (firewalls fw1, fw2, 5-tuple hash): default allow",
 		"firenet prod-app>shared-db tcp/22 false: FireNet of transit transit (firewalls fw1, fw2, 5-tuple hash): rule 1 (deny tcp port 22)",
-		"guardduty attacker>web tcp/80 false: account aws-lab: attacker is on the threat list: its first flow raises a finding and the controller blocks it in web's network ACL within the poll interval (1s)",
+		"guardduty attacker>web tcp/80 false: account aws-lab: attacker is on the threat list: its first flow raises a finding and the controller blocks it in web's network ACL and at Public Subnet Filtering gateway shared-psf within the poll interval (1s)",
 		"guardduty partner>web tcp/80 true: account aws-lab: partner is not on the threat list",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("verdicts:\n%q\nwant\n%q", got, want)
 	}
+	topo := p.Topology
 	topo.Cloud.Accounts[0].GuardDuty.Threats = append(topo.Cloud.Accounts[0].GuardDuty.Threats, topologies.ThreatRef{Host: "partner"})
 	topo.Cloud.VPCs[3].Egress.Base = topologies.EgressDenyList
 	for _, v := range p.ServiceVerdicts() {
@@ -52,4 +46,18 @@ func TestServiceVerdicts(t *testing.T) {
 			t.Errorf("listed and excluded partner: %+v", v)
 		}
 	}
+}
+
+// compileFile loads and compiles a topology file.
+func compileFile(t *testing.T, file string) *Plan {
+	t.Helper()
+	topo, err := topologies.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

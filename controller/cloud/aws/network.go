@@ -16,6 +16,7 @@ import (
 func (pl *planner) planNetworks() {
 	pl.planVPCs()
 	pl.planSubnets()
+	pl.planACLs()
 	pl.planTables()
 	pl.planInternetGateways()
 	pl.planVPNGateways()
@@ -88,18 +89,27 @@ func (pl *planner) planSubnets() {
 // planTables gives each subnet a route table of its own, keyed like it.
 func (pl *planner) planTables() {
 	p, w := pl.p, pl.w
+	// An edge association goes before the gateways are deleted.
 	disassociate := func(t *tableObj, a tableAssoc, reason string) {
-		pl.ec2(phDelTable, "DisassociateRouteTable", t.name(), cloud.Why("AssociationId="+a.id, reason), "disassociate route table "+t.name(), func(ctx context.Context) error {
+		ph := phDelTable
+		if a.gatewayID != "" {
+			ph = phDelRoute
+		}
+		pl.ec2(ph, "DisassociateRouteTable", t.name(), cloud.Why("AssociationId="+a.id, reason), "disassociate route table "+t.name(), func(ctx context.Context) error {
 			if _, err := p.ec2.DisassociateRouteTable(ctx, &ec2.DisassociateRouteTableInput{AssociationId: &a.id}); err != nil {
 				return err
 			}
 			t.assocs = slices.DeleteFunc(t.assocs, func(b tableAssoc) bool { return b.id == a.id })
+			t.edge = slices.DeleteFunc(t.edge, func(b tableAssoc) bool { return b.id == a.id })
 			return nil
 		})
 	}
 	for _, k := range cloud.SortedKeys(w.tables) {
 		t := w.tables[k]
 		reason, gone := pl.goneTable[k]
+		if !gone && w.subnets[k] == nil {
+			continue // a VPC's ingress table (ingress.go)
+		}
 		if !gone {
 			for _, a := range t.assocs {
 				if a.subnetID != w.subnets[k].id {
@@ -108,7 +118,7 @@ func (pl *planner) planTables() {
 			}
 			continue
 		}
-		for _, a := range t.assocs {
+		for _, a := range slices.Concat(t.edge, t.assocs) {
 			disassociate(t, a, "")
 		}
 		pl.ec2(phDelTable, "DeleteRouteTable", t.name(), cloud.Why("RouteTableId="+t.id, reason), "delete route table "+t.name(), func(ctx context.Context) error {
@@ -121,21 +131,9 @@ func (pl *planner) planTables() {
 	}
 	associate := func(key string) {
 		detail := "RouteTableId=" + cloud.Ref(w.tables, pl.goneTable, key) + " SubnetId=" + cloud.Ref(w.subnets, pl.goneSubnet, key)
-		pl.ec2(phTable, "AssociateRouteTable", key, detail, "associate route table "+key, func(ctx context.Context) error {
-			t, ok := w.tables[key]
-			if !ok {
-				return cloud.ErrNotExist("route table", key)
-			}
+		pl.associateTable(phTable, key, detail, "associate route table "+key, func() (tableAssoc, error) {
 			subnet, err := cloud.IDOf(w.subnets, "subnet", key)
-			if err != nil {
-				return err
-			}
-			out, err := p.ec2.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{RouteTableId: &t.id, SubnetId: &subnet})
-			if err != nil {
-				return err
-			}
-			t.assocs = append(t.assocs, tableAssoc{id: sdkaws.ToString(out.AssociationId), subnetID: subnet})
-			return nil
+			return tableAssoc{subnetID: subnet}, err
 		})
 	}
 	for _, v := range pl.d.VPCs {
@@ -165,6 +163,7 @@ func (pl *planner) planTables() {
 			associate(s.Key)
 		}
 	}
+	pl.planIngressTables()
 }
 
 func (pl *planner) planInternetGateways() {
@@ -289,4 +288,38 @@ func attachedTo(g types.VpnGateway, vpc string) bool {
 		}
 	}
 	return false
+}
+
+// associateTable plans an AssociateRouteTable of the table keyed key with
+// the subnet or the gateway that target names when the op runs.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateRouteTable.html — SubnetId or GatewayId
+func (pl *planner) associateTable(ph int, key, detail, what string, target func() (tableAssoc, error)) {
+	p, w := pl.p, pl.w
+	pl.ec2(ph, "AssociateRouteTable", key, detail, what, func(ctx context.Context) error {
+		t, ok := w.tables[key]
+		if !ok {
+			return cloud.ErrNotExist("route table", key)
+		}
+		a, err := target()
+		if err != nil {
+			return err
+		}
+		in := &ec2.AssociateRouteTableInput{RouteTableId: &t.id}
+		if a.gatewayID != "" {
+			in.GatewayId = &a.gatewayID
+		} else {
+			in.SubnetId = &a.subnetID
+		}
+		out, err := p.ec2.AssociateRouteTable(ctx, in)
+		if err != nil {
+			return err
+		}
+		a.id = sdkaws.ToString(out.AssociationId)
+		if a.gatewayID != "" {
+			t.edge = append(t.edge, a)
+		} else {
+			t.assocs = append(t.assocs, a)
+		}
+		return nil
+	})
 }

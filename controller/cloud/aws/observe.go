@@ -25,7 +25,7 @@ func (p *Provider) observeEC2(ctx context.Context) (*world, error) {
 	w := &world{vifs: map[string]*vifObj{}, conns: map[string][]string{}}
 	steps := []func(context.Context, *world) error{
 		p.describeVPCs, p.describeSubnets, p.describeRouteTables, p.describeInternetGateways,
-		p.describeVPNGateways, p.describeSecurityGroups, p.describeInstances, p.describeAddresses, p.describeInterfaces,
+		p.describeVPNGateways, p.describeSecurityGroups, p.describeInstances, p.describeAddresses, p.describeInterfaces, p.describeNetworkACLs,
 	}
 	for _, step := range steps {
 		if err := step(ctx, w); err != nil {
@@ -96,11 +96,15 @@ func (p *Provider) describeRouteTables(ctx context.Context, w *world) error {
 func toTable(rt types.RouteTable) *tableObj {
 	t := &tableObj{base: base{keyOf(rt.Tags), sdkaws.ToString(rt.RouteTableId)}, vpcID: sdkaws.ToString(rt.VpcId), routes: rt.Routes}
 	for _, a := range rt.Associations {
-		if sdkaws.ToBool(a.Main) || a.SubnetId == nil {
+		if sdkaws.ToBool(a.Main) || (a.SubnetId == nil && a.GatewayId == nil) {
 			continue
 		}
 		if a.AssociationState != nil && a.AssociationState.State != types.RouteTableAssociationStateCodeAssociated &&
 			a.AssociationState.State != types.RouteTableAssociationStateCodeAssociating {
+			continue
+		}
+		if a.GatewayId != nil {
+			t.edge = append(t.edge, tableAssoc{id: sdkaws.ToString(a.RouteTableAssociationId), gatewayID: sdkaws.ToString(a.GatewayId)})
 			continue
 		}
 		t.assocs = append(t.assocs, tableAssoc{id: sdkaws.ToString(a.RouteTableAssociationId), subnetID: sdkaws.ToString(a.SubnetId)})

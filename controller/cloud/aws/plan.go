@@ -21,9 +21,11 @@ const (
 	phDelVGW
 	phDelTable
 	phDelSubnet
+	phDelACL
 	phDelVPC
 	phVPC
 	phSubnet
+	phACL
 	phTable
 	phIGW
 	phVGW
@@ -58,7 +60,13 @@ type planner struct {
 
 	// gone* hold the world keys of the objects to delete, each with why
 	// ("" when d no longer has it, "replace: ..." when it is recreated).
-	goneVPC, goneSubnet, goneTable, goneIGW, goneVGW, goneGroup, goneInst, goneEIP, goneVIF, goneENI cloud.Gone
+	goneVPC, goneSubnet, goneTable, goneIGW, goneVGW, goneGroup, goneInst, goneEIP, goneVIF, goneENI, goneACL cloud.Gone
+	// wantTable are the route tables by key (a subnet's, or a VPC's
+	// ingress table), each with its VPC's key.
+	wantTable map[string]string
+	// wantACL are the subnets' own network ACLs by key (the subnet's),
+	// each with its VPC's key (acl.go).
+	wantACL map[string]string
 }
 
 func newPlanner(p *Provider, d cloud.Desired, w *world) *planner {
@@ -68,13 +76,25 @@ func newPlanner(p *Provider, d cloud.Desired, w *world) *planner {
 		wantRoutes: x.Routes, wantVIF: x.VIFs,
 		goneVPC: cloud.Gone{}, goneSubnet: cloud.Gone{}, goneTable: cloud.Gone{},
 		goneIGW: cloud.Gone{}, goneVGW: cloud.Gone{}, goneGroup: cloud.Gone{},
-		goneInst: cloud.Gone{}, goneEIP: cloud.Gone{}, goneVIF: cloud.Gone{}, goneENI: cloud.Gone{},
-		wantENI: wantENIs(d), wantEIP: map[string]bool{}}
+		goneInst: cloud.Gone{}, goneEIP: cloud.Gone{}, goneVIF: cloud.Gone{}, goneENI: cloud.Gone{}, goneACL: cloud.Gone{},
+		wantENI: wantENIs(d), wantEIP: map[string]bool{},
+		wantTable: map[string]string{}, wantACL: map[string]string{}}
 	for _, i := range d.Instances {
 		pl.wantEIP[i.Key] = i.PublicIP
 	}
 	for k, f := range pl.wantENI {
 		pl.wantEIP[k] = f.PublicIP
+	}
+	for _, v := range d.VPCs {
+		for _, s := range v.Subnets {
+			pl.wantTable[s.Key] = v.Key
+			if s.OwnACL {
+				pl.wantACL[s.Key] = v.Key
+			}
+		}
+		if v.IngressRouting {
+			pl.wantTable[cloud.IngressTableKey(v.Key)] = v.Key
+		}
 	}
 	return pl
 }
@@ -101,7 +121,8 @@ func (pl *planner) findGone() {
 	w := pl.w
 	cloud.FindGone(pl.goneVPC, w.vpcs, pl.wantVPC, pl.replaceVPC)
 	cloud.FindGone(pl.goneSubnet, w.subnets, pl.wantSubnet, pl.replaceSubnet)
-	cloud.FindGone(pl.goneTable, w.tables, pl.wantSubnet, pl.replaceTable)
+	cloud.FindGone(pl.goneTable, w.tables, pl.wantTable, pl.replaceTable)
+	cloud.FindGone(pl.goneACL, w.acls, pl.wantACL, pl.replaceACL)
 	cloud.FindGone(pl.goneIGW, w.igws, pl.wantVPC, pl.replaceGateway(func(v cloud.VPC) bool { return v.Internet }))
 	cloud.FindGone(pl.goneVGW, w.vgws, pl.wantVPC, pl.replaceGateway(func(v cloud.VPC) bool { return v.PrivateLines }))
 	cloud.FindGone(pl.goneGroup, w.groups, pl.wantGroup, pl.replaceGroup)
@@ -135,13 +156,30 @@ func (pl *planner) replaceSubnet(k string, o *subnetObj, want cloud.Subnet) (str
 	return "", false
 }
 
-func (pl *planner) replaceTable(k string, o *tableObj, _ cloud.Subnet) (string, bool) {
+func (pl *planner) replaceTable(k string, o *tableObj, vpcKey string) (string, bool) {
+	if _, ok := pl.wantSubnet[k]; !ok { // a VPC's ingress table
+		vpc, exists := pl.w.vpcs[vpcKey]
+		switch {
+		case !exists || pl.goneVPC.Has(vpcKey):
+			return cloud.Replace("replace with VPC " + vpcKey)
+		case vpc.id != o.vpcID:
+			return cloud.Replace(fmt.Sprintf("replace: VpcId %s -> %s", o.vpcID, vpc.id))
+		}
+		return "", false
+	}
+	return pl.replaceWithSubnet(k, o.vpcID)
+}
+
+// replaceWithSubnet decides on an object of subnet k in VPC vpcID (its
+// route table, its network ACL): it goes with the subnet, and when the
+// subnet is in another VPC.
+func (pl *planner) replaceWithSubnet(k, vpcID string) (string, bool) {
 	s, exists := pl.w.subnets[k]
 	switch {
 	case !exists || pl.goneSubnet.Has(k):
 		return cloud.Replace("replace with subnet " + k)
-	case s.vpcID != o.vpcID:
-		return cloud.Replace(fmt.Sprintf("replace: VpcId %s -> %s", o.vpcID, s.vpcID))
+	case s.vpcID != vpcID:
+		return cloud.Replace(fmt.Sprintf("replace: VpcId %s -> %s", vpcID, s.vpcID))
 	}
 	return "", false
 }

@@ -29,6 +29,7 @@ type world struct {
 	instances map[string]*instanceObj
 	eips      map[string]*eipObj // by instance key, or interface key
 	enis      map[string]*eniObj // further interfaces, by interface key
+	acls      map[string]*aclObj // by subnet key (acl.go)
 	vifs      map[string]*vifObj
 	// conns maps Direct Connect connection names to their IDs; filled
 	// only for the connections desired virtual interfaces name.
@@ -65,10 +66,13 @@ type tableObj struct {
 	base
 	vpcID  string
 	assocs []tableAssoc
+	edge   []tableAssoc // its gateway associations (an ingress table's)
 	routes []types.Route
 }
 
-type tableAssoc struct{ id, subnetID string }
+// tableAssoc is a table's association with a subnet (subnetID) or, in
+// tableObj.edge, with a gateway (gatewayID).
+type tableAssoc struct{ id, subnetID, gatewayID string }
 
 type gwObj struct {
 	base

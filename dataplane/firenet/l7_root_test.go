@@ -66,53 +66,19 @@ func TestL7Firewall(t *testing.T) {
 	l := newLab(t, cfg)
 	seen := l.serveWeb(t)
 
-	get := func(path string) (int, string) {
-		t.Helper()
-		c, err := l.dial(80, 3*time.Second) // in the client's namespace
-		if err != nil {
-			t.Fatalf("GET %s: %v", path, err)
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(5 * time.Second))
-		req, _ := http.NewRequest(http.MethodGet, "http://www.example.com"+path, nil)
-		if err := req.Write(c); err != nil {
-			t.Fatalf("GET %s: %v", path, err)
-		}
-		resp, err := http.ReadResponse(bufio.NewReader(c), req)
-		if err != nil {
-			t.Fatalf("GET %s: %v", path, err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	if code, body := get("/ok"); code != 200 || body != "/ok from "+cliAddr.String() {
+	if code, body := l.get(t, "/ok"); code != 200 || body != "/ok from "+cliAddr.String() {
 		t.Errorf("GET /ok: %d %q; want 200 from the client's own address", code, body)
 	}
-	if code, body := get("/admin"); code != 403 {
+	if code, body := l.get(t, "/admin"); code != 403 {
 		t.Errorf("GET /admin: %d %q; want 403 from the proxy", code, body)
 	}
 	if n := seen("/admin"); n != 0 {
 		t.Errorf("the server saw /admin %d times", n)
 	}
-	hello := func(name string) error {
-		return netns.DoHandle(l.cli.Handle, func() error {
-			d := &net.Dialer{Timeout: 3 * time.Second}
-			c, err := tls.DialWithDialer(d, "tcp4", netip.AddrPortFrom(srvAddr, 443).String(), &tls.Config{ServerName: name, InsecureSkipVerify: true})
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			if got := c.ConnectionState().PeerCertificates[0].Subject.CommonName; got != name {
-				return fmt.Errorf("certificate of %q", got)
-			}
-			return nil
-		})
-	}
-	if err := hello("api.example.com"); err != nil {
+	if err := l.hello("api.example.com"); err != nil {
 		t.Errorf("TLS to api.example.com: %v", err)
 	}
-	if err := hello("blocked.example.net"); err == nil || err.Error() != "EOF" {
+	if err := l.hello("blocked.example.net"); err == nil || err.Error() != "EOF" {
 		t.Errorf("TLS to blocked.example.net: %v; want EOF (squid closes the connection after the ClientHello)", err)
 	}
 	if c, err := l.dial(22, time.Second); err == nil || !strings.Contains(err.Error(), "timeout") {
@@ -156,6 +122,46 @@ func TestL7Firewall(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("decisions:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// get sends GET path for www.example.com from the client over tcp/80 and
+// returns the status and body.
+func (l *lab) get(t *testing.T, path string) (int, string) {
+	t.Helper()
+	c, err := l.dial(80, 3*time.Second) // in the client's namespace
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	req, _ := http.NewRequest(http.MethodGet, "http://www.example.com"+path, nil)
+	if err := req.Write(c); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// hello opens TLS to the server's tcp/443 from the client with the SNI
+// name and checks the certificate names it.
+func (l *lab) hello(name string) error {
+	return netns.DoHandle(l.cli.Handle, func() error {
+		d := &net.Dialer{Timeout: 3 * time.Second}
+		c, err := tls.DialWithDialer(d, "tcp4", netip.AddrPortFrom(srvAddr, 443).String(), &tls.Config{ServerName: name, InsecureSkipVerify: true})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		if got := c.ConnectionState().PeerCertificates[0].Subject.CommonName; got != name {
+			return fmt.Errorf("certificate of %q", got)
+		}
+		return nil
+	})
 }
 
 // serveWeb serves HTTP on tcp/80 (answering the path and the client's

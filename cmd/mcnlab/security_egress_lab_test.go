@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
 	"github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/dataplane/fwmgmt"
 	"github.com/mcnlab/mcnlab/emulator"
@@ -38,17 +41,24 @@ func firewallEgress(t *testing.T, lab string, instances map[string]cloud.Instanc
 	return out
 }
 
+// egressFlow is one connection to the internet: its client port and the
+// source address the internet saw.
+type egressFlow struct {
+	port uint16
+	seen netip.Addr
+}
+
 // egressSources has n TCP connections made from client's namespace to
 // dst:8080, where a listener in the internet's namespace accepts them, and
-// returns the source address the internet saw for each.
-func egressSources(t *testing.T, client, inet string, dst netip.Addr, n int) []netip.Addr {
+// returns each one's client port and the source address the internet saw.
+func egressSources(t *testing.T, client, inet string, dst netip.Addr, n int) []egressFlow {
 	t.Helper()
 	var ln net.Listener
 	if err := netns.Do(inet, func() (err error) { ln, err = net.Listen("tcp4", netip.AddrPortFrom(dst, 8080).String()); return err }); err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	var out []netip.Addr
+	var out []egressFlow
 	for range n {
 		var c net.Conn
 		if err := netns.Do(client, func() (err error) {
@@ -59,21 +69,57 @@ func egressSources(t *testing.T, client, inet string, dst netip.Addr, n int) []n
 		}
 		ln.(*net.TCPListener).SetDeadline(time.Now().Add(3 * time.Second))
 		s, err := ln.Accept()
+		port := c.LocalAddr().(*net.TCPAddr).AddrPort().Port()
 		c.Close()
 		if err != nil {
 			t.Fatalf("the internet accepted no connection %d: %v", len(out)+1, err)
 		}
-		out = append(out, s.RemoteAddr().(*net.TCPAddr).AddrPort().Addr().Unmap())
+		out = append(out, egressFlow{port, s.RemoteAddr().(*net.TCPAddr).AddrPort().Addr().Unmap()})
 		s.Close()
 	}
 	return out
 }
 
+// symmetricFlows checks, from each firewall's own connection table, that
+// every flow crossed exactly one firewall both ways: the one whose elastic
+// IP the internet saw, which translated it to its egress address and
+// counted its replies.
+func symmetricFlows(t *testing.T, lab string, instances map[string]cloud.InstanceInfo, flows []egressFlow, eips map[netip.Addr]string) {
+	t.Helper()
+	at := map[uint16][]string{} // client port -> firewalls holding the flow
+	for _, fw := range []string{"fw1", "fw2"} {
+		var cts []*netlink.ConntrackFlow
+		if err := netns.Do(emulator.InstanceNamespace(lab, instances[fw].ID), func() (err error) {
+			cts, err = netlink.ConntrackTableList(netlink.ConntrackTable, unix.AF_INET)
+			return err
+		}); err != nil {
+			t.Fatalf("%s's connection table: %v", fw, err)
+		}
+		for _, ct := range cts {
+			if ct.Forward.Protocol != unix.IPPROTO_TCP || ct.Forward.DstPort != 8080 || !ct.Forward.DstIP.Equal(web1.AsSlice()) {
+				continue
+			}
+			if !ct.Reverse.DstIP.Equal(instances[fw].Second.PrivateIP.AsSlice()) || ct.Reverse.Packets == 0 {
+				t.Errorf("%s's flow from port %d: replies to %s, %d reply packets; want its egress address %s and replies",
+					fw, ct.Forward.SrcPort, ct.Reverse.DstIP, ct.Reverse.Packets, instances[fw].Second.PrivateIP)
+			}
+			at[ct.Forward.SrcPort] = append(at[ct.Forward.SrcPort], fw)
+		}
+	}
+	for _, f := range flows {
+		if got := at[f.port]; len(got) != 1 || got[0] != eips[f.seen] {
+			t.Errorf("flow from port %d (seen from %s, %s's): in the connection tables of %v; want %s's alone", f.port, f.seen, eips[f.seen], got, eips[f.seen])
+		}
+	}
+}
+
 // checkFireNetEgress (TestSecurityLab) checks prod's internet egress
 // through the firewalls: curl http://web1 from prod-app works and raises
 // the firewalls' egress counters; the internet sees each connection from
-// a firewall's elastic IP, and 40 connections split over both firewalls;
-// tcp/22 to the internet is dropped by the firewalls' deny rule; stopping
+// a firewall's elastic IP, and 40 connections split over both firewalls,
+// each in one firewall's connection table both ways (symmetricFlows);
+// tcp/22 to the internet is dropped by the firewalls' deny rule; shared,
+// not an egress domain, has no way to the internet still; stopping
 // the firewall that carries a ping stream moves it to the other within
 // 2 s.
 func checkFireNetEgress(t *testing.T, lab string, instances map[string]cloud.InstanceInfo) {
@@ -103,18 +149,25 @@ func checkFireNetEgress(t *testing.T, lab string, instances map[string]cloud.Ins
 		t.Errorf("the firewalls sent %d packets out of their egress interfaces for one HTTP exchange; want 4 or more", b-a)
 	}
 	per := map[string]int{}
-	for _, src := range egressSources(t, prodNS, inet, web1, 40) {
-		fw, ok := eips[src]
+	flows := egressSources(t, prodNS, inet, web1, 40)
+	for _, f := range flows {
+		fw, ok := eips[f.seen]
 		if !ok {
-			t.Fatalf("the internet saw a connection from %s, not from a firewall's elastic IP %v", src, eips)
+			t.Fatalf("the internet saw a connection from %s, not from a firewall's elastic IP %v", f.seen, eips)
 		}
 		per[fw]++
 	}
+	symmetricFlows(t, lab, instances, flows, eips)
 	t.Logf("40 connections to the internet, by firewall: %v", per)
 	if per["fw1"] == 0 || per["fw2"] == 0 {
 		t.Errorf("40 connections all left by one firewall: %v; want both used (5-tuple hash)", per)
 	}
 	checkEgressSSH(t, lab, prodNS, instances)
+	// shared is inspected east-west but not an egress domain: its private
+	// subnet keeps its path, which has no way to the internet.
+	if reach(t, emulator.InstanceNamespace(lab, instances["shared-db"].ID), web1, 2) {
+		t.Errorf("shared-db reaches the internet; only prod's egress goes through the firewalls")
+	}
 	egressFailover(t, lab, prodNS, instances)
 }
 

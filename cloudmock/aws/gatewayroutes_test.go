@@ -1,6 +1,7 @@
 package aws_test
 
 import (
+	"strings"
 	"testing"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -145,4 +146,43 @@ func (l *gatewayLab) tableRoutes(t *testing.T) []types.Route {
 	t.Helper()
 	got := must[*ec2.DescribeRouteTablesOutput](t)(l.a.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{RouteTableIds: []string{l.rt}}))
 	return got.RouteTables[0].Routes
+}
+
+// TestGatewayRouteTableCLI associates a route table with the internet
+// gateway and finds it by association.gateway-id with the real AWS CLI,
+// as the VPC guide's commands do.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/associate-route-table-gateway.html — aws ec2 associate-route-table --gateway-id
+func TestGatewayRouteTableCLI(t *testing.T) {
+	eachCLI(t, func(t *testing.T, bin string) {
+		l := newGatewayLab(t)
+		aws := cliRunner(t, bin, l.lab)
+		var a struct {
+			AssociationId    string
+			AssociationState struct{ State string }
+		}
+		aws(&a, "associate-route-table", "--route-table-id", l.rt, "--gateway-id", l.igw)
+		if a.AssociationState.State != "associated" {
+			t.Fatalf("associate-route-table --gateway-id = %+v", a)
+		}
+		aws(&struct{}{}, "create-route", "--route-table-id", l.rt, "--destination-cidr-block", "10.0.1.0/24", "--network-interface-id", l.eni)
+		if out := aws(nil, "create-route", "--route-table-id", l.rt, "--destination-cidr-block", "0.0.0.0/0", "--gateway-id", l.igw); !strings.Contains(out, "Route target is not supported") {
+			t.Errorf("create-route to the gateway in its own table: %s", out)
+		}
+		var got struct {
+			RouteTables []struct {
+				RouteTableId string
+				Associations []struct{ GatewayId, RouteTableAssociationId string }
+			}
+		}
+		aws(&got, "describe-route-tables", "--filters", "Name=association.gateway-id,Values="+l.igw)
+		if len(got.RouteTables) != 1 || got.RouteTables[0].RouteTableId != l.rt || got.RouteTables[0].Associations[0].GatewayId != l.igw ||
+			got.RouteTables[0].Associations[0].RouteTableAssociationId != a.AssociationId {
+			t.Fatalf("describe-route-tables by association.gateway-id = %+v", got)
+		}
+		aws(&struct{}{}, "disassociate-route-table", "--association-id", a.AssociationId)
+		aws(&got, "describe-route-tables", "--filters", "Name=association.gateway-id,Values="+l.igw)
+		if len(got.RouteTables) != 0 {
+			t.Fatalf("after disassociate-route-table: %+v", got)
+		}
+	})
 }

@@ -52,3 +52,35 @@ func TestGatewayRouteTableSnapshot(t *testing.T) {
 		t.Fatalf("restored routes = %+v", got.Routes)
 	}
 }
+
+// TestGatewayRouteTablePropagation: a gateway route table propagates no
+// routes, and a table that propagates cannot become one; a virtual
+// private gateway of the network takes a gateway route table too, one
+// per gateway.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/gateway-route-tables.html#gateway-route-table-rules — not with route propagation enabled
+func TestGatewayRouteTablePropagation(t *testing.T) {
+	c := New()
+	c.AddAccount(Account{ID: acct, Limits: DefaultLimits()})
+	n := mustNetwork(t, c, "10.0.0.0/16")
+	vgw, err := c.CreateVPNGateway(acct, 64512, nil)
+	check(t, err)
+	check(t, c.AttachVPNGateway(acct, vgw.ID, n.ID))
+	rt, err := c.CreateRouteTable(acct, n.ID, nil)
+	check(t, err)
+	check(t, c.SetRoutePropagation(acct, rt.ID, vgw.ID, true))
+	if _, err := c.AssociateRouteTableGateway(acct, rt.ID, vgw.ID); CodeOf(err) != CodeInvalidParameter {
+		t.Fatalf("associating a propagating table with a gateway: %v, want %s", err, CodeInvalidParameter)
+	}
+	check(t, c.SetRoutePropagation(acct, rt.ID, vgw.ID, false))
+	if _, err := c.AssociateRouteTableGateway(acct, rt.ID, vgw.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetRoutePropagation(acct, rt.ID, vgw.ID, true); CodeOf(err) != CodeInvalidParameter {
+		t.Fatalf("turning propagation on in a gateway route table: %v, want %s", err, CodeInvalidParameter)
+	}
+	other, err := c.CreateRouteTable(acct, n.ID, nil)
+	check(t, err)
+	if _, err := c.AssociateRouteTableGateway(acct, other.ID, vgw.ID); CodeOf(err) != CodeAlreadyAssociated {
+		t.Fatalf("a second table for the gateway: %v, want %s", err, CodeAlreadyAssociated)
+	}
+}

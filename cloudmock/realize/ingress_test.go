@@ -60,6 +60,21 @@ func TestIngressRouting(t *testing.T) {
 	setForwarding(t, l.ns(x), true)
 	l.tcpOK(inet, eip.PublicIP, 80)
 
+	// With the local route's target replaced by the appliance instead of
+	// the subnet route, the whole VPC's inbound traffic crosses it.
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/replace-local-route-target.html — the local route of a gateway route table may target a network interface
+	l.ok(l.cloud.DeleteRoute(acct, edge.ID, web.Prefix))
+	l.ok(l.cloud.ReplaceRoute(acct, edge.ID, netip.MustParsePrefix("10.0.0.0/16"), model.Target{Kind: model.TargetNetworkInterface, ID: x.NetworkInterfaceID}))
+	l.sync()
+	l.forgetFlows(l.ns(x))
+	l.tcpOK(inet, eip.PublicIP, 80)
+	if _, ok := applianceSaw(t, l.ns(x), w.PrivateIP, 80); !ok {
+		t.Fatal("with the local route to the appliance the flow did not cross it")
+	}
+	setForwarding(t, l.ns(x), false)
+	l.tcpFails(inet, eip.PublicIP, 80)
+	setForwarding(t, l.ns(x), true)
+
 	// Without the edge association (and the web subnet's default route
 	// back on the gateway) the web instance is reached directly.
 	l.ok(l.cloud.DisassociateRouteTable(acct, a.ID))

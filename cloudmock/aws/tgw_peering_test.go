@@ -149,3 +149,29 @@ func TestTGWPeeringReject(t *testing.T) {
 	_, err = l.a.DescribeTransitGatewayPeeringAttachments(ctx, &ec2.DescribeTransitGatewayPeeringAttachmentsInput{Filters: []types.Filter{filter("vpc-id", "x")}})
 	wantAPIError(t, err, "InvalidParameterValue")
 }
+
+// TestTGWPeeringOneAccountTwoRegions: one account peers its gateways of
+// two regions; it sees the attachment in both, from each region's side,
+// and accepts it only in the accepter gateway's region.
+func TestTGWPeeringOneAccountTwoRegions(t *testing.T) {
+	l := newLab(t)
+	eu := accountClient(l, l.a, "eu-west-1")
+	tgw1 := must[*ec2.CreateTransitGatewayOutput](t)(l.a.CreateTransitGateway(ctx, &ec2.CreateTransitGatewayInput{})).TransitGateway
+	tgw2 := must[*ec2.CreateTransitGatewayOutput](t)(eu.CreateTransitGateway(ctx, &ec2.CreateTransitGatewayInput{})).TransitGateway
+	id := must[*ec2.CreateTransitGatewayPeeringAttachmentOutput](t)(l.a.CreateTransitGatewayPeeringAttachment(ctx, &ec2.CreateTransitGatewayPeeringAttachmentInput{
+		TransitGatewayId: tgw1.TransitGatewayId, PeerTransitGatewayId: tgw2.TransitGatewayId, PeerAccountId: sdkaws.String(credA.AccountID),
+		PeerRegion: sdkaws.String("eu-west-1")})).TransitGatewayPeeringAttachment.TransitGatewayAttachmentId
+	_, err := l.a.AcceptTransitGatewayPeeringAttachment(ctx, &ec2.AcceptTransitGatewayPeeringAttachmentInput{TransitGatewayAttachmentId: id})
+	wantAPIError(t, err, "IncorrectState") // not in the accepter's region
+	must[*ec2.AcceptTransitGatewayPeeringAttachmentOutput](t)(eu.AcceptTransitGatewayPeeringAttachment(ctx, &ec2.AcceptTransitGatewayPeeringAttachmentInput{TransitGatewayAttachmentId: id}))
+	for _, side := range []struct {
+		c         *ec2.Client
+		own, peer *string
+	}{{l.a, tgw1.TransitGatewayId, tgw2.TransitGatewayId}, {eu, tgw2.TransitGatewayId, tgw1.TransitGatewayId}} {
+		atts := must[*ec2.DescribeTransitGatewayAttachmentsOutput](t)(side.c.DescribeTransitGatewayAttachments(ctx, &ec2.DescribeTransitGatewayAttachmentsInput{
+			Filters: []types.Filter{filter("resource-type", "peering"), filter("state", "available")}})).TransitGatewayAttachments
+		if len(atts) != 1 || *atts[0].TransitGatewayId != *side.own || *atts[0].ResourceId != *side.peer {
+			t.Fatalf("side of %s sees %+v", *side.own, atts)
+		}
+	}
+}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/dataplane/egressmgmt"
-	"github.com/mcnlab/mcnlab/topologies"
 )
 
 // TestEgressDesired: the egress gateway is an instance of the egress
@@ -16,14 +15,7 @@ import (
 // spoke gateway's); the private subnets' default routes go to it; its
 // policy names the tags' subnets by range, the VPC's resolver and the base.
 func TestEgressDesired(t *testing.T) {
-	top, err := topologies.Load("../../topologies/testdata/good/egress.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Compile(top)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := compiled(t, "../../topologies/testdata/good/egress.yaml")
 	d := p.Accounts[0].Desired
 	i := slices.IndexFunc(d.Instances, func(in cloud.Instance) bool { return in.Key == "dev-egress" })
 	if i < 0 {

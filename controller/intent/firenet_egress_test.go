@@ -19,17 +19,11 @@ import (
 // default to the internet); the way back from the firewalls includes
 // prod.
 func TestFireNetEgress(t *testing.T) {
-	top, err := topologies.Load("../../topologies/security.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Compile(top)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := compiled(t, "../../topologies/security.yaml")
+	top := p.Topology
 	d := p.Accounts[0].Desired
 	for _, in := range d.Instances {
-		if in.Image == cloud.ImageFirewall && (len(in.Interfaces) != 1 || in.Interfaces[0].Subnet != "transit-vpc/public" || !in.Interfaces[0].PublicIP ||
+		if (in.Key == "fw1" || in.Key == "fw2") && (len(in.Interfaces) != 1 || in.Interfaces[0].Subnet != "transit-vpc/public" || !in.Interfaces[0].PublicIP ||
 			!slices.Equal(in.Interfaces[0].SecurityGroups, []string{FirewallEgressGroupKey("transit-vpc")})) {
 			t.Errorf("firewall %s's interfaces: %+v", in.Key, in.Interfaces)
 		}
@@ -74,6 +68,20 @@ func TestFireNetEgress(t *testing.T) {
 	if !slices.Contains(p.FireNetRoutes()["transit-vpc/gw"], netip.MustParsePrefix("10.1.0.0/16")) {
 		t.Errorf("the way back from the firewalls: %v", p.FireNetRoutes())
 	}
+}
+
+// compiled loads and compiles the topology at path.
+func compiled(t *testing.T, path string) *Plan {
+	t.Helper()
+	top, err := topologies.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // peerOf is the gateway at the far end of gateway g's tunnel named name.

@@ -5,17 +5,29 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/internal/handle"
 )
 
-// GatewaySocket is the management socket of a gateway node. Unix socket
-// paths are limited to 108 bytes; /run/mcnlab/<lab>/gw/<node>.sock stays
-// under 80.
+// GatewaySocket is the management socket of a gateway node or a cloud
+// instance, by its name or ID. Unix socket paths are limited to 108
+// bytes; /run/mcnlab/<lab>/gw/<node>.sock stays under 80 for node names
+// and AWS instance IDs. An ID that is no file name or is longer (an Azure
+// resource ID: /subscriptions/.../virtualMachines/NAME) is named by its
+// handle instead: h-<8 hex digits>.sock.
 func GatewaySocket(lab, node string) string {
-	return filepath.Join(state.Dir(lab), "gw", node+".sock")
+	name := node
+	if strings.ContainsAny(node, "/\x00") || len(node) > maxSocketName {
+		name = "h-" + handle.Of(node)
+	}
+	return filepath.Join(state.Dir(lab), "gw", name+".sock")
 }
+
+// maxSocketName is the longest node name or ID a gateway socket is named
+// by as it is.
+const maxSocketName = 40
 
 // gatewayCommand is the program that `mcnlab gateway` is: this binary,
 // unless Options say otherwise (tests, which run a test binary).

@@ -145,8 +145,15 @@ func Tail(path string, n int) string {
 
 // StartCloud starts the lab's emulated cloud (`mcnlab cloudmock serve
 // --lab LAB --join`) with the sites' private lines and a new random key,
-// records it, and waits until its API answers.
+// records it, and waits until its API answers: the emulated AWS, or the
+// emulated Azure for a topology whose lab accounts are Azure's.
 func StartCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) error {
+	if ps := labProviders(cp); ps[azureProvider] {
+		if ps[cloudProvider] {
+			return fmt.Errorf("lab %s: accounts of both aws and azure on the lab's emulated clouds are not served together yet", lab)
+		}
+		return startAzureCloud(ctx, lab, cp, o)
+	}
 	return startCloudAs(ctx, lab, cp, NewCredentials(), "127.0.0.1:0", o)
 }
 
@@ -194,21 +201,8 @@ func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.
 	if cp.Topology.Internet != nil {
 		argv = append(argv, "--internet", TopologyFile(lab)) // its servers and the VPCs' resolvers
 	}
-	logPath := LogFile(lab, CloudDaemon)
-	p, err := startRootDaemon(argv, logPath, AccountsEnv+"="+creds.AccountID+":"+creds.Credentials.KeyID+":"+creds.Credentials.Secret)
+	addr, err := runCloud(ctx, lab, argv, creds)
 	if err != nil {
-		return err
-	}
-	if err := RecordDaemon(lab, CloudDaemon, p); err != nil {
-		return errors.Join(err, syscall.Kill(p.PID, syscall.SIGTERM))
-	}
-	ctx, cancel := context.WithTimeout(ctx, cloudReadyTimeout)
-	defer cancel()
-	var addr []byte
-	if err := waitFor(ctx, "emulated cloud", p, logPath, func() bool {
-		addr, err = os.ReadFile(addrFile)
-		return err == nil
-	}); err != nil {
 		return err
 	}
 	creds.URL, creds.Region, creds.Regions = "http://"+string(addr), cp.Accounts[0].Region, cloudRegions(cp)
@@ -216,6 +210,31 @@ func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.
 		creds.CAFile = CAFile(lab)
 	}
 	return WriteEndpoint(lab, cloudProvider, creds)
+}
+
+// runCloud starts the lab's cloud daemon argv, which writes the address
+// it listens on to the lab's cloudAddrFile, with the account of creds in
+// its environment (out of the process list), records it, and waits until
+// it listens; it returns the address.
+func runCloud(ctx context.Context, lab string, argv []string, creds cloud.Endpoint) (string, error) {
+	logPath := LogFile(lab, CloudDaemon)
+	p, err := startRootDaemon(argv, logPath, AccountsEnv+"="+creds.AccountID+":"+creds.Credentials.KeyID+":"+creds.Credentials.Secret)
+	if err != nil {
+		return "", err
+	}
+	if err := RecordDaemon(lab, CloudDaemon, p); err != nil {
+		return "", errors.Join(err, syscall.Kill(p.PID, syscall.SIGTERM))
+	}
+	ctx, cancel := context.WithTimeout(ctx, cloudReadyTimeout)
+	defer cancel()
+	var addr []byte
+	if err := waitFor(ctx, "emulated cloud", p, logPath, func() bool {
+		addr, err = os.ReadFile(cloudAddrFile(lab))
+		return err == nil
+	}); err != nil {
+		return "", err
+	}
+	return string(addr), nil
 }
 
 // StartController starts the lab's controller (`mcnlab controller run`),

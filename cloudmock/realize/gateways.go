@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -56,7 +57,7 @@ func (r *Realizer) startGateway(ctx context.Context, ns, id string) (state.Proce
 	argv := append(append([]string(nil), r.opts.GatewayCommand...), r.daemonVerb(id), "--socket", sock, "--name", GatewayName(id))
 	ctx, cancel := context.WithTimeout(ctx, gatewayStartTimeout)
 	defer cancel()
-	p, exited, err := emulator.StartWatched(ctx, ns, argv, filepath.Join(filepath.Dir(sock), id+".log"))
+	p, exited, err := emulator.StartWatched(ctx, ns, argv, strings.TrimSuffix(sock, ".sock")+".log") // beside its socket, named as it is
 	if err != nil {
 		return state.Process{}, nil, fmt.Errorf("realize: gateway %s: %w", id, err)
 	}

@@ -63,7 +63,7 @@ func planNICs(h *hostPlan, spec *hostSpec, s *snapshot, extra []model.NetworkInt
 		n := nicPlan{id: e.ID, dev: fmt.Sprintf("eth%d", e.Attachment.DeviceIndex), index: e.Attachment.DeviceIndex, router: sub.NetworkID,
 			port: portName(e.Handle), bridge: bridgeName(sub.Handle), addr: netip.PrefixFrom(e.PrivateIP, sub.Prefix.Bits()),
 			gw: gateway(sub.Prefix).Addr(), mac: hostMAC(e.ID)}
-		n.key = fmt.Sprintf("%s|%s|%s|%s|%s", n.dev, n.router, n.bridge, n.addr, n.gw)
+		n.key = fmt.Sprintf("%s|%s|%s|%s|%s", n.dev, keyID(n.router), n.bridge, n.addr, n.gw)
 		h.nics = append(h.nics, n)
 		in, out := ix.forInterface(e)
 		spec.NICs = append(spec.NICs, nicSpec{Dev: n.dev, SrcDstCheck: e.SourceDestCheck, Ingress: in, Egress: out, Open: ix.unfiltered(e)})

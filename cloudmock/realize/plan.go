@@ -567,11 +567,25 @@ func (r *Realizer) planHosts(p *plan, s *snapshot, nets map[string]model.Network
 	return nil
 }
 
+// keyID is an object's ID as a wiring key holds it: as it is (an AWS
+// ID), or, when longer than maxKeyID (an Azure resource ID), by its
+// handle, so that a key fits an interface's alias (the kernel takes less
+// than IFALIASZ, 256 bytes: ERANGE otherwise).
+func keyID(id string) string {
+	if len(id) <= maxKeyID {
+		return id
+	}
+	return "h-" + handle.Of(id)
+}
+
+// maxKeyID is the longest ID a wiring key holds as it is.
+const maxKeyID = 32
+
 func newHost(id, hostHandle, ns string, sub model.Subnet, ip netip.Addr, spec hostSpec) (*hostPlan, error) {
 	gw := gateway(sub.Prefix)
 	h := &hostPlan{id: id, ns: ns, router: sub.NetworkID, subnet: sub.ID, port: portName(hostHandle), bridge: bridgeName(sub.Handle),
 		addr: netip.PrefixFrom(ip, sub.Prefix.Bits()), gw: gw.Addr(), mac: hostMAC(id)}
-	h.key = fmt.Sprintf("%s|%s|%s|%s|%s", ns, sub.NetworkID, h.bridge, h.addr, h.gw)
+	h.key = fmt.Sprintf("%s|%s|%s|%s|%s", ns, keyID(sub.NetworkID), h.bridge, h.addr, h.gw)
 	rs, err := hostRuleset(spec)
 	if err != nil {
 		return nil, fmt.Errorf("host %s: %w", id, err)

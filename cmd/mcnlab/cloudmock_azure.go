@@ -3,11 +3,11 @@ package main
 import (
 	"crypto/rand"
 	"crypto/tls"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net"
+	"os"
 	"regexp"
 	"strings"
 
@@ -25,8 +25,9 @@ const serveAzureLong = `
 With --provider azure it serves Azure Resource Manager (Microsoft.Network,
 resource groups, the identity endpoint that az and azidentity use) over
 HTTPS with the lab's certificate authority, so it needs --lab. Each
---account is SUBSCRIPTION_ID:CLIENT_ID:CLIENT_SECRET (a service principal
-and the one subscription it may use); without one, a random subscription and
+--account (or each word of ` + mcnlab.AccountsEnv + `) is
+SUBSCRIPTION_ID:CLIENT_ID:CLIENT_SECRET (a service principal and the one
+subscription it may use); without one, a random subscription and
 service principal are made and recorded (0600) in the lab's cloud.json, which
 'mcnlab cloudmock env --provider azure' reads.`
 
@@ -46,15 +47,6 @@ func parseAzureAccounts(specs []string) ([]cmazure.Principal, error) {
 	return out, nil
 }
 
-// newGUID is a random GUID (version 4).
-func newGUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
-	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
-	x := hex.EncodeToString(b[:])
-	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
-}
-
 // runAzure serves ARM for --provider azure until cmd's context ends: the
 // model made real in --lab's namespaces, over HTTPS with the lab's CA.
 func (f *serveFlags) runAzure(cmd *cobra.Command) error {
@@ -64,13 +56,20 @@ func (f *serveFlags) runAzure(cmd *cobra.Command) error {
 	if len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 || f.internetFile != "" || f.statePath != "" {
 		return errors.New("--provider azure: --circuit, --uplink, --line, --quota, --internet and --state are AWS's (not served for Azure yet)")
 	}
+	specs := f.accounts
 	generated := !cmd.Flags().Changed("account")
+	if env := os.Getenv(mcnlab.AccountsEnv); generated && env != "" {
+		// A lab's deploy passes the subscription and its principal here,
+		// out of the process list.
+		specs, generated = strings.Fields(env), false
+	}
 	var principals []cmazure.Principal
 	if generated {
-		principals = []cmazure.Principal{{Subscription: newGUID(), ClientID: newGUID(), Secret: hex.EncodeToString(randomBytes(24))}}
+		c := mcnlab.NewAzureCredentials()
+		principals = []cmazure.Principal{{Subscription: c.AccountID, ClientID: c.Credentials.KeyID, Secret: c.Credentials.Secret}}
 	} else {
 		var err error
-		if principals, err = parseAzureAccounts(f.accounts); err != nil {
+		if principals, err = parseAzureAccounts(specs); err != nil {
 			return err
 		}
 	}
@@ -118,7 +117,7 @@ func (f *serveFlags) recordAzure(cmd *cobra.Command, ln net.Listener, generated 
 		return nil
 	}
 	if err := mcnlab.WriteEndpoint(f.lab, "azure", ctlcloud.Endpoint{URL: "https://" + ln.Addr().String(), Region: f.region,
-		AccountID: p.Subscription, Credentials: ctlcloud.Credentials{KeyID: p.ClientID, Secret: p.Secret}, CAFile: mcnlab.CAFile(f.lab)}); err != nil {
+		AccountID: p.Subscription, Tenant: cmazure.LabTenant, Credentials: ctlcloud.Credentials{KeyID: p.ClientID, Secret: p.Secret}, CAFile: mcnlab.CAFile(f.lab)}); err != nil {
 		return fmt.Errorf("cloudmock serve: %w", err)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: subscription %s's service principal is in %s (0600)\n", p.Subscription, mcnlab.EndpointsFile(f.lab))

@@ -37,7 +37,7 @@ func TestPlanDirectConnect(t *testing.T) {
 		t.Fatalf("circuits %+v, connection %+v", circuits, conn)
 	}
 	v := must[model.Network](t)(c.CreateNetwork(acct, netip.MustParsePrefix("10.0.0.0/16"), nil))
-	must[model.Subnet](t)(c.CreateSubnet(acct, v.ID, netip.MustParsePrefix("10.0.1.0/24"), "az1", nil))
+	sub := must[model.Subnet](t)(c.CreateSubnet(acct, v.ID, netip.MustParsePrefix("10.0.1.0/24"), "az1", nil))
 	g := must[model.VPNGateway](t)(c.CreateVPNGateway(acct, 0, nil))
 	if err := c.AttachVPNGateway(acct, g.ID, v.ID); err != nil {
 		t.Fatal(err)
@@ -82,6 +82,28 @@ func TestPlanDirectConnect(t *testing.T) {
 	d := p.dx[vif.ID]
 	if d == nil || d.circuit != circuit || d.ifRouter != dev || !slices.Equal(d.cidrs, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/16")}) {
 		t.Fatalf("line plan = %+v", d)
+	}
+
+	// The gateway's own route table (an edge association) routes what
+	// enters over the line: the subnet to an appliance's interface.
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/gateway-route-tables.html — a gateway route table of a virtual private gateway
+	e := must[model.NetworkInterface](t)(c.CreateNetworkInterface(acct, model.InterfaceSpec{SubnetID: sub.ID}))
+	edge := must[model.RouteTable](t)(c.CreateRouteTable(acct, v.ID, nil))
+	must[model.RouteTableAssociation](t)(c.AssociateRouteTableGateway(acct, edge.ID, g.ID))
+	if err := c.CreateRoute(acct, edge.ID, sub.Prefix, model.Target{Kind: model.TargetNetworkInterface, ID: e.ID}); err != nil {
+		t.Fatal(err)
+	}
+	p, _ = plan()
+	no := 0
+	for _, k := range p.routers[v.ID].rules {
+		if k.iif == dev && k.prio == gatewayPrio {
+			no = k.table
+		}
+	}
+	if no == 0 || !slices.ContainsFunc(p.routers[v.ID].routes, func(k kroute) bool {
+		return k.table == no && k.dst == sub.Prefix && k.kind == "via" && k.via == e.PrivateIP
+	}) {
+		t.Fatalf("no rule from the line %s to the gateway's table routing %s via %s: rules %+v", dev, sub.Prefix, e.PrivateIP, p.routers[v.ID].rules)
 	}
 
 	if err := c.DetachVPNGateway(acct, g.ID, v.ID); err != nil {

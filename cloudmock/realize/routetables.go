@@ -45,7 +45,7 @@ func (r *Realizer) planRouteTables(rp *routerPlan, p *plan, s *snapshot, n model
 		tableNo[t.ID] = firstTbl + i
 		add(firstTbl+i, t.Routes)
 	}
-	planGatewayTable(rp, s, n, tables, tableNo, env)
+	planGatewayTable(rp, p, s, n, tables, tableNo, env)
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#RouteTableDetails — a subnet not explicitly associated uses the main route table
 	subnetTable := map[string]model.RouteTable{}
 	for i, sg := range rp.segs {
@@ -99,29 +99,33 @@ func (r *Realizer) planRouteTables(rp *routerPlan, p *plan, s *snapshot, n model
 }
 
 // planGatewayTable routes what enters through the network's internet
-// gateway by the gateway's route table, if it has one: an ip rule ahead
-// of the local table's sends what comes in over the router's internet
-// link (after the gateway's one-to-one NAT has put the private address
-// in) through that table, whose routes to a middlebox's interface take a
-// subnet's inbound traffic there first; its local route throws the rest
-// on to the local table. The middlebox forwards what it passes back to
-// the router, which delivers it from the middlebox's subnet. The return
-// path is the subnet's own route table (a default route to the same
-// middlebox). A flow crosses the router twice, so the second crossing is
-// a connection of its own to conntrack, whose NAT keeps the two apart by
-// giving the second another source port (the client's address stays).
-// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/gateway-route-tables.html — a gateway route table redirects the traffic entering through an internet gateway to a middlebox appliance
-func planGatewayTable(rp *routerPlan, s *snapshot, n model.Network, tables []model.RouteTable, tableNo map[string]int, env routeEnv) {
-	if !env.igw {
-		return
-	}
+// gateway or virtual private gateway by the gateway's route table, if it
+// has one: an ip rule ahead of the local table's sends what comes in over
+// the router's internet link (after the gateway's one-to-one NAT has put
+// the private address in), or over the realized Direct Connect line of
+// the virtual private gateway, through that table, whose routes to a
+// middlebox's interface take a subnet's inbound traffic there first; its
+// local route throws the rest on to the local table. The middlebox
+// forwards what it passes back to the router, which delivers it from the
+// middlebox's subnet. The return path is the subnet's own route table (a
+// default route to the same middlebox). A flow from the internet crosses
+// the router twice, so the second crossing is a connection of its own to
+// conntrack, whose NAT keeps the two apart by giving the second another
+// source port (the client's address stays).
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/gateway-route-tables.html — a gateway route table redirects the traffic entering through an internet gateway or virtual private gateway to a middlebox appliance
+func planGatewayTable(rp *routerPlan, p *plan, s *snapshot, n model.Network, tables []model.RouteTable, tableNo map[string]int, env routeEnv) {
 	for _, t := range tables {
 		a, ok := t.GatewayAssociation()
 		if !ok {
 			continue
 		}
-		if slices.ContainsFunc(s.igws, func(g model.InternetGateway) bool { return g.ID == a.GatewayID && g.NetworkID == n.ID }) {
+		if env.igw && slices.ContainsFunc(s.igws, func(g model.InternetGateway) bool { return g.ID == a.GatewayID && g.NetworkID == n.ID }) {
 			rp.rules = append(rp.rules, krule{prio: gatewayPrio, iif: igwIf, table: tableNo[t.ID]})
+		}
+		for _, id := range sortedKeys(p.dx) {
+			if d := p.dx[id]; d.vgw == a.GatewayID && d.network == n.ID {
+				rp.rules = append(rp.rules, krule{prio: gatewayPrio, iif: d.ifRouter, table: tableNo[t.ID]})
+			}
 		}
 	}
 }

@@ -110,7 +110,9 @@
 //     every IPv6 address the lab uses is on 2001:db8::/32;
 //   - the flows the kernel tracks (flows.go) feed GuardDuty's findings
 //     (guardduty.go) and VPC flow logs, whose ACCEPT records go to their
-//     CloudWatch Logs log groups and to Options.FlowLogDir (flowlogs.go).
+//     CloudWatch Logs log groups and to Options.FlowLogDir (flowlogs.go);
+//     what the rule sets drop is counted by flow in each table's flow set
+//     rejectedSet (rules.go), read by the same source for REJECT records.
 //
 // A Realizer follows the model through its change events and reconciles
 // the whole dataplane against a fresh read of the model, one pass at a time

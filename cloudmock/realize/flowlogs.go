@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
 
@@ -28,11 +30,13 @@ import (
 // and appended to <Options.FlowLogDir>/<flow log ID>.log, one record a
 // line; an s3 flow log is written to the file only, the lab having no S3.
 //
-// Only accepted traffic is recorded: a packet that a rule set drops never
-// makes a tracked flow (its entry is not confirmed), so a flow log's
-// REJECT records are missing, and one of traffic type REJECT records
-// nothing. Traffic an instance forwards for others (an appliance with its
-// source/destination check off) is not recorded either.
+// A packet that a rule set drops makes no tracked flow (its entry is never
+// confirmed); the rule that drops it counts it by flow in the table's flow
+// set instead (rules.go, rejectedSet), in the instance's namespace for its
+// security groups and in the VPC router's for the network ACLs, and those
+// flows become REJECT records of the interface whose address they were
+// from (egress) or to (ingress). Traffic an instance forwards for others
+// (an appliance with its source/destination check off) is not recorded.
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html — a record per flow (5-tuple) per network interface per aggregation interval
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-cwl.html — a log stream per network interface, named by its ID
 
@@ -53,10 +57,11 @@ type flowLogState struct {
 	recs   map[recordKey]*model.FlowRecord
 }
 
-// recordKey is a record's interface and 5-tuple of one direction.
+// recordKey is a record's interface, 5-tuple of one direction and action.
 type recordKey struct {
-	eni string
-	key flowKey
+	eni    string
+	key    flowKey
+	action string
 }
 
 // counters are a tracked flow's packets and bytes each way.
@@ -67,16 +72,18 @@ type counters struct{ op, ob, rp, rb uint64 }
 type flowLogWatch struct {
 	cloud      *model.Cloud
 	instanceNS func(handle string) string // Realizer.instanceNS
+	routerNS   func(handle string) string // Realizer.routerNS
 	interval   time.Duration              // Options.FlowLogInterval
 	dir        string                     // Options.FlowLogDir
 	logf       func(string, ...any)
-	ifaces     map[string][]watchedIface // by namespace, as of the last wants
+	ifaces     map[string][]watchedIface // by instance namespace, as of the last wants
+	routers    map[string][]watchedIface // by router namespace, as of the last wants
 	last       map[string]counters       // by namespace and original tuple (ctID), as of the last observe
 	logs       map[string]*flowLogState  // by flow log ID
 }
 
 func (r *Realizer) newFlowLogWatch() *flowLogWatch {
-	return &flowLogWatch{cloud: r.cloud, instanceNS: r.instanceNS, interval: r.opts.FlowLogInterval, dir: r.opts.FlowLogDir,
+	return &flowLogWatch{cloud: r.cloud, instanceNS: r.instanceNS, routerNS: r.routerNS, interval: r.opts.FlowLogInterval, dir: r.opts.FlowLogDir,
 		logf: r.opts.Logf, last: map[string]counters{}, logs: map[string]*flowLogState{}}
 }
 
@@ -103,8 +110,12 @@ func (w *flowLogWatch) wants() []string {
 			delete(w.logs, id) // a deleted flow log publishes nothing more
 		}
 	}
-	w.ifaces = map[string][]watchedIface{}
+	w.ifaces, w.routers = map[string][]watchedIface{}, map[string][]watchedIface{}
 	for account, fls := range accounts {
+		handles := map[string]string{}
+		for _, n := range w.cloud.Networks(account) {
+			handles[n.ID] = n.Handle
+		}
 		running := map[string]model.Instance{}
 		for _, i := range w.cloud.Instances(account) {
 			if i.State == model.InstanceRunning {
@@ -123,41 +134,77 @@ func (w *flowLogWatch) wants() []string {
 				}
 			}
 			if len(ids) > 0 {
+				x := watchedIface{eni: e, instance: inst.ID, addrs: append([]netip.Addr{e.PrivateIP}, e.SecondaryIPs...), logs: ids}
 				ns := w.instanceNS(inst.Handle)
-				w.ifaces[ns] = append(w.ifaces[ns], watchedIface{eni: e, instance: inst.ID,
-					addrs: append([]netip.Addr{e.PrivateIP}, e.SecondaryIPs...), logs: ids})
+				w.ifaces[ns] = append(w.ifaces[ns], x)
+				if h := handles[e.NetworkID]; h != "" {
+					w.routers[w.routerNS(h)] = append(w.routers[w.routerNS(h)], x)
+				}
 			}
 		}
 	}
-	return sortedKeys(w.ifaces)
+	return append(sortedKeys(w.ifaces), sortedKeys(w.routers)...)
 }
 
 // observe adds each flow's packets and bytes since the last poll to the
-// records of the interfaces it went through, then writes the records of
-// the flow logs whose window has passed.
-func (w *flowLogWatch) observe(flows map[string][]flow, at time.Time) {
+// records of the interfaces it went through: the tracked flows of the
+// instances' namespaces as ACCEPT, the dropped ones of the instances' and
+// the routers' as REJECT; then it writes the records of the flow logs
+// whose window has passed.
+func (w *flowLogWatch) observe(flows map[string]nsFlows, at time.Time) {
 	seen := map[string]counters{}
+	// Entries of one tuple (ICMP flows that differ only in the identifier
+	// the tracker keeps and does not report) are added up; a sum that fell
+	// is a new entry.
+	sum := map[string]counters{}
+	idOf := func(kind, ns string, f flow) string { return kind + ns + "\x00" + fmt.Sprint(f.key) }
 	for ns, fs := range flows {
-		for _, f := range fs {
-			id := ns + "\x00" + fmt.Sprint(f.key)
-			cur := counters{f.origPackets, f.origBytes, f.replyPackets, f.replyBytes}
-			prev := w.last[id]
-			if cur.op < prev.op || cur.rp < prev.rp {
-				prev = counters{} // a new entry with the same tuple
+		for _, f := range fs.tracked {
+			c := sum[idOf("t", ns, f)]
+			sum[idOf("t", ns, f)] = counters{c.op + f.origPackets, c.ob + f.origBytes, c.rp + f.replyPackets, c.rb + f.replyBytes}
+		}
+	}
+	delta := func(kind, ns string, f flow) counters {
+		id := idOf(kind, ns, f)
+		cur, ok := sum[id]
+		if !ok {
+			cur = counters{f.origPackets, f.origBytes, f.replyPackets, f.replyBytes}
+		}
+		delete(sum, id) // the first entry of a tuple carries the sum
+		prev := w.last[id]
+		if cur.op < prev.op || cur.rp < prev.rp {
+			prev = counters{}
+		}
+		seen[id] = cur
+		return counters{cur.op - prev.op, cur.ob - prev.ob, cur.rp - prev.rp, cur.rb - prev.rb}
+	}
+	for ns, fs := range flows {
+		for _, f := range fs.tracked {
+			if _, first := sum[idOf("t", ns, f)]; !first {
+				continue // added up in the tuple's first entry
 			}
-			seen[id] = cur
-			d := counters{cur.op - prev.op, cur.ob - prev.ob, cur.rp - prev.rp, cur.rb - prev.rb}
-			if d == (counters{}) {
-				continue
-			}
+			d := delta("t", ns, f)
 			for _, x := range w.ifaces[ns] {
 				switch {
+				case d == (counters{}):
 				case slices.Contains(x.addrs, f.key.src): // the interface opened it
-					w.add(x, f.key, d.op, d.ob, true, at)
-					w.add(x, f.reply, d.rp, d.rb, false, at)
+					w.add(x, f.key, d.op, d.ob, true, model.TrafficAccept, at)
+					w.add(x, f.reply, d.rp, d.rb, false, model.TrafficAccept, at)
 				case slices.Contains(x.addrs, f.key.dst): // the interface accepted it
-					w.add(x, f.key, d.op, d.ob, false, at)
-					w.add(x, f.reply, d.rp, d.rb, true, at)
+					w.add(x, f.key, d.op, d.ob, false, model.TrafficAccept, at)
+					w.add(x, f.reply, d.rp, d.rb, true, model.TrafficAccept, at)
+				}
+			}
+		}
+		for _, f := range fs.rejected {
+			d := delta("r", ns, f)
+			for _, x := range append(w.ifaces[ns], w.routers[ns]...) {
+				switch {
+				case d == (counters{}):
+				case slices.Contains(x.addrs, f.key.dst):
+					w.add(x, f.key, d.op, d.ob, false, model.TrafficReject, at)
+				case slices.Contains(x.addrs, f.key.src):
+					w.add(x, f.key, d.op, d.ob, true, model.TrafficReject, at)
 				}
 			}
 		}
@@ -167,22 +214,25 @@ func (w *flowLogWatch) observe(flows map[string][]flow, at time.Time) {
 }
 
 // add counts packets of one direction of a flow through an interface in
-// the records of its flow logs that record accepted traffic.
-func (w *flowLogWatch) add(x watchedIface, k flowKey, packets, bytes uint64, egress bool, at time.Time) {
+// the records of its flow logs that record the action.
+func (w *flowLogWatch) add(x watchedIface, k flowKey, packets, bytes uint64, egress bool, action string, at time.Time) {
 	if packets == 0 {
 		return
 	}
+	if k.proto == unix.IPPROTO_ICMP {
+		k.srcPort, k.dstPort = 0, 0 // AWS records no ports for ICMP
+	}
 	for _, id := range x.logs {
 		st, ok := w.logs[id]
-		if !ok || !st.fl.Records(model.TrafficAccept) {
+		if !ok || !st.fl.Records(action) {
 			continue
 		}
-		rk := recordKey{x.eni.ID, k}
+		rk := recordKey{x.eni.ID, k, action}
 		rec := st.recs[rk]
 		if rec == nil {
 			rec = &model.FlowRecord{Account: x.eni.Account, InterfaceID: x.eni.ID, NetworkID: x.eni.NetworkID, SubnetID: x.eni.SubnetID,
 				InstanceID: x.instance, Region: x.eni.Region, Src: k.src, Dst: k.dst, SrcPort: k.srcPort, DstPort: k.dstPort,
-				Protocol: k.proto, Start: at, Action: model.TrafficAccept, Egress: egress}
+				Protocol: k.proto, Start: at, Action: action, Egress: egress}
 			st.recs[rk] = rec
 		}
 		rec.Packets += packets

@@ -64,10 +64,10 @@ func recordsOf(t *testing.T, c *model.Cloud, region, group, stream string, want 
 // ports and the packets and bytes the kernel counted, in the log group's
 // stream of each interface and in the lab's file; a connection the
 // server's security group refuses is the client's ACCEPT (its SYN left)
-// and no ACCEPT of the server's.
+// and the server's REJECT, also in a flow log of REJECT traffic only.
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html — accepted traffic, one record per direction and interface
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-cwl.html — a log stream per network interface
-func TestFlowLogAcceptRecords(t *testing.T) {
+func TestFlowLogRecords(t *testing.T) {
 	dir := t.TempDir()
 	l := newLabWith(t, func(o *Options) { o.FlowLogInterval, o.FlowLogDir = time.Second, dir })
 	v := l.vpc("10.0.0.0/16")
@@ -78,6 +78,8 @@ func TestFlowLogAcceptRecords(t *testing.T) {
 	client, server := l.instance(s, web.ID), l.instance(s, web.ID)
 	fl := must[model.FlowLog](t)(l.cloud.CreateFlowLog(acct, model.Place{}, model.FlowLogSpec{ResourceType: model.FlowLogVPC,
 		ResourceID: v.ID, TrafficType: model.TrafficAll, LogGroupName: "vpc-flows", DeliverLogsPermissionARN: "arn:aws:iam::111122223333:role/fl"}))
+	rejects := must[model.FlowLog](t)(l.cloud.CreateFlowLog(acct, model.Place{}, model.FlowLogSpec{ResourceType: model.FlowLogNetworkInterface,
+		ResourceID: server.NetworkInterfaceID, TrafficType: model.TrafficReject, LogGroupName: "rejects", DeliverLogsPermissionARN: "arn:aws:iam::111122223333:role/fl"}))
 	l.sync()
 	l.serve(l.ns(server), server.PrivateIP, 80)
 	l.serve(l.ns(server), server.PrivateIP, 81)
@@ -116,18 +118,68 @@ func TestFlowLogAcceptRecords(t *testing.T) {
 
 	// Port 81 is refused by the server's group: the client's interface
 	// sent the SYN (its own group allows egress), and records it as
-	// ACCEPT as AWS does; the server's records no ACCEPT for it.
+	// ACCEPT as AWS does; the server's records it as REJECT, in both flow
+	// logs, and no ACCEPT for it.
 	if _, err := dialPort(l.ns(client), server.PrivateIP, 81); err == nil {
 		t.Fatal("port 81 connected, but the group allows only 80")
 	}
 	_, err = dialPort(l.ns(client), server.PrivateIP, 80) // a positive control after it
 	l.ok(err)
 	time.Sleep(2 * time.Second) // two windows: a negative check gives the watch time to err
-	recordsOf(t, l.cloud, v.Region, "vpc-flows", client.NetworkInterfaceID, map[int]string{3: cIP, 4: sIP, 6: "81", 8: "1", 12: "ACCEPT"})
-	g := must[model.LogGroup](t)(l.cloud.LogGroup(acct, v.Region, "vpc-flows"))
+	recordsOf(t, l.cloud, v.Region, "vpc-flows", client.NetworkInterfaceID, map[int]string{3: cIP, 4: sIP, 6: "81", 12: "ACCEPT"})
+	for _, group := range []string{"vpc-flows", "rejects"} {
+		r := recordsOf(t, l.cloud, v.Region, group, server.NetworkInterfaceID,
+			map[int]string{2: server.NetworkInterfaceID, 3: cIP, 4: sIP, 6: "81", 7: "6", 12: "REJECT"})
+		t.Logf("%s: %s", group, strings.Join(r, " "))
+		if p, _ := strconv.Atoi(r[8]); p < 1 || r[9] == "0" {
+			t.Errorf("REJECT record %q: no packets or bytes", r)
+		}
+	}
+	g := must[model.LogGroup](t)(l.cloud.LogGroup(acct, v.Region, "rejects"))
 	for _, e := range g.Streams[server.NetworkInterfaceID].Events {
-		if f := strings.Fields(e.Message); f[6] == "81" || f[5] == "81" {
+		if !strings.Contains(e.Message, " REJECT OK") {
+			t.Errorf("the REJECT flow log %s holds %q", rejects.ID, e.Message)
+		}
+	}
+	g = must[model.LogGroup](t)(l.cloud.LogGroup(acct, v.Region, "vpc-flows"))
+	for _, e := range g.Streams[server.NetworkInterfaceID].Events {
+		if f := strings.Fields(e.Message); (f[6] == "81" || f[5] == "81") && f[12] == "ACCEPT" {
 			t.Errorf("the server's ACCEPT record of the refused connection: %q", e.Message)
 		}
 	}
+}
+
+// A ping that a network ACL denies at the router is a REJECT record of the
+// interface it was for, ICMP with ports 0, in a subnet's flow log; a ping
+// the ACL allows is ACCEPT.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html — traffic a network ACL denies is recorded as REJECT
+func TestFlowLogNetworkACLReject(t *testing.T) {
+	l := newLabWith(t, func(o *Options) { o.FlowLogInterval = time.Second })
+	v := l.vpc("10.0.0.0/16")
+	sa, sb := l.subnet(v, "10.0.1.0/24"), l.subnet(v, "10.0.2.0/24")
+	g := l.openGroup(v, "open", "10.0.0.0/16")
+	a, b := l.instance(sa, g.ID), l.instance(sb, g.ID)
+	acl := must[model.RuleSet](t)(l.cloud.CreateRuleSet(acct, model.RuleSetSpec{Flavor: model.FlavorNetworkACL, NetworkID: v.ID}))
+	_, err := l.cloud.AddRules(acct, model.FlavorNetworkACL, acl.ID, []model.Rule{
+		aclRule(100, false, false, "icmp", netip.PrefixFrom(a.PrivateIP, 32), -1, -1),
+		aclRule(200, false, true, "-1", anyIPv4, -1, -1), aclRule(100, true, true, "-1", anyIPv4, -1, -1)})
+	l.ok(err)
+	for _, x := range l.cloud.RuleSets(acct, model.FlavorNetworkACL) {
+		for _, as := range x.Attachments {
+			if as.TargetID == sb.ID {
+				must[string](t)(l.cloud.ReplaceRuleSetAttachment(acct, model.FlavorNetworkACL, as.ID, acl.ID))
+			}
+		}
+	}
+	must[model.FlowLog](t)(l.cloud.CreateFlowLog(acct, model.Place{}, model.FlowLogSpec{ResourceType: model.FlowLogSubnet,
+		ResourceID: sb.ID, TrafficType: model.TrafficAll, LogGroupName: "sb", DeliverLogsPermissionARN: "arn:aws:iam::111122223333:role/fl"}))
+	l.sync()
+	l.pingFails(l.ns(a), b.PrivateIP)
+	r := recordsOf(t, l.cloud, v.Region, "sb", b.NetworkInterfaceID,
+		map[int]string{2: b.NetworkInterfaceID, 3: a.PrivateIP.String(), 4: b.PrivateIP.String(), 5: "0", 6: "0", 7: "1", 12: "REJECT"})
+	t.Logf("%s", strings.Join(r, " "))
+	l.ok(l.cloud.DeleteRule(acct, model.FlavorNetworkACL, acl.ID, model.Ingress, 100))
+	l.sync()
+	l.pingOK(l.ns(a), b.PrivateIP)
+	recordsOf(t, l.cloud, v.Region, "sb", b.NetworkInterfaceID, map[int]string{3: a.PrivateIP.String(), 4: b.PrivateIP.String(), 7: "1", 12: "ACCEPT"})
 }

@@ -9,9 +9,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/nftables"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/mcnlab/mcnlab/dataplane/policy"
 )
 
 // The flows that really happen, read once for every consumer: GuardDuty
@@ -50,6 +53,14 @@ type flow struct {
 	replyPackets, replyBytes uint64
 }
 
+// nsFlows are a namespace's flows: those its connection tracker holds,
+// and those its rule sets dropped (the flow set rejectedSet, rules.go:
+// key and counters only, in the orig fields; for ICMP the "ports" are the
+// type and code, and the checksum).
+type nsFlows struct {
+	tracked, rejected []flow
+}
+
 // flowReader consumes the flows of the namespaces it names. Both methods
 // run on the source's goroutine, one poll at a time.
 type flowReader interface {
@@ -57,7 +68,7 @@ type flowReader interface {
 	wants() []string
 	// observe hands over the flows of each wanted namespace that could be
 	// read, at one time.
-	observe(flows map[string][]flow, at time.Time)
+	observe(flows map[string]nsFlows, at time.Time)
 }
 
 // flowSource polls the tracked flows for its readers; start it with
@@ -99,26 +110,23 @@ func (s *flowSource) run() {
 // poll reads every wanted namespace once and feeds the readers.
 func (s *flowSource) poll() {
 	wanted := make([][]string, len(s.readers))
-	read := map[string][]flow{}
+	read := map[string]nsFlows{}
 	for i, r := range s.readers {
 		wanted[i] = r.wants()
 		for _, ns := range wanted[i] {
 			if _, done := read[ns]; done {
 				continue
 			}
-			flows, err := trackedFlows(ns)
-			if err != nil {
-				if !errors.Is(err, os.ErrNotExist) && s.logf != nil {
-					s.logf("flows: read the flows of %s: %v", ns, err)
-				}
-				flows = nil
+			flows, err := readFlows(ns)
+			if err != nil && !errors.Is(err, os.ErrNotExist) && s.logf != nil {
+				s.logf("flows: read the flows of %s: %v", ns, err)
 			}
 			read[ns] = flows
 		}
 	}
 	at := time.Now().UTC()
 	for i, r := range s.readers {
-		mine := make(map[string][]flow, len(wanted[i]))
+		mine := make(map[string]nsFlows, len(wanted[i]))
 		for _, ns := range wanted[i] {
 			mine[ns] = read[ns]
 		}
@@ -126,32 +134,44 @@ func (s *flowSource) poll() {
 	}
 }
 
-// trackedFlows dumps the IPv4 connection tracking table of namespace ns.
-// The handle is opened and closed each time: a held one would keep a
-// deleted namespace alive.
-func trackedFlows(ns string) ([]flow, error) {
+// readFlows reads namespace ns's flows: the IPv4 connection tracking
+// table and the realizer's flow set of dropped flows. The handle is opened
+// and closed each time: a held one would keep a deleted namespace alive.
+func readFlows(ns string) (nsFlows, error) {
 	h, err := netns.GetFromName(ns)
 	if err != nil {
-		return nil, fmt.Errorf("open namespace %s: %w", ns, err)
+		return nsFlows{}, fmt.Errorf("open namespace %s: %w", ns, err)
 	}
 	defer h.Close()
 	nl, err := netlink.NewHandleAt(h, unix.NETLINK_NETFILTER)
 	if err != nil {
-		return nil, fmt.Errorf("netlink in %s: %w", ns, err)
+		return nsFlows{}, fmt.Errorf("netlink in %s: %w", ns, err)
 	}
 	defer nl.Close()
 	entries, err := nl.ConntrackTableList(netlink.ConntrackTable, netlink.FAMILY_V4)
 	if err != nil {
-		return nil, fmt.Errorf("conntrack dump in %s: %w", ns, err)
+		return nsFlows{}, fmt.Errorf("conntrack dump in %s: %w", ns, err)
 	}
-	out := make([]flow, 0, len(entries))
+	var out nsFlows
 	for _, e := range entries {
 		k, ok1 := tupleKey(e.Forward)
 		r, ok2 := tupleKey(e.Reverse)
 		if ok1 && ok2 {
-			out = append(out, flow{key: k, reply: r, origPackets: e.Forward.Packets, origBytes: e.Forward.Bytes,
+			out.tracked = append(out.tracked, flow{key: k, reply: r, origPackets: e.Forward.Packets, origBytes: e.Forward.Bytes,
 				replyPackets: e.Reverse.Packets, replyBytes: e.Reverse.Bytes})
 		}
+	}
+	c, err := nftables.New(nftables.WithNetNSFd(int(h)))
+	if err != nil {
+		return out, fmt.Errorf("nftables in %s: %w", ns, err)
+	}
+	dropped, err := policy.ReadFlows(c, tableName, rejectedSet)
+	if err != nil {
+		return out, fmt.Errorf("%s: %w", ns, err)
+	}
+	for _, d := range dropped {
+		k := flowKey{proto: d.Proto, src: netip.AddrFrom4(d.Src), dst: netip.AddrFrom4(d.Dst), srcPort: d.SrcPort, dstPort: d.DstPort}
+		out.rejected = append(out.rejected, flow{key: k, origPackets: d.Packets, origBytes: d.Bytes})
 	}
 	return out, nil
 }

@@ -105,14 +105,14 @@ func (w *findingWatch) wants() []string {
 
 // observe records a finding for each new flow to a target from an
 // address on an active threat list.
-func (w *findingWatch) observe(flows map[string][]flow, at time.Time) {
+func (w *findingWatch) observe(flows map[string]nsFlows, at time.Time) {
 	if len(w.tg) == 0 {
 		clear(w.seen)
 		return
 	}
 	now := map[flowKey]bool{}
 	for ns, fs := range flows {
-		for _, f := range fs {
+		for _, f := range fs.tracked {
 			k := f.key
 			t, ok := w.tg[k.dst]
 			if !ok || t.routerNS != ns {

@@ -262,11 +262,11 @@ func router6Table(s routerSpec) (policy.Table, error) {
 	var chains []policy.Chain
 	for _, sg := range s.Segs {
 		inName, outName := "in-"+sg.Bridge, "out-"+sg.Bridge
-		ins, err := layerChains(inName, sg.Ingress.family(true), false, &t.Sets)
+		ins, err := layerChains(inName, sg.Ingress.family(true), false, &t)
 		if err != nil {
 			return t, fmt.Errorf("subnet %s ingress rule: %w", sg.Bridge, err)
 		}
-		outs, err := layerChains(outName, sg.Egress.family(true), true, &t.Sets)
+		outs, err := layerChains(outName, sg.Egress.family(true), true, &t)
 		if err != nil {
 			return t, fmt.Errorf("subnet %s egress rule: %w", sg.Bridge, err)
 		}

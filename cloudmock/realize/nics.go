@@ -93,11 +93,11 @@ func multiHostRuleset(s hostSpec) (*ruleset, error) {
 		// This table is IPv4's: an instance with further interfaces
 		// takes no IPv6 (noIPv6 below).
 		x.Ingress, x.Egress = x.Ingress.family(false), x.Egress.family(false)
-		ins, err := layerChains(inName, x.Ingress, false, &t.Sets)
+		ins, err := layerChains(inName, x.Ingress, false, &t)
 		if err != nil {
 			return nil, fmt.Errorf("%s ingress rule: %w", x.Dev, err)
 		}
-		outs, err := layerChains(outName, x.Egress, true, &t.Sets)
+		outs, err := layerChains(outName, x.Egress, true, &t)
 		if err != nil {
 			return nil, fmt.Errorf("%s egress rule: %w", x.Dev, err)
 		}

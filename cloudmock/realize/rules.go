@@ -166,10 +166,21 @@ type layer struct {
 func (l layer) mixed() bool { return l.Stateful && l.Stateless }
 
 // layerChains compiles the layers of one point and direction into regular
-// chains: name checks every layer in turn (a single layer is name itself);
-// a layer's chain returns what it allows and drops the rest. A layer with
-// stateful rules first returns the packets of the connections they admitted.
-func layerChains(name string, ls layers, egress bool, sets *[]policy.Set) ([]policy.Chain, error) {
+// chains of table t (whose sets it adds to): name checks every layer in
+// turn (a single layer is name itself); a layer's chain returns what it
+// allows and drops the rest. A layer with stateful rules first returns the
+// packets of the connections they admitted. In an IPv4 table, what a layer
+// drops is counted by flow in the table's flow set rejectedSet, which the
+// flow source reads (flows.go) for the flow logs' REJECT records.
+func layerChains(name string, ls layers, egress bool, t *policy.Table) ([]policy.Chain, error) {
+	sets := &t.Sets
+	drop := policy.Rule{Verdict: policy.Drop}
+	if t.Family == policy.FamilyIPv4 && len(ls) > 0 {
+		if !slices.ContainsFunc(t.Sets, func(s policy.Set) bool { return s.Name == rejectedSet }) {
+			t.Sets = append(t.Sets, policy.Set{Name: rejectedSet, Family: policy.FamilyIPv4, Track: true})
+		}
+		drop.Track = rejectedSet
+	}
 	var out []policy.Chain
 	top := policy.Chain{Name: name}
 	for i, l := range ls {
@@ -188,7 +199,12 @@ func layerChains(name string, ls layers, egress bool, sets *[]policy.Set) ([]pol
 		if err != nil {
 			return nil, err
 		}
-		ch.Rules = append(append(ch.Rules, rs...), policy.Rule{Verdict: policy.Drop})
+		ch.Rules = append(append(ch.Rules, rs...), drop)
+		for i := range ch.Rules { // the sets' deny rules count what they drop too
+			if ch.Rules[i].Verdict == policy.Drop {
+				ch.Rules[i].Track = drop.Track
+			}
+		}
 		out = append(out, ch)
 	}
 	if len(ls) > 1 {
@@ -196,6 +212,10 @@ func layerChains(name string, ls layers, egress bool, sets *[]policy.Set) ([]pol
 	}
 	return out, nil
 }
+
+// rejectedSet is the flow set of a namespace's table that counts what its
+// rule sets dropped (layerChains).
+const rejectedSet = "rejected"
 
 func baseChain(name string, hook policy.Hook, pol policy.ChainPolicy) policy.Chain {
 	return policy.Chain{Name: name, Hook: hook, Type: policy.TypeFilter, Priority: policy.PriorityFilter, Policy: pol}
@@ -251,11 +271,11 @@ func hostFilter(s hostSpec, v6 bool) (policy.Table, error) {
 	if v6 {
 		t.Family = policy.FamilyIPv6
 	}
-	ins, err := layerChains("ingress", ingress, false, &t.Sets)
+	ins, err := layerChains("ingress", ingress, false, &t)
 	if err != nil {
 		return t, fmt.Errorf("ingress rule: %w", err)
 	}
-	outs, err := layerChains("egress", egress, true, &t.Sets)
+	outs, err := layerChains("egress", egress, true, &t)
 	if err != nil {
 		return t, fmt.Errorf("egress rule: %w", err)
 	}
@@ -328,11 +348,11 @@ func routerRuleset(s routerSpec) (*ruleset, error) {
 	for _, sg := range s.Segs {
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html — rules are evaluated in rule-number order, the first match decides; ACLs are stateless, so return traffic needs its own rule
 		inName, outName := "in-"+sg.Bridge, "out-"+sg.Bridge
-		ins, err := layerChains(inName, sg.Ingress.family(false), false, &t.Sets)
+		ins, err := layerChains(inName, sg.Ingress.family(false), false, &t)
 		if err != nil {
 			return nil, fmt.Errorf("subnet %s ingress rule: %w", sg.Bridge, err)
 		}
-		outs, err := layerChains(outName, sg.Egress.family(false), true, &t.Sets)
+		outs, err := layerChains(outName, sg.Egress.family(false), true, &t)
 		if err != nil {
 			return nil, fmt.Errorf("subnet %s egress rule: %w", sg.Bridge, err)
 		}

@@ -63,17 +63,18 @@ var compileCases = []struct {
 		}}}, Egress: layers{{Stateful: true}}})
 	},
 	want: `table ip mcn {
+	set rejected { type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service; flags dynamic,timeout; counter }
 	chain egress {
 		ct state established,related return
-		drop
+		update @rejected { ip saddr . ip daddr . meta l4proto . th sport . th dport counter } drop
 	}
 	chain forward { type filter hook forward priority 0; policy drop;
 	}
 	chain ingress {
 		ct state established,related return
-		meta l4proto tcp tcp dport 22 drop
+		meta l4proto tcp tcp dport 22 update @rejected { ip saddr . ip daddr . meta l4proto . th sport . th dport counter } drop
 		ip saddr 10.0.0.0/16 return
-		drop
+		update @rejected { ip saddr . ip daddr . meta l4proto . th sport . th dport counter } drop
 	}
 	chain input { type filter hook input priority 0; policy drop;
 		iifname "lo" accept
@@ -102,6 +103,7 @@ var compileCases = []struct {
 		}}})
 	},
 	want: `table ip mcn {
+	set rejected { type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service; flags dynamic,timeout; counter }
 	chain forward { type filter hook forward priority 0; policy accept;
 		iifname "s-1" oifname "s-1" accept
 		iifname "s-1" jump out-s-1
@@ -109,11 +111,11 @@ var compileCases = []struct {
 	}
 	chain in-s-1 {
 		ip saddr 10.0.1.0/24 meta l4proto icmp icmp type 8 return
-		drop
+		update @rejected { ip saddr . ip daddr . meta l4proto . th sport . th dport counter } drop
 	}
 	chain out-s-1 {
 		ip daddr 10.0.1.0/24 meta l4proto icmp icmp type 0 return
-		drop
+		update @rejected { ip saddr . ip daddr . meta l4proto . th sport . th dport counter } drop
 	}
 }
 `,
@@ -127,6 +129,7 @@ var compileCases = []struct {
 		return routerRuleset(routerSpec{Segs: []aclSpec{{Bridge: "s-2", Ingress: layers{acl, list}, Egress: layers{acl, {Stateful: true}}}}})
 	},
 	want: `table ip mcn {
+	set rejected { type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service; flags dynamic,timeout; counter }
 	chain forward { type filter hook forward priority 0; policy accept;
 		iifname "s-2" oifname "s-2" accept
 		iifname "s-2" jump out-s-2
@@ -138,12 +141,12 @@ var compileCases = []struct {
 	}
 	chain in-s-2-0 {
 		return
-		drop
+		update @rejected { ip saddr . ip daddr . meta l4proto . th sport . th dport counter } drop
 	}
 	chain in-s-2-1 {
 		ct state established,related return
 		ip saddr 10.0.1.0/24 meta l4proto tcp tcp dport 443 return
-		drop
+		update @rejected { ip saddr . ip daddr . meta l4proto . th sport . th dport counter } drop
 	}
 	chain out-s-2 {
 		jump out-s-2-0
@@ -151,11 +154,11 @@ var compileCases = []struct {
 	}
 	chain out-s-2-0 {
 		return
-		drop
+		update @rejected { ip saddr . ip daddr . meta l4proto . th sport . th dport counter } drop
 	}
 	chain out-s-2-1 {
 		ct state established,related return
-		drop
+		update @rejected { ip saddr . ip daddr . meta l4proto . th sport . th dport counter } drop
 	}
 }
 `,
@@ -173,6 +176,7 @@ var compileCases = []struct {
 		return routerRuleset(routerSpec{Segs: []aclSpec{{Bridge: "s-3", Ingress: layers{l}, Egress: layers{{Stateful: true, Stateless: true}}}}})
 	},
 	want: `table ip mcn {
+	set rejected { type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service; flags dynamic,timeout; counter }
 	chain forward { type filter hook forward priority 0; policy accept;
 		iifname "s-3" oifname "s-3" accept
 		iifname "s-3" jump out-s-3
@@ -182,11 +186,11 @@ var compileCases = []struct {
 		ct state established,related ct mark 0x1000000 return
 		ip saddr 10.0.1.0/24 meta l4proto tcp tcp dport 443 ct mark set 0x1000000 return
 		ip saddr 10.0.1.0/24 meta l4proto udp udp dport 53 return
-		drop
+		update @rejected { ip saddr . ip daddr . meta l4proto . th sport . th dport counter } drop
 	}
 	chain out-s-3 {
 		ct state established,related ct mark 0x1000000 return
-		drop
+		update @rejected { ip saddr . ip daddr . meta l4proto . th sport . th dport counter } drop
 	}
 }
 `,
@@ -269,7 +273,7 @@ func TestMergeOrdersByPriorityDenyFirst(t *testing.T) {
 			order = append(order, l)
 		}
 	}
-	want := []string{"meta l4proto tcp tcp dport 80 drop", "meta l4proto tcp tcp dport 80 return", "meta l4proto tcp tcp dport 2000 return", "meta l4proto tcp tcp dport 3000 return"}
+	want := []string{"meta l4proto tcp tcp dport 80 update @rejected { ip saddr . ip daddr . meta l4proto . th sport . th dport counter } drop", "meta l4proto tcp tcp dport 80 return", "meta l4proto tcp tcp dport 2000 return", "meta l4proto tcp tcp dport 3000 return"}
 	if !slices.Equal(order, want) {
 		t.Errorf("firewall rules in order:\n%s\nwant:\n%s\nin\n%s", strings.Join(order, "\n"), strings.Join(want, "\n"), got)
 	}

@@ -148,6 +148,10 @@ func compileSet(t *nftables.Table, tfam Family, s Set) (*nftables.Set, []nftable
 	if s.Name == "" {
 		return nil, nil, errors.New("set has no name")
 	}
+	if s.Track {
+		ns, err := trackSet(t, tfam, s)
+		return ns, nil, err
+	}
 	if s.Family != FamilyIPv4 && s.Family != FamilyIPv6 {
 		return nil, nil, fmt.Errorf("set %s: family must be ip or ip6", s.Name)
 	}
@@ -266,6 +270,13 @@ func (e *env) rule(r Rule) ([]expr.Any, error) {
 			return nil, err
 		}
 		m = append(m, tp...)
+	}
+	if r.Track != "" {
+		tr, err := e.track(r.Track)
+		if err != nil {
+			return nil, err
+		}
+		m = append(m, tr...)
 	}
 	if r.Verdict.Kind == VerdictReset && r.Proto != ProtoTCP {
 		return nil, errors.New("reset verdict in a rule that does not match tcp")

@@ -4,7 +4,9 @@
 // sets, L4 protocol and ports, interfaces, conntrack state and mark,
 // packet mark, and a flow hash (jhash) for balancing; counters; packet and
 // conntrack mark sets; verdicts, a TCP reset and a hand-off to a userspace
-// NFQUEUE among them; masquerade, SNAT and DNAT), and Apply compiles tables to nftables expressions and replaces
+// NFQUEUE among them; masquerade, SNAT and DNAT; flow sets, which count
+// the packets a rule sees by IPv4 flow for ReadFlows, track.go), and Apply
+// compiles tables to nftables expressions and replaces
 // them in the kernel in one transaction, so no packet ever sees half a
 // policy.
 //

@@ -42,13 +42,19 @@ type Table struct {
 	Chains   []Chain
 }
 
-// Set is a named set of prefixes (an interval set), of one family.
+// Set is a named set of prefixes (an interval set), of one family; or,
+// with Track, a flow set (track.go).
 type Set struct {
 	Name string
 	// Family is FamilyIPv4 or FamilyIPv6: the type of the set's elements
 	// and of the addresses matched against it.
 	Family   Family
 	Prefixes []netip.Prefix
+	// Track makes the set a flow set instead (of an ip table): IPv4 flows (source,
+	// destination, protocol and ports) that rules add packets to with
+	// Rule.Track, each with its packet and byte counter, forgotten
+	// TrackTimeout after their last packet. Prefixes must be empty.
+	Track bool
 }
 
 // Hook is where a base chain sees packets; HookNone makes a regular chain,
@@ -128,7 +134,11 @@ type Rule struct {
 	// to :port"; 0: none). It needs a prerouting chain, a rule that
 	// matches TCP or UDP, and a mark that policy routing delivers
 	// locally.
-	TProxy  *TProxy
+	TProxy *TProxy
+	// Track counts the packet in the table's flow set of that name (a Set
+	// with Track), adding its flow if new (nft's "update @set { ip saddr
+	// . ip daddr . meta l4proto . th sport . th dport counter }").
+	Track   string
 	Verdict Verdict
 }
 

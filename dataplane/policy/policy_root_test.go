@@ -64,18 +64,26 @@ func TestKernelHoldsFeatureBuildingBlocks(t *testing.T) {
 	}
 }
 
-// TestBlockedAddressDropsPackets: a host whose address is in the threat
-// set gets no answer, each of its pings is counted; once a feed update
-// takes it out of the set (in place), it is answered again.
-func TestBlockedAddressDropsPackets(t *testing.T) {
+// pairWithConn makes two namespaces joined by a veth (10.9.0.1/24 in a,
+// 10.9.0.2/24 in b) and returns them with an nftables connection into b.
+func pairWithConn(t *testing.T) (a, b *roottest.NS, c *nftables.Conn) {
+	t.Helper()
 	roottest.Require(t)
 	nss := roottest.NewNamespaces(t, "a", "b")
-	a, b := nss[0], nss[1]
+	a, b = nss[0], nss[1]
 	roottest.VethPair(t, a, b, "eth0", "eth0", []string{"10.9.0.1/24"}, []string{"10.9.0.2/24"})
 	c, err := nftables.New(nftables.WithNetNSFd(int(b.Handle)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a, b, c
+}
+
+// TestBlockedAddressDropsPackets: a host whose address is in the threat
+// set gets no answer, each of its pings is counted; once a feed update
+// takes it out of the set (in place), it is answered again.
+func TestBlockedAddressDropsPackets(t *testing.T) {
+	a, _, c := pairWithConn(t)
 	bad := policy.Set{Name: "bad4", Family: policy.FamilyIPv4, Prefixes: []netip.Prefix{pfx("10.9.0.1/32"), pfx("203.0.113.0/24")}}
 	tab := policy.Table{Name: "threats", Sets: []policy.Set{bad}, Counters: []string{"blocked"},
 		Chains: []policy.Chain{{Name: "input", Hook: policy.HookInput, Rules: []policy.Rule{

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -73,7 +75,43 @@ func TestAzureTransitLab(t *testing.T) {
 			t.Errorf("NIC %s: IP forwarding %v, want on", c.nic, f)
 		}
 	}
+	azurePlan(t, lab)
 	azureFailover(t, lab, tables)
+}
+
+// azurePlan: mcnlab plan of the deployed topology finds nothing to do, and
+// of the topology with one more workload lists the ARM operations that
+// would add it, making none; inspect lists the gateways.
+func azurePlan(t *testing.T, lab string) {
+	if out, _, err := run(t, "plan", "-t", azureTransit, "--lab", lab); err != nil || strings.TrimSpace(out) != "no changes: the accounts match the intent" {
+		t.Errorf("plan of the deployed topology: %v\n%s", err, out)
+	}
+	src, err := os.ReadFile(azureTransit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	more := filepath.Join(t.TempDir(), "azure-transit.yaml")
+	src = []byte(strings.Replace(string(src), "      dev-app: {subnet: app, address: 10.2.1.10}\n",
+		"      dev-app: {subnet: app, address: 10.2.1.10}\n      dev-web: {subnet: app, address: 10.2.1.20}\n", 1))
+	if err := os.WriteFile(more, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := run(t, "plan", "-t", more, "--lab", lab)
+	for _, want := range []string{
+		"Microsoft.Network networkSecurityGroups/write dev-vnet/dev-web resourceGroup=rg-dev location=westeurope",
+		"Microsoft.Network networkInterfaces/write dev-web resourceGroup=rg-dev location=westeurope subnet=/subscriptions/",
+		"Microsoft.Compute virtualMachines/write dev-web resourceGroup=rg-dev location=westeurope vmSize=Standard_B1s",
+	} {
+		if err != nil || !strings.Contains(out, want) {
+			t.Errorf("plan with dev-web: %v\n%s\nwant a line with %q", err, out, want)
+		}
+	}
+	if out, _, err := run(t, "plan", "-t", azureTransit, "--lab", lab); err != nil || !strings.Contains(out, "no changes") {
+		t.Errorf("plan made calls: %v\n%s", err, out)
+	}
+	if out, _, err := run(t, "inspect", "--lab", lab); err != nil || !strings.Contains(out, "transit-1") || !strings.Contains(out, "dev-2") {
+		t.Errorf("inspect: %v\n%s", err, out)
+	}
 }
 
 // udrHop is the next hop of dst in a route table, read through the Azure

@@ -26,7 +26,10 @@ type DHCPOptions struct {
 	// RegionDefault: the cloud made it with the region's default network
 	// (defaultnet.go), and new networks of the region use it.
 	RegionDefault bool `json:",omitempty"`
-	Tags          map[string]string
+	// NetworkID is the network whose own default set it is (OCI's
+	// default DHCP options), deleted with it; empty for others.
+	NetworkID string `json:",omitempty"`
+	Tags      map[string]string
 }
 
 func (d *DHCPOptions) ref() ref { return ref{KindDHCPOptions, d.ID, d.Account} }
@@ -174,4 +177,28 @@ func (c *Cloud) ensureRegionDHCPOptions(account, region string) error {
 		x.RegionDefault = true
 	}
 	return nil
+}
+
+// newNetworkDHCPLocked makes a network's own default DHCP options in its
+// compartment and returns their ID.
+// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingDHCP.htm — each VCN comes with a default set of DHCP options that cannot be deleted (it goes with the VCN)
+func (c *Cloud) newNetworkDHCPLocked(n *Network, scope string) string {
+	id := c.subIDLocked(n.Account, KindDHCPOptions)
+	if p, err := c.profileLocked(n.Account); err == nil {
+		id = p.NewID(n.Account, KindDHCPOptions, Place{Region: n.Region, Scope: scope})
+	}
+	c.dhcp.put(&DHCPOptions{ID: id, Account: n.Account, Region: n.Region, NetworkID: n.ID, Options: ociDefaultDHCPOptions()})
+	c.registerAtLocked(KindDHCPOptions, id, n.Account, Place{Region: n.Region, Scope: scope}, nil)
+	return id
+}
+
+// deleteNetworkDHCPLocked deletes the DHCP options that are the
+// network's own.
+func (c *Cloud) deleteNetworkDHCPLocked(n *Network) {
+	for _, id := range sortedKeys(c.dhcp) {
+		if d := c.dhcp[id]; d.NetworkID == n.ID && d.Account == n.Account {
+			delete(c.dhcp, id)
+			c.forgetLocked(KindDHCPOptions, id, n.Account)
+		}
+	}
 }

@@ -82,6 +82,20 @@ func (c *Cloud) newDefaultRuleSetsLocked(n *Network, d NetworkDefaults) error {
 		}
 		n.DefaultSecurityGroupID = sg.ID
 	}
+	if d.SecurityList {
+		// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/securitylists.htm#Default — each VCN has a default security list with default stateful rules
+		sl, err := c.newRuleSetLocked(n, RuleSetSpec{Flavor: FlavorSecurityList, NetworkID: n.ID, Scope: c.metaLocked(n.ID).Scope}, true)
+		if err != nil {
+			return err
+		}
+		for _, r := range ociDefaultRules(n.CIDRs[0].Prefix) {
+			r.ID = c.subIDLocked(n.Account, KindRule)
+			sl.Rules = append(sl.Rules, r)
+		}
+		sortRules(sl.Rules)
+		c.ruleOwnersLocked(sl, nil)
+		n.DefaultSecurityListID = sl.ID
+	}
 	return nil
 }
 

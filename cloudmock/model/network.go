@@ -26,8 +26,10 @@ type Network struct {
 	MainRouteTableID       string
 	DefaultNetworkACLID    string
 	DefaultSecurityGroupID string
-	DNSSupport             bool
-	DNSHostnames           bool
+	// DefaultSecurityListID is its default security list (OCI's), or empty.
+	DefaultSecurityListID string `json:",omitempty"`
+	DNSSupport            bool
+	DNSHostnames          bool
 	// Default says that it is its account's default network in its
 	// region (defaultnet.go).
 	Default bool `json:",omitempty"`
@@ -139,7 +141,7 @@ func (c *Cloud) CreateNetworkAt(account string, at Place, cidr netip.Prefix, tag
 	rt.Associations = []RouteTableAssociation{{ID: c.subIDLocked(account, KindRouteTableAssociation), Main: true}}
 	n.MainRouteTableID = rt.ID
 	if err := c.newDefaultRuleSetsLocked(n, p.Network); err != nil {
-		for _, id := range []string{n.DefaultNetworkACLID, n.DefaultSecurityGroupID, rt.ID, n.ID} {
+		for _, id := range []string{n.DefaultNetworkACLID, n.DefaultSecurityGroupID, n.DefaultSecurityListID, rt.ID, n.ID} {
 			if o, ok := c.owners[id]; ok && id != "" {
 				if rs, ok := c.ruleSets[id]; ok {
 					delete(c.ruleSets, id)
@@ -151,6 +153,9 @@ func (c *Cloud) CreateNetworkAt(account string, at Place, cidr netip.Prefix, tag
 			}
 		}
 		return Network{}, err
+	}
+	if p.Network.DHCPOptions {
+		n.DHCPOptionsID = c.newNetworkDHCPLocked(n, at.Scope)
 	}
 	return n.copy(c), nil
 }
@@ -359,6 +364,7 @@ func (c *Cloud) DeleteNetwork(account, id string) error {
 			c.forgetLocked(rs.Flavor.objectKind(), rid, account)
 		}
 	}
+	c.deleteNetworkDHCPLocked(n)
 	delete(c.networks, id)
 	c.forgetLocked(KindNetwork, id, account)
 	return nil

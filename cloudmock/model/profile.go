@@ -22,6 +22,8 @@ type Place struct {
 type NetworkDefaults struct {
 	NetworkACL    bool // a default network ACL, which new subnets use
 	SecurityGroup bool // a default security group, which new instances use
+	SecurityList  bool // a default security list (OCI's), which new subnets use unless they name theirs
+	DHCPOptions   bool // DHCP options of its own (OCI's default DHCP options), deleted with it
 }
 
 // Profile is what differs between the providers the model serves, for the
@@ -97,7 +99,7 @@ type Profile struct {
 }
 
 // profiles are the profiles by provider.
-var profiles = map[string]*Profile{ProviderAWS: &awsProfile, ProviderAzure: &azureProfile, ProviderGCP: &gcpProfile}
+var profiles = map[string]*Profile{ProviderAWS: &awsProfile, ProviderAzure: &azureProfile, ProviderGCP: &gcpProfile, ProviderOCI: &ociProfile}
 
 // profileOf returns the profile of a provider; the empty provider is AWS.
 func profileOf(provider string) (*Profile, error) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -80,8 +81,11 @@ func TestSnapshotKeepsTransitGatewayOptionsAndPeering(t *testing.T) {
 	if err := r.Restore(b); err != nil {
 		t.Fatal(err)
 	}
-	if a, b := c.TransitGateways(acct), r.TransitGateways(acct); !reflect.DeepEqual(a, b) || !b[0].DNSSupportOff || !b[0].AutoAccept || len(b[0].CIDRBlocks) != 1 {
-		t.Fatalf("gateways after restore:\n got  %+v\n want %+v", b, a)
+	// Listings are sorted by ID, which is random: find g1 by its ID.
+	was, got := c.TransitGateways(acct), r.TransitGateways(acct)
+	i := slices.IndexFunc(got, func(g TransitGateway) bool { return g.ID == g1.ID })
+	if !reflect.DeepEqual(was, got) || i < 0 || !got[i].DNSSupportOff || !got[i].AutoAccept || len(got[i].CIDRBlocks) != 1 {
+		t.Fatalf("gateways after restore:\n got  %+v\n want %+v", got, was)
 	}
 	if a, b := c.TransitGatewayAttachments(acct), r.TransitGatewayAttachments(acct); !reflect.DeepEqual(a, b) || len(b) != 2 {
 		t.Fatalf("attachments after restore:\n got  %+v\n want %+v", b, a)

@@ -49,6 +49,10 @@ type Cloud struct {
 	logs        logGroups                                            // CloudWatch Logs (logs.go)
 	resvs       table[SubnetCIDRReservation, *SubnetCIDRReservation] // subnetresv.go
 
+	// powerTransit: stops and starts pass through stopping and pending
+	// until a realizer settles them (powertransit.go).
+	powerTransit bool
+
 	seq  uint64
 	subs map[*Subscription]struct{}
 }

@@ -19,7 +19,9 @@ const (
 
 // The transitional states a cloud reports while a change is under way
 // (EC2's StopInstances answers stopping, StartInstances pending). The model
-// never holds them: front-ends name them in their answers to a change.
+// holds stopping and pending only while a realizer follows it
+// (powertransit.go); otherwise front-ends name them in their answers to a
+// change.
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html — pending, running, stopping, stopped, shutting-down, terminated
 const (
 	InstancePending      InstanceState = "pending"

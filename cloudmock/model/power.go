@@ -4,6 +4,8 @@ package model
 // force when the call returns: a stopped instance is stopped at once, a
 // started one running at once; front-ends report the transitional state
 // that their cloud answers the call with (InstanceStopping, InstancePending).
+// While a realizer follows the cloud, a stop or start stays in that
+// transitional state until the realizer settles it (powertransit.go).
 //
 // A stopped instance keeps its network interface, its private address, its
 // security groups and its elastic IP association; only what ran on it is
@@ -74,11 +76,17 @@ func (c *Cloud) power(account string, ids []string, verb string, from, to Instan
 			return nil, errf(CodeIncorrectState, KindInstance, i.ID, "This instance '%s' is not in a state from which it can be %s.", i.ID, verb)
 		}
 	}
+	mid := c.transitLocked(to)
+	for _, i := range insts {
+		if i.State != from && i.State != to && i.State != mid {
+			return nil, errf(CodeIncorrectState, KindInstance, i.ID, "This instance '%s' is not in a state from which it can be %s.", i.ID, verb)
+		}
+	}
 	out := make([]StateChange, 0, len(insts))
 	for _, i := range insts {
 		out = append(out, StateChange{ID: i.ID, Previous: i.State, Current: to})
 		if i.State == from {
-			i.State = to
+			i.State = mid
 			if to == InstanceRunning {
 				i.Boots++
 			}

@@ -2,6 +2,7 @@ package realize
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"testing"
@@ -21,11 +22,7 @@ import (
 // returns: one echo request, without retry, proves it.
 func TestThroughEC2API(t *testing.T) {
 	l := newLab(t)
-	cred := cmaws.Credential{AccountID: acct, AccessKeyID: "AKIAAAAAAAAAAAAAAAAA", SecretAccessKey: "secret"}
-	srv := httptest.NewServer(l.r.InForce(cmaws.New(l.cloud, cmaws.Config{Region: "us-east-1", Credentials: []cmaws.Credential{cred}})))
-	t.Cleanup(srv.Close)
-	c := ec2.New(ec2.Options{Region: "us-east-1", BaseEndpoint: sdkaws.String(srv.URL), RetryMaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, "")})
+	c := l.ec2API(l.r.InForce)
 	ctx := context.Background()
 
 	vpc := must[*ec2.CreateVpcOutput](t)(c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: sdkaws.String("10.0.0.0/16")})).Vpc
@@ -66,4 +63,14 @@ func TestThroughEC2API(t *testing.T) {
 	if err := once(3); err == nil {
 		t.Fatal("the rule was revoked, but a new flow got a reply")
 	}
+}
+
+// ec2API serves the EC2 front-end over the lab's cloud, wrapped by wrap,
+// and returns an SDK client of account acct for it.
+func (l *lab) ec2API(wrap func(http.Handler) http.Handler) *ec2.Client {
+	cred := cmaws.Credential{AccountID: acct, AccessKeyID: "AKIAAAAAAAAAAAAAAAAA", SecretAccessKey: "secret"}
+	srv := httptest.NewServer(wrap(cmaws.New(l.cloud, cmaws.Config{Region: "us-east-1", Credentials: []cmaws.Credential{cred}})))
+	l.t.Cleanup(srv.Close)
+	return ec2.New(ec2.Options{Region: "us-east-1", BaseEndpoint: sdkaws.String(srv.URL), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, "")})
 }

@@ -304,7 +304,13 @@ func (r *Realizer) reconcile() error {
 	if err := r.ensure(p); err != nil {
 		return err
 	}
-	return r.ensureServices(snap, p)
+	if err := r.ensureServices(snap, p); err != nil {
+		return err
+	}
+	// The stops and starts this pass read are in force: their instances'
+	// hosts are gone or made (model.SettlePower).
+	r.cloud.SettlePower(snap.powerInTransit())
+	return nil
 }
 
 // ensure makes or changes what the plan asks for, providers before users:

@@ -514,7 +514,7 @@ func (r *Realizer) planHosts(p *plan, s *snapshot, nets map[string]model.Network
 		// namespace and everything running inside go; it comes back with
 		// the same interface and address when it starts.
 		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/how-ec2-instance-stop-start-works.html — a stopped instance keeps its private IPv4 address and network interface; data in RAM is lost
-		if isInst && inst.State == model.InstanceStopped {
+		if isInst && (inst.State == model.InstanceStopped || inst.State == model.InstanceStopping) {
 			continue
 		}
 		spec := hostSpec{Addr: e.PrivateIP, SrcDstCheck: e.SourceDestCheck}
@@ -547,7 +547,7 @@ func (r *Realizer) planHosts(p *plan, s *snapshot, nets map[string]model.Network
 			// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-reboot.html — a reboot keeps the instance's addresses; like an OS reboot, it ends what ran
 			h.key += fmt.Sprintf("|boot %d", inst.Boots)
 		}
-		if verb, ok := daemonImages[inst.ImageID]; isInst && ok && inst.State == model.InstanceRunning &&
+		if verb, ok := daemonImages[inst.ImageID]; isInst && ok && (inst.State == model.InstanceRunning || inst.State == model.InstancePending) &&
 			len(r.opts.GatewayCommand) > 0 {
 			r.firewalls.Store(inst.ID, verb)
 			h.gateway = inst.ID
@@ -740,4 +740,10 @@ func (r *Realizer) kernelRoute(no int, n model.Network, rt model.Route, enis map
 	// tunnels are not realized yet) drop what their routes match, as do
 	// routes to a transit gateway the network is not attached to.
 	return k
+}
+
+// powerInTransit returns the stops and starts in transit that the
+// snapshot holds, which a pass that realized it has put in force.
+func (s *snapshot) powerInTransit() []model.PowerChange {
+	return model.PowerInTransit(slices.Collect(maps.Values(s.instances)))
 }

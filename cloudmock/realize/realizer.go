@@ -150,6 +150,9 @@ func New(ctx context.Context, cloud *model.Cloud, opts Options) (*Realizer, erro
 	r := &Realizer{cloud: cloud, opts: opts, wake: make(chan struct{}, 1), done: make(chan struct{}),
 		live: newLiveState(), links: map[string]int{}, circuits: circuits, uplinks: uplinks, svc: svc}
 	r.cond = sync.NewCond(&r.mu)
+	// Stops and starts wait for this realizer to put them in force
+	// (model/powertransit.go).
+	cloud.SetPowerTransitions(true)
 	r.sub = cloud.Subscribe(r.onEvent)
 	go r.run()
 	r.flowLogs = r.newFlowLogWatch()
@@ -266,6 +269,7 @@ func (r *Realizer) Close() error {
 	r.cond.Broadcast()
 	r.mu.Unlock()
 	r.sub.Close()
+	r.cloud.SetPowerTransitions(false)
 	r.poke()
 	<-r.done
 	r.flows.close()

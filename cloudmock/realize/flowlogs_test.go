@@ -164,13 +164,7 @@ func TestFlowLogNetworkACLReject(t *testing.T) {
 		aclRule(100, false, false, "icmp", netip.PrefixFrom(a.PrivateIP, 32), -1, -1),
 		aclRule(200, false, true, "-1", anyIPv4, -1, -1), aclRule(100, true, true, "-1", anyIPv4, -1, -1)})
 	l.ok(err)
-	for _, x := range l.cloud.RuleSets(acct, model.FlavorNetworkACL) {
-		for _, as := range x.Attachments {
-			if as.TargetID == sb.ID {
-				must[string](t)(l.cloud.ReplaceRuleSetAttachment(acct, model.FlavorNetworkACL, as.ID, acl.ID))
-			}
-		}
-	}
+	l.useACL(sb, acl.ID)
 	must[model.FlowLog](t)(l.cloud.CreateFlowLog(acct, model.Place{}, model.FlowLogSpec{ResourceType: model.FlowLogSubnet,
 		ResourceID: sb.ID, TrafficType: model.TrafficAll, LogGroupName: "sb", DeliverLogsPermissionARN: "arn:aws:iam::111122223333:role/fl"}))
 	l.sync()
@@ -182,4 +176,16 @@ func TestFlowLogNetworkACLReject(t *testing.T) {
 	l.sync()
 	l.pingOK(l.ns(a), b.PrivateIP)
 	recordsOf(t, l.cloud, v.Region, "sb", b.NetworkInterfaceID, map[int]string{3: a.PrivateIP.String(), 4: b.PrivateIP.String(), 7: "1", 12: "ACCEPT"})
+}
+
+// useACL makes a subnet use a network ACL instead of its current one.
+func (l *lab) useACL(s model.Subnet, acl string) {
+	l.t.Helper()
+	for _, x := range l.cloud.RuleSets(acct, model.FlavorNetworkACL) {
+		for _, as := range x.Attachments {
+			if as.TargetID == s.ID {
+				must[string](l.t)(l.cloud.ReplaceRuleSetAttachment(acct, model.FlavorNetworkACL, as.ID, acl))
+			}
+		}
+	}
 }

@@ -27,8 +27,10 @@ import (
 // per router reads them all, and an entry outlives a short connection by
 // its timeout (TIME_WAIT 120 s), so a poll every flowPoll sees it. A
 // flow dropped before the NAT's conntrack confirms it (a network ACL deny
-// in the forward chain) leaves no entry: a blocked attacker raises no new
-// occurrences, where GuardDuty would count its REJECT records too.
+// in the forward chain) leaves no entry, but the ACL's drop counts it in
+// the router's flow set of dropped flows (rules.go), which the flow source
+// reads too: such a flow is an occurrence with the connection blocked, as
+// GuardDuty counts REJECT records.
 // AWS: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-data-sources.html — GuardDuty analyses VPC flow logs of the account's EC2 instances
 // AWS: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_finding-types-ec2.html#unauthorizedaccess-ec2-maliciousipcallercustom — an instance communicates with an address on a custom threat list
 
@@ -40,10 +42,12 @@ type findingWatch struct {
 	routerNS func(network string) string // Realizer.routerNS
 	logf     func(string, ...any)
 	// Owned by the flow source's goroutine: tg are the targets of the
-	// current poll (wants), seen the flows of the last one (a flow is one
-	// occurrence, not one a poll).
-	tg   map[netip.Addr]target
-	seen map[flowKey]bool
+	// current poll (wants) by elastic IP, private the same by the private
+	// address the elastic IP maps to, seen the flows of the last poll (a
+	// flow is one occurrence, not one a poll).
+	tg      map[netip.Addr]target
+	private map[netip.Addr]target
+	seen    map[flowKey]bool
 }
 
 func (r *Realizer) newFindingWatch() *findingWatch {
@@ -54,6 +58,7 @@ func (r *Realizer) newFindingWatch() *findingWatch {
 type target struct {
 	account, instance, routerNS string
 	region                      string
+	public, private             netip.Addr
 }
 
 // targets maps the elastic IPs of instances of accounts with an enabled
@@ -85,8 +90,12 @@ func (w *findingWatch) targets() map[netip.Addr]target {
 				i, ok = byENI[e.Associate]
 			}
 			if ok && enabled[i.Region] && handle[i.NetworkID] != "" {
+				private := e.PrivateIP
+				if !private.IsValid() {
+					private = i.PrivateIP
+				}
 				out[e.PublicIP] = target{account: a.ID, instance: i.ID, region: i.Region,
-					routerNS: w.routerNS(handle[i.NetworkID])}
+					routerNS: w.routerNS(handle[i.NetworkID]), public: e.PublicIP, private: private}
 			}
 		}
 	}
@@ -95,16 +104,21 @@ func (w *findingWatch) targets() map[netip.Addr]target {
 
 // wants returns the routers of the current targets.
 func (w *findingWatch) wants() []string {
-	w.tg = w.targets()
+	w.tg, w.private = w.targets(), map[netip.Addr]target{}
 	routers := map[string]bool{}
 	for _, t := range w.tg {
 		routers[t.routerNS] = true
+		w.private[t.private] = t
 	}
 	return sortedKeys(routers)
 }
 
 // observe records a finding for each new flow to a target from an
-// address on an active threat list.
+// address on an active threat list: a flow the router tracked (through
+// the internet gateway's NAT, to the elastic IP), or one the router's
+// network ACLs dropped (after the NAT, to the private address), which is
+// a blocked connection.
+// AWS: https://docs.aws.amazon.com/guardduty/latest/APIReference/API_NetworkConnectionAction.html — blocked: whether the network connection attempt was blocked
 func (w *findingWatch) observe(flows map[string]nsFlows, at time.Time) {
 	if len(w.tg) == 0 {
 		clear(w.seen)
@@ -113,26 +127,34 @@ func (w *findingWatch) observe(flows map[string]nsFlows, at time.Time) {
 	now := map[flowKey]bool{}
 	for ns, fs := range flows {
 		for _, f := range fs.tracked {
-			k := f.key
-			t, ok := w.tg[k.dst]
-			if !ok || t.routerNS != ns {
-				continue
+			if t, ok := w.tg[f.key.dst]; ok && t.routerNS == ns {
+				w.occurrence(t, f.key, false, now, at)
 			}
-			now[k] = true
-			if w.seen[k] {
-				continue
-			}
-			if _, ok := w.cloud.ThreatMatch(t.account, t.region, k.src); !ok {
-				continue
-			}
-			_, _, err := w.cloud.RecordFinding(t.account, model.Observation{InstanceID: t.instance, Local: k.dst,
-				LocalPort: int(k.dstPort), Remote: k.src, RemotePort: int(k.srcPort), Protocol: protoName(k.proto), At: at})
-			if err != nil && w.logf != nil {
-				w.logf("guardduty: finding for %s to %s: %v", k.src, t.instance, err)
+		}
+		for _, f := range fs.rejected {
+			if t, ok := w.private[f.key.dst]; ok && t.routerNS == ns {
+				w.occurrence(t, f.key, true, now, at)
 			}
 		}
 	}
 	w.seen = now
+}
+
+// occurrence records a finding for a flow to a target not seen in the
+// last poll, if its source is on an active threat list.
+func (w *findingWatch) occurrence(t target, k flowKey, blocked bool, now map[flowKey]bool, at time.Time) {
+	now[k] = true
+	if w.seen[k] {
+		return
+	}
+	if _, ok := w.cloud.ThreatMatch(t.account, t.region, k.src); !ok {
+		return
+	}
+	_, _, err := w.cloud.RecordFinding(t.account, model.Observation{InstanceID: t.instance, Local: t.public,
+		LocalPort: int(k.dstPort), Remote: k.src, RemotePort: int(k.srcPort), Protocol: protoName(k.proto), At: at, Blocked: blocked})
+	if err != nil && w.logf != nil {
+		w.logf("guardduty: finding for %s to %s: %v", k.src, t.instance, err)
+	}
 }
 
 // protoName is a finding's protocol word.

@@ -54,7 +54,21 @@ func findingsOf(t *testing.T, c *model.Cloud, detector string, want int, count i
 // grows with each new connection; other clients raise none.
 // AWS: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_finding-types-ec2.html#unauthorizedaccess-ec2-maliciousipcallercustom — an instance communicating with an address on a custom threat list
 // AWS: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings-summary.html — later occurrences are aggregated into the finding (count)
-func TestGuardDutyFindingsFromFlows(t *testing.T) {
+// gdLab is a public web instance (an elastic IP, port 80 open) in a lab
+// whose internet holds an attacker on an active threat list and another
+// client, with GuardDuty on.
+type gdLab struct {
+	*lab
+	attacker, client netip.Addr
+	v                model.Network
+	s                model.Subnet
+	i                model.Instance
+	eip              model.ElasticIP
+	d                model.Detector
+}
+
+func newGuardDutyLab(t *testing.T) gdLab {
+	t.Helper()
 	attacker, client := netip.MustParseAddr("192.0.2.66"), netip.MustParseAddr("192.0.2.77")
 	cfg := internetConfig(t)
 	l := newLabWith(t, func(o *Options) { o.Internet, o.InternetAddresses = cfg, []netip.Addr{attacker, client} })
@@ -74,7 +88,12 @@ func TestGuardDutyFindingsFromFlows(t *testing.T) {
 		Activate: true, Addresses: []netip.Prefix{netip.MustParsePrefix("192.0.2.64/30"), netip.MustParsePrefix("198.51.100.0/24")}}))
 	l.sync()
 	l.serve(l.ns(i), i.PrivateIP, 80)
+	return gdLab{lab: l, attacker: attacker, client: client, v: v, s: s, i: i, eip: eip, d: d}
+}
 
+func TestGuardDutyFindingsFromFlows(t *testing.T) {
+	x := newGuardDutyLab(t)
+	l, attacker, client, s, i, eip, d := x.lab, x.attacker, x.client, x.s, x.i, x.eip, x.d
 	l.ok(dialFrom(l.r.internetNS(), client, eip.PublicIP, 80))
 	start := time.Now()
 	l.ok(dialFrom(l.r.internetNS(), attacker, eip.PublicIP, 80))
@@ -97,5 +116,30 @@ func TestGuardDutyFindingsFromFlows(t *testing.T) {
 	time.Sleep(3 * flowPoll) // a negative: give the watch polls in which it could err
 	if fs, _ := l.cloud.Findings(acct, d.ID); len(fs) != 1 || fs[0].Count != 2 {
 		t.Errorf("the other client raised a finding: %+v", fs)
+	}
+}
+
+// A connection from an attacker that the instance's subnet's network ACL
+// denies is a finding too, with the connection blocked: the ACL's drop is
+// a REJECT flow of the router.
+// AWS: https://docs.aws.amazon.com/guardduty/latest/APIReference/API_NetworkConnectionAction.html — blocked: whether the network connection attempt was blocked
+func TestGuardDutyFindingOfBlockedFlow(t *testing.T) {
+	x := newGuardDutyLab(t)
+	l := x.lab
+	acl := must[model.RuleSet](t)(l.cloud.CreateRuleSet(acct, model.RuleSetSpec{Flavor: model.FlavorNetworkACL, NetworkID: x.v.ID}))
+	_, err := l.cloud.AddRules(acct, model.FlavorNetworkACL, acl.ID, []model.Rule{
+		aclRule(100, false, false, "-1", netip.PrefixFrom(x.attacker, 32), -1, -1),
+		aclRule(200, false, true, "-1", anyIPv4, -1, -1), aclRule(100, true, true, "-1", anyIPv4, -1, -1)})
+	l.ok(err)
+	l.useACL(x.s, acl.ID)
+	l.sync()
+	l.ok(dialFrom(l.r.internetNS(), x.client, x.eip.PublicIP, 80)) // the positive control: the ACL lets others in
+	if err := dialFrom(l.r.internetNS(), x.attacker, x.eip.PublicIP, 80); err == nil {
+		t.Fatal("the attacker connected through the ACL's deny")
+	}
+	fs := findingsOf(t, l.cloud, x.d.ID, 1, 1)
+	if len(fs) != 1 || !fs[0].Connection.Blocked || fs[0].Connection.Remote != x.attacker || fs[0].Connection.LocalPort != 80 ||
+		fs[0].Resource.InstanceID != x.i.ID || fs[0].Resource.PublicIP != x.eip.PublicIP {
+		t.Errorf("findings = %+v, want one of a blocked connection from %s", fs, x.attacker)
 	}
 }

@@ -21,6 +21,12 @@ func FuzzRequests(f *testing.F) {
 		{"PATCH", "global/firewalls/f", "", `{"priority":70000}`},
 		{"GET", "aggregated/subnetworks", `(network ne "x") (name = "s")`, ""},
 		{"POST", "global/operations/op/wait", "", ""},
+		{"POST", "regions/us-central1/addresses", "", `{"name":"ip"}`},
+		{"POST", "zones/us-central1-a/instances", "", `{"name":"v","machineType":"e2-micro","canIpForward":true,"tags":{"items":["a"]},"networkInterfaces":[{"subnetwork":"regions/us-central1/subnetworks/s","networkIP":"10.0.0.9","accessConfigs":[{"natIP":"203.0.113.1"}]}]}`},
+		{"POST", "zones/us-central1-a/instances/v/setTags", "", `{"items":["b"],"fingerprint":"x"}`},
+		{"POST", "zones/us-central1-a/instances/v/stop", "", ""},
+		{"GET", "aggregated/instances", `name = "v"`, ""},
+		{"DELETE", "regions/us-central1/addresses/ip", "", ""},
 		{"DELETE", "global/networks/n1", "", ""},
 	} {
 		f.Add(seed.method, seed.path, seed.filter, seed.body)

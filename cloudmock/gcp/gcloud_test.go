@@ -86,6 +86,7 @@ func TestGcloud(t *testing.T) {
 	if out := must("routes", "list", "--filter=name=r1", "--format=value(name,destRange,nextHopIp,priority)"); strings.TrimSpace(out) != "r1\t10.9.0.0/16\t10.2.0.9\t700" {
 		t.Fatalf("routes list: %q", out)
 	}
+	gcloudInstances(t, must, fails, srv.URL)
 	fails("is already being used by", "networks", "delete", "net2", "--quiet")
 	fails("Must be a match of regex", "networks", "create", "bad_name", "--subnet-mode=custom")
 	fails("conflicts with existing subnetwork", "networks", "subnets", "create", "s3", "--network", "net2", "--region", "us-east1", "--range", "10.2.0.128/25")

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -143,5 +144,39 @@ func writeList[T any](q *request, s *Server, kind, path string, items []T) *apiE
 		l.Items = pg
 	}
 	writeJSON(q.w, http.StatusOK, l)
+	return nil
+}
+
+// scoped is one item of an aggregated list: its scope key (regions/R,
+// zones/Z or global), its name and its wire form.
+type scoped[T any] struct {
+	scope, name string
+	item        T
+}
+
+// writeAggregated answers an aggregatedList of a collection: the items
+// that pass the filter, by scope, each scope's sorted by name.
+// GCP: https://cloud.google.com/compute/docs/reference/rest/v1/instances/aggregatedList — items: a map from scope to {COLLECTION: [...]}
+func writeAggregated[T any](q *request, kind, coll string, all []scoped[T]) *apiError {
+	if q.Method != http.MethodGet {
+		return fail(http.StatusMethodNotAllowed, "methodNotAllowed", "Method %s is not allowed here", q.Method)
+	}
+	terms, aerr := parseFilter(q.URL.Query().Get("filter"))
+	if aerr != nil {
+		return aerr
+	}
+	slices.SortStableFunc(all, func(a, b scoped[T]) int { return strings.Compare(a.name, b.name) })
+	items := map[string]map[string][]T{}
+	for _, it := range all {
+		if !keep(it.item, terms) {
+			continue
+		}
+		if items[it.scope] == nil {
+			items[it.scope] = map[string][]T{coll: nil}
+		}
+		items[it.scope][coll] = append(items[it.scope][coll], it.item)
+	}
+	path := "projects/" + q.project + "/aggregated/" + coll
+	writeJSON(q.w, http.StatusOK, map[string]any{"kind": kind, "id": path, "items": items, "selfLink": q.selfLink(path)})
 	return nil
 }

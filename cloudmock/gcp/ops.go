@@ -61,7 +61,8 @@ const maxOps = 10000
 // asyncReasons are the failures GCP reports inside a DONE operation
 // rather than as the request's answer.
 // GCP: https://cloud.google.com/compute/docs/api/handling-errors#errors_in_operations — errors that occur after the request is accepted are in the operation's error field
-var asyncReasons = map[string]string{"resourceInUseByAnotherResource": "RESOURCE_IN_USE_BY_ANOTHER_RESOURCE", "QUOTA_EXCEEDED": "QUOTA_EXCEEDED"}
+var asyncReasons = map[string]string{"resourceInUseByAnotherResource": "RESOURCE_IN_USE_BY_ANOTHER_RESOURCE", "QUOTA_EXCEEDED": "QUOTA_EXCEEDED",
+	"IP_IN_USE_BY_ANOTHER_RESOURCE": "IP_IN_USE_BY_ANOTHER_RESOURCE"}
 
 // mutate runs one mutation of the resource at path in a scope and answers
 // its operation. fn's error fails the request itself unless GCP reports

@@ -135,10 +135,14 @@ func (s *Server) route(q *request) *apiError {
 		return s.routeGlobal(q, w[1], w[2:])
 	case w[0] == "regions" && len(w) >= 3:
 		return s.routeRegional(q, w[1], w[2], w[3:])
-	case w[0] == "zones" && len(w) >= 3 && w[2] == "operations":
-		return s.serveOperations(q, model.GCPZoneScope(w[1]), w[3:])
+	case w[0] == "zones" && len(w) >= 3:
+		return s.routeZonal(q, w[1], w[2], w[3:])
 	case w[0] == "aggregated" && len(w) == 2 && w[1] == "subnetworks":
 		return s.aggregatedSubnetworks(q)
+	case w[0] == "aggregated" && len(w) == 2 && w[1] == "instances":
+		return s.aggregatedInstances(q)
+	case w[0] == "aggregated" && len(w) == 2 && w[1] == "addresses":
+		return s.aggregatedAddresses(q)
 	}
 	return notFound("projects/" + q.project + "/" + strings.Join(w, "/"))
 }
@@ -151,6 +155,8 @@ func (s *Server) routeGlobal(q *request, coll string, rest []string) *apiError {
 		return s.serveFirewalls(q, rest)
 	case "routes":
 		return s.serveRoutes(q, rest)
+	case "addresses":
+		return s.serveAddresses(q, model.GCPGlobal, rest)
 	case "operations":
 		return s.serveOperations(q, model.GCPGlobal, rest)
 	}
@@ -164,6 +170,8 @@ func (s *Server) routeRegional(q *request, region, coll string, rest []string) *
 	switch coll {
 	case "subnetworks":
 		return s.serveSubnetworks(q, region, rest)
+	case "addresses":
+		return s.serveAddresses(q, model.GCPRegionScope(region), rest)
 	case "operations":
 		return s.serveOperations(q, model.GCPRegionScope(region), rest)
 	}

@@ -86,30 +86,11 @@ func (s *Server) serveSubnetworks(q *request, region string, rest []string) *api
 // every region, keyed "regions/REGION" (gcloud's subnets list).
 // GCP: https://cloud.google.com/compute/docs/reference/rest/v1/subnetworks/aggregatedList
 func (s *Server) aggregatedSubnetworks(q *request) *apiError {
-	if q.Method != http.MethodGet {
-		return fail(http.StatusMethodNotAllowed, "methodNotAllowed", "Method %s is not allowed here", q.Method)
-	}
-	terms, aerr := parseFilter(q.URL.Query().Get("filter"))
-	if aerr != nil {
-		return aerr
-	}
-	items := map[string]map[string][]subnetwork{}
+	var all []scoped[subnetwork]
 	for _, sn := range s.cloud.Subnets(q.project) {
-		if !keep(s.subnetOut(q, sn), terms) {
-			continue
-		}
-		k := model.GCPRegionScope(sn.Region)
-		if items[k] == nil {
-			items[k] = map[string][]subnetwork{"subnetworks": nil}
-		}
-		items[k]["subnetworks"] = append(items[k]["subnetworks"], s.subnetOut(q, sn))
+		all = append(all, scoped[subnetwork]{model.GCPRegionScope(sn.Region), sn.Name, s.subnetOut(q, sn)})
 	}
-	for _, v := range items {
-		slices.SortFunc(v["subnetworks"], func(a, b subnetwork) int { return compare(a.Name, b.Name) })
-	}
-	writeJSON(q.w, http.StatusOK, map[string]any{"kind": "compute#subnetworkAggregatedList", "id": "projects/" + q.project + "/aggregated/subnetworks",
-		"items": items, "selfLink": q.selfLink("projects/" + q.project + "/aggregated/subnetworks")})
-	return nil
+	return writeAggregated(q, "compute#subnetworkAggregatedList", "subnetworks", all)
 }
 
 // subnetOut renders a subnet.

@@ -62,6 +62,13 @@ type Instance struct {
 	ShutdownBehavior      string    `json:",omitempty"` // "stop" (empty) or "terminate"
 	UserData              string    `json:",omitempty"` // as given, base64
 	TerminatedAt          time.Time `json:",omitzero"`  // when it was terminated (TerminatedVisible)
+	// NetworkTags and ServiceAccounts are what GCP's firewall rule
+	// targets and sources and its tagged routes select an instance by
+	// (RuleTargets, RouteTableAssociation.Tags); empty elsewhere.
+	// GCP: https://cloud.google.com/vpc/docs/add-remove-network-tags — network tags of an instance
+	// GCP: https://cloud.google.com/firewall/docs/firewalls#serviceaccounts — a rule may target the instances running as a service account
+	NetworkTags     []string `json:",omitempty"`
+	ServiceAccounts []string `json:",omitempty"`
 }
 
 // NetworkInterface is a virtual NIC in one subnet: an instance's, or
@@ -124,6 +131,7 @@ func (i *Instance) copy(c *Cloud) Instance {
 	out := *i
 	out.Meta = c.metaLocked(i.ID)
 	out.SecurityGroupIDs = slices.Clone(i.SecurityGroupIDs)
+	out.NetworkTags, out.ServiceAccounts = slices.Clone(i.NetworkTags), slices.Clone(i.ServiceAccounts)
 	if e, ok := c.enis[i.NetworkInterfaceID]; ok {
 		out.SourceDestCheck = e.SourceDestCheck
 		out.SecurityGroupIDs = slices.Clone(e.SecurityGroupIDs)
@@ -158,6 +166,9 @@ type LaunchSpec struct {
 	DisableAPITermination bool
 	ShutdownBehavior      string
 	UserData              string
+	// NetworkTags and ServiceAccounts are the instances' (Instance).
+	NetworkTags     []string
+	ServiceAccounts []string
 	// IPv6Count and IPv6Addrs give each primary interface IPv6 addresses
 	// from the subnet's IPv6 prefix (IPv6Addrs only with Count 1); with
 	// neither, a subnet that assigns IPv6 on creation gives one.

@@ -106,3 +106,18 @@ func set[T any](dst *T, v *T) {
 		*dst = *v
 	}
 }
+
+// SetInstanceNetworkTags replaces an instance's network tags (GCP's
+// instances.setTags).
+// GCP: https://cloud.google.com/compute/docs/reference/rest/v1/instances/setTags — replaces the instance's tags
+func (c *Cloud) SetInstanceNetworkTags(account, id string, tags []string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i, err := c.instanceLocked(account, id)
+	if err != nil {
+		return err
+	}
+	i.NetworkTags = slices.Clone(tags)
+	c.emitLocked(KindInstance, OpUpdate, id, account)
+	return nil
+}

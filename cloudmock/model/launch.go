@@ -150,7 +150,8 @@ func (c *Cloud) launchOneLocked(account string, spec LaunchSpec, p *launchPlan, 
 	}
 	inst := &Instance{ID: instID, Account: account, Region: s.Region, NetworkID: s.NetworkID, SubnetID: s.ID, ImageID: spec.ImageID,
 		Type: spec.Type, State: InstanceRunning, LaunchTime: now, ReservationID: resv, LaunchIndex: index, Boots: 1,
-		DisableAPITermination: spec.DisableAPITermination, ShutdownBehavior: spec.ShutdownBehavior, UserData: spec.UserData}
+		DisableAPITermination: spec.DisableAPITermination, ShutdownBehavior: spec.ShutdownBehavior, UserData: spec.UserData,
+		NetworkTags: slices.Clone(spec.NetworkTags), ServiceAccounts: slices.Clone(spec.ServiceAccounts)}
 	var primary *NetworkInterface
 	for n, f := range p.ifaces {
 		var e *NetworkInterface

@@ -20,6 +20,10 @@ gcloud compute networks subnets create s1 --network net1 --region europe-west1 -
 gcloud compute firewall-rules create allow-web --network net1 --allow tcp:80,tcp:443 --target-tags web
 echo "subnet=$(gcloud compute networks subnets describe s1 --region europe-west1 --format='value(gatewayAddress)')"
 echo "rule=$(gcloud compute firewall-rules list --format='value(name,sourceRanges.list())')"
+gcloud compute instances create vm1 --zone europe-west1-b --subnet s1 --tags web --machine-type e2-micro \
+  --image https://www.googleapis.com/compute/v1/projects/debian-cloud/global/images/debian-12-bookworm-v20250610
+echo "vm=$(gcloud compute instances list --format='value(name,networkInterfaces[0].networkIP,tags.items.list())')"
+gcloud compute instances delete vm1 --zone europe-west1-b --quiet
 `
 
 // TestGcloudThroughEnv: with cloudmock serve --provider gcp --lab, a
@@ -53,8 +57,8 @@ func TestGcloudThroughEnv(t *testing.T) {
 				t.Errorf("CLOUDSDK_CONFIG set %v: output lacks %q:\n%s", set, w, got)
 			}
 		}
-		if set && !strings.Contains(got, "rule=allow-web\t0.0.0.0/0\n") {
-			t.Errorf("output lacks the firewall rule:\n%s", got)
+		if set && (!strings.Contains(got, "rule=allow-web\t0.0.0.0/0\n") || !strings.Contains(got, "vm=vm1\t10.5.0.2\tweb\n")) {
+			t.Errorf("output lacks the firewall rule or the instance:\n%s", got)
 		}
 	}
 }

@@ -1,0 +1,208 @@
+package gcp
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+// ipInUse is the failure of an instance whose internal or external IP
+// another resource holds; GCP reports it inside the operation.
+// GCP: https://cloud.google.com/compute/docs/ip-addresses/reserve-static-internal-ip-address — an address in use by another resource cannot be assigned
+func ipInUse(ip string) *apiError {
+	return fail(http.StatusBadRequest, "IP_IN_USE_BY_ANOTHER_RESOURCE", "IP '%s' is already being used by another resource.", ip)
+}
+
+// nicPlan is an instance's checked nic0.
+type nicPlan struct {
+	subnet    model.Subnet
+	ip        netip.Addr
+	ephemeral bool            // an access config without natIP
+	static    model.ElasticIP // an access config's reserved address
+	acName    string
+}
+
+// insertInstance checks an instance as Compute Engine does and launches
+// it on the model.
+// GCP: https://cloud.google.com/compute/docs/reference/rest/v1/instances/insert — name, machineType, networkInterfaces, canIpForward, tags, serviceAccounts
+func (s *Server) insertInstance(q *request, zone string, in instance) *apiError {
+	if err := checkName("resource.name", in.Name); err != nil {
+		return err
+	}
+	path := instancePath(q.project, zone, in.Name)
+	if _, err := s.cloud.ByName(q.project, model.GCPZoneScope(zone), model.KindInstance, in.Name); err == nil {
+		return fail(http.StatusConflict, "alreadyExists", "The resource '%s' already exists", path)
+	}
+	if in.MachineType == "" {
+		return fail(http.StatusBadRequest, "required", "Required field 'resource.machineType' not specified")
+	}
+	if err := checkTags("resource.tags.items", tagItems(in.Tags)); err != nil {
+		return err
+	}
+	var accounts []string
+	for _, sa := range in.ServiceAccounts {
+		// GCP: https://cloud.google.com/compute/docs/access/service-accounts — an instance runs as at most one service account, named by its email
+		if !strings.Contains(sa.Email, "@") && sa.Email != "default" {
+			return fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.serviceAccounts[0].email': '%s'. The service account is not valid.", clip(sa.Email))
+		}
+		if sa.Email == "default" {
+			sa.Email = "default@" + q.project + ".iam.gserviceaccount.com"
+		}
+		accounts = append(accounts, sa.Email)
+	}
+	if len(accounts) > 1 {
+		return fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.serviceAccounts': ''. At most one service account may be specified.")
+	}
+	region, _ := s.zoneRegion(zone)
+	nic, aerr := s.planNIC(q, region, in.NetworkInterfaces)
+	if aerr != nil {
+		return aerr
+	}
+	return s.mutate(q, model.GCPZoneScope(zone), "insert", path, func() *apiError {
+		return s.launch(q, zone, in, nic, accounts)
+	})
+}
+
+func tagItems(t *instanceTags) []string {
+	if t == nil {
+		return nil
+	}
+	return t.Items
+}
+
+// launch makes the checked instance: an IP another interface holds, or a
+// reserved address another instance uses, fails inside the operation.
+func (s *Server) launch(q *request, zone string, in instance, nic nicPlan, accounts []string) *apiError {
+	path := instancePath(q.project, zone, in.Name)
+	if nic.ip.IsValid() {
+		for _, e := range s.cloud.NetworkInterfaces(q.project) {
+			if e.SubnetID == nic.subnet.ID && e.PrivateIP == nic.ip {
+				return ipInUse(nic.ip.String())
+			}
+		}
+	}
+	if nic.static.ID != "" && nic.static.Associate != "" {
+		return ipInUse(nic.static.PublicIP.String())
+	}
+	ephemeral := nic.ephemeral
+	spec := model.LaunchSpec{Count: 1, Type: model.GCPName(in.MachineType), Place: model.Place{Scope: model.GCPZoneScope(zone), Name: in.Name},
+		PublicIP: &ephemeral, NetworkTags: dedupe(tagItems(in.Tags)), ServiceAccounts: accounts,
+		Interfaces: []model.InterfaceLaunch{{Spec: model.InterfaceSpec{SubnetID: nic.subnet.ID, PrivateIP: nic.ip, SourceDestCheck: !in.CanIPForward}}}}
+	insts, err := s.cloud.RunInstances(q.project, spec)
+	if err != nil {
+		return fromModel(err, path)
+	}
+	id := insts[0].ID
+	if nic.static.ID != "" {
+		if err := s.cloud.AssociateAddress(q.project, nic.static.ID, id); err != nil {
+			return fromModel(err, path)
+		}
+	}
+	rest := instance{Description: in.Description, Labels: in.Labels, Disks: in.Disks, ServiceAccounts: in.ServiceAccounts}
+	b, _ := json.Marshal(rest)
+	attrs := map[string]string{attrCreated: s.created(), attrMachineType: model.GCPName(in.MachineType), attrInstance: string(b), attrAccessConfig: nic.acName}
+	if nic.static.ID != "" {
+		attrs[attrStaticNAT] = nic.static.ID
+	}
+	_ = s.cloud.SetAttrs(q.project, id, attrs)
+	return nil
+}
+
+// planNIC checks nic0: its network and subnetwork (the network's subnet
+// of the region when only the network is named), its internal IP, and
+// its access config.
+// GCP: https://cloud.google.com/vpc/docs/create-use-multiple-interfaces — each interface in a different VPC network (the lab models one)
+// GCP: https://cloud.google.com/compute/docs/ip-addresses/reserve-static-internal-ip-address#reserve_a_specific_internal_address — networkIP: an unused address of the subnet's primary range
+func (s *Server) planNIC(q *request, region string, nics []netInterface) (nicPlan, *apiError) {
+	var p nicPlan
+	if len(nics) == 0 {
+		return p, fail(http.StatusBadRequest, "required", "Required field 'resource.networkInterfaces' not specified")
+	}
+	if len(nics) > 1 {
+		return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces': ''. The lab models one network interface per instance.")
+	}
+	ni := nics[0]
+	sn, aerr := s.nicSubnet(q, region, ni)
+	if aerr != nil {
+		return p, aerr
+	}
+	p.subnet = sn
+	if ni.NetworkIP != "" {
+		a, err := netip.ParseAddr(ni.NetworkIP)
+		if err != nil || !a.Is4() {
+			return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces[0].networkIP': '%s'. The IP address is not valid.", clip(ni.NetworkIP))
+		}
+		if !sn.Prefix.Contains(a) {
+			return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces[0].networkIP': '%s'. Requested internal IP is outside the subnetwork CIDR range.", a)
+		}
+		p.ip = a
+	}
+	if len(ni.AccessConfigs) > 1 {
+		return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces[0].accessConfigs': ''. At most one access config currently supported.")
+	}
+	for _, ac := range ni.AccessConfigs {
+		// GCP: https://cloud.google.com/compute/docs/reference/rest/v1/instances — accessConfigs[].type: ONE_TO_ONE_NAT is the only IPv4 value
+		if ac.Type != "" && ac.Type != "ONE_TO_ONE_NAT" {
+			return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces[0].accessConfigs[0].type': '%s'. Must be ONE_TO_ONE_NAT.", clip(ac.Type))
+		}
+		p.acName = ac.Name
+		if p.acName == "" {
+			p.acName = "External NAT"
+		}
+		if ac.NatIP == "" {
+			p.ephemeral = true
+			continue
+		}
+		if p.static, aerr = s.natAddress(q.project, region, ac.NatIP); aerr != nil {
+			return p, aerr
+		}
+	}
+	return p, nil
+}
+
+// nicSubnet resolves an interface's subnetwork, or its network's subnet
+// in the region; the subnet must be of the region and of the network.
+// GCP: https://cloud.google.com/vpc/docs/vpc#subnet-ranges — an instance's interface is in a subnet of its zone's region
+func (s *Server) nicSubnet(q *request, region string, ni netInterface) (model.Subnet, *apiError) {
+	var n model.Network
+	if ni.Network != "" || ni.Subnetwork == "" {
+		ref := ni.Network
+		if ref == "" {
+			ref = "default" // GCP: https://cloud.google.com/vpc/docs/vpc#default-network — without a network, an instance goes to the default network
+		}
+		p, aerr := q.resolveRef(ref, model.GCPGlobal, "networks")
+		if aerr != nil {
+			return model.Subnet{}, aerr
+		}
+		if n, aerr = s.networkByName(q, model.GCPName(p)); aerr != nil {
+			return model.Subnet{}, aerr
+		}
+	}
+	if ni.Subnetwork == "" {
+		for _, sn := range s.cloud.Subnets(q.project) {
+			if sn.NetworkID == n.ID && sn.Region == region {
+				return sn, nil
+			}
+		}
+		return model.Subnet{}, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces[0]': ''. Subnetwork should be specified for custom subnetmode network")
+	}
+	p, aerr := q.resolveRef(ni.Subnetwork, model.GCPRegionScope(region), "subnetworks")
+	if aerr != nil {
+		return model.Subnet{}, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces[0].subnetwork': '%s'. The referenced subnetwork resource cannot be found.", clip(ni.Subnetwork))
+	}
+	id, err := s.cloud.ByName(q.project, model.GCPRegionScope(region), model.KindSubnet, model.GCPName(p))
+	if err != nil {
+		return model.Subnet{}, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces[0].subnetwork': '%s'. The referenced subnetwork resource cannot be found.", clip(ni.Subnetwork))
+	}
+	sn, err := s.cloud.Subnet(q.project, id)
+	if err != nil {
+		return model.Subnet{}, notFound(p)
+	}
+	if n.ID != "" && sn.NetworkID != n.ID {
+		return model.Subnet{}, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces[0].subnetwork': '%s'. Subnetwork does not belong to the network %s.", clip(ni.Subnetwork), n.Name)
+	}
+	return sn, nil
+}

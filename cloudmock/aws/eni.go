@@ -201,7 +201,7 @@ func (h *Handler) toXMLENI(e model.NetworkInterface, v eniView) xmlENI {
 	x := xmlENI{ID: e.ID, SubnetID: e.SubnetID, VpcID: e.NetworkID, OwnerID: e.Account, Status: "available", InterfaceType: interfaceType(e),
 		Description: e.Description, MACAddress: model.MACAddress(e.ID).String(), PrivateDNSName: privateDNSName(h.regionOf(e.Region), ipString(e.PrivateIP)),
 		PrivateIP: ipString(e.PrivateIP), PrivateIPs: h.privateIPs(e, v), SourceDestCheck: e.SourceDestCheck, Tags: tagSet(e.Tags),
-		AvailabilityZone: v.zone, Groups: v.groups, IPv6: toXMLIPv6Addrs(e.IPv6Addrs)}
+		AvailabilityZone: v.zone, Groups: v.groups, IPv6: toXMLIPv6Addrs(e.IPv6Addrs, e.PrimaryIPv6)}
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/requester-managed-eni.html — an interface endpoint's interfaces are requester-managed
 	x.RequesterManaged = e.RequesterManaged()
 	if x.RequesterManaged {
@@ -299,6 +299,9 @@ func (h *Handler) eniFields(e model.NetworkInterface, v eniView) fields {
 			return one(e.NetworkID), true
 		case "ipv6-addresses.ipv6-address":
 			return addrStrings(e.IPv6Addrs), true
+		// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeNetworkInterfaces.html — ipv6-addresses.is-primary-ipv6
+		case "ipv6-addresses.is-primary-ipv6":
+			return isPrimaryIPv6(e), true
 		}
 		return nil, false
 	})

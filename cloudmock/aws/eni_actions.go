@@ -97,6 +97,10 @@ func createNetworkInterface(h *Handler, c *call) (response, error) {
 	}
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html — source/destination checking is on by default
 	spec := model.InterfaceSpec{SubnetID: subnet, Description: c.form.str("Description"), SecurityGroupIDs: c.form.list("SecurityGroupId"), SourceDestCheck: true}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateNetworkInterface.html — EnablePrimaryIpv6
+	if spec.PrimaryIPv6, err = primaryIPv6Param(c.form, "EnablePrimaryIpv6"); err != nil {
+		return nil, err
+	}
 	if err := c.form.interfaceAddrs("", &spec); err != nil {
 		return nil, err
 	}

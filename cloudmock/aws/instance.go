@@ -169,7 +169,7 @@ func (ix *eniIndex) instanceENIFields(i model.Instance, sub string) ([]string, b
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html — network-interface.* filters with nothing to match here: carrier and customer-owned IPs, prefixes, outposts
 	empty := map[string]bool{"addresses.association.carrier-ip": true, "addresses.association.customer-owned-ip": true, "addresses.association.public-dns-name": true,
 		"association.carrier-ip": true, "association.customer-owned-ip": true, "association.public-dns-name": true, "public-dns-name": true,
-		"ipv4-prefixes.ipv4-prefix": true, "ipv6-prefixes.ipv6-prefix": true, "ipv6-addresses.is-primary-ipv6": true, "outpost-arn": true, "operator.principal": true}
+		"ipv4-prefixes.ipv4-prefix": true, "ipv6-prefixes.ipv6-prefix": true, "outpost-arn": true, "operator.principal": true}
 	fixed := map[string]string{"attachment.network-card-index": "0", "deny-all-igw-traffic": "false", "operator.managed": "false"}
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html — network-interface.ipv6-native: whether the interface is in an IPv6-only subnet (it has no private IPv4 address)
 	if sub == "ipv6-native" {
@@ -277,6 +277,10 @@ func runInstances(h *Handler, c *call) (response, error) {
 	}
 	maps.Copy(spec.Tags, fromTemplate)
 	if spec.IPv6Count, spec.IPv6Addrs, err = launchIPv6(c.form); err != nil {
+		return nil, err
+	}
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html — EnablePrimaryIpv6 (or NetworkInterface.1.PrimaryIpv6)
+	if spec.PrimaryIPv6, err = primaryIPv6Param(c.form, "EnablePrimaryIpv6", "NetworkInterface.1.PrimaryIpv6"); err != nil {
 		return nil, err
 	}
 	insts, err := h.cloud.RunInstances(c.account, spec)

@@ -259,13 +259,27 @@ func disassociateSubnetCidrBlock(h *Handler, c *call) (response, error) {
 // xmlIPv6Addr is an InstanceIpv6Address / NetworkInterfaceIpv6Address.
 // AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInterfaceIpv6Address.html — ipv6Address
 type xmlIPv6Addr struct {
-	Address string `xml:"ipv6Address"`
+	Address   string `xml:"ipv6Address"`
+	IsPrimary bool   `xml:"isPrimaryIpv6"`
 }
 
-func toXMLIPv6Addrs(as []netip.Addr) []xmlIPv6Addr {
+// toXMLIPv6Addrs is an interface's IPv6 addresses, the first marked
+// primary when primary is set.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInterfaceIpv6Address.html — ipv6Address, isPrimaryIpv6
+func toXMLIPv6Addrs(as []netip.Addr, primary bool) []xmlIPv6Addr {
 	var out []xmlIPv6Addr
-	for _, a := range as {
-		out = append(out, xmlIPv6Addr{Address: a.String()})
+	for n, a := range as {
+		out = append(out, xmlIPv6Addr{Address: a.String(), IsPrimary: primary && n == 0})
+	}
+	return out
+}
+
+// isPrimaryIPv6 answers the ipv6-addresses.is-primary-ipv6 filter: each
+// IPv6 address's flag.
+func isPrimaryIPv6(e model.NetworkInterface) []string {
+	var out []string
+	for _, x := range toXMLIPv6Addrs(e.IPv6Addrs, e.PrimaryIPv6) {
+		out = append(out, strconv.FormatBool(x.IsPrimary))
 	}
 	return out
 }
@@ -402,4 +416,15 @@ func aclEntryCIDR(f form) (netip.Prefix, error) {
 		return f.cidr6("Ipv6CidrBlock")
 	}
 	return f.cidr("CidrBlock")
+}
+
+// primaryIPv6Param reads the first of the boolean parameters given.
+func primaryIPv6Param(f form, names ...string) (bool, error) {
+	for _, k := range names {
+		v, err := f.boolp(k)
+		if err != nil || v != nil {
+			return v != nil && *v, err
+		}
+	}
+	return false, nil
 }

@@ -70,6 +70,18 @@ func TestIPv6NativeSubnetSDK(t *testing.T) {
 		t.Fatalf("network-interface.ipv6-native=true: %+v", res)
 	}
 
+	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html — EnablePrimaryIpv6: the first IPv6 address becomes the primary IPv6 address
+	prim := must[*ec2.RunInstancesOutput](t)(launch(ec2.RunInstancesInput{EnablePrimaryIpv6: sdkaws.Bool(true)})).Instances[0]
+	if as := prim.NetworkInterfaces[0].Ipv6Addresses; len(as) != 1 || !sdkaws.ToBool(as[0].IsPrimaryIpv6) || sdkaws.ToBool(nic.Ipv6Addresses[0].IsPrimaryIpv6) {
+		t.Fatalf("EnablePrimaryIpv6: %+v (the other instance's %+v)", as, nic.Ipv6Addresses)
+	}
+	res = must[*ec2.DescribeInstancesOutput](t)(c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []types.Filter{filter("network-interface.ipv6-addresses.is-primary-ipv6", "true")}})).Reservations
+	if len(res) != 1 || *res[0].Instances[0].InstanceId != *prim.InstanceId {
+		t.Fatalf("network-interface.ipv6-addresses.is-primary-ipv6=true: %+v", res)
+	}
+	_, err = c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: dual.SubnetId, EnablePrimaryIpv6: sdkaws.Bool(true)})
+	wantAPIError(t, err, "InvalidParameterValue")
+
 	eni := must[*ec2.CreateNetworkInterfaceOutput](t)(c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: sub.SubnetId})).NetworkInterface
 	if eni.PrivateIpAddress != nil || len(eni.Ipv6Addresses) != 1 || *eni.Ipv6Addresses[0].Ipv6Address == *nic.Ipv6Addresses[0].Ipv6Address {
 		t.Fatalf("CreateNetworkInterface in an IPv6-only subnet: private %v IPv6 %+v", eni.PrivateIpAddress, eni.Ipv6Addresses)

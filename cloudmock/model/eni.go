@@ -49,6 +49,8 @@ type InterfaceSpec struct {
 	Tags  map[string]string
 	// AddressName is NetworkInterface.AddressName (Azure's ipConfigurations[].name).
 	AddressName string
+	// PrimaryIPv6 is NetworkInterface.PrimaryIPv6.
+	PrimaryIPv6 bool
 }
 
 // Addrs returns the interface's private addresses, the primary first.
@@ -220,6 +222,10 @@ func (c *Cloud) CreateNetworkInterface(account string, spec InterfaceSpec) (Netw
 		return NetworkInterface{}, err
 	}
 	if err := c.nativeIPv6Locked(e, k.subnet); err != nil {
+		c.deleteInterfaceLocked(e)
+		return NetworkInterface{}, err
+	}
+	if err := primaryIPv6(e, spec.PrimaryIPv6); err != nil {
 		c.deleteInterfaceLocked(e)
 		return NetworkInterface{}, err
 	}

@@ -111,6 +111,9 @@ type NetworkInterface struct {
 	// IPv6Addrs are the interface's IPv6 addresses, from its subnet's
 	// IPv6 prefix (ipv6.go).
 	IPv6Addrs []netip.Addr `json:",omitempty"`
+	// PrimaryIPv6 makes the first of IPv6Addrs the interface's primary
+	// IPv6 address (ipv6native.go).
+	PrimaryIPv6 bool `json:",omitempty"`
 }
 
 func (e *NetworkInterface) ref() ref { return ref{KindNetworkInterface, e.ID, e.Account} }
@@ -174,6 +177,9 @@ type LaunchSpec struct {
 	// neither, a subnet that assigns IPv6 on creation gives one.
 	IPv6Count int
 	IPv6Addrs []netip.Addr
+	// PrimaryIPv6 makes the primary interface's first IPv6 address its
+	// primary IPv6 address (NetworkInterface.PrimaryIPv6).
+	PrimaryIPv6 bool
 	// Interfaces, when given, are the instance's interfaces instead of
 	// SubnetID, PrivateIP, SecurityGroupIDs and InterfaceName: one at
 	// device index 0, the primary one, and any others, all in one zone

@@ -54,3 +54,21 @@ func (c *Cloud) nativeIPv6Locked(e *NetworkInterface, s *Subnet) error {
 	e.IPv6Addrs = got
 	return err
 }
+
+// primaryIPv6 makes an interface's first IPv6 address its primary IPv6
+// address, when on; it needs one.
+// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html — EnablePrimaryIpv6: the first IPv6 GUA address associated with the ENI becomes the primary IPv6 address
+func primaryIPv6(e *NetworkInterface, on bool) error {
+	if !on {
+		return nil
+	}
+	if len(e.IPv6Addrs) == 0 {
+		return errPrimaryIPv6()
+	}
+	e.PrimaryIPv6 = true
+	return nil
+}
+
+func errPrimaryIPv6() *Error {
+	return errf(CodeInvalidParameter, KindNetworkInterface, "", "A primary IPv6 address needs an IPv6 address: give Ipv6AddressCount or Ipv6Addresses, or launch into a subnet that assigns IPv6 addresses.")
+}

@@ -88,8 +88,13 @@ func (c *Cloud) planLaunchLocked(account string, spec LaunchSpec) (*launchPlan, 
 		return nil, errf(CodeInvalidParameter, KindSubnet, p.primary.ID, "The subnet '%s' is IPv6-only: an instance in it cannot have a public IPv4 address.", p.primary.ID)
 	}
 	var err error
-	p.v6count, err = c.launchIPv6Locked(p.primary, spec)
-	return p, err
+	if p.v6count, err = c.launchIPv6Locked(p.primary, spec); err != nil {
+		return nil, err
+	}
+	if spec.PrimaryIPv6 && p.v6count == 0 && len(spec.IPv6Addrs) == 0 {
+		return nil, errPrimaryIPv6()
+	}
+	return p, nil
 }
 
 // checkLaunchInterfaceLocked checks one interface of a launch of count
@@ -174,6 +179,9 @@ func (c *Cloud) launchOneLocked(account string, spec LaunchSpec, p *launchPlan, 
 			// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceNetworkInterfaceSpecification.html — AssociatePublicIpAddress: the public IPv4 address can only be assigned to a network interface for eth0, and only a new network interface, not an existing one
 			if f.ID == "" {
 				if e.IPv6Addrs, err = c.pickIPv6Locked(s, p.v6count, spec.IPv6Addrs); err != nil {
+					return nil, err
+				}
+				if err := primaryIPv6(e, spec.PrimaryIPv6); err != nil {
 					return nil, err
 				}
 				e.AutoPublicIP = s.MapPublicIP

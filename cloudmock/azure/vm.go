@@ -194,14 +194,21 @@ func (s *Server) vmOut(i model.Instance, view bool) vmBody {
 const labImageVersion = "1.0.0"
 
 // instanceView is a VM's instance view.
-// Azure: https://learn.microsoft.com/en-us/azure/virtual-machines/states-billing — power states: running, stopped (powered off, still allocated), deallocated
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-machines/states-billing — power states: starting, running, stopping, stopped (powered off, still allocated), deallocating, deallocated
 func (s *Server) instanceView(i model.Instance, computer string) *vmInstanceView {
 	power, display := "running", "VM running"
+	dealloc := i.Attrs[attrDeallocated] == "true"
 	switch {
-	case i.State == model.InstanceStopped && i.Attrs[attrDeallocated] == "true":
+	case i.State == model.InstanceStopped && dealloc:
 		power, display = "deallocated", "VM deallocated"
 	case i.State == model.InstanceStopped:
 		power, display = "stopped", "VM stopped"
+	case i.State == model.InstanceStopping && dealloc:
+		power, display = "deallocating", "VM deallocating"
+	case i.State == model.InstanceStopping:
+		power, display = "stopping", "VM stopping"
+	case i.State == model.InstancePending:
+		power, display = "starting", "VM starting"
 	}
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	return &vmInstanceView{ComputerName: computer, Statuses: []vmStatus{

@@ -94,6 +94,7 @@ func newCloudmockServe() *cobra.Command {
 	serve.Flags().StringArrayVar(&f.apiLines, "line", nil, "NAME: a Direct Connect connection of the first --account that exists in the API only, ending nowhere (for plan and apply against the model; repeatable)")
 	serve.Flags().StringArrayVar(&f.circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE[:REGION]: a private line of the lab (a Direct Connect connection of the first --account, at a location of REGION, else of --region) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")
 	serve.Flags().StringArrayVar(&f.uplinkSpecs, "uplink", nil, "NAME=NAMESPACE:INTERFACE:ADDRESS/LEN: an on-prem site's link to the lab's emulated internet, INTERFACE in the lab's namespace NAMESPACE holding the site's public ADDRESS/LEN (a /30 of 198.51.100.0/24) with a default route to the internet (repeatable; needs --lab)")
+	serve.Flags().DurationVar(&flowLogInterval, "flow-log-interval", 0, "with --lab: aggregate every VPC flow log's records over this interval instead of its MaxAggregationInterval (60 or 600 s), to see records sooner")
 	serve.Flags().StringVar(&f.internetFile, "internet", "", "serve the internet block of topology `FILE` in the lab's emulated internet: its resolver and web hosts, with certificates from the lab's CA, and a resolver in every VPC answering its names (needs --lab)")
 	return serve
 }
@@ -369,7 +370,7 @@ func startCloudLab(ctx context.Context, lab string, join, adopt bool, cloud *mod
 		return nil, err
 	}
 	opts, err := withInternet(lab, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw, Logf: cloudLog.Printf,
-		Circuits: circuits, Uplinks: uplinks, FlowLogDir: flowLogDir(lab)}, in)
+		Circuits: circuits, Uplinks: uplinks, FlowLogDir: flowLogDir(lab), FlowLogInterval: flowLogInterval}, in)
 	if err == nil {
 		cl.r, err = realize.New(ctx, cloud, opts)
 	}
@@ -385,6 +386,10 @@ func startCloudLab(ctx context.Context, lab string, join, adopt bool, cloud *mod
 // log (realize.FlowLogFile): flowlogs/ in the lab's state directory, which
 // destroy removes with the rest.
 func flowLogDir(lab string) string { return filepath.Join(state.Dir(lab), "flowlogs") }
+
+// flowLogInterval is cloudmock serve's --flow-log-interval
+// (realize.Options.FlowLogInterval).
+var flowLogInterval time.Duration
 
 // cloudLog is where the lab's cloud logs the events of its dataplane that
 // no API call answers (a gateway restarted): its stderr, the lab's
@@ -425,7 +430,7 @@ func joinCloudLab(ctx context.Context, lab string, adopt bool, cloud *model.Clou
 		return nil, err
 	}
 	opts, err := withInternet(lab, realize.Options{Lab: lab, Record: cl.record, Forget: cl.forget, GatewayCommand: gw, Logf: cloudLog.Printf,
-		Circuits: circuits, Uplinks: uplinks, Adopt: adopt, FlowLogDir: flowLogDir(lab)}, in)
+		Circuits: circuits, Uplinks: uplinks, Adopt: adopt, FlowLogDir: flowLogDir(lab), FlowLogInterval: flowLogInterval}, in)
 	if err == nil {
 		cl.r, err = realize.New(ctx, cloud, opts)
 	}

@@ -1,0 +1,171 @@
+package oci
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Users are the API keys requests may be signed with; each sees only
+	// its tenancy (a model account of provider oci).
+	Users []User
+	// PageSize is the most items a list answers when the request asks for
+	// more or for none (1000 when 0).
+	PageSize int
+	// Region is the region the server's resources are made in: one
+	// endpoint serves one region, as OCI's do (us-ashburn-1 when empty).
+	// OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/ — the endpoint https://iaas.{region}.oraclecloud.com is per region
+	Region string
+}
+
+// Server serves the Core Services API over the model. Make one with New;
+// it is an http.Handler for HTTP or HTTPS (the OCI SDKs accept a plain
+// HTTP endpoint).
+type Server struct {
+	cloud *model.Cloud
+	cfg   Config
+	users map[string]User // by keyId
+	now   func() time.Time
+
+	// writes serializes mutations: one is several model calls (a VCN and
+	// its extra CIDRs, a subnet and its lists) that no other may
+	// interleave with.
+	writes sync.Mutex
+	state  state // lifecycle states, tombstones and retry tokens (state.go)
+}
+
+// New returns a server for the cloud's oci tenancies.
+func New(c *model.Cloud, cfg Config) *Server {
+	if cfg.PageSize <= 0 || cfg.PageSize > 1000 {
+		cfg.PageSize = 1000
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-ashburn-1"
+	}
+	s := &Server{cloud: c, cfg: cfg, users: map[string]User{}, now: time.Now, state: newState()}
+	for _, u := range cfg.Users {
+		s.users[u.KeyID()] = u
+	}
+	return s
+}
+
+// maxBody bounds a request body; Core Services resources are small.
+const maxBody = 1 << 20
+
+// apiVersion is the path prefix of Core Services and Identity.
+// OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/ — the API version 20160918
+const apiVersion = "20160918"
+
+// request is one authenticated API call.
+type request struct {
+	*http.Request
+	w       http.ResponseWriter
+	tenancy string
+	body    []byte
+	coll    string
+	rest    []string // after the collection
+}
+
+// ServeHTTP authenticates and routes one request; every answer carries
+// an opc-request-id.
+// OCI: https://docs.oracle.com/en-us/iaas/Content/API/Concepts/usingapi.htm — opc-request-id on every response
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("opc-request-id", requestID(r))
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		writeError(w, invalid("Could not read the request body"))
+		return
+	}
+	if len(body) > maxBody {
+		writeError(w, fail(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "The request body is larger than %d bytes", maxBody))
+		return
+	}
+	u, aerr := s.authenticate(r, body)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	if a, err := s.cloud.Account(u.Tenancy); err != nil || a.Provider != model.ProviderOCI {
+		writeError(w, fail(http.StatusUnauthorized, codeNotAuthenticated, "The tenancy of the key is not known"))
+		return
+	}
+	words := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if len(words) < 2 || words[0] != apiVersion {
+		writeError(w, fail(http.StatusNotFound, "NotFound", "Not found: %s", clip(r.URL.Path)))
+		return
+	}
+	q := &request{Request: r, w: w, tenancy: u.Tenancy, body: body, coll: words[1], rest: words[2:]}
+	if r.Method != http.MethodGet {
+		s.writes.Lock()
+		defer s.writes.Unlock()
+	}
+	if aerr := s.route(q); aerr != nil {
+		writeError(w, aerr)
+	}
+}
+
+// route dispatches on the collection.
+func (s *Server) route(q *request) *apiError {
+	if len(q.rest) > 1 {
+		return fail(http.StatusNotFound, "NotFound", "Not found: %s", clip(q.URL.Path))
+	}
+	var k *kind
+	switch q.coll {
+	case "vcns":
+		k = s.vcns()
+	case "subnets":
+		k = s.subnets()
+	case "securityLists":
+		k = s.securityLists()
+	case "routeTables":
+		k = s.routeTables()
+	case "internetGateways":
+		k = s.internetGateways()
+	case "compartments":
+		return s.serveCompartments(q)
+	case "tenancies":
+		return s.serveTenancy(q)
+	default:
+		return fail(http.StatusNotFound, "NotFound", "Not found: %s", clip(q.URL.Path))
+	}
+	return s.serveKind(q, k)
+}
+
+// decode reads a JSON body into v; a body that is not one is
+// InvalidParameter.
+// OCI: https://docs.oracle.com/en-us/iaas/Content/API/References/apierrors.htm — 400 InvalidParameter for a malformed request
+func decode(body []byte, v any) *apiError {
+	d := json.NewDecoder(bytes.NewReader(body))
+	if err := d.Decode(v); err != nil {
+		return invalid("The request body is not valid JSON: %s", clip(err.Error()))
+	}
+	return nil
+}
+
+// checkCompartment answers 404 for a compartment the tenancy does not
+// have: the tenancy's OCID itself (its root compartment) or one of its
+// compartments.
+// OCI: https://docs.oracle.com/en-us/iaas/Content/Identity/compartments/managingcompartments.htm — the root compartment is the tenancy
+func (s *Server) checkCompartment(q *request, id string) *apiError {
+	if id == "" {
+		return fail(http.StatusBadRequest, codeMissingParameter, "compartmentId is required")
+	}
+	if id == q.tenancy {
+		return nil
+	}
+	if _, err := s.cloud.ScopeOf(q.tenancy, id); err != nil {
+		return notFound("compartment", id)
+	}
+	return nil
+}
+
+// ptr returns a pointer to v.
+func ptr[T any](v T) *T { return &v }

@@ -26,9 +26,13 @@ func (c *Cloud) SetPowerTransitions(on bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.powerTransit = on
-	if on {
-		return
+	if !on {
+		c.settleAllLocked()
 	}
+}
+
+// settleAllLocked settles every stop and start in transit.
+func (c *Cloud) settleAllLocked() {
 	for _, id := range sortedKeys(c.instances) {
 		i := c.instances[id]
 		c.settleLocked(PowerChange{Account: i.Account, ID: i.ID, State: i.State, Boots: i.Boots})

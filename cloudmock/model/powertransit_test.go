@@ -40,6 +40,19 @@ func TestPowerTransitions(t *testing.T) {
 	if _, err := c.StopInstances(acct, []string{b.ID}, false); err != nil {
 		t.Fatal(err)
 	}
+	// A snapshot restored where no realizer follows settles what was in
+	// transit.
+	snap, _, err := c.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := New()
+	if err := back.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	if sa, sb := instanceByID(t, back, a.ID).State, instanceByID(t, back, b.ID).State; sa != InstanceRunning || sb != InstanceStopped {
+		t.Fatalf("restored without a realizer: %s and %s, want running and stopped", sa, sb)
+	}
 	c.SetPowerTransitions(false)
 	if sa, sb := instanceByID(t, c, a.ID).State, instanceByID(t, c, b.ID).State; sa != InstanceRunning || sb != InstanceStopped {
 		t.Fatalf("transitions off: %s and %s, want running and stopped", sa, sb)

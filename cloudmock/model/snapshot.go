@@ -237,6 +237,11 @@ func (c *Cloud) Restore(b []byte) error {
 	c.flowLogs, c.logs = n.flowLogs, n.logs
 	c.resvs = n.resvs
 	c.seq = s.Seq
+	// A snapshot taken while a stop or start was in transit, restored
+	// where no realizer follows: the change is in force at once.
+	if !c.powerTransit {
+		c.settleAllLocked()
+	}
 	return nil
 }
 

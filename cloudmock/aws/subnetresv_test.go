@@ -121,7 +121,13 @@ func TestSubnetCidrReservationsSDK(t *testing.T) {
 	_, err = l.b.DeleteSubnetCidrReservation(ctx, &ec2.DeleteSubnetCidrReservationInput{SubnetCidrReservationId: pfx.SubnetCidrReservationId})
 	wantAPIError(t, err, "InvalidSubnetCidrReservationID.NotFound")
 
-	// A snapshot keeps the reservations, and the restored cloud still skips them.
+	wantRestoredReservations(t, l, id, 2)
+}
+
+// wantRestoredReservations checks that a snapshot of the lab's cloud
+// keeps the subnet's n reservations.
+func wantRestoredReservations(t *testing.T, l *lab, subnet string, n int) {
+	t.Helper()
 	snap, _, err := l.cloud.Snapshot()
 	if err != nil {
 		t.Fatal(err)
@@ -130,8 +136,8 @@ func TestSubnetCidrReservationsSDK(t *testing.T) {
 	if err := back.Restore(snap); err != nil {
 		t.Fatal(err)
 	}
-	rs, err := back.SubnetCIDRReservations("111111111111", id)
-	if err != nil || len(rs) != 2 || rs[0].Tags == nil {
+	rs, err := back.SubnetCIDRReservations(credA.AccountID, subnet)
+	if err != nil || len(rs) != n || rs[0].Tags == nil {
 		t.Fatalf("restored reservations: %+v, %v", rs, err)
 	}
 }

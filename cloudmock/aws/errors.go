@@ -71,6 +71,7 @@ var notFoundByPrefix = []struct{ prefix, code string }{
 	{"dopt-", "InvalidDhcpOptionID.NotFound"},
 	{"pl-", "InvalidPrefixListID.NotFound"},
 	{"vpce-", "InvalidVpcEndpointId.NotFound"},
+	{"fl-", "InvalidFlowLogId.NotFound"},
 }
 
 func notFoundCode(id string) string {

@@ -99,6 +99,8 @@ func TestFlowLogsSDK(t *testing.T) {
 	}
 	_, err := l.a.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{Filter: []types.Filter{filter("no-such-filter", "x")}})
 	wantAPIError(t, err, "InvalidParameterValue")
+	_, err = l.a.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{FlowLogIds: []string{"fl-0123456789abcdef0"}})
+	wantAPIError(t, err, "InvalidFlowLogId.NotFound")
 	if got := flowLogIDs(t, l.b); len(got) != 0 {
 		t.Errorf("another account sees %v", got)
 	}

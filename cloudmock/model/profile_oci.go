@@ -157,7 +157,9 @@ func ociLimits() Limits {
 		CIDRsPerNetwork: 5,
 		// OCI: https://docs.oracle.com/en-us/iaas/Content/General/Concepts/servicelimits.htm#vcnlimits — 50 VCNs per region, 300 subnets per VCN, 300 route tables and 300 security lists per VCN, 200 rules per route table and per security list (each direction)
 		NetworksPerRegion: 50, SubnetsPerNetwork: 300,
-		RouteTablesPerNetwork: 300, RoutesPerTable: 200,
+		// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingIGs.htm — one internet gateway per VCN: as many per region as VCNs
+		InternetGatewaysPerRegion: 50,
+		RouteTablesPerNetwork:     300, RoutesPerTable: 200,
 		SecurityGroupsPerRegion: 300, RulesPerGroupDirection: 200,
 		// OCI: https://docs.oracle.com/en-us/iaas/Content/General/Concepts/servicelimits.htm#vcnlimits — one NAT gateway per VCN by default; the model counts them per zone
 		NATGatewaysPerZone: 1,

@@ -232,8 +232,7 @@ func (s *Server) createSecurityList(q *request) (string, *apiError) {
 	if aerr != nil {
 		return "", aerr
 	}
-	l, err := s.cloud.CreateRuleSetAt(q.tenancy, model.Place{Region: n.Region, Scope: d.CompartmentID},
-		model.RuleSetSpec{Flavor: model.FlavorSecurityList, NetworkID: n.ID, Scope: d.CompartmentID, Tags: d.FreeformTags})
+	l, err := s.cloud.CreateRuleSet(q.tenancy, model.RuleSetSpec{Flavor: model.FlavorSecurityList, NetworkID: n.ID, Scope: d.CompartmentID, Tags: d.FreeformTags})
 	if err != nil {
 		return "", fromModel(err)
 	}

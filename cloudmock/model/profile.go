@@ -89,6 +89,10 @@ type Profile struct {
 	// ImplicitRules are, by flavour, the rules every rule set of that
 	// flavour has below its own, which cannot be changed (RuleSet.Implicit).
 	ImplicitRules map[Flavor][]Rule
+	// NetworkRules are the rules every interface of a network is filtered
+	// by beneath its own rule sets, whether or not any set applies to it
+	// (GCP's implied firewall rules); nil for none.
+	NetworkRules []Rule
 	// Zones lists a region's zones (availability zones), in order; nil
 	// for a provider whose subnets name no zone.
 	Zones func(region string) []string

@@ -3,6 +3,7 @@ package model
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"net/netip"
 	"strings"
 )
 
@@ -92,6 +93,7 @@ var gcpProfile = Profile{
 	PrefixesFromSubnets: true,
 	Limits:              gcpLimits(),
 	ReservedLow:         2, ReservedHigh: 2,
+	NetworkRules: gcpImpliedRules(),
 	// GCP: https://cloud.google.com/compute/docs/regions-zones — the regions
 	Regions: []string{
 		"us-central1", "us-east1", "us-east4", "us-east5", "us-south1", "us-west1", "us-west2", "us-west3", "us-west4",
@@ -127,4 +129,16 @@ func gcpLimits() Limits {
 		// GCP: https://cloud.google.com/network-connectivity/docs/router/quotas — Cloud Router learned routes per region: 250 by default
 		BGPRoutesPerVPN: 250,
 	}
+}
+
+// gcpImpliedRules are the two rules every VPC network has, at the lowest
+// priority: ingress denied, egress allowed, to and from anywhere.
+// GCP: https://cloud.google.com/firewall/docs/firewalls#default_firewall_rules — implied allow egress and implied deny ingress, priority 65535, cannot be removed
+func gcpImpliedRules() []Rule {
+	all := netip.MustParsePrefix("0.0.0.0/0")
+	mk := func(name string, dir Direction, a Action) Rule {
+		return Rule{Name: name, Direction: dir, Priority: 65535, Action: a, Protocol: "-1",
+			FromPort: -1, ToPort: -1, ICMPType: -1, ICMPCode: -1, Peer: Peer{Prefix: all}}
+	}
+	return []Rule{mk("implied-deny-ingress", Ingress, Deny), mk("implied-allow-egress", Egress, Allow)}
 }

@@ -419,6 +419,14 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 			igwOf[id] = "system"
 		}
 	}
+	// A route to the internet itself needs no gateway object either.
+	// GCP: https://cloud.google.com/vpc/docs/routes#next-hops — next hop default-internet-gateway: the network's path to the internet, no gateway resource to make
+	for _, t := range s.tables {
+		if _, ok := nets[t.NetworkID]; ok && igwOf[t.NetworkID] == "" &&
+			slices.ContainsFunc(t.Routes, func(r model.Route) bool { return r.Target.Kind == model.TargetInternet }) {
+			igwOf[t.NetworkID] = "default-internet-gateway"
+		}
+	}
 	p.eigwOf = eigwOf(s, nets)
 	p.endpointDsts = gatewayEndpointNets(s)
 	linkOf := maps.Clone(igwOf) // networks whose router has an internet link
@@ -705,7 +713,7 @@ func (r *Realizer) kernelRoute(no int, n model.Network, rt model.Route, enis map
 		if g, ok := natgws[rt.Target.ID]; ok {
 			return via(g.PrivateIP, bridgeOf[g.SubnetID])
 		}
-	case model.TargetInternetGateway:
+	case model.TargetInternetGateway, model.TargetInternet:
 		if igw {
 			_, b := linkAddrs(r.links["igw/"+n.ID])
 			return via(b.Addr(), igwIf)

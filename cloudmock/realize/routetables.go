@@ -77,7 +77,7 @@ func (r *Realizer) planRouteTables(rp *routerPlan, p *plan, s *snapshot, n model
 		}
 		routes, key := slices.Clone(base.Routes), base.ID
 		for _, t := range tables {
-			if slices.ContainsFunc(t.Associations, func(a model.RouteTableAssociation) bool { return a.SelectsTags(inst.Tags) }) {
+			if slices.ContainsFunc(t.Associations, func(a model.RouteTableAssociation) bool { return a.SelectsTags(networkTags(inst)) }) {
 				routes, key = append(routes, t.Routes...), key+"+"+t.ID
 			}
 		}

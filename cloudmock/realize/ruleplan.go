@@ -17,6 +17,7 @@ type ruleIndex struct {
 	tagged  map[string][]netip.Prefix    // network ID + "\x00" + tag -> the addresses of its instances with the tag
 	nets    map[string]model.Network     // by ID
 	tagsOf  map[string]map[string]string // interface ID -> its instance's tags
+	saOf    map[string][]string          // interface ID -> its instance's service accounts
 	lists   map[string][]netip.Prefix    // prefix list ID -> its CIDRs
 	vnetTag map[string][]netip.Prefix    // subnet ID -> the VirtualNetwork service tag there, where the model says
 	closing map[string]bool              // network IDs whose public IPs are closed (model.Profile.PublicIPClosed)
@@ -28,18 +29,21 @@ type point struct{ network, subnet string }
 
 func newRuleIndex(s *snapshot, nets map[string]model.Network) *ruleIndex {
 	ix := &ruleIndex{sets: map[string]model.RuleSet{}, members: map[string][]netip.Prefix{},
-		tagged: map[string][]netip.Prefix{}, nets: nets, tagsOf: map[string]map[string]string{}, lists: s.prefixLists,
+		tagged: map[string][]netip.Prefix{}, nets: nets, tagsOf: map[string]map[string]string{}, saOf: map[string][]string{}, lists: s.prefixLists,
 		vnetTag: s.system.vnetTag, closing: s.system.closed}
 	ix.ordered = slices.Clone(s.ruleSets)
 	slices.SortFunc(ix.ordered, func(a, b model.RuleSet) int { return strings.Compare(a.ID, b.ID) })
 	for _, rs := range ix.ordered {
 		ix.sets[rs.ID] = rs
 	}
+	for id, rules := range s.system.netRules {
+		ix.sets[impliedSet(id)] = model.RuleSet{ID: impliedSet(id), Flavor: model.FlavorFirewall, NetworkID: id, Rules: rules}
+	}
 	enis := slices.Clone(s.enis)
 	slices.SortFunc(enis, func(a, b model.NetworkInterface) int { return strings.Compare(a.ID, b.ID) })
 	for _, e := range enis {
-		tags := s.instances[e.InstanceID].Tags
-		ix.tagsOf[e.ID] = tags
+		tags := networkTags(s.instances[e.InstanceID])
+		ix.tagsOf[e.ID], ix.saOf[e.ID] = tags, s.instances[e.InstanceID].ServiceAccounts
 		// A group stands for every private address of its members,
 		// secondary ones included, and their IPv6 addresses.
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html#security-group-referencing — a referenced group stands for the private IP addresses of the network interfaces associated with it, IPv6 ones too
@@ -51,8 +55,14 @@ func newRuleIndex(s *snapshot, nets map[string]model.Network) *ruleIndex {
 				ix.members[id] = append(ix.members[id], netip.PrefixFrom(a, 128))
 			}
 		}
+		var keys []string
 		for t := range tags {
-			k := e.NetworkID + "\x00" + t
+			keys = append(keys, e.NetworkID+"\x00"+t)
+		}
+		for _, sa := range ix.saOf[e.ID] {
+			keys = append(keys, e.NetworkID+"\x01"+sa)
+		}
+		for _, k := range keys {
 			for _, a := range e.Addrs() {
 				ix.tagged[k] = append(ix.tagged[k], netip.PrefixFrom(a, 32))
 			}
@@ -61,14 +71,38 @@ func newRuleIndex(s *snapshot, nets map[string]model.Network) *ruleIndex {
 	return ix
 }
 
+// impliedSet is the ID of the set that holds a network's implied rules
+// (model.Profile.NetworkRules); no model set has such an ID.
+func impliedSet(networkID string) string { return "implied\x00" + networkID }
+
+// networkTags returns the tags an instance is selected by: its tags' keys
+// and its network tags (GCP's), as keys.
+func networkTags(i model.Instance) map[string]string {
+	out := make(map[string]string, len(i.Tags)+len(i.NetworkTags))
+	for k, v := range i.Tags {
+		out[k] = v
+	}
+	for _, t := range i.NetworkTags {
+		out[t] = ""
+	}
+	return out
+}
+
 // interfaceSets returns the IDs of the sets that filter an interface: those
 // attached to it, in its order, then those attached to its network that
-// select its instance's tags.
-// GCP: https://cloud.google.com/firewall/docs/firewalls#rule_assignment — a rule applies to every instance of the network, or to those with a target tag
+// select its instance's tags, then the network's firewall rules whose
+// targets select it, then its network's implied rules; a disabled set
+// filters nothing.
+// GCP: https://cloud.google.com/firewall/docs/firewalls#rule_assignment — a rule applies to every instance of the network, or to those with a target tag or target service account
+// GCP: https://cloud.google.com/firewall/docs/firewalls#enforcement_status — a disabled rule is not enforced
 func (ix *ruleIndex) interfaceSets(e model.NetworkInterface) []string {
 	ids := slices.Clone(e.SecurityGroupIDs)
 	for _, rs := range ix.ordered {
-		if rs.NetworkID != e.NetworkID || slices.Contains(ids, rs.ID) {
+		if rs.NetworkID != e.NetworkID || slices.Contains(ids, rs.ID) || rs.Disabled {
+			continue
+		}
+		if rs.Flavor == model.FlavorFirewall && len(rs.Attachments) == 0 && ix.targets(rs.Targets, e.ID) {
+			ids = append(ids, rs.ID)
 			continue
 		}
 		for _, a := range rs.Attachments {
@@ -78,7 +112,26 @@ func (ix *ruleIndex) interfaceSets(e model.NetworkInterface) []string {
 			}
 		}
 	}
+	if _, ok := ix.sets[impliedSet(e.NetworkID)]; ok {
+		ids = append(ids, impliedSet(e.NetworkID))
+	}
 	return ids
+}
+
+// targets reports whether a firewall rule's targets select the
+// interface's instance: no targets select every instance, else one of
+// its network tags or its service account.
+// GCP: https://cloud.google.com/firewall/docs/firewalls#rule_assignment — target tags or target service accounts narrow a rule to matching instances
+func (ix *ruleIndex) targets(t model.RuleTargets, eni string) bool {
+	if t.IsZero() {
+		return true
+	}
+	for _, tag := range t.Tags {
+		if _, ok := ix.tagsOf[eni][tag]; ok {
+			return true
+		}
+	}
+	return slices.ContainsFunc(t.ServiceAccounts, func(sa string) bool { return slices.Contains(ix.saOf[eni], sa) })
 }
 
 // forInterface returns the ingress and egress layers that filter an
@@ -217,6 +270,9 @@ func (ix *ruleIndex) peers(rs model.RuleSet, p model.Peer, pt point) []netip.Pre
 	case p.Tag != "":
 		// GCP: https://cloud.google.com/firewall/docs/firewalls#sources_for_rules — a source tag stands for the primary internal addresses of the instances with the tag
 		return slices.Clone(ix.tagged[rs.NetworkID+"\x00"+p.Tag])
+	case p.ServiceAccount != "":
+		// GCP: https://cloud.google.com/firewall/docs/firewalls#sources_for_rules — a source service account stands for the primary internal addresses of the instances that run as it
+		return slices.Clone(ix.tagged[rs.NetworkID+"\x01"+p.ServiceAccount])
 	case p.ServiceTag != "":
 		network := rs.NetworkID
 		if network == "" {

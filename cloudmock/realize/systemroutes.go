@@ -24,22 +24,29 @@ type systemInfo struct {
 	openTier  map[string]string                 // network ID -> the tier of its open public IPs (model.Profile.OpenPublicIPTier)
 	effective map[string][]model.EffectiveRoute // by subnet ID
 	vnetTag   map[string][]netip.Prefix         // by subnet ID: the VirtualNetwork service tag there
+	netRules  map[string][]model.Rule           // network ID -> the rules beneath its sets (model.Profile.NetworkRules)
 }
 
 func newSystemInfo() systemInfo {
 	return systemInfo{nets: map[string]bool{}, closed: map[string]bool{}, openTier: map[string]string{},
-		effective: map[string][]model.EffectiveRoute{}, vnetTag: map[string][]netip.Prefix{}}
+		effective: map[string][]model.EffectiveRoute{}, vnetTag: map[string][]netip.Prefix{}, netRules: map[string][]model.Rule{}}
 }
 
 // read reads an account's networks, if its profile has system routes or
 // closed public IPs.
 func (si systemInfo) read(c *model.Cloud, a model.Account) {
 	prof, ok := model.LookupProfile(a.Provider)
-	if !ok || (!prof.SystemRoutes && !prof.PublicIPClosed) {
+	if !ok || (!prof.SystemRoutes && !prof.PublicIPClosed && prof.NetworkRules == nil) {
 		return
 	}
 	for _, n := range c.Networks(a.ID) {
 		si.nets[n.ID], si.closed[n.ID], si.openTier[n.ID] = prof.SystemRoutes, prof.PublicIPClosed, prof.OpenPublicIPTier
+		if prof.NetworkRules != nil {
+			si.netRules[n.ID] = prof.NetworkRules
+		}
+	}
+	if !prof.SystemRoutes && !prof.PublicIPClosed {
+		return
 	}
 	for _, x := range c.Subnets(a.ID) {
 		if rs, err := c.EffectiveRoutes(a.ID, x.ID); err == nil {

@@ -248,9 +248,15 @@ func (s *Server) instanceOut(q *request, i model.Instance) instance {
 	out.CreationTimestamp = i.Attrs[attrCreated]
 	out.Zone = q.selfLink("projects/" + q.project + "/zones/" + zone)
 	out.MachineType = q.selfLink("projects/" + q.project + "/zones/" + zone + "/machineTypes/" + i.Attrs[attrMachineType])
-	// GCP: https://cloud.google.com/compute/docs/instances/instance-life-cycle — RUNNING; a stopped instance is TERMINATED
-	out.Status = "RUNNING"
-	if i.State != model.InstanceRunning {
+	// GCP: https://cloud.google.com/compute/docs/instances/instance-life-cycle — RUNNING; STOPPING, then TERMINATED for a stopped instance; STAGING before RUNNING
+	switch i.State {
+	case model.InstanceRunning:
+		out.Status = "RUNNING"
+	case model.InstanceStopping:
+		out.Status = "STOPPING" // while a realizer takes it down (model/powertransit.go)
+	case model.InstancePending:
+		out.Status = "STAGING"
+	default:
 		out.Status = "TERMINATED"
 	}
 	out.CanIPForward = !i.SourceDestCheck

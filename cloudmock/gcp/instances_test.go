@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	compute "google.golang.org/api/compute/v1"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
 
 // netWithSubnet makes network net1 with subnet a (10.1.0.0/24) in
@@ -158,4 +160,29 @@ func TestAddressesLibrary(t *testing.T) {
 	if l := must[*compute.AddressList](t)(svc.Addresses.List(project, "us-central1").Do()); len(l.Items) != 0 {
 		t.Fatalf("addresses after delete %+v", l.Items)
 	}
+}
+
+// TestInstanceStatusInTransit: while a realizer follows the cloud, a
+// stopped instance is STOPPING and a started one STAGING until the
+// dataplane has acted (model.SettlePower), then TERMINATED and RUNNING.
+// GCP: https://cloud.google.com/compute/docs/instances/instance-life-cycle — STOPPING, TERMINATED; STAGING, RUNNING
+func TestInstanceStatusInTransit(t *testing.T) {
+	svc, cloud, _ := newService(t)
+	netWithSubnet(t, svc)
+	must[*compute.Operation](t)(svc.Instances.Insert(project, "us-central1-a", vm("web1", "10.1.0.10")).Do())
+	cloud.SetPowerTransitions(true)
+	status := func(want string) {
+		t.Helper()
+		if i := must[*compute.Instance](t)(svc.Instances.Get(project, "us-central1-a", "web1").Do()); i.Status != want {
+			t.Fatalf("status %s, want %s", i.Status, want)
+		}
+	}
+	must[*compute.Operation](t)(svc.Instances.Stop(project, "us-central1-a", "web1").Do())
+	status("STOPPING")
+	cloud.SettlePower(model.PowerInTransit(cloud.Instances(project)))
+	status("TERMINATED")
+	must[*compute.Operation](t)(svc.Instances.Start(project, "us-central1-a", "web1").Do())
+	status("STAGING")
+	cloud.SettlePower(model.PowerInTransit(cloud.Instances(project)))
+	status("RUNNING")
 }

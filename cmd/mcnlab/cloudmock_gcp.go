@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,20 +18,22 @@ import (
 	ctlcloud "github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	mcnlab "github.com/mcnlab/mcnlab/lab"
-	"github.com/mcnlab/mcnlab/topologies"
 )
 
 // serveGCPLong is what cloudmock serve's help says of --provider gcp.
 const serveGCPLong = `
 
 With --provider gcp it serves the Compute Engine API v1 (networks,
-subnetworks, firewalls, routes, operations; /compute/v1/) over plain HTTP,
+subnetworks, firewalls, routes, addresses, instances, operations;
+/compute/v1/) over plain HTTP,
 which gcloud and the Google client libraries accept. Each --account is
 PROJECT_ID:TOKEN (a bearer token and the one project it may use); without
 one, a random project and token are made. With --lab the project, the
 endpoint and the token (in a 0600 file) are recorded in the lab's state
-for 'mcnlab cloudmock env --provider gcp'; GCP's objects are kept in the
-model only: they are not realized in the lab's namespaces yet.`
+for 'mcnlab cloudmock env --provider gcp', and the lab realizes the
+networks (one router across regions), firewall rules (by priority at each
+instance, with the implied rules), routes (tag-scoped) and instances (with
+external IPs into the emulated internet).`
 
 // projectPattern is a GCP project ID's form.
 // GCP: https://cloud.google.com/resource-manager/docs/creating-managing-projects#before_you_begin — 6 to 30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen
@@ -77,17 +79,28 @@ func (f *serveFlags) runGCP(cmd *cobra.Command) error {
 	for _, p := range projects {
 		cloud.AddAccount(model.Account{ID: p, Provider: model.ProviderGCP})
 	}
+	var handler http.Handler = cmgcp.New(cloud, cmgcp.Config{Tokens: tokens})
+	realized := "model only"
+	if f.lab != "" {
+		// The lab realizes the projects' networks, subnets, firewall rules,
+		// routes and instances; a call's change is in the dataplane when
+		// it returns (InForce).
+		cl, err := startCloudLab(cmd.Context(), f.lab, false, false, cloud, nil, nil, nil)
+		if err != nil {
+			return err
+		}
+		defer cl.close()
+		handler, realized = cl.r.InForce(handler), "realized in lab "+f.lab
+	}
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return fmt.Errorf("cloudmock serve: %w", err)
 	}
 	if f.lab != "" {
-		done, err := recordGCPLab(f.lab, ln.Addr().String(), projects[0], tokenOf(tokens, projects[0]))
-		if err != nil {
+		if err := recordGCPLab(f.lab, ln.Addr().String(), projects[0], tokenOf(tokens, projects[0])); err != nil {
 			ln.Close()
 			return err
 		}
-		defer done()
 	}
 	if f.addrFile != "" {
 		if err := writeFileAtomic(f.addrFile, []byte(ln.Addr().String())); err != nil {
@@ -95,8 +108,8 @@ func (f *serveFlags) runGCP(cmd *cobra.Command) error {
 			return fmt.Errorf("cloudmock serve: --addr-file: %w", err)
 		}
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: Compute Engine API on http://%s/compute/v1/ (%d projects, model only); Ctrl-C stops it\n", ln.Addr(), len(projects))
-	return f.serveOn(cmd, ln, cmgcp.New(cloud, cmgcp.Config{Tokens: tokens}), serveSetup{})
+	fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: Compute Engine API on http://%s/compute/v1/ (%d projects, %s); Ctrl-C stops it\n", ln.Addr(), len(projects), realized)
+	return f.serveOn(cmd, ln, handler, serveSetup{})
 }
 
 func tokenOf(tokens map[string]string, project string) string {
@@ -108,37 +121,17 @@ func tokenOf(tokens map[string]string, project string) string {
 	return ""
 }
 
-// recordGCPLab makes lab's state record (a lab of the cloud alone, with no
-// namespaces) and records the endpoint and token; done removes them.
-func recordGCPLab(lab, addr, project, token string) (done func(), err error) {
-	if err := needRoot("cloudmock serve --lab"); err != nil {
-		return nil, err
-	}
-	if err := topologies.CheckLabName("--lab", lab); err != nil {
-		return nil, err
-	}
-	if err := state.Create(&state.Lab{Name: lab, Created: time.Now().UTC(), Phase: state.PhaseReady, Owner: state.Self()}); err != nil {
-		if errors.Is(err, state.ErrExists) {
-			return nil, fmt.Errorf("lab %s exists already; destroy it with `mcnlab destroy --lab %s` or pick another name", lab, lab)
-		}
-		return nil, err
-	}
-	lock, err := state.TryLock(lab)
-	if err != nil {
-		state.Remove(lab)
-		return nil, err
-	}
-	done = func() { lock.Unlock(); state.Remove(lab) }
+// recordGCPLab records the endpoint and token of lab's GCP project in
+// the lab's state (startCloudLab made it; destroying the lab removes them).
+func recordGCPLab(lab, addr, project, token string) error {
 	if err := os.WriteFile(gcpTokenFile(lab), []byte(token), 0o600); err != nil {
-		done()
-		return nil, fmt.Errorf("cloudmock serve: write the lab's GCP token: %w", err)
+		return fmt.Errorf("cloudmock serve: write the lab's GCP token: %w", err)
 	}
 	if err := mcnlab.WriteEndpoint(lab, "gcp", ctlcloud.Endpoint{URL: "http://" + addr + "/compute/v1/", AccountID: project,
 		Credentials: ctlcloud.Credentials{Secret: token}}); err != nil {
-		done()
-		return nil, fmt.Errorf("cloudmock serve: %w", err)
+		return fmt.Errorf("cloudmock serve: %w", err)
 	}
-	return done, nil
+	return nil
 }
 
 // gcpEnvLong is what cloudmock env's help says of --provider gcp.

@@ -22,13 +22,15 @@ echo "subnet=$(gcloud compute networks subnets describe s1 --region europe-west1
 echo "rule=$(gcloud compute firewall-rules list --format='value(name,sourceRanges.list())')"
 gcloud compute instances create vm1 --zone europe-west1-b --subnet s1 --tags web --machine-type e2-micro \
   --image https://www.googleapis.com/compute/v1/projects/debian-cloud/global/images/debian-12-bookworm-v20250610
+echo "netns=$(ip netns list | grep -c "^mcn-$LAB-i-")"
 echo "vm=$(gcloud compute instances list --format='value(name,networkInterfaces[0].networkIP,tags.items.list())')"
 gcloud compute instances delete vm1 --zone europe-west1-b --quiet
 `
 
 // TestGcloudThroughEnv: with cloudmock serve --provider gcp --lab, a
 // shell that evals what `mcnlab cloudmock env --provider gcp` prints runs
-// plain gcloud commands against the lab's project, with its token; with
+// plain gcloud commands against the lab's project, with its token, and
+// the instance it makes is realized (its namespace exists); with
 // CLOUDSDK_CONFIG set the lines keep it, without it they use
 // ~/.config/gcloud-mcnlab-LAB.
 func TestGcloudThroughEnv(t *testing.T) {
@@ -36,7 +38,7 @@ func TestGcloudThroughEnv(t *testing.T) {
 	home := t.TempDir()
 	cfg := filepath.Join(t.TempDir(), "mine")
 	for _, set := range []bool{true, false} {
-		env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "LINES=" + lines}
+		env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "LINES=" + lines, "LAB=" + lab}
 		want := filepath.Join(home, ".config", "gcloud-mcnlab-"+lab)
 		script := gcloudScript
 		if set {
@@ -57,8 +59,8 @@ func TestGcloudThroughEnv(t *testing.T) {
 				t.Errorf("CLOUDSDK_CONFIG set %v: output lacks %q:\n%s", set, w, got)
 			}
 		}
-		if set && (!strings.Contains(got, "rule=allow-web\t0.0.0.0/0\n") || !strings.Contains(got, "vm=vm1\t10.5.0.2\tweb\n")) {
-			t.Errorf("output lacks the firewall rule or the instance:\n%s", got)
+		if set && (!strings.Contains(got, "rule=allow-web\t0.0.0.0/0\n") || !strings.Contains(got, "vm=vm1\t10.5.0.2\tweb\n") || !strings.Contains(got, "netns=1\n")) {
+			t.Errorf("output lacks the firewall rule, the instance or its realized namespace:\n%s", got)
 		}
 	}
 }

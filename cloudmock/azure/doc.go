@@ -9,7 +9,14 @@
 // provider metadata, and Microsoft.Network virtual networks with subnets
 // and peerings, network security groups with security rules, route
 // tables with routes, network interfaces (with their effective routes and
-// security rules), public IP addresses and NAT gateways.
+// security rules), public IP addresses, NAT gateways, virtual network
+// gateways (Vpn and ExpressRoute), local network gateways, connections
+// (IPsec and ExpressRoute), ExpressRoute circuits with their private
+// peering (the lab's private lines, circuit claiming the line of its
+// name), and Microsoft.Compute virtual machines on existing NICs (model
+// instances; the marketplace image mcnlab:gateway:lab runs mcnlab
+// gateway). az vm create is not served: it deploys an ARM template
+// through Microsoft.Resources/deployments, which this package lacks.
 //
 // Each service principal maps to one subscription; its tokens are signed
 // by the server and checked on every ARM call. Every api-version Azure

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mcnlab/mcnlab/emulator/state"
+	"github.com/mcnlab/mcnlab/internal/roottest"
 	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
@@ -24,7 +25,7 @@ az network vnet create -g rg1 -n va -l eastus --address-prefix 10.1.0.0/16 --sub
 az network nic create -g rg1 -n nic1 --vnet-name va --subnet s1 --private-ip-address 10.1.1.10 -o none
 NIC=/subscriptions/$SUB/resourceGroups/rg1/providers/Microsoft.Network/networkInterfaces/nic1
 az rest --method put --url "/subscriptions/$SUB/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/gw1?api-version=2024-11-01" -o none --body \
-  '{"location":"eastus","zones":["2"],"properties":{"hardwareProfile":{"vmSize":"Standard_B1s"},"storageProfile":{"imageReference":{"publisher":"Canonical","offer":"0001-com-ubuntu-server-jammy","sku":"22_04-lts","version":"latest"}},"osProfile":{"adminUsername":"azureuser","adminPassword":"Lab-Passw0rd!1"},"networkProfile":{"networkInterfaces":[{"id":"'$NIC'"}]}}}'
+  '{"location":"eastus","zones":["2"],"properties":{"hardwareProfile":{"vmSize":"Standard_B1s"},"storageProfile":{"imageReference":{"publisher":"mcnlab","offer":"gateway","sku":"lab","version":"latest"}},"osProfile":{"adminUsername":"azureuser","adminPassword":"Lab-Passw0rd!1"},"networkProfile":{"networkInterfaces":[{"id":"'$NIC'"}]}}}'
 echo "list=$(az vm list --query '[].[name,zones[0]]' -o tsv | tr '\t' ,)"
 echo "show=$(az vm show -g rg1 -n gw1 --query '[hardwareProfile.vmSize,storageProfile.imageReference.offer,osProfile.adminPassword]' -o tsv | tr '\n' ,)"
 echo "details=$(az vm show -d -g rg1 -n gw1 --query '[powerState,privateIps]' -o tsv | tr '\n' ,)"
@@ -43,11 +44,17 @@ echo "after=$(az vm list --query 'length(@)')"
 
 // TestAzureVMCLIThroughEnv: in a lab serving Azure, with the lines of
 // `mcnlab cloudmock env`, az lists, shows, stops, starts, deallocates and
-// deletes a VM (made with armcompute's PUT),
+// deletes a VM of the lab's gateway image (made with armcompute's PUT,
+// which returns once its mcnlab gateway daemon answers),
 // sees its power state move, gets Azure's OperationNotAllowed for a
 // restart of a deallocated VM, never sees its admin password, and finds
 // the NIC naming the VM.
 func TestAzureVMCLIThroughEnv(t *testing.T) {
+	roottest.Require(t)
+	bin := roottest.MCNLab(t)
+	old := cloudGatewayCommand
+	cloudGatewayCommand = func() ([]string, error) { return []string{bin}, nil } // this test runs a test binary
+	t.Cleanup(func() { cloudGatewayCommand = old })
 	lab, lines := serveForEnv(t, "azure", "az", "az not installed (Debian: azure-cli)")
 	cmd := exec.CommandContext(t.Context(), "bash", "-c", azVMScript)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "LINES=" + lines, "AZURE_CONFIG_DIR=" + filepath.Join(t.TempDir(), "az")}
@@ -59,7 +66,7 @@ func TestAzureVMCLIThroughEnv(t *testing.T) {
 		}
 		t.Fatalf("az vm through cloudmock env: %v\n%s", err, out)
 	}
-	for _, w := range []string{"list=gw1,2\n", "show=Standard_B1s,0001-com-ubuntu-server-jammy,None,\n", "details=VM running,10.1.1.10,\n",
+	for _, w := range []string{"list=gw1,2\n", "show=Standard_B1s,gateway,None,\n", "details=VM running,10.1.1.10,\n",
 		"stopped=PowerState/stopped\n", "started=PowerState/running\n", "deallocated=PowerState/deallocated\n",
 		"restart=ERROR: (OperationNotAllowed) Operation 'restart' is not allowed on VM 'gw1' since the VM is deallocated.\n",
 		"resource=Succeeded\n", "/virtualMachines/gw1\n", "after=0\n"} {

@@ -59,11 +59,21 @@ func (g gcpLab) op(op *compute.Operation, err error) {
 // an ephemeral external IP when asked, and returns its model instance.
 func (g gcpLab) instance(zone, subnet, name string, external bool, tags ...string) model.Instance {
 	g.t.Helper()
+	return g.instanceAs(zone, subnet, name, "", external, tags...)
+}
+
+// instanceAs is instance running as a service account (none when "").
+func (g gcpLab) instanceAs(zone, subnet, name, account string, external bool, tags ...string) model.Instance {
+	g.t.Helper()
+	var sas []*compute.ServiceAccount
+	if account != "" {
+		sas = []*compute.ServiceAccount{{Email: account}}
+	}
 	nic := &compute.NetworkInterface{Subnetwork: "regions/" + zone[:len(zone)-2] + "/subnetworks/" + subnet}
 	if external {
 		nic.AccessConfigs = []*compute.AccessConfig{{Type: "ONE_TO_ONE_NAT"}}
 	}
-	g.op(g.svc.Instances.Insert(gcpProject, zone, &compute.Instance{Name: name, MachineType: "e2-micro", Tags: &compute.Tags{Items: tags},
+	g.op(g.svc.Instances.Insert(gcpProject, zone, &compute.Instance{Name: name, MachineType: "e2-micro", Tags: &compute.Tags{Items: tags}, ServiceAccounts: sas,
 		NetworkInterfaces: []*compute.NetworkInterface{nic}}).Do())
 	for _, i := range g.cloud.Instances(gcpProject) {
 		if i.Name == name {
@@ -83,8 +93,9 @@ func (g gcpLab) firewall(fw *compute.Firewall) {
 // TestGCPVPCAndFirewalls: one VPC's subnets in two regions reach each
 // other; the implied rules deny ingress and allow egress; an allow rule
 // with a target tag opens only tagged instances; a deny at 900 beats an
-// allow at 1000; a disabled rule is ignored; an instance with an
-// external IP reaches the internet.
+// allow at 1000; a disabled rule is ignored; rules are stateful; an
+// instance with an external IP reaches the internet; a rule with a target
+// service account opens only the instances that run as it.
 func TestGCPVPCAndFirewalls(t *testing.T) {
 	g := newGCPLab(t)
 	g.op(g.svc.Networks.Insert(gcpProject, &compute.Network{Name: "vpc", ForceSendFields: []string{"AutoCreateSubnetworks"}}).Do())
@@ -111,6 +122,9 @@ func TestGCPVPCAndFirewalls(t *testing.T) {
 	g.tcpOK(nsA, b.PrivateIP, 80)
 	g.tcpFails(nsA, c.PrivateIP, 80)
 
+	// Rules are stateful: a's replies from b:80 pass a's implied deny.
+	// GCP: https://cloud.google.com/firewall/docs/firewalls#specifications — firewall rules are stateful: return traffic of an allowed connection is allowed
+
 	// A deny at 900 beats the allow at 1000; disabled, it is ignored.
 	g.firewall(&compute.Firewall{Name: "deny-web", Priority: 900, SourceRanges: []string{"10.10.0.0/16"},
 		Denied: []*compute.FirewallDenied{{IPProtocol: "tcp", Ports: []string{"80"}}}})
@@ -121,6 +135,17 @@ func TestGCPVPCAndFirewalls(t *testing.T) {
 	// GCP: https://cloud.google.com/vpc/docs/ip-addresses#ephemeraladdress — an instance with an external IP reaches the internet through it
 	g.pingOK(nsA, InternetServer)
 	g.pingFails(nsB, InternetServer)
+
+	// A target service account: tcp/8080 opens on the instance that runs
+	// as it, not on b.
+	d := g.instanceAs("europe-west1-c", "se", "d", "app@"+gcpProject+".iam.gserviceaccount.com", false)
+	nsD := g.ns(d)
+	g.serve(nsD, netip.IPv4Unspecified(), 8080)
+	g.serve(nsB, netip.IPv4Unspecified(), 8080)
+	g.firewall(&compute.Firewall{Name: "allow-app", SourceRanges: []string{"10.0.0.0/8"}, TargetServiceAccounts: []string{"app@" + gcpProject + ".iam.gserviceaccount.com"},
+		Allowed: []*compute.FirewallAllowed{{IPProtocol: "tcp", Ports: []string{"8080"}}}})
+	g.tcpOK(nsA, d.PrivateIP, 8080)
+	g.tcpFails(nsA, b.PrivateIP, 8080)
 }
 
 // TestGCPTaggedRoute: a route with a network tag applies only to the

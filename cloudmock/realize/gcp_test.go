@@ -153,7 +153,8 @@ func TestGCPVPCAndFirewalls(t *testing.T) {
 // prefix: the tagged instance's traffic to the internet server goes to an
 // instance that does not forward (canIpForward off) and is lost, while
 // an untagged instance reaches the server; without the tag (setTags) the
-// first reaches it too.
+// first reaches it too. Of two untagged routes to one prefix, the lower
+// priority value decides.
 func TestGCPTaggedRoute(t *testing.T) {
 	g := newGCPLab(t)
 	g.op(g.svc.Networks.Insert(gcpProject, &compute.Network{Name: "vpc", ForceSendFields: []string{"AutoCreateSubnetworks"}}).Do())
@@ -173,4 +174,13 @@ func TestGCPTaggedRoute(t *testing.T) {
 	g.ok(err)
 	g.op(g.svc.Instances.SetTags(gcpProject, "us-east1-b", "a", &compute.Tags{Fingerprint: i.Tags.Fingerprint}).Do())
 	g.pingOK(nsA, InternetServer)
+
+	// Of two routes to one prefix the lower priority value wins.
+	// GCP: https://cloud.google.com/vpc/docs/routes#routeselection — among routes of the same destination, the one with the lowest priority value
+	g.op(g.svc.Routes.Insert(gcpProject, &compute.Route{Name: "all-to-sink", Network: "global/networks/vpc", DestRange: "192.0.2.0/24",
+		NextHopInstance: "zones/us-east1-b/instances/sink", Priority: 500}).Do())
+	g.pingFails(nsB, InternetServer)
+	g.op(g.svc.Routes.Insert(gcpProject, &compute.Route{Name: "direct", Network: "global/networks/vpc", DestRange: "192.0.2.0/24",
+		NextHopGateway: "global/gateways/default-internet-gateway", Priority: 400}).Do())
+	g.pingOK(nsB, InternetServer)
 }

@@ -78,12 +78,12 @@ func newCloudmockServe() *cobra.Command {
 	serve := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]... [--lab NAME [--circuit NAME=NAMESPACE:INTERFACE]... [--uplink NAME=NAMESPACE:INTERFACE:ADDRESS/LEN]...]",
 		Short: "Serve the AWS EC2 and Direct Connect APIs on loopback for the AWS SDKs and CLI (--endpoint-url)",
-		Long:  serveLong + serveAzureLong + serveGCPLong,
+		Long:  serveLong + serveAzureLong + serveGCPLong + serveOCILong,
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return f.run(cmd) },
 	}
 	serve.Flags().StringVar(&f.listen, "listen", "127.0.0.1:4566", "loopback address to serve on")
-	serve.Flags().StringVar(&f.provider, "provider", "aws", "whose API to serve: aws (EC2, Direct Connect; plain HTTP), azure (ARM over HTTPS; needs --lab) or gcp (Compute Engine; plain HTTP)")
+	serve.Flags().StringVar(&f.provider, "provider", "aws", "whose API to serve: aws (EC2, Direct Connect; plain HTTP), azure (ARM over HTTPS; needs --lab), gcp (Compute Engine; plain HTTP) or oci (Core Services, signed requests; plain HTTP)")
 	serve.Flags().StringVar(&f.region, "region", "us-east-1", "the region the API answers for")
 	serve.Flags().StringVar(&f.lab, labFlag, "", "make the cloud real in the namespaces of lab `NAME` (VPC routers, instances, gateways; instances of image "+realize.GatewayImage+" run mcnlab gateway); every call returns once its change is in force")
 	serve.Flags().StringVar(&f.statePath, "state", "", "keep the cloud in the database `FILE` (created 0600 if missing, loaded if present): after a restart, even after SIGKILL, every object, ID, tag and quota is as before, and each call is answered once saved; --account and --quota apply to accounts the file does not hold yet")
@@ -167,8 +167,10 @@ func (f *serveFlags) run(cmd *cobra.Command) error {
 		return f.runAzure(cmd)
 	case "gcp":
 		return f.runGCP(cmd)
+	case "oci":
+		return f.runOCI(cmd)
 	default:
-		return fmt.Errorf("--provider %q: cloudmock serve serves aws, azure or gcp", f.provider)
+		return fmt.Errorf("--provider %q: cloudmock serve serves aws, azure, gcp or oci", f.provider)
 	}
 	s, err := f.parse()
 	if err != nil {
@@ -350,19 +352,11 @@ func startCloudLab(ctx context.Context, lab string, join, adopt bool, cloud *mod
 	if join {
 		return joinCloudLab(ctx, lab, adopt, cloud, circuits, uplinks, in)
 	}
-	cl := &cloudLab{rec: &state.Lab{Name: lab, Created: time.Now().UTC(), Phase: state.PhaseReady, Owner: state.Self()}}
-	if err := state.Create(cl.rec); err != nil {
-		if errors.Is(err, state.ErrExists) {
-			return nil, fmt.Errorf("lab %s exists already; destroy it with `mcnlab destroy --lab %s` or pick another name", lab, lab)
-		}
-		return nil, err
-	}
-	lock, err := state.TryLock(lab)
+	rec, lock, err := newLabRecord(lab)
 	if err != nil {
-		state.Remove(lab)
 		return nil, err
 	}
-	cl.lock = lock
+	cl := &cloudLab{rec: rec, lock: lock}
 	gw, err := cloudGatewayCommand()
 	if err != nil {
 		cl.lock.Unlock()

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+	cmoci "github.com/mcnlab/mcnlab/cloudmock/oci"
+	ctlcloud "github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/emulator/state"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// serveOCILong is what cloudmock serve's help says of --provider oci.
+const serveOCILong = `
+
+With --provider oci it serves OCI's Core Services networking API
+(/20160918/: vcns, subnets, securityLists, routeTables, internetGateways,
+and the Identity compartments and tenancy) over plain HTTP, which the OCI
+SDKs accept; every request's HTTP signature is verified against the
+user's public key. Each --account is TENANCY_OCID:USER_OCID:PUBLIC_KEY_PEM
+(a file); without one, a random tenancy and user with a new RSA key are
+made, which needs --lab: the API key (0600) and an OCI config file naming
+it are written under the lab's state. --region is the region the
+resources are made in when it is OCI's (us-ashburn-1 otherwise). OCI's
+objects are kept in the model only: they are not realized in the lab's
+namespaces yet.`
+
+// ociUser is one --account of --provider oci.
+type ociUser struct {
+	user cmoci.User
+	key  *rsa.PrivateKey // generated keys only
+}
+
+// parseOCIAccounts parses TENANCY_OCID:USER_OCID:PUBLIC_KEY_PEM values.
+func parseOCIAccounts(specs []string) ([]ociUser, error) {
+	var out []ociUser
+	for _, s := range specs {
+		parts := strings.SplitN(s, ":", 3)
+		if len(parts) != 3 || !strings.HasPrefix(parts[0], "ocid1.tenancy.") || !strings.HasPrefix(parts[1], "ocid1.user.") {
+			return nil, fmt.Errorf("--account %q: want TENANCY_OCID:USER_OCID:PUBLIC_KEY_PEM (ocid1.tenancy...., ocid1.user...., a PEM file)", s)
+		}
+		raw, err := os.ReadFile(parts[2])
+		if err != nil {
+			return nil, fmt.Errorf("--account %q: %w", s, err)
+		}
+		key, err := parsePublicKey(raw)
+		if err != nil {
+			return nil, fmt.Errorf("--account %q: %s: %w", s, parts[2], err)
+		}
+		out = append(out, ociUser{user: cmoci.User{Tenancy: parts[0], User: parts[1], Key: key}})
+	}
+	return out, nil
+}
+
+// parsePublicKey reads an RSA public key in PEM (PKIX or PKCS#1).
+func parsePublicKey(raw []byte) (*rsa.PublicKey, error) {
+	b, _ := pem.Decode(raw)
+	if b == nil {
+		return nil, errors.New("no PEM block")
+	}
+	if k, err := x509.ParsePKCS1PublicKey(b.Bytes); err == nil {
+		return k, nil
+	}
+	k, err := x509.ParsePKIXPublicKey(b.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("not an RSA public key: %w", err)
+	}
+	rk, ok := k.(*rsa.PublicKey)
+	if !ok {
+		return nil, errors.New("not an RSA public key")
+	}
+	return rk, nil
+}
+
+// ociKeyFile and ociConfigFile are where serve keeps a lab's OCI API key
+// and the OCI config file that names it.
+func ociKeyFile(lab string) string    { return filepath.Join(state.Dir(lab), "oci_api_key.pem") }
+func ociConfigFile(lab string) string { return filepath.Join(state.Dir(lab), "oci.config") }
+
+// ociConfig is an OCI SDK/CLI config file with one DEFAULT profile.
+// OCI: https://docs.oracle.com/en-us/iaas/Content/API/Concepts/sdkconfig.htm — user, fingerprint, tenancy, region, key_file
+func ociConfig(u cmoci.User, region, keyFile string) string {
+	return fmt.Sprintf("[DEFAULT]\nuser=%s\nfingerprint=%s\ntenancy=%s\nregion=%s\nkey_file=%s\n",
+		u.User, cmoci.Fingerprint(u.Key), u.Tenancy, region, keyFile)
+}
+
+// ociRegion is --region when it is one of OCI's, else us-ashburn-1.
+func (f *serveFlags) ociRegion() string {
+	p, _ := model.LookupProfile(model.ProviderOCI)
+	if slices.Contains(p.Regions, f.region) {
+		return f.region
+	}
+	return "us-ashburn-1"
+}
+
+// runOCI serves Core Services for --provider oci until cmd's context ends.
+func (f *serveFlags) runOCI(cmd *cobra.Command) error {
+	if len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 || f.internetFile != "" || f.statePath != "" || f.join {
+		return errors.New("--provider oci: --circuit, --uplink, --line, --quota, --internet, --state and --join are AWS's (not served for OCI yet)")
+	}
+	var users []ociUser
+	if cmd.Flags().Changed("account") {
+		var err error
+		if users, err = parseOCIAccounts(f.accounts); err != nil {
+			return err
+		}
+	} else {
+		if f.lab == "" {
+			return errors.New("--provider oci without --account needs --lab: the API key it makes is written under the lab's state")
+		}
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return fmt.Errorf("cloudmock serve: make an API key: %w", err)
+		}
+		users = []ociUser{{key: key, user: cmoci.User{Tenancy: model.OCIID(model.KindAccount, ""),
+			User: "ocid1.user.oc1.." + strings.ToLower(fmt.Sprintf("%x", randomBytes(16))), Key: &key.PublicKey}}}
+	}
+	cloud := model.New()
+	var cfgUsers []cmoci.User
+	for _, u := range users {
+		cloud.AddAccount(model.Account{ID: u.user.Tenancy, Provider: model.ProviderOCI})
+		cfgUsers = append(cfgUsers, u.user)
+	}
+	region := f.ociRegion()
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return fmt.Errorf("cloudmock serve: %w", err)
+	}
+	if f.lab != "" {
+		files := map[string][]byte{ociConfigFile(f.lab): []byte(ociConfig(users[0].user, region, ociKeyFile(f.lab)))}
+		if users[0].key != nil {
+			files[ociKeyFile(f.lab)] = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(users[0].key)})
+		}
+		done, err := recordModelLab(f.lab, "oci", files, ctlcloud.Endpoint{URL: "http://" + ln.Addr().String(), AccountID: users[0].user.Tenancy,
+			Region: region, Credentials: ctlcloud.Credentials{KeyID: users[0].user.KeyID()}})
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer done()
+	}
+	if f.addrFile != "" {
+		if err := writeFileAtomic(f.addrFile, []byte(ln.Addr().String())); err != nil {
+			ln.Close()
+			return fmt.Errorf("cloudmock serve: --addr-file: %w", err)
+		}
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: OCI Core Services on http://%s/20160918/ (%d tenancies, %s, model only); Ctrl-C stops it\n", ln.Addr(), len(users), region)
+	return f.serveOn(cmd, ln, cmoci.New(cloud, cmoci.Config{Users: cfgUsers, Region: region}), serveSetup{})
+}
+
+// recordModelLab makes lab's state record for a cloud kept in the model
+// only (a lab of the cloud alone, with no namespaces), writes its secret
+// files (0600) and records the provider's endpoint; done removes them.
+func recordModelLab(lab, provider string, files map[string][]byte, ep ctlcloud.Endpoint) (done func(), err error) {
+	if err := needRoot("cloudmock serve --lab"); err != nil {
+		return nil, err
+	}
+	if err := topologies.CheckLabName("--lab", lab); err != nil {
+		return nil, err
+	}
+	_, lock, err := newLabRecord(lab)
+	if err != nil {
+		return nil, err
+	}
+	done = func() { lock.Unlock(); state.Remove(lab) }
+	for path, b := range files {
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			done()
+			return nil, fmt.Errorf("cloudmock serve: write the lab's %s credentials: %w", provider, err)
+		}
+	}
+	if err := mcnlab.WriteEndpoint(lab, provider, ep); err != nil {
+		done()
+		return nil, fmt.Errorf("cloudmock serve: %w", err)
+	}
+	return done, nil
+}
+
+// newLabRecord creates lab's state record (ready, owned by this process)
+// and locks it.
+func newLabRecord(lab string) (*state.Lab, *state.Lock, error) {
+	rec := &state.Lab{Name: lab, Created: time.Now().UTC(), Phase: state.PhaseReady, Owner: state.Self()}
+	if err := state.Create(rec); err != nil {
+		if errors.Is(err, state.ErrExists) {
+			return nil, nil, fmt.Errorf("lab %s exists already; destroy it with `mcnlab destroy --lab %s` or pick another name", lab, lab)
+		}
+		return nil, nil, err
+	}
+	lock, err := state.TryLock(lab)
+	if err != nil {
+		state.Remove(lab)
+		return nil, nil, err
+	}
+	return rec, lock, nil
+}

@@ -134,7 +134,7 @@ func (w *flowLogWatch) wants() []string {
 				}
 			}
 			if len(ids) > 0 {
-				x := watchedIface{eni: e, instance: inst.ID, addrs: append([]netip.Addr{e.PrivateIP}, e.SecondaryIPs...), logs: ids}
+				x := watchedIface{eni: e, instance: inst.ID, addrs: slices.Concat([]netip.Addr{e.PrivateIP}, e.SecondaryIPs, e.IPv6Addrs), logs: ids}
 				ns := w.instanceNS(inst.Handle)
 				w.ifaces[ns] = append(w.ifaces[ns], x)
 				if h := handles[e.NetworkID]; h != "" {

@@ -189,3 +189,21 @@ func (l *lab) useACL(s model.Subnet, acl string) {
 		}
 	}
 }
+
+// IPv6 flows are logged as IPv4 ones are: a ping between two dual-stack
+// instances is an ACCEPT record of protocol 58 with the instances' IPv6
+// addresses, on both interfaces.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html — srcaddr and dstaddr: the IPv4 or IPv6 address
+func TestFlowLogIPv6(t *testing.T) {
+	l := newLabWith(t, func(o *Options) { o.FlowLogInterval, o.FlowLogDir = time.Second, t.TempDir() })
+	v, sub64 := l.dualStack("10.61.0.0/16")
+	s := l.subnet6(v, "10.61.1.0/24", sub64(1))
+	a, b := l.instance6(s), l.instance6(s)
+	_ = must[model.FlowLog](t)(l.cloud.CreateFlowLog(acct, model.Place{}, model.FlowLogSpec{ResourceType: model.FlowLogVPC,
+		ResourceID: v.ID, TrafficType: model.TrafficAll, LogGroupName: "vpc-flows6", DeliverLogsPermissionARN: "arn:aws:iam::111122223333:role/fl"}))
+	l.sync()
+	a6, b6 := a.IPv6Addrs[0], b.IPv6Addrs[0]
+	l.pingOK(l.ns(b), a6)
+	recordsOf(t, l.cloud, v.Region, "vpc-flows6", a.NetworkInterfaceID, map[int]string{3: b6.String(), 4: a6.String(), 7: "58", 12: "ACCEPT"})
+	recordsOf(t, l.cloud, v.Region, "vpc-flows6", b.NetworkInterfaceID, map[int]string{3: b6.String(), 4: a6.String(), 7: "58", 12: "ACCEPT"})
+}

@@ -134,9 +134,10 @@ func (s *flowSource) poll() {
 	}
 }
 
-// readFlows reads namespace ns's flows: the IPv4 connection tracking
-// table and the realizer's flow set of dropped flows. The handle is opened
-// and closed each time: a held one would keep a deleted namespace alive.
+// readFlows reads namespace ns's flows: the connection tracking tables
+// (IPv4 and IPv6) and the realizer's flow set of dropped flows (IPv4).
+// The handle is opened and closed each time: a held one would keep a
+// deleted namespace alive.
 func readFlows(ns string) (nsFlows, error) {
 	h, err := netns.GetFromName(ns)
 	if err != nil {
@@ -148,9 +149,13 @@ func readFlows(ns string) (nsFlows, error) {
 		return nsFlows{}, fmt.Errorf("netlink in %s: %w", ns, err)
 	}
 	defer nl.Close()
-	entries, err := nl.ConntrackTableList(netlink.ConntrackTable, netlink.FAMILY_V4)
-	if err != nil {
-		return nsFlows{}, fmt.Errorf("conntrack dump in %s: %w", ns, err)
+	var entries []*netlink.ConntrackFlow
+	for _, fam := range []netlink.InetFamily{netlink.FAMILY_V4, netlink.FAMILY_V6} {
+		es, err := nl.ConntrackTableList(netlink.ConntrackTable, fam)
+		if err != nil {
+			return nsFlows{}, fmt.Errorf("conntrack dump in %s: %w", ns, err)
+		}
+		entries = append(entries, es...)
 	}
 	var out nsFlows
 	for _, e := range entries {

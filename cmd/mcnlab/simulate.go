@@ -17,9 +17,9 @@ import (
 func newSimulate() *cobra.Command {
 	var file string
 	var approve []string
-	var asJSON bool
+	var asJSON, services bool
 	cmd := &cobra.Command{
-		Use:   "simulate -t FILE [--approve SITE=PREFIX]... [--json]",
+		Use:   "simulate -t FILE [--approve SITE=PREFIX]... [--json [--services]]",
 		Short: "Print the reachability a cloud topology's intent implies, without root or a lab",
 		Long: `Simulate answers, from the topology's cloud intent alone, which workloads and
 site hosts reach each other and why the others do not (no route, domain
@@ -30,7 +30,8 @@ egress gateway's on HTTPS by name, each FireNet's on ICMP and its rules'
 ports between the inspected domains, GuardDuty enforcement's on the
 internet's clients. --approve marks on-prem routes as approved at run time.
 --json prints every ordered pair as {"from", "to", "reach", "depends",
-"reason"} (not the services' verdicts).`,
+"reason"}; --json --services prints the services' expected verdicts
+instead, each as {"service", "from", "to", "probe", "allow", "reason"}.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			t, _, err := loadTopology(file)
@@ -48,7 +49,16 @@ internet's clients. --approve marks on-prem routes as approved at run time.
 			if err != nil {
 				return err
 			}
-			if asJSON {
+			switch {
+			case services && !asJSON:
+				return fmt.Errorf("--services selects what --json prints; add --json")
+			case services:
+				v := cp.ServiceVerdicts()
+				if v == nil {
+					v = []intent.ServiceVerdict{} // [] for a topology without services
+				}
+				return writeJSON(cmd.OutOrStdout(), v)
+			case asJSON:
 				return writeJSON(cmd.OutOrStdout(), mcnlab.ExpectedPairs(cp, approved))
 			}
 			printSimulation(cmd.OutOrStdout(), cp, approved)
@@ -58,6 +68,7 @@ internet's clients. --approve marks on-prem routes as approved at run time.
 	cmd.Flags().StringVarP(&file, "topology", "t", "", "topology file (YAML)")
 	cmd.Flags().StringArrayVar(&approve, "approve", nil, "SITE=PREFIX: an on-prem route approved at run time (repeatable)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print every ordered pair as JSON")
+	cmd.Flags().BoolVar(&services, "services", false, "with --json: print the security services' expected verdicts instead of the pairs")
 	_ = cmd.MarkFlagRequired("topology")
 	return cmd
 }

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mcnlab/mcnlab/controller/intent"
 )
 
 // simulate answers from the intent alone, without root: the demo's
@@ -34,5 +38,38 @@ func TestSimulate(t *testing.T) {
 		if _, _, err := run(t, "simulate", "-t", awsTransit, "--approve", arg); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("--approve %s: %v, want %q", arg, err, want)
 		}
+	}
+}
+
+// simulate --json --services prints the security services' expected
+// verdicts for a CI suite to read: each with its service, probe, verdict
+// and the rule that makes it.
+func TestSimulateServicesJSON(t *testing.T) {
+	out, _, err := run(t, "simulate", "-t", "../../topologies/security.yaml", "--json", "--services")
+	if err != nil {
+		t.Fatalf("simulate --json --services: %v\n%s", err, out)
+	}
+	var got []intent.ServiceVerdict
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("decode %q: %v", out, err)
+	}
+	want := intent.ServiceVerdict{Service: "fqdn-egress", From: "dev-app", To: "web1", Probe: "https://blocked.example.net",
+		Allow: false, Reason: "egress gateway dev-egress: base allow-list"}
+	if !slices.Contains(got, want) {
+		t.Errorf("verdicts lack %+v: %+v", want, got)
+	}
+	services := map[string]bool{}
+	for _, v := range got {
+		services[v.Service] = true
+	}
+	if !services["fqdn-egress"] || !services["firenet"] || !services["guardduty"] {
+		t.Errorf("services with verdicts %v, want fqdn-egress, firenet and guardduty", services)
+	}
+	out, _, err = run(t, "simulate", "-t", awsTransit, "--json", "--services")
+	if err != nil || strings.TrimSpace(out) != "[]" {
+		t.Errorf("a topology without services: %v %q, want []", err, out)
+	}
+	if _, _, err := run(t, "simulate", "-t", awsTransit, "--services"); err == nil || !strings.Contains(err.Error(), "add --json") {
+		t.Errorf("--services without --json: %v", err)
 	}
 }

@@ -16,12 +16,12 @@ import (
 
 // envProviders are the providers whose clients `cloudmock env` can point
 // at a lab, in the order its error lists them.
-var envProviders = []string{"aws", "azure", "gcp"}
+var envProviders = []string{"aws", "azure", "gcp", "oci"}
 
 func newCloudmockEnv() *cobra.Command {
 	var lab, provider string
 	c := &cobra.Command{
-		Use:   "env [--lab NAME] [--provider aws|azure|gcp]",
+		Use:   "env [--lab NAME] [--provider aws|azure|gcp|oci]",
 		Short: "Print the shell lines that point a provider's CLI and SDKs at a lab's emulated cloud",
 		Long: `env prints shell lines that point a cloud provider's own CLI and SDKs at
 the emulated cloud of a running lab, with the lab's account and its random
@@ -62,7 +62,7 @@ default) it prints:
 AWS_CA_BUNDLE (the lab's certificate authority) follows once a lab's cloud
 serves HTTPS; today it serves plain HTTP on loopback. Values are quoted
 for POSIX shells (sh, bash, zsh). Only the AWS APIs that cloudmock serves
-(EC2 and Direct Connect) answer at the endpoint.` + azureEnvLong + gcpEnvLong,
+(EC2 and Direct Connect) answer at the endpoint.` + azureEnvLong + gcpEnvLong + ociEnvLong,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !slices.Contains(envProviders, provider) {
@@ -88,6 +88,8 @@ for POSIX shells (sh, bash, zsh). Only the AWS APIs that cloudmock serves
 				envOf = azureEnv
 			case "gcp":
 				envOf = gcpEnv
+			case "oci":
+				envOf = ociEnv
 			}
 			lines, err := envOf(name, lc)
 			if err != nil {

@@ -269,8 +269,11 @@ func TestCloudmockEnvErrors(t *testing.T) {
 		t.Errorf("cloudmock env, no lab: %v; want no labs on this machine", err)
 	}
 	envLab(t, "one")
-	if _, _, err := run(t, "cloudmock", "env", "--lab", "one", "--provider", "oci"); err == nil || err.Error() != `--provider "oci": cloudmock env supports aws, azure, gcp` {
-		t.Errorf("cloudmock env --provider oci: %v; want the providers it supports", err)
+	if _, _, err := run(t, "cloudmock", "env", "--lab", "one", "--provider", "ibm"); err == nil || err.Error() != `--provider "ibm": cloudmock env supports aws, azure, gcp, oci` {
+		t.Errorf("cloudmock env --provider ibm: %v; want the providers it supports", err)
+	}
+	if _, _, err := run(t, "cloudmock", "env", "--lab", "one", "--provider", "oci"); err == nil || !strings.Contains(err.Error(), "lab one has no emulated oci cloud") {
+		t.Errorf("cloudmock env --provider oci for an AWS lab: %v", err)
 	}
 	if _, _, err := run(t, "cloudmock", "env", "--lab", "one", "--provider", "gcp"); err == nil || !strings.Contains(err.Error(), "lab one has no emulated gcp cloud") {
 		t.Errorf("cloudmock env --provider gcp for an AWS lab: %v", err)

@@ -208,3 +208,34 @@ func newLabRecord(lab string) (*state.Lab, *state.Lock, error) {
 	}
 	return rec, lock, nil
 }
+
+// ociEnvLong is what cloudmock env's help says of --provider oci.
+const ociEnvLong = `
+
+For OCI (--provider oci) it prints lines that point the OCI SDKs at the
+lab's Core Services, following ../shared/background/cloud-clients.md:
+
+  export OCI_CONFIG_FILE=...      the lab's OCI config file (0600), naming
+                                  its tenancy, user, key fingerprint, region
+                                  and API key file (0600)
+  export OCI_CLI_PROFILE=DEFAULT  the profile in it
+  export MCNLAB_OCI_ENDPOINT=...  the lab's endpoint: the SDKs take it in
+                                  code (Go: client.Host; TypeScript:
+                                  client.endpoint), as the comments show`
+
+// ociEnv is the shell text that points the OCI SDKs at lab's OCI cloud lc.
+// OCI: https://docs.oracle.com/en-us/iaas/Content/API/Concepts/sdkconfig.htm — the SDKs read the config file at OCI_CONFIG_FILE (else ~/.oci/config) and its profile
+func ociEnv(lab string, lc ctlcloud.Endpoint) (string, error) {
+	if lc.URL == "" || lc.AccountID == "" {
+		return "", fmt.Errorf("lab %s: its OCI record in %s lacks the endpoint or the tenancy", lab, mcnlab.EndpointsFile(lab))
+	}
+	q := shellQuote
+	var b strings.Builder
+	fmt.Fprintf(&b, "# lab %s: emulated OCI Core Services at %s, tenancy %s, region %s\n", lab, lc.URL, lc.AccountID, lc.Region)
+	b.WriteString("# Go: p, _ := common.ConfigurationProviderFromFile(os.Getenv(\"OCI_CONFIG_FILE\"), \"\"); c, _ := core.NewVirtualNetworkClientWithConfigurationProvider(p); c.Host = os.Getenv(\"MCNLAB_OCI_ENDPOINT\")\n")
+	b.WriteString("# TypeScript: new common.ConfigFileAuthenticationDetailsProvider(process.env.OCI_CONFIG_FILE, process.env.OCI_CLI_PROFILE); client.endpoint = process.env.MCNLAB_OCI_ENDPOINT\n")
+	fmt.Fprintf(&b, "export OCI_CONFIG_FILE=%s\n", q(ociConfigFile(lab)))
+	b.WriteString("export OCI_CLI_PROFILE=DEFAULT\n")
+	fmt.Fprintf(&b, "export MCNLAB_OCI_ENDPOINT=%s\n", q(lc.URL))
+	return b.String(), nil
+}

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -76,8 +77,10 @@ func TestServeOCIAccount(t *testing.T) {
 
 // TestServeOCILab (root): cloudmock serve --provider oci --lab makes a
 // tenancy, a user and an API key, writes the key and an OCI config file
-// naming it (both 0600) under the lab's state, and the Go SDK configured
-// from that file alone makes and deletes a VCN.
+// naming it (both 0600) under the lab's state; a shell that evals what
+// `mcnlab cloudmock env --provider oci` prints has OCI_CONFIG_FILE,
+// OCI_CLI_PROFILE and MCNLAB_OCI_ENDPOINT, and the Go SDK configured
+// from them alone makes, lists and deletes a VCN.
 func TestServeOCILab(t *testing.T) {
 	roottest.Require(t)
 	roottest.UseTempState(t)
@@ -90,7 +93,19 @@ func TestServeOCILab(t *testing.T) {
 			t.Fatalf("%s: %v mode %v", f, err, st)
 		}
 	}
-	p, err := common.ConfigurationProviderFromFile(ociConfigFile(lab), "")
+	lines, _, err := run(t, "cloudmock", "env", "--lab", lab, "--provider", "oci")
+	if err != nil {
+		t.Fatalf("cloudmock env --provider oci: %v\n%s", err, lines)
+	}
+	out, err := exec.Command("sh", "-c", `eval "$1"; printf '%s\n%s\n%s' "$OCI_CONFIG_FILE" "$OCI_CLI_PROFILE" "$MCNLAB_OCI_ENDPOINT"`, "sh", lines).Output()
+	if err != nil {
+		t.Fatalf("eval the lines: %v\n%s", err, lines)
+	}
+	env := strings.Split(string(out), "\n")
+	if len(env) != 3 || env[0] != ociConfigFile(lab) || env[1] != "DEFAULT" || env[2] != "http://"+s.Addr {
+		t.Fatalf("the lines set %q:\n%s", env, lines)
+	}
+	p, err := common.ConfigurationProviderFromFile(env[0], "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,5 +113,5 @@ func TestServeOCILab(t *testing.T) {
 	if region, _ := p.Region(); region != "eu-frankfurt-1" || !strings.HasPrefix(tenancy, "ocid1.tenancy.oc1..") {
 		t.Fatalf("config: region %q tenancy %q", region, tenancy)
 	}
-	ociVcnRoundTrip(t, p, "http://"+s.Addr, tenancy)
+	ociVcnRoundTrip(t, p, env[2], tenancy)
 }

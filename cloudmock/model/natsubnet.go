@@ -63,6 +63,39 @@ func (c *Cloud) CreateSubnetNATAt(account string, at Place, allocationIDs []stri
 	return g.copy(c), nil
 }
 
+// CreateNetworkNATAt makes a NAT gateway of a network and no subnet, with
+// one elastic IP: a route target of the network's tables (OCI's NAT
+// gateway, which belongs to its VCN).
+// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/NATgateway.htm — a NAT gateway belongs to a VCN, has a public IP and is the target of route rules
+func (c *Cloud) CreateNetworkNATAt(account string, at Place, networkID, allocationID string, tags map[string]string) (NATGateway, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lim, err := c.limitsLocked(account)
+	if err != nil {
+		return NATGateway{}, err
+	}
+	n, err := c.networkLocked(account, networkID)
+	if err != nil {
+		return NATGateway{}, err
+	}
+	if k := c.natgws.count(func(g *NATGateway) bool { return g.NetworkID == n.ID && g.SubnetID == "" && g.State != StateDeleted }); k >= lim.NATGatewaysPerZone {
+		return NATGateway{}, quotaExceeded(KindNATGateway, "nat-gateways-per-network", lim.NATGatewaysPerZone, "in network "+n.ID)
+	}
+	at.Region = n.Region
+	if err := c.checkNATAddressesLocked(account, "", at.Region, []string{allocationID}); err != nil {
+		return NATGateway{}, err
+	}
+	id, err := c.newIDLocked(account, KindNATGateway, at)
+	if err != nil {
+		return NATGateway{}, err
+	}
+	g := &NATGateway{ID: id, Account: account, Region: n.Region, NetworkID: n.ID, State: StateAvailable}
+	c.natgws[id] = g
+	c.registerAtLocked(KindNATGateway, id, account, at, tags)
+	c.setNATAddressesLocked(g, []string{allocationID})
+	return g.copy(c), nil
+}
+
 // checkNATAddressesLocked checks that each elastic IP exists, is in the
 // gateway's region and is used by nothing but the gateway natID.
 func (c *Cloud) checkNATAddressesLocked(account, natID, region string, ids []string) error {

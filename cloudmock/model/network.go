@@ -310,6 +310,11 @@ func (c *Cloud) DeleteNetwork(account, id string) error {
 			return dep("internet gateway", g.ID)
 		}
 	}
+	for _, g := range c.natgws {
+		if g.NetworkID == id && g.SubnetID == "" && g.State != StateDeleted {
+			return dep("NAT gateway", g.ID)
+		}
+	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/delete-vpc.html — delete the VPC's endpoints before the VPC
 	for _, e := range c.endpoints.sorted() {
 		if e.NetworkID == id {

@@ -135,6 +135,8 @@ func lifecycleOf(r common.OCIResponse) string {
 		return string(v.LifecycleState)
 	case core.GetInternetGatewayResponse:
 		return string(v.LifecycleState)
+	case core.GetNatGatewayResponse:
+		return string(v.LifecycleState)
 	}
 	return ""
 }

@@ -129,6 +129,8 @@ func (s *Server) route(q *request) *apiError {
 		k = s.routeTables()
 	case "internetGateways":
 		k = s.internetGateways()
+	case "natGateways":
+		k = s.natGateways()
 	case "compartments":
 		return s.serveCompartments(q)
 	case "tenancies":

@@ -49,6 +49,7 @@ func FuzzRequests(f *testing.F) {
 		{"GET", "vcns", "compartmentId=" + tenancy1 + "&limit=0&page=-1", ""},
 		{"PUT", "vcns/ocid1.vcn.oc1.us-phoenix-1.x", "", `{"displayName":7}`},
 		{"DELETE", "internetGateways/x", "", ""},
+		{"POST", "natGateways", "", `{"compartmentId":"` + tenancy1 + `","vcnId":"x","blockTraffic":true}`},
 		{"GET", "compartments", "compartmentId=" + tenancy1, ""},
 	} {
 		f.Add(seed.method, seed.path, seed.query, seed.body)

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -80,12 +79,7 @@ func APIState(ctx context.Context, workers int, d time.Duration, repeats int, st
 		res.Calls += calls
 		rates = append(rates, float64(calls)/elapsed.Seconds())
 	}
-	res.CallsPerSec = NewSpread(rates)
-	slices.Sort(lat)
-	if len(lat) > 0 {
-		res.LatencyP50 = float64(lat[len(lat)/2].Microseconds()) / 1000
-		res.LatencyP99 = float64(lat[len(lat)*99/100].Microseconds()) / 1000
-	}
+	res.summarize(rates, lat)
 	return res, nil
 }
 

@@ -57,3 +57,13 @@ func TestAPIGCPBench(t *testing.T) {
 		t.Fatalf("GCP bench: %d calls, %.0f/s", res.Calls, res.CallsPerSec.Median)
 	}
 }
+
+func TestAPIOCIBench(t *testing.T) {
+	res, err := APIOCI(t.Context(), 2, 300*time.Millisecond, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Calls < 9 || res.CallsPerSec.Median <= 0 {
+		t.Fatalf("OCI bench: %d calls, %.0f/s", res.Calls, res.CallsPerSec.Median)
+	}
+}

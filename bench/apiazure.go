@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,12 +71,7 @@ func APIAzure(ctx context.Context, workers int, d time.Duration, repeats int) (*
 		rates = append(rates, float64(calls)/time.Since(t0).Seconds())
 		lat = append(lat, l...)
 	}
-	res.CallsPerSec = NewSpread(rates)
-	slices.Sort(lat)
-	if len(lat) > 0 {
-		res.LatencyP50 = float64(lat[len(lat)/2].Microseconds()) / 1000
-		res.LatencyP99 = float64(lat[len(lat)*99/100].Microseconds()) / 1000
-	}
+	res.summarize(rates, lat)
 	return res, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"slices"
 	"sync/atomic"
 	"time"
 
@@ -46,25 +45,12 @@ func APIGCP(ctx context.Context, workers int, d time.Duration, repeats int) (*AP
 	if err != nil {
 		return nil, fmt.Errorf("bench api gcp: %w", err)
 	}
-	res := &APIResult{Workers: workers, Seconds: d.Seconds()}
-	var rates []float64
-	var lat []time.Duration
 	var seq atomic.Int64
-	for range repeats {
-		calls, elapsed, l, err := gcpRepeat(ctx, svc, workers, d, &seq)
-		if err != nil {
-			return nil, fmt.Errorf("bench api gcp: %w", err)
-		}
-		lat = append(lat, l...)
-		sweepGCP(cloud)
-		res.Calls += calls
-		rates = append(rates, float64(calls)/elapsed.Seconds())
-	}
-	res.CallsPerSec = NewSpread(rates)
-	slices.Sort(lat)
-	if len(lat) > 0 {
-		res.LatencyP50 = float64(lat[len(lat)/2].Microseconds()) / 1000
-		res.LatencyP99 = float64(lat[len(lat)*99/100].Microseconds()) / 1000
+	res, err := measured(workers, d, repeats, func() (int64, time.Duration, []time.Duration, error) {
+		return gcpRepeat(ctx, svc, workers, d, &seq)
+	}, func() { sweepGCP(cloud) })
+	if err != nil {
+		return nil, fmt.Errorf("bench api gcp: %w", err)
 	}
 	return res, nil
 }

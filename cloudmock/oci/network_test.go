@@ -74,7 +74,7 @@ func TestSubnetSecurityListSDK(t *testing.T) {
 	if err != nil || len(ul.IngressSecurityRules) != 2 || len(ul.EgressSecurityRules) != 1 {
 		t.Fatalf("update list: %v %+v", err, ul.SecurityList)
 	}
-	rs, _ := l.cloud.RuleSet(tenancy1, model.FlavorSecurityList, *sl.Id)
+	rs := allTCPEgress(t, l, c, sl.Id)
 	if !slices.ContainsFunc(rs.Rules, func(r model.Rule) bool { return r.Protocol == "udp" && r.Stateless && r.FromPort == 53 }) {
 		t.Fatalf("model rules %+v", rs.Rules)
 	}
@@ -195,4 +195,21 @@ func TestRouteTableGatewaySDK(t *testing.T) {
 	if _, err := c.DeleteVcn(ctx(t), core.DeleteVcnRequest{VcnId: v.Id}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// allTCPEgress makes a list's egress one TCP rule without options: all
+// ports, shown without tcpOptions and held as 1-65535 in the model.
+// OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/datatypes/TcpOptions — no destination port range is all ports
+func allTCPEgress(t *testing.T, l *lab, c core.VirtualNetworkClient, id *string) model.RuleSet {
+	t.Helper()
+	all, err := c.UpdateSecurityList(ctx(t), core.UpdateSecurityListRequest{SecurityListId: id, UpdateSecurityListDetails: core.UpdateSecurityListDetails{
+		EgressSecurityRules: []core.EgressSecurityRule{{Protocol: common.String("6"), Destination: common.String("0.0.0.0/0")}}}})
+	if err != nil || all.EgressSecurityRules[0].TcpOptions != nil {
+		t.Fatalf("a TCP rule without options (all ports): %v %+v", err, all.EgressSecurityRules)
+	}
+	rs, _ := l.cloud.RuleSet(tenancy1, model.FlavorSecurityList, *id)
+	if !slices.ContainsFunc(rs.Rules, func(r model.Rule) bool { return r.Direction == model.Egress && r.FromPort == 1 && r.ToPort == 65535 }) {
+		t.Fatalf("all TCP ports in the model: %+v", rs.Rules)
+	}
+	return rs
 }

@@ -109,14 +109,18 @@ func ruleOut(r model.Rule) secRule {
 		w.Destination, w.DestinationType = r.Peer.Prefix.String(), cidrBlock
 	}
 	ports := &portOptions{}
-	if r.FromPort >= 0 {
+	if r.FromPort >= 0 && (r.FromPort != 1 || r.ToPort != 65535) {
 		ports.DestinationPortRange = &portRange{Min: r.FromPort, Max: r.ToPort}
 	}
 	switch r.Protocol {
 	case "tcp":
-		w.TCPOptions = ports
+		if ports.DestinationPortRange != nil {
+			w.TCPOptions = ports
+		}
 	case "udp":
-		w.UDPOptions = ports
+		if ports.DestinationPortRange != nil {
+			w.UDPOptions = ports
+		}
 	case "icmp", model.ProtoICMPv6:
 		if r.ICMPType >= 0 {
 			w.ICMPOptions = &icmpOptions{Type: r.ICMPType}
@@ -166,6 +170,10 @@ func ruleIn(dir model.Direction, w secRule) (model.Rule, *apiError) {
 	if (w.TCPOptions != nil && r.Protocol != "tcp") || (w.UDPOptions != nil && r.Protocol != "udp") ||
 		(w.ICMPOptions != nil && r.Protocol != "icmp" && r.Protocol != model.ProtoICMPv6) {
 		return r, invalid("The options of a rule must match its protocol %s", w.Protocol)
+	}
+	if r.Protocol == "tcp" || r.Protocol == "udp" {
+		// OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/datatypes/TcpOptions — without a destination port range, all ports
+		r.FromPort, r.ToPort = 1, 65535
 	}
 	if o := w.TCPOptions; o != nil || w.UDPOptions != nil {
 		if o == nil {

@@ -17,7 +17,7 @@ func newBenchAPI() *cobra.Command {
 	var changes int
 	var statePath, provider string
 	cmd := &cobra.Command{
-		Use:   "api [--provider aws|azure|gcp] [--workers N] [--duration D] [--repeat R] [--json]",
+		Use:   "api [--provider aws|azure|gcp|oci] [--workers N] [--duration D] [--repeat R] [--json]",
 		Short: "Cloud API calls per second: the AWS SDK for Go v2 against cloudmock's EC2 API on loopback",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -28,10 +28,10 @@ func newBenchAPI() *cobra.Command {
 			case "aws":
 			case "azure":
 				return runBenchAzure(cmd, workers, d, repeats, asJSON)
-			case "gcp":
-				return runBenchGCP(cmd, workers, d, repeats, asJSON)
+			case "gcp", "oci":
+				return runBenchGCP(cmd, provider, workers, d, repeats, asJSON)
 			default:
-				return fmt.Errorf("--provider %q: bench api measures aws, azure or gcp", provider)
+				return fmt.Errorf("--provider %q: bench api measures aws, azure, gcp or oci", provider)
 			}
 			res, err := bench.APIState(cmd.Context(), workers, d, repeats, statePath)
 			if err != nil {
@@ -55,7 +55,7 @@ func newBenchAPI() *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&workers, "workers", 4, "concurrent SDK clients")
-	cmd.Flags().StringVar(&provider, "provider", "aws", "aws: the AWS SDK against the EC2 API; azure: the Azure SDK against ARM over TLS, beside the AWS figure of the same run; gcp: the Google Go library against the Compute Engine API, beside the Azure and AWS figures of the same run")
+	cmd.Flags().StringVar(&provider, "provider", "aws", "aws: the AWS SDK against the EC2 API; azure: the Azure SDK against ARM over TLS, beside the AWS figure of the same run; gcp: the Google Go library against the Compute Engine API, beside the Azure and AWS figures of the same run; oci: the OCI Go SDK against Core Services, every request signed and verified, beside the GCP, Azure and AWS figures")
 	cmd.Flags().DurationVar(&d, "duration", 3*time.Second, "length of each repeat")
 	cmd.Flags().IntVar(&repeats, "repeat", 3, "repeats; the median is reported")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -119,8 +119,21 @@ func runBenchAzure(cmd *cobra.Command, workers int, d time.Duration, repeats int
 
 // runBenchGCP measures Compute Engine calls/s through the official Go
 // library and, in the same run, the Azure and AWS figures, and prints all
-// three.
-func runBenchGCP(cmd *cobra.Command, workers int, d time.Duration, repeats int, asJSON bool) error {
+// three; with provider oci it measures OCI's signed calls/s through the
+// OCI Go SDK first and prints four.
+func runBenchGCP(cmd *cobra.Command, provider string, workers int, d time.Duration, repeats int, asJSON bool) error {
+	type named struct {
+		name, unit string
+		res        *bench.APIResult
+	}
+	var all []named
+	if provider == "oci" {
+		o, err := bench.APIOCI(cmd.Context(), workers, d, repeats)
+		if err != nil {
+			return err
+		}
+		all = append(all, named{"oci", "signed calls/s", o})
+	}
 	g, err := bench.APIGCP(cmd.Context(), workers, d, repeats)
 	if err != nil {
 		return err
@@ -133,17 +146,19 @@ func runBenchGCP(cmd *cobra.Command, workers int, d time.Duration, repeats int, 
 	if err != nil {
 		return err
 	}
+	all = append(all, named{"gcp", "Compute calls/s", g}, named{"azure", "ARM requests/s", az}, named{"aws", "EC2 calls/s", aws})
 	out := cmd.OutOrStdout()
 	if asJSON {
+		m := map[string]*bench.APIResult{}
+		for _, r := range all {
+			m[r.name] = r.res
+		}
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]*bench.APIResult{"gcp": g, "azure": az, "aws": aws})
+		return enc.Encode(m)
 	}
-	fmt.Fprintf(out, "bench api --provider gcp: %d workers, %d x %s each\n", workers, repeats, d)
-	for _, r := range []struct {
-		name, unit string
-		res        *bench.APIResult
-	}{{"gcp", "Compute calls/s", g}, {"azure", "ARM requests/s", az}, {"aws", "EC2 calls/s", aws}} {
+	fmt.Fprintf(out, "bench api --provider %s: %d workers, %d x %s each\n", provider, workers, repeats, d)
+	for _, r := range all {
 		fmt.Fprintf(out, "  %-6s %-16s median %.0f  (min %.0f, max %.0f); p50 %.2f ms  p99 %.2f ms  (%d calls)\n",
 			r.name, r.unit, r.res.CallsPerSec.Median, r.res.CallsPerSec.Min, r.res.CallsPerSec.Max, r.res.LatencyP50, r.res.LatencyP99, r.res.Calls)
 	}

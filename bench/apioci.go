@@ -59,7 +59,11 @@ func APIOCI(ctx context.Context, workers int, d time.Duration, repeats int) (*AP
 	var seq atomic.Int64
 	res, err := measured(workers, d, repeats, func() (int64, time.Duration, []time.Duration, error) {
 		return runRounds(ctx, workers, d, &seq, func(ctx context.Context, n int64, timed func(func() error) error) error {
-			return ociRound(ctx, c, n, timed)
+			// The OCI SDK's Retry runs each call on a goroutine that still
+			// writes the answer after a cancelled context has made Retry
+			// return (a data race in the SDK): a round's calls run to their
+			// end, and runRounds stops starting rounds at the repeat's end.
+			return ociRound(context.WithoutCancel(ctx), c, n, timed)
 		})
 	}, func() { sweepOCI(cloud) })
 	if err != nil {

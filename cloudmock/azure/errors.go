@@ -46,3 +46,15 @@ func childNotFound(id string) error {
 
 // codeOf is a model error's code, or "" for another error.
 func codeOf(err error) model.Code { return model.CodeOf(err) }
+
+// byName returns the group's object of kind with the name, read by get,
+// or ARM's ResourceNotFound naming the resource type typ.
+func byName[T any](s *Server, sub, group, name string, kind model.Kind, typ string, get func(sub, id string) (T, error)) (T, error) {
+	if id, err := s.cloud.ByName(sub, group, kind, name); err == nil {
+		if v, err := get(sub, id); err == nil {
+			return v, nil
+		}
+	}
+	var zero T
+	return zero, notFound(typ, name, group)
+}

@@ -112,12 +112,7 @@ func (s *Server) ipConfigOut(e model.NetworkInterface) ipConfigBody {
 
 // nicByName returns the group's interface with the name.
 func (s *Server) nicByName(sub, group, name string) (model.NetworkInterface, error) {
-	if id, err := s.cloud.ByName(sub, group, model.KindNetworkInterface, name); err == nil {
-		if e, err := s.cloud.NetworkInterface(sub, id); err == nil {
-			return e, nil
-		}
-	}
-	return model.NetworkInterface{}, notFound("networkInterfaces", name, group)
+	return byName(s, sub, group, name, model.KindNetworkInterface, "networkInterfaces", s.cloud.NetworkInterface)
 }
 
 func (s *Server) listNICs(q *request, group string) ([]any, error) {

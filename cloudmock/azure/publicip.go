@@ -67,12 +67,7 @@ func (s *Server) publicIPOut(e model.ElasticIP) publicIPBody {
 
 // publicIPByName returns the group's public IP with the name.
 func (s *Server) publicIPByName(sub, group, name string) (model.ElasticIP, error) {
-	if id, err := s.cloud.ByName(sub, group, model.KindElasticIP, name); err == nil {
-		if e, err := s.cloud.ElasticIP(sub, id); err == nil {
-			return e, nil
-		}
-	}
-	return model.ElasticIP{}, notFound("publicIPAddresses", name, group)
+	return byName(s, sub, group, name, model.KindElasticIP, "publicIPAddresses", s.cloud.ElasticIP)
 }
 
 func (s *Server) listPublicIPs(q *request, group string) ([]any, error) {

@@ -53,12 +53,7 @@ func localGWOut(g model.CustomerGateway) localGWBody {
 }
 
 func (s *Server) localGWByName(sub, group, name string) (model.CustomerGateway, error) {
-	if id, err := s.cloud.ByName(sub, group, model.KindCustomerGateway, name); err == nil {
-		if g, err := s.cloud.CustomerGateway(sub, id); err == nil {
-			return g, nil
-		}
-	}
-	return model.CustomerGateway{}, notFound("localNetworkGateways", name, group)
+	return byName(s, sub, group, name, model.KindCustomerGateway, "localNetworkGateways", s.cloud.CustomerGateway)
 }
 
 func (s *Server) listLocalGWs(q *request, group string) ([]any, error) {

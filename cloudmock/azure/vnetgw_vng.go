@@ -77,12 +77,7 @@ func (s *Server) gatewaySubnetOf(g model.VPNGateway) model.Subnet {
 }
 
 func (s *Server) vngByName(sub, group, name string) (model.VPNGateway, error) {
-	if id, err := s.cloud.ByName(sub, group, model.KindVPNGateway, name); err == nil {
-		if g, err := s.cloud.VPNGateway(sub, id); err == nil {
-			return g, nil
-		}
-	}
-	return model.VPNGateway{}, notFound("virtualNetworkGateways", name, group)
+	return byName(s, sub, group, name, model.KindVPNGateway, "virtualNetworkGateways", s.cloud.VPNGateway)
 }
 
 func (s *Server) listVNGs(q *request, group string) ([]any, error) {

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	awsprov "github.com/mcnlab/mcnlab/controller/cloud/aws"
+
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -123,7 +125,7 @@ func sdkRoutes(t *testing.T, lab, subnetKey string) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := ec2.New(ec2.Options{Region: lc.Region, BaseEndpoint: sdkaws.String(lc.URL),
+	c := ec2.New(ec2.Options{Region: lc.Region, BaseEndpoint: sdkaws.String(lc.URL), HTTPClient: awsprov.BufferedBody(nil),
 		Credentials: credentials.NewStaticCredentialsProvider(lc.Credentials.KeyID, lc.Credentials.Secret, "")})
 	out, err := c.DescribeRouteTables(context.Background(), &ec2.DescribeRouteTablesInput{
 		Filters: []ec2types.Filter{{Name: sdkaws.String("tag:Name"), Values: []string{subnetKey}}}})

@@ -46,6 +46,7 @@ func NewFromConfig(ctx context.Context, c cloud.Config) (cloud.Provider, error) 
 		if err != nil {
 			return nil, fmt.Errorf("load AWS credentials (%s): %w", creds, err)
 		}
+		cfg.HTTPClient = BufferedBody(cfg.HTTPClient)
 		return NewRegional(cfg, c.Owner, c.Known), nil
 	}
 	return nil, fmt.Errorf("credentials %q: want lab, env or profile:NAME", creds)
@@ -70,10 +71,12 @@ func LabConfig(e *cloud.Endpoint, region string) (sdkaws.Config, error) {
 	if err != nil {
 		return cfg, err
 	}
+	client := awshttp.NewBuildableClient()
 	if pool != nil {
-		cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		client = client.WithTransportOptions(func(t *http.Transport) {
 			t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 		})
 	}
+	cfg.HTTPClient = BufferedBody(client)
 	return cfg, nil
 }

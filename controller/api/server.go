@@ -57,6 +57,8 @@ type handler struct {
 	tokens TokenStore // nil when auth is not one
 	routes []route
 	mux    *http.ServeMux
+	// metrics times every route and serves /metrics (metrics.go).
+	metrics *metrics
 }
 
 // NewHandler returns the API's handler over b, checking tokens with auth.
@@ -68,7 +70,7 @@ func NewHandler(b Backend, auth Authenticator) http.Handler {
 }
 
 func newHandler(b Backend, auth Authenticator) *handler {
-	h := &handler{b: b, auth: auth}
+	h := &handler{b: b, auth: auth, metrics: newMetrics()}
 	h.tokens, _ = auth.(TokenStore)
 	h.routes = []route{
 		{"GET", "/v1/openapi.yaml", "", h.openapi},
@@ -85,11 +87,12 @@ func newHandler(b Backend, auth Authenticator) *handler {
 		{"GET", "/v1/tokens", store.RoleAdmin, h.listTokens},
 		{"POST", "/v1/tokens", store.RoleAdmin, h.createToken},
 		{"DELETE", "/v1/tokens/{name}", store.RoleAdmin, h.revokeToken},
+		{"GET", metricsPath, store.RoleReadOnly, h.serveMetrics},
 	}
 	h.routes = append(h.routes, h.egressRoutes()...)
 	h.mux = http.NewServeMux()
 	for _, rt := range h.routes {
-		h.mux.HandleFunc(rt.method+" "+rt.path, h.guard(rt))
+		h.mux.HandleFunc(rt.method+" "+rt.path, h.metrics.instrument(rt, h.guard(rt)))
 	}
 	return h
 }

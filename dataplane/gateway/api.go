@@ -55,7 +55,7 @@ func (b Backend) Status(ctx context.Context) (mgmt.Status, error) {
 		}
 		out.Tunnels = append(out.Tunnels, mgmt.Tunnel{
 			Peer: t.Peer, Interface: t.Interface, State: state, Endpoint: t.Endpoint,
-			RxBytes: t.RxBytes, TxBytes: t.TxBytes, LastHandshake: t.LastHandshake.UTC(),
+			RxBytes: t.RxBytes, TxBytes: t.TxBytes, RxPackets: t.RxPackets, TxPackets: t.TxPackets, LastHandshake: t.LastHandshake.UTC(),
 			StateSince: t.Liveness.Since.UTC(), ProbesSent: t.Liveness.Sent,
 			ProbesReceived: t.Liveness.Received, StateChanges: t.Liveness.Transitions,
 			PeerRestarts: t.Liveness.PeerRestarts,

@@ -17,9 +17,13 @@ type TunnelStatus struct {
 	Peer, Interface string
 	Up              bool
 	Endpoint        netip.AddrPort
-	RxBytes         uint64
-	TxBytes         uint64
-	LastHandshake   time.Time
+	// RxBytes and TxBytes count encrypted bytes (WireGuard's counters),
+	// RxPackets and TxPackets the inner packets (the TUN link's).
+	RxBytes       uint64
+	TxBytes       uint64
+	RxPackets     uint64
+	TxPackets     uint64
+	LastHandshake time.Time
 	// Liveness is the tunnel's prober; Up is its Up.
 	Liveness LivenessStats
 }
@@ -72,6 +76,9 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 		} else if len(stats) > 0 {
 			s := stats[0]
 			ts.Endpoint, ts.RxBytes, ts.TxBytes, ts.LastHandshake = s.Endpoint, s.RxBytes, s.TxBytes, s.LastHandshake
+		}
+		if ts.RxPackets, ts.TxPackets, err = e.sys.tunnels.packets(t); err != nil {
+			errs = append(errs, err)
 		}
 		if t.live != nil {
 			ts.Liveness = t.live.Stats()

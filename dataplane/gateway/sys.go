@@ -52,6 +52,9 @@ type tunnelSys interface {
 	open(key wg.Key, mtu int, p Peer, hooks proberHooks) (*tunnel, error)
 	// setMTU changes the tunnel's interface MTU.
 	setMTU(t *tunnel, mtu int) error
+	// packets counts the inner packets the tunnel's interface carried:
+	// received from the peer and sent to it.
+	packets(t *tunnel) (rx, tx uint64, err error)
 }
 
 // wgDevice is a tunnel's WireGuard device (*wg.Tunnel).
@@ -162,6 +165,8 @@ func (k kernelTunnels) open(key wg.Key, mtu int, p Peer, hooks proberHooks) (*tu
 }
 
 func (k kernelTunnels) setMTU(t *tunnel, mtu int) error { return t.setMTU(k.nl, mtu) }
+
+func (k kernelTunnels) packets(t *tunnel) (rx, tx uint64, err error) { return t.packets(k.nl) }
 
 // kernelOverlays makes VXLAN interfaces (vxlan.go).
 type kernelOverlays struct{ nl *netlink.Handle }

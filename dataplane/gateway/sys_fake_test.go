@@ -145,6 +145,9 @@ func (t fakeTunnels) setMTU(tu *tunnel, mtu int) error {
 	return t.f.record("tunnel %s mtu %d", tu.ifname, mtu)
 }
 
+// packets answers the tunnel's fake counters: none.
+func (t fakeTunnels) packets(*tunnel) (rx, tx uint64, err error) { return 0, 0, nil }
+
 // fakeDevice records a tunnel's WireGuard settings: the first byte of each
 // key (as the tests' keys differ there), the peer's endpoint and the
 // listen port.

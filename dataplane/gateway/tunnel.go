@@ -116,6 +116,22 @@ func (t *tunnel) setMTU(nl *netlink.Handle, mtu int) error {
 	return nil
 }
 
+// packets reads the inner packets of the tunnel's TUN interface from the
+// kernel's link counters: what wireguard-go writes to the TUN (decrypted,
+// from the peer) the kernel counts as received, and what the kernel routes
+// into the TUN (to be encrypted for the peer) as sent.
+func (t *tunnel) packets(nl *netlink.Handle) (rx, tx uint64, err error) {
+	link, err := nl.LinkByName(t.ifname)
+	if err != nil {
+		return 0, 0, fmt.Errorf("tunnel %s: find link: %w", t.ifname, err)
+	}
+	s := link.Attrs().Statistics
+	if s == nil {
+		return 0, 0, fmt.Errorf("tunnel %s: the kernel gave no link statistics", t.ifname)
+	}
+	return s.RxPackets, s.TxPackets, nil
+}
+
 // up reports whether the tunnel's liveness prober hears the peer.
 func (t *tunnel) up() bool { return t.live != nil && t.live.Up() }
 

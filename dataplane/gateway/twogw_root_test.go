@@ -78,9 +78,9 @@ func checkGW1Status(t *testing.T, l *lab) {
 	t.Helper()
 	st := l.status(t, 1)
 	tn, ses := st.Tunnels[0], st.Sessions[0]
-	if tn.Interface != "wg-gw2" || tn.RxBytes == 0 || tn.TxBytes == 0 || tn.LastHandshake.IsZero() ||
+	if tn.Interface != "wg-gw2" || tn.RxBytes == 0 || tn.TxBytes == 0 || tn.RxPackets == 0 || tn.TxPackets == 0 || tn.LastHandshake.IsZero() ||
 		tn.Endpoint != netip.MustParseAddrPort("198.18.0.2:51801") {
-		t.Errorf("gw1 tunnel status = %+v; want wg-gw2 with traffic, a handshake and endpoint 198.18.0.2:51801", tn)
+		t.Errorf("gw1 tunnel status = %+v; want wg-gw2 with traffic (bytes and packets), a handshake and endpoint 198.18.0.2:51801", tn)
 	}
 	if ses.Address != netip.MustParseAddr("10.255.12.1") || ses.ASN != 65002 || ses.Received != 1 || ses.Accepted != 1 || ses.Advertised != 1 {
 		t.Errorf("gw1 session status = %+v; want 10.255.12.1 AS65002 with 1 received, accepted and advertised", ses)

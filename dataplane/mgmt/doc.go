@@ -149,7 +149,7 @@
 //	  "name": "gw1",
 //	  "tunnels": [{"peer":"gw2","interface":"wg-gw2","state":"up",
 //	               "endpoint":"198.18.0.2:51801","rx_bytes":1234,"tx_bytes":5678,
-//	               "last_handshake":"2026-11-23T21:00:00Z",
+//	               "rx_packets":12,"tx_packets":40,"last_handshake":"2026-11-23T21:00:00Z",
 //	               "state_since":"2026-11-23T21:00:01Z","probes_sent":420,
 //	               "probes_received":418,"state_changes":1,"peer_restarts":0}],
 //	  "sessions": [{"name":"gw2","address":"10.255.12.1","asn":65002,

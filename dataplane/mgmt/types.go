@@ -214,13 +214,17 @@ const (
 // answers the tunnel's liveness hellos; while it is "down", the gateway
 // routes nothing through the tunnel.
 type Tunnel struct {
-	Peer          string         `json:"peer"`
-	Interface     string         `json:"interface"`
-	State         string         `json:"state"`
-	Endpoint      netip.AddrPort `json:"endpoint,omitzero"`
-	RxBytes       uint64         `json:"rx_bytes"`
-	TxBytes       uint64         `json:"tx_bytes"`
-	LastHandshake time.Time      `json:"last_handshake,omitzero"`
+	Peer      string         `json:"peer"`
+	Interface string         `json:"interface"`
+	State     string         `json:"state"`
+	Endpoint  netip.AddrPort `json:"endpoint,omitzero"`
+	// RxBytes and TxBytes count the encrypted bytes received and sent;
+	// RxPackets and TxPackets the inner packets from and to the peer.
+	RxBytes       uint64    `json:"rx_bytes"`
+	TxBytes       uint64    `json:"tx_bytes"`
+	RxPackets     uint64    `json:"rx_packets"`
+	TxPackets     uint64    `json:"tx_packets"`
+	LastHandshake time.Time `json:"last_handshake,omitzero"`
 	// StateSince is when State last changed. ProbesSent and
 	// ProbesReceived count liveness hellos (every 100 ms each way; the
 	// tunnel is down after 500 ms without one); StateChanges counts

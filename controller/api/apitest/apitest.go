@@ -45,6 +45,8 @@ type Fake struct {
 	// pair to the reason no probe comes back.
 	Nodes       []string
 	Unreachable map[string]string
+	// Counters is what Metrics reports (SampleMetrics in NewFake).
+	Counters api.Metrics
 	// Err, when set, is returned by every method.
 	Err error
 }
@@ -85,6 +87,7 @@ func NewFake() *Fake {
 		},
 		Nodes:       []string{"sp1-vm", "sp2-vm", "dc1-host"},
 		Unreachable: map[string]string{"sp2-vm>sp1-vm": "segmentation: domain dev may not reach prod"},
+		Counters:    SampleMetrics(),
 	}
 }
 

@@ -1,0 +1,62 @@
+package apitest
+
+import (
+	"context"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mcnlab/mcnlab/controller/api"
+)
+
+var _ api.MetricsBackend = (*Fake)(nil)
+
+// SampleMetrics are the counters NewFake's lab reports: tr1-gw and sp1-gw
+// answer (dc1-rtr does not), one tunnel each way between them with
+// traffic, tr1-gw's segmentation drops, and one FireNet firewall up and
+// one down.
+func SampleMetrics() api.Metrics {
+	return api.Metrics{
+		Gateways: []api.GatewayMetrics{
+			{Name: "tr1-gw", Role: api.GatewayTransit, Group: "tr1", Up: true,
+				Tunnels:  []api.TunnelMetrics{{Peer: "sp1-gw", Up: true, RxBytes: 1480, TxBytes: 2960, RxPackets: 10, TxPackets: 20}},
+				Sessions: []api.SessionMetrics{{Peer: "sp1-gw", Established: true, Received: 1, Accepted: 1, Advertised: 3}},
+				Drops:    []api.DropMetrics{{From: "dev", To: "prod", Packets: 12, Bytes: 1008}}},
+			{Name: "sp1-gw", Role: api.GatewaySpoke, Group: "sp1", Up: true,
+				Tunnels:  []api.TunnelMetrics{{Peer: "tr1-gw", Up: true, RxBytes: 2960, TxBytes: 1480, RxPackets: 20, TxPackets: 10}},
+				Sessions: []api.SessionMetrics{{Peer: "tr1-gw", Established: true, Received: 3, Accepted: 3, Advertised: 1}}},
+			{Name: "dc1-rtr", Role: api.GatewaySite, Group: "dc1"},
+		},
+		Firewalls: []api.FirewallMetrics{
+			{Name: "fw1", Transit: "tr1", Up: true, DroppedPackets: 7, DroppedBytes: 588, Connections: 3},
+			{Name: "fw2", Transit: "tr1"},
+		},
+	}
+}
+
+// Metrics reports f.Counters.
+func (f *Fake) Metrics(context.Context) (api.Metrics, error) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	m := f.Counters
+	m.Gateways, m.Firewalls = slices.Clone(m.Gateways), slices.Clone(m.Firewalls)
+	return m, f.Err
+}
+
+// CheckMetrics runs `promtool check metrics` (Debian's prometheus
+// package) on a Prometheus exposition and fails t with promtool's words
+// when it finds a problem; it fails when promtool is not installed.
+func CheckMetrics(t testing.TB, exposition string) {
+	t.Helper()
+	path, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Fatalf("promtool (Debian package prometheus) is needed to check the metrics: %v", err)
+	}
+	cmd := exec.Command(path, "check", "metrics")
+	cmd.Stdin = strings.NewReader(exposition)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool check metrics: %v\n%s", err, out)
+	}
+}

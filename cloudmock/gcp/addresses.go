@@ -19,7 +19,11 @@ type address struct {
 	Description       string   `json:"description,omitempty"`
 	Address           string   `json:"address"`
 	AddressType       string   `json:"addressType"`
-	NetworkTier       string   `json:"networkTier"`
+	NetworkTier       string   `json:"networkTier,omitempty"`
+	Subnetwork        string   `json:"subnetwork,omitempty"`
+	Network           string   `json:"network,omitempty"`
+	Purpose           string   `json:"purpose,omitempty"`
+	PrefixLength      int      `json:"prefixLength,omitempty"`
 	Status            string   `json:"status"`
 	Region            string   `json:"region,omitempty"`
 	Users             []string `json:"users,omitempty"`
@@ -41,6 +45,9 @@ func (s *Server) serveAddresses(q *request, scope string, rest []string) *apiErr
 				items = append(items, s.addressOut(q, a))
 			}
 		}
+		for _, r := range s.internalAddresses(q.project, scope) {
+			items = append(items, s.internalOut(q, r))
+		}
 		slices.SortFunc(items, func(a, b address) int { return compare(a.Name, b.Name) })
 		return writeList(q, s, "compute#addressList", coll, items)
 	case len(rest) == 0 && q.Method == http.MethodPost:
@@ -51,6 +58,9 @@ func (s *Server) serveAddresses(q *request, scope string, rest []string) *apiErr
 		return s.insertAddress(q, scope, in)
 	case len(rest) == 1:
 		path := coll + "/" + rest[0]
+		if r, ok := s.internalByName(q.project, scope, rest[0]); ok {
+			return s.oneInternal(q, r, path)
+		}
 		a, ok := s.addressByName(q.project, scope, rest[0])
 		if !ok {
 			return notFound(path)
@@ -94,10 +104,13 @@ func (s *Server) insertAddress(q *request, scope string, in address) *apiError {
 	if _, ok := s.addressByName(q.project, scope, in.Name); ok {
 		return fail(http.StatusConflict, "alreadyExists", "The resource '%s' already exists", path)
 	}
+	if _, ok := s.internalByName(q.project, scope, in.Name); ok {
+		return fail(http.StatusConflict, "alreadyExists", "The resource '%s' already exists", path)
+	}
 	switch in.AddressType {
 	case "", "EXTERNAL":
 	case "INTERNAL":
-		return fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.addressType': 'INTERNAL'. The lab reserves external addresses only; give an instance its internal IP with networkIP.")
+		return s.insertInternal(q, scope, path, in)
 	default:
 		return fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.addressType': '%s'. Must be one of [EXTERNAL, INTERNAL].", clip(in.AddressType))
 	}
@@ -160,6 +173,9 @@ func (s *Server) aggregatedAddresses(q *request) *apiError {
 		if a.Scope != "" {
 			all = append(all, scoped[address]{a.Scope, a.Name, s.addressOut(q, a)})
 		}
+	}
+	for _, r := range s.internalAddresses(q.project, "") {
+		all = append(all, scoped[address]{r.Scope, r.Name, s.internalOut(q, r)})
 	}
 	return writeAggregated(q, "compute#addressAggregatedList", "addresses", all)
 }

@@ -2,6 +2,7 @@ package gcp
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -11,7 +12,8 @@ import (
 )
 
 // instance is a VM instance on the wire. The lab keeps it as a model
-// instance named in its zone, with one network interface (nic0), its
+// instance named in its zone, with its network interfaces (nic0, nic1,
+// ... at device indexes 0, 1, ...), its
 // network tags and service accounts in the model (the realizer selects
 // by them) and the rest of its wire form in its attributes.
 // GCP: https://cloud.google.com/compute/docs/reference/rest/v1/instances — Instance resource
@@ -269,6 +271,15 @@ func (s *Server) instanceOut(q *request, i model.Instance) instance {
 	out.Fingerprint = fingerprint(i.ID + out.Status)
 	out.CPUPlatform = "Intel Broadwell"
 	out.NetworkInterfaces = []netInterface{s.nicOut(q, i)}
+	ifs, _ := s.cloud.InstanceInterfaces(q.project, i.ID)
+	slices.SortFunc(ifs, func(a, b model.NetworkInterface) int { return a.Attachment.DeviceIndex - b.Attachment.DeviceIndex })
+	for _, e := range ifs {
+		if e.Attachment.DeviceIndex > 0 {
+			// GCP: https://cloud.google.com/vpc/docs/create-use-multiple-interfaces — interfaces are nic0, nic1, ... in the order given
+			out.NetworkInterfaces = append(out.NetworkInterfaces, netInterface{Kind: "compute#networkInterface", Name: fmt.Sprintf("nic%d", e.Attachment.DeviceIndex),
+				Network: q.selfLink(e.NetworkID), Subnetwork: q.selfLink(e.SubnetID), NetworkIP: e.PrivateIP.String(), Fingerprint: fingerprint(e.ID), StackType: "IPV4_ONLY"})
+		}
+	}
 	return out
 }
 

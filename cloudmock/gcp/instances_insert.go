@@ -2,6 +2,7 @@ package gcp
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -16,7 +17,7 @@ func ipInUse(ip string) *apiError {
 	return fail(http.StatusBadRequest, "IP_IN_USE_BY_ANOTHER_RESOURCE", "IP '%s' is already being used by another resource.", ip)
 }
 
-// nicPlan is an instance's checked nic0.
+// nicPlan is one checked interface of an instance.
 type nicPlan struct {
 	subnet    model.Subnet
 	ip        netip.Addr
@@ -57,12 +58,12 @@ func (s *Server) insertInstance(q *request, zone string, in instance) *apiError 
 		return fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.serviceAccounts': ''. At most one service account may be specified.")
 	}
 	region, _ := s.zoneRegion(zone)
-	nic, aerr := s.planNIC(q, region, in.NetworkInterfaces)
+	nics, aerr := s.planNICs(q, region, in.NetworkInterfaces)
 	if aerr != nil {
 		return aerr
 	}
 	return s.mutate(q, model.GCPZoneScope(zone), "insert", path, func() *apiError {
-		return s.launch(q, zone, in, nic, accounts)
+		return s.launch(q, zone, in, nics, accounts)
 	})
 }
 
@@ -75,22 +76,27 @@ func tagItems(t *instanceTags) []string {
 
 // launch makes the checked instance: an IP another interface holds, or a
 // reserved address another instance uses, fails inside the operation.
-func (s *Server) launch(q *request, zone string, in instance, nic nicPlan, accounts []string) *apiError {
+func (s *Server) launch(q *request, zone string, in instance, nics []nicPlan, accounts []string) *apiError {
 	path := instancePath(q.project, zone, in.Name)
-	if nic.ip.IsValid() {
-		for _, e := range s.cloud.NetworkInterfaces(q.project) {
-			if e.SubnetID == nic.subnet.ID && e.PrivateIP == nic.ip {
-				return ipInUse(nic.ip.String())
+	var ifs []model.InterfaceLaunch
+	for n, nic := range nics {
+		if nic.ip.IsValid() {
+			for _, e := range s.cloud.NetworkInterfaces(q.project) {
+				if e.SubnetID == nic.subnet.ID && e.PrivateIP == nic.ip {
+					return ipInUse(nic.ip.String())
+				}
 			}
 		}
+		// GCP: https://cloud.google.com/vpc/docs/create-use-multiple-interfaces#ip_forwarding — canIpForward is the instance's, for all its interfaces
+		ifs = append(ifs, model.InterfaceLaunch{DeviceIndex: n, Spec: model.InterfaceSpec{SubnetID: nic.subnet.ID, PrivateIP: nic.ip, SourceDestCheck: !in.CanIPForward}})
 	}
+	nic := nics[0]
 	if nic.static.ID != "" && nic.static.Associate != "" {
 		return ipInUse(nic.static.PublicIP.String())
 	}
 	ephemeral := nic.ephemeral
 	spec := model.LaunchSpec{Count: 1, Type: model.GCPName(in.MachineType), Place: model.Place{Scope: model.GCPZoneScope(zone), Name: in.Name},
-		PublicIP: &ephemeral, NetworkTags: dedupe(tagItems(in.Tags)), ServiceAccounts: accounts,
-		Interfaces: []model.InterfaceLaunch{{Spec: model.InterfaceSpec{SubnetID: nic.subnet.ID, PrivateIP: nic.ip, SourceDestCheck: !in.CanIPForward}}}}
+		PublicIP: &ephemeral, NetworkTags: dedupe(tagItems(in.Tags)), ServiceAccounts: accounts, Interfaces: ifs}
 	insts, err := s.cloud.RunInstances(q.project, spec)
 	if err != nil {
 		return fromModel(err, path)
@@ -111,21 +117,44 @@ func (s *Server) launch(q *request, zone string, in instance, nic nicPlan, accou
 	return nil
 }
 
-// planNIC checks nic0: its network and subnetwork (the network's subnet
-// of the region when only the network is named), its internal IP, and
-// its access config.
-// GCP: https://cloud.google.com/vpc/docs/create-use-multiple-interfaces — each interface in a different VPC network (the lab models one)
-// GCP: https://cloud.google.com/compute/docs/ip-addresses/reserve-static-internal-ip-address#reserve_a_specific_internal_address — networkIP: an unused address of the subnet's primary range
-func (s *Server) planNIC(q *request, region string, nics []netInterface) (nicPlan, *apiError) {
-	var p nicPlan
+// maxNICs is the most network interfaces an instance takes in the lab.
+// GCP: https://cloud.google.com/vpc/docs/create-use-multiple-interfaces#max-interfaces — up to 8 interfaces per instance, by machine type
+const maxNICs = 8
+
+// planNICs checks the interfaces: each in its own VPC network, with its
+// internal IP and, on nic0, its access config.
+// GCP: https://cloud.google.com/vpc/docs/create-use-multiple-interfaces — each interface of an instance is in a different VPC network; all are given at creation
+func (s *Server) planNICs(q *request, region string, nics []netInterface) ([]nicPlan, *apiError) {
 	if len(nics) == 0 {
-		return p, fail(http.StatusBadRequest, "required", "Required field 'resource.networkInterfaces' not specified")
+		return nil, fail(http.StatusBadRequest, "required", "Required field 'resource.networkInterfaces' not specified")
 	}
-	if len(nics) > 1 {
-		return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces': ''. The lab models one network interface per instance.")
+	if len(nics) > maxNICs {
+		return nil, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces': ''. Too many network interfaces. The maximum number of network interfaces allowed for this machine type is %d.", maxNICs)
 	}
-	ni := nics[0]
-	sn, aerr := s.nicSubnet(q, region, ni)
+	var out []nicPlan
+	seen := map[string]bool{}
+	for n, ni := range nics {
+		p, aerr := s.planNIC(q, region, n, ni)
+		if aerr != nil {
+			return nil, aerr
+		}
+		if seen[p.subnet.NetworkID] {
+			return nil, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces[%d].network': '%s'. Networks must be distinct for NICs attached to a VM.", n, q.selfLink(p.subnet.NetworkID))
+		}
+		seen[p.subnet.NetworkID] = true
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// planNIC checks interface n: its network and subnetwork (the network's
+// subnet of the region when only the network is named), its internal IP,
+// and its access config (nic0's only, in the lab).
+// GCP: https://cloud.google.com/compute/docs/ip-addresses/reserve-static-internal-ip-address#reserve_a_specific_internal_address — networkIP: an unused address of the subnet's primary range
+func (s *Server) planNIC(q *request, region string, n int, ni netInterface) (nicPlan, *apiError) {
+	var p nicPlan
+	field := fmt.Sprintf("resource.networkInterfaces[%d]", n)
+	sn, aerr := s.nicSubnet(q, region, field, ni)
 	if aerr != nil {
 		return p, aerr
 	}
@@ -133,20 +162,23 @@ func (s *Server) planNIC(q *request, region string, nics []netInterface) (nicPla
 	if ni.NetworkIP != "" {
 		a, err := netip.ParseAddr(ni.NetworkIP)
 		if err != nil || !a.Is4() {
-			return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces[0].networkIP': '%s'. The IP address is not valid.", clip(ni.NetworkIP))
+			return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field '%s.networkIP': '%s'. The IP address is not valid.", field, clip(ni.NetworkIP))
 		}
 		if !sn.Prefix.Contains(a) {
-			return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces[0].networkIP': '%s'. Requested internal IP is outside the subnetwork CIDR range.", a)
+			return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field '%s.networkIP': '%s'. Requested internal IP is outside the subnetwork CIDR range.", field, a)
 		}
 		p.ip = a
 	}
 	if len(ni.AccessConfigs) > 1 {
-		return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces[0].accessConfigs': ''. At most one access config currently supported.")
+		return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field '%s.accessConfigs': ''. At most one access config currently supported.", field)
+	}
+	if n > 0 && len(ni.AccessConfigs) > 0 {
+		return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field '%s.accessConfigs': ''. The lab gives an external IP to nic0 only.", field)
 	}
 	for _, ac := range ni.AccessConfigs {
 		// GCP: https://cloud.google.com/compute/docs/reference/rest/v1/instances — accessConfigs[].type: ONE_TO_ONE_NAT is the only IPv4 value
 		if ac.Type != "" && ac.Type != "ONE_TO_ONE_NAT" {
-			return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces[0].accessConfigs[0].type': '%s'. Must be ONE_TO_ONE_NAT.", clip(ac.Type))
+			return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field '%s.accessConfigs[0].type': '%s'. Must be ONE_TO_ONE_NAT.", field, clip(ac.Type))
 		}
 		p.acName = ac.Name
 		if p.acName == "" {
@@ -166,7 +198,7 @@ func (s *Server) planNIC(q *request, region string, nics []netInterface) (nicPla
 // nicSubnet resolves an interface's subnetwork, or its network's subnet
 // in the region; the subnet must be of the region and of the network.
 // GCP: https://cloud.google.com/vpc/docs/vpc#subnet-ranges — an instance's interface is in a subnet of its zone's region
-func (s *Server) nicSubnet(q *request, region string, ni netInterface) (model.Subnet, *apiError) {
+func (s *Server) nicSubnet(q *request, region, field string, ni netInterface) (model.Subnet, *apiError) {
 	var n model.Network
 	if ni.Network != "" || ni.Subnetwork == "" {
 		ref := ni.Network
@@ -187,22 +219,22 @@ func (s *Server) nicSubnet(q *request, region string, ni netInterface) (model.Su
 				return sn, nil
 			}
 		}
-		return model.Subnet{}, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces[0]': ''. Subnetwork should be specified for custom subnetmode network")
+		return model.Subnet{}, fail(http.StatusBadRequest, "invalid", "Invalid value for field '%s': ''. Subnetwork should be specified for custom subnetmode network", field)
 	}
 	p, aerr := q.resolveRef(ni.Subnetwork, model.GCPRegionScope(region), "subnetworks")
 	if aerr != nil {
-		return model.Subnet{}, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces[0].subnetwork': '%s'. The referenced subnetwork resource cannot be found.", clip(ni.Subnetwork))
+		return model.Subnet{}, fail(http.StatusBadRequest, "invalid", "Invalid value for field '%s.subnetwork': '%s'. The referenced subnetwork resource cannot be found.", field, clip(ni.Subnetwork))
 	}
 	id, err := s.cloud.ByName(q.project, model.GCPRegionScope(region), model.KindSubnet, model.GCPName(p))
 	if err != nil {
-		return model.Subnet{}, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces[0].subnetwork': '%s'. The referenced subnetwork resource cannot be found.", clip(ni.Subnetwork))
+		return model.Subnet{}, fail(http.StatusBadRequest, "invalid", "Invalid value for field '%s.subnetwork': '%s'. The referenced subnetwork resource cannot be found.", field, clip(ni.Subnetwork))
 	}
 	sn, err := s.cloud.Subnet(q.project, id)
 	if err != nil {
 		return model.Subnet{}, notFound(p)
 	}
 	if n.ID != "" && sn.NetworkID != n.ID {
-		return model.Subnet{}, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.networkInterfaces[0].subnetwork': '%s'. Subnetwork does not belong to the network %s.", clip(ni.Subnetwork), n.Name)
+		return model.Subnet{}, fail(http.StatusBadRequest, "invalid", "Invalid value for field '%s.subnetwork': '%s'. Subnetwork does not belong to the network %s.", field, clip(ni.Subnetwork), n.Name)
 	}
 	return sn, nil
 }

@@ -228,9 +228,10 @@ func (s *Server) deleteNetwork(q *request, n model.Network) *apiError {
 			return fail(http.StatusBadRequest, "resourceInUseByAnotherResource", "The network resource '%s' is already being used by '%s'", n.ID, fw.ID)
 		}
 	}
-	for _, i := range s.cloud.Instances(q.project) {
-		if i.NetworkID == n.ID && i.State != model.InstanceTerminated {
-			return fail(http.StatusBadRequest, "resourceInUseByAnotherResource", "The network resource '%s' is already being used by '%s'", n.ID, i.ID)
+	// Any interface of an instance counts, nic0 or another.
+	for _, e := range s.cloud.NetworkInterfaces(q.project) {
+		if e.NetworkID == n.ID && e.InstanceID != "" {
+			return fail(http.StatusBadRequest, "resourceInUseByAnotherResource", "The network resource '%s' is already being used by '%s'", n.ID, e.InstanceID)
 		}
 	}
 	// An auto-mode network's own subnets go with it.

@@ -206,6 +206,12 @@ func (s *Server) deleteSubnet(q *request, sn model.Subnet) *apiError {
 	if n, err := s.cloud.Network(q.project, sn.NetworkID); err == nil && n.Attrs[attrAuto] == "true" {
 		return fail(http.StatusBadRequest, "invalid", "Invalid resource usage: 'Cannot delete auto subnetwork from an auto subnet mode network.'.")
 	}
+	// GCP: https://cloud.google.com/vpc/docs/create-modify-vpc-networks#deleting_a_subnet — delete the resources that use a subnet (static internal addresses among them) first
+	for _, r := range s.internalAddresses(q.project, sn.Scope) {
+		if r.SubnetID == sn.ID {
+			return fail(http.StatusBadRequest, "resourceInUseByAnotherResource", "The subnetwork resource '%s' is already being used by '%s'", sn.ID, r.ID)
+		}
+	}
 	if err := s.cloud.DeleteSubnet(q.project, sn.ID); err != nil {
 		return fromModel(err, sn.ID)
 	}

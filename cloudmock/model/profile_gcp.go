@@ -44,6 +44,10 @@ var gcpCollections = map[Kind]string{
 	KindVPNGateway:       "vpnGateways",
 	KindVPNConnection:    "vpnTunnels",
 	KindCustomerGateway:  "externalVpnGateways",
+	// A static internal address is a reserved address of its subnet; its
+	// name shares the addresses collection with the external ones, which
+	// the front-end keeps unique.
+	KindSubnetCIDRReservation: "addresses",
 }
 
 // GCPID returns the ID (the resource path) of an object of the given kind

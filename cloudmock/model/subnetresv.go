@@ -50,6 +50,13 @@ type SubnetCIDRReservationSpec struct {
 	Type        string
 	Description string
 	Tags        map[string]string
+	// Place names the reservation where its provider names it (GCP's
+	// static internal addresses, in their region's scope).
+	Place Place
+	// Pick reserves the subnet's next free address (a /32) instead of
+	// Prefix: one neither in use nor in another reservation.
+	// GCP: https://cloud.google.com/compute/docs/ip-addresses/reserve-static-internal-ip-address#reservenewip — without an address, the next available address of the subnet is reserved
+	Pick bool
 }
 
 // CreateSubnetCIDRReservation reserves a range of a subnet: inside its
@@ -64,6 +71,13 @@ func (c *Cloud) CreateSubnetCIDRReservation(account string, spec SubnetCIDRReser
 		return SubnetCIDRReservation{}, err
 	}
 	p := spec.Prefix
+	if spec.Pick {
+		a, err := c.allocateIPLocked(s)
+		if err != nil {
+			return SubnetCIDRReservation{}, err
+		}
+		p = netip.PrefixFrom(a, 32)
+	}
 	if spec.Type != ReservationPrefix && spec.Type != ReservationExplicit {
 		return SubnetCIDRReservation{}, errf(CodeInvalidParameter, KindSubnetCIDRReservation, spec.Type,
 			"Value (%s) for parameter reservationType is invalid. Valid values: prefix, explicit", spec.Type)
@@ -80,7 +94,14 @@ func (c *Cloud) CreateSubnetCIDRReservation(account string, spec SubnetCIDRReser
 				"The CIDR %s overlaps with the subnet CIDR reservation %s (%s)", p, o.ID, o.Prefix)
 		}
 	}
-	at := Place{Region: s.Region}
+	at := Place{Region: s.Region, Scope: spec.Place.Scope, Name: spec.Place.Name}
+	prof, err := c.profileLocked(account)
+	if err != nil {
+		return SubnetCIDRReservation{}, err
+	}
+	if err := c.checkNameLocked(prof, account, KindSubnetCIDRReservation, at); err != nil {
+		return SubnetCIDRReservation{}, err
+	}
 	id, err := c.newIDLocked(account, KindSubnetCIDRReservation, at)
 	if err != nil {
 		return SubnetCIDRReservation{}, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"net/netip"
@@ -61,8 +62,11 @@ instead, each as {"service", "from", "to", "probe", "allow", "reason"}.`,
 			case asJSON:
 				return writeJSON(cmd.OutOrStdout(), mcnlab.ExpectedPairs(cp, approved))
 			}
-			printSimulation(cmd.OutOrStdout(), cp, approved)
-			return nil
+			// Buffered: the tabwriter writes each of a large matrix's
+			// million cells on its own (a write call each).
+			out := bufio.NewWriterSize(cmd.OutOrStdout(), 1<<16)
+			printSimulation(out, cp, approved)
+			return out.Flush()
 		},
 	}
 	cmd.Flags().StringVarP(&file, "topology", "t", "", "topology file (YAML)")

@@ -166,8 +166,8 @@ func (p *Plan) Configs(l Live) (map[string]mgmt.Config, error) {
 			tn := gwcfg.Tunnel{
 				Name:        t.Name[side],
 				PublicKey:   l.Keys[peer].PublicKey(),
-				Endpoint:    netip.AddrPortFrom(public(peer), t.Port()),
-				Port:        t.Port(),
+				Endpoint:    netip.AddrPortFrom(public(peer), t.Ports[1-side]),
+				Port:        t.Ports[side],
 				Address:     t.Inner[side],
 				PeerAddress: t.Inner[1-side].Addr(),
 				ASN:         p.Gateway(peer).ASN,

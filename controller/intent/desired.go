@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/internal/prefixset"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -27,6 +28,9 @@ func (p *Plan) desired() error {
 	for _, s := range c.Sites {
 		dc.private = append(dc.private, s.Advertise...)
 	}
+	// One rule per contiguous range, not per VPC: each gateway group
+	// would otherwise hold a rule per VPC of the topology (n² rules).
+	dc.private = prefixset.Aggregate(dc.private)
 	for _, g := range p.Gateways {
 		if g.Role != RoleSite {
 			dc.withGateways[g.VPC] = true
@@ -65,8 +69,8 @@ func (p *Plan) desired() error {
 type desiredCompiler struct {
 	p      *Plan
 	byName map[string]int // account name -> index in p.Accounts
-	// private is every prefix of the topology: forwarded traffic a
-	// gateway admits.
+	// private is every prefix of the topology, aggregated: forwarded
+	// traffic a gateway admits.
 	private      []netip.Prefix
 	withGateways map[string]bool                // VPCs with gateway instances
 	siteOf       map[string][]*topologies.Site  // transit -> sites on a private line
@@ -118,8 +122,9 @@ func (dc *desiredCompiler) vpc(v *topologies.VPC) error {
 // transit tr (nil: none) may have sites on private lines.
 func (dc *desiredCompiler) gatewayGroup(v *topologies.VPC, tr *topologies.Transit) cloud.SecurityGroup {
 	sg := cloud.SecurityGroup{Key: GatewayGroupKey(v.Name), VPC: v.Name}
-	// WireGuard tunnels arrive from the peers' public addresses.
-	sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: cloud.ProtocolUDP, FromPort: BasePort, ToPort: BasePort + MaxTunnels - 1,
+	// WireGuard tunnels arrive from the peers' public addresses, on
+	// ports numbered per gateway.
+	sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: cloud.ProtocolUDP, FromPort: BasePort, ToPort: MaxPort,
 		Source: netip.MustParsePrefix("0.0.0.0/0")})
 	for _, pr := range dc.private {
 		sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: cloud.ProtocolAll, Source: pr})

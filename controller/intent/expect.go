@@ -90,6 +90,12 @@ func (p *Plan) securityGroup(a, b *Endpoint, src netip.Addr) Expectation {
 // transitOf is the transit an endpoint's traffic enters: its spoke's, or
 // its site's.
 func (p *Plan) transitOf(e *Endpoint) string {
+	if x := p.idx; x != nil {
+		if e.Site != "" {
+			return x.siteTransit[e.Site]
+		}
+		return x.spokeTransit[e.Spoke] // "" for a transit's own VPC, as below
+	}
 	if e.Site != "" {
 		for _, s := range p.Topology.Cloud.Sites {
 			if s.Name == e.Site {
@@ -171,6 +177,9 @@ func (p *Plan) DomainOf(e *Endpoint) string {
 	member := e.Site
 	if member == "" {
 		member = e.Spoke
+	}
+	if p.idx != nil {
+		return p.idx.domain[member]
 	}
 	for _, d := range p.Topology.Cloud.Domains {
 		for _, m := range d.Members {

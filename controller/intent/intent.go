@@ -15,13 +15,21 @@ import (
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
-// BasePort is the UDP port of tunnel 0; tunnel i uses BasePort+i at both
-// ends (WireGuard's well-known port upward).
+// BasePort is the UDP port of a gateway's first tunnel; its k-th tunnel
+// listens on BasePort+k (WireGuard's well-known port upward). Ports are
+// numbered per gateway, so a lab's tunnel count is bounded only by each
+// gateway's MaxPort-BasePort+1 ports and by the inner addresses
+// (MaxTunnels).
 const BasePort = 51820
 
-// MaxTunnels bounds the tunnels of one lab (the ports the gateways'
-// security group opens).
-const MaxTunnels = 180
+// MaxPort is the last UDP port a gateway's tunnels use: the gateways'
+// security group opens BasePort-MaxPort, 13,716 tunnels per gateway.
+const MaxPort = 65535
+
+// MaxTunnels bounds the tunnels of one lab: tunnel i's inner /31s are
+// 169.254.(i/128).(2*(i%128)), below 169.254.240.0 (the overlays' and
+// private lines' addresses).
+const MaxTunnels = 240 * 128
 
 // TunnelMTU is the gateways' tunnel MTU (WireGuard's 1420 over a 1500
 // underlay).
@@ -76,16 +84,16 @@ type Gateway struct {
 
 // Tunnel is an encrypted tunnel between two gateways with a BGP session.
 type Tunnel struct {
-	Index int    // position in Plan.Tunnels; port BasePort+Index
+	Index int    // position in Plan.Tunnels
 	A, B  string // gateway keys
+	// Ports are A's and B's UDP ports: BasePort+k at the end's k-th
+	// tunnel.
+	Ports [2]uint16
 	// Inner are A's and B's inner addresses.
 	Inner [2]netip.Prefix
 	// Name is the peer name each end gives the other (unique per gateway).
 	Name [2]string
 }
-
-// Port is the tunnel's UDP port at both ends.
-func (t Tunnel) Port() uint16 { return uint16(BasePort + t.Index) }
 
 // Overlay is the BGP overlay between a transit gateway and a site router
 // across a private line.
@@ -142,10 +150,53 @@ type Plan struct {
 	// Sites are the emulator nodes and links of the on-prem sites.
 	SiteNodes []*topologies.Node
 	SiteLinks []*topologies.Link
+	// ports counts each gateway's tunnels while tunnels are added.
+	ports map[string]int
+	// idx finds gateways, endpoints and groups by name in O(1); Compile
+	// builds it last (nil: look up by scanning).
+	idx *planIndex
+}
+
+// newTunnel appends a tunnel between gateways a and b named name[0] at a
+// and name[1] at b ("" for t<index> at both), each end on its gateway's
+// next port.
+func (p *Plan) newTunnel(a, b string, name [2]string) {
+	i := len(p.Tunnels)
+	if p.ports == nil {
+		p.ports = map[string]int{}
+	}
+	t := Tunnel{Index: i, A: a, B: b, Inner: innerPair(i), Name: name}
+	for side, g := range [2]string{a, b} {
+		t.Ports[side] = uint16(min(BasePort+p.ports[g], MaxPort))
+		p.ports[g]++
+		if t.Name[side] == "" {
+			t.Name[side] = fmt.Sprintf("t%d", i)
+		}
+	}
+	p.Tunnels = append(p.Tunnels, t)
+}
+
+// checkTunnels refuses a plan whose tunnels need more inner addresses
+// than MaxTunnels or a gateway with more ports than BasePort-MaxPort.
+func (p *Plan) checkTunnels(tr *topologies.Transit) error {
+	if len(p.Tunnels) > MaxTunnels {
+		return fmt.Errorf("%d:%d: transits: the spokes, HPE tunnel counts, peerings and sites need %d tunnels; the limit is %d (each takes a /31 of 169.254.0.0-169.254.239.255)",
+			tr.Pos.Line, tr.Pos.Col, len(p.Tunnels), MaxTunnels)
+	}
+	for _, g := range p.Gateways {
+		if n := p.ports[g.Key]; n > MaxPort-BasePort+1 {
+			return fmt.Errorf("%d:%d: transits: gateway %s needs %d tunnels; the limit is %d per gateway (one UDP port each, %d-%d)",
+				tr.Pos.Line, tr.Pos.Col, g.Key, n, MaxPort-BasePort+1, BasePort, MaxPort)
+		}
+	}
+	return nil
 }
 
 // Gateway returns the gateway with key k, or nil.
 func (p *Plan) Gateway(k string) *Gateway {
+	if i, ok := p.idx.find(p.idx.gateways(), k, len(p.Gateways)); ok && p.Gateways[i].Key == k {
+		return &p.Gateways[i]
+	}
 	for i := range p.Gateways {
 		if p.Gateways[i].Key == k {
 			return &p.Gateways[i]
@@ -167,6 +218,9 @@ func (p *Plan) GatewaysOf(group string) []*Gateway {
 
 // Endpoint returns the endpoint named n, or nil.
 func (p *Plan) Endpoint(n string) *Endpoint {
+	if i, ok := p.idx.find(p.idx.endpoints(), n, len(p.Endpoints)); ok && p.Endpoints[i].Name == n {
+		return &p.Endpoints[i]
+	}
 	for i := range p.Endpoints {
 		if p.Endpoints[i].Name == n {
 			return &p.Endpoints[i]
@@ -290,10 +344,16 @@ func Compile(t *topologies.Topology) (*Plan, error) {
 			return nil, err
 		}
 	}
+	if len(c.Transits) > 0 {
+		if err := cc.p.checkTunnels(c.Transits[0]); err != nil {
+			return nil, err
+		}
+	}
 	cc.endpoints()
 	if err := cc.p.desired(); err != nil {
 		return nil, err
 	}
+	cc.p.idx = newPlanIndex(cc.p)
 	return cc.p, nil
 }
 
@@ -388,20 +448,13 @@ func (cc *compiler) tunnels() error {
 			}
 		}
 	}
-	if len(p.Tunnels) > MaxTunnels {
-		tr := c.Transits[0]
-		return fmt.Errorf("%d:%d: transits: the spokes, HPE tunnel counts and peerings need %d tunnels; the limit is %d (the gateways' security group opens UDP %d-%d)",
-			tr.Pos.Line, tr.Pos.Col, len(p.Tunnels), MaxTunnels, BasePort, BasePort+MaxTunnels-1)
-	}
 	return nil
 }
 
 // addTunnels adds n (at least one) tunnels between gateways a and b.
 func (p *Plan) addTunnels(a, b *Gateway, n int) {
 	for range max(n, 1) {
-		i := len(p.Tunnels)
-		p.Tunnels = append(p.Tunnels, Tunnel{Index: i, A: a.Key, B: b.Key, Inner: innerPair(i),
-			Name: [2]string{fmt.Sprintf("t%d", i), fmt.Sprintf("t%d", i)}})
+		p.newTunnel(a.Key, b.Key, [2]string{})
 	}
 }
 
@@ -478,10 +531,7 @@ func (p *Plan) addSite(si int, s *topologies.Site, tr *topologies.Transit) error
 		for _, g := range p.GatewaysOf(tr.Name) {
 			n := max(tr.HPETunnels, 1)
 			for k := 0; k < n; k++ {
-				i := len(p.Tunnels)
-				name := fmt.Sprintf("%s-t%d", siteNeighbor(si), i)
-				p.Tunnels = append(p.Tunnels, Tunnel{Index: i, A: g.Key, B: site.Key, Inner: innerPair(i),
-					Name: [2]string{name, fmt.Sprintf("t%d", i)}})
+				p.newTunnel(g.Key, site.Key, [2]string{fmt.Sprintf("%s-t%d", siteNeighbor(si), len(p.Tunnels)), ""})
 			}
 		}
 	default:

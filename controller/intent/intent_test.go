@@ -80,8 +80,9 @@ func TestCompileDemo(t *testing.T) {
 	}
 }
 
-// Every tunnel's two ends agree: the same port, each other's public
-// address and key, complementary inner addresses.
+// Every tunnel's two ends agree: each sends to the other's public address
+// and listen port, each other's key, complementary inner addresses; and no
+// gateway listens twice on one port.
 func TestConfigsAgree(t *testing.T) {
 	p := demo(t)
 	l := live(t, p)
@@ -89,13 +90,27 @@ func TestConfigsAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	listening := map[string]map[uint16]int{}
 	for _, tn := range p.Tunnels {
 		a, b := cfgs[tn.A], cfgs[tn.B]
 		pa, pb := peer(a.Peers, tn.Name[0]), peer(b.Peers, tn.Name[1])
 		if pa == nil || pb == nil {
 			t.Fatalf("tunnel %d: missing at an end", tn.Index)
 		}
-		if pa.ListenPort != pb.ListenPort || pa.Endpoint != netip.AddrPortFrom(l.Instances[tn.B].PublicIP, pb.ListenPort) {
+		for _, e := range []struct {
+			gw   string
+			port uint16
+		}{{tn.A, pa.ListenPort}, {tn.B, pb.ListenPort}} {
+			if listening[e.gw] == nil {
+				listening[e.gw] = map[uint16]int{}
+			}
+			if other, ok := listening[e.gw][e.port]; ok {
+				t.Errorf("%s listens on %d for tunnels %d and %d", e.gw, e.port, other, tn.Index)
+			}
+			listening[e.gw][e.port] = tn.Index
+		}
+		if pa.Endpoint != netip.AddrPortFrom(l.Instances[tn.B].PublicIP, pb.ListenPort) ||
+			pb.Endpoint != netip.AddrPortFrom(l.Instances[tn.A].PublicIP, pa.ListenPort) {
 			t.Errorf("tunnel %d: ports/endpoints disagree: %+v / %+v", tn.Index, pa, pb)
 		}
 		if pa.PeerAddress != pb.Address.Addr() || pb.PeerAddress != pa.Address.Addr() {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mcnlab/mcnlab/dataplane/bgp"
+	"github.com/mcnlab/mcnlab/dataplane/flowexport"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/dataplane/wg"
 )
@@ -133,6 +134,9 @@ func FromWire(w mgmt.Config) (Config, error) {
 		errs = append(errs, err)
 	}
 	c.FireNet = fn
+	if f := w.FlowExport; f != nil {
+		c.FlowExport = &flowexport.Config{Collector: f.Collector, Interval: time.Duration(f.IntervalMS) * time.Millisecond, DomainID: f.DomainID}
+	}
 	return c, errors.Join(errs...)
 }
 
@@ -168,6 +172,9 @@ func ToWire(c Config) mgmt.Config {
 		}
 	}
 	w.FireNet = fireNetToWire(c.FireNet)
+	if f := c.FlowExport; f != nil {
+		w.FlowExport = &mgmt.FlowExport{Collector: f.Collector, IntervalMS: int(f.Interval / time.Millisecond), DomainID: f.DomainID}
+	}
 	return w
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mcnlab/mcnlab/dataplane/bgp"
 	"github.com/mcnlab/mcnlab/dataplane/firenet"
+	"github.com/mcnlab/mcnlab/dataplane/flowexport"
 	"github.com/mcnlab/mcnlab/dataplane/wg"
 )
 
@@ -38,6 +39,9 @@ type Config struct {
 	// FireNet, when set, steers inspected traffic through firewall
 	// instances (dataplane/firenet); nil steers nothing.
 	FireNet *firenet.Config
+	// FlowExport, when set, exports the flows the gateway forwards and
+	// its segmentation drops as IPFIX (flows.go); nil exports nothing.
+	FlowExport *flowexport.Config
 }
 
 // Peer is a gateway reached through its own tunnel. The peer must be our
@@ -182,6 +186,14 @@ func (c *Config) Validate() error {
 	if c.FireNet != nil {
 		if err := c.FireNet.Validate(); err != nil {
 			v.bad("%w", err)
+		}
+	}
+	if f := c.FlowExport; f != nil {
+		if !f.Collector.IsValid() || f.Collector.Port() == 0 {
+			v.bad("flow_export: collector %q is no address and port", f.Collector)
+		}
+		if f.Interval < 0 {
+			v.bad("flow_export: interval %s is negative", f.Interval)
 		}
 	}
 	return errors.Join(v.errs...)

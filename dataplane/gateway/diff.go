@@ -39,11 +39,13 @@ type plan struct {
 	// FireNet is set when the FireNet configuration changed, came or
 	// went.
 	FireNet bool
+	// FlowExport is set when the flow export changed, came or went.
+	FlowExport bool
 }
 
 // Empty reports whether the plan changes nothing.
 func (p plan) Empty() bool {
-	return !p.Restart && !p.Rekey && !p.MTU && !p.Segmentation && !p.FireNet && len(p.RemovePeers)+len(p.AddPeers)+len(p.TunnelPeers)+len(p.BGPPeers)+
+	return !p.Restart && !p.Rekey && !p.MTU && !p.Segmentation && !p.FireNet && !p.FlowExport && len(p.RemovePeers)+len(p.AddPeers)+len(p.TunnelPeers)+len(p.BGPPeers)+
 		len(p.RemoveNeighbors)+len(p.AddNeighbors)+len(p.UpdateNeighbors)+len(p.Overlays)+len(p.Withdraw)+len(p.Advertise) == 0
 }
 
@@ -54,9 +56,11 @@ func diff(cur *Config, want *Config) plan {
 	if cur == nil {
 		p.Segmentation = want.Segmentation != nil
 		p.FireNet = want.FireNet != nil
+		p.FlowExport = want.FlowExport != nil
 	} else {
 		p.Segmentation = !segEqual(cur.Segmentation, want.Segmentation)
 		p.FireNet = !fireNetEqual(cur.FireNet, want.FireNet)
+		p.FlowExport = !flowExportEqual(cur.FlowExport, want.FlowExport)
 	}
 	if cur == nil || cur.ASN != want.ASN || cur.RouterID != want.RouterID {
 		p.Restart = true

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mcnlab/mcnlab/dataplane/bgp"
+	"github.com/mcnlab/mcnlab/dataplane/flowexport"
 	"github.com/mcnlab/mcnlab/dataplane/wg"
 )
 
@@ -59,7 +60,7 @@ func TestDiff(t *testing.T) {
 		want   string
 	}{
 		{"first config", nil, func(*Config) {},
-			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1 gw2 gw3] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Overlays:[] Withdraw:[] Advertise:[10.0.0.0/24] Segmentation:false FireNet:false}"},
+			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1 gw2 gw3] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Overlays:[] Withdraw:[] Advertise:[10.0.0.0/24] Segmentation:false FireNet:false FlowExport:false}"},
 		{"same", &base, func(*Config) {}, "{}"},
 		{"add a peer", &base, func(c *Config) { c.Peers = append(c.Peers, testPeer(4)) }, "{AddPeers:[gw4]}"},
 		{"remove a peer", &base, func(c *Config) { c.Peers = c.Peers[1:] }, "{RemovePeers:[gw1]}"},
@@ -78,7 +79,7 @@ func TestDiff(t *testing.T) {
 		{"private key", &base, func(c *Config) { c.PrivateKey = testKey(101) }, "{Rekey:true}"},
 		{"mtu", &base, func(c *Config) { c.MTU = 1380 }, "{MTU:true}"},
 		{"asn restarts", &base, func(c *Config) { c.ASN = 65099 },
-			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1 gw2 gw3] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Overlays:[] Withdraw:[] Advertise:[10.0.0.0/24] Segmentation:false FireNet:false}"},
+			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1 gw2 gw3] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Overlays:[] Withdraw:[] Advertise:[10.0.0.0/24] Segmentation:false FireNet:false FlowExport:false}"},
 		{"prefixes", &base, func(c *Config) { c.Prefixes = []netip.Prefix{netip.MustParsePrefix("10.9.0.0/16")} },
 			"{Withdraw:[10.0.0.0/24] Advertise:[10.9.0.0/16]}"},
 		{"neighbor update", &base, func(c *Config) { c.Neighbors[0].Passive = true }, "{UpdateNeighbors:[onprem]}"},
@@ -97,6 +98,9 @@ func TestDiff(t *testing.T) {
 			"{RemoveNeighbors:[onprem] AddNeighbors:[onprem]}"},
 		{"segmentation", &base, func(c *Config) { c.Segmentation = testSegmentation() }, "{Segmentation:true}"},
 		{"firenet", &base, func(c *Config) { c.FireNet = fireNetConfig() }, "{FireNet:true}"},
+		{"flow export", &base, func(c *Config) {
+			c.FlowExport = &flowexport.Config{Collector: netip.MustParseAddrPort("127.0.0.1:4739")}
+		}, "{FlowExport:true}"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var cur *Config
@@ -165,7 +169,7 @@ func TestDiffVXLANAndSegmentation(t *testing.T) {
 		{"connection removed", func(c *Config) { c.Segmentation.Connections = c.Segmentation.Connections[:1] }, "{Segmentation:true}"},
 		{"segmentation removed", func(c *Config) { c.Segmentation = nil }, "{Segmentation:true}"},
 		{"asn restart keeps segmentation", func(c *Config) { c.ASN = 65099 },
-			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Overlays:[] Withdraw:[] Advertise:[10.0.0.0/24] Segmentation:false FireNet:false}"},
+			"{Restart:true Rekey:false MTU:false RemovePeers:[] AddPeers:[gw1] TunnelPeers:[] BGPPeers:[] RemoveNeighbors:[] AddNeighbors:[onprem] UpdateNeighbors:[] Overlays:[] Withdraw:[] Advertise:[10.0.0.0/24] Segmentation:false FireNet:false FlowExport:false}"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cur := mustValid(t, cloneConfig(base))

@@ -79,6 +79,7 @@ type Engine struct {
 	cur     Config
 	tunnels map[string]*tunnel // by peer name
 	firenet *firenet.Steerer   // nil without a FireNet (firenet.go)
+	flows   flowExporter       // nil without a flow export (flows.go)
 }
 
 // New starts an engine with nothing configured, on the kernel of the
@@ -207,6 +208,7 @@ func (e *Engine) Apply(ctx context.Context, want Config) error {
 	e.advertiseLocked(a)
 	e.applyPolicyLocked(a)
 	e.applyFireNetLocked(a)
+	e.applyFlowExportLocked(a)
 	sortConfig(&e.cur)
 	e.syncBFDLocked(ctx)
 	if len(a.errs) > 0 {
@@ -298,7 +300,7 @@ func (e *Engine) Close() error {
 		delete(e.tunnels, name)
 	}
 	e.syncBFDLocked(context.Background()) // closed: closes every session
-	errs = append(errs, e.closeOverlaysLocked(), e.closeFireNetLocked())
+	errs = append(errs, e.closeOverlaysLocked(), e.closeFireNetLocked(), e.closeFlowExportLocked())
 	e.mu.Unlock()
 	e.wg.Wait()
 	errs = append(errs, e.sys.fib.Close(), e.nft.close())
@@ -334,5 +336,9 @@ func cloneConfig(c Config) Config {
 	}
 	c.Segmentation = cloneSegmentation(c.Segmentation)
 	c.FireNet = cloneFireNet(c.FireNet)
+	if c.FlowExport != nil {
+		f := *c.FlowExport
+		c.FlowExport = &f
+	}
 	return c
 }

@@ -19,6 +19,10 @@ var (
 	segTable = policy.Table{Family: policy.FamilyINet, Name: "mcnlab-segmentation"}
 )
 
+// deniedSet is the segmentation table's flow set: the IPv4 flows it
+// dropped, with their counts, which the flow export reads (flows.go).
+const deniedSet = "denied"
+
 // nftPolicy applies the gateway's tables through conn.
 type nftPolicy struct{ conn policy.Conn }
 
@@ -87,9 +91,12 @@ func (p nftPolicy) setSegmentation(s *Segmentation) error {
 // dropped:
 //
 //	chain forward  { ip saddr 10.1.0.0/16 jump from-prod … }
-//	chain from-prod { ip daddr 10.2.0.0/16 counter name "prod_dev" drop … }
+//	chain from-prod { ip daddr 10.2.0.0/16 counter name "prod_dev" update @denied { … } drop … }
+//
+// An IPv4 drop also counts the flow in the flow set deniedSet.
 func segmentationRules(s *Segmentation) policy.Table {
 	t := segTable
+	t.Sets = []policy.Set{{Name: deniedSet, Family: policy.FamilyIPv4, Track: true}}
 	fwd := policy.Chain{Name: "forward", Hook: policy.HookForward, Priority: policy.PriorityFilter}
 	prefixes := map[string][]netip.Prefix{}
 	for _, d := range s.Domains {
@@ -107,7 +114,11 @@ func segmentationRules(s *Segmentation) policy.Table {
 			name := counterName(pair)
 			t.Counters = append(t.Counters, name)
 			for _, p := range prefixes[pair[1]] {
-				from.Rules = append(from.Rules, policy.Rule{Match: policy.Match{Dst: p}, CounterName: name, Verdict: policy.Drop})
+				r := policy.Rule{Match: policy.Match{Dst: p}, CounterName: name, Verdict: policy.Drop}
+				if p.Addr().Is4() {
+					r.Track = deniedSet
+				}
+				from.Rules = append(from.Rules, r)
 			}
 		}
 		if partners == 0 {

@@ -54,6 +54,7 @@ func segCases() []segCase {
 				Connections: [][2]string{{"shared", "prod"}},
 			},
 			want: `table inet mcnlab-segmentation {
+	set denied { type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service; flags dynamic,timeout; counter }
 	counter dev_prod
 	counter dev_shared
 	counter prod_dev
@@ -66,16 +67,16 @@ func segCases() []segCase {
 		ip saddr 10.3.0.0/16 jump from-shared
 	}
 	chain from-dev {
-		ip daddr 10.1.0.0/16 counter name "dev_prod" drop
+		ip daddr 10.1.0.0/16 counter name "dev_prod" update @denied { ip saddr . ip daddr . meta l4proto . th sport . th dport counter } drop
 		ip6 daddr 2001:db8:1::/48 counter name "dev_prod" drop
-		ip daddr 10.3.0.0/16 counter name "dev_shared" drop
+		ip daddr 10.3.0.0/16 counter name "dev_shared" update @denied { ip saddr . ip daddr . meta l4proto . th sport . th dport counter } drop
 	}
 	chain from-prod {
-		ip daddr 10.2.0.0/16 counter name "prod_dev" drop
+		ip daddr 10.2.0.0/16 counter name "prod_dev" update @denied { ip saddr . ip daddr . meta l4proto . th sport . th dport counter } drop
 		ip6 daddr 2001:db8:2::/48 counter name "prod_dev" drop
 	}
 	chain from-shared {
-		ip daddr 10.2.0.0/16 counter name "shared_dev" drop
+		ip daddr 10.2.0.0/16 counter name "shared_dev" update @denied { ip saddr . ip daddr . meta l4proto . th sport . th dport counter } drop
 		ip6 daddr 2001:db8:2::/48 counter name "shared_dev" drop
 	}
 }
@@ -88,6 +89,7 @@ func segCases() []segCase {
 				Connections: [][2]string{{"a", "b"}},
 			},
 			want: `table inet mcnlab-segmentation {
+	set denied { type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service; flags dynamic,timeout; counter }
 	chain forward { type filter hook forward priority 0; policy accept;
 	}
 }
@@ -100,6 +102,7 @@ func segCases() []segCase {
 				{Name: "v6", Prefixes: []netip.Prefix{p("::/0")}},
 			}},
 			want: `table inet mcnlab-segmentation {
+	set denied { type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service; flags dynamic,timeout; counter }
 	counter lan_v6
 	counter v6_lan
 	chain forward { type filter hook forward priority 0; policy accept;
@@ -110,7 +113,7 @@ func segCases() []segCase {
 		meta nfproto ipv6 counter name "lan_v6" drop
 	}
 	chain from-v6 {
-		ip daddr 10.0.0.0/8 counter name "v6_lan" drop
+		ip daddr 10.0.0.0/8 counter name "v6_lan" update @denied { ip saddr . ip daddr . meta l4proto . th sport . th dport counter } drop
 	}
 }
 `,

@@ -14,6 +14,7 @@ import (
 	"github.com/mcnlab/mcnlab/dataplane/bgp"
 	"github.com/mcnlab/mcnlab/dataplane/fib"
 	"github.com/mcnlab/mcnlab/dataplane/firenet"
+	"github.com/mcnlab/mcnlab/dataplane/flowexport"
 	"github.com/mcnlab/mcnlab/dataplane/policy"
 	"github.com/mcnlab/mcnlab/dataplane/wg"
 )
@@ -37,6 +38,9 @@ type sys struct {
 	// connection of its own, since its health checks replace its table
 	// from their goroutine while an Apply may be batching on nft.
 	firenet firenet.Deps
+	// startFlows starts a flow export (flows.go); the engine closes it.
+	// nil refuses a Config with one.
+	startFlows func(cfg flowexport.Config, domain func(netip.Addr) string, log *slog.Logger) (flowExporter, error)
 	// newSpeaker starts a BGP speaker; the engine closes it.
 	newSpeaker func(context.Context, bgp.Config) (speaker, error)
 	// close releases what the sys holds (after the engine closed
@@ -137,12 +141,13 @@ func kernelSys(logger *slog.Logger) (sys, error) {
 		return sys{}, fmt.Errorf("nftables: %w", err)
 	}
 	return sys{
-		tunnels:  kernelTunnels{nl: nl, log: logger},
-		overlays: kernelOverlays{nl: nl},
-		bfd:      kernelBFD{},
-		nft:      nc,
-		fib:      splitFIB{main: fib.New(nl, fib.Options{}), defaults: newDefaultsTable(nl)},
-		firenet:  firenet.Deps{NFT: fnc, Routes: firenet.KernelRoutes(nl), Probe: firenet.ICMPProber(-1)},
+		tunnels:    kernelTunnels{nl: nl, log: logger},
+		overlays:   kernelOverlays{nl: nl},
+		bfd:        kernelBFD{},
+		nft:        nc,
+		fib:        splitFIB{main: fib.New(nl, fib.Options{}), defaults: newDefaultsTable(nl)},
+		firenet:    firenet.Deps{NFT: fnc, Routes: firenet.KernelRoutes(nl), Probe: firenet.ICMPProber(-1)},
+		startFlows: kernelFlows,
 		newSpeaker: func(ctx context.Context, c bgp.Config) (speaker, error) {
 			sp, err := bgp.New(ctx, c)
 			if err != nil {

@@ -91,6 +91,11 @@
 //	    "hash": "5-tuple",            // or "2-tuple" (addresses only)
 //	    "fail_open": false,           // no healthy firewall: drop (false) or route directly
 //	    "probe_interval_ms": 200, "probe_fall": 3, "probe_rise": 2
+//	  },
+//	  "flow_export": {                // optional: IPFIX flow records to a collector
+//	    "collector": "127.0.0.1:4739",// UDP address and port
+//	    "interval_ms": 1000,          // active timeout; 0 means 1000
+//	    "domain_id": 7                // observation domain ID
 //	  }
 //	}
 //
@@ -118,6 +123,16 @@
 // every change, with a drop counter per denied ordered pair of domains
 // (kept across changes while the pair stays denied); removing
 // "segmentation" deletes the table.
+//
+// With "flow_export", the gateway meters the flows it forwards (the
+// kernel's connection tracker, which the nftables table "mcnlab-flows"
+// turns on, with its packet and byte counters and start times) and the
+// IPv4 flows its segmentation drops (the flow set "denied" of
+// "mcnlab-segmentation"), and sends them as IPFIX (RFC 7011, see
+// dataplane/ipfix) over UDP, one record per flow direction with the
+// counts since the flow started, again every interval while the flow
+// carries packets. Flows to or from the gateway's own addresses are left
+// out. Removing "flow_export" stops it and deletes the table.
 //
 // With "firenet", the gateway marks the packets of inspected pairs (and
 // egress) in the nftables table "mcn-firenet" (prerouting) and routes each

@@ -31,6 +31,20 @@ type Config struct {
 	// FireNet, when set, steers inspected traffic through firewall
 	// instances; nil (absent) steers nothing.
 	FireNet *FireNet `json:"firenet,omitempty"`
+	// FlowExport, when set, exports the flows the gateway forwards and
+	// drops as IPFIX to a collector; nil (absent) exports nothing.
+	FlowExport *FlowExport `json:"flow_export,omitempty"`
+}
+
+// FlowExport sends IPFIX (RFC 7011) flow records over UDP.
+type FlowExport struct {
+	// Collector is the collector's UDP address and port.
+	Collector netip.AddrPort `json:"collector"`
+	// IntervalMS is the active timeout: a flow with packets is exported
+	// again after it (0: 1000).
+	IntervalMS int `json:"interval_ms,omitempty"`
+	// DomainID is the observation domain ID of the messages.
+	DomainID uint32 `json:"domain_id,omitempty"`
 }
 
 // FireNet steers the traffic of inspected domain pairs (and optionally

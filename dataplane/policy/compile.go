@@ -272,6 +272,9 @@ func (e *env) rule(r Rule) ([]expr.Any, error) {
 		m = append(m, tp...)
 	}
 	if r.Track != "" {
+		if e.table.Family == FamilyINet && fam != FamilyIPv4 {
+			return nil, fmt.Errorf("rule tracking into flow set %s in an inet table matches no IPv4 address or Family", r.Track)
+		}
 		tr, err := e.track(r.Track)
 		if err != nil {
 			return nil, err

@@ -50,7 +50,8 @@ type Set struct {
 	// and of the addresses matched against it.
 	Family   Family
 	Prefixes []netip.Prefix
-	// Track makes the set a flow set instead (of an ip table): IPv4 flows (source,
+	// Track makes the set a flow set instead (of an ip or inet table; in
+	// an inet table its rules must match IPv4): IPv4 flows (source,
 	// destination, protocol and ports) that rules add packets to with
 	// Rule.Track, each with its packet and byte counter, forgotten
 	// TrackTimeout after their last packet. Prefixes must be empty.

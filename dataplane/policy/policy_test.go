@@ -252,6 +252,9 @@ func TestApplyRefusesInvalid(t *testing.T) {
 		{"reset without tcp", chain(policy.Rule{Match: policy.Match{Proto: policy.ProtoUDP}, Verdict: policy.Reset}), "reset verdict in a rule that does not match tcp"},
 		{"tproxy without tcp or udp", chain(policy.Rule{TProxy: &policy.TProxy{Family: policy.FamilyIPv4, Port: 3129}}), "tproxy in a rule that matches neither tcp nor udp"},
 		{"tproxy without a port", chain(policy.Rule{Match: policy.Match{Proto: policy.ProtoTCP}, TProxy: &policy.TProxy{Family: policy.FamilyIPv4}}), "tproxy needs a port"},
+		{"flow set in an ip6 table", policy.Table{Family: policy.FamilyIPv6, Name: "t", Sets: []policy.Set{{Name: "f", Family: policy.FamilyIPv4, Track: true}}}, "set f: a flow set is of IPv4 flows, in an ip or inet table"},
+		{"inet flow set rule of no family", policy.Table{Name: "t", Sets: []policy.Set{{Name: "f", Family: policy.FamilyIPv4, Track: true}},
+			Chains: []policy.Chain{{Name: "c", Rules: []policy.Rule{{Track: "f", Verdict: policy.Drop}}}}}, "rule tracking into flow set f in an inet table matches no IPv4 address or Family"},
 		{"tproxy of another family", chain(policy.Rule{Match: policy.Match{Proto: policy.ProtoTCP, Dst: pfx("10.0.0.0/8")}, TProxy: &policy.TProxy{Family: policy.FamilyIPv6, Port: 1}}), "tproxy ip6 in a rule matching ip"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

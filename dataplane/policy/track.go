@@ -26,8 +26,8 @@ var trackKey = nftables.MustConcatSetType(nftables.TypeIPAddr, nftables.TypeIPAd
 	nftables.TypeInetService, nftables.TypeInetService)
 
 func trackSet(t *nftables.Table, tfam Family, s Set) (*nftables.Set, error) {
-	if len(s.Prefixes) > 0 || s.Family != FamilyIPv4 || tfam != FamilyIPv4 {
-		return nil, fmt.Errorf("set %s: a flow set is of IPv4 flows, in an ip table, and has no prefixes", s.Name)
+	if len(s.Prefixes) > 0 || s.Family != FamilyIPv4 || tfam == FamilyIPv6 {
+		return nil, fmt.Errorf("set %s: a flow set is of IPv4 flows, in an ip or inet table, and has no prefixes", s.Name)
 	}
 	return &nftables.Set{Table: t, Name: s.Name, ID: setIDs.Add(1), KeyType: trackKey, Concatenation: true,
 		Dynamic: true, HasTimeout: true, Timeout: TrackTimeout}, nil
@@ -64,7 +64,13 @@ type TrackedFlow struct {
 // ReadFlows reads the flows of an ip table's flow set through c; a table
 // or set that does not exist has none.
 func ReadFlows(c Conn, table, set string) ([]TrackedFlow, error) {
-	tables, err := c.ListTablesOfFamily(nftables.TableFamilyIPv4)
+	return ReadFlowsOf(c, FamilyIPv4, table, set)
+}
+
+// ReadFlowsOf reads the flows of a flow set of a table of family fam (ip
+// or inet) through c; a table or set that does not exist has none.
+func ReadFlowsOf(c Conn, fam Family, table, set string) ([]TrackedFlow, error) {
+	tables, err := c.ListTablesOfFamily(fam.table())
 	if err != nil {
 		return nil, fmt.Errorf("policy: read flow set %s %s: %w", table, set, err)
 	}

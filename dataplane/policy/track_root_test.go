@@ -14,12 +14,19 @@ import (
 // TestTrackCountsDroppedFlows: a rule that drops TCP to port 9 counts
 // each dropped flow in a flow set, with its addresses, ports and the SYNs
 // it dropped; what the kernel holds renders as the fake does; a flow the
-// rule does not drop is not in the set.
+// rule does not drop is not in the set. It holds in an ip table and in an
+// inet table (the gateway's segmentation), where the rule matches IPv4.
 func TestTrackCountsDroppedFlows(t *testing.T) {
+	for _, fam := range []policy.Family{policy.FamilyIPv4, policy.FamilyINet} {
+		t.Run(fam.String(), func(t *testing.T) { trackDropped(t, fam) })
+	}
+}
+
+func trackDropped(t *testing.T, fam policy.Family) {
 	a, _, c := pairWithConn(t)
-	tab := policy.Table{Family: policy.FamilyIPv4, Name: "t", Sets: []policy.Set{{Name: "dropped", Family: policy.FamilyIPv4, Track: true}},
+	tab := policy.Table{Family: fam, Name: "t", Sets: []policy.Set{{Name: "dropped", Family: policy.FamilyIPv4, Track: true}},
 		Chains: []policy.Chain{{Name: "input", Hook: policy.HookInput, Rules: []policy.Rule{
-			{Match: policy.Match{Proto: policy.ProtoTCP, DstPort: policy.Port(9)}, Track: "dropped", Verdict: policy.Drop},
+			{Match: policy.Match{Family: policy.FamilyIPv4, Proto: policy.ProtoTCP, DstPort: policy.Port(9)}, Track: "dropped", Verdict: policy.Drop},
 		}}}}
 	err := policy.Apply(c, tab)
 	if err != nil {
@@ -48,7 +55,7 @@ func TestTrackCountsDroppedFlows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	flows, err := policy.ReadFlows(c, "t", "dropped")
+	flows, err := policy.ReadFlowsOf(c, fam, "t", "dropped")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +67,7 @@ func TestTrackCountsDroppedFlows(t *testing.T) {
 		f.Proto != 6 || f.DstPort != 9 || (local != 0 && int(f.SrcPort) != local) || f.Packets < 1 || f.Bytes < 40*f.Packets {
 		t.Errorf("flow = %+v (client port %d)", f, local)
 	}
-	if none, err := policy.ReadFlows(c, "t", "nosuch"); err != nil || len(none) != 0 {
+	if none, err := policy.ReadFlowsOf(c, fam, "t", "nosuch"); err != nil || len(none) != 0 {
 		t.Errorf("a missing set: %v, %v", none, err)
 	}
 }

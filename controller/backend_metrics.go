@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mcnlab/mcnlab/controller/api"
+	"github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/dataplane/fwmgmt"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 )
@@ -20,7 +21,7 @@ const firewallScrapeTimeout = 2 * time.Second
 // them (every 200 ms), and each FireNet firewall's drops, read now.
 func (b *Backend) Metrics(ctx context.Context) (api.Metrics, error) {
 	c := b.c
-	var m api.Metrics
+	m := api.Metrics{CloudCalls: cloud.APICalls()}
 	c.mu.Lock()
 	for _, g := range c.plan.Gateways {
 		gm := api.GatewayMetrics{Name: g.Key, Role: api.GatewayRole(g.Role), Group: g.Group}

@@ -24,6 +24,9 @@ type MetricsBackend interface {
 type Metrics struct {
 	Gateways  []GatewayMetrics
 	Firewalls []FirewallMetrics
+	// CloudCalls counts the cloud API requests the controller sent, by
+	// provider.
+	CloudCalls map[string]uint64
 }
 
 // GatewayMetrics is one gateway's health and counters.

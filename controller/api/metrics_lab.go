@@ -1,6 +1,9 @@
 package api
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -47,6 +50,8 @@ var (
 		"Prefixes learned from sites that wait for approval, over every transit.", nil, nil)
 	descPending = prometheus.NewDesc("mcnlab_routes_pending_approval",
 		"Prefixes learned from a site that wait for approval at a transit.", []string{"transit", "site"}, nil)
+	descCloudCalls = prometheus.NewDesc("mcnlab_cloud_api_requests_total",
+		"Cloud API requests the controller sent (retries included), by provider.", []string{"provider"}, nil)
 )
 
 // snapshot is a prometheus.Collector of one scrape's answers.
@@ -60,7 +65,7 @@ type snapshot struct {
 func (snapshot) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descConverged, descGatewayUp, descTunnels, descTunnelsUp, descTunnelUp,
 		descTunnelBytes, descTunnelPackets, descSessions, descSessionsUp, descSessionUp, descPrefixes,
-		descDropPackets, descDropBytes, descFirewallUp, descFirewallDrops, descFirewallDropBytes, descFirewallConns, descPendingAll, descPending} {
+		descDropPackets, descDropBytes, descFirewallUp, descFirewallDrops, descFirewallDropBytes, descFirewallConns, descPendingAll, descPending, descCloudCalls} {
 		ch <- d
 	}
 }
@@ -125,6 +130,9 @@ func (s snapshot) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, k := range order {
 		gauge(descPending, float64(pending[k]), k[0], k[1])
+	}
+	for _, p := range slices.Sorted(maps.Keys(s.m.CloudCalls)) {
+		counter(descCloudCalls, s.m.CloudCalls[p], p)
 	}
 }
 

@@ -91,6 +91,7 @@ func TestMetricsExposition(t *testing.T) {
 		{"mcnlab_firewall_up", map[string]string{"firewall": "fw2", "transit": "tr1"}, 0},
 		{"mcnlab_firewall_dropped_packets_total", map[string]string{"firewall": "fw1"}, 7},
 		{"mcnlab_approvals_pending", nil, 3},
+		{"mcnlab_cloud_api_requests_total", map[string]string{"provider": "aws"}, 42},
 		{"mcnlab_routes_pending_approval", map[string]string{"transit": "tr1", "site": "dc1"}, 2},
 		{"mcnlab_routes_pending_approval", map[string]string{"transit": "tr1", "site": "dc2"}, 1},
 		{"mcnlab_api_request_duration_seconds", map[string]string{"route": "/v1/status", "method": "get", "code": "200"}, 3},

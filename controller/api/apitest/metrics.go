@@ -18,6 +18,7 @@ var _ api.MetricsBackend = (*Fake)(nil)
 // one down.
 func SampleMetrics() api.Metrics {
 	return api.Metrics{
+		CloudCalls: map[string]uint64{"aws": 42},
 		Gateways: []api.GatewayMetrics{
 			{Name: "tr1-gw", Role: api.GatewayTransit, Group: "tr1", Up: true,
 				Tunnels:  []api.TunnelMetrics{{Peer: "sp1-gw", Up: true, RxBytes: 1480, TxBytes: 2960, RxPackets: 10, TxPackets: 20}},

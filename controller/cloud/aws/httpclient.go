@@ -8,6 +8,8 @@ import (
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+
+	"github.com/mcnlab/mcnlab/controller/cloud"
 )
 
 // BufferedBody wraps an SDK HTTP client so that each request goes out
@@ -44,5 +46,6 @@ func (c bufferedBody) Do(r *http.Request) (*http.Response, error) {
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 	}
+	cloud.CountCall(Name)
 	return c.next.Do(r)
 }

@@ -17,6 +17,7 @@ import (
 
 	cmaws "github.com/mcnlab/mcnlab/cloudmock/aws"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
+	"github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/controller/cloud/aws"
 )
 
@@ -83,10 +84,15 @@ func TestBufferedBodyLateWriter(t *testing.T) {
 			}
 			cfg := sdkaws.Config{Region: region, BaseEndpoint: sdkaws.String(srv.URL), HTTPClient: client, RetryMaxAttempts: 1,
 				Credentials: credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, "")}
+			before := cloud.APICalls()[aws.Name]
 			out, err := ec2.NewFromConfig(cfg).DescribeSecurityGroups(ctx, in)
 			if tc.buffered {
 				if err != nil {
 					t.Fatalf("DescribeSecurityGroups with a %d-value filter: %v", len(names), err)
+				}
+				// The controller's metrics count the requests it sent.
+				if n := cloud.APICalls()[aws.Name] - before; n != 1 {
+					t.Errorf("one DescribeSecurityGroups counted as %d API requests; want 1", n)
 				}
 				if len(out.SecurityGroups) != 40 {
 					t.Fatalf("DescribeSecurityGroups: %d groups, want 40", len(out.SecurityGroups))

@@ -11,10 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	vnetns "github.com/vishvananda/netns"
 
-	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/state"
-	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
 func newExec() *cobra.Command {
@@ -49,24 +47,15 @@ func newExec() *cobra.Command {
 				return err
 			}
 			node, argv := args[0], args[1:]
-			ns := ""
-			for _, n := range r.Nodes {
-				if n.Name == node {
-					ns = n.Namespace
-				}
+			nodes, err := labNodes(cmd.Context(), r)
+			if err != nil {
+				return err
 			}
-			if ns == "" && mcnlab.IsCloudLab(r.Name) {
-				// A cloud instance, by its name in the topology (a
-				// workload or a gateway such as transit-1).
-				if _, instances, err := mcnlab.PlanAndInstances(cmd.Context(), r.Name); err == nil {
-					if in, ok := instances[node]; ok {
-						ns = emulator.InstanceNamespace(r.Name, in.ID)
-					}
-				}
+			n, err := findNode(nodes, r.Name, node)
+			if err != nil {
+				return err
 			}
-			if ns == "" {
-				return fmt.Errorf("lab %s has no node or cloud instance %q", r.Name, node)
-			}
+			ns := n.Namespace
 			path, err := exec.LookPath(argv[0])
 			if err != nil {
 				return fmt.Errorf("exec in %s: %w", node, err)

@@ -57,7 +57,7 @@ with addresses, routes and start-up commands. Labs are recorded under
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return checkLabFlag(cmd) },
 	}
 	root.AddCommand(
-		newDeploy(), newDestroy(), newInspect(), newExec(), newReach(),
+		newDeploy(), newDestroy(), newInspect(), newExec(), newReach(), newCapture(), newTraceroute(),
 		newValidate(), newSchema(), newBench(), newCloudmock(),
 	)
 	root.AddCommand(newGateway())

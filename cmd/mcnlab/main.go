@@ -68,7 +68,7 @@ with addresses, routes and start-up commands. Labs are recorded under
 	root.AddCommand(newController(), newSupervise())
 	root.AddCommand(newPlanApply()...)
 	root.AddCommand(newSimulate())
-	root.AddCommand(newVPCTracker())
+	root.AddCommand(newVPCTracker(), newGraph())
 	return root
 }
 

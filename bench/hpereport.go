@@ -1,12 +1,9 @@
 package bench
 
 import (
-	"encoding/json"
 	"fmt"
 	"html"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 )
 
@@ -48,18 +45,7 @@ func (r *HPEResult) WriteTable(w io.Writer) {
 // Save writes the result as JSON to dir/hpe-<cores>core.json and returns
 // the path.
 func (r *HPEResult) Save(dir string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("save HPE result: %w", err)
-	}
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return "", fmt.Errorf("save HPE result: %w", err)
-	}
-	p := filepath.Join(dir, fmt.Sprintf("hpe-%dcore.json", r.Cores))
-	if err := os.WriteFile(p, append(b, '\n'), 0o644); err != nil {
-		return "", fmt.Errorf("save HPE result: %w", err)
-	}
-	return p, nil
+	return saveJSON(dir, fmt.Sprintf("hpe-%dcore.json", r.Cores), r)
 }
 
 // SVG draws the cases' median goodput as a horizontal bar chart with

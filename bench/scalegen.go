@@ -34,13 +34,13 @@ func GenerateTransit(lab string, n int, ha bool) (*topologies.Topology, error) {
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html — VPCs, internet
 	// gateways and routes per route table are adjustable quotas; the default VPC counts.
-	vpcs := n + 2
+	vpcs := max(n+2, 5) // a quota can only be raised above AWS's default
 	cl := &topologies.Cloud{
 		Accounts: []*topologies.Account{{Name: ScaleAccount, Provider: topologies.ProviderAWS, Credentials: "lab",
 			Quotas: []*topologies.QuotaValue{
 				{Key: "vpcs-per-region", Value: vpcs},
 				{Key: "internet-gateways-per-region", Value: vpcs},
-				{Key: "elastic-ips-per-region", Value: (n + 1) * gws},
+				{Key: "elastic-ips-per-region", Value: max((n+1)*gws, 5)},
 				{Key: "routes-per-route-table", Value: max(50, n+10)},
 			}}},
 		VPCs: []*topologies.VPC{{Name: "transit-vpc", Account: ScaleAccount, Region: "us-east-1",

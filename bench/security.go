@@ -2,13 +2,10 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"runtime"
 	"time"
 
@@ -358,16 +355,5 @@ func (r *SecurityResult) WriteTable(w io.Writer) {
 
 // Save writes r as security-<cores>core.json in dir and returns the path.
 func (r *SecurityResult) Save(dir string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("save security result: %w", err)
-	}
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return "", fmt.Errorf("save security result: %w", err)
-	}
-	p := filepath.Join(dir, fmt.Sprintf("security-%dcore.json", r.Cores))
-	if err := os.WriteFile(p, append(b, '\n'), 0o644); err != nil {
-		return "", fmt.Errorf("save security result: %w", err)
-	}
-	return p, nil
+	return saveJSON(dir, fmt.Sprintf("security-%dcore.json", r.Cores), r)
 }

@@ -52,7 +52,7 @@ func newBench() *cobra.Command {
 	d.Flags().IntVar(&repeats, "repeat", 5, "repeats; the median is reported")
 	d.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	d.Flags().StringVar(&lab, labFlag, "benchdeploy", "lab name used for the generated lab")
-	b.AddCommand(d, newBenchAPI(), newBenchHPE(), newBenchFailover(), newBenchConvergence(), newBenchSecurity())
+	b.AddCommand(d, newBenchAPI(), newBenchHPE(), newBenchFailover(), newBenchConvergence(), newBenchSecurity(), newBenchScale())
 	return b
 }
 

@@ -5,41 +5,9 @@ import (
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/mcnlab/mcnlab/controller/api/apitest"
 )
-
-// sample finds the value of the series of family name whose labels
-// include want; ok is false when there is none.
-func sample(fams map[string]*dto.MetricFamily, name string, want map[string]string) (float64, bool) {
-	f, ok := fams[name]
-	if !ok {
-		return 0, false
-	}
-next:
-	for _, m := range f.GetMetric() {
-		have := map[string]string{}
-		for _, l := range m.GetLabel() {
-			have[l.GetName()] = l.GetValue()
-		}
-		for k, v := range want {
-			if have[k] != v {
-				continue next
-			}
-		}
-		switch {
-		case m.Gauge != nil:
-			return m.GetGauge().GetValue(), true
-		case m.Counter != nil:
-			return m.GetCounter().GetValue(), true
-		case m.Histogram != nil:
-			return float64(m.GetHistogram().GetSampleCount()), true
-		}
-	}
-	return 0, false
-}
 
 // TestMetricsExposition scrapes /metrics over the fake lab as Prometheus
 // would (a read-only bearer token), checks it with promtool and reads
@@ -65,11 +33,7 @@ func TestMetricsExposition(t *testing.T) {
 		t.Errorf("Content-Type %q, want the text exposition format", ct)
 	}
 	apitest.CheckMetrics(t, body)
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("parse the exposition: %v\n%s", err, body)
-	}
+	fams := apitest.ParseMetrics(t, body)
 	for _, c := range []struct {
 		name   string
 		labels map[string]string
@@ -97,12 +61,12 @@ func TestMetricsExposition(t *testing.T) {
 		{"mcnlab_api_request_duration_seconds", map[string]string{"route": "/v1/status", "method": "get", "code": "200"}, 3},
 		{"mcnlab_api_request_duration_seconds", map[string]string{"route": "/v1/routes/approve", "method": "post", "code": "403"}, 1},
 	} {
-		got, ok := sample(fams, c.name, c.labels)
+		got, ok := apitest.Sum(fams, c.name, c.labels)
 		if !ok || got != c.want {
 			t.Errorf("%s%v = %v (present %v), want %v", c.name, c.labels, got, ok, c.want)
 		}
 	}
-	if _, ok := sample(fams, "mcnlab_firewall_dropped_packets_total", map[string]string{"firewall": "fw2"}); ok {
+	if _, ok := apitest.Sum(fams, "mcnlab_firewall_dropped_packets_total", map[string]string{"firewall": "fw2"}); ok {
 		t.Errorf("fw2 does not answer, yet has a drop counter")
 	}
 	if f := fams["mcnlab_api_request_duration_seconds"]; f.GetType() != dto.MetricType_HISTOGRAM {

@@ -7,6 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
 	"github.com/mcnlab/mcnlab/controller/api"
 )
 
@@ -60,4 +64,43 @@ func CheckMetrics(t testing.TB, exposition string) {
 	if err != nil {
 		t.Fatalf("promtool check metrics: %v\n%s", err, out)
 	}
+}
+
+// ParseMetrics parses a Prometheus text exposition by metric family name,
+// failing t when it does not parse.
+func ParseMetrics(t testing.TB, exposition string) map[string]*dto.MetricFamily {
+	t.Helper()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(exposition))
+	if err != nil {
+		t.Fatalf("parse the exposition: %v\n%s", err, exposition)
+	}
+	return fams
+}
+
+// Sum adds the values of family name's series whose labels include want
+// (a histogram's value is its count); found is false when none matches.
+func Sum(fams map[string]*dto.MetricFamily, name string, want map[string]string) (sum float64, found bool) {
+next:
+	for _, m := range fams[name].GetMetric() {
+		have := map[string]string{}
+		for _, l := range m.GetLabel() {
+			have[l.GetName()] = l.GetValue()
+		}
+		for k, v := range want {
+			if have[k] != v {
+				continue next
+			}
+		}
+		found = true
+		switch {
+		case m.Gauge != nil:
+			sum += m.GetGauge().GetValue()
+		case m.Counter != nil:
+			sum += m.GetCounter().GetValue()
+		case m.Histogram != nil:
+			sum += float64(m.GetHistogram().GetSampleCount())
+		}
+	}
+	return sum, found
 }

@@ -48,6 +48,7 @@ func (d *decoder) topology(root *yaml.Node) *Topology {
 	}
 	t.Cloud = d.cloud(f)
 	t.Internet = d.internet(f["internet"])
+	t.UserVPN = d.userVPN(f["user-vpn"])
 	return t
 }
 

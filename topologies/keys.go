@@ -6,7 +6,7 @@ package topologies
 var objectKeys = map[string][]string{
 	"topology": {"name", "version", "defaults", "nodes", "links", "tunnels",
 		"accounts", "vpcs", "transits", "spokes", "transit-peerings", "sites", "domains", "connections",
-		"internet"},
+		"internet", "user-vpn"},
 	"tunnel":   {"endpoints", "inner"},
 	"defaults": {"mtu"},
 	"node":     {"kind", "routes", "exec", "bgp", "config"},
@@ -47,6 +47,12 @@ var objectKeys = map[string][]string{
 	"egressRule": {"fqdn", "protocol", "port", "action"},
 	// Public Subnet Filtering (psf.go).
 	"psf": {"gateway", "subnet", "address", "protects"},
+	// The user VPN (uservpn.go).
+	"userVPN":    {"gateways", "lifetime", "laptops", "users", "profiles"},
+	"vpnGateway": {"vpc", "subnet", "tunnel", "pool"},
+	"vpnUser":    {"password", "groups", "profile"},
+	"vpnProfile": {"base", "groups", "rules"},
+	"vpnRule":    {"cidr", "protocol", "port"},
 }
 
 // requiredKeys lists the keys each mapping must hold. A topology needs
@@ -85,6 +91,11 @@ var requiredKeys = map[string][]string{
 	"egressTag":    {},
 	"egressRule":   {"fqdn"},
 	"psf":          {"gateway", "subnet", "protects"},
+	"userVPN":      {"gateways"},
+	"vpnGateway":   {"vpc", "subnet"},
+	"vpnUser":      {"password"},
+	"vpnProfile":   {"base"},
+	"vpnRule":      {"cidr"},
 }
 
 // missingHint tells what to write for a missing required key; a hint
@@ -127,4 +138,10 @@ var missingHint = map[string]string{
 	"protects":             "the public subnets of the vpc the gateway filters, such as [web]",
 	"fqdn":                 `a name such as api.example.com, or a wildcard such as "*.example.com" (quoted)`,
 	"internetHost.address": "the host's address in 192.0.2.0/24, such as 192.0.2.20",
+	"userVPN.gateways":     "a mapping of VPN gateway names to gateways, such as {vpn: {vpc: access-vpc, subnet: gw}}",
+	"vpnGateway.vpc":       "the vpc of a spoke, such as access-vpc",
+	"vpnGateway.subnet":    "the spoke's subnet of that vpc, such as gw",
+	"vpnUser.password":     "the password the IdP checks, such as carol-pw",
+	"vpnProfile.base":      "allow-all or deny-all",
+	"vpnRule.cidr":         "an IPv4 prefix, such as 10.21.0.0/16",
 }

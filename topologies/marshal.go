@@ -49,6 +49,9 @@ func Marshal(t *Topology) ([]byte, error) {
 	if t.Internet != nil {
 		root.Content = append(root.Content, str("internet"), marshalInternet(t.Internet))
 	}
+	if t.UserVPN != nil {
+		root.Content = append(root.Content, str("user-vpn"), marshalUserVPN(t.UserVPN))
+	}
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# yaml-language-server: $schema=./schema.json\n")
 	enc := yaml.NewEncoder(&buf)

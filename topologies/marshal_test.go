@@ -35,6 +35,18 @@ func stripped(t *Topology) *Topology {
 		in.Hosts = unposed(in.Hosts, func(h *InternetHost) { h.Pos = Pos{} })
 		c.Internet = &in
 	}
+	if t.UserVPN != nil {
+		u := *t.UserVPN
+		u.Pos = Pos{}
+		u.Gateways = unposed(u.Gateways, func(g *VPNGateway) { g.Pos = Pos{} })
+		u.Laptops = unposed(u.Laptops, func(l *Laptop) { l.Pos = Pos{} })
+		u.Users = unposed(u.Users, func(us *VPNUser) { us.Pos = Pos{} })
+		u.Profiles = unposed(u.Profiles, func(p *VPNProfile) {
+			p.Pos = Pos{}
+			p.Rules = unposed(p.Rules, func(r *VPNRule) { r.Pos = Pos{} })
+		})
+		c.UserVPN = &u
+	}
 	return &c
 }
 

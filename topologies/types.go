@@ -28,6 +28,8 @@ type Topology struct {
 	// Internet is the emulated internet's resolver and hosts
 	// (internet.go); nil when the file has no internet block.
 	Internet *Internet
+	// UserVPN is the user VPN (uservpn.go); nil when the file has none.
+	UserVPN *UserVPN
 }
 
 // Defaults are values applied where a node or link leaves them unset.

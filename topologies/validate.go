@@ -77,6 +77,7 @@ func (c *checker) check(t *Topology) {
 	c.checkGuardDuty(t)
 	c.checkEgress(t)
 	c.checkPSF(t)
+	c.checkUserVPN(t)
 	for _, n := range t.Nodes {
 		if n != nil {
 			c.checkRoutes(n, conn[n.Name])

@@ -331,6 +331,14 @@ func (c *checker) checkNames(t *Topology) {
 			}
 		}
 	}
+	if u := t.UserVPN; u != nil {
+		for _, g := range u.Gateways {
+			add("VPN gateway", g.Name, join("user-vpn.gateways", g.Name), g.Pos)
+		}
+		for i, l := range u.Laptops {
+			add("laptop", l.Name, index("user-vpn.laptops", i), l.Pos)
+		}
+	}
 	// The first in the file keeps the name; Go-built topologies (no
 	// positions) keep the order above.
 	sort.SliceStable(all, func(i, j int) bool {

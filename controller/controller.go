@@ -25,6 +25,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/controller/nodes"
@@ -521,6 +523,7 @@ func learned(st mgmt.Status, own []netip.Prefix, vpc netip.Prefix) (out, refused
 // Aviatrix: https://docs.aviatrix.com/documentation/latest/building-your-network/spoke-gateway-route-settings.html — "Skip Public VPC/VNet Route Table" is an opt-in policy: by default the public route table is programmed too
 func (c *Controller) syncRoutes(ctx context.Context) error {
 	var errs []error
+	var jobs []tableJob
 	eg, done := c.plan.GatewayDefaultRoutes(), map[string]bool{}
 	for _, sp := range c.plan.Topology.Cloud.Spokes {
 		gws := c.plan.GatewaysOf(sp.Name)
@@ -552,15 +555,44 @@ func (c *Controller) syncRoutes(ctx context.Context) error {
 					w = maps.Clone(want)
 					delete(w, intent.DefaultRoute())
 				}
-				if err := c.syncTable(ctx, v.Account, key, withEgress(w, eg, key)); err != nil {
-					errs = append(errs, err)
-				}
+				jobs = append(jobs, tableJob{account: v.Account, subnet: key, want: withEgress(w, eg, key)})
 			}
 		}
+	}
+	if err := c.syncTables(ctx, jobs); err != nil {
+		errs = append(errs, err)
 	}
 	if err := errors.Join(c.syncEgressRoutes(ctx, done), c.syncIngressRoutes(ctx)); err != nil {
 		errs = append(errs, err)
 	}
+	return errors.Join(errs...)
+}
+
+// tableJob is one route table to sync: its account, subnet and the
+// learned routes it must hold.
+type tableJob struct {
+	account, subnet string
+	want            map[netip.Prefix]string
+}
+
+// tableSyncs bounds the route tables synced at once. The emulated cloud
+// puts the calls that arrive together in force in one pass, and a real
+// cloud takes them in parallel too; one table after the other made a
+// transit of n spokes wait for n² calls in a row.
+const tableSyncs = 16
+
+// syncTables syncs the tables of jobs, at most tableSyncs at once.
+func (c *Controller) syncTables(ctx context.Context, jobs []tableJob) error {
+	errs := make([]error, len(jobs))
+	var g errgroup.Group
+	g.SetLimit(tableSyncs)
+	for i, j := range jobs {
+		g.Go(func() error {
+			errs[i] = c.syncTable(ctx, j.account, j.subnet, j.want)
+			return nil
+		})
+	}
+	_ = g.Wait()
 	return errors.Join(errs...)
 }
 

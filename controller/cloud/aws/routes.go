@@ -12,6 +12,7 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
 )
@@ -168,20 +169,13 @@ func (p *Provider) SyncRoutes(ctx context.Context, subnet string, want map[netip
 	if err != nil {
 		return nil, fmt.Errorf("sync routes of subnet %s: %w", subnet, err)
 	}
-	var calls []cloud.Call
-	call := func(action, dst, detail string) {
-		calls = append(calls, cloud.Call{Service: "ec2", Action: action, Object: subnet,
-			Detail: "RouteTableId=" + table + " DestinationCidrBlock=" + dst + detail})
-	}
+	var ops []routeOp
 	for _, dst := range slices.SortedFunc(maps.Keys(have), cloud.ComparePrefix) {
 		r := have[dst]
 		if _, wanted := want[dst]; wanted || !isLearned(r) {
 			continue
 		}
-		if _, err := p.ec2.DeleteRoute(ctx, &ec2.DeleteRouteInput{RouteTableId: &table, DestinationCidrBlock: sdkaws.String(dst.String())}); err != nil {
-			return calls, fmt.Errorf("sync routes of subnet %s: delete route %s: %w", subnet, dst, err)
-		}
-		call("DeleteRoute", dst.String(), "")
+		ops = append(ops, routeOp{action: "DeleteRoute", dst: dst.String()})
 	}
 	var conflicts []error
 	for _, dst := range slices.SortedFunc(maps.Keys(want), cloud.ComparePrefix) {
@@ -198,19 +192,83 @@ func (p *Provider) SyncRoutes(ctx context.Context, subnet string, want map[netip
 		case found:
 			action = "ReplaceRoute"
 		}
-		d := dst.String()
-		if action == "CreateRoute" {
-			_, err = p.ec2.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: &table, DestinationCidrBlock: &d, NetworkInterfaceId: &to.eni})
-		} else {
-			_, err = p.ec2.ReplaceRoute(ctx, &ec2.ReplaceRouteInput{RouteTableId: &table, DestinationCidrBlock: &d, NetworkInterfaceId: &to.eni})
-		}
-		if err != nil {
-			p.forget(key) // perhaps a stale interface: look it up again next time
-			return calls, fmt.Errorf("sync routes of subnet %s: %s %s via instance %s (%s): %w", subnet, action, d, key, to.eni, err)
-		}
-		call(action, d, " NetworkInterfaceId="+to.eni+" ("+key+")")
+		ops = append(ops, routeOp{action: action, dst: dst.String(), key: key, eni: to.eni})
 	}
-	return calls, errors.Join(conflicts...)
+	calls, err := p.routeCalls(ctx, subnet, table, ops)
+	return calls, errors.Join(err, errors.Join(conflicts...))
+}
+
+// routeOp is one route call of SyncRoutes: DeleteRoute, CreateRoute or
+// ReplaceRoute of dst, to instance key's interface eni.
+type routeOp struct {
+	action, dst, key, eni string
+}
+
+// routeCallsAtOnce bounds the route calls of one table in flight: a table
+// of a transit with hundreds of spokes takes hundreds of routes, which
+// the emulated cloud puts in force in one pass when they arrive together.
+const routeCallsAtOnce = 8
+
+// routeCalls makes ops' calls on table, at most routeCallsAtOnce at once,
+// deletes before creates, and returns the calls made in ops' order.
+func (p *Provider) routeCalls(ctx context.Context, subnet, table string, ops []routeOp) ([]cloud.Call, error) {
+	made := make([]bool, len(ops))
+	errs := make([]error, len(ops))
+	run := func(from, to int) {
+		var g errgroup.Group
+		g.SetLimit(routeCallsAtOnce)
+		for i := from; i < to; i++ {
+			g.Go(func() error {
+				errs[i] = p.routeCall(ctx, subnet, table, ops[i])
+				made[i] = errs[i] == nil
+				return nil
+			})
+		}
+		_ = g.Wait()
+	}
+	// A destination that moves from a learned route to none and back is
+	// deleted before anything is made.
+	deletes := 0
+	for deletes < len(ops) && ops[deletes].action == "DeleteRoute" {
+		deletes++
+	}
+	run(0, deletes)
+	if err := errors.Join(errs[:deletes]...); err == nil {
+		run(deletes, len(ops))
+	}
+	var calls []cloud.Call
+	for i, o := range ops {
+		if !made[i] {
+			continue
+		}
+		detail := "RouteTableId=" + table + " DestinationCidrBlock=" + o.dst
+		if o.action != "DeleteRoute" {
+			detail += " NetworkInterfaceId=" + o.eni + " (" + o.key + ")"
+		}
+		calls = append(calls, cloud.Call{Service: "ec2", Action: o.action, Object: subnet, Detail: detail})
+	}
+	return calls, errors.Join(errs...)
+}
+
+// routeCall makes one route call.
+func (p *Provider) routeCall(ctx context.Context, subnet, table string, o routeOp) error {
+	var err error
+	switch o.action {
+	case "DeleteRoute":
+		if _, err = p.ec2.DeleteRoute(ctx, &ec2.DeleteRouteInput{RouteTableId: &table, DestinationCidrBlock: &o.dst}); err != nil {
+			return fmt.Errorf("sync routes of subnet %s: delete route %s: %w", subnet, o.dst, err)
+		}
+		return nil
+	case "CreateRoute":
+		_, err = p.ec2.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: &table, DestinationCidrBlock: &o.dst, NetworkInterfaceId: &o.eni})
+	default:
+		_, err = p.ec2.ReplaceRoute(ctx, &ec2.ReplaceRouteInput{RouteTableId: &table, DestinationCidrBlock: &o.dst, NetworkInterfaceId: &o.eni})
+	}
+	if err != nil {
+		p.forget(o.key) // perhaps a stale interface: look it up again next time
+		return fmt.Errorf("sync routes of subnet %s: %s %s via instance %s (%s): %w", subnet, o.action, o.dst, o.key, o.eni, err)
+	}
+	return nil
 }
 
 // forget drops an instance from the cache.

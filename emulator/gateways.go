@@ -29,8 +29,9 @@ func GatewaySocket(lab, node string) string {
 // by as it is.
 const maxSocketName = 40
 
-// gatewayCommand is the program that `mcnlab gateway` is: this binary,
-// unless Options say otherwise (tests, which run a test binary).
+// gatewayCommand is the program that `mcnlab gateway` is: this binary
+// (or the slim one beside it, GatewayProgram), unless Options say
+// otherwise (tests, which run a test binary).
 func (o Options) gatewayCommand() ([]string, error) {
 	if len(o.GatewayCommand) > 0 {
 		return o.GatewayCommand, nil
@@ -39,7 +40,27 @@ func (o Options) gatewayCommand() ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find mcnlab binary for gateways: %w", err)
 	}
-	return []string{self}, nil
+	return GatewayProgram(self), nil
+}
+
+// SlimGateway is the file name of the slim gateway binary
+// (cmd/mcnlab-gateway), which `make build` puts beside mcnlab.
+const SlimGateway = "mcnlab-gateway"
+
+// GatewayProgram is the program that runs `gateway` (and, by handing them
+// to mcnlab, the other appliance verbs) for the mcnlab binary at self: the
+// slim mcnlab-gateway beside it when self is called mcnlab and there is
+// one, else self. A gateway of the slim binary takes some 18 MB where one
+// of mcnlab's takes 52 MB, most of it the pages of mcnlab's every cloud SDK
+// that its start touches.
+func GatewayProgram(self string) []string {
+	if filepath.Base(self) == "mcnlab" {
+		slim := filepath.Join(filepath.Dir(self), SlimGateway)
+		if fi, err := os.Stat(slim); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return []string{slim}
+		}
+	}
+	return []string{self}
 }
 
 // startGateway starts `mcnlab gateway` inside the node and waits until its

@@ -88,7 +88,7 @@ func deployCloud(ctx context.Context, d Deployment, o Options) error {
 	if err != nil {
 		return err
 	}
-	if err := emulator.Deploy(ctx, eplan, emulator.Options{TopologyFile: abs, Source: src, Progress: pr, GatewayCommand: []string{self}}); err != nil {
+	if err := emulator.Deploy(ctx, eplan, emulator.Options{TopologyFile: abs, Source: src, Progress: pr, GatewayCommand: emulator.GatewayProgram(self)}); err != nil {
 		return err
 	}
 	fail := func(err error) error { return deployFailed(lab, pr, d.Retain, err) }

@@ -391,14 +391,15 @@ var flowLogInterval time.Duration
 var cloudLog = log.New(os.Stderr, "cloudmock: ", log.LstdFlags|log.Lmicroseconds)
 
 // cloudGatewayCommand is the program that instances launched with
-// realize.GatewayImage run as `mcnlab gateway`: this binary. Tests, which
-// run a test binary, point it at a built mcnlab.
+// realize.GatewayImage run as `mcnlab gateway`: this binary, or the slim
+// mcnlab-gateway beside it (emulator.GatewayProgram). Tests, which run a
+// test binary, point it at a built mcnlab.
 var cloudGatewayCommand = func() ([]string, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("find mcnlab binary for gateway instances: %w", err)
 	}
-	return []string{self}, nil
+	return emulator.GatewayProgram(self), nil
 }
 
 // joinCloudLab starts the realizer in a lab that a deploy made. With adopt

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mcnlab/mcnlab/dataplane/egress"
 	"github.com/mcnlab/mcnlab/dataplane/egressmgmt"
+	"github.com/mcnlab/mcnlab/dataplane/gateway/daemon"
 )
 
 // egressSysctls are what an egress gateway's namespace needs: forwarding,
@@ -51,7 +52,7 @@ func newEgressGateway() *cobra.Command {
 			if err := needRoot("egress-gateway"); err != nil {
 				return err
 			}
-			if err := inLabNamespace(); err != nil {
+			if err := daemon.InLabNamespace(); err != nil {
 				return err
 			}
 			logger := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("egress", name)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mcnlab/mcnlab/dataplane/firewall"
 	"github.com/mcnlab/mcnlab/dataplane/fwmgmt"
+	"github.com/mcnlab/mcnlab/dataplane/gateway/daemon"
 )
 
 // l7Dir is where a firewall daemon's L7 engine keeps squid's files
@@ -44,7 +45,7 @@ func newFirewall() *cobra.Command {
 			if err := needRoot("firewall"); err != nil {
 				return err
 			}
-			if err := inLabNamespace(); err != nil {
+			if err := daemon.InLabNamespace(); err != nil {
 				return err
 			}
 			logger := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("firewall", name)

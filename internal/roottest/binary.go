@@ -34,6 +34,13 @@ func MCNLab(t testing.TB) string {
 		out, err := exec.Command(gobin, "build", "-o", binPath, "github.com/mcnlab/mcnlab/cmd/mcnlab").CombinedOutput()
 		if err != nil {
 			binErr = fmt.Errorf("go build cmd/mcnlab: %w\n%s", err, out)
+			return
+		}
+		// The slim gateway beside it, as make build puts it: the labs'
+		// gateways run it (emulator.GatewayProgram).
+		out, err = exec.Command(gobin, "build", "-o", filepath.Join(binDir, "mcnlab-gateway"), "github.com/mcnlab/mcnlab/cmd/mcnlab-gateway").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build cmd/mcnlab-gateway: %w\n%s", err, out)
 		}
 	})
 	if binErr != nil {

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
+	"github.com/mcnlab/mcnlab/emulator"
 )
 
 // fakeBackend applies any config but one named "bad".
@@ -76,3 +78,23 @@ func TestPersistingSavesWhatWasApplied(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// The daemon's namespace check knows the lab namespaces by the emulator's
+// prefix.
+func TestNamespacePrefix(t *testing.T) {
+	if nsPrefix != emulator.Prefix {
+		t.Errorf("nsPrefix %q, emulator.Prefix %q", nsPrefix, emulator.Prefix)
+	}
+}
+
+// Outside a lab namespace (here: the test's own) the daemon refuses to
+// start, before it touches anything.
+func TestRunRefusesOutsideLab(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the root check answers first")
+	}
+	err := Run(context.Background(), Options{Socket: filepath.Join(t.TempDir(), "gw.sock"), Level: "info"})
+	if err == nil || !strings.Contains(err.Error(), "refusing to run outside a lab namespace") {
+		t.Errorf("Run in the root namespace: %v; want a refusal", err)
+	}
+}

@@ -42,45 +42,14 @@ type peeringProps struct {
 const peeringType = vnetType + "/virtualNetworkPeerings"
 
 // side is one side of a model peering, seen from its network.
-type side struct {
-	p        model.Peering
-	accepter bool
-}
+type side = model.PeeringEnd
 
-func (sd side) network() string {
-	if sd.accepter {
-		return sd.p.AccepterNetworkID
-	}
-	return sd.p.RequesterNetworkID
-}
-
-func (sd side) name() string {
-	if sd.accepter {
-		return sd.p.AccepterName
-	}
-	return sd.p.Name
-}
-
-func (sd side) remote() (account, network string) {
-	if sd.accepter {
-		return sd.p.RequesterAccount, sd.p.RequesterNetworkID
-	}
-	return sd.p.AccepterAccount, sd.p.AccepterNetworkID
-}
-
-func (sd side) props() model.PeeringSide {
-	if sd.accepter {
-		return sd.p.AccepterSide
-	}
-	return sd.p.RequesterSide
-}
-
-// state is the side's peeringState.
-func (sd side) state() string {
+// sideState is a side's peeringState.
+func sideState(sd side) string {
 	switch {
-	case sd.p.State == model.PeeringActive:
+	case sd.P.State == model.PeeringActive:
 		return "Connected"
-	case sd.p.State == model.PeeringPendingAcceptance:
+	case sd.P.State == model.PeeringPendingAcceptance:
 		return "Initiated"
 	}
 	return "Disconnected"
@@ -88,30 +57,21 @@ func (sd side) state() string {
 
 // sidesOf lists the named sides of a network's peerings.
 func (s *Server) sidesOf(sub string, n model.Network) []side {
-	var out []side
-	for _, p := range s.cloud.Peerings(sub) {
-		if p.RequesterNetworkID == n.ID && p.Name != "" {
-			out = append(out, side{p: p})
-		}
-		if p.AccepterNetworkID == n.ID && p.AccepterName != "" {
-			out = append(out, side{p: p, accepter: true})
-		}
-	}
-	return out
+	return s.cloud.PeeringEnds(sub, n.ID)
 }
 
 // peeringOut renders one side with its remote network's address space.
 // Azure: https://learn.microsoft.com/en-us/rest/api/virtualnetwork/virtual-network-peerings/get — peeringState, peeringSyncLevel, remoteAddressSpace
 func (s *Server) peeringOut(vnetID string, sd side) peeringBody {
 	f := false
-	o := sd.props()
+	o := sd.Props()
 	access, fwd, transit, useRemote := !o.BlockRemote, !o.BlockForwarded, o.GatewayTransit, o.UseRemoteGateways
-	acct, rn := sd.remote()
-	b := peeringBody{ID: vnetID + "/virtualNetworkPeerings/" + sd.name(), Name: sd.name(), Type: peeringType, Properties: peeringProps{
+	acct, rn := sd.Remote()
+	b := peeringBody{ID: vnetID + "/virtualNetworkPeerings/" + sd.Name(), Name: sd.Name(), Type: peeringType, Properties: peeringProps{
 		RemoteVirtualNetwork: &ref{ID: rn}, AllowVirtualNetworkAccess: &access, AllowForwardedTraffic: &fwd,
 		AllowGatewayTransit: &transit, UseRemoteGateways: &useRemote, DoNotVerifyRemoteGateways: &f,
-		PeeringState: sd.state(), PeeringSyncLevel: "FullyInSync", ResourceGUID: guidOf(sd.p.ID + sd.name()), ProvisioningState: "Succeeded"}}
-	if sd.state() != "Connected" {
+		PeeringState: sideState(sd), PeeringSyncLevel: "FullyInSync", ResourceGUID: guidOf(sd.P.ID + sd.Name()), ProvisioningState: "Succeeded"}}
+	if sideState(sd) != "Connected" {
 		b.Properties.PeeringSyncLevel = "RemoteNotInSync"
 	}
 	if n, err := s.cloud.Network(acct, rn); err == nil {
@@ -142,7 +102,7 @@ func (s *Server) servePeering(q *request, n model.Network, name string) {
 	}
 	var cur *side
 	for i := range sides {
-		if strings.EqualFold(sides[i].name(), name) {
+		if strings.EqualFold(sides[i].Name(), name) {
 			cur = &sides[i]
 		}
 	}
@@ -160,7 +120,7 @@ func (s *Server) servePeering(q *request, n model.Network, name string) {
 			deleteDone(q, "", false)
 			return
 		}
-		if err := s.cloud.DeletePeeringSide(q.sub, cur.p.ID, cur.accepter); err != nil {
+		if err := s.cloud.DeletePeeringSide(q.sub, cur.P.ID, cur.Accepter); err != nil {
 			writeError(q.w, err)
 			return
 		}
@@ -211,7 +171,7 @@ func (s *Server) putPeering(q *request, n model.Network, name string, cur *side)
 		return
 	}
 	var sd side
-	if cur != nil && cur.p.State != model.PeeringDeleted {
+	if cur != nil && cur.P.State != model.PeeringDeleted {
 		sd, err = s.updatePeering(q.sub, n, *cur, remote, opts)
 	} else {
 		sd, err = s.createPeering(q.sub, n, name, cur, acct, remote, opts, self)
@@ -226,15 +186,15 @@ func (s *Server) putPeering(q *request, n model.Network, name string, cur *side)
 // updatePeering sets an existing side's options; its remote cannot change.
 // Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-manage-peering#change-peering-settings — a peering's settings change, not its remote network
 func (s *Server) updatePeering(sub string, n model.Network, cur side, remote string, opts model.PeeringSide) (side, error) {
-	if _, rn := cur.remote(); rn != remote {
+	if _, rn := cur.Remote(); rn != remote {
 		return side{}, fail(http.StatusBadRequest, "InvalidRequestFormat",
-			"Peering %s/virtualNetworkPeerings/%s: its remoteVirtualNetwork cannot change.", n.ID, cur.name())
+			"Peering %s/virtualNetworkPeerings/%s: its remoteVirtualNetwork cannot change.", n.ID, cur.Name())
 	}
-	if err := s.cloud.SetPeeringSide(sub, cur.p.ID, n.ID, opts); err != nil {
+	if err := s.cloud.SetPeeringSide(sub, cur.P.ID, n.ID, opts); err != nil {
 		return side{}, err
 	}
-	p, err := s.cloud.Peering(sub, cur.p.ID)
-	return side{p: p, accepter: cur.accepter}, err
+	p, err := s.cloud.Peering(sub, cur.P.ID)
+	return side{P: p, Accepter: cur.Accepter}, err
 }
 
 // createPeering makes a new side: it accepts the remote side's pending
@@ -243,7 +203,7 @@ func (s *Server) updatePeering(sub string, n model.Network, cur side, remote str
 // a new side.
 func (s *Server) createPeering(sub string, n model.Network, name string, cur *side, acct, remote string, opts model.PeeringSide, self string) (side, error) {
 	if cur != nil {
-		if err := s.cloud.DeletePeeringSide(sub, cur.p.ID, cur.accepter); err != nil {
+		if err := s.cloud.DeletePeeringSide(sub, cur.P.ID, cur.Accepter); err != nil {
 			return side{}, err
 		}
 	}
@@ -256,7 +216,7 @@ func (s *Server) createPeering(sub string, n model.Network, name string, cur *si
 		switch {
 		case pending:
 			got, err := s.cloud.AcceptPeeringAt(sub, p.ID, at, opts)
-			return side{p: got, accepter: true}, err
+			return side{P: got, Accepter: true}, err
 		case p.State == model.PeeringDeleted:
 			rname, rvnet := p.Name, p.RequesterNetworkID
 			if p.RequesterNetworkID == n.ID {
@@ -285,7 +245,7 @@ func (s *Server) createPeering(sub string, n model.Network, name string, cur *si
 		return side{}, err
 	}
 	p, err = s.cloud.Peering(sub, p.ID)
-	return side{p: p}, err
+	return side{P: p}, err
 }
 
 // hasGateway reports whether a network has a virtual network gateway.
@@ -302,7 +262,7 @@ func (s *Server) hasGateway(account, network string) bool {
 // network, as Azure does; the remote sides become Disconnected).
 func (s *Server) deletePeerings(sub string, n model.Network) error {
 	for _, sd := range s.sidesOf(sub, n) {
-		if err := s.cloud.DeletePeeringSide(sub, sd.p.ID, sd.accepter); err != nil {
+		if err := s.cloud.DeletePeeringSide(sub, sd.P.ID, sd.Accepter); err != nil {
 			return err
 		}
 	}

@@ -27,6 +27,12 @@ func FuzzRequests(f *testing.F) {
 		{"POST", "zones/us-central1-a/instances/v/stop", "", ""},
 		{"GET", "aggregated/instances", `name = "v"`, ""},
 		{"DELETE", "regions/us-central1/addresses/ip", "", ""},
+		{"POST", "regions/us-central1/addresses", "", `{"name":"in","addressType":"INTERNAL","subnetwork":"regions/us-central1/subnetworks/s","address":"10.0.0.7"}`},
+		{"POST", "zones/us-central1-a/instances", "", `{"name":"m","machineType":"e2-micro","networkInterfaces":[{"subnetwork":"regions/us-central1/subnetworks/s"},{"network":"global/networks/n2"}]}`},
+		{"POST", "global/networks/n1/addPeering", "", `{"networkPeering":{"name":"p","network":"projects/p2/global/networks/n2","exportCustomRoutes":true}}`},
+		{"PATCH", "global/networks/n1/updatePeering", "", `{"networkPeering":{"name":"p","importCustomRoutes":true}}`},
+		{"GET", "global/networks/n1/listPeeringRoutes", "", ""},
+		{"POST", "global/networks/n1/removePeering", "", `{"name":"p"}`},
 		{"DELETE", "global/networks/n1", "", ""},
 	} {
 		f.Add(seed.method, seed.path, seed.filter, seed.body)

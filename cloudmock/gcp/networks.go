@@ -26,8 +26,8 @@ type network struct {
 	RoutingConfig         *routingConfig `json:"routingConfig,omitempty"`
 	MTU                   int            `json:"mtu,omitempty"`
 	// GCP: https://cloud.google.com/compute/docs/reference/rest/v1/networks — networkFirewallPolicyEnforcementOrder defaults to AFTER_CLASSIC_FIREWALL
-	FirewallPolicyOrder string `json:"networkFirewallPolicyEnforcementOrder,omitempty"`
-	Peerings            []any  `json:"peerings,omitempty"`
+	FirewallPolicyOrder string        `json:"networkFirewallPolicyEnforcementOrder,omitempty"`
+	Peerings            []peeringWire `json:"peerings,omitempty"`
 }
 
 type routingConfig struct {
@@ -65,6 +65,8 @@ func (s *Server) serveNetworks(q *request, rest []string) *apiError {
 		return s.insertNetwork(q)
 	case len(rest) == 1:
 		return s.oneNetwork(q, rest[0])
+	case len(rest) == 2:
+		return s.networkAction(q, rest[0], rest[1])
 	}
 	return notFound(coll + "/" + joinWords(rest))
 }
@@ -113,6 +115,9 @@ func (s *Server) networkOut(q *request, n model.Network) network {
 		}
 	}
 	slices.Sort(out.Subnetworks)
+	for _, ps := range s.peerings(q.project, n) {
+		out.Peerings = append(out.Peerings, s.peeringOut(q, n, ps))
+	}
 	return out
 }
 

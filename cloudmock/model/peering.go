@@ -70,6 +70,13 @@ type PeeringSide struct {
 	// instances' public DNS names to private addresses (AWS's
 	// AllowDnsResolutionFromRemoteVpc; peering_reject.go).
 	DNSFromRemote bool `json:",omitempty"`
+	// ExportCustom: the network's custom routes go to the peer;
+	// ImportCustom: the network takes the peer's exported custom routes
+	// (GCP's exportCustomRoutes and importCustomRoutes, both off by
+	// default; Profile.PeeringRoutes).
+	// GCP: https://cloud.google.com/vpc/docs/vpc-peering#importing-exporting-routes — custom routes are exchanged only when one side exports and the other imports them
+	ExportCustom bool `json:",omitempty"`
+	ImportCustom bool `json:",omitempty"`
 }
 
 // Side returns what network networkID takes from the peer, and whether it

@@ -86,3 +86,57 @@ func (c *Cloud) Peering(account, id string) (Peering, error) {
 	}
 	return p.copy(c), nil
 }
+
+// PeeringEnd is one named side of a two-sided peering, seen from its own
+// network (Azure's VNet peering link, GCP's network peering).
+type PeeringEnd struct {
+	P        Peering
+	Accepter bool // the accepter's side, else the requester's
+}
+
+// Network returns the side's own network.
+func (e PeeringEnd) Network() string {
+	if e.Accepter {
+		return e.P.AccepterNetworkID
+	}
+	return e.P.RequesterNetworkID
+}
+
+// Name returns the side's name in its network.
+func (e PeeringEnd) Name() string {
+	if e.Accepter {
+		return e.P.AccepterName
+	}
+	return e.P.Name
+}
+
+// Remote returns the other side's account and network.
+func (e PeeringEnd) Remote() (account, network string) {
+	if e.Accepter {
+		return e.P.RequesterAccount, e.P.RequesterNetworkID
+	}
+	return e.P.AccepterAccount, e.P.AccepterNetworkID
+}
+
+// Props returns what the side's network takes from the other.
+func (e PeeringEnd) Props() PeeringSide {
+	if e.Accepter {
+		return e.P.AccepterSide
+	}
+	return e.P.RequesterSide
+}
+
+// PeeringEnds returns the named sides that network n of the account has
+// of its peerings, each seen from n.
+func (c *Cloud) PeeringEnds(account, network string) []PeeringEnd {
+	var out []PeeringEnd
+	for _, p := range c.Peerings(account) {
+		if p.RequesterNetworkID == network && p.Name != "" {
+			out = append(out, PeeringEnd{P: p})
+		}
+		if p.AccepterNetworkID == network && p.AccepterName != "" {
+			out = append(out, PeeringEnd{P: p, Accepter: true})
+		}
+	}
+	return out
+}

@@ -83,6 +83,17 @@ type Profile struct {
 	// the subnet lives (GCP's subnet routes), so a network may be made
 	// without a prefix.
 	PrefixesFromSubnets bool
+	// PeeringRoutes says that an active peering brings each network's
+	// main table the peer's subnet routes, and the peer's custom static
+	// routes where the peer exports them and the network imports them
+	// (GCP's VPC Network Peering; peeringroutes.go). Without it a peering
+	// carries only what routes point at it (AWS's).
+	PeeringRoutes bool
+	// RouteToInstanceNIC says that a route to an instance reaches its
+	// interface in the route's network, however many interfaces it has
+	// in other networks (GCP's next hop instance); without it a route to
+	// an instance needs the instance to have one interface (AWS's).
+	RouteToInstanceNIC bool
 	// OpenPublicIPTier is the tier (ElasticIP.Tier) whose addresses are
 	// open all the same (Azure's Basic SKU); empty for none.
 	OpenPublicIPTier string

@@ -95,6 +95,8 @@ var gcpProfile = Profile{
 	UniqueNames:         true,
 	GlobalNetworks:      true,
 	PrefixesFromSubnets: true,
+	PeeringRoutes:       true,
+	RouteToInstanceNIC:  true,
 	Limits:              gcpLimits(),
 	ReservedLow:         2, ReservedHigh: 2,
 	NetworkRules: gcpImpliedRules(),

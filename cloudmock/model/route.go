@@ -41,6 +41,13 @@ func (c *Cloud) checkTargetLocked(rt *RouteTable, t Target) error {
 		if !ok || !owned(t.ID) || i.State == InstanceTerminated {
 			return notFound(KindInstance, t.ID)
 		}
+		// GCP: https://cloud.google.com/vpc/docs/routes#next-hops — a next hop instance has an interface in the route's network, nic0 or another
+		if p, err := c.profileLocked(rt.Account); err == nil && p.RouteToInstanceNIC {
+			if !c.instanceAddrInLocked(i, rt.NetworkID).IsValid() {
+				return errf(CodeInvalidParameter, KindInstance, t.ID, "instance %s has no interface in the network of route table %s", t.ID, rt.ID)
+			}
+			break
+		}
 		if i.NetworkID != rt.NetworkID {
 			return errf(CodeInvalidParameter, KindInstance, t.ID, "route table %s and instance %s belong to different networks", rt.ID, t.ID)
 		}

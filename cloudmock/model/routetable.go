@@ -139,6 +139,7 @@ func (rt *RouteTable) copy(c *Cloud) RouteTable {
 	}
 	out.PropagatingVPNGateways = slices.Clone(rt.PropagatingVPNGateways)
 	out.Routes = append(out.Routes, c.propagatedRoutesLocked(rt)...)
+	out.Routes = append(out.Routes, c.peeringRoutesLocked(rt)...)
 	out.Tags = c.tagsLocked(rt.ID)
 	return out
 }

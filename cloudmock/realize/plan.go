@@ -703,10 +703,14 @@ func (r *Realizer) kernelRoute(no int, n model.Network, rt model.Route, enis map
 	}
 	switch rt.Target.Kind {
 	case model.TargetInstance, model.TargetNetworkInterface:
-		for _, e := range enis {
-			// An instance's route goes to its primary interface.
-			if e.ID == rt.Target.ID || (e.InstanceID != "" && e.InstanceID == rt.Target.ID && e.Attachment.DeviceIndex == 0) {
-				return via(e.PrivateIP, bridgeOf[e.SubnetID])
+		if e, ok := hopInterface(enis, rt.Target.ID, n.ID); ok {
+			return via(e.PrivateIP, bridgeOf[e.SubnetID])
+		}
+	case model.TargetAddress:
+		// GCP: https://cloud.google.com/vpc/docs/routes#next-hops — next hop IP: the internal address of an instance in the route's network
+		for _, id := range slices.Sorted(maps.Keys(enis)) {
+			if e := enis[id]; e.NetworkID == n.ID && slices.Contains(e.Addrs(), rt.Target.Addr) {
+				return via(rt.Target.Addr, bridgeOf[e.SubnetID])
 			}
 		}
 	case model.TargetNATGateway:
@@ -728,10 +732,15 @@ func (r *Realizer) kernelRoute(no int, n model.Network, rt model.Route, enis map
 		}
 	case model.TargetPeering:
 		if pc, ok := p.peerings[rt.Target.ID]; ok {
-			if pc.a == n.ID {
-				return via(pc.addrB.Addr(), pc.ifname)
+			// A custom route the peer exported: the peer's router hands
+			// what comes in over the peering for it to the next hop.
+			// GCP: https://cloud.google.com/vpc/docs/vpc-peering#importing-exporting-routes — an imported custom route's next hop is in the peer network
+			if rt.Target.Addr.IsValid() {
+				for _, b := range n.CIDRs {
+					p.hops = append(p.hops, remoteHop{network: pc.other(n.ID), iif: pc.ifname, src: b.Prefix, dst: rt.Destination, via: rt.Target.Addr})
+				}
 			}
-			return via(pc.addrA.Addr(), pc.ifname)
+			return via(pc.far(n.ID), pc.ifname)
 		}
 	case model.TargetVPNGateway:
 		if d := p.vgwLink(rt.Target.ID, n.ID, rt.Destination); d != nil {

@@ -129,3 +129,25 @@ func planGatewayTable(rp *routerPlan, p *plan, s *snapshot, n model.Network, tab
 		}
 	}
 }
+
+// hopInterface returns the interface a route to an instance or interface
+// reaches: the interface itself, or the instance's interface in the
+// route's network, its lowest device index (its primary one where all
+// are in one network).
+// GCP: https://cloud.google.com/vpc/docs/routes#next-hops — a next hop instance is reached on its interface in the route's network
+func hopInterface(enis map[string]model.NetworkInterface, target, network string) (model.NetworkInterface, bool) {
+	if e, ok := enis[target]; ok {
+		return e, true
+	}
+	var best model.NetworkInterface
+	found := false
+	for _, e := range enis {
+		if e.InstanceID == "" || e.InstanceID != target || e.NetworkID != network {
+			continue
+		}
+		if !found || e.Attachment.DeviceIndex < best.Attachment.DeviceIndex {
+			best, found = e, true
+		}
+	}
+	return best, found
+}

@@ -41,7 +41,7 @@ func (s *Server) serveAddresses(q *request, scope string, rest []string) *apiErr
 	case len(rest) == 0 && q.Method == http.MethodGet:
 		var items []address
 		for _, a := range s.cloud.ElasticIPs(q.project) {
-			if a.Scope == scope {
+			if a.Scope == scope && a.Attrs[attrNATAuto] == "" {
 				items = append(items, s.addressOut(q, a))
 			}
 		}
@@ -143,6 +143,10 @@ func (s *Server) addressUsers(q *request, a model.ElasticIP) []string {
 	if a.Associate == "" {
 		return nil
 	}
+	if g, err := s.cloud.NATGateway(q.project, a.Associate); err == nil {
+		// GCP: https://cloud.google.com/nat/docs/ports-and-addresses#addresses — a manual NAT IP is in use by its router
+		return []string{q.selfLink(routerPath(q.project, g.Region, strings.TrimPrefix(g.Scope, "regions/"+g.Region+"/routers/")))}
+	}
 	e, err := s.cloud.NetworkInterface(q.project, a.Associate)
 	if err != nil || e.InstanceID == "" {
 		return nil
@@ -170,7 +174,7 @@ func (s *Server) addressOut(q *request, a model.ElasticIP) address {
 func (s *Server) aggregatedAddresses(q *request) *apiError {
 	var all []scoped[address]
 	for _, a := range s.cloud.ElasticIPs(q.project) {
-		if a.Scope != "" {
+		if a.Scope != "" && a.Attrs[attrNATAuto] == "" {
 			all = append(all, scoped[address]{a.Scope, a.Name, s.addressOut(q, a)})
 		}
 	}

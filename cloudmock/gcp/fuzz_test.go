@@ -33,6 +33,10 @@ func FuzzRequests(f *testing.F) {
 		{"PATCH", "global/networks/n1/updatePeering", "", `{"networkPeering":{"name":"p","importCustomRoutes":true}}`},
 		{"GET", "global/networks/n1/listPeeringRoutes", "", ""},
 		{"POST", "global/networks/n1/removePeering", "", `{"name":"p"}`},
+		{"POST", "regions/us-central1/routers", "", `{"name":"r","network":"n1","bgp":{"asn":64514},"nats":[{"name":"n","natIpAllocateOption":"MANUAL_ONLY","natIps":["regions/us-central1/addresses/ip"],"sourceSubnetworkIpRangesToNat":"LIST_OF_SUBNETWORKS","subnetworks":[{"name":"s"}]}]}`},
+		{"PATCH", "regions/us-central1/routers/r", "", `{"nats":[{"name":"n","natIpAllocateOption":"AUTO_ONLY","sourceSubnetworkIpRangesToNat":"ALL_SUBNETWORKS_ALL_IP_RANGES"}]}`},
+		{"GET", "regions/us-central1/routers/r/getRouterStatus", "", ""},
+		{"DELETE", "regions/us-central1/routers/r", "", ""},
 		{"DELETE", "global/networks/n1", "", ""},
 	} {
 		f.Add(seed.method, seed.path, seed.filter, seed.body)

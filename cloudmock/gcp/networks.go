@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
@@ -231,6 +232,12 @@ func (s *Server) deleteNetwork(q *request, n model.Network) *apiError {
 	for _, fw := range s.cloud.RuleSets(q.project, model.FlavorFirewall) {
 		if fw.NetworkID == n.ID {
 			return fail(http.StatusBadRequest, "resourceInUseByAnotherResource", "The network resource '%s' is already being used by '%s'", n.ID, fw.ID)
+		}
+	}
+	for k, v := range n.Attrs {
+		if name, ok := strings.CutPrefix(k, routerAttr); ok && v != "" {
+			// GCP: https://cloud.google.com/vpc/docs/create-modify-vpc-networks#deleting_a_network — delete the network's resources (Cloud Routers among them) first
+			return fail(http.StatusBadRequest, "resourceInUseByAnotherResource", "The network resource '%s' is already being used by '%s'", n.ID, "projects/"+q.project+"/regions/"+strings.Replace(name, "/", "/routers/", 1))
 		}
 	}
 	// Any interface of an instance counts, nic0 or another.

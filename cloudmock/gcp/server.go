@@ -143,6 +143,8 @@ func (s *Server) route(q *request) *apiError {
 		return s.aggregatedInstances(q)
 	case w[0] == "aggregated" && len(w) == 2 && w[1] == "addresses":
 		return s.aggregatedAddresses(q)
+	case w[0] == "aggregated" && len(w) == 2 && w[1] == "routers":
+		return s.aggregatedRouters(q)
 	}
 	return notFound("projects/" + q.project + "/" + strings.Join(w, "/"))
 }
@@ -172,6 +174,8 @@ func (s *Server) routeRegional(q *request, region, coll string, rest []string) *
 		return s.serveSubnetworks(q, region, rest)
 	case "addresses":
 		return s.serveAddresses(q, model.GCPRegionScope(region), rest)
+	case "routers":
+		return s.serveRouters(q, region, rest)
 	case "operations":
 		return s.serveOperations(q, model.GCPRegionScope(region), rest)
 	}

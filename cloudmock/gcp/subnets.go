@@ -157,6 +157,7 @@ func (s *Server) insertSubnet(q *request, region string) *apiError {
 			attrs[attrSecondary] = string(b)
 		}
 		_ = s.cloud.SetAttrs(q.project, sn.ID, attrs)
+		s.natNewSubnet(q, sn)
 		return nil
 	})
 }

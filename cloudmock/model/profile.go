@@ -94,6 +94,10 @@ type Profile struct {
 	// in other networks (GCP's next hop instance); without it a route to
 	// an instance needs the instance to have one interface (AWS's).
 	RouteToInstanceNIC bool
+	// PublicIPBeforeNAT says that an instance's own public IP carries its
+	// outbound connections ahead of a NAT gateway serving its subnet
+	// (GCP's Cloud NAT); without it the NAT gateway comes first (Azure's).
+	PublicIPBeforeNAT bool
 	// OpenPublicIPTier is the tier (ElasticIP.Tier) whose addresses are
 	// open all the same (Azure's Basic SKU); empty for none.
 	OpenPublicIPTier string

@@ -97,8 +97,10 @@ var gcpProfile = Profile{
 	PrefixesFromSubnets: true,
 	PeeringRoutes:       true,
 	RouteToInstanceNIC:  true,
-	Limits:              gcpLimits(),
-	ReservedLow:         2, ReservedHigh: 2,
+	// GCP: https://cloud.google.com/nat/docs/overview — Cloud NAT does not apply to a VM's interface that has an external IP
+	PublicIPBeforeNAT: true,
+	Limits:            gcpLimits(),
+	ReservedLow:       2, ReservedHigh: 2,
 	NetworkRules: gcpImpliedRules(),
 	// GCP: https://cloud.google.com/compute/docs/regions-zones — the regions
 	Regions: []string{

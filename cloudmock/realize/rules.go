@@ -368,7 +368,7 @@ func routerRuleset(s routerSpec) (*ruleset, error) {
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html — the internet gateway performs one-to-one NAT between an instance's private address and its public or elastic IP; without one, it does not pass the instance's traffic
 		pre := policy.Chain{Name: "prerouting", Hook: policy.HookPrerouting, Type: policy.TypeNAT, Priority: policy.PriorityDstNAT}
 		post := policy.Chain{Name: "postrouting", Hook: policy.HookPostrouting, Type: policy.TypeNAT, Priority: policy.PrioritySrcNAT}
-		subnetNATRules(&post, &fwd, s.SubnetNAT)
+		subnetNATRules(&post, &fwd, s.SubnetNAT, false)
 		// A gateway endpoint's services are reached from any address of
 		// the VPC, public IP or not (endpoints.go).
 		// AWS: https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html — instances in a subnet with the endpoint's route reach the service without public IP addresses
@@ -381,6 +381,7 @@ func routerRuleset(s routerSpec) (*ruleset, error) {
 			post.Rules = append(post.Rules, policy.Rule{Match: policy.Match{OIF: igwIf, Src: netip.PrefixFrom(m.Private, 32)}, NAT: &policy.NAT{Kind: policy.SNAT, Addr: m.Public}})
 			fwd.Rules = append(fwd.Rules, accepting(policy.Match{OIF: igwIf, Src: netip.PrefixFrom(m.Private, 32)}))
 		}
+		subnetNATRules(&post, &fwd, s.SubnetNAT, true)
 		fwd.Rules = append(fwd.Rules, policy.Rule{Match: policy.Match{OIF: igwIf}, Verdict: policy.Drop})
 		segChains = append(segChains, pre, post)
 	}

@@ -17,6 +17,10 @@ import (
 type subnetNAT struct {
 	Subnets []netip.Prefix
 	Public  netip.Addr
+	// Last: the instances' own public IPs come first (GCP's Cloud NAT
+	// translates only what has none).
+	// GCP: https://cloud.google.com/nat/docs/overview — Cloud NAT does not apply to a VM's interface that has an external IP
+	Last bool
 }
 
 // planSubnetNATs plans each available NAT gateway of no subnet that has a
@@ -30,7 +34,7 @@ func planSubnetNATs(p *plan, s *snapshot, igwOf map[string]string) {
 		if g.SubnetID != "" || g.State != model.StateAvailable || !g.PublicIP.IsValid() || igwOf[g.NetworkID] == "" {
 			continue
 		}
-		sn := subnetNAT{Public: g.PublicIP}
+		sn := subnetNAT{Public: g.PublicIP, Last: s.system.natLast[g.NetworkID]}
 		for _, id := range g.Serves {
 			if x, ok := s.subnets[id]; ok && x.NetworkID == g.NetworkID {
 				sn.Subnets = append(sn.Subnets, x.Prefix)
@@ -45,9 +49,13 @@ func planSubnetNATs(p *plan, s *snapshot, igwOf map[string]string) {
 }
 
 // subnetNATRules translates the served subnets' new connections to the
-// internet (post) and lets them out (fwd).
-func subnetNATRules(post, fwd *policy.Chain, nats []subnetNAT) {
+// internet (post) and lets them out (fwd): the gateways that come before
+// the one-to-one mappings of public IPs (last false), or after them.
+func subnetNATRules(post, fwd *policy.Chain, nats []subnetNAT, last bool) {
 	for _, sn := range nats {
+		if sn.Last != last {
+			continue
+		}
 		for _, sub := range sn.Subnets {
 			post.Rules = append(post.Rules, policy.Rule{Match: policy.Match{OIF: igwIf, Src: sub}, NAT: &policy.NAT{Kind: policy.SNAT, Addr: sn.Public}})
 			fwd.Rules = append(fwd.Rules, accepting(policy.Match{OIF: igwIf, Src: sub}))

@@ -25,11 +25,12 @@ type systemInfo struct {
 	effective map[string][]model.EffectiveRoute // by subnet ID
 	vnetTag   map[string][]netip.Prefix         // by subnet ID: the VirtualNetwork service tag there
 	netRules  map[string][]model.Rule           // network ID -> the rules beneath its sets (model.Profile.NetworkRules)
+	natLast   map[string]bool                   // network IDs whose public IPs come before NAT gateways (model.Profile.PublicIPBeforeNAT)
 }
 
 func newSystemInfo() systemInfo {
 	return systemInfo{nets: map[string]bool{}, closed: map[string]bool{}, openTier: map[string]string{},
-		effective: map[string][]model.EffectiveRoute{}, vnetTag: map[string][]netip.Prefix{}, netRules: map[string][]model.Rule{}}
+		effective: map[string][]model.EffectiveRoute{}, vnetTag: map[string][]netip.Prefix{}, netRules: map[string][]model.Rule{}, natLast: map[string]bool{}}
 }
 
 // read reads an account's networks, if its profile has system routes or
@@ -40,6 +41,7 @@ func (si systemInfo) read(c *model.Cloud, a model.Account) {
 		return
 	}
 	for _, n := range c.Networks(a.ID) {
+		si.natLast[n.ID] = prof.PublicIPBeforeNAT
 		si.nets[n.ID], si.closed[n.ID], si.openTier[n.ID] = prof.SystemRoutes, prof.PublicIPClosed, prof.OpenPublicIPTier
 		if prof.NetworkRules != nil {
 			si.netRules[n.ID] = prof.NetworkRules

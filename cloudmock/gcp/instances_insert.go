@@ -95,7 +95,7 @@ func (s *Server) launch(q *request, zone string, in instance, nics []nicPlan, ac
 		return ipInUse(nic.static.PublicIP.String())
 	}
 	ephemeral := nic.ephemeral
-	spec := model.LaunchSpec{Count: 1, Type: model.GCPName(in.MachineType), Place: model.Place{Scope: model.GCPZoneScope(zone), Name: in.Name},
+	spec := model.LaunchSpec{Count: 1, Type: model.GCPName(in.MachineType), Place: model.Place{Scope: model.GCPZoneScope(zone), Name: in.Name}, ImageID: q.bootImage(in.Disks),
 		PublicIP: &ephemeral, NetworkTags: dedupe(tagItems(in.Tags)), ServiceAccounts: accounts, Interfaces: ifs}
 	insts, err := s.cloud.RunInstances(q.project, spec)
 	if err != nil {
@@ -237,4 +237,40 @@ func (s *Server) nicSubnet(q *request, region, field string, ni netInterface) (m
 		return model.Subnet{}, fail(http.StatusBadRequest, "invalid", "Invalid value for field '%s.subnetwork': '%s'. Subnetwork does not belong to the network %s.", field, clip(ni.Subnetwork), n.Name)
 	}
 	return sn, nil
+}
+
+// bootImage returns the resource path of the boot disk's source image
+// (projects/P/global/images/NAME; an image family gives its own name), or
+// "" when the request names none the lab can read. The lab runs an
+// instance of one of its appliance images (the project mcnlab's gateway,
+// firewall and egress-gateway) as that appliance.
+// GCP: https://cloud.google.com/compute/docs/reference/rest/v1/instances/insert — disks[].boot, disks[].initializeParams.sourceImage: an image or an image family URL
+// GCP: https://cloud.google.com/compute/docs/images/image-families-best-practices — projects/P/global/images/family/F stands for the family's latest image
+func (q *request) bootImage(disks []json.RawMessage) string {
+	for n, raw := range disks {
+		var d struct {
+			Boot             bool `json:"boot"`
+			InitializeParams *struct {
+				SourceImage string `json:"sourceImage"`
+			} `json:"initializeParams"`
+		}
+		if json.Unmarshal(raw, &d) != nil || (!d.Boot && n > 0) || d.InitializeParams == nil {
+			continue
+		}
+		r := d.InitializeParams.SourceImage
+		for _, h := range append([]string{q.base}, refHosts...) {
+			r = strings.TrimPrefix(r, h)
+		}
+		if strings.HasPrefix(r, "global/") {
+			r = "projects/" + q.project + "/" + r
+		}
+		w := strings.Split(r, "/")
+		if len(w) == 6 && w[4] == "family" {
+			w = append(w[:4], w[5])
+		}
+		if len(w) == 5 && w[0] == "projects" && w[2] == "global" && w[3] == "images" && w[4] != "" {
+			return strings.Join(w, "/")
+		}
+	}
+	return ""
 }

@@ -34,10 +34,24 @@ const (
 	AzureEgressImage   = "mcnlab:egress-gateway:lab"
 )
 
+// The image IDs of GCP instances made from the lab's appliance images:
+// the Compute front-end's resource paths of the boot disk's source image
+// (an image of the project mcnlab, named or by its family of the same
+// name). Their instances run the same daemons as GatewayImage,
+// FirewallImage and EgressImage; forwarding appliances need canIpForward,
+// as GCP requires.
+// GCP: https://cloud.google.com/vpc/docs/using-routes#canipforward — an instance that forwards packets needs IP forwarding enabled
+const (
+	GCPGatewayImage  = "projects/mcnlab/global/images/gateway"
+	GCPFirewallImage = "projects/mcnlab/global/images/firewall"
+	GCPEgressImage   = "projects/mcnlab/global/images/egress-gateway"
+)
+
 // daemonImages maps the images whose instances run an appliance daemon to
 // the subcommand it runs.
 var daemonImages = map[string]string{GatewayImage: "gateway", FirewallImage: "firewall", EgressImage: "egress-gateway",
-	AzureGatewayImage: "gateway", AzureFirewallImage: "firewall", AzureEgressImage: "egress-gateway"}
+	AzureGatewayImage: "gateway", AzureFirewallImage: "firewall", AzureEgressImage: "egress-gateway",
+	GCPGatewayImage: "gateway", GCPFirewallImage: "firewall", GCPEgressImage: "egress-gateway"}
 
 // daemonVerb is the subcommand instance id's appliance daemon runs, by
 // the image it was launched with (daemonImages); "gateway" when unknown.

@@ -69,6 +69,7 @@ with addresses, routes and start-up commands. Labs are recorded under
 	root.AddCommand(newPlanApply()...)
 	root.AddCommand(newSimulate())
 	root.AddCommand(newVPCTracker(), newGraph())
+	root.AddCommand(newFlightPath())
 	return root
 }
 

@@ -18,10 +18,15 @@ const securityTopology = "../../topologies/security.yaml"
 // serveHi answers "hi" on tcp/80 of the instance's private address until
 // the test ends.
 func serveHi(t *testing.T, ns string, addr netip.Addr) {
+	serveHiOn(t, ns, netip.AddrPortFrom(addr, 80))
+}
+
+// serveHiOn is serveHi on any address and port.
+func serveHiOn(t *testing.T, ns string, ap netip.AddrPort) {
 	t.Helper()
 	var ln net.Listener
 	if err := netns.Do(ns, func() (err error) {
-		ln, err = net.Listen("tcp4", netip.AddrPortFrom(addr, 80).String())
+		ln, err = net.Listen("tcp4", ap.String())
 		return err
 	}); err != nil {
 		t.Fatal(err)

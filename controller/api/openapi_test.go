@@ -175,6 +175,7 @@ func TestSchemasMatchTypes(t *testing.T) {
 		"Domain": Domain{}, "Drop": Drop{}, "PingRequest": PingRequest{}, "PingResult": PingResult{},
 		"TokenInfo": store.TokenInfo{}, "TokenRequest": TokenRequest{}, "NewToken": NewToken{},
 		"EgressGateway": EgressGateway{}, "EgressDecision": EgressDecision{}, "EgressBaseRequest": EgressBaseRequest{},
+		"FlightPathRequest": FlightPathRequest{},
 	} {
 		s, ok := d.Comps.Schemas[name]
 		if !ok {

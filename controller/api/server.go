@@ -90,6 +90,7 @@ func newHandler(b Backend, auth Authenticator) *handler {
 		{"GET", metricsPath, store.RoleReadOnly, h.serveMetrics},
 	}
 	h.routes = append(h.routes, h.egressRoutes()...)
+	h.routes = append(h.routes, h.flightPathRoutes()...)
 	h.mux = http.NewServeMux()
 	for _, rt := range h.routes {
 		h.mux.HandleFunc(rt.method+" "+rt.path, h.metrics.instrument(rt, h.guard(rt)))

@@ -3,7 +3,6 @@ package intent
 import (
 	"fmt"
 	"net/netip"
-	"strings"
 
 	"github.com/mcnlab/mcnlab/topologies"
 )
@@ -19,72 +18,6 @@ type Expectation struct {
 	// subnet, and the source has no fixed address. Reach is then false
 	// and Reason says what to fix.
 	Depends bool
-}
-
-// Expect derives from the intent alone whether endpoint from reaches
-// endpoint to (a ping and its answer), given the routes approved at run
-// time and the endpoints' addresses (addr; a workload without a fixed
-// address needs its inventory address there).
-func (p *Plan) Expect(from, to string, approved map[string][]topologies.ApprovedRoute, addr map[string]netip.Addr) Expectation {
-	a, b := p.Endpoint(from), p.Endpoint(to)
-	if a == nil || b == nil {
-		return Expectation{Reason: "unknown endpoint"}
-	}
-	src := addr[from]
-	if !src.IsValid() {
-		src = a.Address
-	}
-	switch {
-	case a.Site != "" && a.Site == b.Site:
-		return Expectation{Reach: true} // the site router routes between its own LANs
-	case a.VPC != "" && a.VPC == b.VPC:
-		return p.securityGroup(a, b, src) // the VPC's local route
-	}
-	if r := p.noRoute(a, b, approved); r != "" {
-		return Expectation{Reason: "no route: " + r}
-	}
-	if r := p.domainPolicy(a, b); r != "" {
-		return Expectation{Reason: "domain policy: " + r}
-	}
-	return p.securityGroup(a, b, src)
-}
-
-// securityGroup is whether b's security group admits a's packets from
-// src. Without src (a workload whose address the cloud chooses and that
-// is not known yet) it answers for every address of a's subnet: admitted
-// when the allow list covers the whole subnet, blocked when it covers
-// none of it, and Depends when part.
-func (p *Plan) securityGroup(a, b *Endpoint, src netip.Addr) Expectation {
-	if b.VPC == "" || b.Allow == nil {
-		return Expectation{Reach: true}
-	}
-	s := make([]string, len(b.Allow))
-	for i, pr := range b.Allow {
-		s[i] = pr.String()
-	}
-	blocked := Expectation{Reason: fmt.Sprintf("security group: %s admits only %s", b.Name, strings.Join(s, ", "))}
-	if !src.IsValid() && a.Subnet.IsValid() {
-		part := false
-		for _, pr := range b.Allow {
-			if pr.Bits() <= a.Subnet.Bits() && pr.Contains(a.Subnet.Addr()) {
-				return Expectation{Reach: true}
-			}
-			part = part || pr.Overlaps(a.Subnet)
-		}
-		if part {
-			blocked.Reason += fmt.Sprintf(", part of %s's subnet %s, and %s has no fixed address: whether it is admitted depends on the address the cloud gives it; give %s an address", a.Name, a.Subnet, a.Name, a.Name)
-			blocked.Depends = true
-		} else {
-			blocked.Reason += fmt.Sprintf(", none of %s's subnet %s", a.Name, a.Subnet)
-		}
-		return blocked
-	}
-	for _, pr := range b.Allow {
-		if pr.Contains(src) {
-			return Expectation{Reach: true}
-		}
-	}
-	return blocked
 }
 
 // transitOf is the transit an endpoint's traffic enters: its spoke's, or
@@ -130,16 +63,20 @@ func (p *Plan) peered(x, y string) bool {
 	return false
 }
 
-// noRoute says why a and b have no route between them, or "".
-func (p *Plan) noRoute(a, b *Endpoint, approved map[string][]topologies.ApprovedRoute) string {
+// routeWhy says why a and b have no route between them, or "", with
+// the step that finds it: a VPC that is no spoke, transits not peered, or
+// a site's prefix pending approval.
+func (p *Plan) routeWhy(a, b *Endpoint, approved map[string][]topologies.ApprovedRoute) (Step, string) {
 	ta, tb := p.transitOf(a), p.transitOf(b)
 	for _, e := range []*Endpoint{a, b} {
 		if p.transitOf(e) == "" {
-			return fmt.Sprintf("%s's VPC %s is not a spoke of any transit", e.Name, e.VPC)
+			why := fmt.Sprintf("%s's VPC %s is not a spoke of any transit", e.Name, e.VPC)
+			return Step{Kind: StepRoute, Object: e.VPC, Action: ActionMissing, Detail: why}, why
 		}
 	}
 	if !p.peered(ta, tb) {
-		return fmt.Sprintf("transits %s and %s are not peered", ta, tb)
+		why := fmt.Sprintf("transits %s and %s are not peered", ta, tb)
+		return Step{Kind: StepRoute, Object: ta, Rule: "no route to " + b.Prefix.String(), Action: ActionMissing, Detail: why}, why
 	}
 	for _, e := range []*Endpoint{a, b} {
 		if e.Site == "" {
@@ -147,10 +84,12 @@ func (p *Plan) noRoute(a, b *Endpoint, approved map[string][]topologies.Approved
 		}
 		tr := p.transitOf(e)
 		if !p.approvedAt(tr, e.Site, e.Prefix, approved[tr]) {
-			return fmt.Sprintf("%s (%s) is not approved at transit %s", e.Prefix, e.Site, tr)
+			why := fmt.Sprintf("%s (%s) is not approved at transit %s", e.Prefix, e.Site, tr)
+			return Step{Kind: StepPolicy, Object: "route approval", Rule: fmt.Sprintf("%s %s pending", e.Site, e.Prefix), Action: ActionPending,
+				Detail: fmt.Sprintf("approve it: mcnlab routes approve %s %s", e.Site, e.Prefix)}, why
 		}
 	}
-	return ""
+	return Step{}, ""
 }
 
 // approvedAt reports whether a site's prefix is accepted at transit tr.

@@ -1,0 +1,158 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/mcnlab/mcnlab/controller/api"
+	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/controller/intent"
+)
+
+var _ api.FlightPathBackend = (*Backend)(nil)
+
+// FlightPath traces a flow between two endpoints through what the clouds
+// say now (both ends' security groups, route tables and network ACLs,
+// read through the accounts' providers) and what the platform holds (the
+// run-time approvals, the domain policy), with intent.Plan.Trace, the
+// engine that answers simulate.
+func (b *Backend) FlightPath(ctx context.Context, req api.FlightPathRequest) (api.FlightPath, error) {
+	c := b.c
+	f, err := req.Flow()
+	if err != nil {
+		return api.FlightPath{}, fmt.Errorf("%w: %v", api.ErrInvalid, err)
+	}
+	from, to := c.plan.Endpoint(req.From), c.plan.Endpoint(req.To)
+	for i, e := range []*intent.Endpoint{from, to} {
+		if e == nil {
+			return api.FlightPath{}, fmt.Errorf("no workload or site host %q: %w", []string{req.From, req.To}[i], api.ErrNotFound)
+		}
+	}
+	v, err := c.liveView(ctx, from, to)
+	if err != nil {
+		return api.FlightPath{}, err
+	}
+	return api.FlightPath{Path: c.plan.Trace(req.From, req.To, f, v),
+		Ends: []api.FlightPathEnd{endOf(from, to, v), endOf(to, from, v)}}, nil
+}
+
+// liveView reads the ends of the endpoints' instances and of their
+// spokes' first gateways through the providers, with the run-time
+// approvals and the gateways' IDs.
+func (c *Controller) liveView(ctx context.Context, es ...*intent.Endpoint) (*intent.View, error) {
+	approved, err := c.liveApprovals()
+	if err != nil {
+		return nil, err
+	}
+	v := &intent.View{Ends: map[string]cloud.EndState{}, Approved: approved, Gateways: map[string]string{}}
+	c.mu.Lock()
+	for k, in := range c.inv.Instances {
+		if c.plan.Gateway(k) != nil {
+			v.Gateways[in.ID], v.Gateways[in.Interface] = k, k
+		}
+	}
+	c.mu.Unlock()
+	var keys []string
+	for _, e := range es {
+		if e.VPC == "" {
+			continue
+		}
+		keys = append(keys, e.Instance)
+		if gws := c.plan.GatewaysOf(e.Spoke); len(gws) > 0 {
+			keys = append(keys, gws[0].Key)
+		}
+	}
+	for _, k := range keys {
+		if _, ok := v.Ends[k]; ok {
+			continue
+		}
+		end, err := c.readEnd(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		v.Ends[k] = end
+	}
+	return v, nil
+}
+
+// readEnd reads instance k through its account's provider.
+func (c *Controller) readEnd(ctx context.Context, k string) (cloud.EndState, error) {
+	for _, a := range c.plan.Accounts {
+		if !slices.ContainsFunc(a.Desired.Instances, func(in cloud.Instance) bool { return in.Key == k }) {
+			continue
+		}
+		pr, ok := c.opts.Providers[a.Account.Name].(cloud.PathReader)
+		if !ok {
+			return cloud.EndState{}, fmt.Errorf("account %s (%s): its provider cannot read security groups, route tables and network ACLs for FlightPath yet",
+				a.Account.Name, a.Account.Provider)
+		}
+		end, err := pr.ReadEnd(ctx, k)
+		if err != nil {
+			return end, fmt.Errorf("account %s: %w", a.Account.Name, err)
+		}
+		return end, nil
+	}
+	return cloud.EndState{}, fmt.Errorf("instance %s is in no account: %w", k, api.ErrNotFound)
+}
+
+// endOf lays out what the cloud says of e's end, the route to peer
+// marked.
+func endOf(e, peer *intent.Endpoint, v *intent.View) api.FlightPathEnd {
+	out := api.FlightPathEnd{Endpoint: e.Name, Address: e.Address, Site: e.Site}
+	if e.VPC == "" {
+		return out
+	}
+	es := v.Ends[e.Instance]
+	out.Address, out.Instance, out.Subnet, out.SubnetCIDR = es.Address, es.Instance, es.Subnet, es.SubnetCIDR
+	for _, g := range es.Groups {
+		ag := api.FlightPathGroup{ID: g.ID, Name: g.Name, Ingress: []string{}, Egress: []string{}}
+		for _, r := range g.Ingress {
+			ag.Ingress = append(ag.Ingress, withID(r.ID, intent.RuleText(r.Rule)))
+		}
+		for _, r := range g.Egress {
+			ag.Egress = append(ag.Egress, withID(r.ID, strings.Replace(intent.RuleText(r.Rule), " from ", " to ", 1)))
+		}
+		out.SecurityGroups = append(out.SecurityGroups, ag)
+	}
+	peerAddr := peer.Address
+	if pe, ok := v.Ends[peer.Instance]; ok && peer.VPC != "" {
+		peerAddr = pe.Address
+	}
+	match := es.Table.Lookup(peerAddr)
+	t := &api.FlightPathTable{ID: es.Table.ID, Routes: []api.FlightPathRoute{}}
+	for i, r := range es.Table.Routes {
+		t.Routes = append(t.Routes, api.FlightPathRoute{Destination: r.Destination, Kind: string(r.Kind), Target: r.Target,
+			Matched: match == &es.Table.Routes[i]})
+	}
+	out.RouteTable = t
+	if es.ACL != nil {
+		a := &api.FlightPathACL{ID: es.ACL.ID, Inbound: aclLines(es.ACL.Inbound), Outbound: aclLines(es.ACL.Outbound)}
+		out.NetworkACL = a
+	}
+	return out
+}
+
+func withID(id, text string) string {
+	if id == "" {
+		return text
+	}
+	return id + ": " + text
+}
+
+// aclLines renders entries in rule number order: "100 allow all from
+// 0.0.0.0/0".
+func aclLines(es []cloud.ACLEntry) []string {
+	es = slices.Clone(es)
+	slices.SortFunc(es, func(a, b cloud.ACLEntry) int { return int(a.Number) - int(b.Number) })
+	out := []string{}
+	for _, e := range es {
+		act := "deny"
+		if e.Allow {
+			act = "allow"
+		}
+		out = append(out, fmt.Sprintf("%d %s %s", e.Number, act, intent.RuleText(e.Rule)))
+	}
+	return out
+}

@@ -87,6 +87,7 @@ func TestGcloud(t *testing.T) {
 		t.Fatalf("routes list: %q", out)
 	}
 	gcloudInstances(t, must, fails, srv.URL)
+	gcloudVPC(t, must, fails)
 	fails("is already being used by", "networks", "delete", "net2", "--quiet")
 	fails("Must be a match of regex", "networks", "create", "bad_name", "--subnet-mode=custom")
 	fails("conflicts with existing subnetwork", "networks", "subnets", "create", "s3", "--network", "net2", "--region", "us-east1", "--range", "10.2.0.128/25")

@@ -2,6 +2,7 @@ package gcp
 
 import (
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -260,4 +261,23 @@ func (s *Server) updatePeering(q *request, n model.Network) *apiError {
 		}
 		return nil
 	})
+}
+
+// checkPeerRanges refuses a new subnet range of network n that overlaps
+// a range of a network n is peered with.
+// GCP: https://cloud.google.com/vpc/docs/vpc-peering#restrictions — a subnet range cannot overlap a subnet range of a peered network, also when the subnet is made after the peering
+func (s *Server) checkPeerRanges(q *request, n model.Network, p netip.Prefix) *apiError {
+	for _, ps := range s.peerings(q.project, n) {
+		acct, id := ps.Remote()
+		pn, err := s.cloud.Network(acct, id)
+		if err != nil {
+			continue
+		}
+		for _, b := range pn.CIDRs {
+			if b.Prefix.Overlaps(p) {
+				return fail(http.StatusBadRequest, "invalid", "Invalid IPCidrRange: %s conflicts with the range %s of peer network %s (peering %s).", p, b.Prefix, pn.ID, ps.Name())
+			}
+		}
+	}
+	return nil
 }

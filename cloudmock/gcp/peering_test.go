@@ -118,6 +118,9 @@ func TestPeeringLibrary(t *testing.T) {
 	customNet(t, svc, project, "net4", "d", "10.1.0.0/16")
 	_, err = svc.Networks.AddPeering(project, "net1", &compute.NetworksAddPeeringRequest{Name: "p14", PeerNetwork: "global/networks/net4"}).Do()
 	wantMessage(t, err, 400, "invalid", "overlaps with an IP range in the local network")
+	// A subnet made after the peering may not overlap the peer's ranges.
+	_, err = svc.Subnetworks.Insert(project, "europe-west1", &compute.Subnetwork{Name: "late", Network: "global/networks/net2", IpCidrRange: "10.1.0.128/25"}).Do()
+	wantMessage(t, err, 400, "invalid", "conflicts with the range 10.1.0.0/24 of peer network")
 	_, err = svc.Networks.RemovePeering(project, "net1", &compute.NetworksRemovePeeringRequest{Name: "nope"}).Do()
 	wantReason(t, err, 400, "invalid")
 }

@@ -143,6 +143,9 @@ func (s *Server) insertSubnet(q *request, region string) *apiError {
 	if err := s.checkSecondary(in.SecondaryIPRanges, prefix, n); err != nil {
 		return err
 	}
+	if err := s.checkPeerRanges(q, n, prefix); err != nil {
+		return err
+	}
 	return s.mutate(q, model.GCPRegionScope(region), "insert", path, func() *apiError {
 		sn, err := s.cloud.CreateSubnetAt(q.project, n.ID, model.Place{Region: region, Scope: model.GCPRegionScope(region), Name: in.Name}, prefix, "", nil)
 		if err != nil {

@@ -31,6 +31,7 @@ import (
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/controller/nodes"
 	"github.com/mcnlab/mcnlab/controller/store"
+	"github.com/mcnlab/mcnlab/controller/vpnauth"
 	"github.com/mcnlab/mcnlab/dataplane/egressmgmt"
 	"github.com/mcnlab/mcnlab/dataplane/fwmgmt"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
@@ -57,6 +58,10 @@ type Options struct {
 	// Egress opens the FQDN egress gateways' management APIs; nil leaves
 	// them unconfigured.
 	Egress nodes.EgressDialer
+	// VPN opens the user VPN gateways' management APIs, and VPNCA issues
+	// their certificates and the users'; nil leaves them unconfigured.
+	VPN   nodes.VPNDialer
+	VPNCA *vpnauth.CA
 	// Providers are the cloud clients by account name.
 	Providers map[string]cloud.Provider
 	// Store holds keys, approvals and records.
@@ -75,9 +80,10 @@ type Controller struct {
 	plan *intent.Plan
 	log  *log.Logger
 
-	fw clientCache[*fwmgmt.Client]     // FireNet firewalls (firenet.go)
-	eg clientCache[*egressmgmt.Client] // FQDN egress gateways (egress.go)
-	gd guardDutyState                  // GuardDuty enforcement (guardduty.go)
+	fw  clientCache[*fwmgmt.Client]     // FireNet firewalls (firenet.go)
+	eg  clientCache[*egressmgmt.Client] // FQDN egress gateways (egress.go)
+	gd  guardDutyState                  // GuardDuty enforcement (guardduty.go)
+	vpn vpnState                        // user VPN gateways (uservpn.go)
 
 	mu        sync.Mutex
 	inv       cloud.Inventory // merged over accounts
@@ -121,6 +127,7 @@ func New(plan *intent.Plan, opts Options) *Controller {
 func (c *Controller) Close() error {
 	c.fw.closeAll()
 	c.eg.closeAll()
+	c.vpn.clients.closeAll()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, cl := range c.clients {
@@ -319,7 +326,7 @@ func (c *Controller) step(ctx context.Context) error {
 	if err := c.syncRoutes(ctx); err != nil {
 		errs = append(errs, err)
 	}
-	if err := errors.Join(c.pushFirewalls(ctx), c.syncFireNetRoutes(ctx), c.pushEgress(ctx), c.pushPSF(ctx)); err != nil {
+	if err := errors.Join(c.pushFirewalls(ctx), c.syncFireNetRoutes(ctx), c.pushEgress(ctx), c.pushPSF(ctx), c.pushVPN(ctx)); err != nil {
 		errs = append(errs, err)
 	}
 	c.mu.Lock()

@@ -97,8 +97,12 @@ func RunController(ctx context.Context, lab string) error {
 		return err
 	}
 	defer st.Close()
+	ca, err := vpnCA(lab, cp)
+	if err != nil {
+		return err
+	}
 	ctl := controller.New(cp, controller.Options{Gateways: Nodes{Lab: lab}, Firewalls: Nodes{Lab: lab}, Egress: Nodes{Lab: lab}, Diagnostics: Nodes{Lab: lab}, Providers: providers, Store: st, Log: os.Stderr,
-		ThreatLists: ThreatLists(lab)})
+		ThreatLists: ThreatLists(lab), VPN: Nodes{Lab: lab}, VPNCA: ca})
 	defer ctl.Close()
 
 	// The API keeps its address across restarts, so clients keep working.
@@ -126,7 +130,12 @@ func RunController(ctx context.Context, lab string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 2)
-	go func() { errc <- api.Serve(ctx, ln, api.NewHandler(controller.NewBackend(ctl, lab), st)) }()
+	h, err := withVPN(api.NewHandler(controller.NewBackend(ctl, lab), st), "http://"+ln.Addr().String(), cp, ctl, ca)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	go func() { errc <- api.Serve(ctx, ln, h) }()
 	if err := api.WriteEndpoint(lab, "http://"+ln.Addr().String(), token); err != nil {
 		return err
 	}

@@ -198,6 +198,9 @@ func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.
 			argv = append(argv, "--circuit", s.Name+"="+ns+":"+intent.LineInterface+":"+cp.LineRegion(s.Name))
 		}
 	}
+	for _, l := range cp.Laptops() {
+		argv = append(argv, "--uplink", l.Name+"="+emulator.NamespaceName(lab, l.Name)+":"+intent.UplinkInterface+":"+l.Uplink.String())
+	}
 	if cp.Topology.Internet != nil {
 		argv = append(argv, "--internet", TopologyFile(lab)) // its servers and the VPCs' resolvers
 	}

@@ -21,6 +21,15 @@ const FirewallImage = "ami-mcnlab-firewall"
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html — a NAT instance in a public subnet, the private subnets' route tables pointing 0.0.0.0/0 at it, its source/destination check off
 const EgressImage = "ami-mcnlab-egress"
 
+// VPNImage is the image ID that makes an instance a user VPN gateway: it
+// runs `<Options.GatewayCommand> vpn-gateway --socket GatewaySocket(lab,
+// id) --name GatewayName(id)` the same way, an OpenVPN server with the
+// profiles' rules (dataplane/uservpn), configured by the controller over
+// that socket. It translates its clients' addresses to its own, as a NAT
+// instance does, so its source/destination check must be off.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html#EIP_Disable_SrcDestCheck — an instance that forwards needs the source/destination check off
+const VPNImage = "ami-mcnlab-vpn"
+
 // The image IDs of Azure VMs made from the lab's appliance images: the
 // Azure front-end's publisher:offer:sku (lower case) of the marketplace
 // references mcnlab:gateway:lab, mcnlab:firewall:lab and
@@ -49,7 +58,7 @@ const (
 
 // daemonImages maps the images whose instances run an appliance daemon to
 // the subcommand it runs.
-var daemonImages = map[string]string{GatewayImage: "gateway", FirewallImage: "firewall", EgressImage: "egress-gateway",
+var daemonImages = map[string]string{GatewayImage: "gateway", FirewallImage: "firewall", EgressImage: "egress-gateway", VPNImage: "vpn-gateway",
 	AzureGatewayImage: "gateway", AzureFirewallImage: "firewall", AzureEgressImage: "egress-gateway",
 	GCPGatewayImage: "gateway", GCPFirewallImage: "firewall", GCPEgressImage: "egress-gateway"}
 

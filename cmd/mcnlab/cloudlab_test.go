@@ -233,15 +233,7 @@ func statusIs(err error, code int) bool {
 // workloadNS returns the namespace of a workload instance.
 func workloadNS(t *testing.T, lab, name string) string {
 	t.Helper()
-	_, instances, err := mcnlab.PlanAndInstances(context.Background(), lab)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, ok := instances[name]
-	if !ok {
-		t.Fatalf("no instance %s in the lab's cloud", name)
-	}
-	return emulator.InstanceNamespace(lab, in.ID)
+	return emulator.InstanceNamespace(lab, instanceID(t, lab, name))
 }
 
 // reach pings dst from ns up to n times and reports whether one came back.

@@ -176,6 +176,7 @@ func TestSchemasMatchTypes(t *testing.T) {
 		"TokenInfo": store.TokenInfo{}, "TokenRequest": TokenRequest{}, "NewToken": NewToken{},
 		"EgressGateway": EgressGateway{}, "EgressDecision": EgressDecision{}, "EgressBaseRequest": EgressBaseRequest{},
 		"FlightPathRequest": FlightPathRequest{},
+		"VPNUser":           VPNUser{}, "VPNSession": VPNSession{}, "VPNDisconnectResult": VPNDisconnectResult{},
 	} {
 		s, ok := d.Comps.Schemas[name]
 		if !ok {

@@ -134,6 +134,7 @@ const (
 	ImageWorkload ImageRole = "workload" // a plain host that answers probes
 	ImageFirewall ImageRole = "firewall" // a FireNet firewall (the stateful engine)
 	ImageEgress   ImageRole = "egress"   // an FQDN egress gateway (the FQDN filter and source NAT)
+	ImageVPN      ImageRole = "vpn"      // a user VPN gateway (OpenVPN and the profiles' rules)
 )
 
 // Size is an instance's size class; each provider maps it to a machine

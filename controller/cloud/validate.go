@@ -123,11 +123,11 @@ func (v *validator) instances(instances []Instance) {
 			v.bad("instance", i.Key, "private IP %s is outside subnet %s (%s)", i.PrivateIP, i.Subnet, s.CIDR)
 		}
 		switch i.Image {
-		case ImageGateway, ImageWorkload, ImageFirewall, ImageEgress:
+		case ImageGateway, ImageWorkload, ImageFirewall, ImageEgress, ImageVPN:
 		case "":
 			v.bad("instance", i.Key, "no image")
 		default:
-			v.bad("instance", i.Key, "image role %q is not %s, %s, %s or %s", i.Image, ImageGateway, ImageWorkload, ImageFirewall, ImageEgress)
+			v.bad("instance", i.Key, "image role %q is not %s, %s, %s, %s or %s", i.Image, ImageGateway, ImageWorkload, ImageFirewall, ImageEgress, ImageVPN)
 		}
 		switch i.Size {
 		case "", SizeSmall, SizeMedium, SizeLarge:

@@ -61,6 +61,7 @@ func (p *Plan) desired() error {
 		dc.egress(v)
 		dc.psf(v)
 	}
+	dc.userVPN()
 	dc.order()
 	return nil
 }

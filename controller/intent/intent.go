@@ -344,6 +344,7 @@ func Compile(t *topologies.Topology) (*Plan, error) {
 			return nil, err
 		}
 	}
+	cc.p.addLaptops()
 	if len(c.Transits) > 0 {
 		if err := cc.p.checkTunnels(c.Transits[0]); err != nil {
 			return nil, err

@@ -163,7 +163,7 @@ const maxInputs = 64
 func parseForm(page []byte) (*form, error) {
 	z := html.NewTokenizer(strings.NewReader(string(page)))
 	f := &form{vals: map[string]string{}}
-	in, seen := false, false
+	in, seen, title := false, false, false
 	var text strings.Builder
 	for {
 		switch z.Next() {
@@ -174,7 +174,7 @@ func parseForm(page []byte) (*form, error) {
 			f.text = text.String()
 			return f, nil
 		case html.TextToken:
-			if !in && text.Len() < 1024 {
+			if !in && !title && text.Len() < 1024 {
 				text.Write(z.Text())
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
@@ -186,6 +186,8 @@ func parseForm(page []byte) (*form, error) {
 				attrs[string(k)] = string(v)
 			}
 			switch string(name) {
+			case "title":
+				title = true
 			case "form":
 				if !seen {
 					in, seen = true, true
@@ -201,8 +203,11 @@ func parseForm(page []byte) (*form, error) {
 				}
 			}
 		case html.EndTagToken:
-			if name, _ := z.TagName(); string(name) == "form" {
+			switch name, _ := z.TagName(); string(name) {
+			case "form":
 				in = false
+			case "title":
+				title = false
 			}
 		}
 	}

@@ -24,6 +24,7 @@ type Status struct {
 
 // Handler is the gateway's management API:
 //
+//	GET  /v1/healthz           200 while it serves (the realizer waits for it)
 //	GET  /v1/status
 //	GET  /v1/config            the configuration in force (keys left out)
 //	PUT  /v1/config            apply a configuration
@@ -32,6 +33,9 @@ type Status struct {
 //	GET  /v1/events?after=N
 func Handler(g *Gateway) http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		sockapi.WriteJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	})
 	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, _ *http.Request) {
 		cfg, ok := g.Config()
 		sockapi.WriteJSON(w, http.StatusOK, Status{Name: cfg.Name, Configured: ok, Sessions: len(g.Sessions())})

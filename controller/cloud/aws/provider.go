@@ -31,11 +31,12 @@ const (
 	WorkloadImage = "ami-mcnlab-workload"
 	FirewallImage = "ami-mcnlab-firewall"
 	EgressImage   = "ami-mcnlab-egress"
+	VPNImage      = "ami-mcnlab-vpn"
 )
 
 // DefaultImages maps the image roles to the lab's AMIs.
 func DefaultImages() map[cloud.ImageRole]string {
-	return map[cloud.ImageRole]string{cloud.ImageGateway: GatewayImage, cloud.ImageWorkload: WorkloadImage, cloud.ImageFirewall: FirewallImage, cloud.ImageEgress: EgressImage}
+	return map[cloud.ImageRole]string{cloud.ImageGateway: GatewayImage, cloud.ImageWorkload: WorkloadImage, cloud.ImageFirewall: FirewallImage, cloud.ImageEgress: EgressImage, cloud.ImageVPN: VPNImage}
 }
 
 // InstanceTypes maps the size classes to instance types

@@ -28,7 +28,7 @@ func FuzzRequests(f *testing.F) {
 		{"GET", "aggregated/instances", `name = "v"`, ""},
 		{"DELETE", "regions/us-central1/addresses/ip", "", ""},
 		{"POST", "regions/us-central1/addresses", "", `{"name":"in","addressType":"INTERNAL","subnetwork":"regions/us-central1/subnetworks/s","address":"10.0.0.7"}`},
-		{"POST", "zones/us-central1-a/instances", "", `{"name":"m","machineType":"e2-micro","networkInterfaces":[{"subnetwork":"regions/us-central1/subnetworks/s"},{"network":"global/networks/n2"}]}`},
+		{"POST", "zones/us-central1-a/instances", "", `{"name":"m","machineType":"e2-micro","networkInterfaces":[{"subnetwork":"regions/us-central1/subnetworks/s"},{"network":"global/networks/n2","accessConfigs":[{"natIP":"203.0.113.2"}]}]}`},
 		{"POST", "global/networks/n1/addPeering", "", `{"networkPeering":{"name":"p","network":"projects/p2/global/networks/n2","exportCustomRoutes":true}}`},
 		{"PATCH", "global/networks/n1/updatePeering", "", `{"networkPeering":{"name":"p","importCustomRoutes":true}}`},
 		{"GET", "global/networks/n1/listPeeringRoutes", "", ""},

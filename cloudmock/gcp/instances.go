@@ -276,8 +276,14 @@ func (s *Server) instanceOut(q *request, i model.Instance) instance {
 	for _, e := range ifs {
 		if e.Attachment.DeviceIndex > 0 {
 			// GCP: https://cloud.google.com/vpc/docs/create-use-multiple-interfaces — interfaces are nic0, nic1, ... in the order given
-			out.NetworkInterfaces = append(out.NetworkInterfaces, netInterface{Kind: "compute#networkInterface", Name: fmt.Sprintf("nic%d", e.Attachment.DeviceIndex),
-				Network: q.selfLink(e.NetworkID), Subnetwork: q.selfLink(e.SubnetID), NetworkIP: e.PrivateIP.String(), Fingerprint: fingerprint(e.ID), StackType: "IPV4_ONLY"})
+			x := netInterface{Kind: "compute#networkInterface", Name: fmt.Sprintf("nic%d", e.Attachment.DeviceIndex),
+				Network: q.selfLink(e.NetworkID), Subnetwork: q.selfLink(e.SubnetID), NetworkIP: e.PrivateIP.String(), Fingerprint: fingerprint(e.ID), StackType: "IPV4_ONLY"}
+			for _, a := range s.cloud.ElasticIPs(q.project) {
+				if a.Associate == e.ID {
+					x.AccessConfigs = []accessConfig{{Kind: "compute#accessConfig", Type: "ONE_TO_ONE_NAT", Name: "External NAT", NatIP: a.PublicIP.String(), NetworkTier: "PREMIUM"}}
+				}
+			}
+			out.NetworkInterfaces = append(out.NetworkInterfaces, x)
 		}
 	}
 	return out

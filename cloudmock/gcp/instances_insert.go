@@ -90,10 +90,12 @@ func (s *Server) launch(q *request, zone string, in instance, nics []nicPlan, ac
 		// GCP: https://cloud.google.com/vpc/docs/create-use-multiple-interfaces#ip_forwarding — canIpForward is the instance's, for all its interfaces
 		ifs = append(ifs, model.InterfaceLaunch{DeviceIndex: n, Spec: model.InterfaceSpec{SubnetID: nic.subnet.ID, PrivateIP: nic.ip, SourceDestCheck: !in.CanIPForward}})
 	}
-	nic := nics[0]
-	if nic.static.ID != "" && nic.static.Associate != "" {
-		return ipInUse(nic.static.PublicIP.String())
+	for _, x := range nics {
+		if x.static.ID != "" && x.static.Associate != "" {
+			return ipInUse(x.static.PublicIP.String())
+		}
 	}
+	nic := nics[0]
 	ephemeral := nic.ephemeral
 	spec := model.LaunchSpec{Count: 1, Type: model.GCPName(in.MachineType), Place: model.Place{Scope: model.GCPZoneScope(zone), Name: in.Name}, ImageID: q.bootImage(in.Disks),
 		PublicIP: &ephemeral, NetworkTags: dedupe(tagItems(in.Tags)), ServiceAccounts: accounts, Interfaces: ifs}
@@ -102,9 +104,13 @@ func (s *Server) launch(q *request, zone string, in instance, nics []nicPlan, ac
 		return fromModel(err, path)
 	}
 	id := insts[0].ID
-	if nic.static.ID != "" {
-		if err := s.cloud.AssociateAddress(q.project, nic.static.ID, id); err != nil {
-			return fromModel(err, path)
+	// Each interface's reserved address goes to that interface.
+	ifaces, _ := s.cloud.InstanceInterfaces(q.project, id)
+	for _, e := range ifaces {
+		if x := nics[e.Attachment.DeviceIndex]; x.static.ID != "" {
+			if err := s.cloud.AssociateAddressTo(q.project, x.static.ID, e.ID, netip.Addr{}); err != nil {
+				return fromModel(err, path)
+			}
 		}
 	}
 	rest := instance{Description: in.Description, Labels: in.Labels, Disks: in.Disks, ServiceAccounts: in.ServiceAccounts}
@@ -122,7 +128,7 @@ func (s *Server) launch(q *request, zone string, in instance, nics []nicPlan, ac
 const maxNICs = 8
 
 // planNICs checks the interfaces: each in its own VPC network, with its
-// internal IP and, on nic0, its access config.
+// internal IP and its access config.
 // GCP: https://cloud.google.com/vpc/docs/create-use-multiple-interfaces — each interface of an instance is in a different VPC network; all are given at creation
 func (s *Server) planNICs(q *request, region string, nics []netInterface) ([]nicPlan, *apiError) {
 	if len(nics) == 0 {
@@ -149,7 +155,7 @@ func (s *Server) planNICs(q *request, region string, nics []netInterface) ([]nic
 
 // planNIC checks interface n: its network and subnetwork (the network's
 // subnet of the region when only the network is named), its internal IP,
-// and its access config (nic0's only, in the lab).
+// and its access config (ephemeral on nic0 only, in the lab).
 // GCP: https://cloud.google.com/compute/docs/ip-addresses/reserve-static-internal-ip-address#reserve_a_specific_internal_address — networkIP: an unused address of the subnet's primary range
 func (s *Server) planNIC(q *request, region string, n int, ni netInterface) (nicPlan, *apiError) {
 	var p nicPlan
@@ -172,10 +178,11 @@ func (s *Server) planNIC(q *request, region string, n int, ni netInterface) (nic
 	if len(ni.AccessConfigs) > 1 {
 		return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field '%s.accessConfigs': ''. At most one access config currently supported.", field)
 	}
-	if n > 0 && len(ni.AccessConfigs) > 0 {
-		return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field '%s.accessConfigs': ''. The lab gives an external IP to nic0 only.", field)
-	}
 	for _, ac := range ni.AccessConfigs {
+		// GCP: https://cloud.google.com/vpc/docs/create-use-multiple-interfaces — any interface may have an external IP; the lab gives one to nic1 and up only from a reserved address
+		if n > 0 && ac.NatIP == "" {
+			return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field '%s.accessConfigs[0].natIP': ''. The lab gives an interface other than nic0 an external IP only from a reserved static address.", field)
+		}
 		// GCP: https://cloud.google.com/compute/docs/reference/rest/v1/instances — accessConfigs[].type: ONE_TO_ONE_NAT is the only IPv4 value
 		if ac.Type != "" && ac.Type != "ONE_TO_ONE_NAT" {
 			return p, fail(http.StatusBadRequest, "invalid", "Invalid value for field '%s.accessConfigs[0].type': '%s'. Must be ONE_TO_ONE_NAT.", field, clip(ac.Type))

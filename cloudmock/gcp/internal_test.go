@@ -79,8 +79,9 @@ func TestInternalAddressesLibrary(t *testing.T) {
 
 // TestMultiNICLibrary: an instance with interfaces in two VPC networks
 // shows nic0 and nic1 with their networks and addresses; two interfaces
-// in one network, or an external IP on nic1, are refused; the second
-// network cannot be deleted while nic1 is in it.
+// in one network, or an ephemeral external IP on nic1, are refused; a
+// reserved one on nic1 is its access config and IN_USE by the instance;
+// the second network cannot be deleted while nic1 is in it.
 func TestMultiNICLibrary(t *testing.T) {
 	svc, _, _ := newService(t)
 	netWithSubnet(t, svc)
@@ -107,6 +108,25 @@ func TestMultiNICLibrary(t *testing.T) {
 		AccessConfigs: []*compute.AccessConfig{{Type: "ONE_TO_ONE_NAT"}}})
 	_, err = svc.Instances.Insert(project, "us-central1-a", ext).Do()
 	wantReason(t, err, 400, "invalid")
+	// A reserved address on nic1, an ephemeral one on nic0.
+	must[*compute.Operation](t)(svc.Addresses.Insert(project, "us-central1", &compute.Address{Name: "n1ip"}).Do())
+	a := must[*compute.Address](t)(svc.Addresses.Get(project, "us-central1", "n1ip").Do())
+	both := vm("both", "", &compute.AccessConfig{Type: "ONE_TO_ONE_NAT"})
+	both.NetworkInterfaces = append(both.NetworkInterfaces, &compute.NetworkInterface{Subnetwork: "regions/us-central1/subnetworks/b",
+		AccessConfigs: []*compute.AccessConfig{{Type: "ONE_TO_ONE_NAT", NatIP: a.Address}}})
+	must[*compute.Operation](t)(svc.Instances.Insert(project, "us-central1-a", both).Do())
+	bi := must[*compute.Instance](t)(svc.Instances.Get(project, "us-central1-a", "both").Do())
+	if ac0, ac1 := bi.NetworkInterfaces[0].AccessConfigs, bi.NetworkInterfaces[1].AccessConfigs; len(ac0) != 1 || ac0[0].NatIP == "" || ac0[0].NatIP == a.Address ||
+		len(ac1) != 1 || ac1[0].NatIP != a.Address {
+		t.Fatalf("access configs nic0 %+v nic1 %+v", ac0, ac1)
+	}
+	if a = must[*compute.Address](t)(svc.Addresses.Get(project, "us-central1", "n1ip").Do()); a.Status != "IN_USE" || a.Users[0] != bi.SelfLink {
+		t.Fatalf("nic1's address %+v", a)
+	}
+	must[*compute.Operation](t)(svc.Instances.Delete(project, "us-central1-a", "both").Do())
+	if a = must[*compute.Address](t)(svc.Addresses.Get(project, "us-central1", "n1ip").Do()); a.Status != "RESERVED" {
+		t.Fatalf("nic1's address after delete %+v", a)
+	}
 	must[*compute.Operation](t)(svc.Subnetworks.Delete(project, "us-central1", "b").Do())
 	if op := must[*compute.Operation](t)(svc.Networks.Delete(project, "net2").Do()); op.Error == nil {
 		t.Fatal("net2 deleted while nic1 of an instance is in it")

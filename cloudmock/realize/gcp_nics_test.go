@@ -36,7 +36,8 @@ func (g gcpLab) modelInstance(name string) model.Instance {
 // network answers on both, each from its own network (nic1 is eth1 in
 // its namespace, plugged into the second network's subnet); the two
 // networks stay apart: an instance of one does not reach an instance of
-// the other through it (it does not forward).
+// the other through it (it does not forward); the internet reaches nic1
+// on its reserved external IP.
 // GCP: https://cloud.google.com/vpc/docs/create-use-multiple-interfaces — each interface is in its own VPC network, with its own internal IP
 // GCP: https://cloud.google.com/compute/docs/ip-addresses/reserve-static-internal-ip-address — an instance given the reserved address uses it
 func TestGCPMultiNICAndInternalAddress(t *testing.T) {
@@ -45,16 +46,20 @@ func TestGCPMultiNICAndInternalAddress(t *testing.T) {
 	g.gcpNet("two", "us-central1", "s2", "10.50.1.0/24")
 	g.op(g.svc.Addresses.Insert(gcpProject, "us-central1", &compute.Address{Name: "fixed", AddressType: "INTERNAL",
 		Subnetwork: "regions/us-central1/subnetworks/s1", Address: "10.40.1.50"}).Do())
+	g.op(g.svc.Addresses.Insert(gcpProject, "us-central1", &compute.Address{Name: "m-nic1"}).Do())
+	ext, err := g.svc.Addresses.Get(gcpProject, "us-central1", "m-nic1").Do()
+	g.ok(err)
 	g.op(g.svc.Instances.Insert(gcpProject, "us-central1-a", &compute.Instance{Name: "m", MachineType: "e2-standard-2",
 		NetworkInterfaces: []*compute.NetworkInterface{
 			{Subnetwork: "regions/us-central1/subnetworks/s1", NetworkIP: "10.40.1.50"},
-			{Subnetwork: "regions/us-central1/subnetworks/s2", NetworkIP: "10.50.1.60"},
+			{Subnetwork: "regions/us-central1/subnetworks/s2", NetworkIP: "10.50.1.60", AccessConfigs: []*compute.AccessConfig{{NatIP: ext.Address}}},
 		}}).Do())
 	p := g.instance("us-central1-b", "s1", "p", false)
 	q := g.instance("us-central1-c", "s2", "q", false)
 	m := g.modelInstance("m")
 	g.sync()
-	a, err := g.svc.Addresses.Get(gcpProject, "us-central1", "fixed").Do()
+	var a *compute.Address
+	a, err = g.svc.Addresses.Get(gcpProject, "us-central1", "fixed").Do()
 	g.ok(err)
 	if a.Status != "IN_USE" {
 		t.Fatalf("address fixed is %s, want IN_USE", a.Status)
@@ -67,4 +72,10 @@ func TestGCPMultiNICAndInternalAddress(t *testing.T) {
 	// GCP: https://cloud.google.com/vpc/docs/vpc — VPC networks are isolated from each other unless connected (peering, VPN); an instance with interfaces in both does not join them
 	g.pingFails(nsP, q.PrivateIP)
 	g.pingFails(nsP, netip.MustParseAddr("10.50.1.60"))
+	// nic1's external IP: the internet reaches it through network two,
+	// and its replies leave the way they came (eth1).
+	// GCP: https://cloud.google.com/vpc/docs/create-use-multiple-interfaces — an interface other than nic0 may have an external IP
+	g.op(g.svc.Firewalls.Insert(gcpProject, &compute.Firewall{Name: "two-icmp-any", Network: "global/networks/two", SourceRanges: []string{"0.0.0.0/0"},
+		Allowed: []*compute.FirewallAllowed{{IPProtocol: "icmp"}}}).Do())
+	g.pingOK(g.r.internetNS(), netip.MustParseAddr(ext.Address))
 }

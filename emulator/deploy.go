@@ -264,7 +264,7 @@ func (f *fabric) build(ctx context.Context, pr Progress, opts Options) error {
 	}); err != nil {
 		return err
 	}
-	var execNodes, daemonNodes, gateways []*PlanNode
+	var execNodes, daemonNodes, gateways, swans []*PlanNode
 	for _, n := range p.Nodes {
 		if len(n.Exec) > 0 {
 			execNodes = append(execNodes, n)
@@ -275,9 +275,17 @@ func (f *fabric) build(ctx context.Context, pr Progress, opts Options) error {
 		if n.Kind == topologies.KindGateway {
 			gateways = append(gateways, n)
 		}
+		if n.Kind == topologies.KindStrongSwan {
+			swans = append(swans, n)
+		}
 	}
 	if err := each(ctx, pr, "daemons", len(daemonNodes), func(i int) error {
 		return f.startDaemon(ctx, daemonNodes[i])
+	}); err != nil {
+		return err
+	}
+	if err := each(ctx, pr, "strongswan", len(swans), func(i int) error {
+		return f.startStrongSwan(ctx, swans[i])
 	}); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mcnlab/mcnlab/controller/gwconf"
 	"github.com/mcnlab/mcnlab/controller/intent"
+	"github.com/mcnlab/mcnlab/dataplane/s2c"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/topologies"
@@ -53,10 +54,17 @@ func Deploy(ctx context.Context, d Deployment, o Options) error {
 	fmt.Fprintf(out, "deploying lab %s from %s: %d nodes, %d links\n", lab, file, len(plan.Nodes), len(plan.Links))
 	start := time.Now()
 	pr := o.progress()
-	if err := emulator.Deploy(ctx, plan, emulator.Options{TopologyFile: abs, Source: d.Source, Progress: pr}); err != nil {
+	self, err := o.self()
+	if err != nil {
+		return err
+	}
+	if err := emulator.Deploy(ctx, plan, emulator.Options{TopologyFile: abs, Source: d.Source, Progress: pr, GatewayCommand: []string{self}}); err != nil {
 		return err
 	}
 	if err := gwconf.Apply(ctx, lab, Nodes{Lab: lab}, t, pr); err != nil {
+		return deployFailed(lab, pr, d.Retain, err)
+	}
+	if err := s2c.Up(ctx, lab, t); err != nil {
 		return deployFailed(lab, pr, d.Retain, err)
 	}
 	fmt.Fprintf(out, "lab %s ready in %s; `mcnlab inspect --lab %s` shows it, `mcnlab destroy --lab %s` removes it\n", lab, time.Since(start).Round(time.Millisecond), lab, lab)

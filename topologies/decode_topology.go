@@ -49,6 +49,7 @@ func (d *decoder) topology(root *yaml.Node) *Topology {
 	t.Cloud = d.cloud(f)
 	t.Internet = d.internet(f["internet"])
 	t.UserVPN = d.userVPN(f["user-vpn"])
+	t.Site2Cloud = d.site2cloud(f["site2cloud"])
 	return t
 }
 

@@ -32,3 +32,26 @@ func FuzzParse(f *testing.F) {
 		roundTrip(t, topo)
 	})
 }
+
+// FuzzParseProposal: a proposal ParseProposal accepts prints back as
+// itself and holds only the algorithms it knows, joined by '-'.
+func FuzzParseProposal(f *testing.F) {
+	for _, s := range []string{DefaultIKEProposal, DefaultESPProposal, "aes128gcm16-prfsha256-ecp256", "aes256-sha256-modp2048 }\n", "-", ""} {
+		f.Add(s, true)
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, s string, ike bool) {
+		p, err := ParseProposal(s, ike)
+		if err != nil {
+			return
+		}
+		if p.String() != s {
+			t.Errorf("ParseProposal(%q) prints as %q", s, p.String())
+		}
+		for _, r := range s {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				t.Errorf("ParseProposal accepted %q with %q in it", s, r)
+			}
+		}
+	})
+}

@@ -6,7 +6,7 @@ package topologies
 var objectKeys = map[string][]string{
 	"topology": {"name", "version", "defaults", "nodes", "links", "tunnels",
 		"accounts", "vpcs", "transits", "spokes", "transit-peerings", "sites", "domains", "connections",
-		"internet", "user-vpn"},
+		"internet", "user-vpn", "site2cloud"},
 	"tunnel":   {"endpoints", "inner"},
 	"defaults": {"mtu"},
 	"node":     {"kind", "routes", "exec", "bgp", "config"},
@@ -45,6 +45,10 @@ var objectKeys = map[string][]string{
 	"egress":     {"gateway", "subnet", "address", "private", "base", "tags"},
 	"egressTag":  {"sources", "rules"},
 	"egressRule": {"fqdn", "protocol", "port", "action"},
+	// Site-to-cloud IPsec (site2cloud.go).
+	"site2cloud": {"site", "site-address", "gateway", "gateway-address", "ha-gateway", "ha-gateway-address",
+		"type", "ike", "esp", "site-subnets", "cloud-subnets", "mappings"},
+	"s2cMapping": {"site", "site-virtual", "cloud", "cloud-virtual"},
 	// Public Subnet Filtering (psf.go).
 	"psf": {"gateway", "subnet", "address", "protects"},
 	// The user VPN (uservpn.go).
@@ -96,6 +100,8 @@ var requiredKeys = map[string][]string{
 	"vpnUser":      {"password"},
 	"vpnProfile":   {"base"},
 	"vpnRule":      {"cidr"},
+	"site2cloud":   {"site", "site-address", "gateway", "gateway-address", "site-subnets", "cloud-subnets"},
+	"s2cMapping":   {"site", "site-virtual", "cloud", "cloud-virtual"},
 }
 
 // missingHint tells what to write for a missing required key; a hint
@@ -104,7 +110,7 @@ var missingHint = map[string]string{
 	"name":      "a lab name such as three-tier",
 	"version":   "version: 1",
 	"nodes":     "a mapping of node names to nodes",
-	"kind":      "host, router, frr, bird or gateway",
+	"kind":      "host, router, frr, bird, gateway or strongswan",
 	"asn":       "an AS number such as 65001",
 	"address":   "the neighbor's address on a shared link",
 	"to":        `"default" or a prefix such as 10.0.2.0/24`,
@@ -144,4 +150,15 @@ var missingHint = map[string]string{
 	"vpnUser.password":     "the password the IdP checks, such as carol-pw",
 	"vpnProfile.base":      "allow-all or deny-all",
 	"vpnRule.cidr":         "an IPv4 prefix, such as 10.21.0.0/16",
+
+	"site2cloud.site":            "the on-prem router node, such as br1",
+	"site2cloud.site-address":    "the site router's address the tunnel uses, such as 203.0.113.2",
+	"site2cloud.gateway":         "the gateway node, such as gw1",
+	"site2cloud.gateway-address": "the gateway's address the tunnel uses, such as 198.51.100.2",
+	"site-subnets":               "the site's prefixes, such as [10.0.0.0/16]",
+	"cloud-subnets":              "the prefixes behind the gateway, such as [10.1.0.0/16]",
+	"s2cMapping.site":            "the site's real prefix, such as 10.0.0.0/16",
+	"s2cMapping.site-virtual":    "what the cloud sees the site's prefix as, such as 100.65.0.0/16",
+	"s2cMapping.cloud":           "the cloud's real prefix, such as 10.0.0.0/16",
+	"s2cMapping.cloud-virtual":   "what the site sees the cloud's prefix as, such as 100.81.0.0/16",
 }

@@ -120,9 +120,9 @@ func TestErrorsAreCapped(t *testing.T) {
 	_, err := Parse("long.yaml", []byte(src))
 	want := strings.Join([]string{
 		`long.yaml:1:7: name: lab name "` + strings.Repeat("q", 80) + `"… (1000 bytes) is 1000 bytes long; the limit is 24 (namespaces are named mcn-<lab>-<node>)`,
-		`long.yaml:4:14: nodes.h1.kind: unknown kind "` + strings.Repeat("x", 80) + `"… (5000 bytes); valid kinds: host, router, frr, bird, gateway`,
+		`long.yaml:4:14: nodes.h1.kind: unknown kind "` + strings.Repeat("x", 80) + `"… (5000 bytes); valid kinds: host, router, frr, bird, gateway, strongswan`,
 		// 80 bytes end inside a two-byte character: 79 are shown.
-		`long.yaml:5:14: nodes.h2.kind: unknown kind "a` + strings.Repeat("é", 39) + `"… (601 bytes); valid kinds: host, router, frr, bird, gateway`,
+		`long.yaml:5:14: nodes.h2.kind: unknown kind "a` + strings.Repeat("é", 39) + `"… (601 bytes); valid kinds: host, router, frr, bird, gateway, strongswan`,
 	}, "\n")
 	if err == nil || err.Error() != want {
 		t.Errorf("errors with long values:\n%v\nwant\n%s", err, want)
@@ -149,7 +149,7 @@ func TestErrorsAreCapped(t *testing.T) {
 	if len(lines) != MaxErrorsShown+1 {
 		t.Fatalf("printed %d lines; want %d problems and a count", len(lines), MaxErrorsShown)
 	}
-	if want := `many.yaml:53:15: nodes.n49.kind: unknown kind "hots"; did you mean "host"? valid kinds: host, router, frr, bird, gateway`; lines[49] != want {
+	if want := `many.yaml:53:15: nodes.n49.kind: unknown kind "hots"; did you mean "host"? valid kinds: host, router, frr, bird, gateway, strongswan`; lines[49] != want {
 		t.Errorf("50th line = %s\nwant %s", lines[49], want)
 	}
 	if want := "and 70 more errors"; lines[50] != want {

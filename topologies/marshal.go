@@ -52,6 +52,9 @@ func Marshal(t *Topology) ([]byte, error) {
 	if t.UserVPN != nil {
 		root.Content = append(root.Content, str("user-vpn"), marshalUserVPN(t.UserVPN))
 	}
+	if len(t.Site2Cloud) > 0 {
+		root.Content = append(root.Content, str("site2cloud"), marshalSite2Cloud(t.Site2Cloud))
+	}
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# yaml-language-server: $schema=./schema.json\n")
 	enc := yaml.NewEncoder(&buf)

@@ -26,6 +26,7 @@ func stripped(t *Topology) *Topology {
 	})
 	c.Links = unposed(t.Links, func(l *Link) { l.Pos = Pos{} })
 	c.Tunnels = unposed(t.Tunnels, func(tn *Tunnel) { tn.Pos = Pos{} })
+	c.Site2Cloud = unposed(t.Site2Cloud, func(s *Site2Cloud) { s.Pos = Pos{} })
 	if t.Cloud != nil {
 		c.Cloud = strippedCloud(t.Cloud)
 	}

@@ -210,7 +210,7 @@ func TestErrorFormat(t *testing.T) {
 		t.Fatalf("Parse error = %v, want 2 errors", err)
 	}
 	want := "<input>:2:10: version: unsupported version 3; this mcnlab reads version 1\n" +
-		`<input>:3:20: nodes.h1.kind: unknown kind "hst"; did you mean "host"? valid kinds: host, router, frr, bird, gateway`
+		`<input>:3:20: nodes.h1.kind: unknown kind "hst"; did you mean "host"? valid kinds: host, router, frr, bird, gateway, strongswan`
 	if err.Error() != want {
 		t.Errorf("ErrorList =\n%s\nwant\n%s", err, want)
 	}
@@ -237,7 +237,7 @@ func TestValidateGoBuilt(t *testing.T) {
 	// Without positions the errors sort by path.
 	want := "links[0].mtu: mtu 0 is out of range; use 68..65535\n" +
 		"nodes.h1.routes[0].via: next hop 10.9.9.9 is not on a connected network of h1; its networks are 10.0.0.0/24 (eth0)\n" +
-		"nodes.r1.kind: unknown kind \"switch\"; valid kinds: host, router, frr, bird, gateway"
+		"nodes.r1.kind: unknown kind \"switch\"; valid kinds: host, router, frr, bird, gateway, strongswan"
 	if err == nil || err.Error() != want {
 		t.Errorf("Validate =\n%v\nwant\n%s", err, want)
 	}

@@ -95,7 +95,7 @@ func TestSchemaRejectsBad(t *testing.T) {
 		"cloud-unknown-keys", "cloud-missing-required", "cloud-wrong-types", "no-nodes-no-vpcs", "vpc-cidr",
 		"transit-errors", "transit-peerings", "site-errors", "domain-errors", "domain-connections", "gateway-names",
 		"reserved-asn", "quotas",
-		"internet-addresses", "internet-dns", "internet-shape",
+		"internet-addresses", "internet-dns", "internet-shape", "site2cloud-errors",
 	} {
 		f := "testdata/bad/" + name + ".yaml"
 		if err := sch.Validate(yamlInstance(t, f)); err == nil {

@@ -30,6 +30,9 @@ type Topology struct {
 	Internet *Internet
 	// UserVPN is the user VPN (uservpn.go); nil when the file has none.
 	UserVPN *UserVPN
+	// Site2Cloud are the site-to-cloud IPsec connections
+	// (site2cloud.go), in file order.
+	Site2Cloud []*Site2Cloud
 }
 
 // Defaults are values applied where a node or link leaves them unset.
@@ -119,7 +122,7 @@ func (t *Topology) Node(name string) *Node {
 // kinds lists the node kinds in the order they are documented. Adding a kind
 // is adding it here, to schema.json's enum (a test keeps them equal) and to
 // the code that builds it.
-var kinds = []NodeKind{KindHost, KindRouter, KindFRR, KindBIRD, KindGateway}
+var kinds = []NodeKind{KindHost, KindRouter, KindFRR, KindBIRD, KindGateway, KindStrongSwan}
 
 // Kinds returns the node kinds of format v1.
 func Kinds() []NodeKind { return append([]NodeKind(nil), kinds...) }

@@ -78,6 +78,7 @@ func (c *checker) check(t *Topology) {
 	c.checkEgress(t)
 	c.checkPSF(t)
 	c.checkUserVPN(t)
+	c.checkSite2Cloud(t, nodes, conn)
 	for _, n := range t.Nodes {
 		if n != nil {
 			c.checkRoutes(n, conn[n.Name])
@@ -132,8 +133,9 @@ type connected struct {
 // addressed interfaces.
 func (c *checker) checkLinks(t *Topology, nodes map[string]*Node) map[string][]connected {
 	used := map[string]string{}      // node:interface -> endpoint path
-	addrs := map[netip.Addr]end{}    // address -> endpoint holding it
+	addrs := map[realmAddr]end{}     // address in its realm -> endpoint holding it
 	conn := map[string][]connected{} // node -> addressed interfaces
+	realm := addressRealms(t)
 	for i, l := range t.Links {
 		path := index("links", i)
 		if l == nil {
@@ -154,7 +156,7 @@ func (c *checker) checkLinks(t *Topology, nodes map[string]*Node) map[string][]c
 		for i, e := range ends {
 			c.checkEnd(e, nodes, used)
 			if ap := join(e.path, "address"); e.Address.IsValid() && !c.bad[ap] {
-				if c.checkAddress(e, addrs) {
+				if c.checkAddress(e, realmAddr{realm(e.Endpoint), e.Address.Addr()}, addrs) {
 					c.checkOverlap(e, conn[e.Node])
 					conn[e.Node] = append(conn[e.Node], connected{e.Interface, e.Address, ap, ends[1-i]})
 				}
@@ -229,8 +231,9 @@ func listNames(names []string) string {
 }
 
 // checkAddress checks that an endpoint address is a usable host address and
-// unique in the lab. It reports whether the address is usable.
-func (c *checker) checkAddress(e end, addrs map[netip.Addr]end) bool {
+// unique in its address realm (ra). It reports whether the address is
+// usable.
+func (c *checker) checkAddress(e end, ra realmAddr, addrs map[realmAddr]end) bool {
 	ap := join(e.path, "address")
 	a, p := e.Address.Addr(), e.Address.Masked()
 	if a.Is4() && p.Bits() < 31 {
@@ -247,11 +250,11 @@ func (c *checker) checkAddress(e end, addrs map[netip.Addr]end) bool {
 		c.errf(ap, Pos{}, "%s cannot be an interface address (unspecified, loopback or multicast); use a unicast address", a)
 		return false
 	}
-	if first, ok := addrs[a]; ok {
+	if first, ok := addrs[ra]; ok {
 		c.errf(ap, Pos{}, "duplicate address %s; already used by %s (%s)", a, first.name(), c.where(join(first.path, "address")))
 		return false
 	}
-	addrs[a] = e
+	addrs[ra] = e
 	return true
 }
 

@@ -111,7 +111,7 @@ func TestValidateBoundsOutput(t *testing.T) {
 	if !errors.Is(err, exitError{1}) || len(lines) != 51 {
 		t.Fatalf("validate of 120 errors: %v, %d lines; want exit 1, 50 errors and a count:\n%s", err, len(lines), errOut)
 	}
-	if want := many + `:4:14: nodes.h0.kind: unknown kind "` + strings.Repeat("k", 80) + `"… (5000 bytes); valid kinds: host, router, frr, bird, gateway`; lines[0] != want {
+	if want := many + `:4:14: nodes.h0.kind: unknown kind "` + strings.Repeat("k", 80) + `"… (5000 bytes); valid kinds: host, router, frr, bird, gateway, strongswan`; lines[0] != want {
 		t.Errorf("first line:\n%s\nwant\n%s", lines[0], want)
 	}
 	if lines[50] != "and 70 more errors" {

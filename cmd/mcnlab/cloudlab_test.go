@@ -35,17 +35,11 @@ const awsTransit = "../../topologies/aws-transit.yaml"
 // deployAWSTransit deploys topologies/aws-transit.yaml (deployCloudLab).
 func deployAWSTransit(t *testing.T) string { return deployCloudLab(t, awsTransit, "awt") }
 
-// deployCloudLab deploys a cloud topology under a test lab name with the
-// built mcnlab as the lab's daemons, and destroys it (checking nothing is
-// left) when the test ends.
-func deployCloudLab(t *testing.T, file, prefix string) string {
+// newTestLab names a fresh lab for the test, with the state in a temporary
+// directory and the test's mcnlab binary for the lab's daemons, and
+// destroys it when the test ends (checking that nothing is left).
+func newTestLab(t *testing.T, prefix string) string {
 	t.Helper()
-	roottest.Require(t)
-	for _, tool := range []string{"vtysh", "aws"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			roottest.Missing(t, "%s is not installed: %v", tool, err)
-		}
-	}
 	if _, err := os.Stat("/dev/net/tun"); err != nil {
 		roottest.Missing(t, "no TUN device: %v", err)
 	}
@@ -61,6 +55,21 @@ func deployCloudLab(t *testing.T, file, prefix string) string {
 		}
 		roottest.AssertGone(t, lab)
 	})
+	return lab
+}
+
+// deployCloudLab deploys a cloud topology under a test lab name with the
+// built mcnlab as the lab's daemons, and destroys it (checking nothing is
+// left) when the test ends.
+func deployCloudLab(t *testing.T, file, prefix string) string {
+	t.Helper()
+	roottest.Require(t)
+	for _, tool := range []string{"vtysh", "aws"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			roottest.Missing(t, "%s is not installed: %v", tool, err)
+		}
+	}
+	lab := newTestLab(t, prefix)
 	start := time.Now()
 	out, _, err := run(t, "deploy", "-t", file, "--lab", lab)
 	if err != nil {

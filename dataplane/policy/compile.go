@@ -264,6 +264,13 @@ func (e *env) rule(r Rule) ([]expr.Any, error) {
 		}
 		m = append(m, n...)
 	}
+	for _, w := range r.Rewrite {
+		x, err := e.rewrite(w, fam)
+		if err != nil {
+			return nil, err
+		}
+		m = append(m, x...)
+	}
 	if r.TProxy != nil {
 		tp, err := e.tproxy(*r.TProxy, r.Match, fam)
 		if err != nil {
@@ -379,6 +386,38 @@ func (e *env) nat(n NAT, fam Family) ([]expr.Any, error) {
 		nat.RegProtoMin, nat.RegProtoMax, nat.Specified = 2, 2, true
 	}
 	return append(out, nat), nil
+}
+
+// rewrite compiles a stateless address mapping: load the address, keep
+// its host bits and set the prefix's (and-mask, then xor), write it back
+// with the checksums updated.
+func (e *env) rewrite(w Rewrite, fam Family) ([]expr.Any, error) {
+	p := w.Prefix
+	switch {
+	case !p.IsValid() || !p.Addr().Is4():
+		return nil, fmt.Errorf("rewrite to %v: want an IPv4 prefix", p)
+	case p.Masked() != p:
+		return nil, fmt.Errorf("rewrite to %s: host bits set", p)
+	case fam == FamilyIPv6 || e.table.Family == FamilyIPv6:
+		return nil, fmt.Errorf("rewrite to %s in an IPv6 rule or table", p)
+	}
+	var out []expr.Any
+	if e.table.Family == FamilyINet && fam == FamilyINet {
+		out = append(out, nfproto(FamilyIPv4)...)
+	}
+	off := uint32(16)
+	if w.Src {
+		off = 12
+	}
+	host := net.CIDRMask(p.Bits(), 32)
+	for i := range host {
+		host[i] = ^host[i]
+	}
+	return append(out,
+		&expr.Payload{OperationType: expr.PayloadLoad, DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: 4},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: host, Xor: p.Addr().AsSlice()},
+		&expr.Payload{OperationType: expr.PayloadWrite, SourceRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: 4,
+			CsumType: expr.CsumTypeInet, CsumOffset: 10, CsumFlags: unix.NFT_PAYLOAD_L4CSUM_PSEUDOHDR}), nil
 }
 
 // tproxy compiles a diversion to a transparent socket; fam is the family

@@ -78,6 +78,21 @@ func nat() policy.Table {
 	}}
 }
 
+// netmap translates a site's 10.0.0.0/16 one to one and statelessly:
+// what arrives from the tunnel for 100.81.0.0/16 goes to 10.0.0.0/16 with
+// its source shown as 100.65.0.0/16, and what goes the other way is
+// marked for the tunnel's routing table.
+func netmap() policy.Table {
+	return policy.Table{Family: policy.FamilyIPv4, Name: "netmap", Chains: []policy.Chain{
+		{Name: "map", Hook: policy.HookPrerouting, Priority: policy.PriorityRaw, Rules: []policy.Rule{
+			{Match: policy.Match{IIF: "ipsec0", Src: pfx("10.0.0.0/16"), Dst: pfx("100.81.0.0/16")},
+				Rewrite: []policy.Rewrite{{Prefix: pfx("10.0.0.0/16")}, {Src: true, Prefix: pfx("100.65.0.0/16")}}},
+			{Match: policy.Match{IIF: "ipsec0", NotIIF: true, Src: pfx("10.0.0.0/16"), Dst: pfx("100.65.0.0/16")}, SetMark: 0x5c2,
+				Rewrite: []policy.Rewrite{{Prefix: pfx("10.0.0.0/16")}, {Src: true, Prefix: pfx("100.81.0.0/16")}}},
+		}},
+	}}
+}
+
 // l7egress sends the first packets of new web connections to a userspace
 // filter (NFQUEUE 7), which answers with a packet mark; the mark becomes
 // the connection's conntrack mark, so the rest of an allowed connection
@@ -187,6 +202,13 @@ var features = []struct {
 	}
 	chain prerouting { type nat hook prerouting priority -100; policy accept;
 		iifname "inet0" ip daddr 203.0.113.80 meta l4proto tcp tcp dport 443 dnat ip to 10.1.0.80:8443
+	}
+}
+`},
+	{"netmap", netmap(), `table ip netmap {
+	chain map { type filter hook prerouting priority -300; policy accept;
+		iifname "ipsec0" ip saddr 10.0.0.0/16 ip daddr 100.81.0.0/16 ip daddr set ip daddr & 0.0.255.255 | 10.0.0.0 ip saddr set ip saddr & 0.0.255.255 | 100.65.0.0
+		iifname != "ipsec0" ip saddr 10.0.0.0/16 ip daddr 100.65.0.0/16 meta mark set 0x5c2 ip daddr set ip daddr & 0.0.255.255 | 10.0.0.0 ip saddr set ip saddr & 0.0.255.255 | 100.81.0.0
 	}
 }
 `},

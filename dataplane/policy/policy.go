@@ -130,6 +130,8 @@ type Rule struct {
 	// that later packets of the connection match Match.CtMark.
 	SetCtMark uint32
 	NAT       *NAT
+	// Rewrite maps addresses statelessly, in order (see Rewrite).
+	Rewrite []Rewrite
 	// TProxy hands the packet to the local socket that listens on this
 	// port with IP_TRANSPARENT, keeping its addresses (nft's "tproxy ip
 	// to :port"; 0: none). It needs a prerouting chain, a rule that
@@ -217,6 +219,17 @@ const (
 type TProxy struct {
 	Family Family // FamilyIPv4 or FamilyIPv6
 	Port   uint16
+}
+
+// Rewrite maps a packet's source or destination address into Prefix one
+// to one, keeping its host bits (nft's "ip daddr set ip daddr & 0.0.255.255
+// | 10.0.0.0"), and updates the IPv4 header checksum and the TCP and UDP
+// checksums. Unlike NAT it keeps no state: each packet is translated by
+// itself, whichever gateway it passes, and replies need rules of their
+// own. IPv4 only.
+type Rewrite struct {
+	Src    bool // the source address; else the destination
+	Prefix netip.Prefix
 }
 
 // NATKind is what a NAT rewrites.

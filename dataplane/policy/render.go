@@ -152,6 +152,7 @@ type reg struct {
 	field string // "ip saddr", "meta l4proto"…; "" for an immediate
 	size  uint32 // the bytes a load put there (for a hash's fields)
 	mask  []byte
+	xor   []byte // a bitwise's xor, after its mask
 	data  []byte // an immediate's value
 }
 
@@ -205,6 +206,11 @@ func (r *ruleRenderer) expr(e expr.Any) {
 		}
 		r.regs[e.Register] = reg{field: name, size: map[expr.MetaKey]uint32{expr.MetaKeyL4PROTO: 1, expr.MetaKeyNFPROTO: 1}[e.Key]}
 	case *expr.Payload:
+		if e.OperationType == expr.PayloadWrite {
+			x := r.regs[e.SourceRegister]
+			r.add("%s set %s & %s | %s", r.payloadField(e), x.field, addrValue(x.mask), addrValue(x.xor))
+			return
+		}
 		r.regs[e.DestRegister] = reg{field: r.payloadField(e), size: e.Len}
 	case *expr.Hash:
 		r.hash(e)
@@ -227,7 +233,7 @@ func (r *ruleRenderer) expr(e expr.Any) {
 		r.regs[e.Register] = reg{field: name}
 	case *expr.Bitwise:
 		x := r.regs[e.SourceRegister]
-		x.mask = e.Mask
+		x.mask, x.xor = e.Mask, e.Xor
 		r.regs[e.DestRegister] = x
 	case *expr.Immediate:
 		r.regs[e.Register] = reg{data: e.Data}
@@ -369,6 +375,14 @@ func (r *ruleRenderer) value(field string, data []byte) string {
 		return fmt.Sprint(data[0])
 	case (field == "meta mark" || field == "ct mark") && len(data) == 4:
 		return fmt.Sprintf("0x%x", binary.NativeEndian.Uint32(data))
+	}
+	return fmt.Sprintf("0x%x", data)
+}
+
+// addrValue prints 4 or 16 bytes as an address, anything else in hex.
+func addrValue(data []byte) string {
+	if a, ok := netip.AddrFromSlice(data); ok {
+		return a.String()
 	}
 	return fmt.Sprintf("0x%x", data)
 }

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/ipsec"
+	"github.com/mcnlab/mcnlab/emulator/netns"
+	"github.com/mcnlab/mcnlab/emulator/probe"
+	"github.com/mcnlab/mcnlab/internal/roottest"
+)
+
+// deployNodeLab deploys a node-level topology file as a fresh lab with
+// the test's mcnlab binary for its gateways, destroyed when the test ends
+// (and checked gone).
+func deployNodeLab(t *testing.T, file, prefix string) string {
+	t.Helper()
+	roottest.Require(t)
+	if why := ipsec.Missing(); why != "" {
+		roottest.Missing(t, "%s", why)
+	}
+	lab := newTestLab(t, prefix)
+	out, _, err := run(t, "deploy", "-t", file, "--lab", lab)
+	if err != nil {
+		t.Fatalf("deploy: %v\n%s", err, out)
+	}
+	return lab
+}
+
+// siteSAs reads `swanctl --list-sas` of a node's charon.
+func siteSAs(t *testing.T, lab, node string) []ipsec.SA {
+	t.Helper()
+	out, err := ipsec.Swanctl(context.Background(), emulator.CharonDir(lab, node), "--list-sas")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sas, err := ipsec.ParseSAs(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sas
+}
+
+// s2cReach waits until src answers pings to dst, or fails the test.
+func s2cReach(t *testing.T, lab, src string, dst netip.Addr) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := probe.WaitReachable(ctx, emulator.NamespaceName(lab, src), dst, 50*time.Millisecond); err != nil {
+		t.Fatalf("%s -> %s: %v", src, dst, err)
+	}
+}
+
+// echoRequests is how many ICMP echo requests node has received
+// (IcmpInEchos of its namespace's /proc/net/snmp).
+func echoRequests(t *testing.T, lab, node string) int {
+	t.Helper()
+	var n int
+	err := netns.Do(emulator.NamespaceName(lab, node), func() error {
+		b, err := os.ReadFile("/proc/thread-self/net/snmp")
+		if err != nil {
+			return err
+		}
+		var names []string
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			if len(f) == 0 || f[0] != "Icmp:" {
+				continue
+			}
+			if names == nil {
+				names = f
+				continue
+			}
+			for i, name := range names {
+				if name == "InEchos" && i < len(f) {
+					n, err = strconv.Atoi(f[i])
+					return err
+				}
+			}
+		}
+		return fmt.Errorf("no Icmp InEchos in /proc/net/snmp")
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", node, err)
+	}
+	return n
+}
+
+// TestSiteToCloudLab deploys topologies/access-s2c.yaml: two strongSwan
+// branches on 10.0.0.0/16, each with an IKEv2 tunnel to gw1 and a backup
+// to gw2, mapped into a VPC on 10.0.0.0/16. It checks the SAs in the
+// branches (swanctl --list-sas) and at the gateways, traffic both ways
+// through the virtual ranges, that pings to one branch's virtual range
+// reach that branch and never the other, and that killing gw1 moves
+// branch 1's traffic to its backup tunnel within 5 s.
+func TestSiteToCloudLab(t *testing.T) {
+	lab := deployNodeLab(t, "../../topologies/access-s2c.yaml", "s2c")
+	for site, conns := range map[string][]string{"br1": {"branch1", "branch1-ha"}, "br2": {"branch2", "branch2-ha"}} {
+		sas := siteSAs(t, lab, site)
+		for _, c := range conns {
+			if !ipsec.Up(sas, c) {
+				t.Errorf("%s: swanctl --list-sas shows no established %s with its child installed: %+v", site, c, sas)
+			}
+		}
+	}
+	for gw, conns := range map[string][]string{"gw1": {"branch1", "branch2"}, "gw2": {"branch1-ha", "branch2-ha"}} {
+		sas := siteSAs(t, lab, gw)
+		for _, c := range conns {
+			if !ipsec.Up(sas, c) {
+				t.Errorf("%s: no established %s: %+v", gw, c, sas)
+			}
+		}
+	}
+	a := netip.MustParseAddr
+	// Each branch sees the VPC's host 10.0.1.10 at its own virtual
+	// address; the VPC sees each branch's host 10.0.1.10 at the branch's.
+	s2cReach(t, lab, "b1h", a("100.81.1.10"))
+	s2cReach(t, lab, "b2h", a("100.82.1.10"))
+	s2cReach(t, lab, "vh", a("100.65.1.10"))
+	s2cReach(t, lab, "vh", a("100.66.1.10"))
+	t.Run("no packet reaches the wrong branch", func(t *testing.T) { checkIsolation(t, lab) })
+	t.Run("failover", func(t *testing.T) { checkFailover(t, lab) })
+}
+
+// checkIsolation pings branch 1's virtual address 20 times from the VPC
+// and counts the echo requests each branch's host received.
+func checkIsolation(t *testing.T, lab string) {
+	b1, b2 := echoRequests(t, lab, "b1h"), echoRequests(t, lab, "b2h")
+	p, err := probe.NewPinger(emulator.NamespaceName(lab, "vh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	answered := 0
+	for i := range 20 {
+		if _, err := p.Ping(netip.MustParseAddr("100.65.1.10"), 1000+i, time.Second); err == nil {
+			answered++
+		}
+	}
+	d1, d2 := echoRequests(t, lab, "b1h")-b1, echoRequests(t, lab, "b2h")-b2
+	if answered != 20 || d1 != 20 || d2 != 0 {
+		t.Errorf("20 pings to 100.65.1.10 (branch 1's host): %d answered, branch 1's host got %d, branch 2's host got %d; want 20, 20, 0", answered, d1, d2)
+	}
+}
+
+// checkFailover pings the VPC from branch 1 every 50 ms, kills every
+// process of gw1 (its gateway daemon and its charon), and measures how
+// long no reply came.
+func checkFailover(t *testing.T, lab string) {
+	p, err := probe.NewPinger(emulator.NamespaceName(lab, "b1h"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	dst := netip.MustParseAddr("100.81.1.10")
+	var lastOK, killed time.Time
+	gap := time.Duration(0)
+	for i := 0; ; i++ {
+		sent := time.Now()
+		if _, err := p.Ping(dst, 5000+i, 50*time.Millisecond); err == nil {
+			if !killed.IsZero() && sent.Sub(lastOK) > gap {
+				gap = sent.Sub(lastOK)
+			}
+			lastOK = sent
+			if !killed.IsZero() && time.Since(killed) > 2*time.Second && gap > 0 {
+				break
+			}
+		}
+		if i == 20 {
+			pids, err := emulator.NodePIDs(lab, "gw1")
+			if err != nil || len(pids) == 0 {
+				t.Fatalf("gw1's processes: %v %v", pids, err)
+			}
+			for _, pid := range pids {
+				if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+					t.Fatalf("kill %d: %v", pid, err)
+				}
+			}
+			killed = time.Now()
+		}
+		if !killed.IsZero() && time.Since(killed) > 10*time.Second {
+			t.Fatalf("no reply within 10 s of killing gw1")
+		}
+		time.Sleep(time.Until(sent.Add(50 * time.Millisecond)))
+	}
+	t.Logf("traffic resumed %s after gw1 was killed", gap.Round(time.Millisecond))
+	if gap > 5*time.Second {
+		t.Errorf("traffic stopped for %s after gw1 was killed; want at most 5 s", gap)
+	}
+	sas := siteSAs(t, lab, "br1")
+	if ipsec.Up(sas, "branch1") || !ipsec.Up(sas, "branch1-ha") {
+		t.Errorf("br1 after gw1 died: want branch1 down and branch1-ha up, have %+v", sas)
+	}
+}

@@ -1,0 +1,126 @@
+// Package s2c is the gateway's side of site-to-cloud IPsec: for each
+// gateway node that site2cloud connections name (as their gateway or HA
+// gateway), strongSwan's charon in the gateway's namespace for IKEv2 and
+// ESP (kernel-libipsec: ESP in the process, over the TUN device ipsec0),
+// the routes into ipsec0 (route-based tunnels), and for mapped
+// connections the one-to-one translation between real and virtual
+// prefixes (nftables, stateless, through dataplane/policy) with the
+// policy routing that sends translated traffic into the tunnel.
+//
+// The gateway runs charon rather than an IKEv2 of mcnlab's own: IKEv2 is
+// the part that must interoperate with every on-prem vendor (proposal
+// negotiation, NAT traversal, rekeying, DPD), and charon is the reference
+// implementation the on-prem strongSwan routers speak to; the gateways'
+// own ESP (dataplane/esp) keys its SAs from the controller and has no
+// IKE to key it from a peer of another make.
+package s2c
+
+import (
+	"net/netip"
+	"slices"
+
+	"github.com/mcnlab/mcnlab/dataplane/policy"
+	"github.com/mcnlab/mcnlab/emulator/ipsec"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// Kernel objects of the gateway side.
+const (
+	// Interface is the TUN device of kernel-libipsec.
+	Interface = "ipsec0"
+	// TableName is the nftables table of the mapped connections.
+	TableName = "mcnlab-s2c"
+	// RouteMark marks packets bound for a site's virtual prefix, which
+	// policy routing (RouteTable) sends into Interface once translated.
+	RouteMark = 0x5c2
+	// RouteTable holds the default route into Interface.
+	RouteTable = 0x5c2
+)
+
+// Gateway is one gateway's side of its site2cloud connections.
+type Gateway struct {
+	Node string
+	// Conns are the connections as the gateway's charon loads them.
+	Conns []ipsec.Conn
+	// Routes are the site prefixes routed into Interface (unmapped
+	// connections).
+	Routes []netip.Prefix
+	// Mapped is set when a connection is mapped: the gateway then needs
+	// Table and the policy routing of RouteMark.
+	Mapped bool
+	Table  policy.Table
+	// Wait are the connections whose site the lab configures (a
+	// strongswan node): the sites initiate them.
+	Wait []Wait
+}
+
+// Wait is a connection of a gateway that its site initiates.
+type Wait struct {
+	Conn, Site string
+}
+
+// Gateways returns the gateway side of t's connections, one per gateway
+// node, in the order the connections name them. psk gives a connection's
+// key.
+func Gateways(t *topologies.Topology, psk func(conn string) (string, error)) ([]Gateway, error) {
+	var out []Gateway
+	idx := map[string]int{}
+	for _, s := range t.Site2Cloud {
+		key, err := psk(s.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, gw := range []string{s.Gateway, s.HAGateway} {
+			if gw == "" {
+				continue
+			}
+			j, ok := idx[gw]
+			if !ok {
+				j = len(out)
+				idx[gw] = j
+				out = append(out, Gateway{Node: gw, Table: policy.Table{Family: policy.FamilyIPv4, Name: TableName}})
+			}
+			g := &out[j]
+			c := ipsec.GatewayConn(s, gw, key)
+			g.Conns = append(g.Conns, c)
+			if site := t.Node(s.Site); site != nil && site.Kind == topologies.KindStrongSwan {
+				g.Wait = append(g.Wait, Wait{c.Name, s.Site})
+			}
+			if !s.Mapped() {
+				g.Routes = append(g.Routes, s.SiteSubnets...)
+				continue
+			}
+			g.Mapped = true
+			addMappings(&g.Table, s.Mappings)
+		}
+	}
+	for i := range out {
+		slices.SortFunc(out[i].Routes, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
+	}
+	return out, nil
+}
+
+// addMappings adds the rules of mappings ms to t: for each pair, both
+// ways, before routing and before conntrack,
+//
+//	from the site (in ipsec0): site → cloud-virtual becomes site-virtual → cloud
+//	to the site: cloud → site-virtual becomes cloud-virtual → site, marked
+//	  RouteMark so that policy routing sends it into ipsec0
+//
+// The translation is stateless, packet by packet, so that it holds
+// whichever gateway of an HA pair each direction of a flow passes (the
+// site sends into one of its tunnels, the VPC routes replies over either
+// gateway).
+func addMappings(t *policy.Table, ms []topologies.S2CMapping) {
+	if len(t.Chains) == 0 {
+		t.Chains = []policy.Chain{{Name: "map", Hook: policy.HookPrerouting, Type: policy.TypeFilter, Priority: policy.PriorityRaw}}
+	}
+	ch := &t.Chains[0]
+	for _, m := range ms {
+		ch.Rules = append(ch.Rules,
+			policy.Rule{Match: policy.Match{IIF: Interface, Src: m.Site, Dst: m.CloudVirtual},
+				Rewrite: []policy.Rewrite{{Prefix: m.Cloud}, {Src: true, Prefix: m.SiteVirtual}}},
+			policy.Rule{Match: policy.Match{IIF: Interface, NotIIF: true, Src: m.Cloud, Dst: m.SiteVirtual}, SetMark: RouteMark,
+				Rewrite: []policy.Rewrite{{Prefix: m.Site}, {Src: true, Prefix: m.CloudVirtual}}})
+	}
+}

@@ -1,0 +1,80 @@
+package s2c
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/mcnlab/mcnlab/dataplane/policy"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// TestGatewaysOfAccessTopology: in topologies/access-s2c.yaml both gateways
+// hold both branches' connections (gw2 the backups), route nothing into
+// ipsec0 by prefix (both are mapped) and translate each branch's pair both
+// ways, statelessly, before routing.
+func TestGatewaysOfAccessTopology(t *testing.T) {
+	topo, err := topologies.Load("../../topologies/access-s2c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gws, err := Gateways(topo, func(c string) (string, error) { return strings.Repeat("ab", 32), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gws) != 2 || gws[0].Node != "gw1" || gws[1].Node != "gw2" {
+		t.Fatalf("gateways %+v", gws)
+	}
+	for i, want := range [][]string{{"branch1", "branch2"}, {"branch1-ha", "branch2-ha"}} {
+		g := gws[i]
+		var names []string
+		for _, c := range g.Conns {
+			names = append(names, c.Name)
+		}
+		if fmt.Sprint(names) != fmt.Sprint(want) || !g.Mapped || len(g.Routes) != 0 || len(g.Wait) != 2 {
+			t.Errorf("%s: connections %v (want %v), mapped %v, routes %v, wait %v", g.Node, names, want, g.Mapped, g.Routes, g.Wait)
+		}
+	}
+	f := policy.NewFake()
+	if err := policy.Apply(f, gws[0].Table); err != nil {
+		t.Fatal(err)
+	}
+	got, err := policy.Dump(f, gws[0].Table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `table ip mcnlab-s2c {
+	chain map { type filter hook prerouting priority -300; policy accept;
+		iifname "ipsec0" ip saddr 10.0.0.0/16 ip daddr 100.81.0.0/16 ip daddr set ip daddr & 0.0.255.255 | 10.0.0.0 ip saddr set ip saddr & 0.0.255.255 | 100.65.0.0
+		iifname != "ipsec0" ip saddr 10.0.0.0/16 ip daddr 100.65.0.0/16 meta mark set 0x5c2 ip daddr set ip daddr & 0.0.255.255 | 10.0.0.0 ip saddr set ip saddr & 0.0.255.255 | 100.81.0.0
+		iifname "ipsec0" ip saddr 10.0.0.0/16 ip daddr 100.82.0.0/16 ip daddr set ip daddr & 0.0.255.255 | 10.0.0.0 ip saddr set ip saddr & 0.0.255.255 | 100.66.0.0
+		iifname != "ipsec0" ip saddr 10.0.0.0/16 ip daddr 100.66.0.0/16 meta mark set 0x5c2 ip daddr set ip daddr & 0.0.255.255 | 10.0.0.0 ip saddr set ip saddr & 0.0.255.255 | 100.82.0.0
+	}
+}
+`
+	if got != want {
+		t.Errorf("gw1's table:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestUnmappedRoutesSiteSubnets: an unmapped connection routes the site's
+// prefixes into ipsec0 and needs no table.
+func TestUnmappedRoutesSiteSubnets(t *testing.T) {
+	p := netip.MustParsePrefix
+	topo := &topologies.Topology{Site2Cloud: []*topologies.Site2Cloud{{Name: "dc", Site: "r1", SiteAddress: netip.MustParseAddr("203.0.113.2"),
+		Gateway: "gw1", GatewayAddress: netip.MustParseAddr("198.51.100.2"),
+		IKE: []string{topologies.DefaultIKEProposal}, ESP: []string{topologies.DefaultESPProposal},
+		SiteSubnets: []netip.Prefix{p("10.20.0.0/16"), p("10.10.0.0/16")}, CloudSubnets: []netip.Prefix{p("10.1.0.0/16")}}}}
+	gws, err := Gateways(topo, func(string) (string, error) { return strings.Repeat("cd", 32), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gws[0]
+	if g.Mapped || fmt.Sprint(g.Routes) != "[10.10.0.0/16 10.20.0.0/16]" || len(g.Table.Chains) != 0 || len(g.Wait) != 0 {
+		t.Errorf("gateway %+v", g)
+	}
+	if c := g.Conns[0]; fmt.Sprint(c.LocalTS, c.RemoteTS) != "[10.1.0.0/16] [10.20.0.0/16 10.10.0.0/16]" {
+		t.Errorf("selectors %v %v", c.LocalTS, c.RemoteTS)
+	}
+}

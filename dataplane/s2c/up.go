@@ -1,0 +1,206 @@
+package s2c
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/google/nftables"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/mcnlab/mcnlab/dataplane/policy"
+	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/ipsec"
+	enetns "github.com/mcnlab/mcnlab/emulator/netns"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// upTimeout bounds the wait for the tunnels of strongswan sites.
+const upTimeout = 20 * time.Second
+
+// Up brings up the gateway side of t's site2cloud connections in lab:
+// each gateway's charon, routes and translation; then waits until every
+// connection whose site is a strongswan node is established at its
+// gateways. The sites initiate; one whose first try met a gateway that
+// was not ready (it answers NO_PROPOSAL_CHOSEN before its connections are
+// loaded, which ends the try) is initiated again.
+func Up(ctx context.Context, lab string, t *topologies.Topology) error {
+	if len(t.Site2Cloud) == 0 {
+		return nil
+	}
+	gws, err := Gateways(t, func(c string) (string, error) { return ipsec.PSK(lab, c) })
+	if err != nil {
+		return fmt.Errorf("site2cloud: %w", err)
+	}
+	for _, g := range gws {
+		if err := Start(ctx, lab, g); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, upTimeout)
+	defer cancel()
+	for _, g := range gws {
+		for _, w := range g.Wait {
+			if err := waitUp(ctx, lab, g.Node, w); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range t.Site2Cloud {
+		if site := t.Node(s.Site); s.HAGateway != "" && site != nil && site.Kind == topologies.KindStrongSwan {
+			if err := preferPrimary(ctx, emulator.CharonDir(lab, s.Site), s.Name); err != nil {
+				return fmt.Errorf("site2cloud: site %s: %w", s.Site, err)
+			}
+		}
+	}
+	return nil
+}
+
+// preferPrimary makes a site send over its tunnel to the gateway rather
+// than the backup to the HA gateway. kernel-libipsec ignores the
+// policies' priority and, of policies with the same selectors, uses the
+// one installed last; so the primary's child SA is made again once both
+// are up.
+func preferPrimary(ctx context.Context, site, conn string) error {
+	if _, err := ipsec.Swanctl(ctx, site, "--terminate", "--child", conn, "--timeout", "5"); err != nil {
+		return err
+	}
+	if _, err := ipsec.Swanctl(ctx, site, "--initiate", "--child", conn, "--timeout", "10"); err != nil {
+		return err
+	}
+	return nil
+}
+
+// waitUp initiates w at its site unless the site has it up or is trying,
+// and waits until the gateway has it up.
+func waitUp(ctx context.Context, lab, gw string, w Wait) error {
+	site := emulator.CharonDir(lab, w.Site)
+	out, err := ipsec.Swanctl(ctx, site, "--list-sas", "--ike", w.Conn)
+	if err != nil {
+		return fmt.Errorf("site2cloud: site %s: %w", w.Site, err)
+	}
+	if sas, err := ipsec.ParseSAs(out); err != nil || len(sas) == 0 {
+		if _, err := ipsec.Swanctl(ctx, site, "--initiate", "--child", w.Conn, "--timeout", "10"); err != nil {
+			return fmt.Errorf("site2cloud: site %s: %w", w.Site, err)
+		}
+	}
+	if err := ipsec.WaitUp(ctx, emulator.CharonDir(lab, gw), w.Conn); err != nil {
+		return fmt.Errorf("site2cloud: gateway %s: %w", gw, err)
+	}
+	return nil
+}
+
+// Start starts one gateway's charon and puts its routes, policy routing
+// and translation in place. charon's own routes of the sites' traffic
+// selectors go to RouteTable, which only packets marked RouteMark see.
+func Start(ctx context.Context, lab string, g Gateway) error {
+	ns := emulator.NamespaceName(lab, g.Node)
+	h, err := enetns.Netlink(ns)
+	if err != nil {
+		return fmt.Errorf("site2cloud: gateway %s: %w", g.Node, err)
+	}
+	defer h.Close()
+	if err := localAddresses(h, g); err != nil {
+		return fmt.Errorf("site2cloud: gateway %s: %w", g.Node, err)
+	}
+	if _, err := emulator.StartCharon(ctx, lab, g.Node, g.Conns, ipsec.Routing{Table: RouteTable, Mark: RouteMark}); err != nil {
+		return fmt.Errorf("site2cloud: %w", err)
+	}
+	if err := routes(h, g); err != nil {
+		return fmt.Errorf("site2cloud: gateway %s: %w", g.Node, err)
+	}
+	if !g.Mapped {
+		return nil
+	}
+	fd, err := enetns.Open(ns)
+	if err != nil {
+		return fmt.Errorf("site2cloud: gateway %s: %w", g.Node, err)
+	}
+	defer fd.Close()
+	c, err := nftables.New(nftables.WithNetNSFd(int(fd)))
+	if err != nil {
+		return fmt.Errorf("site2cloud: gateway %s: nftables: %w", g.Node, err)
+	}
+	defer c.CloseLasting() //nolint:errcheck // nothing held open
+	if err := policy.Apply(c, g.Table); err != nil {
+		return fmt.Errorf("site2cloud: gateway %s: %w", g.Node, err)
+	}
+	return nil
+}
+
+// localAddresses gives the gateway an address in each of its local
+// traffic selectors that holds none of its addresses (a mapped
+// connection's virtual prefixes): kernel-libipsec routes a child SA's
+// remote selector with a source address from the local one, and refuses
+// the SA without one. The first address of the prefix goes on lo as a
+// /32; traffic to it from the site is translated before it could be
+// delivered.
+func localAddresses(h *netlink.Handle, g Gateway) error {
+	addrs, err := h.AddrList(nil, unix.AF_INET)
+	if err != nil {
+		return fmt.Errorf("addresses: %w", err)
+	}
+	lo, err := h.LinkByName("lo")
+	if err != nil {
+		return fmt.Errorf("lo: %w", err)
+	}
+	for _, c := range g.Conns {
+		for _, p := range c.LocalTS {
+			if holds(addrs, p) {
+				continue
+			}
+			a := p.Addr().Next()
+			na := &netlink.Addr{IPNet: &net.IPNet{IP: a.AsSlice(), Mask: net.CIDRMask(32, 32)}}
+			if err := h.AddrReplace(lo, na); err != nil {
+				return fmt.Errorf("address %s on lo: %w", a, err)
+			}
+			addrs = append(addrs, *na)
+		}
+	}
+	return nil
+}
+
+// holds reports whether one of addrs lies in p.
+func holds(addrs []netlink.Addr, p netip.Prefix) bool {
+	for _, a := range addrs {
+		if ip, ok := netip.AddrFromSlice(a.IP.To4()); ok && p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// routes routes the unmapped sites' prefixes into the tunnel device and,
+// when a connection is mapped, what carries RouteMark.
+func routes(h *netlink.Handle, g Gateway) error {
+	link, err := h.LinkByName(Interface)
+	if err != nil {
+		return fmt.Errorf("charon's %s: %w", Interface, err)
+	}
+	idx := link.Attrs().Index
+	for _, p := range g.Routes {
+		r := &netlink.Route{LinkIndex: idx, Dst: &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), 32)}, Scope: netlink.SCOPE_LINK, Protocol: unix.RTPROT_STATIC}
+		if err := h.RouteReplace(r); err != nil {
+			return fmt.Errorf("route %s dev %s: %w", p, Interface, err)
+		}
+	}
+	if !g.Mapped {
+		return nil
+	}
+	def := &netlink.Route{LinkIndex: idx, Dst: &net.IPNet{IP: net.IPv4zero.To4(), Mask: net.CIDRMask(0, 32)}, Scope: netlink.SCOPE_LINK, Table: RouteTable, Protocol: unix.RTPROT_STATIC}
+	if err := h.RouteReplace(def); err != nil {
+		return fmt.Errorf("route default dev %s table %d: %w", Interface, RouteTable, err)
+	}
+	rule := netlink.NewRule()
+	rule.Family, rule.Mark, rule.Table, rule.Priority = unix.AF_INET, RouteMark, RouteTable, 100
+	mask := uint32(0xffffffff)
+	rule.Mask = &mask
+	if err := h.RuleAdd(rule); err != nil && !errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("rule fwmark %#x lookup %d: %w", RouteMark, RouteTable, err)
+	}
+	return nil
+}

@@ -1,0 +1,94 @@
+package emulator
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/mcnlab/mcnlab/emulator/ipsec"
+	"github.com/mcnlab/mcnlab/emulator/state"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// CharonDir is where a node's charon keeps strongswan.conf, swanctl.conf,
+// its control socket and its log.
+func CharonDir(lab, node string) string { return filepath.Join(NodeDir(lab, node), "charon") }
+
+// charonStart bounds a charon's start: the process, its control socket
+// and the loading of its connections.
+const charonStart = 15 * time.Second
+
+// StartCharon starts strongSwan's charon in a node of the lab (kernel-
+// libipsec: its ESP runs in the process, over the TUN device ipsec0) with
+// the connections conns, and returns once they are loaded. r says where
+// charon routes the remote traffic selectors into ipsec0.
+func StartCharon(ctx context.Context, lab, node string, conns []ipsec.Conn, r ipsec.Routing) (state.Process, error) {
+	if why := ipsec.Missing(); why != "" {
+		return state.Process{}, fmt.Errorf("node %s: %w: %s", node, ErrDaemonMissing, why)
+	}
+	swan, err := ipsec.SwanctlConf(conns)
+	if err != nil {
+		return state.Process{}, fmt.Errorf("node %s: %w", node, err)
+	}
+	dir := CharonDir(lab, node)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return state.Process{}, fmt.Errorf("node %s: %w", node, err)
+	}
+	for name, content := range map[string]string{"strongswan.conf": ipsec.CharonConf(dir, r), "swanctl.conf": swan} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			return state.Process{}, fmt.Errorf("node %s: %w", node, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, charonStart)
+	defer cancel()
+	p, exited, err := StartWatched(ctx, NamespaceName(lab, node), ipsec.CharonArgv(dir), filepath.Join(dir, "charon.out"))
+	if err != nil {
+		return p, fmt.Errorf("node %s: %w", node, err)
+	}
+	alive := func() bool {
+		select {
+		case <-exited:
+			return false
+		default:
+			return true
+		}
+	}
+	if err := ipsec.Load(ctx, dir, alive); err != nil {
+		out, _ := os.ReadFile(filepath.Join(dir, "charon.out"))
+		return p, fmt.Errorf("node %s: %w; output: %s", node, err, out)
+	}
+	return p, nil
+}
+
+// startStrongSwan starts the charon of a strongswan node with the site's
+// side of each of its site2cloud connections; charon routes the gateways'
+// prefixes into its tunnels itself (strongSwan's table 220, for every
+// packet).
+func (f *fabric) startStrongSwan(ctx context.Context, n *PlanNode) error {
+	var conns []ipsec.Conn
+	for i, s := range n.Site2Cloud { // i is s's SiteIndex
+		psk, err := ipsec.PSK(f.plan.Lab, s.Name)
+		if err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+		conns = append(conns, ipsec.SiteConns(s, psk, i)...)
+	}
+	if len(conns) == 0 {
+		return nil // a strongswan router that no connection names: the user configures it
+	}
+	_, err := StartCharon(ctx, f.plan.Lab, n.Name, conns, ipsec.Routing{})
+	return err
+}
+
+// siteConnections returns the site2cloud connections whose site is node.
+func siteConnections(t *topologies.Topology, node string) []*topologies.Site2Cloud {
+	var out []*topologies.Site2Cloud
+	for _, s := range t.Site2Cloud {
+		if s.Site == node {
+			out = append(out, s)
+		}
+	}
+	return out
+}

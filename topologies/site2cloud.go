@@ -1,0 +1,159 @@
+package topologies
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+)
+
+// KindStrongSwan is an on-prem router running strongSwan's IKE daemon
+// (charon, with the kernel-libipsec plugin's userspace ESP, since the lab's
+// kernel has no xfrm), configured from the site-to-cloud template of every
+// site2cloud connection that names it as its site. Forwarding is on.
+const KindStrongSwan NodeKind = "strongswan"
+
+// Site-to-cloud tunnel types.
+const (
+	// S2CRouteBased routes the site's prefixes into the gateway's IPsec
+	// interface (ipsec0) with routes mcnlab installs; charon installs none.
+	S2CRouteBased = "route-based"
+)
+
+// Default IKEv2 proposals of a site-to-cloud connection (strongSwan's
+// syntax): AES-256 with SHA-256 and DH group 14 for the IKE SA, AES-256-GCM
+// for the ESP SA.
+var (
+	DefaultIKEProposal = "aes256-sha256-modp2048"
+	DefaultESPProposal = "aes256gcm16"
+)
+
+// Site2Cloud is an IPsec connection (IKEv2, pre-shared key) between a
+// gateway node and an on-prem site router, optionally with a backup tunnel
+// from an HA gateway, and optionally mapped: each side's real prefixes
+// shown to the other as virtual prefixes of the same size, translated one
+// to one on the gateway.
+type Site2Cloud struct {
+	Name string
+	// Site is the on-prem router: a strongswan node is configured from
+	// the connection's template; any other kind is left to the user
+	// (`mcnlab s2c config`).
+	Site           string
+	SiteAddress    netip.Addr
+	Gateway        string
+	GatewayAddress netip.Addr
+	// HAGateway, when set, holds the backup tunnel.
+	HAGateway        string
+	HAGatewayAddress netip.Addr
+	// Type is S2CRouteBased.
+	Type string
+	// IKE and ESP are the phase-1 and phase-2 proposals, in strongSwan's
+	// syntax (ParseProposal).
+	IKE, ESP []string
+	// SiteSubnets are the site's real prefixes; CloudSubnets those behind
+	// the gateway.
+	SiteSubnets, CloudSubnets []netip.Prefix
+	// Mappings, when set, make the connection mapped.
+	Mappings []S2CMapping
+	Pos      Pos
+}
+
+// S2CMapping translates one source/destination pair: the site's real
+// prefix Site is shown to the cloud as SiteVirtual, the cloud's real
+// prefix Cloud to the site as CloudVirtual (each the size of its real one).
+type S2CMapping struct {
+	Site, SiteVirtual, Cloud, CloudVirtual netip.Prefix
+}
+
+// Mapped reports whether the connection translates addresses.
+func (s *Site2Cloud) Mapped() bool { return len(s.Mappings) > 0 }
+
+// Proposal is an IKEv2 proposal: the algorithms of one strongSwan proposal
+// string such as aes256-sha256-modp2048.
+type Proposal struct {
+	// Encryption is aes128, aes192, aes256 (CBC) or aes128gcm16,
+	// aes256gcm16 (AEAD).
+	Encryption string
+	// Integrity is sha1, sha256, sha384 or sha512; empty with AEAD.
+	Integrity string
+	// PRF is prfsha256 and the like; empty when it follows Integrity.
+	PRF string
+	// DH is modp2048, modp3072, modp4096, ecp256, ecp384 or curve25519;
+	// empty for an ESP proposal without PFS.
+	DH string
+}
+
+// The algorithms ParseProposal knows, by kind.
+var (
+	proposalEncryption = []string{"aes128", "aes192", "aes256", "aes128gcm16", "aes256gcm16"}
+	proposalIntegrity  = []string{"sha1", "sha256", "sha384", "sha512"}
+	proposalPRF        = []string{"prfsha1", "prfsha256", "prfsha384", "prfsha512"}
+	proposalDH         = []string{"modp2048", "modp3072", "modp4096", "ecp256", "ecp384", "curve25519"}
+)
+
+// AEAD reports whether the encryption also authenticates (GCM).
+func (p Proposal) AEAD() bool { return strings.Contains(p.Encryption, "gcm") }
+
+// String is the proposal in strongSwan's syntax.
+func (p Proposal) String() string {
+	parts := []string{p.Encryption}
+	for _, s := range []string{p.Integrity, p.PRF, p.DH} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, "-")
+}
+
+// ParseProposal reads one proposal in strongSwan's syntax: an encryption
+// algorithm, then (not with AES-GCM) an integrity algorithm, an optional
+// PRF, and a DH group (required when ike is true). Each kind appears once,
+// in that order, from the lists above.
+func ParseProposal(s string, ike bool) (Proposal, error) {
+	var p Proposal
+	if len(s) > 128 {
+		return p, fmt.Errorf("proposal of %d bytes; at most 128", len(s))
+	}
+	parts := strings.Split(s, "-")
+	if !member(parts[0], proposalEncryption) {
+		return p, fmt.Errorf("proposal %q: %q is no encryption algorithm; use one of %s", s, parts[0], strings.Join(proposalEncryption, ", "))
+	}
+	p.Encryption = parts[0]
+	for _, t := range parts[1:] {
+		switch {
+		case member(t, proposalIntegrity) && p.Integrity == "" && p.PRF == "" && p.DH == "" && !p.AEAD():
+			p.Integrity = t
+		case member(t, proposalPRF) && p.PRF == "" && p.DH == "":
+			p.PRF = t
+		case member(t, proposalDH) && p.DH == "":
+			p.DH = t
+		default:
+			return p, fmt.Errorf("proposal %q: %q is out of place or unknown; write encryption-integrity-[prf-]dh such as %s (integrity: %s; dh: %s)",
+				s, t, DefaultIKEProposal, strings.Join(proposalIntegrity, ", "), strings.Join(proposalDH, ", "))
+		}
+	}
+	switch {
+	case !p.AEAD() && p.Integrity == "":
+		return p, fmt.Errorf("proposal %q: %s needs an integrity algorithm (%s)", s, p.Encryption, strings.Join(proposalIntegrity, ", "))
+	case ike && p.DH == "":
+		return p, fmt.Errorf("proposal %q: an IKE proposal needs a DH group (%s)", s, strings.Join(proposalDH, ", "))
+	case ike && p.AEAD() && p.PRF == "":
+		return p, fmt.Errorf("proposal %q: an IKE proposal with %s needs a PRF (%s)", s, p.Encryption, strings.Join(proposalPRF, ", "))
+	case !ike && p.PRF != "":
+		return p, fmt.Errorf("proposal %q: an ESP proposal takes no PRF", s)
+	}
+	return p, nil
+}
+
+func member(s string, list []string) bool {
+	for _, x := range list {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// s2cNameRE is a connection name: it names strongSwan sections, Cisco
+// objects and files, so letters, digits and '-' only.
+var s2cNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,23}$`)

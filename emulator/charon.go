@@ -41,11 +41,22 @@ func StartCharon(ctx context.Context, lab, node string, conns []ipsec.Conn, r ip
 			return state.Process{}, fmt.Errorf("node %s: %w", node, err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, charonStart)
-	defer cancel()
-	p, exited, err := StartWatched(ctx, NamespaceName(lab, node), ipsec.CharonArgv(dir), filepath.Join(dir, "charon.out"))
+	p, err := RunCharon(ctx, NamespaceName(lab, node), dir)
 	if err != nil {
 		return p, fmt.Errorf("node %s: %w", node, err)
+	}
+	return p, nil
+}
+
+// RunCharon starts charon in namespace ns with the strongswan.conf and
+// swanctl.conf in dir (ipsec.CharonArgv), and returns once it has loaded
+// swanctl.conf's connections; its output goes to dir/charon.out.
+func RunCharon(ctx context.Context, ns, dir string) (state.Process, error) {
+	ctx, cancel := context.WithTimeout(ctx, charonStart)
+	defer cancel()
+	p, exited, err := StartWatched(ctx, ns, ipsec.CharonArgv(dir), filepath.Join(dir, "charon.out"))
+	if err != nil {
+		return p, err
 	}
 	alive := func() bool {
 		select {
@@ -57,7 +68,7 @@ func StartCharon(ctx context.Context, lab, node string, conns []ipsec.Conn, r ip
 	}
 	if err := ipsec.Load(ctx, dir, alive); err != nil {
 		out, _ := os.ReadFile(filepath.Join(dir, "charon.out"))
-		return p, fmt.Errorf("node %s: %w; output: %s", node, err, out)
+		return p, fmt.Errorf("%w; output: %s", err, out)
 	}
 	return p, nil
 }

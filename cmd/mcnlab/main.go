@@ -72,6 +72,7 @@ with addresses, routes and start-up commands. Labs are recorded under
 	root.AddCommand(newSimulate())
 	root.AddCommand(newVPCTracker(), newGraph())
 	root.AddCommand(newFlightPath())
+	root.AddCommand(newS2C())
 	return root
 }
 

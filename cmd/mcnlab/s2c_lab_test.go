@@ -200,3 +200,61 @@ func checkFailover(t *testing.T, lab string) {
 		t.Errorf("br1 after gw1 died: want branch1 down and branch1-ha up, have %+v", sas)
 	}
 }
+
+// TestS2CTemplateFreshRouter deploys a lab whose data centre router r1 is
+// left unconfigured, prints `mcnlab s2c config dc --vendor strongswan`,
+// starts a charon in r1 with that file as its swanctl.conf (and a lab
+// strongswan.conf: kernel-libipsec), and checks that the tunnel comes up
+// with the custom proposals (ECP-384 for IKE, MODP-3072 PFS for ESP) and
+// carries traffic both ways. The Cisco IOS and FRR templates of the same
+// connection name its peer and routes.
+func TestS2CTemplateFreshRouter(t *testing.T) {
+	lab := deployNodeLab(t, "testdata/s2c-template.yaml", "s2ct")
+	tmpl, _, err := run(t, "s2c", "config", "dc", "--vendor", "strongswan", "--lab", lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/swanctl.conf", []byte(tmpl), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/strongswan.conf", []byte(ipsec.CharonConf(dir, ipsec.Routing{})), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := emulator.RunCharon(ctx, emulator.NamespaceName(lab, "r1"), dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{dir, emulator.CharonDir(lab, "gw1")} {
+		if err := ipsec.WaitUp(ctx, d, "dc"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The first child SA is keyed in IKE_AUTH, without a DH exchange of
+	// its own; a rekey uses the ESP proposal's PFS group.
+	if _, err := ipsec.Swanctl(ctx, dir, "--rekey", "--child", "dc"); err != nil {
+		t.Fatal(err)
+	}
+	var sas string
+	for ctx.Err() == nil && !strings.Contains(sas, "MODP_3072") {
+		if sas, err = ipsec.Swanctl(ctx, dir, "--list-sas"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond) // poll interval
+	}
+	if !strings.Contains(sas, "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384") || !strings.Contains(sas, "ESP:AES_CBC-128/HMAC_SHA2_256_128/MODP_3072") {
+		log, _ := os.ReadFile(dir + "/charon.log")
+		t.Errorf("r1's SAs do not use the custom proposals:\n%s\ncharon log:\n%s", sas, log)
+	}
+	s2cReach(t, lab, "dch", netip.MustParseAddr("10.1.1.10"))
+	s2cReach(t, lab, "vh", netip.MustParseAddr("10.100.0.10"))
+	ios, _, err := run(t, "s2c", "config", "dc", "--vendor", "cisco-ios", "--lab", lab)
+	if err != nil || !strings.Contains(ios, "crypto ikev2 proposal dc\n encryption aes-gcm-256\n prf sha384\n group 20\n") ||
+		!strings.Contains(ios, "ip route 10.1.0.0 255.255.0.0 Tunnel100 1\n") {
+		t.Errorf("cisco-ios template (%v):\n%s", err, ios)
+	}
+	if _, _, err := run(t, "s2c", "config", "nope", "--lab", lab); err == nil || !strings.Contains(err.Error(), `no site2cloud connection "nope"; it has: dc`) {
+		t.Errorf("s2c config nope: %v", err)
+	}
+}

@@ -79,9 +79,41 @@ func TestTemplateRefusesHostileInput(t *testing.T) {
 		c := good
 		c.IKE, c.ESP = append([]string(nil), good.IKE...), append([]string(nil), good.ESP...)
 		mutate(&c)
-		if out, err := SwanctlConf([]Conn{c}); err == nil {
-			t.Errorf("%s: rendered:\n%s", name, out)
+		for _, vendor := range Vendors {
+			if out, err := Template(vendor, []Conn{c}); err == nil {
+				t.Errorf("%s: %s rendered:\n%s", name, vendor, out)
+			}
 		}
+	}
+}
+
+// TestCiscoTemplate pins the IOS names of the proposals' algorithms, the
+// VTI and the routes of a connection with custom proposals and PFS.
+func TestCiscoTemplate(t *testing.T) {
+	s := mapped()
+	s.IKE, s.ESP = []string{"aes128gcm16-prfsha256-ecp256"}, []string{"aes256-sha256-modp2048"}
+	got, err := Template("cisco-ios", SiteConns(s, testPSK, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"crypto ikev2 proposal branch1\n encryption aes-gcm-128\n prf sha256\n group 19\n",
+		"crypto ikev2 keyring branch1\n peer branch1\n  address 198.51.100.2\n  pre-shared-key " + testPSK + "\n",
+		"crypto ipsec transform-set branch1 esp-aes 256 esp-sha256-hmac\n mode tunnel\n",
+		" set pfs group14\n",
+		"interface Tunnel100\n", "tunnel destination 198.51.100.6\n",
+		"ip route 100.81.0.0 255.255.0.0 Tunnel100 1\n", "ip route 100.81.0.0 255.255.0.0 Tunnel101 10\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("cisco-ios template lacks %q:\n%s", want, got)
+		}
+	}
+	frr, err := Template("frr", SiteConns(s, testPSK, 0))
+	if err != nil || !strings.Contains(frr, "ip route 100.81.0.0/16 ipsec0 1\n") || !strings.Contains(frr, "ip route 100.81.0.0/16 ipsec0 10\n") {
+		t.Errorf("frr template (%v):\n%s", err, frr)
+	}
+	if _, err := Template("juniper", nil); err == nil || !strings.Contains(err.Error(), "valid: strongswan, cisco-ios, frr") {
+		t.Errorf("Template(juniper) = %v", err)
 	}
 }
 

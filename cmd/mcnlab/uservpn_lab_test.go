@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -103,21 +102,8 @@ func (u *uvpnLab) login(t *testing.T, user, password string, extra ...string) (s
 func (u *uvpnLab) connect(t *testing.T, laptop, conf string) string {
 	t.Helper()
 	logFile := filepath.Join(u.dir, laptop+fmt.Sprintf("-%d.log", time.Now().UnixNano()))
-	cmd := exec.Command("ip", "netns", "exec", emulator.NamespaceName(u.lab, laptop), "openvpn", "--config", conf, "--log", logFile)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
+	roottest.StartIn(t, emulator.NamespaceName(u.lab, laptop), "openvpn", "--config", conf, "--log", logFile)
+	t.Cleanup(func() { // runs first: the client still runs
 		if t.Failed() {
 			t.Logf("%s:\n%s", logFile, mcnlab.Tail(logFile, 15))
 		}

@@ -108,22 +108,7 @@ func (l *vpnLab) client(t *testing.T, user, ou string, notAfter time.Time) (stri
 	}
 	logPath := filepath.Join(dir, "client.log")
 	t.Cleanup(func() { logOnFailure(t, logPath, filepath.Join(l.g.opts.Dir, "openvpn.log")) })
-	cmd := exec.Command("ip", "netns", "exec", l.laptop.Name, "openvpn", "--config", path, "--log", logPath)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	})
+	cmd := roottest.StartIn(t, l.laptop.Name, "openvpn", "--config", path, "--log", logPath)
 	return logPath, cmd
 }
 

@@ -169,21 +169,13 @@ func checkMetrics(t *testing.T, lab string) {
 	body := scrape(t, lab)
 	apitest.CheckMetrics(t, body)
 	fams := apitest.ParseMetrics(t, body)
-	for _, c := range []struct {
-		name   string
-		labels map[string]string
-		want   float64
-	}{
-		{"mcnlab_gateway_up", nil, 8},
-		{"mcnlab_gateway_tunnels_up", nil, 48}, // 24 tunnels, counted at both ends
-		{"mcnlab_bgp_sessions_established", map[string]string{"gateway": "transit-1"}, 13},
-		{"mcnlab_approvals_pending", nil, 2},
-		{"mcnlab_routes_pending_approval", map[string]string{"transit": "transit", "site": "dc1"}, 2},
-	} {
-		if got, ok := apitest.Sum(fams, c.name, c.labels); !ok || got != c.want {
-			t.Errorf("%s%v = %v (present %v), want %v", c.name, c.labels, got, ok, c.want)
-		}
-	}
+	apitest.WantMetrics(t, fams, []apitest.Want{
+		{Name: "mcnlab_gateway_up", Value: 8},
+		{Name: "mcnlab_gateway_tunnels_up", Value: 48}, // 24 tunnels, counted at both ends
+		{Name: "mcnlab_bgp_sessions_established", Labels: map[string]string{"gateway": "transit-1"}, Value: 13},
+		{Name: "mcnlab_approvals_pending", Value: 2},
+		{Name: "mcnlab_routes_pending_approval", Labels: map[string]string{"transit": "transit", "site": "dc1"}, Value: 2},
+	})
 	if pk, _ := apitest.Sum(fams, "mcnlab_tunnel_packets_total", map[string]string{"gateway": "prod-1", "direction": "rx"}); pk == 0 {
 		t.Errorf("prod-1's tunnels received no packets")
 	}

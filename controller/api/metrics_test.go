@@ -34,38 +34,29 @@ func TestMetricsExposition(t *testing.T) {
 	}
 	apitest.CheckMetrics(t, body)
 	fams := apitest.ParseMetrics(t, body)
-	for _, c := range []struct {
-		name   string
-		labels map[string]string
-		want   float64
-	}{
-		{"mcnlab_lab_converged", nil, 1},
-		{"mcnlab_gateway_up", map[string]string{"gateway": "tr1-gw", "role": "transit", "group": "tr1"}, 1},
-		{"mcnlab_gateway_up", map[string]string{"gateway": "dc1-rtr", "role": "site"}, 0},
-		{"mcnlab_gateway_tunnels_up", map[string]string{"gateway": "tr1-gw"}, 3},
-		{"mcnlab_bgp_sessions_established", map[string]string{"gateway": "dc1-rtr"}, 0},
-		{"mcnlab_bgp_sessions", map[string]string{"gateway": "dc1-rtr"}, 1},
-		{"mcnlab_tunnel_up", map[string]string{"gateway": "sp1-gw", "peer": "tr1-gw"}, 1},
-		{"mcnlab_tunnel_bytes_total", map[string]string{"gateway": "tr1-gw", "peer": "sp1-gw", "direction": "tx"}, 2960},
-		{"mcnlab_tunnel_packets_total", map[string]string{"gateway": "tr1-gw", "peer": "sp1-gw", "direction": "rx"}, 10},
-		{"mcnlab_bgp_session_established", map[string]string{"gateway": "tr1-gw", "peer": "sp1-gw"}, 1},
-		{"mcnlab_bgp_prefixes", map[string]string{"gateway": "tr1-gw", "peer": "sp1-gw", "kind": "advertised"}, 3},
-		{"mcnlab_segmentation_dropped_packets_total", map[string]string{"gateway": "tr1-gw", "from": "dev", "to": "prod"}, 12},
-		{"mcnlab_segmentation_dropped_bytes_total", map[string]string{"gateway": "tr1-gw", "from": "dev", "to": "prod"}, 1008},
-		{"mcnlab_firewall_up", map[string]string{"firewall": "fw2", "transit": "tr1"}, 0},
-		{"mcnlab_firewall_dropped_packets_total", map[string]string{"firewall": "fw1"}, 7},
-		{"mcnlab_approvals_pending", nil, 3},
-		{"mcnlab_cloud_api_requests_total", map[string]string{"provider": "aws"}, 42},
-		{"mcnlab_routes_pending_approval", map[string]string{"transit": "tr1", "site": "dc1"}, 2},
-		{"mcnlab_routes_pending_approval", map[string]string{"transit": "tr1", "site": "dc2"}, 1},
-		{"mcnlab_api_request_duration_seconds", map[string]string{"route": "/v1/status", "method": "get", "code": "200"}, 3},
-		{"mcnlab_api_request_duration_seconds", map[string]string{"route": "/v1/routes/approve", "method": "post", "code": "403"}, 1},
-	} {
-		got, ok := apitest.Sum(fams, c.name, c.labels)
-		if !ok || got != c.want {
-			t.Errorf("%s%v = %v (present %v), want %v", c.name, c.labels, got, ok, c.want)
-		}
-	}
+	apitest.WantMetrics(t, fams, []apitest.Want{
+		{Name: "mcnlab_lab_converged", Value: 1},
+		{Name: "mcnlab_gateway_up", Labels: map[string]string{"gateway": "tr1-gw", "role": "transit", "group": "tr1"}, Value: 1},
+		{Name: "mcnlab_gateway_up", Labels: map[string]string{"gateway": "dc1-rtr", "role": "site"}, Value: 0},
+		{Name: "mcnlab_gateway_tunnels_up", Labels: map[string]string{"gateway": "tr1-gw"}, Value: 3},
+		{Name: "mcnlab_bgp_sessions_established", Labels: map[string]string{"gateway": "dc1-rtr"}, Value: 0},
+		{Name: "mcnlab_bgp_sessions", Labels: map[string]string{"gateway": "dc1-rtr"}, Value: 1},
+		{Name: "mcnlab_tunnel_up", Labels: map[string]string{"gateway": "sp1-gw", "peer": "tr1-gw"}, Value: 1},
+		{Name: "mcnlab_tunnel_bytes_total", Labels: map[string]string{"gateway": "tr1-gw", "peer": "sp1-gw", "direction": "tx"}, Value: 2960},
+		{Name: "mcnlab_tunnel_packets_total", Labels: map[string]string{"gateway": "tr1-gw", "peer": "sp1-gw", "direction": "rx"}, Value: 10},
+		{Name: "mcnlab_bgp_session_established", Labels: map[string]string{"gateway": "tr1-gw", "peer": "sp1-gw"}, Value: 1},
+		{Name: "mcnlab_bgp_prefixes", Labels: map[string]string{"gateway": "tr1-gw", "peer": "sp1-gw", "kind": "advertised"}, Value: 3},
+		{Name: "mcnlab_segmentation_dropped_packets_total", Labels: map[string]string{"gateway": "tr1-gw", "from": "dev", "to": "prod"}, Value: 12},
+		{Name: "mcnlab_segmentation_dropped_bytes_total", Labels: map[string]string{"gateway": "tr1-gw", "from": "dev", "to": "prod"}, Value: 1008},
+		{Name: "mcnlab_firewall_up", Labels: map[string]string{"firewall": "fw2", "transit": "tr1"}, Value: 0},
+		{Name: "mcnlab_firewall_dropped_packets_total", Labels: map[string]string{"firewall": "fw1"}, Value: 7},
+		{Name: "mcnlab_approvals_pending", Value: 3},
+		{Name: "mcnlab_cloud_api_requests_total", Labels: map[string]string{"provider": "aws"}, Value: 42},
+		{Name: "mcnlab_routes_pending_approval", Labels: map[string]string{"transit": "tr1", "site": "dc1"}, Value: 2},
+		{Name: "mcnlab_routes_pending_approval", Labels: map[string]string{"transit": "tr1", "site": "dc2"}, Value: 1},
+		{Name: "mcnlab_api_request_duration_seconds", Labels: map[string]string{"route": "/v1/status", "method": "get", "code": "200"}, Value: 3},
+		{Name: "mcnlab_api_request_duration_seconds", Labels: map[string]string{"route": "/v1/routes/approve", "method": "post", "code": "403"}, Value: 1},
+	})
 	if _, ok := apitest.Sum(fams, "mcnlab_firewall_dropped_packets_total", map[string]string{"firewall": "fw2"}); ok {
 		t.Errorf("fw2 does not answer, yet has a drop counter")
 	}

@@ -104,3 +104,22 @@ next:
 	}
 	return sum, found
 }
+
+// Want is a value that the series of a metric family whose labels include
+// Labels add up to.
+type Want struct {
+	Name   string
+	Labels map[string]string
+	Value  float64
+}
+
+// WantMetrics checks each Want against fams (Sum), failing t for each
+// that is absent or has another value.
+func WantMetrics(t testing.TB, fams map[string]*dto.MetricFamily, wants []Want) {
+	t.Helper()
+	for _, w := range wants {
+		if got, ok := Sum(fams, w.Name, w.Labels); !ok || got != w.Value {
+			t.Errorf("%s%v = %v (present %v), want %v", w.Name, w.Labels, got, ok, w.Value)
+		}
+	}
+}

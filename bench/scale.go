@@ -96,6 +96,9 @@ type ScaleRun struct {
 	// LoadBefore and LoadAfter are the 1-minute load averages.
 	LoadBefore float64 `json:"load_before"`
 	LoadAfter  float64 `json:"load_after"`
+	// Error is why this N failed ("" when it did not); Phases then hold
+	// those done by then (0 s: not done).
+	Error string `json:"error,omitempty"`
 }
 
 // ScalePhase is when one phase of a deploy was done, from the deploy's
@@ -147,6 +150,10 @@ func Scale(ctx context.Context, o ScaleOptions) (*ScaleResult, error) {
 	for _, n := range o.Spokes {
 		run, err := scaleRun(ctx, o, n)
 		if err != nil {
+			if run != nil {
+				run.Error = err.Error()
+				res.Runs = append(res.Runs, *run)
+			}
 			return res, fmt.Errorf("bench scale: %d spokes: %w", n, err)
 		}
 		res.Runs = append(res.Runs, *run)
@@ -216,7 +223,8 @@ func scaleRun(ctx context.Context, o ScaleOptions, n int) (run *ScaleRun, err er
 		n, len(t.Cloud.VPCs), run.Gateways, run.Tunnels, len(cp.Endpoints), o.Lab, run.LoadBefore)
 	destroyed := false
 	defer func() {
-		if !destroyed {
+		// A deploy that failed has destroyed its lab already.
+		if _, lerr := state.Load(o.Lab); !destroyed && lerr == nil {
 			err = errors.Join(err, emulator.Destroy(context.Background(), o.Lab, nil))
 		}
 	}()
@@ -230,7 +238,8 @@ func scaleRun(ctx context.Context, o ScaleOptions, n int) (run *ScaleRun, err er
 			mcnlab.Options{Self: o.Self, Out: indent(o.Log, "  deploy: "), Progress: emulator.Silent{}, ConvergeTimeout: o.Timeout})
 	}()
 	if err := w.run(dctx, start, deployed, o.Timeout+30*time.Second); err != nil {
-		return nil, err
+		run.ConvergedS, run.Phases = time.Since(start).Seconds(), w.phases()
+		return run, err
 	}
 	run.ConvergedS = time.Since(start).Seconds()
 	run.PerSpokeS = run.ConvergedS / float64(n)

@@ -29,9 +29,22 @@ func (r *ScaleResult) WriteTable(w io.Writer) {
 	for _, x := range r.Runs {
 		fmt.Fprintf(w, "\n%d spokes, phases done at (from the deploy's start):\n", x.Spokes)
 		for _, p := range x.Phases {
+			if p.S == 0 {
+				fmt.Fprintf(w, "  %8s  %s (%d)\n", "not done", p.Name, p.Count)
+				continue
+			}
 			fmt.Fprintf(w, "  %7.2fs  %s (%d)\n", p.S, p.Name, p.Count)
 		}
+		if x.Error != "" {
+			fmt.Fprintf(w, "  failed after %.0fs: %s\n", x.ConvergedS, firstLine(x.Error))
+		}
 	}
+}
+
+// firstLine is s up to its first newline.
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
 }
 
 // Save writes r as scale-<cores>core[-ha].json in dir and returns the
@@ -75,7 +88,13 @@ func (r *ScaleResult) SVG() []byte {
 		width, height            = 720.0, 420.0
 	)
 	maxN, maxS, maxMB := 1.0, 0.0, 0.0
+	var runs []ScaleRun // those that converged
 	for _, x := range r.Runs {
+		if x.Error == "" {
+			runs = append(runs, x)
+		}
+	}
+	for _, x := range runs {
 		maxN = max(maxN, float64(x.Spokes))
 		maxS = max(maxS, x.ConvergedS)
 		maxMB = max(maxMB, x.RSSTotalMB)
@@ -109,7 +128,7 @@ func (r *ScaleResult) SVG() []byte {
 		y     func(ScaleRun) float64
 	}{{"#1f77b4", func(s ScaleRun) float64 { return yS(s.ConvergedS) }}, {"#d62728", func(s ScaleRun) float64 { return yMB(s.RSSTotalMB) }}} {
 		var pts []string
-		for _, s := range r.Runs {
+		for _, s := range runs {
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(float64(s.Spokes)), series.y(s)))
 			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s"/>`+"\n", x(float64(s.Spokes)), series.y(s), series.color)
 		}

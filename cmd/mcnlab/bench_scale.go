@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -53,6 +54,11 @@ written to --results/scale-<cores>core[-ha].json with an SVG plot beside it.`,
 			}
 			res, err := bench.Scale(cmd.Context(), o)
 			if err != nil {
+				// What was measured before the failing N is kept, with
+				// the failure recorded in its run.
+				if res != nil && len(res.Runs) > 0 {
+					err = errors.Join(err, finishBench(out, o.Log, res, results, asJSON, nil))
+				}
 				return err
 			}
 			return finishBench(out, o.Log, res, results, asJSON, nil)

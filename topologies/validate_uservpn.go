@@ -70,6 +70,12 @@ func (c *checker) checkVPNGateway(t *Topology, g *VPNGateway) {
 	if !c.ref(join(path, "vpc"), g.Pos, "vpc", g.VPC, vpcs, "vpcs") {
 		return
 	}
+	for _, a := range t.Cloud.Accounts {
+		if a != nil && a.Name == v.Account && a.Provider != "" && a.Provider != ProviderAWS {
+			c.errf(join(path, "vpc"), g.Pos, "vpc %s is in account %s of provider %s; VPN gateways are built on AWS accounts only for now", g.VPC, a.Name, a.Provider)
+			return
+		}
+	}
 	var spoke *Spoke
 	for _, s := range t.Cloud.Spokes {
 		if s != nil && s.VPC == g.VPC {

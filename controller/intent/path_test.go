@@ -127,3 +127,33 @@ func TestTraceProtocols(t *testing.T) {
 		t.Errorf("icmp: reachable %v, block %+v; want the reply dropped by acl-d", got.Reachable, got.Block)
 	}
 }
+
+// A pair of inspected domains crosses the transit's FireNet, whose rules
+// decide: ICMP passes by the default, tcp/22 is denied by rule 1, named.
+func TestTraceFireNet(t *testing.T) {
+	top, err := topologies.Load("../../topologies/security.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := p.DesiredView(nil, nil)
+	got := p.Trace("prod-app", "shared-db", Echo, v)
+	var through bool
+	for _, h := range got.Hops {
+		through = through || h.Kind == HopFirewall && h.Steps[0].Rule == "default allow"
+	}
+	if !got.Reachable || !through {
+		t.Errorf("prod-app -> shared-db icmp: reachable %v (%s), through the firewalls %v: %+v", got.Reachable, got.Reason, through, got.Hops)
+	}
+	ssh := p.Trace("prod-app", "shared-db", Flow{Protocol: cloud.ProtocolTCP, Port: 22}, v)
+	want := "firewall: the FireNet of transit transit denies tcp/22 10.1.1.10 -> 10.3.1.10 by rule 1 (deny tcp port 22)"
+	if ssh.Reachable || ssh.Block == nil || ssh.Block.Hop != "FireNet of transit transit (firewalls fw1, fw2)" || ssh.Reason != want {
+		t.Errorf("prod-app -> shared-db tcp/22: block %+v, reason %q; want %q", ssh.Block, ssh.Reason, want)
+	}
+	if dev := p.Trace("dev-app", "shared-db", Flow{Protocol: cloud.ProtocolTCP, Port: 22}, v); !dev.Reachable {
+		t.Errorf("dev-app -> shared-db tcp/22 (dev and shared not inspected): %s", dev.Reason)
+	}
+}

@@ -3,8 +3,11 @@ package intent
 import (
 	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/topologies"
 )
 
 // tracer walks one flow's path through a view, hop by hop, stopping at
@@ -233,6 +236,9 @@ func (t *tracer) platform(a, b *Endpoint) bool {
 		}
 		t.step(Step{Kind: StepPolicy, Object: "domain policy", Rule: rule, Action: ActionAllow})
 	}
+	if !t.fireNet(a, b, ta, tb) {
+		return false
+	}
 	if tb != ta {
 		t.step(Step{Kind: StepRoute, Object: ta, Action: ActionForward, Detail: "over the transit peering to " + tb})
 		t.hop(tb, HopTransit)
@@ -245,6 +251,41 @@ func (t *tracer) platform(a, b *Endpoint) bool {
 	if b.VPC != "" {
 		t.hop(dest, HopSpoke)
 		t.step(Step{Kind: StepRoute, Object: dest, Action: ActionForward, Detail: fmt.Sprintf("%s is in its VPC %s", t.addr(b), b.VPC)})
+	}
+	return true
+}
+
+// fireNet steers the flow through the FireNet firewalls of the transit
+// (a's, else b's) that inspects the two endpoints' domains, and applies
+// their rules to it: the first that matches, then the default
+// (fireNetDecide, as the firewalls decide).
+func (t *tracer) fireNet(a, b *Endpoint, ta, tb string) bool {
+	da, db := t.p.DomainOf(a), t.p.DomainOf(b)
+	for _, tr := range t.p.Topology.Cloud.Transits {
+		if tr.FireNet == nil || (tr.Name != ta && tr.Name != tb) || !slices.ContainsFunc(tr.FireNet.Inspect, func(c *topologies.DomainConnection) bool {
+			return c != nil && (c.A == da && c.B == db || c.A == db && c.B == da)
+		}) {
+			continue
+		}
+		var fws []string
+		for _, fw := range tr.FireNet.Firewalls {
+			fws = append(fws, fw.Name)
+		}
+		node := fmt.Sprintf("FireNet of transit %s (firewalls %s)", tr.Name, strings.Join(fws, ", "))
+		t.hop(node, HopFirewall)
+		probe := topologies.FirewallRule{Protocol: topologies.ProtoICMP}
+		if t.f.Protocol != cloud.ProtocolICMP {
+			probe = topologies.FirewallRule{Protocol: topologies.FirewallProtocol(t.f.Protocol.String()), Port: int(t.f.Port)}
+		}
+		allow, why := fireNetDecide(tr.FireNet, probe, t.addr(a), t.addr(b))
+		s := Step{Kind: StepFilter, Object: node, Rule: why, Action: ActionAllow, Detail: fmt.Sprintf("domains %s and %s are inspected", da, db)}
+		if !allow {
+			s.Action = ActionDeny
+			return t.block(s, fmt.Sprintf("firewall: the FireNet of transit %s denies %s %s -> %s by %s", tr.Name, t.f, t.addr(a), t.addr(b), why))
+		}
+		t.step(s)
+		t.hop(tr.Name, HopTransit)
+		return true
 	}
 	return true
 }

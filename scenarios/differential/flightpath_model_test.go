@@ -147,7 +147,7 @@ func (m *model) shape(p intent.Path) {
 		}
 		return
 	}
-	prefixes := map[string][]string{intent.StepFilter: {"security group: ", "network ACL: "}, intent.StepRoute: {"no route: "},
+	prefixes := map[string][]string{intent.StepFilter: {"security group: ", "network ACL: ", "firewall: "}, intent.StepRoute: {"no route: "},
 		intent.StepPolicy: {"domain policy: ", "no route: "}}
 	ok := false
 	for _, pre := range prefixes[p.Block.Kind] {

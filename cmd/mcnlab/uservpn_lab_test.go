@@ -261,6 +261,14 @@ func TestUserVPNLab(t *testing.T) {
 			t.Errorf("the controller's log lacks %q", want)
 		}
 	}
+	// Configured once: a push of what a gateway holds would restart its
+	// OpenVPN and drop every session.
+	full, _ := os.ReadFile(controllerLog(lab))
+	for _, gw := range []string{"vpn-split", "vpn-full"} {
+		if n := strings.Count(string(full), "configured vpn gateway "+gw+":"); n != 1 {
+			t.Errorf("the controller configured %s %d times, want once", gw, n)
+		}
+	}
 }
 
 // checkPersonas checks what each persona reaches through its tunnel.

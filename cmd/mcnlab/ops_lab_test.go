@@ -27,7 +27,8 @@ import (
 // gateway) once and runs the operations tools against it: a capture on
 // the transit's tunnel interface during a ping holds the ICMP echoes and
 // tshark reads them; one on its underlay holds WireGuard packets, as
-// tshark decodes them; traceroute names every hop by its lab node.
+// tshark decodes them; the controller's API has the gateway capture and
+// hands the file over; traceroute names every hop by its lab node.
 func TestOpsLab(t *testing.T) {
 	if _, err := exec.LookPath("tshark"); err != nil {
 		roottest.Missing(t, "tshark not installed: %v", err)
@@ -77,6 +78,7 @@ func TestOpsLab(t *testing.T) {
 			t.Errorf("underlay capture: %q; want 4 WireGuard packets, transport data among them", lines)
 		}
 	})
+	t.Run("capture-api", func(t *testing.T) { testCaptureAPI(t, lab, a1.Namespace, b1) })
 	t.Run("traceroute", func(t *testing.T) { testTraceroute(t, lab) })
 }
 

@@ -79,12 +79,17 @@ func (h *handler) egressRoutes() []route {
 
 // egressBackend is h's backend's egress part, or nil.
 func (h *handler) egressBackend(w http.ResponseWriter) EgressBackend {
-	eb, ok := h.b.(EgressBackend)
+	return backendPart[EgressBackend](h, w, "this controller has no egress gateways")
+}
+
+// backendPart is h's backend as the optional part T, or T's zero value
+// after answering 501 with why when the backend lacks it.
+func backendPart[T any](h *handler, w http.ResponseWriter, why string) T {
+	p, ok := h.b.(T)
 	if !ok {
-		writeError(w, http.StatusNotImplemented, "this controller has no egress gateways")
-		return nil
+		writeError(w, http.StatusNotImplemented, why)
 	}
-	return eb
+	return p
 }
 
 func (h *handler) egressGateways(w http.ResponseWriter, r *http.Request, _ caller) {

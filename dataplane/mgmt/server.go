@@ -91,21 +91,33 @@ func Handler(b Backend) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, st)
 	}})
+	if cb, ok := b.(Captures); ok {
+		captureRoutes(route, cb)
+	}
 	return mux
 }
 
 // DecodeConfig reads one Config, refusing unknown fields and trailing data.
 func DecodeConfig(r io.Reader) (Config, error) {
 	var cfg Config
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
+	if err := decodeStrict(r, &cfg); err != nil {
 		return Config{}, fmt.Errorf("decode config: %w", err)
 	}
-	if dec.More() {
-		return Config{}, errors.New("decode config: data after the JSON object")
-	}
 	return cfg, nil
+}
+
+// decodeStrict reads one JSON object into v, refusing unknown fields and
+// trailing data.
+func decodeStrict(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("data after the JSON object")
+	}
+	return nil
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) { sockapi.WriteJSON(w, code, v) }

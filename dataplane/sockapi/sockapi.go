@@ -80,7 +80,7 @@ func (c *Client) Close() error {
 }
 
 // Do sends in (nil: no body) as JSON with method to path and decodes the
-// answer into out. A non-2xx answer is an error wrapping a *StatusError.
+// answer into out (a *[]byte takes the body as it is). A non-2xx answer is an error wrapping a *StatusError.
 func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
@@ -112,6 +112,10 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 			e.Error = string(b)
 		}
 		return fmt.Errorf("%s %s on %s: %w", method, path, c.path, &StatusError{StatusCode: resp.StatusCode, Message: e.Error})
+	}
+	if raw, ok := out.(*[]byte); ok { // a file, not JSON
+		*raw = b
+		return nil
 	}
 	if err := json.Unmarshal(b, out); err != nil {
 		return fmt.Errorf("%s %s: decode answer: %w", method, path, err)

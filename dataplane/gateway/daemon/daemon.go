@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/mcnlab/mcnlab/dataplane/capture"
 	"github.com/mcnlab/mcnlab/dataplane/gateway"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/emulator/netns"
@@ -73,14 +74,24 @@ func Run(ctx context.Context, o Options) error {
 		backend = &persisting{Backend: backend, path: o.Config}
 		restoreConfig(ctx, backend, o.Config, logger)
 	}
-	srv, err := mgmt.Listen(o.Socket, backend, logger)
+	// Packet captures on the gateway's own interfaces, for the
+	// controller's per-gateway capture API.
+	captures := &capture.Manager{}
+	srv, err := mgmt.Listen(o.Socket, capturing{Backend: backend, Manager: captures}, logger)
 	if err != nil {
 		return errors.Join(err, eng.Close())
 	}
 	logger.Info("serving the management API", "socket", o.Socket, "pid", os.Getpid())
 	<-ctx.Done()
 	logger.Info("stopping")
-	return errors.Join(srv.Close(), eng.Close())
+	return errors.Join(srv.Close(), captures.Close(), eng.Close())
+}
+
+// capturing is a gateway's management backend that also serves packet
+// captures (mgmt.Captures).
+type capturing struct {
+	mgmt.Backend
+	*capture.Manager
 }
 
 // restoreConfig applies the configuration saved in path, if there is one,

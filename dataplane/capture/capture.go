@@ -22,6 +22,9 @@ import (
 // 0: tcpdump's default, enough for a GRO super-packet.
 const DefaultSnaplen = 262144
 
+// drain is how long a stopped capture still reads what the kernel queued.
+const drain = 50 * time.Millisecond
+
 // ErrInvalid says that a capture's options are malformed (a bad filter,
 // a negative count, an unknown interface).
 var ErrInvalid = errors.New("invalid capture")
@@ -115,8 +118,8 @@ func (c *Capture) LinkType() LinkType { return c.lt }
 
 // Run writes a pcap file (pcap-savefile(5), microsecond timestamps) to w:
 // every packet the filter keeps, in either direction, until Count packets,
-// Duration, MaxBytes or ctx's end, whichever comes first. Its error is nil
-// when one of those ended it.
+// Duration, MaxBytes or ctx's end (and what was queued by then), whichever
+// comes first. Its error is nil when one of those ended it.
 func (c *Capture) Run(ctx context.Context, w io.Writer) (Result, error) {
 	cw := &countingWriter{w: w}
 	pw := pcapgo.NewWriter(cw)
@@ -129,8 +132,9 @@ func (c *Capture) Run(ctx context.Context, w io.Writer) (Result, error) {
 			return res, fmt.Errorf("capture on %s: %w", c.o.Interface, err)
 		}
 	}
-	// The end of ctx wakes a blocked read.
-	stop := context.AfterFunc(ctx, func() { _ = c.conn.SetReadDeadline(time.Unix(1, 0)) })
+	// The end of ctx wakes a blocked read after a short drain, so that
+	// the packets the kernel queued before the stop are still written.
+	stop := context.AfterFunc(ctx, func() { _ = c.conn.SetReadDeadline(time.Now().Add(drain)) })
 	defer stop()
 	buf := make([]byte, c.o.Snaplen)
 	for c.o.Count == 0 || res.Packets < c.o.Count {

@@ -203,6 +203,10 @@ func (s *SP) acs(r *http.Request) (Credential, error) {
 		if errors.As(err, &ire) && ire.PrivateErr != nil {
 			err = ire.PrivateErr
 		}
+		if strings.Contains(err.Error(), "InResponseTo") {
+			// The library's message lists the pending request IDs.
+			err = errors.New("it answers no pending request of this service provider (replayed, expired or unsolicited)")
+		}
 		return Credential{}, fmt.Errorf("%w: %v", ErrRefused, err)
 	}
 	id := inResponseTo(a)

@@ -303,7 +303,7 @@ func TestACSHostileInput(t *testing.T) {
 		form url.Values
 		want string
 	}{
-		{"replay", good, "assertion refused: `InResponseTo` does not match any of the possible request IDs"},
+		{"replay", good, "assertion refused: it answers no pending request of this service provider (replayed, expired or unsolicited)"},
 		{"user edited after signing", with(fresh, tampered), "assertion refused: cannot validate signature on Response: Signature could not be verified"},
 		{"signed by an IdP not trusted", foreign, "assertion refused: cannot validate signature on Response: Could not verify certificate against trusted certs"},
 		{"not base64", url.Values{"SAMLResponse": {"%%%not base64"}}, "assertion refused: cannot parse base64"},
@@ -315,6 +315,9 @@ func TestACSHostileInput(t *testing.T) {
 			code, body := postACS(t, acs, tc.form)
 			if code != http.StatusForbidden || !strings.Contains(body, tc.want) {
 				t.Errorf("%d %q, want 403 with %q", code, body, tc.want)
+			}
+			if strings.Contains(body, "id-") {
+				t.Errorf("the refusal %q shows request IDs", body)
 			}
 		})
 	}

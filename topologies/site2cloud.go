@@ -18,6 +18,10 @@ const (
 	// S2CRouteBased routes the site's prefixes into the gateway's IPsec
 	// interface (ipsec0) with routes mcnlab installs; charon installs none.
 	S2CRouteBased = "route-based"
+	// S2CPolicyBased sends into the tunnel exactly what its IPsec policies
+	// (the traffic selectors) select, by the routes charon installs for an
+	// established child SA; without one the traffic is routed as usual.
+	S2CPolicyBased = "policy-based"
 )
 
 // Default IKEv2 proposals of a site-to-cloud connection (strongSwan's
@@ -45,7 +49,7 @@ type Site2Cloud struct {
 	// HAGateway, when set, holds the backup tunnel.
 	HAGateway        string
 	HAGatewayAddress netip.Addr
-	// Type is S2CRouteBased.
+	// Type is S2CRouteBased or S2CPolicyBased.
 	Type string
 	// IKE and ESP are the phase-1 and phase-2 proposals, in strongSwan's
 	// syntax (ParseProposal).

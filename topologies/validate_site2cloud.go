@@ -28,8 +28,8 @@ func (c *checker) checkSite2Cloud(t *Topology, nodes map[string]*Node, conn map[
 				c.errf(join(path, "ha-gateway"), s.Pos, "the HA gateway must be another gateway than %s", s.Gateway)
 			}
 		}
-		if p := join(path, "type"); !c.bad[p] && s.Type != S2CRouteBased {
-			c.errf(p, s.Pos, "unknown type %q; valid: %s (policy-based tunnels are not built yet)", s.Type, S2CRouteBased)
+		if p := join(path, "type"); !c.bad[p] && s.Type != S2CRouteBased && s.Type != S2CPolicyBased {
+			c.errf(p, s.Pos, "unknown type %q; valid: %s, %s", s.Type, S2CRouteBased, S2CPolicyBased)
 		}
 		c.checkProposals(join(path, "ike"), s.IKE, true, s.Pos)
 		c.checkProposals(join(path, "esp"), s.ESP, false, s.Pos)

@@ -11,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/mcnlab/mcnlab/dataplane/s2c"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/ipsec"
 	"github.com/mcnlab/mcnlab/emulator/netns"
@@ -254,7 +258,41 @@ func TestS2CTemplateFreshRouter(t *testing.T) {
 		!strings.Contains(ios, "ip route 10.1.0.0 255.255.0.0 Tunnel100 1\n") {
 		t.Errorf("cisco-ios template (%v):\n%s", err, ios)
 	}
-	if _, _, err := run(t, "s2c", "config", "nope", "--lab", lab); err == nil || !strings.Contains(err.Error(), `no site2cloud connection "nope"; it has: dc`) {
+	if _, _, err := run(t, "s2c", "config", "nope", "--lab", lab); err == nil || !strings.Contains(err.Error(), `no site2cloud connection "nope"; it has: dc, dc2`) {
 		t.Errorf("s2c config nope: %v", err)
+	}
+	t.Run("policy-based", func(t *testing.T) { checkPolicyBased(t, lab) })
+}
+
+// checkPolicyBased: the policy-based connection dc2 carries pings both
+// ways, and gw1 routes its site's prefix only by charon's route of the
+// child SA (in the table that marked packets see), where the route-based
+// dc's prefix is routed into ipsec0 in the main table.
+func checkPolicyBased(t *testing.T, lab string) {
+	s2cReach(t, lab, "dch2", netip.MustParseAddr("10.1.1.10"))
+	s2cReach(t, lab, "vh", netip.MustParseAddr("10.200.0.10"))
+	h, err := netns.Netlink(emulator.NamespaceName(lab, "gw1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	routes := func(table int) string {
+		rs, err := h.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Table: table}, netlink.RT_FILTER_TABLE)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range rs {
+			if r.Dst != nil {
+				if l, err := h.LinkByIndex(r.LinkIndex); err == nil {
+					out = append(out, r.Dst.String()+" dev "+l.Attrs().Name)
+				}
+			}
+		}
+		return strings.Join(out, "; ")
+	}
+	main, marked := routes(unix.RT_TABLE_MAIN), routes(s2c.RouteTable)
+	if !strings.Contains(main, "10.100.0.0/24 dev ipsec0") || strings.Contains(main, "10.200.0.0/24") || !strings.Contains(marked, "10.200.0.0/24 dev ipsec0") {
+		t.Errorf("gw1: main table %q, table %d %q; want 10.100.0.0/24 (route-based) in main, 10.200.0.0/24 (policy-based) only in %d", main, s2c.RouteTable, marked, s2c.RouteTable)
 	}
 }

@@ -46,9 +46,13 @@ type Gateway struct {
 	// connections).
 	Routes []netip.Prefix
 	// Mapped is set when a connection is mapped: the gateway then needs
-	// Table and the policy routing of RouteMark.
+	// the default route into Interface in RouteTable, so that traffic
+	// translated for a site never leaves any other way.
 	Mapped bool
-	Table  policy.Table
+	// Table is the gateway's nftables table: the mapped connections'
+	// translation and the policy-based connections' marks (no rules: no
+	// table is needed).
+	Table policy.Table
 	// Wait are the connections whose site the lab configures (a
 	// strongswan node): the sites initiate them.
 	Wait []Wait
@@ -86,12 +90,15 @@ func Gateways(t *topologies.Topology, psk func(conn string) (string, error)) ([]
 			if site := t.Node(s.Site); site != nil && site.Kind == topologies.KindStrongSwan {
 				g.Wait = append(g.Wait, Wait{c.Name, s.Site})
 			}
-			if !s.Mapped() {
+			switch {
+			case s.Mapped():
+				g.Mapped = true
+				addMappings(&g.Table, s.Mappings)
+			case s.Type == topologies.S2CPolicyBased:
+				addPolicyMarks(&g.Table, s.SiteSubnets)
+			default:
 				g.Routes = append(g.Routes, s.SiteSubnets...)
-				continue
 			}
-			g.Mapped = true
-			addMappings(&g.Table, s.Mappings)
 		}
 	}
 	for i := range out {
@@ -112,10 +119,7 @@ func Gateways(t *topologies.Topology, psk func(conn string) (string, error)) ([]
 // site sends into one of its tunnels, the VPC routes replies over either
 // gateway).
 func addMappings(t *policy.Table, ms []topologies.S2CMapping) {
-	if len(t.Chains) == 0 {
-		t.Chains = []policy.Chain{{Name: "map", Hook: policy.HookPrerouting, Type: policy.TypeFilter, Priority: policy.PriorityRaw}}
-	}
-	ch := &t.Chains[0]
+	ch := mapChain(t)
 	for _, m := range ms {
 		ch.Rules = append(ch.Rules,
 			policy.Rule{Match: policy.Match{IIF: Interface, Src: m.Site, Dst: m.CloudVirtual},
@@ -123,4 +127,23 @@ func addMappings(t *policy.Table, ms []topologies.S2CMapping) {
 			policy.Rule{Match: policy.Match{IIF: Interface, NotIIF: true, Src: m.Cloud, Dst: m.SiteVirtual}, SetMark: RouteMark,
 				Rewrite: []policy.Rewrite{{Prefix: m.Site}, {Src: true, Prefix: m.CloudVirtual}}})
 	}
+}
+
+// addPolicyMarks marks what goes to a policy-based connection's site
+// prefixes with RouteMark, so that it takes the routes charon installs in
+// RouteTable while the connection's child SA is up (its policies), and
+// the gateway's other routes while it is not.
+func addPolicyMarks(t *policy.Table, sites []netip.Prefix) {
+	ch := mapChain(t)
+	for _, p := range sites {
+		ch.Rules = append(ch.Rules, policy.Rule{Match: policy.Match{IIF: Interface, NotIIF: true, Dst: p}, SetMark: RouteMark})
+	}
+}
+
+// mapChain is t's prerouting chain (priority raw), made if missing.
+func mapChain(t *policy.Table) *policy.Chain {
+	if len(t.Chains) == 0 {
+		t.Chains = []policy.Chain{{Name: "map", Hook: policy.HookPrerouting, Type: policy.TypeFilter, Priority: policy.PriorityRaw}}
+	}
+	return &t.Chains[0]
 }

@@ -78,3 +78,32 @@ func TestUnmappedRoutesSiteSubnets(t *testing.T) {
 		t.Errorf("selectors %v %v", c.LocalTS, c.RemoteTS)
 	}
 }
+
+// TestPolicyBasedMarks: a policy-based connection routes nothing itself;
+// what goes to its site's prefixes is marked for the table of charon's
+// routes.
+func TestPolicyBasedMarks(t *testing.T) {
+	p := netip.MustParsePrefix
+	topo := &topologies.Topology{Site2Cloud: []*topologies.Site2Cloud{{Name: "dc2", Type: topologies.S2CPolicyBased, Site: "r2",
+		SiteAddress: netip.MustParseAddr("203.0.113.6"), Gateway: "gw1", GatewayAddress: netip.MustParseAddr("198.51.100.2"),
+		IKE: []string{topologies.DefaultIKEProposal}, ESP: []string{topologies.DefaultESPProposal},
+		SiteSubnets: []netip.Prefix{p("10.200.0.0/24")}, CloudSubnets: []netip.Prefix{p("10.1.0.0/16")}}}}
+	gws, err := Gateways(topo, func(string) (string, error) { return strings.Repeat("ef", 32), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := policy.NewFake()
+	if err := policy.Apply(f, gws[0].Table); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := policy.Dump(f, gws[0].Table)
+	want := `table ip mcnlab-s2c {
+	chain map { type filter hook prerouting priority -300; policy accept;
+		iifname != "ipsec0" ip daddr 10.200.0.0/24 meta mark set 0x5c2
+	}
+}
+`
+	if g := gws[0]; g.Mapped || len(g.Routes) != 0 || got != want {
+		t.Errorf("mapped %v, routes %v, table:\n%s\nwant:\n%s", g.Mapped, g.Routes, got, want)
+	}
+}

@@ -113,7 +113,7 @@ func Start(ctx context.Context, lab string, g Gateway) error {
 	if err := routes(h, g); err != nil {
 		return fmt.Errorf("site2cloud: gateway %s: %w", g.Node, err)
 	}
-	if !g.Mapped {
+	if len(g.Table.Chains) == 0 {
 		return nil
 	}
 	fd, err := enetns.Open(ns)
@@ -174,8 +174,9 @@ func holds(addrs []netlink.Addr, p netip.Prefix) bool {
 	return false
 }
 
-// routes routes the unmapped sites' prefixes into the tunnel device and,
-// when a connection is mapped, what carries RouteMark.
+// routes routes the route-based sites' prefixes into the tunnel device,
+// sends what carries RouteMark to RouteTable, and when a connection is
+// mapped routes everything in RouteTable into the tunnel device.
 func routes(h *netlink.Handle, g Gateway) error {
 	link, err := h.LinkByName(Interface)
 	if err != nil {
@@ -188,19 +189,21 @@ func routes(h *netlink.Handle, g Gateway) error {
 			return fmt.Errorf("route %s dev %s: %w", p, Interface, err)
 		}
 	}
+	if len(g.Table.Chains) > 0 {
+		rule := netlink.NewRule()
+		rule.Family, rule.Mark, rule.Table, rule.Priority = unix.AF_INET, RouteMark, RouteTable, 100
+		mask := uint32(0xffffffff)
+		rule.Mask = &mask
+		if err := h.RuleAdd(rule); err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("rule fwmark %#x lookup %d: %w", RouteMark, RouteTable, err)
+		}
+	}
 	if !g.Mapped {
 		return nil
 	}
 	def := &netlink.Route{LinkIndex: idx, Dst: &net.IPNet{IP: net.IPv4zero.To4(), Mask: net.CIDRMask(0, 32)}, Scope: netlink.SCOPE_LINK, Table: RouteTable, Protocol: unix.RTPROT_STATIC}
 	if err := h.RouteReplace(def); err != nil {
 		return fmt.Errorf("route default dev %s table %d: %w", Interface, RouteTable, err)
-	}
-	rule := netlink.NewRule()
-	rule.Family, rule.Mark, rule.Table, rule.Priority = unix.AF_INET, RouteMark, RouteTable, 100
-	mask := uint32(0xffffffff)
-	rule.Mask = &mask
-	if err := h.RuleAdd(rule); err != nil && !errors.Is(err, unix.EEXIST) {
-		return fmt.Errorf("rule fwmark %#x lookup %d: %w", RouteMark, RouteTable, err)
 	}
 	return nil
 }

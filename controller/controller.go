@@ -28,6 +28,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/controller/flows"
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/controller/nodes"
 	"github.com/mcnlab/mcnlab/controller/store"
@@ -62,6 +63,9 @@ type Options struct {
 	// their certificates and the users'; nil leaves them unconfigured.
 	VPN   nodes.VPNDialer
 	VPNCA *vpnauth.CA
+	// Flows opens the sockets that the gateways export their flows to
+	// (flowexport.go); nil collects no flows.
+	Flows nodes.FlowListener
 	// Providers are the cloud clients by account name.
 	Providers map[string]cloud.Provider
 	// Store holds keys, approvals and records.
@@ -80,10 +84,11 @@ type Controller struct {
 	plan *intent.Plan
 	log  *log.Logger
 
-	fw  clientCache[*fwmgmt.Client]     // FireNet firewalls (firenet.go)
-	eg  clientCache[*egressmgmt.Client] // FQDN egress gateways (egress.go)
-	gd  guardDutyState                  // GuardDuty enforcement (guardduty.go)
-	vpn vpnState                        // user VPN gateways (uservpn.go)
+	fw    clientCache[*fwmgmt.Client]     // FireNet firewalls (firenet.go)
+	eg    clientCache[*egressmgmt.Client] // FQDN egress gateways (egress.go)
+	gd    guardDutyState                  // GuardDuty enforcement (guardduty.go)
+	vpn   vpnState                        // user VPN gateways (uservpn.go)
+	flows flowCollector                   // the IPFIX collector (flowexport.go)
 
 	mu        sync.Mutex
 	inv       cloud.Inventory // merged over accounts
@@ -120,7 +125,8 @@ func New(plan *intent.Plan, opts Options) *Controller {
 	return &Controller{opts: opts, plan: plan, log: log.New(w, "controller: ", log.LstdFlags|log.Lmicroseconds),
 		names: map[string]string{}, clients: map[string]*mgmt.Client{}, pushed: map[string]mgmt.Config{},
 		boots: map[string]string{}, active: map[string]string{}, status: map[string]mgmt.Status{}, statusErr: map[string]error{}, tables: map[string]map[netip.Prefix]string{},
-		kick: make(chan struct{}, 1), warned: map[string]bool{}, pushErr: map[string]error{}, syncErr: map[string]error{}}
+		kick: make(chan struct{}, 1), warned: map[string]bool{}, pushErr: map[string]error{}, syncErr: map[string]error{},
+		flows: flowCollector{store: flows.NewStore(), sockets: map[string]flowSocket{}}}
 }
 
 // Close releases the gateway and firewall clients.
@@ -128,6 +134,7 @@ func (c *Controller) Close() error {
 	c.fw.closeAll()
 	c.eg.closeAll()
 	c.vpn.clients.closeAll()
+	c.closeFlows()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, cl := range c.clients {
@@ -320,6 +327,7 @@ func (c *Controller) step(ctx context.Context) error {
 		}
 		c.mu.Unlock()
 	}
+	c.listenFlows()
 	if err := c.pushConfigs(ctx); err != nil {
 		errs = append(errs, err)
 	}
@@ -389,6 +397,7 @@ func (c *Controller) pushConfigs(ctx context.Context) error {
 		if !ok {
 			continue
 		}
+		want.FlowExport = c.flowExport(k)
 		c.mu.Lock()
 		have, known := c.pushed[k]
 		c.mu.Unlock()

@@ -101,7 +101,7 @@ func RunController(ctx context.Context, lab string) error {
 	if err != nil {
 		return err
 	}
-	ctl := controller.New(cp, controller.Options{Gateways: Nodes{Lab: lab}, Firewalls: Nodes{Lab: lab}, Egress: Nodes{Lab: lab}, Diagnostics: Nodes{Lab: lab}, Providers: providers, Store: st, Log: os.Stderr,
+	ctl := controller.New(cp, controller.Options{Gateways: Nodes{Lab: lab}, Firewalls: Nodes{Lab: lab}, Egress: Nodes{Lab: lab}, Flows: Nodes{Lab: lab}, Diagnostics: Nodes{Lab: lab}, Providers: providers, Store: st, Log: os.Stderr,
 		ThreatLists: ThreatLists(lab), VPN: Nodes{Lab: lab}, VPNCA: ca})
 	defer ctl.Close()
 

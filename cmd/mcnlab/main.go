@@ -66,6 +66,7 @@ with addresses, routes and start-up commands. Labs are recorded under
 	root.AddCommand(newVPNGateway())
 	root.AddCommand(newEgress())
 	root.AddCommand(newVPN())
+	root.AddCommand(newFlows())
 	root.AddCommand(newRoutes(), newTokens())
 	root.AddCommand(newController(), newSupervise())
 	root.AddCommand(newPlanApply()...)

@@ -177,6 +177,7 @@ func TestSchemasMatchTypes(t *testing.T) {
 		"EgressGateway": EgressGateway{}, "EgressDecision": EgressDecision{}, "EgressBaseRequest": EgressBaseRequest{},
 		"FlightPathRequest": FlightPathRequest{},
 		"VPNUser":           VPNUser{}, "VPNSession": VPNSession{}, "VPNDisconnectResult": VPNDisconnectResult{},
+		"Flows": Flows{}, "Flow": Flow{}, "FlowGroup": FlowGroup{},
 	} {
 		s, ok := d.Comps.Schemas[name]
 		if !ok {

@@ -84,7 +84,34 @@ func (s *KernelSource) Read() ([]Entry, error) {
 			out = append(out, Entry{Key: k, Packets: f.Packets, Bytes: f.Bytes, Action: ipfix.Deny})
 		}
 	}
-	return out, nil
+	return merge(out), nil
+}
+
+// merge sums the entries of one key and action: the ICMP entries that
+// differ only in what a Key leaves out (echo identifier, checksum), the
+// earliest start theirs.
+func merge(es []Entry) []Entry {
+	type ka struct {
+		Key
+		a ipfix.Action
+	}
+	at := map[ka]int{}
+	var out []Entry
+	for _, e := range es {
+		i, ok := at[ka{e.Key, e.Action}]
+		if !ok {
+			at[ka{e.Key, e.Action}] = len(out)
+			out = append(out, e)
+			continue
+		}
+		m := &out[i]
+		m.Packets += e.Packets
+		m.Bytes += e.Bytes
+		if !e.Start.IsZero() && (m.Start.IsZero() || e.Start.Before(m.Start)) {
+			m.Start = e.Start
+		}
+	}
+	return out
 }
 
 // localAddrs are the namespace's own addresses.

@@ -187,3 +187,10 @@ func decodeRecords(b []byte, at int, t Template) ([]Record, error) {
 	}
 	return out, nil
 }
+
+// Template returns the template id of domain that is in force after the
+// messages decoded so far.
+func (d *Decoder) Template(domain uint32, id uint16) (Template, bool) {
+	t, ok := d.templates[domain][id]
+	return t, ok
+}

@@ -392,12 +392,13 @@ func (c *Controller) pushConfigs(ctx context.Context) error {
 		return err
 	}
 	var errs []error
+	names := flowDomains(cfgs)
 	for k, want := range cfgs {
 		cl, ok := c.client(k)
 		if !ok {
 			continue
 		}
-		want.FlowExport = c.flowExport(k)
+		want.FlowExport = c.flowExport(k, want, names)
 		c.mu.Lock()
 		have, known := c.pushed[k]
 		c.mu.Unlock()

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -93,9 +94,10 @@ func (s flowSocket) close() {
 	<-s.done
 }
 
-// flowExport is what gateway k's configuration says of flow export: to
-// its collector socket, or nothing while it has none.
-func (c *Controller) flowExport(k string) *mgmt.FlowExport {
+// flowExport is what gateway k's configuration cfg says of flow export:
+// to its collector socket, or nothing while it has none; a gateway that
+// holds no segmentation names the records' domains by names.
+func (c *Controller) flowExport(k string, cfg mgmt.Config, names []mgmt.Domain) *mgmt.FlowExport {
 	c.flows.mu.Lock()
 	s, ok := c.flows.sockets[k]
 	c.flows.mu.Unlock()
@@ -104,7 +106,34 @@ func (c *Controller) flowExport(k string) *mgmt.FlowExport {
 	}
 	h := fnv.New32a()
 	h.Write([]byte(k))
-	return &mgmt.FlowExport{Collector: s.addr, IntervalMS: int(FlowInterval / time.Millisecond), DomainID: h.Sum32()}
+	fe := &mgmt.FlowExport{Collector: s.addr, IntervalMS: int(FlowInterval / time.Millisecond), DomainID: h.Sum32()}
+	if cfg.Segmentation == nil {
+		fe.Domains = names
+	}
+	return fe
+}
+
+// flowDomains are the domains of every configuration's segmentation (the
+// transits'), merged by name, in name order.
+func flowDomains(cfgs map[string]mgmt.Config) []mgmt.Domain {
+	byName := map[string][]netip.Prefix{}
+	for _, cfg := range cfgs {
+		if cfg.Segmentation == nil {
+			continue
+		}
+		for _, d := range cfg.Segmentation.Domains {
+			byName[d.Name] = append(byName[d.Name], d.Prefixes...)
+		}
+	}
+	var out []mgmt.Domain
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
+		ps := byName[name]
+		slices.SortFunc(ps, func(a, b netip.Prefix) int {
+			return cmp.Or(a.Addr().Compare(b.Addr()), cmp.Compare(a.Bits(), b.Bits()))
+		})
+		out = append(out, mgmt.Domain{Name: name, Prefixes: slices.Compact(ps)})
+	}
+	return out
 }
 
 // closeFlows closes every collector socket.

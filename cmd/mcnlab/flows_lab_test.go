@@ -27,7 +27,8 @@ import (
 // prod-app to shared-db and a ping from prod-app to dev-app (segmentation
 // drops it at the transit) show in `mcnlab flows` as the transit
 // gateway exported them: the connection's 5-tuple both ways with its
-// packets and bytes, prod>shared, permit; the ping prod>dev, deny; and
+// packets and bytes, prod>shared, permit (the spoke gateways' records too,
+// named by the transit's domains); the ping prod>dev, deny; and
 // the export captured on the transit's lo decodes in tshark as CFLOW
 // (IPFIX) with the connection's 5-tuple.
 func TestFlowsLab(t *testing.T) {
@@ -48,6 +49,9 @@ func TestFlowsLab(t *testing.T) {
 	fwd := flowOf{"transit-1", client, shared, "tcp", "permit", "prod", "shared"}
 	rev := flowOf{"transit-1", shared, client, "tcp", "permit", "shared", "prod"}
 	deny := flowOf{"transit-1", netip.AddrPortFrom(client.Addr(), 0), netip.MustParseAddrPort("10.2.1.10:0"), "icmp", "deny", "prod", "dev"}
+	// The spoke holds no segmentation; its records name the domains too.
+	spoke := flowOf{"prod-1", client, shared, "tcp", "permit", "prod", "shared"}
+	spokePing := flowOf{"prod-1", deny.src, deny.dst, "icmp", "permit", "prod", "dev"} // the transit drops it
 	var fs api.Flows
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -61,21 +65,32 @@ func TestFlowsLab(t *testing.T) {
 		}
 		// The connection's last records: the 1000 bytes and the FINs.
 		f, r, d := fwd.find(fs), rev.find(fs), deny.find(fs)
-		if f != nil && r != nil && d != nil && f.Bytes >= 1000+6*52 && f.Packets >= 6 && r.Packets >= 4 && d.Packets >= 2 {
+		if f != nil && r != nil && d != nil && spoke.find(fs) != nil && spokePing.find(fs) != nil && f.Bytes >= 1000+6*52 && f.Packets >= 6 && r.Packets >= 4 && d.Packets >= 2 {
 			t.Logf("transit-1 exported %s: %d packets %d bytes; back %d packets %d bytes; ping to dev denied: %d packets",
 				fwd, f.Packets, f.Bytes, r.Packets, r.Bytes, d.Packets)
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no complete flow records within 10 s: want %s (>= 6 packets, 1312 bytes), %s, %s (>= 2 packets); have %+v", fwd, rev, deny, fs.Flows)
+			t.Fatalf("no complete flow records within 10 s: want %s (>= 6 packets, 1312 bytes), %s, %s (>= 2 packets), %s, %s; have %+v", fwd, rev, deny, spoke, spokePing, fs.Flows)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	out, _, err := run(t, "flows", "--lab", lab, "--by", "domain")
-	if err != nil || !regexpLine(out, `^prod>shared\s+\d+\s+\d+\s+\d+\s+0$`) || !regexpLine(out, `^prod>dev\s+1\s+\d+\s+\d+\s+1$`) {
-		t.Errorf("flows --by domain (%v):\n%s\nwant a line of prod>shared with no denied flow and one of prod>dev with one", err, out)
+	if err != nil || !regexpLine(out, `^prod>shared\s+\d+\s+\d+\s+\d+\s+0$`) || !regexpLine(out, `^prod>dev\s+2\s+\d+\s+\d+\s+1$`) {
+		t.Errorf("flows --by domain (%v):\n%s\nwant a line of prod>shared with no denied flow and one of prod>dev with 2 flows (prod-1 forwards, transit-1 denies)", err, out)
 	}
 	t.Logf("mcnlab flows --by domain:\n%s", out)
+	all, _, _ := run(t, "flows", "--lab", lab, "--top", "0")
+	t.Logf("mcnlab flows:\n%s", all)
+	// The flow export in a configuration is stable: the controller does
+	// not push it again and again (each push would restart the export).
+	logb, err := os.ReadFile(controllerLog(lab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(logb), "configured gateway transit-1 "); n == 0 || n > 3 {
+		t.Errorf("the controller configured transit-1 %d times; want its first configuration and the flow export's, at most 3", n)
+	}
 	cancel()
 	if n := <-captured; n == 0 {
 		t.Fatal("the capture on the transit's lo holds no export")

@@ -135,7 +135,10 @@ func FromWire(w mgmt.Config) (Config, error) {
 	}
 	c.FireNet = fn
 	if f := w.FlowExport; f != nil {
-		c.FlowExport = &flowexport.Config{Collector: f.Collector, Interval: time.Duration(f.IntervalMS) * time.Millisecond, DomainID: f.DomainID}
+		c.FlowExport = &FlowExport{Config: flowexport.Config{Collector: f.Collector, Interval: time.Duration(f.IntervalMS) * time.Millisecond, DomainID: f.DomainID}}
+		for _, d := range f.Domains {
+			c.FlowExport.Domains = append(c.FlowExport.Domains, Domain{Name: d.Name, Prefixes: slices.Clone(d.Prefixes)})
+		}
 	}
 	return c, errors.Join(errs...)
 }
@@ -174,6 +177,9 @@ func ToWire(c Config) mgmt.Config {
 	w.FireNet = fireNetToWire(c.FireNet)
 	if f := c.FlowExport; f != nil {
 		w.FlowExport = &mgmt.FlowExport{Collector: f.Collector, IntervalMS: int(f.Interval / time.Millisecond), DomainID: f.DomainID}
+		for _, d := range f.Domains {
+			w.FlowExport.Domains = append(w.FlowExport.Domains, mgmt.Domain{Name: d.Name, Prefixes: slices.Clone(d.Prefixes)})
+		}
 	}
 	return w
 }

@@ -41,7 +41,15 @@ type Config struct {
 	FireNet *firenet.Config
 	// FlowExport, when set, exports the flows the gateway forwards and
 	// its segmentation drops as IPFIX (flows.go); nil exports nothing.
-	FlowExport *flowexport.Config
+	FlowExport *FlowExport
+}
+
+// FlowExport is a flow export: where and how often, and the domains that
+// name addresses in its records when the gateway holds no segmentation (a
+// spoke: the transit segments).
+type FlowExport struct {
+	flowexport.Config
+	Domains []Domain
 }
 
 // Peer is a gateway reached through its own tunnel. The peer must be our
@@ -195,6 +203,11 @@ func (c *Config) Validate() error {
 		if f.Interval < 0 {
 			v.bad("flow_export: interval %s is negative", f.Interval)
 		}
+		names := Segmentation{Domains: f.Domains}
+		if err := names.validate(); err != nil {
+			v.bad("flow_export: %w", err)
+		}
+		f.Domains = names.Domains
 	}
 	return errors.Join(v.errs...)
 }

@@ -99,7 +99,7 @@ func TestDiff(t *testing.T) {
 		{"segmentation", &base, func(c *Config) { c.Segmentation = testSegmentation() }, "{Segmentation:true}"},
 		{"firenet", &base, func(c *Config) { c.FireNet = fireNetConfig() }, "{FireNet:true}"},
 		{"flow export", &base, func(c *Config) {
-			c.FlowExport = &flowexport.Config{Collector: netip.MustParseAddrPort("127.0.0.1:4739")}
+			c.FlowExport = &FlowExport{Config: flowexport.Config{Collector: netip.MustParseAddrPort("127.0.0.1:4739")}}
 		}, "{FlowExport:true}"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

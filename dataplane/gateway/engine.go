@@ -338,6 +338,7 @@ func cloneConfig(c Config) Config {
 	c.FireNet = cloneFireNet(c.FireNet)
 	if c.FlowExport != nil {
 		f := *c.FlowExport
+		f.Domains = cloneSegmentation(&Segmentation{Domains: f.Domains}).Domains
 		c.FlowExport = &f
 	}
 	return c

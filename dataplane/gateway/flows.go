@@ -61,19 +61,18 @@ func (e *Engine) applyFlowExportLocked(a *applying) {
 				a.fail(fmt.Errorf("flow export: not supported here"))
 				return
 			}
-			x, err := e.sys.startFlows(*want, domainOf(e.cur.Segmentation), e.log)
+			x, err := e.sys.startFlows(want.Config, domainOf(e.cur.Segmentation, want.Domains), e.log)
 			if err != nil {
 				a.fail(fmt.Errorf("start flow export: %w", err))
 				return
 			}
 			e.flows = x
-			f := *want
-			e.cur.FlowExport = &f
+			e.cur.FlowExport = cloneConfig(Config{FlowExport: want}).FlowExport
 		}
 		return
 	}
 	if a.plan.Segmentation && e.flows != nil {
-		e.flows.SetDomain(domainOf(e.cur.Segmentation))
+		e.flows.SetDomain(domainOf(e.cur.Segmentation, e.cur.FlowExport.Domains))
 	}
 }
 
@@ -90,20 +89,21 @@ func (e *Engine) closeFlowExportLocked() error {
 	return nil
 }
 
-func flowExportEqual(a, b *flowexport.Config) bool {
+func flowExportEqual(a, b *FlowExport) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return *a == *b
+	return a.Config == b.Config && segEqual(&Segmentation{Domains: a.Domains}, &Segmentation{Domains: b.Domains})
 }
 
-// domainOf names an address's domain under s ("" for none, or no s).
-func domainOf(s *Segmentation) func(netip.Addr) string {
+// domainOf names an address's domain under s, or without s by the
+// domains of names ("" for none).
+func domainOf(s *Segmentation, names []Domain) func(netip.Addr) string {
 	s = cloneSegmentation(s)
+	if s == nil {
+		s = cloneSegmentation(&Segmentation{Domains: names})
+	}
 	return func(a netip.Addr) string {
-		if s == nil {
-			return ""
-		}
 		for _, d := range s.Domains {
 			for _, p := range d.Prefixes {
 				if p.Contains(a) {

@@ -95,7 +95,9 @@
 //	  "flow_export": {                // optional: IPFIX flow records to a collector
 //	    "collector": "127.0.0.1:4739",// UDP address and port
 //	    "interval_ms": 1000,          // active timeout; 0 means 1000
-//	    "domain_id": 7                // observation domain ID
+//	    "domain_id": 7,               // observation domain ID
+//	    "domains": [{"name":"prod","prefixes":["10.1.0.0/16"]}] // optional: name the
+//	                                  // records' domains without a "segmentation"
 //	  }
 //	}
 //

@@ -45,6 +45,9 @@ type FlowExport struct {
 	IntervalMS int `json:"interval_ms,omitempty"`
 	// DomainID is the observation domain ID of the messages.
 	DomainID uint32 `json:"domain_id,omitempty"`
+	// Domains name the addresses' domains in the records when the
+	// gateway has no segmentation (a spoke's: the transit segments).
+	Domains []Domain `json:"domains,omitempty"`
 }
 
 // FireNet steers the traffic of inspected domain pairs (and optionally

@@ -9,11 +9,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mcnlab/mcnlab/dataplane/bfd"
 	"github.com/mcnlab/mcnlab/dataplane/bgp"
 	"github.com/mcnlab/mcnlab/dataplane/firenet"
+	"github.com/mcnlab/mcnlab/dataplane/flowexport"
 	"github.com/mcnlab/mcnlab/dataplane/policy"
 	"github.com/mcnlab/mcnlab/dataplane/wg"
 )
@@ -42,6 +44,8 @@ type fakeSys struct {
 	established map[netip.Addr]bool
 	// bfd are the running BFD sessions by peer.
 	bfd map[netip.Addr]*fakeBFD
+	// exporter is the last flow export started.
+	exporter *fakeExporter
 }
 
 func newFakeSys() *fakeSys {
@@ -70,9 +74,37 @@ func (f *fakeSys) sys() sys {
 			}
 			return &fakeSpeaker{f: f, done: make(chan struct{})}, nil
 		},
+		startFlows: func(c flowexport.Config, domain func(netip.Addr) string, _ *slog.Logger) (flowExporter, error) {
+			if err := f.record("flows start: %s every %s domain %d", c.Collector, c.Interval, c.DomainID); err != nil {
+				return nil, err
+			}
+			x := &fakeExporter{f: f}
+			x.domain.Store(&domain)
+			f.mu.Lock()
+			f.exporter = x
+			f.mu.Unlock()
+			return x, nil
+		},
 		close: func() {},
 	}
 }
+
+// fakeExporter is a flow export that records its life and keeps how it
+// names domains.
+type fakeExporter struct {
+	f      *fakeSys
+	domain atomic.Pointer[func(netip.Addr) string]
+}
+
+func (x *fakeExporter) SetDomain(d func(netip.Addr) string) {
+	x.domain.Store(&d)
+	_ = x.f.record("flows set domains")
+}
+
+func (x *fakeExporter) Close() error { return x.f.record("flows close") }
+
+// name is how the export names a's domain now.
+func (x *fakeExporter) name(a string) string { return (*x.domain.Load())(netip.MustParseAddr(a)) }
 
 // record adds a line and returns the error configured for it.
 func (f *fakeSys) record(format string, args ...any) error {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -42,6 +43,9 @@ func (d *fpLab) mutate(t *testing.T, r *rand.Rand) (string, []string) {
 		u := d.added[i]
 		d.added = slices.Delete(d.added, i, i+1)
 		what, err = "undo: "+u.what, u.do(ctx)
+		if gone(err) {
+			what, err = what+" (gone already: a revoke took it)", nil
+		}
 		w, peer = d.plan.Endpoint(u.ends[0]), d.plan.Endpoint(u.ends[1])
 	case x < 50:
 		what, err = d.authorize(ctx, w.Name, proto, src)
@@ -92,6 +96,13 @@ func (d *fpLab) pickPair(t *testing.T, r *rand.Rand) (w, peer *intent.Endpoint) 
 func duplicate(err error) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae) && (ae.ErrorCode() == "InvalidPermission.Duplicate" || ae.ErrorCode() == "RouteAlreadyExists" || ae.ErrorCode() == "NetworkAclEntryAlreadyExists")
+}
+
+// gone reports whether err is the API's answer to removing what is not
+// there (a rule that a revoke of the group's rules took already).
+func gone(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && strings.HasSuffix(ae.ErrorCode(), ".NotFound")
 }
 
 // permission is an IP permission of protocol proto ("-1", "tcp" to

@@ -295,7 +295,10 @@ func gatewayRSS(lab string, gws []string) (map[string]float64, error) {
 }
 
 // vmRSS reads VmRSS (kB) from /proc/PID/status.
-func vmRSS(pid int) (int, error) {
+func vmRSS(pid int) (int, error) { return procStatusKB(pid, "VmRSS") }
+
+// procStatusKB reads a kB field (VmRSS, RssAnon, ...) of /proc/PID/status.
+func procStatusKB(pid int, field string) (int, error) {
 	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0, fmt.Errorf("read memory of pid %d: %w", pid, err)
@@ -303,13 +306,13 @@ func vmRSS(pid int) (int, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
 			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
 			if err != nil {
-				return 0, fmt.Errorf("read memory of pid %d: VmRSS %q: %w", pid, v, err)
+				return 0, fmt.Errorf("read memory of pid %d: %s %q: %w", pid, field, v, err)
 			}
 			return kb, nil
 		}
 	}
-	return 0, fmt.Errorf("read memory of pid %d: no VmRSS", pid)
+	return 0, fmt.Errorf("read memory of pid %d: no %s", pid, field)
 }

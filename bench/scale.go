@@ -81,6 +81,9 @@ type ScaleRun struct {
 	// RSS: every gateway's processes (VmRSS), after convergence.
 	RSSTotalMB   float64 `json:"rss_total_mb"`
 	RSSGatewayMB Spread  `json:"rss_gateway_mb"`
+	// AnonGatewayMB is each gateway's anonymous memory (RssAnon): its
+	// RSS less the binary's pages, which every gateway shares.
+	AnonGatewayMB Spread `json:"anon_gateway_mb"`
 	// ControllerCPUS and CloudCPUS are the daemons' CPU seconds from
 	// their start until convergence; APICalls the cloud API requests
 	// the controller sent by then.
@@ -268,7 +271,7 @@ func scaleRun(ctx context.Context, o ScaleOptions, n int) (run *ScaleRun, err er
 // measureScale reads the gateways' memory and the daemons' CPU and API
 // calls of a converged lab.
 func measureScale(ctx context.Context, lab string, cp *intent.Plan, instances map[string]instanceAddr, run *ScaleRun, log io.Writer) error {
-	var rss []float64
+	var rss, anon []float64
 	for _, g := range cp.Gateways {
 		in, ok := instances[g.Key]
 		if !ok {
@@ -278,16 +281,19 @@ func measureScale(ctx context.Context, lab string, cp *intent.Plan, instances ma
 		if err != nil {
 			return fmt.Errorf("gateway %s: %w", g.Key, err)
 		}
-		mb := 0.0
+		mb, an := 0.0, 0.0
 		for _, p := range procs {
 			if kb, err := vmRSS(p.PID); err == nil {
 				mb += float64(kb) / 1024
 			}
+			if kb, err := procStatusKB(p.PID, "RssAnon"); err == nil {
+				an += float64(kb) / 1024
+			}
 		}
-		rss = append(rss, mb)
+		rss, anon = append(rss, mb), append(anon, an)
 		run.RSSTotalMB += mb
 	}
-	run.RSSGatewayMB = spreadOf(rss)
+	run.RSSGatewayMB, run.AnonGatewayMB = spreadOf(rss), spreadOf(anon)
 	if p, ok := mcnlab.DaemonOf(lab, mcnlab.ControllerDaemon); ok {
 		run.ControllerCPUS = procCPU(p.PID)
 	}
@@ -299,8 +305,8 @@ func measureScale(ctx context.Context, lab string, cp *intent.Plan, instances ma
 		return err
 	}
 	run.APICalls = calls
-	fmt.Fprintf(log, "  gateways' RSS %.0f MB in all (%.1f-%.1f MB each, median %.1f); controller %.1f CPU s, %d API calls; cloud %.1f CPU s\n",
-		run.RSSTotalMB, run.RSSGatewayMB.Min, run.RSSGatewayMB.Max, run.RSSGatewayMB.Median, run.ControllerCPUS, run.APICalls, run.CloudCPUS)
+	fmt.Fprintf(log, "  gateways' RSS %.0f MB in all (%.1f-%.1f MB each, median %.1f; anonymous median %.1f); controller %.1f CPU s, %d API calls; cloud %.1f CPU s\n",
+		run.RSSTotalMB, run.RSSGatewayMB.Min, run.RSSGatewayMB.Max, run.RSSGatewayMB.Median, run.AnonGatewayMB.Median, run.ControllerCPUS, run.APICalls, run.CloudCPUS)
 	return nil
 }
 

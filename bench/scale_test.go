@@ -60,6 +60,9 @@ func TestScale(t *testing.T) {
 	if r.Phases[5].Count != 6 {
 		t.Errorf("spoke route tables: %d; want 6 (gw and app subnets of 3 spokes)", r.Phases[5].Count)
 	}
+	if r.AnonGatewayMB.Min <= 0 || r.AnonGatewayMB.Max > r.RSSGatewayMB.Max {
+		t.Errorf("anonymous memory per gateway %+v; want measured, within RSS %+v", r.AnonGatewayMB, r.RSSGatewayMB)
+	}
 	if r.RSSGatewayMB.Min <= 0 || r.RSSTotalMB < float64(r.Gateways)*r.RSSGatewayMB.Min || r.APICalls == 0 || r.ControllerCPUS <= 0 {
 		t.Errorf("RSS %.1f MB (per gateway %+v), %d API calls, controller %.2f CPU s; want all measured", r.RSSTotalMB, r.RSSGatewayMB, r.APICalls, r.ControllerCPUS)
 	}

@@ -19,10 +19,10 @@ func (r *ScaleResult) WriteTable(w io.Writer) {
 			p.Spokes, p.Workloads, p.ValidateS, p.Pairs, p.SimulateS)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "spokes\tgateways\ttunnels\tconverged s\ts/spoke\tRSS total MB\tRSS/gw MB (min-max)\tcontroller CPU s\tAPI calls\tcloud CPU s\treach\tdestroy s\tleft\tload\t")
+	fmt.Fprintln(tw, "spokes\tgateways\ttunnels\tconverged s\ts/spoke\tRSS total MB\tRSS/gw MB (min-max)\tanon/gw MB\tcontroller CPU s\tAPI calls\tcloud CPU s\treach\tdestroy s\tleft\tload\t")
 	for _, x := range r.Runs {
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%.2f\t%.3f\t%.0f\t%.1f (%.1f-%.1f)\t%.1f\t%d\t%.1f\t%d/%d\t%.2f\t%d\t%.1f-%.1f\t\n",
-			x.Spokes, x.Gateways, x.Tunnels, x.ConvergedS, x.PerSpokeS, x.RSSTotalMB, x.RSSGatewayMB.Median, x.RSSGatewayMB.Min, x.RSSGatewayMB.Max,
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%.2f\t%.3f\t%.0f\t%.1f (%.1f-%.1f)\t%.1f\t%.1f\t%d\t%.1f\t%d/%d\t%.2f\t%d\t%.1f-%.1f\t\n",
+			x.Spokes, x.Gateways, x.Tunnels, x.ConvergedS, x.PerSpokeS, x.RSSTotalMB, x.RSSGatewayMB.Median, x.RSSGatewayMB.Min, x.RSSGatewayMB.Max, x.AnonGatewayMB.Median,
 			x.ControllerCPUS, x.APICalls, x.CloudCPUS, x.Reach.Passed, x.Reach.Pairs, x.DestroyS, len(x.Leftover), x.LoadBefore, x.LoadAfter)
 	}
 	tw.Flush()

@@ -6,6 +6,7 @@ package intent
 // plan's matrix made 10⁹ string compares).
 type planIndex struct {
 	gateway  map[string]int
+	group    map[string][]int // a transit's or spoke's gateways, in order
 	endpoint map[string]int
 	// spokeTransit and siteTransit are the transit of each spoke and
 	// site.
@@ -22,6 +23,10 @@ func newPlanIndex(p *Plan) *planIndex {
 		if _, dup := x.gateway[g.Key]; !dup {
 			x.gateway[g.Key] = i
 		}
+		if x.group == nil {
+			x.group = map[string][]int{}
+		}
+		x.group[g.Group] = append(x.group[g.Group], i)
 	}
 	for i, e := range p.Endpoints {
 		if _, dup := x.endpoint[e.Name]; !dup {

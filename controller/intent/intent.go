@@ -207,6 +207,15 @@ func (p *Plan) Gateway(k string) *Gateway {
 
 // GatewaysOf returns the gateways of a transit or spoke, in index order.
 func (p *Plan) GatewaysOf(group string) []*Gateway {
+	if p.idx != nil && len(p.idx.gateway) == len(p.Gateways) {
+		var out []*Gateway
+		for _, i := range p.idx.group[group] {
+			if i < len(p.Gateways) && p.Gateways[i].Group == group {
+				out = append(out, &p.Gateways[i])
+			}
+		}
+		return out
+	}
 	var out []*Gateway
 	for i := range p.Gateways {
 		if p.Gateways[i].Group == group {

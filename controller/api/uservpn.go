@@ -61,12 +61,7 @@ func (h *handler) vpnRoutes() []route {
 }
 
 func (h *handler) vpnBackend(w http.ResponseWriter) VPNBackend {
-	vb, ok := h.b.(VPNBackend)
-	if !ok {
-		writeError(w, http.StatusNotImplemented, "this controller has no user VPN")
-		return nil
-	}
-	return vb
+	return backendPart[VPNBackend](h, w, "this controller has no user VPN")
 }
 
 func (h *handler) vpnUsers(w http.ResponseWriter, r *http.Request, _ caller) {

@@ -231,7 +231,9 @@ func scaleRun(ctx context.Context, o ScaleOptions, n int) (run *ScaleRun, err er
 			err = errors.Join(err, emulator.Destroy(context.Background(), o.Lab, nil))
 		}
 	}()
-	w := newScaleWatch(o.Lab, cp, o.Log)
+	// The watch writes beside the deploy's own lines: both go through
+	// logMu (indent).
+	w := newScaleWatch(o.Lab, cp, indent(o.Log, ""))
 	start := time.Now()
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()

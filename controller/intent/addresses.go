@@ -23,20 +23,23 @@ func gatewayAddrs(v *topologies.VPC, s *topologies.Subnet, n int) ([]netip.Addr,
 		}
 	}
 	size := 1 << (32 - s.CIDR.Bits())
-	var hosts []int
-	for h := gatewayHost; h < size-1; h++ {
-		hosts = append(hosts, h)
-	}
-	for h := 4; h < min(gatewayHost, size-1); h++ {
-		hosts = append(hosts, h)
-	}
+	// Hosts are tried in order and no further than needed: a /16 has
+	// 65,534 of them and a gateway wants one or two.
 	var out []netip.Addr
-	for _, h := range hosts {
+	take := func(h int) bool {
 		if a := nth(s.CIDR, h); !taken[a] {
 			out = append(out, a)
-			if len(out) == n {
-				return out, nil
-			}
+		}
+		return len(out) == n
+	}
+	for h := gatewayHost; h < size-1; h++ {
+		if take(h) {
+			return out, nil
+		}
+	}
+	for h := 4; h < min(gatewayHost, size-1); h++ {
+		if take(h) {
+			return out, nil
 		}
 	}
 	return nil, fmt.Errorf("subnet %s (%s) has no room for %d gateways: its workloads fix every usable address but %d; give the gateways another subnet, or a workload no address",

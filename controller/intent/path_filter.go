@@ -107,21 +107,34 @@ func (t *tracer) acl(a *cloud.ACLState, inbound bool, pk packet) bool {
 		fmt.Sprintf("network ACL: %s has no %s rule that allows %s (the final * rule denies it)", a.ID, dir, what))
 }
 
-// groupsOut applies e's security groups' egress rules.
-func (t *tracer) groupsOut(e *Endpoint, es cloud.EndState, pk packet) bool {
+// groupsOut applies a's security groups' egress rules to a packet for b.
+// Without b's address (a workload whose address the cloud chooses) it
+// answers for every address of b's subnet, as groupsIn does for a source.
+func (t *tracer) groupsOut(a, b *Endpoint, es cloud.EndState, pk packet) bool {
 	if len(es.Groups) == 0 {
 		return true
 	}
+	var part bool
 	for _, g := range es.Groups {
 		for _, r := range g.Egress {
-			if matches(r.Rule, pk.dst, pk) {
+			m, p := matchesPeer(r.Rule, pk.dst, b.Subnet, pk)
+			part = part || p
+			if m {
 				t.step(Step{Kind: StepFilter, Object: g.ID, Rule: ruleID(r) + "egress " + strings.Replace(RuleText(r.Rule), " from ", " to ", 1), Action: ActionAllow})
 				return true
 			}
 		}
 	}
-	return t.block(Step{Kind: StepFilter, Object: groupIDs(es), Rule: "no egress rule admits " + pk.dst.String(), Action: ActionDeny},
-		fmt.Sprintf("security group: %s of %s admits no outbound %s to %s", groupIDs(es), e.Name, pk.describe(), pk.dst))
+	to := pk.dst.String()
+	if !pk.dst.IsValid() {
+		to = b.Subnet.String()
+	}
+	reason := fmt.Sprintf("security group: %s of %s admits no outbound %s to %s", groupIDs(es), a.Name, pk.describe(), to)
+	if !pk.dst.IsValid() && part {
+		reason += fmt.Sprintf(", only part of %s's subnet, and %s has no fixed address: whether it is admitted depends on the address the cloud gives it; give %s an address", b.Name, b.Name, b.Name)
+		t.path.Depends = true
+	}
+	return t.block(Step{Kind: StepFilter, Object: groupIDs(es), Rule: "no egress rule admits " + to, Action: ActionDeny}, reason)
 }
 
 // groupsIn applies b's security groups' ingress rules to a packet from a.
@@ -144,15 +157,9 @@ func (t *tracer) groupsIn(a, b *Endpoint, es cloud.EndState, pk packet) bool {
 			if !slices.Contains(sources, s) {
 				sources = append(sources, s)
 			}
-			probe := pk
-			if !pk.src.IsValid() && a.Subnet.IsValid() {
-				part = part || (r.Source.Overlaps(a.Subnet) && matches(r.Rule, r.Source.Addr(), pk))
-				if r.Source.Bits() > a.Subnet.Bits() {
-					continue
-				}
-				probe.src = a.Subnet.Addr()
-			}
-			if matches(r.Rule, probe.src, probe) {
+			m, p := matchesPeer(r.Rule, pk.src, a.Subnet, pk)
+			part = part || p
+			if m {
 				t.step(Step{Kind: StepFilter, Object: g.ID, Rule: ruleID(r) + "ingress " + RuleText(r.Rule), Action: ActionAllow})
 				return true
 			}
@@ -180,6 +187,18 @@ func (t *tracer) groupsIn(a, b *Endpoint, es cloud.EndState, pk packet) bool {
 		from = a.Subnet.String()
 	}
 	return t.block(Step{Kind: StepFilter, Object: groupIDs(es), Rule: fmt.Sprintf("no ingress rule admits %s from %s", pk.describe(), from), Action: ActionDeny}, reason)
+}
+
+// matchesPeer is matches for a peer that may have no address yet (a
+// workload whose address the cloud chooses): the rule then matches when
+// it covers the peer's whole subnet, and part reports that it covers some
+// of it.
+func matchesPeer(r cloud.Rule, peer netip.Addr, subnet netip.Prefix, pk packet) (match, part bool) {
+	if peer.IsValid() || !subnet.IsValid() {
+		return matches(r, peer, pk), false
+	}
+	part = r.Source.Overlaps(subnet) && matches(r, r.Source.Addr(), pk)
+	return r.Source.Bits() <= subnet.Bits() && matches(r, subnet.Addr(), pk), part
 }
 
 // matches reports whether a security group rule or ACL entry matches a

@@ -126,7 +126,7 @@ func (t *tracer) forward(a, b *Endpoint) bool {
 	if a.VPC != "" {
 		ea := t.v.Ends[a.Instance]
 		t.hop(a.Name, HopInstance)
-		if !t.groupsOut(a, ea, pk) {
+		if !t.groupsOut(a, b, ea, pk) {
 			return false
 		}
 		t.hop(subnetNode(a, ea), HopSubnet)

@@ -36,11 +36,6 @@ func TestMain(m *testing.M) {
 // case keeps its topology and both outputs under
 // os.TempDir()/mcnlab-soak-SEED-CASE and prints how to draw it again.
 func TestDifferential(t *testing.T) {
-	// Known failure since FlightPath became simulate's engine: pairs the lab
-	// reaches are predicted blocked ("security group ... admits no outbound
-	// icmp echo to invalid IP"; seed 2201 case 1: w4 -> w5). Skipped so the
-	// rest lands; the closing note says so and issue 16 stays open for it.
-	t.Skip("known failure: simulate predicts pairs blocked for a destination without an address (seed 2201 case 1, w4 -> w5); see the stop-27 note")
 	roottest.Require(t)
 	for _, tool := range []string{"vtysh", "bird"} {
 		if _, err := exec.LookPath(tool); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/mcnlab/mcnlab/controller/api"
 	"github.com/mcnlab/mcnlab/dataplane/capture"
 	"github.com/mcnlab/mcnlab/emulator/netns"
+	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
 // TestFlowsLab: on a transit with three spokes, a TCP connection from
@@ -205,7 +206,7 @@ func tcpExchange(t *testing.T, clientNS, srvNS string, srv netip.AddrPort, n int
 func tsharkHasFlow(t *testing.T, file string, w flowOf) {
 	t.Helper()
 	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark not installed (.ci/run installs it)")
+		roottest.Missing(t, "tshark not installed (.ci/run installs it)")
 	}
 	out, err := exec.Command("tshark", "-r", file, "-d", "udp.port==4739,cflow", "-T", "fields", "-E", "occurrence=a",
 		"-e", "cflow.srcaddr", "-e", "cflow.dstaddr", "-e", "cflow.protocol", "-e", "cflow.srcport", "-e", "cflow.dstport",

@@ -13,6 +13,7 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
+	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
 // writePcap writes each payload as a UDP datagram 127.0.0.1 -> 127.0.0.1
@@ -49,7 +50,7 @@ func writePcap(t *testing.T, path string, payloads [][]byte) {
 // flow, without a malformed-packet mark.
 func TestTsharkDecodes(t *testing.T) {
 	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark not installed (.ci/run installs it)")
+		roottest.Missing(t, "tshark not installed (.ci/run installs it)")
 	}
 	s := Stream{DomainID: 3}
 	msgs, err := s.Encode(t0, sampleFlows()[:2], 1400)

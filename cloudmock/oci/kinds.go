@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"net/http"
@@ -21,7 +22,18 @@ type kind struct {
 	remove func(q *request, id string) *apiError
 	// match applies the collection's own list filters (vcnId); nil for none.
 	match func(q *request, r resource) bool
+	// createOp and deleteOp name the work request a create or a delete
+	// answers (LaunchInstance, TerminateInstance); empty for none.
+	createOp, deleteOp string
+	// more are the calls on one resource beyond get, update and delete,
+	// by method and the path after its OCID ("POST actions/addCidr",
+	// "GET securityRules"); each checks If-Match and writes its answer.
+	more map[string]func(q *request, id string) *apiError
 }
+
+// entity is the work-request entity type of the kind's resources (vcn,
+// instance).
+func (k *kind) entity() string { return strings.ToLower(k.noun[:1]) + k.noun[1:] }
 
 func (s *Server) serveKind(q *request, k *kind) *apiError {
 	switch {
@@ -35,6 +47,17 @@ func (s *Server) serveKind(q *request, k *kind) *apiError {
 		return s.updateKind(q, k, q.rest[0])
 	case len(q.rest) == 1 && q.Method == http.MethodDelete:
 		return s.deleteKind(q, k, q.rest[0])
+	case len(q.rest) > 1:
+		if f, ok := k.more[q.Method+" "+strings.Join(q.rest[1:], "/")]; ok {
+			if _, err := s.current(q, k, q.rest[0]); err != nil {
+				return err
+			}
+			if q.Method == http.MethodPost {
+				return s.idempotent(q, func() *apiError { return f(q, q.rest[0]) })
+			}
+			return f(q, q.rest[0])
+		}
+		return fail(http.StatusNotFound, "NotFound", "Not found: %s", clip(q.URL.Path))
 	}
 	return fail(http.StatusMethodNotAllowed, "MethodNotAllowed", "Method %s is not allowed on %s", q.Method, clip(q.URL.Path))
 }
@@ -51,37 +74,84 @@ func writeResource(w http.ResponseWriter, status int, r resource) []byte {
 
 // createKind makes a resource, PROVISIONING until polled; a retry token
 // already seen answers what it answered before.
-// OCI: https://docs.oracle.com/en-us/iaas/Content/API/Concepts/usingapi.htm#retrytoken — a retried request with the same opc-retry-token is not done twice
 func (s *Server) createKind(q *request, k *kind) *apiError {
+	return s.idempotent(q, func() *apiError {
+		id, err := k.create(q)
+		if err != nil {
+			return err
+		}
+		s.state.created(id)
+		r, ok := k.get(q.tenancy, id)
+		if !ok {
+			return fail(http.StatusInternalServerError, "InternalServerError", "the new %s vanished", k.noun)
+		}
+		r.base().LifecycleState = stateProvisioning
+		if k.createOp != "" {
+			s.accept(q, workOp{op: k.createOp, entity: k.entity(), id: id, action: "CREATED", compartment: r.base().CompartmentID})
+		}
+		writeResource(q.w, http.StatusOK, r)
+		return nil
+	})
+}
+
+// idempotent does a POST once per opc-retry-token: a token seen before
+// answers the status, headers and body it answered then; under another
+// request it is 409 Conflict.
+// OCI: https://docs.oracle.com/en-us/iaas/Content/API/Concepts/usingapi.htm#retrytoken — a retried request with the same opc-retry-token is not done twice
+func (s *Server) idempotent(q *request, do func() *apiError) *apiError {
 	token := q.Header.Get("opc-retry-token")
+	if token == "" {
+		return do()
+	}
 	key := q.tenancy + "\x00" + token
 	req := sha256.Sum256([]byte(q.Method + " " + q.URL.Path + "\x00" + string(q.body)))
-	if token != "" {
-		if r, conflict := s.state.replay(key, req, s.now()); conflict {
-			return fail(http.StatusConflict, codeConflict, "The retry token '%s' was used for another request", clip(token))
-		} else if r != nil {
-			q.w.Header().Set("etag", r.etag)
-			q.w.Header().Set("Content-Type", "application/json")
-			q.w.WriteHeader(r.status)
-			_, _ = q.w.Write(r.body)
-			return nil
+	if r, conflict := s.state.replay(key, req, s.now()); conflict {
+		return fail(http.StatusConflict, codeConflict, "The retry token '%s' was used for another request", clip(token))
+	} else if r != nil {
+		for k, v := range r.header {
+			q.w.Header()[k] = v
 		}
+		q.w.WriteHeader(r.status)
+		_, _ = q.w.Write(r.body)
+		return nil
 	}
-	id, err := k.create(q)
-	if err != nil {
+	rec := &recorder{ResponseWriter: q.w}
+	q.w = rec
+	defer func() { q.w = rec.ResponseWriter }()
+	if err := do(); err != nil {
 		return err
 	}
-	s.state.created(id)
-	r, ok := k.get(q.tenancy, id)
-	if !ok {
-		return fail(http.StatusInternalServerError, "InternalServerError", "the new %s vanished", k.noun)
-	}
-	r.base().LifecycleState = stateProvisioning
-	raw := writeResource(q.w, http.StatusOK, r)
-	if token != "" {
-		s.state.remember(key, &retried{request: req, status: http.StatusOK, body: raw, etag: etagOf(r), at: s.now()})
+	if rec.status < 300 {
+		s.state.remember(key, &retried{request: req, status: rec.status, body: rec.body.Bytes(), header: rec.header, at: s.now()})
 	}
 	return nil
+}
+
+// recorder keeps what a handler answers, to replay it for a retry token.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	header http.Header
+	body   bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(status int) {
+	r.status = status
+	r.header = http.Header{}
+	for _, k := range []string{"Etag", "Content-Type", "Opc-Work-Request-Id"} {
+		if v, ok := r.ResponseWriter.Header()[k]; ok {
+			r.header[k] = v
+		}
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.WriteHeader(http.StatusOK)
+	}
+	r.body.Write(b)
+	return r.ResponseWriter.Write(b)
 }
 
 // getKind answers one resource; the GET advances its lifecycle state.
@@ -140,6 +210,9 @@ func (s *Server) deleteKind(q *request, k *kind, id string) *apiError {
 		return err
 	}
 	s.state.bury(q.tenancy, r)
+	if k.deleteOp != "" {
+		s.accept(q, workOp{op: k.deleteOp, entity: k.entity(), id: id, action: "DELETED", compartment: r.base().CompartmentID})
+	}
 	q.w.WriteHeader(http.StatusNoContent)
 	return nil
 }

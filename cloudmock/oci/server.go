@@ -40,6 +40,7 @@ type Server struct {
 	// interleave with.
 	writes sync.Mutex
 	state  state // lifecycle states, tombstones and retry tokens (state.go)
+	works  works // work requests (workreq.go)
 }
 
 // New returns a server for the cloud's oci tenancies.
@@ -114,9 +115,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // route dispatches on the collection.
 func (s *Server) route(q *request) *apiError {
-	if len(q.rest) > 1 {
-		return fail(http.StatusNotFound, "NotFound", "Not found: %s", clip(q.URL.Path))
-	}
 	var k *kind
 	switch q.coll {
 	case "vcns":
@@ -131,7 +129,12 @@ func (s *Server) route(q *request) *apiError {
 		k = s.internetGateways()
 	case "natGateways":
 		k = s.natGateways()
+	case "workRequests":
+		return s.serveWorkRequests(q)
 	case "compartments":
+		if len(q.rest) > 1 {
+			return fail(http.StatusNotFound, "NotFound", "Not found: %s", clip(q.URL.Path))
+		}
 		return s.serveCompartments(q)
 	case "tenancies":
 		return s.serveTenancy(q)

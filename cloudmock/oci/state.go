@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -55,7 +56,7 @@ type retried struct {
 	request [32]byte // hash of the method, path and body
 	status  int
 	body    []byte
-	etag    string
+	header  http.Header // the answer's ETag, content type and work request
 	at      time.Time
 }
 

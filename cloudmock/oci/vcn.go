@@ -55,7 +55,7 @@ type updateDetails struct {
 var dnsLabelRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9]{0,14}$`)
 
 func (s *Server) vcns() *kind {
-	return &kind{noun: "Vcn", get: s.getVcn, create: s.createVcn, update: s.updateNamed,
+	return &kind{noun: "Vcn", get: s.getVcn, create: s.createVcn, update: s.updateNamed, more: s.vcnActions(),
 		remove: func(q *request, id string) *apiError { return modelErr(s.cloud.DeleteNetwork(q.tenancy, id)) },
 		list: func(tenancy string) []resource {
 			var out []resource

@@ -2,6 +2,7 @@ package oci
 
 import (
 	"net/http"
+	"net/netip"
 	"slices"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
@@ -22,26 +23,22 @@ func (s *Server) vcnActions() map[string]func(q *request, id string) *apiError {
 }
 
 // readVcnCidr reads the CIDR block of an add or remove.
-func readVcnCidr(q *request) (string, *apiError) {
+func readVcnCidr(q *request) (netip.Prefix, *apiError) {
 	var d vcnCidrDetails
 	if err := decode(q.body, &d); err != nil {
-		return "", err
+		return netip.Prefix{}, err
 	}
 	if d.CidrBlock == "" {
-		return "", fail(http.StatusBadRequest, codeMissingParameter, "cidrBlock is required")
+		return netip.Prefix{}, fail(http.StatusBadRequest, codeMissingParameter, "cidrBlock is required")
 	}
-	return d.CidrBlock, nil
+	return parseCIDR("cidrBlock", d.CidrBlock)
 }
 
 // addVcnCidr adds a CIDR block to a VCN (at most five, none overlapping)
 // and answers 202 with the work request that tracks it.
 // OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/Vcn/AddVcnCidr — 202 Accepted with opc-work-request-id
 func (s *Server) addVcnCidr(q *request, id string) *apiError {
-	v, aerr := readVcnCidr(q)
-	if aerr != nil {
-		return aerr
-	}
-	p, aerr := parseCIDR("cidrBlock", v)
+	p, aerr := readVcnCidr(q)
 	if aerr != nil {
 		return aerr
 	}
@@ -56,11 +53,7 @@ func (s *Server) addVcnCidr(q *request, id string) *apiError {
 // The model keeps a network's first block as its primary: removing it is
 // refused (409 IncorrectState) even while others remain.
 func (s *Server) removeVcnCidr(q *request, id string) *apiError {
-	v, aerr := readVcnCidr(q)
-	if aerr != nil {
-		return aerr
-	}
-	p, aerr := parseCIDR("cidrBlock", v)
+	p, aerr := readVcnCidr(q)
 	if aerr != nil {
 		return aerr
 	}

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"net/url"
 	"os"
 
 	cmazure "github.com/mcnlab/mcnlab/cloudmock/azure"
@@ -56,18 +58,39 @@ func labProviders(cp *intent.Plan) map[string]bool {
 // listens. The lab's sites' lines and internet are AWS's (not served
 // for Azure yet).
 func startAzureCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) error {
+	return startAzureCloudAs(ctx, lab, cp, NewAzureCredentials(), "127.0.0.1:0", o)
+}
+
+// restartAzureCloud is RestartCloud for a lab whose cloud is Azure's: on
+// its state file, with the subscription, service principal and address
+// it had.
+func restartAzureCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) error {
+	prev, err := ReadEndpoint(lab, azureProvider)
+	if err != nil {
+		return err
+	}
+	u, err := url.Parse(prev.URL)
+	if err != nil || u.Host == "" || prev.Credentials.KeyID == "" {
+		return fmt.Errorf("restart the cloud of lab %s: %s records no address and principal (%q)", lab, EndpointsFile(lab), prev.URL)
+	}
+	return startAzureCloudAs(ctx, lab, cp, prev, u.Host, o)
+}
+
+// startAzureCloudAs is startAzureCloud with the subscription, principal
+// and address given. The cloud keeps its model in the lab's
+// CloudStateFile, as the AWS cloud does.
+func startAzureCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.Endpoint, listen string, o Options) error {
 	self, err := o.self()
 	if err != nil {
 		return err
 	}
-	creds := NewAzureCredentials()
 	addrFile := cloudAddrFile(lab)
 	if err := os.Remove(addrFile); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
 	regions := cloudRegions(cp)
-	argv := []string{self, "cloudmock", "serve", "--provider", "azure", "--lab", lab, "--join", "--listen", "127.0.0.1:0",
-		"--addr-file", addrFile, "--region", regions[0]}
+	argv := []string{self, "cloudmock", "serve", "--provider", "azure", "--lab", lab, "--join", "--listen", listen,
+		"--addr-file", addrFile, "--region", regions[0], "--state", CloudStateFile(lab)}
 	addr, err := runCloud(ctx, lab, argv, creds)
 	if err != nil {
 		return err

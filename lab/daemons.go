@@ -163,6 +163,9 @@ func StartCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) err
 // flowing), with the account key and the loopback address it had, so that
 // the controller, which keeps running, reaches it as before.
 func RestartCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) error {
+	if labProviders(cp)[azureProvider] {
+		return restartAzureCloud(ctx, lab, cp, o)
+	}
 	prev, err := ReadEndpoint(lab, cloudProvider)
 	if err != nil {
 		return err

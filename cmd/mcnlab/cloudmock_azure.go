@@ -53,8 +53,8 @@ func (f *serveFlags) runAzure(cmd *cobra.Command) error {
 	if f.lab == "" {
 		return errors.New("--provider azure needs --lab: ARM is served over HTTPS with the lab's certificate authority")
 	}
-	if len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 || f.internetFile != "" || f.statePath != "" {
-		return errors.New("--provider azure: --circuit, --uplink, --line, --quota, --internet and --state are AWS's (not served for Azure yet)")
+	if len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 || f.internetFile != "" {
+		return errors.New("--provider azure: --circuit, --uplink, --line, --quota and --internet are AWS's (not served for Azure yet)")
 	}
 	specs := f.accounts
 	generated := !cmd.Flags().Changed("account")
@@ -77,10 +77,29 @@ func (f *serveFlags) runAzure(cmd *cobra.Command) error {
 		f.region = "eastus"
 	}
 	cloud := model.New()
-	for _, p := range principals {
-		cloud.AddAccount(model.Account{ID: p.Subscription, Provider: model.ProviderAzure})
+	var cs *cloudState
+	if f.statePath != "" {
+		var err error
+		if cs, err = openCloudState(f.statePath, cloud); err != nil {
+			return err
+		}
+		defer cs.store.Close()
 	}
-	cl, err := startCloudLab(cmd.Context(), f.lab, f.join, false, cloud, nil, nil, nil)
+	for _, p := range principals {
+		if _, err := cloud.Account(p.Subscription); err != nil { // a subscription of the state file keeps its objects
+			cloud.AddAccount(model.Account{ID: p.Subscription, Provider: model.ProviderAzure})
+		}
+	}
+	srv := cmazure.New(cloud, cmazure.LabTenant, principals...)
+	if cs != nil {
+		if err := keepAzureKey(cs, srv); err != nil {
+			return err
+		}
+		cs.store.Start(cloud)
+	}
+	// A lab's cloud restarted on its state file adopts the dataplane its
+	// predecessor made, as the AWS cloud does.
+	cl, err := startCloudLab(cmd.Context(), f.lab, f.join, f.join && cs != nil && cs.loaded, cloud, nil, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -92,7 +111,10 @@ func (f *serveFlags) runAzure(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	handler := cl.r.InForce(cmazure.New(cloud, cmazure.LabTenant, principals...))
+	handler := cl.r.InForce(srv)
+	if cs != nil {
+		handler = cs.store.Durable(handler) // answered once saved
+	}
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return fmt.Errorf("cloudmock serve: %w", err)

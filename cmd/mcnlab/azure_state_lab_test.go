@@ -9,9 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v6"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 
+	ctlcloud "github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/controller/cloud/azure"
 	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
@@ -28,14 +31,7 @@ func TestAzureCloudStateRestart(t *testing.T) {
 	if !mcnlab.HasCloudState(lab) {
 		t.Fatalf("lab %s's Azure cloud keeps no state file %s", lab, mcnlab.CloudStateFile(lab))
 	}
-	ep, err := mcnlab.ReadEndpoint(lab, "azure")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cred, opts, err := azure.LabClient(&ep)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep, cred, opts := azureLabClient(t, lab)
 	vnets, err := armnetwork.NewVirtualNetworksClient(ep.AccountID, cred, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -127,4 +123,19 @@ func azureObjects(t *testing.T, vnets *armnetwork.VirtualNetworksClient, nics *a
 		}
 	}
 	return out
+}
+
+// azureLabClient is the lab's Azure endpoint record and the SDK's
+// credential and options for it.
+func azureLabClient(t *testing.T, lab string) (ctlcloud.Endpoint, azcore.TokenCredential, *arm.ClientOptions) {
+	t.Helper()
+	ep, err := mcnlab.ReadEndpoint(lab, "azure")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, opts, err := azure.LabClient(&ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ep, cred, opts
 }

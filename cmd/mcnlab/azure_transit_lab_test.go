@@ -12,7 +12,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 
-	"github.com/mcnlab/mcnlab/controller/cloud/azure"
 	"github.com/mcnlab/mcnlab/emulator"
 	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
@@ -43,14 +42,7 @@ func TestAzureTransitLab(t *testing.T) {
 	if len(cm.Cells) != 6 || seen != 5 {
 		t.Errorf("%d pairs, %d reached; want 6 and 5", len(cm.Cells), seen)
 	}
-	ep, err := mcnlab.ReadEndpoint(lab, "azure")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cred, opts, err := azure.LabClient(&ep)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep, cred, opts := azureLabClient(t, lab)
 	ctx := context.Background()
 	tables, err := armnetwork.NewRouteTablesClient(ep.AccountID, cred, opts)
 	if err != nil {

@@ -391,44 +391,58 @@ func (c *Controller) pushConfigs(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
 	names := flowDomains(cfgs)
-	for k, want := range cfgs {
+	keys := slices.Sorted(maps.Keys(cfgs))
+	errs := make([]error, len(keys))
+	var g errgroup.Group
+	g.SetLimit(configPushes)
+	for i, k := range keys {
 		cl, ok := c.client(k)
 		if !ok {
 			continue
 		}
+		want := cfgs[k]
 		want.FlowExport = c.flowExport(k, want, names)
-		c.mu.Lock()
-		have, known := c.pushed[k]
-		c.mu.Unlock()
-		if !known {
-			in, err := cl.Config(ctx)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("gateway %s: %w", k, err))
-				c.setErr(c.pushErr, k, err)
-				continue
-			}
-			have = in
-		}
-		if sameConfig(have, want) {
-			c.mu.Lock()
-			c.pushed[k] = want
-			c.mu.Unlock()
-			continue
-		}
-		if _, err := cl.PutConfig(ctx, want); err != nil {
-			errs = append(errs, fmt.Errorf("configure gateway %s: %w", k, err))
+		g.Go(func() error {
+			errs[i] = c.pushConfig(ctx, k, cl, want)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return errors.Join(errs...)
+}
+
+// configPushes bounds the gateways configured at once: a gateway takes
+// a while to apply a configuration (its tunnels' devices, its BGP
+// neighbours), and one after the other made a transit of n spokes wait
+// for n of them in a row.
+const configPushes = 16
+
+// pushConfig pushes gateway k its configuration unless it has it.
+func (c *Controller) pushConfig(ctx context.Context, k string, cl *mgmt.Client, want mgmt.Config) error {
+	c.mu.Lock()
+	have, known := c.pushed[k]
+	c.mu.Unlock()
+	if !known {
+		in, err := cl.Config(ctx)
+		if err != nil {
 			c.setErr(c.pushErr, k, err)
-			continue
+			return fmt.Errorf("gateway %s: %w", k, err)
+		}
+		have = in
+	}
+	if !sameConfig(have, want) {
+		if _, err := cl.PutConfig(ctx, want); err != nil {
+			c.setErr(c.pushErr, k, err)
+			return fmt.Errorf("configure gateway %s: %w", k, err)
 		}
 		c.setErr(c.pushErr, k, nil)
 		c.log.Printf("configured gateway %s (%s): %d tunnels, %d neighbors", k, want.Name, len(want.Peers), len(want.Neighbors))
-		c.mu.Lock()
-		c.pushed[k] = want
-		c.mu.Unlock()
 	}
-	return errors.Join(errs...)
+	c.mu.Lock()
+	c.pushed[k] = want
+	c.mu.Unlock()
+	return nil
 }
 
 // sameConfig compares two configurations by their wire form, peers and

@@ -129,7 +129,23 @@ func ComparePrefix(a, b netip.Prefix) int {
 type Op struct {
 	Call Call
 	What string // "create subnet prod-vpc/app"
-	Run  func(ctx context.Context) error
+	// Phase orders ops: RunOps makes a phase's ops only after every op of
+	// the phases before it (Phased numbers them).
+	Phase int
+	// Chain names the ops of a phase that run one after another, in
+	// order; "" is the op's object (Call.Object). Ops on an object that
+	// depends on another in the same phase (an instance's further
+	// interface on the instance) name the other's chain.
+	Chain string
+	Run   func(ctx context.Context) error
+}
+
+// chain is the chain the op runs in.
+func (o *Op) chain() string {
+	if o.Chain != "" {
+		return o.Chain
+	}
+	return o.Call.Object
 }
 
 // Phased holds a plan's ops by phase; Ops returns them in phase order.
@@ -140,7 +156,12 @@ func NewPhased(n int) Phased { return make(Phased, n) }
 
 // Add appends an op to a phase.
 func (p Phased) Add(ph int, c Call, what string, run func(context.Context) error) {
-	p[ph] = append(p[ph], Op{Call: c, What: what, Run: run})
+	p.AddChained(ph, "", c, what, run)
+}
+
+// AddChained appends an op to a phase that runs in chain (Op.Chain).
+func (p Phased) AddChained(ph int, chain string, c Call, what string, run func(context.Context) error) {
+	p[ph] = append(p[ph], Op{Call: c, What: what, Phase: ph, Chain: chain, Run: run})
 }
 
 // Ops returns the ops in phase order.
@@ -159,17 +180,4 @@ func Calls(ops []Op) []Call {
 		calls = append(calls, o.Call)
 	}
 	return calls
-}
-
-// RunOps makes ops in order and returns the calls made. On an error it
-// stops and returns the calls that succeeded; the error names the op.
-func RunOps(ctx context.Context, ops []Op) ([]Call, error) {
-	var made []Call
-	for _, o := range ops {
-		if err := o.Run(ctx); err != nil {
-			return made, fmt.Errorf("%s: %w", o.What, err)
-		}
-		made = append(made, o.Call)
-	}
-	return made, nil
 }

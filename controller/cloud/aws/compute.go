@@ -135,7 +135,10 @@ func (pl *planner) planInstances() {
 			cloud.Drop(w.instances, k, i)
 			// Its interface must be gone before its subnet and groups can go.
 			// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/terminating-instances.html — shutting-down, then terminated
-			return ec2.NewInstanceTerminatedWaiter(p.ec2).Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{i.id}}, waitLimit)
+			id := i.id
+			return waitUnlocked(ctx, func(ctx context.Context) error {
+				return ec2.NewInstanceTerminatedWaiter(p.ec2).Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}}, waitLimit)
+			})
 		})
 	}
 	terminated := map[string]bool{}
@@ -354,7 +357,10 @@ func (p *Provider) waitRunning(ctx context.Context, i *instanceObj) error {
 	if !i.launched {
 		return nil
 	}
-	if err := ec2.NewInstanceRunningWaiter(p.ec2).Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{i.id}}, waitLimit); err != nil {
+	id := i.id
+	if err := waitUnlocked(ctx, func(ctx context.Context) error {
+		return ec2.NewInstanceRunningWaiter(p.ec2).Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}}, waitLimit)
+	}); err != nil {
 		return err
 	}
 	i.launched = false

@@ -109,7 +109,10 @@ func (pl *planner) planInterfaces() {
 					return err
 				}
 				// AWS: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteNetworkInterface.html — the interface must be detached (available)
-				if err := ec2.NewNetworkInterfaceAvailableWaiter(p.ec2).Wait(ctx, &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: []string{e.id}}, waitLimit); err != nil {
+				id := e.id
+				if err := waitUnlocked(ctx, func(ctx context.Context) error {
+					return ec2.NewNetworkInterfaceAvailableWaiter(p.ec2).Wait(ctx, &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: []string{id}}, waitLimit)
+				}); err != nil {
 					return err
 				}
 			}

@@ -272,9 +272,16 @@ func (pl *planner) zone(s cloud.Subnet) string {
 	return pl.p.region + "a"
 }
 
-// add appends an op to a phase.
+// add appends an op to a phase. The ops on a desired further interface
+// (its creation, attachment, elastic IP) run in its instance's chain,
+// after the instance's own changes of the phase (cloud.Op.Chain): an
+// instance with two interfaces takes no source/dest check of its own.
 func (pl *planner) add(ph int, service, action, object, detail, what string, run func(context.Context) error) {
-	pl.ops.Add(ph, cloud.Call{Service: service, Action: action, Object: object, Detail: detail}, what, run)
+	chain := ""
+	if f, ok := pl.wantENI[object]; ok {
+		chain = f.inst.Key
+	}
+	pl.ops.AddChained(ph, chain, cloud.Call{Service: service, Action: action, Object: object, Detail: detail}, what, run)
 }
 
 // ec2 appends an EC2 op to a phase.

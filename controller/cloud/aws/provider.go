@@ -92,8 +92,10 @@ func WithImages(m map[cloud.ImageRole]string) Option {
 // for the lab's emulated cloud, or from the default chain for real AWS.
 func New(cfg sdkaws.Config, owner string, opts ...Option) *Provider {
 	p := &Provider{
-		ec2:       ec2.NewFromConfig(cfg),
-		dx:        directconnect.NewFromConfig(cfg),
+		ec2: ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.APIOptions = append(o.APIOptions, unlockedCalls) }),
+		dx: directconnect.NewFromConfig(cfg, func(o *directconnect.Options) {
+			o.APIOptions = append(o.APIOptions, unlockedCalls)
+		}),
 		owner:     owner,
 		region:    cfg.Region,
 		instances: map[string]instanceRef{},

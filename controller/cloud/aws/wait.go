@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/mcnlab/mcnlab/controller/cloud"
 )
 
 // waitLimit bounds each wait for an object to reach a state. The emulated
@@ -30,11 +32,17 @@ func poll(ctx context.Context, what string, done func(context.Context) (bool, er
 			return nil
 		}
 		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		var cancelled bool
+		cloud.Unlocked(ctx, func() {
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				cancelled = true
+			case <-t.C:
+			}
+		})
+		if cancelled {
 			return fmt.Errorf("wait for %s: %w", what, ctx.Err())
-		case <-t.C:
 		}
 		delay = min(2*delay, 15*time.Second)
 	}

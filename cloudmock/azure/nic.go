@@ -187,7 +187,7 @@ func (s *Server) planNIC(q *request, self string, in nicBody) (nicPlan, error) {
 		}
 	}
 	if r := in.Properties.NetworkSecurityGroup; r != nil && r.ID != "" {
-		if p.nsg, _, err = s.refTo(q.sub, r.ID, "networksecuritygroups", model.KindRuleSet, false); err != nil {
+		if p.nsg, _, err = s.refTo(q.sub, r.ID, "networksecuritygroups", model.KindNetworkSecurityGroup, false); err != nil {
 			return p, err
 		}
 	}

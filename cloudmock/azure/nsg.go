@@ -54,7 +54,7 @@ func nsgOut(rs model.RuleSet, nics ...string) nsgBody {
 
 // nsgByName returns the group's NSG with the name.
 func (s *Server) nsgByName(sub, group, name string) (model.RuleSet, error) {
-	id, err := s.cloud.ByName(sub, group, model.KindRuleSet, name)
+	id, err := s.cloud.ByName(sub, group, model.KindNetworkSecurityGroup, name)
 	if err == nil {
 		if rs, err := s.cloud.RuleSet(sub, model.FlavorNSG, id); err == nil {
 			return rs, nil

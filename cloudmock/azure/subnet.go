@@ -135,7 +135,7 @@ func (s *Server) planSubnet(sub, vnet string, space []netip.Prefix, b subnetBody
 	}
 	plan := subnetPlan{name: b.Name, prefix: p}
 	if r := b.Properties.NetworkSecurityGroup; r != nil && r.ID != "" {
-		if plan.nsg, err = s.resolveRef(sub, r.ID, "networkSecurityGroups", model.KindRuleSet); err != nil {
+		if plan.nsg, err = s.resolveRef(sub, r.ID, "networkSecurityGroups", model.KindNetworkSecurityGroup); err != nil {
 			return subnetPlan{}, err
 		}
 	}

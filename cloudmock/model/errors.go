@@ -52,7 +52,8 @@ const (
 	KindNetworkACL               Kind = "network-acl"
 	KindNetworkACLEntry          Kind = "network-acl-entry"
 	KindNetworkACLAssociation    Kind = "network-acl-association"
-	KindRuleSet                  Kind = "rule-set" // a rule set of a flavour without a kind of its own
+	KindRuleSet                  Kind = "rule-set"               // a rule set of a flavour without a kind of its own
+	KindNetworkSecurityGroup     Kind = "network-security-group" // an Azure or OCI NSG (FlavorNSG)
 	KindRule                     Kind = "rule"
 	KindRuleSetAttachment        Kind = "rule-set-attachment"
 	KindInstance                 Kind = "instance"

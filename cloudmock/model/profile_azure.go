@@ -64,16 +64,16 @@ var azureProfile = Profile{
 // azureTypes are the ARM resource types of the kinds an Azure account
 // makes, under Microsoft.Network unless azureNamespaces says otherwise.
 var azureTypes = map[Kind]string{
-	KindNetwork:       "virtualNetworks",
-	KindSubnet:        "subnets",
-	KindRouteTable:    "routeTables",
-	KindRuleSet:       "networkSecurityGroups",
-	KindRule:          "securityRules",
-	KindNATGateway:    "natGateways",
-	KindElasticIP:     "publicIPAddresses",
-	KindPeering:       "virtualNetworkPeerings",
-	KindVPNGateway:    "virtualNetworkGateways",
-	KindVPNConnection: "connections",
+	KindNetwork:              "virtualNetworks",
+	KindSubnet:               "subnets",
+	KindRouteTable:           "routeTables",
+	KindNetworkSecurityGroup: "networkSecurityGroups",
+	KindRule:                 "securityRules",
+	KindNATGateway:           "natGateways",
+	KindElasticIP:            "publicIPAddresses",
+	KindPeering:              "virtualNetworkPeerings",
+	KindVPNGateway:           "virtualNetworkGateways",
+	KindVPNConnection:        "connections",
 
 	KindNetworkInterface: "networkInterfaces",
 	KindCustomerGateway:  "localNetworkGateways",

@@ -24,20 +24,22 @@ const ProviderOCI = "oci"
 const OCIRealm = "oc1"
 
 // ociTypes are the OCID resource types of the kinds an OCI tenancy makes.
-// KindRuleSet is a security list, the only rule-set flavour of this slice.
-// OCI: https://docs.oracle.com/en-us/iaas/Content/General/Concepts/identifiers.htm — the resource type of an OCID (vcn, subnet, securitylist, routetable, internetgateway, natgateway, dhcpoptions, compartment)
+// KindRuleSet is a security list; KindNetworkSecurityGroup a network
+// security group (FlavorNSG).
+// OCI: https://docs.oracle.com/en-us/iaas/Content/General/Concepts/identifiers.htm — the resource type of an OCID (vcn, subnet, securitylist, networksecuritygroup, routetable, internetgateway, natgateway, dhcpoptions, compartment)
 var ociTypes = map[Kind]string{
-	KindNetwork:         "vcn",
-	KindSubnet:          "subnet",
-	KindRuleSet:         "securitylist",
-	KindRule:            "securityrule",
-	KindRouteTable:      "routetable",
-	KindInternetGateway: "internetgateway",
-	KindNATGateway:      "natgateway",
-	KindDHCPOptions:     "dhcpoptions",
-	KindElasticIP:       "publicip",
-	KindScope:           "compartment",
-	KindAccount:         "tenancy",
+	KindNetwork:              "vcn",
+	KindSubnet:               "subnet",
+	KindRuleSet:              "securitylist",
+	KindNetworkSecurityGroup: "networksecuritygroup",
+	KindRule:                 "securityrule",
+	KindRouteTable:           "routetable",
+	KindInternetGateway:      "internetgateway",
+	KindNATGateway:           "natgateway",
+	KindDHCPOptions:          "dhcpoptions",
+	KindElasticIP:            "publicip",
+	KindScope:                "compartment",
+	KindAccount:              "tenancy",
 }
 
 // ociGlobalTypes are the types whose OCIDs name no region (IAM objects).

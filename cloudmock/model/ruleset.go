@@ -58,6 +58,8 @@ func (f Flavor) objectKind() Kind {
 		return KindSecurityGroup
 	case FlavorNetworkACL:
 		return KindNetworkACL
+	case FlavorNSG:
+		return KindNetworkSecurityGroup
 	}
 	return KindRuleSet
 }

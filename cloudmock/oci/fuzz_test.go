@@ -51,6 +51,9 @@ func FuzzRequests(f *testing.F) {
 		{"DELETE", "internetGateways/x", "", ""},
 		{"POST", "natGateways", "", `{"compartmentId":"` + tenancy1 + `","vcnId":"x","blockTraffic":true}`},
 		{"GET", "compartments", "compartmentId=" + tenancy1, ""},
+		{"POST", "networkSecurityGroups/ocid1.networksecuritygroup.oc1.x/actions/addSecurityRules", "", `{"securityRules":[{"direction":"INGRESS","protocol":"6","sourceType":"NETWORK_SECURITY_GROUP","source":"x"}]}`},
+		{"POST", "vcns/x/actions/addCidr", "", `{"cidrBlock":"10.1.0.0/16"}`},
+		{"GET", "workRequests/x/logs", "", ""},
 	} {
 		f.Add(seed.method, seed.path, seed.query, seed.body)
 	}

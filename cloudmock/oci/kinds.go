@@ -226,10 +226,6 @@ func (s *Server) listKind(q *request, k *kind) *apiError {
 	if err := s.checkCompartment(q, comp); err != nil {
 		return err
 	}
-	limit, start, err := s.paging(q)
-	if err != nil {
-		return err
-	}
 	var out []resource
 	for _, r := range k.list(q.tenancy) {
 		b := r.base()
@@ -246,19 +242,7 @@ func (s *Server) listKind(q *request, k *kind) *apiError {
 		}
 		return strings.Compare(a.base().ID, b.base().ID)
 	})
-	if start > len(out) {
-		start = len(out)
-	}
-	end := min(start+limit, len(out))
-	if end < len(out) {
-		q.w.Header().Set("opc-next-page", strconv.Itoa(end))
-	}
-	page := out[start:end]
-	if page == nil {
-		page = []resource{}
-	}
-	writeJSON(q.w, http.StatusOK, page)
-	return nil
+	return writePage(s, q, out)
 }
 
 // paging reads limit and page; the page token is the index to start at.

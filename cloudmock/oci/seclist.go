@@ -54,8 +54,12 @@ type securityListDetails struct {
 	Egress  *[]secRule `json:"egressSecurityRules"`
 }
 
-// cidrBlock is the sourceType/destinationType of a CIDR.
-const cidrBlock = "CIDR_BLOCK"
+// The sourceType/destinationType of a CIDR and of an NSG.
+// OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/datatypes/SecurityRule — sourceType CIDR_BLOCK, SERVICE_CIDR_BLOCK, NETWORK_SECURITY_GROUP
+const (
+	cidrBlock = "CIDR_BLOCK"
+	nsgType   = "NETWORK_SECURITY_GROUP"
+)
 
 func (s *Server) securityLists() *kind {
 	return &kind{noun: "SecurityList", get: s.getSecurityList, create: s.createSecurityList, update: s.updateSecurityList,
@@ -103,10 +107,14 @@ func ruleOut(r model.Rule) secRule {
 	if p, ok := protocolNumbers[r.Protocol]; ok {
 		w.Protocol = p
 	}
+	peer, typ := r.Peer.Prefix.String(), cidrBlock
+	if r.Peer.RuleSetID != "" {
+		peer, typ = r.Peer.RuleSetID, nsgType
+	}
 	if r.Direction == model.Ingress {
-		w.Source, w.SourceType = r.Peer.Prefix.String(), cidrBlock
+		w.Source, w.SourceType = peer, typ
 	} else {
-		w.Destination, w.DestinationType = r.Peer.Prefix.String(), cidrBlock
+		w.Destination, w.DestinationType = peer, typ
 	}
 	ports := &portOptions{}
 	if r.FromPort >= 0 && (r.FromPort != 1 || r.ToPort != 65535) {
@@ -134,21 +142,29 @@ func ruleOut(r model.Rule) secRule {
 
 // ruleIn reads one rule of a request.
 // OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/securityrules.htm — a rule is stateful unless isStateless; TCP/UDP options only with protocol 6/17, ICMP options only with 1/58
-func ruleIn(dir model.Direction, w secRule) (model.Rule, *apiError) {
+func ruleIn(dir model.Direction, w secRule, nsgPeers bool) (model.Rule, *apiError) {
 	r := model.Rule{Direction: dir, Action: model.Allow, Stateless: w.IsStateless, FromPort: -1, ToPort: -1,
 		ICMPType: -1, ICMPCode: -1, Description: w.Description}
 	peer, typ, field := w.Source, w.SourceType, "source"
 	if dir == model.Egress {
 		peer, typ, field = w.Destination, w.DestinationType, "destination"
 	}
-	if typ != "" && typ != cidrBlock {
-		return r, invalid("%sType '%s' is not supported here (only CIDR_BLOCK)", field, clip(typ))
+	switch {
+	case typ == "" || typ == cidrBlock:
+		p, err := parseCIDR(field, peer)
+		if err != nil {
+			return r, err
+		}
+		r.Peer.Prefix = p
+	case typ == nsgType && nsgPeers:
+		// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/networksecuritygroups.htm#Security_Rules — an NSG rule's source or destination may be an NSG: the VNICs in it
+		if k, _ := model.OCIKind(peer); k != model.KindNetworkSecurityGroup {
+			return r, invalid("%s '%s' is not the OCID of a network security group", field, clip(peer))
+		}
+		r.Peer.RuleSetID = peer
+	default:
+		return r, invalid("%sType '%s' is not supported here", field, clip(typ))
 	}
-	p, err := parseCIDR(field, peer)
-	if err != nil {
-		return r, err
-	}
-	r.Peer.Prefix = p
 	switch w.Protocol {
 	case "all":
 		r.Protocol = "-1"
@@ -217,7 +233,7 @@ func rulesIn(ingress, egress *[]secRule, old []model.Rule) ([]model.Rule, *apiEr
 			continue
 		}
 		for _, w := range *side.rules {
-			r, err := ruleIn(side.dir, w)
+			r, err := ruleIn(side.dir, w, false)
 			if err != nil {
 				return nil, err
 			}

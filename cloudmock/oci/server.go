@@ -129,6 +129,8 @@ func (s *Server) route(q *request) *apiError {
 		k = s.internetGateways()
 	case "natGateways":
 		k = s.natGateways()
+	case "networkSecurityGroups":
+		k = s.nsgs()
 	case "workRequests":
 		return s.serveWorkRequests(q)
 	case "compartments":

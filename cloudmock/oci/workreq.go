@@ -3,7 +3,6 @@ package oci
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -148,11 +147,7 @@ func (s *Server) listWorkRequests(q *request) *apiError {
 	if err := s.checkCompartment(q, qv.Get("compartmentId")); err != nil {
 		return err
 	}
-	limit, start, err := s.paging(q)
-	if err != nil {
-		return err
-	}
-	out := []workRequest{}
+	var out []workRequest
 	for _, id := range s.works.seq {
 		w := s.works.byID[id]
 		if w.tenancy != q.tenancy || w.wire.CompartmentID != qv.Get("compartmentId") {
@@ -163,11 +158,5 @@ func (s *Server) listWorkRequests(q *request) *apiError {
 		}
 		out = append(out, w.wire)
 	}
-	start = min(start, len(out))
-	end := min(start+limit, len(out))
-	if end < len(out) {
-		q.w.Header().Set("opc-next-page", strconv.Itoa(end))
-	}
-	writeJSON(q.w, http.StatusOK, out[start:end])
-	return nil
+	return writePage(s, q, out)
 }

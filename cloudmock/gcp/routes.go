@@ -240,8 +240,32 @@ func (s *Server) deleteRoute(q *request, r route) *apiError {
 				return fromModel(err, routePath(q.project, r.Name))
 			}
 			_ = s.cloud.SetAttrs(q.project, rt.ID, map[string]string{routeAttr + r.Name: ""})
+			s.dropTagTable(q, rt.ID)
 			return nil
 		}
 	}
 	return notFound(routePath(q.project, r.Name))
+}
+
+// dropTagTable deletes the model table of a set of tags once its last
+// route is gone: GCP has no such object to keep, and the network could
+// not be deleted while the table lived.
+// GCP: https://cloud.google.com/compute/docs/reference/rest/v1/networks/delete — a network goes once its subnets, firewall rules and routes are gone
+func (s *Server) dropTagTable(q *request, id string) {
+	rt, err := s.cloud.RouteTable(q.project, id)
+	if err != nil {
+		return
+	}
+	if n, err := s.cloud.Network(q.project, rt.NetworkID); err != nil || n.MainRouteTableID == id {
+		return
+	}
+	for k := range rt.Attrs {
+		if strings.HasPrefix(k, routeAttr) {
+			return
+		}
+	}
+	for _, a := range rt.Associations {
+		_ = s.cloud.DisassociateRouteTable(q.project, a.ID)
+	}
+	_ = s.cloud.DeleteRouteTable(q.project, id)
 }

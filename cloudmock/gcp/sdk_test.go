@@ -169,7 +169,8 @@ func TestAutoModeAndPaging(t *testing.T) {
 }
 
 // TestFirewallsAndRoutes: firewall rules with priorities, tags and
-// defaults; static routes with tags and next hops; their errors.
+// defaults; static routes with tags and next hops; their errors; a tag's
+// table goes with its last route, so that the network can be deleted.
 func TestFirewallsAndRoutes(t *testing.T) {
 	svc, cloud, _ := newService(t)
 	must[*compute.Operation](t)(svc.Networks.Insert(project, &compute.Network{Name: "net1", ForceSendFields: []string{"AutoCreateSubnetworks"}}).Do())
@@ -239,6 +240,15 @@ func TestFirewallsAndRoutes(t *testing.T) {
 	}
 	if op := must[*compute.Operation](t)(svc.Routes.Delete(project, "to-fw").Do()); op.Error != nil {
 		t.Fatal(op.Error)
+	}
+	// The table of tag web went with its last route: it would keep the
+	// network from being deleted.
+	for _, rt := range cloud.RouteTables(project) {
+		for _, a := range rt.Associations {
+			if slices.Contains(a.Tags, "web") {
+				t.Fatalf("table %s of tag web outlives its last route", rt.ID)
+			}
+		}
 	}
 }
 

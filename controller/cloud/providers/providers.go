@@ -9,4 +9,6 @@ import (
 	_ "github.com/mcnlab/mcnlab/controller/cloud/aws"
 	// The Azure provider (Azure Resource Manager), registered as "azure".
 	_ "github.com/mcnlab/mcnlab/controller/cloud/azure"
+	// The GCP provider (Compute Engine), registered as "gcp".
+	_ "github.com/mcnlab/mcnlab/controller/cloud/gcp"
 )

@@ -40,7 +40,7 @@ func (pl *planner) planAddresses() {
 			if err := p.run(ctx, p.svc.Addresses.Insert(p.project, region, a).Context(ctx)); err != nil {
 				return err
 			}
-			out, err := p.svc.Addresses.Get(p.project, region, name).Context(ctx).Do()
+			out, err := get(ctx, p.svc.Addresses.Get(p.project, region, name).Context(ctx).Do)
 			if err != nil {
 				return err
 			}
@@ -127,7 +127,7 @@ func (pl *planner) insertInstance(i cloud.Instance, tags []string) {
 		if err := p.run(ctx, p.svc.Instances.Insert(p.project, zone, vm).Context(ctx)); err != nil {
 			return err
 		}
-		out, err := p.svc.Instances.Get(p.project, zone, name).Context(ctx).Do()
+		out, err := get(ctx, p.svc.Instances.Get(p.project, zone, name).Context(ctx).Do)
 		if err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (pl *planner) insertInstance(i cloud.Instance, tags []string) {
 func (pl *planner) setTags(key string, o *instObj, tags []string) {
 	p := pl.p
 	pl.add(phTags, "instances.setTags", key, o.ID+" tags="+strings.Join(tags, ","), "set tags of instance "+key, func(ctx context.Context) error {
-		cur, err := p.svc.Instances.Get(p.project, o.zone, o.name).Context(ctx).Do()
+		cur, err := get(ctx, p.svc.Instances.Get(p.project, o.zone, o.name).Context(ctx).Do)
 		if err != nil {
 			return err
 		}

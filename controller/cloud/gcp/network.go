@@ -39,7 +39,7 @@ func (pl *planner) planNetworks() {
 			if err := p.run(ctx, p.svc.Networks.Insert(p.project, n).Context(ctx)); err != nil {
 				return err
 			}
-			out, err := p.svc.Networks.Get(p.project, name).Context(ctx).Do()
+			out, err := get(ctx, p.svc.Networks.Get(p.project, name).Context(ctx).Do)
 			if err != nil {
 				return err
 			}
@@ -83,7 +83,7 @@ func (pl *planner) planSubnets() {
 				if err := p.run(ctx, p.svc.Subnetworks.Insert(p.project, region, sn).Context(ctx)); err != nil {
 					return err
 				}
-				out, err := p.svc.Subnetworks.Get(p.project, region, name).Context(ctx).Do()
+				out, err := get(ctx, p.svc.Subnetworks.Get(p.project, region, name).Context(ctx).Do)
 				if err != nil {
 					return err
 				}

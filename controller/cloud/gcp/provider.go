@@ -194,10 +194,24 @@ type opCall interface {
 	Do(...googleapi.CallOption) (*compute.Operation, error)
 }
 
-// run makes a call and waits for its operation.
+// run makes a call and waits for its operation, with the world lock of
+// the op it belongs to released (cloud.Unlocked), so that Apply's other
+// ops run meanwhile.
 func (p *Provider) run(ctx context.Context, c opCall) error {
-	op, err := c.Do()
-	return p.wait(ctx, op, err)
+	var err error
+	cloud.Unlocked(ctx, func() {
+		op, cerr := c.Do()
+		err = p.wait(ctx, op, cerr)
+	})
+	return err
+}
+
+// get makes a read call with the op's world lock released.
+func get[T any](ctx context.Context, do func(...googleapi.CallOption) (T, error)) (T, error) {
+	var v T
+	var err error
+	cloud.Unlocked(ctx, func() { v, err = do() })
+	return v, err
 }
 
 // wait waits until a Compute Engine operation is done (operations.wait

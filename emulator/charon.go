@@ -36,6 +36,13 @@ func StartCharon(ctx context.Context, lab, node string, conns []ipsec.Conn, r ip
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return state.Process{}, fmt.Errorf("node %s: %w", node, err)
 	}
+	for _, c := range conns {
+		if c.Cert != nil {
+			if err := ipsec.InstallCerts(dir, *c.Cert); err != nil {
+				return state.Process{}, fmt.Errorf("node %s: %w", node, err)
+			}
+		}
+	}
 	for name, content := range map[string]string{"strongswan.conf": ipsec.CharonConf(dir, r), "swanctl.conf": swan} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
 			return state.Process{}, fmt.Errorf("node %s: %w", node, err)
@@ -84,7 +91,7 @@ func (f *fabric) startStrongSwan(ctx context.Context, n *PlanNode) error {
 		if err != nil {
 			return fmt.Errorf("node %s: %w", n.Name, err)
 		}
-		conns = append(conns, ipsec.SiteConns(s, psk, i)...)
+		conns = append(conns, ipsec.WithCerts(f.plan.Lab, s, ipsec.EndSite, ipsec.SiteConns(s, psk, i))...)
 	}
 	if len(conns) == 0 {
 		return nil // a strongswan router that no connection names: the user configures it

@@ -17,6 +17,7 @@ import (
 	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/mcnlab/mcnlab/emulator/ipsec"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/topologies"
@@ -38,6 +39,9 @@ type Options struct {
 	// ExecTimeout bounds each start-up command and each command that
 	// starts a routing daemon; 0 means ExecTimeout.
 	ExecTimeout time.Duration
+	// Issuer issues the certificates of site2cloud connections that
+	// authenticate with them (the lab CA's); nil where none do.
+	Issuer ipsec.Issuer
 }
 
 // ExistsError says that a lab of the same name is recorded already.
@@ -283,6 +287,11 @@ func (f *fabric) build(ctx context.Context, pr Progress, opts Options) error {
 		return f.startDaemon(ctx, daemonNodes[i])
 	}); err != nil {
 		return err
+	}
+	for _, n := range swans {
+		if err := ipsec.MakeCerts(p.Lab, n.Site2Cloud, opts.Issuer); err != nil {
+			return err
+		}
 	}
 	if err := each(ctx, pr, "strongswan", len(swans), func(i int) error {
 		return f.startStrongSwan(ctx, swans[i])

@@ -13,10 +13,12 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/mcnlab/mcnlab/emulator/ipsec"
 	"github.com/mcnlab/mcnlab/emulator/state"
 )
 
@@ -144,30 +146,66 @@ func LoadCA(lab string) (*CA, error) {
 // returns it with the CA's certificate as its chain, ready for a
 // tls.Config's Certificates.
 func (c *CA) IssueServerCert() (tls.Certificate, error) {
+	tmpl := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "localhost", Organization: []string{"mcnlab"}},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:    []string{"localhost"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	leaf, key, err := c.issue(tmpl)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("issue server certificate: %w", err)
+	}
+	return tls.Certificate{Certificate: [][]byte{leaf.Raw, c.Cert.Raw}, PrivateKey: key, Leaf: leaf}, nil
+}
+
+// IssuePeerCert issues the certificate of an IPsec peer (a site2cloud
+// connection's end, ipsec.Issuer): common name cn, addr as its IP subject
+// alternative name (its IKE identity), with a new P-256 key; it returns
+// the certificate, the key (PKCS #8) and the CA's certificate in PEM.
+func (c *CA) IssuePeerCert(cn string, addr netip.Addr) (cert, key, ca []byte, err error) {
+	leaf, k, err := c.issue(&x509.Certificate{
+		Subject:     pkix.Name{CommonName: cn, Organization: []string{"mcnlab"}},
+		IPAddresses: []net.IP{addr.AsSlice()},
+	})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("issue certificate of %s: %w", cn, err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("issue certificate of %s: %w", cn, err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Raw}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), c.PEM, nil
+}
+
+// issue signs tmpl (its subject, usages and names) with a new P-256 key,
+// a random serial, for serverValidity from an hour ago.
+func (c *CA) issue(tmpl *x509.Certificate) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("issue server certificate: %w", err)
+		return nil, nil, err
 	}
 	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: "localhost", Organization: []string{"mcnlab"}},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(serverValidity),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
+	tmpl.SerialNumber, tmpl.NotBefore, tmpl.NotAfter = serial(), now.Add(-time.Hour), now.Add(serverValidity)
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, c.Cert, key.Public(), c.key)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("issue server certificate: %w", err)
+		return nil, nil, err
 	}
 	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("issue server certificate: %w", err)
+	return leaf, key, err
+}
+
+// S2CIssuer issues site2cloud certificates from lab's CA, made the first
+// time it is asked for (the lab's state directory must exist).
+func S2CIssuer(lab string) ipsec.Issuer {
+	return func(cn string, addr netip.Addr) ([]byte, []byte, []byte, error) {
+		ca, err := MakeCA(lab)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return ca.IssuePeerCert(cn, addr)
 	}
-	return tls.Certificate{Certificate: [][]byte{der, c.Cert.Raw}, PrivateKey: key, Leaf: leaf}, nil
 }
 
 // ServerTLS is the TLS configuration of a server of the lab on loopback

@@ -12,6 +12,7 @@ import (
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/dataplane/s2c"
 	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/ipsec"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/topologies"
 )
@@ -58,10 +59,13 @@ func Deploy(ctx context.Context, d Deployment, o Options) error {
 	if err != nil {
 		return err
 	}
-	if err := emulator.Deploy(ctx, plan, emulator.Options{TopologyFile: abs, Source: d.Source, Progress: pr, GatewayCommand: []string{self}}); err != nil {
+	if err := emulator.Deploy(ctx, plan, emulator.Options{TopologyFile: abs, Source: d.Source, Progress: pr, GatewayCommand: []string{self}, Issuer: S2CIssuer(lab)}); err != nil {
 		return err
 	}
 	if err := gwconf.Apply(ctx, lab, Nodes{Lab: lab}, t, pr); err != nil {
+		return deployFailed(lab, pr, d.Retain, err)
+	}
+	if err := ipsec.MakeCerts(lab, t.Site2Cloud, S2CIssuer(lab)); err != nil {
 		return deployFailed(lab, pr, d.Retain, err)
 	}
 	if err := s2c.Up(ctx, lab, t); err != nil {
@@ -96,7 +100,7 @@ func deployCloud(ctx context.Context, d Deployment, o Options) error {
 	if err != nil {
 		return err
 	}
-	if err := emulator.Deploy(ctx, eplan, emulator.Options{TopologyFile: abs, Source: src, Progress: pr, GatewayCommand: emulator.GatewayProgram(self)}); err != nil {
+	if err := emulator.Deploy(ctx, eplan, emulator.Options{TopologyFile: abs, Source: src, Progress: pr, GatewayCommand: emulator.GatewayProgram(self), Issuer: S2CIssuer(lab)}); err != nil {
 		return err
 	}
 	fail := func(err error) error { return deployFailed(lab, pr, d.Retain, err) }
@@ -104,6 +108,18 @@ func deployCloud(ctx context.Context, d Deployment, o Options) error {
 		return fail(fmt.Errorf("keep topology: %w", err))
 	}
 	if _, err := MakeCA(lab); err != nil {
+		return fail(err)
+	}
+	// The topology's own gateway nodes and site2cloud connections beside
+	// the cloud (topologies/access.yaml's branches): configured as in a
+	// lab without cloud intent.
+	if err := gwconf.Apply(ctx, lab, Nodes{Lab: lab}, t, pr); err != nil {
+		return fail(err)
+	}
+	if err := ipsec.MakeCerts(lab, t.Site2Cloud, S2CIssuer(lab)); err != nil {
+		return fail(err)
+	}
+	if err := s2c.Up(ctx, lab, t); err != nil {
 		return fail(err)
 	}
 	if err := StartCloud(ctx, lab, cp, o); err != nil {

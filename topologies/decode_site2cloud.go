@@ -23,12 +23,12 @@ func (d *decoder) site2cloud(n *yaml.Node) []*Site2Cloud {
 
 // s2cConnection decodes one site2cloud connection.
 func (d *decoder) s2cConnection(name string, key, n *yaml.Node, path string) *Site2Cloud {
-	s := &Site2Cloud{Name: name, Type: S2CRouteBased, Pos: posOf(key)}
+	s := &Site2Cloud{Name: name, Type: S2CRouteBased, Auth: S2CAuthPSK, Pos: posOf(key)}
 	f := d.fields(n, path, "site2cloud")
 	if f == nil {
 		return s
 	}
-	for k, dst := range map[string]*string{"site": &s.Site, "gateway": &s.Gateway, "ha-gateway": &s.HAGateway, "type": &s.Type} {
+	for k, dst := range map[string]*string{"site": &s.Site, "gateway": &s.Gateway, "ha-gateway": &s.HAGateway, "type": &s.Type, "auth": &s.Auth} {
 		if v := f[k]; v != nil {
 			d.at(v, join(path, k))
 			*dst, _ = d.str(v, join(path, k))

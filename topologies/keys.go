@@ -46,7 +46,7 @@ var objectKeys = map[string][]string{
 	"egressTag":  {"sources", "rules"},
 	"egressRule": {"fqdn", "protocol", "port", "action"},
 	// Site-to-cloud IPsec (site2cloud.go).
-	"site2cloud": {"site", "site-address", "gateway", "gateway-address", "ha-gateway", "ha-gateway-address",
+	"site2cloud": {"site", "site-address", "gateway", "gateway-address", "ha-gateway", "ha-gateway-address", "auth",
 		"type", "ike", "esp", "site-subnets", "cloud-subnets", "mappings"},
 	"s2cMapping": {"site", "site-virtual", "cloud", "cloud-virtual"},
 	// Public Subnet Filtering (psf.go).

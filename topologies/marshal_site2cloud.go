@@ -20,6 +20,9 @@ func marshalSite2Cloud(conns []*Site2Cloud) *yaml.Node {
 		if s.Type != S2CRouteBased {
 			c.Content = append(c.Content, str("type"), str(s.Type))
 		}
+		if s.Auth != S2CAuthPSK {
+			c.Content = append(c.Content, str("auth"), str(s.Auth))
+		}
 		if !slices.Equal(s.IKE, []string{DefaultIKEProposal}) {
 			c.Content = append(c.Content, str("ike"), flowList(s.IKE))
 		}

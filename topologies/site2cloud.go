@@ -24,6 +24,17 @@ const (
 	S2CPolicyBased = "policy-based"
 )
 
+// Site-to-cloud authentication methods.
+const (
+	// S2CAuthPSK authenticates both ends with the connection's
+	// pre-shared key (made at random per lab).
+	S2CAuthPSK = "psk"
+	// S2CAuthCert authenticates each end with a certificate of the lab's
+	// CA whose subject alternative name is its tunnel address; each end
+	// trusts that CA alone.
+	S2CAuthCert = "cert"
+)
+
 // Default IKEv2 proposals of a site-to-cloud connection (strongSwan's
 // syntax): AES-256 with SHA-256 and DH group 14 for the IKE SA, AES-256-GCM
 // for the ESP SA.
@@ -32,7 +43,8 @@ var (
 	DefaultESPProposal = "aes256gcm16"
 )
 
-// Site2Cloud is an IPsec connection (IKEv2, pre-shared key) between a
+// Site2Cloud is an IPsec connection (IKEv2, pre-shared key or
+// certificates of the lab CA) between a
 // gateway node and an on-prem site router, optionally with a backup tunnel
 // from an HA gateway, and optionally mapped: each side's real prefixes
 // shown to the other as virtual prefixes of the same size, translated one
@@ -51,6 +63,8 @@ type Site2Cloud struct {
 	HAGatewayAddress netip.Addr
 	// Type is S2CRouteBased or S2CPolicyBased.
 	Type string
+	// Auth is S2CAuthPSK or S2CAuthCert.
+	Auth string
 	// IKE and ESP are the phase-1 and phase-2 proposals, in strongSwan's
 	// syntax (ParseProposal).
 	IKE, ESP []string

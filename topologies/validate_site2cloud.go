@@ -31,6 +31,9 @@ func (c *checker) checkSite2Cloud(t *Topology, nodes map[string]*Node, conn map[
 		if p := join(path, "type"); !c.bad[p] && s.Type != S2CRouteBased && s.Type != S2CPolicyBased {
 			c.errf(p, s.Pos, "unknown type %q; valid: %s, %s", s.Type, S2CRouteBased, S2CPolicyBased)
 		}
+		if p := join(path, "auth"); !c.bad[p] && s.Auth != S2CAuthPSK && s.Auth != S2CAuthCert {
+			c.errf(p, s.Pos, "unknown auth %q; valid: %s, %s", s.Auth, S2CAuthPSK, S2CAuthCert)
+		}
 		c.checkProposals(join(path, "ike"), s.IKE, true, s.Pos)
 		c.checkProposals(join(path, "esp"), s.ESP, false, s.Pos)
 		c.checkS2CPrefixes(join(path, "site-subnets"), s.SiteSubnets, s.Pos)

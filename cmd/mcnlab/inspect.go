@@ -12,6 +12,7 @@ import (
 
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/ipsec"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
@@ -47,7 +48,8 @@ func newInspect() *cobra.Command {
 					return enc.Encode(struct {
 						*state.Lab
 						Gateways map[string]mgmt.Status `json:"gateways,omitempty"`
-					}{recs[0], gatewayStatus(cmd.Context(), recs[0])})
+						IPsec    map[string][]ipsec.SA  `json:"ipsec,omitempty"`
+					}{recs[0], gatewayStatus(cmd.Context(), recs[0]), ipsecSAs(cmd.Context(), recs[0])})
 				}
 				if recs == nil {
 					recs = []*state.Lab{}
@@ -92,6 +94,7 @@ func newInspect() *cobra.Command {
 				fmt.Fprintf(w, "%s:%s -- %s:%s\t%d\t%s\n", l.A.Node, l.A.Interface, l.B.Node, l.B.Interface, l.MTU, rate)
 			}
 			printGateways(w, r, gatewayStatus(cmd.Context(), r))
+			printIPsec(w, r, ipsecSAs(cmd.Context(), r))
 			if mcnlab.IsCloudLab(r.Name) {
 				w.Flush()
 				return inspectCloud(cmd.Context(), out, r.Name)

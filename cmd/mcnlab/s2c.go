@@ -69,22 +69,7 @@ func s2cTemplate(lab, conn, vendor string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("lab %s: %w", lab, err)
 	}
-	var names []string
-	for _, s := range t.Site2Cloud {
-		if s.Name != conn {
-			names = append(names, s.Name)
-			continue
-		}
-		if _, err := os.Stat(ipsec.PSKFile(lab, conn)); err != nil {
-			return "", fmt.Errorf("lab %s: connection %s has no key: %w", lab, conn, err)
-		}
-		psk, err := ipsec.PSK(lab, conn)
-		if err != nil {
-			return "", err
-		}
-		return ipsec.Template(vendor, ipsec.SiteConns(s, psk, ipsec.SiteIndex(t, s)))
-	}
-	return "", fmt.Errorf("lab %s has no site2cloud connection %q; it has: %s", lab, conn, strings.Join(names, ", "))
+	return ipsec.LabTemplate(lab, t, conn, vendor)
 }
 
 func newS2CSAs() *cobra.Command {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,6 +21,7 @@ import (
 	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/probe"
 	"github.com/mcnlab/mcnlab/internal/roottest"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
 // deployNodeLab deploys a node-level topology file as a fresh lab with
@@ -98,15 +100,14 @@ func echoRequests(t *testing.T, lab, node string) int {
 	return n
 }
 
-// TestSiteToCloudLab deploys topologies/access-s2c.yaml: two strongSwan
-// branches on 10.0.0.0/16, each with an IKEv2 tunnel to gw1 and a backup
-// to gw2, mapped into a VPC on 10.0.0.0/16. It checks the SAs in the
-// branches (swanctl --list-sas) and at the gateways, traffic both ways
-// through the virtual ranges, that pings to one branch's virtual range
-// reach that branch and never the other, and that killing gw1 moves
-// branch 1's traffic to its backup tunnel within 5 s.
-func TestSiteToCloudLab(t *testing.T) {
-	lab := deployNodeLab(t, "../../topologies/access-s2c.yaml", "s2c")
+// checkSiteToCloud checks the site-to-cloud half of
+// topologies/access.yaml (deployed as lab): two strongSwan branches on
+// 10.0.0.0/16, each with an IKEv2 tunnel to gw1 and a backup to gw2,
+// mapped into a VPC on 10.0.0.0/16. It checks the SAs in the branches
+// (swanctl --list-sas) and at the gateways, traffic both ways through the
+// virtual ranges, and that pings to one branch's virtual range reach that
+// branch and never the other.
+func checkSiteToCloud(t *testing.T, lab string) {
 	for site, conns := range map[string][]string{"br1": {"branch1", "branch1-ha"}, "br2": {"branch2", "branch2-ha"}} {
 		sas := siteSAs(t, lab, site)
 		for _, c := range conns {
@@ -131,7 +132,49 @@ func TestSiteToCloudLab(t *testing.T) {
 	s2cReach(t, lab, "vh", a("100.65.1.10"))
 	s2cReach(t, lab, "vh", a("100.66.1.10"))
 	t.Run("no packet reaches the wrong branch", func(t *testing.T) { checkIsolation(t, lab) })
-	t.Run("failover", func(t *testing.T) { checkFailover(t, lab) })
+	t.Run("branch 2 authenticates with certificates", func(t *testing.T) { checkBranch2Certs(t, lab) })
+	t.Run("a capture on the gateways shows the translation", func(t *testing.T) { checkTranslationCapture(t, lab) })
+	t.Run("inspect shows the SAs", func(t *testing.T) { checkInspectSAs(t, lab) })
+	t.Run("the API serves the template", func(t *testing.T) { checkS2CConfigAPI(t, lab) })
+}
+
+// checkInspectSAs: `mcnlab inspect` lists each gateway's IKE SAs with
+// their peers and installed child SAs, and each branch's.
+func checkInspectSAs(t *testing.T, lab string) {
+	out, _, err := run(t, "inspect", "--lab", lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, re := range []string{
+		`(?m)^ipsec gw1 \(gateway\)\n  IKE SA +STATE +PEER +CHILD SAS\n`,
+		`(?m)^  branch1 +ESTABLISHED +203\.0\.113\.2 +branch1 INSTALLED$`,
+		`(?m)^  branch2-ha +ESTABLISHED +203\.0\.113\.6 +branch2-ha INSTALLED$`,
+		`(?m)^ipsec br1 \(strongswan\)$`,
+		`(?m)^  branch1-ha +ESTABLISHED +198\.51\.100\.6 +branch1-ha INSTALLED$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("inspect lacks %s:\n%s", re, out)
+		}
+	}
+}
+
+// checkS2CConfigAPI: GET /v1/site2cloud/branch1/config of the lab's
+// controller answers the text `mcnlab s2c config` prints, for each vendor.
+func checkS2CConfigAPI(t *testing.T, lab string) {
+	c, err := mcnlab.API(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, vendor := range ipsec.Vendors {
+		cli, _, err := run(t, "s2c", "config", "branch1", "--vendor", vendor, "--lab", lab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.S2CConfig(context.Background(), "branch1", vendor)
+		if err != nil || got.Config != cli {
+			t.Errorf("API config of branch1 for %s (%v):\n%s\nwant what mcnlab s2c config prints:\n%s", vendor, err, got.Config, cli)
+		}
+	}
 }
 
 // checkIsolation pings branch 1's virtual address 20 times from the VPC
@@ -258,10 +301,11 @@ func TestS2CTemplateFreshRouter(t *testing.T) {
 		!strings.Contains(ios, "ip route 10.1.0.0 255.255.0.0 Tunnel100 1\n") {
 		t.Errorf("cisco-ios template (%v):\n%s", err, ios)
 	}
-	if _, _, err := run(t, "s2c", "config", "nope", "--lab", lab); err == nil || !strings.Contains(err.Error(), `no site2cloud connection "nope"; it has: dc, dc2`) {
+	if _, _, err := run(t, "s2c", "config", "nope", "--lab", lab); err == nil || !strings.Contains(err.Error(), `no site2cloud connection "nope"; it has: dc, dc2, dc3`) {
 		t.Errorf("s2c config nope: %v", err)
 	}
 	t.Run("policy-based", func(t *testing.T) { checkPolicyBased(t, lab) })
+	t.Run("certificates", func(t *testing.T) { checkCertTemplate(t, lab) })
 }
 
 // checkPolicyBased: the policy-based connection dc2 carries pings both
@@ -294,5 +338,25 @@ func checkPolicyBased(t *testing.T, lab string) {
 	main, marked := routes(unix.RT_TABLE_MAIN), routes(s2c.RouteTable)
 	if !strings.Contains(main, "10.100.0.0/24 dev ipsec0") || strings.Contains(main, "10.200.0.0/24") || !strings.Contains(marked, "10.200.0.0/24 dev ipsec0") {
 		t.Errorf("gw1: main table %q, table %d %q; want 10.100.0.0/24 (route-based) in main, 10.200.0.0/24 (policy-based) only in %d", main, s2c.RouteTable, marked, s2c.RouteTable)
+	}
+}
+
+// checkBranch2Certs: gw1 loaded branch2 (up, as checkSiteToCloud saw)
+// with public key authentication of both ends, its own certificate the
+// lab CA issued for its address and the lab CA as the only one it trusts
+// for the branch; branch1 with a pre-shared key.
+func checkBranch2Certs(t *testing.T, lab string) {
+	out, err := ipsec.Swanctl(context.Background(), emulator.CharonDir(lab, "gw1"), "--list-conns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1, b2, _ := strings.Cut(out, "branch2: IKEv2")
+	for _, want := range []string{"local public key authentication:", "certs:", "CN=mcnlab site2cloud branch2 gateway", "remote public key authentication:", "cacerts:", "CN=mcnlab lab " + lab + " CA"} {
+		if !strings.Contains(b2, want) {
+			t.Errorf("gw1's branch2 lacks %q:\n%s", want, b2)
+		}
+	}
+	if !strings.Contains(b1, "local pre-shared key authentication:") {
+		t.Errorf("gw1's branch1 does not use its pre-shared key:\n%s", b1)
 	}
 }

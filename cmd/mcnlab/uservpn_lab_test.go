@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -207,8 +206,8 @@ type reachCase struct {
 	want         bool
 }
 
-// TestUserVPNLab deploys topologies/access.yaml and plays its personas
-// through the SAML IdP and the stock OpenVPN client: a wrong password
+// checkUserVPN plays the personas of topologies/access.yaml (deployed as
+// lab) through the SAML IdP and the stock OpenVPN client: a wrong password
 // gets no credential; carol (contractor) reaches only the contractor
 // spoke on tcp/80, paul (partner) only the partner spoke, erin (employee,
 // allow-all but ssh into the partner spoke) everything else; the full
@@ -216,11 +215,7 @@ type reachCase struct {
 // there), the split tunnel leaves carol's on her own uplink; after
 // `vpn disconnect` carol's chain is gone from vpn-split's ruleset; an
 // expired credential is refused; the controller's log has the events.
-func TestUserVPNLab(t *testing.T) {
-	if _, err := exec.LookPath("openvpn"); err != nil {
-		roottest.Missing(t, "openvpn is not installed: %v", err)
-	}
-	lab := deployCloudLab(t, "../../topologies/access.yaml", "uvpn")
+func checkUserVPN(t *testing.T, lab string) {
 	c, err := mcnlab.API(lab)
 	if err != nil {
 		t.Fatal(err)

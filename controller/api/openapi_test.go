@@ -177,7 +177,7 @@ func TestSchemasMatchTypes(t *testing.T) {
 		"EgressGateway": EgressGateway{}, "EgressDecision": EgressDecision{}, "EgressBaseRequest": EgressBaseRequest{},
 		"FlightPathRequest": FlightPathRequest{},
 		"VPNUser":           VPNUser{}, "VPNSession": VPNSession{}, "VPNDisconnectResult": VPNDisconnectResult{},
-		"Flows": Flows{}, "Flow": Flow{}, "FlowGroup": FlowGroup{},
+		"Flows": Flows{}, "Flow": Flow{}, "FlowGroup": FlowGroup{}, "S2CConfig": S2CConfig{},
 	} {
 		s, ok := d.Comps.Schemas[name]
 		if !ok {

@@ -63,10 +63,11 @@ type Wait struct {
 	Conn, Site string
 }
 
-// Gateways returns the gateway side of t's connections, one per gateway
-// node, in the order the connections name them. psk gives a connection's
-// key.
-func Gateways(t *topologies.Topology, psk func(conn string) (string, error)) ([]Gateway, error) {
+// Gateways returns the gateway side of t's connections in lab, one per
+// gateway node, in the order the connections name them. psk gives a
+// connection's key; a connection with certificates gets its gateway's
+// (ipsec.Certs).
+func Gateways(t *topologies.Topology, lab string, psk func(conn string) (string, error)) ([]Gateway, error) {
 	var out []Gateway
 	idx := map[string]int{}
 	for _, s := range t.Site2Cloud {
@@ -85,7 +86,11 @@ func Gateways(t *topologies.Topology, psk func(conn string) (string, error)) ([]
 				out = append(out, Gateway{Node: gw, Table: policy.Table{Family: policy.FamilyIPv4, Name: TableName}})
 			}
 			g := &out[j]
-			c := ipsec.GatewayConn(s, gw, key)
+			end := ipsec.EndGateway
+			if gw == s.HAGateway {
+				end = ipsec.EndHAGateway
+			}
+			c := ipsec.WithCerts(lab, s, end, []ipsec.Conn{ipsec.GatewayConn(s, gw, key)})[0]
 			g.Conns = append(g.Conns, c)
 			if site := t.Node(s.Site); site != nil && site.Kind == topologies.KindStrongSwan {
 				g.Wait = append(g.Wait, Wait{c.Name, s.Site})

@@ -10,16 +10,16 @@ import (
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
-// TestGatewaysOfAccessTopology: in topologies/access-s2c.yaml both gateways
+// TestGatewaysOfAccessTopology: in topologies/access.yaml both gateways
 // hold both branches' connections (gw2 the backups), route nothing into
 // ipsec0 by prefix (both are mapped) and translate each branch's pair both
 // ways, statelessly, before routing.
 func TestGatewaysOfAccessTopology(t *testing.T) {
-	topo, err := topologies.Load("../../topologies/access-s2c.yaml")
+	topo, err := topologies.Load("../../topologies/access.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	gws, err := Gateways(topo, func(c string) (string, error) { return strings.Repeat("ab", 32), nil })
+	gws, err := Gateways(topo, "s2ctest", func(c string) (string, error) { return strings.Repeat("ab", 32), nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestUnmappedRoutesSiteSubnets(t *testing.T) {
 		Gateway: "gw1", GatewayAddress: netip.MustParseAddr("198.51.100.2"),
 		IKE: []string{topologies.DefaultIKEProposal}, ESP: []string{topologies.DefaultESPProposal},
 		SiteSubnets: []netip.Prefix{p("10.20.0.0/16"), p("10.10.0.0/16")}, CloudSubnets: []netip.Prefix{p("10.1.0.0/16")}}}}
-	gws, err := Gateways(topo, func(string) (string, error) { return strings.Repeat("cd", 32), nil })
+	gws, err := Gateways(topo, "s2ctest", func(string) (string, error) { return strings.Repeat("cd", 32), nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestPolicyBasedMarks(t *testing.T) {
 		SiteAddress: netip.MustParseAddr("203.0.113.6"), Gateway: "gw1", GatewayAddress: netip.MustParseAddr("198.51.100.2"),
 		IKE: []string{topologies.DefaultIKEProposal}, ESP: []string{topologies.DefaultESPProposal},
 		SiteSubnets: []netip.Prefix{p("10.200.0.0/24")}, CloudSubnets: []netip.Prefix{p("10.1.0.0/16")}}}}
-	gws, err := Gateways(topo, func(string) (string, error) { return strings.Repeat("ef", 32), nil })
+	gws, err := Gateways(topo, "s2ctest", func(string) (string, error) { return strings.Repeat("ef", 32), nil })
 	if err != nil {
 		t.Fatal(err)
 	}

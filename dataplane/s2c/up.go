@@ -32,7 +32,7 @@ func Up(ctx context.Context, lab string, t *topologies.Topology) error {
 	if len(t.Site2Cloud) == 0 {
 		return nil
 	}
-	gws, err := Gateways(t, func(c string) (string, error) { return ipsec.PSK(lab, c) })
+	gws, err := Gateways(t, lab, func(c string) (string, error) { return ipsec.PSK(lab, c) })
 	if err != nil {
 		return fmt.Errorf("site2cloud: %w", err)
 	}

@@ -56,6 +56,9 @@ func Swanctl(ctx context.Context, dir string, args ...string) (string, error) {
 	args = append(args, "--uri", ViciURI(dir))
 	var stderr strings.Builder
 	cmd := exec.CommandContext(ctx, SwanctlBin, args...)
+	// The credentials of --load-all come from dir's x509, private and
+	// x509ca (InstallCerts).
+	cmd.Env = append(os.Environ(), "SWANCTL_DIR="+dir)
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {

@@ -34,8 +34,11 @@ type Conn struct {
 	// Local and Remote are the tunnel's outer addresses; each end's IKE
 	// identity is its address.
 	Local, Remote netip.Addr
-	// PSK is the pre-shared key, in hex.
+	// PSK is the pre-shared key, in hex; unused with Cert.
 	PSK string
+	// Cert, when set, authenticates this end with a certificate of the
+	// lab's CA instead of PSK, and the peer by a certificate of that CA.
+	Cert *CertFiles
 	// IKE and ESP are the proposals (topologies.ParseProposal).
 	IKE, ESP []string
 	// LocalTS and RemoteTS are the traffic selectors: the inner prefixes
@@ -133,7 +136,9 @@ var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 var pskRE = regexp.MustCompile(`^[0-9a-f]{32,128}$`)
 
 // Check refuses a connection that no template may be written from: a name
-// other than a-z, 0-9 and '-', a key that is not 16 to 64 bytes of hex,
+// other than a-z, 0-9 and '-', a key that is not 16 to 64 bytes of hex
+// (certificate files whose paths are not absolute or hold anything but
+// letters, digits and ._/-),
 // proposals that topologies.ParseProposal refuses, addresses that are
 // not IPv4, or empty or invalid traffic selectors. Every template checks
 // its connections first, so nothing a topology or a caller gives can
@@ -146,7 +151,9 @@ func (c Conn) Check() error {
 	if c.Priority < 0 || c.Priority > 65535 || c.Reqid < 0 || c.Reqid > 65535 {
 		errs = append(errs, fmt.Errorf("priority %d, reqid %d: want 0..65535", c.Priority, c.Reqid))
 	}
-	if !pskRE.MatchString(c.PSK) {
+	if c.Cert != nil {
+		errs = append(errs, c.Cert.check()...)
+	} else if !pskRE.MatchString(c.PSK) {
 		errs = append(errs, errors.New("pre-shared key: want 32 to 128 hex digits"))
 	}
 	for _, a := range []netip.Addr{c.Local, c.Remote} {

@@ -75,6 +75,10 @@ func TestTemplateRefusesHostileInput(t *testing.T) {
 		"upper-case name":       func(c *Conn) { c.Name = "Branch" },
 		"name starting with -":  func(c *Conn) { c.Name = "-x" },
 		"psk of 129 hex digits": func(c *Conn) { c.PSK = strings.Repeat("a", 129) },
+		"cert path injection":   func(c *Conn) { c.Cert = &CertFiles{Name: "x", Cert: "/a.pem\n}", Key: "/k.pem", CA: "/ca.pem"} },
+		"relative cert path":    func(c *Conn) { c.Cert = &CertFiles{Name: "x", Cert: "a.pem", Key: "/k.pem", CA: "/ca.pem"} },
+		"unclean cert path":     func(c *Conn) { c.Cert = &CertFiles{Name: "x", Cert: "/a/../b.pem", Key: "/k.pem", CA: "/ca.pem"} },
+		"cert name with a dot":  func(c *Conn) { c.Cert = &CertFiles{Name: "../x", Cert: "/a.pem", Key: "/k.pem", CA: "/ca.pem"} },
 	} {
 		c := good
 		c.IKE, c.ESP = append([]string(nil), good.IKE...), append([]string(nil), good.ESP...)
@@ -173,4 +177,38 @@ func FuzzParseSAs(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCertTemplate: a connection with certificates authenticates both
+// ends with pubkey, presents x509/NAME.pem, trusts only x509ca/NAME-ca.pem,
+// sends its certificate unasked, has no pre-shared key in its secrets, and
+// the comment at the top says which lab file goes where; Cisco IOS gets a
+// trustpoint and ecdsa-sig instead of a keyring.
+func TestCertTemplate(t *testing.T) {
+	s := mapped()
+	s.Auth = topologies.S2CAuthCert
+	conns := WithCerts("lab1", s, EndSite, SiteConns(s, testPSK, 0))
+	got, err := Template("strongswan", conns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := CertDir("lab1", s.Name)
+	for _, want := range []string{
+		"#   " + d + "/site.pem -> x509/" + s.Name + ".pem\n",
+		"#   " + d + "/site-key.pem -> private/" + s.Name + ".pem\n",
+		"#   " + d + "/ca.pem -> x509ca/" + s.Name + "-ca.pem\n",
+		"    send_cert = always\n    local {\n      auth = pubkey\n      id = 203.0.113.2\n      certs = " + s.Name + ".pem\n    }\n" +
+			"    remote {\n      auth = pubkey\n      id = 198.51.100.2\n      cacerts = " + s.Name + "-ca.pem\n    }\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("strongswan template lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, testPSK) || strings.Contains(got, "auth = psk") {
+		t.Errorf("a certificate connection's template holds the pre-shared key:\n%s", got)
+	}
+	ios, err := Template("cisco-ios", conns)
+	if err != nil || !strings.Contains(ios, " authentication remote ecdsa-sig\n authentication local ecdsa-sig\n pki trustpoint "+s.Name+"\n") || strings.Contains(ios, testPSK) {
+		t.Errorf("cisco-ios template (%v):\n%s", err, ios)
+	}
 }

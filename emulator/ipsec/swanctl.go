@@ -9,7 +9,10 @@ import (
 // SwanctlConf is the strongSwan template: swanctl.conf's connections and
 // secrets for conns, as the on-prem router (or a gateway) loads them with
 // `swanctl --load-all`. Each connection is IKEv2 with its proposals, the
-// peers' addresses as identities, a pre-shared key, ESP in UDP (encap:
+// peers' addresses as identities, a pre-shared key or certificates (this
+// end's from x509/ and private/, the peer's checked against the one CA
+// in x509ca/: the comment at the top says which lab files go there),
+// ESP in UDP (encap:
 // the lab's charons have only userspace ESP, which speaks it alone), dead
 // peer detection every second, and one child SA of the traffic selectors.
 // An initiating end starts the tunnel at once and again after a dead peer
@@ -17,11 +20,15 @@ import (
 // peer's SAs.
 func SwanctlConf(conns []Conn) (string, error) {
 	var b strings.Builder
-	b.WriteString("# swanctl.conf written by mcnlab (site-to-cloud); load with swanctl --load-all\nconnections {\n")
+	b.WriteString("# swanctl.conf written by mcnlab (site-to-cloud); load with swanctl --load-all\n")
 	for _, c := range conns {
 		if err := c.Check(); err != nil {
 			return "", fmt.Errorf("strongswan template: %w", err)
 		}
+	}
+	writeCertComment(&b, conns)
+	b.WriteString("connections {\n")
+	for _, c := range conns {
 		start, dpd, closeAction := "none", "clear", "none"
 		if c.Initiate {
 			start, dpd, closeAction = "start", "restart", "start"
@@ -33,14 +40,14 @@ func SwanctlConf(conns []Conn) (string, error) {
     encap = yes
     proposals = %s
     dpd_delay = 1s
-    keyingtries = 0
+    keyingtries = 0%s
     local {
-      auth = psk
-      id = %s
+      auth = %s
+      id = %s%s
     }
     remote {
-      auth = psk
-      id = %s
+      auth = %s
+      id = %s%s
     }
     children {
       %s {
@@ -53,15 +60,69 @@ func SwanctlConf(conns []Conn) (string, error) {
       }
     }
   }
-`, c.Name, c.Local, c.Remote, strings.Join(c.IKE, ","), c.Local, c.Remote,
+`, c.Name, c.Local, c.Remote, strings.Join(c.IKE, ","), sendCert(c), authMethod(c), c.Local, localCert(c), authMethod(c), c.Remote, remoteCA(c),
 			c.Name, prefixList(c.LocalTS), prefixList(c.RemoteTS), strings.Join(c.ESP, ","), start, dpd, closeAction, childOptions(c))
 	}
 	b.WriteString("}\nsecrets {\n")
 	for _, c := range conns {
-		fmt.Fprintf(&b, "  ike-%s {\n    id-1 = %s\n    id-2 = %s\n    secret = 0x%s\n  }\n", c.Name, c.Local, c.Remote, c.PSK)
+		if c.Cert == nil {
+			fmt.Fprintf(&b, "  ike-%s {\n    id-1 = %s\n    id-2 = %s\n    secret = 0x%s\n  }\n", c.Name, c.Local, c.Remote, c.PSK)
+		}
 	}
 	b.WriteString("}\n")
 	return b.String(), nil
+}
+
+// authMethod is a connection's auth of both ends: psk, or pubkey with
+// certificates.
+func authMethod(c Conn) string {
+	if c.Cert != nil {
+		return "pubkey"
+	}
+	return "psk"
+}
+
+// sendCert makes an end that authenticates with a certificate send it
+// whether the peer asks for it or not.
+func sendCert(c Conn) string {
+	if c.Cert == nil {
+		return ""
+	}
+	return "\n    send_cert = always"
+}
+
+// localCert and remoteCA name the certificate an end presents and the CA
+// it trusts the peer's by (files in the swanctl directory's x509 and
+// x509ca), where the connection uses certificates.
+func localCert(c Conn) string {
+	if c.Cert == nil {
+		return ""
+	}
+	return "\n      certs = " + c.Cert.Name + ".pem"
+}
+
+func remoteCA(c Conn) string {
+	if c.Cert == nil {
+		return ""
+	}
+	return "\n      cacerts = " + c.Cert.Name + "-ca.pem"
+}
+
+// writeCertComment says where the certificates of conns go in the
+// swanctl directory (/etc/swanctl on most systems).
+func writeCertComment(b *strings.Builder, conns []Conn) {
+	seen := map[string]bool{}
+	for _, c := range conns {
+		if c.Cert == nil || seen[c.Cert.Name] {
+			continue
+		}
+		seen[c.Cert.Name] = true
+		f := c.Cert.installed()
+		fmt.Fprintf(b, "# %s authenticates with certificates of the lab CA; install into the swanctl directory:\n", c.Cert.Name)
+		for _, src := range []string{c.Cert.Cert, c.Cert.Key, c.Cert.CA} {
+			fmt.Fprintf(b, "#   %s -> %s\n", src, f[src])
+		}
+	}
 }
 
 // childOptions are the priority and reqid lines of a child SA, where set.

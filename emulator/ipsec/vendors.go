@@ -1,9 +1,11 @@
 package ipsec
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 
 	"github.com/mcnlab/mcnlab/topologies"
@@ -63,9 +65,18 @@ func CiscoIOS(conns []Conn) (string, error) {
 		}
 		fmt.Fprintf(&b, " prf %s\n group %s\n", iosHash[prf], iosGroup[ike.DH])
 		fmt.Fprintf(&b, "crypto ikev2 policy %s\n match address local %s\n proposal %s\n", c.Name, c.Local, c.Name)
-		fmt.Fprintf(&b, "crypto ikev2 keyring %s\n peer %s\n  address %s\n  pre-shared-key %s\n", c.Name, c.Name, c.Remote, c.PSK)
-		fmt.Fprintf(&b, "crypto ikev2 profile %s\n match identity remote address %s 255.255.255.255\n identity local address %s\n authentication remote pre-share\n authentication local pre-share\n keyring local %s\n dpd 10 2 periodic\n",
-			c.Name, c.Remote, c.Local, c.Name)
+		if c.Cert != nil {
+			// The lab CA's certificate, then this router's certificate
+			// and key, go into the trustpoint (crypto pki import).
+			fmt.Fprintf(&b, "! import %s (CA), %s and %s into trustpoint %s\ncrypto pki trustpoint %s\n enrollment terminal\n revocation-check none\n",
+				c.Cert.CA, c.Cert.Cert, c.Cert.Key, c.Cert.Name, c.Cert.Name)
+			fmt.Fprintf(&b, "crypto ikev2 profile %s\n match identity remote address %s 255.255.255.255\n identity local address %s\n authentication remote ecdsa-sig\n authentication local ecdsa-sig\n pki trustpoint %s\n dpd 10 2 periodic\n",
+				c.Name, c.Remote, c.Local, c.Cert.Name)
+		} else {
+			fmt.Fprintf(&b, "crypto ikev2 keyring %s\n peer %s\n  address %s\n  pre-shared-key %s\n", c.Name, c.Name, c.Remote, c.PSK)
+			fmt.Fprintf(&b, "crypto ikev2 profile %s\n match identity remote address %s 255.255.255.255\n identity local address %s\n authentication remote pre-share\n authentication local pre-share\n keyring local %s\n dpd 10 2 periodic\n",
+				c.Name, c.Remote, c.Local, c.Name)
+		}
 		transform := iosESP[esp.Encryption]
 		if esp.Integrity != "" {
 			transform += " " + iosESPAuth[esp.Integrity]
@@ -116,4 +127,33 @@ func FRRConf(conns []Conn) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// ErrNoConnection says that a lab has no site2cloud connection of the
+// name asked for.
+var ErrNoConnection = errors.New("no site2cloud connection")
+
+// LabTemplate is the vendor's configuration of connection conn of lab,
+// deployed from t: the site's side (SiteConns) with the lab's key, which
+// must exist (a deployed connection's; a lab that never made it gets
+// none made here). `mcnlab s2c config` and the controller's API both
+// print it. An unknown connection wraps ErrNoConnection and names the
+// lab's connections.
+func LabTemplate(lab string, t *topologies.Topology, conn, vendor string) (string, error) {
+	var names []string
+	for _, s := range t.Site2Cloud {
+		if s.Name != conn {
+			names = append(names, s.Name)
+			continue
+		}
+		if _, err := os.Stat(PSKFile(lab, conn)); err != nil {
+			return "", fmt.Errorf("lab %s: connection %s has no key: %w", lab, conn, err)
+		}
+		psk, err := PSK(lab, conn)
+		if err != nil {
+			return "", err
+		}
+		return Template(vendor, WithCerts(lab, s, EndSite, SiteConns(s, psk, SiteIndex(t, s))))
+	}
+	return "", fmt.Errorf("lab %s has %w %q; it has: %s", lab, ErrNoConnection, conn, strings.Join(names, ", "))
 }

@@ -35,7 +35,7 @@ func (b *Backend) FlightPath(ctx context.Context, req api.FlightPathRequest) (ap
 		return api.FlightPath{}, err
 	}
 	return api.FlightPath{Path: c.plan.Trace(req.From, req.To, f, v),
-		Ends: []api.FlightPathEnd{endOf(from, to, v), endOf(to, from, v)}}, nil
+		Ends: []api.FlightPathEnd{endOf(from, to, f, v, false), endOf(to, from, f, v, true)}}, nil
 }
 
 // liveView reads the ends of the endpoints' instances and of their
@@ -51,6 +51,9 @@ func (c *Controller) liveView(ctx context.Context, es ...*intent.Endpoint) (*int
 	for k, in := range c.inv.Instances {
 		if c.plan.Gateway(k) != nil {
 			v.Gateways[in.ID], v.Gateways[in.Interface] = k, k
+			if in.PrivateIP.IsValid() {
+				v.Gateways[in.PrivateIP.String()] = k // an Azure user-defined route's next hop
+			}
 		}
 	}
 	c.mu.Unlock()
@@ -98,8 +101,9 @@ func (c *Controller) readEnd(ctx context.Context, k string) (cloud.EndState, err
 }
 
 // endOf lays out what the cloud says of e's end, the route to peer
-// marked.
-func endOf(e, peer *intent.Endpoint, v *intent.View) api.FlightPathEnd {
+// marked, and the NSG rules that decide f (outbound at the source,
+// inbound at the destination, dst).
+func endOf(e, peer *intent.Endpoint, f intent.Flow, v *intent.View, dst bool) api.FlightPathEnd {
 	out := api.FlightPathEnd{Endpoint: e.Name, Address: e.Address, Site: e.Site}
 	if e.VPC == "" {
 		return out
@@ -120,16 +124,45 @@ func endOf(e, peer *intent.Endpoint, v *intent.View) api.FlightPathEnd {
 	if pe, ok := v.Ends[peer.Instance]; ok && peer.VPC != "" {
 		peerAddr = pe.Address
 	}
+	pk := cloud.NSGPacket{Src: es.Address, Dst: peerAddr, Protocol: f.Protocol, Port: f.Port}
+	if dst {
+		pk.Src, pk.Dst = peerAddr, es.Address
+	}
+	out.NetworkSecurityGroups = nsgsOf(es, pk, dst)
 	match := es.Table.Lookup(peerAddr)
 	t := &api.FlightPathTable{ID: es.Table.ID, Routes: []api.FlightPathRoute{}}
 	for i, r := range es.Table.Routes {
 		t.Routes = append(t.Routes, api.FlightPathRoute{Destination: r.Destination, Kind: string(r.Kind), Target: r.Target,
-			Matched: match == &es.Table.Routes[i]})
+			Source: r.Source, Inactive: r.Inactive, Matched: match == &es.Table.Routes[i]})
 	}
 	out.RouteTable = t
 	if es.ACL != nil {
 		a := &api.FlightPathACL{ID: es.ACL.ID, Inbound: aclLines(es.ACL.Inbound), Outbound: aclLines(es.ACL.Outbound)}
 		out.NetworkACL = a
+	}
+	return out
+}
+
+// nsgsOf lays out an end's NSGs in the order Azure applies them to pk
+// (inbound at the destination), each rule of each direction in priority
+// order, the one that decides pk marked.
+func nsgsOf(es cloud.EndState, pk cloud.NSGPacket, inbound bool) []api.FlightPathNSG {
+	var out []api.FlightPathNSG
+	for _, g := range cloud.NSGOrder(es.NSGs, inbound) {
+		decides, ok := g.Decide(inbound, pk)
+		n := api.FlightPathNSG{ID: g.ID, Name: g.Name, Association: g.Level, Inbound: []api.FlightPathNSGRule{}, Outbound: []api.FlightPathNSGRule{}}
+		for _, in := range []bool{true, false} {
+			for _, r := range g.Ordered(in) {
+				ar := api.FlightPathNSGRule{Rule: r.String(), Name: r.Name, Default: r.Default,
+					Matched: ok && in == inbound && r.Name == decides.Name && r.Priority == decides.Priority}
+				if in {
+					n.Inbound = append(n.Inbound, ar)
+				} else {
+					n.Outbound = append(n.Outbound, ar)
+				}
+			}
+		}
+		out = append(out, n)
 	}
 	return out
 }

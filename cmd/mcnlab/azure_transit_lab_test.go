@@ -25,7 +25,9 @@ const azureTransit = "../../topologies/azure-transit.yaml"
 // workloads is as simulate says (dev-app does not reach prod-db, whose
 // NSG admits prod only), and, read through the Azure SDK, the spoke
 // subnets' route tables send the other spoke's VNet to their gateway's NIC
-// (VirtualAppliance), whose IP forwarding is on; a spoke gateway killed,
+// (VirtualAppliance), whose IP forwarding is on; FlightPath names the NSG
+// rule that blocks dev-app from prod-db and says reachable once a rule is
+// added through the Azure SDK (azureFlightPath); a spoke gateway killed,
 // the UDR moves to its pair and prod-app keeps reaching dev-app.
 func TestAzureTransitLab(t *testing.T) {
 	lab := deployCloudLab(t, azureTransit, "azt")
@@ -42,16 +44,9 @@ func TestAzureTransitLab(t *testing.T) {
 	if len(cm.Cells) != 6 || seen != 5 {
 		t.Errorf("%d pairs, %d reached; want 6 and 5", len(cm.Cells), seen)
 	}
-	ep, cred, opts := azureLabClient(t, lab)
 	ctx := context.Background()
-	tables, err := armnetwork.NewRouteTablesClient(ep.AccountID, cred, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nics, err := armnetwork.NewInterfacesClient(ep.AccountID, cred, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := azureNetwork(t, lab)
+	tables, nics := f.NewRouteTablesClient(), f.NewInterfacesClient()
 	for _, c := range []struct{ group, table, dst, hop, nic string }{
 		{"rg-prod", "prod-vnet-app", "10.2.0.0/16", "10.1.0.10", "prod-1-nic"},
 		{"rg-dev", "dev-vnet-app", "10.1.0.0/16", "10.2.0.10", "dev-1-nic"},
@@ -68,6 +63,7 @@ func TestAzureTransitLab(t *testing.T) {
 		}
 	}
 	azurePlan(t, lab)
+	azureFlightPath(t, lab)
 	azureFailover(t, lab, tables)
 }
 

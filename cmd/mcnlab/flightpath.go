@@ -21,8 +21,10 @@ func newFlightPath() *cobra.Command {
 		Short: "Trace a flow between two workloads or site hosts through the clouds and the platform, with a verdict",
 		Long: `FlightPath asks the lab's controller (POST /v1/flightpath) to trace a flow
 from SRC to DST: for both ends, side by side, what the cloud says (the
-instance's security groups, its subnet's route table with the route the
-other end takes marked *, its subnet's network ACL), read through the
+instance's security groups, or on Azure the NSGs of its subnet and its
+network interface with the rule that decides the flow marked *, its
+subnet's route table with the route the other end takes marked * (on
+Azure with the system routes), its subnet's network ACL), read through the
 controller's cloud providers; then every hop in between (spoke and transit
 gateways, route approvals, domain policy) and the reply's way back, each
 with the steps it applied. The verdict says whether the flow passes and,
@@ -121,14 +123,32 @@ func endFields(e api.FlightPathEnd) []string {
 			l = append(l, "  egress\t"+r)
 		}
 	}
+	for _, g := range e.NetworkSecurityGroups {
+		l = append(l, "NSG ("+g.Association+")\t"+g.Name)
+		for _, dir := range []struct {
+			name  string
+			rules []api.FlightPathNSGRule
+		}{{"inbound", g.Inbound}, {"outbound", g.Outbound}} {
+			for _, r := range dir.rules {
+				l = append(l, fmt.Sprintf("  %s\t%s%s", dir.name, mark(r.Matched), r.Rule))
+			}
+		}
+	}
 	if t := e.RouteTable; t != nil {
 		l = append(l, "route table\t"+t.ID)
 		for _, r := range t.Routes {
-			mark := "  "
-			if r.Matched {
-				mark = "* "
+			var note []string
+			if r.Source != "" {
+				note = append(note, strings.ToLower(r.Source))
 			}
-			l = append(l, fmt.Sprintf("  route\t%s%s -> %s (%s)", mark, r.Destination, r.Target, r.Kind))
+			if r.Inactive {
+				note = append(note, "overridden")
+			}
+			how := string(r.Kind)
+			if len(note) > 0 {
+				how += ", " + strings.Join(note, ", ")
+			}
+			l = append(l, fmt.Sprintf("  route\t%s%s -> %s (%s)", mark(r.Matched), r.Destination, r.Target, how))
 		}
 	}
 	if a := e.NetworkACL; a != nil {
@@ -141,6 +161,14 @@ func endFields(e api.FlightPathEnd) []string {
 		}
 	}
 	return l
+}
+
+// mark is "* " before what decides the flow, "  " before the rest.
+func mark(matched bool) string {
+	if matched {
+		return "* "
+	}
+	return "  "
 }
 
 // printPathHops prints a way's hops, each with its steps.

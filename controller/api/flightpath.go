@@ -70,8 +70,33 @@ type FlightPathEnd struct {
 	Subnet         string            `json:"subnet,omitempty"`
 	SubnetCIDR     netip.Prefix      `json:"subnet_cidr,omitzero"`
 	SecurityGroups []FlightPathGroup `json:"security_groups,omitempty"`
-	RouteTable     *FlightPathTable  `json:"route_table,omitempty"`
-	NetworkACL     *FlightPathACL    `json:"network_acl,omitempty"`
+	// NetworkSecurityGroups are the NSGs that filter the interface (on
+	// Azure its subnet's, then its own), in place of security groups.
+	NetworkSecurityGroups []FlightPathNSG  `json:"network_security_groups,omitempty"`
+	RouteTable            *FlightPathTable `json:"route_table,omitempty"`
+	NetworkACL            *FlightPathACL   `json:"network_acl,omitempty"`
+}
+
+// FlightPathNSG is a network security group: where it is associated
+// ("subnet" or "network interface") and its rules of each direction in
+// priority order, the default rules last; Matched marks the rule that
+// decides the flow at this end (outbound at the source, inbound at the
+// destination).
+type FlightPathNSG struct {
+	ID          string              `json:"id"`
+	Name        string              `json:"name"`
+	Association string              `json:"association"`
+	Inbound     []FlightPathNSGRule `json:"inbound"`
+	Outbound    []FlightPathNSGRule `json:"outbound"`
+}
+
+// FlightPathNSGRule is one rule of an NSG, as "NAME (PRIORITY): allow tcp
+// 5432 from 10.2.1.10/32 to any".
+type FlightPathNSGRule struct {
+	Rule    string `json:"rule"`
+	Name    string `json:"name"`
+	Default bool   `json:"default,omitempty"`
+	Matched bool   `json:"matched,omitempty"`
 }
 
 // FlightPathGroup is a security group with its rules, each as
@@ -95,7 +120,12 @@ type FlightPathRoute struct {
 	Destination netip.Prefix `json:"destination"`
 	Kind        string       `json:"kind"`
 	Target      string       `json:"target"`
-	Matched     bool         `json:"matched,omitempty"`
+	// Source is who made it where the cloud says (Azure: Default for a
+	// system route, User for a user-defined one); Inactive marks one the
+	// cloud does not use (a system route a user-defined one overrides).
+	Source   string `json:"source,omitempty"`
+	Inactive bool   `json:"inactive,omitempty"`
+	Matched  bool   `json:"matched,omitempty"`
 }
 
 // FlightPathACL is a network ACL, each entry as "100 allow all from

@@ -24,6 +24,10 @@ type EndState struct {
 	// ACL is its subnet's network ACL; nil where the cloud has none
 	// (everything passes).
 	ACL *ACLState
+	// NSGs are the network security groups that filter its interface
+	// (Azure: its subnet's and its own), where the cloud has them in place
+	// of security groups; none means everything passes.
+	NSGs []NSGState
 }
 
 // GroupState is a security group with its rules. A packet passes a
@@ -68,6 +72,12 @@ type RouteState struct {
 	Destination netip.Prefix
 	Kind        RouteKind
 	Target      string
+	// Source says who made it where the cloud says so (Azure: "Default"
+	// for a system route, "User" for a user-defined one).
+	Source string
+	// Inactive marks a route the cloud lists but does not use (Azure: a
+	// system route a user-defined route of the same prefix overrides).
+	Inactive bool
 }
 
 // ACLState is a network ACL: stateless, its entries evaluated in rule
@@ -97,12 +107,13 @@ type PathReader interface {
 }
 
 // Lookup returns the route a packet to dst takes: the longest prefix
-// that holds it, or nil
-// (AWS: https://docs.aws.amazon.com/vpc/latest/userguide/route-tables-priority.html).
+// that holds it among the active routes, or nil
+// (AWS: https://docs.aws.amazon.com/vpc/latest/userguide/route-tables-priority.html;
+// Azure: https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#how-azure-selects-a-route).
 func (t TableState) Lookup(dst netip.Addr) *RouteState {
 	var best *RouteState
 	for i, r := range t.Routes {
-		if r.Destination.Contains(dst) && (best == nil || r.Destination.Bits() > best.Destination.Bits()) {
+		if !r.Inactive && r.Destination.Contains(dst) && (best == nil || r.Destination.Bits() > best.Destination.Bits()) {
 			best = &t.Routes[i]
 		}
 	}

@@ -93,8 +93,8 @@ type Path struct {
 	Depends bool   `json:"depends,omitempty"`
 	Block   *Block `json:"block,omitempty"`
 	// Reason says in a line why it is not reachable: "no route: …",
-	// "domain policy: …", "security group: …", "network ACL: …",
-	// "firewall: …".
+	// "domain policy: …", "security group: …", "network security
+	// group: …", "network ACL: …", "firewall: …".
 	Reason string `json:"reason,omitempty"`
 	Hops   []Hop  `json:"hops"`
 	Return []Hop  `json:"return,omitempty"`

@@ -107,10 +107,14 @@ func (t *tracer) acl(a *cloud.ACLState, inbound bool, pk packet) bool {
 		fmt.Sprintf("network ACL: %s has no %s rule that allows %s (the final * rule denies it)", a.ID, dir, what))
 }
 
-// groupsOut applies a's security groups' egress rules to a packet for b.
+// groupsOut applies a's security groups' egress rules to a packet for b
+// (its NSGs where the cloud has those: nsgs).
 // Without b's address (a workload whose address the cloud chooses) it
 // answers for every address of b's subnet, as groupsIn does for a source.
 func (t *tracer) groupsOut(a, b *Endpoint, es cloud.EndState, pk packet) bool {
+	if len(es.NSGs) > 0 {
+		return t.nsgs(a, es, pk, false)
+	}
 	if len(es.Groups) == 0 {
 		return true
 	}
@@ -137,12 +141,16 @@ func (t *tracer) groupsOut(a, b *Endpoint, es cloud.EndState, pk packet) bool {
 	return t.block(Step{Kind: StepFilter, Object: groupIDs(es), Rule: "no egress rule admits " + to, Action: ActionDeny}, reason)
 }
 
-// groupsIn applies b's security groups' ingress rules to a packet from a.
+// groupsIn applies b's security groups' ingress rules to a packet from a
+// (its NSGs where the cloud has those: nsgs).
 // Without a's address (a workload whose address the cloud chooses, not
 // known yet) it answers for every address of a's subnet: admitted when a
 // rule covers the whole subnet, blocked when none covers any of it, and
 // Depends when part.
 func (t *tracer) groupsIn(a, b *Endpoint, es cloud.EndState, pk packet) bool {
+	if len(es.NSGs) > 0 {
+		return t.nsgs(b, es, pk, true)
+	}
 	if len(es.Groups) == 0 {
 		return true
 	}

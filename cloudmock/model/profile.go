@@ -89,6 +89,11 @@ type Profile struct {
 	// (GCP's VPC Network Peering; peeringroutes.go). Without it a peering
 	// carries only what routes point at it (AWS's).
 	PeeringRoutes bool
+	// WholeNetworkAttachments says that a network attaches to a transit
+	// gateway as a whole, naming no subnets (OCI's DRG attachments of a
+	// VCN); without it an attachment needs a subnet per zone (AWS's).
+	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingDRGs.htm — a VCN is attached to a DRG, not its subnets
+	WholeNetworkAttachments bool
 	// RouteToInstanceNIC says that a route to an instance reaches its
 	// interface in the route's network, however many interfaces it has
 	// in other networks (GCP's next hop instance); without it a route to

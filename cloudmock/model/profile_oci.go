@@ -40,6 +40,10 @@ var ociTypes = map[Kind]string{
 	KindElasticIP:            "publicip",
 	KindScope:                "compartment",
 	KindAccount:              "tenancy",
+	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingDRGs.htm — a DRG (v2) with its DRG route tables and attachments: the model's transit gateway
+	KindTransitGateway:           "drg",
+	KindTransitGatewayRouteTable: "drgroutetable",
+	KindTransitGatewayAttachment: "drgattachment",
 }
 
 // ociGlobalTypes are the types whose OCIDs name no region (IAM objects).
@@ -137,7 +141,8 @@ var ociProfile = Profile{
 	Network:     NetworkDefaults{SecurityList: true, DHCPOptions: true},
 	Limits:      ociLimits(),
 	ReservedLow: 2, ReservedHigh: 1,
-	Zones: ociZones,
+	WholeNetworkAttachments: true,
+	Zones:                   ociZones,
 	// OCI: https://docs.oracle.com/en-us/iaas/Content/General/Concepts/regions.htm — the region identifiers
 	Regions: ociRegions(),
 }
@@ -168,6 +173,8 @@ func ociLimits() Limits {
 		// OCI: https://docs.oracle.com/en-us/iaas/Content/General/Concepts/servicelimits.htm#vcnlimits — reserved public IPs: 50 per region
 		ElasticIPsPerRegion: 50,
 		BGPRoutesPerVPN:     2000,
+		// OCI: https://docs.oracle.com/en-us/iaas/Content/General/Concepts/servicelimits.htm#vcnlimits — DRG route tables per DRG: 100
+		RouteTablesPerTransitGateway: 100,
 	}
 }
 

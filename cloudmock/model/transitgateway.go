@@ -276,7 +276,7 @@ func (c *Cloud) CreateTransitGatewayVPCAttachmentWith(account string, at Place, 
 	if _, err := c.networkLocked(account, networkID); err != nil {
 		return TransitGatewayAttachment{}, err
 	}
-	if len(subnetIDs) == 0 {
+	if p, err := c.profileLocked(account); err == nil && len(subnetIDs) == 0 && !p.WholeNetworkAttachments {
 		return TransitGatewayAttachment{}, errf(CodeInvalidParameter, KindTransitGatewayAttachment, "", "at least one subnet is required")
 	}
 	if err := c.checkAttachmentSubnetsLocked(account, networkID, subnetIDs); err != nil {

@@ -54,6 +54,9 @@ func FuzzRequests(f *testing.F) {
 		{"POST", "networkSecurityGroups/ocid1.networksecuritygroup.oc1.x/actions/addSecurityRules", "", `{"securityRules":[{"direction":"INGRESS","protocol":"6","sourceType":"NETWORK_SECURITY_GROUP","source":"x"}]}`},
 		{"POST", "vcns/x/actions/addCidr", "", `{"cidrBlock":"10.1.0.0/16"}`},
 		{"GET", "workRequests/x/logs", "", ""},
+		{"POST", "drgs", "", `{"compartmentId":"` + tenancy1 + `"}`},
+		{"POST", "drgRouteDistributions/x/actions/addDrgRouteDistributionStatements", "", `{"statements":[{"matchCriteria":[{"matchType":"MATCH_ALL"}],"action":"ACCEPT","priority":1}]}`},
+		{"GET", "drgRouteTables", "drgId=x", ""},
 	} {
 		f.Add(seed.method, seed.path, seed.query, seed.body)
 	}

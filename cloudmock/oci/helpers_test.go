@@ -137,6 +137,12 @@ func lifecycleOf(r common.OCIResponse) string {
 		return string(v.LifecycleState)
 	case core.GetNatGatewayResponse:
 		return string(v.LifecycleState)
+	case core.GetDrgResponse:
+		return string(v.LifecycleState)
+	case core.GetDrgAttachmentResponse:
+		return string(v.LifecycleState)
+	case core.GetDrgRouteTableResponse:
+		return string(v.LifecycleState)
 	}
 	return ""
 }

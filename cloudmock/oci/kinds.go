@@ -22,6 +22,12 @@ type kind struct {
 	remove func(q *request, id string) *apiError
 	// match applies the collection's own list filters (vcnId); nil for none.
 	match func(q *request, r resource) bool
+	// states renames the lifecycle states for a kind whose own differ
+	// (a DRG attachment is ATTACHING, ATTACHED, DETACHING, DETACHED).
+	states map[string]string
+	// listBy is the query parameter a list is scoped by when it is not
+	// compartmentId (drgId for DRG route tables and distributions).
+	listBy string
 	// createOp and deleteOp name the work request a create or a delete
 	// answers (LaunchInstance, TerminateInstance); empty for none.
 	createOp, deleteOp string
@@ -62,6 +68,18 @@ func (s *Server) serveKind(q *request, k *kind) *apiError {
 	return fail(http.StatusMethodNotAllowed, "MethodNotAllowed", "Method %s is not allowed on %s", q.Method, clip(q.URL.Path))
 }
 
+// write answers one resource with its kind's name of its lifecycle
+// state, leaving the resource as it was.
+func (k *kind) write(w http.ResponseWriter, r resource) {
+	b := r.base()
+	st := b.LifecycleState
+	if n, ok := k.states[st]; ok {
+		b.LifecycleState = n
+	}
+	writeResource(w, http.StatusOK, r)
+	b.LifecycleState = st
+}
+
 // writeResource answers one resource with its ETag.
 func writeResource(w http.ResponseWriter, status int, r resource) []byte {
 	raw, _ := json.Marshal(r)
@@ -89,7 +107,7 @@ func (s *Server) createKind(q *request, k *kind) *apiError {
 		if k.createOp != "" {
 			s.accept(q, workOp{op: k.createOp, entity: k.entity(), id: id, action: "CREATED", compartment: r.base().CompartmentID})
 		}
-		writeResource(q.w, http.StatusOK, r)
+		k.write(q.w, r)
 		return nil
 	})
 }
@@ -158,11 +176,11 @@ func (r *recorder) Write(b []byte) (int, error) {
 func (s *Server) getKind(q *request, k *kind, id string) *apiError {
 	if r, ok := k.get(q.tenancy, id); ok {
 		r.base().LifecycleState = s.state.lifecycle(id, true)
-		writeResource(q.w, http.StatusOK, r)
+		k.write(q.w, r)
 		return nil
 	}
 	if r, ok := s.state.tombstone(q.tenancy, id, true); ok {
-		writeResource(q.w, http.StatusOK, r)
+		k.write(q.w, r)
 		return nil
 	}
 	return notFound(k.noun, id)
@@ -194,7 +212,7 @@ func (s *Server) updateKind(q *request, k *kind, id string) *apiError {
 	}
 	r, _ := k.get(q.tenancy, id)
 	r.base().LifecycleState = s.state.lifecycle(id, false)
-	writeResource(q.w, http.StatusOK, r)
+	k.write(q.w, r)
 	return nil
 }
 
@@ -223,14 +241,20 @@ func (s *Server) deleteKind(q *request, k *kind, id string) *apiError {
 func (s *Server) listKind(q *request, k *kind) *apiError {
 	qv := q.URL.Query()
 	comp := qv.Get("compartmentId")
-	if err := s.checkCompartment(q, comp); err != nil {
+	if k.listBy != "" && qv.Get(k.listBy) == "" {
+		return fail(http.StatusBadRequest, codeMissingParameter, "%s is required", k.listBy)
+	}
+	if err := s.checkCompartment(q, comp); k.listBy == "" && err != nil {
 		return err
 	}
 	var out []resource
 	for _, r := range k.list(q.tenancy) {
 		b := r.base()
 		b.LifecycleState = s.state.lifecycle(b.ID, false)
-		if b.CompartmentID != comp || (qv.Has("displayName") && b.DisplayName != qv.Get("displayName")) ||
+		if n, ok := k.states[b.LifecycleState]; ok {
+			b.LifecycleState = n
+		}
+		if (k.listBy == "" && b.CompartmentID != comp) || (qv.Has("displayName") && b.DisplayName != qv.Get("displayName")) ||
 			(qv.Has("lifecycleState") && b.LifecycleState != qv.Get("lifecycleState")) || (k.match != nil && !k.match(q, r)) {
 			continue
 		}

@@ -228,27 +228,35 @@ func (s *Server) answerRules(q *request, id string, rules []model.Rule, names []
 // removeNSGRules removes rules by ID.
 // OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/NetworkSecurityGroup/RemoveNetworkSecurityGroupSecurityRules — securityRuleIds; 200 with no body
 func (s *Server) removeNSGRules(q *request, id string) *apiError {
-	var d struct {
-		SecurityRuleIDs []string `json:"securityRuleIds"`
-	}
-	if err := decode(q.body, &d); err != nil {
-		return err
+	ids, aerr := readIDs(q, "securityRuleIds")
+	if aerr != nil {
+		return aerr
 	}
 	g, err := s.cloud.RuleSet(q.tenancy, model.FlavorNSG, id)
 	if err != nil {
 		return notFound("NetworkSecurityGroup", id)
 	}
-	for _, rid := range d.SecurityRuleIDs {
+	for _, rid := range ids {
 		if !slices.ContainsFunc(g.Rules, func(r model.Rule) bool { return r.Name == rid }) {
 			return invalid("The security rule '%s' is not a rule of %s", clip(rid), id)
 		}
 	}
-	rules := slices.DeleteFunc(slices.Clone(g.Rules), func(r model.Rule) bool { return slices.Contains(d.SecurityRuleIDs, r.Name) })
+	rules := slices.DeleteFunc(slices.Clone(g.Rules), func(r model.Rule) bool { return slices.Contains(ids, r.Name) })
 	if _, aerr := s.setNSGRules(q, id, rules); aerr != nil {
 		return aerr
 	}
 	q.w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// readIDs reads the list of IDs of a remove call (securityRuleIds,
+// routeRuleIds, statementIds).
+func readIDs(q *request, field string) ([]string, *apiError) {
+	var d map[string][]string
+	if err := decode(q.body, &d); err != nil {
+		return nil, err
+	}
+	return d[field], nil
 }
 
 // created is a resource's creation time, which its rules show too.

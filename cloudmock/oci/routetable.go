@@ -39,6 +39,7 @@ type routeTableDetails struct {
 var entityTargets = map[model.Kind]model.TargetKind{
 	model.KindInternetGateway: model.TargetInternetGateway,
 	model.KindNATGateway:      model.TargetNATGateway,
+	model.KindTransitGateway:  model.TargetTransitGateway,
 }
 
 func (s *Server) routeTables() *kind {
@@ -96,6 +97,9 @@ func (s *Server) routesIn(tenancy string, rules []routeRule) ([]model.Route, *ap
 		tk, ok := entityTargets[k]
 		if !ok {
 			return nil, invalid("networkEntityId '%s' is not a route target this server has", clip(w.NetworkEntityID))
+		}
+		if _, live := s.getDrg(tenancy, w.NetworkEntityID); k == model.KindTransitGateway && !live {
+			return nil, invalid("networkEntityId '%s' is not a DRG of the tenancy", clip(w.NetworkEntityID))
 		}
 		out = append(out, model.Route{Destination: p, Target: model.Target{Kind: tk, ID: w.NetworkEntityID}})
 	}

@@ -41,6 +41,7 @@ type Server struct {
 	writes sync.Mutex
 	state  state // lifecycle states, tombstones and retry tokens (state.go)
 	works  works // work requests (workreq.go)
+	dists  dists // DRG route distributions (drgdist.go)
 }
 
 // New returns a server for the cloud's oci tenancies.
@@ -131,6 +132,14 @@ func (s *Server) route(q *request) *apiError {
 		k = s.natGateways()
 	case "networkSecurityGroups":
 		k = s.nsgs()
+	case "drgs":
+		k = s.drgs()
+	case "drgAttachments":
+		k = s.drgAttachments()
+	case "drgRouteTables":
+		k = s.drgRouteTables()
+	case "drgRouteDistributions":
+		k = s.distributions()
 	case "workRequests":
 		return s.serveWorkRequests(q)
 	case "compartments":

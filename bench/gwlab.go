@@ -25,8 +25,10 @@ func gatewayNames(t *topologies.Topology) []string {
 	return out
 }
 
-// gatewayProgram is the program that runs `mcnlab gateway`: cmd, or this
-// executable.
+// gatewayProgram is the program that runs `mcnlab gateway`: cmd, or what
+// a lab of this executable runs (the slim mcnlab-gateway beside it, as
+// emulator.GatewayProgram chooses), so that the benches measure the
+// gateways labs run.
 func gatewayProgram(cmd []string) ([]string, error) {
 	if len(cmd) > 0 {
 		return cmd, nil
@@ -35,7 +37,7 @@ func gatewayProgram(cmd []string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find mcnlab binary for gateways: %w", err)
 	}
-	return []string{self}, nil
+	return emulator.GatewayProgram(self), nil
 }
 
 // hostPair is a probed pair: src's namespace pings dst.

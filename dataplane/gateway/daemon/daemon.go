@@ -60,6 +60,7 @@ func Run(ctx context.Context, o Options) error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(GCPercent)
 	}
+	go releaseMemory(ctx, ReleaseEvery, ReleaseAbove)
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(o.Level)); err != nil {
 		return fmt.Errorf("gateway: --log-level: %w", err)

@@ -167,25 +167,50 @@ func (p *prober) send(ctx context.Context) {
 	defer p.wg.Done()
 	t := time.NewTicker(p.interval)
 	defer t.Stop()
+	last, said := time.Now(), false
 	for {
 		now := time.Now()
-		p.mu.Lock()
-		hear := !p.lastSeen.IsZero() && now.Sub(p.lastSeen) < p.detect
-		p.mu.Unlock()
-		// Errors (no route yet, a full queue) are what the detect time is
-		// for; the next tick tries again.
-		if _, err := p.conn.WriteToUDPAddrPort(hello{Hear: hear, Incarnation: p.incarnation}.marshal(), p.peer); err == nil {
-			p.mu.Lock()
-			p.stats.Sent++
-			p.mu.Unlock()
-		}
-		p.evaluate(now)
+		said = p.round(now, now.Sub(last) > lateTick*p.interval, said)
+		last = now
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// lateTick is how many intervals after the last one a round of send is
+// late: its process was not scheduled meanwhile.
+const lateTick = 2
+
+// round is one round of send at now: it sends a hello saying whether we
+// hear the peer, then checks the detect time, and returns what it said.
+// A late round (on a loaded machine this process was not scheduled for a
+// while, so the peer's hellos of that time may wait unread in the socket)
+// says what the round before said and declares nothing down: the next
+// round, after the receiver has read them, does. Otherwise a gateway that
+// waited for a CPU would tell its peers that it does not hear them, and
+// both ends would take the tunnel down, the BGP session with it, and the
+// work that follows would starve them again.
+func (p *prober) round(now time.Time, late, said bool) bool {
+	p.mu.Lock()
+	hear := !p.lastSeen.IsZero() && now.Sub(p.lastSeen) < p.detect
+	p.mu.Unlock()
+	if late {
+		hear = said
+	}
+	// Errors (no route yet, a full queue) are what the detect time is
+	// for; the next tick tries again.
+	if _, err := p.conn.WriteToUDPAddrPort(hello{Hear: hear, Incarnation: p.incarnation}.marshal(), p.peer); err == nil {
+		p.mu.Lock()
+		p.stats.Sent++
+		p.mu.Unlock()
+	}
+	if !late {
+		p.evaluate(now)
+	}
+	return hear
 }
 
 // receive reads hellos until the socket is closed.

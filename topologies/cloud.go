@@ -11,6 +11,7 @@ import "net/netip"
 //	accounts:
 //	  aws-lab: {provider: aws, credentials: lab}
 //	  azure-lab: {provider: azure, credentials: lab}
+//	  gcp-lab: {provider: gcp, credentials: lab}
 //	vpcs:
 //	  prod-vpc:
 //	    account: aws-lab
@@ -56,6 +57,7 @@ type Provider string
 const (
 	ProviderAWS   Provider = "aws"
 	ProviderAzure Provider = "azure"
+	ProviderGCP   Provider = "gcp"
 )
 
 // Account is a cloud account the controller acts in.
@@ -82,7 +84,7 @@ type Account struct {
 type VPC struct {
 	Name    string
 	Account string // name of an Account
-	Region  string // such as us-east-1 (AWS) or eastus (Azure)
+	Region  string // such as us-east-1 (AWS), eastus (Azure) or us-central1 (GCP)
 	// ResourceGroup is the Azure resource group the VNet and everything
 	// in it are made in; "" lets the controller choose (mcnlab-LAB).
 	// Only a VPC of an Azure account has one.

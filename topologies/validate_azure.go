@@ -30,14 +30,14 @@ var azureRegionRE = regexp.MustCompile(`^[a-z]+[0-9]?$`)
 // Azure: https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/resource-name-rules#microsoftresources — 1-90 of alphanumerics, underscores, parentheses, hyphens and periods, not ending in a period
 var resourceGroupRE = regexp.MustCompile(`^[A-Za-z0-9_().-]{0,89}[A-Za-z0-9_()-]$`)
 
-// checkAzureAccount checks what an Azure account may not have: AWS's
-// quotas and GuardDuty.
-func (c *checker) checkAzureAccount(a *Account, path string) {
+// checkCloudAccount checks what an account of a provider other than AWS
+// may not have: AWS's quotas and GuardDuty.
+func (c *checker) checkCloudAccount(a *Account, path string) {
 	if len(a.Quotas) > 0 || a.QuotasPos.Line > 0 {
-		c.errAt(a.QuotasPos, join(path, "quotas"), "quotas are AWS's Service Quotas; an azure account has none here")
+		c.errAt(a.QuotasPos, join(path, "quotas"), "quotas are AWS's Service Quotas; %s account has none here", an(a.Provider))
 	}
 	if a.GuardDuty != nil {
-		c.errf(join(path, "guardduty"), a.Pos, "guardduty is AWS's; an azure account has none")
+		c.errf(join(path, "guardduty"), a.Pos, "guardduty is AWS's; %s account has none", an(a.Provider))
 	}
 }
 
@@ -54,49 +54,66 @@ func (c *checker) checkResourceGroup(v *VPC, path string, a *Account) {
 	}
 }
 
-// checkAzure checks what the controller cannot build on Azure yet: an
-// Azure VPC's region must be Azure's; egress gateways, FireNet and private
-// lines (ExpressRoute) are built on AWS only; a transit peering joins
-// transits of one provider.
+// notBuilt says, per provider other than AWS, how it names a VPC and a
+// private line, for the errors of what the controller cannot build there
+// yet.
+var notBuilt = map[Provider]struct{ vpc, line string }{
+	ProviderAzure: {"vnet", "ExpressRoute"},
+	ProviderGCP:   {"vpc network", "Cloud Interconnect"},
+}
+
+// checkAzure checks what the controller cannot build on Azure and GCP
+// yet: an Azure VPC's region must be Azure's (GCP's: checkGCP); egress
+// gateways, FireNet and private lines (ExpressRoute, Interconnect) are
+// built on AWS only; a transit peering joins transits of one provider.
 func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
-	isAzure := func(vpc string) bool {
-		v := x.vpcs[vpc]
-		return v != nil && x.accounts[v.Account] != nil && x.accounts[v.Account].Provider == ProviderAzure
+	provider := func(vpc string) Provider {
+		if v := x.vpcs[vpc]; v != nil && x.accounts[v.Account] != nil {
+			return x.accounts[v.Account].Provider
+		}
+		return ""
 	}
 	for _, v := range cl.VPCs {
-		if v == nil || x.vpcs[v.Name] != v || !isAzure(v.Name) {
+		if v == nil || x.vpcs[v.Name] != v {
+			continue
+		}
+		pr := provider(v.Name)
+		if _, ok := notBuilt[pr]; !ok {
 			continue
 		}
 		path := join("vpcs", v.Name)
-		if rp := join(path, "region"); !c.bad[rp] && azureRegionRE.MatchString(v.Region) && !contains(azureRegions, v.Region) {
+		if rp := join(path, "region"); pr == ProviderAzure && !c.bad[rp] && azureRegionRE.MatchString(v.Region) && !contains(azureRegions, v.Region) {
 			c.errf(rp, v.Pos, "unknown Azure region %q%s Azure's regions are %s", v.Region, orDot(didYouMean(v.Region, azureRegions)), strings.Join(azureRegions, ", "))
 		}
 		if v.Egress != nil {
-			c.errf(join(path, "egress"), v.Pos, "egress gateways are built on AWS only; vpc %s is in an azure account", v.Name)
+			c.errf(join(path, "egress"), v.Pos, "egress gateways are built on AWS only; vpc %s is in %s account", v.Name, an(pr))
 		}
 	}
 	for _, tr := range cl.Transits {
-		if tr == nil || x.transits[tr.Name] != tr || !isAzure(tr.VPC) {
+		if tr == nil || x.transits[tr.Name] != tr {
 			continue
 		}
-		if tr.FireNet != nil {
-			c.errf(join(join("transits", tr.Name), "firenet"), tr.Pos, "firenet is built on AWS only; transit %s is in an azure vnet", tr.Name)
+		if nb, ok := notBuilt[provider(tr.VPC)]; ok && tr.FireNet != nil {
+			c.errf(join(join("transits", tr.Name), "firenet"), tr.Pos, "firenet is built on AWS only; transit %s is in %s %s", tr.Name, an(provider(tr.VPC)), nb.vpc)
 		}
 	}
 	for _, s := range cl.Sites {
 		if s == nil || x.sites[s.Name] != s || s.Connection.Type != ConnPrivateLine {
 			continue
 		}
-		if tr := x.transits[s.Connection.Transit]; tr != nil && isAzure(tr.VPC) {
-			c.errf(join(join(join("sites", s.Name), "connection"), "type"), s.Connection.Pos,
-				"a private line to transit %s in an azure vnet would be ExpressRoute, which the controller does not build yet; use type: tunnel (router gobgp)", tr.Name)
+		if tr := x.transits[s.Connection.Transit]; tr != nil {
+			if nb, ok := notBuilt[provider(tr.VPC)]; ok {
+				c.errf(join(join(join("sites", s.Name), "connection"), "type"), s.Connection.Pos,
+					"a private line to transit %s in %s %s would be %s, which the controller does not build yet; use type: tunnel (router gobgp)",
+					tr.Name, an(provider(tr.VPC)), nb.vpc, nb.line)
+			}
 		}
 	}
 	for i, p := range cl.TransitPeerings {
 		if p == nil || x.transits[p.A] == nil || x.transits[p.B] == nil {
 			continue
 		}
-		if a, b := isAzure(x.transits[p.A].VPC), isAzure(x.transits[p.B].VPC); a != b {
+		if a, b := provider(x.transits[p.A].VPC), provider(x.transits[p.B].VPC); a != b {
 			c.errf(index("transit-peerings", i), p.Pos, "transits %s and %s are in different clouds; peering across clouds is not built yet", p.A, p.B)
 		}
 	}

@@ -47,7 +47,7 @@ var privateRanges = []netip.Prefix{
 }
 
 // providers are the providers of format v1, in documentation order.
-var providers = []string{string(ProviderAWS), string(ProviderAzure)}
+var providers = []string{string(ProviderAWS), string(ProviderAzure), string(ProviderGCP)}
 
 // cloudIndex holds the cloud objects by name for the cross-reference checks.
 type cloudIndex struct {
@@ -234,7 +234,7 @@ func (c *checker) checkAccounts(cl *Cloud, x *cloudIndex) {
 		if pp := join(path, "provider"); !c.bad[pp] {
 			switch {
 			case a.Provider == "":
-				c.errf(pp, a.Pos, "missing provider; write provider: aws or provider: azure")
+				c.errf(pp, a.Pos, "missing provider; write provider: aws, provider: azure or provider: gcp")
 			case !contains(providers, string(a.Provider)):
 				c.errf(pp, a.Pos, "unknown provider %q%s valid providers in format v1: %s",
 					a.Provider, orDot(didYouMean(string(a.Provider), providers)), strings.Join(providers, ", "))
@@ -245,10 +245,12 @@ func (c *checker) checkAccounts(cl *Cloud, x *cloudIndex) {
 				c.errf(cp, a.Pos, "%s", msg)
 			} else if a.Provider == ProviderAzure && strings.HasPrefix(a.Credentials, "profile:") {
 				c.errf(cp, a.Pos, "credentials %q: profiles are AWS's; an azure account's credentials are lab (the lab's emulated Azure; the default) or env (azidentity's default chain, with the subscription in AZURE_SUBSCRIPTION_ID)", a.Credentials)
+			} else if a.Provider == ProviderGCP && strings.HasPrefix(a.Credentials, "profile:") {
+				c.errf(cp, a.Pos, "credentials %q: profiles are AWS's; a gcp account's credentials are lab (the lab's emulated GCP; the default) or env (application default credentials, with the project in GOOGLE_CLOUD_PROJECT)", a.Credentials)
 			}
 		}
-		if a.Provider == ProviderAzure {
-			c.checkAzureAccount(a, path)
+		if a.Provider == ProviderAzure || a.Provider == ProviderGCP {
+			c.checkCloudAccount(a, path)
 			continue
 		}
 		c.checkQuotaValues(a, path)
@@ -294,7 +296,10 @@ func (c *checker) checkVPCs(cl *Cloud, x *cloudIndex) {
 		// https://registry.terraform.io/providers/AviatrixSystems/aviatrix/latest/docs/resources/aviatrix_transit_gateway_peering
 		// enable_peering_over_private_network defaults to false).
 		azure := x.accounts[v.Account] != nil && x.accounts[v.Account].Provider == ProviderAzure
-		if rp := join(path, "region"); !c.bad[rp] {
+		gcp := x.accounts[v.Account] != nil && x.accounts[v.Account].Provider == ProviderGCP
+		if rp := join(path, "region"); gcp {
+			c.checkGCPRegion(v, rp)
+		} else if !c.bad[rp] {
 			switch {
 			case v.Region == "" && azure:
 				c.errf(rp, v.Pos, "missing region; write one such as eastus")

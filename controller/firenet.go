@@ -25,7 +25,10 @@ func (c *Controller) firewallClient(k string) (*fwmgmt.Client, bool) {
 // transit's (a fresh or restarted one holds allow-all) the transit's.
 func (c *Controller) pushFirewalls(ctx context.Context) error {
 	var errs []error
-	for k, want := range c.plan.FirewallConfigs() {
+	c.mu.Lock()
+	instances := c.inv.Instances
+	c.mu.Unlock()
+	for k, want := range c.plan.FirewallConfigs(instances) {
 		cl, ok := c.firewallClient(k)
 		if !ok {
 			continue

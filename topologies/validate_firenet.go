@@ -253,13 +253,6 @@ func (c *checker) checkFireNetEgress(cl *Cloud, tr *Transit, path string, domain
 		}
 		return
 	}
-	if tr.HA && !c.bad[join(path, "egress")] {
-		// The firewalls return the replies through their subnet's route
-		// table to the active gateway, while the spokes balance their
-		// egress over both: the other gateway's security group would
-		// refuse replies from internet addresses it never saw leave.
-		c.errf(join(path, "egress"), f.Pos, "egress through the firewalls is not supported on an ha transit yet (a reply could return through the gateway that did not see its flow leave); remove ha: true from transit %s, or set egress: false", tr.Name)
-	}
 	var v *VPC
 	for _, x := range cl.VPCs {
 		if x != nil && x.Name == tr.VPC {

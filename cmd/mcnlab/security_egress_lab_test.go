@@ -41,9 +41,10 @@ func firewallEgress(t *testing.T, lab string, instances map[string]cloud.Instanc
 	return out
 }
 
-// egressFlow is one connection to the internet: its client port and the
-// source address the internet saw.
+// egressFlow is one connection to the internet: its destination, its
+// client port and the source address the internet saw.
 type egressFlow struct {
+	dst  netip.Addr
 	port uint16
 	seen netip.Addr
 }
@@ -74,7 +75,7 @@ func egressSources(t *testing.T, client, inet string, dst netip.Addr, n int) []e
 		if err != nil {
 			t.Fatalf("the internet accepted no connection %d: %v", len(out)+1, err)
 		}
-		out = append(out, egressFlow{port, s.RemoteAddr().(*net.TCPAddr).AddrPort().Addr().Unmap()})
+		out = append(out, egressFlow{dst, port, s.RemoteAddr().(*net.TCPAddr).AddrPort().Addr().Unmap()})
 		s.Close()
 	}
 	return out
@@ -86,7 +87,11 @@ func egressSources(t *testing.T, client, inet string, dst netip.Addr, n int) []e
 // counted its replies.
 func symmetricFlows(t *testing.T, lab string, instances map[string]cloud.InstanceInfo, flows []egressFlow, eips map[netip.Addr]string) {
 	t.Helper()
-	at := map[uint16][]string{} // client port -> firewalls holding the flow
+	dsts := map[netip.Addr]bool{}
+	for _, f := range flows {
+		dsts[f.dst] = true
+	}
+	at := map[netip.AddrPort][]string{} // destination and client port -> firewalls holding the flow
 	for _, fw := range []string{"fw1", "fw2"} {
 		var cts []*netlink.ConntrackFlow
 		if err := netns.Do(emulator.InstanceNamespace(lab, instances[fw].ID), func() (err error) {
@@ -96,19 +101,21 @@ func symmetricFlows(t *testing.T, lab string, instances map[string]cloud.Instanc
 			t.Fatalf("%s's connection table: %v", fw, err)
 		}
 		for _, ct := range cts {
-			if ct.Forward.Protocol != unix.IPPROTO_TCP || ct.Forward.DstPort != 8080 || !ct.Forward.DstIP.Equal(web1.AsSlice()) {
+			dst, _ := netip.AddrFromSlice(ct.Forward.DstIP.To4())
+			if ct.Forward.Protocol != unix.IPPROTO_TCP || ct.Forward.DstPort != 8080 || !dsts[dst] {
 				continue
 			}
 			if !ct.Reverse.DstIP.Equal(instances[fw].Second.PrivateIP.AsSlice()) || ct.Reverse.Packets == 0 {
 				t.Errorf("%s's flow from port %d: replies to %s, %d reply packets; want its egress address %s and replies",
 					fw, ct.Forward.SrcPort, ct.Reverse.DstIP, ct.Reverse.Packets, instances[fw].Second.PrivateIP)
 			}
-			at[ct.Forward.SrcPort] = append(at[ct.Forward.SrcPort], fw)
+			k := netip.AddrPortFrom(dst, ct.Forward.SrcPort)
+			at[k] = append(at[k], fw)
 		}
 	}
 	for _, f := range flows {
-		if got := at[f.port]; len(got) != 1 || got[0] != eips[f.seen] {
-			t.Errorf("flow from port %d (seen from %s, %s's): in the connection tables of %v; want %s's alone", f.port, f.seen, eips[f.seen], got, eips[f.seen])
+		if got := at[netip.AddrPortFrom(f.dst, f.port)]; len(got) != 1 || got[0] != eips[f.seen] {
+			t.Errorf("flow to %s from port %d (seen from %s, %s's): in the connection tables of %v; want %s's alone", f.dst, f.port, f.seen, eips[f.seen], got, eips[f.seen])
 		}
 	}
 }
@@ -148,16 +155,7 @@ func checkFireNetEgress(t *testing.T, lab string, instances map[string]cloud.Ins
 	if a, b := sum(before, out), sum(firewallEgress(t, lab, instances), out); b < a+4 {
 		t.Errorf("the firewalls sent %d packets out of their egress interfaces for one HTTP exchange; want 4 or more", b-a)
 	}
-	per := map[string]int{}
-	flows := egressSources(t, prodNS, inet, web1, 40)
-	for _, f := range flows {
-		fw, ok := eips[f.seen]
-		if !ok {
-			t.Fatalf("the internet saw a connection from %s, not from a firewall's elastic IP %v", f.seen, eips)
-		}
-		per[fw]++
-	}
-	symmetricFlows(t, lab, instances, flows, eips)
+	per := egressSplit(t, lab, instances, prodNS, inet, eips, []netip.Addr{web1}, 40)
 	t.Logf("40 connections to the internet, by firewall: %v", per)
 	if per["fw1"] == 0 || per["fw2"] == 0 {
 		t.Errorf("40 connections all left by one firewall: %v; want both used (5-tuple hash)", per)

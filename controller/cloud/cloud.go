@@ -232,6 +232,9 @@ type InstanceInfo struct {
 	Interface string // its network interface's ID
 	PrivateIP netip.Addr
 	PublicIP  netip.Addr // elastic IP; invalid without one
+	// MAC is its network interface's MAC address ("02:1a:…"), where the
+	// provider reports one; "" otherwise.
+	MAC string
 	// Second is its interface at device index 1 (Instance.Interfaces[0]),
 	// once attached; the zero InterfaceInfo without one. (A field, not a
 	// list, so that InstanceInfo stays comparable.)

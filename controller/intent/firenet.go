@@ -20,7 +20,9 @@ import (
 // choose alike). What a firewall passes it sends to its subnet's router,
 // whose route table sends the inspected domains' prefixes to the transit
 // gateway (FireNetRoutes): the gateway then routes it on, unsteered, as
-// it came back on a firewall link.
+// it came back on a firewall link. (The replies of FireNet egress go
+// straight back to the gateway that sent each flow instead:
+// firewallEgressConfig.)
 
 // FireNetLink is the gateway interface the firewalls are reached on: a
 // cloud gateway's one interface, in its subnet.
@@ -73,15 +75,16 @@ func (dc *desiredCompiler) firewalls(tr *topologies.Transit) {
 // FirewallConfigs are the policies of the firewalls, by instance key:
 // their transit's rules, named by position from 1, and each firewall's
 // engine; an l7 firewall's squid resolves through the transit VPC's
-// resolver, as the instances do.
-func (p *Plan) FirewallConfigs() map[string]fwmgmt.Config {
+// resolver, as the instances do. instances are the live instances by key
+// (the egress's gateways come from them).
+func (p *Plan) FirewallConfigs(instances map[string]cloud.InstanceInfo) map[string]fwmgmt.Config {
 	out := map[string]fwmgmt.Config{}
 	for _, tr := range p.Topology.Cloud.Transits {
 		f := tr.FireNet
 		if f == nil {
 			continue
 		}
-		cfg := fwmgmt.Config{Rules: []fwmgmt.Rule{}, Default: string(f.Default), Egress: p.firewallEgressConfig(tr)}
+		cfg := fwmgmt.Config{Rules: []fwmgmt.Rule{}, Default: string(f.Default), Egress: p.firewallEgressConfig(tr, instances)}
 		if cfg.Default == "" {
 			cfg.Default = string(topologies.FirewallAllow)
 		}

@@ -65,12 +65,23 @@ func (dc *desiredCompiler) firewallEgress(d *cloud.Desired, tr *topologies.Trans
 }
 
 // firewallEgressConfig is the egress part of transit tr's firewalls'
-// policy: nil without egress.
-func (p *Plan) firewallEgressConfig(tr *topologies.Transit) *fwmgmt.Egress {
+// policy: nil without egress. It names the transit's gateways (those
+// whose instances are known with a MAC address) so that each firewall
+// returns the replies of a flow to the gateway that sent it: the spokes
+// balance their egress over both gateways of an HA pair, and each
+// gateway's security group admits only the replies of what it sent.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — security groups are stateful: a response to traffic sent out is allowed in; another instance's responses are not
+func (p *Plan) firewallEgressConfig(tr *topologies.Transit, instances map[string]cloud.InstanceInfo) *fwmgmt.Egress {
 	if !tr.FireNet.Egress {
 		return nil
 	}
-	return &fwmgmt.Egress{LAN: FireNetLink, Interface: FireNetEgressLink, Internal: gwcfg.NormalPrefixes(p.Private())}
+	e := &fwmgmt.Egress{LAN: FireNetLink, Interface: FireNetEgressLink, Internal: gwcfg.NormalPrefixes(p.Private())}
+	for _, g := range p.GatewaysOf(tr.Name) {
+		if in, ok := instances[g.Key]; ok && in.PrivateIP.IsValid() && in.MAC != "" {
+			e.Gateways = append(e.Gateways, fwmgmt.Gateway{Address: in.PrivateIP, MAC: in.MAC})
+		}
+	}
+	return e
 }
 
 // fireNetEgress fills the egress part of gateway configuration w of

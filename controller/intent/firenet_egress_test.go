@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/dataplane/fwmgmt"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -34,10 +35,14 @@ func TestFireNetEgress(t *testing.T) {
 	if err := cloud.Validate(d, top.Name, cloud.Capabilities{StaticPublicAddresses: true, NetworkInterfaces: true}); err != nil {
 		t.Errorf("desired state: %v", err)
 	}
-	eg := p.FirewallConfigs()["fw1"].Egress
+	eg := p.FirewallConfigs(nil)["fw1"].Egress
 	if eg == nil || eg.LAN != "eth0" || eg.Interface != "eth1" || !slices.Contains(eg.Internal, netip.MustParsePrefix("10.1.0.0/16")) ||
 		!slices.Contains(eg.Internal, netip.MustParsePrefix("10.10.0.0/16")) {
 		t.Errorf("fw1's egress policy: %+v", eg)
+	}
+	gw := cloud.InstanceInfo{ID: "i-t1", PrivateIP: netip.MustParseAddr("10.10.1.10"), MAC: "02:aa:00:00:00:01"}
+	if g := p.FirewallConfigs(map[string]cloud.InstanceInfo{"transit-1": gw})["fw1"].Egress.Gateways; !slices.Equal(g, []fwmgmt.Gateway{{Address: gw.PrivateIP, MAC: gw.MAC}}) {
+		t.Errorf("fw1's egress gateways: %+v; want transit-1 with its MAC (its replies go back to the gateway that sent each flow)", g)
 	}
 	l := live(t, p)
 	l.Instances["fw1"] = cloud.InstanceInfo{ID: "i-fw1", PrivateIP: netip.MustParseAddr("10.10.1.30")}

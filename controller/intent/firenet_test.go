@@ -53,7 +53,7 @@ func TestFireNetDesired(t *testing.T) {
 	if got := p.FireNetRoutes(); !slices.Equal(got["transit-vpc/gw"], []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16"), netip.MustParsePrefix("10.3.0.0/16")}) {
 		t.Errorf("routes back from the firewalls: %v", got)
 	}
-	cfg := p.FirewallConfigs()["fw2"]
+	cfg := p.FirewallConfigs(nil)["fw2"]
 	if cfg.Default != "allow" || len(cfg.Rules) != 4 || cfg.Rules[0] != (fwmgmt.Rule{Name: "1", Action: "deny", Protocol: "tcp", DstPort: 22}) ||
 		cfg.Rules[1].Protocol != "icmp" || cfg.Rules[1].Src != netip.MustParsePrefix("10.1.0.0/16") ||
 		cfg.Rules[2] != (fwmgmt.Rule{Name: "3", Action: "deny", Protocol: "http", Host: "www.example.com", Path: "/admin*"}) ||

@@ -34,10 +34,17 @@ type Egress struct {
 	// Internal are the destinations that stay on the LAN side (the
 	// lab's private networks).
 	Internal []netip.Prefix
+	// Gateways, when set, are the gateways that steer egress flows to the
+	// firewall (both of an HA pair): the replies of each flow go back to
+	// the one that sent it (returnChains), where without them they follow
+	// the LAN's main routing (the subnet's route table, which points at
+	// one gateway only).
+	Gateways []ReturnGateway
 }
 
 // Counter names of the egress interface's traffic: packets and bytes
-// sent out of it, and received on it.
+// sent out of it, and received on it (forwarded, and the firewall's own:
+// the L7 engine's proxied connections).
 const (
 	CounterEgressOut = "egress-out"
 	CounterEgressIn  = "egress-in"
@@ -60,21 +67,29 @@ func (e *Egress) validate() error {
 	if i := slices.IndexFunc(e.Internal, func(p netip.Prefix) bool { return !p.IsValid() || !p.Addr().Is4() }); i >= 0 {
 		return fmt.Errorf("firewall: egress internal prefix %d is not an IPv4 prefix", i)
 	}
-	return nil
+	return e.validateGateways()
 }
 
 // chains are the egress's nftables chains: the source NAT out of the
 // egress interface and the counters of its traffic.
 func (e *Egress) chains() []policy.Chain {
-	return []policy.Chain{
+	return append([]policy.Chain{
 		{Name: "egress-count", Hook: policy.HookForward, Priority: policy.PriorityFilter - 1, Rules: []policy.Rule{
 			{Match: policy.Match{OIF: e.Interface}, CounterName: CounterEgressOut},
+			{Match: policy.Match{IIF: e.Interface}, CounterName: CounterEgressIn},
+		}},
+		// The L7 engine's own connections (squid's, from the client's
+		// address) leave and come back locally.
+		{Name: "egress-count-local", Hook: policy.HookOutput, Priority: policy.PriorityFilter - 1, Rules: []policy.Rule{
+			{Match: policy.Match{OIF: e.Interface}, CounterName: CounterEgressOut},
+		}},
+		{Name: "egress-count-in", Hook: policy.HookInput, Priority: policy.PriorityFilter - 1, Rules: []policy.Rule{
 			{Match: policy.Match{IIF: e.Interface}, CounterName: CounterEgressIn},
 		}},
 		{Name: "egress-nat", Hook: policy.HookPostrouting, Type: policy.TypeNAT, Priority: policy.PrioritySrcNAT, Rules: []policy.Rule{
 			{Match: policy.Match{OIF: e.Interface}, NAT: &policy.NAT{Kind: policy.Masquerade}},
 		}},
-	}
+	}, e.returnChains()...)
 }
 
 // Router installs and removes the egress routing.
@@ -167,6 +182,9 @@ func (k kernelRouter) Set(e Egress) error {
 			}
 		}
 	}
+	if err := k.setReturn(e, lan); err != nil {
+		return err
+	}
 	if err := k.clearRules(); err != nil {
 		return err
 	}
@@ -203,7 +221,7 @@ func (k kernelRouter) clearRules() error {
 }
 
 func (k kernelRouter) Clear() error {
-	errs := []error{k.clearRules()}
+	errs := []error{k.clearRules(), k.clearReturn(0)}
 	have, err := k.nl.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Table: EgressTable}, netlink.RT_FILTER_TABLE)
 	if err != nil {
 		return errors.Join(append(errs, fmt.Errorf("firewall: egress: list table %d: %w", EgressTable, err))...)

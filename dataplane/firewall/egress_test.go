@@ -43,6 +43,8 @@ func TestEgressTable(t *testing.T) {
 		"chain egress-count { type filter hook forward priority -1; policy accept;",
 		`oifname "eth1" counter name "egress-out"`,
 		`iifname "eth1" counter name "egress-in"`,
+		"chain egress-count-local { type filter hook output priority -1; policy accept;",
+		"chain egress-count-in { type filter hook input priority -1; policy accept;",
 		"chain egress-nat { type nat hook postrouting priority 100; policy accept;",
 		`oifname "eth1" masquerade`,
 		`meta l4proto tcp tcp dport 22 counter name "rule-no-ssh" drop`,

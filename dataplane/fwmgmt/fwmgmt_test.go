@@ -101,3 +101,22 @@ func TestL7Config(t *testing.T) {
 		}
 	}
 }
+
+// TestEgressGateways: an egress's gateways reach the engine with their
+// MAC addresses parsed; a malformed MAC is refused as ErrInvalid.
+func TestEgressGateways(t *testing.T) {
+	eng := &fakeEngine{}
+	b := NewBackend("i-1", eng)
+	gw := netip.MustParseAddr("10.10.1.10")
+	cfg := Config{Rules: []Rule{}, Egress: &Egress{LAN: "eth0", Interface: "eth1", Gateways: []Gateway{{Address: gw, MAC: "02:aa:00:00:00:01"}}}}
+	if _, err := b.Apply(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if e := eng.cfg.Egress; e == nil || len(e.Gateways) != 1 || e.Gateways[0].Addr != gw || e.Gateways[0].MAC.String() != "02:aa:00:00:00:01" {
+		t.Errorf("engine's egress: %+v", eng.cfg.Egress)
+	}
+	cfg.Egress.Gateways[0].MAC = "02:aa"
+	if _, err := b.Apply(cfg); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "egress gateway 0") {
+		t.Errorf("a malformed MAC: %v, want ErrInvalid naming the gateway", err)
+	}
+}

@@ -3,6 +3,7 @@ package fwmgmt
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 
@@ -35,6 +36,17 @@ type Egress struct {
 	LAN       string         `json:"lan"`
 	Interface string         `json:"interface"`
 	Internal  []netip.Prefix `json:"internal,omitempty"`
+	// Gateways are the gateways that steer egress flows to the firewall
+	// (firewall.Egress.Gateways): each flow's replies go back to the one
+	// that sent it.
+	Gateways []Gateway `json:"gateways,omitempty"`
+}
+
+// Gateway is a gateway as the firewall's LAN sees it: its address and
+// its interface's MAC address ("02:1a:…").
+type Gateway struct {
+	Address netip.Addr `json:"address"`
+	MAC     string     `json:"mac"`
 }
 
 // EngineL7 is Config.EngineName of the l7 engine.
@@ -143,6 +155,13 @@ func (c Config) Engine() (firewall.Config, error) {
 	}
 	if e := c.Egress; e != nil {
 		out.Egress = &firewall.Egress{LAN: e.LAN, Interface: e.Interface, Internal: slices.Clone(e.Internal)}
+		for i, g := range e.Gateways {
+			mac, err := net.ParseMAC(g.MAC)
+			if err != nil {
+				return out, fmt.Errorf("%w: egress gateway %d: %w", ErrInvalid, i, err)
+			}
+			out.Egress.Gateways = append(out.Egress.Gateways, firewall.ReturnGateway{Addr: g.Address, MAC: mac})
+		}
 	}
 	for i, r := range c.Rules {
 		a, err := action(r.Action)

@@ -452,7 +452,7 @@ func nfproto(f Family) []expr.Any {
 }
 
 // match compiles m: interfaces, family and addresses, L4, conntrack
-// state, mark, conntrack mark.
+// state, mark, conntrack mark, socket, Ethernet source.
 func (e *env) match(m Match) ([]expr.Any, error) {
 	var out []expr.Any
 	if m.IIF != "" {
@@ -492,6 +492,18 @@ func (e *env) match(m Match) ([]expr.Any, error) {
 		out = append(out,
 			&expr.Socket{Key: expr.SocketKeyTransparent, Register: 1},
 			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{1}})
+	}
+	if m.EtherSrc != nil {
+		if len(m.EtherSrc) != 6 {
+			return nil, fmt.Errorf("ether saddr %s is not a 6-byte address", m.EtherSrc)
+		}
+		// As nft compiles "ether saddr": the input interface's type
+		// first (ARPHRD_ETHER), then the link-layer header's bytes 6-11.
+		out = append(out,
+			&expr.Meta{Key: expr.MetaKeyIIFTYPE, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint16(unix.ARPHRD_ETHER)},
+			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseLLHeader, Offset: 6, Len: 6},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: slices.Clone([]byte(m.EtherSrc))})
 	}
 	return out, nil
 }

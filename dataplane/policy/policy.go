@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"net"
 	"net/netip"
 )
 
@@ -177,6 +178,10 @@ type Match struct {
 	// with IP_TRANSPARENT set (nft's "socket transparent 1"): the
 	// packets of connections a transparent proxy has taken over.
 	SocketTransparent bool
+	// EtherSrc matches the Ethernet source address of a packet that
+	// arrived on an Ethernet interface (nft's "ether saddr"; nil: any):
+	// which neighbour on the link sent it.
+	EtherSrc net.HardwareAddr
 	// Hash matches a flow hash (nil: any), after every other condition.
 	Hash *Hash
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -167,6 +168,9 @@ func renderRule(exprs []expr.Any) string {
 	// nft leaves out the family check that an address match implies.
 	var out []string
 	for i, tok := range r.toks {
+		if tok == "meta iiftype ether" && i+1 < len(r.toks) && strings.HasPrefix(r.toks[i+1], "ether ") {
+			continue
+		}
 		if fam, ok := strings.CutPrefix(tok, "meta nfproto "); ok && i+1 < len(r.toks) {
 			kw := map[string]string{"ipv4": "ip ", "ipv6": "ip6 "}[fam]
 			if kw != "" && strings.HasPrefix(r.toks[i+1], kw) {
@@ -191,6 +195,7 @@ func (r *ruleRenderer) add(format string, args ...any) {
 var metaNames = map[expr.MetaKey]string{
 	expr.MetaKeyNFPROTO: "meta nfproto", expr.MetaKeyL4PROTO: "meta l4proto",
 	expr.MetaKeyIIFNAME: "iifname", expr.MetaKeyOIFNAME: "oifname", expr.MetaKeyMARK: "meta mark",
+	expr.MetaKeyIIFTYPE: "meta iiftype",
 }
 
 func (r *ruleRenderer) expr(e expr.Any) {
@@ -204,7 +209,7 @@ func (r *ruleRenderer) expr(e expr.Any) {
 		if name == "" {
 			name = fmt.Sprintf("meta key %d", e.Key)
 		}
-		r.regs[e.Register] = reg{field: name, size: map[expr.MetaKey]uint32{expr.MetaKeyL4PROTO: 1, expr.MetaKeyNFPROTO: 1}[e.Key]}
+		r.regs[e.Register] = reg{field: name, size: map[expr.MetaKey]uint32{expr.MetaKeyL4PROTO: 1, expr.MetaKeyNFPROTO: 1, expr.MetaKeyIIFTYPE: 2}[e.Key]}
 	case *expr.Payload:
 		if e.OperationType == expr.PayloadWrite {
 			x := r.regs[e.SourceRegister]
@@ -296,6 +301,8 @@ func (r *ruleRenderer) expr(e expr.Any) {
 
 func (r *ruleRenderer) payloadField(e *expr.Payload) string {
 	switch {
+	case e.Base == expr.PayloadBaseLLHeader && e.Len == 6 && (e.Offset == 0 || e.Offset == 6):
+		return "ether " + map[uint32]string{0: "daddr", 6: "saddr"}[e.Offset]
 	case e.Base == expr.PayloadBaseNetworkHeader && e.Len == 4 && (e.Offset == 12 || e.Offset == 16):
 		return "ip " + map[uint32]string{12: "saddr", 16: "daddr"}[e.Offset]
 	case e.Base == expr.PayloadBaseNetworkHeader && e.Len == 16 && (e.Offset == 8 || e.Offset == 24):
@@ -373,6 +380,10 @@ func (r *ruleRenderer) value(field string, data []byte) string {
 		return fmt.Sprint(binary.NativeEndian.Uint32(data))
 	case field == "socket transparent" && len(data) == 1:
 		return fmt.Sprint(data[0])
+	case field == "meta iiftype" && len(data) == 2 && binary.NativeEndian.Uint16(data) == unix.ARPHRD_ETHER:
+		return "ether"
+	case strings.HasPrefix(field, "ether ") && len(data) == 6:
+		return net.HardwareAddr(data).String()
 	case (field == "meta mark" || field == "ct mark") && len(data) == 4:
 		return fmt.Sprintf("0x%x", binary.NativeEndian.Uint32(data))
 	}

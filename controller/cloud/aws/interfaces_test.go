@@ -13,7 +13,8 @@ import (
 // TestApplyInterfaces: an instance's further interface is created in its
 // subnet with the instance's source/destination check off, attached at
 // device index 1 (deleted on termination), and given its own elastic IP;
-// the inventory shows it; applying again changes nothing; dropping it
+// the inventory shows it, and the primary interface's MAC address as EC2
+// reports it; applying again changes nothing; dropping it
 // detaches and deletes it and releases its address.
 func TestApplyInterfaces(t *testing.T) {
 	e := newEnv(t)
@@ -32,6 +33,10 @@ func TestApplyInterfaces(t *testing.T) {
 		t.Fatalf("describe: %v %+v", err, out)
 	}
 	n := out.NetworkInterfaces[0]
+	prim, err := e.ec2.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: []string{gw.Interface}})
+	if err != nil || len(prim.NetworkInterfaces) != 1 || gw.MAC == "" || sdkaws.ToString(prim.NetworkInterfaces[0].MacAddress) != gw.MAC {
+		t.Errorf("gw1's MAC in the inventory %q; EC2's: %v %+v", gw.MAC, err, prim)
+	}
 	if a := n.Attachment; a == nil || sdkaws.ToString(a.InstanceId) != gw.ID || sdkaws.ToInt32(a.DeviceIndex) != 1 || !sdkaws.ToBool(a.DeleteOnTermination) ||
 		sdkaws.ToBool(n.SourceDestCheck) || n.Association == nil || sdkaws.ToString(n.Association.PublicIp) != gw.Second.PublicIP.String() {
 		t.Errorf("the interface as EC2 has it: %+v attachment %+v association %+v", n, n.Attachment, n.Association)

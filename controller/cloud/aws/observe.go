@@ -230,7 +230,7 @@ func toInstance(i types.Instance) *instanceObj {
 	// AWS: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html — the primary interface has device index 0
 	for _, n := range i.NetworkInterfaces {
 		if n.Attachment == nil || sdkaws.ToInt32(n.Attachment.DeviceIndex) == 0 {
-			o.eni = sdkaws.ToString(n.NetworkInterfaceId)
+			o.eni, o.mac = sdkaws.ToString(n.NetworkInterfaceId), sdkaws.ToString(n.MacAddress)
 			break
 		}
 	}

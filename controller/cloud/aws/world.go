@@ -89,6 +89,7 @@ type instanceObj struct {
 	base
 	vpcID, subnetID string
 	eni             string
+	mac             string // the primary interface's
 	ip              netip.Addr
 	image, typ      string
 	sourceDestCheck bool
@@ -169,7 +170,7 @@ func (w *world) inventory() cloud.Inventory {
 		if k != i.key {
 			continue
 		}
-		info := cloud.InstanceInfo{ID: i.id, Interface: i.eni, PrivateIP: i.ip, Second: w.second(i.id)}
+		info := cloud.InstanceInfo{ID: i.id, Interface: i.eni, PrivateIP: i.ip, MAC: i.mac, Second: w.second(i.id)}
 		if e, ok := w.eips[k]; ok && e.instanceID == i.id {
 			info.PublicIP = e.publicIP
 		}

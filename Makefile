@@ -4,7 +4,7 @@ GO    ?= go
 BIN   := bin/mcnlab
 DEMO  := topologies/aws-transit.yaml
 
-.PHONY: build test demo bench lint clean soak
+.PHONY: build test demo bench lint clean soak console-screenshots
 
 # bin/mcnlab-gateway is the slim gateway daemon that mcnlab runs for the
 # labs' gateways when it lies beside bin/mcnlab (cmd/mcnlab-gateway).
@@ -46,6 +46,12 @@ PARALLEL ?= 1
 soak:
 	$(GO) test -count=1 -timeout 0 -v -run '^TestDifferential$$' ./scenarios/differential \
 		-args -differential.seed=$(SEED) -differential.n=$(N) -differential.case=$(CASE) -differential.parallel=$(PARALLEL)
+
+# The web console's screenshots in docs/console/ (map, a gateway, FlowIQ,
+# FlightPath, routes, ...): the browser test (headless Debian chromium,
+# root) against the demo topology, writing them there.
+console-screenshots:
+	MCNLAB_CONSOLE_SHOTS=$(CURDIR)/docs/console $(GO) test -count=1 -timeout 10m -run '^TestConsoleLab$$' ./cmd/mcnlab
 
 bench: build
 	./$(BIN) bench deploy --nodes 200 --repeat 5

@@ -309,10 +309,18 @@ func (c *Controller) step(ctx context.Context) error {
 	for range c.plan.Gateways {
 		a := <-answers
 		c.mu.Lock()
+		_, wasUp := c.status[a.key]
+		_, seen := c.boots[a.key]
 		if a.err != nil {
 			c.statusErr[a.key] = a.err
 			delete(c.status, a.key)
+			if wasUp {
+				c.logEvent("gateway", fmt.Sprintf("gateway %s stopped answering: %v", a.key, a.err))
+			}
 		} else {
+			if !wasUp && seen {
+				c.logEvent("gateway", fmt.Sprintf("gateway %s answers again", a.key))
+			}
 			delete(c.statusErr, a.key)
 			c.status[a.key] = a.st
 			c.names[a.key] = a.name
@@ -363,6 +371,14 @@ func (c *Controller) liveApprovals() (map[string][]topologies.ApprovedRoute, err
 		}
 	}
 	return out, nil
+}
+
+// logEvent appends to the store's event log (the console's Events page),
+// when there is a store.
+func (c *Controller) logEvent(kind, msg string) {
+	if c.opts.Store != nil {
+		_ = c.opts.Store.Log(kind, msg)
+	}
 }
 
 // warnOnce logs a line the first time key comes up.

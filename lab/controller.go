@@ -13,6 +13,7 @@ import (
 	"github.com/mcnlab/mcnlab/controller/api"
 	"github.com/mcnlab/mcnlab/controller/cloud"
 	_ "github.com/mcnlab/mcnlab/controller/cloud/providers" // links the providers in (cloud.Register)
+	"github.com/mcnlab/mcnlab/controller/console"
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/controller/store"
 	"github.com/mcnlab/mcnlab/topologies"
@@ -130,7 +131,7 @@ func RunController(ctx context.Context, lab string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 2)
-	h, err := withVPN(api.NewHandler(controller.NewBackend(ctl, lab), st), "http://"+ln.Addr().String(), cp, ctl, ca)
+	h, err := withVPN(console.With(api.NewHandler(controller.NewBackend(ctl, lab), st)), "http://"+ln.Addr().String(), cp, ctl, ca)
 	if err != nil {
 		ln.Close()
 		return err

@@ -67,7 +67,7 @@ with addresses, routes and start-up commands. Labs are recorded under
 	root.AddCommand(newEgress())
 	root.AddCommand(newVPN())
 	root.AddCommand(newFlows())
-	root.AddCommand(newRoutes(), newTokens())
+	root.AddCommand(newRoutes(), newTokens(), newUI())
 	root.AddCommand(newController(), newSupervise())
 	root.AddCommand(newPlanApply()...)
 	root.AddCommand(newSimulate())

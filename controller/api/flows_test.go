@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/mcnlab/mcnlab/controller/api"
 	"github.com/mcnlab/mcnlab/controller/api/apitest"
-	"github.com/mcnlab/mcnlab/controller/store"
 )
 
 // flowsFake answers GET /v1/flows with the query it got, as a group key.
@@ -29,15 +27,7 @@ func (flowsFake) Flows(_ context.Context, q api.FlowsQuery) (api.Flows, error) {
 // top, since or by answers 400 naming it; a controller without flows
 // answers 501; empty lists are [], not null.
 func TestFlowsEndpoint(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "controller.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	token, err := st.CreateToken(store.RoleReadOnly, "viewer")
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, token := viewerStore(t)
 	hs := httptest.NewServer(api.NewHandler(flowsFake{apitest.NewFake()}, st))
 	defer hs.Close()
 	c := api.NewClient(hs.URL, token)

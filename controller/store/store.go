@@ -308,6 +308,11 @@ func (s *Store) Events(limit int) ([]Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
 	}
+	return scanEvents(rows)
+}
+
+// scanEvents reads the rows of a query of id, at, kind, msg.
+func scanEvents(rows *sql.Rows) ([]Event, error) {
 	defer rows.Close()
 	var out []Event
 	for rows.Next() {
@@ -323,4 +328,17 @@ func (s *Store) Events(limit int) ([]Event, error) {
 		return nil, fmt.Errorf("read events: %w", err)
 	}
 	return out, nil
+}
+
+// EventsAfter returns the events logged after the one of ID after (0:
+// from the first), oldest first, at most limit (limit <= 0: all).
+func (s *Store) EventsAfter(after int64, limit int) ([]Event, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	rows, err := s.db.Query(`SELECT id, at, kind, msg FROM events WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	return scanEvents(rows)
 }

@@ -51,7 +51,7 @@ soak:
 # FlightPath, routes, ...): the browser test (headless Debian chromium,
 # root) against the demo topology, writing them there.
 console-screenshots:
-	MCNLAB_CONSOLE_SHOTS=$(CURDIR)/docs/console $(GO) test -count=1 -timeout 10m -run '^TestConsoleLab$$' ./cmd/mcnlab
+	MCNLAB_CONSOLE_SHOTS=$(CURDIR)/docs/console $(GO) test -count=1 -timeout 10m -v -run '^TestConsoleLab$$' ./cmd/mcnlab
 
 bench: build
 	./$(BIN) bench deploy --nodes 200 --repeat 5

@@ -89,7 +89,7 @@ func (b *browser) tab(t *testing.T) context.Context {
 // do runs actions with a deadline, failing the test with what was asked.
 func do(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, time.Minute) // a loaded machine starts pages slowly
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -123,7 +123,8 @@ func waitFor(t *testing.T, ctx context.Context, what, expr string, limit time.Du
 	t.Helper()
 	took, ok := poll(ctx, expr, limit)
 	if !ok {
-		t.Fatalf("%s: not within %s (%s)", what, limit, expr)
+		t.Fatalf("%s: not within %s (%s); the page shows: %.300s", what, limit, expr,
+			eval[string](t, ctx, `[...document.querySelectorAll(".error")].map(e => e.textContent).join("; ") || document.title`))
 	}
 	return took
 }

@@ -15,14 +15,14 @@ function chart(kind) {
   const W = 560, H = 180, L = 56, B = 20;
   const pts = keys.flatMap((k) => series[kind][k]);
   const max = Math.max(1, ...pts.map((p) => p.rate));
-  const now = Date.now(), span = SAMPLE_MS * KEEP;
+  const now = Date.now(), span = Math.max(20000, ...pts.map((p) => now - p.t + SAMPLE_MS));
   const x = (t) => L + (W - L - 8) * (1 - (now - t) / span), y = (v) => H - B - (H - B - 8) * v / max;
   const NS = "http://www.w3.org/2000/svg";
   const s = (tag, a, ...c) => { const e = document.createElementNS(NS, tag); for (const [k, v] of Object.entries(a)) e.setAttribute(k, v); e.append(...c); return e; };
   const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, width: "100%", role: "img", "aria-label": `Traffic over time per ${kind}`, style: `max-width:${W}px` },
     s("line", { x1: L, y1: H - B, x2: W, y2: H - B, stroke: "#7b8794" }), s("line", { x1: L, y1: 8, x2: L, y2: H - B, stroke: "#7b8794" }),
     s("text", { x: 2, y: 16, "font-size": 11, fill: "#4a5563" }, bytes(max) + "/s"), s("text", { x: 2, y: H - B, "font-size": 11, fill: "#4a5563" }, "0"),
-    s("text", { x: L, y: H - 4, "font-size": 11, fill: "#4a5563" }, `last ${span / 1000} s`));
+    s("text", { x: L, y: H - 4, "font-size": 11, fill: "#4a5563" }, `last ${Math.round(span / 1000)} s`));
   keys.forEach((k, i) => {
     const ps = series[kind][k];
     if (ps.length) svg.append(s("polyline", { points: ps.map((p) => `${x(p.t).toFixed(1)},${y(p.rate).toFixed(1)}`).join(" "), fill: "none",

@@ -8,8 +8,6 @@ import { h, table, state } from "./app.js";
 const NS = "http://www.w3.org/2000/svg";
 const LEAF = { w: 156, h: 46 };
 const PAD = 10, GAP = 12, TITLE = 36;
-// perRow is how many children a box of each kind puts in a row.
-const perRow = { root: 8, cloud: 1, region: 2, network: 2, site: 1 };
 
 let selected = "";
 let ctxRef = null;
@@ -21,27 +19,44 @@ function s(tag, attrs = {}, ...children) {
   return el;
 }
 
+// rowsOf lays a box's children out in rows: on-prem sites above the
+// clouds; in a region, the networks that hold a transit gateway above
+// the spokes' (three to a row); two gateways to a row in a network; one
+// region to a row in a cloud.
+function rowsOf(n, cs, kids) {
+  const chunk = (xs, k) => Array.from({ length: Math.ceil(xs.length / k) }, (_, i) => xs.slice(i * k, i * k + k));
+  switch (n.kind) {
+    case "root": return [cs.filter((c) => c.id === "on-prem"), cs.filter((c) => c.id !== "on-prem")].filter((r) => r.length);
+    case "region": {
+      const transit = (c) => (kids[c.id] || []).some((g) => (g.detail || "").startsWith("transit"));
+      return [cs.filter(transit), ...chunk(cs.filter((c) => !transit(c)), 3)].filter((r) => r.length);
+    }
+    case "network": return chunk(cs, 2);
+    default: return chunk(cs, 1);
+  }
+}
+
 const isLeaf = (n, kids) => n.kind === "gateway" || n.kind === "firewall" || !(kids[n.id] || []).length && n.kind === "site";
 
-// measure sets n.w and n.h from its children, laid out in rows.
+// measure sets n.w and n.h from its children, laid out in rows, each row
+// centred.
 function measure(n, kids) {
   const cs = kids[n.id] || [];
   if (isLeaf(n, kids)) { n.w = LEAF.w; n.h = LEAF.h; return; }
   cs.forEach((c) => measure(c, kids));
-  const per = perRow[n.kind] || 2;
-  let w = 0, y = n.kind === "root" ? 0 : TITLE;
-  for (let i = 0; i < cs.length; i += per) {
-    const row = cs.slice(i, i + per);
-    const rw = row.reduce((a, c) => a + c.w, 0) + GAP * (row.length - 1);
-    const rh = Math.max(...row.map((c) => c.h));
-    let x = n.kind === "root" ? 0 : PAD;
-    for (const c of row) { c.rx = x; c.ry = y; x += c.w + GAP; }
-    w = Math.max(w, rw);
-    y += rh + GAP;
-  }
   const pad = n.kind === "root" ? 0 : PAD;
-  n.w = Math.max(w + 2 * pad, n.kind === "root" ? 0 : 180);
-  n.h = cs.length ? y - GAP + pad : TITLE + 6;
+  const gap = n.kind === "root" ? 3 * GAP : GAP;
+  const rows = rowsOf(n, cs, kids);
+  const widths = rows.map((row) => row.reduce((a, c) => a + c.w, 0) + GAP * (row.length - 1));
+  const inner = Math.max(0, ...widths, n.kind === "root" ? 0 : 180 - 2 * pad);
+  let y = n.kind === "root" ? 0 : TITLE;
+  rows.forEach((row, i) => {
+    let x = pad + (inner - widths[i]) / 2;
+    for (const c of row) { c.rx = x; c.ry = y; x += c.w + GAP; }
+    y += Math.max(...row.map((c) => c.h)) + gap;
+  });
+  n.w = inner + 2 * pad;
+  n.h = cs.length ? y - gap + pad : TITLE + 6;
 }
 
 // place sets absolute positions.
@@ -67,7 +82,7 @@ function draw(g) {
   place(root, kids, 0, 0);
   const W = Math.max(root.w, 200), H = Math.max(root.h, 100);
   const svg = s("svg", { viewBox: `-4 -4 ${W + 8} ${H + 8}`, width: "100%", role: "img",
-    "aria-label": `Map of ${g.name}: ${g.nodes.filter((n) => n.kind === "gateway").length} gateways`, style: `max-width:${W + 8}px` });
+    "aria-label": `Map of ${g.name}: ${g.nodes.filter((n) => n.kind === "gateway").length} gateways`, style: `max-width:${Math.round((W + 8) * 1.6)}px` });
   const boxes = s("g"), edges = s("g"), leaves = s("g");
   svg.append(boxes, edges, leaves);
   for (const n of Object.values(byID)) {

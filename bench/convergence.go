@@ -74,7 +74,14 @@ type ConvergenceRun struct {
 	LoadedRSS map[string]float64 `json:"loaded_rss_mb"`
 	// AfterRSS: each gateway's VmRSS after the withdrawal.
 	AfterRSS map[string]float64 `json:"after_rss_mb"`
+	// SettledRSS: each gateway's VmRSS SettleAfter after the withdrawal,
+	// once the daemons have had time to return their free heap.
+	SettledRSS map[string]float64 `json:"settled_rss_mb"`
 }
+
+// SettleAfter is when SettledRSS is read after a withdrawal: two of the
+// gateway daemon's memory release checks (daemon.ReleaseEvery, 5 s).
+const SettleAfter = 10 * time.Second
 
 // TargetIdleRSSMB is the goal for an idle gateway's memory.
 const TargetIdleRSSMB = 40
@@ -169,10 +176,29 @@ func Convergence(ctx context.Context, o ConvergenceOptions) (res *ConvergenceRes
 		if run.AfterRSS, err = gatewayRSS(o.Lab, gws); err != nil {
 			return nil, err
 		}
+		if err := sleepCtx(ctx, SettleAfter); err != nil {
+			return nil, err
+		}
+		if run.SettledRSS, err = gatewayRSS(o.Lab, gws); err != nil {
+			return nil, err
+		}
 		fmt.Fprintf(o.Log, "  %6d prefixes: announced everywhere in %6.2fs, withdrawn in %6.2fs\n", n, run.AnnounceS, run.WithdrawS)
 		res.Runs = append(res.Runs, run)
 	}
 	return res, nil
+}
+
+// sleepCtx waits d (a measuring point, not a readiness wait) or until ctx
+// ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // ExtraPrefix returns the i-th extra prefix.

@@ -102,13 +102,13 @@ func newBenchConvergence() *cobra.Command {
 			}
 			fmt.Fprintf(out, "gateway VmRSS (MB); target idle <= %.0f MB\n%-6s %8s", res.TargetMB, "", "idle")
 			for _, r := range res.Runs {
-				fmt.Fprintf(out, " %10s %10s", fmt.Sprintf("%d", r.Prefixes), "after")
+				fmt.Fprintf(out, " %10s %10s %10s", fmt.Sprintf("%d", r.Prefixes), "after", "+"+bench.SettleAfter.String())
 			}
 			fmt.Fprintln(out)
 			for _, g := range res.Gateways {
 				fmt.Fprintf(out, "%-6s %8.1f", g, res.IdleRSS[g])
 				for _, r := range res.Runs {
-					fmt.Fprintf(out, " %10.1f %10.1f", r.LoadedRSS[g], r.AfterRSS[g])
+					fmt.Fprintf(out, " %10.1f %10.1f %10.1f", r.LoadedRSS[g], r.AfterRSS[g], r.SettledRSS[g])
 				}
 				fmt.Fprintln(out)
 			}

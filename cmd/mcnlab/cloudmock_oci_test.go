@@ -80,7 +80,8 @@ func TestServeOCIAccount(t *testing.T) {
 // naming it (both 0600) under the lab's state; a shell that evals what
 // `mcnlab cloudmock env --provider oci` prints has OCI_CONFIG_FILE,
 // OCI_CLI_PROFILE and MCNLAB_OCI_ENDPOINT, and the Go SDK configured
-// from them alone makes, lists and deletes a VCN.
+// from them alone makes, lists and deletes a VCN; so does the TypeScript
+// SDK (oci-core) from them (ociTypeScript).
 func TestServeOCILab(t *testing.T) {
 	roottest.Require(t)
 	roottest.UseTempState(t)
@@ -114,4 +115,5 @@ func TestServeOCILab(t *testing.T) {
 		t.Fatalf("config: region %q tenancy %q", region, tenancy)
 	}
 	ociVcnRoundTrip(t, p, env[2], tenancy)
+	ociTypeScript(t, env[0], env[1], env[2])
 }

@@ -17,40 +17,7 @@ import (
 // registered with the 2020-09-01-hybrid profile and an ADFS-shaped
 // authority, the server's CA in REQUESTS_CA_BUNDLE, a service principal.
 func TestAzureCLI(t *testing.T) {
-	bin, err := exec.LookPath("az")
-	if err != nil {
-		roottest.Missing(t, "az not installed (Debian: azure-cli)")
-	}
-	if testing.Short() {
-		t.Skip("slow: starts the Azure CLI")
-	}
-	e := newEnv(t)
-	dir := t.TempDir()
-	ca := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: e.ts.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	az := func(args ...string) (string, error) {
-		cmd := exec.CommandContext(t.Context(), bin, args...)
-		cmd.Env = append(os.Environ(), "AZURE_CONFIG_DIR="+filepath.Join(dir, "az"), "AZURE_CORE_COLLECT_TELEMETRY=false",
-			"AZURE_CORE_NO_COLOR=true", "AZURE_CORE_ONLY_SHOW_ERRORS=true", "REQUESTS_CA_BUNDLE="+ca)
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, err := az(args...)
-		if err != nil {
-			t.Fatalf("az %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return out
-	}
-	must("cloud", "register", "-n", "mcnlab", "--endpoint-resource-manager", e.ts.URL+"/", "--profile", "2020-09-01-hybrid")
-	must("cloud", "set", "-n", "mcnlab")
-	must("login", "--service-principal", "-u", testApp, "-p", testSecret, "--tenant", testTenant)
-	if out := must("account", "show", "--query", "id", "-o", "tsv"); strings.TrimSpace(out) != testSub {
-		t.Fatalf("account show: %q", out)
-	}
+	e, az, must := azCLI(t)
 	must("group", "create", "-n", "rg1", "-l", "eastus")
 	must("network", "nsg", "create", "-g", "rg1", "-n", "nsg1")
 	must("network", "nsg", "rule", "create", "-g", "rg1", "--nsg-name", "nsg1", "-n", "deny-ssh", "--priority", "200",
@@ -80,7 +47,7 @@ func TestAzureCLI(t *testing.T) {
 	if out := must("network", "vnet", "list", "--query", "[].name", "-o", "tsv"); strings.TrimSpace(out) != "v1" {
 		t.Fatalf("vnet list: %q", out)
 	}
-	out, err = az("network", "vnet", "subnet", "create", "-g", "rg1", "--vnet-name", "v1", "-n", "s3", "--address-prefixes", "10.9.0.0/24")
+	out, err := az("network", "vnet", "subnet", "create", "-g", "rg1", "--vnet-name", "v1", "-n", "s3", "--address-prefixes", "10.9.0.0/24")
 	if err == nil || !strings.Contains(out, "NetcfgSubnetRangeOutsideVnet") {
 		t.Fatalf("a subnet outside the VNet: %v\n%s", err, out)
 	}
@@ -102,4 +69,46 @@ func TestAzureCLI(t *testing.T) {
 	if n := len(e.cloud.Networks(testSub)) + len(e.cloud.RuleSets(testSub, "")) + len(e.cloud.RouteTables(testSub)) + len(e.cloud.Scopes(testSub)); n != 0 {
 		t.Fatalf("%d objects left after the deletes", n)
 	}
+}
+
+// azCLI starts a server (newEnv), registers it as a cloud with a fresh az configuration and
+// logs in as the test principal; az runs az and returns its output, must
+// fails the test when az fails.
+func azCLI(t *testing.T) (e *env, az func(args ...string) (string, error), must func(args ...string) string) {
+	t.Helper()
+	bin, err := exec.LookPath("az")
+	if err != nil {
+		roottest.Missing(t, "az not installed (Debian: azure-cli)")
+	}
+	if testing.Short() {
+		t.Skip("slow: starts the Azure CLI")
+	}
+	e = newEnv(t)
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: e.ts.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	az = func(args ...string) (string, error) {
+		cmd := exec.CommandContext(t.Context(), bin, args...)
+		cmd.Env = append(os.Environ(), "AZURE_CONFIG_DIR="+filepath.Join(dir, "az"), "AZURE_CORE_COLLECT_TELEMETRY=false",
+			"AZURE_CORE_NO_COLOR=true", "AZURE_CORE_ONLY_SHOW_ERRORS=true", "REQUESTS_CA_BUNDLE="+ca)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	must = func(args ...string) string {
+		t.Helper()
+		out, err := az(args...)
+		if err != nil {
+			t.Fatalf("az %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	must("cloud", "register", "-n", "mcnlab", "--endpoint-resource-manager", e.ts.URL+"/", "--profile", "2020-09-01-hybrid")
+	must("cloud", "set", "-n", "mcnlab")
+	must("login", "--service-principal", "-u", testApp, "-p", testSecret, "--tenant", testTenant)
+	if out := must("account", "show", "--query", "id", "-o", "tsv"); strings.TrimSpace(out) != testSub {
+		t.Fatalf("account show: %q", out)
+	}
+	return e, az, must
 }

@@ -33,6 +33,8 @@ func (s *Server) serveComputeProvider(q *request, w []string) {
 		s.computeOperation(q, lower(w[2]), w[3])
 	case len(w) == 1 && lower(w[0]) == "virtualmachines":
 		s.listVMs(q, "")
+	case isImageVersions(w):
+		s.serveImageVersions(q, w)
 	default:
 		writeError(q.w, fail(http.StatusNotFound, "InvalidResourceType", "The resource type '%s' could not be found in the namespace 'Microsoft.Compute'.", clip(strings.Join(w, "/"))))
 	}

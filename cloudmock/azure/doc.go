@@ -15,8 +15,10 @@
 // peering (the lab's private lines, circuit claiming the line of its
 // name), and Microsoft.Compute virtual machines on existing NICs (model
 // instances; the marketplace image mcnlab:gateway:lab runs mcnlab
-// gateway). az vm create is not served: it deploys an ARM template
-// through Microsoft.Resources/deployments, which this package lacks.
+// gateway), marketplace image versions, and template deployments
+// (Microsoft.Resources/deployments: az vm create's path), whose
+// resources are evaluated (template_expr.go) and written in dependency
+// order through the same PUT handlers (template.go).
 //
 // Each service principal maps to one subscription; its tokens are signed
 // by the server and checked on every ARM call. Every api-version Azure

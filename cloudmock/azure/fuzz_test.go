@@ -29,6 +29,7 @@ var fuzzPaths = []string{
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2024-11-01",
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/expressRouteCircuits/er1?api-version=2025-05-01",
 	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Network/expressRouteCircuits/er1/peerings/AzurePrivatePeering?api-version=2025-05-01",
+	"/subscriptions/" + testSub + "/resourceGroups/rg1/providers/Microsoft.Resources/deployments/d1?api-version=2021-04-01",
 }
 
 // FuzzARMRequest: whatever body a PUT carries, the front-end answers
@@ -36,6 +37,7 @@ var fuzzPaths = []string{
 // ARM's shape.
 func FuzzARMRequest(f *testing.F) {
 	for _, s := range []string{
+		`{"properties":{"mode":"Incremental","parameters":{"p":{"value":"x"}},"template":{"parameters":{"p":{"type":"string"}},"variables":{"v":"[concat(parameters('p'), '-1')]"},"resources":[{"type":"Microsoft.Network/networkSecurityGroups","apiVersion":"2015-06-15","name":"[variables('v')]","location":"[resourceGroup().location]","dependsOn":["[resourceId('Microsoft.Network/virtualNetworks', 'v1')]"],"properties":{}},{"type":"Microsoft.Network/virtualNetworks","apiVersion":"2023-09-01","name":"v1","location":"eastus","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]}}}]}}}`,
 		`{"location":"eastus","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]},"subnets":[{"name":"s1","properties":{"addressPrefix":"10.0.1.0/24","networkSecurityGroup":{"id":"/subscriptions/x"}}}]}}`,
 		`{"location":"eastus","properties":{"securityRules":[{"name":"a","properties":{"priority":100,"direction":"Inbound","access":"Allow","protocol":"Tcp","sourceAddressPrefix":"*","destinationAddressPrefix":"*","sourcePortRange":"*","destinationPortRange":"22"}}]}}`,
 		`{"properties":{"priority":4096,"direction":"Outbound","access":"Deny","protocol":"*","destinationAddressPrefix":"Internet"}}`,

@@ -57,6 +57,15 @@ func (s *Server) serveGroups(q *request, w []string) {
 		s.serveCompute(q, w[0], w[3:])
 		return
 	}
+	if len(w) >= 4 && lower(w[1]) == "providers" && lower(w[2]) == "microsoft.resources" && lower(w[3]) == "deployments" {
+		g, err := s.group(q.sub, w[0])
+		if err != nil {
+			writeError(q.w, err)
+			return
+		}
+		s.serveDeployments(q, g, w[4:])
+		return
+	}
 	if err := checkVersion(q.Request, "resourceGroups", resourcesVersions); err != nil {
 		writeError(q.w, err)
 		return

@@ -16,6 +16,9 @@ type Scope struct {
 	Region  string
 	Name    string
 	Tags    map[string]string
+	// Attrs are a front-end's records kept with the scope (SetAttrs):
+	// the ARM front-end's template deployments of a resource group.
+	Attrs map[string]string
 }
 
 // CreateScope makes a scope named at.Name in region at.Region (at.Scope is
@@ -37,7 +40,7 @@ func (c *Cloud) CreateScope(account string, at Place, tags map[string]string) (S
 
 func (c *Cloud) scopeLocked(id string) Scope {
 	o := c.owners[id]
-	return Scope{ID: id, Account: o.account, Region: o.region, Name: o.name, Tags: c.tagsLocked(id)}
+	return Scope{ID: id, Account: o.account, Region: o.region, Name: o.name, Tags: c.tagsLocked(id), Attrs: maps.Clone(o.attrs)}
 }
 
 // ScopeOf returns one scope of the account by ID.

@@ -13,8 +13,8 @@ import (
 )
 
 // azVMScript makes a NIC with az, the VM on it with the ARM PUT that the
-// Go SDK's armcompute sends (through az rest: Debian's az 2.45 cannot
-// create a VM, see TestAzureCLIVMCreate), and then works the VM with the
+// Go SDK's armcompute sends (through az rest; az vm create, a template
+// deployment, is TestAzureVMCreateThroughEnv's), and then works the VM with the
 // az vm commands a user has: list, show (-d), stop, get-instance-view,
 // start, deallocate, restart, az resource show, delete.
 const azVMScript = `set -e

@@ -137,6 +137,8 @@ func lifecycleOf(r common.OCIResponse) string {
 		return string(v.LifecycleState)
 	case core.GetNatGatewayResponse:
 		return string(v.LifecycleState)
+	case core.GetDhcpOptionsResponse:
+		return string(v.LifecycleState)
 	case core.GetDrgResponse:
 		return string(v.LifecycleState)
 	case core.GetDrgAttachmentResponse:

@@ -134,6 +134,8 @@ func (s *Server) route(q *request) *apiError {
 		k = s.nsgs()
 	case "drgs":
 		k = s.drgs()
+	case "dhcps":
+		k = s.dhcpOptionSets()
 	case "drgAttachments":
 		k = s.drgAttachments()
 	case "drgRouteTables":

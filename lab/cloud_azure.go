@@ -91,7 +91,7 @@ func startAzureCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds c
 	regions := cloudRegions(cp)
 	argv := []string{self, "cloudmock", "serve", "--provider", "azure", "--lab", lab, "--join", "--listen", listen,
 		"--addr-file", addrFile, "--region", regions[0], "--state", CloudStateFile(lab)}
-	addr, err := runCloud(ctx, lab, argv, creds)
+	addr, err := runCloud(ctx, lab, argv, accountsOf(creds))
 	if err != nil {
 		return err
 	}

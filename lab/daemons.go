@@ -148,6 +148,12 @@ func Tail(path string, n int) string {
 // records it, and waits until its API answers: the emulated AWS, or the
 // emulated Azure for a topology whose lab accounts are Azure's.
 func StartCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) error {
+	if ps := labProviders(cp); ps[gcpProvider] {
+		if len(ps) > 1 {
+			return fmt.Errorf("lab %s: accounts of gcp and another cloud on the lab's emulated clouds are not served together yet", lab)
+		}
+		return startGCPCloud(ctx, lab, cp, o)
+	}
 	if ps := labProviders(cp); ps[azureProvider] {
 		if ps[cloudProvider] {
 			return fmt.Errorf("lab %s: accounts of both aws and azure on the lab's emulated clouds are not served together yet", lab)
@@ -207,7 +213,7 @@ func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.
 	if cp.Topology.Internet != nil {
 		argv = append(argv, "--internet", TopologyFile(lab)) // its servers and the VPCs' resolvers
 	}
-	addr, err := runCloud(ctx, lab, argv, creds)
+	addr, err := runCloud(ctx, lab, argv, accountsOf(creds))
 	if err != nil {
 		return err
 	}
@@ -218,13 +224,19 @@ func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.
 	return WriteEndpoint(lab, cloudProvider, creds)
 }
 
+// accountsOf is the account of creds as AWS's and Azure's `cloudmock
+// serve` take it in AccountsEnv: ID:KEY_ID:SECRET.
+func accountsOf(creds cloud.Endpoint) string {
+	return creds.AccountID + ":" + creds.Credentials.KeyID + ":" + creds.Credentials.Secret
+}
+
 // runCloud starts the lab's cloud daemon argv, which writes the address
-// it listens on to the lab's cloudAddrFile, with the account of creds in
+// it listens on to the lab's cloudAddrFile, with accounts in
 // its environment (out of the process list), records it, and waits until
 // it listens; it returns the address.
-func runCloud(ctx context.Context, lab string, argv []string, creds cloud.Endpoint) (string, error) {
+func runCloud(ctx context.Context, lab string, argv []string, accounts string) (string, error) {
 	logPath := LogFile(lab, CloudDaemon)
-	p, err := startRootDaemon(argv, logPath, AccountsEnv+"="+creds.AccountID+":"+creds.Credentials.KeyID+":"+creds.Credentials.Secret)
+	p, err := startRootDaemon(argv, logPath, AccountsEnv+"="+accounts)
 	if err != nil {
 		return "", err
 	}

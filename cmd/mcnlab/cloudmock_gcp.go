@@ -27,8 +27,9 @@ With --provider gcp it serves the Compute Engine API v1 (networks,
 subnetworks, firewalls, routes, addresses, instances, operations;
 /compute/v1/) over plain HTTP,
 which gcloud and the Google client libraries accept. Each --account is
-PROJECT_ID:TOKEN (a bearer token and the one project it may use); without
-one, a random project and token are made. With --lab the project, the
+PROJECT_ID:TOKEN (a bearer token and the one project it may use), or each
+word of ` + mcnlab.AccountsEnv + `; without one, a random project and token
+are made. --join realizes in a lab that a deploy made. With --lab the project, the
 endpoint and the token (in a 0600 file) are recorded in the lab's state
 for 'mcnlab cloudmock env --provider gcp', and the lab realizes the
 networks (one router across regions), firewall rules (by priority at each
@@ -61,14 +62,23 @@ func gcpTokenFile(lab string) string { return filepath.Join(state.Dir(lab), "gcp
 // runGCP serves the Compute Engine API for --provider gcp until cmd's
 // context ends.
 func (f *serveFlags) runGCP(cmd *cobra.Command) error {
-	if len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 || f.internetFile != "" || f.statePath != "" || f.join {
-		return errors.New("--provider gcp: --circuit, --uplink, --line, --quota, --internet, --state and --join are AWS's (not served for GCP yet)")
+	if len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 || f.internetFile != "" || f.statePath != "" {
+		return errors.New("--provider gcp: --circuit, --uplink, --line, --quota, --internet and --state are AWS's (not served for GCP yet)")
+	}
+	if f.join && f.lab == "" {
+		return errors.New("--provider gcp: --join needs --lab")
 	}
 	var tokens map[string]string
 	var projects []string
-	if cmd.Flags().Changed("account") {
+	specs, given := f.accounts, cmd.Flags().Changed("account")
+	if env := os.Getenv(mcnlab.AccountsEnv); !given && env != "" {
+		// A lab's deploy passes the project and its token here, out of
+		// the process list.
+		specs, given = strings.Fields(env), true
+	}
+	if given {
 		var err error
-		if tokens, projects, err = parseGCPAccounts(f.accounts); err != nil {
+		if tokens, projects, err = parseGCPAccounts(specs); err != nil {
 			return err
 		}
 	} else {
@@ -85,7 +95,7 @@ func (f *serveFlags) runGCP(cmd *cobra.Command) error {
 		// The lab realizes the projects' networks, subnets, firewall rules,
 		// routes and instances; a call's change is in the dataplane when
 		// it returns (InForce).
-		cl, err := startCloudLab(cmd.Context(), f.lab, false, false, cloud, nil, nil, nil)
+		cl, err := startCloudLab(cmd.Context(), f.lab, f.join, false, cloud, nil, nil, nil)
 		if err != nil {
 			return err
 		}

@@ -211,7 +211,11 @@ func Create(l *Lab) error {
 		os.RemoveAll(tmp)
 		return err
 	}
-	if err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, Dir(l.Name), unix.RENAME_NOREPLACE); err != nil {
+	err = unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, Dir(l.Name), unix.RENAME_NOREPLACE)
+	if (errors.Is(err, os.ErrExist) || errors.Is(err, unix.ENOTEMPTY)) && clearDebris(l.Name) {
+		err = unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, Dir(l.Name), unix.RENAME_NOREPLACE)
+	}
+	if err != nil {
 		os.RemoveAll(tmp)
 		if errors.Is(err, os.ErrExist) || errors.Is(err, unix.ENOTEMPTY) {
 			return fmt.Errorf("lab %s: %w", l.Name, ErrExists)
@@ -219,6 +223,49 @@ func Create(l *Lab) error {
 		return fmt.Errorf("create state of lab %s: %w", l.Name, err)
 	}
 	return nil
+}
+
+// lockFiles are the files lock makes in a lab's directory.
+var lockFiles = map[string]bool{"lock": true, "daemons.lock": true}
+
+// clearDebris removes a lab's directory that is no lab (it has no state
+// file) and holds nothing but lock files that no live process holds: what
+// a process that was killed while it destroyed the lab can leave behind
+// (it had the lock open when the directory's other files went). It
+// reports whether the directory is gone. Anything else in the directory
+// (or a lock still held) keeps it, and the name stays taken.
+func clearDebris(lab string) bool {
+	dir := Dir(lab)
+	if st, err := os.Lstat(dir); err != nil || !st.IsDir() || isLab(lab) {
+		return false
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		if !lockFiles[e.Name()] || !e.Type().IsRegular() {
+			return false
+		}
+	}
+	for _, e := range ents {
+		f, err := os.OpenFile(filepath.Join(dir, e.Name()), os.O_RDWR, 0)
+		if err != nil {
+			return false
+		}
+		held := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil
+		f.Close()
+		if held {
+			return false
+		}
+	}
+	for _, e := range ents {
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return false
+		}
+	}
+	// rmdir, not RemoveAll: a file that appeared meanwhile keeps it.
+	return os.Remove(dir) == nil
 }
 
 // Save writes the lab's state atomically (write, fsync-free rename: the
@@ -360,12 +407,14 @@ func Part(lab, part string) ([]Node, error) {
 
 // Remove deletes a lab's state directory. It removes only a directory of
 // ours: a valid lab name directly under Root, holding a state file; anything
-// else is left alone (a lab already gone is not an error).
+// else is left alone (a lab already gone is not an error), but for the
+// lock files a killed destroy can leave (clearDebris).
 func Remove(lab string) error {
 	if err := CheckName(lab); err != nil {
 		return err
 	}
 	if !isLab(lab) {
+		clearDebris(lab)
 		return nil
 	}
 	if err := os.RemoveAll(Dir(lab)); err != nil {

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -140,5 +141,63 @@ func TestProcessAlive(t *testing.T) {
 	p.Start++
 	if p.Alive() {
 		t.Error("a live PID with another start time (a recycled PID) counts as alive")
+	}
+}
+
+// A destroy killed while it held the lab's lock leaves the directory with
+// only its lock files: the name is free again for Create (and Remove clears
+// it), unless the lock is still held or anything else is in there.
+func TestLockDebrisFreesTheName(t *testing.T) {
+	useTemp(t)
+	debris := func(name string, extra ...string) string {
+		t.Helper()
+		dir := filepath.Join(Root, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range append([]string{"lock", "daemons.lock"}, extra...) {
+			if err := os.WriteFile(filepath.Join(dir, f), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	debris("a")
+	if err := Create(&Lab{Name: "a"}); err != nil {
+		t.Fatalf("Create over lock debris = %v, want success", err)
+	}
+	if _, err := Load("a"); err != nil {
+		t.Errorf("Load after Create over debris = %v", err)
+	}
+
+	dir := debris("b")
+	if err := Remove("b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Remove left the lock debris: %v", err)
+	}
+
+	// A lock a live process holds: the destroy is still going on.
+	dir = debris("c")
+	f, err := os.Open(filepath.Join(dir, "lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	if err := Create(&Lab{Name: "c"}); !errors.Is(err, ErrExists) {
+		t.Errorf("Create over a held lock = %v, want ErrExists", err)
+	}
+
+	// Anything but lock files is not ours to remove.
+	dir = debris("d", "notes.txt")
+	if err := Create(&Lab{Name: "d"}); !errors.Is(err, ErrExists) {
+		t.Errorf("Create over a directory with other files = %v, want ErrExists", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "notes.txt")); err != nil {
+		t.Errorf("Create removed a file that is no debris: %v", err)
 	}
 }

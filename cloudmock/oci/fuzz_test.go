@@ -57,6 +57,7 @@ func FuzzRequests(f *testing.F) {
 		{"POST", "drgs", "", `{"compartmentId":"` + tenancy1 + `"}`},
 		{"POST", "drgRouteDistributions/x/actions/addDrgRouteDistributionStatements", "", `{"statements":[{"matchCriteria":[{"matchType":"MATCH_ALL"}],"action":"ACCEPT","priority":1}]}`},
 		{"GET", "drgRouteTables", "drgId=x", ""},
+		{"POST", "dhcps", "", `{"compartmentId":"` + tenancy1 + `","vcnId":"x","options":[{"type":"DomainNameServer","serverType":"CustomDnsServer","customDnsServers":["10.0.0.2"]}]}`},
 	} {
 		f.Add(seed.method, seed.path, seed.query, seed.body)
 	}

@@ -28,8 +28,10 @@ import (
 const serveOCILong = `
 
 With --provider oci it serves OCI's Core Services networking API
-(/20160918/: vcns, subnets, securityLists, routeTables, internetGateways,
-and the Identity compartments and tenancy) over plain HTTP, which the OCI
+(/20160918/: vcns, subnets, securityLists, networkSecurityGroups,
+routeTables, internetGateways, natGateways, dhcps, drgs, drgAttachments,
+drgRouteTables, drgRouteDistributions, workRequests, and the Identity
+compartments and tenancy) over plain HTTP, which the OCI
 SDKs accept; every request's HTTP signature is verified against the
 user's public key. Each --account is TENANCY_OCID:USER_OCID:PUBLIC_KEY_PEM
 (a file); without one, a random tenancy and user with a new RSA key are

@@ -68,6 +68,8 @@ func config(url string) sdkaws.Config {
 		BaseEndpoint:     sdkaws.String(url),
 		Credentials:      credentials.NewStaticCredentialsProvider(cred.AccessKeyID, cred.SecretAccessKey, ""),
 		RetryMaxAttempts: 1,
+		// As the lab's own config (LabConfig): aws-sdk-go-v2#2737.
+		HTTPClient: aws.BufferedBody(nil),
 	}
 }
 

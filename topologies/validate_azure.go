@@ -64,8 +64,9 @@ var notBuilt = map[Provider]struct{ vpc, line string }{
 
 // checkAzure checks what the controller cannot build on Azure and GCP
 // yet: an Azure VPC's region must be Azure's (GCP's: checkGCP); egress
-// gateways, FireNet and private lines (ExpressRoute, Interconnect) are
-// built on AWS only; a transit peering joins transits of one provider.
+// gateways, FireNet egress and private lines (ExpressRoute, Interconnect)
+// are built on AWS only, FireNet on AWS and Azure; a transit peering joins
+// transits of one provider.
 func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
 	provider := func(vpc string) Provider {
 		if v := x.vpcs[vpc]; v != nil && x.accounts[v.Account] != nil {
@@ -93,7 +94,17 @@ func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
 		if tr == nil || x.transits[tr.Name] != tr {
 			continue
 		}
-		if nb, ok := notBuilt[provider(tr.VPC)]; ok && tr.FireNet != nil {
+		nb, ok := notBuilt[provider(tr.VPC)]
+		switch {
+		case !ok || tr.FireNet == nil:
+		case provider(tr.VPC) == ProviderAzure && tr.FireNet.Egress:
+			// FireNet itself runs on Azure (firewall VMs in the transit
+			// VNet, user-defined routes back to the gateway); egress
+			// needs each firewall's second interface, which the
+			// controller builds on AWS only.
+			c.errf(join(join(join("transits", tr.Name), "firenet"), "egress"), tr.FireNet.Pos,
+				"egress through the firewalls is built on AWS only (each firewall needs a second network interface with a public address); transit %s is in an azure vnet: set egress: false", tr.Name)
+		case provider(tr.VPC) != ProviderAzure:
 			c.errf(join(join("transits", tr.Name), "firenet"), tr.Pos, "firenet is built on AWS only; transit %s is in %s %s", tr.Name, an(provider(tr.VPC)), nb.vpc)
 		}
 	}

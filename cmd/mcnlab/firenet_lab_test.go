@@ -156,23 +156,26 @@ func acceptedFrom(t *testing.T, client, server string, dst netip.Addr) netip.Add
 // firewall's first rule (its counter rises) while pings still pass.
 func sshBlocked(t *testing.T, lab, client string, dst netip.Addr, fw string) {
 	t.Helper()
-	rule := func() uint64 {
-		_, instances, err := mcnlab.PlanAndInstances(context.Background(), lab)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := fwmgmt.NewClient(emulator.GatewaySocket(lab, instances[fw].ID))
-		defer c.Close()
-		st, err := c.Status(context.Background())
-		if err != nil || len(st.Rules) == 0 {
-			t.Fatalf("%s's status: %v %+v", fw, err, st)
-		}
-		return st.Rules[0].Packets
-	}
-	dropped22(t, client, dst, fw, rule)
+	dropped22(t, client, dst, fw, func() uint64 { return firewallRule(t, lab, fw) })
 	if !reach(t, client, dst, 3) {
 		t.Errorf("ICMP stopped passing")
 	}
+}
+
+// firewallRule reads the packets firewall fw's first rule counted.
+func firewallRule(t *testing.T, lab, fw string) uint64 {
+	t.Helper()
+	_, instances, err := mcnlab.PlanAndInstances(context.Background(), lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fwmgmt.NewClient(emulator.GatewaySocket(lab, instances[fw].ID))
+	defer c.Close()
+	st, err := c.Status(context.Background())
+	if err != nil || len(st.Rules) == 0 {
+		t.Fatalf("%s's status: %v %+v", fw, err, st)
+	}
+	return st.Rules[0].Packets
 }
 
 // dropped22 checks that a connection from namespace client to dst:22

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/netip"
 	"strings"
 	"syscall"
@@ -11,6 +12,7 @@ import (
 	compute "google.golang.org/api/compute/v1"
 
 	"github.com/mcnlab/mcnlab/controller/cloud/gcp"
+	"github.com/mcnlab/mcnlab/controller/tracker"
 	"github.com/mcnlab/mcnlab/emulator"
 	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
@@ -25,7 +27,8 @@ const gcpTransit = "../../topologies/gcp-transit.yaml"
 // whose firewall rule admits prod only), and, read through the Go
 // library, the spoke subnets' tag-scoped routes send the other spoke's
 // network to their gateway instance, which forwards (canIpForward); plan
-// then finds nothing to do; a spoke gateway killed, the route moves to its
+// then finds nothing to do; vpc-tracker names prod-vpc's network for a
+// range of its subnet (gcpTracker); a spoke gateway killed, the route moves to its
 // pair and prod-app keeps reaching dev-app.
 func TestGCPTransitLab(t *testing.T) {
 	lab := deployCloudLab(t, gcpTransit, "gct")
@@ -67,7 +70,27 @@ func TestGCPTransitLab(t *testing.T) {
 	if out, _, err := run(t, "plan", "-t", gcpTransit, "--lab", lab); err != nil || strings.TrimSpace(out) != "no changes: the accounts match the intent" {
 		t.Errorf("plan of the deployed topology: %v\n%s", err, out)
 	}
+	gcpTracker(t, lab)
 	gcpFailover(t, lab, svc, project, instances["prod-1"].ID, instances["prod-2"].ID)
+}
+
+// gcpTracker: vpc-tracker --test 10.1.1.0/24 names prod-vpc's network,
+// made by the lab, with the range of its subnet app (a GCP network has
+// its subnets' ranges, none of its own), as the Compute Engine API lists
+// it.
+func gcpTracker(t *testing.T, lab string) {
+	out, _, err := run(t, "vpc-tracker", "--lab", lab, "--test", "10.1.1.0/24", "--json")
+	if err != nil {
+		t.Fatalf("vpc-tracker --test: %v", err)
+	}
+	var got []tracker.Allocation
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("decode %s: %v", out, err)
+	}
+	if len(got) != 1 || !strings.Contains(got[0].Name, "prod-vpc") || got[0].CIDR.String() != "10.1.1.0/24" || !got[0].Managed ||
+		!strings.Contains(got[0].ID, "/global/networks/vpc-prod-vpc-") || got[0].Account != "gcp-lab" {
+		t.Fatalf("vpc-tracker --test 10.1.1.0/24 = %+v, want prod-vpc's network with 10.1.1.0/24 of gcp-lab, managed", got)
+	}
 }
 
 // gcpService is a Compute Engine client of the lab's emulated GCP, as the

@@ -3,9 +3,13 @@ package emulator
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
+
+	"github.com/vishvananda/netlink"
 
 	"github.com/mcnlab/mcnlab/emulator/ipsec"
 	"github.com/mcnlab/mcnlab/emulator/state"
@@ -96,8 +100,59 @@ func (f *fabric) startStrongSwan(ctx context.Context, n *PlanNode) error {
 	if len(conns) == 0 {
 		return nil // a strongswan router that no connection names: the user configures it
 	}
-	_, err := StartCharon(ctx, f.plan.Lab, n.Name, conns, ipsec.Routing{})
-	return err
+	if _, err := StartCharon(ctx, f.plan.Lab, n.Name, conns, ipsec.Routing{}); err != nil {
+		return err
+	}
+	if err := f.insideAddresses(n); err != nil {
+		return fmt.Errorf("node %s: inside addresses: %w", n.Name, err)
+	}
+	return nil
+}
+
+// siteBGP is a strongswan node's BGP: its own (asn, networks) with a
+// neighbour for each of its connections with bgp, the gateway's inside
+// address; nil when the node has no bgp.
+func siteBGP(t *topologies.Topology, b *topologies.BGP, conns []*topologies.Site2Cloud) *topologies.BGP {
+	if b == nil {
+		return nil
+	}
+	out := *b
+	out.Neighbors = slices.Clone(b.Neighbors)
+	for _, s := range conns {
+		gw := t.Node(s.Gateway)
+		if s.BGP == nil || gw == nil || gw.BGP == nil {
+			continue
+		}
+		out.Neighbors = append(out.Neighbors, topologies.Neighbor{Address: s.BGP.GatewayInside().Addr(), ASN: gw.BGP.ASN, Pos: s.Pos})
+	}
+	return &out
+}
+
+// insideAddresses puts the site's inside address of each connection
+// with bgp on charon's TUN device, whose connected route FRR then sees
+// (the gateway's address is on the directly connected network, as for
+// any eBGP neighbour); charon routes the gateway's inside address into
+// the tunnel in its own table.
+func (f *fabric) insideAddresses(n *PlanNode) error {
+	var tun netlink.Link
+	for _, s := range n.Site2Cloud {
+		if s.BGP == nil {
+			continue
+		}
+		if tun == nil {
+			l, err := f.nodes[n.Name].nl.LinkByName(ipsec.TUN)
+			if err != nil {
+				return fmt.Errorf("charon's %s: %w", ipsec.TUN, err)
+			}
+			tun = l
+		}
+		a := s.BGP.SiteInside()
+		na := &netlink.Addr{IPNet: &net.IPNet{IP: a.Addr().AsSlice(), Mask: net.CIDRMask(a.Bits(), 32)}}
+		if err := f.nodes[n.Name].nl.AddrReplace(tun, na); err != nil {
+			return fmt.Errorf("address %s on %s: %w", a, ipsec.TUN, err)
+		}
+	}
+	return nil
 }
 
 // siteConnections returns the site2cloud connections whose site is node.

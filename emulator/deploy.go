@@ -273,7 +273,7 @@ func (f *fabric) build(ctx context.Context, pr Progress, opts Options) error {
 		if len(n.Exec) > 0 {
 			execNodes = append(execNodes, n)
 		}
-		if n.Kind.RunsDaemon() {
+		if n.Kind.RunsDaemon() || n.Kind == topologies.KindStrongSwan && n.BGP != nil {
 			daemonNodes = append(daemonNodes, n)
 		}
 		if n.Kind == topologies.KindGateway {

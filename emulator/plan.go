@@ -119,6 +119,7 @@ func NewPlan(lab string, t *topologies.Topology) (*Plan, error) {
 		}
 		if n.Kind == topologies.KindStrongSwan {
 			pn.Site2Cloud = siteConnections(t, n.Name)
+			pn.BGP = siteBGP(t, n.BGP, pn.Site2Cloud)
 		}
 		for j, v := range n.VXLAN {
 			if err := checkVXLAN(&v); err != nil {

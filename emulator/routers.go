@@ -56,10 +56,15 @@ func BFDControlSocket(lab, node string) string {
 	return filepath.Join(NodeDir(lab, node), frrPrivateDir, "bfdd.sock")
 }
 
-// DaemonFor returns the routing daemon of an frr or bird node, or nil.
+// DaemonFor returns the routing daemon of an frr or bird node, or of a
+// strongswan node with bgp (FRR beside charon), or nil.
 func DaemonFor(lab string, n *PlanNode) *Daemon {
 	dir := NodeDir(lab, n.Name)
-	switch n.Kind {
+	kind := n.Kind
+	if kind == topologies.KindStrongSwan && n.BGP != nil {
+		kind = topologies.KindFRR
+	}
+	switch kind {
 	case topologies.KindFRR:
 		bgpd := n.Config
 		if bgpd == "" {
@@ -195,7 +200,7 @@ func (f *fabric) startDaemon(ctx context.Context, n *PlanNode) error {
 	d := DaemonFor(f.plan.Lab, n)
 	prog := strings.Fields(d.Start[0])[0]
 	if _, err := os.Stat(prog); err != nil {
-		return fmt.Errorf("node %s (%s): %s: %w; install Debian's %s package", n.Name, n.Kind, prog, ErrDaemonMissing, map[topologies.NodeKind]string{topologies.KindFRR: "frr", topologies.KindBIRD: "bird2"}[n.Kind])
+		return fmt.Errorf("node %s (%s): %s: %w; install Debian's %s package", n.Name, n.Kind, prog, ErrDaemonMissing, map[topologies.NodeKind]string{topologies.KindFRR: "frr", topologies.KindStrongSwan: "frr", topologies.KindBIRD: "bird2"}[n.Kind])
 	}
 	if err := os.MkdirAll(d.Dir, 0o755); err != nil {
 		return fmt.Errorf("node %s: %w", n.Name, err)

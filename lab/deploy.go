@@ -71,6 +71,9 @@ func Deploy(ctx context.Context, d Deployment, o Options) error {
 	if err := s2c.Up(ctx, lab, t); err != nil {
 		return deployFailed(lab, pr, d.Retain, err)
 	}
+	if err := gwconf.WaitSite2Cloud(ctx, Nodes{Lab: lab}, t, pr); err != nil {
+		return deployFailed(lab, pr, d.Retain, err)
+	}
 	fmt.Fprintf(out, "lab %s ready in %s; `mcnlab inspect --lab %s` shows it, `mcnlab destroy --lab %s` removes it\n", lab, time.Since(start).Round(time.Millisecond), lab, lab)
 	return nil
 }
@@ -120,6 +123,9 @@ func deployCloud(ctx context.Context, d Deployment, o Options) error {
 		return fail(err)
 	}
 	if err := s2c.Up(ctx, lab, t); err != nil {
+		return fail(err)
+	}
+	if err := gwconf.WaitSite2Cloud(ctx, Nodes{Lab: lab}, t, pr); err != nil {
 		return fail(err)
 	}
 	if err := StartCloud(ctx, lab, cp, o); err != nil {

@@ -152,7 +152,7 @@ func reservedASN(asn uint32) string {
 func (c *checker) checkDaemon(n *Node, conn []connected) {
 	path := join("nodes", n.Name)
 	if n.BGP != nil && !n.Kind.TakesBGP() {
-		c.errf(join(path, "bgp"), n.Pos, "bgp is for nodes that speak BGP (kinds frr, bird, gateway); %s is a %s", n.Name, n.Kind)
+		c.errf(join(path, "bgp"), n.Pos, "bgp is for nodes that speak BGP (kinds frr, bird, gateway, strongswan); %s is a %s", n.Name, n.Kind)
 		return
 	}
 	if n.Config != "" && !n.Kind.RunsDaemon() {
@@ -161,6 +161,11 @@ func (c *checker) checkDaemon(n *Node, conn []connected) {
 	switch {
 	case !n.Kind.TakesBGP():
 		return
+	case n.Kind == KindStrongSwan:
+		c.checkStrongSwanBGP(n)
+		if n.BGP == nil {
+			return
+		}
 	case n.Kind == KindGateway && n.BGP == nil:
 		c.errf(path, n.Pos, "a gateway needs bgp with at least its asn, such as bgp: {asn: 65100, networks: [10.1.0.0/16]}")
 		return

@@ -60,7 +60,26 @@ func (d *decoder) s2cConnection(name string, key, n *yaml.Node, path string) *Si
 			}
 		}
 	}
+	if v := f["bgp"]; v != nil {
+		s.BGP = d.s2cBGP(v, join(path, "bgp"))
+	}
 	return s
+}
+
+// s2cBGP decodes a connection's bgp.
+func (d *decoder) s2cBGP(n *yaml.Node, path string) *S2CBGP {
+	b := &S2CBGP{}
+	f := d.fields(n, path, "s2cBGP")
+	if f == nil {
+		return b
+	}
+	if v := f["site-asn"]; v != nil {
+		b.SiteASN = d.asn(v, join(path, "site-asn"))
+	}
+	if v := f["inside"]; v != nil {
+		b.Inside = d.prefix(v, join(path, "inside"), "169.254.10.0/30")
+	}
+	return b
 }
 
 // s2cMapping decodes one mapping.

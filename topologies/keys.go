@@ -47,8 +47,9 @@ var objectKeys = map[string][]string{
 	"egressRule": {"fqdn", "protocol", "port", "action"},
 	// Site-to-cloud IPsec (site2cloud.go).
 	"site2cloud": {"site", "site-address", "gateway", "gateway-address", "ha-gateway", "ha-gateway-address", "auth",
-		"type", "ike", "esp", "site-subnets", "cloud-subnets", "mappings"},
+		"type", "ike", "esp", "site-subnets", "cloud-subnets", "mappings", "bgp"},
 	"s2cMapping": {"site", "site-virtual", "cloud", "cloud-virtual"},
+	"s2cBGP":     {"site-asn", "inside"},
 	// Public Subnet Filtering (psf.go).
 	"psf": {"gateway", "subnet", "address", "protects"},
 	// The user VPN (uservpn.go).
@@ -102,6 +103,7 @@ var requiredKeys = map[string][]string{
 	"vpnRule":      {"cidr"},
 	"site2cloud":   {"site", "site-address", "gateway", "gateway-address", "site-subnets", "cloud-subnets"},
 	"s2cMapping":   {"site", "site-virtual", "cloud", "cloud-virtual"},
+	"s2cBGP":       {"site-asn", "inside"},
 }
 
 // missingHint tells what to write for a missing required key; a hint
@@ -161,4 +163,6 @@ var missingHint = map[string]string{
 	"s2cMapping.site-virtual":    "what the cloud sees the site's prefix as, such as 100.65.0.0/16",
 	"s2cMapping.cloud":           "the cloud's real prefix, such as 10.0.0.0/16",
 	"s2cMapping.cloud-virtual":   "what the site sees the cloud's prefix as, such as 100.81.0.0/16",
+	"s2cBGP.site-asn":            "the site router's AS number, such as 65401",
+	"s2cBGP.inside":              "the tunnel's inside network, such as 169.254.10.0/30",
 }

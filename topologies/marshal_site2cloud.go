@@ -41,6 +41,11 @@ func marshalSite2Cloud(conns []*Site2Cloud) *yaml.Node {
 			}
 			c.Content = append(c.Content, str("mappings"), l)
 		}
+		if b := s.BGP; b != nil {
+			e := mapping("site-asn", integer(int64(b.SiteASN)), "inside", str(b.Inside.String()))
+			e.Style = yaml.FlowStyle
+			c.Content = append(c.Content, str("bgp"), e)
+		}
 		m.Content = append(m.Content, str(s.Name), c)
 	}
 	return m

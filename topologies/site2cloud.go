@@ -73,7 +73,33 @@ type Site2Cloud struct {
 	SiteSubnets, CloudSubnets []netip.Prefix
 	// Mappings, when set, make the connection mapped.
 	Mappings []S2CMapping
-	Pos      Pos
+	// BGP, when set, runs a BGP session over the tunnel: the site's
+	// prefixes reach the gateway by BGP instead of static routes.
+	BGP *S2CBGP
+	Pos Pos
+}
+
+// S2CBGP is BGP over a route-based tunnel between the site router and the
+// gateway, on the tunnel's inside addresses: the first address of Inside
+// is the gateway's, the second the site's (the convention of AWS's
+// tunnel inside CIDRs). The gateway's AS number is its node's.
+type S2CBGP struct {
+	// SiteASN is the site router's AS number.
+	SiteASN uint32
+	// Inside is the tunnel's inside network, a /30.
+	Inside netip.Prefix
+}
+
+// GatewayInside is the gateway's inside address, with the network's
+// length.
+func (b *S2CBGP) GatewayInside() netip.Prefix {
+	return netip.PrefixFrom(b.Inside.Addr().Next(), b.Inside.Bits())
+}
+
+// SiteInside is the site router's inside address, with the network's
+// length.
+func (b *S2CBGP) SiteInside() netip.Prefix {
+	return netip.PrefixFrom(b.Inside.Addr().Next().Next(), b.Inside.Bits())
 }
 
 // S2CMapping translates one source/destination pair: the site's real

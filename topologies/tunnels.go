@@ -12,8 +12,11 @@ import (
 // session over each tunnel and to each neighbor in its bgp block.
 const KindGateway NodeKind = "gateway"
 
-// TakesBGP reports whether nodes of the kind take a bgp block.
-func (k NodeKind) TakesBGP() bool { return k == KindFRR || k == KindBIRD || k == KindGateway }
+// TakesBGP reports whether nodes of the kind take a bgp block (a
+// strongswan node runs FRR beside charon for its connections with bgp).
+func (k NodeKind) TakesBGP() bool {
+	return k == KindFRR || k == KindBIRD || k == KindGateway || k == KindStrongSwan
+}
 
 // Tunnel is an encrypted tunnel between two gateways (WireGuard), with a
 // BGP session over its inner addresses.

@@ -39,6 +39,7 @@ func (c *checker) checkSite2Cloud(t *Topology, nodes map[string]*Node, conn map[
 		c.checkS2CPrefixes(join(path, "site-subnets"), s.SiteSubnets, s.Pos)
 		c.checkS2CPrefixes(join(path, "cloud-subnets"), s.CloudSubnets, s.Pos)
 		c.checkMappings(path, s)
+		c.checkS2CBGP(path, s, nodes)
 		for _, gw := range []string{s.Gateway, s.HAGateway} {
 			if gw != "" {
 				claimed[gw] = c.claimS2C(path, s, claimed[gw])

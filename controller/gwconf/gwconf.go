@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -135,6 +136,11 @@ func Configs(t *topologies.Topology, keys Keys) (map[string]mgmt.Config, error) 
 		}
 		descs[g.Name] = d
 	}
+	for i, s := range t.Site2Cloud {
+		if d := descs[s.Gateway]; d != nil && s.BGP != nil {
+			d.Neighbors = append(d.Neighbors, gwcfg.Neighbor{Name: S2CNeighbor(i), Address: s.BGP.SiteInside().Addr(), ASN: s.BGP.SiteASN})
+		}
+	}
 	for i, tn := range t.Tunnels {
 		inner := t.InnerAddresses(i)
 		port := uint16(BasePort + i)
@@ -232,10 +238,49 @@ type Progress interface {
 	Step(phase string, done, total int)
 }
 
+// S2CNeighbor names the gateway's BGP neighbour of the site of
+// t.Site2Cloud[i] (a connection with bgp).
+func S2CNeighbor(i int) string { return fmt.Sprintf("s2c%d", i) }
+
+// isS2CNeighbor reports whether a session's name is S2CNeighbor's.
+func isS2CNeighbor(name string) bool {
+	var i int
+	_, err := fmt.Sscanf(name, "s2c%d", &i)
+	return err == nil && S2CNeighbor(i) == name
+}
+
 // WaitConverged polls the gateways, reached through dial, until every
 // tunnel is up and every BGP session is established, or ctx ends; the
 // error then names what is not.
 func WaitConverged(ctx context.Context, dial nodes.Dialer, gateways []string, pr Progress) error {
+	return waitSessions(ctx, dial, gateways, pr, func(string) bool { return true })
+}
+
+// WaitSite2Cloud waits until the BGP sessions of t's site2cloud
+// connections with bgp are established at their gateways, or ctx ends
+// (at most ConvergeTimeout): they go over the tunnels, which come up
+// only after Apply, so Apply does not wait for them.
+func WaitSite2Cloud(ctx context.Context, dial nodes.Dialer, t *topologies.Topology, pr Progress) error {
+	var gws []string
+	for _, s := range t.Site2Cloud {
+		if s.BGP != nil && !slices.Contains(gws, s.Gateway) {
+			gws = append(gws, s.Gateway)
+		}
+	}
+	if len(gws) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, ConvergeTimeout)
+	defer cancel()
+	if err := waitSessions(ctx, dial, gws, pr, isS2CNeighbor); err != nil {
+		return fmt.Errorf("site2cloud bgp: %w", err)
+	}
+	return nil
+}
+
+// waitSessions polls the gateways until every tunnel is up and every BGP
+// session that want names is established, or ctx ends.
+func waitSessions(ctx context.Context, dial nodes.Dialer, gateways []string, pr Progress, want func(session string) bool) error {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -247,6 +292,9 @@ func WaitConverged(ctx context.Context, dial nodes.Dialer, gateways []string, pr
 				continue
 			}
 			for _, s := range st.Sessions {
+				if !want(s.Name) {
+					continue
+				}
 				total++
 				if s.State == "established" {
 					up++
@@ -316,5 +364,6 @@ func Apply(ctx context.Context, lab string, dial nodes.Dialer, t *topologies.Top
 	}
 	ctx, cancel := context.WithTimeout(ctx, ConvergeTimeout)
 	defer cancel()
-	return WaitConverged(ctx, dial, names, pr)
+	// The sessions to sites go over their tunnels (WaitSite2Cloud).
+	return waitSessions(ctx, dial, names, pr, func(s string) bool { return !isS2CNeighbor(s) })
 }

@@ -2,6 +2,7 @@ package gwconf
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"os"
 	"strings"
@@ -68,6 +69,37 @@ func TestConfigs(t *testing.T) {
 	back := cfgs["tgw2"].Peers[0] // tgw2's first tunnel is the one to sa1
 	if back.Name != "sa1" || back.Address != netip.MustParsePrefix("169.254.0.3/31") || back.PeerAddress != netip.MustParseAddr("169.254.0.2") {
 		t.Errorf("tgw2's peer sa1 = %+v", back)
+	}
+}
+
+// TestS2CNeighbor: a site2cloud connection with bgp gives its gateway a
+// neighbour at the site's inside address with the site's AS number, named
+// so that Apply leaves it to WaitSite2Cloud.
+func TestS2CNeighbor(t *testing.T) {
+	topo, err := topologies.Load("../../cmd/mcnlab/testdata/s2c-bgp.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gws := Gateways(topo)
+	keys := Keys{}
+	for _, g := range gws {
+		keys[g.Name] = mustKey(t)
+	}
+	cfgs, err := Configs(topo, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range cfgs["gw1"].Neighbors {
+		got = append(got, fmt.Sprintf("%s %s %d s2c=%v", n.Name, n.Address, n.ASN, isS2CNeighbor(n.Name)))
+	}
+	if want := "[n0 10.1.0.1 65301 s2c=false s2c0 169.254.10.2 65401 s2c=true]"; fmt.Sprint(got) != want {
+		t.Errorf("gw1's neighbours %v, want %s", got, want)
+	}
+	for _, name := range []string{"s2c", "s2c01", "s2cx", "n2"} {
+		if isS2CNeighbor(name) {
+			t.Errorf("%q taken for a site2cloud neighbour", name)
+		}
 	}
 }
 

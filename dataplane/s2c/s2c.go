@@ -27,7 +27,7 @@ import (
 // Kernel objects of the gateway side.
 const (
 	// Interface is the TUN device of kernel-libipsec.
-	Interface = "ipsec0"
+	Interface = ipsec.TUN
 	// TableName is the nftables table of the mapped connections.
 	TableName = "mcnlab-s2c"
 	// RouteMark marks packets bound for a site's virtual prefix, which
@@ -43,8 +43,13 @@ type Gateway struct {
 	// Conns are the connections as the gateway's charon loads them.
 	Conns []ipsec.Conn
 	// Routes are the site prefixes routed into Interface (unmapped
-	// connections).
+	// connections without bgp).
 	Routes []netip.Prefix
+	// Inside are the gateway's inside addresses on Interface, of the
+	// connections with bgp: the sessions go over the tunnels to the
+	// sites' inside addresses on the connected network, and the sites'
+	// prefixes come by BGP with those as next hops.
+	Inside []netip.Prefix
 	// Mapped is set when a connection is mapped: the gateway then needs
 	// the default route into Interface in RouteTable, so that traffic
 	// translated for a site never leaves any other way.
@@ -101,6 +106,8 @@ func Gateways(t *topologies.Topology, lab string, psk func(conn string) (string,
 				addMappings(&g.Table, s.Mappings)
 			case s.Type == topologies.S2CPolicyBased:
 				addPolicyMarks(&g.Table, s.SiteSubnets)
+			case s.BGP != nil:
+				g.Inside = append(g.Inside, s.BGP.GatewayInside())
 			default:
 				g.Routes = append(g.Routes, s.SiteSubnets...)
 			}

@@ -79,6 +79,29 @@ func TestUnmappedRoutesSiteSubnets(t *testing.T) {
 	}
 }
 
+// TestBGPConnectionInside: a connection with bgp routes no site prefix
+// statically (they come by BGP); the gateway's inside address goes on
+// ipsec0, and both inside addresses are in the traffic selectors.
+func TestBGPConnectionInside(t *testing.T) {
+	p := netip.MustParsePrefix
+	topo := &topologies.Topology{Site2Cloud: []*topologies.Site2Cloud{{Name: "dc", Site: "r1", SiteAddress: netip.MustParseAddr("203.0.113.2"),
+		Gateway: "gw1", GatewayAddress: netip.MustParseAddr("198.51.100.2"), Type: topologies.S2CRouteBased,
+		IKE: []string{topologies.DefaultIKEProposal}, ESP: []string{topologies.DefaultESPProposal},
+		SiteSubnets: []netip.Prefix{p("10.50.1.0/24")}, CloudSubnets: []netip.Prefix{p("10.1.0.0/16")},
+		BGP: &topologies.S2CBGP{SiteASN: 65401, Inside: p("169.254.10.0/30")}}}}
+	gws, err := Gateways(topo, "s2ctest", func(string) (string, error) { return strings.Repeat("cd", 32), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gws[0]
+	if len(g.Routes) != 0 || fmt.Sprint(g.Inside) != "[169.254.10.1/30]" || len(g.Table.Chains) != 0 {
+		t.Errorf("gateway %+v", g)
+	}
+	if c := g.Conns[0]; fmt.Sprint(c.LocalTS, c.RemoteTS) != "[10.1.0.0/16 169.254.10.1/32] [10.50.1.0/24 169.254.10.2/32]" {
+		t.Errorf("selectors %v %v", c.LocalTS, c.RemoteTS)
+	}
+}
+
 // TestPolicyBasedMarks: a policy-based connection routes nothing itself;
 // what goes to its site's prefixes is marked for the table of charon's
 // routes.

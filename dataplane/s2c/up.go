@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/google/nftables"
@@ -150,8 +151,8 @@ func localAddresses(h *netlink.Handle, g Gateway) error {
 	}
 	for _, c := range g.Conns {
 		for _, p := range c.LocalTS {
-			if holds(addrs, p) {
-				continue
+			if holds(addrs, p) || slices.ContainsFunc(g.Inside, func(a netip.Prefix) bool { return p.Contains(a.Addr()) }) {
+				continue // an inside address goes on Interface (routes)
 			}
 			a := p.Addr().Next()
 			na := &netlink.Addr{IPNet: &net.IPNet{IP: a.AsSlice(), Mask: net.CIDRMask(32, 32)}}
@@ -174,7 +175,8 @@ func holds(addrs []netlink.Addr, p netip.Prefix) bool {
 	return false
 }
 
-// routes routes the route-based sites' prefixes into the tunnel device,
+// routes puts the inside addresses of connections with bgp on the tunnel
+// device, routes the other route-based sites' prefixes into it,
 // sends what carries RouteMark to RouteTable, and when a connection is
 // mapped routes everything in RouteTable into the tunnel device.
 func routes(h *netlink.Handle, g Gateway) error {
@@ -183,6 +185,12 @@ func routes(h *netlink.Handle, g Gateway) error {
 		return fmt.Errorf("charon's %s: %w", Interface, err)
 	}
 	idx := link.Attrs().Index
+	for _, a := range g.Inside {
+		na := &netlink.Addr{IPNet: &net.IPNet{IP: a.Addr().AsSlice(), Mask: net.CIDRMask(a.Bits(), 32)}}
+		if err := h.AddrReplace(link, na); err != nil {
+			return fmt.Errorf("inside address %s on %s: %w", a, Interface, err)
+		}
+	}
 	for _, p := range g.Routes {
 		r := &netlink.Route{LinkIndex: idx, Dst: &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), 32)}, Scope: netlink.SCOPE_LINK, Protocol: unix.RTPROT_STATIC}
 		if err := h.RouteReplace(r); err != nil {

@@ -20,6 +20,10 @@ var (
 	LibIPsec   = "/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so"
 )
 
+// TUN is the TUN device of kernel-libipsec in a charon's namespace, over
+// which it carries the ESP it does in the process.
+const TUN = "ipsec0"
+
 // Packages are the Debian packages a lab charon needs.
 const Packages = "strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins"
 

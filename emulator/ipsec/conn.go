@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/mcnlab/mcnlab/emulator/state"
@@ -71,7 +72,9 @@ const (
 const HASuffix = "-ha"
 
 // SiteConns returns the connections of s at its site router: the tunnel
-// to the gateway and, with an HA gateway, the backup tunnel to it. psk is
+// to the gateway and, with an HA gateway, the backup tunnel to it. With
+// bgp the traffic selectors hold the inside addresses too (each end's
+// /32). psk is
 // the connection's key; n the connection's place among its site's
 // (SiteIndex), from which the tunnels' request IDs follow (2n+1, 2n+2).
 func SiteConns(s *topologies.Site2Cloud, psk string, n int) []Conn {
@@ -81,6 +84,11 @@ func SiteConns(s *topologies.Site2Cloud, psk string, n int) []Conn {
 		for _, m := range s.Mappings {
 			local, remote = appendNew(local, m.Site), appendNew(remote, m.CloudVirtual)
 		}
+	}
+	if b := s.BGP; b != nil {
+		// The BGP session's packets go through the tunnel too.
+		local = append(slices.Clone(local), netip.PrefixFrom(b.SiteInside().Addr(), 32))
+		remote = append(slices.Clone(remote), netip.PrefixFrom(b.GatewayInside().Addr(), 32))
 	}
 	c := Conn{Name: s.Name, Local: s.SiteAddress, Remote: s.GatewayAddress, PSK: psk, IKE: s.IKE, ESP: s.ESP,
 		LocalTS: local, RemoteTS: remote, Initiate: true}

@@ -258,20 +258,23 @@ func (d *fpLab) toggleApproval(t *testing.T, r *rand.Rand) string {
 	return fmt.Sprintf("routes %s %s %s", verb, a.Site, a.Prefix)
 }
 
-// tableHas reports whether the route table of w's subnet has a route to p.
-func (d *fpLab) tableHas(t *testing.T, w string, p netip.Prefix) bool {
+// learned returns the destinations of the learned routes (to an
+// instance's interface: a spoke gateway's) in the route table of w's
+// subnet.
+func (d *fpLab) learned(t *testing.T, w string) map[netip.Prefix]bool {
 	t.Helper()
 	rts, err := d.ec2.DescribeRouteTables(t.Context(), &ec2.DescribeRouteTablesInput{Filters: []ec2types.Filter{
 		{Name: sdkaws.String("association.subnet-id"), Values: []string{d.subnet[w]}}}})
 	if err != nil || len(rts.RouteTables) != 1 {
 		t.Fatalf("describe the route table of %s: %v", d.subnet[w], err)
 	}
+	out := map[netip.Prefix]bool{}
 	for _, rt := range rts.RouteTables[0].Routes {
-		if sdkaws.ToString(rt.DestinationCidrBlock) == p.String() {
-			return true
+		if p, err := netip.ParsePrefix(sdkaws.ToString(rt.DestinationCidrBlock)); err == nil && (rt.NetworkInterfaceId != nil || rt.InstanceId != nil) {
+			out[p] = true
 		}
 	}
-	return false
+	return out
 }
 
 // approvedByTransit groups the API's approved routes by transit.

@@ -24,6 +24,7 @@ type connProps struct {
 	LocalNetworkGateway2   *ref   `json:"localNetworkGateway2,omitempty"`
 	Peer                   *ref   `json:"peer,omitempty"` // an ExpressRoute connection's circuit
 	SharedKey              string `json:"sharedKey,omitempty"`
+	AuthorizationKey       string `json:"authorizationKey,omitempty"` // an ExpressRoute connection's key to another subscription's circuit (expressroute_auth.go)
 	EnableBgp              *bool  `json:"enableBgp,omitempty"`
 	RoutingWeight          *int32 `json:"routingWeight,omitempty"`
 	ConnectionProtocol     string `json:"connectionProtocol,omitempty"`

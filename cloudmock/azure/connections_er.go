@@ -1,6 +1,7 @@
 package azure
 
 import (
+	"cmp"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -23,11 +24,15 @@ import (
 const attrWeight = "azure.routingWeight"
 
 // erConnsOn are the ExpressRoute connections on a circuit's line.
+// A connection of another subscription redeeming an authorization is
+// one too.
 func (s *Server) erConnsOn(x model.DXConnection) []model.DXVirtualInterface {
 	var out []model.DXVirtualInterface
-	for _, v := range s.cloud.DXVirtualInterfaces(x.Account) {
-		if v.Meta.Name != "" && v.ConnectionID == x.ID {
-			out = append(out, v)
+	for _, a := range s.cloud.Accounts() {
+		for _, v := range s.cloud.DXVirtualInterfaces(a.ID) {
+			if v.Meta.Name != "" && v.ConnectionID == x.ID {
+				out = append(out, v)
+			}
 		}
 	}
 	return out
@@ -53,7 +58,7 @@ func (s *Server) erConnOut(v model.DXVirtualInterface) connBody {
 	status := map[bool]string{true: "Connected", false: "NotConnected"}[v.State == model.StateAvailable]
 	b.Properties = connProps{ConnectionType: "ExpressRoute", VirtualNetworkGateway1: &ref{ID: v.VPNGatewayID}, RoutingWeight: &w,
 		ConnectionStatus: status, ResourceGUID: guidOf(v.ID + v.Handle), ProvisioningState: "Succeeded"}
-	for _, x := range s.cloud.DXConnections(v.Account) {
+	for _, x := range s.cloud.DXConnections(cmp.Or(v.LineAccount, v.Account)) {
 		if x.ID == v.ConnectionID {
 			b.Properties.Peer = &ref{ID: circuitID(x)}
 		}
@@ -90,7 +95,7 @@ func (s *Server) putERConn(q *request, group, name, loc string, in connBody) {
 		writeError(q.w, fail(http.StatusBadRequest, "InvalidRequestFormat", "Connection %s: virtual network gateway %s is of type %s; an ExpressRoute connection needs one of type ExpressRoute.", clip(name), g.ID, gatewayTypeOf(g)))
 		return
 	}
-	line, _, err := s.refTo(q.sub, p.Peer.ID, "expressroutecircuits", model.KindDXConnection, false)
+	line, auth, err := s.erPeerLine(q.sub, name, p)
 	if err != nil {
 		writeError(q.w, err)
 		return
@@ -103,8 +108,10 @@ func (s *Server) putERConn(q *request, group, name, loc string, in connBody) {
 	v, err := s.erConnByName(q.sub, group, name)
 	created := err != nil
 	if created {
-		v, err = s.createERConn(q.sub, group, name, line, vng, in.Tags)
-	} else if v.VPNGatewayID != vng || v.ConnectionID != line {
+		if v, err = s.createERConn(q.sub, group, name, line, vng, in.Tags); err == nil && auth != "" {
+			err = s.redeem(line.Account, line.ID, auth, v.ID)
+		}
+	} else if v.VPNGatewayID != vng || v.ConnectionID != line.ID {
 		err = fail(http.StatusBadRequest, "InvalidRequestFormat", "Connection %s: its gateway and circuit are set at creation.", v.ID)
 	} else {
 		err = s.cloud.ReplaceTags(q.sub, v.ID, in.Tags)
@@ -129,16 +136,10 @@ func derefInt32(p *int32) int32 {
 
 // createERConn makes the virtual interface of a new connection on the
 // circuit's private peering.
-func (s *Server) createERConn(sub, group, name, line, vng string, tags map[string]string) (model.DXVirtualInterface, error) {
+func (s *Server) createERConn(sub, group, name string, x model.DXConnection, vng string, tags map[string]string) (model.DXVirtualInterface, error) {
 	sc, err := s.group(sub, group)
 	if err != nil {
 		return model.DXVirtualInterface{}, err
-	}
-	var x model.DXConnection
-	for _, c := range s.cloud.DXConnections(sub) {
-		if c.ID == line {
-			x = c
-		}
 	}
 	pr, ok := peeringOf(x)
 	if !ok {
@@ -149,7 +150,11 @@ func (s *Server) createERConn(sub, group, name, line, vng string, tags map[strin
 		return model.DXVirtualInterface{}, fail(http.StatusBadRequest, "InvalidRequestFormat",
 			"Connection %s: circuit %s is linked by connection %s; the lab's line carries one virtual network gateway per circuit.", clip(name), circuitID(x), c[0].ID)
 	}
-	return s.cloud.CreateDXVirtualInterfaceAt(sub, model.Place{Scope: sc.Name, Name: name}, vifSpec(line, vng, pr), tags)
+	spec := vifSpec(x.ID, vng, pr)
+	if x.Account != sub {
+		spec.LineAccount = x.Account
+	}
+	return s.cloud.CreateDXVirtualInterfaceAt(sub, model.Place{Scope: sc.Name, Name: name}, spec, tags)
 }
 
 // relinkERConn remakes a connection's virtual interface on a changed
@@ -170,8 +175,10 @@ func (s *Server) serveERConn(q *request, group, name string) {
 	serveResource(q, group, name, resource[model.DXVirtualInterface]{
 		find: s.erConnByName, out: func(v model.DXVirtualInterface) any { return s.erConnOut(v) }, put: s.putConn,
 		del: func(sub string, v model.DXVirtualInterface) error {
-			_, err := s.cloud.DeleteDXVirtualInterface(sub, v.ID)
-			return err
+			if _, err := s.cloud.DeleteDXVirtualInterface(sub, v.ID); err != nil {
+				return err
+			}
+			return s.redeem(cmp.Or(v.LineAccount, v.Account), v.ConnectionID, "", v.ID) // its authorization is Available again
 		},
 		region: func(v model.DXVirtualInterface) string { return s.erConnOut(v).Location }})
 }

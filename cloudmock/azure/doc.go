@@ -11,8 +11,9 @@
 // tables with routes, network interfaces (with their effective routes and
 // security rules), public IP addresses, NAT gateways, virtual network
 // gateways (Vpn and ExpressRoute), local network gateways, connections
-// (IPsec and ExpressRoute), ExpressRoute circuits with their private
-// peering (the lab's private lines, circuit claiming the line of its
+// (IPsec and ExpressRoute, across subscriptions with an authorization
+// key), ExpressRoute circuits with their private peering and
+// authorizations (the lab's private lines, circuit claiming the line of its
 // name), and Microsoft.Compute virtual machines on existing NICs (model
 // instances; the marketplace image mcnlab:gateway:lab runs mcnlab
 // gateway), marketplace image versions, and template deployments

@@ -82,7 +82,7 @@ func (s *Server) circuitOut(x model.DXConnection) circuitBody {
 	no := false
 	p.CircuitProvisioningState, p.ServiceProviderProvisioningState, p.ServiceKey = "Enabled", "Provisioned", guidOf(x.ID)
 	p.AllowClassicOperations, p.GlobalReachEnabled, p.ProvisioningState = &no, &no, "Succeeded"
-	p.Peerings, p.Authorizations = []erPeeringBody{}, []any{}
+	p.Peerings, p.Authorizations = []erPeeringBody{}, authList(x)
 	if pr, ok := peeringOf(x); ok {
 		p.Peerings = append(p.Peerings, erPeeringOut(id, pr))
 	}

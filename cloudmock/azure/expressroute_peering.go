@@ -139,10 +139,14 @@ func (s *Server) setInlinePeerings(x model.DXConnection, in []erPeeringBody) err
 }
 
 // serveCircuitChild answers .../expressRouteCircuits/C/peerings[/NAME].
-func (s *Server) serveCircuitChild(q *request, group, circuit, _, name string) {
+func (s *Server) serveCircuitChild(q *request, group, circuit, typ, name string) {
 	x, err := s.circuitByName(q.sub, group, circuit)
 	if err != nil {
 		writeError(q.w, err)
+		return
+	}
+	if lower(typ) == "authorizations" {
+		s.serveCircuitAuth(q, x, name)
 		return
 	}
 	id := circuitID(x)

@@ -31,7 +31,7 @@ func init() {
 		"virtualnetworkgateways": {name: "virtualNetworkGateways", list: (*Server).listVNGs, serve: (*Server).serveVNG},
 		"localnetworkgateways":   {name: "localNetworkGateways", list: (*Server).listLocalGWs, serve: (*Server).serveLocalGW},
 		"connections":            {name: "connections", list: (*Server).listConns, serve: (*Server).serveConn},
-		"expressroutecircuits": {name: "expressRouteCircuits", children: map[string]string{"peerings": "peerings"},
+		"expressroutecircuits": {name: "expressRouteCircuits", children: map[string]string{"peerings": "peerings", "authorizations": "authorizations"},
 			list: (*Server).listCircuits, serve: (*Server).serveCircuit, child: (*Server).serveCircuitChild},
 		"networksecuritygroups": {name: "networkSecurityGroups",
 			children: map[string]string{"securityrules": "securityRules", "defaultsecurityrules": "defaultSecurityRules"},

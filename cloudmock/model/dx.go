@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"crypto/rand"
 	"maps"
 	"net/netip"
@@ -63,6 +64,10 @@ type DXVirtualInterface struct {
 	CustomerAddress netip.Prefix // the customer router's address, in the same prefix
 	VPNGatewayID    string
 	Region          string // its connection's region, that of its VPN gateway too
+	// LineAccount is the account of its connection where that is not
+	// Account (an authorization let another account's gateway use the
+	// line); empty otherwise.
+	LineAccount string `json:",omitempty"`
 	// Computed when read: the network of the VPN gateway (empty when it is
 	// detached), the gateway's ASN, and the state.
 	NetworkID string
@@ -86,6 +91,10 @@ type DXVirtualInterfaceSpec struct {
 	CloudAddress    netip.Prefix
 	CustomerAddress netip.Prefix
 	VPNGatewayID    string
+	// LineAccount owns the connection when it is not the virtual
+	// interface's account: an Azure connection redeeming a circuit
+	// owner's authorization from another subscription.
+	LineAccount string
 }
 
 func randomString(n int) string {
@@ -268,7 +277,7 @@ func (c *Cloud) CreateDXVirtualInterfaceAt(account string, at Place, spec DXVirt
 		return DXVirtualInterface{}, err
 	}
 	conn, ok := c.dxConns[spec.ConnectionID]
-	if !ok || conn.Account != account {
+	if !ok || conn.Account != cmp.Or(spec.LineAccount, account) {
 		return DXVirtualInterface{}, notFound(KindDXConnection, spec.ConnectionID)
 	}
 	if spec.Name == "" {
@@ -325,7 +334,7 @@ func (c *Cloud) CreateDXVirtualInterfaceAt(account string, at Place, spec DXVirt
 	}
 	v := &DXVirtualInterface{ID: id, Account: account, ConnectionID: conn.ID, Name: spec.Name, VLAN: spec.VLAN,
 		CustomerASN: spec.CustomerASN, AuthKey: key, CloudAddress: cloud, CustomerAddress: customer, VPNGatewayID: spec.VPNGatewayID,
-		Region: conn.Region}
+		Region: conn.Region, LineAccount: spec.LineAccount}
 	c.vifs[v.ID] = v
 	c.registerAtLocked(KindDXVirtualInterface, v.ID, account, at, tags)
 	return v.copy(c), nil

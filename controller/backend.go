@@ -70,6 +70,7 @@ func (b *Backend) transitOfSite(site string) (string, bool) {
 // Pending lists the routes the transits' gateways received from sites and
 // hold for approval.
 func (b *Backend) Pending(context.Context) ([]api.PendingRoute, error) {
+	rejected := b.rejected()
 	c := b.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -84,7 +85,7 @@ func (b *Backend) Pending(context.Context) ([]api.PendingRoute, error) {
 				}
 				for _, pr := range se.Filtered {
 					r := api.PendingRoute{Transit: g.Group, Site: s.Name, Prefix: pr}
-					if !seen[r] {
+					if !seen[r] && !rejected[rejectedKey(r.Transit, r.Site, pr.String())] {
 						seen[r] = true
 						out = append(out, r)
 					}
@@ -135,6 +136,9 @@ func (b *Backend) Approve(_ context.Context, site, prefix, by string) (api.Appro
 	}
 	added, err := b.c.opts.Store.Approve(tr, site, pr, by)
 	if err != nil {
+		return api.ApproveResult{}, err
+	}
+	if err := b.c.opts.Store.Delete(rejectedKey(tr, site, pr.String())); err != nil {
 		return api.ApproveResult{}, err
 	}
 	if added {

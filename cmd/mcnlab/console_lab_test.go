@@ -254,14 +254,14 @@ func (x *consoleLab) checkApprove(t *testing.T) {
 	n := tabTo(t, ctx, button, 40)
 	start := time.Now()
 	do(t, ctx, "press Enter on approve", chromedp.KeyEvent("\r"))
-	waitFor(t, ctx, "approved message", `document.querySelector("#routes-msg").textContent.startsWith("Approved 10.100.0.0/24 from dc1")`, 30*time.Second)
+	waitFor(t, ctx, "approved message", `document.querySelector("#routes-msg")?.textContent.startsWith("Approved 10.100.0.0/24 from dc1")`, 30*time.Second)
 	r, _, ok := waitRoutes(t, x.lab, "shared-vpc/app", 30*time.Second, func(r map[string]string) bool { return r["10.100.0.0/24"] != "" })
 	if !ok {
 		t.Fatalf("10.100.0.0/24 is not in shared-vpc/app's route table 30 s after approving it in the console: %v", r)
 	}
 	t.Logf("approve reached by %d presses of Tab; 10.100.0.0/24 -> %s in shared-vpc/app's route table (EC2 DescribeRouteTables) %s after Enter",
 		n, r["10.100.0.0/24"], time.Since(start).Round(time.Millisecond))
-	waitFor(t, ctx, "approved list", `!!document.querySelector('tr[data-prefix="10.100.0.0/24"] button.danger')`, 15*time.Second)
+	waitFor(t, ctx, "approved list", `!!document.querySelector('tr[data-prefix="10.100.0.0/24"] button.danger:not(.reject)')`, 15*time.Second)
 	screenshot(t, ctx, "routes")
 }
 

@@ -178,7 +178,7 @@ func TestSchemasMatchTypes(t *testing.T) {
 		"FlightPathRequest": FlightPathRequest{},
 		"VPNUser":           VPNUser{}, "VPNSession": VPNSession{}, "VPNDisconnectResult": VPNDisconnectResult{},
 		"Flows": Flows{}, "Flow": Flow{}, "FlowGroup": FlowGroup{}, "S2CConfig": S2CConfig{},
-		"Whoami": Whoami{}, "HPEGroup": HPEGroup{}, "Event": store.Event{},
+		"Whoami": Whoami{}, "HPEGroup": HPEGroup{}, "Event": store.Event{}, "RejectResult": RejectResult{},
 	} {
 		s, ok := d.Comps.Schemas[name]
 		if !ok {

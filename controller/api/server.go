@@ -96,6 +96,7 @@ func newHandler(b Backend, auth Authenticator) *handler {
 	h.routes = append(h.routes, h.flowRoutes()...)
 	h.routes = append(h.routes, h.s2cRoutes()...)
 	h.routes = append(h.routes, h.consoleRoutes()...)
+	h.routes = append(h.routes, h.rejectRoutes()...)
 	h.mux = http.NewServeMux()
 	for _, rt := range h.routes {
 		h.mux.HandleFunc(rt.method+" "+rt.path, h.metrics.instrument(rt, h.guard(rt)))

@@ -45,7 +45,7 @@ function measure(n, kids) {
   if (isLeaf(n, kids)) { n.w = LEAF.w; n.h = LEAF.h; return; }
   cs.forEach((c) => measure(c, kids));
   const pad = n.kind === "root" ? 0 : PAD;
-  const gap = n.kind === "root" ? 3 * GAP : GAP;
+  const gap = n.kind === "root" || n.kind === "region" ? 3 * GAP : GAP;
   const rows = rowsOf(n, cs, kids);
   const widths = rows.map((row) => row.reduce((a, c) => a + c.w, 0) + GAP * (row.length - 1));
   const inner = Math.max(0, ...widths, n.kind === "root" ? 0 : 180 - 2 * pad);

@@ -1,25 +1,32 @@
-// The Routes page: on-prem routes waiting for approval (approve, for
-// operators and admins), those approved (revoke), every spoke route table
+// The Routes page: on-prem routes waiting for approval (approve or
+// reject, for operators and admins), those approved (revoke), every spoke route table
 // as the cloud holds it, and each transit gateway's routes.
 import { h, table } from "./app.js";
+
+let note = { text: "", cls: "" };
 
 export async function render(el, ctx) {
   const [pending, approved, tables, st] = await Promise.all([
     ctx.get("/v1/routes/pending"), ctx.get("/v1/routes/approved"), ctx.get("/v1/route-tables"), ctx.get("/v1/status")]);
-  const msg = h("p", { id: "routes-msg", role: "status" });
+  const msg = h("p", { id: "routes-msg", role: "status", class: note.cls }, note.text);
+  // An action's outcome stays on the page, which reads the lists again.
   const act = (label, cls, fn) => h("button", { type: "button", class: cls, onclick: async (e) => {
     e.target.disabled = true;
-    try { msg.textContent = await fn(); msg.className = ""; } catch (err) { msg.textContent = err.message; msg.className = "error"; }
-    setTimeout(() => { const y = window.scrollY; el.replaceChildren(); render(el, ctx).then(() => window.scrollTo(0, y)); }, 300);
+    try { note = { text: await fn(), cls: "" }; } catch (err) { note = { text: err.message, cls: "error" }; }
+    msg.textContent = note.text; msg.className = note.cls;
+    setTimeout(() => { const y = window.scrollY; const box = h("div", {}); render(box, ctx).then(() => { el.replaceChildren(...box.childNodes); window.scrollTo(0, y); }); }, 300);
   } }, label);
   const op = ctx.canOperate();
   el.append(h("h2", {}, "Routes"), msg,
     h("h3", {}, "Pending approval"),
     op ? null : h("p", { class: "muted" }, `Your role (${ctx.role}) may look; approving needs operator or admin.`),
-    table(["Site", "Prefix", "Transit", ...(op ? ["Action"] : [])], pending.map((p) => ({ attrs: { "data-site": p.site, "data-prefix": p.prefix },
+    table(["Site", "Prefix", "Transit", ...(op ? ["Actions"] : [])], pending.map((p) => ({ attrs: { "data-site": p.site, "data-prefix": p.prefix },
       cells: [p.site, p.prefix, p.transit, ...(op ? [act(`Approve ${p.prefix}`, "approve", async () => {
         const r = await ctx.api("POST", "/v1/routes/approve", { site: p.site, prefix: p.prefix });
         return `Approved ${r.prefix} from ${r.site} at ${r.transit}.`;
+      }), " ", act(`Reject ${p.prefix}`, "danger reject", async () => {
+        const r = await ctx.api("POST", "/v1/routes/reject", { site: p.site, prefix: p.prefix });
+        return `Rejected ${r.prefix} from ${r.site}: the transit keeps holding it.`;
       })] : [])] })), "Pending routes"),
     h("h3", {}, "Approved"),
     table(["Site", "Prefix", "Transit", "By", "At", ...(op ? ["Action"] : [])], approved.map((a) => ({ attrs: { "data-site": a.site, "data-prefix": a.prefix },

@@ -183,6 +183,15 @@ func (x *consoleLab) checkFlowIQ(t *testing.T) {
 	if denied := eval[string](t, ctx, `(document.querySelector('#heatmap td[data-pair="dev>prod"]') || {}).textContent || ""`); !strings.Contains(denied, "denied") {
 		t.Errorf("heat map dev>prod: %q, want the denied flows", denied)
 	}
+	// The shading and the legend's colours are set as styles, which the
+	// console's Content-Security-Policy refuses as attributes: the page
+	// must show them all the same.
+	if bg := eval[string](t, ctx, `getComputedStyle(document.querySelector('#heatmap td[data-pair="prod>shared"]')).backgroundColor`); bg == "rgb(255, 255, 255)" || bg == "rgba(0, 0, 0, 0)" {
+		t.Errorf("heat map cell prod>shared has background %s: not shaded", bg)
+	}
+	if c := eval[string](t, ctx, `getComputedStyle(document.querySelector('#flowiq .legend span')).color`); c == eval[string](t, ctx, `getComputedStyle(document.body).color`) {
+		t.Errorf("chart legend colour %s is the text colour: its swatch does not match its line", c)
+	}
 	screenshot(t, ctx, "flowiq")
 }
 

@@ -131,18 +131,34 @@ function route() {
   });
 }
 
+// setAttr sets one attribute. A style goes through the CSSOM (el.style):
+// the console's Content-Security-Policy (default-src 'self', console.go)
+// refuses style attributes, and the browser would drop the colours.
+function setAttr(el, k, v) {
+  if (k === "style") el.style.cssText = v;
+  else el.setAttribute(k, v === true ? "" : v);
+}
+
 // h makes an element: h("td", {class: "num"}, "3", child...).
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v === true ? "" : v);
+    else setAttr(el, k, v);
   }
   for (const c of children.flat()) {
     if (c === undefined || c === null || c === false) continue;
     el.append(c instanceof Node ? c : String(c));
   }
+  return el;
+}
+
+// svg makes an SVG element: svg("line", {x1: 0, stroke: "#000"}, child...).
+export function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) setAttr(el, k, v);
+  el.append(...children);
   return el;
 }
 

@@ -2,7 +2,7 @@
 // top talkers, traffic over time per domain pair and per gateway (the
 // page samples the totals every 2 s and draws the bytes between samples),
 // and a heat map of domain × domain volume.
-import { h, table, bytes } from "./app.js";
+import { h, table, bytes, svg as svgEl } from "./app.js";
 
 const SAMPLE_MS = 2000, KEEP = 40;
 let timer = null;
@@ -17,8 +17,7 @@ function chart(kind) {
   const max = Math.max(1, ...pts.map((p) => p.rate));
   const now = Date.now(), span = Math.max(20000, ...pts.map((p) => now - p.t + SAMPLE_MS));
   const x = (t) => L + (W - L - 8) * (1 - (now - t) / span), y = (v) => H - B - (H - B - 8) * v / max;
-  const NS = "http://www.w3.org/2000/svg";
-  const s = (tag, a, ...c) => { const e = document.createElementNS(NS, tag); for (const [k, v] of Object.entries(a)) e.setAttribute(k, v); e.append(...c); return e; };
+  const s = svgEl;
   const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, width: "100%", role: "img", "aria-label": `Traffic over time per ${kind}`, style: `max-width:${W}px` },
     s("line", { x1: L, y1: H - B, x2: W, y2: H - B, stroke: "#7b8794" }), s("line", { x1: L, y1: 8, x2: L, y2: H - B, stroke: "#7b8794" }),
     s("text", { x: 2, y: 16, "font-size": 11, fill: "#4a5563" }, bytes(max) + "/s"), s("text", { x: 2, y: H - B, "font-size": 11, fill: "#4a5563" }, "0"),

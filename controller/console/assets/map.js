@@ -3,21 +3,15 @@
 // FireNet attachments as edges coloured by state. It redraws on every
 // graph the stream sends, and a click (or Enter) on a node shows its
 // detail beside the map.
-import { h, table, state } from "./app.js";
+import { h, table, state, svg as svgEl } from "./app.js";
 
-const NS = "http://www.w3.org/2000/svg";
 const LEAF = { w: 156, h: 46 };
 const PAD = 10, GAP = 12, TITLE = 36;
 
 let selected = "";
 let ctxRef = null;
 
-function s(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) el.setAttribute(k, v);
-  for (const c of children) el.append(c);
-  return el;
-}
+const s = svgEl;
 
 // rowsOf lays a box's children out in rows: on-prem sites above the
 // clouds; in a region, the networks that hold a transit gateway above

@@ -54,6 +54,9 @@ type Conn struct {
 	// charon would share one request ID; kernel-libipsec finds a policy's
 	// SA by it, so each needs its own for the priorities to choose.
 	Reqid int
+	// BGP, when set, runs an eBGP session over this tunnel on its inside
+	// addresses (WithBGP); the templates of the on-prem device write it.
+	BGP *ConnBGP
 	// Initiate makes this end bring the tunnel up at once, again after a
 	// dead peer (DPD) and when the peer closes it: the site's side.
 	Initiate bool
@@ -148,7 +151,8 @@ var pskRE = regexp.MustCompile(`^[0-9a-f]{32,128}$`)
 // (certificate files whose paths are not absolute or hold anything but
 // letters, digits and ._/-),
 // proposals that topologies.ParseProposal refuses, addresses that are
-// not IPv4, or empty or invalid traffic selectors. Every template checks
+// not IPv4, empty or invalid traffic selectors, or a BGP session that
+// is not eBGP on an IPv4 /30 announcing masked IPv4 prefixes. Every template checks
 // its connections first, so nothing a topology or a caller gives can
 // reach a configuration file as anything but the values it names.
 func (c Conn) Check() error {
@@ -191,6 +195,9 @@ func (c Conn) Check() error {
 				errs = append(errs, fmt.Errorf("traffic selector %v: want a masked IPv4 prefix", p))
 			}
 		}
+	}
+	if c.BGP != nil {
+		errs = append(errs, c.BGP.check()...)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("connection %q: %w", c.Name, err)

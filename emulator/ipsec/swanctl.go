@@ -17,7 +17,8 @@ import (
 // peer detection every second, and one child SA of the traffic selectors.
 // An initiating end starts the tunnel at once and again after a dead peer
 // or a close, without end (keyingtries 0); the other end clears a dead
-// peer's SAs.
+// peer's SAs. A comment at the top gives each tunnel's BGP session, which
+// FRR beside charon runs (the frr template).
 func SwanctlConf(conns []Conn) (string, error) {
 	var b strings.Builder
 	b.WriteString("# swanctl.conf written by mcnlab (site-to-cloud); load with swanctl --load-all\n")
@@ -26,7 +27,11 @@ func SwanctlConf(conns []Conn) (string, error) {
 			return "", fmt.Errorf("strongswan template: %w", err)
 		}
 	}
+	if _, _, err := routerBGP(conns); err != nil {
+		return "", fmt.Errorf("strongswan template: %w", err)
+	}
 	writeCertComment(&b, conns)
+	writeSwanBGPComment(&b, conns)
 	b.WriteString("connections {\n")
 	for _, c := range conns {
 		start, dpd, closeAction := "none", "clear", "none"

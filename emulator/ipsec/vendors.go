@@ -45,14 +45,21 @@ var (
 // policy, keyring and profile, an IPsec transform set and profile (PFS
 // when the ESP proposal has a DH group), a route-based tunnel interface
 // (VTI) with dead peer detection, and static routes of the remote
-// selectors into it (a backup tunnel's with a higher distance).
+// selectors into it (a backup tunnel's with a higher distance). A tunnel
+// with BGP has its inside address on the VTI, and router bgp follows.
 func CiscoIOS(conns []Conn) (string, error) {
 	var b strings.Builder
 	b.WriteString("! Cisco IOS XE configuration written by mcnlab (site-to-cloud)\n")
-	for i, c := range conns {
+	for _, c := range conns {
 		if err := c.Check(); err != nil {
 			return "", fmt.Errorf("cisco-ios template: %w", err)
 		}
+	}
+	asn, sessions, err := routerBGP(conns)
+	if err != nil {
+		return "", fmt.Errorf("cisco-ios template: %w", err)
+	}
+	for i, c := range conns {
 		ike, _ := topologies.ParseProposal(c.IKE[0], true)
 		esp, _ := topologies.ParseProposal(c.ESP[0], false)
 		prf := ike.PRF
@@ -87,8 +94,12 @@ func CiscoIOS(conns []Conn) (string, error) {
 			fmt.Fprintf(&b, " set pfs group%s\n", iosGroup[esp.DH])
 		}
 		tunnel := 100 + i
-		fmt.Fprintf(&b, "interface Tunnel%d\n description mcnlab site2cloud %s\n ip unnumbered GigabitEthernet1\n tunnel source %s\n tunnel destination %s\n tunnel mode ipsec ipv4\n tunnel protection ipsec profile %s\n",
-			tunnel, c.Name, c.Local, c.Remote, c.Name)
+		addr := "ip unnumbered GigabitEthernet1"
+		if c.BGP != nil {
+			addr = fmt.Sprintf("ip address %s %s", c.BGP.Inside.Addr(), dottedMask(c.BGP.Inside))
+		}
+		fmt.Fprintf(&b, "interface Tunnel%d\n description mcnlab site2cloud %s\n %s\n tunnel source %s\n tunnel destination %s\n tunnel mode ipsec ipv4\n tunnel protection ipsec profile %s\n",
+			tunnel, c.Name, addr, c.Local, c.Remote, c.Name)
 		distance := 1
 		if strings.HasSuffix(c.Name, HASuffix) {
 			distance = 10
@@ -96,6 +107,9 @@ func CiscoIOS(conns []Conn) (string, error) {
 		for _, p := range c.RemoteTS {
 			fmt.Fprintf(&b, "ip route %s %s Tunnel%d %d\n", p.Addr(), dottedMask(p), tunnel, distance)
 		}
+	}
+	if len(sessions) > 0 {
+		writeIOSBGP(&b, asn, sessions)
 	}
 	return b.String(), nil
 }
@@ -109,7 +123,8 @@ func dottedMask(p netip.Prefix) string {
 // FRRConf is the routing half of a Linux site router that runs FRR beside
 // strongSwan (the strongswan template): staticd routes of the remote
 // selectors into the IPsec interface (ipsec0 with kernel-libipsec; an
-// XFRM interface elsewhere), a backup tunnel's at a higher distance.
+// XFRM interface elsewhere), a backup tunnel's at a higher distance;
+// with BGP, the inside addresses on that interface and router bgp.
 func FRRConf(conns []Conn) (string, error) {
 	var b strings.Builder
 	b.WriteString("! FRR configuration written by mcnlab (site-to-cloud); pairs with the strongswan template\n")
@@ -117,14 +132,23 @@ func FRRConf(conns []Conn) (string, error) {
 		if err := c.Check(); err != nil {
 			return "", fmt.Errorf("frr template: %w", err)
 		}
+	}
+	asn, sessions, err := routerBGP(conns)
+	if err != nil {
+		return "", fmt.Errorf("frr template: %w", err)
+	}
+	for _, c := range conns {
 		distance := 1
 		if strings.HasSuffix(c.Name, HASuffix) {
 			distance = 10
 		}
 		fmt.Fprintf(&b, "! %s: %s to %s\n", c.Name, c.Local, c.Remote)
 		for _, p := range c.RemoteTS {
-			fmt.Fprintf(&b, "ip route %s ipsec0 %d\n", p, distance)
+			fmt.Fprintf(&b, "ip route %s %s %d\n", p, TUN, distance)
 		}
+	}
+	if len(sessions) > 0 {
+		writeFRRBGP(&b, asn, sessions)
 	}
 	return b.String(), nil
 }
@@ -153,7 +177,7 @@ func LabTemplate(lab string, t *topologies.Topology, conn, vendor string) (strin
 		if err != nil {
 			return "", err
 		}
-		return Template(vendor, WithCerts(lab, s, EndSite, SiteConns(s, psk, SiteIndex(t, s))))
+		return Template(vendor, WithBGP(t, s, WithCerts(lab, s, EndSite, SiteConns(s, psk, SiteIndex(t, s)))))
 	}
 	return "", fmt.Errorf("lab %s has %w %q; it has: %s", lab, ErrNoConnection, conn, strings.Join(names, ", "))
 }

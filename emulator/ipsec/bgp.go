@@ -1,0 +1,141 @@
+package ipsec
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// ConnBGP is BGP over a connection's tunnel as one end configures it: an
+// eBGP session on the tunnel's inside addresses.
+type ConnBGP struct {
+	// ASN is this end's AS number, PeerASN the other end's.
+	ASN, PeerASN uint32
+	// Inside is this end's inside address with the inside network's
+	// length (a /30), which goes on the tunnel interface.
+	Inside netip.Prefix
+	// Peer is the other end's inside address, the BGP neighbour.
+	Peer netip.Addr
+	// Networks are the prefixes this end announces.
+	Networks []netip.Prefix
+}
+
+// WithBGP gives the site's side of s (conns, from SiteConns) its BGP
+// session when s has bgp: the site's asn and inside address, the
+// gateway's asn (its node's bgp in t) and inside address, announcing
+// the site subnets. The topology's checks allow bgp only on a
+// connection without an HA gateway, so conns is its one tunnel.
+func WithBGP(t *topologies.Topology, s *topologies.Site2Cloud, conns []Conn) []Conn {
+	b := s.BGP
+	if b == nil || len(conns) == 0 {
+		return conns
+	}
+	var peerASN uint32
+	if gw := t.Node(s.Gateway); gw != nil && gw.BGP != nil {
+		peerASN = gw.BGP.ASN
+	}
+	conns[0].BGP = &ConnBGP{ASN: b.SiteASN, PeerASN: peerASN, Inside: b.SiteInside(),
+		Peer: b.GatewayInside().Addr(), Networks: s.SiteSubnets}
+	return conns
+}
+
+// check refuses a session no template may be written from: an AS number
+// of 0, the same AS at both ends (the session is eBGP), an inside
+// address that is not an IPv4 /30 holding the peer's, or networks that
+// are not masked IPv4 prefixes.
+func (b *ConnBGP) check() []error {
+	var errs []error
+	if b.ASN == 0 || b.PeerASN == 0 || b.ASN == b.PeerASN {
+		errs = append(errs, fmt.Errorf("bgp: AS numbers %d and %d: want two different, non-zero", b.ASN, b.PeerASN))
+	}
+	if !b.Inside.IsValid() || !b.Inside.Addr().Is4() || b.Inside.Bits() != 30 || !b.Peer.Is4() ||
+		!b.Inside.Masked().Contains(b.Peer) || b.Peer == b.Inside.Addr() {
+		errs = append(errs, fmt.Errorf("bgp: inside %v, peer %v: want an IPv4 /30 holding both", b.Inside, b.Peer))
+	}
+	for _, p := range b.Networks {
+		if !p.IsValid() || !p.Addr().Is4() || p.Masked() != p {
+			errs = append(errs, fmt.Errorf("bgp: network %v: want a masked IPv4 prefix", p))
+		}
+	}
+	return errs
+}
+
+// routerBGP is the one BGP speaker of conns' router: its AS number and
+// the sessions of the connections with BGP (none when no connection has
+// any). Sessions of different AS numbers are refused: a router has one.
+func routerBGP(conns []Conn) (asn uint32, sessions []*ConnBGP, err error) {
+	for _, c := range conns {
+		if c.BGP == nil {
+			continue
+		}
+		if asn != 0 && c.BGP.ASN != asn {
+			return 0, nil, errors.New("bgp: connections of one router with different AS numbers")
+		}
+		asn = c.BGP.ASN
+		sessions = append(sessions, c.BGP)
+	}
+	return asn, sessions, nil
+}
+
+// writeIOSBGP writes the IOS router bgp stanza of the sessions: a
+// neighbour per session, activated for IPv4, and a network statement of
+// each prefix the router announces (IOS announces one only while the
+// prefix is in its routing table).
+func writeIOSBGP(b *strings.Builder, asn uint32, sessions []*ConnBGP) {
+	fmt.Fprintf(b, "router bgp %d\n bgp log-neighbor-changes\n", asn)
+	for _, s := range sessions {
+		fmt.Fprintf(b, " neighbor %s remote-as %d\n", s.Peer, s.PeerASN)
+	}
+	b.WriteString(" address-family ipv4\n")
+	for _, p := range announced(sessions) {
+		fmt.Fprintf(b, "  network %s mask %s\n", p.Addr(), dottedMask(p))
+	}
+	for _, s := range sessions {
+		fmt.Fprintf(b, "  neighbor %s activate\n", s.Peer)
+	}
+	b.WriteString(" exit-address-family\n")
+}
+
+// writeFRRBGP writes FRR's part of the sessions: the inside addresses on
+// the IPsec interface and the router bgp stanza, without the eBGP
+// policy FRR otherwise requires before it sends or accepts a route.
+func writeFRRBGP(b *strings.Builder, asn uint32, sessions []*ConnBGP) {
+	fmt.Fprintf(b, "interface %s\n", TUN)
+	for _, s := range sessions {
+		fmt.Fprintf(b, " ip address %s\n", s.Inside)
+	}
+	fmt.Fprintf(b, "exit\nrouter bgp %d\n no bgp ebgp-requires-policy\n", asn)
+	for _, s := range sessions {
+		fmt.Fprintf(b, " neighbor %s remote-as %d\n", s.Peer, s.PeerASN)
+	}
+	b.WriteString(" address-family ipv4 unicast\n")
+	for _, p := range announced(sessions) {
+		fmt.Fprintf(b, "  network %s\n", p)
+	}
+	b.WriteString(" exit-address-family\nexit\n")
+}
+
+// writeSwanBGPComment says, in swanctl.conf, what runs beside charon for
+// each session: FRR with the frr template's BGP part.
+func writeSwanBGPComment(b *strings.Builder, conns []Conn) {
+	for _, c := range conns {
+		if s := c.BGP; s != nil {
+			fmt.Fprintf(b, "# %s runs BGP over the tunnel (see the frr template): %s on %s, AS %d with neighbour %s AS %d, announcing %s\n",
+				c.Name, s.Inside, TUN, s.ASN, s.Peer, s.PeerASN, prefixList(s.Networks))
+		}
+	}
+}
+
+// announced is the sessions' networks, each once, in order.
+func announced(sessions []*ConnBGP) []netip.Prefix {
+	var ps []netip.Prefix
+	for _, s := range sessions {
+		for _, p := range s.Networks {
+			ps = appendNew(ps, p)
+		}
+	}
+	return ps
+}

@@ -52,7 +52,8 @@ func uiToken(t *testing.T, lab, role string) uiInfo {
 // page renders at 1280×800 and on a narrow window with readable contrast;
 // a read-only token gets no approve control (and the API refuses it);
 // approving a pending route from the Routes page, by keyboard, puts it in
-// the spoke route table read back through the EC2 API; FlightPath through
+// the spoke route table read back through the EC2 API; rejecting the other
+// one takes it off the pending list, on the page and in the API; FlightPath through
 // the form gives the CLI's verdict; FlowIQ shows traffic sent between
 // workloads; stopping a gateway's instance turns its node and tunnels red
 // on the open map, without a reload, within 2 s. Each subtest saves a
@@ -253,17 +254,12 @@ func (x *consoleLab) checkReadOnly(t *testing.T) {
 
 // checkApprove: an operator reaches the approve button of 10.100.0.0/24
 // by Tab and presses Enter; the route appears in shared's spoke route
-// table, read back through the EC2 API.
+// table, read back through the EC2 API; then checkReject.
 func (x *consoleLab) checkApprove(t *testing.T) {
 	ctx := x.b.tab(t)
 	signIn(t, ctx, x.url, x.operator)
 	do(t, ctx, "open Routes", chromedp.Navigate(x.url+"#/routes"))
-	button := `tr[data-prefix="10.100.0.0/24"] button.approve`
-	waitFor(t, ctx, "approve button", `!!document.querySelector('`+button+`')`, 30*time.Second)
-	n := tabTo(t, ctx, button, 40)
-	start := time.Now()
-	do(t, ctx, "press Enter on approve", chromedp.KeyEvent("\r"))
-	waitFor(t, ctx, "approved message", `document.querySelector("#routes-msg")?.textContent.startsWith("Approved 10.100.0.0/24 from dc1")`, 30*time.Second)
+	n, start := pressRouteButton(t, ctx, "10.100.0.0/24", "approve", "Approved 10.100.0.0/24 from dc1", 30*time.Second)
 	r, _, ok := waitRoutes(t, x.lab, "shared-vpc/app", 30*time.Second, func(r map[string]string) bool { return r["10.100.0.0/24"] != "" })
 	if !ok {
 		t.Fatalf("10.100.0.0/24 is not in shared-vpc/app's route table 30 s after approving it in the console: %v", r)
@@ -272,6 +268,43 @@ func (x *consoleLab) checkApprove(t *testing.T) {
 		n, r["10.100.0.0/24"], time.Since(start).Round(time.Millisecond))
 	waitFor(t, ctx, "approved list", `!!document.querySelector('tr[data-prefix="10.100.0.0/24"] button.danger:not(.reject)')`, 15*time.Second)
 	screenshot(t, ctx, "routes")
+	x.checkReject(t, ctx)
+}
+
+// pressRouteButton reaches the button of class cls in prefix's row of the
+// Routes page by Tab, presses Enter and waits for the page's message to
+// start with want; it returns the presses of Tab and when Enter went.
+func pressRouteButton(t *testing.T, ctx context.Context, prefix, cls, want string, limit time.Duration) (int, time.Time) {
+	t.Helper()
+	button := fmt.Sprintf(`tr[data-prefix="%s"] button.%s`, prefix, cls)
+	waitFor(t, ctx, cls+" button", `!!document.querySelector('`+button+`')`, limit)
+	n := tabTo(t, ctx, button, 40)
+	start := time.Now()
+	do(t, ctx, "press Enter on "+cls, chromedp.KeyEvent("\r"))
+	waitFor(t, ctx, cls+" message", fmt.Sprintf(`document.querySelector("#routes-msg")?.textContent.startsWith(%q)`, want), limit)
+	return n, start
+}
+
+// checkReject (after checkApprove, in its tab, whose lists the approval
+// read again): the operator reaches the Reject button of 10.101.0.0/24 by
+// Tab and presses Enter; the page says so, the API's pending and approved
+// lists (read from the page) no longer hold it, and its row leaves the
+// page. The row used to stay: buttons drawn by a re-read refreshed the
+// detached element they were drawn in, not the page.
+func (x *consoleLab) checkReject(t *testing.T, ctx context.Context) {
+	t.Helper()
+	n, start := pressRouteButton(t, ctx, "10.101.0.0/24", "reject", "Rejected 10.101.0.0/24 from dc1", 15*time.Second)
+	if msg := eval[string](t, ctx, `document.querySelector("#routes-msg").textContent`); !strings.HasPrefix(msg, "Rejected 10.101.0.0/24 from dc1") {
+		t.Errorf("the page's message after reading the lists again: %q, want the rejection", msg)
+	}
+	lists, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Promise.all(["/v1/routes/pending", "/v1/routes/approved"].map(p => fetch(p, {headers: {Authorization: "Bearer " + sessionStorage.getItem("mcnlab-token")}}).then(r => r.json())))
+		.then(ls => ls.flat().map(r => r.site + " " + r.prefix))`, chromedp.EvalAwaitPromise))
+	if err != nil || slices.Contains(lists, "dc1 10.101.0.0/24") {
+		t.Errorf("pending and approved routes after rejecting 10.101.0.0/24 in the console: %v, %v", lists, err)
+	}
+	waitFor(t, ctx, "row gone", `!document.querySelector('tr[data-prefix="10.101.0.0/24"]') && !!document.querySelector('tr[data-prefix="10.100.0.0/24"] button.danger')`, 15*time.Second)
+	t.Logf("reject reached by %d presses of Tab; 10.101.0.0/24 off the page's pending list %s after Enter; pending+approved through the API: %v",
+		n, time.Since(start).Round(time.Millisecond), lists)
 }
 
 // checkGatewayDown: with the map and the event log open, prod-1's

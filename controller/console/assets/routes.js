@@ -4,8 +4,20 @@
 import { h, table } from "./app.js";
 
 let note = { text: "", cls: "" };
+// The number of the newest reading of the lists after an action: one begun
+// before a later action (a reject right after an approve) may finish last,
+// and would bring back the lists and the outcome from before that action.
+let latest = 0;
 
-export async function render(el, ctx) {
+// render draws the Routes page into el.
+export function render(el, ctx) {
+  return draw(el, el, ctx);
+}
+
+// draw fills box with the page shown in el: el itself, or a new element
+// whose children replace el's once the lists are read. Its buttons read
+// them again into el, the page, not into the box they were drawn in.
+async function draw(box, el, ctx) {
   const [pending, approved, tables, st] = await Promise.all([
     ctx.get("/v1/routes/pending"), ctx.get("/v1/routes/approved"), ctx.get("/v1/route-tables"), ctx.get("/v1/status")]);
   const msg = h("p", { id: "routes-msg", role: "status", class: note.cls }, note.text);
@@ -14,10 +26,17 @@ export async function render(el, ctx) {
     e.target.disabled = true;
     try { note = { text: await fn(), cls: "" }; } catch (err) { note = { text: err.message, cls: "error" }; }
     msg.textContent = note.text; msg.className = note.cls;
-    setTimeout(() => { const y = window.scrollY; const box = h("div", {}); render(box, ctx).then(() => { el.replaceChildren(...box.childNodes); window.scrollTo(0, y); }); }, 300);
+    const n = ++latest;
+    setTimeout(() => {
+      const fresh = h("div", {});
+      draw(fresh, el, ctx).then(() => {
+        if (n !== latest) return; // a later action's reading is newer
+        const y = window.scrollY; el.replaceChildren(...fresh.childNodes); window.scrollTo(0, y);
+      });
+    }, 300);
   } }, label);
   const op = ctx.canOperate();
-  el.append(h("h2", {}, "Routes"), msg,
+  box.append(h("h2", {}, "Routes"), msg,
     h("h3", {}, "Pending approval"),
     op ? null : h("p", { class: "muted" }, `Your role (${ctx.role}) may look; approving needs operator or admin.`),
     table(["Site", "Prefix", "Transit", ...(op ? ["Actions"] : [])], pending.map((p) => ({ attrs: { "data-site": p.site, "data-prefix": p.prefix },
@@ -41,6 +60,6 @@ export async function render(el, ctx) {
     h("h3", {}, "Transit gateways' routes"));
   for (const g of st.gateways.filter((g) => g.role === "transit")) {
     const d = await ctx.get("/v1/gateways/" + encodeURIComponent(g.name));
-    el.append(h("h4", {}, g.name), table(["Prefix", "Next hops"], ((d.status || {}).routes || []).map((r) => [r.prefix, (r.next_hops || []).join(", ")]), "Routes of " + g.name));
+    box.append(h("h4", {}, g.name), table(["Prefix", "Next hops"], ((d.status || {}).routes || []).map((r) => [r.prefix, (r.next_hops || []).join(", ")]), "Routes of " + g.name));
   }
 }

@@ -64,8 +64,9 @@ type KillResult struct {
 	// Probes over the outage: from the kill until the traffic flowed
 	// again without loss, per pair.
 	Outage map[string]Window `json:"outage"`
-	// Probes over the rejoin: from the restart until the FIB of every
-	// gateway is as before the kill, per pair.
+	// Probes over the rejoin: from the end of the outage (the probes not
+	// judged yet when the gateway was restarted included) until the FIB
+	// of every gateway is as before the kill, per pair.
 	Rejoin map[string]Window `json:"rejoin"`
 	// MaxLossMS is the longest loss window of any pair, over both phases.
 	MaxLossMS float64 `json:"max_loss_window_ms"`
@@ -157,7 +158,7 @@ func Failover(ctx context.Context, o FailoverOptions) (res *FailoverResult, err 
 	}
 	var worst, rejoins []float64
 	for _, g := range o.Kill {
-		if err := waitHealthy(ctx, streams, time.Now(), o.Settle, o.Timeout); err != nil {
+		if _, err := waitHealthy(ctx, streams, time.Now(), o.Settle, o.Timeout); err != nil {
 			return nil, fmt.Errorf("before killing %s: %w", g, err)
 		}
 		before, err := stableFIBs(ctx, o.Lab, gws, max(o.Settle, stableFor), o.Timeout)
@@ -203,7 +204,8 @@ func killAndRejoin(ctx context.Context, o FailoverOptions, program []string, g s
 	if err := waitDead(ctx, proc, o.Timeout); err != nil {
 		return kr, fmt.Errorf("kill gateway %s: %w", g, err)
 	}
-	if err := waitHealthy(ctx, streams, killed, o.Settle, o.Timeout); err != nil {
+	steady, err := waitHealthy(ctx, streams, killed, o.Settle, o.Timeout)
+	if err != nil {
 		return kr, fmt.Errorf("after killing %s: %w", g, err)
 	}
 
@@ -236,12 +238,15 @@ func killAndRejoin(ctx context.Context, o FailoverOptions, program []string, g s
 	rejoined := time.Now()
 	kr.RejoinS = rejoined.Sub(restarted).Seconds()
 	// Judge the rejoin's probes (and any loss a late route change caused).
-	if err := waitHealthy(ctx, streams, rejoined, o.Settle, o.Timeout); err != nil {
+	if _, err := waitHealthy(ctx, streams, rejoined, o.Settle, o.Timeout); err != nil {
 		return kr, fmt.Errorf("after restarting %s: %w", g, err)
 	}
+	// The outage ends where the probes were judged healthy; the last
+	// replyTimeout of probes before the restart were not judged yet, so
+	// they go with the rejoin (a loss there counts all the same).
 	for _, s := range streams {
-		out := s.window(killed, restarted)
-		rej := s.window(restarted, time.Now())
+		out := s.window(killed, steady)
+		rej := s.window(steady.Add(time.Nanosecond), time.Now())
 		kr.Outage[s.name], kr.Rejoin[s.name] = out, rej
 		kr.MaxLossMS = max(kr.MaxLossMS, out.LossMS, rej.LossMS)
 		kr.Lost += out.Lost + rej.Lost
@@ -253,21 +258,22 @@ func killAndRejoin(ctx context.Context, o FailoverOptions, program []string, g s
 }
 
 // waitHealthy waits until every stream has had settle without loss, all
-// after since.
-func waitHealthy(ctx context.Context, streams []*stream, since time.Time, settle, timeout time.Duration) error {
+// after since, and returns the send time of the last probe so judged.
+func waitHealthy(ctx context.Context, streams []*stream, since time.Time, settle, timeout time.Duration) (time.Time, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout+settle+replyTimeout)
 	defer cancel()
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
 	for {
 		var bad []string
+		end := time.Now().Add(-replyTimeout)
 		for _, s := range streams {
-			if !s.healthyFor(since, settle) {
+			if !s.healthyFor(since, end, settle) {
 				bad = append(bad, s.name)
 			}
 		}
 		if len(bad) == 0 {
-			return nil
+			return end, nil
 		}
 		select {
 		case <-ctx.Done():
@@ -279,7 +285,7 @@ func waitHealthy(ctx context.Context, streams []*stream, since time.Time, settle
 				bad[i] = fmt.Sprintf("%s (%d sent, %d lost, longest gap %.0f ms, last loss %s after)",
 					name, w.Sent, w.Lost, w.LossMS, w.LastLoss.Sub(since).Round(time.Millisecond))
 			}
-			return fmt.Errorf("traffic did not flow without loss for %s: %s: %w", settle, strings.Join(bad, ", "), ctx.Err())
+			return time.Time{}, fmt.Errorf("traffic did not flow without loss for %s: %s: %w", settle, strings.Join(bad, ", "), ctx.Err())
 		case <-t.C:
 		}
 	}

@@ -173,10 +173,10 @@ func (s *stream) window(from, to time.Time) Window {
 	return w
 }
 
-// healthyFor reports whether every probe sent in the d before the last
-// replyTimeout (the probes judged already), all after since, was answered.
-func (s *stream) healthyFor(since time.Time, d time.Duration) bool {
-	end := time.Now().Add(-replyTimeout)
+// healthyFor reports whether every probe sent in the d before end (at
+// most now less replyTimeout: the probes judged already), all after since,
+// was answered.
+func (s *stream) healthyFor(since, end time.Time, d time.Duration) bool {
 	if end.Sub(since) < d {
 		return false
 	}

@@ -148,11 +148,7 @@ func (p *Provider) Close() error { return nil }
 // Plan returns the calls Apply would make now, in order, making none.
 // Objects that do not exist yet are referred to by key in angle brackets.
 func (p *Provider) Plan(ctx context.Context, d cloud.Desired) ([]cloud.Call, error) {
-	ops, _, err := p.diff(ctx, d)
-	if err != nil {
-		return nil, err
-	}
-	return cloud.Calls(ops), nil
+	return p.engine().PlanCalls(ctx, d)
 }
 
 // Apply makes the calls Plan lists, in order, and returns the inventory
@@ -160,41 +156,19 @@ func (p *Provider) Plan(ctx context.Context, d cloud.Desired) ([]cloud.Call, err
 // exists so far and the calls that succeeded; the error names the call
 // and object that failed. With nothing to change it makes no calls.
 func (p *Provider) Apply(ctx context.Context, d cloud.Desired) (cloud.Inventory, []cloud.Call, error) {
-	ops, w, err := p.diff(ctx, d)
-	if err != nil {
-		return cloud.Inventory{}, nil, err
-	}
-	made, err := cloud.RunOps(ctx, ops)
-	p.remember(w)
-	return w.inventory(), made, err
+	return p.engine().ApplyOps(ctx, d)
 }
 
 // Observe returns the inventory of the objects the owner has in the
 // subscription, whatever the desired state; it makes no changes.
 func (p *Provider) Observe(ctx context.Context) (cloud.Inventory, error) {
-	w, err := p.observe(ctx)
-	if err != nil {
-		return cloud.Inventory{}, err
-	}
-	p.remember(w)
-	return w.inventory(), nil
+	return p.engine().ObserveInventory(ctx)
 }
 
-// diff validates d, observes the subscription and returns the operations
-// that bring it to d, with the world they act on.
-func (p *Provider) diff(ctx context.Context, d cloud.Desired) ([]cloud.Op, *world, error) {
-	if err := p.validate(d); err != nil {
-		return nil, nil, err
-	}
-	w, err := p.observe(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	ops, err := newPlanner(p, d, w).plan()
-	if err != nil {
-		return nil, nil, err
-	}
-	return ops, w, nil
+// engine is Plan, Apply and Observe made of the provider's own steps.
+func (p *Provider) engine() cloud.Engine[*world] {
+	return cloud.Engine[*world]{Validate: p.validate, Observe: p.observe, Remember: p.remember, Inventory: (*world).inventory,
+		Plan: func(d cloud.Desired, w *world) ([]cloud.Op, error) { return newPlanner(p, d, w).plan() }}
 }
 
 // remember caches the instances' addresses of w for SyncRoutes.

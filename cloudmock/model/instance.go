@@ -195,6 +195,18 @@ func (c *Cloud) instanceLocked(account, id string) (*Instance, error) {
 	return i, err
 }
 
+// Instance returns one instance of the account, one terminated within
+// TerminatedVisible included.
+func (c *Cloud) Instance(account, id string) (Instance, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	i, err := c.instanceLocked(account, id)
+	if err != nil {
+		return Instance{}, err
+	}
+	return i.copy(c), nil
+}
+
 // Instances returns all instances of the account, those terminated within
 // TerminatedVisible included, sorted by ID.
 func (c *Cloud) Instances(account string) []Instance {

@@ -44,6 +44,10 @@ var ociTypes = map[Kind]string{
 	KindTransitGateway:           "drg",
 	KindTransitGatewayRouteTable: "drgroutetable",
 	KindTransitGatewayAttachment: "drgattachment",
+	// OCI: https://docs.oracle.com/en-us/iaas/Content/Compute/Concepts/computeoverview.htm — instances; each has VNICs, attached by VNIC attachments
+	KindInstance:            "instance",
+	KindNetworkInterface:    "vnic",
+	KindInterfaceAttachment: "vnicattachment",
 }
 
 // ociGlobalTypes are the types whose OCIDs name no region (IAM objects).

@@ -145,6 +145,14 @@ func lifecycleOf(r common.OCIResponse) string {
 		return string(v.LifecycleState)
 	case core.GetDrgRouteTableResponse:
 		return string(v.LifecycleState)
+	case core.GetInstanceResponse:
+		return string(v.LifecycleState)
+	case core.GetVnicAttachmentResponse:
+		return string(v.LifecycleState)
+	case core.GetVnicResponse:
+		return string(v.LifecycleState)
+	case core.GetPublicIpResponse:
+		return string(v.LifecycleState)
 	}
 	return ""
 }

@@ -25,6 +25,10 @@ type kind struct {
 	// states renames the lifecycle states for a kind whose own differ
 	// (a DRG attachment is ATTACHING, ATTACHED, DETACHING, DETACHED).
 	states map[string]string
+	// live, when set, names the state of a resource past provisioning
+	// from what it holds (a stopped instance, an assigned public IP);
+	// empty keeps AVAILABLE (renamed by states).
+	live func(r resource) string
 	// listBy is the query parameter a list is scoped by when it is not
 	// compartmentId (drgId for DRG route tables and distributions).
 	listBy string
@@ -53,7 +57,7 @@ func (s *Server) serveKind(q *request, k *kind) *apiError {
 		return s.updateKind(q, k, q.rest[0])
 	case len(q.rest) == 1 && q.Method == http.MethodDelete:
 		return s.deleteKind(q, k, q.rest[0])
-	case len(q.rest) > 1:
+	case len(q.rest) >= 1:
 		if f, ok := k.more[q.Method+" "+strings.Join(q.rest[1:], "/")]; ok {
 			if _, err := s.current(q, k, q.rest[0]); err != nil {
 				return err
@@ -73,11 +77,24 @@ func (s *Server) serveKind(q *request, k *kind) *apiError {
 func (k *kind) write(w http.ResponseWriter, r resource) {
 	b := r.base()
 	st := b.LifecycleState
-	if n, ok := k.states[st]; ok {
-		b.LifecycleState = n
-	}
+	b.LifecycleState = k.shown(r)
 	writeResource(w, http.StatusOK, r)
 	b.LifecycleState = st
+}
+
+// shown is the lifecycle state a resource is answered with: its live
+// state once AVAILABLE, or its state under the kind's name for it.
+func (k *kind) shown(r resource) string {
+	st := r.base().LifecycleState
+	if st == stateAvailable && k.live != nil {
+		if v := k.live(r); v != "" {
+			return v
+		}
+	}
+	if n, ok := k.states[st]; ok {
+		return n
+	}
+	return st
 }
 
 // writeResource answers one resource with its ETag.
@@ -251,9 +268,7 @@ func (s *Server) listKind(q *request, k *kind) *apiError {
 	for _, r := range k.list(q.tenancy) {
 		b := r.base()
 		b.LifecycleState = s.state.lifecycle(b.ID, false)
-		if n, ok := k.states[b.LifecycleState]; ok {
-			b.LifecycleState = n
-		}
+		b.LifecycleState = k.shown(r)
 		if (k.listBy == "" && b.CompartmentID != comp) || (qv.Has("displayName") && b.DisplayName != qv.Get("displayName")) ||
 			(qv.Has("lifecycleState") && b.LifecycleState != qv.Get("lifecycleState")) || (k.match != nil && !k.match(q, r)) {
 			continue

@@ -142,6 +142,25 @@ func (s *Server) route(q *request) *apiError {
 		k = s.drgRouteTables()
 	case "drgRouteDistributions":
 		k = s.distributions()
+	case "instances":
+		k = s.instances()
+	case "vnicAttachments":
+		k = s.vnicAttachments()
+	case "vnics":
+		k = s.vnics()
+	case "privateIps":
+		k = s.privateIPs()
+		if len(q.rest) == 0 && q.Method == http.MethodGet {
+			return s.listPrivateIPs(q, k)
+		}
+	case "publicIps":
+		k = s.publicIPs()
+		if len(q.rest) == 0 && q.Method == http.MethodGet {
+			return s.listPublicIPs(q, k)
+		}
+		if len(q.rest) == 2 && q.rest[0] == "actions" && q.Method == http.MethodPost && (q.rest[1] == "getByPrivateIpId" || q.rest[1] == "getByIpAddress") {
+			return s.publicIPBy(q, k, q.rest[1])
+		}
 	case "workRequests":
 		return s.serveWorkRequests(q)
 	case "compartments":

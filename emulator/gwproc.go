@@ -47,12 +47,17 @@ func NodePIDs(lab, node string) ([]int, error) {
 // GatewayPID returns the PID of the gateway daemon of a node: the process
 // in the node's namespace whose command line serves the node's management
 // socket. It fails if there is none or more than one.
-func GatewayPID(lab, node string) (int, error) {
+func GatewayPID(lab, node string) (int, error) { return GatewayPIDOf(lab, node, node) }
+
+// GatewayPIDOf is GatewayPID for a gateway whose socket is named by id
+// rather than by its node: a cloud instance's (node i-…, id its instance
+// ID).
+func GatewayPIDOf(lab, node, id string) (int, error) {
 	pids, err := NodePIDs(lab, node)
 	if err != nil {
 		return 0, fmt.Errorf("gateway %s: %w", node, err)
 	}
-	want := []byte("\x00--socket\x00" + GatewaySocket(lab, node) + "\x00")
+	want := []byte("\x00--socket\x00" + GatewaySocket(lab, id) + "\x00")
 	var found []int
 	for _, pid := range pids {
 		cl, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")

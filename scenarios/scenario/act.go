@@ -1,0 +1,153 @@
+package scenario
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/state"
+	"github.com/mcnlab/mcnlab/lab"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// actionTimeout bounds one action (a deploy has the lab's own bounds).
+const actionTimeout = 2 * time.Minute
+
+// cliProviders maps a cloud CLI to the provider whose environment
+// `mcnlab cloudmock env` prints for it.
+var cliProviders = map[string]string{"aws": "aws", "az": "azure", "gcloud": "gcp"}
+
+// act runs an action step.
+func (r *run) act(s Step) error {
+	if s.Deploy {
+		return r.deploy()
+	}
+	ctx, cancel := context.WithTimeout(r.ctx, actionTimeout)
+	defer cancel()
+	switch {
+	case s.Wait != "":
+		if lab.IsCloudLab(r.lab) {
+			return lab.WaitConverged(ctx, r.out, r.lab, actionTimeout)
+		}
+		return lab.WaitGatewaysConverged(ctx, r.lab)
+	case s.Kill != "":
+		g, err := lab.FindGateway(ctx, r.lab, s.Kill)
+		if err != nil {
+			return err
+		}
+		return lab.KillGateway(ctx, r.lab, g)
+	case s.Restart != "":
+		g, err := lab.FindGateway(ctx, r.lab, s.Restart)
+		if err != nil {
+			return err
+		}
+		return lab.RestartGateway(ctx, r.lab, g, r.Options)
+	case s.Approve != nil:
+		c, err := lab.API(r.lab)
+		if err != nil {
+			return err
+		}
+		_, err = c.Approve(ctx, s.Approve.Site, s.Approve.Prefix.String())
+		return err
+	case s.CLI != "":
+		_, err := r.shell(ctx, "", s.CLI, 0)
+		return err
+	case s.Exec != nil:
+		_, err := r.shell(ctx, s.Exec.Node, s.Exec.Command, s.Exec.Expect)
+		return err
+	case s.Sleep > 0:
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(s.Sleep):
+			return nil
+		}
+	}
+	return fmt.Errorf("step %s is not an action", s.Kind)
+}
+
+// deploy builds the scenario's lab from its topology.
+func (r *run) deploy() error {
+	src, file := r.f.Inline, r.f.Topology
+	if src == nil {
+		var err error
+		if src, err = topologies.ReadFile(file); err != nil {
+			return err
+		}
+	}
+	t, err := topologies.Parse(file, src)
+	if err != nil {
+		return err
+	}
+	// The deploy's progress is kept to show when it fails.
+	var progress bytes.Buffer
+	o := r.Options
+	o.Out = &progress
+	if o.Progress == nil {
+		o.Progress = emulator.NewPrinter(&progress)
+	}
+	if err := lab.Deploy(r.ctx, lab.Deployment{Topology: t, File: file, Source: src, Lab: r.lab}, o); err != nil {
+		return fmt.Errorf("%w\n%s", err, lastLines(progress.String(), 30))
+	}
+	return nil
+}
+
+// self is the mcnlab binary.
+func (r *run) self() (string, error) {
+	if r.Options.Self != "" {
+		return r.Options.Self, nil
+	}
+	return os.Executable()
+}
+
+// shell runs a command line with bash: a cloud CLI (node empty) with the
+// provider's environment from `mcnlab cloudmock env`, or any command in a
+// node's namespace through `mcnlab exec`. It fails unless the command
+// exits with status want, with the command's output in the error.
+func (r *run) shell(ctx context.Context, node, line string, want int) (string, error) {
+	self, err := r.self()
+	if err != nil {
+		return "", err
+	}
+	var cmd *exec.Cmd
+	if node == "" {
+		prog := strings.Fields(line)[0]
+		env := fmt.Sprintf("eval \"$(%s cloudmock env --lab %s --provider %s)\" || exit 97\n", shellQuote(self), r.lab, cliProviders[prog])
+		cmd = exec.CommandContext(ctx, "bash", "-c", env+line)
+	} else {
+		cmd = exec.CommandContext(ctx, self, "exec", "--lab", r.lab, node, "--", "bash", "-c", line)
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	got := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+	case err != nil:
+		return out.String(), fmt.Errorf("run %q: %w", line, err)
+	}
+	if got != want {
+		return out.String(), fmt.Errorf("%q exited %d, want %d; output:\n%s", line, got, want, lastLines(out.String(), 20))
+	}
+	return out.String(), nil
+}
+
+// shellQuote quotes s for bash.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// isNotFound says err is "the lab is not there": nothing to destroy.
+func isNotFound(err error) bool { return errors.Is(err, state.ErrNotFound) }
+
+// lastLines is the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}

@@ -1,0 +1,236 @@
+package scenario
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Kinds are the step keys a scenario may use: actions, then assertions.
+var Kinds = []string{
+	"deploy", "wait", "kill", "restart", "approve", "cli", "exec", "sleep",
+	"reach", "connect", "route", "session", "flightpath", "outage",
+}
+
+// step decodes one step: the scalar deploy or a one-key mapping. Inside an
+// outage (nested), assertions and deploy are refused.
+func (d *decoder) step(n *yaml.Node, path string, nested bool) (Step, bool) {
+	s := Step{Line: n.Line}
+	var key, val *yaml.Node
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Value == "deploy":
+		s.Kind, s.Deploy = "deploy", true
+		if nested {
+			d.errf(n, path, "deploy cannot run inside an outage")
+		}
+		return s, !nested
+	case n.Kind == yaml.MappingNode && len(n.Content) == 2:
+		key, val = n.Content[0], n.Content[1]
+	default:
+		d.errf(n, path, "want a step: deploy, or a mapping with one of %s", strings.Join(Kinds[1:], ", "))
+		return s, false
+	}
+	s.Kind = key.Value
+	p := path + "." + key.Value
+	before := len(d.errs)
+	switch key.Value {
+	case "wait":
+		s.Wait = d.oneOf(val, p, "converged")
+	case "kill":
+		s.Kill = d.str(val, p)
+	case "restart":
+		s.Restart = d.str(val, p)
+	case "cli":
+		s.CLI = d.cli(val, p)
+	case "sleep":
+		s.Sleep = d.duration(val, p)
+	case "approve":
+		s.Approve = d.approve(val, p)
+	case "exec":
+		s.Exec = d.exec(val, p)
+	case "reach":
+		s.Reach = d.reach(val, p)
+	case "connect":
+		s.Connect = d.connect(val, p)
+	case "route":
+		s.Route = d.route(val, p)
+	case "session":
+		s.Session = d.session(val, p)
+	case "flightpath":
+		s.FlightPath = d.flightpath(val, p)
+	case "outage":
+		s.Outage = d.outage(val, p, nested)
+	default:
+		d.errf(key, p, "unknown step (valid: %s)", strings.Join(Kinds, ", "))
+	}
+	if nested && s.IsAssertion() {
+		d.errf(key, p, "an outage's steps are faults and actions; put the assertion after the outage")
+	}
+	return s, len(d.errs) == before
+}
+
+// cloudCLIs are the programs a cli step may run: the providers' CLIs.
+var cloudCLIs = []string{"aws", "az", "gcloud"}
+
+func (d *decoder) cli(n *yaml.Node, path string) string {
+	v := d.str(n, path)
+	if f := strings.Fields(v); len(f) > 0 && !slices.Contains(cloudCLIs, f[0]) {
+		d.errf(n, path, "%q is not a cloud CLI (valid: %s; use exec for other commands)", f[0], strings.Join(cloudCLIs, ", "))
+	}
+	return v
+}
+
+func (d *decoder) approve(n *yaml.Node, path string) *Approve {
+	m := d.fields(n, path, []string{"site", "prefix"})
+	if m == nil || !d.required(n, path, m, "site", "prefix") {
+		return nil
+	}
+	return &Approve{Site: d.str(m["site"], path+".site"), Prefix: d.prefix(m["prefix"], path+".prefix")}
+}
+
+func (d *decoder) exec(n *yaml.Node, path string) *Exec {
+	m := d.fields(n, path, []string{"node", "command", "expect"})
+	if m == nil || !d.required(n, path, m, "node", "command") {
+		return nil
+	}
+	e := &Exec{Node: d.str(m["node"], path+".node"), Command: d.str(m["command"], path+".command")}
+	if v := m["expect"]; v != nil {
+		x, err := strconv.Atoi(v.Value)
+		if err != nil || x < 0 || x > 255 {
+			d.errf(v, path+".expect", "%s is not an exit status (valid: 0-255)", describe(v))
+		}
+		e.Expect = x
+	}
+	return e
+}
+
+// within is an assertion's optional deadline.
+func (d *decoder) within(m map[string]*yaml.Node, path string) time.Duration {
+	if v := m["within"]; v != nil {
+		return d.duration(v, path+".within")
+	}
+	return 0
+}
+
+func (d *decoder) reach(n *yaml.Node, path string) *Reach {
+	if n.Kind == yaml.ScalarNode {
+		if d.oneOf(n, path, "simulate") == "" {
+			return nil
+		}
+		return &Reach{Simulate: true}
+	}
+	m := d.fields(n, path, []string{"from", "to", "expect", "within"})
+	if m == nil || !d.required(n, path, m, "from", "to", "expect") {
+		return nil
+	}
+	return &Reach{
+		From: d.str(m["from"], path+".from"), To: d.str(m["to"], path+".to"),
+		Expect: d.oneOf(m["expect"], path+".expect", "reach", "blocked") == "reach",
+		Within: d.within(m, path),
+	}
+}
+
+func (d *decoder) connect(n *yaml.Node, path string) *Connect {
+	m := d.fields(n, path, []string{"from", "to", "port", "expect", "within"})
+	if m == nil || !d.required(n, path, m, "from", "to", "port", "expect") {
+		return nil
+	}
+	return &Connect{
+		From: d.str(m["from"], path+".from"), To: d.str(m["to"], path+".to"),
+		Port: d.port(m["port"], path+".port"), Expect: d.oneOf(m["expect"], path+".expect", "open", "refused", "blocked"),
+		Within: d.within(m, path),
+	}
+}
+
+func (d *decoder) route(n *yaml.Node, path string) *Route {
+	m := d.fields(n, path, []string{"gateway", "prefix", "present", "via", "within"})
+	if m == nil || !d.required(n, path, m, "gateway", "prefix") {
+		return nil
+	}
+	r := &Route{Gateway: d.str(m["gateway"], path+".gateway"), Prefix: d.prefix(m["prefix"], path+".prefix"), Present: true, Within: d.within(m, path)}
+	if v := m["present"]; v != nil {
+		r.Present = d.oneOf(v, path+".present", "true", "false") == "true"
+	}
+	if v := m["via"]; v != nil {
+		a, err := netip.ParseAddr(v.Value)
+		if err != nil {
+			d.errf(v, path+".via", "%s is not an address (valid: 10.1.0.1)", describe(v))
+		}
+		r.Via = a
+		if !r.Present {
+			d.errf(v, path+".via", "via needs present: true")
+		}
+	}
+	return r
+}
+
+// sessionStates are GoBGP's FSM states as the gateway reports them.
+var sessionStates = []string{"established", "idle", "active", "connect", "opensent", "openconfirm"}
+
+func (d *decoder) session(n *yaml.Node, path string) *Session {
+	m := d.fields(n, path, []string{"gateway", "peer", "state", "within"})
+	if m == nil || !d.required(n, path, m, "gateway", "peer") {
+		return nil
+	}
+	s := &Session{Gateway: d.str(m["gateway"], path+".gateway"), Peer: d.str(m["peer"], path+".peer"), State: "established", Within: d.within(m, path)}
+	if v := m["state"]; v != nil {
+		s.State = d.oneOf(v, path+".state", sessionStates...)
+	}
+	return s
+}
+
+func (d *decoder) flightpath(n *yaml.Node, path string) *FlightPath {
+	m := d.fields(n, path, []string{"from", "to", "proto", "port", "verdict", "blocked-by"})
+	if m == nil || !d.required(n, path, m, "from", "to", "verdict") {
+		return nil
+	}
+	f := &FlightPath{From: d.str(m["from"], path+".from"), To: d.str(m["to"], path+".to"), Proto: "icmp",
+		Reachable: d.oneOf(m["verdict"], path+".verdict", "reachable", "blocked") == "reachable"}
+	if v := m["proto"]; v != nil {
+		f.Proto = d.oneOf(v, path+".proto", "icmp", "tcp", "udp")
+	}
+	if v := m["port"]; v != nil {
+		f.Port = d.port(v, path+".port")
+	}
+	if f.Proto != "icmp" && f.Port == 0 && m["port"] == nil {
+		d.errf(n, path, "proto %s needs a port", f.Proto)
+	}
+	if v := m["blocked-by"]; v != nil {
+		f.BlockedBy = d.str(v, path+".blocked-by")
+		if f.Reachable {
+			d.errf(v, path+".blocked-by", "blocked-by needs verdict: blocked")
+		}
+	}
+	return f
+}
+
+func (d *decoder) outage(n *yaml.Node, path string, nested bool) *Outage {
+	if nested {
+		d.errf(n, path, "outages do not nest")
+		return nil
+	}
+	m := d.fields(n, path, []string{"from", "to", "max", "interval", "during"})
+	if m == nil || !d.required(n, path, m, "from", "to", "max", "during") {
+		return nil
+	}
+	o := &Outage{From: d.str(m["from"], path+".from"), To: d.str(m["to"], path+".to"), Max: d.duration(m["max"], path+".max"), Interval: 100 * time.Millisecond}
+	if v := m["interval"]; v != nil {
+		o.Interval = d.duration(v, path+".interval")
+	}
+	during := m["during"]
+	if during.Kind != yaml.SequenceNode || len(during.Content) == 0 {
+		d.errf(during, path+".during", "want a non-empty list of steps (kill, restart, sleep, ...)")
+		return o
+	}
+	for i, sn := range during.Content {
+		if s, ok := d.step(sn, fmt.Sprintf("%s.during[%d]", path, i), true); ok {
+			o.During = append(o.During, s)
+		}
+	}
+	return o
+}

@@ -1,0 +1,127 @@
+package scenario
+
+import (
+	"net/netip"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// File is one scenario file, decoded and checked.
+type File struct {
+	// Path is the file as named; Name is its name: field, or the file's
+	// base name without extension.
+	Path, Name string
+	// Description says what the scenario proves (optional).
+	Description string
+	// Topology is the topology file's path (relative paths are resolved
+	// against the scenario's directory) or, when Inline is set, the
+	// inline topology's bytes.
+	Topology string
+	Inline   []byte
+	Steps    []Step
+}
+
+// Step is one step of a scenario: exactly one of its fields is set. Line
+// is where it starts in the file.
+type Step struct {
+	Line int
+	// Kind is the step's key as written (deploy, kill, reach, ...).
+	Kind string
+
+	Deploy  bool
+	Wait    string        // wait: converged
+	Kill    string        // gateway name
+	Restart string        // gateway name
+	Approve *Approve      // approve a site's prefix
+	CLI     string        // a cloud CLI command line run against the lab
+	Exec    *Exec         // a command inside a node's namespace
+	Sleep   time.Duration // only to measure windows
+
+	Reach      *Reach
+	Connect    *Connect
+	Route      *Route
+	Session    *Session
+	FlightPath *FlightPath
+	Outage     *Outage
+}
+
+// IsAssertion says whether the step checks something (and becomes a test
+// case) rather than changes the lab.
+func (s *Step) IsAssertion() bool {
+	return s.Reach != nil || s.Connect != nil || s.Route != nil || s.Session != nil || s.FlightPath != nil || s.Outage != nil
+}
+
+// Approve approves a prefix a site advertises, as `mcnlab routes approve`.
+type Approve struct {
+	Site   string
+	Prefix netip.Prefix
+}
+
+// Exec runs a command in a node's namespace; Expect is the exit status it
+// must have (default 0).
+type Exec struct {
+	Node    string
+	Command string
+	Expect  int
+}
+
+// Reach asserts whether From reaches To by ping. Simulate instead asserts
+// that a cloud lab's whole matrix is as `simulate` says; Within retries
+// until the deadline.
+type Reach struct {
+	From, To string
+	Expect   bool
+	Simulate bool
+	Within   time.Duration
+}
+
+// Connect asserts the outcome of a TCP connect from a node to a port of
+// another: "open" (accepted), "refused" (reset) or "blocked" (no answer).
+type Connect struct {
+	From, To string
+	Port     uint16
+	Expect   string
+	Within   time.Duration
+}
+
+// Route asserts that a gateway's FIB holds (or lacks) a prefix within a
+// deadline, optionally through a given next hop.
+type Route struct {
+	Gateway string
+	Prefix  netip.Prefix
+	Present bool
+	Via     netip.Addr
+	Within  time.Duration
+}
+
+// Session asserts the state of a gateway's BGP session to a peer (by its
+// name or address) within a deadline.
+type Session struct {
+	Gateway string
+	Peer    string
+	State   string
+	Within  time.Duration
+}
+
+// FlightPath asserts FlightPath's verdict for a flow and, when blocked, a
+// text the blocking rule must contain.
+type FlightPath struct {
+	From, To  string
+	Proto     string
+	Port      uint16
+	Reachable bool
+	BlockedBy string
+}
+
+// Outage probes From to To every Interval while its steps run, and asserts
+// that the longest run of lost probes lasts at most Max.
+type Outage struct {
+	From, To string
+	Max      time.Duration
+	Interval time.Duration
+	During   []Step
+}
+
+// node is what the decoder keeps of a step's YAML for error positions.
+type node = yaml.Node

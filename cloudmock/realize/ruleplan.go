@@ -140,10 +140,21 @@ func (ix *ruleIndex) targets(t model.RuleTargets, eni string) bool {
 // own, checked before the interface's own sets inbound and after them
 // outbound.
 // Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-group-how-it-works — inbound, the subnet's NSG is processed first, then the NIC's; outbound, the NIC's first, then the subnet's; a subnet's NSG also filters traffic between the VMs of the subnet
+// The security lists of an OCI subnet join the NSGs of the interface in
+// one layer: a packet passes when any of them allows it.
+// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/securityrules.htm#comparison — with both security lists and NSGs, a packet is allowed if any rule in any of the lists or groups that apply to the VNIC allows it (the union)
 func (ix *ruleIndex) forInterface(e model.NetworkInterface) (in, out layers) {
 	pt := point{network: e.NetworkID, subnet: e.SubnetID}
-	in, out = ix.merge(ix.interfaceSets(e), pt)
-	sin, sout := ix.merge(ix.subnetSets(e.SubnetID, true), pt)
+	var lists []string
+	sub := slices.DeleteFunc(ix.subnetSets(e.SubnetID, true), func(id string) bool {
+		if ix.sets[id].Flavor == model.FlavorSecurityList {
+			lists = append(lists, id)
+			return true
+		}
+		return false
+	})
+	in, out = ix.merge(append(lists, ix.interfaceSets(e)...), pt)
+	sin, sout := ix.merge(sub, pt)
 	return append(sin, in...), append(out, sout...)
 }
 
@@ -195,10 +206,22 @@ func (ix *ruleIndex) subnetSets(subnetID string, atInterface bool) []string {
 // subnet too), not at its boundary.
 // Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-group-how-it-works#intra-subnet-traffic — an NSG associated to a subnet affects traffic between the VMs of that subnet
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html — a network ACL controls traffic at the subnet level, not within it
-func enforcedAtInterfaces(f model.Flavor) bool { return f == model.FlavorNSG }
+// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/securitylists.htm — a security list's rules apply to every VNIC in the subnet, traffic within the subnet included
+func enforcedAtInterfaces(f model.Flavor) bool {
+	return f == model.FlavorNSG || f == model.FlavorSecurityList
+}
+
+// layerFlavor is the flavour whose layer a set's rules join: an OCI
+// security list's join the NSGs' (forInterface).
+func layerFlavor(f model.Flavor) model.Flavor {
+	if f == model.FlavorSecurityList {
+		return model.FlavorNSG
+	}
+	return f
+}
 
 // flavorOrder is the order in which the layers of one point are checked.
-var flavorOrder = []model.Flavor{model.FlavorNetworkACL, model.FlavorSecurityList, model.FlavorNSG, model.FlavorFirewall, model.FlavorSecurityGroup}
+var flavorOrder = []model.Flavor{model.FlavorNetworkACL, model.FlavorNSG, model.FlavorFirewall, model.FlavorSecurityGroup}
 
 // merge makes one layer per flavour of the given sets (in flavorOrder),
 // each direction's rules in ascending priority, keeping the sets' order
@@ -212,7 +235,7 @@ func (ix *ruleIndex) merge(ids []string, pt point) (in, out layers) {
 		found := false
 		for _, id := range ids {
 			rs, ok := ix.sets[id]
-			if !ok || rs.Flavor != f {
+			if !ok || layerFlavor(rs.Flavor) != f {
 				continue // deleted meanwhile (its event brings another pass), or another layer
 			}
 			found = true

@@ -91,6 +91,9 @@ func startAzureCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds c
 	regions := cloudRegions(cp)
 	argv := []string{self, "cloudmock", "serve", "--provider", "azure", "--lab", lab, "--join", "--listen", listen,
 		"--addr-file", addrFile, "--region", regions[0], "--state", CloudStateFile(lab)}
+	if cp.Topology.Internet != nil {
+		argv = append(argv, "--internet", TopologyFile(lab)) // its servers and the VNets' resolvers (168.63.129.16)
+	}
 	addr, err := runCloud(ctx, lab, argv, accountsOf(creds))
 	if err != nil {
 		return err

@@ -63,10 +63,10 @@ var notBuilt = map[Provider]struct{ vpc, line string }{
 }
 
 // checkAzure checks what the controller cannot build on Azure and GCP
-// yet: an Azure VPC's region must be Azure's (GCP's: checkGCP); egress
-// gateways, FireNet egress and private lines (ExpressRoute, Interconnect)
-// are built on AWS only, FireNet on AWS and Azure; a transit peering joins
-// transits of one provider.
+// yet: an Azure VPC's region must be Azure's (GCP's: checkGCP); FireNet
+// egress and private lines (ExpressRoute, Interconnect) are built on AWS
+// only, FireNet and egress gateways on AWS and Azure; a transit peering
+// joins transits of one provider.
 func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
 	provider := func(vpc string) Provider {
 		if v := x.vpcs[vpc]; v != nil && x.accounts[v.Account] != nil {
@@ -86,8 +86,8 @@ func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
 		if rp := join(path, "region"); pr == ProviderAzure && !c.bad[rp] && azureRegionRE.MatchString(v.Region) && !contains(azureRegions, v.Region) {
 			c.errf(rp, v.Pos, "unknown Azure region %q%s Azure's regions are %s", v.Region, orDot(didYouMean(v.Region, azureRegions)), strings.Join(azureRegions, ", "))
 		}
-		if v.Egress != nil {
-			c.errf(join(path, "egress"), v.Pos, "egress gateways are built on AWS only; vpc %s is in %s account", v.Name, an(pr))
+		if v.Egress != nil && pr != ProviderAzure {
+			c.errf(join(path, "egress"), v.Pos, "egress gateways are built on AWS and Azure only; vpc %s is in %s account", v.Name, an(pr))
 		}
 	}
 	for _, tr := range cl.Transits {

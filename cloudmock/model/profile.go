@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 )
 
@@ -116,6 +117,11 @@ type Profile struct {
 	// Zones lists a region's zones (availability zones), in order; nil
 	// for a provider whose subnets name no zone.
 	Zones func(region string) []string
+	// ResolverVIP, if valid, is the one address at which every network's
+	// DNS resolver answers, whatever its prefixes (Azure's 168.63.129.16);
+	// the zero address: at the primary prefix's base plus two and at
+	// 169.254.169.253 (AWS's Route 53 Resolver).
+	ResolverVIP netip.Addr
 	// DefaultNetwork, if set, is the network each account has in each
 	// region from the start (AWS's default VPC, defaultnet.go); nil for a
 	// provider whose accounts start empty.

@@ -47,6 +47,8 @@ var azureProfile = Profile{
 	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/ip-services/public-ip-addresses#sku — Basic SKU public IPs are open by default (network security groups are recommended but optional)
 	OpenPublicIPTier: "Basic",
 	ImplicitRules:    map[Flavor][]Rule{FlavorNSG: azureDefaultRules()},
+	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/what-is-ip-address-168-63-129-16 — Azure-provided DNS answers VMs at the host node's virtual IP 168.63.129.16 in every VNet
+	ResolverVIP: hostNodeVIP.Addr(),
 	// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-faq#are-there-any-restrictions-on-using-ip-addresses-within-these-subnets — x.x.x.0 network, x.x.x.1 gateway, x.x.x.2 and x.x.x.3 DNS, and the broadcast address are reserved
 	ReservedLow: 4, ReservedHigh: 1,
 	// Azure: https://learn.microsoft.com/en-us/azure/reliability/regions-list — the regions and their programmatic names (locations)

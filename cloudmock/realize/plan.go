@@ -39,6 +39,9 @@ type snapshot struct {
 	// has system routes (model.Profile.SystemRoutes), by network.
 	system systemInfo
 	eigws  []model.EgressOnlyGateway
+	// resolvers are the addresses each network's resolver answers at, by
+	// network ID (resolverAddrs).
+	resolvers map[string][]netip.Addr
 	// handles are the model's handles of the objects read (Meta.Handle),
 	// from which kernel objects are named.
 	handles map[string]string
@@ -53,10 +56,14 @@ type tgwTable struct {
 func takeSnapshot(c *model.Cloud) *snapshot {
 	s := &snapshot{subnets: map[string]model.Subnet{},
 		instances: map[string]model.Instance{}, peerings: map[string]model.Peering{}, handles: map[string]string{},
-		prefixLists: map[string][]netip.Prefix{}, system: newSystemInfo()}
+		prefixLists: map[string][]netip.Prefix{}, system: newSystemInfo(), resolvers: map[string][]netip.Addr{}}
 	for _, a := range c.Accounts() {
 		s.system.read(c, a)
-		s.networks = append(s.networks, c.Networks(a.ID)...)
+		prof, _ := model.LookupProfile(a.Provider)
+		for _, n := range c.Networks(a.ID) {
+			s.networks = append(s.networks, n)
+			s.resolvers[n.ID] = resolverAddrs(n, prof.ResolverVIP)
+		}
 		for _, x := range c.Subnets(a.ID) {
 			s.subnets[x.ID] = x
 		}
@@ -530,9 +537,7 @@ func (r *Realizer) planHosts(p *plan, s *snapshot, nets map[string]model.Network
 		if len(addrs6) > 0 {
 			spec.Addrs6 = e.IPv6Addrs
 		}
-		if a, ok := ResolverAddr(nets[sub.NetworkID]); ok {
-			spec.Resolvers = []netip.Addr{a, ResolverLinkLocal}
-		}
+		spec.Resolvers = s.resolvers[sub.NetworkID]
 		spec.Ingress, spec.Egress = ix.forInterface(e)
 		spec.Open = ix.unfiltered(e)
 		nics := &hostPlan{addrs: map[string][]netip.Prefix{}}

@@ -40,6 +40,20 @@ func ResolverAddr(n model.Network) (netip.Addr, bool) {
 	return n.CIDRs[0].Prefix.Masked().Addr().Next().Next(), true
 }
 
+// resolverAddrs returns the addresses at which network n's resolver
+// answers, the first the one its instances' resolv.conf names: the
+// profile's ResolverVIP where it has one (Azure's), else ResolverAddr and
+// ResolverLinkLocal; none for a network without either.
+func resolverAddrs(n model.Network, vip netip.Addr) []netip.Addr {
+	if vip.IsValid() {
+		return []netip.Addr{vip}
+	}
+	if a, ok := ResolverAddr(n); ok {
+		return []netip.Addr{a, ResolverLinkLocal}
+	}
+	return nil
+}
+
 // vpcResolver is a resolver running in a VPC router's namespace.
 type vpcResolver struct {
 	router  *liveRouter // the namespace it runs in
@@ -53,11 +67,11 @@ type vpcResolver struct {
 func (r *Realizer) wantResolvers(snap *snapshot) map[string][]netip.Addr {
 	want := map[string][]netip.Addr{}
 	for _, n := range snap.networks {
-		a, ok := ResolverAddr(n)
-		if r.live.routers[n.ID] == nil || !ok || !n.DNSSupport {
+		addrs := snap.resolvers[n.ID]
+		if r.live.routers[n.ID] == nil || len(addrs) == 0 || !n.DNSSupport {
 			continue
 		}
-		want[n.ID] = []netip.Addr{a, ResolverLinkLocal}
+		want[n.ID] = addrs
 	}
 	return want
 }
@@ -186,27 +200,24 @@ func (s *services) stopResolver(network string) error {
 	return errors.Join(errs...)
 }
 
-// resolvConf is an instance's resolv.conf: its VPC's resolver, as the
-// DHCP options a VPC has by default (AmazonProvidedDNS) hand out.
+// resolvConf is an instance's resolv.conf: its network's resolver, as the
+// DHCP options a VPC has by default (AmazonProvidedDNS) or a VNet's DHCP
+// (Azure-provided DNS) hand out.
 func resolvConf(ns netip.Addr) []byte {
-	return []byte("# mcnlab: the VPC's resolver (AmazonProvidedDNS)\nnameserver " + ns.String() + "\n")
+	return []byte("# mcnlab: the network's resolver (AmazonProvidedDNS, Azure-provided DNS)\nnameserver " + ns.String() + "\n")
 }
 
 // writeResolvConfs writes the resolv.conf of every instance whose file is
 // missing or stale (a host made anew lost it with its namespace).
 func (r *Realizer) writeResolvConfs(snap *snapshot, p *plan) error {
-	nets := map[string]model.Network{}
-	for _, n := range snap.networks {
-		nets[n.ID] = n
-	}
 	prefix := r.instanceNS("")
 	var errs []error
 	for id, hp := range p.hosts {
-		a, ok := ResolverAddr(nets[hp.router])
-		if lh := r.live.hosts[id]; lh == nil || !ok || !strings.HasPrefix(hp.ns, prefix) {
+		addrs := snap.resolvers[hp.router]
+		if lh := r.live.hosts[id]; lh == nil || len(addrs) == 0 || !strings.HasPrefix(hp.ns, prefix) {
 			continue
 		}
-		if _, err := netns.WriteEtc(hp.ns, "resolv.conf", resolvConf(a)); err != nil {
+		if _, err := netns.WriteEtc(hp.ns, "resolv.conf", resolvConf(addrs[0])); err != nil {
 			errs = append(errs, fmt.Errorf("realize: %w", err))
 		}
 	}

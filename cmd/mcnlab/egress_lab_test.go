@@ -124,22 +124,7 @@ func TestEgressLab(t *testing.T) {
 	pingUntil(t, lab, "192.0.2.30", true, 10*time.Second)
 	pingUntil(t, lab, "192.0.2.20", false, 5*time.Second)
 
-	start := time.Now()
-	if out, _, err := run(t, "egress", "base", "--lab", lab, "dev-egress", "deny-list"); err != nil || !strings.Contains(out, "deny-list") {
-		t.Fatalf("mcnlab egress base dev-egress deny-list: %q, %v", out, err)
-	}
-	for {
-		out, _, err := run(t, "egress", "gateways", "--lab", lab, "--json")
-		var gs []api.EgressGateway
-		if err == nil && json.Unmarshal([]byte(out), &gs) == nil && len(gs) == 1 && gs[0].Applied == "deny-list" {
-			break
-		}
-		if time.Since(start) > 5*time.Second {
-			t.Fatalf("dev-egress does not hold the deny-list 5 s after the switch: %s %v", out, err)
-		}
-		time.Sleep(20 * time.Millisecond) // polling the controller's API, bounded
-	}
-	t.Logf("the gateway holds the deny-list %s after `mcnlab egress base`", time.Since(start).Round(time.Millisecond))
+	switchToDenyList(t, lab)
 	curlSteps(t, lab, "10.30.1.10", "deny-list", []egressStep{
 		{"https://api.example.com/", "", "api.example.com deny dev: api.example.com tcp/443 (sni)"},
 		{"https://blocked.example.net/", "web1 blocked.example.net /", "blocked.example.net allow : base deny-list (sni)"},
@@ -178,6 +163,29 @@ func TestEgressLab(t *testing.T) {
 	if err != nil || !holds || !strings.Contains(out, "dev-egress: last decisions") {
 		t.Errorf("inspect: %v; want the egress gateway holding the deny-list and its last decisions:\n%s", err, out)
 	}
+}
+
+// switchToDenyList switches dev-egress to the deny-list with `mcnlab
+// egress base` and waits (5 s at most) until the controller says the
+// gateway holds it.
+func switchToDenyList(t *testing.T, lab string) {
+	t.Helper()
+	start := time.Now()
+	if out, _, err := run(t, "egress", "base", "--lab", lab, "dev-egress", "deny-list"); err != nil || !strings.Contains(out, "deny-list") {
+		t.Fatalf("mcnlab egress base dev-egress deny-list: %q, %v", out, err)
+	}
+	for {
+		out, _, err := run(t, "egress", "gateways", "--lab", lab, "--json")
+		var gs []api.EgressGateway
+		if err == nil && json.Unmarshal([]byte(out), &gs) == nil && len(gs) == 1 && gs[0].Applied == "deny-list" {
+			break
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("dev-egress does not hold the deny-list 5 s after the switch: %s %v", out, err)
+		}
+		time.Sleep(20 * time.Millisecond) // polling the controller's API, bounded
+	}
+	t.Logf("the gateway holds the deny-list %s after `mcnlab egress base`", time.Since(start).Round(time.Millisecond))
 }
 
 // checkEgressRoute reads the route tables with the AWS CLI: the private

@@ -19,9 +19,10 @@ import (
 
 // EgressGateway is one VPC's egress gateway.
 type EgressGateway struct {
-	Key     string // its instance's key: the topology's gateway name
-	VPC     *topologies.VPC
-	Account string
+	Key      string // its instance's key: the topology's gateway name
+	VPC      *topologies.VPC
+	Account  string
+	Provider topologies.Provider // the account's cloud
 	*topologies.Egress
 }
 
@@ -33,9 +34,16 @@ func EgressGroupKey(vpc string) string { return vpc + "/egress" }
 func (p *Plan) EgressGateways() []EgressGateway {
 	var out []EgressGateway
 	for _, v := range p.Topology.Cloud.VPCs {
-		if v.Egress != nil {
-			out = append(out, EgressGateway{Key: v.Egress.Gateway, VPC: v, Account: v.Account, Egress: v.Egress})
+		if v.Egress == nil {
+			continue
 		}
+		g := EgressGateway{Key: v.Egress.Gateway, VPC: v, Account: v.Account, Egress: v.Egress}
+		for _, a := range p.Topology.Cloud.Accounts {
+			if a.Name == v.Account {
+				g.Provider = a.Provider
+			}
+		}
+		out = append(out, g)
 	}
 	return out
 }
@@ -102,13 +110,26 @@ func (p *Plan) EgressRoutes() map[string]EgressRoute {
 // DefaultRoute is the destination of an egress route.
 func DefaultRoute() netip.Prefix { return defaultRoute }
 
+// AzureDNS is the address of Azure-provided DNS in every VNet.
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/what-is-ip-address-168-63-129-16 — the host node's virtual IP answers DNS for the VMs of every VNet
+var AzureDNS = netip.MustParseAddr("168.63.129.16")
+
+// Resolver is the DNS server of the VPC of egress gateway g: Azure's
+// AzureDNS in a VNet, else the base of the VPC's range plus two.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html — the Amazon DNS server is at the base of the VPC's IPv4 range plus two
+func (g EgressGateway) Resolver() netip.Addr {
+	if g.Provider == topologies.ProviderAzure {
+		return AzureDNS
+	}
+	return g.VPC.CIDR.Masked().Addr().Next().Next()
+}
+
 // EgressConfig is gateway g's policy: the topology's base policy and
 // tags, each tag's sources as prefixes (a subnet by its range; none: the
-// VPC's range), and the VPC's resolver (its range's base plus two).
-// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html — the Amazon DNS server is at the base of the VPC's IPv4 range plus two
+// VPC's range), and the VPC's resolver (Resolver).
 func (g EgressGateway) EgressConfig() egressmgmt.Config {
 	v := g.VPC
-	cfg := egressmgmt.Config{Base: string(g.Base), Tags: []egressmgmt.Tag{}, Resolver: v.CIDR.Masked().Addr().Next().Next()}
+	cfg := egressmgmt.Config{Base: string(g.Base), Tags: []egressmgmt.Tag{}, Resolver: g.Resolver()}
 	if cfg.Base == "" {
 		cfg.Base = string(topologies.EgressAllowList)
 	}

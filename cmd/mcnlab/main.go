@@ -74,7 +74,7 @@ with addresses, routes and start-up commands. Labs are recorded under
 	root.AddCommand(newVPCTracker(), newGraph())
 	root.AddCommand(newFlightPath())
 	root.AddCommand(newS2C())
-	root.AddCommand(newScenario())
+	root.AddCommand(newScenario(), newTraining())
 	return root
 }
 

@@ -117,7 +117,7 @@ func (r *run) shell(ctx context.Context, node, line string, want int) (string, e
 	}
 	var cmd *exec.Cmd
 	if node == "" {
-		prog := strings.Fields(line)[0]
+		prog := CLIOf(line)
 		env := fmt.Sprintf("eval \"$(%s cloudmock env --lab %s --provider %s)\" || exit 97\n", shellQuote(self), r.lab, cliProviders[prog])
 		cmd = exec.CommandContext(ctx, "bash", "-c", env+line)
 	} else {

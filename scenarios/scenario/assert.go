@@ -268,6 +268,9 @@ func describeStep(s Step) string {
 	case s.Restart != "":
 		return "restart " + s.Restart
 	case s.CLI != "":
+		if first := firstLine(s.CLI); first != strings.TrimSpace(s.CLI) {
+			return "cli " + first + " …"
+		}
 		return "cli " + s.CLI
 	case s.Exec != nil:
 		return "exec " + s.Exec.Node + ": " + s.Exec.Command

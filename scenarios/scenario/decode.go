@@ -31,7 +31,7 @@ func Load(path string) (*File, error) {
 // field, and what would be valid. A topology named by path is read and
 // checked too; an inline one is checked where it stands.
 func Parse(path string, src []byte) (*File, error) {
-	d := &decoder{file: path}
+	d := &decoder{file: path, src: src}
 	f := &File{Path: path}
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src))
@@ -90,18 +90,68 @@ func (d *decoder) topology(f *File, n, doc *yaml.Node) {
 			d.errf(n, "topology", "%s", err)
 		}
 	case n.Kind == yaml.MappingNode:
-		b, err := yaml.Marshal(n)
-		if err != nil {
-			d.errf(n, "topology", "%s", err)
-			return
-		}
+		b, line, col := d.inline(n)
 		f.Inline = b
 		f.Topology = f.Path
-		if _, err := topologies.Parse(f.Path+" (inline topology)", b); err != nil {
-			d.errf(n, "topology", "%s", err)
+		if _, err := topologies.Parse(d.file, b); err != nil {
+			d.shifted(err, line, col)
 		}
 	default:
 		d.errf(n, "topology", "want a file name or a mapping, got %s", describe(n))
+	}
+}
+
+// inline returns an inline topology's own lines, dedented, and where
+// they start in the file (0-based line and column offsets), so that its
+// errors point into the file; a flow-style mapping, re-encoded, points at
+// its first line.
+func (d *decoder) inline(n *yaml.Node) (src []byte, line, col int) {
+	if n.Style&yaml.FlowStyle != 0 || d.src == nil {
+		b, _ := yaml.Marshal(n)
+		return b, n.Line - 1, n.Column - 1
+	}
+	lines := strings.Split(string(d.src), "\n")
+	start, indent := n.Line-1, n.Column-1
+	end := start + 1
+	for ; end < len(lines); end++ {
+		l := lines[end]
+		t := strings.TrimLeft(l, " ")
+		if t != "" && !strings.HasPrefix(t, "#") && len(l)-len(t) < indent {
+			break
+		}
+	}
+	var b strings.Builder
+	for _, l := range lines[start:end] {
+		if len(l) >= indent {
+			l = l[indent:]
+		} else {
+			l = strings.TrimLeft(l, " ")
+		}
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return []byte(b.String()), start, indent
+}
+
+// shifted reports an inline topology's errors at their places in the
+// file.
+func (d *decoder) shifted(err error, line, col int) {
+	var el topologies.ErrorList
+	if !errors.As(err, &el) {
+		d.errs = append(d.errs, &topologies.Error{File: d.file, Line: line + 1, Col: col + 1, Path: "topology", Msg: err.Error()})
+		return
+	}
+	for _, e := range el {
+		c := *e
+		c.File = d.file
+		if c.Line > 0 {
+			c.Line += line
+			c.Col += col
+		} else {
+			c.Line, c.Col = line+1, col+1
+		}
+		c.Path = join("topology", c.Path)
+		d.errs = append(d.errs, &c)
 	}
 }
 
@@ -120,6 +170,7 @@ func (d *decoder) order(f *File, steps *yaml.Node) {
 // decoder collects the problems of one file.
 type decoder struct {
 	file string
+	src  []byte // the file's bytes, for inline topologies' positions
 	errs topologies.ErrorList
 }
 

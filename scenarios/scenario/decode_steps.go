@@ -3,7 +3,7 @@ package scenario
 import (
 	"fmt"
 	"net/netip"
-	"slices"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -79,10 +79,27 @@ var cloudCLIs = []string{"aws", "az", "gcloud"}
 
 func (d *decoder) cli(n *yaml.Node, path string) string {
 	v := d.str(n, path)
-	if f := strings.Fields(v); len(f) > 0 && !slices.Contains(cloudCLIs, f[0]) {
-		d.errf(n, path, "%q is not a cloud CLI (valid: %s; use exec for other commands)", f[0], strings.Join(cloudCLIs, ", "))
+	if n.Kind == yaml.ScalarNode && CLIOf(v) == "" {
+		d.errf(n, path, "%q runs no cloud CLI (valid: a command line of %s; use exec for other commands)", firstLine(v), strings.Join(cloudCLIs, ", "))
 	}
 	return v
+}
+
+// cliRE finds a cloud CLI run in a command line: at its start or after a
+// shell operator, a $( or a backquote.
+var cliRE = regexp.MustCompile("(?:^|[\\s;|&($`])(aws|az|gcloud)\\s")
+
+// CLIOf is the first cloud CLI a command line runs, or "".
+func CLIOf(line string) string {
+	if m := cliRE.FindStringSubmatch(line); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
 }
 
 func (d *decoder) approve(n *yaml.Node, path string) *Approve {

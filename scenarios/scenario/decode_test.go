@@ -79,7 +79,7 @@ func TestParseScenarioErrors(t *testing.T) {
 		{"unknown field", "  - deploy\n  - session: {gateway: g, peer: p, state: up}\n", "s.yaml:5:43: steps[1].session.state: \"up\" is not one of established, idle, active, connect, opensent, openconfirm"},
 		{"missing field", "  - deploy\n  - connect: {from: a, to: b, port: 22}\n", "s.yaml:5:14: steps[1].connect: missing expect"},
 		{"bad port", "  - deploy\n  - connect: {from: a, to: b, port: 70000, expect: open}\n", "s.yaml:5:37: steps[1].connect.port: \"70000\" is not a port (valid: 1-65535)"},
-		{"not a cli", "  - deploy\n  - cli: rm -rf /\n", "s.yaml:5:10: steps[1].cli: \"rm\" is not a cloud CLI (valid: aws, az, gcloud; use exec for other commands)"},
+		{"not a cli", "  - deploy\n  - cli: rm -rf /\n", "s.yaml:5:10: steps[1].cli: \"rm -rf /\" runs no cloud CLI (valid: a command line of aws, az, gcloud; use exec for other commands)"},
 		{"assert in outage", "  - deploy\n  - outage: {from: a, to: b, max: 1s, during: [{reach: simulate}]}\n", "s.yaml:5:49: steps[1].outage.during[0].reach: an outage's steps are faults and actions; put the assertion after the outage"},
 		{"blocked-by reachable", "  - deploy\n  - flightpath: {from: a, to: b, verdict: reachable, blocked-by: x}\n", "s.yaml:5:66: steps[1].flightpath.blocked-by: blocked-by needs verdict: blocked"},
 	} {
@@ -103,7 +103,7 @@ func TestParseScenarioTopologyErrors(t *testing.T) {
 		t.Errorf("missing topology file: %v", err)
 	}
 	p = writeScenario(t, "topology: {name: x, version: 1, nodes: {a: {kind: toaster}}}\nsteps: [deploy]\n")
-	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "(inline topology)") || !strings.Contains(err.Error(), "toaster") {
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "s.yaml:1:51: topology.nodes.a.kind: unknown kind \"toaster\"") {
 		t.Errorf("bad inline topology: %v", err)
 	}
 	p = writeScenario(t, "topology: topo.yaml\n")

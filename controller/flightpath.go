@@ -9,6 +9,7 @@ import (
 	"github.com/mcnlab/mcnlab/controller/api"
 	"github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/controller/intent"
+	"github.com/mcnlab/mcnlab/dataplane/egressmgmt"
 )
 
 var _ api.FlightPathBackend = (*Backend)(nil)
@@ -25,6 +26,28 @@ func (b *Backend) FlightPath(ctx context.Context, req api.FlightPathRequest) (ap
 		return api.FlightPath{}, fmt.Errorf("%w: %v", api.ErrInvalid, err)
 	}
 	from, to := c.plan.Endpoint(req.From), c.plan.Endpoint(req.To)
+	if h, name := c.plan.InternetDestination(req.To); from != nil && to == nil && h != nil {
+		// A DNS name (or host) of the emulated internet: the flow leaves
+		// by from's VPC's egress gateway.
+		to = &intent.Endpoint{Name: req.To, Address: h.Address}
+		v, err := c.liveView(ctx, from)
+		if err == nil {
+			err = c.egressView(ctx, v, from.VPC)
+		}
+		if err != nil {
+			return api.FlightPath{}, err
+		}
+		end := api.FlightPathEnd{Endpoint: req.To, Address: h.Address, Internet: h.Name, Name: name}
+		return api.FlightPath{Path: c.plan.Trace(req.From, req.To, f, v), Ends: []api.FlightPathEnd{endOf(from, to, f, v, false), end}}, nil
+	}
+	if mf := c.plan.MappedFlow(req.From, req.To); from == nil && mf != nil {
+		// Hosts of the lab's nodes across a mapped site2cloud
+		// connection: no cloud to read, the translation is the
+		// topology's.
+		return api.FlightPath{Path: c.plan.Trace(req.From, req.To, f, &intent.View{}), Ends: []api.FlightPathEnd{
+			{Endpoint: req.From, Node: req.From, Address: mf.Src},
+			{Endpoint: req.To, Node: mf.DstNode, Address: mf.RealDst, Virtual: mf.Dst}}}, nil
+	}
 	for i, e := range []*intent.Endpoint{from, to} {
 		if e == nil {
 			return api.FlightPath{}, fmt.Errorf("no workload or site host %q: %w", []string{req.From, req.To}[i], api.ErrNotFound)
@@ -49,7 +72,7 @@ func (c *Controller) liveView(ctx context.Context, es ...*intent.Endpoint) (*int
 	v := &intent.View{Ends: map[string]cloud.EndState{}, Approved: approved, Gateways: map[string]string{}}
 	c.mu.Lock()
 	for k, in := range c.inv.Instances {
-		if c.plan.Gateway(k) != nil {
+		if c.plan.Gateway(k) != nil || c.plan.EgressGateway(k) != nil {
 			v.Gateways[in.ID], v.Gateways[in.Interface] = k, k
 			if in.PrivateIP.IsValid() {
 				v.Gateways[in.PrivateIP.String()] = k // an Azure user-defined route's next hop
@@ -67,6 +90,7 @@ func (c *Controller) liveView(ctx context.Context, es ...*intent.Endpoint) (*int
 			keys = append(keys, gws[0].Key)
 		}
 	}
+
 	for _, k := range keys {
 		if _, ok := v.Ends[k]; ok {
 			continue
@@ -78,6 +102,24 @@ func (c *Controller) liveView(ctx context.Context, es ...*intent.Endpoint) (*int
 		v.Ends[k] = end
 	}
 	return v, nil
+}
+
+// egressView adds to v the ends of VPC vpc's egress gateways, read
+// through the providers, and the policies they are to hold now (a base
+// policy set at run time included).
+func (c *Controller) egressView(ctx context.Context, v *intent.View, vpc string) error {
+	v.Egress = map[string]egressmgmt.Config{}
+	for _, g := range c.plan.EgressGateways() {
+		if g.VPC.Name != vpc {
+			continue
+		}
+		end, err := c.readEnd(ctx, g.Key)
+		if err != nil {
+			return err
+		}
+		v.Ends[g.Key], v.Egress[g.Key] = end, c.egressConfig(g)
+	}
+	return nil
 }
 
 // readEnd reads instance k through its account's provider.

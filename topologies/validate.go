@@ -135,7 +135,7 @@ func (c *checker) checkLinks(t *Topology, nodes map[string]*Node) map[string][]c
 	used := map[string]string{}      // node:interface -> endpoint path
 	addrs := map[realmAddr]end{}     // address in its realm -> endpoint holding it
 	conn := map[string][]connected{} // node -> addressed interfaces
-	realm := addressRealms(t)
+	realm := AddressRealms(t)
 	for i, l := range t.Links {
 		path := index("links", i)
 		if l == nil {

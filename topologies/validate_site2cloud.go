@@ -202,14 +202,14 @@ type realmAddr struct {
 	addr  netip.Addr
 }
 
-// addressRealms splits the lab's interfaces into address realms: the
+// AddressRealms splits the lab's interfaces into address realms: the
 // parts of the link graph that mapped site2cloud connections separate.
 // The site router and the gateways of a mapped connection translate (or
 // tunnel) between their interfaces, so each of their interfaces starts a
 // realm of its own; every other node joins all its interfaces into one.
 // Addresses must be unique within a realm only: two branches and a VPC
 // may all use 10.0.0.0/16. The result names an endpoint's realm.
-func addressRealms(t *Topology) func(Endpoint) string {
+func AddressRealms(t *Topology) func(Endpoint) string {
 	boundary := map[string]bool{}
 	for _, s := range t.Site2Cloud {
 		if s != nil && s.Mapped() {

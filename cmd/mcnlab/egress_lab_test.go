@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mcnlab/mcnlab/controller/api"
+	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
@@ -72,6 +73,48 @@ func curlSteps(t *testing.T, lab, client, stage string, steps []egressStep) {
 			t.Errorf("%s: curl %s logged %q from %s, want %q from %s", stage, s.url, got, last.Src, s.logged, client)
 		}
 		t.Logf("%s: curl %s -> %s", stage, s.url, decisionWords(last))
+		flightPathAgrees(t, lab, stage, s.url, s.answer != "", last)
+	}
+}
+
+// flightPathAgrees asks `mcnlab flightpath dev-app NAME --proto tcp
+// --port P` for url's name and port: its verdict must be curl's (reached),
+// and its egress gateway's filter step must name the rule the gateway
+// logged for the connection (d), blocking there when curl was reset.
+func flightPathAgrees(t *testing.T, lab, stage, url string, reached bool, d api.EgressDecision) {
+	t.Helper()
+	scheme, rest, _ := strings.Cut(url, "://")
+	host, _, _ := strings.Cut(rest, "/")
+	port := map[string]string{"https": "443", "http": "80"}[scheme]
+	fp := flightPath(t, lab, "dev-app", host, "--proto", "tcp", "--port", port)
+	want := d.Rule
+	if d.Tag != "" {
+		want = "tag " + d.Tag + ": " + d.Rule
+	}
+	var filter *intent.Step
+	for _, h := range fp.Hops {
+		for i, st := range h.Steps {
+			if h.Kind == intent.HopEgress && st.Kind == intent.StepFilter {
+				filter = &h.Steps[i]
+			}
+		}
+	}
+	if fp.Reachable != reached || filter == nil || filter.Rule != want || (fp.Block != nil) == reached ||
+		!reached && (fp.Block.Hop != "dev-egress" || fp.Block.Rule != want) {
+		t.Errorf("%s: flightpath dev-app %s tcp/%s: reachable %v, egress filter %+v, block %+v; want reachable %v (curl) by %q",
+			stage, host, port, fp.Reachable, filter, fp.Block, reached, want)
+		return
+	}
+	t.Logf("%s: flightpath dev-app %s tcp/%s: reachable %v by %s (%s)", stage, host, port, fp.Reachable, filter.Rule, filter.Detail)
+}
+
+// pingFlightPath asks FlightPath for a ping from dev-app to dst: its
+// verdict must be want, what the ping just saw.
+func pingFlightPath(t *testing.T, lab, dst string, want bool) {
+	t.Helper()
+	fp := flightPath(t, lab, "dev-app", dst)
+	if fp.Reachable != want {
+		t.Errorf("flightpath dev-app %s (icmp): reachable %v (%s), want %v as the ping", dst, fp.Reachable, fp.Reason, want)
 	}
 }
 
@@ -101,7 +144,10 @@ func pingUntil(t *testing.T, lab, dst string, want bool, limit time.Duration) {
 // through the address its name resolved to, web1 is not; switching the
 // base policy to a deny-list with `mcnlab egress base` flips every
 // result; `mcnlab egress log` names the rule of each decision, and
-// inspect shows the gateway and its last decisions.
+// inspect shows the gateway and its last decisions; after each curl,
+// FlightPath to the same name and port says what curl saw, naming the
+// rule the gateway logged (flightPathAgrees), and after the pings,
+// FlightPath's ICMP verdicts agree with them too.
 func TestEgressLab(t *testing.T) {
 	lab := deployCloudLab(t, "testdata/aws-egress.yaml", "aeg")
 	_, instances, err := mcnlab.PlanAndInstances(context.Background(), lab)
@@ -123,6 +169,8 @@ func TestEgressLab(t *testing.T) {
 	})
 	pingUntil(t, lab, "192.0.2.30", true, 10*time.Second)
 	pingUntil(t, lab, "192.0.2.20", false, 5*time.Second)
+	pingFlightPath(t, lab, "files.example.org", true)
+	pingFlightPath(t, lab, "web1", false)
 
 	switchToDenyList(t, lab)
 	curlSteps(t, lab, "10.30.1.10", "deny-list", []egressStep{
@@ -133,6 +181,8 @@ func TestEgressLab(t *testing.T) {
 	})
 	pingUntil(t, lab, "192.0.2.30", false, 5*time.Second)
 	pingUntil(t, lab, "192.0.2.20", true, 5*time.Second)
+	pingFlightPath(t, lab, "files.example.org", false)
+	pingFlightPath(t, lab, "web1", true)
 	want := map[string]bool{
 		"files.example.org allow dev: files.example.org all/all (address)": false,
 		"files.example.org deny dev: files.example.org all/all (address)":  false,

@@ -17,7 +17,7 @@ func newFlightPath() *cobra.Command {
 	var o ctlFlags
 	var req api.FlightPathRequest
 	cmd := &cobra.Command{
-		Use:   "flightpath SRC DST [--proto icmp|tcp|udp] [--port N] [--json] [--lab L]",
+		Use:   "flightpath SRC DST|NAME [--proto icmp|tcp|udp] [--port N] [--json] [--lab L]",
 		Short: "Trace a flow between two workloads or site hosts through the clouds and the platform, with a verdict",
 		Long: `FlightPath asks the lab's controller (POST /v1/flightpath) to trace a flow
 from SRC to DST: for both ends, side by side, what the cloud says (the
@@ -27,7 +27,13 @@ subnet's route table with the route the other end takes marked * (on
 Azure with the system routes), its subnet's network ACL), read through the
 controller's cloud providers; then every hop in between (spoke and transit
 gateways, route approvals, domain policy) and the reply's way back, each
-with the steps it applied. The verdict says whether the flow passes and,
+with the steps it applied. DST may be a DNS name (or host) of the lab's
+internet: the flow then leaves by the VPC's FQDN egress gateway, whose
+step names the tag rule or base policy that decides the name, protocol
+and port, followed by its source translation (a nat step). SRC may be a
+host node behind a mapped site2cloud connection and DST the other
+side's virtual address (or host): the gateway's nat step names the
+connection and its mapping, real to virtual. The verdict says whether the flow passes and,
 when not, the first step that blocks: which object, which rule or which
 missing route. ` + "`mcnlab simulate`" + ` answers the whole matrix with the same
 engine from the intent alone.`,
@@ -112,6 +118,16 @@ func endLines(e api.FlightPathEnd) []string {
 func endFields(e api.FlightPathEnd) []string {
 	if e.Site != "" {
 		return []string{"site\t" + e.Site, "address\t" + e.Address.String()}
+	}
+	if e.Node != "" || e.Virtual.IsValid() {
+		l := []string{"node\t" + e.Node, "address\t" + e.Address.String()}
+		if e.Virtual.IsValid() {
+			l = append(l, "virtual address\t"+e.Virtual.String())
+		}
+		return l
+	}
+	if e.Internet != "" {
+		return []string{"internet host\t" + e.Internet, "name\t" + e.Name, "address\t" + e.Address.String()}
 	}
 	l := []string{"instance\t" + e.Instance, "address\t" + e.Address.String(), "subnet\t" + e.Subnet + " " + e.SubnetCIDR.String()}
 	for _, g := range e.SecurityGroups {

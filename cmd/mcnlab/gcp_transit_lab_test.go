@@ -28,7 +28,10 @@ const gcpTransit = "../../topologies/gcp-transit.yaml"
 // library, the spoke subnets' tag-scoped routes send the other spoke's
 // network to their gateway instance, which forwards (canIpForward); plan
 // then finds nothing to do; vpc-tracker names prod-vpc's network for a
-// range of its subnet (gcpTracker); a spoke gateway killed, the route moves to its
+// range of its subnet (gcpTracker); FlightPath, reading the firewall rules
+// and routes through the GCP provider, gives every pair the ping's verdict
+// and blames dev-app -> prod-db on the VPC firewall's rule
+// (gcpFlightPath); a spoke gateway killed, the route moves to its
 // pair and prod-app keeps reaching dev-app.
 func TestGCPTransitLab(t *testing.T) {
 	lab := deployCloudLab(t, gcpTransit, "gct")
@@ -70,8 +73,41 @@ func TestGCPTransitLab(t *testing.T) {
 	if out, _, err := run(t, "plan", "-t", gcpTransit, "--lab", lab); err != nil || strings.TrimSpace(out) != "no changes: the accounts match the intent" {
 		t.Errorf("plan of the deployed topology: %v\n%s", err, out)
 	}
+	gcpFlightPath(t, lab, cm)
 	gcpTracker(t, lab)
 	gcpFailover(t, lab, svc, project, instances["prod-1"].ID, instances["prod-2"].ID)
+}
+
+// gcpFlightPath asks FlightPath for a ping between every pair the matrix
+// pinged: its verdict must be the ping's; dev-app -> prod-db must be
+// blocked at prod-db by the firewall rules of prod-vpc's network (the
+// implied deny of ingress, since its rule admits prod only), with the
+// route to prod-db's spoke gateway matched in dev-app's end.
+func gcpFlightPath(t *testing.T, lab string, cm *mcnlab.Matrix) {
+	t.Helper()
+	for _, c := range cm.Cells {
+		fp := flightPath(t, lab, c.From, c.To)
+		if fp.Reachable != c.Seen {
+			t.Errorf("flightpath %s %s: reachable %v (%s), the ping %v", c.From, c.To, fp.Reachable, fp.Reason, c.Seen)
+		}
+		if c.From != "dev-app" || c.To != "prod-db" {
+			continue
+		}
+		if b := fp.Block; b == nil || b.Hop != "prod-db" || b.Kind != "filter" || !strings.Contains(b.Object, "/global/networks/vpc-prod-vpc-") ||
+			!strings.HasPrefix(b.Rule, "inbound implied-deny-ingress (65535, default)") || !strings.HasPrefix(fp.Reason, "VPC firewall: the firewall rules of network vpc-prod-vpc-") {
+			t.Errorf("flightpath dev-app prod-db: block %+v, reason %q; want prod-vpc's implied deny of ingress", b, fp.Reason)
+		}
+		matched := false
+		if len(fp.Ends) == 2 && fp.Ends[0].RouteTable != nil {
+			for _, r := range fp.Ends[0].RouteTable.Routes {
+				matched = matched || r.Matched && r.Kind == "instance" && r.Destination.Contains(netip.MustParseAddr("10.1.1.20"))
+			}
+		}
+		if !matched {
+			t.Errorf("flightpath dev-app prod-db: dev-app's end %+v has no matched route to a gateway instance", fp.Ends[0].RouteTable)
+		}
+		t.Logf("flightpath dev-app prod-db: %s", fp.Reason)
+	}
 }
 
 // gcpTracker: vpc-tracker --test 10.1.1.0/24 names prod-vpc's network,

@@ -105,8 +105,9 @@ func echoRequests(t *testing.T, lab, node string) int {
 // 10.0.0.0/16, each with an IKEv2 tunnel to gw1 and a backup to gw2,
 // mapped into a VPC on 10.0.0.0/16. It checks the SAs in the branches
 // (swanctl --list-sas) and at the gateways, traffic both ways through the
-// virtual ranges, and that pings to one branch's virtual range reach that
-// branch and never the other.
+// virtual ranges, that pings to one branch's virtual range reach that
+// branch and never the other, and that FlightPath's verdicts and NAT
+// steps across the mappings agree with pings (checkMappedFlightPath).
 func checkSiteToCloud(t *testing.T, lab string) {
 	for site, conns := range map[string][]string{"br1": {"branch1", "branch1-ha"}, "br2": {"branch2", "branch2-ha"}} {
 		sas := siteSAs(t, lab, site)
@@ -132,6 +133,7 @@ func checkSiteToCloud(t *testing.T, lab string) {
 	s2cReach(t, lab, "vh", a("100.65.1.10"))
 	s2cReach(t, lab, "vh", a("100.66.1.10"))
 	t.Run("no packet reaches the wrong branch", func(t *testing.T) { checkIsolation(t, lab) })
+	t.Run("FlightPath shows the mapping", func(t *testing.T) { checkMappedFlightPath(t, lab) })
 	t.Run("branch 2 authenticates with certificates", func(t *testing.T) { checkBranch2Certs(t, lab) })
 	t.Run("a capture on the gateways shows the translation", func(t *testing.T) { checkTranslationCapture(t, lab) })
 	t.Run("inspect shows the SAs", func(t *testing.T) { checkInspectSAs(t, lab) })

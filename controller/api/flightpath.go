@@ -63,9 +63,18 @@ type FlightPath struct {
 // groups, its subnet's route table (the route matching the other end
 // marked) and network ACL; a site host only its site and address.
 type FlightPathEnd struct {
-	Endpoint       string            `json:"endpoint"`
-	Address        netip.Addr        `json:"address,omitzero"`
-	Site           string            `json:"site,omitempty"`
+	Endpoint string     `json:"endpoint"`
+	Address  netip.Addr `json:"address,omitzero"`
+	Site     string     `json:"site,omitempty"`
+	// Node is a host node of a flow across a mapped site2cloud
+	// connection; Virtual the destination's address as the source sends
+	// to it (Address is its real one).
+	Node    string     `json:"node,omitempty"`
+	Virtual netip.Addr `json:"virtual,omitzero"`
+	// Internet is the internet host of a flow to the internet, Name the
+	// DNS name the client asks for.
+	Internet       string            `json:"internet,omitempty"`
+	Name           string            `json:"name,omitempty"`
 	Instance       string            `json:"instance,omitempty"`
 	Subnet         string            `json:"subnet,omitempty"`
 	SubnetCIDR     netip.Prefix      `json:"subnet_cidr,omitzero"`

@@ -31,6 +31,10 @@ type NSGState struct {
 const (
 	NSGSubnet    = "subnet"
 	NSGInterface = "network interface"
+	// NSGNetwork: a GCP VPC network's firewall rules that apply to the
+	// instance, read as one NSGState (their priorities, allow and deny
+	// alike, decide as an NSG's do).
+	NSGNetwork = "network"
 )
 
 // NSGRule is one security rule of an NSG. An address matches a side of
@@ -158,8 +162,9 @@ func (g NSGState) Decide(inbound bool, pk NSGPacket) (NSGRule, bool) {
 
 // NSGOrder returns the NSGs of a network interface in the order Azure
 // applies them to traffic of one direction: inbound the subnet's, then
-// the interface's; outbound the interface's, then the subnet's. A packet
-// passes when each of them allows it.
+// the interface's; outbound the interface's, then the subnet's; a GCP
+// network's firewall rules (NSGNetwork) last. A packet passes when each
+// of them allows it.
 // Azure: https://learn.microsoft.com/azure/virtual-network/network-security-group-how-it-works — inbound: the subnet's NSG first, then the NIC's; outbound: the NIC's NSG first, then the subnet's
 func NSGOrder(ns []NSGState, inbound bool) []NSGState {
 	first, second := NSGSubnet, NSGInterface
@@ -167,7 +172,7 @@ func NSGOrder(ns []NSGState, inbound bool) []NSGState {
 		first, second = second, first
 	}
 	var out []NSGState
-	for _, lvl := range []string{first, second} {
+	for _, lvl := range []string{first, second, NSGNetwork} {
 		for _, g := range ns {
 			if g.Level == lvl {
 				out = append(out, g)

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/dataplane/egressmgmt"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -112,6 +113,10 @@ type View struct {
 	// Gateways maps the IDs a route may point at (an instance's, its
 	// interface's) to the gateway's key.
 	Gateways map[string]string
+	// Egress are the policies the egress gateways hold, by gateway key
+	// (a base policy set at run time); a gateway not here holds its
+	// topology's (EgressGateway.EgressConfig).
+	Egress map[string]egressmgmt.Config
 	// Intended says Ends come from the intent: route tables hold the
 	// routes the platform would program, and security groups are named
 	// by their workload.

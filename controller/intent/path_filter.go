@@ -46,7 +46,10 @@ func (t *tracer) routeOut(e, peer *Endpoint, es cloud.EndState, dst netip.Addr) 
 		return true
 	}
 	best := es.Table.Lookup(dst)
-	if best == nil {
+	if best == nil || best.Destination.Bits() == 0 && t.p.EgressGateway(t.v.Gateways[best.Target]) != nil {
+		// Only the default route to the VPC's egress gateway holds dst:
+		// the platform's reason for withholding the learned route comes
+		// first.
 		if !withheld() {
 			return false
 		}

@@ -18,11 +18,15 @@ func (t *tracer) nsgs(e *Endpoint, es cloud.EndState, pk packet, inbound bool) b
 	dir := map[bool]string{true: "inbound", false: "outbound"}[inbound]
 	what := fmt.Sprintf("%s %s -> %s", pk.describe(), pk.src, pk.dst)
 	for _, g := range cloud.NSGOrder(es.NSGs, inbound) {
-		name := fmt.Sprintf("%s (the %s NSG of %s)", g.Name, g.Level, e.Name)
+		name, kind, verb := fmt.Sprintf("%s (the %s NSG of %s)", g.Name, g.Level, e.Name), "network security group", "denies"
+		if g.Level == cloud.NSGNetwork {
+			// GCP: https://cloud.google.com/firewall/docs/firewalls — the VPC network's firewall rules
+			name, kind, verb = fmt.Sprintf("the %s that apply to %s", g.Name, e.Name), "VPC firewall", "deny"
+		}
 		r, ok := g.Decide(inbound, np)
 		if !ok {
 			return t.block(Step{Kind: StepFilter, Object: g.ID, Rule: "no " + dir + " rule matches", Action: ActionDeny, Detail: what},
-				fmt.Sprintf("network security group: %s has no %s rule that matches %s", name, dir, what))
+				fmt.Sprintf("%s: %s has no %s rule that matches %s", kind, name, dir, what))
 		}
 		rule := dir + " " + r.String()
 		if r.Allow {
@@ -30,7 +34,7 @@ func (t *tracer) nsgs(e *Endpoint, es cloud.EndState, pk packet, inbound bool) b
 			continue
 		}
 		return t.block(Step{Kind: StepFilter, Object: g.ID, Rule: rule, Action: ActionDeny, Detail: what},
-			fmt.Sprintf("network security group: %s denies %s by %s rule %s", name, what, dir, r))
+			fmt.Sprintf("%s: %s %s %s by %s rule %s", kind, name, verb, what, dir, r))
 	}
 	return true
 }

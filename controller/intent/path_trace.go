@@ -25,12 +25,28 @@ type tracer struct {
 // network ACLs and route tables at both ends; the platform's gateways,
 // route approvals and domain policy between them), and the reply back,
 // and returns every hop with the steps it applied, the verdict, and the
-// first step that blocks. Security groups are stateful (a reply passes);
+// first step that blocks. To may name an internet host or a DNS name it
+// serves: the flow then leaves by the workload's VPC's FQDN egress
+// gateway (toInternet). From may be a host node behind a mapped
+// site2cloud connection and to the other side's virtual address or host
+// (traceMapped). Security groups are stateful (a reply passes);
 // network ACLs are not, so the reply is filtered too
 // (AWS: https://docs.aws.amazon.com/vpc/latest/userguide/infrastructure-security.html#VPC_Security_Comparison).
 func (p *Plan) Trace(from, to string, f Flow, v *View) Path {
 	t := &tracer{p: p, v: v, f: f, path: &Path{From: from, To: to, Flow: f.String(), Hops: []Hop{}}}
 	a, b := p.Endpoint(from), p.Endpoint(to)
+	if a != nil && b == nil {
+		if h, name := p.InternetDestination(to); h != nil {
+			t.path.Reachable = t.toInternet(a, h, name)
+			return *t.path
+		}
+	}
+	if a == nil {
+		if mf := p.MappedFlow(from, to); mf != nil {
+			t.path.Reachable = t.traceMapped(from, mf)
+			return *t.path
+		}
+	}
 	if a == nil || b == nil {
 		t.path.Reason = "unknown endpoint"
 		return *t.path

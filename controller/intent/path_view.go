@@ -22,7 +22,9 @@ func DefaultACL(id string) *cloud.ACLState {
 // and spoke gateway's subnet (ID: its key) with the VPC's default network
 // ACL, each workload's security group from the desired state with its
 // egress open, and each subnet's route table holding the local route and
-// the learned routes to the spoke's first gateway (ID: its key). It is
+// the learned routes to the spoke's first gateway (ID: its key), and
+// the private subnets' default route to their VPC's egress gateway, whose
+// own subnet goes to the internet. It is
 // what Trace over real cloud reads is checked against: its verdicts
 // must equal IntentView's. addr gives workloads without a fixed address
 // one.
@@ -31,6 +33,13 @@ func (p *Plan) DesiredView(approved map[string][]topologies.ApprovedRoute, addr 
 	for _, g := range p.Gateways {
 		v.Gateways[g.Key] = g.Key
 		v.Ends[g.Key] = cloud.EndState{Instance: g.Key, Address: g.PrivateIP, Subnet: g.Subnet, ACL: DefaultACL("acl-" + g.VPC)}
+	}
+	for _, g := range p.EgressGateways() {
+		v.Gateways[g.Key] = g.Key
+		end := cloud.EndState{Instance: g.Key, Address: g.Address, Subnet: SubnetKey(g.VPC.Name, g.Subnet), ACL: DefaultACL("acl-" + g.VPC.Name)}
+		end.Table = cloud.TableState{ID: "rtb-" + end.Subnet, Routes: []cloud.RouteState{{Destination: g.VPC.CIDR.Masked(), Kind: cloud.RouteLocal, Target: "local"},
+			{Destination: defaultRoute, Kind: cloud.RouteInternet, Target: "igw-" + g.VPC.Name}}}
+		v.Ends[g.Key] = end
 	}
 	in := p.IntentView(approved, addr)
 	for i := range p.Endpoints {
@@ -48,6 +57,9 @@ func (p *Plan) DesiredView(approved map[string][]topologies.ApprovedRoute, addr 
 			}
 		}
 		es.Table = cloud.TableState{ID: "rtb-" + es.Subnet, Routes: []cloud.RouteState{{Destination: vpcPrefix(p, e), Kind: cloud.RouteLocal, Target: "local"}}}
+		if g := p.egressOf(e); g != nil {
+			es.Table.Routes = append(es.Table.Routes, cloud.RouteState{Destination: defaultRoute, Kind: cloud.RouteInstance, Target: g.Key})
+		}
 		gws := p.GatewaysOf(e.Spoke)
 		for j := range p.Endpoints {
 			b := &p.Endpoints[j]

@@ -2,7 +2,6 @@ package fib
 
 import (
 	"fmt"
-	"maps"
 	"net/netip"
 	"slices"
 )
@@ -47,26 +46,28 @@ func normalize(desired map[netip.Prefix][]netip.Addr) (map[netip.Prefix][]netip.
 
 // diff returns the changes that turn current into desired (both
 // normalized): replacements first, then deletions, each in prefix order.
+// Only the changes are sorted: a Sync that changes a few routes of 10,000
+// does not sort the 10,000.
 func diff(current, desired map[netip.Prefix][]netip.Addr) []change {
 	var replace, del []change
-	for _, p := range sortedPrefixes(desired) {
-		if !slices.Equal(current[p], desired[p]) {
-			replace = append(replace, change{Prefix: p, NextHops: desired[p]})
+	for p, nhs := range desired {
+		if !slices.Equal(current[p], nhs) {
+			replace = append(replace, change{Prefix: p, NextHops: nhs})
 		}
 	}
-	for _, p := range sortedPrefixes(current) {
+	for p := range current {
 		if _, ok := desired[p]; !ok {
 			del = append(del, change{Prefix: p})
 		}
 	}
+	slices.SortFunc(replace, compareChange)
+	slices.SortFunc(del, compareChange)
 	return append(replace, del...)
 }
 
-func sortedPrefixes(m map[netip.Prefix][]netip.Addr) []netip.Prefix {
-	return slices.SortedFunc(maps.Keys(m), func(a, b netip.Prefix) int {
-		if c := a.Addr().Compare(b.Addr()); c != 0 {
-			return c
-		}
-		return a.Bits() - b.Bits()
-	})
+func compareChange(a, b change) int {
+	if c := a.Prefix.Addr().Compare(b.Prefix.Addr()); c != 0 {
+		return c
+	}
+	return a.Prefix.Bits() - b.Prefix.Bits()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"slices"
@@ -41,8 +42,17 @@ type FIB struct {
 	table  int
 	metric int
 
-	mu     sync.Mutex // serialises kernel changes; guards closed
+	mu     sync.Mutex // serialises kernel changes; guards closed and view
 	closed bool
+	// view is this FIB's routes as it last left them in the kernel, so
+	// that a Sync changes only the routes that differ from it without
+	// reading the table back. It is stale (or nil, before the first Sync)
+	// after Invalidate or a change that failed: the next Sync reads the
+	// kernel.
+	view  map[netip.Prefix][]netip.Addr
+	stale bool
+	// version counts the changes of view (Version).
+	version uint64
 }
 
 // New returns a FIB writing through h.
@@ -57,8 +67,14 @@ func New(h *netlink.Handle, opts Options) *FIB {
 // hops (one next hop, or an ECMP multipath route with several), using
 // replace so traffic never sees a gap, then stale routes deleted. Prefixes
 // with no next hops are removed. Input is checked fully before the kernel is
-// touched. A prefix whose route exists under another protocol is skipped
-// with ErrForeignRoute; the other prefixes are still synced.
+// touched. A prefix whose route exists under another protocol (at the FIB's
+// metric) is skipped with ErrForeignRoute; the other prefixes are still
+// synced.
+//
+// Only the routes that differ from the FIB's view of its own routes are
+// changed, so a Sync that changes one route of 10,000 makes one netlink
+// call; the kernel table is read when the view is unknown (the first Sync,
+// after Invalidate, after a failed change).
 func (f *FIB) Sync(ctx context.Context, desired map[netip.Prefix][]netip.Addr) error {
 	want, err := normalize(desired)
 	if err != nil {
@@ -69,18 +85,11 @@ func (f *FIB) Sync(ctx context.Context, desired map[netip.Prefix][]netip.Addr) e
 	if f.closed {
 		return fmt.Errorf("fib sync: %w", ErrClosed)
 	}
-	cur, foreign, err := f.listLocked()
-	if err != nil {
+	if err := f.reloadLocked(); err != nil {
 		return fmt.Errorf("fib sync: %w", err)
 	}
 	var errs []error
-	for p := range want {
-		if foreign[p] {
-			errs = append(errs, fmt.Errorf("fib sync %s: %w", p, ErrForeignRoute))
-			delete(want, p)
-		}
-	}
-	for _, c := range diff(cur, want) {
+	for _, c := range diff(f.view, want) {
 		if err := ctx.Err(); err != nil {
 			return errors.Join(append(errs, fmt.Errorf("fib sync: %w", err))...)
 		}
@@ -91,11 +100,51 @@ func (f *FIB) Sync(ctx context.Context, desired map[netip.Prefix][]netip.Addr) e
 	return errors.Join(errs...)
 }
 
-// Routes reads back the routes this FIB owns in the kernel.
+// Invalidate makes the next Sync read the kernel table instead of trusting
+// the FIB's view: the kernel removes routes on its own (IPv4 routes through
+// an interface that goes down or away, without a notification), so a
+// caller re-syncs with Invalidate now and then.
+func (f *FIB) Invalidate() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stale = true
+}
+
+// reloadLocked reads the kernel table into the view when it is stale;
+// the version changes only if the kernel held something else.
+func (f *FIB) reloadLocked() error {
+	if f.view != nil && !f.stale {
+		return nil
+	}
+	own, err := f.listLocked()
+	if err != nil {
+		return err
+	}
+	if f.view == nil || !maps.EqualFunc(own, f.view, slices.Equal) {
+		f.version++
+	}
+	f.view, f.stale = own, false
+	return nil
+}
+
+// Version changes whenever the routes that Routes returns may have
+// changed: a caller that read Version, then Routes, and sees the same
+// Version later, holds the routes of now.
+func (f *FIB) Version() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.version
+}
+
+// Routes returns the routes this FIB owns: its view of them, or read from
+// the kernel when it has none.
 func (f *FIB) Routes() (map[netip.Prefix][]netip.Addr, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	cur, _, err := f.listLocked()
+	if f.view != nil && !f.stale {
+		return maps.Clone(f.view), nil
+	}
+	cur, err := f.listLocked()
 	if err != nil {
 		return nil, fmt.Errorf("fib routes: %w", err)
 	}
@@ -122,12 +171,12 @@ func (f *FIB) Close() error {
 }
 
 func (f *FIB) flushLocked() error {
-	cur, _, err := f.listLocked()
-	if err != nil {
+	f.stale = true
+	if err := f.reloadLocked(); err != nil {
 		return fmt.Errorf("fib flush: %w", err)
 	}
 	var errs []error
-	for _, c := range diff(cur, nil) {
+	for _, c := range diff(f.view, nil) {
 		if err := f.applyLocked(c); err != nil {
 			errs = append(errs, err)
 		}
@@ -135,6 +184,10 @@ func (f *FIB) flushLocked() error {
 	return errors.Join(errs...)
 }
 
+// applyLocked makes one change and records it in the view. A route for a
+// prefix the view does not hold is added exclusively, so that one of
+// another protocol at the same metric is found (EEXIST) and left alone;
+// one it holds is replaced. A change that fails otherwise drops the view.
 func (f *FIB) applyLocked(c change) error {
 	r := &netlink.Route{
 		Dst:      prefixToIPNet(c.Prefix),
@@ -145,8 +198,11 @@ func (f *FIB) applyLocked(c change) error {
 	}
 	if len(c.NextHops) == 0 {
 		if err := f.h.RouteDel(r); err != nil && !errors.Is(err, unix.ESRCH) {
+			f.stale = true
 			return fmt.Errorf("fib delete route %s: %w", c.Prefix, err)
 		}
+		delete(f.view, c.Prefix)
+		f.version++
 		return nil
 	}
 	if len(c.NextHops) == 1 {
@@ -156,31 +212,42 @@ func (f *FIB) applyLocked(c change) error {
 			r.MultiPath = append(r.MultiPath, &netlink.NexthopInfo{Gw: net.IP(nh.AsSlice())})
 		}
 	}
+	if _, ours := f.view[c.Prefix]; !ours {
+		err := f.h.RouteAdd(r)
+		if errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("fib sync %s: %w", c.Prefix, ErrForeignRoute)
+		}
+		if err != nil {
+			f.stale = true
+			return fmt.Errorf("fib add route %s via %v: %w", c.Prefix, c.NextHops, err)
+		}
+		f.view[c.Prefix] = c.NextHops
+		f.version++
+		return nil
+	}
 	if err := f.h.RouteReplace(r); err != nil {
+		f.stale = true
 		return fmt.Errorf("fib replace route %s via %v: %w", c.Prefix, c.NextHops, err)
 	}
+	f.view[c.Prefix] = c.NextHops
+	f.version++
 	return nil
 }
 
-// listLocked returns this FIB's routes in its table and the prefixes that
-// other protocols hold at the same metric.
-func (f *FIB) listLocked() (own map[netip.Prefix][]netip.Addr, foreign map[netip.Prefix]bool, err error) {
-	own = make(map[netip.Prefix][]netip.Addr)
-	foreign = make(map[netip.Prefix]bool)
+// listLocked reads this FIB's routes in its table from the kernel.
+func (f *FIB) listLocked() (map[netip.Prefix][]netip.Addr, error) {
+	own := make(map[netip.Prefix][]netip.Addr)
 	for _, fam := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
 		routes, err := f.routeList(fam)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		for _, r := range routes {
-			p, ok := ipNetToPrefix(r.Dst, fam)
-			if !ok {
+			if r.Protocol != Protocol {
 				continue
 			}
-			if r.Protocol != Protocol {
-				if r.Priority == f.metric && r.Type == unix.RTN_UNICAST {
-					foreign[p] = true
-				}
+			p, ok := ipNetToPrefix(r.Dst, fam)
+			if !ok {
 				continue
 			}
 			var nhs []netip.Addr
@@ -199,7 +266,7 @@ func (f *FIB) listLocked() (own map[netip.Prefix][]netip.Addr, foreign map[netip
 			own[p] = slices.Compact(nhs)
 		}
 	}
-	return own, foreign, nil
+	return own, nil
 }
 
 // routeList dumps one family of the FIB's table, retrying a dump that the

@@ -48,7 +48,8 @@ func (b Backend) Status(ctx context.Context) (mgmt.Status, error) {
 	if err != nil {
 		return mgmt.Status{}, err
 	}
-	out := mgmt.Status{Name: st.Name, Boot: b.E.Boot(), Tunnels: []mgmt.Tunnel{}, Sessions: []mgmt.Session{}, Routes: []mgmt.Route{}}
+	out := mgmt.Status{Name: st.Name, Boot: b.E.Boot(), Tunnels: []mgmt.Tunnel{}, Sessions: []mgmt.Session{}, Routes: []mgmt.Route{},
+		RoutesVersion: fmt.Sprintf("%s.%d", b.E.Boot(), st.RoutesVersion)}
 	for _, t := range st.Tunnels {
 		state := mgmt.TunnelDown
 		if t.Up {

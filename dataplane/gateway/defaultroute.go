@@ -67,6 +67,11 @@ func (s splitFIB) Routes() (map[netip.Prefix][]netip.Addr, error) {
 	return out, nil
 }
 
+// Version is the sum of both tables' versions, which only grow.
+func (s splitFIB) Version() uint64 { return s.main.Version() + s.defaults.Version() }
+
+func (s splitFIB) Invalidate() { s.main.Invalidate(); s.defaults.Invalidate() }
+
 func (s splitFIB) Close() error { return errors.Join(s.main.Close(), s.defaults.Close()) }
 
 // defaultsTable is DefaultTable in the kernel, with its rules: added when
@@ -128,6 +133,10 @@ func (d defaultsTable) Sync(ctx context.Context, desired map[netip.Prefix][]neti
 }
 
 func (d defaultsTable) Routes() (map[netip.Prefix][]netip.Addr, error) { return d.fib.Routes() }
+
+func (d defaultsTable) Invalidate() { d.fib.Invalidate() }
+
+func (d defaultsTable) Version() uint64 { return d.fib.Version() }
 
 // Close removes the routes and the rules.
 func (d defaultsTable) Close() error {

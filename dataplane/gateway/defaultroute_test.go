@@ -8,13 +8,19 @@ import (
 )
 
 // mapTable is a routeTable in memory.
-type mapTable struct{ routes map[netip.Prefix][]netip.Addr }
+type mapTable struct {
+	routes  map[netip.Prefix][]netip.Addr
+	version uint64
+}
 
 func (m *mapTable) Sync(_ context.Context, d map[netip.Prefix][]netip.Addr) error {
+	m.version++
 	m.routes = maps.Clone(d)
 	return nil
 }
 func (m *mapTable) Routes() (map[netip.Prefix][]netip.Addr, error) { return maps.Clone(m.routes), nil }
+func (m *mapTable) Invalidate()                                    {}
+func (m *mapTable) Version() uint64                                { return m.version }
 func (m *mapTable) Close() error                                   { m.routes = nil; return nil }
 
 // TestSplitFIBKeepsDefaultsApart: learned default routes (IPv4 and IPv6)

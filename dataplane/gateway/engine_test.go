@@ -273,6 +273,15 @@ func TestApplyRoutes(t *testing.T) {
 	if got := f.installed(); !maps.EqualFunc(got, want, slices.Equal) {
 		t.Fatalf("routes = %v, want %v", got, want)
 	}
+	// The status's routes version stays while the routes do.
+	st1, err := Backend{E: e}.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st2, err := Backend{E: e}.Status(context.Background())
+	if err != nil || st2.RoutesVersion != st1.RoutesVersion || len(st1.Routes) != 2 {
+		t.Fatalf("routes version %q with %d routes, then %q (%v); want the same", st1.RoutesVersion, len(st1.Routes), st2.RoutesVersion, err)
+	}
 	f.take()
 	if err := e.Apply(context.Background(), testConfig(2)); err != nil {
 		t.Fatal(err)
@@ -283,6 +292,10 @@ func TestApplyRoutes(t *testing.T) {
 	want = map[netip.Prefix][]netip.Addr{p("10.9.0.0/24"): {gw2}}
 	if got := f.installed(); !maps.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("routes right after the Apply = %v, want %v", got, want)
+	}
+	st3, err := Backend{E: e}.Status(context.Background())
+	if err != nil || st3.RoutesVersion == st1.RoutesVersion || len(st3.Routes) != 1 {
+		t.Errorf("after the routes changed: version %q with %d routes (%v); want other than %q, 1 route", st3.RoutesVersion, len(st3.Routes), err, st1.RoutesVersion)
 	}
 }
 

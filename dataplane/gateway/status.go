@@ -44,6 +44,9 @@ type Status struct {
 	Tunnels  []TunnelStatus
 	Sessions []SessionStatus
 	Routes   map[netip.Prefix][]netip.Addr
+	// RoutesVersion changes whenever Routes may have changed (the FIB's
+	// Version, read before Routes).
+	RoutesVersion uint64
 	// Segmentation has one entry per denied ordered pair of domains, in
 	// name order; nil without a segmentation policy.
 	Segmentation []DomainDrops
@@ -119,6 +122,7 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 			st.Sessions = append(st.Sessions, ss)
 		}
 	}
+	st.RoutesVersion = e.sys.fib.Version()
 	routes, err := e.sys.fib.Routes()
 	if err != nil {
 		errs = append(errs, err)

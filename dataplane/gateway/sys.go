@@ -120,6 +120,11 @@ type speakerRef struct{ speaker }
 type routeTable interface {
 	Sync(ctx context.Context, desired map[netip.Prefix][]netip.Addr) error
 	Routes() (map[netip.Prefix][]netip.Addr, error)
+	// Version changes whenever Routes may have changed.
+	Version() uint64
+	// Invalidate makes the next Sync read the kernel instead of trusting
+	// what it last installed.
+	Invalidate()
 	// Close removes the routes it installed.
 	Close() error
 }

@@ -36,6 +36,8 @@ type fakeSys struct {
 	calls   []string
 	failing map[string]error
 	routes  map[netip.Prefix][]netip.Addr
+	// routesVersion counts the syncs that changed routes.
+	routesVersion uint64
 	// paths are what the speaker's sessions would have learned; a path is
 	// best while the session to its Peer is configured.
 	paths    []bgp.Path
@@ -406,8 +408,17 @@ type fakeFIB struct{ f *fakeSys }
 func (r fakeFIB) Sync(_ context.Context, desired map[netip.Prefix][]netip.Addr) error {
 	r.f.mu.Lock()
 	defer r.f.mu.Unlock()
+	if !maps.EqualFunc(r.f.routes, desired, slices.Equal) {
+		r.f.routesVersion++
+	}
 	r.f.routes = maps.Clone(desired)
 	return nil
+}
+
+func (r fakeFIB) Version() uint64 {
+	r.f.mu.Lock()
+	defer r.f.mu.Unlock()
+	return r.f.routesVersion
 }
 
 func (r fakeFIB) Routes() (map[netip.Prefix][]netip.Addr, error) {
@@ -415,6 +426,8 @@ func (r fakeFIB) Routes() (map[netip.Prefix][]netip.Addr, error) {
 	defer r.f.mu.Unlock()
 	return maps.Clone(r.f.routes), nil
 }
+
+func (r fakeFIB) Invalidate() {}
 
 func (r fakeFIB) Close() error { return r.f.record("fib close") }
 

@@ -3,6 +3,7 @@ package mgmt
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/mcnlab/mcnlab/dataplane/sockapi"
 )
@@ -45,6 +46,18 @@ func (c *Client) PutConfig(ctx context.Context, cfg Config) (Config, error) {
 func (c *Client) Status(ctx context.Context) (Status, error) {
 	var st Status
 	return st, c.do(ctx, http.MethodGet, "/v1/status", nil, &st)
+}
+
+// StatusSince returns the status, leaving its routes out (RoutesUnchanged)
+// when they are still those of routesVersion, a RoutesVersion of an
+// earlier Status: a gateway holding 10,000 routes then answers in a few
+// hundred bytes. An empty routesVersion asks for everything.
+func (c *Client) StatusSince(ctx context.Context, routesVersion string) (Status, error) {
+	if routesVersion == "" {
+		return c.Status(ctx)
+	}
+	var st Status
+	return st, c.do(ctx, http.MethodGet, "/v1/status?routes_since="+url.QueryEscape(routesVersion), nil, &st)
 }
 
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {

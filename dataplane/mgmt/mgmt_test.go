@@ -44,7 +44,7 @@ func (f *fakeBackend) Apply(_ context.Context, c Config) (Config, error) {
 }
 
 func (f *fakeBackend) Status(context.Context) (Status, error) {
-	return Status{Name: "gw-test", Routes: []Route{{Prefix: netip.MustParsePrefix("10.2.0.0/24"), NextHops: []netip.Addr{netip.MustParseAddr("10.255.0.1")}}}}, nil
+	return Status{Name: "gw-test", RoutesVersion: "boot.7", Routes: []Route{{Prefix: netip.MustParsePrefix("10.2.0.0/24"), NextHops: []netip.Addr{netip.MustParseAddr("10.255.0.1")}}}}, nil
 }
 
 func serve(t *testing.T) (*Server, *Client) {
@@ -254,4 +254,24 @@ func FuzzDecodeConfig(f *testing.F) {
 
 func jsonEncode(w *strings.Builder, v any) error {
 	return json.NewEncoder(w).Encode(v)
+}
+
+// TestStatusRoutesSince: asked for the status since the routes' current
+// version, the gateway leaves the routes out and says they are unchanged;
+// since another version, or none, it sends them.
+func TestStatusRoutesSince(t *testing.T) {
+	_, c := serve(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, tc := range []struct {
+		since     string
+		unchanged bool
+		routes    int
+	}{{"", false, 1}, {"boot.6", false, 1}, {"other.7", false, 1}, {"boot.7", true, 0}} {
+		st, err := c.StatusSince(ctx, tc.since)
+		if err != nil || st.RoutesVersion != "boot.7" || st.RoutesUnchanged != tc.unchanged || len(st.Routes) != tc.routes {
+			t.Errorf("StatusSince(%q) = version %q unchanged %v, %d routes, %v; want unchanged %v, %d routes",
+				tc.since, st.RoutesVersion, st.RoutesUnchanged, len(st.Routes), err, tc.unchanged, tc.routes)
+		}
+	}
 }

@@ -89,6 +89,9 @@ func Handler(b Backend) http.Handler {
 			writeError(w, http.StatusInternalServerError, err)
 			return
 		}
+		if v := r.URL.Query().Get("routes_since"); v != "" && v == st.RoutesVersion {
+			st.Routes, st.RoutesUnchanged = nil, true
+		}
 		writeJSON(w, http.StatusOK, st)
 	}})
 	if cb, ok := b.(Captures); ok {

@@ -178,6 +178,12 @@ type Status struct {
 	Tunnels  []Tunnel  `json:"tunnels"`
 	Sessions []Session `json:"sessions"`
 	Routes   []Route   `json:"routes"`
+	// RoutesVersion names the routes' state: the same version, the same
+	// routes. A client that asks for the status with
+	// ?routes_since=VERSION gets Routes empty and RoutesUnchanged set
+	// when the routes are still those of VERSION.
+	RoutesVersion   string `json:"routes_version,omitempty"`
+	RoutesUnchanged bool   `json:"routes_unchanged,omitempty"`
 	// Segmentation has one entry per denied ordered pair of domains;
 	// absent without a segmentation policy.
 	Segmentation []DomainDrops `json:"segmentation,omitempty"`

@@ -15,10 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vishvananda/netlink"
-
 	"github.com/mcnlab/mcnlab/emulator"
-	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -77,6 +74,15 @@ type ConvergenceRun struct {
 	// SettledRSS: each gateway's VmRSS SettleAfter after the withdrawal,
 	// once the daemons have had time to return their free heap.
 	SettledRSS map[string]float64 `json:"settled_rss_mb"`
+	// AnnounceCPU and WithdrawCPU: the CPU time (user and system) each
+	// gateway spent from the announcement (the withdrawal) until every
+	// gateway had all N (none): what the work costs whatever the load of
+	// the machine, which stretches the times above.
+	AnnounceCPU map[string]float64 `json:"announce_cpu_s"`
+	WithdrawCPU map[string]float64 `json:"withdraw_cpu_s"`
+	// LoadAvg is the machine's 1-minute load average at the announcement
+	// and after the withdrawal.
+	LoadAvg [2]float64 `json:"load_avg_1min"`
 }
 
 // SettleAfter is when SettledRSS is read after a withdrawal: two of the
@@ -126,14 +132,14 @@ func Convergence(ctx context.Context, o ConvergenceOptions) (res *ConvergenceRes
 	}
 	res.DeployS = deployS
 
-	handles := map[string]*netlink.Handle{}
+	handles := map[string]*routeCounter{}
 	defer func() {
 		for _, h := range handles {
 			h.Close()
 		}
 	}()
 	for _, g := range gws {
-		h, err := netns.Netlink(emulator.NamespaceName(o.Lab, g))
+		h, err := newRouteCounter(emulator.NamespaceName(o.Lab, g))
 		if err != nil {
 			return nil, fmt.Errorf("gateway %s: %w", g, err)
 		}
@@ -148,44 +154,85 @@ func Convergence(ctx context.Context, o ConvergenceOptions) (res *ConvergenceRes
 		return nil, fmt.Errorf("bench convergence: %w", err)
 	}
 	for _, n := range o.Prefixes {
-		run := ConvergenceRun{Prefixes: n}
 		conf, err := withExtraRoutes(base, n)
 		if err != nil {
 			return nil, err
 		}
-		start := time.Now()
-		if err := birdConfigure(ctx, dir, conf); err != nil {
-			return nil, err
-		}
-		run.PerGateway, err = waitExtraRoutes(ctx, handles, n, o.Timeout)
+		run, err := convergenceRun(ctx, o, gws, handles, n, conf, base)
 		if err != nil {
-			return nil, fmt.Errorf("announce %d prefixes: %w", n, err)
-		}
-		run.AnnounceS = time.Since(start).Seconds()
-		if run.LoadedRSS, err = gatewayRSS(o.Lab, gws); err != nil {
 			return nil, err
 		}
-		start = time.Now()
-		if err := birdConfigure(ctx, dir, base); err != nil {
-			return nil, err
-		}
-		if _, err := waitExtraRoutes(ctx, handles, 0, o.Timeout); err != nil {
-			return nil, fmt.Errorf("withdraw %d prefixes: %w", n, err)
-		}
-		run.WithdrawS = time.Since(start).Seconds()
-		if run.AfterRSS, err = gatewayRSS(o.Lab, gws); err != nil {
-			return nil, err
-		}
-		if err := sleepCtx(ctx, SettleAfter); err != nil {
-			return nil, err
-		}
-		if run.SettledRSS, err = gatewayRSS(o.Lab, gws); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(o.Log, "  %6d prefixes: announced everywhere in %6.2fs, withdrawn in %6.2fs\n", n, run.AnnounceS, run.WithdrawS)
+		fmt.Fprintf(o.Log, "  %6d prefixes: announced everywhere in %6.2fs, withdrawn in %6.2fs (load %.1f -> %.1f)\n",
+			n, run.AnnounceS, run.WithdrawS, run.LoadAvg[0], run.LoadAvg[1])
 		res.Runs = append(res.Runs, run)
 	}
 	return res, nil
+}
+
+// convergenceRun announces n prefixes (BIRD's configuration conf) and
+// withdraws them (base), measuring both.
+func convergenceRun(ctx context.Context, o ConvergenceOptions, gws []string, handles map[string]*routeCounter, n int, conf, base []byte) (ConvergenceRun, error) {
+	run := ConvergenceRun{Prefixes: n}
+	run.LoadAvg[0] = loadAvg()
+	dir := emulator.NodeDir(o.Lab, o.OnPrem)
+	cpu0, err := gatewayCPU(o.Lab, gws)
+	if err != nil {
+		return run, err
+	}
+	start := time.Now()
+	if err := birdConfigure(ctx, dir, conf); err != nil {
+		return run, err
+	}
+	if run.PerGateway, err = waitExtraRoutes(ctx, handles, n, o.Timeout); err != nil {
+		return run, fmt.Errorf("announce %d prefixes: %w", n, err)
+	}
+	run.AnnounceS = time.Since(start).Seconds()
+	cpu1, err := gatewayCPU(o.Lab, gws)
+	if err != nil {
+		return run, err
+	}
+	if run.LoadedRSS, err = gatewayRSS(o.Lab, gws); err != nil {
+		return run, err
+	}
+	start = time.Now()
+	if err := birdConfigure(ctx, dir, base); err != nil {
+		return run, err
+	}
+	if _, err := waitExtraRoutes(ctx, handles, 0, o.Timeout); err != nil {
+		return run, fmt.Errorf("withdraw %d prefixes: %w", n, err)
+	}
+	run.WithdrawS = time.Since(start).Seconds()
+	cpu2, err := gatewayCPU(o.Lab, gws)
+	if err != nil {
+		return run, err
+	}
+	run.LoadAvg[1] = loadAvg()
+	run.AnnounceCPU, run.WithdrawCPU = map[string]float64{}, map[string]float64{}
+	for _, g := range gws {
+		run.AnnounceCPU[g], run.WithdrawCPU[g] = cpu1[g]-cpu0[g], cpu2[g]-cpu1[g]
+	}
+	if run.AfterRSS, err = gatewayRSS(o.Lab, gws); err != nil {
+		return run, err
+	}
+	if err := sleepCtx(ctx, SettleAfter); err != nil {
+		return run, err
+	}
+	run.SettledRSS, err = gatewayRSS(o.Lab, gws)
+	return run, err
+}
+
+// gatewayCPU reads each gateway's CPU time (user and system) so far, in
+// seconds.
+func gatewayCPU(lab string, gws []string) (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, g := range gws {
+		pid, err := emulator.GatewayPID(lab, g)
+		if err != nil {
+			return nil, err
+		}
+		out[g] = procCPU(pid)
+	}
+	return out, nil
 }
 
 // sleepCtx waits d (a measuring point, not a readiness wait) or until ctx
@@ -249,28 +296,9 @@ func birdConfigure(ctx context.Context, dir string, conf []byte) error {
 	return nil
 }
 
-// countExtra counts the gateway routes inside ExtraRange in h's namespace.
-func countExtra(h *netlink.Handle) (int, error) {
-	rs, err := h.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Protocol: GatewayRouteProtocol}, netlink.RT_FILTER_PROTOCOL)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, r := range rs {
-		if r.Dst == nil {
-			continue
-		}
-		a, ok := netip.AddrFromSlice(r.Dst.IP)
-		if ok && ExtraRange.Contains(a.Unmap()) {
-			n++
-		}
-	}
-	return n, nil
-}
-
 // waitExtraRoutes polls every gateway until it has exactly want extra
 // routes; it returns when each got there, from the call.
-func waitExtraRoutes(ctx context.Context, handles map[string]*netlink.Handle, want int, timeout time.Duration) (map[string]float64, error) {
+func waitExtraRoutes(ctx context.Context, handles map[string]*routeCounter, want int, timeout time.Duration) (map[string]float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
@@ -283,7 +311,7 @@ func waitExtraRoutes(ctx context.Context, handles map[string]*netlink.Handle, wa
 			if _, ok := done[g]; ok {
 				continue
 			}
-			n, err := countExtra(h)
+			n, err := h.count()
 			if err != nil {
 				return nil, fmt.Errorf("list routes of gateway %s: %w", g, err)
 			}

@@ -96,9 +96,10 @@ func newBenchConvergence() *cobra.Command {
 			if asJSON {
 				return writeJSON(out, res)
 			}
-			fmt.Fprintf(out, "%9s %12s %12s %16s\n", "prefixes", "announced", "withdrawn", "max RSS loaded")
+			fmt.Fprintf(out, "%9s %12s %12s %16s %16s %12s\n", "prefixes", "announced", "withdrawn", "max RSS loaded", "gateways' CPU", "load")
 			for _, r := range res.Runs {
-				fmt.Fprintf(out, "%9d %11.2fs %11.2fs %13.1f MB\n", r.Prefixes, r.AnnounceS, r.WithdrawS, maxOf(r.LoadedRSS))
+				fmt.Fprintf(out, "%9d %11.2fs %11.2fs %13.1f MB %7.2fs %6.2fs %5.1f-%.1f\n", r.Prefixes, r.AnnounceS, r.WithdrawS, maxOf(r.LoadedRSS),
+					sumOf(r.AnnounceCPU), sumOf(r.WithdrawCPU), r.LoadAvg[0], r.LoadAvg[1])
 			}
 			fmt.Fprintf(out, "gateway VmRSS (MB); target idle <= %.0f MB\n%-6s %8s", res.TargetMB, "", "idle")
 			for _, r := range res.Runs {
@@ -135,6 +136,14 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+func sumOf(m map[string]float64) float64 {
+	var v float64
+	for _, x := range m {
+		v += x
+	}
+	return v
 }
 
 func maxOf(m map[string]float64) float64 {

@@ -213,7 +213,9 @@ type plan struct {
 	hops []remoteHop
 	// subnetNAT are the NAT gateways of no subnet, by network (subnetnat.go).
 	subnetNAT map[string][]subnetNAT
-	eigwOf    map[string]string // network -> its egress-only internet gateway (ipv6.go)
+	// networkNATs are the NAT gateways of no subnet that translate, by ID.
+	networkNATs map[string]bool
+	eigwOf      map[string]string // network -> its egress-only internet gateway (ipv6.go)
 }
 
 type routerPlan struct {
@@ -442,6 +444,7 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 			linkOf[n] = "endpoint"
 		}
 	}
+	routedNATLinks(s, nets, linkOf)
 	r.planLinks(p, s, nets, linkOf)
 	p.internet = len(linkOf) > 0 || len(p.eigwOf) > 0 || len(r.uplinks) > 0 || r.opts.Internet != nil
 
@@ -451,7 +454,7 @@ func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 	}
 
 	publicOf := planPublic(p, s, enis, natgws, igwOf, ix)
-	planSubnetNATs(p, s, igwOf)
+	planSubnetNATs(p, s, linkOf)
 	for _, n := range s.networks {
 		if err := r.planRouter(p, s, n, igwOf[n.ID] != "", publicOf[n.ID], enis, natgws, ix); err != nil {
 			return nil, err
@@ -721,6 +724,12 @@ func (r *Realizer) kernelRoute(no int, n model.Network, rt model.Route, enis map
 	case model.TargetNATGateway:
 		if g, ok := natgws[rt.Target.ID]; ok {
 			return via(g.PrivateIP, bridgeOf[g.SubnetID])
+		}
+		// A NAT gateway of no subnet (OCI's) translates on the router's
+		// internet link (subnetnat.go).
+		if p.networkNATs[rt.Target.ID] {
+			_, b := linkAddrs(r.links["igw/"+n.ID])
+			return via(b.Addr(), igwIf)
 		}
 	case model.TargetInternetGateway, model.TargetInternet:
 		if igw {

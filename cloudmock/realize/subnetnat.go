@@ -1,6 +1,7 @@
 package realize
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -27,15 +28,17 @@ type subnetNAT struct {
 // public IP and serves subnets of a network reaching the internet, and
 // routes its address from the internet to that network. A gateway with
 // more than one address translates to its first.
-func planSubnetNATs(p *plan, s *snapshot, igwOf map[string]string) {
+func planSubnetNATs(p *plan, s *snapshot, linkOf map[string]string) {
 	gs := slices.Clone(s.natgws)
 	slices.SortFunc(gs, func(a, b model.NATGateway) int { return strings.Compare(a.ID, b.ID) })
+	p.networkNATs = map[string]bool{}
 	for _, g := range gs {
-		if g.SubnetID != "" || g.State != model.StateAvailable || !g.PublicIP.IsValid() || igwOf[g.NetworkID] == "" {
+		if g.SubnetID != "" || g.State != model.StateAvailable || !g.PublicIP.IsValid() || linkOf[g.NetworkID] == "" {
 			continue
 		}
+		p.networkNATs[g.ID] = true
 		sn := subnetNAT{Public: g.PublicIP, Last: s.system.natLast[g.NetworkID]}
-		for _, id := range g.Serves {
+		for _, id := range append(slices.Clone(g.Serves), routedTo(s, g.NetworkID, g.ID)...) {
 			if x, ok := s.subnets[id]; ok && x.NetworkID == g.NetworkID {
 				sn.Subnets = append(sn.Subnets, x.Prefix)
 			}
@@ -59,6 +62,60 @@ func subnetNATRules(post, fwd *policy.Chain, nats []subnetNAT, last bool) {
 		for _, sub := range sn.Subnets {
 			post.Rules = append(post.Rules, policy.Rule{Match: policy.Match{OIF: igwIf, Src: sub}, NAT: &policy.NAT{Kind: policy.SNAT, Addr: sn.Public}})
 			fwd.Rules = append(fwd.Rules, accepting(policy.Match{OIF: igwIf, Src: sub}))
+		}
+	}
+}
+
+// routedTo returns the subnets of a network whose route table (their own,
+// else the network's main one) has a route to the gateway.
+// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/NATgateway.htm — a subnet's instances use the NAT gateway that a rule of the subnet's route table targets
+func routedTo(s *snapshot, networkID, gatewayID string) []string {
+	main := ""
+	for _, n := range s.networks {
+		if n.ID == networkID {
+			main = n.MainRouteTableID
+		}
+	}
+	tableOf := map[string]string{}
+	for _, t := range s.tables {
+		for _, a := range t.Associations {
+			if a.SubnetID != "" {
+				tableOf[a.SubnetID] = t.ID
+			}
+		}
+	}
+	var out []string
+	for _, id := range slices.Sorted(maps.Keys(s.subnets)) {
+		sub := s.subnets[id]
+		if sub.NetworkID != networkID {
+			continue
+		}
+		t, ok := tableOf[id]
+		if !ok {
+			t = main
+		}
+		for _, rt := range s.tables {
+			if rt.ID == t && slices.ContainsFunc(rt.Routes, func(r model.Route) bool {
+				return r.Target.Kind == model.TargetNATGateway && r.Target.ID == gatewayID
+			}) {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+// routedNATLinks gives an internet link to each network with a NAT
+// gateway of no subnet that a route table of the network targets: the
+// gateway is the network's own path out, with no internet gateway.
+// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/NATgateway.htm — a NAT gateway gives a VCN's private instances access to the internet without an internet gateway
+func routedNATLinks(s *snapshot, nets map[string]model.Network, linkOf map[string]string) {
+	for _, g := range s.natgws {
+		if _, ok := nets[g.NetworkID]; !ok || g.SubnetID != "" || linkOf[g.NetworkID] != "" || g.State != model.StateAvailable {
+			continue
+		}
+		if len(routedTo(s, g.NetworkID, g.ID)) > 0 {
+			linkOf[g.NetworkID] = "nat-gateway"
 		}
 	}
 }

@@ -19,6 +19,53 @@ import (
 // endpoint overridden, no metadata probe, and a bearer token from a file
 // that the server maps to the project.
 func TestGcloud(t *testing.T) {
+	must, fails, base := gcloudOn(t)
+	must("networks", "create", "net2", "--subnet-mode=custom", "--bgp-routing-mode=global")
+	must("networks", "subnets", "create", "s2", "--network", "net2", "--region", "us-central1", "--range", "10.2.0.0/24")
+	must("firewall-rules", "create", "allow-ssh", "--network", "net2", "--allow", "tcp:22,icmp", "--source-ranges", "0.0.0.0/0", "--target-tags", "web")
+	must("routes", "create", "r1", "--network", "net2", "--destination-range", "10.9.0.0/16", "--next-hop-address", "10.2.0.9", "--priority", "700")
+
+	var net struct {
+		Name          string   `json:"name"`
+		Subnetworks   []string `json:"subnetworks"`
+		RoutingConfig struct {
+			RoutingMode string `json:"routingMode"`
+		} `json:"routingConfig"`
+	}
+	if err := json.Unmarshal([]byte(must("networks", "describe", "net2", "--format=json")), &net); err != nil {
+		t.Fatal(err)
+	}
+	if net.RoutingConfig.RoutingMode != "GLOBAL" || len(net.Subnetworks) != 1 || !strings.HasPrefix(net.Subnetworks[0], base) {
+		t.Fatalf("networks describe: %+v", net)
+	}
+	if out := must("networks", "subnets", "list", "--format=value(name,region.basename(),ipCidrRange)"); strings.TrimSpace(out) != "s2\tus-central1\t10.2.0.0/24" {
+		t.Fatalf("subnets list: %q", out)
+	}
+	if out := must("firewall-rules", "list", "--format=value(name,targetTags.list(),allowed[].map().firewall_rule().list())"); !strings.Contains(out, "allow-ssh\tweb\ttcp:22,icmp") {
+		t.Fatalf("firewall-rules list: %q", out)
+	}
+	if out := must("routes", "list", "--filter=name=r1", "--format=value(name,destRange,nextHopIp,priority)"); strings.TrimSpace(out) != "r1\t10.9.0.0/16\t10.2.0.9\t700" {
+		t.Fatalf("routes list: %q", out)
+	}
+	gcloudInstances(t, must, fails, base)
+	gcloudVPC(t, must, fails)
+	fails("is already being used by", "networks", "delete", "net2", "--quiet")
+	fails("Must be a match of regex", "networks", "create", "bad_name", "--subnet-mode=custom")
+	fails("conflicts with existing subnetwork", "networks", "subnets", "create", "s3", "--network", "net2", "--region", "us-east1", "--range", "10.2.0.128/25")
+	must("routes", "delete", "r1", "--quiet")
+	must("firewall-rules", "delete", "allow-ssh", "--quiet")
+	must("networks", "subnets", "delete", "s2", "--region", "us-central1", "--quiet")
+	must("networks", "delete", "net2", "--quiet")
+	if out := must("networks", "list", "--format=value(name)"); strings.TrimSpace(out) != "" {
+		t.Fatalf("networks after delete: %q", out)
+	}
+}
+
+// gcloudOn serves a one-project cloud and returns the functions that run
+// gcloud compute against it (must: it succeeds; fails: it fails with an
+// output containing want) and the server's URL.
+func gcloudOn(t *testing.T) (must func(...string) string, fails func(want string, args ...string), base string) {
+	t.Helper()
 	bin, err := exec.LookPath("gcloud")
 	if err != nil {
 		roottest.Missing(t, "gcloud not installed (Google Cloud SDK)")
@@ -44,7 +91,7 @@ func TestGcloud(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
-	must := func(args ...string) string {
+	must = func(args ...string) string {
 		t.Helper()
 		out, err := gcloud(args...)
 		if err != nil {
@@ -52,50 +99,12 @@ func TestGcloud(t *testing.T) {
 		}
 		return out
 	}
-	fails := func(want string, args ...string) {
+	fails = func(want string, args ...string) {
 		t.Helper()
 		out, err := gcloud(args...)
 		if err == nil || !strings.Contains(out, want) {
 			t.Fatalf("gcloud compute %s: %v, want an error with %q:\n%s", strings.Join(args, " "), err, want, out)
 		}
 	}
-	must("networks", "create", "net2", "--subnet-mode=custom", "--bgp-routing-mode=global")
-	must("networks", "subnets", "create", "s2", "--network", "net2", "--region", "us-central1", "--range", "10.2.0.0/24")
-	must("firewall-rules", "create", "allow-ssh", "--network", "net2", "--allow", "tcp:22,icmp", "--source-ranges", "0.0.0.0/0", "--target-tags", "web")
-	must("routes", "create", "r1", "--network", "net2", "--destination-range", "10.9.0.0/16", "--next-hop-address", "10.2.0.9", "--priority", "700")
-
-	var net struct {
-		Name          string   `json:"name"`
-		Subnetworks   []string `json:"subnetworks"`
-		RoutingConfig struct {
-			RoutingMode string `json:"routingMode"`
-		} `json:"routingConfig"`
-	}
-	if err := json.Unmarshal([]byte(must("networks", "describe", "net2", "--format=json")), &net); err != nil {
-		t.Fatal(err)
-	}
-	if net.RoutingConfig.RoutingMode != "GLOBAL" || len(net.Subnetworks) != 1 || !strings.HasPrefix(net.Subnetworks[0], srv.URL) {
-		t.Fatalf("networks describe: %+v", net)
-	}
-	if out := must("networks", "subnets", "list", "--format=value(name,region.basename(),ipCidrRange)"); strings.TrimSpace(out) != "s2\tus-central1\t10.2.0.0/24" {
-		t.Fatalf("subnets list: %q", out)
-	}
-	if out := must("firewall-rules", "list", "--format=value(name,targetTags.list(),allowed[].map().firewall_rule().list())"); !strings.Contains(out, "allow-ssh\tweb\ttcp:22,icmp") {
-		t.Fatalf("firewall-rules list: %q", out)
-	}
-	if out := must("routes", "list", "--filter=name=r1", "--format=value(name,destRange,nextHopIp,priority)"); strings.TrimSpace(out) != "r1\t10.9.0.0/16\t10.2.0.9\t700" {
-		t.Fatalf("routes list: %q", out)
-	}
-	gcloudInstances(t, must, fails, srv.URL)
-	gcloudVPC(t, must, fails)
-	fails("is already being used by", "networks", "delete", "net2", "--quiet")
-	fails("Must be a match of regex", "networks", "create", "bad_name", "--subnet-mode=custom")
-	fails("conflicts with existing subnetwork", "networks", "subnets", "create", "s3", "--network", "net2", "--region", "us-east1", "--range", "10.2.0.128/25")
-	must("routes", "delete", "r1", "--quiet")
-	must("firewall-rules", "delete", "allow-ssh", "--quiet")
-	must("networks", "subnets", "delete", "s2", "--region", "us-central1", "--quiet")
-	must("networks", "delete", "net2", "--quiet")
-	if out := must("networks", "list", "--format=value(name)"); strings.TrimSpace(out) != "" {
-		t.Fatalf("networks after delete: %q", out)
-	}
+	return must, fails, srv.URL
 }

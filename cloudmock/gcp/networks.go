@@ -240,6 +240,12 @@ func (s *Server) deleteNetwork(q *request, n model.Network) *apiError {
 			return fail(http.StatusBadRequest, "resourceInUseByAnotherResource", "The network resource '%s' is already being used by '%s'", n.ID, "projects/"+q.project+"/regions/"+strings.Replace(name, "/", "/routers/", 1))
 		}
 	}
+	for _, g := range s.vpnGatewaysOf(q.project, "") {
+		if g.Network == n.ID {
+			// GCP: https://cloud.google.com/network-connectivity/docs/vpn/how-to/deleting-vpn — an HA VPN gateway goes before its network
+			return fail(http.StatusBadRequest, "resourceInUseByAnotherResource", "The network resource '%s' is already being used by '%s'", n.ID, vpnGatewayPath(q.project, g.Region, g.Name))
+		}
+	}
 	// Any interface of an instance counts, nic0 or another.
 	for _, e := range s.cloud.NetworkInterfaces(q.project) {
 		if e.NetworkID == n.ID && e.InstanceID != "" {

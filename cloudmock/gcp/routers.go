@@ -26,17 +26,18 @@ type router struct {
 	Region            string            `json:"region"`
 	Network           string            `json:"network"`
 	BGP               *routerBGP        `json:"bgp,omitempty"`
-	BGPPeers          []json.RawMessage `json:"bgpPeers,omitempty"`
-	Interfaces        []json.RawMessage `json:"interfaces,omitempty"`
+	BGPPeers          []bgpPeer         `json:"bgpPeers,omitempty"`
+	Interfaces        []routerInterface `json:"interfaces,omitempty"`
 	Nats              []routerNAT       `json:"nats,omitempty"`
 	SelfLink          string            `json:"selfLink"`
 }
 
 type routerBGP struct {
-	ASN               int64    `json:"asn"`
-	AdvertiseMode     string   `json:"advertiseMode,omitempty"`
-	AdvertisedGroups  []string `json:"advertisedGroups,omitempty"`
-	KeepaliveInterval int      `json:"keepaliveInterval,omitempty"`
+	ASN                int64        `json:"asn"`
+	AdvertiseMode      string       `json:"advertiseMode,omitempty"`
+	AdvertisedGroups   []string     `json:"advertisedGroups,omitempty"`
+	AdvertisedIPRanges []advertised `json:"advertisedIpRanges,omitempty"`
+	KeepaliveInterval  int          `json:"keepaliveInterval,omitempty"`
 }
 
 // routerNAT is one Cloud NAT gateway of a router.
@@ -67,30 +68,45 @@ func routerPath(project, region, name string) string {
 // routersOf returns the project's routers of a region (every region when
 // empty) with their networks, by name.
 func (s *Server) routersOf(project, region string) []router {
-	var out []router
+	return networkAttrs[router](s, project, routerAttr, region)
+}
+
+// networkAttrs returns the wire forms kept in the project's networks'
+// attributes under prefix + REGION + "/" + NAME, of a region (every region
+// when empty), sorted by name.
+func networkAttrs[T interface{ name() string }](s *Server, project, prefix, region string) []T {
+	var out []T
 	for _, n := range s.cloud.Networks(project) {
 		for k, v := range n.Attrs {
-			rest, ok := strings.CutPrefix(k, routerAttr)
+			rest, ok := strings.CutPrefix(k, prefix)
 			if !ok || v == "" || (region != "" && !strings.HasPrefix(rest, region+"/")) {
 				continue
 			}
-			var r router
+			var r T
 			if json.Unmarshal([]byte(v), &r) == nil {
 				out = append(out, r)
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b router) int { return compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b T) int { return compare(a.name(), b.name()) })
 	return out
 }
 
-func (s *Server) routerByName(project, region, name string) (router, bool) {
-	for _, r := range s.routersOf(project, region) {
-		if r.Name == name {
+// named returns the item of items with the given name.
+func named[T interface{ name() string }](items []T, name string) (T, bool) {
+	for _, r := range items {
+		if r.name() == name {
 			return r, true
 		}
 	}
-	return router{}, false
+	var zero T
+	return zero, false
+}
+
+func (r router) name() string { return r.Name }
+
+func (s *Server) routerByName(project, region, name string) (router, bool) {
+	return named(s.routersOf(project, region), name)
 }
 
 // routerOut makes a stored router's links absolute under the request's base.
@@ -98,6 +114,15 @@ func (s *Server) routerOut(q *request, r router) router {
 	r.Kind, r.SelfLink = "compute#router", q.selfLink(routerPath(q.project, r.Region, r.Name))
 	r.ID = numericID(routerPath(q.project, r.Region, r.Name))
 	r.Network = q.selfLink(r.Network)
+	r.Interfaces = slices.Clone(r.Interfaces)
+	for i, f := range r.Interfaces {
+		if f.LinkedVPNTunnel != "" {
+			r.Interfaces[i].LinkedVPNTunnel = q.selfLink(f.LinkedVPNTunnel)
+		}
+		if f.LinkedInterconnectAttachment != "" {
+			r.Interfaces[i].LinkedInterconnectAttachment = q.selfLink(f.LinkedInterconnectAttachment)
+		}
+	}
 	for i := range r.Nats {
 		for j, ip := range r.Nats[i].NatIPs {
 			r.Nats[i].NatIPs[j] = q.selfLink(ip)
@@ -184,14 +209,7 @@ func (s *Server) putRouter(q *request, region string, in router, cur *router) *a
 	if _, ok := s.routerByName(q.project, region, in.Name); ok && cur == nil {
 		return fail(http.StatusConflict, "alreadyExists", "The resource '%s' already exists", path)
 	}
-	if in.Network == "" {
-		return fail(http.StatusBadRequest, "required", "Required field 'resource.network' not specified")
-	}
-	np, aerr := q.resolveRef(in.Network, model.GCPGlobal, "networks")
-	if aerr != nil {
-		return aerr
-	}
-	n, aerr := s.networkByName(q, model.GCPName(np))
+	n, _, aerr := s.networkRef(q, in.Network)
 	if aerr != nil {
 		return aerr
 	}
@@ -200,6 +218,9 @@ func (s *Server) putRouter(q *request, region string, in router, cur *router) *a
 	}
 	if in.BGP != nil && in.BGP.AdvertiseMode == "" {
 		in.BGP.AdvertiseMode = "DEFAULT"
+	}
+	if aerr := s.checkBGP(q, region, n.ID, &in); aerr != nil {
+		return aerr
 	}
 	plans, aerr := s.planNATs(q, region, n, in)
 	if aerr != nil {
@@ -232,6 +253,9 @@ func privateASN(asn int64) bool {
 
 // deleteRouter deletes a router and its NAT gateways.
 func (s *Server) deleteRouter(q *request, r router) *apiError {
+	if aerr := s.routerUsers(q, r); aerr != nil {
+		return aerr
+	}
 	n, err := s.cloud.Network(q.project, r.Network)
 	if err != nil {
 		return notFound(r.Network)

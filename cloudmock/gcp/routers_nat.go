@@ -253,7 +253,7 @@ type natStatus struct {
 }
 
 // routerStatus answers getRouterStatus: the router's network, its NAT
-// gateways' addresses, and no learned routes (no BGP peer is up).
+// gateways' addresses, its BGP peers' status and the routes they learned.
 // GCP: https://cloud.google.com/compute/docs/reference/rest/v1/routers/getRouterStatus — result: network, bestRoutes, bgpPeerStatus, natStatus
 func (s *Server) routerStatus(q *request, r router) *apiError {
 	var nats []natStatus
@@ -276,7 +276,8 @@ func (s *Server) routerStatus(q *request, r router) *apiError {
 		}
 		nats = append(nats, st)
 	}
+	peers, best := s.bgpStatus(q, r)
 	writeJSON(q.w, http.StatusOK, map[string]any{"kind": "compute#routerStatusResponse", "result": map[string]any{
-		"network": q.selfLink(r.Network), "bestRoutes": []any{}, "bestRoutesForRouter": []any{}, "natStatus": nats}})
+		"network": q.selfLink(r.Network), "bestRoutes": best, "bestRoutesForRouter": best, "bgpPeerStatus": peers, "natStatus": nats}})
 	return nil
 }

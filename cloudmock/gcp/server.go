@@ -23,6 +23,10 @@ type Config struct {
 	// PageSize is the most items one list answers when the request asks
 	// for more or for none (500, GCP's maximum, when 0).
 	PageSize int
+	// PartnerDelay is how long the lab's partner provider takes to
+	// provision a new Partner Interconnect attachment (PENDING_PARTNER
+	// until then); 0 provisions at once.
+	PartnerDelay time.Duration
 }
 
 // Server serves the Compute Engine API over the model. Make one with New;
@@ -145,6 +149,12 @@ func (s *Server) route(q *request) *apiError {
 		return s.aggregatedAddresses(q)
 	case w[0] == "aggregated" && len(w) == 2 && w[1] == "routers":
 		return s.aggregatedRouters(q)
+	case w[0] == "aggregated" && len(w) == 2 && w[1] == "vpnGateways":
+		return s.aggregatedVPNGateways(q)
+	case w[0] == "aggregated" && len(w) == 2 && w[1] == "vpnTunnels":
+		return s.aggregatedTunnels(q)
+	case w[0] == "aggregated" && len(w) == 2 && w[1] == "interconnectAttachments":
+		return s.aggregatedAttachments(q)
 	}
 	return notFound("projects/" + q.project + "/" + strings.Join(w, "/"))
 }
@@ -159,6 +169,10 @@ func (s *Server) routeGlobal(q *request, coll string, rest []string) *apiError {
 		return s.serveRoutes(q, rest)
 	case "addresses":
 		return s.serveAddresses(q, model.GCPGlobal, rest)
+	case "externalVpnGateways":
+		return s.serveExternalGateways(q, rest)
+	case "interconnects":
+		return s.serveInterconnects(q, rest)
 	case "operations":
 		return s.serveOperations(q, model.GCPGlobal, rest)
 	}
@@ -176,6 +190,12 @@ func (s *Server) routeRegional(q *request, region, coll string, rest []string) *
 		return s.serveAddresses(q, model.GCPRegionScope(region), rest)
 	case "routers":
 		return s.serveRouters(q, region, rest)
+	case "vpnGateways":
+		return s.serveVPNGateways(q, region, rest)
+	case "vpnTunnels":
+		return s.serveTunnels(q, region, rest)
+	case "interconnectAttachments":
+		return s.serveAttachments(q, region, rest)
 	case "operations":
 		return s.serveOperations(q, model.GCPRegionScope(region), rest)
 	}

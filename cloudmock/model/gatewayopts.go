@@ -85,3 +85,10 @@ func (c *Cloud) CustomerGateway(account, id string) (CustomerGateway, error) {
 	defer c.mu.RUnlock()
 	return c.cgws.one(c, account, id)
 }
+
+// VPNConnection returns one VPN connection of the account.
+func (c *Cloud) VPNConnection(account, id string) (VPNConnection, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.vpns.one(c, account, id)
+}

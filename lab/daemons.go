@@ -145,19 +145,18 @@ func Tail(path string, n int) string {
 
 // StartCloud starts the lab's emulated cloud (`mcnlab cloudmock serve
 // --lab LAB --join`) with the sites' private lines and a new random key,
-// records it, and waits until its API answers: the emulated AWS, or the
-// emulated Azure for a topology whose lab accounts are Azure's.
+// records it, and waits until its API answers: the emulated AWS, Azure
+// or GCP for a topology whose lab accounts are of that provider, and one
+// process serving each of them for a topology with lab accounts of
+// several (startMultiCloud).
 func StartCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) error {
-	if ps := labProviders(cp); ps[gcpProvider] {
-		if len(ps) > 1 {
-			return fmt.Errorf("lab %s: accounts of gcp and another cloud on the lab's emulated clouds are not served together yet", lab)
-		}
+	ps := labProviders(cp)
+	switch {
+	case isMultiCloud(cp):
+		return startMultiCloud(ctx, lab, cp, o)
+	case ps[gcpProvider]:
 		return startGCPCloud(ctx, lab, cp, o)
-	}
-	if ps := labProviders(cp); ps[azureProvider] {
-		if ps[cloudProvider] {
-			return fmt.Errorf("lab %s: accounts of both aws and azure on the lab's emulated clouds are not served together yet", lab)
-		}
+	case ps[azureProvider]:
 		return startAzureCloud(ctx, lab, cp, o)
 	}
 	return startCloudAs(ctx, lab, cp, NewCredentials(), "127.0.0.1:0", o)
@@ -169,6 +168,9 @@ func StartCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) err
 // flowing), with the account key and the loopback address it had, so that
 // the controller, which keeps running, reaches it as before.
 func RestartCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) error {
+	if isMultiCloud(cp) {
+		return restartMultiCloud(ctx, lab, cp, o)
+	}
 	if labProviders(cp)[azureProvider] {
 		return restartAzureCloud(ctx, lab, cp, o)
 	}
@@ -197,7 +199,24 @@ func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.
 		return err
 	}
 	argv := []string{self, "cloudmock", "serve", "--lab", lab, "--join", "--listen", listen, "--addr-file", addrFile, "--state", CloudStateFile(lab)}
-	argv = append(argv, QuotaArgs(cp.Topology.Cloud.Accounts)...)
+	argv = append(argv, awsCloudArgs(lab, cp)...)
+	addr, err := runCloud(ctx, lab, argv, accountsOf(creds))
+	if err != nil {
+		return err
+	}
+	creds.URL, creds.Region, creds.Regions = "http://"+string(addr), cp.Accounts[0].Region, cloudRegions(cp)
+	if _, err := os.Stat(CAFile(lab)); err == nil {
+		creds.CAFile = CAFile(lab)
+	}
+	return WriteEndpoint(lab, cloudProvider, creds)
+}
+
+// awsCloudArgs are the flags of the emulated AWS that serve the plan's
+// sites and the emulated internet: the accounts' quotas, each site's
+// private line (Direct Connect) or uplink, each laptop's uplink, and the
+// topology's internet block.
+func awsCloudArgs(lab string, cp *intent.Plan) []string {
+	argv := QuotaArgs(cp.Topology.Cloud.Accounts)
 	for _, s := range cp.Topology.Cloud.Sites {
 		ns := emulator.NamespaceName(lab, s.Name)
 		if up, ok := cp.Uplink(s.Name); ok {
@@ -213,15 +232,7 @@ func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.
 	if cp.Topology.Internet != nil {
 		argv = append(argv, "--internet", TopologyFile(lab)) // its servers and the VPCs' resolvers
 	}
-	addr, err := runCloud(ctx, lab, argv, accountsOf(creds))
-	if err != nil {
-		return err
-	}
-	creds.URL, creds.Region, creds.Regions = "http://"+string(addr), cp.Accounts[0].Region, cloudRegions(cp)
-	if _, err := os.Stat(CAFile(lab)); err == nil {
-		creds.CAFile = CAFile(lab)
-	}
-	return WriteEndpoint(lab, cloudProvider, creds)
+	return argv
 }
 
 // accountsOf is the account of creds as AWS's and Azure's `cloudmock

@@ -149,7 +149,11 @@ func ReadEndpoint(lab, provider string) (cloud.Endpoint, error) {
 // them. The lab's cloud answers every region at one URL; the endpoint
 // record lists them (cloud.Endpoint.Regions) so that its readers need not
 // compile the topology.
-func cloudRegions(cp *intent.Plan) []string {
+func cloudRegions(cp *intent.Plan) []string { return providerRegions(cp, "") }
+
+// providerRegions is cloudRegions of the accounts of one provider (all
+// for ""), the regions of its endpoint record in a multi-cloud lab.
+func providerRegions(cp *intent.Plan, provider string) []string {
 	var out []string
 	add := func(r string) {
 		if r != "" && !slices.Contains(out, r) {
@@ -158,6 +162,9 @@ func cloudRegions(cp *intent.Plan) []string {
 	}
 	for _, a := range cp.Accounts {
 		if c := a.Account.Credentials; c != "" && c != "lab" {
+			continue
+		}
+		if provider != "" && string(a.Account.Provider) != provider {
 			continue
 		}
 		add(a.Region)

@@ -65,8 +65,9 @@ var notBuilt = map[Provider]struct{ vpc, line string }{
 // checkAzure checks what the controller cannot build on Azure and GCP
 // yet: an Azure VPC's region must be Azure's (GCP's: checkGCP); FireNet
 // egress and private lines (ExpressRoute, Interconnect) are built on AWS
-// only, FireNet and egress gateways on AWS and Azure; a transit peering
-// joins transits of one provider.
+// only, FireNet and egress gateways on AWS and Azure. Transits of
+// different providers peer as those of one do (over their gateways'
+// public addresses).
 func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
 	provider := func(vpc string) Provider {
 		if v := x.vpcs[vpc]; v != nil && x.accounts[v.Account] != nil {
@@ -118,14 +119,6 @@ func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
 					"a private line to transit %s in %s %s would be %s, which the controller does not build yet; use type: tunnel (router gobgp)",
 					tr.Name, an(provider(tr.VPC)), nb.vpc, nb.line)
 			}
-		}
-	}
-	for i, p := range cl.TransitPeerings {
-		if p == nil || x.transits[p.A] == nil || x.transits[p.B] == nil {
-			continue
-		}
-		if a, b := provider(x.transits[p.A].VPC), provider(x.transits[p.B].VPC); a != b {
-			c.errf(index("transit-peerings", i), p.Pos, "transits %s and %s are in different clouds; peering across clouds is not built yet", p.A, p.B)
 		}
 	}
 }

@@ -70,7 +70,8 @@ type serveFlags struct {
 	quotaSpecs                                []string
 	accountsChanged                           bool // --account was given
 	internetFile                              string
-	provider                                  string // aws or azure
+	provider                                  string   // aws or azure
+	also                                      []string // --also PROVIDER=ADDR: more clouds on the same model (cloudmock_multi.go)
 }
 
 func newCloudmockServe() *cobra.Command {
@@ -78,7 +79,7 @@ func newCloudmockServe() *cobra.Command {
 	serve := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--account ID:KEY:SECRET]... [--lab NAME [--circuit NAME=NAMESPACE:INTERFACE]... [--uplink NAME=NAMESPACE:INTERFACE:ADDRESS/LEN]...]",
 		Short: "Serve the AWS EC2 and Direct Connect APIs on loopback for the AWS SDKs and CLI (--endpoint-url)",
-		Long:  serveLong + serveAzureLong + serveGCPLong + serveOCILong,
+		Long:  serveLong + serveAzureLong + serveGCPLong + serveOCILong + serveMultiLong,
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return f.run(cmd) },
 	}
@@ -95,6 +96,7 @@ func newCloudmockServe() *cobra.Command {
 	serve.Flags().StringArrayVar(&f.circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE[:REGION]: a private line of the lab (a Direct Connect connection of the first --account, at a location of REGION, else of --region) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")
 	serve.Flags().StringArrayVar(&f.uplinkSpecs, "uplink", nil, "NAME=NAMESPACE:INTERFACE:ADDRESS/LEN: an on-prem site's link to the lab's emulated internet, INTERFACE in the lab's namespace NAMESPACE holding the site's public ADDRESS/LEN (a /30 of 198.51.100.0/24) with a default route to the internet (repeatable; needs --lab)")
 	serve.Flags().DurationVar(&flowLogInterval, "flow-log-interval", 0, "with --lab: aggregate every VPC flow log's records over this interval instead of its MaxAggregationInterval (60 or 600 s), to see records sooner")
+	serve.Flags().StringArrayVar(&f.also, "also", nil, "PROVIDER=ADDR: also serve this provider's API (aws, azure or gcp) on ADDR, on the same model and dataplane as --provider's (repeatable; needs --lab and --join; accounts as PROVIDER/ACCOUNT words of "+mcnlab.AccountsEnv+")")
 	serve.Flags().StringVar(&f.internetFile, "internet", "", "serve the internet block of topology `FILE` in the lab's emulated internet: its resolver and web hosts, with certificates from the lab's CA, and a resolver in every VPC answering its names (needs --lab)")
 	return serve
 }
@@ -161,6 +163,9 @@ func (f *serveFlags) parse() (serveSetup, error) {
 // real in --lab's namespaces, its API on --listen.
 func (f *serveFlags) run(cmd *cobra.Command) error {
 	f.accountsChanged = cmd.Flags().Changed("account")
+	if len(f.also) > 0 {
+		return f.runMulti(cmd)
+	}
 	switch f.provider {
 	case "aws":
 	case "azure":

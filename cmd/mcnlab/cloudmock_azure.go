@@ -89,16 +89,11 @@ func (f *serveFlags) runAzure(cmd *cobra.Command) error {
 		}
 		defer cs.store.Close()
 	}
-	for _, p := range principals {
-		if _, err := cloud.Account(p.Subscription); err != nil { // a subscription of the state file keeps its objects
-			cloud.AddAccount(model.Account{ID: p.Subscription, Provider: model.ProviderAzure})
-		}
+	srv, err := azureServer(cloud, principals, cs)
+	if err != nil {
+		return err
 	}
-	srv := cmazure.New(cloud, cmazure.LabTenant, principals...)
 	if cs != nil {
-		if err := keepAzureKey(cs, srv); err != nil {
-			return err
-		}
 		cs.store.Start(cloud)
 	}
 	// A lab's cloud restarted on its state file adopts the dataplane its
@@ -129,6 +124,24 @@ func (f *serveFlags) runAzure(cmd *cobra.Command) error {
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: Azure Resource Manager on https://%s (%d subscriptions, realized in lab %s); Ctrl-C stops it\n", ln.Addr(), len(principals), f.lab)
 	return f.serveOn(cmd, tls.NewListener(ln, tlsCfg), handler, serveSetup{})
+}
+
+// azureServer adds the principals' subscriptions that cloud does not hold
+// yet (one of the state file keeps its objects) and makes ARM's front-end
+// for them, with the token signing key of the state file cs, if any.
+func azureServer(cloud *model.Cloud, principals []cmazure.Principal, cs *cloudState) (*cmazure.Server, error) {
+	for _, p := range principals {
+		if _, err := cloud.Account(p.Subscription); err != nil {
+			cloud.AddAccount(model.Account{ID: p.Subscription, Provider: model.ProviderAzure})
+		}
+	}
+	srv := cmazure.New(cloud, cmazure.LabTenant, principals...)
+	if cs != nil {
+		if err := keepAzureKey(cs, srv); err != nil {
+			return nil, err
+		}
+	}
+	return srv, nil
 }
 
 // recordAzure writes --addr-file and, for generated credentials, the

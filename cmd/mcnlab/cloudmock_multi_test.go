@@ -1,0 +1,28 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestServeAlsoRefuses: cloudmock serve --also names what is wrong before
+// anything is made: a provider it does not serve, one given twice, an
+// address off loopback, no lab to share, and --state with gcp.
+func TestServeAlsoRefuses(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--also", "oci=127.0.0.1:0", "--lab", "x", "--join"}, `--also: provider "oci": one process serves aws, azure and gcp together`},
+		{[]string{"--also", "aws=127.0.0.1:0", "--lab", "x", "--join"}, "--also: provider aws given twice"},
+		{[]string{"--also", "azure", "--lab", "x", "--join"}, `--also "azure": want PROVIDER=ADDR, as azure=127.0.0.1:0`},
+		{[]string{"--also", "azure=10.0.0.1:80", "--lab", "x", "--join"}, "--also azure: listen \"10.0.0.1:80\": cloudmock serves on loopback only"},
+		{[]string{"--also", "azure=127.0.0.1:0"}, "--also needs --lab and --join"},
+		{[]string{"--also", "gcp=127.0.0.1:0", "--lab", "x", "--join", "--state", "/nonexistent/db"}, "--also: --state cannot be given with gcp"},
+	} {
+		_, _, err := run(t, append([]string{"cloudmock", "serve", "--listen", "127.0.0.1:0"}, c.args...)...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("serve %v: %v; want an error with %q", c.args, err, c.want)
+		}
+	}
+}

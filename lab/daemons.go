@@ -214,7 +214,7 @@ func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.
 // awsCloudArgs are the flags of the emulated AWS that serve the plan's
 // sites and the emulated internet: the accounts' quotas, each site's
 // private line (Direct Connect) or uplink, each laptop's uplink, and the
-// topology's internet block.
+// topology's internet block (internetArgs).
 func awsCloudArgs(lab string, cp *intent.Plan) []string {
 	argv := QuotaArgs(cp.Topology.Cloud.Accounts)
 	for _, s := range cp.Topology.Cloud.Sites {
@@ -229,10 +229,16 @@ func awsCloudArgs(lab string, cp *intent.Plan) []string {
 	for _, l := range cp.Laptops() {
 		argv = append(argv, "--uplink", l.Name+"="+emulator.NamespaceName(lab, l.Name)+":"+intent.UplinkInterface+":"+l.Uplink.String())
 	}
-	if cp.Topology.Internet != nil {
-		argv = append(argv, "--internet", TopologyFile(lab)) // its servers and the VPCs' resolvers
+	return append(argv, internetArgs(lab, cp)...)
+}
+
+// internetArgs is the flag that serves the topology's internet block
+// (its servers and the VPCs' resolvers), if it has one.
+func internetArgs(lab string, cp *intent.Plan) []string {
+	if cp.Topology.Internet == nil {
+		return nil
 	}
-	return argv
+	return []string{"--internet", TopologyFile(lab)}
 }
 
 // accountsOf is the account of creds as AWS's and Azure's `cloudmock

@@ -33,9 +33,9 @@ each other. Accounts come only from ` + mcnlab.AccountsEnv + `, each word
 PROVIDER/ACCOUNT as that provider's --account takes it (aws/ID:KEY:SECRET,
 azure/SUBSCRIPTION_ID:CLIENT_ID:CLIENT_SECRET, gcp/PROJECT_ID:TOKEN);
 --addr-file gets a line "PROVIDER HOST:PORT" per provider. --circuit,
---uplink, --line, --quota and --internet are AWS's and need aws among the
-providers; --state cannot be given with gcp (its API keeps no state file
-yet).`
+--uplink, --line and --quota are AWS's and need aws among the providers;
+--internet serves every cloud's VPCs; --state cannot be given with gcp
+(its API keeps no state file yet).`
 
 // multiServe is one provider's part of a multi-cloud serve: its API
 // handler and where it listens.
@@ -126,8 +126,8 @@ func (f *serveFlags) runMulti(cmd *cobra.Command) error {
 	}
 	// AWS's flags, parsed as for --provider aws alone.
 	f.accounts, f.accountsChanged = accts["aws"], true
-	if !has("aws") && (len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 || f.internetFile != "") {
-		return errors.New("--also: --circuit, --uplink, --line, --quota and --internet are AWS's: serve aws too")
+	if !has("aws") && len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 {
+		return errors.New("--also: --circuit, --uplink, --line and --quota are AWS's: serve aws too")
 	}
 	s, err := f.parse()
 	if err != nil {

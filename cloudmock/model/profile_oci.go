@@ -48,6 +48,9 @@ var ociTypes = map[Kind]string{
 	KindInstance:            "instance",
 	KindNetworkInterface:    "vnic",
 	KindInterfaceAttachment: "vnicattachment",
+	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingIPsec.htm — a CPE and an IPSec connection to a DRG
+	KindCustomerGateway: "cpe",
+	KindVPNConnection:   "ipsecconnection",
 }
 
 // ociGlobalTypes are the types whose OCIDs name no region (IAM objects).

@@ -26,6 +26,9 @@ type networkDetails struct {
 	ID           string `json:"id"`
 	RouteTableID string `json:"routeTableId,omitempty"`
 	VcnRouteType string `json:"vcnRouteType,omitempty"`
+	// IpsecConnectionID is an IPSEC_TUNNEL attachment's connection.
+	// OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/datatypes/IpsecTunnelDrgAttachmentNetworkDetails — type IPSEC_TUNNEL, id (the tunnel), ipsecConnectionId
+	IpsecConnectionID string `json:"ipsecConnectionId,omitempty"`
 }
 
 // drgAttDetails is CreateDrgAttachmentDetails and UpdateDrgAttachmentDetails.
@@ -44,7 +47,7 @@ func (s *Server) drgAttachments() *kind {
 		list: func(tenancy string) []resource {
 			var out []resource
 			for _, a := range s.cloud.TransitGatewayAttachments(tenancy) {
-				if a.State != model.StateDeleted && a.Kind == model.AttachNetwork {
+				if a.State != model.StateDeleted && (a.Kind == model.AttachNetwork || a.Kind == model.AttachVPN) {
 					out = append(out, s.drgAttOut(a))
 				}
 			}
@@ -58,7 +61,11 @@ func (s *Server) drgAttachments() *kind {
 				}
 			}
 			// OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/DrgAttachment/ListDrgAttachments — attachmentType defaults to VCN
-			return !qv.Has("attachmentType") || qv.Get("attachmentType") == typeVcn || qv.Get("attachmentType") == "ALL"
+			want := qv.Get("attachmentType")
+			if want == "" {
+				want = typeVcn
+			}
+			return want == "ALL" || want == a.NetworkDetails.Type
 		}}
 }
 
@@ -74,7 +81,7 @@ func (s *Server) attachment(tenancy, id string) (model.TransitGatewayAttachment,
 
 func (s *Server) getDrgAtt(tenancy, id string) (resource, bool) {
 	a, ok := s.attachment(tenancy, id)
-	if !ok || a.Kind != model.AttachNetwork {
+	if !ok || (a.Kind != model.AttachNetwork && a.Kind != model.AttachVPN) {
 		return nil, false
 	}
 	return s.drgAttOut(a), true
@@ -83,6 +90,11 @@ func (s *Server) getDrgAtt(tenancy, id string) (resource, bool) {
 func (s *Server) drgAttOut(a model.TransitGatewayAttachment) *drgAttachment {
 	out := &drgAttachment{shared: s.commonOf(a.ID, a.Meta, a.Tags), DrgID: a.TransitGatewayID, VcnID: a.NetworkID,
 		NetworkDetails: &networkDetails{Type: typeVcn, ID: a.NetworkID, VcnRouteType: "SUBNET_CIDRS"}}
+	if a.Kind == model.AttachVPN {
+		// The model holds one attachment per VPN: it stands for the
+		// connection's first tunnel.
+		out.NetworkDetails = &networkDetails{Type: typeIPSec, ID: tunnelID(s.cfg.Region, a.VPNConnectionID, 0), IpsecConnectionID: a.VPNConnectionID}
+	}
 	for _, rt := range s.cloud.TransitGatewayRouteTables(a.Account) {
 		for _, id := range rt.Associations {
 			if id == a.ID {
@@ -185,6 +197,10 @@ func (s *Server) updateDrgAtt(q *request, id string) *apiError {
 // OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingDRGs.htm — remove the VCN's route rules that target the DRG before detaching it
 func (s *Server) deleteDrgAtt(q *request, id string) *apiError {
 	a, _ := s.attachment(q.tenancy, id)
+	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingDRGs.htm — an IPSec tunnel's attachment goes with its IPSec connection
+	if a.Kind == model.AttachVPN {
+		return invalid("The DRG attachment %s is an IPSec tunnel's: delete the IPSec connection %s instead", id, a.VPNConnectionID)
+	}
 	if rt, dst, used := s.routesTo(q.tenancy, a.NetworkID, a.TransitGatewayID); used {
 		return fail(http.StatusConflict, codeConflict, "The DRG %s is the target of the route to %s in route table %s", a.TransitGatewayID, dst, rt)
 	}

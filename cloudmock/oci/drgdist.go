@@ -47,6 +47,7 @@ const (
 	matchType  = "DRG_ATTACHMENT_TYPE"
 	matchID    = "DRG_ATTACHMENT_ID"
 	typeVcn    = "VCN"
+	typeIPSec  = "IPSEC_TUNNEL"
 )
 
 // attachmentTypes are the attachment types a statement may match.
@@ -291,7 +292,7 @@ func (s *Server) removeStatements(q *request, id string) *apiError {
 func attachmentType(a model.TransitGatewayAttachment) string {
 	switch a.Kind {
 	case model.AttachVPN:
-		return "IPSEC_TUNNEL"
+		return typeIPSec
 	case model.AttachPeering:
 		return "REMOTE_PEERING_CONNECTION"
 	}

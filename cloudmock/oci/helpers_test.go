@@ -153,6 +153,8 @@ func lifecycleOf(r common.OCIResponse) string {
 		return string(v.LifecycleState)
 	case core.GetPublicIpResponse:
 		return string(v.LifecycleState)
+	case core.GetIPSecConnectionResponse:
+		return string(v.LifecycleState)
 	}
 	return ""
 }

@@ -161,6 +161,13 @@ func (s *Server) route(q *request) *apiError {
 		if len(q.rest) == 2 && q.rest[0] == "actions" && q.Method == http.MethodPost && (q.rest[1] == "getByPrivateIpId" || q.rest[1] == "getByIpAddress") {
 			return s.publicIPBy(q, k, q.rest[1])
 		}
+	case "cpes":
+		k = s.cpes()
+	case "ipsecConnections":
+		if len(q.rest) >= 2 && q.rest[1] == "tunnels" {
+			return s.serveTunnels(q)
+		}
+		k = s.ipsecConnections()
 	case "workRequests":
 		return s.serveWorkRequests(q)
 	case "compartments":

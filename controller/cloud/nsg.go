@@ -134,7 +134,7 @@ func (g NSGState) Matches(r NSGRule, pk NSGPacket) bool {
 
 // Ordered returns g's rules of one direction in the order Azure
 // evaluates them: by priority, lowest first (the default rules, 65000 and
-// above, last).
+// above, last), a deny before an allow of the same priority (GCP).
 func (g NSGState) Ordered(inbound bool) []NSGRule {
 	var out []NSGRule
 	for _, r := range g.Rules {
@@ -142,8 +142,24 @@ func (g NSGState) Ordered(inbound bool) []NSGRule {
 			out = append(out, r)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b NSGRule) int { return cmp.Compare(a.Priority, b.Priority) })
+	// Among rules of one priority a deny comes first: Azure allows one
+	// rule per priority and direction; GCP lets a deny win a tie.
+	// GCP: https://cloud.google.com/firewall/docs/firewalls#priority_order_for_firewall_rules — a deny rule takes precedence over an allow rule of the same priority
+	slices.SortStableFunc(out, func(a, b NSGRule) int {
+		if c := cmp.Compare(a.Priority, b.Priority); c != 0 {
+			return c
+		}
+		return cmp.Compare(boolRank(a.Allow), boolRank(b.Allow))
+	})
 	return out
+}
+
+// boolRank orders false before true.
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Decide returns the rule that decides pk in one direction: the first

@@ -24,7 +24,8 @@ func DefaultACL(id string) *cloud.ACLState {
 // egress open, and each subnet's route table holding the local route and
 // the learned routes to the spoke's first gateway (ID: its key), and
 // the private subnets' default route to their VPC's egress gateway, whose
-// own subnet goes to the internet. It is
+// own subnet goes to the internet; on Azure and GCP the filters those
+// clouds have instead (cloudShape). It is
 // what Trace over real cloud reads is checked against: its verdicts
 // must equal IntentView's. addr gives workloads without a fixed address
 // one.
@@ -32,7 +33,7 @@ func (p *Plan) DesiredView(approved map[string][]topologies.ApprovedRoute, addr 
 	v := &View{Ends: map[string]cloud.EndState{}, Approved: approved, Gateways: map[string]string{}}
 	for _, g := range p.Gateways {
 		v.Gateways[g.Key] = g.Key
-		v.Ends[g.Key] = cloud.EndState{Instance: g.Key, Address: g.PrivateIP, Subnet: g.Subnet, ACL: DefaultACL("acl-" + g.VPC)}
+		v.Ends[g.Key] = p.cloudShape(g.VPC, cloud.EndState{Instance: g.Key, Address: g.PrivateIP, Subnet: g.Subnet, ACL: DefaultACL("acl-" + g.VPC)})
 	}
 	for _, g := range p.EgressGateways() {
 		v.Gateways[g.Key] = g.Key
@@ -70,7 +71,7 @@ func (p *Plan) DesiredView(approved map[string][]topologies.ApprovedRoute, addr 
 				es.Table.Routes = append(es.Table.Routes, cloud.RouteState{Destination: b.Prefix, Kind: cloud.RouteInstance, Target: gws[0].Key})
 			}
 		}
-		v.Ends[e.Instance] = es
+		v.Ends[e.Instance] = p.cloudShape(e.VPC, es)
 	}
 	return v
 }

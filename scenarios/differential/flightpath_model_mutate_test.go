@@ -18,6 +18,10 @@ func change(v *intent.View, k string, f func(*cloud.EndState)) *intent.View {
 	w.Ends = maps.Clone(v.Ends)
 	e := w.Ends[k]
 	e.Groups = slices.Clone(e.Groups)
+	e.NSGs = slices.Clone(e.NSGs)
+	for i := range e.NSGs {
+		e.NSGs[i].Rules = slices.Clone(e.NSGs[i].Rules)
+	}
 	e.Table.Routes = slices.Clone(e.Table.Routes)
 	if e.ACL != nil {
 		acl := *e.ACL
@@ -56,9 +60,15 @@ func (m *model) mutations() {
 	}
 	m.r.Shuffle(len(reach), func(i, j int) { reach[i], reach[j] = reach[j], reach[i] })
 	for _, pr := range reach[:min(len(reach), 4)] {
-		m.denyACL(dv, pr[0], pr[1])
+		if dv.Ends[pr[0].Instance].ACL != nil {
+			m.denyACL(dv, pr[0], pr[1])
+		}
 		m.internetRoute(dv, pr[0], pr[1])
-		m.emptyGroup(dv, pr[0], pr[1])
+		if pr[1].VPC != "" && len(dv.Ends[pr[1].Instance].NSGs) > 0 {
+			m.denyNSG(dv, pr[0], pr[1])
+		} else {
+			m.emptyGroup(dv, pr[0], pr[1])
+		}
 	}
 	m.allowAll(dv)
 }
@@ -129,7 +139,8 @@ func (m *model) emptyGroup(dv *intent.View, a, b *intent.Endpoint) {
 	}
 }
 
-// allowAll adds an allow of everything to every security group and ACL:
+// allowAll adds an allow of everything to every security group, ACL and
+// NSG (at priority 50, before the others):
 // no pair that reached stops reaching (more allowed never blocks more).
 func (m *model) allowAll(dv *intent.View) {
 	all := cloud.Rule{Protocol: cloud.ProtocolAll, Source: netip.MustParsePrefix("0.0.0.0/0")}
@@ -139,7 +150,15 @@ func (m *model) allowAll(dv *intent.View) {
 			for i := range e.Groups {
 				e.Groups[i].Ingress = append(slices.Clone(e.Groups[i].Ingress), cloud.RuleState{Rule: all})
 			}
-			e.ACL.Inbound = append(e.ACL.Inbound, cloud.ACLEntry{Number: 2, Allow: true, Rule: all})
+			if e.ACL != nil {
+				e.ACL.Inbound = append(e.ACL.Inbound, cloud.ACLEntry{Number: 2, Allow: true, Rule: all})
+			}
+			for i := range e.NSGs {
+				for _, in := range []bool{true, false} {
+					e.NSGs[i].Rules = append(e.NSGs[i].Rules, cloud.NSGRule{Name: "allow-all", Priority: 50, Inbound: in, Allow: true,
+						Protocol: cloud.ProtocolAll, Source: cloud.NSGAddresses{Any: true}, Dest: cloud.NSGAddresses{Any: true}})
+				}
+			}
 		})
 	}
 	for _, a := range m.p.Endpoints {
@@ -183,5 +202,36 @@ func (m *model) approvals(top *topologies.Topology) {
 				m.t.Errorf("%s: %s -> %s still pending on %s once approved", m.label, a.Name, s.Name, s.Prefix)
 			}
 		}
+	}
+}
+
+// denyNSG puts into b's NSG (Azure) or its network's firewall rules
+// (GCP) an inbound deny of a's address: at priority 99, before the
+// allows from 100 up (Azure), or at the allows' 1000, where a deny wins
+// (GCP); then empties b's allows. Each blocks a's packets at b, by that
+// rule, then by the NSG's own deny.
+// Azure: https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview#security-rules
+// GCP: https://cloud.google.com/firewall/docs/firewalls#priority_order_for_firewall_rules
+func (m *model) denyNSG(dv *intent.View, a, b *intent.Endpoint) {
+	g := dv.Ends[b.Instance].NSGs[0]
+	prio := int32(99)
+	if g.Level == cloud.NSGNetwork {
+		prio = 1000
+	}
+	src := m.addrOf(dv, a)
+	deny := cloud.NSGRule{Name: "deny-model", Priority: prio, Inbound: true, Protocol: cloud.ProtocolAll,
+		Source: cloud.NSGAddresses{Prefixes: []netip.Prefix{netip.PrefixFrom(src, 32)}}, Dest: cloud.NSGAddresses{Any: true}}
+	v := change(dv, b.Instance, func(e *cloud.EndState) { e.NSGs[0].Rules = append(e.NSGs[0].Rules, deny) })
+	p := m.trace(a.Name, b.Name, tcp5432, v)
+	if p.Reachable || p.Block.Hop != b.Name || p.Block.Object != g.ID || !strings.Contains(p.Block.Rule, "deny-model") {
+		m.t.Errorf("%s: %s -> %s with %s denying %s at %d: reachable %v, block %+v, %s", m.label, a.Name, b.Name, g.ID, src, prio, p.Reachable, p.Block, p.Reason)
+	}
+	v = change(dv, b.Instance, func(e *cloud.EndState) {
+		e.NSGs[0].Rules = slices.DeleteFunc(e.NSGs[0].Rules, func(r cloud.NSGRule) bool { return r.Inbound && r.Allow && !r.Default })
+	})
+	p = m.trace(a.Name, b.Name, tcp5432, v)
+	want := map[string]string{cloud.NSGInterface: "deny-other-inbound (4096)", cloud.NSGNetwork: "implied-deny-ingress (65535, default)"}[g.Level]
+	if p.Reachable || p.Block.Hop != b.Name || !strings.Contains(p.Block.Rule, want) {
+		m.t.Errorf("%s: %s -> %s with %s's allows removed: reachable %v, block %+v, %s; want %s", m.label, a.Name, b.Name, g.ID, p.Reachable, p.Block, p.Reason, want)
 	}
 }

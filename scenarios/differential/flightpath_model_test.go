@@ -22,7 +22,8 @@ var (
 
 var tcp5432 = intent.Flow{Protocol: cloud.ProtocolTCP, Port: 5432}
 
-// TestFlightPathModel draws thousands of topologies and checks, for every
+// TestFlightPathModel draws thousands of topologies, on AWS, Azure and
+// GCP in turn (GenerateOn), and checks, for every
 // ordered pair and for ICMP and TCP, that simulate's answer (Expect, over
 // the intent) equals FlightPath's over the cloud as the controller
 // programs it (DesiredView: security groups, route tables with learned
@@ -33,15 +34,19 @@ var tcp5432 = intent.Flow{Protocol: cloud.ProtocolTCP, Port: 5432}
 // entry in a crossed ACL blocks there (on the reply's way back for an
 // inbound one), a route to the internet gateway blocks at the route
 // table, a security group emptied blocks at the destination, allowing
-// everything blocks nothing that passed, and a pending approval names
-// its prefix until approved. Needs no root.
+// everything blocks nothing that passed, a pending approval names its
+// prefix until approved, and on Azure and GCP (whose ends DesiredView
+// gives NSGs and firewall rules, with priorities and denies, in place of
+// security groups and ACLs) an inserted deny blocks by its priority
+// (denyNSG). Needs no root.
 func TestFlightPathModel(t *testing.T) {
 	seed := *modelSeed
 	t.Logf("FlightPath model run: seed %d, %d cases (reproduce: go test -run TestFlightPathModel -flightpath.model.seed=%d; another seed to try: %d)",
 		seed, *modelCases, seed, rand.Uint64()%100000)
-	traces := 0
+	traces, byCloud := 0, map[string]int{}
 	for i := range *modelCases {
-		c := Generate(seed, i, "model")
+		cl := Clouds[i%len(Clouds)]
+		c := GenerateOn(seed, i, "model", cl)
 		top, err := topologies.Parse("case.yaml", c.YAML)
 		if err != nil {
 			t.Fatalf("case %d: %v", i, err)
@@ -50,17 +55,18 @@ func TestFlightPathModel(t *testing.T) {
 		if err != nil {
 			t.Fatalf("case %d: %v", i, err)
 		}
-		m := &model{t: t, p: cp, r: rand.New(rand.NewPCG(seed, uint64(i))), label: fmt.Sprintf("case %d of seed %d (%s)", i, seed, c.Drawn)}
+		m := &model{t: t, p: cp, r: rand.New(rand.NewPCG(seed, uint64(i))), label: fmt.Sprintf("case %d of seed %d on %s (%s)", i, seed, cl, c.Drawn)}
 		m.approved, m.addr = approvals(top, c.Approve), addresses(cp)
 		m.pairs()
 		m.mutations()
 		m.approvals(top)
 		traces += m.traces
+		byCloud[cl]++
 		if t.Failed() {
 			t.Fatalf("%s failed; its topology:\n%s", m.label, c.YAML)
 		}
 	}
-	t.Logf("seed %d: %d cases, %d paths traced", seed, *modelCases, traces)
+	t.Logf("seed %d: %d cases (%v), %d paths traced", seed, *modelCases, byCloud, traces)
 }
 
 // model checks one drawn topology.
@@ -147,7 +153,8 @@ func (m *model) shape(p intent.Path) {
 		}
 		return
 	}
-	prefixes := map[string][]string{intent.StepFilter: {"security group: ", "network ACL: ", "firewall: "}, intent.StepRoute: {"no route: "},
+	prefixes := map[string][]string{intent.StepFilter: {"security group: ", "network ACL: ", "firewall: ", "network security group: ", "VPC firewall: "},
+		intent.StepRoute:  {"no route: "},
 		intent.StepPolicy: {"domain policy: ", "no route: "}}
 	ok := false
 	for _, pre := range prefixes[p.Block.Kind] {

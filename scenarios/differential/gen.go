@@ -91,6 +91,7 @@ type gen struct {
 	b strings.Builder
 
 	c        *Case
+	cloud    string   // AWS, Azure or GCP
 	drawn    []string // what was drawn, for Case.Drawn
 	region   string
 	account  string // the account's line
@@ -130,12 +131,42 @@ func prefixes(ps []netip.Prefix) string {
 // segmentation, and the routes to approve at run time. The same seed and
 // index give the same case.
 func Generate(seed uint64, index int, name string) Case {
+	return GenerateOn(seed, index, name, AWS)
+}
+
+// The clouds the generator draws topologies on.
+const (
+	AWS   = "aws"
+	Azure = "azure"
+	GCP   = "gcp"
+)
+
+// Clouds are the clouds GenerateOn draws on.
+var Clouds = []string{AWS, Azure, GCP}
+
+// cloudRegions are the regions the generator places an Azure or GCP
+// account's networks in (AWS's: regions).
+var cloudRegions = map[string][]string{
+	Azure: {"eastus", "westeurope", "westus2", "northeurope", "southeastasia"},
+	GCP:   {"us-central1", "europe-west1", "us-east1", "asia-southeast1", "us-west1"},
+}
+
+// GenerateOn is Generate on cloud (AWS, Azure or GCP): the same draws,
+// the cloud's regions, and what the controller builds there only: on
+// Azure and GCP no quotas (AWS's) and sites by tunnel (router gobgp), a
+// private line being ExpressRoute or Cloud Interconnect, not built yet.
+// The AWS cases are Generate's, unchanged.
+func GenerateOn(seed uint64, index int, name, cloud string) Case {
 	c := Case{Seed: seed, Index: index}
-	g := &gen{r: rand.New(rand.NewPCG(seed, uint64(index))), c: &c}
-	g.line("# mcnlab differential case %d of seed %d (scenarios/differential)", index, seed)
+	g := &gen{r: rand.New(rand.NewPCG(seed, uint64(index))), c: &c, cloud: cloud}
+	g.line("# mcnlab differential case %d of seed %d on %s (scenarios/differential)", index, seed, cloud)
 	g.line("name: %s", name)
 	g.line("version: 1")
 	g.region = regions[g.r.IntN(len(regions))]
+	if rs := cloudRegions[cloud]; rs != nil {
+		g.region = rs[slices.Index(regions, g.region)]
+		g.drawn = append(g.drawn, cloud)
+	}
 	g.drawn = append(g.drawn, g.region)
 	g.drawVPCs()
 	g.drawRoles()
@@ -233,6 +264,9 @@ func (g *gen) gatewayEIPs() (n int, ha []*vpcDraw) {
 func (g *gen) drawAccount() {
 	quotas := g.defaultVPCQuotas()
 	account := func() string {
+		if g.cloud != AWS {
+			return "  acct: {provider: " + g.cloud + ", credentials: lab}"
+		}
 		if len(quotas) == 0 {
 			return "  acct: {provider: aws, credentials: lab}"
 		}
@@ -283,6 +317,9 @@ func (g *gen) drawSites() {
 			conn: "private-line", transit: g.transits[r.IntN(len(g.transits))].name, asn: uint32(65100 + i), hosts: map[int]netip.Addr{}}
 		if s.router == "gobgp" && g.p(0.5) {
 			s.conn = "tunnel"
+		}
+		if g.cloud != AWS {
+			s.router, s.conn = "gobgp", "tunnel"
 		}
 		for j := range 1 + r.IntN(2) {
 			bits := []int{16, 22, 24, 24, 26}[r.IntN(5)]

@@ -133,3 +133,41 @@ func TestSeedsDrawTheSameCases(t *testing.T) {
 		t.Errorf("seeds 2201 and 31337 draw other cases than before: digest %s, want %s", got, want)
 	}
 }
+
+// Every topology drawn on Azure and GCP is valid and compiles: regions of
+// the cloud, no quotas, sites by tunnel; over a few hundred cases each
+// draws sites, manual approvals and workloads with allow lists.
+func TestGenerateOnClouds(t *testing.T) {
+	for _, cl := range []string{Azure, GCP} {
+		sites, manual, allow := 0, 0, 0
+		for i := range 300 {
+			c := GenerateOn(7, i, fmt.Sprintf("gen%d", i), cl)
+			top, err := topologies.Parse(fmt.Sprintf("case%d.yaml", i), c.YAML)
+			if err != nil {
+				t.Fatalf("%s case %d is not valid: %v\n%s", cl, i, err, c.YAML)
+			}
+			if _, err := intent.Compile(top); err != nil {
+				t.Fatalf("%s case %d does not compile: %v\n%s", cl, i, err, c.YAML)
+			}
+			if string(top.Cloud.Accounts[0].Provider) != cl {
+				t.Fatalf("%s case %d: account of provider %s", cl, i, top.Cloud.Accounts[0].Provider)
+			}
+			sites += len(top.Cloud.Sites)
+			for _, tr := range top.Cloud.Transits {
+				if tr.Approval.Mode == topologies.ApprovalManual {
+					manual++
+				}
+			}
+			for _, v := range top.Cloud.VPCs {
+				for _, w := range v.Workloads {
+					if len(w.Allow) > 0 {
+						allow++
+					}
+				}
+			}
+		}
+		if sites == 0 || manual == 0 || allow == 0 {
+			t.Errorf("%s: %d sites, %d manual transits, %d workloads with allow lists over 300 cases; want each", cl, sites, manual, allow)
+		}
+	}
+}

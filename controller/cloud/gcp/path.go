@@ -143,23 +143,9 @@ func (p *Provider) readFirewall(ctx context.Context, network string, in *compute
 	g.Rules = append(g.Rules,
 		cloud.NSGRule{Name: "implied-deny-ingress", Priority: impliedPriority, Inbound: true, Default: true, Protocol: cloud.ProtocolAll, Source: any4, Dest: any4},
 		cloud.NSGRule{Name: "implied-allow-egress", Priority: impliedPriority, Allow: true, Default: true, Protocol: cloud.ProtocolAll, Source: any4, Dest: any4})
-	// A deny beats an allow of the same priority; NSGState.Ordered keeps
-	// this order among equal priorities.
-	// GCP: https://cloud.google.com/firewall/docs/firewalls#priority_order_for_firewall_rules — a deny rule of the same priority as an allow rule takes precedence
-	slices.SortStableFunc(g.Rules, func(a, b cloud.NSGRule) int {
-		if c := cmp.Compare(a.Priority, b.Priority); c != 0 {
-			return c
-		}
-		return cmp.Compare(boolInt(a.Allow), boolInt(b.Allow))
-	})
+	// A deny beats an allow of the same priority: NSGState.Ordered puts it
+	// first.
 	return g, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // firewallRules turns firewall rule f into one rule per allowed or denied

@@ -54,6 +54,11 @@ type ConvergenceResult struct {
 	DeployS  float64            `json:"deploy_s"`
 	Runs     []ConvergenceRun   `json:"runs"`
 	IdleRSS  map[string]float64 `json:"idle_rss_mb"` // each gateway after convergence, before any extra prefix
+	// IdleAnon and IdleFile split IdleRSS: the gateway's own memory
+	// (RssAnon) and the pages of its binary (RssFile), which every
+	// gateway of the machine shares.
+	IdleAnon map[string]float64 `json:"idle_rss_anon_mb"`
+	IdleFile map[string]float64 `json:"idle_rss_file_mb"`
 	TargetMB float64            `json:"target_idle_rss_mb"`
 }
 
@@ -89,8 +94,8 @@ type ConvergenceRun struct {
 // gateway daemon's memory release checks (daemon.ReleaseEvery, 5 s).
 const SettleAfter = 10 * time.Second
 
-// TargetIdleRSSMB is the goal for an idle gateway's memory.
-const TargetIdleRSSMB = 40
+// TargetIdleRSSMB is the goal for an idle gateway's memory (issue 19).
+const TargetIdleRSSMB = 20
 
 // Convergence deploys the lab, and for each N makes the on-prem BIRD
 // router announce N extra /29s (static blackhole routes added to its
@@ -144,6 +149,12 @@ func Convergence(ctx context.Context, o ConvergenceOptions) (res *ConvergenceRes
 			return nil, fmt.Errorf("gateway %s: %w", g, err)
 		}
 		handles[g] = h
+	}
+	if res.IdleAnon, err = gatewayStatusMB(o.Lab, gws, "RssAnon"); err != nil {
+		return nil, err
+	}
+	if res.IdleFile, err = gatewayStatusMB(o.Lab, gws, "RssFile"); err != nil {
+		return nil, err
 	}
 	if res.IdleRSS, err = gatewayRSS(o.Lab, gws); err != nil {
 		return nil, err
@@ -333,13 +344,19 @@ func waitExtraRoutes(ctx context.Context, handles map[string]*routeCounter, want
 
 // gatewayRSS reads each gateway daemon's VmRSS, in MB (2^20 bytes).
 func gatewayRSS(lab string, gws []string) (map[string]float64, error) {
+	return gatewayStatusMB(lab, gws, "VmRSS")
+}
+
+// gatewayStatusMB reads a kB field of each gateway's /proc/PID/status, in
+// MB.
+func gatewayStatusMB(lab string, gws []string, field string) (map[string]float64, error) {
 	out := map[string]float64{}
 	for _, g := range gws {
 		pid, err := emulator.GatewayPID(lab, g)
 		if err != nil {
 			return nil, err
 		}
-		kb, err := vmRSS(pid)
+		kb, err := procStatusKB(pid, field)
 		if err != nil {
 			return nil, fmt.Errorf("gateway %s: %w", g, err)
 		}

@@ -155,6 +155,8 @@ func lifecycleOf(r common.OCIResponse) string {
 		return string(v.LifecycleState)
 	case core.GetIPSecConnectionResponse:
 		return string(v.LifecycleState)
+	case core.GetLocalPeeringGatewayResponse:
+		return string(v.LifecycleState)
 	}
 	return ""
 }

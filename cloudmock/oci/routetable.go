@@ -72,8 +72,12 @@ func (s *Server) routeTableOut(rt model.RouteTable) *routeTable {
 		if r.Target.Kind == model.TargetLocal {
 			continue
 		}
+		target := r.Target.ID
+		if r.Target.Kind == model.TargetPeering {
+			target = s.lpgOf(rt.Account, rt.NetworkID, target)
+		}
 		out.RouteRules = append(out.RouteRules, routeRule{Destination: r.Destination.String(), DestinationType: cidrBlock,
-			CidrBlock: r.Destination.String(), NetworkEntityID: r.Target.ID, RouteType: "STATIC"})
+			CidrBlock: r.Destination.String(), NetworkEntityID: target, RouteType: "STATIC"})
 	}
 	return out
 }
@@ -92,6 +96,14 @@ func (s *Server) routesIn(tenancy string, rules []routeRule) ([]model.Route, *ap
 		p, err := parseCIDR("destination", dst)
 		if err != nil {
 			return nil, err
+		}
+		if isLPG(w.NetworkEntityID) {
+			t, err := s.lpgTarget(tenancy, w.NetworkEntityID)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, model.Route{Destination: p, Target: t})
+			continue
 		}
 		k, _ := model.OCIKind(w.NetworkEntityID)
 		tk, ok := entityTargets[k]

@@ -42,6 +42,7 @@ type Server struct {
 	state  state // lifecycle states, tombstones and retry tokens (state.go)
 	works  works // work requests (workreq.go)
 	dists  dists // DRG route distributions (drgdist.go)
+	lpgs   lpgs  // local peering gateways (lpg.go)
 }
 
 // New returns a server for the cloud's oci tenancies.
@@ -161,6 +162,8 @@ func (s *Server) route(q *request) *apiError {
 		if len(q.rest) == 2 && q.rest[0] == "actions" && q.Method == http.MethodPost && (q.rest[1] == "getByPrivateIpId" || q.rest[1] == "getByIpAddress") {
 			return s.publicIPBy(q, k, q.rest[1])
 		}
+	case "localPeeringGateways":
+		k = s.localPeeringGateways()
 	case "cpes":
 		k = s.cpes()
 	case "ipsecConnections":

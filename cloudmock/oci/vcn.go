@@ -56,7 +56,15 @@ var dnsLabelRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9]{0,14}$`)
 
 func (s *Server) vcns() *kind {
 	return &kind{noun: "Vcn", get: s.getVcn, create: s.createVcn, update: s.updateNamed, more: s.vcnActions(),
-		remove: func(q *request, id string) *apiError { return modelErr(s.cloud.DeleteNetwork(q.tenancy, id)) },
+		remove: func(q *request, id string) *apiError {
+			// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingVCNs_topic-Overview_of_VCNs_and_Subnets.htm#Deleting — a VCN's gateways (LPGs too) must be deleted first
+			for _, g := range s.lpgList(q.tenancy) {
+				if g.VcnID == id {
+					return fail(http.StatusConflict, codeConflict, "The VCN %s has the local peering gateway %s", id, g.ID)
+				}
+			}
+			return modelErr(s.cloud.DeleteNetwork(q.tenancy, id))
+		},
 		list: func(tenancy string) []resource {
 			var out []resource
 			for _, n := range s.cloud.Networks(tenancy) {

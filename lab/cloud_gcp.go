@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"net/url"
 	"os"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
@@ -31,16 +33,37 @@ func NewGCPCredentials() cloud.Endpoint {
 // The cloud writes the token file that `mcnlab cloudmock env --provider
 // gcp` points gcloud at.
 func startGCPCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) error {
+	return startGCPCloudAs(ctx, lab, cp, NewGCPCredentials(), "127.0.0.1:0", o)
+}
+
+// restartGCPCloud is RestartCloud for a lab whose cloud is GCP's: on its
+// state file, with the project, token and address it had.
+func restartGCPCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) error {
+	prev, err := ReadEndpoint(lab, gcpProvider)
+	if err != nil {
+		return err
+	}
+	u, err := url.Parse(prev.URL)
+	if err != nil || u.Host == "" || prev.AccountID == "" || prev.Credentials.Secret == "" {
+		return fmt.Errorf("restart the cloud of lab %s: %s records no address, project and token (%q)", lab, EndpointsFile(lab), prev.URL)
+	}
+	return startGCPCloudAs(ctx, lab, cp, prev, u.Host, o)
+}
+
+// startGCPCloudAs is startGCPCloud with the project, token and address
+// given. The cloud keeps its model in the lab's CloudStateFile, as the
+// AWS and Azure clouds do.
+func startGCPCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.Endpoint, listen string, o Options) error {
 	self, err := o.self()
 	if err != nil {
 		return err
 	}
-	creds := NewGCPCredentials()
 	addrFile := cloudAddrFile(lab)
 	if err := os.Remove(addrFile); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	argv := []string{self, "cloudmock", "serve", "--provider", "gcp", "--lab", lab, "--join", "--listen", "127.0.0.1:0", "--addr-file", addrFile}
+	argv := []string{self, "cloudmock", "serve", "--provider", "gcp", "--lab", lab, "--join", "--listen", listen, "--addr-file", addrFile,
+		"--state", CloudStateFile(lab)}
 	addr, err := runCloud(ctx, lab, argv, creds.AccountID+":"+creds.Credentials.Secret)
 	if err != nil {
 		return err

@@ -171,6 +171,9 @@ func RestartCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) e
 	if isMultiCloud(cp) {
 		return restartMultiCloud(ctx, lab, cp, o)
 	}
+	if labProviders(cp)[gcpProvider] {
+		return restartGCPCloud(ctx, lab, cp, o)
+	}
 	if labProviders(cp)[azureProvider] {
 		return restartAzureCloud(ctx, lab, cp, o)
 	}

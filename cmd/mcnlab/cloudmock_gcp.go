@@ -24,8 +24,10 @@ import (
 const serveGCPLong = `
 
 With --provider gcp it serves the Compute Engine API v1 (networks,
-subnetworks, firewalls, routes, addresses, instances, operations;
-/compute/v1/) over plain HTTP,
+subnetworks, firewalls, routes, addresses, instances, routers with BGP
+peers and Cloud NAT, HA VPN gateways, external VPN gateways, VPN tunnels,
+interconnects and VLAN attachments, operations; /compute/v1/) over plain
+HTTP,
 which gcloud and the Google client libraries accept. Each --account is
 PROJECT_ID:TOKEN (a bearer token and the one project it may use), or each
 word of ` + mcnlab.AccountsEnv + `; without one, a random project and token
@@ -34,7 +36,8 @@ endpoint and the token (in a 0600 file) are recorded in the lab's state
 for 'mcnlab cloudmock env --provider gcp', and the lab realizes the
 networks (one router across regions), firewall rules (by priority at each
 instance, with the implied rules), routes (tag-scoped) and instances (with
-external IPs into the emulated internet).`
+external IPs into the emulated internet). --state FILE keeps the projects'
+resources in FILE, as for AWS and Azure: a cloud restarted on it has them.`
 
 // projectPattern is a GCP project ID's form.
 // GCP: https://cloud.google.com/resource-manager/docs/creating-managing-projects#before_you_begin — 6 to 30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen
@@ -62,8 +65,8 @@ func gcpTokenFile(lab string) string { return filepath.Join(state.Dir(lab), "gcp
 // runGCP serves the Compute Engine API for --provider gcp until cmd's
 // context ends.
 func (f *serveFlags) runGCP(cmd *cobra.Command) error {
-	if len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 || f.internetFile != "" || f.statePath != "" {
-		return errors.New("--provider gcp: --circuit, --uplink, --line, --quota, --internet and --state are AWS's (not served for GCP yet)")
+	if len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 || f.internetFile != "" {
+		return errors.New("--provider gcp: --circuit, --uplink, --line, --quota and --internet are AWS's (not served for GCP yet)")
 	}
 	if f.join && f.lab == "" {
 		return errors.New("--provider gcp: --join needs --lab")
@@ -86,21 +89,41 @@ func (f *serveFlags) runGCP(cmd *cobra.Command) error {
 		tokens, projects = map[string]string{tok: p}, []string{p}
 	}
 	cloud := model.New()
+	var cs *cloudState
+	if f.statePath != "" {
+		// The model, with every resource's wire form in its attributes,
+		// is the whole of the project's state (operations are not kept:
+		// a client waits on one right after its call).
+		var err error
+		if cs, err = openCloudState(f.statePath, cloud); err != nil {
+			return err
+		}
+		defer cs.store.Close()
+	}
 	for _, p := range projects {
-		cloud.AddAccount(model.Account{ID: p, Provider: model.ProviderGCP})
+		if _, err := cloud.Account(p); err != nil { // a project of the state file keeps its objects
+			cloud.AddAccount(model.Account{ID: p, Provider: model.ProviderGCP})
+		}
 	}
 	var handler http.Handler = cmgcp.New(cloud, cmgcp.Config{Tokens: tokens})
+	if cs != nil {
+		cs.store.Start(cloud)
+	}
 	realized := "model only"
 	if f.lab != "" {
 		// The lab realizes the projects' networks, subnets, firewall rules,
 		// routes and instances; a call's change is in the dataplane when
-		// it returns (InForce).
-		cl, err := startCloudLab(cmd.Context(), f.lab, f.join, false, cloud, nil, nil, nil)
+		// it returns (InForce). A cloud restarted on its state file adopts
+		// the dataplane its predecessor made, as the AWS and Azure clouds do.
+		cl, err := startCloudLab(cmd.Context(), f.lab, f.join, f.join && cs != nil && cs.loaded, cloud, nil, nil, nil)
 		if err != nil {
 			return err
 		}
 		defer cl.close()
 		handler, realized = cl.r.InForce(handler), "realized in lab "+f.lab
+	}
+	if cs != nil {
+		handler = cs.store.Durable(handler) // answered once saved
 	}
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {

@@ -35,10 +35,16 @@ type stateServer struct {
 // process is killed when the test ends.
 func startStateServe(t *testing.T, bin, path string) *stateServer {
 	t.Helper()
+	return startStateServeWith(t, bin, path, "--account", "111122223333:AKIDSTATE:state-secret")
+}
+
+// startStateServeWith is startStateServe with the provider's and
+// accounts' arguments given.
+func startStateServeWith(t *testing.T, bin, path string, args ...string) *stateServer {
+	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
 	s := &stateServer{out: &strings.Builder{}}
-	s.cmd = exec.Command(bin, "cloudmock", "serve", "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--state", path,
-		"--account", "111122223333:AKIDSTATE:state-secret")
+	s.cmd = exec.Command(bin, append([]string{"cloudmock", "serve", "--listen", "127.0.0.1:0", "--addr-file", addrFile, "--state", path}, args...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -63,11 +63,11 @@ var notBuilt = map[Provider]struct{ vpc, line string }{
 }
 
 // checkAzure checks what the controller cannot build on Azure and GCP
-// yet: an Azure VPC's region must be Azure's (GCP's: checkGCP); FireNet
-// egress and private lines (ExpressRoute, Interconnect) are built on AWS
-// only, FireNet and egress gateways on AWS and Azure. Transits of
-// different providers peer as those of one do (over their gateways'
-// public addresses).
+// yet: an Azure VPC's region must be Azure's (GCP's: checkGCP); private
+// lines (ExpressRoute, Interconnect) are built on AWS only, FireNet (with
+// its egress) and egress gateways on AWS and Azure. Transits of different
+// providers peer as those of one do (over their gateways' public
+// addresses).
 func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
 	provider := func(vpc string) Provider {
 		if v := x.vpcs[vpc]; v != nil && x.accounts[v.Account] != nil {
@@ -98,15 +98,17 @@ func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
 		nb, ok := notBuilt[provider(tr.VPC)]
 		switch {
 		case !ok || tr.FireNet == nil:
-		case provider(tr.VPC) == ProviderAzure && tr.FireNet.Egress:
-			// FireNet itself runs on Azure (firewall VMs in the transit
-			// VNet, user-defined routes back to the gateway); egress
-			// needs each firewall's second interface, which the
-			// controller builds on AWS only.
+		case provider(tr.VPC) == ProviderAzure && tr.FireNet.Egress && tr.HA:
+			// The firewalls return each flow's replies to the gateway
+			// that sent it by its MAC address, which the controller
+			// reads from EC2 only.
 			c.errf(join(join(join("transits", tr.Name), "firenet"), "egress"), tr.FireNet.Pos,
-				"egress through the firewalls is built on AWS only (each firewall needs a second network interface with a public address); transit %s is in an azure vnet: set egress: false", tr.Name)
+				"egress through the firewalls of an ha transit is built on AWS only (the firewalls return each flow to the gateway that sent it by its MAC address); transit %s is in an azure vnet: set ha: false or egress: false", tr.Name)
 		case provider(tr.VPC) != ProviderAzure:
-			c.errf(join(join("transits", tr.Name), "firenet"), tr.Pos, "firenet is built on AWS only; transit %s is in %s %s", tr.Name, an(provider(tr.VPC)), nb.vpc)
+			// FireNet runs on Azure, egress too (firewall VMs in the
+			// transit VNet, each egress firewall made on a second NIC
+			// with a public IP of its own), not on GCP yet.
+			c.errf(join(join("transits", tr.Name), "firenet"), tr.Pos, "firenet is built on AWS and Azure only; transit %s is in %s %s", tr.Name, an(provider(tr.VPC)), nb.vpc)
 		}
 	}
 	for _, s := range cl.Sites {

@@ -126,5 +126,6 @@ func TestSecurityLab(t *testing.T) {
 	if err := connectFrom(inet, partner, web.PublicIP, 2*time.Second); err != nil {
 		t.Errorf("the excluded partner cannot reach web after the attacker's block: %v", err)
 	}
-	checkFireNetEgress(t, lab, instances)
+	checkFireNetEgress(t, lab, instances, "shared-db")
+	egressFailover(t, lab, emulator.InstanceNamespace(lab, instances["prod-app"].ID), instances)
 }

@@ -19,13 +19,15 @@ import (
 func (pl *planner) planInstances() {
 	pl.deleteInstances()
 	for _, in := range pl.d.Instances {
-		if in.PublicIP && !cloud.Keeps(pl.w.pips, pl.gonePIP, in.Key) {
-			pl.createPIP(in)
-		}
-		if cloud.Keeps(pl.w.nics, pl.goneNIC, in.Key) {
-			pl.updateNIC(in, pl.w.nics[in.Key])
-		} else {
-			pl.putNIC(in, "create network interface "+in.Key)
+		for _, n := range nicsOf(in) {
+			if n.PublicIP && !cloud.Keeps(pl.w.pips, pl.gonePIP, n.Key) {
+				pl.createPIP(n)
+			}
+			if cloud.Keeps(pl.w.nics, pl.goneNIC, n.Key) {
+				pl.updateNIC(n, pl.w.nics[n.Key])
+			} else {
+				pl.putNIC(n, "create network interface "+n.Key)
+			}
 		}
 		if !cloud.Keeps(pl.w.vms, pl.goneVM, in.Key) {
 			pl.createVM(in)
@@ -185,7 +187,8 @@ func (pl *planner) putNIC(in cloud.Instance, what string) {
 	})
 }
 
-// createVM plans an instance's virtual machine on its NIC.
+// createVM plans an instance's virtual machine on its NICs (nicsOf), the
+// first primary.
 // Azure: https://learn.microsoft.com/en-us/rest/api/compute/virtual-machines/create-or-update
 func (pl *planner) createVM(in cloud.Instance) {
 	p, w := pl.p, pl.w
@@ -194,20 +197,25 @@ func (pl *planner) createVM(in cloud.Instance) {
 	if !pl.free("Microsoft.Compute/virtualMachines", rg, azName(in.Key), in.Key) {
 		return
 	}
-	detail := "resourceGroup=" + rg + " location=" + loc + " vmSize=" + size + " imageReference=" + image.String() +
-		" networkInterface=" + cloud.Ref(w.nics, pl.goneNIC, in.Key)
+	detail := "resourceGroup=" + rg + " location=" + loc + " vmSize=" + size + " imageReference=" + image.String()
+	for _, n := range nicsOf(in) {
+		detail += " networkInterface=" + cloud.Ref(w.nics, pl.goneNIC, n.Key)
+	}
 	pl.add(phVM, nsCompute, "virtualMachines/write", in.Key, detail, "create virtual machine "+in.Key, func(ctx context.Context) error {
-		nic, err := cloud.IDOf(w.nics, "network interface", in.Key)
-		if err != nil {
-			return err
+		var refs []*armcompute.NetworkInterfaceReference
+		for i, n := range nicsOf(in) {
+			id, err := cloud.IDOf(w.nics, "network interface", n.Key)
+			if err != nil {
+				return err
+			}
+			refs = append(refs, &armcompute.NetworkInterfaceReference{ID: &id, Properties: &armcompute.NetworkInterfaceReferenceProperties{Primary: to.Ptr(i == 0)}})
 		}
 		vm := armcompute.VirtualMachine{Location: &loc, Tags: p.tagsOf(in.Key), Properties: &armcompute.VirtualMachineProperties{
 			HardwareProfile: &armcompute.HardwareProfile{VMSize: to.Ptr(armcompute.VirtualMachineSizeTypes(size))},
 			StorageProfile: &armcompute.StorageProfile{ImageReference: &armcompute.ImageReference{Publisher: &image.Publisher,
 				Offer: &image.Offer, SKU: &image.SKU, Version: &image.Version}},
-			OSProfile: &armcompute.OSProfile{ComputerName: to.Ptr(azName(in.Key)), AdminUsername: to.Ptr("mcnlab"), AdminPassword: to.Ptr(password())},
-			NetworkProfile: &armcompute.NetworkProfile{NetworkInterfaces: []*armcompute.NetworkInterfaceReference{{ID: &nic,
-				Properties: &armcompute.NetworkInterfaceReferenceProperties{Primary: to.Ptr(true)}}}},
+			OSProfile:      &armcompute.OSProfile{ComputerName: to.Ptr(azName(in.Key)), AdminUsername: to.Ptr("mcnlab"), AdminPassword: to.Ptr(password())},
+			NetworkProfile: &armcompute.NetworkProfile{NetworkInterfaces: refs},
 		}}
 		out, err := begun(p.vms.BeginCreateOrUpdate(ctx, rg, azName(in.Key), vm, nil)).wait(ctx, p.freq)
 		if err != nil {

@@ -284,6 +284,7 @@ func toVM(key string, v *armcompute.VirtualMachine) *vmObj {
 			if i == 0 || (n.Properties != nil && n.Properties.Primary != nil && *n.Properties.Primary) {
 				o.nicID = str(n.ID)
 			}
+			o.nicIDs = append(o.nicIDs, str(n.ID))
 		}
 	}
 	return o

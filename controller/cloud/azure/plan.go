@@ -60,6 +60,9 @@ type planner struct {
 	subnetVPC  map[string]string // subnet key -> VPC key
 	wantGroup  map[string]cloud.SecurityGroup
 	wantInst   map[string]cloud.Instance
+	// wantNIC are the NICs (and their public IPs) by key: each instance's
+	// own, keyed like it, and each further interface's (nicsOf).
+	wantNIC    map[string]cloud.Instance
 	wantRG     map[string]string // resource group -> its location
 	wantRoutes map[string]map[netip.Prefix]cloud.TargetKind
 
@@ -73,9 +76,14 @@ func newPlanner(p *Provider, d cloud.Desired, w *world) *planner {
 	x := d.Index()
 	pl := &planner{p: p, d: d, w: w, ops: cloud.NewPhased(nPhases),
 		wantVPC: x.VPCs, wantSubnet: x.Subnets, subnetVPC: x.SubnetVPC, wantGroup: x.Groups, wantInst: x.Instances,
-		wantRoutes: x.Routes, wantRG: map[string]string{},
+		wantRoutes: x.Routes, wantRG: map[string]string{}, wantNIC: map[string]cloud.Instance{},
 		goneRG: cloud.Gone{}, goneVNet: cloud.Gone{}, goneSubnet: cloud.Gone{}, goneTable: cloud.Gone{},
 		goneNSG: cloud.Gone{}, gonePIP: cloud.Gone{}, goneNIC: cloud.Gone{}, goneVM: cloud.Gone{}}
+	for _, in := range d.Instances {
+		for _, n := range nicsOf(in) {
+			pl.wantNIC[n.Key] = n
+		}
+	}
 	for _, v := range d.VPCs {
 		if _, ok := pl.wantRG[pl.group(v.Key)]; !ok {
 			pl.wantRG[pl.group(v.Key)] = pl.location(v.Key)
@@ -135,13 +143,13 @@ func (pl *planner) findGone() {
 	cloud.FindGone(pl.goneNSG, w.nsgs, pl.wantGroup, func(_ string, o *nsgObj, g cloud.SecurityGroup) (string, bool) {
 		return pl.replacePlaced(o.group, o.location, g.VPC)
 	})
-	cloud.FindGone(pl.gonePIP, w.pips, pl.wantInst, func(_ string, o *pipObj, i cloud.Instance) (string, bool) {
+	cloud.FindGone(pl.gonePIP, w.pips, pl.wantNIC, func(_ string, o *pipObj, i cloud.Instance) (string, bool) {
 		if !i.PublicIP {
 			return "", true
 		}
 		return pl.replacePlaced(o.group, o.location, i.VPC)
 	})
-	cloud.FindGone(pl.goneNIC, w.nics, pl.wantInst, pl.replaceNIC)
+	cloud.FindGone(pl.goneNIC, w.nics, pl.wantNIC, pl.replaceNIC)
 	cloud.FindGone(pl.goneVM, w.vms, pl.wantInst, pl.replaceVM)
 }
 
@@ -199,11 +207,19 @@ func (pl *planner) replaceVM(k string, o *vmObj, want cloud.Instance) (string, b
 		return why, goes
 	}
 	image, size := pl.p.images[want.Image].String(), vmSize(want.Size)
-	switch nic, ok := pl.w.nics[k]; {
-	case !ok || !strings.EqualFold(nic.ID, o.nicID):
-		return cloud.Replace("replace: networkInterface " + o.nicID + " -> <" + k + ">")
-	case pl.goneNIC.Has(k):
-		return cloud.Replace("replace with network interface " + k)
+	nics := nicsOf(want)
+	if len(o.nicIDs) != len(nics) {
+		return cloud.Replace(fmt.Sprintf("replace: %d network interfaces -> %d", len(o.nicIDs), len(nics)))
+	}
+	for i, n := range nics {
+		if have, ok := pl.w.nics[n.Key]; !ok || !strings.EqualFold(have.ID, o.nicIDs[i]) {
+			return cloud.Replace("replace: networkInterface " + o.nicIDs[i] + " -> <" + n.Key + ">")
+		}
+		if pl.goneNIC.Has(n.Key) {
+			return cloud.Replace("replace with network interface " + n.Key)
+		}
+	}
+	switch {
 	case o.image != image:
 		return cloud.Replace(fmt.Sprintf("replace: imageReference %s -> %s", o.image, image))
 	case o.size != size:

@@ -134,11 +134,12 @@ func (p *Provider) Owner() string { return p.owner }
 
 // Capabilities says what the provider does: static public IPs, VNets in
 // any region of the subscription, and VNet and subnet blocks of /8 to
-// /29 (Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-faq#how-small-and-how-large-can-virtual-networks-and-subnets-be).
+// /29 (Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-faq#how-small-and-how-large-can-virtual-networks-and-subnets-be),
+// and VMs with further NICs (made with the VM).
 // No private lines yet (ExpressRoute is the lab's cloud's, not the
 // controller's).
 func (p *Provider) Capabilities() cloud.Capabilities {
-	return cloud.Capabilities{MultiRegion: true, StaticPublicAddresses: true, NetworkBits: [2]int{8, 29}}
+	return cloud.Capabilities{MultiRegion: true, StaticPublicAddresses: true, NetworkInterfaces: true, NetworkBits: [2]int{8, 29}}
 }
 
 // Close releases nothing: the SDK's clients hold no connections that

@@ -26,8 +26,8 @@ type world struct {
 	subnets map[string]*subnetObj
 	tables  map[string]*tableObj // by subnet key
 	nsgs    map[string]*nsgObj
-	pips    map[string]*pipObj // by instance key
-	nics    map[string]*nicObj // by instance key
+	pips    map[string]*pipObj // by instance key (a further interface's: its cloud.InterfaceKey)
+	nics    map[string]*nicObj // by instance key (a further interface's: its cloud.InterfaceKey)
 	vms     map[string]*vmObj
 }
 
@@ -97,7 +97,8 @@ type nicObj struct {
 type vmObj struct {
 	cloud.Object
 	group, location string
-	nicID           string
+	nicID           string   // its primary NIC's ID
+	nicIDs          []string // all its NICs' IDs, by device index (the primary first)
 	image, size     string
 }
 
@@ -154,7 +155,33 @@ func (w *world) inventory() cloud.Inventory {
 				info.PublicIP = pip.addr
 			}
 		}
+		if len(vm.nicIDs) > 1 {
+			k1 := cloud.InterfaceKey(k, 1)
+			if n, ok := w.nics[k1]; ok && strings.EqualFold(n.ID, vm.nicIDs[1]) {
+				info.Second = cloud.InterfaceInfo{ID: n.ID, PrivateIP: n.ip}
+				if pip, ok := w.pips[k1]; ok && strings.EqualFold(pip.ID, n.pipID) {
+					info.Second.PublicIP = pip.addr
+				}
+			}
+		}
 		inv.Instances[k] = info
 	}
 	return inv
+}
+
+// nicsOf lists the NICs instance in has, by device index, as instances of
+// their own: its primary one, keyed like it, then one per further
+// interface, keyed cloud.InterfaceKey, in the interface's subnet with its
+// NSG and public IP, IP forwarding on as on the instance's own where that
+// forwards (an appliance sends what it forwards out of it, as AWS's
+// further interfaces of an appliance have the source/destination check
+// off).
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-network-interface-vm#constraints — a VM's NICs are all in its VNet, one of them primary
+func nicsOf(in cloud.Instance) []cloud.Instance {
+	out := []cloud.Instance{in}
+	for i, f := range in.Interfaces {
+		out = append(out, cloud.Instance{Key: cloud.InterfaceKey(in.Key, i+1), VPC: in.VPC, Subnet: f.Subnet, PrivateIP: f.PrivateIP,
+			SecurityGroups: f.SecurityGroups, PublicIP: f.PublicIP, SourceDestCheck: in.SourceDestCheck})
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -118,7 +119,11 @@ func (r *run) shell(ctx context.Context, node, line string, want int) (string, e
 	var cmd *exec.Cmd
 	if node == "" {
 		prog := CLIOf(line)
-		env := fmt.Sprintf("eval \"$(%s cloudmock env --lab %s --provider %s)\" || exit 97\n", shellQuote(self), r.lab, cliProviders[prog])
+		// az's and gcloud's configuration (the lab's cloud, its login)
+		// live in the lab's state directory and go with the lab.
+		dir := state.Dir(r.lab)
+		env := fmt.Sprintf("export AZURE_CONFIG_DIR=%s CLOUDSDK_CONFIG=%s\neval \"$(%s cloudmock env --lab %s --provider %s)\" || exit 97\n",
+			shellQuote(filepath.Join(dir, "azure")), shellQuote(filepath.Join(dir, "gcloud")), shellQuote(self), r.lab, cliProviders[prog])
 		cmd = exec.CommandContext(ctx, "bash", "-c", env+line)
 	} else {
 		cmd = exec.CommandContext(ctx, self, "exec", "--lab", r.lab, node, "--", "bash", "-c", line)

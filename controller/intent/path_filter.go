@@ -98,7 +98,8 @@ func (t *tracer) acl(a *cloud.ACLState, inbound bool, pk packet) bool {
 		if !matches(en.Rule, peer, pk) {
 			continue
 		}
-		rule := fmt.Sprintf("%s rule %d: %s %s", dir, en.Number, map[bool]string{true: "allow", false: "deny"}[en.Allow], RuleText(en.Rule))
+		word := map[bool]string{true: "from", false: "to"}[inbound]
+		rule := fmt.Sprintf("%s rule %d: %s %s", dir, en.Number, map[bool]string{true: "allow", false: "deny"}[en.Allow], ruleText(en.Rule, word))
 		if en.Allow {
 			t.step(Step{Kind: StepFilter, Object: a.ID, Rule: rule, Action: ActionAllow})
 			return true
@@ -248,8 +249,14 @@ func (pk packet) describe() string {
 
 // RuleText renders a rule: "all from 10.1.0.0/16", "tcp 5432 from …",
 // "tcp 1024-65535 from …", "icmp from …".
-func RuleText(r cloud.Rule) string {
-	from := " from " + r.Source.String()
+func RuleText(r cloud.Rule) string { return ruleText(r, "from") }
+
+// ruleText is RuleText with the word before the peer: "from" for
+// inbound rules, "to" for a network ACL's outbound entries, whose CIDR
+// is the destination.
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html — an outbound rule's CIDR range is the destination
+func ruleText(r cloud.Rule, word string) string {
+	from := " " + word + " " + r.Source.String()
 	switch {
 	case r.Protocol == cloud.ProtocolAll:
 		return "all" + from

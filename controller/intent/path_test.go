@@ -72,7 +72,7 @@ func TestTraceBlocks(t *testing.T) {
 		{"acl reply", "prod-app", "shared-db", tcp, mutate(v, "shared-db", func(e *cloud.EndState) {
 			e.ACL = DefaultACL("acl-x")
 			e.ACL.Outbound = append(e.ACL.Outbound, deny(60, "10.1.0.0/16"))
-		}), "shared-vpc/app", "acl-x", true, "network ACL: acl-x outbound rule 60: deny all from 10.1.0.0/16 denies tcp reply 10.3.1.20 -> 10.1.1.10"},
+		}), "shared-vpc/app", "acl-x", true, "network ACL: acl-x outbound rule 60: deny all to 10.1.0.0/16 denies tcp reply 10.3.1.20 -> 10.1.1.10"},
 		{"acl final deny", "prod-app", "shared-web", Echo, mutate(v, "prod-app", func(e *cloud.EndState) {
 			e.ACL = &cloud.ACLState{ID: "acl-y", Inbound: DefaultACL("").Inbound}
 		}), "prod-vpc/app", "acl-y", false, "network ACL: acl-y has no outbound rule that allows icmp echo 10.1.1.10 -> 10.3.1.10 (the final * rule denies it)"},

@@ -62,6 +62,8 @@ func (r *run) act(s Step) error {
 	case s.Exec != nil:
 		_, err := r.shell(ctx, s.Exec.Node, s.Exec.Command, s.Exec.Expect)
 		return err
+	case len(s.MCNLab) > 0:
+		return r.mcnlab(ctx, s.MCNLab)
 	case s.Sleep > 0:
 		select {
 		case <-ctx.Done():
@@ -128,6 +130,9 @@ func (r *run) shell(ctx context.Context, node, line string, want int) (string, e
 	} else {
 		cmd = exec.CommandContext(ctx, self, "exec", "--lab", r.lab, node, "--", "bash", "-c", line)
 	}
+	// What a command line may use: the lab's name and its CA (to verify
+	// the lab's HTTPS servers).
+	cmd.Env = append(os.Environ(), "MCNLAB_LAB="+r.lab, "MCNLAB_CA="+lab.CAFile(r.lab))
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()
@@ -139,10 +144,26 @@ func (r *run) shell(ctx context.Context, node, line string, want int) (string, e
 	case err != nil:
 		return out.String(), fmt.Errorf("run %q: %w", line, err)
 	}
-	if got != want {
+	switch {
+	case want == ExpectFail && got == 0:
+		return out.String(), fmt.Errorf("%q succeeded, want it to fail; output:\n%s", line, lastLines(out.String(), 20))
+	case want != ExpectFail && got != want:
 		return out.String(), fmt.Errorf("%q exited %d, want %d; output:\n%s", line, got, want, lastLines(out.String(), 20))
 	}
 	return out.String(), nil
+}
+
+// mcnlab runs mcnlab's own command line against the lab.
+func (r *run) mcnlab(ctx context.Context, args []string) error {
+	self, err := r.self()
+	if err != nil {
+		return err
+	}
+	out, err := exec.CommandContext(ctx, self, append(args, "--lab", r.lab)...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("mcnlab %s: %w\n%s", strings.Join(args, " "), err, lastLines(string(out), 20))
+	}
+	return nil
 }
 
 // shellQuote quotes s for bash.

@@ -273,7 +273,9 @@ func describeStep(s Step) string {
 		}
 		return "cli " + s.CLI
 	case s.Exec != nil:
-		return "exec " + s.Exec.Node + ": " + s.Exec.Command
+		return "exec " + s.Exec.Node + ": " + firstLine(s.Exec.Command)
+	case len(s.MCNLab) > 0:
+		return "mcnlab " + strings.Join(s.MCNLab, " ")
 	case s.Approve != nil:
 		return "approve " + s.Approve.Site + " " + s.Approve.Prefix.String()
 	case s.Sleep > 0:

@@ -13,7 +13,7 @@ import (
 
 // Kinds are the step keys a scenario may use: actions, then assertions.
 var Kinds = []string{
-	"deploy", "wait", "kill", "restart", "approve", "cli", "exec", "sleep",
+	"deploy", "wait", "kill", "restart", "approve", "cli", "exec", "mcnlab", "sleep",
 	"reach", "connect", "route", "session", "flightpath", "outage",
 }
 
@@ -53,6 +53,10 @@ func (d *decoder) step(n *yaml.Node, path string, nested bool) (Step, bool) {
 		s.Approve = d.approve(val, p)
 	case "exec":
 		s.Exec = d.exec(val, p)
+	case "mcnlab":
+		if s.MCNLab = strings.Fields(d.str(val, p)); len(s.MCNLab) > 0 && (strings.Contains(val.Value, "--lab") || s.MCNLab[0] == "destroy" || s.MCNLab[0] == "deploy") {
+			d.errf(val, p, "give mcnlab's arguments without --lab (the step adds it), and not deploy or destroy")
+		}
 	case "reach":
 		s.Reach = d.reach(val, p)
 	case "connect":
@@ -118,8 +122,11 @@ func (d *decoder) exec(n *yaml.Node, path string) *Exec {
 	e := &Exec{Node: d.str(m["node"], path+".node"), Command: d.str(m["command"], path+".command")}
 	if v := m["expect"]; v != nil {
 		x, err := strconv.Atoi(v.Value)
-		if err != nil || x < 0 || x > 255 {
-			d.errf(v, path+".expect", "%s is not an exit status (valid: 0-255)", describe(v))
+		switch {
+		case v.Value == "fail":
+			x = ExpectFail
+		case err != nil || x < 0 || x > 255:
+			d.errf(v, path+".expect", "%s is not an exit status (valid: 0-255, or fail: any but 0)", describe(v))
 		}
 		e.Expect = x
 	}

@@ -36,6 +36,7 @@ type Step struct {
 	Approve *Approve      // approve a site's prefix
 	CLI     string        // a cloud CLI command line run against the lab
 	Exec    *Exec         // a command inside a node's namespace
+	MCNLab  []string      // mcnlab's own command line, with --lab added
 	Sleep   time.Duration // only to measure windows
 
 	Reach      *Reach
@@ -59,12 +60,15 @@ type Approve struct {
 }
 
 // Exec runs a command in a node's namespace; Expect is the exit status it
-// must have (default 0).
+// must have (default 0), or ExpectFail: any but 0.
 type Exec struct {
 	Node    string
 	Command string
 	Expect  int
 }
+
+// ExpectFail is Exec.Expect for a command that must fail.
+const ExpectFail = -1
 
 // Reach asserts whether From reaches To by ping. Simulate instead asserts
 // that a cloud lab's whole matrix is as `simulate` says; Within retries

@@ -37,7 +37,8 @@ type Lab struct {
 	Solution []scenario.Step
 }
 
-// Objective is one graded objective: a check and its points.
+// Objective is one graded objective: a check and its points. The check
+// is an assertion, or an exec step whose command's exit status grades it.
 type Objective struct {
 	Name   string
 	Points int
@@ -211,8 +212,8 @@ func objectives(d *scenario.Decoder, n *yaml.Node) []Objective {
 		}
 		o := Objective{Name: d.Str(m["name"], p+".name"), Points: d.Int(m["points"], p+".points")}
 		s, ok := d.Step(m["check"], p+".check")
-		if ok && !s.IsAssertion() {
-			d.Errorf(m["check"], p+".check", "%s is not a check (valid: reach, connect, route, session, flightpath)", s.Kind)
+		if ok && !s.IsAssertion() && s.Exec == nil {
+			d.Errorf(m["check"], p+".check", "%s is not a check (valid: reach, connect, route, session, flightpath, exec)", s.Kind)
 		}
 		if o.Points == 0 {
 			d.Errorf(m["points"], p+".points", "an objective is worth at least 1 point")

@@ -111,3 +111,37 @@ func TestOCIDrgIsolation(t *testing.T) {
 	o.pingOK(o.ns(x), y.PrivateIP)
 	o.pingOK(o.ns(y), x.PrivateIP)
 }
+
+// TestOCILocalPeering: two VCNs whose LPGs are connected reach each
+// other once each VCN's route table sends the other's CIDR to its LPG,
+// and not before.
+func TestOCILocalPeering(t *testing.T) {
+	o := newOCILab(t)
+	var inst [2]model.Instance
+	var lpg, vcns [2]*string
+	for n, cidr := range []string{"10.4.0.0/16", "10.5.0.0/16"} {
+		vcns[n] = o.vcn(cidr)
+		g, err := o.vn.CreateLocalPeeringGateway(o.ctx(), core.CreateLocalPeeringGatewayRequest{CreateLocalPeeringGatewayDetails: core.CreateLocalPeeringGatewayDetails{
+			CompartmentId: common.String(ociTenancy), VcnId: vcns[n]}})
+		o.ok(err)
+		lpg[n] = g.Id
+	}
+	_, err := o.vn.ConnectLocalPeeringGateways(o.ctx(), core.ConnectLocalPeeringGatewaysRequest{LocalPeeringGatewayId: lpg[0],
+		ConnectLocalPeeringGatewaysDetails: core.ConnectLocalPeeringGatewaysDetails{PeerId: lpg[1]}})
+	o.ok(err)
+	var tables [2]*string
+	for n, cidr := range []string{"10.4.1.0/24", "10.5.1.0/24"} {
+		other := []string{"10.5.0.0/16", "10.4.0.0/16"}[n]
+		tables[n] = o.routeTable(vcns[n], other, lpg[n])
+		inst[n] = o.instance(o.routedSubnet(vcns[n], cidr, nil, false))
+	}
+	o.sync()
+	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/localVCNpeering.htm — each VCN's subnets need route rules that send the peer's CIDR to the LPG
+	o.pingFails(o.ns(inst[0]), inst[1].PrivateIP)
+	for n, id := range inst {
+		_, err := o.vn.UpdateSubnet(o.ctx(), core.UpdateSubnetRequest{SubnetId: common.String(id.SubnetID), UpdateSubnetDetails: core.UpdateSubnetDetails{RouteTableId: tables[n]}})
+		o.ok(err)
+	}
+	o.pingOK(o.ns(inst[0]), inst[1].PrivateIP)
+	o.pingOK(o.ns(inst[1]), inst[0].PrivateIP)
+}

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -14,7 +15,8 @@ import (
 )
 
 // TestS2CConfigAPI asks GET /v1/site2cloud/{name}/config of a controller
-// of topologies/access.yaml, whose lab holds branch1's key: the strongswan
+// of topologies/access.yaml, whose lab holds branch1's key and its spoke
+// gateways' addresses: the strongswan
 // answer is the very text `mcnlab s2c config` prints (LabTemplate) with the
 // lab's key and the connection's virtual prefixes in it, cisco-ios its
 // IOS text; an unknown connection is 404 naming the lab's connections,
@@ -35,6 +37,12 @@ func TestS2CConfigAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// branch1 ends on the spoke's instances: the lab records their
+	// addresses once the cloud is up.
+	a := netip.MustParseAddr
+	if err := ipsec.SaveResolved(lab, top.Site2Cloud[0].Resolve(a("198.51.100.114"), "branches-1", a("203.0.113.5"), "branches-2", a("203.0.113.2"))); err != nil {
+		t.Fatal(err)
+	}
 	l := newAPILab(t, planOf(t, string(src)))
 	cl := api.NewClient(l.url, l.viewer)
 	ctx := context.Background()
@@ -51,7 +59,7 @@ func TestS2CConfigAPI(t *testing.T) {
 		t.Errorf("strongswan config:\n%+v\nwant the text\n%s", got, want)
 	}
 	ios, err := cl.S2CConfig(ctx, "branch1", "cisco-ios")
-	if err != nil || !strings.Contains(ios.Config, "crypto ikev2 keyring branch1\n peer branch1\n  address 198.51.100.2\n  pre-shared-key "+psk) {
+	if err != nil || !strings.Contains(ios.Config, "crypto ikev2 keyring branch1\n peer branch1\n  address 203.0.113.5\n  pre-shared-key "+psk) {
 		t.Errorf("cisco-ios config (%v):\n%s", err, ios.Config)
 	}
 	for _, tc := range []struct {

@@ -610,6 +610,9 @@ func (c *Controller) syncRoutes(ctx context.Context) error {
 			for _, pr := range routes {
 				want[pr] = active.Key
 			}
+			for _, pr := range intent.S2CPrefixes(c.plan.Topology, sp.Name) {
+				want[pr] = active.Key
+			}
 			for _, pr := range refused {
 				c.warnOnce("inside "+v.Name+" "+pr.String(), "not installing %s, learned by %s, in the route tables of VPC %s: it is inside the VPC's own range %s",
 					pr, active.Key, v.Name, v.CIDR.Masked())

@@ -29,6 +29,13 @@ const charonStart = 15 * time.Second
 // the connections conns, and returns once they are loaded. r says where
 // charon routes the remote traffic selectors into ipsec0.
 func StartCharon(ctx context.Context, lab, node string, conns []ipsec.Conn, r ipsec.Routing) (state.Process, error) {
+	return StartCharonIn(ctx, lab, node, NamespaceName(lab, node), conns, r)
+}
+
+// StartCharonIn is StartCharon in namespace ns, for a node of the lab that
+// is no node of its topology (a cloud gateway instance, whose namespace
+// is emulator.InstanceNamespace); CharonDir(lab, node) keeps its files.
+func StartCharonIn(ctx context.Context, lab, node, ns string, conns []ipsec.Conn, r ipsec.Routing) (state.Process, error) {
 	if why := ipsec.Missing(); why != "" {
 		return state.Process{}, fmt.Errorf("node %s: %w: %s", node, ErrDaemonMissing, why)
 	}
@@ -52,7 +59,7 @@ func StartCharon(ctx context.Context, lab, node string, conns []ipsec.Conn, r ip
 			return state.Process{}, fmt.Errorf("node %s: %w", node, err)
 		}
 	}
-	p, err := RunCharon(ctx, NamespaceName(lab, node), dir)
+	p, err := RunCharon(ctx, ns, dir)
 	if err != nil {
 		return p, fmt.Errorf("node %s: %w", node, err)
 	}
@@ -155,11 +162,12 @@ func (f *fabric) insideAddresses(n *PlanNode) error {
 	return nil
 }
 
-// siteConnections returns the site2cloud connections whose site is node.
+// siteConnections returns the site2cloud connections whose site is node,
+// but those to cloud gateways.
 func siteConnections(t *topologies.Topology, node string) []*topologies.Site2Cloud {
 	var out []*topologies.Site2Cloud
 	for _, s := range t.Site2Cloud {
-		if s.Site == node {
+		if s.Site == node && !s.InCloud() { // the lab configures those once the cloud is up
 			out = append(out, s)
 		}
 	}

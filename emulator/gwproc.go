@@ -33,7 +33,13 @@ func GatewayArgv(lab, node string, program []string) []string {
 // NodePIDs returns the processes running in a node's network namespace
 // (the caller's own process excluded), in /proc order.
 func NodePIDs(lab, node string) ([]int, error) {
-	ino, err := nsInode(NamespaceName(lab, node))
+	return NamespacePIDs(NamespaceName(lab, node))
+}
+
+// NamespacePIDs returns the processes running in network namespace ns
+// (the caller's own process excluded), in /proc order.
+func NamespacePIDs(ns string) ([]int, error) {
+	ino, err := nsInode(ns)
 	if err != nil {
 		return nil, err
 	}

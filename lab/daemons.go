@@ -232,6 +232,9 @@ func awsCloudArgs(lab string, cp *intent.Plan) []string {
 	for _, l := range cp.Laptops() {
 		argv = append(argv, "--uplink", l.Name+"="+emulator.NamespaceName(lab, l.Name)+":"+intent.UplinkInterface+":"+l.Uplink.String())
 	}
+	for _, s := range cp.S2CSites() {
+		argv = append(argv, "--uplink", s.Name+"="+emulator.NamespaceName(lab, s.Name)+":"+intent.UplinkInterface+":"+s.Uplink.String())
+	}
 	return append(argv, internetArgs(lab, cp)...)
 }
 

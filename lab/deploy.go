@@ -65,7 +65,7 @@ func Deploy(ctx context.Context, d Deployment, o Options) error {
 	if err := gwconf.Apply(ctx, lab, Nodes{Lab: lab}, t, pr); err != nil {
 		return deployFailed(lab, pr, d.Retain, err)
 	}
-	if err := ipsec.MakeCerts(lab, t.Site2Cloud, S2CIssuer(lab)); err != nil {
+	if err := ipsec.MakeCerts(lab, t.NodeSite2Cloud(), S2CIssuer(lab)); err != nil {
 		return deployFailed(lab, pr, d.Retain, err)
 	}
 	if err := s2c.Up(ctx, lab, t); err != nil {
@@ -119,7 +119,7 @@ func deployCloud(ctx context.Context, d Deployment, o Options) error {
 	if err := gwconf.Apply(ctx, lab, Nodes{Lab: lab}, t, pr); err != nil {
 		return fail(err)
 	}
-	if err := ipsec.MakeCerts(lab, t.Site2Cloud, S2CIssuer(lab)); err != nil {
+	if err := ipsec.MakeCerts(lab, t.NodeSite2Cloud(), S2CIssuer(lab)); err != nil {
 		return fail(err)
 	}
 	if err := s2c.Up(ctx, lab, t); err != nil {
@@ -137,6 +137,9 @@ func deployCloud(ctx context.Context, d Deployment, o Options) error {
 	}
 	fmt.Fprintf(out, "controller up (%s); waiting for the gateways to converge\n", time.Since(start).Round(time.Millisecond))
 	if err := WaitConverged(ctx, out, lab, o.convergeTimeout()); err != nil {
+		return fail(err)
+	}
+	if err := upCloudS2C(ctx, lab, cp); err != nil {
 		return fail(err)
 	}
 	// From here on a supervisor restarts the cloud or the controller if

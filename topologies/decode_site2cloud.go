@@ -28,7 +28,7 @@ func (d *decoder) s2cConnection(name string, key, n *yaml.Node, path string) *Si
 	if f == nil {
 		return s
 	}
-	for k, dst := range map[string]*string{"site": &s.Site, "gateway": &s.Gateway, "ha-gateway": &s.HAGateway, "type": &s.Type, "auth": &s.Auth} {
+	for k, dst := range map[string]*string{"site": &s.Site, "gateway": &s.Gateway, "ha-gateway": &s.HAGateway, "cloud-gateway": &s.CloudGateway, "type": &s.Type, "auth": &s.Auth} {
 		if v := f[k]; v != nil {
 			d.at(v, join(path, k))
 			*dst, _ = d.str(v, join(path, k))

@@ -46,7 +46,7 @@ var objectKeys = map[string][]string{
 	"egressTag":  {"sources", "rules"},
 	"egressRule": {"fqdn", "protocol", "port", "action"},
 	// Site-to-cloud IPsec (site2cloud.go).
-	"site2cloud": {"site", "site-address", "gateway", "gateway-address", "ha-gateway", "ha-gateway-address", "auth",
+	"site2cloud": {"site", "site-address", "gateway", "gateway-address", "ha-gateway", "ha-gateway-address", "cloud-gateway", "auth",
 		"type", "ike", "esp", "site-subnets", "cloud-subnets", "mappings", "bgp"},
 	"s2cMapping": {"site", "site-virtual", "cloud", "cloud-virtual"},
 	"s2cBGP":     {"site-asn", "inside"},
@@ -101,7 +101,7 @@ var requiredKeys = map[string][]string{
 	"vpnUser":      {"password"},
 	"vpnProfile":   {"base"},
 	"vpnRule":      {"cidr"},
-	"site2cloud":   {"site", "site-address", "gateway", "gateway-address", "site-subnets", "cloud-subnets"},
+	"site2cloud":   {"site", "site-subnets", "cloud-subnets"},
 	"s2cMapping":   {"site", "site-virtual", "cloud", "cloud-virtual"},
 	"s2cBGP":       {"site-asn", "inside"},
 }

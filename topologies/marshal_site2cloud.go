@@ -12,10 +12,16 @@ import (
 func marshalSite2Cloud(conns []*Site2Cloud) *yaml.Node {
 	m := mapping()
 	for _, s := range conns {
-		c := mapping("site", str(s.Site), "site-address", str(s.SiteAddress.String()),
-			"gateway", str(s.Gateway), "gateway-address", str(s.GatewayAddress.String()))
+		c := mapping("site", str(s.Site))
+		if s.CloudGateway == "" {
+			c.Content = append(c.Content, str("site-address"), str(s.SiteAddress.String()),
+				str("gateway"), str(s.Gateway), str("gateway-address"), str(s.GatewayAddress.String()))
+		}
 		if s.HAGateway != "" {
 			c.Content = append(c.Content, str("ha-gateway"), str(s.HAGateway), str("ha-gateway-address"), str(s.HAGatewayAddress.String()))
+		}
+		if s.CloudGateway != "" {
+			c.Content = append(c.Content, str("cloud-gateway"), str(s.CloudGateway))
 		}
 		if s.Type != S2CRouteBased {
 			c.Content = append(c.Content, str("type"), str(s.Type))

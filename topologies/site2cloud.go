@@ -61,6 +61,13 @@ type Site2Cloud struct {
 	// HAGateway, when set, holds the backup tunnel.
 	HAGateway        string
 	HAGatewayAddress netip.Addr
+	// CloudGateway, when set instead of Gateway, HAGateway and the
+	// addresses, is a spoke of the cloud intent: its gateway instance
+	// holds the tunnel and its HA instance (ha: true) the backup; the
+	// site reaches their public addresses over an uplink to the emulated
+	// internet (the lab resolves the addresses once the cloud is up:
+	// Resolve).
+	CloudGateway string
 	// Type is S2CRouteBased or S2CPolicyBased.
 	Type string
 	// Auth is S2CAuthPSK or S2CAuthCert.
@@ -107,6 +114,31 @@ func (b *S2CBGP) SiteInside() netip.Prefix {
 // prefix Cloud to the site as CloudVirtual (each the size of its real one).
 type S2CMapping struct {
 	Site, SiteVirtual, Cloud, CloudVirtual netip.Prefix
+}
+
+// InCloud reports whether the connection's gateways are cloud instances
+// (CloudGateway).
+func (s *Site2Cloud) InCloud() bool { return s.CloudGateway != "" }
+
+// Resolve returns a copy of s whose gateways are the instances holding
+// it in the cloud: gateway (and ha, when set) name them and give their
+// public addresses, and site is the site's uplink address.
+func (s *Site2Cloud) Resolve(site netip.Addr, gateway string, gatewayAddr netip.Addr, ha string, haAddr netip.Addr) *Site2Cloud {
+	r := *s
+	r.SiteAddress, r.Gateway, r.GatewayAddress, r.HAGateway, r.HAGatewayAddress = site, gateway, gatewayAddr, ha, haAddr
+	return &r
+}
+
+// NodeSite2Cloud returns the connections of t whose gateways are nodes
+// of the topology (not InCloud).
+func (t *Topology) NodeSite2Cloud() []*Site2Cloud {
+	var out []*Site2Cloud
+	for _, s := range t.Site2Cloud {
+		if s != nil && !s.InCloud() {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Mapped reports whether the connection translates addresses.

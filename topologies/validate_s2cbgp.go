@@ -8,7 +8,7 @@ package topologies
 func (c *checker) checkS2CBGP(path string, s *Site2Cloud, nodes map[string]*Node) {
 	b := s.BGP
 	bp := join(path, "bgp")
-	if b == nil || c.bad[bp] {
+	if b == nil || c.bad[bp] || s.InCloud() { // checkS2CCloud refuses it
 		return
 	}
 	switch {

@@ -20,12 +20,16 @@ func (c *checker) checkSite2Cloud(t *Topology, nodes map[string]*Node, conn map[
 		if !s2cNameRE.MatchString(s.Name) {
 			c.errf(path, s.Pos, "connection name %q: use 1 to 24 of a-z, 0-9 and '-', starting with a letter", s.Name)
 		}
-		c.checkS2CNode(path, "site", s.Site, s.SiteAddress, s, nodes, conn, "")
-		c.checkS2CNode(path, "gateway", s.Gateway, s.GatewayAddress, s, nodes, conn, KindGateway)
-		if s.HAGateway != "" || s.HAGatewayAddress.IsValid() {
-			c.checkS2CNode(path, "ha-gateway", s.HAGateway, s.HAGatewayAddress, s, nodes, conn, KindGateway)
-			if s.HAGateway == s.Gateway {
-				c.errf(join(path, "ha-gateway"), s.Pos, "the HA gateway must be another gateway than %s", s.Gateway)
+		if s.InCloud() {
+			c.checkS2CCloud(path, s, t, nodes)
+		} else {
+			c.checkS2CNode(path, "site", s.Site, s.SiteAddress, s, nodes, conn, "")
+			c.checkS2CNode(path, "gateway", s.Gateway, s.GatewayAddress, s, nodes, conn, KindGateway)
+			if s.HAGateway != "" || s.HAGatewayAddress.IsValid() {
+				c.checkS2CNode(path, "ha-gateway", s.HAGateway, s.HAGatewayAddress, s, nodes, conn, KindGateway)
+				if s.HAGateway == s.Gateway {
+					c.errf(join(path, "ha-gateway"), s.Pos, "the HA gateway must be another gateway than %s", s.Gateway)
+				}
 			}
 		}
 		if p := join(path, "type"); !c.bad[p] && s.Type != S2CRouteBased && s.Type != S2CPolicyBased {
@@ -40,7 +44,7 @@ func (c *checker) checkSite2Cloud(t *Topology, nodes map[string]*Node, conn map[
 		c.checkS2CPrefixes(join(path, "cloud-subnets"), s.CloudSubnets, s.Pos)
 		c.checkMappings(path, s)
 		c.checkS2CBGP(path, s, nodes)
-		for _, gw := range []string{s.Gateway, s.HAGateway} {
+		for _, gw := range []string{s.Gateway, s.HAGateway, s.CloudGateway} {
 			if gw != "" {
 				claimed[gw] = c.claimS2C(path, s, claimed[gw])
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -20,11 +21,8 @@ import (
 // and a nil entry is left out.
 func ipsecSAs(ctx context.Context, r *state.Lab) map[string][]ipsec.SA {
 	out := map[string][]ipsec.SA{}
-	for _, n := range r.Nodes {
+	for _, n := range charonNodes(r) {
 		dir := emulator.CharonDir(r.Name, n.Name)
-		if _, err := os.Stat(dir); err != nil {
-			continue
-		}
 		cctx, cancel := context.WithTimeout(ctx, time.Second)
 		text, err := ipsec.Swanctl(cctx, dir, "--list-sas")
 		cancel()
@@ -40,10 +38,31 @@ func ipsecSAs(ctx context.Context, r *state.Lab) map[string][]ipsec.SA {
 	return out
 }
 
+// charonNodes are the nodes of r that run a charon, in r's order, then
+// the cloud gateway instances that do (site2cloud connections to a
+// spoke: their charon's directory is named by the gateway's key), by
+// name.
+func charonNodes(r *state.Lab) []state.Node {
+	var out []state.Node
+	for _, n := range r.Nodes {
+		if _, err := os.Stat(emulator.CharonDir(r.Name, n.Name)); err == nil {
+			out = append(out, n)
+		}
+	}
+	dirs, _ := filepath.Glob(emulator.CharonDir(r.Name, "*"))
+	for _, d := range dirs {
+		name := filepath.Base(filepath.Dir(d))
+		if !slices.ContainsFunc(r.Nodes, func(n state.Node) bool { return n.Name == name }) {
+			out = append(out, state.Node{Name: name, Kind: "cloud gateway"})
+		}
+	}
+	return out
+}
+
 // printIPsec writes the IKE SAs of each node that runs a charon: the
 // connection, its state, the peer, and its child SAs with theirs.
 func printIPsec(w *tabwriter.Writer, r *state.Lab, sas map[string][]ipsec.SA) {
-	for _, n := range r.Nodes {
+	for _, n := range charonNodes(r) {
 		list, ok := sas[n.Name]
 		if !ok {
 			continue

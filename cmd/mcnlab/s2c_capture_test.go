@@ -17,7 +17,6 @@ import (
 
 	"github.com/mcnlab/mcnlab/dataplane/capture"
 	"github.com/mcnlab/mcnlab/dataplane/s2c"
-	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/probe"
 )
@@ -37,8 +36,8 @@ func (e echo) String() string {
 	return fmt.Sprintf("%s: echo %s %s -> %s", e.where, kind, e.src, e.dst)
 }
 
-// checkTranslationCapture captures ICMP on both gateways' VPC-side
-// interface and tunnel device (ipsec0: the packets inside the tunnel,
+// checkTranslationCapture captures ICMP on both spoke gateways' VPC-side
+// interface (eth0) and tunnel device (ipsec0: the packets inside the tunnel,
 // before ESP) while the VPC's host pings branch 1's host at its virtual
 // address. On the VPC side the packets carry the VPC's real address and
 // branch 1's virtual one; inside the tunnel branch 1's real address and
@@ -53,10 +52,11 @@ func checkTranslationCapture(t *testing.T, lab string) {
 	}
 	var wg sync.WaitGroup
 	bufs := map[string]*bytes.Buffer{}
-	for _, gw := range []string{"gw1", "gw2"} {
-		for _, ifc := range []string{"vpc", s2c.Interface} {
+	for _, gw := range []string{accessGW1, accessGW2} {
+		ns := workloadNS(t, lab, gw)
+		for _, ifc := range []string{"eth0", s2c.Interface} {
 			var c *capture.Capture
-			if err := netns.Do(emulator.NamespaceName(lab, gw), func() (err error) {
+			if err := netns.Do(ns, func() (err error) {
 				c, err = capture.Open(capture.Options{Interface: ifc, Filter: filter, Duration: 20 * time.Second})
 				return err
 			}); err != nil {
@@ -75,7 +75,7 @@ func checkTranslationCapture(t *testing.T, lab string) {
 			}()
 		}
 	}
-	p, err := probe.NewPinger(emulator.NamespaceName(lab, "vh"))
+	p, err := probe.NewPinger(workloadNS(t, lab, accessVH))
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -95,8 +95,8 @@ func checkTranslationCapture(t *testing.T, lab string) {
 	}
 	a := netip.MustParseAddr
 	want := []echo{
-		{"vpc", false, a("10.0.1.10"), a("100.65.1.10")}, {"ipsec0", false, a("100.81.1.10"), a("10.0.1.10")},
-		{"ipsec0", true, a("10.0.1.10"), a("100.81.1.10")}, {"vpc", true, a("100.65.1.10"), a("10.0.1.10")},
+		{"eth0", false, a("10.0.1.10"), a("100.65.1.10")}, {"ipsec0", false, a("100.81.1.10"), a("10.0.1.10")},
+		{"ipsec0", true, a("10.0.1.10"), a("100.81.1.10")}, {"eth0", true, a("100.65.1.10"), a("10.0.1.10")},
 	}
 	for _, w := range want {
 		if !slices.ContainsFunc(seen, func(e echo) bool {

@@ -12,8 +12,20 @@ import (
 	"github.com/mcnlab/mcnlab/emulator/probe"
 )
 
-// checkMappedFlightPath asks FlightPath for pings across the access
-// lab's mapped site2cloud connections and compares each verdict with a
+// TestS2CMappedFlightPath deploys testdata/s2c-mapped.yaml (two
+// strongSwan branches on 10.0.0.0/16 mapped through the gateway nodes
+// gw1/gw2 into a VPC router's 10.0.0.0/16, beside a minimal cloud whose
+// controller answers FlightPath) and checks FlightPath against pings
+// (checkMappedFlightPath).
+func TestS2CMappedFlightPath(t *testing.T) {
+	lab := deployCloudLab(t, "testdata/s2c-mapped.yaml", "s2cm")
+	s2cReach(t, lab, "b1h", netip.MustParseAddr("100.81.1.10"))
+	s2cReach(t, lab, "vh", netip.MustParseAddr("100.66.1.10"))
+	checkMappedFlightPath(t, lab)
+}
+
+// checkMappedFlightPath asks FlightPath for pings across the lab's
+// mapped site2cloud connections and compares each verdict with a
 // real ping: b1h -> 100.81.1.10 and vh -> 100.66.1.10 pass, the gateway's
 // NAT step naming the connection and its mapping with the addresses
 // (real -> virtual) that TestS2CCapture's capture shows, and the reply

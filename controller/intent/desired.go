@@ -130,6 +130,7 @@ func (dc *desiredCompiler) gatewayGroup(v *topologies.VPC, tr *topologies.Transi
 	for _, pr := range dc.private {
 		sg.Ingress = append(sg.Ingress, cloud.Rule{Protocol: cloud.ProtocolAll, Source: pr})
 	}
+	dc.s2cIngress(&sg, v)
 	if tr != nil {
 		for _, s := range dc.siteOf[tr.Name] {
 			ln, _, _, _ := dc.p.Line(s.Name)

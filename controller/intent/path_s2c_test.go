@@ -19,7 +19,7 @@ func natSteps(hops []Hop) []string {
 	return out
 }
 
-// TestTraceMapped: across topologies/access.yaml's mapped site2cloud
+// TestTraceMapped: across cmd/mcnlab/testdata/s2c-mapped.yaml's mapped site2cloud
 // connections, a flow from a branch host to the VPC host's virtual
 // address (or to the host by name) passes the branch's router and the
 // gateway, whose NAT step names the connection and its mapping and
@@ -30,7 +30,7 @@ func natSteps(hops []Hop) []string {
 // at the site router (no tunnel route) from a branch, at the gateway's
 // NAT from the VPC.
 func TestTraceMapped(t *testing.T) {
-	p := compiled(t, "../../topologies/access.yaml")
+	p := compiled(t, "../../cmd/mcnlab/testdata/s2c-mapped.yaml")
 	cases := []struct {
 		from, to string
 		reach    bool

@@ -40,19 +40,22 @@ const (
 // Gateway is one gateway's side of its site2cloud connections.
 type Gateway struct {
 	Node string
+	// Namespace, when set, is where the gateway runs: a cloud gateway
+	// instance's namespace (Node then names its charon's directory
+	// only); else the namespace of node Node.
+	Namespace string
 	// Conns are the connections as the gateway's charon loads them.
 	Conns []ipsec.Conn
-	// Routes are the site prefixes routed into Interface (unmapped
-	// connections without bgp).
+	// Routes are the site prefixes routed into Interface: those of
+	// unmapped connections without bgp, the virtual ones of mapped
+	// connections.
 	Routes []netip.Prefix
 	// Inside are the gateway's inside addresses on Interface, of the
 	// connections with bgp: the sessions go over the tunnels to the
 	// sites' inside addresses on the connected network, and the sites'
 	// prefixes come by BGP with those as next hops.
 	Inside []netip.Prefix
-	// Mapped is set when a connection is mapped: the gateway then needs
-	// the default route into Interface in RouteTable, so that traffic
-	// translated for a site never leaves any other way.
+	// Mapped is set when a connection is mapped.
 	Mapped bool
 	// Table is the gateway's nftables table: the mapped connections'
 	// translation and the policy-based connections' marks (no rules: no
@@ -103,7 +106,7 @@ func Gateways(t *topologies.Topology, lab string, psk func(conn string) (string,
 			switch {
 			case s.Mapped():
 				g.Mapped = true
-				addMappings(&g.Table, s.Mappings)
+				addMappings(g, s.Mappings)
 			case s.Type == topologies.S2CPolicyBased:
 				addPolicyMarks(&g.Table, s.SiteSubnets)
 			case s.BGP != nil:
@@ -119,25 +122,35 @@ func Gateways(t *topologies.Topology, lab string, psk func(conn string) (string,
 	return out, nil
 }
 
-// addMappings adds the rules of mappings ms to t: for each pair, both
-// ways, before routing and before conntrack,
+// addMappings adds the rules of mappings ms to t and routes each site's
+// virtual prefix into Interface: for each pair, both ways,
 //
-//	from the site (in ipsec0): site → cloud-virtual becomes site-virtual → cloud
-//	to the site: cloud → site-virtual becomes cloud-virtual → site, marked
-//	  RouteMark so that policy routing sends it into ipsec0
+//	from the site (in ipsec0), before routing and before conntrack:
+//	  site → cloud-virtual becomes site-virtual → cloud
+//	to the site (routed into ipsec0 by its virtual prefix), after the
+//	  forward filter, on the way out: cloud → site-virtual becomes
+//	  cloud-virtual → site
 //
 // The translation is stateless, packet by packet, so that it holds
 // whichever gateway of an HA pair each direction of a flow passes (the
 // site sends into one of its tunnels, the VPC routes replies over either
-// gateway).
-func addMappings(t *policy.Table, ms []topologies.S2CMapping) {
-	ch := mapChain(t)
+// gateway). Conntrack, and so a cloud's security group filtering the
+// instance's forwarded traffic, sees each flow with the cloud's real and
+// the site's virtual addresses, as on the VPC's wire, in both directions.
+func addMappings(g *Gateway, ms []topologies.S2CMapping) {
 	for _, m := range ms {
-		ch.Rules = append(ch.Rules,
+		// Each chain is looked up afresh: making one may move the other.
+		in := mapChain(&g.Table)
+		in.Rules = append(in.Rules,
 			policy.Rule{Match: policy.Match{IIF: Interface, Src: m.Site, Dst: m.CloudVirtual},
-				Rewrite: []policy.Rewrite{{Prefix: m.Cloud}, {Src: true, Prefix: m.SiteVirtual}}},
-			policy.Rule{Match: policy.Match{IIF: Interface, NotIIF: true, Src: m.Cloud, Dst: m.SiteVirtual}, SetMark: RouteMark,
+				Rewrite: []policy.Rewrite{{Prefix: m.Cloud}, {Src: true, Prefix: m.SiteVirtual}}})
+		out := unmapChain(&g.Table)
+		out.Rules = append(out.Rules,
+			policy.Rule{Match: policy.Match{OIF: Interface, Src: m.Cloud, Dst: m.SiteVirtual},
 				Rewrite: []policy.Rewrite{{Prefix: m.Site}, {Src: true, Prefix: m.CloudVirtual}}})
+		if !slices.Contains(g.Routes, m.SiteVirtual) {
+			g.Routes = append(g.Routes, m.SiteVirtual)
+		}
 	}
 }
 
@@ -154,8 +167,22 @@ func addPolicyMarks(t *policy.Table, sites []netip.Prefix) {
 
 // mapChain is t's prerouting chain (priority raw), made if missing.
 func mapChain(t *policy.Table) *policy.Chain {
-	if len(t.Chains) == 0 {
-		t.Chains = []policy.Chain{{Name: "map", Hook: policy.HookPrerouting, Type: policy.TypeFilter, Priority: policy.PriorityRaw}}
+	return chain(t, policy.Chain{Name: "map", Hook: policy.HookPrerouting, Type: policy.TypeFilter, Priority: policy.PriorityRaw})
+}
+
+// unmapChain is t's postrouting chain (priority srcnat: after the
+// forward filter), made if missing.
+func unmapChain(t *policy.Table) *policy.Chain {
+	return chain(t, policy.Chain{Name: "unmap", Hook: policy.HookPostrouting, Type: policy.TypeFilter, Priority: policy.PrioritySrcNAT})
+}
+
+// chain returns t's chain named as c, appending c if t has none.
+func chain(t *policy.Table, c policy.Chain) *policy.Chain {
+	for i := range t.Chains {
+		if t.Chains[i].Name == c.Name {
+			return &t.Chains[i]
+		}
 	}
-	return &t.Chains[0]
+	t.Chains = append(t.Chains, c)
+	return &t.Chains[len(t.Chains)-1]
 }

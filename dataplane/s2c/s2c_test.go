@@ -10,20 +10,29 @@ import (
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
-// TestGatewaysOfAccessTopology: in topologies/access.yaml both gateways
-// hold both branches' connections (gw2 the backups), route nothing into
-// ipsec0 by prefix (both are mapped) and translate each branch's pair both
-// ways, statelessly, before routing.
+// TestGatewaysOfAccessTopology: in topologies/access.yaml, with the
+// branches' connections resolved to the spoke's instances, both spoke
+// gateways hold both branches' connections (the HA one the backups),
+// route each branch's virtual prefix into ipsec0 and translate each
+// branch's pair both ways, statelessly: from the site before routing, to
+// the site after the forward filter.
 func TestGatewaysOfAccessTopology(t *testing.T) {
 	topo, err := topologies.Load("../../topologies/access.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
+	a := netip.MustParseAddr
+	for i, s := range topo.Site2Cloud {
+		if !s.InCloud() || s.CloudGateway != "branches" {
+			t.Fatalf("%s: cloud-gateway %q, want branches", s.Name, s.CloudGateway)
+		}
+		topo.Site2Cloud[i] = s.Resolve(a("198.51.100.114"), "branches-1", a("203.0.113.5"), "branches-2", a("203.0.113.2"))
+	}
 	gws, err := Gateways(topo, "s2ctest", func(c string) (string, error) { return strings.Repeat("ab", 32), nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(gws) != 2 || gws[0].Node != "gw1" || gws[1].Node != "gw2" {
+	if len(gws) != 2 || gws[0].Node != "branches-1" || gws[1].Node != "branches-2" {
 		t.Fatalf("gateways %+v", gws)
 	}
 	for i, want := range [][]string{{"branch1", "branch2"}, {"branch1-ha", "branch2-ha"}} {
@@ -32,7 +41,7 @@ func TestGatewaysOfAccessTopology(t *testing.T) {
 		for _, c := range g.Conns {
 			names = append(names, c.Name)
 		}
-		if fmt.Sprint(names) != fmt.Sprint(want) || !g.Mapped || len(g.Routes) != 0 || len(g.Wait) != 2 {
+		if fmt.Sprint(names) != fmt.Sprint(want) || !g.Mapped || fmt.Sprint(g.Routes) != "[100.65.0.0/16 100.66.0.0/16]" || len(g.Wait) != 2 {
 			t.Errorf("%s: connections %v (want %v), mapped %v, routes %v, wait %v", g.Node, names, want, g.Mapped, g.Routes, g.Wait)
 		}
 	}
@@ -47,14 +56,16 @@ func TestGatewaysOfAccessTopology(t *testing.T) {
 	want := `table ip mcnlab-s2c {
 	chain map { type filter hook prerouting priority -300; policy accept;
 		iifname "ipsec0" ip saddr 10.0.0.0/16 ip daddr 100.81.0.0/16 ip daddr set ip daddr & 0.0.255.255 | 10.0.0.0 ip saddr set ip saddr & 0.0.255.255 | 100.65.0.0
-		iifname != "ipsec0" ip saddr 10.0.0.0/16 ip daddr 100.65.0.0/16 meta mark set 0x5c2 ip daddr set ip daddr & 0.0.255.255 | 10.0.0.0 ip saddr set ip saddr & 0.0.255.255 | 100.81.0.0
 		iifname "ipsec0" ip saddr 10.0.0.0/16 ip daddr 100.82.0.0/16 ip daddr set ip daddr & 0.0.255.255 | 10.0.0.0 ip saddr set ip saddr & 0.0.255.255 | 100.66.0.0
-		iifname != "ipsec0" ip saddr 10.0.0.0/16 ip daddr 100.66.0.0/16 meta mark set 0x5c2 ip daddr set ip daddr & 0.0.255.255 | 10.0.0.0 ip saddr set ip saddr & 0.0.255.255 | 100.82.0.0
+	}
+	chain unmap { type filter hook postrouting priority 100; policy accept;
+		oifname "ipsec0" ip saddr 10.0.0.0/16 ip daddr 100.65.0.0/16 ip daddr set ip daddr & 0.0.255.255 | 10.0.0.0 ip saddr set ip saddr & 0.0.255.255 | 100.81.0.0
+		oifname "ipsec0" ip saddr 10.0.0.0/16 ip daddr 100.66.0.0/16 ip daddr set ip daddr & 0.0.255.255 | 10.0.0.0 ip saddr set ip saddr & 0.0.255.255 | 100.82.0.0
 	}
 }
 `
 	if got != want {
-		t.Errorf("gw1's table:\n%s\nwant:\n%s", got, want)
+		t.Errorf("branches-1's table:\n%s\nwant:\n%s", got, want)
 	}
 }
 

@@ -30,12 +30,35 @@ const upTimeout = 20 * time.Second
 // was not ready (it answers NO_PROPOSAL_CHOSEN before its connections are
 // loaded, which ends the try) is initiated again.
 func Up(ctx context.Context, lab string, t *topologies.Topology) error {
+	return UpAt(ctx, lab, t, nil)
+}
+
+// Instance is where a gateway of the connections runs when it is a cloud
+// instance: its namespace, and its private address, to which its IKE
+// binds (its identity is its public address, the one-to-one NAT's).
+type Instance struct {
+	Namespace string
+	Private   netip.Addr
+}
+
+// UpAt is Up with the gateways that at names placed in cloud instances.
+func UpAt(ctx context.Context, lab string, t *topologies.Topology, at map[string]Instance) error {
 	if len(t.Site2Cloud) == 0 {
 		return nil
 	}
 	gws, err := Gateways(t, lab, func(c string) (string, error) { return ipsec.PSK(lab, c) })
 	if err != nil {
 		return fmt.Errorf("site2cloud: %w", err)
+	}
+	for i := range gws {
+		in, ok := at[gws[i].Node]
+		if !ok {
+			continue
+		}
+		gws[i].Namespace = in.Namespace
+		for j := range gws[i].Conns {
+			gws[i].Conns[j].Bind = in.Private
+		}
 	}
 	for _, g := range gws {
 		if err := Start(ctx, lab, g); err != nil {
@@ -99,7 +122,10 @@ func waitUp(ctx context.Context, lab, gw string, w Wait) error {
 // and translation in place. charon's own routes of the sites' traffic
 // selectors go to RouteTable, which only packets marked RouteMark see.
 func Start(ctx context.Context, lab string, g Gateway) error {
-	ns := emulator.NamespaceName(lab, g.Node)
+	ns := g.Namespace
+	if ns == "" {
+		ns = emulator.NamespaceName(lab, g.Node)
+	}
 	h, err := enetns.Netlink(ns)
 	if err != nil {
 		return fmt.Errorf("site2cloud: gateway %s: %w", g.Node, err)
@@ -108,7 +134,7 @@ func Start(ctx context.Context, lab string, g Gateway) error {
 	if err := localAddresses(h, g); err != nil {
 		return fmt.Errorf("site2cloud: gateway %s: %w", g.Node, err)
 	}
-	if _, err := emulator.StartCharon(ctx, lab, g.Node, g.Conns, ipsec.Routing{Table: RouteTable, Mark: RouteMark}); err != nil {
+	if _, err := emulator.StartCharonIn(ctx, lab, g.Node, ns, g.Conns, ipsec.Routing{Table: RouteTable, Mark: RouteMark}); err != nil {
 		return fmt.Errorf("site2cloud: %w", err)
 	}
 	if err := routes(h, g); err != nil {
@@ -177,8 +203,8 @@ func holds(addrs []netlink.Addr, p netip.Prefix) bool {
 
 // routes puts the inside addresses of connections with bgp on the tunnel
 // device, routes the other route-based sites' prefixes into it,
-// sends what carries RouteMark to RouteTable, and when a connection is
-// mapped routes everything in RouteTable into the tunnel device.
+// and sends what carries RouteMark (policy-based connections) to
+// RouteTable.
 func routes(h *netlink.Handle, g Gateway) error {
 	link, err := h.LinkByName(Interface)
 	if err != nil {
@@ -205,13 +231,6 @@ func routes(h *netlink.Handle, g Gateway) error {
 		if err := h.RuleAdd(rule); err != nil && !errors.Is(err, unix.EEXIST) {
 			return fmt.Errorf("rule fwmark %#x lookup %d: %w", RouteMark, RouteTable, err)
 		}
-	}
-	if !g.Mapped {
-		return nil
-	}
-	def := &netlink.Route{LinkIndex: idx, Dst: &net.IPNet{IP: net.IPv4zero.To4(), Mask: net.CIDRMask(0, 32)}, Scope: netlink.SCOPE_LINK, Table: RouteTable, Protocol: unix.RTPROT_STATIC}
-	if err := h.RouteReplace(def); err != nil {
-		return fmt.Errorf("route default dev %s table %d: %w", Interface, RouteTable, err)
 	}
 	return nil
 }

@@ -35,6 +35,10 @@ type Conn struct {
 	// Local and Remote are the tunnel's outer addresses; each end's IKE
 	// identity is its address.
 	Local, Remote netip.Addr
+	// Bind, when set, is the address this end's IKE binds to, where
+	// it differs from its identity Local: a cloud gateway behind the
+	// one-to-one NAT of its public address.
+	Bind netip.Addr
 	// PSK is the pre-shared key, in hex; unused with Cert.
 	PSK string
 	// Cert, when set, authenticates this end with a certificate of the
@@ -167,6 +171,9 @@ func (c Conn) Check() error {
 		errs = append(errs, c.Cert.check()...)
 	} else if !pskRE.MatchString(c.PSK) {
 		errs = append(errs, errors.New("pre-shared key: want 32 to 128 hex digits"))
+	}
+	if c.Bind.IsValid() && !c.Bind.Is4() {
+		errs = append(errs, fmt.Errorf("bind address %v: want an IPv4 address", c.Bind))
 	}
 	for _, a := range []netip.Addr{c.Local, c.Remote} {
 		if !a.Is4() {

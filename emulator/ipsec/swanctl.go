@@ -65,7 +65,7 @@ func SwanctlConf(conns []Conn) (string, error) {
       }
     }
   }
-`, c.Name, c.Local, c.Remote, strings.Join(c.IKE, ","), sendCert(c), authMethod(c), c.Local, localCert(c), authMethod(c), c.Remote, remoteCA(c),
+`, c.Name, c.bind(), c.Remote, strings.Join(c.IKE, ","), sendCert(c), authMethod(c), c.Local, localCert(c), authMethod(c), c.Remote, remoteCA(c),
 			c.Name, prefixList(c.LocalTS), prefixList(c.RemoteTS), strings.Join(c.ESP, ","), start, dpd, closeAction, childOptions(c))
 	}
 	b.WriteString("}\nsecrets {\n")
@@ -76,6 +76,14 @@ func SwanctlConf(conns []Conn) (string, error) {
 	}
 	b.WriteString("}\n")
 	return b.String(), nil
+}
+
+// bind is the address an end's IKE binds to: Bind, or its identity.
+func (c Conn) bind() netip.Addr {
+	if c.Bind.IsValid() {
+		return c.Bind
+	}
+	return c.Local
 }
 
 // authMethod is a connection's auth of both ends: psk, or pubkey with

@@ -177,6 +177,9 @@ func LabTemplate(lab string, t *topologies.Topology, conn, vendor string) (strin
 		if err != nil {
 			return "", err
 		}
+		if s, err = Resolved(lab, s); err != nil {
+			return "", err
+		}
 		return Template(vendor, WithBGP(t, s, WithCerts(lab, s, EndSite, SiteConns(s, psk, SiteIndex(t, s)))))
 	}
 	return "", fmt.Errorf("lab %s has %w %q; it has: %s", lab, ErrNoConnection, conn, strings.Join(names, ", "))

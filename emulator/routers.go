@@ -11,6 +11,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	vnetns "github.com/vishvananda/netns"
 
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/topologies"
@@ -70,24 +73,7 @@ func DaemonFor(lab string, n *PlanNode) *Daemon {
 		if bgpd == "" {
 			bgpd = frrBGPConfig(n, dir)
 		}
-		common := fmt.Sprintf("-z %s/zserv.api --vty_socket %s -P 0", dir, dir)
-		d := &Daemon{
-			Dir: dir,
-			Files: map[string]string{
-				"zebra.conf": fmt.Sprintf("hostname %s\nlog file %s/zebra.log\n", n.Name, dir),
-				"bfdd.conf":  frrBFDConfig(n, dir),
-				"bgpd.conf":  bgpd,
-			},
-			Start: []string{
-				fmt.Sprintf("%s/zebra -d -f %s/zebra.conf -i %s/zebra.pid %s", FRRDir, dir, dir, common),
-				// bfdd's control socket defaults to one path per host; each
-				// node gets its own, where only FRR reaches it.
-				fmt.Sprintf("%s/bfdd -d -f %s/bfdd.conf -i %s/bfdd.pid --bfdctl %s %s", FRRDir, dir, dir, BFDControlSocket(lab, n.Name), common),
-				fmt.Sprintf("%s/bgpd -d -f %s/bgpd.conf -i %s/bgpd.pid %s", FRRDir, dir, dir, common),
-			},
-			Owner:   "frr",
-			Private: []string{frrPrivateDir},
-		}
+		d := FRRDaemon(dir, n.Name, bgpd)
 		if n.Config != "" {
 			// bgpd reads the whole file and logs each line it refuses
 			// (exit status 0 all the same); --log stdout sends them here
@@ -109,6 +95,31 @@ func DaemonFor(lab string, n *PlanNode) *Daemon {
 		}
 	}
 	return nil
+}
+
+// FRRDaemon is FRR (zebra, bfdd with the lab's BFD profile, bgpd with
+// the configuration bgpd) keeping its files, sockets and logs in dir under
+// the host name name, run as FRR's user; bfdd's control socket is in dir's
+// private subdirectory (BFDControlSocket).
+func FRRDaemon(dir, name, bgpd string) *Daemon {
+	common := fmt.Sprintf("-z %s/zserv.api --vty_socket %s -P 0", dir, dir)
+	return &Daemon{
+		Dir: dir,
+		Files: map[string]string{
+			"zebra.conf": fmt.Sprintf("hostname %s\nlog file %s/zebra.log\n", name, dir),
+			"bfdd.conf":  frrBFDConfig(name, dir),
+			"bgpd.conf":  bgpd,
+		},
+		Start: []string{
+			fmt.Sprintf("%s/zebra -d -f %s/zebra.conf -i %s/zebra.pid %s", FRRDir, dir, dir, common),
+			// bfdd's control socket defaults to one path per host; each
+			// node gets its own, where only FRR reaches it.
+			fmt.Sprintf("%s/bfdd -d -f %s/bfdd.conf -i %s/bfdd.pid --bfdctl %s %s", FRRDir, dir, dir, filepath.Join(dir, frrPrivateDir, "bfdd.sock"), common),
+			fmt.Sprintf("%s/bgpd -d -f %s/bgpd.conf -i %s/bgpd.pid %s", FRRDir, dir, dir, common),
+		},
+		Owner:   "frr",
+		Private: []string{frrPrivateDir},
+	}
 }
 
 // BFD on routing daemons' BGP sessions: single-hop BFD (RFC 5880, 5881)
@@ -135,9 +146,9 @@ const (
 
 // frrBFDConfig writes bfdd's configuration: one profile with the lab's BFD
 // timers, which bgpd's neighbours name.
-func frrBFDConfig(n *PlanNode, dir string) string {
+func frrBFDConfig(name, dir string) string {
 	return fmt.Sprintf("hostname %s\nlog file %s/bfdd.log\n!\nbfd\n profile %s\n  detect-multiplier %d\n  receive-interval %d\n  transmit-interval %d\n exit\n !\nexit\n!\n",
-		n.Name, dir, frrBFDProfile, bfdMultiplier, bfdIntervalMS, bfdIntervalMS)
+		name, dir, frrBFDProfile, bfdMultiplier, bfdIntervalMS, bfdIntervalMS)
 }
 
 // frrBGPConfig writes bgpd's configuration: eBGP without the RFC 8212
@@ -202,29 +213,8 @@ func (f *fabric) startDaemon(ctx context.Context, n *PlanNode) error {
 	if _, err := os.Stat(prog); err != nil {
 		return fmt.Errorf("node %s (%s): %s: %w; install Debian's %s package", n.Name, n.Kind, prog, ErrDaemonMissing, map[topologies.NodeKind]string{topologies.KindFRR: "frr", topologies.KindStrongSwan: "frr", topologies.KindBIRD: "bird2"}[n.Kind])
 	}
-	if err := os.MkdirAll(d.Dir, 0o755); err != nil {
+	if err := d.Write(); err != nil {
 		return fmt.Errorf("node %s: %w", n.Name, err)
-	}
-	for _, p := range d.Private {
-		// Mkdir's mode passes through the umask, which may only narrow it;
-		// Chmod makes it exactly 0700.
-		p = filepath.Join(d.Dir, p)
-		if err := os.Mkdir(p, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("node %s: %w", n.Name, err)
-		}
-		if err := os.Chmod(p, 0o700); err != nil {
-			return fmt.Errorf("node %s: %w", n.Name, err)
-		}
-	}
-	for name, content := range d.Files {
-		if err := os.WriteFile(filepath.Join(d.Dir, name), []byte(content), 0o644); err != nil {
-			return fmt.Errorf("node %s: write %s: %w", n.Name, name, err)
-		}
-	}
-	if d.Owner != "" {
-		if err := chownTree(d.Dir, d.Owner); err != nil {
-			return fmt.Errorf("node %s: %w", n.Name, err)
-		}
 	}
 	ln := f.nodes[n.Name]
 	if d.Check != "" {
@@ -232,9 +222,48 @@ func (f *fabric) startDaemon(ctx context.Context, n *PlanNode) error {
 			return err
 		}
 	}
+	if err := d.Run(ctx, ln.ns, f.execTimeout); err != nil {
+		return fmt.Errorf("node %s: %w", n.Name, err)
+	}
+	return nil
+}
+
+// Write makes the daemon's directory (and its private subdirectories)
+// and writes its files there, owned by its user.
+func (d *Daemon) Write() error {
+	if err := os.MkdirAll(d.Dir, 0o755); err != nil {
+		return err
+	}
+	for _, p := range d.Private {
+		// Mkdir's mode passes through the umask, which may only narrow it;
+		// Chmod makes it exactly 0700.
+		p = filepath.Join(d.Dir, p)
+		if err := os.Mkdir(p, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+			return err
+		}
+		if err := os.Chmod(p, 0o700); err != nil {
+			return err
+		}
+	}
+	for name, content := range d.Files {
+		if err := os.WriteFile(filepath.Join(d.Dir, name), []byte(content), 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+	}
+	if d.Owner != "" {
+		if err := chownTree(d.Dir, d.Owner); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run runs the daemon's start commands in the namespace ns, each within
+// timeout; each daemonizes itself.
+func (d *Daemon) Run(ctx context.Context, ns vnetns.NsHandle, timeout time.Duration) error {
 	for _, c := range d.Start {
-		if out, err := RunTimeout(ctx, ln.ns, c, f.execTimeout); err != nil {
-			return fmt.Errorf("node %s: start %s: %w; output:\n%s", n.Name, strings.Fields(c)[0], err, out)
+		if out, err := RunTimeout(ctx, ns, c, timeout); err != nil {
+			return fmt.Errorf("start %s: %w; output:\n%s", strings.Fields(c)[0], err, out)
 		}
 	}
 	return nil

@@ -141,7 +141,7 @@ func (s *Server) putConn(q *request, group, name string) {
 		putDone(q, false, loc, connOut(v))
 		return
 	}
-	v, err := s.createConn(q.sub, group, name, vng, lng, bgp, in.Tags)
+	v, err := s.createConn(q.sub, group, name, model.VPNSpec{CustomerGatewayID: lng, VPNGatewayID: vng, StaticRoutesOnly: !bgp, SharedKey: p.SharedKey}, in.Tags)
 	if err != nil {
 		writeError(q.w, err)
 		return
@@ -152,22 +152,21 @@ func (s *Server) putConn(q *request, group, name string) {
 // createConn makes a connection; without BGP the local gateway's prefixes
 // are its static routes.
 // Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/vpn-gateway-bgp-overview — without BGP, the local network gateway's address space is what the connection routes
-func (s *Server) createConn(sub, group, name, vng, lng string, bgp bool, tags map[string]string) (model.VPNConnection, error) {
+func (s *Server) createConn(sub, group, name string, spec model.VPNSpec, tags map[string]string) (model.VPNConnection, error) {
 	sc, err := s.group(sub, group)
 	if err != nil {
 		return model.VPNConnection{}, err
 	}
-	cg, err := s.cloud.CustomerGateway(sub, lng)
+	cg, err := s.cloud.CustomerGateway(sub, spec.CustomerGatewayID)
 	if err != nil {
 		return model.VPNConnection{}, err
 	}
-	v, err := s.cloud.CreateVPNConnectionAt(sub, model.Place{Scope: sc.Name, Name: name},
-		model.VPNSpec{CustomerGatewayID: lng, VPNGatewayID: vng, StaticRoutesOnly: !bgp}, tags)
+	v, err := s.cloud.CreateVPNConnectionAt(sub, model.Place{Scope: sc.Name, Name: name}, spec, tags)
 	if err != nil {
 		return v, err
 	}
 	for _, p := range cg.Prefixes {
-		if bgp {
+		if !spec.StaticRoutesOnly {
 			break
 		}
 		if err := s.cloud.AddVPNStaticRoute(sub, v.ID, p); err != nil {

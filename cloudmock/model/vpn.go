@@ -50,6 +50,9 @@ type VPNConnection struct {
 	TransitGatewayID  string
 	AttachmentID      string // the transit gateway attachment, if any
 	StaticRoutesOnly  bool
+	// SharedKey is the IKE pre-shared key of the tunnel (Azure's
+	// connection sharedKey), empty where the provider makes its own.
+	SharedKey string `json:",omitempty"`
 	// Routes are the customer's prefixes reached through the VPN: its static
 	// routes, or the routes learned over BGP (recorded by SetVPNLearnedRoutes).
 	Routes []netip.Prefix
@@ -205,6 +208,7 @@ type VPNSpec struct {
 	VPNGatewayID      string // exactly one of VPNGatewayID and TransitGatewayID
 	TransitGatewayID  string
 	StaticRoutesOnly  bool
+	SharedKey         string // the tunnel's pre-shared key (VPNConnection.SharedKey)
 }
 
 // CreateVPNConnection makes a VPN between a customer gateway and a VPN or
@@ -232,7 +236,7 @@ func (c *Cloud) CreateVPNConnectionAt(account string, at Place, spec VPNSpec, ta
 		return VPNConnection{}, err
 	}
 	v := &VPNConnection{ID: id, Account: account, Region: cg.Region, CustomerGatewayID: spec.CustomerGatewayID, VPNGatewayID: spec.VPNGatewayID,
-		TransitGatewayID: spec.TransitGatewayID, StaticRoutesOnly: spec.StaticRoutesOnly, State: StateAvailable}
+		TransitGatewayID: spec.TransitGatewayID, StaticRoutesOnly: spec.StaticRoutesOnly, SharedKey: spec.SharedKey, State: StateAvailable}
 	var tgw *TransitGateway
 	if spec.VPNGatewayID != "" {
 		if _, err := c.vgwLocked(account, spec.VPNGatewayID); err != nil {

@@ -410,6 +410,9 @@ func (s *liveState) namespaces() []string {
 	for _, g := range s.tgws {
 		out = append(out, g.name)
 	}
+	for _, v := range s.vpns {
+		out = append(out, v.ns.name)
+	}
 	if s.inet != nil {
 		out = append(out, s.inet.name)
 	}

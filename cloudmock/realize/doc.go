@@ -120,8 +120,21 @@
 // wrapper for an API front-end) returns once every change made before it is
 // in force.
 //
-// Not realized yet: VPN tunnels and VPN attachments (routes to a VPN
-// gateway without a virtual interface drop), more than one virtual
+//   - a VPN connection of a gateway that holds a public address (Azure's
+//     virtual network gateway) to a customer gateway at one of the
+//     uplinks' addresses (vpn.go) is a namespace mcn-<lab>-vng-<gateway>
+//     linked to the internet (its public address) and to its network's
+//     router, running charon (IKEv2 with the connection's shared key, ESP
+//     over ipsec0, any-to-any selectors) and, with BGP, FRR's bgpd peering
+//     with the customer's BGP address over the tunnel, announcing the
+//     network's prefixes; the routes it learns are recorded on the
+//     connection (the network's effective routes to the gateway), which
+//     the router sends to the gateway, as it does user-defined routes to
+//     it. Without BGP the connection's routes go into the tunnel.
+//
+// Not realized yet: AWS's VPN tunnels and VPN attachments (routes to a VPN
+// gateway without a virtual interface or a realized connection drop),
+// more than one virtual
 // interface per line, IPv6 through VPN and Direct
 // Connect (their IPv6 routes drop), IPv6-only subnets, public IPs given at
 // launch. Instances of IPv4-only networks drop IPv6.

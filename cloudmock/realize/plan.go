@@ -31,6 +31,9 @@ type snapshot struct {
 	tgwTables []tgwTable
 	tgwAtts   []model.TransitGatewayAttachment
 	vifs      []model.DXVirtualInterface
+	vpns      []model.VPNConnection            // sorted by ID (vpn.go)
+	vgws      map[string]model.VPNGateway      // by ID
+	cgws      map[string]model.CustomerGateway // by ID
 	endpoints []model.VPCEndpoint
 	// prefixLists are the current CIDRs of every prefix list, by ID
 	// (endpoints.go); tables hold their routes to lists expanded.
@@ -56,7 +59,8 @@ type tgwTable struct {
 func takeSnapshot(c *model.Cloud) *snapshot {
 	s := &snapshot{subnets: map[string]model.Subnet{},
 		instances: map[string]model.Instance{}, peerings: map[string]model.Peering{}, handles: map[string]string{},
-		prefixLists: map[string][]netip.Prefix{}, system: newSystemInfo(), resolvers: map[string][]netip.Addr{}}
+		prefixLists: map[string][]netip.Prefix{}, system: newSystemInfo(), resolvers: map[string][]netip.Addr{},
+		vgws: map[string]model.VPNGateway{}, cgws: map[string]model.CustomerGateway{}}
 	for _, a := range c.Accounts() {
 		s.system.read(c, a)
 		prof, _ := model.LookupProfile(a.Provider)
@@ -92,6 +96,13 @@ func takeSnapshot(c *model.Cloud) *snapshot {
 			}
 		}
 		s.vifs = append(s.vifs, c.DXVirtualInterfaces(a.ID)...)
+		s.vpns = append(s.vpns, c.VPNConnections(a.ID)...)
+		for _, g := range c.VPNGateways(a.ID) {
+			s.vgws[g.ID] = g
+		}
+		for _, g := range c.CustomerGateways(a.ID) {
+			s.cgws[g.ID] = g
+		}
 		s.eigws = append(s.eigws, c.EgressOnlyGateways(a.ID)...)
 		for _, t := range c.TransitGatewayRouteTables(a.ID) {
 			routes, err := c.TransitGatewayRoutes(a.ID, t.ID)
@@ -101,6 +112,7 @@ func takeSnapshot(c *model.Cloud) *snapshot {
 			s.tgwTables = append(s.tgwTables, tgwTable{t, routes})
 		}
 	}
+	slices.SortFunc(s.vpns, func(a, b model.VPNConnection) int { return strings.Compare(a.ID, b.ID) })
 	s.dropIdleDefaults()
 	s.recordHandles()
 	return s
@@ -202,6 +214,7 @@ type plan struct {
 	tgwPeers map[string]*tgwPeerPlan // by peering attachment ID, accepted ones (transit.go)
 	dx       map[string]*dxPlan      // by virtual interface ID, the realized ones
 	vgwDX    map[string]*dxPlan      // by VPN gateway ID: the realized interface its routes use
+	vpns     map[string]*vpnPlan     // by VPN connection ID, the realized ones (vpn.go)
 	internet bool                    // some network has an internet gateway or a gateway endpoint, or there are uplinks or Options.Internet
 	// endpointDsts are the service CIDRs each network reaches through its
 	// gateway endpoints, over its router's internet link (endpoints.go).
@@ -397,7 +410,7 @@ type natMap struct {
 
 func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 	p := &plan{routers: map[string]*routerPlan{}, hosts: map[string]*hostPlan{}, peerings: map[string]*peerPlan{},
-		tgws: map[string]*tgwPlan{}, tgwPeers: map[string]*tgwPeerPlan{}, inetRoutes: map[string][]netip.Addr{}, dx: map[string]*dxPlan{}, vgwDX: map[string]*dxPlan{},
+		tgws: map[string]*tgwPlan{}, tgwPeers: map[string]*tgwPeerPlan{}, inetRoutes: map[string][]netip.Addr{}, dx: map[string]*dxPlan{}, vgwDX: map[string]*dxPlan{}, vpns: map[string]*vpnPlan{},
 		subnetNAT: map[string][]subnetNAT{}}
 	nets := map[string]model.Network{}
 	for _, n := range s.networks {
@@ -495,6 +508,7 @@ func (r *Realizer) planLinks(p *plan, s *snapshot, nets map[string]model.Network
 	r.planLinks6(p, keep)
 	r.planTransit(p, s, nets, keep)
 	r.planDX(p, s, nets)
+	r.planVPN(p, s, nets, keep)
 	for k := range r.links {
 		if !keep[k] {
 			delete(r.links, k)

@@ -275,5 +275,5 @@ func (r *Realizer) Close() error {
 	r.flows.close()
 	r.flowLogs.flush(time.Now().UTC(), true)
 	// The services' sockets first: they would keep the namespaces alive.
-	return errors.Join(r.svc.close(), r.live.teardown())
+	return errors.Join(r.svc.close(), r.removeVPNs(), r.live.teardown())
 }

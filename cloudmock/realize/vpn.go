@@ -1,0 +1,425 @@
+package realize
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/ipsec"
+	"github.com/mcnlab/mcnlab/emulator/netns"
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// Site-to-site VPN connections of a VPN gateway that has a public address
+// (Azure's virtual network gateways: model.GatewayOptions.Addresses) to a
+// customer gateway whose address is one of the lab's uplinks: the gateway
+// is a namespace mcn-<lab>-vng-<gateway> with a link to the internet
+// (holding its public address) and one to its network's router, running
+// strongSwan's charon (IKEv2 with the connection's pre-shared key, ESP in
+// the process over ipsec0) and, for a connection with BGP, FRR's bgpd
+// speaking eBGP to the customer's BGP address over the tunnel. What bgpd
+// learns is recorded on the connection (model.Cloud.SetVPNLearnedRoutes),
+// which makes it the network's effective routes to the gateway; without
+// BGP the connection's routes (the local network gateway's address space)
+// are routed into the tunnel. One connection per gateway is realized (the
+// lowest ID): the gateway's single, active-standby instance.
+// Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/design — a site-to-site connection is an IPsec/IKE tunnel between the VPN gateway's public IP and the on-premises VPN device
+// Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/vpn-gateway-bgp-overview — with BGP the gateway and the on-premises device exchange routes over the tunnel; the VNet learns the site's prefixes and the site the VNet's
+
+// vpnPlan is a VPN connection the realizer makes true.
+type vpnPlan struct {
+	id, account, vgw, network string
+	node, ns                  string         // the gateway's name in the lab's state (emulator.NodeDir) and its namespace
+	ifInet, ifRouter          string         // the internet's and the router's ends of its links
+	inet, router              linkEnds       // a: the internet's/router's end, b: the gateway's
+	public, site              netip.Addr     // the tunnel's outer addresses
+	psk                       string         // the shared key, in hex
+	bgp                       bool           // eBGP over the tunnel
+	asn, siteASN              int64          // the gateway's and the customer's AS numbers
+	bgpAddr, siteBGP          netip.Addr     // their BGP peering addresses
+	cidrs                     []netip.Prefix // the network's prefixes (announced, routed to the router)
+	static                    []netip.Prefix // without BGP: the site's prefixes, into the tunnel
+	key                       string
+}
+
+// vngNode names a VPN gateway in the lab: its namespace is
+// emulator.NamespaceName of it, mcn-<lab>-vng-<handle>, its files are in
+// emulator.NodeDir of it.
+func vngNode(vgw string) string { return "vng-" + vgw }
+
+// planVPN plans the connections the lab realizes (see above).
+func (r *Realizer) planVPN(p *plan, s *snapshot, nets map[string]model.Network, keep map[string]bool) {
+	pub := map[string]netip.Addr{}
+	for _, e := range s.eips {
+		pub[e.ID] = e.PublicIP
+	}
+	onUplink := map[netip.Addr]bool{}
+	for _, u := range r.uplinks {
+		onUplink[u.Address.Addr()] = true
+	}
+	taken := map[string]bool{}
+	for _, v := range s.vpns { // sorted by ID: the lowest of a gateway's wins
+		g, gok := s.vgws[v.VPNGatewayID]
+		cg, cok := s.cgws[v.CustomerGatewayID]
+		n, nok := nets[g.NetworkID]
+		if v.State != model.StateAvailable || !gok || !cok || !nok || len(g.Options.Addresses) == 0 || !onUplink[cg.IP] || taken[g.ID] {
+			continue
+		}
+		// The lab's charon takes 32 to 128 hex digits: keys of 16 to 64
+		// characters (Azure allows 1 to 128).
+		psk := hex.EncodeToString([]byte(v.SharedKey))
+		if len(psk) < 32 || len(psk) > 128 || !pub[g.Options.Addresses[0]].IsValid() {
+			continue
+		}
+		taken[g.ID] = true
+		h := s.handle(g.ID)
+		x := &vpnPlan{id: v.ID, account: v.Account, vgw: g.ID, network: n.ID, node: vngNode(h), ns: emulator.NamespaceName(r.opts.Lab, vngNode(h)), ifInet: "vi-" + h, ifRouter: "vg-" + h,
+			inet: r.keptLink(keep, "vngi/"+v.ID), router: r.keptLink(keep, "vngr/"+v.ID),
+			public: pub[g.Options.Addresses[0]], site: cg.IP, psk: psk, asn: g.ASN, siteASN: cg.ASN, siteBGP: cg.BGPAddr}
+		for _, b := range n.CIDRs {
+			x.cidrs = append(x.cidrs, b.Prefix)
+		}
+		// Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/vpn-gateway-bgp-resource-manager-ps — the gateway's BGP peer IP is an address of the GatewaySubnet (the lab: its last usable one, as the API shows)
+		for _, sn := range s.subnets {
+			if sn.NetworkID == n.ID && strings.EqualFold(sn.Name, "GatewaySubnet") {
+				x.bgpAddr = broadcast(sn.Prefix).Prev()
+			}
+		}
+		x.bgp = !v.StaticRoutesOnly && g.Options.BGP && x.bgpAddr.IsValid() && cg.BGPAddr.Is4() && cg.ASN != 0
+		if v.StaticRoutesOnly {
+			x.static = slices.Clone(v.Routes)
+		}
+		x.key = fmt.Sprintf("%+v", *x)
+		p.vpns[v.ID] = x
+	}
+}
+
+// vpnRoute is the kernel route of a route to VPN gateway gw in network n
+// (an effective route the connection learned, or a user-defined one):
+// over the link to the gateway's namespace; false when the gateway has no
+// realized connection in n.
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-udr-overview#next-hop-types-across-azure-tools — next hop Virtual network gateway
+func vpnRoute(k kroute, n, gw string, p *plan) (kroute, bool) {
+	for _, id := range sortedKeys(p.vpns) {
+		if v := p.vpns[id]; v.network == n && (gw == "" || v.vgw == gw) {
+			k.kind, k.via, k.dev = "via", v.router.b.Addr(), v.ifRouter
+			return k, true
+		}
+	}
+	return k, false
+}
+
+// liveVPN is a realized connection: its gateway namespace and the
+// watcher of what its bgpd learned.
+type liveVPN struct {
+	plan *vpnPlan
+	ns   *liveNS
+	stop chan struct{}
+	done chan struct{}
+}
+
+// removeStaleVPNs removes the gateways of connections gone or changed.
+func (r *Realizer) removeStaleVPNs(p *plan) error {
+	var errs []error
+	for id, v := range r.live.vpns {
+		if want, ok := p.vpns[id]; ok && want.key == v.plan.key && r.live.routers[v.plan.network] != nil {
+			continue
+		}
+		errs = append(errs, r.removeVPN(v))
+		delete(r.live.vpns, id)
+		// What it learned goes with it (ignored when the connection is gone).
+		if v.plan.bgp {
+			_ = r.cloud.SetVPNLearnedRoutes(v.plan.account, id, nil)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// removeVPN stops the watcher and deletes the gateway's links (at once,
+// rather than when the kernel frees its namespace) and namespace, with
+// charon and FRR inside.
+func (r *Realizer) removeVPN(v *liveVPN) error {
+	if v.stop != nil {
+		close(v.stop)
+		<-v.done
+	}
+	var errs []error
+	if r.live.inet != nil {
+		errs = append(errs, r.live.inet.delLink(v.plan.ifInet))
+	}
+	if rt := r.live.routers[v.plan.network]; rt != nil {
+		errs = append(errs, rt.delLink(v.plan.ifRouter))
+		rt.forgetDev(v.plan.ifRouter)
+	}
+	errs = append(errs, v.ns.remove())
+	if err := os.RemoveAll(emulator.NodeDir(r.opts.Lab, v.plan.node)); err != nil {
+		errs = append(errs, fmt.Errorf("realize: VPN connection %s: %w", v.plan.id, err))
+	}
+	return errors.Join(errs...)
+}
+
+// removeVPNs removes every VPN gateway (Close), before the routers and
+// the internet their links end in.
+func (r *Realizer) removeVPNs() error {
+	var errs []error
+	for id, v := range r.live.vpns {
+		errs = append(errs, r.removeVPN(v))
+		delete(r.live.vpns, id)
+	}
+	return errors.Join(errs...)
+}
+
+// ensureVPN makes a connection's gateway, unless it is live.
+func (r *Realizer) ensureVPN(x *vpnPlan) error {
+	if _, ok := r.live.vpns[x.id]; ok {
+		return nil
+	}
+	rt, inet := r.live.routers[x.network], r.live.inet
+	if rt == nil || inet == nil {
+		return fmt.Errorf("realize: VPN connection %s: no router for %s or no internet", x.id, x.network)
+	}
+	if netns.Exists(x.ns) { // left by a realizer that died: made anew
+		if err := emulator.KillNamespace(x.ns); err != nil {
+			return fmt.Errorf("realize: VPN connection %s: %w", x.id, err)
+		}
+		if err := netns.Delete(x.ns); err != nil {
+			return fmt.Errorf("realize: VPN connection %s: %w", x.id, err)
+		}
+	}
+	ns, err := r.createNS(x.ns)
+	if err != nil {
+		return fmt.Errorf("realize: VPN connection %s: %w", x.id, err)
+	}
+	v := &liveVPN{plan: x, ns: ns}
+	if err := r.wireVPN(x, ns, rt, inet); err != nil {
+		return errors.Join(fmt.Errorf("realize: VPN connection %s: %w", x.id, err), r.removeVPN(v))
+	}
+	if x.bgp {
+		v.stop, v.done = make(chan struct{}), make(chan struct{})
+		go r.watchLearned(v)
+	}
+	r.live.vpns[x.id] = v
+	rt.key = ""
+	return nil
+}
+
+// wireVPN links the gateway to the internet and to its network's router,
+// and starts charon and, with BGP, FRR inside it.
+func (r *Realizer) wireVPN(x *vpnPlan, ns *liveNS, rt *liveRouter, inet *liveNS) error {
+	for _, l := range []struct {
+		far      *liveNS
+		farIf    string
+		ends     linkEnds
+		gwIf     string
+		gwRoutes []netip.Prefix
+	}{{inet, x.ifInet, x.inet, "inet", nil}, {rt.liveNS, x.ifRouter, x.router, "vnet", x.cidrs}} {
+		if err := l.far.veth(l.farIf, ns, l.gwIf); err != nil {
+			return err
+		}
+		for _, e := range []struct {
+			ns   *liveNS
+			name string
+			addr netip.Prefix
+		}{{l.far, l.farIf, l.ends.a}, {ns, l.gwIf, l.ends.b}} {
+			k, err := e.ns.link(e.name)
+			if err != nil {
+				return err
+			}
+			if err := e.ns.addAddr(k, e.addr); err != nil {
+				return err
+			}
+			if err := e.ns.up(k); err != nil {
+				return err
+			}
+		}
+		for _, c := range l.gwRoutes {
+			if err := ns.nl.RouteReplace(&netlink.Route{Dst: ipNet(c), Gw: net.IP(l.ends.a.Addr().AsSlice())}); err != nil {
+				return fmt.Errorf("%s: route %s: %w", ns.name, c, err)
+			}
+		}
+	}
+	// The public address is the gateway's own; the internet routes it to
+	// the gateway, which sends from it.
+	lo, err := ns.link("lo")
+	if err != nil {
+		return err
+	}
+	if err := ns.addAddr(lo, netip.PrefixFrom(x.public, 32)); err != nil {
+		return err
+	}
+	if err := ns.nl.RouteReplace(&netlink.Route{Dst: ipNet(netip.MustParsePrefix("0.0.0.0/0")), Gw: net.IP(x.inet.a.Addr().AsSlice()),
+		Src: net.IP(x.public.AsSlice())}); err != nil {
+		return fmt.Errorf("%s: default route: %w", ns.name, err)
+	}
+	k, err := inet.link(x.ifInet)
+	if err != nil {
+		return err
+	}
+	if err := inet.nl.RouteReplace(&netlink.Route{Dst: ipNet(netip.PrefixFrom(x.public, 32)), Gw: net.IP(x.inet.b.Addr().AsSlice()), LinkIndex: k.Attrs().Index}); err != nil {
+		return fmt.Errorf("%s: route %s: %w", inet.name, x.public, err)
+	}
+	return r.startVPN(x, ns)
+}
+
+// vpnRouting keeps charon's own routes (table 220) for packets with a mark
+// nothing sets: the gateway routes into ipsec0 itself (route-based).
+var vpnRouting = ipsec.Routing{Table: 220, Mark: 0x4d43}
+
+// startVPN starts charon with the connection (the gateway initiates;
+// any-to-any traffic selectors, as Azure's route-based gateways), routes
+// the site's BGP address or, without BGP, its prefixes into ipsec0, and
+// with BGP starts FRR.
+// Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/vpn-gateway-connect-multiple-policybased-rm-ps — route-based VPN gateways use any-to-any (wildcard) traffic selectors
+func (r *Realizer) startVPN(x *vpnPlan, ns *liveNS) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// FRR's files first: their folder (and the gateway's) must be open
+	// to FRR's user, where charon's is root's alone.
+	frr := filepath.Join(emulator.NodeDir(r.opts.Lab, x.node), "frr")
+	d := emulator.FRRDaemon(frr, "vng", tunnelBGPConf(frr, x.asn, x.bgpAddr, x.siteBGP, x.siteASN, x.cidrs))
+	if x.bgp {
+		if err := d.Write(); err != nil {
+			return fmt.Errorf("frr: %w", err)
+		}
+	}
+	any4 := []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}
+	conn := ipsec.Conn{Name: "s2s", Local: x.public, Remote: x.site, PSK: x.psk, IKE: []string{topologies.DefaultIKEProposal},
+		ESP: []string{topologies.DefaultESPProposal}, LocalTS: any4, RemoteTS: any4, Initiate: true}
+	if _, err := emulator.StartCharon(ctx, r.opts.Lab, x.node, []ipsec.Conn{conn}, vpnRouting); err != nil {
+		return err
+	}
+	tun, err := waitLink(ctx, ns, ipsec.TUN)
+	if err != nil {
+		return err
+	}
+	into := x.static
+	if x.bgp {
+		// Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/bgp-howto — the gateway adds a host route to the local network gateway's BGP peer address over the tunnel
+		into = []netip.Prefix{netip.PrefixFrom(x.siteBGP, 32)}
+		lo, err := ns.link("lo")
+		if err != nil {
+			return err
+		}
+		if err := ns.addAddr(lo, netip.PrefixFrom(x.bgpAddr, 32)); err != nil {
+			return err
+		}
+	}
+	for _, p := range into {
+		rt := &netlink.Route{Dst: ipNet(p), LinkIndex: tun.Attrs().Index}
+		if x.bgp {
+			rt.Src = net.IP(x.bgpAddr.AsSlice())
+		}
+		if err := ns.nl.RouteReplace(rt); err != nil {
+			return fmt.Errorf("%s: route %s into %s: %w", ns.name, p, ipsec.TUN, err)
+		}
+	}
+	if !x.bgp {
+		return nil
+	}
+	if err := d.Run(ctx, ns.h, 10*time.Second); err != nil {
+		return fmt.Errorf("frr: %w", err)
+	}
+	return nil
+}
+
+// tunnelBGPConf is the bgpd configuration of one end of a tunnel (files
+// in dir): AS asn, its BGP address self as router ID and session source,
+// the other end's address peer in AS peerASN as an eBGP neighbour
+// (multihop: neither address is on the tunnel's link), networks
+// announced. The gateway's announces its network's prefixes.
+// Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/vpn-gateway-bgp-overview — the gateway advertises the VNet's address prefixes to the on-premises BGP peer; eBGP multihop to a peer address that is not on the tunnel's link
+func tunnelBGPConf(dir string, asn int64, self, peer netip.Addr, peerASN int64, networks []netip.Prefix) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "hostname bgp\nlog file %s/bgpd.log\n!\nrouter bgp %d\n bgp router-id %s\n no bgp ebgp-requires-policy\n no bgp network import-check\n", dir, asn, self)
+	fmt.Fprintf(&b, " neighbor %s remote-as %d\n neighbor %[1]s ebgp-multihop 4\n neighbor %[1]s update-source %[3]s\n neighbor %[1]s timers 1 3\n neighbor %[1]s timers connect 1\n",
+		peer, peerASN, self)
+	b.WriteString(" address-family ipv4 unicast\n")
+	for _, c := range networks {
+		fmt.Fprintf(&b, "  network %s\n", c)
+	}
+	b.WriteString(" exit-address-family\n!\n")
+	return b.String()
+}
+
+// waitLink waits for a link to appear in a namespace.
+func waitLink(ctx context.Context, ns *liveNS, name string) (netlink.Link, error) {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if k, err := ns.nl.LinkByName(name); err == nil {
+			return k, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%s: no %s: %w", ns.name, name, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// watchLearned records, whenever they change, the routes the gateway's
+// bgpd installed (protocol bgp) on the connection, until stopped.
+func (r *Realizer) watchLearned(v *liveVPN) {
+	defer close(v.done)
+	nl, err := netlink.NewHandleAt(v.ns.h)
+	if err != nil {
+		r.logf("realize: VPN connection %s: watch learned routes: %v", v.plan.id, err)
+		return
+	}
+	defer nl.Close()
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	var last []netip.Prefix
+	for {
+		select {
+		case <-v.stop:
+			return
+		case <-t.C:
+		}
+		routes, err := nl.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Protocol: rtprotBGP}, netlink.RT_FILTER_PROTOCOL)
+		if err != nil {
+			continue
+		}
+		var got []netip.Prefix
+		for _, rt := range routes {
+			if p, ok := prefixOf(rt.Dst); ok {
+				got = append(got, p)
+			}
+		}
+		slices.SortFunc(got, func(a, b netip.Prefix) int { return strings.Compare(a.String(), b.String()) })
+		if slices.Equal(got, last) {
+			continue
+		}
+		if err := r.cloud.SetVPNLearnedRoutes(v.plan.account, v.plan.id, got); err == nil {
+			last = got
+		}
+	}
+}
+
+// rtprotBGP is the route protocol zebra installs BGP routes with.
+const rtprotBGP = 186
+
+// prefixOf converts a route's destination.
+func prefixOf(n *net.IPNet) (netip.Prefix, bool) {
+	if n == nil {
+		return netip.Prefix{}, false
+	}
+	a, ok := netip.AddrFromSlice(n.IP)
+	if !ok {
+		return netip.Prefix{}, false
+	}
+	bits, _ := n.Mask.Size()
+	return netip.PrefixFrom(a.Unmap(), bits).Masked(), true
+}

@@ -118,7 +118,8 @@ func (f *fabric) startStrongSwan(ctx context.Context, n *PlanNode) error {
 
 // siteBGP is a strongswan node's BGP: its own (asn, networks) with a
 // neighbour for each of its connections with bgp, the gateway's inside
-// address; nil when the node has no bgp.
+// address, and the virtual prefixes of its mapped ones among the
+// networks; nil when the node has no bgp.
 func siteBGP(t *topologies.Topology, b *topologies.BGP, conns []*topologies.Site2Cloud) *topologies.BGP {
 	if b == nil {
 		return nil
@@ -131,6 +132,13 @@ func siteBGP(t *topologies.Topology, b *topologies.BGP, conns []*topologies.Site
 			continue
 		}
 		out.Neighbors = append(out.Neighbors, topologies.Neighbor{Address: s.BGP.GatewayInside().Addr(), ASN: gw.BGP.ASN, Pos: s.Pos})
+		if s.Mapped() {
+			for _, p := range ipsec.SiteAnnounces(s) {
+				if !slices.Contains(out.Networks, p) {
+					out.Networks = append(out.Networks, p)
+				}
+			}
+		}
 	}
 	return &out
 }

@@ -1,8 +1,9 @@
 package topologies
 
-// checkS2CBGP checks a connection's bgp: a route-based, unmapped
-// connection without an HA gateway (the smallest form: one session, on
-// one tunnel), a gateway that speaks BGP, a valid AS number, an IPv4 /30
+// checkS2CBGP checks a connection's bgp: a route-based connection
+// without an HA gateway (one session, on one tunnel; over a mapped
+// connection the site announces its virtual prefixes, so nothing is
+// translated in BGP), a gateway that speaks BGP, a valid AS number, an IPv4 /30
 // inside network, and a site router of kind strongswan with bgp whose
 // asn is site-asn (the lab runs its side).
 func (c *checker) checkS2CBGP(path string, s *Site2Cloud, nodes map[string]*Node) {
@@ -14,8 +15,6 @@ func (c *checker) checkS2CBGP(path string, s *Site2Cloud, nodes map[string]*Node
 	switch {
 	case s.Type != S2CRouteBased:
 		c.errf(bp, s.Pos, "bgp needs a route-based connection (type %s)", S2CRouteBased)
-	case s.Mapped():
-		c.errf(bp, s.Pos, "bgp over a mapped connection is not supported: the site's prefixes would need translating in BGP too")
 	case s.HAGateway != "":
 		c.errf(bp, s.Pos, "bgp with an ha-gateway is not supported yet: the backup tunnel would need inside addresses of its own")
 	}

@@ -106,7 +106,10 @@ func Gateways(t *topologies.Topology, lab string, psk func(conn string) (string,
 			switch {
 			case s.Mapped():
 				g.Mapped = true
-				addMappings(g, s.Mappings)
+				addMappings(g, s.Mappings, s.BGP == nil)
+				if s.BGP != nil {
+					g.Inside = append(g.Inside, s.BGP.GatewayInside())
+				}
 			case s.Type == topologies.S2CPolicyBased:
 				addPolicyMarks(&g.Table, s.SiteSubnets)
 			case s.BGP != nil:
@@ -122,8 +125,9 @@ func Gateways(t *topologies.Topology, lab string, psk func(conn string) (string,
 	return out, nil
 }
 
-// addMappings adds the rules of mappings ms to t and routes each site's
-// virtual prefix into Interface: for each pair, both ways,
+// addMappings adds the rules of mappings ms to g's table and, with route
+// (else the site announces them over BGP), routes each site's virtual
+// prefix into Interface: for each pair, both ways,
 //
 //	from the site (in ipsec0), before routing and before conntrack:
 //	  site → cloud-virtual becomes site-virtual → cloud
@@ -137,7 +141,7 @@ func Gateways(t *topologies.Topology, lab string, psk func(conn string) (string,
 // gateway). Conntrack, and so a cloud's security group filtering the
 // instance's forwarded traffic, sees each flow with the cloud's real and
 // the site's virtual addresses, as on the VPC's wire, in both directions.
-func addMappings(g *Gateway, ms []topologies.S2CMapping) {
+func addMappings(g *Gateway, ms []topologies.S2CMapping, route bool) {
 	for _, m := range ms {
 		// Each chain is looked up afresh: making one may move the other.
 		in := mapChain(&g.Table)
@@ -148,7 +152,7 @@ func addMappings(g *Gateway, ms []topologies.S2CMapping) {
 		out.Rules = append(out.Rules,
 			policy.Rule{Match: policy.Match{OIF: Interface, Src: m.Cloud, Dst: m.SiteVirtual},
 				Rewrite: []policy.Rewrite{{Prefix: m.Site}, {Src: true, Prefix: m.CloudVirtual}}})
-		if !slices.Contains(g.Routes, m.SiteVirtual) {
+		if route && !slices.Contains(g.Routes, m.SiteVirtual) {
 			g.Routes = append(g.Routes, m.SiteVirtual)
 		}
 	}

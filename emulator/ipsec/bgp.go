@@ -38,8 +38,23 @@ func WithBGP(t *topologies.Topology, s *topologies.Site2Cloud, conns []Conn) []C
 		peerASN = gw.BGP.ASN
 	}
 	conns[0].BGP = &ConnBGP{ASN: b.SiteASN, PeerASN: peerASN, Inside: b.SiteInside(),
-		Peer: b.GatewayInside().Addr(), Networks: s.SiteSubnets}
+		Peer: b.GatewayInside().Addr(), Networks: SiteAnnounces(s)}
 	return conns
+}
+
+// SiteAnnounces are the prefixes the site of s announces over its BGP
+// session: its subnets, or over a mapped connection their virtual
+// prefixes, the addresses the cloud knows the site by (the gateway
+// translates the traffic, not the routes).
+func SiteAnnounces(s *topologies.Site2Cloud) []netip.Prefix {
+	if !s.Mapped() {
+		return s.SiteSubnets
+	}
+	var out []netip.Prefix
+	for _, m := range s.Mappings {
+		out = appendNew(out, m.SiteVirtual)
+	}
+	return out
 }
 
 // check refuses a session no template may be written from: an AS number

@@ -62,6 +62,10 @@ func (r *run) act(s Step) error {
 	case s.Exec != nil:
 		_, err := r.shell(ctx, s.Exec.Node, s.Exec.Command, s.Exec.Expect)
 		return err
+	case s.Link != nil:
+		return lab.SetLink(r.lab, s.Link.A, s.Link.B, s.Link.Up)
+	case s.Announce != nil:
+		return lab.Announce(ctx, r.lab, s.Announce.Router, s.Announce.Prefix, s.Announce.Advertise)
 	case len(s.MCNLab) > 0:
 		return r.mcnlab(ctx, s.MCNLab)
 	case s.Sleep > 0:

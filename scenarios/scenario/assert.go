@@ -274,6 +274,10 @@ func describeStep(s Step) string {
 		return "cli " + s.CLI
 	case s.Exec != nil:
 		return "exec " + s.Exec.Node + ": " + firstLine(s.Exec.Command)
+	case s.Link != nil:
+		return fmt.Sprintf("link %s-%s %s", s.Link.A, s.Link.B, map[bool]string{true: "up", false: "down"}[s.Link.Up])
+	case s.Announce != nil:
+		return fmt.Sprintf("%s %s %s", s.Kind, s.Announce.Router, s.Announce.Prefix)
 	case len(s.MCNLab) > 0:
 		return "mcnlab " + strings.Join(s.MCNLab, " ")
 	case s.Approve != nil:

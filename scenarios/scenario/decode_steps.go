@@ -13,7 +13,7 @@ import (
 
 // Kinds are the step keys a scenario may use: actions, then assertions.
 var Kinds = []string{
-	"deploy", "wait", "kill", "restart", "approve", "cli", "exec", "mcnlab", "sleep",
+	"deploy", "wait", "kill", "restart", "link", "withdraw", "advertise", "approve", "cli", "exec", "mcnlab", "sleep",
 	"reach", "connect", "route", "session", "flightpath", "outage",
 }
 
@@ -51,6 +51,12 @@ func (d *decoder) step(n *yaml.Node, path string, nested bool) (Step, bool) {
 		s.Sleep = d.duration(val, p)
 	case "approve":
 		s.Approve = d.approve(val, p)
+	case "link":
+		s.Link = d.link(val, p)
+	case "withdraw", "advertise":
+		if a := d.approve(val, p); a != nil {
+			s.Announce = &Announce{Router: a.Site, Prefix: a.Prefix, Advertise: key.Value == "advertise"}
+		}
 	case "exec":
 		s.Exec = d.exec(val, p)
 	case "mcnlab":
@@ -112,6 +118,29 @@ func (d *decoder) approve(n *yaml.Node, path string) *Approve {
 		return nil
 	}
 	return &Approve{Site: d.str(m["site"], path+".site"), Prefix: d.prefix(m["prefix"], path+".prefix")}
+}
+
+// link decodes {down: [A, B]} or {up: [A, B]}.
+func (d *decoder) link(n *yaml.Node, path string) *Link {
+	m := d.fields(n, path, []string{"down", "up"})
+	if m == nil {
+		return nil
+	}
+	if (m["down"] == nil) == (m["up"] == nil) {
+		d.errf(n, path, "want exactly one of down: [A, B] or up: [A, B]")
+		return nil
+	}
+	l := &Link{Up: m["up"] != nil}
+	v, p := m["down"], path+".down"
+	if l.Up {
+		v, p = m["up"], path+".up"
+	}
+	if v.Kind != yaml.SequenceNode || len(v.Content) != 2 {
+		d.errf(v, p, "want the two nodes the link joins, such as [dc, tgw1]")
+		return nil
+	}
+	l.A, l.B = d.str(v.Content[0], p+"[0]"), d.str(v.Content[1], p+"[1]")
+	return l
 }
 
 func (d *decoder) exec(n *yaml.Node, path string) *Exec {

@@ -72,7 +72,7 @@ steps:
 func TestParseScenarioErrors(t *testing.T) {
 	for _, tc := range []struct{ name, steps, want string }{
 		{"not first", "  - wait: converged\n  - deploy\n", "s.yaml:4:5: steps[0]: the first step must be deploy"},
-		{"unknown step", "  - deploy\n  - reboot: gw1\n", "s.yaml:5:5: steps[1].reboot: unknown step (valid: deploy, wait, kill, restart, approve, cli, exec, mcnlab, sleep, reach, connect, route, session, flightpath, outage)"},
+		{"unknown step", "  - deploy\n  - reboot: gw1\n", "s.yaml:5:5: steps[1].reboot: unknown step (valid: deploy, wait, kill, restart, link, withdraw, advertise, approve, cli, exec, mcnlab, sleep, reach, connect, route, session, flightpath, outage)"},
 		{"bad expect", "  - deploy\n  - reach: {from: a, to: b, expect: maybe}\n", "s.yaml:5:37: steps[1].reach.expect: \"maybe\" is not one of reach, blocked"},
 		{"bad duration", "  - deploy\n  - route: {gateway: g, prefix: 10.0.0.0/8, within: 5x}\n", "s.yaml:5:53: steps[1].route.within: \"5x\" is not a positive duration (valid: 500ms, 5s, 1m)"},
 		{"host bits", "  - deploy\n  - route: {gateway: g, prefix: 10.0.0.1/8}\n", "s.yaml:5:33: steps[1].route.prefix: \"10.0.0.1/8\" has host bits set (did you mean 10.0.0.0/8?)"},

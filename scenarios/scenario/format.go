@@ -37,6 +37,9 @@ type Step struct {
 	CLI     string        // a cloud CLI command line run against the lab
 	Exec    *Exec         // a command inside a node's namespace
 	MCNLab  []string      // mcnlab's own command line, with --lab added
+	Link    *Link         // take a link down or up
+	// Announce withdraws or advertises a prefix at an FRR router.
+	Announce *Announce
 	Sleep   time.Duration // only to measure windows
 
 	Reach      *Reach
@@ -65,6 +68,20 @@ type Exec struct {
 	Node    string
 	Command string
 	Expect  int
+}
+
+// Link names the link between two nodes and whether it goes up or down.
+type Link struct {
+	A, B string
+	Up   bool
+}
+
+// Announce is a withdraw or advertise step: Router (a site's router or an
+// frr node) withdraws or advertises Prefix over BGP.
+type Announce struct {
+	Router    string
+	Prefix    netip.Prefix
+	Advertise bool
 }
 
 // ExpectFail is Exec.Expect for a command that must fail.

@@ -30,17 +30,17 @@ type Step struct {
 	Kind string
 
 	Deploy  bool
-	Wait    string        // wait: converged
-	Kill    string        // gateway name
-	Restart string        // gateway name
-	Approve *Approve      // approve a site's prefix
-	CLI     string        // a cloud CLI command line run against the lab
-	Exec    *Exec         // a command inside a node's namespace
-	MCNLab  []string      // mcnlab's own command line, with --lab added
-	Link    *Link         // take a link down or up
+	Wait    string   // wait: converged
+	Kill    string   // gateway name
+	Restart string   // gateway name
+	Approve *Approve // approve a site's prefix
+	CLI     string   // a cloud CLI command line run against the lab
+	Exec    *Exec    // a command inside a node's namespace
+	MCNLab  []string // mcnlab's own command line, with --lab added
+	Link    *Link    // take a link down or up
 	// Announce withdraws or advertises a prefix at an FRR router.
 	Announce *Announce
-	Sleep   time.Duration // only to measure windows
+	Sleep    time.Duration // only to measure windows
 
 	Reach      *Reach
 	Connect    *Connect

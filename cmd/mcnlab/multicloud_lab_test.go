@@ -64,7 +64,7 @@ func TestMultiCloudLab(t *testing.T) {
 		t.Errorf("%d pairs measured, %d simulated, %d across clouds; want 20, 20, 14", len(cm.Cells), len(sim), cross)
 	}
 	for pair, reason := range map[[2]string]string{
-		{"gcp-app", "az-db"}:      "security group: az-db admits only 10.1.0.0/16, 10.2.0.0/16",
+		{"gcp-app", "az-db"}:      "network security group: az-db admits only 10.1.0.0/16, 10.2.0.0/16",
 		{"az-dev-app", "aws-app"}: "domain policy: dev and prod are not connected",
 	} {
 		if p := want[pair]; p.Reach || !strings.HasPrefix(p.Reason, reason) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/topologies"
 )
 
 // routeOut looks dst up in the route table of e's subnet (es): a peer in
@@ -177,13 +178,13 @@ func (t *tracer) groupsIn(a, b *Endpoint, es cloud.EndState, pk packet) bool {
 			}
 		}
 	}
-	name := fmt.Sprintf("%s of %s", groupIDs(es), b.Name)
+	name, word := fmt.Sprintf("%s of %s", groupIDs(es), b.Name), "security group"
 	if t.v.Intended {
-		name = b.Name
+		name, word = b.Name, t.p.groupWord(b.VPC)
 	}
-	reason := fmt.Sprintf("security group: %s admits only %s", name, strings.Join(sources, ", "))
+	reason := fmt.Sprintf("%s: %s admits only %s", word, name, strings.Join(sources, ", "))
 	if len(sources) == 0 {
-		reason = fmt.Sprintf("security group: %s admits nothing", name)
+		reason = fmt.Sprintf("%s: %s admits nothing", word, name)
 	}
 	switch {
 	case !pk.src.IsValid() && a.Subnet.IsValid() && part:
@@ -288,4 +289,30 @@ func groupIDs(es cloud.EndState) string {
 		}
 	}
 	return strings.Join(ids, ", ")
+}
+
+// groupWord is what the cloud of VPC vpc calls the rules a workload's
+// allow list becomes, as simulate's reasons name them: AWS's security
+// group, Azure's network security group on the NIC, GCP's firewall rules
+// targeting the instance's network tag.
+// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-groups-overview — an NSG filters a NIC's traffic
+// GCP: https://cloud.google.com/firewall/docs/firewalls — VPC firewall rules apply to instances by target tag
+func (p *Plan) groupWord(vpc string) string {
+	for _, v := range p.Topology.Cloud.VPCs {
+		if v.Name != vpc {
+			continue
+		}
+		for _, a := range p.Topology.Cloud.Accounts {
+			if a.Name != v.Account {
+				continue
+			}
+			switch a.Provider {
+			case topologies.ProviderAzure:
+				return "network security group"
+			case topologies.ProviderGCP:
+				return "firewall rules"
+			}
+		}
+	}
+	return "security group"
 }

@@ -43,8 +43,9 @@ func startMultiCloud(ctx context.Context, lab string, cp *intent.Plan, o Options
 	return startMultiCloudAs(ctx, lab, cp, eps, listen, o)
 }
 
-// restartMultiCloud is RestartCloud for a multi-cloud lab: with every
-// provider's credentials and address as recorded.
+// restartMultiCloud is RestartCloud for a multi-cloud lab: on its state
+// file (every cloud's model in one), with every provider's credentials
+// and address as recorded.
 func restartMultiCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) error {
 	prev, err := ReadEndpoints(lab)
 	if err != nil {
@@ -93,10 +94,7 @@ func startMultiCloudAs(ctx context.Context, lab string, cp *intent.Plan, eps map
 			accounts = append(accounts, p+"/"+accountsOf(e))
 		}
 	}
-	if _, ok := eps[gcpProvider]; !ok {
-		// The Compute Engine API keeps no state file yet.
-		argv = append(argv, "--state", CloudStateFile(lab))
-	}
+	argv = append(argv, "--state", CloudStateFile(lab))
 	if _, ok := eps[cloudProvider]; ok {
 		argv = append(argv, awsCloudArgs(lab, cp)...)
 	} else {

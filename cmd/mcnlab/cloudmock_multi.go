@@ -34,8 +34,8 @@ PROVIDER/ACCOUNT as that provider's --account takes it (aws/ID:KEY:SECRET,
 azure/SUBSCRIPTION_ID:CLIENT_ID:CLIENT_SECRET, gcp/PROJECT_ID:TOKEN);
 --addr-file gets a line "PROVIDER HOST:PORT" per provider. --circuit,
 --uplink, --line and --quota are AWS's and need aws among the providers;
---internet serves every cloud's VPCs; --state cannot be given with gcp
-(its API keeps no state file yet).`
+--internet serves every cloud's VPCs; --state keeps every cloud's model in
+one file.`
 
 // multiServe is one provider's part of a multi-cloud serve: its API
 // handler and where it listens.
@@ -72,9 +72,6 @@ func (f *serveFlags) parseAlso() ([]*multiServe, error) {
 	}
 	if f.lab == "" || !f.join {
 		return nil, errors.New("--also needs --lab and --join: the clouds share the dataplane of a lab that mcnlab deploy made")
-	}
-	if seen["gcp"] && f.statePath != "" {
-		return nil, errors.New("--also: --state cannot be given with gcp (the Compute Engine API keeps no state file yet)")
 	}
 	return out, nil
 }
@@ -180,7 +177,9 @@ func (f *serveFlags) multiHandler(m *multiServe, cloud *model.Cloud, cs *cloudSt
 			return nil, err
 		}
 		for _, p := range projects {
-			cloud.AddAccount(model.Account{ID: p, Provider: model.ProviderGCP})
+			if _, err := cloud.Account(p); err != nil { // a project of the state file keeps its objects
+				cloud.AddAccount(model.Account{ID: p, Provider: model.ProviderGCP})
+			}
 		}
 		if len(projects) > 0 {
 			// gcloud's token file ('mcnlab cloudmock env --provider gcp').

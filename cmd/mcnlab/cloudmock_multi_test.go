@@ -7,7 +7,7 @@ import (
 
 // TestServeAlsoRefuses: cloudmock serve --also names what is wrong before
 // anything is made: a provider it does not serve, one given twice, an
-// address off loopback, no lab to share, and --state with gcp.
+// address off loopback, and no lab to share.
 func TestServeAlsoRefuses(t *testing.T) {
 	for _, c := range []struct {
 		args []string
@@ -18,7 +18,6 @@ func TestServeAlsoRefuses(t *testing.T) {
 		{[]string{"--also", "azure", "--lab", "x", "--join"}, `--also "azure": want PROVIDER=ADDR, as azure=127.0.0.1:0`},
 		{[]string{"--also", "azure=10.0.0.1:80", "--lab", "x", "--join"}, "--also azure: listen \"10.0.0.1:80\": cloudmock serves on loopback only"},
 		{[]string{"--also", "azure=127.0.0.1:0"}, "--also needs --lab and --join"},
-		{[]string{"--also", "gcp=127.0.0.1:0", "--lab", "x", "--join", "--state", "/nonexistent/db"}, "--also: --state cannot be given with gcp"},
 	} {
 		_, _, err := run(t, append([]string{"cloudmock", "serve", "--listen", "127.0.0.1:0"}, c.args...)...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -72,7 +72,46 @@ func TestMultiCloudLab(t *testing.T) {
 		}
 	}
 	multiCloudTCP(t, lab, want)
+	multiCloudRestart(t, lab)
 	multiCloudFailover(t, lab)
+}
+
+// multiCloudRestart SIGKILLs the lab's one cloud process under a probe
+// stream from aws-app to gcp-app: the supervisor restarts it on its state
+// file with every provider's credentials and address, it adopts the
+// dataplane (no probe stream gap over 1 s), and plan, which reads all
+// three clouds through their SDKs once the new process answers, finds
+// nothing to do.
+func multiCloudRestart(t *testing.T, lab string) {
+	old, ok := mcnlab.DaemonOf(lab, mcnlab.CloudDaemon)
+	if !ok || !mcnlab.HasCloudState(lab) {
+		t.Fatalf("lab %s: cloud %v, state file %v", lab, ok, mcnlab.HasCloudState(lab))
+	}
+	var back time.Duration
+	pr := probeDuring(t, workloadNS(t, lab, "aws-app"), netip.MustParseAddr("10.5.1.10"), func() {
+		if err := syscall.Kill(old.PID, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		for {
+			if p, ok := mcnlab.DaemonOf(lab, mcnlab.CloudDaemon); ok && p.PID != old.PID && p.Alive() {
+				break
+			}
+			if time.Since(start) > 30*time.Second {
+				t.Fatalf("the cloud is not back 30 s after SIGKILL; its log ends:\n%s", mcnlab.Tail(mcnlab.LogFile(lab, mcnlab.CloudDaemon), 20))
+			}
+			time.Sleep(20 * time.Millisecond) // polling the supervisor's restart, bounded
+		}
+		back = time.Since(start)
+	})
+	t.Logf("cloud SIGKILLed: the supervisor's new cloud process runs after %s; %d of %d probes aws-app -> gcp-app lost, longest gap %s",
+		back.Round(time.Millisecond), pr.Lost, pr.Sent, pr.Outage.Round(time.Millisecond))
+	if pr.Outage > time.Second {
+		t.Errorf("aws-app lost gcp-app for %s while the cloud restarted, want the dataplane adopted", pr.Outage)
+	}
+	if out, _, err := run(t, "plan", "-t", multiCloud, "--lab", lab); err != nil || strings.TrimSpace(out) != "no changes: the accounts match the intent" {
+		t.Errorf("plan after the restart: %v\n%s", err, out)
+	}
 }
 
 // multiCloudTCP connects from every workload to every other on a port

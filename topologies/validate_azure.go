@@ -87,9 +87,6 @@ func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
 		if rp := join(path, "region"); pr == ProviderAzure && !c.bad[rp] && azureRegionRE.MatchString(v.Region) && !contains(azureRegions, v.Region) {
 			c.errf(rp, v.Pos, "unknown Azure region %q%s Azure's regions are %s", v.Region, orDot(didYouMean(v.Region, azureRegions)), strings.Join(azureRegions, ", "))
 		}
-		if v.Egress != nil && pr != ProviderAzure {
-			c.errf(join(path, "egress"), v.Pos, "egress gateways are built on AWS and Azure only; vpc %s is in %s account", v.Name, an(pr))
-		}
 	}
 	for _, tr := range cl.Transits {
 		if tr == nil || x.transits[tr.Name] != tr {

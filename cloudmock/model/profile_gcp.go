@@ -99,8 +99,10 @@ var gcpProfile = Profile{
 	RouteToInstanceNIC:  true,
 	// GCP: https://cloud.google.com/nat/docs/overview — Cloud NAT does not apply to a VM's interface that has an external IP
 	PublicIPBeforeNAT: true,
-	Limits:            gcpLimits(),
-	ReservedLow:       2, ReservedHigh: 2,
+	// GCP: https://cloud.google.com/compute/docs/internal-dns — a VM's name server is the metadata server at 169.254.169.254, which resolves internet names through Google's public DNS
+	ResolverVIP: netip.MustParseAddr("169.254.169.254"),
+	Limits:      gcpLimits(),
+	ReservedLow: 2, ReservedHigh: 2,
 	NetworkRules: gcpImpliedRules(),
 	// GCP: https://cloud.google.com/compute/docs/regions-zones — the regions
 	Regions: []string{

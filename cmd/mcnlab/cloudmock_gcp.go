@@ -65,8 +65,12 @@ func gcpTokenFile(lab string) string { return filepath.Join(state.Dir(lab), "gcp
 // runGCP serves the Compute Engine API for --provider gcp until cmd's
 // context ends.
 func (f *serveFlags) runGCP(cmd *cobra.Command) error {
-	if len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 || f.internetFile != "" {
-		return errors.New("--provider gcp: --circuit, --uplink, --line, --quota and --internet are AWS's (not served for GCP yet)")
+	if len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 {
+		return errors.New("--provider gcp: --circuit, --uplink, --line and --quota are AWS's (not served for GCP yet)")
+	}
+	in, err := parseInternet(f.internetFile, f.lab)
+	if err != nil {
+		return err
 	}
 	if f.join && f.lab == "" {
 		return errors.New("--provider gcp: --join needs --lab")
@@ -115,7 +119,7 @@ func (f *serveFlags) runGCP(cmd *cobra.Command) error {
 		// routes and instances; a call's change is in the dataplane when
 		// it returns (InForce). A cloud restarted on its state file adopts
 		// the dataplane its predecessor made, as the AWS and Azure clouds do.
-		cl, err := startCloudLab(cmd.Context(), f.lab, f.join, f.join && cs != nil && cs.loaded, cloud, nil, nil, nil)
+		cl, err := startCloudLab(cmd.Context(), f.lab, f.join, f.join && cs != nil && cs.loaded, cloud, nil, nil, in)
 		if err != nil {
 			return err
 		}

@@ -114,12 +114,21 @@ func DefaultRoute() netip.Prefix { return defaultRoute }
 // Azure: https://learn.microsoft.com/en-us/azure/virtual-network/what-is-ip-address-168-63-129-16 — the host node's virtual IP answers DNS for the VMs of every VNet
 var AzureDNS = netip.MustParseAddr("168.63.129.16")
 
+// GCPDNS is the address of the metadata server, every GCP VM's name
+// server.
+// GCP: https://cloud.google.com/compute/docs/internal-dns — VMs resolve through the metadata server at 169.254.169.254
+var GCPDNS = netip.MustParseAddr("169.254.169.254")
+
 // Resolver is the DNS server of the VPC of egress gateway g: Azure's
-// AzureDNS in a VNet, else the base of the VPC's range plus two.
+// AzureDNS in a VNet, GCP's GCPDNS in a VPC network, else the base of the
+// VPC's range plus two.
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html — the Amazon DNS server is at the base of the VPC's IPv4 range plus two
 func (g EgressGateway) Resolver() netip.Addr {
-	if g.Provider == topologies.ProviderAzure {
+	switch g.Provider {
+	case topologies.ProviderAzure:
 		return AzureDNS
+	case topologies.ProviderGCP:
+		return GCPDNS
 	}
 	return g.VPC.CIDR.Masked().Addr().Next().Next()
 }

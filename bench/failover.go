@@ -201,7 +201,7 @@ func killAndRejoin(ctx context.Context, o FailoverOptions, program []string, g s
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		return kr, fmt.Errorf("kill gateway %s (pid %d): %w", g, pid, err)
 	}
-	if err := waitDead(ctx, proc, o.Timeout); err != nil {
+	if err := mcnlab.WaitExited(ctx, proc, o.Timeout); err != nil {
 		return kr, fmt.Errorf("kill gateway %s: %w", g, err)
 	}
 	steady, err := waitHealthy(ctx, streams, killed, o.Settle, o.Timeout)
@@ -386,20 +386,4 @@ func processOf(pid int) (state.Process, error) {
 		return state.Process{}, fmt.Errorf("pid %d: %w", pid, err)
 	}
 	return state.Process{PID: pid, Start: start}, nil
-}
-
-// waitDead waits until p has exited.
-func waitDead(ctx context.Context, p state.Process, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	t := time.NewTicker(5 * time.Millisecond)
-	defer t.Stop()
-	for p.Alive() {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("pid %d still alive: %w", p.PID, ctx.Err())
-		case <-t.C:
-		}
-	}
-	return nil
 }

@@ -181,9 +181,7 @@ func (t *Trainer) Check(ctx context.Context, l *Lab) (*Grade, error) {
 	for _, o := range l.Objectives {
 		var c scenario.Case
 		if o.Check.Exec != nil {
-			if err := a.Do(o.Check); err != nil {
-				c.Failure = err.Error()
-			}
+			c.Failure = t.execCheck(ctx, a, o.Check)
 		} else {
 			c = a.Check(o.Check)
 		}
@@ -196,4 +194,24 @@ func (t *Trainer) Check(ctx context.Context, l *Lab) (*Grade, error) {
 	g.Passed = g.Score == g.Total
 	g.Elapsed = time.Since(start)
 	return g, nil
+}
+
+// execCheck runs an exec check until it passes or CheckWithin has
+// passed, as assertions retry, and returns what was wrong the last time.
+func (t *Trainer) execCheck(ctx context.Context, a *scenario.Attached, s scenario.Step) string {
+	deadline := time.Now().Add(CheckWithin)
+	for {
+		err := a.Do(s)
+		if err == nil {
+			return ""
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return err.Error()
+		}
+		select {
+		case <-ctx.Done():
+			return err.Error()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }

@@ -35,14 +35,18 @@ type connProps struct {
 
 const connType = "Microsoft.Network/connections"
 
-// connOut renders a connection. Its status is Unknown: the lab's model
-// does not know whether the tunnel is up.
+// connOut renders a connection. Its status is what the realizer saw of
+// its tunnel: Connected, Connecting, or Unknown where nothing realizes it.
 // Azure: https://learn.microsoft.com/en-us/rest/api/network-gateway/virtual-network-gateway-connections/get — connectionStatus Unknown, Connecting, Connected or NotConnected
 func connOut(v model.VPNConnection) connBody {
+	status := map[string]string{model.VPNUp: "Connected", model.VPNConnecting: "Connecting"}[v.Tunnel]
+	if status == "" {
+		status = "Unknown"
+	}
 	b := connBody{resourceHead: resourceHead{ID: v.ID, Name: v.Name, Type: connType, Location: v.Region, Tags: v.Tags}}
 	bgp, w := !v.StaticRoutesOnly, int32(0)
 	b.Properties = connProps{ConnectionType: "IPsec", VirtualNetworkGateway1: &ref{ID: v.VPNGatewayID}, LocalNetworkGateway2: &ref{ID: v.CustomerGatewayID},
-		EnableBgp: &bgp, RoutingWeight: &w, ConnectionProtocol: "IKEv2", ConnectionStatus: "Unknown",
+		EnableBgp: &bgp, RoutingWeight: &w, ConnectionProtocol: "IKEv2", ConnectionStatus: status,
 		ResourceGUID: guidOf(v.ID + v.Handle), ProvisioningState: "Succeeded"}
 	b.Etag = etagOf(b)
 	return b

@@ -6,6 +6,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
 
 // vngIn is a VPN gateway for the SDK with one IP configuration per pip.
@@ -69,8 +71,18 @@ func TestGateways(t *testing.T) {
 	if *conn.Properties.ConnectionType != "IPsec" || *conn.Properties.EnableBgp {
 		t.Fatalf("connection: %+v", conn.Properties)
 	}
-	if vs := e.cloud.VPNConnections(testSub); len(vs) != 1 || len(vs[0].Routes) != 1 || vs[0].Routes[0].String() != "172.16.0.0/16" {
-		t.Fatalf("model VPN: %+v", vs)
+	vs := e.cloud.VPNConnections(testSub)
+	if len(vs) != 1 || len(vs[0].Routes) != 1 || vs[0].Routes[0].String() != "172.16.0.0/16" || vs[0].SharedKey != "k3y" || string(*conn.Properties.ConnectionStatus) != "Unknown" {
+		t.Fatalf("model VPN: %+v, status %s", vs, *conn.Properties.ConnectionStatus)
+	}
+	// Azure: https://learn.microsoft.com/en-us/rest/api/network-gateway/virtual-network-gateway-connections/get — connectionStatus as the tunnel is
+	for _, st := range []struct{ tunnel, want string }{{model.VPNConnecting, "Connecting"}, {model.VPNUp, "Connected"}} {
+		if err := e.cloud.SetVPNStatus(testSub, vs[0].ID, st.tunnel, ""); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := cc.Get(ctx, "rg1", "s2s", nil); err != nil || string(*got.Properties.ConnectionStatus) != st.want {
+			t.Fatalf("tunnel %s: connectionStatus %v (%v), want %s", st.tunnel, got.Properties, err, st.want)
+		}
 	}
 	poll(cc.BeginDelete(ctx, "rg1", "s2s", nil)).must(t)
 	poll(gc.BeginDelete(ctx, "rg1", "gw", nil)).must(t)

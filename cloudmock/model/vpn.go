@@ -58,6 +58,33 @@ type VPNConnection struct {
 	Routes []netip.Prefix
 	State  State
 	Tags   map[string]string
+	// Tunnel and BGP are what a realizer saw of the connection's tunnel
+	// and BGP session (SetVPNStatus): VPNUp, VPNConnecting, or empty where
+	// nothing realizes it.
+	Tunnel, BGP string `json:",omitempty"`
+}
+
+// A VPN connection's tunnel or BGP session as a realizer sees it.
+const (
+	VPNUp         = "up"
+	VPNConnecting = "connecting"
+)
+
+// SetVPNStatus records what a realizer sees of a VPN connection's tunnel
+// and BGP session (VPNUp, VPNConnecting, or empty: not realized).
+func (c *Cloud) SetVPNStatus(account, vpnID, tunnel, bgp string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, err := c.vpnLocked(account, vpnID)
+	if err != nil {
+		return err
+	}
+	if v.Tunnel == tunnel && v.BGP == bgp {
+		return nil
+	}
+	v.Tunnel, v.BGP = tunnel, bgp
+	c.emitLocked(KindVPNConnection, OpUpdate, v.ID, account)
+	return nil
 }
 
 func (g *VPNGateway) ref() ref { return ref{KindVPNGateway, g.ID, g.Account} }

@@ -3,7 +3,6 @@ package realize
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -77,14 +76,21 @@ func TestAzureVPNGatewayBGP(t *testing.T) {
 		}
 	})
 	for _, end := range []struct{ dir, peer string }{{siteDir, vpnAzureBGP.String()}, {gwFRR, vpnSiteBGP.String()}} {
-		waitFor(ctx, t, "BGP session to "+end.peer+" Established", func() bool { return bgpState(end.dir, end.peer) == "Established" })
+		waitFor(ctx, t, "BGP session to "+end.peer+" Established", func() bool { return bgpState(ctx, end.dir, end.peer) == "Established" })
 	}
 	vnet := netip.MustParsePrefix("10.7.0.0/16")
-	waitFor(ctx, t, "the site's kernel learns 10.7.0.0/16 by BGP", func() bool { return slices.Contains(bgpRoutes(t, site.NL), vnet) })
+	waitFor(ctx, t, "the site's kernel learns 10.7.0.0/16 by BGP", func() bool {
+		got, err := bgpRoutes(site.NL)
+		return err == nil && slices.Contains(got, vnet)
+	})
 	lan := vpnSiteLAN.Masked()
 	waitFor(ctx, t, "the connection learns 172.16.1.0/24", func() bool {
 		c := l.cloud.VPNConnections(azSub)
 		return len(c) == 1 && slices.Equal(c[0].Routes, []netip.Prefix{lan})
+	})
+	waitFor(ctx, t, "the connection's tunnel and BGP session seen up", func() bool {
+		c := l.cloud.VPNConnections(azSub)
+		return len(c) == 1 && c[0].Tunnel == model.VPNUp && c[0].BGP == model.VPNUp
 	})
 	ers := must[[]model.EffectiveRoute](t)(l.cloud.EffectiveRoutes(azSub, subs[0].ID))
 	if !slices.ContainsFunc(ers, func(r model.EffectiveRoute) bool {
@@ -144,38 +150,6 @@ func startVPNSite(t *testing.T, lab string, site *roottest.NS, gw netip.Addr) st
 	}
 	must[struct{}](t)(struct{}{}, d.Run(ctx, site.Handle, 10*time.Second))
 	return dir
-}
-
-// bgpState is the state of bgpd's session with peer, as `show bgp
-// neighbors PEER json` of the FRR whose files are in dir says.
-func bgpState(dir, peer string) string {
-	out, err := exec.Command("vtysh", "--vty_socket", dir, "-c", "show bgp neighbors "+peer+" json").Output()
-	if err != nil {
-		return ""
-	}
-	var m map[string]struct {
-		BGPState string `json:"bgpState"`
-	}
-	if json.Unmarshal(out, &m) != nil {
-		return ""
-	}
-	return m[peer].BGPState
-}
-
-// bgpRoutes are the destinations of the routes zebra installed (protocol
-// bgp) in a namespace.
-func bgpRoutes(t *testing.T, nl *netlink.Handle) []netip.Prefix {
-	rs, err := nl.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Protocol: rtprotBGP}, netlink.RT_FILTER_PROTOCOL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []netip.Prefix
-	for _, r := range rs {
-		if p, ok := prefixOf(r.Dst); ok {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // siteSAs lists the site charon's IKE SAs.

@@ -3,11 +3,13 @@ package realize
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -139,10 +141,12 @@ func (r *Realizer) removeStaleVPNs(p *plan) error {
 		}
 		errs = append(errs, r.removeVPN(v))
 		delete(r.live.vpns, id)
-		// What it learned goes with it (ignored when the connection is gone).
+		// What it learned and saw goes with it (ignored when the
+		// connection is gone).
 		if v.plan.bgp {
 			_ = r.cloud.SetVPNLearnedRoutes(v.plan.account, id, nil)
 		}
+		_ = r.cloud.SetVPNStatus(v.plan.account, id, "", "")
 	}
 	return errors.Join(errs...)
 }
@@ -206,10 +210,8 @@ func (r *Realizer) ensureVPN(x *vpnPlan) error {
 	if err := r.wireVPN(x, ns, rt, inet); err != nil {
 		return errors.Join(fmt.Errorf("realize: VPN connection %s: %w", x.id, err), r.removeVPN(v))
 	}
-	if x.bgp {
-		v.stop, v.done = make(chan struct{}), make(chan struct{})
-		go r.watchLearned(v)
-	}
+	v.stop, v.done = make(chan struct{}), make(chan struct{})
+	go r.watchVPN(v)
 	r.live.vpns[x.id] = v
 	rt.key = ""
 	return nil
@@ -369,43 +371,96 @@ func waitLink(ctx context.Context, ns *liveNS, name string) (netlink.Link, error
 	}
 }
 
-// watchLearned records, whenever they change, the routes the gateway's
-// bgpd installed (protocol bgp) on the connection, until stopped.
-func (r *Realizer) watchLearned(v *liveVPN) {
+// watchVPN records on the connection, whenever they change, the routes
+// the gateway's bgpd installed (protocol bgp) and, every second, whether
+// its tunnel (charon's IKE SA) and BGP session are up, until stopped.
+func (r *Realizer) watchVPN(v *liveVPN) {
 	defer close(v.done)
 	nl, err := netlink.NewHandleAt(v.ns.h)
 	if err != nil {
-		r.logf("realize: VPN connection %s: watch learned routes: %v", v.plan.id, err)
+		r.logf("realize: VPN connection %s: watch: %v", v.plan.id, err)
 		return
 	}
 	defer nl.Close()
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
 	var last []netip.Prefix
-	for {
+	for tick := 0; ; tick++ {
 		select {
 		case <-v.stop:
 			return
 		case <-t.C:
 		}
-		routes, err := nl.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Protocol: rtprotBGP}, netlink.RT_FILTER_PROTOCOL)
-		if err != nil {
+		if tick%5 == 0 {
+			tunnel, bgp := r.vpnStatus(v.plan)
+			_ = r.cloud.SetVPNStatus(v.plan.account, v.plan.id, tunnel, bgp)
+		}
+		if !v.plan.bgp {
 			continue
 		}
-		var got []netip.Prefix
-		for _, rt := range routes {
-			if p, ok := prefixOf(rt.Dst); ok {
-				got = append(got, p)
-			}
-		}
-		slices.SortFunc(got, func(a, b netip.Prefix) int { return strings.Compare(a.String(), b.String()) })
-		if slices.Equal(got, last) {
+		got, err := bgpRoutes(nl)
+		if err != nil || slices.Equal(got, last) {
 			continue
 		}
 		if err := r.cloud.SetVPNLearnedRoutes(v.plan.account, v.plan.id, got); err == nil {
 			last = got
 		}
 	}
+}
+
+// vpnStatus is what the gateway's charon says of its tunnel and its bgpd
+// of its session: model.VPNUp or model.VPNConnecting (the session empty
+// without BGP).
+func (r *Realizer) vpnStatus(x *vpnPlan) (tunnel, bgp string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	tunnel, bgp = model.VPNConnecting, ""
+	if out, err := ipsec.Swanctl(ctx, emulator.CharonDir(r.opts.Lab, x.node), "--list-sas"); err == nil {
+		if sas, err := ipsec.ParseSAs(out); err == nil && ipsec.Up(sas, "s2s") {
+			tunnel = model.VPNUp
+		}
+	}
+	if x.bgp {
+		bgp = model.VPNConnecting
+		if bgpState(ctx, filepath.Join(emulator.NodeDir(r.opts.Lab, x.node), "frr"), x.siteBGP.String()) == "Established" {
+			bgp = model.VPNUp
+		}
+	}
+	return tunnel, bgp
+}
+
+// bgpState is the state of bgpd's session with peer, as `show bgp
+// neighbors PEER json` of the FRR whose files are in dir says ("" when it
+// does not answer).
+func bgpState(ctx context.Context, dir, peer string) string {
+	out, err := exec.CommandContext(ctx, "vtysh", "--vty_socket", dir, "-c", "show bgp neighbors "+peer+" json").Output()
+	if err != nil {
+		return ""
+	}
+	var m map[string]struct {
+		BGPState string `json:"bgpState"`
+	}
+	if json.Unmarshal(out, &m) != nil {
+		return ""
+	}
+	return m[peer].BGPState
+}
+
+// bgpRoutes are the destinations of the routes zebra installed (protocol
+// bgp) in a namespace, sorted.
+func bgpRoutes(nl *netlink.Handle) ([]netip.Prefix, error) {
+	routes, err := nl.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Protocol: rtprotBGP}, netlink.RT_FILTER_PROTOCOL)
+	if err != nil {
+		return nil, err
+	}
+	var got []netip.Prefix
+	for _, rt := range routes {
+		if p, ok := prefixOf(rt.Dst); ok {
+			got = append(got, p)
+		}
+	}
+	slices.SortFunc(got, func(a, b netip.Prefix) int { return strings.Compare(a.String(), b.String()) })
+	return got, nil
 }
 
 // rtprotBGP is the route protocol zebra installs BGP routes with.

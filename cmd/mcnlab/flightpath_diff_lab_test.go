@@ -44,10 +44,13 @@ var (
 const fpPort = 5432
 
 // TestFlightPathDifferential deploys random valid topologies
-// (scenarios/differential's generator, every cloud it draws), changes
-// their rules at random through the cloud's API between cases (security
-// group rules authorized and revoked, network ACL entries, routes to the
-// internet gateway, run-time route approvals granted and revoked), and
+// (scenarios/differential's generator, on AWS, Azure and GCP in turn),
+// changes their rules at random through the cloud's API between cases
+// (AWS: security group rules authorized and revoked, network ACL entries,
+// routes to the internet gateway; Azure: NSG rules, allow or deny, at
+// free priorities among the controller's; GCP: firewall rules, allow or
+// deny, at 900, 1000 or 1100 for the workload's tag; everywhere run-time
+// route approvals granted and revoked), and
 // checks after each change that every compared pair's FlightPath verdict
 // equals what a ping and a TCP connect see.
 func TestFlightPathDifferential(t *testing.T) {
@@ -62,15 +65,16 @@ func TestFlightPathDifferential(t *testing.T) {
 	per := (*fpCases + *fpLabs - 1) / *fpLabs
 	done, compared, index := 0, 0, 0
 	for l := range *fpLabs {
-		c := rich(t, seed, &index)
-		t.Run(fmt.Sprintf("topology%d", l), func(t *testing.T) {
+		cl := differential.Clouds[l%len(differential.Clouds)]
+		c := rich(t, seed, &index, cl)
+		t.Run(fmt.Sprintf("topology%d-%s", l, cl), func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "topology.yaml")
 			if err := os.WriteFile(file, c.YAML, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("topology %d (case %d of seed %d): %s", l, c.Index, seed, c.Drawn)
 			lab := deployCloudLab(t, file, "fpd")
-			d := newFPLab(t, lab, c)
+			d := newFPLab(t, lab, c, cl)
 			d.open(t, r)
 			for i := 0; i < per && done < *fpCases; i++ {
 				what, ends := d.mutate(t, r)
@@ -86,13 +90,13 @@ func TestFlightPathDifferential(t *testing.T) {
 	}
 }
 
-// rich draws the next case of the seed from *index on that has at least
-// five endpoints and a spoke, so that a deployed topology has pairs
-// enough to compare.
-func rich(t *testing.T, seed uint64, index *int) differential.Case {
+// rich draws the next case of the seed on cloud cl from *index on that
+// has at least five endpoints and a spoke, so that a deployed topology has
+// pairs enough to compare (on Azure and GCP, and no site).
+func rich(t *testing.T, seed uint64, index *int, cl string) differential.Case {
 	t.Helper()
 	for ; ; *index++ {
-		c := differential.Generate(seed, *index, "fpd")
+		c := differential.GenerateOn(seed, *index, "fpd", cl)
 		top, err := topologies.Parse("case.yaml", c.YAML)
 		if err != nil {
 			t.Fatalf("case %d of seed %d: %v", *index, seed, err)
@@ -101,7 +105,11 @@ func rich(t *testing.T, seed uint64, index *int) differential.Case {
 		if err != nil {
 			t.Fatalf("case %d of seed %d: %v", *index, seed, err)
 		}
-		if len(cp.Endpoints) >= 5 && len(top.Cloud.Spokes) > 0 {
+		// A site by tunnel to a transit in Azure or GCP does not come up
+		// in the lab yet (its WireGuard tunnel stays down; seen here with
+		// seed 1607's Azure case 2 and GCP case 3): those clouds' labs
+		// draw on cases without sites.
+		if len(cp.Endpoints) >= 5 && len(top.Cloud.Spokes) > 0 && (cl == differential.AWS || len(top.Cloud.Sites) == 0) {
 			*index++
 			return c
 		}
@@ -120,6 +128,7 @@ type fpLab struct {
 	subnet  map[string]string // workload -> subnet ID
 	group   map[string]string // workload -> security group ID
 	vpc     map[string]string // workload -> VPC ID
+	cr      *cloudRules       // Azure's and GCP's rules (nil on AWS)
 	added   []undo            // changes that can be taken back
 	revoked []differential.Approval
 	cur     []string // the endpoints the change being made concerns
@@ -132,7 +141,7 @@ type undo struct {
 	do   func(context.Context) error
 }
 
-func newFPLab(t *testing.T, lab string, c differential.Case) *fpLab {
+func newFPLab(t *testing.T, lab string, c differential.Case, cl string) *fpLab {
 	t.Helper()
 	ctx := t.Context()
 	for _, a := range c.Approve {
@@ -144,29 +153,38 @@ func newFPLab(t *testing.T, lab string, c differential.Case) *fpLab {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ep, err := mcnlab.ReadEndpoint(lab, "aws")
+	apiCl, err := mcnlab.API(lab)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := awsprov.LabConfig(&ep, cp.Accounts[0].Region)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := mcnlab.API(lab)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &fpLab{lab: lab, c: c, plan: cp, ec2: ec2.NewFromConfig(cfg), api: cl, addr: map[string]netip.Addr{}, ns: map[string]string{},
+	d := &fpLab{lab: lab, c: c, plan: cp, api: apiCl, addr: map[string]netip.Addr{}, ns: map[string]string{},
 		subnet: map[string]string{}, group: map[string]string{}, vpc: map[string]string{}}
+	if cl == differential.AWS {
+		ep, err := mcnlab.ReadEndpoint(lab, "aws")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := awsprov.LabConfig(&ep, cp.Accounts[0].Region)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.ec2 = ec2.NewFromConfig(cfg)
+	}
+	ids := map[string]string{}
 	for _, e := range cp.Endpoints {
 		if e.Site != "" {
 			d.addr[e.Name], d.ns[e.Name] = e.Address, emulator.NamespaceName(lab, e.Name)
 		} else {
 			in := instances[e.Instance]
-			d.addr[e.Name], d.ns[e.Name] = in.PrivateIP, emulator.InstanceNamespace(lab, in.ID)
-			d.describe(t, e.Name, in.ID)
+			d.addr[e.Name], d.ns[e.Name], ids[e.Name] = in.PrivateIP, emulator.InstanceNamespace(lab, in.ID), in.ID
+			if d.ec2 != nil {
+				d.describe(t, e.Name, in.ID)
+			}
 		}
 		serveHiOn(t, d.ns[e.Name], netip.AddrPortFrom(netip.IPv4Unspecified(), fpPort))
+	}
+	if cl != differential.AWS {
+		d.cr = newCloudRules(t, d, cl, ids)
 	}
 	d.settle(t)
 	return d
@@ -177,6 +195,9 @@ func newFPLab(t *testing.T, lab string, c differential.Case) *fpLab {
 // block some of them.
 func (d *fpLab) open(t *testing.T, r *rand.Rand) {
 	t.Helper()
+	if d.cr != nil {
+		return // the NSGs and firewalls admit what the topology's allow lists say
+	}
 	for _, e := range d.plan.Endpoints {
 		if e.VPC != "" && r.IntN(2) == 0 {
 			what, err := d.authorize(t.Context(), e.Name, "-1", netip.MustParsePrefix("10.0.0.0/8"))

@@ -25,6 +25,9 @@ import (
 // endpoints it concerns, whose pairs are compared first.
 func (d *fpLab) mutate(t *testing.T, r *rand.Rand) (string, []string) {
 	t.Helper()
+	if d.cr != nil {
+		return d.mutateCloud(t, r)
+	}
 	w, peer := d.pickPair(t, r)
 	src := netip.PrefixFrom(d.addr[peer.Name], 32)
 	if r.IntN(2) == 0 {
@@ -263,6 +266,9 @@ func (d *fpLab) toggleApproval(t *testing.T, r *rand.Rand) string {
 // subnet.
 func (d *fpLab) learned(t *testing.T, w string) map[netip.Prefix]bool {
 	t.Helper()
+	if d.cr != nil {
+		return d.learnedOf(t, w)
+	}
 	rts, err := d.ec2.DescribeRouteTables(t.Context(), &ec2.DescribeRouteTablesInput{Filters: []ec2types.Filter{
 		{Name: sdkaws.String("association.subnet-id"), Values: []string{d.subnet[w]}}}})
 	if err != nil || len(rts.RouteTables) != 1 {

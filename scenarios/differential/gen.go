@@ -416,6 +416,11 @@ func (g *gen) drawWorkload(v *vpcDraw, used map[netip.Addr]bool) []string {
 		var a netip.Addr
 		for {
 			h := 4 + r.IntN(size(s.cidr)-5)
+			if g.cloud == GCP && h == size(s.cidr)-2 {
+				// GCP reserves a subnet's second-to-last address too.
+				// GCP: https://cloud.google.com/vpc/docs/subnets#unusable-ip-addresses-in-every-subnet
+				h--
+			}
 			if si == v.gwSub && v.role != "" && g.p(0.3) {
 				h = 10 + r.IntN(2) // where the gateways would go
 			}

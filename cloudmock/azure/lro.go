@@ -101,7 +101,7 @@ func serveResource[T any](q *request, group, name string, r resource[T]) {
 
 // operation answers an operation's status: every operation has succeeded.
 func (s *Server) operation(q *request, kind, id string) {
-	if kind == "operationresults" && s.nicActionResult(q, id) {
+	if kind == "operationresults" && (s.nicActionResult(q, id) || s.vngActionResult(q, id)) {
 		return
 	}
 	if kind == "operationresults" {

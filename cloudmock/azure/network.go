@@ -27,10 +27,11 @@ func init() {
 		"networkinterfaces": {name: "networkInterfaces", children: map[string]string{"ipconfigurations": "ipConfigurations"},
 			list: (*Server).listNICs, serve: (*Server).serveNIC, child: (*Server).serveIPConfig,
 			actions: map[string]string{"effectiveroutetable": "effectiveRouteTable", "effectivenetworksecuritygroups": "effectiveNetworkSecurityGroups"}},
-		"natgateways":            {name: "natGateways", list: (*Server).listNATs, serve: (*Server).serveNAT},
-		"virtualnetworkgateways": {name: "virtualNetworkGateways", list: (*Server).listVNGs, serve: (*Server).serveVNG},
-		"localnetworkgateways":   {name: "localNetworkGateways", list: (*Server).listLocalGWs, serve: (*Server).serveLocalGW},
-		"connections":            {name: "connections", list: (*Server).listConns, serve: (*Server).serveConn},
+		"natgateways": {name: "natGateways", list: (*Server).listNATs, serve: (*Server).serveNAT},
+		"virtualnetworkgateways": {name: "virtualNetworkGateways", list: (*Server).listVNGs, serve: (*Server).serveVNG,
+			actions: map[string]string{"getlearnedroutes": "getLearnedRoutes", "getbgppeerstatus": "getBgpPeerStatus"}},
+		"localnetworkgateways": {name: "localNetworkGateways", list: (*Server).listLocalGWs, serve: (*Server).serveLocalGW},
+		"connections":          {name: "connections", list: (*Server).listConns, serve: (*Server).serveConn},
 		"expressroutecircuits": {name: "expressRouteCircuits", children: map[string]string{"peerings": "peerings", "authorizations": "authorizations"},
 			list: (*Server).listCircuits, serve: (*Server).serveCircuit, child: (*Server).serveCircuitChild},
 		"networksecuritygroups": {name: "networkSecurityGroups",
@@ -65,6 +66,8 @@ func (s *Server) serveNetwork(q *request, group string, w []string) {
 		s.listNetwork(q, group, w[0])
 	case len(w) == 2:
 		t.serve(s, q, group, w[1])
+	case len(w) == 3 && t.actions[lower(w[2])] != "" && t.name == "virtualNetworkGateways":
+		s.serveVNGAction(q, group, w[1], w[2])
 	case len(w) == 3 && t.actions[lower(w[2])] != "":
 		s.serveNICAction(q, group, w[1], w[2])
 	case len(w) <= 4 && t.children[lower(w[2])] != "":

@@ -33,9 +33,14 @@ func (s *Server) serveNICAction(q *request, group, name, action string) {
 		writeError(q.w, err)
 		return
 	}
-	tok := "nic." + base64.RawURLEncoding.EncodeToString([]byte(e.Scope+"/"+e.Name+"/"+lower(action)))
+	acceptAction(q, e.Region, "nic."+base64.RawURLEncoding.EncodeToString([]byte(e.Scope+"/"+e.Name+"/"+lower(action))))
+}
+
+// acceptAction answers a POST action as a long-running operation: 202
+// with a Location (the operation tok of region) to its result.
+func acceptAction(q *request, region, tok string) {
 	h := q.w.Header()
-	h.Set("Location", q.base+"/subscriptions/"+q.sub+"/providers/Microsoft.Network/locations/"+e.Region+"/operationResults/"+tok+
+	h.Set("Location", q.base+"/subscriptions/"+q.sub+"/providers/Microsoft.Network/locations/"+region+"/operationResults/"+tok+
 		"?api-version="+q.URL.Query().Get("api-version"))
 	h.Set("Retry-After", "0")
 	q.w.WriteHeader(http.StatusAccepted)

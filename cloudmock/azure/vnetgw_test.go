@@ -2,6 +2,8 @@ package azure
 
 import (
 	"context"
+	"errors"
+	"net/netip"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -85,7 +87,42 @@ func TestGateways(t *testing.T) {
 		}
 	}
 	poll(cc.BeginDelete(ctx, "rg1", "s2s", nil)).must(t)
+	checkBGPActions(t, e, gc, cc, g, l)
 	poll(gc.BeginDelete(ctx, "rg1", "gw", nil)).must(t)
 	poll(pc.BeginDelete(ctx, "rg1", "pip1", nil)).must(t)
 	poll(lc.BeginDelete(ctx, "rg1", "onprem", nil)).must(t)
+}
+
+// checkBGPActions: with a BGP connection whose learned routes and session
+// the realizer recorded, getLearnedRoutes lists the VNet's prefix (origin
+// Network) and the learned one (EBgp, from the local gateway's BGP
+// address), getBgpPeerStatus the peer Connected with its route count.
+// Azure: https://learn.microsoft.com/en-us/rest/api/network-gateway/virtual-network-gateways/get-learned-routes — GatewayRoute; https://learn.microsoft.com/en-us/rest/api/network-gateway/virtual-network-gateways/get-bgp-peer-status — BgpPeerStatus
+func checkBGPActions(t *testing.T, e *env, gc *armnetwork.VirtualNetworkGatewaysClient, cc *armnetwork.VirtualNetworkGatewayConnectionsClient,
+	g armnetwork.VirtualNetworkGatewaysClientCreateOrUpdateResponse, l armnetwork.LocalNetworkGatewaysClientCreateOrUpdateResponse) {
+	t.Helper()
+	ctx := context.Background()
+	poll(cc.BeginCreateOrUpdate(ctx, "rg1", "s2s-bgp", armnetwork.VirtualNetworkGatewayConnection{Location: to.Ptr("eastus"),
+		Properties: &armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat{ConnectionType: to.Ptr(armnetwork.VirtualNetworkGatewayConnectionTypeIPsec),
+			VirtualNetworkGateway1: &armnetwork.VirtualNetworkGateway{ID: g.ID}, LocalNetworkGateway2: &armnetwork.LocalNetworkGateway{ID: l.ID},
+			SharedKey: to.Ptr("k3y"), EnableBgp: to.Ptr(true)}}, nil)).must(t)
+	v := e.cloud.VPNConnections(testSub)[0]
+	if err := errors.Join(e.cloud.SetVPNLearnedRoutes(testSub, v.ID, []netip.Prefix{netip.MustParsePrefix("172.16.1.0/24")}),
+		e.cloud.SetVPNStatus(testSub, v.ID, model.VPNUp, model.VPNUp)); err != nil {
+		t.Fatal(err)
+	}
+	lr := poll(gc.BeginGetLearnedRoutes(ctx, "rg1", "gw", nil)).must(t)
+	got := map[string]string{}
+	for _, r := range lr.Value {
+		got[*r.Network] = string(*r.Origin) + " " + *r.SourcePeer + " " + *r.LocalAddress
+	}
+	if len(got) != 2 || got["10.0.0.0/16"] != "Network 10.0.255.30 10.0.255.30" || got["172.16.1.0/24"] != "EBgp 172.16.0.1 10.0.255.30" {
+		t.Fatalf("learned routes: %v", got)
+	}
+	ps := poll(gc.BeginGetBgpPeerStatus(ctx, "rg1", "gw", nil)).must(t)
+	if len(ps.Value) != 1 || *ps.Value[0].Neighbor != "172.16.0.1" || *ps.Value[0].State != armnetwork.BgpPeerStateConnected ||
+		*ps.Value[0].Asn != 65001 || *ps.Value[0].RoutesReceived != 1 {
+		t.Fatalf("BGP peers: %+v", ps.Value)
+	}
+	poll(cc.BeginDelete(ctx, "rg1", "s2s-bgp", nil)).must(t)
 }

@@ -153,7 +153,7 @@ func (m *model) shape(p intent.Path) {
 		}
 		return
 	}
-	prefixes := map[string][]string{intent.StepFilter: {"security group: ", "network ACL: ", "firewall: ", "network security group: ", "VPC firewall: "},
+	prefixes := map[string][]string{intent.StepFilter: {"security group: ", "network ACL: ", "firewall: ", "network security group: ", "VPC firewall: ", "firewall rules: "},
 		intent.StepRoute:  {"no route: "},
 		intent.StepPolicy: {"domain policy: ", "no route: "}}
 	ok := false

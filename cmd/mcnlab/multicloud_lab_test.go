@@ -20,14 +20,15 @@ import (
 const multiCloud = "../../topologies/multicloud.yaml"
 
 // multiCloudOf is the cloud of each workload of multicloud.yaml.
-var multiCloudOf = map[string]string{"aws-app": "aws", "az-app": "azure", "az-db": "azure", "az-dev-app": "azure", "gcp-app": "gcp"}
+var multiCloudOf = map[string]string{"aws-app": "aws", "az-app": "azure", "az-db": "azure", "az-dev-app": "azure", "gcp-app": "gcp", "dc1-app": "on-prem"}
 
 // TestMultiCloudLab deploys topologies/multicloud.yaml: AWS, Azure and GCP
 // in one lab (one cloud process serving the three APIs on one dataplane,
 // the controller with a provider per account), a transit pair in each
 // cloud, the transits peered in a full mesh over tunnels between their
-// public addresses, spokes in each. Every pair of workloads, 14 of the 20
-// across clouds, is as `simulate --json` says, by ping (the matrix) and by
+// public addresses, spokes in each, and an on-prem data centre on a
+// private line to the AWS transit. Every pair of workloads and site hosts,
+// 24 of the 30 across clouds or to the data centre, is as `simulate --json` says, by ping (the matrix) and by
 // a TCP connection, and each blocked pair has simulate's reason; then the
 // Azure transit gateway that carries aws-app's traffic to az-app is
 // killed under a probe stream, and the traffic moves to its pair within
@@ -60,8 +61,8 @@ func TestMultiCloudLab(t *testing.T) {
 			cross++
 		}
 	}
-	if len(cm.Cells) != 20 || len(sim) != 20 || cross != 14 {
-		t.Errorf("%d pairs measured, %d simulated, %d across clouds; want 20, 20, 14", len(cm.Cells), len(sim), cross)
+	if len(cm.Cells) != 30 || len(sim) != 30 || cross != 24 {
+		t.Errorf("%d pairs measured, %d simulated, %d across clouds or to the data centre; want 30, 30, 24", len(cm.Cells), len(sim), cross)
 	}
 	for pair, reason := range map[[2]string]string{
 		{"gcp-app", "az-db"}:      "network security group: az-db admits only 10.1.0.0/16, 10.2.0.0/16",
@@ -114,19 +115,20 @@ func multiCloudRestart(t *testing.T, lab string) {
 	}
 }
 
-// multiCloudTCP connects from every workload to every other on a port
-// each listens on, concurrently: a pair connects exactly when simulate
-// says it reaches (the one that should is given three tries of 1.5 s).
+// multiCloudTCP connects from every workload and site host to every
+// other on a port each listens on, concurrently: a pair connects exactly
+// when simulate says it reaches (the one that should is given three tries
+// of 1.5 s).
 func multiCloudTCP(t *testing.T, lab string, want map[[2]string]mcnlab.Pair) {
-	_, instances, err := mcnlab.PlanAndInstances(context.Background(), lab)
+	targets, err := mcnlab.Targets(context.Background(), lab)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name := range multiCloudOf {
-		in := instances[name]
-		dst := netip.AddrPortFrom(in.PrivateIP, 7070)
+		in := targets[name]
+		dst := netip.AddrPortFrom(in.Address, 7070)
 		var ln net.Listener
-		if err := netns.Do(emulator.InstanceNamespace(lab, in.ID), func() (err error) { ln, err = net.Listen("tcp4", dst.String()); return err }); err != nil {
+		if err := netns.Do(in.Namespace, func() (err error) { ln, err = net.Listen("tcp4", dst.String()); return err }); err != nil {
 			t.Fatal(err)
 		}
 		defer ln.Close()
@@ -145,11 +147,11 @@ func multiCloudTCP(t *testing.T, lab string, want map[[2]string]mcnlab.Pair) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			from, to := instances[pair[0]], instances[pair[1]]
-			dst := netip.AddrPortFrom(to.PrivateIP, 7070).String()
+			from, to := targets[pair[0]], targets[pair[1]]
+			dst := netip.AddrPortFrom(to.Address, 7070).String()
 			ok := false
 			for try := 0; try < 3 && !ok && (try == 0 || p.Reach); try++ {
-				_ = netns.Do(emulator.InstanceNamespace(lab, from.ID), func() error {
+				_ = netns.Do(from.Namespace, func() error {
 					c, err := net.DialTimeout("tcp4", dst, 1500*time.Millisecond)
 					if err == nil {
 						ok = true

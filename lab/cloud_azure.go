@@ -94,6 +94,7 @@ func startAzureCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds c
 	if cp.Topology.Internet != nil {
 		argv = append(argv, "--internet", TopologyFile(lab)) // its servers and the VNets' resolvers (168.63.129.16)
 	}
+	argv = append(argv, uplinkArgs(lab, cp)...) // sites by tunnel reach the gateways' public IPs
 	addr, err := runCloud(ctx, lab, argv, accountsOf(creds))
 	if err != nil {
 		return err

@@ -98,7 +98,7 @@ func startMultiCloudAs(ctx context.Context, lab string, cp *intent.Plan, eps map
 	if _, ok := eps[cloudProvider]; ok {
 		argv = append(argv, awsCloudArgs(lab, cp)...)
 	} else {
-		argv = append(argv, internetArgs(lab, cp)...)
+		argv = append(append(argv, uplinkArgs(lab, cp)...), internetArgs(lab, cp)...)
 	}
 	out, err := runCloud(ctx, lab, argv, strings.Join(accounts, " "))
 	if err != nil {

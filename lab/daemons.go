@@ -216,17 +216,29 @@ func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.
 
 // awsCloudArgs are the flags of the emulated AWS that serve the plan's
 // sites and the emulated internet: the accounts' quotas, each site's
-// private line (Direct Connect) or uplink, each laptop's uplink, and the
+// private line (Direct Connect), the uplinks (uplinkArgs), and the
 // topology's internet block (internetArgs).
 func awsCloudArgs(lab string, cp *intent.Plan) []string {
 	argv := QuotaArgs(cp.Topology.Cloud.Accounts)
 	for _, s := range cp.Topology.Cloud.Sites {
-		ns := emulator.NamespaceName(lab, s.Name)
-		if up, ok := cp.Uplink(s.Name); ok {
-			argv = append(argv, "--uplink", s.Name+"="+ns+":"+intent.UplinkInterface+":"+up.String())
-		} else {
+		if _, ok := cp.Uplink(s.Name); !ok {
 			// The line is at a location of its transit's region.
-			argv = append(argv, "--circuit", s.Name+"="+ns+":"+intent.LineInterface+":"+cp.LineRegion(s.Name))
+			argv = append(argv, "--circuit", s.Name+"="+emulator.NamespaceName(lab, s.Name)+":"+intent.LineInterface+":"+cp.LineRegion(s.Name))
+		}
+	}
+	argv = append(argv, uplinkArgs(lab, cp)...)
+	return append(argv, internetArgs(lab, cp)...)
+}
+
+// uplinkArgs are the flags that link to the emulated internet each site
+// that reaches its transit by tunnel, each laptop and each site2cloud
+// branch: what every cloud's process serves, as the internet is the
+// lab's, not one provider's.
+func uplinkArgs(lab string, cp *intent.Plan) []string {
+	var argv []string
+	for _, s := range cp.Topology.Cloud.Sites {
+		if up, ok := cp.Uplink(s.Name); ok {
+			argv = append(argv, "--uplink", s.Name+"="+emulator.NamespaceName(lab, s.Name)+":"+intent.UplinkInterface+":"+up.String())
 		}
 	}
 	for _, l := range cp.Laptops() {
@@ -235,7 +247,7 @@ func awsCloudArgs(lab string, cp *intent.Plan) []string {
 	for _, s := range cp.S2CSites() {
 		argv = append(argv, "--uplink", s.Name+"="+emulator.NamespaceName(lab, s.Name)+":"+intent.UplinkInterface+":"+s.Uplink.String())
 	}
-	return append(argv, internetArgs(lab, cp)...)
+	return argv
 }
 
 // internetArgs is the flag that serves the topology's internet block

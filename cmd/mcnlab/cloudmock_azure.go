@@ -53,8 +53,15 @@ func (f *serveFlags) runAzure(cmd *cobra.Command) error {
 	if f.lab == "" {
 		return errors.New("--provider azure needs --lab: ARM is served over HTTPS with the lab's certificate authority")
 	}
-	if len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 {
-		return errors.New("--provider azure: --circuit, --uplink, --line and --quota are AWS's (not served for Azure yet)")
+	if len(f.circuits)+len(f.apiLines)+len(f.quotaSpecs) > 0 {
+		return errors.New("--provider azure: --circuit, --line and --quota are AWS's (not served for Azure yet)")
+	}
+	if len(f.uplinkSpecs) > 0 && f.lab == "" {
+		return errors.New("--uplink needs --lab: an uplink is realized in a lab's namespaces")
+	}
+	uplinks, err := parseUplinks(f.uplinkSpecs)
+	if err != nil {
+		return err
 	}
 	in, err := parseInternet(f.internetFile, f.lab)
 	if err != nil {
@@ -98,7 +105,7 @@ func (f *serveFlags) runAzure(cmd *cobra.Command) error {
 	}
 	// A lab's cloud restarted on its state file adopts the dataplane its
 	// predecessor made, as the AWS cloud does.
-	cl, err := startCloudLab(cmd.Context(), f.lab, f.join, f.join && cs != nil && cs.loaded, cloud, nil, nil, in)
+	cl, err := startCloudLab(cmd.Context(), f.lab, f.join, f.join && cs != nil && cs.loaded, cloud, nil, uplinks, in)
 	if err != nil {
 		return err
 	}

@@ -65,8 +65,15 @@ func gcpTokenFile(lab string) string { return filepath.Join(state.Dir(lab), "gcp
 // runGCP serves the Compute Engine API for --provider gcp until cmd's
 // context ends.
 func (f *serveFlags) runGCP(cmd *cobra.Command) error {
-	if len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 {
-		return errors.New("--provider gcp: --circuit, --uplink, --line and --quota are AWS's (not served for GCP yet)")
+	if len(f.circuits)+len(f.apiLines)+len(f.quotaSpecs) > 0 {
+		return errors.New("--provider gcp: --circuit, --line and --quota are AWS's (not served for GCP yet)")
+	}
+	if len(f.uplinkSpecs) > 0 && f.lab == "" {
+		return errors.New("--uplink needs --lab: an uplink is realized in a lab's namespaces")
+	}
+	uplinks, err := parseUplinks(f.uplinkSpecs)
+	if err != nil {
+		return err
 	}
 	in, err := parseInternet(f.internetFile, f.lab)
 	if err != nil {
@@ -119,7 +126,7 @@ func (f *serveFlags) runGCP(cmd *cobra.Command) error {
 		// routes and instances; a call's change is in the dataplane when
 		// it returns (InForce). A cloud restarted on its state file adopts
 		// the dataplane its predecessor made, as the AWS and Azure clouds do.
-		cl, err := startCloudLab(cmd.Context(), f.lab, f.join, f.join && cs != nil && cs.loaded, cloud, nil, nil, in)
+		cl, err := startCloudLab(cmd.Context(), f.lab, f.join, f.join && cs != nil && cs.loaded, cloud, nil, uplinks, in)
 		if err != nil {
 			return err
 		}

@@ -33,7 +33,8 @@ each other. Accounts come only from ` + mcnlab.AccountsEnv + `, each word
 PROVIDER/ACCOUNT as that provider's --account takes it (aws/ID:KEY:SECRET,
 azure/SUBSCRIPTION_ID:CLIENT_ID:CLIENT_SECRET, gcp/PROJECT_ID:TOKEN);
 --addr-file gets a line "PROVIDER HOST:PORT" per provider. --circuit,
---uplink, --line and --quota are AWS's and need aws among the providers;
+--line and --quota are AWS's and need aws among the providers; --uplink
+links a site to the one internet whichever clouds are served;
 --internet serves every cloud's VPCs; --state keeps every cloud's model in
 one file.`
 
@@ -123,8 +124,8 @@ func (f *serveFlags) runMulti(cmd *cobra.Command) error {
 	}
 	// AWS's flags, parsed as for --provider aws alone.
 	f.accounts, f.accountsChanged = accts["aws"], true
-	if !has("aws") && len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 {
-		return errors.New("--also: --circuit, --uplink, --line and --quota are AWS's: serve aws too")
+	if !has("aws") && len(f.circuits)+len(f.apiLines)+len(f.quotaSpecs) > 0 {
+		return errors.New("--also: --circuit, --line and --quota are AWS's: serve aws too")
 	}
 	s, err := f.parse()
 	if err != nil {

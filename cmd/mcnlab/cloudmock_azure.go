@@ -15,6 +15,7 @@ import (
 
 	cmazure "github.com/mcnlab/mcnlab/cloudmock/azure"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
+	"github.com/mcnlab/mcnlab/cloudmock/realize"
 	ctlcloud "github.com/mcnlab/mcnlab/controller/cloud"
 	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
@@ -53,13 +54,7 @@ func (f *serveFlags) runAzure(cmd *cobra.Command) error {
 	if f.lab == "" {
 		return errors.New("--provider azure needs --lab: ARM is served over HTTPS with the lab's certificate authority")
 	}
-	if len(f.circuits)+len(f.apiLines)+len(f.quotaSpecs) > 0 {
-		return errors.New("--provider azure: --circuit, --line and --quota are AWS's (not served for Azure yet)")
-	}
-	if len(f.uplinkSpecs) > 0 && f.lab == "" {
-		return errors.New("--uplink needs --lab: an uplink is realized in a lab's namespaces")
-	}
-	uplinks, err := parseUplinks(f.uplinkSpecs)
+	uplinks, err := f.uplinksOf("azure", "Azure")
 	if err != nil {
 		return err
 	}
@@ -216,4 +211,17 @@ func azureEnv(lab string, lc ctlcloud.Endpoint) (string, error) {
 	fmt.Fprintf(&b, "az login --service-principal --username %s --password=%s --tenant %s --only-show-errors >/dev/null\n", q(lc.Credentials.KeyID), q(lc.Credentials.Secret), q(cmazure.LabTenant))
 	fmt.Fprintf(&b, "az account set --subscription %s --only-show-errors\n", q(lc.AccountID))
 	return b.String(), nil
+}
+
+// uplinksOf checks the site flags of a cloud other than AWS's: its
+// process serves the sites' uplinks to the lab's internet, not AWS's
+// private lines or quotas.
+func (f *serveFlags) uplinksOf(provider, name string) ([]realize.Uplink, error) {
+	if len(f.circuits)+len(f.apiLines)+len(f.quotaSpecs) > 0 {
+		return nil, fmt.Errorf("--provider %s: --circuit, --line and --quota are AWS's (not served for %s yet)", provider, name)
+	}
+	if len(f.uplinkSpecs) > 0 && f.lab == "" {
+		return nil, errors.New("--uplink needs --lab: an uplink is realized in a lab's namespaces")
+	}
+	return parseUplinks(f.uplinkSpecs)
 }

@@ -65,13 +65,7 @@ func gcpTokenFile(lab string) string { return filepath.Join(state.Dir(lab), "gcp
 // runGCP serves the Compute Engine API for --provider gcp until cmd's
 // context ends.
 func (f *serveFlags) runGCP(cmd *cobra.Command) error {
-	if len(f.circuits)+len(f.apiLines)+len(f.quotaSpecs) > 0 {
-		return errors.New("--provider gcp: --circuit, --line and --quota are AWS's (not served for GCP yet)")
-	}
-	if len(f.uplinkSpecs) > 0 && f.lab == "" {
-		return errors.New("--uplink needs --lab: an uplink is realized in a lab's namespaces")
-	}
-	uplinks, err := parseUplinks(f.uplinkSpecs)
+	uplinks, err := f.uplinksOf("gcp", "GCP")
 	if err != nil {
 		return err
 	}

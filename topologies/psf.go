@@ -104,7 +104,7 @@ func (c *checker) checkPSF(t *Topology) {
 			}
 		}
 		sub := c.refSubnet(join(path, "subnet"), g.Pos, g.Subnet, v)
-		c.checkApplianceAddress(v, g.Address, g.Pos, sub, join(path, "address"))
+		c.checkApplianceAddress(v, providerOfVPC(t.Cloud, v), g.Address, g.Pos, sub, join(path, "address"))
 		pp := join(path, "protects")
 		if c.bad[pp] {
 			continue

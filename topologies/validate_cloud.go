@@ -437,12 +437,8 @@ func (c *checker) checkWorkload(v *VPC, w *Workload, path string, x *cloudIndex)
 			c.errf(ap, w.Pos, "%s is IPv6; the cloud intent of format v1 is IPv4 only: write an address such as 10.1.1.10", a)
 		case sub != nil && x.subnetOK[sub] && !sub.CIDR.Contains(a):
 			c.errf(ap, w.Pos, "%s is not in subnet %s (%s); use an address inside it, such as %s", a, sub.Name, sub.CIDR, firstUsable(sub.CIDR))
-		case sub != nil && x.subnetOK[sub] && awsReserved(sub.CIDR, a):
-			// https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html:
-			// "The first four IP addresses and the last IP address in each
-			// subnet CIDR block are not available for your use".
-			c.errf(ap, w.Pos, "%s is reserved by AWS in subnet %s (%s): the first four addresses and the last one of a subnet are; use one of %s..%s",
-				a, sub.Name, sub.CIDR, firstUsable(sub.CIDR), lastAddr(sub.CIDR).Prev())
+		case sub != nil && x.subnetOK[sub] && reservedIn(x.provider(v), sub, a) != "":
+			c.errf(ap, w.Pos, "%s", reservedIn(x.provider(v), sub, a))
 		default:
 			c.addrUnique(a, ap, w.Pos, who{"workload", w.Name, ap}, x)
 		}
@@ -455,6 +451,14 @@ func (c *checker) checkWorkload(v *VPC, w *Workload, path string, x *cloudIndex)
 // firstUsable is the first address AWS lets an instance have in a subnet.
 func firstUsable(p netip.Prefix) netip.Addr {
 	return p.Addr().Next().Next().Next().Next()
+}
+
+// provider is the provider of v's account, or "" when it has none.
+func (x *cloudIndex) provider(v *VPC) Provider {
+	if a := x.accounts[v.Account]; a != nil {
+		return a.Provider
+	}
+	return ""
 }
 
 // awsReserved reports whether a is one of the 5 addresses AWS reserves in

@@ -21,7 +21,7 @@ func (c *checker) checkEgress(t *Topology) {
 		e := v.Egress
 		path := join(join("vpcs", v.Name), "egress")
 		sub := c.refSubnet(join(path, "subnet"), e.Pos, e.Subnet, v)
-		c.checkApplianceAddress(v, e.Address, e.Pos, sub, join(path, "address"))
+		c.checkApplianceAddress(v, providerOfVPC(t.Cloud, v), e.Address, e.Pos, sub, join(path, "address"))
 		c.checkEgressPrivate(t.Cloud, v, path)
 		c.checkEnum(join(path, "base"), e.Pos, string(e.Base), "base policy", egressBases)
 		for _, tag := range e.Tags {
@@ -46,8 +46,8 @@ func (c *checker) checkEgress(t *Topology) {
 
 // checkApplianceAddress checks the address a of a gateway instance of v
 // (an egress or PSF gateway) at path ap: IPv4, in its subnet, not
-// reserved, not a workload's.
-func (c *checker) checkApplianceAddress(v *VPC, a netip.Addr, pos Pos, sub *Subnet, ap string) {
+// reserved by the provider prov, not a workload's.
+func (c *checker) checkApplianceAddress(v *VPC, prov Provider, a netip.Addr, pos Pos, sub *Subnet, ap string) {
 	if c.bad[ap] || !a.IsValid() {
 		return
 	}
@@ -60,9 +60,8 @@ func (c *checker) checkApplianceAddress(v *VPC, a netip.Addr, pos Pos, sub *Subn
 	case !sub.CIDR.Contains(a):
 		c.errf(ap, pos, "%s is not in the gateway's subnet %s (%s); use an address inside it, such as %s", a, sub.Name, sub.CIDR, lastAddr(sub.CIDR).Prev())
 		return
-	case awsReserved(sub.CIDR, a):
-		c.errf(ap, pos, "%s is reserved by AWS in subnet %s (%s): the first four addresses and the last one of a subnet are; use one of %s..%s",
-			a, sub.Name, sub.CIDR, firstUsable(sub.CIDR), lastAddr(sub.CIDR).Prev())
+	case reservedIn(prov, sub, a) != "":
+		c.errf(ap, pos, "%s", reservedIn(prov, sub, a))
 		return
 	}
 	for _, w := range v.Workloads {

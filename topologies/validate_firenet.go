@@ -62,12 +62,13 @@ func (c *checker) checkFirewalls(cl *Cloud, tr *Transit, path string) {
 		c.errf(fp, f.Pos, "a firenet needs at least one firewall, such as firewalls: {fw1: {}, fw2: {}}")
 	}
 	var sub *Subnet
+	var prov Provider
 	used := map[netip.Addr]string{} // address -> path of its first user
 	for _, v := range cl.VPCs {
 		if v == nil || v.Name != tr.VPC {
 			continue
 		}
-		sub = v.subnet(tr.Subnet)
+		sub, prov = v.subnet(tr.Subnet), providerOfVPC(cl, v)
 		for _, w := range v.Workloads {
 			if w != nil && w.Address.IsValid() {
 				used[w.Address] = join(join(join("vpcs", v.Name), "workloads"), w.Name)
@@ -91,9 +92,8 @@ func (c *checker) checkFirewalls(cl *Cloud, tr *Transit, path string) {
 		case !sub.CIDR.Contains(a):
 			c.errf(ap, fw.Pos, "%s is not in the transit's subnet %s (%s), where its gateways reach the firewalls; use an address inside it, such as %s",
 				a, sub.Name, sub.CIDR, lastAddr(sub.CIDR).Prev())
-		case awsReserved(sub.CIDR, a):
-			c.errf(ap, fw.Pos, "%s is reserved by AWS in subnet %s (%s): the first four addresses and the last one of a subnet are; use one of %s..%s",
-				a, sub.Name, sub.CIDR, firstUsable(sub.CIDR), lastAddr(sub.CIDR).Prev())
+		case reservedIn(prov, sub, a) != "":
+			c.errf(ap, fw.Pos, "%s", reservedIn(prov, sub, a))
 		case used[a] != "":
 			c.errf(ap, fw.Pos, "duplicate address %s; already used by %s", a, c.where(used[a]))
 		default:

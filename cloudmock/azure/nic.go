@@ -178,6 +178,9 @@ func (s *Server) planNIC(q *request, self string, in nicBody) (nicPlan, error) {
 	if p.subnet, err = s.subnetRef(q.sub, c.Properties.Subnet.ID); err != nil {
 		return p, err
 	}
+	if isGatewaySubnet(p.subnet) {
+		return p, errGatewaySubnetInUse()
+	}
 	if p.ip, err = staticAddress(self, p.cfgName, p.subnet, c.Properties); err != nil {
 		return p, err
 	}

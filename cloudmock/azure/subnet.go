@@ -138,6 +138,9 @@ func (s *Server) planSubnet(sub, vnet string, space []netip.Prefix, b subnetBody
 		if plan.nsg, err = s.resolveRef(sub, r.ID, "networkSecurityGroups", model.KindNetworkSecurityGroup); err != nil {
 			return subnetPlan{}, err
 		}
+		if isGatewaySubnetName(b.Name) {
+			return subnetPlan{}, errNSGOnGatewaySubnet(r.ID)
+		}
 	}
 	if r := b.Properties.RouteTable; r != nil && r.ID != "" {
 		if plan.table, err = s.resolveRef(sub, r.ID, "routeTables", model.KindRouteTable); err != nil {

@@ -166,4 +166,25 @@ func bgpIn(b *bgpSettings) (int64, netip.Addr, error) {
 // isGatewaySubnet reports whether a subnet may hold a virtual network
 // gateway.
 // Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/vpn-gateway-about-vpn-gateway-settings#gwsub — the gateway subnet must be named GatewaySubnet
-func isGatewaySubnet(sn model.Subnet) bool { return strings.EqualFold(sn.Name, "GatewaySubnet") }
+func isGatewaySubnet(sn model.Subnet) bool { return isGatewaySubnetName(sn.Name) }
+
+// isGatewaySubnetName reports whether a subnet of that name is the
+// GatewaySubnet (names compare case-insensitively in ARM).
+func isGatewaySubnetName(name string) bool { return strings.EqualFold(name, "GatewaySubnet") }
+
+// errGatewaySubnetInUse refuses anything but a virtual network gateway
+// (a network interface) in the GatewaySubnet, with the code and message
+// Azure answers.
+// Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/vpn-gateway-about-vpn-gateway-settings#gwsub — never deploy other resources to the gateway subnet; the answer, Code="GatewaySubnet" Message="Subnet with name 'GatewaySubnet' can be used only for the Gateway resource.", as Azure gave it in https://github.com/Azure/azure-rest-api-specs/issues/11861 (and a network interface error code in https://github.com/Azure/aks-deployer/blob/master/pkg/armerror/const.go)
+func errGatewaySubnetInUse() error {
+	return fail(http.StatusBadRequest, "GatewaySubnet", "Subnet with name 'GatewaySubnet' can be used only for the Gateway resource.")
+}
+
+// errNSGOnGatewaySubnet refuses a network security group on the
+// GatewaySubnet, with the code and message Azure answers.
+// Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/vpn-gateway-about-vpn-gateway-settings#gwsub — network security groups on the gateway subnet aren't supported; the answer, Code="NetworkSecurityGroupCannotBeAttachedToGatewaySubnet", as Azure gave it in https://github.com/Azure-Terraform/terraform-azurerm-virtual-network/issues/18
+func errNSGOnGatewaySubnet(nsgID string) error {
+	name := nsgID[strings.LastIndex(nsgID, "/")+1:]
+	return fail(http.StatusBadRequest, "NetworkSecurityGroupCannotBeAttachedToGatewaySubnet",
+		"The operation failed because the network security group %s can not be associated to the GatewaySubnet. Please remove the network security group associated to the GatewaySubnet. No changes have occurred on the gateway at this time. See here for additional details: https://aka.ms/GatewaySubnet.", clip(name))
+}

@@ -94,6 +94,7 @@ type EndpointSpec struct {
 	Policy           string   // empty: DefaultEndpointPolicy
 	PrivateDNS       bool     // interface
 	Tags             map[string]string
+	Scope            string // the endpoint's scope (an OCI service gateway's compartment); empty for AWS
 }
 
 // checkPolicy checks that a policy document is JSON.
@@ -145,7 +146,7 @@ func (c *Cloud) CreateVPCEndpoint(account string, spec EndpointSpec) (VPCEndpoin
 	default:
 		return VPCEndpoint{}, errf(CodeInvalidParameter, KindVPCEndpoint, string(spec.Type), "The VPC endpoint type '%s' is not valid.", string(spec.Type))
 	}
-	if e.ID, err = c.newIDLocked(account, KindVPCEndpoint, Place{Region: n.Region}); err != nil {
+	if e.ID, err = c.newIDLocked(account, KindVPCEndpoint, Place{Region: n.Region, Scope: spec.Scope}); err != nil {
 		return VPCEndpoint{}, err
 	}
 	for _, rt := range tables {
@@ -161,7 +162,7 @@ func (c *Cloud) CreateVPCEndpoint(account string, spec EndpointSpec) (VPCEndpoin
 	}
 	e.SecurityGroupIDs = groups
 	c.endpoints.put(e)
-	c.registerLocked(KindVPCEndpoint, e.ID, account, n.Region, spec.Tags)
+	c.registerAtLocked(KindVPCEndpoint, e.ID, account, Place{Region: n.Region, Scope: spec.Scope}, spec.Tags)
 	return e.copy(c), nil
 }
 

@@ -51,6 +51,8 @@ var ociTypes = map[Kind]string{
 	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingIPsec.htm — a CPE and an IPSec connection to a DRG
 	KindCustomerGateway: "cpe",
 	KindVPNConnection:   "ipsecconnection",
+	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/servicegateway.htm — a service gateway: the model's gateway endpoint to the region's Oracle Services Network
+	KindVPCEndpoint: "servicegateway",
 }
 
 // ociGlobalTypes are the types whose OCIDs name no region (IAM objects).

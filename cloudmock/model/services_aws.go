@@ -110,9 +110,10 @@ func Services(region string) []Service {
 }
 
 // ServiceByName returns a region's service of the given name; in the
-// default region (the empty one) any region's.
+// default region (the empty one) any region's; OCI's services too
+// (OCIServices).
 func ServiceByName(region, name string) (Service, bool) {
-	for _, s := range services() {
+	for _, s := range append(services(), ociServices()...) {
 		if s.Name == name && (region == "" || s.Region == region) {
 			return s, true
 		}
@@ -156,5 +157,5 @@ func servicePrefixListByID(id string) (PrefixList, bool) {
 			return p, true
 		}
 	}
-	return PrefixList{}, false
+	return ociServicePrefixList(id)
 }

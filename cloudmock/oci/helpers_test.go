@@ -157,6 +157,8 @@ func lifecycleOf(r common.OCIResponse) string {
 		return string(v.LifecycleState)
 	case core.GetLocalPeeringGatewayResponse:
 		return string(v.LifecycleState)
+	case core.GetServiceGatewayResponse:
+		return string(v.LifecycleState)
 	}
 	return ""
 }

@@ -16,7 +16,7 @@ type routeTable struct {
 }
 
 // routeRule is a RouteRule.
-// OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/datatypes/RouteRule — destination, destinationType (CIDR_BLOCK), networkEntityId; cidrBlock is the deprecated destination
+// OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/datatypes/RouteRule — destination, destinationType (CIDR_BLOCK or SERVICE_CIDR_BLOCK), networkEntityId; cidrBlock is the deprecated destination
 type routeRule struct {
 	Destination     string `json:"destination,omitempty"`
 	DestinationType string `json:"destinationType,omitempty"`
@@ -73,6 +73,11 @@ func (s *Server) routeTableOut(rt model.RouteTable) *routeTable {
 			continue
 		}
 		target := r.Target.ID
+		if r.PrefixListID != "" {
+			label := serviceLabel(r.PrefixListID)
+			out.RouteRules = append(out.RouteRules, routeRule{Destination: label, DestinationType: serviceCidrBlock, NetworkEntityID: target, RouteType: "STATIC"})
+			continue
+		}
 		if r.Target.Kind == model.TargetPeering {
 			target = s.lpgOf(rt.Account, rt.NetworkID, target)
 		}
@@ -90,8 +95,16 @@ func (s *Server) routesIn(tenancy string, rules []routeRule) ([]model.Route, *ap
 		if dst == "" {
 			dst = w.CidrBlock
 		}
+		if k, _ := model.OCIKind(w.NetworkEntityID); k == model.KindVPCEndpoint || w.DestinationType == serviceCidrBlock {
+			r, err := s.sgwRoute(tenancy, w)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+			continue
+		}
 		if w.DestinationType != "" && w.DestinationType != cidrBlock {
-			return nil, invalid("destinationType '%s' is not supported here (only CIDR_BLOCK)", clip(w.DestinationType))
+			return nil, invalid("destinationType '%s' must be CIDR_BLOCK or SERVICE_CIDR_BLOCK", clip(w.DestinationType))
 		}
 		p, err := parseCIDR("destination", dst)
 		if err != nil {
@@ -129,21 +142,40 @@ func (s *Server) setRoutes(tenancy, id string, routes []model.Route) *apiError {
 	for _, r := range rt.Routes {
 		if r.Target.Kind != model.TargetLocal {
 			old = append(old, r)
-			_ = s.cloud.DeleteRoute(tenancy, id, r.Destination)
+			s.dropRoute(tenancy, id, r)
 		}
 	}
 	for i, r := range routes {
-		if err := s.cloud.CreateRoute(tenancy, id, r.Destination, r.Target); err != nil {
+		if err := s.addRoute(tenancy, id, r); err != nil {
 			for _, done := range routes[:i] {
-				_ = s.cloud.DeleteRoute(tenancy, id, done.Destination)
+				s.dropRoute(tenancy, id, done)
 			}
 			for _, o := range old {
-				_ = s.cloud.CreateRoute(tenancy, id, o.Destination, o.Target)
+				_ = s.addRoute(tenancy, id, o)
 			}
 			return fromModel(err)
 		}
 	}
 	return nil
+}
+
+// addRoute adds one route to a table: a route to a service gateway is
+// the gateway endpoint's route to its service's list.
+func (s *Server) addRoute(tenancy, table string, r model.Route) error {
+	if r.PrefixListID != "" {
+		_, err := s.cloud.ModifyVPCEndpoint(tenancy, r.Target.ID, model.EndpointChange{AddRouteTables: []string{table}})
+		return err
+	}
+	return s.cloud.CreateRoute(tenancy, table, r.Destination, r.Target)
+}
+
+// dropRoute removes one route of a table.
+func (s *Server) dropRoute(tenancy, table string, r model.Route) {
+	if r.PrefixListID != "" {
+		_, _ = s.cloud.ModifyVPCEndpoint(tenancy, r.Target.ID, model.EndpointChange{RemoveRouteTables: []string{table}})
+		return
+	}
+	_ = s.cloud.DeleteRoute(tenancy, table, r.Destination)
 }
 
 func (s *Server) createRouteTable(q *request) (string, *apiError) {

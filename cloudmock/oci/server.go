@@ -162,6 +162,10 @@ func (s *Server) route(q *request) *apiError {
 		if len(q.rest) == 2 && q.rest[0] == "actions" && q.Method == http.MethodPost && (q.rest[1] == "getByPrivateIpId" || q.rest[1] == "getByIpAddress") {
 			return s.publicIPBy(q, k, q.rest[1])
 		}
+	case "serviceGateways":
+		k = s.serviceGateways()
+	case "services":
+		return s.serveServices(q)
 	case "localPeeringGateways":
 		k = s.localPeeringGateways()
 	case "cpes":

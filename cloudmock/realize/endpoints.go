@@ -24,8 +24,9 @@ import (
 // managed prefix lists (model.ServiceSpace).
 
 // withServices returns cfg with a web host (HTTP and HTTPS) for each
-// gateway service of every region (S3 and DynamoDB), at its address on
-// model.ServiceSpace and answering its regional name
+// gateway service of every region (S3 and DynamoDB, and OCI's Oracle
+// Services Network), at its address on model.ServiceSpace (OCI's on
+// model.OCIServiceSpace) and answering its regional name
 // (s3.REGION.amazonaws.com), which the internet's resolver and every
 // VPC's resolver answer; nil for nil.
 // AWS: https://docs.aws.amazon.com/general/latest/gr/s3.html — the regional endpoint s3.REGION.amazonaws.com
@@ -40,7 +41,8 @@ func withServices(cfg *internet.Config) *internet.Config {
 		out.Records = map[string][]netip.Addr{}
 	}
 	out.Hosts = slices.Clone(cfg.Hosts)
-	for _, s := range model.Services("") {
+	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/servicegateway.htm — each region's Oracle Services Network (model.OCIServices), reached through a service gateway
+	for _, s := range append(model.Services(""), model.OCIServices("")...) {
 		if !s.Gateway {
 			continue
 		}
@@ -59,6 +61,10 @@ func withServices(cfg *internet.Config) *internet.Config {
 func prefixListCIDRs(c *model.Cloud, account string, into map[string][]netip.Prefix) {
 	for _, p := range c.PrefixLists(account) {
 		into[p.ID] = slices.DeleteFunc(p.CIDRs(), func(x netip.Prefix) bool { return !x.Addr().Is4() })
+	}
+	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/servicegateway.htm — a service CIDR label stands for the region's Oracle Services Network addresses
+	for _, s := range model.OCIServices("") {
+		into[s.PrefixListID] = []netip.Prefix{netip.PrefixFrom(s.Addr, 32)}
 	}
 }
 

@@ -33,12 +33,16 @@ type ociLab struct {
 	cc core.ComputeClient
 }
 
-func newOCILab(t *testing.T) ociLab {
+func newOCILab(t *testing.T, opts ...func(*Options)) ociLab {
 	t.Helper()
 	c := model.New()
 	c.AddAccount(model.Account{ID: acct, Limits: model.DefaultLimits()})
 	c.AddAccount(model.Account{ID: ociTenancy, Provider: model.ProviderOCI})
-	l := newLabOn(t, c, func(*Options) {})
+	l := newLabOn(t, c, func(o *Options) {
+		for _, f := range opts {
+			f(o)
+		}
+	})
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	l.ok(err)
 	srv := cmoci.New(c, cmoci.Config{Region: "us-phoenix-1", Users: []cmoci.User{{Tenancy: ociTenancy, User: ociUser, Key: &key.PublicKey}}})

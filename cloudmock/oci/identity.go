@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
 
 // compartment is an Identity compartment on the wire.
@@ -62,5 +64,26 @@ func (s *Server) serveTenancy(q *request) *apiError {
 	name := q.tenancy
 	writeJSON(q.w, http.StatusOK, map[string]any{"id": q.tenancy, "name": name, "description": name,
 		"homeRegionKey": "IAD", "freeformTags": map[string]string{}, "definedTags": map[string]any{}})
+	return nil
+}
+
+// serveAvailabilityDomains lists the availability domains of the
+// server's region, which LaunchInstance names.
+// OCI: https://docs.oracle.com/en-us/iaas/api/#/en/identity/20160918/AvailabilityDomain/ListAvailabilityDomains — compartmentId (the tenancy); a bare array of {id, name, compartmentId}
+func (s *Server) serveAvailabilityDomains(q *request) *apiError {
+	if q.Method != http.MethodGet || len(q.rest) != 0 {
+		return fail(http.StatusMethodNotAllowed, "MethodNotAllowed", "Method %s is not allowed on availabilityDomains", q.Method)
+	}
+	if err := s.checkCompartment(q, q.URL.Query().Get("compartmentId")); err != nil {
+		return err
+	}
+	out := []map[string]string{}
+	if p, ok := model.LookupProfile(model.ProviderOCI); ok && p.Zones != nil {
+		for _, z := range p.Zones(s.cfg.Region) {
+			out = append(out, map[string]string{"id": "ocid1.availabilitydomain.oc1..mcnl" + strings.ToLower(strings.NewReplacer(":", "", "-", "").Replace(z)),
+				"name": z, "compartmentId": q.tenancy})
+		}
+	}
+	writeJSON(q.w, http.StatusOK, out)
 	return nil
 }

@@ -154,7 +154,7 @@ func (s *Server) createPublicIP(q *request) (string, *apiError) {
 		if d.Lifetime == lifetimeEphemeral {
 			return "", fail(http.StatusBadRequest, codeMissingParameter, "privateIpId is required for an EPHEMERAL public IP")
 		}
-		return s.newPublicIP(q, d.CompartmentID, d.Lifetime, "", netip.Addr{}, "", d.DisplayName)
+		return s.newPublicIP(q, d.CompartmentID, d.Lifetime, "", netip.Addr{}, "", d.updateDetails)
 	}
 	e, a, aerr := s.assignable(q.tenancy, priv)
 	if aerr != nil {
@@ -164,13 +164,14 @@ func (s *Server) createPublicIP(q *request) (string, *apiError) {
 	if d.Lifetime == lifetimeEphemeral && d.CompartmentID != e.Scope {
 		return "", invalid("An ephemeral public IP must be in the compartment of its private IP, %s", e.Scope)
 	}
-	return s.newPublicIP(q, d.CompartmentID, d.Lifetime, e.ID, a, e.Attrs[attrAD], d.DisplayName)
+	return s.newPublicIP(q, d.CompartmentID, d.Lifetime, e.ID, a, e.Attrs[attrAD], d.updateDetails)
 }
 
 // newPublicIP allocates a public IP in the region and assigns it to a
-// VNIC's address (its primary one when a is invalid), when given.
-func (s *Server) newPublicIP(q *request, compartment, lifetime, vnicID string, a netip.Addr, ad string, name *string) (string, *apiError) {
-	p, err := s.cloud.AllocateAddressAt(q.tenancy, model.Place{Region: s.cfg.Region, Scope: compartment}, nil)
+// VNIC's address (its primary one when a is invalid), when given, with
+// the display name and freeform tags of d.
+func (s *Server) newPublicIP(q *request, compartment, lifetime, vnicID string, a netip.Addr, ad string, d updateDetails) (string, *apiError) {
+	p, err := s.cloud.AllocateAddressAt(q.tenancy, model.Place{Region: s.cfg.Region, Scope: compartment}, d.FreeformTags)
 	if err != nil {
 		return "", fromModel(err)
 	}
@@ -180,7 +181,7 @@ func (s *Server) newPublicIP(q *request, compartment, lifetime, vnicID string, a
 			return "", fromModel(err)
 		}
 	}
-	s.setAttrs(q, p.ID, map[string]string{attrName: s.nameOr(name, "publicip"), attrLifetime: lifetime, attrAD: ad})
+	s.setAttrs(q, p.ID, map[string]string{attrName: s.nameOr(d.DisplayName, "publicip"), attrLifetime: lifetime, attrAD: ad})
 	return p.ID, nil
 }
 

@@ -78,8 +78,11 @@ func (s *Server) routeTableOut(rt model.RouteTable) *routeTable {
 			out.RouteRules = append(out.RouteRules, routeRule{Destination: label, DestinationType: serviceCidrBlock, NetworkEntityID: target, RouteType: "STATIC"})
 			continue
 		}
-		if r.Target.Kind == model.TargetPeering {
+		switch r.Target.Kind {
+		case model.TargetPeering:
 			target = s.lpgOf(rt.Account, rt.NetworkID, target)
+		case model.TargetNetworkInterface:
+			target = s.privateIPOf(rt.Account, target)
 		}
 		out.RouteRules = append(out.RouteRules, routeRule{Destination: r.Destination.String(), DestinationType: cidrBlock,
 			CidrBlock: r.Destination.String(), NetworkEntityID: target, RouteType: "STATIC"})
@@ -110,8 +113,11 @@ func (s *Server) routesIn(tenancy string, rules []routeRule) ([]model.Route, *ap
 		if err != nil {
 			return nil, err
 		}
-		if isLPG(w.NetworkEntityID) {
-			t, err := s.lpgTarget(tenancy, w.NetworkEntityID)
+		if target := s.lpgTarget; isLPG(w.NetworkEntityID) || isPrivateIP(w.NetworkEntityID) {
+			if isPrivateIP(w.NetworkEntityID) {
+				target = s.privateIPTarget
+			}
+			t, err := target(tenancy, w.NetworkEntityID)
 			if err != nil {
 				return nil, err
 			}

@@ -184,6 +184,8 @@ func (s *Server) route(q *request) *apiError {
 		return s.serveCompartments(q)
 	case "tenancies":
 		return s.serveTenancy(q)
+	case "availabilityDomains":
+		return s.serveAvailabilityDomains(q)
 	default:
 		return fail(http.StatusNotFound, "NotFound", "Not found: %s", clip(q.URL.Path))
 	}

@@ -136,7 +136,7 @@ func (s *Server) finishVnic(q *request, id, compartment, ad string, d vnicDetail
 		}
 	}
 	if p.public {
-		if _, err := s.newPublicIP(q, compartment, lifetimeEphemeral, id, netip.Addr{}, ad, nil); err != nil {
+		if _, err := s.newPublicIP(q, compartment, lifetimeEphemeral, id, netip.Addr{}, ad, updateDetails{}); err != nil {
 			return err
 		}
 	}

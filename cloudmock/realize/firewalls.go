@@ -56,11 +56,23 @@ const (
 	GCPEgressImage   = "projects/mcnlab/global/images/egress-gateway"
 )
 
+// The image OCIDs of OCI instances made from the lab's appliance images
+// (the OCI front-end's sourceDetails.imageId). Their instances run the
+// same daemons as GatewayImage, FirewallImage and EgressImage; forwarding
+// appliances' VNICs need skipSourceDestCheck, as OCI requires.
+// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingIPaddresses.htm#privateip — a VNIC that forwards skips the source/destination check
+const (
+	OCIGatewayImage  = "ocid1.image.oc1..mcnlabgateway"
+	OCIFirewallImage = "ocid1.image.oc1..mcnlabfirewall"
+	OCIEgressImage   = "ocid1.image.oc1..mcnlabegressgateway"
+)
+
 // daemonImages maps the images whose instances run an appliance daemon to
 // the subcommand it runs.
 var daemonImages = map[string]string{GatewayImage: "gateway", FirewallImage: "firewall", EgressImage: "egress-gateway", VPNImage: "vpn-gateway",
 	AzureGatewayImage: "gateway", AzureFirewallImage: "firewall", AzureEgressImage: "egress-gateway",
-	GCPGatewayImage: "gateway", GCPFirewallImage: "firewall", GCPEgressImage: "egress-gateway"}
+	GCPGatewayImage: "gateway", GCPFirewallImage: "firewall", GCPEgressImage: "egress-gateway",
+	OCIGatewayImage: "gateway", OCIFirewallImage: "firewall", OCIEgressImage: "egress-gateway"}
 
 // daemonVerb is the subcommand instance id's appliance daemon runs, by
 // the image it was launched with (daemonImages); "gateway" when unknown.

@@ -11,4 +11,6 @@ import (
 	_ "github.com/mcnlab/mcnlab/controller/cloud/azure"
 	// The GCP provider (Compute Engine), registered as "gcp".
 	_ "github.com/mcnlab/mcnlab/controller/cloud/gcp"
+	// The OCI provider (Core Services), registered as "oci".
+	_ "github.com/mcnlab/mcnlab/controller/cloud/oci"
 )

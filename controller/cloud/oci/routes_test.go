@@ -1,0 +1,173 @@
+package oci_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/oracle/oci-go-sdk/v65/common"
+	"github.com/oracle/oci-go-sdk/v65/core"
+
+	"github.com/mcnlab/mcnlab/controller/cloud"
+)
+
+// routeRules reads a subnet's route table as a user does: destination ->
+// target OCID.
+func (e *env) routeRules(t *testing.T, table string) map[string]string {
+	t.Helper()
+	rt, err := e.vn(t).GetRouteTable(context.Background(), core.GetRouteTableRequest{RtId: &table})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, r := range rt.RouteRules {
+		out[get(r.Destination)] = get(r.NetworkEntityId)
+	}
+	return out
+}
+
+// primaryIP is the OCID of an instance's primary private IP, as a user
+// finds it.
+func (e *env) primaryIP(t *testing.T, vnic string) string {
+	t.Helper()
+	r, err := e.vn(t).ListPrivateIps(context.Background(), core.ListPrivateIpsRequest{VnicId: &vnic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range r.Items {
+		if p.IsPrimary != nil && *p.IsPrimary {
+			return get(p.Id)
+		}
+	}
+	t.Fatalf("vnic %s has no primary private IP", vnic)
+	return ""
+}
+
+// TestSyncRoutes: a subnet's learned routes are rules of its route table
+// whose target is the gateway VNIC's primary private IP; a second sync
+// makes no call; a route that moves to another gateway points at its
+// private IP; an empty want removes them, leaving the rule to the
+// internet gateway alone; an Apply in between keeps them.
+func TestSyncRoutes(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	d := desired()
+	d.Instances = append(d.Instances, cloud.Instance{Key: "spoke-2", VPC: "spoke-vpc", Subnet: "spoke-vpc/gw", PrivateIP: ip("10.1.0.11"),
+		Image: cloud.ImageGateway, SecurityGroups: []string{"spoke-vpc/gateways"}, PublicIP: true})
+	inv, _, err := e.p.Apply(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := inv.RouteTables["spoke-vpc/app"]
+	gw1, gw2 := e.primaryIP(t, inv.Instances["spoke-1"].Interface), e.primaryIP(t, inv.Instances["spoke-2"].Interface)
+	want := map[netip.Prefix]string{pfx("10.10.0.0/16"): "spoke-1", pfx("10.20.0.0/16"): "spoke-1"}
+	calls, err := e.p.SyncRoutes(ctx, "spoke-vpc/app", want)
+	if err != nil || len(calls) != 1 || calls[0].Action != "UpdateRouteTable" {
+		t.Fatalf("sync: %v, %v", callStrings(calls), err)
+	}
+	if got := e.routeRules(t, table); len(got) != 2 || got["10.10.0.0/16"] != gw1 || got["10.20.0.0/16"] != gw1 {
+		t.Errorf("rules after sync: %v, want both to %s", got, gw1)
+	}
+	if calls, err := e.p.SyncRoutes(ctx, "spoke-vpc/app", want); err != nil || len(calls) != 0 {
+		t.Errorf("second sync: %v, %v", callStrings(calls), err)
+	}
+	if _, made, err := e.p.Apply(ctx, d); err != nil || len(made) != 0 {
+		t.Errorf("apply after sync: %v, %v", callStrings(made), err)
+	}
+	want[pfx("10.20.0.0/16")] = "spoke-2"
+	if _, err := e.p.SyncRoutes(ctx, "spoke-vpc/app", want); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.routeRules(t, table); got["10.20.0.0/16"] != gw2 || got["10.10.0.0/16"] != gw1 {
+		t.Errorf("rules after the move: %v", got)
+	}
+	gwTable := inv.RouteTables["spoke-vpc/gw"]
+	if _, err := e.p.SyncRoutes(ctx, "spoke-vpc/gw", map[netip.Prefix]string{pfx("10.10.0.0/16"): "spoke-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.p.SyncRoutes(ctx, "spoke-vpc/gw", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.routeRules(t, gwTable); len(got) != 1 || !strings.HasPrefix(got["0.0.0.0/0"], "ocid1.internetgateway.") {
+		t.Errorf("spoke-vpc/gw's rules after an empty sync: %v, want the internet gateway's only", got)
+	}
+	if _, err := e.p.SyncRoutes(ctx, "spoke-vpc/gw", map[netip.Prefix]string{pfx("0.0.0.0/0"): "spoke-1"}); err == nil ||
+		!strings.Contains(err.Error(), "has a rule to ocid1.internetgateway.") {
+		t.Errorf("a learned route over the static one: %v, want the clash named", err)
+	}
+}
+
+// TestSyncRoutesNeedsSkipSourceDestCheck: Core Services refuses a route
+// rule to the private IP of a VNIC that checks sources and destinations
+// (a workload), with 400 InvalidParameter.
+func TestSyncRoutesNeedsSkipSourceDestCheck(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, _, err := e.p.Apply(ctx, desired()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.p.SyncRoutes(ctx, "spoke-vpc/gw", map[netip.Prefix]string{pfx("10.30.0.0/16"): "app1"})
+	var se common.ServiceError
+	if !errors.As(err, &se) || se.GetHTTPStatusCode() != 400 || se.GetCode() != "InvalidParameter" || !strings.Contains(se.GetMessage(), "skipSourceDestCheck") {
+		t.Errorf("route to app1: %v, want 400 InvalidParameter naming skipSourceDestCheck", err)
+	}
+}
+
+// TestValidate: what OCI cannot take is refused before any call: a
+// sixth NSG on a VNIC, a VCN of /8, private lines, a VCN of another
+// region.
+func TestValidate(t *testing.T) {
+	e := newEnv(t)
+	d := desired()
+	d.VPCs[0].CIDR = pfx("10.0.0.0/8")
+	d.VPCs[0].Subnets[0].CIDR = pfx("10.10.1.0/24")
+	d.VPCs[1].PrivateLines = true
+	d.VPCs = append(d.VPCs, cloud.VPC{Key: "far", CIDR: pfx("10.50.0.0/16"), Region: "eu-frankfurt-1"})
+	for i := range 5 {
+		g := cloud.SecurityGroup{Key: "spoke-vpc/x" + string(rune('a'+i)), VPC: "spoke-vpc"}
+		d.SecurityGroups = append(d.SecurityGroups, g)
+		d.Instances[2].SecurityGroups = append(d.Instances[2].SecurityGroups, g.Key)
+	}
+	_, err := e.p.Plan(context.Background(), d)
+	for _, want := range []string{"/8", "private lines (FastConnect)", "region eu-frankfurt-1", "6 security groups"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("plan: %v; want it to name %q", err, want)
+		}
+	}
+	if w := e.wire.writes(); len(w) != 0 {
+		t.Errorf("a refused plan wrote %v", w)
+	}
+}
+
+// TestCredentials: a provider signing with a key the user did not upload
+// gets 401 NotAuthenticated; a lab endpoint without a key is refused
+// before any call.
+func TestCredentials(t *testing.T) {
+	e := newEnv(t)
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := e.ep
+	bad.Credentials.Secret = keyPEM(other)
+	p, err := cloud.New(context.Background(), "oci", cloud.Config{Owner: owner, Region: region, Endpoint: &bad})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Observe(context.Background())
+	var se common.ServiceError
+	if !errors.As(err, &se) || se.GetHTTPStatusCode() != 401 || se.GetCode() != "NotAuthenticated" {
+		t.Errorf("observe with another key: %v, want 401 NotAuthenticated", err)
+	}
+	none := e.ep
+	none.Credentials = cloud.Credentials{}
+	if _, err := cloud.New(context.Background(), "oci", cloud.Config{Owner: owner, Region: region, Endpoint: &none}); err == nil ||
+		!slices.ContainsFunc([]string{"PEM private key"}, func(s string) bool { return strings.Contains(err.Error(), s) }) {
+		t.Errorf("lab endpoint without a key: %v", err)
+	}
+}

@@ -95,12 +95,6 @@ func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
 		nb, ok := notBuilt[provider(tr.VPC)]
 		switch {
 		case !ok || tr.FireNet == nil:
-		case provider(tr.VPC) == ProviderAzure && tr.FireNet.Egress && tr.HA:
-			// The firewalls return each flow's replies to the gateway
-			// that sent it by its MAC address, which the controller
-			// reads from EC2 only.
-			c.errf(join(join(join("transits", tr.Name), "firenet"), "egress"), tr.FireNet.Pos,
-				"egress through the firewalls of an ha transit is built on AWS only (the firewalls return each flow to the gateway that sent it by its MAC address); transit %s is in an azure vnet: set ha: false or egress: false", tr.Name)
 		case provider(tr.VPC) != ProviderAzure:
 			// FireNet runs on Azure, egress too (firewall VMs in the
 			// transit VNet, each egress firewall made on a second NIC

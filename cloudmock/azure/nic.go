@@ -1,8 +1,10 @@
 package azure
 
 import (
+	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
@@ -88,10 +90,19 @@ func (s *Server) nicOut(e model.NetworkInterface) nicBody {
 	// Azure: https://learn.microsoft.com/en-us/rest/api/virtualnetwork/network-interfaces/get — virtualMachine: the VM the NIC is attached to; primary: whether it is the VM's primary NIC
 	if e.InstanceID != "" {
 		p.VirtualMachine, p.Primary = &ref{ID: e.InstanceID}, &primary
+		p.MacAddress = azureMAC(model.MACAddress(e.ID))
 	}
 	p.ResourceGUID, p.ProvisioningState = guidOf(e.ID+e.Handle), "Succeeded"
 	b.Etag = etagOf(b)
 	return b
+}
+
+// azureMAC writes a MAC address as ARM does: six upper-case hexadecimal
+// bytes joined by hyphens. The address is the one the lab's interface
+// has (model.MACAddress of the NIC's ID, as the realizer gives it).
+// Azure: https://learn.microsoft.com/en-us/rest/api/virtualnetwork/network-interfaces/get — macAddress: the MAC address of the network interface of a VM, such as 00-0D-3A-1B-C7-21
+func azureMAC(mac net.HardwareAddr) string {
+	return strings.ReplaceAll(strings.ToUpper(mac.String()), ":", "-")
 }
 
 // ipConfigOut renders an interface's IP configuration.

@@ -65,7 +65,8 @@ func powerState(t *testing.T, vc *armcompute.VirtualMachinesClient, name string)
 
 // TestVirtualMachines: armcompute creates a VM on an existing NIC (the
 // model instance gets the NIC's address and the lab gateway image, the
-// answer has vmId, zones and no adminPassword, the NIC names the VM),
+// answer has vmId, zones and no adminPassword, the NIC names the VM and
+// has the MAC address the lab gives its interface),
 // reads it with its instance view, lists it per group and subscription
 // across pages, resizes it, and deletes it (the NIC stays, detached, and
 // the name can be used again); Azure's codes for a NIC in use, an
@@ -91,6 +92,11 @@ func TestVirtualMachines(t *testing.T) {
 	if len(insts) != 1 || insts[0].ImageID != "mcnlab:gateway:lab" || insts[0].PrivateIP.String() != *nic.Properties.IPConfigurations[0].Properties.PrivateIPAddress ||
 		nic.Properties.VirtualMachine == nil || *nic.Properties.VirtualMachine.ID != *vm.ID {
 		t.Fatalf("model instance %+v, NIC %+v", insts, nic.Properties)
+	}
+	// The NIC's MAC address, as ARM writes it, is the one the lab gives
+	// its interface.
+	if want := strings.ToUpper(strings.ReplaceAll(model.MACAddress(*nic.ID).String(), ":", "-")); nic.Properties.MacAddress == nil || *nic.Properties.MacAddress != want {
+		t.Errorf("NIC's macAddress %v, want %s", nic.Properties.MacAddress, want)
 	}
 	got, err := vc.Get(ctx, "rg1", "VM1", &armcompute.VirtualMachinesClientGetOptions{Expand: to.Ptr(armcompute.InstanceViewTypesInstanceView)})
 	if err != nil || *got.Properties.InstanceView.Statuses[1].Code != "PowerState/running" {
@@ -123,7 +129,7 @@ func TestVirtualMachines(t *testing.T) {
 	poll(vc.BeginDelete(ctx, "rg1", "vm1", nil)).must(t)
 	_, err = vc.Get(ctx, "rg1", "vm1", nil)
 	wantCode(t, err, "ResourceNotFound", 404)
-	if nic, err = nc.Get(ctx, "rg1", "nic1", nil); err != nil || nic.Properties.VirtualMachine != nil {
+	if nic, err = nc.Get(ctx, "rg1", "nic1", nil); err != nil || nic.Properties.VirtualMachine != nil || nic.Properties.MacAddress != nil {
 		t.Fatalf("NIC after its VM's delete: %v %+v", err, nic.Properties)
 	}
 	poll(vc.BeginCreateOrUpdate(ctx, "rg1", "vm1", vmIn("Standard_B1s", false, nic1), nil)).must(t)

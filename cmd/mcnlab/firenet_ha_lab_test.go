@@ -25,7 +25,15 @@ const fireNetHATopology = "testdata/aws-firenet-ha.yaml"
 // other within 3 s, and afterwards 20 new connections all complete
 // through the survivor, still over both firewalls.
 func TestFireNetHAEgressLab(t *testing.T) {
-	lab := deployCloudLab(t, fireNetHATopology, "fnha")
+	fireNetHAEgress(t, fireNetHATopology, "fnha", stopInstance)
+}
+
+// fireNetHAEgress deploys topology (an HA transit with FireNet egress of
+// prod through fw1 and fw2, and aws-firenet-ha.yaml's internet hosts) as
+// lab name and checks what TestFireNetHAEgressLab says; stop stops an
+// instance through its cloud's API and returns once its namespace is gone.
+func fireNetHAEgress(t *testing.T, topology, name string, stop func(t *testing.T, lab, key, ns string)) {
+	lab := deployCloudLab(t, topology, name)
 	checkMatrix(t, lab)
 	_, instances, err := mcnlab.PlanAndInstances(context.Background(), lab)
 	if err != nil {
@@ -63,7 +71,7 @@ func TestFireNetHAEgressLab(t *testing.T) {
 		carrier, other = other, carrier
 	}
 	outage := outageDuring(t, prodNS, web1, func() {
-		stopInstance(t, lab, carrier, emulator.InstanceNamespace(lab, instances[carrier].ID))
+		stop(t, lab, carrier, emulator.InstanceNamespace(lab, instances[carrier].ID))
 	})
 	t.Logf("stopping transit gateway %s: longest gap between answers from the internet %s", carrier, outage.Round(time.Millisecond))
 	if outage > 3*time.Second {

@@ -222,6 +222,15 @@ func (pl *planner) createVM(in cloud.Instance) {
 			return err
 		}
 		w.vms[in.Key] = toVM(in.Key, &out.VirtualMachine)
+		// The primary NIC has its MAC address now that its VM has it:
+		// read it again (a FireNet firewall returns flows by a transit
+		// gateway's MAC address).
+		// Azure: https://learn.microsoft.com/en-us/rest/api/virtualnetwork/network-interfaces/get — macAddress: the MAC address of the network interface, which it has once attached to a VM
+		n, err := p.nics.Get(ctx, rg, nicName(in.Key), nil)
+		if err != nil {
+			return err
+		}
+		w.nics[in.Key] = toNIC(in.Key, &n.Interface)
 		return nil
 	})
 }

@@ -2,6 +2,7 @@ package azure_test
 
 import (
 	"context"
+	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -13,7 +14,7 @@ import (
 // firewall's egress NIC) is a VM made on two NICs, the primary first: the
 // further one in its own subnet with its NSG and a Standard public IP of
 // its own, IP forwarding on as on the VM's own NIC; the inventory's Second names it with both
-// addresses; a second apply makes no call; the interface dropped from the
+// addresses, and the instance has its primary NIC's MAC address; a second apply makes no call; the interface dropped from the
 // desired state replaces the VM (a VM's NICs are set when it is made
 // here) and deletes the NIC and its public IP.
 // Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-network-interface-vm#add-a-network-interface-to-an-existing-vm — a NIC is added to a VM that is stopped (deallocated); the provider makes the VM again instead
@@ -45,6 +46,9 @@ func TestFurtherNIC(t *testing.T) {
 	if fw.PrivateIP != ip("10.10.1.30") || fw.Second.ID == "" || !strings.HasSuffix(fw.Second.ID, "/fw1-eth1-nic") ||
 		fw.Second.PrivateIP != ip("10.10.2.30") || !fw.Second.PublicIP.IsValid() || fw.Second.PublicIP == fw.PublicIP {
 		t.Errorf("fw1 in the inventory = %+v; want its second NIC fw1-eth1-nic at 10.10.2.30 with a public IP of its own", fw)
+	}
+	if mac, err := net.ParseMAC(fw.MAC); err != nil || fw.MAC != mac.String() || mac[0] != 0x02 {
+		t.Errorf("fw1's MAC address in the inventory = %q (%v); want its primary NIC's, read from ARM once the VM has it", fw.MAC, err)
 	}
 	if _, made, err = e.p.Apply(ctx, d); err != nil || len(made) != 0 {
 		t.Fatalf("second apply: %v, calls %v; want none", err, callStrings(made))

@@ -3,6 +3,7 @@ package azure
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 
@@ -229,6 +230,10 @@ func toNIC(key string, n *armnetwork.Interface) *nicObj {
 	}
 	if pr.VirtualMachine != nil {
 		o.vmID = str(pr.VirtualMachine.ID)
+	}
+	// Azure: https://learn.microsoft.com/en-us/rest/api/virtualnetwork/network-interfaces/get — macAddress: the NIC's MAC address (00-0D-3A-1B-C7-21) once its VM has it
+	if mac, err := net.ParseMAC(str(pr.MacAddress)); err == nil {
+		o.mac = mac.String()
 	}
 	for i, c := range pr.IPConfigurations {
 		cp := c.Properties

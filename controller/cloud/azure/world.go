@@ -92,6 +92,7 @@ type nicObj struct {
 	nsgID, pipID    string
 	vmID            string
 	ipConfig        string // its IP configuration's name
+	mac             string // its MAC address as cloud.InstanceInfo has it ("02:1a:…"); "" until ARM reports one
 }
 
 type vmObj struct {
@@ -150,7 +151,7 @@ func (w *world) inventory() cloud.Inventory {
 		}
 		info := cloud.InstanceInfo{ID: vm.ID, Interface: vm.nicID}
 		if n, ok := w.nics[k]; ok && strings.EqualFold(n.ID, vm.nicID) {
-			info.PrivateIP = n.ip
+			info.PrivateIP, info.MAC = n.ip, n.mac
 			if pip, ok := w.pips[k]; ok && strings.EqualFold(pip.ID, n.pipID) {
 				info.PublicIP = pip.addr
 			}

@@ -15,11 +15,12 @@ import (
 	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
-// The CI run: a fixed seed and at least 30 cases. `make soak SEED=... N=...`
-// sets other ones.
+// The CI run: a fixed seed, 30 cases on AWS and 3 across clouds. `make
+// soak SEED=... N=... MULTI=...` sets other ones.
 var (
 	seed     = flag.Uint64("differential.seed", 2201, "seed of the random cloud topologies")
-	cases    = flag.Int("differential.n", 30, "how many cases to draw")
+	cases    = flag.Int("differential.n", 30, "how many cases to draw on AWS (Generate)")
+	multi    = flag.Int("differential.multi", 3, "how many cases to draw across clouds (GenerateMulti), after those on AWS")
 	only     = flag.Int("differential.case", -1, "run only this case of the seed (-1: all)")
 	parallel = flag.Int("differential.parallel", 1, "labs at a time")
 )
@@ -31,10 +32,11 @@ func TestMain(m *testing.M) {
 }
 
 // Every drawn cloud topology deploys and behaves as `mcnlab simulate`
-// says: for each case, every ordered pair of workloads and site hosts is
-// pinged on the deployed lab and compared with the simulation. A failing
+// says: for each case (on AWS, then across two or three clouds), every
+// ordered pair of workloads and site hosts is pinged on the deployed lab
+// and compared with the simulation. A failing
 // case keeps its topology and both outputs under
-// os.TempDir()/mcnlab-soak-SEED-CASE and prints how to draw it again.
+// os.TempDir()/mcnlab-soak-SEED-CASE (-multi-CASE) and prints how to draw it again.
 func TestDifferential(t *testing.T) {
 	roottest.Require(t)
 	for _, tool := range []string{"vtysh", "bird"} {
@@ -47,7 +49,8 @@ func TestDifferential(t *testing.T) {
 	}
 	bin := roottest.MCNLab(t)
 	roottest.UseTempState(t)
-	t.Logf("differential run: seed %d, %d cases, %d at a time (reproduce with `make soak SEED=%d N=%d`)", *seed, *cases, *parallel, *seed, *cases)
+	t.Logf("differential run: seed %d, %d cases on AWS and %d across clouds, %d at a time (reproduce with `make soak SEED=%d N=%d MULTI=%d`)",
+		*seed, *cases, *multi, *parallel, *seed, *cases, *multi)
 	r := &Runner{Bin: bin, Env: []string{"MCNLAB_STATE_ROOT=" + state.Root}, StateRoot: state.Root, Log: testLog{t}}
 	start := time.Now()
 	var (
@@ -55,22 +58,32 @@ func TestDifferential(t *testing.T) {
 		passed, pairs, depends int
 		failed                 []string
 	)
-	work := make(chan int)
+	type job struct {
+		i     int
+		multi bool
+	}
+	work := make(chan job)
 	var wg sync.WaitGroup
 	for w := range max(*parallel, 1) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range work {
+			for j := range work {
+				i, kind := j.i, ""
 				lab := fmt.Sprintf("df%d%d", os.Getpid()%100000, w) + fmt.Sprint(i)
-				res := r.Run(context.Background(), Generate(*seed, i, lab), lab)
+				c := Generate(*seed, i, lab)
+				if j.multi {
+					lab = fmt.Sprintf("dm%d%d", os.Getpid()%100000, w) + fmt.Sprint(i)
+					kind, c = " across clouds", GenerateMulti(*seed, i, lab)
+				}
+				res := r.Run(context.Background(), c, lab)
 				mu.Lock()
 				pairs += res.Pairs
 				depends += res.Depends
 				if res.Failed() {
 					var b strings.Builder
-					fmt.Fprintf(&b, "case %d of seed %d (%s) failed after %s; kept in %s; draw it again with `make soak SEED=%d N=%d CASE=%d`",
-						i, *seed, res.Case.Drawn, res.Took.Round(time.Millisecond), res.Dir, *seed, i+1, i)
+					fmt.Fprintf(&b, "case %d%s of seed %d (%s) failed after %s; kept in %s; draw it again with `%s`",
+						i, kind, *seed, res.Case.Drawn, res.Took.Round(time.Millisecond), res.Dir, c.Reproduce())
 					if res.Err != nil {
 						fmt.Fprintf(&b, "\n  %v", res.Err)
 					}
@@ -81,7 +94,7 @@ func TestDifferential(t *testing.T) {
 					t.Error(b.String())
 				} else {
 					passed++
-					t.Logf("case %d passed in %s: %d pairs (%d depend on cloud-chosen addresses); %s", i, res.Took.Round(time.Millisecond), res.Pairs, res.Depends, res.Case.Drawn)
+					t.Logf("case %d%s passed in %s: %d pairs (%d depend on cloud-chosen addresses); %s", i, kind, res.Took.Round(time.Millisecond), res.Pairs, res.Depends, res.Case.Drawn)
 				}
 				mu.Unlock()
 			}
@@ -91,12 +104,18 @@ func TestDifferential(t *testing.T) {
 		if *only >= 0 && i != *only {
 			continue
 		}
-		work <- i
+		work <- job{i: i}
+	}
+	for i := range *multi {
+		if *only >= 0 && i != *only {
+			continue
+		}
+		work <- job{i: i, multi: true}
 	}
 	close(work)
 	wg.Wait()
-	t.Logf("seed %d: %d cases passed, %d failed, %d pairs compared (%d not compared: they depend on addresses the cloud chooses), in %s",
-		*seed, passed, len(failed), pairs, depends, time.Since(start).Round(time.Second))
+	t.Logf("seed %d: %d cases passed (%d drawn across clouds), %d failed, %d pairs compared (%d not compared: they depend on addresses the cloud chooses), in %s",
+		*seed, passed, *multi, len(failed), pairs, depends, time.Since(start).Round(time.Second))
 }
 
 // testLog writes the runner's lines to the test log.

@@ -9,6 +9,7 @@
 package differential
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -33,6 +34,16 @@ type Case struct {
 	Approve []Approval
 	// Drawn says in a line what was drawn, for logs.
 	Drawn string
+	// Multi says the case is across clouds (GenerateMulti).
+	Multi bool
+}
+
+// Reproduce is the make command that draws c again.
+func (c Case) Reproduce() string {
+	if c.Multi {
+		return fmt.Sprintf("make soak SEED=%d N=0 MULTI=%d CASE=%d", c.Seed, c.Index+1, c.Index)
+	}
+	return fmt.Sprintf("make soak SEED=%d N=%d MULTI=0 CASE=%d", c.Seed, c.Index+1, c.Index)
 }
 
 // regions the generator places accounts in: the lab's cloud answers for
@@ -60,6 +71,9 @@ type vpcDraw struct {
 	group   string // its transit or spoke
 	gwSub   int    // the gateways' subnet
 	ha      bool
+	// A multi-cloud case's VPCs have their own cloud, account, region
+	// and (a spoke) transit; "" in a one-cloud case (gen's).
+	cloud, account, region, transit string
 }
 
 type subnetDraw struct {
@@ -102,6 +116,7 @@ type gen struct {
 	sites    []*siteDraw
 	known    []netip.Prefix // every prefix of the topology, for allow lists
 	nw       int            // workloads written
+	multi    bool           // a multi-cloud case (GenerateMulti)
 }
 
 func (g *gen) p(prob float64) bool { return g.r.Float64() < prob }
@@ -141,8 +156,9 @@ const (
 	GCP   = "gcp"
 )
 
-// Clouds are the clouds GenerateOn draws on.
-var Clouds = []string{AWS, Azure, GCP}
+// Clouds are the clouds GenerateOn draws on: each one alone, and
+// several at once (Multi).
+var Clouds = []string{AWS, Azure, GCP, Multi}
 
 // cloudRegions are the regions the generator places an Azure or GCP
 // account's networks in (AWS's: regions).
@@ -151,12 +167,16 @@ var cloudRegions = map[string][]string{
 	GCP:   {"us-central1", "europe-west1", "us-east1", "asia-southeast1", "us-west1"},
 }
 
-// GenerateOn is Generate on cloud (AWS, Azure or GCP): the same draws,
+// GenerateOn is Generate on cloud (AWS, Azure or GCP; Multi is
+// GenerateMulti): the same draws,
 // the cloud's regions, and what the controller builds there only: on
 // Azure and GCP no quotas (AWS's) and sites by tunnel (router gobgp), a
 // private line being ExpressRoute or Cloud Interconnect, not built yet.
 // The AWS cases are Generate's, unchanged.
 func GenerateOn(seed uint64, index int, name, cloud string) Case {
+	if cloud == Multi {
+		return GenerateMulti(seed, index, name)
+	}
 	c := Case{Seed: seed, Index: index}
 	g := &gen{r: rand.New(rand.NewPCG(seed, uint64(index))), c: &c, cloud: cloud}
 	// An AWS case's text is what Generate drew before other clouds were
@@ -205,22 +225,29 @@ func (g *gen) drawVPCs() {
 	if len(g.vpcs) >= 3 && g.p(0.35) {
 		g.ntr = 2
 	}
-	bitsChoice := []int{16, 20, 22, 24, 24, 25, 26, 28}
 	for k := range g.vpcs {
-		bits := bitsChoice[r.IntN(len(bitsChoice))]
-		v := &vpcDraw{name: fmt.Sprintf("v%d", k+1), cidr: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(k + 1), 0, 0}), bits)}
-		names := []string{"gw", "app", "db"}
-		if bits >= 27 || g.p(0.2) {
-			v.subnets = []subnetDraw{{names[r.IntN(3)], v.cidr}}
-		} else {
-			sb := bits + 2 + r.IntN(min(28-bits-2, 6)+1)
-			n := 1 + r.IntN(3)
-			for j := range n {
-				v.subnets = append(v.subnets, subnetDraw{names[j], netip.PrefixFrom(nth(v.cidr, j*(1<<(32-sb))), sb)})
-			}
-		}
-		g.vpcs[k] = v
+		g.vpcs[k] = g.drawVPC(k)
 	}
+}
+
+// drawVPC draws VPC k (v<k+1>, 10.<k+1>.0.0): a /16../28 block with one
+// subnet as large as the VPC, or one to three carved from it.
+func (g *gen) drawVPC(k int) *vpcDraw {
+	r := g.r
+	bitsChoice := []int{16, 20, 22, 24, 24, 25, 26, 28}
+	bits := bitsChoice[r.IntN(len(bitsChoice))]
+	v := &vpcDraw{name: fmt.Sprintf("v%d", k+1), cidr: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(k + 1), 0, 0}), bits)}
+	names := []string{"gw", "app", "db"}
+	if bits >= 27 || g.p(0.2) {
+		v.subnets = []subnetDraw{{names[r.IntN(3)], v.cidr}}
+	} else {
+		sb := bits + 2 + r.IntN(min(28-bits-2, 6)+1)
+		n := 1 + r.IntN(3)
+		for j := range n {
+			v.subnets = append(v.subnets, subnetDraw{names[j], netip.PrefixFrom(nth(v.cidr, j*(1<<(32-sb))), sb)})
+		}
+	}
+	return v
 }
 
 // drawRoles gives the first ntr VPCs a transit and most others a
@@ -232,20 +259,26 @@ func (g *gen) drawRoles() {
 		v.ha = g.p(0.5)
 		switch {
 		case k < g.ntr:
-			v.role, v.group = "transit", fmt.Sprintf("t%d", k+1)
-			tr := &transitDraw{name: v.group, vpc: v, asn: uint32(65000 + k), approval: "auto"}
-			if g.p(0.5) {
-				tr.hpe = 1 + r.IntN(3)
-			}
-			if g.p(0.5) {
-				tr.approval = "manual"
-			}
-			g.transits = append(g.transits, tr)
+			g.drawTransit(v, k)
 		case g.p(0.85):
 			v.role, v.group = "spoke", fmt.Sprintf("s%d", len(g.spokes)+1)
 			g.spokes = append(g.spokes, v)
 		}
 	}
+}
+
+// drawTransit makes VPC v (the k-th) transit t<k+1>: maybe HPE tunnels,
+// maybe manual approval.
+func (g *gen) drawTransit(v *vpcDraw, k int) {
+	v.role, v.group = "transit", fmt.Sprintf("t%d", k+1)
+	tr := &transitDraw{name: v.group, vpc: v, asn: uint32(65000 + k), approval: "auto"}
+	if g.p(0.5) {
+		tr.hpe = 1 + g.r.IntN(3)
+	}
+	if g.p(0.5) {
+		tr.approval = "manual"
+	}
+	g.transits = append(g.transits, tr)
 }
 
 // gatewayEIPs counts the elastic IPs the gateways take, and the VPCs
@@ -325,7 +358,7 @@ func (g *gen) drawSites() {
 		if s.router == "gobgp" && g.p(0.5) {
 			s.conn = "tunnel"
 		}
-		if g.cloud != AWS {
+		if g.transitCloud(s.transit) != AWS {
 			s.router, s.conn = "gobgp", "tunnel"
 		}
 		for j := range 1 + r.IntN(2) {
@@ -387,8 +420,8 @@ func (g *gen) writeVPCs() {
 	g.line("vpcs:")
 	for _, v := range g.vpcs {
 		g.line("  %s:", v.name)
-		g.line("    account: acct")
-		g.line("    region: %s", g.region)
+		g.line("    account: %s", cmp.Or(v.account, "acct"))
+		g.line("    region: %s", cmp.Or(v.region, g.region))
 		g.line("    cidr: %s", v.cidr)
 		var sn []string
 		for _, s := range v.subnets {
@@ -423,7 +456,7 @@ func (g *gen) drawWorkload(v *vpcDraw, used map[netip.Addr]bool) []string {
 		var a netip.Addr
 		for {
 			h := 4 + r.IntN(size(s.cidr)-5)
-			if g.cloud == GCP && h == size(s.cidr)-2 {
+			if cmp.Or(v.cloud, g.cloud) == GCP && h == size(s.cidr)-2 {
 				// GCP reserves a subnet's second-to-last address too.
 				// GCP: https://cloud.google.com/vpc/docs/subnets#unusable-ip-addresses-in-every-subnet
 				h--
@@ -482,7 +515,9 @@ func (g *gen) writeTransits() {
 		f = append(f, ap+"}")
 		g.line("  %s: {%s}", tr.name, strings.Join(f, ", "))
 	}
-	if len(g.transits) == 2 && g.p(0.6) {
+	if g.multi {
+		g.writePeerings()
+	} else if len(g.transits) == 2 && g.p(0.6) {
 		g.line("transit-peerings:")
 		g.line("  - [t1, t2]")
 		g.drawn = append(g.drawn, "peered")
@@ -496,7 +531,11 @@ func (g *gen) writeSpokes() {
 	}
 	g.line("spokes:")
 	for i, v := range g.spokes {
-		f := []string{"vpc: " + v.name, "subnet: " + v.subnets[v.gwSub].name, "transit: " + g.transits[g.r.IntN(len(g.transits))].name, fmt.Sprintf("ha: %v", v.ha)}
+		tr := v.transit
+		if tr == "" {
+			tr = g.transits[g.r.IntN(len(g.transits))].name
+		}
+		f := []string{"vpc: " + v.name, "subnet: " + v.subnets[v.gwSub].name, "transit: " + tr, fmt.Sprintf("ha: %v", v.ha)}
 		if g.p(0.4) {
 			f = append(f, fmt.Sprintf("asn: %d", 64700+i))
 		}

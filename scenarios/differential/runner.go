@@ -72,7 +72,7 @@ type Runner struct {
 	// a failing case); "" is /run/mcnlab.
 	StateRoot string
 	// KeepRoot holds the directories of failing cases,
-	// mcnlab-soak-SEED-CASE; "" is os.TempDir().
+	// mcnlab-soak-SEED-CASE (-multi-CASE across clouds); "" is os.TempDir().
 	KeepRoot string
 	// DeployTimeout bounds `mcnlab deploy`; Settle bounds how long the
 	// lab may take, after deploy and the approvals, to agree with the
@@ -133,6 +133,9 @@ func (r *Runner) Dir(c Case) string {
 	if root == "" {
 		root = os.TempDir()
 	}
+	if c.Multi {
+		return filepath.Join(root, fmt.Sprintf("mcnlab-soak-%d-multi-%d", c.Seed, c.Index))
+	}
 	return filepath.Join(root, fmt.Sprintf("mcnlab-soak-%d-%d", c.Seed, c.Index))
 }
 
@@ -146,7 +149,7 @@ func (r *Runner) Run(ctx context.Context, c Case, lab string) (res Result) {
 	res = Result{Case: c, Lab: lab}
 	dir := r.Dir(c)
 	files := map[string][]byte{fileTopology: c.YAML, fileReproduce: []byte(fmt.Sprintf(
-		"make soak SEED=%d N=%d CASE=%d   # draws this case again (%s)\n", c.Seed, c.Index+1, c.Index, c.Drawn))}
+		"%s   # draws this case again (%s)\n", c.Reproduce(), c.Drawn))}
 	defer func() {
 		res.Took = time.Since(start)
 		if !res.Failed() {

@@ -76,15 +76,7 @@ func RunCharon(ctx context.Context, ns, dir string) (state.Process, error) {
 	if err != nil {
 		return p, err
 	}
-	alive := func() bool {
-		select {
-		case <-exited:
-			return false
-		default:
-			return true
-		}
-	}
-	if err := ipsec.Load(ctx, dir, alive); err != nil {
+	if err := ipsec.Load(ctx, dir, ipsec.Alive(exited)); err != nil {
 		out, _ := os.ReadFile(filepath.Join(dir, "charon.out"))
 		return p, fmt.Errorf("%w; output: %s", err, out)
 	}

@@ -73,7 +73,7 @@ func resolveCloudS2C(lab string, cp *intent.Plan, conns []*topologies.Site2Cloud
 						return nil, nil, fmt.Errorf("site2cloud %s: gateway %s of spoke %s has no instance or public address yet", s.Name, g.Key, s.CloudGateway)
 					}
 					pair = append(pair, ag)
-					at[ag.Name] = s2c.Instance{Namespace: emulator.InstanceNamespace(lab, ag.InstanceID), Private: ag.PrivateIP}
+					at[ag.Name] = s2c.Instance{ID: ag.InstanceID, Namespace: emulator.InstanceNamespace(lab, ag.InstanceID), Private: ag.PrivateIP}
 				}
 			}
 		}

@@ -227,7 +227,8 @@ func stopInstance(t *testing.T, lab, key, ns string) {
 // outageDuring pings dst from ns every 10 ms, each probe waiting 100 ms
 // for its answer (probeDuring's 1 s would bound the measure's
 // resolution), while f runs and for 2 s after, and returns the longest
-// time between two answers.
+// time between two answers (or since the last one, when none came at the
+// end).
 func outageDuring(t *testing.T, ns string, dst netip.Addr, f func()) time.Duration {
 	t.Helper()
 	p, err := probe.NewPinger(ns)
@@ -243,7 +244,7 @@ func outageDuring(t *testing.T, ns string, dst netip.Addr, f func()) time.Durati
 			select {
 			case <-stop:
 				t.Logf("%d probes sent, %d lost", sent, lost)
-				done <- gap
+				done <- max(gap, time.Since(last)) // a stream that never came back
 				return
 			default:
 			}

@@ -44,6 +44,9 @@ type Gateway struct {
 	// instance's namespace (Node then names its charon's directory
 	// only); else the namespace of node Node.
 	Namespace string
+	// Socket, when set, is the management socket of the gateway daemon
+	// beside the charon (a cloud instance's); else node Node's.
+	Socket string
 	// Conns are the connections as the gateway's charon loads them.
 	Conns []ipsec.Conn
 	// Routes are the site prefixes routed into Interface: those of

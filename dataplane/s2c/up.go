@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mcnlab/mcnlab/dataplane/policy"
+	"github.com/mcnlab/mcnlab/dataplane/s2c/keep"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/ipsec"
 	enetns "github.com/mcnlab/mcnlab/emulator/netns"
@@ -37,6 +38,8 @@ func Up(ctx context.Context, lab string, t *topologies.Topology) error {
 // instance: its namespace, and its private address, to which its IKE
 // binds (its identity is its public address, the one-to-one NAT's).
 type Instance struct {
+	// ID is the instance's, which names its gateway daemon's socket.
+	ID        string
 	Namespace string
 	Private   netip.Addr
 }
@@ -55,7 +58,7 @@ func UpAt(ctx context.Context, lab string, t *topologies.Topology, at map[string
 		if !ok {
 			continue
 		}
-		gws[i].Namespace = in.Namespace
+		gws[i].Namespace, gws[i].Socket = in.Namespace, emulator.GatewaySocket(lab, in.ID)
 		for j := range gws[i].Conns {
 			gws[i].Conns[j].Bind = in.Private
 		}
@@ -121,11 +124,33 @@ func waitUp(ctx context.Context, lab, gw string, w Wait) error {
 // Start starts one gateway's charon and puts its routes, policy routing
 // and translation in place. charon's own routes of the sites' traffic
 // selectors go to RouteTable, which only packets marked RouteMark see.
+// Last it records the charon's keep.Spec beside the gateway daemon's
+// socket, from which the daemon starts the charon again whenever it is
+// not running (keep.Keep).
 func Start(ctx context.Context, lab string, g Gateway) error {
 	ns := g.Namespace
 	if ns == "" {
 		ns = emulator.NamespaceName(lab, g.Node)
 	}
+	if g.Socket == "" {
+		g.Socket = emulator.GatewaySocket(lab, g.Node)
+	}
+	if err := start(ctx, lab, ns, g); err != nil {
+		return err
+	}
+	if err := keep.Save(keep.SpecFile(g.Socket), g.spec(lab)); err != nil {
+		return fmt.Errorf("site2cloud: gateway %s: %w", g.Node, err)
+	}
+	return nil
+}
+
+// spec is what the gateway daemon needs to start g's charon again.
+func (g Gateway) spec(lab string) keep.Spec {
+	return keep.Spec{Dir: emulator.CharonDir(lab, g.Node), Inside: g.Inside, Routes: g.Routes}
+}
+
+// start is Start but for the record.
+func start(ctx context.Context, lab, ns string, g Gateway) error {
 	h, err := enetns.Netlink(ns)
 	if err != nil {
 		return fmt.Errorf("site2cloud: gateway %s: %w", g.Node, err)
@@ -206,22 +231,8 @@ func holds(addrs []netlink.Addr, p netip.Prefix) bool {
 // and sends what carries RouteMark (policy-based connections) to
 // RouteTable.
 func routes(h *netlink.Handle, g Gateway) error {
-	link, err := h.LinkByName(Interface)
-	if err != nil {
-		return fmt.Errorf("charon's %s: %w", Interface, err)
-	}
-	idx := link.Attrs().Index
-	for _, a := range g.Inside {
-		na := &netlink.Addr{IPNet: &net.IPNet{IP: a.Addr().AsSlice(), Mask: net.CIDRMask(a.Bits(), 32)}}
-		if err := h.AddrReplace(link, na); err != nil {
-			return fmt.Errorf("inside address %s on %s: %w", a, Interface, err)
-		}
-	}
-	for _, p := range g.Routes {
-		r := &netlink.Route{LinkIndex: idx, Dst: &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), 32)}, Scope: netlink.SCOPE_LINK, Protocol: unix.RTPROT_STATIC}
-		if err := h.RouteReplace(r); err != nil {
-			return fmt.Errorf("route %s dev %s: %w", p, Interface, err)
-		}
+	if err := keep.OnTUN(h, keep.Spec{Inside: g.Inside, Routes: g.Routes}); err != nil {
+		return err
 	}
 	if len(g.Table.Chains) > 0 {
 		rule := netlink.NewRule()

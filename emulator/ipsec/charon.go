@@ -78,6 +78,18 @@ func lastLine(s string) string {
 	return lines[len(lines)-1]
 }
 
+// Alive is a charon's alive for Load: true until exited is closed.
+func Alive(exited <-chan struct{}) func() bool {
+	return func() bool {
+		select {
+		case <-exited:
+			return false
+		default:
+			return true
+		}
+	}
+}
+
 // Load waits until the charon in dir answers on its control socket, then
 // loads dir/swanctl.conf; alive reports whether charon still runs.
 func Load(ctx context.Context, dir string, alive func() bool) error {

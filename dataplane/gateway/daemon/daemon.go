@@ -21,6 +21,7 @@ import (
 	"github.com/mcnlab/mcnlab/dataplane/capture"
 	"github.com/mcnlab/mcnlab/dataplane/gateway"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
+	"github.com/mcnlab/mcnlab/dataplane/s2c/keep"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 )
 
@@ -83,6 +84,8 @@ func Run(ctx context.Context, o Options) error {
 		return errors.Join(err, eng.Close())
 	}
 	logger.Info("serving the management API", "socket", o.Socket, "pid", os.Getpid())
+	// A site-to-cloud charon beside the gateway lives as long as it does.
+	go keep.Keep(ctx, o.Socket, logger)
 	<-ctx.Done()
 	logger.Info("stopping")
 	return errors.Join(srv.Close(), captures.Close(), eng.Close())

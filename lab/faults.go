@@ -3,14 +3,19 @@ package lab
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"os/exec"
 	"regexp"
 	"strings"
+	"time"
+
+	"github.com/vishvananda/netlink"
 
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/state"
+	"github.com/mcnlab/mcnlab/topologies"
 )
 
 // SetLink takes the link between nodes a and b down or up, both of its
@@ -41,6 +46,52 @@ func SetLink(lab, a, b string, up bool) error {
 	for _, e := range []state.LinkEnd{found[0].A, found[0].B} {
 		if err := setLinkEnd(ns[e.Node], e.Kernel, up); err != nil {
 			return fmt.Errorf("link %s-%s: %s:%s: %w", a, b, e.Node, e.Interface, err)
+		}
+	}
+	if !up {
+		return nil
+	}
+	// The kernel flushed the static routes through the link when it went
+	// down; a router puts its configured routes back when the interface
+	// returns, so the nodes at both ends do.
+	t, err := topologies.Load(TopologyFile(lab))
+	if err != nil {
+		return fmt.Errorf("link %s-%s: static routes: %w", a, b, err)
+	}
+	for _, name := range []string{a, b} {
+		if n := t.Node(name); n != nil && len(n.Routes) > 0 {
+			if err := restoreRoutes(ns[name], n.Routes); err != nil {
+				return fmt.Errorf("link %s-%s: node %s: %w", a, b, name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// routesBack bounds the wait for a mended link to take routes again.
+const routesBack = 5 * time.Second
+
+// restoreRoutes replaces a node's static routes, retrying while the
+// mended link's carrier comes up.
+func restoreRoutes(namespace string, routes []topologies.Route) error {
+	h, err := netns.Netlink(namespace)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	deadline := time.Now().Add(routesBack)
+	for _, rt := range routes {
+		nr := &netlink.Route{Dst: &net.IPNet{IP: rt.To.Addr().AsSlice(), Mask: net.CIDRMask(rt.To.Bits(), rt.To.Addr().BitLen())},
+			Gw: rt.Via.AsSlice()}
+		for {
+			err := h.RouteReplace(nr)
+			if err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("route %s via %s: %w", rt.To, rt.Via, err)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	return nil

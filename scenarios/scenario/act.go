@@ -38,17 +38,21 @@ func (r *run) act(s Step) error {
 		}
 		return lab.WaitGatewaysConverged(ctx, r.lab)
 	case s.Kill != "":
-		g, err := lab.FindGateway(ctx, r.lab, s.Kill)
+		g, err := r.gateway(ctx, s.Kill)
 		if err != nil {
 			return err
 		}
 		return lab.KillGateway(ctx, r.lab, g)
 	case s.Restart != "":
-		g, err := lab.FindGateway(ctx, r.lab, s.Restart)
+		g, err := r.gateway(ctx, s.Restart)
 		if err != nil {
 			return err
 		}
 		return lab.RestartGateway(ctx, r.lab, g, r.Options)
+	case s.Stop != "":
+		return lab.SetPower(ctx, r.lab, s.Stop, false)
+	case s.Start != "":
+		return lab.SetPower(ctx, r.lab, s.Start, true)
 	case s.Approve != nil:
 		c, err := lab.API(r.lab)
 		if err != nil {

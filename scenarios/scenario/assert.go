@@ -45,6 +45,10 @@ func (r *run) assert(s Step) (failure, detail string) {
 		return r.flightpath(ctx, s.FlightPath)
 	case s.Outage != nil:
 		return r.outage(s.Outage)
+	case s.Capture != nil:
+		return r.capture(s.Capture)
+	case s.Counter != nil:
+		return r.counter(s.Counter)
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, r.within(within))
 	defer cancel()
@@ -155,7 +159,7 @@ func (r *run) connect(ctx context.Context, c *Connect) (string, string) {
 
 // status reads a gateway's status through its management socket.
 func (r *run) status(ctx context.Context, gw string) (mgmt.Status, error) {
-	g, err := lab.FindGateway(ctx, r.lab, gw)
+	g, err := r.gateway(ctx, gw)
 	if err != nil {
 		return mgmt.Status{}, err
 	}
@@ -170,6 +174,9 @@ func (r *run) status(ctx context.Context, gw string) (mgmt.Status, error) {
 
 // route looks for a prefix in a gateway's FIB.
 func (r *run) route(ctx context.Context, a *Route) (string, string) {
+	if a.Workload != "" {
+		return r.cloudRoute(ctx, a)
+	}
 	st, err := r.status(ctx, a.Gateway)
 	if err != nil {
 		return err.Error(), ""
@@ -255,8 +262,20 @@ func describeStep(s Step) string {
 		return fmt.Sprintf("reach %s -> %s is %s", s.Reach.From, s.Reach.To, word(s.Reach.Expect))
 	case s.Connect != nil:
 		return fmt.Sprintf("connect %s -> %s:%d is %s", s.Connect.From, s.Connect.To, s.Connect.Port, s.Connect.Expect)
+	case s.Route != nil && s.Route.Workload != "":
+		return fmt.Sprintf("route %s in %s's route table present=%t", s.Route.Prefix, s.Route.Workload, s.Route.Present)
 	case s.Route != nil:
 		return fmt.Sprintf("route %s in %s present=%t", s.Route.Prefix, s.Route.Gateway, s.Route.Present)
+	case s.Capture != nil:
+		return fmt.Sprintf("capture %s:%s %q", s.Capture.Node, s.Capture.Interface, s.Capture.Filter)
+	case s.Counter != nil && s.Counter.Firewall != "":
+		return fmt.Sprintf("counter firewall %s %s grew by %d", s.Counter.Firewall, orAll(s.Counter.Rule), s.Counter.GrewBy)
+	case s.Counter != nil:
+		return fmt.Sprintf("counter gateway %s drops %s -> %s grew by %d", s.Counter.Gateway, s.Counter.Domains[0], s.Counter.Domains[1], s.Counter.GrewBy)
+	case s.Stop != "":
+		return "stop " + s.Stop
+	case s.Start != "":
+		return "start " + s.Start
 	case s.Session != nil:
 		return fmt.Sprintf("session %s -> %s is %s", s.Session.Gateway, s.Session.Peer, s.Session.State)
 	case s.FlightPath != nil:

@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"fmt"
 	"net/netip"
 	"regexp"
 	"strconv"
@@ -13,8 +12,8 @@ import (
 
 // Kinds are the step keys a scenario may use: actions, then assertions.
 var Kinds = []string{
-	"deploy", "wait", "kill", "restart", "link", "withdraw", "advertise", "approve", "cli", "exec", "mcnlab", "sleep",
-	"reach", "connect", "route", "session", "flightpath", "outage",
+	"deploy", "wait", "kill", "restart", "link", "withdraw", "advertise", "approve", "cli", "exec", "mcnlab", "sleep", "stop", "start",
+	"reach", "connect", "route", "session", "flightpath", "outage", "capture", "counter",
 }
 
 // step decodes one step: the scalar deploy or a one-key mapping. Inside an
@@ -45,6 +44,10 @@ func (d *decoder) step(n *yaml.Node, path string, nested bool) (Step, bool) {
 		s.Kill = d.str(val, p)
 	case "restart":
 		s.Restart = d.str(val, p)
+	case "stop":
+		s.Stop = d.str(val, p)
+	case "start":
+		s.Start = d.str(val, p)
 	case "cli":
 		s.CLI = d.cli(val, p)
 	case "sleep":
@@ -75,6 +78,10 @@ func (d *decoder) step(n *yaml.Node, path string, nested bool) (Step, bool) {
 		s.FlightPath = d.flightpath(val, p)
 	case "outage":
 		s.Outage = d.outage(val, p, nested)
+	case "capture":
+		s.Capture = d.capture(val, p, nested)
+	case "counter":
+		s.Counter = d.counter(val, p, nested)
 	default:
 		d.errf(key, p, "unknown step (valid: %s)", strings.Join(Kinds, ", "))
 	}
@@ -201,23 +208,36 @@ func (d *decoder) connect(n *yaml.Node, path string) *Connect {
 }
 
 func (d *decoder) route(n *yaml.Node, path string) *Route {
-	m := d.fields(n, path, []string{"gateway", "prefix", "present", "via", "within"})
-	if m == nil || !d.required(n, path, m, "gateway", "prefix") {
+	m := d.fields(n, path, []string{"gateway", "workload", "prefix", "present", "via", "within"})
+	if m == nil || !d.required(n, path, m, "prefix") {
 		return nil
 	}
-	r := &Route{Gateway: d.str(m["gateway"], path+".gateway"), Prefix: d.prefix(m["prefix"], path+".prefix"), Present: true, Within: d.within(m, path)}
+	if (m["gateway"] == nil) == (m["workload"] == nil) {
+		d.errf(n, path, "want exactly one of gateway: NAME (its FIB) or workload: NAME (its subnet's cloud route table)")
+		return nil
+	}
+	r := &Route{Prefix: d.prefix(m["prefix"], path+".prefix"), Present: true, Within: d.within(m, path)}
+	if v := m["gateway"]; v != nil {
+		r.Gateway = d.str(v, path+".gateway")
+	} else {
+		r.Workload = d.str(m["workload"], path+".workload")
+	}
 	if v := m["present"]; v != nil {
 		r.Present = d.oneOf(v, path+".present", "true", "false") == "true"
 	}
 	if v := m["via"]; v != nil {
+		if !r.Present {
+			d.errf(v, path+".via", "via needs present: true")
+		}
+		if r.Workload != "" {
+			r.Target = d.str(v, path+".via")
+			return r
+		}
 		a, err := netip.ParseAddr(v.Value)
 		if err != nil {
 			d.errf(v, path+".via", "%s is not an address (valid: 10.1.0.1)", describe(v))
 		}
 		r.Via = a
-		if !r.Present {
-			d.errf(v, path+".via", "via needs present: true")
-		}
 	}
 	return r
 }
@@ -275,15 +295,6 @@ func (d *decoder) outage(n *yaml.Node, path string, nested bool) *Outage {
 	if v := m["interval"]; v != nil {
 		o.Interval = d.duration(v, path+".interval")
 	}
-	during := m["during"]
-	if during.Kind != yaml.SequenceNode || len(during.Content) == 0 {
-		d.errf(during, path+".during", "want a non-empty list of steps (kill, restart, sleep, ...)")
-		return o
-	}
-	for i, sn := range during.Content {
-		if s, ok := d.step(sn, fmt.Sprintf("%s.during[%d]", path, i), true); ok {
-			o.During = append(o.During, s)
-		}
-	}
+	o.During = d.during(m["during"], path+".during")
 	return o
 }

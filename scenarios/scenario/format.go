@@ -41,6 +41,9 @@ type Step struct {
 	// Announce withdraws or advertises a prefix at an FRR router.
 	Announce *Announce
 	Sleep    time.Duration // only to measure windows
+	// Stop and Start power a cloud instance (a firewall, a gateway
+	// instance) off or on through its cloud's API.
+	Stop, Start string
 
 	Reach      *Reach
 	Connect    *Connect
@@ -48,12 +51,15 @@ type Step struct {
 	Session    *Session
 	FlightPath *FlightPath
 	Outage     *Outage
+	Capture    *Capture
+	Counter    *Counter
 }
 
 // IsAssertion says whether the step checks something (and becomes a test
 // case) rather than changes the lab.
 func (s *Step) IsAssertion() bool {
-	return s.Reach != nil || s.Connect != nil || s.Route != nil || s.Session != nil || s.FlightPath != nil || s.Outage != nil
+	return s.Reach != nil || s.Connect != nil || s.Route != nil || s.Session != nil || s.FlightPath != nil || s.Outage != nil ||
+		s.Capture != nil || s.Counter != nil
 }
 
 // Approve approves a prefix a site advertises, as `mcnlab routes approve`.
@@ -106,14 +112,19 @@ type Connect struct {
 	Within   time.Duration
 }
 
-// Route asserts that a gateway's FIB holds (or lacks) a prefix within a
-// deadline, optionally through a given next hop.
+// Route asserts that a gateway's FIB, or the cloud route table of a
+// workload's subnet, holds (or lacks) a prefix within a deadline,
+// optionally through a given next hop: an address in a gateway's FIB
+// (Via); an instance key (prod-1) or a route kind (internet, local,
+// private-line, blackhole) in a cloud route table (Target).
 type Route struct {
-	Gateway string
-	Prefix  netip.Prefix
-	Present bool
-	Via     netip.Addr
-	Within  time.Duration
+	Gateway  string
+	Workload string
+	Prefix   netip.Prefix
+	Present  bool
+	Via      netip.Addr
+	Target   string
+	Within   time.Duration
 }
 
 // Session asserts the state of a gateway's BGP session to a peer (by its
@@ -142,6 +153,28 @@ type Outage struct {
 	Max      time.Duration
 	Interval time.Duration
 	During   []Step
+}
+
+// Capture captures packets on a node's interface (as `mcnlab capture`)
+// while its steps run, and asserts how many matched the filter: at least
+// AtLeast and, when AtMost is not -1, at most AtMost.
+type Capture struct {
+	Node, Interface, Filter string
+	AtLeast, AtMost         int
+	During                  []Step
+}
+
+// Counter reads a counter before and after its steps run, and asserts
+// that it grew by at least GrewBy packets: a firewall's (Firewall, an
+// instance key; Rule a rule's name, or default, established or invalid;
+// empty: every packet it counted) or a gateway's drops from one domain to
+// another (Gateway, Domains).
+type Counter struct {
+	Firewall, Rule string
+	Gateway        string
+	Domains        [2]string
+	GrewBy         uint64
+	During         []Step
 }
 
 // node is what the decoder keeps of a step's YAML for error positions.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/mcnlab/mcnlab/emulator"
@@ -81,6 +80,25 @@ type run struct {
 	lab string
 	res *Result
 	out io.Writer
+	// gateways caches lookups by name: a cloud lab's lookup reads every
+	// cloud, too slow to repeat on each poll of an assertion.
+	gateways map[string]lab.Gateway
+}
+
+// gateway looks a gateway (or firewall instance) up by name, once.
+func (r *run) gateway(ctx context.Context, name string) (lab.Gateway, error) {
+	if g, ok := r.gateways[name]; ok {
+		return g, nil
+	}
+	g, err := lab.FindGateway(ctx, r.lab, name)
+	if err != nil {
+		return g, err
+	}
+	if r.gateways == nil {
+		r.gateways = map[string]lab.Gateway{}
+	}
+	r.gateways[name] = g
+	return g, nil
 }
 
 // Run deploys the scenario's lab, runs its steps in order and removes the
@@ -141,8 +159,8 @@ func (r *run) step(s Step) error {
 		c.Failure, c.Detail = r.assert(s)
 		c.Elapsed = time.Since(start)
 		verdict := "ok"
-		if c.Detail != "" && !strings.Contains(c.Detail, "\n") {
-			verdict += ": " + c.Detail
+		if c.Detail != "" {
+			verdict += ": " + firstLine(c.Detail)
 		}
 		if c.Failure != "" {
 			verdict = "FAIL: " + c.Failure

@@ -68,6 +68,10 @@ type Tunnel struct {
 	PeerAddress netip.Addr
 	// ASN is the peer's AS.
 	ASN uint32
+	// NotFrom are ASes whose routes are not sent to the peer, sorted:
+	// a transit does not pass one peer transit's routes on to another
+	// (transit peering is not transitive).
+	NotFrom []uint32
 	// Approval is what the routes learned over the tunnel wait for.
 	Approval Approval
 }
@@ -159,6 +163,7 @@ func Compile(g Gateway) mgmt.Config {
 			Address:     t.Address,
 			PeerAddress: t.PeerAddress,
 			ASN:         t.ASN,
+			NotFrom:     slices.Clone(t.NotFrom),
 		}
 		p.Approval, p.Approved = t.Approval.wire()
 		c.Peers = append(c.Peers, p)

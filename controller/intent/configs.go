@@ -3,6 +3,7 @@ package intent
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
@@ -177,6 +178,8 @@ func (p *Plan) Configs(l Live) (map[string]mgmt.Config, error) {
 			// private line.
 			if g, pg := p.Gateway(self), p.Gateway(peer); g.Role == RoleTransit && pg.Role == RoleSite {
 				tn.Approval = p.approval(g.Group, pg.Group, l)
+			} else if g.Role == RoleTransit && pg.Role == RoleTransit && g.Group != pg.Group {
+				tn.NotFrom = p.otherTransitASNs(g.Group)
 			}
 			descs[self].Tunnels = append(descs[self].Tunnels, tn)
 		}
@@ -239,4 +242,22 @@ func (p *Plan) approval(tr, site string, l Live) gwcfg.Approval {
 		return a
 	}
 	return gwcfg.Approval{}
+}
+
+// otherTransitASNs are the ASes of every transit but self, sorted: what
+// self's gateways hold back from a peer transit, so that transit peering
+// stays non-transitive (as Expect models it: peered only pairs that are
+// listed). Without it a full mesh of three transits keeps, after a site
+// withdraws a prefix, a stale path between the two far transits through
+// each other: GoBGP drops a best path whose AS path holds the peer's AS
+// without withdrawing the path it sent before.
+func (p *Plan) otherTransitASNs(self string) []uint32 {
+	var out []uint32
+	for _, g := range p.Gateways {
+		if g.Role == RoleTransit && g.Group != self && !slices.Contains(out, g.ASN) {
+			out = append(out, g.ASN)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -51,6 +51,10 @@ type PeerConfig struct {
 	// matching one of the filters are accepted from (Import) or sent to
 	// (Export) this neighbor. Empty accepts everything.
 	Import, Export []PrefixFilter
+	// NotFrom are ASes whose routes are not sent to this neighbor: a
+	// route whose AS path holds one of them is held back (a transit does
+	// not pass one peer transit's routes on to another).
+	NotFrom []uint32
 	// ManualApproval restricts import further: only the prefixes listed in
 	// Approved (exactly) that Import also allows are accepted; with none
 	// approved, nothing is. Routes received but not accepted stay in the

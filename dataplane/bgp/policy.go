@@ -65,14 +65,14 @@ func (s *Speaker) installPolicies(ctx context.Context, pc PeerConfig) ([]install
 	var done []installedPolicy
 	for _, dir := range []api.PolicyDirection{api.PolicyDirection_IMPORT, api.PolicyDirection_EXPORT} {
 		filters, restrict := pc.importFilters()
-		prepend := 0
+		prepend, notFrom := 0, []uint32(nil)
 		if dir == api.PolicyDirection_EXPORT {
-			filters, restrict, prepend = pc.Export, len(pc.Export) > 0, pc.Prepend
+			filters, restrict, prepend, notFrom = pc.Export, len(pc.Export) > 0, pc.Prepend, pc.NotFrom
 		}
-		if !restrict && prepend == 0 {
+		if !restrict && prepend == 0 && len(notFrom) == 0 {
 			continue
 		}
-		ip, err := s.installPolicy(ctx, fmt.Sprintf("mcn-%d-%s-%s", id, dir, pc.Address), dir, pc.Address, filters, restrict, prepend)
+		ip, err := s.installPolicy(ctx, fmt.Sprintf("mcn-%d-%s-%s", id, dir, pc.Address), dir, pc.Address, filters, restrict, prepend, notFrom)
 		if err != nil {
 			return nil, errors.Join(err, s.removePolicies(ctx, done))
 		}
@@ -81,10 +81,11 @@ func (s *Speaker) installPolicies(ctx context.Context, pc PeerConfig) ([]install
 	return done, nil
 }
 
-// installPolicy adds one direction's policy for peer: with restrict, only
-// prefixes matching filters are accepted (none when filters is empty);
-// without, everything is.
-func (s *Speaker) installPolicy(ctx context.Context, name string, dir api.PolicyDirection, peer netip.Addr, filters []PrefixFilter, restrict bool, prepend int) (installedPolicy, error) {
+// installPolicy adds one direction's policy for peer: routes whose AS
+// path holds an AS of notFrom are rejected first; then, with restrict,
+// only prefixes matching filters are accepted (none when filters is
+// empty); without, everything is.
+func (s *Speaker) installPolicy(ctx context.Context, name string, dir api.PolicyDirection, peer netip.Addr, filters []PrefixFilter, restrict bool, prepend int, notFrom []uint32) (installedPolicy, error) {
 	ip := installedPolicy{dir: dir, policy: name}
 	nbr := &api.DefinedSet{DefinedType: api.DefinedType_NEIGHBOR, Name: name + "-nbr", List: []string{netip.PrefixFrom(peer, peer.BitLen()).String()}}
 	sets := []*api.DefinedSet{nbr}
@@ -109,6 +110,18 @@ func (s *Speaker) installPolicy(ctx context.Context, name string, dir api.Policy
 	}
 	nbrMatch := &api.MatchSet{Type: api.MatchSet_ANY, Name: nbr.Name}
 	var stmts []*api.Statement
+	if len(notFrom) > 0 {
+		// GoBGP reads _N_ as AS N anywhere in the path, as Cisco does.
+		asp := &api.DefinedSet{DefinedType: api.DefinedType_AS_PATH, Name: name + "-asp"}
+		for _, as := range notFrom {
+			asp.List = append(asp.List, fmt.Sprintf("_%d_", as))
+		}
+		sets = append(sets, asp)
+		stmts = append(stmts, &api.Statement{
+			Conditions: &api.Conditions{NeighborSet: nbrMatch, AsPathSet: &api.MatchSet{Type: api.MatchSet_ANY, Name: asp.Name}},
+			Actions:    &api.Actions{RouteAction: api.RouteAction_REJECT},
+		})
+	}
 	if !restrict {
 		stmts = append(stmts, &api.Statement{
 			Conditions: &api.Conditions{NeighborSet: nbrMatch},

@@ -109,7 +109,7 @@ func FromWire(w mgmt.Config) (Config, error) {
 		c.Peers = append(c.Peers, Peer{
 			Name: p.Name, PublicKey: key, Endpoint: p.Endpoint, ListenPort: p.ListenPort,
 			Address: p.Address, PeerAddress: p.PeerAddress, ASN: p.ASN, Prepend: p.Prepend,
-			Import: filtersFromWire(p.Import), Export: filtersFromWire(p.Export),
+			Import: filtersFromWire(p.Import), Export: filtersFromWire(p.Export), NotFrom: slices.Clone(p.NotFrom),
 			Approval: p.Approval, Approved: slices.Clone(p.Approved),
 		})
 	}
@@ -154,7 +154,7 @@ func ToWire(c Config) mgmt.Config {
 		w.Peers = append(w.Peers, mgmt.Peer{
 			Name: p.Name, PublicKey: p.PublicKey.String(), Endpoint: p.Endpoint, ListenPort: p.ListenPort,
 			Address: p.Address, PeerAddress: p.PeerAddress, ASN: p.ASN, Prepend: p.Prepend,
-			Import: filtersToWire(p.Import), Export: filtersToWire(p.Export),
+			Import: filtersToWire(p.Import), Export: filtersToWire(p.Export), NotFrom: slices.Clone(p.NotFrom),
 			Approval: p.Approval, Approved: slices.Clone(p.Approved),
 		})
 	}

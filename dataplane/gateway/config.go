@@ -72,9 +72,10 @@ type Peer struct {
 	PeerAddress netip.Addr
 	// ASN is the peer's AS.
 	ASN uint32
-	// Prepend, Import and Export are as in bgp.PeerConfig.
+	// Prepend, Import, Export and NotFrom are as in bgp.PeerConfig.
 	Prepend        int
 	Import, Export []bgp.PrefixFilter
+	NotFrom        []uint32
 	// Approval and Approved are as for a Neighbor: under ApprovalManual
 	// the routes learned over the tunnel wait in the session's Filtered
 	// list until approved (a transit gateway holding an on-prem edge's

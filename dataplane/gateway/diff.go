@@ -118,7 +118,7 @@ func (p *plan) diffPeers(cur, want []Peer) {
 			if o.PublicKey != x.PublicKey || o.Endpoint != x.Endpoint || o.ListenPort != x.ListenPort {
 				p.TunnelPeers = append(p.TunnelPeers, x.Name)
 			}
-			if o.ASN != x.ASN || o.Prepend != x.Prepend || !slices.Equal(o.Import, x.Import) || !slices.Equal(o.Export, x.Export) ||
+			if o.ASN != x.ASN || o.Prepend != x.Prepend || !slices.Equal(o.Import, x.Import) || !slices.Equal(o.Export, x.Export) || !slices.Equal(o.NotFrom, x.NotFrom) ||
 				o.Approval != x.Approval || !slices.Equal(o.Approved, x.Approved) {
 				p.BGPPeers = append(p.BGPPeers, x.Name)
 			}
@@ -198,6 +198,7 @@ func peerBGP(p Peer) bgp.PeerConfig {
 		Prepend:      p.Prepend,
 		Import:       p.Import,
 		Export:       p.Export,
+		NotFrom:      p.NotFrom,
 		Description:  "peer " + p.Name,
 		// As for a neighbour: changing the approval swaps the import
 		// policy and soft-resets the session (bgp.UpdatePeer).

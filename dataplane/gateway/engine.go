@@ -323,6 +323,7 @@ func cloneConfig(c Config) Config {
 	for i := range c.Peers {
 		c.Peers[i].Import = slices.Clone(c.Peers[i].Import)
 		c.Peers[i].Export = slices.Clone(c.Peers[i].Export)
+		c.Peers[i].NotFrom = slices.Clone(c.Peers[i].NotFrom)
 		c.Peers[i].Approved = slices.Clone(c.Peers[i].Approved)
 	}
 	c.Neighbors = slices.Clone(c.Neighbors)

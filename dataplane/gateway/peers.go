@@ -226,7 +226,7 @@ func (e *Engine) changePeersLocked(a *applying) {
 			continue
 		}
 		e.setPeerLocked(func(c *Peer) {
-			c.ASN, c.Prepend, c.Import, c.Export = np.ASN, np.Prepend, np.Import, np.Export
+			c.ASN, c.Prepend, c.Import, c.Export, c.NotFrom = np.ASN, np.Prepend, np.Import, np.Export, np.NotFrom
 			c.Approval, c.Approved = np.Approval, np.Approved
 		}, name)
 	}

@@ -117,6 +117,9 @@ type Peer struct {
 	Prepend     int            `json:"prepend,omitempty"`
 	Import      []Filter       `json:"import,omitempty"`
 	Export      []Filter       `json:"export,omitempty"`
+	// NotFrom are ASes whose routes are not sent to the peer (a transit
+	// does not pass one peer transit's routes on to another).
+	NotFrom []uint32 `json:"not_from,omitempty"`
 	// Approval and Approved are as for a Neighbor: under "manual" the
 	// routes learned over the tunnel are held (the session's Filtered)
 	// until approved; changing Approved does not reset the session.

@@ -189,7 +189,11 @@ func (r *run) route(ctx context.Context, a *Route) (string, string) {
 			found = &st.Routes[i]
 		}
 	}
-	detail := fmt.Sprintf("gateway %s routes:\n%s", a.Gateway, strings.Join(all, "\n"))
+	seen := "no route to " + a.Prefix.String()
+	if found != nil {
+		seen = fmt.Sprintf("%s via %v", found.Prefix, found.NextHops)
+	}
+	detail := fmt.Sprintf("%s in gateway %s, whose routes are:\n%s", seen, a.Gateway, strings.Join(all, "\n"))
 	switch {
 	case a.Present && found == nil:
 		return fmt.Sprintf("no route to %s in gateway %s", a.Prefix, a.Gateway), detail

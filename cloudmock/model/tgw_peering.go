@@ -28,6 +28,10 @@ type TransitGatewayPeer struct {
 	Account          string `json:",omitempty"`
 	Region           string `json:",omitempty"`
 	DynamicRouting   bool   `json:",omitempty"`
+	// ExchangeRoutes: each gateway's tables may propagate the attachment,
+	// learning the networks attached to the other gateway (an OCI remote
+	// peering connection; AWS's peering attachments propagate nothing).
+	ExchangeRoutes bool `json:",omitempty"`
 	// CreatedAt is when the request was made.
 	CreatedAt time.Time `json:",omitzero"`
 }
@@ -57,6 +61,7 @@ type TGWPeeringRequest struct {
 	PeerTransitGatewayID string
 	PeerAccount          string // "" for the requester's account
 	DynamicRouting       bool
+	ExchangeRoutes       bool // TransitGatewayPeer.ExchangeRoutes
 }
 
 // CreateTransitGatewayPeeringAttachmentAt requests a peering attachment at
@@ -89,7 +94,7 @@ func (c *Cloud) CreateTransitGatewayPeeringAttachmentAt(account string, at Place
 	}
 	a := &TransitGatewayAttachment{ID: id, Account: account, Region: g.Region, TransitGatewayID: g.ID, Kind: AttachPeering,
 		State: StatePendingAcceptance, Peer: TransitGatewayPeer{TransitGatewayID: pg.ID, Account: r.PeerAccount, Region: pg.Region,
-			DynamicRouting: r.DynamicRouting, CreatedAt: time.Now().UTC()}}
+			DynamicRouting: r.DynamicRouting, ExchangeRoutes: r.ExchangeRoutes, CreatedAt: time.Now().UTC()}}
 	// Not through attachLocked: a peering attachment takes no default
 	// association or propagation until it is accepted.
 	c.tgwAtts[a.ID] = a

@@ -373,7 +373,7 @@ func (c *Cloud) EnableTransitGatewayRouteTablePropagation(account, rtID, attID s
 	if err != nil {
 		return err
 	}
-	if a.Kind == AttachPeering {
+	if a.Kind == AttachPeering && !a.Peer.ExchangeRoutes {
 		return errPeeringPropagation(attID)
 	}
 	if slices.Contains(rt.Propagations, a.ID) {
@@ -470,6 +470,8 @@ func (c *Cloud) TransitGatewayRoutes(account, rtID string) ([]TransitGatewayRout
 			if v, ok := c.vpns[a.VPNConnectionID]; ok {
 				prefixes = append(prefixes, v.Routes...)
 			}
+		case AttachPeering:
+			prefixes = c.peerNetworksLocked(a, rt.TransitGatewayID)
 		}
 		for _, p := range prefixes {
 			if !have(p) {
@@ -484,4 +486,28 @@ func (c *Cloud) TransitGatewayRoutes(account, rtID string) ([]TransitGatewayRout
 		return a.Destination.Bits() - b.Destination.Bits()
 	})
 	return out, nil
+}
+
+// peerNetworksLocked are the routes a route-exchanging peering attachment
+// brings to a table of gateway self: the IPv4 CIDRs of the networks
+// attached to the other gateway (not what that gateway learns from its
+// own peerings: the exchange is not transitive).
+// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/scenario_e.htm — the DRGs of two peered RPCs advertise their attached VCNs' CIDRs to each other
+func (c *Cloud) peerNetworksLocked(a *TransitGatewayAttachment, self string) []netip.Prefix {
+	other := a.TransitGatewayID
+	if other == self {
+		other = a.Peer.TransitGatewayID
+	}
+	var out []netip.Prefix
+	for _, x := range c.tgwAtts {
+		if x.TransitGatewayID != other || x.Kind != AttachNetwork || x.State == StateDeleted {
+			continue
+		}
+		if n, ok := c.networks[x.NetworkID]; ok {
+			for _, b := range n.CIDRs {
+				out = append(out, b.Prefix)
+			}
+		}
+	}
+	return out
 }

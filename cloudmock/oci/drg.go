@@ -117,6 +117,12 @@ func (s *Server) deleteDrg(q *request, id string) *apiError {
 			return fail(http.StatusConflict, codeConflict, "The DRG %s has attachment %s", id, a.ID)
 		}
 	}
+	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/scenario_e.htm — delete a DRG's RPCs before the DRG
+	for _, r := range s.rpcList(q.tenancy, "") {
+		if r.DrgID == id {
+			return fail(http.StatusConflict, codeConflict, "The DRG %s has remote peering connection %s", id, r.ID)
+		}
+	}
 	if _, err := s.cloud.DeleteTransitGateway(q.tenancy, id); err != nil {
 		return fromModel(err)
 	}

@@ -51,6 +51,9 @@ func (s *Server) drgAttachments() *kind {
 					out = append(out, s.drgAttOut(a))
 				}
 			}
+			for _, x := range s.rpcAttachments(tenancy) {
+				out = append(out, x)
+			}
 			return out
 		},
 		match: func(q *request, r resource) bool {
@@ -80,6 +83,11 @@ func (s *Server) attachment(tenancy, id string) (model.TransitGatewayAttachment,
 }
 
 func (s *Server) getDrgAtt(tenancy, id string) (resource, bool) {
+	for _, x := range s.rpcAttachments(tenancy) {
+		if x.ID == id {
+			return x, true
+		}
+	}
 	a, ok := s.attachment(tenancy, id)
 	if !ok || (a.Kind != model.AttachNetwork && a.Kind != model.AttachVPN) {
 		return nil, false
@@ -174,9 +182,12 @@ func (s *Server) updateDrgAtt(q *request, id string) *apiError {
 	if err := decode(q.body, &d); err != nil {
 		return err
 	}
+	r, _ := s.getDrgAtt(q.tenancy, id)
+	cur := r.(*drgAttachment)
+	if cur.NetworkDetails.Type == typeRPC {
+		return invalid("The DRG attachment %s is a remote peering connection's: it keeps its DRG's table for RPC attachments", id)
+	}
 	if d.DrgRouteTableID != nil {
-		r, _ := s.getDrgAtt(q.tenancy, id)
-		cur := r.(*drgAttachment)
 		rt, aerr := s.drgTable(q.tenancy, cur.DrgID, d.DrgRouteTableID)
 		if aerr != nil {
 			return aerr
@@ -196,6 +207,9 @@ func (s *Server) updateDrgAtt(q *request, id string) *apiError {
 // deleteDrgAtt detaches a VCN whose route rules do not target the DRG.
 // OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingDRGs.htm — remove the VCN's route rules that target the DRG before detaching it
 func (s *Server) deleteDrgAtt(q *request, id string) *apiError {
+	if r, _ := s.getDrgAtt(q.tenancy, id); r.(*drgAttachment).NetworkDetails.Type == typeRPC {
+		return invalid("The DRG attachment %s is a remote peering connection's: delete the RPC %s instead", id, r.(*drgAttachment).NetworkDetails.ID)
+	}
 	a, _ := s.attachment(q.tenancy, id)
 	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingDRGs.htm — an IPSec tunnel's attachment goes with its IPSec connection
 	if a.Kind == model.AttachVPN {

@@ -294,7 +294,7 @@ func attachmentType(a model.TransitGatewayAttachment) string {
 	case model.AttachVPN:
 		return typeIPSec
 	case model.AttachPeering:
-		return "REMOTE_PEERING_CONNECTION"
+		return typeRPC
 	}
 	return typeVcn
 }
@@ -319,7 +319,7 @@ func (d distribution) imports(a model.TransitGatewayAttachment) bool {
 func (s *Server) syncDrg(tenancy, drgID string) {
 	var atts []model.TransitGatewayAttachment
 	for _, a := range s.cloud.TransitGatewayAttachments(tenancy) {
-		if a.TransitGatewayID == drgID && a.State != model.StateDeleted {
+		if (a.TransitGatewayID == drgID || (a.Kind == model.AttachPeering && a.Peer.TransitGatewayID == drgID)) && a.State != model.StateDeleted {
 			atts = append(atts, a)
 		}
 	}

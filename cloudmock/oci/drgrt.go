@@ -182,6 +182,7 @@ func (s *Server) drgRules(tenancy, id string) ([]drgRouteRule, *apiError) {
 			w.RouteType, w.RouteProvenance = "DYNAMIC", typeVcn
 			if a, ok := s.attachment(tenancy, r.AttachmentID); ok {
 				w.RouteProvenance = attachmentType(a)
+				w.NextHop = s.sideOf(a, id)
 			}
 		}
 		out = append(out, w)

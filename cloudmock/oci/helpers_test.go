@@ -159,6 +159,8 @@ func lifecycleOf(r common.OCIResponse) string {
 		return string(v.LifecycleState)
 	case core.GetServiceGatewayResponse:
 		return string(v.LifecycleState)
+	case core.GetRemotePeeringConnectionResponse:
+		return string(v.LifecycleState)
 	}
 	return ""
 }

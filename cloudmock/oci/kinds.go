@@ -29,6 +29,9 @@ type kind struct {
 	// from what it holds (a stopped instance, an assigned public IP);
 	// empty keeps AVAILABLE (renamed by states).
 	live func(r resource) string
+	// poll, when set, is told of each GET of one of its resources before
+	// it is read (an RPC advances from PENDING to PEERED).
+	poll func(tenancy, id string)
 	// listBy is the query parameter a list is scoped by when it is not
 	// compartmentId (drgId for DRG route tables and distributions).
 	listBy string
@@ -191,6 +194,9 @@ func (r *recorder) Write(b []byte) (int, error) {
 
 // getKind answers one resource; the GET advances its lifecycle state.
 func (s *Server) getKind(q *request, k *kind, id string) *apiError {
+	if k.poll != nil {
+		k.poll(q.tenancy, id)
+	}
 	if r, ok := k.get(q.tenancy, id); ok {
 		r.base().LifecycleState = s.state.lifecycle(id, true)
 		k.write(q.w, r)

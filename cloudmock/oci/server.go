@@ -35,6 +35,14 @@ type Server struct {
 	users map[string]User // by keyId
 	now   func() time.Time
 
+	// beside is what the server keeps beside the model, shared with the
+	// servers of the cloud's other regions (InRegion).
+	*beside
+}
+
+// beside is what the servers of one cloud's regions keep beside the
+// model.
+type beside struct {
 	// writes serializes mutations: one is several model calls (a VCN and
 	// its extra CIDRs, a subnet and its lists) that no other may
 	// interleave with.
@@ -43,6 +51,17 @@ type Server struct {
 	works  works // work requests (workreq.go)
 	dists  dists // DRG route distributions (drgdist.go)
 	lpgs   lpgs  // local peering gateways (lpg.go)
+	rpcs   rpcs  // remote peering connections (rpc.go)
+}
+
+// InRegion returns the server of another region of the same cloud: the
+// same users, and the same state beside the model, so that what spans
+// regions (remote peering) sees both ends.
+// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/scenario_e.htm — remote peering connects DRGs of two regions of one realm
+func (s *Server) InRegion(region string) *Server {
+	cfg := s.cfg
+	cfg.Region = region
+	return &Server{cloud: s.cloud, cfg: cfg, users: s.users, now: s.now, beside: s.beside}
 }
 
 // New returns a server for the cloud's oci tenancies.
@@ -53,7 +72,7 @@ func New(c *model.Cloud, cfg Config) *Server {
 	if cfg.Region == "" {
 		cfg.Region = "us-ashburn-1"
 	}
-	s := &Server{cloud: c, cfg: cfg, users: map[string]User{}, now: time.Now, state: newState()}
+	s := &Server{cloud: c, cfg: cfg, users: map[string]User{}, now: time.Now, beside: &beside{state: newState()}}
 	for _, u := range cfg.Users {
 		s.users[u.KeyID()] = u
 	}
@@ -166,6 +185,8 @@ func (s *Server) route(q *request) *apiError {
 		k = s.serviceGateways()
 	case "services":
 		return s.serveServices(q)
+	case "remotePeeringConnections":
+		k = s.remotePeerings()
 	case "localPeeringGateways":
 		k = s.localPeeringGateways()
 	case "cpes":

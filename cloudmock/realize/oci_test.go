@@ -29,8 +29,11 @@ const (
 // InForce, so that a call's change is in the dataplane when it returns.
 type ociLab struct {
 	*lab
-	vn core.VirtualNetworkClient
-	cc core.ComputeClient
+	vn   core.VirtualNetworkClient
+	cc   core.ComputeClient
+	srv  *cmoci.Server
+	prov common.ConfigurationProvider
+	ad   string // the availability domain instances launch in
 }
 
 func newOCILab(t *testing.T, opts ...func(*Options)) ociLab {
@@ -55,7 +58,22 @@ func newOCILab(t *testing.T, opts ...func(*Options)) ociLab {
 	cc, err := core.NewComputeClientWithConfigurationProvider(prov)
 	l.ok(err)
 	vn.Host, cc.Host = ts.URL, ts.URL
-	return ociLab{lab: l, vn: vn, cc: cc}
+	return ociLab{lab: l, vn: vn, cc: cc, srv: srv, prov: prov, ad: ociAD}
+}
+
+// inRegion is the lab's tenancy in another region, served by the
+// server's InRegion (InForce too), its instances in the region's first
+// availability domain.
+func (o ociLab) inRegion(region, ad string) ociLab {
+	o.t.Helper()
+	ts := httptest.NewServer(o.r.InForce(o.srv.InRegion(region)))
+	o.t.Cleanup(ts.Close)
+	vn, err := core.NewVirtualNetworkClientWithConfigurationProvider(o.prov)
+	o.ok(err)
+	cc, err := core.NewComputeClientWithConfigurationProvider(o.prov)
+	o.ok(err)
+	vn.Host, cc.Host = ts.URL, ts.URL
+	return ociLab{lab: o.lab, vn: vn, cc: cc, srv: o.srv, prov: o.prov, ad: model.OCIADPrefix + ":" + ad}
 }
 
 func (o ociLab) ctx() context.Context {
@@ -106,7 +124,7 @@ func (o ociLab) subnet(vcn *string, cidr string, list *string) *string {
 func (o ociLab) instance(subnet *string, nsgs ...string) model.Instance {
 	o.t.Helper()
 	r, err := o.cc.LaunchInstance(o.ctx(), core.LaunchInstanceRequest{LaunchInstanceDetails: core.LaunchInstanceDetails{
-		AvailabilityDomain: common.String(ociAD), CompartmentId: common.String(ociTenancy), Shape: common.String("VM.Standard.E4.Flex"),
+		AvailabilityDomain: common.String(o.ad), CompartmentId: common.String(ociTenancy), Shape: common.String("VM.Standard.E4.Flex"),
 		SourceDetails:     core.InstanceSourceViaImageDetails{ImageId: common.String("ocid1.image.oc1.phx.aaaaaaaalab")},
 		CreateVnicDetails: &core.CreateVnicDetails{SubnetId: subnet, NsgIds: nsgs}}})
 	o.ok(err)

@@ -7,10 +7,11 @@ DEMO  := topologies/aws-transit.yaml
 .PHONY: build test demo bench lint clean soak console-screenshots
 
 # bin/mcnlab-gateway is the slim gateway daemon that mcnlab runs for the
-# labs' gateways when it lies beside bin/mcnlab (cmd/mcnlab-gateway).
+# labs' gateways when it lies beside bin/mcnlab (cmd/mcnlab-gateway); it is
+# built without cgo, a static binary that maps no C library.
 build:
 	$(GO) build -o $(BIN) ./cmd/mcnlab
-	$(GO) build -o $(BIN)-gateway ./cmd/mcnlab-gateway
+	CGO_ENABLED=0 $(GO) build -o $(BIN)-gateway ./cmd/mcnlab-gateway
 
 # Root tests (namespaces) run when run as root, and skip with a message otherwise.
 test:

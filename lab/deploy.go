@@ -59,7 +59,7 @@ func Deploy(ctx context.Context, d Deployment, o Options) error {
 	if err != nil {
 		return err
 	}
-	if err := emulator.Deploy(ctx, plan, emulator.Options{TopologyFile: abs, Source: d.Source, Progress: pr, GatewayCommand: []string{self}, Issuer: S2CIssuer(lab)}); err != nil {
+	if err := emulator.Deploy(ctx, plan, emulator.Options{TopologyFile: abs, Source: d.Source, Progress: pr, GatewayCommand: emulator.GatewayProgram(self), Issuer: S2CIssuer(lab)}); err != nil {
 		return err
 	}
 	if err := gwconf.Apply(ctx, lab, Nodes{Lab: lab}, t, pr); err != nil {

@@ -9,9 +9,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
 	"github.com/mdlayher/packet"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/net/bpf"
@@ -105,9 +102,9 @@ func linkType(name string) (LinkType, error) {
 	}
 	switch t := l.Attrs().EncapType; t {
 	case "ether", "loopback":
-		return layers.LinkTypeEthernet, nil
+		return LinkTypeEthernet, nil
 	case "none", "ipip", "tunnel6":
-		return layers.LinkTypeRaw, nil
+		return LinkTypeRaw, nil
 	default:
 		return 0, fmt.Errorf("%w: interface %s: link type %q cannot be captured (want Ethernet, loopback or an IP tunnel)", ErrInvalid, name, t)
 	}
@@ -122,8 +119,8 @@ func (c *Capture) LinkType() LinkType { return c.lt }
 // comes first. Its error is nil when one of those ended it.
 func (c *Capture) Run(ctx context.Context, w io.Writer) (Result, error) {
 	cw := &countingWriter{w: w}
-	pw := pcapgo.NewWriter(cw)
-	if err := pw.WriteFileHeader(uint32(c.o.Snaplen), c.lt); err != nil {
+	pw := &pcapWriter{w: cw}
+	if err := pw.writeHeader(uint32(c.o.Snaplen), c.lt); err != nil {
 		return Result{}, fmt.Errorf("capture on %s: %w", c.o.Interface, err)
 	}
 	var res Result
@@ -149,8 +146,7 @@ func (c *Capture) Run(ctx context.Context, w io.Writer) (Result, error) {
 		if c.o.MaxBytes > 0 && cw.n+16+int64(n) > c.o.MaxBytes {
 			break
 		}
-		ci := gopacket.CaptureInfo{Timestamp: time.Now(), CaptureLength: n, Length: n}
-		if err := pw.WritePacket(ci, buf[:n]); err != nil {
+		if err := pw.writePacket(time.Now(), buf[:n]); err != nil {
 			res.Bytes = cw.n
 			return res, fmt.Errorf("capture on %s: write: %w", c.o.Interface, err)
 		}

@@ -2,7 +2,7 @@
 // into a pcap file that tshark and Wireshark open: an AF_PACKET socket
 // (github.com/mdlayher/packet, no cgo) whose kernel filter is compiled
 // here from a tcpdump-style expression (Filter) to classic BPF
-// (golang.org/x/net/bpf), and gopacket's pcapgo writer. A tunnel's TUN
+// (golang.org/x/net/bpf), and a pcap savefile writer (pcap.go). A tunnel's TUN
 // interface gives the inner IP packets (link type RAW), an Ethernet
 // interface the frames as they cross it (the underlay's encrypted
 // WireGuard or ESP packets). Manager runs captures in the background for

@@ -4,12 +4,8 @@ import (
 	"errors"
 	"net/netip"
 
-	"github.com/google/gopacket/layers"
 	"golang.org/x/net/bpf"
 )
-
-// LinkType is a pcap link type (pcap-linktype(7)).
-type LinkType = layers.LinkType
 
 // node is a parsed filter expression; gen emits code that jumps to label
 // t when the packet matches and to f when it does not. Every label lies
@@ -77,7 +73,7 @@ func (isIPv6) gen(g *gen, t, f int) { g.version(6).gen(g, t, f) }
 type etherType uint32
 
 func (n etherType) gen(g *gen, t, f int) {
-	if g.lt != layers.LinkTypeEthernet {
+	if g.lt != LinkTypeEthernet {
 		never.gen(g, t, f)
 		return
 	}
@@ -203,7 +199,7 @@ func (g *gen) place(l int) { g.labels[l] = len(g.out) }
 
 // l3 is where the IP header starts.
 func (g *gen) l3() uint32 {
-	if g.lt == layers.LinkTypeEthernet {
+	if g.lt == LinkTypeEthernet {
 		return 14
 	}
 	return 0
@@ -212,7 +208,7 @@ func (g *gen) l3() uint32 {
 // version tests for IPv4 or IPv6: the Ethernet type, or the version
 // nibble of a raw IP packet.
 func (g *gen) version(v uint32) node {
-	if g.lt == layers.LinkTypeEthernet {
+	if g.lt == LinkTypeEthernet {
 		typ := etherType(0x0800)
 		if v == 6 {
 			typ = 0x86dd

@@ -97,7 +97,7 @@ func TestFilterMatches(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ParseFilter(%q): %v", tc.expr, err)
 		}
-		for _, lt := range []LinkType{layers.LinkTypeEthernet, layers.LinkTypeRaw} {
+		for _, lt := range []LinkType{LinkTypeEthernet, LinkTypeRaw} {
 			prog, err := f.Compile(lt, 1500)
 			if err != nil {
 				t.Fatalf("%q: %v", tc.expr, err)
@@ -109,7 +109,7 @@ func TestFilterMatches(t *testing.T) {
 			var kept []string
 			for _, name := range []string{"bgp", "esp", "icmp", "icmp6", "udp6", "wg"} {
 				p := packets[name]
-				if lt == layers.LinkTypeEthernet {
+				if lt == LinkTypeEthernet {
 					p = ether(p)
 				}
 				n, err := vm.Run(p)

@@ -38,7 +38,10 @@ func MCNLab(t testing.TB) string {
 		}
 		// The slim gateway beside it, as make build puts it: the labs'
 		// gateways run it (emulator.GatewayProgram).
-		out, err = exec.Command(gobin, "build", "-o", filepath.Join(binDir, "mcnlab-gateway"), "github.com/mcnlab/mcnlab/cmd/mcnlab-gateway").CombinedOutput()
+		// Static, without cgo, as make build builds it.
+		gw := exec.Command(gobin, "build", "-o", filepath.Join(binDir, "mcnlab-gateway"), "github.com/mcnlab/mcnlab/cmd/mcnlab-gateway")
+		gw.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err = gw.CombinedOutput()
 		if err != nil {
 			binErr = fmt.Errorf("go build cmd/mcnlab-gateway: %w\n%s", err, out)
 		}

@@ -53,7 +53,7 @@ type ConvergenceResult struct {
 	Gateways []string           `json:"gateways"`
 	DeployS  float64            `json:"deploy_s"`
 	Runs     []ConvergenceRun   `json:"runs"`
-	IdleRSS  map[string]float64 `json:"idle_rss_mb"` // each gateway after convergence, before any extra prefix
+	IdleRSS  map[string]float64 `json:"idle_rss_mb"` // each gateway SettleAfter after convergence, before any extra prefix
 	// IdleAnon and IdleFile split IdleRSS: the gateway's own memory
 	// (RssAnon) and the pages of its binary (RssFile), which every
 	// gateway of the machine shares.
@@ -79,6 +79,9 @@ type ConvergenceRun struct {
 	// SettledRSS: each gateway's VmRSS SettleAfter after the withdrawal,
 	// once the daemons have had time to return their free heap.
 	SettledRSS map[string]float64 `json:"settled_rss_mb"`
+	// SettledAnon: the part of SettledRSS that is the gateway's own
+	// (RssAnon); the rest is pages of its binary.
+	SettledAnon map[string]float64 `json:"settled_rss_anon_mb"`
 	// AnnounceCPU and WithdrawCPU: the CPU time (user and system) each
 	// gateway spent from the announcement (the withdrawal) until every
 	// gateway had all N (none): what the work costs whatever the load of
@@ -90,8 +93,9 @@ type ConvergenceRun struct {
 	LoadAvg [2]float64 `json:"load_avg_1min"`
 }
 
-// SettleAfter is when SettledRSS is read after a withdrawal: two of the
-// gateway daemon's memory release checks (daemon.ReleaseEvery, 5 s).
+// SettleAfter is when SettledRSS is read after a withdrawal, and IdleRSS
+// after the deployment converged: two of the gateway daemon's memory
+// release checks (daemon.ReleaseEvery, 5 s).
 const SettleAfter = 10 * time.Second
 
 // TargetIdleRSSMB is the goal for an idle gateway's memory (issue 19).
@@ -149,6 +153,11 @@ func Convergence(ctx context.Context, o ConvergenceOptions) (res *ConvergenceRes
 			return nil, fmt.Errorf("gateway %s: %w", g, err)
 		}
 		handles[g] = h
+	}
+	// Idle: converged, then left alone as long as after a withdrawal
+	// (the gateways' memory release and page trim run on that tick).
+	if err := sleepCtx(ctx, SettleAfter); err != nil {
+		return nil, err
 	}
 	if res.IdleAnon, err = gatewayStatusMB(o.Lab, gws, "RssAnon"); err != nil {
 		return nil, err
@@ -226,6 +235,9 @@ func convergenceRun(ctx context.Context, o ConvergenceOptions, gws []string, han
 		return run, err
 	}
 	if err := sleepCtx(ctx, SettleAfter); err != nil {
+		return run, err
+	}
+	if run.SettledAnon, err = gatewayStatusMB(o.Lab, gws, "RssAnon"); err != nil {
 		return run, err
 	}
 	run.SettledRSS, err = gatewayRSS(o.Lab, gws)

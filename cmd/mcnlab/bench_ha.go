@@ -101,15 +101,16 @@ func newBenchConvergence() *cobra.Command {
 				fmt.Fprintf(out, "%9d %11.2fs %11.2fs %13.1f MB %7.2fs %6.2fs %5.1f-%.1f\n", r.Prefixes, r.AnnounceS, r.WithdrawS, maxOf(r.LoadedRSS),
 					sumOf(r.AnnounceCPU), sumOf(r.WithdrawCPU), r.LoadAvg[0], r.LoadAvg[1])
 			}
-			fmt.Fprintf(out, "gateway VmRSS (MB); target idle <= %.0f MB; idle = own (RssAnon) + binary's shared pages (RssFile)\n%-6s %17s", res.TargetMB, "", "idle")
+			fmt.Fprintf(out, "gateway VmRSS (MB); target idle <= %.0f MB, +%s within 1.5x idle; idle = own (RssAnon) + binary's shared pages (RssFile), +%s (own)\n%-6s %17s",
+				res.TargetMB, bench.SettleAfter, bench.SettleAfter, "", "idle")
 			for _, r := range res.Runs {
-				fmt.Fprintf(out, " %10s %10s %10s", fmt.Sprintf("%d", r.Prefixes), "after", "+"+bench.SettleAfter.String())
+				fmt.Fprintf(out, " %10s %10s %17s %6s", fmt.Sprintf("%d", r.Prefixes), "after", "+"+bench.SettleAfter.String(), "x idle")
 			}
 			fmt.Fprintln(out)
 			for _, g := range res.Gateways {
 				fmt.Fprintf(out, "%-6s %5.1f (%4.1f+%4.1f)", g, res.IdleRSS[g], res.IdleAnon[g], res.IdleFile[g])
 				for _, r := range res.Runs {
-					fmt.Fprintf(out, " %10.1f %10.1f %10.1f", r.LoadedRSS[g], r.AfterRSS[g], r.SettledRSS[g])
+					fmt.Fprintf(out, " %10.1f %10.1f %10.1f (%4.1f) %5.2fx", r.LoadedRSS[g], r.AfterRSS[g], r.SettledRSS[g], r.SettledAnon[g], r.SettledRSS[g]/res.IdleRSS[g])
 				}
 				fmt.Fprintln(out)
 			}

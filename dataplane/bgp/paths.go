@@ -209,12 +209,37 @@ func (s *Speaker) onBest(r *api.WatchEventResponse) {
 		s.rib[prefix] = g.paths
 		events = append(events, PathEvent{Prefix: prefix, Paths: clonePaths(g.paths)})
 	}
+	s.rib = shrunk(s.rib, &s.ribPeak)
 	if len(events) == 0 {
 		return
 	}
 	for sub := range s.subs {
 		sub.push(events)
 	}
+}
+
+// shrinkFrom is the peak size from which a map that lost most of its
+// entries is rebuilt (shrunk).
+const shrinkFrom = 1024
+
+// shrunk returns m, or a copy of it sized to its entries when it holds
+// less than a quarter of its peak (at least shrinkFrom): a Go map keeps
+// the memory of its largest size after deletions, and a gateway's table
+// of best paths grows to tens of thousands of prefixes while an on-prem
+// network announces them, then shrinks back when it withdraws them.
+// peak is m's largest size so far, updated.
+func shrunk[K comparable, V any](m map[K]V, peak *int) map[K]V {
+	n := len(m)
+	if *peak >= shrinkFrom && n < *peak/4 {
+		c := make(map[K]V, n)
+		for k, v := range m {
+			c[k] = v
+		}
+		*peak = n
+		return c
+	}
+	*peak = max(*peak, n)
+	return m
 }
 
 func apiPath(prefix netip.Prefix, nextHop netip.Addr) (*api.Path, error) {

@@ -48,6 +48,7 @@ type Speaker struct {
 
 	mu       sync.Mutex // guards the fields below
 	rib      map[netip.Prefix][]Path
+	ribPeak  int // rib's largest size since it was last shrunk
 	subs     map[*subscriber]struct{}
 	sessions map[chan struct{}]struct{} // WatchSessions wake-ups, capacity 1
 	peers    map[netip.Addr]*peerEntry

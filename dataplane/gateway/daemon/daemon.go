@@ -61,7 +61,8 @@ func Run(ctx context.Context, o Options) error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(GCPercent)
 	}
-	go releaseMemory(ctx, ReleaseEvery, ReleaseAbove)
+	tr := &trimmer{}
+	go releaseMemory(ctx, ReleaseEvery, ReleaseAbove, tr)
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(o.Level)); err != nil {
 		return fmt.Errorf("gateway: --log-level: %w", err)
@@ -71,7 +72,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	var backend mgmt.Backend = gateway.Backend{E: eng}
+	var backend mgmt.Backend = trimAfterApply{Backend: gateway.Backend{E: eng}, tr: tr}
 	if o.Config != "" {
 		backend = &persisting{Backend: backend, path: o.Config}
 		restoreConfig(ctx, backend, o.Config, logger)

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -43,8 +44,14 @@ func StartCharonIn(ctx context.Context, lab, node, ns string, conns []ipsec.Conn
 	if err != nil {
 		return state.Process{}, fmt.Errorf("node %s: %w", node, err)
 	}
+	// The node's folders stay open (FRR's user, which a node's routing
+	// daemons run as, must reach its own folder beside charon's); charon's
+	// is root's alone.
 	dir := CharonDir(lab, node)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return state.Process{}, fmt.Errorf("node %s: %w", node, err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 		return state.Process{}, fmt.Errorf("node %s: %w", node, err)
 	}
 	for _, c := range conns {

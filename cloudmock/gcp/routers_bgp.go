@@ -273,7 +273,7 @@ func (s *Server) routerUsers(q *request, r router) *apiError {
 // advertisements replace the router's.
 // GCP: https://cloud.google.com/network-connectivity/docs/router/concepts/overview#route-advertisement — default advertisement: subnets in the router's region (regional dynamic routing) or all subnets (global)
 // GCP: https://cloud.google.com/network-connectivity/docs/router/how-to/advertising-custom-ip — a peer's custom advertisement overrides the router's
-func (s *Server) advertisedPrefixes(q *request, r router, p bgpPeer) []string {
+func (s *Server) advertisedPrefixes(project string, r router, p bgpPeer) []string {
 	mode, groups, ranges := p.AdvertiseMode, p.AdvertisedGroups, p.AdvertisedIPRanges
 	if mode == "" && r.BGP != nil {
 		mode, groups, ranges = r.BGP.AdvertiseMode, r.BGP.AdvertisedGroups, r.BGP.AdvertisedIPRanges
@@ -281,10 +281,10 @@ func (s *Server) advertisedPrefixes(q *request, r router, p bgpPeer) []string {
 	var out []string
 	if mode != "CUSTOM" || slices.Contains(groups, "ALL_SUBNETS") {
 		global := false
-		if n, err := s.cloud.Network(q.project, r.Network); err == nil {
+		if n, err := s.cloud.Network(project, r.Network); err == nil {
 			global = n.Attrs[attrRouting] == "GLOBAL"
 		}
-		for _, sn := range s.cloud.Subnets(q.project) {
+		for _, sn := range s.cloud.Subnets(project) {
 			if sn.NetworkID == r.Network && (global || sn.Region == r.Region) && sn.Prefix.IsValid() {
 				out = append(out, sn.Prefix.String())
 			}
@@ -325,8 +325,8 @@ type statusRoute struct {
 
 // bgpStatus returns the router's peers' status and its best routes: the
 // routes its tunnels' sessions learned (model.VPNConnection.Routes, which
-// the dataplane records). A peer whose session carries no learned routes
-// in the model is reported DOWN: nothing answers it.
+// the dataplane records). A peer whose session the dataplane has not seen
+// Established is reported DOWN.
 func (s *Server) bgpStatus(q *request, r router) ([]peerStatus, []statusRoute) {
 	peers := []peerStatus{}
 	best := []statusRoute{}
@@ -348,14 +348,16 @@ func (s *Server) bgpStatus(q *request, r router) ([]peerStatus, []statusRoute) {
 		if p.Enable == "FALSE" {
 			st.State = "Idle"
 		}
-		if v, err := s.cloud.VPNConnection(q.project, tunnel); err == nil && p.Enable != "FALSE" && len(v.Routes) > 0 {
+		// The session is as the dataplane's BGP speaker sees it
+		// (model.VPNConnection.BGP, which the realizer records).
+		if v, err := s.cloud.VPNConnection(q.project, tunnel); err == nil && p.Enable != "FALSE" && v.BGP == model.VPNUp {
 			st.Status, st.State, st.NumLearnedRoutes = "UP", "Established", len(v.Routes)
 			for _, d := range v.Routes {
 				best = append(best, statusRoute{Kind: "compute#route", Network: q.selfLink(r.Network), DestRange: d.String(), Priority: 100,
 					NextHopIP: p.PeerIPAddress, NextHopVPNTunnel: q.selfLink(tunnel), RouteType: "BGP"})
 			}
 		}
-		for _, d := range s.advertisedPrefixes(q, r, p) {
+		for _, d := range s.advertisedPrefixes(q.project, r, p) {
 			st.AdvertisedRoutes = append(st.AdvertisedRoutes, statusRoute{Kind: "compute#route", DestRange: d, Priority: prio(p), NextHopIP: p.IPAddress, RouteType: "BGP"})
 		}
 		peers = append(peers, st)

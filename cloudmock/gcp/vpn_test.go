@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	compute "google.golang.org/api/compute/v1"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
 
 const region = "us-central1"
@@ -204,7 +206,14 @@ func TestRouterStatusBGP(t *testing.T) {
 	if got, _ := advertised("p0"); !slices.Equal(got, []string{"10.1.0.0/24", "10.9.0.0/24"}) {
 		t.Fatalf("p0 (global routing) advertises %v", got)
 	}
-	if err := cloud.SetVPNLearnedRoutes(project, "projects/"+project+"/regions/us-central1/vpnTunnels/t0", []netip.Prefix{netip.MustParsePrefix("10.200.0.0/24")}); err != nil {
+	t0 := "projects/" + project + "/regions/us-central1/vpnTunnels/t0"
+	if err := cloud.SetVPNLearnedRoutes(project, t0, []netip.Prefix{netip.MustParsePrefix("10.200.0.0/24")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, p := advertised("p0"); p.Status != "DOWN" {
+		t.Fatalf("p0 with a learned route but no session seen up: %+v", p)
+	}
+	if err := cloud.SetVPNStatus(project, t0, model.VPNUp, model.VPNUp); err != nil {
 		t.Fatal(err)
 	}
 	st := must[*compute.RouterStatusResponse](t)(svc.Routers.GetRouterStatus(project, region, "r1").Do())

@@ -68,8 +68,9 @@ func (s *Server) tunnelByName(project, region, name string) (vpnTunnel, bool) {
 
 // tunnelOut masks the secret, makes the links absolute and says how far
 // the tunnel's configuration goes: it waits for its router's interface
-// and BGP peer; configured, it hears nothing from its peer, since the
-// lab has no IPsec responder at the external gateway's address.
+// and BGP peer; configured, it hears nothing from its peer until the
+// dataplane sees its IKE SA up (model.VPNConnection.Tunnel, which the
+// realizer records), and is then ESTABLISHED.
 // GCP: https://cloud.google.com/network-connectivity/docs/vpn/how-to/checking-vpn-status — WAITING_FOR_FULL_CONFIG until the Cloud Router's BGP session is configured; NO_INCOMING_PACKETS when the peer does not answer
 func (s *Server) tunnelOut(q *request, t vpnTunnel) vpnTunnel {
 	path := tunnelPath(q.project, t.Region, t.Name)
@@ -78,6 +79,10 @@ func (s *Server) tunnelOut(q *request, t vpnTunnel) vpnTunnel {
 	t.Status, t.DetailedStatus = "WAITING_FOR_FULL_CONFIG", "Waiting for full config."
 	if r, ok := s.routerByName(q.project, t.Region, model.GCPName(t.Router)); ok && peerOnTunnel(r, path) != "" {
 		t.Status, t.DetailedStatus = "NO_INCOMING_PACKETS", "No incoming packets from peer."
+		// GCP: https://cloud.google.com/network-connectivity/docs/vpn/how-to/checking-vpn-status — ESTABLISHED: the IKE and IPsec SAs are up
+		if v, err := s.cloud.VPNConnection(q.project, path); err == nil && v.Tunnel == model.VPNUp {
+			t.Status, t.DetailedStatus = "ESTABLISHED", "Tunnel is up and running."
+		}
 	}
 	t.VPNGateway, t.PeerExternalGateway, t.Router = q.selfLink(t.VPNGateway), q.selfLink(t.PeerExternalGateway), q.selfLink(t.Router)
 	t.Region = q.selfLink("projects/" + q.project + "/regions/" + t.Region)

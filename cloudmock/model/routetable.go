@@ -22,6 +22,11 @@ const (
 	TargetBlackhole         TargetKind = "blackhole"
 	TargetVPCEndpoint       TargetKind = "vpc-endpoint" // a gateway endpoint's route to its service's prefix list
 	TargetEgressOnlyGateway TargetKind = "egress-only-internet-gateway"
+	// TargetVPNConnection is a VPN connection: the next hop of the
+	// dynamic routes its BGP session learned (GCP's HA VPN tunnels,
+	// whose learned routes a realizer routes into the tunnel); no table
+	// holds it.
+	TargetVPNConnection TargetKind = "vpn-connection"
 )
 
 // Target is a route's next hop: its kind and the ID of the object (empty for

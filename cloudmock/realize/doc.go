@@ -131,6 +131,14 @@
 //     connection (the network's effective routes to the gateway), which
 //     the router sends to the gateway, as it does user-defined routes to
 //     it. Without BGP the connection's routes go into the tunnel.
+//   - GCP's HA VPN tunnels to peer gateway interfaces on the lab's uplinks
+//     (gcpvpn.go) are such gateways, one namespace per tunnel holding its
+//     HA VPN interface's external address, bgpd speaking for the Cloud
+//     Router (its ASN, the BGP peer's link-local addresses, what the
+//     router advertises); the routes a tunnel learns are the network's
+//     dynamic routes, for the subnets of the router's region or, with
+//     GLOBAL dynamic routing, of every region. The tunnels' status
+//     (ESTABLISHED) and the peers' (UP) follow the SAs and sessions.
 //
 // Not realized yet: AWS's VPN tunnels and VPN attachments (routes to a VPN
 // gateway without a virtual interface or a realized connection drop),

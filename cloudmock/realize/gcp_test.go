@@ -32,12 +32,17 @@ func (b gcpBearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.next.RoundTrip(r)
 }
 
-func newGCPLab(t *testing.T) gcpLab {
+// newGCPLab makes a gcpLab, its options changed by opts.
+func newGCPLab(t *testing.T, opts ...func(*Options)) gcpLab {
 	t.Helper()
 	c := model.New()
 	c.AddAccount(model.Account{ID: acct, Limits: model.DefaultLimits()})
 	c.AddAccount(model.Account{ID: gcpProject, Provider: model.ProviderGCP})
-	l := newLabOn(t, c, func(*Options) {})
+	l := newLabOn(t, c, func(o *Options) {
+		for _, f := range opts {
+			f(o)
+		}
+	})
 	ts := httptest.NewServer(l.r.InForce(cmgcp.New(c, cmgcp.Config{Tokens: map[string]string{"lab-token": gcpProject}})))
 	t.Cleanup(ts.Close)
 	svc, err := compute.NewService(context.Background(), option.WithEndpoint(ts.URL+"/compute/v1/"),

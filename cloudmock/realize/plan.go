@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	cmgcp "github.com/mcnlab/mcnlab/cloudmock/gcp"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/internal/handle"
@@ -31,10 +32,13 @@ type snapshot struct {
 	tgwTables []tgwTable
 	tgwAtts   []model.TransitGatewayAttachment
 	vifs      []model.DXVirtualInterface
-	vpns      []model.VPNConnection            // sorted by ID (vpn.go)
-	vgws      map[string]model.VPNGateway      // by ID
-	cgws      map[string]model.CustomerGateway // by ID
-	endpoints []model.VPCEndpoint
+	vpns      []model.VPNConnection // sorted by ID (vpn.go)
+	// gcpTunnels are the GCP projects' HA VPN tunnels as the front-end
+	// reads them off the model (gcpvpn.go), by ID.
+	gcpTunnels []cmgcp.Tunnel
+	vgws       map[string]model.VPNGateway      // by ID
+	cgws       map[string]model.CustomerGateway // by ID
+	endpoints  []model.VPCEndpoint
 	// prefixLists are the current CIDRs of every prefix list, by ID
 	// (endpoints.go); tables hold their routes to lists expanded.
 	prefixLists map[string][]netip.Prefix
@@ -97,6 +101,9 @@ func takeSnapshot(c *model.Cloud) *snapshot {
 		}
 		s.vifs = append(s.vifs, c.DXVirtualInterfaces(a.ID)...)
 		s.vpns = append(s.vpns, c.VPNConnections(a.ID)...)
+		if a.Provider == model.ProviderGCP {
+			s.gcpTunnels = append(s.gcpTunnels, cmgcp.Tunnels(c, a.ID)...)
+		}
 		for _, g := range c.VPNGateways(a.ID) {
 			s.vgws[g.ID] = g
 		}
@@ -147,6 +154,12 @@ func (s *snapshot) recordHandles() {
 		add(x.ID, x.Handle)
 	}
 	for _, x := range s.vifs {
+		add(x.ID, x.Handle)
+	}
+	for _, x := range s.vpns {
+		add(x.ID, x.Handle)
+	}
+	for _, x := range s.vgws {
 		add(x.ID, x.Handle)
 	}
 }
@@ -509,6 +522,7 @@ func (r *Realizer) planLinks(p *plan, s *snapshot, nets map[string]model.Network
 	r.planTransit(p, s, nets, keep)
 	r.planDX(p, s, nets)
 	r.planVPN(p, s, nets, keep)
+	r.planGCPTunnels(p, s, nets, keep)
 	for k := range r.links {
 		if !keep[k] {
 			delete(r.links, k)
@@ -700,91 +714,6 @@ func planRouterTable(rp *routerPlan, n model.Network, spec routerSpec, ix *ruleI
 	rp.nft = rs
 	rp.nftKey = fmt.Sprintf("%+v", spec)
 	return nil
-}
-
-// kernelRoute turns one model route into a route in the router's table no.
-func (r *Realizer) kernelRoute(no int, n model.Network, rt model.Route, enis map[string]model.NetworkInterface,
-	natgws map[string]model.NATGateway, bridgeOf map[string]string, p *plan, igw bool) kroute {
-	k := kroute{table: no, dst: rt.Destination, kind: "blackhole"}
-	if rt.Target.Kind == model.TargetLocal {
-		k.kind = "throw"
-		return k
-	}
-	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html — a route whose target is gone is a blackhole and drops traffic
-	if rt.State == model.RouteBlackhole {
-		return k
-	}
-	if rt.Destination.Addr().Is6() {
-		return r.kernelRoute6(k, n, rt, enis, bridgeOf, p, igw)
-	}
-	via := func(a netip.Addr, dev string) kroute {
-		if a.IsValid() && dev != "" {
-			k.kind, k.via, k.dev = "via", a, dev
-		}
-		return k
-	}
-	switch rt.Target.Kind {
-	case model.TargetInstance, model.TargetNetworkInterface:
-		if e, ok := hopInterface(enis, rt.Target.ID, n.ID); ok {
-			return via(e.PrivateIP, bridgeOf[e.SubnetID])
-		}
-	case model.TargetAddress:
-		// GCP: https://cloud.google.com/vpc/docs/routes#next-hops — next hop IP: the internal address of an instance in the route's network
-		for _, id := range slices.Sorted(maps.Keys(enis)) {
-			if e := enis[id]; e.NetworkID == n.ID && slices.Contains(e.Addrs(), rt.Target.Addr) {
-				return via(rt.Target.Addr, bridgeOf[e.SubnetID])
-			}
-		}
-	case model.TargetNATGateway:
-		if g, ok := natgws[rt.Target.ID]; ok {
-			return via(g.PrivateIP, bridgeOf[g.SubnetID])
-		}
-		// A NAT gateway of no subnet (OCI's) translates on the router's
-		// internet link (subnetnat.go).
-		if p.networkNATs[rt.Target.ID] {
-			_, b := linkAddrs(r.links["igw/"+n.ID])
-			return via(b.Addr(), igwIf)
-		}
-	case model.TargetInternetGateway, model.TargetInternet:
-		if igw {
-			_, b := linkAddrs(r.links["igw/"+n.ID])
-			return via(b.Addr(), igwIf)
-		}
-	case model.TargetTransitGateway:
-		if g, ok := p.tgws[rt.Target.ID]; ok {
-			for _, a := range g.atts {
-				if a.network == n.ID {
-					return via(a.addrTGW.Addr(), a.ifVPC)
-				}
-			}
-		}
-	case model.TargetPeering:
-		if pc, ok := p.peerings[rt.Target.ID]; ok {
-			// A custom route the peer exported: the peer's router hands
-			// what comes in over the peering for it to the next hop.
-			// GCP: https://cloud.google.com/vpc/docs/vpc-peering#importing-exporting-routes — an imported custom route's next hop is in the peer network
-			if rt.Target.Addr.IsValid() {
-				for _, b := range n.CIDRs {
-					p.hops = append(p.hops, remoteHop{network: pc.other(n.ID), iif: pc.ifname, src: b.Prefix, dst: rt.Destination, via: rt.Target.Addr})
-				}
-			}
-			return via(pc.far(n.ID), pc.ifname)
-		}
-	case model.TargetVPNGateway:
-		if d := p.vgwLink(rt.Target.ID, n.ID, rt.Destination); d != nil {
-			return dxRoute(k, d)
-		}
-	case model.TargetVPCEndpoint:
-		// AWS: https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html — traffic to the service's prefix list leaves through the gateway endpoint, no internet gateway needed
-		if len(p.endpointDsts[n.ID]) > 0 {
-			_, b := linkAddrs(r.links["igw/"+n.ID])
-			return via(b.Addr(), igwIf)
-		}
-	}
-	// VPN gateways without a realized Direct Connect virtual interface (VPN
-	// tunnels are not realized yet) drop what their routes match, as do
-	// routes to a transit gateway the network is not attached to.
-	return k
 }
 
 // powerInTransit returns the stops and starts in transit that the

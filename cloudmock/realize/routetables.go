@@ -1,6 +1,7 @@
 package realize
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -46,6 +47,18 @@ func (r *Realizer) planRouteTables(rp *routerPlan, p *plan, s *snapshot, n model
 		add(firstTbl+i, t.Routes)
 	}
 	planGatewayTable(rp, p, s, n, tables, tableNo, env)
+	// A table's routes with the dynamic routes that serve a subnet, or
+	// with tag-scoped tables' routes, are a kernel table of their own.
+	combos := map[string]int{} // table IDs and dynamic routes -> kernel table
+	combo := func(key string, routes []model.Route) int {
+		no, made := combos[key]
+		if !made {
+			no = firstTbl + len(tables) + len(combos)
+			combos[key] = no
+			add(no, routes)
+		}
+		return no
+	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#RouteTableDetails — a subnet not explicitly associated uses the main route table
 	subnetTable := map[string]model.RouteTable{}
 	for i, sg := range rp.segs {
@@ -62,11 +75,14 @@ func (r *Realizer) planRouteTables(rp *routerPlan, p *plan, s *snapshot, n model
 			subnetTable[sg.subnet] = *main
 		}
 		if t, ok := subnetTable[sg.subnet]; ok {
-			rp.rules = append(rp.rules, krule{prio: rulePrio + i, iif: sg.bridge, table: tableNo[t.ID]})
+			no := tableNo[t.ID]
+			if routes, key := withDynamic(p, s, n.ID, s.subnets[sg.subnet].Region, t.Routes, t.ID); key != t.ID {
+				no = combo(key, routes)
+			}
+			rp.rules = append(rp.rules, krule{prio: rulePrio + i, iif: sg.bridge, table: no})
 		}
 	}
 	// GCP: https://cloud.google.com/vpc/docs/routes#instance_tags — a route with network tags applies only to the instances with one of the tags
-	combos := map[string]int{} // subnet table and tag tables -> kernel table
 	ids := slices.Sorted(mapsKeys(env.enis))
 	for _, id := range ids {
 		e := env.enis[id]
@@ -84,12 +100,8 @@ func (r *Realizer) planRouteTables(rp *routerPlan, p *plan, s *snapshot, n model
 		if key == base.ID {
 			continue
 		}
-		no, made := combos[key]
-		if !made {
-			no = firstTbl + len(tables) + len(combos)
-			combos[key] = no
-			add(no, routes)
-		}
+		routes, key = withDynamic(p, s, n.ID, s.subnets[e.SubnetID].Region, routes, key)
+		no := combo(key, routes)
 		// One priority for all: the kernel keeps rules of one priority in
 		// the order they came, and each has its own source address.
 		if e.PrivateIP.IsValid() { // none in an IPv6-only subnet
@@ -150,4 +162,94 @@ func hopInterface(enis map[string]model.NetworkInterface, target, network string
 		}
 	}
 	return best, found
+}
+
+// kernelRoute turns one model route into a route in the router's table no.
+func (r *Realizer) kernelRoute(no int, n model.Network, rt model.Route, enis map[string]model.NetworkInterface,
+	natgws map[string]model.NATGateway, bridgeOf map[string]string, p *plan, igw bool) kroute {
+	k := kroute{table: no, dst: rt.Destination, kind: "blackhole"}
+	if rt.Target.Kind == model.TargetLocal {
+		k.kind = "throw"
+		return k
+	}
+	// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html — a route whose target is gone is a blackhole and drops traffic
+	if rt.State == model.RouteBlackhole {
+		return k
+	}
+	if rt.Destination.Addr().Is6() {
+		return r.kernelRoute6(k, n, rt, enis, bridgeOf, p, igw)
+	}
+	via := func(a netip.Addr, dev string) kroute {
+		if a.IsValid() && dev != "" {
+			k.kind, k.via, k.dev = "via", a, dev
+		}
+		return k
+	}
+	switch rt.Target.Kind {
+	case model.TargetInstance, model.TargetNetworkInterface:
+		if e, ok := hopInterface(enis, rt.Target.ID, n.ID); ok {
+			return via(e.PrivateIP, bridgeOf[e.SubnetID])
+		}
+	case model.TargetAddress:
+		// GCP: https://cloud.google.com/vpc/docs/routes#next-hops — next hop IP: the internal address of an instance in the route's network
+		for _, id := range slices.Sorted(maps.Keys(enis)) {
+			if e := enis[id]; e.NetworkID == n.ID && slices.Contains(e.Addrs(), rt.Target.Addr) {
+				return via(rt.Target.Addr, bridgeOf[e.SubnetID])
+			}
+		}
+	case model.TargetNATGateway:
+		if g, ok := natgws[rt.Target.ID]; ok {
+			return via(g.PrivateIP, bridgeOf[g.SubnetID])
+		}
+		// A NAT gateway of no subnet (OCI's) translates on the router's
+		// internet link (subnetnat.go).
+		if p.networkNATs[rt.Target.ID] {
+			_, b := linkAddrs(r.links["igw/"+n.ID])
+			return via(b.Addr(), igwIf)
+		}
+	case model.TargetInternetGateway, model.TargetInternet:
+		if igw {
+			_, b := linkAddrs(r.links["igw/"+n.ID])
+			return via(b.Addr(), igwIf)
+		}
+	case model.TargetTransitGateway:
+		if g, ok := p.tgws[rt.Target.ID]; ok {
+			for _, a := range g.atts {
+				if a.network == n.ID {
+					return via(a.addrTGW.Addr(), a.ifVPC)
+				}
+			}
+		}
+	case model.TargetPeering:
+		if pc, ok := p.peerings[rt.Target.ID]; ok {
+			// A custom route the peer exported: the peer's router hands
+			// what comes in over the peering for it to the next hop.
+			// GCP: https://cloud.google.com/vpc/docs/vpc-peering#importing-exporting-routes — an imported custom route's next hop is in the peer network
+			if rt.Target.Addr.IsValid() {
+				for _, b := range n.CIDRs {
+					p.hops = append(p.hops, remoteHop{network: pc.other(n.ID), iif: pc.ifname, src: b.Prefix, dst: rt.Destination, via: rt.Target.Addr})
+				}
+			}
+			return via(pc.far(n.ID), pc.ifname)
+		}
+	case model.TargetVPNGateway:
+		if d := p.vgwLink(rt.Target.ID, n.ID, rt.Destination); d != nil {
+			return dxRoute(k, d)
+		}
+	case model.TargetVPNConnection:
+		if x, ok := p.vpns[rt.Target.ID]; ok && x.network == n.ID {
+			return via(x.router.b.Addr(), x.ifRouter)
+		}
+	case model.TargetVPCEndpoint:
+		// AWS: https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html — traffic to the service's prefix list leaves through the gateway endpoint, no internet gateway needed
+		if len(p.endpointDsts[n.ID]) > 0 {
+			_, b := linkAddrs(r.links["igw/"+n.ID])
+			return via(b.Addr(), igwIf)
+		}
+	}
+	// VPN gateways without a realized Direct Connect virtual interface
+	// (AWS's VPN tunnels are not realized yet), unrealized VPN connections
+	// and transit gateways the network is not attached to drop what their
+	// routes match.
+	return k
 }

@@ -51,9 +51,42 @@ type vpnPlan struct {
 	bgp                       bool           // eBGP over the tunnel
 	asn, siteASN              int64          // the gateway's and the customer's AS numbers
 	bgpAddr, siteBGP          netip.Addr     // their BGP peering addresses
-	cidrs                     []netip.Prefix // the network's prefixes (announced, routed to the router)
+	cidrs                     []netip.Prefix // the network's prefixes, routed to the router
+	announce                  []netip.Prefix // what bgpd announces
 	static                    []netip.Prefix // without BGP: the site's prefixes, into the tunnel
-	key                       string
+	// region and global say which of the network's subnets use the routes
+	// the connection learns (GCP's dynamic routing mode, gcpvpn.go); zero
+	// for Azure's, which the network's effective routes carry.
+	region string
+	global bool
+	key    string
+}
+
+// newVPNPlan is the part of a connection's plan that every provider's
+// shares: its gateway namespace mcn-<lab>-vng-<handle of the object named
+// by owner> and its two links (to the internet and to network's router),
+// kept across passes.
+func (r *Realizer) newVPNPlan(s *snapshot, keep map[string]bool, v model.VPNConnection, owner, gw, network string) *vpnPlan {
+	h := s.handle(owner)
+	return &vpnPlan{id: v.ID, account: v.Account, vgw: gw, network: network, node: vngNode(h), ns: emulator.NamespaceName(r.opts.Lab, vngNode(h)),
+		ifInet: "vi-" + h, ifRouter: "vg-" + h, inet: r.keptLink(keep, "vngi/"+v.ID), router: r.keptLink(keep, "vngr/"+v.ID)}
+}
+
+// labPSK is a shared key as the lab's charon takes it: in hex, 32 to 128
+// digits (keys of 16 to 64 characters); false otherwise.
+func labPSK(key string) (string, bool) {
+	psk := hex.EncodeToString([]byte(key))
+	return psk, len(psk) >= 32 && len(psk) <= 128
+}
+
+// uplinkAddrs are the addresses of the lab's uplinks: the sites a VPN
+// can reach.
+func (r *Realizer) uplinkAddrs() map[netip.Addr]bool {
+	out := map[netip.Addr]bool{}
+	for _, u := range r.uplinks {
+		out[u.Address.Addr()] = true
+	}
+	return out
 }
 
 // vngNode names a VPN gateway in the lab: its namespace is
@@ -67,10 +100,7 @@ func (r *Realizer) planVPN(p *plan, s *snapshot, nets map[string]model.Network, 
 	for _, e := range s.eips {
 		pub[e.ID] = e.PublicIP
 	}
-	onUplink := map[netip.Addr]bool{}
-	for _, u := range r.uplinks {
-		onUplink[u.Address.Addr()] = true
-	}
+	onUplink := r.uplinkAddrs()
 	taken := map[string]bool{}
 	for _, v := range s.vpns { // sorted by ID: the lowest of a gateway's wins
 		g, gok := s.vgws[v.VPNGatewayID]
@@ -81,18 +111,17 @@ func (r *Realizer) planVPN(p *plan, s *snapshot, nets map[string]model.Network, 
 		}
 		// The lab's charon takes 32 to 128 hex digits: keys of 16 to 64
 		// characters (Azure allows 1 to 128).
-		psk := hex.EncodeToString([]byte(v.SharedKey))
-		if len(psk) < 32 || len(psk) > 128 || !pub[g.Options.Addresses[0]].IsValid() {
+		psk, ok := labPSK(v.SharedKey)
+		if !ok || !pub[g.Options.Addresses[0]].IsValid() {
 			continue
 		}
 		taken[g.ID] = true
-		h := s.handle(g.ID)
-		x := &vpnPlan{id: v.ID, account: v.Account, vgw: g.ID, network: n.ID, node: vngNode(h), ns: emulator.NamespaceName(r.opts.Lab, vngNode(h)), ifInet: "vi-" + h, ifRouter: "vg-" + h,
-			inet: r.keptLink(keep, "vngi/"+v.ID), router: r.keptLink(keep, "vngr/"+v.ID),
-			public: pub[g.Options.Addresses[0]], site: cg.IP, psk: psk, asn: g.ASN, siteASN: cg.ASN, siteBGP: cg.BGPAddr}
+		x := r.newVPNPlan(s, keep, v, g.ID, g.ID, n.ID)
+		x.public, x.site, x.psk, x.asn, x.siteASN, x.siteBGP = pub[g.Options.Addresses[0]], cg.IP, psk, g.ASN, cg.ASN, cg.BGPAddr
 		for _, b := range n.CIDRs {
 			x.cidrs = append(x.cidrs, b.Prefix)
 		}
+		x.announce = x.cidrs
 		// Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/vpn-gateway-bgp-resource-manager-ps — the gateway's BGP peer IP is an address of the GatewaySubnet (the lab: its last usable one, as the API shows)
 		for _, sn := range s.subnets {
 			if sn.NetworkID == n.ID && strings.EqualFold(sn.Name, "GatewaySubnet") {
@@ -290,7 +319,7 @@ func (r *Realizer) startVPN(x *vpnPlan, ns *liveNS) error {
 	// FRR's files first: their folder (and the gateway's) must be open
 	// to FRR's user, where charon's is root's alone.
 	frr := filepath.Join(emulator.NodeDir(r.opts.Lab, x.node), "frr")
-	d := emulator.FRRDaemon(frr, "vng", tunnelBGPConf(frr, x.asn, x.bgpAddr, x.siteBGP, x.siteASN, x.cidrs))
+	d := emulator.FRRDaemon(frr, "vng", tunnelBGPConf(frr, x.asn, x.bgpAddr, x.siteBGP, x.siteASN, x.announce))
 	if x.bgp {
 		if err := d.Write(); err != nil {
 			return fmt.Errorf("frr: %w", err)

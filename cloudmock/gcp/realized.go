@@ -1,0 +1,112 @@
+package gcp
+
+import (
+	"net/netip"
+	"slices"
+
+	"github.com/mcnlab/mcnlab/cloudmock/model"
+)
+
+// What a project's HA VPN tunnels ask of the lab's dataplane, read from
+// the wire forms the front-end keeps on the model: each tunnel's outer
+// addresses (its HA VPN gateway interface's and its external peer gateway
+// interface's) and pre-shared key, and the Cloud Router's BGP session on
+// it (the router's ASN and link-local address, the peer's, and what the
+// router advertises). The realizer (cloudmock/realize) makes it true.
+// GCP: https://cloud.google.com/network-connectivity/docs/vpn/concepts/topologies — each HA VPN tunnel joins one interface of the HA VPN gateway to one interface of the peer gateway
+// GCP: https://cloud.google.com/network-connectivity/docs/router/concepts/overview — the Cloud Router exchanges routes with the peer over a BGP session on each tunnel
+
+// Tunnel is an HA VPN tunnel as the dataplane realizes it.
+type Tunnel struct {
+	// ID is the tunnel's model VPN connection; Project its project;
+	// Gateway the HA VPN gateway's ID.
+	ID, Project, Gateway string
+	// Network is the gateway's network's ID, Region the tunnel's.
+	Network, Region string
+	// GlobalRouting: the network's dynamic routing mode is GLOBAL, so
+	// that the routes the tunnel learns serve every region's subnets,
+	// not only its own region's.
+	GlobalRouting bool
+	// Local and Peer are the tunnel's outer addresses: its HA VPN
+	// interface's and its peer gateway interface's.
+	Local, Peer netip.Addr
+	// SharedSecret is the IKE pre-shared key.
+	SharedSecret string
+	// BGP is the Cloud Router's session on the tunnel; nil while the
+	// router has no enabled BGP peer on it.
+	BGP *BGPSession
+}
+
+// BGPSession is a Cloud Router's BGP session with an on-premises router.
+type BGPSession struct {
+	// ASN and PeerASN are the Cloud Router's and the peer's AS numbers.
+	ASN, PeerASN int64
+	// Addr and PeerAddr are the router's and the peer's BGP addresses
+	// (link-local, in one /30 or /29).
+	Addr, PeerAddr netip.Addr
+	// Advertised are the prefixes the router advertises to the peer.
+	Advertised []netip.Prefix
+}
+
+// Tunnels returns a project's HA VPN tunnels as the dataplane realizes
+// them, by ID.
+func Tunnels(c *model.Cloud, project string) []Tunnel {
+	s := &Server{cloud: c}
+	gws := map[string]vpnGateway{}
+	for _, g := range c.VPNGateways(project) {
+		if w, ok := wireOf[vpnGateway](g.Attrs); ok {
+			gws[g.ID] = w
+		}
+	}
+	var out []Tunnel
+	for _, v := range c.VPNConnections(project) {
+		w, ok := wireOf[vpnTunnel](v.Attrs)
+		g, gok := gws[v.VPNGatewayID]
+		if !ok || !gok || w.VPNGatewayInterface >= len(g.VPNInterfaces) {
+			continue
+		}
+		local, err1 := netip.ParseAddr(g.VPNInterfaces[w.VPNGatewayInterface].IPAddress)
+		peer, err2 := netip.ParseAddr(w.PeerIP)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		t := Tunnel{ID: v.ID, Project: project, Gateway: v.VPNGatewayID, Network: g.Network, Region: w.Region, Local: local, Peer: peer, SharedSecret: w.SharedSecret}
+		if n, err := c.Network(project, g.Network); err == nil {
+			// GCP: https://cloud.google.com/network-connectivity/docs/router/concepts/overview#dynamic-routing-mode — regional: learned routes serve the router's region; global: every region
+			t.GlobalRouting = n.Attrs[attrRouting] == "GLOBAL"
+		}
+		if r, ok := s.routerByName(project, w.Region, model.GCPName(w.Router)); ok {
+			t.BGP = s.session(project, r, interfaceOn(r, v.ID, ""))
+		}
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b Tunnel) int { return compare(a.ID, b.ID) })
+	return out
+}
+
+// session is the router's BGP session on an interface: nil when no
+// enabled peer with valid addresses is on it.
+// GCP: https://cloud.google.com/network-connectivity/docs/router/how-to/configure-bgp-sessions — a BGP peer on the interface: its ipAddress (the router's), peerIpAddress and peerAsn; enable FALSE shuts the session
+func (s *Server) session(project string, r router, iface string) *BGPSession {
+	if iface == "" || r.BGP == nil {
+		return nil
+	}
+	for _, p := range r.BGPPeers {
+		if p.InterfaceName != iface || p.Enable == "FALSE" {
+			continue
+		}
+		a, err1 := netip.ParseAddr(p.IPAddress)
+		b, err2 := netip.ParseAddr(p.PeerIPAddress)
+		if err1 != nil || err2 != nil || p.PeerASN == 0 {
+			return nil
+		}
+		out := &BGPSession{ASN: r.BGP.ASN, PeerASN: p.PeerASN, Addr: a, PeerAddr: b}
+		for _, x := range s.advertisedPrefixes(project, r, p) {
+			if pf, err := netip.ParsePrefix(x); err == nil {
+				out.Advertised = append(out.Advertised, pf.Masked())
+			}
+		}
+		return out
+	}
+	return nil
+}

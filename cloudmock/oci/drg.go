@@ -123,6 +123,12 @@ func (s *Server) deleteDrg(q *request, id string) *apiError {
 			return fail(http.StatusConflict, codeConflict, "The DRG %s has remote peering connection %s", id, r.ID)
 		}
 	}
+	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingDRGs.htm — a DRG that a virtual circuit uses can't be deleted
+	for _, v := range s.vcList(q.tenancy) {
+		if v.GatewayID == id {
+			return fail(http.StatusConflict, codeConflict, "The DRG %s is the gateway of virtual circuit %s", id, v.ID)
+		}
+	}
 	if _, err := s.cloud.DeleteTransitGateway(q.tenancy, id); err != nil {
 		return fromModel(err)
 	}

@@ -161,6 +161,8 @@ func lifecycleOf(r common.OCIResponse) string {
 		return string(v.LifecycleState)
 	case core.GetRemotePeeringConnectionResponse:
 		return string(v.LifecycleState)
+	case core.GetVirtualCircuitResponse:
+		return string(v.LifecycleState)
 	}
 	return ""
 }

@@ -52,6 +52,7 @@ type beside struct {
 	dists  dists // DRG route distributions (drgdist.go)
 	lpgs   lpgs  // local peering gateways (lpg.go)
 	rpcs   rpcs  // remote peering connections (rpc.go)
+	vcs    vcs   // virtual circuits (vc.go)
 }
 
 // InRegion returns the server of another region of the same cloud: the
@@ -185,6 +186,8 @@ func (s *Server) route(q *request) *apiError {
 		k = s.serviceGateways()
 	case "services":
 		return s.serveServices(q)
+	case "virtualCircuits":
+		k = s.virtualCircuits()
 	case "remotePeeringConnections":
 		k = s.remotePeerings()
 	case "localPeeringGateways":

@@ -16,6 +16,9 @@ import (
 type Target struct {
 	Namespace string
 	Address   netip.Addr
+	// Shared marks an address that shares its namespace with others (an
+	// internet host): a probe from it binds it as its source.
+	Shared bool
 }
 
 // Targets are the lab's probe targets by name: a cloud lab's workloads
@@ -55,10 +58,23 @@ func Targets(ctx context.Context, lab string) (map[string]Target, error) {
 			out[e.Name] = Target{Namespace: emulator.NamespaceName(lab, e.Name), Address: e.Address}
 		case ok:
 			out[e.Name] = Target{Namespace: emulator.InstanceNamespace(lab, in.ID), Address: in.PrivateIP}
+			// A workload's public address, as the internet reaches it.
+			if in.PublicIP.IsValid() {
+				out[e.Name+PublicSuffix] = Target{Namespace: emulator.InstanceNamespace(lab, in.ID), Address: in.PublicIP}
+			}
+		}
+	}
+	// The emulated internet's hosts share one namespace.
+	if inet := cp.Topology.Internet; inet != nil {
+		for _, h := range inet.Hosts {
+			out[h.Name] = Target{Namespace: emulator.NamespaceName(lab, "inet"), Address: h.Address, Shared: true}
 		}
 	}
 	return out, nil
 }
+
+// PublicSuffix names a workload's public address as a target: web.public.
+const PublicSuffix = ".public"
 
 // TargetOf looks one target up by name; an unknown name gets an error
 // listing the names there are.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/lab"
 	"github.com/mcnlab/mcnlab/topologies"
@@ -49,6 +52,8 @@ func (r *run) act(s Step) error {
 			return err
 		}
 		return lab.RestartGateway(ctx, r.lab, g, r.Options)
+	case s.Serve != nil:
+		return r.serve(ctx, s.Serve)
 	case s.Stop != "":
 		return lab.SetPower(ctx, r.lab, s.Stop, false)
 	case s.Start != "":
@@ -184,4 +189,34 @@ func isNotFound(err error) bool { return errors.Is(err, state.ErrNotFound) }
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// serve listens on a target's address and port inside its namespace (the
+// socket stays there once made) and answers every connection with a line
+// until the scenario ends.
+func (r *run) serve(ctx context.Context, s *Serve) error {
+	t, _, err := r.targets(ctx, s.Node, s.Node)
+	if err != nil {
+		return err
+	}
+	var l net.Listener
+	addr := netip.AddrPortFrom(t.Address, s.Port).String()
+	if err := netns.Do(t.Namespace, func() (err error) {
+		l, err = net.Listen("tcp", addr)
+		return err
+	}); err != nil {
+		return fmt.Errorf("serve on %s (%s): %w", s.Node, addr, err)
+	}
+	r.listeners = append(r.listeners, l)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			fmt.Fprintf(c, "mcnlab scenario: %s\n", s.Node)
+			c.Close()
+		}
+	}()
+	return nil
 }

@@ -66,10 +66,18 @@ func (r *run) assert(s Step) (failure, detail string) {
 }
 
 // targets resolves two names of the lab to their namespaces and addresses.
+// A cloud lab's targets are read once (reading them asks every cloud) and
+// again when a name is missing.
 func (r *run) targets(ctx context.Context, from, to string) (lab.Target, lab.Target, error) {
-	ts, err := lab.Targets(ctx, r.lab)
-	if err != nil {
-		return lab.Target{}, lab.Target{}, err
+	ts := r.targetCache
+	_, okA := ts[from]
+	_, okB := ts[to]
+	if !okA || !okB {
+		var err error
+		if ts, err = lab.Targets(ctx, r.lab); err != nil {
+			return lab.Target{}, lab.Target{}, err
+		}
+		r.targetCache = ts
 	}
 	a, err := lab.TargetOf(ts, from)
 	if err != nil {
@@ -101,6 +109,9 @@ func (r *run) reach(ctx context.Context, a *Reach) (string, string) {
 	src, dst, err := r.targets(ctx, a.From, a.To)
 	if err != nil {
 		return err.Error(), ""
+	}
+	if src.Shared {
+		return fmt.Sprintf("%s shares its namespace with other internet hosts: check it with connect, which binds its address", a.From), ""
 	}
 	p, err := probe.NewPinger(src.Namespace)
 	if err != nil {
@@ -135,7 +146,11 @@ func (r *run) connect(ctx context.Context, c *Connect) (string, string) {
 	seen := "open"
 	addr := netip.AddrPortFrom(dst.Address, c.Port).String()
 	err = netns.Do(src.Namespace, func() error {
-		conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
+		d := net.Dialer{Timeout: 2 * time.Second}
+		if src.Shared {
+			d.LocalAddr = &net.TCPAddr{IP: src.Address.AsSlice()}
+		}
+		conn, err := d.Dial("tcp", addr)
 		if err == nil {
 			conn.Close()
 		}
@@ -272,10 +287,12 @@ func describeStep(s Step) string {
 		return fmt.Sprintf("route %s in %s present=%t", s.Route.Prefix, s.Route.Gateway, s.Route.Present)
 	case s.Capture != nil:
 		return fmt.Sprintf("capture %s:%s %q", s.Capture.Node, s.Capture.Interface, s.Capture.Filter)
-	case s.Counter != nil && s.Counter.Firewall != "":
-		return fmt.Sprintf("counter firewall %s %s grew by %d", s.Counter.Firewall, orAll(s.Counter.Rule), s.Counter.GrewBy)
+	case s.Counter != nil && len(s.Counter.Firewalls) > 0:
+		return fmt.Sprintf("counter firewall %s %s grew by %d", strings.Join(s.Counter.Firewalls, "+"), orAll(s.Counter.Rule), s.Counter.GrewBy)
 	case s.Counter != nil:
 		return fmt.Sprintf("counter gateway %s drops %s -> %s grew by %d", s.Counter.Gateway, s.Counter.Domains[0], s.Counter.Domains[1], s.Counter.GrewBy)
+	case s.Serve != nil:
+		return fmt.Sprintf("serve %s:%d", s.Serve.Node, s.Serve.Port)
 	case s.Stop != "":
 		return "stop " + s.Stop
 	case s.Start != "":

@@ -159,9 +159,9 @@ func describePacket(p gopacket.Packet) string {
 func (r *run) counter(c *Counter) (failure, detail string) {
 	read := r.gatewayDrops
 	what := fmt.Sprintf("gateway %s drops %s -> %s", c.Gateway, c.Domains[0], c.Domains[1])
-	if c.Firewall != "" {
-		read = r.firewallCount
-		what = fmt.Sprintf("firewall %s %s packets", c.Firewall, orAll(c.Rule))
+	if len(c.Firewalls) > 0 {
+		read = r.firewallsCount
+		what = fmt.Sprintf("firewall %s %s packets", strings.Join(c.Firewalls, "+"), orAll(c.Rule))
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, r.within(0))
 	defer cancel()
@@ -191,9 +191,22 @@ func orAll(rule string) string {
 	return rule
 }
 
+// firewallsCount adds up the firewalls' counters.
+func (r *run) firewallsCount(ctx context.Context, c *Counter) (uint64, error) {
+	var sum uint64
+	for _, fw := range c.Firewalls {
+		n, err := r.firewallCount(ctx, fw, c.Rule)
+		if err != nil {
+			return 0, err
+		}
+		sum += n
+	}
+	return sum, nil
+}
+
 // firewallCount reads a firewall's counter from its management socket.
-func (r *run) firewallCount(ctx context.Context, c *Counter) (uint64, error) {
-	g, err := r.gateway(ctx, c.Firewall)
+func (r *run) firewallCount(ctx context.Context, fw, rule string) (uint64, error) {
+	g, err := r.gateway(ctx, fw)
 	if err != nil {
 		return 0, err
 	}
@@ -201,7 +214,7 @@ func (r *run) firewallCount(ctx context.Context, c *Counter) (uint64, error) {
 	defer cl.Close()
 	st, err := cl.Status(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("status of firewall %s: %w", c.Firewall, err)
+		return 0, fmt.Errorf("status of firewall %s: %w", fw, err)
 	}
 	named := map[string]uint64{"default": st.DefaultCount.Packets, "established": st.Established.Packets, "invalid": st.Invalid.Packets}
 	total := st.DefaultCount.Packets + st.Established.Packets + st.Invalid.Packets
@@ -211,12 +224,12 @@ func (r *run) firewallCount(ctx context.Context, c *Counter) (uint64, error) {
 		total += rc.Packets + rc.Requests
 		names = append(names, rc.Name)
 	}
-	if c.Rule == "" {
+	if rule == "" {
 		return total, nil
 	}
-	v, ok := named[c.Rule]
+	v, ok := named[rule]
 	if !ok {
-		return 0, fmt.Errorf("firewall %s has no rule %q (there are: %s, default, established, invalid)", c.Firewall, c.Rule, strings.Join(names, ", "))
+		return 0, fmt.Errorf("firewall %s has no rule %q (there are: %s, default, established, invalid)", fw, rule, strings.Join(names, ", "))
 	}
 	return v, nil
 }

@@ -75,7 +75,13 @@ func (d *decoder) counter(n *yaml.Node, path string, nested bool) *Counter {
 	c := &Counter{GrewBy: uint64(d.count(m["grew-by"], path+".grew-by"))}
 	switch {
 	case m["firewall"] != nil && m["gateway"] == nil && m["domains"] == nil:
-		c.Firewall = d.str(m["firewall"], path+".firewall")
+		if v := m["firewall"]; v.Kind == yaml.SequenceNode {
+			for i, f := range v.Content {
+				c.Firewalls = append(c.Firewalls, d.str(f, index(path+".firewall", i)))
+			}
+		} else {
+			c.Firewalls = []string{d.str(v, path+".firewall")}
+		}
 		if v := m["rule"]; v != nil {
 			c.Rule = d.str(v, path+".rule")
 		}
@@ -88,7 +94,7 @@ func (d *decoder) counter(n *yaml.Node, path string, nested bool) *Counter {
 		}
 		c.Domains = [2]string{d.str(v.Content[0], path+".domains[0]"), d.str(v.Content[1], path+".domains[1]")}
 	default:
-		d.errf(n, path, "want firewall: NAME (with an optional rule:) or gateway: NAME with domains: [FROM, TO]")
+		d.errf(n, path, "want firewall: NAME or [NAME, ...] (with an optional rule:), or gateway: NAME with domains: [FROM, TO]")
 		return nil
 	}
 	c.During = d.during(m["during"], path+".during")

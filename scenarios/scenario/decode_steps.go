@@ -12,7 +12,7 @@ import (
 
 // Kinds are the step keys a scenario may use: actions, then assertions.
 var Kinds = []string{
-	"deploy", "wait", "kill", "restart", "link", "withdraw", "advertise", "approve", "cli", "exec", "mcnlab", "sleep", "stop", "start",
+	"deploy", "wait", "kill", "restart", "link", "withdraw", "advertise", "approve", "cli", "exec", "mcnlab", "sleep", "stop", "start", "serve",
 	"reach", "connect", "route", "session", "flightpath", "outage", "capture", "counter",
 }
 
@@ -44,6 +44,11 @@ func (d *decoder) step(n *yaml.Node, path string, nested bool) (Step, bool) {
 		s.Kill = d.str(val, p)
 	case "restart":
 		s.Restart = d.str(val, p)
+	case "serve":
+		m := d.fields(val, p, []string{"node", "port"})
+		if m != nil && d.required(val, p, m, "node", "port") {
+			s.Serve = &Serve{Node: d.str(m["node"], p+".node"), Port: d.port(m["port"], p+".port")}
+		}
 	case "stop":
 		s.Stop = d.str(val, p)
 	case "start":

@@ -72,7 +72,7 @@ steps:
 func TestParseScenarioErrors(t *testing.T) {
 	for _, tc := range []struct{ name, steps, want string }{
 		{"not first", "  - wait: converged\n  - deploy\n", "s.yaml:4:5: steps[0]: the first step must be deploy"},
-		{"unknown step", "  - deploy\n  - reboot: gw1\n", "s.yaml:5:5: steps[1].reboot: unknown step (valid: deploy, wait, kill, restart, link, withdraw, advertise, approve, cli, exec, mcnlab, sleep, stop, start, reach, connect, route, session, flightpath, outage, capture, counter)"},
+		{"unknown step", "  - deploy\n  - reboot: gw1\n", "s.yaml:5:5: steps[1].reboot: unknown step (valid: deploy, wait, kill, restart, link, withdraw, advertise, approve, cli, exec, mcnlab, sleep, stop, start, serve, reach, connect, route, session, flightpath, outage, capture, counter)"},
 		{"bad expect", "  - deploy\n  - reach: {from: a, to: b, expect: maybe}\n", "s.yaml:5:37: steps[1].reach.expect: \"maybe\" is not one of reach, blocked"},
 		{"bad duration", "  - deploy\n  - route: {gateway: g, prefix: 10.0.0.0/8, within: 5x}\n", "s.yaml:5:53: steps[1].route.within: \"5x\" is not a positive duration (valid: 500ms, 5s, 1m)"},
 		{"host bits", "  - deploy\n  - route: {gateway: g, prefix: 10.0.0.1/8}\n", "s.yaml:5:33: steps[1].route.prefix: \"10.0.0.1/8\" has host bits set (did you mean 10.0.0.0/8?)"},
@@ -86,7 +86,7 @@ func TestParseScenarioErrors(t *testing.T) {
 		{"capture bounds", "  - deploy\n  - capture: {node: g, at-least: 5, at-most: 2, during: [{sleep: 1s}]}\n", "s.yaml:5:14: steps[1].capture: at-least 5 is more than at-most 2"},
 		{"capture count", "  - deploy\n  - capture: {node: g, at-least: many, during: [{sleep: 1s}]}\n", "s.yaml:5:34: steps[1].capture.at-least: \"many\" is not a packet count (valid: 0, 1, 2, ...)"},
 		{"counter no domains", "  - deploy\n  - counter: {gateway: g, grew-by: 1, during: [{sleep: 1s}]}\n", "s.yaml:5:14: steps[1].counter.domains: a gateway's counter needs domains: [FROM, TO], the pair whose dropped packets it counts"},
-		{"counter both", "  - deploy\n  - counter: {gateway: g, firewall: f, grew-by: 1, during: [{sleep: 1s}]}\n", "s.yaml:5:14: steps[1].counter: want firewall: NAME (with an optional rule:) or gateway: NAME with domains: [FROM, TO]"},
+		{"counter both", "  - deploy\n  - counter: {gateway: g, firewall: f, grew-by: 1, during: [{sleep: 1s}]}\n", "s.yaml:5:14: steps[1].counter: want firewall: NAME or [NAME, ...] (with an optional rule:), or gateway: NAME with domains: [FROM, TO]"},
 		{"empty during", "  - deploy\n  - counter: {firewall: f, grew-by: 1, during: []}\n", "s.yaml:5:48: steps[1].counter.during: want a non-empty list of steps (kill, restart, stop, exec, sleep, ...)"},
 		{"blocked-by reachable", "  - deploy\n  - flightpath: {from: a, to: b, verdict: reachable, blocked-by: x}\n", "s.yaml:5:66: steps[1].flightpath.blocked-by: blocked-by needs verdict: blocked"},
 	} {

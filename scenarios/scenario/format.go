@@ -44,6 +44,9 @@ type Step struct {
 	// Stop and Start power a cloud instance (a firewall, a gateway
 	// instance) off or on through its cloud's API.
 	Stop, Start string
+	// Serve opens a TCP port on a workload or host for the rest of the
+	// scenario (a server its connects reach, as an application would).
+	Serve *Serve
 
 	Reach      *Reach
 	Connect    *Connect
@@ -155,6 +158,13 @@ type Outage struct {
 	During   []Step
 }
 
+// Serve is a TCP listener on Port of Node's address, in Node's
+// namespace, answering each connection with a line and closing it.
+type Serve struct {
+	Node string
+	Port uint16
+}
+
 // Capture captures packets on a node's interface (as `mcnlab capture`)
 // while its steps run, and asserts how many matched the filter: at least
 // AtLeast and, when AtMost is not -1, at most AtMost.
@@ -165,12 +175,13 @@ type Capture struct {
 }
 
 // Counter reads a counter before and after its steps run, and asserts
-// that it grew by at least GrewBy packets: a firewall's (Firewall, an
-// instance key; Rule a rule's name, or default, established or invalid;
-// empty: every packet it counted) or a gateway's drops from one domain to
-// another (Gateway, Domains).
+// that it grew by at least GrewBy packets: firewalls' (Firewalls, instance
+// keys, their counters added up; Rule a rule's name, or default,
+// established or invalid; empty: every packet they counted) or a
+// gateway's drops from one domain to another (Gateway, Domains).
 type Counter struct {
-	Firewall, Rule string
+	Firewalls      []string
+	Rule           string
 	Gateway        string
 	Domains        [2]string
 	GrewBy         uint64

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"time"
 
@@ -83,6 +84,10 @@ type run struct {
 	// gateways caches lookups by name: a cloud lab's lookup reads every
 	// cloud, too slow to repeat on each poll of an assertion.
 	gateways map[string]lab.Gateway
+	// targetCache holds the lab's probe targets (targets).
+	targetCache map[string]lab.Target
+	// listeners are the serve steps' sockets, closed before the lab goes.
+	listeners []net.Listener
 }
 
 // gateway looks a gateway (or firewall instance) up by name, once.
@@ -137,6 +142,9 @@ func (rn *Runner) Run(ctx context.Context, f *File) *Result {
 // cleanup destroys the lab, on a context of its own so that a cancelled
 // run (Ctrl-C) still removes it.
 func (r *run) cleanup() {
+	for _, l := range r.listeners {
+		l.Close()
+	}
 	if r.KeepOnFailure && r.res.Failed() > 0 {
 		r.res.Kept = true
 		fmt.Fprintf(r.out, "  kept lab %s (`mcnlab destroy --lab %s` removes it)\n", r.lab, r.lab)

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -43,4 +44,22 @@ func (p *Provider) SetPower(ctx context.Context, key string, on bool) error {
 		return fmt.Errorf("stop instance %s (%s): %w", key, id, err)
 	}
 	return ec2.NewInstanceStoppedWaiter(p.ec2).Wait(ctx, ids, waitLimit)
+}
+
+var _ cloud.Powerer = (*Regional)(nil)
+
+// SetPower stops or starts the instance in whichever region holds it.
+func (r *Regional) SetPower(ctx context.Context, key string, on bool) error {
+	if err := r.discover(ctx); err != nil {
+		return err
+	}
+	for _, reg := range r.order() {
+		r.mu.Lock()
+		p := r.regions[reg]
+		r.mu.Unlock()
+		if err := p.SetPower(ctx, key, on); !errors.Is(err, errNoInstance) {
+			return err
+		}
+	}
+	return fmt.Errorf("instance %s: %w in any region of owner %s", key, errNoInstance, r.owner)
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/controller/cloud/aws"
 )
 
 // TestSetPower stops an instance and starts it again through the EC2
@@ -43,6 +45,18 @@ func TestSetPower(t *testing.T) {
 	}
 	if s := state(); s != types.InstanceStateNameRunning {
 		t.Fatalf("after SetPower(true) gw1 is %s, want running", s)
+	}
+	// Through cloud.New, as the lab makes it: the multi-region provider.
+	rp, err := cloud.New(ctx, aws.Name, cloud.Config{Owner: owner, Region: region, Credentials: "lab", Endpoint: &cloud.Endpoint{URL: *e.cfg.BaseEndpoint, Region: region,
+		Credentials: cloud.Credentials{KeyID: cred.AccessKeyID, Secret: cred.SecretAccessKey}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rp.(cloud.Powerer).SetPower(ctx, "gw1", false); err != nil {
+		t.Fatal(err)
+	}
+	if s := state(); s != types.InstanceStateNameStopped {
+		t.Fatalf("after the regional provider's SetPower(false) gw1 is %s, want stopped", s)
 	}
 	if err := e.p.SetPower(ctx, "nope", false); err == nil || !strings.Contains(err.Error(), "instance nope") {
 		t.Fatalf("SetPower of an unknown key: %v, want one naming instance nope", err)

@@ -180,12 +180,12 @@ type Capture struct {
 // established or invalid; empty: every packet they counted) or a
 // gateway's drops from one domain to another (Gateway, Domains).
 type Counter struct {
-	Firewalls      []string
-	Rule           string
-	Gateway        string
-	Domains        [2]string
-	GrewBy         uint64
-	During         []Step
+	Firewalls []string
+	Rule      string
+	Gateway   string
+	Domains   [2]string
+	GrewBy    uint64
+	During    []Step
 }
 
 // node is what the decoder keeps of a step's YAML for error positions.

@@ -208,10 +208,16 @@ func GenerateOn(seed uint64, index int, name, cloud string) Case {
 	g.writeSpokes()
 	g.writeSites()
 	g.drawDomains()
+	return g.finish()
+}
+
+// finish is the drawn case: its text, and what was drawn in a line.
+func (g *gen) finish() Case {
+	c := g.c
 	c.YAML = []byte(g.b.String())
 	c.Drawn = fmt.Sprintf("%d VPCs, %d transits, %d spokes, %d workloads, %d sites, %d run-time approvals; %s",
 		len(g.vpcs), len(g.transits), len(g.spokes), g.nw, len(g.sites), len(c.Approve), strings.Join(g.drawn, ", "))
-	return c
+	return *c
 }
 
 // drawVPCs draws two to five VPCs: 10.k.0.0 with /16../28 blocks; one

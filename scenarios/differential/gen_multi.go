@@ -48,10 +48,7 @@ func GenerateMulti(seed uint64, index int, name string) Case {
 	g.writeSpokes()
 	g.writeSites()
 	g.drawDomains()
-	c.YAML = []byte(g.b.String())
-	c.Drawn = fmt.Sprintf("%d VPCs, %d transits, %d spokes, %d workloads, %d sites, %d run-time approvals; %s",
-		len(g.vpcs), len(g.transits), len(g.spokes), g.nw, len(g.sites), len(c.Approve), strings.Join(g.drawn, ", "))
-	return c
+	return g.finish()
 }
 
 // drawClouds draws, per cloud, its region, its transit's VPC and one or

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -24,17 +23,9 @@ func TestGenerateMulti(t *testing.T) {
 		}
 	}
 	for i := range 300 {
-		c := GenerateMulti(7, i, fmt.Sprintf("mc%d", i))
-		top, err := topologies.Parse(fmt.Sprintf("case%d.yaml", i), c.YAML)
-		if err != nil {
-			t.Fatalf("case %d is not valid: %v\n%s", i, err, c.YAML)
-		}
-		p, err := intent.Compile(top)
-		if err != nil {
-			t.Fatalf("case %d does not compile: %v\n%s", i, err, c.YAML)
-		}
+		c, top, p := drawnValid(t, i, func() Case { return GenerateMulti(7, i, fmt.Sprintf("mc%d", i)) })
 		if again := GenerateOn(7, i, fmt.Sprintf("mc%d", i), Multi); !bytes.Equal(again.YAML, c.YAML) {
-			t.Fatalf("case %d drawn twice differs", i)
+			t.Fatalf("case %d: GenerateOn(Multi) draws another case", i)
 		}
 		cl := top.Cloud
 		provider := map[string]topologies.Provider{}

@@ -23,18 +23,7 @@ func TestGenerateValid(t *testing.T) {
 		}
 	}
 	for i := range 300 {
-		c := Generate(7, i, fmt.Sprintf("gen%d", i))
-		top, err := topologies.Parse(fmt.Sprintf("case%d.yaml", i), c.YAML)
-		if err != nil {
-			t.Fatalf("case %d is not valid: %v\n%s", i, err, c.YAML)
-		}
-		p, err := intent.Compile(top)
-		if err != nil {
-			t.Fatalf("case %d does not compile: %v\n%s", i, err, c.YAML)
-		}
-		if again := Generate(7, i, fmt.Sprintf("gen%d", i)); !bytes.Equal(again.YAML, c.YAML) {
-			t.Fatalf("case %d drawn twice differs", i)
-		}
+		c, top, p := drawnValid(t, i, func() Case { return Generate(7, i, fmt.Sprintf("gen%d", i)) })
 		cl := top.Cloud
 		eips := 0
 		for _, g := range p.Gateways {
@@ -170,4 +159,24 @@ func TestGenerateOnClouds(t *testing.T) {
 			t.Errorf("%s: %d sites, %d manual transits, %d workloads with allow lists over 300 cases; want each", cl, sites, manual, allow)
 		}
 	}
+}
+
+// drawnValid draws case i twice with draw and returns it with its
+// topology and plan; it fails the test when the case is not valid, does
+// not compile, or is drawn otherwise the second time.
+func drawnValid(t *testing.T, i int, draw func() Case) (Case, *topologies.Topology, *intent.Plan) {
+	t.Helper()
+	c := draw()
+	top, err := topologies.Parse(fmt.Sprintf("case%d.yaml", i), c.YAML)
+	if err != nil {
+		t.Fatalf("case %d is not valid: %v\n%s", i, err, c.YAML)
+	}
+	p, err := intent.Compile(top)
+	if err != nil {
+		t.Fatalf("case %d does not compile: %v\n%s", i, err, c.YAML)
+	}
+	if again := draw(); !bytes.Equal(again.YAML, c.YAML) {
+		t.Fatalf("case %d drawn twice differs", i)
+	}
+	return c, top, p
 }

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -40,13 +41,8 @@ func (b *Backend) FlightPath(ctx context.Context, req api.FlightPathRequest) (ap
 		end := api.FlightPathEnd{Endpoint: req.To, Address: h.Address, Internet: h.Name, Name: name}
 		return api.FlightPath{Path: c.plan.Trace(req.From, req.To, f, v), Ends: []api.FlightPathEnd{endOf(from, to, f, v, false), end}}, nil
 	}
-	if mf := c.plan.MappedFlow(req.From, req.To); from == nil && mf != nil {
-		// Hosts of the lab's nodes across a mapped site2cloud
-		// connection: no cloud to read, the translation is the
-		// topology's.
-		return api.FlightPath{Path: c.plan.Trace(req.From, req.To, f, &intent.View{}), Ends: []api.FlightPathEnd{
-			{Endpoint: req.From, Node: req.From, Address: mf.Src},
-			{Endpoint: req.To, Node: mf.DstNode, Address: mf.RealDst, Virtual: mf.Dst}}}, nil
+	if mf := c.plan.MappedFlow(req.From, req.To); (from == nil || to == nil) && mf != nil {
+		return c.mappedFlightPath(ctx, req, f, mf)
 	}
 	for i, e := range []*intent.Endpoint{from, to} {
 		if e == nil {
@@ -230,4 +226,33 @@ func aclLines(es []cloud.ACLEntry) []string {
 		out = append(out, fmt.Sprintf("%d %s %s", e.Number, act, intent.RuleText(e.Rule)))
 	}
 	return out
+}
+
+// mappedFlightPath traces a flow across a mapped site2cloud connection.
+// Between hosts of the lab's nodes there is no cloud to read: the
+// translation is the topology's. When a spoke's gateways hold the
+// connection, the workload's end (and the spoke gateway's) is read
+// through the providers, as for any flow into the VPC, and laid out
+// beside the site host's.
+func (c *Controller) mappedFlightPath(ctx context.Context, req api.FlightPathRequest, f intent.Flow, mf *intent.MappedFlow) (api.FlightPath, error) {
+	src := api.FlightPathEnd{Endpoint: req.From, Node: req.From, Address: mf.Src}
+	dst := api.FlightPathEnd{Endpoint: req.To, Node: mf.DstNode, Address: mf.RealDst, Virtual: mf.Dst}
+	v := &intent.View{}
+	if w := c.plan.Endpoint(cmp.Or(mf.DstNode, "-")); mf.FromSite && w != nil && w.VPC != "" {
+		lv, err := c.liveView(ctx, w)
+		if err != nil {
+			return api.FlightPath{}, err
+		}
+		v = lv
+		dst = endOf(w, &intent.Endpoint{Name: req.From, Address: mf.SeenSrc}, f, v, true)
+		dst.Endpoint, dst.Virtual = req.To, mf.Dst
+	} else if w := c.plan.Endpoint(req.From); !mf.FromSite && w != nil && w.VPC != "" {
+		lv, err := c.liveView(ctx, w)
+		if err != nil {
+			return api.FlightPath{}, err
+		}
+		v = lv
+		src = endOf(w, &intent.Endpoint{Name: req.To, Address: mf.Dst}, f, v, false)
+	}
+	return api.FlightPath{Path: c.plan.Trace(req.From, req.To, f, v), Ends: []api.FlightPathEnd{src, dst}}, nil
 }

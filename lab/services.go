@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mcnlab/mcnlab/controller/intent"
+	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/probe"
 	"github.com/mcnlab/mcnlab/topologies"
@@ -51,7 +52,8 @@ const serviceProbeTimeout = 2 * time.Second
 // change: FQDN egress over HTTPS from the workload to the internet host's
 // address with the name as SNI (verified against the lab CA), FireNet with
 // ICMP and TCP connections between the workloads, or from a workload to
-// an internet host (a connection refused by the far host reached it).
+// an internet host (a connection refused by the far host reached it);
+// mapped site2cloud with pings to the virtual addresses.
 func probeServices(ctx context.Context, lab string, cp *intent.Plan, ns map[string]string, addr map[string]netip.Addr) ([]ServiceCell, error) {
 	var roots *x509.CertPool
 	var cells []ServiceCell
@@ -86,6 +88,19 @@ func probeServices(ctx context.Context, lab string, cp *intent.Plan, ns map[stri
 					dst = hosts[c.To] // egress to an internet host
 				}
 				c.Seen = firenetProbe(ns[c.From], dst, c.Probe)
+			case "site2cloud":
+				// From a site's host node, or a workload, to a
+				// virtual address.
+				from, ok := ns[c.From]
+				if !ok {
+					from = emulator.NamespaceName(lab, c.From)
+				}
+				dst, err := netip.ParseAddr(c.To)
+				if err != nil {
+					c.Seen = "error: " + err.Error()
+					return
+				}
+				c.Seen = firenetProbe(from, dst, c.Probe)
 			}
 		}()
 	}

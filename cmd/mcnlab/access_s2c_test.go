@@ -51,6 +51,7 @@ func checkSiteToCloud(t *testing.T, lab string) {
 	s2cReachNS(t, vh, a("100.65.1.10"))
 	s2cReachNS(t, vh, a("100.66.1.10"))
 	t.Run("no packet reaches the wrong branch", func(t *testing.T) { checkIsolation(t, lab, vh) })
+	t.Run("FlightPath's verdicts are the pings'", func(t *testing.T) { checkSpokeMappedFlightPath(t, lab) })
 	t.Run("branch 2 authenticates with certificates", func(t *testing.T) { checkBranch2Certs(t, lab) })
 	t.Run("a capture on the gateways shows the translation", func(t *testing.T) { checkTranslationCapture(t, lab) })
 	t.Run("inspect shows the SAs", func(t *testing.T) { checkInspectSAs(t, lab) })

@@ -28,8 +28,9 @@ type tracer struct {
 // first step that blocks. To may name an internet host or a DNS name it
 // serves: the flow then leaves by the workload's VPC's FQDN egress
 // gateway (toInternet). From may be a host node behind a mapped
-// site2cloud connection and to the other side's virtual address or host
-// (traceMapped). Security groups are stateful (a reply passes);
+// site2cloud connection, or a workload of the VPC of a spoke whose
+// gateways hold one, and to the other side's virtual address, host or
+// workload (traceMapped). Security groups are stateful (a reply passes);
 // network ACLs are not, so the reply is filtered too
 // (AWS: https://docs.aws.amazon.com/vpc/latest/userguide/infrastructure-security.html#VPC_Security_Comparison).
 func (p *Plan) Trace(from, to string, f Flow, v *View) Path {
@@ -41,7 +42,7 @@ func (p *Plan) Trace(from, to string, f Flow, v *View) Path {
 			return *t.path
 		}
 	}
-	if a == nil {
+	if a == nil || b == nil {
 		if mf := p.MappedFlow(from, to); mf != nil {
 			t.path.Reachable = t.traceMapped(from, mf)
 			return *t.path

@@ -12,10 +12,11 @@ import (
 
 // ServiceVerdict is what a security service is to do with one probe,
 // derived from the intent alone: the rows the reachability matrix adds
-// for the FQDN egress gateways, the FireNet firewalls and GuardDuty
-// enforcement.
+// for the FQDN egress gateways, the FireNet firewalls, GuardDuty
+// enforcement and the mapped site2cloud connections.
 type ServiceVerdict struct {
-	// Service is "fqdn-egress", "firenet" or "guardduty".
+	// Service is "fqdn-egress", "firenet", "guardduty" or "site2cloud"
+	// (To is then the virtual address pinged).
 	Service string `json:"service"`
 	// From and To are endpoint or internet host names; Probe what is
 	// sent ("https://api.example.com", "tcp/22", "tcp/80").
@@ -34,12 +35,15 @@ type ServiceVerdict struct {
 // each rule's port from a workload of one inspected domain to one of the
 // other; per FireNet with egress, those and HTTP from a workload of each
 // egress domain to each internet server; per account with GuardDuty, tcp/80 from each internet client to
-// each public workload.
+// each public workload; per mapped site2cloud connection, ICMP between
+// its site's hosts and the virtual addresses of the hosts or workloads
+// behind its gateways, both ways (s2cVerdicts).
 func (p *Plan) ServiceVerdicts() []ServiceVerdict {
 	var out []ServiceVerdict
 	out = append(out, p.egressVerdicts()...)
 	out = append(out, p.fireNetVerdicts()...)
-	return append(out, p.guardDutyVerdicts()...)
+	out = append(out, p.guardDutyVerdicts()...)
+	return append(out, p.s2cVerdicts()...)
 }
 
 // egressVerdicts are the egress gateways' decisions on HTTPS by name.

@@ -191,8 +191,9 @@ func logVPN(t *testing.T, namespaces, ends []string) {
 			cdir = filepath.Join(filepath.Dir(d), "charon")
 		}
 		log, _ := os.ReadFile(filepath.Join(d, "bgpd.log"))
+		clog, _ := os.ReadFile(filepath.Join(cdir, "charon.log"))
 		sas, err := ipsec.Swanctl(context.Background(), cdir, "--list-sas")
 		bgp, _ := exec.Command("vtysh", "--vty_socket", d, "-c", "show bgp summary").CombinedOutput()
-		t.Logf("%s:\nbgpd.log:\n%s\nSAs (%v):\n%s\nBGP:\n%s", d, log, err, sas, bgp)
+		t.Logf("%s:\nbgpd.log:\n%s\ncharon.log:\n%s\nSAs (%v):\n%s\nBGP:\n%s", d, log, clog, err, sas, bgp)
 	}
 }

@@ -444,9 +444,21 @@ func (r *Realizer) vpnStatus(x *vpnPlan) (tunnel, bgp string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	tunnel, bgp = model.VPNConnecting, ""
-	if out, err := ipsec.Swanctl(ctx, emulator.CharonDir(r.opts.Lab, x.node), "--list-sas"); err == nil {
-		if sas, err := ipsec.ParseSAs(out); err == nil && ipsec.Up(sas, "s2s") {
+	dir := emulator.CharonDir(r.opts.Lab, x.node)
+	if out, err := ipsec.Swanctl(ctx, dir, "--list-sas"); err == nil {
+		sas, err := ipsec.ParseSAs(out)
+		switch {
+		case err != nil:
+		case ipsec.Up(sas, "s2s"):
 			tunnel = model.VPNUp
+		case !slices.ContainsFunc(sas, func(sa ipsec.SA) bool { return sa.Name == "s2s" }):
+			// charon retries a peer that does not answer, but not one that
+			// refused it (a site whose charon answered before it loaded its
+			// connection: NO_PROPOSAL_CHOSEN); the gateway initiates again.
+			// Azure: https://learn.microsoft.com/en-us/rest/api/network-gateway/virtual-network-gateway-connections/create-or-update#virtualnetworkgatewayconnectionmode — connectionMode Default: the gateway initiates as well as responds
+			if _, err := ipsec.Swanctl(ctx, dir, "--initiate", "--child", "s2s", "--timeout", "1"); err != nil {
+				r.logf("realize: VPN connection %s: initiate again: %v", x.id, err)
+			}
 		}
 	}
 	if x.bgp {

@@ -19,6 +19,18 @@ type bgpSettings struct {
 	ASN               *int64 `json:"asn,omitempty"`
 	BGPPeeringAddress string `json:"bgpPeeringAddress,omitempty"`
 	PeerWeight        *int32 `json:"peerWeight,omitempty"`
+	// BGPPeeringAddresses is a gateway's, one per instance (IP
+	// configuration); a local network gateway has none.
+	BGPPeeringAddresses []bgpPeeringAddress `json:"bgpPeeringAddresses,omitempty"`
+}
+
+// bgpPeeringAddress is a gateway instance's BGP address.
+// Azure: https://learn.microsoft.com/en-us/rest/api/network-gateway/virtual-network-gateways/get#ipconfigurationbgppeeringaddress — ipconfigurationId, defaultBgpIpAddresses, customBgpIpAddresses, tunnelIpAddresses
+type bgpPeeringAddress struct {
+	IPConfigurationID     string   `json:"ipconfigurationId"`
+	DefaultBGPIPAddresses []string `json:"defaultBgpIpAddresses"`
+	CustomBGPIPAddresses  []string `json:"customBgpIpAddresses"`
+	TunnelIPAddresses     []string `json:"tunnelIpAddresses"`
 }
 
 // localGWBody is a local network gateway on the wire.

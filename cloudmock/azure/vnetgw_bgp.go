@@ -70,7 +70,8 @@ func (s *Server) vngActionResult(q *request, tok string) bool {
 	}
 	local := ""
 	if body := s.vngOut(g); body.Properties.BGPSettings != nil {
-		local = body.Properties.BGPSettings.BGPPeeringAddress
+		// the first instance's: the one the lab realizes the connection on
+		local, _, _ = strings.Cut(body.Properties.BGPSettings.BGPPeeringAddress, ",")
 	}
 	var routes []gatewayRoute
 	var peers []bgpPeerStatus

@@ -52,8 +52,19 @@ func TestGateways(t *testing.T) {
 	wantCode(t, err, "InvalidRequestFormat", 400)
 	g := poll(gc.BeginCreateOrUpdate(ctx, "rg1", "gw", vngIn(rgID+"virtualNetworks/v1/subnets/GatewaySubnet", true, "pip1", "pip2"), nil)).must(t)
 	if !*g.Properties.Active || len(g.Properties.IPConfigurations) != 2 || *g.Properties.BgpSettings.Asn != 65010 ||
-		*g.Properties.BgpSettings.BgpPeeringAddress != "10.0.255.30" {
+		*g.Properties.BgpSettings.BgpPeeringAddress != "10.0.255.30,10.0.255.29" {
 		t.Fatalf("gateway: %+v %+v", g.Properties, g.Properties.BgpSettings)
+	}
+	// Each instance's BGP address, with its IP configuration and public IP.
+	for i, b := range g.Properties.BgpSettings.BgpPeeringAddresses {
+		want := []string{"10.0.255.30", "10.0.255.29"}[i]
+		if *b.IPConfigurationID != *g.Properties.IPConfigurations[i].ID || len(b.DefaultBgpIPAddresses) != 1 || *b.DefaultBgpIPAddresses[0] != want ||
+			len(b.TunnelIPAddresses) != 1 || *b.TunnelIPAddresses[0] == "" {
+			t.Fatalf("instance %d's BGP peering address: %+v, want %s", i, b, want)
+		}
+	}
+	if n := len(g.Properties.BgpSettings.BgpPeeringAddresses); n != 2 {
+		t.Fatalf("%d BGP peering addresses, want 2", n)
 	}
 	if p, _ := pc.Get(ctx, "rg1", "pip1", nil); p.Properties.IPConfiguration != nil {
 		t.Fatalf("a gateway's public IP shows a NIC configuration: %+v", p.Properties.IPConfiguration)

@@ -55,11 +55,21 @@ func (s *Server) vngOut(g model.VPNGateway) vngBody {
 		p.IPConfigurations = append(p.IPConfigurations, c)
 	}
 	if gwSubnet.ID != "" {
-		last := gwSubnet.Prefix.Masked().Addr()
-		for range (1 << (32 - gwSubnet.Prefix.Bits())) - 2 {
-			last = last.Next()
+		// Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/about-active-active-gateways — each instance of an active-active gateway has a BGP address of its own; bgpPeeringAddress lists them, comma-separated
+		var addrs []string
+		for i, a := range model.AzureGatewayBGPAddresses(gwSubnet.Prefix, max(1, len(g.Options.Addresses))) {
+			addrs = append(addrs, a.String())
+			if i >= len(g.Options.Addresses) {
+				continue // an ExpressRoute gateway has no public IP
+			}
+			pa := bgpPeeringAddress{IPConfigurationID: p.IPConfigurations[i].ID, DefaultBGPIPAddresses: []string{a.String()},
+				CustomBGPIPAddresses: []string{}, TunnelIPAddresses: []string{}}
+			if e, err := s.cloud.ElasticIP(g.Account, g.Options.Addresses[i]); err == nil && e.PublicIP.IsValid() {
+				pa.TunnelIPAddresses = []string{e.PublicIP.String()}
+			}
+			p.BGPSettings.BGPPeeringAddresses = append(p.BGPSettings.BGPPeeringAddresses, pa)
 		}
-		p.BGPSettings.BGPPeeringAddress = last.String()
+		p.BGPSettings.BGPPeeringAddress = strings.Join(addrs, ",")
 	}
 	p.ResourceGUID, p.ProvisioningState = guidOf(g.ID+g.Handle), "Succeeded"
 	b.Etag = etagOf(b)

@@ -187,3 +187,22 @@ func azureDefaultRules() []Rule {
 		mk("DenyAllOutBound", Egress, 65500, Deny, Peer{Prefix: all}),
 	}
 }
+
+// AzureGatewayBGPAddresses are the BGP addresses of the n instances of a
+// virtual network gateway in GatewaySubnet gw: the lab gives the first
+// instance the subnet's last usable address and each further one the
+// address before (Azure picks addresses of the GatewaySubnet).
+// Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/vpn-gateway-bgp-resource-manager-ps — the gateway's BGP peer IP is an address of the GatewaySubnet; https://learn.microsoft.com/en-us/azure/vpn-gateway/about-active-active-gateways — one per instance when active-active
+func AzureGatewayBGPAddresses(gw netip.Prefix, n int) []netip.Addr {
+	gw = gw.Masked()
+	a := gw.Addr()
+	for range (1 << (32 - gw.Bits())) - 2 {
+		a = a.Next()
+	}
+	var out []netip.Addr
+	for range n {
+		out = append(out, a)
+		a = a.Prev()
+	}
+	return out
+}

@@ -125,7 +125,7 @@ func (r *Realizer) planVPN(p *plan, s *snapshot, nets map[string]model.Network, 
 		// Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/vpn-gateway-bgp-resource-manager-ps — the gateway's BGP peer IP is an address of the GatewaySubnet (the lab: its last usable one, as the API shows)
 		for _, sn := range s.subnets {
 			if sn.NetworkID == n.ID && strings.EqualFold(sn.Name, "GatewaySubnet") {
-				x.bgpAddr = broadcast(sn.Prefix).Prev()
+				x.bgpAddr = model.AzureGatewayBGPAddresses(sn.Prefix, 1)[0]
 			}
 		}
 		x.bgp = !v.StaticRoutesOnly && g.Options.BGP && x.bgpAddr.IsValid() && cg.BGPAddr.Is4() && cg.ASN != 0

@@ -116,9 +116,10 @@ func (f *fabric) startStrongSwan(ctx context.Context, n *PlanNode) error {
 }
 
 // siteBGP is a strongswan node's BGP: its own (asn, networks) with a
-// neighbour for each of its connections with bgp, the gateway's inside
-// address, and the virtual prefixes of its mapped ones among the
-// networks; nil when the node has no bgp.
+// neighbour for each tunnel of its connections with bgp, the gateway's
+// (and the HA gateway's) inside address, and the virtual prefixes of its
+// mapped ones among the networks; nil when the node has no bgp. The
+// node's bgpd runs siteFRR, written from the same connections.
 func siteBGP(t *topologies.Topology, b *topologies.BGP, conns []*topologies.Site2Cloud) *topologies.BGP {
 	if b == nil {
 		return nil
@@ -126,11 +127,15 @@ func siteBGP(t *topologies.Topology, b *topologies.BGP, conns []*topologies.Site
 	out := *b
 	out.Neighbors = slices.Clone(b.Neighbors)
 	for _, s := range conns {
-		gw := t.Node(s.Gateway)
-		if s.BGP == nil || gw == nil || gw.BGP == nil {
+		if s.BGP == nil {
 			continue
 		}
-		out.Neighbors = append(out.Neighbors, topologies.Neighbor{Address: s.BGP.GatewayInside().Addr(), ASN: gw.BGP.ASN, Pos: s.Pos})
+		for i, name := range []string{s.Gateway, s.HAGateway} {
+			if gw := t.Node(name); name != "" && gw != nil && gw.BGP != nil {
+				a, _ := s.BGP.Tunnel(i == 1)
+				out.Neighbors = append(out.Neighbors, topologies.Neighbor{Address: a.Addr(), ASN: gw.BGP.ASN, Pos: s.Pos})
+			}
+		}
 		if s.Mapped() {
 			for _, p := range ipsec.SiteAnnounces(s) {
 				if !slices.Contains(out.Networks, p) {
@@ -142,8 +147,28 @@ func siteBGP(t *topologies.Topology, b *topologies.BGP, conns []*topologies.Site
 	return &out
 }
 
-// insideAddresses puts the site's inside address of each connection
-// with bgp on charon's TUN device, whose connected route FRR then sees
+// siteFRR is the bgpd.conf of strongswan node n of lab whose
+// connections (conns, in SiteIndex order) run BGP: after the lab's host
+// name and log file, the frr template's router bgp stanza of its side of
+// the connections (ipsec.FRRRouterBGP, what `mcnlab s2c config --vendor
+// frr` prints), announcing its own networks too; "" when none runs BGP.
+func siteFRR(lab string, t *topologies.Topology, n *topologies.Node, conns []*topologies.Site2Cloud) (string, error) {
+	if n.BGP == nil {
+		return "", nil
+	}
+	var cs []ipsec.Conn
+	for i, s := range conns {
+		cs = append(cs, ipsec.WithBGP(t, s, ipsec.SiteConns(s, "", i))...)
+	}
+	stanza, err := ipsec.FRRRouterBGP(cs, n.BGP.Networks)
+	if err != nil || stanza == "" {
+		return "", err
+	}
+	return fmt.Sprintf("hostname %s\nlog file %s/bgpd.log\n!\n", n.Name, NodeDir(lab, n.Name)) + stanza, nil
+}
+
+// insideAddresses puts the site's inside address of each tunnel of a
+// connection with bgp on charon's TUN device, whose connected route FRR then sees
 // (the gateway's address is on the directly connected network, as for
 // any eBGP neighbour); charon routes the gateway's inside address into
 // the tunnel in its own table.
@@ -160,10 +185,15 @@ func (f *fabric) insideAddresses(n *PlanNode) error {
 			}
 			tun = l
 		}
-		a := s.BGP.SiteInside()
-		na := &netlink.Addr{IPNet: &net.IPNet{IP: a.Addr().AsSlice(), Mask: net.CIDRMask(a.Bits(), 32)}}
-		if err := f.nodes[n.Name].nl.AddrReplace(tun, na); err != nil {
-			return fmt.Errorf("address %s on %s: %w", a, ipsec.TUN, err)
+		for _, backup := range []bool{false, true} {
+			if backup && s.HAGateway == "" {
+				break
+			}
+			_, a := s.BGP.Tunnel(backup)
+			na := &netlink.Addr{IPNet: &net.IPNet{IP: a.Addr().AsSlice(), Mask: net.CIDRMask(a.Bits(), 32)}}
+			if err := f.nodes[n.Name].nl.AddrReplace(tun, na); err != nil {
+				return fmt.Errorf("address %s on %s: %w", a, ipsec.TUN, err)
+			}
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcnlab/mcnlab/emulator/ipsec"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -11,20 +12,7 @@ import (
 // charon, with the gateway of its connection with bgp as neighbour at the
 // gateway's inside address; one without bgp runs no daemon.
 func TestStrongSwanRunsFRRForBGP(t *testing.T) {
-	topo, err := topologies.Load("../cmd/mcnlab/testdata/s2c-bgp.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := NewPlan("s2cbgp", topo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r1 *PlanNode
-	for _, n := range p.Nodes {
-		if n.Name == "r1" {
-			r1 = n
-		}
-	}
+	topo, r1 := planR1(t, "s2c-bgp.yaml", "s2cbgp")
 	d := DaemonFor("s2cbgp", r1)
 	if d == nil {
 		t.Fatal("r1 runs no daemon")
@@ -42,4 +30,44 @@ func TestStrongSwanRunsFRRForBGP(t *testing.T) {
 	if DaemonFor("s2cbgp", r1) != nil {
 		t.Error("a strongswan node without bgp runs a daemon")
 	}
+}
+
+// TestStrongSwanRunsFRRTemplate: with an HA gateway, r1's bgpd runs the
+// frr template's router bgp stanza of its side of the connection (the
+// text `mcnlab s2c config --vendor frr` ends with), with a neighbour over
+// each tunnel: gw1 at 169.254.10.1 and gw2 at 169.254.10.5.
+func TestStrongSwanRunsFRRTemplate(t *testing.T) {
+	topo, r1 := planR1(t, "s2c-bgp-ha.yaml", "s2cha")
+	conf := DaemonFor("s2cha", r1).Files["bgpd.conf"]
+	s := topo.Site2Cloud[0]
+	stanza, err := ipsec.FRRRouterBGP(ipsec.WithBGP(topo, s, ipsec.SiteConns(s, "", 0)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{stanza, " neighbor 169.254.10.1 remote-as 65201\n", " neighbor 169.254.10.5 remote-as 65202\n"} {
+		if !strings.HasSuffix(conf, stanza) || !strings.Contains(conf, want) {
+			t.Errorf("r1's bgpd.conf lacks %q at its end:\n%s", want, conf)
+		}
+	}
+}
+
+// planR1 plans cmd/mcnlab/testdata/FILE as lab and returns the topology
+// and the plan's node r1.
+func planR1(t *testing.T, file, lab string) (*topologies.Topology, *PlanNode) {
+	t.Helper()
+	topo, err := topologies.Load("../cmd/mcnlab/testdata/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPlan(lab, topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range p.Nodes {
+		if n.Name == "r1" {
+			return topo, n
+		}
+	}
+	t.Fatalf("%s has no r1", file)
+	return nil, nil
 }

@@ -120,6 +120,13 @@ func NewPlan(lab string, t *topologies.Topology) (*Plan, error) {
 		if n.Kind == topologies.KindStrongSwan {
 			pn.Site2Cloud = siteConnections(t, n.Name)
 			pn.BGP = siteBGP(t, n.BGP, pn.Site2Cloud)
+			conf, err := siteFRR(lab, t, n, pn.Site2Cloud)
+			if err != nil {
+				return nil, fmt.Errorf("plan lab %s: node %s: %w", lab, n.Name, err)
+			}
+			if conf != "" {
+				pn.Config = conf
+			}
 		}
 		for j, v := range n.VXLAN {
 			if err := checkVXLAN(&v); err != nil {

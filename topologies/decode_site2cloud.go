@@ -79,6 +79,9 @@ func (d *decoder) s2cBGP(n *yaml.Node, path string) *S2CBGP {
 	if v := f["inside"]; v != nil {
 		b.Inside = d.prefix(v, join(path, "inside"), "169.254.10.0/30")
 	}
+	if v := f["ha-inside"]; v != nil {
+		b.HAInside = d.prefix(v, join(path, "ha-inside"), "169.254.10.4/30")
+	}
 	return b
 }
 

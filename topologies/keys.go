@@ -49,7 +49,7 @@ var objectKeys = map[string][]string{
 	"site2cloud": {"site", "site-address", "gateway", "gateway-address", "ha-gateway", "ha-gateway-address", "cloud-gateway", "auth",
 		"type", "ike", "esp", "site-subnets", "cloud-subnets", "mappings", "bgp"},
 	"s2cMapping": {"site", "site-virtual", "cloud", "cloud-virtual"},
-	"s2cBGP":     {"site-asn", "inside"},
+	"s2cBGP":     {"site-asn", "inside", "ha-inside"},
 	// Public Subnet Filtering (psf.go).
 	"psf": {"gateway", "subnet", "address", "protects"},
 	// The user VPN (uservpn.go).

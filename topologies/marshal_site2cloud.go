@@ -49,6 +49,9 @@ func marshalSite2Cloud(conns []*Site2Cloud) *yaml.Node {
 		}
 		if b := s.BGP; b != nil {
 			e := mapping("site-asn", integer(int64(b.SiteASN)), "inside", str(b.Inside.String()))
+			if b.HAInside.IsValid() {
+				e.Content = append(e.Content, str("ha-inside"), str(b.HAInside.String()))
+			}
 			e.Style = yaml.FlowStyle
 			c.Content = append(c.Content, str("bgp"), e)
 		}

@@ -25,3 +25,28 @@ func TestS2CBGPDecode(t *testing.T) {
 	}
 	roundTrip(t, topo)
 }
+
+// TestS2CBGPHADecode: with an HA gateway the backup tunnel's inside
+// network is the /30 after inside unless ha-inside gives one; the HA
+// gateway takes its first address, the site its second; ha-inside
+// round-trips through Marshal.
+func TestS2CBGPHADecode(t *testing.T) {
+	topo, err := Load("../cmd/mcnlab/testdata/s2c-bgp-ha.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := netip.MustParsePrefix
+	b := topo.Site2Cloud[0].BGP
+	if gw, site := b.Tunnel(true); b.BackupInside() != p("169.254.10.4/30") || gw != p("169.254.10.5/30") || site != p("169.254.10.6/30") {
+		t.Errorf("allocated backup inside %s: %s, %s", b.BackupInside(), gw, site)
+	}
+	if gw, site := b.Tunnel(false); gw != b.GatewayInside() || site != b.SiteInside() {
+		t.Errorf("primary tunnel %s, %s", gw, site)
+	}
+	roundTrip(t, topo)
+	b.HAInside = p("169.254.99.8/30")
+	if gw, site := b.Tunnel(true); gw != p("169.254.99.9/30") || site != p("169.254.99.10/30") {
+		t.Errorf("given backup inside: %s, %s", gw, site)
+	}
+	roundTrip(t, topo)
+}

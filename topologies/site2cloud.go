@@ -89,24 +89,69 @@ type Site2Cloud struct {
 // S2CBGP is BGP over a route-based tunnel between the site router and the
 // gateway, on the tunnel's inside addresses: the first address of Inside
 // is the gateway's, the second the site's (the convention of AWS's
-// tunnel inside CIDRs). The gateway's AS number is its node's.
+// tunnel inside CIDRs). The gateway's AS number is its node's. With an
+// HA gateway the backup tunnel runs a session of its own, on the inside
+// network HAInside.
 type S2CBGP struct {
 	// SiteASN is the site router's AS number.
 	SiteASN uint32
 	// Inside is the tunnel's inside network, a /30.
 	Inside netip.Prefix
+	// HAInside, when set, is the backup tunnel's inside network (a
+	// /30); unset, the backup tunnel takes the /30 after Inside
+	// (BackupInside).
+	HAInside netip.Prefix
+}
+
+// BackupInside is the backup tunnel's inside network: HAInside when the
+// topology gives it, else the /30 that follows Inside.
+func (b *S2CBGP) BackupInside() netip.Prefix {
+	if b.HAInside.IsValid() {
+		return b.HAInside
+	}
+	return nextInside(b.Inside)
+}
+
+// nextInside is the /30 that follows inside network n.
+func nextInside(n netip.Prefix) netip.Prefix {
+	a := n.Addr()
+	for range 4 {
+		a = a.Next()
+	}
+	return netip.PrefixFrom(a, 30)
+}
+
+// InsideOf is the inside network of the primary tunnel, or with backup
+// of the backup tunnel.
+func (b *S2CBGP) InsideOf(backup bool) netip.Prefix {
+	if backup {
+		return b.BackupInside()
+	}
+	return b.Inside
 }
 
 // GatewayInside is the gateway's inside address, with the network's
 // length.
-func (b *S2CBGP) GatewayInside() netip.Prefix {
-	return netip.PrefixFrom(b.Inside.Addr().Next(), b.Inside.Bits())
-}
+func (b *S2CBGP) GatewayInside() netip.Prefix { return gatewayInside(b.Inside) }
 
 // SiteInside is the site router's inside address, with the network's
 // length.
-func (b *S2CBGP) SiteInside() netip.Prefix {
-	return netip.PrefixFrom(b.Inside.Addr().Next().Next(), b.Inside.Bits())
+func (b *S2CBGP) SiteInside() netip.Prefix { return siteInside(b.Inside) }
+
+// Tunnel is the gateway's and the site's inside addresses, with the
+// network's length, on the primary tunnel or, with backup, on the backup
+// tunnel to the HA gateway.
+func (b *S2CBGP) Tunnel(backup bool) (gateway, site netip.Prefix) {
+	n := b.InsideOf(backup)
+	return gatewayInside(n), siteInside(n)
+}
+
+// gatewayInside is an inside network's first address, siteInside its
+// second.
+func gatewayInside(n netip.Prefix) netip.Prefix { return netip.PrefixFrom(n.Addr().Next(), n.Bits()) }
+
+func siteInside(n netip.Prefix) netip.Prefix {
+	return netip.PrefixFrom(n.Addr().Next().Next(), n.Bits())
 }
 
 // S2CMapping translates one source/destination pair: the site's real

@@ -50,6 +50,7 @@ func (c *checker) checkSite2Cloud(t *Topology, nodes map[string]*Node, conn map[
 			}
 		}
 	}
+	c.checkS2CInsides(t)
 }
 
 // s2cClaim is a prefix a gateway routes to one connection's site.

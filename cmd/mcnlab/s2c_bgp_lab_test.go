@@ -34,12 +34,12 @@ func TestS2CBGP(t *testing.T) {
 	if i < 0 || st.Sessions[i].State != "established" || st.Sessions[i].Address != inside || st.Sessions[i].ASN != 65401 {
 		t.Fatalf("gw1 has no established session with r1 at %s (AS 65401): %+v", inside, st.Sessions)
 	}
-	waitGWRoute(t, lab, lan, []netip.Addr{inside})
+	waitGWRoute(t, lab, "gw1", lan, []netip.Addr{inside})
 	waitVPCRoute(t, lab, lan, true)
 	s2cReach(t, lab, "vh", netip.MustParseAddr("10.50.1.10"))
 
 	vtysh(t, lab, "r1", "configure terminal", "router bgp 65401", "address-family ipv4 unicast", "no network 10.50.1.0/24")
-	waitGWRoute(t, lab, lan, nil)
+	waitGWRoute(t, lab, "gw1", lan, nil)
 	waitVPCRoute(t, lab, lan, false)
 }
 
@@ -53,13 +53,13 @@ func gwStatus(t *testing.T, lab, node string) mgmt.Status {
 	return st
 }
 
-// waitGWRoute waits up to 10 s until gw1's route to p has next hops
-// want (nil: until it has no route to p), or fails the test.
-func waitGWRoute(t *testing.T, lab string, p netip.Prefix, want []netip.Addr) {
+// waitGWRoute waits up to 10 s until gateway gw's route to p has next
+// hops want (nil: until it has no route to p), or fails the test.
+func waitGWRoute(t *testing.T, lab, gw string, p netip.Prefix, want []netip.Addr) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		st := gwStatus(t, lab, "gw1")
+		st := gwStatus(t, lab, gw)
 		var hops []netip.Addr
 		for _, r := range st.Routes {
 			if r.Prefix == p {
@@ -70,7 +70,7 @@ func waitGWRoute(t *testing.T, lab string, p netip.Prefix, want []netip.Addr) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("gw1's route to %s: next hops %v after 10 s, want %v; routes %+v", p, hops, want, st.Routes)
+			t.Fatalf("%s's route to %s: next hops %v after 10 s, want %v; routes %+v", gw, p, hops, want, st.Routes)
 		}
 		time.Sleep(50 * time.Millisecond) // polling the gateway, bounded by the deadline
 	}
@@ -92,7 +92,7 @@ func waitVPCRoute(t *testing.T, lab string, p netip.Prefix, want bool) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		has := slices.ContainsFunc(rs, func(r netlink.Route) bool { return r.Gw.Equal(net.ParseIP("10.1.0.2")) })
+		has := slices.ContainsFunc(rs, func(r netlink.Route) bool { return routeVia(r, net.ParseIP("10.1.0.2")) })
 		if has == want {
 			return
 		}
@@ -101,4 +101,10 @@ func waitVPCRoute(t *testing.T, lab string, p netip.Prefix, want bool) {
 		}
 		time.Sleep(50 * time.Millisecond) // polling the kernel, bounded by the deadline
 	}
+}
+
+// routeVia reports whether r leads through gateway gw, alone or as one
+// of its ECMP next hops.
+func routeVia(r netlink.Route, gw net.IP) bool {
+	return r.Gw.Equal(gw) || slices.ContainsFunc(r.MultiPath, func(h *netlink.NexthopInfo) bool { return h.Gw.Equal(gw) })
 }

@@ -137,8 +137,15 @@ func Configs(t *topologies.Topology, keys Keys) (map[string]mgmt.Config, error) 
 		descs[g.Name] = d
 	}
 	for i, s := range t.Site2Cloud {
-		if d := descs[s.Gateway]; d != nil && s.BGP != nil {
-			d.Neighbors = append(d.Neighbors, gwcfg.Neighbor{Name: S2CNeighbor(i), Address: s.BGP.SiteInside().Addr(), ASN: s.BGP.SiteASN})
+		if s.BGP == nil {
+			continue
+		}
+		// A session over each tunnel: the HA gateway's over the backup.
+		for j, gw := range []string{s.Gateway, s.HAGateway} {
+			if d := descs[gw]; gw != "" && d != nil {
+				_, site := s.BGP.Tunnel(j == 1)
+				d.Neighbors = append(d.Neighbors, gwcfg.Neighbor{Name: S2CNeighbor(i), Address: site.Addr(), ASN: s.BGP.SiteASN})
+			}
 		}
 	}
 	for i, tn := range t.Tunnels {
@@ -238,8 +245,8 @@ type Progress interface {
 	Step(phase string, done, total int)
 }
 
-// S2CNeighbor names the gateway's BGP neighbour of the site of
-// t.Site2Cloud[i] (a connection with bgp).
+// S2CNeighbor names the gateway's (and the HA gateway's) BGP neighbour
+// of the site of t.Site2Cloud[i] (a connection with bgp).
 func S2CNeighbor(i int) string { return fmt.Sprintf("s2c%d", i) }
 
 // isS2CNeighbor reports whether a session's name is S2CNeighbor's.
@@ -263,8 +270,10 @@ func WaitConverged(ctx context.Context, dial nodes.Dialer, gateways []string, pr
 func WaitSite2Cloud(ctx context.Context, dial nodes.Dialer, t *topologies.Topology, pr Progress) error {
 	var gws []string
 	for _, s := range t.Site2Cloud {
-		if s.BGP != nil && !slices.Contains(gws, s.Gateway) {
-			gws = append(gws, s.Gateway)
+		for _, gw := range []string{s.Gateway, s.HAGateway} {
+			if s.BGP != nil && gw != "" && !slices.Contains(gws, gw) {
+				gws = append(gws, gw)
+			}
 		}
 	}
 	if len(gws) == 0 {

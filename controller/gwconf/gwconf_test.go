@@ -42,14 +42,7 @@ func transitHA(t *testing.T, mutate func(string) string) *topologies.Topology {
 
 func TestConfigs(t *testing.T) {
 	topo := transitHA(t, nil)
-	keys := Keys{}
-	for _, g := range Gateways(topo) {
-		keys[g.Name] = mustKey(t)
-	}
-	cfgs, err := Configs(topo, keys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfgs, keys := configsWithKeys(t, topo)
 	if len(cfgs) != 6 {
 		t.Fatalf("%d gateway configs, want 6", len(cfgs))
 	}
@@ -80,15 +73,7 @@ func TestS2CNeighbor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gws := Gateways(topo)
-	keys := Keys{}
-	for _, g := range gws {
-		keys[g.Name] = mustKey(t)
-	}
-	cfgs, err := Configs(topo, keys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfgs, _ := configsWithKeys(t, topo)
 	var got []string
 	for _, n := range cfgs["gw1"].Neighbors {
 		got = append(got, fmt.Sprintf("%s %s %d s2c=%v", n.Name, n.Address, n.ASN, isS2CNeighbor(n.Name)))
@@ -197,4 +182,39 @@ type socketDialer struct{ lab string }
 
 func (d socketDialer) DialGateway(id string) (*mgmt.Client, error) {
 	return mgmt.NewClient(emulator.GatewaySocket(d.lab, id)), nil
+}
+
+// TestS2CNeighborHA: with an HA gateway, gw1 peers with the site's inside
+// address on the tunnel (169.254.10.2) and gw2 with its address on the
+// backup tunnel (169.254.10.6, the /30 after inside).
+func TestS2CNeighborHA(t *testing.T) {
+	topo, err := topologies.Load("../../cmd/mcnlab/testdata/s2c-bgp-ha.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgs, _ := configsWithKeys(t, topo)
+	for gw, want := range map[string]string{"gw1": "[n0 10.1.0.1 65301 s2c0 169.254.10.2 65401]", "gw2": "[n0 10.1.0.5 65301 s2c0 169.254.10.6 65401]"} {
+		var got []string
+		for _, n := range cfgs[gw].Neighbors {
+			got = append(got, fmt.Sprintf("%s %s %d", n.Name, n.Address, n.ASN))
+		}
+		if fmt.Sprint(got) != want {
+			t.Errorf("%s's neighbours %v, want %s", gw, got, want)
+		}
+	}
+}
+
+// configsWithKeys is Configs of topo with a fresh key for each gateway,
+// and the keys.
+func configsWithKeys(t *testing.T, topo *topologies.Topology) (map[string]mgmt.Config, Keys) {
+	t.Helper()
+	keys := Keys{}
+	for _, g := range Gateways(topo) {
+		keys[g.Name] = mustKey(t)
+	}
+	cfgs, err := Configs(topo, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfgs, keys
 }

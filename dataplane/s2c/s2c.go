@@ -111,12 +111,12 @@ func Gateways(t *topologies.Topology, lab string, psk func(conn string) (string,
 				g.Mapped = true
 				addMappings(g, s.Mappings, s.BGP == nil)
 				if s.BGP != nil {
-					g.Inside = append(g.Inside, s.BGP.GatewayInside())
+					g.Inside = append(g.Inside, gatewayInside(s, gw))
 				}
 			case s.Type == topologies.S2CPolicyBased:
 				addPolicyMarks(&g.Table, s.SiteSubnets)
 			case s.BGP != nil:
-				g.Inside = append(g.Inside, s.BGP.GatewayInside())
+				g.Inside = append(g.Inside, gatewayInside(s, gw))
 			default:
 				g.Routes = append(g.Routes, s.SiteSubnets...)
 			}
@@ -126,6 +126,13 @@ func Gateways(t *topologies.Topology, lab string, psk func(conn string) (string,
 		slices.SortFunc(out[i].Routes, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
 	}
 	return out, nil
+}
+
+// gatewayInside is gateway gw's inside address on its tunnel of s (a
+// connection with bgp): the backup tunnel's at the HA gateway.
+func gatewayInside(s *topologies.Site2Cloud, gw string) netip.Prefix {
+	a, _ := s.BGP.Tunnel(gw == s.HAGateway)
+	return a
 }
 
 // addMappings adds the rules of mappings ms to g's table and, with route

@@ -24,21 +24,27 @@ type ConnBGP struct {
 }
 
 // WithBGP gives the site's side of s (conns, from SiteConns) its BGP
-// session when s has bgp: the site's asn and inside address, the
-// gateway's asn (its node's bgp in t) and inside address, announcing
-// the site subnets. The topology's checks allow bgp only on a
-// connection without an HA gateway, so conns is its one tunnel.
+// sessions when s has bgp, one per tunnel: the site's asn and inside
+// address, the gateway's asn (its node's bgp in t) and inside address,
+// announcing the site subnets; with an HA gateway the backup tunnel
+// (conns[1]) the same with the HA gateway's asn and the backup tunnel's
+// inside addresses.
 func WithBGP(t *topologies.Topology, s *topologies.Site2Cloud, conns []Conn) []Conn {
 	b := s.BGP
-	if b == nil || len(conns) == 0 {
+	if b == nil {
 		return conns
 	}
-	var peerASN uint32
-	if gw := t.Node(s.Gateway); gw != nil && gw.BGP != nil {
-		peerASN = gw.BGP.ASN
+	for i, gw := range []string{s.Gateway, s.HAGateway} {
+		if i >= len(conns) || gw == "" {
+			break
+		}
+		var peerASN uint32
+		if n := t.Node(gw); n != nil && n.BGP != nil {
+			peerASN = n.BGP.ASN
+		}
+		gwIn, siteIn := b.Tunnel(i == 1)
+		conns[i].BGP = &ConnBGP{ASN: b.SiteASN, PeerASN: peerASN, Inside: siteIn, Peer: gwIn.Addr(), Networks: SiteAnnounces(s)}
 	}
-	conns[0].BGP = &ConnBGP{ASN: b.SiteASN, PeerASN: peerASN, Inside: b.SiteInside(),
-		Peer: b.GatewayInside().Addr(), Networks: SiteAnnounces(s)}
 	return conns
 }
 
@@ -102,7 +108,7 @@ func routerBGP(conns []Conn) (asn uint32, sessions []*ConnBGP, err error) {
 func writeIOSBGP(b *strings.Builder, asn uint32, sessions []*ConnBGP) {
 	fmt.Fprintf(b, "router bgp %d\n bgp log-neighbor-changes\n", asn)
 	for _, s := range sessions {
-		fmt.Fprintf(b, " neighbor %s remote-as %d\n", s.Peer, s.PeerASN)
+		fmt.Fprintf(b, " neighbor %s remote-as %d\n neighbor %s timers %d %d\n", s.Peer, s.PeerASN, s.Peer, Keepalive, HoldTime)
 	}
 	b.WriteString(" address-family ipv4\n")
 	for _, p := range announced(sessions) {
@@ -114,20 +120,67 @@ func writeIOSBGP(b *strings.Builder, asn uint32, sessions []*ConnBGP) {
 	b.WriteString(" exit-address-family\n")
 }
 
+// The BGP timers the templates set on a tunnel's session (seconds):
+// with a tunnel to each of two gateways, the session over a dead one ends
+// within HoldTime, whatever dead peer detection does.
+const (
+	Keepalive = 1
+	HoldTime  = 3
+)
+
 // writeFRRBGP writes FRR's part of the sessions: the inside addresses on
-// the IPsec interface and the router bgp stanza, without the eBGP
-// policy FRR otherwise requires before it sends or accepts a route.
+// the IPsec interface and the router bgp stanza (FRRRouterBGP).
 func writeFRRBGP(b *strings.Builder, asn uint32, sessions []*ConnBGP) {
 	fmt.Fprintf(b, "interface %s\n", TUN)
 	for _, s := range sessions {
 		fmt.Fprintf(b, " ip address %s\n", s.Inside)
 	}
-	fmt.Fprintf(b, "exit\nrouter bgp %d\n no bgp ebgp-requires-policy\n", asn)
+	b.WriteString("exit\n")
+	writeFRRRouterBGP(b, asn, sessions, nil)
+}
+
+// FRRRouterBGP is the router bgp stanza of the frr template for conns (a
+// site's, WithBGP), announcing also extra: the lab's strongswan sites run
+// bgpd on exactly this text (their own networks as extra), so the
+// template is what every lab with BGP over a tunnel runs. "" when no
+// connection has BGP.
+func FRRRouterBGP(conns []Conn, extra []netip.Prefix) (string, error) {
+	asn, sessions, err := routerBGP(conns)
+	if err != nil {
+		return "", fmt.Errorf("frr template: %w", err)
+	}
 	for _, s := range sessions {
-		fmt.Fprintf(b, " neighbor %s remote-as %d\n", s.Peer, s.PeerASN)
+		if errs := s.check(); len(errs) > 0 {
+			return "", fmt.Errorf("frr template: %w", errors.Join(errs...))
+		}
+	}
+	if len(sessions) == 0 {
+		return "", nil
+	}
+	var b strings.Builder
+	writeFRRRouterBGP(&b, asn, sessions, extra)
+	return b.String(), nil
+}
+
+// writeFRRRouterBGP writes the router bgp stanza of the sessions: a
+// neighbour per session with the templates' timers and BFD, without the
+// eBGP policy FRR otherwise requires before it sends or accepts a route,
+// announcing each network whether or not the router has a route to it
+// (a mapped site's virtual prefixes are nowhere in its table).
+func writeFRRRouterBGP(b *strings.Builder, asn uint32, sessions []*ConnBGP, extra []netip.Prefix) {
+	fmt.Fprintf(b, "router bgp %d\n no bgp ebgp-requires-policy\n no bgp network import-check\n", asn)
+	for _, s := range sessions {
+		fmt.Fprintf(b, " neighbor %s remote-as %d\n neighbor %s timers %d %d\n neighbor %s timers connect 1\n neighbor %s bfd\n",
+			s.Peer, s.PeerASN, s.Peer, Keepalive, HoldTime, s.Peer, s.Peer)
 	}
 	b.WriteString(" address-family ipv4 unicast\n")
-	for _, p := range announced(sessions) {
+	ps := announced(sessions)
+	for _, p := range extra {
+		if p.Addr().Is4() {
+			ps = appendNew(ps, p)
+		}
+	}
+	for _, p := range ps {
 		fmt.Fprintf(b, "  network %s\n", p)
 	}
 	b.WriteString(" exit-address-family\nexit\n")

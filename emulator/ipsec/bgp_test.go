@@ -1,6 +1,7 @@
 package ipsec
 
 import (
+	"fmt"
 	"net/netip"
 	"os"
 	"strings"
@@ -53,6 +54,7 @@ func TestBGPTemplates(t *testing.T) {
 			"router bgp 65401",
 			" bgp log-neighbor-changes",
 			" neighbor 169.254.10.1 remote-as 65201",
+			" neighbor 169.254.10.1 timers 1 3",
 			" address-family ipv4",
 			"  network 10.50.1.0 mask 255.255.255.0",
 			"  neighbor 169.254.10.1 activate",
@@ -67,7 +69,11 @@ func TestBGPTemplates(t *testing.T) {
 			"exit",
 			"router bgp 65401",
 			" no bgp ebgp-requires-policy",
+			" no bgp network import-check",
 			" neighbor 169.254.10.1 remote-as 65201",
+			" neighbor 169.254.10.1 timers 1 3",
+			" neighbor 169.254.10.1 timers connect 1",
+			" neighbor 169.254.10.1 bfd",
 			" address-family ipv4 unicast",
 			"  network 10.50.1.0/24",
 			" exit-address-family",
@@ -156,13 +162,48 @@ func TestLabTemplateBGP(t *testing.T) {
 		t.Fatal(err)
 	}
 	for vendor, want := range map[string]string{
-		"cisco-ios":  "router bgp 65401\n bgp log-neighbor-changes\n neighbor 169.254.10.1 remote-as 65201\n address-family ipv4\n  network 10.50.1.0 mask 255.255.255.0\n",
-		"frr":        "router bgp 65401\n no bgp ebgp-requires-policy\n neighbor 169.254.10.1 remote-as 65201\n address-family ipv4 unicast\n  network 10.50.1.0/24\n",
+		"cisco-ios":  "router bgp 65401\n bgp log-neighbor-changes\n neighbor 169.254.10.1 remote-as 65201\n neighbor 169.254.10.1 timers 1 3\n address-family ipv4\n  network 10.50.1.0 mask 255.255.255.0\n",
+		"frr":        "router bgp 65401\n no bgp ebgp-requires-policy\n no bgp network import-check\n neighbor 169.254.10.1 remote-as 65201\n neighbor 169.254.10.1 timers 1 3\n neighbor 169.254.10.1 timers connect 1\n neighbor 169.254.10.1 bfd\n address-family ipv4 unicast\n  network 10.50.1.0/24\n",
 		"strongswan": "# dc runs BGP over the tunnel (see the frr template): 169.254.10.2/30 on ipsec0, AS 65401 with neighbour 169.254.10.1 AS 65201, announcing 10.50.1.0/24\n",
 	} {
 		got, err := LabTemplate("s2cbgp", top, "dc", vendor)
 		if err != nil || !strings.Contains(got, want) {
 			t.Errorf("%s (%v) lacks %q:\n%s", vendor, err, want, got)
+		}
+	}
+}
+
+// TestHABGPTemplates: a connection with bgp and an HA gateway gives the
+// site a session over each tunnel: the backup tunnel (dc-ha, to gw2 in
+// AS 65202) on its own inside /30, given by ha-inside or, unset, the one
+// after inside; its traffic selectors hold its own inside addresses, and
+// every template writes both sessions.
+func TestHABGPTemplates(t *testing.T) {
+	p := netip.MustParsePrefix
+	for haInside, want := range map[netip.Prefix]string{{}: "169.254.10.4/30", p("169.254.99.0/30"): "169.254.99.0/30"} {
+		topo, s := bgpTopology()
+		s.HAGateway, s.HAGatewayAddress, s.BGP.HAInside = "gw2", netip.MustParseAddr("198.51.100.6"), haInside
+		topo.Nodes = append(topo.Nodes, &topologies.Node{Name: "gw2", Kind: topologies.KindGateway, BGP: &topologies.BGP{ASN: 65202}})
+		conns := WithBGP(topo, s, SiteConns(s, testPSK, 0))
+		n := p(want)
+		gw, site := n.Addr().Next(), n.Addr().Next().Next()
+		if len(conns) != 2 || conns[1].Name != "dc-ha" || conns[1].BGP == nil || conns[1].BGP.PeerASN != 65202 ||
+			conns[1].BGP.Peer != gw || conns[1].BGP.Inside != netip.PrefixFrom(site, 30) ||
+			conns[1].LocalTS[1] != netip.PrefixFrom(site, 32) || conns[1].RemoteTS[1] != netip.PrefixFrom(gw, 32) ||
+			conns[0].BGP.Peer != netip.MustParseAddr("169.254.10.1") {
+			t.Fatalf("ha-inside %v: connections %+v", haInside, conns)
+		}
+		for vendor, lines := range map[string][]string{
+			"cisco-ios":  {fmt.Sprintf(" ip address %s 255.255.255.252\n tunnel source 203.0.113.2\n tunnel destination 198.51.100.6\n", site), fmt.Sprintf(" neighbor %s remote-as 65202\n neighbor %s timers 1 3\n", gw, gw), fmt.Sprintf("  neighbor %s activate\n", gw)},
+			"frr":        {fmt.Sprintf(" ip address 169.254.10.2/30\n ip address %s/30\n", site), " neighbor 169.254.10.1 remote-as 65201\n", fmt.Sprintf(" neighbor %s remote-as 65202\n", gw), fmt.Sprintf("ip route %s/32 ipsec0 10\n", gw)},
+			"strongswan": {fmt.Sprintf("# dc-ha runs BGP over the tunnel (see the frr template): %s/30 on ipsec0, AS 65401 with neighbour %s AS 65202", site, gw), fmt.Sprintf("local_ts = 10.50.1.0/24,%s/32\n", site)},
+		} {
+			got, err := Template(vendor, conns)
+			for _, l := range lines {
+				if err != nil || !strings.Contains(got, l) {
+					t.Errorf("ha-inside %v: %s (%v) lacks %q:\n%s", haInside, vendor, err, l, got)
+				}
+			}
 		}
 	}
 }

@@ -84,6 +84,8 @@ const HASuffix = "-ha"
 // /32). psk is
 // the connection's key; n the connection's place among its site's
 // (SiteIndex), from which the tunnels' request IDs follow (2n+1, 2n+2).
+// The backup tunnel's selectors hold its own inside addresses
+// (topologies.S2CBGP.BackupInside).
 func SiteConns(s *topologies.Site2Cloud, psk string, n int) []Conn {
 	local, remote := s.SiteSubnets, s.CloudSubnets
 	if s.Mapped() {
@@ -92,20 +94,28 @@ func SiteConns(s *topologies.Site2Cloud, psk string, n int) []Conn {
 			local, remote = appendNew(local, m.Site), appendNew(remote, m.CloudVirtual)
 		}
 	}
-	if b := s.BGP; b != nil {
-		// The BGP session's packets go through the tunnel too.
-		local = append(slices.Clone(local), netip.PrefixFrom(b.SiteInside().Addr(), 32))
-		remote = append(slices.Clone(remote), netip.PrefixFrom(b.GatewayInside().Addr(), 32))
-	}
 	c := Conn{Name: s.Name, Local: s.SiteAddress, Remote: s.GatewayAddress, PSK: psk, IKE: s.IKE, ESP: s.ESP,
 		LocalTS: local, RemoteTS: remote, Initiate: true}
+	c.LocalTS, c.RemoteTS = withInside(s.BGP, false, local, remote)
 	if s.HAGateway == "" {
 		return []Conn{c}
 	}
 	c.Priority, c.Reqid = PrimaryPriority, 2*n+1
 	backup := c
 	backup.Name, backup.Remote, backup.Priority, backup.Reqid = s.Name+HASuffix, s.HAGatewayAddress, BackupPriority, 2*n+2
+	backup.LocalTS, backup.RemoteTS = withInside(s.BGP, true, local, remote)
 	return []Conn{c, backup}
+}
+
+// withInside adds a tunnel's inside addresses (the site's to local, the
+// gateway's to remote, each a /32) when b is set: the BGP session's
+// packets go through the tunnel too.
+func withInside(b *topologies.S2CBGP, backup bool, local, remote []netip.Prefix) ([]netip.Prefix, []netip.Prefix) {
+	if b == nil {
+		return local, remote
+	}
+	gw, site := b.Tunnel(backup)
+	return append(slices.Clone(local), netip.PrefixFrom(site.Addr(), 32)), append(slices.Clone(remote), netip.PrefixFrom(gw.Addr(), 32))
 }
 
 // GatewayConn returns the connection of s at gateway gw (its gateway or

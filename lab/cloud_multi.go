@@ -14,7 +14,7 @@ import (
 
 // multiProviders is the order a multi-cloud lab's providers are served
 // in: the first present is --provider, the others --also.
-var multiProviders = []string{cloudProvider, azureProvider, gcpProvider}
+var multiProviders = []string{cloudProvider, azureProvider, gcpProvider, ociProvider}
 
 // startMultiCloud starts the lab's emulated clouds for a plan whose lab
 // accounts are of several providers: one process (`mcnlab cloudmock serve
@@ -35,6 +35,12 @@ func startMultiCloud(ctx context.Context, lab string, cp *intent.Plan, o Options
 			eps[p] = NewCredentials()
 		case azureProvider:
 			eps[p] = NewAzureCredentials()
+		case ociProvider:
+			e, err := NewOCICredentials()
+			if err != nil {
+				return err
+			}
+			eps[p] = e
 		default:
 			eps[p] = NewGCPCredentials()
 		}
@@ -88,9 +94,18 @@ func startMultiCloudAs(ctx context.Context, lab string, cp *intent.Plan, eps map
 		} else {
 			argv = append(argv, "--also", p+"="+listen[p])
 		}
-		if p == gcpProvider {
+		switch p {
+		case gcpProvider:
 			accounts = append(accounts, p+"/"+e.AccountID+":"+e.Credentials.Secret)
-		} else {
+		case ociProvider:
+			region := providerRegions(cp, p)[0]
+			acct, err := ociAccount(lab, e, region)
+			if err != nil {
+				return err
+			}
+			accounts = append(accounts, p+"/"+acct)
+			argv = append(argv, "--oci-region", region)
+		default:
 			accounts = append(accounts, p+"/"+accountsOf(e))
 		}
 	}
@@ -122,6 +137,8 @@ func startMultiCloudAs(ctx context.Context, lab string, cp *intent.Plan, eps map
 			e.URL = "http://" + addr
 		case azureProvider:
 			e.URL = "https://" + addr
+		case ociProvider:
+			e.URL = "http://" + addr
 		default:
 			e.URL = "http://" + addr + "/compute/v1/"
 		}

@@ -146,7 +146,7 @@ func Tail(path string, n int) string {
 // StartCloud starts the lab's emulated cloud (`mcnlab cloudmock serve
 // --lab LAB --join`) with the sites' private lines and a new random key,
 // records it, and waits until its API answers: the emulated AWS, Azure
-// or GCP for a topology whose lab accounts are of that provider, and one
+// GCP or OCI for a topology whose lab accounts are of that provider, and one
 // process serving each of them for a topology with lab accounts of
 // several (startMultiCloud).
 func StartCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) error {
@@ -156,6 +156,8 @@ func StartCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) err
 		return startMultiCloud(ctx, lab, cp, o)
 	case ps[gcpProvider]:
 		return startGCPCloud(ctx, lab, cp, o)
+	case ps[ociProvider]:
+		return startOCICloud(ctx, lab, cp, o)
 	case ps[azureProvider]:
 		return startAzureCloud(ctx, lab, cp, o)
 	}
@@ -173,6 +175,11 @@ func RestartCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) e
 	}
 	if labProviders(cp)[gcpProvider] {
 		return restartGCPCloud(ctx, lab, cp, o)
+	}
+	if labProviders(cp)[ociProvider] {
+		// The OCI front-end keeps lifecycle states, work requests and
+		// retry tokens beside the model, which no state file holds yet.
+		return fmt.Errorf("restart the cloud of lab %s: an emulated OCI is not restarted on a state file yet", lab)
 	}
 	if labProviders(cp)[azureProvider] {
 		return restartAzureCloud(ctx, lab, cp, o)

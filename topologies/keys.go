@@ -121,9 +121,9 @@ var missingHint = map[string]string{
 	"node":      "the name of a node",
 	"interface": "an interface name such as eth0",
 
-	"provider":       "the account's cloud: aws, azure or gcp",
+	"provider":       "the account's cloud: aws, azure, gcp or oci",
 	"account":        "the name of an account under accounts",
-	"region":         "a region such as us-east-1 (AWS), eastus (Azure) or us-central1 (GCP)",
+	"region":         "a region such as us-east-1 (AWS), eastus (Azure), us-central1 (GCP) or us-ashburn-1 (OCI)",
 	"resource-group": "the Azure resource group of the vnet, such as rg-transit",
 	"cidr":           "a private IPv4 prefix /16../28 such as 10.1.0.0/16",
 	"subnets":        "a mapping of subnet names to prefixes, such as {gw: 10.1.0.0/24}",

@@ -60,6 +60,7 @@ func (c *checker) checkResourceGroup(v *VPC, path string, a *Account) {
 var notBuilt = map[Provider]struct{ vpc, line string }{
 	ProviderAzure: {"vnet", "ExpressRoute"},
 	ProviderGCP:   {"vpc network", "Cloud Interconnect"},
+	ProviderOCI:   {"vcn", "FastConnect"},
 }
 
 // checkAzure checks what the controller cannot build on Azure and GCP

@@ -47,7 +47,7 @@ var privateRanges = []netip.Prefix{
 }
 
 // providers are the providers of format v1, in documentation order.
-var providers = []string{string(ProviderAWS), string(ProviderAzure), string(ProviderGCP)}
+var providers = []string{string(ProviderAWS), string(ProviderAzure), string(ProviderGCP), string(ProviderOCI)}
 
 // cloudIndex holds the cloud objects by name for the cross-reference checks.
 type cloudIndex struct {
@@ -97,6 +97,7 @@ func (c *checker) checkCloud(t *Topology) {
 	c.checkVPCs(cl, x)
 	c.checkRegions(cl, x)
 	c.checkAzure(cl, x)
+	c.checkOCI(cl, x)
 	c.checkTransits(cl, x)
 	c.checkSpokes(cl, x)
 	c.checkPairs(peeringItems(cl.TransitPeerings), x.transitNames, "transit-peerings", "transit", "peering")
@@ -234,7 +235,7 @@ func (c *checker) checkAccounts(cl *Cloud, x *cloudIndex) {
 		if pp := join(path, "provider"); !c.bad[pp] {
 			switch {
 			case a.Provider == "":
-				c.errf(pp, a.Pos, "missing provider; write provider: aws, provider: azure or provider: gcp")
+				c.errf(pp, a.Pos, "missing provider; write provider: aws, provider: azure, provider: gcp or provider: oci")
 			case !contains(providers, string(a.Provider)):
 				c.errf(pp, a.Pos, "unknown provider %q%s valid providers in format v1: %s",
 					a.Provider, orDot(didYouMean(string(a.Provider), providers)), strings.Join(providers, ", "))
@@ -247,9 +248,11 @@ func (c *checker) checkAccounts(cl *Cloud, x *cloudIndex) {
 				c.errf(cp, a.Pos, "credentials %q: profiles are AWS's; an azure account's credentials are lab (the lab's emulated Azure; the default) or env (azidentity's default chain, with the subscription in AZURE_SUBSCRIPTION_ID)", a.Credentials)
 			} else if a.Provider == ProviderGCP && strings.HasPrefix(a.Credentials, "profile:") {
 				c.errf(cp, a.Pos, "credentials %q: profiles are AWS's; a gcp account's credentials are lab (the lab's emulated GCP; the default) or env (application default credentials, with the project in GOOGLE_CLOUD_PROJECT)", a.Credentials)
+			} else if a.Provider == ProviderOCI && strings.HasPrefix(a.Credentials, "profile:") {
+				c.errf(cp, a.Pos, "credentials %q: profiles are AWS's; an oci account's credentials are lab (the lab's emulated OCI; the default) or env (the OCI config file at OCI_CONFIG_FILE, profile OCI_CLI_PROFILE, else ~/.oci/config; the compartment in OCI_COMPARTMENT_ID, else the tenancy)", a.Credentials)
 			}
 		}
-		if a.Provider == ProviderAzure || a.Provider == ProviderGCP {
+		if a.Provider == ProviderAzure || a.Provider == ProviderGCP || a.Provider == ProviderOCI {
 			c.checkCloudAccount(a, path)
 			continue
 		}
@@ -278,7 +281,8 @@ func checkCredentials(s string) string {
 // not overlap.
 func (c *checker) checkVPCs(cl *Cloud, x *cloudIndex) {
 	seen := map[string]bool{}
-	var placed []*VPC // VPCs with a usable CIDR, in file order
+	ociFirst := map[string]*VPC{} // each oci account's first vcn with a good region
+	var placed []*VPC             // VPCs with a usable CIDR, in file order
 	for i, v := range cl.VPCs {
 		if v == nil {
 			c.errf(index("vpcs", i), Pos{}, "nil vpc")
@@ -297,8 +301,11 @@ func (c *checker) checkVPCs(cl *Cloud, x *cloudIndex) {
 		// enable_peering_over_private_network defaults to false).
 		azure := x.accounts[v.Account] != nil && x.accounts[v.Account].Provider == ProviderAzure
 		gcp := x.accounts[v.Account] != nil && x.accounts[v.Account].Provider == ProviderGCP
+		oci := x.accounts[v.Account] != nil && x.accounts[v.Account].Provider == ProviderOCI
 		if rp := join(path, "region"); gcp {
 			c.checkGCPRegion(v, rp)
+		} else if oci {
+			c.checkOCIRegion(v, rp, ociFirst)
 		} else if !c.bad[rp] {
 			switch {
 			case v.Region == "" && azure:

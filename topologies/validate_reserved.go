@@ -33,6 +33,14 @@ func reservedIn(prov Provider, sub *Subnet, a netip.Addr) string {
 			return fmt.Sprintf("%s is reserved by GCP in subnet %s (%s): the network address, the default gateway %s, the second-to-last address %s and the broadcast address %s of a subnet's range are; use one of %s..%s",
 				a, sub.Name, p, first.Next(), last.Prev(), last, first.Next().Next(), last.Prev().Prev())
 		}
+	case ProviderOCI:
+		// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/overview.htm
+		// — the first two IP addresses and the last in each subnet's CIDR
+		// are reserved by the Networking service.
+		if a == first || a == first.Next() || a == last {
+			return fmt.Sprintf("%s is reserved by OCI in subnet %s (%s): the first two addresses and the last one of a subnet are; use one of %s..%s",
+				a, sub.Name, p, first.Next().Next(), last.Prev())
+		}
 	case ProviderAzure:
 		// Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-faq#are-there-any-restrictions-on-using-ip-addresses-within-these-subnets
 		// — the first four addresses (network, default gateway, two for

@@ -72,6 +72,7 @@ type serveFlags struct {
 	internetFile                              string
 	provider                                  string   // aws or azure
 	also                                      []string // --also PROVIDER=ADDR: more clouds on the same model (cloudmock_multi.go)
+	ociRegionFlag                             string   // --oci-region (cloudmock_oci.go)
 }
 
 func newCloudmockServe() *cobra.Command {
@@ -96,7 +97,8 @@ func newCloudmockServe() *cobra.Command {
 	serve.Flags().StringArrayVar(&f.circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE[:REGION]: a private line of the lab (a Direct Connect connection of the first --account, at a location of REGION, else of --region) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")
 	serve.Flags().StringArrayVar(&f.uplinkSpecs, "uplink", nil, "NAME=NAMESPACE:INTERFACE:ADDRESS/LEN: an on-prem site's link to the lab's emulated internet, INTERFACE in the lab's namespace NAMESPACE holding the site's public ADDRESS/LEN (a /30 of 198.51.100.0/24) with a default route to the internet (repeatable; needs --lab)")
 	serve.Flags().DurationVar(&flowLogInterval, "flow-log-interval", 0, "with --lab: aggregate every VPC flow log's records over this interval instead of its MaxAggregationInterval (60 or 600 s), to see records sooner")
-	serve.Flags().StringArrayVar(&f.also, "also", nil, "PROVIDER=ADDR: also serve this provider's API (aws, azure or gcp) on ADDR, on the same model and dataplane as --provider's (repeatable; needs --lab and --join; accounts as PROVIDER/ACCOUNT words of "+mcnlab.AccountsEnv+")")
+	serve.Flags().StringVar(&f.ociRegionFlag, "oci-region", "", "the region OCI's Core Services answer for (one of OCI's; default --region when it is OCI's, else us-ashburn-1)")
+	serve.Flags().StringArrayVar(&f.also, "also", nil, "PROVIDER=ADDR: also serve this provider's API (aws, azure, gcp or oci) on ADDR, on the same model and dataplane as --provider's (repeatable; needs --lab and --join; accounts as PROVIDER/ACCOUNT words of "+mcnlab.AccountsEnv+")")
 	serve.Flags().StringVar(&f.internetFile, "internet", "", "serve the internet block of topology `FILE` in the lab's emulated internet: its resolver and web hosts, with certificates from the lab's CA, and a resolver in every VPC answering its names (needs --lab)")
 	return serve
 }

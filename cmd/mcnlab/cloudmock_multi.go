@@ -18,20 +18,22 @@ import (
 	cmaws "github.com/mcnlab/mcnlab/cloudmock/aws"
 	cmgcp "github.com/mcnlab/mcnlab/cloudmock/gcp"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
+	cmoci "github.com/mcnlab/mcnlab/cloudmock/oci"
 	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
 // serveMultiLong is what cloudmock serve's help says of --also.
 const serveMultiLong = `
 
-With --also PROVIDER=ADDR (repeatable; aws, azure or gcp, each once, none
+With --also PROVIDER=ADDR (repeatable; aws, azure, gcp or oci, each once, none
 the --provider) one process serves several clouds on one model, made real
 in --lab's one dataplane: each provider's API listens on its own address
 (--provider's on --listen), and their instances' public addresses share
 the lab's emulated internet, so that gateways in different clouds reach
 each other. Accounts come only from ` + mcnlab.AccountsEnv + `, each word
 PROVIDER/ACCOUNT as that provider's --account takes it (aws/ID:KEY:SECRET,
-azure/SUBSCRIPTION_ID:CLIENT_ID:CLIENT_SECRET, gcp/PROJECT_ID:TOKEN);
+azure/SUBSCRIPTION_ID:CLIENT_ID:CLIENT_SECRET, gcp/PROJECT_ID:TOKEN,
+oci/TENANCY_OCID:USER_OCID:PUBLIC_KEY_PEM, OCI's region --oci-region);
 --addr-file gets a line "PROVIDER HOST:PORT" per provider. --circuit,
 --line and --quota are AWS's and need aws among the providers; --uplink
 links a site to the one internet whichever clouds are served;
@@ -61,8 +63,8 @@ func (f *serveFlags) parseAlso() ([]*multiServe, error) {
 	seen := map[string]bool{}
 	for _, m := range out {
 		switch {
-		case !slices.Contains([]string{"aws", "azure", "gcp"}, m.provider):
-			return nil, fmt.Errorf("--also: provider %q: one process serves aws, azure and gcp together", m.provider)
+		case !slices.Contains([]string{"aws", "azure", "gcp", "oci"}, m.provider):
+			return nil, fmt.Errorf("--also: provider %q: one process serves aws, azure, gcp and oci together", m.provider)
 		case seen[m.provider]:
 			return nil, fmt.Errorf("--also: provider %s given twice", m.provider)
 		}
@@ -70,6 +72,9 @@ func (f *serveFlags) parseAlso() ([]*multiServe, error) {
 		if err := loopbackOnly(m.listen); err != nil {
 			return nil, fmt.Errorf("--also %s: %w", m.provider, err)
 		}
+	}
+	if _, err := f.ociRegion(); seen["oci"] && err != nil {
+		return nil, err
 	}
 	if f.lab == "" || !f.join {
 		return nil, errors.New("--also needs --lab and --join: the clouds share the dataplane of a lab that mcnlab deploy made")
@@ -172,6 +177,23 @@ func (f *serveFlags) multiHandler(m *multiServe, cloud *model.Cloud, cs *cloudSt
 		}
 		m.tls = true
 		return azureServer(cloud, principals, cs)
+	case "oci":
+		users, err := parseOCIAccounts(specs)
+		if err != nil {
+			return nil, err
+		}
+		region, err := f.ociRegion()
+		if err != nil {
+			return nil, err
+		}
+		var cfg []cmoci.User
+		for _, u := range users {
+			if _, err := cloud.Account(u.user.Tenancy); err != nil {
+				cloud.AddAccount(model.Account{ID: u.user.Tenancy, Provider: model.ProviderOCI})
+			}
+			cfg = append(cfg, u.user)
+		}
+		return cmoci.New(cloud, cmoci.Config{Users: cfg, Region: region}), nil
 	default: // gcp
 		tokens, projects, err := parseGCPAccounts(specs)
 		if err != nil {

@@ -13,7 +13,8 @@ func TestServeAlsoRefuses(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--also", "oci=127.0.0.1:0", "--lab", "x", "--join"}, `--also: provider "oci": one process serves aws, azure and gcp together`},
+		{[]string{"--also", "ibm=127.0.0.1:0", "--lab", "x", "--join"}, `--also: provider "ibm": one process serves aws, azure, gcp and oci together`},
+		{[]string{"--also", "oci=127.0.0.1:0", "--oci-region", "us-ashburn-9", "--lab", "x", "--join"}, `--oci-region "us-ashburn-9": not one of OCI's regions`},
 		{[]string{"--also", "aws=127.0.0.1:0", "--lab", "x", "--join"}, "--also: provider aws given twice"},
 		{[]string{"--also", "azure", "--lab", "x", "--join"}, `--also "azure": want PROVIDER=ADDR, as azure=127.0.0.1:0`},
 		{[]string{"--also", "azure=10.0.0.1:80", "--lab", "x", "--join"}, "--also azure: listen \"10.0.0.1:80\": cloudmock serves on loopback only"},

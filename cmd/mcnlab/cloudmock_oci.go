@@ -8,8 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -37,9 +37,13 @@ user's public key. Each --account is TENANCY_OCID:USER_OCID:PUBLIC_KEY_PEM
 (a file); without one, a random tenancy and user with a new RSA key are
 made, which needs --lab: the API key (0600) and an OCI config file naming
 it are written under the lab's state. --region is the region the
-resources are made in when it is OCI's (us-ashburn-1 otherwise). OCI's
-objects are kept in the model only: they are not realized in the lab's
-namespaces yet.`
+resources are made in when it is OCI's (us-ashburn-1 otherwise; or
+--oci-region). With --lab and --join (a lab that a deploy made, which
+passes its tenancy, user and public key file in ` + mcnlab.AccountsEnv + `)
+the lab realizes the VCNs, subnets, route tables (rules to gateways and
+to private IPs), security lists and NSGs (a packet passes where either
+allows it), gateways and instances; without --join the objects are kept
+in the model only.`
 
 // ociUser is one --account of --provider oci.
 type ociUser struct {
@@ -90,46 +94,81 @@ func parsePublicKey(raw []byte) (*rsa.PublicKey, error) {
 
 // ociKeyFile and ociConfigFile are where serve keeps a lab's OCI API key
 // and the OCI config file that names it.
-func ociKeyFile(lab string) string    { return filepath.Join(state.Dir(lab), "oci_api_key.pem") }
-func ociConfigFile(lab string) string { return filepath.Join(state.Dir(lab), "oci.config") }
+func ociKeyFile(lab string) string    { return mcnlab.OCIKeyFile(lab) }
+func ociConfigFile(lab string) string { return mcnlab.OCIConfigFile(lab) }
 
 // ociConfig is an OCI SDK/CLI config file with one DEFAULT profile.
-// OCI: https://docs.oracle.com/en-us/iaas/Content/API/Concepts/sdkconfig.htm — user, fingerprint, tenancy, region, key_file
 func ociConfig(u cmoci.User, region, keyFile string) string {
-	return fmt.Sprintf("[DEFAULT]\nuser=%s\nfingerprint=%s\ntenancy=%s\nregion=%s\nkey_file=%s\n",
-		u.User, cmoci.Fingerprint(u.Key), u.Tenancy, region, keyFile)
+	return mcnlab.OCIConfig(u.Tenancy, u.User, cmoci.Fingerprint(u.Key), region, keyFile)
 }
 
-// ociRegion is --region when it is one of OCI's, else us-ashburn-1.
-func (f *serveFlags) ociRegion() string {
+// ociRegion is --oci-region, else --region when it is one of OCI's, else
+// us-ashburn-1.
+func (f *serveFlags) ociRegion() (string, error) {
 	p, _ := model.LookupProfile(model.ProviderOCI)
-	if slices.Contains(p.Regions, f.region) {
-		return f.region
+	switch {
+	case f.ociRegionFlag != "" && !slices.Contains(p.Regions, f.ociRegionFlag):
+		return "", fmt.Errorf("--oci-region %q: not one of OCI's regions (%s)", f.ociRegionFlag, strings.Join(p.Regions, ", "))
+	case f.ociRegionFlag != "":
+		return f.ociRegionFlag, nil
+	case slices.Contains(p.Regions, f.region):
+		return f.region, nil
 	}
-	return "us-ashburn-1"
+	return "us-ashburn-1", nil
 }
 
-// runOCI serves Core Services for --provider oci until cmd's context ends.
-func (f *serveFlags) runOCI(cmd *cobra.Command) error {
-	if len(f.circuits)+len(f.uplinkSpecs)+len(f.apiLines)+len(f.quotaSpecs) > 0 || f.internetFile != "" || f.statePath != "" || f.join {
-		return errors.New("--provider oci: --circuit, --uplink, --line, --quota, --internet, --state and --join are AWS's (not served for OCI yet)")
+// ociUsers are the users of --provider oci: --account's, else the words
+// of AccountsEnv (a lab's deploy passes them there), else a new tenancy
+// and user with a new RSA key (which needs --lab without --join: its API
+// key is written under the lab's state).
+func (f *serveFlags) ociUsers(cmd *cobra.Command) ([]ociUser, error) {
+	specs, given := f.accounts, cmd.Flags().Changed("account")
+	if env := os.Getenv(mcnlab.AccountsEnv); !given && env != "" {
+		specs, given = strings.Fields(env), true
 	}
-	var users []ociUser
-	if cmd.Flags().Changed("account") {
-		var err error
-		if users, err = parseOCIAccounts(f.accounts); err != nil {
-			return err
-		}
-	} else {
-		if f.lab == "" {
-			return errors.New("--provider oci without --account needs --lab: the API key it makes is written under the lab's state")
-		}
-		key, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			return fmt.Errorf("cloudmock serve: make an API key: %w", err)
-		}
-		users = []ociUser{{key: key, user: cmoci.User{Tenancy: model.OCIID(model.KindAccount, ""),
-			User: "ocid1.user.oc1.." + strings.ToLower(fmt.Sprintf("%x", randomBytes(16))), Key: &key.PublicKey}}}
+	if given {
+		return parseOCIAccounts(specs)
+	}
+	if f.lab == "" || f.join {
+		return nil, errors.New("--provider oci without --account needs --lab (and no --join): the API key it makes is written under the lab's state")
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, fmt.Errorf("cloudmock serve: make an API key: %w", err)
+	}
+	return []ociUser{{key: key, user: cmoci.User{Tenancy: model.OCIID(model.KindAccount, ""),
+		User: "ocid1.user.oc1.." + strings.ToLower(fmt.Sprintf("%x", randomBytes(16))), Key: &key.PublicKey}}}, nil
+}
+
+// runOCI serves Core Services for --provider oci until cmd's context
+// ends: kept in the model only, or, with --lab and --join, realized in the
+// lab that a deploy made (its VCNs, subnets, route tables, security lists
+// and NSGs, gateways and instances, the gateway images running mcnlab
+// gateway), a call's change in the dataplane when it returns (InForce).
+func (f *serveFlags) runOCI(cmd *cobra.Command) error {
+	uplinks, err := f.uplinksOf("oci", "OCI")
+	if err != nil {
+		return err
+	}
+	in, err := parseInternet(f.internetFile, f.lab)
+	if err != nil {
+		return err
+	}
+	switch {
+	case f.statePath != "":
+		return errors.New("--provider oci: --state is not served for OCI yet (its lifecycle states and work requests live beside the model)")
+	case f.join && f.lab == "":
+		return errors.New("--provider oci: --join needs --lab")
+	case !f.join && (len(uplinks) > 0 || in != nil):
+		return errors.New("--provider oci: --uplink and --internet need --join: the lab that a deploy made")
+	}
+	region, err := f.ociRegion()
+	if err != nil {
+		return err
+	}
+	users, err := f.ociUsers(cmd)
+	if err != nil {
+		return err
 	}
 	cloud := model.New()
 	var cfgUsers []cmoci.User
@@ -137,18 +176,22 @@ func (f *serveFlags) runOCI(cmd *cobra.Command) error {
 		cloud.AddAccount(model.Account{ID: u.user.Tenancy, Provider: model.ProviderOCI})
 		cfgUsers = append(cfgUsers, u.user)
 	}
-	region := f.ociRegion()
+	var handler http.Handler = cmoci.New(cloud, cmoci.Config{Users: cfgUsers, Region: region})
+	realized := "model only"
+	if f.join {
+		cl, err := startCloudLab(cmd.Context(), f.lab, true, false, cloud, nil, uplinks, in)
+		if err != nil {
+			return err
+		}
+		defer cl.close()
+		handler, realized = cl.r.InForce(handler), "realized in lab "+f.lab
+	}
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return fmt.Errorf("cloudmock serve: %w", err)
 	}
-	if f.lab != "" {
-		files := map[string][]byte{ociConfigFile(f.lab): []byte(ociConfig(users[0].user, region, ociKeyFile(f.lab)))}
-		if users[0].key != nil {
-			files[ociKeyFile(f.lab)] = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(users[0].key)})
-		}
-		done, err := recordModelLab(f.lab, "oci", files, ctlcloud.Endpoint{URL: "http://" + ln.Addr().String(), AccountID: users[0].user.Tenancy,
-			Region: region, Credentials: ctlcloud.Credentials{KeyID: users[0].user.KeyID()}})
+	if f.lab != "" && !f.join {
+		done, err := f.recordOCILab(ln, users[0], region)
 		if err != nil {
 			ln.Close()
 			return err
@@ -161,8 +204,19 @@ func (f *serveFlags) runOCI(cmd *cobra.Command) error {
 			return fmt.Errorf("cloudmock serve: --addr-file: %w", err)
 		}
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: OCI Core Services on http://%s/20160918/ (%d tenancies, %s, model only); Ctrl-C stops it\n", ln.Addr(), len(users), region)
-	return f.serveOn(cmd, ln, cmoci.New(cloud, cmoci.Config{Users: cfgUsers, Region: region}), serveSetup{})
+	fmt.Fprintf(cmd.OutOrStdout(), "cloudmock: OCI Core Services on http://%s/20160918/ (%d tenancies, %s, %s); Ctrl-C stops it\n", ln.Addr(), len(users), region, realized)
+	return f.serveOn(cmd, ln, handler, serveSetup{})
+}
+
+// recordOCILab makes the state record of a lab of OCI alone, kept in the
+// model only: its config file and API key, and its endpoint.
+func (f *serveFlags) recordOCILab(ln net.Listener, u ociUser, region string) (func(), error) {
+	files := map[string][]byte{ociConfigFile(f.lab): []byte(ociConfig(u.user, region, ociKeyFile(f.lab)))}
+	if u.key != nil {
+		files[ociKeyFile(f.lab)] = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(u.key)})
+	}
+	return recordModelLab(f.lab, "oci", files, ctlcloud.Endpoint{URL: "http://" + ln.Addr().String(), AccountID: u.user.Tenancy,
+		Region: region, Credentials: ctlcloud.Credentials{KeyID: u.user.KeyID()}})
 }
 
 // recordModelLab makes lab's state record for a cloud kept in the model

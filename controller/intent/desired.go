@@ -165,7 +165,7 @@ func (dc *desiredCompiler) gateway(g Gateway) {
 
 // defaultRegion is the home region of an account without VPCs, by provider.
 var defaultRegion = map[topologies.Provider]string{topologies.ProviderAWS: "us-east-1", topologies.ProviderAzure: "eastus",
-	topologies.ProviderGCP: "us-central1"}
+	topologies.ProviderGCP: "us-central1", topologies.ProviderOCI: "us-ashburn-1"}
 
 // order gives each account a region (defaultRegion for one without VPCs) and
 // puts its instances and routes in the order Apply makes them.

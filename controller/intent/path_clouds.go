@@ -30,8 +30,12 @@ func (p *Plan) providerOf(vpc string) topologies.Provider {
 // default rules) with the VirtualNetwork tag standing for the VPC's range
 // and the route table's user-defined routes; on GCP the network's
 // firewall rules for the instance (one allow at 1000 per ingress rule)
-// and the implied rules. Neither cloud has a network ACL. An AWS end is
-// left as it is.
+// and the implied rules. Neither cloud has a network ACL. On OCI the
+// groups are the NSGs of the VNIC, stateful allow lists as AWS's groups
+// are, and the subnet's security list (the provider's base list: all
+// egress, no ingress) adds nothing to their union, so that no network
+// ACL stands in its place. An AWS end is left as it is.
+// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/securityrules.htm — a packet is allowed if any rule of the security lists and NSGs that apply allows it
 func (p *Plan) cloudShape(vpc string, es cloud.EndState) cloud.EndState {
 	switch p.providerOf(vpc) {
 	case topologies.ProviderAzure:
@@ -51,6 +55,8 @@ func (p *Plan) cloudShape(vpc string, es cloud.EndState) cloud.EndState {
 			}
 		}
 		es.Groups, es.NSGs = nil, []cloud.NSGState{g}
+	case topologies.ProviderOCI:
+		es.ACL = nil
 	case topologies.ProviderGCP:
 		es.ACL = nil
 		any4 := cloud.NSGAddresses{Any: true}

@@ -294,7 +294,9 @@ func groupIDs(es cloud.EndState) string {
 // groupWord is what the cloud of VPC vpc calls the rules a workload's
 // allow list becomes, as simulate's reasons name them: AWS's security
 // group, Azure's network security group on the NIC, GCP's firewall rules
-// targeting the instance's network tag.
+// targeting the instance's network tag, OCI's network security group on
+// the VNIC.
+// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/networksecuritygroups.htm — an NSG's rules apply to the VNICs in it
 // Azure: https://learn.microsoft.com/en-us/azure/virtual-network/network-security-groups-overview — an NSG filters a NIC's traffic
 // GCP: https://cloud.google.com/firewall/docs/firewalls — VPC firewall rules apply to instances by target tag
 func (p *Plan) groupWord(vpc string) string {
@@ -311,6 +313,8 @@ func (p *Plan) groupWord(vpc string) string {
 				return "network security group"
 			case topologies.ProviderGCP:
 				return "firewall rules"
+			case topologies.ProviderOCI:
+				return "network security group"
 			}
 		}
 	}

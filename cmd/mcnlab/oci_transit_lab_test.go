@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/oracle/oci-go-sdk/v65/common"
+	"github.com/oracle/oci-go-sdk/v65/core"
+
+	ctlcloud "github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/controller/cloud/oci"
+	mcnlab "github.com/mcnlab/mcnlab/lab"
+)
+
+const ociTransit = "../../topologies/oci-transit.yaml"
+
+// TestOCITransitLab deploys topologies/oci-transit.yaml through the
+// commands every lab goes through (deploy; destroy, which leaves
+// nothing): the controller builds the three VCNs and six gateway
+// instances through the emulated Core Services API with signed requests,
+// the gateways converge, and every pair of workloads is as simulate says,
+// with its reason (dev-app does not reach prod-db, whose NSG admits prod
+// only); read through the OCI Go SDK, each spoke's app subnet's route
+// table sends the other spoke's VCN to its gateway's primary private IP,
+// whose VNIC skips the source/destination check; plan then finds nothing
+// to do.
+func TestOCITransitLab(t *testing.T) {
+	sim, _, err := run(t, "simulate", "-t", ociTransit)
+	if err != nil || !strings.Contains(sim, "dev-app  prod-db  network security group: prod-db admits only 10.31.0.0/16") || !strings.Contains(sim, "6 pairs, 5 reach, 1 blocked") {
+		t.Errorf("simulate: %v\n%s", err, sim)
+	}
+	lab := deployCloudLab(t, ociTransit, "oct")
+	cm := checkMatrix(t, lab)
+	seen := 0
+	for _, c := range cm.Cells {
+		if c.Seen {
+			seen++
+		}
+		if c.From == "dev-app" && c.To == "prod-db" && (c.Seen || c.Expect.Reach || !strings.HasPrefix(c.Expect.Reason, "network security group: prod-db admits only 10.31.0.0/16")) {
+			t.Errorf("dev-app -> prod-db: seen %v, expected %+v; want blocked by prod-db's network security group", c.Seen, c.Expect)
+		}
+	}
+	if len(cm.Cells) != 6 || seen != 5 {
+		t.Errorf("%d pairs, %d reached; want 6 and 5", len(cm.Cells), seen)
+	}
+	vn, tenancy := ociClient(t, lab)
+	_, instances, err := mcnlab.PlanAndInstances(context.Background(), lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ subnet, dst, gw1, gw2 string }{
+		{"prod-vcn/app", "10.32.0.0/16", "prod-1", "prod-2"},
+		{"dev-vcn/app", "10.31.0.0/16", "dev-1", "dev-2"},
+	} {
+		target := ociRouteTarget(t, vn, tenancy, c.subnet, c.dst)
+		pip, err := vn.GetPrivateIp(context.Background(), core.GetPrivateIpRequest{PrivateIpId: &target})
+		if err != nil {
+			t.Fatalf("%s: %s via %s: %v", c.subnet, c.dst, target, err)
+		}
+		vnic := *pip.VnicId
+		if vnic != instances[c.gw1].Interface && vnic != instances[c.gw2].Interface {
+			t.Errorf("%s: %s via private IP %s of VNIC %s, want %s's or %s's", c.subnet, c.dst, target, vnic, c.gw1, c.gw2)
+		}
+		v, err := vn.GetVnic(context.Background(), core.GetVnicRequest{VnicId: &vnic})
+		if err != nil || v.SkipSourceDestCheck == nil || !*v.SkipSourceDestCheck {
+			t.Errorf("gateway VNIC %s: %+v, %v; want skipSourceDestCheck", vnic, v.Vnic, err)
+		}
+	}
+	if out, _, err := run(t, "plan", "-t", ociTransit, "--lab", lab); err != nil || strings.TrimSpace(out) != "no changes: the accounts match the intent" {
+		t.Errorf("plan of the deployed topology: %v\n%s", err, out)
+	}
+}
+
+// ociClient is the OCI Go SDK's virtual network client of lab's emulated
+// OCI, configured from the lab's record, and the lab's tenancy.
+func ociClient(t *testing.T, lab string) (core.VirtualNetworkClient, string) {
+	t.Helper()
+	ep, err := mcnlab.ReadEndpoint(lab, "oci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov, err := oci.LabConfig(&ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vn, err := core.NewVirtualNetworkClientWithConfigurationProvider(prov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vn.Host = ep.URL
+	return vn, ep.AccountID
+}
+
+// ociRouteTarget is the networkEntityId of the rule for dst in the route
+// table the controller made for subnet (by its freeform tag mcnlab:key).
+func ociRouteTarget(t *testing.T, vn core.VirtualNetworkClient, tenancy, subnet, dst string) string {
+	t.Helper()
+	r, err := vn.ListRouteTables(context.Background(), core.ListRouteTablesRequest{CompartmentId: common.String(tenancy)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range r.Items {
+		if rt.FreeformTags[ctlcloud.TagKey] != subnet {
+			continue
+		}
+		for _, rule := range rt.RouteRules {
+			if rule.Destination != nil && *rule.Destination == dst && rule.NetworkEntityId != nil {
+				return *rule.NetworkEntityId
+			}
+		}
+		t.Fatalf("route table of %s has no rule for %s: %+v", subnet, dst, rt.RouteRules)
+	}
+	t.Fatalf("no route table of %s", subnet)
+	return ""
+}

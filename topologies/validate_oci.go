@@ -1,0 +1,69 @@
+package topologies
+
+import (
+	"regexp"
+	"strings"
+)
+
+// ProviderOCI is Oracle Cloud Infrastructure: an account is a tenancy,
+// its VPCs are VCNs, made by the controller in the tenancy's root
+// compartment (the lab's tenancy) or in OCI_COMPARTMENT_ID (credentials
+// env).
+const ProviderOCI Provider = "oci"
+
+// ociRegions are OCI's regions, as the lab's cloud has them (its OCI
+// profile's regions).
+// OCI: https://docs.oracle.com/en-us/iaas/Content/General/Concepts/regions.htm — the region identifiers
+var ociRegions = []string{
+	"af-johannesburg-1", "ap-melbourne-1", "ap-mumbai-1", "ap-osaka-1", "ap-seoul-1", "ap-singapore-1", "ap-sydney-1", "ap-tokyo-1",
+	"ca-montreal-1", "ca-toronto-1", "eu-amsterdam-1", "eu-frankfurt-1", "eu-madrid-1", "eu-milan-1", "eu-paris-1", "eu-stockholm-1",
+	"eu-zurich-1", "me-dubai-1", "me-jeddah-1", "sa-santiago-1", "sa-saopaulo-1", "uk-cardiff-1", "uk-london-1",
+	"us-ashburn-1", "us-chicago-1", "us-phoenix-1", "us-sanjose-1",
+}
+
+// OCIRegions returns the OCI regions a topology may place a VCN in.
+func OCIRegions() []string { return append([]string(nil), ociRegions...) }
+
+// ociRegionRE is the shape of an OCI region identifier: an area, a city
+// and a number (us-ashburn-1, eu-frankfurt-1).
+var ociRegionRE = regexp.MustCompile(`^[a-z]{2}-[a-z]+-[0-9]$`)
+
+// checkOCIRegion checks the region of a VCN of an OCI account: one of
+// OCI's, and the region of the account's other VCNs (first, the
+// account's region): the controller's OCI provider speaks to one
+// region's endpoint.
+func (c *checker) checkOCIRegion(v *VPC, rp string, first map[string]*VPC) {
+	switch {
+	case c.bad[rp]:
+	case v.Region == "":
+		c.errf(rp, v.Pos, "missing region; write one such as us-ashburn-1")
+	case !contains(ociRegions, v.Region) && !ociRegionRE.MatchString(v.Region) && didYouMean(v.Region, ociRegions) == "":
+		c.errf(rp, v.Pos, "bad region %q; write an OCI region identifier such as us-ashburn-1 or eu-frankfurt-1", v.Region)
+	case !contains(ociRegions, v.Region):
+		c.errf(rp, v.Pos, "unknown OCI region %q%s OCI's regions are %s", v.Region, orDot(didYouMean(v.Region, ociRegions)), strings.Join(ociRegions, ", "))
+	case first[v.Account] == nil:
+		first[v.Account] = v
+	case first[v.Account].Region != v.Region:
+		f := first[v.Account]
+		c.errf(rp, v.Pos, "region %s: vcn %s of oci account %s is in %s (line %d); an oci account's vcns are in one region, as its provider speaks to one region's endpoint: use %s or another account",
+			v.Region, f.Name, v.Account, f.Region, f.Pos.Line, f.Region)
+	}
+}
+
+// checkOCI checks what the controller cannot build on OCI yet: egress
+// gateways and Public Subnet Filtering in a VCN (FireNet and private
+// lines are refused with Azure's and GCP's, checkAzure).
+func (c *checker) checkOCI(cl *Cloud, x *cloudIndex) {
+	for _, v := range cl.VPCs {
+		if v == nil || x.vpcs[v.Name] != v || x.accounts[v.Account] == nil || x.accounts[v.Account].Provider != ProviderOCI {
+			continue
+		}
+		path := join("vpcs", v.Name)
+		if v.Egress != nil {
+			c.errf(join(path, "egress"), v.Pos, "egress gateways are not built on OCI yet; vpc %s is an oci vcn", v.Name)
+		}
+		if v.PSF != nil {
+			c.errf(join(path, "psf"), v.Pos, "public subnet filtering is not built on OCI yet; vpc %s is an oci vcn", v.Name)
+		}
+	}
+}

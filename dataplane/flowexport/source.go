@@ -33,10 +33,19 @@ type DeniedSet struct {
 // sets of denied flows of the calling process's namespace, through nft.
 // Flows to or from the namespace's own addresses are not forwarded and
 // are left out.
+//
+// The tracker is read on demand: while the last reading had connections,
+// or when its events (ctEvents) said that one started or ended since. An
+// idle gateway's tracker is empty, and then it is not dumped at all.
 type KernelSource struct {
 	nl     *netlink.Handle
 	nft    policy.Conn
 	denied []DeniedSet
+	events *ctEvents // nil: no events, read every time
+	// tracked: the last reading of the tracker had connections.
+	tracked bool
+	// dumps counts the readings of the tracker.
+	dumps int
 }
 
 // NewKernelSource opens the netlink handles in the calling process's
@@ -46,30 +55,32 @@ func NewKernelSource(nft policy.Conn, denied ...DeniedSet) (*KernelSource, error
 	if err != nil {
 		return nil, fmt.Errorf("flowexport: netlink: %w", err)
 	}
-	return &KernelSource{nl: nl, nft: nft, denied: denied}, nil
+	// Without events (a kernel without conntrack's netlink), the
+	// tracker is read every time.
+	ev, _ := listenCT()
+	return &KernelSource{nl: nl, nft: nft, denied: denied, events: ev}, nil
 }
 
-// Close releases the netlink handle.
+// Close releases the netlink handles.
 func (s *KernelSource) Close() error {
 	s.nl.Close()
+	if s.events != nil {
+		return s.events.Close()
+	}
 	return nil
 }
 
-// Read dumps the connection tracker and the denied flow sets.
+// Read reads the connection tracker (when it may hold connections: see
+// KernelSource) and the denied flow sets.
 func (s *KernelSource) Read() ([]Entry, error) {
-	local, err := s.localAddrs()
-	if err != nil {
-		return nil, err
-	}
 	var out []Entry
-	for _, fam := range []netlink.InetFamily{netlink.FAMILY_V4, netlink.FAMILY_V6} {
-		cts, err := s.nl.ConntrackTableList(netlink.ConntrackTable, fam)
+	woke := s.events == nil || s.events.take()
+	if s.tracked || woke {
+		es, n, err := s.readTracker()
 		if err != nil {
-			return nil, fmt.Errorf("flowexport: conntrack dump: %w", err)
+			return nil, err
 		}
-		for _, ct := range cts {
-			out = append(out, conntrackEntries(ct, local)...)
-		}
+		out, s.tracked = es, n > 0
 	}
 	for _, d := range s.denied {
 		fs, err := policy.ReadFlowsOf(s.nft, policy.FamilyINet, d.Table, d.Set)
@@ -85,6 +96,30 @@ func (s *KernelSource) Read() ([]Entry, error) {
 		}
 	}
 	return merge(out), nil
+}
+
+// readTracker dumps the connection tracker (IPv4 and IPv6): the
+// directions of the forwarded connections, and how many connections it
+// holds in all.
+func (s *KernelSource) readTracker() ([]Entry, int, error) {
+	s.dumps++
+	local, err := s.localAddrs()
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []Entry
+	n := 0
+	for _, fam := range []netlink.InetFamily{netlink.FAMILY_V4, netlink.FAMILY_V6} {
+		cts, err := s.nl.ConntrackTableList(netlink.ConntrackTable, fam)
+		if err != nil {
+			return nil, 0, fmt.Errorf("flowexport: conntrack dump: %w", err)
+		}
+		n += len(cts)
+		for _, ct := range cts {
+			out = append(out, conntrackEntries(ct, local)...)
+		}
+	}
+	return out, n, nil
 }
 
 // merge sums the entries of one key and action: the ICMP entries that

@@ -110,3 +110,50 @@ func (s *Server) session(project string, r router, iface string) *BGPSession {
 	}
 	return nil
 }
+
+// Attachment is a VLAN attachment as the dataplane realizes it: over the
+// lab's private line that its interconnect is, the Cloud Router's end
+// holds cloudRouterIpAddress and the customer's router
+// customerRouterIpAddress, and the router's BGP session runs between them.
+// GCP: https://cloud.google.com/network-connectivity/docs/interconnect/concepts/overview — a VLAN attachment connects the interconnect to a Cloud Router, which exchanges routes with the on-premises router by BGP
+type Attachment struct {
+	// ID is the attachment's resource path; Project its project.
+	ID, Project string
+	// Network is its Cloud Router's network's ID, Region its region.
+	Network, Region string
+	// GlobalRouting: the network's dynamic routing mode is GLOBAL.
+	GlobalRouting bool
+	// Line is the name of the lab's private line (the interconnect).
+	Line string
+	// Cloud and Customer are the Cloud Router's and the customer
+	// router's addresses on the attachment (a /29).
+	Cloud, Customer netip.Prefix
+	// BGP is the Cloud Router's session on the attachment; nil while the
+	// router has no enabled BGP peer on it.
+	BGP *BGPSession
+}
+
+// Attachments returns a project's active DEDICATED VLAN attachments (on
+// an interconnect, adminEnabled) as the dataplane realizes them, by ID.
+// GCP: https://cloud.google.com/network-connectivity/docs/interconnect/how-to/dedicated/creating-vlan-attachments — a Dedicated Interconnect VLAN attachment carries traffic once enabled
+func Attachments(c *model.Cloud, project string) []Attachment {
+	s := &Server{cloud: c}
+	var out []Attachment
+	for _, a := range s.attachmentsOf(project, "") {
+		cloud, err1 := netip.ParsePrefix(a.CloudRouterIPAddress)
+		customer, err2 := netip.ParsePrefix(a.CustomerRouterIPAddress)
+		r, ok := s.routerByName(project, a.Region, model.GCPName(a.Router))
+		if a.Type != "DEDICATED" || a.AdminEnabled == nil || !*a.AdminEnabled || a.Interconnect == "" || err1 != nil || err2 != nil || !ok {
+			continue
+		}
+		path := attachmentPath(project, a.Region, a.Name)
+		x := Attachment{ID: path, Project: project, Network: r.Network, Region: a.Region, Line: model.GCPName(a.Interconnect), Cloud: cloud, Customer: customer,
+			BGP: s.session(project, r, interfaceOn(r, "", path))}
+		if n, err := c.Network(project, r.Network); err == nil {
+			x.GlobalRouting = n.Attrs[attrRouting] == "GLOBAL"
+		}
+		out = append(out, x)
+	}
+	slices.SortFunc(out, func(a, b Attachment) int { return compare(a.ID, b.ID) })
+	return out
+}

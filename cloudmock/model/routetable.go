@@ -27,6 +27,10 @@ const (
 	// whose learned routes a realizer routes into the tunnel); no table
 	// holds it.
 	TargetVPNConnection TargetKind = "vpn-connection"
+	// TargetAttachment is a cloud router's attachment (GCP's VLAN
+	// attachment): the next hop of the dynamic routes its BGP session
+	// learned; no table holds it.
+	TargetAttachment TargetKind = "attachment"
 )
 
 // Target is a route's next hop: its kind and the ID of the object (empty for

@@ -139,6 +139,12 @@
 //     dynamic routes, for the subnets of the router's region or, with
 //     GLOBAL dynamic routing, of every region. The tunnels' status
 //     (ESTABLISHED) and the peers' (UP) follow the SAs and sessions.
+//   - GCP's active DEDICATED VLAN attachments on the lab's private lines
+//     (gcpic.go): a namespace mcn-<lab>-ica-<attachment> linked to the
+//     network's router and, by the line's interface, to the circuit's
+//     namespace (cloudRouterIpAddress and customerRouterIpAddress), with
+//     bgpd for the Cloud Router; what it learns are dynamic routes as a
+//     tunnel's are.
 //
 // Not realized yet: AWS's VPN tunnels and VPN attachments (routes to a VPN
 // gateway without a virtual interface or a realized connection drop),

@@ -118,15 +118,7 @@ func TestGCPHAVPN(t *testing.T) {
 	g.sync()
 	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	waitFor(ctx, t, "europe-west1's VM reaches the router under GLOBAL routing", func() bool {
-		p, err := probe.NewPinger(g.ns(eu))
-		if err != nil {
-			return false
-		}
-		defer p.Close()
-		_, err = p.Ping(haSiteHost, 1, 300*time.Millisecond)
-		return err == nil
-	})
+	waitFor(ctx, t, "europe-west1's VM reaches the router under GLOBAL routing", func() bool { return g.reaches(g.ns(eu), haSiteHost) })
 	g.pingOK(nss[0].Name, eu.PrivateIP)
 }
 
@@ -314,4 +306,15 @@ func logHAVPN(t *testing.T, lab string, nss []*roottest.NS) {
 	}
 	gws, _ := filepath.Glob(filepath.Join(filepath.Dir(emulator.NodeDir(lab, "x")), "vng-*", "frr"))
 	logVPN(t, nil, gws)
+}
+
+// reaches says whether one ping from ns to addr is answered within 300 ms.
+func (g gcpLab) reaches(ns string, addr netip.Addr) bool {
+	p, err := probe.NewPinger(ns)
+	if err != nil {
+		return false
+	}
+	defer p.Close()
+	_, err = p.Ping(addr, 1, 300*time.Millisecond)
+	return err == nil
 }

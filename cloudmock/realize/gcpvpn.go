@@ -88,14 +88,15 @@ func dynamicKey(routes []model.Route) string {
 	}
 	var b strings.Builder
 	for _, r := range routes {
-		fmt.Fprintf(&b, "+%s>%s", r.Destination, model.GCPName(r.Target.ID))
+		fmt.Fprintf(&b, "+%s>%s", r.Destination, r.Target.ID)
 	}
 	return b.String()
 }
 
-// withDynamic is a table's routes and the dynamic ones that serve a
-// subnet of region, and the key of that set.
-func withDynamic(p *plan, s *snapshot, network, region string, routes []model.Route, key string) ([]model.Route, string) {
-	dyn := dynamicRoutes(p, s, network, region)
+// withDynamic is a table's routes and the dynamic ones (the tunnels' and
+// the attachments', gcpic.go) that serve a subnet of region, and the key
+// of that set.
+func (r *Realizer) withDynamic(p *plan, s *snapshot, network, region string, routes []model.Route, key string) ([]model.Route, string) {
+	dyn := append(dynamicRoutes(p, s, network, region), r.attachmentRoutes(p, network, region)...)
 	return append(slices.Clone(routes), dyn...), key + dynamicKey(dyn)
 }

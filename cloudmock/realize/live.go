@@ -239,12 +239,13 @@ type liveState struct {
 	dx         map[string]*liveDX    // virtual interface links, by VIF ID
 	uplinks    map[string]bool       // uplinks made, by their internet interface
 	vpns       map[string]*liveVPN   // VPN gateways, by connection ID (vpn.go)
+	ics        map[string]*liveIC    // GCP VLAN attachments, by ID (gcpic.go)
 }
 
 func newLiveState() *liveState {
 	return &liveState{routers: map[string]*liveRouter{}, hosts: map[string]*liveHost{},
 		peerings: map[string]*peerPlan{}, tgws: map[string]*liveRouter{}, atts: map[string]attPlan{}, tgwPeers: map[string]*tgwPeerPlan{}, inetRoutes: map[netip.Addr]string{},
-		dx: map[string]*liveDX{}, uplinks: map[string]bool{}, vpns: map[string]*liveVPN{}}
+		dx: map[string]*liveDX{}, uplinks: map[string]bool{}, vpns: map[string]*liveVPN{}, ics: map[string]*liveIC{}}
 }
 
 // teardown removes every namespace, hosts first, and before them the
@@ -354,6 +355,11 @@ func (r *Realizer) ensure(p *plan) error {
 			return err
 		}
 	}
+	for _, id := range sortedKeys(p.ics) {
+		if err := r.ensureIC(p.ics[id]); err != nil {
+			return err
+		}
+	}
 	for _, id := range sortedKeys(p.tgws) {
 		if err := r.ensureTransit(p.tgws[id]); err != nil {
 			return err
@@ -412,7 +418,7 @@ func (r *Realizer) removeStale(p *plan) error {
 			delete(s.hosts, id)
 		}
 	}
-	errs = append(errs, r.removeStaleDX(p), r.removeStaleVPNs(p))
+	errs = append(errs, r.removeStaleDX(p), r.removeStaleVPNs(p), r.removeStaleICs(p))
 	for id, pc := range s.peerings {
 		if want, ok := p.peerings[id]; !ok || *want != *pc {
 			for _, end := range []string{pc.a, pc.b} {

@@ -36,9 +36,12 @@ type snapshot struct {
 	// gcpTunnels are the GCP projects' HA VPN tunnels as the front-end
 	// reads them off the model (gcpvpn.go), by ID.
 	gcpTunnels []cmgcp.Tunnel
-	vgws       map[string]model.VPNGateway      // by ID
-	cgws       map[string]model.CustomerGateway // by ID
-	endpoints  []model.VPCEndpoint
+	// gcpAttachments are their active Dedicated Interconnect VLAN
+	// attachments (gcpic.go), by ID.
+	gcpAttachments []cmgcp.Attachment
+	vgws           map[string]model.VPNGateway      // by ID
+	cgws           map[string]model.CustomerGateway // by ID
+	endpoints      []model.VPCEndpoint
 	// prefixLists are the current CIDRs of every prefix list, by ID
 	// (endpoints.go); tables hold their routes to lists expanded.
 	prefixLists map[string][]netip.Prefix
@@ -103,6 +106,7 @@ func takeSnapshot(c *model.Cloud) *snapshot {
 		s.vpns = append(s.vpns, c.VPNConnections(a.ID)...)
 		if a.Provider == model.ProviderGCP {
 			s.gcpTunnels = append(s.gcpTunnels, cmgcp.Tunnels(c, a.ID)...)
+			s.gcpAttachments = append(s.gcpAttachments, cmgcp.Attachments(c, a.ID)...)
 		}
 		for _, g := range c.VPNGateways(a.ID) {
 			s.vgws[g.ID] = g
@@ -228,6 +232,7 @@ type plan struct {
 	dx       map[string]*dxPlan      // by virtual interface ID, the realized ones
 	vgwDX    map[string]*dxPlan      // by VPN gateway ID: the realized interface its routes use
 	vpns     map[string]*vpnPlan     // by VPN connection ID, the realized ones (vpn.go)
+	ics      map[string]*icPlan      // by GCP VLAN attachment ID, the realized ones (gcpic.go)
 	internet bool                    // some network has an internet gateway or a gateway endpoint, or there are uplinks or Options.Internet
 	// endpointDsts are the service CIDRs each network reaches through its
 	// gateway endpoints, over its router's internet link (endpoints.go).
@@ -423,7 +428,7 @@ type natMap struct {
 
 func (r *Realizer) buildPlan(s *snapshot) (*plan, error) {
 	p := &plan{routers: map[string]*routerPlan{}, hosts: map[string]*hostPlan{}, peerings: map[string]*peerPlan{},
-		tgws: map[string]*tgwPlan{}, tgwPeers: map[string]*tgwPeerPlan{}, inetRoutes: map[string][]netip.Addr{}, dx: map[string]*dxPlan{}, vgwDX: map[string]*dxPlan{}, vpns: map[string]*vpnPlan{},
+		tgws: map[string]*tgwPlan{}, tgwPeers: map[string]*tgwPeerPlan{}, inetRoutes: map[string][]netip.Addr{}, dx: map[string]*dxPlan{}, vgwDX: map[string]*dxPlan{}, vpns: map[string]*vpnPlan{}, ics: map[string]*icPlan{},
 		subnetNAT: map[string][]subnetNAT{}}
 	nets := map[string]model.Network{}
 	for _, n := range s.networks {
@@ -523,6 +528,7 @@ func (r *Realizer) planLinks(p *plan, s *snapshot, nets map[string]model.Network
 	r.planDX(p, s, nets)
 	r.planVPN(p, s, nets, keep)
 	r.planGCPTunnels(p, s, nets, keep)
+	r.planGCPAttachments(p, s, nets, keep)
 	for k := range r.links {
 		if !keep[k] {
 			delete(r.links, k)

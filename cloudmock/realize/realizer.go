@@ -119,6 +119,10 @@ type Realizer struct {
 	// launched with an appliance image (firewalls.go: daemonImages): set
 	// by plan, read when their daemon starts.
 	firewalls sync.Map
+	// icLearned holds, by GCP VLAN attachment ID, the routes its bgpd
+	// learned (gcpic.go): written by the attachment's watcher, read by
+	// plan.
+	icLearned sync.Map
 }
 
 // New starts a realizer for cloud: it realizes the model as it is now and
@@ -275,5 +279,5 @@ func (r *Realizer) Close() error {
 	r.flows.close()
 	r.flowLogs.flush(time.Now().UTC(), true)
 	// The services' sockets first: they would keep the namespaces alive.
-	return errors.Join(r.svc.close(), r.removeVPNs(), r.live.teardown())
+	return errors.Join(r.svc.close(), r.removeVPNs(), r.removeICs(), r.live.teardown())
 }

@@ -76,7 +76,7 @@ func (r *Realizer) planRouteTables(rp *routerPlan, p *plan, s *snapshot, n model
 		}
 		if t, ok := subnetTable[sg.subnet]; ok {
 			no := tableNo[t.ID]
-			if routes, key := withDynamic(p, s, n.ID, s.subnets[sg.subnet].Region, t.Routes, t.ID); key != t.ID {
+			if routes, key := r.withDynamic(p, s, n.ID, s.subnets[sg.subnet].Region, t.Routes, t.ID); key != t.ID {
 				no = combo(key, routes)
 			}
 			rp.rules = append(rp.rules, krule{prio: rulePrio + i, iif: sg.bridge, table: no})
@@ -100,7 +100,7 @@ func (r *Realizer) planRouteTables(rp *routerPlan, p *plan, s *snapshot, n model
 		if key == base.ID {
 			continue
 		}
-		routes, key = withDynamic(p, s, n.ID, s.subnets[e.SubnetID].Region, routes, key)
+		routes, key = r.withDynamic(p, s, n.ID, s.subnets[e.SubnetID].Region, routes, key)
 		no := combo(key, routes)
 		// One priority for all: the kernel keeps rules of one priority in
 		// the order they came, and each has its own source address.
@@ -238,6 +238,10 @@ func (r *Realizer) kernelRoute(no int, n model.Network, rt model.Route, enis map
 		}
 	case model.TargetVPNConnection:
 		if x, ok := p.vpns[rt.Target.ID]; ok && x.network == n.ID {
+			return via(x.router.b.Addr(), x.ifRouter)
+		}
+	case model.TargetAttachment:
+		if x, ok := p.ics[rt.Target.ID]; ok && x.network == n.ID {
 			return via(x.router.b.Addr(), x.ifRouter)
 		}
 	case model.TargetVPCEndpoint:

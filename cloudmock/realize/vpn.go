@@ -163,21 +163,19 @@ type liveVPN struct {
 
 // removeStaleVPNs removes the gateways of connections gone or changed.
 func (r *Realizer) removeStaleVPNs(p *plan) error {
-	var errs []error
-	for id, v := range r.live.vpns {
-		if want, ok := p.vpns[id]; ok && want.key == v.plan.key && r.live.routers[v.plan.network] != nil {
-			continue
+	return removeEach(r.live.vpns, func(v *liveVPN) (bool, error) {
+		if want, ok := p.vpns[v.plan.id]; ok && want.key == v.plan.key && r.live.routers[v.plan.network] != nil {
+			return false, nil
 		}
-		errs = append(errs, r.removeVPN(v))
-		delete(r.live.vpns, id)
+		err := r.removeVPN(v)
 		// What it learned and saw goes with it (ignored when the
 		// connection is gone).
 		if v.plan.bgp {
-			_ = r.cloud.SetVPNLearnedRoutes(v.plan.account, id, nil)
+			_ = r.cloud.SetVPNLearnedRoutes(v.plan.account, v.plan.id, nil)
 		}
-		_ = r.cloud.SetVPNStatus(v.plan.account, id, "", "")
-	}
-	return errors.Join(errs...)
+		_ = r.cloud.SetVPNStatus(v.plan.account, v.plan.id, "", "")
+		return true, err
+	})
 }
 
 // removeVPN stops the watcher and deletes the gateway's links (at once,
@@ -205,13 +203,25 @@ func (r *Realizer) removeVPN(v *liveVPN) error {
 
 // removeVPNs removes every VPN gateway (Close), before the routers and
 // the internet their links end in.
-func (r *Realizer) removeVPNs() error {
+func (r *Realizer) removeVPNs() error { return removeEach(r.live.vpns, always(r.removeVPN)) }
+
+// removeEach calls remove on every live object of m, deleting from m
+// those it says it removed.
+func removeEach[T any](m map[string]T, remove func(T) (bool, error)) error {
 	var errs []error
-	for id, v := range r.live.vpns {
-		errs = append(errs, r.removeVPN(v))
-		delete(r.live.vpns, id)
+	for id, v := range m {
+		gone, err := remove(v)
+		errs = append(errs, err)
+		if gone {
+			delete(m, id)
+		}
 	}
 	return errors.Join(errs...)
+}
+
+// always is a removal for removeEach that removes every object.
+func always[T any](remove func(T) error) func(T) (bool, error) {
+	return func(v T) (bool, error) { return true, remove(v) }
 }
 
 // ensureVPN makes a connection's gateway, unless it is live.
@@ -223,15 +233,7 @@ func (r *Realizer) ensureVPN(x *vpnPlan) error {
 	if rt == nil || inet == nil {
 		return fmt.Errorf("realize: VPN connection %s: no router for %s or no internet", x.id, x.network)
 	}
-	if netns.Exists(x.ns) { // left by a realizer that died: made anew
-		if err := emulator.KillNamespace(x.ns); err != nil {
-			return fmt.Errorf("realize: VPN connection %s: %w", x.id, err)
-		}
-		if err := netns.Delete(x.ns); err != nil {
-			return fmt.Errorf("realize: VPN connection %s: %w", x.id, err)
-		}
-	}
-	ns, err := r.createNS(x.ns)
+	ns, err := r.freshNS(x.ns)
 	if err != nil {
 		return fmt.Errorf("realize: VPN connection %s: %w", x.id, err)
 	}
@@ -246,40 +248,25 @@ func (r *Realizer) ensureVPN(x *vpnPlan) error {
 	return nil
 }
 
+// freshNS creates a gateway's namespace, after removing one of that name
+// (and the daemons inside) that a realizer which died left.
+func (r *Realizer) freshNS(name string) (*liveNS, error) {
+	if netns.Exists(name) {
+		if err := errors.Join(emulator.KillNamespace(name), netns.Delete(name)); err != nil {
+			return nil, err
+		}
+	}
+	return r.createNS(name)
+}
+
 // wireVPN links the gateway to the internet and to its network's router,
 // and starts charon and, with BGP, FRR inside it.
 func (r *Realizer) wireVPN(x *vpnPlan, ns *liveNS, rt *liveRouter, inet *liveNS) error {
-	for _, l := range []struct {
-		far      *liveNS
-		farIf    string
-		ends     linkEnds
-		gwIf     string
-		gwRoutes []netip.Prefix
-	}{{inet, x.ifInet, x.inet, "inet", nil}, {rt.liveNS, x.ifRouter, x.router, "vnet", x.cidrs}} {
-		if err := l.far.veth(l.farIf, ns, l.gwIf); err != nil {
-			return err
-		}
-		for _, e := range []struct {
-			ns   *liveNS
-			name string
-			addr netip.Prefix
-		}{{l.far, l.farIf, l.ends.a}, {ns, l.gwIf, l.ends.b}} {
-			k, err := e.ns.link(e.name)
-			if err != nil {
-				return err
-			}
-			if err := e.ns.addAddr(k, e.addr); err != nil {
-				return err
-			}
-			if err := e.ns.up(k); err != nil {
-				return err
-			}
-		}
-		for _, c := range l.gwRoutes {
-			if err := ns.nl.RouteReplace(&netlink.Route{Dst: ipNet(c), Gw: net.IP(l.ends.a.Addr().AsSlice())}); err != nil {
-				return fmt.Errorf("%s: route %s: %w", ns.name, c, err)
-			}
-		}
+	if err := wireGatewayLink(inet, x.ifInet, x.inet, ns, "inet", nil); err != nil {
+		return err
+	}
+	if err := wireGatewayLink(rt.liveNS, x.ifRouter, x.router, ns, "vnet", x.cidrs); err != nil {
+		return err
 	}
 	// The public address is the gateway's own; the internet routes it to
 	// the gateway, which sends from it.
@@ -302,6 +289,37 @@ func (r *Realizer) wireVPN(x *vpnPlan, ns *liveNS, rt *liveRouter, inet *liveNS)
 		return fmt.Errorf("%s: route %s: %w", inet.name, x.public, err)
 	}
 	return r.startVPN(x, ns)
+}
+
+// wireGatewayLink links a gateway's namespace ns (its end gwIf, ends.b)
+// to far (farIf, ends.a), sets both ends up and routes routes from the
+// gateway to far's end.
+func wireGatewayLink(far *liveNS, farIf string, ends linkEnds, ns *liveNS, gwIf string, routes []netip.Prefix) error {
+	if err := far.veth(farIf, ns, gwIf); err != nil {
+		return err
+	}
+	for _, e := range []struct {
+		ns   *liveNS
+		name string
+		addr netip.Prefix
+	}{{far, farIf, ends.a}, {ns, gwIf, ends.b}} {
+		k, err := e.ns.link(e.name)
+		if err != nil {
+			return err
+		}
+		if err := e.ns.addAddr(k, e.addr); err != nil {
+			return err
+		}
+		if err := e.ns.up(k); err != nil {
+			return err
+		}
+	}
+	for _, c := range routes {
+		if err := ns.nl.RouteReplace(&netlink.Route{Dst: ipNet(c), Gw: net.IP(ends.a.Addr().AsSlice())}); err != nil {
+			return fmt.Errorf("%s: route %s: %w", ns.name, c, err)
+		}
+	}
+	return nil
 }
 
 // vpnRouting keeps charon's own routes (table 220) for packets with a mark

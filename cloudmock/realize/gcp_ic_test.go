@@ -1,0 +1,101 @@
+package realize
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	compute "google.golang.org/api/compute/v1"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/mcnlab/mcnlab/emulator"
+	"github.com/mcnlab/mcnlab/emulator/netns"
+	"github.com/mcnlab/mcnlab/emulator/state"
+	"github.com/mcnlab/mcnlab/internal/roottest"
+)
+
+// TestGCPInterconnect: a DEDICATED VLAN attachment on the lab's private
+// line (the project's interconnect line1) with Cloud Router r1's BGP peer
+// on it brings up a BGP session between the Cloud Router's address on the
+// attachment and the customer router's, over the line: the customer's
+// router learns the VPC's subnet from AS 64514, the VPC learns the
+// customer's 172.16.2.0/24 as a dynamic route, and a VM and a host on
+// the customer's LAN ping each other both ways. Deleting the BGP peer ends it.
+func TestGCPInterconnect(t *testing.T) {
+	roottest.Require(t)
+	nss := roottest.NewNamespaces(t, "colo", "host")
+	site, onprem := nss[0], nss[1]
+	t.Cleanup(func() { _ = emulator.KillNamespace(site.Name) }) // FRR, before the namespace goes
+	g := newGCPLab(t, func(o *Options) {
+		o.Circuits = []Circuit{{Name: "line1", Account: gcpProject, Region: haGCPRegion, Namespace: site.Name, Interface: "ic0"}}
+	})
+	t.Cleanup(func() { _ = os.RemoveAll(state.Dir(g.name)) })
+	g.op(g.svc.Networks.Insert(gcpProject, &compute.Network{Name: "vpc", ForceSendFields: []string{"AutoCreateSubnetworks"}}).Do())
+	g.op(g.svc.Subnetworks.Insert(gcpProject, haGCPRegion, &compute.Subnetwork{Name: "sc", Network: "global/networks/vpc", IpCidrRange: "10.10.1.0/24"}).Do())
+	g.firewall(&compute.Firewall{Name: "allow-icmp", SourceRanges: []string{"172.16.0.0/12"}, Allowed: []*compute.FirewallAllowed{{IPProtocol: "icmp"}}})
+	vm := g.instance(haGCPRegion+"-a", "sc", "vm", false)
+	g.op(g.svc.Routers.Insert(gcpProject, haGCPRegion, &compute.Router{Name: "r1", Network: "global/networks/vpc", Bgp: &compute.RouterBgp{Asn: 64514}}).Do())
+	// GCP: https://cloud.google.com/network-connectivity/docs/interconnect/how-to/dedicated/creating-vlan-attachments — the attachment on the interconnect, its Cloud Router, then the router's interface and BGP peer on it
+	g.op(g.svc.InterconnectAttachments.Insert(gcpProject, haGCPRegion, &compute.InterconnectAttachment{Name: "a1", Type: "DEDICATED",
+		Interconnect: "global/interconnects/line1", Router: "r1"}).Do())
+	a1, err := g.svc.InterconnectAttachments.Get(gcpProject, haGCPRegion, "a1").Do()
+	g.ok(err)
+	cloud, customer := netip.MustParsePrefix(a1.CloudRouterIpAddress), netip.MustParsePrefix(a1.CustomerRouterIpAddress)
+	g.op(g.svc.Routers.Patch(gcpProject, haGCPRegion, "r1", &compute.Router{
+		Interfaces: []*compute.RouterInterface{{Name: "ic0", LinkedInterconnectAttachment: "a1"}},
+		BgpPeers:   []*compute.RouterBgpPeer{{Name: "onprem", InterfaceName: "ic0", PeerIpAddress: customer.Addr().String(), PeerAsn: 65020}}}).Do())
+	g.sync()
+
+	start := time.Now()
+	host := onpremHost(t, site, onprem)
+	dir := emulator.NodeDir(g.name, "colo")
+	conf := fmt.Sprintf("hostname colo\nlog file %s/bgpd.log\n!\nrouter bgp 65020\n bgp router-id %s\n no bgp ebgp-requires-policy\n no bgp network import-check\n"+
+		" neighbor %s remote-as 64514\n neighbor %[3]s timers 1 3\n neighbor %[3]s timers connect 1\n address-family ipv4 unicast\n  network 172.16.2.0/24\n exit-address-family\n!\n",
+		dir, customer.Addr(), cloud.Addr())
+	d := emulator.FRRDaemon(dir, "colo", conf)
+	must[struct{}](t)(struct{}{}, d.Write())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	must[struct{}](t)(struct{}{}, d.Run(ctx, site.Handle, 10*time.Second))
+	t.Cleanup(func() {
+		if t.Failed() {
+			logVPN(t, []string{site.Name}, []string{dir})
+		}
+	})
+	waitFor(ctx, t, "the customer's session to "+cloud.Addr().String()+" Established", func() bool { return bgpState(ctx, dir, cloud.Addr().String()) == "Established" })
+	waitFor(ctx, t, "the customer's router learns 10.10.1.0/24 by BGP", func() bool {
+		got, err := bgpRoutes(site.NL)
+		return err == nil && slices.Contains(got, netip.MustParsePrefix("10.10.1.0/24"))
+	})
+	t.Logf("BGP over the attachment up, the VPC's subnet learned: %.1f s", time.Since(start).Seconds())
+	g.sync()
+	waitFor(ctx, t, "the VM reaches the customer's host", func() bool { return g.reaches(g.ns(vm), host) })
+	g.pingOK(onprem.Name, vm.PrivateIP)
+
+	// GCP: https://cloud.google.com/network-connectivity/docs/router/how-to/configure-bgp-sessions — without its BGP session the attachment carries no routes
+	g.op(g.svc.Routers.Patch(gcpProject, haGCPRegion, "r1", &compute.Router{Interfaces: []*compute.RouterInterface{{Name: "ic0", LinkedInterconnectAttachment: "a1"}},
+		ForceSendFields: []string{"BgpPeers"}}).Do())
+	g.sync()
+	waitFor(ctx, t, "the VM no longer reaches the customer's host", func() bool { return !g.reaches(g.ns(vm), host) })
+}
+
+// onpremHost links host to the customer's router site on the LAN
+// 172.16.2.0/24 (the router .1, forwarding; the host .10, its default
+// route via .1) and returns the host's address.
+func onpremHost(t *testing.T, site, host *roottest.NS) netip.Addr {
+	t.Helper()
+	must[struct{}](t)(struct{}{}, netns.DoHandle(site.Handle, func() error { return writeSysctls(site.Name) }))
+	must[struct{}](t)(struct{}{}, site.NL.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "lan0"}, PeerName: "eth0", PeerNamespace: netlink.NsFd(int(host.Handle))}))
+	rl, hl := must[netlink.Link](t)(site.NL.LinkByName("lan0")), must[netlink.Link](t)(host.NL.LinkByName("eth0"))
+	roottest.AddAddr(t, site.NL, rl, "172.16.2.1/24")
+	roottest.AddAddr(t, host.NL, hl, "172.16.2.10/24")
+	must[struct{}](t)(struct{}{}, site.NL.LinkSetUp(rl))
+	must[struct{}](t)(struct{}{}, host.NL.LinkSetUp(hl))
+	must[struct{}](t)(struct{}{}, host.NL.RouteAdd(&netlink.Route{Dst: ipNet(netip.MustParsePrefix("0.0.0.0/0")), Gw: netip.MustParseAddr("172.16.2.1").AsSlice(), LinkIndex: hl.Attrs().Index}))
+	return netip.MustParseAddr("172.16.2.10")
+}

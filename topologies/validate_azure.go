@@ -65,8 +65,8 @@ var notBuilt = map[Provider]struct{ vpc, line string }{
 
 // checkAzure checks what the controller cannot build on Azure and GCP
 // yet: an Azure VPC's region must be Azure's (GCP's: checkGCP); private
-// lines (ExpressRoute, Interconnect) are built on AWS only, FireNet (with
-// its egress) and egress gateways on AWS and Azure. Transits of different
+// lines (ExpressRoute, Interconnect) are built on AWS only; FireNet
+// egress on an ha transit not on GCP. Transits of different
 // providers peer as those of one do (over their gateways' public
 // addresses).
 func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
@@ -96,11 +96,13 @@ func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
 		nb, ok := notBuilt[provider(tr.VPC)]
 		switch {
 		case !ok || tr.FireNet == nil:
-		case provider(tr.VPC) != ProviderAzure:
-			// FireNet runs on Azure, egress too (firewall VMs in the
-			// transit VNet, each egress firewall made on a second NIC
-			// with a public IP of its own), not on GCP yet.
-			c.errf(join(join("transits", tr.Name), "firenet"), tr.Pos, "firenet is built on AWS and Azure only; transit %s is in %s %s", tr.Name, an(provider(tr.VPC)), nb.vpc)
+		case provider(tr.VPC) == ProviderGCP && tr.FireNet.Egress && tr.HA:
+			// The firewalls return each flow's replies to the gateway
+			// that sent it by its MAC address, which GCP's API does not
+			// report (its network is routed, not bridged).
+			// GCP: https://cloud.google.com/compute/docs/reference/rest/v1/instances — a network interface has no MAC address field
+			c.errf(join(join(join("transits", tr.Name), "firenet"), "egress"), tr.FireNet.Pos,
+				"egress through the firewalls of an ha transit needs each gateway's MAC address, which GCP does not report; transit %s is in %s %s: set ha: false or egress: false", tr.Name, an(ProviderGCP), nb.vpc)
 		}
 	}
 	for _, s := range cl.Sites {

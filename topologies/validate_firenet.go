@@ -2,6 +2,7 @@ package topologies
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -62,13 +63,12 @@ func (c *checker) checkFirewalls(cl *Cloud, tr *Transit, path string) {
 		c.errf(fp, f.Pos, "a firenet needs at least one firewall, such as firewalls: {fw1: {}, fw2: {}}")
 	}
 	var sub *Subnet
-	var prov Provider
 	used := map[netip.Addr]string{} // address -> path of its first user
 	for _, v := range cl.VPCs {
 		if v == nil || v.Name != tr.VPC {
 			continue
 		}
-		sub, prov = v.subnet(tr.Subnet), providerOfVPC(cl, v)
+		sub = v.subnet(tr.Subnet)
 		for _, w := range v.Workloads {
 			if w != nil && w.Address.IsValid() {
 				used[w.Address] = join(join(join("vpcs", v.Name), "workloads"), w.Name)
@@ -92,8 +92,9 @@ func (c *checker) checkFirewalls(cl *Cloud, tr *Transit, path string) {
 		case !sub.CIDR.Contains(a):
 			c.errf(ap, fw.Pos, "%s is not in the transit's subnet %s (%s), where its gateways reach the firewalls; use an address inside it, such as %s",
 				a, sub.Name, sub.CIDR, lastAddr(sub.CIDR).Prev())
-		case reservedIn(prov, sub, a) != "":
-			c.errf(ap, fw.Pos, "%s", reservedIn(prov, sub, a))
+		case awsReserved(sub.CIDR, a):
+			c.errf(ap, fw.Pos, "%s is reserved by AWS in subnet %s (%s): the first four addresses and the last one of a subnet are; use one of %s..%s",
+				a, sub.Name, sub.CIDR, firstUsable(sub.CIDR), lastAddr(sub.CIDR).Prev())
 		case used[a] != "":
 			c.errf(ap, fw.Pos, "duplicate address %s; already used by %s", a, c.where(used[a]))
 		default:
@@ -238,7 +239,8 @@ func firewallNames(tr *Transit, add func(kind, name, path string, p Pos)) {
 
 // checkFireNetEgress checks egress through the firewalls: egress-subnet,
 // a subnet of the transit's VPC other than its gateway subnet (the
-// firewalls' egress interfaces go there), and the egress domains: defined,
+// firewalls' egress interfaces go there; none on GCP, where the firewalls
+// send egress from their one interface's external address), and the egress domains: defined,
 // each once, none whose spokes' internet egress an FQDN egress gateway
 // already filters. Both keys need egress: true.
 func (c *checker) checkFireNetEgress(cl *Cloud, tr *Transit, path string, domains []string) {
@@ -259,8 +261,13 @@ func (c *checker) checkFireNetEgress(cl *Cloud, tr *Transit, path string, domain
 			v = x
 		}
 	}
+	gcp := v != nil && slices.ContainsFunc(cl.Accounts, func(a *Account) bool { return a != nil && a.Name == v.Account && a.Provider == ProviderGCP })
 	switch {
 	case c.bad[sp] || v == nil:
+	case gcp && f.EgressSubnet != "":
+		// GCP: https://cloud.google.com/vpc/docs/multiple-interfaces-concepts — each of a VM's network interfaces is in a different VPC network
+		c.errf(sp, f.Pos, "on GCP a firewall's network interfaces must be in different VPC networks, so its egress leaves from its interface in subnet %s, with an external address of its own: leave egress-subnet out", tr.Subnet)
+	case gcp:
 	case f.EgressSubnet == "":
 		c.errf(join(path, "egress"), f.Pos, "egress through the firewalls needs egress-subnet: a public subnet of vpc %s for the firewalls' egress interfaces (each with an elastic IP), such as egress-subnet: %s",
 			v.Name, orName(otherSubnet(v, tr.Subnet), "public"))

@@ -259,9 +259,12 @@ type routerPlan struct {
 	routes []kroute
 	rules  []krule
 	nft    *ruleset
-	key    string // fingerprint of routes and rules
-	nftKey string // fingerprint of nft
-	v6     router6
+	// senders mark what forwarding instances send (by their MAC address)
+	// for their tag-scoped tables.
+	senders []senderMark
+	key     string // fingerprint of routes and rules
+	nftKey  string // fingerprint of nft
+	v6      router6
 }
 
 // tgwPlan is a transit gateway: a router namespace with one kernel table
@@ -304,6 +307,7 @@ type krule struct {
 	prio  int
 	iif   string
 	src   netip.Prefix // an instance's address, for its tag-scoped table; invalid for none
+	mark  uint32       // a packet mark (fwmark) to match: a forwarding instance's (senderMark); 0 for none
 	table int
 	v6    bool // an IPv6 rule (ipv6.go)
 }
@@ -409,8 +413,10 @@ type routerSpec struct {
 	Forwarded []fwdCheck
 	// SubnetNAT are the NAT gateways serving subnets (subnetnat.go).
 	SubnetNAT []subnetNAT
-	V6        bool // dual-stack: an IPv6 table too (ipv6.go)
-	EIGW      bool // with an egress-only internet gateway
+	// Senders mark the packets of forwarding instances (routetables.go).
+	Senders []senderMark
+	V6      bool // dual-stack: an IPv6 table too (ipv6.go)
+	EIGW    bool // with an egress-only internet gateway
 }
 
 // aclSpec is the rules of the sets attached to one subnet.
@@ -699,7 +705,7 @@ func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, p
 	r.planRouteTables(rp, p, s, n, routeEnv{enis: enis, natgws: natgws, bridgeOf: bridgeOf, igw: igw})
 	r.planRouter6(rp, p, s, n, igw)
 	return planRouterTable(rp, n, routerSpec{IGW: igw, NAT: pub, Endpoints: p.endpointDsts[n.ID],
-		Forwarded: forwardedChecks(p, s, n), SubnetNAT: p.subnetNAT[n.ID]}, ix)
+		Forwarded: forwardedChecks(p, s, n), SubnetNAT: p.subnetNAT[n.ID], Senders: rp.senders}, ix)
 }
 
 // planRouterTable plans a router's nftables table: the rule sets attached

@@ -128,5 +128,9 @@ func kernelRule(k krule) *netlink.Rule {
 	if k.src.IsValid() {
 		ru.Src = ipNet(k.src)
 	}
+	if k.mark != 0 {
+		mask := ^uint32(0)
+		ru.Mark, ru.Mask = k.mark, &mask
+	}
 	return ru
 }

@@ -2,11 +2,13 @@ package realize
 
 import (
 	"maps"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
+	"github.com/mcnlab/mcnlab/dataplane/policy"
 )
 
 // routeEnv is what turning a network's model routes into kernel routes
@@ -107,7 +109,41 @@ func (r *Realizer) planRouteTables(rp *routerPlan, p *plan, s *snapshot, n model
 		if e.PrivateIP.IsValid() { // none in an IPv6-only subnet
 			rp.rules = append(rp.rules, krule{prio: tagPrio, iif: env.bridgeOf[e.SubnetID], src: netip.PrefixFrom(e.PrivateIP, 32), table: no})
 		}
+		// A forwarding instance sends packets of other sources too: those
+		// are known by its MAC address, marked (routerRuleset) for its
+		// table.
+		// GCP: https://cloud.google.com/vpc/docs/routes#instance_tags — a route with tags applies to packets sent by the instances with the tags, whatever their source (canIpForward: https://cloud.google.com/vpc/docs/using-routes#canipforward)
+		if !e.SourceDestCheck {
+			m := senderMark{Bridge: env.bridgeOf[e.SubnetID], MAC: hostMAC(e.ID), Mark: senderMarkBase + uint32(len(rp.senders))}
+			rp.senders = append(rp.senders, m)
+			rp.rules = append(rp.rules, krule{prio: tagPrio, iif: m.Bridge, mark: m.Mark, table: no})
+		}
 	}
+}
+
+// senderMark marks what a forwarding instance sends into its subnet's
+// bridge (by its MAC address) for its tag-scoped table's ip rule.
+type senderMark struct {
+	Bridge string
+	MAC    net.HardwareAddr
+	Mark   uint32
+}
+
+// senderMarkBase is the first sender mark: a router's packet marks are
+// these alone.
+const senderMarkBase = 0x6d630000
+
+// senderChain marks the packets of each forwarding instance by its MAC
+// address, before routing; nil without any.
+func senderChain(ms []senderMark) []policy.Chain {
+	if len(ms) == 0 {
+		return nil
+	}
+	c := policy.Chain{Name: "senders", Hook: policy.HookPrerouting, Priority: policy.PriorityMangle}
+	for _, m := range ms {
+		c.Rules = append(c.Rules, policy.Rule{Match: policy.Match{IIF: m.Bridge, EtherSrc: m.MAC}, SetMark: m.Mark})
+	}
+	return []policy.Chain{c}
 }
 
 // planGatewayTable routes what enters through the network's internet

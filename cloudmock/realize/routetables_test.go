@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
+	"github.com/mcnlab/mcnlab/dataplane/policy"
 )
 
 // routeLines renders a router plan's routes and rules as text.
@@ -21,6 +22,9 @@ func routeLines(rp *routerPlan) []string {
 		if k.src.IsValid() {
 			s = fmt.Sprintf("rule %d from %s iif %q table %d", k.prio, k.src, k.iif, k.table)
 		}
+		if k.mark != 0 {
+			s = fmt.Sprintf("rule %d fwmark %#x iif %q table %d", k.prio, k.mark, k.iif, k.table)
+		}
 		out = append(out, s)
 	}
 	slices.Sort(out)
@@ -30,7 +34,8 @@ func routeLines(rp *routerPlan) []string {
 // The plan, without root: routes to one destination with different
 // priorities become the lowest-priority one; a route table associated with
 // a tag becomes, for each instance with the tag, a kernel table of its own
-// (its subnet's routes and the tag table's) chosen by its source address.
+// (its subnet's routes and the tag table's) chosen by its source address,
+// and, for an instance that forwards, by a mark its MAC address gets.
 // GCP: https://cloud.google.com/vpc/docs/routes#routeselection — most specific destination, then the lowest priority value
 // GCP: https://cloud.google.com/vpc/docs/routes#instance_tags — tagged routes apply to the instances with the tag only
 func TestPlanTagRoutesAndPriorities(t *testing.T) {
@@ -44,6 +49,10 @@ func TestPlanTagRoutesAndPriorities(t *testing.T) {
 	}
 	x, y := run(sb, nil), run(sb, nil)
 	tagged, plain := run(sa, map[string]string{"via-x": ""}), run(sa, nil)
+	fwd := run(sa, map[string]string{"via-x": ""})
+	if err := c.SetSourceDestCheck(acct, fwd.ID, false); err != nil {
+		t.Fatal(err)
+	}
 	inet := netip.MustParsePrefix("192.0.2.0/24")
 	to := func(i model.Instance) model.Target { return model.Target{Kind: model.TargetInstance, ID: i.ID} }
 	l := func(err error) {
@@ -76,6 +85,8 @@ func TestPlanTagRoutesAndPriorities(t *testing.T) {
 		fmt.Sprintf("table %d 10.0.2.0/24 via %s dev %s", combo, x.PrivateIP, brB),
 		fmt.Sprintf("table %d 10.0.0.0/16 throw", combo),
 		fmt.Sprintf("rule %d from %s/32 iif %q table %d", tagPrio, tagged.PrivateIP, brA, combo),
+		fmt.Sprintf("rule %d from %s/32 iif %q table %d", tagPrio, fwd.PrivateIP, brA, combo),
+		fmt.Sprintf("rule %d fwmark %#x iif %q table %d", tagPrio, senderMarkBase, brA, combo),
 	} {
 		if !slices.Contains(got, w) {
 			t.Errorf("plan lacks %q:\n%s", w, strings.Join(got, "\n"))
@@ -89,6 +100,27 @@ func TestPlanTagRoutesAndPriorities(t *testing.T) {
 	}
 	if s := strings.Join(got, "\n"); strings.Contains(s, plain.PrivateIP.String()) {
 		t.Errorf("the untagged instance got a rule:\n%s", s)
+	}
+	// The forwarding instance's packets, of any source, are marked by its
+	// MAC address for its table; the tagged one that does not forward is
+	// known by its address alone.
+	rp := p.routers[v.ID]
+	if len(rp.senders) != 1 || rp.senders[0].Mark != senderMarkBase || rp.senders[0].Bridge != brA {
+		t.Errorf("senders = %+v; want the forwarding instance's alone", rp.senders)
+	}
+	var e model.NetworkInterface
+	for _, x := range c.NetworkInterfaces(acct) {
+		if x.InstanceID == fwd.ID {
+			e = x
+		}
+	}
+	if len(rp.senders) == 1 && rp.senders[0].MAC.String() != hostMAC(e.ID).String() {
+		t.Errorf("sender MAC %s, want the forwarding instance's interface's %s", rp.senders[0].MAC, hostMAC(e.ID))
+	}
+	if rs := rp.nft.tables[0]; !slices.ContainsFunc(rs.Chains, func(ch policy.Chain) bool {
+		return ch.Name == "senders" && len(ch.Rules) == 1 && ch.Rules[0].SetMark == senderMarkBase
+	}) {
+		t.Errorf("the router's table has no senders chain marking the forwarding instance: %+v", rs.Chains)
 	}
 }
 

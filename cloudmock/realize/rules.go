@@ -385,7 +385,7 @@ func routerRuleset(s routerSpec) (*ruleset, error) {
 		fwd.Rules = append(fwd.Rules, policy.Rule{Match: policy.Match{OIF: igwIf}, Verdict: policy.Drop})
 		segChains = append(segChains, pre, post)
 	}
-	t.Chains = append([]policy.Chain{fwd}, segChains...)
+	t.Chains = append(append([]policy.Chain{fwd}, segChains...), senderChain(s.Senders)...)
 	tables := []policy.Table{t}
 	if s.V6 {
 		t6, err := router6Table(s)

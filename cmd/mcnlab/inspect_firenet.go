@@ -115,8 +115,8 @@ func printFirewallEgress(w io.Writer, key string, in cloud.InstanceInfo, st fwmg
 		return
 	}
 	via := intent.FireNetEgressLink + " (no interface yet)"
-	if in.Second.ID != "" {
-		via = fmt.Sprintf("%s %s, elastic IP %s", intent.FireNetEgressLink, in.Second.PrivateIP, in.Second.PublicIP)
+	if e, link := intent.FirewallEgressInterface(in); e.PublicIP.IsValid() {
+		via = fmt.Sprintf("%s %s, elastic IP %s", link, e.PrivateIP, e.PublicIP)
 	}
 	fmt.Fprintf(w, "%s\tegress-out\tto the internet by %s, source NAT\tallow\t%d\t%d\n", key, via, st.EgressOut.Packets, st.EgressOut.Bytes)
 	fmt.Fprintf(w, "%s\tegress-in\treplies from the internet\tallow\t%d\t%d\n", key, st.EgressIn.Packets, st.EgressIn.Bytes)

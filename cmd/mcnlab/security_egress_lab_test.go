@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/dataplane/fwmgmt"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/netns"
@@ -105,9 +106,9 @@ func symmetricFlows(t *testing.T, lab string, instances map[string]cloud.Instanc
 			if ct.Forward.Protocol != unix.IPPROTO_TCP || ct.Forward.DstPort != 8080 || !dsts[dst] {
 				continue
 			}
-			if !ct.Reverse.DstIP.Equal(instances[fw].Second.PrivateIP.AsSlice()) || ct.Reverse.Packets == 0 {
+			if e, _ := intent.FirewallEgressInterface(instances[fw]); !ct.Reverse.DstIP.Equal(e.PrivateIP.AsSlice()) || ct.Reverse.Packets == 0 {
 				t.Errorf("%s's flow from port %d: replies to %s, %d reply packets; want its egress address %s and replies",
-					fw, ct.Forward.SrcPort, ct.Reverse.DstIP, ct.Reverse.Packets, instances[fw].Second.PrivateIP)
+					fw, ct.Forward.SrcPort, ct.Reverse.DstIP, ct.Reverse.Packets, e.PrivateIP)
 			}
 			k := netip.AddrPortFrom(dst, ct.Forward.SrcPort)
 			at[k] = append(at[k], fw)
@@ -120,7 +121,8 @@ func symmetricFlows(t *testing.T, lab string, instances map[string]cloud.Instanc
 	}
 }
 
-// checkFireNetEgress (TestSecurityLab, TestAzureFireNetLab) checks
+// checkFireNetEgress (TestSecurityLab, TestAzureFireNetLab,
+// TestGCPFireNetLab) checks
 // prod's internet egress through the firewalls fw1 and fw2: curl
 // http://web1 from prod-app works and raises the firewalls' egress
 // counters; the internet sees each connection from a firewall's elastic
@@ -133,12 +135,12 @@ func checkFireNetEgress(t *testing.T, lab string, instances map[string]cloud.Ins
 	inet := emulator.NamespaceName(lab, "inet")
 	eips := map[netip.Addr]string{}
 	for _, fw := range []string{"fw1", "fw2"} {
-		if e := instances[fw].Second; e.PublicIP.IsValid() {
+		if e, _ := intent.FirewallEgressInterface(instances[fw]); e.PublicIP.IsValid() {
 			eips[e.PublicIP] = fw
 		}
 	}
 	if len(eips) != 2 {
-		t.Fatalf("the firewalls' egress interfaces: %+v, %+v; want one each with an elastic IP", instances["fw1"].Second, instances["fw2"].Second)
+		t.Fatalf("the firewalls' egress interfaces: %+v, %+v; want one each with an elastic IP", instances["fw1"], instances["fw2"])
 	}
 	sum := func(m map[string]fwmgmt.Status, f func(fwmgmt.Status) uint64) (n uint64) {
 		for _, st := range m {

@@ -65,10 +65,11 @@ func (dc *desiredCompiler) firewalls(tr *topologies.Transit) {
 	}
 	d := &dc.p.Accounts[dc.byName[account]].Desired
 	egress := dc.firewallEgress(d, tr)
+	oneArmed := tr.FireNet.Egress && dc.p.oneArmedEgress(tr)
 	for _, fw := range tr.FireNet.Firewalls {
 		d.Instances = append(d.Instances, cloud.Instance{Key: fw.Name, VPC: tr.VPC, Subnet: SubnetKey(tr.VPC, tr.Subnet),
 			PrivateIP: fw.Address, Image: cloud.ImageFirewall, SecurityGroups: []string{GatewayGroupKey(tr.VPC)},
-			Interfaces: slices.Clone(egress)})
+			Interfaces: slices.Clone(egress), PublicIP: oneArmed})
 	}
 }
 

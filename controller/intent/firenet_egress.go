@@ -50,10 +50,10 @@ func (p *Plan) Private() []netip.Prefix {
 // firewallEgress adds, for transit tr with FireNet egress, its egress
 // subnet's route to the internet and the egress interfaces' security
 // group to d, and returns the firewalls' egress interface (nil without
-// egress).
+// egress, and where the firewalls' egress is one-armed: oneArmedEgress).
 func (dc *desiredCompiler) firewallEgress(d *cloud.Desired, tr *topologies.Transit) []cloud.Interface {
 	f := tr.FireNet
-	if !f.Egress {
+	if !f.Egress || dc.p.oneArmedEgress(tr) {
 		return nil
 	}
 	sub := SubnetKey(tr.VPC, f.EgressSubnet)
@@ -76,12 +76,39 @@ func (p *Plan) firewallEgressConfig(tr *topologies.Transit, instances map[string
 		return nil
 	}
 	e := &fwmgmt.Egress{LAN: FireNetLink, Interface: FireNetEgressLink, Internal: gwcfg.NormalPrefixes(p.Private())}
+	if p.oneArmedEgress(tr) {
+		e.Interface = FireNetLink
+	}
 	for _, g := range p.GatewaysOf(tr.Name) {
 		if in, ok := instances[g.Key]; ok && in.PrivateIP.IsValid() && in.MAC != "" {
 			e.Gateways = append(e.Gateways, fwmgmt.Gateway{Address: in.PrivateIP, MAC: in.MAC})
 		}
 	}
 	return e
+}
+
+// oneArmedEgress says whether transit tr's firewalls send their egress
+// out of the interface the gateways reach them on, from an external
+// address of its own, instead of a second interface in an egress subnet:
+// on GCP, where each of a VM's interfaces is in a different VPC network
+// (the egress subnet is the transit's network's), and an instance's
+// interface with an external address reaches the internet by its
+// subnet's default route.
+// GCP: https://cloud.google.com/vpc/docs/multiple-interfaces-concepts — each network interface of a VM is in a different VPC network
+// GCP: https://cloud.google.com/compute/docs/ip-addresses#externaladdresses — a VM's interface with an external IP address reaches the internet, its internal address translated one to one
+func (p *Plan) oneArmedEgress(tr *topologies.Transit) bool {
+	return p.providerOf(tr.VPC) == topologies.ProviderGCP
+}
+
+// FirewallEgressInterface is the interface firewall instance in sends
+// its egress from, and its link name: its second one (FireNetEgressLink)
+// once attached, or, without one (a one-armed firewall: oneArmedEgress),
+// its own interface with its external address.
+func FirewallEgressInterface(in cloud.InstanceInfo) (cloud.InterfaceInfo, string) {
+	if in.Second.ID != "" {
+		return in.Second, FireNetEgressLink
+	}
+	return cloud.InterfaceInfo{ID: in.Interface, PrivateIP: in.PrivateIP, PublicIP: in.PublicIP}, FireNetLink
 }
 
 // fireNetEgress fills the egress part of gateway configuration w of

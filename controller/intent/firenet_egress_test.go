@@ -101,3 +101,30 @@ func peerOf(p *Plan, g, name string) string {
 	}
 	return ""
 }
+
+// TestFireNetEgressGCP compiles gcp-firenet.yaml: on GCP the firewalls'
+// egress is one-armed (a VM's interfaces are in different networks):
+// each firewall is an instance with an external address and no further
+// interface, no egress subnet or its group, and its policy sends egress
+// out of eth0 itself; FirewallEgressInterface names that interface.
+func TestFireNetEgressGCP(t *testing.T) {
+	p := compiled(t, "../../cmd/mcnlab/testdata/gcp-firenet.yaml")
+	d := p.Accounts[0].Desired
+	for _, in := range d.Instances {
+		if (in.Key == "fw1" || in.Key == "fw2") && (len(in.Interfaces) != 0 || !in.PublicIP || in.SourceDestCheck) {
+			t.Errorf("firewall %s: interfaces %+v, public IP %v, source/destination check %v; want one forwarding interface with an external address",
+				in.Key, in.Interfaces, in.PublicIP, in.SourceDestCheck)
+		}
+	}
+	if slices.ContainsFunc(d.SecurityGroups, func(g cloud.SecurityGroup) bool { return g.Key == FirewallEgressGroupKey("transit-vpc") }) {
+		t.Errorf("a one-armed egress has an egress interfaces' group: %+v", d.SecurityGroups)
+	}
+	eg := p.FirewallConfigs(nil)["fw1"].Egress
+	if eg == nil || eg.LAN != "eth0" || eg.Interface != "eth0" || !slices.Contains(eg.Internal, netip.MustParsePrefix("10.2.0.0/16")) {
+		t.Errorf("fw1's egress: %+v; want one-armed on eth0, the lab's prefixes internal", eg)
+	}
+	in := cloud.InstanceInfo{Interface: "nic0", PrivateIP: netip.MustParseAddr("10.10.1.30"), PublicIP: netip.MustParseAddr("203.0.113.7")}
+	if e, link := FirewallEgressInterface(in); link != "eth0" || e.PrivateIP != in.PrivateIP || e.PublicIP != in.PublicIP {
+		t.Errorf("FirewallEgressInterface(one-armed) = %+v, %s", e, link)
+	}
+}

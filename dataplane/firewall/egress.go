@@ -59,10 +59,16 @@ const (
 	EgressRulePriority = 150
 )
 
+// OneArmed says whether e sends its egress out of the LAN interface
+// itself (GCP, where a VM's interfaces are in different networks: the
+// firewall's one interface has the external address): what goes to or
+// comes from Internal is then neither translated nor counted as egress.
+func (e *Egress) OneArmed() bool { return e.LAN == e.Interface }
+
 // validate checks e.
 func (e *Egress) validate() error {
-	if e.LAN == "" || e.Interface == "" || e.LAN == e.Interface {
-		return fmt.Errorf("firewall: egress needs two different interfaces, LAN %q and egress %q", e.LAN, e.Interface)
+	if e.LAN == "" || e.Interface == "" {
+		return fmt.Errorf("firewall: egress needs its LAN and egress interfaces, have %q and %q", e.LAN, e.Interface)
 	}
 	if i := slices.IndexFunc(e.Internal, func(p netip.Prefix) bool { return !p.IsValid() || !p.Addr().Is4() }); i >= 0 {
 		return fmt.Errorf("firewall: egress internal prefix %d is not an IPv4 prefix", i)
@@ -73,23 +79,36 @@ func (e *Egress) validate() error {
 // chains are the egress's nftables chains: the source NAT out of the
 // egress interface and the counters of its traffic.
 func (e *Egress) chains() []policy.Chain {
+	out := policy.Rule{Match: policy.Match{OIF: e.Interface}, CounterName: CounterEgressOut}
+	in := policy.Rule{Match: policy.Match{IIF: e.Interface}, CounterName: CounterEgressIn}
 	return append([]policy.Chain{
-		{Name: "egress-count", Hook: policy.HookForward, Priority: policy.PriorityFilter - 1, Rules: []policy.Rule{
-			{Match: policy.Match{OIF: e.Interface}, CounterName: CounterEgressOut},
-			{Match: policy.Match{IIF: e.Interface}, CounterName: CounterEgressIn},
-		}},
+		{Name: "egress-count", Hook: policy.HookForward, Priority: policy.PriorityFilter - 1, Rules: append(e.internal(false), out)},
+		{Name: "egress-count-back", Hook: policy.HookForward, Priority: policy.PriorityFilter - 1, Rules: append(e.internal(true), in)},
 		// The L7 engine's own connections (squid's, from the client's
 		// address) leave and come back locally.
-		{Name: "egress-count-local", Hook: policy.HookOutput, Priority: policy.PriorityFilter - 1, Rules: []policy.Rule{
-			{Match: policy.Match{OIF: e.Interface}, CounterName: CounterEgressOut},
-		}},
-		{Name: "egress-count-in", Hook: policy.HookInput, Priority: policy.PriorityFilter - 1, Rules: []policy.Rule{
-			{Match: policy.Match{IIF: e.Interface}, CounterName: CounterEgressIn},
-		}},
-		{Name: "egress-nat", Hook: policy.HookPostrouting, Type: policy.TypeNAT, Priority: policy.PrioritySrcNAT, Rules: []policy.Rule{
-			{Match: policy.Match{OIF: e.Interface}, NAT: &policy.NAT{Kind: policy.Masquerade}},
-		}},
+		{Name: "egress-count-local", Hook: policy.HookOutput, Priority: policy.PriorityFilter - 1, Rules: append(e.internal(false), out)},
+		{Name: "egress-count-in", Hook: policy.HookInput, Priority: policy.PriorityFilter - 1, Rules: append(e.internal(true), in)},
+		{Name: "egress-nat", Hook: policy.HookPostrouting, Type: policy.TypeNAT, Priority: policy.PrioritySrcNAT, Rules: append(e.internal(false),
+			policy.Rule{Match: policy.Match{OIF: e.Interface}, NAT: &policy.NAT{Kind: policy.Masquerade}})},
 	}, e.returnChains()...)
+}
+
+// internal are the rules that end a chain for traffic to (or, with
+// from, from) an internal prefix, where the egress is one-armed: the
+// east-west traffic that leaves by the same interface; none otherwise.
+func (e *Egress) internal(from bool) []policy.Rule {
+	if !e.OneArmed() {
+		return nil
+	}
+	var out []policy.Rule
+	for _, p := range e.Internal {
+		m := policy.Match{Dst: p.Masked()}
+		if from {
+			m = policy.Match{Src: p.Masked()}
+		}
+		out = append(out, policy.Rule{Match: m, Verdict: policy.Return})
+	}
+	return out
 }
 
 // Router installs and removes the egress routing.

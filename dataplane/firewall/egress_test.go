@@ -67,10 +67,11 @@ func TestEgressTable(t *testing.T) {
 		t.Errorf("egress left after it was dropped: %+v\n%s", r.set, f)
 	}
 	bad := cfg
-	bad.Egress = &firewall.Egress{LAN: "eth0", Interface: "eth0"}
-	if err := e.Apply(bad); err == nil || !strings.Contains(err.Error(), "two different interfaces") {
-		t.Errorf("Apply(same interfaces) = %v", err)
+	bad.Egress = &firewall.Egress{LAN: "eth0"}
+	if err := e.Apply(bad); err == nil || !strings.Contains(err.Error(), "needs its LAN and egress interfaces") {
+		t.Errorf("Apply(no egress interface) = %v", err)
 	}
+	oneArmed(t, e, f, r)
 	plain, err := firewall.Start(policy.NewFake(), fakeCT{}, noSSH)
 	if err != nil {
 		t.Fatal(err)
@@ -81,5 +82,37 @@ func TestEgressTable(t *testing.T) {
 	r.fail = errors.New("no eth1")
 	if err := e.Apply(cfg); err == nil || strings.Contains(f.String(), "egress") {
 		t.Errorf("a failed routing still applied the table: %v\n%s", err, f)
+	}
+}
+
+// oneArmed: an egress out of the LAN interface itself (GCP's one
+// interface with its external address) masquerades and counts what goes
+// to the internet, never what goes to or comes from an internal prefix
+// (the east-west traffic that leaves by the same interface).
+func oneArmed(t *testing.T, e *firewall.Engine, f *policy.Fake, r *fakeRouter) {
+	t.Helper()
+	cfg := noSSH
+	cfg.Egress = &firewall.Egress{LAN: "eth0", Interface: "eth0", Internal: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+	if !cfg.Egress.OneArmed() {
+		t.Fatal("eth0 to eth0 is not one-armed")
+	}
+	if err := e.Apply(cfg); err != nil {
+		t.Fatal(err)
+	}
+	got := f.String()
+	for _, line := range []string{
+		"chain egress-nat { type nat hook postrouting priority 100; policy accept;\n\t\tip daddr 10.0.0.0/8 return\n\t\toifname \"eth0\" masquerade",
+		"chain egress-count { type filter hook forward priority -1; policy accept;\n\t\tip daddr 10.0.0.0/8 return\n\t\toifname \"eth0\" counter name \"egress-out\"",
+		"chain egress-count-back { type filter hook forward priority -1; policy accept;\n\t\tip saddr 10.0.0.0/8 return\n\t\tiifname \"eth0\" counter name \"egress-in\"",
+	} {
+		if !strings.Contains(got, line) {
+			t.Errorf("one-armed table lacks %q:\n%s", line, got)
+		}
+	}
+	if r.set == nil || r.set.Interface != "eth0" {
+		t.Errorf("routing in place: %+v", r.set)
+	}
+	if err := e.Apply(noSSH); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	compute "google.golang.org/api/compute/v1"
 
 	"github.com/mcnlab/mcnlab/controller/api"
+	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/scenarios/differential"
 )
 
@@ -56,7 +57,7 @@ func newCloudRules(t *testing.T, d *fpLab, cl string, ids map[string]string) *cl
 		c.gce, c.project = gcpService(t, d.lab)
 	}
 	for _, e := range d.plan.Endpoints {
-		if e.VPC == "" {
+		if e.VPC == "" || d.prov[e.Name] != cl {
 			continue
 		}
 		end := d.end(t, e.Name)
@@ -187,11 +188,11 @@ func (c *cloudRules) rule(ctx context.Context, r *rand.Rand, w, proto string, sr
 	}}, nil
 }
 
-// mutateCloud is mutate on Azure and GCP: a run-time approval toggled, a
-// rule taken back, or a rule added.
-func (d *fpLab) mutateCloud(t *testing.T, r *rand.Rand) (string, []string) {
+// mutateCloud is mutate of a workload w on Azure or GCP (cr its
+// cloud's rules) with its peer: a run-time approval toggled, a rule
+// taken back, or a rule added.
+func (d *fpLab) mutateCloud(t *testing.T, r *rand.Rand, cr *cloudRules, w, peer *intent.Endpoint) (string, []string) {
 	t.Helper()
-	w, peer := d.pickPair(t, r)
 	src := netip.PrefixFrom(d.addr[peer.Name], 32)
 	if r.IntN(2) == 0 {
 		src = peer.Prefix
@@ -211,7 +212,7 @@ func (d *fpLab) mutateCloud(t *testing.T, r *rand.Rand) (string, []string) {
 		}
 		return "undo: " + u.what, u.ends
 	}
-	what, u, err := d.cr.rule(ctx, r, w.Name, proto, src)
+	what, u, err := cr.rule(ctx, r, w.Name, proto, src)
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}

@@ -36,7 +36,7 @@ import (
 var (
 	fpSeed  = flag.Uint64("flightpath.seed", 1607, "seed of the FlightPath differential test's topologies and rule changes")
 	fpCases = flag.Int("flightpath.cases", 51, "cases (rule changes, each followed by a comparison) of the FlightPath differential test")
-	fpLabs  = flag.Int("flightpath.labs", 3, "topologies the FlightPath differential test deploys, the cases shared among them")
+	fpLabs  = flag.Int("flightpath.labs", 4, "topologies the FlightPath differential test deploys (on AWS, Azure, GCP and across clouds in turn), the cases shared among them")
 )
 
 // fpPort is the TCP port the differential test connects to; every
@@ -44,13 +44,15 @@ var (
 const fpPort = 5432
 
 // TestFlightPathDifferential deploys random valid topologies
-// (scenarios/differential's generator, on AWS, Azure and GCP in turn),
+// (scenarios/differential's generator, on AWS, Azure, GCP and across
+// two or three of them in turn),
 // changes their rules at random through the cloud's API between cases
 // (AWS: security group rules authorized and revoked, network ACL entries,
 // routes to the internet gateway; Azure: NSG rules, allow or deny, at
 // free priorities among the controller's; GCP: firewall rules, allow or
 // deny, at 900, 1000 or 1100 for the workload's tag; everywhere run-time
-// route approvals granted and revoked), and
+// route approvals granted and revoked; across clouds, each workload's
+// cloud's changes), and
 // checks after each change that every compared pair's FlightPath verdict
 // equals what a ping and a TCP connect see.
 func TestFlightPathDifferential(t *testing.T) {
@@ -74,7 +76,7 @@ func TestFlightPathDifferential(t *testing.T) {
 			}
 			t.Logf("topology %d (case %d of seed %d): %s", l, c.Index, seed, c.Drawn)
 			lab := deployCloudLab(t, file, "fpd")
-			d := newFPLab(t, lab, c, cl)
+			d := newFPLab(t, lab, c)
 			d.open(t, r)
 			for i := 0; i < per && done < *fpCases; i++ {
 				what, ends := d.mutate(t, r)
@@ -91,8 +93,9 @@ func TestFlightPathDifferential(t *testing.T) {
 }
 
 // rich draws the next case of the seed on cloud cl from *index on that
-// has at least five endpoints and a spoke, so that a deployed topology has
-// pairs enough to compare (on Azure and GCP, and no site).
+// has at least five endpoints and a spoke (across clouds: spokes on two
+// peered transits), so that a deployed topology has pairs enough to
+// compare.
 func rich(t *testing.T, seed uint64, index *int, cl string) differential.Case {
 	t.Helper()
 	for ; ; *index++ {
@@ -108,11 +111,28 @@ func rich(t *testing.T, seed uint64, index *int, cl string) differential.Case {
 		// Every cloud's labs draw on cases with sites too: a site by
 		// tunnel to an Azure or GCP transit comes up since their cloud
 		// processes serve the sites' uplinks (TestTunnelSiteLab).
-		if len(cp.Endpoints) >= 5 && len(top.Cloud.Spokes) > 0 {
+		// A multi-cloud lab needs spokes in two clouds' transits,
+		// peered, for flows that cross clouds.
+		if len(cp.Endpoints) >= 5 && len(top.Cloud.Spokes) > 0 && (cl != differential.Multi || crossCloud(top)) {
 			*index++
 			return c
 		}
 	}
+}
+
+// crossCloud reports whether two spokes of top attach to transits that
+// are peered with each other.
+func crossCloud(top *topologies.Topology) bool {
+	for _, a := range top.Cloud.Spokes {
+		for _, b := range top.Cloud.Spokes {
+			for _, p := range top.Cloud.TransitPeerings {
+				if p.A == a.Transit && p.B == b.Transit {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // fpLab is a deployed differential topology under test.
@@ -124,11 +144,12 @@ type fpLab struct {
 	api     *api.Client
 	addr    map[string]netip.Addr
 	ns      map[string]string
-	subnet  map[string]string // workload -> subnet ID
-	group   map[string]string // workload -> security group ID
-	vpc     map[string]string // workload -> VPC ID
-	cr      *cloudRules       // Azure's and GCP's rules (nil on AWS)
-	added   []undo            // changes that can be taken back
+	subnet  map[string]string      // workload -> subnet ID
+	group   map[string]string      // workload -> security group ID
+	vpc     map[string]string      // workload -> VPC ID
+	prov    map[string]string      // workload -> its cloud (differential.AWS, Azure, GCP)
+	crs     map[string]*cloudRules // Azure's and GCP's rules, by cloud
+	added   []undo                 // changes that can be taken back
 	revoked []differential.Approval
 	cur     []string // the endpoints the change being made concerns
 }
@@ -140,7 +161,7 @@ type undo struct {
 	do   func(context.Context) error
 }
 
-func newFPLab(t *testing.T, lab string, c differential.Case, cl string) *fpLab {
+func newFPLab(t *testing.T, lab string, c differential.Case) *fpLab {
 	t.Helper()
 	ctx := t.Context()
 	for _, a := range c.Approve {
@@ -157,13 +178,16 @@ func newFPLab(t *testing.T, lab string, c differential.Case, cl string) *fpLab {
 		t.Fatal(err)
 	}
 	d := &fpLab{lab: lab, c: c, plan: cp, api: apiCl, addr: map[string]netip.Addr{}, ns: map[string]string{},
-		subnet: map[string]string{}, group: map[string]string{}, vpc: map[string]string{}}
-	if cl == differential.AWS {
+		subnet: map[string]string{}, group: map[string]string{}, vpc: map[string]string{}, prov: workloadClouds(cp), crs: map[string]*cloudRules{}}
+	for _, a := range cp.Accounts {
+		if a.Account.Provider != topologies.ProviderAWS || d.ec2 != nil {
+			continue
+		}
 		ep, err := mcnlab.ReadEndpoint(lab, "aws")
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := awsprov.LabConfig(&ep, cp.Accounts[0].Region)
+		cfg, err := awsprov.LabConfig(&ep, a.Region)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -176,14 +200,16 @@ func newFPLab(t *testing.T, lab string, c differential.Case, cl string) *fpLab {
 		} else {
 			in := instances[e.Instance]
 			d.addr[e.Name], d.ns[e.Name], ids[e.Name] = in.PrivateIP, emulator.InstanceNamespace(lab, in.ID), in.ID
-			if d.ec2 != nil {
+			if d.prov[e.Name] == differential.AWS {
 				d.describe(t, e.Name, in.ID)
 			}
 		}
 		serveHiOn(t, d.ns[e.Name], netip.AddrPortFrom(netip.IPv4Unspecified(), fpPort))
 	}
-	if cl != differential.AWS {
-		d.cr = newCloudRules(t, d, cl, ids)
+	for _, c := range []string{differential.Azure, differential.GCP} {
+		if slices.Contains(slices.Collect(maps.Values(d.prov)), c) {
+			d.crs[c] = newCloudRules(t, d, c, ids)
+		}
 	}
 	d.settle(t)
 	return d
@@ -194,11 +220,10 @@ func newFPLab(t *testing.T, lab string, c differential.Case, cl string) *fpLab {
 // block some of them.
 func (d *fpLab) open(t *testing.T, r *rand.Rand) {
 	t.Helper()
-	if d.cr != nil {
-		return // the NSGs and firewalls admit what the topology's allow lists say
-	}
+	// Azure's NSGs and GCP's firewalls admit what the topology's allow
+	// lists say.
 	for _, e := range d.plan.Endpoints {
-		if e.VPC != "" && r.IntN(2) == 0 {
+		if e.VPC != "" && d.prov[e.Name] == differential.AWS && r.IntN(2) == 0 {
 			what, err := d.authorize(t.Context(), e.Name, "-1", netip.MustParsePrefix("10.0.0.0/8"))
 			if err != nil {
 				t.Fatalf("%s: %v", what, err)
@@ -420,4 +445,23 @@ func (d *fpLab) send(from, to, proto string, wait time.Duration) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// workloadClouds maps each workload of a plan to its account's cloud.
+func workloadClouds(cp *intent.Plan) map[string]string {
+	acct := map[string]string{}
+	for _, a := range cp.Topology.Cloud.Accounts {
+		acct[a.Name] = string(a.Provider)
+	}
+	vpc := map[string]string{}
+	for _, v := range cp.Topology.Cloud.VPCs {
+		vpc[v.Name] = acct[v.Account]
+	}
+	out := map[string]string{}
+	for _, e := range cp.Endpoints {
+		if e.VPC != "" {
+			out[e.Name] = vpc[e.VPC]
+		}
+	}
+	return out
 }

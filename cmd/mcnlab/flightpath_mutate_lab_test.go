@@ -25,10 +25,10 @@ import (
 // endpoints it concerns, whose pairs are compared first.
 func (d *fpLab) mutate(t *testing.T, r *rand.Rand) (string, []string) {
 	t.Helper()
-	if d.cr != nil {
-		return d.mutateCloud(t, r)
-	}
 	w, peer := d.pickPair(t, r)
+	if cr := d.crs[d.prov[w.Name]]; cr != nil {
+		return d.mutateCloud(t, r, cr, w, peer)
+	}
 	src := netip.PrefixFrom(d.addr[peer.Name], 32)
 	if r.IntN(2) == 0 {
 		src = peer.Prefix
@@ -266,7 +266,7 @@ func (d *fpLab) toggleApproval(t *testing.T, r *rand.Rand) string {
 // subnet.
 func (d *fpLab) learned(t *testing.T, w string) map[netip.Prefix]bool {
 	t.Helper()
-	if d.cr != nil {
+	if d.crs[d.prov[w]] != nil {
 		return d.learnedOf(t, w)
 	}
 	rts, err := d.ec2.DescribeRouteTables(t.Context(), &ec2.DescribeRouteTablesInput{Filters: []ec2types.Filter{

@@ -17,7 +17,7 @@ import (
 // of drawn topologies.
 var (
 	modelSeed  = flag.Uint64("flightpath.model.seed", 1607, "seed of the FlightPath model run")
-	modelCases = flag.Int("flightpath.model.n", 2000, "cases of the FlightPath model run")
+	modelCases = flag.Int("flightpath.model.n", 1600, "cases of the FlightPath model run")
 )
 
 var tcp5432 = intent.Flow{Protocol: cloud.ProtocolTCP, Port: 5432}

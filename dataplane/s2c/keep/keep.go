@@ -171,6 +171,9 @@ func keepOnce(ctx context.Context, file string, reload bool, log *slog.Logger) e
 		log.Info("site-to-cloud charon runs; reloaded its connections", "dir", s.Dir)
 		return OnTUN(h, s)
 	}
+	if ctx.Err() != nil {
+		return nil // the daemon stops: it starts no charon that would outlive it
+	}
 	log.Warn("site-to-cloud charon is not running; starting it", "dir", s.Dir)
 	start := time.Now()
 	if err := startCharon(ctx, h, s); err != nil {

@@ -2,7 +2,7 @@
 export PATH := /usr/local/go/bin:$(PATH)
 GO    ?= go
 BIN   := bin/mcnlab
-DEMO  := topologies/aws-transit.yaml
+DEMO  := topologies/multicloud.yaml
 
 .PHONY: build test demo bench lint clean soak console-screenshots
 
@@ -17,12 +17,15 @@ build:
 test:
 	$(GO) test -race -count=1 -timeout 25m ./...
 
-# The transit architecture on the lab's emulated AWS: deploy
-# topologies/aws-transit.yaml (controller, transit and spoke gateway pairs,
-# on-prem FRR on a private line) and wait for convergence, approve the
-# on-prem app network, show the lab, print the reachability matrix from
-# real pings (expected, seen, and why each blocked pair is blocked), and
-# destroy it (also when a step fails).
+# The four-cloud demo: deploy topologies/multicloud.yaml (the controller,
+# transit gateway pairs in AWS, Azure, GCP and OCI peered in a full mesh,
+# spokes in each cloud in domains prod/dev/shared, on-prem FRR on a
+# private line to the AWS transit, one cloud process serving the four
+# emulated APIs) and wait for convergence, approve the on-prem app
+# network, show the lab, print the reachability matrix from real pings
+# (expected, seen, and why each blocked pair is blocked), and destroy it
+# (also when a step fails). DEMO=topologies/aws-transit.yaml runs the
+# AWS-only one.
 demo: build
 	@bash scripts/install-packages.sh frr
 	@lab=$$(sed -n 's/^name: *//p' $(DEMO)); start=$$(date +%s.%N); \

@@ -17,7 +17,8 @@ func TestMultiCloudExample(t *testing.T) {
 	for _, a := range cl.Accounts {
 		providers[a.Name] = a.Provider
 	}
-	if len(providers) != 3 || providers["aws-lab"] != ProviderAWS || providers["azure-lab"] != ProviderAzure || providers["gcp-lab"] != ProviderGCP {
+	if len(providers) != 4 || providers["aws-lab"] != ProviderAWS || providers["azure-lab"] != ProviderAzure || providers["gcp-lab"] != ProviderGCP ||
+		providers["oci-lab"] != ProviderOCI {
 		t.Fatalf("accounts: %s", dump(cl.Accounts))
 	}
 	vpcProvider := map[string]Provider{}
@@ -28,8 +29,8 @@ func TestMultiCloudExample(t *testing.T) {
 	for _, tr := range cl.Transits {
 		trProvider[tr.Name] = vpcProvider[tr.VPC]
 	}
-	if len(trProvider) != 3 || len(cl.TransitPeerings) != 3 {
-		t.Fatalf("%d transits, %d peerings; want 3 and 3", len(trProvider), len(cl.TransitPeerings))
+	if len(trProvider) != 4 || len(cl.TransitPeerings) != 6 {
+		t.Fatalf("%d transits, %d peerings; want 4 and 6 (a full mesh)", len(trProvider), len(cl.TransitPeerings))
 	}
 	for _, p := range cl.TransitPeerings {
 		if trProvider[p.A] == trProvider[p.B] {
@@ -40,7 +41,7 @@ func TestMultiCloudExample(t *testing.T) {
 	for _, s := range cl.Spokes {
 		clouds[vpcProvider[s.VPC]]++
 	}
-	if clouds[ProviderAWS] == 0 || clouds[ProviderAzure] == 0 || clouds[ProviderGCP] == 0 {
+	if clouds[ProviderAWS] == 0 || clouds[ProviderAzure] == 0 || clouds[ProviderGCP] == 0 || clouds[ProviderOCI] == 0 {
 		t.Errorf("spokes by cloud %v; want spokes in each", clouds)
 	}
 }

@@ -20,15 +20,16 @@ import (
 const multiCloud = "../../topologies/multicloud.yaml"
 
 // multiCloudOf is the cloud of each workload of multicloud.yaml.
-var multiCloudOf = map[string]string{"aws-app": "aws", "az-app": "azure", "az-db": "azure", "az-dev-app": "azure", "gcp-app": "gcp", "dc1-app": "on-prem"}
+var multiCloudOf = map[string]string{"aws-app": "aws", "az-app": "azure", "az-db": "azure", "az-dev-app": "azure", "gcp-app": "gcp", "oci-app": "oci",
+	"dc1-app": "on-prem"}
 
-// TestMultiCloudLab deploys topologies/multicloud.yaml: AWS, Azure and GCP
-// in one lab (one cloud process serving the three APIs on one dataplane,
+// TestMultiCloudLab deploys topologies/multicloud.yaml: AWS, Azure, GCP and
+// OCI in one lab (one cloud process serving the four APIs on one dataplane,
 // the controller with a provider per account), a transit pair in each
 // cloud, the transits peered in a full mesh over tunnels between their
 // public addresses, spokes in each, and an on-prem data centre on a
 // private line to the AWS transit. Every pair of workloads and site hosts,
-// 24 of the 30 across clouds or to the data centre, is as `simulate --json` says, by ping (the matrix) and by
+// 36 of the 42 across clouds or to the data centre, is as `simulate --json` says, by ping (the matrix) and by
 // a TCP connection, and each blocked pair has simulate's reason; then the
 // Azure transit gateway that carries aws-app's traffic to az-app is
 // killed under a probe stream, and the traffic moves to its pair within
@@ -61,12 +62,14 @@ func TestMultiCloudLab(t *testing.T) {
 			cross++
 		}
 	}
-	if len(cm.Cells) != 30 || len(sim) != 30 || cross != 24 {
-		t.Errorf("%d pairs measured, %d simulated, %d across clouds or to the data centre; want 30, 30, 24", len(cm.Cells), len(sim), cross)
+	if len(cm.Cells) != 42 || len(sim) != 42 || cross != 36 {
+		t.Errorf("%d pairs measured, %d simulated, %d across clouds or to the data centre; want 42, 42, 36", len(cm.Cells), len(sim), cross)
 	}
 	for pair, reason := range map[[2]string]string{
 		{"gcp-app", "az-db"}:      "network security group: az-db admits only 10.1.0.0/16, 10.2.0.0/16",
 		{"az-dev-app", "aws-app"}: "domain policy: dev and prod are not connected",
+		{"oci-app", "aws-app"}:    "domain policy: dev and prod are not connected",
+		{"gcp-app", "dc1-app"}:    "no route: 10.100.0.0/24 (dc1) is not approved at transit aws-tr",
 	} {
 		if p := want[pair]; p.Reach || !strings.HasPrefix(p.Reason, reason) {
 			t.Errorf("simulate %s -> %s: reach %v, reason %q; want blocked, %q", pair[0], pair[1], p.Reach, p.Reason, reason)

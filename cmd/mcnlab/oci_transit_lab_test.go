@@ -24,7 +24,8 @@ const ociTransit = "../../topologies/oci-transit.yaml"
 // only); read through the OCI Go SDK, each spoke's app subnet's route
 // table sends the other spoke's VCN to its gateway's primary private IP,
 // whose VNIC skips the source/destination check; plan then finds nothing
-// to do.
+// to do; FlightPath, reading the ends through the OCI provider, gives
+// every pair the ping's verdict.
 func TestOCITransitLab(t *testing.T) {
 	sim, _, err := run(t, "simulate", "-t", ociTransit)
 	if err != nil || !strings.Contains(sim, "dev-app  prod-db  network security group: prod-db admits only 10.31.0.0/16") || !strings.Contains(sim, "6 pairs, 5 reach, 1 blocked") {
@@ -69,6 +70,18 @@ func TestOCITransitLab(t *testing.T) {
 	}
 	if out, _, err := run(t, "plan", "-t", ociTransit, "--lab", lab); err != nil || strings.TrimSpace(out) != "no changes: the accounts match the intent" {
 		t.Errorf("plan of the deployed topology: %v\n%s", err, out)
+	}
+	// FlightPath, reading the NSGs, security lists and route tables
+	// through the OCI provider (ReadEnd), gives every pair the ping's
+	// verdict and blocks dev-app -> prod-db at prod-db's filters.
+	for _, c := range cm.Cells {
+		fp := flightPath(t, lab, c.From, c.To)
+		if fp.Reachable != c.Seen {
+			t.Errorf("flightpath %s %s: reachable %v (%s), the ping %v", c.From, c.To, fp.Reachable, fp.Reason, c.Seen)
+		}
+		if c.From == "dev-app" && c.To == "prod-db" && (fp.Block == nil || fp.Block.Hop != "prod-db" || fp.Block.Kind != "filter") {
+			t.Errorf("flightpath dev-app prod-db: block %+v, reason %q; want prod-db's filters", fp.Block, fp.Reason)
+		}
 	}
 }
 

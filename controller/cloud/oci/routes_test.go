@@ -171,3 +171,49 @@ func TestCredentials(t *testing.T) {
 		t.Errorf("lab endpoint without a key: %v", err)
 	}
 }
+
+// TestReadEnd: FlightPath's view of app1 read through the SDK: its VNIC's
+// address and subnet, its NSG's stateful rules (ICMP from the transit,
+// egress to anywhere) and the base security list's egress, and its
+// subnet's table: the VCN's range local, a learned rule to spoke-1's VNIC.
+func TestReadEnd(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	inv, _, err := e.p.Apply(ctx, desired())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.p.SyncRoutes(ctx, "spoke-vpc/app", map[netip.Prefix]string{pfx("10.10.0.0/16"): "spoke-1"}); err != nil {
+		t.Fatal(err)
+	}
+	end, err := e.p.(cloud.PathReader).ReadEnd(ctx, "app1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end.Address != ip("10.1.1.10") || end.SubnetCIDR != pfx("10.1.1.0/24") || end.ACL != nil || len(end.Groups) != 2 {
+		t.Fatalf("end %+v", end)
+	}
+	nsg, list := end.Groups[0], end.Groups[1]
+	if nsg.ID != inv.Groups["spoke-vpc/app1"] || len(nsg.Ingress) != 1 || nsg.Ingress[0].Protocol != cloud.ProtocolICMP || nsg.Ingress[0].Source != pfx("10.10.0.0/16") ||
+		len(nsg.Egress) != 1 || nsg.Egress[0].Protocol != cloud.ProtocolAll {
+		t.Errorf("NSG %+v", nsg)
+	}
+	if list.Name != "spoke-vpc/base" || len(list.Ingress) != 0 || len(list.Egress) != 1 {
+		t.Errorf("security list %+v", list)
+	}
+	want := map[netip.Prefix]cloud.RouteState{
+		pfx("10.1.0.0/16"):  {Destination: pfx("10.1.0.0/16"), Kind: cloud.RouteLocal, Target: "local"},
+		pfx("10.10.0.0/16"): {Destination: pfx("10.10.0.0/16"), Kind: cloud.RouteInstance, Target: inv.Instances["spoke-1"].Interface},
+	}
+	if len(end.Table.Routes) != len(want) || end.Table.ID != inv.RouteTables["spoke-vpc/app"] {
+		t.Errorf("table %+v", end.Table)
+	}
+	for _, r := range end.Table.Routes {
+		if want[r.Destination] != r {
+			t.Errorf("route %+v, want %+v", r, want[r.Destination])
+		}
+	}
+	if _, err := e.p.(cloud.PathReader).ReadEnd(ctx, "nope"); err == nil || !strings.Contains(err.Error(), "no such instance") {
+		t.Errorf("ReadEnd of an unknown key: %v", err)
+	}
+}

@@ -214,7 +214,7 @@ func (r *run) firewallCount(ctx context.Context, fw, rule string) (uint64, error
 	defer cl.Close()
 	st, err := cl.Status(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("status of firewall %s: %w", fw, err)
+		return 0, fmt.Errorf("firewall %s does not answer on its management socket (is its instance running?): %w", fw, err)
 	}
 	named := map[string]uint64{"default": st.DefaultCount.Packets, "established": st.Established.Packets, "invalid": st.Invalid.Packets}
 	total := st.DefaultCount.Packets + st.Established.Packets + st.Invalid.Packets

@@ -213,7 +213,7 @@ func objectives(d *scenario.Decoder, n *yaml.Node) []Objective {
 		o := Objective{Name: d.Str(m["name"], p+".name"), Points: d.Int(m["points"], p+".points")}
 		s, ok := d.Step(m["check"], p+".check")
 		if ok && !s.IsAssertion() && s.Exec == nil {
-			d.Errorf(m["check"], p+".check", "%s is not a check (valid: reach, connect, route, session, flightpath, exec)", s.Kind)
+			d.Errorf(m["check"], p+".check", "%s is not a check (valid: reach, connect, route, session, flightpath, capture, counter, exec)", s.Kind)
 		}
 		if o.Points == 0 {
 			d.Errorf(m["points"], p+".points", "an objective is worth at least 1 point")

@@ -40,7 +40,7 @@ func TestParseErrors(t *testing.T) {
 	for _, tc := range []struct{ name, src, want string }{
 		{"chapter", "chapter: cooking\ntitle: t\ntask: t\ntopology: {}\nobjectives: []\nsolution: []\n", `x.yaml:1:10: chapter: "cooking" is not a chapter (valid: public-cloud-basics,`},
 		{"file topology", "chapter: cloud-core\ntitle: t\ntask: t\ntopology: ../x.yaml\nobjectives: []\nsolution: []\n", "x.yaml:4:11: topology: a training lab carries its topology inline, as a mapping"},
-		{"action as check", "chapter: cloud-core\ntitle: t\ntask: t\ntopology: {}\nobjectives: [{name: n, points: 1, check: {kill: gw}}]\nsolution: []\n", "x.yaml:5:42: objectives[0].check: kill is not a check (valid: reach, connect, route, session, flightpath, exec)"},
+		{"action as check", "chapter: cloud-core\ntitle: t\ntask: t\ntopology: {}\nobjectives: [{name: n, points: 1, check: {kill: gw}}]\nsolution: []\n", "x.yaml:5:42: objectives[0].check: kill is not a check (valid: reach, connect, route, session, flightpath, capture, counter, exec)"},
 		{"check as solution", "chapter: cloud-core\ntitle: t\ntask: t\ntopology: {}\nobjectives: []\nsolution: [{reach: simulate}]\n", "x.yaml:6:12: solution[0]: reach is not an action (put checks in objectives)"},
 		{"zero points", "chapter: cloud-core\ntitle: t\ntask: t\ntopology: {}\nobjectives: [{name: n, points: 0, check: {reach: simulate}}]\nsolution: []\n", "x.yaml:5:32: objectives[0].points: an objective is worth at least 1 point"},
 		{"inline topology", "chapter: cloud-core\ntitle: t\ntask: t\ntopology:\n  name: x\n  version: 1\n  nodes:\n    h1: {kind: toaster}\nobjectives: []\nsolution: []\n", "x.yaml:8:16: topology.nodes.h1.kind: unknown kind \"toaster\"; valid kinds: host"},

@@ -13,8 +13,10 @@ import (
 	compute "google.golang.org/api/compute/v1"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/dataplane/l7proxy"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/netns"
+	"github.com/mcnlab/mcnlab/internal/roottest"
 	mcnlab "github.com/mcnlab/mcnlab/lab"
 )
 
@@ -197,4 +199,20 @@ func eastWestSplit(t *testing.T, lab string, instances map[string]cloud.Instance
 		per[at[p][0]]++
 	}
 	return per
+}
+
+// TestGCPFireNetL7Lab (root): the l7 engine (squid) on a GCP transit's
+// firewalls (testdata/gcp-firenet-l7.yaml), checked as TestFireNetLab
+// checks it on AWS (l7Blocks): GET /ok passes with the client's own
+// address, /admin gets squid's 403 and never reaches the server, TLS
+// naming blocked.example.net is cut while TLS to the same address passes,
+// and inspect shows the decisions with their rules.
+func TestGCPFireNetL7Lab(t *testing.T) {
+	roottest.Require(t)
+	if err := l7proxy.CheckSquid(); err != nil {
+		roottest.Missing(t, "the firewalls run the l7 engine: %v", err)
+	}
+	lab := deployCloudLab(t, "testdata/gcp-firenet-l7.yaml", "gcfl7")
+	checkMatrix(t, lab)
+	l7Blocks(t, lab, "prod-app", workloadNS(t, lab, "shared-web"), netip.MustParseAddr("10.1.1.10"), netip.MustParseAddr("10.3.1.10"))
 }

@@ -119,18 +119,22 @@ var AzureDNS = netip.MustParseAddr("168.63.129.16")
 // GCP: https://cloud.google.com/compute/docs/internal-dns — VMs resolve through the metadata server at 169.254.169.254
 var GCPDNS = netip.MustParseAddr("169.254.169.254")
 
-// Resolver is the DNS server of the VPC of egress gateway g: Azure's
-// AzureDNS in a VNet, GCP's GCPDNS in a VPC network, else the base of the
-// VPC's range plus two.
+// Resolver is the DNS server of the VPC of egress gateway g
+// (cloudResolver).
+func (g EgressGateway) Resolver() netip.Addr { return cloudResolver(g.Provider, g.VPC.CIDR) }
+
+// cloudResolver is the DNS server of a VPC of provider pr with range
+// cidr: Azure's AzureDNS in a VNet, GCP's GCPDNS in a VPC network, else
+// the base of the VPC's range plus two.
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html — the Amazon DNS server is at the base of the VPC's IPv4 range plus two
-func (g EgressGateway) Resolver() netip.Addr {
-	switch g.Provider {
+func cloudResolver(pr topologies.Provider, cidr netip.Prefix) netip.Addr {
+	switch pr {
 	case topologies.ProviderAzure:
 		return AzureDNS
 	case topologies.ProviderGCP:
 		return GCPDNS
 	}
-	return g.VPC.CIDR.Masked().Addr().Next().Next()
+	return cidr.Masked().Addr().Next().Next()
 }
 
 // EgressConfig is gateway g's policy: the topology's base policy and

@@ -109,13 +109,12 @@ func (p *Plan) FirewallConfigs(instances map[string]cloud.InstanceInfo) map[stri
 	return out
 }
 
-// vpcResolver is the address of VPC vpc's resolver: its CIDR's base plus
-// two.
-// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html — the Route 53 Resolver answers at the primary VPC CIDR's base plus two
+// vpcResolver is the address of VPC vpc's resolver, as its cloud has it
+// (cloudResolver: on AWS its CIDR's base plus two).
 func (p *Plan) vpcResolver(vpc string) []netip.Addr {
 	for _, v := range p.Topology.Cloud.VPCs {
 		if v.Name == vpc && v.CIDR.IsValid() {
-			return []netip.Addr{v.CIDR.Masked().Addr().Next().Next()}
+			return []netip.Addr{cloudResolver(p.providerOf(vpc), v.CIDR)}
 		}
 	}
 	return nil

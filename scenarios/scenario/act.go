@@ -25,7 +25,7 @@ const actionTimeout = 2 * time.Minute
 
 // cliProviders maps a cloud CLI to the provider whose environment
 // `mcnlab cloudmock env` prints for it.
-var cliProviders = map[string]string{"aws": "aws", "az": "azure", "gcloud": "gcp"}
+var cliProviders = map[string]string{"aws": "aws", "az": "azure", "gcloud": "gcp", "node": "oci"}
 
 // act runs an action step.
 func (r *run) act(s Step) error {

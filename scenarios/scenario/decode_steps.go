@@ -96,8 +96,10 @@ func (d *decoder) step(n *yaml.Node, path string, nested bool) (Step, bool) {
 	return s, len(d.errs) == before
 }
 
-// cloudCLIs are the programs a cli step may run: the providers' CLIs.
-var cloudCLIs = []string{"aws", "az", "gcloud"}
+// cloudCLIs are the programs a cli step may run: the providers' CLIs,
+// and node for OCI, which has no CLI here: its TypeScript SDK (npm
+// oci-core) is the client.
+var cloudCLIs = []string{"aws", "az", "gcloud", "node"}
 
 func (d *decoder) cli(n *yaml.Node, path string) string {
 	v := d.str(n, path)
@@ -109,7 +111,7 @@ func (d *decoder) cli(n *yaml.Node, path string) string {
 
 // cliRE finds a cloud CLI run in a command line: at its start or after a
 // shell operator, a $( or a backquote.
-var cliRE = regexp.MustCompile("(?:^|[\\s;|&($`])(aws|az|gcloud)\\s")
+var cliRE = regexp.MustCompile("(?:^|[\\s;|&($`])(aws|az|gcloud|node)\\s")
 
 // CLIOf is the first cloud CLI a command line runs, or "".
 func CLIOf(line string) string {

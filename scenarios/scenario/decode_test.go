@@ -79,7 +79,7 @@ func TestParseScenarioErrors(t *testing.T) {
 		{"unknown field", "  - deploy\n  - session: {gateway: g, peer: p, state: up}\n", "s.yaml:5:43: steps[1].session.state: \"up\" is not one of established, idle, active, connect, opensent, openconfirm"},
 		{"missing field", "  - deploy\n  - connect: {from: a, to: b, port: 22}\n", "s.yaml:5:14: steps[1].connect: missing expect"},
 		{"bad port", "  - deploy\n  - connect: {from: a, to: b, port: 70000, expect: open}\n", "s.yaml:5:37: steps[1].connect.port: \"70000\" is not a port (valid: 1-65535)"},
-		{"not a cli", "  - deploy\n  - cli: rm -rf /\n", "s.yaml:5:10: steps[1].cli: \"rm -rf /\" runs no cloud CLI (valid: a command line of aws, az, gcloud; use exec for other commands)"},
+		{"not a cli", "  - deploy\n  - cli: rm -rf /\n", "s.yaml:5:10: steps[1].cli: \"rm -rf /\" runs no cloud CLI (valid: a command line of aws, az, gcloud, node; use exec for other commands)"},
 		{"assert in outage", "  - deploy\n  - outage: {from: a, to: b, max: 1s, during: [{reach: simulate}]}\n", "s.yaml:5:49: steps[1].outage.during[0].reach: an outage's steps are faults and actions; put the assertion after the outage"},
 		{"route both", "  - deploy\n  - route: {gateway: g, workload: w, prefix: 10.0.0.0/8}\n", "s.yaml:5:12: steps[1].route: want exactly one of gateway: NAME (its FIB) or workload: NAME (its subnet's cloud route table)"},
 		{"bad filter", "  - deploy\n  - capture: {node: g, filter: icmp and, during: [{sleep: 1s}]}\n", "s.yaml:5:32: steps[1].capture.filter: filter \"icmp and\": expression ends early at offset 8"},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -58,7 +59,10 @@ func TestParseErrors(t *testing.T) {
 func mcnlab(t *testing.T, args ...string) (string, int) {
 	t.Helper()
 	cmd := exec.Command(roottest.MCNLab(t), args...)
-	cmd.Env = append(os.Environ(), lab.StateRootEnv+"="+state.Root)
+	// The OCI lab's client is the OCI TypeScript SDK, which .ci/run
+	// installs beside cloudmock/oci's test of it.
+	sdk, _ := filepath.Abs("../../cloudmock/oci/tssdk/node_modules")
+	cmd.Env = append(os.Environ(), lab.StateRootEnv+"="+state.Root, "NODE_PATH="+sdk)
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
 	switch {

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,11 +91,31 @@ func ociAccount(lab string, e cloud.Endpoint, region string) (string, error) {
 // The cloud serves the region of the plan's OCI VCNs, which validation
 // keeps to one per account.
 func startOCICloud(ctx context.Context, lab string, cp *intent.Plan, o Options) error {
-	self, err := o.self()
+	creds, err := NewOCICredentials()
 	if err != nil {
 		return err
 	}
-	creds, err := NewOCICredentials()
+	return startOCICloudAs(ctx, lab, cp, creds, "127.0.0.1:0", o)
+}
+
+// restartOCICloud is RestartCloud for a lab whose cloud is OCI's: on its
+// state file, with the tenancy, key and address it had.
+func restartOCICloud(ctx context.Context, lab string, cp *intent.Plan, o Options) error {
+	prev, err := ReadEndpoint(lab, ociProvider)
+	if err != nil {
+		return err
+	}
+	u, err := url.Parse(prev.URL)
+	if err != nil || u.Host == "" || prev.AccountID == "" || prev.Credentials.Secret == "" {
+		return fmt.Errorf("restart the cloud of lab %s: %s records no address, tenancy and key (%q)", lab, EndpointsFile(lab), prev.URL)
+	}
+	return startOCICloudAs(ctx, lab, cp, prev, u.Host, o)
+}
+
+// startOCICloudAs is startOCICloud with the tenancy, key and address
+// given. The cloud keeps its model in the lab's CloudStateFile.
+func startOCICloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.Endpoint, listen string, o Options) error {
+	self, err := o.self()
 	if err != nil {
 		return err
 	}
@@ -107,8 +128,8 @@ func startOCICloud(ctx context.Context, lab string, cp *intent.Plan, o Options) 
 	if err := os.Remove(addrFile); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	argv := []string{self, "cloudmock", "serve", "--provider", "oci", "--lab", lab, "--join", "--listen", "127.0.0.1:0",
-		"--addr-file", addrFile, "--oci-region", regions[0]}
+	argv := []string{self, "cloudmock", "serve", "--provider", "oci", "--lab", lab, "--join", "--listen", listen,
+		"--addr-file", addrFile, "--oci-region", regions[0], "--state", CloudStateFile(lab)}
 	argv = append(argv, internetArgs(lab, cp)...)
 	argv = append(argv, uplinkArgs(lab, cp)...)
 	addr, err := runCloud(ctx, lab, argv, acct)

@@ -177,9 +177,7 @@ func RestartCloud(ctx context.Context, lab string, cp *intent.Plan, o Options) e
 		return restartGCPCloud(ctx, lab, cp, o)
 	}
 	if labProviders(cp)[ociProvider] {
-		// The OCI front-end keeps lifecycle states, work requests and
-		// retry tokens beside the model, which no state file holds yet.
-		return fmt.Errorf("restart the cloud of lab %s: an emulated OCI is not restarted on a state file yet", lab)
+		return restartOCICloud(ctx, lab, cp, o)
 	}
 	if labProviders(cp)[azureProvider] {
 		return restartAzureCloud(ctx, lab, cp, o)

@@ -155,8 +155,8 @@ func (f *serveFlags) runOCI(cmd *cobra.Command) error {
 		return err
 	}
 	switch {
-	case f.statePath != "":
-		return errors.New("--provider oci: --state is not served for OCI yet (its lifecycle states and work requests live beside the model)")
+	case f.statePath != "" && !f.join:
+		return errors.New("--provider oci: --state needs --lab and --join (the model is kept; lifecycle states, work requests and retry tokens live beside it and start afresh)")
 	case f.join && f.lab == "":
 		return errors.New("--provider oci: --join needs --lab")
 	case !f.join && (len(uplinks) > 0 || in != nil):
@@ -171,20 +171,37 @@ func (f *serveFlags) runOCI(cmd *cobra.Command) error {
 		return err
 	}
 	cloud := model.New()
+	var cs *cloudState
+	if f.statePath != "" {
+		// The model is the tenancy's state; a cloud restarted on it
+		// adopts the dataplane its predecessor made.
+		if cs, err = openCloudState(f.statePath, cloud); err != nil {
+			return err
+		}
+		defer cs.store.Close()
+	}
 	var cfgUsers []cmoci.User
 	for _, u := range users {
-		cloud.AddAccount(model.Account{ID: u.user.Tenancy, Provider: model.ProviderOCI})
+		if _, err := cloud.Account(u.user.Tenancy); err != nil { // a tenancy of the state file keeps its objects
+			cloud.AddAccount(model.Account{ID: u.user.Tenancy, Provider: model.ProviderOCI})
+		}
 		cfgUsers = append(cfgUsers, u.user)
 	}
 	var handler http.Handler = cmoci.New(cloud, cmoci.Config{Users: cfgUsers, Region: region})
+	if cs != nil {
+		cs.store.Start(cloud)
+	}
 	realized := "model only"
 	if f.join {
-		cl, err := startCloudLab(cmd.Context(), f.lab, true, false, cloud, nil, uplinks, in)
+		cl, err := startCloudLab(cmd.Context(), f.lab, true, cs != nil && cs.loaded, cloud, nil, uplinks, in)
 		if err != nil {
 			return err
 		}
 		defer cl.close()
 		handler, realized = cl.r.InForce(handler), "realized in lab "+f.lab
+	}
+	if cs != nil {
+		handler = cs.store.Durable(handler) // answered once saved
 	}
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {

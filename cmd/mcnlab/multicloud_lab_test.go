@@ -87,27 +87,8 @@ func TestMultiCloudLab(t *testing.T) {
 // three clouds through their SDKs once the new process answers, finds
 // nothing to do.
 func multiCloudRestart(t *testing.T, lab string) {
-	old, ok := mcnlab.DaemonOf(lab, mcnlab.CloudDaemon)
-	if !ok || !mcnlab.HasCloudState(lab) {
-		t.Fatalf("lab %s: cloud %v, state file %v", lab, ok, mcnlab.HasCloudState(lab))
-	}
 	var back time.Duration
-	pr := probeDuring(t, workloadNS(t, lab, "aws-app"), netip.MustParseAddr("10.5.1.10"), func() {
-		if err := syscall.Kill(old.PID, syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		start := time.Now()
-		for {
-			if p, ok := mcnlab.DaemonOf(lab, mcnlab.CloudDaemon); ok && p.PID != old.PID && p.Alive() {
-				break
-			}
-			if time.Since(start) > 30*time.Second {
-				t.Fatalf("the cloud is not back 30 s after SIGKILL; its log ends:\n%s", mcnlab.Tail(mcnlab.LogFile(lab, mcnlab.CloudDaemon), 20))
-			}
-			time.Sleep(20 * time.Millisecond) // polling the supervisor's restart, bounded
-		}
-		back = time.Since(start)
-	})
+	pr := probeDuring(t, workloadNS(t, lab, "aws-app"), netip.MustParseAddr("10.5.1.10"), func() { back = killCloud(t, lab) })
 	t.Logf("cloud SIGKILLed: the supervisor's new cloud process runs after %s; %d of %d probes aws-app -> gcp-app lost, longest gap %s",
 		back.Round(time.Millisecond), pr.Lost, pr.Sent, pr.Outage.Round(time.Millisecond))
 	if pr.Outage > time.Second {
@@ -250,4 +231,28 @@ func eth0Packets(t *testing.T, ns string) uint64 {
 		t.Fatalf("%s: %v", ns, err)
 	}
 	return l.Attrs().Statistics.RxPackets
+}
+
+// killCloud SIGKILLs lab's cloud process, which keeps its model in the
+// lab's state file, and waits until the supervisor runs a new one; it
+// returns how long that took.
+func killCloud(t *testing.T, lab string) time.Duration {
+	t.Helper()
+	old, ok := mcnlab.DaemonOf(lab, mcnlab.CloudDaemon)
+	if !ok || !mcnlab.HasCloudState(lab) {
+		t.Fatalf("lab %s: cloud %v, state file %v", lab, ok, mcnlab.HasCloudState(lab))
+	}
+	if err := syscall.Kill(old.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for {
+		if p, ok := mcnlab.DaemonOf(lab, mcnlab.CloudDaemon); ok && p.PID != old.PID && p.Alive() {
+			return time.Since(start)
+		}
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("the cloud is not back 30 s after SIGKILL; its log ends:\n%s", mcnlab.Tail(mcnlab.LogFile(lab, mcnlab.CloudDaemon), 20))
+		}
+		time.Sleep(20 * time.Millisecond) // polling the supervisor's restart, bounded
+	}
 }

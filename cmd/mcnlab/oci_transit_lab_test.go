@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oracle/oci-go-sdk/v65/common"
 	"github.com/oracle/oci-go-sdk/v65/core"
@@ -25,7 +26,8 @@ const ociTransit = "../../topologies/oci-transit.yaml"
 // table sends the other spoke's VCN to its gateway's primary private IP,
 // whose VNIC skips the source/destination check; plan then finds nothing
 // to do; FlightPath, reading the ends through the OCI provider, gives
-// every pair the ping's verdict.
+// every pair the ping's verdict; the cloud SIGKILLed, the supervisor
+// restarts it on its state file and nothing changes (ociRestart).
 func TestOCITransitLab(t *testing.T) {
 	sim, _, err := run(t, "simulate", "-t", ociTransit)
 	if err != nil || !strings.Contains(sim, "dev-app  prod-db  network security group: prod-db admits only 10.31.0.0/16") || !strings.Contains(sim, "6 pairs, 5 reach, 1 blocked") {
@@ -82,6 +84,30 @@ func TestOCITransitLab(t *testing.T) {
 		if c.From == "dev-app" && c.To == "prod-db" && (fp.Block == nil || fp.Block.Hop != "prod-db" || fp.Block.Kind != "filter") {
 			t.Errorf("flightpath dev-app prod-db: block %+v, reason %q; want prod-db's filters", fp.Block, fp.Reason)
 		}
+	}
+	ociRestart(t, lab)
+}
+
+// ociRestart SIGKILLs the lab's OCI cloud: the supervisor restarts it on
+// its state file with the tenancy, key and address it had, it adopts the
+// dataplane (prod-app still reaches dev-app), and plan, reading the
+// tenancy through the SDK, finds nothing to do.
+func ociRestart(t *testing.T, lab string) {
+	t.Logf("cloud SIGKILLed: the supervisor's new cloud process runs after %s", killCloud(t, lab).Round(time.Millisecond))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		out, _, err := run(t, "plan", "-t", ociTransit, "--lab", lab)
+		if err == nil && strings.TrimSpace(out) == "no changes: the accounts match the intent" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("plan after the restart: %v\n%s", err, out)
+		}
+		time.Sleep(100 * time.Millisecond) // the new process answers once it listens; bounded
+	}
+	cm := checkMatrix(t, lab)
+	if cm.Mismatches() != 0 {
+		t.Errorf("after the restart %d pairs are not as expected", cm.Mismatches())
 	}
 }
 

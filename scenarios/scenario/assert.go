@@ -234,6 +234,9 @@ func (r *run) session(ctx context.Context, a *Session) (string, string) {
 			if !strings.EqualFold(s.State, a.State) {
 				return fmt.Sprintf("session %s is %s, want %s", a.Peer, strings.ToLower(s.State), a.State), detail
 			}
+			if a.BFD != "" && !strings.EqualFold(s.BFD, a.BFD) {
+				return fmt.Sprintf("session %s's BFD is %q, want %s", a.Peer, strings.ToLower(s.BFD), a.BFD), detail + ", BFD " + s.BFD
+			}
 			return "", detail
 		}
 	}

@@ -253,13 +253,16 @@ func (d *decoder) route(n *yaml.Node, path string) *Route {
 var sessionStates = []string{"established", "idle", "active", "connect", "opensent", "openconfirm"}
 
 func (d *decoder) session(n *yaml.Node, path string) *Session {
-	m := d.fields(n, path, []string{"gateway", "peer", "state", "within"})
+	m := d.fields(n, path, []string{"gateway", "peer", "state", "bfd", "within"})
 	if m == nil || !d.required(n, path, m, "gateway", "peer") {
 		return nil
 	}
 	s := &Session{Gateway: d.str(m["gateway"], path+".gateway"), Peer: d.str(m["peer"], path+".peer"), State: "established", Within: d.within(m, path)}
 	if v := m["state"]; v != nil {
 		s.State = d.oneOf(v, path+".state", sessionStates...)
+	}
+	if v := m["bfd"]; v != nil {
+		s.BFD = d.oneOf(v, path+".bfd", "up", "down", "init", "admindown")
 	}
 	return s
 }

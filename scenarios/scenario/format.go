@@ -136,7 +136,10 @@ type Session struct {
 	Gateway string
 	Peer    string
 	State   string
-	Within  time.Duration
+	// BFD, when set, is the state its BFD session must have too (up,
+	// down, init, admindown): a failover test waits for BFD up first.
+	BFD    string
+	Within time.Duration
 }
 
 // FlightPath asserts FlightPath's verdict for a flow and, when blocked, a

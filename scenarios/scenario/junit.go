@@ -49,9 +49,9 @@ type junitProperty struct {
 }
 
 type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
+	Name      string `xml:"name,attr"`
+	Classname string `xml:"classname,attr"`
+	Time      string `xml:"time,attr"`
 	// Error is a case skipped after a failed action (type skipped).
 	Error   *junitMessage `xml:"error"`
 	Failure *junitMessage `xml:"failure"`

@@ -106,16 +106,45 @@ func (r *run) reach(ctx context.Context, a *Reach) (string, string) {
 		}
 		return "", fmt.Sprintf("%d pairs as simulate says, %d reach", len(m.Cells), m.Reached())
 	}
-	src, dst, err := r.targets(ctx, a.From, a.To)
+	if len(a.Pairs) > 0 {
+		var bad, all []string
+		for _, pr := range a.Pairs {
+			seen, detail, err := r.ping(ctx, pr[0], pr[1])
+			if err != nil {
+				return err.Error(), strings.Join(all, "\n")
+			}
+			all = append(all, detail)
+			if seen != a.Expect {
+				bad = append(bad, detail)
+			}
+		}
+		if len(bad) > 0 {
+			return fmt.Sprintf("%d of %d pairs not %s: %s", len(bad), len(a.Pairs), word(a.Expect), strings.Join(bad, "; ")), strings.Join(all, "\n")
+		}
+		return "", fmt.Sprintf("all %d pairs %s", len(a.Pairs), word(a.Expect)) + "\n" + strings.Join(all, "\n")
+	}
+	seen, detail, err := r.ping(ctx, a.From, a.To)
 	if err != nil {
 		return err.Error(), ""
 	}
+	if seen != a.Expect {
+		return fmt.Sprintf("expected %s, saw %s", word(a.Expect), word(seen)), detail
+	}
+	return "", detail
+}
+
+// ping sends up to three echo requests from one target to another.
+func (r *run) ping(ctx context.Context, from, to string) (bool, string, error) {
+	src, dst, err := r.targets(ctx, from, to)
+	if err != nil {
+		return false, "", err
+	}
 	if src.Shared {
-		return fmt.Sprintf("%s shares its namespace with other internet hosts: check it with connect, which binds its address", a.From), ""
+		return false, "", fmt.Errorf("%s shares its namespace with other internet hosts: check it with connect, which binds its address", from)
 	}
 	p, err := probe.NewPinger(src.Namespace)
 	if err != nil {
-		return err.Error(), ""
+		return false, "", err
 	}
 	defer p.Close()
 	seen := false
@@ -123,11 +152,7 @@ func (r *run) reach(ctx context.Context, a *Reach) (string, string) {
 		_, err := p.Ping(dst.Address, seq, 500*time.Millisecond)
 		seen = err == nil
 	}
-	detail := fmt.Sprintf("ping %s -> %s (%s): %s", a.From, a.To, dst.Address, word(seen))
-	if seen != a.Expect {
-		return fmt.Sprintf("expected %s, saw %s", word(a.Expect), word(seen)), detail
-	}
-	return "", detail
+	return seen, fmt.Sprintf("ping %s -> %s (%s): %s", from, to, dst.Address, word(seen)), nil
 }
 
 func word(reach bool) string {
@@ -281,6 +306,9 @@ func describeStep(s Step) string {
 	case s.Reach != nil && s.Reach.Simulate:
 		return "reach: every pair as simulate says"
 	case s.Reach != nil:
+		if len(s.Reach.Pairs) > 0 {
+			return fmt.Sprintf("reach %d pairs %s -> %s are %s", len(s.Reach.Pairs), s.Reach.From, s.Reach.To, word(s.Reach.Expect))
+		}
 		return fmt.Sprintf("reach %s -> %s is %s", s.Reach.From, s.Reach.To, word(s.Reach.Expect))
 	case s.Connect != nil:
 		return fmt.Sprintf("connect %s -> %s:%d is %s", s.Connect.From, s.Connect.To, s.Connect.Port, s.Connect.Expect)

@@ -195,11 +195,40 @@ func (d *decoder) reach(n *yaml.Node, path string) *Reach {
 	if m == nil || !d.required(n, path, m, "from", "to", "expect") {
 		return nil
 	}
-	return &Reach{
-		From: d.str(m["from"], path+".from"), To: d.str(m["to"], path+".to"),
+	a := &Reach{
 		Expect: d.oneOf(m["expect"], path+".expect", "reach", "blocked") == "reach",
 		Within: d.within(m, path),
 	}
+	froms, tos := d.names(m["from"], path+".from"), d.names(m["to"], path+".to")
+	a.From, a.To = strings.Join(froms, ","), strings.Join(tos, ",")
+	if m["from"].Kind == yaml.SequenceNode || m["to"].Kind == yaml.SequenceNode {
+		for _, f := range froms {
+			for _, t := range tos {
+				if f != t {
+					a.Pairs = append(a.Pairs, [2]string{f, t})
+				}
+			}
+		}
+		if len(a.Pairs) == 0 {
+			d.errf(n, path, "the lists make no pair of two different names")
+		}
+	}
+	return a
+}
+
+// names is one name or a non-empty list of names.
+func (d *decoder) names(n *yaml.Node, path string) []string {
+	if n.Kind != yaml.SequenceNode {
+		return []string{d.str(n, path)}
+	}
+	if len(n.Content) == 0 {
+		d.errf(n, path, "want a name or a non-empty list of names")
+	}
+	var out []string
+	for i, c := range n.Content {
+		out = append(out, d.str(c, index(path, i)))
+	}
+	return out
 }
 
 func (d *decoder) connect(n *yaml.Node, path string) *Connect {

@@ -100,7 +100,11 @@ const ExpectFail = -1
 // that a cloud lab's whole matrix is as `simulate` says; Within retries
 // until the deadline.
 type Reach struct {
+	// From and To name a pair; when either is a list, Pairs is every
+	// pair of a source and a different destination (a sub-matrix), and
+	// From and To are the lists as written.
 	From, To string
+	Pairs    [][2]string
 	Expect   bool
 	Simulate bool
 	Within   time.Duration

@@ -19,7 +19,15 @@ func newScenario() *cobra.Command {
 		Use:   "scenario",
 		Short: "Run scenario files: deploy a topology, break it on purpose, assert what must hold (JUnit XML for CI)",
 	}
-	c.AddCommand(newScenarioRun(), newScenarioValidate())
+	c.AddCommand(newScenarioRun(), newScenarioValidate(), &cobra.Command{
+		Use:   "schema",
+		Short: "Print the JSON Schema of scenario files (for editors: # yaml-language-server: $schema=...)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := cmd.OutOrStdout().Write(scenario.Schema())
+			return err
+		},
+	})
 	return c
 }
 

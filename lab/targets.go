@@ -64,6 +64,10 @@ func Targets(ctx context.Context, lab string) (map[string]Target, error) {
 			}
 		}
 	}
+	// The user VPN's laptops, by their uplink address on the internet.
+	for _, l := range cp.Laptops() {
+		out[l.Name] = Target{Namespace: emulator.NamespaceName(lab, l.Name), Address: l.Uplink.Addr()}
+	}
 	// The emulated internet's hosts share one namespace.
 	if inet := cp.Topology.Internet; inet != nil {
 		for _, h := range inet.Hosts {

@@ -137,15 +137,18 @@ func (r *run) shell(ctx context.Context, node, line string, want int) (string, e
 		// az's and gcloud's configuration (the lab's cloud, its login)
 		// live in the lab's state directory and go with the lab.
 		dir := state.Dir(r.lab)
-		env := fmt.Sprintf("export AZURE_CONFIG_DIR=%s CLOUDSDK_CONFIG=%s\neval \"$(%s cloudmock env --lab %s --provider %s)\" || exit 97\n",
-			shellQuote(filepath.Join(dir, "azure")), shellQuote(filepath.Join(dir, "gcloud")), shellQuote(self), r.lab, cliProviders[prog])
+		env := fmt.Sprintf("mcnlab() { %s \"$@\"; }\n", shellQuote(self))
+		if p := cliProviders[prog]; p != "" {
+			env += fmt.Sprintf("export AZURE_CONFIG_DIR=%s CLOUDSDK_CONFIG=%s\neval \"$(%s cloudmock env --lab %s --provider %s)\" || exit 97\n",
+				shellQuote(filepath.Join(dir, "azure")), shellQuote(filepath.Join(dir, "gcloud")), shellQuote(self), r.lab, p)
+		}
 		cmd = exec.CommandContext(ctx, "bash", "-c", env+line)
 	} else {
 		cmd = exec.CommandContext(ctx, self, "exec", "--lab", r.lab, node, "--", "bash", "-c", line)
 	}
-	// What a command line may use: the lab's name and its CA (to verify
-	// the lab's HTTPS servers).
-	cmd.Env = append(os.Environ(), "MCNLAB_LAB="+r.lab, "MCNLAB_CA="+lab.CAFile(r.lab))
+	// What a command line may use: the lab's name, its CA (to verify the
+	// lab's HTTPS servers) and its state directory (for files it keeps).
+	cmd.Env = append(os.Environ(), "MCNLAB_LAB="+r.lab, "MCNLAB_CA="+lab.CAFile(r.lab), "MCNLAB_DIR="+state.Dir(r.lab))
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()

@@ -97,9 +97,10 @@ func (d *decoder) step(n *yaml.Node, path string, nested bool) (Step, bool) {
 }
 
 // cloudCLIs are the programs a cli step may run: the providers' CLIs,
-// and node for OCI, which has no CLI here: its TypeScript SDK (npm
-// oci-core) is the client.
-var cloudCLIs = []string{"aws", "az", "gcloud", "node"}
+// node for OCI, which has no CLI here: its TypeScript SDK (npm oci-core)
+// is the client; and mcnlab's own CLI, whose commands a user runs beside
+// them (vpn login, with a password on standard input).
+var cloudCLIs = []string{"aws", "az", "gcloud", "node", "mcnlab"}
 
 func (d *decoder) cli(n *yaml.Node, path string) string {
 	v := d.str(n, path)
@@ -111,7 +112,7 @@ func (d *decoder) cli(n *yaml.Node, path string) string {
 
 // cliRE finds a cloud CLI run in a command line: at its start or after a
 // shell operator, a $( or a backquote.
-var cliRE = regexp.MustCompile("(?:^|[\\s;|&($`])(aws|az|gcloud|node)\\s")
+var cliRE = regexp.MustCompile("(?:^|[\\s;|&($`])(aws|az|gcloud|node|mcnlab)\\s")
 
 // CLIOf is the first cloud CLI a command line runs, or "".
 func CLIOf(line string) string {

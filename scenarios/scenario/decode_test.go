@@ -79,7 +79,7 @@ func TestParseScenarioErrors(t *testing.T) {
 		{"unknown field", "  - deploy\n  - session: {gateway: g, peer: p, state: up}\n", "s.yaml:5:43: steps[1].session.state: \"up\" is not one of established, idle, active, connect, opensent, openconfirm"},
 		{"missing field", "  - deploy\n  - connect: {from: a, to: b, port: 22}\n", "s.yaml:5:14: steps[1].connect: missing expect"},
 		{"bad port", "  - deploy\n  - connect: {from: a, to: b, port: 70000, expect: open}\n", "s.yaml:5:37: steps[1].connect.port: \"70000\" is not a port (valid: 1-65535)"},
-		{"not a cli", "  - deploy\n  - cli: rm -rf /\n", "s.yaml:5:10: steps[1].cli: \"rm -rf /\" runs no cloud CLI (valid: a command line of aws, az, gcloud, node; use exec for other commands)"},
+		{"not a cli", "  - deploy\n  - cli: rm -rf /\n", "s.yaml:5:10: steps[1].cli: \"rm -rf /\" runs no cloud CLI (valid: a command line of aws, az, gcloud, node, mcnlab; use exec for other commands)"},
 		{"assert in outage", "  - deploy\n  - outage: {from: a, to: b, max: 1s, during: [{reach: simulate}]}\n", "s.yaml:5:49: steps[1].outage.during[0].reach: an outage's steps are faults and actions; put the assertion after the outage"},
 		{"no pair", "  - deploy\n  - reach: {from: [a], to: [a], expect: reach}\n", "s.yaml:5:12: steps[1].reach: the lists make no pair of two different names"},
 		{"empty list", "  - deploy\n  - reach: {from: [], to: b, expect: reach}\n", "s.yaml:5:19: steps[1].reach.from: want a name or a non-empty list of names"},

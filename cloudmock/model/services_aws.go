@@ -113,7 +113,9 @@ func Services(region string) []Service {
 // default region (the empty one) any region's; OCI's services too
 // (OCIServices).
 func ServiceByName(region, name string) (Service, bool) {
-	for _, s := range append(services(), ociServices()...) {
+	// Concat, not append: services() is shared and append could write
+	// into its backing array from concurrent callers.
+	for _, s := range slices.Concat(services(), ociServices()) {
 		if s.Name == name && (region == "" || s.Region == region) {
 			return s, true
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -121,36 +120,18 @@ const (
 )
 
 // PlanAndInstances compiles a cloud lab's topology and reads its
-// instances from the lab's cloud.
+// instances from every account's cloud.
 func PlanAndInstances(ctx context.Context, lab string) (*intent.Plan, map[string]cloud.InstanceInfo, error) {
-	src, err := os.ReadFile(TopologyFile(lab))
+	cl, err := openCloudLab(ctx, lab)
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := topologies.Parse(TopologyFile(lab), src)
+	defer cl.Close()
+	instances, err := cl.instances(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	cp, err := intent.Compile(t)
-	if err != nil {
-		return nil, nil, err
-	}
-	providers, err := Providers(ctx, cp, lab, "")
-	if err != nil {
-		return nil, nil, err
-	}
-	defer CloseProviders(providers)
-	instances := map[string]cloud.InstanceInfo{}
-	for _, p := range providers {
-		inv, err := p.Observe(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		for k, v := range inv.Instances {
-			instances[k] = v
-		}
-	}
-	return cp, instances, nil
+	return cl.plan, instances, nil
 }
 
 // Reachability pings every ordered pair of endpoints of a cloud lab and

@@ -66,6 +66,13 @@ func TestGcloud(t *testing.T) {
 // output containing want) and the server's URL.
 func gcloudOn(t *testing.T) (must func(...string) string, fails func(want string, args ...string), base string) {
 	t.Helper()
+	must, fails, base, _ = gcloudOnCloud(t)
+	return must, fails, base
+}
+
+// gcloudOnCloud is gcloudOn that also returns the served cloud.
+func gcloudOnCloud(t *testing.T) (must func(...string) string, fails func(want string, args ...string), base string, c *model.Cloud) {
+	t.Helper()
 	bin, err := exec.LookPath("gcloud")
 	if err != nil {
 		roottest.Missing(t, "gcloud not installed (Google Cloud SDK)")
@@ -73,7 +80,7 @@ func gcloudOn(t *testing.T) (must func(...string) string, fails func(want string
 	if testing.Short() {
 		t.Skip("slow: starts gcloud")
 	}
-	c := model.New()
+	c = model.New()
 	c.AddAccount(model.Account{ID: project, Provider: model.ProviderGCP})
 	srv := httptest.NewServer(gcp.New(c, gcp.Config{Tokens: map[string]string{"lab-token": project}}))
 	t.Cleanup(srv.Close)
@@ -106,5 +113,5 @@ func gcloudOn(t *testing.T) (must func(...string) string, fails func(want string
 			t.Fatalf("gcloud compute %s: %v, want an error with %q:\n%s", strings.Join(args, " "), err, want, out)
 		}
 	}
-	return must, fails, srv.URL
+	return must, fails, srv.URL, c
 }

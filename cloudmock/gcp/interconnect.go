@@ -77,15 +77,16 @@ func (s *Server) attachmentByName(project, region, name string) (attachment, boo
 	return named(s.attachmentsOf(project, region), name)
 }
 
-// attachmentState works out an attachment's state. A DEDICATED one is
-// ACTIVE at once, carrying packets when adminEnabled. A PARTNER one waits
-// for the partner (PENDING_PARTNER) for Config.PartnerDelay after its
-// creation; the lab's partner then provisions it, and it waits for the
-// customer's activation (PENDING_CUSTOMER) unless adminEnabled
+// attachmentState works out a project's attachment's state. A DEDICATED
+// one is ACTIVE at once, carrying packets when adminEnabled. A PARTNER one
+// waits for the partner (PENDING_PARTNER) until the lab's partner has a
+// line in its region (interconnect_partner.go) and for Config.PartnerDelay
+// after its creation; the partner then provisions it, and it waits for
+// the customer's activation (PENDING_CUSTOMER) unless adminEnabled
 // pre-activated it; active, it has its BGP addresses and the partner's ASN.
 // GCP: https://cloud.google.com/network-connectivity/docs/interconnect/how-to/partner/creating-vlan-attachments — a new attachment is PENDING_PARTNER with a pairing key
 // GCP: https://cloud.google.com/network-connectivity/docs/interconnect/how-to/partner/activating-connections — after the partner provisions it, PENDING_CUSTOMER until activated (adminEnabled), then ACTIVE; pre-activation skips PENDING_CUSTOMER
-func (s *Server) attachmentState(a attachment) attachment {
+func (s *Server) attachmentState(project string, a attachment) attachment {
 	on := a.AdminEnabled != nil && *a.AdminEnabled
 	if a.Type == "DEDICATED" {
 		a.State, a.OperationalStatus = "ACTIVE", "OS_UNPROVISIONED"
@@ -95,11 +96,11 @@ func (s *Server) attachmentState(a attachment) attachment {
 		return a
 	}
 	created, err := time.Parse("2006-01-02T15:04:05.000-07:00", a.CreationTimestamp)
-	if err == nil && s.now().Sub(created) < s.cfg.PartnerDelay {
+	if (err == nil && s.now().Sub(created) < s.cfg.PartnerDelay) || s.partnerLine(project, a.Region) == "" {
 		a.State, a.OperationalStatus, a.CloudRouterIPAddress, a.CustomerRouterIPAddress = "PENDING_PARTNER", "OS_UNPROVISIONED", "", ""
 		return a
 	}
-	a.PartnerMetadata = &partnerMeta{PartnerName: "mcnlab", InterconnectName: "mcnlab-partner-" + a.Region, PortalURL: "https://mcnlab.invalid/partner"}
+	a.PartnerMetadata = &partnerMeta{PartnerName: "mcnlab", InterconnectName: s.partnerLine(project, a.Region), PortalURL: "https://mcnlab.invalid/partner"}
 	a.PartnerASN = labPartnerASN
 	if !on {
 		a.State, a.OperationalStatus = "PENDING_CUSTOMER", "OS_UNPROVISIONED"
@@ -110,7 +111,7 @@ func (s *Server) attachmentState(a attachment) attachment {
 }
 
 func (s *Server) attachmentOut(q *request, a attachment) attachment {
-	a = s.attachmentState(a)
+	a = s.attachmentState(q.project, a)
 	path := attachmentPath(q.project, a.Region, a.Name)
 	a.Kind, a.ID, a.SelfLink = "compute#interconnectAttachment", numericID(path), q.selfLink(path)
 	a.Router = q.selfLink(a.Router)
@@ -146,12 +147,14 @@ func (s *Server) storeAttachment(q *request, a attachment, drop bool) *apiError 
 	if !ok {
 		return notFound(a.Router)
 	}
-	v := ""
-	if !drop {
+	attrs := map[string]string{attachmentAttr + a.Region + "/" + a.Name: ""}
+	if drop {
+		attrs[attachmentStatusAttr+a.Region+"/"+a.Name] = "" // and what the dataplane saw of it
+	} else {
 		b, _ := json.Marshal(a)
-		v = string(b)
+		attrs[attachmentAttr+a.Region+"/"+a.Name] = string(b)
 	}
-	return fromModelErr(s.cloud.SetAttrs(q.project, r.Network, map[string]string{attachmentAttr + a.Region + "/" + a.Name: v}), a.Router)
+	return fromModelErr(s.cloud.SetAttrs(q.project, r.Network, attrs), a.Router)
 }
 
 // patchAttachment changes what a customer may: adminEnabled (activating a

@@ -167,11 +167,11 @@ type interconnect struct {
 	SelfLink             string `json:"selfLink"`
 }
 
-// interconnects are the project's lab lines by name.
+// interconnects are the project's lab lines by name, not the partner's.
 func (s *Server) interconnects(project string) map[string]model.DXConnection {
 	out := map[string]model.DXConnection{}
 	for _, x := range s.cloud.DXConnections(project) {
-		if nameRE.MatchString(x.Name) {
+		if nameRE.MatchString(x.Name) && x.Tags[PartnerLineTag] != "true" {
 			out[x.Name] = x
 		}
 	}

@@ -3,7 +3,6 @@ package gcp_test
 import (
 	"context"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -23,10 +22,8 @@ const partnerDelay = 400 * time.Millisecond
 // once with the lowest free VLAN and a link-local /29 (router .1,
 // customer .2), a taken or out-of-range VLAN and an unknown interconnect
 // are refused. A PARTNER attachment needs a router with ASN 16550 and an
-// edge availability domain; it gets a pairing key UUID/REGION/1, is
-// PENDING_PARTNER until the lab's partner provisions it, then
-// PENDING_CUSTOMER with the partner's metadata, and ACTIVE once the
-// customer sets adminEnabled. A Cloud Router interface takes the
+// edge availability domain (partnerFlow takes one through its states).
+// A Cloud Router interface takes the
 // attachment's address and a BGP peer the customer's; the attachment
 // cannot go while the interface links it.
 func TestInterconnectAttachmentsLibrary(t *testing.T) {
@@ -69,7 +66,7 @@ func TestInterconnectAttachmentsLibrary(t *testing.T) {
 	bad(400, "invalid", &compute.InterconnectAttachment{Name: "p1", Type: "PARTNER", Router: "rp", EdgeAvailabilityDomain: "AVAILABILITY_DOMAIN_1", Mtu: 9000})
 	bad(409, "alreadyExists", &compute.InterconnectAttachment{Name: "a1", Type: "DEDICATED", Interconnect: "global/interconnects/line1", Router: "rd"})
 
-	partnerFlow(t, svc)
+	partnerFlow(t, c, svc)
 	must[*compute.Operation](t)(svc.Routers.Patch(project, region, "rd", &compute.Router{
 		Interfaces: []*compute.RouterInterface{{Name: "ic0", LinkedInterconnectAttachment: "a1"}},
 		BgpPeers:   []*compute.RouterBgpPeer{{Name: "onprem", InterfaceName: "ic0", PeerIpAddress: "169.254.64.2", PeerAsn: 65020}}}).Do())
@@ -83,36 +80,5 @@ func TestInterconnectAttachmentsLibrary(t *testing.T) {
 	must[*compute.Operation](t)(svc.InterconnectAttachments.Delete(project, region, "a1").Do())
 	if agg := must[*compute.InterconnectAttachmentAggregatedList](t)(svc.InterconnectAttachments.AggregatedList(project).Do()); len(agg.Items["regions/us-central1"].InterconnectAttachments) != 1 {
 		t.Fatalf("aggregated attachments %+v", agg.Items)
-	}
-}
-
-// partnerFlow takes a PARTNER attachment through its states.
-func partnerFlow(t *testing.T, svc *compute.Service) {
-	t.Helper()
-	made := time.Now()
-	must[*compute.Operation](t)(svc.InterconnectAttachments.Insert(project, region, &compute.InterconnectAttachment{Name: "p1", Type: "PARTNER",
-		Router: "rp", EdgeAvailabilityDomain: "AVAILABILITY_DOMAIN_1"}).Do())
-	p := must[*compute.InterconnectAttachment](t)(svc.InterconnectAttachments.Get(project, region, "p1").Do())
-	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/us-central1/1$`).MatchString(p.PairingKey) || p.AdminEnabled {
-		t.Fatalf("partner attachment %+v", p)
-	}
-	if time.Since(made) < partnerDelay && (p.State != "PENDING_PARTNER" || p.CloudRouterIpAddress != "") {
-		t.Fatalf("partner attachment before the partner: %s %q", p.State, p.CloudRouterIpAddress)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for p.State == "PENDING_PARTNER" {
-		if time.Now().After(deadline) {
-			t.Fatal("the lab's partner never provisioned p1")
-		}
-		time.Sleep(50 * time.Millisecond) // polling the attachment's state, bounded
-		p = must[*compute.InterconnectAttachment](t)(svc.InterconnectAttachments.Get(project, region, "p1").Do())
-	}
-	if p.State != "PENDING_CUSTOMER" || p.PartnerMetadata == nil || p.PartnerMetadata.PartnerName != "mcnlab" {
-		t.Fatalf("provisioned partner attachment %+v", p)
-	}
-	must[*compute.Operation](t)(svc.InterconnectAttachments.Patch(project, region, "p1", &compute.InterconnectAttachment{AdminEnabled: true}).Do())
-	p = must[*compute.InterconnectAttachment](t)(svc.InterconnectAttachments.Get(project, region, "p1").Do())
-	if p.State != "ACTIVE" || p.OperationalStatus != "OS_ACTIVE" || p.PartnerAsn != 65500 || p.CloudRouterIpAddress != "169.254.64.9/29" {
-		t.Fatalf("activated partner attachment %+v", p)
 	}
 }

@@ -3,6 +3,7 @@ package gcp
 import (
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
@@ -123,7 +124,8 @@ type Attachment struct {
 	Network, Region string
 	// GlobalRouting: the network's dynamic routing mode is GLOBAL.
 	GlobalRouting bool
-	// Line is the name of the lab's private line (the interconnect).
+	// Line is the name of the lab's private line: the interconnect of a
+	// DEDICATED attachment, the partner's line of a PARTNER one.
 	Line string
 	// Cloud and Customer are the Cloud Router's and the customer
 	// router's addresses on the attachment (a /29).
@@ -133,21 +135,31 @@ type Attachment struct {
 	BGP *BGPSession
 }
 
-// Attachments returns a project's active DEDICATED VLAN attachments (on
-// an interconnect, adminEnabled) as the dataplane realizes them, by ID.
+// Attachments returns a project's VLAN attachments that carry packets,
+// as the dataplane realizes them, by ID: the active DEDICATED ones (on an
+// interconnect, adminEnabled) and the ACTIVE PARTNER ones, over the lab's
+// partner line of their region, with the session the partner's router
+// holds with the Cloud Router (interconnect_partner.go).
 // GCP: https://cloud.google.com/network-connectivity/docs/interconnect/how-to/dedicated/creating-vlan-attachments — a Dedicated Interconnect VLAN attachment carries traffic once enabled
+// GCP: https://cloud.google.com/network-connectivity/docs/interconnect/how-to/partner/activating-connections — a Partner Interconnect attachment carries traffic once the partner provisioned it and the customer activated it
 func Attachments(c *model.Cloud, project string) []Attachment {
-	s := &Server{cloud: c}
+	s := &Server{cloud: c, now: time.Now}
 	var out []Attachment
 	for _, a := range s.attachmentsOf(project, "") {
+		a = s.attachmentState(project, a)
 		cloud, err1 := netip.ParsePrefix(a.CloudRouterIPAddress)
 		customer, err2 := netip.ParsePrefix(a.CustomerRouterIPAddress)
 		r, ok := s.routerByName(project, a.Region, model.GCPName(a.Router))
-		if a.Type != "DEDICATED" || a.AdminEnabled == nil || !*a.AdminEnabled || a.Interconnect == "" || err1 != nil || err2 != nil || !ok {
+		line := model.GCPName(a.Interconnect)
+		if a.Type == "PARTNER" {
+			line = s.partnerLine(project, a.Region)
+		}
+		if a.AdminEnabled == nil || !*a.AdminEnabled || a.State != "ACTIVE" || line == "" || err1 != nil || err2 != nil || !ok {
 			continue
 		}
 		path := attachmentPath(project, a.Region, a.Name)
-		x := Attachment{ID: path, Project: project, Network: r.Network, Region: a.Region, Line: model.GCPName(a.Interconnect), Cloud: cloud, Customer: customer,
+		r = s.withManaged(project, r)
+		x := Attachment{ID: path, Project: project, Network: r.Network, Region: a.Region, Line: line, Cloud: cloud, Customer: customer,
 			BGP: s.session(project, r, interfaceOn(r, "", path))}
 		if n, err := c.Network(project, r.Network); err == nil {
 			x.GlobalRouting = n.Attrs[attrRouting] == "GLOBAL"

@@ -109,8 +109,10 @@ func (s *Server) routerByName(project, region, name string) (router, bool) {
 	return named(s.routersOf(project, region), name)
 }
 
-// routerOut makes a stored router's links absolute under the request's base.
+// routerOut makes a stored router's links absolute under the request's
+// base, with what its PARTNER attachments manage on it.
 func (s *Server) routerOut(q *request, r router) router {
+	r = s.withManaged(q.project, r)
 	r.Kind, r.SelfLink = "compute#router", q.selfLink(routerPath(q.project, r.Region, r.Name))
 	r.ID = numericID(routerPath(q.project, r.Region, r.Name))
 	r.Network = q.selfLink(r.Network)
@@ -202,6 +204,7 @@ func (s *Server) patchRouter(q *request, region string, cur router) *apiError {
 // cur is the router it replaces, if any.
 // GCP: https://cloud.google.com/compute/docs/reference/rest/v1/routers/insert — name, network, bgp.asn
 func (s *Server) putRouter(q *request, region string, in router, cur *router) *apiError {
+	withoutManaged(&in)
 	if err := checkName("resource.name", in.Name); err != nil {
 		return err
 	}

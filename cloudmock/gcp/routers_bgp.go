@@ -320,14 +320,18 @@ type statusRoute struct {
 	Priority         int    `json:"priority"`
 	NextHopIP        string `json:"nextHopIp"`
 	NextHopVPNTunnel string `json:"nextHopVpnTunnel,omitempty"`
-	RouteType        string `json:"routeType"`
+	// NextHopInterconnectAttachment is the attachment a learned route
+	// came over.
+	NextHopInterconnectAttachment string `json:"nextHopInterconnectAttachment,omitempty"`
+	RouteType                     string `json:"routeType"`
 }
 
 // bgpStatus returns the router's peers' status and its best routes: the
-// routes its tunnels' sessions learned (model.VPNConnection.Routes, which
-// the dataplane records). A peer whose session the dataplane has not seen
+// routes its tunnels' and attachments' sessions learned, as the dataplane
+// records them. A peer whose session the dataplane has not seen
 // Established is reported DOWN.
 func (s *Server) bgpStatus(q *request, r router) ([]peerStatus, []statusRoute) {
+	r = s.withManaged(q.project, r)
 	peers := []peerStatus{}
 	best := []statusRoute{}
 	prio := func(p bgpPeer) int {
@@ -339,22 +343,32 @@ func (s *Server) bgpStatus(q *request, r router) ([]peerStatus, []statusRoute) {
 	}
 	for _, p := range r.BGPPeers {
 		st := peerStatus{Name: p.Name, IPAddress: p.IPAddress, PeerIPAddress: p.PeerIPAddress, Status: "DOWN", State: "Active", StatusReason: "STATUS_REASON_UNSPECIFIED"}
-		var tunnel string
+		var tunnel, attachment string
 		for _, f := range r.Interfaces {
 			if f.Name == p.InterfaceName && f.LinkedVPNTunnel != "" {
 				tunnel, st.LinkedVPNTunnel = f.LinkedVPNTunnel, q.selfLink(f.LinkedVPNTunnel)
+			}
+			if f.Name == p.InterfaceName && f.LinkedInterconnectAttachment != "" {
+				attachment = f.LinkedInterconnectAttachment
 			}
 		}
 		if p.Enable == "FALSE" {
 			st.State = "Idle"
 		}
 		// The session is as the dataplane's BGP speaker sees it
-		// (model.VPNConnection.BGP, which the realizer records).
-		if v, err := s.cloud.VPNConnection(q.project, tunnel); err == nil && p.Enable != "FALSE" && v.BGP == model.VPNUp {
-			st.Status, st.State, st.NumLearnedRoutes = "UP", "Established", len(v.Routes)
-			for _, d := range v.Routes {
-				best = append(best, statusRoute{Kind: "compute#route", Network: q.selfLink(r.Network), DestRange: d.String(), Priority: 100,
-					NextHopIP: p.PeerIPAddress, NextHopVPNTunnel: q.selfLink(tunnel), RouteType: "BGP"})
+		// (model.VPNConnection.BGP, or an attachment's status, which the
+		// realizer records).
+		up, learned := s.sessionSeen(q.project, r, tunnel, attachment)
+		if up && p.Enable != "FALSE" {
+			st.Status, st.State, st.NumLearnedRoutes = "UP", "Established", len(learned)
+			for _, d := range learned {
+				rt := statusRoute{Kind: "compute#route", Network: q.selfLink(r.Network), DestRange: d, Priority: 100, NextHopIP: p.PeerIPAddress, RouteType: "BGP"}
+				if tunnel != "" {
+					rt.NextHopVPNTunnel = q.selfLink(tunnel)
+				} else {
+					rt.NextHopInterconnectAttachment = q.selfLink(attachment)
+				}
+				best = append(best, rt)
 			}
 		}
 		for _, d := range s.advertisedPrefixes(q.project, r, p) {
@@ -363,6 +377,29 @@ func (s *Server) bgpStatus(q *request, r router) ([]peerStatus, []statusRoute) {
 		peers = append(peers, st)
 	}
 	return peers, best
+}
+
+// sessionSeen is what the dataplane recorded of the session on a tunnel
+// (model.VPNConnection) or an attachment (SetAttachmentStatus): whether it
+// is Established and the prefixes it learned.
+// GCP: https://cloud.google.com/compute/docs/reference/rest/v1/routers/getRouterStatus — bgpPeerStatus[].state, numLearnedRoutes; bestRoutes with nextHopVpnTunnel or nextHopInterconnectAttachment
+func (s *Server) sessionSeen(project string, r router, tunnel, attachment string) (bool, []string) {
+	if tunnel != "" {
+		v, err := s.cloud.VPNConnection(project, tunnel)
+		if err != nil || v.BGP != model.VPNUp {
+			return false, nil
+		}
+		var out []string
+		for _, d := range v.Routes {
+			out = append(out, d.String())
+		}
+		return true, out
+	}
+	if attachment == "" {
+		return false, nil
+	}
+	st := s.attachmentStatus(project, r.Network, r.Region, model.GCPName(attachment))
+	return st.Up, st.Learned
 }
 
 // routerRef resolves a resource's required router field to a router of

@@ -11,6 +11,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	cmgcp "github.com/mcnlab/mcnlab/cloudmock/gcp"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 	"github.com/mcnlab/mcnlab/emulator/netns"
 )
@@ -34,7 +35,11 @@ func provisionCircuits(cloud *model.Cloud, opts Options) (map[string]Circuit, er
 		}
 		names[[2]string{c.Account, c.Name}] = true
 		ends[[2]string{c.Namespace, c.Interface}] = true
-		x, err := cloud.ProvisionDXConnectionAt(c.Account, model.Place{Region: c.Region}, c.Name, nil)
+		var tags map[string]string
+		if c.Partner {
+			tags = map[string]string{cmgcp.PartnerLineTag: "true"}
+		}
+		x, err := cloud.ProvisionDXConnectionAt(c.Account, model.Place{Region: c.Region}, c.Name, tags)
 		if err != nil {
 			return nil, fmt.Errorf("circuit %s: provision its connection: %w", c.Name, err)
 		}
@@ -54,6 +59,8 @@ func checkCircuit(c Circuit) error {
 		return fmt.Errorf("circuit %s: no account", c.Name)
 	case !strings.HasPrefix(c.Namespace, "mcn-") || strings.ContainsAny(c.Namespace, "/ \t\n"):
 		return fmt.Errorf("circuit %s: namespace %q is not a lab namespace (mcn-...)", c.Name, c.Namespace)
+	case c.Partner && c.Region == "":
+		return fmt.Errorf("circuit %s: a partner line needs a region", c.Name)
 	case c.Interface == "" || len(c.Interface) > 15 || c.Interface == "." || c.Interface == ".." ||
 		strings.ContainsAny(c.Interface, "/: \t\n"):
 		return fmt.Errorf("circuit %s: %q is not an interface name (1 to 15 bytes, no '/', ':' or spaces)", c.Name, c.Interface)

@@ -35,6 +35,14 @@ func (b gcpBearer) RoundTrip(r *http.Request) (*http.Response, error) {
 // newGCPLab makes a gcpLab, its options changed by opts.
 func newGCPLab(t *testing.T, opts ...func(*Options)) gcpLab {
 	t.Helper()
+	return newGCPLabWith(t, cmgcp.Config{}, opts...)
+}
+
+// newGCPLabWith is newGCPLab with the front-end's configuration cfg (its
+// token is the lab's).
+func newGCPLabWith(t *testing.T, cfg cmgcp.Config, opts ...func(*Options)) gcpLab {
+	t.Helper()
+	cfg.Tokens = map[string]string{"lab-token": gcpProject}
 	c := model.New()
 	c.AddAccount(model.Account{ID: acct, Limits: model.DefaultLimits()})
 	c.AddAccount(model.Account{ID: gcpProject, Provider: model.ProviderGCP})
@@ -43,7 +51,7 @@ func newGCPLab(t *testing.T, opts ...func(*Options)) gcpLab {
 			f(o)
 		}
 	})
-	ts := httptest.NewServer(l.r.InForce(cmgcp.New(c, cmgcp.Config{Tokens: map[string]string{"lab-token": gcpProject}})))
+	ts := httptest.NewServer(l.r.InForce(cmgcp.New(c, cfg)))
 	t.Cleanup(ts.Close)
 	svc, err := compute.NewService(context.Background(), option.WithEndpoint(ts.URL+"/compute/v1/"),
 		option.WithHTTPClient(&http.Client{Transport: gcpBearer{ts.Client().Transport}}))

@@ -35,16 +35,17 @@ import (
 
 // icPlan is an attachment the realizer makes true.
 type icPlan struct {
-	id, network, region string
-	global              bool
-	node, ns            string
-	ifRouter            string
-	router              linkEnds // a: the router's end, b: the attachment's
-	circuit             Circuit
-	cloud, customer     netip.Prefix
-	cidrs               []netip.Prefix // the network's subnets, routed to the router
-	bgp                 *cmgcp.BGPSession
-	key                 string
+	id, project     string
+	network, region string
+	global          bool
+	node, ns        string
+	ifRouter        string
+	router          linkEnds // a: the router's end, b: the attachment's
+	circuit         Circuit
+	cloud, customer netip.Prefix
+	cidrs           []netip.Prefix // the network's subnets, routed to the router
+	bgp             *cmgcp.BGPSession
+	key             string
 }
 
 // liveIC is a realized attachment and the watcher of what its bgpd learns.
@@ -68,7 +69,7 @@ func (r *Realizer) planGCPAttachments(p *plan, s *snapshot, nets map[string]mode
 		}
 		taken[c.Name] = true
 		h := s.handle(a.ID)
-		x := &icPlan{id: a.ID, network: a.Network, region: a.Region, global: a.GlobalRouting, node: "ica-" + h, ns: emulator.NamespaceName(r.opts.Lab, "ica-"+h),
+		x := &icPlan{id: a.ID, project: a.Project, network: a.Network, region: a.Region, global: a.GlobalRouting, node: "ica-" + h, ns: emulator.NamespaceName(r.opts.Lab, "ica-"+h),
 			ifRouter: "ic-" + h, router: r.keptLink(keep, "ica/"+a.ID), circuit: c, cloud: a.Cloud, customer: a.Customer, bgp: a.BGP}
 		for _, id := range sortedKeys(s.subnets) {
 			if sn := s.subnets[id]; sn.NetworkID == a.Network && sn.Prefix.IsValid() {
@@ -124,6 +125,9 @@ func (r *Realizer) removeIC(v *liveIC) error {
 	}
 	r.icLearned.Delete(v.plan.id)
 	var errs []error
+	if err := cmgcp.SetAttachmentStatus(r.cloud, v.plan.project, v.plan.region, model.GCPName(v.plan.id), false, nil); err != nil {
+		errs = append(errs, fmt.Errorf("realize: attachment %s: forget its session: %w", v.plan.id, err))
+	}
 	if rt := r.live.routers[v.plan.network]; rt != nil {
 		errs = append(errs, rt.delLink(v.plan.ifRouter))
 		rt.forgetDev(v.plan.ifRouter)
@@ -212,24 +216,42 @@ func (r *Realizer) wireIC(x *icPlan, ns *liveNS, rt *liveRouter) error {
 }
 
 // watchIC keeps what the attachment's bgpd installed (protocol bgp) as
-// its learned routes, asking for a pass when they change, until stopped.
+// its learned routes, asking for a pass when they change, and records
+// them on the attachment with, every second, whether bgpd's session is
+// Established (getRouterStatus reports both), until stopped.
+// GCP: https://cloud.google.com/compute/docs/reference/rest/v1/routers/getRouterStatus — the router's BGP peers' state and learned routes
 func (r *Realizer) watchIC(v *liveIC) {
 	defer close(v.done)
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
 	var last []netip.Prefix
-	for {
+	up, changed := false, false
+	for tick := 0; ; tick++ {
 		select {
 		case <-v.stop:
 			return
 		case <-t.C:
 		}
-		got, err := bgpRoutes(v.ns.nl)
-		if err != nil || slices.Equal(got, last) {
-			continue
+		if tick%5 == 0 && v.plan.bgp != nil {
+			now := r.icSessionUp(v.plan)
+			changed = changed || now != up
+			up = now
 		}
-		last = got
-		r.icLearned.Store(v.plan.id, got)
-		r.poke()
+		if got, err := bgpRoutes(v.ns.nl); err == nil && !slices.Equal(got, last) {
+			last, changed = got, true
+			r.icLearned.Store(v.plan.id, got)
+			r.poke()
+		}
+		if changed && cmgcp.SetAttachmentStatus(r.cloud, v.plan.project, v.plan.region, model.GCPName(v.plan.id), up, last) == nil {
+			changed = false
+		}
 	}
+}
+
+// icSessionUp reports whether the attachment's bgpd has its session with
+// the peer Established.
+func (r *Realizer) icSessionUp(x *icPlan) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return bgpState(ctx, filepath.Join(emulator.NodeDir(r.opts.Lab, x.node), "frr"), x.bgp.PeerAddr.String()) == "Established"
 }

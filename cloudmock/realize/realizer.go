@@ -76,6 +76,12 @@ type Circuit struct {
 	Namespace string // the site's namespace: mcn-...
 	Interface string // the line's interface in Namespace, made by the realizer
 	Region    string // the region of the line's location ("" the default region)
+	// Partner: the line is the lab's partner provider's (GCP Partner
+	// Interconnect), not the account's own interconnect: the partner
+	// provisions the account's PARTNER VLAN attachments of Region over
+	// it, and the router at Namespace is the partner's, which speaks BGP
+	// with the Cloud Router (cloudmock/gcp interconnect_partner.go).
+	Partner bool
 }
 
 // Realizer keeps the dataplane in step with one Cloud. Create it with New

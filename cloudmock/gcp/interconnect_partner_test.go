@@ -22,7 +22,8 @@ import (
 // adminEnabled, with partnerAsn 65500. Active, the Cloud Router shows
 // the interface and BGP peer the attachment manages (to the partner's
 // router at customerRouterIpAddress, ASN 65500), which a customer's
-// patch of the router leaves alone; getRouterStatus reports the peer
+// patch of the router leaves alone, and an interface of the customer's
+// on the attachment is refused (400 invalid); getRouterStatus reports the peer
 // DOWN until the dataplane records its session Established with a
 // learned prefix, then UP with the prefix in bestRoutes and
 // bestRoutesForRouter, next hop the attachment.
@@ -64,6 +65,8 @@ func partnerFlow(t *testing.T, c *model.Cloud, svc *compute.Service) {
 	rp.Description = "edited"
 	must[*compute.Operation](t)(svc.Routers.Patch(project, region, "rp", rp).Do())
 	managedPeer(t, svc)
+	_, err := svc.Routers.Patch(project, region, "rp", &compute.Router{Interfaces: []*compute.RouterInterface{{Name: "mine", LinkedInterconnectAttachment: "p1"}}}).Do()
+	wantReason(t, err, 400, "invalid")
 	peerStatus(t, svc, "DOWN", 0, nil)
 	if err := gcp.SetAttachmentStatus(c, project, region, "p1", true, []netip.Prefix{netip.MustParsePrefix("172.16.2.0/24")}); err != nil {
 		t.Fatal(err)

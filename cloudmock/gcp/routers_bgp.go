@@ -135,6 +135,10 @@ func (s *Server) checkInterface(q *request, region, self string, f *routerInterf
 		if a.Router != self {
 			return netip.Prefix{}, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.interfaces.linkedInterconnectAttachment': '%s'. The attachment is associated with router '%s', not this router.", ap, a.Router)
 		}
+		if a.Type == "PARTNER" {
+			// The lab's partner is Layer 3: the attachment manages the router's interface on it (interconnect_partner.go).
+			return netip.Prefix{}, fail(http.StatusBadRequest, "invalid", "Invalid value for field 'resource.interfaces.linkedInterconnectAttachment': '%s'. The interface on a Layer 3 PARTNER attachment is managed by the attachment.", ap)
+		}
 		// GCP: https://cloud.google.com/network-connectivity/docs/interconnect/how-to/dedicated/creating-vlan-attachments — the interface takes the attachment's cloudRouterIpAddress
 		if f.IPRange == "" {
 			f.IPRange = a.CloudRouterIPAddress

@@ -225,7 +225,7 @@ func (r *Realizer) watchIC(v *liveIC) {
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
 	var last []netip.Prefix
-	up, changed := false, false
+	up, changed := false, true // the first pass records the session as it is, not as a previous run left it
 	for tick := 0; ; tick++ {
 		select {
 		case <-v.stop:

@@ -351,6 +351,9 @@ func (r *Realizer) ensure(p *plan) error {
 		}
 	}
 	for _, id := range sortedKeys(p.vpns) {
+		if p.vpns[id].tgw != "" {
+			continue // after its transit gateway, below
+		}
 		if err := r.ensureVPN(p.vpns[id]); err != nil {
 			return err
 		}
@@ -367,6 +370,14 @@ func (r *Realizer) ensure(p *plan) error {
 	}
 	for _, id := range sortedKeys(p.tgwPeers) {
 		if err := r.ensureTGWPeer(p.tgwPeers[id]); err != nil {
+			return err
+		}
+	}
+	for _, id := range sortedKeys(p.vpns) {
+		if p.vpns[id].tgw == "" {
+			continue
+		}
+		if err := r.ensureVPN(p.vpns[id]); err != nil {
 			return err
 		}
 	}

@@ -530,6 +530,7 @@ func (r *Realizer) planLinks(p *plan, s *snapshot, nets map[string]model.Network
 		r.linkIndex("igw/" + n)
 	}
 	r.planLinks6(p, keep)
+	r.planOCITunnels(p, s, keep)
 	r.planTransit(p, s, nets, keep)
 	r.planDX(p, s, nets)
 	r.planVPN(p, s, nets, keep)

@@ -106,6 +106,7 @@ func (r *Realizer) planTransit(p *plan, s *snapshot, nets map[string]model.Netwo
 				addrTGW: e.a, addrVPC: e.b, addr6TGW: e.a6, addr6VPC: e.b6, v6: a.Options.IPv6Support})
 		}
 		tp.atts = append(tp.atts, peerAttPlans(p, g.ID)...)
+		tp.atts = append(tp.atts, vpnAttPlans(p, g.ID)...)
 		slices.SortFunc(tp.atts, func(a, b attPlan) int { return strings.Compare(a.id, b.id) })
 		tp.planTables(s)
 		tp.key = fmt.Sprintf("%v|%v|%v", tp.atts, tp.routes, tp.rules)

@@ -59,7 +59,20 @@ type vpnPlan struct {
 	// for Azure's, which the network's effective routes carry.
 	region string
 	global bool
-	key    string
+	// tgw is the transit gateway whose namespace the gateway links to
+	// instead of a network's router (an OCI IPSec connection's DRG,
+	// ocivpn.go); attachment is the connection's attachment to it.
+	tgw, attachment string
+	key             string
+}
+
+// far is the router namespace the gateway's inner link ends in: its
+// transit gateway's or its network's router; nil while it is not live.
+func (r *Realizer) far(x *vpnPlan) *liveRouter {
+	if x.tgw != "" {
+		return r.live.tgws[x.tgw]
+	}
+	return r.live.routers[x.network]
 }
 
 // newVPNPlan is the part of a connection's plan that every provider's
@@ -164,7 +177,7 @@ type liveVPN struct {
 // removeStaleVPNs removes the gateways of connections gone or changed.
 func (r *Realizer) removeStaleVPNs(p *plan) error {
 	return removeEach(r.live.vpns, func(v *liveVPN) (bool, error) {
-		if want, ok := p.vpns[v.plan.id]; ok && want.key == v.plan.key && r.live.routers[v.plan.network] != nil {
+		if want, ok := p.vpns[v.plan.id]; ok && want.key == v.plan.key && r.far(v.plan) != nil {
 			return false, nil
 		}
 		err := r.removeVPN(v)
@@ -190,7 +203,7 @@ func (r *Realizer) removeVPN(v *liveVPN) error {
 	if r.live.inet != nil {
 		errs = append(errs, r.live.inet.delLink(v.plan.ifInet))
 	}
-	if rt := r.live.routers[v.plan.network]; rt != nil {
+	if rt := r.far(v.plan); rt != nil {
 		errs = append(errs, rt.delLink(v.plan.ifRouter))
 		rt.forgetDev(v.plan.ifRouter)
 	}
@@ -229,9 +242,9 @@ func (r *Realizer) ensureVPN(x *vpnPlan) error {
 	if _, ok := r.live.vpns[x.id]; ok {
 		return nil
 	}
-	rt, inet := r.live.routers[x.network], r.live.inet
+	rt, inet := r.far(x), r.live.inet
 	if rt == nil || inet == nil {
-		return fmt.Errorf("realize: VPN connection %s: no router for %s or no internet", x.id, x.network)
+		return fmt.Errorf("realize: VPN connection %s: no router for %s%s or no internet", x.id, x.network, x.tgw)
 	}
 	ns, err := r.freshNS(x.ns)
 	if err != nil {

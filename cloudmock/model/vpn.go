@@ -62,6 +62,11 @@ type VPNConnection struct {
 	// and BGP session (SetVPNStatus): VPNUp, VPNConnecting, or empty where
 	// nothing realizes it.
 	Tunnel, BGP string `json:",omitempty"`
+	// Tunnels are what a realizer saw of each tunnel of a connection it
+	// realizes tunnel by tunnel (OCI's two: SetVPNTunnelStatus and
+	// SetVPNTunnelRoutes), by tunnel index; Tunnel, BGP and Routes then
+	// sum them up.
+	Tunnels []VPNTunnel `json:",omitempty"`
 }
 
 // A VPN connection's tunnel or BGP session as a realizer sees it.
@@ -299,6 +304,10 @@ func (v *VPNConnection) copy(c *Cloud) VPNConnection {
 	out.Meta = c.metaLocked(v.ID)
 	out.Routes = slices.Clone(v.Routes)
 	out.Tags = c.tagsLocked(v.ID)
+	out.Tunnels = slices.Clone(v.Tunnels)
+	for i := range out.Tunnels {
+		out.Tunnels[i].Routes = slices.Clone(v.Tunnels[i].Routes)
+	}
 	return out
 }
 
@@ -351,24 +360,34 @@ func (c *Cloud) AddVPNStaticRoute(account, vpnID string, p netip.Prefix) error {
 func (c *Cloud) SetVPNLearnedRoutes(account, vpnID string, routes []netip.Prefix) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	lim, err := c.limitsLocked(account)
+	v, err := c.learningVPNLocked(account, vpnID, routes)
 	if err != nil {
 		return err
-	}
-	v, err := c.vpnLocked(account, vpnID)
-	if err != nil {
-		return err
-	}
-	if v.StaticRoutesOnly {
-		return errf(CodeInvalidParameter, KindVPNRoute, vpnID, "VPN connection %s uses static routing", vpnID)
-	}
-	if len(routes) > lim.BGPRoutesPerVPN {
-		return errf(CodeLimitExceeded, KindVPNRoute, vpnID, "%d BGP routes exceed the limit of %d for VPN connection %s", len(routes), lim.BGPRoutesPerVPN, vpnID)
 	}
 	v.Routes = slices.Clone(routes)
 	c.emitLocked(KindVPNConnection, OpUpdate, v.ID, account)
 	c.touchPropagatingTablesLocked(v)
 	return nil
+}
+
+// learningVPNLocked is a dynamic VPN that may learn routes: refused for
+// a static one or more routes than the limit.
+func (c *Cloud) learningVPNLocked(account, vpnID string, routes []netip.Prefix) (*VPNConnection, error) {
+	lim, err := c.limitsLocked(account)
+	if err != nil {
+		return nil, err
+	}
+	v, err := c.vpnLocked(account, vpnID)
+	if err != nil {
+		return nil, err
+	}
+	if v.StaticRoutesOnly {
+		return nil, errf(CodeInvalidParameter, KindVPNRoute, vpnID, "VPN connection %s uses static routing", vpnID)
+	}
+	if len(routes) > lim.BGPRoutesPerVPN {
+		return nil, errf(CodeLimitExceeded, KindVPNRoute, vpnID, "%d BGP routes exceed the limit of %d for VPN connection %s", len(routes), lim.BGPRoutesPerVPN, vpnID)
+	}
+	return v, nil
 }
 
 // touchPropagatingTablesLocked tells subscribers that the route tables and

@@ -196,8 +196,8 @@ func (s *Server) releaseTunnels(tenancy, connID string) {
 }
 
 // tunnelOut is tunnel n of a connection. Its status and BGP state are
-// what the realizer saw of the tunnel it realizes (the first: the model's
-// VPN status); DOWN where nothing answers IKE for the CPE.
+// what the realizer saw of it (model.VPNTunnel); DOWN where nothing
+// answers IKE for the CPE.
 // OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/IPSecConnectionTunnel/ — status UP, DOWN, DOWN_FOR_MAINTENANCE, PARTIAL_UP; bgpSessionInfo.bgpState UP or DOWN
 func (s *Server) tunnelOut(v model.VPNConnection, n int) *tunnel {
 	a := v.Attrs
@@ -208,13 +208,17 @@ func (s *Server) tunnelOut(v model.VPNConnection, n int) *tunnel {
 	if g, err := s.cloud.CustomerGateway(v.Account, v.CustomerGatewayID); err == nil {
 		out.CpeIP = g.IP.String()
 	}
-	if n == 0 && v.Tunnel == model.VPNUp {
+	var seen model.VPNTunnel
+	if n < len(v.Tunnels) {
+		seen = v.Tunnels[n]
+	}
+	if seen.Tunnel == model.VPNUp {
 		out.Status = "UP"
 	}
 	if out.Routing == routingBGP {
 		out.BgpSessionInfo = &bgpSession{OracleInterfaceIP: a[tunAttr(n, "oip")], CustomerInterfaceIP: a[tunAttr(n, "cip")],
 			OracleBgpAsn: strconv.Itoa(oracleASN), CustomerBgpAsn: a[tunAttr(n, "asn")], BgpState: "DOWN"}
-		if n == 0 && v.BGP == model.VPNUp {
+		if seen.BGP == model.VPNUp {
 			out.BgpSessionInfo.BgpState = "UP"
 		}
 	}

@@ -118,23 +118,16 @@ func TestAzureVPNGatewayBGP(t *testing.T) {
 // Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/bgp-howto — the on-premises device peers with the gateway's BGP peer IP over the tunnel, eBGP multihop
 func startVPNSite(t *testing.T, lab string, site *roottest.NS, gw netip.Addr) string {
 	t.Helper()
-	return startVPNSiteTo(t, lab, site, gw, vpnKey, vpnAzureBGP, 65515)
-}
-
-// startVPNSiteTo is startVPNSite to a gateway with its key, BGP address
-// and AS.
-func startVPNSiteTo(t *testing.T, lab string, site *roottest.NS, gw netip.Addr, key string, gwBGP netip.Addr, gwASN int64) string {
-	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	dir := emulator.NodeDir(lab, "site")
 	cdir := filepath.Join(dir, "charon")
-	conf := tunnelBGPConf(dir, vpnSiteASN, vpnSiteBGP, gwBGP, gwASN, []netip.Prefix{vpnSiteLAN.Masked()})
+	conf := tunnelBGPConf(dir, vpnSiteASN, vpnSiteBGP, vpnAzureBGP, 65515, []netip.Prefix{vpnSiteLAN.Masked()})
 	d := emulator.FRRDaemon(dir, "site", conf)
 	must[struct{}](t)(struct{}{}, d.Write()) // first: FRR's user must reach dir
 	must[struct{}](t)(struct{}{}, os.MkdirAll(cdir, 0o700))
 	any4 := []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}
-	swan := must[string](t)(ipsec.SwanctlConf([]ipsec.Conn{{Name: "s2s", Local: vpnSiteWAN.Addr(), Remote: gw, PSK: hex.EncodeToString([]byte(key)),
+	swan := must[string](t)(ipsec.SwanctlConf([]ipsec.Conn{{Name: "s2s", Local: vpnSiteWAN.Addr(), Remote: gw, PSK: hex.EncodeToString([]byte(vpnKey)),
 		IKE: []string{topologies.DefaultIKEProposal}, ESP: []string{topologies.DefaultESPProposal}, LocalTS: any4, RemoteTS: any4}}))
 	for name, text := range map[string]string{"swanctl.conf": swan, "strongswan.conf": ipsec.CharonConf(cdir, vpnRouting)} {
 		must[struct{}](t)(struct{}{}, os.WriteFile(filepath.Join(cdir, name), []byte(text), 0o600))
@@ -152,7 +145,7 @@ func startVPNSiteTo(t *testing.T, lab string, site *roottest.NS, gw netip.Addr, 
 	// The LAN's address on the tunnel: what the site sends into it leaves
 	// from its LAN.
 	roottest.AddAddr(t, site.NL, tun, vpnSiteLAN.String())
-	if err := site.NL.RouteReplace(&netlink.Route{Dst: ipNet(netip.PrefixFrom(gwBGP, 32)), LinkIndex: tun.Attrs().Index, Src: vpnSiteBGP.AsSlice()}); err != nil {
+	if err := site.NL.RouteReplace(&netlink.Route{Dst: ipNet(netip.PrefixFrom(vpnAzureBGP, 32)), LinkIndex: tun.Attrs().Index, Src: vpnSiteBGP.AsSlice()}); err != nil {
 		t.Fatal(err)
 	}
 	must[struct{}](t)(struct{}{}, d.Run(ctx, site.Handle, 10*time.Second))

@@ -48,7 +48,7 @@ func (r *Realizer) planGCPTunnels(p *plan, s *snapshot, nets map[string]model.Ne
 			continue
 		}
 		taken[t.Local] = true
-		x := r.newVPNPlan(s, keep, v, v.ID, t.Gateway, t.Network)
+		x := r.newVPNPlan(s, keep, v, v.ID, t.Gateway, t.Network, 0)
 		x.public, x.site, x.psk, x.region, x.global = t.Local, t.Peer, psk, t.Region, t.GlobalRouting
 		for _, id := range sortedKeys(s.subnets) {
 			if sn := s.subnets[id]; sn.NetworkID == t.Network && sn.Prefix.IsValid() {

@@ -238,7 +238,7 @@ type liveState struct {
 	inetRoutes map[netip.Addr]string // public address -> network whose link it goes to
 	dx         map[string]*liveDX    // virtual interface links, by VIF ID
 	uplinks    map[string]bool       // uplinks made, by their internet interface
-	vpns       map[string]*liveVPN   // VPN gateways, by connection ID (vpn.go)
+	vpns       map[string]*liveVPN   // VPN gateways, by connection ID or tunnel (vpnPlan.slot, vpn.go)
 	ics        map[string]*liveIC    // GCP VLAN attachments, by ID (gcpic.go)
 }
 

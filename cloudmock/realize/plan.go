@@ -231,7 +231,7 @@ type plan struct {
 	tgwPeers map[string]*tgwPeerPlan // by peering attachment ID, accepted ones (transit.go)
 	dx       map[string]*dxPlan      // by virtual interface ID, the realized ones
 	vgwDX    map[string]*dxPlan      // by VPN gateway ID: the realized interface its routes use
-	vpns     map[string]*vpnPlan     // by VPN connection ID, the realized ones (vpn.go)
+	vpns     map[string]*vpnPlan     // by VPN connection ID or tunnel (vpnPlan.slot), the realized ones (vpn.go)
 	ics      map[string]*icPlan      // by GCP VLAN attachment ID, the realized ones (gcpic.go)
 	internet bool                    // some network has an internet gateway or a gateway endpoint, or there are uplinks or Options.Internet
 	// endpointDsts are the service CIDRs each network reaches through its
@@ -287,6 +287,11 @@ type attPlan struct {
 	addr6TGW, addr6VPC netip.Prefix
 	v6                 bool   // carries IPv6: a VPC attachment with IPv6 support, or a peering
 	peer               string // a peering attachment's peer gateway (transit.go): addrVPC is its end
+	// vpn and tunnel are the connection and tunnel (n+1) of a link that
+	// is one of an IPSec connection's tunnels (ocivpn.go): the
+	// connection's attachment has one per tunnel.
+	vpn    string
+	tunnel int
 }
 
 type segPlan struct {

@@ -120,9 +120,9 @@ func (r *Realizer) planTransit(p *plan, s *snapshot, nets map[string]model.Netwo
 // AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html — a blackhole route drops matching traffic
 // AWS: https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html — IPv6 support: the attachment carries IPv6 only when enabled
 func (tp *tgwPlan) planTables(s *snapshot) {
-	ifOf := map[string]attPlan{}
+	ifOf := map[string][]attPlan{} // an IPSec connection's attachment has a link per tunnel
 	for _, a := range tp.atts {
-		ifOf[a.id] = a
+		ifOf[a.id] = append(ifOf[a.id], a)
 	}
 	tp.routes = append(tp.routes, kroute{table: localTbl, dst: netip.MustParsePrefix("0.0.0.0/0"), kind: "unreachable"},
 		kroute{table: localTbl, dst: allIPv6, kind: "unreachable"})
@@ -138,7 +138,8 @@ func (tp *tgwPlan) planTables(s *snapshot) {
 		no := firstTbl + i
 		for _, rt := range t.routes {
 			k := kroute{table: no, dst: rt.Destination, kind: "blackhole"}
-			if a, ok := ifOf[rt.AttachmentID]; ok && !rt.Blackhole {
+			if links, ok := ifOf[rt.AttachmentID]; ok && !rt.Blackhole {
+				a := pickLink(s, links, rt.Destination)
 				switch {
 				case !rt.Destination.Addr().Is6():
 					k.kind, k.via, k.dev = "via", a.addrVPC.Addr(), a.ifTGW
@@ -149,14 +150,12 @@ func (tp *tgwPlan) planTables(s *snapshot) {
 			tp.routes = append(tp.routes, k)
 		}
 		for _, id := range t.Associations {
-			a, ok := ifOf[id]
-			if !ok {
-				continue
-			}
 			prio := rulePrio + slices.IndexFunc(tp.atts, func(x attPlan) bool { return x.id == id })
-			tp.rules = append(tp.rules, krule{prio: prio, iif: a.ifTGW, table: no})
-			if a.v6 {
-				tp.rules = append(tp.rules, krule{prio: prio, iif: a.ifTGW, table: no, v6: true})
+			for _, a := range ifOf[id] {
+				tp.rules = append(tp.rules, krule{prio: prio, iif: a.ifTGW, table: no})
+				if a.v6 {
+					tp.rules = append(tp.rules, krule{prio: prio, iif: a.ifTGW, table: no, v6: true})
+				}
 			}
 		}
 	}

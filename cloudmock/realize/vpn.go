@@ -63,7 +63,38 @@ type vpnPlan struct {
 	// instead of a network's router (an OCI IPSec connection's DRG,
 	// ocivpn.go); attachment is the connection's attachment to it.
 	tgw, attachment string
-	key             string
+	// tunnel is n+1 for tunnel n of a connection realized tunnel by
+	// tunnel (OCI's two, ocivpn.go), each by a gateway of its own; 0
+	// where one gateway realizes the connection.
+	tunnel int
+	key    string
+}
+
+// slot names the gateway in the plan and the live state: its
+// connection's ID, and the tunnel's number for one of several.
+func (x *vpnPlan) slot() string {
+	if x.tunnel == 0 {
+		return x.id
+	}
+	return fmt.Sprintf("%s/tunnel%d", x.id, x.tunnel)
+}
+
+// setVPNStatus records what a gateway sees of its tunnel and BGP session
+// on its connection, or on its tunnel of the connection.
+func (r *Realizer) setVPNStatus(x *vpnPlan, tunnel, bgp string) error {
+	if x.tunnel > 0 {
+		return r.cloud.SetVPNTunnelStatus(x.account, x.id, x.tunnel-1, tunnel, bgp)
+	}
+	return r.cloud.SetVPNStatus(x.account, x.id, tunnel, bgp)
+}
+
+// setVPNRoutes records the routes a gateway's bgpd learned on its
+// connection, or on its tunnel of the connection.
+func (r *Realizer) setVPNRoutes(x *vpnPlan, routes []netip.Prefix) error {
+	if x.tunnel > 0 {
+		return r.cloud.SetVPNTunnelRoutes(x.account, x.id, x.tunnel-1, routes)
+	}
+	return r.cloud.SetVPNLearnedRoutes(x.account, x.id, routes)
 }
 
 // far is the router namespace the gateway's inner link ends in: its
@@ -77,12 +108,17 @@ func (r *Realizer) far(x *vpnPlan) *liveRouter {
 
 // newVPNPlan is the part of a connection's plan that every provider's
 // shares: its gateway namespace mcn-<lab>-vng-<handle of the object named
-// by owner> and its two links (to the internet and to network's router),
-// kept across passes.
-func (r *Realizer) newVPNPlan(s *snapshot, keep map[string]bool, v model.VPNConnection, owner, gw, network string) *vpnPlan {
+// by owner> (and -<tunnel> for tunnel, ocivpn.go) and its two links (to
+// the internet and to network's router), kept across passes.
+func (r *Realizer) newVPNPlan(s *snapshot, keep map[string]bool, v model.VPNConnection, owner, gw, network string, tunnel int) *vpnPlan {
+	x := &vpnPlan{id: v.ID, account: v.Account, vgw: gw, network: network, tunnel: tunnel}
 	h := s.handle(owner)
-	return &vpnPlan{id: v.ID, account: v.Account, vgw: gw, network: network, node: vngNode(h), ns: emulator.NamespaceName(r.opts.Lab, vngNode(h)),
-		ifInet: "vi-" + h, ifRouter: "vg-" + h, inet: r.keptLink(keep, "vngi/"+v.ID), router: r.keptLink(keep, "vngr/"+v.ID)}
+	if tunnel > 0 {
+		h = fmt.Sprintf("%s-%d", h, tunnel)
+	}
+	x.node, x.ns, x.ifInet, x.ifRouter = vngNode(h), emulator.NamespaceName(r.opts.Lab, vngNode(h)), "vi-"+h, "vg-"+h
+	x.inet, x.router = r.keptLink(keep, "vngi/"+x.slot()), r.keptLink(keep, "vngr/"+x.slot())
+	return x
 }
 
 // labPSK is a shared key as the lab's charon takes it: in hex, 32 to 128
@@ -129,7 +165,7 @@ func (r *Realizer) planVPN(p *plan, s *snapshot, nets map[string]model.Network, 
 			continue
 		}
 		taken[g.ID] = true
-		x := r.newVPNPlan(s, keep, v, g.ID, g.ID, n.ID)
+		x := r.newVPNPlan(s, keep, v, g.ID, g.ID, n.ID, 0)
 		x.public, x.site, x.psk, x.asn, x.siteASN, x.siteBGP = pub[g.Options.Addresses[0]], cg.IP, psk, g.ASN, cg.ASN, cg.BGPAddr
 		for _, b := range n.CIDRs {
 			x.cidrs = append(x.cidrs, b.Prefix)
@@ -177,16 +213,16 @@ type liveVPN struct {
 // removeStaleVPNs removes the gateways of connections gone or changed.
 func (r *Realizer) removeStaleVPNs(p *plan) error {
 	return removeEach(r.live.vpns, func(v *liveVPN) (bool, error) {
-		if want, ok := p.vpns[v.plan.id]; ok && want.key == v.plan.key && r.far(v.plan) != nil {
+		if want, ok := p.vpns[v.plan.slot()]; ok && want.key == v.plan.key && r.far(v.plan) != nil {
 			return false, nil
 		}
 		err := r.removeVPN(v)
 		// What it learned and saw goes with it (ignored when the
 		// connection is gone).
 		if v.plan.bgp {
-			_ = r.cloud.SetVPNLearnedRoutes(v.plan.account, v.plan.id, nil)
+			_ = r.setVPNRoutes(v.plan, nil)
 		}
-		_ = r.cloud.SetVPNStatus(v.plan.account, v.plan.id, "", "")
+		_ = r.setVPNStatus(v.plan, "", "")
 		return true, err
 	})
 }
@@ -239,7 +275,7 @@ func always[T any](remove func(T) error) func(T) (bool, error) {
 
 // ensureVPN makes a connection's gateway, unless it is live.
 func (r *Realizer) ensureVPN(x *vpnPlan) error {
-	if _, ok := r.live.vpns[x.id]; ok {
+	if _, ok := r.live.vpns[x.slot()]; ok {
 		return nil
 	}
 	rt, inet := r.far(x), r.live.inet
@@ -256,7 +292,7 @@ func (r *Realizer) ensureVPN(x *vpnPlan) error {
 	}
 	v.stop, v.done = make(chan struct{}), make(chan struct{})
 	go r.watchVPN(v)
-	r.live.vpns[x.id] = v
+	r.live.vpns[x.slot()] = v
 	rt.key = ""
 	return nil
 }
@@ -453,7 +489,7 @@ func (r *Realizer) watchVPN(v *liveVPN) {
 		}
 		if tick%5 == 0 {
 			tunnel, bgp := r.vpnStatus(v.plan)
-			_ = r.cloud.SetVPNStatus(v.plan.account, v.plan.id, tunnel, bgp)
+			_ = r.setVPNStatus(v.plan, tunnel, bgp)
 		}
 		if !v.plan.bgp {
 			continue
@@ -462,7 +498,7 @@ func (r *Realizer) watchVPN(v *liveVPN) {
 		if err != nil || slices.Equal(got, last) {
 			continue
 		}
-		if err := r.cloud.SetVPNLearnedRoutes(v.plan.account, v.plan.id, got); err == nil {
+		if err := r.setVPNRoutes(v.plan, got); err == nil {
 			last = got
 		}
 	}

@@ -35,7 +35,7 @@ func TestOCIExample(t *testing.T) {
 // TestOCIRefusals: what OCI accounts cannot have is refused with the
 // file, line and field: an unknown region (with a suggestion), VCNs of
 // one account in two regions, an AWS profile, an egress gateway, an
-// address OCI reserves, a private line to an OCI transit.
+// address OCI reserves, a FireNet egress-subnet (a firewall has one VNIC).
 func TestOCIRefusals(t *testing.T) {
 	src := `name: o
 version: 1
@@ -45,6 +45,13 @@ vpcs:
   v1: {account: a, region: us-ashburn-1, cidr: 10.1.0.0/16, subnets: {gw: 10.1.0.0/24}, workloads: {w: {subnet: gw, address: 10.1.0.1}}}
   v2: {account: a, region: us-ashburn-2, cidr: 10.2.0.0/16, subnets: {gw: 10.2.0.0/24}}
   v3: {account: a, region: eu-frankfurt-1, cidr: 10.3.0.0/16, subnets: {gw: 10.3.0.0/24}, egress: {subnet: gw}}
+  v4: {account: a, region: us-ashburn-1, cidr: 10.4.0.0/16, subnets: {gw: 10.4.0.0/24, out: 10.4.1.0/24}}
+transits:
+  t: {vpc: v4, subnet: gw, asn: 65000, firenet: {firewalls: {fw1: {}}, egress: true, egress-subnet: out, egress-domains: [d]}}
+spokes:
+  s: {vpc: v1, subnet: gw, transit: t}
+domains:
+  d: {members: [s]}
 `
 	_, err := Parse("o.yaml", []byte(src))
 	if err == nil {
@@ -55,6 +62,7 @@ vpcs:
 		`o.yaml:7:28: vpcs.v2.region: unknown OCI region "us-ashburn-2"; did you mean "us-ashburn-1"?`,
 		`o.yaml:8:28: vpcs.v3.region: region eu-frankfurt-1: vcn v1 of oci account a is in us-ashburn-1 (line 6)`,
 		`o.yaml:8:99: vpcs.v3.egress: egress gateways are not built on OCI yet`,
+		`o.yaml:11:101: transits.t.firenet.egress-subnet: on OCI a firewall has one VNIC, in subnet gw, and its egress leaves from that VNIC's reserved public IP: leave egress-subnet out`,
 		`o.yaml:6:126: vpcs.v1.workloads.w.address: 10.1.0.1 is reserved by OCI in subnet gw (10.1.0.0/24): the first two addresses and the last one of a subnet are; use one of 10.1.0.2..10.1.0.254`,
 	} {
 		if !strings.Contains(err.Error(), want) {

@@ -65,10 +65,9 @@ var notBuilt = map[Provider]struct{ vpc, line string }{
 
 // checkAzure checks what the controller cannot build on Azure and GCP
 // yet: an Azure VPC's region must be Azure's (GCP's: checkGCP); private
-// lines (ExpressRoute, Interconnect) are built on AWS only; FireNet
-// egress on an ha transit not on GCP. Transits of different
-// providers peer as those of one do (over their gateways' public
-// addresses).
+// lines (ExpressRoute, Interconnect) are built on AWS only. Transits of
+// different providers peer as those of one do (over their gateways'
+// public addresses).
 func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
 	provider := func(vpc string) Provider {
 		if v := x.vpcs[vpc]; v != nil && x.accounts[v.Account] != nil {
@@ -87,22 +86,6 @@ func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
 		path := join("vpcs", v.Name)
 		if rp := join(path, "region"); pr == ProviderAzure && !c.bad[rp] && azureRegionRE.MatchString(v.Region) && !contains(azureRegions, v.Region) {
 			c.errf(rp, v.Pos, "unknown Azure region %q%s Azure's regions are %s", v.Region, orDot(didYouMean(v.Region, azureRegions)), strings.Join(azureRegions, ", "))
-		}
-	}
-	for _, tr := range cl.Transits {
-		if tr == nil || x.transits[tr.Name] != tr {
-			continue
-		}
-		nb, ok := notBuilt[provider(tr.VPC)]
-		switch {
-		case !ok || tr.FireNet == nil:
-		case provider(tr.VPC) == ProviderGCP && tr.FireNet.Egress && tr.HA:
-			// The firewalls return each flow's replies to the gateway
-			// that sent it by its MAC address, which GCP's API does not
-			// report (its network is routed, not bridged).
-			// GCP: https://cloud.google.com/compute/docs/reference/rest/v1/instances — a network interface has no MAC address field
-			c.errf(join(join(join("transits", tr.Name), "firenet"), "egress"), tr.FireNet.Pos,
-				"egress through the firewalls of an ha transit needs each gateway's MAC address, which GCP does not report; transit %s is in %s %s: set ha: false or egress: false", tr.Name, an(ProviderGCP), nb.vpc)
 		}
 	}
 	for _, s := range cl.Sites {

@@ -239,8 +239,8 @@ func firewallNames(tr *Transit, add func(kind, name, path string, p Pos)) {
 
 // checkFireNetEgress checks egress through the firewalls: egress-subnet,
 // a subnet of the transit's VPC other than its gateway subnet (the
-// firewalls' egress interfaces go there; none on GCP, where the firewalls
-// send egress from their one interface's external address), and the egress domains: defined,
+// firewalls' egress interfaces go there; none on GCP and OCI, where the
+// firewalls send egress from their one interface's public address), and the egress domains: defined,
 // each once, none whose spokes' internet egress an FQDN egress gateway
 // already filters. Both keys need egress: true.
 func (c *checker) checkFireNetEgress(cl *Cloud, tr *Transit, path string, domains []string) {
@@ -261,13 +261,18 @@ func (c *checker) checkFireNetEgress(cl *Cloud, tr *Transit, path string, domain
 			v = x
 		}
 	}
-	gcp := v != nil && slices.ContainsFunc(cl.Accounts, func(a *Account) bool { return a != nil && a.Name == v.Account && a.Provider == ProviderGCP })
+	provider := func(pr Provider) bool {
+		return v != nil && slices.ContainsFunc(cl.Accounts, func(a *Account) bool { return a != nil && a.Name == v.Account && a.Provider == pr })
+	}
+	gcp, oci := provider(ProviderGCP), provider(ProviderOCI)
 	switch {
 	case c.bad[sp] || v == nil:
 	case gcp && f.EgressSubnet != "":
 		// GCP: https://cloud.google.com/vpc/docs/multiple-interfaces-concepts — each of a VM's network interfaces is in a different VPC network
 		c.errf(sp, f.Pos, "on GCP a firewall's network interfaces must be in different VPC networks, so its egress leaves from its interface in subnet %s, with an external address of its own: leave egress-subnet out", tr.Subnet)
-	case gcp:
+	case oci && f.EgressSubnet != "":
+		c.errf(sp, f.Pos, "on OCI a firewall has one VNIC, in subnet %s, and its egress leaves from that VNIC's reserved public IP: leave egress-subnet out", tr.Subnet)
+	case gcp || oci:
 	case f.EgressSubnet == "":
 		c.errf(join(path, "egress"), f.Pos, "egress through the firewalls needs egress-subnet: a public subnet of vpc %s for the firewalls' egress interfaces (each with an elastic IP), such as egress-subnet: %s",
 			v.Name, orName(otherSubnet(v, tr.Subnet), "public"))

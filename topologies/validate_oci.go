@@ -51,8 +51,9 @@ func (c *checker) checkOCIRegion(v *VPC, rp string, first map[string]*VPC) {
 }
 
 // checkOCI checks what the controller cannot build on OCI yet: egress
-// gateways and Public Subnet Filtering in a VCN (FireNet and private
-// lines are refused with Azure's and GCP's, checkAzure).
+// gateways and Public Subnet Filtering in a VCN (private lines are
+// refused with Azure's and GCP's, checkAzure; a firewall's egress-subnet
+// by checkFireNetEgress).
 func (c *checker) checkOCI(cl *Cloud, x *cloudIndex) {
 	for _, v := range cl.VPCs {
 		if v == nil || x.vpcs[v.Name] != v || x.accounts[v.Account] == nil || x.accounts[v.Account].Provider != ProviderOCI {

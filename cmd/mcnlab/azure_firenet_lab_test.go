@@ -34,21 +34,7 @@ func TestAzureFireNetLab(t *testing.T) {
 	}
 	prod, dev := workloadNS(t, lab, "prod-app"), workloadNS(t, lab, "dev-app")
 	src, dst := netip.MustParseAddr("10.1.1.10"), netip.MustParseAddr("10.2.1.10")
-	before := steered(t, lab)
-	if !reach(t, prod, dst, 5) {
-		t.Fatal("prod-app does not reach dev-app")
-	}
-	after := steered(t, lab)
-	var total uint64
-	for fw, n := range after {
-		if d := n - before[fw]; d > 0 {
-			total += d
-			t.Logf("%s: %d packets steered to it for 5 pings", fw, d)
-		}
-	}
-	if total < 10 {
-		t.Fatalf("the firewalls were steered %d packets for 5 echo requests and their replies, want 10 or more: %v -> %v", total, before, after)
-	}
+	steeredPings(t, lab, prod, dst)
 	if got := acceptedFrom(t, prod, dev, dst); got != src {
 		t.Errorf("dev-app saw the connection from %s, want prod-app's own %s", got, src)
 	}

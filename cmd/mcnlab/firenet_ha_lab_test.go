@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/emulator"
 	mcnlab "github.com/mcnlab/mcnlab/lab"
@@ -43,7 +44,8 @@ func fireNetHAEgress(t *testing.T, topology, name string, stop func(t *testing.T
 	inet := emulator.NamespaceName(lab, "inet")
 	eips := map[netip.Addr]string{}
 	for _, fw := range []string{"fw1", "fw2"} {
-		eips[instances[fw].Second.PublicIP] = fw
+		e, _ := intent.FirewallEgressInterface(instances[fw])
+		eips[e.PublicIP] = fw
 	}
 	gws := []string{"transit-1", "transit-2"}
 	before := gatewaySteered(t, lab, instances, gws)

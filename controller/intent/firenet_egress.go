@@ -66,8 +66,10 @@ func (dc *desiredCompiler) firewallEgress(d *cloud.Desired, tr *topologies.Trans
 
 // firewallEgressConfig is the egress part of transit tr's firewalls'
 // policy: nil without egress. It names the transit's gateways (those
-// whose instances are known with a MAC address) so that each firewall
-// returns the replies of a flow to the gateway that sent it: the spokes
+// whose instances are known, with their MAC address where the cloud's
+// API reports one; on GCP, whose API has none, the firewall resolves it
+// by ARP on its LAN: firewall.Resolver) so that each firewall returns
+// the replies of a flow to the gateway that sent it: the spokes
 // balance their egress over both gateways of an HA pair, and each
 // gateway's security group admits only the replies of what it sent.
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html — security groups are stateful: a response to traffic sent out is allowed in; another instance's responses are not
@@ -80,7 +82,7 @@ func (p *Plan) firewallEgressConfig(tr *topologies.Transit, instances map[string
 		e.Interface = FireNetLink
 	}
 	for _, g := range p.GatewaysOf(tr.Name) {
-		if in, ok := instances[g.Key]; ok && in.PrivateIP.IsValid() && in.MAC != "" {
+		if in, ok := instances[g.Key]; ok && in.PrivateIP.IsValid() {
 			e.Gateways = append(e.Gateways, fwmgmt.Gateway{Address: in.PrivateIP, MAC: in.MAC})
 		}
 	}
@@ -96,8 +98,17 @@ func (p *Plan) firewallEgressConfig(tr *topologies.Transit, instances map[string
 // subnet's default route.
 // GCP: https://cloud.google.com/vpc/docs/multiple-interfaces-concepts — each network interface of a VM is in a different VPC network
 // GCP: https://cloud.google.com/compute/docs/ip-addresses#externaladdresses — a VM's interface with an external IP address reaches the internet, its internal address translated one to one
+//
+// And on OCI, where the controller gives an instance one VNIC (its
+// primary): the firewall's reserved public IP is assigned to that VNIC's
+// primary private IP, and the transit subnet's route table already sends
+// 0.0.0.0/0 to the VCN's internet gateway (the gateways' tunnels leave
+// that way).
+// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingpublicIPs.htm — a public IP is assigned to a private IP of a VNIC in a public subnet
+// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingIGs.htm — a subnet's route rule to the internet gateway gives its VNICs with public IPs the internet
 func (p *Plan) oneArmedEgress(tr *topologies.Transit) bool {
-	return p.providerOf(tr.VPC) == topologies.ProviderGCP
+	pr := p.providerOf(tr.VPC)
+	return pr == topologies.ProviderGCP || pr == topologies.ProviderOCI
 }
 
 // FirewallEgressInterface is the interface firewall instance in sends

@@ -36,11 +36,12 @@ func returnMark(i int) uint32 { return ReturnMarkBase + uint32(i) + 1 }
 // returnTable is the routing table of the gateway at position i.
 func returnTable(i int) int { return ReturnTableBase + i + 1 }
 
-// validateGateways checks e's return gateways.
+// validateGateways checks e's return gateways: an IPv4 address each, and
+// a 6-byte MAC address or none (the engine resolves it: Resolver).
 func (e *Egress) validateGateways() error {
 	for i, g := range e.Gateways {
-		if !g.Addr.Is4() || len(g.MAC) != 6 {
-			return fmt.Errorf("firewall: egress gateway %d: needs an IPv4 address and a 6-byte MAC address, have %s %s", i, g.Addr, g.MAC)
+		if !g.Addr.Is4() || len(g.MAC) != 6 && len(g.MAC) != 0 {
+			return fmt.Errorf("firewall: egress gateway %d: needs an IPv4 address and a 6-byte MAC address or none, have %s %s", i, g.Addr, g.MAC)
 		}
 	}
 	return nil
@@ -52,16 +53,25 @@ func (e *Egress) validateGateways() error {
 // brings back, in from the egress interface or from the firewall itself
 // (the L7 proxy's answers to the client, the replies to health probes),
 // takes that mark as its packet mark, which policy routing sends to the
-// gateway's table. The latest sender wins, so a flow that a failover
-// moves to the other gateway has its replies follow it.
+// gateway's table (one-armed, where the egress interface is the LAN,
+// only what comes from outside Internal: the gateway's own packets on
+// their way out must not be sent back to it). The latest sender wins, so
+// a flow that a failover moves to the other gateway has its replies
+// follow it.
 func (e *Egress) returnChains() []policy.Chain {
 	if len(e.Gateways) == 0 {
 		return nil
 	}
 	var in, out []policy.Rule
 	for i, g := range e.Gateways {
+		if len(g.MAC) == 0 {
+			continue // not resolved (Engine.Apply resolves it first)
+		}
 		in = append(in, policy.Rule{Match: policy.Match{IIF: e.LAN, EtherSrc: g.MAC}, SetCtMark: returnMark(i)})
 	}
+	// One-armed, what the gateways send arrives on the egress interface
+	// too: only what comes from outside Internal is a reply to take back.
+	in = append(in, e.internal(true)...)
 	for i := range e.Gateways {
 		in = append(in, policy.Rule{Match: policy.Match{IIF: e.Interface, CtMark: returnMark(i)}, SetMark: returnMark(i)})
 		out = append(out, policy.Rule{Match: policy.Match{CtMark: returnMark(i)}, SetMark: returnMark(i)})

@@ -173,6 +173,10 @@ func setSysctls(ns vnetns.NsHandle) error {
 // Apply replaces the policy with cfg's in one transaction; the counters
 // of rules that keep their names keep their values.
 func (e *Engine) Apply(cfg Config) error {
+	cfg, err := e.resolveGateways(cfg)
+	if err != nil {
+		return err
+	}
 	t, err := cfg.Table()
 	if err != nil {
 		return err

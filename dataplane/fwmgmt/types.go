@@ -43,7 +43,9 @@ type Egress struct {
 }
 
 // Gateway is a gateway as the firewall's LAN sees it: its address and
-// its interface's MAC address ("02:1a:…").
+// its interface's MAC address ("02:1a:…"), or "" where the cloud's API
+// reports none (GCP): the firewall then resolves it by ARP on its LAN
+// (firewall.Resolver).
 type Gateway struct {
 	Address netip.Addr `json:"address"`
 	MAC     string     `json:"mac"`
@@ -156,7 +158,11 @@ func (c Config) Engine() (firewall.Config, error) {
 	if e := c.Egress; e != nil {
 		out.Egress = &firewall.Egress{LAN: e.LAN, Interface: e.Interface, Internal: slices.Clone(e.Internal)}
 		for i, g := range e.Gateways {
-			mac, err := net.ParseMAC(g.MAC)
+			var mac net.HardwareAddr
+			var err error
+			if g.MAC != "" { // else the firewall resolves it (firewall.Resolver)
+				mac, err = net.ParseMAC(g.MAC)
+			}
 			if err != nil {
 				return out, fmt.Errorf("%w: egress gateway %d: %w", ErrInvalid, i, err)
 			}

@@ -42,9 +42,11 @@ func (p *Provider) listInstances(ctx context.Context, w *world) error {
 }
 
 // readVnic reads an instance's primary VNIC into o: its subnet, address,
-// NSGs, source/destination check and primary private IP's OCID. An
+// MAC address, NSGs, source/destination check and primary private IP's
+// OCID. An
 // instance whose VNIC is not attached yet is left without.
 // OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingVNICs.htm — an instance's VNICs, by its VNIC attachments
+// OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/Vnic/ — a VNIC's macAddress
 func (p *Provider) readVnic(ctx context.Context, o *instObj) error {
 	var vnic string
 	err := pages(ctx, "vnicAttachments of "+o.ID, func(ctx context.Context, page *string) (*string, error) {
@@ -69,6 +71,7 @@ func (p *Provider) readVnic(ctx context.Context, o *instObj) error {
 	}
 	o.vnic, o.subnet, o.nsgs = vnic, str(v.SubnetId), sorted(v.NsgIds)
 	o.ip, _ = netip.ParseAddr(str(v.PrivateIp))
+	o.mac = str(v.MacAddress)
 	o.public, _ = netip.ParseAddr(str(v.PublicIp))
 	o.skip = v.SkipSourceDestCheck != nil && *v.SkipSourceDestCheck
 	return call(ctx, func(ctx context.Context) error {

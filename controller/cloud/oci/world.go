@@ -62,6 +62,7 @@ type instObj struct {
 	cloud.Object
 	subnet, shape, image string
 	vnic, privateIPID    string
+	mac                  string // the VNIC's macAddress
 	ip, public           netip.Addr
 	skip                 bool     // skipSourceDestCheck
 	nsgs                 []string // sorted OCIDs
@@ -92,7 +93,7 @@ func (w *world) inventory() cloud.Inventory {
 		if k != i.Key {
 			continue
 		}
-		info := cloud.InstanceInfo{ID: i.ID, Interface: i.vnic, PrivateIP: i.ip}
+		info := cloud.InstanceInfo{ID: i.ID, Interface: i.vnic, PrivateIP: i.ip, MAC: i.mac}
 		if pub, ok := w.pubs[k]; ok && pub.assigned == i.privateIPID {
 			info.PublicIP = pub.addr
 		}

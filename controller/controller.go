@@ -29,6 +29,7 @@ import (
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/controller/flows"
+	"github.com/mcnlab/mcnlab/controller/gwcfg"
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/controller/nodes"
 	"github.com/mcnlab/mcnlab/controller/store"
@@ -523,7 +524,7 @@ func (c *Controller) readyLocked(k string, own []netip.Prefix, other *mgmt.Statu
 		return false
 	}
 	for _, s := range st.Sessions {
-		if s.State != "established" {
+		if s.State != "established" && !gwcfg.IsS2CNeighbor(s.Name) {
 			return false
 		}
 	}
@@ -736,6 +737,9 @@ func (c *Controller) convergedLocked() bool {
 			}
 		}
 		for _, s := range st.Sessions {
+			if gwcfg.IsS2CNeighbor(s.Name) {
+				continue // over a site2cloud tunnel, which the lab brings up once converged
+			}
 			if s.State != "established" {
 				return false
 			}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/controller/gwcfg"
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/topologies"
@@ -67,5 +68,48 @@ func TestConvergedWaitsForSessionsToExist(t *testing.T) {
 	}
 	if c.convergedLocked() {
 		t.Fatal("converged with no session made")
+	}
+}
+
+// A spoke gateway's BGP session with a site2cloud site (S2CNeighbor)
+// goes over the IPsec tunnel, which the lab brings up once the cloud has
+// converged: convergence, what it waits for and the gateway's readiness
+// to take its VPC's traffic back do not wait for it; its other sessions
+// still count.
+func TestConvergedLeavesS2CSessions(t *testing.T) {
+	top, err := topologies.Load("../cmd/mcnlab/testdata/s2c-cloud-bgp.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := intent.Compile(top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(p, Options{Providers: map[string]cloud.Provider{"aws-lab": &fakeProvider{}}})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.applied = true
+	for _, g := range p.Gateways {
+		st := mgmt.Status{}
+		for _, r := range p.SessionsOf(g.Key) {
+			st.Tunnels = append(st.Tunnels, mgmt.Tunnel{Peer: r.Name, State: mgmt.TunnelUp})
+			st.Sessions = append(st.Sessions, mgmt.Session{Name: r.Name, State: "established"})
+		}
+		if g.Group == "app" {
+			st.Sessions = append(st.Sessions, mgmt.Session{Name: gwcfg.S2CNeighbor(0), State: "active"})
+		}
+		c.status[g.Key], c.pushed[g.Key] = st, mgmt.Config{}
+	}
+	if !c.convergedLocked() || len(c.waitingLocked()) != 0 {
+		t.Fatalf("not converged while only the site2cloud sessions are down: waiting for %v", c.waitingLocked())
+	}
+	if !c.readyLocked("app-1", nil, nil) {
+		t.Error("app-1 is not ready while only its site2cloud session is down")
+	}
+	st := c.status["app-1"]
+	st.Sessions[0].State = "active"
+	c.status["app-1"] = st
+	if c.convergedLocked() || c.readyLocked("app-1", nil, nil) {
+		t.Error("converged, or app-1 ready, with its session to the transit down")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mcnlab/mcnlab/controller/gwcfg"
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 )
@@ -73,6 +74,9 @@ func (c *Controller) waitingLocked() []string {
 		have := map[string]bool{}
 		for _, s := range st.Sessions {
 			have[s.Name] = true
+			if gwcfg.IsS2CNeighbor(s.Name) {
+				continue // over a site2cloud tunnel: not part of convergence
+			}
 			if s.State != "established" {
 				add("%s: BGP session %s to %s (%s, AS %d) is %s, not established", what, s.Name, c.peerName(peerOf, s.Name), s.Address, s.ASN, s.State)
 				continue

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/mcnlab/mcnlab/emulator/ipsec"
+	"github.com/mcnlab/mcnlab/emulator/netns"
 	"github.com/mcnlab/mcnlab/emulator/state"
 	"github.com/mcnlab/mcnlab/topologies"
 )
@@ -131,9 +133,9 @@ func siteBGP(t *topologies.Topology, b *topologies.BGP, conns []*topologies.Site
 			continue
 		}
 		for i, name := range []string{s.Gateway, s.HAGateway} {
-			if gw := t.Node(name); name != "" && gw != nil && gw.BGP != nil {
+			if asn := ipsec.GatewayASN(t, s, name); name != "" && asn != 0 {
 				a, _ := s.BGP.Tunnel(i == 1)
-				out.Neighbors = append(out.Neighbors, topologies.Neighbor{Address: a.Addr(), ASN: gw.BGP.ASN, Pos: s.Pos})
+				out.Neighbors = append(out.Neighbors, topologies.Neighbor{Address: a.Addr(), ASN: asn, Pos: s.Pos})
 			}
 		}
 		if s.Mapped() {
@@ -167,19 +169,41 @@ func siteFRR(lab string, t *topologies.Topology, n *topologies.Node, conns []*to
 	return fmt.Sprintf("hostname %s\nlog file %s/bgpd.log\n!\n", n.Name, NodeDir(lab, n.Name)) + stanza, nil
 }
 
-// insideAddresses puts the site's inside address of each tunnel of a
+// insideAddresses puts the site's inside addresses of n's connections
+// with bgp on charon's TUN device (insideOnTUN).
+func (f *fabric) insideAddresses(n *PlanNode) error {
+	return insideOnTUN(f.nodes[n.Name].nl, n.Site2Cloud)
+}
+
+// SiteInside puts the inside addresses of conns (a strongswan node's
+// connections to a spoke's instances, resolved) on the TUN device of
+// node's charon, as deploy does for connections to gateway nodes: the lab
+// does it once it has started the charon of a site of the cloud.
+func SiteInside(lab, node string, conns []*topologies.Site2Cloud) error {
+	h, err := netns.Netlink(NamespaceName(lab, node))
+	if err != nil {
+		return fmt.Errorf("node %s: %w", node, err)
+	}
+	defer h.Close()
+	if err := insideOnTUN(h, conns); err != nil {
+		return fmt.Errorf("node %s: inside addresses: %w", node, err)
+	}
+	return nil
+}
+
+// insideOnTUN puts the site's inside address of each tunnel of a
 // connection with bgp on charon's TUN device, whose connected route FRR then sees
 // (the gateway's address is on the directly connected network, as for
 // any eBGP neighbour); charon routes the gateway's inside address into
 // the tunnel in its own table.
-func (f *fabric) insideAddresses(n *PlanNode) error {
+func insideOnTUN(h *netlink.Handle, conns []*topologies.Site2Cloud) error {
 	var tun netlink.Link
-	for _, s := range n.Site2Cloud {
+	for _, s := range conns {
 		if s.BGP == nil {
 			continue
 		}
 		if tun == nil {
-			l, err := f.nodes[n.Name].nl.LinkByName(ipsec.TUN)
+			l, err := h.LinkByName(ipsec.TUN)
 			if err != nil {
 				return fmt.Errorf("charon's %s: %w", ipsec.TUN, err)
 			}
@@ -191,12 +215,33 @@ func (f *fabric) insideAddresses(n *PlanNode) error {
 			}
 			_, a := s.BGP.Tunnel(backup)
 			na := &netlink.Addr{IPNet: &net.IPNet{IP: a.Addr().AsSlice(), Mask: net.CIDRMask(a.Bits(), 32)}}
-			if err := f.nodes[n.Name].nl.AddrReplace(tun, na); err != nil {
+			if err := h.AddrReplace(tun, na); err != nil {
 				return fmt.Errorf("address %s on %s: %w", a, ipsec.TUN, err)
 			}
 		}
 	}
 	return nil
+}
+
+// siteBGPConnections are the connections of strongswan node whose
+// sessions its bgpd runs: conns (its connections to gateway nodes) and
+// its connections with bgp to a spoke's instances, with the spoke's
+// gateways (GROUP-1, with ha GROUP-2, as the controller names them) as
+// their gateways: the sessions need the inside addresses and AS numbers
+// only, which the topology gives, not the instances' addresses.
+func siteBGPConnections(t *topologies.Topology, node string, conns []*topologies.Site2Cloud) []*topologies.Site2Cloud {
+	out := slices.Clone(conns)
+	for _, s := range t.Site2Cloud {
+		if s.Site != node || !s.InCloud() || s.BGP == nil {
+			continue
+		}
+		ha := ""
+		if t.S2CBackup(s) {
+			ha = s.CloudGateway + "-2"
+		}
+		out = append(out, s.Resolve(netip.Addr{}, s.CloudGateway+"-1", netip.Addr{}, ha, netip.Addr{}))
+	}
+	return out
 }
 
 // siteConnections returns the site2cloud connections whose site is node,

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -45,6 +46,30 @@ func TestStrongSwanRunsFRRTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{stanza, " neighbor 169.254.10.1 remote-as 65201\n", " neighbor 169.254.10.5 remote-as 65202\n"} {
+		if !strings.HasSuffix(conf, stanza) || !strings.Contains(conf, want) {
+			t.Errorf("r1's bgpd.conf lacks %q at its end:\n%s", want, conf)
+		}
+	}
+}
+
+// TestStrongSwanRunsFRRForCloudBGP: a strongswan site of a connection
+// with bgp to a spoke's instances (ha: true) runs FRR from deploy on,
+// before the cloud is up, with a neighbour over each tunnel, the spoke's
+// gateways at 169.254.10.1 and 169.254.10.5 in the spoke's AS (64600, as
+// the controller chooses it), and the frr template's router bgp of the
+// connection resolved to the spoke's gateways.
+func TestStrongSwanRunsFRRForCloudBGP(t *testing.T) {
+	topo, r1 := planR1(t, "s2c-cloud-bgp.yaml", "s2ccb")
+	if len(r1.Site2Cloud) != 0 {
+		t.Errorf("r1's charon starts with the emulator: %+v", r1.Site2Cloud)
+	}
+	conf := DaemonFor("s2ccb", r1).Files["bgpd.conf"]
+	s := topo.Site2Cloud[0].Resolve(netip.Addr{}, "app-1", netip.Addr{}, "app-2", netip.Addr{})
+	stanza, err := ipsec.FRRRouterBGP(ipsec.WithBGP(topo, s, ipsec.SiteConns(s, "", 0)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{stanza, " neighbor 169.254.10.1 remote-as 64600\n", " neighbor 169.254.10.5 remote-as 64600\n", "  network 10.50.1.0/24\n"} {
 		if !strings.HasSuffix(conf, stanza) || !strings.Contains(conf, want) {
 			t.Errorf("r1's bgpd.conf lacks %q at its end:\n%s", want, conf)
 		}

@@ -119,8 +119,9 @@ func NewPlan(lab string, t *topologies.Topology) (*Plan, error) {
 		}
 		if n.Kind == topologies.KindStrongSwan {
 			pn.Site2Cloud = siteConnections(t, n.Name)
-			pn.BGP = siteBGP(t, n.BGP, pn.Site2Cloud)
-			conf, err := siteFRR(lab, t, n, pn.Site2Cloud)
+			withBGP := siteBGPConnections(t, n.Name, pn.Site2Cloud)
+			pn.BGP = siteBGP(t, n.BGP, withBGP)
+			conf, err := siteFRR(lab, t, n, withBGP)
 			if err != nil {
 				return nil, fmt.Errorf("plan lab %s: node %s: %w", lab, n.Name, err)
 			}

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 
 	"github.com/mcnlab/mcnlab/controller/api"
+	"github.com/mcnlab/mcnlab/controller/gwconf"
 	"github.com/mcnlab/mcnlab/controller/intent"
 	"github.com/mcnlab/mcnlab/dataplane/s2c"
 	"github.com/mcnlab/mcnlab/emulator"
@@ -19,7 +20,8 @@ import (
 // translation in its instance's namespace (its IKE bound to its private
 // address, its identity the public one), each site's charon with the
 // tunnel to the spoke's first gateway and the backup to its HA gateway,
-// and waits until they are up (s2c.UpAt).
+// and waits until they are up (s2c.UpAt) and, for connections with bgp,
+// until their sessions are established at the spoke's gateways.
 func upCloudS2C(ctx context.Context, lab string, cp *intent.Plan) error {
 	t := cp.Topology
 	var conns []*topologies.Site2Cloud
@@ -49,7 +51,26 @@ func upCloudS2C(ctx context.Context, lab string, cp *intent.Plan) error {
 	if err := startCloudSites(ctx, lab, rt); err != nil {
 		return err
 	}
-	return s2c.UpAt(ctx, lab, rt, at)
+	if err := s2c.UpAt(ctx, lab, rt, at); err != nil {
+		return err
+	}
+	return gwconf.WaitSite2Cloud(ctx, Nodes{Lab: lab}, byInstance(rt, at), nil)
+}
+
+// byInstance is rt with each connection's gateways named by the ID of
+// the instance that runs them (at), which names its daemon's socket.
+func byInstance(rt *topologies.Topology, at map[string]s2c.Instance) *topologies.Topology {
+	out := *rt
+	out.Site2Cloud = nil
+	for _, s := range rt.Site2Cloud {
+		x := *s
+		x.Gateway = at[s.Gateway].ID
+		if s.HAGateway != "" {
+			x.HAGateway = at[s.HAGateway].ID
+		}
+		out.Site2Cloud = append(out.Site2Cloud, &x)
+	}
+	return &out
 }
 
 // resolveCloudS2C returns a topology whose connections are conns with
@@ -93,8 +114,10 @@ func resolveCloudS2C(lab string, cp *intent.Plan, conns []*topologies.Site2Cloud
 }
 
 // startCloudSites starts the charon of each strongswan site of rt's
-// (resolved) connections with its side of them, as the emulator starts
-// the sites of connections to gateway nodes.
+// (resolved) connections with its side of them, and puts the inside
+// addresses of those with bgp on its ipsec0 (its bgpd, which deploy
+// started with their sessions, then reaches the gateways), as the
+// emulator does for the sites of connections to gateway nodes.
 func startCloudSites(ctx context.Context, lab string, rt *topologies.Topology) error {
 	done := map[string]bool{}
 	for _, s := range rt.Site2Cloud {
@@ -103,10 +126,8 @@ func startCloudSites(ctx context.Context, lab string, rt *topologies.Topology) e
 		}
 		done[s.Site] = true
 		var conns []ipsec.Conn
-		for _, x := range rt.Site2Cloud {
-			if x.Site != s.Site {
-				continue
-			}
+		mine := siteConns(rt, s.Site)
+		for _, x := range mine {
 			psk, err := ipsec.PSK(lab, x.Name)
 			if err != nil {
 				return fmt.Errorf("site %s: %w", s.Site, err)
@@ -116,6 +137,20 @@ func startCloudSites(ctx context.Context, lab string, rt *topologies.Topology) e
 		if _, err := emulator.StartCharon(ctx, lab, s.Site, conns, ipsec.Routing{}); err != nil {
 			return err
 		}
+		if err := emulator.SiteInside(lab, s.Site, mine); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// siteConns are rt's connections whose site is site.
+func siteConns(rt *topologies.Topology, site string) []*topologies.Site2Cloud {
+	var out []*topologies.Site2Cloud
+	for _, s := range rt.Site2Cloud {
+		if s.Site == site {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -26,8 +26,8 @@ func TestS2CCloudGateway(t *testing.T) {
 }
 
 // TestS2CCloudGatewayErrors: a cloud-gateway that is no spoke, addresses
-// beside it, a site that is no strongswan node, and bgp are refused with
-// the file, line and field.
+// beside it, and a site that is no strongswan node are refused with the
+// file, line and field.
 func TestS2CCloudGatewayErrors(t *testing.T) {
 	src, err := os.ReadFile("access.yaml")
 	if err != nil {
@@ -40,8 +40,6 @@ func TestS2CCloudGatewayErrors(t *testing.T) {
 			"access.yaml:135:22: site2cloud.branch1.gateway-address: gateway-address with cloud-gateway: the spoke's instances are the gateways (the HA one with the spoke's ha: true), their public addresses come from the cloud and the site's is its uplink's; remove gateway-address"},
 		{"    site: br1\n    cloud-gateway: branches\n", "    site: b1h\n    cloud-gateway: branches\n",
 			"access.yaml:133:11: site2cloud.branch1.site: b1h is a host; the site of a connection to a cloud-gateway is a node of kind strongswan (the lab configures it once the cloud's addresses are known)"},
-		{"    site: br1\n    cloud-gateway: branches\n", "    site: br1\n    cloud-gateway: branches\n    bgp: {site-asn: 65401, inside: 169.254.10.0/30}\n",
-			"access.yaml:135:10: site2cloud.branch1.bgp: bgp with cloud-gateway is not supported: a spoke gateway's BGP speaker is the controller's, toward the transit; the sites' prefixes reach the spoke's route tables from the connection (site-subnets, or the mappings' site-virtual)"},
 	} {
 		_, err := Parse("access.yaml", []byte(strings.Replace(string(src), c.old, c.new, 1)))
 		if err == nil || !strings.Contains(err.Error(), c.want) {

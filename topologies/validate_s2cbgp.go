@@ -5,14 +5,16 @@ import "net/netip"
 // checkS2CBGP checks a connection's bgp: a route-based connection (over
 // a mapped connection the site announces its virtual prefixes, so
 // nothing is translated in BGP), gateways that speak BGP in another AS
-// than the site, a valid AS number, an IPv4 /30 inside network, with an
-// HA gateway one for the backup tunnel too (ha-inside, or the /30 after
-// inside) that does not overlap it, and a site router of kind strongswan
-// with bgp whose asn is site-asn (the lab runs its side).
-func (c *checker) checkS2CBGP(path string, s *Site2Cloud, nodes map[string]*Node) {
+// than the site (gateway nodes' bgp, or the spoke's AS of a connection
+// to its instances), a valid AS number, an IPv4 /30 inside network, with
+// a backup tunnel (an HA gateway, or the spoke's with ha: true) one for
+// it too (ha-inside, or the /30 after inside) that does not overlap it,
+// and a site router of kind strongswan with bgp whose asn is site-asn
+// (the lab runs its side).
+func (c *checker) checkS2CBGP(path string, s *Site2Cloud, t *Topology, nodes map[string]*Node) {
 	b := s.BGP
 	bp := join(path, "bgp")
-	if b == nil || c.bad[bp] || s.InCloud() { // checkS2CCloud refuses it
+	if b == nil || c.bad[bp] {
 		return
 	}
 	if s.Type != S2CRouteBased {
@@ -26,11 +28,14 @@ func (c *checker) checkS2CBGP(path string, s *Site2Cloud, nodes map[string]*Node
 		}
 	}
 	insideOK := c.checkInside(join(bp, "inside"), "inside", b.Inside, s.Pos, "169.254.10.0/30")
-	c.checkHAInside(bp, s, insideOK)
+	c.checkHAInside(bp, s, t.S2CBackup(s), insideOK)
 	for _, name := range []string{s.Gateway, s.HAGateway} {
 		if gw := nodes[name]; gw != nil && gw.Kind == KindGateway && gw.BGP != nil && gw.BGP.ASN == b.SiteASN {
 			c.errf(join(bp, "site-asn"), s.Pos, "site-asn %d is gateway %s's own AS number; the session is eBGP", b.SiteASN, name)
 		}
+	}
+	if s.InCloud() && b.SiteASN != 0 && t.SpokeASN(s.CloudGateway) == b.SiteASN {
+		c.errf(join(bp, "site-asn"), s.Pos, "site-asn %d is spoke %s's own AS number (its gateways run the session); the session is eBGP", b.SiteASN, s.CloudGateway)
 	}
 	site := nodes[s.Site]
 	if site == nil || site.Kind != KindStrongSwan {
@@ -73,15 +78,18 @@ func (c *checker) checkInside(path, key string, n netip.Prefix, pos Pos, example
 }
 
 // checkHAInside checks the backup tunnel's inside network: ha-inside
-// only with an ha-gateway; given, a /30 apart from inside; allocated (the
-// /30 after inside), one that exists.
-func (c *checker) checkHAInside(bp string, s *Site2Cloud, insideOK bool) {
+// only with a backup tunnel (backup: an ha-gateway, or a spoke with ha:
+// true); given, a /30 apart from inside; allocated (the /30 after
+// inside), one that exists.
+func (c *checker) checkHAInside(bp string, s *Site2Cloud, backup, insideOK bool) {
 	b := s.BGP
 	hp := join(bp, "ha-inside")
 	switch {
-	case s.HAGateway == "" && b.HAInside.IsValid():
+	case !backup && b.HAInside.IsValid() && s.InCloud():
+		c.errf(hp, s.Pos, "ha-inside %s, but spoke %s has no HA gateway: only a backup tunnel to an HA gateway has one; remove ha-inside or give the spoke ha: true", b.HAInside, s.CloudGateway)
+	case !backup && b.HAInside.IsValid():
 		c.errf(hp, s.Pos, "ha-inside %s without ha-gateway: only a backup tunnel to an HA gateway has one; remove ha-inside or add ha-gateway", b.HAInside)
-	case s.HAGateway == "" || !insideOK:
+	case !backup || !insideOK:
 	case b.HAInside.IsValid():
 		if c.checkInside(hp, "ha-inside", b.HAInside, s.Pos, "169.254.10.4/30") && b.HAInside.Overlaps(b.Inside) {
 			c.errf(hp, s.Pos, "ha-inside %s overlaps inside %s; the backup tunnel needs a /30 of its own, such as %s", b.HAInside, b.Inside, nextInside(b.Inside))
@@ -105,7 +113,7 @@ type s2cInside struct {
 func (c *checker) checkS2CInsides(t *Topology) {
 	var seen []s2cInside
 	for _, s := range t.Site2Cloud {
-		if s == nil || s.BGP == nil || s.InCloud() {
+		if s == nil || s.BGP == nil {
 			continue
 		}
 		bp := join(join("site2cloud", s.Name), "bgp")
@@ -113,7 +121,7 @@ func (c *checker) checkS2CInsides(t *Topology) {
 			continue
 		}
 		tunnels := []s2cInside{{s.BGP.Inside, join(bp, "inside"), "inside " + s.BGP.Inside.String()}}
-		if s.HAGateway != "" && !c.bad[join(bp, "ha-inside")] {
+		if t.S2CBackup(s) && !c.bad[join(bp, "ha-inside")] {
 			switch {
 			case validInside(s.BGP.HAInside):
 				tunnels = append(tunnels, s2cInside{s.BGP.HAInside, join(bp, "ha-inside"), "ha-inside " + s.BGP.HAInside.String()})

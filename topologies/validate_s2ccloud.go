@@ -5,8 +5,7 @@ package topologies
 // the addresses are left out (the cloud assigns the gateways' public
 // addresses, and the site's is its uplink's); the site is a strongswan
 // node (the lab configures it once the addresses are known) whose
-// connections all go to the cloud; and no bgp (the spoke gateways' BGP
-// is the controller's, toward the transit).
+// connections all go to the cloud (its bgp, if any, checkS2CBGP checks).
 func (c *checker) checkS2CCloud(path string, s *Site2Cloud, t *Topology, nodes map[string]*Node) {
 	gp := join(path, "cloud-gateway")
 	if !c.bad[gp] && !isSpoke(t, s.CloudGateway) {
@@ -39,9 +38,6 @@ func (c *checker) checkS2CCloud(path string, s *Site2Cloud, t *Topology, nodes m
 			c.errf(sp, s.Pos, "site %s also holds %s, to gateway node %s; a strongswan site's connections go all to cloud-gateways or all to gateway nodes", s.Site, o.Name, o.Gateway)
 			break
 		}
-	}
-	if s.BGP != nil {
-		c.errf(join(path, "bgp"), s.Pos, "bgp with cloud-gateway is not supported: a spoke gateway's BGP speaker is the controller's, toward the transit; the sites' prefixes reach the spoke's route tables from the connection (site-subnets, or the mappings' site-virtual)")
 	}
 }
 

@@ -43,7 +43,7 @@ func (c *checker) checkSite2Cloud(t *Topology, nodes map[string]*Node, conn map[
 		c.checkS2CPrefixes(join(path, "site-subnets"), s.SiteSubnets, s.Pos)
 		c.checkS2CPrefixes(join(path, "cloud-subnets"), s.CloudSubnets, s.Pos)
 		c.checkMappings(path, s)
-		c.checkS2CBGP(path, s, nodes)
+		c.checkS2CBGP(path, s, t, nodes)
 		for _, gw := range []string{s.Gateway, s.HAGateway, s.CloudGateway} {
 			if gw != "" {
 				claimed[gw] = c.claimS2C(path, s, claimed[gw])

@@ -11,7 +11,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
-	"github.com/mcnlab/mcnlab/controller/gwconf"
+	"github.com/mcnlab/mcnlab/controller/gwcfg"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/netns"
@@ -30,7 +30,7 @@ func TestS2CBGP(t *testing.T) {
 	lan := netip.MustParsePrefix("10.50.1.0/24")
 	inside := netip.MustParseAddr("169.254.10.2")
 	st := gwStatus(t, lab, "gw1")
-	i := slices.IndexFunc(st.Sessions, func(s mgmt.Session) bool { return s.Name == gwconf.S2CNeighbor(0) })
+	i := slices.IndexFunc(st.Sessions, func(s mgmt.Session) bool { return s.Name == gwcfg.S2CNeighbor(0) })
 	if i < 0 || st.Sessions[i].State != "established" || st.Sessions[i].Address != inside || st.Sessions[i].ASN != 65401 {
 		t.Fatalf("gw1 has no established session with r1 at %s (AS 65401): %+v", inside, st.Sessions)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcnlab/mcnlab/controller/gwconf"
+	"github.com/mcnlab/mcnlab/controller/gwcfg"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/emulator/ipsec"
@@ -87,7 +87,7 @@ func TestS2CBGPHA(t *testing.T) {
 func checkS2CSession(t *testing.T, lab, gw string, site netip.Addr) {
 	t.Helper()
 	st := gwStatus(t, lab, gw)
-	i := slices.IndexFunc(st.Sessions, func(s mgmt.Session) bool { return s.Name == gwconf.S2CNeighbor(0) })
+	i := slices.IndexFunc(st.Sessions, func(s mgmt.Session) bool { return s.Name == gwcfg.S2CNeighbor(0) })
 	if i < 0 || st.Sessions[i].State != "established" || st.Sessions[i].Address != site || st.Sessions[i].ASN != 65401 {
 		t.Fatalf("%s has no established session with r1 at %s (AS 65401): %+v", gw, site, st.Sessions)
 	}

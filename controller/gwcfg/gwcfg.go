@@ -11,6 +11,7 @@ package gwcfg
 import (
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
@@ -132,6 +133,19 @@ type Segmentation struct {
 type Domain struct {
 	Name     string
 	Prefixes []netip.Prefix
+}
+
+// S2CNeighbor names a gateway's BGP neighbour over a site2cloud tunnel:
+// the site of the topology's connection i (t.Site2Cloud[i], with bgp), at
+// its gateway and HA gateway (gateway nodes), or at its spoke's gateways.
+// Its session comes up only once the tunnel is: convergence waits for it
+// apart.
+func S2CNeighbor(i int) string { return "s2c" + strconv.Itoa(i) }
+
+// IsS2CNeighbor reports whether a session's name is S2CNeighbor's.
+func IsS2CNeighbor(name string) bool {
+	i, err := strconv.Atoi(strings.TrimPrefix(name, "s2c"))
+	return err == nil && S2CNeighbor(i) == name
 }
 
 // Compile turns g into the gateway's wire configuration in normal form:

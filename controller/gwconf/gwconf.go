@@ -144,7 +144,7 @@ func Configs(t *topologies.Topology, keys Keys) (map[string]mgmt.Config, error) 
 		for j, gw := range []string{s.Gateway, s.HAGateway} {
 			if d := descs[gw]; gw != "" && d != nil {
 				_, site := s.BGP.Tunnel(j == 1)
-				d.Neighbors = append(d.Neighbors, gwcfg.Neighbor{Name: S2CNeighbor(i), Address: site.Addr(), ASN: s.BGP.SiteASN})
+				d.Neighbors = append(d.Neighbors, gwcfg.Neighbor{Name: gwcfg.S2CNeighbor(i), Address: site.Addr(), ASN: s.BGP.SiteASN})
 			}
 		}
 	}
@@ -245,17 +245,6 @@ type Progress interface {
 	Step(phase string, done, total int)
 }
 
-// S2CNeighbor names the gateway's (and the HA gateway's) BGP neighbour
-// of the site of t.Site2Cloud[i] (a connection with bgp).
-func S2CNeighbor(i int) string { return fmt.Sprintf("s2c%d", i) }
-
-// isS2CNeighbor reports whether a session's name is S2CNeighbor's.
-func isS2CNeighbor(name string) bool {
-	var i int
-	_, err := fmt.Sscanf(name, "s2c%d", &i)
-	return err == nil && S2CNeighbor(i) == name
-}
-
 // WaitConverged polls the gateways, reached through dial, until every
 // tunnel is up and every BGP session is established, or ctx ends; the
 // error then names what is not.
@@ -281,7 +270,7 @@ func WaitSite2Cloud(ctx context.Context, dial nodes.Dialer, t *topologies.Topolo
 	}
 	ctx, cancel := context.WithTimeout(ctx, ConvergeTimeout)
 	defer cancel()
-	if err := waitSessions(ctx, dial, gws, pr, isS2CNeighbor); err != nil {
+	if err := waitSessions(ctx, dial, gws, pr, gwcfg.IsS2CNeighbor); err != nil {
 		return fmt.Errorf("site2cloud bgp: %w", err)
 	}
 	return nil
@@ -374,5 +363,5 @@ func Apply(ctx context.Context, lab string, dial nodes.Dialer, t *topologies.Top
 	ctx, cancel := context.WithTimeout(ctx, ConvergeTimeout)
 	defer cancel()
 	// The sessions to sites go over their tunnels (WaitSite2Cloud).
-	return waitSessions(ctx, dial, names, pr, func(s string) bool { return !isS2CNeighbor(s) })
+	return waitSessions(ctx, dial, names, pr, func(s string) bool { return !gwcfg.IsS2CNeighbor(s) })
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcnlab/mcnlab/controller/gwcfg"
 	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/dataplane/wg"
 	"github.com/mcnlab/mcnlab/emulator"
@@ -76,13 +77,13 @@ func TestS2CNeighbor(t *testing.T) {
 	cfgs, _ := configsWithKeys(t, topo)
 	var got []string
 	for _, n := range cfgs["gw1"].Neighbors {
-		got = append(got, fmt.Sprintf("%s %s %d s2c=%v", n.Name, n.Address, n.ASN, isS2CNeighbor(n.Name)))
+		got = append(got, fmt.Sprintf("%s %s %d s2c=%v", n.Name, n.Address, n.ASN, gwcfg.IsS2CNeighbor(n.Name)))
 	}
 	if want := "[n0 10.1.0.1 65301 s2c=false s2c0 169.254.10.2 65401 s2c=true]"; fmt.Sprint(got) != want {
 		t.Errorf("gw1's neighbours %v, want %s", got, want)
 	}
 	for _, name := range []string{"s2c", "s2c01", "s2cx", "n2"} {
-		if isS2CNeighbor(name) {
+		if gwcfg.IsS2CNeighbor(name) {
 			t.Errorf("%q taken for a site2cloud neighbour", name)
 		}
 	}

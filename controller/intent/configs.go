@@ -205,6 +205,7 @@ func (p *Plan) Configs(l Live) (map[string]mgmt.Config, error) {
 				Overlay: &gwcfg.Overlay{VNI: o.VNI, Local: o.Customer, Remote: g.PrivateIP, Port: VXLANPort, Address: o.Inner[1], MTU: VXLANMTU}})
 		}
 	}
+	p.s2cNeighbors(descs)
 	out := map[string]mgmt.Config{}
 	for k, d := range descs {
 		cfg := gwcfg.Compile(*d)

@@ -257,43 +257,9 @@ func GatewayGroupKey(vpc string) string { return vpc + "/gateways" }
 // WorkloadGroupKey is the key of a workload's security group.
 func WorkloadGroupKey(vpc, workload string) string { return vpc + "/" + workload }
 
-// SpokeASNBase is where the ASNs the controller gives spokes start: spoke
-// i of the topology without an ASN gets SpokeASNBase+i (private range,
-// RFC 6996), or the next number above that no transit, spoke or site uses
-// (see spokeASNs).
-const SpokeASNBase = 64600
-
-// spokeASNs returns the AS number the controller gives each spoke without
-// one, by the spoke's index: SpokeASNBase+i unless a transit, site or
-// spoke of the topology uses it already, else the next free number. BGP
-// loop prevention drops routes whose AS path holds the receiver's own AS
-// (RFC 4271, section 9.1.2), so a chosen number that another speaker had
-// would cut the two off from each other.
-func spokeASNs(c *topologies.Cloud) map[int]uint32 {
-	used := map[uint32]bool{}
-	for _, tr := range c.Transits {
-		used[tr.ASN] = true
-	}
-	for _, sp := range c.Spokes {
-		used[sp.ASN] = true
-	}
-	for _, s := range c.Sites {
-		used[s.ASN] = true
-	}
-	out := map[int]uint32{}
-	for i, sp := range c.Spokes {
-		if sp.ASN != 0 {
-			continue
-		}
-		asn := SpokeASNBase + uint32(i)
-		for used[asn] {
-			asn++
-		}
-		used[asn] = true
-		out[i] = asn
-	}
-	return out
-}
+// SpokeASNBase is where the ASNs the controller gives spokes start
+// (topologies.SpokeASNs).
+const SpokeASNBase = topologies.SpokeASNBase
 
 // line is the default private-line /30 of site i.
 func line(i int) netip.Prefix {
@@ -384,12 +350,9 @@ func (cc *compiler) gateways() error {
 			return err
 		}
 	}
-	autoASN := spokeASNs(cc.c)
+	asns := cc.p.Topology.SpokeASNs()
 	for i, sp := range cc.c.Spokes {
-		asn := sp.ASN
-		if asn == 0 {
-			asn = autoASN[i]
-		}
+		asn := asns[i]
 		if err := cc.addGateways(RoleSpoke, sp.Name, sp.VPC, sp.Subnet, sp.HA, asn, sp.Transit); err != nil {
 			return err
 		}

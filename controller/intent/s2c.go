@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
+	"github.com/mcnlab/mcnlab/controller/gwcfg"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -72,15 +73,17 @@ func (dc *desiredCompiler) s2cIngress(sg *cloud.SecurityGroup, v *topologies.VPC
 
 // S2CPrefixes are the prefixes that the route tables of spoke's VPC send
 // to its active gateway for the site2cloud connections naming the spoke
-// (cloud-gateway): each connection's site as the cloud sees it, the
-// mappings' site-virtual prefixes, or its site-subnets when unmapped. The
-// active gateway is the one the spoke's learned routes point at, so the
-// sites move with them to the HA gateway when the first fails.
+// (cloud-gateway) without bgp: each connection's site as the cloud sees
+// it, the mappings' site-virtual prefixes, or its site-subnets when
+// unmapped. The active gateway is the one the spoke's learned routes
+// point at, so the sites move with them to the HA gateway when the first
+// fails. A connection with bgp has none here: the site announces its
+// prefixes to the gateways, which learn them like the transit's.
 // Aviatrix: ../shared/background/ace-prep-notes.txt (Site to Cloud) — the connection ends on a cloud gateway, overlapping addresses included
 func S2CPrefixes(t *topologies.Topology, spoke string) []netip.Prefix {
 	var out []netip.Prefix
 	for _, s := range t.Site2Cloud {
-		if s == nil || s.CloudGateway != spoke {
+		if s == nil || s.CloudGateway != spoke || s.BGP != nil {
 			continue
 		}
 		if !s.Mapped() {
@@ -94,4 +97,28 @@ func S2CPrefixes(t *topologies.Topology, spoke string) []netip.Prefix {
 		}
 	}
 	return out
+}
+
+// s2cNeighbors gives the gateways of each spoke that holds site2cloud
+// connections with bgp (cloud-gateway) a BGP neighbour per connection:
+// the site's inside address of the gateway's tunnel (the first gateway's
+// the primary's, the HA gateway's the backup's) in the site's AS. The
+// gateway announces the site what it announces the transit (its VPC's
+// CIDR and what it learned), and the site's prefixes reach the spoke's
+// route tables and the transit as the transit's routes do.
+// Aviatrix: https://docs.aviatrix.com/documentation/latest/building-your-network/site2cloud.html — route-based Site2Cloud with BGP over IPsec on a spoke gateway
+func (p *Plan) s2cNeighbors(descs map[string]*gwcfg.Gateway) {
+	for i, s := range p.Topology.Site2Cloud {
+		if s == nil || !s.InCloud() || s.BGP == nil {
+			continue
+		}
+		for j, g := range p.GatewaysOf(s.CloudGateway) {
+			d, ok := descs[g.Key]
+			if !ok || j > 1 {
+				continue
+			}
+			_, site := s.BGP.Tunnel(j == 1)
+			d.Neighbors = append(d.Neighbors, gwcfg.Neighbor{Name: gwcfg.S2CNeighbor(i), Address: site.Addr(), ASN: s.BGP.SiteASN})
+		}
+	}
 }

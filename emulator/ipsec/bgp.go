@@ -25,10 +25,10 @@ type ConnBGP struct {
 
 // WithBGP gives the site's side of s (conns, from SiteConns) its BGP
 // sessions when s has bgp, one per tunnel: the site's asn and inside
-// address, the gateway's asn (its node's bgp in t) and inside address,
-// announcing the site subnets; with an HA gateway the backup tunnel
-// (conns[1]) the same with the HA gateway's asn and the backup tunnel's
-// inside addresses.
+// address, the gateway's asn (GatewayASN) and inside address, announcing
+// the site subnets; with an HA gateway the backup tunnel (conns[1]) the
+// same with the HA gateway's asn and the backup tunnel's inside
+// addresses.
 func WithBGP(t *topologies.Topology, s *topologies.Site2Cloud, conns []Conn) []Conn {
 	b := s.BGP
 	if b == nil {
@@ -38,14 +38,25 @@ func WithBGP(t *topologies.Topology, s *topologies.Site2Cloud, conns []Conn) []C
 		if i >= len(conns) || gw == "" {
 			break
 		}
-		var peerASN uint32
-		if n := t.Node(gw); n != nil && n.BGP != nil {
-			peerASN = n.BGP.ASN
-		}
+		peerASN := GatewayASN(t, s, gw)
 		gwIn, siteIn := b.Tunnel(i == 1)
 		conns[i].BGP = &ConnBGP{ASN: b.SiteASN, PeerASN: peerASN, Inside: siteIn, Peer: gwIn.Addr(), Networks: SiteAnnounces(s)}
 	}
 	return conns
+}
+
+// GatewayASN is the AS number in which gateway gw of s (its gateway or
+// HA gateway) speaks BGP: the spoke's (topologies.Topology.SpokeASN) when
+// s ends on a spoke's instances, else gateway node gw's bgp asn; 0 when
+// it has none.
+func GatewayASN(t *topologies.Topology, s *topologies.Site2Cloud, gw string) uint32 {
+	if s.InCloud() {
+		return t.SpokeASN(s.CloudGateway)
+	}
+	if n := t.Node(gw); n != nil && n.BGP != nil {
+		return n.BGP.ASN
+	}
+	return 0
 }
 
 // SiteAnnounces are the prefixes the site of s announces over its BGP

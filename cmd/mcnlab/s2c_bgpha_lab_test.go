@@ -81,9 +81,9 @@ func TestS2CBGPHA(t *testing.T) {
 	s2cReach(t, lab, "dch", a("10.1.1.10"))
 }
 
-// checkS2CSession checks that gateway node gw's session with the site
-// of connection 0 is established, with the site's inside address site
-// in AS 65401.
+// checkS2CSession checks that gateway gw's session (gw: a gateway node,
+// or a cloud gateway's instance ID) with the site of connection 0 is
+// established, with the site's inside address site in AS 65401.
 func checkS2CSession(t *testing.T, lab, gw string, site netip.Addr) {
 	t.Helper()
 	st := gwStatus(t, lab, gw)
@@ -114,21 +114,7 @@ func checkHATemplates(t *testing.T, lab string) {
 			" neighbor 169.254.10.5 remote-as 65202\n", "  neighbor 169.254.10.5 activate\n",
 		},
 	}
-	var frr string
-	for vendor, lines := range want {
-		out, _, err := run(t, "s2c", "config", "dc", "--vendor", vendor, "--lab", lab)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, l := range lines {
-			if !strings.Contains(out, l) {
-				t.Errorf("%s template lacks %q:\n%s", vendor, l, out)
-			}
-		}
-		if vendor == "frr" {
-			frr = out
-		}
-	}
+	frr := checkTemplateLines(t, lab, "dc", want)["frr"]
 	conf, err := os.ReadFile(filepath.Join(emulator.NodeDir(lab, "r1"), "bgpd.conf"))
 	if err != nil {
 		t.Fatal(err)
@@ -137,6 +123,26 @@ func checkHATemplates(t *testing.T, lab string) {
 	if i < 0 || !strings.Contains(string(conf), frr[i:]) {
 		t.Errorf("r1's bgpd.conf does not run the frr template's router bgp:\n%s\ntemplate:\n%s", conf, frr)
 	}
+}
+
+// checkTemplateLines checks that `mcnlab s2c config CONN --vendor V`
+// prints each of want[V]'s lines, and returns what it printed by vendor.
+func checkTemplateLines(t *testing.T, lab, conn string, want map[string][]string) map[string]string {
+	t.Helper()
+	outs := map[string]string{}
+	for vendor, lines := range want {
+		out, _, err := run(t, "s2c", "config", conn, "--vendor", vendor, "--lab", lab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range lines {
+			if !strings.Contains(out, l) {
+				t.Errorf("%s template lacks %q:\n%s", vendor, l, out)
+			}
+		}
+		outs[vendor] = out
+	}
+	return outs
 }
 
 // waitBFDUp waits up to 20 s until every BGP session of the gateway nodes

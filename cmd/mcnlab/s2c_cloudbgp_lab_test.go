@@ -3,13 +3,9 @@ package main
 import (
 	"context"
 	"net/netip"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/mcnlab/mcnlab/controller/gwcfg"
-	"github.com/mcnlab/mcnlab/dataplane/mgmt"
 	"github.com/mcnlab/mcnlab/emulator/ipsec"
 	"github.com/mcnlab/mcnlab/internal/roottest"
 	mcnlab "github.com/mcnlab/mcnlab/lab"
@@ -48,10 +44,10 @@ func TestS2CCloudBGP(t *testing.T) {
 	}
 	sites := map[string]netip.Addr{"app-1": a("169.254.10.2"), "app-2": a("169.254.10.6")}
 	for name, site := range sites {
-		checkInstanceS2CSession(t, lab, name, gws[name].ID, site)
-		waitInstanceRoute(t, lab, name, gws[name].ID, lan, func(hops []netip.Addr) bool { return slices.Equal(hops, []netip.Addr{site}) })
+		checkS2CSession(t, lab, gws[name].ID, site)
+		waitGWRoute(t, lab, gws[name].ID, lan, []netip.Addr{site})
 	}
-	waitInstanceRoute(t, lab, "transit-1", gws["transit-1"].ID, lan, func(hops []netip.Addr) bool { return len(hops) > 0 })
+	waitGWRouteThat(t, lab, gws["transit-1"].ID, lan, func(hops []netip.Addr) bool { return len(hops) > 0 })
 	enis := map[string]string{"app-1": instanceENI(t, lab, gws["app-1"].ID), "app-2": instanceENI(t, lab, gws["app-2"].ID)}
 	toLAN := func(gw string) func(map[string]string) bool {
 		return func(r map[string]string) bool { return r[lan.String()] == enis[gw] }
@@ -80,7 +76,7 @@ func TestS2CCloudBGP(t *testing.T) {
 	if gap > 5*time.Second {
 		t.Errorf("vh -> dch stopped for %s after app-1 was killed; want at most 5 s", gap)
 	}
-	checkInstanceS2CSession(t, lab, "app-2", gws["app-2"].ID, sites["app-2"])
+	checkS2CSession(t, lab, gws["app-2"].ID, sites["app-2"])
 	if r, _, ok := waitRoutes(t, lab, "app-vpc/app", 10*time.Second, toLAN("app-2")); !ok {
 		t.Errorf("app-vpc/app's route to %s after app-1 died: %v, want toward app-2 (%s)", lan, r, enis["app-2"])
 	}
@@ -106,51 +102,6 @@ func instanceENI(t *testing.T, lab, id string) string {
 	return out.Reservations[0].Instances[0].NetworkInterfaces[0].NetworkInterfaceId
 }
 
-// instanceStatus reads the status of the gateway daemon of instance id.
-func instanceStatus(t *testing.T, lab, id string) mgmt.Status {
-	t.Helper()
-	st, err := gatewayStatusOf(context.Background(), lab, id)
-	if err != nil {
-		t.Fatalf("status of %s: %v", id, err)
-	}
-	return st
-}
-
-// checkInstanceS2CSession checks that gateway name (instance id) has its
-// session with the site of connection 0 established, with the site's
-// inside address site in AS 65401.
-func checkInstanceS2CSession(t *testing.T, lab, name, id string, site netip.Addr) {
-	t.Helper()
-	st := instanceStatus(t, lab, id)
-	i := slices.IndexFunc(st.Sessions, func(s mgmt.Session) bool { return s.Name == gwcfg.S2CNeighbor(0) })
-	if i < 0 || st.Sessions[i].State != "established" || st.Sessions[i].Address != site || st.Sessions[i].ASN != 65401 {
-		t.Fatalf("%s has no established session with r1 at %s (AS 65401): %+v", name, site, st.Sessions)
-	}
-}
-
-// waitInstanceRoute waits up to 10 s until gateway name's (instance id)
-// route to p has next hops that ok accepts, or fails the test.
-func waitInstanceRoute(t *testing.T, lab, name, id string, p netip.Prefix, ok func([]netip.Addr) bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		st := instanceStatus(t, lab, id)
-		var hops []netip.Addr
-		for _, r := range st.Routes {
-			if r.Prefix == p {
-				hops = r.NextHops
-			}
-		}
-		if ok(hops) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s's route to %s: next hops %v after 10 s; routes %+v", name, p, hops, st.Routes)
-		}
-		time.Sleep(50 * time.Millisecond) // polling the gateway, bounded by the deadline
-	}
-}
-
 // checkCloudBGPTemplates: `mcnlab s2c config dc` prints, for each
 // vendor, the sessions with both of the spoke's gateways (in the spoke's
 // AS, which the controller chose: 64600) over their tunnels.
@@ -170,15 +121,5 @@ func checkCloudBGPTemplates(t *testing.T, lab string) {
 			" neighbor 169.254.10.5 remote-as 64600\n", "  neighbor 169.254.10.5 activate\n", "  network 10.50.1.0 mask 255.255.255.0\n",
 		},
 	}
-	for vendor, lines := range want {
-		out, _, err := run(t, "s2c", "config", "dc", "--vendor", vendor, "--lab", lab)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, l := range lines {
-			if !strings.Contains(out, l) {
-				t.Errorf("%s template lacks %q:\n%s", vendor, l, out)
-			}
-		}
-	}
+	checkTemplateLines(t, lab, "dc", want)
 }

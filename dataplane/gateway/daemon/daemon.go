@@ -61,6 +61,11 @@ func Run(ctx context.Context, o Options) error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(GCPercent)
 	}
+	stopProfile, err := startProfile(o.Name)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	tr := &trimmer{}
 	go releaseMemory(ctx, ReleaseEvery, ReleaseAbove, tr)
 	var lv slog.Level

@@ -64,7 +64,7 @@ func TestBGPBestPathsDriveKernelRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	f := New(a.NL, Options{})
+	f := New(a.NL, a.Handle, Options{})
 	t.Cleanup(func() { f.Close() })
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)

@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
+	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -53,14 +55,24 @@ type FIB struct {
 	stale bool
 	// version counts the changes of view (Version).
 	version uint64
+	// sock sends route changes in batches (batch.go), closed by Close;
+	// nil when it could not be opened (sockErr).
+	sock    *nl.NetlinkSocket
+	sockErr error
 }
 
-// New returns a FIB writing through h.
-func New(h *netlink.Handle, opts Options) *FIB {
+// New returns a FIB reading through h and writing through a socket of its
+// own that it opens in ns, which must be h's namespace: netns.None() for
+// the calling thread's (netlink.NewHandle), the namespace given to
+// netlink.NewHandleAt otherwise. A socket that cannot be opened fails
+// every change.
+func New(h *netlink.Handle, ns netns.NsHandle, opts Options) *FIB {
 	if opts.Table == 0 {
 		opts.Table = unix.RT_TABLE_MAIN
 	}
-	return &FIB{h: h, table: opts.Table, metric: opts.Metric}
+	f := &FIB{h: h, table: opts.Table, metric: opts.Metric}
+	f.sock, f.sockErr = openSocket(ns)
+	return f
 }
 
 // Sync makes the FIB's routes equal desired: each prefix routed via its next
@@ -73,7 +85,7 @@ func New(h *netlink.Handle, opts Options) *FIB {
 //
 // Only the routes that differ from the FIB's view of its own routes are
 // changed, so a Sync that changes one route of 10,000 makes one netlink
-// call; the kernel table is read when the view is unknown (the first Sync,
+// request, and the requests go to the kernel in batches (batch.go); the kernel table is read when the view is unknown (the first Sync,
 // after Invalidate, after a failed change).
 func (f *FIB) Sync(ctx context.Context, desired map[netip.Prefix][]netip.Addr) error {
 	want, err := normalize(desired)
@@ -88,16 +100,7 @@ func (f *FIB) Sync(ctx context.Context, desired map[netip.Prefix][]netip.Addr) e
 	if err := f.reloadLocked(); err != nil {
 		return fmt.Errorf("fib sync: %w", err)
 	}
-	var errs []error
-	for _, c := range diff(f.view, want) {
-		if err := ctx.Err(); err != nil {
-			return errors.Join(append(errs, fmt.Errorf("fib sync: %w", err))...)
-		}
-		if err := f.applyLocked(c); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return f.applyAllLocked(diff(f.view, want), ctx.Err)
 }
 
 // Invalidate makes the next Sync read the kernel table instead of trusting
@@ -167,7 +170,13 @@ func (f *FIB) Close() error {
 		return nil
 	}
 	f.closed = true
-	return f.flushLocked()
+	err := f.flushLocked()
+	if f.sock != nil {
+		f.sock.Close()
+		f.sock = nil
+		f.sockErr = ErrClosed
+	}
+	return err
 }
 
 func (f *FIB) flushLocked() error {
@@ -175,63 +184,7 @@ func (f *FIB) flushLocked() error {
 	if err := f.reloadLocked(); err != nil {
 		return fmt.Errorf("fib flush: %w", err)
 	}
-	var errs []error
-	for _, c := range diff(f.view, nil) {
-		if err := f.applyLocked(c); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// applyLocked makes one change and records it in the view. A route for a
-// prefix the view does not hold is added exclusively, so that one of
-// another protocol at the same metric is found (EEXIST) and left alone;
-// one it holds is replaced. A change that fails otherwise drops the view.
-func (f *FIB) applyLocked(c change) error {
-	r := &netlink.Route{
-		Dst:      prefixToIPNet(c.Prefix),
-		Table:    f.table,
-		Protocol: Protocol,
-		Priority: f.metric,
-		Family:   family(c.Prefix.Addr()),
-	}
-	if len(c.NextHops) == 0 {
-		if err := f.h.RouteDel(r); err != nil && !errors.Is(err, unix.ESRCH) {
-			f.stale = true
-			return fmt.Errorf("fib delete route %s: %w", c.Prefix, err)
-		}
-		delete(f.view, c.Prefix)
-		f.version++
-		return nil
-	}
-	if len(c.NextHops) == 1 {
-		r.Gw = net.IP(c.NextHops[0].AsSlice())
-	} else {
-		for _, nh := range c.NextHops {
-			r.MultiPath = append(r.MultiPath, &netlink.NexthopInfo{Gw: net.IP(nh.AsSlice())})
-		}
-	}
-	if _, ours := f.view[c.Prefix]; !ours {
-		err := f.h.RouteAdd(r)
-		if errors.Is(err, unix.EEXIST) {
-			return fmt.Errorf("fib sync %s: %w", c.Prefix, ErrForeignRoute)
-		}
-		if err != nil {
-			f.stale = true
-			return fmt.Errorf("fib add route %s via %v: %w", c.Prefix, c.NextHops, err)
-		}
-		f.view[c.Prefix] = c.NextHops
-		f.version++
-		return nil
-	}
-	if err := f.h.RouteReplace(r); err != nil {
-		f.stale = true
-		return fmt.Errorf("fib replace route %s via %v: %w", c.Prefix, c.NextHops, err)
-	}
-	f.view[c.Prefix] = c.NextHops
-	f.version++
-	return nil
+	return f.applyAllLocked(diff(f.view, nil), func() error { return nil })
 }
 
 // listLocked reads this FIB's routes in its table from the kernel.

@@ -67,7 +67,7 @@ func TestSyncProgramsKernel(t *testing.T) {
 		t.Fatalf("add foreign route: %v", err)
 	}
 
-	f := New(a.NL, Options{})
+	f := New(a.NL, a.Handle, Options{})
 	t.Cleanup(func() { f.Close() })
 	ctx := context.Background()
 	err := f.Sync(ctx, map[netip.Prefix][]netip.Addr{

@@ -93,7 +93,7 @@ func TestSyncRandomSequences(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	r := rand.New(rand.NewPCG(seed, seed))
-	f := New(a.NL, Options{})
+	f := New(a.NL, a.Handle, Options{})
 	t.Cleanup(func() { f.Close() })
 	ctx := context.Background()
 	want := map[netip.Prefix][]netip.Addr{}

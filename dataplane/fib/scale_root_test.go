@@ -35,7 +35,7 @@ func TestSync10kInBatches(t *testing.T) {
 	hops := []netip.Addr{netip.MustParseAddr("10.0.0.2"), netip.MustParseAddr("10.0.0.3")}
 	ctx := context.Background()
 	run := func(reread bool) (announce, withdraw time.Duration) {
-		f := New(a.NL, Options{})
+		f := New(a.NL, a.Handle, Options{})
 		t.Cleanup(func() { f.Close() })
 		want := map[netip.Prefix][]netip.Addr{}
 		sync := func() {
@@ -54,7 +54,7 @@ func TestSync10kInBatches(t *testing.T) {
 			}
 		}
 		announce = time.Since(start)
-		if got, err := New(a.NL, Options{}).Routes(); err != nil || len(got) != n {
+		if got, err := New(a.NL, a.Handle, Options{}).Routes(); err != nil || len(got) != n {
 			t.Fatalf("kernel holds %d routes of the FIB (%v), want %d", len(got), err, n)
 		}
 		start = time.Now()

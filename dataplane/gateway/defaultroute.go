@@ -7,6 +7,7 @@ import (
 	"net/netip"
 
 	"github.com/vishvananda/netlink"
+	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/mcnlab/mcnlab/dataplane/fib"
@@ -81,8 +82,10 @@ type defaultsTable struct {
 	fib *fib.FIB
 }
 
-func newDefaultsTable(nl *netlink.Handle) defaultsTable {
-	return defaultsTable{nl: nl, fib: fib.New(nl, fib.Options{Table: DefaultTable})}
+// newDefaultsTable returns the table of learned defaults written through
+// nl, whose namespace is ns (vnetns.None(): the calling thread's).
+func newDefaultsTable(nl *netlink.Handle, ns vnetns.NsHandle) defaultsTable {
+	return defaultsTable{nl: nl, fib: fib.New(nl, ns, fib.Options{Table: DefaultTable})}
 }
 
 // rules are the two rules of each family for packets arriving on

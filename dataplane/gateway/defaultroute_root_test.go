@@ -44,7 +44,7 @@ func TestLearnedDefaultInKernel(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d := newDefaultsTable(gw.NL)
+	d := newDefaultsTable(gw.NL, gw.Handle)
 	if err := d.Sync(context.Background(), map[netip.Prefix][]netip.Addr{netip.MustParsePrefix("0.0.0.0/0"): {netip.MustParseAddr("169.254.0.0")}}); err != nil {
 		t.Fatal(err)
 	}

@@ -311,8 +311,13 @@ func kernelRoutes(t *testing.T, ns string) map[netip.Prefix][]netip.Addr {
 		t.Fatal(err)
 	}
 	defer nl.Close()
+	h, err := netns.Open(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
 	// Routes only reads; the FIB is never closed here (Close flushes).
-	routes, err := fib.New(nl, fib.Options{}).Routes()
+	routes, err := fib.New(nl, h, fib.Options{}).Routes()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/nftables"
 	"github.com/vishvananda/netlink"
+	vnetns "github.com/vishvananda/netns"
 
 	"github.com/mcnlab/mcnlab/dataplane/bfd"
 	"github.com/mcnlab/mcnlab/dataplane/bgp"
@@ -150,7 +151,7 @@ func kernelSys(logger *slog.Logger) (sys, error) {
 		overlays:   kernelOverlays{nl: nl},
 		bfd:        kernelBFD{},
 		nft:        nc,
-		fib:        splitFIB{main: fib.New(nl, fib.Options{}), defaults: newDefaultsTable(nl)},
+		fib:        splitFIB{main: fib.New(nl, vnetns.None(), fib.Options{}), defaults: newDefaultsTable(nl, vnetns.None())},
 		firenet:    firenet.Deps{NFT: fnc, Routes: firenet.KernelRoutes(nl), Probe: firenet.ICMPProber(-1)},
 		startFlows: kernelFlows,
 		newSpeaker: func(ctx context.Context, c bgp.Config) (speaker, error) {

@@ -122,6 +122,32 @@ func (s *Speaker) BestPaths(ctx context.Context) ([]Path, error) {
 	return out, nil
 }
 
+// NextHops returns the next hops of the best paths that keep accepts, in
+// the prefix → next hops form of NextHops(BestPaths) (next hops sorted),
+// without copying or sorting the paths: a gateway's FIB reads it on every
+// sync, and during an update storm the table holds tens of thousands of
+// prefixes.
+func (s *Speaker) NextHops(ctx context.Context, keep func(Path) bool) (map[netip.Prefix][]netip.Addr, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("bgp next hops: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := make(map[netip.Prefix][]netip.Addr, len(s.rib))
+	for prefix, ps := range s.rib {
+		var nhs []netip.Addr
+		for _, p := range ps { // sorted by next hop (onBest)
+			if keep(p) && (len(nhs) == 0 || nhs[len(nhs)-1] != p.NextHop) {
+				nhs = append(nhs, p.NextHop)
+			}
+		}
+		if len(nhs) > 0 {
+			m[prefix] = nhs
+		}
+	}
+	return m, nil
+}
+
 // Watch calls fn with the current best paths (as non-withdraw events), then
 // with every change, until ctx is done or the speaker is closed; it returns
 // ctx's error or ErrClosed. fn runs on the caller's goroutine, one batch at a
@@ -265,19 +291,21 @@ func apiPath(prefix netip.Prefix, nextHop netip.Addr) (*api.Path, error) {
 	return &api.Path{Family: family, Nlri: nlri, Pattrs: []*anypb.Any{origin, nh}}, nil
 }
 
-// fromAPIPath decodes a unicast path; other families are an error.
+// fromAPIPath decodes a unicast path; other families are an error. Only
+// the attributes a Path holds are decoded, each into its own type (a
+// gateway decodes every path of an update storm, and UnmarshalNew looks
+// each type up in the registry).
 func fromAPIPath(ap *api.Path) (Path, error) {
 	var p Path
 	if ap.Nlri == nil {
 		return p, fmt.Errorf("path without NLRI")
 	}
-	m, err := ap.Nlri.UnmarshalNew()
-	if err != nil {
-		return p, fmt.Errorf("decode NLRI: %w", err)
+	var n api.IPAddressPrefix
+	if !ap.Nlri.MessageIs(&n) {
+		return p, fmt.Errorf("NLRI %s is not unicast", ap.Nlri.TypeUrl)
 	}
-	n, ok := m.(*api.IPAddressPrefix)
-	if !ok {
-		return p, fmt.Errorf("NLRI %T is not unicast", m)
+	if err := ap.Nlri.UnmarshalTo(&n); err != nil {
+		return p, fmt.Errorf("decode NLRI: %w", err)
 	}
 	addr, err := netip.ParseAddr(n.Prefix)
 	if err != nil {
@@ -288,20 +316,25 @@ func fromAPIPath(ap *api.Path) (Path, error) {
 		return p, fmt.Errorf("decode NLRI: %w", err)
 	}
 	for _, a := range ap.Pattrs {
-		m, err := a.UnmarshalNew()
-		if err != nil {
-			continue
-		}
-		switch attr := m.(type) {
-		case *api.NextHopAttribute:
-			p.NextHop, _ = netip.ParseAddr(attr.NextHop)
-		case *api.MpReachNLRIAttribute:
-			if len(attr.NextHops) > 0 {
-				p.NextHop, _ = netip.ParseAddr(attr.NextHops[0])
+		var (
+			nh   api.NextHopAttribute
+			mp   api.MpReachNLRIAttribute
+			path api.AsPathAttribute
+		)
+		switch {
+		case a.MessageIs(&nh):
+			if a.UnmarshalTo(&nh) == nil {
+				p.NextHop, _ = netip.ParseAddr(nh.NextHop)
 			}
-		case *api.AsPathAttribute:
-			for _, seg := range attr.Segments {
-				p.ASPath = append(p.ASPath, seg.Numbers...)
+		case a.MessageIs(&mp):
+			if a.UnmarshalTo(&mp) == nil && len(mp.NextHops) > 0 {
+				p.NextHop, _ = netip.ParseAddr(mp.NextHops[0])
+			}
+		case a.MessageIs(&path):
+			if a.UnmarshalTo(&path) == nil {
+				for _, seg := range path.Segments {
+					p.ASPath = append(p.ASPath, seg.Numbers...)
+				}
 			}
 		}
 	}

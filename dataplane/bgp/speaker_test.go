@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"testing"
@@ -152,6 +153,14 @@ func TestECMPAndWithdrawOnPeerClose(t *testing.T) {
 	got := NextHops(mustBest(t, r))
 	if want := []netip.Addr{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3")}; !slices.Equal(got[netip.MustParsePrefix("10.9.0.0/24")], want) {
 		t.Fatalf("NextHops = %v, want 10.9.0.0/24 → %v", got, want)
+	}
+	// The speaker's own fold gives the same, and drops what keep refuses.
+	if direct, err := r.NextHops(context.Background(), func(Path) bool { return true }); err != nil || !maps.EqualFunc(direct, got, slices.Equal) {
+		t.Fatalf("Speaker.NextHops = %v, %v, want %v", direct, err, got)
+	}
+	notA := func(p Path) bool { return p.NextHop != a.addr }
+	if direct, err := r.NextHops(context.Background(), notA); err != nil || fmt.Sprint(direct) != "map[10.9.0.0/24:[127.0.0.3]]" {
+		t.Fatalf("Speaker.NextHops without a's next hop = %v, %v", direct, err)
 	}
 	waitEvent(t, events, func(e PathEvent) bool { return !e.Withdraw && len(e.Paths) == 2 })
 

@@ -79,15 +79,15 @@ func (e *Engine) teardownLocked(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// usablePaths drops the paths the FIB must not get: local ones (no peer or
-// no next hop) and those whose next hop is a dead peer or neighbour (a
-// tunnel down, a neighbour's BFD session down),
-// so that an ECMP route shrinks to its live next hops and a route with
+// usablePaths returns the filter of the paths the FIB may get: it drops
+// local ones (no peer or no next hop) and those whose next hop is a dead
+// peer or neighbour (a tunnel down, a neighbour's BFD session down), so
+// that an ECMP route shrinks to its live next hops and a route with
 // none left goes, before BGP's hold timer notices.
-func usablePaths(paths []bgp.Path, dead map[netip.Addr]bool) []bgp.Path {
-	return slices.DeleteFunc(paths, func(p bgp.Path) bool {
-		return !p.Peer.IsValid() || !p.NextHop.IsValid() || p.NextHop.IsUnspecified() || dead[p.NextHop]
-	})
+func usablePaths(dead map[netip.Addr]bool) func(bgp.Path) bool {
+	return func(p bgp.Path) bool {
+		return p.Peer.IsValid() && p.NextHop.IsValid() && !p.NextHop.IsUnspecified() && !dead[p.NextHop]
+	}
 }
 
 func (e *Engine) kickFIB() {
@@ -157,14 +157,14 @@ func (e *Engine) syncFIB(ctx context.Context) error {
 	defer e.fibMu.Unlock()
 	want := map[netip.Prefix][]netip.Addr{}
 	if sp := e.speaker.Load(); sp != nil {
-		paths, err := sp.BestPaths(ctx)
+		nhs, err := sp.NextHops(ctx, usablePaths(e.deadHops()))
 		if err != nil {
 			if errors.Is(err, bgp.ErrClosed) {
 				return nil // replaced meanwhile; the next kick syncs
 			}
 			return fmt.Errorf("fib sync: %w", err)
 		}
-		want = bgp.NextHops(usablePaths(paths, e.deadHops()))
+		want = nhs
 	}
 	return e.sys.fib.Sync(ctx, want)
 }

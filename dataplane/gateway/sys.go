@@ -103,7 +103,9 @@ type speaker interface {
 	DeletePeer(ctx context.Context, addr netip.Addr) error
 	Advertise(ctx context.Context, prefix netip.Prefix, nextHop netip.Addr) error
 	Withdraw(ctx context.Context, prefix netip.Prefix) error
-	BestPaths(ctx context.Context) ([]bgp.Path, error)
+	// NextHops folds the best paths that keep accepts into the FIB's
+	// prefix → next hops form.
+	NextHops(ctx context.Context, keep func(bgp.Path) bool) (map[netip.Prefix][]netip.Addr, error)
 	Peers(ctx context.Context) ([]bgp.PeerState, error)
 	Established(ctx context.Context) (map[netip.Addr]bool, error)
 	// Watch and WatchSessions call fn on changes until ctx ends or the

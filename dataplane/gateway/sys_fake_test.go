@@ -282,17 +282,18 @@ func (s *fakeSpeaker) Withdraw(_ context.Context, p netip.Prefix) error {
 	return s.f.record("bgp withdraw %s", p)
 }
 
-// BestPaths returns the learned paths of the configured sessions.
-func (s *fakeSpeaker) BestPaths(context.Context) ([]bgp.Path, error) {
+// NextHops folds the learned paths of the configured sessions that keep
+// accepts.
+func (s *fakeSpeaker) NextHops(_ context.Context, keep func(bgp.Path) bool) (map[netip.Prefix][]netip.Addr, error) {
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()
 	var out []bgp.Path
 	for _, p := range s.f.paths {
-		if s.f.sessions[p.Peer] {
+		if s.f.sessions[p.Peer] && keep(p) {
 			out = append(out, p)
 		}
 	}
-	return out, nil
+	return bgp.NextHops(out), nil
 }
 
 func (s *fakeSpeaker) Peers(context.Context) ([]bgp.PeerState, error) { return nil, nil }

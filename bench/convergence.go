@@ -88,6 +88,16 @@ type ConvergenceRun struct {
 	// the machine, which stretches the times above.
 	AnnounceCPU map[string]float64 `json:"announce_cpu_s"`
 	WithdrawCPU map[string]float64 `json:"withdraw_cpu_s"`
+	// BenchCPU is the CPU time of this process (the bench: counting each
+	// gateway's routes) during the announcement and the withdrawal; it
+	// competes with the gateways for the machine's cores.
+	BenchCPU [2]float64 `json:"bench_cpu_s"`
+	// SessionDowns counts the BGP sessions that went down (the gateways'
+	// "Peer Down" log lines) during the announcement and the withdrawal:
+	// on a loaded machine BFD (300 ms) or hold timers (3 s) expire, the
+	// routes go and come back, and the time and CPU figures of a run with
+	// resets measure that churn as well.
+	SessionDowns [2]int `json:"session_downs"`
 	// LoadAvg is the machine's 1-minute load average at the announcement
 	// and after the withdrawal.
 	LoadAvg [2]float64 `json:"load_avg_1min"`
@@ -104,8 +114,9 @@ const TargetIdleRSSMB = 20
 // Convergence deploys the lab, and for each N makes the on-prem BIRD
 // router announce N extra /29s (static blackhole routes added to its
 // "announced" protocol, then `birdc configure`), measures the time until
-// every gateway has all of them in its kernel FIB (counted with netlink in
-// each gateway's namespace: protocol 186 routes inside ExtraRange), then
+// every gateway has all of them in its kernel FIB (counted from the route
+// notifications of each gateway's namespace, protocol 186 routes inside
+// ExtraRange, and confirmed by a dump: routeWatch), then
 // withdraws them and measures the time until no gateway has any. It reads
 // each gateway's VmRSS idle, loaded and after. The lab is destroyed at the
 // end, also on error or when ctx ends.
@@ -141,14 +152,14 @@ func Convergence(ctx context.Context, o ConvergenceOptions) (res *ConvergenceRes
 	}
 	res.DeployS = deployS
 
-	handles := map[string]*routeCounter{}
+	handles := map[string]*routeWatch{}
 	defer func() {
 		for _, h := range handles {
 			h.Close()
 		}
 	}()
 	for _, g := range gws {
-		h, err := newRouteCounter(emulator.NamespaceName(o.Lab, g))
+		h, err := newRouteWatch(emulator.NamespaceName(o.Lab, g))
 		if err != nil {
 			return nil, fmt.Errorf("gateway %s: %w", g, err)
 		}
@@ -191,7 +202,7 @@ func Convergence(ctx context.Context, o ConvergenceOptions) (res *ConvergenceRes
 
 // convergenceRun announces n prefixes (BIRD's configuration conf) and
 // withdraws them (base), measuring both.
-func convergenceRun(ctx context.Context, o ConvergenceOptions, gws []string, handles map[string]*routeCounter, n int, conf, base []byte) (ConvergenceRun, error) {
+func convergenceRun(ctx context.Context, o ConvergenceOptions, gws []string, handles map[string]*routeWatch, n int, conf, base []byte) (ConvergenceRun, error) {
 	run := ConvergenceRun{Prefixes: n}
 	run.LoadAvg[0] = loadAvg()
 	dir := emulator.NodeDir(o.Lab, o.OnPrem)
@@ -199,6 +210,8 @@ func convergenceRun(ctx context.Context, o ConvergenceOptions, gws []string, han
 	if err != nil {
 		return run, err
 	}
+	self0 := procCPU(os.Getpid())
+	downs0 := sessionDowns(o.Lab, gws)
 	start := time.Now()
 	if err := birdConfigure(ctx, dir, conf); err != nil {
 		return run, err
@@ -207,6 +220,8 @@ func convergenceRun(ctx context.Context, o ConvergenceOptions, gws []string, han
 		return run, fmt.Errorf("announce %d prefixes: %w", n, err)
 	}
 	run.AnnounceS = time.Since(start).Seconds()
+	self1 := procCPU(os.Getpid())
+	downs1 := sessionDowns(o.Lab, gws)
 	cpu1, err := gatewayCPU(o.Lab, gws)
 	if err != nil {
 		return run, err
@@ -222,6 +237,8 @@ func convergenceRun(ctx context.Context, o ConvergenceOptions, gws []string, han
 		return run, fmt.Errorf("withdraw %d prefixes: %w", n, err)
 	}
 	run.WithdrawS = time.Since(start).Seconds()
+	run.BenchCPU = [2]float64{self1 - self0, procCPU(os.Getpid()) - self1}
+	run.SessionDowns = [2]int{downs1 - downs0, sessionDowns(o.Lab, gws) - downs1}
 	cpu2, err := gatewayCPU(o.Lab, gws)
 	if err != nil {
 		return run, err
@@ -256,6 +273,18 @@ func gatewayCPU(lab string, gws []string) (map[string]float64, error) {
 		out[g] = procCPU(pid)
 	}
 	return out, nil
+}
+
+// sessionDowns counts the "Peer Down" lines of every gateway's log (GoBGP
+// logs one per session that leaves Established); a log that cannot be
+// read counts 0.
+func sessionDowns(lab string, gws []string) int {
+	n := 0
+	for _, g := range gws {
+		b, _ := os.ReadFile(emulator.GatewayLog(lab, g))
+		n += bytes.Count(b, []byte(`msg="gobgp: Peer Down"`))
+	}
+	return n
 }
 
 // sleepCtx waits d (a measuring point, not a readiness wait) or until ctx
@@ -319,9 +348,10 @@ func birdConfigure(ctx context.Context, dir string, conf []byte) error {
 	return nil
 }
 
-// waitExtraRoutes polls every gateway until it has exactly want extra
-// routes; it returns when each got there, from the call.
-func waitExtraRoutes(ctx context.Context, handles map[string]*routeCounter, want int, timeout time.Duration) (map[string]float64, error) {
+// waitExtraRoutes polls every gateway's count every 25 ms until it has
+// exactly want extra routes, confirmed by a dump of its table; it returns
+// when each got there, from the call.
+func waitExtraRoutes(ctx context.Context, handles map[string]*routeWatch, want int, timeout time.Duration) (map[string]float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
@@ -335,6 +365,10 @@ func waitExtraRoutes(ctx context.Context, handles map[string]*routeCounter, want
 				continue
 			}
 			n, err := h.count()
+			if err == nil && n == want {
+				// Notifications say so: a dump decides.
+				n, err = h.dumper.count()
+			}
 			if err != nil {
 				return nil, fmt.Errorf("list routes of gateway %s: %w", g, err)
 			}

@@ -52,7 +52,11 @@ func (c *routeCounter) count() (int, error) {
 	return 0, err
 }
 
-func (c *routeCounter) dump() (int, error) {
+func (c *routeCounter) dump() (int, error) { return c.dumpEach(func(netip.Prefix) {}) }
+
+// dumpEach dumps the table and calls fn with each counted route's
+// destination; it returns how many there were.
+func (c *routeCounter) dumpEach(fn func(netip.Prefix)) (int, error) {
 	req := nl.NewNetlinkRequest(unix.RTM_GETROUTE, unix.NLM_F_DUMP)
 	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: {Socket: c.sock}}
 	msg := nl.NewRtMsg()
@@ -64,19 +68,14 @@ func (c *routeCounter) dump() (int, error) {
 		if len(m) < unix.SizeofRtMsg {
 			return true
 		}
-		rt := nl.DeserializeRtMsg(m)
-		if rt.Family != unix.AF_INET || rt.Protocol != GatewayRouteProtocol || int(rt.Dst_len) != ExtraPrefixLen {
-			return true
-		}
-		attrs, err := nl.ParseRouteAttr(m[unix.SizeofRtMsg:])
+		p, ok, err := extraDst(m)
 		if err != nil {
 			perr = err
 			return false
 		}
-		for _, a := range attrs {
-			if a.Attr.Type == unix.RTA_DST && len(a.Value) == 4 && ExtraRange.Contains(netip.AddrFrom4([4]byte(a.Value))) {
-				n++
-			}
+		if ok {
+			fn(p)
+			n++
 		}
 		return true
 	})
@@ -87,4 +86,29 @@ func (c *routeCounter) dump() (int, error) {
 		return 0, fmt.Errorf("dump routes: %w", err)
 	}
 	return n, nil
+}
+
+// extraDst returns the destination of route message m (an rtmsg and its
+// attributes) when it is a counted route: IPv4, protocol
+// GatewayRouteProtocol, a /ExtraPrefixLen inside ExtraRange.
+func extraDst(m []byte) (netip.Prefix, bool, error) {
+	if len(m) < unix.SizeofRtMsg {
+		return netip.Prefix{}, false, nil
+	}
+	rt := nl.DeserializeRtMsg(m)
+	if rt.Family != unix.AF_INET || rt.Protocol != GatewayRouteProtocol || int(rt.Dst_len) != ExtraPrefixLen {
+		return netip.Prefix{}, false, nil
+	}
+	attrs, err := nl.ParseRouteAttr(m[unix.SizeofRtMsg:])
+	if err != nil {
+		return netip.Prefix{}, false, err
+	}
+	for _, a := range attrs {
+		if a.Attr.Type == unix.RTA_DST && len(a.Value) == 4 {
+			if a := netip.AddrFrom4([4]byte(a.Value)); ExtraRange.Contains(a) {
+				return netip.PrefixFrom(a, ExtraPrefixLen), true, nil
+			}
+		}
+	}
+	return netip.Prefix{}, false, nil
 }

@@ -96,10 +96,10 @@ func newBenchConvergence() *cobra.Command {
 			if asJSON {
 				return writeJSON(out, res)
 			}
-			fmt.Fprintf(out, "%9s %12s %12s %16s %16s %12s\n", "prefixes", "announced", "withdrawn", "max RSS loaded", "gateways' CPU", "load")
+			fmt.Fprintf(out, "%9s %12s %12s %16s %16s %14s %12s\n", "prefixes", "announced", "withdrawn", "max RSS loaded", "gateways' CPU", "sessions down", "load")
 			for _, r := range res.Runs {
-				fmt.Fprintf(out, "%9d %11.2fs %11.2fs %13.1f MB %7.2fs %6.2fs %5.1f-%.1f\n", r.Prefixes, r.AnnounceS, r.WithdrawS, maxOf(r.LoadedRSS),
-					sumOf(r.AnnounceCPU), sumOf(r.WithdrawCPU), r.LoadAvg[0], r.LoadAvg[1])
+				fmt.Fprintf(out, "%9d %11.2fs %11.2fs %13.1f MB %7.2fs %6.2fs %7d %6d %5.1f-%.1f\n", r.Prefixes, r.AnnounceS, r.WithdrawS, maxOf(r.LoadedRSS),
+					sumOf(r.AnnounceCPU), sumOf(r.WithdrawCPU), r.SessionDowns[0], r.SessionDowns[1], r.LoadAvg[0], r.LoadAvg[1])
 			}
 			fmt.Fprintf(out, "gateway VmRSS (MB); target idle <= %.0f MB, +%s within 1.5x idle; idle = own (RssAnon) + binary's shared pages (RssFile), +%s (own)\n%-6s %17s",
 				res.TargetMB, bench.SettleAfter, bench.SettleAfter, "", "idle")

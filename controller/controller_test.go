@@ -47,15 +47,7 @@ func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 // demoPlan compiles the demo topology.
 func demoPlan(t *testing.T) *intent.Plan {
 	t.Helper()
-	top, err := topologies.Load("../topologies/aws-transit.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := intent.Compile(top)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return planFile(t, "../topologies/aws-transit.yaml")
 }
 
 // spokeStatus is a spoke gateway's status with its tunnels up or down and

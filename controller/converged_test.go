@@ -13,7 +13,24 @@ import (
 // planOf compiles a topology given as YAML.
 func planOf(t *testing.T, src string) *intent.Plan {
 	t.Helper()
-	top, err := topologies.Parse("t.yaml", []byte(src))
+	return compileTopology(t, "t.yaml", []byte(src))
+}
+
+// planFile compiles the topology file path.
+func planFile(t *testing.T, path string) *intent.Plan {
+	t.Helper()
+	data, err := topologies.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return compileTopology(t, path, data)
+}
+
+// compileTopology parses the topology data (file names it) and compiles
+// it.
+func compileTopology(t *testing.T, file string, data []byte) *intent.Plan {
+	t.Helper()
+	top, err := topologies.Parse(file, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,14 +94,7 @@ func TestConvergedWaitsForSessionsToExist(t *testing.T) {
 // to take its VPC's traffic back do not wait for it; its other sessions
 // still count.
 func TestConvergedLeavesS2CSessions(t *testing.T) {
-	top, err := topologies.Load("../cmd/mcnlab/testdata/s2c-cloud-bgp.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := intent.Compile(top)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planFile(t, "../cmd/mcnlab/testdata/s2c-cloud-bgp.yaml")
 	c := New(p, Options{Providers: map[string]cloud.Provider{"aws-lab": &fakeProvider{}}})
 	c.mu.Lock()
 	defer c.mu.Unlock()

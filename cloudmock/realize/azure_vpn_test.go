@@ -3,6 +3,7 @@ package realize
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -24,12 +25,13 @@ import (
 // The on-premises site of TestAzureVPNGatewayBGP: its public address on
 // its uplink, its BGP speaker (AS and peering address on lo) and its LAN.
 var (
-	vpnSiteWAN  = netip.MustParsePrefix("198.51.100.2/30")
-	vpnSiteBGP  = netip.MustParseAddr("172.16.255.1")
-	vpnSiteLAN  = netip.MustParsePrefix("172.16.1.1/24")
-	vpnSiteASN  = int64(65010)
-	vpnKey      = "lab-shared-key-0123"
-	vpnAzureBGP = netip.MustParseAddr("10.7.255.30") // the GatewaySubnet 10.7.255.0/27's last usable address
+	vpnSiteWAN       = netip.MustParsePrefix("198.51.100.2/30")
+	vpnSiteBGP       = netip.MustParseAddr("172.16.255.1")
+	vpnSiteLAN       = netip.MustParsePrefix("172.16.1.1/24")
+	vpnSiteASN       = int64(65010)
+	vpnKey           = "lab-shared-key-0123"
+	vpnAzureBGP      = netip.MustParseAddr("10.7.255.30") // the GatewaySubnet 10.7.255.0/27's last usable address
+	vpnGatewaySubnet = netip.MustParsePrefix("10.7.255.0/27")
 )
 
 // TestAzureVPNGatewayBGP: a VNet's VPN gateway (BGP, a public IP) with a
@@ -42,20 +44,7 @@ var (
 // network gateway; the VM (no public IP: no other way out) and the site
 // ping each other over it. Deleting the connection takes the route away.
 func TestAzureVPNGatewayBGP(t *testing.T) {
-	roottest.Require(t)
-	if why := ipsec.Missing(); why != "" {
-		t.Skip(why)
-	}
-	site := roottest.NewNamespaces(t, "site")[0]
-	t.Cleanup(func() { _ = emulator.KillNamespace(site.Name) }) // charon and FRR, before the namespace goes
-	l := newAzureLab(t, func(o *Options) {
-		o.Uplinks = []Uplink{{Name: "onprem", Namespace: site.Name, Interface: "wan0", Address: vpnSiteWAN}}
-	})
-	t.Cleanup(func() { _ = os.RemoveAll(state.Dir(l.name)) })
-
-	v, subs := l.vnet("v7", "10.7.0.0/16", "10.7.1.0/24")
-	must[model.Subnet](t)(l.cloud.CreateSubnetAt(azSub, v.ID, model.Place{Scope: "rg/v7", Name: "GatewaySubnet"}, netip.MustParsePrefix("10.7.255.0/27"), "", nil))
-	vm := l.vm(subs[0], "vm")
+	l, site, v, subs, vm := newVPNSiteLab(t)
 	pip := must[model.ElasticIP](t)(l.cloud.AllocateAddressAt(azSub, model.Place{Region: "eastus", Scope: "rg", Name: "gw-ip"}, nil))
 	g := must[model.VPNGateway](t)(l.cloud.CreateVPNGatewayAt(azSub, model.Place{Region: "eastus", Scope: "rg", Name: "vpngw"}, 65515, nil))
 	l.ok(l.cloud.AttachVPNGateway(azSub, g.ID, v.ID))
@@ -65,7 +54,7 @@ func TestAzureVPNGatewayBGP(t *testing.T) {
 	conn := must[model.VPNConnection](t)(l.cloud.CreateVPNConnectionAt(azSub, model.Place{Scope: "rg", Name: "s2s"},
 		model.VPNSpec{CustomerGatewayID: cg.ID, VPNGatewayID: g.ID, SharedKey: vpnKey}, nil))
 	l.sync()
-	siteDir := startVPNSite(t, l.name, site, pip.PublicIP)
+	siteDir := startVPNSite(t, l.name, site, vpnGW{pip.PublicIP, vpnAzureBGP})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -110,25 +99,67 @@ func TestAzureVPNGatewayBGP(t *testing.T) {
 	l.pingFails(l.ns(vm), vpnSiteLAN.Addr())
 }
 
-// startVPNSite starts the site's charon (responding, with the connection's
-// key; any-to-any selectors, as the gateway's) and FRR (AS 65010, its
-// peering address on lo, announcing its LAN, the gateway's BGP address
-// over the tunnel, as Azure asks of the on-premises device) and returns
-// its directory.
+// vpnGW is one instance of an Azure VPN gateway as the site sees it: its
+// public IP (the tunnel's far end) and its BGP address.
+type vpnGW struct{ public, bgp netip.Addr }
+
+// newVPNSiteLab is an Azure lab whose uplink "onprem" ends in the site
+// namespace (vpnSiteWAN), with the VNet v7 (10.7.0.0/16), its subnet
+// 10.7.1.0/24 holding the VM vm and its GatewaySubnet 10.7.255.0/27.
+func newVPNSiteLab(t *testing.T) (*lab, *roottest.NS, model.Network, []model.Subnet, model.Instance) {
+	t.Helper()
+	roottest.Require(t)
+	if why := ipsec.Missing(); why != "" {
+		t.Skip(why)
+	}
+	site := roottest.NewNamespaces(t, "site")[0]
+	t.Cleanup(func() { _ = emulator.KillNamespace(site.Name) }) // charon and FRR, before the namespace goes
+	l := newAzureLab(t, func(o *Options) {
+		o.Uplinks = []Uplink{{Name: "onprem", Namespace: site.Name, Interface: "wan0", Address: vpnSiteWAN}}
+	})
+	t.Cleanup(func() { _ = os.RemoveAll(state.Dir(l.name)) })
+	v, subs := l.vnet("v7", "10.7.0.0/16", "10.7.1.0/24")
+	must[model.Subnet](t)(l.cloud.CreateSubnetAt(azSub, v.ID, model.Place{Scope: "rg/v7", Name: "GatewaySubnet"}, vpnGatewaySubnet, "", nil))
+	return l, site, v, subs, l.vm(subs[0], "vm")
+}
+
+// startVPNSite starts the site's charon (with the connection's key; a
+// tunnel to each of the gateway's instances) and FRR (AS 65010, its
+// peering address on lo, announcing its LAN, a session with each
+// instance's BGP address over the tunnels, as Azure asks of the
+// on-premises device) and returns its directory. The tunnels are
+// any-to-any, as the gateway's; with two, each child SA has its own
+// request ID and the first's policies win (ipsec.PrimaryPriority) until
+// dead peer detection clears it: the session with the second instance
+// then goes through the first instance and the VNet until the first
+// fails (the instances' BGP addresses are the GatewaySubnet's).
 // Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/bgp-howto — the on-premises device peers with the gateway's BGP peer IP over the tunnel, eBGP multihop
-func startVPNSite(t *testing.T, lab string, site *roottest.NS, gw netip.Addr) string {
+// Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/vpn-gateway-activeactive-rm-powershell — with an active-active gateway the on-premises device has a tunnel and a BGP session to each instance
+func startVPNSite(t *testing.T, lab string, site *roottest.NS, gws ...vpnGW) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	dir := emulator.NodeDir(lab, "site")
 	cdir := filepath.Join(dir, "charon")
-	conf := tunnelBGPConf(dir, vpnSiteASN, vpnSiteBGP, vpnAzureBGP, 65515, []netip.Prefix{vpnSiteLAN.Masked()})
+	var peers []netip.Addr
+	for _, g := range gws {
+		peers = append(peers, g.bgp)
+	}
+	conf := tunnelBGPConf(dir, vpnSiteASN, vpnSiteBGP, 65515, []netip.Prefix{vpnSiteLAN.Masked()}, peers...)
 	d := emulator.FRRDaemon(dir, "site", conf)
 	must[struct{}](t)(struct{}{}, d.Write()) // first: FRR's user must reach dir
 	must[struct{}](t)(struct{}{}, os.MkdirAll(cdir, 0o700))
 	any4 := []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}
-	swan := must[string](t)(ipsec.SwanctlConf([]ipsec.Conn{{Name: "s2s", Local: vpnSiteWAN.Addr(), Remote: gw, PSK: hex.EncodeToString([]byte(vpnKey)),
-		IKE: []string{topologies.DefaultIKEProposal}, ESP: []string{topologies.DefaultESPProposal}, LocalTS: any4, RemoteTS: any4}}))
+	var conns []ipsec.Conn
+	for i, g := range gws {
+		c := ipsec.Conn{Name: "s2s", Local: vpnSiteWAN.Addr(), Remote: g.public, PSK: hex.EncodeToString([]byte(vpnKey)),
+			IKE: []string{topologies.DefaultIKEProposal}, ESP: []string{topologies.DefaultESPProposal}, LocalTS: any4, RemoteTS: any4}
+		if len(gws) > 1 {
+			c.Name, c.Reqid, c.Priority = fmt.Sprintf("s2s%d", i), i+1, ipsec.PrimaryPriority+i*(ipsec.BackupPriority-ipsec.PrimaryPriority)
+		}
+		conns = append(conns, c)
+	}
+	swan := must[string](t)(ipsec.SwanctlConf(conns))
 	for name, text := range map[string]string{"swanctl.conf": swan, "strongswan.conf": ipsec.CharonConf(cdir, vpnRouting)} {
 		must[struct{}](t)(struct{}{}, os.WriteFile(filepath.Join(cdir, name), []byte(text), 0o600))
 	}
@@ -145,8 +176,10 @@ func startVPNSite(t *testing.T, lab string, site *roottest.NS, gw netip.Addr) st
 	// The LAN's address on the tunnel: what the site sends into it leaves
 	// from its LAN.
 	roottest.AddAddr(t, site.NL, tun, vpnSiteLAN.String())
-	if err := site.NL.RouteReplace(&netlink.Route{Dst: ipNet(netip.PrefixFrom(vpnAzureBGP, 32)), LinkIndex: tun.Attrs().Index, Src: vpnSiteBGP.AsSlice()}); err != nil {
-		t.Fatal(err)
+	for _, p := range peers {
+		if err := site.NL.RouteReplace(&netlink.Route{Dst: ipNet(netip.PrefixFrom(p, 32)), LinkIndex: tun.Attrs().Index, Src: vpnSiteBGP.AsSlice()}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	must[struct{}](t)(struct{}{}, d.Run(ctx, site.Handle, 10*time.Second))
 	return dir

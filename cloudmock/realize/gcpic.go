@@ -208,7 +208,7 @@ func (r *Realizer) wireIC(x *icPlan, ns *liveNS, rt *liveRouter) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	frr := filepath.Join(emulator.NodeDir(r.opts.Lab, x.node), "frr")
-	d := emulator.FRRDaemon(frr, "ica", tunnelBGPConf(frr, x.bgp.ASN, x.bgp.Addr, x.bgp.PeerAddr, x.bgp.PeerASN, x.bgp.Advertised))
+	d := emulator.FRRDaemon(frr, "ica", tunnelBGPConf(frr, x.bgp.ASN, x.bgp.Addr, x.bgp.PeerASN, x.bgp.Advertised, x.bgp.PeerAddr))
 	if err := d.Write(); err != nil {
 		return fmt.Errorf("frr: %w", err)
 	}

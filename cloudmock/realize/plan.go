@@ -693,6 +693,7 @@ func (r *Realizer) planRouter(p *plan, s *snapshot, n model.Network, igw bool, p
 	}
 	// AWS: https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-limitations — no edge-to-edge routing: what enters from a peering or gateway goes nowhere but the VPC
 	rp.routes = append(rp.routes, kroute{table: localTbl, dst: netip.MustParsePrefix("0.0.0.0/0"), kind: "unreachable"})
+	rp.routes = append(rp.routes, vpnInstanceRoutes(p, n.ID)...)
 	rp.rules = append(rp.rules, krule{prio: localPrio, table: localTbl})
 	// The router's own packets to a line's far end (its answers to pings
 	// of the cloud's peer address, its ICMP errors) leave over the line.

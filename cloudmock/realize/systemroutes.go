@@ -303,7 +303,7 @@ func outside(ps []netip.Prefix) []netip.Prefix {
 // k (a blackhole) when there is none.
 // Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-peering-overview#gateways-and-on-premises-connectivity — a VNet that uses remote gateways reaches on-premises through the peered VNet's gateway
 func gatewayRoute(k kroute, n model.Network, gw string, p *plan, s *snapshot, sg segPlan) kroute {
-	if k, ok := vpnRoute(k, n.ID, gw, p); ok {
+	if k, ok := vpnRoute(k, n.ID, gw, p, s); ok {
 		return k
 	}
 	line := func(network string) *dxPlan {

@@ -36,7 +36,8 @@ import (
 // which makes it the network's effective routes to the gateway; without
 // BGP the connection's routes (the local network gateway's address space)
 // are routed into the tunnel. One connection per gateway is realized (the
-// lowest ID): the gateway's single, active-standby instance.
+// lowest ID): by the gateway's single instance when it is active-standby,
+// by each of its two when it is active-active (vpnha.go).
 // Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/design — a site-to-site connection is an IPsec/IKE tunnel between the VPN gateway's public IP and the on-premises VPN device
 // Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/vpn-gateway-bgp-overview — with BGP the gateway and the on-premises device exchange routes over the tunnel; the VNet learns the site's prefixes and the site the VNet's
 
@@ -154,51 +155,66 @@ func (r *Realizer) planVPN(p *plan, s *snapshot, nets map[string]model.Network, 
 	for _, v := range s.vpns { // sorted by ID: the lowest of a gateway's wins
 		g, gok := s.vgws[v.VPNGatewayID]
 		cg, cok := s.cgws[v.CustomerGatewayID]
-		n, nok := nets[g.NetworkID]
+		nw, nok := nets[g.NetworkID]
 		if v.State != model.StateAvailable || !gok || !cok || !nok || len(g.Options.Addresses) == 0 || !onUplink[cg.IP] || taken[g.ID] {
 			continue
 		}
 		// The lab's charon takes 32 to 128 hex digits: keys of 16 to 64
 		// characters (Azure allows 1 to 128).
 		psk, ok := labPSK(v.SharedKey)
-		if !ok || !pub[g.Options.Addresses[0]].IsValid() {
+		if !ok {
 			continue
 		}
 		taken[g.ID] = true
-		x := r.newVPNPlan(s, keep, v, g.ID, g.ID, n.ID, 0)
-		x.public, x.site, x.psk, x.asn, x.siteASN, x.siteBGP = pub[g.Options.Addresses[0]], cg.IP, psk, g.ASN, cg.ASN, cg.BGPAddr
-		for _, b := range n.CIDRs {
-			x.cidrs = append(x.cidrs, b.Prefix)
-		}
-		x.announce = x.cidrs
-		// Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/vpn-gateway-bgp-resource-manager-ps — the gateway's BGP peer IP is an address of the GatewaySubnet (the lab: its last usable one, as the API shows)
-		for _, sn := range s.subnets {
-			if sn.NetworkID == n.ID && strings.EqualFold(sn.Name, "GatewaySubnet") {
-				x.bgpAddr = model.AzureGatewayBGPAddresses(sn.Prefix, 1)[0]
+		n := instances(g)
+		for i := range n {
+			if !pub[g.Options.Addresses[i]].IsValid() {
+				continue
 			}
+			tunnel := 0 // one instance: the connection's one gateway
+			if n > 1 {
+				tunnel = i + 1
+			}
+			x := r.newVPNPlan(s, keep, v, g.ID, g.ID, nw.ID, tunnel)
+			x.public, x.site, x.psk, x.asn, x.siteASN, x.siteBGP = pub[g.Options.Addresses[i]], cg.IP, psk, g.ASN, cg.ASN, cg.BGPAddr
+			for _, b := range nw.CIDRs {
+				x.cidrs = append(x.cidrs, b.Prefix)
+			}
+			x.announce = x.cidrs
+			// Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/vpn-gateway-bgp-resource-manager-ps — the gateway's BGP peer IP is an address of the GatewaySubnet (the lab: its last usable one, the one before for a second instance, as the API shows)
+			for _, sn := range s.subnets {
+				if sn.NetworkID == nw.ID && strings.EqualFold(sn.Name, "GatewaySubnet") {
+					x.bgpAddr = model.AzureGatewayBGPAddresses(sn.Prefix, n)[i]
+				}
+			}
+			x.bgp = !v.StaticRoutesOnly && g.Options.BGP && x.bgpAddr.IsValid() && cg.BGPAddr.Is4() && cg.ASN != 0
+			if v.StaticRoutesOnly {
+				x.static = slices.Clone(v.Routes)
+			}
+			x.key = fmt.Sprintf("%+v", *x)
+			p.vpns[x.slot()] = x
 		}
-		x.bgp = !v.StaticRoutesOnly && g.Options.BGP && x.bgpAddr.IsValid() && cg.BGPAddr.Is4() && cg.ASN != 0
-		if v.StaticRoutesOnly {
-			x.static = slices.Clone(v.Routes)
-		}
-		x.key = fmt.Sprintf("%+v", *x)
-		p.vpns[v.ID] = x
 	}
 }
 
 // vpnRoute is the kernel route of a route to VPN gateway gw in network n
 // (an effective route the connection learned, or a user-defined one):
 // over the link to the gateway's namespace; false when the gateway has no
-// realized connection in n.
+// realized connection in n. Of an active-active gateway's instances it
+// takes the first that serves (vpnha.go), else the first.
 // Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-udr-overview#next-hop-types-across-azure-tools — next hop Virtual network gateway
-func vpnRoute(k kroute, n, gw string, p *plan) (kroute, bool) {
+func vpnRoute(k kroute, n, gw string, p *plan, s *snapshot) (kroute, bool) {
+	var pick *vpnPlan
 	for _, id := range sortedKeys(p.vpns) {
-		if v := p.vpns[id]; v.network == n && (gw == "" || v.vgw == gw) {
-			k.kind, k.via, k.dev = "via", v.router.b.Addr(), v.ifRouter
-			return k, true
+		if v := p.vpns[id]; v.network == n && v.tgw == "" && (gw == "" || v.vgw == gw) && (pick == nil || (!serves(s, pick) && serves(s, v))) {
+			pick = v
 		}
 	}
-	return k, false
+	if pick == nil {
+		return k, false
+	}
+	k.kind, k.via, k.dev = "via", pick.router.b.Addr(), pick.ifRouter
+	return k, true
 }
 
 // liveVPN is a realized connection: its gateway namespace and the
@@ -386,7 +402,7 @@ func (r *Realizer) startVPN(x *vpnPlan, ns *liveNS) error {
 	// FRR's files first: their folder (and the gateway's) must be open
 	// to FRR's user, where charon's is root's alone.
 	frr := filepath.Join(emulator.NodeDir(r.opts.Lab, x.node), "frr")
-	d := emulator.FRRDaemon(frr, "vng", tunnelBGPConf(frr, x.asn, x.bgpAddr, x.siteBGP, x.siteASN, x.announce))
+	d := emulator.FRRDaemon(frr, "vng", tunnelBGPConf(frr, x.asn, x.bgpAddr, x.siteASN, x.announce, x.siteBGP))
 	if x.bgp {
 		if err := d.Write(); err != nil {
 			return fmt.Errorf("frr: %w", err)
@@ -434,15 +450,18 @@ func (r *Realizer) startVPN(x *vpnPlan, ns *liveNS) error {
 
 // tunnelBGPConf is the bgpd configuration of one end of a tunnel (files
 // in dir): AS asn, its BGP address self as router ID and session source,
-// the other end's address peer in AS peerASN as an eBGP neighbour
-// (multihop: neither address is on the tunnel's link), networks
-// announced. The gateway's announces its network's prefixes.
+// the other end's addresses peers in AS peerASN as eBGP neighbours
+// (multihop: neither address is on the tunnel's link; a site peers with
+// each instance of an active-active gateway), networks announced. The
+// gateway's announces its network's prefixes.
 // Azure: https://learn.microsoft.com/en-us/azure/vpn-gateway/vpn-gateway-bgp-overview — the gateway advertises the VNet's address prefixes to the on-premises BGP peer; eBGP multihop to a peer address that is not on the tunnel's link
-func tunnelBGPConf(dir string, asn int64, self, peer netip.Addr, peerASN int64, networks []netip.Prefix) string {
+func tunnelBGPConf(dir string, asn int64, self netip.Addr, peerASN int64, networks []netip.Prefix, peers ...netip.Addr) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "hostname bgp\nlog file %s/bgpd.log\n!\nrouter bgp %d\n bgp router-id %s\n no bgp ebgp-requires-policy\n no bgp network import-check\n", dir, asn, self)
-	fmt.Fprintf(&b, " neighbor %s remote-as %d\n neighbor %[1]s ebgp-multihop 4\n neighbor %[1]s update-source %[3]s\n neighbor %[1]s timers 1 3\n neighbor %[1]s timers connect 1\n",
-		peer, peerASN, self)
+	for _, peer := range peers {
+		fmt.Fprintf(&b, " neighbor %s remote-as %d\n neighbor %[1]s ebgp-multihop 4\n neighbor %[1]s update-source %[3]s\n neighbor %[1]s timers 1 3\n neighbor %[1]s timers connect 1\n",
+			peer, peerASN, self)
+	}
 	b.WriteString(" address-family ipv4 unicast\n")
 	for _, c := range networks {
 		fmt.Fprintf(&b, "  network %s\n", c)

@@ -34,8 +34,7 @@ func TestOCIExample(t *testing.T) {
 
 // TestOCIRefusals: what OCI accounts cannot have is refused with the
 // file, line and field: an unknown region (with a suggestion), VCNs of
-// one account in two regions, an AWS profile, an egress gateway, an
-// address OCI reserves, a FireNet egress-subnet (a firewall has one VNIC).
+// one account in two regions, an AWS profile, an address OCI reserves, a FireNet egress-subnet (a firewall has one VNIC).
 func TestOCIRefusals(t *testing.T) {
 	src := `name: o
 version: 1
@@ -61,7 +60,6 @@ domains:
 		`o.yaml:4:35: accounts.a.credentials: credentials "profile:x": profiles are AWS's; an oci account's credentials are lab`,
 		`o.yaml:7:28: vpcs.v2.region: unknown OCI region "us-ashburn-2"; did you mean "us-ashburn-1"?`,
 		`o.yaml:8:28: vpcs.v3.region: region eu-frankfurt-1: vcn v1 of oci account a is in us-ashburn-1 (line 6)`,
-		`o.yaml:8:99: vpcs.v3.egress: egress gateways are not built on OCI yet`,
 		`o.yaml:11:101: transits.t.firenet.egress-subnet: on OCI a firewall has one VNIC, in subnet gw, and its egress leaves from that VNIC's reserved public IP: leave egress-subnet out`,
 		`o.yaml:6:126: vpcs.v1.workloads.w.address: 10.1.0.1 is reserved by OCI in subnet gw (10.1.0.0/24): the first two addresses and the last one of a subnet are; use one of 10.1.0.2..10.1.0.254`,
 	} {

@@ -50,19 +50,15 @@ func (c *checker) checkOCIRegion(v *VPC, rp string, first map[string]*VPC) {
 	}
 }
 
-// checkOCI checks what the controller cannot build on OCI yet: egress
-// gateways and Public Subnet Filtering in a VCN (private lines are
-// refused with Azure's and GCP's, checkAzure; a firewall's egress-subnet
-// by checkFireNetEgress).
+// checkOCI checks what the controller cannot build on OCI yet: Public
+// Subnet Filtering in a VCN (private lines are refused with Azure's and
+// GCP's, checkAzure; a firewall's egress-subnet by checkFireNetEgress).
 func (c *checker) checkOCI(cl *Cloud, x *cloudIndex) {
 	for _, v := range cl.VPCs {
 		if v == nil || x.vpcs[v.Name] != v || x.accounts[v.Account] == nil || x.accounts[v.Account].Provider != ProviderOCI {
 			continue
 		}
 		path := join("vpcs", v.Name)
-		if v.Egress != nil {
-			c.errf(join(path, "egress"), v.Pos, "egress gateways are not built on OCI yet; vpc %s is an oci vcn", v.Name)
-		}
 		if v.PSF != nil {
 			c.errf(join(path, "psf"), v.Pos, "public subnet filtering is not built on OCI yet; vpc %s is an oci vcn", v.Name)
 		}

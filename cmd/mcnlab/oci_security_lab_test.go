@@ -157,3 +157,30 @@ func steeredPings(t *testing.T, lab, prod string, dst netip.Addr) (map[string]ui
 	}
 	return after, carrier
 }
+
+// TestOCIEgressLab (root): FQDN egress filtering on OCI
+// (testdata/oci-egress.yaml). Read through the OCI Go SDK, the app
+// subnet's route table sends 0.0.0.0/0 to the primary private IP of the
+// egress gateway's VNIC, which skips the source/destination check (the
+// gateway forwards what is not its own) and holds its public IP; and
+// checkFQDNEgress holds: https://api.example.com answered and
+// https://blocked.example.net, from the same server address, reset; the
+// wildcard admits www.example.com; the internet sees the gateway's
+// public IP; the base policy switched flips the results; the log names
+// the rule of each decision. Instances resolve through the VCN's
+// resolver at the base of its range plus two, as the lab's OCI has it.
+func TestOCIEgressLab(t *testing.T) {
+	lab := deployCloudLab(t, "testdata/oci-egress.yaml", "oceg")
+	vn, tenancy := ociClient(t, lab)
+	_, instances, err := mcnlab.PlanAndInstances(context.Background(), lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := ociRouteTarget(t, vn, tenancy, "dev-vcn/app", "0.0.0.0/0")
+	pip, err := vn.GetPrivateIp(context.Background(), core.GetPrivateIpRequest{PrivateIpId: &target})
+	if err != nil || pip.VnicId == nil || *pip.VnicId != instances["dev-egress"].Interface || pip.IpAddress == nil || *pip.IpAddress != "10.30.0.20" {
+		t.Errorf("dev-vcn/app: 0.0.0.0/0 via private IP %s (%+v, %v); want dev-egress's 10.30.0.20 on VNIC %s", target, pip.PrivateIp, err, instances["dev-egress"].Interface)
+	}
+	ociCheckFirewall(t, vn, "dev-egress", instances["dev-egress"])
+	checkFQDNEgress(t, lab, "10.30.0.2")
+}

@@ -41,17 +41,21 @@ demo: build
 # The differential soak (scenarios/differential): N random cloud topologies
 # drawn from SEED, each simulated, deployed, approved, pinged pair by pair
 # and destroyed; a failing case is kept under $$TMPDIR/mcnlab-soak-SEED-CASE.
-# MULTI more are drawn across two or three clouds (GenerateMulti).
+# MULTI more are drawn across two to four clouds (GenerateMulti), and
+# CLOUDN on each of the clouds CLOUD (comma-separated: azure,gcp,oci) alone.
 # CASE runs only that case of the seed; PARALLEL labs run at a time.
-# `make test` runs the same test with seed 2201, 30 cases and 3 across clouds.
+# `make test` runs the same test with seed 2201, 30 cases, 3 across clouds
+# and 2 on OCI.
 SEED ?= 2201
 N ?= 200
 MULTI ?= 20
+CLOUD ?= azure,gcp,oci
+CLOUDN ?= 10
 CASE ?= -1
 PARALLEL ?= 1
 soak:
 	$(GO) test -count=1 -timeout 0 -v -run '^TestDifferential$$' ./scenarios/differential \
-		-args -differential.seed=$(SEED) -differential.n=$(N) -differential.multi=$(MULTI) -differential.case=$(CASE) -differential.parallel=$(PARALLEL)
+		-args -differential.seed=$(SEED) -differential.n=$(N) -differential.multi=$(MULTI) -differential.clouds=$(CLOUD) -differential.cloudn=$(CLOUDN) -differential.case=$(CASE) -differential.parallel=$(PARALLEL)
 
 # The web console's screenshots in docs/console/ (map, a gateway, FlowIQ,
 # FlightPath, routes, ...): the browser test (headless Debian chromium,

@@ -15,12 +15,15 @@ import (
 	"github.com/mcnlab/mcnlab/internal/roottest"
 )
 
-// The CI run: a fixed seed, 30 cases on AWS and 3 across clouds. `make
-// soak SEED=... N=... MULTI=...` sets other ones.
+// The CI run: a fixed seed, 30 cases on AWS, 3 across clouds (OCI joins
+// two of them) and 2 on OCI alone. `make soak SEED=... N=... MULTI=...
+// CLOUD=... CLOUDN=...` sets other ones.
 var (
 	seed     = flag.Uint64("differential.seed", 2201, "seed of the random cloud topologies")
 	cases    = flag.Int("differential.n", 30, "how many cases to draw on AWS (Generate)")
 	multi    = flag.Int("differential.multi", 3, "how many cases to draw across clouds (GenerateMulti), after those on AWS")
+	onClouds = flag.String("differential.clouds", OCI, "comma-separated clouds (azure, gcp, oci) to draw one-cloud cases on (GenerateOn), after those across clouds")
+	perCloud = flag.Int("differential.cloudn", 2, "how many cases to draw on each of -differential.clouds")
 	only     = flag.Int("differential.case", -1, "run only this case of the seed (-1: all)")
 	parallel = flag.Int("differential.parallel", 1, "labs at a time")
 )
@@ -32,11 +35,12 @@ func TestMain(m *testing.M) {
 }
 
 // Every drawn cloud topology deploys and behaves as `mcnlab simulate`
-// says: for each case (on AWS, then across two or three clouds), every
+// says: for each case (on AWS, then across two to four clouds, then on
+// each other cloud alone: OCI in CI), every
 // ordered pair of workloads and site hosts is pinged on the deployed lab
 // and compared with the simulation. A failing
 // case keeps its topology and both outputs under
-// os.TempDir()/mcnlab-soak-SEED-CASE (-multi-CASE) and prints how to draw it again.
+// os.TempDir()/mcnlab-soak-SEED-CASE (-multi-CASE, -CLOUD-CASE) and prints how to draw it again.
 func TestDifferential(t *testing.T) {
 	roottest.Require(t)
 	for _, tool := range []string{"vtysh", "bird"} {
@@ -49,8 +53,9 @@ func TestDifferential(t *testing.T) {
 	}
 	bin := roottest.MCNLab(t)
 	roottest.UseTempState(t)
-	t.Logf("differential run: seed %d, %d cases on AWS and %d across clouds, %d at a time (reproduce with `make soak SEED=%d N=%d MULTI=%d`)",
-		*seed, *cases, *multi, *parallel, *seed, *cases, *multi)
+	others := otherClouds(t)
+	t.Logf("differential run: seed %d, %d cases on AWS, %d across clouds and %d on each of %v, %d at a time (reproduce with `make soak SEED=%d N=%d MULTI=%d CLOUD=%s CLOUDN=%d`)",
+		*seed, *cases, *multi, *perCloud, others, *parallel, *seed, *cases, *multi, *onClouds, *perCloud)
 	r := &Runner{Bin: bin, Env: []string{"MCNLAB_STATE_ROOT=" + state.Root}, StateRoot: state.Root, Log: testLog{t}}
 	start := time.Now()
 	var (
@@ -61,6 +66,7 @@ func TestDifferential(t *testing.T) {
 	type job struct {
 		i     int
 		multi bool
+		cloud string // a one-cloud case's, other than AWS
 	}
 	work := make(chan job)
 	var wg sync.WaitGroup
@@ -72,9 +78,13 @@ func TestDifferential(t *testing.T) {
 				i, kind := j.i, ""
 				lab := fmt.Sprintf("df%d%d", os.Getpid()%100000, w) + fmt.Sprint(i)
 				c := Generate(*seed, i, lab)
-				if j.multi {
+				switch {
+				case j.multi:
 					lab = fmt.Sprintf("dm%d%d", os.Getpid()%100000, w) + fmt.Sprint(i)
 					kind, c = " across clouds", GenerateMulti(*seed, i, lab)
+				case j.cloud != "":
+					lab = fmt.Sprintf("d%s%d%d", j.cloud[:1], os.Getpid()%100000, w) + fmt.Sprint(i)
+					kind, c = " on "+j.cloud, GenerateOn(*seed, i, lab, j.cloud)
 				}
 				res := r.Run(context.Background(), c, lab)
 				mu.Lock()
@@ -112,10 +122,34 @@ func TestDifferential(t *testing.T) {
 		}
 		work <- job{i: i, multi: true}
 	}
+	for _, cl := range others {
+		for i := range *perCloud {
+			if *only >= 0 && i != *only {
+				continue
+			}
+			work <- job{i: i, cloud: cl}
+		}
+	}
 	close(work)
 	wg.Wait()
-	t.Logf("seed %d: %d cases passed (%d drawn across clouds), %d failed, %d pairs compared (%d not compared: they depend on addresses the cloud chooses), in %s",
-		*seed, passed, *multi, len(failed), pairs, depends, time.Since(start).Round(time.Second))
+	t.Logf("seed %d: %d cases passed (%d drawn across clouds, %d on each of %v), %d failed, %d pairs compared (%d not compared: they depend on addresses the cloud chooses), in %s",
+		*seed, passed, *multi, *perCloud, others, len(failed), pairs, depends, time.Since(start).Round(time.Second))
+}
+
+// otherClouds are the clouds of -differential.clouds; a cloud the
+// generator does not draw one-cloud cases on fails the test.
+func otherClouds(t *testing.T) []string {
+	var out []string
+	for _, cl := range strings.Split(*onClouds, ",") {
+		switch cl = strings.TrimSpace(cl); cl {
+		case "":
+		case Azure, GCP, OCI:
+			out = append(out, cl)
+		default:
+			t.Fatalf("-differential.clouds: %q is not azure, gcp or oci", cl)
+		}
+	}
+	return out
 }
 
 // testLog writes the runner's lines to the test log.

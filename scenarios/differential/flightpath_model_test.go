@@ -22,8 +22,8 @@ var (
 
 var tcp5432 = intent.Flow{Protocol: cloud.ProtocolTCP, Port: 5432}
 
-// TestFlightPathModel draws thousands of topologies, on AWS, Azure, GCP
-// and across them in turn (GenerateOn, Clouds), and checks, for every
+// TestFlightPathModel draws thousands of topologies, on AWS, Azure, GCP,
+// OCI and across them in turn (GenerateOn, Clouds), and checks, for every
 // ordered pair and for ICMP and TCP, that simulate's answer (Expect, over
 // the intent) equals FlightPath's over the cloud as the controller
 // programs it (DesiredView: security groups, route tables with learned

@@ -36,14 +36,20 @@ type Case struct {
 	Drawn string
 	// Multi says the case is across clouds (GenerateMulti).
 	Multi bool
+	// Cloud is a one-cloud case's cloud (GenerateOn); "" is AWS
+	// (Generate's).
+	Cloud string
 }
 
 // Reproduce is the make command that draws c again.
 func (c Case) Reproduce() string {
 	if c.Multi {
-		return fmt.Sprintf("make soak SEED=%d N=0 MULTI=%d CASE=%d", c.Seed, c.Index+1, c.Index)
+		return fmt.Sprintf("make soak SEED=%d N=0 MULTI=%d CLOUDN=0 CASE=%d", c.Seed, c.Index+1, c.Index)
 	}
-	return fmt.Sprintf("make soak SEED=%d N=%d MULTI=0 CASE=%d", c.Seed, c.Index+1, c.Index)
+	if c.Cloud != "" && c.Cloud != AWS {
+		return fmt.Sprintf("make soak SEED=%d N=0 MULTI=0 CLOUD=%s CLOUDN=%d CASE=%d", c.Seed, c.Cloud, c.Index+1, c.Index)
+	}
+	return fmt.Sprintf("make soak SEED=%d N=%d MULTI=0 CLOUDN=0 CASE=%d", c.Seed, c.Index+1, c.Index)
 }
 
 // regions the generator places accounts in: the lab's cloud answers for
@@ -105,7 +111,7 @@ type gen struct {
 	b strings.Builder
 
 	c        *Case
-	cloud    string   // AWS, Azure or GCP
+	cloud    string   // AWS, Azure, GCP or OCI
 	drawn    []string // what was drawn, for Case.Drawn
 	region   string
 	account  string // the account's line
@@ -154,30 +160,35 @@ const (
 	AWS   = "aws"
 	Azure = "azure"
 	GCP   = "gcp"
+	OCI   = "oci"
 )
 
 // Clouds are the clouds GenerateOn draws on: each one alone, and
-// several at once (Multi).
-var Clouds = []string{AWS, Azure, GCP, Multi}
+// several at once (Multi). OCI comes last so that the first four, which
+// TestFlightPathDifferential deploys in turn, are what they were.
+var Clouds = []string{AWS, Azure, GCP, Multi, OCI}
 
-// cloudRegions are the regions the generator places an Azure or GCP
-// account's networks in (AWS's: regions).
+// cloudRegions are the regions the generator places an Azure, GCP or
+// OCI account's networks in (AWS's: regions), each the counterpart of
+// AWS's at its index.
 var cloudRegions = map[string][]string{
 	Azure: {"eastus", "westeurope", "westus2", "northeurope", "southeastasia"},
 	GCP:   {"us-central1", "europe-west1", "us-east1", "asia-southeast1", "us-west1"},
+	OCI:   {"us-ashburn-1", "us-phoenix-1", "uk-london-1", "ap-sydney-1", "sa-saopaulo-1"},
 }
 
-// GenerateOn is Generate on cloud (AWS, Azure or GCP; Multi is
+// GenerateOn is Generate on cloud (AWS, Azure, GCP or OCI; Multi is
 // GenerateMulti): the same draws,
 // the cloud's regions, and what the controller builds there only: on
-// Azure and GCP no quotas (AWS's) and sites by tunnel (router gobgp), a
-// private line being ExpressRoute or Cloud Interconnect, not built yet.
+// Azure, GCP and OCI no quotas (AWS's) and sites by tunnel (router
+// gobgp), a private line being ExpressRoute, Cloud Interconnect or
+// FastConnect, not built yet.
 // The AWS cases are Generate's, unchanged.
 func GenerateOn(seed uint64, index int, name, cloud string) Case {
 	if cloud == Multi {
 		return GenerateMulti(seed, index, name)
 	}
-	c := Case{Seed: seed, Index: index}
+	c := Case{Seed: seed, Index: index, Cloud: cloud}
 	g := &gen{r: rand.New(rand.NewPCG(seed, uint64(index))), c: &c, cloud: cloud}
 	// An AWS case's text is what Generate drew before other clouds were
 	// drawn, byte for byte, so that recorded seeds draw the same cases

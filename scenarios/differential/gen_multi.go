@@ -8,7 +8,7 @@ import (
 )
 
 // Multi is the "cloud" of a multi-cloud case (GenerateMulti): transits
-// in two or three of AWS, Azure and GCP.
+// in two or three of AWS, Azure and GCP, and sometimes OCI beside them.
 const Multi = "multi"
 
 // multiStream sets a multi-cloud case's random stream apart from
@@ -17,8 +17,18 @@ const Multi = "multi"
 // (TestSeedsDrawTheSameCases).
 const multiStream = 0x6d756c7469636c64 // "multicld"
 
+// ociStream draws, apart from the case's own stream, whether OCI joins a
+// multi-cloud case: a case OCI does not join is byte for byte the case
+// that the seed drew before OCI was drawn, so recorded seeds of those
+// still reproduce.
+const ociStream = 0x6f63696a6f696e73 // "ocijoins"
+
+// ociJoins is the probability that OCI joins a multi-cloud case.
+const ociJoins = 0.5
+
 // GenerateMulti draws case index of seed across clouds: two or three of
-// AWS, Azure and GCP, each with an account, a transit (HA or not, maybe
+// AWS, Azure and GCP, and in half the cases OCI beside them (drawn from
+// a stream of its own, ociStream), each with an account, a transit (HA or not, maybe
 // HPE tunnels, maybe manual approval) and one or two VPCs most of which
 // are its spokes, each pair of transits peered or not; workloads, sites
 // (by private line or tunnel to the AWS transit, by tunnel to the
@@ -35,6 +45,9 @@ func GenerateMulti(seed uint64, index int, name string) Case {
 	if g.p(0.5) { // two of the three
 		i := g.r.IntN(len(clouds))
 		clouds = slices.Delete(clouds, i, i+1)
+	}
+	if rand.New(rand.NewPCG(seed^ociStream, uint64(index))).Float64() < ociJoins {
+		clouds = append(clouds, OCI)
 	}
 	g.drawn = append(g.drawn, strings.Join(clouds, "+"))
 	g.drawClouds(clouds)

@@ -123,11 +123,12 @@ func TestSeedsDrawTheSameCases(t *testing.T) {
 	}
 }
 
-// Every topology drawn on Azure and GCP is valid and compiles: regions of
-// the cloud, no quotas, sites by tunnel; over a few hundred cases each
-// draws sites, manual approvals and workloads with allow lists.
+// Every topology drawn on Azure, GCP and OCI is valid and compiles:
+// regions of the cloud, no quotas, sites by tunnel; over a few hundred
+// cases each draws sites, manual approvals and workloads with allow
+// lists.
 func TestGenerateOnClouds(t *testing.T) {
-	for _, cl := range []string{Azure, GCP} {
+	for _, cl := range []string{Azure, GCP, OCI} {
 		sites, manual, allow := 0, 0, 0
 		for i := range 300 {
 			c := GenerateOn(7, i, fmt.Sprintf("gen%d", i), cl)

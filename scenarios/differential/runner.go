@@ -72,7 +72,8 @@ type Runner struct {
 	// a failing case); "" is /run/mcnlab.
 	StateRoot string
 	// KeepRoot holds the directories of failing cases,
-	// mcnlab-soak-SEED-CASE (-multi-CASE across clouds); "" is os.TempDir().
+	// mcnlab-soak-SEED-CASE (-multi-CASE across clouds, -CLOUD-CASE on
+	// Azure, GCP or OCI alone); "" is os.TempDir().
 	KeepRoot string
 	// DeployTimeout bounds `mcnlab deploy`; Settle bounds how long the
 	// lab may take, after deploy and the approvals, to agree with the
@@ -135,6 +136,9 @@ func (r *Runner) Dir(c Case) string {
 	}
 	if c.Multi {
 		return filepath.Join(root, fmt.Sprintf("mcnlab-soak-%d-multi-%d", c.Seed, c.Index))
+	}
+	if c.Cloud != "" && c.Cloud != AWS {
+		return filepath.Join(root, fmt.Sprintf("mcnlab-soak-%d-%s-%d", c.Seed, c.Cloud, c.Index))
 	}
 	return filepath.Join(root, fmt.Sprintf("mcnlab-soak-%d-%d", c.Seed, c.Index))
 }

@@ -213,7 +213,11 @@ func (pl *planner) runInstance(in cloud.Instance) {
 	if len(in.SecurityGroups) > 0 {
 		detail += " SecurityGroupIds=" + joinRefs(pl.groupRefs(in))
 	}
-	pl.ec2(phInstance, "RunInstances", in.Key, detail, "run instance "+in.Key, func(ctx context.Context) error {
+	phase := phInstance
+	if in.PrivateIP.IsValid() {
+		phase = phInstanceFixed
+	}
+	pl.ec2(phase, "RunInstances", in.Key, detail, "run instance "+in.Key, func(ctx context.Context) error {
 		subnet, err := cloud.IDOf(w.subnets, "subnet", in.Subnet)
 		if err != nil {
 			return err

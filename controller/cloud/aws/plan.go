@@ -30,6 +30,11 @@ const (
 	phIGW
 	phVGW
 	phGroup
+	// phInstanceFixed launches the instances with a fixed private
+	// address before phInstance launches those whose address the cloud
+	// chooses: launched together, one of the latter could take the
+	// address a fixed one asks for (InvalidIPAddress.InUse).
+	phInstanceFixed
 	phInstance
 	phInstanceAttr
 	phEIP

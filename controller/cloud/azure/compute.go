@@ -148,7 +148,11 @@ func (pl *planner) putNIC(in cloud.Instance, what string) {
 	if pip != "" {
 		detail += " publicIPAddress=" + pip
 	}
-	pl.add(phNIC, nsNetwork, "networkInterfaces/write", in.Key, detail, what, func(ctx context.Context) error {
+	phase := phNIC
+	if in.PrivateIP.IsValid() {
+		phase = phNICFixed
+	}
+	pl.add(phase, nsNetwork, "networkInterfaces/write", in.Key, detail, what, func(ctx context.Context) error {
 		subnet, err := cloud.IDOf(w.subnets, "subnet", in.Subnet)
 		if err != nil {
 			return err

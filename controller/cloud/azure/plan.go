@@ -31,6 +31,10 @@ const (
 	phSubnet
 	phRoute
 	phPIP
+	// phNICFixed makes the NICs with a static private address before
+	// phNIC makes those whose address Azure chooses: made together, one
+	// of the latter could take the address a static one asks for.
+	phNICFixed
 	phNIC
 	phVM
 	phLateDelPIP

@@ -104,7 +104,11 @@ func (pl *planner) insertInstance(i cloud.Instance, tags []string) {
 		detail += " natIP=" + cloud.Ref(w.addrs, pl.goneAddr, i.Key)
 	}
 	detail += fmt.Sprintf(" canIpForward=%t tags=%s", !i.SourceDestCheck, strings.Join(tags, ","))
-	pl.add(phInst, "instances.insert", i.Key, detail, "create instance "+i.Key, func(ctx context.Context) error {
+	phase := phInst
+	if i.PrivateIP.IsValid() {
+		phase = phInstFixed
+	}
+	pl.add(phase, "instances.insert", i.Key, detail, "create instance "+i.Key, func(ctx context.Context) error {
 		sn, ok := w.subnets[i.Subnet]
 		if !ok {
 			return cloud.ErrNotExist("subnetwork", i.Subnet)

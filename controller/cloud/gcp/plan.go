@@ -24,6 +24,10 @@ const (
 	phFirewall
 	phRoute
 	phAddr
+	// phInstFixed creates the instances with a fixed internal IP before
+	// phInst creates those whose IP GCP chooses: created together, one
+	// of the latter could take the IP a fixed one asks for.
+	phInstFixed
 	phInst
 	phTags
 	nPhases

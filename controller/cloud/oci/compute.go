@@ -159,10 +159,12 @@ func (pl *planner) planInstances() {
 		}
 		detail := fmt.Sprintf("shape=%s imageId=%s subnetId=%s skipSourceDestCheck=%t nsgIds=[%s]", shape(i.Size), p.images[i.Image],
 			cloud.Ref(w.subnets, pl.goneSubnet, i.Subnet), !i.SourceDestCheck, strings.Join(pl.groupRefs(i), ","))
+		phase := phInst
 		if i.PrivateIP.IsValid() {
 			detail += " privateIp=" + i.PrivateIP.String()
+			phase = phInstFixed
 		}
-		pl.add(phInst, "LaunchInstance", i.Key, detail, "launch instance "+i.Key, func(ctx context.Context) error {
+		pl.add(phase, "LaunchInstance", i.Key, detail, "launch instance "+i.Key, func(ctx context.Context) error {
 			return pl.launch(ctx, i)
 		})
 	}

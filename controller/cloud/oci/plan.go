@@ -26,6 +26,10 @@ const (
 	phNsgRules
 	phTable
 	phSubnet
+	// phInstFixed launches the instances with a fixed private IP before
+	// phInst launches those whose IP the cloud chooses: launched
+	// together, one of the latter could take the IP a fixed one asks for.
+	phInstFixed
 	phInst
 	phVnic
 	phPub

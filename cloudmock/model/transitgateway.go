@@ -55,6 +55,7 @@ const (
 	AttachNetwork AttachmentKind = "vpc"
 	AttachVPN     AttachmentKind = "vpn"
 	AttachPeering AttachmentKind = "peering" // another transit gateway (tgw_peering.go)
+	AttachCircuit AttachmentKind = "circuit" // a private virtual circuit over the lab's line (circuitatt.go)
 )
 
 // TransitGatewayAttachment connects a network or a VPN to a transit gateway.
@@ -74,6 +75,9 @@ type TransitGatewayAttachment struct {
 	Peer TransitGatewayPeer `json:",omitzero"`
 	// A VPC attachment's options (tgw_modify.go).
 	Options VPCAttachmentOptions `json:",omitzero"`
+	// A circuit attachment's circuit, its BGP session and what it learned
+	// (circuitatt.go).
+	Circuit CircuitSession `json:",omitzero"`
 }
 
 func (g *TransitGateway) ref() ref { return ref{KindTransitGateway, g.ID, g.Account} }
@@ -109,6 +113,7 @@ func (a *TransitGatewayAttachment) copy(c *Cloud) TransitGatewayAttachment {
 	out.Meta = c.metaLocked(a.ID)
 	out.SubnetIDs = slices.Clone(a.SubnetIDs)
 	out.Tags = c.tagsLocked(a.ID)
+	out.Circuit.Learned = slices.Clone(a.Circuit.Learned)
 	return out
 }
 
@@ -472,6 +477,8 @@ func (c *Cloud) TransitGatewayRoutes(account, rtID string) ([]TransitGatewayRout
 			}
 		case AttachPeering:
 			prefixes = c.peerNetworksLocked(a, rt.TransitGatewayID)
+		case AttachCircuit:
+			prefixes = a.Circuit.Learned
 		}
 		for _, p := range prefixes {
 			if !have(p) {

@@ -47,7 +47,7 @@ func (s *Server) drgAttachments() *kind {
 		list: func(tenancy string) []resource {
 			var out []resource
 			for _, a := range s.cloud.TransitGatewayAttachments(tenancy) {
-				if a.State != model.StateDeleted && (a.Kind == model.AttachNetwork || a.Kind == model.AttachVPN) {
+				if a.State != model.StateDeleted && (a.Kind == model.AttachNetwork || a.Kind == model.AttachVPN || a.Kind == model.AttachCircuit) {
 					out = append(out, s.drgAttOut(a))
 				}
 			}
@@ -89,7 +89,7 @@ func (s *Server) getDrgAtt(tenancy, id string) (resource, bool) {
 		}
 	}
 	a, ok := s.attachment(tenancy, id)
-	if !ok || (a.Kind != model.AttachNetwork && a.Kind != model.AttachVPN) {
+	if !ok || (a.Kind != model.AttachNetwork && a.Kind != model.AttachVPN && a.Kind != model.AttachCircuit) {
 		return nil, false
 	}
 	return s.drgAttOut(a), true
@@ -102,6 +102,10 @@ func (s *Server) drgAttOut(a model.TransitGatewayAttachment) *drgAttachment {
 		// The model holds one attachment per VPN: it stands for the
 		// connection's first tunnel.
 		out.NetworkDetails = &networkDetails{Type: typeIPSec, ID: tunnelID(s.cfg.Region, a.VPNConnectionID, 0), IpsecConnectionID: a.VPNConnectionID}
+	}
+	if a.Kind == model.AttachCircuit {
+		// OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/datatypes/VirtualCircuitDrgAttachmentNetworkDetails — type VIRTUAL_CIRCUIT, id (the virtual circuit)
+		out.NetworkDetails = &networkDetails{Type: typeVC, ID: a.Circuit.ID}
 	}
 	for _, rt := range s.cloud.TransitGatewayRouteTables(a.Account) {
 		for _, id := range rt.Associations {
@@ -214,6 +218,10 @@ func (s *Server) deleteDrgAtt(q *request, id string) *apiError {
 	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingDRGs.htm — an IPSec tunnel's attachment goes with its IPSec connection
 	if a.Kind == model.AttachVPN {
 		return invalid("The DRG attachment %s is an IPSec tunnel's: delete the IPSec connection %s instead", id, a.VPNConnectionID)
+	}
+	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/fastconnect.htm — a virtual circuit's attachment goes with the circuit (or its gatewayId)
+	if a.Kind == model.AttachCircuit {
+		return invalid("The DRG attachment %s is a virtual circuit's: delete the virtual circuit %s instead", id, a.Circuit.ID)
 	}
 	if rt, dst, used := s.routesTo(q.tenancy, a.NetworkID, a.TransitGatewayID); used {
 		return fail(http.StatusConflict, codeConflict, "The DRG %s is the target of the route to %s in route table %s", a.TransitGatewayID, dst, rt)

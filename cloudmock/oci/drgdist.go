@@ -295,6 +295,8 @@ func attachmentType(a model.TransitGatewayAttachment) string {
 		return typeIPSec
 	case model.AttachPeering:
 		return typeRPC
+	case model.AttachCircuit:
+		return typeVC
 	}
 	return typeVcn
 }

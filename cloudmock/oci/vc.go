@@ -14,8 +14,8 @@ import (
 // virtualCircuit is a VirtualCircuit on the wire: FastConnect private
 // peering to a DRG over the lab's private line, colocated (the customer's
 // router is on the line's far end). The servers keep circuits beside the
-// model; the BGP session is DOWN: no lab router speaks BGP on a circuit
-// yet.
+// model; a circuit with a gatewayId is attached to its DRG in the model
+// (vcatt.go), where the dataplane records its BGP session.
 // OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/fastconnect.htm — a private virtual circuit extends the on-premises network to a DRG; BGP between the customer's edge and Oracle's over each cross-connect mapping
 // OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/VirtualCircuit/ — VirtualCircuit: type, gatewayId, crossConnectMappings, customerAsn, oracleBgpAsn, bgpSessionState UP/DOWN, serviceType, lifecycleState PROVISIONING, PROVISIONED, ...
 type virtualCircuit struct {
@@ -36,6 +36,7 @@ type virtualCircuit struct {
 	IsBfdEnabled         bool           `json:"isBfdEnabled"`
 	PublicPrefixes       []string       `json:"publicPrefixes,omitempty"`
 	tenancy              string         // the owner
+	attachment           string         // its DRG attachment's OCID, while it has a DRG (vcatt.go)
 }
 
 // crossConnect is a CrossConnectMapping.
@@ -96,6 +97,7 @@ func (s *Server) vcList(tenancy string) []*virtualCircuit {
 			c := *v
 			c.FreeformTags = maps.Clone(v.FreeformTags)
 			c.CrossConnectMappings = slices.Clone(v.CrossConnectMappings)
+			c.BgpSessionState = s.vcSession(v)
 			out = append(out, &c)
 		}
 	}
@@ -174,6 +176,9 @@ func (s *Server) createVC(q *request) (string, *apiError) {
 		return "", err
 	}
 	v.ID = model.OCIID("virtualcircuit", s.cfg.Region)
+	if err := s.syncVCAttachment(q, v); err != nil {
+		return "", err
+	}
 	s.vcs.mu.Lock()
 	if s.vcs.byID == nil {
 		s.vcs.byID = map[string]*virtualCircuit{}
@@ -232,6 +237,9 @@ func (s *Server) updateVC(q *request, id string) *apiError {
 	if err := s.applyVC(q, v, d); err != nil {
 		return err
 	}
+	if err := s.syncVCAttachment(q, v); err != nil {
+		return err
+	}
 	s.vcs.mu.Lock()
 	s.vcs.byID[id] = v
 	s.vcs.mu.Unlock()
@@ -240,7 +248,11 @@ func (s *Server) updateVC(q *request, id string) *apiError {
 
 func (s *Server) deleteVC(q *request, id string) *apiError {
 	s.vcs.mu.Lock()
+	v := s.vcs.byID[id]
 	delete(s.vcs.byID, id)
 	s.vcs.mu.Unlock()
+	if v != nil {
+		s.detachVC(q.tenancy, v)
+	}
 	return nil
 }

@@ -86,7 +86,16 @@ func icLab(t *testing.T, cfg cmgcp.Config, line Circuit, asn int64) (g gcpLab, s
 // 10.10.1.0/24 learned.
 func siteBGP(ctx context.Context, t *testing.T, g gcpLab, site *roottest.NS, asn, cloudASN int64, local, peer netip.Addr) {
 	t.Helper()
-	dir := emulator.NodeDir(g.name, "colo")
+	customerBGP(ctx, t, g.name, site, asn, cloudASN, local, peer, netip.MustParsePrefix("10.10.1.0/24"))
+}
+
+// customerBGP starts the customer's router's bgpd in site (lab lab's
+// node colo) as AS asn on local, announcing its LAN 172.16.2.0/24 to the
+// cloud's peer, and waits for the session to be Established and learn
+// to be learned.
+func customerBGP(ctx context.Context, t *testing.T, lab string, site *roottest.NS, asn, cloudASN int64, local, peer netip.Addr, learn netip.Prefix) {
+	t.Helper()
+	dir := emulator.NodeDir(lab, "colo")
 	conf := fmt.Sprintf("hostname colo\nlog file %s/bgpd.log\n!\nrouter bgp %d\n bgp router-id %s\n no bgp ebgp-requires-policy\n no bgp network import-check\n"+
 		" neighbor %s remote-as %d\n neighbor %[4]s timers 1 3\n neighbor %[4]s timers connect 1\n address-family ipv4 unicast\n  network 172.16.2.0/24\n exit-address-family\n!\n",
 		dir, asn, local, peer, cloudASN)
@@ -99,9 +108,9 @@ func siteBGP(ctx context.Context, t *testing.T, g gcpLab, site *roottest.NS, asn
 		}
 	})
 	waitFor(ctx, t, "the site's session to "+peer.String()+" Established", func() bool { return bgpState(ctx, dir, peer.String()) == "Established" })
-	waitFor(ctx, t, "the site's router learns 10.10.1.0/24 by BGP", func() bool {
+	waitFor(ctx, t, "the site's router learns "+learn.String()+" by BGP", func() bool {
 		got, err := bgpRoutes(site.NL)
-		return err == nil && slices.Contains(got, netip.MustParsePrefix("10.10.1.0/24"))
+		return err == nil && slices.Contains(got, learn)
 	})
 }
 

@@ -46,6 +46,10 @@ type icPlan struct {
 	cidrs           []netip.Prefix // the network's subnets, routed to the router
 	bgp             *cmgcp.BGPSession
 	key             string
+	// drg is an OCI virtual circuit's DRG (ocivc.go): the attachment's
+	// router is the DRG's namespace, its session recorded on the model's
+	// circuit attachment id of account project.
+	drg string
 }
 
 // liveIC is a realized attachment and the watcher of what its bgpd learns.
@@ -106,7 +110,7 @@ func (r *Realizer) attachmentRoutes(p *plan, network, region string) []model.Rou
 // removeStaleICs removes the attachments gone or changed.
 func (r *Realizer) removeStaleICs(p *plan) error {
 	return removeEach(r.live.ics, func(v *liveIC) (bool, error) {
-		if want, ok := p.ics[v.plan.id]; ok && want.key == v.plan.key && r.live.routers[v.plan.network] != nil {
+		if want, ok := p.ics[v.plan.id]; ok && want.key == v.plan.key && r.icRouter(v.plan) != nil {
 			return false, nil
 		}
 		return true, r.removeIC(v)
@@ -125,10 +129,10 @@ func (r *Realizer) removeIC(v *liveIC) error {
 	}
 	r.icLearned.Delete(v.plan.id)
 	var errs []error
-	if err := cmgcp.SetAttachmentStatus(r.cloud, v.plan.project, v.plan.region, model.GCPName(v.plan.id), false, nil); err != nil {
+	if err := r.recordIC(v.plan, false, nil); err != nil {
 		errs = append(errs, fmt.Errorf("realize: attachment %s: forget its session: %w", v.plan.id, err))
 	}
-	if rt := r.live.routers[v.plan.network]; rt != nil {
+	if rt := r.icRouter(v.plan); rt != nil {
 		errs = append(errs, rt.delLink(v.plan.ifRouter))
 		rt.forgetDev(v.plan.ifRouter)
 	}
@@ -139,6 +143,25 @@ func (r *Realizer) removeIC(v *liveIC) error {
 	return errors.Join(errs...)
 }
 
+// icRouter is the router namespace an attachment is linked to: its
+// network's router or, for a virtual circuit, its DRG's; nil while it is
+// not live.
+func (r *Realizer) icRouter(x *icPlan) *liveRouter {
+	if x.drg != "" {
+		return r.live.tgws[x.drg]
+	}
+	return r.live.routers[x.network]
+}
+
+// recordIC records an attachment's session and learned routes where its
+// cloud's API reads them.
+func (r *Realizer) recordIC(x *icPlan, up bool, learned []netip.Prefix) error {
+	if x.drg != "" {
+		return r.cloud.SetCircuitSession(x.project, x.id, up, learned)
+	}
+	return cmgcp.SetAttachmentStatus(r.cloud, x.project, x.region, model.GCPName(x.id), up, learned)
+}
+
 // icLine is the attachment namespace's end of the line.
 const icLine = "line"
 
@@ -147,9 +170,9 @@ func (r *Realizer) ensureIC(x *icPlan) error {
 	if _, ok := r.live.ics[x.id]; ok {
 		return nil
 	}
-	rt := r.live.routers[x.network]
+	rt := r.icRouter(x)
 	if rt == nil {
-		return fmt.Errorf("realize: attachment %s: no router for %s", x.id, x.network)
+		return fmt.Errorf("realize: attachment %s: no router for %s%s", x.id, x.network, x.drg)
 	}
 	ns, err := r.freshNS(x.ns)
 	if err != nil {
@@ -242,7 +265,7 @@ func (r *Realizer) watchIC(v *liveIC) {
 			r.icLearned.Store(v.plan.id, got)
 			r.poke()
 		}
-		if changed && cmgcp.SetAttachmentStatus(r.cloud, v.plan.project, v.plan.region, model.GCPName(v.plan.id), up, last) == nil {
+		if changed && r.recordIC(v.plan, up, last) == nil {
 			changed = false
 		}
 	}

@@ -359,6 +359,9 @@ func (r *Realizer) ensure(p *plan) error {
 		}
 	}
 	for _, id := range sortedKeys(p.ics) {
+		if p.ics[id].drg != "" {
+			continue // after its DRG, below
+		}
 		if err := r.ensureIC(p.ics[id]); err != nil {
 			return err
 		}
@@ -373,13 +376,8 @@ func (r *Realizer) ensure(p *plan) error {
 			return err
 		}
 	}
-	for _, id := range sortedKeys(p.vpns) {
-		if p.vpns[id].tgw == "" {
-			continue
-		}
-		if err := r.ensureVPN(p.vpns[id]); err != nil {
-			return err
-		}
+	if err := r.ensureOnTransit(p); err != nil {
+		return err
 	}
 	for _, id := range sortedKeys(p.tgws) {
 		if err := r.configureTransit(p.tgws[id]); err != nil {

@@ -91,7 +91,7 @@ func TestOCIIPSecBGP(t *testing.T) {
 		got, err := bgpRoutes(site.router.NL)
 		return err == nil && slices.Contains(got, netip.MustParsePrefix("10.10.0.0/16"))
 	})
-	waitFor(ctx, t, "172.16.1.0/24 in the VCN attachments' DRG route table from the IPSec attachment", func() bool { return o.drgLearned(drg, haSiteLAN) })
+	waitFor(ctx, t, "172.16.1.0/24 in the VCN attachments' DRG route table from the IPSec attachment", func() bool { return o.drgLearned(drg, haSiteLAN, core.DrgRouteRuleRouteProvenanceIpsecTunnel) })
 	o.sync()
 	o.pingOK(o.ns(vm), haSiteHost)
 	o.pingOK(site.router.Name, vm.PrivateIP)
@@ -103,7 +103,7 @@ func TestOCIIPSecBGP(t *testing.T) {
 	t.Logf("failover: the instance reaches the router again over tunnel 2 %.2f s after tunnel 1's device was killed", took.Seconds())
 	o.pingOK(site.router.Name, vm.PrivateIP)
 	waitFor(ctx, t, "tunnel 1 DOWN with its BGP DOWN, tunnel 2 UP", func() bool { return o.tunnelsUp(conn, tunnels) == [2]bool{false, true} })
-	if !o.drgLearned(drg, haSiteLAN) {
+	if !o.drgLearned(drg, haSiteLAN, core.DrgRouteRuleRouteProvenanceIpsecTunnel) {
 		t.Fatal("172.16.1.0/24 left the DRG route table with tunnel 2 up")
 	}
 
@@ -175,11 +175,11 @@ func (o ociLab) tunnelsUp(conn *string, tunnels []core.IpSecConnectionTunnel) [2
 }
 
 // drgLearned says whether the DRG's table for VCN attachments holds a
-// dynamic rule to dst from an IPSec tunnel.
-func (o ociLab) drgLearned(drg core.Drg, dst netip.Prefix) bool {
+// dynamic rule to dst from an attachment of type from.
+func (o ociLab) drgLearned(drg core.Drg, dst netip.Prefix, from core.DrgRouteRuleRouteProvenanceEnum) bool {
 	rules, err := o.vn.ListDrgRouteRules(o.ctx(), core.ListDrgRouteRulesRequest{DrgRouteTableId: drg.DefaultDrgRouteTables.Vcn, RouteType: core.ListDrgRouteRulesRouteTypeDynamic})
 	return err == nil && slices.ContainsFunc(rules.Items, func(r core.DrgRouteRule) bool {
-		return *r.Destination == dst.String() && r.RouteProvenance == core.DrgRouteRuleRouteProvenanceIpsecTunnel
+		return *r.Destination == dst.String() && r.RouteProvenance == from
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 
 	cmgcp "github.com/mcnlab/mcnlab/cloudmock/gcp"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
+	cmoci "github.com/mcnlab/mcnlab/cloudmock/oci"
 	"github.com/mcnlab/mcnlab/emulator"
 	"github.com/mcnlab/mcnlab/internal/handle"
 )
@@ -39,9 +40,11 @@ type snapshot struct {
 	// gcpAttachments are their active Dedicated Interconnect VLAN
 	// attachments (gcpic.go), by ID.
 	gcpAttachments []cmgcp.Attachment
-	vgws           map[string]model.VPNGateway      // by ID
-	cgws           map[string]model.CustomerGateway // by ID
-	endpoints      []model.VPCEndpoint
+	// ociCircuits are the OCI virtual circuits attached to DRGs (ocivc.go).
+	ociCircuits []cmoci.Circuit
+	vgws        map[string]model.VPNGateway      // by ID
+	cgws        map[string]model.CustomerGateway // by ID
+	endpoints   []model.VPCEndpoint
 	// prefixLists are the current CIDRs of every prefix list, by ID
 	// (endpoints.go); tables hold their routes to lists expanded.
 	prefixLists map[string][]netip.Prefix
@@ -108,6 +111,7 @@ func takeSnapshot(c *model.Cloud) *snapshot {
 			s.gcpTunnels = append(s.gcpTunnels, cmgcp.Tunnels(c, a.ID)...)
 			s.gcpAttachments = append(s.gcpAttachments, cmgcp.Attachments(c, a.ID)...)
 		}
+		s.ociCircuits = append(s.ociCircuits, cmoci.Circuits(c, a.ID)...)
 		for _, g := range c.VPNGateways(a.ID) {
 			s.vgws[g.ID] = g
 		}
@@ -536,6 +540,7 @@ func (r *Realizer) planLinks(p *plan, s *snapshot, nets map[string]model.Network
 	}
 	r.planLinks6(p, keep)
 	r.planOCITunnels(p, s, keep)
+	r.planOCICircuits(p, s, keep)
 	r.planTransit(p, s, nets, keep)
 	r.planDX(p, s, nets)
 	r.planVPN(p, s, nets, keep)

@@ -107,6 +107,7 @@ func (r *Realizer) planTransit(p *plan, s *snapshot, nets map[string]model.Netwo
 		}
 		tp.atts = append(tp.atts, peerAttPlans(p, g.ID)...)
 		tp.atts = append(tp.atts, vpnAttPlans(p, g.ID)...)
+		tp.atts = append(tp.atts, circuitAttPlans(p, g.ID)...)
 		slices.SortFunc(tp.atts, func(a, b attPlan) int { return strings.Compare(a.id, b.id) })
 		tp.planTables(s)
 		tp.key = fmt.Sprintf("%v|%v|%v", tp.atts, tp.routes, tp.rules)

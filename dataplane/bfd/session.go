@@ -226,42 +226,62 @@ func (s *Session) run() {
 			s.transmit(pkt)
 			tx.Reset(jitter(iv, pkt.DetectMult))
 		case r := <-s.rx:
-			s.mu.Lock()
-			old := s.m.state
-			changed, final := s.m.receive(r.p)
-			s.stats.Received++
-			dt := s.m.detectTime()
-			var reply Packet
-			if final {
-				reply = s.m.packet()
-				reply.Final = true
-			}
-			ch := s.noteLocked(changed, old)
-			s.mu.Unlock()
-			if dt > 0 {
-				detect.Reset(dt)
-			}
-			if final {
-				s.transmit(reply)
-			}
-			if changed && old != Up && ch.New == Up {
-				// Tell the remote at once rather than at the next tick, so
-				// that it comes Up too without waiting an interval.
-				s.mu.Lock()
-				pkt := s.m.packet()
-				s.mu.Unlock()
-				s.transmit(pkt)
-			}
-			s.report(ch, changed)
+			s.onPacket(r, detect)
 		case <-detect.C:
-			s.mu.Lock()
-			old := s.m.state
-			changed := s.m.expire()
-			ch := s.noteLocked(changed, old)
-			s.mu.Unlock()
-			s.report(ch, changed)
+			s.onDetect(detect)
 		}
 	}
+}
+
+// onPacket applies a received packet and restarts the detection timer.
+func (s *Session) onPacket(r received, detect *time.Timer) {
+	s.mu.Lock()
+	old := s.m.state
+	changed, final := s.m.receive(r.p)
+	s.stats.Received++
+	dt := s.m.detectTime()
+	var reply Packet
+	if final {
+		reply = s.m.packet()
+		reply.Final = true
+	}
+	ch := s.noteLocked(changed, old)
+	s.mu.Unlock()
+	if dt > 0 {
+		detect.Reset(dt)
+	}
+	if final {
+		s.transmit(reply)
+	}
+	if changed && old != Up && ch.New == Up {
+		// Tell the remote at once rather than at the next tick, so
+		// that it comes Up too without waiting an interval.
+		s.mu.Lock()
+		pkt := s.m.packet()
+		s.mu.Unlock()
+		s.transmit(pkt)
+	}
+	s.report(ch, changed)
+}
+
+// onDetect handles the detection timer. A packet already queued when it
+// fires came from the remote while this goroutine waited for a CPU (on a
+// loaded machine, the packet and the timer are ready together when it
+// runs again, and select picks either): it is applied, and the session
+// stays, rather than expiring on a packet that is there.
+func (s *Session) onDetect(detect *time.Timer) {
+	select {
+	case r := <-s.rx:
+		s.onPacket(r, detect)
+		return
+	default:
+	}
+	s.mu.Lock()
+	old := s.m.state
+	changed := s.m.expire()
+	ch := s.noteLocked(changed, old)
+	s.mu.Unlock()
+	s.report(ch, changed)
 }
 
 // noteLocked records a change in the stats and returns it.

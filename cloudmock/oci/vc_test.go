@@ -69,3 +69,51 @@ func TestVirtualCircuitSDK(t *testing.T) {
 		t.Fatalf("deleted circuit: %v %s", err, d.LifecycleState)
 	}
 }
+
+// TestVirtualCircuitAttachment: a private circuit with a gatewayId is a
+// VIRTUAL_CIRCUIT DRG attachment in the DRG's default table for virtual
+// circuits, which DeleteDrgAttachment refuses (400 InvalidParameter);
+// moving gatewayId to another DRG moves it, and deleting the circuit
+// removes it. Its bgpSessionState is DOWN while no session is recorded.
+// OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/datatypes/VirtualCircuitDrgAttachmentNetworkDetails — type VIRTUAL_CIRCUIT, id (the circuit)
+func TestVirtualCircuitAttachment(t *testing.T) {
+	l := newLab(t)
+	c := l.client1(t)
+	drg1, drg2 := newDrg(t, c), newDrg(t, c)
+	attached := func(drg core.Drg) []core.DrgAttachment {
+		list, err := c.ListDrgAttachments(ctx(t), core.ListDrgAttachmentsRequest{CompartmentId: common.String(tenancy1), DrgId: drg.Id,
+			AttachmentType: core.ListDrgAttachmentsAttachmentTypeVirtualCircuit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return list.Items
+	}
+	r, err := c.CreateVirtualCircuit(ctx(t), core.CreateVirtualCircuitRequest{CreateVirtualCircuitDetails: core.CreateVirtualCircuitDetails{
+		CompartmentId: common.String(tenancy1), Type: core.CreateVirtualCircuitDetailsTypePrivate, CustomerAsn: common.Int64(65010), GatewayId: drg1.Id,
+		CrossConnectMappings: []core.CrossConnectMapping{{CustomerBgpPeeringIp: common.String("10.250.0.2/31"), OracleBgpPeeringIp: common.String("10.250.0.3/31")}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	atts := attached(drg1)
+	if len(atts) != 1 || *atts[0].NetworkDetails.(core.VirtualCircuitDrgAttachmentNetworkDetails).Id != *r.Id || *atts[0].DrgRouteTableId != *drg1.DefaultDrgRouteTables.VirtualCircuit {
+		t.Fatalf("VIRTUAL_CIRCUIT attachments of the DRG: %+v", atts)
+	}
+	if r.BgpSessionState != core.VirtualCircuitBgpSessionStateDown {
+		t.Fatalf("bgpSessionState %s, want DOWN", r.BgpSessionState)
+	}
+	_, err = c.DeleteDrgAttachment(ctx(t), core.DeleteDrgAttachmentRequest{DrgAttachmentId: atts[0].Id})
+	serviceError(t, err, 400, "InvalidParameter")
+	if _, err := c.UpdateVirtualCircuit(ctx(t), core.UpdateVirtualCircuitRequest{VirtualCircuitId: r.Id,
+		UpdateVirtualCircuitDetails: core.UpdateVirtualCircuitDetails{GatewayId: drg2.Id}}); err != nil {
+		t.Fatal(err)
+	}
+	if a1, a2 := attached(drg1), attached(drg2); len(a1) != 0 || len(a2) != 1 {
+		t.Fatalf("after moving the circuit: %d attachments on the first DRG, %d on the second", len(a1), len(a2))
+	}
+	if _, err := c.DeleteVirtualCircuit(ctx(t), core.DeleteVirtualCircuitRequest{VirtualCircuitId: r.Id}); err != nil {
+		t.Fatal(err)
+	}
+	if a := attached(drg2); len(a) != 0 {
+		t.Fatalf("the deleted circuit's attachment stayed: %+v", a)
+	}
+}

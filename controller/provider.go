@@ -16,5 +16,5 @@ import (
 // VPC of a.Desired, with what it holds, is made in its own region.
 func NewProvider(ctx context.Context, a intent.Account, owner string, ep *cloud.Endpoint) (cloud.Provider, error) {
 	return cloud.New(ctx, string(a.Account.Provider), cloud.Config{Owner: owner, Region: a.Region,
-		Credentials: a.Account.Credentials, Endpoint: ep, Known: a.Desired})
+		Credentials: a.Account.Credentials, Compartment: a.Account.Compartment, Endpoint: ep, Known: a.Desired})
 }

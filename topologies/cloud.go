@@ -77,7 +77,15 @@ type Account struct {
 	QuotasPos Pos
 	// GuardDuty, when set, turns GuardDuty on in the account (guardduty.go).
 	GuardDuty *GuardDuty
-	Pos       Pos
+	// Compartment is, on an OCI account only, the compartment everything
+	// of the account is made in: the name of a compartment directly
+	// under the tenancy's root (the controller makes it when missing) or
+	// a compartment's OCID; "" is the root compartment (or
+	// OCI_COMPARTMENT_ID with credentials env).
+	Compartment string
+	// CompartmentPos is where the compartment is written; zero without.
+	CompartmentPos Pos
+	Pos            Pos
 }
 
 // VPC is a virtual network with its subnets and workloads.

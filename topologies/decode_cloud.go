@@ -258,6 +258,10 @@ func (d *decoder) account(name string, key, n *yaml.Node, path string) *Account 
 	if v := f["guardduty"]; v != nil {
 		a.GuardDuty = d.guardDuty(v, join(path, "guardduty"))
 	}
+	if v := f["compartment"]; v != nil {
+		a.CompartmentPos = posOf(v)
+		a.Compartment, _ = d.str(v, join(path, "compartment"))
+	}
 	return a
 }
 

@@ -17,7 +17,7 @@ var objectKeys = map[string][]string{
 	"endpoint": {"node", "interface", "address"},
 
 	// The cloud intent (cloud.go).
-	"account":        {"provider", "credentials", "quotas", "guardduty"},
+	"account":        {"provider", "credentials", "quotas", "guardduty", "compartment"},
 	"quotas":         quotaKeys(),
 	"vpc":            {"account", "region", "resource-group", "cidr", "subnets", "workloads", "egress", "psf"},
 	"workload":       {"subnet", "address", "allow", "public"},

@@ -25,6 +25,9 @@ func marshalCloud(root *yaml.Node, cl *Cloud) {
 		if a.GuardDuty != nil {
 			m.Content = append(m.Content, str("guardduty"), marshalGuardDuty(a.GuardDuty))
 		}
+		if a.Compartment != "" {
+			m.Content = append(m.Content, str("compartment"), str(a.Compartment))
+		}
 		return a.Name, flow(m)
 	})
 	if len(cl.Accounts) == 0 {

@@ -55,7 +55,7 @@ func stripped(t *Topology) *Topology {
 func strippedCloud(cl *Cloud) *Cloud {
 	return &Cloud{
 		Accounts: unposed(cl.Accounts, func(a *Account) {
-			a.Pos, a.QuotasPos = Pos{}, Pos{}
+			a.Pos, a.QuotasPos, a.CompartmentPos = Pos{}, Pos{}, Pos{}
 			a.Quotas = unposed(a.Quotas, func(q *QuotaValue) { q.Pos = Pos{} })
 		}),
 		VPCs: unposed(cl.VPCs, func(v *VPC) {

@@ -6,15 +6,17 @@ import (
 	"testing"
 )
 
-// TestOCIExample: oci-transit.yaml decodes to an OCI account whose VCNs
-// are in one region, and writes back with them.
+// TestOCIExample: oci-transit.yaml decodes to an OCI account in
+// compartment mcnlab-transit whose VCNs are in one region, and writes
+// back with them.
 func TestOCIExample(t *testing.T) {
 	topo, err := Load("oci-transit.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cl := topo.Cloud
-	if len(cl.Accounts) != 1 || cl.Accounts[0].Provider != ProviderOCI || cl.Accounts[0].Credentials != "lab" {
+	if len(cl.Accounts) != 1 || cl.Accounts[0].Provider != ProviderOCI || cl.Accounts[0].Credentials != "lab" ||
+		cl.Accounts[0].Compartment != "mcnlab-transit" {
 		t.Fatalf("accounts: %s", dump(cl.Accounts))
 	}
 	for _, v := range cl.VPCs {
@@ -27,7 +29,8 @@ func TestOCIExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	again, err := Parse("again.yaml", out)
-	if err != nil || !bytes.Contains(out, []byte("provider: oci")) || again.Cloud.Accounts[0].Provider != ProviderOCI {
+	if err != nil || !bytes.Contains(out, []byte("provider: oci")) || again.Cloud.Accounts[0].Provider != ProviderOCI ||
+		again.Cloud.Accounts[0].Compartment != "mcnlab-transit" {
 		t.Fatalf("round trip: %v\n%s", err, out)
 	}
 }

@@ -252,6 +252,7 @@ func (c *checker) checkAccounts(cl *Cloud, x *cloudIndex) {
 				c.errf(cp, a.Pos, "credentials %q: profiles are AWS's; an oci account's credentials are lab (the lab's emulated OCI; the default) or env (the OCI config file at OCI_CONFIG_FILE, profile OCI_CLI_PROFILE, else ~/.oci/config; the compartment in OCI_COMPARTMENT_ID, else the tenancy)", a.Credentials)
 			}
 		}
+		c.checkCompartment(a, path)
 		if a.Provider == ProviderAzure || a.Provider == ProviderGCP || a.Provider == ProviderOCI {
 			c.checkCloudAccount(a, path)
 			continue

@@ -50,6 +50,32 @@ func (c *checker) checkOCIRegion(v *VPC, rp string, first map[string]*VPC) {
 	}
 }
 
+// compartmentNameRE is a compartment's name as OCI takes it: 1 to 100
+// of letters, digits, '.', '-' and '_'.
+// OCI: https://docs.oracle.com/en-us/iaas/Content/Identity/compartments/managingcompartments.htm — a compartment name: letters, numbers, periods, hyphens and underscores, up to 100 characters, unique among its siblings
+var compartmentNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
+
+// compartmentOCIDRE is a compartment's OCID (ocid1.compartment.oc1..UNIQUE).
+// OCI: https://docs.oracle.com/en-us/iaas/Content/General/Concepts/identifiers.htm — ocid1.<RESOURCE TYPE>.<REALM>.[REGION][.FUTURE USE].<UNIQUE ID>
+var compartmentOCIDRE = regexp.MustCompile(`^ocid1\.compartment\.[a-z0-9]+\.[a-z0-9-]*\.[a-z0-9]+$`)
+
+// checkCompartment checks an account's compartment: OCI's only, a name
+// OCI takes or a compartment's OCID.
+func (c *checker) checkCompartment(a *Account, path string) {
+	cp := join(path, "compartment")
+	switch {
+	case a.Compartment == "" && a.CompartmentPos.Line == 0 || c.bad[cp] || a.Provider == "":
+	case a.Provider != ProviderOCI:
+		c.errAt(a.CompartmentPos, cp, "compartment is OCI's; %s account has none (write the compartment on an account with provider: oci)", an(a.Provider))
+	case strings.HasPrefix(a.Compartment, "ocid1."):
+		if !compartmentOCIDRE.MatchString(a.Compartment) {
+			c.errAt(a.CompartmentPos, cp, "bad compartment OCID %q; write ocid1.compartment.oc1..UNIQUE, or a compartment name such as mcnlab-prod", a.Compartment)
+		}
+	case !compartmentNameRE.MatchString(a.Compartment):
+		c.errAt(a.CompartmentPos, cp, "bad compartment name %q; write 1 to 100 of letters, digits, '.', '-' and '_', such as mcnlab-prod, or a compartment's OCID", a.Compartment)
+	}
+}
+
 // checkOCI checks what the controller cannot build on OCI yet: Public
 // Subnet Filtering in a VCN (private lines are refused with Azure's and
 // GCP's, checkAzure; a firewall's egress-subnet by checkFireNetEgress).

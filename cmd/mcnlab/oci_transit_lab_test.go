@@ -8,6 +8,7 @@ import (
 
 	"github.com/oracle/oci-go-sdk/v65/common"
 	"github.com/oracle/oci-go-sdk/v65/core"
+	"github.com/oracle/oci-go-sdk/v65/identity"
 
 	ctlcloud "github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/controller/cloud/oci"
@@ -25,7 +26,9 @@ const ociTransit = "../../topologies/oci-transit.yaml"
 // only); read through the OCI Go SDK, each spoke's app subnet's route
 // table sends the other spoke's VCN to its gateway's primary private IP,
 // whose VNIC skips the source/destination check; plan then finds nothing
-// to do; FlightPath, reading the ends through the OCI provider, gives
+// to do; everything is in the topology's compartment mcnlab-transit, which
+// the controller made under the root (the SDK lists the lab's VCNs
+// there and none in the root); FlightPath, reading the ends through the OCI provider, gives
 // every pair the ping's verdict; the cloud SIGKILLed, the supervisor
 // restarts it on its state file and nothing changes (ociRestart).
 func TestOCITransitLab(t *testing.T) {
@@ -48,6 +51,12 @@ func TestOCITransitLab(t *testing.T) {
 		t.Errorf("%d pairs, %d reached; want 6 and 5", len(cm.Cells), seen)
 	}
 	vn, tenancy := ociClient(t, lab)
+	comp := ociCompartment(t, lab, tenancy, "mcnlab-transit")
+	for c, want := range map[string]int{comp: 3, tenancy: 0} {
+		if vcns, err := vn.ListVcns(context.Background(), core.ListVcnsRequest{CompartmentId: &c}); err != nil || len(vcns.Items) != want {
+			t.Errorf("VCNs in compartment %s: %d, %v; want %d", c, len(vcns.Items), err, want)
+		}
+	}
 	_, instances, err := mcnlab.PlanAndInstances(context.Background(), lab)
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +65,7 @@ func TestOCITransitLab(t *testing.T) {
 		{"prod-vcn/app", "10.32.0.0/16", "prod-1", "prod-2"},
 		{"dev-vcn/app", "10.31.0.0/16", "dev-1", "dev-2"},
 	} {
-		target := ociRouteTarget(t, vn, tenancy, c.subnet, c.dst)
+		target := ociRouteTarget(t, vn, comp, c.subnet, c.dst)
 		pip, err := vn.GetPrivateIp(context.Background(), core.GetPrivateIpRequest{PrivateIpId: &target})
 		if err != nil {
 			t.Fatalf("%s: %s via %s: %v", c.subnet, c.dst, target, err)
@@ -111,9 +120,9 @@ func ociRestart(t *testing.T, lab string) {
 	}
 }
 
-// ociClient is the OCI Go SDK's virtual network client of lab's emulated
-// OCI, configured from the lab's record, and the lab's tenancy.
-func ociClient(t *testing.T, lab string) (core.VirtualNetworkClient, string) {
+// ociLab is the SDK configuration of lab's emulated OCI, from the lab's
+// record, and its endpoint.
+func ociLab(t *testing.T, lab string) (common.ConfigurationProvider, ctlcloud.Endpoint) {
 	t.Helper()
 	ep, err := mcnlab.ReadEndpoint(lab, "oci")
 	if err != nil {
@@ -123,6 +132,14 @@ func ociClient(t *testing.T, lab string) (core.VirtualNetworkClient, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return prov, ep
+}
+
+// ociClient is the OCI Go SDK's virtual network client of lab's emulated
+// OCI, configured from the lab's record, and the lab's tenancy.
+func ociClient(t *testing.T, lab string) (core.VirtualNetworkClient, string) {
+	t.Helper()
+	prov, ep := ociLab(t, lab)
 	vn, err := core.NewVirtualNetworkClientWithConfigurationProvider(prov)
 	if err != nil {
 		t.Fatal(err)
@@ -131,11 +148,29 @@ func ociClient(t *testing.T, lab string) (core.VirtualNetworkClient, string) {
 	return vn, ep.AccountID
 }
 
+// ociCompartment is the OCID of the ACTIVE compartment name under the
+// root of lab's tenancy, read with the OCI Go SDK's identity client.
+func ociCompartment(t *testing.T, lab, tenancy, name string) string {
+	t.Helper()
+	prov, ep := ociLab(t, lab)
+	id, err := identity.NewIdentityClientWithConfigurationProvider(prov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id.Host = ep.URL
+	r, err := id.ListCompartments(context.Background(), identity.ListCompartmentsRequest{CompartmentId: &tenancy, Name: &name,
+		LifecycleState: identity.CompartmentLifecycleStateActive})
+	if err != nil || len(r.Items) != 1 {
+		t.Fatalf("compartments named %s: %+v, %v; want one", name, r.Items, err)
+	}
+	return *r.Items[0].Id
+}
+
 // ociRouteTarget is the networkEntityId of the rule for dst in the route
 // table the controller made for subnet (by its freeform tag mcnlab:key).
-func ociRouteTarget(t *testing.T, vn core.VirtualNetworkClient, tenancy, subnet, dst string) string {
+func ociRouteTarget(t *testing.T, vn core.VirtualNetworkClient, compartment, subnet, dst string) string {
 	t.Helper()
-	r, err := vn.ListRouteTables(context.Background(), core.ListRouteTablesRequest{CompartmentId: common.String(tenancy)})
+	r, err := vn.ListRouteTables(context.Background(), core.ListRouteTablesRequest{CompartmentId: common.String(compartment)})
 	if err != nil {
 		t.Fatal(err)
 	}

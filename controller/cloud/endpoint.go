@@ -90,6 +90,11 @@ type Config struct {
 	// Endpoint, "env" for the SDK's default chain, "profile:NAME" for a
 	// named profile of the provider's own configuration.
 	Credentials string
+	// Compartment is an OCI account's compartment
+	// (topologies.Account.Compartment): a name under the tenancy's root
+	// compartment, made when missing, or an OCID; "" for the root (or
+	// OCI_COMPARTMENT_ID with credentials env). Other providers ignore it.
+	Compartment string
 	// Endpoint is the lab's record of the provider, needed for
 	// credentials "lab"; nil otherwise.
 	Endpoint *Endpoint

@@ -29,7 +29,9 @@ const CompartmentEnv = "OCI_COMPARTMENT_ID"
 // tenancy, and the user's key ID and PEM private key as the credentials),
 // and against real OCI with the OCI config file for "env" (OCI_CONFIG_FILE
 // and OCI_CLI_PROFILE, else ~/.oci/config's DEFAULT profile). c.Region is
-// the region.
+// the region. c.Compartment, when set, is the compartment it works in
+// (InCompartment), under the tenancy's root (with env, in place of
+// OCI_COMPARTMENT_ID).
 // OCI: https://docs.oracle.com/en-us/iaas/Content/API/Concepts/sdkconfig.htm — the SDK and CLI configuration file
 func NewFromConfig(ctx context.Context, c cloud.Config) (cloud.Provider, error) {
 	switch c.Credentials {
@@ -38,7 +40,7 @@ func NewFromConfig(ctx context.Context, c cloud.Config) (cloud.Provider, error) 
 		if err != nil {
 			return nil, err
 		}
-		return newWith(prov, c.Endpoint.AccountID, c.Region, c.Owner, c.Endpoint.URL)
+		return newWith(prov, c.Endpoint.AccountID, c.Region, c.Owner, c.Endpoint.URL, InCompartment(c.Compartment))
 	case "env":
 		prov := common.DefaultConfigProvider()
 		if f := os.Getenv("OCI_CONFIG_FILE"); f != "" {
@@ -52,10 +54,10 @@ func NewFromConfig(ctx context.Context, c cloud.Config) (cloud.Provider, error) 
 			return nil, fmt.Errorf("load OCI config (env): %w", err)
 		}
 		compartment := os.Getenv(CompartmentEnv)
-		if compartment == "" {
+		if compartment == "" || c.Compartment != "" {
 			compartment = tenancy
 		}
-		return newWith(prov, compartment, c.Region, c.Owner, "")
+		return newWith(prov, compartment, c.Region, c.Owner, "", InCompartment(c.Compartment))
 	}
 	return nil, fmt.Errorf("credentials %q: want lab or env", c.Credentials)
 }
@@ -78,7 +80,7 @@ func LabConfig(e *cloud.Endpoint) (common.ConfigurationProvider, error) {
 
 // newWith makes the SDK's clients of prov (at host, where given: the
 // lab's endpoint) and the provider on them.
-func newWith(prov common.ConfigurationProvider, compartment, region, owner, host string) (*Provider, error) {
+func newWith(prov common.ConfigurationProvider, compartment, region, owner, host string, options ...Option) (*Provider, error) {
 	vn, err := core.NewVirtualNetworkClientWithConfigurationProvider(prov)
 	if err != nil {
 		return nil, fmt.Errorf("OCI virtual network client: %w", err)
@@ -106,7 +108,7 @@ func newWith(prov common.ConfigurationProvider, compartment, region, owner, host
 		cc.SetRegion(region)
 		id.SetRegion(region)
 	}
-	return New(compartment, region, owner, vn, cc, id), nil
+	return New(compartment, region, owner, vn, cc, id, options...), nil
 }
 
 // counted counts each request the SDK sends (cloud.CountCall).

@@ -33,7 +33,7 @@ func (pl *planner) planVcns() {
 		if cloud.Keeps(w.vcns, pl.goneVcn, v.Key) {
 			continue
 		}
-		pl.add(phVcn, "CreateVcn", v.Key, "cidrBlocks=["+v.CIDR.String()+"] compartmentId="+p.compartment, "create vcn "+v.Key, func(ctx context.Context) error {
+		pl.add(phVcn, "CreateVcn", v.Key, "cidrBlocks=["+v.CIDR.String()+"] compartmentId="+p.compartmentRef(), "create vcn "+v.Key, func(ctx context.Context) error {
 			var id string
 			err := call(ctx, func(ctx context.Context) error {
 				r, err := p.vn.CreateVcn(ctx, core.CreateVcnRequest{CreateVcnDetails: core.CreateVcnDetails{CompartmentId: &p.compartment,

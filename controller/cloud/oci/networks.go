@@ -15,6 +15,9 @@ var _ cloud.NetworkLister = (*Provider)(nil)
 // with all its CIDR blocks (a VCN may have several) and its IPv6 blocks.
 // OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/Vcn/ListVcns — cidrBlocks, ipv6CidrBlocks, freeformTags
 func (p *Provider) Networks(ctx context.Context) ([]cloud.Network, error) {
+	if exists, err := p.useCompartment(ctx, false); err != nil || !exists {
+		return nil, err
+	}
 	var out []cloud.Network
 	err := pages(ctx, "vcns", func(ctx context.Context, page *string) (*string, error) {
 		r, err := p.vn.ListVcns(ctx, core.ListVcnsRequest{CompartmentId: &p.compartment, Page: page})

@@ -26,6 +26,9 @@ var _ cloud.PathReader = (*Provider)(nil)
 // OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/securityrules.htm — security lists and NSGs together: the union of their rules
 // OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingroutetables.htm — traffic within the VCN is routed by the VCN's local routing; rules send the rest to a target
 func (p *Provider) ReadEnd(ctx context.Context, key string) (cloud.EndState, error) {
+	if err := p.inCompartment(ctx); err != nil {
+		return cloud.EndState{}, err
+	}
 	w := &world{}
 	if err := p.listInstances(ctx, w); err != nil {
 		return cloud.EndState{}, err

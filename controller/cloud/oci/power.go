@@ -15,6 +15,9 @@ var _ cloud.Powerer = (*Provider)(nil)
 // and waits, as the SDK's waiters poll, until it is STOPPED or RUNNING.
 // OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/Instance/InstanceAction — STOP powers the instance off, START on; its VNICs stay
 func (p *Provider) SetPower(ctx context.Context, key string, on bool) error {
+	if err := p.inCompartment(ctx); err != nil {
+		return err
+	}
 	w := &world{}
 	if err := p.listInstances(ctx, w); err != nil {
 		return err

@@ -64,6 +64,7 @@ var Shapes = map[cloud.Size]string{cloud.SizeSmall: "VM.Standard2.1", cloud.Size
 // cloud: the caller runs one at a time.
 type Provider struct {
 	compartment, owner, region string
+	comp                       compartmentOf // the compartment named by InCompartment
 	images                     map[cloud.ImageRole]string
 	vn                         core.VirtualNetworkClient
 	cc                         core.ComputeClient
@@ -118,8 +119,23 @@ func (p *Provider) Close() error { return nil }
 
 // Plan returns the calls Apply would make now, in order, making none.
 // Objects that do not exist yet are referred to by key in angle brackets.
+// A compartment still to be made comes first (identity
+// CreateCompartment), the calls after it planned for an empty one.
 func (p *Provider) Plan(ctx context.Context, d cloud.Desired) ([]cloud.Call, error) {
-	return p.engine().PlanCalls(ctx, d)
+	exists, err := p.useCompartment(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	calls, err := p.engine(exists).PlanCalls(ctx, d)
+	if err == nil && !exists && holds(d) {
+		calls = append([]cloud.Call{p.compartmentCall()}, calls...)
+	}
+	return calls, err
+}
+
+// holds reports whether d has anything to make in the compartment.
+func holds(d cloud.Desired) bool {
+	return len(d.VPCs) > 0 || len(d.Instances) > 0 || len(d.SecurityGroups) > 0
 }
 
 // Apply makes the calls Plan lists, in order, each waited for until its
@@ -128,19 +144,39 @@ func (p *Provider) Plan(ctx context.Context, d cloud.Desired) ([]cloud.Call, err
 // stops and returns what exists so far and the calls that succeeded; the
 // error names the call and object that failed. With nothing to change it
 // makes no calls.
+// The named compartment is made first when d holds anything (and left
+// when it holds nothing: nothing of the owner's can be in a compartment
+// not yet made).
 func (p *Provider) Apply(ctx context.Context, d cloud.Desired) (cloud.Inventory, []cloud.Call, error) {
-	return p.engine().ApplyOps(ctx, d)
+	exists, created, err := p.resolveCompartment(ctx, holds(d))
+	if err != nil {
+		return cloud.Inventory{}, nil, err
+	}
+	inv, made, err := p.engine(exists).ApplyOps(ctx, d)
+	if created {
+		made = append([]cloud.Call{p.compartmentCall()}, made...)
+	}
+	return inv, made, err
 }
 
 // Observe returns the inventory of the objects the owner has in the
 // compartment, whatever the desired state; it makes no changes.
 func (p *Provider) Observe(ctx context.Context) (cloud.Inventory, error) {
-	return p.engine().ObserveInventory(ctx)
+	exists, err := p.useCompartment(ctx, false)
+	if err != nil {
+		return cloud.Inventory{}, err
+	}
+	return p.engine(exists).ObserveInventory(ctx)
 }
 
-// engine is Plan, Apply and Observe made of the provider's own steps.
-func (p *Provider) engine() cloud.Engine[*world] {
-	return cloud.Engine[*world]{Validate: p.validate, Observe: p.observe, Remember: p.remember, Inventory: (*world).inventory,
+// engine is Plan, Apply and Observe made of the provider's own steps; in
+// a compartment that does not exist (yet) it observes nothing.
+func (p *Provider) engine(exists bool) cloud.Engine[*world] {
+	observe := p.observe
+	if !exists {
+		observe = func(context.Context) (*world, error) { return &world{}, nil }
+	}
+	return cloud.Engine[*world]{Validate: p.validate, Observe: observe, Remember: p.remember, Inventory: (*world).inventory,
 		Plan: func(d cloud.Desired, w *world) ([]cloud.Op, error) { return newPlanner(p, d, w).plan() }}
 }
 

@@ -237,6 +237,9 @@ func sameRules(a, b []rule) bool {
 // table has one rule per destination.
 // OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Tasks/managingroutetables.htm#privateip — a private IP as a route target
 func (p *Provider) SyncRoutes(ctx context.Context, subnet string, want map[netip.Prefix]string) ([]cloud.Call, error) {
+	if err := p.inCompartment(ctx); err != nil {
+		return nil, err
+	}
 	table, targets, err := p.routeRefs(ctx, subnet, want)
 	if err != nil {
 		return nil, err

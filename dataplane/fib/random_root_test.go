@@ -118,7 +118,9 @@ func TestSyncRandomSequences(t *testing.T) {
 			t.Fatalf("round %d: Sync: %v", round, err)
 		}
 		changed := !maps.EqualFunc(prev, want, sameHops)
-		if (f.Version() != v) != changed {
+		// The first Sync reads the kernel's table, so Routes may have
+		// changed (Version's contract) even when round 0 wants nothing.
+		if bumped := f.Version() != v; bumped != changed && !(round == 0 && bumped) {
 			t.Fatalf("round %d: routes changed %v, but Version went from %d to %d", round, changed, v, f.Version())
 		}
 		prev = maps.Clone(want)

@@ -343,6 +343,11 @@ func (f *fabric) createNode(n *PlanNode) error {
 	if err := ln.nl.LinkSetUp(lo); err != nil {
 		return fmt.Errorf("node %s: set lo up: %w", n.Name, err)
 	}
+	for _, a := range n.Loopback {
+		if err := ln.nl.AddrAdd(lo, &netlink.Addr{IPNet: ipNet(a)}); err != nil {
+			return fmt.Errorf("node %s: add address %s to lo: %w", n.Name, a, err)
+		}
+	}
 	if n.Forwarding {
 		if err := netns.DoHandle(h, func() error {
 			for _, s := range []string{"net/ipv4/ip_forward", "net/ipv6/conf/all/forwarding"} {

@@ -48,6 +48,8 @@ type PlanNode struct {
 	// VXLAN are the node's point-to-point overlays, with Port and MTU
 	// defaults filled in; they are made once the node's links are up.
 	VXLAN []topologies.VXLAN
+	// Loopback are addresses on the node's lo (topologies.Node.Loopback).
+	Loopback []netip.Prefix
 	// Site2Cloud are the connections whose site a strongswan node is.
 	Site2Cloud []*topologies.Site2Cloud
 }
@@ -116,6 +118,7 @@ func NewPlan(lab string, t *topologies.Topology) (*Plan, error) {
 			Exec:       n.Exec,
 			BGP:        n.BGP,
 			Config:     n.Config,
+			Loopback:   n.Loopback,
 		}
 		if n.Kind == topologies.KindStrongSwan {
 			pn.Site2Cloud = siteConnections(t, n.Name)

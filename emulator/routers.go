@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -171,8 +172,45 @@ func frrBGPConfig(n *PlanNode, dir string) string {
 			fmt.Fprintf(&s, "  network %s\n", p)
 		}
 	}
+	filters := frrExportFilters(&s, b.Neighbors)
 	s.WriteString("  maximum-paths 16\n  maximum-paths ibgp 16\n exit-address-family\n!\n")
+	s.WriteString(filters)
 	return s.String()
+}
+
+// frrExportFilters writes, into bgpd's address family, the filters of
+// neighbours with an Export list (a cloud's edge router): each is sent its
+// list only (prefix-list mcn-edge-N) and what it sends is marked
+// no-export (route-map mcn-edge-in, RFC 1997), so that no other eBGP
+// neighbour gets it; every other neighbour is refused the exported
+// prefixes (prefix-list mcn-not-edge). It returns the lists and the map,
+// which follow the router block.
+func frrExportFilters(s *strings.Builder, nbs []topologies.Neighbor) string {
+	var lists strings.Builder
+	var exported []netip.Prefix
+	for i, nb := range nbs {
+		if len(nb.Export) == 0 {
+			continue
+		}
+		for j, p := range nb.Export {
+			fmt.Fprintf(&lists, "ip prefix-list mcn-edge-%d seq %d permit %s\n", i, 5*(j+1), p)
+		}
+		exported = append(exported, nb.Export...)
+		fmt.Fprintf(s, "  neighbor %s prefix-list mcn-edge-%d out\n  neighbor %s route-map mcn-edge-in in\n", nb.Address, i, nb.Address)
+	}
+	if len(exported) == 0 {
+		return ""
+	}
+	for _, nb := range nbs {
+		if len(nb.Export) == 0 {
+			fmt.Fprintf(s, "  neighbor %s prefix-list mcn-not-edge out\n", nb.Address)
+		}
+	}
+	for j, p := range exported {
+		fmt.Fprintf(&lists, "ip prefix-list mcn-not-edge seq %d deny %s\n", 5*(j+1), p)
+	}
+	fmt.Fprintf(&lists, "ip prefix-list mcn-not-edge seq %d permit 0.0.0.0/0 le 32\n!\nroute-map mcn-edge-in permit 10\n set community no-export\nexit\n!\n", 5*(len(exported)+1))
+	return lists.String()
 }
 
 // birdConfig writes bird.conf: the networks as static routes announced over

@@ -64,8 +64,9 @@ func startGCPCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds clo
 	}
 	argv := []string{self, "cloudmock", "serve", "--provider", "gcp", "--lab", lab, "--join", "--listen", listen, "--addr-file", addrFile,
 		"--state", CloudStateFile(lab)}
-	argv = append(argv, internetArgs(lab, cp)...) // its servers and the networks' resolvers (169.254.169.254)
-	argv = append(argv, uplinkArgs(lab, cp)...)   // sites by tunnel reach the gateways' external IPs
+	argv = append(argv, internetArgs(lab, cp)...)                        // its servers and the networks' resolvers (169.254.169.254)
+	argv = append(argv, uplinkArgs(lab, cp)...)                          // sites by tunnel reach the gateways' external IPs
+	argv = append(argv, circuitArgs(lab, cp, topologies.ProviderGCP)...) // private lines: the project's interconnects
 	addr, err := runCloud(ctx, lab, argv, creds.AccountID+":"+creds.Credentials.Secret)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mcnlab/mcnlab/controller/cloud"
 	"github.com/mcnlab/mcnlab/controller/intent"
+	"github.com/mcnlab/mcnlab/topologies"
 )
 
 // multiProviders is the order a multi-cloud lab's providers are served
@@ -79,6 +80,10 @@ func startMultiCloudAs(ctx context.Context, lab string, cp *intent.Plan, eps map
 	addrFile := cloudAddrFile(lab)
 	if err := os.Remove(addrFile); err != nil && !os.IsNotExist(err) {
 		return err
+	}
+	if len(circuitArgs(lab, cp, topologies.ProviderGCP)) > 0 {
+		// The one process's --circuit lines are the AWS account's.
+		return fmt.Errorf("lab %s: a private line to a GCP transit is served in a lab of GCP alone, not beside other clouds yet", lab)
 	}
 	argv := []string{self, "cloudmock", "serve", "--lab", lab, "--join", "--addr-file", addrFile}
 	var accounts []string

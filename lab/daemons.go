@@ -221,18 +221,26 @@ func startCloudAs(ctx context.Context, lab string, cp *intent.Plan, creds cloud.
 
 // awsCloudArgs are the flags of the emulated AWS that serve the plan's
 // sites and the emulated internet: the accounts' quotas, each site's
-// private line (Direct Connect), the uplinks (uplinkArgs), and the
-// topology's internet block (internetArgs).
+// private line to an AWS transit (Direct Connect), the uplinks
+// (uplinkArgs), and the topology's internet block (internetArgs).
 func awsCloudArgs(lab string, cp *intent.Plan) []string {
 	argv := QuotaArgs(cp.Topology.Cloud.Accounts)
+	argv = append(argv, circuitArgs(lab, cp, topologies.ProviderAWS)...)
+	argv = append(argv, uplinkArgs(lab, cp)...)
+	return append(argv, internetArgs(lab, cp)...)
+}
+
+// circuitArgs are the --circuit flags of the private lines of the plan's
+// sites whose transit is provider's, each at a location of its transit's
+// region.
+func circuitArgs(lab string, cp *intent.Plan, provider topologies.Provider) []string {
+	var argv []string
 	for _, s := range cp.Topology.Cloud.Sites {
-		if _, ok := cp.Uplink(s.Name); !ok {
-			// The line is at a location of its transit's region.
+		if _, ok := cp.Uplink(s.Name); !ok && cp.LineProvider(s.Name) == provider {
 			argv = append(argv, "--circuit", s.Name+"="+emulator.NamespaceName(lab, s.Name)+":"+intent.LineInterface+":"+cp.LineRegion(s.Name))
 		}
 	}
-	argv = append(argv, uplinkArgs(lab, cp)...)
-	return append(argv, internetArgs(lab, cp)...)
+	return argv
 }
 
 // uplinkArgs are the flags that link to the emulated internet each site

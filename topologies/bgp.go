@@ -38,7 +38,13 @@ type BGP struct {
 type Neighbor struct {
 	Address netip.Addr
 	ASN     uint32
-	Pos     Pos
+	// Export, when set, are the only prefixes sent to this neighbour,
+	// which none of the others is sent, and what it sends is not passed
+	// on (no-export): a session with a cloud's edge router, which needs
+	// the node's endpoint only (not read from YAML; the controller sets
+	// it).
+	Export []netip.Prefix
+	Pos    Pos
 }
 
 // bgp decodes a node's bgp mapping.

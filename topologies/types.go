@@ -70,7 +70,11 @@ type Node struct {
 	// controller sets them on the site routers it adds (BGP over a private
 	// line).
 	VXLAN []VXLAN
-	Pos   Pos
+	// Loopback are addresses the emulator puts on the node's lo (not
+	// read from YAML: the controller sets a site router's overlay
+	// endpoint there when its line's cloud end routes to it by BGP).
+	Loopback []netip.Prefix
+	Pos      Pos
 }
 
 // VXLAN is a point-to-point VXLAN interface: frames go to Remote's UDP

@@ -65,9 +65,9 @@ var notBuilt = map[Provider]struct{ vpc, line string }{
 
 // checkAzure checks what the controller cannot build on Azure and GCP
 // yet: an Azure VPC's region must be Azure's (GCP's: checkGCP); private
-// lines (ExpressRoute, Interconnect) are built on AWS only. Transits of
-// different providers peer as those of one do (over their gateways'
-// public addresses).
+// lines (ExpressRoute, FastConnect) are built on AWS and GCP only (GCP's
+// with an FRR site router). Transits of different providers peer as
+// those of one do (over their gateways' public addresses).
 func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
 	provider := func(vpc string) Provider {
 		if v := x.vpcs[vpc]; v != nil && x.accounts[v.Account] != nil {
@@ -93,6 +93,16 @@ func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
 			continue
 		}
 		if tr := x.transits[s.Connection.Transit]; tr != nil {
+			if provider(tr.VPC) == ProviderGCP {
+				// The site's router peers with the Cloud Router over the
+				// attachment (controller/intent edge.go): FRR's sessions
+				// take the filters that needs.
+				if s.Router != SiteFRR {
+					c.errf(join(join("sites", s.Name), "router"), s.Pos,
+						"a private line to transit %s in %s %s is Cloud Interconnect, whose Cloud Router the site's router peers with; use router: frr", tr.Name, an(ProviderGCP), notBuilt[ProviderGCP].vpc)
+				}
+				continue
+			}
 			if nb, ok := notBuilt[provider(tr.VPC)]; ok {
 				c.errf(join(join(join("sites", s.Name), "connection"), "type"), s.Connection.Pos,
 					"a private line to transit %s in %s %s would be %s, which the controller does not build yet; use type: tunnel (router gobgp)",

@@ -215,9 +215,14 @@ func azureEnv(lab string, lc ctlcloud.Endpoint) (string, error) {
 
 // uplinksOf checks the site flags of a cloud other than AWS's: its
 // process serves the sites' uplinks to the lab's internet, not AWS's
-// private lines or quotas.
+// quotas or API-ordered lines, nor private lines (--circuit) but on GCP
+// (gcpCircuits).
 func (f *serveFlags) uplinksOf(provider, name string) ([]realize.Uplink, error) {
-	if len(f.circuits)+len(f.apiLines)+len(f.quotaSpecs) > 0 {
+	circuits := len(f.circuits)
+	if provider == "gcp" {
+		circuits = 0
+	}
+	if circuits+len(f.apiLines)+len(f.quotaSpecs) > 0 {
 		return nil, fmt.Errorf("--provider %s: --circuit, --line and --quota are AWS's (not served for %s yet)", provider, name)
 	}
 	if len(f.uplinkSpecs) > 0 && f.lab == "" {

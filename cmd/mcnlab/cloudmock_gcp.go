@@ -76,6 +76,9 @@ func (f *serveFlags) runGCP(cmd *cobra.Command) error {
 	if f.join && f.lab == "" {
 		return errors.New("--provider gcp: --join needs --lab")
 	}
+	if len(f.circuits) > 0 && f.lab == "" {
+		return errors.New("--circuit needs --lab: a private line is realized in a lab's namespaces")
+	}
 	var tokens map[string]string
 	var projects []string
 	specs, given := f.accounts, cmd.Flags().Changed("account")
@@ -120,7 +123,14 @@ func (f *serveFlags) runGCP(cmd *cobra.Command) error {
 		// routes and instances; a call's change is in the dataplane when
 		// it returns (InForce). A cloud restarted on its state file adopts
 		// the dataplane its predecessor made, as the AWS and Azure clouds do.
-		cl, err := startCloudLab(cmd.Context(), f.lab, f.join, f.join && cs != nil && cs.loaded, cloud, nil, uplinks, in)
+		// Each --circuit is a Dedicated Interconnect of the (first)
+		// project, on which VLAN attachments bind its Cloud Routers.
+		// GCP: https://cloud.google.com/network-connectivity/docs/interconnect/concepts/dedicated-overview — a Dedicated Interconnect is a physical connection between the on-premises network and Google's
+		lines, err := parseCircuits(f.circuits, projects[0])
+		if err != nil {
+			return err
+		}
+		cl, err := startCloudLab(cmd.Context(), f.lab, f.join, f.join && cs != nil && cs.loaded, cloud, lines, uplinks, in)
 		if err != nil {
 			return err
 		}

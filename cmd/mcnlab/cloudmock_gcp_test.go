@@ -83,3 +83,48 @@ func serveForEnv(t *testing.T, provider, tool, missing string) (lab, lines strin
 	}
 	return lab, lines
 }
+
+// TestGCPServeCircuit: `cloudmock serve --provider gcp --lab L --circuit
+// line1=NS:dx0:us-central1` makes the lab's private line a Dedicated
+// Interconnect of the project, which gcloud lists ACTIVE and on which a
+// DEDICATED VLAN attachment is made (its Cloud Router's link-local
+// address given) whose line reaches the site's namespace (dx0 there, up
+// with the customer's address); without --lab the flag is refused.
+func TestGCPServeCircuit(t *testing.T) {
+	if _, stderr, err := run(t, "cloudmock", "serve", "--provider", "gcp", "--circuit", "line1=mcn-x-colo:dx0"); err == nil ||
+		!strings.Contains(stderr+err.Error(), "--circuit needs --lab") {
+		t.Errorf("--circuit without --lab: err %v, stderr %q; want --circuit needs --lab", err, stderr)
+	}
+	roottest.Require(t)
+	if _, err := exec.LookPath("gcloud"); err != nil {
+		roottest.Missing(t, "gcloud not installed (Google Cloud SDK)")
+	}
+	roottest.UseTempState(t)
+	lab := roottest.LabName(t, "gic")
+	colo := roottest.NewNamespaces(t, "colo")[0] // the site's router, where the line ends
+	startServe(t, "--provider", "gcp", "--lab", lab, "--circuit", "line1="+colo.Name+":dx0:us-central1")
+	lines, _, err := run(t, "cloudmock", "env", "--lab", lab, "--provider", "gcp")
+	if err != nil {
+		t.Fatalf("cloudmock env: %v\n%s", err, lines)
+	}
+	script := `set -e
+eval "$LINES"
+echo "ic=$(gcloud compute interconnects list --format='value(name,interconnectType,state)')"
+gcloud compute networks create vpc --subnet-mode=custom
+gcloud compute routers create r1 --network vpc --region us-central1 --asn 64514
+gcloud compute interconnects attachments dedicated create a1 --region us-central1 --router r1 --interconnect line1 --candidate-subnets 169.254.10.0/29
+echo "att=$(gcloud compute interconnects attachments describe a1 --region us-central1 --format='value(type,cloudRouterIpAddress)')"
+echo "dx0=$(ip -n $COLO -br -4 addr show dx0 | awk '{print $2, $3}')"
+`
+	cmd := exec.CommandContext(t.Context(), "bash", "-c", script)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "LINES=" + lines, "COLO=" + colo.Name}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("gcloud: %v\n%s", err, out)
+	}
+	for _, w := range []string{"ic=line1\tDEDICATED\tACTIVE\n", "att=DEDICATED\t169.254.10.1/29\n", "dx0=UP 169.254.10.2/29\n"} {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("gcloud output lacks %q:\n%s", w, out)
+		}
+	}
+}

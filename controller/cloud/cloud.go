@@ -212,9 +212,14 @@ type VirtualInterface struct {
 	VPC        string // VPC key whose private line end it lands on
 	VLAN       int32
 	ASN        uint32 // the customer side's AS
-	// CloudAddress and CustomerAddress are the two ends' addresses on
-	// the line, with the prefix length (a /30 or /31).
+	// CloudAddress and CustomerAddress are the two ends' BGP addresses
+	// on the line, with the prefix length (a /30 or /31; on GCP the
+	// attachment's link-local /29).
 	CloudAddress, CustomerAddress netip.Prefix
+	// CloudASN is the AS of the cloud's edge router the line's BGP
+	// session ends on where the provider makes one (GCP's Cloud Router);
+	// 0 on AWS, whose gateway's AS is Amazon's.
+	CloudASN uint32
 }
 
 // Inventory is what exists, by key, after Apply (or as observed).

@@ -156,10 +156,16 @@ func (dc *desiredCompiler) gateway(g Gateway) {
 	}
 	for _, s := range dc.siteOf[g.Group] {
 		ln, cloudEnd, customer, _ := p.Line(s.Name)
-		d.Routes = append(d.Routes, cloud.Route{Subnet: g.Subnet, Destination: ln, Target: cloud.TargetPrivateLine})
-		d.VirtualInterfaces = append(d.VirtualInterfaces, cloud.VirtualInterface{Key: s.Name + "-vif", Connection: s.Name,
+		vif := cloud.VirtualInterface{Key: s.Name + "-vif", Connection: s.Name,
 			VPC: g.VPC, VLAN: int32(100 + slices.Index(p.Topology.Cloud.Sites, s)), ASN: s.ASN,
-			CloudAddress: netip.PrefixFrom(cloudEnd, ln.Bits()), CustomerAddress: netip.PrefixFrom(customer, ln.Bits())})
+			CloudAddress: netip.PrefixFrom(cloudEnd, ln.Bits()), CustomerAddress: netip.PrefixFrom(customer, ln.Bits())}
+		if ec, es, ok := p.Edge(s.Name); ok {
+			// The VPC learns the line from the edge router's BGP (edge.go).
+			vif.CloudAddress, vif.CustomerAddress, vif.CloudASN = ec, es, EdgeASN
+		} else {
+			d.Routes = append(d.Routes, cloud.Route{Subnet: g.Subnet, Destination: ln, Target: cloud.TargetPrivateLine})
+		}
+		d.VirtualInterfaces = append(d.VirtualInterfaces, vif)
 	}
 }
 

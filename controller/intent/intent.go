@@ -522,6 +522,7 @@ func (p *Plan) addSite(si int, s *topologies.Site, tr *topologies.Transit) error
 				r.BGP.Neighbors = append(r.BGP.Neighbors, topologies.Neighbor{Address: o.Inner[0].Addr(), ASN: g.ASN})
 			}
 		}
+		p.addEdge(r, s)
 	}
 	p.SiteNodes = append(p.SiteNodes, r)
 	used := map[netip.Prefix]string{}
@@ -605,19 +606,10 @@ func (p *Plan) Line(site string) (ln netip.Prefix, amazon, customer netip.Addr, 
 // (AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_CreatePrivateVirtualInterface.html).
 // It is "" for a site without a line or with an unknown transit.
 func (p *Plan) LineRegion(site string) string {
-	c := p.Topology.Cloud
-	for _, s := range c.Sites {
-		if s.Name != site || s.Connection.Type != topologies.ConnPrivateLine {
-			continue
-		}
-		for _, t := range c.Transits {
-			if t.Name != s.Connection.Transit {
-				continue
-			}
-			for _, v := range c.VPCs {
-				if v.Name == t.VPC {
-					return v.Region
-				}
+	if t := p.lineTransit(site); t != nil {
+		for _, v := range p.Topology.Cloud.VPCs {
+			if v.Name == t.VPC {
+				return v.Region
 			}
 		}
 	}

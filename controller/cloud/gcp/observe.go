@@ -18,6 +18,7 @@ func (p *Provider) observe(ctx context.Context) (*world, error) {
 	w := &world{taken: map[string]bool{}}
 	for _, step := range []func(context.Context, *world) error{
 		p.listNetworks, p.listSubnets, p.listFirewalls, p.listRoutes, p.listAddresses, p.listInstances,
+		p.listRouters, p.listAttachments,
 	} {
 		if err := step(ctx, w); err != nil {
 			return nil, err

@@ -14,6 +14,8 @@ import (
 // order.
 const (
 	phDelInst = iota
+	phDelAtt
+	phDelRouter
 	phDelAddr
 	phDelRoute
 	phDelFirewall
@@ -30,6 +32,9 @@ const (
 	phInstFixed
 	phInst
 	phTags
+	phRouter
+	phAtt
+	phPeer
 	nPhases
 )
 
@@ -50,13 +55,14 @@ type planner struct {
 	errs []error
 
 	goneNet, goneSubnet, goneFw, goneAddr, goneInst cloud.Gone
+	goneRouter, goneAtt                             cloud.Gone
 	wantFw                                          map[string]fwSpec // by SECURITYGROUP#N
 }
 
 func newPlanner(p *Provider, d cloud.Desired, w *world) *planner {
 	pl := &planner{p: p, d: d, w: w, x: d.Index(), ops: cloud.NewPhased(nPhases),
 		goneNet: cloud.Gone{}, goneSubnet: cloud.Gone{}, goneFw: cloud.Gone{}, goneAddr: cloud.Gone{}, goneInst: cloud.Gone{},
-		wantFw: map[string]fwSpec{}}
+		goneRouter: cloud.Gone{}, goneAtt: cloud.Gone{}, wantFw: map[string]fwSpec{}}
 	for _, g := range d.SecurityGroups {
 		for k, s := range pl.firewallsOf(g) {
 			pl.wantFw[k] = s
@@ -94,6 +100,7 @@ func (pl *planner) plan() ([]cloud.Op, error) {
 	pl.planStaticRoutes()
 	pl.planAddresses()
 	pl.planInstances()
+	pl.planInterconnects()
 	if err := errors.Join(pl.errs...); err != nil {
 		return nil, err
 	}
@@ -134,6 +141,7 @@ func (pl *planner) findGone() {
 		return "", false
 	})
 	cloud.FindGone(pl.goneInst, w.insts, pl.x.Instances, pl.replaceInstance)
+	pl.findGoneInterconnects()
 }
 
 // replaceInstance replaces an instance whose placement, interface, image,

@@ -110,9 +110,10 @@ func (p *Provider) Owner() string { return p.owner }
 // networks in any region of the project (a VPC network is global, its
 // subnets regional), and subnet ranges of /8 to /29
 // (GCP: https://cloud.google.com/vpc/docs/subnets#valid-ranges — a primary range is /4 to /29 in RFC 1918 space).
-// No private lines (Interconnect) and no further interfaces yet.
+// Private lines are Interconnect VLAN attachments (interconnect.go). No
+// further interfaces yet.
 func (p *Provider) Capabilities() cloud.Capabilities {
-	return cloud.Capabilities{MultiRegion: true, StaticPublicAddresses: true, NetworkBits: [2]int{8, 29}}
+	return cloud.Capabilities{MultiRegion: true, StaticPublicAddresses: true, NetworkBits: [2]int{8, 29}, PrivateLines: true}
 }
 
 // Close releases nothing: the library's service holds no connections

@@ -276,9 +276,12 @@ func TestValidate(t *testing.T) {
 	e := newEnv(t)
 	d := desired()
 	d.VPCs[0].PrivateLines = true
+	d.VirtualInterfaces = []cloud.VirtualInterface{{Key: "dc1-vif", Connection: "dc1", VPC: "transit-vpc", VLAN: 100, ASN: 65100,
+		CloudAddress: pfx("10.255.0.1/30"), CustomerAddress: pfx("10.255.0.2/30")}}
 	d.Instances[2].Image = cloud.ImageVPN
 	_, err := e.p.Plan(context.Background(), d)
-	for _, want := range []string{"vpc transit-vpc: private lines (Interconnect) are not made by the GCP provider yet", "instance app1: no image for role vpn"} {
+	for _, want := range []string{"virtual interface dc1-vif: no CloudASN", "virtual interface dc1-vif: address 10.255.0.1/30 is not in a /29 of 169.254.0.0/16",
+		"instance app1: no image for role vpn"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want %q", err, want)
 		}

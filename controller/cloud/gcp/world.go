@@ -20,6 +20,8 @@ type world struct {
 	routes  map[string]*routeObj // by route name: a route's key is its subnet's
 	addrs   map[string]*addrObj  // by instance key
 	insts   map[string]*instObj
+	routers map[string]*routerObj // by virtual interface key
+	atts    map[string]*attObj    // by virtual interface key
 	// taken holds the names (COLLECTION/NAME) of others' objects, which a
 	// new object of the owner must not take.
 	taken map[string]bool

@@ -1,0 +1,84 @@
+package intent
+
+import (
+	"net/netip"
+
+	"github.com/mcnlab/mcnlab/topologies"
+)
+
+// A private line to a cloud that routes to the line by BGP only (GCP's
+// Interconnect: no static route may point at a VLAN attachment) ends, in
+// the cloud, on an edge router (GCP's Cloud Router) that the site's
+// router peers with over the line's link-local addresses (Edge): the site
+// announces its end of the line (the overlays' endpoint, kept on the
+// site router's loopback) and learns the transit VPC's subnets, so that
+// the overlays to the transit's gateways and their BGP sessions run as
+// on AWS, where the VPC routes to the line statically.
+// GCP: https://cloud.google.com/network-connectivity/docs/interconnect/concepts/overview — on-premises prefixes reach the VPC network only as the Cloud Router's learned (dynamic) routes
+
+// EdgeASN is the AS of the cloud's edge router of a private line (the
+// transit's Cloud Router): a 4-byte private ASN, apart from the 2-byte
+// ones a topology's sites and transits take.
+// GCP: https://cloud.google.com/network-connectivity/docs/router/concepts/overview#asns — a Cloud Router's ASN is a private ASN, 64512-65534 or 4200000000-4294967294
+const EdgeASN uint32 = 4200000000
+
+// edgeProviders are the clouds whose private lines end on an edge router.
+var edgeProviders = map[topologies.Provider]bool{topologies.ProviderGCP: true}
+
+// LineProvider returns the provider of the transit a private-line site's
+// line lands on ("" for a site without a line or with an unknown transit).
+func (p *Plan) LineProvider(site string) topologies.Provider {
+	if tr := p.lineTransit(site); tr != nil {
+		return p.providerOf(tr.VPC)
+	}
+	return ""
+}
+
+// lineTransit is the transit a private-line site's line lands on.
+func (p *Plan) lineTransit(site string) *topologies.Transit {
+	c := p.Topology.Cloud
+	for _, s := range c.Sites {
+		if s.Name != site || s.Connection.Type != topologies.ConnPrivateLine {
+			continue
+		}
+		for _, t := range c.Transits {
+			if t.Name == s.Connection.Transit {
+				return t
+			}
+		}
+	}
+	return nil
+}
+
+// Edge returns the BGP addresses of a private-line site's session with
+// its cloud's edge router, the edge's first: the first two addresses of
+// the link-local /29 169.254.(si/32).((si%32)*8)/29 of site number si;
+// ok is false for a site whose line needs none (AWS's).
+// GCP: https://cloud.google.com/compute/docs/reference/rest/v1/interconnectAttachments — candidateSubnets: /29s in 169.254.0.0/16; the Cloud Router takes the first usable address, the customer's router the second
+func (p *Plan) Edge(site string) (cloudEnd, customer netip.Prefix, ok bool) {
+	if !edgeProviders[p.LineProvider(site)] {
+		return netip.Prefix{}, netip.Prefix{}, false
+	}
+	for si, s := range p.Topology.Cloud.Sites {
+		if s.Name == site {
+			n := netip.AddrFrom4([4]byte{169, 254, byte(si / 32), byte(si % 32 * 8)})
+			return netip.PrefixFrom(n.Next(), 29), netip.PrefixFrom(n.Next().Next(), 29), true
+		}
+	}
+	return netip.Prefix{}, netip.Prefix{}, false
+}
+
+// addEdge gives router r of private-line site s its session with the
+// cloud's edge router, if its line has one: the line's customer address
+// on r's loopback (the overlays' endpoint) and an edge neighbour that is
+// sent that line only.
+func (p *Plan) addEdge(r *topologies.Node, s *topologies.Site) {
+	cloudEnd, _, ok := p.Edge(s.Name)
+	if !ok || r.BGP == nil {
+		return
+	}
+	ln, _, customer, _ := p.Line(s.Name)
+	r.Loopback = append(r.Loopback, netip.PrefixFrom(customer, 32))
+	r.BGP.Networks = append(r.BGP.Networks, ln)
+	r.BGP.Neighbors = append(r.BGP.Neighbors, topologies.Neighbor{Address: cloudEnd.Addr(), ASN: EdgeASN, Export: []netip.Prefix{ln}})
+}

@@ -97,7 +97,6 @@ func (c *checker) checkCloud(t *Topology) {
 	c.checkVPCs(cl, x)
 	c.checkRegions(cl, x)
 	c.checkAzure(cl, x)
-	c.checkOCI(cl, x)
 	c.checkTransits(cl, x)
 	c.checkSpokes(cl, x)
 	c.checkPairs(peeringItems(cl.TransitPeerings), x.transitNames, "transit-peerings", "transit", "peering")

@@ -75,18 +75,3 @@ func (c *checker) checkCompartment(a *Account, path string) {
 		c.errAt(a.CompartmentPos, cp, "bad compartment name %q; write 1 to 100 of letters, digits, '.', '-' and '_', such as mcnlab-prod, or a compartment's OCID", a.Compartment)
 	}
 }
-
-// checkOCI checks what the controller cannot build on OCI yet: Public
-// Subnet Filtering in a VCN (private lines are refused with Azure's and
-// GCP's, checkAzure; a firewall's egress-subnet by checkFireNetEgress).
-func (c *checker) checkOCI(cl *Cloud, x *cloudIndex) {
-	for _, v := range cl.VPCs {
-		if v == nil || x.vpcs[v.Name] != v || x.accounts[v.Account] == nil || x.accounts[v.Account].Provider != ProviderOCI {
-			continue
-		}
-		path := join("vpcs", v.Name)
-		if v.PSF != nil {
-			c.errf(join(path, "psf"), v.Pos, "public subnet filtering is not built on OCI yet; vpc %s is an oci vcn", v.Name)
-		}
-	}
-}

@@ -29,6 +29,11 @@ type APIResult struct {
 	CallsPerSec Spread  `json:"calls_per_s"` // one sample per repeat
 	LatencyP50  float64 `json:"latency_p50_ms"`
 	LatencyP99  float64 `json:"latency_p99_ms"`
+	// CPUPerCall is the CPU time (user and system, client and server:
+	// one process) a call took on average, in milliseconds; a figure the
+	// machine's other load does not move as it moves calls/s. Set by
+	// APIOCI only.
+	CPUPerCall float64 `json:"cpu_ms_per_call,omitempty"`
 }
 
 // API drives cloudmock's EC2 API with the AWS SDK for Go v2 over loopback

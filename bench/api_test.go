@@ -63,7 +63,7 @@ func TestAPIOCIBench(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Calls < 9 || res.CallsPerSec.Median <= 0 {
-		t.Fatalf("OCI bench: %d calls, %.0f/s", res.Calls, res.CallsPerSec.Median)
+	if res.Calls < 9 || res.CallsPerSec.Median <= 0 || res.CPUPerCall <= 0 {
+		t.Fatalf("OCI bench: %d calls, %.0f/s, %.2f CPU ms a call", res.Calls, res.CallsPerSec.Median, res.CPUPerCall)
 	}
 }

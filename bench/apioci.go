@@ -57,6 +57,7 @@ func APIOCI(ctx context.Context, workers int, d time.Duration, repeats int) (*AP
 	defer tr.CloseIdleConnections()
 	c.HTTPClient = &http.Client{Transport: tr}
 	var seq atomic.Int64
+	cpu0 := cpuSeconds(nil)
 	res, err := measured(workers, d, repeats, func() (int64, time.Duration, []time.Duration, error) {
 		return runRounds(ctx, workers, d, &seq, func(ctx context.Context, n int64, timed func(func() error) error) error {
 			// The OCI SDK's Retry runs each call on a goroutine that still
@@ -68,6 +69,9 @@ func APIOCI(ctx context.Context, workers int, d time.Duration, repeats int) (*AP
 	}, func() { sweepOCI(cloud) })
 	if err != nil {
 		return nil, fmt.Errorf("bench api oci: %w", err)
+	}
+	if res.Calls > 0 {
+		res.CPUPerCall = (cpuSeconds(nil) - cpu0) * 1000 / float64(res.Calls)
 	}
 	return res, nil
 }

@@ -161,6 +161,9 @@ func runBenchGCP(cmd *cobra.Command, provider string, workers int, d time.Durati
 	for _, r := range all {
 		fmt.Fprintf(out, "  %-6s %-16s median %.0f  (min %.0f, max %.0f); p50 %.2f ms  p99 %.2f ms  (%d calls)\n",
 			r.name, r.unit, r.res.CallsPerSec.Median, r.res.CallsPerSec.Min, r.res.CallsPerSec.Max, r.res.LatencyP50, r.res.LatencyP99, r.res.Calls)
+		if r.res.CPUPerCall > 0 {
+			fmt.Fprintf(out, "         %.2f CPU ms a call (client signing and server verifying: %.0f calls/s a core)\n", r.res.CPUPerCall, 1000/r.res.CPUPerCall)
+		}
 	}
 	return nil
 }

@@ -35,6 +35,12 @@ type Tunnel struct {
 // range"). Tunnel i takes 169.254.(i/128).(2*(i%128))/31.
 var InnerRange = netip.MustParsePrefix("169.254.0.0/16")
 
+// EdgeRange holds the link-local /29s of private lines' sessions with a
+// cloud's edge router (a GCP Cloud Router over a VLAN attachment): site i
+// takes 169.254.(244+i/32).(8*(i%32))/29 (controller/intent edge.go). A
+// site's line address may not lie in it.
+var EdgeRange = netip.MustParsePrefix("169.254.244.0/22")
+
 // InnerAddresses returns the inner addresses of tunnel i of t: its own, or
 // the default ones.
 func (t *Topology) InnerAddresses(i int) [2]netip.Prefix {

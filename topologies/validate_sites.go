@@ -110,6 +110,9 @@ func (c *checker) checkConnection(s *Site, path string, routerOK, asnOK bool, x 
 	case a.Bits() != 30 || !InnerRange.Contains(a.Addr()):
 		c.errf(ap, pos, "address %s is not a /30 inside %s; write one such as 169.254.100.0/30 (the cloud side takes .1, the site .2)", a, InnerRange)
 		return
+	case EdgeRange.Overlaps(a):
+		c.errf(ap, pos, "address %s is in %s, the sessions with a cloud's edge router; write one such as 169.254.100.0/30", a, EdgeRange)
+		return
 	}
 	for _, o := range *lines {
 		if o.Connection.Address.Overlaps(a) {

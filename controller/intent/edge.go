@@ -1,7 +1,9 @@
 package intent
 
 import (
+	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/mcnlab/mcnlab/topologies"
 )
@@ -52,7 +54,7 @@ func (p *Plan) lineTransit(site string) *topologies.Transit {
 
 // Edge returns the BGP addresses of a private-line site's session with
 // its cloud's edge router, the edge's first: the first two addresses of
-// the link-local /29 169.254.(si/32).((si%32)*8)/29 of site number si;
+// site number si's link-local /29 of topologies.EdgeRange;
 // ok is false for a site whose line needs none (AWS's).
 // GCP: https://cloud.google.com/compute/docs/reference/rest/v1/interconnectAttachments — candidateSubnets: /29s in 169.254.0.0/16; the Cloud Router takes the first usable address, the customer's router the second
 func (p *Plan) Edge(site string) (cloudEnd, customer netip.Prefix, ok bool) {
@@ -61,24 +63,32 @@ func (p *Plan) Edge(site string) (cloudEnd, customer netip.Prefix, ok bool) {
 	}
 	for si, s := range p.Topology.Cloud.Sites {
 		if s.Name == site {
-			n := netip.AddrFrom4([4]byte{169, 254, byte(si / 32), byte(si % 32 * 8)})
+			b := topologies.EdgeRange.Addr().As4()
+			n := netip.AddrFrom4([4]byte{b[0], b[1], b[2] + byte(si/32), byte(si % 32 * 8)})
 			return netip.PrefixFrom(n.Next(), 29), netip.PrefixFrom(n.Next().Next(), 29), true
 		}
 	}
 	return netip.Prefix{}, netip.Prefix{}, false
 }
 
+// maxEdgeSites is how many sites' /29s EdgeRange holds.
+const maxEdgeSites = 128
+
 // addEdge gives router r of private-line site s its session with the
 // cloud's edge router, if its line has one: the line's customer address
 // on r's loopback (the overlays' endpoint) and an edge neighbour that is
 // sent that line only.
-func (p *Plan) addEdge(r *topologies.Node, s *topologies.Site) {
+func (p *Plan) addEdge(r *topologies.Node, s *topologies.Site) error {
 	cloudEnd, _, ok := p.Edge(s.Name)
 	if !ok || r.BGP == nil {
-		return
+		return nil
+	}
+	if si := slices.Index(p.Topology.Cloud.Sites, s); si >= maxEdgeSites {
+		return fmt.Errorf("site %s: site number %d of the file, but %s holds the edge sessions of the first %d sites only", s.Name, si+1, topologies.EdgeRange, maxEdgeSites)
 	}
 	ln, _, customer, _ := p.Line(s.Name)
 	r.Loopback = append(r.Loopback, netip.PrefixFrom(customer, 32))
 	r.BGP.Networks = append(r.BGP.Networks, ln)
 	r.BGP.Neighbors = append(r.BGP.Neighbors, topologies.Neighbor{Address: cloudEnd.Addr(), ASN: EdgeASN, Export: []netip.Prefix{ln}})
+	return nil
 }

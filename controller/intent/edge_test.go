@@ -11,7 +11,7 @@ import (
 
 // TestEdgeSession: a private-line site to a GCP transit gets its session
 // with the Cloud Router: its router holds the line's customer address on
-// lo, announces the line and peers with 169.254.0.1 (AS EdgeASN), which it
+// lo, announces the line and peers with 169.254.244.1 (AS EdgeASN), which it
 // sends the line only; the transit's virtual interface carries the /29's
 // addresses and the Cloud Router's ASN, and no static route to the line
 // (GCP has none to an attachment). An AWS transit's site has none of it.
@@ -31,15 +31,15 @@ func TestEdgeSession(t *testing.T) {
 		t.Errorf("dc1: loopback %v, networks %v; want %s/32 and %s announced", r.Loopback, r.BGP.Networks, customer, ln)
 	}
 	edge := r.BGP.Neighbors[len(r.BGP.Neighbors)-1]
-	if edge.Address != netip.MustParseAddr("169.254.0.1") || edge.ASN != EdgeASN || !slices.Equal(edge.Export, []netip.Prefix{ln}) {
-		t.Errorf("dc1's edge neighbour %+v; want 169.254.0.1 AS %d sent %s only", edge, EdgeASN, ln)
+	if edge.Address != netip.MustParseAddr("169.254.244.1") || edge.ASN != EdgeASN || !slices.Equal(edge.Export, []netip.Prefix{ln}) {
+		t.Errorf("dc1's edge neighbour %+v; want 169.254.244.1 AS %d sent %s only", edge, EdgeASN, ln)
 	}
 	d := p.Accounts[0].Desired
 	if len(d.VirtualInterfaces) != 1 {
 		t.Fatalf("virtual interfaces %+v", d.VirtualInterfaces)
 	}
 	v := d.VirtualInterfaces[0]
-	if v.CloudAddress != netip.MustParsePrefix("169.254.0.1/29") || v.CustomerAddress != netip.MustParsePrefix("169.254.0.2/29") || v.CloudASN != EdgeASN || v.ASN != 65100 {
+	if v.CloudAddress != netip.MustParsePrefix("169.254.244.1/29") || v.CustomerAddress != netip.MustParsePrefix("169.254.244.2/29") || v.CloudASN != EdgeASN || v.ASN != 65100 {
 		t.Errorf("virtual interface %+v", v)
 	}
 	for _, rt := range d.Routes {

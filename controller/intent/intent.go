@@ -522,7 +522,9 @@ func (p *Plan) addSite(si int, s *topologies.Site, tr *topologies.Transit) error
 				r.BGP.Neighbors = append(r.BGP.Neighbors, topologies.Neighbor{Address: o.Inner[0].Addr(), ASN: g.ASN})
 			}
 		}
-		p.addEdge(r, s)
+		if err := p.addEdge(r, s); err != nil {
+			return err
+		}
 	}
 	p.SiteNodes = append(p.SiteNodes, r)
 	used := map[netip.Prefix]string{}

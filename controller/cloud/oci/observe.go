@@ -18,6 +18,7 @@ func (p *Provider) observe(ctx context.Context) (*world, error) {
 	w := &world{}
 	for _, step := range []func(context.Context, *world) error{
 		p.listVcns, p.listGateways, p.listSecurityLists, p.listRouteTables, p.listSubnets, p.listNSGs, p.listInstances, p.listPublicIPs,
+		p.listDrgs, p.listCircuits,
 	} {
 		if err := step(ctx, w); err != nil {
 			return nil, err

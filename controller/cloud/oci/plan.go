@@ -14,6 +14,7 @@ import (
 // VCN to be empty.
 const (
 	phDelPub = iota
+	phDelVc
 	phDelInst
 	phDelSubnet
 	phDelTable
@@ -21,6 +22,8 @@ const (
 	phDelIgw
 	phVcn
 	phIgw
+	phDrg
+	phDrgAtt
 	phList
 	phNsg
 	phNsgRules
@@ -33,6 +36,10 @@ const (
 	phInst
 	phVnic
 	phPub
+	phVc
+	// A table's rules to a DRG are gone (phTable) before the DRG goes.
+	phDelDrgAtt
+	phDelDrg
 	phDelNsg
 	phDelVcn
 	nPhases
@@ -57,12 +64,13 @@ type planner struct {
 	errs []error
 
 	goneVcn, goneIgw, goneList, goneTable, goneSubnet, goneNsg, goneInst, gonePub cloud.Gone
+	goneDrg, goneDrgAtt, goneVc                                                   cloud.Gone
 }
 
 func newPlanner(p *Provider, d cloud.Desired, w *world) *planner {
 	return &planner{p: p, d: d, w: w, x: d.Index(), ops: cloud.NewPhased(nPhases),
 		goneVcn: cloud.Gone{}, goneIgw: cloud.Gone{}, goneList: cloud.Gone{}, goneTable: cloud.Gone{}, goneSubnet: cloud.Gone{},
-		goneNsg: cloud.Gone{}, goneInst: cloud.Gone{}, gonePub: cloud.Gone{}}
+		goneNsg: cloud.Gone{}, goneInst: cloud.Gone{}, gonePub: cloud.Gone{}, goneDrg: cloud.Gone{}, goneDrgAtt: cloud.Gone{}, goneVc: cloud.Gone{}}
 }
 
 // plan returns the ops in phase order.
@@ -70,6 +78,7 @@ func (pl *planner) plan() ([]cloud.Op, error) {
 	pl.findGone()
 	pl.planVcns()
 	pl.planChildren()
+	pl.planFastConnect()
 	pl.planNSGs()
 	pl.planTables()
 	pl.planSubnets()
@@ -130,6 +139,7 @@ func (pl *planner) findGone() {
 		}
 		return inVcn(vk, o.vcn)
 	})
+	pl.findGoneFastConnect()
 	cloud.FindGone(pl.goneInst, w.insts, pl.x.Instances, pl.replaceInstance)
 	cloud.FindGone(pl.gonePub, w.pubs, pl.x.Instances, func(_ string, _ *pubObj, i cloud.Instance) (string, bool) {
 		return "", !i.PublicIP

@@ -107,10 +107,11 @@ func (p *Provider) Owner() string { return p.owner }
 // Capabilities says what the provider does: reserved public IPs, and VCN
 // and subnet CIDRs of /16 to /30.
 // OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/overview.htm — a VCN's CIDR is /16 to /30; a subnet's too
-// No private lines (FastConnect), no further VNICs, one region per
-// provider (a client speaks to one region's endpoint).
+// Private lines are FastConnect virtual circuits (fastconnect.go). No
+// further VNICs, one region per provider (a client speaks to one
+// region's endpoint).
 func (p *Provider) Capabilities() cloud.Capabilities {
-	return cloud.Capabilities{StaticPublicAddresses: true, NetworkBits: [2]int{16, 30}}
+	return cloud.Capabilities{StaticPublicAddresses: true, NetworkBits: [2]int{16, 30}, PrivateLines: true}
 }
 
 // Close releases nothing: the SDK's clients hold no connections beyond

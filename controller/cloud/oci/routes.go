@@ -32,8 +32,11 @@ func isPrivateIP(id string) bool { return strings.HasPrefix(id, "ocid1.privateip
 func (pl *planner) staticRules(subnet string) map[netip.Prefix]string {
 	out := map[netip.Prefix]string{}
 	vk := pl.x.SubnetVPC[subnet]
-	for dst := range pl.x.Routes[subnet] {
-		// Validate allows internet targets only (no private lines).
+	for dst, t := range pl.x.Routes[subnet] {
+		if t == cloud.TargetPrivateLine {
+			out[dst] = cloud.Ref(pl.w.drgs, pl.goneDrg, drgKey(vk)) // fastconnect.go
+			continue
+		}
 		out[dst] = cloud.Ref(pl.w.igws, pl.goneIgw, vk)
 	}
 	return out
@@ -88,12 +91,15 @@ func (pl *planner) planTable(vk, subnet string) {
 	want := pl.staticRules(subnet)
 	resolve := func() ([]rule, error) {
 		var out []rule
-		for dst := range want {
-			igw, err := cloud.IDOf(w.igws, "internet gateway", vk)
+		for dst, t := range pl.x.Routes[subnet] {
+			gw, err := cloud.IDOf(w.igws, "internet gateway", vk)
+			if t == cloud.TargetPrivateLine {
+				gw, err = cloud.IDOf(w.drgs, "drg", drgKey(vk))
+			}
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, rule{dst: dst, target: igw})
+			out = append(out, rule{dst: dst, target: gw})
 		}
 		return out, nil
 	}

@@ -119,14 +119,16 @@ func TestSyncRoutesNeedsSkipSourceDestCheck(t *testing.T) {
 }
 
 // TestValidate: what OCI cannot take is refused before any call: a
-// sixth NSG on a VNIC, a VCN of /8, private lines, a VCN of another
-// region.
+// sixth NSG on a VNIC, a VCN of /8, a virtual interface with a /27 or
+// another cloud ASN than Oracle's, a VCN of another region.
 func TestValidate(t *testing.T) {
 	e := newEnv(t)
 	d := desired()
 	d.VPCs[0].CIDR = pfx("10.0.0.0/8")
 	d.VPCs[0].Subnets[0].CIDR = pfx("10.10.1.0/24")
 	d.VPCs[1].PrivateLines = true
+	d.VirtualInterfaces = []cloud.VirtualInterface{{Key: "dc1-vif", Connection: "dc1", VPC: "spoke-vpc", VLAN: 100, ASN: 65100,
+		CloudAddress: pfx("169.254.0.1/27"), CustomerAddress: pfx("169.254.0.2/27"), CloudASN: 64512}}
 	d.VPCs = append(d.VPCs, cloud.VPC{Key: "far", CIDR: pfx("10.50.0.0/16"), Region: "eu-frankfurt-1"})
 	for i := range 5 {
 		g := cloud.SecurityGroup{Key: "spoke-vpc/x" + string(rune('a'+i)), VPC: "spoke-vpc"}
@@ -134,7 +136,8 @@ func TestValidate(t *testing.T) {
 		d.Instances[2].SecurityGroups = append(d.Instances[2].SecurityGroups, g.Key)
 	}
 	_, err := e.p.Plan(context.Background(), d)
-	for _, want := range []string{"/8", "private lines (FastConnect)", "region eu-frankfurt-1", "6 security groups"} {
+	for _, want := range []string{"/8", "virtual interface dc1-vif: CloudASN 64512, but Oracle's side of FastConnect is AS 31898",
+		"virtual interface dc1-vif: address 169.254.0.1/27 is not in an IPv4 /28 to /31", "region eu-frankfurt-1", "6 security groups"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("plan: %v; want it to name %q", err, want)
 		}

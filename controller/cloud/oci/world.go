@@ -18,7 +18,10 @@ type world struct {
 	subnets map[string]*subnetObj
 	nsgs    map[string]*nsgObj
 	insts   map[string]*instObj
-	pubs    map[string]*pubObj // by instance key
+	pubs    map[string]*pubObj       // by instance key
+	drgs    map[string]*cloud.Object // by drgKey of their VPC (fastconnect.go)
+	drgAtts map[string]*drgAttObj    // their VCN attachments, by the same key
+	vcs     map[string]*vcObj        // private virtual circuits, by virtual interface key
 }
 
 type vcnObj struct {

@@ -8,17 +8,12 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 
+	"github.com/mcnlab/mcnlab/cloudmock/azure/azuretest"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
 )
 
 // circuitIn is a circuit for the SDK at the lab's provider.
-func circuitIn() armnetwork.ExpressRouteCircuit {
-	return armnetwork.ExpressRouteCircuit{Location: to.Ptr("eastus"),
-		SKU: &armnetwork.ExpressRouteCircuitSKU{Name: to.Ptr("Standard_MeteredData"), Tier: to.Ptr(armnetwork.ExpressRouteCircuitSKUTierStandard),
-			Family: to.Ptr(armnetwork.ExpressRouteCircuitSKUFamilyMeteredData)},
-		Properties: &armnetwork.ExpressRouteCircuitPropertiesFormat{ServiceProviderProperties: &armnetwork.ExpressRouteCircuitServiceProviderProperties{
-			ServiceProviderName: to.Ptr("mcnlab"), PeeringLocation: to.Ptr("mcnlab"), BandwidthInMbps: to.Ptr[int32](1000)}}}
-}
+func circuitIn() armnetwork.ExpressRouteCircuit { return azuretest.Circuit("eastus") }
 
 // privatePeeringIn is the private peering for the SDK: peer ASN 65010,
 // 192.168.100.0/30 and .4/30, VLAN 100.

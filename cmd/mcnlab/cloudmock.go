@@ -54,7 +54,10 @@ connection NAME of the first --account, whose site end is the interface
 INTERFACE that cloudmock creates in the lab's namespace NAMESPACE (mcn-...)
 while a private virtual interface on the line is available. With --provider
 gcp it is a Dedicated Interconnect NAME of the project instead, the
-interface made while a VLAN attachment on it is active.
+interface made while a VLAN attachment on it is active; with --provider
+azure the line of the first subscription that the ExpressRoute circuit
+NAME claims, the interface made while the circuit's private peering has
+a connection from an ExpressRoute gateway.
 
 With --lab, each --uplink links an on-prem site to the lab's emulated
 internet: cloudmock creates the interface INTERFACE in the lab's namespace
@@ -96,7 +99,7 @@ func newCloudmockServe() *cobra.Command {
 	serve.Flags().StringArrayVar(&f.accounts, "account", []string{mcnlab.DevAccount}, "ACCOUNT_ID:ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable; visible to every user in the process list: prefer "+mcnlab.AccountsEnv+")")
 	serve.Flags().StringArrayVar(&f.quotaSpecs, "quota", nil, "KEY=N: raise an AWS quota of every --account to N, as a quota increase does, such as vpcs-per-region=20 (repeatable; keys as under quotas: in a topology's account, see topologies/FORMAT.md)")
 	serve.Flags().StringArrayVar(&f.apiLines, "line", nil, "NAME: a Direct Connect connection of the first --account that exists in the API only, ending nowhere (for plan and apply against the model; repeatable)")
-	serve.Flags().StringArrayVar(&f.circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE[:REGION]: a private line of the lab (a Direct Connect connection of the first --account, or with --provider gcp a Dedicated Interconnect of the project, at a location of REGION, else of --region) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")
+	serve.Flags().StringArrayVar(&f.circuits, "circuit", nil, "NAME=NAMESPACE:INTERFACE[:REGION]: a private line of the lab (a Direct Connect connection of the first --account, or with --provider gcp a Dedicated Interconnect of the project, or with --provider azure the line an ExpressRoute circuit NAME claims, at a location of REGION, else of --region) ending on INTERFACE in the lab's namespace NAMESPACE (repeatable; needs --lab)")
 	serve.Flags().StringArrayVar(&f.uplinkSpecs, "uplink", nil, "NAME=NAMESPACE:INTERFACE:ADDRESS/LEN: an on-prem site's link to the lab's emulated internet, INTERFACE in the lab's namespace NAMESPACE holding the site's public ADDRESS/LEN (a /30 of 198.51.100.0/24) with a default route to the internet (repeatable; needs --lab)")
 	serve.Flags().DurationVar(&flowLogInterval, "flow-log-interval", 0, "with --lab: aggregate every VPC flow log's records over this interval instead of its MaxAggregationInterval (60 or 600 s), to see records sooner")
 	serve.Flags().StringVar(&f.ociRegionFlag, "oci-region", "", "the region OCI's Core Services answer for (one of OCI's; default --region when it is OCI's, else us-ashburn-1)")

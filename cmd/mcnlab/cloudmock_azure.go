@@ -98,9 +98,17 @@ func (f *serveFlags) runAzure(cmd *cobra.Command) error {
 	if cs != nil {
 		cs.store.Start(cloud)
 	}
+	// Each --circuit is a private line of the (first) subscription, which
+	// the ExpressRoute circuit of its name claims (cloudmock/azure
+	// expressroute.go): the lab is the circuit's connectivity provider.
+	// Azure: https://learn.microsoft.com/en-us/azure/expressroute/expressroute-workflows — the connectivity provider provisions the circuit; its serviceProviderProvisioningState becomes Provisioned
+	lines, err := parseCircuits(f.circuits, principals[0].Subscription)
+	if err != nil {
+		return err
+	}
 	// A lab's cloud restarted on its state file adopts the dataplane its
 	// predecessor made, as the AWS cloud does.
-	cl, err := startCloudLab(cmd.Context(), f.lab, f.join, f.join && cs != nil && cs.loaded, cloud, nil, uplinks, in)
+	cl, err := startCloudLab(cmd.Context(), f.lab, f.join, f.join && cs != nil && cs.loaded, cloud, lines, uplinks, in)
 	if err != nil {
 		return err
 	}
@@ -216,10 +224,10 @@ func azureEnv(lab string, lc ctlcloud.Endpoint) (string, error) {
 // uplinksOf checks the site flags of a cloud other than AWS's: its
 // process serves the sites' uplinks to the lab's internet, not AWS's
 // quotas or API-ordered lines, nor private lines (--circuit) but on GCP
-// (gcpCircuits).
+// and Azure (runGCP, runAzure).
 func (f *serveFlags) uplinksOf(provider, name string) ([]realize.Uplink, error) {
 	circuits := len(f.circuits)
-	if provider == "gcp" {
+	if provider == "gcp" || provider == "azure" {
 		circuits = 0
 	}
 	if circuits+len(f.apiLines)+len(f.quotaSpecs) > 0 {

@@ -18,7 +18,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 )
 
 // Client returns a credential of service principal id (with secret, in
@@ -55,4 +57,16 @@ func Wait[T any](p *runtime.Poller[T], err error) (T, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return p.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: time.Second})
+}
+
+// Circuit is an ExpressRoute circuit in location at the lab's
+// connectivity provider (a Standard, MeteredData circuit of 1 Gbps), as a
+// user creates one: its PUT claims the lab's private line of its name.
+// Azure: https://learn.microsoft.com/en-us/rest/api/expressroute/express-route-circuits/create-or-update — sku tier and family, serviceProviderProperties
+func Circuit(location string) armnetwork.ExpressRouteCircuit {
+	return armnetwork.ExpressRouteCircuit{Location: to.Ptr(location),
+		SKU: &armnetwork.ExpressRouteCircuitSKU{Name: to.Ptr("Standard_MeteredData"), Tier: to.Ptr(armnetwork.ExpressRouteCircuitSKUTierStandard),
+			Family: to.Ptr(armnetwork.ExpressRouteCircuitSKUFamilyMeteredData)},
+		Properties: &armnetwork.ExpressRouteCircuitPropertiesFormat{ServiceProviderProperties: &armnetwork.ExpressRouteCircuitServiceProviderProperties{
+			ServiceProviderName: to.Ptr("mcnlab"), PeeringLocation: to.Ptr("mcnlab"), BandwidthInMbps: to.Ptr[int32](1000)}}}
 }

@@ -19,7 +19,7 @@ import (
 func (p *Provider) observe(ctx context.Context) (*world, error) {
 	w := &world{allGroups: map[string]bool{}, foreign: map[string]bool{}, taken: map[string]bool{}}
 	for _, step := range []func(context.Context, *world) error{
-		p.listGroups, p.listVNets, p.listTables, p.listNSGs, p.listPIPs, p.listNICs, p.listVMs,
+		p.listGroups, p.listVNets, p.listTables, p.listNSGs, p.listPIPs, p.listNICs, p.listVMs, p.listExpressRoute,
 	} {
 		if err := step(ctx, w); err != nil {
 			return nil, err

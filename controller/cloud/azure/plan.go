@@ -15,11 +15,14 @@ import (
 // reverse dependency order, then creations and changes in dependency
 // order, then deletions of what a surviving object held until it changed.
 const (
-	phDelVM = iota
+	phDelERConn = iota
+	phDelERGW
+	phDelVM
 	phDelNIC
 	phDelPIP
 	phDelRoute
 	phDelSubnet
+	phDelCircuit // after the GatewaySubnet: the reverse of their making
 	phDelTable
 	phDelNSG
 	phDelVNet
@@ -37,6 +40,11 @@ const (
 	phNICFixed
 	phNIC
 	phVM
+	phCircuit
+	phPeering
+	phGWSubnet
+	phERGW
+	phERConn
 	phLateDelPIP
 	phLateDelNSG
 	phLateDelTable
@@ -74,6 +82,7 @@ type planner struct {
 	errs []error
 
 	goneRG, goneVNet, goneSubnet, goneTable, goneNSG, gonePIP, goneNIC, goneVM cloud.Gone
+	goneCircuit, goneERGW, goneERConn                                          cloud.Gone
 }
 
 func newPlanner(p *Provider, d cloud.Desired, w *world) *planner {
@@ -82,7 +91,7 @@ func newPlanner(p *Provider, d cloud.Desired, w *world) *planner {
 		wantVPC: x.VPCs, wantSubnet: x.Subnets, subnetVPC: x.SubnetVPC, wantGroup: x.Groups, wantInst: x.Instances,
 		wantRoutes: x.Routes, wantRG: map[string]string{}, wantNIC: map[string]cloud.Instance{},
 		goneRG: cloud.Gone{}, goneVNet: cloud.Gone{}, goneSubnet: cloud.Gone{}, goneTable: cloud.Gone{},
-		goneNSG: cloud.Gone{}, gonePIP: cloud.Gone{}, goneNIC: cloud.Gone{}, goneVM: cloud.Gone{}}
+		goneNSG: cloud.Gone{}, gonePIP: cloud.Gone{}, goneNIC: cloud.Gone{}, goneVM: cloud.Gone{}, goneCircuit: cloud.Gone{}, goneERGW: cloud.Gone{}, goneERConn: cloud.Gone{}}
 	for _, in := range d.Instances {
 		for _, n := range nicsOf(in) {
 			pl.wantNIC[n.Key] = n
@@ -127,6 +136,7 @@ func (pl *planner) plan() ([]cloud.Op, error) {
 	}
 	pl.planNSGs()
 	pl.planInstances()
+	pl.planLines()
 	if err := errors.Join(pl.errs...); err != nil {
 		return nil, err
 	}
@@ -155,6 +165,7 @@ func (pl *planner) findGone() {
 	})
 	cloud.FindGone(pl.goneNIC, w.nics, pl.wantNIC, pl.replaceNIC)
 	cloud.FindGone(pl.goneVM, w.vms, pl.wantInst, pl.replaceVM)
+	pl.findGoneLines()
 }
 
 // replacePlaced replaces an object that is not in the resource group and

@@ -83,6 +83,11 @@ type Provider struct {
 	nics    *armnetwork.InterfacesClient
 	vms     *armcompute.VirtualMachinesClient
 
+	circuits *armnetwork.ExpressRouteCircuitsClient
+	peerings *armnetwork.ExpressRouteCircuitPeeringsClient
+	gateways *armnetwork.VirtualNetworkGatewaysClient
+	conns    *armnetwork.VirtualNetworkGatewayConnectionsClient
+
 	mu    sync.Mutex            // guards addrs
 	addrs map[string]netip.Addr // instance key -> its NIC's private address, from the last Apply, Observe or refresh
 }
@@ -122,7 +127,9 @@ func New(sub, region, owner string, cred azcore.TokenCredential, opts *arm.Clien
 		groups: res.NewResourceGroupsClient(), vnets: nf.NewVirtualNetworksClient(), subnets: nf.NewSubnetsClient(),
 		nsgs: nf.NewSecurityGroupsClient(), rules: nf.NewSecurityRulesClient(), tables: nf.NewRouteTablesClient(),
 		routes: nf.NewRoutesClient(), pips: nf.NewPublicIPAddressesClient(), nics: nf.NewInterfacesClient(),
-		vms: comp.NewVirtualMachinesClient(), addrs: map[string]netip.Addr{}}
+		vms: comp.NewVirtualMachinesClient(), addrs: map[string]netip.Addr{},
+		circuits: nf.NewExpressRouteCircuitsClient(), peerings: nf.NewExpressRouteCircuitPeeringsClient(),
+		gateways: nf.NewVirtualNetworkGatewaysClient(), conns: nf.NewVirtualNetworkGatewayConnectionsClient()}
 	for _, o := range options {
 		o(p)
 	}
@@ -135,11 +142,10 @@ func (p *Provider) Owner() string { return p.owner }
 // Capabilities says what the provider does: static public IPs, VNets in
 // any region of the subscription, and VNet and subnet blocks of /8 to
 // /29 (Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-faq#how-small-and-how-large-can-virtual-networks-and-subnets-be),
-// and VMs with further NICs (made with the VM).
-// No private lines yet (ExpressRoute is the lab's cloud's, not the
-// controller's).
+// VMs with further NICs (made with the VM), and private lines as
+// ExpressRoute circuits (expressroute.go).
 func (p *Provider) Capabilities() cloud.Capabilities {
-	return cloud.Capabilities{MultiRegion: true, StaticPublicAddresses: true, NetworkInterfaces: true, NetworkBits: [2]int{8, 29}}
+	return cloud.Capabilities{MultiRegion: true, StaticPublicAddresses: true, NetworkInterfaces: true, NetworkBits: [2]int{8, 29}, PrivateLines: true}
 }
 
 // Close releases nothing: the SDK's clients hold no connections that

@@ -16,13 +16,10 @@ var subnetNameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0
 // validate checks d on its own, before any call: cloud.Validate's checks
 // against the provider's capabilities, and what Azure's shapes need:
 // subnet keys VNETKEY/NAME, one security group per instance (a NIC has
-// one NSG), no private lines.
+// one NSG), private lines' peerings as ExpressRoute's (validateLines).
 func (p *Provider) validate(d cloud.Desired) error {
-	errs := []error{cloud.Validate(d, p.owner, p.Capabilities())}
+	errs := append([]error{cloud.Validate(d, p.owner, p.Capabilities())}, validateLines(d)...)
 	for _, v := range d.VPCs {
-		if v.PrivateLines {
-			errs = append(errs, fmt.Errorf("vpc %s: private lines (ExpressRoute) are not made by the Azure provider yet", v.Key))
-		}
 		for _, s := range v.Subnets {
 			if name, ok := strings.CutPrefix(s.Key, v.Key+"/"); !ok || !subnetNameRE.MatchString(name) {
 				errs = append(errs, fmt.Errorf("subnet %s: an Azure subnet's key is its VNet's key, '/' and a subnet name (1-80 of letters, digits, '_', '.', '-'), such as %s/app", s.Key, v.Key))

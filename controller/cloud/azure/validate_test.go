@@ -17,11 +17,14 @@ func TestValidate(t *testing.T) {
 	d.Instances[2].Subnet = "app"
 	d.Instances[0].SecurityGroups = append(d.Instances[0].SecurityGroups, "transit-vnet/gateways")
 	d.VPCs[0].PrivateLines = true
+	d.VirtualInterfaces = []cloud.VirtualInterface{{Key: "dc1-vif", Connection: "dc1", VPC: "transit-vnet", VLAN: 100, ASN: 65100,
+		CloudAddress: pfx("192.168.100.1/30"), CustomerAddress: pfx("192.168.100.2/30"), CloudASN: 64512}}
 	_, err := e.p.Plan(context.Background(), d)
 	for _, want := range []string{
 		"subnet app: an Azure subnet's key is its VNet's key, '/' and a subnet name",
 		"instance transit-1: 2 security groups, but an Azure network interface has one network security group",
-		"vpc transit-vnet: private lines (ExpressRoute) are not made by the Azure provider yet",
+		"virtual interface dc1-vif: CloudASN 64512, but Microsoft's side of an ExpressRoute private peering is AS 12076",
+		"virtual interface dc1-vif: addresses 192.168.100.2/30 (customer) and 192.168.100.1/30 (Microsoft) are not the first and second usable addresses of a /30",
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("plan: %v\nwant %q", err, want)

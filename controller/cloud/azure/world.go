@@ -29,6 +29,11 @@ type world struct {
 	pips    map[string]*pipObj // by instance key (a further interface's: its cloud.InterfaceKey)
 	nics    map[string]*nicObj // by instance key (a further interface's: its cloud.InterfaceKey)
 	vms     map[string]*vmObj
+	// circuits and erconns are by virtual interface key (erConnKey),
+	// ergws by VPC key (ergwKey): expressroute.go.
+	circuits map[string]*circuitObj
+	ergws    map[string]*ergwObj
+	erconns  map[string]*erConnObj
 }
 
 // groupObj is a resource group; its key is its name.

@@ -334,6 +334,9 @@ func hostFilter(s hostSpec, v6 bool) (policy.Table, error) {
 	return t, nil
 }
 
+// linkLocal4 is IPv4's link-local range (RFC 3927).
+var linkLocal4 = netip.MustParsePrefix("169.254.0.0/16")
+
 // routerRuleset builds a VPC router's table: the rule sets attached to each
 // subnet, and the internet gateway's one-to-one address mapping.
 func routerRuleset(s routerSpec) (*ruleset, error) {
@@ -368,6 +371,12 @@ func routerRuleset(s routerSpec) (*ruleset, error) {
 		// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html — the internet gateway performs one-to-one NAT between an instance's private address and its public or elastic IP; without one, it does not pass the instance's traffic
 		pre := policy.Chain{Name: "prerouting", Hook: policy.HookPrerouting, Type: policy.TypeNAT, Priority: policy.PriorityDstNAT}
 		post := policy.Chain{Name: "postrouting", Hook: policy.HookPostrouting, Type: policy.TypeNAT, Priority: policy.PrioritySrcNAT}
+		// Nothing to a link-local address leaves for the internet: such
+		// a packet (to a private line's end before the Cloud Router has
+		// learned it) would otherwise leave a NAT binding in conntrack
+		// that its flow keeps once the line's route is there.
+		// RFC 3927 section 2.7: a router MUST NOT forward a packet with an IPv4 link-local source or destination address
+		fwd.Rules = append(fwd.Rules, policy.Rule{Match: policy.Match{OIF: igwIf, Dst: linkLocal4}, Verdict: policy.Drop})
 		subnetNATRules(&post, &fwd, s.SubnetNAT, false)
 		// A gateway endpoint's services are reached from any address of
 		// the VPC, public IP or not (endpoints.go).

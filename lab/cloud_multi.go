@@ -81,9 +81,11 @@ func startMultiCloudAs(ctx context.Context, lab string, cp *intent.Plan, eps map
 	if err := os.Remove(addrFile); err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	if len(circuitArgs(lab, cp, topologies.ProviderGCP)) > 0 {
-		// The one process's --circuit lines are the AWS account's.
-		return fmt.Errorf("lab %s: a private line to a GCP transit is served in a lab of GCP alone, not beside other clouds yet", lab)
+	for _, pr := range []topologies.Provider{topologies.ProviderGCP, topologies.ProviderOCI} {
+		if len(circuitArgs(lab, cp, pr)) > 0 {
+			// The one process's --circuit lines are the AWS account's.
+			return fmt.Errorf("lab %s: a private line to a %s transit is served in a lab of %s alone, not beside other clouds yet", lab, strings.ToUpper(string(pr)), strings.ToUpper(string(pr)))
+		}
 	}
 	argv := []string{self, "cloudmock", "serve", "--lab", lab, "--join", "--addr-file", addrFile}
 	var accounts []string

@@ -132,6 +132,7 @@ func startOCICloudAs(ctx context.Context, lab string, cp *intent.Plan, creds clo
 		"--addr-file", addrFile, "--oci-region", regions[0], "--state", CloudStateFile(lab)}
 	argv = append(argv, internetArgs(lab, cp)...)
 	argv = append(argv, uplinkArgs(lab, cp)...)
+	argv = append(argv, circuitArgs(lab, cp, topologies.ProviderOCI)...) // private lines: the tenancy's FastConnect lines
 	addr, err := runCloud(ctx, lab, argv, acct)
 	if err != nil {
 		return err

@@ -63,10 +63,14 @@ var notBuilt = map[Provider]struct{ vpc, line string }{
 	ProviderOCI:   {"vcn", "FastConnect"},
 }
 
+// edgeRouter names the cloud's BGP router a private line's site router
+// peers with.
+var edgeRouter = map[Provider]string{ProviderGCP: "Cloud Router", ProviderOCI: "Oracle edge router (AS 31898)"}
+
 // checkAzure checks what the controller cannot build on Azure and GCP
 // yet: an Azure VPC's region must be Azure's (GCP's: checkGCP); private
-// lines (ExpressRoute, FastConnect) are built on AWS and GCP only (GCP's
-// with an FRR site router). Transits of different providers peer as
+// lines (ExpressRoute) are built on AWS, GCP and OCI only (GCP's and
+// OCI's with an FRR site router). Transits of different providers peer as
 // those of one do (over their gateways' public addresses).
 func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
 	provider := func(vpc string) Provider {
@@ -93,13 +97,14 @@ func (c *checker) checkAzure(cl *Cloud, x *cloudIndex) {
 			continue
 		}
 		if tr := x.transits[s.Connection.Transit]; tr != nil {
-			if provider(tr.VPC) == ProviderGCP {
+			if pr := provider(tr.VPC); pr == ProviderGCP || pr == ProviderOCI {
 				// The site's router peers with the Cloud Router over the
-				// attachment (controller/intent edge.go): FRR's sessions
-				// take the filters that needs.
+				// attachment, or with Oracle's over the virtual circuit
+				// (controller/intent edge.go): FRR's sessions take the
+				// filters that needs.
 				if s.Router != SiteFRR {
 					c.errf(join(join("sites", s.Name), "router"), s.Pos,
-						"a private line to transit %s in %s %s is Cloud Interconnect, whose Cloud Router the site's router peers with; use router: frr", tr.Name, an(ProviderGCP), notBuilt[ProviderGCP].vpc)
+						"a private line to transit %s in %s %s is %s, whose %s the site's router peers with; use router: frr", tr.Name, an(pr), notBuilt[pr].vpc, notBuilt[pr].line, edgeRouter[pr])
 				}
 				continue
 			}

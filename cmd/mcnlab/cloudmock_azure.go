@@ -223,11 +223,11 @@ func azureEnv(lab string, lc ctlcloud.Endpoint) (string, error) {
 
 // uplinksOf checks the site flags of a cloud other than AWS's: its
 // process serves the sites' uplinks to the lab's internet, not AWS's
-// quotas or API-ordered lines, nor private lines (--circuit) but on GCP
-// and Azure (runGCP, runAzure).
+// quotas or API-ordered lines, nor private lines (--circuit) but on GCP,
+// Azure and OCI (runGCP, runAzure, runOCI).
 func (f *serveFlags) uplinksOf(provider, name string) ([]realize.Uplink, error) {
 	circuits := len(f.circuits)
-	if provider == "gcp" || provider == "azure" {
+	if provider == "gcp" || provider == "azure" || provider == "oci" {
 		circuits = 0
 	}
 	if circuits+len(f.apiLines)+len(f.quotaSpecs) > 0 {

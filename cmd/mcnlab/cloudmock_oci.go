@@ -159,14 +159,22 @@ func (f *serveFlags) runOCI(cmd *cobra.Command) error {
 		return errors.New("--provider oci: --state needs --lab and --join (the model is kept; lifecycle states, work requests and retry tokens live beside it and start afresh)")
 	case f.join && f.lab == "":
 		return errors.New("--provider oci: --join needs --lab")
-	case !f.join && (len(uplinks) > 0 || in != nil):
-		return errors.New("--provider oci: --uplink and --internet need --join: the lab that a deploy made")
+	case !f.join && (len(uplinks) > 0 || in != nil || len(f.circuits) > 0):
+		return errors.New("--provider oci: --uplink, --internet and --circuit need --join: the lab that a deploy made")
 	}
 	region, err := f.ociRegion()
 	if err != nil {
 		return err
 	}
 	users, err := f.ociUsers(cmd)
+	if err != nil {
+		return err
+	}
+	// Each --circuit is a private line of the (first) tenancy, on which
+	// a private virtual circuit's cross-connect mapping names it
+	// (cloudmock/realize ocivc.go).
+	// OCI: https://docs.oracle.com/en-us/iaas/Content/Network/Concepts/fastconnect.htm — colocation: the customer's router and Oracle's meet over a cross-connect
+	lines, err := parseCircuits(f.circuits, users[0].user.Tenancy)
 	if err != nil {
 		return err
 	}
@@ -193,7 +201,7 @@ func (f *serveFlags) runOCI(cmd *cobra.Command) error {
 	}
 	realized := "model only"
 	if f.join {
-		cl, err := startCloudLab(cmd.Context(), f.lab, true, cs != nil && cs.loaded, cloud, nil, uplinks, in)
+		cl, err := startCloudLab(cmd.Context(), f.lab, true, cs != nil && cs.loaded, cloud, lines, uplinks, in)
 		if err != nil {
 			return err
 		}

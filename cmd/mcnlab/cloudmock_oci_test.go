@@ -45,7 +45,8 @@ func ociVcnRoundTrip(t *testing.T, p common.ConfigurationProvider, url, tenancy 
 
 // TestServeOCIAccount: cloudmock serve --provider oci --account
 // TENANCY:USER:PUBLIC_KEY serves Core Services to the Go SDK signing with
-// the matching private key; another key gets 401 NotAuthenticated.
+// the matching private key; another key gets 401 NotAuthenticated; a
+// --circuit without --join is refused.
 func TestServeOCIAccount(t *testing.T) {
 	t.Setenv("OCI_SDK_DEFAULT_RETRY_ENABLED", "false")
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -72,6 +73,11 @@ func TestServeOCIAccount(t *testing.T) {
 	}
 	if _, _, err := run(t, "cloudmock", "serve", "--provider", "oci", "--account", "tenancy:user:"+pub); err == nil || !strings.Contains(err.Error(), "want TENANCY_OCID:USER_OCID:PUBLIC_KEY_PEM") {
 		t.Fatalf("a bad --account: %v", err)
+	}
+	// A FastConnect line (--circuit) is realized in a deployed lab only.
+	if _, _, err := run(t, "cloudmock", "serve", "--provider", "oci", "--account", tenancy+":"+user+":"+pub, "--circuit", "dc1=mcn-x-dc1:dx0"); err == nil ||
+		!strings.Contains(err.Error(), "--circuit need --join") {
+		t.Fatalf("--circuit without --join: %v", err)
 	}
 }
 

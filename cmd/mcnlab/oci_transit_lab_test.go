@@ -188,3 +188,46 @@ func ociRouteTarget(t *testing.T, vn core.VirtualNetworkClient, compartment, sub
 	t.Fatalf("no route table of %s", subnet)
 	return ""
 }
+
+// TestOCILineSiteLab: an on-prem site (router frr) on a private line to
+// an OCI transit: the controller makes a DRG attached to the transit VCN,
+// a private virtual circuit on it over the lab's line and the transit
+// subnet's route rule for the line to the DRG; the site's router peers
+// with Oracle's edge (AS 31898) over the circuit and announces its end of
+// the line, so that its VXLAN overlays reach the transit gateways, and the
+// site's host and the spoke's workload reach each other both ways, as
+// simulate says; the circuit's bgpSessionState, read through the Go SDK,
+// is UP; plan then finds nothing to do.
+func TestOCILineSiteLab(t *testing.T) {
+	const file = "testdata/oci-line.yaml"
+	lab := deployLineSite(t, file, "ols")
+	// OCI: https://docs.oracle.com/en-us/iaas/api/#/en/iaas/20160918/VirtualCircuit/ — bgpSessionState UP or DOWN
+	vn, tenancy := ociClient(t, lab)
+	vcs, err := vn.ListVirtualCircuits(context.Background(), core.ListVirtualCircuitsRequest{CompartmentId: &tenancy})
+	if err != nil || len(vcs.Items) != 1 {
+		t.Fatalf("virtual circuits: %+v, %v; want 1", vcs.Items, err)
+	}
+	vc := vcs.Items[0]
+	if vc.BgpSessionState != core.VirtualCircuitBgpSessionStateUp || vc.OracleBgpAsn == nil || *vc.OracleBgpAsn != 31898 {
+		t.Errorf("circuit %s: bgpSessionState %s, oracleBgpAsn %v; want UP with 31898", *vc.Id, vc.BgpSessionState, vc.OracleBgpAsn)
+	} else {
+		t.Logf("virtual circuit %s: %s, bgpSessionState %s", *vc.DisplayName, vc.LifecycleState, vc.BgpSessionState)
+	}
+	// The transit subnet routes the site's end of the line to the
+	// circuit's DRG.
+	name := "transit-vcn/gw"
+	rts, err := vn.ListRouteTables(context.Background(), core.ListRouteTablesRequest{CompartmentId: &tenancy, DisplayName: &name})
+	if err != nil || len(rts.Items) != 1 {
+		t.Fatalf("route table %s: %+v, %v", name, rts.Items, err)
+	}
+	toDRG := false
+	for _, r := range rts.Items[0].RouteRules {
+		toDRG = toDRG || (r.Destination != nil && *r.Destination == "169.254.250.0/30" && r.NetworkEntityId != nil && vc.GatewayId != nil && *r.NetworkEntityId == *vc.GatewayId)
+	}
+	if !toDRG {
+		t.Errorf("route table %s: %d rules, none 169.254.250.0/30 -> the circuit's DRG %v", name, len(rts.Items[0].RouteRules), vc.GatewayId)
+	}
+	if out, _, err := run(t, "plan", "-t", file, "--lab", lab); err != nil || strings.TrimSpace(out) != "no changes: the accounts match the intent" {
+		t.Errorf("plan of the deployed topology: %v\n%s", err, out)
+	}
+}

@@ -36,11 +36,7 @@ func TestTunnelSiteLab(t *testing.T) {
 // then finds nothing to do.
 func TestGCPLineSiteLab(t *testing.T) {
 	const file = "testdata/gcp-line.yaml"
-	lab := deployCloudLab(t, file, "gls")
-	cm := checkMatrix(t, lab)
-	if len(cm.Cells) != 2 || cm.Reached() != 2 {
-		t.Errorf("%d pairs, %d reach; want prod-app and dc1-app to reach each other", len(cm.Cells), cm.Reached())
-	}
+	lab := deployLineSite(t, file, "gls")
 	// The Cloud Router's session with the site is up and its one learned
 	// route is the site's end of the line.
 	// GCP: https://cloud.google.com/compute/docs/reference/rest/v1/routers/getRouterStatus — bgpPeerStatus: status, numLearnedRoutes
@@ -58,4 +54,16 @@ func TestGCPLineSiteLab(t *testing.T) {
 	if out, _, err := run(t, "plan", "-t", file, "--lab", lab); err != nil || strings.TrimSpace(out) != "no changes: the accounts match the intent" {
 		t.Errorf("plan of the deployed topology: %v\n%s", err, out)
 	}
+}
+
+// deployLineSite deploys a topology of one spoke workload (prod-app) and
+// one private-line site host (dc1-app) and checks that they reach each
+// other both ways, as simulate says.
+func deployLineSite(t *testing.T, file, prefix string) string {
+	t.Helper()
+	lab := deployCloudLab(t, file, prefix)
+	if cm := checkMatrix(t, lab); len(cm.Cells) != 2 || cm.Reached() != 2 {
+		t.Errorf("%d pairs, %d reach; want prod-app and dc1-app to reach each other", len(cm.Cells), cm.Reached())
+	}
+	return lab
 }

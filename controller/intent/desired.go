@@ -159,10 +159,13 @@ func (dc *desiredCompiler) gateway(g Gateway) {
 		vif := cloud.VirtualInterface{Key: s.Name + "-vif", Connection: s.Name,
 			VPC: g.VPC, VLAN: int32(100 + slices.Index(p.Topology.Cloud.Sites, s)), ASN: s.ASN,
 			CloudAddress: netip.PrefixFrom(cloudEnd, ln.Bits()), CustomerAddress: netip.PrefixFrom(customer, ln.Bits())}
-		if ec, es, ok := p.Edge(s.Name); ok {
+		ec, es, edge := p.Edge(s.Name)
+		asn, static := p.EdgeOf(s.Name)
+		if edge {
 			// The VPC learns the line from the edge router's BGP (edge.go).
-			vif.CloudAddress, vif.CustomerAddress, vif.CloudASN = ec, es, EdgeASN
-		} else {
+			vif.CloudAddress, vif.CustomerAddress, vif.CloudASN = ec, es, asn
+		}
+		if !edge || static {
 			d.Routes = append(d.Routes, cloud.Route{Subnet: g.Subnet, Destination: ln, Target: cloud.TargetPrivateLine})
 		}
 		d.VirtualInterfaces = append(d.VirtualInterfaces, vif)

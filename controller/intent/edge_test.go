@@ -54,3 +54,32 @@ func TestEdgeSession(t *testing.T) {
 		}
 	}
 }
+
+// TestOCIEdgeSession: a private-line site to an OCI transit peers with
+// Oracle's edge, AS 31898, at 169.254.244.1 from .2 of a /30; the
+// transit's virtual interface carries that /30 and Oracle's ASN, and the
+// transit subnet keeps its static route to the line (a VCN route rule to
+// the DRG).
+func TestOCIEdgeSession(t *testing.T) {
+	p := compileFile(t, "../../cmd/mcnlab/testdata/oci-line.yaml")
+	ln, _, _, _ := p.Line("dc1")
+	for _, n := range p.SiteNodes {
+		if n.Name == "dc1" && n.BGP != nil {
+			if edge := n.BGP.Neighbors[len(n.BGP.Neighbors)-1]; edge.Address != netip.MustParseAddr("169.254.244.1") || edge.ASN != OracleASN {
+				t.Errorf("dc1's edge neighbour %+v; want 169.254.244.1 AS %d", edge, OracleASN)
+			}
+		}
+	}
+	d := p.Accounts[0].Desired
+	if len(d.VirtualInterfaces) != 1 {
+		t.Fatalf("virtual interfaces %+v", d.VirtualInterfaces)
+	}
+	if v := d.VirtualInterfaces[0]; v.CloudAddress != netip.MustParsePrefix("169.254.244.1/30") || v.CustomerAddress != netip.MustParsePrefix("169.254.244.2/30") || v.CloudASN != OracleASN {
+		t.Errorf("virtual interface %+v", v)
+	}
+	if !slices.ContainsFunc(d.Routes, func(r cloud.Route) bool {
+		return r.Subnet == "transit-vcn/gw" && r.Destination == ln && r.Target == cloud.TargetPrivateLine
+	}) {
+		t.Errorf("routes %+v; want transit-vcn/gw %s to the private line", d.Routes, ln)
+	}
+}

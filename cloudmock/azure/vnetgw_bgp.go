@@ -14,7 +14,9 @@ import (
 // the model when the client fetches the result: the gateway's own VNet
 // prefixes (origin Network) and each BGP connection's learned routes
 // (origin EBgp, from the local gateway's BGP address), and per BGP
-// connection its peer, Connected while the realizer saw the session up.
+// connection its peer, Connected while the realizer saw the session up;
+// an ExpressRoute gateway's peers are Microsoft's edges of its circuits'
+// private peerings (erPeers).
 // Azure: https://learn.microsoft.com/en-us/rest/api/network-gateway/virtual-network-gateways/get-learned-routes — POST, 202 with Location; GatewayRouteListResult
 // Azure: https://learn.microsoft.com/en-us/rest/api/network-gateway/virtual-network-gateways/get-bgp-peer-status — POST, 202 with Location; BgpPeerStatusListResult, state Unknown, Stopped, Idle, Connecting or Connected
 
@@ -95,10 +97,39 @@ func (s *Server) vngActionResult(q *request, tok string) bool {
 		}
 		peers = append(peers, bgpPeerStatus{LocalAddress: local, Neighbor: peer, Asn: cg.ASN, State: state, RoutesReceived: int64(len(v.Routes))})
 	}
+	r, p := s.erPeers(q.sub, g.ID, local)
+	routes, peers = append(routes, r...), append(peers, p...)
 	if parts[2] == "getlearnedroutes" {
 		writeJSON(q.w, http.StatusOK, map[string]any{"value": routes})
 	} else {
 		writeJSON(q.w, http.StatusOK, map[string]any{"value": peers})
 	}
 	return true
+}
+
+// erPeers are the learned routes and BGP peers that an ExpressRoute
+// gateway has from its connections' private peerings: per peering,
+// Microsoft's edge (AS 12076) at its address of the /30, Connected while
+// the realizer saw its session with the customer's router up, and the
+// customer prefixes it learned, with AS path 12076 and the peer's ASN.
+// Azure: https://learn.microsoft.com/en-us/azure/expressroute/expressroute-troubleshooting-expressroute-overview#validate-bgp-and-routes-on-the-msee — the MSEEs' BGP with the customer's router; the gateway learns the customer's prefixes from them
+func (s *Server) erPeers(sub, gatewayID, local string) ([]gatewayRoute, []bgpPeerStatus) {
+	var routes []gatewayRoute
+	var peers []bgpPeerStatus
+	for _, v := range s.cloud.DXVirtualInterfaces(sub) {
+		if v.VPNGatewayID != gatewayID || v.State != model.StateAvailable {
+			continue
+		}
+		msee := v.CloudAddress.Addr().String()
+		path := strconv.FormatInt(azureASN, 10) + "-" + strconv.FormatInt(v.CustomerASN, 10)
+		for _, p := range v.Learned {
+			routes = append(routes, gatewayRoute{LocalAddress: local, Network: p.String(), NextHop: msee, SourcePeer: msee, Origin: "EBgp", AsPath: path, Weight: 32768})
+		}
+		state := "Connecting"
+		if v.BGPUp {
+			state = "Connected"
+		}
+		peers = append(peers, bgpPeerStatus{LocalAddress: local, Neighbor: msee, Asn: azureASN, State: state, RoutesReceived: int64(len(v.Learned))})
+	}
+	return routes, peers
 }

@@ -77,6 +77,12 @@ type DXVirtualInterface struct {
 	// AWS: https://docs.aws.amazon.com/directconnect/latest/APIReference/API_VirtualInterface.html — available: able to forward traffic; down: BGP down
 	State State
 	Tags  map[string]string
+	// BGPUp and Learned are the cloud edge's BGP session over the
+	// interface, as a realizer that speaks it records them
+	// (SetDXSession): whether it is Established and the customer
+	// prefixes it learned (none while it is down).
+	BGPUp   bool           `json:",omitempty"`
+	Learned []netip.Prefix `json:",omitempty"`
 }
 
 // DXVirtualInterfaceSpec says what CreateDXVirtualInterface makes. Leave

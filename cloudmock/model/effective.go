@@ -124,7 +124,8 @@ func (c *Cloud) effectiveRoutesLocked(s *Subnet) []EffectiveRoute {
 // gateways serving network n bring: its own gateway's and, through a
 // peering on which n uses the remote gateways and the peer allows gateway
 // transit, the peer's; each gateway's routes are the customer prefixes of
-// its available VPN connections (static, or learned over BGP).
+// its available VPN connections (static, or learned over BGP) and what
+// its ExpressRoute private peerings' sessions learned (SetDXSession).
 // Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-udr-overview#border-gateway-protocol — routes exchanged with on-premises through a virtual network gateway appear with source Virtual network gateway
 // Azure: https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-peering-overview#gateways-and-on-premises-connectivity — with gateway transit, the peered VNet uses the remote gateway and learns its routes
 func (c *Cloud) gatewayRoutesLocked(n *Network) []EffectiveRoute {
@@ -151,6 +152,7 @@ func (c *Cloud) gatewayRoutesLocked(n *Network) []EffectiveRoute {
 				out = append(out, EffectiveRoute{Source: SourceGateway, Destination: p, Target: Target{Kind: TargetNetworkGateway, ID: gid}})
 			}
 		}
+		out = append(out, c.dxGatewayRoutesLocked(gid)...)
 	}
 	return out
 }

@@ -28,6 +28,7 @@ var (
 // arrived) rather than truncating it, and bounding the time it may take.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.ContentLength > MaxBodyBytes {
+		lingerBody(w, r)
 		return nil, errBodyTooLarge
 	}
 	// A wrapped writer may not reach the connection: the server's own
@@ -40,9 +41,41 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	case err != nil:
 		return nil, fmt.Errorf("read request body: %w", err)
 	case len(body) > MaxBodyBytes:
+		lingerBody(w, r)
 		return nil, errBodyTooLarge
 	}
 	return body, nil
+}
+
+// Bounds of lingerBody: how much of a refused body it discards at most,
+// and how long it waits for the next part of it.
+const (
+	lingerBytes = 64 << 20
+	lingerIdle  = 500 * time.Millisecond
+)
+
+// lingerBody reads and discards what the client still sends of a body
+// refused as too large (at most lingerBytes, while each part arrives
+// within lingerIdle) before the answer is written. A server that closes
+// the connection with the client's data unread sends a TCP reset, and a
+// client still writing its body can then lose the answer: the SDK
+// reported "connection reset by peer" instead of RequestEntityTooLarge.
+// A client that sends no body (or stops) gets its answer after
+// lingerIdle. This is nginx's lingering close, done before answering.
+// nginx: https://nginx.org/en/docs/http/ngx_http_core_module.html#lingering_close
+func lingerBody(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	buf := make([]byte, 64<<10)
+	for n := 0; n < lingerBytes; {
+		if rc.SetReadDeadline(time.Now().Add(lingerIdle)) != nil {
+			return // a wrapped writer: no deadline, so do not wait
+		}
+		k, err := r.Body.Read(buf)
+		n += k
+		if err != nil {
+			return
+		}
+	}
 }
 
 func isTimeout(err error) bool {

@@ -3,7 +3,6 @@ package aws_test
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -17,6 +16,7 @@ import (
 
 	cmaws "github.com/mcnlab/mcnlab/cloudmock/aws"
 	"github.com/mcnlab/mcnlab/cloudmock/model"
+	"github.com/mcnlab/mcnlab/internal/sdkbody"
 )
 
 var (
@@ -45,12 +45,11 @@ func client(url, key, secret string) *ec2.Client {
 		BaseEndpoint:     sdkaws.String(url),
 		Credentials:      credentials.NewStaticCredentialsProvider(key, secret, ""),
 		RetryMaxAttempts: 1,
-		// A connection per request: a request that goes out on a kept-alive
-		// connection the test server is closing fails with "use of closed
-		// network connection" (aws-sdk-go-v2#2737; the lab's own clients
-		// use controller/cloud/aws.BufferedBody, which this layer may not
-		// import).
-		HTTPClient: awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.DisableKeepAlives = true }),
+		// Each request with a body of its own: without it, concurrent
+		// calls fail now and then with "use of closed network connection"
+		// on a 200's body (aws-sdk-go-v2#2737; the lab's clients wrap
+		// theirs the same way, in controller/cloud/aws.BufferedBody).
+		HTTPClient: sdkbody.Buffered(awshttp.NewBuildableClient()),
 	})
 }
 

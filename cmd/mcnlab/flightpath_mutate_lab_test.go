@@ -17,6 +17,7 @@ import (
 
 	"github.com/mcnlab/mcnlab/controller/api"
 	"github.com/mcnlab/mcnlab/controller/intent"
+	"github.com/mcnlab/mcnlab/scenarios/differential"
 	"github.com/mcnlab/mcnlab/topologies"
 )
 
@@ -28,6 +29,12 @@ func (d *fpLab) mutate(t *testing.T, r *rand.Rand) (string, []string) {
 	w, peer := d.pickPair(t, r)
 	if cr := d.crs[d.prov[w.Name]]; cr != nil {
 		return d.mutateCloud(t, r, cr, w, peer)
+	}
+	if !d.mutable(w.Name) {
+		if len(d.c.Approve) > 0 {
+			return d.toggleApproval(t, r), nil
+		}
+		return "no change (" + w.Name + "'s cloud's rules are not changed by this test)", []string{w.Name, peer.Name}
 	}
 	src := netip.PrefixFrom(d.addr[peer.Name], 32)
 	if r.IntN(2) == 0 {
@@ -69,11 +76,21 @@ func (d *fpLab) mutate(t *testing.T, r *rand.Rand) (string, []string) {
 // in ten) a pair that reaches now, so that a change can block it.
 func (d *fpLab) pickPair(t *testing.T, r *rand.Rand) (w, peer *intent.Endpoint) {
 	t.Helper()
-	var ws []*intent.Endpoint
+	// The changed end is a workload of a cloud whose rules the test
+	// changes (AWS's security groups and network ACLs, Azure's NSGs,
+	// GCP's firewalls); OCI's workloads are compared as peers. With none
+	// (a lab on OCI alone), every workload, changed by approvals only.
+	var ws, all []*intent.Endpoint
 	for i := range d.plan.Endpoints {
-		if d.plan.Endpoints[i].VPC != "" {
-			ws = append(ws, &d.plan.Endpoints[i])
+		if e := &d.plan.Endpoints[i]; e.VPC != "" {
+			all = append(all, e)
+			if d.mutable(e.Name) {
+				ws = append(ws, e)
+			}
 		}
+	}
+	if len(ws) == 0 {
+		ws = all
 	}
 	for try := range 10 {
 		w, peer = ws[r.IntN(len(ws))], &d.plan.Endpoints[r.IntN(len(d.plan.Endpoints))]
@@ -92,6 +109,12 @@ func (d *fpLab) pickPair(t *testing.T, r *rand.Rand) (w, peer *intent.Endpoint) 
 		peer = &d.plan.Endpoints[r.IntN(len(d.plan.Endpoints))]
 	}
 	return w, peer
+}
+
+// mutable reports whether the test changes the rules of workload w's
+// cloud: AWS's, or a cloud with cloudRules (Azure, GCP).
+func (d *fpLab) mutable(w string) bool {
+	return d.prov[w] == differential.AWS || d.crs[d.prov[w]] != nil
 }
 
 // duplicate reports whether err is the API's answer to a rule or route
@@ -266,7 +289,7 @@ func (d *fpLab) toggleApproval(t *testing.T, r *rand.Rand) string {
 // subnet.
 func (d *fpLab) learned(t *testing.T, w string) map[netip.Prefix]bool {
 	t.Helper()
-	if d.crs[d.prov[w]] != nil {
+	if d.prov[w] != differential.AWS {
 		return d.learnedOf(t, w)
 	}
 	rts, err := d.ec2.DescribeRouteTables(t.Context(), &ec2.DescribeRouteTablesInput{Filters: []ec2types.Filter{

@@ -86,17 +86,17 @@ func TestBrokenScenario(t *testing.T) {
 		t.Errorf("exit %d, want 1", code)
 	}
 	for _, want := range []string{
-		"FAIL broken (testdata/broken.yaml): 5 cases, 3 failed, 1 skipped",
-		"testdata/broken.yaml:8: reach ha -> hb is blocked: expected blocked, saw reach",
-		"testdata/broken.yaml:9: route 10.99.0.0/24 in sa1 present=true: no route to 10.99.0.0/24 in gateway sa1",
+		"FAIL broken (testdata/broken.yaml): 6 cases, 3 failed, 1 skipped",
+		"testdata/broken.yaml:11: reach ha -> hb is blocked: expected blocked, saw reach",
+		"testdata/broken.yaml:12: route 10.99.0.0/24 in sa1 present=true: no route to 10.99.0.0/24 in gateway sa1",
 		"10.10.0.0/24 via", // the routes it has, to compare
-		`testdata/broken.yaml:11: kill (action): line 11: kill: lab sc-`,
+		`testdata/broken.yaml:14: kill (action): line 14: kill: lab sc-`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if tests, failures, skipped := rep.totals(); tests != 5 || failures != 3 || skipped != 1 {
+	if tests, failures, skipped := rep.totals(); tests != 6 || failures != 3 || skipped != 1 {
 		t.Errorf("report: %d tests, %d failures, %d skipped (errors)", tests, failures, skipped)
 	}
 }
